@@ -1,0 +1,118 @@
+#pragma once
+/// \file random.hpp
+/// Counter-based random numbers: Philox4x32-10 keyed by (seed, replicate, agent, step, purpose).
+///
+/// A random number is a pure function of where it is used, never of what ran before it. That is
+/// what makes a result bit-identical whatever the thread count, process count or run order: a
+/// thread that handles agent 17 at step 4 draws exactly what any other thread would have drawn.
+///
+/// Layout of one Philox call (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
+/// SC'11; Debian's librandom123-dev implements it):
+///
+///     key     = (seed bits 0-31, seed bits 32-63)
+///     counter = (agent, step, purpose << 16 | block, replicate)
+///
+/// so each (seed, replicate, agent, step, purpose) owns a stream of 2^16 blocks of four 32-bit
+/// words. A stream that is read past its last block wraps to its first; no model draws that many
+/// numbers for one agent in one step for one purpose (a rejection loop that did would have
+/// failed 2^18 times in a row).
+
+#include <Random123/philox.h>
+
+#include <array>
+#include <cstdint>
+
+namespace canopy::engine {
+
+/// Why a number is drawn. Models define their own constants; two purposes never share numbers.
+using Purpose = std::uint16_t;
+
+/// Four 32-bit words from one Philox4x32-10 block.
+using Block = std::array<std::uint32_t, 4>;
+
+/// One Philox4x32-10 block for an explicit counter and key (the known-answer test uses this).
+inline Block philox_block(const std::array<std::uint32_t, 4>& counter,
+                        const std::array<std::uint32_t, 2>& key) noexcept {
+    r123::Philox4x32 gen;
+    const r123::Philox4x32::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
+    const r123::Philox4x32::key_type k = {{key[0], key[1]}};
+    const auto r = gen(c, k);
+    return {r[0], r[1], r[2], r[3]};
+}
+
+/// Where a run draws from: the seed and the replicate. Cheap to copy.
+struct RandomKey {
+    std::uint64_t seed = 0;
+    std::uint32_t replicate = 0;
+
+    /// The block for (agent, step, purpose, block index) under this key.
+    [[nodiscard]] Block block(std::uint32_t agent, std::uint32_t step, Purpose purpose,
+                              std::uint16_t index = 0) const noexcept {
+        return philox_block({agent, step, (std::uint32_t{purpose} << 16) | index, replicate},
+                          {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
+    }
+};
+
+/// A sequential source of 32-bit words for one (seed, replicate, agent, step, purpose).
+///
+/// Lives on the stack, allocates nothing; distributions (distributions.hpp) take any type with
+/// `next_u32()`. Copying a stream copies its position.
+class Stream {
+public:
+    Stream(const RandomKey& key, std::uint32_t agent, std::uint32_t step, Purpose purpose) noexcept
+        : key_(key), agent_(agent), step_(step), purpose_(purpose) {}
+
+    /// The next uniformly distributed 32-bit word.
+    std::uint32_t next_u32() noexcept {
+        if (used_ == 4) {
+            buffer_ = key_.block(agent_, step_, purpose_, next_block_++);
+            used_ = 0;
+        }
+        return buffer_[used_++];
+    }
+
+    /// The next uniformly distributed 64-bit word (two 32-bit words, high first).
+    std::uint64_t next_u64() noexcept {
+        const std::uint64_t hi = next_u32();
+        return (hi << 32) | next_u32();
+    }
+
+private:
+    RandomKey key_;
+    std::uint32_t agent_;
+    std::uint32_t step_;
+    Purpose purpose_;
+    std::uint16_t next_block_ = 0;
+    std::uint8_t used_ = 4;
+    Block buffer_{};
+};
+
+/// A uniform double in the open interval (0, 1) from the top 52 bits, on the grid
+/// (k + 1/2) / 2^52: never 0, never 1 (every grid point is exactly representable), so log(u)
+/// and log(1 - u) are always finite.
+[[nodiscard]] inline double u01_open(std::uint64_t bits) noexcept {
+    return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
+}
+
+/// The largest 32-bit threshold t such that P(u32 < t) equals p, for p in [0, 1].
+///
+/// Comparing a raw 32-bit word against a threshold is how hot loops draw a Bernoulli trial
+/// without converting to floating point: P(u < t) = t / 2^32.
+[[nodiscard]] inline std::uint64_t u32_threshold(double p) noexcept {
+    if (!(p > 0.0)) {
+        return 0;
+    }
+    if (p >= 1.0) {
+        return std::uint64_t{1} << 32;
+    }
+    return static_cast<std::uint64_t>(p * 0x1.0p32);
+}
+
+/// An unbiased-enough index in [0, n) from 64 random bits (Lemire's multiply-shift; the bias is
+/// below n / 2^64).
+[[nodiscard]] inline std::uint64_t index_below(std::uint64_t bits, std::uint64_t n) noexcept {
+    __extension__ using u128 = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<u128>(bits) * n) >> 64);
+}
+
+} // namespace canopy::engine

@@ -1,0 +1,50 @@
+#pragma once
+/// \file uncertain.hpp
+/// A parameter's value: a fixed number or a distribution drawn once per replicate.
+///
+/// This is the parameter-uncertainty layer of DESIGN.md section 1: stochastic events vary within
+/// a run, uncertain parameters vary between replicates. Each replicate draws every uncertain
+/// parameter from the stream (seed, replicate, agent = parameter index, step = 0,
+/// purpose = PARAMETER_DRAW), so the draw does not depend on which thread runs the replicate.
+
+#include <canopy/engine/random.hpp>
+
+#include <string>
+
+namespace canopy::engine {
+
+/// The purpose under which per-replicate parameter values are drawn.
+inline constexpr Purpose PARAMETER_DRAW = 0xFFF0;
+
+/// A value, or a distribution of values, for one parameter.
+struct Uncertain {
+    enum class Kind {
+        fixed,      ///< a = the value
+        uniform,    ///< a = low, b = high
+        normal,     ///< a = mean, b = standard deviation
+        lognormal,  ///< a = median, b = sigma of log (the geometric standard deviation's log)
+        beta,       ///< a = alpha, b = beta (on [0, 1])
+        gamma,      ///< a = shape, b = scale
+        triangular, ///< a = low, b = high, c = mode
+    };
+    Kind kind = Kind::fixed;
+    double a = 0.0;
+    double b = 0.0;
+    double c = 0.0;
+
+    /// A fixed value.
+    static Uncertain fixed(double value) { return {Kind::fixed, value, 0.0, 0.0}; }
+
+    /// The value for one replicate (the fixed value, or one draw from the distribution).
+    [[nodiscard]] double draw(const RandomKey& key, std::uint32_t parameter_index) const;
+    /// The distribution's mean (used for reporting and as a deterministic default).
+    [[nodiscard]] double mean() const;
+    /// The smallest and largest values the distribution can produce (infinite when unbounded).
+    [[nodiscard]] double support_min() const;
+    [[nodiscard]] double support_max() const;
+};
+
+/// "fixed", "uniform", "normal", "lognormal", "beta", "gamma", "triangular".
+const char* to_string(Uncertain::Kind kind) noexcept;
+
+} // namespace canopy::engine

@@ -1,0 +1,65 @@
+// Philox4x32-10 known answers and the stream layout.
+#include <canopy/engine/random.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace canopy::engine;
+
+TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors", "[random]") {
+    // kat_vectors from Random123 1.09 (Salmon et al. 2011): counter, key -> output.
+    CHECK(philox_block({0, 0, 0, 0}, {0, 0}) == Block{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
+    CHECK(philox_block({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}) ==
+          Block{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
+    CHECK(philox_block({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}) ==
+          Block{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
+}
+
+TEST_CASE("A random key maps (agent, step, purpose, block) onto the documented counter",
+          "[random]") {
+    const RandomKey key{0x0123456789abcdefULL, 7};
+    const Block expected = philox_block({11, 22, (33u << 16) | 4u, 7}, {0x89abcdef, 0x01234567});
+    CHECK(key.block(11, 22, 33, 4) == expected);
+}
+
+TEST_CASE("A stream reads consecutive blocks four words at a time", "[random]") {
+    const RandomKey key{42, 3};
+    Stream s(key, 5, 6, 7);
+    for (std::uint16_t b = 0; b < 3; ++b) {
+        const Block expected = key.block(5, 6, 7, b);
+        for (int w = 0; w < 4; ++w) {
+            CHECK(s.next_u32() == expected[static_cast<std::size_t>(w)]);
+        }
+    }
+}
+
+TEST_CASE("Different seeds, replicates, agents, steps and purposes give different numbers",
+          "[random]") {
+    std::set<std::uint32_t> seen;
+    const RandomKey base{1, 0};
+    seen.insert(base.block(0, 0, 0)[0]);
+    seen.insert(RandomKey{2, 0}.block(0, 0, 0)[0]);
+    seen.insert(RandomKey{1ULL << 32 | 1, 0}.block(0, 0, 0)[0]);
+    seen.insert(RandomKey{1, 1}.block(0, 0, 0)[0]);
+    seen.insert(base.block(1, 0, 0)[0]);
+    seen.insert(base.block(0, 1, 0)[0]);
+    seen.insert(base.block(0, 0, 1)[0]);
+    seen.insert(base.block(0, 0, 0, 1)[0]);
+    CHECK(seen.size() == 8);
+}
+
+TEST_CASE("u01_open never returns 0 or 1", "[random]") {
+    CHECK(u01_open(0) > 0.0);
+    CHECK(u01_open(~0ULL) < 1.0);
+    CHECK(u01_open(1ULL << 63) == Approx(0.5));
+}
+
+TEST_CASE("u32_threshold gives P(u < t) = p", "[random]") {
+    CHECK(u32_threshold(0.0) == 0);
+    CHECK(u32_threshold(-1.0) == 0);
+    CHECK(u32_threshold(1.0) == (1ULL << 32));
+    CHECK(u32_threshold(0.25) == (1ULL << 30));
+    CHECK(index_below(~0ULL, 10) == 9);
+    CHECK(index_below(0, 10) == 0);
+}

@@ -25,23 +25,24 @@ struct RunInputs {
     int rk4_substeps = 4;            ///< RK4 steps per model step
 };
 
-/// The series of one run: row s holds the end-of-step values of step s.
+/// The series of one run: row 0 is the state after init (flows are zero there), row s + 1
+/// the end of step s. Row-major [row][series].
 struct SeriesTable {
-    int steps = 0;
+    int rows = 0;
     int series = 0;
-    std::vector<double> values; ///< row-major [step][series]
+    std::vector<double> values;
 
-    void resize(int n_steps, int n_series) {
-        steps = n_steps;
+    void resize(int n_rows, int n_series) {
+        rows = n_rows;
         series = n_series;
-        values.assign(static_cast<std::size_t>(n_steps) * static_cast<std::size_t>(n_series), 0.0);
+        values.assign(static_cast<std::size_t>(n_rows) * static_cast<std::size_t>(n_series), 0.0);
     }
-    [[nodiscard]] std::span<double> row(int s) {
-        return {values.data() + static_cast<std::size_t>(s) * static_cast<std::size_t>(series),
+    [[nodiscard]] std::span<double> row(int r) {
+        return {values.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(series),
                 static_cast<std::size_t>(series)};
     }
-    [[nodiscard]] double at(int s, int k) const {
-        return values[static_cast<std::size_t>(s) * static_cast<std::size_t>(series) +
+    [[nodiscard]] double at(int r, int k) const {
+        return values[static_cast<std::size_t>(r) * static_cast<std::size_t>(series) +
                       static_cast<std::size_t>(k)];
     }
 };
@@ -112,15 +113,23 @@ public:
         ++step_;
     }
 
-    /// Runs init() and every step into table.
+    /// Writes the series of the state after init (row 0 of a table): flows are zero.
+    void observe_initial(std::span<double> row) {
+        ctx_.step = 0;
+        start_stocks_ = stocks_;
+        model_.observe(state_, ctx_, row);
+    }
+
+    /// Runs init() and every step into table (steps + 1 rows).
     void run(SeriesTable& table) {
         const auto& info = model_.info();
-        table.resize(inputs_.calendar.steps(), static_cast<int>(info.series.size()));
+        table.resize(inputs_.calendar.steps() + 1, static_cast<int>(info.series.size()));
         if (!initialised_) {
             init();
         }
+        observe_initial(table.row(0));
         while (!done()) {
-            step(table.row(step_));
+            step(table.row(step_ + 1));
         }
     }
 

@@ -1,0 +1,87 @@
+#pragma once
+/// \file indicator.hpp
+/// Indicators: what a planner measures, computed from a run's series.
+///
+/// Four kinds (DESIGN.md section 1):
+///   stock   the value of a stock series at the end of month `at`
+///   flow    a flow series summed over the months `from` .. `to` inclusive
+///   growth  scale * (stock at `at` / stock at `from` - 1); with scale = 100, a percentage
+///   ratio   scale * (indicator `numerator` / indicator `denominator`)
+/// and every kind is multiplied by `scale` (unit conversions, percent).
+///
+/// A run's series table has steps + 1 rows: row 0 is the initial state (the end of the month
+/// before the start), row s + 1 the end of step s. A stock at a month before the start reads
+/// row 0 when that month is the one just before the start.
+///
+/// Each indicator has a final value per replicate (the number targets compare) and a time
+/// series per replicate (for charts): stock -> the stock; flow -> the running sum since
+/// `from` (zero before it); growth -> against the base value once the base is known (NaN
+/// before); ratio -> the ratio of the two series.
+
+#include <canopy/engine/calendar.hpp>
+#include <canopy/engine/model.hpp>
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace canopy::engine {
+
+struct SeriesTable;
+
+/// An indicator as a scenario declares it.
+struct IndicatorSpec {
+    enum class Kind { stock, flow, growth, ratio };
+    std::string id;
+    std::string unit;
+    std::string description;
+    Kind kind = Kind::stock;
+    std::string series;      ///< stock, flow, growth: the model series
+    YearMonth at;            ///< stock, growth: the month whose end is read
+    YearMonth from;          ///< flow: first month; growth: base month
+    YearMonth to;            ///< flow: last month
+    std::string numerator;   ///< ratio: an indicator id
+    std::string denominator; ///< ratio: an indicator id
+    double scale = 1.0;
+};
+
+/// "stock", "flow", "growth", "ratio".
+const char* to_string(IndicatorSpec::Kind kind) noexcept;
+
+/// A set of indicators resolved against one model and calendar: names became indices, dates
+/// became rows, so evaluation does no lookup.
+class IndicatorSet {
+public:
+    /// Resolves the specs. Throws canopy::Error naming the indicator and the field when a series
+    /// or indicator does not exist, a date is outside the run, a ratio refers to itself (or in
+    /// a cycle), or a flow's `from` is after its `to`. (Scenario validation reports the same
+    /// problems as diagnostics before this point; this is the library's own guard.)
+    IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& model, const Calendar& cal);
+
+    [[nodiscard]] std::size_t size() const noexcept { return specs_.size(); }
+    [[nodiscard]] const std::vector<IndicatorSpec>& specs() const noexcept { return specs_; }
+    /// Index of an indicator id, or -1.
+    [[nodiscard]] int index(const std::string& id) const;
+
+    /// Final values of every indicator for one run (length size()).
+    void finals(const SeriesTable& run, std::span<double> out) const;
+
+    /// Time series of indicator i for one run (length run.steps + 1, one per table row).
+    void series(std::size_t i, const SeriesTable& run, std::span<double> out) const;
+
+private:
+    struct Resolved {
+        int series = -1;
+        int row_at = -1;   ///< stock/growth: row read
+        int row_from = -1; ///< growth: base row; flow: first row summed (>= 1)
+        int row_to = -1;   ///< flow: last row summed
+        int numerator = -1;
+        int denominator = -1;
+    };
+    std::vector<IndicatorSpec> specs_;
+    std::vector<Resolved> resolved_;
+    std::vector<std::size_t> order_; ///< evaluation order (ratios after their inputs)
+    int rows_ = 0;
+};
+
+} // namespace canopy::engine

@@ -1,0 +1,119 @@
+#pragma once
+/// \file scenario.hpp
+/// A scenario: the declarative TOML file a planner writes, validated once into an immutable
+/// object that runners, ensembles and sweeps are handed.
+///
+/// The file format is documented in docs/scenario-format.md. In short:
+///
+///     extends = "base.toml"              # optional: start from another scenario file
+///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates
+///     [baseline.<name>]    value, unit, source | assumption          (initial state figures)
+///     [parameters.<name>]  value | distribution + its fields, source | assumption
+///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
+///                          cost_unit, source | assumption
+///     [indicators.<id>]    kind, series, at, from, to, numerator, denominator, scale, unit
+///     [targets.<id>]       indicator, comparison, threshold, unit, description, source
+///     [policy_mixes.<name>] description, [policy_mixes.<name>.levers.<lever>] (scale, or a
+///                          whole schedule), [policy_mixes.<name>.parameters.<name>]
+///
+/// Every number a planner supplies carries a `source` or an `assumption` (its reasoning).
+
+#include <canopy/engine/calendar.hpp>
+#include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/indicator.hpp>
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/schedule.hpp>
+#include <canopy/engine/target.hpp>
+#include <canopy/engine/uncertain.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace canopy::engine {
+
+/// Where a number comes from: a citation, or an assumption with its reasoning.
+struct Provenance {
+    std::string source;
+    std::string assumption;
+    bool from_scenario = false; ///< false: the model's documented default was used
+};
+
+/// A baseline figure or parameter as the scenario sets it.
+struct ParameterSetting {
+    Uncertain value;
+    Provenance provenance;
+};
+
+/// What a lever costs: per unit of its value held for a year, and per unit of increase.
+struct LeverCost {
+    double per_unit_year = 0.0;
+    double per_unit_added = 0.0;
+    std::string unit; ///< currency unit of the cost, e.g. "bn yuan"
+};
+
+/// A lever's schedule, cost and provenance.
+struct LeverSetting {
+    Schedule schedule = Schedule::constant(0.0);
+    LeverCost cost;
+    Provenance provenance;
+};
+
+/// A named alternative to the base: some levers and parameters replaced.
+struct PolicyMix {
+    std::string name;
+    std::string description;
+    std::vector<std::pair<int, LeverSetting>> levers;         ///< (lever index, setting)
+    std::vector<std::pair<int, ParameterSetting>> parameters; ///< (parameter index, setting)
+};
+
+/// A validated scenario. Immutable once loaded.
+struct Scenario {
+    std::string name;
+    std::string title;
+    std::string description;
+    std::string model;
+    std::filesystem::path path;
+    std::string text; ///< the full text of the file and of every file it extends, in order
+    Calendar calendar{YearMonth{2023, 1}, 12};
+    std::uint64_t seed = 1;
+    int replicates = 100;
+    std::vector<ParameterSetting> parameters; ///< one per ModelInfo::parameters
+    std::vector<LeverSetting> levers;         ///< one per ModelInfo::levers
+    std::vector<IndicatorSpec> indicators;
+    std::vector<TargetSpec> targets;
+    std::vector<PolicyMix> policy_mixes;
+
+    /// The scenario with policy mix `name` applied (levers and parameters replaced); throws
+    /// canopy::Error if there is no such mix. An empty name returns the base.
+    [[nodiscard]] Scenario with_policy_mix(const std::string& name) const;
+
+    /// Total cost of the levers over the horizon, in their cost units (summed per unit).
+    [[nodiscard]] double lever_cost(std::size_t lever) const;
+};
+
+/// The models a scenario may name: a lookup by name, and the names (for "did you mean").
+struct ModelCatalog {
+    std::function<const ModelInfo*(const std::string&)> find;
+    std::vector<std::string> names;
+};
+
+/// The outcome of loading: a scenario when there were no errors, and every diagnostic.
+struct LoadResult {
+    std::optional<Scenario> scenario;
+    Diagnostics diagnostics;
+};
+
+/// Loads and validates a scenario file. Never throws for bad input (a missing or unreadable
+/// file, invalid UTF-8, malformed TOML, unknown or missing keys, wrong types, out-of-range
+/// values all become diagnostics).
+LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& catalog);
+
+/// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics.
+LoadResult load_scenario_text(std::string_view text, const std::string& file,
+                              const ModelCatalog& catalog);
+
+} // namespace canopy::engine

@@ -1,0 +1,52 @@
+#pragma once
+/// \file statistics.hpp
+/// Summaries of an ensemble: quantiles, means and binomial confidence intervals.
+///
+/// Every function here is deterministic for a given input order; callers pass values in
+/// replicate order, never in thread-completion order.
+
+#include <cstddef>
+#include <span>
+
+namespace canopy::engine {
+
+/// A closed interval.
+struct Interval {
+    double lo = 0.0;
+    double hi = 0.0;
+};
+
+/// Which binomial interval to report for a probability of attainment.
+enum class IntervalMethod { wilson, jeffreys };
+
+/// Wilson score interval for k successes in n trials at the given two-sided confidence
+/// (Wilson 1927). n = 0 gives [0, 1].
+Interval wilson_interval(std::size_t k, std::size_t n, double confidence = 0.95);
+
+/// Jeffreys interval: the equal-tailed interval of Beta(k + 1/2, n - k + 1/2), with the lower
+/// end 0 when k = 0 and the upper end 1 when k = n (Brown, Cai & DasGupta 2001). n = 0 gives
+/// [0, 1].
+Interval jeffreys_interval(std::size_t k, std::size_t n, double confidence = 0.95);
+
+/// The interval of the chosen method.
+Interval binomial_interval(IntervalMethod method, std::size_t k, std::size_t n,
+                           double confidence = 0.95);
+
+/// The p-quantile (p in [0, 1]) by linear interpolation between order statistics (Hyndman &
+/// Fan type 7, numpy's and R's default). `values` is copied and sorted; empty input gives NaN.
+double quantile(std::span<const double> values, double p);
+
+/// Several quantiles of one sample with a single sort.
+void quantiles(std::span<const double> values, std::span<const double> ps, std::span<double> out);
+
+/// Arithmetic mean, summed in index order (NaN for empty input).
+double mean(std::span<const double> values);
+
+/// Sample standard deviation (n - 1 denominator; NaN for fewer than 2 values).
+double standard_deviation(std::span<const double> values);
+
+/// Quantile of the standard normal distribution (Acklam's algorithm refined by one Halley
+/// step; absolute error below 1e-12 on (0, 1)).
+double normal_quantile(double p);
+
+} // namespace canopy::engine

@@ -10,7 +10,7 @@ target_compile_options(canopy_options INTERFACE -ffp-contract=off)
 add_library(canopy_warnings INTERFACE)
 target_compile_options(canopy_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion)
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wdouble-promotion)
 if(CANOPY_WERROR)
   target_compile_options(canopy_warnings INTERFACE -Werror)
 endif()

@@ -10,7 +10,9 @@
 
 namespace canopy::engine {
 
-int hardware_threads() noexcept { return std::max(1, tbb::info::default_concurrency()); }
+int hardware_threads() noexcept {
+    return std::max(1, tbb::info::default_concurrency());
+}
 
 struct ThreadLimit::Impl {
     std::optional<tbb::global_control> control;

@@ -9,11 +9,14 @@ using namespace canopy::engine;
 
 TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors", "[random]") {
     // kat_vectors from Random123 1.09 (Salmon et al. 2011): counter, key -> output.
-    CHECK(philox_block({0, 0, 0, 0}, {0, 0}) == Block{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
-    CHECK(philox_block({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}) ==
-          Block{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
-    CHECK(philox_block({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}) ==
-          Block{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
+    CHECK(philox_block({0, 0, 0, 0}, {0, 0}) ==
+          Block{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
+    CHECK(
+        philox_block({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}) ==
+        Block{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
+    CHECK(
+        philox_block({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}) ==
+        Block{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
 }
 
 TEST_CASE("A random key maps (agent, step, purpose, block) onto the documented counter",
@@ -62,4 +65,16 @@ TEST_CASE("u32_threshold gives P(u < t) = p", "[random]") {
     CHECK(u32_threshold(0.25) == (1ULL << 30));
     CHECK(index_below(~0ULL, 10) == 9);
     CHECK(index_below(0, 10) == 0);
+}
+
+TEST_CASE("philox_lanes equals Random123 block by block", "[random]") {
+    const RandomKey key{0xfeedface12345678ULL, 9};
+    std::uint32_t out[4 * 16];
+    philox_lanes<16>(key, 1000, 77, 12, out);
+    for (std::uint32_t j = 0; j < 16; ++j) {
+        const Block b = key.block(1000 + j, 77, 12);
+        for (std::uint32_t w = 0; w < 4; ++w) {
+            CHECK(out[4 * j + w] == b[w]);
+        }
+    }
 }

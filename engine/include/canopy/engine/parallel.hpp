@@ -22,13 +22,12 @@ template <class R, class... Args>
 class FunctionRef<R(Args...)> {
 public:
     template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
-                 std::is_invocable_r_v<R, F&, Args...>)
-    FunctionRef(F&& f) noexcept // NOLINT(google-explicit-constructor): used like a function
+    requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
+             std::is_invocable_r_v<R, F&, Args...>) FunctionRef(F&& f)
+    noexcept // NOLINT(google-explicit-constructor): used like a function
         : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f))))
         , call_([](void* object, Args... args) -> R {
-            return (*static_cast<std::remove_reference_t<F>*>(object))(
-                std::forward<Args>(args)...);
+            return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...);
         }) {}
 
     R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
@@ -62,7 +61,8 @@ private:
 class Executor {
 public:
     /// parallel = false runs every loop on the calling thread.
-    explicit Executor(bool parallel = true) noexcept : parallel_(parallel) {}
+    explicit Executor(bool parallel = true) noexcept
+        : parallel_(parallel) {}
 
     /// Calls body(chunk, begin, end) for the chunks [k*chunk, min(n, (k+1)*chunk)) of [0, n),
     /// each exactly once, possibly concurrently.

@@ -98,7 +98,8 @@ public:
 
 private:
     struct ColumnBase {
-        explicit ColumnBase(std::string n) : name(std::move(n)) {}
+        explicit ColumnBase(std::string n)
+            : name(std::move(n)) {}
         virtual ~ColumnBase() = default;
         ColumnBase(const ColumnBase&) = delete;
         ColumnBase& operator=(const ColumnBase&) = delete;
@@ -109,10 +110,14 @@ private:
     };
     template <class T>
     struct TypedColumn final : ColumnBase {
-        TypedColumn(std::string n, T f) : ColumnBase(std::move(n)), fill(f) {}
+        TypedColumn(std::string n, T f)
+            : ColumnBase(std::move(n))
+            , fill(f) {}
         void resize(std::size_t n) override { data.resize(n, fill); }
         void reserve(std::size_t n) override { data.reserve(n); }
-        [[nodiscard]] std::size_t bytes() const noexcept override { return data.size() * sizeof(T); }
+        [[nodiscard]] std::size_t bytes() const noexcept override {
+            return data.size() * sizeof(T);
+        }
         std::vector<T> data;
         T fill;
     };

@@ -32,7 +32,7 @@ using Block = std::array<std::uint32_t, 4>;
 
 /// One Philox4x32-10 block for an explicit counter and key (the known-answer test uses this).
 inline Block philox_block(const std::array<std::uint32_t, 4>& counter,
-                        const std::array<std::uint32_t, 2>& key) noexcept {
+                          const std::array<std::uint32_t, 2>& key) noexcept {
     r123::Philox4x32 gen;
     const r123::Philox4x32::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
     const r123::Philox4x32::key_type k = {{key[0], key[1]}};
@@ -48,10 +48,55 @@ struct RandomKey {
     /// The block for (agent, step, purpose, block index) under this key.
     [[nodiscard]] Block block(std::uint32_t agent, std::uint32_t step, Purpose purpose,
                               std::uint16_t index = 0) const noexcept {
-        return philox_block({agent, step, (std::uint32_t{purpose} << 16) | index, replicate},
-                          {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
+        return philox_block(
+            {agent, step, (std::uint32_t{purpose} << 16) | index, replicate},
+            {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
     }
 };
+
+/// Philox4x32-10 for `Lanes` consecutive agent counters at once, written so that the compiler
+/// vectorises it (lanes are independent; rounds are the outer loop). Bit-identical to
+/// RandomKey::block: the unit tests compare every lane with Random123. Writes
+/// out[4 * j + w] = word w of the block for agent first_agent + j (block index 0).
+template <std::size_t Lanes>
+inline void philox_lanes(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                         Purpose purpose, std::uint32_t* out) noexcept {
+    constexpr std::uint32_t M0 = 0xD2511F53; // Philox multipliers (Salmon et al. 2011)
+    constexpr std::uint32_t M1 = 0xCD9E8D57;
+    constexpr std::uint32_t W0 = 0x9E3779B9; // Weyl key increments
+    constexpr std::uint32_t W1 = 0xBB67AE85;
+    std::uint32_t c0[Lanes], c1[Lanes], c2[Lanes], c3[Lanes];
+    for (std::size_t j = 0; j < Lanes; ++j) {
+        c0[j] = first_agent + static_cast<std::uint32_t>(j);
+        c1[j] = step;
+        c2[j] = std::uint32_t{purpose} << 16;
+        c3[j] = key.replicate;
+    }
+    std::uint32_t k0 = static_cast<std::uint32_t>(key.seed);
+    std::uint32_t k1 = static_cast<std::uint32_t>(key.seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+        for (std::size_t j = 0; j < Lanes; ++j) {
+            const std::uint64_t p0 = std::uint64_t{M0} * c0[j];
+            const std::uint64_t p1 = std::uint64_t{M1} * c2[j];
+            const auto hi0 = static_cast<std::uint32_t>(p0 >> 32);
+            const auto hi1 = static_cast<std::uint32_t>(p1 >> 32);
+            const std::uint32_t n0 = hi1 ^ c1[j] ^ k0;
+            const std::uint32_t n2 = hi0 ^ c3[j] ^ k1;
+            c1[j] = static_cast<std::uint32_t>(p1);
+            c3[j] = static_cast<std::uint32_t>(p0);
+            c0[j] = n0;
+            c2[j] = n2;
+        }
+        k0 += W0;
+        k1 += W1;
+    }
+    for (std::size_t j = 0; j < Lanes; ++j) {
+        out[4 * j + 0] = c0[j];
+        out[4 * j + 1] = c1[j];
+        out[4 * j + 2] = c2[j];
+        out[4 * j + 3] = c3[j];
+    }
+}
 
 /// A sequential source of 32-bit words for one (seed, replicate, agent, step, purpose).
 ///
@@ -60,7 +105,10 @@ struct RandomKey {
 class Stream {
 public:
     Stream(const RandomKey& key, std::uint32_t agent, std::uint32_t step, Purpose purpose) noexcept
-        : key_(key), agent_(agent), step_(step), purpose_(purpose) {}
+        : key_(key)
+        , agent_(agent)
+        , step_(step)
+        , purpose_(purpose) {}
 
     /// The next uniformly distributed 32-bit word.
     std::uint32_t next_u32() noexcept {

@@ -20,9 +20,9 @@ namespace canopy::engine {
 /// What one run needs besides the model: its clock, parameter values and lever schedules.
 struct RunInputs {
     Calendar calendar{YearMonth{2023, 1}, 12};
-    std::vector<double> parameters;  ///< one per ModelInfo::parameters, this replicate's values
-    std::vector<Schedule> levers;    ///< one per ModelInfo::levers
-    int rk4_substeps = 4;            ///< RK4 steps per model step
+    std::vector<double> parameters; ///< one per ModelInfo::parameters, this replicate's values
+    std::vector<Schedule> levers;   ///< one per ModelInfo::levers
+    int rk4_substeps = 4;           ///< RK4 steps per model step
 };
 
 /// The series of one run: row 0 is the state after init (flows are zero there), row s + 1
@@ -53,7 +53,9 @@ class Simulation {
 public:
     /// Throws canopy::Error if the inputs do not match the model's description.
     Simulation(const M& model, const RunInputs& inputs, RandomKey key, Executor executor)
-        : model_(model), inputs_(inputs), executor_(executor) {
+        : model_(model)
+        , inputs_(inputs)
+        , executor_(executor) {
         const ModelInfo& info = model_.info();
         if (inputs_.parameters.size() != info.parameters.size()) {
             throw Error("model '" + info.name + "' expects " +

@@ -1,0 +1,109 @@
+#pragma once
+/// \file reference_model.hpp
+/// The fixed reference model of bench/REFERENCE.md: a small growth ladder on a Barabási–Albert
+/// network, used to measure the engine's raw speed against other tools on identical work.
+///
+/// Rules (REFERENCE.md, restated): N firms on a BA network with m = 3; stages 0 incubated,
+/// 1 SME, 2 high-tech, 3 leader, or exited; initial stages by a seeded random permutation
+/// (fractions 0.375 / remainder / 0.300 / 0.001). Each monthly step is synchronous: an active
+/// firm exits with probability EXIT[stage], otherwise (stage < 3) moves up with probability
+/// BASE[stage] * LEVER[stage] * (1 + 0.5 * share), share = active neighbours at a higher stage
+/// over active neighbours. Then K ~ Poisson(births_per_month) newborns each link to 3 distinct
+/// firms that existed before the births and are active, chosen proportionally to total degree.
+///
+/// How it is fast (REFERENCE.md's advice, measured in bench/): each firm keeps the number of
+/// its active neighbours at each stage, updated only when a neighbour changes (about 3 % of
+/// firms a step) instead of re-scanning neighbour lists; one uniform word decides both exit and
+/// promotion (exit if u < e, promote if e <= u < e + (1 - e) p), so one Philox block serves four
+/// firms; 32-bit ids and 1-byte stages.
+
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/network.hpp>
+#include <canopy/engine/population.hpp>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace canopy::models::reference {
+
+/// Stage codes. EXITED is any value above LEADER.
+enum Stage : std::uint8_t { INCUBATED = 0, SME = 1, HIGH_TECH = 2, LEADER = 3, EXITED = 0xFF };
+
+/// Counts of a firm's active neighbours at each stage.
+using NeighbourCounts = std::array<std::uint32_t, 4>;
+
+/// Parameter indices (ModelInfo::parameters order).
+enum Parameter : int { P_FIRMS = 0, P_BIRTHS_PER_MONTH, P_EDGES_PER_FIRM, PARAMETER_COUNT };
+/// Lever indices: the multipliers LEVER[stage] on the promotion probability.
+enum Lever : int { L_INCUBATED = 0, L_SME, L_HIGH_TECH, LEVER_COUNT };
+/// Series indices.
+enum Series : int {
+    S_INCUBATED = 0,
+    S_SME,
+    S_HIGH_TECH,
+    S_LEADER,
+    S_EXITS,
+    S_BIRTHS,
+    S_AGENT_STEPS,
+    SERIES_COUNT
+};
+
+/// Exit probability per month by stage (REFERENCE.md).
+inline constexpr std::array<double, 4> EXIT = {0.02, 0.01, 0.004, 0.001};
+/// Base promotion probability per month by stage; leaders never move up (REFERENCE.md).
+inline constexpr std::array<double, 3> BASE = {0.03, 0.02, 0.01};
+/// Weight of the neighbour share in the promotion probability (REFERENCE.md).
+inline constexpr double SPILLOVER = 0.5;
+
+/// The model. Stateless: everything a run changes lives in State.
+class Model {
+public:
+    /// A firm that changes stage this step.
+    struct Change {
+        std::uint32_t firm;
+        std::uint8_t to;
+    };
+
+    /// What one chunk's changes did to the tallies.
+    struct Tally {
+        std::array<std::int64_t, 4> active{};
+        std::int64_t exits = 0;
+    };
+
+    struct State {
+        engine::Population firms;
+        engine::Column<std::uint8_t> stage;
+        engine::Column<NeighbourCounts> neighbours;
+        engine::Network network;
+        std::array<std::int64_t, 4> active{};       ///< active firms by stage
+        std::int64_t exits = 0;                     ///< this step
+        std::int64_t births = 0;                    ///< this step
+        std::int64_t agent_steps = 0;               ///< this step: firms active at its start
+        std::vector<std::vector<Change>> changes;   ///< per chunk, reused every step
+        std::vector<std::int64_t> started;          ///< per chunk: firms active at step start
+        std::vector<Tally> tallies;                 ///< per chunk: what its changes did
+        std::vector<engine::Network::Vertex> picks; ///< newborns' partners, m per newborn
+        std::vector<std::uint32_t> pick_counts;     ///< partners found per newborn
+        std::size_t edges_per_firm = 3;
+        /// Wall seconds spent so far in the three phases of a step: decide, apply, births.
+        std::array<double, 3> phase_seconds{};
+    };
+
+    /// Agents per chunk of the parallel loop; a multiple of 4 (one Philox block per 4 firms).
+    static constexpr std::size_t CHUNK = 16384;
+
+    [[nodiscard]] const engine::ModelInfo& info() const;
+    void init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& stocks) const;
+    void step_agents(State& s, const engine::StepContext& ctx) const;
+    void stock_rates(const State&, const engine::StepContext&, const Eigen::VectorXd&,
+                     Eigen::VectorXd&) const {}
+    void observe(const State& s, const engine::StepContext& ctx, std::span<double> row) const;
+
+    /// Bytes of agent state plus network (sizes of the arrays, which is what is resident).
+    [[nodiscard]] static std::size_t state_bytes(const State& s);
+};
+
+static_assert(engine::Model<Model>);
+
+} // namespace canopy::models::reference

@@ -1,0 +1,51 @@
+#pragma once
+/// \file registry.hpp
+/// The models a scenario can name, behind one type-erased handle each.
+///
+/// To add a model: write it (see engine/include/canopy/engine/model.hpp), then add one line to
+/// the table in registry.cpp. Nothing in the engine changes.
+
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/scenario.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace canopy::models {
+
+/// A model as the command line sees it: its description and a way to run an ensemble.
+class ModelHandle {
+public:
+    virtual ~ModelHandle() = default;
+    [[nodiscard]] virtual const engine::ModelInfo& info() const = 0;
+    /// Runs an ensemble of the scenario (validated against this model).
+    [[nodiscard]] virtual engine::Ensemble run(const engine::Scenario& scenario,
+                                               const engine::EnsembleOptions& options) const = 0;
+};
+
+/// Wraps any engine::Model.
+template <engine::Model M>
+class ModelAdapter final : public ModelHandle {
+public:
+    [[nodiscard]] const engine::ModelInfo& info() const override { return model_.info(); }
+    [[nodiscard]] engine::Ensemble run(const engine::Scenario& scenario,
+                                       const engine::EnsembleOptions& options) const override {
+        return engine::run_ensemble(model_, scenario, options);
+    }
+
+private:
+    M model_;
+};
+
+/// The model registered under `name`, or nullptr.
+const ModelHandle* find_model(const std::string& name);
+
+/// Every registered model's name.
+std::vector<std::string> model_names();
+
+/// The catalog the scenario loader validates against.
+engine::ModelCatalog model_catalog();
+
+} // namespace canopy::models

@@ -59,10 +59,13 @@ Network::Vertex Network::add_vertex(std::span<const Vertex> neighbours) {
         throw Error("network too large: vertex limit reached");
     }
     check_entry_count(targets_.size() + pool_.size() + 2 * neighbours.size());
+    // Validate before touching anything, so a throw leaves the network as it was.
     for (const Vertex u : neighbours) {
         if (u >= v) {
             throw Error("add_vertex: neighbour " + std::to_string(u) + " does not exist yet");
         }
+    }
+    for (const Vertex u : neighbours) {
         targets_.push_back(u);
         pool_.push_back({v, head_[u]});
         head_[u] = static_cast<std::uint32_t>(pool_.size() - 1);

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -32,7 +33,9 @@ public:
     Network() = default;
 
     /// Builds the CSR from `edge_count` undirected edges given as endpoint pairs
-    /// (endpoints[2k], endpoints[2k+1]). Throws canopy::Error on an endpoint >= n.
+    /// (endpoints[2k], endpoints[2k+1]). Parallel edges are kept. A self-loop (a, a) is stored
+    /// twice in a's list, so a is its own neighbour twice and the loop adds 2 to degree(a), the
+    /// usual convention. Throws canopy::Error on an odd endpoint count or an endpoint >= n.
     static Network from_edges(std::size_t n, std::span<const Vertex> endpoints);
 
     [[nodiscard]] std::size_t num_vertices() const noexcept { return offsets_.size() - 1; }
@@ -52,6 +55,14 @@ public:
             f(pool_[e].vertex);
         }
     }
+
+    class NeighbourIterator;
+    struct NeighbourRange;
+    /// The neighbours of v (with multiplicity) as a forward range, in the order
+    /// for_each_neighbour visits them: the CSR slice, then the overflow list. Meant for generic
+    /// code (Boost.Graph); hot loops should keep for_each_neighbour, which compiles to two plain
+    /// loops. Invalidated by add_vertex, reserve and compact.
+    [[nodiscard]] NeighbourRange neighbour_range(Vertex v) const noexcept;
 
     /// Number of edge ends at v.
     [[nodiscard]] std::uint32_t degree(Vertex v) const noexcept;
@@ -97,5 +108,71 @@ private:
     std::vector<std::uint32_t> head_; ///< first overflow entry of each vertex, NONE if none
     std::vector<PoolEntry> pool_;
 };
+
+/// A forward iterator over one vertex's neighbours: the CSR slice, then the overflow list.
+/// Dereferencing yields a reference into the network's storage.
+class Network::NeighbourIterator {
+public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Vertex;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Vertex*;
+    using reference = const Vertex&;
+
+    NeighbourIterator() = default;
+
+    [[nodiscard]] reference operator*() const noexcept {
+        return csr_ != csr_end_ ? *csr_ : pool_[entry_].vertex;
+    }
+    [[nodiscard]] pointer operator->() const noexcept { return &**this; }
+    NeighbourIterator& operator++() noexcept {
+        if (csr_ != csr_end_) {
+            ++csr_;
+        } else {
+            entry_ = pool_[entry_].next;
+        }
+        return *this;
+    }
+    NeighbourIterator operator++(int) noexcept {
+        NeighbourIterator before = *this;
+        ++*this;
+        return before;
+    }
+    /// Equal when at the same position of the same vertex's range.
+    friend bool operator==(const NeighbourIterator& a, const NeighbourIterator& b) noexcept {
+        return a.csr_ == b.csr_ && a.entry_ == b.entry_;
+    }
+
+private:
+    friend class Network;
+    NeighbourIterator(const Vertex* csr, const Vertex* csr_end, const PoolEntry* pool,
+                      std::uint32_t entry) noexcept
+        : csr_(csr)
+        , csr_end_(csr_end)
+        , pool_(pool)
+        , entry_(entry) {}
+
+    // While csr_ != csr_end_ the iterator is in the CSR slice; then it follows the pool list
+    // from entry_, and NONE marks the end.
+    const Vertex* csr_ = nullptr;
+    const Vertex* csr_end_ = nullptr;
+    const PoolEntry* pool_ = nullptr;
+    std::uint32_t entry_ = NONE;
+};
+
+/// begin()/end() over one vertex's neighbours; see Network::neighbour_range.
+struct Network::NeighbourRange {
+    NeighbourIterator first;
+    NeighbourIterator last;
+    [[nodiscard]] NeighbourIterator begin() const noexcept { return first; }
+    [[nodiscard]] NeighbourIterator end() const noexcept { return last; }
+};
+
+inline Network::NeighbourRange Network::neighbour_range(Vertex v) const noexcept {
+    const Vertex* csr_begin = targets_.data() + offsets_[v];
+    const Vertex* csr_end = targets_.data() + offsets_[v + 1];
+    return {NeighbourIterator(csr_begin, csr_end, pool_.data(), head_[v]),
+            NeighbourIterator(csr_end, csr_end, pool_.data(), NONE)};
+}
 
 } // namespace canopy::engine

@@ -1,0 +1,30 @@
+#pragma once
+/// \file network_algorithms.hpp
+/// Whole-network algorithms built on Boost.Graph (through network_boost.hpp, which this header
+/// does not pull in): component counts and a locality-improving relabelling.
+
+#include <canopy/engine/network.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace canopy::engine {
+
+/// Number of connected components (an isolated vertex is one; the empty network has none).
+[[nodiscard]] std::size_t connected_component_count(const Network& g);
+
+/// A reverse Cuthill–McKee relabelling (boost::cuthill_mckee_ordering, each component started
+/// from a pseudo-peripheral vertex): perm[v] is v's new id. Pass it to permuted() to place
+/// neighbours near each other in memory (small bandwidth max |perm[u] - perm[v]| over edges).
+/// The gain is large on lattice-like networks and modest on scale-free ones, whose hubs link
+/// across the whole order.
+[[nodiscard]] std::vector<std::uint32_t> reverse_cuthill_mckee_order(const Network& g);
+
+/// The same network with vertex v renamed perm[v]: u–v is an edge of g exactly as often as
+/// perm[u]–perm[v] is one of the result. The result is pure CSR (no overflow entries). Throws
+/// canopy::Error unless perm is a permutation of 0 .. num_vertices() - 1.
+[[nodiscard]] Network permuted(const Network& g, std::span<const std::uint32_t> perm);
+
+} // namespace canopy::engine

@@ -1,0 +1,88 @@
+#include <canopy/engine/network_algorithms.hpp>
+#include <canopy/engine/network_boost.hpp>
+
+#include <boost/graph/connected_components.hpp>
+#include <boost/graph/cuthill_mckee_ordering.hpp>
+
+#include <string>
+
+namespace canopy::engine {
+
+std::size_t connected_component_count(const Network& g) {
+    if (g.num_vertices() == 0) {
+        return 0;
+    }
+    std::vector<std::uint32_t> component(g.num_vertices());
+    const auto count = boost::connected_components(
+        g, boost::make_iterator_property_map(component.begin(), get(boost::vertex_index, g)));
+    return static_cast<std::size_t>(count);
+}
+
+std::vector<std::uint32_t> reverse_cuthill_mckee_order(const Network& g) {
+    const std::size_t n = g.num_vertices();
+    std::vector<std::uint32_t> perm(n);
+    if (n == 0) {
+        return perm;
+    }
+    const auto index = get(boost::vertex_index, g);
+    // Degrees precomputed once: Network::degree walks the overflow list, and the ordering
+    // compares degrees many times per vertex.
+    std::vector<std::uint32_t> degree(n);
+    for (std::size_t v = 0; v < n; ++v) {
+        degree[v] = g.degree(static_cast<Network::Vertex>(v));
+    }
+    std::vector<boost::default_color_type> colour(n);
+    // order[k] is the vertex placed at position k; writing through a reverse iterator turns
+    // Cuthill–McKee into reverse Cuthill–McKee.
+    std::vector<Network::Vertex> order(n, Network::NONE);
+    boost::cuthill_mckee_ordering(g, order.rbegin(),
+                                  boost::make_iterator_property_map(colour.begin(), index),
+                                  boost::make_iterator_property_map(degree.begin(), index));
+    for (std::size_t k = 0; k < n; ++k) {
+        if (order[k] == Network::NONE) {
+            throw Error("reverse_cuthill_mckee_order: the ordering missed a vertex");
+        }
+        perm[order[k]] = static_cast<std::uint32_t>(k);
+    }
+    return perm;
+}
+
+Network permuted(const Network& g, std::span<const std::uint32_t> perm) {
+    const std::size_t n = g.num_vertices();
+    if (perm.size() != n) {
+        throw Error("permuted: permutation has " + std::to_string(perm.size()) +
+                    " entries for a network of " + std::to_string(n) + " vertices");
+    }
+    std::vector<Network::Vertex> old_of(n, Network::NONE);
+    for (std::size_t v = 0; v < n; ++v) {
+        if (perm[v] >= n || old_of[perm[v]] != Network::NONE) {
+            throw Error("permuted: not a permutation (vertex " + std::to_string(v) + " maps to " +
+                        std::to_string(perm[v]) + ")");
+        }
+        old_of[perm[v]] = static_cast<Network::Vertex>(v);
+    }
+    // Each undirected edge is emitted once, from its end with the smaller new id; a self-loop
+    // sits twice in its vertex's list, so every second occurrence emits it.
+    std::vector<Network::Vertex> endpoints;
+    endpoints.reserve(2 * g.num_edges());
+    for (std::size_t w = 0; w < n; ++w) {
+        const auto nw = static_cast<Network::Vertex>(w);
+        bool loop_pending = false;
+        g.for_each_neighbour(old_of[w], [&](Network::Vertex u) {
+            const Network::Vertex nu = perm[u];
+            if (nu == nw) {
+                loop_pending = !loop_pending;
+                if (loop_pending) {
+                    return;
+                }
+            } else if (nu < nw) {
+                return;
+            }
+            endpoints.push_back(nw);
+            endpoints.push_back(nu);
+        });
+    }
+    return Network::from_edges(n, endpoints);
+}
+
+} // namespace canopy::engine

@@ -37,11 +37,19 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
         Stream rng(key, static_cast<std::uint32_t>(v), 0, purpose);
         const std::size_t existing = endpoints.size();
         std::size_t got = 0;
+        std::size_t draws = 0;
         while (got < m) {
             const Network::Vertex u = endpoints[index_below(rng.next_u64(), existing)];
-            if (std::find(picks, picks + got, u) == picks + got) {
-                picks[got++] = u;
+            if (std::find(picks, picks + got, u) != picks + got) {
+                continue;
             }
+            if (options.acceptance != nullptr && ++draws <= 1024 * m &&
+                !(u01_open(rng.next_u64()) < options.acceptance(options.acceptance_context,
+                                                                static_cast<Network::Vertex>(v),
+                                                                u))) {
+                continue;
+            }
+            picks[got++] = u;
         }
         for (std::size_t j = 0; j < m; ++j) {
             endpoints.push_back(static_cast<Network::Vertex>(v));

@@ -173,3 +173,32 @@ TEST_CASE("The oldest BA vertices have the largest degrees", "[barabasi_albert]"
     }
     CHECK(hub < 100);
 }
+
+TEST_CASE("An acceptance function biases attachment (homophily by rejection sampling)",
+          "[barabasi_albert]") {
+    // Vertices of equal parity are always kept, others with probability 0.1, so among a new
+    // vertex's links the same-parity share is about deg_same / (deg_same + 0.1 deg_other) ~ 0.9.
+    // Without the bias it is ~0.5. With 60,000 edges the standard error is ~0.002.
+    using canopy::engine::BarabasiAlbertOptions;
+    using canopy::engine::Network;
+    BarabasiAlbertOptions o;
+    o.vertices = 20000;
+    o.edges_per_vertex = 3;
+    o.acceptance = [](const void*, Network::Vertex a, Network::Vertex b) {
+        return (a % 2) == (b % 2) ? 1.0 : 0.1;
+    };
+    const Network g = canopy::engine::barabasi_albert(o, {7, 0}, 1);
+    std::size_t same = 0;
+    std::size_t total = 0;
+    for (Network::Vertex v = 4; v < g.num_vertices(); ++v) {
+        g.for_each_neighbour(v, [&](Network::Vertex u) {
+            if (u < v) {
+                ++total;
+                same += (u % 2) == (v % 2) ? 1U : 0U;
+            }
+        });
+    }
+    const double share = static_cast<double>(same) / static_cast<double>(total);
+    CHECK(share > 0.85);
+    CHECK(share < 0.95);
+}

@@ -1,5 +1,6 @@
 #include "registry.hpp"
 
+#include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
 
 #include <utility>
@@ -12,6 +13,7 @@ namespace {
 const std::vector<std::pair<std::string, std::unique_ptr<ModelHandle>>>& table() {
     static const auto models = [] {
         std::vector<std::pair<std::string, std::unique_ptr<ModelHandle>>> t;
+        t.emplace_back("ecosystem", std::make_unique<ModelAdapter<ecosystem::Model>>());
         t.emplace_back("reference", std::make_unique<ModelAdapter<reference::Model>>());
         return t;
     }();

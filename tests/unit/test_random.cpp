@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <vector>
 
 using namespace canopy::engine;
 
@@ -73,6 +74,18 @@ TEST_CASE("philox_lanes equals Random123 block by block", "[random]") {
     philox_lanes<16>(key, 1000, 77, 12, out);
     for (std::uint32_t j = 0; j < 16; ++j) {
         const Block b = key.block(1000 + j, 77, 12);
+        for (std::uint32_t w = 0; w < 4; ++w) {
+            CHECK(out[4 * j + w] == b[w]);
+        }
+    }
+}
+
+TEST_CASE("philox_fill equals one block per agent, including a ragged tail", "[random]") {
+    const RandomKey key{123456789ULL, 4};
+    std::vector<std::uint32_t> out(4 * 37);
+    philox_fill(key, 500, 3, 9, 37, out.data());
+    for (std::uint32_t j = 0; j < 37; ++j) {
+        const Block b = key.block(500 + j, 3, 9);
         for (std::uint32_t w = 0; w < 4; ++w) {
             CHECK(out[4 * j + w] == b[w]);
         }

@@ -1,0 +1,1087 @@
+// The ecosystem model's dynamics. README.md beside this file gives every equation with its
+// parameters; the comments here say how the code realises them.
+#include "ecosystem/ecosystem_model.hpp"
+
+#include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/distributions.hpp>
+#include <canopy/engine/normal_table.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/engine/sd.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+namespace canopy::models::ecosystem {
+
+namespace {
+
+using engine::Network;
+using engine::Purpose;
+using engine::StepContext;
+
+// Random-stream purposes; distinct so that no two uses share numbers.
+constexpr Purpose DECIDE = 1;      // the monthly draws of every firm
+constexpr Purpose NETWORK = 2;     // the initial collaboration network
+constexpr Purpose INITIAL = 3;     // the initial firms' attributes
+constexpr Purpose HTE_APPLY = 4;   // who applies for certification, in which batch
+constexpr Purpose HTE_DECIDE = 5;  // batch decisions
+constexpr Purpose BIRTH_COUNT = 6; // how many firms enter
+constexpr Purpose NEWCOMER = 7;    // a new firm's attributes
+constexpr Purpose ATTACH = 8;      // a new firm's collaboration ties
+
+// A newcomer whose candidate partners keep being rejected stops after this many draws.
+constexpr int MAX_ATTACH_DRAWS = 4096;
+// Newcomers per chunk of the parallel choice of partners.
+constexpr std::size_t NEWCOMER_CHUNK = 256;
+// Share of pilot-platform capacity in use at the start (model assumption, README "Platforms").
+constexpr double INITIAL_PLATFORM_OCCUPANCY = 0.8;
+
+double par(const StepContext& ctx, param::Id p) {
+    return ctx.parameters[static_cast<std::size_t>(p)];
+}
+double lev(const StepContext& ctx, lever::Id l) {
+    return ctx.levers[static_cast<std::size_t>(l)];
+}
+double sd(const Eigen::VectorXd& y, stock::Id k) {
+    return y[static_cast<Eigen::Index>(k)];
+}
+double& sd(Eigen::VectorXd& y, stock::Id k) {
+    return y[static_cast<Eigen::Index>(k)];
+}
+
+// Probability of at least one event in dt months at a constant hazard per month.
+double step_probability(double hazard_per_month, double dt_months) {
+    return hazard_per_month <= 0.0 ? 0.0 : -std::expm1(-hazard_per_month * dt_months);
+}
+
+double u01(std::uint32_t word) {
+    return (static_cast<double>(word) + 0.5) * 0x1.0p-32;
+}
+
+bool is_digital(std::uint8_t sector) {
+    return sector == OPTOELECTRONICS || sector == BEIDOU;
+}
+
+bool first_step_of_month(const StepContext& ctx, int month_of_year) {
+    const engine::YearMonth ym = ctx.calendar->month_of_step(ctx.step);
+    return ym.month == month_of_year && ctx.calendar->first_step_in(ym) == ctx.step;
+}
+
+// Cumulative sector shares; shares summing above 1 are scaled down to 1 ("other" gets 0).
+std::array<double, SECTOR_COUNT> sector_cumulative(const StepContext& ctx) {
+    const std::array<double, 5> shares = {
+        par(ctx, param::share_optoelectronics), par(ctx, param::share_auto),
+        par(ctx, param::share_health), par(ctx, param::share_equipment),
+        par(ctx, param::share_beidou)};
+    double sum = 0.0;
+    for (const double x : shares) {
+        sum += x;
+    }
+    const double scale = sum > 1.0 ? 1.0 / sum : 1.0;
+    std::array<double, SECTOR_COUNT> cumulative{};
+    double acc = 0.0;
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+        acc += shares[k] * scale;
+        cumulative[k] = acc;
+    }
+    cumulative[OTHER] = 1.0;
+    return cumulative;
+}
+
+template <class G>
+std::uint8_t draw_sector(G& rng, const std::array<double, SECTOR_COUNT>& cumulative) {
+    const double u = engine::uniform01(rng);
+    std::uint8_t k = 0;
+    while (k < OTHER && u >= cumulative[k]) {
+        ++k;
+    }
+    return k;
+}
+
+// The collaboration network's homophily: a candidate from another sector is kept with
+// probability 1 / sector_homophily.
+struct Homophily {
+    const std::uint8_t* sector;
+    double other_sector_acceptance;
+};
+double homophily_acceptance(const void* context, Network::Vertex a, Network::Vertex b) {
+    const auto* h = static_cast<const Homophily*>(context);
+    return h->sector[a] == h->sector[b] ? 1.0 : h->other_sector_acceptance;
+}
+
+// The transfer-capacity index: brokers and liaisons, transfer centres and matchmaking events,
+// each relative to the start, equally weighted (README "Knowledge and technology contracts").
+double transfer_index(const Eigen::VectorXd& y, const StepContext& ctx) {
+    const double staff = sd(y, stock::transfer_staff) / par(ctx, param::initial_transfer_staff);
+    const double centres =
+        sd(y, stock::transfer_centres) / par(ctx, param::initial_transfer_centres);
+    const double events = lev(ctx, lever::matchmaking_events) / par(ctx, param::reference_events);
+    return (staff + centres + events) / 3.0;
+}
+
+// Share of a year's graduates who start in a given month.
+double graduate_month_share(const StepContext& ctx, int month_of_year) {
+    const double summer = par(ctx, param::summer_share);
+    return (month_of_year >= 6 && month_of_year <= 8) ? summer / 3.0 : (1.0 - summer) / 9.0;
+}
+
+// Share of a year's contract turnover registered in a given month.
+double contract_month_share(const StepContext& ctx, int month_of_year) {
+    const double december = par(ctx, param::december_share);
+    return month_of_year == 12 ? december : (1.0 - december) / 11.0;
+}
+
+// Moves firm v's weight in its collaborators' counts from one stage to another.
+template <bool Atomic>
+void update_neighbours(const Network& network, std::vector<NeighbourCounts>& counts,
+                       Network::Vertex v, std::uint8_t from, std::uint8_t to) {
+    network.for_each_neighbour(v, [&](Network::Vertex u) {
+        if constexpr (Atomic) {
+            if (from <= LEADER) {
+                std::atomic_ref<std::uint32_t>(counts[u][from])
+                    .fetch_sub(1, std::memory_order_relaxed);
+            }
+            if (to <= LEADER) {
+                std::atomic_ref<std::uint32_t>(counts[u][to])
+                    .fetch_add(1, std::memory_order_relaxed);
+            }
+        } else {
+            if (from <= LEADER) {
+                --counts[u][from];
+            }
+            if (to <= LEADER) {
+                ++counts[u][to];
+            }
+        }
+    });
+}
+
+} // namespace
+
+/// What the agent loop reads, computed once per step from parameters, levers and stocks.
+struct StepRates {
+    int month = 0;
+    double dt = 1.0;
+    double dt_years = 1.0 / 12.0;
+    double noise_scale = 0.0; // capability_noise * sqrt(dt in years)
+    double base_growth = 0.0; // drift + talent term, per year
+    double rd_effect = 0.0, loan_effect = 0.0, vc_effect = 0.0, spillover_effect = 0.0,
+           platform_effect = 0.0;
+    std::array<double, 4> exit_p{}; // per-step exit probability by stage before modifiers
+    double loan_exit_factor = 1.0, vc_exit_factor = 1.0, exit_slope = 0.0;
+    double graduation_p = 0.0, graduation_capability = 0.0;
+    int incubation_min = 0, incubation_max = 0;
+    std::uint64_t loan_new_below = 0, loan_repay_below = 0;
+    std::array<double, 4> loan_size{};
+    double vc_p_per_capability = 0.0, vc_end_p = 0.0;
+    bool registration_reset = false, registration_open = false;
+    double registration_p = 0.0, size_capability = 0.0;
+    double tie_p = 0.0, untie_p = 0.0;
+    double rnd_p = 0.0, rnd_capability = 0.0;
+    double va_per_capability = 0.0;
+};
+
+int Model::month_index(const StepContext& ctx) {
+    return ctx.calendar->month_of_step(ctx.step).index() - ctx.calendar->start().index();
+}
+
+std::size_t Model::state_bytes(const State& s) {
+    return s.firms.bytes() + s.collaboration.bytes();
+}
+
+namespace {
+
+StepRates step_rates(const Model::State& s, const StepContext& ctx) {
+    const Eigen::VectorXd& y = *ctx.stocks;
+    StepRates r;
+    r.month = Model::month_index(ctx);
+    r.dt = ctx.dt_months();
+    r.dt_years = r.dt / 12.0;
+    r.noise_scale = par(ctx, param::capability_noise) * std::sqrt(r.dt_years);
+    const double talent_index = sd(y, stock::talent) / par(ctx, param::initial_talent);
+    r.base_growth =
+        par(ctx, param::capability_drift) + par(ctx, param::talent_effect) * (talent_index - 1.0);
+    r.rd_effect = par(ctx, param::rd_effect);
+    r.loan_effect = par(ctx, param::loan_effect);
+    r.vc_effect = par(ctx, param::vc_effect);
+    r.spillover_effect = par(ctx, param::spillover_effect);
+    r.platform_effect = par(ctx, param::platform_effect);
+
+    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt),
+                step_probability(par(ctx, param::exit_rate_sme), r.dt),
+                step_probability(par(ctx, param::exit_rate_high_tech), r.dt),
+                step_probability(par(ctx, param::exit_rate_leader), r.dt)};
+    r.loan_exit_factor = par(ctx, param::loan_exit_factor);
+    r.vc_exit_factor = par(ctx, param::vc_exit_factor);
+    r.exit_slope = par(ctx, param::capability_exit_slope);
+    r.graduation_p = step_probability(par(ctx, param::graduation_rate), r.dt);
+    r.graduation_capability = par(ctx, param::graduation_capability);
+    r.incubation_min = static_cast<int>(par(ctx, param::incubation_min_months));
+    r.incubation_max = static_cast<int>(par(ctx, param::incubation_max_months));
+
+    // Tech loans: applications times approvals; approvals respond to risk compensation.
+    const double approval =
+        std::min(1.0, par(ctx, param::loan_approval) *
+                          std::pow(lev(ctx, lever::tech_loan_risk_compensation),
+                                   par(ctx, param::risk_compensation_elasticity)));
+    r.loan_new_below =
+        engine::u32_threshold(step_probability(par(ctx, param::loan_demand_rate) * approval, r.dt));
+    r.loan_repay_below =
+        engine::u32_threshold(step_probability(1.0 / par(ctx, param::loan_term_months), r.dt));
+    r.loan_size = {0.0, par(ctx, param::loan_size_sme), par(ctx, param::loan_size_high_tech),
+                   par(ctx, param::loan_size_leader)};
+
+    // Venture deals: hazard proportional to capability and to the capital available.
+    const double vc_index = par(ctx, param::initial_vc_stock) > 0.0
+                                ? sd(y, stock::vc_available) / par(ctx, param::initial_vc_stock)
+                                : 1.0;
+    r.vc_p_per_capability = par(ctx, param::vc_deal_rate) * std::max(vc_index, 0.0) * r.dt;
+    r.vc_end_p = step_probability(1.0 / par(ctx, param::vc_holding_months), r.dt);
+
+    // SME registration: an annual window; registrations reset in January.
+    const engine::YearMonth ym = ctx.month();
+    r.registration_reset = first_step_of_month(ctx, 1);
+    const int first = static_cast<int>(par(ctx, param::registration_first_month));
+    const int last = static_cast<int>(par(ctx, param::registration_last_month));
+    r.registration_open = ym.month >= first && ym.month <= last;
+    r.registration_p = step_probability(
+        par(ctx, param::sme_registration_rate) *
+            std::pow(lev(ctx, lever::sme_outreach), par(ctx, param::outreach_elasticity)),
+        r.dt);
+    r.size_capability = par(ctx, param::sme_size_capability);
+
+    // Pilot-platform ties: the hazard scales with the share of capacity still free.
+    const double slots = sd(y, stock::pilot_platforms) * par(ctx, param::firms_per_pilot_platform);
+    const double free_share =
+        slots > 0.0 ? std::clamp((slots - static_cast<double>(s.tied)) / slots, 0.0, 1.0) : 0.0;
+    r.tie_p = step_probability(par(ctx, param::platform_tie_rate) * free_share, r.dt);
+    r.untie_p = step_probability(1.0 / par(ctx, param::platform_tie_months), r.dt);
+
+    r.rnd_p = step_probability(
+        par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
+    r.rnd_capability = par(ctx, param::rnd_institution_capability);
+    r.va_per_capability = par(ctx, param::va_per_capability);
+    return r;
+}
+
+// The monthly decisions of firms [begin, end) (see README "Each month, each firm").
+void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& r, std::size_t begin,
+                  std::size_t end, std::vector<StageChange>& changes, ChunkTally& t) {
+    auto& stage = s.firms[s.stage];
+    auto& sector = s.firms[s.sector];
+    auto& flags = s.firms[s.flags];
+    auto& stage_since = s.firms[s.stage_since];
+    auto& cert_expiry = s.firms[s.cert_expiry];
+    auto& capability = s.firms[s.capability];
+    auto& rd_intensity = s.firms[s.rd_intensity];
+    auto& neighbours = s.firms[s.neighbours];
+    const engine::NormalTable& normal = engine::NormalTable::instance();
+    const auto step = static_cast<std::uint32_t>(ctx.step);
+    constexpr std::size_t BLOCK = 64;
+    std::uint32_t words[4 * BLOCK];
+
+    for (std::size_t i = begin; i < end; ++i) {
+        if ((i - begin) % BLOCK == 0) {
+            // The four words of each firm's (agent, step, DECIDE) block, 64 firms at a time.
+            engine::philox_fill(ctx.key, static_cast<std::uint32_t>(i), step, DECIDE,
+                                std::min(BLOCK, end - i), words);
+        }
+        const std::uint8_t st = stage[i];
+        if (st > LEADER) {
+            continue;
+        }
+        ++t.active[st];
+        const std::uint32_t* w = words + 4 * ((i - begin) % BLOCK);
+        std::uint8_t f = flags[i];
+        if (r.registration_reset) {
+            f = static_cast<std::uint8_t>(f & ~REGISTERED);
+        }
+        const bool loan = (f & HAS_LOAN) != 0;
+        const bool vc = (f & HAS_VC) != 0;
+
+        // Capability: drift, R&D, talent, finance, spillover from collaborators higher up,
+        // platform ties (an incubator is a platform), and an idiosyncratic shock.
+        const NeighbourCounts& nc = neighbours[i];
+        const std::uint32_t total = nc[0] + nc[1] + nc[2] + nc[3];
+        std::uint32_t higher = 0;
+        for (std::uint8_t k = static_cast<std::uint8_t>(st + 1); k <= LEADER; ++k) {
+            higher += nc[k];
+        }
+        const double share =
+            total > 0 ? static_cast<double>(higher) / static_cast<double>(total) : 0.0;
+        const bool on_platform = st == INCUBATING || (f & PLATFORM_TIE) != 0;
+        const double rd = rd_intensity[i];
+        const double growth = r.base_growth + r.rd_effect * rd + (loan ? r.loan_effect : 0.0) +
+                              (vc ? r.vc_effect : 0.0) + r.spillover_effect * share +
+                              (on_platform ? r.platform_effect : 0.0);
+        const double c = std::max(0.0, static_cast<double>(capability[i]) + growth * r.dt_years +
+                                           r.noise_scale * normal(w[1]));
+        capability[i] = static_cast<float>(c);
+
+        // Exit, graduation, certificate lapse (one word, competing risks).
+        const double exit_p = r.exit_p[st] * (loan ? r.loan_exit_factor : 1.0) *
+                              (vc ? r.vc_exit_factor : 1.0) / (1.0 + r.exit_slope * c);
+        const double u0 = u01(w[0]);
+        std::uint8_t to = st;
+        if (st == INCUBATING) {
+            const int months_in = r.month - stage_since[i];
+            const bool capable = c >= r.graduation_capability;
+            if (months_in >= r.incubation_max) {
+                to = capable ? SME : EXITED; // the longest stay is over: graduate or fail
+            } else if (u0 < exit_p) {
+                to = EXITED;
+            } else if (capable && months_in >= r.incubation_min && u0 < exit_p + r.graduation_p) {
+                to = SME;
+            }
+        } else if (u0 < exit_p) {
+            to = EXITED;
+        } else if (st >= HIGH_TECH && r.month >= cert_expiry[i] && (f & APPLIED_RENEWAL) == 0) {
+            to = SME; // the certificate expired and no renewal is pending
+            ++t.lapses;
+        }
+        if (to != st) {
+            changes.push_back({static_cast<std::uint32_t>(i), st, to});
+            if (to == EXITED) {
+                ++t.exits;
+                flags[i] = 0;
+                continue;
+            }
+            if (st == INCUBATING) {
+                ++t.graduations;
+            }
+        }
+
+        // Finance: a loan ends or starts (one word).
+        if (loan) {
+            if (w[2] < r.loan_repay_below) {
+                f = static_cast<std::uint8_t>(f & ~HAS_LOAN);
+            }
+        } else if (to != INCUBATING && w[2] < r.loan_new_below) {
+            f |= HAS_LOAN;
+            t.new_loans += r.loan_size[to];
+        }
+
+        // Rarer events share one word as competing risks: at most one per firm per step.
+        const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
+        const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
+                                  (to <= SME || (to == HIGH_TECH && c < r.size_capability));
+        const double p_reg = can_register ? r.registration_p : 0.0;
+        const bool tied = (f & PLATFORM_TIE) != 0;
+        const double p_tie = tied ? r.untie_p : (to >= SME ? r.tie_p : 0.0);
+        const double p_rnd =
+            (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability) ? r.rnd_p
+                                                                                     : 0.0;
+        const double u3 = u01(w[3]);
+        if (u3 < p_vc) {
+            if (vc) {
+                f = static_cast<std::uint8_t>(f & ~HAS_VC);
+            } else {
+                f |= HAS_VC;
+                ++t.vc_deals;
+            }
+        } else if (u3 < p_vc + p_reg) {
+            f |= REGISTERED;
+            ++t.registered;
+        } else if (u3 < p_vc + p_reg + p_tie) {
+            f ^= PLATFORM_TIE;
+        } else if (u3 < p_vc + p_reg + p_tie + p_rnd) {
+            f |= RND_INSTITUTION;
+            ++t.rnd_founded;
+        }
+        if (to == INCUBATING) {
+            f = static_cast<std::uint8_t>(f & ~PLATFORM_TIE); // startups use incubators
+        }
+        flags[i] = f;
+
+        // Aggregates the SD stocks and the series read.
+        t.capability += c;
+        const double va = r.va_per_capability * c;
+        t.va_total += va;
+        if (is_digital(sector[i])) {
+            t.va_digital += va;
+        }
+        if (to >= HIGH_TECH) {
+            t.va_certified += va;
+            t.rd_spending += rd * c;
+        }
+        if ((f & PLATFORM_TIE) != 0 && to >= SME) {
+            ++t.tied;
+        }
+        if ((f & RND_INSTITUTION) != 0) {
+            ++t.with_rnd;
+        }
+    }
+}
+
+// Applies the recorded stage changes: stages, the month each stage began, collaborators' counts
+// and the stage tallies. Each firm appears at most once, so stages are written by one thread;
+// collaborators' counts are shared and updated atomically (integer sums: any order, same result).
+void apply_changes(Model::State& s, const StepContext& ctx, int month) {
+    auto& stage = s.firms[s.stage];
+    auto& stage_since = s.firms[s.stage_since];
+    auto& counts = s.firms[s.neighbours];
+    const bool shared = ctx.executor->parallel();
+    ctx.executor->for_each(s.changes.size(), [&](std::size_t chunk) {
+        for (const StageChange& ch : s.changes[chunk]) {
+            stage[ch.firm] = ch.to;
+            stage_since[ch.firm] = static_cast<std::int16_t>(month);
+            if (shared) {
+                update_neighbours<true>(s.collaboration, counts, ch.firm, ch.from, ch.to);
+            } else {
+                update_neighbours<false>(s.collaboration, counts, ch.firm, ch.from, ch.to);
+            }
+        }
+    });
+    for (auto& chunk : s.changes) {
+        for (const StageChange& ch : chunk) {
+            --s.active[ch.from];
+            if (ch.to <= LEADER) {
+                ++s.active[ch.to];
+            }
+        }
+        chunk.clear();
+    }
+}
+
+// High-tech applications, in the application month: first applications from eligible SMEs
+// (age, R&D intensity, capability) and renewals of certificates expiring by the end of the year.
+void hte_applications(Model::State& s, const StepContext& ctx, int month) {
+    const auto& stage = s.firms[s.stage];
+    auto& flags = s.firms[s.flags];
+    auto& batch = s.firms[s.batch];
+    const auto& born = s.firms[s.born];
+    const auto& cert_expiry = s.firms[s.cert_expiry];
+    const auto& capability = s.firms[s.capability];
+    const auto& rd_intensity = s.firms[s.rd_intensity];
+    const double reward =
+        lev(ctx, lever::hte_certification_reward) / par(ctx, param::reference_reward);
+    const double apply_p =
+        std::clamp(par(ctx, param::hte_application_rate) *
+                       (1.0 + par(ctx, param::reward_elasticity) * (reward - 1.0)),
+                   0.0, 1.0);
+    const double renew_p = par(ctx, param::hte_renewal_rate);
+    const double share1 = par(ctx, param::hte_batch1_share);
+    const double share2 = par(ctx, param::hte_batch2_share);
+    const int min_age = static_cast<int>(par(ctx, param::hte_min_age_months));
+    const double rd_min = par(ctx, param::hte_rd_threshold);
+    const double capability_min = par(ctx, param::hte_capability_threshold);
+    const int year_end = month + (12 - ctx.month().month); // month index of this December
+    const std::size_t n = s.firms.size();
+    ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+        std::int64_t applications = 0;
+        for (std::size_t i = b; i < e; ++i) {
+            const std::uint8_t st = stage[i];
+            const bool first = st == SME && month - born[i] >= min_age &&
+                               static_cast<double>(rd_intensity[i]) >= rd_min &&
+                               static_cast<double>(capability[i]) >= capability_min &&
+                               (flags[i] & APPLIED_NEW) == 0;
+            const bool renewal = (st == HIGH_TECH || st == LEADER) && cert_expiry[i] <= year_end &&
+                                 (flags[i] & APPLIED_RENEWAL) == 0;
+            if (!first && !renewal) {
+                continue;
+            }
+            const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
+                                                  static_cast<std::uint32_t>(ctx.step), HTE_APPLY);
+            if (u01(w[0]) >= (first ? apply_p : renew_p)) {
+                continue;
+            }
+            const double u = u01(w[1]);
+            batch[i] = static_cast<std::uint8_t>(u < share1 ? 1 : u < share1 + share2 ? 2 : 3);
+            flags[i] |= first ? APPLIED_NEW : APPLIED_RENEWAL;
+            applications += first ? 1 : 0;
+        }
+        s.tallies[chunk].applications += applications;
+    });
+}
+
+// A batch decision: pending applications of batch k pass with the pass rate. New certificates
+// move SMEs to high-tech; renewals extend the certificate. Either way the application closes.
+void hte_batch(Model::State& s, const StepContext& ctx, int month, std::uint8_t k) {
+    const auto& stage = s.firms[s.stage];
+    auto& flags = s.firms[s.flags];
+    auto& batch = s.firms[s.batch];
+    auto& cert_expiry = s.firms[s.cert_expiry];
+    const double pass_new = par(ctx, param::hte_pass_rate);
+    const double pass_renewal = par(ctx, param::hte_renewal_pass_rate);
+    const auto validity = static_cast<int>(par(ctx, param::cert_validity_months));
+    const auto expiry = static_cast<std::int16_t>(month + validity);
+    const std::size_t n = s.firms.size();
+    ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+        ChunkTally& t = s.tallies[chunk];
+        for (std::size_t i = b; i < e; ++i) {
+            if (batch[i] != k) {
+                continue;
+            }
+            batch[i] = 0;
+            const std::uint8_t f = flags[i];
+            flags[i] = static_cast<std::uint8_t>(f & ~(APPLIED_NEW | APPLIED_RENEWAL));
+            const std::uint8_t st = stage[i];
+            if (st > LEADER) {
+                continue;
+            }
+            const engine::Block w = ctx.key.block(
+                static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(ctx.step), HTE_DECIDE, k);
+            if ((f & APPLIED_NEW) != 0 && st == SME) {
+                if (u01(w[0]) < pass_new) {
+                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), SME, HIGH_TECH});
+                    cert_expiry[i] = expiry;
+                    ++t.new_certificates;
+                }
+            } else if ((f & APPLIED_RENEWAL) != 0 && st >= HIGH_TECH) {
+                if (u01(w[0]) < pass_renewal) {
+                    cert_expiry[i] = expiry;
+                    ++t.renewals;
+                }
+            }
+        }
+    });
+}
+
+// Leader selection: the quota is filled by the certified firms of highest capability above the
+// bar (ties broken by id, so the choice is deterministic).
+std::int64_t select_leaders(Model::State& s, const StepContext& ctx) {
+    const auto& stage = s.firms[s.stage];
+    const auto& capability = s.firms[s.capability];
+    const double bar = par(ctx, param::leader_capability_bar);
+    const auto quota =
+        static_cast<std::size_t>(std::max(0.0, std::round(lev(ctx, lever::leader_quota))));
+    s.candidates.clear();
+    for (std::size_t i = 0; i < s.firms.size(); ++i) {
+        if (stage[i] == HIGH_TECH && static_cast<double>(capability[i]) >= bar) {
+            s.candidates.push_back(static_cast<std::uint32_t>(i));
+        }
+    }
+    const std::size_t chosen = std::min(quota, s.candidates.size());
+    auto better = [&](std::uint32_t a, std::uint32_t b) {
+        return capability[a] != capability[b] ? capability[a] > capability[b] : a < b;
+    };
+    std::partial_sort(s.candidates.begin(),
+                      s.candidates.begin() + static_cast<std::ptrdiff_t>(chosen),
+                      s.candidates.end(), better);
+    for (std::size_t k = 0; k < chosen; ++k) {
+        s.changes[0].push_back({s.candidates[k], HIGH_TECH, LEADER});
+    }
+    return static_cast<std::int64_t>(chosen);
+}
+
+// New firms: startups into incubators (limited by free seats) and entrants to the SME pool.
+// Each gets a sector, capability and R&D intensity, and collaboration ties by preferential
+// attachment with sector homophily to active firms that existed before this step's entries.
+void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) {
+    const Eigen::VectorXd& y = *ctx.stocks;
+    const double seats = sd(y, stock::incubators) * par(ctx, param::seats_per_incubator) +
+                         sd(y, stock::innovation_space) * par(ctx, param::seats_per_10k_m2);
+    const double free_seats = std::max(0.0, seats - static_cast<double>(s.active[INCUBATING]));
+    const double talent_index = sd(y, stock::talent) / par(ctx, param::initial_talent);
+    const double seekers =
+        (par(ctx, param::startup_rate) *
+             std::pow(talent_index, par(ctx, param::talent_birth_elasticity)) +
+         par(ctx, param::spinoff_rate) * transfer_index(y, ctx) * sd(y, stock::knowledge)) *
+        r.dt;
+    const double seat_share = free_seats / (free_seats + par(ctx, param::seat_half_saturation));
+    engine::Stream count_rng = ctx.stream(0, BIRTH_COUNT);
+    const auto startups = std::min<std::uint64_t>(engine::poisson(count_rng, seekers * seat_share),
+                                                  static_cast<std::uint64_t>(free_seats));
+    const std::uint64_t entrants =
+        engine::poisson(count_rng, par(ctx, param::sme_entry_rate) * r.dt);
+    s.births = static_cast<std::int64_t>(startups);
+    s.sme_entries = static_cast<std::int64_t>(entrants);
+    const std::size_t born = startups + entrants;
+    if (born == 0) {
+        return;
+    }
+
+    const std::size_t first = s.firms.size();
+    const Network::Snapshot snapshot = s.collaboration.snapshot();
+    s.firms.add(born);
+    auto& stage = s.firms[s.stage];
+    auto& sector = s.firms[s.sector];
+    auto& born_month = s.firms[s.born];
+    auto& stage_since = s.firms[s.stage_since];
+    auto& capability = s.firms[s.capability];
+    auto& rd_intensity = s.firms[s.rd_intensity];
+    auto& counts = s.firms[s.neighbours];
+    const auto cumulative = sector_cumulative(ctx);
+    const double newborn_mean = par(ctx, param::newborn_capability_mean);
+    const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    const double capability_sd = par(ctx, param::newborn_capability_sd);
+    const double alpha = par(ctx, param::rd_intensity_alpha);
+    const double beta = par(ctx, param::rd_intensity_beta);
+    const double other_sector = 1.0 / par(ctx, param::sector_homophily);
+    const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
+    s.picks.resize(born * m);
+    s.pick_counts.resize(born);
+    ctx.executor->for_chunks(
+        born, NEWCOMER_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
+            for (std::size_t b = b0; b < b1; ++b) {
+                const std::size_t id = first + b;
+                const bool startup = b < startups;
+                engine::Stream rng = ctx.stream(static_cast<std::uint32_t>(id), NEWCOMER);
+                stage[id] = startup ? INCUBATING : SME;
+                sector[id] = draw_sector(rng, cumulative);
+                born_month[id] = static_cast<std::int16_t>(r.month);
+                stage_since[id] = static_cast<std::int16_t>(r.month);
+                capability[id] = static_cast<float>(
+                    std::max(0.01, engine::normal(rng, startup ? newborn_mean : entrant_mean,
+                                                  capability_sd)));
+                rd_intensity[id] = static_cast<float>(engine::beta(rng, alpha, beta));
+
+                Network::Vertex* picks = s.picks.data() + b * m;
+                engine::Stream attach = ctx.stream(static_cast<std::uint32_t>(id), ATTACH);
+                std::size_t got = 0;
+                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS && snapshot.size() > 0;
+                     ++draw) {
+                    const Network::Vertex v = s.collaboration.entry(
+                        snapshot, engine::index_below(attach.next_u64(), snapshot.size()));
+                    if (stage[v] > LEADER || std::find(picks, picks + got, v) != picks + got) {
+                        continue;
+                    }
+                    if (sector[v] != sector[id] && engine::uniform01(attach) >= other_sector) {
+                        continue;
+                    }
+                    picks[got++] = v;
+                }
+                s.pick_counts[b] = static_cast<std::uint32_t>(got);
+            }
+        });
+    for (std::size_t b = 0; b < born; ++b) {
+        const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
+        const Network::Vertex id = s.collaboration.add_vertex(picks);
+        NeighbourCounts own{};
+        for (const Network::Vertex v : picks) {
+            ++own[stage[v]];
+            ++counts[v][stage[id]];
+        }
+        counts[id] = own;
+        ++s.active[stage[id]];
+    }
+}
+
+} // namespace
+
+void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
+    const auto n_incubating = static_cast<std::size_t>(par(ctx, param::initial_incubating));
+    const auto n_sme = static_cast<std::size_t>(par(ctx, param::initial_smes));
+    const auto n_high_tech = static_cast<std::size_t>(par(ctx, param::initial_high_tech));
+    const auto n_leader = static_cast<std::size_t>(par(ctx, param::initial_leaders));
+    const std::size_t n = n_incubating + n_sme + n_high_tech + n_leader;
+    const int steps = ctx.calendar->steps();
+    // Room for the entrants of the whole run; untouched reserved pages are never resident.
+    const double dt = ctx.dt_months();
+    const double expected = (par(ctx, param::startup_rate) + par(ctx, param::spinoff_rate) * 4.0 +
+                             par(ctx, param::sme_entry_rate)) *
+                            dt * steps * 2.0;
+    const auto room = static_cast<std::size_t>(expected + 1024.0);
+
+    s = State{};
+    s.stage = s.firms.add_column<std::uint8_t>("stage", EXITED);
+    s.sector = s.firms.add_column<std::uint8_t>("sector", OTHER);
+    s.flags = s.firms.add_column<std::uint8_t>("flags", 0);
+    s.batch = s.firms.add_column<std::uint8_t>("batch", 0);
+    s.born = s.firms.add_column<std::int16_t>("born", 0);
+    s.stage_since = s.firms.add_column<std::int16_t>("stage_since", 0);
+    s.cert_expiry = s.firms.add_column<std::int16_t>("cert_expiry", 0);
+    s.capability = s.firms.add_column<float>("capability", 0.0F);
+    s.rd_intensity = s.firms.add_column<float>("rd_intensity", 0.0F);
+    s.neighbours = s.firms.add_column<NeighbourCounts>("neighbour_counts", NeighbourCounts{});
+    s.firms.reserve(n + room);
+    s.firms.add(n);
+
+    auto& stage = s.firms[s.stage];
+    auto& sector = s.firms[s.sector];
+    auto& flags = s.firms[s.flags];
+    auto& born = s.firms[s.born];
+    auto& stage_since = s.firms[s.stage_since];
+    auto& cert_expiry = s.firms[s.cert_expiry];
+    auto& capability = s.firms[s.capability];
+    auto& rd_intensity = s.firms[s.rd_intensity];
+
+    // Oldest rungs first: preferential attachment then makes established firms the hubs.
+    const std::size_t leaders_end = n_leader;
+    const std::size_t high_tech_end = leaders_end + n_high_tech;
+    const std::size_t sme_end = high_tech_end + n_sme;
+    const auto cumulative = sector_cumulative(ctx);
+    const engine::YearMonth start = ctx.calendar->start();
+    const double share_oldest = par(ctx, param::initial_cohort_share_oldest);
+    const double share_middle = par(ctx, param::initial_cohort_share_middle);
+    const double batch1 = par(ctx, param::hte_batch1_share);
+    const double batch2 = par(ctx, param::hte_batch2_share);
+    const std::array<int, 3> batch_months = {static_cast<int>(par(ctx, param::hte_batch1_month)),
+                                             static_cast<int>(par(ctx, param::hte_batch2_month)),
+                                             static_cast<int>(par(ctx, param::hte_batch3_month))};
+    const auto validity = static_cast<int>(par(ctx, param::cert_validity_months));
+    const double loan_share = par(ctx, param::initial_loan_share);
+    const double vc_share = par(ctx, param::initial_vc_share);
+    const double rnd_share = par(ctx, param::initial_rnd_institution_share);
+    const double incubation_max = par(ctx, param::incubation_max_months);
+    const double newborn_mean = par(ctx, param::newborn_capability_mean);
+    const double capability_sd = par(ctx, param::newborn_capability_sd);
+    const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    const double hte_bar = par(ctx, param::hte_capability_threshold);
+    const double leader_bar = par(ctx, param::leader_capability_bar);
+    const double alpha = par(ctx, param::rd_intensity_alpha);
+    const double beta = par(ctx, param::rd_intensity_beta);
+    const double young_growth =
+        par(ctx, param::capability_drift) + par(ctx, param::platform_effect);
+    const double rd_effect_per_year = par(ctx, param::rd_effect);
+    const double loan_sizes[4] = {0.0, par(ctx, param::loan_size_sme),
+                                  par(ctx, param::loan_size_high_tech),
+                                  par(ctx, param::loan_size_leader)};
+
+    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+            engine::Stream rng(ctx.key, static_cast<std::uint32_t>(i), 0, INITIAL);
+            const std::uint8_t st = i < leaders_end     ? LEADER
+                                    : i < high_tech_end ? HIGH_TECH
+                                    : i < sme_end       ? SME
+                                                        : INCUBATING;
+            stage[i] = st;
+            sector[i] = draw_sector(rng, cumulative);
+            const double rd = engine::beta(rng, alpha, beta);
+            rd_intensity[i] = static_cast<float>(rd);
+            double c = 0.0;
+            int age = 0;
+            int since = 0;
+            switch (st) {
+            case INCUBATING: {
+                // Uniformly far into a stay, grown as an incubated startup grows.
+                const double months_in = engine::uniform(rng, 0.0, incubation_max);
+                age = static_cast<int>(months_in);
+                since = -age;
+                c = engine::normal(rng, newborn_mean, capability_sd) +
+                    months_in / 12.0 * (young_growth + rd_effect_per_year * rd);
+                break;
+            }
+            case SME:
+                age = static_cast<int>(engine::uniform(rng, 12.0, 120.0));
+                since = -static_cast<int>(engine::uniform(rng, 0.0, age));
+                c = engine::normal(rng, entrant_mean, 2.0 * capability_sd);
+                break;
+            default: {
+                // Certified: issued in one of the three batch years before the start.
+                const double u = engine::uniform01(rng);
+                const int years_back = u < share_oldest                  ? 3
+                                       : u < share_oldest + share_middle ? 2
+                                                                         : 1;
+                const double ub = engine::uniform01(rng);
+                const int batch_month = batch_months[ub < batch1            ? 0
+                                                     : ub < batch1 + batch2 ? 1
+                                                                            : 2];
+                const int issued =
+                    (start.year - years_back - start.year) * 12 + batch_month - start.month;
+                since = issued;
+                cert_expiry[i] = static_cast<std::int16_t>(issued + validity);
+                age = static_cast<int>(engine::uniform(rng, 36.0, 240.0));
+                const double bar = st == LEADER ? leader_bar : hte_bar;
+                c = bar + std::abs(engine::normal(rng, 0.0, 0.5));
+                break;
+            }
+            }
+            born[i] = static_cast<std::int16_t>(-age);
+            stage_since[i] = static_cast<std::int16_t>(since);
+            capability[i] = static_cast<float>(std::max(0.01, c));
+            std::uint8_t f = 0;
+            if (st >= SME) {
+                f = static_cast<std::uint8_t>(f |
+                                              (engine::uniform01(rng) < loan_share ? HAS_LOAN : 0));
+                f = static_cast<std::uint8_t>(f | (engine::uniform01(rng) < vc_share ? HAS_VC : 0));
+            }
+            if (st >= HIGH_TECH && engine::uniform01(rng) < rnd_share) {
+                f |= RND_INSTITUTION;
+            }
+            flags[i] = f;
+        }
+    });
+
+    // Collaboration network: preferential attachment with sector homophily.
+    Homophily homophily{sector.data(), 1.0 / par(ctx, param::sector_homophily)};
+    engine::BarabasiAlbertOptions network;
+    network.vertices = n;
+    network.edges_per_vertex = static_cast<unsigned>(par(ctx, param::collaboration_edges));
+    network.reserve_vertices = room;
+    network.acceptance = &homophily_acceptance;
+    network.acceptance_context = &homophily;
+    s.collaboration = engine::barabasi_albert(network, ctx.key, NETWORK);
+    auto& counts = s.firms[s.neighbours];
+    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
+        for (std::size_t v = b; v < e; ++v) {
+            NeighbourCounts c{};
+            s.collaboration.for_each_neighbour(static_cast<Network::Vertex>(v),
+                                               [&](Network::Vertex u) { ++c[stage[u]]; });
+            counts[v] = c;
+        }
+    });
+
+    // Pilot-platform ties fill most of the capacity at the start.
+    const double slots =
+        par(ctx, param::initial_pilot_platforms) * par(ctx, param::firms_per_pilot_platform);
+    const double eligible = static_cast<double>(n_sme + n_high_tech + n_leader);
+    const double tie_share =
+        eligible > 0.0 ? std::min(1.0, INITIAL_PLATFORM_OCCUPANCY * slots / eligible) : 0.0;
+    double loans = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t st = stage[i];
+        ++s.active[st];
+        if (st >= SME) {
+            engine::Stream rng(ctx.key, static_cast<std::uint32_t>(i), 1, INITIAL);
+            if (engine::uniform01(rng) < tie_share) {
+                flags[i] |= PLATFORM_TIE;
+                ++s.tied;
+            }
+        }
+        if ((flags[i] & HAS_LOAN) != 0) {
+            loans += loan_sizes[st];
+        }
+        if ((flags[i] & RND_INSTITUTION) != 0) {
+            ++s.with_rnd_institution;
+        }
+        const auto c = static_cast<double>(capability[i]);
+        s.capability_sum += c;
+        const double va = par(ctx, param::va_per_capability) * c;
+        s.va_total += va;
+        s.va_digital += is_digital(sector[i]) ? va : 0.0;
+        if (st >= HIGH_TECH) {
+            s.va_certified += va;
+            s.rd_spending += static_cast<double>(rd_intensity[i]) * c;
+        }
+    }
+    s.rd_spending_initial = s.rd_spending;
+    s.certified_initial = static_cast<double>(n_high_tech + n_leader);
+    s.knowledge_inputs_initial =
+        par(ctx, param::initial_labs) +
+        par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects);
+    s.changes.resize(engine::Executor::chunk_count(n + room, CHUNK));
+    s.tallies.resize(s.changes.size());
+
+    // SD stocks at the start; the delay pipelines hold what the initial lever flows would have
+    // in transit at equilibrium.
+    y.setZero();
+    sd(y, stock::talent) = par(ctx, param::initial_talent);
+    sd(y, stock::loan_balance) = loans;
+    sd(y, stock::vc_available) = par(ctx, param::initial_vc_stock);
+    sd(y, stock::vc_invested_12m) = par(ctx, param::initial_vc_invested);
+    sd(y, stock::insurance) = par(ctx, param::initial_insurance);
+    sd(y, stock::innovation_space) = par(ctx, param::initial_innovation_space);
+    sd(y, stock::incubators) = par(ctx, param::initial_incubators);
+    sd(y, stock::pilot_platforms) = par(ctx, param::initial_pilot_platforms);
+    sd(y, stock::transfer_staff) = par(ctx, param::initial_transfer_staff);
+    sd(y, stock::transfer_centres) = par(ctx, param::initial_transfer_centres);
+    sd(y, stock::labs) = par(ctx, param::initial_labs);
+    sd(y, stock::knowledge) = 1.0;
+    engine::Delay3{stock::space_pipeline_1}.initialise(
+        y, lev(ctx, lever::innovation_space_construction) / 12.0,
+        par(ctx, param::space_delivery_months));
+    engine::Delay3{stock::incubator_pipeline_1}.initialise(
+        y, lev(ctx, lever::new_incubators) / 12.0, par(ctx, param::incubator_setup_months));
+    engine::Delay3{stock::pilot_pipeline_1}.initialise(
+        y, lev(ctx, lever::new_pilot_platforms) / 12.0, par(ctx, param::pilot_setup_months));
+    engine::Delay3{stock::centre_pipeline_1}.initialise(
+        y, lev(ctx, lever::new_transfer_centres) / 12.0, par(ctx, param::centre_setup_months));
+    engine::Delay3{stock::lab_pipeline_1}.initialise(y, lev(ctx, lever::new_labs) / 12.0,
+                                                     par(ctx, param::lab_setup_months));
+}
+
+void Model::step_agents(State& s, const StepContext& ctx) const {
+    const StepRates r = step_rates(s, ctx);
+    s.contract_total_at_start = sd(*ctx.stocks, stock::contract_turnover_total);
+    s.graduates_total_at_start = sd(*ctx.stocks, stock::graduates_retained_total);
+    const std::size_t n = s.firms.size();
+    const std::size_t chunks = engine::Executor::chunk_count(n, CHUNK);
+    if (s.changes.size() < chunks) {
+        s.changes.resize(chunks);
+        s.tallies.resize(chunks);
+    }
+    for (std::size_t k = 0; k < s.tallies.size(); ++k) {
+        s.tallies[k] = ChunkTally{};
+        s.changes[k].clear();
+    }
+
+    // 1. Every firm's monthly decisions, in parallel; stage changes wait until all have decided.
+    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+        decide_chunk(s, ctx, r, b, e, s.changes[chunk], s.tallies[chunk]);
+    });
+    apply_changes(s, ctx, r.month);
+
+    // 2. The year's calendar: certification applications, batch decisions, leader selection.
+    s.leaders_selected = 0;
+    if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::hte_application_month)))) {
+        hte_applications(s, ctx, r.month);
+    }
+    const std::array<param::Id, 3> batch_months = {param::hte_batch1_month, param::hte_batch2_month,
+                                                   param::hte_batch3_month};
+    for (std::uint8_t k = 1; k <= 3; ++k) {
+        if (first_step_of_month(ctx, static_cast<int>(par(ctx, batch_months[k - 1U])))) {
+            hte_batch(s, ctx, r.month, k);
+            apply_changes(s, ctx, r.month);
+        }
+    }
+    if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::leader_selection_month)))) {
+        s.leaders_selected = select_leaders(s, ctx);
+        apply_changes(s, ctx, r.month);
+    }
+
+    // 3. Tallies in chunk order (integers, and doubles summed in a fixed order).
+    s.exits = s.graduations = s.registered = s.rnd_founded = s.vc_deals = 0;
+    s.applications = s.new_certificates = s.renewals = s.lapses = 0;
+    s.tied = s.with_rnd_institution = 0;
+    s.new_loans = s.rd_spending = s.capability_sum = 0.0;
+    s.va_certified = s.va_total = s.va_digital = 0.0;
+    for (const ChunkTally& t : s.tallies) {
+        s.exits += t.exits;
+        s.graduations += t.graduations;
+        s.registered += t.registered;
+        s.rnd_founded += t.rnd_founded;
+        s.vc_deals += t.vc_deals;
+        s.applications += t.applications;
+        s.new_certificates += t.new_certificates;
+        s.renewals += t.renewals;
+        s.lapses += t.lapses;
+        s.tied += t.tied;
+        s.with_rnd_institution += t.with_rnd;
+        s.new_loans += t.new_loans;
+        s.rd_spending += t.rd_spending;
+        s.capability_sum += t.capability;
+        s.va_certified += t.va_certified;
+        s.va_total += t.va_total;
+        s.va_digital += t.va_digital;
+    }
+    s.vc_invested = static_cast<double>(s.vc_deals) * par(ctx, param::vc_deal_size);
+
+    // 4. Newcomers.
+    add_newcomers(s, ctx, r);
+}
+
+void Model::stock_rates(const State& s, const StepContext& ctx, const Eigen::VectorXd& y,
+                        Eigen::VectorXd& dydt) const {
+    const double dt = ctx.dt_months();
+    const int month_of_year = ctx.month().month;
+
+    // Talent: retained graduates (seasonal) who join innovation firms, talent programmes, and
+    // attrition.
+    const double retained_per_month = par(ctx, param::graduate_inflow) *
+                                      std::pow(lev(ctx, lever::graduate_retention_support),
+                                               par(ctx, param::retention_elasticity)) *
+                                      graduate_month_share(ctx, month_of_year);
+    sd(dydt, stock::graduates_retained_total) = retained_per_month;
+    sd(dydt, stock::talent) = (retained_per_month * par(ctx, param::talent_tech_share) +
+                               lev(ctx, lever::talent_programme_recruits) / 12.0) /
+                                  1000.0 -
+                              sd(y, stock::talent) / par(ctx, param::talent_attrition_months);
+
+    // Finance: loans originated by the firms this step, repaid over the term; venture capital
+    // raised (plus the transfer fund's leverage) minus deals and capital leaving; the fund
+    // deploys its commitments.
+    sd(dydt, stock::loan_balance) =
+        s.new_loans / dt - sd(y, stock::loan_balance) / par(ctx, param::loan_term_months);
+    const double deploy =
+        std::max(0.0, lev(ctx, lever::transfer_fund_size) - sd(y, stock::fund_deployed)) /
+        par(ctx, param::fund_deploy_months);
+    sd(dydt, stock::fund_deployed) = deploy;
+    const double invested_per_month = s.vc_invested / dt;
+    sd(dydt, stock::vc_available) =
+        (par(ctx, param::vc_fundraising) + lev(ctx, lever::vc_guidance_fundraising)) / 12.0 +
+        par(ctx, param::fund_leverage) * deploy - invested_per_month -
+        sd(y, stock::vc_available) / par(ctx, param::vc_fund_life_months);
+    sd(dydt, stock::vc_invested_12m) = invested_per_month - sd(y, stock::vc_invested_12m) / 12.0;
+    sd(dydt, stock::insurance) = sd(y, stock::insurance) *
+                                 par(ctx, param::insurance_growth_at_support) *
+                                 lev(ctx, lever::tech_insurance_support) / 12.0;
+
+    // Platforms, built through third-order delays.
+    sd(dydt, stock::innovation_space) = engine::Delay3{stock::space_pipeline_1}.rates(
+        y, lev(ctx, lever::innovation_space_construction) / 12.0,
+        par(ctx, param::space_delivery_months), dydt);
+    sd(dydt, stock::incubators) = engine::Delay3{stock::incubator_pipeline_1}.rates(
+        y, lev(ctx, lever::new_incubators) / 12.0, par(ctx, param::incubator_setup_months), dydt);
+    sd(dydt, stock::pilot_platforms) = engine::Delay3{stock::pilot_pipeline_1}.rates(
+        y, lev(ctx, lever::new_pilot_platforms) / 12.0, par(ctx, param::pilot_setup_months), dydt);
+    sd(dydt, stock::transfer_centres) = engine::Delay3{stock::centre_pipeline_1}.rates(
+        y, lev(ctx, lever::new_transfer_centres) / 12.0, par(ctx, param::centre_setup_months),
+        dydt);
+    sd(dydt, stock::labs) = engine::Delay3{stock::lab_pipeline_1}.rates(
+        y, lev(ctx, lever::new_labs) / 12.0, par(ctx, param::lab_setup_months), dydt);
+    sd(dydt, stock::transfer_staff) =
+        lev(ctx, lever::new_transfer_staff) / 12.0 -
+        sd(y, stock::transfer_staff) / par(ctx, param::transfer_staff_attrition_months);
+
+    // Knowledge adjusts towards its inputs: labs and major projects, firms' R&D, talent.
+    const double w_labs = par(ctx, param::knowledge_weight_labs);
+    const double w_rd = par(ctx, param::knowledge_weight_rd);
+    const double labs_input =
+        (sd(y, stock::labs) + par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects)) /
+        s.knowledge_inputs_initial;
+    const double rd_input =
+        s.rd_spending_initial > 0.0 ? s.rd_spending / s.rd_spending_initial : 1.0;
+    const double talent_input = sd(y, stock::talent) / par(ctx, param::initial_talent);
+    const double inputs =
+        w_labs * labs_input + w_rd * rd_input + std::max(0.0, 1.0 - w_labs - w_rd) * talent_input;
+    sd(dydt, stock::knowledge) =
+        (inputs - sd(y, stock::knowledge)) / par(ctx, param::knowledge_adjust_months);
+
+    // Technology contracts: the starting turnover scaled by knowledge, transfer capacity and the
+    // number of certified firms, with a trend and the year-end seasonality.
+    const double certified = static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]);
+    const double years = ctx.calendar->months_at_start(ctx.step) / 12.0;
+    const double turnover_per_year =
+        par(ctx, param::initial_turnover_rate) *
+        std::pow(std::max(sd(y, stock::knowledge), 0.0), par(ctx, param::knowledge_elasticity)) *
+        std::pow(std::max(transfer_index(y, ctx), 0.0), par(ctx, param::transfer_elasticity)) *
+        std::pow(s.certified_initial > 0.0 ? certified / s.certified_initial : 1.0,
+                 par(ctx, param::hte_elasticity)) *
+        std::pow(1.0 + par(ctx, param::turnover_trend), years);
+    sd(dydt, stock::contract_turnover_total) =
+        turnover_per_year * contract_month_share(ctx, month_of_year);
+}
+
+void Model::observe(const State& s, const StepContext& ctx, std::span<double> row) const {
+    const Eigen::VectorXd& y = *ctx.stocks;
+    const double active =
+        static_cast<double>(s.active[0] + s.active[1] + s.active[2] + s.active[3]);
+    row[series::incubated_startups] = static_cast<double>(s.active[INCUBATING]);
+    row[series::smes] = static_cast<double>(s.active[SME]);
+    row[series::high_tech_enterprises] =
+        static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]);
+    row[series::leaders] = static_cast<double>(s.active[LEADER]);
+    row[series::active_firms] = active;
+    row[series::tied_firms] = static_cast<double>(s.tied);
+    row[series::firms_with_rnd_institution] = static_cast<double>(s.with_rnd_institution);
+    row[series::mean_capability] = active > 0.0 ? s.capability_sum / active : 0.0;
+    row[series::births] = static_cast<double>(s.births);
+    row[series::sme_entries] = static_cast<double>(s.sme_entries);
+    row[series::graduations] = static_cast<double>(s.graduations);
+    row[series::exits] = static_cast<double>(s.exits);
+    row[series::tech_smes_registered] = static_cast<double>(s.registered);
+    row[series::hte_applications] = static_cast<double>(s.applications);
+    row[series::hte_new_certificates] = static_cast<double>(s.new_certificates);
+    row[series::hte_renewals] = static_cast<double>(s.renewals);
+    row[series::hte_lapses] = static_cast<double>(s.lapses);
+    row[series::leaders_selected] = static_cast<double>(s.leaders_selected);
+    row[series::rnd_institutions_founded] = static_cast<double>(s.rnd_founded);
+    row[series::new_loans] = s.new_loans;
+    row[series::vc_deals] = static_cast<double>(s.vc_deals);
+    row[series::tech_contract_turnover] =
+        sd(y, stock::contract_turnover_total) - s.contract_total_at_start;
+    row[series::graduates_retained] =
+        sd(y, stock::graduates_retained_total) - s.graduates_total_at_start;
+    row[series::tech_loan_balance] = sd(y, stock::loan_balance);
+    row[series::vc_stock] = sd(y, stock::vc_available);
+    row[series::vc_invested_12m] = sd(y, stock::vc_invested_12m);
+    row[series::tech_insurance] = sd(y, stock::insurance);
+    row[series::talent] = sd(y, stock::talent);
+    row[series::innovation_space] = sd(y, stock::innovation_space);
+    row[series::incubators] = sd(y, stock::incubators);
+    row[series::incubator_seats] =
+        sd(y, stock::incubators) * par(ctx, param::seats_per_incubator) +
+        sd(y, stock::innovation_space) * par(ctx, param::seats_per_10k_m2);
+    row[series::pilot_platforms] = sd(y, stock::pilot_platforms);
+    row[series::transfer_staff] = sd(y, stock::transfer_staff);
+    row[series::transfer_centres] = sd(y, stock::transfer_centres);
+    row[series::labs] = sd(y, stock::labs);
+    row[series::knowledge] = sd(y, stock::knowledge);
+    row[series::hitech_value_added] = s.va_certified;
+    row[series::value_added] = s.va_total;
+    row[series::digital_core_value_added] = s.va_digital;
+}
+
+} // namespace canopy::models::ecosystem

@@ -1,0 +1,163 @@
+#pragma once
+/// \file ecosystem_model.hpp
+/// The innovation-ecosystem model: firms climbing incubation -> tech SME -> high-tech -> leader,
+/// pushed by finance, talent and platform levers, in a hybrid of agents (firms) and
+/// system-dynamics stocks (talent, finance, platforms, knowledge).
+///
+/// models/ecosystem/README.md lists every mechanism with its equations, parameters and sources.
+/// The step order is the engine's (model.hpp): levers, then the agents (reading the SD stocks as
+/// they were at the start of the step), then the SD stocks (reading the agents' aggregates of
+/// this step), then the series.
+
+#include "ecosystem/ecosystem_parameters.hpp"
+
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/network.hpp>
+#include <canopy/engine/population.hpp>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace canopy::models::ecosystem {
+
+#define CANOPY_ENUM_ENTRY(name, ...) name,
+/// Parameter indices (ModelInfo::parameters order): param::graduation_rate, ...
+namespace param {
+enum Id : int { CANOPY_ECOSYSTEM_PARAMETERS(CANOPY_ENUM_ENTRY) COUNT };
+}
+/// Lever indices: lever::leader_quota, ...
+namespace lever {
+enum Id : int { CANOPY_ECOSYSTEM_LEVERS(CANOPY_ENUM_ENTRY) COUNT };
+}
+/// Series indices: series::high_tech_enterprises, ...
+namespace series {
+enum Id : int { CANOPY_ECOSYSTEM_SERIES(CANOPY_ENUM_ENTRY) COUNT };
+}
+/// SD stock indices (positions in the Eigen state vector): stock::talent, ...
+namespace stock {
+enum Id : int { CANOPY_ECOSYSTEM_STOCKS(CANOPY_ENUM_ENTRY) COUNT };
+}
+#undef CANOPY_ENUM_ENTRY
+
+/// Rungs of the ladder. EXITED is any value above LEADER.
+enum Stage : std::uint8_t { INCUBATING = 0, SME = 1, HIGH_TECH = 2, LEADER = 3, EXITED = 0xFF };
+
+/// Sectors: the seed's five breakthrough industries and the rest.
+enum Sector : std::uint8_t {
+    OPTOELECTRONICS = 0,
+    AUTO = 1,
+    HEALTH = 2,
+    EQUIPMENT = 3,
+    BEIDOU = 4,
+    OTHER = 5,
+    SECTOR_COUNT = 6
+};
+
+/// Per-firm status bits.
+enum FirmFlag : std::uint8_t {
+    HAS_LOAN = 1U << 0,        ///< a tech loan is outstanding
+    HAS_VC = 1U << 1,          ///< venture-backed
+    REGISTERED = 1U << 2,      ///< registered as a tech SME this calendar year
+    RND_INSTITUTION = 1U << 3, ///< runs an enterprise-led R&D institution
+    PLATFORM_TIE = 1U << 4,    ///< tied to a pilot platform
+    APPLIED_NEW = 1U << 5,     ///< a first certification application is pending
+    APPLIED_RENEWAL = 1U << 6, ///< a renewal application is pending
+};
+
+/// Active collaborators of a firm at each stage (kept up to date as stages change).
+using NeighbourCounts = std::array<std::uint32_t, 4>;
+
+/// A firm whose stage changes this step.
+struct StageChange {
+    std::uint32_t firm;
+    std::uint8_t from;
+    std::uint8_t to;
+};
+
+/// Tallies of one chunk of firms in one step (summed in chunk order afterwards).
+struct ChunkTally {
+    std::array<std::int64_t, 4> active{}; ///< active firms by stage at the start of the step
+    std::int64_t exits = 0;
+    std::int64_t graduations = 0;
+    std::int64_t lapses = 0;
+    std::int64_t tied = 0;     ///< active firms tied to a pilot platform at the end
+    std::int64_t with_rnd = 0; ///< active firms running an R&D institution at the end
+    std::int64_t applications = 0;
+    std::int64_t new_certificates = 0;
+    std::int64_t renewals = 0;
+    std::int64_t registered = 0;
+    std::int64_t rnd_founded = 0;
+    std::int64_t vc_deals = 0;
+    std::int64_t ties_ended = 0;
+    double new_loans = 0.0;   ///< 100m yuan originated
+    double vc_invested = 0.0; ///< 100m yuan
+    double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
+    double capability = 0.0;  ///< sum over active firms
+    double va_certified = 0.0;
+    double va_total = 0.0;
+    double va_digital = 0.0;
+};
+
+/// Per-step constants the agent loop reads (derived from parameters, levers and stocks once).
+struct StepRates;
+
+/// The model. Stateless: everything a replicate changes lives in State.
+class Model {
+public:
+    struct State {
+        engine::Population firms;
+        engine::Column<std::uint8_t> stage;
+        engine::Column<std::uint8_t> sector;
+        engine::Column<std::uint8_t> flags;
+        engine::Column<std::uint8_t> batch;       ///< pending application's batch (1..3), 0 none
+        engine::Column<std::int16_t> born;        ///< month index of entry (may be negative)
+        engine::Column<std::int16_t> stage_since; ///< month index the current stage began
+        engine::Column<std::int16_t> cert_expiry; ///< month index the certificate expires
+        engine::Column<float> capability;
+        engine::Column<float> rd_intensity;
+        engine::Column<NeighbourCounts> neighbours;
+        engine::Network collaboration;
+
+        // Aggregates: counts at the end of the last step; flows of the last step.
+        std::array<std::int64_t, 4> active{};
+        std::int64_t tied = 0;
+        std::int64_t with_rnd_institution = 0;
+        std::int64_t births = 0, sme_entries = 0, graduations = 0, exits = 0;
+        std::int64_t registered = 0, applications = 0, new_certificates = 0, renewals = 0,
+                     lapses = 0, leaders_selected = 0, rnd_founded = 0, vc_deals = 0;
+        double new_loans = 0.0, vc_invested = 0.0;
+        double rd_spending = 0.0, rd_spending_initial = 0.0;
+        double capability_sum = 0.0;
+        double va_certified = 0.0, va_total = 0.0, va_digital = 0.0;
+        double contract_total_at_start = 0.0, graduates_total_at_start = 0.0;
+        double certified_initial = 0.0;
+        double knowledge_inputs_initial = 0.0; ///< labs + projects at the start, in labs
+
+        // Scratch reused every step (no allocation once warmed up).
+        std::vector<std::vector<StageChange>> changes; ///< per chunk
+        std::vector<ChunkTally> tallies;               ///< per chunk
+        std::vector<std::uint32_t> candidates;
+        std::vector<engine::Network::Vertex> picks;
+        std::vector<std::uint32_t> pick_counts;
+    };
+
+    /// Firms per chunk of the parallel loops (a multiple of 4: one Philox block per firm).
+    static constexpr std::size_t CHUNK = 8192;
+
+    [[nodiscard]] const engine::ModelInfo& info() const;
+    void init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& stocks) const;
+    void step_agents(State& s, const engine::StepContext& ctx) const;
+    void stock_rates(const State& s, const engine::StepContext& ctx, const Eigen::VectorXd& y,
+                     Eigen::VectorXd& dydt) const;
+    void observe(const State& s, const engine::StepContext& ctx, std::span<double> row) const;
+
+    /// Month index (months since the calendar start) of the step's month.
+    [[nodiscard]] static int month_index(const engine::StepContext& ctx);
+    /// Bytes of agent state plus networks.
+    [[nodiscard]] static std::size_t state_bytes(const State& s);
+};
+
+static_assert(engine::Model<Model>);
+
+} // namespace canopy::models::ecosystem

@@ -251,11 +251,15 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
         r.dt);
     r.size_capability = par(ctx, param::sme_size_capability);
 
-    // Pilot-platform ties: the hazard scales with the share of capacity still free.
+    // Pilot-platform ties: free capacity fills at platform_tie_rate per month, shared out
+    // evenly over the untied firms that could take it (so ties never outrun capacity on average).
     const double slots = sd(y, stock::pilot_platforms) * par(ctx, param::firms_per_pilot_platform);
-    const double free_share =
-        slots > 0.0 ? std::clamp((slots - static_cast<double>(s.tied)) / slots, 0.0, 1.0) : 0.0;
-    r.tie_p = step_probability(par(ctx, param::platform_tie_rate) * free_share, r.dt);
+    const double free_slots = std::max(0.0, slots - static_cast<double>(s.tied));
+    const double untied =
+        static_cast<double>(s.active[SME] + s.active[HIGH_TECH] + s.active[LEADER] - s.tied);
+    r.tie_p = untied > 0.0
+                  ? std::min(1.0, par(ctx, param::platform_tie_rate) * r.dt * free_slots / untied)
+                  : 0.0;
     r.untie_p = step_probability(1.0 / par(ctx, param::platform_tie_months), r.dt);
 
     r.rnd_p = step_probability(
@@ -532,6 +536,10 @@ void hte_batch(Model::State& s, const StepContext& ctx, int month, std::uint8_t 
                 if (u01(w[0]) < pass_renewal) {
                     cert_expiry[i] = expiry;
                     ++t.renewals;
+                } else if (cert_expiry[i] <= month) {
+                    // Kept while the renewal was pending; refused, the certificate lapses now.
+                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), st, SME});
+                    ++t.lapses;
                 }
             }
         }

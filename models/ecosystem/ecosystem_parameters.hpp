@@ -112,8 +112,8 @@
       "Collaboration ties a firm makes when it enters (preferential attachment m)")                \
     X(sector_homophily, "ratio", parameter, 4.0, 1, 1000, 0,                                       \
       "How much likelier a tie to a same-sector firm is than to another sector's")                 \
-    X(platform_tie_rate, "1/month", parameter, 0.05, 0, 1, 0,                                      \
-      "Hazard that an untied SME or certified firm ties to a pilot platform with room")            \
+    X(platform_tie_rate, "1/month", parameter, 0.3, 0, 1, 0,                                       \
+      "Share of free pilot-platform capacity taken up by untied firms per month")                  \
     X(platform_tie_months, "months", parameter, 12, 1, 600, 0,                                     \
       "Mean duration of a firm-platform tie")                                                      \
     X(firms_per_pilot_platform, "firms", parameter, 10, 1, 10000, 0,                               \

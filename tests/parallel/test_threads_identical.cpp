@@ -1,0 +1,68 @@
+// Same seed, same bits: results do not depend on the number of threads.
+#include "../model/ecosystem_fixture.hpp"
+#include "reference/reference_model.hpp"
+
+#include <canopy/engine/parallel.hpp>
+#include <canopy/engine/simulation.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace canopy;
+
+namespace {
+
+struct ReferenceRun {
+    engine::SeriesTable table;
+    std::vector<std::uint8_t> stages;
+    std::vector<canopy::models::reference::NeighbourCounts> counts;
+    std::size_t edges = 0;
+};
+
+ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed) {
+    const engine::ThreadLimit limit(threads);
+    const canopy::models::reference::Model model;
+    engine::RunInputs in;
+    in.calendar = engine::Calendar({2023, 1}, 12);
+    in.parameters = {static_cast<double>(n), 300.0 * static_cast<double>(n) / 40000.0, 3.0};
+    in.levers.assign(3, engine::Schedule::constant(1.0));
+    engine::Simulation<canopy::models::reference::Model> sim(model, in, {seed, 0},
+                                                             engine::Executor(threads > 1));
+    ReferenceRun out;
+    sim.run(out.table);
+    const auto& s = sim.state();
+    out.stages = s.firms[s.stage];
+    out.counts = s.firms[s.neighbours];
+    out.edges = s.network.num_edges();
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads", "[parallel][reference]") {
+    // 100,000 firms: several chunks of 16,384 per thread, so the parallel paths really run.
+    const ReferenceRun one = run_reference(1, 100000, 5);
+    for (const int threads : {2, 4}) {
+        const ReferenceRun many = run_reference(threads, 100000, 5);
+        CHECK(many.table.values == one.table.values);
+        CHECK(many.stages == one.stages);
+        CHECK(many.counts == one.counts);
+        CHECK(many.edges == one.edges);
+    }
+}
+
+TEST_CASE("An ecosystem run is bit-identical with agents in parallel or not",
+          "[parallel][ecosystem]") {
+    canopy::test::EcoRun run;
+    run.parameters = {{"initial_smes", 30000}, {"initial_high_tech", 20000}}; // several chunks
+    const auto serial = canopy::test::run_eco(run, false);
+    for (const int threads : {2, 4}) {
+        const engine::ThreadLimit limit(threads);
+        const auto parallel = canopy::test::run_eco(run, true);
+        CHECK(parallel.table.values == serial.table.values);
+        const auto& a = serial.state();
+        const auto& b = parallel.state();
+        CHECK(b.firms[b.capability] == a.firms[a.capability]);
+        CHECK(b.firms[b.flags] == a.firms[a.flags]);
+        CHECK(b.firms[b.neighbours] == a.firms[a.neighbours]);
+    }
+}

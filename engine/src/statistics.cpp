@@ -202,4 +202,13 @@ double normal_quantile(double p) {
     return x;
 }
 
+double beta_quantile(double a, double b, double p) {
+    if (!(a > 0.0) || !(b > 0.0) || !(p >= 0.0 && p <= 1.0)) {
+        throw Error("beta_quantile needs a > 0, b > 0 and 0 <= p <= 1");
+    }
+    using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+    const boost::math::beta_distribution<double, Policy> dist(a, b);
+    return boost::math::quantile(dist, p);
+}
+
 } // namespace canopy::engine

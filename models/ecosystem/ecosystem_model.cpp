@@ -7,10 +7,14 @@
 #include <canopy/engine/normal_table.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/sd.hpp>
+#include <canopy/engine/statistics.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace canopy::models::ecosystem {
 
@@ -57,6 +61,19 @@ double step_probability(double hazard_per_month, double dt_months) {
 
 double u01(std::uint32_t word) {
     return (static_cast<double>(word) + 0.5) * 0x1.0p-32;
+}
+
+// R&D intensities are drawn from a tabulated Beta; tables are built once per (alpha, beta) and
+// shared by every replicate (building one takes ~1,000 Beta quantiles).
+const engine::QuantileTable& rd_intensity_table(double alpha, double beta) {
+    static std::mutex mutex;
+    static std::map<std::pair<double, double>, std::unique_ptr<engine::QuantileTable>> tables;
+    const std::lock_guard<std::mutex> lock(mutex);
+    auto& slot = tables[{alpha, beta}];
+    if (!slot) {
+        slot = std::make_unique<engine::QuantileTable>(engine::beta_table(alpha, beta));
+    }
+    return *slot;
 }
 
 bool is_digital(std::uint8_t sector) {
@@ -270,8 +287,13 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
 }
 
 // The monthly decisions of firms [begin, end) (see README "Each month, each firm").
-void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& r, std::size_t begin,
-                  std::size_t end, std::vector<StageChange>& changes, ChunkTally& t) {
+void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rates,
+                  std::size_t begin, std::size_t end, std::vector<StageChange>& changes,
+                  ChunkTally& tally) {
+    // Local copies: the loop writes through uint8_t pointers, which may alias anything, so
+    // without them the compiler would reload the rates and re-store the tallies every firm.
+    const StepRates r = rates;
+    ChunkTally t{};
     auto& stage = s.firms[s.stage];
     auto& sector = s.firms[s.sector];
     auto& flags = s.firms[s.flags];
@@ -280,7 +302,7 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& r, s
     auto& capability = s.firms[s.capability];
     auto& rd_intensity = s.firms[s.rd_intensity];
     auto& neighbours = s.firms[s.neighbours];
-    const engine::NormalTable& normal = engine::NormalTable::instance();
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
     const auto step = static_cast<std::uint32_t>(ctx.step);
     constexpr std::size_t BLOCK = 64;
     std::uint32_t words[4 * BLOCK];
@@ -416,6 +438,7 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& r, s
             ++t.with_rnd;
         }
     }
+    tally = t;
 }
 
 // Applies the recorded stage changes: stages, the month each stage began, collaborators' counts
@@ -618,6 +641,8 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
     const double beta = par(ctx, param::rd_intensity_beta);
     const double other_sector = 1.0 / par(ctx, param::sector_homophily);
     const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
+    const engine::QuantileTable& rd_table = rd_intensity_table(alpha, beta);
     s.picks.resize(born * m);
     s.pick_counts.resize(born);
     ctx.executor->for_chunks(
@@ -630,10 +655,10 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
                 sector[id] = draw_sector(rng, cumulative);
                 born_month[id] = static_cast<std::int16_t>(r.month);
                 stage_since[id] = static_cast<std::int16_t>(r.month);
-                capability[id] = static_cast<float>(
-                    std::max(0.01, engine::normal(rng, startup ? newborn_mean : entrant_mean,
-                                                  capability_sd)));
-                rd_intensity[id] = static_cast<float>(engine::beta(rng, alpha, beta));
+                capability[id] =
+                    static_cast<float>(std::max(0.01, (startup ? newborn_mean : entrant_mean) +
+                                                          capability_sd * normal(rng.next_u32())));
+                rd_intensity[id] = static_cast<float>(rd_table(rng.next_u32()));
 
                 Network::Vertex* picks = s.picks.data() + b * m;
                 engine::Stream attach = ctx.stream(static_cast<std::uint32_t>(id), ATTACH);
@@ -737,6 +762,8 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
                                   par(ctx, param::loan_size_high_tech),
                                   par(ctx, param::loan_size_leader)};
 
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
+    const engine::QuantileTable& rd_table = rd_intensity_table(alpha, beta);
     ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
             engine::Stream rng(ctx.key, static_cast<std::uint32_t>(i), 0, INITIAL);
@@ -746,7 +773,7 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
                                                         : INCUBATING;
             stage[i] = st;
             sector[i] = draw_sector(rng, cumulative);
-            const double rd = engine::beta(rng, alpha, beta);
+            const double rd = rd_table(rng.next_u32());
             rd_intensity[i] = static_cast<float>(rd);
             double c = 0.0;
             int age = 0;
@@ -757,14 +784,14 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
                 const double months_in = engine::uniform(rng, 0.0, incubation_max);
                 age = static_cast<int>(months_in);
                 since = -age;
-                c = engine::normal(rng, newborn_mean, capability_sd) +
+                c = newborn_mean + capability_sd * normal(rng.next_u32()) +
                     months_in / 12.0 * (young_growth + rd_effect_per_year * rd);
                 break;
             }
             case SME:
                 age = static_cast<int>(engine::uniform(rng, 12.0, 120.0));
                 since = -static_cast<int>(engine::uniform(rng, 0.0, age));
-                c = engine::normal(rng, entrant_mean, 2.0 * capability_sd);
+                c = entrant_mean + 2.0 * capability_sd * normal(rng.next_u32());
                 break;
             default: {
                 // Certified: issued in one of the three batch years before the start.
@@ -782,7 +809,7 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
                 cert_expiry[i] = static_cast<std::int16_t>(issued + validity);
                 age = static_cast<int>(engine::uniform(rng, 36.0, 240.0));
                 const double bar = st == LEADER ? leader_bar : hte_bar;
-                c = bar + std::abs(engine::normal(rng, 0.0, 0.5));
+                c = bar + 0.5 * std::abs(normal(rng.next_u32()));
                 break;
             }
             }

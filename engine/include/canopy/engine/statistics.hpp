@@ -49,4 +49,9 @@ double standard_deviation(std::span<const double> values);
 /// step; absolute error below 1e-12 on (0, 1)).
 double normal_quantile(double p);
 
+/// Quantile of the Beta(a, b) distribution (Boost.Math, double precision throughout so the bits
+/// do not depend on the platform's long double). Throws canopy::Error unless a, b > 0 and p is in
+/// [0, 1].
+double beta_quantile(double a, double b, double p);
+
 } // namespace canopy::engine

@@ -647,6 +647,12 @@ private:
         case Uncertain::Kind::fixed:
             break;
         }
+        if (scope.clean()) {
+            // The sampler's own contract, in case it is stricter than the checks above.
+            if (const char* why = u.domain_error()) {
+                ctx_.error(t.find("distribution")->pos, key, why);
+            }
+        }
         if (!scope.clean()) {
             return std::nullopt;
         }

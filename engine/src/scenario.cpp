@@ -24,7 +24,6 @@ using detail::SourcePos;
 using detail::TomlNode;
 
 constexpr std::int64_t MAX_REPLICATES = 1'000'000;
-constexpr double INF = std::numeric_limits<double>::infinity();
 
 // ---- text helpers ----------------------------------------------------------------------------
 
@@ -152,7 +151,8 @@ public:
     void check_keys(const std::vector<std::string>& allowed,
                     const std::vector<std::string>& known = {},
                     const std::string& shape = {}) const {
-        for (const auto& [key, value] : node_.entries) {
+        for (const TomlNode& value : node_.entries) {
+            const std::string& key = value.key;
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
                 continue;
             }
@@ -419,7 +419,8 @@ private:
         if (node == nullptr) {
             return;
         }
-        for (const auto& [name, value] : node->entries) {
+        for (const TomlNode& value : node->entries) {
+            const std::string& name = value.key;
             const std::string path = std::string(key) + "." + name;
             if (!value.is_table()) {
                 ctx_.error(value.pos, path,
@@ -1086,8 +1087,8 @@ private:
         const TomlNode* node = root.table("indicators");
         std::vector<std::string> ids;
         if (node != nullptr) {
-            for (const auto& [id, value] : node->entries) {
-                ids.push_back(id);
+            for (const TomlNode& value : node->entries) {
+                ids.push_back(value.key);
             }
         }
         std::vector<std::string> series_names;
@@ -1291,8 +1292,8 @@ private:
     void targets(const Table& root) {
         std::vector<std::string> ids;
         if (const TomlNode* node = root.table("indicators")) {
-            for (const auto& [id, value] : node->entries) {
-                ids.push_back(id);
+            for (const TomlNode& value : node->entries) {
+                ids.push_back(value.key);
             }
         }
         section(root, "targets", "target", [&](const std::string& id, const Table& t) {
@@ -1359,7 +1360,8 @@ private:
             mix.name = name;
             mix.description = t.string("description").value_or("");
             if (const TomlNode* levers = t.table("levers")) {
-                for (const auto& [lever, value] : levers->entries) {
+                for (const TomlNode& value : levers->entries) {
+                    const std::string& lever = value.key;
                     const std::string path = t.path("levers") + "." + lever;
                     if (!value.is_table()) {
                         ctx_.error(value.pos, path,
@@ -1379,7 +1381,8 @@ private:
                 }
             }
             if (const TomlNode* parameters = t.table("parameters")) {
-                for (const auto& [parameter, value] : parameters->entries) {
+                for (const TomlNode& value : parameters->entries) {
+                    const std::string& parameter = value.key;
                     const std::string path = t.path("parameters") + "." + parameter;
                     if (!value.is_table()) {
                         ctx_.error(value.pos, path,

@@ -31,10 +31,10 @@ Diagnostic make_error(const std::string& file, int line, int column, std::string
     return d;
 }
 
-const TomlNode* TomlNode::find(std::string_view key) const {
-    for (const auto& [name, value] : entries) {
-        if (name == key) {
-            return &value;
+const TomlNode* TomlNode::find(std::string_view name) const {
+    for (const TomlNode& entry : entries) {
+        if (entry.key == name) {
+            return &entry;
         }
     }
     return nullptr;
@@ -145,6 +145,10 @@ bool is_quote(char c) {
     return c == '"' || c == '\'';
 }
 
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
 bool is_space(char c) {
     return c == ' ' || c == '\t';
 }
@@ -240,6 +244,11 @@ private:
         }
         case ']':
         case '}':
+            if (c == '}' && !stack_.empty() && stack_.back().kind == '[') {
+                // toml++ asserts that an array element does not start with '}'.
+                fail(i_, "'}' cannot close an array", "']' to close the array");
+                break;
+            }
             ++i_;
             if (!stack_.empty()) {
                 stack_.pop_back();
@@ -252,8 +261,33 @@ private:
             }
             break;
         default:
+            if (is_digit(c) && (i_ == 0 || !is_digit(text_[i_ - 1]))) {
+                check_date_time(i_);
+            }
             ++i_;
             break;
+        }
+    }
+
+    // toml++ takes a token with digits, '-', ':' and 'T' for a date-time and then asserts that a
+    // digit follows the 'T': "1979-05-27T:32:00" must not reach it.
+    void check_date_time(std::size_t at) {
+        const std::string_view date = text_.substr(at, 12);
+        if (date.size() < 11) {
+            return;
+        }
+        for (std::size_t k : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
+            if (!is_digit(date[k])) {
+                return;
+            }
+        }
+        if (date[4] != '-' || date[7] != '-' || (date[10] != 'T' && date[10] != 't')) {
+            return;
+        }
+        if (date.size() < 12 || !is_digit(date[11])) {
+            fail(at + 11, "a date-time needs a time after 'T'",
+                 "a date-time such as 1979-05-27T07:32:00; months in scenarios are strings, "
+                 "\"YYYY-MM\"");
         }
     }
 
@@ -427,17 +461,17 @@ private:
 // Child entries override the parent's; where both are tables they merge, and the merged table
 // takes the child's position (the file the planner is editing).
 void merge_into(TomlNode& base, TomlNode&& child) {
-    for (auto& [key, value] : child.entries) {
+    for (TomlNode& value : child.entries) {
         auto it = std::find_if(base.entries.begin(), base.entries.end(),
-                               [&](const auto& entry) { return entry.first == key; });
+                               [&](const TomlNode& entry) { return entry.key == value.key; });
         if (it == base.entries.end()) {
-            base.entries.emplace_back(key, std::move(value));
-        } else if (it->second.is_table() && value.is_table()) {
-            it->second.pos = value.pos;
-            it->second.key_pos = value.key_pos;
-            merge_into(it->second, std::move(value));
+            base.entries.push_back(std::move(value));
+        } else if (it->is_table() && value.is_table()) {
+            it->pos = value.pos;
+            it->key_pos = value.key_pos;
+            merge_into(*it, std::move(value));
         } else {
-            it->second = std::move(value);
+            *it = std::move(value);
         }
     }
 }
@@ -481,11 +515,11 @@ struct Loader {
         }
         std::optional<TomlNode> result;
         const auto it = std::find_if(root->entries.begin(), root->entries.end(),
-                                     [](const auto& entry) { return entry.first == "extends"; });
+                                     [](const TomlNode& entry) { return entry.key == "extends"; });
         if (it == root->entries.end()) {
             result = std::move(root);
         } else {
-            const TomlNode extends = std::move(it->second);
+            const TomlNode extends = std::move(*it);
             root->entries.erase(it);
             std::optional<TomlNode> parent = load_parent(extends, name, depth);
             if (parent) {

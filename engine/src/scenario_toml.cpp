@@ -40,12 +40,13 @@ TomlNode convert(const toml::node& node, int file, SourcePos key_pos) {
         out.type = TomlNode::Type::table;
         for (const auto& [key, child] : *node.as_table()) {
             const SourcePos child_key = position(key.source().begin, file);
-            out.entries.emplace_back(std::string(key.str()), convert(child, file, child_key));
+            out.entries.push_back(convert(child, file, child_key));
+            out.entries.back().key = std::string(key.str());
         }
         // toml++ keeps keys sorted by name; diagnostics read better in the file's order.
         std::stable_sort(out.entries.begin(), out.entries.end(), [](const auto& a, const auto& b) {
-            const SourcePos& pa = a.second.key_pos;
-            const SourcePos& pb = b.second.key_pos;
+            const SourcePos& pa = a.key_pos;
+            const SourcePos& pb = b.key_pos;
             return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
         });
         break;

@@ -1,11 +1,16 @@
 // The input stage of the scenario loader: bytes -> checked text -> TomlNode, following
 // `extends`.
 //
-// toml++ 3.3 aborts (failed assertion) or misbehaves on some malformed input: a table header
-// that does not start with a key ("[[[", "[é]", "[" at the end of a line) and very deep
-// nesting. So before toml++ sees a document, the text must be valid UTF-8 and must pass a
-// small lexical pre-scan that knows just enough TOML (strings, comments, keys, brackets) to
-// find those shapes and report them as ordinary diagnostics.
+// toml++ 3.3 aborts on a failed assertion (or, with assertions off, carries on from an
+// impossible state) on some malformed input. Before toml++ sees a document, the text must be
+// valid UTF-8 and pass a small lexical pre-scan that knows just enough TOML (strings, comments,
+// keys, brackets) to report these shapes as ordinary diagnostics:
+//   - a table header that does not start with a key: "[[[x]]]", "[" at the end of a line
+//   - a non-ASCII character outside strings and comments ("[é]" reaches the same assertion)
+//   - nesting deeper than MAX_NESTING (arrays, inline tables, dotted keys and headers together)
+//   - '}' while an array is open: toml++ parses it as an element's first character
+//   - a date-time token with no digit after its 'T'
+// The last two were found by fuzzing (tests/fuzz); docs/scenario-format.md lists them all.
 #include "scenario_detail.hpp"
 
 #include <algorithm>

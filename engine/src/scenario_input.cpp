@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <system_error>
+#include <unordered_map>
 
 namespace canopy::engine::detail {
 
@@ -466,17 +467,24 @@ private:
 // Child entries override the parent's; where both are tables they merge, and the merged table
 // takes the child's position (the file the planner is editing).
 void merge_into(TomlNode& base, TomlNode&& child) {
+    std::unordered_map<std::string, std::size_t> index; // key -> position in base.entries
+    for (std::size_t i = 0; i < base.entries.size(); ++i) {
+        index.emplace(base.entries[i].key, i);
+    }
     for (TomlNode& value : child.entries) {
-        auto it = std::find_if(base.entries.begin(), base.entries.end(),
-                               [&](const TomlNode& entry) { return entry.key == value.key; });
-        if (it == base.entries.end()) {
+        const auto found = index.find(value.key);
+        if (found == index.end()) {
+            index.emplace(value.key, base.entries.size());
             base.entries.push_back(std::move(value));
-        } else if (it->is_table() && value.is_table()) {
-            it->pos = value.pos;
-            it->key_pos = value.key_pos;
-            merge_into(*it, std::move(value));
+            continue;
+        }
+        TomlNode& existing = base.entries[found->second];
+        if (existing.is_table() && value.is_table()) {
+            existing.pos = value.pos;
+            existing.key_pos = value.key_pos;
+            merge_into(existing, std::move(value));
         } else {
-            *it = std::move(value);
+            existing = std::move(value);
         }
     }
 }

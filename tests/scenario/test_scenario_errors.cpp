@@ -421,3 +421,26 @@ source = "s"
     CHECK(errors[5].key == "targets.x.indicator");
     CHECK_FALSE(r.scenario.has_value());
 }
+
+TEST_CASE("a file wrong everywhere lists the first 100 errors and counts the rest", "[scenario]") {
+    // 300 targets naming missing indicators, among 40 valid indicators: 300 errors.
+    std::string text = MINIMAL;
+    for (int i = 0; i < 40; ++i) {
+        text += "[indicators.i" + std::to_string(i) +
+                "]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2023-12\"\n";
+    }
+    for (int i = 0; i < 300; ++i) {
+        text += "[targets.t" + std::to_string(i) + "]\nindicator = \"missing" + std::to_string(i) +
+                "\"\nthreshold = 1\nsource = \"s\"\n";
+    }
+    const LoadResult r = canopy::test::load(text);
+    const auto errors = canopy::test::errors(r);
+    REQUIRE(errors.size() == 101);
+    CHECK(errors[0].message == "there is no indicator 'missing0'");
+    // The list of alternatives is cut short too: 30 names and a count.
+    CHECK(errors[0].allowed.find("i29 and 10 more") != std::string::npos);
+    CHECK(errors[99].message == "there is no indicator 'missing99'");
+    CHECK(errors[100].message == "200 more errors from here on not listed");
+    CHECK(errors[100].line == errors[99].line + 4); // where the first unlisted one is
+    CHECK(errors[100].key.empty());
+}

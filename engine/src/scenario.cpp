@@ -14,7 +14,6 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -1234,7 +1233,7 @@ private:
             }
             ratio_nodes_.emplace(id, &t.node());
         });
-        ratio_cycles(root);
+        ratio_cycles();
     }
 
     std::optional<std::string> series(const Table& t, IndicatorSpec::Kind kind,
@@ -1296,66 +1295,73 @@ private:
         return other;
     }
 
-    // Reports each cycle among ratio indicators once, at the reference that closes it: the
-    // depth-first search starts from ratios in file order.
-    void ratio_cycles(const Table& root) {
-        (void)root;
-        std::map<std::string, std::vector<std::pair<std::string, std::string>>> edges;
-        std::vector<std::string> order;
+    // Reports each cycle among ratio indicators once, at the reference that closes it: a
+    // depth-first search from the ratios in file order, iterative so that a long chain of
+    // ratios cannot exhaust the stack, on indices so that it stays linear.
+    void ratio_cycles() {
+        std::vector<const IndicatorSpec*> ratios;
+        std::unordered_map<std::string, std::size_t> index;
         for (const IndicatorSpec& spec : sc_.indicators) {
             if (spec.kind == IndicatorSpec::Kind::ratio) {
-                edges[spec.id] = {{"numerator", spec.numerator}, {"denominator", spec.denominator}};
-                order.push_back(spec.id);
+                index.emplace(spec.id, ratios.size());
+                ratios.push_back(&spec);
             }
         }
-        std::map<std::string, int> state;                      // 0 new, 1 on the path, 2 done
-        std::vector<std::pair<std::string, std::string>> path; // (id, field leading onward)
-        // Depth-first search, iterative so a long chain of ratios cannot exhaust the stack.
-        for (const std::string& start : order) {
-            if (state[start] != 0) {
+        static constexpr const char* FIELDS[2] = {"numerator", "denominator"};
+        constexpr std::size_t UNSEEN = std::numeric_limits<std::size_t>::max();
+        constexpr std::size_t DONE = UNSEEN - 1;
+        std::vector<std::size_t> depth_on_path(ratios.size(), UNSEEN); // or DONE
+        struct Frame {
+            std::size_t ratio;
+            std::size_t next_field;
+        };
+        std::vector<Frame> path;
+        for (std::size_t start = 0; start < ratios.size(); ++start) {
+            if (depth_on_path[start] != UNSEEN) {
                 continue;
             }
-            struct Frame {
-                std::string id;
-                std::size_t next = 0;
-            };
-            std::vector<Frame> stack = {{start}};
-            state[start] = 1;
-            while (!stack.empty()) {
-                Frame& top = stack.back();
-                const auto& out = edges[top.id];
-                if (top.next == out.size()) {
-                    state[top.id] = 2;
-                    stack.pop_back();
+            path.push_back(Frame{start, 0});
+            depth_on_path[start] = 0;
+            while (!path.empty()) {
+                const Frame top = path.back();
+                if (top.next_field == 2) {
+                    depth_on_path[top.ratio] = DONE;
+                    path.pop_back();
                     continue;
                 }
-                const auto [field, target] = out[top.next++];
-                if (edges.count(target) == 0) {
-                    continue; // not a ratio: a leaf
+                ++path.back().next_field;
+                const IndicatorSpec& spec = *ratios[top.ratio];
+                const auto to = index.find(top.next_field == 0 ? spec.numerator : spec.denominator);
+                if (to == index.end()) {
+                    continue; // a stock, flow or growth indicator: a leaf
                 }
-                if (state[target] == 1) {
-                    // A cycle: from `target` along the stack back to it.
-                    std::size_t k = 0;
-                    while (stack[k].id != target) {
-                        ++k;
-                    }
-                    std::string text;
-                    for (std::size_t j = k; j < stack.size(); ++j) {
-                        text += stack[j].id + " -> ";
-                    }
-                    text += target;
-                    const std::string& first = stack[k].id;
-                    const std::string& via = edges[first][stack[k].next - 1].first;
-                    const TomlNode* n = ratio_nodes_.at(first);
-                    ctx_.error(n->find(via)->pos, "indicators." + first + "." + via,
-                               "ratio indicators form a cycle: " + text,
-                               "ratios of indicators that do not depend on each other");
-                } else if (state[target] == 0) {
-                    state[target] = 1;
-                    stack.push_back(Frame{target});
+                const std::size_t target = to->second;
+                if (depth_on_path[target] == UNSEEN) {
+                    depth_on_path[target] = path.size();
+                    path.push_back(Frame{target, 0});
+                } else if (depth_on_path[target] != DONE) {
+                    report_cycle(ratios, path, depth_on_path[target], FIELDS);
                 }
             }
         }
+    }
+
+    template <class Frame>
+    void report_cycle(const std::vector<const IndicatorSpec*>& ratios,
+                      const std::vector<Frame>& path, std::size_t from,
+                      const char* const (&fields)[2]) {
+        const IndicatorSpec& first = *ratios[path[from].ratio];
+        const char* via = fields[path[from].next_field - 1];
+        std::string text;
+        if (ctx_.listing()) {
+            for (std::size_t j = from; j < path.size(); ++j) {
+                text += ratios[path[j].ratio]->id + " -> ";
+            }
+            text += first.id;
+        }
+        ctx_.error(ratio_nodes_.at(first.id)->find(via)->pos, "indicators." + first.id + "." + via,
+                   "ratio indicators form a cycle: " + text,
+                   "ratios of indicators that do not depend on each other");
     }
 
     // ---- targets -----------------------------------------------------------------------------
@@ -1485,7 +1491,7 @@ private:
     bool calendar_ok_ = false;
     YearMonth start_;
     YearMonth end_;
-    std::map<std::string, const TomlNode*> ratio_nodes_;
+    std::unordered_map<std::string, const TomlNode*> ratio_nodes_;
 };
 
 void internal_error(LoadResult& result, const std::string& file, std::string_view text,

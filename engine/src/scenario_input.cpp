@@ -10,7 +10,8 @@
 //   - nesting deeper than MAX_NESTING (arrays, inline tables, dotted keys and headers together)
 //   - '}' while an array is open: toml++ parses it as an element's first character
 //   - a date-time token with no digit after its 'T'
-// The last two were found by fuzzing (tests/fuzz); docs/scenario-format.md lists them all.
+//   - a date, a space and a lone digit ("1979-05-27 1 ")
+// The last three were found by fuzzing (tests/fuzz); docs/scenario-format.md lists them all.
 #include "scenario_detail.hpp"
 
 #include <algorithm>
@@ -269,6 +270,7 @@ private:
         default:
             if (is_digit(c) && (i_ == 0 || !is_digit(text_[i_ - 1]))) {
                 check_date_time(i_);
+                check_date_space_digit(i_);
             }
             ++i_;
             break;
@@ -434,6 +436,96 @@ private:
             ++i_;
         }
         i_ = std::min(i_, text_.size());
+    }
+
+    // For "1979-05-27 07:32:00" toml++ looks past the space after a ten-character token shaped
+    // like a date; when what follows is a single digit and then the end of the value, its
+    // scanner asserts ("x = 1979-05-27 1 "). Tokens are counted as toml++ counts them: code
+    // points up to its value terminator, underscores skipped.
+    void check_date_space_digit(std::size_t at) {
+        std::size_t j = at;
+        int count = 0;
+        char32_t fifth = 0;
+        char32_t eighth = 0;
+        while (j < text_.size()) {
+            std::size_t length = 1;
+            const char32_t cp = decode(j, length);
+            if (is_toml_terminator(cp)) {
+                break;
+            }
+            if (cp != U'_') {
+                if (count == 4) {
+                    fifth = cp;
+                } else if (count == 7) {
+                    eighth = cp;
+                }
+                if (++count > 10) {
+                    return;
+                }
+            }
+            j += length;
+        }
+        if (count != 10 || fifth != U'-' || eighth != U'-' || j + 2 >= text_.size() ||
+            text_[j] != ' ' || !is_digit(text_[j + 1])) {
+            return;
+        }
+        std::size_t length = 1;
+        if (is_toml_terminator(decode(j + 2, length))) {
+            fail(j + 1, "a date followed by a space and a lone digit",
+                 "a date (1979-05-27) or a date and time (1979-05-27 07:32:00); months in "
+                 "scenarios are strings, \"YYYY-MM\"");
+        }
+    }
+
+    // The code point at byte i of text already checked to be UTF-8.
+    [[nodiscard]] char32_t decode(std::size_t i, std::size_t& length) const {
+        const auto b = [&](std::size_t k) {
+            return static_cast<char32_t>(static_cast<unsigned char>(text_[i + k]));
+        };
+        const char32_t c = b(0);
+        if (c < 0x80U) {
+            length = 1;
+            return c;
+        }
+        if (c < 0xE0U) {
+            length = 2;
+            return ((c & 0x1FU) << 6) | (b(1) & 0x3FU);
+        }
+        if (c < 0xF0U) {
+            length = 3;
+            return ((c & 0x0FU) << 12) | ((b(1) & 0x3FU) << 6) | (b(2) & 0x3FU);
+        }
+        length = 4;
+        return ((c & 0x07U) << 18) | ((b(1) & 0x3FU) << 12) | ((b(2) & 0x3FU) << 6) |
+               (b(3) & 0x3FU);
+    }
+
+    // toml++'s is_value_terminator: its whitespace (ASCII and Unicode) and ] } , #.
+    static bool is_toml_terminator(char32_t c) {
+        switch (c) {
+        case U' ':
+        case U'\t':
+        case U'\n':
+        case U'\v':
+        case U'\f':
+        case U'\r':
+        case U']':
+        case U'}':
+        case U',':
+        case U'#':
+        case 0x85:
+        case 0xA0:
+        case 0x1680:
+        case 0x180E:
+        case 0x202F:
+        case 0x2028:
+        case 0x2029:
+        case 0x3000:
+        case 0xFEFF:
+            return true;
+        default:
+            return (c >= 0x2000 && c <= 0x200B) || (c >= 0x205F && c <= 0x2060);
+        }
     }
 
     void check_depth(std::size_t at, int depth) {

@@ -115,6 +115,10 @@ const std::vector<std::string> HOSTILE = {
     "a.b = 1\na = 2\n",
     "[[a]]\n[a]\n",
     "x = [[{},]]\n",
+    "x = 1979-05-27T:1\n",
+    "x = 1979-05-27 1 \n",
+    "x = [2023-12-31 7,]\n",
+    "= 1979-05-27T",
 };
 
 std::string mutate(std::string text, const std::vector<std::string>& seeds, Rng& rng) {

@@ -130,6 +130,16 @@ TEST_CASE("shapes that crash toml++ are rejected before it sees them", "[scenari
     }
     expect_one(with(deep_key + " = 1\n"),
                {L + 2, 1, "", "tables, arrays and inline tables nest more than 32 levels deep"});
+    // Found by fuzzing: three more shapes toml++ asserts on.
+    expect_one(with("x = [1, }\n"), {L + 1, 9, "", "'}' cannot close an array"});
+    expect_one(with("x = 1979-05-27T:32:00\n"),
+               {L + 1, 16, "", "a date-time needs a time after 'T'"});
+    expect_one(with("x = [1979-05-27 1, 2]\n"),
+               {L + 1, 17, "", "a date followed by a space and a lone digit"});
+    // ... while the valid forms of the same tokens pass the pre-scan.
+    const LoadResult dates = canopy::test::load(with("[levers.tech_loans]\nvalue = 3\nsource = "
+                                                     "\"s\"\nnote = 1979-05-27 07:32:00\n"));
+    CHECK(canopy::test::errors(dates).at(0).message == "expected a string, found a date-time");
     // Non-ASCII inside strings and comments is fine.
     const LoadResult ok = canopy::test::load(
         with("# 武汉 comment\n[levers.tech_loans]\nvalue = 3 # 注释\nsource = \"武汉市科技局\"\n"));

@@ -112,7 +112,9 @@ struct LoadResult {
 /// values all become diagnostics).
 LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& catalog);
 
-/// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics.
+/// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics
+/// and in Scenario::text, and an `extends` in the text is resolved relative to its directory.
+/// Never throws for bad input.
 LoadResult load_scenario_text(std::string_view text, const std::string& file,
                               const ModelCatalog& catalog);
 

@@ -3,12 +3,18 @@
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
 //                          [--lever a,b,c] [--quiet]
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
+//   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
+//                          [--scaling]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
+#include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
+#include "registry.hpp"
 
+#include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
 
 #include <CLI/CLI.hpp>
@@ -163,6 +169,157 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
     return 0;
 }
 
+
+// ---- the full model ------------------------------------------------------------------------
+
+namespace eco = canopy::models::ecosystem;
+
+struct EcosystemOptions {
+    std::string scenario;
+    int replicates = 1000;
+    int threads = 0; ///< 0: all cores
+    double firms = 0.0; ///< > 0: one city scaled to about this many initial firms
+    std::uint64_t seed = 1;
+    bool scaling = false;
+};
+
+// Scales the scenario's city to about `firms` initial firms: every firm count, entry rate and
+// platform capacity grows in proportion, so per-firm behaviour is unchanged.
+void scale_city(canopy::engine::RunInputs& in, double firms) {
+    namespace p = eco::param;
+    const double now = in.parameters[p::initial_incubating] + in.parameters[p::initial_smes] +
+                       in.parameters[p::initial_high_tech] + in.parameters[p::initial_leaders];
+    const double f = firms / now;
+    for (const auto k : {p::initial_incubating, p::initial_smes, p::initial_high_tech,
+                         p::initial_leaders, p::initial_incubators, p::initial_innovation_space,
+                         p::initial_pilot_platforms, p::startup_rate, p::spinoff_rate,
+                         p::sme_entry_rate, p::seat_half_saturation}) {
+        in.parameters[k] *= f;
+    }
+    for (const auto k : {p::initial_incubating, p::initial_smes, p::initial_high_tech,
+                         p::initial_leaders}) {
+        in.parameters[k] = std::round(in.parameters[k]);
+    }
+    const double lever_scale = f;
+    for (const auto k : {eco::lever::new_incubators, eco::lever::innovation_space_construction,
+                         eco::lever::new_pilot_platforms}) {
+        in.levers[k] = in.levers[k].scaled(lever_scale);
+    }
+}
+
+double agent_steps_of(const canopy::engine::SeriesTable& t) {
+    double a = 0.0;
+    for (int r = 0; r + 1 < t.rows; ++r) {
+        a += t.at(r, eco::series::active_firms); // active at the start of step r
+    }
+    return a;
+}
+
+struct EcosystemResult {
+    double wall_s = 0.0;
+    double setup_s = 0.0;
+    double agent_steps = 0.0;
+    std::size_t bytes = 0;
+    std::size_t firms = 0;
+    double firms_start = 0.0;
+};
+
+double initial_firms(const canopy::engine::RunInputs& in) {
+    namespace p = eco::param;
+    return in.parameters[p::initial_incubating] + in.parameters[p::initial_smes] +
+           in.parameters[p::initial_high_tech] + in.parameters[p::initial_leaders];
+}
+
+EcosystemResult bench_ensemble(const canopy::engine::Scenario& sc, const EcosystemOptions& o) {
+    const eco::Model model;
+    canopy::engine::EnsembleOptions eo;
+    eo.replicates = o.replicates;
+    eo.seed = o.seed;
+    const auto t0 = std::chrono::steady_clock::now();
+    const canopy::engine::Ensemble e = canopy::engine::run_ensemble(model, sc, eo);
+    EcosystemResult r;
+    r.wall_s = seconds_since(t0);
+    for (const auto& run : e.runs) {
+        r.agent_steps += agent_steps_of(run);
+    }
+    // Memory: one replicate's state at its end.
+    const canopy::engine::RunInputs in =
+        canopy::engine::replicate_inputs(sc, canopy::engine::RandomKey{o.seed, 0});
+    Simulation<eco::Model> sim(model, in, RandomKey{o.seed, 0}, Executor(false));
+    SeriesTable t;
+    sim.run(t);
+    r.bytes = eco::Model::state_bytes(sim.state());
+    r.firms = sim.state().firms.size();
+    r.firms_start = initial_firms(in);
+    return r;
+}
+
+EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOptions& o, int threads) {
+    const eco::Model model;
+    EcosystemResult r;
+    for (int k = 0; k < o.replicates; ++k) {
+        const RandomKey key{o.seed, static_cast<std::uint32_t>(k)};
+        canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
+        scale_city(in, o.firms);
+        Simulation<eco::Model> sim(model, in, key, Executor(threads > 1));
+        SeriesTable t;
+        t.resize(in.calendar.steps() + 1, static_cast<int>(model.info().series.size()));
+        const auto t0 = std::chrono::steady_clock::now();
+        sim.init();
+        r.setup_s += seconds_since(t0);
+        sim.observe_initial(t.row(0));
+        while (!sim.done()) {
+            sim.step(t.row(sim.current_step() + 1));
+        }
+        r.wall_s += seconds_since(t0);
+        r.agent_steps += agent_steps_of(t);
+        r.bytes = eco::Model::state_bytes(sim.state());
+        r.firms = sim.state().firms.size();
+        r.firms_start = initial_firms(in);
+    }
+    return r;
+}
+
+int command_ecosystem(const EcosystemOptions& o) {
+    const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
+    if (!loaded.scenario) {
+        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
+        return 2;
+    }
+    const canopy::engine::Scenario& sc = *loaded.scenario;
+    if (sc.model != "ecosystem") {
+        std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
+                     o.scenario.c_str(), sc.model.c_str());
+        return 2;
+    }
+    const int max_threads = o.threads > 0 ? o.threads : canopy::engine::hardware_threads();
+    std::vector<int> counts;
+    for (int t = o.scaling ? 1 : max_threads; t <= max_threads; ++t) {
+        counts.push_back(t);
+    }
+    std::printf("# canopy ecosystem model: scenario %s, %s\n", sc.name.c_str(),
+                o.firms > 0 ? "one scaled city per replicate, agents in parallel"
+                            : "replicates in parallel");
+    double base_rate = 0.0;
+    for (const int t : counts) {
+        const ThreadLimit limit(t);
+        const EcosystemResult r = o.firms > 0 ? bench_city(sc, o, t) : bench_ensemble(sc, o);
+        const double rate = r.agent_steps / r.wall_s;
+        if (base_rate == 0.0) {
+            base_rate = rate;
+        }
+        std::printf("summary peer=canopy model=ecosystem scenario=%s firms_start=%.0f "
+                    "firms_end=%zu replicates=%d steps=%d agent_steps=%.0f setup_s=%.6f "
+                    "wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f threads=%d "
+                    "speedup=%.2f bytes_per_agent=%.1f\n",
+                    sc.name.c_str(), r.firms_start, r.firms, o.replicates,
+                    sc.calendar.steps(), r.agent_steps, r.setup_s, r.wall_s,
+                    o.replicates / r.wall_s, rate, t, rate / base_rate,
+                    static_cast<double>(r.bytes) / static_cast<double>(r.firms));
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -195,8 +352,28 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100));
     scaling->add_option("--seed", scaling_seed, "Random seed");
 
+    EcosystemOptions eo;
+    eo.scenario = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    auto* ecosystem =
+        app.add_subcommand("ecosystem", "The full innovation-ecosystem model on a scenario");
+    ecosystem->add_option("--scenario", eo.scenario, "Scenario file (an ecosystem scenario)")
+        ->check(CLI::ExistingFile);
+    ecosystem->add_option("--replicates", eo.replicates, "Replicates")
+        ->check(CLI::Range(1, 1000000));
+    ecosystem->add_option("--threads", eo.threads, "Worker threads (0: all cores)")
+        ->check(CLI::Range(0, 1024));
+    ecosystem->add_option("--firms", eo.firms,
+                          "Scale the city to about this many initial firms and run replicates "
+                          "one after another with agents in parallel")
+        ->check(CLI::Range(100.0, 2.0e9));
+    ecosystem->add_option("--seed", eo.seed, "Random seed");
+    ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
+
     try {
         app.parse(argc, argv);
+        if (*ecosystem) {
+            return command_ecosystem(eo);
+        }
         if (*reference) {
             ro.lever = parse_levers(lever_text);
             return command_reference(ro);

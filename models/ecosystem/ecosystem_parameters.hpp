@@ -7,7 +7,8 @@
 /// the model's documented fallbacks; the Wuhan scenario sets every one it relies on with its
 /// source or assumption. models/ecosystem/README.md explains each in context.
 
-// X(name, unit, role, default, min, max, integer, description)
+// X(name, unit, role, default, min, max, integer, description); HUGE_VAL (<cmath>) is unbounded.
+#include <cmath>
 #define CANOPY_ECOSYSTEM_PARAMETERS(X)                                                             \
     /* baseline: the state at the start */                                                         \
     X(initial_incubating, "firms", baseline, 12500, 0, 5e6, 1,                                     \
@@ -32,7 +33,7 @@
       "Venture capital available for investment (dry powder) at the start")                        \
     X(initial_vc_invested, "100m yuan", baseline, 400, 0, 1e6, 0,                                  \
       "Venture investment made in the twelve months before the start")                             \
-    X(initial_insurance, "100m yuan", baseline, 10, 0, 1e6, 0,                                     \
+    X(initial_insurance, "100m yuan/year", baseline, 10, 0, 1e6, 0,                                     \
       "Tech insurance premium volume per year at the start")                                       \
     X(initial_talent, "1000 people", baseline, 800, 1, 1e5, 0,                                     \
       "Skilled workforce in innovation firms at the start")                                        \
@@ -203,7 +204,7 @@
     X(insurance_growth_at_support, "1/year", parameter, 0.12, -1, 10, 0,                           \
       "Growth of tech insurance premiums per year at support index 1")                             \
     /* talent */                                                                                   \
-    X(graduate_inflow, "people/year", parameter, 345200, 0, 1e8, 0,                                \
+    X(graduate_inflow, "people/year", parameter, 345200, 0, HUGE_VAL, 0,                                \
       "New graduates staying to work or found firms per year at retention support 1")              \
     X(retention_elasticity, "", parameter, 0.5, 0, 10, 0,                                          \
       "Elasticity of graduates retained to the retention-support index")                           \

@@ -144,7 +144,7 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
     alignas(64) std::uint8_t decision[BLOCK];
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - i0);
-        engine::philox_lanes<BLOCK / 4>(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, u);
+        engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, BLOCK / 4, u);
         for (std::size_t j = 0; j < len; ++j) {
             // Masks instead of branches so the loop vectorises.
             const std::uint8_t st = stage[i0 + j];

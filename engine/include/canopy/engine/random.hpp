@@ -55,50 +55,6 @@ struct RandomKey {
     }
 };
 
-/// Philox4x32-10 for `Lanes` consecutive agent counters at once, written so that the compiler
-/// vectorises it (lanes are independent; rounds are the outer loop). Bit-identical to
-/// RandomKey::block: the unit tests compare every lane with Random123. Writes
-/// out[4 * j + w] = word w of the block for agent first_agent + j (block index 0).
-template <std::size_t Lanes>
-inline void philox_lanes(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
-                         Purpose purpose, std::uint32_t* out) noexcept {
-    constexpr std::uint32_t M0 = 0xD2511F53; // Philox multipliers (Salmon et al. 2011)
-    constexpr std::uint32_t M1 = 0xCD9E8D57;
-    constexpr std::uint32_t W0 = 0x9E3779B9; // Weyl key increments
-    constexpr std::uint32_t W1 = 0xBB67AE85;
-    std::uint32_t c0[Lanes], c1[Lanes], c2[Lanes], c3[Lanes];
-    for (std::size_t j = 0; j < Lanes; ++j) {
-        c0[j] = first_agent + static_cast<std::uint32_t>(j);
-        c1[j] = step;
-        c2[j] = std::uint32_t{purpose} << 16;
-        c3[j] = key.replicate;
-    }
-    std::uint32_t k0 = static_cast<std::uint32_t>(key.seed);
-    std::uint32_t k1 = static_cast<std::uint32_t>(key.seed >> 32);
-    for (int round = 0; round < 10; ++round) {
-        for (std::size_t j = 0; j < Lanes; ++j) {
-            const std::uint64_t p0 = std::uint64_t{M0} * c0[j];
-            const std::uint64_t p1 = std::uint64_t{M1} * c2[j];
-            const auto hi0 = static_cast<std::uint32_t>(p0 >> 32);
-            const auto hi1 = static_cast<std::uint32_t>(p1 >> 32);
-            const std::uint32_t n0 = hi1 ^ c1[j] ^ k0;
-            const std::uint32_t n2 = hi0 ^ c3[j] ^ k1;
-            c1[j] = static_cast<std::uint32_t>(p1);
-            c3[j] = static_cast<std::uint32_t>(p0);
-            c0[j] = n0;
-            c2[j] = n2;
-        }
-        k0 += W0;
-        k1 += W1;
-    }
-    for (std::size_t j = 0; j < Lanes; ++j) {
-        out[4 * j + 0] = c0[j];
-        out[4 * j + 1] = c1[j];
-        out[4 * j + 2] = c2[j];
-        out[4 * j + 3] = c3[j];
-    }
-}
-
 /// Fills out[4 * j + w] with word w of RandomKey::block(first_agent + j, step, purpose) for
 /// j < count: the per-agent blocks of a whole stretch of agents at once. Built with an AVX-512
 /// clone next to the portable code (same bits); about four times faster than one block at a time

@@ -18,8 +18,8 @@ struct Diagnostic {
     enum class Severity { error, warning };
     Severity severity = Severity::error;
     std::string file;
-    int line = 0;   ///< 1-based; 0 when the problem has no single place (a missing key)
-    int column = 0; ///< 1-based; 0 when unknown
+    int line = 0;        ///< 1-based; 0 when the problem has no single place (a missing key)
+    int column = 0;      ///< 1-based; 0 when unknown
     std::string key;     ///< dotted key path, e.g. "levers.tech_loans.value"
     std::string message; ///< what is wrong
     std::string allowed; ///< what would be accepted (a range, a list), may be empty
@@ -53,7 +53,8 @@ private:
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate nearest to `word` if it is close enough to be a plausible typo (distance at
-/// most max(2, |word| / 3)), else empty.
+/// most max(2, |word| / 3), and short of replacing every character), else empty. Ties go to
+/// the earlier candidate; an empty word matches nothing.
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 
 /// "did you mean 'x'?" for the nearest candidate, or empty.

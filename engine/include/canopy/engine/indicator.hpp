@@ -15,8 +15,8 @@
 ///
 /// Each indicator has a final value per replicate (the number targets compare) and a time
 /// series per replicate (for charts): stock -> the stock; flow -> the running sum since
-/// `from` (zero before it); growth -> against the base value once the base is known (NaN
-/// before); ratio -> the ratio of the two series.
+/// `from` (zero before it, held at the total after `to`); growth -> against the base value
+/// once the base is known (NaN before); ratio -> the ratio of the two series.
 
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/model.hpp>
@@ -54,8 +54,9 @@ class IndicatorSet {
 public:
     /// Resolves the specs. Throws canopy::Error naming the indicator and the field when a series
     /// or indicator does not exist, a date is outside the run, a ratio refers to itself (or in
-    /// a cycle), or a flow's `from` is after its `to`. (Scenario validation reports the same
-    /// problems as diagnostics before this point; this is the library's own guard.)
+    /// a cycle), a flow's `from` is after its `to` or a growth's `from` after its `at`, an id is
+    /// used twice, or a scale is not finite. (Scenario validation reports the same problems as
+    /// diagnostics before this point; this is the library's own guard.)
     IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& model, const Calendar& cal);
 
     [[nodiscard]] std::size_t size() const noexcept { return specs_.size(); }

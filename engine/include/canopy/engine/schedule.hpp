@@ -22,6 +22,11 @@ struct SchedulePoint {
 };
 
 /// A lever's value over time. Validated at construction; evaluation never throws.
+///
+/// Constructors throw canopy::Error on a non-finite time or value, on a step or
+/// piecewise-linear schedule without points, and on a ramp that ends before it starts. Points
+/// may be given in any order: they are stably sorted by time, and where two share a time the
+/// later-listed one holds from that time on (a jump; every shape is right-continuous).
 class Schedule {
 public:
     enum class Kind { constant, step, ramp, piecewise_linear };
@@ -35,7 +40,7 @@ public:
     /// Linear interpolation between points (at least one), flat outside them.
     static Schedule piecewise_linear(std::vector<SchedulePoint> points);
 
-    /// The value at elapsed months t.
+    /// The value at elapsed months t (NaN for a NaN time).
     [[nodiscard]] double at(double t_months) const noexcept;
 
     [[nodiscard]] Kind kind() const noexcept { return kind_; }

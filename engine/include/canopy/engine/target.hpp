@@ -46,7 +46,11 @@ struct TargetSummary {
     double q95 = 0.0;
 };
 
-/// Summarises the final indicator values (replicate order) against a target.
+/// Summarises the final indicator values (replicate order) against a target. p_attain is
+/// attained / replicates (NaN when there are none) with its interval by `method`. A NaN final
+/// counts as a replicate that did not attain and is left out of mean, median, q05 and q95
+/// (which are NaN when no final is a number). Throws canopy::Error for a confidence outside
+/// (0, 1).
 TargetSummary summarise(const TargetSpec& target, std::span<const double> finals,
                         IntervalMethod method = IntervalMethod::wilson, double confidence = 0.95);
 

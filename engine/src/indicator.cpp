@@ -1,0 +1,332 @@
+// Indicators. Names and dates are resolved to series indices and table rows once, when the set
+// is built; evaluating a run is then arithmetic on the table, done in a fixed order so the same
+// table always gives the same bits.
+#include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/indicator.hpp>
+#include <canopy/engine/simulation.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace canopy::engine {
+
+namespace {
+
+constexpr double NAN_VALUE = std::numeric_limits<double>::quiet_NaN();
+
+[[noreturn]] void fail(const IndicatorSpec& spec, const char* field, const std::string& what) {
+    throw Error("indicator '" + spec.id + "', field '" + field + "': " + what);
+}
+
+int find_series(const ModelInfo& model, const std::string& name) {
+    for (std::size_t i = 0; i < model.series.size(); ++i) {
+        if (model.series[i].name == name) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+int resolve_series(const IndicatorSpec& spec, const ModelInfo& model) {
+    const int k = find_series(model, spec.series);
+    if (k < 0) {
+        std::vector<std::string> names;
+        names.reserve(model.series.size());
+        for (const SeriesSpec& s : model.series) {
+            names.push_back(s.name);
+        }
+        const std::string hint = did_you_mean(spec.series, names);
+        fail(spec, "series",
+             "model '" + model.name + "' has no series '" + spec.series + "'" +
+                 (hint.empty() ? "" : "; " + hint));
+    }
+    return k;
+}
+
+std::string run_span(const Calendar& cal) {
+    return "the run covers " + cal.start().str() + " to " + cal.end().str();
+}
+
+YearMonth month_before(YearMonth ym) {
+    return ym.month == 1 ? YearMonth{ym.year - 1, 12} : YearMonth{ym.year, ym.month - 1};
+}
+
+// The row holding the state at the end of month ym: the row after the month's last step, or
+// row 0 (the initial state) for the month just before the start.
+int end_of_month_row(const IndicatorSpec& spec, const char* field, YearMonth ym,
+                     const Calendar& cal) {
+    const int s = cal.last_step_in(ym);
+    if (s >= 0) {
+        return s + 1;
+    }
+    if (ym == month_before(cal.start())) {
+        return 0;
+    }
+    fail(spec, field,
+         ym.str() + " is outside the run (" + run_span(cal) + "; " +
+             month_before(cal.start()).str() + " reads the initial state)");
+}
+
+} // namespace
+
+const char* to_string(IndicatorSpec::Kind kind) noexcept {
+    switch (kind) {
+    case IndicatorSpec::Kind::stock:
+        return "stock";
+    case IndicatorSpec::Kind::flow:
+        return "flow";
+    case IndicatorSpec::Kind::growth:
+        return "growth";
+    case IndicatorSpec::Kind::ratio:
+        return "ratio";
+    }
+    return "unknown";
+}
+
+IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& model,
+                           const Calendar& cal)
+    : specs_(std::move(specs))
+    , rows_(cal.steps() + 1) {
+    resolved_.resize(specs_.size());
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        const IndicatorSpec& spec = specs_[i];
+        for (std::size_t j = 0; j < i; ++j) {
+            if (specs_[j].id == spec.id) {
+                fail(spec, "id", "the id is used by another indicator too");
+            }
+        }
+        if (!std::isfinite(spec.scale)) {
+            fail(spec, "scale", "must be a finite number");
+        }
+    }
+
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        const IndicatorSpec& spec = specs_[i];
+        Resolved& r = resolved_[i];
+        switch (spec.kind) {
+        case IndicatorSpec::Kind::stock:
+            r.series = resolve_series(spec, model);
+            r.row_at = end_of_month_row(spec, "at", spec.at, cal);
+            break;
+        case IndicatorSpec::Kind::flow: {
+            r.series = resolve_series(spec, model);
+            if (spec.from > spec.to) {
+                fail(spec, "from", spec.from.str() + " is after 'to' (" + spec.to.str() + ")");
+            }
+            // A flow is zero in row 0, so summing starts at the first step of `from`, which
+            // must be inside the run, as must `to`.
+            const int first = cal.first_step_in(spec.from);
+            if (first < 0) {
+                fail(spec, "from",
+                     "no step starts in " + spec.from.str() + " (" + run_span(cal) + ")");
+            }
+            const int last = cal.last_step_in(spec.to);
+            if (last < 0) {
+                fail(spec, "to", "no step starts in " + spec.to.str() + " (" + run_span(cal) + ")");
+            }
+            r.row_from = first + 1;
+            r.row_to = last + 1;
+            break;
+        }
+        case IndicatorSpec::Kind::growth:
+            r.series = resolve_series(spec, model);
+            if (spec.from > spec.at) {
+                fail(spec, "from",
+                     "the base month " + spec.from.str() + " is after 'at' (" + spec.at.str() +
+                         ")");
+            }
+            r.row_from = end_of_month_row(spec, "from", spec.from, cal);
+            r.row_at = end_of_month_row(spec, "at", spec.at, cal);
+            break;
+        case IndicatorSpec::Kind::ratio: {
+            std::vector<std::string> ids;
+            ids.reserve(specs_.size());
+            for (const IndicatorSpec& s : specs_) {
+                ids.push_back(s.id);
+            }
+            const auto resolve_id = [&](const std::string& id, const char* field) {
+                const int k = index(id);
+                if (k < 0) {
+                    const std::string hint = did_you_mean(id, ids);
+                    fail(spec, field,
+                         "no indicator '" + id + "'" + (hint.empty() ? "" : "; " + hint));
+                }
+                if (static_cast<std::size_t>(k) == i) {
+                    fail(spec, field, "a ratio cannot refer to itself");
+                }
+                return k;
+            };
+            r.numerator = resolve_id(spec.numerator, "numerator");
+            r.denominator = resolve_id(spec.denominator, "denominator");
+            break;
+        }
+        default:
+            fail(spec, "kind", "unknown indicator kind");
+        }
+    }
+
+    // Evaluation order: a depth-first post-order over the ratio references, so every ratio
+    // comes after its inputs; a reference back into the current path is a cycle.
+    enum class Mark { unvisited, in_path, done };
+    std::vector<Mark> mark(specs_.size(), Mark::unvisited);
+    std::vector<std::size_t> path;
+    order_.reserve(specs_.size());
+    const auto visit = [&](const auto& self, std::size_t i) -> void {
+        if (mark[i] == Mark::done) {
+            return;
+        }
+        path.push_back(i);
+        mark[i] = Mark::in_path;
+        if (specs_[i].kind == IndicatorSpec::Kind::ratio) {
+            const std::pair<int, const char*> inputs[] = {
+                {resolved_[i].numerator, "numerator"}, {resolved_[i].denominator, "denominator"}};
+            for (const auto& [k, field] : inputs) {
+                const auto j = static_cast<std::size_t>(k);
+                if (mark[j] == Mark::in_path) {
+                    std::string cycle;
+                    bool on = false;
+                    for (std::size_t p : path) {
+                        on = on || p == j;
+                        if (on) {
+                            cycle += "'" + specs_[p].id + "' -> ";
+                        }
+                    }
+                    fail(specs_[i], field,
+                         "ratios refer to each other in a cycle: " + cycle + "'" + specs_[j].id +
+                             "'");
+                }
+                self(self, j);
+            }
+        }
+        mark[i] = Mark::done;
+        path.pop_back();
+        order_.push_back(i);
+    };
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        visit(visit, i);
+    }
+}
+
+int IndicatorSet::index(const std::string& id) const {
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        if (specs_[i].id == id) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+namespace {
+
+void check_table(const SeriesTable& run, int rows, int max_series) {
+    if (run.rows != rows) {
+        throw Error("indicators were resolved for " + std::to_string(rows) +
+                    " table rows, the run has " + std::to_string(run.rows));
+    }
+    if (run.series <= max_series || run.values.size() != static_cast<std::size_t>(run.rows) *
+                                                             static_cast<std::size_t>(run.series)) {
+        throw Error("the run's series table does not match the model the indicators were "
+                    "resolved against");
+    }
+}
+
+} // namespace
+
+void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
+    if (out.size() != specs_.size()) {
+        throw Error("indicator finals: " + std::to_string(specs_.size()) +
+                    " indicators but room for " + std::to_string(out.size()));
+    }
+    int max_series = -1;
+    for (const Resolved& r : resolved_) {
+        max_series = std::max(max_series, r.series);
+    }
+    check_table(run, rows_, max_series);
+
+    for (const std::size_t i : order_) {
+        const IndicatorSpec& spec = specs_[i];
+        const Resolved& r = resolved_[i];
+        double value = NAN_VALUE;
+        switch (spec.kind) {
+        case IndicatorSpec::Kind::stock:
+            value = run.at(r.row_at, r.series);
+            break;
+        case IndicatorSpec::Kind::flow: {
+            double sum = 0.0;
+            for (int row = r.row_from; row <= r.row_to; ++row) {
+                sum += run.at(row, r.series);
+            }
+            value = sum;
+            break;
+        }
+        case IndicatorSpec::Kind::growth:
+            value = run.at(r.row_at, r.series) / run.at(r.row_from, r.series) - 1.0;
+            break;
+        case IndicatorSpec::Kind::ratio:
+            // Inputs are already scaled: a ratio of two percentages is a plain ratio.
+            value = out[static_cast<std::size_t>(r.numerator)] /
+                    out[static_cast<std::size_t>(r.denominator)];
+            break;
+        }
+        out[i] = spec.scale * value;
+    }
+}
+
+void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<double> out) const {
+    if (i >= specs_.size()) {
+        throw Error("indicator series: index " + std::to_string(i) + " of " +
+                    std::to_string(specs_.size()) + " indicators");
+    }
+    if (out.size() != static_cast<std::size_t>(rows_)) {
+        throw Error("indicator series: " + std::to_string(rows_) + " rows but room for " +
+                    std::to_string(out.size()));
+    }
+    const IndicatorSpec& spec = specs_[i];
+    const Resolved& r = resolved_[i];
+    if (spec.kind != IndicatorSpec::Kind::ratio) {
+        check_table(run, rows_, r.series);
+    }
+    switch (spec.kind) {
+    case IndicatorSpec::Kind::stock:
+        for (int row = 0; row < rows_; ++row) {
+            out[static_cast<std::size_t>(row)] = spec.scale * run.at(row, r.series);
+        }
+        break;
+    case IndicatorSpec::Kind::flow: {
+        // The running sum since `from`, held at the period's total after `to`, so the series
+        // ends where the final value is (the same additions in the same order).
+        double sum = 0.0;
+        for (int row = 0; row < rows_; ++row) {
+            if (row >= r.row_from && row <= r.row_to) {
+                sum += run.at(row, r.series);
+            }
+            out[static_cast<std::size_t>(row)] = spec.scale * sum;
+        }
+        break;
+    }
+    case IndicatorSpec::Kind::growth: {
+        const double base = run.at(r.row_from, r.series);
+        for (int row = 0; row < rows_; ++row) {
+            out[static_cast<std::size_t>(row)] =
+                row < r.row_from ? NAN_VALUE : spec.scale * (run.at(row, r.series) / base - 1.0);
+        }
+        break;
+    }
+    case IndicatorSpec::Kind::ratio: {
+        // Ratios are evaluated once per chart, not per step, so two scratch vectors are fine.
+        std::vector<double> numerator(static_cast<std::size_t>(rows_));
+        std::vector<double> denominator(static_cast<std::size_t>(rows_));
+        series(static_cast<std::size_t>(r.numerator), run, numerator);
+        series(static_cast<std::size_t>(r.denominator), run, denominator);
+        for (std::size_t row = 0; row < numerator.size(); ++row) {
+            out[row] = spec.scale * (numerator[row] / denominator[row]);
+        }
+        break;
+    }
+    }
+}
+
+} // namespace canopy::engine

@@ -1,0 +1,274 @@
+// Indicators over a hand-made series table: every kind, its final value and its time series,
+// and the resolution errors.
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/indicator.hpp>
+#include <canopy/engine/simulation.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+using namespace canopy::engine;
+using Catch::Matchers::Contains;
+
+namespace {
+
+constexpr int FIRMS = 0;  // stock: 100 + 10 r in row r
+constexpr int BIRTHS = 1; // flow: r in row r (0 in row 0, as flows are)
+constexpr int SPEND = 2;  // flow: 0.5 in every step row
+
+ModelInfo fake_model() {
+    ModelInfo m;
+    m.name = "fake";
+    m.series = {{"firms", "firms", "", SeriesKind::stock},
+                {"births", "firms/month", "", SeriesKind::flow},
+                {"rd_spend", "bn yuan", "", SeriesKind::flow}};
+    return m;
+}
+
+SeriesTable fake_table(int rows) {
+    SeriesTable t;
+    t.resize(rows, 3);
+    for (int r = 0; r < rows; ++r) {
+        t.row(r)[FIRMS] = 100.0 + 10.0 * r;
+        t.row(r)[BIRTHS] = r;
+        t.row(r)[SPEND] = r == 0 ? 0.0 : 0.5;
+    }
+    return t;
+}
+
+IndicatorSpec stock(const char* id, const char* series, YearMonth at, double scale = 1.0) {
+    IndicatorSpec s;
+    s.id = id;
+    s.kind = IndicatorSpec::Kind::stock;
+    s.series = series;
+    s.at = at;
+    s.scale = scale;
+    return s;
+}
+
+IndicatorSpec flow(const char* id, const char* series, YearMonth from, YearMonth to) {
+    IndicatorSpec s;
+    s.id = id;
+    s.kind = IndicatorSpec::Kind::flow;
+    s.series = series;
+    s.from = from;
+    s.to = to;
+    return s;
+}
+
+IndicatorSpec growth(const char* id, const char* series, YearMonth from, YearMonth at) {
+    IndicatorSpec s;
+    s.id = id;
+    s.kind = IndicatorSpec::Kind::growth;
+    s.series = series;
+    s.from = from;
+    s.at = at;
+    s.scale = 100.0;
+    return s;
+}
+
+IndicatorSpec ratio(const char* id, const char* numerator, const char* denominator,
+                    double scale = 1.0) {
+    IndicatorSpec s;
+    s.id = id;
+    s.kind = IndicatorSpec::Kind::ratio;
+    s.numerator = numerator;
+    s.denominator = denominator;
+    s.scale = scale;
+    return s;
+}
+
+const Calendar YEAR_2023{YearMonth{2023, 1}, 12};
+
+std::vector<double> finals_of(const IndicatorSet& set, const SeriesTable& table) {
+    std::vector<double> out(set.size());
+    set.finals(table, out);
+    return out;
+}
+
+std::vector<double> series_of(const IndicatorSet& set, std::size_t i, const SeriesTable& table) {
+    std::vector<double> out(static_cast<std::size_t>(table.rows));
+    set.series(i, table, out);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("Indicator kinds have their scenario-file names", "[indicator]") {
+    CHECK(std::string(to_string(IndicatorSpec::Kind::stock)) == "stock");
+    CHECK(std::string(to_string(IndicatorSpec::Kind::flow)) == "flow");
+    CHECK(std::string(to_string(IndicatorSpec::Kind::growth)) == "growth");
+    CHECK(std::string(to_string(IndicatorSpec::Kind::ratio)) == "ratio");
+}
+
+TEST_CASE("A stock reads the row at the end of its month", "[indicator]") {
+    const IndicatorSet set({stock("end", "firms", {2023, 12}), stock("mid", "firms", {2023, 6}),
+                            stock("initial", "firms", {2022, 12}),
+                            stock("thousands", "firms", {2023, 12}, 0.001)},
+                           fake_model(), YEAR_2023);
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    CHECK(f[0] == 220.0); // row 12
+    CHECK(f[1] == 160.0); // row 6, the end of June
+    CHECK(f[2] == 100.0); // row 0: December 2022 is the initial state
+    CHECK(f[3] == Approx(0.22));
+
+    const auto s = series_of(set, 0, table);
+    REQUIRE(s.size() == 13);
+    CHECK(s[0] == 100.0);
+    CHECK(s[12] == 220.0);
+    CHECK(set.index("mid") == 1);
+    CHECK(set.index("nope") == -1);
+}
+
+TEST_CASE("A flow sums its months and charts as a running sum", "[indicator]") {
+    const IndicatorSet set({flow("spring", "births", {2023, 3}, {2023, 5}),
+                            flow("year", "births", {2023, 1}, {2023, 12}),
+                            flow("march", "rd_spend", {2023, 3}, {2023, 3})},
+                           fake_model(), YEAR_2023);
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    CHECK(f[0] == 12.0); // rows 3, 4, 5: the steps of March, April, May
+    CHECK(f[1] == 78.0); // 1 + ... + 12
+    CHECK(f[2] == 0.5);
+
+    const auto s = series_of(set, 0, table);
+    const std::vector<double> expected{0, 0, 0, 3, 7, 12, 12, 12, 12, 12, 12, 12, 12};
+    CHECK(s == expected);
+    CHECK(series_of(set, 1, table).back() == f[1]);
+}
+
+TEST_CASE("A growth rate compares with its base month, row 0 for the month before the start",
+          "[indicator]") {
+    const IndicatorSet set({growth("year", "firms", {2022, 12}, {2023, 12}),
+                            growth("h2", "firms", {2023, 6}, {2023, 12})},
+                           fake_model(), YEAR_2023);
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    CHECK(f[0] == Approx(120.0)); // 100 * (220 / 100 - 1)
+    CHECK(f[1] == Approx(100.0 * (220.0 / 160.0 - 1.0)));
+
+    const auto year = series_of(set, 0, table);
+    CHECK(year[0] == 0.0);
+    CHECK(year[12] == f[0]);
+    const auto h2 = series_of(set, 1, table);
+    for (int r = 0; r < 6; ++r) {
+        CHECK(std::isnan(h2[static_cast<std::size_t>(r)])); // base not yet known
+    }
+    CHECK(h2[6] == 0.0);
+    CHECK(h2[12] == f[1]);
+}
+
+TEST_CASE("Ratios divide scaled indicators, ratios of ratios included, in any order",
+          "[indicator]") {
+    // "per_firm_pct" is declared before the ratio it divides: evaluation order must not be
+    // declaration order.
+    const IndicatorSet set({ratio("per_firm_pct", "births_per_firm", "initial_thousands", 100.0),
+                            stock("firms_end", "firms", {2023, 12}),
+                            flow("births_2023", "births", {2023, 1}, {2023, 12}),
+                            ratio("births_per_firm", "births_2023", "firms_end"),
+                            stock("initial_thousands", "firms", {2022, 12}, 0.001)},
+                           fake_model(), YEAR_2023);
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    CHECK(f[3] == Approx(78.0 / 220.0));
+    CHECK(f[0] == Approx(100.0 * (78.0 / 220.0) / 0.1));
+
+    // Series: the ratio of the two series, row by row.
+    const auto s = series_of(set, 3, table);
+    CHECK(s[0] == 0.0); // the running sum is zero in row 0
+    CHECK(s[12] == Approx(78.0 / 220.0));
+    CHECK(s[6] == Approx(21.0 / 160.0));
+    const auto pct = series_of(set, 0, table);
+    // A stock's series is the stock itself, not frozen at its date: row 12 divides by 0.22.
+    CHECK(pct[12] == Approx(100.0 * (78.0 / 220.0) / 0.22));
+}
+
+TEST_CASE("A ratio over zero is not a number, not a crash", "[indicator]") {
+    const IndicatorSet set({flow("none", "rd_spend", {2023, 1}, {2023, 1}),
+                            stock("initial_births", "births", {2022, 12}),
+                            ratio("undefined", "initial_births", "initial_births")},
+                           fake_model(), YEAR_2023);
+    const auto f = finals_of(set, fake_table(13));
+    CHECK(std::isnan(f[2])); // 0 / 0
+}
+
+TEST_CASE("Indicators over weekly steps read and sum whole months", "[indicator]") {
+    // From 1 Jan 2023: January has steps 0..4, February 5..8.
+    const Calendar weekly(YearMonth{2023, 1}, 13, TimeUnit::week);
+    const IndicatorSet set(
+        {stock("jan_end", "firms", {2023, 1}), flow("feb", "births", {2023, 2}, {2023, 2})},
+        fake_model(), weekly);
+    const auto f = finals_of(set, fake_table(14));
+    CHECK(f[0] == 150.0);           // row 5, the end of step 4
+    CHECK(f[1] == 6.0 + 7 + 8 + 9); // rows 6..9
+}
+
+TEST_CASE("Indicator resolution names the indicator and the field it cannot resolve",
+          "[indicator]") {
+    const ModelInfo model = fake_model();
+    const auto build = [&](std::vector<IndicatorSpec> specs) {
+        IndicatorSet set(std::move(specs), model, YEAR_2023);
+    };
+
+    CHECK_THROWS_WITH(build({stock("count", "frims", {2023, 12})}),
+                      Contains("indicator 'count'") && Contains("'series'") && Contains("frims") &&
+                          Contains("did you mean 'firms'"));
+    CHECK_THROWS_WITH(build({stock("late", "firms", {2024, 1})}),
+                      Contains("indicator 'late'") && Contains("'at'") &&
+                          Contains("2024-01 is outside the run"));
+    CHECK_THROWS_WITH(build({stock("early", "firms", {2022, 11})}),
+                      Contains("indicator 'early'") && Contains("'at'"));
+    CHECK_THROWS_WITH(build({flow("before", "births", {2022, 12}, {2023, 2})}),
+                      Contains("indicator 'before'") && Contains("'from'"));
+    CHECK_THROWS_WITH(build({flow("after", "births", {2023, 6}, {2024, 2})}),
+                      Contains("indicator 'after'") && Contains("'to'"));
+    CHECK_THROWS_WITH(build({flow("backwards", "births", {2023, 6}, {2023, 2})}),
+                      Contains("indicator 'backwards'") && Contains("'from'") &&
+                          Contains("after 'to'"));
+    CHECK_THROWS_WITH(build({growth("backwards", "firms", {2023, 6}, {2023, 2})}),
+                      Contains("indicator 'backwards'") && Contains("'from'"));
+    CHECK_THROWS_WITH(build({growth("base", "firms", {2022, 6}, {2023, 2})}),
+                      Contains("indicator 'base'") && Contains("'from'") &&
+                          Contains("outside the run"));
+    CHECK_THROWS_WITH(build({ratio("self", "self", "self")}), Contains("indicator 'self'") &&
+                                                                  Contains("'numerator'") &&
+                                                                  Contains("itself"));
+    CHECK_THROWS_WITH(build({stock("a", "firms", {2023, 1}), ratio("r", "a", "b")}),
+                      Contains("indicator 'r'") && Contains("'denominator'") &&
+                          Contains("no indicator 'b'"));
+    CHECK_THROWS_WITH(build({stock("a", "firms", {2023, 1}), stock("a", "firms", {2023, 2})}),
+                      Contains("indicator 'a'") && Contains("'id'"));
+    IndicatorSpec bad_scale = stock("scaled", "firms", {2023, 1}, std::nan(""));
+    CHECK_THROWS_WITH(build({bad_scale}), Contains("indicator 'scaled'") && Contains("'scale'"));
+}
+
+TEST_CASE("Ratios that refer to each other in a cycle are rejected", "[indicator]") {
+    const ModelInfo model = fake_model();
+    const auto build = [&](std::vector<IndicatorSpec> specs) {
+        IndicatorSet set(std::move(specs), model, YEAR_2023);
+    };
+    CHECK_THROWS_AS(
+        build({ratio("a", "b", "c"), ratio("b", "a", "c"), stock("c", "firms", {2023, 1})}),
+        canopy::Error);
+    CHECK_THROWS_WITH(build({stock("c", "firms", {2023, 1}), ratio("x", "c", "y"),
+                             ratio("y", "z", "c"), ratio("z", "x", "c")}),
+                      Contains("cycle") && Contains("'x' -> 'y' -> 'z' -> 'x'"));
+}
+
+TEST_CASE("Indicators refuse a table of the wrong shape", "[indicator]") {
+    const IndicatorSet set({stock("end", "firms", {2023, 12})}, fake_model(), YEAR_2023);
+    std::vector<double> out(1);
+    CHECK_THROWS_AS(set.finals(fake_table(12), out), canopy::Error);
+    std::vector<double> wrong(2);
+    CHECK_THROWS_AS(set.finals(fake_table(13), wrong), canopy::Error);
+    std::vector<double> short_series(5);
+    CHECK_THROWS_AS(set.series(0, fake_table(13), short_series), canopy::Error);
+    std::vector<double> rows(13);
+    CHECK_THROWS_AS(set.series(1, fake_table(13), rows), canopy::Error);
+    SeriesTable narrow;
+    narrow.resize(13, 0);
+    CHECK_THROWS_AS(set.finals(narrow, out), canopy::Error);
+}

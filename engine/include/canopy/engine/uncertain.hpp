@@ -35,11 +35,16 @@ struct Uncertain {
     /// A fixed value.
     static Uncertain fixed(double value) { return {Kind::fixed, value, 0.0, 0.0}; }
 
-    /// The value for one replicate (the fixed value, or one draw from the distribution).
+    /// Why a, b, c lie outside this kind's domain (e.g. "uniform needs low <= high"), or
+    /// nullptr when they are valid. The scenario validator turns this into a diagnostic.
+    [[nodiscard]] const char* domain_error() const noexcept;
+    /// The value for one replicate (the fixed value, or one draw from the distribution); a pure
+    /// function of (key, parameter_index). Throws canopy::Error when domain_error() is set.
     [[nodiscard]] double draw(const RandomKey& key, std::uint32_t parameter_index) const;
     /// The distribution's mean (used for reporting and as a deterministic default).
     [[nodiscard]] double mean() const;
-    /// The smallest and largest values the distribution can produce (infinite when unbounded).
+    /// The smallest and largest values the distribution can produce, as infimum and supremum
+    /// (infinite when unbounded; an open end such as lognormal's 0 is returned as the bound).
     [[nodiscard]] double support_min() const;
     [[nodiscard]] double support_max() const;
 };

@@ -28,6 +28,7 @@ struct TargetSpec {
     std::string unit;
     std::string description;
     std::string source;
+    std::string assumption; ///< the reasoning behind a figure with no source (a masked figure)
 };
 
 /// A target's outcome over an ensemble.

@@ -1,0 +1,1513 @@
+// Scenario validation: the merged TOML tree checked against the schema of
+// docs/scenario-format.md and the model's catalogue entry, turned into an immutable Scenario.
+//
+// Validation never stops at the first problem: each table is checked as far as it can be, and
+// a value that fails leaves its default in place so that later checks still run. Every problem
+// is a diagnostic with the file, line and column of the value (or, for a missing key, of the
+// table that should hold it), the dotted key, what is allowed and the nearest valid name.
+#include "scenario_detail.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/scenario.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace canopy::engine {
+
+namespace {
+
+using detail::SourcePos;
+using detail::TomlNode;
+
+constexpr std::int64_t MAX_REPLICATES = 1'000'000;
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+// ---- text helpers ----------------------------------------------------------------------------
+
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += separator;
+        }
+        out += items[i];
+    }
+    return out;
+}
+
+// Shortest text that reads back as the same double ("0.1", "250", "1e-09", "inf").
+std::string number_text(double x) {
+    if (std::isinf(x)) {
+        return x > 0 ? "inf" : "-inf";
+    }
+    char buffer[64];
+    if (std::floor(x) == x && std::fabs(x) < 1e15) {
+        // Whole numbers as planners write them: "1000000", not "1e+06".
+        const auto whole = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(x));
+        return std::string(buffer, whole.ptr);
+    }
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+    return std::string(buffer, result.ptr);
+}
+
+// "[0, 1]", "[0, inf)", "(-inf, inf)".
+std::string interval_text(double lo, double hi) {
+    return (std::isinf(lo) ? "(" : "[") + number_text(lo) + ", " + number_text(hi) +
+           (std::isinf(hi) ? ")" : "]");
+}
+
+std::string range_text(const Range& r) {
+    return interval_text(r.min, r.max);
+}
+
+bool is_snake_case(std::string_view s) {
+    if (s.empty() || s[0] < 'a' || s[0] > 'z') {
+        return false;
+    }
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+bool is_blank(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+YearMonth previous_month(YearMonth ym) {
+    return ym.month == 1 ? YearMonth{ym.year - 1, 12} : YearMonth{ym.year, ym.month - 1};
+}
+
+const char* SNAKE_CASE = "snake_case: a lowercase letter, then lowercase letters, digits or '_'";
+
+// ---- diagnostics -----------------------------------------------------------------------------
+
+class Context {
+public:
+    Context(const detail::SourceFiles& files, Diagnostics& out)
+        : files_(files)
+        , out_(out) {}
+
+    void error(SourcePos at, std::string key, std::string message, std::string allowed = {},
+               std::string hint = {}) {
+        // Every place in a non-empty file has a line; a tree node without one (none is known)
+        // falls back to the top of its file rather than to "nowhere".
+        const int line = at.line > 0 ? at.line : 1;
+        const int column = at.line > 0 && at.column > 0 ? at.column : 1;
+        out_.add(detail::make_error(file_name(at.file), line, column, std::move(key),
+                                    std::move(message), std::move(allowed), std::move(hint)));
+        ++errors_;
+    }
+
+    [[nodiscard]] std::size_t errors() const noexcept { return errors_; }
+
+private:
+    [[nodiscard]] std::string file_name(int index) const {
+        const auto i = static_cast<std::size_t>(index);
+        return index >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
+    }
+
+    const detail::SourceFiles& files_;
+    Diagnostics& out_;
+    std::size_t errors_ = 0;
+};
+
+// Counts the errors added while it lives, so a reader can tell whether its part was clean.
+class ErrorScope {
+public:
+    explicit ErrorScope(const Context& ctx)
+        : ctx_(ctx)
+        , before_(ctx.errors()) {}
+    [[nodiscard]] bool clean() const noexcept { return ctx_.errors() == before_; }
+
+private:
+    const Context& ctx_;
+    std::size_t before_;
+};
+
+// ---- typed access to one table ---------------------------------------------------------------
+
+class Table {
+public:
+    Table(Context& ctx, const TomlNode& node, std::string path)
+        : ctx_(ctx)
+        , node_(node)
+        , path_(std::move(path)) {}
+
+    [[nodiscard]] const TomlNode& node() const noexcept { return node_; }
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] std::string path(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    [[nodiscard]] const TomlNode* find(std::string_view key) const { return node_.find(key); }
+    [[nodiscard]] bool has(std::string_view key) const { return node_.find(key) != nullptr; }
+
+    /// Reports every key that is not in `allowed`. Keys in `known` exist elsewhere in the format
+    /// (another schedule shape, another indicator kind) and are reported as not applying to
+    /// `shape`; anything else is unknown, with the nearest allowed key as a hint.
+    void check_keys(const std::vector<std::string>& allowed,
+                    const std::vector<std::string>& known = {},
+                    const std::string& shape = {}) const {
+        for (const auto& [key, value] : node_.entries) {
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+                continue;
+            }
+            if (std::find(known.begin(), known.end(), key) != known.end()) {
+                ctx_.error(value.key_pos, path(key), "'" + key + "' does not apply to " + shape,
+                           join(allowed));
+            } else {
+                ctx_.error(value.key_pos, path(key), "unknown key '" + key + "'", join(allowed),
+                           did_you_mean(key, allowed));
+            }
+        }
+    }
+
+    void missing(std::string_view key, std::string message, std::string allowed = {}) const {
+        ctx_.error(node_.pos, path(key), std::move(message), std::move(allowed));
+    }
+
+    void wrong_type(std::string_view key, const TomlNode& value, std::string_view expected) const {
+        ctx_.error(value.pos, path(key),
+                   "expected " + std::string(expected) + ", found " + detail::describe(value.type));
+    }
+
+    /// The value of `key` if present and of the right type; reports a missing required key
+    /// and a wrong type.
+    [[nodiscard]] const TomlNode* get(std::string_view key, bool required,
+                                      std::string_view expected, bool (*fits)(const TomlNode&),
+                                      std::string_view required_allowed = {}) const {
+        const TomlNode* value = find(key);
+        if (value == nullptr) {
+            if (required) {
+                missing(key, "missing required key '" + std::string(key) + "'",
+                        std::string(required_allowed));
+            }
+            return nullptr;
+        }
+        if (!fits(*value)) {
+            wrong_type(key, *value, expected);
+            return nullptr;
+        }
+        return value;
+    }
+
+    [[nodiscard]] std::optional<std::string> string(std::string_view key,
+                                                    bool required = false) const {
+        const TomlNode* v = get(key, required, "a string",
+                                [](const TomlNode& n) { return n.type == TomlNode::Type::string; });
+        return v ? std::optional<std::string>(v->string) : std::nullopt;
+    }
+
+    [[nodiscard]] std::optional<double> number(std::string_view key, bool required = false,
+                                               std::string_view allowed = "a number") const {
+        const TomlNode* v = get(
+            key, required, "a number", [](const TomlNode& n) { return n.is_number(); }, allowed);
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        if (!std::isfinite(v->floating)) {
+            ctx_.error(v->pos, path(key),
+                       "expected a finite number, found " + number_text(v->floating),
+                       std::string(allowed));
+            return std::nullopt;
+        }
+        return v->floating;
+    }
+
+    [[nodiscard]] std::optional<std::int64_t> integer(std::string_view key,
+                                                      bool required = false) const {
+        const TomlNode* v = get(key, required, "an integer", [](const TomlNode& n) {
+            return n.type == TomlNode::Type::integer;
+        });
+        return v ? std::optional<std::int64_t>(v->integer) : std::nullopt;
+    }
+
+    [[nodiscard]] std::optional<YearMonth> month(std::string_view key,
+                                                 bool required = false) const {
+        const TomlNode* v = get(
+            key, required, "a month as a string \"YYYY-MM\"",
+            [](const TomlNode& n) { return n.type == TomlNode::Type::string; },
+            "a month \"YYYY-MM\"");
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        YearMonth ym;
+        if (!parse_year_month(v->string, ym)) {
+            ctx_.error(v->pos, path(key), "'" + v->string + "' is not a month",
+                       "\"YYYY-MM\" with a month 01..12, e.g. \"2023-06\"");
+            return std::nullopt;
+        }
+        return ym;
+    }
+
+    /// A sub-table (or nullptr, reporting a missing required one or a wrong type).
+    [[nodiscard]] const TomlNode* table(std::string_view key, bool required = false,
+                                        std::string_view expected = "a table") const {
+        return get(key, required, expected, [](const TomlNode& n) { return n.is_table(); });
+    }
+
+    [[nodiscard]] const TomlNode* array(std::string_view key, bool required = false,
+                                        std::string_view expected = "an array") const {
+        return get(key, required, expected,
+                   [](const TomlNode& n) { return n.type == TomlNode::Type::array; });
+    }
+
+private:
+    Context& ctx_;
+    const TomlNode& node_;
+    std::string path_;
+};
+
+// ---- the vocabulary of the format ------------------------------------------------------------
+
+const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters",  "levers",
+                                            "indicators", "targets",  "policy_mixes"};
+const std::vector<std::string> SCENARIO_KEYS = {
+    "name", "title", "description", "model", "start", "end", "seed", "time_step", "replicates"};
+const std::vector<std::string> BASELINE_KEYS = {"value", "unit", "source", "assumption", "note"};
+const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit",
+                                                 "source", "assumption",   "note"};
+const std::vector<std::string> LEVER_KEYS = {"schedule",
+                                             "cost_per_unit_year",
+                                             "cost_per_unit_added",
+                                             "cost_unit",
+                                             "unit",
+                                             "source",
+                                             "assumption",
+                                             "note"};
+const std::vector<std::string> MIX_LEVER_KEYS = {"schedule", "source", "assumption", "note"};
+const std::vector<std::string> SCHEDULE_FIELDS = {"value", "initial", "steps",
+                                                  "from",  "to",      "points"};
+const std::vector<std::string> INDICATOR_KEYS = {"kind", "unit", "description", "scale"};
+const std::vector<std::string> INDICATOR_FIELDS = {"series", "at",        "from",
+                                                   "to",     "numerator", "denominator"};
+const std::vector<std::string> TARGET_KEYS = {"indicator",   "comparison", "threshold", "unit",
+                                              "description", "source",     "assumption"};
+const std::vector<std::string> MIX_KEYS = {"description", "levers", "parameters"};
+const std::vector<std::string> POINT_KEYS = {"at", "value"};
+
+struct DistributionShape {
+    Uncertain::Kind kind;
+    const char* name;
+    std::vector<std::string> fields; // in the order of Uncertain's a, b, c (see below)
+};
+
+// Triangular lists (low, mode, high) as planners write it; Uncertain stores low, high, mode.
+const std::vector<DistributionShape> DISTRIBUTIONS = {
+    {Uncertain::Kind::uniform, "uniform", {"low", "high"}},
+    {Uncertain::Kind::normal, "normal", {"mean", "sd"}},
+    {Uncertain::Kind::lognormal, "lognormal", {"median", "sigma"}},
+    {Uncertain::Kind::beta, "beta", {"alpha", "beta"}},
+    {Uncertain::Kind::gamma, "gamma", {"shape", "scale"}},
+    {Uncertain::Kind::triangular, "triangular", {"low", "mode", "high"}},
+};
+
+std::vector<std::string> distribution_names() {
+    std::vector<std::string> names;
+    for (const auto& d : DISTRIBUTIONS) {
+        names.emplace_back(d.name);
+    }
+    return names;
+}
+
+std::vector<std::string> distribution_fields() {
+    std::vector<std::string> fields;
+    for (const auto& d : DISTRIBUTIONS) {
+        for (const auto& f : d.fields) {
+            if (std::find(fields.begin(), fields.end(), f) == fields.end()) {
+                fields.push_back(f);
+            }
+        }
+    }
+    return fields;
+}
+
+// The distributions whose support can lie within the range, for "which would fit" messages.
+std::string fitting_distributions(const Range& r) {
+    std::vector<std::string> fit = {"uniform or triangular with bounds inside it"};
+    if (r.min <= 0.0 && r.max >= 1.0) {
+        fit.emplace_back("beta (on [0, 1])");
+    }
+    if (r.min <= 0.0 && std::isinf(r.max)) {
+        fit.emplace_back("lognormal (on (0, inf))");
+        fit.emplace_back("gamma (on [0, inf))");
+    }
+    if (std::isinf(r.min) && std::isinf(r.max)) {
+        fit.emplace_back("normal");
+    }
+    return "for " + range_text(r) + ": " + join(fit);
+}
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+const std::vector<std::string> SCHEDULE_KINDS = {"constant", "step", "ramp", "piecewise_linear"};
+
+std::vector<std::string> schedule_fields(Schedule::Kind kind) {
+    switch (kind) {
+    case Schedule::Kind::constant:
+        return {"value"};
+    case Schedule::Kind::step:
+        return {"initial", "steps"};
+    case Schedule::Kind::ramp:
+        return {"from", "to"};
+    case Schedule::Kind::piecewise_linear:
+        return {"points"};
+    }
+    return {};
+}
+
+const std::vector<std::string> INDICATOR_KINDS = {"stock", "flow", "growth", "ratio"};
+
+std::vector<std::string> indicator_fields(IndicatorSpec::Kind kind) {
+    switch (kind) {
+    case IndicatorSpec::Kind::stock:
+        return {"series", "at"};
+    case IndicatorSpec::Kind::flow:
+        return {"series", "from", "to"};
+    case IndicatorSpec::Kind::growth:
+        return {"series", "at", "from"};
+    case IndicatorSpec::Kind::ratio:
+        return {"numerator", "denominator"};
+    }
+    return {};
+}
+
+// ---- the validator ---------------------------------------------------------------------------
+
+class Validator {
+public:
+    Validator(Context& ctx, const TomlNode& root, const ModelCatalog& catalog, Scenario& out)
+        : ctx_(ctx)
+        , root_(root)
+        , catalog_(catalog)
+        , sc_(out) {}
+
+    void run() {
+        Table root(ctx_, root_, "");
+        root.check_keys(ROOT_KEYS);
+        scenario_table(root);
+        if (model_ != nullptr) {
+            for (const ParameterSpec& p : model_->parameters) {
+                sc_.parameters.push_back(
+                    ParameterSetting{Uncertain::fixed(p.default_value), Provenance{}});
+            }
+            for (const LeverSpec& l : model_->levers) {
+                sc_.levers.push_back(
+                    LeverSetting{Schedule::constant(l.default_value), LeverCost{}, Provenance{}});
+            }
+        }
+        baselines(root);
+        parameters(root);
+        levers(root);
+        indicators(root);
+        targets(root);
+        policy_mixes(root);
+    }
+
+private:
+    // A section such as [levers]: a table of tables keyed by name.
+    template <class Each>
+    void section(const Table& root, const char* key, std::string_view what, Each each) {
+        const TomlNode* node = root.table(key);
+        if (node == nullptr) {
+            return;
+        }
+        for (const auto& [name, value] : node->entries) {
+            const std::string path = std::string(key) + "." + name;
+            if (!value.is_table()) {
+                ctx_.error(value.pos, path,
+                           std::string("expected a table ([") + path + "] with the " +
+                               std::string(what) + "'s keys), found " +
+                               detail::describe(value.type));
+                continue;
+            }
+            each(name, Table(ctx_, value, path));
+        }
+    }
+
+    // ---- [scenario] --------------------------------------------------------------------------
+
+    void scenario_table(const Table& root) {
+        const TomlNode* node = root.table("scenario");
+        if (node == nullptr) {
+            if (!root.has("scenario")) {
+                root.missing("scenario", "missing required table [scenario]",
+                             "[scenario] with name, model, start and end");
+            }
+            return;
+        }
+        const Table t(ctx_, *node, "scenario");
+        t.check_keys(SCENARIO_KEYS);
+
+        if (auto name = t.string("name", true)) {
+            if (!is_snake_case(*name)) {
+                ctx_.error(t.find("name")->pos, t.path("name"),
+                           "'" + *name + "' is not a valid name", SNAKE_CASE);
+            }
+            sc_.name = *name;
+        }
+        sc_.title = t.string("title").value_or("");
+        sc_.description = t.string("description").value_or("");
+
+        if (auto model = t.string("model", true)) {
+            sc_.model = *model;
+            model_ = catalog_.find && !model->empty() ? catalog_.find(*model) : nullptr;
+            if (model_ == nullptr) {
+                ctx_.error(t.find("model")->pos, t.path("model"), "unknown model '" + *model + "'",
+                           join(catalog_.names), did_you_mean(*model, catalog_.names));
+            }
+        }
+
+        const auto start = t.month("start", true);
+        const auto end = t.month("end", true);
+        if (start && end && *end < *start) {
+            ctx_.error(t.find("end")->pos, t.path("end"),
+                       "the run ends (" + end->str() + ") before it starts (" + start->str() + ")",
+                       "a month on or after " + start->str());
+        }
+
+        TimeUnit unit = TimeUnit::month;
+        if (auto step = t.string("time_step")) {
+            if (*step == "week") {
+                unit = TimeUnit::week;
+            } else if (*step != "month") {
+                const std::vector<std::string> units = {"month", "week"};
+                ctx_.error(t.find("time_step")->pos, t.path("time_step"),
+                           "unknown time step '" + *step + "'", join(units),
+                           did_you_mean(*step, units));
+            }
+        }
+
+        if (auto seed = t.integer("seed")) {
+            if (*seed < 0) {
+                ctx_.error(t.find("seed")->pos, t.path("seed"),
+                           "the seed must not be negative, got " + std::to_string(*seed),
+                           "an integer >= 0");
+            } else {
+                sc_.seed = static_cast<std::uint64_t>(*seed);
+            }
+        }
+        if (auto replicates = t.integer("replicates")) {
+            if (*replicates < 1 || *replicates > MAX_REPLICATES) {
+                ctx_.error(t.find("replicates")->pos, t.path("replicates"),
+                           "replicates must be between 1 and 1000000, got " +
+                               std::to_string(*replicates),
+                           "1 .. 1000000");
+            } else {
+                sc_.replicates = static_cast<int>(*replicates);
+            }
+        }
+
+        if (start && end && *end >= *start) {
+            // The steps that start in start..end: the last one is the last step starting in
+            // `end` on an unbounded clock.
+            const Calendar open(*start, std::numeric_limits<int>::max(), unit);
+            const int last = open.last_step_in(*end);
+            if (last >= 0) {
+                sc_.calendar = Calendar(*start, last + 1, unit);
+                start_ = *start;
+                end_ = *end;
+                calendar_ok_ = true;
+            }
+        }
+    }
+
+    // ---- provenance, baselines and parameters ------------------------------------------------
+
+    Provenance provenance(const Table& t, bool required) {
+        Provenance p;
+        p.from_scenario = true;
+        const auto source = t.string("source");
+        const auto assumption = t.string("assumption");
+        if (source && is_blank(*source)) {
+            ctx_.error(t.find("source")->pos, t.path("source"), "the source is empty",
+                       "a citation: document, table, page or URL");
+        }
+        if (assumption && is_blank(*assumption)) {
+            ctx_.error(t.find("assumption")->pos, t.path("assumption"), "the assumption is empty",
+                       "the reasoning behind the figure");
+        }
+        if (source && assumption) {
+            ctx_.error(t.find("assumption")->key_pos, t.path("assumption"),
+                       "give either 'source' or 'assumption', not both");
+        } else if (!source && !assumption && required && !t.has("source") && !t.has("assumption")) {
+            t.missing("source",
+                      "missing 'source' or 'assumption': every figure needs a citation or the "
+                      "reasoning behind it",
+                      "source = \"...\" or assumption = \"...\"");
+        }
+        p.source = source.value_or("");
+        p.assumption = assumption.value_or("");
+        return p;
+    }
+
+    void check_unit(const Table& t, const std::string& expected, const std::string& name) {
+        const auto unit = t.string("unit");
+        if (unit && *unit != expected) {
+            ctx_.error(t.find("unit")->pos, t.path("unit"),
+                       "unit '" + *unit + "' does not match the model's unit for '" + name +
+                           "' ('" + expected + "')",
+                       "\"" + expected + "\"");
+        }
+    }
+
+    // A value checked against a parameter's range and integrality.
+    void check_value(const Table& t, std::string_view key, double x, const ParameterSpec* spec) {
+        if (spec == nullptr) {
+            return;
+        }
+        if (!spec->range.contains(x)) {
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       number_text(x) + " is outside the allowed range " + range_text(spec->range) +
+                           " of '" + spec->name + "'",
+                       range_text(spec->range));
+        } else if (spec->integer && std::floor(x) != x) {
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       "'" + spec->name + "' takes whole numbers only, got " + number_text(x),
+                       "a whole number in " + range_text(spec->range));
+        }
+    }
+
+    std::optional<Uncertain> distribution(const Table& t, const std::string& kind_name,
+                                          const ParameterSpec* spec) {
+        const auto shape =
+            std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
+                         [&](const DistributionShape& d) { return kind_name == d.name; });
+        const std::string key = t.path("distribution");
+        if (shape == DISTRIBUTIONS.end()) {
+            ctx_.error(t.find("distribution")->pos, key, "unknown distribution '" + kind_name + "'",
+                       join(distribution_names()), did_you_mean(kind_name, distribution_names()));
+            return std::nullopt;
+        }
+        const ErrorScope scope(ctx_);
+        std::vector<double> v;
+        for (const std::string& field : shape->fields) {
+            const auto x = t.number(field, true);
+            v.push_back(x.value_or(0.0));
+        }
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
+        const auto bad = [&](const std::string& field, std::string message, std::string allowed) {
+            ctx_.error(t.find(field)->pos, t.path(field), std::move(message), std::move(allowed));
+        };
+        Uncertain u;
+        u.kind = shape->kind;
+        u.a = v[0];
+        u.b = v[1];
+        switch (shape->kind) {
+        case Uncertain::Kind::uniform:
+            if (!(v[0] < v[1])) {
+                bad("high",
+                    "high (" + number_text(v[1]) + ") must exceed low (" + number_text(v[0]) + ")",
+                    "a number > " + number_text(v[0]));
+            }
+            break;
+        case Uncertain::Kind::normal:
+            if (!(v[1] > 0.0)) {
+                bad("sd", "the standard deviation must be positive", "a number > 0");
+            }
+            break;
+        case Uncertain::Kind::lognormal:
+            if (!(v[0] > 0.0)) {
+                bad("median", "the median of a lognormal must be positive", "a number > 0");
+            }
+            if (!(v[1] > 0.0)) {
+                bad("sigma", "sigma must be positive", "a number > 0");
+            }
+            break;
+        case Uncertain::Kind::beta:
+        case Uncertain::Kind::gamma:
+            for (std::size_t k = 0; k < 2; ++k) {
+                if (!(v[k] > 0.0)) {
+                    bad(shape->fields[k], shape->fields[k] + " must be positive", "a number > 0");
+                }
+            }
+            break;
+        case Uncertain::Kind::triangular:
+            // fields are low, mode, high; Uncertain wants a = low, b = high, c = mode.
+            u.b = v[2];
+            u.c = v[1];
+            if (!(v[0] < v[2])) {
+                bad("high",
+                    "high (" + number_text(v[2]) + ") must exceed low (" + number_text(v[0]) + ")",
+                    "a number > " + number_text(v[0]));
+            } else if (v[1] < v[0] || v[1] > v[2]) {
+                bad("mode", "the mode (" + number_text(v[1]) + ") must lie between low and high",
+                    interval_text(v[0], v[2]));
+            }
+            break;
+        case Uncertain::Kind::fixed:
+            break;
+        }
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
+        if (spec != nullptr) {
+            const double lo = u.support_min();
+            const double hi = u.support_max();
+            if (lo < spec->range.min || hi > spec->range.max) {
+                ctx_.error(t.find("distribution")->pos, key,
+                           std::string("a ") + shape->name + " distribution on " +
+                               interval_text(lo, hi) + " can fall outside the allowed range " +
+                               range_text(spec->range) + " of '" + spec->name + "'",
+                           fitting_distributions(spec->range));
+                return std::nullopt;
+            }
+        }
+        return u;
+    }
+
+    // [baseline.<name>] (baseline = true) or [parameters.<name>]. The setting is returned only
+    // when the table was clean.
+    std::optional<ParameterSetting> parameter_setting(const Table& t, const ParameterSpec* spec,
+                                                      bool baseline) {
+        const ErrorScope scope(ctx_);
+        ParameterSetting setting;
+        if (baseline) {
+            t.check_keys(BASELINE_KEYS, with(distribution_fields(), {"distribution"}),
+                         "a baseline figure (baselines take a value)");
+            if (auto x = t.number("value", true)) {
+                check_value(t, "value", *x, spec);
+                setting.value = Uncertain::fixed(*x);
+            }
+        } else {
+            const auto kind = t.string("distribution");
+            const auto shape =
+                std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
+                             [&](const DistributionShape& d) { return kind && *kind == d.name; });
+            if (shape != DISTRIBUTIONS.end()) {
+                t.check_keys(with(PARAMETER_KEYS, shape->fields), distribution_fields(),
+                             std::string("a ") + shape->name + " distribution");
+            } else {
+                t.check_keys(with(PARAMETER_KEYS, distribution_fields()));
+            }
+            if (t.has("value") && t.has("distribution")) {
+                ctx_.error(t.find("distribution")->key_pos, t.path("distribution"),
+                           "give either 'value' or 'distribution', not both");
+            } else if (t.has("distribution")) {
+                if (kind) {
+                    if (auto u = distribution(t, *kind, spec)) {
+                        setting.value = *u;
+                    }
+                }
+            } else if (auto x = t.number("value", false)) {
+                check_value(t, "value", *x, spec);
+                setting.value = Uncertain::fixed(*x);
+            } else if (!t.has("value")) {
+                t.missing("value", "missing 'value' or 'distribution'",
+                          "value = <number>, or distribution = \"uniform\" | \"normal\" | "
+                          "\"lognormal\" | \"beta\" | \"gamma\" | \"triangular\" with its fields");
+            }
+        }
+        if (spec != nullptr) {
+            check_unit(t, spec->unit, spec->name);
+        } else {
+            (void)t.string("unit");
+        }
+        (void)t.string("note");
+        setting.provenance = provenance(t, true);
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
+        return setting;
+    }
+
+    // The index of a model parameter named by a [baseline] or [parameters] entry, or -1 after
+    // reporting why it cannot be used there.
+    int parameter_for(const Table& t, const std::string& name, ParameterRole role) {
+        if (model_ == nullptr) {
+            return -1;
+        }
+        const char* section = role == ParameterRole::baseline ? "baseline" : "parameters";
+        const char* other = role == ParameterRole::baseline ? "parameters" : "baseline";
+        std::vector<std::string> names;
+        int found = -1;
+        for (std::size_t i = 0; i < model_->parameters.size(); ++i) {
+            const ParameterSpec& p = model_->parameters[i];
+            if (p.role == role) {
+                names.push_back(p.name);
+            }
+            if (p.name == name) {
+                found = static_cast<int>(i);
+            }
+        }
+        if (found < 0) {
+            const std::string what =
+                role == ParameterRole::baseline ? "baseline figure" : "parameter";
+            ctx_.error(t.node().key_pos, t.path(),
+                       "model '" + model_->name + "' has no " + what + " '" + name + "'",
+                       join(names), did_you_mean(name, names));
+            return -1;
+        }
+        if (model_->parameters[static_cast<std::size_t>(found)].role != role) {
+            ctx_.error(
+                t.node().key_pos, t.path(),
+                "'" + name + "' is " +
+                    (role == ParameterRole::baseline ? "a parameter, not a baseline figure"
+                                                     : "a baseline figure, not a parameter") +
+                    "; set it in [" + other + "." + name + "]",
+                std::string("the ") + section + " of model '" + model_->name + "': " + join(names));
+            return -1;
+        }
+        return found;
+    }
+
+    void baselines(const Table& root) {
+        std::vector<bool> given(model_ ? model_->parameters.size() : 0, false);
+        section(root, "baseline", "baseline figure", [&](const std::string& name, const Table& t) {
+            const int i = parameter_for(t, name, ParameterRole::baseline);
+            const ParameterSpec* spec =
+                i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
+            if (i >= 0) {
+                given[static_cast<std::size_t>(i)] = true;
+            }
+            if (auto setting = parameter_setting(t, spec, true); setting && i >= 0) {
+                sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
+            }
+        });
+        if (model_ == nullptr) {
+            return;
+        }
+        const TomlNode* table = root.table("baseline");
+        const Table where(ctx_, table ? *table : root_, table ? "baseline" : "");
+        for (std::size_t i = 0; i < model_->parameters.size(); ++i) {
+            const ParameterSpec& p = model_->parameters[i];
+            if (p.role == ParameterRole::baseline && !given[i]) {
+                ctx_.error(where.node().pos, "baseline." + p.name,
+                           "missing baseline figure '" + p.name + "': model '" + model_->name +
+                               "' needs every baseline figure, each with its source",
+                           "[baseline." + p.name + "] with value (" + p.unit +
+                               ") and source or assumption");
+            }
+        }
+    }
+
+    void parameters(const Table& root) {
+        section(root, "parameters", "parameter", [&](const std::string& name, const Table& t) {
+            const int i = parameter_for(t, name, ParameterRole::parameter);
+            const ParameterSpec* spec =
+                i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
+            if (auto setting = parameter_setting(t, spec, false); setting && i >= 0) {
+                sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
+            }
+        });
+    }
+
+    // ---- levers ------------------------------------------------------------------------------
+
+    int lever_for(const Table& t, const std::string& name) {
+        if (model_ == nullptr) {
+            return -1;
+        }
+        std::vector<std::string> names;
+        for (const LeverSpec& l : model_->levers) {
+            names.push_back(l.name);
+        }
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) {
+            ctx_.error(t.node().key_pos, t.path(),
+                       "model '" + model_->name + "' has no lever '" + name + "'", join(names),
+                       did_you_mean(name, names));
+            return -1;
+        }
+        return static_cast<int>(it - names.begin());
+    }
+
+    void check_lever_value(const Table& t, std::string_view key, double x, const LeverSpec* spec) {
+        if (spec != nullptr && !spec->range.contains(x)) {
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       number_text(x) + " is outside the allowed range " + range_text(spec->range) +
+                           " of lever '" + spec->name + "'",
+                       range_text(spec->range));
+        }
+    }
+
+    // {at = "YYYY-MM", value = x}.
+    std::optional<SchedulePoint> point(const TomlNode& node, const std::string& path,
+                                       const LeverSpec* spec, YearMonth& month) {
+        if (!node.is_table()) {
+            ctx_.error(
+                node.pos, path,
+                std::string("expected a table {at = \"YYYY-MM\", value = <number>}, found ") +
+                    detail::describe(node.type));
+            return std::nullopt;
+        }
+        const Table t(ctx_, node, path);
+        t.check_keys(POINT_KEYS);
+        const auto at = t.month("at", true);
+        const auto value = t.number("value", true);
+        if (value) {
+            check_lever_value(t, "value", *value, spec);
+        }
+        if (!at || !value) {
+            return std::nullopt;
+        }
+        month = *at;
+        const double t_months = calendar_ok_ ? sc_.calendar.months_until(*at) : 0.0;
+        return SchedulePoint{t_months, *value};
+    }
+
+    // A non-empty array of points in strictly increasing date order.
+    std::optional<std::vector<SchedulePoint>> points(const Table& t, std::string_view key,
+                                                     const LeverSpec* spec) {
+        const TomlNode* list = t.array(key, true, "an array of {at, value} tables");
+        if (list == nullptr) {
+            return std::nullopt;
+        }
+        if (list->items.empty()) {
+            ctx_.error(list->pos, t.path(key), "needs at least one point",
+                       "[{at = \"YYYY-MM\", value = <number>}, ...]");
+            return std::nullopt;
+        }
+        const ErrorScope scope(ctx_);
+        std::vector<SchedulePoint> out;
+        std::optional<YearMonth> previous;
+        for (std::size_t i = 0; i < list->items.size(); ++i) {
+            const std::string path = t.path(key) + "[" + std::to_string(i) + "]";
+            YearMonth month;
+            const auto p = point(list->items[i], path, spec, month);
+            if (!p) {
+                previous.reset();
+                continue;
+            }
+            if (previous && !(*previous < month)) {
+                ctx_.error(list->items[i].find("at")->pos, path + ".at",
+                           month.str() + " is not after the previous point's " + previous->str(),
+                           "points in increasing date order");
+            }
+            previous = month;
+            out.push_back(*p);
+        }
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
+        return out;
+    }
+
+    std::optional<Schedule> schedule(const Table& t, Schedule::Kind kind, const LeverSpec* spec) {
+        switch (kind) {
+        case Schedule::Kind::constant: {
+            const auto value = t.number("value", true);
+            if (!value) {
+                return std::nullopt;
+            }
+            check_lever_value(t, "value", *value, spec);
+            return Schedule::constant(*value);
+        }
+        case Schedule::Kind::step: {
+            const auto initial = t.number("initial", true);
+            if (initial) {
+                check_lever_value(t, "initial", *initial, spec);
+            }
+            const auto steps = points(t, "steps", spec);
+            if (!initial || !steps) {
+                return std::nullopt;
+            }
+            return Schedule::step(*initial, *steps);
+        }
+        case Schedule::Kind::ramp: {
+            YearMonth from_month;
+            YearMonth to_month;
+            std::optional<SchedulePoint> from;
+            std::optional<SchedulePoint> to;
+            if (const TomlNode* n = t.table("from", true, "a table {at, value}")) {
+                from = point(*n, t.path("from"), spec, from_month);
+            }
+            if (const TomlNode* n = t.table("to", true, "a table {at, value}")) {
+                to = point(*n, t.path("to"), spec, to_month);
+            }
+            if (!from || !to) {
+                return std::nullopt;
+            }
+            if (!(from_month < to_month)) {
+                ctx_.error(t.find("to")->find("at")->pos, t.path("to") + ".at",
+                           "the ramp ends (" + to_month.str() + ") before it starts (" +
+                               from_month.str() + ")",
+                           "a month after " + from_month.str());
+                return std::nullopt;
+            }
+            return Schedule::ramp(*from, *to);
+        }
+        case Schedule::Kind::piecewise_linear: {
+            const auto p = points(t, "points", spec);
+            if (!p) {
+                return std::nullopt;
+            }
+            return Schedule::piecewise_linear(*p);
+        }
+        }
+        return std::nullopt;
+    }
+
+    // [levers.<name>], or in a policy mix [policy_mixes.<mix>.levers.<name>] (base != nullptr:
+    // either `scale` or a schedule; cost and, by default, provenance come from the base).
+    std::optional<LeverSetting> lever_setting(const Table& t, const LeverSpec* spec,
+                                              const LeverSetting* base) {
+        const ErrorScope scope(ctx_);
+        const bool in_mix = base != nullptr;
+        LeverSetting setting = in_mix ? *base : LeverSetting{};
+        const std::vector<std::string>& own_keys = in_mix ? MIX_LEVER_KEYS : LEVER_KEYS;
+
+        if (in_mix && t.has("scale")) {
+            t.check_keys({"scale", "source", "assumption", "note"},
+                         with(SCHEDULE_FIELDS, {"schedule"}),
+                         "a lever scaled with 'scale' (give either 'scale' or a schedule)");
+            if (auto factor = t.number("scale", true)) {
+                setting.schedule = base->schedule.scaled(*factor);
+                if (spec != nullptr) {
+                    std::vector<double> values = {setting.schedule.initial()};
+                    for (const SchedulePoint& p : setting.schedule.points()) {
+                        values.push_back(p.value);
+                    }
+                    for (double v : values) {
+                        if (!spec->range.contains(v)) {
+                            ctx_.error(t.find("scale")->pos, t.path("scale"),
+                                       "scaling by " + number_text(*factor) + " takes lever '" +
+                                           spec->name + "' to " + number_text(v) +
+                                           ", outside its allowed range " + range_text(spec->range),
+                                       range_text(spec->range));
+                            break;
+                        }
+                    }
+                }
+            }
+        } else {
+            Schedule::Kind kind = Schedule::Kind::constant;
+            bool kind_ok = true;
+            if (auto name = t.string("schedule")) {
+                const auto it = std::find(SCHEDULE_KINDS.begin(), SCHEDULE_KINDS.end(), *name);
+                if (it == SCHEDULE_KINDS.end()) {
+                    ctx_.error(t.find("schedule")->pos, t.path("schedule"),
+                               "unknown schedule '" + *name + "'", join(SCHEDULE_KINDS),
+                               did_you_mean(*name, SCHEDULE_KINDS));
+                    kind_ok = false;
+                } else {
+                    kind = static_cast<Schedule::Kind>(it - SCHEDULE_KINDS.begin());
+                }
+            } else if (t.has("schedule")) {
+                kind_ok = false;
+            }
+            const std::vector<std::string> mix_only =
+                in_mix ? std::vector<std::string>{"scale"} : std::vector<std::string>{};
+            if (kind_ok) {
+                t.check_keys(with(own_keys, schedule_fields(kind)), with(SCHEDULE_FIELDS, mix_only),
+                             std::string("a ") + to_string(kind) + " schedule");
+                if (auto s = schedule(t, kind, spec)) {
+                    setting.schedule = *s;
+                }
+            } else {
+                t.check_keys(with(with(own_keys, SCHEDULE_FIELDS), mix_only));
+            }
+        }
+
+        if (!in_mix) {
+            const auto non_negative = [&](const char* key) {
+                const auto x = t.number(key, false, "a number >= 0");
+                if (x && *x < 0.0) {
+                    ctx_.error(t.find(key)->pos, t.path(key),
+                               "a cost must not be negative, got " + number_text(*x),
+                               "a number >= 0");
+                    return 0.0;
+                }
+                return x.value_or(0.0);
+            };
+            setting.cost.per_unit_year = non_negative("cost_per_unit_year");
+            setting.cost.per_unit_added = non_negative("cost_per_unit_added");
+            setting.cost.unit = t.string("cost_unit").value_or("");
+            if (spec != nullptr) {
+                check_unit(t, spec->unit, spec->name);
+            } else {
+                (void)t.string("unit");
+            }
+        }
+        (void)t.string("note");
+        if (!in_mix || t.has("source") || t.has("assumption")) {
+            setting.provenance = provenance(t, !in_mix);
+        }
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
+        return setting;
+    }
+
+    void levers(const Table& root) {
+        section(root, "levers", "lever", [&](const std::string& name, const Table& t) {
+            const int i = lever_for(t, name);
+            const LeverSpec* spec = i >= 0 ? &model_->levers[static_cast<std::size_t>(i)] : nullptr;
+            if (auto setting = lever_setting(t, spec, nullptr); setting && i >= 0) {
+                sc_.levers[static_cast<std::size_t>(i)] = std::move(*setting);
+            }
+        });
+    }
+
+    // ---- indicators --------------------------------------------------------------------------
+
+    void check_id(const Table& t, const std::string& id, const char* what) {
+        if (!is_snake_case(id)) {
+            ctx_.error(t.node().key_pos, t.path(),
+                       "'" + id + "' is not a valid " + std::string(what) + " id", SNAKE_CASE);
+        }
+    }
+
+    // A month inside the run; `initial_ok` also allows the month before the start (whose end
+    // is the initial state).
+    std::optional<YearMonth> run_month(const Table& t, std::string_view key, bool initial_ok) {
+        const auto m = t.month(key, true);
+        if (!m || !calendar_ok_) {
+            return m;
+        }
+        const YearMonth first = initial_ok ? previous_month(start_) : start_;
+        if (*m < first || *m > end_) {
+            const std::string span = first.str() + " .. " + end_.str();
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       m->str() + " is outside the run (" + start_.str() + " .. " + end_.str() +
+                           ")",
+                       initial_ok ? span + " (" + first.str() + ": the initial state)" : span);
+            return std::nullopt;
+        }
+        return m;
+    }
+
+    void indicators(const Table& root) {
+        const TomlNode* node = root.table("indicators");
+        std::vector<std::string> ids;
+        if (node != nullptr) {
+            for (const auto& [id, value] : node->entries) {
+                ids.push_back(id);
+            }
+        }
+        std::vector<std::string> series_names;
+        if (model_ != nullptr) {
+            for (const SeriesSpec& s : model_->series) {
+                series_names.push_back(s.name);
+            }
+        }
+        section(root, "indicators", "indicator", [&](const std::string& id, const Table& t) {
+            const ErrorScope scope(ctx_);
+            check_id(t, id, "indicator");
+            IndicatorSpec spec;
+            spec.id = id;
+            const auto kind = t.string("kind", true);
+            const auto it = kind ? std::find(INDICATOR_KINDS.begin(), INDICATOR_KINDS.end(), *kind)
+                                 : INDICATOR_KINDS.end();
+            if (kind && it == INDICATOR_KINDS.end()) {
+                ctx_.error(t.find("kind")->pos, t.path("kind"),
+                           "unknown indicator kind '" + *kind + "'", join(INDICATOR_KINDS),
+                           did_you_mean(*kind, INDICATOR_KINDS));
+            }
+            if (it == INDICATOR_KINDS.end()) {
+                t.check_keys(with(INDICATOR_KEYS, INDICATOR_FIELDS));
+                return;
+            }
+            spec.kind = static_cast<IndicatorSpec::Kind>(it - INDICATOR_KINDS.begin());
+            t.check_keys(with(INDICATOR_KEYS, indicator_fields(spec.kind)), INDICATOR_FIELDS,
+                         std::string("a ") + *kind + " indicator");
+            spec.unit = t.string("unit").value_or("");
+            spec.description = t.string("description").value_or("");
+            spec.scale = t.number("scale").value_or(1.0);
+
+            if (spec.kind != IndicatorSpec::Kind::ratio) {
+                spec.series = series(t, spec.kind, series_names).value_or("");
+            }
+            switch (spec.kind) {
+            case IndicatorSpec::Kind::stock:
+                spec.at = run_month(t, "at", true).value_or(YearMonth{});
+                break;
+            case IndicatorSpec::Kind::flow: {
+                const auto from = run_month(t, "from", false);
+                const auto to = run_month(t, "to", false);
+                if (from && to && *to < *from) {
+                    ctx_.error(t.find("to")->pos, t.path("to"),
+                               "the period ends (" + to->str() + ") before it starts (" +
+                                   from->str() + ")",
+                               "a month on or after " + from->str());
+                }
+                spec.from = from.value_or(YearMonth{});
+                spec.to = to.value_or(YearMonth{});
+                break;
+            }
+            case IndicatorSpec::Kind::growth: {
+                const auto at = run_month(t, "at", false);
+                const auto from = run_month(t, "from", true);
+                if (at && from && !(*from < *at)) {
+                    ctx_.error(t.find("from")->pos, t.path("from"),
+                               "the base month (" + from->str() + ") must come before 'at' (" +
+                                   at->str() + ")",
+                               "a month before " + at->str());
+                }
+                spec.at = at.value_or(YearMonth{});
+                spec.from = from.value_or(YearMonth{});
+                break;
+            }
+            case IndicatorSpec::Kind::ratio:
+                spec.numerator = ratio_part(t, "numerator", id, ids).value_or("");
+                spec.denominator = ratio_part(t, "denominator", id, ids).value_or("");
+                break;
+            }
+            if (scope.clean()) {
+                sc_.indicators.push_back(spec);
+            }
+            ratio_nodes_.emplace(id, &t.node());
+        });
+        ratio_cycles(root);
+    }
+
+    std::optional<std::string> series(const Table& t, IndicatorSpec::Kind kind,
+                                      const std::vector<std::string>& names) {
+        const auto name = t.string("series", true);
+        if (!name || model_ == nullptr) {
+            return name;
+        }
+        const auto it = std::find(names.begin(), names.end(), *name);
+        const SeriesKind wanted =
+            kind == IndicatorSpec::Kind::flow ? SeriesKind::flow : SeriesKind::stock;
+        std::vector<std::string> fitting;
+        for (const SeriesSpec& s : model_->series) {
+            if (s.kind == wanted) {
+                fitting.push_back(s.name);
+            }
+        }
+        const std::string& kind_name = INDICATOR_KINDS[static_cast<std::size_t>(kind)];
+        if (it == names.end()) {
+            ctx_.error(t.find("series")->pos, t.path("series"),
+                       "model '" + model_->name + "' has no series '" + *name + "'", join(fitting),
+                       did_you_mean(*name, names));
+            return std::nullopt;
+        }
+        const SeriesSpec& s = model_->series[static_cast<std::size_t>(it - names.begin())];
+        if (s.kind != wanted) {
+            ctx_.error(t.find("series")->pos, t.path("series"),
+                       "series '" + *name + "' is a " +
+                           (s.kind == SeriesKind::flow ? "flow" : "stock") + "; a " + kind_name +
+                           " indicator needs a " + (wanted == SeriesKind::flow ? "flow" : "stock") +
+                           " series",
+                       join(fitting));
+            return std::nullopt;
+        }
+        return name;
+    }
+
+    std::optional<std::string> ratio_part(const Table& t, std::string_view key,
+                                          const std::string& id,
+                                          const std::vector<std::string>& ids) {
+        const auto other = t.string(key, true);
+        if (!other) {
+            return std::nullopt;
+        }
+        if (*other == id) {
+            ctx_.error(t.find(key)->pos, t.path(key), "ratio '" + id + "' cannot refer to itself",
+                       "another indicator id");
+            return std::nullopt;
+        }
+        if (std::find(ids.begin(), ids.end(), *other) == ids.end()) {
+            std::vector<std::string> others;
+            std::copy_if(ids.begin(), ids.end(), std::back_inserter(others),
+                         [&](const std::string& s) { return s != id; });
+            ctx_.error(t.find(key)->pos, t.path(key), "there is no indicator '" + *other + "'",
+                       join(others), did_you_mean(*other, others));
+            return std::nullopt;
+        }
+        return other;
+    }
+
+    // Reports each cycle among ratio indicators once, at the reference that closes it: the
+    // depth-first search starts from ratios in file order.
+    void ratio_cycles(const Table& root) {
+        (void)root;
+        std::map<std::string, std::vector<std::pair<std::string, std::string>>> edges;
+        std::vector<std::string> order;
+        for (const IndicatorSpec& spec : sc_.indicators) {
+            if (spec.kind == IndicatorSpec::Kind::ratio) {
+                edges[spec.id] = {{"numerator", spec.numerator}, {"denominator", spec.denominator}};
+                order.push_back(spec.id);
+            }
+        }
+        std::map<std::string, int> state;                      // 0 new, 1 on the path, 2 done
+        std::vector<std::pair<std::string, std::string>> path; // (id, field leading onward)
+        // Depth-first search, iterative so a long chain of ratios cannot exhaust the stack.
+        for (const std::string& start : order) {
+            if (state[start] != 0) {
+                continue;
+            }
+            struct Frame {
+                std::string id;
+                std::size_t next = 0;
+            };
+            std::vector<Frame> stack = {{start}};
+            state[start] = 1;
+            while (!stack.empty()) {
+                Frame& top = stack.back();
+                const auto& out = edges[top.id];
+                if (top.next == out.size()) {
+                    state[top.id] = 2;
+                    stack.pop_back();
+                    continue;
+                }
+                const auto [field, target] = out[top.next++];
+                if (edges.count(target) == 0) {
+                    continue; // not a ratio: a leaf
+                }
+                if (state[target] == 1) {
+                    // A cycle: from `target` along the stack back to it.
+                    std::size_t k = 0;
+                    while (stack[k].id != target) {
+                        ++k;
+                    }
+                    std::string text;
+                    for (std::size_t j = k; j < stack.size(); ++j) {
+                        text += stack[j].id + " -> ";
+                    }
+                    text += target;
+                    const std::string& first = stack[k].id;
+                    const std::string& via = edges[first][stack[k].next - 1].first;
+                    const TomlNode* n = ratio_nodes_.at(first);
+                    ctx_.error(n->find(via)->pos, "indicators." + first + "." + via,
+                               "ratio indicators form a cycle: " + text,
+                               "ratios of indicators that do not depend on each other");
+                } else if (state[target] == 0) {
+                    state[target] = 1;
+                    stack.push_back(Frame{target});
+                }
+            }
+        }
+    }
+
+    // ---- targets -----------------------------------------------------------------------------
+
+    void targets(const Table& root) {
+        std::vector<std::string> ids;
+        if (const TomlNode* node = root.table("indicators")) {
+            for (const auto& [id, value] : node->entries) {
+                ids.push_back(id);
+            }
+        }
+        section(root, "targets", "target", [&](const std::string& id, const Table& t) {
+            const ErrorScope scope(ctx_);
+            check_id(t, id, "target");
+            t.check_keys(TARGET_KEYS);
+            TargetSpec spec;
+            spec.id = id;
+            const auto indicator = t.string("indicator");
+            if (indicator) {
+                spec.indicator = *indicator;
+                if (std::find(ids.begin(), ids.end(), *indicator) == ids.end()) {
+                    ctx_.error(t.find("indicator")->pos, t.path("indicator"),
+                               "there is no indicator '" + *indicator + "'", join(ids),
+                               did_you_mean(*indicator, ids));
+                }
+            } else if (!t.has("indicator")) {
+                spec.indicator = id;
+                if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+                    ctx_.error(t.node().pos, t.path("indicator"),
+                               "there is no indicator '" + id +
+                                   "' (a target compares the indicator with its own id unless "
+                                   "'indicator' names another)",
+                               join(ids), did_you_mean(id, ids));
+                }
+            }
+            if (auto comparison = t.string("comparison")) {
+                if (!parse_comparison(*comparison, spec.comparison)) {
+                    ctx_.error(t.find("comparison")->pos, t.path("comparison"),
+                               "unknown comparison '" + *comparison + "'",
+                               "\">\", \">=\", \"<\", \"<=\"");
+                }
+            }
+            spec.threshold = t.number("threshold", true).value_or(0.0);
+            spec.description = t.string("description").value_or("");
+            const auto unit = t.string("unit");
+            const auto ind =
+                std::find_if(sc_.indicators.begin(), sc_.indicators.end(),
+                             [&](const IndicatorSpec& s) { return s.id == spec.indicator; });
+            if (unit && ind != sc_.indicators.end() && !ind->unit.empty() && *unit != ind->unit) {
+                ctx_.error(t.find("unit")->pos, t.path("unit"),
+                           "unit '" + *unit + "' differs from the unit of indicator '" + ind->id +
+                               "' ('" + ind->unit + "')",
+                           "\"" + ind->unit + "\"");
+            }
+            spec.unit = unit ? *unit : (ind != sc_.indicators.end() ? ind->unit : "");
+            const Provenance p = provenance(t, true);
+            spec.source = p.source;
+            spec.assumption = p.assumption;
+            if (scope.clean()) {
+                sc_.targets.push_back(spec);
+            }
+        });
+    }
+
+    // ---- policy mixes ------------------------------------------------------------------------
+
+    void policy_mixes(const Table& root) {
+        section(root, "policy_mixes", "policy mix", [&](const std::string& name, const Table& t) {
+            const ErrorScope scope(ctx_);
+            check_id(t, name, "policy mix");
+            t.check_keys(MIX_KEYS);
+            PolicyMix mix;
+            mix.name = name;
+            mix.description = t.string("description").value_or("");
+            if (const TomlNode* levers = t.table("levers")) {
+                for (const auto& [lever, value] : levers->entries) {
+                    const std::string path = t.path("levers") + "." + lever;
+                    if (!value.is_table()) {
+                        ctx_.error(value.pos, path,
+                                   std::string("expected a table (scale or a schedule), found ") +
+                                       detail::describe(value.type));
+                        continue;
+                    }
+                    const Table lt(ctx_, value, path);
+                    const int i = lever_for(lt, lever);
+                    if (i < 0) {
+                        continue;
+                    }
+                    const auto k = static_cast<std::size_t>(i);
+                    if (auto setting = lever_setting(lt, &model_->levers[k], &sc_.levers[k])) {
+                        mix.levers.emplace_back(i, std::move(*setting));
+                    }
+                }
+            }
+            if (const TomlNode* parameters = t.table("parameters")) {
+                for (const auto& [parameter, value] : parameters->entries) {
+                    const std::string path = t.path("parameters") + "." + parameter;
+                    if (!value.is_table()) {
+                        ctx_.error(value.pos, path,
+                                   std::string("expected a table (value or distribution, and "
+                                               "source or assumption), found ") +
+                                       detail::describe(value.type));
+                        continue;
+                    }
+                    const Table pt(ctx_, value, path);
+                    const int i = parameter_for(pt, parameter, ParameterRole::parameter);
+                    const ParameterSpec* spec =
+                        i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
+                    if (auto setting = parameter_setting(pt, spec, false); setting && i >= 0) {
+                        mix.parameters.emplace_back(i, std::move(*setting));
+                    }
+                }
+            }
+            if (scope.clean()) {
+                sc_.policy_mixes.push_back(std::move(mix));
+            }
+        });
+    }
+
+    Context& ctx_;
+    const TomlNode& root_;
+    const ModelCatalog& catalog_;
+    Scenario& sc_;
+    const ModelInfo* model_ = nullptr;
+    bool calendar_ok_ = false;
+    YearMonth start_;
+    YearMonth end_;
+    std::map<std::string, const TomlNode*> ratio_nodes_;
+};
+
+void internal_error(LoadResult& result, const std::string& file, std::string_view text,
+                    const char* what) {
+    result.scenario.reset();
+    result.diagnostics.add(
+        detail::make_error(file, text.empty() ? 0 : 1, text.empty() ? 0 : 1, "",
+                           std::string("internal error while loading: ") + what));
+}
+
+} // namespace
+
+Scenario Scenario::with_policy_mix(const std::string& mix_name) const {
+    if (mix_name.empty()) {
+        return *this;
+    }
+    const auto mix = std::find_if(policy_mixes.begin(), policy_mixes.end(),
+                                  [&](const PolicyMix& m) { return m.name == mix_name; });
+    if (mix == policy_mixes.end()) {
+        std::vector<std::string> names;
+        for (const PolicyMix& m : policy_mixes) {
+            names.push_back(m.name);
+        }
+        throw Error("scenario '" + name + "' has no policy mix '" + mix_name + "' (" +
+                    (names.empty() ? std::string("it has none") : "it has: " + join(names)) + ")");
+    }
+    Scenario out = *this;
+    for (const auto& [i, setting] : mix->levers) {
+        out.levers.at(static_cast<std::size_t>(i)) = setting;
+    }
+    for (const auto& [i, setting] : mix->parameters) {
+        out.parameters.at(static_cast<std::size_t>(i)) = setting;
+    }
+    return out;
+}
+
+double Scenario::lever_cost(std::size_t lever) const {
+    if (lever >= levers.size()) {
+        throw Error("scenario '" + name + "' has no lever " + std::to_string(lever) + " (it has " +
+                    std::to_string(levers.size()) + ")");
+    }
+    const LeverSetting& l = levers[lever];
+    const double dt_years = calendar.dt_years();
+    double total = 0.0;
+    double previous = 0.0;
+    for (int s = 0; s < calendar.steps(); ++s) {
+        const double value = l.schedule.at(calendar.months_at_start(s));
+        total += value * dt_years * l.cost.per_unit_year;
+        if (s > 0 && value > previous) {
+            total += (value - previous) * l.cost.per_unit_added;
+        }
+        previous = value;
+    }
+    return total;
+}
+
+LoadResult load_scenario_text(std::string_view text, const std::string& file,
+                              const ModelCatalog& catalog) {
+    LoadResult result;
+    try {
+        detail::SourceFiles files;
+        std::optional<TomlNode> root = detail::load_document(text, file, files, result.diagnostics);
+        if (!root) {
+            return result;
+        }
+        Scenario scenario;
+        scenario.path = file;
+        scenario.text = std::move(files.text);
+        Context ctx(files, result.diagnostics);
+        Validator(ctx, *root, catalog, scenario).run();
+        if (!result.diagnostics.has_errors()) {
+            result.scenario = std::move(scenario);
+        }
+    } catch (const std::exception& e) {
+        internal_error(result, file, text, e.what());
+    } catch (...) {
+        internal_error(result, file, text, "unknown exception");
+    }
+    return result;
+}
+
+LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& catalog) {
+    LoadResult result;
+    try {
+        const std::string name = file.generic_string();
+        std::string why;
+        const std::optional<std::string> text = detail::read_scenario_file(file, why);
+        if (!text) {
+            result.diagnostics.add(
+                detail::make_error(name, 0, 0, "", "cannot read the scenario file: " + why));
+            return result;
+        }
+        result = load_scenario_text(*text, name, catalog);
+        if (result.scenario) {
+            result.scenario->path = file;
+        }
+    } catch (const std::exception& e) {
+        internal_error(result, file.generic_string(), {}, e.what());
+    } catch (...) {
+        internal_error(result, file.generic_string(), {}, "unknown exception");
+    }
+    return result;
+}
+
+} // namespace canopy::engine

@@ -1,0 +1,626 @@
+// The input stage of the scenario loader: bytes -> checked text -> TomlNode, following
+// `extends`.
+//
+// toml++ 3.3 aborts (failed assertion) or misbehaves on some malformed input: a table header
+// that does not start with a key ("[[[", "[é]", "[" at the end of a line) and very deep
+// nesting. So before toml++ sees a document, the text must be valid UTF-8 and must pass a
+// small lexical pre-scan that knows just enough TOML (strings, comments, keys, brackets) to
+// find those shapes and report them as ordinary diagnostics.
+#include "scenario_detail.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <system_error>
+
+namespace canopy::engine::detail {
+
+namespace fs = std::filesystem;
+
+Diagnostic make_error(const std::string& file, int line, int column, std::string key,
+                      std::string message, std::string allowed, std::string hint) {
+    Diagnostic d;
+    d.severity = Diagnostic::Severity::error;
+    d.file = file;
+    d.line = line;
+    d.column = column;
+    d.key = std::move(key);
+    d.message = std::move(message);
+    d.allowed = std::move(allowed);
+    d.hint = std::move(hint);
+    return d;
+}
+
+const TomlNode* TomlNode::find(std::string_view key) const {
+    for (const auto& [name, value] : entries) {
+        if (name == key) {
+            return &value;
+        }
+    }
+    return nullptr;
+}
+
+const char* describe(TomlNode::Type type) noexcept {
+    switch (type) {
+    case TomlNode::Type::table:
+        return "a table";
+    case TomlNode::Type::array:
+        return "an array";
+    case TomlNode::Type::string:
+        return "a string";
+    case TomlNode::Type::integer:
+        return "an integer";
+    case TomlNode::Type::floating:
+        return "a floating-point number";
+    case TomlNode::Type::boolean:
+        return "a boolean";
+    case TomlNode::Type::date:
+        return "a date";
+    case TomlNode::Type::time:
+        return "a time";
+    case TomlNode::Type::date_time:
+        return "a date-time";
+    }
+    return "a value";
+}
+
+namespace {
+
+// ---- positions -------------------------------------------------------------------------------
+
+bool is_continuation(unsigned char c) {
+    return (c & 0xC0U) == 0x80U;
+}
+
+// Line and column (in code points, as toml++ counts them) of byte offset `at`.
+std::pair<int, int> line_column(std::string_view text, std::size_t at) {
+    int line = 1;
+    int column = 1;
+    for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            ++line;
+            column = 1;
+        } else if (!is_continuation(c)) {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+std::string hex_byte(unsigned char c) {
+    char buffer[8];
+    std::snprintf(buffer, sizeof buffer, "0x%02X", static_cast<unsigned>(c));
+    return buffer;
+}
+
+// ---- UTF-8 -----------------------------------------------------------------------------------
+
+// Why the sequence at text[i] is not UTF-8, or empty when it is; `length` gets its length.
+std::string utf8_problem(std::string_view text, std::size_t i, std::size_t& length) {
+    const auto byte = [&](std::size_t k) -> unsigned char {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+    };
+    const unsigned char c = byte(0);
+    length = 1;
+    if (c < 0x80U) {
+        return {};
+    }
+    if (is_continuation(c)) {
+        return "byte " + hex_byte(c) + " is a continuation byte with no character to continue";
+    }
+    if (c == 0xC0U || c == 0xC1U) {
+        return "overlong encoding (byte " + hex_byte(c) + ")";
+    }
+    if (c >= 0xF5U) {
+        return "byte " + hex_byte(c) + " cannot occur in UTF-8";
+    }
+    length = c < 0xE0U ? 2 : (c < 0xF0U ? 3 : 4);
+    for (std::size_t k = 1; k < length; ++k) {
+        if (i + k >= text.size() || !is_continuation(byte(k))) {
+            return "incomplete multi-byte sequence starting with byte " + hex_byte(c);
+        }
+    }
+    const unsigned char c1 = byte(1);
+    if ((c == 0xE0U && c1 < 0xA0U) || (c == 0xF0U && c1 < 0x90U)) {
+        return "overlong encoding (bytes " + hex_byte(c) + " " + hex_byte(c1) + ")";
+    }
+    if (c == 0xEDU && c1 >= 0xA0U) {
+        return "encoded surrogate (U+D800..U+DFFF are not characters)";
+    }
+    if (c == 0xF4U && c1 >= 0x90U) {
+        return "code point beyond U+10FFFF";
+    }
+    return {};
+}
+
+// ---- the lexical pre-scan --------------------------------------------------------------------
+
+bool is_bare_key_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+bool is_quote(char c) {
+    return c == '"' || c == '\'';
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
+
+// A single pass over the document with just enough TOML to know what is inside a string or a
+// comment, where keys and table headers are, and how deep arrays and tables nest. It mirrors
+// toml++'s reading of a document up to toml++'s first error; past a point where toml++ would
+// stop, what the scan concludes does not matter as long as it stays conservative.
+class Prescan {
+public:
+    Prescan(std::string_view text, const std::string& file, Diagnostics& out)
+        : text_(text)
+        , file_(file)
+        , out_(out) {}
+
+    bool run() {
+        if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
+            i_ = 3; // a byte-order mark, which toml++ skips
+        }
+        while (!failed_ && i_ < text_.size()) {
+            const char c = text_[i_];
+            if (static_cast<unsigned char>(c) >= 0x80U) {
+                fail(i_, "non-ASCII character outside a string or comment",
+                     "ASCII keys ([A-Za-z0-9_-]); put other text in a quoted string");
+                break;
+            }
+            switch (mode_) {
+            case Mode::line_start:
+                line_start(c);
+                break;
+            case Mode::value:
+                value(c);
+                break;
+            case Mode::inline_key:
+                inline_key(c);
+                break;
+            }
+        }
+        return !failed_;
+    }
+
+private:
+    enum class Mode { line_start, value, inline_key };
+    struct Frame {
+        char kind; // '[' or '{'
+        int depth; // nesting depth of this array or inline table
+    };
+
+    void line_start(char c) {
+        if (is_space(c) || c == '\n' || c == '\r') {
+            ++i_;
+        } else if (c == '#') {
+            skip_comment();
+        } else if (c == '[') {
+            header();
+        } else if (is_bare_key_char(c) || is_quote(c)) {
+            const std::size_t at = i_;
+            value_depth_ = table_depth_ + key();
+            check_depth(at, value_depth_);
+            mode_ = Mode::value;
+        } else {
+            // Not a key: toml++ stops here with its own message; scan on conservatively.
+            mode_ = Mode::value;
+        }
+    }
+
+    void value(char c) {
+        switch (c) {
+        case '\n':
+            ++i_;
+            if (stack_.empty()) {
+                mode_ = Mode::line_start;
+            }
+            break;
+        case '#':
+            skip_comment();
+            break;
+        case '"':
+        case '\'':
+            skip_string();
+            break;
+        case '[':
+        case '{': {
+            const int depth = !stack_.empty() && stack_.back().kind == '[' ? stack_.back().depth + 1
+                                                                           : value_depth_;
+            check_depth(i_, depth);
+            stack_.push_back(Frame{c, depth});
+            ++i_;
+            if (c == '{') {
+                mode_ = Mode::inline_key;
+            }
+            break;
+        }
+        case ']':
+        case '}':
+            ++i_;
+            if (!stack_.empty()) {
+                stack_.pop_back();
+            }
+            break;
+        case ',':
+            ++i_;
+            if (!stack_.empty() && stack_.back().kind == '{') {
+                mode_ = Mode::inline_key;
+            }
+            break;
+        default:
+            ++i_;
+            break;
+        }
+    }
+
+    void inline_key(char c) {
+        if (is_space(c) || c == '\r' || c == '\n') {
+            ++i_;
+        } else if (c == '#') {
+            skip_comment();
+        } else if (c == '}') {
+            ++i_;
+            if (!stack_.empty()) {
+                stack_.pop_back();
+            }
+            mode_ = Mode::value;
+        } else if (is_bare_key_char(c) || is_quote(c)) {
+            const std::size_t at = i_;
+            const int base = stack_.empty() ? table_depth_ : stack_.back().depth;
+            value_depth_ = base + key();
+            check_depth(at, value_depth_);
+            mode_ = Mode::value;
+        } else {
+            mode_ = Mode::value;
+        }
+    }
+
+    // A table header at the start of a line: "[key]" or "[[key]]". toml++ asserts that a key
+    // follows the brackets, so anything else is reported here.
+    void header() {
+        const std::size_t at = i_;
+        ++i_;
+        skip_spaces();
+        bool array_of_tables = false;
+        if (i_ < text_.size() && text_[i_] == '[') {
+            array_of_tables = true;
+            ++i_;
+            skip_spaces();
+        }
+        mode_ = Mode::value; // the rest of the line
+        stack_.clear();
+        if (i_ >= text_.size()) {
+            return; // toml++ reports the unexpected end
+        }
+        const char c = text_[i_];
+        if (is_bare_key_char(c) || is_quote(c)) {
+            table_depth_ = key() + (array_of_tables ? 1 : 0);
+            value_depth_ = table_depth_;
+            check_depth(at, table_depth_);
+            skip_spaces();
+            if (i_ < text_.size() && text_[i_] == ']') {
+                ++i_;
+                if (array_of_tables && i_ < text_.size() && text_[i_] == ']') {
+                    ++i_;
+                }
+            }
+        } else if (c == ']') {
+            ++i_; // "[]": toml++ reports the blank key itself
+        } else if (static_cast<unsigned char>(c) >= 0x80U) {
+            fail(i_, "non-ASCII character outside a string or comment",
+                 "ASCII keys ([A-Za-z0-9_-]); put other text in a quoted string");
+        } else {
+            fail(i_, "a table header must start with a key, as in [name] or [[name]]",
+                 "a bare key ([A-Za-z0-9_-]) or a quoted key after '[' or '[['");
+        }
+    }
+
+    // A possibly dotted key; returns the number of segments.
+    int key() {
+        int segments = 0;
+        while (!failed_ && i_ < text_.size()) {
+            skip_spaces();
+            if (i_ >= text_.size()) {
+                break;
+            }
+            const char c = text_[i_];
+            if (is_bare_key_char(c)) {
+                while (i_ < text_.size() && is_bare_key_char(text_[i_])) {
+                    ++i_;
+                }
+            } else if (is_quote(c)) {
+                skip_string();
+            } else {
+                break;
+            }
+            ++segments;
+            skip_spaces();
+            if (i_ < text_.size() && text_[i_] == '.') {
+                ++i_;
+            } else {
+                break;
+            }
+        }
+        return segments;
+    }
+
+    void skip_spaces() {
+        while (i_ < text_.size() && is_space(text_[i_])) {
+            ++i_;
+        }
+    }
+
+    void skip_comment() {
+        while (i_ < text_.size() && text_[i_] != '\n') {
+            ++i_;
+        }
+    }
+
+    // A basic or literal string, single- or multi-line; stops at the end of the text, and a
+    // single-line string also at the end of its line (toml++ reports either).
+    void skip_string() {
+        const char quote = text_[i_];
+        const bool multi_line =
+            text_.substr(i_, 3) == std::string_view(quote == '"' ? "\"\"\"" : "'''");
+        i_ += multi_line ? 3 : 1;
+        while (i_ < text_.size()) {
+            const char c = text_[i_];
+            if (c == '\\' && quote == '"') {
+                i_ += 2; // an escape: the next character cannot end the string
+                continue;
+            }
+            if (!multi_line && c == '\n') {
+                return;
+            }
+            if (c == quote) {
+                if (!multi_line) {
+                    ++i_;
+                    return;
+                }
+                std::size_t run = 0;
+                while (i_ < text_.size() && text_[i_] == quote) {
+                    ++run;
+                    ++i_;
+                }
+                if (run >= 3) {
+                    return; // up to two quotes before the closing three belong to the string
+                }
+                continue;
+            }
+            ++i_;
+        }
+        i_ = std::min(i_, text_.size());
+    }
+
+    void check_depth(std::size_t at, int depth) {
+        if (!failed_ && depth > MAX_NESTING) {
+            fail(at,
+                 "tables, arrays and inline tables nest more than " + std::to_string(MAX_NESTING) +
+                     " levels deep",
+                 "at most " + std::to_string(MAX_NESTING) + " levels of nesting");
+        }
+    }
+
+    void fail(std::size_t at, std::string message, std::string allowed) {
+        const auto [line, column] = line_column(text_, at);
+        out_.add(make_error(file_, line, column, "", std::move(message), std::move(allowed)));
+        failed_ = true;
+    }
+
+    std::string_view text_;
+    const std::string& file_;
+    Diagnostics& out_;
+    std::size_t i_ = 0;
+    Mode mode_ = Mode::line_start;
+    std::vector<Frame> stack_;
+    int table_depth_ = 0; // depth of the current [table]
+    int value_depth_ = 0; // depth a container opened at the current value position would have
+    bool failed_ = false;
+};
+
+// ---- extends ---------------------------------------------------------------------------------
+
+// Child entries override the parent's; where both are tables they merge, and the merged table
+// takes the child's position (the file the planner is editing).
+void merge_into(TomlNode& base, TomlNode&& child) {
+    for (auto& [key, value] : child.entries) {
+        auto it = std::find_if(base.entries.begin(), base.entries.end(),
+                               [&](const auto& entry) { return entry.first == key; });
+        if (it == base.entries.end()) {
+            base.entries.emplace_back(key, std::move(value));
+        } else if (it->second.is_table() && value.is_table()) {
+            it->second.pos = value.pos;
+            it->second.key_pos = value.key_pos;
+            merge_into(it->second, std::move(value));
+        } else {
+            it->second = std::move(value);
+        }
+    }
+}
+
+std::string canonical_key(const fs::path& path) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    if (ec) {
+        canonical = path.lexically_normal();
+    }
+    return canonical.generic_string();
+}
+
+struct Loader {
+    SourceFiles& files;
+    Diagnostics& out;
+    std::vector<std::string> chain; // canonical paths of the files being loaded, outermost first
+    std::vector<std::string> shown; // their names as shown
+
+    std::optional<TomlNode> load(std::string_view text, const std::string& name, int depth) {
+        const int index = static_cast<int>(files.names.size());
+        files.names.push_back(name);
+        if (text.empty()) {
+            out.add(make_error(name, 1, 1, "", "the file is empty",
+                               "a scenario with at least a [scenario] table"));
+            return std::nullopt;
+        }
+        if (text.size() > MAX_FILE_BYTES) {
+            out.add(make_error(name, 1, 1, "",
+                               "the file is " + std::to_string(text.size()) +
+                                   " bytes, larger than scenario files may be",
+                               "at most " + std::to_string(MAX_FILE_BYTES) + " bytes (4 MiB)"));
+            return std::nullopt;
+        }
+        if (!check_utf8(text, name, out) || !prescan_toml(text, name, out)) {
+            return std::nullopt;
+        }
+        std::optional<TomlNode> root = parse_toml(text, index, name, out);
+        if (!root) {
+            return std::nullopt;
+        }
+        std::optional<TomlNode> result;
+        const auto it = std::find_if(root->entries.begin(), root->entries.end(),
+                                     [](const auto& entry) { return entry.first == "extends"; });
+        if (it == root->entries.end()) {
+            result = std::move(root);
+        } else {
+            const TomlNode extends = std::move(it->second);
+            root->entries.erase(it);
+            std::optional<TomlNode> parent = load_parent(extends, name, depth);
+            if (parent) {
+                merge_into(*parent, std::move(*root));
+                result = std::move(parent);
+            }
+        }
+        files.text += "# ---- file: " + name + "\n";
+        files.text.append(text);
+        if (text.back() != '\n') {
+            files.text += '\n';
+        }
+        return result;
+    }
+
+    std::optional<TomlNode> load_parent(const TomlNode& extends, const std::string& child_name,
+                                        int depth) {
+        const auto error_here = [&](std::string message, std::string allowed = {}) {
+            out.add(make_error(child_name, extends.pos.line, extends.pos.column, "extends",
+                               std::move(message), std::move(allowed)));
+        };
+        if (extends.type != TomlNode::Type::string) {
+            error_here(std::string("expected a string (a path relative to this file), found ") +
+                       describe(extends.type));
+            return std::nullopt;
+        }
+        if (extends.string.empty()) {
+            error_here("must name a file", "a path relative to this file, e.g. \"base.toml\"");
+            return std::nullopt;
+        }
+        if (depth + 1 > MAX_EXTENDS_DEPTH) {
+            error_here("too many levels of 'extends' (more than " +
+                           std::to_string(MAX_EXTENDS_DEPTH) + ")",
+                       "at most " + std::to_string(MAX_EXTENDS_DEPTH) + " levels");
+            return std::nullopt;
+        }
+        const fs::path parent_path = fs::path(child_name).parent_path() / fs::path(extends.string);
+        const std::string parent_name = parent_path.lexically_normal().generic_string();
+        const std::string key = canonical_key(parent_path);
+        const auto seen = std::find(chain.begin(), chain.end(), key);
+        if (seen != chain.end()) {
+            std::string cycle;
+            for (auto k = static_cast<std::size_t>(seen - chain.begin()); k < shown.size(); ++k) {
+                cycle += shown[k] + " -> ";
+            }
+            error_here("'extends' forms a cycle: " + cycle + parent_name);
+            return std::nullopt;
+        }
+        std::string why;
+        const std::optional<std::string> text = read_scenario_file(parent_path, why);
+        if (!text) {
+            error_here("cannot read '" + parent_name + "': " + why);
+            return std::nullopt;
+        }
+        chain.push_back(key);
+        shown.push_back(parent_name);
+        std::optional<TomlNode> parent = load(*text, parent_name, depth + 1);
+        chain.pop_back();
+        shown.pop_back();
+        return parent;
+    }
+};
+
+} // namespace
+
+bool check_utf8(std::string_view text, const std::string& file_name, Diagnostics& out) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t length = 1;
+        const std::string problem = utf8_problem(text, i, length);
+        if (!problem.empty()) {
+            const auto [line, column] = line_column(text, i);
+            out.add(make_error(file_name, line, column, "",
+                               "the file is not valid UTF-8: " + problem,
+                               "UTF-8 text (save the file as UTF-8)"));
+            return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
+bool prescan_toml(std::string_view text, const std::string& file_name, Diagnostics& out) {
+    return Prescan(text, file_name, out).run();
+}
+
+std::optional<std::string> read_scenario_file(const fs::path& path, std::string& why) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+        why = "no such file";
+        return std::nullopt;
+    }
+    if (fs::is_directory(status)) {
+        why = "it is a directory, not a scenario file";
+        return std::nullopt;
+    }
+    if (!fs::is_regular_file(status)) {
+        why = "it is not a regular file";
+        return std::nullopt;
+    }
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec) {
+        why = "cannot read its size (" + ec.message() + ")";
+        return std::nullopt;
+    }
+    if (size > MAX_FILE_BYTES) {
+        why = "it is " + std::to_string(size) + " bytes, larger than scenario files may be (" +
+              std::to_string(MAX_FILE_BYTES) + " bytes, 4 MiB)";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = "cannot open it for reading";
+        return std::nullopt;
+    }
+    // Read one byte more than the size, to notice a file that grew since its size was taken.
+    std::string text(static_cast<std::size_t>(size) + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) {
+        why = "reading it failed";
+        return std::nullopt;
+    }
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > size) {
+        why = "it changed while being read";
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<TomlNode> load_document(std::string_view text, const std::string& file_name,
+                                      SourceFiles& files, Diagnostics& out) {
+    Loader loader{files, out, {canonical_key(fs::path(file_name))}, {file_name}};
+    return loader.load(text, file_name, 0);
+}
+
+} // namespace canopy::engine::detail

@@ -21,6 +21,17 @@ if(CANOPY_SANITIZE)
   target_link_options(canopy_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+# Fuzzing: every Canopy target gets libFuzzer's coverage instrumentation and AddressSanitizer,
+# and assertions stay on (-UNDEBUG) so a violated precondition aborts instead of passing quietly.
+if(CANOPY_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CANOPY_FUZZ needs clang++ (libFuzzer): configure with the 'fuzz' preset")
+  endif()
+  target_compile_options(canopy_options INTERFACE
+    -fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer -UNDEBUG)
+  target_link_options(canopy_options INTERFACE -fsanitize=address)
+endif()
+
 # canopy_apply_defaults(target): the options and warnings every Canopy target carries.
 function(canopy_apply_defaults target)
   target_link_libraries(${target} PRIVATE canopy_options canopy_warnings)

@@ -15,6 +15,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace canopy::engine {
 
@@ -24,7 +26,6 @@ using detail::SourcePos;
 using detail::TomlNode;
 
 constexpr std::int64_t MAX_REPLICATES = 1'000'000;
-constexpr double INF = std::numeric_limits<double>::infinity();
 
 // ---- text helpers ----------------------------------------------------------------------------
 
@@ -94,18 +95,70 @@ public:
 
     void error(SourcePos at, std::string key, std::string message, std::string allowed = {},
                std::string hint = {}) {
-        // Every place in a non-empty file has a line; a tree node without one (none is known)
-        // falls back to the top of its file rather than to "nowhere".
-        const int line = at.line > 0 ? at.line : 1;
-        const int column = at.line > 0 && at.column > 0 ? at.column : 1;
-        out_.add(detail::make_error(file_name(at.file), line, column, std::move(key),
-                                    std::move(message), std::move(allowed), std::move(hint)));
         ++errors_;
+        if (errors_ > MAX_ERRORS) {
+            // Like a compiler, stop listing after a while: a file that is wrong everywhere
+            // (or a 4 MiB machine-made one) must not produce gigabytes of diagnostics.
+            if (errors_ == MAX_ERRORS + 1) {
+                first_unlisted_ = at;
+            }
+            return;
+        }
+        out_.add(detail::make_error(file_name(at.file), line_of(at), column_of(at), std::move(key),
+                                    std::move(message), std::move(allowed), std::move(hint)));
+    }
+
+    /// Adds the "and N more" note when errors went unlisted.
+    void finish() {
+        if (errors_ > MAX_ERRORS) {
+            const std::size_t more = errors_ - MAX_ERRORS;
+            out_.add(detail::make_error(file_name(first_unlisted_.file), line_of(first_unlisted_),
+                                        column_of(first_unlisted_), "",
+                                        std::to_string(more) + " more error" +
+                                            (more == 1 ? "" : "s") + " from here on not listed",
+                                        "fix the errors above first"));
+        }
     }
 
     [[nodiscard]] std::size_t errors() const noexcept { return errors_; }
+    /// Once errors are no longer listed, work spent on their wording is wasted.
+    [[nodiscard]] bool listing() const noexcept { return errors_ < MAX_ERRORS; }
+
+    /// "did you mean" against a list of names, skipped when nobody will read it or when the
+    /// list is so long that comparing with every name would be slow.
+    [[nodiscard]] std::string suggest(std::string_view word,
+                                      const std::vector<std::string>& names) const {
+        if (!listing() || names.size() > MAX_SUGGESTION_CANDIDATES) {
+            return {};
+        }
+        return did_you_mean(word, names);
+    }
+
+    /// Names for an "allowed" field: at most MAX_LISTED of them.
+    [[nodiscard]] std::string list(const std::vector<std::string>& names) const {
+        if (!listing()) {
+            return {};
+        }
+        if (names.size() <= MAX_LISTED) {
+            return join(names);
+        }
+        const std::vector<std::string> head(
+            names.begin(), names.begin() + static_cast<std::ptrdiff_t>(MAX_LISTED));
+        return join(head) + " and " + std::to_string(names.size() - MAX_LISTED) + " more";
+    }
 
 private:
+    static constexpr std::size_t MAX_ERRORS = 100;
+    static constexpr std::size_t MAX_LISTED = 30;
+    static constexpr std::size_t MAX_SUGGESTION_CANDIDATES = 2000;
+
+    // Every place in a non-empty file has a line; a tree node without one (none is known)
+    // falls back to the top of its file rather than to "nowhere".
+    static int line_of(SourcePos at) noexcept { return at.line > 0 ? at.line : 1; }
+    static int column_of(SourcePos at) noexcept {
+        return at.line > 0 && at.column > 0 ? at.column : 1;
+    }
+
     [[nodiscard]] std::string file_name(int index) const {
         const auto i = static_cast<std::size_t>(index);
         return index >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
@@ -114,6 +167,7 @@ private:
     const detail::SourceFiles& files_;
     Diagnostics& out_;
     std::size_t errors_ = 0;
+    SourcePos first_unlisted_;
 };
 
 // Counts the errors added while it lives, so a reader can tell whether its part was clean.
@@ -152,7 +206,8 @@ public:
     void check_keys(const std::vector<std::string>& allowed,
                     const std::vector<std::string>& known = {},
                     const std::string& shape = {}) const {
-        for (const auto& [key, value] : node_.entries) {
+        for (const TomlNode& value : node_.entries) {
+            const std::string& key = value.key;
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
                 continue;
             }
@@ -161,7 +216,7 @@ public:
                            join(allowed));
             } else {
                 ctx_.error(value.key_pos, path(key), "unknown key '" + key + "'", join(allowed),
-                           did_you_mean(key, allowed));
+                           ctx_.suggest(key, allowed));
             }
         }
     }
@@ -381,6 +436,12 @@ std::vector<std::string> indicator_fields(IndicatorSpec::Kind kind) {
 
 // ---- the validator ---------------------------------------------------------------------------
 
+// Names in file order, and a set of them for lookups.
+struct IdSet {
+    std::vector<std::string> names;
+    std::unordered_set<std::string> set;
+};
+
 class Validator {
 public:
     Validator(Context& ctx, const TomlNode& root, const ModelCatalog& catalog, Scenario& out)
@@ -419,7 +480,8 @@ private:
         if (node == nullptr) {
             return;
         }
-        for (const auto& [name, value] : node->entries) {
+        for (const TomlNode& value : node->entries) {
+            const std::string& name = value.key;
             const std::string path = std::string(key) + "." + name;
             if (!value.is_table()) {
                 ctx_.error(value.pos, path,
@@ -461,7 +523,7 @@ private:
             model_ = catalog_.find && !model->empty() ? catalog_.find(*model) : nullptr;
             if (model_ == nullptr) {
                 ctx_.error(t.find("model")->pos, t.path("model"), "unknown model '" + *model + "'",
-                           join(catalog_.names), did_you_mean(*model, catalog_.names));
+                           ctx_.list(catalog_.names), ctx_.suggest(*model, catalog_.names));
             }
         }
 
@@ -647,6 +709,12 @@ private:
         case Uncertain::Kind::fixed:
             break;
         }
+        if (scope.clean()) {
+            // The sampler's own contract, in case it is stricter than the checks above.
+            if (const char* why = u.domain_error()) {
+                ctx_.error(t.find("distribution")->pos, key, why);
+            }
+        }
         if (!scope.clean()) {
             return std::nullopt;
         }
@@ -744,17 +812,18 @@ private:
                 role == ParameterRole::baseline ? "baseline figure" : "parameter";
             ctx_.error(t.node().key_pos, t.path(),
                        "model '" + model_->name + "' has no " + what + " '" + name + "'",
-                       join(names), did_you_mean(name, names));
+                       ctx_.list(names), ctx_.suggest(name, names));
             return -1;
         }
         if (model_->parameters[static_cast<std::size_t>(found)].role != role) {
-            ctx_.error(
-                t.node().key_pos, t.path(),
-                "'" + name + "' is " +
-                    (role == ParameterRole::baseline ? "a parameter, not a baseline figure"
-                                                     : "a baseline figure, not a parameter") +
-                    "; set it in [" + other + "." + name + "]",
-                std::string("the ") + section + " of model '" + model_->name + "': " + join(names));
+            ctx_.error(t.node().key_pos, t.path(),
+                       "'" + name + "' is " +
+                           (role == ParameterRole::baseline
+                                ? "a parameter, not a baseline figure"
+                                : "a baseline figure, not a parameter") +
+                           "; set it in [" + other + "." + name + "]",
+                       std::string("the ") + section + " of model '" + model_->name +
+                           "': " + ctx_.list(names));
             return -1;
         }
         return found;
@@ -814,8 +883,8 @@ private:
         const auto it = std::find(names.begin(), names.end(), name);
         if (it == names.end()) {
             ctx_.error(t.node().key_pos, t.path(),
-                       "model '" + model_->name + "' has no lever '" + name + "'", join(names),
-                       did_you_mean(name, names));
+                       "model '" + model_->name + "' has no lever '" + name + "'", ctx_.list(names),
+                       ctx_.suggest(name, names));
             return -1;
         }
         return static_cast<int>(it - names.begin());
@@ -1076,14 +1145,22 @@ private:
         return m;
     }
 
-    void indicators(const Table& root) {
-        const TomlNode* node = root.table("indicators");
-        std::vector<std::string> ids;
-        if (node != nullptr) {
-            for (const auto& [id, value] : node->entries) {
-                ids.push_back(id);
+    // The ids of every [indicators] entry, valid or not (so that a reference to a broken
+    // indicator is not also reported as a reference to a missing one).
+    IdSet indicator_ids(const Table& root) const {
+        IdSet ids;
+        const TomlNode* node = root.find("indicators");
+        if (node != nullptr && node->is_table()) {
+            for (const TomlNode& value : node->entries) {
+                ids.names.push_back(value.key);
+                ids.set.insert(value.key);
             }
         }
+        return ids;
+    }
+
+    void indicators(const Table& root) {
+        const IdSet ids = indicator_ids(root);
         std::vector<std::string> series_names;
         if (model_ != nullptr) {
             for (const SeriesSpec& s : model_->series) {
@@ -1178,8 +1255,8 @@ private:
         const std::string& kind_name = INDICATOR_KINDS[static_cast<std::size_t>(kind)];
         if (it == names.end()) {
             ctx_.error(t.find("series")->pos, t.path("series"),
-                       "model '" + model_->name + "' has no series '" + *name + "'", join(fitting),
-                       did_you_mean(*name, names));
+                       "model '" + model_->name + "' has no series '" + *name + "'",
+                       ctx_.list(fitting), ctx_.suggest(*name, names));
             return std::nullopt;
         }
         const SeriesSpec& s = model_->series[static_cast<std::size_t>(it - names.begin())];
@@ -1189,15 +1266,14 @@ private:
                            (s.kind == SeriesKind::flow ? "flow" : "stock") + "; a " + kind_name +
                            " indicator needs a " + (wanted == SeriesKind::flow ? "flow" : "stock") +
                            " series",
-                       join(fitting));
+                       ctx_.list(fitting));
             return std::nullopt;
         }
         return name;
     }
 
     std::optional<std::string> ratio_part(const Table& t, std::string_view key,
-                                          const std::string& id,
-                                          const std::vector<std::string>& ids) {
+                                          const std::string& id, const IdSet& ids) {
         const auto other = t.string(key, true);
         if (!other) {
             return std::nullopt;
@@ -1207,12 +1283,14 @@ private:
                        "another indicator id");
             return std::nullopt;
         }
-        if (std::find(ids.begin(), ids.end(), *other) == ids.end()) {
-            std::vector<std::string> others;
-            std::copy_if(ids.begin(), ids.end(), std::back_inserter(others),
-                         [&](const std::string& s) { return s != id; });
+        if (ids.set.count(*other) == 0) {
+            std::vector<std::string> others; // what it could refer to: any indicator but itself
+            if (ctx_.listing()) {
+                std::copy_if(ids.names.begin(), ids.names.end(), std::back_inserter(others),
+                             [&](const std::string& s) { return s != id; });
+            }
             ctx_.error(t.find(key)->pos, t.path(key), "there is no indicator '" + *other + "'",
-                       join(others), did_you_mean(*other, others));
+                       ctx_.list(others), ctx_.suggest(*other, others));
             return std::nullopt;
         }
         return other;
@@ -1283,11 +1361,10 @@ private:
     // ---- targets -----------------------------------------------------------------------------
 
     void targets(const Table& root) {
-        std::vector<std::string> ids;
-        if (const TomlNode* node = root.table("indicators")) {
-            for (const auto& [id, value] : node->entries) {
-                ids.push_back(id);
-            }
+        const IdSet ids = indicator_ids(root);
+        std::unordered_map<std::string, std::size_t> valid; // id -> index in sc_.indicators
+        for (std::size_t i = 0; i < sc_.indicators.size(); ++i) {
+            valid.emplace(sc_.indicators[i].id, i);
         }
         section(root, "targets", "target", [&](const std::string& id, const Table& t) {
             const ErrorScope scope(ctx_);
@@ -1298,19 +1375,19 @@ private:
             const auto indicator = t.string("indicator");
             if (indicator) {
                 spec.indicator = *indicator;
-                if (std::find(ids.begin(), ids.end(), *indicator) == ids.end()) {
+                if (ids.set.count(*indicator) == 0) {
                     ctx_.error(t.find("indicator")->pos, t.path("indicator"),
-                               "there is no indicator '" + *indicator + "'", join(ids),
-                               did_you_mean(*indicator, ids));
+                               "there is no indicator '" + *indicator + "'", ctx_.list(ids.names),
+                               ctx_.suggest(*indicator, ids.names));
                 }
             } else if (!t.has("indicator")) {
                 spec.indicator = id;
-                if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+                if (ids.set.count(id) == 0) {
                     ctx_.error(t.node().pos, t.path("indicator"),
                                "there is no indicator '" + id +
                                    "' (a target compares the indicator with its own id unless "
                                    "'indicator' names another)",
-                               join(ids), did_you_mean(id, ids));
+                               ctx_.list(ids.names), ctx_.suggest(id, ids.names));
                 }
             }
             if (auto comparison = t.string("comparison")) {
@@ -1323,9 +1400,10 @@ private:
             spec.threshold = t.number("threshold", true).value_or(0.0);
             spec.description = t.string("description").value_or("");
             const auto unit = t.string("unit");
-            const auto ind =
-                std::find_if(sc_.indicators.begin(), sc_.indicators.end(),
-                             [&](const IndicatorSpec& s) { return s.id == spec.indicator; });
+            const auto found = valid.find(spec.indicator);
+            const auto ind = found == valid.end() ? sc_.indicators.end()
+                                                  : sc_.indicators.begin() +
+                                                        static_cast<std::ptrdiff_t>(found->second);
             if (unit && ind != sc_.indicators.end() && !ind->unit.empty() && *unit != ind->unit) {
                 ctx_.error(t.find("unit")->pos, t.path("unit"),
                            "unit '" + *unit + "' differs from the unit of indicator '" + ind->id +
@@ -1353,7 +1431,8 @@ private:
             mix.name = name;
             mix.description = t.string("description").value_or("");
             if (const TomlNode* levers = t.table("levers")) {
-                for (const auto& [lever, value] : levers->entries) {
+                for (const TomlNode& value : levers->entries) {
+                    const std::string& lever = value.key;
                     const std::string path = t.path("levers") + "." + lever;
                     if (!value.is_table()) {
                         ctx_.error(value.pos, path,
@@ -1373,7 +1452,8 @@ private:
                 }
             }
             if (const TomlNode* parameters = t.table("parameters")) {
-                for (const auto& [parameter, value] : parameters->entries) {
+                for (const TomlNode& value : parameters->entries) {
+                    const std::string& parameter = value.key;
                     const std::string path = t.path("parameters") + "." + parameter;
                     if (!value.is_table()) {
                         ctx_.error(value.pos, path,
@@ -1476,6 +1556,7 @@ LoadResult load_scenario_text(std::string_view text, const std::string& file,
         scenario.text = std::move(files.text);
         Context ctx(files, result.diagnostics);
         Validator(ctx, *root, catalog, scenario).run();
+        ctx.finish();
         if (!result.diagnostics.has_errors()) {
             result.scenario = std::move(scenario);
         }

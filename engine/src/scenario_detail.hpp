@@ -39,10 +39,11 @@ struct TomlNode {
     std::int64_t integer = 0;
     double floating = 0.0;
     bool boolean = false;
-    std::vector<TomlNode> items;                           ///< array elements
-    std::vector<std::pair<std::string, TomlNode>> entries; ///< table entries, in file order
+    std::string key;               ///< the key naming this value in its table (empty otherwise)
+    std::vector<TomlNode> items;   ///< array elements
+    std::vector<TomlNode> entries; ///< table entries (each with its key), in file order
 
-    [[nodiscard]] const TomlNode* find(std::string_view key) const;
+    [[nodiscard]] const TomlNode* find(std::string_view name) const;
     [[nodiscard]] bool is_table() const noexcept { return type == Type::table; }
     [[nodiscard]] bool is_number() const noexcept {
         return type == Type::integer || type == Type::floating;

@@ -1,17 +1,23 @@
 // The input stage of the scenario loader: bytes -> checked text -> TomlNode, following
 // `extends`.
 //
-// toml++ 3.3 aborts (failed assertion) or misbehaves on some malformed input: a table header
-// that does not start with a key ("[[[", "[é]", "[" at the end of a line) and very deep
-// nesting. So before toml++ sees a document, the text must be valid UTF-8 and must pass a
-// small lexical pre-scan that knows just enough TOML (strings, comments, keys, brackets) to
-// find those shapes and report them as ordinary diagnostics.
+// toml++ 3.3 aborts on a failed assertion (or, with assertions off, carries on from an
+// impossible state) on some malformed input. Before toml++ sees a document, the text must be
+// valid UTF-8 and pass a small lexical pre-scan that knows just enough TOML (strings, comments,
+// keys, brackets) to report these shapes as ordinary diagnostics:
+//   - a table header that does not start with a key: "[[[x]]]", "[" at the end of a line
+//   - a non-ASCII character outside strings and comments ("[é]" reaches the same assertion)
+//   - nesting deeper than MAX_NESTING (arrays, inline tables, dotted keys and headers together)
+//   - '}' while an array is open: toml++ parses it as an element's first character
+//   - a date-time token with no digit after its 'T'
+// The last two were found by fuzzing (tests/fuzz); docs/scenario-format.md lists them all.
 #include "scenario_detail.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
+#include <unordered_map>
 
 namespace canopy::engine::detail {
 
@@ -31,10 +37,10 @@ Diagnostic make_error(const std::string& file, int line, int column, std::string
     return d;
 }
 
-const TomlNode* TomlNode::find(std::string_view key) const {
-    for (const auto& [name, value] : entries) {
-        if (name == key) {
-            return &value;
+const TomlNode* TomlNode::find(std::string_view name) const {
+    for (const TomlNode& entry : entries) {
+        if (entry.key == name) {
+            return &entry;
         }
     }
     return nullptr;
@@ -145,6 +151,10 @@ bool is_quote(char c) {
     return c == '"' || c == '\'';
 }
 
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
 bool is_space(char c) {
     return c == ' ' || c == '\t';
 }
@@ -240,6 +250,11 @@ private:
         }
         case ']':
         case '}':
+            if (c == '}' && !stack_.empty() && stack_.back().kind == '[') {
+                // toml++ asserts that an array element does not start with '}'.
+                fail(i_, "'}' cannot close an array", "']' to close the array");
+                break;
+            }
             ++i_;
             if (!stack_.empty()) {
                 stack_.pop_back();
@@ -252,8 +267,33 @@ private:
             }
             break;
         default:
+            if (is_digit(c) && (i_ == 0 || !is_digit(text_[i_ - 1]))) {
+                check_date_time(i_);
+            }
             ++i_;
             break;
+        }
+    }
+
+    // toml++ takes a token with digits, '-', ':' and 'T' for a date-time and then asserts that a
+    // digit follows the 'T': "1979-05-27T:32:00" must not reach it.
+    void check_date_time(std::size_t at) {
+        const std::string_view date = text_.substr(at, 12);
+        if (date.size() < 11) {
+            return;
+        }
+        for (std::size_t k : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
+            if (!is_digit(date[k])) {
+                return;
+            }
+        }
+        if (date[4] != '-' || date[7] != '-' || (date[10] != 'T' && date[10] != 't')) {
+            return;
+        }
+        if (date.size() < 12 || !is_digit(date[11])) {
+            fail(at + 11, "a date-time needs a time after 'T'",
+                 "a date-time such as 1979-05-27T07:32:00; months in scenarios are strings, "
+                 "\"YYYY-MM\"");
         }
     }
 
@@ -427,17 +467,24 @@ private:
 // Child entries override the parent's; where both are tables they merge, and the merged table
 // takes the child's position (the file the planner is editing).
 void merge_into(TomlNode& base, TomlNode&& child) {
-    for (auto& [key, value] : child.entries) {
-        auto it = std::find_if(base.entries.begin(), base.entries.end(),
-                               [&](const auto& entry) { return entry.first == key; });
-        if (it == base.entries.end()) {
-            base.entries.emplace_back(key, std::move(value));
-        } else if (it->second.is_table() && value.is_table()) {
-            it->second.pos = value.pos;
-            it->second.key_pos = value.key_pos;
-            merge_into(it->second, std::move(value));
+    std::unordered_map<std::string, std::size_t> index; // key -> position in base.entries
+    for (std::size_t i = 0; i < base.entries.size(); ++i) {
+        index.emplace(base.entries[i].key, i);
+    }
+    for (TomlNode& value : child.entries) {
+        const auto found = index.find(value.key);
+        if (found == index.end()) {
+            index.emplace(value.key, base.entries.size());
+            base.entries.push_back(std::move(value));
+            continue;
+        }
+        TomlNode& existing = base.entries[found->second];
+        if (existing.is_table() && value.is_table()) {
+            existing.pos = value.pos;
+            existing.key_pos = value.key_pos;
+            merge_into(existing, std::move(value));
         } else {
-            it->second = std::move(value);
+            existing = std::move(value);
         }
     }
 }
@@ -481,11 +528,11 @@ struct Loader {
         }
         std::optional<TomlNode> result;
         const auto it = std::find_if(root->entries.begin(), root->entries.end(),
-                                     [](const auto& entry) { return entry.first == "extends"; });
+                                     [](const TomlNode& entry) { return entry.key == "extends"; });
         if (it == root->entries.end()) {
             result = std::move(root);
         } else {
-            const TomlNode extends = std::move(it->second);
+            const TomlNode extends = std::move(*it);
             root->entries.erase(it);
             std::optional<TomlNode> parent = load_parent(extends, name, depth);
             if (parent) {

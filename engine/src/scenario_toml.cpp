@@ -40,12 +40,13 @@ TomlNode convert(const toml::node& node, int file, SourcePos key_pos) {
         out.type = TomlNode::Type::table;
         for (const auto& [key, child] : *node.as_table()) {
             const SourcePos child_key = position(key.source().begin, file);
-            out.entries.emplace_back(std::string(key.str()), convert(child, file, child_key));
+            out.entries.push_back(convert(child, file, child_key));
+            out.entries.back().key = std::string(key.str());
         }
         // toml++ keeps keys sorted by name; diagnostics read better in the file's order.
         std::stable_sort(out.entries.begin(), out.entries.end(), [](const auto& a, const auto& b) {
-            const SourcePos& pa = a.second.key_pos;
-            const SourcePos& pb = b.second.key_pos;
+            const SourcePos& pa = a.key_pos;
+            const SourcePos& pb = b.key_pos;
             return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
         });
         break;
@@ -102,9 +103,19 @@ std::optional<TomlNode> parse_toml(std::string_view text, int file_index,
         return tree;
     } catch (const toml::parse_error& e) {
         const toml::source_position begin = e.source().begin;
+        // "Error while parsing string: encountered end-of-file" reads better as
+        // "malformed TOML (string): encountered end-of-file".
+        std::string what(e.description());
+        const std::string prefix = "Error while parsing ";
+        const std::size_t colon = what.find(": ");
+        if (what.rfind(prefix, 0) == 0 && colon != std::string::npos) {
+            what =
+                "(" + what.substr(prefix.size(), colon - prefix.size()) + ")" + what.substr(colon);
+        } else {
+            what = ": " + what;
+        }
         out.add(make_error(file_name, std::max(1, clamp_to_int(begin.line)),
-                           std::max(1, clamp_to_int(begin.column)), "",
-                           "malformed TOML: " + std::string(e.description())));
+                           std::max(1, clamp_to_int(begin.column)), "", "malformed TOML " + what));
     } catch (const std::exception& e) {
         out.add(
             make_error(file_name, 1, 1, "", "could not parse the file: " + std::string(e.what())));

@@ -1,0 +1,446 @@
+// Every kind of mistake a planner can make yields its exact diagnostic: file, line, column,
+// dotted key, message, what is allowed and the nearest valid name.
+#include "fake_catalog.hpp"
+
+#include <canopy/engine/scenario.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace canopy::engine;
+using canopy::test::MINIMAL;
+
+namespace {
+
+constexpr int L = canopy::test::MINIMAL_LINES; // appended text starts on line L + 1
+
+struct Expected {
+    int line;
+    int column;
+    std::string key;
+    std::string message;
+    std::string allowed = "?"; // "?": not checked
+    std::string hint = "?";
+};
+
+void check(const Diagnostic& d, const Expected& e) {
+    INFO(d.format());
+    CHECK(d.file == "test.toml");
+    CHECK(d.line == e.line);
+    CHECK(d.column == e.column);
+    CHECK(d.key == e.key);
+    CHECK(d.message == e.message);
+    if (e.allowed != "?") {
+        CHECK(d.allowed == e.allowed);
+    }
+    if (e.hint != "?") {
+        CHECK(d.hint == e.hint);
+    }
+}
+
+// The text yields exactly one error, as expected, and no scenario.
+void expect_one(std::string_view text, const Expected& e) {
+    const LoadResult r = canopy::test::load(text);
+    const auto errors = canopy::test::errors(r);
+    INFO(r.diagnostics.format());
+    CHECK_FALSE(r.scenario.has_value());
+    REQUIRE(errors.size() == 1);
+    check(errors[0], e);
+}
+
+std::string with(std::string_view extra) {
+    return std::string(MINIMAL) + std::string(extra);
+}
+
+// A valid scenario header with one key of [scenario] replaced.
+std::string scenario_with(std::string_view line) {
+    std::string text = R"([scenario]
+name = "t"
+model = "toy"
+start = "2023-01"
+end = "2023-12"
+)";
+    text += line;
+    text += "\n[baseline.firms_initial]\nvalue = 1000\nsource = \"s\"\n"
+            "[baseline.talent_initial]\nvalue = 50\nsource = \"s\"\n";
+    return text;
+}
+
+std::string replaced(std::string text, std::string_view from, std::string_view to) {
+    const std::size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+const char* INDICATORS = R"(
+[indicators.firms_end]
+kind = "stock"
+series = "firms"
+at = "2023-12"
+)"; // a blank line L + 1, the table on L + 2 .. L + 5: what follows starts on L + 6
+
+} // namespace
+
+TEST_CASE("malformed TOML reports toml++'s message at its position", "[scenario]") {
+    expect_one(with("[levers.tech_loans\nvalue = 3\n"),
+               {L + 1, 19, "", "malformed TOML (table header): expected ']', saw '\\n'"});
+    expect_one(with("x = = 1\n"),
+               {L + 1, 5, "", "malformed TOML (value): could not determine value type"});
+}
+
+TEST_CASE("a truncated file reports where it ends", "[scenario]") {
+    std::string text = MINIMAL;
+    text.resize(text.size() - 2); // cut off the closing quote and the newline
+    expect_one(text, {L, 12, "", "malformed TOML (string): encountered end-of-file"});
+}
+
+TEST_CASE("invalid UTF-8 is reported at the offending byte", "[scenario]") {
+    // "café" saved as Latin-1: 0xE9 starts a three-byte sequence that never comes.
+    expect_one(with("[levers.tech_loans]\nvalue = 3\nsource = \"caf\xE9\"\n"),
+               {L + 3, 14, "",
+                "the file is not valid UTF-8: incomplete multi-byte sequence starting with byte "
+                "0xE9",
+                "UTF-8 text (save the file as UTF-8)"});
+    expect_one(with("# \xED\xA0\x80\n"),
+               {L + 1, 3, "",
+                "the file is not valid UTF-8: encoded surrogate (U+D800..U+DFFF are not "
+                "characters)"});
+    expect_one(with("# \xC0\xAF\n"),
+               {L + 1, 3, "", "the file is not valid UTF-8: overlong encoding (byte 0xC0)"});
+    expect_one(with("# \xF4\x90\x80\x80\n"),
+               {L + 1, 3, "", "the file is not valid UTF-8: code point beyond U+10FFFF"});
+}
+
+TEST_CASE("shapes that crash toml++ are rejected before it sees them", "[scenario]") {
+    expect_one(with("[[[levers]]]\n"),
+               {L + 1, 3, "", "a table header must start with a key, as in [name] or [[name]]"});
+    expect_one(with("[\n"),
+               {L + 1, 2, "", "a table header must start with a key, as in [name] or [[name]]"});
+    expect_one(with("[levers.tech_loans]\nvaleur_é = 3\n"),
+               {L + 2, 8, "", "non-ASCII character outside a string or comment"});
+    expect_one(with("[\xC3\xA9]\n"),
+               {L + 1, 2, "", "non-ASCII character outside a string or comment"});
+    // Appended to MINIMAL, x sits in [baseline.talent_initial], two levels down: the 31st '['
+    // (column 4 + 31) opens level 33.
+    expect_one(with("x = " + std::string(40, '[') + "\n"),
+               {L + 1, 35, "", "tables, arrays and inline tables nest more than 32 levels deep",
+                "at most 32 levels of nesting"});
+    std::string deep_key = "[levers]\nx";
+    for (int i = 0; i < 40; ++i) {
+        deep_key += ".k";
+    }
+    expect_one(with(deep_key + " = 1\n"),
+               {L + 2, 1, "", "tables, arrays and inline tables nest more than 32 levels deep"});
+    // Non-ASCII inside strings and comments is fine.
+    const LoadResult ok = canopy::test::load(
+        with("# 武汉 comment\n[levers.tech_loans]\nvalue = 3 # 注释\nsource = \"武汉市科技局\"\n"));
+    INFO(ok.diagnostics.format());
+    CHECK(ok.scenario.has_value());
+}
+
+TEST_CASE("a wrong type says what was expected and what was found", "[scenario]") {
+    expect_one(scenario_with("replicates = \"many\""),
+               {6, 14, "scenario.replicates", "expected an integer, found a string"});
+    expect_one(scenario_with("seed = 1.5"),
+               {6, 8, "scenario.seed", "expected an integer, found a floating-point number"});
+    expect_one(with("[levers.tech_loans]\nvalue = \"3\"\nsource = \"s\"\n"),
+               {L + 2, 9, "levers.tech_loans.value", "expected a number, found a string"});
+    expect_one(with("[levers]\ntech_loans = 3\n"),
+               {L + 2, 14, "levers.tech_loans",
+                "expected a table ([levers.tech_loans] with the lever's keys), found an integer"});
+    expect_one(with("[parameters.exit_rate]\nvalue = nan\nsource = \"s\"\n"),
+               {L + 2, 9, "parameters.exit_rate.value", "expected a finite number, found nan"});
+}
+
+TEST_CASE("values outside their range are errors that say the range", "[scenario]") {
+    expect_one(with("[parameters.exit_rate]\nvalue = 1.5\nsource = \"s\"\n"),
+               {L + 2, 9, "parameters.exit_rate.value",
+                "1.5 is outside the allowed range [0, 1] of 'exit_rate'", "[0, 1]"});
+    expect_one(with("[parameters.leader_quota]\nvalue = 2.5\nsource = \"s\"\n"),
+               {L + 2, 9, "parameters.leader_quota.value",
+                "'leader_quota' takes whole numbers only, got 2.5", "a whole number in [0, 100]"});
+    expect_one(with("[levers.cert_reward]\nschedule = \"step\"\ninitial = 100\n"
+                    "steps = [{ at = \"2023-06\", value = 2000 }]\nsource = \"s\"\n"),
+               {L + 4, 36, "levers.cert_reward.steps[0].value",
+                "2000 is outside the allowed range [0, 1000] of lever 'cert_reward'", "[0, 1000]"});
+    expect_one(scenario_with("replicates = 0"),
+               {6, 14, "scenario.replicates", "replicates must be between 1 and 1000000, got 0",
+                "1 .. 1000000"});
+    expect_one(scenario_with("seed = -3"),
+               {6, 8, "scenario.seed", "the seed must not be negative, got -3"});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_unit_year = -1\nsource = \"s\"\n"),
+               {L + 3, 22, "levers.tech_loans.cost_per_unit_year",
+                "a cost must not be negative, got -1", "a number >= 0"});
+}
+
+TEST_CASE("a distribution must fit the parameter's range", "[scenario]") {
+    expect_one(with("[parameters.exit_rate]\ndistribution = \"normal\"\nmean = 0.1\nsd = 0.02\n"
+                    "source = \"s\"\n"),
+               {L + 2, 16, "parameters.exit_rate.distribution",
+                "a normal distribution on (-inf, inf) can fall outside the allowed range [0, 1] "
+                "of 'exit_rate'",
+                "for [0, 1]: uniform or triangular with bounds inside it, beta (on [0, 1])"});
+    expect_one(with("[parameters.loan_multiplier]\ndistribution = \"uniform\"\nlow = -1\n"
+                    "high = 2\nsource = \"s\"\n"),
+               {L + 2, 16, "parameters.loan_multiplier.distribution",
+                "a uniform distribution on [-1, 2] can fall outside the allowed range [0, inf) of "
+                "'loan_multiplier'",
+                "for [0, inf): uniform or triangular with bounds inside it, beta (on [0, 1]), "
+                "lognormal (on (0, inf)), gamma (on [0, inf))"});
+    expect_one(with("[parameters.exit_rate]\ndistribution = \"uniform\"\nlow = 0.3\nhigh = 0.1\n"
+                    "source = \"s\"\n"),
+               {L + 4, 8, "parameters.exit_rate.high", "high (0.1) must exceed low (0.3)"});
+    expect_one(with("[parameters.exit_rate]\ndistribution = \"betta\"\nsource = \"s\"\n"),
+               {L + 2, 16, "parameters.exit_rate.distribution", "unknown distribution 'betta'",
+                "uniform, normal, lognormal, beta, gamma, triangular", "did you mean 'beta'?"});
+    expect_one(with("[parameters.exit_rate]\ndistribution = \"beta\"\nalpha = 2\nsource = \"s\"\n"),
+               {L + 1, 1, "parameters.exit_rate.beta", "missing required key 'beta'"});
+    expect_one(with("[parameters.exit_rate]\nvalue = 0.1\ndistribution = \"beta\"\nalpha = 2\n"
+                    "beta = 3\nsource = \"s\"\n"),
+               {L + 3, 1, "parameters.exit_rate.distribution",
+                "give either 'value' or 'distribution', not both"});
+}
+
+TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
+    expect_one(with("[levers.tech_loans]\nvalue = 3\nsource = \"s\"\ncost_per_unit_yaer = 1\n"),
+               {L + 4, 1, "levers.tech_loans.cost_per_unit_yaer",
+                "unknown key 'cost_per_unit_yaer'",
+                "schedule, cost_per_unit_year, cost_per_unit_added, cost_unit, unit, source, "
+                "assumption, note, value",
+                "did you mean 'cost_per_unit_year'?"});
+    expect_one(scenario_with("replicate = 5"),
+               {6, 1, "scenario.replicate", "unknown key 'replicate'",
+                "name, title, description, model, start, end, seed, time_step, replicates",
+                "did you mean 'replicates'?"});
+    expect_one(
+        with("[indicator.x]\nkind = \"stock\"\n"),
+        {L + 1, 2, "indicator", "unknown key 'indicator'", "?", "did you mean 'indicators'?"});
+    // A key of another shape says it does not apply, rather than that it is unknown.
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ninitial = 2\nsource = \"s\"\n"),
+               {L + 3, 1, "levers.tech_loans.initial",
+                "'initial' does not apply to a constant schedule",
+                "schedule, cost_per_unit_year, cost_per_unit_added, cost_unit, unit, source, "
+                "assumption, note, value",
+                ""});
+}
+
+TEST_CASE("a missing required key is reported at its table", "[scenario]") {
+    expect_one(with(std::string(INDICATORS) + "[targets.firms_end]\nsource = \"plan\"\n"),
+               {L + 6, 1, "targets.firms_end.threshold", "missing required key 'threshold'"});
+    expect_one(R"([scenario]
+name = "t"
+model = "toy"
+end = "2023-12"
+[baseline.firms_initial]
+value = 1000
+source = "s"
+[baseline.talent_initial]
+value = 50
+source = "s"
+)",
+               {1, 1, "scenario.start", "missing required key 'start'", "a month \"YYYY-MM\""});
+    expect_one(R"([scenario]
+name = "t"
+model = "toy"
+start = "2023-01"
+end = "2023-12"
+[baseline.firms_initial]
+value = 1000
+source = "s"
+)",
+               {6, 1, "baseline.talent_initial",
+                "missing baseline figure 'talent_initial': model 'toy' needs every baseline "
+                "figure, each with its source",
+                "[baseline.talent_initial] with value (thousand people) and source or "
+                "assumption"});
+    expect_one("[levers.tech_loans]\nvalue = 3\nsource = \"s\"\n",
+               {1, 1, "scenario", "missing required table [scenario]"});
+}
+
+TEST_CASE("every figure needs a source or an assumption", "[scenario]") {
+    expect_one(with("[parameters.exit_rate]\nvalue = 0.1\n"),
+               {L + 1, 1, "parameters.exit_rate.source",
+                "missing 'source' or 'assumption': every figure needs a citation or the reasoning "
+                "behind it"});
+    expect_one(with("[parameters.exit_rate]\nvalue = 0.1\nsource = \"a\"\nassumption = \"b\"\n"),
+               {L + 4, 1, "parameters.exit_rate.assumption",
+                "give either 'source' or 'assumption', not both"});
+    expect_one(with("[parameters.exit_rate]\nvalue = 0.1\nsource = \"  \"\n"),
+               {L + 3, 10, "parameters.exit_rate.source", "the source is empty"});
+    expect_one(with(std::string(INDICATORS) + "[targets.firms_end]\nthreshold = 5\n"),
+               {L + 6, 1, "targets.firms_end.source",
+                "missing 'source' or 'assumption': every figure needs a citation or the reasoning "
+                "behind it"});
+}
+
+TEST_CASE("dates must be months inside the run", "[scenario]") {
+    expect_one(with("[indicators.x]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2023-6\"\n"),
+               {L + 4, 6, "indicators.x.at", "'2023-6' is not a month",
+                "\"YYYY-MM\" with a month 01..12, e.g. \"2023-06\""});
+    expect_one(
+        with("[indicators.x]\nkind = \"stock\"\nseries = \"firms\"\nat = 2023-06-01\n"),
+        {L + 4, 6, "indicators.x.at", "expected a month as a string \"YYYY-MM\", found a date"});
+    expect_one(with("[indicators.x]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2024-01\"\n"),
+               {L + 4, 6, "indicators.x.at", "2024-01 is outside the run (2023-01 .. 2023-12)",
+                "2022-12 .. 2023-12 (2022-12: the initial state)"});
+    expect_one(with("[indicators.x]\nkind = \"flow\"\nseries = \"births\"\nfrom = \"2022-12\"\n"
+                    "to = \"2023-06\"\n"),
+               {L + 4, 8, "indicators.x.from", "2022-12 is outside the run (2023-01 .. 2023-12)",
+                "2023-01 .. 2023-12"});
+    expect_one(
+        with("[indicators.x]\nkind = \"flow\"\nseries = \"births\"\nfrom = \"2023-06\"\n"
+             "to = \"2023-03\"\n"),
+        {L + 5, 6, "indicators.x.to", "the period ends (2023-03) before it starts (2023-06)"});
+    expect_one(replaced(scenario_with(""), "end = \"2023-12\"", "end = \"2022-11\""),
+               {5, 7, "scenario.end", "the run ends (2022-11) before it starts (2023-01)"});
+    expect_one(with("[levers.tech_loans]\nschedule = \"piecewise_linear\"\npoints = [\n"
+                    "  { at = \"2023-06\", value = 1 },\n  { at = \"2023-02\", value = 2 },\n]\n"
+                    "source = \"s\"\n"),
+               {L + 5, 10, "levers.tech_loans.points[1].at",
+                "2023-02 is not after the previous point's 2023-06",
+                "points in increasing date order"});
+}
+
+TEST_CASE("unknown series and indicators suggest the nearest", "[scenario]") {
+    expect_one(with("[indicators.x]\nkind = \"flow\"\nseries = \"birth\"\nfrom = \"2023-01\"\n"
+                    "to = \"2023-12\"\n"),
+               {L + 3, 10, "indicators.x.series", "model 'toy' has no series 'birth'",
+                "births, tech_contract_turnover", "did you mean 'births'?"});
+    expect_one(with("[indicators.x]\nkind = \"flow\"\nseries = \"firms\"\nfrom = \"2023-01\"\n"
+                    "to = \"2023-12\"\n"),
+               {L + 3, 10, "indicators.x.series",
+                "series 'firms' is a stock; a flow indicator needs a flow series",
+                "births, tech_contract_turnover"});
+    expect_one(with(std::string(INDICATORS) +
+                    "[targets.t]\nindicator = \"firm_end\"\nthreshold = 1\nsource = \"s\"\n"),
+               {L + 7, 13, "targets.t.indicator", "there is no indicator 'firm_end'", "firms_end",
+                "did you mean 'firms_end'?"});
+    expect_one(
+        with(std::string(INDICATORS) + "[targets.firms_ends]\nthreshold = 1\nsource = \"s\"\n"),
+        {L + 6, 1, "targets.firms_ends.indicator",
+         "there is no indicator 'firms_ends' (a target compares the indicator with its own "
+         "id unless 'indicator' names another)",
+         "firms_end", "did you mean 'firms_end'?"});
+    expect_one(with(std::string(INDICATORS) +
+                    "[indicators.r]\nkind = \"ratio\"\nnumerator = \"firms_end\"\n"
+                    "denominator = \"firm_end\"\n"),
+               {L + 9, 15, "indicators.r.denominator", "there is no indicator 'firm_end'",
+                "firms_end", "did you mean 'firms_end'?"});
+    expect_one(with(std::string(INDICATORS) +
+                    "[indicators.r]\nkind = \"ratio\"\nnumerator = \"r\"\n"
+                    "denominator = \"firms_end\"\n"),
+               {L + 8, 13, "indicators.r.numerator", "ratio 'r' cannot refer to itself"});
+}
+
+TEST_CASE("ratio indicators must not form a cycle", "[scenario]") {
+    expect_one(
+        with(std::string(INDICATORS) + R"(
+[indicators.a]
+kind = "ratio"
+numerator = "b"
+denominator = "firms_end"
+
+[indicators.b]
+kind = "ratio"
+numerator = "firms_end"
+denominator = "c"
+
+[indicators.c]
+kind = "ratio"
+numerator = "a"
+denominator = "firms_end"
+)"),
+        {L + 9, 13, "indicators.a.numerator", "ratio indicators form a cycle: a -> b -> c -> a"});
+}
+
+TEST_CASE("a target's comparison is one of four", "[scenario]") {
+    expect_one(with(std::string(INDICATORS) +
+                    "[targets.firms_end]\ncomparison = \"=>\"\nthreshold = 1\nsource = \"s\"\n"),
+               {L + 7, 14, "targets.firms_end.comparison", "unknown comparison '=>'",
+                "\">\", \">=\", \"<\", \"<=\""});
+}
+
+TEST_CASE("an unknown model suggests the nearest", "[scenario]") {
+    expect_one(replaced(scenario_with(""), "model = \"toy\"", "model = \"tyo\""),
+               {3, 9, "scenario.model", "unknown model 'tyo'", "toy", "did you mean 'toy'?"});
+}
+
+TEST_CASE("names must be the model's and snake_case", "[scenario]") {
+    expect_one(with("[levers.tech_loan]\nvalue = 3\nsource = \"s\"\n"),
+               {L + 1, 9, "levers.tech_loan", "model 'toy' has no lever 'tech_loan'",
+                "tech_loans, talent_subsidy, cert_reward", "did you mean 'tech_loans'?"});
+    expect_one(with("[parameters.firms_initial]\nvalue = 3\nsource = \"s\"\n"),
+               {L + 1, 13, "parameters.firms_initial",
+                "'firms_initial' is a baseline figure, not a parameter; set it in "
+                "[baseline.firms_initial]"});
+    expect_one(
+        with("[indicators.FirmsEnd]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2023-12\"\n"),
+        {L + 1, 13, "indicators.FirmsEnd", "'FirmsEnd' is not a valid indicator id",
+         "snake_case: a lowercase letter, then lowercase letters, digits or '_'"});
+}
+
+TEST_CASE("a policy mix may only name the model's levers", "[scenario]") {
+    expect_one(with("[policy_mixes.more]\ndescription = \"more\"\n"
+                    "[policy_mixes.more.levers.tech_loan]\nscale = 2\n"),
+               {L + 3, 27, "policy_mixes.more.levers.tech_loan",
+                "model 'toy' has no lever 'tech_loan'", "tech_loans, talent_subsidy, cert_reward",
+                "did you mean 'tech_loans'?"});
+    expect_one(with("[policy_mixes.more.levers.cert_reward]\nscale = 20\n"),
+               {L + 2, 9, "policy_mixes.more.levers.cert_reward.scale",
+                "scaling by 20 takes lever 'cert_reward' to 2000, outside its allowed range [0, "
+                "1000]"});
+    expect_one(with("[policy_mixes.more.levers.tech_loans]\nscale = 2\nvalue = 3\n"),
+               {L + 3, 1, "policy_mixes.more.levers.tech_loans.value",
+                "'value' does not apply to a lever scaled with 'scale' (give either 'scale' or a "
+                "schedule)"});
+}
+
+TEST_CASE("validation reports every problem, not just the first", "[scenario]") {
+    const LoadResult r = canopy::test::load(R"([scenario]
+name = "Bad"
+model = "toy"
+start = "2023-01"
+end = "2023-12"
+replicates = 0
+[baseline.firms_initial]
+value = -1
+source = "s"
+[levers.tech_loans]
+value = 3
+[targets.x]
+threshold = 1
+source = "s"
+)");
+    const auto errors = canopy::test::errors(r);
+    INFO(r.diagnostics.format());
+    REQUIRE(errors.size() == 6);
+    CHECK(errors[0].key == "scenario.name");
+    CHECK(errors[1].key == "scenario.replicates");
+    CHECK(errors[2].key == "baseline.firms_initial.value");
+    CHECK(errors[3].key == "baseline.talent_initial");
+    CHECK(errors[4].key == "levers.tech_loans.source");
+    CHECK(errors[5].key == "targets.x.indicator");
+    CHECK_FALSE(r.scenario.has_value());
+}
+
+TEST_CASE("a file wrong everywhere lists the first 100 errors and counts the rest", "[scenario]") {
+    // 300 targets naming missing indicators, among 40 valid indicators: 300 errors.
+    std::string text = MINIMAL;
+    for (int i = 0; i < 40; ++i) {
+        text += "[indicators.i" + std::to_string(i) +
+                "]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2023-12\"\n";
+    }
+    for (int i = 0; i < 300; ++i) {
+        text += "[targets.t" + std::to_string(i) + "]\nindicator = \"missing" + std::to_string(i) +
+                "\"\nthreshold = 1\nsource = \"s\"\n";
+    }
+    const LoadResult r = canopy::test::load(text);
+    const auto errors = canopy::test::errors(r);
+    REQUIRE(errors.size() == 101);
+    CHECK(errors[0].message == "there is no indicator 'missing0'");
+    // The list of alternatives is cut short too: 30 names and a count.
+    CHECK(errors[0].allowed.find("i29 and 10 more") != std::string::npos);
+    CHECK(errors[99].message == "there is no indicator 'missing99'");
+    CHECK(errors[100].message == "200 more errors from here on not listed");
+    CHECK(errors[100].line == errors[99].line + 4); // where the first unlisted one is
+    CHECK(errors[100].key.empty());
+}

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -44,7 +45,8 @@ std::vector<std::string> output_problems(const RunArgs& args) {
     std::vector<std::string> problems;
     if (!args.json.empty() && args.json != "-") {
         if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
-            problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p);
+            problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +
+                               " (use --json - for stdout)");
         }
     }
     if (!args.out.empty()) {

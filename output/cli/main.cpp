@@ -6,14 +6,35 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
-#include <map>
+#include <string>
 
 namespace {
 
 using canopy::cli::EXIT_BAD_INPUT;
 using canopy::cli::EXIT_OK;
 using canopy::cli::EXIT_RUNTIME;
+
+// A seed: decimal digits only, within 64 bits.
+bool parse_seed(const std::string& text, std::uint64_t& out) {
+    if (text.empty() || text.size() > 20) {
+        return false;
+    }
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+            return false;
+        }
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
 
 int dispatch(int argc, char** argv) {
     CLI::App app{"Canopy: will this year's science-and-technology targets be reached under this "
@@ -34,8 +55,19 @@ int dispatch(int argc, char** argv) {
         run_cmd
             ->add_option("--replicates,-n", run.replicates, "Replicates (default: the scenario's)")
             ->check(CLI::Range(1, 10'000'000));
+    // The seed is read as text: CLI11 would wrap "-3" around to a huge unsigned number.
+    std::string seed_text;
     CLI::Option* seed =
-        run_cmd->add_option("--seed,-s", run.seed, "Seed (default: the scenario's)");
+        run_cmd->add_option("--seed,-s", seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)")
+            ->check(CLI::Validator(
+                [](std::string& text) -> std::string {
+                    std::uint64_t value = 0;
+                    return parse_seed(text, value) ? std::string()
+                                                   : "must be a whole number from 0 to "
+                                                     "18446744073709551615, got '" +
+                                                         text + "'";
+                },
+                "SEED", "seed"));
     run_cmd->add_option("--threads,-t", run.threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 4096));
     run_cmd->add_option("--json", run.json,
@@ -48,13 +80,11 @@ int dispatch(int argc, char** argv) {
         ->add_flag("--all-mixes", run.all_mixes,
                    "Run the base and every policy mix with the same seed and compare them")
         ->excludes(mix);
-    const std::map<std::string, canopy::engine::IntervalMethod> intervals{
-        {"wilson", canopy::engine::IntervalMethod::wilson},
-        {"jeffreys", canopy::engine::IntervalMethod::jeffreys}};
+    std::string interval = "wilson";
     run_cmd
-        ->add_option("--interval", run.interval,
+        ->add_option("--interval", interval,
                      "Confidence interval on P(attain): wilson (default) or jeffreys")
-        ->transform(CLI::CheckedTransformer(intervals, CLI::ignore_case));
+        ->check(CLI::IsMember({"wilson", "jeffreys"}));
     run_cmd->add_flag("--quiet,-q", run.quiet, "No progress bar and no table");
 
     std::vector<std::string> files;
@@ -79,6 +109,11 @@ int dispatch(int argc, char** argv) {
     if (*run_cmd) {
         run.replicates_set = replicates->count() > 0;
         run.seed_set = seed->count() > 0;
+        if (run.seed_set) {
+            parse_seed(seed_text, run.seed);
+        }
+        run.interval = interval == "jeffreys" ? canopy::engine::IntervalMethod::jeffreys
+                                              : canopy::engine::IntervalMethod::wilson;
         return canopy::cli::run_command(run);
     }
     if (*validate_cmd) {

@@ -111,8 +111,9 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
             description = m.description;
         }
     }
-    output::ProgressBar bar = output::ProgressBar::on_stderr(
-        mix.empty() ? std::string(output::BASE_MIX) : mix, args.quiet);
+    // The bar is labelled with what is running: the scenario, or the mix being compared.
+    output::ProgressBar bar =
+        output::ProgressBar::on_stderr(mix == output::BASE_MIX ? scenario.name : mix, args.quiet);
     engine::EnsembleOptions options = base_options;
     options.progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
     engine::Ensemble ensemble = model.run(mixed, options);
@@ -153,6 +154,14 @@ int run_command(const RunArgs& args) {
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     const bool scenario_bad = report(loaded.diagnostics);
     if (!scenario_bad && loaded.scenario) {
+        for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
+            if (m.name == output::BASE_MIX) {
+                // Every output calls the scenario's own levers "base"; a mix of that name would
+                // be indistinguishable from them.
+                problems.push_back(scenario_path.string() + ": policy mix 'base' has the name " +
+                                   "every output gives the scenario without a mix; rename it");
+            }
+        }
         if (auto p = policy_mix_problem(*loaded.scenario, args.policy_mix)) {
             problems.push_back(*p);
         }
@@ -184,6 +193,10 @@ int run_command(const RunArgs& args) {
         for (const engine::PolicyMix& m : scenario.policy_mixes) {
             mixes.push_back(m.name);
         }
+    }
+    if (args.all_mixes && scenario.policy_mixes.empty() && !args.quiet) {
+        std::cerr << "canopy run: scenario '" << scenario.name
+                  << "' has no policy mixes; running the base only\n";
     }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());

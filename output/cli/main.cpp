@@ -54,7 +54,7 @@ int dispatch(int argc, char** argv) {
     CLI::Option* replicates =
         run_cmd
             ->add_option("--replicates,-n", run.replicates, "Replicates (default: the scenario's)")
-            ->check(CLI::Range(1, 10'000'000));
+            ->check(CLI::Range(1, 1'000'000));
     // The seed is read as text: CLI11 would wrap "-3" around to a huge unsigned number.
     std::string seed_text;
     CLI::Option* seed =

@@ -213,6 +213,15 @@ TEST_CASE("A bad scenario exits 2 and creates no output file", "[cli]") {
     CHECK(r.err.find("nothing was run or written") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 
+    // A mix called "base" would be indistinguishable from the scenario without a mix.
+    test::write_file(dir / "base_mix.toml",
+                     test::read_file(REFERENCE) +
+                         "\n[policy_mixes.base]\ndescription = \"Shadows the base\"\n");
+    const Result shadow = run_canopy(dir, "run base_mix.toml --json out.json");
+    CHECK(shadow.status == 2);
+    CHECK(shadow.err.find("policy mix 'base'") != std::string::npos);
+    fs::remove(dir / "base_mix.toml");
+
     const Result missing = run_canopy(dir, "run no-such-file.toml --json out.json");
     CHECK(missing.status == 2);
     CHECK(missing.err.find("no-such-file.toml") != std::string::npos);

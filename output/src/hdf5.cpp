@@ -8,6 +8,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -186,6 +187,8 @@ public:
         , dcpl_(make_dcpl())
         , lcpl_(make_lcpl())
         , string_(make_string())
+        , compress_(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
+                    H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0)
         , file_(must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
                      "cannot create the file"),
                 H5Fclose) {}
@@ -211,8 +214,9 @@ public:
         Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
                       "cannot create the shape of '" + name + "'"),
                  H5Sclose);
+        const Id dcpl = creation_list(shape, file_type);
         Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
-                               dcpl_.get(), H5P_DEFAULT),
+                               dcpl.get(), H5P_DEFAULT),
                     "cannot create dataset '" + name + "'"),
                H5Dclose);
         must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
@@ -278,6 +282,41 @@ public:
     }
 
 private:
+    // The creation properties of one dataset. Numeric arrays of replicates are chunked by whole
+    // replicates and compressed (byte shuffle + deflate: lossless, deterministic, and read by
+    // every HDF5 and netCDF-4 library); small ones and strings stay contiguous.
+    [[nodiscard]] Id creation_list(const std::vector<hsize_t>& shape, hid_t file_type) const {
+        Id p(must(H5Pcopy(dcpl_.get()), "cannot copy a property list"), H5Pclose);
+        hsize_t elements = 1;
+        for (const hsize_t d : shape) {
+            elements *= d;
+        }
+        if (!compress_ || elements < COMPRESS_FROM || shape.empty() ||
+            H5Tis_variable_str(file_type) > 0) {
+            return p;
+        }
+        std::vector<hsize_t> chunk = shape;
+        hsize_t per_replicate = 1;
+        for (std::size_t k = 1; k < shape.size(); ++k) {
+            per_replicate *= shape[k];
+        }
+        chunk[0] =
+            std::max<hsize_t>(1, std::min<hsize_t>(shape[0], CHUNK_ELEMENTS / per_replicate));
+        must_ok(H5Pset_chunk(p.get(), static_cast<int>(chunk.size()), chunk.data()),
+                "cannot set the chunk shape");
+        must_ok(H5Pset_shuffle(p.get()), "cannot set the shuffle filter");
+        must_ok(H5Pset_deflate(p.get(), DEFLATE_LEVEL), "cannot set the deflate filter");
+        return p;
+    }
+
+    /// Datasets with fewer elements than this are not worth a chunk index.
+    static constexpr hsize_t COMPRESS_FROM = 1024;
+    /// About 512 KiB of float64 per chunk: large enough to compress well, small enough that
+    /// reading one replicate does not inflate the whole array.
+    static constexpr hsize_t CHUNK_ELEMENTS = 65536;
+    /// zlib level 4: most of level 9's ratio on these series at a fraction of its time.
+    static constexpr unsigned DEFLATE_LEVEL = 4;
+
     void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
                          hid_t space, const void* data) const {
         Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
@@ -292,6 +331,7 @@ private:
     Id dcpl_;
     Id lcpl_;
     Id string_;
+    bool compress_; // zlib is optional in HDF5 builds; without it, write uncompressed
     Id file_;
 };
 

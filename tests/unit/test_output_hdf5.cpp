@@ -266,6 +266,34 @@ TEST_CASE("HDF5 policy mixes go under /policy_mixes with the same layout", "[out
     CHECK(r.doubles("/targets/a_high/final") == std::vector<double>{1, 2, 3, 4, 5});
 }
 
+TEST_CASE("Large replicate arrays are compressed losslessly, small ones stay contiguous",
+          "[output][hdf5]") {
+    const test::TempDir dir;
+    const auto scenario = test::synthetic_scenario();
+    const auto model = test::synthetic_model();
+    const auto ensemble = test::synthetic_ensemble(100); // 100 x 13 values per series
+    const auto summary = output::summarise_ensemble(scenario, model, ensemble);
+    const auto path = dir / "big.h5";
+    output::write_hdf5(path, scenario, model, {ensemble, summary});
+    const Reader r(path);
+    const auto filters = [&](const char* name) {
+        const hid_t d = H5Dopen2(r.file, name, H5P_DEFAULT);
+        const hid_t p = H5Dget_create_plist(d);
+        const int n = H5Pget_nfilters(p);
+        H5Pclose(p);
+        H5Dclose(d);
+        return n;
+    };
+    CHECK(filters("/series/stock_a") == 2); // shuffle + deflate
+    CHECK(filters("/time") == 0);
+    CHECK(filters("/targets/a_high/final") == 0); // 100 values: not worth a chunk index
+    const auto stock = r.doubles("/series/stock_a");
+    REQUIRE(stock.size() == 1300);
+    for (std::size_t rep = 0; rep < 100; ++rep) {
+        CHECK(stock[rep * 13 + 12] == static_cast<double>(rep + 1));
+    }
+}
+
 TEST_CASE("Writing the same run twice gives the same bytes (no timestamps)", "[output][hdf5]") {
     const test::TempDir dir;
     const Written w;

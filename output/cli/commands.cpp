@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <utility>
 
 namespace canopy::cli {
 
@@ -151,6 +152,14 @@ int run_command(const RunArgs& args) {
     // 1. Every input and output is checked before anything runs or is written.
     std::vector<std::string> problems = output_problems(args);
     const fs::path scenario_path = resolve_scenario(args.scenario);
+    for (const auto& [flag, path] :
+         {std::pair{"--json", args.json}, std::pair{"--out", args.out}}) {
+        std::error_code ec;
+        if (!path.empty() && path != "-" && fs::equivalent(path, scenario_path, ec)) {
+            problems.push_back(std::string(flag) + ": " + quoted(path) +
+                               " is the scenario file; it would be overwritten");
+        }
+    }
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     const bool scenario_bad = report(loaded.diagnostics);
     if (!scenario_bad && loaded.scenario) {

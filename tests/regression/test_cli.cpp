@@ -249,6 +249,7 @@ TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-i
         {"--json out.json --out out.hdf5", "--out"},
         {"--json out.json --out missing-dir/x.h5", "--out"},
         {"--json out.h5 --out out.h5", "--json and --out"},
+        {"--json " + shell_quote(REFERENCE) + " --out out.h5", "is the scenario file"},
         {"--all-mixes --policy-mix high_tech_push" + outputs, "--all-mixes"},
         {"--no-such-flag" + outputs, "--no-such-flag"},
     };

@@ -139,7 +139,7 @@ std::string range_text(const engine::Range& r) {
 fs::path resolve_scenario(const std::string& given) {
     const fs::path path(given);
     std::error_code ec;
-    if (path.is_relative() && !fs::exists(path, ec)) {
+    if (!path.empty() && path.is_relative() && !fs::exists(path, ec)) {
         const fs::path in_source = fs::path(CANOPY_SOURCE_DIR) / path;
         if (fs::exists(in_source, ec)) {
             return in_source;

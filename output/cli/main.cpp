@@ -36,6 +36,13 @@ bool parse_seed(const std::string& text, std::uint64_t& out) {
     return true;
 }
 
+// Rejects an empty value, which would otherwise read as "flag not given".
+const CLI::Validator NON_EMPTY(
+    [](std::string& text) {
+        return text.empty() ? std::string("must not be empty") : std::string();
+    },
+    "", "non-empty");
+
 int dispatch(int argc, char** argv) {
     CLI::App app{"Canopy: will this year's science-and-technology targets be reached under this "
                  "policy mix, and with what probability?",
@@ -50,7 +57,8 @@ int dispatch(int argc, char** argv) {
     run_cmd
         ->add_option("scenario", run.scenario,
                      "Scenario file (looked up here, then in the source tree)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(NON_EMPTY);
     CLI::Option* replicates =
         run_cmd
             ->add_option("--replicates,-n", run.replicates, "Replicates (default: the scenario's)")
@@ -70,12 +78,17 @@ int dispatch(int argc, char** argv) {
                 "SEED", "seed"));
     run_cmd->add_option("--threads,-t", run.threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 4096));
-    run_cmd->add_option("--json", run.json,
-                        "Write the JSON summary to PATH ('-' for stdout, which then carries only "
-                        "the JSON)");
-    run_cmd->add_option("--out,-o", run.out, "Write every series to FILE.h5 (HDF5)");
-    CLI::Option* mix = run_cmd->add_option("--policy-mix,-p", run.policy_mix,
-                                           "Apply one of the scenario's policy mixes");
+    run_cmd
+        ->add_option("--json", run.json,
+                     "Write the JSON summary to PATH ('-' for stdout, which then carries only "
+                     "the JSON)")
+        ->check(NON_EMPTY);
+    run_cmd->add_option("--out,-o", run.out, "Write every series to FILE.h5 (HDF5)")
+        ->check(NON_EMPTY);
+    CLI::Option* mix = run_cmd
+                           ->add_option("--policy-mix,-p", run.policy_mix,
+                                        "Apply one of the scenario's policy mixes")
+                           ->check(NON_EMPTY);
     run_cmd
         ->add_flag("--all-mixes", run.all_mixes,
                    "Run the base and every policy mix with the same seed and compare them")

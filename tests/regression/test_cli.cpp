@@ -246,6 +246,7 @@ TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-i
         {"--interval wald" + outputs, "--interval"},
         {"--policy-mix high_tech_pus" + outputs, "did you mean 'high_tech_push'?"},
         {"--json missing-dir/x.json --out out.h5", "--json"},
+        {"--json '' --out out.h5", "--json"},
         {"--json out.json --out out.hdf5", "--out"},
         {"--json out.json --out missing-dir/x.h5", "--out"},
         {"--json out.h5 --out out.h5", "--json and --out"},

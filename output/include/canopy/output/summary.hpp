@@ -1,0 +1,115 @@
+#pragma once
+/// \file summary.hpp
+/// What an ensemble means to a planner: every indicator's final values and their spread, every
+/// target's probability of attainment with its confidence interval, and what the levers cost.
+///
+/// Everything is computed in replicate order, never in thread-completion order, so the same
+/// ensemble gives the same summary bits at any thread count (and so the same JSON bytes).
+
+#include <canopy/engine/calendar.hpp>
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/indicator.hpp>
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/engine/statistics.hpp>
+#include <canopy/engine/target.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace canopy::output {
+
+/// The name under which the scenario's own levers and parameters (no policy mix) are reported.
+inline constexpr const char* BASE_MIX = "base";
+
+/// The spread of one indicator's final values over the replicates. NaN finals (a ratio over
+/// zero, say) are left out; a statistic is NaN when no final is a number.
+struct IndicatorSummary {
+    std::string id;
+    std::string unit;
+    std::string description;
+    engine::IndicatorSpec::Kind kind = engine::IndicatorSpec::Kind::stock;
+    std::size_t numbers = 0; ///< finals that are numbers (not NaN)
+    double mean = 0.0;
+    double median = 0.0;
+    double q05 = 0.0; ///< 5 % quantile (type 7, numpy's and R's default)
+    double q95 = 0.0; ///< 95 % quantile
+};
+
+/// A target's outcome and where it came from.
+struct TargetResult {
+    engine::TargetSummary summary; ///< unit falls back to the indicator's when the target has none
+    std::string indicator;         ///< the indicator id it compares
+    std::size_t indicator_index = 0;
+    std::string description;
+    std::string source;
+    std::string assumption;
+};
+
+/// What one lever costs over the horizon (Scenario::lever_cost), in its cost unit.
+struct LeverCostSummary {
+    std::string lever;
+    double cost = 0.0;
+    std::string unit;
+};
+
+/// The total cost in one currency unit (levers with different cost units are not added up).
+struct CostTotal {
+    double cost = 0.0;
+    std::string unit;
+};
+
+/// How to summarise.
+struct SummaryOptions {
+    std::string policy_mix;             ///< the mix applied to the scenario; empty: the base
+    std::string policy_mix_description; ///< shown beside its name
+    engine::IntervalMethod interval = engine::IntervalMethod::wilson;
+    double confidence = 0.95; ///< of the interval around P(attain)
+};
+
+/// An ensemble, summarised.
+struct EnsembleSummary {
+    /// Takes the resolved indicators; summarise_ensemble fills in the rest.
+    explicit EnsembleSummary(engine::IndicatorSet set)
+        : indicators(std::move(set)) {}
+
+    engine::IndicatorSet indicators; ///< resolved against the model and the scenario's calendar
+    std::string scenario;            ///< the scenario's name
+    std::string title;
+    std::string model;
+    std::string policy_mix = BASE_MIX;
+    std::string policy_mix_description;
+    std::uint64_t seed = 0;
+    std::uint32_t first_replicate = 0;
+    std::size_t replicates = 0;
+    engine::Calendar calendar{engine::YearMonth{2023, 1}, 12};
+    engine::IntervalMethod interval = engine::IntervalMethod::wilson;
+    double confidence = 0.95;
+    std::vector<std::vector<double>> finals;       ///< [indicator][replicate]
+    std::vector<IndicatorSummary> indicator_stats; ///< one per indicator, scenario order
+    std::vector<TargetResult> targets;             ///< one per target, scenario order
+    std::vector<LeverCostSummary> lever_costs;     ///< one per lever, model order
+    std::vector<CostTotal> total_cost; ///< one per cost unit, in order of first appearance
+};
+
+/// Summarises an ensemble of `scenario` (with its policy mix, if any, already applied) run with
+/// `model`. Throws canopy::Error if the ensemble is empty, the scenario does not match the
+/// model, a run's table does not have the calendar's rows and the model's series, or a target
+/// names an indicator the scenario does not have.
+EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                                   const engine::Ensemble& ensemble,
+                                   const SummaryOptions& options = {});
+
+/// "wilson" or "jeffreys" (the --interval flag's words).
+const char* interval_name(engine::IntervalMethod method) noexcept;
+
+/// "month" or "week" (the scenario's `time_step` words).
+const char* time_step_name(engine::TimeUnit unit) noexcept;
+
+/// The label of table row r (0 .. steps): the month whose end the row is. Row 0, the initial
+/// state, is the end of the month before the start ("2022-12"); row s + 1 is the end of step s
+/// (Calendar::label: "2023-04", or "2023-04-w2" for weekly steps).
+std::string row_label(const engine::Calendar& calendar, int row);
+
+} // namespace canopy::output

@@ -1,0 +1,75 @@
+#pragma once
+/// \file table.hpp
+/// The terminal view of a run: a header saying what was run, and one row per target.
+///
+///     target            goal              median   90 % interval       P(attain)  95 % CI verdict
+///     leaders_2023      >= 70 firms       77       [66, 89]            87.5 %     [74.1, 94.5]
+///     likely
+///
+/// The verdict reads the confidence interval of P(attain) against one half:
+///   likely     the whole interval lies above 0.5 (lo > 0.5)
+///   unlikely   the whole interval lies below 0.5 (hi < 0.5)
+///   uncertain  the interval contains 0.5 (more replicates may settle it, or the odds are even)
+/// so a verdict only says "likely" when the replicates support it at the stated confidence, not
+/// when P(attain) merely happens to exceed one half.
+///
+/// Text is aligned by display width (CJK characters count two columns) and reads the same
+/// without colour; colour only marks the verdicts and the header.
+
+#include <canopy/output/summary.hpp>
+
+#include <cstdio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace canopy::output {
+
+/// The verdict on one target.
+enum class Verdict { likely, uncertain, unlikely, unknown };
+
+/// The verdict for an interval around P(attain) (see the file comment); NaN ends: unknown.
+Verdict verdict(const engine::Interval& p_attain_ci) noexcept;
+
+/// "likely", "uncertain", "unlikely", "n/a".
+const char* to_string(Verdict v) noexcept;
+
+/// How to render.
+struct TableStyle {
+    bool colour = false; ///< ANSI colour escapes
+};
+
+/// Whether colour is wanted on `stream`: it is a terminal and NO_COLOR is unset or empty
+/// (https://no-color.org: a non-empty NO_COLOR turns colour off).
+bool use_colour(std::FILE* stream);
+
+/// The run's header: scenario name and title, model, horizon, seed, replicates, policy mix.
+std::string format_header(const EnsembleSummary& summary, const TableStyle& style = {});
+
+/// One row per target (scenario order), with a column heading line; a note when there are no
+/// targets.
+std::string format_target_table(const EnsembleSummary& summary, const TableStyle& style = {});
+
+/// P(attain) with its interval per target (rows) and policy mix (columns), plus each mix's
+/// total cost. `runs` are summaries of the same scenario under different mixes, base first.
+std::string format_mix_comparison(std::span<const EnsembleSummary> runs,
+                                  const TableStyle& style = {});
+
+/// Rows of cells as aligned, left-justified columns separated by two spaces, each line
+/// prefixed with `indent` spaces (for plain listings such as `canopy models`).
+std::string format_columns(const std::vector<std::vector<std::string>>& rows,
+                           std::size_t indent = 0);
+
+/// A quantity for a table cell: thousands grouped ("13,452"), a few significant digits for
+/// small numbers ("8.53", "0.0412"), scientific beyond 1e12, "n/a" for NaN, "inf"/"-inf".
+std::string format_quantity(double x);
+
+/// A probability as a percentage with one decimal: "87.5 %"; "n/a" for NaN.
+std::string format_percent(double p);
+
+/// The number of terminal columns `text` (UTF-8) takes: wide East Asian characters count two,
+/// combining marks zero, everything else one.
+std::size_t display_width(std::string_view text);
+
+} // namespace canopy::output

@@ -1,0 +1,669 @@
+// The HDF5 writer, on the HDF5 C API (and the high-level library's dimension scales). Every
+// handle is owned by an Id so that an exception anywhere closes everything before the
+// temporary file is removed.
+#include <canopy/engine/error.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/hdf5.hpp>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace canopy::output {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A failed HDF5 call; turned into canopy::Error with the file's path at the top.
+struct Hdf5Failure {
+    std::string what;
+};
+
+// The innermost description on HDF5's error stack (the actual cause, e.g. "Permission
+// denied"), or empty.
+std::string hdf5_cause() {
+    std::string cause;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
+            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
+                *static_cast<std::string*>(data) = err->desc;
+            }
+            return 0;
+        },
+        &cause);
+    return cause;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+    const std::string cause = hdf5_cause();
+    H5Eclear2(H5E_DEFAULT);
+    throw Hdf5Failure{cause.empty() ? what : what + " (" + cause + ")"};
+}
+
+hid_t must(hid_t id, const std::string& what) {
+    if (id < 0) {
+        fail(what);
+    }
+    return id;
+}
+
+void must_ok(herr_t status, const std::string& what) {
+    if (status < 0) {
+        fail(what);
+    }
+}
+
+// An owned HDF5 identifier, closed with the function that matches its kind.
+class Id {
+public:
+    using Close = herr_t (*)(hid_t);
+    Id(hid_t id, Close closer)
+        : id_(id)
+        , close_(closer) {}
+    ~Id() {
+        if (id_ >= 0) {
+            close_(id_);
+        }
+    }
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& other) noexcept
+        : id_(other.id_)
+        , close_(other.close_) {
+        other.id_ = -1;
+    }
+    Id& operator=(Id&&) = delete;
+    [[nodiscard]] hid_t get() const noexcept { return id_; }
+    /// Closes now and reports failure (for the file, whose close flushes everything).
+    void close(const std::string& what) {
+        const hid_t id = id_;
+        id_ = -1;
+        must_ok(close_(id), what);
+    }
+
+private:
+    hid_t id_;
+    Close close_;
+};
+
+// Switches off HDF5's habit of printing its error stack to stderr; errors become exceptions
+// with their cause. Restores the previous handler on exit.
+class QuietErrors {
+public:
+    QuietErrors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+// Groups list their members and attributes in the order written (scenario order), which
+// h5py and netCDF readers then show.
+constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+Id property_list(hid_t cls) {
+    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
+}
+
+// No timestamps anywhere, so that the same run gives the same bytes.
+void no_times(const Id& p) {
+    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
+}
+
+void creation_order(const Id& p) {
+    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+}
+
+Id make_fcpl() {
+    Id p = property_list(H5P_FILE_CREATE);
+    no_times(p);
+    creation_order(p);
+    return p;
+}
+
+Id make_gcpl() {
+    Id p = property_list(H5P_GROUP_CREATE);
+    no_times(p);
+    creation_order(p);
+    return p;
+}
+
+Id make_dcpl() {
+    Id p = property_list(H5P_DATASET_CREATE);
+    no_times(p);
+    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    return p;
+}
+
+Id make_fapl() {
+    Id p = property_list(H5P_FILE_ACCESS);
+    // The 1.8 file format: readable by every HDF5 since 2008 (and so by netCDF-4, h5py, R),
+    // and it stores many attributes densely instead of failing at 64 KiB.
+    must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+            "cannot set the file format version");
+    // Closing the file fails if anything is still open, instead of silently deferring.
+    must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+    return p;
+}
+
+Id make_lcpl() {
+    Id p = property_list(H5P_LINK_CREATE);
+    must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
+    return p;
+}
+
+// Variable-length UTF-8 strings: h5py reads them as str, netCDF as NC_STRING, R as character.
+Id make_string() {
+    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
+    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
+    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
+    return t;
+}
+
+std::string row_text(int rows) {
+    return std::to_string(rows);
+}
+
+class Writer {
+public:
+    explicit Writer(const fs::path& file)
+        : fcpl_(make_fcpl())
+        , fapl_(make_fapl())
+        , gcpl_(make_gcpl())
+        , dcpl_(make_dcpl())
+        , lcpl_(make_lcpl())
+        , string_(make_string())
+        , compress_(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
+                    H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0)
+        , file_(must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
+                     "cannot create the file"),
+                H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+
+    void close() { file_.close("cannot close the file"); }
+
+    Id group(hid_t parent, const std::string& name) const {
+        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
+                       "cannot create group '" + name + "'"),
+                  H5Gclose);
+    }
+
+    /// A float64 dataset with the given shape and row-major data.
+    Id doubles(hid_t parent, const std::string& name, std::vector<hsize_t> shape,
+               const double* data) const {
+        return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data);
+    }
+
+    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               hid_t file_type, hid_t memory_type, const void* data) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        const Id dcpl = creation_list(shape, file_type);
+        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
+                               dcpl.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                "cannot write dataset '" + name + "'");
+        return set;
+    }
+
+    Id strings(hid_t parent, const std::string& name,
+               const std::vector<std::string>& values) const {
+        std::vector<const char*> pointers;
+        pointers.reserve(values.size());
+        for (const std::string& v : values) {
+            pointers.push_back(v.c_str());
+        }
+        return dataset(parent, name, {values.size()}, string_.get(), string_.get(),
+                       pointers.data());
+    }
+
+    void attribute(hid_t object, const std::string& name, const std::string& value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        const char* text = value.c_str();
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
+    }
+
+    void attribute(hid_t object, const std::string& name,
+                   const std::vector<std::string>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        std::vector<const char*> pointers;
+        for (const std::string& v : values) {
+            pointers.push_back(v.c_str());
+        }
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), pointers.data());
+    }
+
+    void attribute(hid_t object, const std::string& name, double value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
+    }
+
+    void attribute(hid_t object, const std::string& name, const std::vector<double>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(),
+                        values.data());
+    }
+
+    void attribute(hid_t object, const std::string& name, std::int64_t value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space.get(), &value);
+    }
+
+    void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, space.get(), &value);
+    }
+
+    void attribute(hid_t object, const std::string& name,
+                   const std::vector<std::uint8_t>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        write_attribute(object, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, space.get(), values.data());
+    }
+
+private:
+    // The creation properties of one dataset. Numeric arrays of replicates are chunked by whole
+    // replicates and compressed (byte shuffle + deflate: lossless, deterministic, and read by
+    // every HDF5 and netCDF-4 library); small ones and strings stay contiguous.
+    [[nodiscard]] Id creation_list(const std::vector<hsize_t>& shape, hid_t file_type) const {
+        Id p(must(H5Pcopy(dcpl_.get()), "cannot copy a property list"), H5Pclose);
+        hsize_t elements = 1;
+        for (const hsize_t d : shape) {
+            elements *= d;
+        }
+        if (!compress_ || elements < COMPRESS_FROM || shape.empty() ||
+            H5Tis_variable_str(file_type) > 0) {
+            return p;
+        }
+        std::vector<hsize_t> chunk = shape;
+        hsize_t per_replicate = 1;
+        for (std::size_t k = 1; k < shape.size(); ++k) {
+            per_replicate *= shape[k];
+        }
+        chunk[0] =
+            std::max<hsize_t>(1, std::min<hsize_t>(shape[0], CHUNK_ELEMENTS / per_replicate));
+        must_ok(H5Pset_chunk(p.get(), static_cast<int>(chunk.size()), chunk.data()),
+                "cannot set the chunk shape");
+        must_ok(H5Pset_shuffle(p.get()), "cannot set the shuffle filter");
+        must_ok(H5Pset_deflate(p.get(), DEFLATE_LEVEL), "cannot set the deflate filter");
+        return p;
+    }
+
+    /// Datasets with fewer elements than this are not worth a chunk index.
+    static constexpr hsize_t COMPRESS_FROM = 1024;
+    /// About 512 KiB of float64 per chunk: large enough to compress well, small enough that
+    /// reading one replicate does not inflate the whole array.
+    static constexpr hsize_t CHUNK_ELEMENTS = 65536;
+    /// zlib level 4: most of level 9's ratio on these series at a fraction of its time.
+    static constexpr unsigned DEFLATE_LEVEL = 4;
+
+    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                         hid_t space, const void* data) const {
+        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create attribute '" + name + "'"),
+                H5Aclose);
+        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
+    }
+
+    Id fcpl_;
+    Id fapl_;
+    Id gcpl_;
+    Id dcpl_;
+    Id lcpl_;
+    Id string_;
+    bool compress_; // zlib is optional in HDF5 builds; without it, write uncompressed
+    Id file_;
+};
+
+// The shared axes: /time, /time_label and /replicate.
+struct Axes {
+    Id time;
+    Id replicate;
+};
+
+void attach(hid_t dataset, const Axes& axes, bool with_time, const std::string& name) {
+    must_ok(H5DSattach_scale(dataset, axes.replicate.get(), 0),
+            "cannot attach the replicate axis to '" + name + "'");
+    if (with_time) {
+        must_ok(H5DSattach_scale(dataset, axes.time.get(), 1),
+                "cannot attach the time axis to '" + name + "'");
+    }
+}
+
+// The unit under Canopy's name and under the CF name xarray and plotting tools read.
+void unit_attributes(const Writer& w, hid_t object, const std::string& unit,
+                     const std::string& long_name) {
+    w.attribute(object, "unit", unit);
+    w.attribute(object, "units", unit);
+    w.attribute(object, "long_name", long_name);
+}
+
+Axes write_axes(const Writer& w, const EnsembleSummary& s) {
+    const engine::Calendar& cal = s.calendar;
+    const int rows = cal.steps() + 1;
+    std::vector<double> months(static_cast<std::size_t>(rows));
+    std::vector<std::string> labels(static_cast<std::size_t>(rows));
+    for (int r = 0; r < rows; ++r) {
+        months[static_cast<std::size_t>(r)] = cal.months_at_start(r);
+        labels[static_cast<std::size_t>(r)] = row_label(cal, r);
+    }
+    Id time = w.doubles(w.root(), "time", {static_cast<hsize_t>(rows)}, months.data());
+    must_ok(H5DSset_scale(time.get(), "time"), "cannot make '/time' a dimension scale");
+    // "months", not "months since ...": xarray would try (and fail) to decode calendar months.
+    w.attribute(time.get(), "units", std::string("months"));
+    w.attribute(time.get(), "long_name",
+                "months from the start of " + cal.start().str() + " to the end of the row's step");
+    w.attribute(time.get(), "start", cal.start().str());
+    w.attribute(time.get(), "time_step", std::string(time_step_name(cal.unit())));
+    w.attribute(time.get(), "axis", std::string("T"));
+
+    std::vector<std::uint32_t> numbers(s.replicates);
+    for (std::size_t r = 0; r < s.replicates; ++r) {
+        numbers[r] = s.first_replicate + static_cast<std::uint32_t>(r);
+    }
+    Id replicate = w.dataset(w.root(), "replicate", {static_cast<hsize_t>(s.replicates)},
+                             H5T_STD_U32LE, H5T_NATIVE_UINT32, numbers.data());
+    must_ok(H5DSset_scale(replicate.get(), "replicate"),
+            "cannot make '/replicate' a dimension scale");
+    w.attribute(replicate.get(), "long_name",
+                std::string("replicate number (its random stream is keyed by seed and number)"));
+
+    Id label = w.strings(w.root(), "time_label", labels);
+    w.attribute(label.get(), "long_name",
+                std::string("the month whose end each row is (row 0: the initial state)"));
+    Axes axes{std::move(time), std::move(replicate)};
+    must_ok(H5DSattach_scale(label.get(), axes.time.get(), 0),
+            "cannot attach the time axis to '/time_label'");
+    return axes;
+}
+
+void write_indicators(const Writer& w, hid_t parent, const Axes& axes, const RunData& run) {
+    const EnsembleSummary& s = run.summary;
+    Id group = w.group(parent, "indicators");
+    const int rows = s.calendar.steps() + 1;
+    const auto n_rows = static_cast<std::size_t>(rows);
+    std::vector<double> data(s.replicates * n_rows);
+    const auto& specs = s.indicators.specs();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        for (std::size_t r = 0; r < s.replicates; ++r) {
+            s.indicators.series(i, run.ensemble.runs[r],
+                                std::span<double>(&data[r * n_rows], n_rows));
+        }
+        const engine::IndicatorSpec& spec = specs[i];
+        Id set = w.doubles(group.get(), spec.id, {s.replicates, n_rows}, data.data());
+        unit_attributes(w, set.get(), spec.unit,
+                        spec.description.empty() ? spec.id : spec.description);
+        w.attribute(set.get(), "kind", std::string(engine::to_string(spec.kind)));
+        w.attribute(set.get(), "description", spec.description);
+        switch (spec.kind) {
+        case engine::IndicatorSpec::Kind::stock:
+            w.attribute(set.get(), "series", spec.series);
+            w.attribute(set.get(), "at", spec.at.str());
+            break;
+        case engine::IndicatorSpec::Kind::flow:
+            w.attribute(set.get(), "series", spec.series);
+            w.attribute(set.get(), "from", spec.from.str());
+            w.attribute(set.get(), "to", spec.to.str());
+            break;
+        case engine::IndicatorSpec::Kind::growth:
+            w.attribute(set.get(), "series", spec.series);
+            w.attribute(set.get(), "from", spec.from.str());
+            w.attribute(set.get(), "at", spec.at.str());
+            break;
+        case engine::IndicatorSpec::Kind::ratio:
+            w.attribute(set.get(), "numerator", spec.numerator);
+            w.attribute(set.get(), "denominator", spec.denominator);
+            break;
+        }
+        w.attribute(set.get(), "scale", spec.scale);
+        w.attribute(set.get(), "final_mean", s.indicator_stats[i].mean);
+        w.attribute(set.get(), "final_median", s.indicator_stats[i].median);
+        w.attribute(set.get(), "final_q05", s.indicator_stats[i].q05);
+        w.attribute(set.get(), "final_q95", s.indicator_stats[i].q95);
+        attach(set.get(), axes, true, "indicators/" + spec.id);
+    }
+}
+
+void write_series(const Writer& w, hid_t parent, const Axes& axes, const engine::ModelInfo& model,
+                  const RunData& run) {
+    const EnsembleSummary& s = run.summary;
+    Id group = w.group(parent, "series");
+    const auto n_rows = static_cast<std::size_t>(s.calendar.steps() + 1);
+    std::vector<double> data(s.replicates * n_rows);
+    for (std::size_t k = 0; k < model.series.size(); ++k) {
+        const engine::SeriesSpec& spec = model.series[k];
+        for (std::size_t r = 0; r < s.replicates; ++r) {
+            const engine::SeriesTable& table = run.ensemble.runs[r];
+            for (std::size_t row = 0; row < n_rows; ++row) {
+                data[r * n_rows + row] = table.at(static_cast<int>(row), static_cast<int>(k));
+            }
+        }
+        Id set = w.doubles(group.get(), spec.name, {s.replicates, n_rows}, data.data());
+        unit_attributes(w, set.get(), spec.unit,
+                        spec.description.empty() ? spec.name : spec.description);
+        w.attribute(set.get(), "kind",
+                    std::string(spec.kind == engine::SeriesKind::stock ? "stock" : "flow"));
+        w.attribute(set.get(), "description", spec.description);
+        attach(set.get(), axes, true, "series/" + spec.name);
+    }
+}
+
+void write_parameters(const Writer& w, hid_t parent, const Axes& axes,
+                      const engine::ModelInfo& model, const engine::Scenario& scenario,
+                      const RunData& run) {
+    const EnsembleSummary& s = run.summary;
+    Id group = w.group(parent, "parameters");
+    std::vector<double> data(s.replicates);
+    for (std::size_t p = 0; p < model.parameters.size(); ++p) {
+        const engine::ParameterSpec& spec = model.parameters[p];
+        for (std::size_t r = 0; r < s.replicates; ++r) {
+            data[r] = run.ensemble.parameters[r][p];
+        }
+        Id set = w.doubles(group.get(), spec.name, {s.replicates}, data.data());
+        unit_attributes(w, set.get(), spec.unit,
+                        spec.description.empty() ? spec.name : spec.description);
+        w.attribute(set.get(), "description", spec.description);
+        w.attribute(
+            set.get(), "role",
+            std::string(spec.role == engine::ParameterRole::baseline ? "baseline" : "parameter"));
+        const engine::ParameterSetting& setting = scenario.parameters[p];
+        w.attribute(set.get(), "distribution", std::string(engine::to_string(setting.value.kind)));
+        w.attribute(set.get(), "source", setting.provenance.source);
+        w.attribute(set.get(), "assumption", setting.provenance.assumption);
+        attach(set.get(), axes, false, "parameters/" + spec.name);
+    }
+}
+
+void write_targets(const Writer& w, hid_t parent, const Axes& axes, const RunData& run) {
+    const EnsembleSummary& s = run.summary;
+    Id group = w.group(parent, "targets");
+    std::vector<std::uint8_t> attained(s.replicates);
+    for (const TargetResult& t : s.targets) {
+        const engine::TargetSummary& ts = t.summary;
+        Id tg = w.group(group.get(), ts.id);
+        w.attribute(tg.get(), "indicator", t.indicator);
+        w.attribute(tg.get(), "comparison", std::string(engine::to_string(ts.comparison)));
+        w.attribute(tg.get(), "threshold", ts.threshold);
+        w.attribute(tg.get(), "unit", ts.unit);
+        w.attribute(tg.get(), "p_attain", ts.p_attain);
+        w.attribute(tg.get(), "p_attain_ci",
+                    std::vector<double>{ts.p_attain_ci.lo, ts.p_attain_ci.hi});
+        w.attribute(tg.get(), "interval", std::string(interval_name(s.interval)));
+        w.attribute(tg.get(), "confidence", s.confidence);
+        w.attribute(tg.get(), "attained", static_cast<std::uint64_t>(ts.attained));
+        w.attribute(tg.get(), "replicates", static_cast<std::uint64_t>(ts.replicates));
+        w.attribute(tg.get(), "description", t.description);
+        w.attribute(tg.get(), "source", t.source);
+        w.attribute(tg.get(), "assumption", t.assumption);
+
+        const std::vector<double>& finals = s.finals[t.indicator_index];
+        Id final_set = w.doubles(tg.get(), "final", {s.replicates}, finals.data());
+        unit_attributes(w, final_set.get(), ts.unit, "final value of indicator " + t.indicator);
+        attach(final_set.get(), axes, false, "targets/" + ts.id + "/final");
+
+        for (std::size_t r = 0; r < s.replicates; ++r) {
+            attained[r] = engine::attained(ts.comparison, finals[r], ts.threshold) ? 1 : 0;
+        }
+        Id attained_set = w.dataset(tg.get(), "attained", {s.replicates}, H5T_STD_U8LE,
+                                    H5T_NATIVE_UINT8, attained.data());
+        w.attribute(attained_set.get(), "long_name",
+                    "1 when the replicate's final " + t.indicator + " is " +
+                        engine::to_string(ts.comparison) + " the threshold");
+        w.attribute(attained_set.get(), "flag_values", std::vector<std::uint8_t>{0, 1});
+        w.attribute(attained_set.get(), "flag_meanings", std::string("missed attained"));
+        attach(attained_set.get(), axes, false, "targets/" + ts.id + "/attained");
+    }
+}
+
+void write_run(const Writer& w, hid_t parent, const Axes& axes, const engine::ModelInfo& model,
+               const engine::Scenario& scenario, const RunData& run) {
+    write_indicators(w, parent, axes, run);
+    write_series(w, parent, axes, model, run);
+    write_parameters(w, parent, axes, model, scenario, run);
+    write_targets(w, parent, axes, run);
+}
+
+void write_root_attributes(const Writer& w, const engine::Scenario& scenario, const RunData& base,
+                           std::span<const RunData> mixes) {
+    const EnsembleSummary& s = base.summary;
+    const hid_t root = w.root();
+    w.attribute(root, "scenario", s.scenario);
+    w.attribute(root, "title", s.title);
+    w.attribute(root, "description", scenario.description);
+    w.attribute(root, "model", s.model);
+    w.attribute(root, "seed", static_cast<std::uint64_t>(s.seed));
+    w.attribute(root, "replicates", static_cast<std::uint64_t>(s.replicates));
+    w.attribute(root, "first_replicate", static_cast<std::uint64_t>(s.first_replicate));
+    w.attribute(root, "engine_version", std::string(CANOPY_VERSION));
+    w.attribute(root, "policy_mix", s.policy_mix);
+    std::vector<std::string> names;
+    for (const RunData& m : mixes) {
+        names.push_back(m.summary.policy_mix);
+    }
+    if (!names.empty()) {
+        w.attribute(root, "policy_mixes", names);
+    }
+    w.attribute(root, "time_step", std::string(time_step_name(s.calendar.unit())));
+    w.attribute(root, "start", s.calendar.start().str());
+    w.attribute(root, "end", s.calendar.end().str());
+    w.attribute(root, "steps", static_cast<std::int64_t>(s.calendar.steps()));
+    w.attribute(root, "interval", std::string(interval_name(s.interval)));
+    w.attribute(root, "confidence", s.confidence);
+    w.attribute(root, "scenario_text", scenario.text);
+    // xarray reads a global "coordinates" attribute as the list of coordinate variables, so
+    // time_label shows up beside the time axis instead of as data.
+    w.attribute(root, "coordinates", std::string("time_label"));
+}
+
+std::string consistency_problem(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                                const RunData& run, const RunData& base) {
+    const EnsembleSummary& s = run.summary;
+    const engine::Ensemble& e = run.ensemble;
+    const std::string name = "run '" + s.policy_mix + "'";
+    if (e.replicates() != s.replicates || e.first_replicate != s.first_replicate) {
+        return name + ": the summary does not describe the ensemble (replicates differ)";
+    }
+    if (s.replicates == 0) {
+        return name + " has no replicates";
+    }
+    if (s.replicates != base.summary.replicates ||
+        s.first_replicate != base.summary.first_replicate ||
+        s.calendar.steps() != base.summary.calendar.steps() ||
+        s.calendar.start() != base.summary.calendar.start() ||
+        s.calendar.unit() != base.summary.calendar.unit()) {
+        return name + " has different replicates or a different calendar than '" +
+               base.summary.policy_mix + "'";
+    }
+    if (scenario.parameters.size() != model.parameters.size()) {
+        return "scenario '" + scenario.name + "' does not match model '" + model.name + "'";
+    }
+    if (s.finals.size() != s.indicators.size() || s.indicator_stats.size() != s.indicators.size()) {
+        return name + ": the summary's indicators are incomplete";
+    }
+    for (const TargetResult& t : s.targets) {
+        if (t.indicator_index >= s.finals.size()) {
+            return name + ": target '" + t.summary.id + "' refers to a missing indicator";
+        }
+    }
+    const int rows = s.calendar.steps() + 1;
+    for (std::size_t r = 0; r < e.replicates(); ++r) {
+        if (e.runs[r].rows != rows || e.runs[r].series != static_cast<int>(model.series.size()) ||
+            e.parameters.size() != e.runs.size() ||
+            e.parameters[r].size() != model.parameters.size()) {
+            return name + ": replicate " + std::to_string(r) + " does not match model '" +
+                   model.name + "' and the calendar (" + row_text(rows) + " rows)";
+        }
+    }
+    for (const auto& finals : s.finals) {
+        if (finals.size() != s.replicates) {
+            return name + ": the summary's finals do not have one value per replicate";
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
+                const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes) {
+    const std::string where = "cannot write HDF5 file '" + path.string() + "': ";
+    if (std::string problem = consistency_problem(scenario, model, base, base); !problem.empty()) {
+        throw Error(where + problem);
+    }
+    for (const RunData& m : mixes) {
+        if (std::string problem = consistency_problem(scenario, model, m, base); !problem.empty()) {
+            throw Error(where + problem);
+        }
+    }
+    if (std::string problem = output_path_problem(path); !problem.empty()) {
+        throw Error(where + problem);
+    }
+
+    TemporaryFile temp(path);
+    try {
+        const QuietErrors quiet;
+        Writer w(temp.path());
+        {
+            const Axes axes = write_axes(w, base.summary);
+            write_root_attributes(w, scenario, base, mixes);
+            write_run(w, w.root(), axes, model, scenario, base);
+            if (!mixes.empty()) {
+                Id group = w.group(w.root(), "policy_mixes");
+                for (const RunData& m : mixes) {
+                    Id mix = w.group(group.get(), m.summary.policy_mix);
+                    w.attribute(mix.get(), "description", m.summary.policy_mix_description);
+                    const engine::Scenario mixed = scenario.with_policy_mix(m.summary.policy_mix);
+                    write_run(w, mix.get(), axes, model, mixed, m);
+                }
+            }
+        } // every dataset and group closed here, so the file can close
+        w.close();
+    } catch (const Hdf5Failure& f) {
+        throw Error(where + f.what);
+    } catch (const Error& e) {
+        throw Error(where + e.what());
+    }
+    temp.commit();
+}
+
+} // namespace canopy::output

@@ -1,0 +1,124 @@
+// The JSON summary. nlohmann::ordered_json keeps keys in insertion order, which is the order
+// docs/output-format.md lists them in; its number output is the shortest round-trip form.
+#include <canopy/output/json.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace canopy::output {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// JSON has no NaN or infinity; null says "no number" without breaking parsers.
+Json number(double x) {
+    if (!std::isfinite(x)) {
+        return nullptr;
+    }
+    return x;
+}
+
+Json targets_json(const EnsembleSummary& s) {
+    Json out = Json::array();
+    for (const TargetResult& t : s.targets) {
+        const engine::TargetSummary& ts = t.summary;
+        Json j;
+        j["id"] = ts.id;
+        j["indicator"] = t.indicator;
+        j["description"] = t.description;
+        j["unit"] = ts.unit;
+        j["comparison"] = engine::to_string(ts.comparison);
+        j["threshold"] = number(ts.threshold);
+        j["replicates"] = ts.replicates;
+        j["attained"] = ts.attained;
+        j["p_attain"] = number(ts.p_attain);
+        j["p_attain_ci"] = Json::array({number(ts.p_attain_ci.lo), number(ts.p_attain_ci.hi)});
+        j["mean"] = number(ts.mean);
+        j["median"] = number(ts.median);
+        j["q05"] = number(ts.q05);
+        j["q95"] = number(ts.q95);
+        j["source"] = t.source;
+        j["assumption"] = t.assumption;
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+Json indicators_json(const EnsembleSummary& s) {
+    Json out = Json::array();
+    for (const IndicatorSummary& is : s.indicator_stats) {
+        Json j;
+        j["id"] = is.id;
+        j["kind"] = engine::to_string(is.kind);
+        j["unit"] = is.unit;
+        j["description"] = is.description;
+        j["mean"] = number(is.mean);
+        j["median"] = number(is.median);
+        j["q05"] = number(is.q05);
+        j["q95"] = number(is.q95);
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+Json costs_json(const EnsembleSummary& s) {
+    Json out = Json::array();
+    for (const LeverCostSummary& c : s.lever_costs) {
+        out.push_back(Json{{"lever", c.lever}, {"cost", number(c.cost)}, {"unit", c.unit}});
+    }
+    return out;
+}
+
+Json totals_json(const EnsembleSummary& s) {
+    Json out = Json::array();
+    for (const CostTotal& c : s.total_cost) {
+        out.push_back(Json{{"cost", number(c.cost)}, {"unit", c.unit}});
+    }
+    return out;
+}
+
+// The part of a run that differs between policy mixes.
+void add_outcomes(Json& j, const EnsembleSummary& s) {
+    j["targets"] = targets_json(s);
+    j["indicators"] = indicators_json(s);
+    j["lever_costs"] = costs_json(s);
+    j["total_cost"] = totals_json(s);
+}
+
+} // namespace
+
+std::string summary_json(const EnsembleSummary& s, std::span<const EnsembleSummary> mixes) {
+    Json j;
+    j["schema_version"] = JSON_SCHEMA_VERSION;
+    j["scenario"] = s.scenario;
+    j["title"] = s.title;
+    j["model"] = s.model;
+    j["seed"] = s.seed;
+    j["replicates"] = s.replicates;
+    j["first_replicate"] = s.first_replicate;
+    j["policy_mix"] = s.policy_mix;
+    j["engine_version"] = CANOPY_VERSION;
+    j["horizon"] = Json{{"start", s.calendar.start().str()},
+                        {"end", s.calendar.end().str()},
+                        {"steps", s.calendar.steps()},
+                        {"time_step", time_step_name(s.calendar.unit())}};
+    j["interval"] = Json{{"method", interval_name(s.interval)}, {"confidence", s.confidence}};
+    add_outcomes(j, s);
+    if (!mixes.empty()) {
+        Json list = Json::array();
+        for (const EnsembleSummary& m : mixes) {
+            Json entry;
+            entry["policy_mix"] = m.policy_mix;
+            entry["description"] = m.policy_mix_description;
+            add_outcomes(entry, m);
+            list.push_back(std::move(entry));
+        }
+        j["policy_mixes"] = std::move(list);
+    }
+    // Invalid UTF-8 (which the scenario loader already rejects) is replaced, never thrown on.
+    return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+} // namespace canopy::output

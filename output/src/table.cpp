@@ -1,0 +1,447 @@
+// The terminal table. Plain text first: colour is an overlay on cells whose widths are measured
+// without it, so the columns line up the same with and without escapes.
+#include <canopy/output/table.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <unistd.h>
+#include <vector>
+
+namespace canopy::output {
+
+namespace {
+
+constexpr const char* BOLD = "\x1b[1m";
+constexpr const char* GREEN = "\x1b[32m";
+constexpr const char* YELLOW = "\x1b[33m";
+constexpr const char* RED = "\x1b[31m";
+constexpr const char* RESET = "\x1b[0m";
+
+/// Columns between cells.
+constexpr std::size_t GAP = 2;
+
+struct Cell {
+    std::string text;
+    const char* colour = nullptr; // an escape, or none
+};
+
+enum class Align { left, right };
+
+// A table of cells; rendered with each column as wide as its widest cell.
+class Grid {
+public:
+    explicit Grid(std::vector<Align> align)
+        : align_(std::move(align)) {}
+
+    void add(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
+
+    [[nodiscard]] std::string render(const TableStyle& style) const {
+        std::vector<std::size_t> width(align_.size(), 0);
+        for (const auto& row : rows_) {
+            for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+                width[c] = std::max(width[c], display_width(row[c].text));
+            }
+        }
+        std::string out;
+        for (const auto& row : rows_) {
+            std::string line;
+            for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+                const Cell& cell = row[c];
+                const std::size_t pad = width[c] - display_width(cell.text);
+                const bool last = c + 1 == row.size();
+                if (c > 0) {
+                    line.append(GAP, ' ');
+                }
+                if (align_[c] == Align::right) {
+                    line.append(pad, ' ');
+                }
+                if (style.colour && cell.colour != nullptr) {
+                    line += cell.colour;
+                    line += cell.text;
+                    line += RESET;
+                } else {
+                    line += cell.text;
+                }
+                if (align_[c] == Align::left && !last) {
+                    line.append(pad, ' ');
+                }
+            }
+            out += line;
+            out += '\n';
+        }
+        return out;
+    }
+
+private:
+    std::vector<Align> align_;
+    std::vector<std::vector<Cell>> rows_;
+};
+
+// "1234567" -> "1,234,567" (the digits of an integer part, optionally signed).
+std::string group_thousands(std::string digits) {
+    std::string sign;
+    if (!digits.empty() && digits.front() == '-') {
+        sign = "-";
+        digits.erase(0, 1);
+    }
+    std::string out;
+    const std::size_t n = digits.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[i];
+        const std::size_t left = n - 1 - i;
+        if (left > 0 && left % 3 == 0) {
+            out += ',';
+        }
+    }
+    return sign + out;
+}
+
+// A threshold as the planner wrote it: the shortest text that reads back as the same number,
+// with the integer part grouped ("1,500", "8.5", "0.035").
+std::string format_exact(double x) {
+    if (std::isnan(x)) {
+        return "n/a";
+    }
+    if (std::isinf(x)) {
+        return x > 0 ? "inf" : "-inf";
+    }
+    std::string text = fmt::format("{}", x);
+    if (text.find_first_of("eE") != std::string::npos) {
+        return text;
+    }
+    const std::size_t dot = text.find('.');
+    const std::string integer = text.substr(0, dot);
+    const std::string fraction = dot == std::string::npos ? "" : text.substr(dot);
+    return group_thousands(integer) + fraction;
+}
+
+std::string interval_text(double lo, double hi) {
+    return "[" + format_quantity(lo) + ", " + format_quantity(hi) + "]";
+}
+
+std::string percent_interval_text(const engine::Interval& ci) {
+    if (std::isnan(ci.lo) || std::isnan(ci.hi)) {
+        return "n/a";
+    }
+    return fmt::format("[{:.1f}, {:.1f}]", 100.0 * ci.lo, 100.0 * ci.hi);
+}
+
+const char* verdict_colour(Verdict v) {
+    switch (v) {
+    case Verdict::likely:
+        return GREEN;
+    case Verdict::uncertain:
+        return YELLOW;
+    case Verdict::unlikely:
+        return RED;
+    case Verdict::unknown:
+        return nullptr;
+    }
+    return nullptr;
+}
+
+std::string goal_text(const TargetResult& t) {
+    std::string goal = std::string(engine::to_string(t.summary.comparison)) + " " +
+                       format_exact(t.summary.threshold);
+    if (!t.summary.unit.empty()) {
+        goal += " " + t.summary.unit;
+    }
+    return goal;
+}
+
+std::string confidence_text(double confidence) {
+    return fmt::format("{:g} %", 100.0 * confidence);
+}
+
+std::string cost_text(const std::vector<CostTotal>& totals) {
+    if (totals.empty()) {
+        return "none";
+    }
+    std::string out;
+    for (const CostTotal& t : totals) {
+        if (!out.empty()) {
+            out += " + ";
+        }
+        out += format_quantity(t.cost);
+        if (!t.unit.empty()) {
+            out += " " + t.unit;
+        }
+    }
+    return out;
+}
+
+std::string method_text(engine::IntervalMethod m) {
+    return m == engine::IntervalMethod::wilson ? "Wilson" : "Jeffreys";
+}
+
+// Decodes one UTF-8 code point at text[i], advancing i; malformed bytes count as one column.
+char32_t next_code_point(std::string_view text, std::size_t& i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char b0 = byte(i);
+    std::size_t len = 1;
+    char32_t cp = b0;
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        cp = b0 & 0x07U;
+    } else if (b0 >= 0xE0) {
+        len = 3;
+        cp = b0 & 0x0FU;
+    } else if (b0 >= 0xC2 && b0 < 0xE0) {
+        len = 2;
+        cp = b0 & 0x1FU;
+    } else {
+        ++i;
+        return b0;
+    }
+    if (i + len > text.size()) {
+        ++i;
+        return b0;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        const unsigned char b = byte(i + k);
+        if ((b & 0xC0U) != 0x80U) {
+            ++i;
+            return b0;
+        }
+        cp = (cp << 6) | (b & 0x3FU);
+    }
+    i += len;
+    return cp;
+}
+
+bool is_wide(char32_t cp) {
+    // East Asian Wide and Fullwidth blocks (Unicode UAX #11), the ones a Chinese scenario uses.
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+           (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+bool is_combining(char32_t cp) {
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) ||
+           (cp >= 0xFE00 && cp <= 0xFE0F);
+}
+
+} // namespace
+
+Verdict verdict(const engine::Interval& ci) noexcept {
+    if (std::isnan(ci.lo) || std::isnan(ci.hi)) {
+        return Verdict::unknown;
+    }
+    if (ci.lo > 0.5) {
+        return Verdict::likely;
+    }
+    if (ci.hi < 0.5) {
+        return Verdict::unlikely;
+    }
+    return Verdict::uncertain;
+}
+
+const char* to_string(Verdict v) noexcept {
+    switch (v) {
+    case Verdict::likely:
+        return "likely";
+    case Verdict::uncertain:
+        return "uncertain";
+    case Verdict::unlikely:
+        return "unlikely";
+    case Verdict::unknown:
+        return "n/a";
+    }
+    return "n/a";
+}
+
+bool use_colour(std::FILE* stream) {
+    const char* no_colour = std::getenv("NO_COLOR");
+    if (no_colour != nullptr && no_colour[0] != '\0') {
+        return false;
+    }
+    return stream != nullptr && isatty(fileno(stream)) == 1;
+}
+
+std::string format_quantity(double x) {
+    if (std::isnan(x)) {
+        return "n/a";
+    }
+    if (std::isinf(x)) {
+        return x > 0 ? "inf" : "-inf";
+    }
+    const double a = std::fabs(x);
+    if (a >= 1e12) {
+        return fmt::format("{:.3e}", x);
+    }
+    if (a >= 1000.0 || x == std::floor(x)) {
+        // Whole numbers (counts, thresholds) print without decimals; large ones to the unit.
+        return group_thousands(fmt::format("{:.0f}", x));
+    }
+    if (a < 1e-4) {
+        return fmt::format("{:.2e}", x);
+    }
+    // Three or four significant digits (one decimal from 100, two from 1, three significant
+    // below 1), without trailing zeros: "137.5", "8.53", "8.5", "0.0412".
+    const int decimals = a >= 100.0 ? 1
+                         : a >= 1.0 ? 2
+                                    : 2 - static_cast<int>(std::floor(std::log10(a)));
+    std::string text = fmt::format("{:.{}f}", x, decimals);
+    while (text.back() == '0') {
+        text.pop_back();
+    }
+    if (text.back() == '.') {
+        text.pop_back();
+    }
+    return text;
+}
+
+std::string format_percent(double p) {
+    if (std::isnan(p)) {
+        return "n/a";
+    }
+    return fmt::format("{:.1f} %", 100.0 * p);
+}
+
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char32_t cp = next_code_point(text, i);
+        if (is_combining(cp)) {
+            continue;
+        }
+        width += is_wide(cp) ? 2U : 1U;
+    }
+    return width;
+}
+
+std::string format_columns(const std::vector<std::vector<std::string>>& rows, std::size_t indent) {
+    std::size_t columns = 0;
+    for (const auto& row : rows) {
+        columns = std::max(columns, row.size());
+    }
+    Grid grid(std::vector<Align>(columns, Align::left));
+    for (const auto& row : rows) {
+        std::vector<Cell> cells;
+        cells.reserve(row.size());
+        for (const std::string& text : row) {
+            cells.push_back({text});
+        }
+        grid.add(std::move(cells));
+    }
+    const std::string text = grid.render(TableStyle{});
+    if (indent == 0) {
+        return text;
+    }
+    std::string out;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        const std::size_t end = text.find('\n', begin);
+        out.append(indent, ' ');
+        out.append(text, begin, end - begin + 1);
+        begin = end + 1;
+    }
+    return out;
+}
+
+std::string format_header(const EnsembleSummary& s, const TableStyle& style) {
+    Grid grid({Align::left, Align::left});
+    std::string scenario = s.scenario;
+    if (!s.title.empty()) {
+        scenario += " - " + s.title;
+    }
+    grid.add({{"Scenario"}, {scenario, BOLD}});
+    grid.add({{"Model"}, {s.model}});
+    const int steps = s.calendar.steps();
+    grid.add({{"Horizon"},
+              {s.calendar.start().str() + " to " + s.calendar.end().str() + ", " +
+               std::to_string(steps) + " " + time_step_name(s.calendar.unit()) + "ly step" +
+               (steps == 1 ? "" : "s")}});
+    grid.add({{"Replicates"},
+              {std::to_string(s.replicates) + " (seed " + std::to_string(s.seed) +
+               (s.first_replicate != 0 ? ", from replicate " + std::to_string(s.first_replicate)
+                                       : std::string()) +
+               ")"}});
+    std::string mix = s.policy_mix;
+    if (!s.policy_mix_description.empty()) {
+        mix += " - " + s.policy_mix_description;
+    }
+    grid.add({{"Policy mix"}, {mix}});
+    grid.add({{"Interval"},
+              {method_text(s.interval) + " " + confidence_text(s.confidence) +
+               " interval on P(attain)"}});
+    return grid.render(style);
+}
+
+std::string format_target_table(const EnsembleSummary& s, const TableStyle& style) {
+    if (s.targets.empty()) {
+        return "No targets in this scenario.\n";
+    }
+    Grid grid({Align::left, Align::left, Align::right, Align::left, Align::right, Align::left,
+               Align::left});
+    const char* heading = style.colour ? BOLD : nullptr;
+    grid.add({{"target", heading},
+              {"goal", heading},
+              {"median", heading},
+              {"90 % interval", heading},
+              {"P(attain)", heading},
+              {confidence_text(s.confidence) + " CI", heading},
+              {"verdict", heading}});
+    for (const TargetResult& t : s.targets) {
+        const engine::TargetSummary& ts = t.summary;
+        const Verdict v = verdict(ts.p_attain_ci);
+        grid.add({{ts.id},
+                  {goal_text(t)},
+                  {format_quantity(ts.median)},
+                  {interval_text(ts.q05, ts.q95)},
+                  {format_percent(ts.p_attain)},
+                  {percent_interval_text(ts.p_attain_ci)},
+                  {to_string(v), verdict_colour(v)}});
+    }
+    const std::string ci = confidence_text(s.confidence) + " CI";
+    return grid.render(style) + "\nverdict: likely when the whole " + ci +
+           " of P(attain) lies above 50 %, unlikely when it lies below, uncertain otherwise.\n";
+}
+
+std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const TableStyle& style) {
+    if (runs.empty()) {
+        return "";
+    }
+    const EnsembleSummary& base = runs.front();
+    std::vector<Align> align{Align::left, Align::left};
+    align.insert(align.end(), runs.size(), Align::left);
+    Grid grid(std::move(align));
+    const char* heading = style.colour ? BOLD : nullptr;
+    std::vector<Cell> head{{"target", heading}, {"goal", heading}};
+    for (const EnsembleSummary& run : runs) {
+        head.push_back({run.policy_mix, heading});
+    }
+    grid.add(std::move(head));
+    for (std::size_t t = 0; t < base.targets.size(); ++t) {
+        std::vector<Cell> row{{base.targets[t].summary.id}, {goal_text(base.targets[t])}};
+        for (const EnsembleSummary& run : runs) {
+            if (t >= run.targets.size()) {
+                row.push_back({"n/a"});
+                continue;
+            }
+            const engine::TargetSummary& ts = run.targets[t].summary;
+            const Verdict v = verdict(ts.p_attain_ci);
+            row.push_back(
+                {format_percent(ts.p_attain) + " " + percent_interval_text(ts.p_attain_ci),
+                 verdict_colour(v)});
+        }
+        grid.add(std::move(row));
+    }
+    std::vector<Cell> cost{{"total cost"}, {""}};
+    for (const EnsembleSummary& run : runs) {
+        cost.push_back({cost_text(run.total_cost)});
+    }
+    grid.add(std::move(cost));
+    std::string out = "P(attain) by policy mix with its " + confidence_text(base.confidence) +
+                      " CI; every mix ran with the same seed and replicates\n";
+    return out + grid.render(style);
+}
+
+} // namespace canopy::output

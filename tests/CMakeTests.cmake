@@ -1,0 +1,24 @@
+# Extra wiring for tests that need more than the per-label binaries of CMakeLists.txt.
+
+# Output layer and command line: the unit tests read HDF5 files back with the C API and parse
+# the JSON; the command-line tests spawn build/bin/canopy, so it must be built first.
+if(TARGET canopy_output)
+  foreach(binary canopy_test_unit canopy_test_regression)
+    if(TARGET ${binary})
+      target_link_libraries(${binary} PRIVATE canopy_hdf5 nlohmann_json::nlohmann_json)
+    endif()
+  endforeach()
+endif()
+if(TARGET canopy AND TARGET canopy_test_regression)
+  add_dependencies(canopy_test_regression canopy)
+endif()
+
+# Python reads the HDF5 file the way a user would (h5py, xarray with h5netcdf). Debian's
+# /usr/bin/python3 is used on purpose: that is where python3-h5py and python3-xarray live.
+# The script exits 77 (skipped) when those modules are missing.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:hdf5_reader
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_hdf5_reader.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/reference.toml)
+  set_tests_properties(python:hdf5_reader PROPERTIES LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()

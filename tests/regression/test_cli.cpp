@@ -1,0 +1,302 @@
+// The `canopy` command line end to end: exit statuses, what it prints, and that bad input never
+// creates or touches an output file. Spawns build/bin/canopy through the shell.
+#include "../unit/output_fixture.hpp"
+
+#include <catch2/catch.hpp>
+#include <hdf5.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+using namespace canopy;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string CANOPY = std::string(CANOPY_BIN_DIR) + "/canopy";
+const std::string REFERENCE = std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml";
+
+struct Result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (const char c : s) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+// Runs `canopy <args>` (args already shell-quoted where needed) in `dir`, capturing output.
+Result run_canopy(const test::TempDir& dir, const std::string& args,
+                  const std::string& redirect = "") {
+    const fs::path out = dir / "stdout.txt";
+    const fs::path err = dir / "stderr.txt";
+    const std::string command = "cd " + shell_quote(dir.path().string()) + " && NO_COLOR=1 " +
+                                shell_quote(CANOPY) + " " + args + " 2>" +
+                                shell_quote(err.string()) +
+                                (redirect.empty() ? " >" + shell_quote(out.string()) : redirect);
+    const int raw = std::system(command.c_str());
+    Result r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = test::read_file(out);
+    r.err = test::read_file(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Every dataset in an HDF5 file, by path, as raw bytes (for comparing two files' contents).
+std::map<std::string, std::string> datasets(const fs::path& path) {
+    std::map<std::string, std::string> out;
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    H5Ovisit(
+        file, H5_INDEX_NAME, H5_ITER_INC,
+        [](hid_t loc, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+            if (info->type != H5O_TYPE_DATASET) {
+                return 0;
+            }
+            const hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+            const hid_t type = H5Dget_type(d);
+            std::string bytes;
+            if (H5Tis_variable_str(type) > 0) {
+                const hid_t space = H5Dget_space(d);
+                std::vector<char*> raw(
+                    static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+                H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data());
+                for (char* s : raw) {
+                    bytes += std::string(s) + '\0';
+                }
+                H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
+                H5Sclose(space);
+            } else {
+                bytes.resize(static_cast<std::size_t>(H5Dget_storage_size(d)));
+                H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+            }
+            (*static_cast<std::map<std::string, std::string>*>(data))[name] = bytes;
+            H5Tclose(type);
+            H5Dclose(d);
+            return 0;
+        },
+        &out);
+    H5Fclose(file);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("canopy run prints the header and a row for every target", "[cli]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("Scenario    reference") != std::string::npos);
+    CHECK(r.out.find("Replicates  40 (seed 20230101)") != std::string::npos);
+    for (const char* target : {"\nleaders_2023 ", "\nhigh_tech_growth ", "\nexits_2023 "}) {
+        CHECK(r.out.find(target) != std::string::npos);
+    }
+    CHECK(r.out.find('\x1b') == std::string::npos); // not a terminal: no colour
+    CHECK(r.err.find('\r') == std::string::npos);   // not a terminal: no progress bar
+    CHECK(entries(dir.path()).empty());             // nothing written without --json/--out
+}
+
+TEST_CASE("canopy run writes the JSON and HDF5 it is asked for", "[cli]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                         " --replicates 12 --seed 5 --json run.json --out run.h5 "
+                                         "--interval jeffreys --quiet");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.empty()); // --quiet
+    const auto j = nlohmann::json::parse(test::read_file(dir / "run.json"));
+    CHECK(j.at("scenario") == "reference");
+    CHECK(j.at("model") == "reference");
+    CHECK(j.at("replicates") == 12); // the flags override the scenario's 40 and 20230101
+    CHECK(j.at("seed") == 5);
+    CHECK(j.at("interval").at("method") == "jeffreys");
+    CHECK(j.at("targets").size() == 3);
+    CHECK(j.at("indicators").size() == 5);
+    CHECK(j.at("lever_costs").size() == 3);
+    CHECK(fs::file_size(dir / "run.h5") > 0);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"run.h5", "run.json"});
+}
+
+TEST_CASE("canopy run --json - prints only the JSON on stdout", "[cli]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 4 --json -");
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out); // throws if anything else is on stdout
+    CHECK(j.at("replicates") == 4);
+}
+
+TEST_CASE("canopy run --policy-mix and --all-mixes report the mixes", "[cli]") {
+    const test::TempDir dir;
+    const Result one = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                           " --replicates 8 --policy-mix high_tech_push --json -");
+    REQUIRE(one.status == 0);
+    CHECK(nlohmann::json::parse(one.out).at("policy_mix") == "high_tech_push");
+
+    const Result all = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                           " --replicates 8 --all-mixes --json all.json");
+    INFO(all.err);
+    REQUIRE(all.status == 0);
+    CHECK(all.out.find("P(attain) by policy mix") != std::string::npos);
+    CHECK(all.out.find("high_tech_push") != std::string::npos);
+    CHECK(all.out.find("incubator_ramp") != std::string::npos);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "all.json"));
+    CHECK(j.at("policy_mix") == "base");
+    REQUIRE(j.at("policy_mixes").size() == 2);
+    CHECK(j.at("policy_mixes")[0].at("policy_mix") == "high_tech_push");
+    CHECK(j.at("policy_mixes")[1].at("policy_mix") == "incubator_ramp");
+    // Common random numbers: the mix run alone equals the same mix inside --all-mixes.
+    CHECK(j.at("policy_mixes")[0].at("targets") == nlohmann::json::parse(one.out).at("targets"));
+}
+
+TEST_CASE("canopy validate says ok or prints every diagnostic", "[cli]") {
+    const test::TempDir dir;
+    const Result ok = run_canopy(dir, "validate " + shell_quote(REFERENCE));
+    CHECK(ok.status == 0);
+    CHECK(ok.out == "ok: " + REFERENCE + "\n");
+
+    test::write_file(dir / "bad.toml", "[scenario]\nname = \"bad\"\nmodel = \"referense\"\n");
+    const Result bad = run_canopy(dir, "validate bad.toml " + shell_quote(REFERENCE));
+    CHECK(bad.status == 2);
+    CHECK(bad.out == "ok: " + REFERENCE + "\n");
+    CHECK(bad.err.find("bad.toml:3:") != std::string::npos);
+    CHECK(bad.err.find("did you mean 'reference'?") != std::string::npos);
+    CHECK(bad.err.find("missing required key 'start'") != std::string::npos);
+}
+
+TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {
+    const test::TempDir dir;
+    const Result models = run_canopy(dir, "models");
+    CHECK(models.status == 0);
+    CHECK(models.out.find("reference:") == 0);
+    CHECK(models.out.find("births_per_month") != std::string::npos);
+    CHECK(models.out.find("lever_high_tech") != std::string::npos);
+    CHECK(models.out.find("agent_steps") != std::string::npos);
+    const Result version = run_canopy(dir, "--version");
+    CHECK(version.status == 0);
+    CHECK(version.out == std::string("canopy ") + CANOPY_VERSION + "\n");
+    for (const char* command : {"--help", "run --help", "validate --help", "models --help"}) {
+        INFO(command);
+        const Result help = run_canopy(dir, command);
+        CHECK(help.status == 0);
+        CHECK(help.out.find("Usage:") != std::string::npos);
+    }
+}
+
+TEST_CASE("A bad scenario exits 2 and creates no output file", "[cli]") {
+    const test::TempDir dir;
+    test::write_file(dir / "bad.toml", "[scenario]\nname = \"bad\"\nmodel = \"reference\"\n");
+    const Result r = run_canopy(dir, "run bad.toml --json out.json --out out.h5");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("bad.toml") != std::string::npos);
+    CHECK(r.err.find("nothing was run or written") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+
+    // A mix called "base" would be indistinguishable from the scenario without a mix.
+    test::write_file(dir / "base_mix.toml",
+                     test::read_file(REFERENCE) +
+                         "\n[policy_mixes.base]\ndescription = \"Shadows the base\"\n");
+    const Result shadow = run_canopy(dir, "run base_mix.toml --json out.json");
+    CHECK(shadow.status == 2);
+    CHECK(shadow.err.find("policy mix 'base'") != std::string::npos);
+    fs::remove(dir / "base_mix.toml");
+
+    const Result missing = run_canopy(dir, "run no-such-file.toml --json out.json");
+    CHECK(missing.status == 2);
+    CHECK(missing.err.find("no-such-file.toml") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}
+
+TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-identical",
+          "[cli]") {
+    const test::TempDir dir;
+    test::write_file(dir / "out.json", "previous json\n");
+    test::write_file(dir / "out.h5", "previous hdf5\n");
+    const std::string outputs = " --json out.json --out out.h5";
+    struct Case {
+        std::string flags;
+        std::string names;
+    };
+    const std::vector<Case> cases{
+        {"--replicates 0" + outputs, "--replicates"},
+        {"--replicates many" + outputs, "--replicates"},
+        {"--threads -1" + outputs, "--threads"},
+        {"--seed -3" + outputs, "--seed"},
+        {"--interval wald" + outputs, "--interval"},
+        {"--policy-mix high_tech_pus" + outputs, "did you mean 'high_tech_push'?"},
+        {"--json missing-dir/x.json --out out.h5", "--json"},
+        {"--json '' --out out.h5", "--json"},
+        {"--json out.json --out out.hdf5", "--out"},
+        {"--json out.json --out missing-dir/x.h5", "--out"},
+        {"--json out.h5 --out out.h5", "--json and --out"},
+        {"--json " + shell_quote(REFERENCE) + " --out out.h5", "is the scenario file"},
+        {"--all-mixes --policy-mix high_tech_push" + outputs, "--all-mixes"},
+        {"--no-such-flag" + outputs, "--no-such-flag"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.flags);
+        const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " " + c.flags);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.names) != std::string::npos);
+        CHECK(test::read_file(dir / "out.json") == "previous json\n");
+        CHECK(test::read_file(dir / "out.h5") == "previous hdf5\n");
+        CHECK(entries(dir.path()) == std::vector<std::string>{"out.h5", "out.json"});
+    }
+}
+
+TEST_CASE("A runtime failure exits 1 with a message", "[cli]") {
+    const test::TempDir dir;
+    // The JSON goes to stdout, and stdout is a full disk: the write fails while running.
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 2 --json -",
+                                " >/dev/full");
+    CHECK(r.status == 1);
+    CHECK(r.err.find("canopy: error:") != std::string::npos);
+}
+
+TEST_CASE("canopy run gives the same JSON bytes and HDF5 datasets at 1, 2 and 4 threads",
+          "[cli][determinism]") {
+    const test::TempDir dir;
+    for (const int threads : {1, 2, 4}) {
+        const std::string t = std::to_string(threads);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(REFERENCE) + " --all-mixes --quiet --threads " +
+                                t + " --json run" + t + ".json --out run" + t + ".h5");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+    }
+    const std::string json1 = test::read_file(dir / "run1.json");
+    CHECK(json1.size() > 1000);
+    CHECK(test::read_file(dir / "run2.json") == json1);
+    CHECK(test::read_file(dir / "run4.json") == json1);
+    const auto sets1 = datasets(dir / "run1.h5");
+    CHECK(sets1.size() > 40); // axes, indicators, series, parameters, targets, for 3 runs
+    CHECK(sets1.count("indicators/leaders_2023") == 1);
+    CHECK(sets1.count("policy_mixes/high_tech_push/indicators/leaders_2023") == 1);
+    CHECK(datasets(dir / "run2.h5") == sets1);
+    CHECK(datasets(dir / "run4.h5") == sets1);
+    // No timestamps either: the whole files are the same bytes.
+    CHECK(test::read_file(dir / "run2.h5") == test::read_file(dir / "run1.h5"));
+    CHECK(test::read_file(dir / "run4.h5") == test::read_file(dir / "run1.h5"));
+}

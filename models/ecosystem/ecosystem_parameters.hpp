@@ -33,7 +33,7 @@
       "Venture capital available for investment (dry powder) at the start")                        \
     X(initial_vc_invested, "100m yuan", baseline, 400, 0, 1e6, 0,                                  \
       "Venture investment made in the twelve months before the start")                             \
-    X(initial_insurance, "100m yuan/year", baseline, 10, 0, 1e6, 0,                                     \
+    X(initial_insurance, "100m yuan/year", baseline, 10, 0, 1e6, 0,                                \
       "Tech insurance premium volume per year at the start")                                       \
     X(initial_talent, "1000 people", baseline, 800, 1, 1e5, 0,                                     \
       "Skilled workforce in innovation firms at the start")                                        \
@@ -45,7 +45,7 @@
       "Pilot-scale (中试) platforms open to firms at the start")                                   \
     X(initial_transfer_staff, "people", baseline, 1500, 1, 1e6, 0,                                 \
       "Technology brokers and transfer liaisons at work at the start")                             \
-    X(initial_transfer_centres, "centres", baseline, 20, 1, 1e5, 0,                                \
+    X(initial_transfer_centres, "centres", baseline, 40, 1, 1e5, 0,                                \
       "Technology-transfer centres and demonstration institutions at the start")                   \
     X(initial_labs, "labs", baseline, 150, 1, 1e5, 0,                                              \
       "Key laboratories, innovation centres and new-type R&D institutes at the start")             \
@@ -131,7 +131,7 @@
     X(sme_entry_rate, "firms/month", parameter, 150, 0, 1e6, 0,                                    \
       "Firms entering the tech-SME pool from outside incubators per month")                        \
     /* SME registration */                                                                         \
-    X(sme_registration_rate, "1/month", parameter, 0.0295, 0, 1, 0,                                \
+    X(sme_registration_rate, "1/month", parameter, 0.0292, 0, 1, 0,                                \
       "Monthly hazard that an eligible firm registers as a tech SME while the window is open")     \
     X(registration_first_month, "month", parameter, 3, 1, 12, 1,                                   \
       "First month of the year's registration window")                                             \
@@ -155,7 +155,7 @@
       "Least capability for eligibility (stands for the IP and staff criteria)")                   \
     X(hte_min_age_months, "months", parameter, 12, 0, 600, 1,                                      \
       "Least age of an applicant (a firm must be registered for a year)")                          \
-    X(hte_application_rate, "share", parameter, 0.8, 0, 1, 0,                                      \
+    X(hte_application_rate, "share", parameter, 0.83, 0, 1, 0,                                     \
       "Share of eligible firms that apply, at the reference reward")                               \
     X(reference_reward, "10k yuan", parameter, 20, 0.001, 1e6, 0,                                  \
       "Certification reward at which the application rate applies")                                \
@@ -204,7 +204,7 @@
     X(insurance_growth_at_support, "1/year", parameter, 0.12, -1, 10, 0,                           \
       "Growth of tech insurance premiums per year at support index 1")                             \
     /* talent */                                                                                   \
-    X(graduate_inflow, "people/year", parameter, 345200, 0, HUGE_VAL, 0,                                \
+    X(graduate_inflow, "people/year", parameter, 345200, 0, HUGE_VAL, 0,                           \
       "New graduates staying to work or found firms per year at retention support 1")              \
     X(retention_elasticity, "", parameter, 0.5, 0, 10, 0,                                          \
       "Elasticity of graduates retained to the retention-support index")                           \
@@ -241,11 +241,11 @@
       "Knowledge input of one major S&T project, in labs")                                         \
     X(knowledge_elasticity, "", parameter, 1.0, 0, 10, 0,                                          \
       "Elasticity of contract turnover to the knowledge stock")                                    \
-    X(transfer_elasticity, "", parameter, 0.5, 0, 10, 0,                                           \
+    X(transfer_elasticity, "", parameter, 0.3, 0, 10, 0,                                           \
       "Elasticity of contract turnover to transfer capacity")                                      \
-    X(hte_elasticity, "", parameter, 0.5, 0, 10, 0,                                                \
+    X(hte_elasticity, "", parameter, 0.3, 0, 10, 0,                                                \
       "Elasticity of contract turnover to the number of certified firms")                          \
-    X(turnover_trend, "1/year", parameter, 0.29, -1, 10, 0,                                        \
+    X(turnover_trend, "1/year", parameter, 0.26, -1, 10, 0,                                        \
       "Growth of contract turnover per year not explained by the model's drivers")                 \
     X(december_share, "share", parameter, 0.35, 0, 1, 0,                                           \
       "Share of a year's contract turnover registered in December")                                \

@@ -76,6 +76,19 @@ const engine::QuantileTable& rd_intensity_table(double alpha, double beta) {
     return *slot;
 }
 
+// 1/k for k < RECIPROCALS (index 0 holds 0: no collaborators, no share).
+constexpr std::size_t RECIPROCALS = 256;
+const std::array<double, RECIPROCALS>& reciprocals() {
+    static const auto table = [] {
+        std::array<double, RECIPROCALS> t{};
+        for (std::size_t k = 1; k < RECIPROCALS; ++k) {
+            t[k] = 1.0 / static_cast<double>(k);
+        }
+        return t;
+    }();
+    return table;
+}
+
 bool is_digital(std::uint8_t sector) {
     return sector == OPTOELECTRONICS || sector == BEIDOU;
 }
@@ -303,6 +316,7 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
     auto& rd_intensity = s.firms[s.rd_intensity];
     auto& neighbours = s.firms[s.neighbours];
     const engine::QuantileTable& normal = engine::NormalTable::instance();
+    const auto& reciprocal = reciprocals();
     const auto step = static_cast<std::uint32_t>(ctx.step);
     constexpr std::size_t BLOCK = 64;
     std::uint32_t words[4 * BLOCK];
@@ -334,8 +348,10 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         for (std::uint8_t k = static_cast<std::uint8_t>(st + 1); k <= LEADER; ++k) {
             higher += nc[k];
         }
-        const double share =
-            total > 0 ? static_cast<double>(higher) / static_cast<double>(total) : 0.0;
+        // share_up: a table of reciprocals spares a division for all but the best-connected.
+        const double share = static_cast<double>(higher) *
+                             (total < RECIPROCALS ? reciprocal[total]
+                                                  : 1.0 / static_cast<double>(total));
         const bool on_platform = st == INCUBATING || (f & PLATFORM_TIE) != 0;
         const double rd = rd_intensity[i];
         const double growth = r.base_growth + r.rd_effect * rd + (loan ? r.loan_effect : 0.0) +
@@ -346,21 +362,26 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         capability[i] = static_cast<float>(c);
 
         // Exit, graduation, certificate lapse (one word, competing risks).
-        const double exit_p = r.exit_p[st] * (loan ? r.loan_exit_factor : 1.0) *
-                              (vc ? r.vc_exit_factor : 1.0) / (1.0 + r.exit_slope * c);
+        // p_exit = base / (1 + slope c); the tests u0 < p_exit (+ p_grad) are written with the
+        // divisor multiplied through, which keeps a division off every firm's critical path.
+        const double exit_base = r.exit_p[st] * (loan ? r.loan_exit_factor : 1.0) *
+                                 (vc ? r.vc_exit_factor : 1.0);
+        const double divisor = 1.0 + r.exit_slope * c;
         const double u0 = u01(w[0]);
+        const bool exits = u0 * divisor < exit_base;
         std::uint8_t to = st;
         if (st == INCUBATING) {
             const int months_in = r.month - stage_since[i];
             const bool capable = c >= r.graduation_capability;
             if (months_in >= r.incubation_max) {
                 to = capable ? SME : EXITED; // the longest stay is over: graduate or fail
-            } else if (u0 < exit_p) {
+            } else if (exits) {
                 to = EXITED;
-            } else if (capable && months_in >= r.incubation_min && u0 < exit_p + r.graduation_p) {
+            } else if (capable && months_in >= r.incubation_min &&
+                       (u0 - r.graduation_p) * divisor < exit_base) {
                 to = SME;
             }
-        } else if (u0 < exit_p) {
+        } else if (exits) {
             to = EXITED;
         } else if (st >= HIGH_TECH && r.month >= cert_expiry[i] && (f & APPLIED_RENEWAL) == 0) {
             to = SME; // the certificate expired and no renewal is pending

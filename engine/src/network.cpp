@@ -13,7 +13,8 @@ void check_entry_count(std::size_t entries) {
 }
 } // namespace
 
-Network Network::from_edges(std::size_t n, std::span<const Vertex> endpoints) {
+Network Network::from_edges(std::size_t n, std::span<const Vertex> endpoints,
+                            std::size_t reserve_vertices, std::size_t reserve_edges) {
     if (endpoints.size() % 2 != 0) {
         throw Error("edge list has an odd number of endpoints");
     }
@@ -22,6 +23,10 @@ Network Network::from_edges(std::size_t n, std::span<const Vertex> endpoints) {
     }
     check_entry_count(endpoints.size());
     Network g;
+    g.offsets_.reserve(n + 1 + reserve_vertices);
+    g.head_.reserve(n + reserve_vertices);
+    g.targets_.reserve(endpoints.size() + reserve_edges);
+    g.pool_.reserve(reserve_edges);
     g.offsets_.assign(n + 1, 0);
     for (const Vertex v : endpoints) {
         if (v >= n) {

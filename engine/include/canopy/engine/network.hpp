@@ -36,7 +36,10 @@ public:
     /// (endpoints[2k], endpoints[2k+1]). Parallel edges are kept. A self-loop (a, a) is stored
     /// twice in a's list, so a is its own neighbour twice and the loop adds 2 to degree(a), the
     /// usual convention. Throws canopy::Error on an odd endpoint count or an endpoint >= n.
-    static Network from_edges(std::size_t n, std::span<const Vertex> endpoints);
+    /// `reserve_vertices` / `reserve_edges` leave room for that many more vertices and edges to
+    /// be added later without reallocating.
+    static Network from_edges(std::size_t n, std::span<const Vertex> endpoints,
+                              std::size_t reserve_vertices = 0, std::size_t reserve_edges = 0);
 
     [[nodiscard]] std::size_t num_vertices() const noexcept { return offsets_.size() - 1; }
     /// Number of undirected edges.

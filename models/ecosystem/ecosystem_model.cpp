@@ -208,6 +208,7 @@ struct StepRates {
     bool registration_reset = false, registration_open = false;
     double registration_p = 0.0, size_capability = 0.0;
     double tie_p = 0.0, untie_p = 0.0;
+    double rare_events_bound = 0.0; // the largest registration + tie + R&D-institution band
     double rnd_p = 0.0, rnd_capability = 0.0;
     double va_per_capability = 0.0;
 };
@@ -296,6 +297,8 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
         par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
     r.rnd_capability = par(ctx, param::rnd_institution_capability);
     r.va_per_capability = par(ctx, param::va_per_capability);
+    r.rare_events_bound = (r.registration_open ? r.registration_p : 0.0) +
+                          std::max(r.tie_p, r.untie_p) + r.rnd_p;
     return r;
 }
 
@@ -344,10 +347,7 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         // platform ties (an incubator is a platform), and an idiosyncratic shock.
         const NeighbourCounts& nc = neighbours[i];
         const std::uint32_t total = nc[0] + nc[1] + nc[2] + nc[3];
-        std::uint32_t higher = 0;
-        for (std::uint8_t k = static_cast<std::uint8_t>(st + 1); k <= LEADER; ++k) {
-            higher += nc[k];
-        }
+        const std::uint32_t higher = (st < 1 ? nc[1] : 0U) + (st < 2 ? nc[2] : 0U) + (st < 3 ? nc[3] : 0U);
         // share_up: a table of reciprocals spares a division for all but the best-connected.
         const double share = static_cast<double>(higher) *
                              (total < RECIPROCALS ? reciprocal[total]
@@ -409,47 +409,49 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
             t.new_loans += r.loan_size[to];
         }
 
-        // Rarer events share one word as competing risks: at most one per firm per step.
+        // Rarer events share one word as competing risks: at most one per firm per step. Most
+        // firms draw above every event's band, so the bands are worked out only when the word
+        // falls below their largest possible total.
         const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
-        const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
-                                  (to <= SME || (to == HIGH_TECH && c < r.size_capability));
-        const double p_reg = can_register ? r.registration_p : 0.0;
-        const bool tied = (f & PLATFORM_TIE) != 0;
-        const double p_tie = tied ? r.untie_p : (to >= SME ? r.tie_p : 0.0);
-        const double p_rnd =
-            (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability) ? r.rnd_p
-                                                                                     : 0.0;
         const double u3 = u01(w[3]);
-        if (u3 < p_vc) {
-            if (vc) {
-                f = static_cast<std::uint8_t>(f & ~HAS_VC);
-            } else {
-                f |= HAS_VC;
-                ++t.vc_deals;
+        if (u3 < p_vc + r.rare_events_bound) {
+            const bool can_register =
+                r.registration_open && (f & REGISTERED) == 0 &&
+                (to <= SME || (to == HIGH_TECH && c < r.size_capability));
+            const double p_reg = can_register ? r.registration_p : 0.0;
+            const bool tied = (f & PLATFORM_TIE) != 0;
+            const double p_tie = tied ? r.untie_p : (to >= SME ? r.tie_p : 0.0);
+            const double p_rnd =
+                (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability)
+                    ? r.rnd_p
+                    : 0.0;
+            if (u3 < p_vc) {
+                if (vc) {
+                    f = static_cast<std::uint8_t>(f & ~HAS_VC);
+                } else {
+                    f |= HAS_VC;
+                    ++t.vc_deals;
+                }
+            } else if (u3 < p_vc + p_reg) {
+                f |= REGISTERED;
+                ++t.registered;
+            } else if (u3 < p_vc + p_reg + p_tie) {
+                f ^= PLATFORM_TIE;
+            } else if (u3 < p_vc + p_reg + p_tie + p_rnd) {
+                f |= RND_INSTITUTION;
+                ++t.rnd_founded;
             }
-        } else if (u3 < p_vc + p_reg) {
-            f |= REGISTERED;
-            ++t.registered;
-        } else if (u3 < p_vc + p_reg + p_tie) {
-            f ^= PLATFORM_TIE;
-        } else if (u3 < p_vc + p_reg + p_tie + p_rnd) {
-            f |= RND_INSTITUTION;
-            ++t.rnd_founded;
         }
         if (to == INCUBATING) {
             f = static_cast<std::uint8_t>(f & ~PLATFORM_TIE); // startups use incubators
         }
         flags[i] = f;
 
-        // Aggregates the SD stocks and the series read.
-        t.capability += c;
-        const double va = r.va_per_capability * c;
-        t.va_total += va;
-        if (is_digital(sector[i])) {
-            t.va_digital += va;
-        }
+        // Aggregates the SD stocks and the series read (value added is proportional to
+        // capability, so capability is summed by sector and for certified firms).
+        t.capability_by_sector[sector[i]] += c;
         if (to >= HIGH_TECH) {
-            t.va_certified += va;
+            t.capability_certified += c;
             t.rd_spending += rd * c;
         }
         if ((f & PLATFORM_TIE) != 0 && to >= SME) {
@@ -997,12 +999,18 @@ void Model::step_agents(State& s, const StepContext& ctx) const {
         s.with_rnd_institution += t.with_rnd;
         s.new_loans += t.new_loans;
         s.rd_spending += t.rd_spending;
-        s.capability_sum += t.capability;
-        s.va_certified += t.va_certified;
-        s.va_total += t.va_total;
-        s.va_digital += t.va_digital;
+        for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+            s.capability_sum += t.capability_by_sector[k];
+            s.va_total += t.capability_by_sector[k];
+        }
+        s.va_digital += t.capability_by_sector[OPTOELECTRONICS] + t.capability_by_sector[BEIDOU];
+        s.va_certified += t.capability_certified;
     }
     s.vc_invested = static_cast<double>(s.vc_deals) * par(ctx, param::vc_deal_size);
+    const double va_per_capability = par(ctx, param::va_per_capability);
+    s.va_total *= va_per_capability;
+    s.va_digital *= va_per_capability;
+    s.va_certified *= va_per_capability;
 
     // 4. Newcomers.
     add_newcomers(s, ctx, r);

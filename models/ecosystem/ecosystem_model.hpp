@@ -93,10 +93,8 @@ struct ChunkTally {
     double new_loans = 0.0;   ///< 100m yuan originated
     double vc_invested = 0.0; ///< 100m yuan
     double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
-    double capability = 0.0;  ///< sum over active firms
-    double va_certified = 0.0;
-    double va_total = 0.0;
-    double va_digital = 0.0;
+    std::array<double, 6> capability_by_sector{}; ///< sums over active firms, by sector
+    double capability_certified = 0.0;            ///< sum over certified firms
 };
 
 /// Per-step constants the agent loop reads (derived from parameters, levers and stocks once).

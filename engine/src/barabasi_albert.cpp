@@ -1,6 +1,9 @@
+#include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <array>
 #include <vector>
 
@@ -34,19 +37,64 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
         chosen_heap.resize(m);
         picks = chosen_heap.data();
     }
+    if (!options.category.empty()) {
+        const auto k = static_cast<std::size_t>(std::llround(std::sqrt(options.affinity.size())));
+        if (k * k != options.affinity.size() || k == 0 || k > AttachmentPool::MAX_CATEGORIES) {
+            throw Error("barabasi_albert: the affinity matrix must be square with 1 to " +
+                        std::to_string(AttachmentPool::MAX_CATEGORIES) + " categories");
+        }
+        if (options.category.size() < n) {
+            throw Error("barabasi_albert: " + std::to_string(options.category.size()) +
+                        " categories for " + std::to_string(n) + " vertices");
+        }
+        for (std::size_t v = 0; v < n; ++v) {
+            if (options.category[v] >= k) {
+                throw Error("barabasi_albert: vertex " + std::to_string(v) + " has category " +
+                            std::to_string(options.category[v]) + ", the affinity matrix " +
+                            std::to_string(k));
+            }
+        }
+        AttachmentPool pool(k);
+        pool.reserve(2 * (core_edges + later * m) / k + 1);
+        for (const Network::Vertex v : endpoints) { // the seed clique
+            pool.add(v, options.category[v]);
+        }
+        for (std::size_t v = core; v < n; ++v) {
+            Stream rng(key, static_cast<std::uint32_t>(v), 0, purpose);
+            const std::uint8_t a = options.category[v];
+            const std::span<const double> row = options.affinity.subspan(a * k, k);
+            const AttachmentPool::Snapshot at = pool.snapshot();
+            std::size_t got = 0;
+            while (got < m) {
+                const Network::Vertex u = pool.draw(at, row, rng);
+                if (std::find(picks, picks + got, u) == picks + got) {
+                    picks[got++] = u;
+                }
+            }
+            for (std::size_t j = 0; j < m; ++j) {
+                endpoints.push_back(static_cast<Network::Vertex>(v));
+                endpoints.push_back(picks[j]);
+                pool.add(static_cast<Network::Vertex>(v), a);
+                pool.add(picks[j], options.category[picks[j]]);
+            }
+        }
+        Network g = Network::from_edges(n, endpoints, options.reserve_vertices,
+                                        options.reserve_vertices * options.edges_per_vertex);
+        return g;
+    }
+
     // A vertex's first random words are drawn AHEAD vertices early and the endpoints its first
     // candidates would read are prefetched: which endpoint a draw reads depends only on the
     // vertex's own stream and on how many endpoints exist before it, known in advance. The words
     // are then consumed in exactly the order of drawing in place, so the network is the same;
     // only the cache misses overlap.
     constexpr std::size_t AHEAD = 16;
-    constexpr std::size_t WORDS = 8; // u64 words drawn ahead per vertex
+    constexpr std::size_t WORDS = 4; // u64 words drawn ahead per vertex (m = 3 needs 3)
     struct Ahead {
         Stream rng;
         std::array<std::uint64_t, WORDS> words{};
     };
     std::vector<Ahead> ahead(AHEAD, Ahead{Stream(key, 0, 0, purpose), {}});
-    const std::size_t stride = options.acceptance != nullptr ? 2 : 1; // index, [acceptance], ...
     const auto endpoints_before = [&](std::size_t v) { return 2 * (core_edges + (v - core) * m); };
     const auto prepare = [&](std::size_t v) {
         Ahead& a = ahead[v % AHEAD];
@@ -55,8 +103,8 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
             w = a.rng.next_u64();
         }
         const std::size_t before = endpoints_before(v);
-        for (std::size_t k = 0; k < std::min(m, WORDS / stride); ++k) {
-            __builtin_prefetch(endpoints.data() + index_below(a.words[k * stride], before));
+        for (std::size_t k = 0; k < std::min(m, WORDS); ++k) {
+            __builtin_prefetch(endpoints.data() + index_below(a.words[k], before));
         }
     };
     for (std::size_t v = core; v < std::min(n, core + AHEAD); ++v) {
@@ -68,18 +116,11 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
         auto next = [&]() { return used < WORDS ? a.words[used++] : a.rng.next_u64(); };
         const std::size_t existing = endpoints.size();
         std::size_t got = 0;
-        std::size_t draws = 0;
         while (got < m) {
             const Network::Vertex u = endpoints[index_below(next(), existing)];
-            if (std::find(picks, picks + got, u) != picks + got) {
-                continue;
+            if (std::find(picks, picks + got, u) == picks + got) {
+                picks[got++] = u;
             }
-            if (options.acceptance != nullptr && ++draws <= 1024 * m &&
-                !(u01_open(next()) < options.acceptance(options.acceptance_context,
-                                                        static_cast<Network::Vertex>(v), u))) {
-                continue;
-            }
-            picks[got++] = u;
         }
         for (std::size_t j = 0; j < m; ++j) {
             endpoints.push_back(static_cast<Network::Vertex>(v));

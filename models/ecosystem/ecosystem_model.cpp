@@ -2,6 +2,7 @@
 // parameters; the comments here say how the code realises them.
 #include "ecosystem/ecosystem_model.hpp"
 
+#include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/normal_table.hpp>
@@ -129,15 +130,16 @@ std::uint8_t draw_sector(G& rng, const std::array<double, SECTOR_COUNT>& cumulat
     return k;
 }
 
-// The collaboration network's homophily: a candidate from another sector is kept with
-// probability 1 / sector_homophily.
-struct Homophily {
-    const std::uint8_t* sector;
-    double other_sector_acceptance;
-};
-double homophily_acceptance(const void* context, Network::Vertex a, Network::Vertex b) {
-    const auto* h = static_cast<const Homophily*>(context);
-    return h->sector[a] == h->sector[b] ? 1.0 : h->other_sector_acceptance;
+// The collaboration network's homophily: affinity 1 to the firm's own sector, 1/h to others.
+std::array<double, SECTOR_COUNT * SECTOR_COUNT> sector_affinity(const StepContext& ctx) {
+    std::array<double, SECTOR_COUNT * SECTOR_COUNT> a{};
+    const double other = 1.0 / par(ctx, param::sector_homophily);
+    for (std::size_t i = 0; i < SECTOR_COUNT; ++i) {
+        for (std::size_t j = 0; j < SECTOR_COUNT; ++j) {
+            a[i * SECTOR_COUNT + j] = i == j ? 1.0 : other;
+        }
+    }
+    return a;
 }
 
 // The transfer-capacity index: brokers and liaisons, transfer centres and matchmaking events,
@@ -218,7 +220,7 @@ int Model::month_index(const StepContext& ctx) {
 }
 
 std::size_t Model::state_bytes(const State& s) {
-    return s.firms.bytes() + s.collaboration.bytes();
+    return s.firms.bytes() + s.collaboration.bytes() + s.attachment.bytes();
 }
 
 namespace {
@@ -647,7 +649,8 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
     }
 
     const std::size_t first = s.firms.size();
-    const Network::Snapshot snapshot = s.collaboration.snapshot();
+    const engine::AttachmentPool::Snapshot snapshot = s.attachment.snapshot();
+    const auto affinity = sector_affinity(ctx);
     s.firms.add(born);
     auto& stage = s.firms[s.stage];
     auto& sector = s.firms[s.sector];
@@ -662,7 +665,6 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
     const double capability_sd = par(ctx, param::newborn_capability_sd);
     const double alpha = par(ctx, param::rd_intensity_alpha);
     const double beta = par(ctx, param::rd_intensity_beta);
-    const double other_sector = 1.0 / par(ctx, param::sector_homophily);
     const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
     const engine::QuantileTable& normal = engine::NormalTable::instance();
     const engine::QuantileTable& rd_table = rd_intensity_table(alpha, beta);
@@ -686,17 +688,16 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
                 Network::Vertex* picks = s.picks.data() + b * m;
                 engine::Stream attach = ctx.stream(static_cast<std::uint32_t>(id), ATTACH);
                 std::size_t got = 0;
-                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS && snapshot.size() > 0;
-                     ++draw) {
-                    const Network::Vertex v = s.collaboration.entry(
-                        snapshot, engine::index_below(attach.next_u64(), snapshot.size()));
-                    if (stage[v] > LEADER || std::find(picks, picks + got, v) != picks + got) {
-                        continue;
+                const std::span<const double> row(affinity.data() + sector[id] * SECTOR_COUNT,
+                                                  SECTOR_COUNT);
+                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS; ++draw) {
+                    const Network::Vertex v = s.attachment.draw(snapshot, row, attach);
+                    if (v == Network::NONE) {
+                        break;
                     }
-                    if (sector[v] != sector[id] && engine::uniform01(attach) >= other_sector) {
-                        continue;
+                    if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                        picks[got++] = v;
                     }
-                    picks[got++] = v;
                 }
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
@@ -708,6 +709,8 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
         for (const Network::Vertex v : picks) {
             ++own[stage[v]];
             ++counts[v][stage[id]];
+            s.attachment.add(v, sector[v]);
+            s.attachment.add(id, sector[id]);
         }
         counts[id] = own;
         ++s.active[stage[id]];
@@ -853,14 +856,23 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
     });
 
     // Collaboration network: preferential attachment with sector homophily.
-    Homophily homophily{sector.data(), 1.0 / par(ctx, param::sector_homophily)};
+    const auto affinity = sector_affinity(ctx);
     engine::BarabasiAlbertOptions network;
     network.vertices = n;
     network.edges_per_vertex = static_cast<unsigned>(par(ctx, param::collaboration_edges));
     network.reserve_vertices = room;
-    network.acceptance = &homophily_acceptance;
-    network.acceptance_context = &homophily;
+    network.category = sector;
+    network.affinity = affinity;
     s.collaboration = engine::barabasi_albert(network, ctx.key, NETWORK);
+    // The pool newcomers draw partners from: every firm once per tie, by sector.
+    s.attachment = engine::AttachmentPool(SECTOR_COUNT);
+    s.attachment.reserve((2 * s.collaboration.num_edges() + 2 * room * network.edges_per_vertex) /
+                         SECTOR_COUNT);
+    for (std::size_t v = 0; v < n; ++v) {
+        s.collaboration.for_each_neighbour(static_cast<Network::Vertex>(v), [&](Network::Vertex u) {
+            s.attachment.add(u, sector[u]);
+        });
+    }
     auto& counts = s.firms[s.neighbours];
     ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
         for (std::size_t v = b; v < e; ++v) {

@@ -11,6 +11,7 @@
 
 #include "ecosystem/ecosystem_parameters.hpp"
 
+#include <canopy/engine/attachment.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/population.hpp>
@@ -116,6 +117,7 @@ public:
         engine::Column<float> rd_intensity;
         engine::Column<NeighbourCounts> neighbours;
         engine::Network collaboration;
+        engine::AttachmentPool attachment; ///< collaboration ties by sector, for newcomers
 
         // Aggregates: counts at the end of the last step; flows of the last step.
         std::array<std::int64_t, 4> active{};
@@ -152,7 +154,7 @@ public:
 
     /// Month index (months since the calendar start) of the step's month.
     [[nodiscard]] static int month_index(const engine::StepContext& ctx);
-    /// Bytes of agent state plus networks.
+    /// Bytes of agent state plus networks (collaboration ties and the attachment pool).
     [[nodiscard]] static std::size_t state_bytes(const State& s);
 };
 

@@ -174,19 +174,23 @@ TEST_CASE("The oldest BA vertices have the largest degrees", "[barabasi_albert]"
     CHECK(hub < 100);
 }
 
-TEST_CASE("An acceptance function biases attachment (homophily by rejection sampling)",
-          "[barabasi_albert]") {
-    // Vertices of equal parity are always kept, others with probability 0.1, so among a new
-    // vertex's links the same-parity share is about deg_same / (deg_same + 0.1 deg_other) ~ 0.9.
-    // Without the bias it is ~0.5. With 60,000 edges the standard error is ~0.002.
+TEST_CASE("Category affinity biases attachment (homophily)", "[barabasi_albert]") {
+    // Two categories by parity; a newcomer's affinity is 1 to its own category and 0.1 to the
+    // other, so among its links the same-category share is deg_same / (deg_same + 0.1 deg_other)
+    // ~ 1 / 1.1 = 0.909 (both categories hold about half the degree). Without the bias it is
+    // ~0.5. With 60,000 links the standard error is ~0.001.
     using canopy::engine::BarabasiAlbertOptions;
     using canopy::engine::Network;
+    std::vector<std::uint8_t> parity(20000);
+    for (std::size_t v = 0; v < parity.size(); ++v) {
+        parity[v] = static_cast<std::uint8_t>(v % 2);
+    }
+    const std::vector<double> affinity = {1.0, 0.1, 0.1, 1.0};
     BarabasiAlbertOptions o;
-    o.vertices = 20000;
+    o.vertices = parity.size();
     o.edges_per_vertex = 3;
-    o.acceptance = [](const void*, Network::Vertex a, Network::Vertex b) {
-        return (a % 2) == (b % 2) ? 1.0 : 0.1;
-    };
+    o.category = parity;
+    o.affinity = affinity;
     const Network g = canopy::engine::barabasi_albert(o, {7, 0}, 1);
     std::size_t same = 0;
     std::size_t total = 0;
@@ -199,6 +203,21 @@ TEST_CASE("An acceptance function biases attachment (homophily by rejection samp
         });
     }
     const double share = static_cast<double>(same) / static_cast<double>(total);
-    CHECK(share > 0.85);
-    CHECK(share < 0.95);
+    CHECK(share == Approx(1.0 / 1.1).margin(0.01));
+    // Each new vertex still makes exactly m distinct links.
+    CHECK(g.num_edges() == 6 + (parity.size() - 4) * 3);
+}
+
+TEST_CASE("Categories must fit the affinity matrix", "[barabasi_albert]") {
+    using canopy::engine::BarabasiAlbertOptions;
+    std::vector<std::uint8_t> cats = {0, 1, 2, 0, 1};
+    const std::vector<double> affinity = {1.0, 0.5, 0.5, 1.0}; // 2 categories
+    BarabasiAlbertOptions o;
+    o.vertices = cats.size();
+    o.category = cats;
+    o.affinity = affinity;
+    CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);
+    const std::vector<double> not_square = {1.0, 0.5, 0.5};
+    o.affinity = not_square;
+    CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);
 }

@@ -8,15 +8,16 @@
 /// vertices before v. Vertex v's choices come from the random stream
 /// (seed, replicate, agent = v, step = 0, purpose), so the network is a pure function of the key.
 ///
-/// Optionally, a candidate drawn proportionally to degree is kept only with probability
-/// acceptance(newcomer, candidate) (rejection sampling), which makes the attachment probability
-/// proportional to degree x acceptance: homophily, fitness. After 1024 * m rejected draws for one
-/// vertex the acceptance is ignored, so an acceptance that is zero everywhere cannot hang.
+/// Optionally, with homophily: each vertex has a category, and a vertex of category b is chosen
+/// by a newcomer of category a with probability proportional to degree x affinity[a][b]
+/// (attachment.hpp; no rejection sampling, so strong homophily costs nothing extra).
 
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/random.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace canopy::engine {
 
@@ -26,13 +27,15 @@ struct BarabasiAlbertOptions {
     unsigned edges_per_vertex = 3; ///< m, at least 1
     /// Reserve room for this many extra vertices (births) so growth does not reallocate.
     std::size_t reserve_vertices = 0;
-    /// Probability in [0, 1] of keeping a degree-proportional candidate; nullptr keeps all.
-    double (*acceptance)(const void* context, Network::Vertex newcomer,
-                         Network::Vertex candidate) = nullptr;
-    const void* acceptance_context = nullptr; ///< passed to acceptance
+    /// Homophily (optional): a category per vertex (empty: none) ...
+    std::span<const std::uint8_t> category{};
+    /// ... and the row-major categories x categories affinity matrix, entries in [0, 1], where
+    /// categories = sqrt(affinity.size()) <= AttachmentPool::MAX_CATEGORIES.
+    std::span<const double> affinity{};
 };
 
-/// Builds the network. Throws canopy::Error if m = 0.
+/// Builds the network. Throws canopy::Error if m = 0, or if the categories do not cover the
+/// vertices or name a category the affinity matrix lacks.
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose);
 

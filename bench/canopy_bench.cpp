@@ -13,6 +13,7 @@
 #include "registry.hpp"
 
 #include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/memory.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
@@ -169,7 +170,6 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
     return 0;
 }
 
-
 // ---- the full model ------------------------------------------------------------------------
 
 namespace eco = canopy::models::ecosystem;
@@ -177,7 +177,7 @@ namespace eco = canopy::models::ecosystem;
 struct EcosystemOptions {
     std::string scenario;
     int replicates = 1000;
-    int threads = 0; ///< 0: all cores
+    int threads = 0;    ///< 0: all cores
     double firms = 0.0; ///< > 0: one city scaled to about this many initial firms
     std::uint64_t seed = 1;
     bool scaling = false;
@@ -190,14 +190,14 @@ void scale_city(canopy::engine::RunInputs& in, double firms) {
     const double now = in.parameters[p::initial_incubating] + in.parameters[p::initial_smes] +
                        in.parameters[p::initial_high_tech] + in.parameters[p::initial_leaders];
     const double f = firms / now;
-    for (const auto k : {p::initial_incubating, p::initial_smes, p::initial_high_tech,
-                         p::initial_leaders, p::initial_incubators, p::initial_innovation_space,
-                         p::initial_pilot_platforms, p::startup_rate, p::spinoff_rate,
-                         p::sme_entry_rate, p::seat_half_saturation}) {
+    for (const auto k :
+         {p::initial_incubating, p::initial_smes, p::initial_high_tech, p::initial_leaders,
+          p::initial_incubators, p::initial_innovation_space, p::initial_pilot_platforms,
+          p::startup_rate, p::spinoff_rate, p::sme_entry_rate, p::seat_half_saturation}) {
         in.parameters[k] *= f;
     }
-    for (const auto k : {p::initial_incubating, p::initial_smes, p::initial_high_tech,
-                         p::initial_leaders}) {
+    for (const auto k :
+         {p::initial_incubating, p::initial_smes, p::initial_high_tech, p::initial_leaders}) {
         in.parameters[k] = std::round(in.parameters[k]);
     }
     const double lever_scale = f;
@@ -254,7 +254,8 @@ EcosystemResult bench_ensemble(const canopy::engine::Scenario& sc, const Ecosyst
     return r;
 }
 
-EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOptions& o, int threads) {
+EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOptions& o,
+                           int threads) {
     const eco::Model model;
     EcosystemResult r;
     for (int k = 0; k < o.replicates; ++k) {
@@ -312,10 +313,9 @@ int command_ecosystem(const EcosystemOptions& o) {
                     "firms_end=%zu replicates=%d steps=%d agent_steps=%.0f setup_s=%.6f "
                     "wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f threads=%d "
                     "speedup=%.2f bytes_per_agent=%.1f\n",
-                    sc.name.c_str(), r.firms_start, r.firms, o.replicates,
-                    sc.calendar.steps(), r.agent_steps, r.setup_s, r.wall_s,
-                    o.replicates / r.wall_s, rate, t, rate / base_rate,
-                    static_cast<double>(r.bytes) / static_cast<double>(r.firms));
+                    sc.name.c_str(), r.firms_start, r.firms, o.replicates, sc.calendar.steps(),
+                    r.agent_steps, r.setup_s, r.wall_s, o.replicates / r.wall_s, rate, t,
+                    rate / base_rate, static_cast<double>(r.bytes) / static_cast<double>(r.firms));
     }
     return 0;
 }
@@ -323,6 +323,7 @@ int command_ecosystem(const EcosystemOptions& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    canopy::engine::keep_freed_memory();
     CLI::App app{"canopy-bench: speed of the Canopy engine on fixed models"};
     app.require_subcommand(1);
 
@@ -362,9 +363,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000000));
     ecosystem->add_option("--threads", eo.threads, "Worker threads (0: all cores)")
         ->check(CLI::Range(0, 1024));
-    ecosystem->add_option("--firms", eo.firms,
-                          "Scale the city to about this many initial firms and run replicates "
-                          "one after another with agents in parallel")
+    ecosystem
+        ->add_option("--firms", eo.firms,
+                     "Scale the city to about this many initial firms and run replicates "
+                     "one after another with agents in parallel")
         ->check(CLI::Range(100.0, 2.0e9));
     ecosystem->add_option("--seed", eo.seed, "Random seed");
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");

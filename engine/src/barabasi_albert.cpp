@@ -2,9 +2,9 @@
 #include <canopy/engine/barabasi_albert.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
-#include <array>
 #include <vector>
 
 namespace canopy::engine {

@@ -299,8 +299,8 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
         par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
     r.rnd_capability = par(ctx, param::rnd_institution_capability);
     r.va_per_capability = par(ctx, param::va_per_capability);
-    r.rare_events_bound = (r.registration_open ? r.registration_p : 0.0) +
-                          std::max(r.tie_p, r.untie_p) + r.rnd_p;
+    r.rare_events_bound =
+        (r.registration_open ? r.registration_p : 0.0) + std::max(r.tie_p, r.untie_p) + r.rnd_p;
     return r;
 }
 
@@ -349,11 +349,12 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         // platform ties (an incubator is a platform), and an idiosyncratic shock.
         const NeighbourCounts& nc = neighbours[i];
         const std::uint32_t total = nc[0] + nc[1] + nc[2] + nc[3];
-        const std::uint32_t higher = (st < 1 ? nc[1] : 0U) + (st < 2 ? nc[2] : 0U) + (st < 3 ? nc[3] : 0U);
+        const std::uint32_t higher =
+            (st < 1 ? nc[1] : 0U) + (st < 2 ? nc[2] : 0U) + (st < 3 ? nc[3] : 0U);
         // share_up: a table of reciprocals spares a division for all but the best-connected.
-        const double share = static_cast<double>(higher) *
-                             (total < RECIPROCALS ? reciprocal[total]
-                                                  : 1.0 / static_cast<double>(total));
+        const double share =
+            static_cast<double>(higher) *
+            (total < RECIPROCALS ? reciprocal[total] : 1.0 / static_cast<double>(total));
         const bool on_platform = st == INCUBATING || (f & PLATFORM_TIE) != 0;
         const double rd = rd_intensity[i];
         const double growth = r.base_growth + r.rd_effect * rd + (loan ? r.loan_effect : 0.0) +
@@ -366,8 +367,8 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         // Exit, graduation, certificate lapse (one word, competing risks).
         // p_exit = base / (1 + slope c); the tests u0 < p_exit (+ p_grad) are written with the
         // divisor multiplied through, which keeps a division off every firm's critical path.
-        const double exit_base = r.exit_p[st] * (loan ? r.loan_exit_factor : 1.0) *
-                                 (vc ? r.vc_exit_factor : 1.0);
+        const double exit_base =
+            r.exit_p[st] * (loan ? r.loan_exit_factor : 1.0) * (vc ? r.vc_exit_factor : 1.0);
         const double divisor = 1.0 + r.exit_slope * c;
         const double u0 = u01(w[0]);
         const bool exits = u0 * divisor < exit_base;
@@ -417,16 +418,14 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
         const double u3 = u01(w[3]);
         if (u3 < p_vc + r.rare_events_bound) {
-            const bool can_register =
-                r.registration_open && (f & REGISTERED) == 0 &&
-                (to <= SME || (to == HIGH_TECH && c < r.size_capability));
+            const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
+                                      (to <= SME || (to == HIGH_TECH && c < r.size_capability));
             const double p_reg = can_register ? r.registration_p : 0.0;
             const bool tied = (f & PLATFORM_TIE) != 0;
             const double p_tie = tied ? r.untie_p : (to >= SME ? r.tie_p : 0.0);
             const double p_rnd =
-                (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability)
-                    ? r.rnd_p
-                    : 0.0;
+                (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability) ? r.rnd_p
+                                                                                         : 0.0;
             if (u3 < p_vc) {
                 if (vc) {
                     f = static_cast<std::uint8_t>(f & ~HAS_VC);

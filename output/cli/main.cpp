@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/memory.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -142,6 +143,7 @@ int dispatch(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+    canopy::engine::keep_freed_memory();
     try {
         return dispatch(argc, argv);
     } catch (const canopy::Error& e) {

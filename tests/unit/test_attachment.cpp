@@ -1,0 +1,81 @@
+// Homophilous preferential attachment: draws proportional to degree units x affinity.
+#include <canopy/engine/attachment.hpp>
+#include <canopy/engine/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+using canopy::engine::AttachmentPool;
+using canopy::engine::Network;
+using canopy::engine::RandomKey;
+using canopy::engine::Stream;
+
+namespace {
+AttachmentPool example() {
+    // Category 0: vertex 0 x10, vertex 1 x20; category 1: vertex 2 x30; category 2: vertex 3 x40.
+    AttachmentPool pool(3);
+    for (int k = 0; k < 10; ++k) {
+        pool.add(0, 0);
+    }
+    for (int k = 0; k < 20; ++k) {
+        pool.add(1, 0);
+    }
+    for (int k = 0; k < 30; ++k) {
+        pool.add(2, 1);
+    }
+    for (int k = 0; k < 40; ++k) {
+        pool.add(3, 2);
+    }
+    return pool;
+}
+} // namespace
+
+TEST_CASE("Draws are proportional to degree units times affinity", "[attachment]") {
+    const AttachmentPool pool = example();
+    const auto at = pool.snapshot();
+    const std::array<double, 3> affinity = {1.0, 0.5, 0.0};
+    // Weights: v0 10, v1 20, v2 30 * 0.5 = 15, v3 0; total 45.
+    const std::array<double, 4> expected = {10.0 / 45, 20.0 / 45, 15.0 / 45, 0.0};
+    constexpr int N = 90000;
+    std::array<int, 4> count{};
+    for (std::uint32_t i = 0; i < N; ++i) {
+        Stream rng(RandomKey{11, 0}, i, 0, 1);
+        ++count[pool.draw(at, affinity, rng)];
+    }
+    CHECK(count[3] == 0);
+    for (std::size_t v = 0; v < 3; ++v) {
+        // 5 binomial standard deviations.
+        const double sd = std::sqrt(N * expected[v] * (1 - expected[v]));
+        CHECK(std::abs(count[v] - N * expected[v]) < 5 * sd);
+    }
+}
+
+TEST_CASE("A snapshot ignores units added after it", "[attachment]") {
+    AttachmentPool pool = example();
+    const auto at = pool.snapshot();
+    for (int k = 0; k < 1000; ++k) {
+        pool.add(9, 1);
+    }
+    const std::array<double, 3> affinity = {1.0, 1.0, 1.0};
+    for (std::uint32_t i = 0; i < 2000; ++i) {
+        Stream rng(RandomKey{3, 0}, i, 0, 1);
+        CHECK(pool.draw(at, affinity, rng) != 9);
+    }
+}
+
+TEST_CASE("Zero affinity everywhere falls back to degree; an empty pool gives NONE",
+          "[attachment]") {
+    const AttachmentPool pool = example();
+    const std::array<double, 3> none = {0.0, 0.0, 0.0};
+    Stream rng(RandomKey{5, 0}, 0, 0, 1);
+    CHECK(pool.draw(pool.snapshot(), none, rng) <= 3);
+    const AttachmentPool empty(2);
+    const std::array<double, 2> one = {1.0, 1.0};
+    CHECK(empty.draw(empty.snapshot(), one, rng) == Network::NONE);
+    CHECK_THROWS_AS(AttachmentPool(0), canopy::Error);
+    CHECK_THROWS_AS(AttachmentPool(AttachmentPool::MAX_CATEGORIES + 1), canopy::Error);
+    CHECK(pool.bytes() == 100 * sizeof(Network::Vertex));
+}

@@ -22,3 +22,12 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/reference.toml)
   set_tests_properties(python:hdf5_reader PROPERTIES LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
+
+# The same reader on the default scenario (24 replicates, base and every policy mix).
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:hdf5_reader_wuhan
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_hdf5_reader.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml)
+  set_tests_properties(python:hdf5_reader_wuhan PROPERTIES
+    LABELS python TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()

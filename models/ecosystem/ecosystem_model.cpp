@@ -5,6 +5,7 @@
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/distributions.hpp>
+#include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/normal_table.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/sd.hpp>
@@ -162,31 +163,6 @@ double graduate_month_share(const StepContext& ctx, int month_of_year) {
 double contract_month_share(const StepContext& ctx, int month_of_year) {
     const double december = par(ctx, param::december_share);
     return month_of_year == 12 ? december : (1.0 - december) / 11.0;
-}
-
-// Moves firm v's weight in its collaborators' counts from one stage to another.
-template <bool Atomic>
-void update_neighbours(const Network& network, std::vector<NeighbourCounts>& counts,
-                       Network::Vertex v, std::uint8_t from, std::uint8_t to) {
-    network.for_each_neighbour(v, [&](Network::Vertex u) {
-        if constexpr (Atomic) {
-            if (from <= LEADER) {
-                std::atomic_ref<std::uint32_t>(counts[u][from])
-                    .fetch_sub(1, std::memory_order_relaxed);
-            }
-            if (to <= LEADER) {
-                std::atomic_ref<std::uint32_t>(counts[u][to])
-                    .fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            if (from <= LEADER) {
-                --counts[u][from];
-            }
-            if (to <= LEADER) {
-                ++counts[u][to];
-            }
-        }
-    });
 }
 
 } // namespace
@@ -477,11 +453,8 @@ void apply_changes(Model::State& s, const StepContext& ctx, int month) {
         for (const StageChange& ch : s.changes[chunk]) {
             stage[ch.firm] = ch.to;
             stage_since[ch.firm] = static_cast<std::int16_t>(month);
-            if (shared) {
-                update_neighbours<true>(s.collaboration, counts, ch.firm, ch.from, ch.to);
-            } else {
-                update_neighbours<false>(s.collaboration, counts, ch.firm, ch.from, ch.to);
-            }
+            engine::move_neighbour_state<4>(s.collaboration, counts, ch.firm, ch.from, ch.to,
+                                            shared);
         }
     });
     for (auto& chunk : s.changes) {
@@ -872,15 +845,9 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
             s.attachment.add(u, sector[u]);
         });
     }
-    auto& counts = s.firms[s.neighbours];
-    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
-        for (std::size_t v = b; v < e; ++v) {
-            NeighbourCounts c{};
-            s.collaboration.for_each_neighbour(static_cast<Network::Vertex>(v),
-                                               [&](Network::Vertex u) { ++c[stage[u]]; });
-            counts[v] = c;
-        }
-    });
+    engine::count_neighbour_states<4>(s.collaboration, std::span<const std::uint8_t>(stage),
+                                      std::span<NeighbourCounts>(s.firms[s.neighbours]),
+                                      *ctx.executor, CHUNK);
 
     // Pilot-platform ties fill most of the capacity at the start.
     const double slots =

@@ -2,6 +2,7 @@
 
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/distributions.hpp>
+#include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/parallel.hpp>
 
 #include <algorithm>
@@ -106,27 +107,6 @@ struct DecideTables {
 // Newborns per chunk of the parallel choice of partners.
 constexpr std::size_t BIRTH_CHUNK = 512;
 
-// Moves firm v's contribution in its neighbours' counts from stage `from` to stage `to`
-// (EXITED: removes it). Atomic when several threads apply changes at once.
-template <bool Atomic>
-void update_neighbours(const Network& network, std::vector<NeighbourCounts>& counts,
-                       Network::Vertex v, std::uint8_t from, std::uint8_t to) {
-    network.for_each_neighbour(v, [&](Network::Vertex u) {
-        if constexpr (Atomic) {
-            std::atomic_ref<std::uint32_t>(counts[u][from]).fetch_sub(1, std::memory_order_relaxed);
-            if (to != EXITED) {
-                std::atomic_ref<std::uint32_t>(counts[u][to])
-                    .fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            --counts[u][from];
-            if (to != EXITED) {
-                ++counts[u][to];
-            }
-        }
-    });
-}
-
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
 
@@ -226,15 +206,9 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
                 static_cast<std::int64_t>(high_tech), static_cast<std::int64_t>(leader)};
 
     // Each firm's active neighbours by stage: the one full scan of the network.
-    auto& counts = s.firms[s.neighbours];
-    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t, std::size_t begin, std::size_t end) {
-        for (std::size_t v = begin; v < end; ++v) {
-            NeighbourCounts c{};
-            s.network.for_each_neighbour(static_cast<Network::Vertex>(v),
-                                         [&](Network::Vertex u) { ++c[stage[u]]; });
-            counts[v] = c;
-        }
-    });
+    engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
+                                      std::span<NeighbourCounts>(s.firms[s.neighbours]),
+                                      *ctx.executor, CHUNK);
     s.exits = s.births = s.agent_steps = 0;
     s.phase_seconds = {};
     s.changes.clear();
@@ -295,11 +269,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             } else {
                 ++tally.active[ch.to];
             }
-            if (shared) {
-                update_neighbours<true>(s.network, counts, ch.firm, from, ch.to);
-            } else {
-                update_neighbours<false>(s.network, counts, ch.firm, from, ch.to);
-            }
+            engine::move_neighbour_state<4>(s.network, counts, ch.firm, from, ch.to, shared);
         }
     });
     s.exits = 0;

@@ -1,0 +1,48 @@
+// Neighbour state counts kept exact by moving changed vertices, serially or concurrently.
+#include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/neighbour_counts.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace canopy::engine;
+
+namespace {
+std::vector<StateCounts<3>> recount(const Network& g, const std::vector<std::uint8_t>& states) {
+    std::vector<StateCounts<3>> counts(states.size());
+    count_neighbour_states<3>(g, std::span<const std::uint8_t>(states),
+                              std::span<StateCounts<3>>(counts), Executor(false));
+    return counts;
+}
+} // namespace
+
+TEST_CASE("Moving states keeps neighbour counts equal to a recount", "[neighbour_counts]") {
+    const Network g = barabasi_albert({5000, 3, 0}, {3, 0}, 1);
+    std::vector<std::uint8_t> states(5000);
+    for (std::size_t v = 0; v < states.size(); ++v) {
+        states[v] = static_cast<std::uint8_t>(v % 3);
+    }
+    auto counts = recount(g, states);
+    for (const bool concurrent : {false, true}) {
+        // Change a tenth of the vertices, some to the uncounted state 7.
+        for (std::uint32_t v = 0; v < 5000; v += 10) {
+            const std::uint8_t to = static_cast<std::uint8_t>((v / 10) % 4 == 3 ? 7 : (v / 10) % 3);
+            if (to == states[v]) {
+                continue;
+            }
+            move_neighbour_state<3>(g, std::span<StateCounts<3>>(counts), v, states[v], to,
+                                    concurrent);
+            states[v] = to;
+        }
+        CHECK(counts == recount(g, states));
+    }
+}
+
+TEST_CASE("Uncounted states are ignored by the full scan", "[neighbour_counts]") {
+    const Network g = Network::from_edges(3, std::vector<Network::Vertex>{0, 1, 0, 2});
+    const std::vector<std::uint8_t> states = {0, 9, 2};
+    const auto counts = recount(g, states);
+    CHECK(counts[0] == StateCounts<3>{0, 0, 1}); // vertex 1's state 9 is not counted
+    CHECK(counts[1] == StateCounts<3>{1, 0, 0});
+}

@@ -1,6 +1,6 @@
 // The `canopy` command line end to end: exit statuses, what it prints, and that bad input never
 // creates or touches an output file. Spawns build/bin/canopy through the shell.
-#include "../unit/output_fixture.hpp"
+#include "cli_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <hdf5.h>
@@ -16,52 +16,9 @@
 using namespace canopy;
 namespace fs = std::filesystem;
 
+using namespace canopy::test::cli;
+
 namespace {
-
-const std::string CANOPY = std::string(CANOPY_BIN_DIR) + "/canopy";
-const std::string REFERENCE = std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml";
-
-struct Result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (const char c : s) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
-
-// Runs `canopy <args>` (args already shell-quoted where needed) in `dir`, capturing output.
-Result run_canopy(const test::TempDir& dir, const std::string& args,
-                  const std::string& redirect = "") {
-    const fs::path out = dir / "stdout.txt";
-    const fs::path err = dir / "stderr.txt";
-    const std::string command = "cd " + shell_quote(dir.path().string()) + " && NO_COLOR=1 " +
-                                shell_quote(CANOPY) + " " + args + " 2>" +
-                                shell_quote(err.string()) +
-                                (redirect.empty() ? " >" + shell_quote(out.string()) : redirect);
-    const int raw = std::system(command.c_str());
-    Result r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = test::read_file(out);
-    r.err = test::read_file(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 // Every dataset in an HDF5 file, by path, as raw bytes (for comparing two files' contents).
 std::map<std::string, std::string> datasets(const fs::path& path) {

@@ -14,9 +14,17 @@ int find_name(const std::vector<Spec>& list, const std::string& name) {
 }
 } // namespace
 
-int ModelInfo::parameter_index(const std::string& n) const { return find_name(parameters, n); }
-int ModelInfo::lever_index(const std::string& n) const { return find_name(levers, n); }
-int ModelInfo::series_index(const std::string& n) const { return find_name(series, n); }
-int ModelInfo::stock_index(const std::string& n) const { return find_name(stocks, n); }
+int ModelInfo::parameter_index(const std::string& n) const {
+    return find_name(parameters, n);
+}
+int ModelInfo::lever_index(const std::string& n) const {
+    return find_name(levers, n);
+}
+int ModelInfo::series_index(const std::string& n) const {
+    return find_name(series, n);
+}
+int ModelInfo::stock_index(const std::string& n) const {
+    return find_name(stocks, n);
+}
 
 } // namespace canopy::engine

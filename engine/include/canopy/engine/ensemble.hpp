@@ -36,8 +36,8 @@ struct EnsembleOptions {
 struct Ensemble {
     std::uint64_t seed = 0;
     std::uint32_t first_replicate = 0;
-    std::vector<SeriesTable> runs;                  ///< [replicate] -> [row][series]
-    std::vector<std::vector<double>> parameters;    ///< [replicate][parameter]
+    std::vector<SeriesTable> runs;               ///< [replicate] -> [row][series]
+    std::vector<std::vector<double>> parameters; ///< [replicate][parameter]
     [[nodiscard]] std::size_t replicates() const noexcept { return runs.size(); }
 };
 

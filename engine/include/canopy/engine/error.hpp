@@ -15,7 +15,8 @@ namespace canopy {
 /// A runtime failure with its context in the message.
 class Error : public std::runtime_error {
 public:
-    explicit Error(const std::string& what) : std::runtime_error(what) {}
+    explicit Error(const std::string& what)
+        : std::runtime_error(what) {}
 };
 
 } // namespace canopy

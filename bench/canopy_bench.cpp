@@ -19,7 +19,6 @@
 #include <canopy/engine/simulation.hpp>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
 #include <array>
 #include <chrono>

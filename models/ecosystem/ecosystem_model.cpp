@@ -188,7 +188,6 @@ struct StepRates {
     double tie_p = 0.0, untie_p = 0.0;
     double rare_events_bound = 0.0; // the largest registration + tie + R&D-institution band
     double rnd_p = 0.0, rnd_capability = 0.0;
-    double va_per_capability = 0.0;
 };
 
 int Model::month_index(const StepContext& ctx) {
@@ -274,7 +273,6 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
     r.rnd_p = step_probability(
         par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
     r.rnd_capability = par(ctx, param::rnd_institution_capability);
-    r.va_per_capability = par(ctx, param::va_per_capability);
     r.rare_events_bound =
         (r.registration_open ? r.registration_p : 0.0) + std::max(r.tie_p, r.untie_p) + r.rnd_p;
     return r;

@@ -94,8 +94,8 @@ struct ChunkTally {
     double new_loans = 0.0;   ///< 100m yuan originated
     double vc_invested = 0.0; ///< 100m yuan
     double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
-    std::array<double, 6> capability_by_sector{}; ///< sums over active firms, by sector
-    double capability_certified = 0.0;            ///< sum over certified firms
+    std::array<double, SECTOR_COUNT> capability_by_sector{}; ///< sums over active firms, by sector
+    double capability_certified = 0.0;                       ///< sum over certified firms
 };
 
 /// Per-step constants the agent loop reads (derived from parameters, levers and stocks once).

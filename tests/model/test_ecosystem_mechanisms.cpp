@@ -59,9 +59,7 @@ TEST_CASE("Incubation is bounded: at the longest stay a startup graduates or fai
     EcoRun run;
     run.parameters = {
         {"incubation_max_months", 6}, {"graduation_rate", 0}, {"incubation_failure_rate", 0}};
-    double graduated = 0.0;
-    double failed = 0.0;
-    run_eco_stepwise(run, [&](int step, const engine::Simulation<eco::Model>& sim) {
+    const auto r = run_eco_stepwise(run, [&](int step, const engine::Simulation<eco::Model>& sim) {
         const auto& s = sim.state();
         const auto& stage = s.firms[s.stage];
         const auto& since = s.firms[s.stage_since];
@@ -72,9 +70,8 @@ TEST_CASE("Incubation is bounded: at the longest stay a startup graduates or fai
             }
         }
     });
-    const auto r = run_eco(run);
-    graduated = r.sum(ser::graduations, 1, 24);
-    failed = r.sum(ser::exits, 1, 24);
+    const double graduated = r.sum(ser::graduations, 1, 24);
+    const double failed = r.sum(ser::exits, 1, 24);
     CHECK(graduated > 0.0); // capable startups moved on although the graduation hazard is 0
     CHECK(failed > 0.0);    // the others failed although the failure hazard is 0
 }
@@ -85,7 +82,6 @@ TEST_CASE("SME registration is annual, inside its window, once per firm per year
     run.parameters = {{"registration_first_month", 3},
                       {"registration_last_month", 10},
                       {"sme_registration_rate", 1.0}};
-    std::vector<std::uint8_t> registered_before;
     const auto r = run_eco(run);
     for (int step = 0; step < 24; ++step) {
         const int m = month_of_year(step);
@@ -416,7 +412,6 @@ TEST_CASE("Weekly steps give the same flows as monthly steps", "[ecosystem][cale
     EcoRun monthly;
     EcoRun weekly;
     weekly.unit = engine::TimeUnit::week;
-    const engine::Calendar cal(weekly.start, 1, engine::TimeUnit::week);
     weekly.steps = 0;
     // Every week that starts in 2022 or 2023.
     const engine::Calendar probe(weekly.start, 200, engine::TimeUnit::week);

@@ -1,7 +1,7 @@
-// The subcommands. `run` checks every input and every output path before it runs anything, so
-// a bad flag or a bad scenario never creates or overwrites a file.
-#include "commands.hpp"
-
+// `canopy run`: one scenario's ensemble, or the base and its policy mixes. It checks every
+// input and every output path before it runs anything, so a bad flag or a bad scenario never
+// creates or overwrites a file.
+#include "cli.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/diagnostics.hpp>
@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -29,17 +30,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Prints every diagnostic (errors and warnings) to stderr; true when there were errors.
-bool report(const engine::Diagnostics& diagnostics) {
-    for (const engine::Diagnostic& d : diagnostics) {
-        std::cerr << d.format() << "\n";
-    }
-    return diagnostics.has_errors();
-}
-
-std::string quoted(const std::string& s) {
-    return "'" + s + "'";
-}
+/// The flags of `canopy run`.
+struct RunArgs {
+    std::string scenario = DEFAULT_SCENARIO;
+    int replicates = 0; ///< 0: the scenario's
+    bool replicates_set = false;
+    std::uint64_t seed = 0;
+    bool seed_set = false;
+    int threads = 0; ///< 0: all cores
+    std::string json;
+    std::string out;
+    std::string policy_mix;
+    bool all_mixes = false;
+    engine::IntervalMethod interval = engine::IntervalMethod::wilson;
+    bool quiet = false;
+};
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
 std::vector<std::string> output_problems(const RunArgs& args) {
@@ -125,27 +130,6 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
     so.interval = args.interval;
     output::EnsembleSummary summary = output::summarise_ensemble(mixed, model.info(), ensemble, so);
     return MixRun{std::move(ensemble), std::move(summary)};
-}
-
-std::string range_text(const engine::Range& r) {
-    const auto end = [](double x) {
-        return std::isinf(x) ? std::string(x < 0 ? "-inf" : "inf") : fmt::format("{}", x);
-    };
-    return "[" + end(r.min) + ", " + end(r.max) + "]";
-}
-
-} // namespace
-
-fs::path resolve_scenario(const std::string& given) {
-    const fs::path path(given);
-    std::error_code ec;
-    if (!path.empty() && path.is_relative() && !fs::exists(path, ec)) {
-        const fs::path in_source = fs::path(CANOPY_SOURCE_DIR) / path;
-        if (fs::exists(in_source, ec)) {
-            return in_source;
-        }
-    }
-    return path;
 }
 
 int run_command(const RunArgs& args) {
@@ -255,54 +239,51 @@ int run_command(const RunArgs& args) {
     return EXIT_OK;
 }
 
-int validate_command(const std::vector<std::string>& files) {
-    bool all_ok = true;
-    const engine::ModelCatalog catalog = models::model_catalog();
-    for (const std::string& file : files) {
-        const engine::LoadResult result = engine::load_scenario(resolve_scenario(file), catalog);
-        const bool bad = report(result.diagnostics);
-        if (bad || !result.scenario) {
-            all_ok = false;
-        } else {
-            std::cout << "ok: " << file << "\n";
-        }
-    }
-    return all_ok ? EXIT_OK : EXIT_BAD_INPUT;
-}
+} // namespace
 
-int models_command() {
-    for (const std::string& name : models::model_names()) {
-        const models::ModelHandle* handle = models::find_model(name);
-        if (handle == nullptr) {
-            continue;
-        }
-        const engine::ModelInfo& info = handle->info();
-        std::cout << name << ": " << info.description << "\n";
-        std::vector<std::vector<std::string>> rows;
-        for (const engine::ParameterSpec& p : info.parameters) {
-            rows.push_back({p.name,
-                            p.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
-                            p.unit, "default " + fmt::format("{}", p.default_value),
-                            range_text(p.range), p.description});
-        }
-        std::cout << "  parameters ([baseline.<name>] or [parameters.<name>])\n"
-                  << output::format_columns(rows, 4);
-        rows.clear();
-        for (const engine::LeverSpec& l : info.levers) {
-            rows.push_back({l.name, l.group, l.unit,
-                            "default " + fmt::format("{}", l.default_value), range_text(l.range),
-                            l.description});
-        }
-        std::cout << "  levers ([levers.<name>])\n" << output::format_columns(rows, 4);
-        rows.clear();
-        for (const engine::SeriesSpec& s : info.series) {
-            rows.push_back({s.name, s.kind == engine::SeriesKind::stock ? "stock" : "flow", s.unit,
-                            s.description});
-        }
-        std::cout << "  series (indicators' `series`)\n" << output::format_columns(rows, 4);
-        std::cout << "\n";
-    }
-    return EXIT_OK;
+Command add_run(CLI::App& app) {
+    auto args = std::make_shared<RunArgs>();
+    auto seed_text = std::make_shared<std::string>();
+    auto interval = std::make_shared<std::string>("wilson");
+    CLI::App* cmd = app.add_subcommand(
+        "run", "Run a scenario's ensemble and print the probability of attaining each target");
+    cmd->add_option("scenario", args->scenario,
+                    "Scenario file (looked up here, then in the source tree)")
+        ->capture_default_str()
+        ->check(NON_EMPTY);
+    CLI::Option* replicates =
+        cmd->add_option("--replicates,-n", args->replicates, "Replicates (default: the scenario's)")
+            ->check(CLI::Range(1, 1'000'000));
+    CLI::Option* seed =
+        add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
+    cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--json", args->json,
+                    "Write the JSON summary to PATH ('-' for stdout, which then carries only "
+                    "the JSON)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--out,-o", args->out, "Write every series to FILE.h5 (HDF5)")
+        ->check(NON_EMPTY);
+    CLI::Option* mix = cmd->add_option("--policy-mix,-p", args->policy_mix,
+                                       "Apply one of the scenario's policy mixes")
+                           ->check(NON_EMPTY);
+    cmd->add_flag("--all-mixes", args->all_mixes,
+                  "Run the base and every policy mix with the same seed and compare them")
+        ->excludes(mix);
+    cmd->add_option("--interval", *interval,
+                    "Confidence interval on P(attain): wilson (default) or jeffreys")
+        ->check(CLI::IsMember({"wilson", "jeffreys"}));
+    cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
+    return Command{cmd, [args, seed_text, interval, replicates, seed] {
+                       args->replicates_set = replicates->count() > 0;
+                       args->seed_set = seed->count() > 0;
+                       if (args->seed_set) {
+                           parse_seed(*seed_text, args->seed);
+                       }
+                       args->interval = *interval == "jeffreys" ? engine::IntervalMethod::jeffreys
+                                                                : engine::IntervalMethod::wilson;
+                       return run_command(*args);
+                   }};
 }
 
 } // namespace canopy::cli

@@ -1,0 +1,71 @@
+#pragma once
+/// \file cli.hpp
+/// The `canopy` command line: what every subcommand shares, and how a subcommand is added.
+///
+/// Each subcommand lives in a file of its own (run.cpp, validate.cpp, models.cpp, ...) and is
+/// thin: it parses its flags, calls the libraries (engine, models, experiments) and hands the
+/// results to output/. To add one, write `Command add_<name>(CLI::App& app)` in a new file,
+/// declare it below and call it in main.cpp.
+///
+/// Every subcommand returns the process exit status:
+///   0  success
+///   1  a runtime failure (canopy::Error), reported on stderr
+///   2  bad input: a bad file or flag; nothing was created or overwritten
+
+#include <canopy/engine/diagnostics.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace canopy::cli {
+
+/// Exit statuses.
+inline constexpr int EXIT_OK = 0;
+inline constexpr int EXIT_RUNTIME = 1;
+inline constexpr int EXIT_BAD_INPUT = 2;
+
+/// The scenario `canopy run` uses when none is named.
+inline constexpr const char* DEFAULT_SCENARIO = "scenarios/wuhan-2023.toml";
+
+/// A registered subcommand: its CLI11 app, and what to do when it was chosen (called after
+/// parsing succeeded; returns the exit status).
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+/// The subcommands, in the order `canopy --help` lists them.
+Command add_run(CLI::App& app);
+Command add_validate(CLI::App& app);
+Command add_models(CLI::App& app);
+
+/// A scenario path as given, or, when it is relative and does not exist here, the same
+/// relative path in the source tree (so `canopy run` works from any directory of a checkout).
+std::filesystem::path resolve_scenario(const std::string& given);
+
+/// Prints every diagnostic (errors and warnings) to stderr; true when there were errors.
+bool report(const engine::Diagnostics& diagnostics);
+
+/// 's' in single quotes, for messages.
+std::string quoted(const std::string& s);
+
+/// A seed: decimal digits only, within 64 bits. False (out untouched) otherwise.
+bool parse_seed(const std::string& text, std::uint64_t& out);
+
+/// Adds a `--seed,-s` option read as text (CLI11 would wrap "-3" around to a huge unsigned
+/// number) and checked by parse_seed; after parsing, call parse_seed on `text` when the
+/// returned option's count() is non-zero.
+CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string& help);
+
+/// Rejects an empty value, which would otherwise read as "flag not given".
+extern const CLI::Validator NON_EMPTY;
+
+/// "[min, max]" with infinite ends as -inf and inf.
+std::string range_text(double min, double max);
+
+} // namespace canopy::cli

@@ -1,0 +1,38 @@
+// `canopy validate`: check scenario files without running them.
+#include "cli.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/scenario.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace canopy::cli {
+
+namespace {
+
+int validate_command(const std::vector<std::string>& files) {
+    bool all_ok = true;
+    const engine::ModelCatalog catalog = models::model_catalog();
+    for (const std::string& file : files) {
+        const engine::LoadResult result = engine::load_scenario(resolve_scenario(file), catalog);
+        const bool bad = report(result.diagnostics);
+        if (bad || !result.scenario) {
+            all_ok = false;
+        } else {
+            std::cout << "ok: " << file << "\n";
+        }
+    }
+    return all_ok ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
+} // namespace
+
+Command add_validate(CLI::App& app) {
+    auto files = std::make_shared<std::vector<std::string>>();
+    CLI::App* cmd = app.add_subcommand("validate", "Check scenario files without running them");
+    cmd->add_option("scenario", *files, "Scenario files")->required();
+    return Command{cmd, [files] { return validate_command(*files); }};
+}
+
+} // namespace canopy::cli

@@ -3,11 +3,13 @@
 #include "text.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/joint_draws.hpp>
 #include <canopy/experiments/overrides.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 
 namespace canopy::experiments {
 
@@ -267,6 +269,27 @@ engine::Scenario apply_overrides(const engine::Scenario& scenario,
         }
     }
     out.text += listing;
+    if (out.joint_draws) {
+        // An override fixes what it names: a posterior column drawing the same parameter (or
+        // scaling the same lever) would undo it, so that column goes.
+        const auto& columns = out.joint_draws->columns();
+        std::vector<bool> keep(columns.size(), true);
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const bool lever = columns[c].kind == engine::JointDraws::Column::Kind::lever_scale;
+            for (const Override& o : overrides) {
+                if ((o.target.kind == TargetKind::lever) == lever &&
+                    o.target.index == columns[c].index) {
+                    keep[c] = false;
+                }
+            }
+        }
+        if (std::find(keep.begin(), keep.end(), true) == keep.end()) {
+            out.joint_draws.reset();
+        } else if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
+            out.joint_draws =
+                std::make_shared<const engine::JointDraws>(out.joint_draws->without(keep));
+        }
+    }
     return out;
 }
 

@@ -2,6 +2,8 @@
 // applied to a scenario (a lever held from the policy start on, history kept).
 #include "registry.hpp"
 
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/joint_draws.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/overrides.hpp>
 
@@ -227,4 +229,35 @@ assumption = "small"
     CHECK(diag.key == "scenario.policy_start");
     CHECK(diag.line == 6);
     CHECK(diag.allowed == "2023-01 .. 2023-12");
+}
+
+TEST_CASE("An override removes the posterior column that would undo it", "[unit][overrides]") {
+    const auto& info = reference_info();
+    engine::Scenario scenario = stepped_scenario("");
+    const int births_index = info.parameter_index("births_per_month");
+    const int sme_index = info.lever_index("lever_sme");
+    using Column = engine::JointDraws::Column;
+    const std::vector<Column> columns = {
+        {Column::Kind::parameter, births_index, "births_per_month"},
+        {Column::Kind::lever_scale, sme_index, "lever_sme"}};
+    scenario.joint_draws = std::make_shared<const engine::JointDraws>(
+        columns, std::vector<double>{10, 1.5, 20, 0.5}, std::vector<double>{1, 1}, "test");
+    engine::Diagnostics d;
+    const auto births = *experiments::resolve_target("births_per_month", info, {}, d);
+    const auto sme = *experiments::resolve_target("lever_sme", info, {}, d);
+
+    const std::vector<experiments::Override> fix_births{{births, 14.0}};
+    const engine::Scenario a = experiments::apply_overrides(scenario, fix_births);
+    REQUIRE(a.joint_draws);
+    REQUIRE(a.joint_draws->columns().size() == 1);
+    CHECK(a.joint_draws->columns()[0].name == "lever_sme");
+    // Every replicate now runs with the fixed value, whatever row it picks.
+    for (std::uint32_t r = 0; r < 8; ++r) {
+        const engine::RunInputs in = engine::replicate_inputs(a, {3, r});
+        CHECK(in.parameters[static_cast<std::size_t>(births_index)] == 14.0);
+    }
+
+    const std::vector<experiments::Override> both{{births, 14.0}, {sme, 1.0}};
+    CHECK_FALSE(experiments::apply_overrides(scenario, both).joint_draws);
+    CHECK(scenario.joint_draws->columns().size() == 2); // the base is untouched
 }

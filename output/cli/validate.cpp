@@ -19,9 +19,16 @@ int validate_command(const std::vector<std::string>& files) {
         const bool bad = report(result.diagnostics);
         if (bad || !result.scenario) {
             all_ok = false;
-        } else {
-            std::cout << "ok: " << file << "\n";
+            continue;
         }
+        // A posterior the scenario names must be readable and fit the model.
+        const models::ModelHandle* model = models::find_model(result.scenario->model);
+        if (model != nullptr &&
+            !with_posterior_of(*result.scenario, model->info(), "", "canopy validate")) {
+            all_ok = false;
+            continue;
+        }
+        std::cout << "ok: " << file << "\n";
     }
     return all_ok ? EXIT_OK : EXIT_BAD_INPUT;
 }

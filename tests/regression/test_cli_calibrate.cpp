@@ -69,7 +69,7 @@ TEST_CASE("canopy calibrate fits the simulated history and writes the posterior"
     CHECK(post.data_sha256.size() == 64);
 }
 
-TEST_CASE("--fit-until holds later figures back and reports each against its projection",
+TEST_CASE("the hold-out mode holds later figures back and reports each against its projection",
           "[regression]") {
     const TempDir dir;
     const Result r = run_canopy(dir, "calibrate " + shell_quote(QUICK) +

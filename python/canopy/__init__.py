@@ -1,0 +1,52 @@
+"""Canopy from Python: load scenarios, override them, run them, calibrate them.
+
+    import canopy
+    s = canopy.load_scenario("scenarios/reference.toml")
+    run = canopy.run(s.with_overrides({"births_per_month": 12}), replicates=200)
+    run.indicators["leaders_2023"]          # numpy array [replicate, time]
+    run.summary["targets"][0]["p_attain"]   # the summary `canopy run --json` writes
+
+docs/python.md walks through a session. The compiled core is canopy._canopy (pybind11); set
+PYTHONPATH to the build's python/ directory (build/python for the release preset).
+"""
+
+from ._canopy import (  # noqa: F401  (the public API)
+    Error,
+    InputError,
+    Run,
+    Scenario,
+    __version__,
+    calibrate,
+    load_scenario,
+    model_info,
+    models,
+    read_calibration,
+    run,
+)
+
+
+def read_sweep(path):
+    """A sweep result (canopy sweep --out) as nested dicts of numpy arrays and attributes.
+
+    Every group becomes a dict, every dataset a numpy array (strings decoded), and each
+    group's attributes sit under the key "attrs". The layout is docs/output-format.md's;
+    xarray.open_dataset(path, group=..., engine="h5netcdf") reads the same file with named
+    dimensions. Needs h5py (Debian: python3-h5py).
+    """
+    import h5py  # only this helper needs it
+
+    def convert(value):
+        if isinstance(value, bytes):
+            return value.decode("utf-8")
+        if hasattr(value, "dtype") and value.dtype.kind in ("O", "S"):
+            return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value.tolist()]
+        return value
+
+    def walk(group):
+        out = {"attrs": {k: convert(v) for k, v in group.attrs.items()}}
+        for name, item in group.items():
+            out[name] = walk(item) if isinstance(item, h5py.Group) else convert(item[()])
+        return out
+
+    with h5py.File(path, "r") as f:
+        return walk(f)

@@ -1,0 +1,523 @@
+// `import canopy`: the engine, the experiments layer and the output layer from Python (pybind11).
+//
+// The compiled part is canopy._canopy; python/canopy/__init__.py re-exports it. Everything here
+// is a thin translation: scenarios are the engine's validated Scenario, runs are the engine's
+// ensembles summarised by the output layer (the same numbers `canopy run` prints), calibration
+// results are experiments::CalibrationResult. Long computations release the GIL, so other Python
+// threads run meanwhile; bad input raises canopy.InputError with every diagnostic, runtime
+// failures canopy.Error.
+#include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/calibration.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/overrides.hpp>
+#include <canopy/experiments/posterior.hpp>
+#include <canopy/experiments/smm.hpp>
+#include <canopy/output/json.hpp>
+#include <canopy/output/summary.hpp>
+
+#include "registry.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace {
+
+using namespace canopy;
+
+// Raised for bad input (a scenario, calibration file or override that does not validate); its
+// message lists every diagnostic, one per line, and `.diagnostics` holds them as dicts.
+PyObject* input_error_type = nullptr;
+
+[[noreturn]] void raise_input_error(const engine::Diagnostics& diagnostics,
+                                    const std::string& what) {
+    py::list items;
+    for (const engine::Diagnostic& d : diagnostics) {
+        py::dict item;
+        item["file"] = d.file;
+        item["line"] = d.line;
+        item["column"] = d.column;
+        item["key"] = d.key;
+        item["message"] = d.message;
+        item["allowed"] = d.allowed;
+        item["hint"] = d.hint;
+        item["error"] = d.severity == engine::Diagnostic::Severity::error;
+        items.append(item);
+    }
+    py::object error = py::reinterpret_borrow<py::object>(input_error_type)(
+        what + ":\n" + diagnostics.format());
+    error.attr("diagnostics") = items;
+    PyErr_SetObject(input_error_type, error.ptr());
+    throw py::error_already_set();
+}
+
+const models::ModelHandle& model_of(const engine::Scenario& s) {
+    const models::ModelHandle* m = models::find_model(s.model);
+    if (m == nullptr) {
+        throw Error("model '" + s.model + "' is not registered");
+    }
+    return *m;
+}
+
+// A validated scenario, immutable; methods return new scenarios.
+struct PyScenario {
+    std::shared_ptr<const engine::Scenario> s;
+};
+
+PyScenario load_scenario(const std::filesystem::path& path) {
+    engine::LoadResult r = engine::load_scenario(path, models::model_catalog());
+    if (!r.scenario) {
+        raise_input_error(r.diagnostics, "cannot load scenario '" + path.generic_string() + "'");
+    }
+    return PyScenario{std::make_shared<const engine::Scenario>(std::move(*r.scenario))};
+}
+
+py::dict uncertain_dict(const engine::ParameterSetting& p) {
+    py::dict d;
+    const engine::Uncertain& u = p.value;
+    d["distribution"] = engine::to_string(u.kind);
+    if (u.kind == engine::Uncertain::Kind::fixed) {
+        d["value"] = u.a;
+    } else {
+        d["a"] = u.a;
+        d["b"] = u.b;
+        if (u.kind == engine::Uncertain::Kind::triangular) {
+            d["mode"] = u.c;
+        }
+        d["mean"] = u.mean();
+    }
+    d["source"] = p.provenance.source;
+    d["assumption"] = p.provenance.assumption;
+    d["from_scenario"] = p.provenance.from_scenario;
+    return d;
+}
+
+// Overrides from {"name": value}; "lever*" scales a lever's schedule (as --set LEVER*=F does).
+PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
+    const engine::ModelInfo& info = model_of(*self.s).info();
+    engine::Diagnostics diagnostics;
+    std::vector<experiments::Override> overrides;
+    for (const auto& [k, v] : values) {
+        std::string name = py::cast<std::string>(k);
+        const double value = py::cast<double>(v);
+        experiments::OverrideMode mode = experiments::OverrideMode::set;
+        if (!name.empty() && name.back() == '*') {
+            name.pop_back();
+            mode = experiments::OverrideMode::scale;
+        }
+        const experiments::InputPlace where{"", 0, 0, "overrides['" + py::cast<std::string>(k) + "']"};
+        const auto target = experiments::resolve_target(name, info, where, diagnostics, mode);
+        if (target &&
+            experiments::check_value(*target, value, info, where, diagnostics, self.s.get())) {
+            overrides.push_back(experiments::Override{*target, value});
+        }
+    }
+    if (diagnostics.has_errors()) {
+        raise_input_error(diagnostics, "bad overrides of scenario '" + self.s->name + "'");
+    }
+    return PyScenario{std::make_shared<const engine::Scenario>(
+        experiments::apply_overrides(*self.s, overrides))};
+}
+
+PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
+                          const std::vector<std::string>& columns) {
+    const experiments::CalibrationResult post = experiments::read_calibration_result(path);
+    return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(
+        *self.s, model_of(*self.s).info(), post, path.generic_string(), columns))};
+}
+
+// The outcome of one ensemble: arrays and the summary `canopy run --json` writes.
+struct PyRun {
+    std::shared_ptr<const engine::Scenario> scenario;
+    std::shared_ptr<const engine::Ensemble> ensemble;
+    std::shared_ptr<const output::EnsembleSummary> summary;
+};
+
+PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<std::uint64_t> seed,
+          int threads, const std::string& policy_mix) {
+    const engine::Scenario mixed = self.s->with_policy_mix(policy_mix);
+    const models::ModelHandle& model = model_of(mixed);
+    engine::EnsembleOptions options;
+    options.replicates = replicates.value_or(mixed.replicates);
+    options.seed = seed.value_or(mixed.seed);
+    if (options.replicates < 1) {
+        throw py::value_error("replicates must be at least 1");
+    }
+    PyRun out;
+    out.scenario = std::make_shared<const engine::Scenario>(mixed);
+    {
+        const py::gil_scoped_release free_threads;
+        const engine::ThreadLimit limit(threads);
+        auto ensemble = std::make_shared<engine::Ensemble>(model.run(mixed, options));
+        output::SummaryOptions so;
+        so.policy_mix = policy_mix.empty() ? std::string(output::BASE_MIX) : policy_mix;
+        out.summary = std::make_shared<const output::EnsembleSummary>(
+            output::summarise_ensemble(mixed, model.info(), *ensemble, so));
+        out.ensemble = std::move(ensemble);
+    }
+    return out;
+}
+
+py::array_t<double> matrix(std::size_t rows, std::size_t cols) {
+    return py::array_t<double>({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+}
+
+py::dict run_indicators(const PyRun& r) {
+    py::dict out;
+    const engine::IndicatorSet& set = r.summary->indicators;
+    const std::size_t reps = r.ensemble->replicates();
+    const auto rows = static_cast<std::size_t>(r.scenario->calendar.steps() + 1);
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        py::array_t<double> a = matrix(reps, rows);
+        auto m = a.mutable_unchecked<2>();
+        for (std::size_t k = 0; k < reps; ++k) {
+            set.series(i, r.ensemble->runs[k],
+                       std::span<double>(m.mutable_data(static_cast<py::ssize_t>(k), 0), rows));
+        }
+        out[py::str(set.specs()[i].id)] = a;
+    }
+    return out;
+}
+
+py::dict run_series(const PyRun& r) {
+    py::dict out;
+    const engine::ModelInfo& info = model_of(*r.scenario).info();
+    const std::size_t reps = r.ensemble->replicates();
+    const auto rows = static_cast<std::size_t>(r.scenario->calendar.steps() + 1);
+    for (std::size_t s = 0; s < info.series.size(); ++s) {
+        py::array_t<double> a = matrix(reps, rows);
+        auto m = a.mutable_unchecked<2>();
+        for (std::size_t k = 0; k < reps; ++k) {
+            for (std::size_t t = 0; t < rows; ++t) {
+                m(static_cast<py::ssize_t>(k), static_cast<py::ssize_t>(t)) =
+                    r.ensemble->runs[k].at(static_cast<int>(t), static_cast<int>(s));
+            }
+        }
+        out[py::str(info.series[s].name)] = a;
+    }
+    return out;
+}
+
+py::dict run_finals(const PyRun& r) {
+    py::dict out;
+    const auto& set = r.summary->indicators;
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        out[py::str(set.specs()[i].id)] = py::array_t<double>(
+            static_cast<py::ssize_t>(r.summary->finals[i].size()), r.summary->finals[i].data());
+    }
+    return out;
+}
+
+py::dict run_parameters(const PyRun& r) {
+    py::dict out;
+    const engine::ModelInfo& info = model_of(*r.scenario).info();
+    const std::size_t reps = r.ensemble->replicates();
+    for (std::size_t p = 0; p < info.parameters.size(); ++p) {
+        py::array_t<double> a(static_cast<py::ssize_t>(reps));
+        auto v = a.mutable_unchecked<1>();
+        for (std::size_t k = 0; k < reps; ++k) {
+            v(static_cast<py::ssize_t>(k)) = r.ensemble->parameters[k][p];
+        }
+        out[py::str(info.parameters[p].name)] = a;
+    }
+    return out;
+}
+
+py::list time_labels(const engine::Calendar& cal) {
+    py::list out;
+    for (int row = 0; row <= cal.steps(); ++row) {
+        out.append(output::row_label(cal, row));
+    }
+    return out;
+}
+
+py::object json_loads(const std::string& text) {
+    return py::module_::import("json").attr("loads")(text);
+}
+
+// A calibration result as a dict of plain Python and numpy values.
+py::dict calibration_dict(const experiments::CalibrationResult& r) {
+    py::dict d;
+    d["method"] = r.method;
+    d["name"] = r.name;
+    d["model"] = r.model;
+    d["scenario"] = r.scenario;
+    d["scenario_start"] = r.scenario_start;
+    d["calibration_text"] = r.calibration_text;
+    d["data_file"] = r.data_file;
+    d["data_sha256"] = r.data_sha256;
+    d["seed"] = r.seed;
+    d["fit_until"] = r.fit_until > 0 ? py::object(py::int_(r.fit_until)) : py::none();
+    d["exact"] = r.exact;
+    d["final_temperature"] = r.final_temperature;
+    d["ess"] = r.ess;
+    d["simulations"] = r.simulations;
+    d["wall_seconds"] = r.wall_seconds;
+    d["parameters"] = r.parameters;
+    d["parameter_kinds"] = r.parameter_kinds;
+    d["priors"] = r.priors;
+    const std::size_t n = r.particle_count();
+    const std::size_t dim = r.parameters.size();
+    py::array_t<double> particles = matrix(n, dim);
+    std::copy(r.particles.begin(), r.particles.end(), particles.mutable_data());
+    d["particles"] = particles;
+    d["weights"] = py::array_t<double>(static_cast<py::ssize_t>(n), r.weights.data());
+    py::dict summaries;
+    for (std::size_t j = 0; j < dim; ++j) {
+        const experiments::ParameterSummary& s = r.summaries[j];
+        summaries[py::str(r.parameters[j])] =
+            py::dict(py::arg("mean") = s.mean, py::arg("median") = s.median,
+                     py::arg("q05") = s.q05, py::arg("q25") = s.q25, py::arg("q75") = s.q75,
+                     py::arg("q95") = s.q95, py::arg("lower") = r.lower[j],
+                     py::arg("upper") = r.upper[j]);
+    }
+    d["summary"] = summaries;
+    py::list gens;
+    for (const experiments::GenerationRecord& g : r.generations) {
+        gens.append(py::dict(py::arg("generation") = g.generation,
+                             py::arg("temperature") = g.temperature,
+                             py::arg("tolerance") = g.tolerance,
+                             py::arg("candidates") = g.candidates,
+                             py::arg("simulations") = g.simulations,
+                             py::arg("acceptance_rate") = g.acceptance_rate,
+                             py::arg("ess") = g.ess, py::arg("seconds") = g.seconds));
+    }
+    d["generations"] = gens;
+    py::list figures;
+    for (const experiments::FigureFit& f : r.figures) {
+        figures.append(py::dict(
+            py::arg("observation") = f.observation, py::arg("series") = f.series,
+            py::arg("year") = f.year, py::arg("value") = f.value, py::arg("unit") = f.unit,
+            py::arg("kind") = f.kind, py::arg("measure") = f.measure, py::arg("sd") = f.sd,
+            py::arg("fitted") = f.fitted, py::arg("median") = f.median, py::arg("q05") = f.q05,
+            py::arg("q25") = f.q25, py::arg("q75") = f.q75, py::arg("q95") = f.q95,
+            py::arg("inside50") = f.inside50, py::arg("inside90") = f.inside90));
+    }
+    d["figures"] = figures;
+    if (r.smm) {
+        d["smm"] = py::dict(py::arg("estimate") = r.smm->estimate,
+                            py::arg("standard_error") = r.smm->standard_error,
+                            py::arg("objective") = r.smm->objective,
+                            py::arg("iterations") = r.smm->iterations,
+                            py::arg("converged") = r.smm->converged,
+                            py::arg("profile_values") = r.smm->profile_values,
+                            py::arg("profile_objective") = r.smm->profile_objective);
+    } else {
+        d["smm"] = py::none();
+    }
+    d["notes"] = r.notes;
+    return d;
+}
+
+py::dict calibrate(const std::filesystem::path& file, const std::optional<std::string>& method,
+                   std::optional<int> fit_until, std::optional<std::uint64_t> seed, int threads,
+                   const std::optional<std::filesystem::path>& out) {
+    experiments::CalibrationFlags flags;
+    if (method) {
+        if (*method != "abc-smc" && *method != "smm") {
+            throw py::value_error("method must be 'abc-smc' or 'smm', not '" + *method + "'");
+        }
+        flags.method = *method == "smm" ? experiments::CalibrationMethod::smm
+                                        : experiments::CalibrationMethod::abc_smc;
+    }
+    flags.fit_until = fit_until;
+    flags.seed = seed;
+    experiments::CalibrationLoad loaded = experiments::load_calibration(file, flags);
+    if (!loaded.calibration) {
+        raise_input_error(loaded.diagnostics,
+                          "cannot load calibration '" + file.generic_string() + "'");
+    }
+    experiments::CalibrationResult result;
+    {
+        const py::gil_scoped_release free_threads;
+        const engine::ThreadLimit limit(threads);
+        const std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
+        const experiments::Calibration& c = *loaded.calibration;
+        result = c.method == experiments::CalibrationMethod::smm
+                     ? experiments::run_smm(c, *evaluator)
+                     : experiments::run_abc_smc(c, *evaluator);
+        if (out) {
+            experiments::write_calibration_result(*out, result);
+        }
+    }
+    return calibration_dict(result);
+}
+
+py::dict model_info(const std::string& name) {
+    const models::ModelHandle* m = models::find_model(name);
+    if (m == nullptr) {
+        throw py::value_error("no model '" + name + "'");
+    }
+    const engine::ModelInfo& info = m->info();
+    py::dict d;
+    d["name"] = info.name;
+    d["description"] = info.description;
+    py::list params;
+    for (const engine::ParameterSpec& p : info.parameters) {
+        params.append(py::dict(
+            py::arg("name") = p.name, py::arg("unit") = p.unit,
+            py::arg("description") = p.description, py::arg("default") = p.default_value,
+            py::arg("min") = p.range.min, py::arg("max") = p.range.max,
+            py::arg("role") = p.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
+            py::arg("integer") = p.integer));
+    }
+    d["parameters"] = params;
+    py::list levers;
+    for (const engine::LeverSpec& l : info.levers) {
+        levers.append(py::dict(py::arg("name") = l.name, py::arg("unit") = l.unit,
+                               py::arg("description") = l.description,
+                               py::arg("default") = l.default_value, py::arg("min") = l.range.min,
+                               py::arg("max") = l.range.max, py::arg("group") = l.group));
+    }
+    d["levers"] = levers;
+    py::list series;
+    for (const engine::SeriesSpec& s : info.series) {
+        series.append(py::dict(py::arg("name") = s.name, py::arg("unit") = s.unit,
+                               py::arg("description") = s.description,
+                               py::arg("kind") = s.kind == engine::SeriesKind::flow ? "flow"
+                                                                                   : "stock"));
+    }
+    d["series"] = series;
+    return d;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_canopy, m) {
+    m.doc() = "Canopy: scenario simulation of innovation ecosystems (docs/python.md)";
+    m.attr("__version__") = CANOPY_VERSION;
+    py::register_exception<canopy::Error>(m, "Error", PyExc_RuntimeError);
+    input_error_type = PyErr_NewException("canopy.InputError", PyExc_ValueError, nullptr);
+    m.attr("InputError") = py::handle(input_error_type);
+
+    py::class_<PyScenario>(m, "Scenario", "A validated scenario (immutable)")
+        .def_property_readonly("name", [](const PyScenario& s) { return s.s->name; })
+        .def_property_readonly("title", [](const PyScenario& s) { return s.s->title; })
+        .def_property_readonly("description", [](const PyScenario& s) { return s.s->description; })
+        .def_property_readonly("model", [](const PyScenario& s) { return s.s->model; })
+        .def_property_readonly("path", [](const PyScenario& s) { return s.s->path; })
+        .def_property_readonly("text", [](const PyScenario& s) { return s.s->text; })
+        .def_property_readonly("start", [](const PyScenario& s) { return s.s->calendar.start().str(); })
+        .def_property_readonly("end", [](const PyScenario& s) { return s.s->calendar.end().str(); })
+        .def_property_readonly("steps", [](const PyScenario& s) { return s.s->calendar.steps(); })
+        .def_property_readonly("seed", [](const PyScenario& s) { return s.s->seed; })
+        .def_property_readonly("replicates", [](const PyScenario& s) { return s.s->replicates; })
+        .def_property_readonly("time",
+                               [](const PyScenario& s) { return time_labels(s.s->calendar); })
+        .def_property_readonly("indicators",
+                               [](const PyScenario& s) {
+                                   std::vector<std::string> ids;
+                                   for (const auto& i : s.s->indicators) {
+                                       ids.push_back(i.id);
+                                   }
+                                   return ids;
+                               })
+        .def_property_readonly("targets",
+                               [](const PyScenario& s) {
+                                   std::vector<std::string> ids;
+                                   for (const auto& t : s.s->targets) {
+                                       ids.push_back(t.id);
+                                   }
+                                   return ids;
+                               })
+        .def_property_readonly("policy_mixes",
+                               [](const PyScenario& s) {
+                                   std::vector<std::string> names;
+                                   for (const auto& p : s.s->policy_mixes) {
+                                       names.push_back(p.name);
+                                   }
+                                   return names;
+                               })
+        .def_property_readonly(
+            "parameters",
+            [](const PyScenario& s) {
+                py::dict d;
+                const engine::ModelInfo& info = model_of(*s.s).info();
+                for (std::size_t i = 0; i < info.parameters.size(); ++i) {
+                    d[py::str(info.parameters[i].name)] = uncertain_dict(s.s->parameters[i]);
+                }
+                return d;
+            },
+            "Every parameter and baseline figure: its value or distribution and provenance")
+        .def_property_readonly("posterior_columns",
+                               [](const PyScenario& s) {
+                                   std::vector<std::string> names;
+                                   if (s.s->joint_draws) {
+                                       for (const auto& c : s.s->joint_draws->columns()) {
+                                           names.push_back(c.name);
+                                       }
+                                   }
+                                   return names;
+                               })
+        .def("with_overrides", &with_overrides, py::arg("values"),
+             "A new scenario with parameters, baselines or levers set: {'name': value}; a key "
+             "'lever*' scales the lever's whole schedule. Checked like `canopy run --set`.")
+        .def("with_policy_mix",
+             [](const PyScenario& s, const std::string& mix) {
+                 return PyScenario{std::make_shared<const engine::Scenario>(
+                     s.s->with_policy_mix(mix))};
+             },
+             py::arg("name"))
+        .def("with_posterior", &with_posterior, py::arg("path"),
+             py::arg("columns") = std::vector<std::string>{},
+             "A new scenario whose replicates draw their parameters jointly from a calibration "
+             "posterior (all its columns, or those named)")
+        .def("__repr__", [](const PyScenario& s) {
+            return "<canopy.Scenario '" + s.s->name + "' (" + s.s->model + ", " +
+                   s.s->calendar.start().str() + " .. " + s.s->calendar.end().str() + ")>";
+        });
+
+    py::class_<PyRun>(m, "Run", "The replicates of one ensemble and their summary")
+        .def_property_readonly("replicates",
+                               [](const PyRun& r) { return r.ensemble->replicates(); })
+        .def_property_readonly("seed", [](const PyRun& r) { return r.ensemble->seed; })
+        .def_property_readonly("time", [](const PyRun& r) { return time_labels(r.scenario->calendar); })
+        .def_property_readonly("indicators", &run_indicators,
+                               "{indicator id: array [replicate, time]}")
+        .def_property_readonly("series", &run_series,
+                               "{model series: array [replicate, time]}")
+        .def_property_readonly("finals", &run_finals, "{indicator id: array [replicate]}")
+        .def_property_readonly("parameters", &run_parameters,
+                               "{parameter: array [replicate]}: what each replicate drew")
+        .def_property_readonly(
+            "summary",
+            [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
+            "The summary `canopy run --json` writes, as a dict")
+        .def("__repr__", [](const PyRun& r) {
+            return "<canopy.Run '" + r.scenario->name + "', " +
+                   std::to_string(r.ensemble->replicates()) + " replicates>";
+        });
+
+    m.def("load_scenario", &load_scenario, py::arg("path"),
+          "Load and validate a scenario file (raises InputError listing every problem)");
+    m.def("run", &run, py::arg("scenario"), py::arg("replicates") = py::none(),
+          py::arg("seed") = py::none(), py::arg("threads") = 0, py::arg("policy_mix") = "",
+          "Run the scenario's ensemble on `threads` threads (0: all), without holding the GIL");
+    m.def("calibrate", &calibrate, py::arg("path"), py::arg("method") = py::none(),
+          py::arg("fit_until") = py::none(), py::arg("seed") = py::none(),
+          py::arg("threads") = 0, py::arg("out") = py::none(),
+          "Run a calibration file (docs/calibration.md); returns the result as a dict and, "
+          "with `out`, writes it as `canopy calibrate --out` does");
+    m.def(
+        "read_calibration",
+        [](const std::filesystem::path& path) {
+            return calibration_dict(experiments::read_calibration_result(path));
+        },
+        py::arg("path"), "Read a calibration result (the posterior) written by canopy calibrate");
+    m.def("models", &models::model_names, "The registered models' names");
+    m.def("model_info", &model_info, py::arg("name"),
+          "A model's parameters, levers and series with units, ranges and defaults");
+}

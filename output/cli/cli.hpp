@@ -46,6 +46,8 @@ struct Command {
 Command add_run(CLI::App& app);
 Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
+Command add_sweep(CLI::App& app);
+Command add_merge(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).

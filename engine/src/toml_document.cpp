@@ -1,5 +1,5 @@
 // TOML files other than scenarios, read through the scenario loader's guarded stages (input
-// checks, pre-scan, toml++) and copied out of its internal tree into the public TomlValue.
+// checks, UTF-8, pre-scan, toml++) and copied out of its internal tree into TomlValue.
 #include "scenario_detail.hpp"
 
 #include <canopy/engine/toml_document.hpp>
@@ -31,6 +31,11 @@ TomlValue copy_out(const detail::TomlNode& node) {
         out.entries.push_back(copy_out(entry));
     }
     return out;
+}
+
+void internal_error(Diagnostics& diagnostics, const std::string& file, const char* what) {
+    diagnostics.add(
+        detail::make_error(file, 1, 1, "", std::string("internal error while reading: ") + what));
 }
 
 } // namespace
@@ -76,23 +81,30 @@ std::optional<TomlValue> parse_toml_text(std::string_view text, const std::strin
         }
         return copy_out(*root);
     } catch (const std::exception& e) {
-        diagnostics.add(detail::make_error(
-            file_name, 1, 1, "", std::string("internal error while reading: ") + e.what()));
-        return std::nullopt;
+        internal_error(diagnostics, file_name, e.what());
+    } catch (...) {
+        internal_error(diagnostics, file_name, "unknown exception");
     }
+    return std::nullopt;
 }
 
 TomlDocument read_toml_file(const std::filesystem::path& file, Diagnostics& diagnostics) {
     TomlDocument doc;
     const std::string name = file.generic_string();
-    std::string why;
-    std::optional<std::string> text = detail::read_scenario_file(file, why);
-    if (!text) {
-        diagnostics.add(detail::make_error(name, 0, 0, "", "cannot read the file: " + why));
-        return doc;
+    try {
+        std::string why;
+        std::optional<std::string> text = detail::read_scenario_file(file, why);
+        if (!text) {
+            diagnostics.add(detail::make_error(name, 0, 0, "", "cannot read the file: " + why));
+            return doc;
+        }
+        doc.text = std::move(*text);
+        doc.root = parse_toml_text(doc.text, name, diagnostics);
+    } catch (const std::exception& e) {
+        internal_error(diagnostics, name, e.what());
+    } catch (...) {
+        internal_error(diagnostics, name, "unknown exception");
     }
-    doc.text = std::move(*text);
-    doc.root = parse_toml_text(doc.text, name, diagnostics);
     return doc;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 /// \file toml_document.hpp
 /// A TOML file as plain data, with the line and column of every key and value: how Canopy's
-/// other declarative files (sweep files) are read with the scenario loader's guards.
+/// other declarative files (calibration files, sweep files) are read with the scenario loader's
+/// guards.
 ///
-/// Reading refuses what the scenario loader refuses before it reads a key (docs/scenario-format.md,
-/// "What the loader refuses"): a missing, unreadable, empty or special file, one over 4 MiB,
-/// text that is not UTF-8, the shapes that crash the parser, and malformed TOML — each as one
-/// diagnostic with the file, line and column. It never throws for bad input.
+/// Reading refuses what the scenario loader refuses before it reads a key
+/// (docs/scenario-format.md, "What the loader refuses"): a missing, unreadable, empty or special
+/// file, one over 4 MiB, text that is not UTF-8, the shapes that crash the parser, and malformed
+/// TOML — each as one diagnostic with the file, line and column. It never throws for bad input.
 
 #include <canopy/engine/diagnostics.hpp>
 

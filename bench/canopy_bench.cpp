@@ -5,9 +5,11 @@
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
+//   canopy-bench sweep     [--sweep FILE] [--shard i/n] [--threads T] [--mpi-ranks K]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
+#include "bench_sweep.hpp"
 #include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
@@ -23,6 +25,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -370,8 +373,31 @@ int main(int argc, char** argv) {
     ecosystem->add_option("--seed", eo.seed, "Random seed");
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
 
+    canopy::bench::SweepOptions so;
+    so.sweep = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml";
+    so.canopy = (std::filesystem::path(argv[0]).parent_path() / "canopy").string();
+    auto* sweep = app.add_subcommand(
+        "sweep", "The sweep machinery's cost per design point beyond the simulations, and MPI "
+                 "efficiency");
+    sweep->add_option("--sweep", so.sweep, "Sweep file (default: the example Wuhan sweep)")
+        ->check(CLI::ExistingFile);
+    sweep->add_option("--shard", so.shard, "The points timed: shard i/n of the design");
+    sweep->add_option("--threads", so.threads, "Worker threads (0: all cores)")
+        ->check(CLI::Range(0, 1024));
+    sweep->add_option("--repeats", so.repeats, "Runs of each measurement (best is kept)")
+        ->check(CLI::Range(1, 100));
+    sweep
+        ->add_option("--mpi-ranks", so.mpi_ranks,
+                     "Also time mpirun -np 1 and -np K of canopy sweep (one thread per rank)")
+        ->check(CLI::Range(2, 4096));
+    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
+    sweep->add_option("--mpirun", so.mpirun, "The MPI launcher for --mpi-ranks");
+
     try {
         app.parse(argc, argv);
+        if (*sweep) {
+            return canopy::bench::command_sweep(so);
+        }
         if (*ecosystem) {
             return command_ecosystem(eo);
         }

@@ -65,3 +65,4 @@ if(TARGET canopy)
     LABELS slurm TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
 endif()
+

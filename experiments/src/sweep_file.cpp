@@ -30,7 +30,9 @@ const std::vector<std::string> SWEEP_KEYS = {
     "outputs",  "title",      "description"};
 const std::vector<std::string> OUTPUT_NAMES = {"finals", "mean_paths"};
 const std::vector<std::string> DESIGN_NAMES = {"grid", "lhs", "sobol", "saltelli", "morris"};
-const std::vector<std::string> FACTOR_COMMON_KEYS = {"mode",       "levels", "source",
+// `override` says how a lever is changed ("set", "scale"); not `mode`, which is a triangular
+// distribution's field.
+const std::vector<std::string> FACTOR_COMMON_KEYS = {"override",   "levels", "source",
                                                      "assumption", "note",   "description"};
 const std::vector<std::string> MODES = {"set", "scale"};
 constexpr std::int64_t MAX_REPLICATES = 1'000'000;
@@ -233,12 +235,13 @@ struct FactorReader {
         const std::size_t errors_before = ctx.errors();
 
         OverrideMode mode = OverrideMode::set;
-        if (auto m = t.string("mode", false, join(MODES))) {
+        if (auto m = t.string("override", false, join(MODES))) {
             if (*m == "scale") {
                 mode = OverrideMode::scale;
             } else if (*m != "set") {
-                ctx.error_at(*t.find("mode"), t.path("mode"), "unknown mode '" + *m + "'",
-                             join(MODES), engine::did_you_mean(*m, MODES));
+                ctx.error_at(*t.find("override"), t.path("override"),
+                             "unknown override '" + *m + "'", join(MODES),
+                             engine::did_you_mean(*m, MODES));
             }
         }
         engine::Diagnostics resolve;

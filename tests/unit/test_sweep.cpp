@@ -1,12 +1,14 @@
 // Sweeps in pieces: factor values from unit coordinates, shards, the journal (what a resume reads
 // back, a torn record, another experiment's journal) and the result file's round trip.
 #include "../unit/output_fixture.hpp"
+#include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace canopy;
@@ -262,4 +264,56 @@ TEST_CASE("A sweep result survives a round trip through its file", "[unit][sweep
     CHECK(std::filesystem::exists(dir / "r.h5"));
     CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "missing.h5"),
                       Catch::Contains("missing.h5"));
+}
+
+TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
+    const std::string dir = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    const experiments::SweepLoad saltelli = experiments::load_sweep(dir + "wuhan-2023-sweep.toml");
+    INFO(saltelli.diagnostics.format());
+    REQUIRE(saltelli.sweep);
+    CHECK(saltelli.sweep->design == DesignKind::saltelli);
+    CHECK(saltelli.sweep->factors.size() == 17);
+    CHECK(saltelli.sweep->unit_design().points() == 32 * (17 + 2));
+    // The transfer fund is scaled (it keeps its July start); the other levers are set.
+    const auto& names = saltelli.sweep->factor_names;
+    const auto fund = std::find(names.begin(), names.end(), "transfer_fund_size") - names.begin();
+    CHECK(saltelli.sweep->factors[static_cast<std::size_t>(fund)].target.mode ==
+          experiments::OverrideMode::scale);
+
+    const experiments::SweepLoad morris = experiments::load_sweep(dir + "wuhan-2023-morris.toml");
+    INFO(morris.diagnostics.format());
+    REQUIRE(morris.sweep);
+    CHECK(morris.sweep->design == DesignKind::morris);
+    // Every behavioural parameter of the model is a factor.
+    std::size_t parameters = 0;
+    for (const engine::ParameterSpec& p : morris.sweep->model->info().parameters) {
+        parameters += p.role == engine::ParameterRole::parameter ? 1 : 0;
+    }
+    CHECK(morris.sweep->factors.size() == parameters);
+}
+
+TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
+    const test::TempDir dir;
+    const auto load = [&](const std::string& factor) {
+        test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + SWEEPS +
+                                             "/tiny-scenario.toml\"\ndesign = \"lhs\"\n"
+                                             "points = 4\n[factors.lever_sme]\n" +
+                                             factor);
+        return experiments::load_sweep(dir / "s.toml");
+    };
+    const auto scaled = load("override = \"scale\"\nmin = 0.5\nmax = 2\n");
+    INFO(scaled.diagnostics.format());
+    REQUIRE(scaled.sweep);
+    CHECK(scaled.sweep->factors[0].target.mode == experiments::OverrideMode::scale);
+    const auto negative = load("override = \"scale\"\nmin = -1\nmax = 2\n");
+    CHECK_FALSE(negative.sweep);
+    CHECK(negative.diagnostics.format().find("factors.lever_sme.min") != std::string::npos);
+    const auto typo = load("override = \"scal\"\nmin = 1\nmax = 2\n");
+    CHECK(typo.diagnostics.format().find("did you mean 'scale'?") != std::string::npos);
+    // A triangular distribution's `mode` is its field, not the override.
+    const auto triangular = load("distribution = \"triangular\"\nlow = 0.5\nmode = 1\nhigh = 2\n");
+    INFO(triangular.diagnostics.format());
+    CHECK(triangular.sweep);
+    const auto both = load("min = 1\nmax = 2\nvalues = [1, 2]\n");
+    CHECK(both.diagnostics.format().find("not several") != std::string::npos);
 }

@@ -1,6 +1,8 @@
 // What the subcommands share: scenario lookup, diagnostics on stderr, seeds, validators.
 #include "cli.hpp"
 
+#include <canopy/output/table.hpp>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -24,7 +26,8 @@ fs::path resolve_scenario(const std::string& given) {
 
 bool report(const engine::Diagnostics& diagnostics) {
     for (const engine::Diagnostic& d : diagnostics) {
-        std::cerr << d.format() << "\n";
+        // A diagnostic quotes the file's own text, which must not drive the terminal.
+        std::cerr << output::printable(d.format()) << "\n";
     }
     return diagnostics.has_errors();
 }

@@ -63,14 +63,27 @@ std::vector<std::string> output_problems(const RunArgs& args) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
     }
-    if (!args.json.empty() && args.json != "-" && !args.out.empty()) {
-        std::error_code ec;
-        const bool same = fs::weakly_canonical(args.json, ec) == fs::weakly_canonical(args.out, ec);
-        if (same && !ec) {
-            problems.push_back("--json and --out name the same file " + quoted(args.out));
+    return problems;
+}
+
+// The outputs against each other and against every file the run reads: the scenario and each
+// file it extends (or, when it did not load, the scenario path as given).
+std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_path,
+                                 const engine::LoadResult& loaded) {
+    std::vector<output::NamedPath> outputs;
+    if (!args.json.empty() && args.json != "-") {
+        outputs.push_back({"--json", args.json});
+    }
+    if (!args.out.empty()) {
+        outputs.push_back({"--out", args.out});
+    }
+    std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+    if (loaded.scenario) {
+        for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
+            inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
         }
     }
-    return problems;
+    return output::path_clashes(outputs, inputs);
 }
 
 std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
@@ -136,15 +149,10 @@ int run_command(const RunArgs& args) {
     // 1. Every input and output is checked before anything runs or is written.
     std::vector<std::string> problems = output_problems(args);
     const fs::path scenario_path = resolve_scenario(args.scenario);
-    for (const auto& [flag, path] :
-         {std::pair{"--json", args.json}, std::pair{"--out", args.out}}) {
-        std::error_code ec;
-        if (!path.empty() && path != "-" && fs::equivalent(path, scenario_path, ec)) {
-            problems.push_back(std::string(flag) + ": " + quoted(path) +
-                               " is the scenario file; it would be overwritten");
-        }
-    }
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
+    for (std::string& p : clashes(args, scenario_path, loaded)) {
+        problems.push_back(std::move(p));
+    }
     const bool scenario_bad = report(loaded.diagnostics);
     if (!scenario_bad && loaded.scenario) {
         for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
@@ -212,13 +220,17 @@ int run_command(const RunArgs& args) {
         }
         std::cout.flush();
     }
+    // Both files are finished under temporary names before either replaces anything, so a
+    // failure (a full disk) leaves both previous files, not a new HDF5 beside an old JSON.
+    std::vector<output::TemporaryFile> finished;
     if (!args.out.empty()) {
         std::vector<output::RunData> others;
         for (std::size_t i = 1; i < runs.size(); ++i) {
             others.push_back(output::RunData{runs[i].ensemble, runs[i].summary});
         }
-        output::write_hdf5(args.out, scenario, model->info(),
-                           output::RunData{runs.front().ensemble, runs.front().summary}, others);
+        finished.push_back(output::write_hdf5_temporary(
+            args.out, scenario, model->info(),
+            output::RunData{runs.front().ensemble, runs.front().summary}, others));
     }
     if (!args.json.empty()) {
         std::vector<output::EnsembleSummary> others;
@@ -233,9 +245,14 @@ int run_command(const RunArgs& args) {
                 throw Error("cannot write the JSON summary to stdout");
             }
         } else {
-            output::write_file_atomically(args.json, text);
+            finished.push_back(output::write_temporary(args.json, text));
         }
     }
+    std::vector<output::TemporaryFile*> to_commit;
+    for (output::TemporaryFile& f : finished) {
+        to_commit.push_back(&f);
+    }
+    output::commit_all(to_commit);
     return EXIT_OK;
 }
 

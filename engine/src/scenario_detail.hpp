@@ -130,7 +130,7 @@ struct ParameterOrigin {
 };
 
 /// Every ModelInfo::constraints rule that `values` (one per model parameter) break, each at
-/// the key of the involved parameter set last. `context` prefixes the message (e.g.
+/// the last involved key of the outermost file that sets one. `context` prefixes the message (e.g.
 /// "policy mix 'x'"); `files` are the loaded files' names (SourcePos::file indexes them).
 /// Throws canopy::Error when a constraint names a parameter the model does not have.
 std::vector<Problem> constraint_problems(const ModelInfo& model,

@@ -88,8 +88,8 @@ std::string where(const Term& t, const std::vector<std::string>& files) {
 std::string listing(const std::vector<Term>& terms, const std::vector<std::string>& files) {
     std::string out;
     for (const Term& t : terms) {
-        out += (out.empty() ? "" : "; ") + t.spec->name + " = " + value_text(t) + " at " +
-               where(t, files);
+        out += (out.empty() ? "" : "; ") + t.spec->name + " = " + value_text(t) +
+               (t.origin != nullptr ? " at " + where(t, files) : std::string());
     }
     return out;
 }
@@ -191,13 +191,14 @@ std::vector<Problem> constraint_problems(const ModelInfo& model,
         if (why.empty()) {
             continue;
         }
-        // Reported at the key set last in the files (the one a planner most likely just
-        // changed); a rule broken by the model's defaults alone goes to the top of the file.
+        // Reported at the last involved key of the outermost file that sets one (file 0 is
+        // the one run, which extends the others: the file a planner is editing); a rule broken
+        // by the model's defaults alone goes to the top of the file.
         const Term* at = nullptr;
         for (const Term& t : terms) {
             if (t.origin != nullptr && t.origin->set &&
-                (at == nullptr || std::pair(at->origin->pos.file, at->origin->pos.line) <
-                                      std::pair(t.origin->pos.file, t.origin->pos.line))) {
+                (at == nullptr || std::pair(-at->origin->pos.file, at->origin->pos.line) <
+                                      std::pair(-t.origin->pos.file, t.origin->pos.line))) {
                 at = &t;
             }
         }
@@ -213,3 +214,16 @@ std::vector<Problem> constraint_problems(const ModelInfo& model,
 }
 
 } // namespace canopy::engine::detail
+
+namespace canopy::engine {
+
+std::vector<std::string> constraint_violations(const ModelInfo& model,
+                                               const std::vector<ParameterSetting>& parameters) {
+    std::vector<std::string> out;
+    for (const detail::Problem& p : detail::constraint_problems(model, parameters, {}, "", {})) {
+        out.push_back(p.message + " (allowed: " + p.allowed + ")");
+    }
+    return out;
+}
+
+} // namespace canopy::engine

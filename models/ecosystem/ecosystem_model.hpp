@@ -156,6 +156,9 @@ public:
     [[nodiscard]] static int month_index(const engine::StepContext& ctx);
     /// Bytes of agent state plus networks (collaboration ties and the attachment pool).
     [[nodiscard]] static std::size_t state_bytes(const State& s);
+    /// Firms expected at the end of a run (ecosystem_info.cpp), for the memory estimate.
+    [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
+                                                  const engine::Calendar& calendar);
 };
 
 static_assert(engine::Model<Model>);

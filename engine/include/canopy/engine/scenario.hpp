@@ -123,6 +123,12 @@ struct Scenario {
 /// (docs/scenario-format.md, "Lever cost").
 [[nodiscard]] double lever_cost(const LeverSetting& lever, const Calendar& calendar);
 
+/// The model's rules across parameters (ModelInfo::constraints) that `parameters` (one per
+/// model parameter) break, one message each with what is allowed. The loader checks files
+/// itself, with places; this is for settings that come from elsewhere (--set, design points).
+[[nodiscard]] std::vector<std::string>
+constraint_violations(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
+
 /// The models a scenario may name: a lookup by name, and the names (for "did you mean").
 struct ModelCatalog {
     std::function<const ModelInfo*(const std::string&)> find;

@@ -23,6 +23,9 @@ public:
     /// Runs an ensemble of the scenario (validated against this model).
     [[nodiscard]] virtual engine::Ensemble run(const engine::Scenario& scenario,
                                                const engine::EnsembleOptions& options) const = 0;
+    /// The model's estimate of its agents at the end of a run of the scenario (from each
+    /// parameter's mean), or a negative number when the model makes none (resources.hpp).
+    [[nodiscard]] virtual double agents_at_horizon(const engine::Scenario& scenario) const = 0;
 };
 
 /// Wraps any engine::Model.
@@ -33,6 +36,18 @@ public:
     [[nodiscard]] engine::Ensemble run(const engine::Scenario& scenario,
                                        const engine::EnsembleOptions& options) const override {
         return engine::run_ensemble(model_, scenario, options);
+    }
+    [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
+        if constexpr (engine::ProvidesAgentEstimate<M>) {
+            std::vector<double> means;
+            means.reserve(scenario.parameters.size());
+            for (const engine::ParameterSetting& p : scenario.parameters) {
+                means.push_back(p.value.mean());
+            }
+            return static_cast<double>(model_.agents_at_horizon(means, scenario.calendar));
+        } else {
+            return -1.0;
+        }
     }
 
 private:

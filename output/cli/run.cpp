@@ -30,6 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// Runs estimated to take longer than this say so, with their estimate, before they start.
+constexpr double LONG_RUN_SECONDS = 600.0;
+
 /// The flags of `canopy run`.
 struct RunArgs {
     std::string scenario = DEFAULT_SCENARIO;
@@ -45,6 +48,7 @@ struct RunArgs {
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     bool quiet = false;
     std::vector<std::string> set; ///< --set NAME=VALUE, in order
+    std::string max_memory;       ///< --max-memory: empty for the memory available
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
@@ -207,6 +211,23 @@ int run_command(const RunArgs& args) {
         std::cerr << "canopy run: bad --set; nothing was run or written\n";
         return EXIT_BAD_INPUT;
     }
+    {
+        // What the runs will need, before any of them starts.
+        std::vector<engine::Scenario> planned;
+        for (const std::string& mix : mixes) {
+            planned.push_back(experiments::apply_overrides(
+                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), *overrides));
+        }
+        const ResourceCheck check = check_resources(*model, planned, options.replicates,
+                                                    threads.threads(), args.max_memory);
+        if (!check.problem.empty()) {
+            std::cerr << "canopy run: error: " << check.problem << "\n";
+            return EXIT_BAD_INPUT;
+        }
+        if (!args.quiet && check.seconds > LONG_RUN_SECONDS) {
+            std::cerr << "canopy run: this run needs " << check.estimate << "\n";
+        }
+    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
@@ -300,6 +321,7 @@ Command add_run(CLI::App& app) {
         ->check(CLI::IsMember({"wilson", "jeffreys"}));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
     add_set_option(*cmd, args->set);
+    add_max_memory_option(*cmd, args->max_memory);
     return Command{cmd, [args, seed_text, interval, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

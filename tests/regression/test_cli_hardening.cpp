@@ -199,3 +199,47 @@ TEST_CASE("the JSON and the HDF5 file are committed together or not at all",
     CHECK(test::read_file(dir / "disk" / "out.json") == "previous json\n");
     CHECK(entries(dir / "disk") == std::vector<std::string>{"filler", "out.json"});
 }
+
+TEST_CASE("a run that cannot fit in memory is refused before it starts, with its estimate",
+          "[cli][hardening]") {
+    // Issue 6, item 7: 10^6 replicates (9 GB of kept series, 45 GB with --all-mixes) or a
+    // million new firms a month ran until memory ran out.
+    const std::string wuhan = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    const test::TempDir dir;
+    test::write_file(dir / "out.json", "previous json\n");
+    struct Case {
+        std::string flags;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {"--replicates 1000000 --all-mixes --max-memory 20G", "of kept series (1,000,000"},
+        {"--replicates 1000 --set sme_entry_rate=1000000 --max-memory 1G", "agents at the horizon"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.flags);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(wuhan) + " --quiet --json out.json " + c.flags);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("the run would need about") != std::string::npos);
+        CHECK(r.err.find(c.says) != std::string::npos);
+        CHECK(r.err.find("--max-memory") != std::string::npos);
+        CHECK(test::read_file(dir / "out.json") == "previous json\n");
+    }
+    // Without the flag, the limit is the memory the machine has: no machine has the 320 GB
+    // that a million replicates of 20,000 indicators, base and one mix, would keep.
+    std::string many = reference_with("[policy_mixes.other]\ndescription = \"d\"\n");
+    for (int i = 0; i < 19990; ++i) { // and the reference scenario's own
+        many += "[indicators.k" + std::to_string(i) +
+                "]\nkind = \"stock\"\nseries = \"leader\"\nat = \"2023-12\"\n";
+    }
+    test::write_file(dir / "many.toml", many);
+    const Result big = run_canopy(dir, "run many.toml --replicates 1000000 --all-mixes --quiet");
+    INFO(big.err);
+    CHECK(big.status == 2);
+    CHECK(big.err.find("of memory available") != std::string::npos);
+    // And a flag that is not a size is a bad flag.
+    const Result bad = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory lots");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("--max-memory") != std::string::npos);
+}

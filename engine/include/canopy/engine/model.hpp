@@ -153,6 +153,9 @@ struct ModelInfo {
     /// Resident bytes per agent (state columns and network ties), for the memory estimate of
     /// a model that provides agents_at_horizon; 0 when unknown.
     double bytes_per_agent = 0.0;
+    /// Agent-steps per second on one thread, as measured (canopy-bench), for the time
+    /// estimate of a run (resources.hpp); 0 when unknown.
+    double agent_steps_per_second = 0.0;
 
     /// Index of a name in each list, or -1.
     [[nodiscard]] int parameter_index(const std::string& name) const;

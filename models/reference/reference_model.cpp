@@ -91,6 +91,13 @@ engine::ModelInfo make_info() {
         {"births", "firms", "Firms born during the step", SeriesKind::flow},
         {"agent_steps", "firm-steps", "Firms active at the start of the step", SeriesKind::flow},
     };
+    // Every default is bench/REFERENCE.md's rule: the model is a fixed benchmark, not a city.
+    for (auto& p : m.parameters) {
+        p.provenance = "bench/REFERENCE.md (the fixed benchmark model)";
+    }
+    for (auto& l : m.levers) {
+        l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
+    }
     // README, "Speed": 50 bytes per firm for state and network; 199 million agent-steps/s on
     // one thread at N = 400,000, taken down to 100 million for larger, cache-unfriendly runs.
     m.bytes_per_agent = 50.0;

@@ -44,6 +44,7 @@ struct RunArgs {
     bool all_mixes = false;
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     bool quiet = false;
+    std::vector<std::string> set; ///< --set NAME=VALUE, in order
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
@@ -109,8 +110,11 @@ struct MixRun {
 
 MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenario,
                const std::string& mix, const engine::EnsembleOptions& base_options,
-               const RunArgs& args) {
-    const engine::Scenario mixed = scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix);
+               const RunArgs& args, std::span<const experiments::Override> overrides,
+               const std::vector<std::string>& determination_hints) {
+    // --set wins over the mix: it is applied last.
+    const engine::Scenario mixed = experiments::apply_overrides(
+        scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides);
     std::string description;
     for (const engine::PolicyMix& m : scenario.policy_mixes) {
         if (m.name == mix) {
@@ -129,6 +133,14 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
     so.policy_mix_description = description;
     so.interval = args.interval;
     output::EnsembleSummary summary = output::summarise_ensemble(mixed, model.info(), ensemble, so);
+    // Targets that the inputs fix (a quota always filled, a flow computed from an input alone)
+    // are labelled: their P(attain) holds by construction (engine/determination.hpp).
+    output::mark_determined_targets(
+        summary, mixed, model.info(), ensemble,
+        [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+            return model.run_replicate(in, key);
+        },
+        determination_hints);
     return MixRun{std::move(ensemble), std::move(summary)};
 }
 
@@ -191,10 +203,22 @@ int run_command(const RunArgs& args) {
         std::cerr << "canopy run: scenario '" << scenario.name
                   << "' has no policy mixes; running the base only\n";
     }
+    const auto overrides = parse_set_options(args.set, scenario, model->info(), mixes);
+    if (!overrides) {
+        std::cerr << "canopy run: bad --set; nothing was run or written\n";
+        return EXIT_BAD_INPUT;
+    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
+    std::vector<std::string> hints; // inputs that decide a base target: checked first in mixes
     for (const std::string& mix : mixes) {
-        runs.push_back(run_mix(*model, scenario, mix, options, args));
+        runs.push_back(run_mix(*model, scenario, mix, options, args, *overrides, hints));
+        if (runs.size() == 1) {
+            for (const output::TargetResult& t : runs.front().summary.targets) {
+                hints.insert(hints.end(), t.determination.inputs.begin(),
+                             t.determination.inputs.end());
+            }
+        }
     }
 
     // 3. Report.
@@ -217,7 +241,8 @@ int run_command(const RunArgs& args) {
         for (std::size_t i = 1; i < runs.size(); ++i) {
             others.push_back(output::RunData{runs[i].ensemble, runs[i].summary});
         }
-        output::write_hdf5(args.out, scenario, model->info(),
+        output::write_hdf5(args.out, experiments::apply_overrides(scenario, *overrides),
+                           model->info(),
                            output::RunData{runs.front().ensemble, runs.front().summary}, others);
     }
     if (!args.json.empty()) {
@@ -274,6 +299,7 @@ Command add_run(CLI::App& app) {
                     "Confidence interval on P(attain): wilson (default) or jeffreys")
         ->check(CLI::IsMember({"wilson", "jeffreys"}));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
+    add_set_option(*cmd, args->set);
     return Command{cmd, [args, seed_text, interval, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

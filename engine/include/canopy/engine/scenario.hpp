@@ -6,8 +6,10 @@
 /// The file format is documented in docs/scenario-format.md. In short:
 ///
 ///     extends = "base.toml"              # optional: start from another scenario file
-///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates
-///     [baseline.<name>]    value, unit, source | assumption          (initial state figures)
+///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates,
+///                  posterior, posterior_parameters, policy_start
+///     [baseline.<name>]    value | distribution + its fields, unit, source | assumption
+///                          (initial state figures; a prior for one never published)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
 ///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
 ///                          cost_unit, source | assumption
@@ -21,6 +23,7 @@
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/indicator.hpp>
+#include <canopy/engine/joint_draws.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/schedule.hpp>
 #include <canopy/engine/target.hpp>
@@ -29,6 +32,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +74,17 @@ struct PolicyMix {
     std::vector<std::pair<int, ParameterSetting>> parameters; ///< (parameter index, setting)
 };
 
+/// A calibration posterior a scenario names (`[scenario] posterior`). The loader checks that the
+/// file exists and that the names are the model's; reading it and attaching its draws
+/// (Scenario::joint_draws) is the experiments layer's (experiments/posterior.hpp).
+struct PosteriorReference {
+    std::filesystem::path path;          ///< resolved against the naming file's directory
+    std::vector<std::string> parameters; ///< `posterior_parameters`: the columns to use; empty: all
+    std::string file;                    ///< where the key is written, for diagnostics
+    int line = 0;
+    int column = 0;
+};
+
 /// A validated scenario. Immutable once loaded.
 struct Scenario {
     std::string name;
@@ -79,6 +94,9 @@ struct Scenario {
     std::filesystem::path path;
     std::string text; ///< the full text of the file and of every file it extends, in order
     Calendar calendar{YearMonth{2023, 1}, 12};
+    /// The first month planners decide (`policy_start`, default the run's start): a lever set
+    /// by an experiment keeps its schedule before this month and takes its new level from it.
+    YearMonth policy_start{2023, 1};
     std::uint64_t seed = 1;
     int replicates = 100;
     std::vector<ParameterSetting> parameters; ///< one per ModelInfo::parameters
@@ -86,6 +104,10 @@ struct Scenario {
     std::vector<IndicatorSpec> indicators;
     std::vector<TargetSpec> targets;
     std::vector<PolicyMix> policy_mixes;
+    /// The posterior named by the file, if any (not yet read).
+    std::optional<PosteriorReference> posterior;
+    /// Parameter rows drawn jointly per replicate (ensemble.hpp): a posterior once attached.
+    std::shared_ptr<const JointDraws> joint_draws;
 
     /// The scenario with policy mix `name` applied (levers and parameters replaced); throws
     /// canopy::Error if there is no such mix. An empty name returns the base.
@@ -111,6 +133,12 @@ struct LoadResult {
 /// file, invalid UTF-8, malformed TOML, unknown or missing keys, wrong types, out-of-range
 /// values all become diagnostics).
 LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& catalog);
+
+/// The strict check (`canopy validate --strict`): one error for every parameter and lever the
+/// scenario leaves at the model's default when the model gives that default no provenance
+/// (ModelInfo's ParameterSpec::provenance, LeverSpec::provenance). Baseline figures are always
+/// the scenario's own (the loader requires them). Empty when every number has an owner.
+Diagnostics unsourced_defaults(const Scenario& scenario, const ModelInfo& model);
 
 /// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics
 /// and in Scenario::text, and an `extends` in the text is resolved relative to its directory.

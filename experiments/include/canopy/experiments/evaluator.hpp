@@ -1,0 +1,78 @@
+#pragma once
+/// \file evaluator.hpp
+/// Evaluators: how a batch of design points becomes their results — on this machine's threads,
+/// across MPI ranks, or for one shard of a Slurm array.
+///
+/// Sweeps, sensitivity, calibration, `compare` and `solve` are clients of this interface and do
+/// not know where their points run (DESIGN.md section 5). The contract every evaluator keeps:
+///  - `evaluate` returns one result per point, in the order of `points`, each equal bit for bit
+///    to evaluate_point(experiment, point) (so which evaluator ran it never shows in results);
+///  - it is collective: under MPI every rank calls it with the same experiment and points (the
+///    clients are deterministic, so every rank computes the same batches), and every rank gets
+///    every result back; only the root writes files (`is_root()`);
+///  - `on_result` (optional) is called on the root, once per point, as points complete (in
+///    completion order, from one thread at a time): progress bars and journals hang here.
+
+#include <canopy/experiments/experiment.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace canopy::experiments {
+
+/// Called once per completed point on the root (completion order, serialised).
+using ResultCallback = std::function<void(const PointResult&)>;
+
+/// Turns batches of points into results. See the file comment for the contract.
+class Evaluator {
+public:
+    virtual ~Evaluator() = default;
+    /// Evaluates `points` of `experiment`; results in the order of `points`.
+    virtual std::vector<PointResult> evaluate(const Experiment& experiment,
+                                              std::span<const Point> points,
+                                              const ResultCallback& on_result = {}) = 0;
+    /// Whether this process writes outputs (rank 0 under MPI; always true otherwise).
+    [[nodiscard]] virtual bool is_root() const { return true; }
+    /// Processes taking part (MPI ranks; 1 otherwise).
+    [[nodiscard]] virtual int processes() const { return 1; }
+    /// Makes `bytes` on every process equal to the root's (collective under MPI; nothing to do
+    /// with one process). Wrappers use it to tell every rank what only the root knows (the
+    /// journal's contents, whether a check passed) before a collective `evaluate`.
+    virtual void share(std::vector<std::uint8_t>& bytes) { (void)bytes; }
+};
+
+/// Points on this process: each point's replicates on the engine's TBB ensemble, and several
+/// points at once when a point has fewer replicates than there are threads.
+std::unique_ptr<Evaluator> local_evaluator();
+
+/// Wraps another evaluator with a journal at `path`: every completed point is appended (with a
+/// checksum, flushed and fsync'd) as it finishes; points already in the journal (same experiment
+/// fingerprint, index and values) are not computed again but read back. A torn last record (a
+/// kill -9 mid-write) is ignored and its point recomputed. Throws canopy::Error when the journal
+/// belongs to another experiment.
+///
+/// A record is written with one write() as its point completes, so a killed process loses no
+/// completed point; the fsync runs on a background thread (and once more before `evaluate`
+/// returns), so no point waits for the disk. A point read back has simulate_seconds 0: no
+/// simulation ran for it in this process. Under MPI only the root reads and writes the journal.
+std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
+                                      const std::filesystem::path& path);
+
+/// Whether this build has MPI and the process was started under an MPI launcher with more than
+/// one rank (so `mpi_evaluator` distributes work).
+bool mpi_available() noexcept;
+
+/// Points spread over MPI ranks dynamically: rank 0 hands out points as ranks ask for them and
+/// computes points itself meanwhile; results are gathered on rank 0 and broadcast to all. Throws
+/// canopy::Error when the build has no MPI.
+std::unique_ptr<Evaluator> mpi_evaluator();
+
+/// The evaluator a command should use: MPI when started under mpirun with several ranks,
+/// otherwise local.
+std::unique_ptr<Evaluator> default_evaluator();
+
+} // namespace canopy::experiments

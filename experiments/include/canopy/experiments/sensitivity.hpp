@@ -1,0 +1,66 @@
+#pragma once
+/// \file sensitivity.hpp
+/// Global sensitivity analysis of any scalar output over a design: Sobol first- and total-order
+/// indices with bootstrap confidence intervals (on a Saltelli design), and Morris elementary
+/// effects mu*, mu, sigma (on a Morris design).
+///
+/// Estimators (Saltelli et al. 2010, Table 2): with f_A, f_B, f_ABi the outputs of the blocks
+/// of saltelli_design and V the variance of the outputs over A and B together,
+///   S1_i = mean(f_B * (f_ABi - f_A)) / V                  (Saltelli 2010)
+///   ST_i = mean((f_A - f_ABi)^2) / 2 / V                  (Jansen 1999)
+/// Confidence intervals: percentile bootstrap over the N base samples (resampled with
+/// replacement, the same resamples for every index), with a seeded generator, so the intervals
+/// are reproducible. Outputs are whatever the caller measured: a target's P(attain) or final
+/// median, an indicator's mean, a value at one time (time-resolved indices), or an
+/// `/outputs/<name>` computed by another program.
+
+#include <canopy/experiments/design.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace canopy::experiments {
+
+/// An estimate with its confidence interval.
+struct Estimate {
+    double value = 0.0;
+    double lo = 0.0;
+    double hi = 0.0;
+};
+
+/// Sobol indices of one output, one entry per factor.
+struct SobolIndices {
+    std::vector<Estimate> s1;
+    std::vector<Estimate> st;
+    double variance = 0.0; ///< of the output over A and B
+};
+
+/// Morris statistics of one output, one entry per factor (effects per unit of the factor's
+/// [0, 1] scale).
+struct MorrisIndices {
+    std::vector<Estimate> mu_star; ///< mean |elementary effect|, with a bootstrap interval
+    std::vector<double> mu;        ///< mean elementary effect
+    std::vector<double> sigma;     ///< standard deviation of the elementary effects
+};
+
+/// How to bootstrap.
+struct BootstrapOptions {
+    std::size_t resamples = 1000;
+    double confidence = 0.95;
+    std::uint64_t seed = 1;
+};
+
+/// Sobol indices from the outputs `y` of a Saltelli design (y[k] the output of design point k,
+/// in saltelli_design's order). Throws canopy::Error when y's size is not N * (d + 2). When any
+/// y is NaN, or the variance is zero, every index is NaN (said so, not hidden).
+SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
+                           std::size_t dimensions, const BootstrapOptions& bootstrap = {});
+
+/// Morris statistics from the outputs `y` of `design` (a morris_design). Throws canopy::Error
+/// when sizes disagree or the design is not a Morris design. NaN outputs give NaN statistics.
+MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y,
+                             const BootstrapOptions& bootstrap = {});
+
+} // namespace canopy::experiments

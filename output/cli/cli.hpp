@@ -46,6 +46,7 @@ struct Command {
 Command add_run(CLI::App& app);
 Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
+Command add_calibrate(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).
@@ -67,6 +68,15 @@ CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string
 
 /// Rejects an empty value, which would otherwise read as "flag not given".
 extern const CLI::Validator NON_EMPTY;
+
+/// The scenario with its calibration posterior attached (experiments/posterior.hpp): the one
+/// `flag_path` names (`--posterior`, when not empty), else the one its `[scenario] posterior`
+/// key names, else the scenario as it is. A posterior that cannot be read or does not fit is
+/// reported on stderr, naming the flag or the key's file, line and column; then nullopt.
+std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
+                                                  const engine::ModelInfo& model,
+                                                  const std::string& flag_path,
+                                                  const std::string& command);
 
 /// "[min, max]" with infinite ends as -inf and inf.
 std::string range_text(double min, double max);

@@ -1,6 +1,10 @@
 // What the subcommands share: scenario lookup, diagnostics on stderr, seeds, validators.
 #include "cli.hpp"
 
+#include <canopy/engine/error.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/posterior.hpp>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -70,6 +74,36 @@ const CLI::Validator NON_EMPTY(
         return text.empty() ? std::string("must not be empty") : std::string();
     },
     "", "non-empty");
+
+std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
+                                                  const engine::ModelInfo& model,
+                                                  const std::string& flag_path,
+                                                  const std::string& command) {
+    if (flag_path.empty() && !scenario.posterior) {
+        return scenario;
+    }
+    // Where the posterior was named, for the message: the flag, or the scenario's key.
+    std::string where = "--posterior";
+    fs::path path = flag_path;
+    std::vector<std::string> columns;
+    if (scenario.posterior) {
+        columns = scenario.posterior->parameters;
+    }
+    if (flag_path.empty()) {
+        const engine::PosteriorReference& ref = *scenario.posterior;
+        where = fmt::format("{}:{}:{}: scenario.posterior", ref.file, ref.line, ref.column);
+        path = ref.path;
+    }
+    try {
+        const experiments::CalibrationResult posterior = experiments::read_calibration_result(path);
+        return experiments::with_posterior(scenario, model, posterior, path.generic_string(),
+                                           columns);
+    } catch (const Error& e) {
+        std::cerr << where << ": error: " << e.what() << "\n"
+                  << command << ": the posterior cannot be used; nothing was run or written\n";
+        return std::nullopt;
+    }
+}
 
 std::string range_text(double min, double max) {
     const auto end = [](double x) {

@@ -28,6 +28,7 @@ int dispatch(int argc, char** argv) {
         canopy::cli::add_run(app),
         canopy::cli::add_validate(app),
         canopy::cli::add_models(app),
+        canopy::cli::add_calibrate(app),
     };
 
     try {

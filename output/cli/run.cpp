@@ -45,6 +45,7 @@ struct RunArgs {
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     bool quiet = false;
     std::vector<std::string> set; ///< --set NAME=VALUE, in order
+    std::string posterior;        ///< --posterior FILE.h5
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
@@ -181,10 +182,26 @@ int run_command(const RunArgs& args) {
         }
         return EXIT_BAD_INPUT;
     }
-    const engine::Scenario& scenario = *loaded.scenario;
-    const models::ModelHandle* model = models::find_model(scenario.model);
+    const models::ModelHandle* model = models::find_model(loaded.scenario->model);
     if (model == nullptr) {
-        throw Error("model '" + scenario.model + "' validated but is not registered");
+        throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
+    }
+    // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
+    // parameters jointly from it.
+    const std::optional<engine::Scenario> attached =
+        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy run");
+    if (!attached) {
+        return EXIT_BAD_INPUT;
+    }
+    const engine::Scenario& scenario = *attached;
+    if (scenario.joint_draws && !args.quiet && args.json != "-") {
+        const engine::JointDraws& j = *scenario.joint_draws;
+        std::string names;
+        for (const engine::JointDraws::Column& c : j.columns()) {
+            names += (names.empty() ? "" : ", ") + c.name;
+        }
+        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
+                  << " (" << j.rows() << " particles)\n";
     }
 
     // 2. Run: the base or the chosen mix, or the base and every mix with the same seed.
@@ -300,6 +317,10 @@ Command add_run(CLI::App& app) {
         ->check(CLI::IsMember({"wilson", "jeffreys"}));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
     add_set_option(*cmd, args->set);
+    cmd->add_option("--posterior", args->posterior,
+                    "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
+                    "`canopy calibrate`; replaces the scenario's own)")
+        ->check(NON_EMPTY);
     return Command{cmd, [args, seed_text, interval, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

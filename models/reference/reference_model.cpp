@@ -280,7 +280,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             } else {
                 ++tally.active[ch.to];
             }
-            engine::move_neighbour_state<4>(s.network, counts, ch.firm, from, ch.to, shared);
+            engine::move_neighbour_state(s.network, std::span<NeighbourCounts>(counts), ch.firm,
+                                         from, ch.to, shared);
         }
     });
     s.exits = 0;

@@ -64,8 +64,8 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
           "[model][ecosystem][limits]") {
     SECTION("a registration window whose first month is after its last") {
         const auto e = errors_of("[parameters.registration_first_month]\nvalue = 11\n"
-                                 "source = \"s\"\n[parameters.registration_last_month]\n"
-                                 "value = 3\nsource = \"s\"\n");
+                                 "assumption = \"s\"\n[parameters.registration_last_month]\n"
+                                 "value = 3\nassumption = \"s\"\n");
         REQUIRE(e.size() == 1);
         CHECK(e[0].key == "parameters.registration_last_month.value");
         CHECK(e[0].line == 6);
@@ -74,24 +74,24 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
     }
     SECTION("sector shares summing to 1.8") {
         // 0.22 + 0.8 + 0.61 + 0.12 + 0.05: the model's defaults for the other three.
-        const auto e = errors_of("[parameters.share_auto]\nvalue = 0.8\nsource = \"s\"\n"
-                                 "[parameters.share_health]\nvalue = 0.61\nsource = \"s\"\n");
+        const auto e = errors_of("[parameters.share_auto]\nvalue = 0.8\nassumption = \"s\"\n"
+                                 "[parameters.share_health]\nvalue = 0.61\nassumption = \"s\"\n");
         REQUIRE(e.size() == 1);
         CHECK(e[0].key == "parameters.share_health.value");
         CHECK_THAT(e[0].message, Contains("the sector shares sum to 1.8") &&
-                                     Contains("share_optoelectronics = 0.22 at the model's "
-                                              "default"));
+                                     Contains("share_optoelectronics = 0.22 at "));
     }
     SECTION("batch shares over 1") {
-        const auto e =
-            errors_of("[parameters.hte_batch1_share]\nvalue = 0.9\nassumption = \"a\"\n");
+        // Wuhan draws batch 1 from a range; the mistake moves the range to 0.85-0.9.
+        const auto e = errors_of("[parameters.hte_batch1_share]\nlow = 0.85\nhigh = 0.9\n");
         REQUIRE(e.size() == 1);
-        CHECK(e[0].key == "parameters.hte_batch1_share.value");
-        CHECK_THAT(e[0].message, Contains("batch 3 takes the rest"));
+        CHECK_THAT(e[0].key, Contains("parameters.hte_batch"));
+        CHECK_THAT(e[0].message, Contains("batch 3 takes the rest") &&
+                                     Contains("hte_batch1_share = from 0.85 to 0.9"));
     }
     SECTION("an incubation minimum above the maximum") {
         const auto e = errors_of("[parameters.incubation_min_months]\nvalue = 60\n"
-                                 "source = \"s\"\n");
+                                 "assumption = \"s\"\n");
         REQUIRE(e.size() == 1);
         CHECK_THAT(e[0].message, Contains("incubation_min_months (60) can exceed "
                                           "incubation_max_months (48)"));
@@ -138,14 +138,21 @@ TEST_CASE("The ecosystem model estimates its firms at the horizon", "[model][eco
     // 34,645 firms at the start and at most 890 arrivals a month for 24 months.
     CHECK(firms > 34'000);
     CHECK(firms < 60'000);
-    // A million startups a month only ever find the 14,500 seats the city has...
-    const engine::LoadResult seeking =
-        wuhan_with("[parameters.startup_rate]\nvalue = 1e6\nsource = \"s\"\n");
-    REQUIRE(seeking.scenario.has_value());
-    CHECK(model->agents_at_horizon(*seeking.scenario) < 34'645 + 24 * (14'500 + 150) + 1);
+    // A million startups a month only ever find the seats the city has: as many firms as a
+    // hundred thousand would bring, far fewer than a million a month would.
+    const auto startups = [&](const char* rate) {
+        const engine::LoadResult r =
+            wuhan_with(std::string("[parameters.startup_rate]\n") + rate + "\n");
+        INFO(r.diagnostics.format());
+        REQUIRE(r.scenario.has_value());
+        return model->agents_at_horizon(*r.scenario);
+    };
+    const double million = startups("low = 999998\nmode = 999999\nhigh = 1e6");
+    CHECK(million == startups("low = 99998\nmode = 99999\nhigh = 1e5"));
+    CHECK(million < 1e6);
     // ... but a million SME entrants a month need none: 24 million firms by the end.
     const engine::LoadResult crowded =
-        wuhan_with("[parameters.sme_entry_rate]\nvalue = 1e6\nassumption = \"a\"\n");
+        wuhan_with("[parameters.sme_entry_rate]\nlow = 999998\nmode = 999999\nhigh = 1e6\n");
     REQUIRE(crowded.scenario.has_value());
     CHECK(model->agents_at_horizon(*crowded.scenario) > 24e6);
 }

@@ -2,12 +2,11 @@
 #include "cli.hpp"
 #include "registry.hpp"
 
-#include <canopy/engine/resources.hpp>
-#include <canopy/output/table.hpp>
-
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
+#include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
 

@@ -66,3 +66,14 @@ if(TARGET canopy)
     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
 endif()
 
+
+# `import canopy` as a user would, from the build's python/ directory, with Debian's
+# /usr/bin/python3 (python3-numpy): scenarios, runs, overrides, errors, calibration, posteriors,
+# checked against the command line. Skipped (77) without numpy.
+if(TARGET canopy_python AND TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:import_canopy
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_python_module.py
+                   ${PROJECT_BINARY_DIR}/python $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(python:import_canopy PROPERTIES
+    LABELS python TIMEOUT 180 SKIP_RETURN_CODE 77)
+endif()

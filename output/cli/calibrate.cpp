@@ -9,6 +9,7 @@
 #include <canopy/engine/parallel.hpp>
 #include <canopy/experiments/abc_smc.hpp>
 #include <canopy/experiments/calibration.hpp>
+#include <canopy/experiments/calibration_journal.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/smm.hpp>
@@ -41,7 +42,13 @@ struct CalibrateArgs {
     std::optional<std::uint64_t> seed;
     int threads = 0;
     bool quiet = false;
+    bool resume = false;
 };
+
+// The first journal of a calibration written to `out` (calibration_journal.hpp).
+fs::path journal_of(const std::string& out) {
+    return fs::path(out + ".journal");
+}
 
 std::vector<std::string> output_problems(const CalibrateArgs& a) {
     std::vector<std::string> problems;
@@ -66,6 +73,11 @@ std::vector<std::string> output_problems(const CalibrateArgs& a) {
     if (!a.json.empty() && a.json != "-" &&
         fs::weakly_canonical(a.json, ec) == fs::weakly_canonical(a.out, ec)) {
         problems.push_back("--json and --out name the same file " + quoted(a.out));
+    }
+    if (!a.resume && !experiments::calibration_journal_files(journal_of(a.out)).empty()) {
+        problems.push_back("--out: the journal " + quoted(journal_of(a.out).string()) +
+                           " of an interrupted calibration exists; add --resume to continue "
+                           "it, or remove it to start again");
     }
     return problems;
 }
@@ -262,10 +274,11 @@ int calibrate_command(const CalibrateArgs& a) {
     }
     const experiments::Calibration& c = *loaded.calibration;
 
-    // 2. Run, behind the journals.
+    // 2. Run, behind the journals: every completed run is on disk, so --resume after a kill
+    // recomputes none of them and gives the same bits.
     const engine::ThreadLimit threads(a.threads);
     std::unique_ptr<experiments::Evaluator> base = experiments::default_evaluator();
-    experiments::Evaluator& evaluator = *base;
+    experiments::CalibrationJournal evaluator(*base, journal_of(a.out));
     const bool root = evaluator.is_root();
     output::StatusLine status = output::StatusLine::on_stderr(a.quiet || !root);
     const auto progress = [&](const experiments::CalibrationProgress& p) {
@@ -290,6 +303,7 @@ int calibrate_command(const CalibrateArgs& a) {
                                                 ? experiments::run_smm(c, evaluator, progress)
                                                 : experiments::run_abc_smc(c, evaluator, progress);
     status.finish();
+    evaluator.close();
 
     // 3. Report (the root only: under MPI every rank has the same result).
     if (!root) {
@@ -298,6 +312,10 @@ int calibrate_command(const CalibrateArgs& a) {
     const bool json_to_stdout = a.json == "-";
     if (!a.quiet && !json_to_stdout) {
         print_report(result, output::TableStyle{output::use_colour(stdout)});
+    }
+    if (evaluator.points_restored() > 0 && !a.quiet && !json_to_stdout) {
+        std::cout << fmt::format("resumed: {} points read back from the journal\n",
+                                 evaluator.points_restored());
     }
     experiments::write_calibration_result(a.out, result);
     if (!a.json.empty()) {
@@ -311,6 +329,11 @@ int calibrate_command(const CalibrateArgs& a) {
         } else {
             output::write_file_atomically(a.json, text);
         }
+    }
+    // The result is complete: the journals are no longer needed.
+    for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {
+        std::error_code ec;
+        fs::remove(journal, ec);
     }
     return EXIT_OK;
 }
@@ -344,6 +367,9 @@ Command add_calibrate(CLI::App& app) {
     cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 4096));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no tables");
+    cmd->add_flag("--resume", args->resume,
+                  "Continue a killed calibration from its journal (FILE.h5.journal): the same "
+                  "result as a run never interrupted");
     return Command{cmd, [args, seed_text, fit_until, until, seed] {
                        if (until->count() > 0) {
                            args->fit_until = *fit_until;

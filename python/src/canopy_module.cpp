@@ -27,6 +27,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,7 +83,28 @@ PyScenario load_scenario(const std::filesystem::path& path) {
     if (!r.scenario) {
         raise_input_error(r.diagnostics, "cannot load scenario '" + path.generic_string() + "'");
     }
-    return PyScenario{std::make_shared<const engine::Scenario>(std::move(*r.scenario))};
+    engine::Scenario scenario = std::move(*r.scenario);
+    // A posterior named by the scenario's key is attached as `canopy run` attaches it.
+    if (scenario.posterior) {
+        const engine::PosteriorReference ref = *scenario.posterior;
+        try {
+            const experiments::CalibrationResult post =
+                experiments::read_calibration_result(ref.path);
+            scenario = experiments::with_posterior(scenario, model_of(scenario).info(), post,
+                                                   ref.path.generic_string(), ref.parameters);
+        } catch (const Error& e) {
+            engine::Diagnostics d;
+            engine::Diagnostic diag;
+            diag.file = ref.file;
+            diag.line = ref.line;
+            diag.column = ref.column;
+            diag.key = "scenario.posterior";
+            diag.message = e.what();
+            d.add(std::move(diag));
+            raise_input_error(d, "cannot use the posterior of '" + path.generic_string() + "'");
+        }
+    }
+    return PyScenario{std::make_shared<const engine::Scenario>(std::move(scenario))};
 }
 
 py::dict uncertain_dict(const engine::ParameterSetting& p) {
@@ -134,9 +156,20 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
                           const std::vector<std::string>& columns) {
-    const experiments::CalibrationResult post = experiments::read_calibration_result(path);
-    return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(
-        *self.s, model_of(*self.s).info(), post, path.generic_string(), columns))};
+    try {
+        const experiments::CalibrationResult post = experiments::read_calibration_result(path);
+        return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(
+            *self.s, model_of(*self.s).info(), post, path.generic_string(), columns))};
+    } catch (const Error& e) {
+        // A posterior that does not fit the scenario is bad input, like --posterior's.
+        engine::Diagnostics d;
+        engine::Diagnostic diag;
+        diag.file = path.generic_string();
+        diag.key = "posterior";
+        diag.message = e.what();
+        d.add(std::move(diag));
+        raise_input_error(d, "scenario '" + self.s->name + "' cannot use this posterior");
+    }
 }
 
 // The outcome of one ensemble: arrays and the summary `canopy run --json` writes.
@@ -147,8 +180,26 @@ struct PyRun {
 };
 
 PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<std::uint64_t> seed,
-          int threads, const std::string& policy_mix) {
-    const engine::Scenario mixed = self.s->with_policy_mix(policy_mix);
+          int threads, const std::string& policy_mix, const std::optional<py::dict>& overrides) {
+    if (!policy_mix.empty()) {
+        const auto& mixes = self.s->policy_mixes;
+        if (std::none_of(mixes.begin(), mixes.end(),
+                         [&](const auto& m) { return m.name == policy_mix; })) {
+            std::string names;
+            for (const auto& m : mixes) {
+                names += (names.empty() ? "" : ", ") + m.name;
+            }
+            throw py::value_error("scenario '" + self.s->name + "' has no policy mix '" +
+                                  policy_mix + "' (it has: " + (names.empty() ? "none" : names) +
+                                  ")");
+        }
+    }
+    // Overrides apply after the mix, as `canopy run --policy-mix M --set ...` does.
+    PyScenario chosen{std::make_shared<const engine::Scenario>(self.s->with_policy_mix(policy_mix))};
+    if (overrides) {
+        chosen = with_overrides(chosen, *overrides);
+    }
+    const engine::Scenario& mixed = *chosen.s;
     const models::ModelHandle& model = model_of(mixed);
     engine::EnsembleOptions options;
     options.replicates = replicates.value_or(mixed.replicates);
@@ -493,6 +544,17 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly("parameters", &run_parameters,
                                "{parameter: array [replicate]}: what each replicate drew")
         .def_property_readonly(
+            "p_attain",
+            [](const PyRun& r) {
+                py::dict out;
+                const py::object summary = json_loads(output::summary_json(*r.summary));
+                for (const auto& t : summary["targets"]) {
+                    out[t["id"]] = t["p_attain"];
+                }
+                return out;
+            },
+            "{target id: probability of attainment}")
+        .def_property_readonly(
             "summary",
             [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
@@ -505,7 +567,9 @@ PYBIND11_MODULE(_canopy, m) {
           "Load and validate a scenario file (raises InputError listing every problem)");
     m.def("run", &run, py::arg("scenario"), py::arg("replicates") = py::none(),
           py::arg("seed") = py::none(), py::arg("threads") = 0, py::arg("policy_mix") = "",
-          "Run the scenario's ensemble on `threads` threads (0: all), without holding the GIL");
+          py::arg("overrides") = py::none(),
+          "Run the scenario's ensemble (its policy mix `policy_mix`, with `overrides` as "
+          "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL");
     m.def("calibrate", &calibrate, py::arg("path"), py::arg("method") = py::none(),
           py::arg("fit_until") = py::none(), py::arg("seed") = py::none(),
           py::arg("threads") = 0, py::arg("out") = py::none(),

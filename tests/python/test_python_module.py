@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""`import canopy` as a user would: load a scenario, override it, run it, read the arrays and
+the summary, calibrate, load the posterior and run with it — checked against the command line.
+
+Usage: test_python_module.py BUILD_PYTHON_DIR CANOPY SOURCE_DIR
+Exit 0 on success, 1 on a failure, 77 (skipped) when numpy is missing.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+        print(f"FAILED: {what}")
+
+
+def main():
+    build_python, canopy_exe, source = sys.argv[1:4]
+    try:
+        import numpy as np
+    except ImportError as missing:
+        print(f"skipped: {missing}")
+        return SKIP
+    sys.path.insert(0, build_python)
+    import canopy
+
+    reference = os.path.join(source, "scenarios", "reference.toml")
+    check("reference" in canopy.models(), "the reference model is registered")
+    info = canopy.model_info("reference")
+    check(any(p["name"] == "births_per_month" for p in info["parameters"]), "model_info lists parameters")
+
+    # Load and run: arrays [replicate, time], finals, the summary dict, P(attain).
+    s = canopy.load_scenario(reference)
+    check(s.name == "reference" and s.model == "reference", "scenario name and model")
+    run = canopy.run(s, replicates=8, seed=5, threads=2)
+    steps = s.steps + 1
+    check(run.replicates == 8 and len(run.time) == steps, "replicates and time labels")
+    for ind in s.indicators:
+        a = run.indicators[ind]
+        check(isinstance(a, np.ndarray) and a.shape == (8, steps), f"indicator {ind} is [8, {steps}]")
+    check(run.series["high_tech"].shape == (8, steps), "model series are [replicate, time]")
+    check(set(run.finals) == set(s.indicators), "finals for every indicator")
+    check(np.array_equal(run.finals["leaders_2023"], run.indicators["leaders_2023"][:, -1]),
+          "a stock indicator's final is its last value")
+    check(set(run.p_attain) == set(s.targets), "P(attain) for every target")
+
+    # The same numbers as `canopy run --json`, and the same bits on 1 thread.
+    cli = subprocess.run([canopy_exe, "run", reference, "--replicates", "8", "--seed", "5",
+                          "--json", "-", "--threads", "1"], capture_output=True, text=True,
+                         check=True)
+    expected = json.loads(cli.stdout)
+    for t_cli, t_py in zip(expected["targets"], run.summary["targets"]):
+        check(t_cli["id"] == t_py["id"] and t_cli["p_attain"] == t_py["p_attain"] and
+              t_cli["median"] == t_py["median"], f"target {t_cli['id']} as canopy run --json")
+    one = canopy.run(s, replicates=8, seed=5, threads=1)
+    check(all(np.array_equal(one.indicators[i], run.indicators[i]) for i in s.indicators),
+          "same bits on 1 and 2 threads")
+
+    # Overrides as --set does: a parameter, and a lever's whole schedule scaled.
+    more = canopy.run(s.with_overrides({"births_per_month": 30}), replicates=8, seed=5)
+    check(np.all(more.parameters["births_per_month"] == 30.0), "the override is what ran")
+    check(more.series["births"].sum() > run.series["births"].sum(), "more births with more births_per_month")
+    cli_set = subprocess.run([canopy_exe, "run", reference, "--replicates", "8", "--seed", "5",
+                              "--set", "lever_high_tech*=2", "--json", "-"], capture_output=True,
+                             text=True, check=True)
+    scaled = canopy.run(s, replicates=8, seed=5, overrides={"lever_high_tech*": 2})
+    check(json.loads(cli_set.stdout)["targets"][0]["median"] == scaled.summary["targets"][0]["median"],
+          "overrides= matches --set LEVER*=F")
+
+    # Bad input raises InputError carrying the diagnostics; nothing crashes.
+    try:
+        s.with_overrides({"birth_per_month": 3})
+        check(False, "an unknown override raises")
+    except canopy.InputError as e:
+        check(len(e.diagnostics) >= 1 and "birth_per_month" in str(e), "InputError names the key")
+        check("births_per_month" in str(e), "InputError suggests the nearest name")
+    try:
+        s.with_overrides({"births_per_month": -5})
+        check(False, "an out-of-range override raises")
+    except canopy.InputError as e:
+        check(e.diagnostics[0]["error"], "out-of-range override is an error")
+    with tempfile.TemporaryDirectory(prefix="canopy-py-") as d:
+        bad = os.path.join(d, "bad.toml")
+        with open(bad, "w") as f:
+            f.write('[scenario]\nname = "bad"\nmodel = "reference"\nstart = "2023-01"\n'
+                    'end = "2023-12"\nreplicatez = 3\n')
+        try:
+            canopy.load_scenario(bad)
+            check(False, "a bad scenario raises")
+        except canopy.InputError as e:
+            check(any(x["file"].endswith("bad.toml") and x["line"] > 0 for x in e.diagnostics),
+                  "the diagnostics name the file and line")
+        check(issubclass(canopy.InputError, ValueError), "InputError is a ValueError")
+
+        # A policy mix of the Wuhan scenario.
+        wuhan = canopy.load_scenario(os.path.join(source, "scenarios", "wuhan-2023.toml"))
+        if wuhan.policy_mixes:
+            mix = wuhan.policy_mixes[0]
+            r = canopy.run(wuhan, replicates=2, seed=3, policy_mix=mix)
+            check(r.summary.get("policy_mix") == mix, "the summary names the policy mix")
+
+        # The GIL is released while a run computes: another Python thread makes progress.
+        ticks = []
+        stop = threading.Event()
+
+        def ticker():
+            while not stop.is_set():
+                ticks.append(time.monotonic())
+                time.sleep(0.001)
+
+        thread = threading.Thread(target=ticker)
+        thread.start()
+        start = time.monotonic()
+        canopy.run(s, replicates=40, seed=1, threads=1)
+        end = time.monotonic()
+        stop.set()
+        thread.join()
+        during = [t for t in ticks if start < t < end]
+        check(end - start < 0.05 or len(during) >= 2, "another thread runs during canopy.run")
+
+        # Calibrate (the small reference calibration of the tests), read it back, run with it.
+        quick = os.path.join(source, "tests", "data", "calibration", "reference-quick.toml")
+        post_path = os.path.join(d, "post.h5")
+        result = canopy.calibrate(quick, method="smm", threads=2, out=post_path)
+        check(result["method"] == "smm" and result["model"] == "reference", "calibrate result")
+        check(result["particles"].shape[1] == 2 and abs(result["weights"].sum() - 1) < 1e-12,
+              "particles [particle, parameter] and weights summing to 1")
+        back = canopy.read_calibration(post_path)
+        check(np.array_equal(back["particles"], result["particles"]), "the posterior file reads back")
+        check(back["parameters"] == ["births_per_month", "lever_high_tech"], "parameter names")
+        history = canopy.load_scenario(os.path.join(source, "scenarios", "reference-history.toml"))
+        carried = canopy.run(history.with_posterior(post_path), replicates=16, seed=2)
+        drawn = carried.parameters["births_per_month"]
+        check(len(set(drawn.tolist())) > 1, "replicates draw births_per_month from the posterior")
+        check(np.all(np.isin(drawn, back["particles"][:, 0])), "every draw is a particle")
+        try:
+            canopy.calibrate(os.path.join(d, "missing.toml"))
+            check(False, "a missing calibration file raises")
+        except canopy.InputError as e:
+            check("missing.toml" in str(e), "the error names the calibration file")
+
+    print(f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

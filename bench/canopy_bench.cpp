@@ -6,9 +6,12 @@
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
 //   canopy-bench sweep     [--sweep FILE] [--shard i/n] [--threads T] [--mpi-ranks K]
+//   canopy-bench calibration [--calibration FILE] [--method M] [--threads T] [--recovery N]
+//                            [--sbc N]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
+#include "bench_calibration.hpp"
 #include "bench_sweep.hpp"
 #include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
@@ -543,8 +546,45 @@ int main(int argc, char** argv) {
     sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
     sweep->add_option("--mpirun", so.mpirun, "The MPI launcher for --mpi-ranks");
 
+    canopy::bench::CalibrationOptions co;
+    co.calibration = std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml";
+    co.recovery_calibration =
+        std::string(CANOPY_SOURCE_DIR) + "/tests/data/calibration/recovery.toml";
+    auto* calibration = app.add_subcommand(
+        "calibration", "A calibration's cost against a plain ensemble of as many runs, and "
+                       "parameter recovery and simulation-based calibration on simulated data");
+    CLI::Option* calibration_file =
+        calibration
+            ->add_option("--calibration", co.calibration,
+                         "Calibration timed (default: scenarios/reference-calibration.toml)")
+            ->check(CLI::ExistingFile);
+    calibration->add_option("--method", co.method, "abc-smc or smm (default: the file's)")
+        ->check(CLI::IsMember({"abc-smc", "smm"}));
+    calibration->add_option("--threads", co.threads, "Worker threads (0: all cores)")
+        ->check(CLI::Range(0, 1024));
+    calibration->add_option("--repeats", co.repeats, "Runs of each timing (best is kept)")
+        ->check(CLI::Range(1, 100));
+    calibration
+        ->add_option("--recovery", co.recovery,
+                     "Parameter recovery: data sets per known parameter set (three sets)")
+        ->check(CLI::Range(0, 100000));
+    calibration
+        ->add_option("--sbc", co.sbc, "Simulation-based calibration: data sets from the prior")
+        ->check(CLI::Range(0, 100000));
+    calibration
+        ->add_option("--recovery-file", co.recovery_calibration,
+                     "Calibration file of the recovery and SBC checks (its data are replaced)")
+        ->check(CLI::ExistingFile);
+
     try {
         app.parse(argc, argv);
+        if (*calibration) {
+            // The trust checks alone unless a calibration to time is named.
+            if ((co.recovery > 0 || co.sbc > 0) && calibration_file->count() == 0) {
+                co.calibration.clear();
+            }
+            return canopy::bench::command_calibration(co);
+        }
         if (*sweep) {
             return canopy::bench::command_sweep(so);
         }

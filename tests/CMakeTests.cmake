@@ -77,3 +77,14 @@ if(TARGET canopy_python AND TARGET canopy AND EXISTS /usr/bin/python3)
   set_tests_properties(python:import_canopy PROPERTIES
     LABELS python TIMEOUT 180 SKIP_RETURN_CODE 77)
 endif()
+
+# A calibration under MPI: 1, 2 and 3 ranks give the posterior of one process, bit for bit.
+if(TARGET canopy AND CANOPY_HAVE_MPI AND MPIEXEC_EXECUTABLE AND EXISTS /usr/bin/python3)
+  add_test(NAME mpi:calibrate_1_2_3_ranks
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_calibrate_mpi.py
+                   $<TARGET_FILE:canopy> ${MPIEXEC_EXECUTABLE}
+                   ${CMAKE_CURRENT_SOURCE_DIR}/data/calibration/reference-quick.toml)
+  set_tests_properties(mpi:calibrate_1_2_3_ranks PROPERTIES
+    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
+endif()

@@ -9,7 +9,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+extern char** environ;
 
 using namespace canopy::test;
 using namespace canopy::test::cli;
@@ -39,6 +47,30 @@ double interval_width(const nlohmann::json& summary, const std::string& indicato
     }
     FAIL("no indicator " << indicator);
     return 0.0;
+}
+
+// Complete records in a journal (docs/sweeps.md gives the layout).
+std::size_t journal_records(const fs::path& path) {
+    const std::string bytes = read_file(path);
+    const auto u64 = [&](std::size_t at) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, bytes.data() + at, sizeof x);
+        return x;
+    };
+    if (bytes.size() < 24) {
+        return 0;
+    }
+    std::size_t at = 16 + 8 + u64(16) + 8;
+    std::size_t n = 0;
+    while (at + 16 <= bytes.size()) {
+        const std::uint64_t length = u64(at + 8);
+        if (at + 16 + length + 8 > bytes.size()) {
+            break;
+        }
+        at += 16 + length + 8;
+        ++n;
+    }
+    return n;
 }
 
 } // namespace
@@ -218,4 +250,61 @@ TEST_CASE("canopy run --posterior widens the intervals of what the parameters dr
     CHECK(other.err.find("was fitted to model 'reference', not to model 'ecosystem'") !=
           std::string::npos);
     CHECK_FALSE(fs::exists(dir / "other.json"));
+}
+
+TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted result",
+          "[regression]") {
+    const TempDir dir;
+    REQUIRE(run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --out whole.h5 --quiet").status ==
+            0);
+
+    // Start the same calibration and kill it once it has journalled some runs.
+    const fs::path out = dir / "killed.h5";
+    const fs::path journal = dir / "killed.h5.journal";
+    std::vector<std::string> args{CANOPY, "calibrate", QUICK,        "--quiet",
+                                  "--threads", "1",    "--out", out.string()};
+    std::vector<char*> argv;
+    for (std::string& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!fs::exists(journal) || journal_records(journal) < 100)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFSIGNALED(status)); // killed part-way, not finished
+    CHECK_FALSE(fs::exists(out));
+    const std::size_t records = journal_records(journal);
+    REQUIRE(records >= 100);
+
+    // Without --resume the journal is kept and nothing runs.
+    const Result refused = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --out killed.h5");
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("add --resume") != std::string::npos);
+    CHECK(journal_records(journal) == records);
+
+    const Result resumed =
+        run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out killed.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("resumed: " + std::to_string(records) + " points read back") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(journal));
+    const CalibrationResult a = read_calibration_result(dir / "whole.h5");
+    const CalibrationResult b = read_calibration_result(out);
+    CHECK(a.particles == b.particles);
+    CHECK(a.weights == b.weights);
+    CHECK(a.simulations == b.simulations);
+    REQUIRE(a.figures.size() == b.figures.size());
+    for (std::size_t k = 0; k < a.figures.size(); ++k) {
+        CHECK(a.figures[k].median == b.figures[k].median);
+        CHECK(a.figures[k].q05 == b.figures[k].q05);
+        CHECK(a.figures[k].q95 == b.figures[k].q95);
+    }
 }

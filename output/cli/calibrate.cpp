@@ -251,8 +251,12 @@ void print_report(const experiments::CalibrationResult& r, const output::TableSt
 }
 
 int calibrate_command(const CalibrateArgs& a) {
+    // Under mpirun every rank runs this; the root checks, reports and writes, every rank
+    // computes.
+    std::unique_ptr<experiments::Evaluator> base = experiments::default_evaluator();
+    const bool root = base->is_root();
+
     // 1. Every input and output is checked before anything runs or is written.
-    std::vector<std::string> problems = output_problems(a);
     experiments::CalibrationFlags flags;
     if (!a.method.empty()) {
         flags.method = a.method == "smm" ? experiments::CalibrationMethod::smm
@@ -261,14 +265,24 @@ int calibrate_command(const CalibrateArgs& a) {
     flags.fit_until = a.fit_until;
     flags.seed = a.seed;
     experiments::CalibrationLoad loaded = experiments::load_calibration(a.file, flags);
-    const bool bad = report(loaded.diagnostics);
-    for (const std::string& p : problems) {
-        std::cerr << "canopy calibrate: error: " << p << "\n";
-    }
-    if (bad || !loaded.calibration || !problems.empty()) {
-        if (bad) {
-            std::cerr << "canopy calibrate: " << a.file << " has errors; nothing was run or "
-                      << "written\n";
+    const bool bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
+    // Only the root looks at the outputs: another rank could see the journal the root has
+    // just begun.
+    const std::vector<std::string> problems = root ? output_problems(a)
+                                                   : std::vector<std::string>{};
+    // The root's verdict holds for every rank, so that all stop or all go on together.
+    std::vector<std::uint8_t> verdict{
+        static_cast<std::uint8_t>(bad || !loaded.calibration || !problems.empty() ? 1 : 0)};
+    base->share(verdict);
+    if (verdict.at(0) != 0) {
+        if (root) {
+            for (const std::string& p : problems) {
+                std::cerr << "canopy calibrate: error: " << p << "\n";
+            }
+            if (bad) {
+                std::cerr << "canopy calibrate: " << a.file << " has errors; nothing was run or "
+                          << "written\n";
+            }
         }
         return EXIT_BAD_INPUT;
     }
@@ -277,9 +291,7 @@ int calibrate_command(const CalibrateArgs& a) {
     // 2. Run, behind the journals: every completed run is on disk, so --resume after a kill
     // recomputes none of them and gives the same bits.
     const engine::ThreadLimit threads(a.threads);
-    std::unique_ptr<experiments::Evaluator> base = experiments::default_evaluator();
     experiments::CalibrationJournal evaluator(*base, journal_of(a.out));
-    const bool root = evaluator.is_root();
     output::StatusLine status = output::StatusLine::on_stderr(a.quiet || !root);
     const auto progress = [&](const experiments::CalibrationProgress& p) {
         std::string line = p.stage;

@@ -132,8 +132,13 @@ def main():
         # Calibrate (the small reference calibration of the tests), read it back, run with it.
         quick = os.path.join(source, "tests", "data", "calibration", "reference-quick.toml")
         post_path = os.path.join(d, "post.h5")
-        result = canopy.calibrate(quick, method="smm", threads=2, out=post_path)
-        check(result["method"] == "smm" and result["model"] == "reference", "calibrate result")
+        result = canopy.calibrate(quick, fit_until=2022, threads=2, out=post_path)
+        check(result["method"] == "abc-smc" and result["model"] == "reference", "calibrate result")
+        check(result["fit_until"] == 2022, "fit_until is recorded")
+        held = [f for f in result["figures"] if not f["fitted"]]
+        check(len(held) == 4 and all(f["year"] == 2023 for f in held),
+              "the 2023 figures are held back")
+        check(all(f["q05"] <= f["median"] <= f["q95"] for f in held), "held-back intervals")
         check(result["particles"].shape[1] == 2 and abs(result["weights"].sum() - 1) < 1e-12,
               "particles [particle, parameter] and weights summing to 1")
         back = canopy.read_calibration(post_path)

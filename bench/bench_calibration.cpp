@@ -128,7 +128,7 @@ void cost(const CalibrationOptions& o) {
         const auto t1 = std::chrono::steady_clock::now();
         const ex::PointResult ensemble = ex::evaluate_point(plain, ex::Point{0, prior_medians(c)});
         best_ensemble = std::min(best_ensemble, seconds_since(t1));
-        if (ensemble.replicates != plain.replicates) {
+        if (static_cast<int>(ensemble.replicates) != plain.replicates) {
             throw Error("the plain ensemble ran the wrong number of replicates");
         }
     }

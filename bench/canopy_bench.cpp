@@ -54,7 +54,9 @@ struct ReferenceOptions {
     std::uint64_t seed = 1;
     int threads = 1;
     double births = -1.0; ///< negative: 300 * N / 40,000
-    std::vector<double> lever{1.0, 1.0, 1.0};
+    // (3, 1.0), not {1, 1, 1}: GCC 12 reports a false dangling pointer in the inlined
+    // initializer list.
+    std::vector<double> lever = std::vector<double>(3, 1.0);
     bool quiet = false;
 };
 
@@ -558,8 +560,9 @@ int main(int argc, char** argv) {
             ->add_option("--calibration", co.calibration,
                          "Calibration timed (default: scenarios/reference-calibration.toml)")
             ->check(CLI::ExistingFile);
+    const std::vector<std::string> methods{"abc-smc", "smm"};
     calibration->add_option("--method", co.method, "abc-smc or smm (default: the file's)")
-        ->check(CLI::IsMember({"abc-smc", "smm"}));
+        ->check(CLI::IsMember(methods));
     calibration->add_option("--threads", co.threads, "Worker threads (0: all cores)")
         ->check(CLI::Range(0, 1024));
     calibration->add_option("--repeats", co.repeats, "Runs of each timing (best is kept)")

@@ -268,8 +268,8 @@ int calibrate_command(const CalibrateArgs& a) {
     const bool bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
-    const std::vector<std::string> problems = root ? output_problems(a)
-                                                   : std::vector<std::string>{};
+    const std::vector<std::string> problems =
+        root ? output_problems(a) : std::vector<std::string>{};
     // The root's verdict holds for every rank, so that all stop or all go on together.
     std::vector<std::uint8_t> verdict{
         static_cast<std::uint8_t>(bad || !loaded.calibration || !problems.empty() ? 1 : 0)};

@@ -6,6 +6,8 @@
 // results are experiments::CalibrationResult. Long computations release the GIL, so other Python
 // threads run meanwhile; bad input raises canopy.InputError with every diagnostic, runtime
 // failures canopy.Error.
+#include "registry.hpp"
+
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -20,16 +22,13 @@
 #include <canopy/output/json.hpp>
 #include <canopy/output/summary.hpp>
 
-#include "registry.hpp"
-
+#include <algorithm>
+#include <memory>
+#include <optional>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
-
-#include <algorithm>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,8 +57,8 @@ PyObject* input_error_type = nullptr;
         item["error"] = d.severity == engine::Diagnostic::Severity::error;
         items.append(item);
     }
-    py::object error = py::reinterpret_borrow<py::object>(input_error_type)(
-        what + ":\n" + diagnostics.format());
+    py::object error =
+        py::reinterpret_borrow<py::object>(input_error_type)(what + ":\n" + diagnostics.format());
     error.attr("diagnostics") = items;
     PyErr_SetObject(input_error_type, error.ptr());
     throw py::error_already_set();
@@ -140,7 +139,8 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
             name.pop_back();
             mode = experiments::OverrideMode::scale;
         }
-        const experiments::InputPlace where{"", 0, 0, "overrides['" + py::cast<std::string>(k) + "']"};
+        const experiments::InputPlace where{"", 0, 0,
+                                            "overrides['" + py::cast<std::string>(k) + "']"};
         const auto target = experiments::resolve_target(name, info, where, diagnostics, mode);
         if (target &&
             experiments::check_value(*target, value, info, where, diagnostics, self.s.get())) {
@@ -150,8 +150,8 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     if (diagnostics.has_errors()) {
         raise_input_error(diagnostics, "bad overrides of scenario '" + self.s->name + "'");
     }
-    return PyScenario{std::make_shared<const engine::Scenario>(
-        experiments::apply_overrides(*self.s, overrides))};
+    return PyScenario{
+        std::make_shared<const engine::Scenario>(experiments::apply_overrides(*self.s, overrides))};
 }
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
@@ -195,7 +195,8 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
         }
     }
     // Overrides apply after the mix, as `canopy run --policy-mix M --set ...` does.
-    PyScenario chosen{std::make_shared<const engine::Scenario>(self.s->with_policy_mix(policy_mix))};
+    PyScenario chosen{
+        std::make_shared<const engine::Scenario>(self.s->with_policy_mix(policy_mix))};
     if (overrides) {
         chosen = with_overrides(chosen, *overrides);
     }
@@ -330,21 +331,18 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     for (std::size_t j = 0; j < dim; ++j) {
         const experiments::ParameterSummary& s = r.summaries[j];
         summaries[py::str(r.parameters[j])] =
-            py::dict(py::arg("mean") = s.mean, py::arg("median") = s.median,
-                     py::arg("q05") = s.q05, py::arg("q25") = s.q25, py::arg("q75") = s.q75,
-                     py::arg("q95") = s.q95, py::arg("lower") = r.lower[j],
-                     py::arg("upper") = r.upper[j]);
+            py::dict(py::arg("mean") = s.mean, py::arg("median") = s.median, py::arg("q05") = s.q05,
+                     py::arg("q25") = s.q25, py::arg("q75") = s.q75, py::arg("q95") = s.q95,
+                     py::arg("lower") = r.lower[j], py::arg("upper") = r.upper[j]);
     }
     d["summary"] = summaries;
     py::list gens;
     for (const experiments::GenerationRecord& g : r.generations) {
-        gens.append(py::dict(py::arg("generation") = g.generation,
-                             py::arg("temperature") = g.temperature,
-                             py::arg("tolerance") = g.tolerance,
-                             py::arg("candidates") = g.candidates,
-                             py::arg("simulations") = g.simulations,
-                             py::arg("acceptance_rate") = g.acceptance_rate,
-                             py::arg("ess") = g.ess, py::arg("seconds") = g.seconds));
+        gens.append(py::dict(
+            py::arg("generation") = g.generation, py::arg("temperature") = g.temperature,
+            py::arg("tolerance") = g.tolerance, py::arg("candidates") = g.candidates,
+            py::arg("simulations") = g.simulations, py::arg("acceptance_rate") = g.acceptance_rate,
+            py::arg("ess") = g.ess, py::arg("seconds") = g.seconds));
     }
     d["generations"] = gens;
     py::list figures;
@@ -436,10 +434,10 @@ py::dict model_info(const std::string& name) {
     d["levers"] = levers;
     py::list series;
     for (const engine::SeriesSpec& s : info.series) {
-        series.append(py::dict(py::arg("name") = s.name, py::arg("unit") = s.unit,
-                               py::arg("description") = s.description,
-                               py::arg("kind") = s.kind == engine::SeriesKind::flow ? "flow"
-                                                                                   : "stock"));
+        series.append(
+            py::dict(py::arg("name") = s.name, py::arg("unit") = s.unit,
+                     py::arg("description") = s.description,
+                     py::arg("kind") = s.kind == engine::SeriesKind::flow ? "flow" : "stock"));
     }
     d["series"] = series;
     return d;
@@ -461,7 +459,8 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly("model", [](const PyScenario& s) { return s.s->model; })
         .def_property_readonly("path", [](const PyScenario& s) { return s.s->path; })
         .def_property_readonly("text", [](const PyScenario& s) { return s.s->text; })
-        .def_property_readonly("start", [](const PyScenario& s) { return s.s->calendar.start().str(); })
+        .def_property_readonly("start",
+                               [](const PyScenario& s) { return s.s->calendar.start().str(); })
         .def_property_readonly("end", [](const PyScenario& s) { return s.s->calendar.end().str(); })
         .def_property_readonly("steps", [](const PyScenario& s) { return s.s->calendar.steps(); })
         .def_property_readonly("seed", [](const PyScenario& s) { return s.s->seed; })
@@ -516,12 +515,13 @@ PYBIND11_MODULE(_canopy, m) {
         .def("with_overrides", &with_overrides, py::arg("values"),
              "A new scenario with parameters, baselines or levers set: {'name': value}; a key "
              "'lever*' scales the lever's whole schedule. Checked like `canopy run --set`.")
-        .def("with_policy_mix",
-             [](const PyScenario& s, const std::string& mix) {
-                 return PyScenario{std::make_shared<const engine::Scenario>(
-                     s.s->with_policy_mix(mix))};
-             },
-             py::arg("name"))
+        .def(
+            "with_policy_mix",
+            [](const PyScenario& s, const std::string& mix) {
+                return PyScenario{
+                    std::make_shared<const engine::Scenario>(s.s->with_policy_mix(mix))};
+            },
+            py::arg("name"))
         .def("with_posterior", &with_posterior, py::arg("path"),
              py::arg("columns") = std::vector<std::string>{},
              "A new scenario whose replicates draw their parameters jointly from a calibration "
@@ -535,11 +535,11 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly("replicates",
                                [](const PyRun& r) { return r.ensemble->replicates(); })
         .def_property_readonly("seed", [](const PyRun& r) { return r.ensemble->seed; })
-        .def_property_readonly("time", [](const PyRun& r) { return time_labels(r.scenario->calendar); })
+        .def_property_readonly("time",
+                               [](const PyRun& r) { return time_labels(r.scenario->calendar); })
         .def_property_readonly("indicators", &run_indicators,
                                "{indicator id: array [replicate, time]}")
-        .def_property_readonly("series", &run_series,
-                               "{model series: array [replicate, time]}")
+        .def_property_readonly("series", &run_series, "{model series: array [replicate, time]}")
         .def_property_readonly("finals", &run_finals, "{indicator id: array [replicate]}")
         .def_property_readonly("parameters", &run_parameters,
                                "{parameter: array [replicate]}: what each replicate drew")
@@ -555,8 +555,7 @@ PYBIND11_MODULE(_canopy, m) {
             },
             "{target id: probability of attainment}")
         .def_property_readonly(
-            "summary",
-            [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
+            "summary", [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
         .def("__repr__", [](const PyRun& r) {
             return "<canopy.Run '" + r.scenario->name + "', " +
@@ -571,8 +570,8 @@ PYBIND11_MODULE(_canopy, m) {
           "Run the scenario's ensemble (its policy mix `policy_mix`, with `overrides` as "
           "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL");
     m.def("calibrate", &calibrate, py::arg("path"), py::arg("method") = py::none(),
-          py::arg("fit_until") = py::none(), py::arg("seed") = py::none(),
-          py::arg("threads") = 0, py::arg("out") = py::none(),
+          py::arg("fit_until") = py::none(), py::arg("seed") = py::none(), py::arg("threads") = 0,
+          py::arg("out") = py::none(),
           "Run a calibration file (docs/calibration.md); returns the result as a dict and, "
           "with `out`, writes it as `canopy calibrate --out` does");
     m.def(

@@ -261,8 +261,8 @@ TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted
     // Start the same calibration and kill it once it has journalled some runs.
     const fs::path out = dir / "killed.h5";
     const fs::path journal = dir / "killed.h5.journal";
-    std::vector<std::string> args{CANOPY, "calibrate", QUICK,        "--quiet",
-                                  "--threads", "1",    "--out", out.string()};
+    std::vector<std::string> args{CANOPY,      "calibrate", QUICK,   "--quiet",
+                                  "--threads", "1",         "--out", out.string()};
     std::vector<char*> argv;
     for (std::string& a : args) {
         argv.push_back(a.data());

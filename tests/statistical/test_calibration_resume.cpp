@@ -125,8 +125,7 @@ TEST_CASE("ABC-SMC resumed from its journal gives the same bits", "[statistical]
     check_resume(c, m, 1);
 }
 
-TEST_CASE("the method of moments resumed from its journals gives the same bits",
-          "[statistical]") {
+TEST_CASE("the method of moments resumed from its journals gives the same bits", "[statistical]") {
     // Two experiments: the moments on common random numbers, then the projection's draws.
     const AnalyticModel m = two_parameters();
     Calibration c = test::analytic_calibration(m, {0.6, -0.3, 0.2, 0.9}, 21);

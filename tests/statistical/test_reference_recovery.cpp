@@ -80,7 +80,8 @@ Calibration with_data(const Calibration& c, const std::vector<double>& theta, st
     const std::vector<double> x = simulate(c, theta, seed);
     engine::Stream noise(engine::RandomKey{seed, 0}, 0, 0, 0x5BC);
     for (std::size_t k = 0; k < out.observations.size(); ++k) {
-        out.observations[k].row.value = x[k] + out.observations[k].sd * engine::standard_normal(noise);
+        out.observations[k].row.value =
+            x[k] + out.observations[k].sd * engine::standard_normal(noise);
     }
     out.seed = calibration_seed;
     return out;
@@ -138,8 +139,8 @@ TEST_CASE("ABC-SMC recovers known parameters of the reference model, also near t
             width += r.summaries[0].q95 - r.summaries[0].q05;
             for (std::size_t j = 0; j < 2; ++j) {
                 const double truth = sets[s][j];
-                INFO("set " << s << ", data set " << t << ", parameter " << j << ": truth "
-                            << truth << ", 90 % interval [" << r.summaries[j].q05 << ", "
+                INFO("set " << s << ", data set " << t << ", parameter " << j << ": truth " << truth
+                            << ", 90 % interval [" << r.summaries[j].q05 << ", "
                             << r.summaries[j].q95 << "]");
                 inside += r.summaries[j].q05 <= truth && truth <= r.summaries[j].q95 ? 1 : 0;
                 ++cases;
@@ -152,8 +153,8 @@ TEST_CASE("ABC-SMC recovers known parameters of the reference model, also near t
     const Prior& births = base.parameters[0].prior;
     const double prior_width = births.quantile(0.95) - births.quantile(0.05);
     INFO("mean 90 % width of births_per_month " << width / runs << " (prior " << prior_width
-                                                << "); " << exact << " of " << runs
-                                                << " exact; " << simulations << " runs");
+                                                << "); " << exact << " of " << runs << " exact; "
+                                                << simulations << " runs");
     CHECK(width / runs < 0.5 * prior_width);
     check_coverage(inside, cases);
 }
@@ -171,7 +172,8 @@ TEST_CASE("ABC-SMC on the reference model passes simulation-based calibration", 
             theta.push_back(p.prior.quantile(engine::uniform01(s)));
         }
         const std::uint64_t seed = 20000 + static_cast<std::uint64_t>(t);
-        const CalibrationResult r = run_abc_smc(with_data(base, theta, seed, seed + 500), *evaluator);
+        const CalibrationResult r =
+            run_abc_smc(with_data(base, theta, seed, seed + 500), *evaluator);
         for (std::size_t j = 0; j < theta.size(); ++j) {
             ranks[j].push_back(weighted_rank(r, j, theta[j]));
             inside += r.summaries[j].q05 <= theta[j] && theta[j] <= r.summaries[j].q95 ? 1 : 0;

@@ -41,9 +41,7 @@ public:
     [[nodiscard]] int processes() const override { return inner_.processes(); }
     void share(std::vector<std::uint8_t>& bytes) override { inner_.share(bytes); }
     /// Points read back from the journals instead of computed.
-    [[nodiscard]] std::int64_t points_restored() const noexcept {
-        return requested_ - computed_;
-    }
+    [[nodiscard]] std::int64_t points_restored() const noexcept { return requested_ - computed_; }
     /// Closes every journal file: once the method is done, before the files are removed.
     void close() noexcept { journals_.clear(); }
 
@@ -51,8 +49,8 @@ private:
     Evaluator& inner_;
     std::filesystem::path first_;
     std::unordered_map<std::string, std::unique_ptr<Evaluator>> journals_; ///< by fingerprint
-    std::int64_t requested_ = 0; ///< points asked for
-    std::int64_t computed_ = 0;  ///< points the journals did not hold, handed to `inner_`
+    std::int64_t requested_ = 0;                                           ///< points asked for
+    std::int64_t computed_ = 0; ///< points the journals did not hold, handed to `inner_`
 };
 
 } // namespace canopy::experiments

@@ -697,7 +697,11 @@ private:
         }
         s.points = static_cast<std::size_t>(*points);
         if (const std::string why = design_problem(design, s.points, d, s.levels); !why.empty()) {
-            ctx_.error_at(place, key, why);
+            // Odd Morris levels are the fault of the `levels` key when the file gives it.
+            const bool levels_fault = design == DesignKind::morris && t.has("levels") &&
+                                      (s.levels < 2 || s.levels % 2 != 0);
+            ctx_.error_at(levels_fault ? *t.find("levels") : place,
+                          levels_fault ? std::string("sweep.levels") : key, why);
         }
     }
 

@@ -323,3 +323,31 @@ TEST_CASE("A design-only sweep writes the design and nothing else", "[regression
     CHECK(same_bits(d.values.at(1), full.values.at(1)));
     CHECK(d.fingerprint == full.fingerprint);
 }
+
+TEST_CASE("canopy validate checks sweep files as canopy sweep does, running nothing",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // The shipped sweeps and the test sweep, alongside a scenario, in one call; --strict too.
+    const std::string shipped =
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml") + " " +
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023-morris.toml");
+    const Result ok = run_canopy(dir, "validate --strict " + shipped + " " + shell_quote(TINY) +
+                                          " " + shell_quote(REFERENCE));
+    INFO(ok.err);
+    CHECK(ok.status == 0);
+    CHECK(ok.out.find("tiny.toml (sweep: sobol design over 3 factor(s), 3 replicates per "
+                      "point)") != std::string::npos);
+    CHECK(ok.out.find("wuhan-2023-morris.toml (sweep: morris design") != std::string::npos);
+    CHECK(ok.out.find("ok: " + REFERENCE + "\n") != std::string::npos);
+
+    // A bad sweep file: the same diagnostic as canopy sweep gives, exit 2, nothing written.
+    test::write_file(dir / "bad.toml",
+                     with_scenario("design = \"lhs\"\npoints = 4\n"
+                                   "[factors.births_per_mnth]\nmin = 1\nmax = 2\n"));
+    const Result bad = run_canopy(dir, "validate bad.toml " + shell_quote(TINY));
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("bad.toml:5:1: error: factors.births_per_mnth: ") != std::string::npos);
+    CHECK(bad.err.find("did you mean 'births_per_month'?") != std::string::npos);
+    CHECK(bad.out.find("ok: " + TINY) != std::string::npos); // the other file is still checked
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}

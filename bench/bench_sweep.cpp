@@ -10,7 +10,8 @@
 // divided by the points. Twice: in wall time (each point's simulate_seconds, measured around
 // ModelHandle::run in the same run, so noise in the simulations cancels), which is what a user
 // waits for on an otherwise idle machine; and in CPU time of the whole process (the pipeline's
-// CPU seconds minus each point's simulate_cpu_seconds), which other programs' load does not
+// CPU seconds minus the process CPU seconds spent inside ModelHandle::run, timed by a wrapper
+// around the model), which other programs' load does not
 // inflate — on a shared machine the wall figure also counts the time the machinery waited for a
 // core. Points must run one at a time (replicates >= threads) for the CPU split to hold.
 // MPI efficiency: `mpirun -np 1` and `mpirun -np K` of `canopy sweep` on the same points with
@@ -19,6 +20,8 @@
 // printed beside it, so that a figure taken on a busy machine can be read as such.
 #include "bench_sweep.hpp"
 
+#include "registry.hpp"
+
 #include <canopy/engine/parallel.hpp>
 #include <canopy/experiments/sweep.hpp>
 
@@ -26,6 +29,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -60,6 +64,45 @@ double load_average() {
     return load;
 }
 
+// CPU time of every thread of this process so far.
+double process_cpu_seconds() {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// The sweep's model, adding up the process CPU seconds spent inside its ensembles: with points
+// run one at a time, that is the simulations' own CPU time.
+class CpuTimedModel final : public models::ModelHandle {
+public:
+    explicit CpuTimedModel(const models::ModelHandle& inner)
+        : inner_(inner) {}
+    [[nodiscard]] const engine::ModelInfo& info() const override { return inner_.info(); }
+    [[nodiscard]] engine::Ensemble run(const engine::Scenario& scenario,
+                                       const engine::EnsembleOptions& options) const override {
+        const double t0 = process_cpu_seconds();
+        engine::Ensemble e = inner_.run(scenario, options);
+        cpu_s_ += process_cpu_seconds() - t0;
+        return e;
+    }
+    [[nodiscard]] engine::SeriesTable run_replicate(const engine::RunInputs& inputs,
+                                                    const engine::RandomKey& key) const override {
+        return inner_.run_replicate(inputs, key);
+    }
+    [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
+        return inner_.agents_at_horizon(scenario);
+    }
+    [[nodiscard]] double take_cpu_seconds() const {
+        const double s = cpu_s_;
+        cpu_s_ = 0.0;
+        return s;
+    }
+
+private:
+    const models::ModelHandle& inner_;
+    mutable double cpu_s_ = 0.0; // points run one at a time here (see the note printed)
+};
+
 struct Pipeline {
     double wall_s = 0.0;
     double simulate_s = 0.0;
@@ -79,15 +122,16 @@ Pipeline run_pipeline(const ex::Sweep& sweep, const ex::UnitDesign& design,
     fs::remove(journal);
     Pipeline p;
     p.points = points.size();
-    const ex::Experiment experiment = sweep.experiment();
-    const double cpu0 = cpu_seconds(RUSAGE_SELF);
+    ex::Experiment experiment = sweep.experiment();
+    const CpuTimedModel timed(*experiment.model);
+    experiment.model = &timed;
+    const double cpu0 = process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<ex::PointResult> results;
     {
         auto evaluator = ex::journalled(ex::local_evaluator(), journal);
         results = evaluator->evaluate(experiment, points, [&](const ex::PointResult& r) {
             p.simulate_s += r.simulate_seconds;
-            p.simulate_cpu_s += r.simulate_cpu_seconds;
         });
     }
     p.evaluate_s = seconds_since(t0);
@@ -99,7 +143,8 @@ Pipeline run_pipeline(const ex::Sweep& sweep, const ex::UnitDesign& design,
     fs::remove(journal);
     p.result_s = seconds_since(t1);
     p.wall_s = seconds_since(t0);
-    p.cpu_s = cpu_seconds(RUSAGE_SELF) - cpu0;
+    p.cpu_s = process_cpu_seconds() - cpu0;
+    p.simulate_cpu_s = timed.take_cpu_seconds();
     fs::remove(out);
     return p;
 }

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 namespace canopy::experiments {
 
@@ -27,13 +26,6 @@ void numbers_of_row(const std::vector<double>& paths, std::size_t replicates, st
             out.push_back(v);
         }
     }
-}
-
-// CPU time of every thread of this process so far.
-double process_cpu_seconds() noexcept {
-    timespec t{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 } // namespace
@@ -99,11 +91,9 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
     engine::EnsembleOptions options;
     options.replicates = experiment.replicates;
     options.seed = experiment.ensemble_seed(point);
-    const double cpu_start = process_cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     const engine::Ensemble ensemble = experiment.model->run(scenario, options);
     const std::chrono::duration<double> simulated = std::chrono::steady_clock::now() - start;
-    const double cpu_simulated = process_cpu_seconds() - cpu_start;
 
     const engine::IndicatorSet indicators(scenario.indicators, info, scenario.calendar);
     const std::size_t n_ind = indicators.size();
@@ -114,7 +104,6 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
     result.replicates = static_cast<std::uint32_t>(n_rep);
     result.indicators = static_cast<std::uint32_t>(n_ind);
     result.simulate_seconds = simulated.count();
-    result.simulate_cpu_seconds = cpu_simulated;
     result.finals.resize(n_ind * n_rep);
     std::vector<double> row(n_ind);
     for (std::size_t r = 0; r < n_rep; ++r) {

@@ -244,6 +244,12 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.edges_per_firm]\nmin = 1\nmax = 100\n"),
                    "bad.toml:7:7: error: factors.edges_per_firm.max: ",
                    "100 is outside the allowed range [1, 64]");
+    expect_refused(test::read_file(SWEEPS + "/tiny-scenario.toml"),
+                   "bad.toml:4:2: error: sweep: ", "this is a scenario file, not a sweep file");
+    expect_refused(with_scenario("design = \"morris\"\npoints = 4\nlevels = 3\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:5:10: error: sweep.levels: ",
+                   "morris needs an even number of levels, at least 2, not 3");
     expect_refused("[sweep]\nscenario = \"nowhere.toml\"\ndesign = \"lhs\"\npoints = 4\n"
                    "[factors.x]\nmin = 1\nmax = 2\n",
                    "bad.toml:2:12: error: sweep.scenario: ", "cannot be used");
@@ -256,6 +262,10 @@ TEST_CASE("A shard that does not exist is refused", "[regression][sweep]") {
     CHECK(r.err.find("--shard: shard 3/2 does not exist") != std::string::npos);
     CHECK(entries(dir.path()).empty());
     CHECK(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1of2 --out s.h5").status == 2);
+    const Result zero = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1/0 --out s.h5");
+    CHECK(zero.status == 2);
+    CHECK(zero.err.find("--shard: shard 1/0 does not exist: n must be at least 1") !=
+          std::string::npos);
     CHECK(entries(dir.path()).empty());
 }
 

@@ -55,10 +55,6 @@ struct PointResult {
     /// OutputRequest::path_quantiles: [(i * quantiles + q) * rows + row]; else empty.
     std::vector<double> path_quantiles;
     double simulate_seconds = 0.0; ///< wall time spent in the simulations themselves
-    /// CPU seconds of the whole process (every thread) while the simulations ran: the
-    /// simulations' own CPU time when points run one at a time, whatever else loads the machine
-    /// (canopy-bench's measure). Neither journalled nor sent between ranks: 0 there.
-    double simulate_cpu_seconds = 0.0;
 
     [[nodiscard]] double final_value(std::size_t indicator, std::size_t replicate) const {
         return finals[indicator * replicates + replicate];

@@ -101,8 +101,8 @@ std::optional<TomlNode> load_document(std::string_view text, const std::string& 
 void merge_child(TomlNode& parent, TomlNode&& child, const std::string& parent_name,
                  const SourceFiles& files, Diagnostics& out);
 
-/// Reports `remove` and `replace` in a file that extends nothing.
-void check_no_parent(const TomlNode& root, const SourceFiles& files, Diagnostics& out);
+/// Reports `remove` and `replace` in a file that extends nothing, and takes them out.
+void check_no_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out);
 
 /// Reads a whole file, refusing directories, special files (a FIFO would block), unreadable
 /// files and files over MAX_FILE_BYTES. On failure returns nothing and sets `why` to a short

@@ -305,12 +305,14 @@ private:
         }
     }
 
+public:
     static void strip_key(TomlNode& table, std::string_view key) {
         table.entries.erase(std::remove_if(table.entries.begin(), table.entries.end(),
                                            [&](const TomlNode& e) { return e.key == key; }),
                             table.entries.end());
     }
 
+private:
     // One entry in both files: a form the child chooses replaces the parent's; the rest merges
     // key by key. The merged entry remembers that it spans two files (for diagnostics).
     static void merge_entry(TomlNode& parent, TomlNode&& child,
@@ -364,8 +366,9 @@ private:
     Diagnostics& out_;
 };
 
-// `replace` and `remove` in a file that extends nothing.
-void refuse_without_parent(const TomlNode& root, const SourceFiles& files, Diagnostics& out) {
+// `replace` and `remove` in a file that extends nothing: reported, then taken out so that the
+// validator does not report them a second time as unknown keys.
+void refuse_without_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out) {
     const auto file_name = [&](const SourcePos& at) {
         const auto i = static_cast<std::size_t>(at.file);
         return at.file >= 0 && i < files.names.size() ? files.names[i] : std::string("<input>");
@@ -376,12 +379,13 @@ void refuse_without_parent(const TomlNode& root, const SourceFiles& files, Diagn
                            "'remove' drops entries inherited through 'extends', but this file "
                            "extends nothing",
                            "extends = \"parent.toml\" with remove, or delete the entries"));
+        Merger::strip_key(root, "remove");
     }
-    for (const TomlNode& section : root.entries) {
+    for (TomlNode& section : root.entries) {
         if (!is_section(section.key) || !section.is_table()) {
             continue;
         }
-        for (const TomlNode& entry : section.entries) {
+        for (TomlNode& entry : section.entries) {
             const TomlNode* replace = entry.is_table() ? entry.find("replace") : nullptr;
             if (replace != nullptr) {
                 out.add(make_error(file_name(replace->key_pos), replace->key_pos.line,
@@ -390,6 +394,7 @@ void refuse_without_parent(const TomlNode& root, const SourceFiles& files, Diagn
                                    "'replace' replaces an entry inherited through 'extends', "
                                    "but this file extends nothing",
                                    "extends = \"parent.toml\", or leave 'replace' out"));
+                Merger::strip_key(entry, "replace");
             }
         }
     }
@@ -402,7 +407,7 @@ void merge_child(TomlNode& parent, TomlNode&& child, const std::string& parent_n
     Merger(files, parent_name, out).merge(parent, std::move(child));
 }
 
-void check_no_parent(const TomlNode& root, const SourceFiles& files, Diagnostics& out) {
+void check_no_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out) {
     refuse_without_parent(root, files, out);
 }
 

@@ -273,10 +273,14 @@ std::string fan_chart(const ReportFan& f) {
     }
     // Year ends: the last row of each year, dashed, labelled with the year below the axis.
     double last_label_x = -1e9;
-    for (std::size_t r = 0; r + 1 < n && r < f.row_labels.size(); ++r) {
-        const int y0 = year_of(f.row_labels[r]);
-        const int y1 = r + 1 < f.row_labels.size() ? year_of(f.row_labels[r + 1]) : -1;
-        if (y0 < 0 || y1 < 0 || y0 == y1) {
+    for (std::size_t r = 0; r < n && r < f.row_labels.size(); ++r) {
+        const std::string& label = f.row_labels[r];
+        const int y0 = year_of(label);
+        // The last row of a year: the next row is in another year, or the run ends in December.
+        const bool last = r + 1 == n || r + 1 == f.row_labels.size();
+        const bool year_end = last ? label.size() >= 7 && label.compare(4, 3, "-12") == 0
+                                   : year_of(f.row_labels[r + 1]) != y0;
+        if (y0 < 0 || !year_end) {
             continue;
         }
         const double x = xs(r);
@@ -284,7 +288,14 @@ std::string fan_chart(const ReportFan& f) {
                          "y2=\"{2:.1f}\"/>",
                          x, top, top + ph);
         if (x - last_label_x >= 34) {
-            s += svg_text(x, top + ph + 14, "end " + std::to_string(y0), 10, 60, "middle");
+            // Centred under its line, unless that would pass an edge of the chart.
+            const std::string text = "end " + std::to_string(y0);
+            const double half = estimate_px(text, 10) / 2;
+            const char* anchor = x + half > FAN_W - 2 ? "end" : x - half < 2 ? "start" : "middle";
+            const double tx = std::string_view(anchor) == "end"     ? FAN_W - 2
+                              : std::string_view(anchor) == "start" ? 2.0
+                                                                    : x;
+            s += svg_text(tx, top + ph + 14, text, 10, FAN_W - 4, anchor);
             last_label_x = x;
         }
     }
@@ -355,18 +366,18 @@ std::string fan_chart(const ReportFan& f) {
 }
 
 std::string fan_legend() {
-    std::string s = "<svg class=\"chart legend\" role=\"img\" width=\"520\" height=\"24\" "
-                    "viewBox=\"0 0 520 24\"><title>Legend</title>";
+    std::string s = "<svg class=\"chart legend\" role=\"img\" width=\"600\" height=\"24\" "
+                    "viewBox=\"0 0 600 24\"><title>Legend</title>";
     s += "<rect class=\"band90\" x=\"2\" y=\"6\" width=\"22\" height=\"12\"/>";
-    s += svg_text(30, 16, "90 % of replicates", 11, 110);
-    s += "<rect class=\"band50\" x=\"146\" y=\"6\" width=\"22\" height=\"12\"/>";
-    s += svg_text(174, 16, "50 %", 11, 40);
-    s += "<line class=\"median\" x1=\"222\" x2=\"244\" y1=\"12\" y2=\"12\"/>";
-    s += svg_text(250, 16, "median", 11, 50);
-    s += "<line class=\"target\" x1=\"306\" x2=\"328\" y1=\"12\" y2=\"12\"/>";
-    s += svg_text(334, 16, "target", 11, 44);
-    s += "<line class=\"yearend\" x1=\"390\" x2=\"390\" y1=\"2\" y2=\"22\"/>";
-    s += svg_text(398, 16, "year end", 11, 110);
+    s += svg_text(30, 16, "90 % of replicates", 11, 130);
+    s += "<rect class=\"band50\" x=\"170\" y=\"6\" width=\"22\" height=\"12\"/>";
+    s += svg_text(198, 16, "50 %", 11, 40);
+    s += "<line class=\"median\" x1=\"250\" x2=\"272\" y1=\"12\" y2=\"12\"/>";
+    s += svg_text(278, 16, "median", 11, 56);
+    s += "<line class=\"target\" x1=\"346\" x2=\"368\" y1=\"12\" y2=\"12\"/>";
+    s += svg_text(374, 16, "target", 11, 50);
+    s += "<line class=\"yearend\" x1=\"436\" x2=\"436\" y1=\"2\" y2=\"22\"/>";
+    s += svg_text(444, 16, "end of a year", 11, 150);
     return s + "</svg>";
 }
 
@@ -388,8 +399,8 @@ constexpr double BAR_ROW = 22;
 // Horizontal bars from 0 to each value on [0, 1], with the interval as a whisker and a line at
 // one half.
 std::string attainment_chart(const std::string& title, const std::vector<BarRow>& rows) {
-    const double left = 170;
-    const double right = 150;
+    const double left = 150;
+    const double right = 160;
     const double top = 8;
     const double bottom = 24;
     const double pw = BAR_W - left - right;
@@ -539,6 +550,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .over { color: #9b1c1c; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr));
   gap: 12px 18px; }
+.charts.wide { grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); }
 figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-size: 0.9em; margin: 0.2em 0; }
 svg.chart { display: block; max-width: 100%; height: auto; overflow: hidden; }
@@ -661,7 +673,7 @@ std::string attainment_section(const Report& r) {
         return s + "</section>\n";
     }
     const bool deltas = any_delta(r.mixes);
-    s += "<div class=\"charts\">\n";
+    s += "<div class=\"charts wide\">\n";
     const ReportMix& first = r.mixes.front();
     for (std::size_t k = 0; k < first.targets.size(); ++k) {
         const ReportTarget& t0 = first.targets[k];
@@ -800,7 +812,7 @@ std::string effects_section(const Report& r) {
     }
     std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
                     "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
-                    "95 % interval where known; longest bar first.</p>\n<div class=\"charts\">\n";
+                    "95 % interval where known; longest bar first.</p>\n<div class=\"charts wide\">\n";
     std::vector<std::string> targets;
     for (const ReportLeverEffect& e : r.lever_effects) {
         if (std::find(targets.begin(), targets.end(), e.target) == targets.end()) {

@@ -123,7 +123,7 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.html")
-        run = subprocess.run([canopy, "run", scenario, "--replicates", "6", "--all-mixes",
+        run = subprocess.run([canopy, "run", scenario, "--replicates", "4", "--all-mixes",
                               "--quiet", "--report", report],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         if run.returncode != 0:

@@ -239,13 +239,15 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].file == f.child.generic_string());
         CHECK(errors[0].key == "levers.tech_loans.points");
-        CHECK(errors[0].hint == "[levers.tech_loans] merges " + f.parent.generic_string() +
-                                    ":25 (parent) with " + f.child.generic_string() +
+        // [levers.tech_loans] is line 12 of PARENT after MINIMAL.
+        const std::string parent_line = std::to_string(canopy::test::MINIMAL_LINES + 12);
+        CHECK(errors[0].hint == "[levers.tech_loans] merges " + f.parent.generic_string() + ":" +
+                                    parent_line + " (parent) with " + f.child.generic_string() +
                                     ":2; 'replace = true' in the child replaces the entry whole");
     }
     SECTION("replace and remove need a parent") {
-        const LoadResult r = canopy::test::load(std::string(MINIMAL) +
-                                                "remove = [\"targets.x\"]\n[levers.tech_loans]\n"
+        const LoadResult r = canopy::test::load("remove = [\"targets.x\"]\n" + std::string(MINIMAL) +
+                                                "[levers.tech_loans]\n"
                                                 "replace = true\nvalue = 3\nsource = \"s\"\n");
         const auto errors = canopy::test::errors(r);
         REQUIRE(errors.size() == 2);

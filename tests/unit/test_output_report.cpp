@@ -108,8 +108,8 @@ TEST_CASE("The report is one self-contained page with every section given", "[ou
     CHECK(count(html, "class=\"chart bars\"") == 2);
     CHECK(count(html, "class=\"chart costs\"") == 1);
     CHECK(count(html, "class=\"chart tornado\"") == 1);
-    CHECK(count(html, "class=\"target\"") == 2);   // a target line in each fan
-    CHECK(count(html, "class=\"yearend\"") == 4);  // end 2022 and end 2023 in each (+ legend)
+    CHECK(count(html, "class=\"target\"") == 3); // a target line in each fan, and the legend
+    CHECK(count(html, "class=\"yearend\"") == 5); // end 2022 and 2023 in each, and the legend
     CHECK(html.find("Not calibrated") != std::string::npos);
     CHECK(html.find("over the cap: 2023: 31 &gt; cap 30 100m yuan") != std::string::npos);
     CHECK(html.find("+10.0 pts [+5.0, +15.0]") != std::string::npos);

@@ -28,11 +28,10 @@ const Form PROVENANCE{{"source", "assumption"}, {"source", "assumption"}};
 const Form VALUE{{"value", "distribution"},
                  {"value", "distribution", "low", "high", "mean", "sd", "median", "sigma", "alpha",
                   "beta", "shape", "scale", "mode"}};
-const Form SCHEDULE{{"schedule", "value", "scale"},
-                    {"schedule", "value", "initial", "steps", "from", "to", "points", "values",
-                     "spread", "scale"}};
-const Form INDICATOR{{"kind"},
-                     {"kind", "series", "at", "from", "to", "numerator", "denominator"}};
+const Form SCHEDULE{
+    {"schedule", "value", "scale"},
+    {"schedule", "value", "initial", "steps", "from", "to", "points", "values", "spread", "scale"}};
+const Form INDICATOR{{"kind"}, {"kind", "series", "at", "from", "to", "numerator", "denominator"}};
 
 // The sections whose entries are whole things a child may replace or remove.
 constexpr std::array<std::string_view, 6> SECTIONS = {"baseline",   "parameters", "levers",
@@ -106,8 +105,8 @@ private:
         return file >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
     }
 
-    void error(const SourcePos& at, std::string key, std::string message,
-               std::string allowed = {}, std::string hint = {}) {
+    void error(const SourcePos& at, std::string key, std::string message, std::string allowed = {},
+               std::string hint = {}) {
         out_.add(make_error(name(at.file), at.line > 0 ? at.line : 1,
                             at.line > 0 && at.column > 0 ? at.column : 1, std::move(key),
                             std::move(message), std::move(allowed), std::move(hint)));
@@ -127,8 +126,7 @@ private:
             "targets, policy_mixes";
         if (remove.type != TomlNode::Type::array) {
             error(remove.pos, "remove",
-                  std::string("expected an array of entry names, found ") +
-                      describe(remove.type),
+                  std::string("expected an array of entry names, found ") + describe(remove.type),
                   allowed);
             return;
         }
@@ -187,8 +185,8 @@ private:
         for (TomlNode& entry : child.entries) {
             TomlNode* existing = find(parent, entry.key);
             const TomlNode* replace = entry.is_table() ? entry.find("replace") : nullptr;
-            const bool whole = replace != nullptr && replace->type == TomlNode::Type::boolean &&
-                               replace->boolean;
+            const bool whole =
+                replace != nullptr && replace->type == TomlNode::Type::boolean && replace->boolean;
             const std::string path = std::string(section) + "." + entry.key;
             if (replace != nullptr) {
                 check_replace(*replace, path, existing, parent);
@@ -318,16 +316,14 @@ private:
     static void merge_entry(TomlNode& parent, TomlNode&& child,
                             const std::vector<const Form*>& forms) {
         for (const Form* form : forms) {
-            const bool chosen = std::any_of(child.entries.begin(), child.entries.end(),
-                                            [&](const TomlNode& e) {
-                                                return contains(form->choosers, e.key);
-                                            });
+            const bool chosen =
+                std::any_of(child.entries.begin(), child.entries.end(),
+                            [&](const TomlNode& e) { return contains(form->choosers, e.key); });
             if (chosen) {
-                parent.entries.erase(std::remove_if(parent.entries.begin(), parent.entries.end(),
-                                                    [&](const TomlNode& e) {
-                                                        return contains(form->group, e.key);
-                                                    }),
-                                     parent.entries.end());
+                parent.entries.erase(
+                    std::remove_if(parent.entries.begin(), parent.entries.end(),
+                                   [&](const TomlNode& e) { return contains(form->group, e.key); }),
+                    parent.entries.end());
             }
         }
         merge_tables(parent, std::move(child), {});
@@ -374,8 +370,8 @@ void refuse_without_parent(TomlNode& root, const SourceFiles& files, Diagnostics
         return at.file >= 0 && i < files.names.size() ? files.names[i] : std::string("<input>");
     };
     if (const TomlNode* remove = root.find("remove")) {
-        out.add(make_error(file_name(remove->key_pos), remove->key_pos.line,
-                           remove->key_pos.column, "remove",
+        out.add(make_error(file_name(remove->key_pos), remove->key_pos.line, remove->key_pos.column,
+                           "remove",
                            "'remove' drops entries inherited through 'extends', but this file "
                            "extends nothing",
                            "extends = \"parent.toml\" with remove, or delete the entries"));

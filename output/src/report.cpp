@@ -91,8 +91,8 @@ std::string fit(const std::string& text, double max_px, double font_px) {
 std::string svg_text(double x, double y, const std::string& text, double font_px, double max_px,
                      const char* anchor = "start", const char* cls = nullptr) {
     const std::string shown = fit(text, max_px, font_px);
-    std::string out = fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\"", x, y,
-                                  font_px);
+    std::string out =
+        fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\"", x, y, font_px);
     if (std::string_view(anchor) != "start") {
         out += fmt::format(" text-anchor=\"{}\"", anchor);
     }
@@ -138,7 +138,9 @@ std::string compact(double x) {
     return trim(fmt::format("{:.3g}", x));
 }
 
-std::string percent(double p) { return format_percent(p); }
+std::string percent(double p) {
+    return format_percent(p);
+}
 
 std::string percent_interval(double lo, double hi) {
     return fmt::format("[{:.1f}, {:.1f}]", 100.0 * lo, 100.0 * hi);
@@ -163,7 +165,9 @@ std::string signed_quantity(double x) {
     return (x > 0 ? "+" : "") + format_quantity(x);
 }
 
-std::string signed_points(double p) { return fmt::format("{:+.1f} pts", 100.0 * p); }
+std::string signed_points(double p) {
+    return fmt::format("{:+.1f} pts", 100.0 * p);
+}
 
 // ---- scales ----------------------------------------------------------------------------------
 
@@ -300,8 +304,7 @@ std::string fan_chart(const ReportFan& f) {
         }
     }
     if (!f.row_labels.empty() && n > 0) {
-        s += svg_text(left, top + ph + 30, f.row_labels.front(), 10, pw / 2 - 4, "start",
-                      "muted");
+        s += svg_text(left, top + ph + 30, f.row_labels.front(), 10, pw / 2 - 4, "start", "muted");
         s += svg_text(left + pw, top + ph + 30, f.row_labels[std::min(n, f.row_labels.size()) - 1],
                       10, pw / 2 - 4, "end", "muted");
     }
@@ -353,8 +356,8 @@ std::string fan_chart(const ReportFan& f) {
         }
         s += fmt::format("<circle class=\"target-mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\"/>",
                          xs(at), y);
-        const std::string label = "target " + comparison_sign(t.comparison) + " " +
-                                  format_quantity(t.threshold);
+        const std::string label =
+            "target " + comparison_sign(t.comparison) + " " + format_quantity(t.threshold);
         // Above the line, unless that leaves the plot.
         const double ty = y - 5 < top + 10 ? y + 13 : y - 5;
         s += svg_text(left + 4, ty, label, 10, pw - 8, "start", "target-label");
@@ -475,8 +478,7 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
         const double x1 = xs(std::max(0.0, row.value));
         s += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                          "height=\"{:.1f}\"/>",
-                         row.value < 0 ? "bar negative" : "bar", x0, y + 5, x1 - x0,
-                         BAR_ROW - 10);
+                         row.value < 0 ? "bar negative" : "bar", x0, y + 5, x1 - x0, BAR_ROW - 10);
         if (row.has_interval) {
             const double cy = y + BAR_ROW / 2;
             s += fmt::format("<path class=\"whisker\" d=\"M{0:.1f},{1:.1f}H{2:.1f}M{0:.1f},"
@@ -489,8 +491,8 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
 }
 
 // Cost bars: one per mix in one currency, from zero.
-std::string cost_chart(const std::string& unit, const std::vector<std::pair<std::string, double>>&
-                                                    rows,
+std::string cost_chart(const std::string& unit,
+                       const std::vector<std::pair<std::string, double>>& rows,
                        const std::vector<bool>& over) {
     const double left = 170;
     const double right = 150;
@@ -518,8 +520,8 @@ std::string cost_chart(const std::string& unit, const std::vector<std::pair<std:
                          "height=\"{:.1f}\"/>",
                          over[i] ? "bar over" : "bar cost", left, y + 5, w, BAR_ROW - 10);
         s += svg_text(BAR_W - right + 8, y + 15,
-                      format_quantity(rows[i].second) + " " + unit + (over[i] ? " (over)" : ""),
-                      11, right - 10);
+                      format_quantity(rows[i].second) + " " + unit + (over[i] ? " (over)" : ""), 11,
+                      right - 10);
     }
     return s + "</svg>";
 }
@@ -810,9 +812,10 @@ std::string effects_section(const Report& r) {
     if (r.lever_effects.empty()) {
         return {};
     }
-    std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
-                    "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
-                    "95 % interval where known; longest bar first.</p>\n<div class=\"charts wide\">\n";
+    std::string s =
+        "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
+        "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
+        "95 % interval where known; longest bar first.</p>\n<div class=\"charts wide\">\n";
     std::vector<std::string> targets;
     for (const ReportLeverEffect& e : r.lever_effects) {
         if (std::find(targets.begin(), targets.end(), e.target) == targets.end()) {

@@ -14,7 +14,9 @@ namespace canopy::output {
 
 namespace {
 
-std::string month_text(engine::YearMonth ym) { return fmt::format("{:04}-{:02}", ym.year, ym.month); }
+std::string month_text(engine::YearMonth ym) {
+    return fmt::format("{:04}-{:02}", ym.year, ym.month);
+}
 
 // The month at which a target on this indicator is judged (a row label), empty for a ratio.
 std::string judged_month(const engine::IndicatorSpec& spec) {
@@ -63,9 +65,9 @@ std::string schedule_text(const engine::Schedule& s, const std::string& unit) {
         return with_unit(q(s.initial()), unit);
     }
     const auto& points = s.points();
-    std::string text = s.kind() == K::step     ? "step"
-                       : s.kind() == K::ramp   ? "ramp"
-                                               : "piecewise linear";
+    std::string text = s.kind() == K::step   ? "step"
+                       : s.kind() == K::ramp ? "ramp"
+                                             : "piecewise linear";
     double lo = s.kind() == K::piecewise_linear ? points.front().value : s.initial();
     double hi = lo;
     for (const engine::SchedulePoint& p : points) {
@@ -235,7 +237,8 @@ ReportCalibration report_calibration(const engine::Scenario& scenario,
     c.particles = j.rows();
     for (const engine::JointDraws::Column& col : j.columns()) {
         const auto k = static_cast<std::size_t>(col.index);
-        if (col.kind == engine::JointDraws::Column::Kind::parameter && k < model.parameters.size()) {
+        if (col.kind == engine::JointDraws::Column::Kind::parameter &&
+            k < model.parameters.size()) {
             c.parameters.push_back(model.parameters[k].name);
         } else if (k < model.levers.size()) {
             c.parameters.push_back(model.levers[k].name + " (scale)");
@@ -259,9 +262,10 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
                                       month_text(s.calendar.month_of_step(s.calendar.steps() - 1)) +
                                       ", " + std::to_string(s.calendar.steps()) + " " +
                                       time_step_name(s.calendar.unit()) + "ly steps"});
-    r.facts.push_back({"Policy mix", runs.size() > 1 ? "base and " + std::to_string(runs.size() - 1) +
-                                                            " mixes on common random numbers"
-                                                      : s.policy_mix});
+    r.facts.push_back({"Policy mix", runs.size() > 1
+                                         ? "base and " + std::to_string(runs.size() - 1) +
+                                               " mixes on common random numbers"
+                                         : s.policy_mix});
     r.facts.push_back({"Interval", std::string(interval_name(s.interval)) + ", " +
                                        fmt::format("{:g}", 100 * s.confidence) +
                                        " % on P(attain)"});

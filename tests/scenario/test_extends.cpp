@@ -162,8 +162,7 @@ value = 30
     const Scenario& s = *r.scenario;
     CHECK(s.levers[0].schedule.initial() == 12.0);
     CHECK(s.levers[0].cost.per_unit_year == 0.0); // the parent's cost went with the entry
-    CHECK(s.levers[0].provenance.assumption ==
-          "the child's own lever, without the parent's cost");
+    CHECK(s.levers[0].provenance.assumption == "the child's own lever, without the parent's cost");
     CHECK(s.targets[0].threshold == 1200.0);
     CHECK(s.targets[0].source.empty());
     REQUIRE(s.policy_mixes.size() == 2);
@@ -220,17 +219,16 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[0].message.find("every baseline figure is required") != std::string::npos);
     }
     SECTION("replacing what the parent does not have") {
-        const Files f = files("extends_replace_missing",
-                              "[levers.talent_subsidy]\nreplace = true\nvalue = 3\n"
-                              "source = \"s\"\n");
+        const Files f =
+            files("extends_replace_missing", "[levers.talent_subsidy]\nreplace = true\nvalue = 3\n"
+                                             "source = \"s\"\n");
         const auto errors = canopy::test::errors(load_child(f));
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].file == f.child.generic_string());
         CHECK(errors[0].line == 3);
         CHECK(errors[0].key == "levers.talent_subsidy.replace");
-        CHECK(errors[0].message ==
-              "there is no [levers.talent_subsidy] in " + f.parent.generic_string() +
-                  " to replace");
+        CHECK(errors[0].message == "there is no [levers.talent_subsidy] in " +
+                                       f.parent.generic_string() + " to replace");
     }
     SECTION("an error in a merged entry names the parent's and the child's lines") {
         // The child adds a key of another shape to the parent's step schedule.
@@ -246,9 +244,10 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
                                     ":2; 'replace = true' in the child replaces the entry whole");
     }
     SECTION("replace and remove need a parent") {
-        const LoadResult r = canopy::test::load("remove = [\"targets.x\"]\n" + std::string(MINIMAL) +
-                                                "[levers.tech_loans]\n"
-                                                "replace = true\nvalue = 3\nsource = \"s\"\n");
+        const LoadResult r =
+            canopy::test::load("remove = [\"targets.x\"]\n" + std::string(MINIMAL) +
+                               "[levers.tech_loans]\n"
+                               "replace = true\nvalue = 3\nsource = \"s\"\n");
         const auto errors = canopy::test::errors(r);
         REQUIRE(errors.size() == 2);
         CHECK(errors[0].key == "remove");

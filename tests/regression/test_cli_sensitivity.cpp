@@ -44,20 +44,20 @@ assumption = "test range around the default 1"
 )";
 
 /// A sweep file in `dir` over FACTORS; returns its name.
-std::string sweep_file(const test::TempDir& dir, const std::string& name,
-                       const std::string& design, int points, const std::string& extra = "") {
+std::string sweep_file(const test::TempDir& dir, const std::string& name, const std::string& design,
+                       int points, const std::string& extra = "") {
     test::write_file(dir / name, "[sweep]\nscenario = " + Json(TINY_SCENARIO).dump() +
-                                     "\ndesign = \"" + design + "\"\npoints = " +
-                                     std::to_string(points) + "\nreplicates = 2\nseed = 5\n" +
-                                     extra + FACTORS);
+                                     "\ndesign = \"" + design +
+                                     "\"\npoints = " + std::to_string(points) +
+                                     "\nreplicates = 2\nseed = 5\n" + extra + FACTORS);
     return name;
 }
 
 /// Runs a sweep; REQUIREs that it succeeded.
 void sweep(const test::TempDir& dir, const std::string& file, const std::string& out,
            const std::string& flags = "") {
-    const Result r = run_canopy(dir, "sweep " + file + " --quiet --threads 2 --out " + out + " " +
-                                         flags);
+    const Result r =
+        run_canopy(dir, "sweep " + file + " --quiet --threads 2 --out " + out + " " + flags);
     INFO(r.err);
     REQUIRE(r.status == 0);
 }
@@ -74,7 +74,9 @@ std::vector<double> read_doubles(const fs::path& file, const std::string& path) 
     REQUIRE(f >= 0);
     std::vector<double> values;
     hid_t set = -1;
-    H5E_BEGIN_TRY { set = H5Dopen2(f, path.c_str(), H5P_DEFAULT); }
+    H5E_BEGIN_TRY {
+        set = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+    }
     H5E_END_TRY;
     if (set >= 0) {
         const hid_t space = H5Dget_space(set);
@@ -91,7 +93,9 @@ bool exists_in(const fs::path& file, const std::string& path) {
     const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     REQUIRE(f >= 0);
     htri_t found = 0;
-    H5E_BEGIN_TRY { found = H5Oexists_by_name(f, path.c_str(), H5P_DEFAULT); }
+    H5E_BEGIN_TRY {
+        found = H5Oexists_by_name(f, path.c_str(), H5P_DEFAULT);
+    }
     H5E_END_TRY;
     H5Fclose(f);
     return found > 0;
@@ -120,8 +124,8 @@ void add_output(const fs::path& file, const std::string& name, const std::vector
     const auto n = static_cast<hsize_t>(y.size());
     const hid_t space = H5Screate_simple(1, &n, nullptr);
     const std::string path = "outputs/" + name;
-    const hid_t set = H5Dcreate2(f, path.c_str(), H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT,
-                                 H5P_DEFAULT);
+    const hid_t set =
+        H5Dcreate2(f, path.c_str(), H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     REQUIRE(set >= 0);
     REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data()) >= 0);
     H5Dclose(set);
@@ -187,8 +191,8 @@ TEST_CASE("canopy sensitivity ranks the factors of a Saltelli sweep of the refer
         keys.push_back(k);
         CHECK(v.contains("S1_ci"));
     }
-    CHECK(keys == std::vector<std::string>{"births_per_month", "lever_high_tech",
-                                           "lever_incubated"});
+    CHECK(keys ==
+          std::vector<std::string>{"births_per_month", "lever_high_tech", "lever_incubated"});
 
     // The table lists that output's factors by decreasing ST, as the JSON gives them.
     std::vector<std::pair<double, std::string>> by_st;
@@ -275,8 +279,8 @@ TEST_CASE("canopy sensitivity: the same file and seed give the same bits",
     const Json& y = jc["outputs"]["indicators/exits_2023/mean"]["births_per_month"];
     INFO(x.dump());
     REQUIRE(x["ST_ci"][0] != x["ST_ci"][1]); // an interval with a width
-    CHECK(x["ST"] == y["ST"]);       // the estimate does not depend on the bootstrap
-    CHECK(x["ST_ci"] != y["ST_ci"]); // its interval does
+    CHECK(x["ST"] == y["ST"]);               // the estimate does not depend on the bootstrap
+    CHECK(x["ST_ci"] != y["ST_ci"]);         // its interval does
 }
 
 TEST_CASE("canopy sensitivity --out writes the indices under /sensitivity, beside the result",
@@ -345,7 +349,8 @@ TEST_CASE("canopy sensitivity recovers the indices of a linear function from a d
     const std::vector<std::string> factors{"births_per_month", "lever_high_tech",
                                            "lever_incubated"};
     for (std::size_t i = 0; i < 3; ++i) {
-        const double expected = A[i] * A[i] * (HIGH[i] - LOW[i]) * (HIGH[i] - LOW[i]) / 12.0 / total;
+        const double expected =
+            A[i] * A[i] * (HIGH[i] - LOW[i]) * (HIGH[i] - LOW[i]) / 12.0 / total;
         const Json& f = j["outputs"]["outputs/linear"][factors[i]];
         INFO(factors[i] << ": expected " << expected << ", got " << f.dump());
         // The 95 % intervals, whose width follows from the 512 base samples, hold the truth.

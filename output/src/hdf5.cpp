@@ -622,6 +622,11 @@ std::string consistency_problem(const engine::Scenario& scenario, const engine::
     return {};
 }
 
+// The scenario a run was made from: the base with the run's policy mix applied.
+engine::Scenario scenario_of(const engine::Scenario& base, const EnsembleSummary& run) {
+    return base.with_policy_mix(run.policy_mix == BASE_MIX ? std::string() : run.policy_mix);
+}
+
 } // namespace
 
 void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
@@ -646,14 +651,15 @@ void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
         {
             const Axes axes = write_axes(w, base.summary);
             write_root_attributes(w, scenario, base, mixes);
-            write_run(w, w.root(), axes, model, scenario, base);
+            // The root run may itself be a policy mix (--policy-mix): its parameters'
+            // attributes (distribution, source) must describe that mix, not the base.
+            write_run(w, w.root(), axes, model, scenario_of(scenario, base.summary), base);
             if (!mixes.empty()) {
                 Id group = w.group(w.root(), "policy_mixes");
                 for (const RunData& m : mixes) {
                     Id mix = w.group(group.get(), m.summary.policy_mix);
                     w.attribute(mix.get(), "description", m.summary.policy_mix_description);
-                    const engine::Scenario mixed = scenario.with_policy_mix(m.summary.policy_mix);
-                    write_run(w, mix.get(), axes, model, mixed, m);
+                    write_run(w, mix.get(), axes, model, scenario_of(scenario, m.summary), m);
                 }
             }
         } // every dataset and group closed here, so the file can close

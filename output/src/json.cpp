@@ -66,17 +66,37 @@ Json indicators_json(const EnsembleSummary& s) {
 Json costs_json(const EnsembleSummary& s) {
     Json out = Json::array();
     for (const LeverCostSummary& c : s.lever_costs) {
-        out.push_back(Json{{"lever", c.lever}, {"cost", number(c.cost)}, {"unit", c.unit}});
+        Json by_year = Json::array();
+        for (std::size_t y = 0; y < c.by_year.size() && y < s.costs.years.size(); ++y) {
+            by_year.push_back(Json{{"year", s.costs.years[y]}, {"cost", number(c.by_year[y])}});
+        }
+        out.push_back(Json{{"lever", c.lever},
+                           {"cost", number(c.cost)},
+                           {"cost_q05", number(c.q05)},
+                           {"cost_q95", number(c.q95)},
+                           {"unit", c.unit},
+                           {"outcome", c.outcome},
+                           {"basis", c.basis},
+                           {"by_year", std::move(by_year)}});
     }
     return out;
 }
 
-Json totals_json(const EnsembleSummary& s) {
-    Json out = Json::array();
-    for (const CostTotal& c : s.total_cost) {
-        out.push_back(Json{{"cost", number(c.cost)}, {"unit", c.unit}});
+Json budget_json(const EnsembleSummary& s) {
+    const CostSummary& c = s.costs;
+    Json by_year = Json::array();
+    for (std::size_t y = 0; y < c.years.size(); ++y) {
+        by_year.push_back(Json{{"year", c.years[y]}, {"cost", number(c.by_year[y])}});
     }
-    return out;
+    return Json{{"currency", c.currency},
+                {"total", number(c.total)},
+                {"total_q05", number(c.q05)},
+                {"total_q95", number(c.q95)},
+                {"by_year", std::move(by_year)},
+                {"cap_per_year", number(c.cap_per_year)},
+                {"cap_total", number(c.cap_total)},
+                {"over_cap", c.over_cap},
+                {"p_over_cap", number(c.p_over_cap)}};
 }
 
 // The part of a run that differs between policy mixes.
@@ -84,7 +104,7 @@ void add_outcomes(Json& j, const EnsembleSummary& s) {
     j["targets"] = targets_json(s);
     j["indicators"] = indicators_json(s);
     j["lever_costs"] = costs_json(s);
-    j["total_cost"] = totals_json(s);
+    j["budget"] = budget_json(s);
 }
 
 } // namespace

@@ -156,19 +156,17 @@ std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
 
-std::string cost_text(const std::vector<CostTotal>& totals) {
-    if (totals.empty()) {
+std::string with_unit(const std::string& number, const std::string& unit) {
+    return unit.empty() ? number : number + " " + unit;
+}
+
+std::string cost_text(const CostSummary& costs) {
+    if (!costs.priced) {
         return "none";
     }
-    std::string out;
-    for (const CostTotal& t : totals) {
-        if (!out.empty()) {
-            out += " + ";
-        }
-        out += format_quantity(t.cost);
-        if (!t.unit.empty()) {
-            out += " " + t.unit;
-        }
+    std::string out = with_unit(format_quantity(costs.total), costs.currency);
+    if (costs.over_cap) {
+        out += " (over cap)";
     }
     return out;
 }
@@ -405,6 +403,68 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
            " of P(attain) lies above 50 %, unlikely when it lies below, uncertain otherwise.\n";
 }
 
+std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style) {
+    const CostSummary& c = s.costs;
+    if (!c.priced) {
+        return "Costs: no lever in this scenario has a cost.\n";
+    }
+    const bool spread = c.q05 != c.q95; // some cost is priced per outcome
+    std::vector<Align> align{Align::left};
+    align.insert(align.end(), c.years.size() + 1, Align::right);
+    align.push_back(Align::left);
+    align.push_back(Align::left);
+    Grid grid(std::move(align));
+    const char* heading = style.colour ? BOLD : nullptr;
+    std::vector<Cell> head{
+        {"cost (" + (c.currency.empty() ? std::string("no unit") : c.currency) + ")", heading}};
+    for (const int year : c.years) {
+        head.push_back({std::to_string(year), heading});
+    }
+    head.push_back({"total", heading});
+    head.push_back({spread ? "90 % interval" : "", heading});
+    head.push_back({"priced", heading});
+    grid.add(std::move(head));
+    for (const LeverCostSummary& l : s.lever_costs) {
+        if (l.basis.empty()) {
+            continue; // costless levers would only pad the table
+        }
+        std::vector<Cell> row{{l.lever}};
+        for (const double y : l.by_year) {
+            row.push_back({format_quantity(y)});
+        }
+        row.push_back({format_quantity(l.cost)});
+        row.push_back({l.q05 != l.q95 ? interval_text(l.q05, l.q95) : ""});
+        row.push_back({l.basis});
+        grid.add(std::move(row));
+    }
+    std::vector<Cell> total{{"total", heading}};
+    for (std::size_t y = 0; y < c.by_year.size(); ++y) {
+        const bool over = c.by_year[y] > c.cap_per_year;
+        total.push_back({format_quantity(c.by_year[y]), over ? RED : nullptr});
+    }
+    total.push_back({format_quantity(c.total), c.total > c.cap_total ? RED : nullptr});
+    total.push_back({spread ? interval_text(c.q05, c.q95) : ""});
+    total.push_back({""});
+    grid.add(std::move(total));
+    std::string out = grid.render(style);
+    if (c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total) {
+        std::string caps = "budget cap:";
+        if (c.cap_per_year == c.cap_per_year) {
+            caps += " " + with_unit(format_quantity(c.cap_per_year), c.currency) + " a year";
+        }
+        if (c.cap_total == c.cap_total) {
+            caps += std::string(c.cap_per_year == c.cap_per_year ? "," : "") + " " +
+                    with_unit(format_quantity(c.cap_total), c.currency) + " in total";
+        }
+        out += caps + (c.over_cap ? " - OVER CAP (mean cost)" : " - within it (mean cost)");
+        if (spread) {
+            out += fmt::format("; {} of replicates over it", format_percent(c.p_over_cap));
+        }
+        out += "\n";
+    }
+    return out;
+}
+
 std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const TableStyle& style) {
     if (runs.empty()) {
         return "";
@@ -436,7 +496,7 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
     }
     std::vector<Cell> cost{{"total cost"}, {""}};
     for (const EnsembleSummary& run : runs) {
-        cost.push_back({cost_text(run.total_cost)});
+        cost.push_back({cost_text(run.costs), run.costs.over_cap ? RED : nullptr});
     }
     grid.add(std::move(cost));
     std::string out = "P(attain) by policy mix with its " + confidence_text(base.confidence) +

@@ -15,6 +15,20 @@ RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int r
     for (const LeverSetting& lever : scenario.levers) {
         in.levers.push_back(lever.schedule);
     }
+    if (scenario.joint_draws) {
+        // A posterior's row replaces the independent draws of its columns.
+        const JointDraws& joint = *scenario.joint_draws;
+        const std::size_t row = joint.pick(key);
+        for (std::size_t c = 0; c < joint.columns().size(); ++c) {
+            const JointDraws::Column& column = joint.columns()[c];
+            const auto i = static_cast<std::size_t>(column.index);
+            if (column.kind == JointDraws::Column::Kind::parameter) {
+                in.parameters.at(i) = joint.value(row, c);
+            } else {
+                in.levers.at(i) = in.levers.at(i).scaled(joint.value(row, c));
+            }
+        }
+    }
     return in;
 }
 

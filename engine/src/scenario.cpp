@@ -120,6 +120,12 @@ public:
     }
 
     [[nodiscard]] std::size_t errors() const noexcept { return errors_; }
+
+    /// The name of loaded file `index` as diagnostics show it.
+    [[nodiscard]] std::string file_name(int index) const {
+        const auto i = static_cast<std::size_t>(index);
+        return index >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
+    }
     /// Once errors are no longer listed, work spent on their wording is wasted.
     [[nodiscard]] bool listing() const noexcept { return errors_ < MAX_ERRORS; }
 
@@ -156,11 +162,6 @@ private:
     static int line_of(SourcePos at) noexcept { return at.line > 0 ? at.line : 1; }
     static int column_of(SourcePos at) noexcept {
         return at.line > 0 && at.column > 0 ? at.column : 1;
-    }
-
-    [[nodiscard]] std::string file_name(int index) const {
-        const auto i = static_cast<std::size_t>(index);
-        return index >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
     }
 
     const detail::SourceFiles& files_;
@@ -321,7 +322,8 @@ private:
 const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters", "levers",
                                             "indicators", "targets",  "budget",     "policy_mixes"};
 const std::vector<std::string> SCENARIO_KEYS = {
-    "name", "title", "description", "model", "start", "end", "seed", "time_step", "replicates"};
+    "name",       "title",     "description",         "model", "start", "end", "seed", "time_step",
+    "replicates", "posterior", "posterior_parameters"};
 const std::vector<std::string> BASELINE_KEYS = {"value", "unit", "source", "assumption", "note"};
 const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit",
                                                  "source", "assumption",   "note"};
@@ -336,8 +338,10 @@ const std::vector<std::string> LEVER_KEYS = {"schedule",
                                              "assumption",
                                              "note"};
 const std::vector<std::string> MIX_LEVER_KEYS = {"schedule", "source", "assumption", "note"};
-const std::vector<std::string> SCHEDULE_FIELDS = {"value", "initial", "steps",
-                                                  "from",  "to",      "points"};
+const std::vector<std::string> SCHEDULE_FIELDS = {"value", "initial", "steps",  "from",
+                                                  "to",    "points",  "values", "spread"};
+const std::vector<std::string> YEARLY_FIELDS = {"values", "spread"};
+const std::vector<std::string> YEARLY_SPREADS = {"step", "linear"};
 const std::vector<std::string> INDICATOR_KEYS = {"kind", "unit", "description", "scale"};
 const std::vector<std::string> INDICATOR_FIELDS = {"series", "at",        "from",
                                                    "to",     "numerator", "denominator"};
@@ -406,6 +410,10 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 }
 
 const std::vector<std::string> SCHEDULE_KINDS = {"constant", "step", "ramp", "piecewise_linear"};
+// Every word `schedule` takes: the shapes above, and "yearly", a series of values by year that
+// the loader turns into a step or piecewise-linear schedule.
+const std::vector<std::string> SCHEDULE_WORDS = {"constant", "step", "ramp", "piecewise_linear",
+                                                 "yearly"};
 
 std::vector<std::string> schedule_fields(Schedule::Kind kind) {
     switch (kind) {
@@ -571,6 +579,8 @@ private:
             }
         }
 
+        posterior_reference(t);
+
         if (start && end && *end >= *start) {
             // The steps that start in start..end: the last one is the last step starting in
             // `end` on an unbounded clock.
@@ -583,6 +593,89 @@ private:
                 calendar_ok_ = true;
             }
         }
+    }
+
+    // `posterior` (a file that must exist, relative to the file naming it) and
+    // `posterior_parameters` (names of the model's parameters, baselines or levers).
+    void posterior_reference(const Table& t) {
+        const auto path = t.string("posterior");
+        const TomlNode* names = t.array("posterior_parameters", false, "an array of names");
+        if (!path) {
+            if (names != nullptr && !t.has("posterior")) {
+                ctx_.error(names->pos, t.path("posterior_parameters"),
+                           "'posterior_parameters' chooses columns of a posterior, but there is no "
+                           "'posterior'",
+                           "posterior = \"FILE.h5\" beside it");
+            }
+            return;
+        }
+        const TomlNode& node = *t.find("posterior");
+        if (is_blank(*path)) {
+            ctx_.error(node.pos, t.path("posterior"), "the posterior file name is empty",
+                       "an HDF5 file written by `canopy calibrate`");
+            return;
+        }
+        PosteriorReference ref;
+        const std::string naming_file = ctx_.file_name(node.pos.file);
+        ref.path = std::filesystem::path(*path);
+        if (ref.path.is_relative()) {
+            ref.path = std::filesystem::path(naming_file).parent_path() / ref.path;
+        }
+        ref.file = naming_file;
+        ref.line = node.pos.line;
+        ref.column = node.pos.column;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(ref.path, ec)) {
+            ctx_.error(
+                node.pos, t.path("posterior"),
+                "cannot read the posterior file '" + ref.path.generic_string() + "': " +
+                    (std::filesystem::exists(ref.path, ec) ? "not a regular file" : "no such file"),
+                "an HDF5 file written by `canopy calibrate`, relative to " +
+                    (naming_file.empty() ? std::string("this file") : "'" + naming_file + "'"));
+        }
+        if (names != nullptr) {
+            std::vector<std::string> known;
+            if (model_ != nullptr) {
+                for (const ParameterSpec& p : model_->parameters) {
+                    known.push_back(p.name);
+                }
+                for (const LeverSpec& l : model_->levers) {
+                    known.push_back(l.name);
+                }
+            }
+            for (std::size_t i = 0; i < names->items.size(); ++i) {
+                const TomlNode& item = names->items[i];
+                const std::string key =
+                    t.path("posterior_parameters") + "[" + std::to_string(i) + "]";
+                if (item.type != TomlNode::Type::string) {
+                    ctx_.error(item.pos, key,
+                               std::string("expected a name, found ") +
+                                   detail::describe(item.type));
+                    continue;
+                }
+                if (model_ != nullptr &&
+                    std::find(known.begin(), known.end(), item.string) == known.end()) {
+                    ctx_.error(item.pos, key,
+                               "model '" + model_->name +
+                                   "' has no parameter, baseline or lever '" + item.string + "'",
+                               ctx_.list(known), ctx_.suggest(item.string, known));
+                    continue;
+                }
+                if (std::find(ref.parameters.begin(), ref.parameters.end(), item.string) !=
+                    ref.parameters.end()) {
+                    ctx_.error(item.pos, key, "'" + item.string + "' is listed twice",
+                               "each name once");
+                    continue;
+                }
+                ref.parameters.push_back(item.string);
+            }
+            if (names->items.empty()) {
+                ctx_.error(names->pos, t.path("posterior_parameters"), "the list is empty",
+                           "the names of the posterior's columns to use (leave the key out to use "
+                           "them all)");
+            }
+        }
+        sc_.posterior = std::move(ref);
     }
 
     // ---- provenance, baselines and parameters ------------------------------------------------
@@ -1020,6 +1113,77 @@ private:
         return std::nullopt;
     }
 
+    // schedule = "yearly": values = { 2019 = 30, 2020 = 32, ... }, spread = "step" | "linear".
+    // A step spread holds each year's value from its January to its December (and the first
+    // year's before it, the last year's after it); a linear spread puts each value at the start
+    // of its July, the middle of the year, and interpolates between years.
+    std::optional<Schedule> yearly(const Table& t, const LeverSpec* spec) {
+        const TomlNode* values =
+            t.table("values", true, "a table of years and values, e.g. { 2019 = 30, 2020 = 32 }");
+        bool linear = false;
+        if (auto spread = t.string("spread")) {
+            if (*spread == "linear") {
+                linear = true;
+            } else if (*spread != "step") {
+                ctx_.error(t.find("spread")->pos, t.path("spread"),
+                           "unknown spread '" + *spread + "'", join(YEARLY_SPREADS),
+                           did_you_mean(*spread, YEARLY_SPREADS));
+                return std::nullopt;
+            }
+        }
+        if (values == nullptr) {
+            return std::nullopt;
+        }
+        const ErrorScope scope(ctx_);
+        std::vector<std::pair<int, double>> years;
+        const Table vt(ctx_, *values, t.path("values"));
+        for (const TomlNode& entry : values->entries) {
+            const std::string& key = entry.key;
+            const bool digits =
+                !key.empty() && key.size() <= 4 &&
+                std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const int year = digits ? std::stoi(key) : 0;
+            if (!digits || year < 1) {
+                ctx_.error(entry.key_pos, vt.path(key), "'" + key + "' is not a year",
+                           "years 1 .. 9999 as keys, e.g. { 2019 = 30, 2020 = 32 }");
+                continue;
+            }
+            const auto x = vt.number(key, true);
+            if (!x) {
+                continue;
+            }
+            check_lever_value(vt, key, *x, spec);
+            years.emplace_back(year, *x);
+        }
+        if (values->entries.empty()) {
+            ctx_.error(values->pos, t.path("values"), "needs at least one year",
+                       "{ 2019 = 30, 2020 = 32, ... }");
+        }
+        if (!scope.clean() || years.empty()) {
+            return std::nullopt;
+        }
+        std::sort(years.begin(), years.end());
+        for (std::size_t i = 1; i < years.size(); ++i) {
+            if (years[i].first == years[i - 1].first) {
+                // "19" and "019" are different keys to TOML but the same year here.
+                ctx_.error(values->pos, t.path("values"),
+                           "year " + std::to_string(years[i].first) + " is given twice",
+                           "each year once");
+                return std::nullopt;
+            }
+        }
+        std::vector<SchedulePoint> points;
+        for (const auto& [year, value] : years) {
+            const YearMonth at{year, linear ? 7 : 1};
+            points.push_back(
+                SchedulePoint{calendar_ok_ ? sc_.calendar.months_until(at) : 0.0, value});
+        }
+        if (linear) {
+            return Schedule::piecewise_linear(std::move(points));
+        }
+        return Schedule::step(years.front().second, std::move(points));
+    }
+
     // [levers.<name>], or in a policy mix [policy_mixes.<mix>.levers.<name>] (base != nullptr:
     // either `scale` or a schedule; cost and, by default, provenance come from the base).
     std::optional<LeverSetting> lever_setting(const Table& t, const LeverSpec* spec,
@@ -1055,12 +1219,15 @@ private:
         } else {
             Schedule::Kind kind = Schedule::Kind::constant;
             bool kind_ok = true;
+            bool is_yearly = false;
             if (auto name = t.string("schedule")) {
                 const auto it = std::find(SCHEDULE_KINDS.begin(), SCHEDULE_KINDS.end(), *name);
-                if (it == SCHEDULE_KINDS.end()) {
+                if (*name == "yearly") {
+                    is_yearly = true;
+                } else if (it == SCHEDULE_KINDS.end()) {
                     ctx_.error(t.find("schedule")->pos, t.path("schedule"),
-                               "unknown schedule '" + *name + "'", join(SCHEDULE_KINDS),
-                               did_you_mean(*name, SCHEDULE_KINDS));
+                               "unknown schedule '" + *name + "'", join(SCHEDULE_WORDS),
+                               did_you_mean(*name, SCHEDULE_WORDS));
                     kind_ok = false;
                 } else {
                     kind = static_cast<Schedule::Kind>(it - SCHEDULE_KINDS.begin());
@@ -1070,7 +1237,13 @@ private:
             }
             const std::vector<std::string> mix_only =
                 in_mix ? std::vector<std::string>{"scale"} : std::vector<std::string>{};
-            if (kind_ok) {
+            if (is_yearly) {
+                t.check_keys(with(own_keys, YEARLY_FIELDS), with(SCHEDULE_FIELDS, mix_only),
+                             "a yearly schedule");
+                if (auto y = yearly(t, spec)) {
+                    setting.schedule = *y;
+                }
+            } else if (kind_ok) {
                 t.check_keys(with(own_keys, schedule_fields(kind)), with(SCHEDULE_FIELDS, mix_only),
                              std::string("a ") + to_string(kind) + " schedule");
                 if (auto s = schedule(t, kind, spec)) {

@@ -219,7 +219,8 @@ TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
                 "did you mean 'cost_per_unit_year'?"});
     expect_one(scenario_with("replicate = 5"),
                {6, 1, "scenario.replicate", "unknown key 'replicate'",
-                "name, title, description, model, start, end, seed, time_step, replicates",
+                "name, title, description, model, start, end, seed, time_step, replicates, "
+                "posterior, posterior_parameters",
                 "did you mean 'replicates'?"});
     expect_one(
         with("[indicator.x]\nkind = \"stock\"\n"),

@@ -41,7 +41,8 @@ struct Ensemble {
     [[nodiscard]] std::size_t replicates() const noexcept { return runs.size(); }
 };
 
-/// The run inputs of replicate `replicate` of a scenario (parameters drawn for it).
+/// The run inputs of replicate `replicate` of a scenario: each parameter drawn for it, then, when
+/// the scenario has joint draws (a posterior), one row of them replacing their columns.
 RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int rk4_substeps = 4);
 
 /// Runs every replicate of `scenario` with model M. Throws canopy::Error if the scenario was

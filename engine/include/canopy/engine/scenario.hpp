@@ -6,7 +6,8 @@
 /// The file format is documented in docs/scenario-format.md. In short:
 ///
 ///     extends = "base.toml"              # optional: start from another scenario file
-///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates
+///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates,
+///                  posterior, posterior_parameters
 ///     [baseline.<name>]    value, unit, source | assumption          (initial state figures)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
 ///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
@@ -23,6 +24,7 @@
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/indicator.hpp>
+#include <canopy/engine/joint_draws.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/schedule.hpp>
 #include <canopy/engine/target.hpp>
@@ -31,6 +33,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +68,17 @@ struct PolicyMix {
     std::vector<std::pair<int, ParameterSetting>> parameters; ///< (parameter index, setting)
 };
 
+/// A calibration posterior a scenario names (`[scenario] posterior`). The loader checks that the
+/// file exists and that the names are the model's; reading it and attaching its draws
+/// (Scenario::joint_draws) is the experiments layer's (experiments/posterior.hpp).
+struct PosteriorReference {
+    std::filesystem::path path;          ///< resolved against the naming file's directory
+    std::vector<std::string> parameters; ///< `posterior_parameters`: the columns to use; empty: all
+    std::string file;                    ///< where the key is written, for diagnostics
+    int line = 0;
+    int column = 0;
+};
+
 /// A validated scenario. Immutable once loaded.
 struct Scenario {
     std::string name;
@@ -82,6 +96,10 @@ struct Scenario {
     std::vector<TargetSpec> targets;
     std::vector<PolicyMix> policy_mixes;
     Budget budget; ///< the currency of every cost, conversions, caps (budget.hpp)
+    /// The posterior named by the file, if any (not yet read).
+    std::optional<PosteriorReference> posterior;
+    /// Parameter rows drawn jointly per replicate (ensemble.hpp): a posterior once attached.
+    std::shared_ptr<const JointDraws> joint_draws;
 
     /// The scenario with policy mix `name` applied (levers and parameters replaced); throws
     /// canopy::Error if there is no such mix. An empty name returns the base.

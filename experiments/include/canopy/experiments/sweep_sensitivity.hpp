@@ -1,0 +1,73 @@
+#pragma once
+/// \file sweep_sensitivity.hpp
+/// Sensitivity analysis of a whole sweep result: which of its outputs are analysed, under which
+/// names, and the Sobol or Morris indices of each (what `canopy sensitivity` prints).
+///
+/// Output names are the result file's HDF5 paths without the leading slash, so a name says
+/// where its numbers came from:
+///   targets/<id>/p_attain, targets/<id>/median       every target
+///   indicators/<id>/mean, indicators/<id>/q50        every indicator
+///   outputs/<name>                                   every output another program added
+///   indicators/<id>/mean_path                        time-resolved: one analysis per row of
+///                                                    /time, when the sweep kept mean paths
+/// A saltelli design gives Sobol S1/ST, a morris design Morris mu*, mu, sigma; other designs
+/// cannot be analysed (sensitivity_problem says so).
+
+#include <canopy/experiments/sensitivity.hpp>
+#include <canopy/experiments/sweep_result.hpp>
+
+#include <string>
+#include <vector>
+
+namespace canopy::experiments {
+
+/// The indices of one scalar output.
+struct OutputSensitivity {
+    std::string name;
+    /// Why the indices are undefined or say nothing ("NaN at 3 of 40 points", "zero variance:
+    /// every point gave 1"), or empty. Sobol indices of such an output are NaN; Morris effects
+    /// are NaN for the factors a NaN output enters and 0 for a constant output. Reported, never
+    /// dropped.
+    std::string note;
+    SobolIndices sobol;   ///< saltelli designs
+    MorrisIndices morris; ///< morris designs
+};
+
+/// Time-resolved indices of one indicator path: one analysis per row of the result's /time.
+struct PathSensitivity {
+    std::string name;                    ///< "indicators/<id>/mean_path"
+    std::vector<OutputSensitivity> rows; ///< one per time label; names are the labels
+};
+
+/// The analysis of a sweep result.
+struct SweepSensitivity {
+    DesignKind design = DesignKind::saltelli; ///< saltelli (Sobol) or morris
+    std::vector<std::string> factors;         ///< design order
+    std::size_t points = 0;
+    std::size_t base_samples = 0; ///< N (saltelli) or trajectories r (morris)
+    BootstrapOptions bootstrap;
+    std::vector<OutputSensitivity> outputs;
+    std::vector<std::string> time_labels;
+    std::vector<PathSensitivity> paths;
+};
+
+/// What to analyse and how.
+struct SweepSensitivityOptions {
+    /// Names to analyse (scalar outputs or paths, see the file comment); empty: all of them.
+    std::vector<std::string> outputs;
+    BootstrapOptions bootstrap;
+};
+
+/// Why `result` cannot be analysed (not a saltelli or morris design, a design whose size does
+/// not match, nothing to analyse), or empty when it can.
+std::string sensitivity_problem(const SweepResult& result);
+
+/// The names `result` offers, scalar outputs first (targets, indicators, outputs in file
+/// order), then indicator paths.
+std::vector<std::string> sensitivity_names(const SweepResult& result);
+
+/// The indices of the requested outputs. Throws canopy::Error when sensitivity_problem is not
+/// empty or a requested name is not among sensitivity_names (with "did you mean").
+SweepSensitivity analyse_sweep(const SweepResult& result, const SweepSensitivityOptions& options);
+
+} // namespace canopy::experiments

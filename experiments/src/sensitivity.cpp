@@ -1,0 +1,310 @@
+// Sobol indices (Saltelli 2010 first order, Jansen total order) and Morris elementary effects,
+// with percentile-bootstrap intervals (sensitivity.hpp).
+//
+// Sums run in index order and every resample is addressed by (resample, position) in the
+// Philox stream of the bootstrap's seed, so the same outputs give the same bits everywhere.
+#include "design_random.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/statistics.hpp>
+#include <canopy/experiments/sensitivity.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace canopy::experiments {
+
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+void check_bootstrap(const BootstrapOptions& b, const char* who) {
+    if (b.resamples == 0) {
+        throw Error(fmt::format("{}: the bootstrap needs at least 1 resample", who));
+    }
+    if (!(b.confidence > 0.0 && b.confidence < 1.0)) {
+        throw Error(fmt::format("{}: the confidence level must lie strictly between 0 and 1, not "
+                                "{}",
+                                who, b.confidence));
+    }
+}
+
+/// Draws the resamples of `n` items: resample b's j-th pick is item draw(b, j). Two picks share
+/// one Philox block (64 bits each).
+class Resampler {
+public:
+    Resampler(std::uint64_t seed, std::size_t n)
+        : key_(design_key(seed))
+        , n_(n) {}
+
+    /// Fills `picks` (size n) with resample b's items.
+    void draw(std::size_t b, std::vector<std::size_t>& picks) const {
+        picks.resize(n_);
+        for (std::size_t j = 0; j < n_; j += 2) {
+            const engine::Block block =
+                key_.block(static_cast<std::uint32_t>(j / 2), static_cast<std::uint32_t>(b),
+                           PURPOSE_BOOTSTRAP);
+            picks[j] = engine::index_below((std::uint64_t{block[0]} << 32) | block[1], n_);
+            if (j + 1 < n_) {
+                picks[j + 1] = engine::index_below((std::uint64_t{block[2]} << 32) | block[3], n_);
+            }
+        }
+    }
+
+private:
+    engine::RandomKey key_;
+    std::size_t n_;
+};
+
+/// The percentile interval of the finite values among `draws` (resamples whose statistic is
+/// undefined, e.g. a resample of identical outputs, are left out); NaN when none is finite.
+void percentile_interval(std::vector<double>& draws, double confidence, Estimate& e) {
+    draws.erase(
+        std::remove_if(draws.begin(), draws.end(), [](double x) { return !std::isfinite(x); }),
+        draws.end());
+    if (draws.empty()) {
+        e.lo = e.hi = NaN;
+        return;
+    }
+    e.lo = engine::quantile(draws, (1.0 - confidence) / 2.0);
+    e.hi = engine::quantile(draws, (1.0 + confidence) / 2.0);
+}
+
+/// The outputs of a Saltelli design split into f_A, f_B and f_AB^(i), centred on the mean of
+/// f_A and f_B together (a constant shift leaves every index unchanged in expectation, and
+/// centring keeps the first-order estimator's variance from growing with the output's mean).
+struct SaltelliBlocks {
+    std::size_t n = 0, d = 0;
+    std::vector<double> a, b;
+    std::vector<double> ab; ///< [i * n + j]
+};
+
+SaltelliBlocks split_blocks(std::span<const double> y, std::size_t n, std::size_t d) {
+    SaltelliBlocks s;
+    s.n = n;
+    s.d = d;
+    s.a.resize(n);
+    s.b.resize(n);
+    s.ab.resize(n * d);
+    double sum = 0.0;
+    for (std::size_t j = 0; j < n; ++j) {
+        sum += y[j * (d + 2)] + y[j * (d + 2) + d + 1];
+    }
+    const double centre = sum / static_cast<double>(2 * n);
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t first = j * (d + 2);
+        s.a[j] = y[first] - centre;
+        s.b[j] = y[first + d + 1] - centre;
+        for (std::size_t i = 0; i < d; ++i) {
+            s.ab[i * n + j] = y[first + 1 + i] - centre;
+        }
+    }
+    return s;
+}
+
+/// S1 and ST of every factor over the base samples `picks` (a resample, or 0 .. n - 1).
+/// Returns the variance V of f_A and f_B over the picks; the indices are NaN when V is 0.
+double estimate(const SaltelliBlocks& s, const std::vector<std::size_t>& picks,
+                std::vector<double>& s1, std::vector<double>& st) {
+    const std::size_t m = picks.size();
+    double sum = 0.0;
+    for (const std::size_t j : picks) {
+        sum += s.a[j] + s.b[j];
+    }
+    const double mean = sum / static_cast<double>(2 * m);
+    double squares = 0.0;
+    for (const std::size_t j : picks) {
+        squares += (s.a[j] - mean) * (s.a[j] - mean) + (s.b[j] - mean) * (s.b[j] - mean);
+    }
+    const double variance = squares / static_cast<double>(2 * m);
+    for (std::size_t i = 0; i < s.d; ++i) {
+        const double* ab = &s.ab[i * s.n];
+        double first = 0.0;
+        double total = 0.0;
+        for (const std::size_t j : picks) {
+            first += s.b[j] * (ab[j] - s.a[j]);
+            total += (s.a[j] - ab[j]) * (s.a[j] - ab[j]);
+        }
+        s1[i] = variance > 0.0 ? first / static_cast<double>(m) / variance : NaN;
+        st[i] = variance > 0.0 ? total / static_cast<double>(m) / 2.0 / variance : NaN;
+    }
+    return variance;
+}
+
+} // namespace
+
+SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
+                           std::size_t dimensions, const BootstrapOptions& bootstrap) {
+    const std::size_t n = base_samples;
+    const std::size_t d = dimensions;
+    if (d == 0 || n < 2) {
+        throw Error(fmt::format("sobol_indices: need at least 1 factor and 2 base samples, got "
+                                "{} and {}",
+                                d, n));
+    }
+    if (y.size() != n * (d + 2)) {
+        throw Error(fmt::format("sobol_indices: {} outputs for a Saltelli design of {} base "
+                                "samples and {} factors, which has {} points",
+                                y.size(), n, d, n * (d + 2)));
+    }
+    check_bootstrap(bootstrap, "sobol_indices");
+
+    SobolIndices out;
+    out.s1.assign(d, Estimate{NaN, NaN, NaN});
+    out.st.assign(d, Estimate{NaN, NaN, NaN});
+    if (std::any_of(y.begin(), y.end(), [](double v) { return !std::isfinite(v); })) {
+        out.variance = NaN;
+        return out;
+    }
+    const SaltelliBlocks blocks = split_blocks(y, n, d);
+    std::vector<std::size_t> picks(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        picks[j] = j;
+    }
+    std::vector<double> s1(d);
+    std::vector<double> st(d);
+    out.variance = estimate(blocks, picks, s1, st);
+    if (!(out.variance > 0.0)) {
+        return out; // every output of A and B the same: the indices are undefined
+    }
+    for (std::size_t i = 0; i < d; ++i) {
+        out.s1[i].value = s1[i];
+        out.st[i].value = st[i];
+    }
+
+    // Every index is computed on the same resamples of the base samples.
+    const Resampler resampler(bootstrap.seed, n);
+    std::vector<double> s1_draws(bootstrap.resamples * d);
+    std::vector<double> st_draws(bootstrap.resamples * d);
+    for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
+        resampler.draw(b, picks);
+        estimate(blocks, picks, s1, st);
+        for (std::size_t i = 0; i < d; ++i) {
+            s1_draws[i * bootstrap.resamples + b] = s1[i];
+            st_draws[i * bootstrap.resamples + b] = st[i];
+        }
+    }
+    std::vector<double> draws;
+    for (std::size_t i = 0; i < d; ++i) {
+        const auto at = static_cast<std::ptrdiff_t>(i * bootstrap.resamples);
+        const auto len = static_cast<std::ptrdiff_t>(bootstrap.resamples);
+        draws.assign(s1_draws.begin() + at, s1_draws.begin() + at + len);
+        percentile_interval(draws, bootstrap.confidence, out.s1[i]);
+        draws.assign(st_draws.begin() + at, st_draws.begin() + at + len);
+        percentile_interval(draws, bootstrap.confidence, out.st[i]);
+    }
+    return out;
+}
+
+MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y,
+                             const BootstrapOptions& bootstrap) {
+    const std::size_t d = design.dimensions;
+    const std::size_t r = design.base_samples;
+    if (design.kind != DesignKind::morris) {
+        throw Error(
+            fmt::format("morris_indices: the design is {}, not morris", to_string(design.kind)));
+    }
+    if (d == 0 || r == 0 || design.u.size() != r * (d + 1) * d) {
+        throw Error(fmt::format("morris_indices: a Morris design of {} trajectories and {} factors "
+                                "has {} points, this one has {}",
+                                r, d, r * (d + 1), d == 0 ? 0 : design.u.size() / d));
+    }
+    if (y.size() != r * (d + 1)) {
+        throw Error(fmt::format("morris_indices: {} outputs for a Morris design of {} points",
+                                y.size(), r * (d + 1)));
+    }
+    check_bootstrap(bootstrap, "morris_indices");
+
+    // Elementary effects per factor and trajectory: the change in the output over the change
+    // in the factor, on the factor's [0, 1] scale.
+    std::vector<double> effect(d * r, NaN); // [k * r + t]
+    for (std::size_t t = 0; t < r; ++t) {
+        std::vector<int> moved(d, 0);
+        for (std::size_t step = 1; step <= d; ++step) {
+            const std::size_t row = t * (d + 1) + step;
+            std::size_t changed = d;
+            std::size_t changes = 0;
+            for (std::size_t k = 0; k < d; ++k) {
+                if (design.at(row, k) != design.at(row - 1, k)) {
+                    changed = k;
+                    ++changes;
+                }
+            }
+            if (changes != 1) {
+                throw Error(fmt::format("morris_indices: not a Morris design: point {} differs "
+                                        "from point {} in {} factors, not 1",
+                                        row, row - 1, changes));
+            }
+            ++moved[changed];
+            effect[changed * r + t] =
+                (y[row] - y[row - 1]) / (design.at(row, changed) - design.at(row - 1, changed));
+        }
+        for (std::size_t k = 0; k < d; ++k) {
+            if (moved[k] != 1) {
+                throw Error(fmt::format("morris_indices: not a Morris design: factor {} moves "
+                                        "{} times in trajectory {}, not once",
+                                        k, moved[k], t));
+            }
+        }
+    }
+
+    MorrisIndices out;
+    out.mu_star.assign(d, Estimate{NaN, NaN, NaN});
+    out.mu.assign(d, NaN);
+    out.sigma.assign(d, NaN);
+    std::vector<bool> defined(d, true);
+    for (std::size_t k = 0; k < d; ++k) {
+        const double* e = &effect[k * r];
+        if (std::any_of(e, e + r, [](double x) { return !std::isfinite(x); })) {
+            defined[k] = false; // a NaN output: said so, not averaged away
+            continue;
+        }
+        double sum = 0.0;
+        double sum_abs = 0.0;
+        for (std::size_t t = 0; t < r; ++t) {
+            sum += e[t];
+            sum_abs += std::abs(e[t]);
+        }
+        out.mu[k] = sum / static_cast<double>(r);
+        out.mu_star[k].value = sum_abs / static_cast<double>(r);
+        if (r > 1) {
+            double squares = 0.0;
+            for (std::size_t t = 0; t < r; ++t) {
+                squares += (e[t] - out.mu[k]) * (e[t] - out.mu[k]);
+            }
+            out.sigma[k] = std::sqrt(squares / static_cast<double>(r - 1));
+        }
+    }
+
+    // mu* of every factor on the same resamples of the trajectories.
+    const Resampler resampler(bootstrap.seed, r);
+    std::vector<std::size_t> picks;
+    std::vector<double> draws(bootstrap.resamples * d);
+    for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
+        resampler.draw(b, picks);
+        for (std::size_t k = 0; k < d; ++k) {
+            double sum_abs = 0.0;
+            for (const std::size_t t : picks) {
+                sum_abs += std::abs(effect[k * r + t]);
+            }
+            draws[k * bootstrap.resamples + b] = sum_abs / static_cast<double>(r);
+        }
+    }
+    std::vector<double> one;
+    for (std::size_t k = 0; k < d; ++k) {
+        if (!defined[k]) {
+            continue;
+        }
+        const auto at = static_cast<std::ptrdiff_t>(k * bootstrap.resamples);
+        one.assign(draws.begin() + at,
+                   draws.begin() + at + static_cast<std::ptrdiff_t>(bootstrap.resamples));
+        percentile_interval(one, bootstrap.confidence, out.mu_star[k]);
+    }
+    return out;
+}
+
+} // namespace canopy::experiments

@@ -1,0 +1,312 @@
+// The sensitivity report: ranked tables for the terminal and the JSON document. Numbers are
+// formatted here and nowhere else, so the table and the JSON say the same thing.
+#include <canopy/output/sensitivity.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace canopy::output {
+
+namespace {
+
+using experiments::DesignKind;
+using experiments::Estimate;
+using experiments::OutputSensitivity;
+using experiments::SweepSensitivity;
+using Json = nlohmann::ordered_json;
+
+constexpr const char* BOLD = "\x1b[1m";
+constexpr const char* RESET = "\x1b[0m";
+constexpr std::size_t TOP_FACTORS_PER_TIME = 3;
+
+bool is_sobol(const SweepSensitivity& s) {
+    return s.design == DesignKind::saltelli;
+}
+
+/// A Sobol index to three decimals ("0.521", "-0.012"), "n/a" when undefined.
+std::string index_text(double x) {
+    return std::isfinite(x) ? fmt::format("{:.3f}", x) : std::string("n/a");
+}
+
+std::string interval_text(const Estimate& e, bool sobol) {
+    if (!std::isfinite(e.lo) || !std::isfinite(e.hi)) {
+        return "n/a";
+    }
+    return sobol ? fmt::format("[{:.3f}, {:.3f}]", e.lo, e.hi)
+                 : "[" + format_quantity(e.lo) + ", " + format_quantity(e.hi) + "]";
+}
+
+/// What ranks factor k of output o: ST (Sobol) or mu* (Morris).
+double rank_key(const SweepSensitivity& s, const OutputSensitivity& o, std::size_t k) {
+    return is_sobol(s) ? o.sobol.st[k].value : o.morris.mu_star[k].value;
+}
+
+/// Factor indices, most influential first; undefined values last, ties in design order.
+std::vector<std::size_t> ranking(const SweepSensitivity& s, const OutputSensitivity& o) {
+    std::vector<std::size_t> order(s.factors.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const double x = rank_key(s, o, a);
+        const double y = rank_key(s, o, b);
+        if (std::isnan(x) || std::isnan(y)) {
+            return !std::isnan(x) && std::isnan(y);
+        }
+        return x > y;
+    });
+    return order;
+}
+
+/// Rows of cells as columns separated by two spaces, indented by two; column c right-aligned
+/// when right[c].
+std::string render(const std::vector<std::vector<std::string>>& rows,
+                   const std::vector<bool>& right) {
+    std::vector<std::size_t> width(right.size(), 0);
+    for (const auto& row : rows) {
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            width[c] = std::max(width[c], display_width(row[c]));
+        }
+    }
+    std::string out;
+    for (const auto& row : rows) {
+        std::string line = "  ";
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const std::string fill(width[c] - display_width(row[c]), ' ');
+            line += (c > 0 ? "  " : "") + (right[c] ? fill + row[c] : row[c] + fill);
+        }
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+std::string confidence_text(double confidence) {
+    return fmt::format("{:g} %", 100.0 * confidence);
+}
+
+std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
+                         const TableStyle& style) {
+    std::string out = style.colour ? BOLD + o.name + RESET + "\n" : o.name + "\n";
+    const bool sobol = is_sobol(s);
+    if (!o.note.empty()) {
+        // Sobol indices of such an output are all undefined; Morris effects of a constant
+        // output are all zero; a NaN makes the Morris effects it enters undefined.
+        const bool constant = o.note.rfind("zero variance", 0) == 0;
+        out += "  " + o.note +
+               (sobol      ? "; the indices are undefined\n"
+                : constant ? "; no factor moves it\n"
+                           : "; the effects it enters are undefined\n");
+        if (sobol || constant) {
+            return out;
+        }
+    }
+    const std::string ci = confidence_text(s.bootstrap.confidence) + " interval";
+    std::vector<std::vector<std::string>> rows;
+    if (sobol) {
+        rows.push_back({"factor", "S1", ci, "ST", ci});
+        for (const std::size_t k : ranking(s, o)) {
+            rows.push_back({s.factors[k], index_text(o.sobol.s1[k].value),
+                            interval_text(o.sobol.s1[k], true), index_text(o.sobol.st[k].value),
+                            interval_text(o.sobol.st[k], true)});
+        }
+        out += render(rows, {false, true, false, true, false});
+        double sum = 0.0;
+        for (const Estimate& e : o.sobol.s1) {
+            sum += e.value;
+        }
+        out += fmt::format("  variance {}; first-order effects sum to {:.2f} of it\n",
+                           format_quantity(o.sobol.variance), sum);
+    } else {
+        rows.push_back({"factor", "mu*", ci, "mu", "sigma"});
+        for (const std::size_t k : ranking(s, o)) {
+            rows.push_back({s.factors[k], format_quantity(o.morris.mu_star[k].value),
+                            interval_text(o.morris.mu_star[k], false),
+                            format_quantity(o.morris.mu[k]), format_quantity(o.morris.sigma[k])});
+        }
+        out += render(rows, {false, true, false, true, true});
+    }
+    return out;
+}
+
+std::string path_table(const SweepSensitivity& s, const experiments::PathSensitivity& p,
+                       const TableStyle& style) {
+    const bool sobol = is_sobol(s);
+    const std::string title =
+        p.name + ": the most influential factors at each time (" + (sobol ? "ST" : "mu*") + ")";
+    std::string out = style.colour ? BOLD + title + RESET + "\n" : title + "\n";
+    // Each time: its label and either its ranked factors ("x3 0.988") or why there are none.
+    // Factor entries line up across times; a note takes the rest of its line.
+    struct Line {
+        std::string label;
+        std::vector<std::string> entries;
+        std::string note;
+    };
+    std::vector<Line> lines;
+    std::size_t label_width = 0;
+    std::size_t entry_width = 0;
+    for (const OutputSensitivity& row : p.rows) {
+        Line line{row.name, {}, {}};
+        const bool undefined =
+            sobol ? !(row.sobol.variance > 0.0) : row.note.rfind("zero variance", 0) == 0;
+        if (undefined) {
+            line.note = row.note.empty() ? std::string("undefined") : row.note;
+        } else {
+            const std::vector<std::size_t> order = ranking(s, row);
+            for (std::size_t r = 0; r < std::min(order.size(), TOP_FACTORS_PER_TIME); ++r) {
+                const double x = rank_key(s, row, order[r]);
+                line.entries.push_back(s.factors[order[r]] + " " +
+                                       (sobol ? index_text(x) : format_quantity(x)));
+                entry_width = std::max(entry_width, display_width(line.entries.back()));
+            }
+            if (!row.note.empty()) {
+                line.note = "(" + row.note + ")";
+            }
+        }
+        label_width = std::max(label_width, display_width(line.label));
+        lines.push_back(std::move(line));
+    }
+    for (const Line& line : lines) {
+        std::string text =
+            "  " + line.label + std::string(label_width - display_width(line.label), ' ');
+        for (const std::string& e : line.entries) {
+            text += "  " + e + std::string(entry_width - display_width(e), ' ');
+        }
+        if (!line.note.empty()) {
+            text += "  " + line.note;
+        }
+        while (text.back() == ' ') {
+            text.pop_back();
+        }
+        out += text + "\n";
+    }
+    return out;
+}
+
+// JSON has no NaN: null says "no number".
+Json number(double x) {
+    return std::isfinite(x) ? Json(x) : Json(nullptr);
+}
+
+Json interval(const Estimate& e) {
+    return Json::array({number(e.lo), number(e.hi)});
+}
+
+Json factor_json(const SweepSensitivity& s, const OutputSensitivity& o, std::size_t k) {
+    Json j;
+    if (is_sobol(s)) {
+        j["S1"] = number(o.sobol.s1[k].value);
+        j["S1_ci"] = interval(o.sobol.s1[k]);
+        j["ST"] = number(o.sobol.st[k].value);
+        j["ST_ci"] = interval(o.sobol.st[k]);
+    } else {
+        j["mu_star"] = number(o.morris.mu_star[k].value);
+        j["mu_star_ci"] = interval(o.morris.mu_star[k]);
+        j["mu"] = number(o.morris.mu[k]);
+        j["sigma"] = number(o.morris.sigma[k]);
+    }
+    return j;
+}
+
+/// One path's indices per factor, each statistic an array over time.
+Json path_json(const SweepSensitivity& s, const experiments::PathSensitivity& p) {
+    Json out = Json::object();
+    for (std::size_t k = 0; k < s.factors.size(); ++k) {
+        Json f = Json::object();
+        for (const OutputSensitivity& row : p.rows) {
+            const Json at_time = factor_json(s, row, k);
+            for (const auto& [key, value] : at_time.items()) {
+                if (!f.contains(key)) {
+                    f[key] = Json::array();
+                }
+                f[key].push_back(value);
+            }
+        }
+        out[s.factors[k]] = std::move(f);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string format_sensitivity(const SweepSensitivity& s, const TableStyle& style) {
+    std::string out;
+    const std::string bootstrap = fmt::format(
+        "{} percentile bootstrap intervals from {} resamples (seed {})",
+        confidence_text(s.bootstrap.confidence), s.bootstrap.resamples, s.bootstrap.seed);
+    if (is_sobol(s)) {
+        out += fmt::format("Sobol indices: saltelli design, {} factors, {} base samples ({} "
+                           "points)\n",
+                           s.factors.size(), s.base_samples, s.points);
+        out += "S1 first-order, ST total-order (Saltelli 2010, Jansen 1999); factors ranked by "
+               "ST\n";
+    } else {
+        out += fmt::format("Morris elementary effects: {} trajectories over {} factors ({} "
+                           "points)\n",
+                           s.base_samples, s.factors.size(), s.points);
+        out += "mu* mean |effect|, mu mean effect, sigma their spread, per unit of each factor's "
+               "range;\nfactors ranked by mu*\n";
+    }
+    out += bootstrap + "\n";
+    for (const OutputSensitivity& o : s.outputs) {
+        out += "\n" + output_table(s, o, style);
+    }
+    for (const experiments::PathSensitivity& p : s.paths) {
+        out += "\n" + path_table(s, p, style);
+    }
+    if (s.outputs.empty() && s.paths.empty()) {
+        out += "\nno outputs analysed\n";
+    }
+    return out;
+}
+
+std::string sensitivity_json(const SweepSensitivity& s) {
+    Json doc;
+    doc["method"] = is_sobol(s) ? "sobol" : "morris";
+    Json outputs = Json::object();
+    Json notes = Json::object();
+    for (const OutputSensitivity& o : s.outputs) {
+        Json factors = Json::object();
+        for (std::size_t k = 0; k < s.factors.size(); ++k) {
+            factors[s.factors[k]] = factor_json(s, o, k);
+        }
+        outputs[o.name] = std::move(factors);
+        if (!o.note.empty()) {
+            notes[o.name] = o.note;
+        }
+    }
+    doc["outputs"] = std::move(outputs);
+    if (!notes.empty()) {
+        doc["notes"] = std::move(notes);
+    }
+    if (!s.paths.empty()) {
+        Json tr;
+        tr["time"] = s.time_labels;
+        Json paths = Json::object();
+        Json path_notes = Json::object();
+        for (const experiments::PathSensitivity& p : s.paths) {
+            paths[p.name] = path_json(s, p);
+            Json n = Json::object();
+            for (const OutputSensitivity& row : p.rows) {
+                if (!row.note.empty()) {
+                    n[row.name] = row.note;
+                }
+            }
+            if (!n.empty()) {
+                path_notes[p.name] = std::move(n);
+            }
+        }
+        tr["outputs"] = std::move(paths);
+        if (!path_notes.empty()) {
+            tr["notes"] = std::move(path_notes);
+        }
+        doc["time_resolved"] = std::move(tr);
+    }
+    return doc.dump(2) + "\n";
+}
+
+} // namespace canopy::output

@@ -321,9 +321,18 @@ private:
 
 const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters", "levers",
                                             "indicators", "targets",  "budget",     "policy_mixes"};
-const std::vector<std::string> SCENARIO_KEYS = {
-    "name",       "title",     "description",         "model", "start", "end", "seed", "time_step",
-    "replicates", "posterior", "posterior_parameters"};
+const std::vector<std::string> SCENARIO_KEYS = {"name",
+                                                "title",
+                                                "description",
+                                                "model",
+                                                "start",
+                                                "end",
+                                                "seed",
+                                                "time_step",
+                                                "replicates",
+                                                "posterior",
+                                                "posterior_parameters",
+                                                "policy_start"};
 const std::vector<std::string> BASELINE_KEYS = {"value", "unit", "source", "assumption", "note"};
 const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit",
                                                  "source", "assumption",   "note"};
@@ -588,9 +597,20 @@ private:
             const int last = open.last_step_in(*end);
             if (last >= 0) {
                 sc_.calendar = Calendar(*start, last + 1, unit);
+                sc_.policy_start = *start;
                 start_ = *start;
                 end_ = *end;
                 calendar_ok_ = true;
+            }
+        }
+        if (const auto policy = t.month("policy_start"); policy && calendar_ok_) {
+            if (*policy < start_ || *policy > end_) {
+                ctx_.error(t.find("policy_start")->pos, t.path("policy_start"),
+                           policy->str() + " is outside the run (" + start_.str() + " .. " +
+                               end_.str() + ")",
+                           start_.str() + " .. " + end_.str());
+            } else {
+                sc_.policy_start = *policy;
             }
         }
     }

@@ -13,12 +13,15 @@
 ///   2  bad input: a bad file or flag; nothing was created or overwritten
 
 #include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/overrides.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,5 +70,16 @@ extern const CLI::Validator NON_EMPTY;
 
 /// "[min, max]" with infinite ends as -inf and inf.
 std::string range_text(double min, double max);
+
+/// Adds the repeatable `--set NAME=VALUE` option (`NAME*=FACTOR` scales a lever): overrides of
+/// the scenario's parameters, baseline figures and levers (experiments/overrides.hpp).
+CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts);
+
+/// Parses every `--set` against `scenario` and checks a scaled lever under each policy mix in
+/// `mixes` too (the names the command will run; "base" or empty is the scenario itself). Prints
+/// every diagnostic to stderr and returns nullopt when any is bad.
+std::optional<std::vector<experiments::Override>>
+parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
+                  const engine::ModelInfo& model, const std::vector<std::string>& mixes);
 
 } // namespace canopy::cli

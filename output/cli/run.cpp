@@ -44,6 +44,7 @@ struct RunArgs {
     bool all_mixes = false;
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     bool quiet = false;
+    std::vector<std::string> set; ///< --set NAME=VALUE, in order
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
@@ -109,8 +110,10 @@ struct MixRun {
 
 MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenario,
                const std::string& mix, const engine::EnsembleOptions& base_options,
-               const RunArgs& args) {
-    const engine::Scenario mixed = scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix);
+               const RunArgs& args, std::span<const experiments::Override> overrides) {
+    // --set wins over the mix: it is applied last.
+    const engine::Scenario mixed = experiments::apply_overrides(
+        scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides);
     std::string description;
     for (const engine::PolicyMix& m : scenario.policy_mixes) {
         if (m.name == mix) {
@@ -191,10 +194,15 @@ int run_command(const RunArgs& args) {
         std::cerr << "canopy run: scenario '" << scenario.name
                   << "' has no policy mixes; running the base only\n";
     }
+    const auto overrides = parse_set_options(args.set, scenario, model->info(), mixes);
+    if (!overrides) {
+        std::cerr << "canopy run: bad --set; nothing was run or written\n";
+        return EXIT_BAD_INPUT;
+    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
-        runs.push_back(run_mix(*model, scenario, mix, options, args));
+        runs.push_back(run_mix(*model, scenario, mix, options, args, *overrides));
     }
 
     // 3. Report.
@@ -218,7 +226,8 @@ int run_command(const RunArgs& args) {
         for (std::size_t i = 1; i < runs.size(); ++i) {
             others.push_back(output::RunData{runs[i].ensemble, runs[i].summary});
         }
-        output::write_hdf5(args.out, scenario, model->info(),
+        output::write_hdf5(args.out, experiments::apply_overrides(scenario, *overrides),
+                           model->info(),
                            output::RunData{runs.front().ensemble, runs.front().summary}, others);
     }
     if (!args.json.empty()) {
@@ -275,6 +284,7 @@ Command add_run(CLI::App& app) {
                     "Confidence interval on P(attain): wilson (default) or jeffreys")
         ->check(CLI::IsMember({"wilson", "jeffreys"}));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
+    add_set_option(*cmd, args->set);
     return Command{cmd, [args, seed_text, interval, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

@@ -7,7 +7,7 @@
 ///
 ///     extends = "base.toml"              # optional: start from another scenario file
 ///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates,
-///                  posterior, posterior_parameters
+///                  posterior, posterior_parameters, policy_start
 ///     [baseline.<name>]    value, unit, source | assumption          (initial state figures)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
 ///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
@@ -88,6 +88,9 @@ struct Scenario {
     std::filesystem::path path;
     std::string text; ///< the full text of the file and of every file it extends, in order
     Calendar calendar{YearMonth{2023, 1}, 12};
+    /// The first month planners decide (`policy_start`, default the run's start): a lever set
+    /// by an experiment keeps its schedule before this month and takes its new level from it.
+    YearMonth policy_start{2023, 1};
     std::uint64_t seed = 1;
     int replicates = 100;
     std::vector<ParameterSetting> parameters; ///< one per ModelInfo::parameters

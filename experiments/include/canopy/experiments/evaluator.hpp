@@ -15,6 +15,7 @@
 
 #include <canopy/experiments/experiment.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ public:
     [[nodiscard]] virtual bool is_root() const { return true; }
     /// Processes taking part (MPI ranks; 1 otherwise).
     [[nodiscard]] virtual int processes() const { return 1; }
+    /// Makes `bytes` on every process equal to the root's (collective under MPI; nothing to do
+    /// with one process). Wrappers use it to tell every rank what only the root knows (the
+    /// journal's contents, whether a check passed) before a collective `evaluate`.
+    virtual void share(std::vector<std::uint8_t>& bytes) { (void)bytes; }
 };
 
 /// Points on this process: each point's replicates on the engine's TBB ensemble, and several
@@ -49,6 +54,11 @@ std::unique_ptr<Evaluator> local_evaluator();
 /// fingerprint, index and values) are not computed again but read back. A torn last record (a
 /// kill -9 mid-write) is ignored and its point recomputed. Throws canopy::Error when the journal
 /// belongs to another experiment.
+///
+/// A record is written with one write() as its point completes, so a killed process loses no
+/// completed point; the fsync runs on a background thread (and once more before `evaluate`
+/// returns), so no point waits for the disk. A point read back has simulate_seconds 0: no
+/// simulation ran for it in this process. Under MPI only the root reads and writes the journal.
 std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
                                       const std::filesystem::path& path);
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,11 @@ struct Experiment {
 /// The seed of point `index` when common random numbers are off: a bijective mix of (seed,
 /// index), so distinct points never share streams.
 std::uint64_t point_seed(std::uint64_t seed, std::uint64_t index) noexcept;
+
+/// A fingerprint of an experiment's inputs: 32 hex digits digesting `parts` (each with its length,
+/// so ("ab", "c") and ("a", "bc") differ). The same parts give the same text on every machine.
+/// Experiment::fingerprint is built with it.
+std::string make_fingerprint(std::span<const std::string> parts);
 
 /// Evaluates one point on the calling process (the engine's TBB ensemble; all its threads).
 /// Every evaluator ends up here for the actual simulations.

@@ -65,17 +65,24 @@ resolve_target(const std::string& name, const engine::ModelInfo& model, const In
 /// Checks a value for a target: finite, inside the parameter's or lever's range (for a scale,
 /// non-negative and such that the scaled schedule stays finite and in range), whole where the
 /// parameter is an integer. On failure adds an error with the allowed range and returns false.
+/// The scaled schedule is checked only when `scenario` (the scenario the override will be applied
+/// to) is given; without it a scale is checked for being finite and non-negative.
 bool check_value(const OverrideTarget& target, double value, const engine::ModelInfo& model,
-                 const InputPlace& where, engine::Diagnostics& diagnostics);
+                 const InputPlace& where, engine::Diagnostics& diagnostics,
+                 const engine::Scenario* scenario = nullptr);
 
 /// Parses one `--set NAME=VALUE` (VALUE a decimal number; `NAME*=FACTOR` scales a lever) and
-/// checks it; nullopt with diagnostics (key "--set") when it is malformed or invalid.
+/// checks it (against `scenario` too when given, see check_value); nullopt with diagnostics
+/// (key "--set") when it is malformed or invalid.
 std::optional<Override> parse_set(const std::string& text, const engine::ModelInfo& model,
-                                  engine::Diagnostics& diagnostics);
+                                  engine::Diagnostics& diagnostics,
+                                  const engine::Scenario* scenario = nullptr);
 
 /// The scenario with the overrides applied (later overrides of the same target win). The
 /// overrides must have been resolved and checked against this scenario's model. Never throws
-/// for checked overrides.
+/// for checked overrides. The result's `text` ends with a comment block listing the overrides
+/// ("# ---- overrides", one "# name = value" line each), so outputs that record the scenario's
+/// text record what was changed.
 engine::Scenario apply_overrides(const engine::Scenario& scenario,
                                  std::span<const Override> overrides);
 

@@ -1,0 +1,296 @@
+// Overrides: names resolved against a model, values checked against its ranges, and applied to a
+// scenario (a lever set from the policy start on, scaled, or a parameter fixed).
+#include "text.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/joint_draws.hpp>
+#include <canopy/experiments/overrides.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+namespace canopy::experiments {
+
+namespace {
+
+using detail::number_text;
+using detail::range_text;
+
+void add_error(engine::Diagnostics& diagnostics, const InputPlace& where, std::string message,
+               std::string allowed = {}, std::string hint = {}) {
+    diagnostics.add(detail::error_at(where.file, where.line, where.column, where.key,
+                                     std::move(message), std::move(allowed), std::move(hint)));
+}
+
+std::vector<std::string> every_name(const engine::ModelInfo& model) {
+    std::vector<std::string> names;
+    for (const engine::ParameterSpec& p : model.parameters) {
+        names.push_back(p.name);
+    }
+    for (const engine::LeverSpec& l : model.levers) {
+        names.push_back(l.name);
+    }
+    return names;
+}
+
+const char* kind_name(TargetKind kind) {
+    switch (kind) {
+    case TargetKind::parameter:
+        return "parameter";
+    case TargetKind::baseline:
+        return "baseline figure";
+    case TargetKind::lever:
+        return "lever";
+    }
+    return "name";
+}
+
+// Every value a schedule takes: its initial value and each point's.
+std::vector<double> schedule_values(const engine::Schedule& s) {
+    std::vector<double> values{s.initial()};
+    for (const engine::SchedulePoint& p : s.points()) {
+        values.push_back(p.value);
+    }
+    return values;
+}
+
+std::string trimmed(const std::string& s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string::npos) {
+        return {};
+    }
+    const auto last = s.find_last_not_of(" \t");
+    return s.substr(first, last - first + 1);
+}
+
+// The lever's schedule as sampled by every step that starts before the policy start, then
+// `level` from the policy start on. The sampled values are copied exactly, so the steps before
+// the policy start see the same bits as they did.
+engine::Schedule held_from_policy_start(const engine::Schedule& schedule, double level,
+                                        const engine::Calendar& calendar,
+                                        engine::YearMonth policy_start) {
+    const double t_start = calendar.months_until(policy_start);
+    if (!(t_start > 0.0)) {
+        return engine::Schedule::constant(level);
+    }
+    std::vector<engine::SchedulePoint> points;
+    for (int s = 0; s < calendar.steps(); ++s) {
+        const double t = calendar.months_at_start(s);
+        if (!(t < t_start)) {
+            break;
+        }
+        points.push_back({t, schedule.at(t)});
+    }
+    points.push_back({t_start, level});
+    const double initial = points.front().value;
+    return engine::Schedule::step(initial, std::move(points));
+}
+
+} // namespace
+
+std::optional<OverrideTarget> resolve_target(const std::string& name,
+                                             const engine::ModelInfo& model,
+                                             const InputPlace& where,
+                                             engine::Diagnostics& diagnostics, OverrideMode mode) {
+    OverrideTarget target;
+    target.name = name;
+    target.mode = mode;
+    if (const int p = model.parameter_index(name); p >= 0) {
+        const engine::ParameterSpec& spec = model.parameters[static_cast<std::size_t>(p)];
+        target.kind = spec.role == engine::ParameterRole::baseline ? TargetKind::baseline
+                                                                   : TargetKind::parameter;
+        target.index = p;
+        if (mode == OverrideMode::scale) {
+            add_error(diagnostics, where,
+                      "'" + name + "' is a " + kind_name(target.kind) + " of model '" + model.name +
+                          "'; only a lever's schedule can be scaled",
+                      "'" + name + "=VALUE' to set it");
+            return std::nullopt;
+        }
+        return target;
+    }
+    if (const int l = model.lever_index(name); l >= 0) {
+        target.kind = TargetKind::lever;
+        target.index = l;
+        return target;
+    }
+    add_error(
+        diagnostics, where,
+        "'" + name + "' is not a parameter, baseline figure or lever of model '" + model.name + "'",
+        "a name from 'canopy models' (" + std::to_string(model.parameters.size()) +
+            " parameters and baseline figures, " + std::to_string(model.levers.size()) + " levers)",
+        engine::did_you_mean(name, every_name(model)));
+    return std::nullopt;
+}
+
+bool check_value(const OverrideTarget& target, double value, const engine::ModelInfo& model,
+                 const InputPlace& where, engine::Diagnostics& diagnostics,
+                 const engine::Scenario* scenario) {
+    const bool is_lever = target.kind == TargetKind::lever;
+    const std::size_t size = is_lever ? model.levers.size() : model.parameters.size();
+    if (target.index < 0 || static_cast<std::size_t>(target.index) >= size) {
+        add_error(diagnostics, where,
+                  "'" + target.name + "' does not name a " + kind_name(target.kind) +
+                      " of model '" + model.name + "'");
+        return false;
+    }
+    const auto i = static_cast<std::size_t>(target.index);
+    if (!std::isfinite(value)) {
+        add_error(diagnostics, where,
+                  "'" + target.name + "' needs a finite number, got " + number_text(value));
+        return false;
+    }
+    if (is_lever && target.mode == OverrideMode::scale) {
+        const engine::LeverSpec& spec = model.levers[i];
+        if (value < 0.0) {
+            add_error(diagnostics, where,
+                      "a lever's schedule cannot be scaled by a negative factor, got " +
+                          number_text(value),
+                      "a factor >= 0");
+            return false;
+        }
+        if (scenario != nullptr && i < scenario->levers.size()) {
+            for (const double v : schedule_values(scenario->levers[i].schedule)) {
+                const double scaled = v * value;
+                if (!std::isfinite(scaled) || !spec.range.contains(scaled)) {
+                    add_error(diagnostics, where,
+                              "scaling by " + number_text(value) + " takes lever '" + spec.name +
+                                  "' from " + number_text(v) + " to " + number_text(scaled) +
+                                  ", outside its allowed range " + range_text(spec.range),
+                              "levels in " + range_text(spec.range));
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+    const engine::Range range = is_lever ? model.levers[i].range : model.parameters[i].range;
+    const std::string& unit = is_lever ? model.levers[i].unit : model.parameters[i].unit;
+    const std::string in_unit = unit.empty() ? std::string() : " " + unit;
+    if (!range.contains(value)) {
+        add_error(diagnostics, where,
+                  number_text(value) + " is outside the allowed range " + range_text(range) +
+                      in_unit + " of " + kind_name(target.kind) + " '" + target.name + "'",
+                  range_text(range));
+        return false;
+    }
+    if (!is_lever && model.parameters[i].integer && std::floor(value) != value) {
+        add_error(diagnostics, where,
+                  "'" + target.name + "' takes whole numbers only, got " + number_text(value),
+                  "a whole number in " + range_text(range));
+        return false;
+    }
+    return true;
+}
+
+std::optional<Override> parse_set(const std::string& text, const engine::ModelInfo& model,
+                                  engine::Diagnostics& diagnostics,
+                                  const engine::Scenario* scenario) {
+    const InputPlace where{"", 0, 0, "--set"};
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) {
+        add_error(diagnostics, where, "'" + text + "' is not NAME=VALUE",
+                  "NAME=VALUE, or LEVER*=FACTOR to scale a lever's schedule");
+        return std::nullopt;
+    }
+    const bool scale = eq > 0 && text[eq - 1] == '*';
+    const std::string name = trimmed(text.substr(0, scale ? eq - 1 : eq));
+    const std::string value_text = trimmed(text.substr(eq + 1));
+    if (name.empty()) {
+        add_error(diagnostics, where, "'" + text + "' names nothing before '='",
+                  "NAME=VALUE, or LEVER*=FACTOR to scale a lever's schedule");
+        return std::nullopt;
+    }
+    double value = 0.0;
+    const char* begin = value_text.data();
+    const char* end = begin + value_text.size();
+    const auto parsed = std::from_chars(begin, end, value);
+    if (value_text.empty() || parsed.ec != std::errc() || parsed.ptr != end) {
+        add_error(diagnostics, where,
+                  "'" + value_text + "' (the value of '" + name + "') is not a number",
+                  "a decimal number such as 0.8, 120 or 1.5e3");
+        return std::nullopt;
+    }
+    const auto target = resolve_target(name, model, where, diagnostics,
+                                       scale ? OverrideMode::scale : OverrideMode::set);
+    if (!target || !check_value(*target, value, model, where, diagnostics, scenario)) {
+        return std::nullopt;
+    }
+    return Override{*target, value};
+}
+
+engine::Scenario apply_overrides(const engine::Scenario& scenario,
+                                 std::span<const Override> overrides) {
+    engine::Scenario out = scenario;
+    if (overrides.empty()) {
+        return out;
+    }
+    std::string listing = "# ---- overrides\n";
+    for (std::size_t k = 0; k < overrides.size(); ++k) {
+        const Override& o = overrides[k];
+        const OverrideTarget& t = o.target;
+        // Later overrides of the same target win: skip this one if a later one replaces it.
+        const bool replaced = std::any_of(overrides.begin() + static_cast<std::ptrdiff_t>(k) + 1,
+                                          overrides.end(), [&](const Override& later) {
+                                              return (later.target.kind == TargetKind::lever) ==
+                                                         (t.kind == TargetKind::lever) &&
+                                                     later.target.index == t.index;
+                                          });
+        if (replaced) {
+            continue;
+        }
+        const auto i = static_cast<std::size_t>(t.index);
+        if (t.kind == TargetKind::lever) {
+            if (t.index < 0 || i >= out.levers.size()) {
+                throw Error("override of '" + t.name + "': scenario '" + scenario.name +
+                            "' has no lever " + std::to_string(t.index));
+            }
+            engine::LeverSetting& lever = out.levers[i];
+            if (t.mode == OverrideMode::scale) {
+                lever.schedule = lever.schedule.scaled(o.value);
+                listing += "# " + t.name + " *= " + number_text(o.value) + "\n";
+            } else {
+                lever.schedule =
+                    held_from_policy_start(lever.schedule, o.value, out.calendar, out.policy_start);
+                listing += "# " + t.name + " = " + number_text(o.value) + " from " +
+                           out.policy_start.str() + "\n";
+            }
+            lever.provenance = engine::Provenance{"override", "", true};
+        } else {
+            if (t.index < 0 || i >= out.parameters.size()) {
+                throw Error("override of '" + t.name + "': scenario '" + scenario.name +
+                            "' has no parameter " + std::to_string(t.index));
+            }
+            out.parameters[i] = engine::ParameterSetting{engine::Uncertain::fixed(o.value),
+                                                         engine::Provenance{"override", "", true}};
+            listing += "# " + t.name + " = " + number_text(o.value) + "\n";
+        }
+    }
+    out.text += listing;
+    if (out.joint_draws) {
+        // An override fixes what it names: a posterior column drawing the same parameter (or
+        // scaling the same lever) would undo it, so that column goes.
+        const auto& columns = out.joint_draws->columns();
+        std::vector<bool> keep(columns.size(), true);
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const bool lever = columns[c].kind == engine::JointDraws::Column::Kind::lever_scale;
+            for (const Override& o : overrides) {
+                if ((o.target.kind == TargetKind::lever) == lever &&
+                    o.target.index == columns[c].index) {
+                    keep[c] = false;
+                }
+            }
+        }
+        if (std::find(keep.begin(), keep.end(), true) == keep.end()) {
+            out.joint_draws.reset();
+        } else if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
+            out.joint_draws =
+                std::make_shared<const engine::JointDraws>(out.joint_draws->without(keep));
+        }
+    }
+    return out;
+}
+
+} // namespace canopy::experiments

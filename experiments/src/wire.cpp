@@ -1,0 +1,113 @@
+// Point results as bytes, and the hash that checks them.
+#include "wire.hpp"
+
+#include <canopy/engine/error.hpp>
+
+#include <cstring>
+
+namespace canopy::experiments::detail {
+
+std::uint64_t hash64(std::span<const std::uint8_t> bytes, std::uint64_t seed) {
+    std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    for (const std::uint8_t b : bytes) {
+        h ^= b;
+        h *= 0x100000001b3ULL;
+    }
+    // splitmix64's finaliser.
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
+
+void Reader::raw(void* out, std::size_t n) {
+    if (n > left()) {
+        throw Error("truncated record: " + std::to_string(n) + " bytes wanted, " +
+                    std::to_string(left()) + " left");
+    }
+    if (n > 0) {
+        std::memcpy(out, bytes_.data() + at_, n);
+    }
+    at_ += n;
+}
+
+void Reader::skip(std::size_t n) {
+    if (n > left()) {
+        throw Error("truncated record: " + std::to_string(n) + " bytes to skip, " +
+                    std::to_string(left()) + " left");
+    }
+    at_ += n;
+}
+
+std::uint32_t Reader::u32() {
+    std::uint32_t x = 0;
+    raw(&x, sizeof x);
+    return x;
+}
+
+std::uint64_t Reader::u64() {
+    std::uint64_t x = 0;
+    raw(&x, sizeof x);
+    return x;
+}
+
+double Reader::f64() {
+    double x = 0;
+    raw(&x, sizeof x);
+    return x;
+}
+
+std::vector<double> Reader::doubles() {
+    const std::uint64_t n = u64();
+    if (n > left() / sizeof(double)) {
+        throw Error("truncated record: " + std::to_string(n) + " numbers announced, " +
+                    std::to_string(left()) + " bytes left");
+    }
+    std::vector<double> v(static_cast<std::size_t>(n));
+    raw(v.data(), v.size() * sizeof(double));
+    return v;
+}
+
+std::string Reader::text() {
+    const std::uint64_t n = u64();
+    if (n > left()) {
+        throw Error("truncated record: a text of " + std::to_string(n) + " bytes announced, " +
+                    std::to_string(left()) + " left");
+    }
+    std::string s(static_cast<std::size_t>(n), '\0');
+    raw(s.data(), s.size());
+    return s;
+}
+
+void write_result(Writer& w, const PointResult& r) {
+    w.u64(r.index);
+    w.u32(r.replicates);
+    w.u32(r.indicators);
+    w.u32(r.rows);
+    w.doubles(r.finals);
+    w.doubles(r.mean_paths);
+    w.doubles(r.path_quantiles);
+    w.f64(r.simulate_seconds);
+}
+
+PointResult read_result(Reader& r) {
+    PointResult out;
+    out.index = r.u64();
+    out.replicates = r.u32();
+    out.indicators = r.u32();
+    out.rows = r.u32();
+    out.finals = r.doubles();
+    out.mean_paths = r.doubles();
+    out.path_quantiles = r.doubles();
+    out.simulate_seconds = r.f64();
+    if (out.finals.size() != static_cast<std::size_t>(out.replicates) * out.indicators) {
+        throw Error("malformed point result: " + std::to_string(out.finals.size()) +
+                    " finals for " + std::to_string(out.indicators) + " indicators x " +
+                    std::to_string(out.replicates) + " replicates");
+    }
+    return out;
+}
+
+} // namespace canopy::experiments::detail

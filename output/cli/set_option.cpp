@@ -1,0 +1,53 @@
+// `--set NAME=VALUE`: overrides from the command line, validated like a file (the allowed range,
+// "did you mean"), for every command that runs a scenario.
+#include "cli.hpp"
+
+#include <canopy/output/summary.hpp>
+
+#include <iostream>
+
+namespace canopy::cli {
+
+CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts) {
+    return app
+        .add_option("--set", texts,
+                    "Override a parameter, baseline figure or lever: NAME=VALUE (a lever from the "
+                    "scenario's policy_start on), or LEVER*=FACTOR to scale a lever's schedule; "
+                    "repeatable")
+        ->take_all()
+        ->allow_extra_args(false)
+        ->check(NON_EMPTY);
+}
+
+std::optional<std::vector<experiments::Override>>
+parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
+                  const engine::ModelInfo& model, const std::vector<std::string>& mixes) {
+    engine::Diagnostics diagnostics;
+    std::vector<experiments::Override> overrides;
+    for (const std::string& text : texts) {
+        std::optional<experiments::Override> o =
+            experiments::parse_set(text, model, diagnostics, &scenario);
+        if (!o) {
+            continue;
+        }
+        bool ok = true;
+        for (const std::string& mix : mixes) {
+            if (mix.empty() || mix == output::BASE_MIX) {
+                continue;
+            }
+            const engine::Scenario mixed = scenario.with_policy_mix(mix);
+            ok = ok && experiments::check_value(o->target, o->value, model,
+                                                {"", 0, 0, "--set (policy mix " + mix + ")"},
+                                                diagnostics, &mixed);
+        }
+        if (ok) {
+            overrides.push_back(*o);
+        }
+    }
+    if (report(diagnostics)) {
+        return std::nullopt;
+    }
+    return overrides;
+}
+
+} // namespace canopy::cli

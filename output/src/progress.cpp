@@ -32,6 +32,57 @@ std::string duration_text(double seconds) {
 
 } // namespace
 
+std::string format_duration(double seconds) {
+    return duration_text(seconds);
+}
+
+StatusLine::StatusLine(std::FILE* stream, bool enabled, std::chrono::milliseconds interval)
+    : stream_(stream)
+    , enabled_(enabled && stream != nullptr)
+    , interval_(interval)
+    , last_draw_(std::chrono::steady_clock::now()) {}
+
+StatusLine StatusLine::on_stderr(bool quiet) {
+    return StatusLine(stderr, isatty(fileno(stderr)) == 1 && !quiet);
+}
+
+StatusLine::~StatusLine() {
+    finish();
+}
+
+void StatusLine::show(const std::string& text, bool force) {
+    if (!enabled_) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && !force && now - last_draw_ < interval_) {
+        return;
+    }
+    last_draw_ = now;
+    std::string line = text.size() > 100 ? text.substr(0, 100) : text;
+    const std::size_t width = line.size();
+    if (width < width_drawn_) {
+        line.append(width_drawn_ - width, ' ');
+    }
+    std::fputc('\r', stream_);
+    std::fputs(line.c_str(), stream_);
+    std::fflush(stream_);
+    width_drawn_ = std::max(width_drawn_, width);
+    drawn_ = true;
+}
+
+void StatusLine::finish() {
+    if (!enabled_ || !drawn_) {
+        return;
+    }
+    std::fputc('\r', stream_);
+    std::fputs(std::string(width_drawn_, ' ').c_str(), stream_);
+    std::fputc('\r', stream_);
+    std::fflush(stream_);
+    drawn_ = false;
+    width_drawn_ = 0;
+}
+
 ProgressBar::ProgressBar(std::string label, std::FILE* stream, bool enabled,
                          std::chrono::milliseconds interval)
     : label_(std::move(label))

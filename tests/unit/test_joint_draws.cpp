@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -92,6 +93,7 @@ TEST_CASE("a malformed table is refused", "[unit]") {
     CHECK_THROWS_AS(JointDraws(one, {1.0, 2.0}, {1.0}, "t"), canopy::Error);
     CHECK_THROWS_AS(JointDraws(one, {1.0}, {-1.0}, "t"), canopy::Error);
     CHECK_THROWS_AS(JointDraws(one, {1.0}, {0.0}, "t"), canopy::Error);
-    CHECK_THROWS_AS(JointDraws(one, {NAN}, {1.0}, "t"), canopy::Error);
+    CHECK_THROWS_AS(JointDraws(one, {std::numeric_limits<double>::quiet_NaN()}, {1.0}, "t"),
+                    canopy::Error);
     CHECK_THROWS_AS(JointDraws({}, {}, {}, "t"), canopy::Error);
 }

@@ -53,4 +53,36 @@ private:
     std::chrono::steady_clock::time_point last_draw_;
 };
 
+/// A status line: free text redrawn in place on stderr, for long runs whose progress is not a
+/// fraction of a known total (a calibration's generation, tolerance and acceptance rate). Like
+/// the bar it draws only on a terminal, throttles redraws and erases itself when done.
+class StatusLine {
+public:
+    StatusLine(std::FILE* stream, bool enabled,
+               std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+    /// A line on stderr, enabled when stderr is a terminal and `quiet` is false.
+    static StatusLine on_stderr(bool quiet);
+    ~StatusLine();
+    StatusLine(const StatusLine&) = delete;
+    StatusLine& operator=(const StatusLine&) = delete;
+
+    /// Shows `text` (cut to 100 columns' worth of bytes), unless the last redraw was less than
+    /// the interval ago and `force` is false.
+    void show(const std::string& text, bool force = false);
+    /// Erases the line (when anything was drawn). Called by the destructor; idempotent.
+    void finish();
+    [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+
+private:
+    std::FILE* stream_;
+    bool enabled_;
+    bool drawn_ = false;
+    std::size_t width_drawn_ = 0;
+    std::chrono::milliseconds interval_;
+    std::chrono::steady_clock::time_point last_draw_;
+};
+
+/// A duration for people: "12 s", "3 min 05 s", "2 h 10 min"; "?" for NaN or negative.
+std::string format_duration(double seconds);
+
 } // namespace canopy::output

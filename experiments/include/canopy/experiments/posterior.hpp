@@ -1,0 +1,33 @@
+#pragma once
+/// \file posterior.hpp
+/// A calibration posterior carried forward: a scenario whose replicates draw their parameters
+/// jointly from the posterior's weighted sample (engine/joint_draws.hpp), so that P(attain)
+/// integrates over what the calibration left uncertain.
+///
+/// What is refused, each with a canopy::Error that names the posterior file and says why:
+///  - a posterior of another model;
+///  - a column the model does not have (renamed or removed since), or one of another kind (a
+///    lever scale where the model now has a parameter of that name);
+///  - a value outside the model's range (or, for a lever scale, one that takes the scenario's
+///    schedule out of the lever's range);
+///  - a baseline column when the scenario starts in another month than the calibration's run
+///    (a starting figure of 2013 is not one of 2022); choose the behavioural columns instead;
+///  - a column asked for that the posterior does not have.
+
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+
+#include <string>
+#include <vector>
+
+namespace canopy::experiments {
+
+/// The scenario with `posterior`'s columns (all, or those named in `columns`) drawn jointly per
+/// replicate; `origin` names the posterior (its file) in messages and provenance. Parameters
+/// drawn from it get provenance "calibration posterior <origin>".
+engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                                const CalibrationResult& posterior, const std::string& origin,
+                                const std::vector<std::string>& columns = {});
+
+} // namespace canopy::experiments

@@ -1,0 +1,1242 @@
+// Calibration files (calibration.hpp): the TOML file, its scenario and its data, checked into an
+// immutable Calibration. Like the scenario loader, validation goes on after a problem so that
+// every problem is reported, each at its file, line, column and key.
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/toml_document.hpp>
+#include <canopy/experiments/calibration.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace canopy::experiments {
+
+namespace {
+
+namespace fs = std::filesystem;
+using engine::Diagnostic;
+using engine::Diagnostics;
+using engine::TomlValue;
+using engine::YearMonth;
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& s : items) {
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+}
+
+std::string num(double x) {
+    if (std::isinf(x)) {
+        return x > 0 ? "inf" : "-inf";
+    }
+    char buffer[64];
+    if (std::floor(x) == x && std::fabs(x) < 1e15) {
+        const auto r = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(x));
+        return std::string(buffer, r.ptr);
+    }
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, x);
+    return std::string(buffer, r.ptr);
+}
+
+std::string interval(double lo, double hi) {
+    return (std::isinf(lo) ? "(" : "[") + num(lo) + ", " + num(hi) + (std::isinf(hi) ? ")" : "]");
+}
+
+bool is_snake_case(std::string_view s) {
+    if (s.empty() || s[0] < 'a' || s[0] > 'z') {
+        return false;
+    }
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+YearMonth previous_month(YearMonth ym) {
+    return ym.month == 1 ? YearMonth{ym.year - 1, 12} : YearMonth{ym.year, ym.month - 1};
+}
+
+// ASCII lower case; other bytes (UTF-8 text) as they are.
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return s;
+}
+
+bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
+    return std::any_of(words.begin(), words.end(),
+                       [&](const char* w) { return text.find(w) != std::string::npos; });
+}
+
+// ---- diagnostics and typed access to TOML tables ---------------------------------------------
+
+class Reporter {
+public:
+    Reporter(std::string file, Diagnostics& out)
+        : file_(std::move(file))
+        , out_(out) {}
+
+    void error(int line, int column, std::string key, std::string message, std::string allowed = {},
+               std::string hint = {}) {
+        Diagnostic d;
+        d.file = file_;
+        d.line = line > 0 ? line : 1;
+        d.column = line > 0 && column > 0 ? column : 1;
+        d.key = std::move(key);
+        d.message = std::move(message);
+        d.allowed = std::move(allowed);
+        d.hint = std::move(hint);
+        out_.add(std::move(d));
+    }
+    void at(const TomlValue& v, std::string key, std::string message, std::string allowed = {},
+            std::string hint = {}) {
+        error(v.line, v.column, std::move(key), std::move(message), std::move(allowed),
+              std::move(hint));
+    }
+    void at_key(const TomlValue& v, std::string key, std::string message, std::string allowed = {},
+                std::string hint = {}) {
+        error(v.key_line, v.key_column, std::move(key), std::move(message), std::move(allowed),
+              std::move(hint));
+    }
+    [[nodiscard]] std::size_t errors() const { return out_.size(); }
+    [[nodiscard]] const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+    Diagnostics& out_;
+};
+
+class Table {
+public:
+    Table(Reporter& r, const TomlValue& node, std::string path)
+        : r_(r)
+        , node_(node)
+        , path_(std::move(path)) {}
+
+    [[nodiscard]] const TomlValue& node() const { return node_; }
+    [[nodiscard]] std::string path(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] const TomlValue* find(std::string_view key) const { return node_.find(key); }
+    [[nodiscard]] bool has(std::string_view key) const { return find(key) != nullptr; }
+
+    void check_keys(const std::vector<std::string>& allowed) const {
+        for (const TomlValue& v : node_.entries) {
+            if (std::find(allowed.begin(), allowed.end(), v.key) == allowed.end()) {
+                r_.at_key(v, path(v.key), "unknown key '" + v.key + "'", join(allowed),
+                          engine::did_you_mean(v.key, allowed));
+            }
+        }
+    }
+
+    void missing(std::string_view key, std::string message, std::string allowed = {}) const {
+        r_.at(node_, path(key), std::move(message), std::move(allowed));
+    }
+
+    template <class Fits>
+    const TomlValue* get(std::string_view key, bool required, std::string_view expected, Fits fits,
+                         std::string_view allowed = {}) const {
+        const TomlValue* v = find(key);
+        if (v == nullptr) {
+            if (required) {
+                missing(key, "missing required key '" + std::string(key) + "'",
+                        std::string(allowed.empty() ? expected : allowed));
+            }
+            return nullptr;
+        }
+        if (!fits(*v)) {
+            r_.at(*v, path(key),
+                  "expected " + std::string(expected) + ", found " + engine::describe(v->type));
+            return nullptr;
+        }
+        return v;
+    }
+
+    std::optional<std::string> string(std::string_view key, bool required = false) const {
+        const TomlValue* v = get(key, required, "a string", [](const TomlValue& n) {
+            return n.type == TomlValue::Type::string;
+        });
+        return v ? std::optional<std::string>(v->string) : std::nullopt;
+    }
+
+    std::optional<double> number(std::string_view key, bool required = false) const {
+        const TomlValue* v =
+            get(key, required, "a number", [](const TomlValue& n) { return n.is_number(); });
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        if (!std::isfinite(v->floating)) {
+            r_.at(*v, path(key), "expected a finite number, found " + num(v->floating));
+            return std::nullopt;
+        }
+        return v->floating;
+    }
+
+    std::optional<std::int64_t> integer(std::string_view key, bool required = false) const {
+        const TomlValue* v = get(key, required, "an integer", [](const TomlValue& n) {
+            return n.type == TomlValue::Type::integer;
+        });
+        return v ? std::optional<std::int64_t>(v->integer) : std::nullopt;
+    }
+
+    // An integer in [lo, hi].
+    std::optional<std::int64_t> integer_in(std::string_view key, std::int64_t lo,
+                                           std::int64_t hi) const {
+        const auto x = integer(key);
+        if (x && (*x < lo || *x > hi)) {
+            r_.at(*find(key), path(key),
+                  std::to_string(*x) + " is outside " + std::to_string(lo) + " .. " +
+                      std::to_string(hi),
+                  std::to_string(lo) + " .. " + std::to_string(hi));
+            return std::nullopt;
+        }
+        return x;
+    }
+
+    // A number satisfying `ok`, described by `allowed`.
+    template <class Ok>
+    std::optional<double> number_where(std::string_view key, Ok ok,
+                                       const std::string& allowed) const {
+        const auto x = number(key);
+        if (x && !ok(*x)) {
+            r_.at(*find(key), path(key), num(*x) + " is not allowed here", allowed);
+            return std::nullopt;
+        }
+        return x;
+    }
+
+    std::optional<bool> boolean(std::string_view key) const {
+        const TomlValue* v = get(key, false, "true or false", [](const TomlValue& n) {
+            return n.type == TomlValue::Type::boolean;
+        });
+        return v ? std::optional<bool>(v->boolean) : std::nullopt;
+    }
+
+    std::optional<YearMonth> month(std::string_view key) const {
+        const auto s = string(key);
+        if (!s) {
+            return std::nullopt;
+        }
+        YearMonth ym;
+        if (!engine::parse_year_month(*s, ym)) {
+            r_.at(*find(key), path(key), "'" + *s + "' is not a month",
+                  "\"YYYY-MM\" with a month 01..12, e.g. \"2022-09\"");
+            return std::nullopt;
+        }
+        return ym;
+    }
+
+    const TomlValue* table(std::string_view key, bool required = false) const {
+        return get(key, required, "a table", [](const TomlValue& n) { return n.is_table(); });
+    }
+
+private:
+    Reporter& r_;
+    const TomlValue& node_;
+    std::string path_;
+};
+
+// ---- vocabulary ----------------------------------------------------------------------------
+
+const std::vector<std::string> ROOT_KEYS = {"calibration", "error",      "abc_smc",
+                                            "smm",         "parameters", "observations"};
+const std::vector<std::string> CALIBRATION_KEYS = {"name", "description", "scenario", "policy_mix",
+                                                   "data", "method",      "seed",     "fit_until"};
+const std::vector<std::string> ERROR_KEYS = {"relative_sd", "approximation_factor",
+                                             "forecast_factor"};
+const std::vector<std::string> ABC_KEYS = {"particles", "replicates_per_particle",
+                                           "max_generations", "ess_fraction", "max_simulations"};
+const std::vector<std::string> SMM_KEYS = {"replicates", "max_iterations", "tolerance",
+                                           "profile_points", "posterior_draws"};
+const std::vector<std::string> OBSERVATION_KEYS = {"series", "model_series", "measure",
+                                                   "scale",  "relative_sd",  "sd",
+                                                   "years",  "rows",         "description"};
+const std::vector<std::string> ROW_KEYS = {"year",  "value",       "at",       "from", "to",
+                                           "bound", "approximate", "forecast", "use",  "reason"};
+const std::vector<std::string> MEASURES = {"stock", "flow", "change", "growth"};
+const std::vector<std::string> METHODS = {"abc-smc", "smm"};
+
+struct PriorShape {
+    engine::Uncertain::Kind kind;
+    const char* name;
+    std::vector<std::string> fields; // in Uncertain's a, b order; triangular: low, mode, high
+};
+
+const std::vector<PriorShape> PRIORS = {
+    {engine::Uncertain::Kind::uniform, "uniform", {"low", "high"}},
+    {engine::Uncertain::Kind::normal, "normal", {"mean", "sd"}},
+    {engine::Uncertain::Kind::lognormal, "lognormal", {"median", "sigma"}},
+    {engine::Uncertain::Kind::beta, "beta", {"alpha", "beta"}},
+    {engine::Uncertain::Kind::gamma, "gamma", {"shape", "scale"}},
+    {engine::Uncertain::Kind::triangular, "triangular", {"low", "mode", "high"}},
+};
+
+std::vector<std::string> prior_names() {
+    std::vector<std::string> out;
+    for (const PriorShape& p : PRIORS) {
+        out.emplace_back(p.name);
+    }
+    return out;
+}
+
+std::string prior_text(const engine::Uncertain& u) {
+    using K = engine::Uncertain::Kind;
+    switch (u.kind) {
+    case K::uniform:
+        return "uniform(low " + num(u.a) + ", high " + num(u.b) + ")";
+    case K::normal:
+        return "normal(mean " + num(u.a) + ", sd " + num(u.b) + ")";
+    case K::lognormal:
+        return "lognormal(median " + num(u.a) + ", sigma " + num(u.b) + ")";
+    case K::beta:
+        return "beta(alpha " + num(u.a) + ", beta " + num(u.b) + ")";
+    case K::gamma:
+        return "gamma(shape " + num(u.a) + ", scale " + num(u.b) + ")";
+    case K::triangular:
+        return "triangular(low " + num(u.a) + ", mode " + num(u.c) + ", high " + num(u.b) + ")";
+    case K::fixed:
+        break;
+    }
+    return "fixed";
+}
+
+// ---- the validator -------------------------------------------------------------------------
+
+class Loader {
+public:
+    Loader(const fs::path& file, const CalibrationFlags& flags, Diagnostics& out)
+        : file_(file)
+        , flags_(flags)
+        , out_(out)
+        , r_(file.generic_string(), out) {}
+
+    std::optional<Calibration> run() {
+        engine::TomlDocument doc = engine::read_toml_file(file_, out_);
+        if (!doc.root) {
+            return std::nullopt;
+        }
+        c_.path = file_;
+        c_.text = doc.text;
+        const Table root(r_, *doc.root, "");
+        root.check_keys(ROOT_KEYS);
+        calibration_table(root);
+        error_table(root);
+        method_tables(root);
+        parameters(root);
+        observations(root);
+        if (out_.has_errors()) {
+            return std::nullopt;
+        }
+        return std::move(c_);
+    }
+
+private:
+    fs::path relative(const std::string& given) const {
+        const fs::path p(given);
+        return p.is_relative() ? file_.parent_path() / p : p;
+    }
+
+    // ---- [calibration] ----------------------------------------------------------------------
+
+    void calibration_table(const Table& root) {
+        const TomlValue* node = root.table("calibration", true);
+        if (node == nullptr) {
+            return;
+        }
+        const Table t(r_, *node, "calibration");
+        t.check_keys(CALIBRATION_KEYS);
+        if (auto name = t.string("name", true)) {
+            if (!is_snake_case(*name)) {
+                r_.at(*t.find("name"), t.path("name"), "'" + *name + "' is not a valid name",
+                      "snake_case: a lowercase letter, then lowercase letters, digits or '_'");
+            }
+            c_.name = *name;
+        }
+        (void)t.string("description");
+        if (auto m = t.string("method")) {
+            if (*m == "abc-smc") {
+                c_.method = CalibrationMethod::abc_smc;
+            } else if (*m == "smm") {
+                c_.method = CalibrationMethod::smm;
+            } else {
+                r_.at(*t.find("method"), t.path("method"), "unknown method '" + *m + "'",
+                      join(METHODS), engine::did_you_mean(*m, METHODS));
+            }
+        }
+        if (flags_.method) {
+            c_.method = *flags_.method;
+        }
+        if (auto seed = t.integer("seed")) {
+            if (*seed < 0) {
+                r_.at(*t.find("seed"), t.path("seed"), "the seed must not be negative",
+                      "an integer >= 0");
+            } else {
+                c_.seed = static_cast<std::uint64_t>(*seed);
+            }
+        }
+        if (flags_.seed) {
+            c_.seed = *flags_.seed;
+        }
+        if (auto y = t.integer_in("fit_until", 1, 9999)) {
+            c_.fit_until = static_cast<int>(*y);
+        }
+        if (flags_.fit_until) {
+            c_.fit_until = *flags_.fit_until;
+        }
+        if (auto data = t.string("data", true)) {
+            const std::size_t before = out_.size();
+            if (auto d = read_data_csv(relative(*data), out_)) {
+                c_.data = std::move(*d);
+                data_ok_ = true;
+            } else if (out_.size() > before && out_.items()[before].line == 0) {
+                // The file itself could not be read: say where it was named as well.
+                r_.at(*t.find("data"), t.path("data"),
+                      "cannot use the data file '" + relative(*data).generic_string() + "'",
+                      "a CSV in the format of scenarios/data/wuhan-history.csv, relative to "
+                      "this file");
+            }
+        }
+        const auto mix = t.string("policy_mix");
+        if (auto scenario = t.string("scenario", true)) {
+            load_scenario(t, relative(*scenario), mix.value_or(""));
+        }
+    }
+
+    void load_scenario(const Table& t, const fs::path& path, const std::string& mix) {
+        engine::LoadResult loaded = engine::load_scenario(path, models::model_catalog());
+        out_.append(loaded.diagnostics);
+        if (!loaded.scenario) {
+            r_.at(*t.find("scenario"), t.path("scenario"),
+                  "the scenario '" + path.generic_string() + "' cannot be used (see above)");
+            return;
+        }
+        engine::Scenario s = std::move(*loaded.scenario);
+        if (!mix.empty()) {
+            std::vector<std::string> names;
+            for (const engine::PolicyMix& m : s.policy_mixes) {
+                names.push_back(m.name);
+            }
+            if (std::find(names.begin(), names.end(), mix) == names.end()) {
+                r_.at(*t.find("policy_mix"), t.path("policy_mix"),
+                      "scenario '" + s.name + "' has no policy mix '" + mix + "'",
+                      names.empty() ? "it has none" : join(names),
+                      engine::did_you_mean(mix, names));
+                return;
+            }
+            s = s.with_policy_mix(mix);
+            c_.policy_mix = mix;
+        }
+        if (s.posterior || s.joint_draws) {
+            r_.at(*t.find("scenario"), t.path("scenario"),
+                  "the scenario draws its parameters from a posterior; a calibration starts "
+                  "from priors",
+                  "a scenario without [scenario] posterior");
+            return;
+        }
+        c_.model = models::find_model(s.model);
+        if (c_.model == nullptr) {
+            throw Error("model '" + s.model + "' validated but is not registered");
+        }
+        scenario_ = std::move(s);
+        scenario_ok_ = true;
+    }
+
+    // ---- [error], [abc_smc], [smm] ----------------------------------------------------------
+
+    void error_table(const Table& root) {
+        const TomlValue* node = root.table("error");
+        if (node == nullptr) {
+            return;
+        }
+        const Table t(r_, *node, "error");
+        t.check_keys(ERROR_KEYS);
+        const auto positive = [](double x) { return x > 0.0; };
+        const auto at_least_one = [](double x) { return x >= 1.0; };
+        c_.errors.relative_sd =
+            t.number_where("relative_sd", positive, "a number > 0").value_or(c_.errors.relative_sd);
+        c_.errors.approximation_factor =
+            t.number_where("approximation_factor", at_least_one, "a number >= 1")
+                .value_or(c_.errors.approximation_factor);
+        c_.errors.forecast_factor = t.number_where("forecast_factor", at_least_one, "a number >= 1")
+                                        .value_or(c_.errors.forecast_factor);
+    }
+
+    void method_tables(const Table& root) {
+        if (const TomlValue* node = root.table("abc_smc")) {
+            const Table t(r_, *node, "abc_smc");
+            t.check_keys(ABC_KEYS);
+            auto& a = c_.abc;
+            a.particles =
+                static_cast<int>(t.integer_in("particles", 10, 1'000'000).value_or(a.particles));
+            a.replicates_per_particle =
+                static_cast<int>(t.integer_in("replicates_per_particle", 1, 1000)
+                                     .value_or(a.replicates_per_particle));
+            a.max_generations = static_cast<int>(
+                t.integer_in("max_generations", 1, 1000).value_or(a.max_generations));
+            a.ess_fraction = t.number_where(
+                                  "ess_fraction", [](double x) { return x > 0.0 && x < 1.0; },
+                                  "a number strictly between 0 and 1")
+                                 .value_or(a.ess_fraction);
+            a.max_simulations = t.integer_in("max_simulations", 1, std::int64_t{1} << 40)
+                                    .value_or(a.max_simulations);
+            if (a.max_simulations < a.particles && t.has("max_simulations")) {
+                r_.at(*t.find("max_simulations"), t.path("max_simulations"),
+                      "the budget of " + std::to_string(a.max_simulations) +
+                          " simulations is smaller than one generation of " +
+                          std::to_string(a.particles) + " particles",
+                      "at least the number of particles");
+            }
+        }
+        if (const TomlValue* node = root.table("smm")) {
+            const Table t(r_, *node, "smm");
+            t.check_keys(SMM_KEYS);
+            auto& s = c_.smm;
+            s.replicates =
+                static_cast<int>(t.integer_in("replicates", 2, 1'000'000).value_or(s.replicates));
+            s.max_iterations = static_cast<int>(
+                t.integer_in("max_iterations", 1, 1'000'000).value_or(s.max_iterations));
+            s.tolerance = t.number_where(
+                               "tolerance", [](double x) { return x > 0.0; }, "a number > 0")
+                              .value_or(s.tolerance);
+            s.profile_points = static_cast<int>(
+                t.integer_in("profile_points", 3, 1001).value_or(s.profile_points));
+            s.posterior_draws = static_cast<int>(
+                t.integer_in("posterior_draws", 1, 1'000'000).value_or(s.posterior_draws));
+        }
+    }
+
+    // ---- [parameters.<name>] ----------------------------------------------------------------
+
+    void parameters(const Table& root) {
+        const TomlValue* node = root.table("parameters", true);
+        if (node == nullptr) {
+            return;
+        }
+        if (node->entries.empty()) {
+            r_.at(*node, "parameters", "there are no parameters to fit",
+                  "[parameters.<name>] with a prior for each parameter to fit");
+        }
+        for (const TomlValue& v : node->entries) {
+            const std::string path = "parameters." + v.key;
+            if (!v.is_table()) {
+                r_.at(v, path,
+                      std::string("expected a table (a prior and its fields), found ") +
+                          engine::describe(v.type));
+                continue;
+            }
+            parameter(Table(r_, v, path), v.key);
+        }
+    }
+
+    void parameter(const Table& t, const std::string& name) {
+        const std::size_t before = out_.size();
+        // What the name refers to: a parameter or baseline (set), or a lever (scaled).
+        OverrideTarget target;
+        target.name = name;
+        double range_min = -INF;
+        double range_max = INF;
+        std::string unit;
+        bool resolved = false;
+        if (scenario_ok_) {
+            const engine::ModelInfo& info = c_.model->info();
+            const int p = info.parameter_index(name);
+            const int l = info.lever_index(name);
+            if (p >= 0) {
+                const engine::ParameterSpec& spec = info.parameters[static_cast<std::size_t>(p)];
+                target.kind = spec.role == engine::ParameterRole::baseline ? TargetKind::baseline
+                                                                           : TargetKind::parameter;
+                target.index = p;
+                range_min = spec.range.min;
+                range_max = spec.range.max;
+                unit = spec.unit;
+                if (spec.integer) {
+                    r_.at_key(t.node(), t.path(),
+                              "'" + name +
+                                  "' takes whole numbers only; calibration fits "
+                                  "continuous parameters",
+                              "a parameter, baseline figure or lever that is not whole-numbered");
+                } else {
+                    resolved = true;
+                }
+            } else if (l >= 0) {
+                target.kind = TargetKind::lever;
+                target.mode = OverrideMode::scale;
+                target.index = l;
+                unit = "multiplier of its schedule";
+                const engine::LeverSpec& spec = info.levers[static_cast<std::size_t>(l)];
+                // The largest factor that keeps every value of the schedule in range.
+                range_min = 0.0;
+                const engine::Schedule& sched =
+                    scenario_.levers[static_cast<std::size_t>(l)].schedule;
+                std::vector<double> values = {sched.initial()};
+                for (const engine::SchedulePoint& pt : sched.points()) {
+                    values.push_back(pt.value);
+                }
+                if (sched.kind() == engine::Schedule::Kind::constant) {
+                    values = {sched.at(0.0)};
+                }
+                for (double v : values) {
+                    if (v > 0.0) {
+                        range_max = std::min(range_max, spec.range.max / v);
+                    } else if (v < 0.0) {
+                        range_max = std::min(range_max, spec.range.min / v);
+                    }
+                }
+                resolved = true;
+            } else {
+                std::vector<std::string> names;
+                for (const engine::ParameterSpec& s : info.parameters) {
+                    names.push_back(s.name);
+                }
+                for (const engine::LeverSpec& s : info.levers) {
+                    names.push_back(s.name);
+                }
+                r_.at_key(
+                    t.node(), t.path(),
+                    "model '" + info.name + "' has no parameter, baseline or lever '" + name + "'",
+                    names.size() <= 30 ? join(names) : "see `canopy models` for the model's names",
+                    engine::did_you_mean(name, names));
+            }
+        }
+        // The prior.
+        const auto kind = t.string("prior", true);
+        const auto shape = std::find_if(PRIORS.begin(), PRIORS.end(), [&](const PriorShape& p) {
+            return kind && *kind == p.name;
+        });
+        std::vector<std::string> allowed = {"prior",  "lower",      "upper", "unit",
+                                            "source", "assumption", "note"};
+        if (kind && shape == PRIORS.end()) {
+            r_.at(*t.find("prior"), t.path("prior"), "unknown prior '" + *kind + "'",
+                  join(prior_names()), engine::did_you_mean(*kind, prior_names()));
+        }
+        if (shape != PRIORS.end()) {
+            allowed.insert(allowed.end(), shape->fields.begin(), shape->fields.end());
+        }
+        t.check_keys(allowed);
+        (void)t.string("note");
+        const auto given_unit = t.string("unit");
+        if (given_unit && resolved && *given_unit != unit) {
+            r_.at(*t.find("unit"), t.path("unit"),
+                  "unit '" + *given_unit + "' does not match the model's unit for '" + name +
+                      "' ('" + unit + "')",
+                  "\"" + unit + "\"");
+        }
+        const auto source = t.string("source");
+        const auto assumption = t.string("assumption");
+        if (source && assumption) {
+            r_.at_key(*t.find("assumption"), t.path("assumption"),
+                      "give either 'source' or 'assumption', not both");
+        } else if (!source && !assumption && !t.has("source") && !t.has("assumption")) {
+            t.missing("source",
+                      "missing 'source' or 'assumption': a prior says what was known before the "
+                      "data, and why",
+                      "source = \"...\" or assumption = \"...\"");
+        }
+        const auto lower_given = t.number("lower");
+        const auto upper_given = t.number("upper");
+        if (shape == PRIORS.end()) {
+            return;
+        }
+        std::vector<double> v;
+        bool fields_ok = true;
+        for (const std::string& field : shape->fields) {
+            const auto x = t.number(field, true);
+            fields_ok = fields_ok && x.has_value();
+            v.push_back(x.value_or(0.0));
+        }
+        if (!fields_ok) {
+            return;
+        }
+        engine::Uncertain u;
+        u.kind = shape->kind;
+        u.a = v[0];
+        u.b = v[1];
+        if (u.kind == engine::Uncertain::Kind::triangular) {
+            u.b = v[2];
+            u.c = v[1];
+        }
+        if (const char* why = u.domain_error();
+            why != nullptr || (u.kind == engine::Uncertain::Kind::uniform && !(u.a < u.b)) ||
+            (u.kind == engine::Uncertain::Kind::triangular && !(u.a < u.b)) ||
+            (u.kind == engine::Uncertain::Kind::normal && !(u.b > 0.0)) ||
+            (u.kind == engine::Uncertain::Kind::lognormal && !(u.b > 0.0))) {
+            r_.at(*t.find("prior"), t.path("prior"),
+                  std::string("the ") + shape->name + " prior's fields are not valid: " +
+                      (why != nullptr ? why : "its width must be positive"),
+                  "uniform: low < high; normal: sd > 0; lognormal: median > 0, sigma > 0; beta "
+                  "and gamma: both > 0; triangular: low <= mode <= high, low < high");
+            return;
+        }
+        double lo = lower_given.value_or(range_min);
+        double hi = upper_given.value_or(range_max);
+        if (lower_given && *lower_given < range_min) {
+            r_.at(*t.find("lower"), t.path("lower"),
+                  num(*lower_given) + " is below the model's range " +
+                      interval(range_min, range_max) + " of '" + name + "'",
+                  interval(range_min, range_max));
+            return;
+        }
+        if (upper_given && *upper_given > range_max) {
+            r_.at(*t.find("upper"), t.path("upper"),
+                  num(*upper_given) + " is above the model's range " +
+                      interval(range_min, range_max) + " of '" + name + "'",
+                  interval(range_min, range_max));
+            return;
+        }
+        if (!(lo < hi)) {
+            const TomlValue& at = t.has("upper") ? *t.find("upper") : t.node();
+            r_.at(at, t.path("upper"),
+                  "the bounds are empty: lower " + num(lo) + ", upper " + num(hi), "lower < upper");
+            return;
+        }
+        const double mass = Prior::mass_between(u, lo, hi);
+        if (!(mass >= Prior::MIN_MASS)) {
+            r_.at(*t.find("prior"), t.path("prior"),
+                  "the prior " + prior_text(u) + " has no mass inside its bounds " +
+                      interval(lo, hi) + " (it puts " + num(mass) + " there)",
+                  "a prior whose distribution reaches into " + interval(lo, hi) +
+                      ", or bounds (lower, upper) that include where it lies");
+            return;
+        }
+        if (out_.size() != before || !resolved) {
+            return;
+        }
+        FittedParameter fp{target, Prior(u, lo, hi), unit, source.value_or(""),
+                           assumption.value_or("")};
+        c_.parameters.push_back(std::move(fp));
+    }
+
+    // ---- [observations.<id>] ----------------------------------------------------------------
+
+    // Row overrides of one mapping: a [[observations.<id>.rows]] table.
+    struct RowRule {
+        const TomlValue* node = nullptr;
+        int year = 0;
+        std::optional<double> value;
+        std::optional<YearMonth> at, from, to;
+        std::optional<bool> lower_bound, approximate, forecast;
+        bool use = true;
+        bool matched = false;
+    };
+
+    void observations(const Table& root) {
+        const TomlValue* node = root.table("observations", true);
+        if (node == nullptr) {
+            return;
+        }
+        if (node->entries.empty()) {
+            r_.at(*node, "observations", "there are no observations to fit",
+                  "[observations.<id>] mapping a series of the data to the model");
+        }
+        for (const TomlValue& v : node->entries) {
+            const std::string path = "observations." + v.key;
+            if (!v.is_table()) {
+                r_.at(v, path,
+                      std::string("expected a table (series, model_series, ...), found ") +
+                          engine::describe(v.type));
+                continue;
+            }
+            mapping(Table(r_, v, path), v.key);
+        }
+        if (!data_ok_ || !scenario_ok_ || out_.has_errors()) {
+            return;
+        }
+        // The CSV's series that nothing uses.
+        std::set<std::string> used;
+        for (const Observation& o : c_.observations) {
+            used.insert(o.row.series);
+        }
+        std::set<std::string> unused;
+        for (const DataRow& row : c_.data.rows) {
+            if (used.count(row.series) == 0) {
+                unused.insert(row.series);
+            }
+        }
+        c_.unused_series.assign(unused.begin(), unused.end());
+        if (c_.fitted().empty()) {
+            r_.at(*node, "observations",
+                  c_.fit_until ? "no figure is fitted: every mapped figure is after fit_until " +
+                                     std::to_string(*c_.fit_until)
+                               : std::string("no figure is fitted"),
+                  "at least one figure in a year up to fit_until");
+            return;
+        }
+        add_indicators();
+    }
+
+    void mapping(const Table& t, const std::string& id) {
+        const std::size_t before = out_.size();
+        if (!is_snake_case(id)) {
+            r_.at_key(t.node(), t.path(), "'" + id + "' is not a valid observation id",
+                      "snake_case: a lowercase letter, then lowercase letters, digits or '_'");
+        }
+        t.check_keys(OBSERVATION_KEYS);
+        (void)t.string("description");
+        const auto series = t.string("series", true);
+        const auto model_series = t.string("model_series", true);
+        const auto measure_name = t.string("measure");
+        const double scale =
+            t.number_where(
+                 "scale", [](double x) { return x != 0.0; }, "a number other than 0")
+                .value_or(1.0);
+        const auto relative_sd = t.number_where(
+            "relative_sd", [](double x) { return x > 0.0; }, "a number > 0");
+        const auto sd = t.number_where(
+            "sd", [](double x) { return x > 0.0; }, "a number > 0");
+        if (t.has("relative_sd") && t.has("sd")) {
+            r_.at_key(
+                *t.find("sd"), t.path("sd"),
+                "give either 'relative_sd' or 'sd' (absolute, in the figure's unit), not both");
+        }
+        std::optional<Measure> measure;
+        if (measure_name) {
+            const auto it = std::find(MEASURES.begin(), MEASURES.end(), *measure_name);
+            if (it == MEASURES.end()) {
+                r_.at(*t.find("measure"), t.path("measure"),
+                      "unknown measure '" + *measure_name + "'", join(MEASURES),
+                      engine::did_you_mean(*measure_name, MEASURES));
+            } else {
+                measure = static_cast<Measure>(it - MEASURES.begin());
+            }
+        }
+        // The model series and the measure that fits it.
+        if (model_series && scenario_ok_) {
+            const engine::ModelInfo& info = c_.model->info();
+            const int k = info.series_index(*model_series);
+            if (k < 0) {
+                std::vector<std::string> names;
+                for (const engine::SeriesSpec& s : info.series) {
+                    names.push_back(s.name);
+                }
+                r_.at(*t.find("model_series"), t.path("model_series"),
+                      "model '" + info.name + "' has no series '" + *model_series + "'",
+                      names.size() <= 30 ? join(names) : "see `canopy models`",
+                      engine::did_you_mean(*model_series, names));
+            } else {
+                const engine::SeriesSpec& s = info.series[static_cast<std::size_t>(k)];
+                const bool is_flow = s.kind == engine::SeriesKind::flow;
+                if (!measure) {
+                    measure = is_flow ? Measure::flow : Measure::stock;
+                } else if ((*measure == Measure::flow) != is_flow) {
+                    r_.at(*t.find("measure"), t.path("measure"),
+                          "series '" + s.name + "' is a " + (is_flow ? "flow" : "stock") +
+                              "; measure '" + *measure_name + "' needs a " +
+                              (*measure == Measure::flow ? "flow" : "stock") + " series",
+                          is_flow ? "flow" : "stock, change, growth");
+                }
+            }
+        }
+        // The data's series.
+        std::vector<const DataRow*> rows;
+        if (series && data_ok_) {
+            std::vector<std::string> names;
+            for (const DataRow& row : c_.data.rows) {
+                if (row.series == *series) {
+                    rows.push_back(&row);
+                }
+                if (std::find(names.begin(), names.end(), row.series) == names.end()) {
+                    names.push_back(row.series);
+                }
+            }
+            if (rows.empty()) {
+                r_.at(*t.find("series"), t.path("series"),
+                      "the data file has no series '" + *series + "'",
+                      names.size() <= 30 ? join(names) : "the series column of the data file",
+                      engine::did_you_mean(*series, names));
+            }
+        }
+        // Which years.
+        std::optional<std::set<int>> years;
+        if (const TomlValue* list = t.find("years")) {
+            if (list->type != TomlValue::Type::array) {
+                r_.at(*list, t.path("years"),
+                      std::string("expected an array of years, found ") +
+                          engine::describe(list->type));
+            } else {
+                years.emplace();
+                for (std::size_t i = 0; i < list->items.size(); ++i) {
+                    const TomlValue& item = list->items[i];
+                    const std::string key = t.path("years") + "[" + std::to_string(i) + "]";
+                    if (item.type != TomlValue::Type::integer || item.integer < 1 ||
+                        item.integer > 9999) {
+                        r_.at(item, key, "expected a year (an integer 1 .. 9999)");
+                        continue;
+                    }
+                    const int y = static_cast<int>(item.integer);
+                    if (!rows.empty() &&
+                        std::none_of(rows.begin(), rows.end(),
+                                     [&](const DataRow* r) { return r->year == y; })) {
+                        r_.at(item, key,
+                              "the data file has no row of '" + *series + "' in " +
+                                  std::to_string(y));
+                    }
+                    years->insert(y);
+                }
+            }
+        }
+        std::vector<RowRule> rules = row_rules(t, series.value_or(""), rows);
+        if (out_.size() != before || !measure || rows.empty() || !scenario_ok_) {
+            return;
+        }
+        // One observation per used row.
+        std::map<int, int> seen;
+        for (const DataRow* row : rows) {
+            if (years && years->count(row->year) == 0) {
+                continue;
+            }
+            Observation o;
+            o.mapping = id;
+            o.row = *row;
+            o.measure = *measure;
+            o.model_series = *model_series;
+            o.scale = scale;
+            const int n = ++seen[row->year];
+            o.id = id + "_" + std::to_string(row->year) + (n > 1 ? "_" + std::to_string(n) : "");
+            const int y = row->year;
+            switch (o.measure) {
+            case Measure::stock:
+                o.at = YearMonth{y, 12};
+                break;
+            case Measure::flow:
+                o.from = YearMonth{y, 1};
+                o.to = YearMonth{y, 12};
+                break;
+            case Measure::change:
+            case Measure::growth:
+                o.at = YearMonth{y, 12};
+                o.from = YearMonth{y - 1, 12};
+                break;
+            }
+            // What the unit column says about the figure.
+            const std::string unit = lower(row->unit);
+            o.lower_bound = contains_any(unit, {"lower bound", "突破", "以上", "超"});
+            o.approximate = contains_any(unit, {"approx", "about", "约", "左右"});
+            o.forecast = contains_any(unit, {"forecast", "预计"});
+            const bool partial =
+                contains_any(unit, {"as of", "partial", "not a year-end", "mid-year"});
+            bool placed = false;
+            bool use = true;
+            for (RowRule& rule : rules) {
+                if (rule.year != y || (rule.value && *rule.value != row->value)) {
+                    continue;
+                }
+                rule.matched = true;
+                use = use && rule.use;
+                if (rule.at) {
+                    o.at = *rule.at;
+                    placed = true;
+                }
+                if (rule.from) {
+                    o.from = *rule.from;
+                    placed = true;
+                }
+                if (rule.to) {
+                    o.to = *rule.to;
+                    placed = true;
+                }
+                o.lower_bound = rule.lower_bound.value_or(o.lower_bound);
+                o.approximate = rule.approximate.value_or(o.approximate);
+                o.forecast = rule.forecast.value_or(o.forecast);
+            }
+            if (!use) {
+                continue;
+            }
+            if (partial && !placed) {
+                data_error(*row, "unit",
+                           "'" + row->series + "' " + std::to_string(y) +
+                               " is not a whole-year figure ('" + row->unit +
+                               "'): say where it sits",
+                           "[[" + t.path("rows") + "]] with year = " + std::to_string(y) +
+                               " and at = \"YYYY-MM\" (a stock) or from/to (a flow), or use = "
+                               "false with a reason");
+                continue;
+            }
+            // The error model.
+            double s =
+                sd ? *sd : relative_sd.value_or(c_.errors.relative_sd) * std::fabs(row->value);
+            if (o.approximate) {
+                s *= c_.errors.approximation_factor;
+            }
+            if (o.forecast) {
+                s *= c_.errors.forecast_factor;
+            }
+            if (!(s > 0.0) || !std::isfinite(s)) {
+                data_error(*row, "value",
+                           "a figure of 0 has no relative error: give this observation an "
+                           "absolute sd",
+                           t.path("sd") + " = <number > 0, in the figure's unit>");
+                continue;
+            }
+            o.sd = s;
+            o.fitted = !c_.fit_until || y <= *c_.fit_until;
+            if (!inside_run(o)) {
+                continue;
+            }
+            c_.observations.push_back(std::move(o));
+        }
+        for (const RowRule& rule : rules) {
+            if (!rule.matched) {
+                r_.at(*rule.node, t.path("rows"),
+                      "no row of '" + series.value_or("") + "' in " + std::to_string(rule.year) +
+                          (rule.value ? " with value " + num(*rule.value) : std::string()) +
+                          (years ? " among the chosen years" : ""),
+                      "a year (and value) the data file has for this series");
+            }
+        }
+    }
+
+    std::vector<RowRule> row_rules(const Table& t, const std::string& series,
+                                   const std::vector<const DataRow*>& rows) {
+        std::vector<RowRule> rules;
+        const TomlValue* list = t.find("rows");
+        if (list == nullptr) {
+            return rules;
+        }
+        if (list->type != TomlValue::Type::array) {
+            r_.at(*list, t.path("rows"),
+                  std::string("expected an array of tables ([[") + t.path("rows") + "]]), found " +
+                      engine::describe(list->type));
+            return rules;
+        }
+        for (std::size_t i = 0; i < list->items.size(); ++i) {
+            const TomlValue& item = list->items[i];
+            const std::string path = t.path("rows") + "[" + std::to_string(i) + "]";
+            if (!item.is_table()) {
+                r_.at(item, path,
+                      std::string("expected a table, found ") + engine::describe(item.type));
+                continue;
+            }
+            const Table rt(r_, item, path);
+            rt.check_keys(ROW_KEYS);
+            RowRule rule;
+            rule.node = &item;
+            rule.year = static_cast<int>(rt.integer_in("year", 1, 9999).value_or(0));
+            if (!rt.has("year")) {
+                rt.missing("year", "missing required key 'year'",
+                           "the year of the row(s) it changes");
+            }
+            rule.value = rt.number("value");
+            rule.at = rt.month("at");
+            rule.from = rt.month("from");
+            rule.to = rt.month("to");
+            if (auto bound = rt.string("bound")) {
+                if (*bound == "lower") {
+                    rule.lower_bound = true;
+                } else if (*bound == "none") {
+                    rule.lower_bound = false;
+                } else {
+                    r_.at(*rt.find("bound"), rt.path("bound"), "unknown bound '" + *bound + "'",
+                          "lower, none");
+                }
+            }
+            rule.approximate = rt.boolean("approximate");
+            rule.forecast = rt.boolean("forecast");
+            rule.use = rt.boolean("use").value_or(true);
+            const auto reason = rt.string("reason");
+            if (!rule.use && (!reason || reason->empty())) {
+                rt.missing("reason", "a figure left out needs a reason",
+                           "reason = \"why this figure is not used\"");
+            }
+            (void)series;
+            (void)rows;
+            if (rule.year > 0) {
+                rules.push_back(rule);
+            }
+        }
+        return rules;
+    }
+
+    void data_error(const DataRow& row, const std::string& key, std::string message,
+                    std::string allowed = {}) {
+        Diagnostic d;
+        d.file = c_.data.path.generic_string();
+        d.line = row.line;
+        d.column = 1;
+        d.key = key;
+        d.message = std::move(message);
+        d.allowed = std::move(allowed);
+        out_.add(std::move(d));
+    }
+
+    // Whether the months an observation reads lie inside the run; reports the row otherwise.
+    bool inside_run(const Observation& o) {
+        const engine::Calendar& cal = scenario_.calendar;
+        const YearMonth start = cal.start();
+        const YearMonth end = cal.end();
+        const YearMonth initial = previous_month(start);
+        const auto outside = [&](const std::string& what, YearMonth m, YearMonth first) {
+            data_error(o.row, "year",
+                       std::to_string(o.row.year) + " is outside the run of scenario '" +
+                           scenario_.name + "' (" + start.str() + " .. " + end.str() + "): " +
+                           what + " " + m.str() + " is not in " + first.str() + " .. " + end.str(),
+                       "rows whose months lie in the run; choose them with observations." +
+                           o.mapping + ".years, or start the scenario earlier");
+            return false;
+        };
+        switch (o.measure) {
+        case Measure::stock:
+            if (o.at < initial || o.at > end) {
+                return outside("its stock at", o.at, initial);
+            }
+            break;
+        case Measure::flow:
+            if (o.from < start || o.from > end) {
+                return outside("its flow from", o.from, start);
+            }
+            if (o.to < start || o.to > end) {
+                return outside("its flow to", o.to, start);
+            }
+            if (o.to < o.from) {
+                data_error(o.row, "year",
+                           "the period of '" + o.row.series + "' " + std::to_string(o.row.year) +
+                               " ends (" + o.to.str() + ") before it starts (" + o.from.str() +
+                               ")");
+                return false;
+            }
+            break;
+        case Measure::change:
+        case Measure::growth:
+            if (o.from < initial || o.from > end) {
+                return outside("its base month", o.from, initial);
+            }
+            if (o.at < start || o.at > end) {
+                return outside("its month", o.at, start);
+            }
+            if (!(o.from < o.at)) {
+                data_error(o.row, "year",
+                           "the base month " + o.from.str() + " of '" + o.row.series + "' " +
+                               std::to_string(o.row.year) + " is not before " + o.at.str());
+                return false;
+            }
+            break;
+        }
+        return true;
+    }
+
+    // One indicator per observed quantity, appended to the scenario's own.
+    void add_indicators() {
+        std::set<std::string> ids;
+        for (const engine::IndicatorSpec& s : scenario_.indicators) {
+            ids.insert(s.id);
+        }
+        c_.scenario_indicators = scenario_.indicators.size();
+        std::size_t k = 0;
+        const auto add = [&](engine::IndicatorSpec spec) {
+            spec.id = "calibration_" + std::to_string(k++);
+            while (ids.count(spec.id) != 0) {
+                spec.id = "calibration_" + std::to_string(k++);
+            }
+            ids.insert(spec.id);
+            scenario_.indicators.push_back(std::move(spec));
+            return scenario_.indicators.size() - 1;
+        };
+        for (Observation& o : c_.observations) {
+            engine::IndicatorSpec spec;
+            spec.series = o.model_series;
+            spec.scale = o.scale;
+            spec.unit = o.row.unit;
+            spec.description = o.id;
+            switch (o.measure) {
+            case Measure::stock:
+                spec.kind = engine::IndicatorSpec::Kind::stock;
+                spec.at = o.at;
+                o.indicators = {add(spec)};
+                break;
+            case Measure::flow:
+                spec.kind = engine::IndicatorSpec::Kind::flow;
+                spec.from = o.from;
+                spec.to = o.to;
+                o.indicators = {add(spec)};
+                break;
+            case Measure::growth:
+                spec.kind = engine::IndicatorSpec::Kind::growth;
+                spec.at = o.at;
+                spec.from = o.from;
+                spec.scale = 100.0 * o.scale;
+                o.indicators = {add(spec)};
+                break;
+            case Measure::change: {
+                spec.kind = engine::IndicatorSpec::Kind::stock;
+                spec.at = o.at;
+                const std::size_t a = add(spec);
+                spec.at = o.from;
+                const std::size_t b = add(spec);
+                o.indicators = {a, b};
+                break;
+            }
+            }
+        }
+        c_.scenario = std::make_shared<const engine::Scenario>(std::move(scenario_));
+    }
+
+    fs::path file_;
+    const CalibrationFlags& flags_;
+    Diagnostics& out_;
+    Reporter r_;
+    Calibration c_;
+    engine::Scenario scenario_;
+    bool scenario_ok_ = false;
+    bool data_ok_ = false;
+};
+
+} // namespace
+
+const char* to_string(CalibrationMethod method) noexcept {
+    return method == CalibrationMethod::smm ? "smm" : "abc-smc";
+}
+
+std::vector<std::size_t> Calibration::fitted() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < observations.size(); ++i) {
+        if (observations[i].fitted) {
+            out.push_back(i);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> Calibration::parameter_names() const {
+    std::vector<std::string> out;
+    for (const FittedParameter& p : parameters) {
+        out.push_back(p.target.name);
+    }
+    return out;
+}
+
+std::string Calibration::fingerprint() const {
+    // Every input that changes what is computed.
+    std::string digest = "canopy calibrate " CANOPY_VERSION "\n";
+    digest += std::string("method ") + to_string(method) + "\nseed " + std::to_string(seed) +
+              "\nfit_until " + (fit_until ? std::to_string(*fit_until) : std::string("-")) +
+              "\ndata " + data.sha256 + "\ncalibration " + sha256_hex(text) + "\nscenario " +
+              sha256_hex(scenario ? scenario->text : std::string()) + "\n";
+    return sha256_hex(digest);
+}
+
+CalibrationLoad load_calibration(const std::filesystem::path& file, const CalibrationFlags& flags) {
+    CalibrationLoad result;
+    try {
+        result.calibration = Loader(file, flags, result.diagnostics).run();
+    } catch (const std::exception& e) {
+        result.calibration.reset();
+        Diagnostic d;
+        d.file = file.generic_string();
+        d.message = std::string("internal error while loading: ") + e.what();
+        result.diagnostics.add(std::move(d));
+    }
+    return result;
+}
+
+} // namespace canopy::experiments

@@ -1,0 +1,749 @@
+// Calibration result files (calibration_result.hpp) on the HDF5 C API. Every handle is owned, so
+// an exception anywhere closes everything before the temporary file is removed.
+#include <canopy/engine/error.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fcntl.h>
+#include <limits>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace canopy::experiments {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Failure {
+    std::string what;
+};
+
+std::string cause() {
+    std::string text;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
+            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
+                *static_cast<std::string*>(data) = err->desc;
+            }
+            return 0;
+        },
+        &text);
+    H5Eclear2(H5E_DEFAULT);
+    return text;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+    const std::string c = cause();
+    throw Failure{c.empty() ? what : what + " (" + c + ")"};
+}
+
+hid_t must(hid_t id, const std::string& what) {
+    if (id < 0) {
+        fail(what);
+    }
+    return id;
+}
+
+void must_ok(herr_t status, const std::string& what) {
+    if (status < 0) {
+        fail(what);
+    }
+}
+
+class Id {
+public:
+    using Close = herr_t (*)(hid_t);
+    Id(hid_t id, Close closer)
+        : id_(id)
+        , close_(closer) {}
+    ~Id() {
+        if (id_ >= 0) {
+            close_(id_);
+        }
+    }
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept
+        : id_(o.id_)
+        , close_(o.close_) {
+        o.id_ = -1;
+    }
+    Id& operator=(Id&&) = delete;
+    [[nodiscard]] hid_t get() const noexcept { return id_; }
+    void close(const std::string& what) {
+        const hid_t id = id_;
+        id_ = -1;
+        must_ok(close_(id), what);
+    }
+
+private:
+    hid_t id_;
+    Close close_;
+};
+
+class QuietErrors {
+public:
+    QuietErrors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+constexpr unsigned ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+Id plist(hid_t cls) {
+    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
+}
+
+Id string_type() {
+    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
+    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
+    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
+    return t;
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+// Property lists: no timestamps, creation order kept, the 1.8 format (readable by every HDF5
+// since 2008), UTF-8 names — as the run files of output/hdf5.cpp.
+Id make_fcpl() {
+    Id p = plist(H5P_FILE_CREATE);
+    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
+    must_ok(H5Pset_link_creation_order(p.get(), ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    return p;
+}
+
+Id make_gcpl() {
+    Id p = plist(H5P_GROUP_CREATE);
+    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
+    must_ok(H5Pset_link_creation_order(p.get(), ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    return p;
+}
+
+Id make_dcpl() {
+    Id p = plist(H5P_DATASET_CREATE);
+    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
+    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    return p;
+}
+
+Id make_fapl() {
+    Id p = plist(H5P_FILE_ACCESS);
+    must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+            "cannot set the file format version");
+    must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+    return p;
+}
+
+Id make_lcpl() {
+    Id p = plist(H5P_LINK_CREATE);
+    must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
+    return p;
+}
+
+class Writer {
+public:
+    explicit Writer(const fs::path& file)
+        : fcpl_(make_fcpl())
+        , fapl_(make_fapl())
+        , gcpl_(make_gcpl())
+        , dcpl_(make_dcpl())
+        , lcpl_(make_lcpl())
+        , string_(string_type())
+        , file_(must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
+                     "cannot create the file"),
+                H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+    void close() { file_.close("cannot close the file"); }
+
+    Id group(hid_t parent, const std::string& name) const {
+        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
+                       "cannot create group '" + name + "'"),
+                  H5Gclose);
+    }
+
+    Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               const double* data) const {
+        return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data);
+    }
+    Id doubles(hid_t parent, const std::string& name, const std::vector<double>& v) const {
+        return doubles(parent, name, {v.size()}, v.data());
+    }
+    Id int64s(hid_t parent, const std::string& name, const std::vector<std::int64_t>& v) const {
+        return dataset(parent, name, {v.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, v.data());
+    }
+    Id uint8s(hid_t parent, const std::string& name, const std::vector<std::uint8_t>& v) const {
+        return dataset(parent, name, {v.size()}, H5T_STD_U8LE, H5T_NATIVE_UINT8, v.data());
+    }
+    Id strings(hid_t parent, const std::string& name, const std::vector<std::string>& v) const {
+        std::vector<const char*> p;
+        for (const std::string& s : v) {
+            p.push_back(s.c_str());
+        }
+        return dataset(parent, name, {v.size()}, string_.get(), string_.get(), p.data());
+    }
+
+    void attribute(hid_t object, const std::string& name, const std::string& value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        const char* text = value.c_str();
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
+    }
+    void attribute(hid_t object, const std::string& name,
+                   const std::vector<std::string>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        std::vector<const char*> p;
+        for (const std::string& s : values) {
+            p.push_back(s.c_str());
+        }
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), p.data());
+    }
+    void attribute(hid_t object, const std::string& name, double value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
+    }
+    void attribute(hid_t object, const std::string& name, std::int64_t value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space.get(), &value);
+    }
+
+private:
+    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               hid_t file_type, hid_t memory_type, const void* data) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
+                               dcpl_.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        bool empty = false;
+        for (const hsize_t d : shape) {
+            empty = empty || d == 0;
+        }
+        if (!empty) {
+            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                    "cannot write dataset '" + name + "'");
+        }
+        return set;
+    }
+
+    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                         hid_t space, const void* data) const {
+        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create attribute '" + name + "'"),
+                H5Aclose);
+        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
+    }
+
+    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
+    Id file_;
+};
+
+template <class T, class F>
+std::vector<T> column(const std::vector<FigureFit>& figures, F f) {
+    std::vector<T> out;
+    for (const FigureFit& x : figures) {
+        out.push_back(static_cast<T>(f(x)));
+    }
+    return out;
+}
+
+template <class T, class F>
+std::vector<T> column(const std::vector<GenerationRecord>& gens, F f) {
+    std::vector<T> out;
+    for (const GenerationRecord& x : gens) {
+        out.push_back(static_cast<T>(f(x)));
+    }
+    return out;
+}
+
+void write_contents(const Writer& w, const CalibrationResult& r) {
+    const hid_t root = w.root();
+    w.attribute(root, "kind", std::string("calibration"));
+    w.attribute(root, "method", r.method);
+    w.attribute(root, "name", r.name);
+    w.attribute(root, "model", r.model);
+    w.attribute(root, "scenario", r.scenario);
+    w.attribute(root, "scenario_start", r.scenario_start);
+    w.attribute(root, "calibration_text", r.calibration_text);
+    w.attribute(root, "scenario_text", r.scenario_text);
+    w.attribute(root, "data_file", r.data_file);
+    w.attribute(root, "data_sha256", r.data_sha256);
+    w.attribute(root, "engine_version", r.engine_version);
+    w.attribute(root, "fingerprint", r.fingerprint);
+    w.attribute(root, "seed", std::to_string(r.seed));
+    w.attribute(root, "fit_until", static_cast<std::int64_t>(r.fit_until));
+    w.attribute(root, "exact", static_cast<std::int64_t>(r.exact ? 1 : 0));
+    w.attribute(root, "final_temperature", r.final_temperature);
+    w.attribute(root, "ess", r.ess);
+    w.attribute(root, "simulations", r.simulations);
+    w.attribute(root, "wall_seconds", r.wall_seconds);
+    w.attribute(root, "simulate_seconds", r.simulate_seconds);
+    w.attribute(root, "simulations_per_second", r.simulations_per_second);
+    w.attribute(root, "parameters", r.parameters);
+    w.attribute(root, "notes", r.notes);
+
+    const std::size_t n = r.particle_count();
+    std::vector<std::int64_t> index(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        index[k] = static_cast<std::int64_t>(k);
+    }
+    const Id particle = w.int64s(root, "particle", index);
+    must_ok(H5DSset_scale(particle.get(), "particle"), "cannot make '/particle' a dimension scale");
+    const Id weights = w.doubles(root, "weights", r.weights);
+    must_ok(H5DSattach_scale(weights.get(), particle.get(), 0), "cannot attach '/particle'");
+
+    const Id params = w.group(root, "parameters");
+    for (std::size_t j = 0; j < r.parameters.size(); ++j) {
+        std::vector<double> v(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            v[k] = r.particle(k, j);
+        }
+        const Id set = w.doubles(params.get(), r.parameters[j], v);
+        must_ok(H5DSattach_scale(set.get(), particle.get(), 0), "cannot attach '/particle'");
+        w.attribute(set.get(), "kind", r.parameter_kinds[j]);
+        w.attribute(set.get(), "unit", r.parameter_units[j]);
+        w.attribute(set.get(), "prior", r.priors[j]);
+        w.attribute(set.get(), "lower", r.lower[j]);
+        w.attribute(set.get(), "upper", r.upper[j]);
+        const ParameterSummary& s = r.summaries[j];
+        w.attribute(set.get(), "mean", s.mean);
+        w.attribute(set.get(), "median", s.median);
+        w.attribute(set.get(), "q05", s.q05);
+        w.attribute(set.get(), "q25", s.q25);
+        w.attribute(set.get(), "q75", s.q75);
+        w.attribute(set.get(), "q95", s.q95);
+    }
+
+    const Id gens = w.group(root, "generations");
+    const auto& g = r.generations;
+    w.int64s(gens.get(), "generation",
+             column<std::int64_t>(g, [](auto& x) { return x.generation; }));
+    w.doubles(gens.get(), "temperature", column<double>(g, [](auto& x) { return x.temperature; }));
+    w.doubles(gens.get(), "tolerance", column<double>(g, [](auto& x) { return x.tolerance; }));
+    w.int64s(gens.get(), "candidates",
+             column<std::int64_t>(g, [](auto& x) { return x.candidates; }));
+    w.int64s(gens.get(), "simulations",
+             column<std::int64_t>(g, [](auto& x) { return x.simulations; }));
+    w.doubles(gens.get(), "acceptance_rate",
+              column<double>(g, [](auto& x) { return x.acceptance_rate; }));
+    w.doubles(gens.get(), "ess", column<double>(g, [](auto& x) { return x.ess; }));
+    w.doubles(gens.get(), "seconds", column<double>(g, [](auto& x) { return x.seconds; }));
+
+    const Id figs = w.group(root, "figures");
+    const auto& f = r.figures;
+    w.strings(figs.get(), "observation",
+              column<std::string>(f, [](auto& x) { return x.observation; }));
+    w.strings(figs.get(), "series", column<std::string>(f, [](auto& x) { return x.series; }));
+    w.int64s(figs.get(), "year", column<std::int64_t>(f, [](auto& x) { return x.year; }));
+    w.doubles(figs.get(), "value", column<double>(f, [](auto& x) { return x.value; }));
+    w.strings(figs.get(), "unit", column<std::string>(f, [](auto& x) { return x.unit; }));
+    w.strings(figs.get(), "kind", column<std::string>(f, [](auto& x) { return x.kind; }));
+    w.strings(figs.get(), "measure", column<std::string>(f, [](auto& x) { return x.measure; }));
+    w.doubles(figs.get(), "sd", column<double>(f, [](auto& x) { return x.sd; }));
+    w.uint8s(figs.get(), "fitted", column<std::uint8_t>(f, [](auto& x) { return x.fitted; }));
+    w.doubles(figs.get(), "median", column<double>(f, [](auto& x) { return x.median; }));
+    w.doubles(figs.get(), "q05", column<double>(f, [](auto& x) { return x.q05; }));
+    w.doubles(figs.get(), "q25", column<double>(f, [](auto& x) { return x.q25; }));
+    w.doubles(figs.get(), "q75", column<double>(f, [](auto& x) { return x.q75; }));
+    w.doubles(figs.get(), "q95", column<double>(f, [](auto& x) { return x.q95; }));
+    w.uint8s(figs.get(), "inside50", column<std::uint8_t>(f, [](auto& x) { return x.inside50; }));
+    w.uint8s(figs.get(), "inside90", column<std::uint8_t>(f, [](auto& x) { return x.inside90; }));
+    w.int64s(figs.get(), "line", column<std::int64_t>(f, [](auto& x) { return x.line; }));
+
+    if (r.smm) {
+        const SmmReport& s = *r.smm;
+        const Id smm = w.group(root, "smm");
+        w.doubles(smm.get(), "estimate", s.estimate);
+        w.doubles(smm.get(), "standard_error", s.standard_error);
+        w.attribute(smm.get(), "objective", s.objective);
+        w.attribute(smm.get(), "iterations", static_cast<std::int64_t>(s.iterations));
+        w.attribute(smm.get(), "evaluations", s.evaluations);
+        w.attribute(smm.get(), "converged", static_cast<std::int64_t>(s.converged ? 1 : 0));
+        w.attribute(smm.get(), "replicates", static_cast<std::int64_t>(s.replicates));
+        const std::size_t d = s.profile_values.size();
+        const std::size_t p = d > 0 ? s.profile_values.front().size() : 0;
+        std::vector<double> values;
+        std::vector<double> objective;
+        for (std::size_t j = 0; j < d; ++j) {
+            values.insert(values.end(), s.profile_values[j].begin(), s.profile_values[j].end());
+            objective.insert(objective.end(), s.profile_objective[j].begin(),
+                             s.profile_objective[j].end());
+        }
+        w.doubles(smm.get(), "profile_values", {d, p}, values.data());
+        w.doubles(smm.get(), "profile_objective", {d, p}, objective.data());
+    }
+}
+
+void write_file(const fs::path& path, const CalibrationResult& r) {
+    Writer w(path);
+    write_contents(w, r); // every object it opens is closed when it returns
+    w.close();
+}
+// ---- reading -------------------------------------------------------------------------------
+
+class Reader {
+public:
+    explicit Reader(const fs::path& path)
+        : path_(path)
+        , file_(must(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                     "cannot open it as an HDF5 file"),
+                H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+
+    bool has(hid_t where, const std::string& name) const {
+        return H5Lexists(where, name.c_str(), H5P_DEFAULT) > 0;
+    }
+    bool has_attribute(hid_t where, const std::string& name) const {
+        return H5Aexists(where, name.c_str()) > 0;
+    }
+
+    Id open(hid_t where, const std::string& name) const {
+        if (!has(where, name)) {
+            throw Failure{"'" + name + "' is missing"};
+        }
+        return Id(must(H5Oopen(where, name.c_str(), H5P_DEFAULT), "cannot open '" + name + "'"),
+                  H5Oclose);
+    }
+
+    std::string text(hid_t where, const std::string& name) const {
+        const auto strings = texts(where, name);
+        if (strings.size() != 1) {
+            throw Failure{"attribute '" + name + "' is not one string"};
+        }
+        return strings.front();
+    }
+
+    std::vector<std::string> texts(hid_t where, const std::string& name) const {
+        if (!has_attribute(where, name)) {
+            throw Failure{"attribute '" + name + "' is missing"};
+        }
+        Id a(must(H5Aopen(where, name.c_str(), H5P_DEFAULT), "cannot open '" + name + "'"),
+             H5Aclose);
+        Id space(must(H5Aget_space(a.get()), "cannot read '" + name + "'"), H5Sclose);
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        Id type(must(H5Aget_type(a.get()), "cannot read '" + name + "'"), H5Tclose);
+        if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) <= 0) {
+            throw Failure{"attribute '" + name + "' is not text"};
+        }
+        const Id mem = string_type();
+        std::vector<char*> raw(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
+        must_ok(H5Aread(a.get(), mem.get(), raw.data()), "cannot read '" + name + "'");
+        std::vector<std::string> out;
+        for (char* p : raw) {
+            out.emplace_back(p != nullptr ? p : "");
+            H5free_memory(p);
+        }
+        return out;
+    }
+
+    double number(hid_t where, const std::string& name) const {
+        if (!has_attribute(where, name)) {
+            throw Failure{"attribute '" + name + "' is missing"};
+        }
+        Id a(must(H5Aopen(where, name.c_str(), H5P_DEFAULT), "cannot open '" + name + "'"),
+             H5Aclose);
+        Id space(must(H5Aget_space(a.get()), "cannot read '" + name + "'"), H5Sclose);
+        if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+            throw Failure{"attribute '" + name + "' is not one number"};
+        }
+        double v = 0.0;
+        must_ok(H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v), "cannot read '" + name + "'");
+        return v;
+    }
+
+    std::vector<double> doubles(hid_t where, const std::string& name,
+                                std::vector<hsize_t>* shape = nullptr) const {
+        const Id set = open(where, name);
+        Id space(must(H5Dget_space(set.get()), "cannot read '" + name + "'"), H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+        H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+        hsize_t n = 1;
+        for (const hsize_t d : dims) {
+            n *= d;
+        }
+        std::vector<double> out(static_cast<std::size_t>(n));
+        if (n > 0) {
+            must_ok(
+                H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                "cannot read '" + name + "' as numbers");
+        }
+        if (shape != nullptr) {
+            *shape = dims;
+        }
+        return out;
+    }
+
+    std::vector<std::string> strings(hid_t where, const std::string& name) const {
+        const Id set = open(where, name);
+        Id space(must(H5Dget_space(set.get()), "cannot read '" + name + "'"), H5Sclose);
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        const Id mem = string_type();
+        std::vector<char*> raw(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
+        if (n > 0) {
+            must_ok(H5Dread(set.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
+                    "cannot read '" + name + "' as text");
+        }
+        std::vector<std::string> out;
+        for (char* p : raw) {
+            out.emplace_back(p != nullptr ? p : "");
+            H5free_memory(p);
+        }
+        return out;
+    }
+
+private:
+    fs::path path_;
+    Id file_;
+};
+
+void expect_length(const std::string& name, std::size_t got, std::size_t want) {
+    if (got != want) {
+        throw Failure{"'" + name + "' has " + std::to_string(got) + " values, expected " +
+                      std::to_string(want)};
+    }
+}
+
+CalibrationResult read_file(const fs::path& path) {
+    const Reader in(path);
+    const hid_t root = in.root();
+    CalibrationResult r;
+    if (!in.has_attribute(root, "kind") || in.text(root, "kind") != "calibration") {
+        throw Failure{"it is not a calibration result (its root attribute 'kind' is not "
+                      "\"calibration\"; `canopy calibrate --out` writes one)"};
+    }
+    r.method = in.text(root, "method");
+    r.name = in.text(root, "name");
+    r.model = in.text(root, "model");
+    r.scenario = in.text(root, "scenario");
+    r.scenario_start = in.text(root, "scenario_start");
+    r.calibration_text = in.text(root, "calibration_text");
+    r.scenario_text = in.text(root, "scenario_text");
+    r.data_file = in.text(root, "data_file");
+    r.data_sha256 = in.text(root, "data_sha256");
+    r.engine_version = in.text(root, "engine_version");
+    r.fingerprint = in.text(root, "fingerprint");
+    r.seed = std::stoull(in.text(root, "seed"));
+    r.fit_until = static_cast<int>(in.number(root, "fit_until"));
+    r.exact = in.number(root, "exact") != 0.0;
+    r.final_temperature = in.number(root, "final_temperature");
+    r.ess = in.number(root, "ess");
+    r.simulations = static_cast<std::int64_t>(in.number(root, "simulations"));
+    r.wall_seconds = in.number(root, "wall_seconds");
+    r.simulate_seconds = in.number(root, "simulate_seconds");
+    r.simulations_per_second = in.number(root, "simulations_per_second");
+    r.parameters = in.texts(root, "parameters");
+    r.notes = in.texts(root, "notes");
+    r.weights = in.doubles(root, "weights");
+    const std::size_t n = r.weights.size();
+    const std::size_t d = r.parameters.size();
+    if (n == 0 || d == 0) {
+        throw Failure{"it holds no particles or no parameters"};
+    }
+    const Id params = in.open(root, "parameters");
+    std::vector<std::vector<double>> columns;
+    for (const std::string& name : r.parameters) {
+        columns.push_back(in.doubles(params.get(), name));
+        expect_length("/parameters/" + name, columns.back().size(), n);
+        const Id set = in.open(params.get(), name);
+        r.parameter_kinds.push_back(in.text(set.get(), "kind"));
+        r.parameter_units.push_back(in.text(set.get(), "unit"));
+        r.priors.push_back(in.text(set.get(), "prior"));
+        r.lower.push_back(in.number(set.get(), "lower"));
+        r.upper.push_back(in.number(set.get(), "upper"));
+    }
+    r.particles.resize(n * d);
+    for (std::size_t k = 0; k < n; ++k) {
+        for (std::size_t j = 0; j < d; ++j) {
+            r.particles[k * d + j] = columns[j][k];
+        }
+    }
+    r.summarise();
+
+    const Id gens = in.open(root, "generations");
+    const auto gen = in.doubles(gens.get(), "generation");
+    const auto temperature = in.doubles(gens.get(), "temperature");
+    const auto tolerance = in.doubles(gens.get(), "tolerance");
+    const auto candidates = in.doubles(gens.get(), "candidates");
+    const auto simulations = in.doubles(gens.get(), "simulations");
+    const auto rate = in.doubles(gens.get(), "acceptance_rate");
+    const auto ess = in.doubles(gens.get(), "ess");
+    const auto seconds = in.doubles(gens.get(), "seconds");
+    for (const auto* v :
+         {&temperature, &tolerance, &candidates, &simulations, &rate, &ess, &seconds}) {
+        expect_length("/generations", v->size(), gen.size());
+    }
+    for (std::size_t i = 0; i < gen.size(); ++i) {
+        GenerationRecord g;
+        g.generation = static_cast<int>(gen[i]);
+        g.temperature = temperature[i];
+        g.tolerance = tolerance[i];
+        g.candidates = static_cast<std::int64_t>(candidates[i]);
+        g.simulations = static_cast<std::int64_t>(simulations[i]);
+        g.acceptance_rate = rate[i];
+        g.ess = ess[i];
+        g.seconds = seconds[i];
+        r.generations.push_back(g);
+    }
+
+    const Id figs = in.open(root, "figures");
+    const auto observation = in.strings(figs.get(), "observation");
+    const std::size_t m = observation.size();
+    const auto series = in.strings(figs.get(), "series");
+    const auto year = in.doubles(figs.get(), "year");
+    const auto value = in.doubles(figs.get(), "value");
+    const auto unit = in.strings(figs.get(), "unit");
+    const auto kind = in.strings(figs.get(), "kind");
+    const auto measure = in.strings(figs.get(), "measure");
+    const auto sd = in.doubles(figs.get(), "sd");
+    const auto fitted = in.doubles(figs.get(), "fitted");
+    const auto median = in.doubles(figs.get(), "median");
+    const auto q05 = in.doubles(figs.get(), "q05");
+    const auto q25 = in.doubles(figs.get(), "q25");
+    const auto q75 = in.doubles(figs.get(), "q75");
+    const auto q95 = in.doubles(figs.get(), "q95");
+    const auto inside50 = in.doubles(figs.get(), "inside50");
+    const auto inside90 = in.doubles(figs.get(), "inside90");
+    const auto line = in.doubles(figs.get(), "line");
+    for (const auto* v : {&series, &unit, &kind, &measure}) {
+        expect_length("/figures", v->size(), m);
+    }
+    for (const auto* v : {&year, &value, &sd, &fitted, &median, &q05, &q25, &q75, &q95, &inside50,
+                          &inside90, &line}) {
+        expect_length("/figures", v->size(), m);
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+        FigureFit f;
+        f.observation = observation[i];
+        f.series = series[i];
+        f.year = static_cast<int>(year[i]);
+        f.value = value[i];
+        f.unit = unit[i];
+        f.kind = kind[i];
+        f.measure = measure[i];
+        f.sd = sd[i];
+        f.fitted = fitted[i] != 0.0;
+        f.median = median[i];
+        f.q05 = q05[i];
+        f.q25 = q25[i];
+        f.q75 = q75[i];
+        f.q95 = q95[i];
+        f.inside50 = inside50[i] != 0.0;
+        f.inside90 = inside90[i] != 0.0;
+        f.line = static_cast<int>(line[i]);
+        r.figures.push_back(std::move(f));
+    }
+
+    if (in.has(root, "smm")) {
+        const Id smm = in.open(root, "smm");
+        SmmReport s;
+        s.estimate = in.doubles(smm.get(), "estimate");
+        s.standard_error = in.doubles(smm.get(), "standard_error");
+        expect_length("/smm/estimate", s.estimate.size(), d);
+        expect_length("/smm/standard_error", s.standard_error.size(), d);
+        s.objective = in.number(smm.get(), "objective");
+        s.iterations = static_cast<int>(in.number(smm.get(), "iterations"));
+        s.evaluations = static_cast<std::int64_t>(in.number(smm.get(), "evaluations"));
+        s.converged = in.number(smm.get(), "converged") != 0.0;
+        s.replicates = static_cast<int>(in.number(smm.get(), "replicates"));
+        std::vector<hsize_t> shape;
+        const auto values = in.doubles(smm.get(), "profile_values", &shape);
+        const auto objective = in.doubles(smm.get(), "profile_objective");
+        if (shape.size() != 2 || shape[0] != d || objective.size() != values.size()) {
+            throw Failure{"'/smm/profile_values' is not [parameter, point]"};
+        }
+        const auto p = static_cast<std::size_t>(shape[1]);
+        for (std::size_t j = 0; j < d; ++j) {
+            s.profile_values.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(j * p),
+                                          values.begin() +
+                                              static_cast<std::ptrdiff_t>((j + 1) * p));
+            s.profile_objective.emplace_back(objective.begin() + static_cast<std::ptrdiff_t>(j * p),
+                                             objective.begin() +
+                                                 static_cast<std::ptrdiff_t>((j + 1) * p));
+        }
+        r.smm = std::move(s);
+    }
+    return r;
+}
+
+std::atomic<unsigned> temporary_counter{0};
+
+} // namespace
+
+CalibrationResult read_calibration_result(const std::filesystem::path& path) {
+    const std::string name = path.generic_string();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+        throw Error("cannot read the calibration result '" + name +
+                    "': " + (fs::exists(path, ec) ? "not a regular file" : "no such file"));
+    }
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        throw Error("cannot read the calibration result '" + name + "': not an HDF5 file");
+    }
+    const QuietErrors quiet;
+    try {
+        return read_file(path);
+    } catch (const Failure& f) {
+        throw Error("cannot read the calibration result '" + name + "': " + f.what);
+    } catch (const std::invalid_argument&) {
+        throw Error("cannot read the calibration result '" + name + "': a malformed seed");
+    } catch (const std::out_of_range&) {
+        throw Error("cannot read the calibration result '" + name + "': a malformed seed");
+    }
+}
+
+void write_calibration_result(const std::filesystem::path& path, const CalibrationResult& r) {
+    const std::size_t d = r.parameters.size();
+    if (r.particles.size() != r.weights.size() * d || r.parameter_kinds.size() != d ||
+        r.parameter_units.size() != d || r.priors.size() != d || r.lower.size() != d ||
+        r.upper.size() != d || r.summaries.size() != d) {
+        throw Error("cannot write '" + path.generic_string() +
+                    "': the calibration result is inconsistent (internal error)");
+    }
+    // A temporary beside the target, renamed over it once complete.
+    const fs::path target = fs::weakly_canonical(path);
+    const fs::path temp =
+        target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()) +
+                                "." + std::to_string(temporary_counter++));
+    const QuietErrors quiet;
+    try {
+        write_file(temp, r);
+        const int fd = ::open(temp.c_str(), O_RDONLY);
+        if (fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+        fs::rename(temp, target);
+    } catch (const Failure& f) {
+        std::error_code ec;
+        fs::remove(temp, ec);
+        throw Error("cannot write '" + path.generic_string() + "': " + f.what);
+    } catch (const fs::filesystem_error& e) {
+        std::error_code ec;
+        fs::remove(temp, ec);
+        throw Error("cannot write '" + path.generic_string() + "': " + e.what());
+    }
+}
+
+} // namespace canopy::experiments

@@ -1,0 +1,129 @@
+// Carrying a calibration posterior into a scenario (posterior.hpp).
+#include <canopy/engine/error.hpp>
+#include <canopy/experiments/posterior.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+namespace canopy::experiments {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& s : items) {
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+}
+
+} // namespace
+
+engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                                const CalibrationResult& posterior, const std::string& origin,
+                                const std::vector<std::string>& columns) {
+    const std::string where = "posterior '" + origin + "'";
+    if (posterior.model != model.name) {
+        throw Error(where + " was fitted to model '" + posterior.model + "', not to model '" +
+                    model.name + "' of scenario '" + scenario.name + "'");
+    }
+    for (const std::string& name : columns) {
+        if (std::find(posterior.parameters.begin(), posterior.parameters.end(), name) ==
+            posterior.parameters.end()) {
+            throw Error(where + " has no column '" + name + "' (it has " +
+                        join(posterior.parameters) + ")");
+        }
+    }
+    const std::size_t d = posterior.parameters.size();
+    const std::size_t n = posterior.particle_count();
+    std::vector<engine::JointDraws::Column> chosen;
+    std::vector<std::size_t> source;
+    engine::Scenario out = scenario;
+    for (std::size_t j = 0; j < d; ++j) {
+        const std::string& name = posterior.parameters[j];
+        if (!columns.empty() && std::find(columns.begin(), columns.end(), name) == columns.end()) {
+            continue;
+        }
+        const std::string& kind = posterior.parameter_kinds[j];
+        engine::JointDraws::Column column;
+        column.name = name;
+        if (kind == "lever_scale") {
+            const int l = model.lever_index(name);
+            if (l < 0) {
+                throw Error(where + " scales lever '" + name + "', which model '" + model.name +
+                            "' does not have");
+            }
+            column.kind = engine::JointDraws::Column::Kind::lever_scale;
+            column.index = l;
+            const engine::LeverSpec& spec = model.levers[static_cast<std::size_t>(l)];
+            const engine::Schedule& s = scenario.levers[static_cast<std::size_t>(l)].schedule;
+            std::vector<double> values = {s.initial()};
+            for (const engine::SchedulePoint& p : s.points()) {
+                values.push_back(p.value);
+            }
+            if (s.kind() == engine::Schedule::Kind::constant) {
+                values = {s.at(0.0)};
+            }
+            for (std::size_t k = 0; k < n; ++k) {
+                for (const double v : values) {
+                    const double x = v * posterior.particle(k, j);
+                    if (!spec.range.contains(x)) {
+                        throw Error(where + ": particle " + std::to_string(k) + " scales lever '" +
+                                    name + "' by " + std::to_string(posterior.particle(k, j)) +
+                                    ", taking its schedule to " + std::to_string(x) +
+                                    ", outside its range");
+                    }
+                }
+            }
+        } else {
+            const int p = model.parameter_index(name);
+            if (p < 0) {
+                throw Error(where + " fits '" + name + "', which model '" + model.name +
+                            "' does not have (renamed or removed since the calibration?)");
+            }
+            const engine::ParameterSpec& spec = model.parameters[static_cast<std::size_t>(p)];
+            const bool baseline = spec.role == engine::ParameterRole::baseline;
+            if (kind != (baseline ? "baseline" : "parameter")) {
+                throw Error(where + " fits '" + name + "' as a " + kind + ", but model '" +
+                            model.name + "' has it as a " + (baseline ? "baseline" : "parameter"));
+            }
+            if (baseline && posterior.scenario_start != scenario.calendar.start().str()) {
+                throw Error(where + " fits the baseline figure '" + name + "' of a run starting " +
+                            posterior.scenario_start + "; scenario '" + scenario.name +
+                            "' starts " + scenario.calendar.start().str() +
+                            ": a starting figure does not carry over to another start (choose "
+                            "the posterior's other columns with posterior_parameters)");
+            }
+            for (std::size_t k = 0; k < n; ++k) {
+                if (!spec.range.contains(posterior.particle(k, j))) {
+                    throw Error(where + ": particle " + std::to_string(k) + " has '" + name +
+                                "' = " + std::to_string(posterior.particle(k, j)) +
+                                ", outside the model's range");
+                }
+            }
+            column.kind = engine::JointDraws::Column::Kind::parameter;
+            column.index = p;
+            engine::ParameterSetting& setting = out.parameters.at(static_cast<std::size_t>(p));
+            setting.provenance.source = "calibration posterior " + origin;
+            setting.provenance.assumption.clear();
+        }
+        chosen.push_back(column);
+        source.push_back(j);
+    }
+    if (chosen.empty()) {
+        throw Error(where + ": no column chosen");
+    }
+    std::vector<double> values;
+    values.reserve(n * chosen.size());
+    for (std::size_t k = 0; k < n; ++k) {
+        for (const std::size_t j : source) {
+            values.push_back(posterior.particle(k, j));
+        }
+    }
+    out.joint_draws = std::make_shared<const engine::JointDraws>(
+        std::move(chosen), std::move(values), posterior.weights, where);
+    return out;
+}
+
+} // namespace canopy::experiments

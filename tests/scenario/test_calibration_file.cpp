@@ -1,0 +1,255 @@
+// Calibration files: a valid file becomes observations with the right kinds, months, errors and
+// indicators; each kind of mistake is a diagnostic at its file, line and key.
+#include <canopy/experiments/calibration.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace canopy::experiments;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path DIR = fs::path(CANOPY_BINARY_DIR) / "calibration-file-tests";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+void write(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+// A history for the reference model (figures invented for the test: a test of the format, not
+// data) and a scenario over 2021-2023 that extends the shipped reference scenario.
+const char* DATA = R"csv(series,year,value,unit,source,quote
+ref_high_tech,2021,640,firms,test,"q"
+ref_high_tech,2022,700,"firms (as of Oct 2022, not a year-end figure)",test,q
+ref_high_tech,2022,690,firms,other test,q
+ref_exits,2021,300,firms,test,q
+ref_exits,2022,250,"firms (lower bound, ""突破250"")",test,q
+ref_exits,2023,280,"firms (approx, 约280)",test,q
+ref_leaders,2023,2,"firms (forecast, 预计)",test,q
+ref_unused,2023,1,x,test,q
+)csv";
+
+std::string scenario_text() {
+    return "extends = \"" +
+           (fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "reference.toml").string() +
+           "\"\n[scenario]\nname = \"ref_history\"\nstart = \"2021-01\"\nend = \"2023-12\"\n";
+}
+
+// A calibration file body; `extra` is appended.
+std::string calibration(const std::string& extra) {
+    return R"([calibration]
+name = "test"
+scenario = "history.toml"
+data = "history.csv"
+seed = 3
+
+[parameters.births_per_month]
+prior = "uniform"
+low = 5
+high = 30
+assumption = "a test"
+
+[observations.high_tech]
+series = "ref_high_tech"
+model_series = "high_tech"
+[[observations.high_tech.rows]]
+year = 2022
+value = 700
+at = "2022-09"
+
+[observations.exits]
+series = "ref_exits"
+model_series = "exits"
+)" + extra;
+}
+
+CalibrationLoad load(const std::string& name, const std::string& text,
+                     const std::string& data = DATA, const CalibrationFlags& flags = {}) {
+    const fs::path dir = DIR / name;
+    fs::remove_all(dir);
+    write(dir / "history.toml", scenario_text());
+    write(dir / "history.csv", data);
+    write(dir / "calibration.toml", text);
+    return load_calibration(dir / "calibration.toml", flags);
+}
+
+canopy::engine::Diagnostic only_error(const CalibrationLoad& r) {
+    INFO(r.diagnostics.format());
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK_FALSE(r.calibration.has_value());
+    return r.diagnostics.items().front();
+}
+
+} // namespace
+
+TEST_CASE("a calibration file maps each figure as its unit says", "[scenario]") {
+    const CalibrationLoad r = load("valid", calibration(R"(
+[observations.leaders]
+series = "ref_leaders"
+model_series = "leader"
+sd = 1.5
+)"));
+    INFO(r.diagnostics.format());
+    REQUIRE(r.calibration.has_value());
+    const Calibration& c = *r.calibration;
+    CHECK(c.name == "test");
+    CHECK(c.method == CalibrationMethod::abc_smc);
+    CHECK(c.seed == 3);
+    REQUIRE(c.parameters.size() == 1);
+    CHECK(c.parameters[0].target.name == "births_per_month");
+    CHECK(c.parameters[0].prior.lower() == 0.0); // the model's range: [0, 1e9]
+    REQUIRE(c.observations.size() == 7);
+    CHECK(c.unused_series == std::vector<std::string>{"ref_unused"});
+    const auto& ht21 = c.observations[0];
+    CHECK(ht21.id == "high_tech_2021");
+    CHECK(ht21.measure == Measure::stock);
+    CHECK(ht21.at == canopy::engine::YearMonth{2021, 12});
+    CHECK(ht21.kind_text() == "exact");
+    CHECK(ht21.sd == Approx(0.05 * 640));
+    // The mid-year stock sits at its month; the other source of 2022 is kept beside it.
+    const auto& ht22 = c.observations[1];
+    CHECK(ht22.id == "high_tech_2022");
+    CHECK(ht22.at == canopy::engine::YearMonth{2022, 9});
+    CHECK(c.observations[2].id == "high_tech_2022_2");
+    CHECK(c.observations[2].at == canopy::engine::YearMonth{2022, 12});
+    // A flow over the year; a lower bound; an approximation with twice the error.
+    const auto& ex21 = c.observations[3];
+    CHECK(ex21.measure == Measure::flow);
+    CHECK(ex21.from == canopy::engine::YearMonth{2021, 1});
+    CHECK(ex21.to == canopy::engine::YearMonth{2021, 12});
+    CHECK(c.observations[4].lower_bound);
+    CHECK(c.observations[4].kind_text() == "lower bound");
+    CHECK(c.observations[5].approximate);
+    CHECK(c.observations[5].sd == Approx(2 * 0.05 * 280));
+    // A forecast: three times its (absolute) error.
+    CHECK(c.observations[6].forecast);
+    CHECK(c.observations[6].sd == Approx(3 * 1.5));
+    // One indicator per figure, after the scenario's own.
+    CHECK(c.scenario->indicators.size() == c.scenario_indicators + 7);
+    CHECK(c.scenario->indicators[ht22.indicators[0]].at == canopy::engine::YearMonth{2022, 9});
+    CHECK(c.fitted().size() == 7);
+}
+
+TEST_CASE("fit_until holds later figures back; --fit-until overrides the file", "[scenario]") {
+    CalibrationFlags flags;
+    flags.fit_until = 2021;
+    const CalibrationLoad r = load("until", calibration("") + "\n", DATA, flags);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.calibration.has_value());
+    for (const Observation& o : r.calibration->observations) {
+        CHECK(o.fitted == (o.row.year <= 2021));
+    }
+    flags.fit_until = 2020;
+    const auto d = only_error(load("until-none", calibration(""), DATA, flags));
+    CHECK(d.key == "observations");
+    CHECK(d.message == "no figure is fitted: every mapped figure is after fit_until 2020");
+}
+
+TEST_CASE("bad calibration files and data rows are reported where they are", "[scenario]") {
+    SECTION("a series the data does not have") {
+        const auto d = only_error(load("series", calibration(R"(
+[observations.more]
+series = "ref_exit"
+model_series = "exits"
+)")));
+        CHECK(d.file == (DIR / "series" / "calibration.toml").generic_string());
+        CHECK(d.line == 26);
+        CHECK(d.key == "observations.more.series");
+        CHECK(d.message == "the data file has no series 'ref_exit'");
+        CHECK(d.hint == "did you mean 'ref_exits'?");
+    }
+    SECTION("a model series the model does not have") {
+        const auto d = only_error(load("model-series", calibration(R"(
+[observations.more]
+series = "ref_unused"
+model_series = "leaders"
+)")));
+        CHECK(d.line == 27);
+        CHECK(d.key == "observations.more.model_series");
+        CHECK(d.message == "model 'reference' has no series 'leaders'");
+        CHECK(d.hint == "did you mean 'leader'?");
+    }
+    SECTION("a value that is not a number") {
+        const std::string data = replaced(DATA, "300,firms", "3OO,firms");
+        const auto d = only_error(load("value", calibration(""), data));
+        CHECK(d.file == (DIR / "value" / "history.csv").generic_string());
+        CHECK(d.line == 5);
+        CHECK(d.column == 16);
+        CHECK(d.key == "value");
+        CHECK(d.message == "'3OO' is not a number");
+    }
+    SECTION("a year outside the run") {
+        std::string data = DATA;
+        data += "ref_exits,2020,310,firms,test,q\n";
+        const auto d = only_error(load("year", calibration(""), data));
+        CHECK(d.file == (DIR / "year" / "history.csv").generic_string());
+        CHECK(d.line == 10);
+        CHECK(d.key == "year");
+        CHECK(d.message == "2020 is outside the run of scenario 'ref_history' (2021-01 .. "
+                           "2023-12): its flow from 2020-01 is not in 2021-01 .. 2023-12");
+    }
+    SECTION("a prior with no mass inside its bounds") {
+        const std::string text =
+            replaced(calibration(""), "prior = \"uniform\"\nlow = 5\nhigh = 30",
+                     "prior = \"normal\"\nmean = 50\nsd = 0.1\nupper = 40");
+        const auto d = only_error(load("prior", text));
+        CHECK(d.line == 8);
+        CHECK(d.key == "parameters.births_per_month.prior");
+        CHECK(d.message == "the prior normal(mean 50, sd 0.1) has no mass inside its bounds "
+                           "[0, 40] (it puts 0 there)");
+    }
+    SECTION("a mid-year figure that does not say where it sits") {
+        const std::string text = replaced(calibration(""),
+                                          "[[observations.high_tech.rows]]\nyear = 2022\nvalue "
+                                          "= 700\nat = \"2022-09\"\n",
+                                          "");
+        const auto d = only_error(load("partial", text));
+        CHECK(d.line == 3);
+        CHECK(d.key == "unit");
+        CHECK(d.message == "'ref_high_tech' 2022 is not a whole-year figure ('firms (as of Oct "
+                           "2022, not a year-end figure)'): say where it sits");
+    }
+    SECTION("an unknown parameter, a whole-numbered one, an unknown key") {
+        const CalibrationLoad r = load("parameters", calibration(R"(
+[parameters.birth_per_month]
+prior = "uniform"
+low = 1
+high = 2
+assumption = "a"
+[parameters.edges_per_firm]
+prior = "uniform"
+low = 1
+high = 5
+assumption = "a"
+[error]
+relative_sd = 0.05
+relativ_sd = 1
+)"));
+        INFO(r.diagnostics.format());
+        REQUIRE(r.diagnostics.size() == 3);
+        CHECK(r.diagnostics.items()[0].key == "error.relativ_sd");
+        CHECK(r.diagnostics.items()[0].hint == "did you mean 'relative_sd'?");
+        CHECK(r.diagnostics.items()[1].message ==
+              "model 'reference' has no parameter, baseline or lever 'birth_per_month'");
+        CHECK(r.diagnostics.items()[1].hint == "did you mean 'births_per_month'?");
+        CHECK(r.diagnostics.items()[2].message ==
+              "'edges_per_firm' takes whole numbers only; calibration fits continuous "
+              "parameters");
+    }
+    SECTION("a scenario that does not load is reported with its own diagnostics") {
+        const std::string text = replaced(calibration(""), "history.toml", "nowhere.toml");
+        const CalibrationLoad r = load("scenario", text);
+        REQUIRE(r.diagnostics.size() == 2);
+        CHECK(r.diagnostics.items()[1].key == "calibration.scenario");
+    }
+}

@@ -1,0 +1,177 @@
+// Calibration result files round-trip through HDF5; a posterior carried into a scenario takes
+// its columns, and one of another model or parameter set is refused.
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/posterior.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace canopy;
+using namespace canopy::experiments;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+    const fs::path dir = fs::path(CANOPY_BINARY_DIR) / "calibration-result-tests";
+    fs::create_directories(dir);
+    return dir / name;
+}
+
+// A small result for the reference model: births_per_month and a lever scale.
+CalibrationResult sample_result() {
+    CalibrationResult r;
+    r.method = "abc-smc";
+    r.name = "t";
+    r.model = "reference";
+    r.scenario = "reference";
+    r.scenario_start = "2023-01";
+    r.calibration_text = "[calibration]\nname = \"t\" # 标定\n";
+    r.scenario_text = "scenario text";
+    r.data_file = "data.csv";
+    r.data_sha256 = std::string(64, 'a');
+    r.engine_version = "0.1.0";
+    r.fingerprint = "f";
+    r.seed = 18446744073709551615ULL;
+    r.fit_until = 2022;
+    r.parameters = {"births_per_month", "lever_high_tech"};
+    r.parameter_kinds = {"parameter", "lever_scale"};
+    r.parameter_units = {"firms/month", "multiplier of its schedule"};
+    r.priors = {"uniform(low 5, high 30)", "uniform(low 0.5, high 2)"};
+    r.lower = {0.0, 0.0};
+    r.upper = {1e9, 1000.0};
+    r.particles = {10.0, 1.0, 12.0, 1.5, 14.0, 0.8};
+    r.weights = {0.5, 0.25, 0.25};
+    r.exact = true;
+    r.final_temperature = 1.0;
+    r.generations = {GenerationRecord{0, 9.0, 3.0, 400, 420, 0.5, 200, 1.5},
+                     GenerationRecord{1, 1.0, 1.0, 700, 800, 0.3, 210, 2.5}};
+    FigureFit f;
+    f.observation = "high_tech_2022";
+    f.series = "ref_high_tech";
+    f.year = 2022;
+    f.value = 690;
+    f.unit = "firms";
+    f.kind = "exact";
+    f.measure = "stock";
+    f.sd = 34.5;
+    f.fitted = false;
+    f.median = 700;
+    f.q05 = 650;
+    f.q25 = 680;
+    f.q75 = 720;
+    f.q95 = 750;
+    f.inside50 = true;
+    f.inside90 = true;
+    f.line = 4;
+    r.figures = {f};
+    r.simulations = 1220;
+    r.wall_seconds = 4.0;
+    r.notes = {"a note"};
+    r.summarise();
+    return r;
+}
+
+engine::Scenario reference_scenario() {
+    const engine::LoadResult r = engine::load_scenario(
+        fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "reference.toml", models::model_catalog());
+    REQUIRE(r.scenario.has_value());
+    return *r.scenario;
+}
+
+} // namespace
+
+TEST_CASE("a calibration result round-trips through its HDF5 file", "[unit]") {
+    const CalibrationResult r = sample_result();
+    CHECK(r.ess == Approx(1.0 / (0.25 + 0.0625 + 0.0625)));
+    CHECK(r.summaries[0].median == 10.0);
+    const fs::path p = scratch("round-trip.h5");
+    write_calibration_result(p, r);
+    const CalibrationResult back = read_calibration_result(p);
+    CHECK(back.method == r.method);
+    CHECK(back.calibration_text == r.calibration_text);
+    CHECK(back.seed == r.seed);
+    CHECK(back.fit_until == 2022);
+    CHECK(back.parameters == r.parameters);
+    CHECK(back.parameter_kinds == r.parameter_kinds);
+    CHECK(back.particles == r.particles);
+    CHECK(back.weights == r.weights);
+    CHECK(back.exact);
+    REQUIRE(back.generations.size() == 2);
+    CHECK(back.generations[1].candidates == 700);
+    CHECK(back.generations[1].ess == 210);
+    REQUIRE(back.figures.size() == 1);
+    CHECK(back.figures[0].observation == "high_tech_2022");
+    CHECK_FALSE(back.figures[0].fitted);
+    CHECK(back.figures[0].inside90);
+    CHECK(back.notes == r.notes);
+    CHECK_FALSE(back.smm.has_value());
+    // No temporary left beside it.
+    int files = 0;
+    for (const auto& e : fs::directory_iterator(p.parent_path())) {
+        files += e.path().filename().string().rfind("round-trip.h5", 0) == 0 ? 1 : 0;
+    }
+    CHECK(files == 1);
+}
+
+TEST_CASE("reading something that is not a calibration result says what it is", "[unit]") {
+    const fs::path text = scratch("not-hdf5.h5");
+    std::ofstream(text) << "hello";
+    CHECK_THROWS_WITH(read_calibration_result(text),
+                      Catch::Contains("not-hdf5.h5': not an HDF5 file"));
+    CHECK_THROWS_WITH(read_calibration_result(scratch("missing.h5")),
+                      Catch::Contains("no such file"));
+}
+
+TEST_CASE("a posterior carried into a scenario takes its columns", "[unit]") {
+    const engine::Scenario s = reference_scenario();
+    const engine::ModelInfo& info = models::find_model("reference")->info();
+    const engine::Scenario with = with_posterior(s, info, sample_result(), "p.h5");
+    REQUIRE(with.joint_draws);
+    const engine::JointDraws& j = *with.joint_draws;
+    REQUIRE(j.columns().size() == 2);
+    CHECK(j.columns()[0].kind == engine::JointDraws::Column::Kind::parameter);
+    CHECK(j.columns()[0].index == info.parameter_index("births_per_month"));
+    CHECK(j.columns()[1].kind == engine::JointDraws::Column::Kind::lever_scale);
+    CHECK(j.rows() == 3);
+    CHECK(with.parameters[static_cast<std::size_t>(info.parameter_index("births_per_month"))]
+              .provenance.source == "calibration posterior p.h5");
+    // One column only.
+    const engine::Scenario one =
+        with_posterior(s, info, sample_result(), "p.h5", {"lever_high_tech"});
+    REQUIRE(one.joint_draws->columns().size() == 1);
+    CHECK(one.joint_draws->columns()[0].name == "lever_high_tech");
+}
+
+TEST_CASE("a posterior of another model or parameter set is refused", "[unit]") {
+    const engine::Scenario s = reference_scenario();
+    const engine::ModelInfo& info = models::find_model("reference")->info();
+    CalibrationResult other_model = sample_result();
+    other_model.model = "ecosystem";
+    CHECK_THROWS_WITH(with_posterior(s, info, other_model, "p.h5"),
+                      "posterior 'p.h5' was fitted to model 'ecosystem', not to model "
+                      "'reference' of scenario 'reference'");
+    CalibrationResult renamed = sample_result();
+    renamed.parameters[0] = "births";
+    CHECK_THROWS_WITH(with_posterior(s, info, renamed, "p.h5"),
+                      Catch::Contains("fits 'births', which model 'reference' does not have"));
+    CHECK_THROWS_WITH(with_posterior(s, info, sample_result(), "p.h5", {"firms"}),
+                      Catch::Contains("has no column 'firms'"));
+    CalibrationResult baseline = sample_result();
+    baseline.parameters[0] = "firms";
+    baseline.parameter_kinds[0] = "baseline";
+    baseline.scenario_start = "2013-01";
+    CHECK_THROWS_WITH(with_posterior(s, info, baseline, "p.h5"),
+                      Catch::Contains("a starting figure does not carry over to another start"));
+    CalibrationResult too_big = sample_result();
+    too_big.particles[1] = 5000.0; // the lever's range is [0, 1000]
+    CHECK_THROWS_WITH(with_posterior(s, info, too_big, "p.h5"),
+                      Catch::Contains("outside its range"));
+}

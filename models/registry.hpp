@@ -23,6 +23,10 @@ public:
     /// Runs an ensemble of the scenario (validated against this model).
     [[nodiscard]] virtual engine::Ensemble run(const engine::Scenario& scenario,
                                                const engine::EnsembleOptions& options) const = 0;
+    /// Runs one replicate with explicit inputs and random key (probes such as
+    /// engine::determine_by_inputs), its agents spread over the threads.
+    [[nodiscard]] virtual engine::SeriesTable run_replicate(const engine::RunInputs& inputs,
+                                                            const engine::RandomKey& key) const = 0;
 };
 
 /// Wraps any engine::Model.
@@ -33,6 +37,13 @@ public:
     [[nodiscard]] engine::Ensemble run(const engine::Scenario& scenario,
                                        const engine::EnsembleOptions& options) const override {
         return engine::run_ensemble(model_, scenario, options);
+    }
+    [[nodiscard]] engine::SeriesTable run_replicate(const engine::RunInputs& inputs,
+                                                    const engine::RandomKey& key) const override {
+        engine::Simulation<M> sim(model_, inputs, key, engine::Executor(true));
+        engine::SeriesTable table;
+        sim.run(table);
+        return table;
     }
 
 private:

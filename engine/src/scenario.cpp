@@ -333,7 +333,6 @@ const std::vector<std::string> SCENARIO_KEYS = {"name",
                                                 "posterior",
                                                 "posterior_parameters",
                                                 "policy_start"};
-const std::vector<std::string> BASELINE_KEYS = {"value", "unit", "source", "assumption", "note"};
 const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit",
                                                  "source", "assumption",   "note"};
 const std::vector<std::string> LEVER_KEYS = {"schedule",
@@ -850,20 +849,13 @@ private:
         return u;
     }
 
-    // [baseline.<name>] (baseline = true) or [parameters.<name>]. The setting is returned only
-    // when the table was clean.
-    std::optional<ParameterSetting> parameter_setting(const Table& t, const ParameterSpec* spec,
-                                                      bool baseline) {
+    // [baseline.<name>] or [parameters.<name>]: a value, or a distribution drawn per replicate
+    // (an unknown initial figure gets a prior, like an unknown parameter). The setting is
+    // returned only when the table was clean.
+    std::optional<ParameterSetting> parameter_setting(const Table& t, const ParameterSpec* spec) {
         const ErrorScope scope(ctx_);
         ParameterSetting setting;
-        if (baseline) {
-            t.check_keys(BASELINE_KEYS, with(distribution_fields(), {"distribution"}),
-                         "a baseline figure (baselines take a value)");
-            if (auto x = t.number("value", true)) {
-                check_value(t, "value", *x, spec);
-                setting.value = Uncertain::fixed(*x);
-            }
-        } else {
+        {
             const auto kind = t.string("distribution");
             const auto shape =
                 std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
@@ -955,7 +947,7 @@ private:
             if (i >= 0) {
                 given[static_cast<std::size_t>(i)] = true;
             }
-            if (auto setting = parameter_setting(t, spec, true); setting && i >= 0) {
+            if (auto setting = parameter_setting(t, spec); setting && i >= 0) {
                 sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
             }
         });
@@ -981,7 +973,7 @@ private:
             const int i = parameter_for(t, name, ParameterRole::parameter);
             const ParameterSpec* spec =
                 i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
-            if (auto setting = parameter_setting(t, spec, false); setting && i >= 0) {
+            if (auto setting = parameter_setting(t, spec); setting && i >= 0) {
                 sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
             }
         });
@@ -1869,7 +1861,7 @@ private:
                     const int i = parameter_for(pt, parameter, ParameterRole::parameter);
                     const ParameterSpec* spec =
                         i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
-                    if (auto setting = parameter_setting(pt, spec, false); setting && i >= 0) {
+                    if (auto setting = parameter_setting(pt, spec); setting && i >= 0) {
                         mix.parameters.emplace_back(i, std::move(*setting));
                     }
                 }

@@ -91,6 +91,13 @@ engine::ModelInfo make_info() {
         {"births", "firms", "Firms born during the step", SeriesKind::flow},
         {"agent_steps", "firm-steps", "Firms active at the start of the step", SeriesKind::flow},
     };
+    // Every default is bench/REFERENCE.md's rule: the model is a fixed benchmark, not a city.
+    for (auto& p : m.parameters) {
+        p.provenance = "bench/REFERENCE.md (the fixed benchmark model)";
+    }
+    for (auto& l : m.levers) {
+        l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
+    }
     return m;
 }
 

@@ -12,6 +12,13 @@ namespace canopy::cli {
 
 namespace {
 
+// The basis of a default as the last column: its source or reasoning, or a warning that a
+// scenario relying on it fails `canopy validate --strict`.
+std::string basis(const std::string& provenance) {
+    return provenance.empty() ? "[unsourced default: set it in the scenario]"
+                              : "[default: " + provenance + "]";
+}
+
 int models_command() {
     for (const std::string& name : models::model_names()) {
         const models::ModelHandle* handle = models::find_model(name);
@@ -22,18 +29,19 @@ int models_command() {
         std::cout << name << ": " << info.description << "\n";
         std::vector<std::vector<std::string>> rows;
         for (const engine::ParameterSpec& p : info.parameters) {
-            rows.push_back({p.name,
-                            p.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
-                            p.unit, "default " + fmt::format("{}", p.default_value),
-                            range_text(p.range.min, p.range.max), p.description});
+            rows.push_back(
+                {p.name, p.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
+                 p.unit, "default " + fmt::format("{}", p.default_value),
+                 range_text(p.range.min, p.range.max), p.description, basis(p.provenance)});
         }
-        std::cout << "  parameters ([baseline.<name>] or [parameters.<name>])\n"
+        std::cout << "  parameters ([baseline.<name>] or [parameters.<name>]); the last column "
+                     "is the basis of the default\n"
                   << output::format_columns(rows, 4);
         rows.clear();
         for (const engine::LeverSpec& l : info.levers) {
-            rows.push_back({l.name, l.group, l.unit,
-                            "default " + fmt::format("{}", l.default_value),
-                            range_text(l.range.min, l.range.max), l.description});
+            rows.push_back(
+                {l.name, l.group, l.unit, "default " + fmt::format("{}", l.default_value),
+                 range_text(l.range.min, l.range.max), l.description, basis(l.provenance)});
         }
         std::cout << "  levers ([levers.<name>])\n" << output::format_columns(rows, 4);
         rows.clear();

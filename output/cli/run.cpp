@@ -110,7 +110,8 @@ struct MixRun {
 
 MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenario,
                const std::string& mix, const engine::EnsembleOptions& base_options,
-               const RunArgs& args, std::span<const experiments::Override> overrides) {
+               const RunArgs& args, std::span<const experiments::Override> overrides,
+               const std::vector<std::string>& determination_hints) {
     // --set wins over the mix: it is applied last.
     const engine::Scenario mixed = experiments::apply_overrides(
         scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides);
@@ -132,6 +133,14 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
     so.policy_mix_description = description;
     so.interval = args.interval;
     output::EnsembleSummary summary = output::summarise_ensemble(mixed, model.info(), ensemble, so);
+    // Targets that the inputs fix (a quota always filled, a flow computed from an input alone)
+    // are labelled: their P(attain) holds by construction (engine/determination.hpp).
+    output::mark_determined_targets(
+        summary, mixed, model.info(), ensemble,
+        [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+            return model.run_replicate(in, key);
+        },
+        determination_hints);
     return MixRun{std::move(ensemble), std::move(summary)};
 }
 
@@ -201,8 +210,15 @@ int run_command(const RunArgs& args) {
     }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
+    std::vector<std::string> hints; // inputs that decide a base target: checked first in mixes
     for (const std::string& mix : mixes) {
-        runs.push_back(run_mix(*model, scenario, mix, options, args, *overrides));
+        runs.push_back(run_mix(*model, scenario, mix, options, args, *overrides, hints));
+        if (runs.size() == 1) {
+            for (const output::TargetResult& t : runs.front().summary.targets) {
+                hints.insert(hints.end(), t.determination.inputs.begin(),
+                             t.determination.inputs.end());
+            }
+        }
     }
 
     // 3. Report.

@@ -515,6 +515,15 @@ void write_targets(const Writer& w, hid_t parent, const Axes& axes, const RunDat
         w.attribute(tg.get(), "description", t.description);
         w.attribute(tg.get(), "source", t.source);
         w.attribute(tg.get(), "assumption", t.assumption);
+        // 0: the simulated dynamics move the final value; 1: the inputs fix it, decided by the
+        // comma-separated `determined_by` (empty when no single input could be isolated).
+        w.attribute(tg.get(), "determined_by_inputs",
+                    static_cast<std::uint64_t>(t.determination.by_inputs ? 1 : 0));
+        std::string deciders;
+        for (const std::string& name : t.determination.inputs) {
+            deciders += (deciders.empty() ? "" : ",") + name;
+        }
+        w.attribute(tg.get(), "determined_by", deciders);
 
         const std::vector<double>& finals = s.finals[t.indicator_index];
         Id final_set = w.doubles(tg.get(), "final", {s.replicates}, finals.data());

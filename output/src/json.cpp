@@ -41,6 +41,13 @@ Json targets_json(const EnsembleSummary& s) {
         j["q95"] = number(ts.q95);
         j["source"] = t.source;
         j["assumption"] = t.assumption;
+        // null: the simulated dynamics move the final value; a list: the inputs fix it, and
+        // these parameters and levers decide it (empty when no single one could be isolated).
+        if (t.determination.by_inputs) {
+            j["determined_by"] = t.determination.inputs;
+        } else {
+            j["determined_by"] = nullptr;
+        }
         out.push_back(std::move(j));
     }
     return out;

@@ -227,6 +227,27 @@ EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engin
     return s;
 }
 
+void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& scenario,
+                             const engine::ModelInfo& model, const engine::Ensemble& ensemble,
+                             const engine::RunReplicate& run,
+                             const std::vector<std::string>& hints) {
+    if (summary.targets.empty()) {
+        return;
+    }
+    std::vector<std::size_t> which;
+    which.reserve(summary.targets.size());
+    for (const TargetResult& t : summary.targets) {
+        which.push_back(t.indicator_index);
+    }
+    engine::DeterminationOptions options;
+    options.hints = hints;
+    const std::vector<engine::Determination> found = engine::determine_by_inputs(
+        scenario, model, summary.indicators, which, ensemble, run, options);
+    for (std::size_t k = 0; k < summary.targets.size(); ++k) {
+        summary.targets[k].determination = found[k];
+    }
+}
+
 const char* interval_name(engine::IntervalMethod method) noexcept {
     switch (method) {
     case engine::IntervalMethod::wilson:

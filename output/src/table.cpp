@@ -152,6 +152,19 @@ std::string goal_text(const TargetResult& t) {
     return goal;
 }
 
+// "by leader_quota", "by graduate_inflow, graduate_retention_support", or, when no single input
+// moves it on its own, "by the inputs jointly".
+std::string determined_by_text(const engine::Determination& d) {
+    if (d.inputs.empty()) {
+        return "by the inputs jointly (no single one moves it)";
+    }
+    std::string names;
+    for (const std::string& n : d.inputs) {
+        names += (names.empty() ? "" : ", ") + n;
+    }
+    return "by " + names;
+}
+
 std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
@@ -387,20 +400,32 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
               {"P(attain)", heading},
               {confidence_text(s.confidence) + " CI", heading},
               {"verdict", heading}});
+    std::string fixed_notes;
     for (const TargetResult& t : s.targets) {
         const engine::TargetSummary& ts = t.summary;
         const Verdict v = verdict(ts.p_attain_ci);
+        const bool fixed = t.determination.by_inputs;
         grid.add({{ts.id},
                   {goal_text(t)},
                   {format_quantity(ts.median)},
                   {interval_text(ts.q05, ts.q95)},
-                  {format_percent(ts.p_attain)},
+                  {format_percent(ts.p_attain) + (fixed ? " *" : "")},
                   {percent_interval_text(ts.p_attain_ci)},
-                  {to_string(v), verdict_colour(v)}});
+                  fixed ? Cell{"set by inputs*"} : Cell{to_string(v), verdict_colour(v)}});
+        if (fixed) {
+            fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) + "\n";
+        }
     }
     const std::string ci = confidence_text(s.confidence) + " CI";
-    return grid.render(style) + "\nverdict: likely when the whole " + ci +
-           " of P(attain) lies above 50 %, unlikely when it lies below, uncertain otherwise.\n";
+    std::string out = grid.render(style) + "\nverdict: likely when the whole " + ci +
+                      " of P(attain) lies above 50 %, unlikely when it lies below, uncertain "
+                      "otherwise.\n";
+    if (!fixed_notes.empty()) {
+        out += "* set by the inputs named here, not by the simulated dynamics: the P(attain) of "
+               "these targets only restates the inputs (by construction):\n" +
+               fixed_notes;
+    }
+    return out;
 }
 
 std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style) {
@@ -488,9 +513,10 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
             }
             const engine::TargetSummary& ts = run.targets[t].summary;
             const Verdict v = verdict(ts.p_attain_ci);
-            row.push_back(
-                {format_percent(ts.p_attain) + " " + percent_interval_text(ts.p_attain_ci),
-                 verdict_colour(v)});
+            row.push_back({format_percent(ts.p_attain) + " " +
+                               percent_interval_text(ts.p_attain_ci) +
+                               (run.targets[t].determination.by_inputs ? " *" : ""),
+                           verdict_colour(v)});
         }
         grid.add(std::move(row));
     }
@@ -501,7 +527,15 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
     grid.add(std::move(cost));
     std::string out = "P(attain) by policy mix with its " + confidence_text(base.confidence) +
                       " CI; every mix ran with the same seed and replicates\n";
-    return out + grid.render(style);
+    out += grid.render(style);
+    const bool any_fixed = std::any_of(runs.begin(), runs.end(), [](const EnsembleSummary& r) {
+        return std::any_of(r.targets.begin(), r.targets.end(),
+                           [](const TargetResult& t) { return t.determination.by_inputs; });
+    });
+    if (any_fixed) {
+        out += "* fixed by the inputs, not the simulated dynamics\n";
+    }
+    return out;
 }
 
 } // namespace canopy::output

@@ -142,6 +142,39 @@ TEST_CASE("canopy validate says ok or prints every diagnostic", "[cli]") {
     CHECK(bad.err.find("missing required key 'start'") != std::string::npos);
 }
 
+TEST_CASE("canopy validate --strict passes the shipped scenarios and names unsourced defaults",
+          "[cli]") {
+    const test::TempDir dir;
+    std::string shipped;
+    for (const auto& entry : fs::directory_iterator(fs::path(CANOPY_SOURCE_DIR) / "scenarios")) {
+        if (entry.path().extension() == ".toml") {
+            shipped += " " + shell_quote(entry.path().string());
+        }
+    }
+    const Result all = run_canopy(dir, "validate --strict" + shipped);
+    INFO(all.err);
+    CHECK(all.status == 0);
+    CHECK(all.err.empty());
+
+    // The default scenario without its prior for capability_drift falls back to the model's
+    // default, which has no stated basis: fine for a plain validate, an error under --strict.
+    std::string text =
+        test::read_file(fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "wuhan-2023.toml");
+    const std::size_t at = text.find("[parameters.capability_drift]");
+    REQUIRE(at != std::string::npos);
+    const std::size_t next = text.find("\n[", at + 1);
+    text.erase(at, next + 1 - at);
+    test::write_file(dir / "wuhan.toml", text);
+    CHECK(run_canopy(dir, "validate wuhan.toml").status == 0);
+    const Result strict = run_canopy(dir, "validate --strict wuhan.toml");
+    CHECK(strict.status == 2);
+    CHECK(strict.out.empty());
+    CHECK(strict.err.find("parameters.capability_drift: parameter 'capability_drift' is not set") !=
+          std::string::npos);
+    CHECK(strict.err.find("1 number(s) fall back to unsourced model defaults") !=
+          std::string::npos);
+}
+
 TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {
     const test::TempDir dir;
     const Result models = run_canopy(dir, "models");
@@ -152,6 +185,9 @@ TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {
     CHECK(models.out.find("births_per_month") != std::string::npos);
     CHECK(models.out.find("lever_high_tech") != std::string::npos);
     CHECK(models.out.find("agent_steps") != std::string::npos);
+    // The basis of every default: the reference model's are documented, others flagged.
+    CHECK(models.out.find("[default: bench/REFERENCE.md") != std::string::npos);
+    CHECK(models.out.find("[unsourced default: set it in the scenario]") != std::string::npos);
     const Result version = run_canopy(dir, "--version");
     CHECK(version.status == 0);
     CHECK(version.out == std::string("canopy ") + CANOPY_VERSION + "\n");

@@ -59,6 +59,7 @@ TEST_CASE("The JSON summary has every documented field with its type", "[output]
         REQUIRE(t.at("p_attain_ci").is_array());
         REQUIRE(t.at("p_attain_ci").size() == 2);
         CHECK(t.at("p_attain_ci")[0].get<double>() <= t.at("p_attain_ci")[1].get<double>());
+        CHECK(t.at("determined_by").is_null()); // not checked: the dynamics are presumed
     }
     const json& high = j.at("targets")[0];
     CHECK(high.at("id") == "a_high");
@@ -132,4 +133,17 @@ TEST_CASE("JSON lists policy mixes with their own outcomes", "[output][json]") {
     CHECK(m.at("budget").at("total").get<double>() == Approx(5.0));
     CHECK(m.at("indicators").size() == 2);
     CHECK(m.at("lever_costs").size() == 3);
+}
+
+TEST_CASE("JSON names the inputs that fix a target, and null when the dynamics decide",
+          "[output][json]") {
+    auto s = summary();
+    s.targets[1].determination.by_inputs = true;
+    s.targets[1].determination.inputs = {"p", "l0"};
+    const json j = json::parse(output::summary_json(s));
+    CHECK(j.at("targets")[0].at("determined_by").is_null());
+    CHECK(j.at("targets")[1].at("determined_by") == json::array({"p", "l0"}));
+    s.targets[1].determination.inputs.clear(); // fixed, but by no single input
+    CHECK(json::parse(output::summary_json(s)).at("targets")[1].at("determined_by") ==
+          json::array());
 }

@@ -175,3 +175,18 @@ TEST_CASE("NO_COLOR turns colour off, and only a terminal gets colour", "[output
         ::unsetenv("NO_COLOR");
     }
 }
+
+TEST_CASE("A target the inputs fix is marked, with the inputs named below the table",
+          "[output][table]") {
+    auto s = summary();
+    CHECK(output::format_target_table(s).find('*') == std::string::npos);
+    s.targets[1].determination.by_inputs = true;
+    s.targets[1].determination.inputs = {"p", "l0"};
+    const std::string table = output::format_target_table(s);
+    const auto rows = lines(table);
+    CHECK(rows[1].find("set by inputs") == std::string::npos);
+    CHECK(rows[2].find("100.0 % *") != std::string::npos);
+    CHECK(rows[2].find("set by inputs*") != std::string::npos);
+    CHECK(table.find("  b_low: by p, l0\n") != std::string::npos);
+    CHECK(table.find("not by the simulated dynamics") != std::string::npos);
+}

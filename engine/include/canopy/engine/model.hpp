@@ -62,6 +62,9 @@ struct ParameterSpec {
     Range range;
     ParameterRole role = ParameterRole::parameter;
     bool integer = false; ///< only whole numbers are meaningful (counts of firms, say)
+    /// Where the default comes from: a citation, or the reasoning behind it. Empty when the
+    /// default has neither; `canopy validate --strict` then reports a scenario that relies on it.
+    std::string provenance{};
 };
 
 /// A policy lever: an intensity the city controls, given a schedule by the scenario.
@@ -72,6 +75,8 @@ struct LeverSpec {
     double default_value = 0.0;
     Range range;
     std::string group; ///< "finance", "talent", "platform", "enterprise"
+    /// Where the default comes from (as ParameterSpec::provenance); empty when unsourced.
+    std::string provenance{};
 };
 
 /// Whether a series is a level at the end of each step or an amount accrued during the step.

@@ -8,7 +8,8 @@
 ///     extends = "base.toml"              # optional: start from another scenario file
 ///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates,
 ///                  posterior, posterior_parameters, policy_start
-///     [baseline.<name>]    value, unit, source | assumption          (initial state figures)
+///     [baseline.<name>]    value | distribution + its fields, unit, source | assumption
+///                          (initial state figures; a prior for one never published)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
 ///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
 ///                          cost_per_outcome + cost_outcome, cost_unit, source | assumption
@@ -129,6 +130,12 @@ struct LoadResult {
 /// file, invalid UTF-8, malformed TOML, unknown or missing keys, wrong types, out-of-range
 /// values all become diagnostics).
 LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& catalog);
+
+/// The strict check (`canopy validate --strict`): one error for every parameter and lever the
+/// scenario leaves at the model's default when the model gives that default no provenance
+/// (ModelInfo's ParameterSpec::provenance, LeverSpec::provenance). Baseline figures are always
+/// the scenario's own (the loader requires them). Empty when every number has an owner.
+Diagnostics unsourced_defaults(const Scenario& scenario, const ModelInfo& model);
 
 /// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics
 /// and in Scenario::text, and an `extends` in the text is resolved relative to its directory.

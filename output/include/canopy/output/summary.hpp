@@ -8,6 +8,7 @@
 
 #include <canopy/engine/budget.hpp>
 #include <canopy/engine/calendar.hpp>
+#include <canopy/engine/determination.hpp>
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/indicator.hpp>
 #include <canopy/engine/model.hpp>
@@ -46,6 +47,10 @@ struct TargetResult {
     std::string description;
     std::string source;
     std::string assumption;
+    /// Whether the inputs alone decide the final value (by_inputs, with the deciding parameters
+    /// and levers) rather than the simulated dynamics; filled by mark_determined_targets, and
+    /// left at "the dynamics" otherwise.
+    engine::Determination determination;
 };
 
 /// What one lever costs over the horizon, in the scenario's currency. Per-outcome costs differ
@@ -122,6 +127,16 @@ struct EnsembleSummary {
 EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engine::ModelInfo& model,
                                    const engine::Ensemble& ensemble,
                                    const SummaryOptions& options = {});
+
+/// Marks the targets of `summary` whose final values the inputs decide rather than the simulated
+/// dynamics (engine::determine_by_inputs on `ensemble`, the run `summary` summarises, probing
+/// with `run`), so the table, JSON and HDF5 can say that their P(attain) holds by construction.
+/// `hints` (inputs found deciding another run, e.g. the base of a mix comparison) only make the
+/// search cheaper (engine::DeterminationOptions::hints).
+void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& scenario,
+                             const engine::ModelInfo& model, const engine::Ensemble& ensemble,
+                             const engine::RunReplicate& run,
+                             const std::vector<std::string>& hints = {});
 
 /// "wilson" or "jeffreys" (the --interval flag's words).
 const char* interval_name(engine::IntervalMethod method) noexcept;

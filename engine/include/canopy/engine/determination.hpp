@@ -1,0 +1,74 @@
+#pragma once
+/// \file determination.hpp
+/// Which indicators an ensemble's inputs decide on their own: a check that no model has to
+/// declare anything for.
+///
+/// A target's probability of attainment means something only when the simulated dynamics can
+/// move the indicator it compares. When the final value is fixed by a lever or a parameter
+/// (a quota always filled, a flow computed from an input alone), P(attain) is 0 % or 100 % by
+/// construction, and the outputs must say so. The check, for an ensemble already run:
+///
+///  1. Dynamics. The first `probes` replicates are run again with their own inputs (the
+///     parameter values the ensemble drew and the scenario's lever schedules) but every random
+///     event re-keyed (seed PROBE_SEED_MIX ^ seed). An indicator whose final value stays the same
+///     (within `relative_tolerance`) in each probe does not depend on the simulated events: its
+///     inputs decide it.
+///  2. Which inputs. For those indicators, replicate 0 is run with groups of inputs perturbed
+///     (each parameter or baseline figure moved by 10 % of its value, or by a small step when it
+///     is zero, within its range; each lever's schedule scaled by 1.1 or shifted) and split in
+///     halves while a group moves the indicator (adaptive group testing: about 2 d log2(n) runs
+///     for d deciding inputs among n). The inputs whose perturbation alone moves the indicator
+///     decide it.
+///
+/// Results are the same bits at any thread count: every run is keyed, never timed, and runs that
+/// go in parallel (the probes, the two halves of a split group) are combined in a fixed order.
+
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/indicator.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/engine/simulation.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace canopy::engine {
+
+/// Runs one replicate of the scenario's model with explicit inputs and random key.
+using RunReplicate = std::function<SeriesTable(const RunInputs& inputs, const RandomKey& key)>;
+
+/// XORed into the ensemble's seed to re-key the probes' random events.
+inline constexpr std::uint64_t PROBE_SEED_MIX = 0x9E3779B97F4A7C15ULL;
+
+/// How to check.
+struct DeterminationOptions {
+    int probes = 2;                   ///< replicates re-run with re-keyed events (at most)
+    double relative_tolerance = 1e-9; ///< |a - b| <= tol * max(1, |a|) counts as unchanged
+    int rk4_substeps = 4;             ///< as the ensemble ran
+    /// Inputs likely to decide (say, those found for the base of a policy comparison): each is
+    /// tested alone first and the rest as one group, which is searched only if it moves an
+    /// indicator — d + 1 runs instead of about 2 d log2(n) when the hints are right. Names the
+    /// model does not have are ignored. The answer does not depend on the hints.
+    std::vector<std::string> hints;
+};
+
+/// What decides one indicator's final value.
+struct Determination {
+    bool by_inputs = false;          ///< true: the inputs alone fix it (not the dynamics)
+    std::vector<std::string> inputs; ///< the deciding parameters and levers, model order
+};
+
+/// Checks the indicators at positions `which` of `indicators` (resolved for `scenario` and
+/// `model`) in `ensemble` (a run of `scenario`, at least one replicate), running the probes
+/// with `run`. Returns one Determination per entry of `which`. Throws canopy::Error when the
+/// ensemble is empty or its runs do not fit the indicators; a probe run that throws
+/// (a perturbation the model rejects) counts as not moving anything.
+std::vector<Determination> determine_by_inputs(const Scenario& scenario, const ModelInfo& model,
+                                               const IndicatorSet& indicators,
+                                               std::span<const std::size_t> which,
+                                               const Ensemble& ensemble, const RunReplicate& run,
+                                               const DeterminationOptions& options = {});
+
+} // namespace canopy::engine

@@ -1,0 +1,280 @@
+// Which indicators the inputs decide: re-keyed probes, then adaptive group testing
+// (determination.hpp says why and how).
+#include <canopy/engine/determination.hpp>
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <optional>
+
+namespace canopy::engine {
+
+namespace {
+
+bool same(double a, double b, double tolerance) {
+    if (std::isnan(a) || std::isnan(b)) {
+        return std::isnan(a) && std::isnan(b);
+    }
+    return std::abs(a - b) <= tolerance * std::max(1.0, std::abs(a));
+}
+
+// One input of a run and how to move it: a parameter (or baseline figure) to another value, or a
+// lever to another schedule.
+struct Perturbation {
+    bool lever = false;
+    std::size_t index = 0;
+    double value = 0.0;
+    Schedule schedule = Schedule::constant(0.0);
+    std::string name;
+};
+
+std::optional<double> moved_value(double v, const ParameterSpec& spec) {
+    const double width = spec.range.max - spec.range.min;
+    double step = 0.0;
+    if (spec.integer) {
+        step = std::max(1.0, std::round(0.1 * std::abs(v)));
+    } else if (v != 0.0) {
+        step = 0.1 * std::abs(v);
+    } else {
+        step = std::isfinite(width) ? 0.01 * width : 1.0;
+    }
+    if (!(step > 0.0)) {
+        return std::nullopt;
+    }
+    if (v + step <= spec.range.max) {
+        return v + step;
+    }
+    if (v - step >= spec.range.min) {
+        return v - step;
+    }
+    return std::nullopt;
+}
+
+std::vector<double> schedule_values(const Schedule& s) {
+    std::vector<double> values{s.initial()};
+    for (const SchedulePoint& p : s.points()) {
+        values.push_back(p.value);
+    }
+    return values;
+}
+
+Schedule shifted(const Schedule& s, double delta) {
+    std::vector<SchedulePoint> points = s.points();
+    for (SchedulePoint& p : points) {
+        p.value += delta;
+    }
+    switch (s.kind()) {
+    case Schedule::Kind::constant:
+        return Schedule::constant(s.initial() + delta);
+    case Schedule::Kind::step:
+        return Schedule::step(s.initial() + delta, points);
+    case Schedule::Kind::ramp:
+        return Schedule::ramp(points.at(0), points.at(1));
+    case Schedule::Kind::piecewise_linear:
+        return Schedule::piecewise_linear(points);
+    }
+    return s;
+}
+
+std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec) {
+    const std::vector<double> values = schedule_values(s);
+    const auto in_range = [&](double factor, double delta) {
+        return std::all_of(values.begin(), values.end(),
+                           [&](double v) { return spec.range.contains(v * factor + delta); });
+    };
+    const bool any_nonzero =
+        std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; });
+    if (any_nonzero) {
+        for (const double factor : {1.1, 0.9}) {
+            if (in_range(factor, 0.0)) {
+                return s.scaled(factor);
+            }
+        }
+        return std::nullopt;
+    }
+    const double width = spec.range.max - spec.range.min;
+    const double delta = std::isfinite(width) ? std::min(1.0, 0.1 * width) : 1.0;
+    if (delta > 0.0 && in_range(1.0, delta)) {
+        return shifted(s, delta);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::vector<Determination> determine_by_inputs(const Scenario& scenario, const ModelInfo& model,
+                                               const IndicatorSet& indicators,
+                                               std::span<const std::size_t> which,
+                                               const Ensemble& ensemble, const RunReplicate& run,
+                                               const DeterminationOptions& options) {
+    if (ensemble.replicates() == 0) {
+        throw Error("cannot check what decides the indicators of an empty ensemble");
+    }
+    for (const std::size_t i : which) {
+        if (i >= indicators.size()) {
+            throw Error("indicator position " + std::to_string(i) + " is out of range");
+        }
+    }
+    const double tol = options.relative_tolerance;
+    const auto finals = [&](const SeriesTable& table) {
+        std::vector<double> row(indicators.size());
+        indicators.finals(table, row);
+        std::vector<double> out;
+        out.reserve(which.size());
+        for (const std::size_t i : which) {
+            out.push_back(row[i]);
+        }
+        return out;
+    };
+    // The inputs replicate r ran with: its drawn parameter values, the scenario's levers.
+    const auto inputs_of = [&](std::size_t r) {
+        const RandomKey key{ensemble.seed,
+                            ensemble.first_replicate + static_cast<std::uint32_t>(r)};
+        RunInputs in = replicate_inputs(scenario, key, options.rk4_substeps);
+        if (r < ensemble.parameters.size() &&
+            ensemble.parameters[r].size() == in.parameters.size()) {
+            in.parameters = ensemble.parameters[r];
+        }
+        return in;
+    };
+
+    // 1. Do re-keyed events move each indicator? (Probes run in parallel, combined in order.)
+    std::vector<Determination> out(which.size());
+    std::vector<bool> decided(which.size(), true);
+    const auto probes =
+        std::min(ensemble.replicates(), static_cast<std::size_t>(std::max(1, options.probes)));
+    std::vector<std::vector<double>> probe_finals(probes);
+    const Executor executor(true);
+    executor.for_each(probes, [&](std::size_t r) {
+        const RandomKey probe_key{ensemble.seed ^ PROBE_SEED_MIX,
+                                  ensemble.first_replicate + static_cast<std::uint32_t>(r)};
+        probe_finals[r] = finals(run(inputs_of(r), probe_key));
+    });
+    for (std::size_t r = 0; r < probes; ++r) {
+        const std::vector<double> original = finals(ensemble.runs[r]);
+        for (std::size_t j = 0; j < which.size(); ++j) {
+            decided[j] = decided[j] && same(original[j], probe_finals[r][j], tol);
+        }
+    }
+    if (std::none_of(decided.begin(), decided.end(), [](bool d) { return d; })) {
+        return out;
+    }
+
+    // 2. Which inputs decide them: perturb groups of inputs of replicate 0 and split the groups
+    // that move an undecided-by-dynamics indicator until single inputs remain.
+    const RunInputs base = inputs_of(0);
+    const RandomKey base_key{ensemble.seed, ensemble.first_replicate};
+    const std::vector<double> base_finals = finals(ensemble.runs[0]);
+    std::vector<Perturbation> items;
+    for (std::size_t i = 0; i < base.parameters.size() && i < model.parameters.size(); ++i) {
+        if (auto v = moved_value(base.parameters[i], model.parameters[i])) {
+            Perturbation p;
+            p.index = i;
+            p.value = *v;
+            p.name = model.parameters[i].name;
+            items.push_back(std::move(p));
+        }
+    }
+    for (std::size_t l = 0; l < base.levers.size() && l < model.levers.size(); ++l) {
+        if (auto s = moved_schedule(base.levers[l], model.levers[l])) {
+            Perturbation p;
+            p.lever = true;
+            p.index = l;
+            p.schedule = *s;
+            p.name = model.levers[l].name;
+            items.push_back(std::move(p));
+        }
+    }
+    // moved[j] for each indicator, or nothing when the perturbed run failed.
+    const auto test = [&](std::span<const std::size_t> group) -> std::optional<std::vector<bool>> {
+        RunInputs in = base;
+        for (const std::size_t k : group) {
+            const Perturbation& p = items[k];
+            if (p.lever) {
+                in.levers[p.index] = p.schedule;
+            } else {
+                in.parameters[p.index] = p.value;
+            }
+        }
+        try {
+            const std::vector<double> f = finals(run(in, base_key));
+            std::vector<bool> moved(which.size());
+            for (std::size_t j = 0; j < which.size(); ++j) {
+                moved[j] = !same(base_finals[j], f[j], tol);
+            }
+            return moved;
+        } catch (const std::exception&) {
+            return std::nullopt; // an input set the model refuses: look inside the group
+        }
+    };
+    // (input, indicator) pairs found in a group: split while it moves an indicator; the halves
+    // run in parallel and their finds are joined left then right, so the order is fixed.
+    using Found = std::vector<std::pair<std::size_t, std::size_t>>;
+    std::function<Found(std::span<const std::size_t>, const std::vector<bool>&)> search =
+        [&](std::span<const std::size_t> group, const std::vector<bool>& relevant) -> Found {
+        if (group.empty()) {
+            return {};
+        }
+        const std::optional<std::vector<bool>> moved = test(group);
+        std::vector<bool> next(which.size(), false);
+        bool any = false;
+        for (std::size_t j = 0; j < which.size(); ++j) {
+            next[j] = relevant[j] && (!moved || (*moved)[j]);
+            any = any || next[j];
+        }
+        if (!any || (group.size() == 1 && !moved)) {
+            return {};
+        }
+        Found found;
+        if (group.size() == 1) {
+            for (std::size_t j = 0; j < which.size(); ++j) {
+                if (next[j]) {
+                    found.emplace_back(group[0], j);
+                }
+            }
+            return found;
+        }
+        const std::size_t half = group.size() / 2;
+        std::array<Found, 2> halves;
+        executor.for_each(2, [&](std::size_t h) {
+            halves[h] =
+                h == 0 ? search(group.subspan(0, half), next) : search(group.subspan(half), next);
+        });
+        found = std::move(halves[0]);
+        found.insert(found.end(), halves[1].begin(), halves[1].end());
+        return found;
+    };
+    // Hinted inputs alone first, then the rest as one group (searched only if it moves anything).
+    std::vector<std::size_t> hinted;
+    std::vector<std::size_t> rest;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        const bool hint = std::find(options.hints.begin(), options.hints.end(), items[k].name) !=
+                          options.hints.end();
+        (hint ? hinted : rest).push_back(k);
+    }
+    std::vector<Found> finds(hinted.size() + 1);
+    executor.for_each(finds.size(), [&](std::size_t h) {
+        finds[h] = h < hinted.size() ? search(std::span<const std::size_t>(&hinted[h], 1), decided)
+                                     : search(rest, decided);
+    });
+    std::vector<std::vector<std::size_t>> deciders(which.size());
+    for (const Found& f : finds) {
+        for (const auto& [k, j] : f) {
+            deciders[j].push_back(k);
+        }
+    }
+    for (std::size_t j = 0; j < which.size(); ++j) {
+        out[j].by_inputs = decided[j];
+        std::sort(deciders[j].begin(), deciders[j].end());
+        for (const std::size_t k : deciders[j]) {
+            out[j].inputs.push_back(items[k].name);
+        }
+    }
+    return out;
+}
+
+} // namespace canopy::engine

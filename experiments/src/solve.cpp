@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@ Key key_of(const std::vector<double>& levels) {
 struct Record {
     SolveSetting setting;
     std::vector<double> cost_by_year_sum; // summed over replicates
+    std::vector<double> finals;           // the target's indicator, replicate order
     double cost_sum = 0.0;
     std::size_t over_cap_replicates = 0;
     bool judged = false;
@@ -109,6 +111,9 @@ private:
         const engine::Budget& budget = base_.scenario->budget;
         for (std::size_t k = 0; k < pr.replicates; ++k) {
             const double v = pr.final_value(indicator_, k);
+            if (!std::isnan(v)) {
+                r.finals.push_back(v);
+            }
             if (!std::isnan(v) && engine::attained(target_.comparison, v, target_.threshold)) {
                 ++r.setting.attained;
             }
@@ -130,6 +135,14 @@ private:
         s.p_attain = static_cast<double>(s.attained) / n_d;
         s.p_attain_ci = engine::wilson_interval(s.attained, s.replicates, request_.confidence);
         s.cost = r.cost_sum / n_d;
+        const std::vector<double> ps{0.05, 0.5, 0.95};
+        std::vector<double> qs(3, std::numeric_limits<double>::quiet_NaN());
+        if (!r.finals.empty()) {
+            engine::quantiles(r.finals, ps, qs);
+        }
+        s.q05 = qs[0];
+        s.median = qs[1];
+        s.q95 = qs[2];
         bool over_mean = s.cost > budget.cap_total;
         for (const double y : r.cost_by_year_sum) {
             over_mean = over_mean || y / n_d > budget.cap_per_year;
@@ -204,8 +217,8 @@ private:
 
     [[nodiscard]] double width_wanted(std::size_t i, double level) const {
         const SolveLever& l = request_.levers[i];
-        return std::max({l.tolerance, request_.precision * std::abs(level),
-                         (l.high - l.low) * 1e-9});
+        return std::max(
+            {l.tolerance, request_.precision * std::abs(level), (l.high - l.low) * 1e-9});
     }
 
     // The smallest level of lever i reaching P with the other levels as in `levels`, searched

@@ -117,9 +117,9 @@ PointResult read_result(Reader& r) {
     }
     if (out.costs.size() != static_cast<std::size_t>(out.replicates) * out.cost_years &&
         !out.costs.empty()) {
-        throw Error("malformed point result: " + std::to_string(out.costs.size()) +
-                    " costs for " + std::to_string(out.cost_years) + " years x " +
-                    std::to_string(out.replicates) + " replicates");
+        throw Error("malformed point result: " + std::to_string(out.costs.size()) + " costs for " +
+                    std::to_string(out.cost_years) + " years x " + std::to_string(out.replicates) +
+                    " replicates");
     }
     return out;
 }

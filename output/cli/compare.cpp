@@ -10,6 +10,8 @@
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/progress.hpp>
+#include <canopy/output/report.hpp>
+#include <canopy/output/run_report.hpp>
 #include <canopy/output/summary.hpp>
 #include <canopy/output/table.hpp>
 
@@ -33,6 +35,7 @@ struct CompareArgs {
     int threads = 0;
     std::string json;
     std::string out;
+    std::string report; ///< --report FILE.html
     bool quiet = false;
     std::string max_memory;
     std::string posterior;
@@ -55,12 +58,24 @@ std::vector<std::string> output_problems(const CompareArgs& args, const fs::path
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
     }
+    if (!args.report.empty()) {
+        const fs::path extension = fs::path(args.report).extension();
+        if (extension != ".html" && extension != ".htm") {
+            problems.push_back("--report: " + quoted(args.report) +
+                               " must end in .html (it is written as one HTML page)");
+        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
+            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
+        }
+    }
     std::vector<output::NamedPath> outputs;
     if (!args.json.empty() && args.json != "-") {
         outputs.push_back({"--json", args.json});
     }
     if (!args.out.empty()) {
         outputs.push_back({"--out", args.out});
+    }
+    if (!args.report.empty()) {
+        outputs.push_back({"--report", args.report});
     }
     std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
     if (loaded.scenario) {
@@ -88,8 +103,8 @@ std::vector<std::string> chosen_mixes(const engine::Scenario& scenario, const Co
             continue; // always there, first
         }
         if (std::find(known.begin(), known.end(), name) == known.end()) {
-            std::string message = "--mix: scenario " + quoted(scenario.name) +
-                                  " has no policy mix " + quoted(name);
+            std::string message =
+                "--mix: scenario " + quoted(scenario.name) + " has no policy mix " + quoted(name);
             if (known.empty()) {
                 message += " (it has none)";
             } else {
@@ -113,6 +128,7 @@ std::vector<std::string> chosen_mixes(const engine::Scenario& scenario, const Co
 }
 
 struct MixRun {
+    engine::Scenario scenario; ///< as run: the mix applied
     engine::Ensemble ensemble;
     output::EnsembleSummary summary;
 };
@@ -145,7 +161,7 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
             return model.run_replicate(in, key);
         },
         hints);
-    return MixRun{std::move(ensemble), std::move(summary)};
+    return MixRun{mixed, std::move(ensemble), std::move(summary)};
 }
 
 int compare_command(const CompareArgs& args) {
@@ -241,6 +257,15 @@ int compare_command(const CompareArgs& args) {
             finished.push_back(output::write_temporary(args.json, text));
         }
     }
+    if (!args.report.empty()) {
+        std::vector<output::ReportRun> report_runs;
+        for (const MixRun& r : runs) {
+            report_runs.push_back(output::ReportRun{r.scenario, r.ensemble, r.summary});
+        }
+        output::Report page = output::run_report(report_runs, model->info());
+        output::add_comparison(page, comparison);
+        finished.push_back(output::write_report_temporary(args.report, page));
+    }
     std::vector<output::TemporaryFile*> to_commit;
     for (output::TemporaryFile& f : finished) {
         to_commit.push_back(&f);
@@ -264,10 +289,9 @@ Command add_compare(CLI::App& app) {
     cmd->add_option("--mix,-m", args->mixes,
                     "A policy mix to compare with the base (repeat it; default: every mix)")
         ->check(NON_EMPTY);
-    CLI::Option* replicates =
-        cmd->add_option("--replicates,-n", args->replicates,
-                        "Replicates per mix (default: the scenario's)")
-            ->check(CLI::Range(1, 1'000'000));
+    CLI::Option* replicates = cmd->add_option("--replicates,-n", args->replicates,
+                                              "Replicates per mix (default: the scenario's)")
+                                  ->check(CLI::Range(1, 1'000'000));
     CLI::Option* seed =
         add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
     cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
@@ -278,6 +302,10 @@ Command add_compare(CLI::App& app) {
         ->check(NON_EMPTY);
     cmd->add_option("--out,-o", args->out,
                     "Write every mix's series and the comparison to FILE.h5 (HDF5)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--report", args->report,
+                    "Write a self-contained HTML report (charts, attainment and budgets per mix, "
+                    "the paired differences) to FILE.html")
         ->check(NON_EMPTY);
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
     add_max_memory_option(*cmd, args->max_memory);

@@ -9,6 +9,8 @@
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/solve.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/report.hpp>
+#include <canopy/output/run_report.hpp>
 #include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
@@ -37,6 +39,7 @@ struct SolveArgs {
     double precision = 0.01;
     int threads = 0;
     std::string json;
+    std::string report; ///< --report FILE.html
     bool quiet = false;
     std::string posterior;
 };
@@ -83,10 +86,10 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
         }
         engine::Diagnostic d;
         d.key = "--lever";
-        d.message = "'" + name + "' is a " +
-                    (target->kind == experiments::TargetKind::parameter ? "parameter"
-                                                                        : "baseline figure") +
-                    ", not a lever: solve searches policy levers";
+        d.message =
+            "'" + name + "' is a " +
+            (target->kind == experiments::TargetKind::parameter ? "parameter" : "baseline figure") +
+            ", not a lever: solve searches policy levers";
         d.allowed = "one of " + joined(levers);
         diagnostics.add(std::move(d));
         return std::nullopt;
@@ -97,8 +100,7 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
         const std::string range = text.substr(eq + 1);
         const std::size_t colon = range.find(':');
         const auto lo = number(range.substr(0, colon));
-        const auto hi =
-            colon == std::string::npos ? std::nullopt : number(range.substr(colon + 1));
+        const auto hi = colon == std::string::npos ? std::nullopt : number(range.substr(colon + 1));
         if (!lo || !hi || *lo >= *hi) {
             engine::Diagnostic d;
             d.key = "--lever";
@@ -126,11 +128,12 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
     return lever;
 }
 
-std::string levels_text(const experiments::SolveRequest& request,
-                        const std::vector<double>& levels, const engine::ModelInfo& model) {
+std::string levels_text(const experiments::SolveRequest& request, const std::vector<double>& levels,
+                        const engine::ModelInfo& model) {
     std::string out;
     for (std::size_t i = 0; i < request.levers.size(); ++i) {
-        const auto& spec = model.levers.at(static_cast<std::size_t>(request.levers[i].target.index));
+        const auto& spec =
+            model.levers.at(static_cast<std::size_t>(request.levers[i].target.index));
         out += (out.empty() ? "" : ", ") + request.levers[i].target.name + " = " +
                output::format_quantity(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
     }
@@ -164,6 +167,94 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     return j;
 }
 
+// The HTML report of a solve: the answer (or the closest setting) and, with several levers,
+// each lever's own answer, as the report's mixes; the scenario's inputs and calibration.
+output::Report solve_report(const engine::Scenario& scenario, const engine::ModelInfo& info,
+                            const experiments::SolveRequest& request,
+                            const experiments::SolveResult& result, std::uint64_t seed) {
+    const engine::TargetSpec& target = scenario.targets[request.target];
+    const std::string currency = scenario.budget.currency;
+    std::string unit = target.unit;
+    for (const engine::IndicatorSpec& i : scenario.indicators) {
+        if (unit.empty() && i.id == target.indicator) {
+            unit = i.unit;
+        }
+    }
+    const auto mix = [&](const std::string& name, const std::string& description,
+                         const experiments::SolveSetting& s) {
+        output::ReportMix m;
+        m.name = name;
+        m.description = description;
+        m.totals.push_back({"total", s.cost, currency});
+        m.over_budget = s.over_cap;
+        output::ReportTarget t;
+        t.id = target.id;
+        t.label = target.description;
+        t.unit = unit;
+        t.comparison = engine::to_string(target.comparison);
+        t.threshold = target.threshold;
+        t.median = s.median;
+        t.q05 = s.q05;
+        t.q95 = s.q95;
+        t.p_attain = s.p_attain;
+        t.p_lo = s.p_attain_ci.lo;
+        t.p_hi = s.p_attain_ci.hi;
+        m.targets.push_back(std::move(t));
+        return m;
+    };
+    output::Report page;
+    page.title = scenario.title.empty() ? scenario.name : scenario.title;
+    page.subtitle = "canopy solve: " +
+                    std::string(request.levers.size() > 1
+                                    ? "the cheapest combination of levers"
+                                    : "the smallest level of " + request.levers[0].target.name) +
+                    " that attains " + target.id +
+                    " with P(attain) >= " + output::format_percent(request.probability);
+    std::string searched;
+    for (const experiments::SolveLever& l : request.levers) {
+        searched +=
+            (searched.empty() ? "" : "; ") + l.target.name + " in " + range_text(l.low, l.high);
+    }
+    page.facts.push_back({"Scenario", scenario.name});
+    page.facts.push_back({"Target", target.id + " " + engine::to_string(target.comparison) + " " +
+                                        output::format_quantity(target.threshold) +
+                                        (unit.empty() ? "" : " " + unit)});
+    page.facts.push_back({"Probability wanted", output::format_percent(request.probability)});
+    page.facts.push_back({"Levers searched", searched});
+    page.facts.push_back({"Answer", (result.reached ? "reached: " : "out of reach; closest: ") +
+                                        levels_text(request, result.best.levels, info)});
+    page.facts.push_back(
+        {"Search", fmt::format("{} settings, {} replicates, seed {}, common "
+                               "random numbers, up to {} replicates a setting",
+                               result.settings, result.replicates, seed, request.max_replicates)});
+    page.mixes.push_back(mix(result.reached ? "answer" : "closest setting",
+                             levels_text(request, result.best.levels, info), result.best));
+    for (std::size_t i = 0; i < result.single.size(); ++i) {
+        const experiments::SolveResult& s = result.single[i];
+        page.mixes.push_back(mix(request.levers[i].target.name + " alone",
+                                 (s.reached ? "reaches P: " : "out of reach alone; closest: ") +
+                                     levels_text(request, s.best.levels, info),
+                                 s.best));
+    }
+    page.inputs = output::report_inputs(scenario, info);
+    page.calibration = output::report_calibration(scenario, info);
+    page.notes.push_back(
+        "Every setting ran on common random numbers; a level is judged by a sequential test on "
+        "its P(attain) (Wilson interval against the probability wanted), and the answer is the "
+        "smallest level judged to reach it (docs/what-if.md). Confirm it on other random "
+        "numbers with: canopy run " +
+        scenario.name + " --seed <another> " + [&] {
+            std::string sets;
+            for (std::size_t i = 0; i < request.levers.size(); ++i) {
+                sets += (sets.empty() ? "" : " ") + std::string("--set ") +
+                        request.levers[i].target.name + "=" +
+                        fmt::format("{}", result.best.levels.at(i));
+            }
+            return sets;
+        }());
+    return page;
+}
+
 int solve_command(const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
@@ -180,6 +271,22 @@ int solve_command(const SolveArgs& args) {
             }
         }
         for (std::string& p : output::path_clashes({{"--json", args.json}}, inputs)) {
+            problems.push_back(std::move(p));
+        }
+    }
+    if (!args.report.empty()) {
+        const fs::path extension = fs::path(args.report).extension();
+        if (extension != ".html" && extension != ".htm") {
+            problems.push_back("--report: " + quoted(args.report) +
+                               " must end in .html (it is written as one HTML page)");
+        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
+            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
+        }
+        std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+        if (!args.json.empty() && args.json != "-") {
+            inputs.push_back({"--json", args.json});
+        }
+        for (std::string& p : output::path_clashes({{"--report", args.report}}, inputs)) {
             problems.push_back(std::move(p));
         }
     }
@@ -208,8 +315,7 @@ int solve_command(const SolveArgs& args) {
         }
         if (!found) {
             std::string message = "--target: scenario " + quoted(s.name) + " has no target " +
-                                  quoted(args.target) + " (allowed: " +
-                                  joined(ids) + ")";
+                                  quoted(args.target) + " (allowed: " + joined(ids) + ")";
             if (const std::string hint = engine::did_you_mean(args.target, ids); !hint.empty()) {
                 message += " " + hint;
             }
@@ -269,9 +375,9 @@ int solve_command(const SolveArgs& args) {
         std::cout << fmt::format(
             "Solving for target {} ({} {}{}) with P(attain) >= {}: seed {}, common random "
             "numbers, up to {} replicates per setting\n",
-            target.id, engine::to_string(target.comparison), output::format_quantity(target.threshold),
-            target.unit.empty() ? "" : " " + target.unit, output::format_percent(args.probability),
-            experiment.seed, request.max_replicates);
+            target.id, engine::to_string(target.comparison),
+            output::format_quantity(target.threshold), target.unit.empty() ? "" : " " + target.unit,
+            output::format_percent(args.probability), experiment.seed, request.max_replicates);
         std::cout.flush();
     }
     std::size_t count = 0;
@@ -327,6 +433,11 @@ int solve_command(const SolveArgs& args) {
         std::cout << out;
         std::cout.flush();
     }
+    std::vector<output::TemporaryFile> finished;
+    if (!args.report.empty()) {
+        finished.push_back(output::write_report_temporary(
+            args.report, solve_report(*scenario, info, request, result, experiment.seed)));
+    }
     if (!args.json.empty()) {
         nlohmann::ordered_json j = result_json(request, result);
         j["target"] = target.id;
@@ -347,9 +458,14 @@ int solve_command(const SolveArgs& args) {
                 throw Error("cannot write the JSON answer to stdout");
             }
         } else {
-            output::write_temporary(args.json, text).commit();
+            finished.push_back(output::write_temporary(args.json, text));
         }
     }
+    std::vector<output::TemporaryFile*> to_commit;
+    for (output::TemporaryFile& f : finished) {
+        to_commit.push_back(&f);
+    }
+    output::commit_all(to_commit);
     return EXIT_OK;
 }
 
@@ -392,6 +508,9 @@ Command add_solve(CLI::App& app) {
     cmd->add_option("--json", args->json,
                     "Write the answer as JSON to PATH ('-' for stdout, which then carries only "
                     "the JSON)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--report", args->report,
+                    "Write a self-contained HTML report of the answer to FILE.html")
         ->check(NON_EMPTY);
     cmd->add_flag("--quiet,-q", args->quiet, "No progress and no summary");
     cmd->add_option("--posterior", args->posterior,

@@ -2,7 +2,10 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/paired.hpp>
 #include <canopy/output/compare.hpp>
+#include <canopy/output/report.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace canopy::output {
@@ -91,6 +94,44 @@ Comparison compare_runs(std::span<const EnsembleSummary> runs, bool common_rando
         c.mixes.push_back(std::move(m));
     }
     return c;
+}
+
+void add_comparison(Report& report, const Comparison& c) {
+    report.subtitle = "canopy compare: " + std::to_string(c.mixes.size()) + " settings of " +
+                      c.scenario + " on common random numbers, " + std::to_string(c.replicates) +
+                      " replicates each, seed " + std::to_string(c.seed) +
+                      "; differences from the base are paired replicate by replicate";
+    for (ReportMix& mix : report.mixes) {
+        const auto m = std::find_if(c.mixes.begin(), c.mixes.end(),
+                                    [&](const MixComparison& x) { return x.name == mix.name; });
+        if (m == c.mixes.end() || m == c.mixes.begin()) {
+            continue; // the base: no difference from itself
+        }
+        for (ReportTarget& t : mix.targets) {
+            for (const TargetComparison& tc : m->targets) {
+                if (tc.id == t.id) {
+                    t.delta_median = tc.delta_median;
+                    t.delta_median_ci =
+                        std::array<double, 2>{tc.delta_median_ci.lo, tc.delta_median_ci.hi};
+                    t.delta_p = tc.delta_p;
+                    t.delta_p_ci = std::array<double, 2>{tc.delta_p_ci.lo, tc.delta_p_ci.hi};
+                }
+            }
+        }
+    }
+    for (std::size_t k = 1; k < c.mixes.size(); ++k) {
+        const MixComparison& m = c.mixes[k];
+        for (const TargetComparison& tc : m.targets) {
+            ReportLeverEffect e;
+            e.lever = m.name;
+            e.change = "policy mix " + m.name + " instead of the base";
+            e.target = tc.id;
+            e.delta_p = tc.delta_p;
+            e.delta_p_ci = std::array<double, 2>{tc.delta_p_ci.lo, tc.delta_p_ci.hi};
+            e.delta_median = tc.delta_median;
+            report.lever_effects.push_back(std::move(e));
+        }
+    }
 }
 
 } // namespace canopy::output

@@ -2,8 +2,8 @@
 // handle is owned by an Id so that an exception anywhere closes everything before the
 // temporary file is removed.
 #include <canopy/engine/error.hpp>
-#include <canopy/output/files.hpp>
 #include <canopy/output/compare.hpp>
+#include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 
 #include <hdf5.h>
@@ -876,7 +876,8 @@ void write_comparison(const Writer& w, const Comparison& c) {
     for (std::size_t t = 0; t < c.targets.size(); ++t) {
         Id target = w.group(targets.get(), c.targets[t].id);
         w.attribute(target.get(), "units", c.targets[t].unit);
-        w.attribute(target.get(), "comparison", std::string(engine::to_string(c.targets[t].comparison)));
+        w.attribute(target.get(), "comparison",
+                    std::string(engine::to_string(c.targets[t].comparison)));
         w.attribute(target.get(), "threshold", c.targets[t].threshold);
         const auto column = [&](double TargetComparison::*field) {
             std::vector<double> v;

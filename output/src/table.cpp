@@ -618,8 +618,7 @@ std::string format_comparison(const Comparison& c, bool colour) {
         align.push_back(Align::left);
         Grid grid(std::move(align));
         std::vector<Cell> head{
-            {"cost (" + (c.currency.empty() ? std::string("no unit") : c.currency) + ")",
-             heading}};
+            {"cost (" + (c.currency.empty() ? std::string("no unit") : c.currency) + ")", heading}};
         for (const int year : c.years) {
             head.push_back({std::to_string(year), heading});
         }
@@ -635,11 +634,8 @@ std::string format_comparison(const Comparison& c, bool colour) {
                 row.push_back({format_quantity(v), v > c.cap_per_year ? RED : nullptr});
             }
             row.push_back({format_quantity(m.cost), m.cost > c.cap_total ? RED : nullptr});
-            row.push_back(
-                {m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
-            std::string budget = !caps           ? "no cap"
-                                 : m.over_budget ? "OVER CAP"
-                                                 : "within cap";
+            row.push_back({m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
+            std::string budget = !caps ? "no cap" : m.over_budget ? "OVER CAP" : "within cap";
             if (caps && m.cost_q05 != m.cost_q95) {
                 budget += " (" + format_percent(m.p_over_budget) + " of replicates over)";
             }
@@ -669,12 +665,9 @@ std::string format_comparison(const Comparison& c, bool colour) {
                                 format_exact(goal.threshold) +
                                 (goal.unit.empty() ? "" : " " + goal.unit);
         out += (style.colour ? std::string(BOLD) : std::string()) + printable(goal.id) +
-               (style.colour ? std::string(RESET) : std::string()) + "  " +
-               printable(goal_line) +
-               (goal.description.empty() ? "" : "  (" + printable(goal.description) + ")") +
-               "\n";
-        Grid grid({Align::left, Align::right, Align::left, Align::right, Align::left,
-                   Align::left});
+               (style.colour ? std::string(RESET) : std::string()) + "  " + printable(goal_line) +
+               (goal.description.empty() ? "" : "  (" + printable(goal.description) + ")") + "\n";
+        Grid grid({Align::left, Align::right, Align::left, Align::right, Align::left, Align::left});
         grid.add({{"  mix", heading},
                   {"median", heading},
                   {"vs base [" + ci + "]", heading},
@@ -693,8 +686,7 @@ std::string format_comparison(const Comparison& c, bool colour) {
             grid.add({{"  " + m.name},
                       {format_quantity(tc.median)},
                       {base ? "(base)" : delta_text(tc.delta_median, tc.delta_median_ci)},
-                      {format_percent(tc.p_attain) + (tc.by_inputs ? " *" : ""),
-                       verdict_colour(v)},
+                      {format_percent(tc.p_attain) + (tc.by_inputs ? " *" : ""), verdict_colour(v)},
                       {percent_interval_text(tc.p_attain_ci)},
                       {base ? "(base)" : delta_points_text(tc.delta_p, tc.delta_p_ci), moved}});
         }

@@ -14,7 +14,8 @@ TEST_CASE("canopy compare with an unknown mix exits 2, names the flag and writes
           "[regression][cli][compare]") {
     const test::TempDir dir;
     const Result r = run_canopy(dir, "compare " + shell_quote(REFERENCE) +
-                                         " --mix high_tech_psh --json out.json --out out.h5");
+                                         " --mix high_tech_psh --json out.json --out out.h5 "
+                                         "--report out.html");
     CHECK(r.status == 2);
     CHECK(r.err.find("--mix: scenario 'reference' has no policy mix 'high_tech_psh'") !=
           std::string::npos);
@@ -73,9 +74,9 @@ TEST_CASE("canopy compare reports medians, paired differences and costs per mix"
     // The HDF5 file: every mix's runs and the comparison, one entry per mix.
     const hid_t f = H5Fopen((dir / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     REQUIRE(f >= 0);
-    for (const char* path :
-         {"/indicators", "/policy_mixes/high_tech_push/indicators", "/policy_mixes/incubator_ramp",
-          "/comparison/mix", "/comparison/cost", "/comparison/targets/high_tech_growth/delta_p_ci"}) {
+    for (const char* path : {"/indicators", "/policy_mixes/high_tech_push/indicators",
+                             "/policy_mixes/incubator_ramp", "/comparison/mix", "/comparison/cost",
+                             "/comparison/targets/high_tech_growth/delta_p_ci"}) {
         INFO(path);
         CHECK(H5Lexists(f, path, H5P_DEFAULT) > 0);
     }

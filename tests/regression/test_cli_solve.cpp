@@ -43,10 +43,9 @@ TEST_CASE("canopy solve finds a lever level that canopy run confirms on another 
     CHECK(j["p_attain_ci"][0].get<double>() <= p);
     CHECK(j["cost"].get<double>() == Approx(0.5 * level)); // 0.5 bn yuan a unit-year, 1 year
 
-    const Result check = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --seed 987654 -n " +
-                                             std::to_string(N_CHECK) +
-                                             " --set lever_high_tech=" + j["levers"]["lever_high_tech"].dump() +
-                                             " --json -");
+    const Result check = run_canopy(
+        dir, "run " + shell_quote(REFERENCE) + " --seed 987654 -n " + std::to_string(N_CHECK) +
+                 " --set lever_high_tech=" + j["levers"]["lever_high_tech"].dump() + " --json -");
     REQUIRE(check.status == 0);
     const auto run = nlohmann::json::parse(check.out);
     double confirmed = -1.0;
@@ -66,10 +65,14 @@ TEST_CASE("canopy solve says out of reach, and how close the best setting gets",
           "[regression][cli][solve]") {
     const test::TempDir dir;
     const auto j = solve_json(dir, "--target high_tech_growth --probability 0.95 --lever "
-                                   "lever_high_tech=0:0.5 --replicates 60");
+                                   "lever_high_tech=0:0.5 --replicates 60 --report page.html");
     CHECK(j["status"] == "out_of_reach");
     CHECK(j["p_attain"].get<double>() < 0.95);
     CHECK(j["levers"]["lever_high_tech"].get<double>() == Approx(0.5));
+    // The report says so too, in a page of its own.
+    const std::string page = test::read_file(dir / "page.html");
+    CHECK(page.find("out of reach") != std::string::npos);
+    CHECK(page.find("<svg") != std::string::npos);
 }
 
 TEST_CASE("canopy solve with several levers costs no more than any single lever",

@@ -59,10 +59,9 @@ TEST_CASE("Paired intervals on common random numbers are several times tighter t
         }
         const output::TargetComparison& c = crn.mixes.at(1).targets.at(t);
         const output::TargetComparison& i = independent.mixes.at(1).targets.at(t);
-        INFO(id << ": paired median difference " << c.delta_median << " ["
-                << c.delta_median_ci.lo << ", " << c.delta_median_ci.hi << "], independent "
-                << i.delta_median << " [" << i.delta_median_ci.lo << ", " << i.delta_median_ci.hi
-                << "]");
+        INFO(id << ": paired median difference " << c.delta_median << " [" << c.delta_median_ci.lo
+                << ", " << c.delta_median_ci.hi << "], independent " << i.delta_median << " ["
+                << i.delta_median_ci.lo << ", " << i.delta_median_ci.hi << "]");
         // Both estimate the same effect; the paired interval lies inside the noise of the other.
         CHECK(c.delta_median_ci.lo <= i.delta_median_ci.hi);
         CHECK(i.delta_median_ci.lo <= c.delta_median_ci.hi);

@@ -39,8 +39,7 @@ PairedDifference paired_proportion_difference(std::span<const std::uint8_t> base
 /// has no number. Throws canopy::Error when the spans differ in length, are empty, the
 /// confidence is not in (0, 1) or resamples < 100.
 PairedDifference paired_median_difference(std::span<const double> base,
-                                          std::span<const double> other,
-                                          double confidence = 0.95, int resamples = 2000,
-                                          std::uint64_t stream = 0);
+                                          std::span<const double> other, double confidence = 0.95,
+                                          int resamples = 2000, std::uint64_t stream = 0);
 
 } // namespace canopy::experiments

@@ -54,11 +54,11 @@ struct SolveRequest {
     std::vector<SolveLever> levers;
     /// Only settings whose mean cost stays within the scenario's budget caps count.
     bool within_budget_cap = false;
-    int max_replicates = 400;   ///< per setting: where the estimate alone decides
-    int first_replicates = 0;   ///< the first batch; 0: max_replicates / 8, at least 20
-    double confidence = 0.95;   ///< of the sequential test and the reported interval
-    double precision = 0.01;    ///< relative width of the final bracket of a lever
-    int max_settings = 400;     ///< evaluated settings at most (a guard, not a method)
+    int max_replicates = 400; ///< per setting: where the estimate alone decides
+    int first_replicates = 0; ///< the first batch; 0: max_replicates / 8, at least 20
+    double confidence = 0.95; ///< of the sequential test and the reported interval
+    double precision = 0.01;  ///< relative width of the final bracket of a lever
+    int max_settings = 400;   ///< evaluated settings at most (a guard, not a method)
 };
 
 /// One evaluated setting.
@@ -68,9 +68,13 @@ struct SolveSetting {
     std::size_t attained = 0;
     double p_attain = 0.0;
     engine::Interval p_attain_ci;
-    double cost = 0.0;           ///< mean over replicates, in the scenario's currency
-    bool over_cap = false;       ///< the mean cost exceeds a cap (a year's or the total)
-    bool reaches = false;        ///< judged to reach P by the sequential test
+    /// The target's indicator over the replicates: median and 90 % interval (NaNs left out).
+    double median = 0.0;
+    double q05 = 0.0;
+    double q95 = 0.0;
+    double cost = 0.0;     ///< mean over replicates, in the scenario's currency
+    bool over_cap = false; ///< the mean cost exceeds a cap (a year's or the total)
+    bool reaches = false;  ///< judged to reach P by the sequential test
 };
 
 /// The outcome of a solve.

@@ -41,9 +41,9 @@ struct MixComparison {
     double cost = 0.0;     ///< mean total cost over replicates, in Comparison::currency
     double cost_q05 = 0.0; ///< 90 % interval over replicates (per-outcome prices vary)
     double cost_q95 = 0.0;
-    std::vector<double> cost_by_year; ///< mean cost in each of Comparison::years
-    bool over_budget = false;         ///< the mean cost exceeds a cap (a year's or the total)
-    double p_over_budget = 0.0;       ///< share of replicates over a cap
+    std::vector<double> cost_by_year;      ///< mean cost in each of Comparison::years
+    bool over_budget = false;              ///< the mean cost exceeds a cap (a year's or the total)
+    double p_over_budget = 0.0;            ///< share of replicates over a cap
     std::vector<TargetComparison> targets; ///< Comparison::targets' order
 };
 
@@ -79,18 +79,25 @@ struct Comparison {
 /// compare` runs them so); with `common_random_numbers` false the intervals are computed the
 /// same way and come out as wide as unpaired ones. Throws canopy::Error when `runs` is empty or
 /// the runs differ in replicates or targets.
-Comparison compare_runs(std::span<const EnsembleSummary> runs,
-                        bool common_random_numbers = true);
+Comparison compare_runs(std::span<const EnsembleSummary> runs, bool common_random_numbers = true);
 
 /// The terminal view: what was compared, the budget block (cost per mix, by year, against the
 /// caps), then one block per target with the mixes as rows, so a dozen mixes stay readable.
 std::string format_comparison(const Comparison& comparison, bool colour = false);
 
-/// The JSON document (docs/output-format.md, "canopy compare"):
-/// {"scenario", "seed", "replicates", "confidence", "common_random_numbers", "currency",
+/// The JSON document (docs/what-if.md):
+/// {"schema_version", "scenario", "seed", "replicates", "confidence", "common_random_numbers",
+///  "currency", "cap_per_year", "cap_total",
 ///  "mixes": [{"name", "cost", "over_budget", "targets": [{"id", "median", "p_attain",
-///  "delta_median", "delta_median_ci", "delta_p", "delta_p_ci"}, ...]}, ...]}
+///  "p_attain_ci", "delta_median", "delta_median_ci", "delta_p", "delta_p_ci"}, ...]}, ...]}
 /// with the base first and its deltas 0; numbers in shortest round-trip form, NaN as null.
 std::string comparison_json(const Comparison& comparison);
+
+struct Report;
+
+/// Adds the comparison to the report of its runs (run_report.hpp, the base first): each mix's
+/// paired differences beside its targets, every mix's effect on every target as a lever
+/// effect, and a subtitle saying how the mixes were compared.
+void add_comparison(Report& report, const Comparison& comparison);
 
 } // namespace canopy::output

@@ -52,19 +52,21 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-std::optional<double> number(const std::string& text) {
+// A whole decimal number (finite) into `out`; false when `text` is anything else.
+bool number(const std::string& text, double& out) {
     if (text.empty()) {
-        return std::nullopt;
+        return false;
     }
     std::size_t used = 0;
     try {
         const double x = std::stod(text, &used);
         if (used == text.size() && std::isfinite(x)) {
-            return x;
+            out = x;
+            return true;
         }
     } catch (const std::exception&) {
     }
-    return std::nullopt;
+    return false;
 }
 
 // --lever NAME or NAME=LO:HI, checked against the model (a lever; the range inside its own).
@@ -99,9 +101,10 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
     if (eq != std::string::npos) {
         const std::string range = text.substr(eq + 1);
         const std::size_t colon = range.find(':');
-        const auto lo = number(range.substr(0, colon));
-        const auto hi = colon == std::string::npos ? std::nullopt : number(range.substr(colon + 1));
-        if (!lo || !hi || *lo >= *hi) {
+        double lo = 0.0;
+        double hi = 0.0;
+        if (colon == std::string::npos || !number(range.substr(0, colon), lo) ||
+            !number(range.substr(colon + 1), hi) || !(lo < hi)) {
             engine::Diagnostic d;
             d.key = "--lever";
             d.message = "'" + text + "': the search range must be LOW:HIGH with LOW < HIGH";
@@ -110,12 +113,12 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
             diagnostics.add(std::move(d));
             return std::nullopt;
         }
-        if (!experiments::check_value(*target, *lo, model, where, diagnostics, &scenario) ||
-            !experiments::check_value(*target, *hi, model, where, diagnostics, &scenario)) {
+        if (!experiments::check_value(*target, lo, model, where, diagnostics, &scenario) ||
+            !experiments::check_value(*target, hi, model, where, diagnostics, &scenario)) {
             return std::nullopt;
         }
-        lever.low = *lo;
-        lever.high = *hi;
+        lever.low = lo;
+        lever.high = hi;
     } else if (!std::isfinite(spec.range.min) || !std::isfinite(spec.range.max)) {
         engine::Diagnostic d;
         d.key = "--lever";

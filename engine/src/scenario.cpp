@@ -330,8 +330,8 @@ private:
 
 // ---- the vocabulary of the format ------------------------------------------------------------
 
-const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters",  "levers",
-                                            "indicators", "targets",  "policy_mixes"};
+const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters", "levers",
+                                            "indicators", "targets",  "budget",     "policy_mixes"};
 const std::vector<std::string> SCENARIO_KEYS = {"name",
                                                 "title",
                                                 "description",
@@ -349,6 +349,8 @@ const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit
 const std::vector<std::string> LEVER_KEYS = {"schedule",
                                              "cost_per_unit_year",
                                              "cost_per_unit_added",
+                                             "cost_per_outcome",
+                                             "cost_outcome",
                                              "cost_unit",
                                              "unit",
                                              "source",
@@ -366,6 +368,8 @@ const std::vector<std::string> TARGET_KEYS = {"indicator",   "comparison", "thre
                                               "description", "source",     "assumption"};
 const std::vector<std::string> MIX_KEYS = {"description", "levers", "parameters"};
 const std::vector<std::string> POINT_KEYS = {"at", "value"};
+const std::vector<std::string> BUDGET_KEYS = {
+    "currency", "conversions", "cap_per_year", "cap_total", "source", "assumption", "note"};
 
 struct DistributionShape {
     Uncertain::Kind kind;
@@ -496,6 +500,7 @@ public:
         parameters(root);
         const bool parameters_clean = parameters_scope.clean();
         levers(root);
+        budget(root);
         indicators(root);
         targets(root);
         policy_mixes(root);
@@ -1357,6 +1362,7 @@ private:
             setting.cost.per_unit_year = non_negative("cost_per_unit_year");
             setting.cost.per_unit_added = non_negative("cost_per_unit_added");
             setting.cost.unit = t.string("cost_unit").value_or("");
+            outcome_cost(t, setting.cost);
             if (spec != nullptr) {
                 check_unit(t, spec->unit, spec->name);
             } else {
@@ -1375,6 +1381,76 @@ private:
             return std::nullopt;
         }
         return setting;
+    }
+
+    // cost_per_outcome (a price, or "level") with cost_outcome (the flow series it prices).
+    void outcome_cost(const Table& t, LeverCost& cost) {
+        const TomlNode* price = t.find("cost_per_outcome");
+        if (price == nullptr && !t.has("cost_outcome")) {
+            return;
+        }
+        const std::string price_allowed =
+            "a number >= 0 (cost_unit per unit of the series), or \"level\" (the lever's level "
+            "is the price of each unit)";
+        std::vector<std::string> flows;
+        if (model_ != nullptr) {
+            for (const SeriesSpec& series : model_->series) {
+                if (series.kind == SeriesKind::flow) {
+                    flows.push_back(series.name);
+                }
+            }
+        }
+        if (price == nullptr) {
+            t.missing("cost_per_outcome", "'cost_outcome' needs 'cost_per_outcome', its price",
+                      price_allowed);
+        } else if (price->type == TomlNode::Type::string) {
+            if (price->string == "level") {
+                cost.outcome_price = OutcomePrice::level;
+            } else {
+                ctx_.error(price->pos, t.path("cost_per_outcome"),
+                           "unknown price '" + price->string + "'", price_allowed);
+            }
+        } else if (price->is_number()) {
+            if (auto x = t.number("cost_per_outcome", true, "a number >= 0")) {
+                if (*x < 0.0) {
+                    ctx_.error(price->pos, t.path("cost_per_outcome"),
+                               "a cost must not be negative, got " + number_text(*x),
+                               price_allowed);
+                } else {
+                    cost.outcome_price = OutcomePrice::fixed;
+                    cost.per_outcome = *x;
+                }
+            }
+        } else {
+            t.wrong_type("cost_per_outcome", *price, "a number or \"level\"");
+        }
+        const auto outcome = t.string("cost_outcome");
+        if (!t.has("cost_outcome")) {
+            t.missing("cost_outcome",
+                      "'cost_per_outcome' needs 'cost_outcome': the flow series whose count is "
+                      "priced",
+                      ctx_.list(flows));
+        } else if (outcome && model_ != nullptr) {
+            const int k = model_->series_index(*outcome);
+            const TomlNode* where = t.find("cost_outcome");
+            if (k < 0) {
+                ctx_.error(where->pos, t.path("cost_outcome"),
+                           "model '" + model_->name + "' has no series '" + *outcome + "'",
+                           ctx_.list(flows), ctx_.suggest(*outcome, flows));
+            } else if (model_->series[static_cast<std::size_t>(k)].kind != SeriesKind::flow) {
+                ctx_.error(where->pos, t.path("cost_outcome"),
+                           "series '" + *outcome +
+                               "' is a stock; a cost per outcome counts a flow series (what "
+                               "happened during each step)",
+                           ctx_.list(flows));
+            } else {
+                cost.outcome = *outcome;
+                cost.outcome_series = k;
+            }
+        }
+        if (cost.outcome_series < 0) {
+            cost.outcome_price = OutcomePrice::none;
+        }
     }
 
     // What the run computes from a lever must stay finite: the schedule between two of its
@@ -1420,6 +1496,134 @@ private:
                 sc_.levers[static_cast<std::size_t>(i)] = std::move(*setting);
             }
         });
+    }
+
+    // ---- [budget] ----------------------------------------------------------------------------
+
+    // A cap: a number >= 0, or NaN when absent.
+    double cap(const Table& t, const char* key) {
+        const auto x = t.number(key, false, "a number >= 0 in the budget's currency");
+        if (x && *x < 0.0) {
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       "a budget cap must not be negative, got " + number_text(*x),
+                       "a number >= 0 in the budget's currency");
+            return Budget::NONE;
+        }
+        return x.value_or(Budget::NONE);
+    }
+
+    // The currency every cost is reported in, its conversions and caps; then each lever's cost
+    // unit resolved into the currency. Costs in different units are never added: without
+    // [budget] every cost must be in one unit, and with it every other unit needs a conversion.
+    void budget(const Table& root) {
+        Budget& b = sc_.budget;
+        const TomlNode* node = root.table("budget");
+        const bool declared = node != nullptr;
+        if (declared) {
+            const Table t(ctx_, *node, "budget");
+            t.check_keys(BUDGET_KEYS);
+            if (auto currency = t.string("currency", true)) {
+                if (is_blank(*currency)) {
+                    ctx_.error(t.find("currency")->pos, t.path("currency"), "the currency is empty",
+                               "a unit such as \"100m yuan\"");
+                }
+                b.currency = *currency;
+            }
+            if (const TomlNode* conversions = t.table("conversions")) {
+                for (const TomlNode& value : conversions->entries) {
+                    const std::string path = t.path("conversions") + "." + value.key;
+                    const std::string allowed =
+                        "a number > 0: how many " + b.currency + " one " + value.key + " is";
+                    if (!value.is_number()) {
+                        ctx_.error(value.pos, path,
+                                   std::string("expected a number, found ") +
+                                       detail::describe(value.type),
+                                   allowed);
+                    } else if (!std::isfinite(value.floating) || !(value.floating > 0.0)) {
+                        ctx_.error(value.pos, path,
+                                   "a conversion must be a positive finite number, got " +
+                                       number_text(value.floating),
+                                   allowed);
+                    } else if (value.key == b.currency) {
+                        ctx_.error(value.key_pos, path,
+                                   "'" + value.key +
+                                       "' is the currency itself; it needs no "
+                                       "conversion",
+                                   "other units");
+                    } else {
+                        b.conversions.emplace_back(value.key, value.floating);
+                    }
+                }
+            }
+            b.cap_per_year = cap(t, "cap_per_year");
+            b.cap_total = cap(t, "cap_total");
+            (void)t.string("note");
+            const Provenance p = provenance(t, b.has_caps());
+            b.source = p.source;
+            b.assumption = p.assumption;
+        }
+        const TomlNode* levers = root.table("levers");
+        if (levers == nullptr || model_ == nullptr) {
+            return;
+        }
+        std::string first; // where the currency came from, when [budget] does not name it
+        for (const TomlNode& value : levers->entries) {
+            const int i = model_->lever_index(value.key);
+            if (i < 0 || !value.is_table()) {
+                continue;
+            }
+            LeverCost& cost = sc_.levers[static_cast<std::size_t>(i)].cost;
+            const std::string& lever_unit = model_->levers[static_cast<std::size_t>(i)].unit;
+            const bool by_level = cost.outcome_price == OutcomePrice::level;
+            if (!cost.priced() && cost.unit.empty()) {
+                continue;
+            }
+            const Table t(ctx_, value, "levers." + value.key);
+            const TomlNode* unit_node = t.find("cost_unit");
+            const SourcePos at = unit_node != nullptr ? unit_node->pos : t.node().pos;
+            // A lever priced by its level costs in its own unit unless cost_unit says otherwise.
+            const std::string unit = !cost.unit.empty() ? cost.unit
+                                     : by_level         ? lever_unit
+                                                        : b.currency;
+            const std::string conversion_hint =
+                "[budget] with currency and conversions, e.g. conversions = { \"" + unit +
+                "\" = <" + (b.currency.empty() ? std::string("currency") : b.currency) + " per " +
+                unit + "> }";
+            if (!declared) {
+                if (b.currency.empty() && !unit.empty()) {
+                    b.currency = unit;
+                    first = t.path("cost_unit");
+                } else if (unit != b.currency) {
+                    ctx_.error(at, t.path("cost_unit"),
+                               "costs in '" + unit + "' cannot be added to costs in '" +
+                                   b.currency + "' (" + first +
+                                   "); costs in different units are never summed",
+                               "\"" + b.currency + "\", or " + conversion_hint);
+                    continue;
+                }
+            }
+            cost.to_currency = b.factor(unit);
+            if (std::isnan(cost.to_currency)) {
+                ctx_.error(at, t.path("cost_unit"),
+                           "'" + unit + "' is not the budget's currency '" + b.currency +
+                               "' and budget.conversions has no '" + unit + "'",
+                           "\"" + b.currency + "\", or a unit in budget.conversions");
+                cost.to_currency = 1.0;
+            }
+            if (by_level) {
+                cost.level_to_currency = b.factor(lever_unit);
+                if (std::isnan(cost.level_to_currency)) {
+                    ctx_.error(t.find("cost_per_outcome")->pos, t.path("cost_per_outcome"),
+                               "the price is the lever's level, in '" + lever_unit +
+                                   "', which is not the currency '" + b.currency + "'" +
+                                   (declared ? " and has no conversion in budget.conversions" : ""),
+                               declared
+                                   ? "a conversion for \"" + lever_unit + "\" in budget.conversions"
+                                   : "cost_unit = \"" + lever_unit + "\", or " + conversion_hint);
+                    cost.level_to_currency = 1.0;
+                }
+            }
+        }
     }
 
     // ---- indicators --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "registry.hpp"
 #include "wire.hpp"
 
+#include <canopy/engine/budget.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/indicator.hpp>
 #include <canopy/engine/statistics.hpp>
@@ -91,6 +92,7 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
     engine::EnsembleOptions options;
     options.replicates = experiment.replicates;
     options.seed = experiment.ensemble_seed(point);
+    options.first_replicate = experiment.first_replicate;
     const auto start = std::chrono::steady_clock::now();
     const engine::Ensemble ensemble = experiment.model->run(scenario, options);
     const std::chrono::duration<double> simulated = std::chrono::steady_clock::now() - start;
@@ -114,6 +116,21 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
     }
 
     const OutputRequest& want = experiment.outputs;
+    if (want.costs) {
+        const std::size_t years = engine::budget_years(scenario.calendar).size();
+        const std::size_t levers = scenario.levers.size();
+        result.cost_years = static_cast<std::uint32_t>(years);
+        result.costs.assign(n_rep * years, 0.0);
+        for (std::size_t r = 0; r < n_rep; ++r) {
+            const std::vector<double> by_lever =
+                engine::lever_costs_by_year(scenario, &ensemble.runs[r]);
+            for (std::size_t l = 0; l < levers; ++l) { // lever order: the same bits every time
+                for (std::size_t y = 0; y < years; ++y) {
+                    result.costs[r * years + y] += by_lever[l * years + y];
+                }
+            }
+        }
+    }
     if (!want.mean_paths && want.path_quantiles.empty()) {
         return result;
     }

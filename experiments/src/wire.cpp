@@ -90,6 +90,8 @@ void write_result(Writer& w, const PointResult& r) {
     w.doubles(r.mean_paths);
     w.doubles(r.path_quantiles);
     w.f64(r.simulate_seconds);
+    w.u32(r.cost_years);
+    w.doubles(r.costs);
 }
 
 PointResult read_result(Reader& r) {
@@ -102,10 +104,22 @@ PointResult read_result(Reader& r) {
     out.mean_paths = r.doubles();
     out.path_quantiles = r.doubles();
     out.simulate_seconds = r.f64();
+    // Results journalled before costs were carried end here (a record holds one result); every
+    // result written since has both fields.
+    if (r.left() > 0) {
+        out.cost_years = r.u32();
+        out.costs = r.doubles();
+    }
     if (out.finals.size() != static_cast<std::size_t>(out.replicates) * out.indicators) {
         throw Error("malformed point result: " + std::to_string(out.finals.size()) +
                     " finals for " + std::to_string(out.indicators) + " indicators x " +
                     std::to_string(out.replicates) + " replicates");
+    }
+    if (out.costs.size() != static_cast<std::size_t>(out.replicates) * out.cost_years &&
+        !out.costs.empty()) {
+        throw Error("malformed point result: " + std::to_string(out.costs.size()) + " costs for " +
+                    std::to_string(out.cost_years) + " years x " + std::to_string(out.replicates) +
+                    " replicates");
     }
     return out;
 }

@@ -288,7 +288,8 @@ int run_command(const RunArgs& args) {
     if (!args.quiet && !json_to_stdout) {
         const output::TableStyle style{output::use_colour(stdout)};
         std::cout << output::format_header(runs.front().summary, style) << "\n"
-                  << output::format_target_table(runs.front().summary, style);
+                  << output::format_target_table(runs.front().summary, style) << "\n"
+                  << output::format_cost_table(runs.front().summary, style);
         if (runs.size() > 1) {
             std::vector<output::EnsembleSummary> summaries;
             for (const MixRun& r : runs) {

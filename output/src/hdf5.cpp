@@ -2,6 +2,7 @@
 // handle is owned by an Id so that an exception anywhere closes everything before the
 // temporary file is removed.
 #include <canopy/engine/error.hpp>
+#include <canopy/output/compare.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 
@@ -845,6 +846,76 @@ std::string consistency_problem(const engine::Scenario& scenario, const engine::
     return {};
 }
 
+// /comparison: what `canopy compare` printed, one entry per mix (the base first) along the
+// first axis of every dataset, so the paired differences travel with the runs they come from.
+void write_comparison(const Writer& w, const Comparison& c) {
+    Id group = w.group(w.root(), "comparison");
+    w.attribute(group.get(), "common_random_numbers",
+                static_cast<std::int64_t>(c.common_random_numbers ? 1 : 0));
+    w.attribute(group.get(), "confidence", c.confidence);
+    w.attribute(group.get(), "currency", c.currency);
+    w.attribute(group.get(), "description",
+                std::string("per mix (axis 0, the base first): cost, medians, P(attain) and the "
+                            "paired differences from the base with their confidence intervals"));
+    const std::size_t n = c.mixes.size();
+    std::vector<std::string> names;
+    std::vector<double> cost;
+    std::vector<std::uint8_t> over;
+    for (const MixComparison& m : c.mixes) {
+        names.push_back(m.name);
+        cost.push_back(m.cost);
+        over.push_back(m.over_budget ? 1U : 0U);
+    }
+    (void)w.strings(group.get(), "mix", names);
+    {
+        const Id set = w.doubles(group.get(), "cost", {n}, cost.data());
+        w.attribute(set.get(), "units", c.currency);
+    }
+    (void)w.dataset(group.get(), "over_budget", {n}, H5T_STD_U8LE, H5T_NATIVE_UINT8, over.data());
+    Id targets = w.group(group.get(), "targets");
+    for (std::size_t t = 0; t < c.targets.size(); ++t) {
+        Id target = w.group(targets.get(), c.targets[t].id);
+        w.attribute(target.get(), "units", c.targets[t].unit);
+        w.attribute(target.get(), "comparison",
+                    std::string(engine::to_string(c.targets[t].comparison)));
+        w.attribute(target.get(), "threshold", c.targets[t].threshold);
+        const auto column = [&](double TargetComparison::*field) {
+            std::vector<double> v;
+            for (const MixComparison& m : c.mixes) {
+                v.push_back(m.targets.at(t).*field);
+            }
+            return v;
+        };
+        const auto pairs = [&](engine::Interval TargetComparison::*field) {
+            std::vector<double> v;
+            for (const MixComparison& m : c.mixes) {
+                v.push_back((m.targets.at(t).*field).lo);
+                v.push_back((m.targets.at(t).*field).hi);
+            }
+            return v;
+        };
+        const std::vector<double> median = column(&TargetComparison::median);
+        const std::vector<double> p = column(&TargetComparison::p_attain);
+        const std::vector<double> dm = column(&TargetComparison::delta_median);
+        const std::vector<double> dp = column(&TargetComparison::delta_p);
+        const std::vector<double> p_ci = pairs(&TargetComparison::p_attain_ci);
+        const std::vector<double> dm_ci = pairs(&TargetComparison::delta_median_ci);
+        const std::vector<double> dp_ci = pairs(&TargetComparison::delta_p_ci);
+        (void)w.doubles(target.get(), "median", {n}, median.data());
+        (void)w.doubles(target.get(), "p_attain", {n}, p.data());
+        (void)w.doubles(target.get(), "p_attain_ci", {n, 2}, p_ci.data());
+        (void)w.doubles(target.get(), "delta_median", {n}, dm.data());
+        (void)w.doubles(target.get(), "delta_median_ci", {n, 2}, dm_ci.data());
+        (void)w.doubles(target.get(), "delta_p", {n}, dp.data());
+        (void)w.doubles(target.get(), "delta_p_ci", {n, 2}, dp_ci.data());
+    }
+}
+
+// The scenario a run was made from: the base with the run's policy mix applied.
+engine::Scenario scenario_of(const engine::Scenario& base, const EnsembleSummary& run) {
+    return base.with_policy_mix(run.policy_mix == BASE_MIX ? std::string() : run.policy_mix);
+}
+
 } // namespace
 
 void skip_hdf5_cleanup_at_exit() {
@@ -853,13 +924,14 @@ void skip_hdf5_cleanup_at_exit() {
 }
 
 void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
-                const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes) {
-    write_hdf5_temporary(path, scenario, model, base, mixes).commit();
+                const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes,
+                const Comparison* comparison) {
+    write_hdf5_temporary(path, scenario, model, base, mixes, comparison).commit();
 }
 
 TemporaryFile write_hdf5_temporary(const fs::path& path, const engine::Scenario& scenario,
                                    const engine::ModelInfo& model, RunData base,
-                                   std::span<const RunData> mixes) {
+                                   std::span<const RunData> mixes, const Comparison* comparison) {
     const std::string where = "cannot write HDF5 file '" + path.string() + "': ";
     if (std::string problem = consistency_problem(scenario, model, base, base); !problem.empty()) {
         throw Error(where + problem);
@@ -881,17 +953,21 @@ TemporaryFile write_hdf5_temporary(const fs::path& path, const engine::Scenario&
             DimensionScales scales;
             const Axes axes = write_axes(w, base.summary, scales);
             write_root_attributes(w, scenario, base, mixes);
-            write_run(w, w.root(), axes, model, scenario, base);
+            // The root run may itself be a policy mix (--policy-mix): its parameters'
+            // attributes (distribution, source) must describe that mix, not the base.
+            write_run(w, w.root(), axes, model, scenario_of(scenario, base.summary), base);
             if (!mixes.empty()) {
                 Id group = w.group(w.root(), "policy_mixes");
                 for (const RunData& m : mixes) {
                     Id mix = w.group(group.get(), m.summary.policy_mix);
                     w.attribute(mix.get(), "description", m.summary.policy_mix_description);
-                    const engine::Scenario mixed = scenario.with_policy_mix(m.summary.policy_mix);
-                    write_run(w, mix.get(), axes, model, mixed, m);
+                    write_run(w, mix.get(), axes, model, scenario_of(scenario, m.summary), m);
                 }
             }
             scales.finish();
+            if (comparison != nullptr) {
+                write_comparison(w, *comparison);
+            }
         } // every dataset and group closed here, so the file can close
         w.close();
     } catch (const Hdf5Failure& f) {

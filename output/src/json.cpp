@@ -1,5 +1,6 @@
 // The JSON summary. nlohmann::ordered_json keeps keys in insertion order, which is the order
 // docs/output-format.md lists them in; its number output is the shortest round-trip form.
+#include <canopy/output/compare.hpp>
 #include <canopy/output/json.hpp>
 
 #include <nlohmann/json.hpp>
@@ -73,17 +74,37 @@ Json indicators_json(const EnsembleSummary& s) {
 Json costs_json(const EnsembleSummary& s) {
     Json out = Json::array();
     for (const LeverCostSummary& c : s.lever_costs) {
-        out.push_back(Json{{"lever", c.lever}, {"cost", number(c.cost)}, {"unit", c.unit}});
+        Json by_year = Json::array();
+        for (std::size_t y = 0; y < c.by_year.size() && y < s.costs.years.size(); ++y) {
+            by_year.push_back(Json{{"year", s.costs.years[y]}, {"cost", number(c.by_year[y])}});
+        }
+        out.push_back(Json{{"lever", c.lever},
+                           {"cost", number(c.cost)},
+                           {"cost_q05", number(c.q05)},
+                           {"cost_q95", number(c.q95)},
+                           {"unit", c.unit},
+                           {"outcome", c.outcome},
+                           {"basis", c.basis},
+                           {"by_year", std::move(by_year)}});
     }
     return out;
 }
 
-Json totals_json(const EnsembleSummary& s) {
-    Json out = Json::array();
-    for (const CostTotal& c : s.total_cost) {
-        out.push_back(Json{{"cost", number(c.cost)}, {"unit", c.unit}});
+Json budget_json(const EnsembleSummary& s) {
+    const CostSummary& c = s.costs;
+    Json by_year = Json::array();
+    for (std::size_t y = 0; y < c.years.size(); ++y) {
+        by_year.push_back(Json{{"year", c.years[y]}, {"cost", number(c.by_year[y])}});
     }
-    return out;
+    return Json{{"currency", c.currency},
+                {"total", number(c.total)},
+                {"total_q05", number(c.q05)},
+                {"total_q95", number(c.q95)},
+                {"by_year", std::move(by_year)},
+                {"cap_per_year", number(c.cap_per_year)},
+                {"cap_total", number(c.cap_total)},
+                {"over_cap", c.over_cap},
+                {"p_over_cap", number(c.p_over_cap)}};
 }
 
 // The part of a run that differs between policy mixes.
@@ -91,7 +112,7 @@ void add_outcomes(Json& j, const EnsembleSummary& s) {
     j["targets"] = targets_json(s);
     j["indicators"] = indicators_json(s);
     j["lever_costs"] = costs_json(s);
-    j["total_cost"] = totals_json(s);
+    j["budget"] = budget_json(s);
 }
 
 } // namespace
@@ -125,6 +146,46 @@ std::string summary_json(const EnsembleSummary& s, std::span<const EnsembleSumma
         j["policy_mixes"] = std::move(list);
     }
     // Invalid UTF-8 (which the scenario loader already rejects) is replaced, never thrown on.
+    return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+std::string comparison_json(const Comparison& c) {
+    const auto interval = [](const engine::Interval& ci) {
+        return Json::array({number(ci.lo), number(ci.hi)});
+    };
+    Json j;
+    j["schema_version"] = JSON_SCHEMA_VERSION;
+    j["scenario"] = c.scenario;
+    j["seed"] = c.seed;
+    j["replicates"] = c.replicates;
+    j["confidence"] = c.confidence;
+    j["common_random_numbers"] = c.common_random_numbers;
+    j["currency"] = c.currency;
+    j["cap_per_year"] = number(c.cap_per_year);
+    j["cap_total"] = number(c.cap_total);
+    Json mixes = Json::array();
+    for (const MixComparison& m : c.mixes) {
+        Json mix;
+        mix["name"] = m.name;
+        mix["cost"] = number(m.cost);
+        mix["over_budget"] = m.over_budget;
+        Json targets = Json::array();
+        for (const TargetComparison& t : m.targets) {
+            Json tj;
+            tj["id"] = t.id;
+            tj["median"] = number(t.median);
+            tj["p_attain"] = number(t.p_attain);
+            tj["p_attain_ci"] = interval(t.p_attain_ci);
+            tj["delta_median"] = number(t.delta_median);
+            tj["delta_median_ci"] = interval(t.delta_median_ci);
+            tj["delta_p"] = number(t.delta_p);
+            tj["delta_p_ci"] = interval(t.delta_p_ci);
+            targets.push_back(std::move(tj));
+        }
+        mix["targets"] = std::move(targets);
+        mixes.push_back(std::move(mix));
+    }
+    j["mixes"] = std::move(mixes);
     return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -169,13 +169,31 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
     ReportMix m;
     m.name = s.policy_mix;
     m.description = s.policy_mix_description;
-    for (const CostTotal& c : s.total_cost) {
-        m.totals.push_back({"total", c.cost, c.unit});
+    // Every cost is in the scenario's one currency (budget.hpp), so there is one total.
+    if (s.costs.priced) {
+        m.totals.push_back({"total", s.costs.total, s.costs.currency});
     }
     for (const LeverCostSummary& c : s.lever_costs) {
-        if (c.cost != 0.0 || !c.unit.empty()) {
+        if (!c.basis.empty()) { // priced levers only
             m.lever_costs.push_back({c.lever, c.cost, c.unit});
         }
+    }
+    m.over_budget = s.costs.over_cap;
+    if (s.costs.over_cap) {
+        std::string why;
+        for (std::size_t y = 0; y < s.costs.years.size() && y < s.costs.by_year.size(); ++y) {
+            if (s.costs.by_year[y] > s.costs.cap_per_year) {
+                why += (why.empty() ? "" : "; ") + std::to_string(s.costs.years[y]) + ": " +
+                       format_quantity(s.costs.by_year[y]) + " > cap " +
+                       format_quantity(s.costs.cap_per_year) + " " + s.costs.currency;
+            }
+        }
+        if (s.costs.total > s.costs.cap_total) {
+            why += (why.empty() ? "" : "; ") + std::string("total ") +
+                   format_quantity(s.costs.total) + " > cap " + format_quantity(s.costs.cap_total) +
+                   " " + s.costs.currency;
+        }
+        m.budget_note = why;
     }
     for (const TargetResult& t : s.targets) {
         ReportTarget r;

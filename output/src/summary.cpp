@@ -65,6 +65,104 @@ void spread(const std::vector<double>& finals, IndicatorSummary& out) {
     out.q95 = qs[2];
 }
 
+// Mean, 5 % and 95 % quantiles of values in replicate order.
+struct Spread {
+    double mean = 0.0;
+    double q05 = 0.0;
+    double q95 = 0.0;
+};
+
+Spread spread_of(const std::vector<double>& values) {
+    const std::array<double, 2> ps{0.05, 0.95};
+    std::array<double, 2> qs{};
+    engine::quantiles(values, ps, qs);
+    return Spread{engine::mean(values), qs[0], qs[1]};
+}
+
+std::string cost_basis(const engine::LeverCost& c) {
+    std::string out;
+    const auto add = [&out](const std::string& part) { out += (out.empty() ? "" : " + ") + part; };
+    if (c.per_unit_year != 0.0) {
+        add("per unit-year");
+    }
+    if (c.per_unit_added != 0.0) {
+        add("per unit added");
+    }
+    if (c.outcome_price == engine::OutcomePrice::fixed) {
+        add("per " + c.outcome);
+    } else if (c.outcome_price == engine::OutcomePrice::level) {
+        add("per " + c.outcome + " at the lever's level");
+    }
+    return out;
+}
+
+// Every lever's cost in every replicate, by calendar year, in the scenario's currency; then
+// means and spreads in replicate order, and the caps.
+void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                     const engine::Ensemble& ensemble, EnsembleSummary& s) {
+    const engine::Budget& budget = scenario.budget;
+    CostSummary& c = s.costs;
+    c.currency = budget.currency;
+    c.years = engine::budget_years(scenario.calendar);
+    c.cap_per_year = budget.cap_per_year;
+    c.cap_total = budget.cap_total;
+    const std::size_t n_levers = scenario.levers.size();
+    const std::size_t n_years = c.years.size();
+    const std::size_t n = ensemble.replicates();
+    // [lever][replicate] totals and [lever][year] sums over replicates
+    std::vector<std::vector<double>> lever_totals(n_levers, std::vector<double>(n, 0.0));
+    std::vector<double> lever_year_sum(n_levers * n_years, 0.0);
+    std::vector<double> year_sum(n_years, 0.0);
+    c.totals.assign(n, 0.0);
+    std::size_t over = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::vector<double> cost = engine::lever_costs_by_year(scenario, &ensemble.runs[r]);
+        bool over_here = false;
+        for (std::size_t y = 0; y < n_years; ++y) {
+            double year_total = 0.0;
+            for (std::size_t l = 0; l < n_levers; ++l) {
+                const double x = cost[l * n_years + y];
+                lever_totals[l][r] += x;
+                lever_year_sum[l * n_years + y] += x;
+                year_total += x;
+            }
+            year_sum[y] += year_total;
+            c.totals[r] += year_total;
+            over_here = over_here || year_total > budget.cap_per_year;
+        }
+        over_here = over_here || c.totals[r] > budget.cap_total;
+        over += over_here ? 1 : 0;
+    }
+    const auto n_double = static_cast<double>(n);
+    for (std::size_t l = 0; l < n_levers; ++l) {
+        const engine::LeverCost& lc = scenario.levers[l].cost;
+        LeverCostSummary ls;
+        ls.lever = model.levers[l].name;
+        const Spread spread = spread_of(lever_totals[l]);
+        ls.cost = spread.mean;
+        ls.q05 = spread.q05;
+        ls.q95 = spread.q95;
+        ls.unit = budget.currency;
+        ls.outcome = lc.outcome_price == engine::OutcomePrice::none ? "" : lc.outcome;
+        ls.basis = cost_basis(lc);
+        for (std::size_t y = 0; y < n_years; ++y) {
+            ls.by_year.push_back(lever_year_sum[l * n_years + y] / n_double);
+        }
+        c.priced = c.priced || lc.priced();
+        s.lever_costs.push_back(std::move(ls));
+    }
+    const Spread total = spread_of(c.totals);
+    c.total = total.mean;
+    c.q05 = total.q05;
+    c.q95 = total.q95;
+    for (std::size_t y = 0; y < n_years; ++y) {
+        c.by_year.push_back(year_sum[y] / n_double);
+        c.over_cap = c.over_cap || c.by_year[y] > c.cap_per_year;
+    }
+    c.over_cap = c.over_cap || c.total > c.cap_total;
+    c.p_over_cap = static_cast<double>(over) / n_double;
+}
+
 } // namespace
 
 EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engine::ModelInfo& model,
@@ -125,24 +223,7 @@ EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engin
         s.targets.push_back(std::move(t));
     }
 
-    for (std::size_t l = 0; l < scenario.levers.size(); ++l) {
-        LeverCostSummary c;
-        c.lever = model.levers[l].name;
-        c.cost = scenario.lever_cost(l);
-        c.unit = scenario.levers[l].cost.unit;
-        // A lever with neither a cost nor a cost unit costs nothing and has no currency to be
-        // added up in; it still appears in lever_costs so every lever is listed.
-        if (!(c.cost == 0.0 && c.unit.empty())) {
-            auto total = std::find_if(s.total_cost.begin(), s.total_cost.end(),
-                                      [&](const CostTotal& t) { return t.unit == c.unit; });
-            if (total == s.total_cost.end()) {
-                s.total_cost.push_back(CostTotal{0.0, c.unit});
-                total = s.total_cost.end() - 1;
-            }
-            total->cost += c.cost; // lever order: a fixed summation order
-        }
-        s.lever_costs.push_back(std::move(c));
-    }
+    summarise_costs(scenario, model, ensemble, s);
     return s;
 }
 

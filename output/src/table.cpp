@@ -1,5 +1,6 @@
 // The terminal table. Plain text first: colour is an overlay on cells whose widths are measured
 // without it, so the columns line up the same with and without escapes.
+#include <canopy/output/compare.hpp>
 #include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
@@ -174,19 +175,17 @@ std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
 
-std::string cost_text(const std::vector<CostTotal>& totals) {
-    if (totals.empty()) {
+std::string with_unit(const std::string& number, const std::string& unit) {
+    return unit.empty() ? number : number + " " + unit;
+}
+
+std::string cost_text(const CostSummary& costs) {
+    if (!costs.priced) {
         return "none";
     }
-    std::string out;
-    for (const CostTotal& t : totals) {
-        if (!out.empty()) {
-            out += " + ";
-        }
-        out += format_quantity(t.cost);
-        if (!t.unit.empty()) {
-            out += " " + t.unit;
-        }
+    std::string out = with_unit(format_quantity(costs.total), costs.currency);
+    if (costs.over_cap) {
+        out += " (over cap)";
     }
     return out;
 }
@@ -460,6 +459,68 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
     return out;
 }
 
+std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style) {
+    const CostSummary& c = s.costs;
+    if (!c.priced) {
+        return "Costs: no lever in this scenario has a cost.\n";
+    }
+    const bool spread = c.q05 != c.q95; // some cost is priced per outcome
+    std::vector<Align> align{Align::left};
+    align.insert(align.end(), c.years.size() + 1, Align::right);
+    align.push_back(Align::left);
+    align.push_back(Align::left);
+    Grid grid(std::move(align));
+    const char* heading = style.colour ? BOLD : nullptr;
+    std::vector<Cell> head{
+        {"cost (" + (c.currency.empty() ? std::string("no unit") : c.currency) + ")", heading}};
+    for (const int year : c.years) {
+        head.push_back({std::to_string(year), heading});
+    }
+    head.push_back({"total", heading});
+    head.push_back({spread ? "90 % interval" : "", heading});
+    head.push_back({"priced", heading});
+    grid.add(std::move(head));
+    for (const LeverCostSummary& l : s.lever_costs) {
+        if (l.basis.empty()) {
+            continue; // costless levers would only pad the table
+        }
+        std::vector<Cell> row{{l.lever}};
+        for (const double y : l.by_year) {
+            row.push_back({format_quantity(y)});
+        }
+        row.push_back({format_quantity(l.cost)});
+        row.push_back({l.q05 != l.q95 ? interval_text(l.q05, l.q95) : ""});
+        row.push_back({l.basis});
+        grid.add(std::move(row));
+    }
+    std::vector<Cell> total{{"total", heading}};
+    for (std::size_t y = 0; y < c.by_year.size(); ++y) {
+        const bool over = c.by_year[y] > c.cap_per_year;
+        total.push_back({format_quantity(c.by_year[y]), over ? RED : nullptr});
+    }
+    total.push_back({format_quantity(c.total), c.total > c.cap_total ? RED : nullptr});
+    total.push_back({spread ? interval_text(c.q05, c.q95) : ""});
+    total.push_back({""});
+    grid.add(std::move(total));
+    std::string out = grid.render(style);
+    if (c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total) {
+        std::string caps = "budget cap:";
+        if (c.cap_per_year == c.cap_per_year) {
+            caps += " " + with_unit(format_quantity(c.cap_per_year), c.currency) + " a year";
+        }
+        if (c.cap_total == c.cap_total) {
+            caps += std::string(c.cap_per_year == c.cap_per_year ? "," : "") + " " +
+                    with_unit(format_quantity(c.cap_total), c.currency) + " in total";
+        }
+        out += caps + (c.over_cap ? " - OVER CAP (mean cost)" : " - within it (mean cost)");
+        if (spread) {
+            out += fmt::format("; {} of replicates over it", format_percent(c.p_over_cap));
+        }
+        out += "\n";
+    }
+    return out;
+}
+
 std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const TableStyle& style) {
     if (runs.empty()) {
         return "";
@@ -492,7 +553,7 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
     }
     std::vector<Cell> cost{{"total cost"}, {""}};
     for (const EnsembleSummary& run : runs) {
-        cost.push_back({cost_text(run.total_cost)});
+        cost.push_back({cost_text(run.costs), run.costs.over_cap ? RED : nullptr});
     }
     grid.add(std::move(cost));
     std::string out = "P(attain) by policy mix with its " + confidence_text(base.confidence) +
@@ -502,6 +563,137 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
         return std::any_of(r.targets.begin(), r.targets.end(),
                            [](const TargetResult& t) { return t.determination.by_inputs; });
     });
+    if (any_fixed) {
+        out += "* fixed by the inputs, not the simulated dynamics\n";
+    }
+    return out;
+}
+
+namespace {
+
+// A signed difference with its interval: "+1,234 [+1,100, +1,380]"; "0" for exactly none.
+std::string signed_quantity(double x) {
+    const std::string text = format_quantity(x);
+    return x > 0.0 ? "+" + text : text;
+}
+
+std::string delta_text(double estimate, const engine::Interval& ci) {
+    if (std::isnan(estimate)) {
+        return "n/a";
+    }
+    return signed_quantity(estimate) + " [" + signed_quantity(ci.lo) + ", " +
+           signed_quantity(ci.hi) + "]";
+}
+
+// A difference of probabilities in percentage points: "+12.5 pp [+8.0, +17.1]".
+std::string delta_points_text(double estimate, const engine::Interval& ci) {
+    if (std::isnan(estimate)) {
+        return "n/a";
+    }
+    return fmt::format("{:+.1f} pp [{:+.1f}, {:+.1f}]", 100.0 * estimate, 100.0 * ci.lo,
+                       100.0 * ci.hi);
+}
+
+} // namespace
+
+std::string format_comparison(const Comparison& c, bool colour) {
+    const TableStyle style{colour};
+    const char* heading = style.colour ? BOLD : nullptr;
+    const std::string ci = confidence_text(c.confidence) + " CI";
+    std::string out =
+        fmt::format("Policy mixes of {} compared: seed {}, {} replicates per mix, ", c.scenario,
+                    c.seed, c.replicates) +
+        (c.common_random_numbers
+             ? "every mix on the same random streams (common random numbers), so each "
+               "difference from the base is paired replicate by replicate"
+             : "each mix on its own random streams (independent seeds)") +
+        "; intervals are " + ci + "s.\n\n";
+
+    // The budget: one row per mix.
+    if (!c.currency.empty() || std::any_of(c.mixes.begin(), c.mixes.end(),
+                                           [](const MixComparison& m) { return m.cost != 0.0; })) {
+        std::vector<Align> align{Align::left};
+        align.insert(align.end(), c.years.size() + 1, Align::right);
+        align.push_back(Align::left);
+        align.push_back(Align::left);
+        Grid grid(std::move(align));
+        std::vector<Cell> head{
+            {"cost (" + (c.currency.empty() ? std::string("no unit") : c.currency) + ")", heading}};
+        for (const int year : c.years) {
+            head.push_back({std::to_string(year), heading});
+        }
+        head.push_back({"total", heading});
+        head.push_back({"90 % interval", heading});
+        head.push_back({"budget", heading});
+        grid.add(std::move(head));
+        const bool caps = c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total;
+        for (const MixComparison& m : c.mixes) {
+            std::vector<Cell> row{{m.name}};
+            for (std::size_t y = 0; y < c.years.size(); ++y) {
+                const double v = y < m.cost_by_year.size() ? m.cost_by_year[y] : 0.0;
+                row.push_back({format_quantity(v), v > c.cap_per_year ? RED : nullptr});
+            }
+            row.push_back({format_quantity(m.cost), m.cost > c.cap_total ? RED : nullptr});
+            row.push_back({m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
+            std::string budget = !caps ? "no cap" : m.over_budget ? "OVER CAP" : "within cap";
+            if (caps && m.cost_q05 != m.cost_q95) {
+                budget += " (" + format_percent(m.p_over_budget) + " of replicates over)";
+            }
+            row.push_back({budget, m.over_budget ? RED : nullptr});
+            grid.add(std::move(row));
+        }
+        out += grid.render(style);
+        if (caps) {
+            std::string text = "budget cap:";
+            if (c.cap_per_year == c.cap_per_year) {
+                text += " " + with_unit(format_quantity(c.cap_per_year), c.currency) + " a year";
+            }
+            if (c.cap_total == c.cap_total) {
+                text += std::string(c.cap_per_year == c.cap_per_year ? "," : "") + " " +
+                        with_unit(format_quantity(c.cap_total), c.currency) + " in total";
+            }
+            out += text + "; a mix is over it when its mean cost exceeds a cap\n";
+        }
+        out += "\n";
+    }
+
+    // One block per target, the mixes as rows.
+    bool any_fixed = false;
+    for (std::size_t t = 0; t < c.targets.size(); ++t) {
+        const TargetGoal& goal = c.targets[t];
+        std::string goal_line = std::string(engine::to_string(goal.comparison)) + " " +
+                                format_exact(goal.threshold) +
+                                (goal.unit.empty() ? "" : " " + goal.unit);
+        out += (style.colour ? std::string(BOLD) : std::string()) + printable(goal.id) +
+               (style.colour ? std::string(RESET) : std::string()) + "  " + printable(goal_line) +
+               (goal.description.empty() ? "" : "  (" + printable(goal.description) + ")") + "\n";
+        Grid grid({Align::left, Align::right, Align::left, Align::right, Align::left, Align::left});
+        grid.add({{"  mix", heading},
+                  {"median", heading},
+                  {"vs base [" + ci + "]", heading},
+                  {"P(attain)", heading},
+                  {ci, heading},
+                  {"vs base [" + ci + "]", heading}});
+        for (const MixComparison& m : c.mixes) {
+            const TargetComparison& tc = m.targets.at(t);
+            const bool base = &m == &c.mixes.front();
+            any_fixed = any_fixed || tc.by_inputs;
+            const Verdict v = verdict(tc.p_attain_ci);
+            const char* moved = nullptr;
+            if (!base && (tc.delta_p_ci.lo > 0.0 || tc.delta_p_ci.hi < 0.0)) {
+                moved = tc.delta_p > 0.0 ? GREEN : RED;
+            }
+            grid.add({{"  " + m.name},
+                      {format_quantity(tc.median)},
+                      {base ? "(base)" : delta_text(tc.delta_median, tc.delta_median_ci)},
+                      {format_percent(tc.p_attain) + (tc.by_inputs ? " *" : ""), verdict_colour(v)},
+                      {percent_interval_text(tc.p_attain_ci)},
+                      {base ? "(base)" : delta_points_text(tc.delta_p, tc.delta_p_ci), moved}});
+        }
+        out += grid.render(style) + "\n";
+    }
+    out += "median: the indicator's median over replicates; vs base: the mix minus the base, "
+           "paired by replicate; pp: percentage points.\n";
     if (any_fixed) {
         out += "* fixed by the inputs, not the simulated dynamics\n";
     }

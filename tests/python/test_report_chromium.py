@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The HTML report rendered by a real browser: headless Chromium (Debian's `chromium`).
 
-Usage: test_report_chromium.py CANOPY SCENARIO
+Usage: test_report_chromium.py CANOPY SCENARIO [run|compare]
 
-Runs `canopy run SCENARIO --all-mixes --report` with a few replicates, then
+Runs `canopy run SCENARIO --all-mixes --report` (or `canopy compare SCENARIO --report`, whose
+page adds the paired differences) with a few replicates, then
   1. loads a copy of the page with a checking script appended (the report itself has none) and
      reads the script's findings from the DOM Chromium dumps: every chart's <svg> has a non-zero
      size on screen, every SVG text lies inside its chart's viewBox, no table cell, heading or
@@ -115,6 +116,7 @@ def png_pixels(path):
 
 def main():
     canopy, scenario = sys.argv[1], sys.argv[2]
+    command = sys.argv[3] if len(sys.argv) > 3 else "run"
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         print("SKIP: chromium is not installed (scripts/setup.sh installs it); "
@@ -123,14 +125,17 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.html")
-        run = subprocess.run([canopy, "run", scenario, "--replicates", "4", "--all-mixes",
-                              "--quiet", "--report", report],
+        flags = ["--all-mixes"] if command == "run" else []
+        run = subprocess.run([canopy, command, scenario, "--replicates", "4"] + flags +
+                             ["--quiet", "--report", report],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         if run.returncode != 0:
             sys.stderr.write(run.stderr.decode(errors="replace"))
-            raise SystemExit("canopy run --report failed")
+            raise SystemExit("canopy %s --report failed" % command)
         page = open(report, encoding="utf-8").read()
         assert "<script" not in page, "the report must not need a script"
+        if command == "compare":
+            assert "Δ P" in page, "the comparison's paired differences are missing"
         checked = os.path.join(tmp, "checked.html")
         with open(checked, "w", encoding="utf-8") as f:
             f.write(page.replace("</body>", CHECK_SCRIPT + "</body>"))

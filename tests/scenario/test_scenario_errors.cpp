@@ -214,8 +214,8 @@ TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
     expect_one(with("[levers.tech_loans]\nvalue = 3\nsource = \"s\"\ncost_per_unit_yaer = 1\n"),
                {L + 4, 1, "levers.tech_loans.cost_per_unit_yaer",
                 "unknown key 'cost_per_unit_yaer'",
-                "schedule, cost_per_unit_year, cost_per_unit_added, cost_unit, unit, source, "
-                "assumption, note, value",
+                "schedule, cost_per_unit_year, cost_per_unit_added, cost_per_outcome, "
+                "cost_outcome, cost_unit, unit, source, assumption, note, value",
                 "did you mean 'cost_per_unit_year'?"});
     expect_one(scenario_with("replicate = 5"),
                {6, 1, "scenario.replicate", "unknown key 'replicate'",
@@ -229,8 +229,8 @@ TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
     expect_one(with("[levers.tech_loans]\nvalue = 3\ninitial = 2\nsource = \"s\"\n"),
                {L + 3, 1, "levers.tech_loans.initial",
                 "'initial' does not apply to a constant schedule",
-                "schedule, cost_per_unit_year, cost_per_unit_added, cost_unit, unit, source, "
-                "assumption, note, value",
+                "schedule, cost_per_unit_year, cost_per_unit_added, cost_per_outcome, "
+                "cost_outcome, cost_unit, unit, source, assumption, note, value",
                 ""});
 }
 
@@ -454,4 +454,76 @@ TEST_CASE("a file wrong everywhere lists the first 100 errors and counts the res
     CHECK(errors[100].message == "200 more errors from here on not listed");
     CHECK(errors[100].line == errors[99].line + 4); // where the first unlisted one is
     CHECK(errors[100].key.empty());
+}
+
+TEST_CASE("costs in different units are never added up", "[scenario][budget]") {
+    // Two cost units without a [budget]: the second is refused at its cost_unit.
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_unit_year = 1\ncost_unit = \"bn "
+                    "yuan\"\nsource = \"s\"\n[levers.talent_subsidy]\nvalue = 3\n"
+                    "cost_per_unit_year = 1\ncost_unit = \"m yuan\"\nsource = \"s\"\n"),
+               {L + 9, 13, "levers.talent_subsidy.cost_unit",
+                "costs in 'm yuan' cannot be added to costs in 'bn yuan' "
+                "(levers.tech_loans.cost_unit); costs in different units are never summed",
+                "\"bn yuan\", or [budget] with currency and conversions, e.g. conversions = { "
+                "\"m yuan\" = <bn yuan per m yuan> }"});
+    // A [budget] without the conversion.
+    expect_one(with("[budget]\ncurrency = \"bn yuan\"\n[levers.talent_subsidy]\nvalue = 3\n"
+                    "cost_per_unit_year = 1\ncost_unit = \"m yuan\"\nsource = \"s\"\n"),
+               {L + 6, 13, "levers.talent_subsidy.cost_unit",
+                "'m yuan' is not the budget's currency 'bn yuan' and budget.conversions has no "
+                "'m yuan'",
+                "\"bn yuan\", or a unit in budget.conversions"});
+    // A reward priced by its level, whose unit has no conversion.
+    expect_one(with("[budget]\ncurrency = \"bn yuan\"\n[levers.cert_reward]\nvalue = 3\n"
+                    "cost_per_outcome = \"level\"\ncost_outcome = \"births\"\ncost_unit = \"bn "
+                    "yuan\"\nsource = \"s\"\n"),
+               {L + 5, 20, "levers.cert_reward.cost_per_outcome",
+                "the price is the lever's level, in 'k yuan per firm', which is not the currency "
+                "'bn yuan' and has no conversion in budget.conversions",
+                "a conversion for \"k yuan per firm\" in budget.conversions"});
+}
+
+TEST_CASE("a cost per outcome needs a price and a flow series", "[scenario][budget]") {
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_outcome = 2\ncost_unit = \"bn "
+                    "yuan\"\nsource = \"s\"\n"),
+               {L + 1, 1, "levers.tech_loans.cost_outcome",
+                "'cost_per_outcome' needs 'cost_outcome': the flow series whose count is priced",
+                "births, tech_contract_turnover"});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_outcome = \"births\"\nsource = \"s\"\n"),
+               {L + 1, 1, "levers.tech_loans.cost_per_outcome",
+                "'cost_outcome' needs 'cost_per_outcome', its price"});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_outcome = 2\ncost_outcome = "
+                    "\"firms\"\nsource = \"s\"\n"),
+               {L + 4, 16, "levers.tech_loans.cost_outcome",
+                "series 'firms' is a stock; a cost per outcome counts a flow series (what "
+                "happened during each step)",
+                "births, tech_contract_turnover"});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_outcome = 2\ncost_outcome = "
+                    "\"birth\"\nsource = \"s\"\n"),
+               {L + 4, 16, "levers.tech_loans.cost_outcome", "model 'toy' has no series 'birth'",
+                "births, tech_contract_turnover", "did you mean 'births'?"});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\ncost_per_outcome = \"levels\"\ncost_outcome "
+                    "= \"births\"\nsource = \"s\"\n"),
+               {L + 3, 20, "levers.tech_loans.cost_per_outcome", "unknown price 'levels'"});
+    expect_one(
+        with("[levers.tech_loans]\nvalue = 3\ncost_per_outcome = -1\ncost_outcome = "
+             "\"births\"\nsource = \"s\"\n"),
+        {L + 3, 20, "levers.tech_loans.cost_per_outcome", "a cost must not be negative, got -1"});
+}
+
+TEST_CASE("a budget's caps need a source and must not be negative", "[scenario][budget]") {
+    expect_one(with("[budget]\ncurrency = \"bn yuan\"\ncap_total = 3\n"),
+               {L + 1, 1, "budget.source",
+                "missing 'source' or 'assumption': every figure needs a citation or the "
+                "reasoning behind it"});
+    expect_one(with("[budget]\ncurrency = \"bn yuan\"\ncap_per_year = -3\nsource = \"s\"\n"),
+               {L + 3, 16, "budget.cap_per_year", "a budget cap must not be negative, got -3"});
+    expect_one(with("[budget]\ncurrency = \"bn yuan\"\nconversions = { \"m yuan\" = 0 }\n"),
+               {L + 3, 28, "budget.conversions.m yuan",
+                "a conversion must be a positive finite number, got 0"});
+    expect_one(with("[budget]\ncap_total = 3\nsource = \"s\"\n"),
+               {L + 1, 1, "budget.currency", "missing required key 'currency'"});
+    expect_one(
+        with("[budget]\ncurrency = \"bn yuan\"\ncap_totl = 3\n"),
+        {L + 3, 1, "budget.cap_totl", "unknown key 'cap_totl'", "?", "did you mean 'cap_total'?"});
 }

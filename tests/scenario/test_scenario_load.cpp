@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -118,6 +119,21 @@ TEST_CASE("a complete scenario round-trips every field", "[scenario]") {
     check_point(reward.schedule.points()[0], 0.0, 100.0);
     check_point(reward.schedule.points()[1], 6.0, 200.0);
     check_point(reward.schedule.points()[2], 11.0, 150.0);
+    CHECK(reward.cost.outcome_price == OutcomePrice::level);
+    CHECK(reward.cost.outcome == "births");
+    CHECK(reward.cost.outcome_series == 2);
+    CHECK(reward.cost.level_to_currency == 0.000001);
+    CHECK(loans.cost.to_currency == 1.0);
+    CHECK(subsidy.cost.to_currency == 0.001);
+
+    CHECK(s.budget.currency == "bn yuan");
+    REQUIRE(s.budget.conversions.size() == 2);
+    CHECK(s.budget.factor("m yuan") == 0.001);
+    CHECK(s.budget.factor("bn yuan") == 1.0);
+    CHECK(std::isnan(s.budget.factor("yuan")));
+    CHECK(s.budget.cap_per_year == 12.0);
+    CHECK(s.budget.cap_total == 12.0);
+    CHECK(s.budget.source == "city budget 2023, science and technology programmes");
 
     REQUIRE(s.indicators.size() == 5); // in file order
     const IndicatorSpec& stock = s.indicators[0];

@@ -49,13 +49,16 @@ inline engine::Scenario synthetic_scenario() {
     s.parameters = {p};
     engine::LeverSetting l0;
     l0.schedule = engine::Schedule::constant(2.0);
-    l0.cost = {0.5, 0.0, "bn yuan"}; // 2 units for a year at 0.5 per unit-year: 1 bn yuan
+    l0.cost.per_unit_year = 0.5; // 2 units for a year at 0.5 per unit-year: 1 bn yuan
+    l0.cost.unit = "bn yuan";
     engine::LeverSetting l1;
     l1.schedule = engine::Schedule::constant(1.0);
-    l1.cost = {3.0, 0.0, "bn yuan"}; // 3 bn yuan
-    engine::LeverSetting l2;         // costless
+    l1.cost.per_unit_year = 3.0; // 3 bn yuan
+    l1.cost.unit = "bn yuan";
+    engine::LeverSetting l2; // costless
     l2.schedule = engine::Schedule::constant(1.0);
     s.levers = {l0, l1, l2};
+    s.budget.currency = "bn yuan";
 
     engine::IndicatorSpec stock;
     stock.id = "a_end";

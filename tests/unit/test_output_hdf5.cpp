@@ -335,6 +335,45 @@ TEST_CASE("Inconsistent runs are refused before any file is created", "[output][
     CHECK(files_in(dir.path()) == 0);
 }
 
+TEST_CASE("HDF5 parameter attributes describe the policy mix that was run", "[output][hdf5]") {
+    // A mix that fixes parameter p (the base draws it from a uniform with a source).
+    engine::Scenario scenario = test::synthetic_scenario();
+    engine::ParameterSetting fixed;
+    fixed.value = engine::Uncertain::fixed(12.0);
+    fixed.provenance.assumption = "the mix's own figure";
+    fixed.provenance.from_scenario = true;
+    scenario.policy_mixes[0].parameters = {{0, fixed}};
+    const engine::ModelInfo model = test::synthetic_model();
+    const engine::Scenario mixed = scenario.with_policy_mix("more_l0");
+    const engine::Ensemble ensemble = test::synthetic_ensemble(5);
+    output::SummaryOptions options;
+    options.policy_mix = "more_l0";
+    const auto mix_summary = output::summarise_ensemble(mixed, model, ensemble, options);
+    const test::TempDir dir;
+
+    SECTION("the mix at the root (--policy-mix)") {
+        const auto path = dir / "mix.h5";
+        output::write_hdf5(path, scenario, model, {ensemble, mix_summary});
+        const Reader r(path);
+        CHECK(r.string_attr("/", "policy_mix") == "more_l0");
+        CHECK(r.string_attr("/parameters/p", "distribution") == "fixed");
+        CHECK(r.string_attr("/parameters/p", "assumption") == "the mix's own figure");
+        CHECK(r.string_attr("/parameters/p", "source").empty());
+    }
+    SECTION("the mix beside the base (--all-mixes)") {
+        const auto base_summary = output::summarise_ensemble(scenario, model, ensemble);
+        const std::vector<output::RunData> mixes{{ensemble, mix_summary}};
+        const auto path = dir / "all.h5";
+        output::write_hdf5(path, scenario, model, {ensemble, base_summary}, mixes);
+        const Reader r(path);
+        CHECK(r.string_attr("/parameters/p", "distribution") == "uniform");
+        CHECK(r.string_attr("/parameters/p", "source") == "a source");
+        CHECK(r.string_attr("/policy_mixes/more_l0/parameters/p", "distribution") == "fixed");
+        CHECK(r.string_attr("/policy_mixes/more_l0/parameters/p", "assumption") ==
+              "the mix's own figure");
+    }
+}
+
 TEST_CASE("An HDF5 file grows in proportion to its datasets, not their square", "[output][hdf5]") {
     // Issue 6, item 4: each dataset's attachment to the shared axes rewrote the axes' lists of
     // datasets, so 16,000 indicators of 2 replicates made a 1.4 GB file (4,000 targets: 180 MB

@@ -84,8 +84,11 @@ TEST_CASE("The JSON summary has every documented field with its type", "[output]
     CHECK(j.at("lever_costs")[0].at("lever") == "l0");
     CHECK(j.at("lever_costs")[0].at("cost").is_number());
     CHECK(j.at("lever_costs")[0].at("unit") == "bn yuan");
-    REQUIRE(j.at("total_cost").size() == 1);
-    CHECK(j.at("total_cost")[0].at("unit") == "bn yuan");
+    CHECK(j.at("lever_costs")[0].at("by_year")[0].at("year") == 2023);
+    CHECK(j.at("budget").at("currency") == "bn yuan");
+    CHECK(j.at("budget").at("total").get<double>() == Approx(4.0));
+    CHECK(j.at("budget").at("cap_total").is_null());
+    CHECK(j.at("budget").at("over_cap") == false);
 }
 
 TEST_CASE("JSON numbers read back as the very same doubles", "[output][json]") {
@@ -127,7 +130,7 @@ TEST_CASE("JSON lists policy mixes with their own outcomes", "[output][json]") {
     CHECK(m.at("policy_mix") == "more_l0");
     CHECK(m.at("description") == "Double lever 0");
     CHECK(m.at("targets")[0].at("p_attain") == 0.7);
-    CHECK(m.at("total_cost")[0].at("cost").get<double>() == Approx(5.0));
+    CHECK(m.at("budget").at("total").get<double>() == Approx(5.0));
     CHECK(m.at("indicators").size() == 2);
     CHECK(m.at("lever_costs").size() == 3);
 }

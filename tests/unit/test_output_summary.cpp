@@ -97,19 +97,65 @@ TEST_CASE("summarise_ensemble leaves NaN finals out of the spread but counts the
     CHECK(s.targets[0].summary.replicates == 10);
 }
 
-TEST_CASE("summarise_ensemble prices levers and totals them per cost unit", "[output][summary]") {
+TEST_CASE("summarise_ensemble prices levers in the scenario's currency", "[output][summary]") {
     const auto s = output::summarise_ensemble(test::synthetic_scenario(), test::synthetic_model(),
                                               test::synthetic_ensemble(4));
     REQUIRE(s.lever_costs.size() == 3);
     CHECK(s.lever_costs[0].lever == "l0");
     CHECK(s.lever_costs[0].cost == Approx(1.0)); // 2 units x 1 year x 0.5
+    CHECK(s.lever_costs[0].q05 == Approx(1.0));  // no per-outcome price: the same every time
     CHECK(s.lever_costs[0].unit == "bn yuan");
+    CHECK(s.lever_costs[0].outcome.empty());
+    REQUIRE(s.lever_costs[0].by_year.size() == 1);
+    CHECK(s.lever_costs[0].by_year[0] == Approx(1.0));
     CHECK(s.lever_costs[1].cost == Approx(3.0));
     CHECK(s.lever_costs[2].cost == 0.0);
-    CHECK(s.lever_costs[2].unit.empty());
-    REQUIRE(s.total_cost.size() == 1); // the costless lever has no currency to add up in
-    CHECK(s.total_cost[0].unit == "bn yuan");
-    CHECK(s.total_cost[0].cost == Approx(4.0));
+    CHECK(s.costs.currency == "bn yuan");
+    CHECK(s.costs.years == std::vector<int>{2023});
+    CHECK(s.costs.total == Approx(4.0));
+    CHECK(s.costs.priced);
+    CHECK_FALSE(s.costs.over_cap); // no caps
+    CHECK(s.costs.p_over_cap == 0.0);
+    REQUIRE(s.costs.totals.size() == 4);
+    for (const double total : s.costs.totals) {
+        CHECK(total == Approx(4.0));
+    }
+}
+
+TEST_CASE("Per-outcome costs are the counted outcomes times the price", "[output][summary]") {
+    // flow_b is 1 in every step of every replicate: 12 outcomes a year.
+    auto scenario = test::synthetic_scenario();
+    engine::LeverCost& fixed = scenario.levers[2].cost;
+    fixed.outcome_price = engine::OutcomePrice::fixed;
+    fixed.outcome = "flow_b";
+    fixed.outcome_series = 1;
+    fixed.per_outcome = 250.0; // m yuan per outcome
+    fixed.unit = "m yuan";
+    fixed.to_currency = 0.001; // 1 m yuan = 0.001 bn yuan
+    engine::LeverCost& level = scenario.levers[0].cost;
+    level.outcome_price = engine::OutcomePrice::level; // the level (2) is the price, converted
+    level.outcome = "flow_b";
+    level.outcome_series = 1;
+    level.level_to_currency = 0.1;
+    scenario.budget.cap_total = 7.0;
+    const auto s =
+        output::summarise_ensemble(scenario, test::synthetic_model(), test::synthetic_ensemble(3));
+    CHECK(s.lever_costs[2].cost == Approx(12 * 250.0 * 0.001)); // 3 bn yuan
+    CHECK(s.lever_costs[2].outcome == "flow_b");
+    CHECK(s.lever_costs[0].cost == Approx(1.0 + 12 * 2.0 * 0.1)); // held + per outcome: 3.4
+    CHECK(s.costs.total == Approx(3.0 + 3.4 + 3.0));
+    CHECK(s.costs.over_cap); // 9.4 > 7
+    CHECK(s.costs.p_over_cap == 1.0);
+
+    // Outcomes that differ by replicate give costs that differ by replicate.
+    auto ensemble = test::synthetic_ensemble(3);
+    for (int row = 1; row <= 12; ++row) {
+        ensemble.runs[2].row(row)[1] = 3.0; // replicate 2 counts three times as many
+    }
+    const auto varied = output::summarise_ensemble(scenario, test::synthetic_model(), ensemble);
+    CHECK(varied.costs.totals[2] == Approx(1.0 + 3.0 + 3 * (3.0 + 2.4)));
+    CHECK(varied.costs.p_over_cap == Approx(1.0));
+    CHECK(varied.lever_costs[2].q95 > varied.lever_costs[2].q05);
 }
 
 TEST_CASE("summarise_ensemble names the policy mix it was given", "[output][summary]") {

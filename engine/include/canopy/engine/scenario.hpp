@@ -12,7 +12,8 @@
 ///                          (initial state figures; a prior for one never published)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
 ///     [levers.<name>]      schedule + its fields, cost_per_unit_year, cost_per_unit_added,
-///                          cost_unit, source | assumption
+///                          cost_per_outcome + cost_outcome, cost_unit, source | assumption
+///     [budget]             currency, conversions, cap_per_year, cap_total, source | assumption
 ///     [indicators.<id>]    kind, series, at, from, to, numerator, denominator, scale, unit
 ///     [targets.<id>]       indicator, comparison, threshold, unit, description, source
 ///     [policy_mixes.<name>] description, [policy_mixes.<name>.levers.<lever>] (scale, or a
@@ -20,6 +21,7 @@
 ///
 /// Every number a planner supplies carries a `source` or an `assumption` (its reasoning).
 
+#include <canopy/engine/budget.hpp>
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/indicator.hpp>
@@ -50,13 +52,6 @@ struct Provenance {
 struct ParameterSetting {
     Uncertain value;
     Provenance provenance;
-};
-
-/// What a lever costs: per unit of its value held for a year, and per unit of increase.
-struct LeverCost {
-    double per_unit_year = 0.0;
-    double per_unit_added = 0.0;
-    std::string unit; ///< currency unit of the cost, e.g. "bn yuan"
 };
 
 /// A lever's schedule, cost and provenance.
@@ -107,6 +102,7 @@ struct Scenario {
     std::vector<IndicatorSpec> indicators;
     std::vector<TargetSpec> targets;
     std::vector<PolicyMix> policy_mixes;
+    Budget budget; ///< the currency of every cost, conversions, caps (budget.hpp)
     /// The posterior named by the file, if any (not yet read).
     std::optional<PosteriorReference> posterior;
     /// Parameter rows drawn jointly per replicate (ensemble.hpp): a posterior once attached.
@@ -116,7 +112,8 @@ struct Scenario {
     /// canopy::Error if there is no such mix. An empty name returns the base.
     [[nodiscard]] Scenario with_policy_mix(const std::string& name) const;
 
-    /// Total cost of the levers over the horizon, in their cost units (summed per unit).
+    /// Cost of lever `lever` over the horizon from its schedule alone (per unit held and per
+    /// unit added), in its cost unit. Per-outcome costs need a run: budget.hpp.
     [[nodiscard]] double lever_cost(std::size_t lever) const;
 };
 

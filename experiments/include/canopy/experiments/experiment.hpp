@@ -34,6 +34,9 @@ struct OutputRequest {
     /// Per indicator and row, these quantiles (type 7) over replicates, e.g. {0.05, 0.25, 0.5,
     /// 0.75, 0.95} for fan charts. Empty: none.
     std::vector<double> path_quantiles;
+    /// Per replicate and calendar year, what the levers cost (engine/budget.hpp, in the
+    /// scenario's currency): per-outcome prices make a setting's cost differ between replicates.
+    bool costs = false;
 };
 
 /// A design point: one value per factor of its experiment, and its index in the experiment.
@@ -54,6 +57,11 @@ struct PointResult {
     std::vector<double> mean_paths;
     /// OutputRequest::path_quantiles: [(i * quantiles + q) * rows + row]; else empty.
     std::vector<double> path_quantiles;
+    /// OutputRequest::costs: calendar years of the run (engine::budget_years); else 0.
+    std::uint32_t cost_years = 0;
+    /// OutputRequest::costs: every lever's cost together in replicate r and year y at
+    /// [r * cost_years + y], in the scenario's currency; else empty.
+    std::vector<double> costs;
     double simulate_seconds = 0.0; ///< wall time spent in the simulations themselves
 
     [[nodiscard]] double final_value(std::size_t indicator, std::size_t replicate) const {
@@ -69,6 +77,10 @@ struct Experiment {
     /// What a point's values set, in order (resolved and checked names).
     std::vector<OverrideTarget> factors;
     int replicates = 100; ///< per point
+    /// Replicate numbers start here: point p's replicate r draws from RandomKey{seed,
+    /// first_replicate + r}, so a sequential test adds replicates to a point without redrawing
+    /// the ones it has (`solve`).
+    std::uint32_t first_replicate = 0;
     std::uint64_t seed = 1;
     bool common_random_numbers = true;
     OutputRequest outputs;

@@ -12,6 +12,8 @@
 ///     /parameters/<name>     [replicate] float64, the values each replicate drew
 ///     /targets/<id>/final    [replicate] float64; /targets/<id>/attained [replicate] uint8
 ///     /policy_mixes/<mix>/{indicators,series,parameters,targets}/...   (canopy run --all-mixes)
+///     /comparison/{mix,cost,over_budget}   [mix]                            (canopy compare)
+///     /comparison/targets/<id>/{median,p_attain,delta_median,delta_p} [mix], *_ci [mix, 2]
 ///
 /// The file holds no timestamps, so the same run gives the same datasets. It is written to a
 /// temporary file and renamed into place (files.hpp): an error or a crash never leaves a partial
@@ -25,6 +27,8 @@
 
 namespace canopy::output {
 
+struct Comparison;
+
 /// One run to write: the raw ensemble and its summary (which must describe that ensemble).
 struct RunData {
     const engine::Ensemble& ensemble;
@@ -36,9 +40,11 @@ struct RunData {
 /// runs share the time and replicate axes (same calendar and replicate numbers). Throws
 /// canopy::Error naming `path` if the runs are inconsistent (checked before any file is
 /// created) or anything fails while writing (the temporary file is then removed and `path`
-/// left as it was).
+/// left as it was). With `comparison` (compare.hpp; base first, then `mixes` in order) the file
+/// also holds /comparison.
 void write_hdf5(const std::filesystem::path& path, const engine::Scenario& scenario,
-                const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes = {});
+                const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes = {},
+                const Comparison* comparison = nullptr);
 
 /// For programs, once at start-up, before any HDF5 use: HDF5's own clean-up at exit is
 /// skipped. Canopy closes every file it opens; the clean-up could only meet a file that a
@@ -50,6 +56,7 @@ void skip_hdf5_cleanup_at_exit();
 [[nodiscard]] TemporaryFile write_hdf5_temporary(const std::filesystem::path& path,
                                                  const engine::Scenario& scenario,
                                                  const engine::ModelInfo& model, RunData base,
-                                                 std::span<const RunData> mixes = {});
+                                                 std::span<const RunData> mixes = {},
+                                                 const Comparison* comparison = nullptr);
 
 } // namespace canopy::output

@@ -15,7 +15,7 @@
 namespace canopy::output {
 
 /// The version of the JSON schema; incremented when a field changes meaning or disappears.
-inline constexpr int JSON_SCHEMA_VERSION = 1;
+inline constexpr int JSON_SCHEMA_VERSION = 2;
 
 /// The JSON text (two-space indented, ending in a newline) for a run. With `mixes` (the runs of
 /// the scenario's policy mixes, as `canopy run --all-mixes` makes them; the base is `run`) the

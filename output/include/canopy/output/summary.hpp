@@ -6,6 +6,7 @@
 /// Everything is computed in replicate order, never in thread-completion order, so the same
 /// ensemble gives the same summary bits at any thread count (and so the same JSON bytes).
 
+#include <canopy/engine/budget.hpp>
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/determination.hpp>
 #include <canopy/engine/ensemble.hpp>
@@ -52,17 +53,38 @@ struct TargetResult {
     engine::Determination determination;
 };
 
-/// What one lever costs over the horizon (Scenario::lever_cost), in its cost unit.
+/// What one lever costs over the horizon, in the scenario's currency. Per-outcome costs differ
+/// between replicates, so a cost is a mean with a 90 % interval like any outcome.
 struct LeverCostSummary {
     std::string lever;
-    double cost = 0.0;
-    std::string unit;
+    double cost = 0.0;   ///< mean over replicates
+    double q05 = 0.0;    ///< 5 % quantile over replicates
+    double q95 = 0.0;    ///< 95 % quantile
+    std::string unit;    ///< the scenario's currency (Budget::currency), possibly empty
+    std::string outcome; ///< the flow series priced per outcome, or empty
+    /// How it is priced, for readers: "per unit-year", "per unit added", "per
+    /// hte_new_certificates at the lever's level", joined with " + "; empty when unpriced.
+    std::string basis;
+    std::vector<double> by_year; ///< mean cost in each of CostSummary::years
 };
 
-/// The total cost in one currency unit (levers with different cost units are not added up).
-struct CostTotal {
-    double cost = 0.0;
-    std::string unit;
+/// A policy's total cost in the scenario's currency, by calendar year, against its caps.
+struct CostSummary {
+    std::string currency;        ///< empty when no unit was named (or nothing is priced)
+    std::vector<int> years;      ///< the calendar years the run's steps start in
+    double total = 0.0;          ///< mean over replicates of the cost over the horizon
+    double q05 = 0.0;            ///< 5 % quantile of the total over replicates
+    double q95 = 0.0;            ///< 95 % quantile
+    std::vector<double> by_year; ///< mean cost in each year
+    std::vector<double> totals;  ///< [replicate] each replicate's total, replicate order
+    double cap_per_year = engine::Budget::NONE; ///< from the scenario; NaN: none
+    double cap_total = engine::Budget::NONE;    ///< NaN: none
+    /// The mean cost exceeds a cap (the total, or some year's).
+    bool over_cap = false;
+    /// Share of replicates whose cost exceeds a cap (0 or 1 when nothing is priced per outcome).
+    double p_over_cap = 0.0;
+    /// Whether any lever is priced at all.
+    bool priced = false;
 };
 
 /// How to summarise.
@@ -95,7 +117,7 @@ struct EnsembleSummary {
     std::vector<IndicatorSummary> indicator_stats; ///< one per indicator, scenario order
     std::vector<TargetResult> targets;             ///< one per target, scenario order
     std::vector<LeverCostSummary> lever_costs;     ///< one per lever, model order
-    std::vector<CostTotal> total_cost; ///< one per cost unit, in order of first appearance
+    CostSummary costs;                             ///< the total, by year, against the caps
 };
 
 /// Summarises an ensemble of `scenario` (with its policy mix, if any, already applied) run with

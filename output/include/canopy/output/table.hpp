@@ -56,6 +56,11 @@ std::string format_header(const EnsembleSummary& summary, const TableStyle& styl
 /// targets.
 std::string format_target_table(const EnsembleSummary& summary, const TableStyle& style = {});
 
+/// What the levers cost, in the scenario's currency: one row per priced lever with its cost in
+/// each calendar year, its total and (for per-outcome prices) the 90 % interval over
+/// replicates; the total; the budget caps and whether the mean cost exceeds them.
+std::string format_cost_table(const EnsembleSummary& summary, const TableStyle& style = {});
+
 /// P(attain) with its interval per target (rows) and policy mix (columns), plus each mix's
 /// total cost. `runs` are summaries of the same scenario under different mixes, base first.
 std::string format_mix_comparison(std::span<const EnsembleSummary> runs,

@@ -1,0 +1,45 @@
+#pragma once
+/// \file paired.hpp
+/// How two settings differ when their replicates are paired: replicate r of each was run on the
+/// same random streams (common random numbers, experiment.hpp), so most of the noise cancels in
+/// the difference and its interval is much tighter than two independent runs would give.
+///
+/// The intervals use the pairing, and stay valid when the replicates are independent (there the
+/// pairing is arbitrary and the correlation near zero, so they widen to the unpaired width):
+///   difference of P(attain)   Newcombe (1998, Stat. Med. 17:2635, method 10): each
+///                             proportion's Wilson interval combined with the correlation of
+///                             the paired outcomes (phi, with his continuity correction)
+///   difference of medians     a percentile bootstrap that resamples whole replicates (both
+///                             settings' values of a replicate together), from a fixed stream,
+///                             so the same inputs give the same bits
+
+#include <canopy/engine/statistics.hpp>
+
+#include <cstdint>
+#include <span>
+
+namespace canopy::experiments {
+
+/// An estimated difference (other minus base) and its confidence interval.
+struct PairedDifference {
+    double estimate = 0.0;
+    engine::Interval ci;
+};
+
+/// P(other attains) - P(base attains) from per-replicate outcomes (1 attained, 0 not; replicate
+/// r of both run on the same streams), with Newcombe's paired interval at `confidence`. Throws
+/// canopy::Error when the spans differ in length, are empty, or the confidence is not in (0, 1).
+PairedDifference paired_proportion_difference(std::span<const std::uint8_t> base,
+                                              std::span<const std::uint8_t> other,
+                                              double confidence = 0.95);
+
+/// median(other) - median(base) of per-replicate values (NaNs left out of each median), with a
+/// percentile bootstrap interval over `resamples` resamplings of whole replicates, drawn from a
+/// fixed stream (`stream`): same inputs, same bits. NaN estimate and interval when either side
+/// has no number. Throws canopy::Error when the spans differ in length, are empty, the
+/// confidence is not in (0, 1) or resamples < 100.
+PairedDifference paired_median_difference(std::span<const double> base,
+                                          std::span<const double> other, double confidence = 0.95,
+                                          int resamples = 2000, std::uint64_t stream = 0);
+
+} // namespace canopy::experiments

@@ -1,0 +1,101 @@
+#pragma once
+/// \file solve.hpp
+/// Goal seeking: the smallest level of one lever, or the cheapest combination of several, that
+/// attains a target with at least probability P (`canopy solve`).
+///
+/// Every candidate setting runs on common random numbers (replicate r of every candidate draws
+/// from RandomKey{seed, r}), so two candidates differ by their levels, not by their luck, and
+/// P(attain) moves smoothly with a lever instead of jumping with the draws.
+///
+/// One lever: bisection on the lever's range, with a sequential test at each level. A level is
+/// judged with a first batch of replicates; while the Wilson interval of its P(attain) still
+/// contains P, replicates are added (doubling, continuing the same streams) up to
+/// `max_replicates`, where the estimate alone decides. Levels far from the answer are settled by
+/// the first batch, so the replicates go where the answer is. Bisection stops when the bracket
+/// is narrower than `precision` times the level found (or the lever's `tolerance`): then the
+/// answer is known to the requested precision in the lever and, through the sample size, in
+/// the probability. The answer is the bracket's upper end, a level judged to reach P.
+///
+/// Several levers: each lever alone first (the others at the scenario's levels); then a search
+/// along the set of settings that just reach P, ordered by cost: from the cheapest setting
+/// found, lower one lever by a step and let another make up for it (its smallest level that
+/// reaches P, by the bisection above); keep the move when the mean cost falls; halve the steps
+/// when no move helps, until they are below the levers' precision. The answer costs no more
+/// than the cheapest single lever, by construction, and the result lists every single-lever
+/// answer so that a reader can check. P(attain) is taken to rise with each lever (more of a
+/// programme never hurts the target); where it does not, the search still returns a setting that
+/// reaches P, not necessarily the cheapest.
+
+#include <canopy/engine/statistics.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/experiment.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace canopy::experiments {
+
+/// A lever to search and where.
+struct SolveLever {
+    OverrideTarget target; ///< a lever, mode set (resolved and checked names)
+    double low = 0.0;      ///< the search range, inside the lever's range
+    double high = 0.0;
+    /// Stop when the bracket is narrower than this (lever units); 0: only `precision` counts.
+    double tolerance = 0.0;
+};
+
+/// What to solve for.
+struct SolveRequest {
+    std::size_t target = 0; ///< index into the scenario's targets
+    double probability = 0.9;
+    std::vector<SolveLever> levers;
+    /// Only settings whose mean cost stays within the scenario's budget caps count.
+    bool within_budget_cap = false;
+    int max_replicates = 400; ///< per setting: where the estimate alone decides
+    int first_replicates = 0; ///< the first batch; 0: max_replicates / 8, at least 20
+    double confidence = 0.95; ///< of the sequential test and the reported interval
+    double precision = 0.01;  ///< relative width of the final bracket of a lever
+    int max_settings = 400;   ///< evaluated settings at most (a guard, not a method)
+};
+
+/// One evaluated setting.
+struct SolveSetting {
+    std::vector<double> levels; ///< one per SolveRequest::levers
+    std::size_t replicates = 0;
+    std::size_t attained = 0;
+    double p_attain = 0.0;
+    engine::Interval p_attain_ci;
+    /// The target's indicator over the replicates: median and 90 % interval (NaNs left out).
+    double median = 0.0;
+    double q05 = 0.0;
+    double q95 = 0.0;
+    double cost = 0.0;     ///< mean over replicates, in the scenario's currency
+    bool over_cap = false; ///< the mean cost exceeds a cap (a year's or the total)
+    bool reaches = false;  ///< judged to reach P by the sequential test
+};
+
+/// The outcome of a solve.
+struct SolveResult {
+    bool reached = false; ///< false: out of reach within the levers' ranges (and the cap)
+    /// The answer, or, out of reach, the best setting found (highest P(attain)).
+    SolveSetting best;
+    /// Multi-lever: each lever's own answer, in SolveRequest::levers order (others at the
+    /// scenario's levels); reached false where it cannot reach P alone.
+    std::vector<SolveResult> single;
+    std::size_t settings = 0;   ///< settings evaluated
+    std::size_t replicates = 0; ///< replicates simulated
+};
+
+/// Progress: called after each evaluated setting.
+using SolveProgress = std::function<void(const SolveSetting&)>;
+
+/// Solves `request` on `experiment` (its scenario, model, seed; its factors, replicates and
+/// outputs are set here) with `evaluator`. Throws canopy::Error for a request that names no
+/// lever, a target out of range, a probability outside (0, 1) or an empty range.
+SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
+                  const SolveProgress& progress = {});
+
+} // namespace canopy::experiments

@@ -1,0 +1,418 @@
+// Goal seeking on common random numbers: bisection with a sequential test for one lever, a
+// cost-ordered search along the settings that just reach P for several (solve.hpp).
+#include <canopy/engine/budget.hpp>
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/target.hpp>
+#include <canopy/experiments/solve.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace canopy::experiments {
+
+namespace {
+
+// A setting's key: the bits of its levels, so equal levels find the same evaluation.
+using Key = std::vector<std::uint64_t>;
+
+Key key_of(const std::vector<double>& levels) {
+    Key k(levels.size());
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+        std::memcpy(&k[i], &levels[i], sizeof(double));
+    }
+    return k;
+}
+
+// What is known about one setting: its replicates so far.
+struct Record {
+    SolveSetting setting;
+    std::vector<double> cost_by_year_sum; // summed over replicates
+    std::vector<double> finals;           // the target's indicator, replicate order
+    double cost_sum = 0.0;
+    std::size_t over_cap_replicates = 0;
+    bool judged = false;
+};
+
+class Solver {
+public:
+    Solver(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
+           const SolveProgress& progress)
+        : base_(experiment)
+        , evaluator_(evaluator)
+        , request_(request)
+        , progress_(progress) {
+        const engine::Scenario& s = *experiment.scenario;
+        const engine::TargetSpec& target = s.targets.at(request.target);
+        target_ = target;
+        for (std::size_t i = 0; i < s.indicators.size(); ++i) {
+            if (s.indicators[i].id == target.indicator) {
+                indicator_ = i;
+            }
+        }
+        if (indicator_ == NONE) {
+            throw Error("target '" + target.id + "' names no indicator of the scenario");
+        }
+        base_.factors.clear();
+        for (const SolveLever& l : request.levers) {
+            base_.factors.push_back(l.target);
+            // The lever's level when planners take over: where a search starts from.
+            const auto& setting = s.levers.at(static_cast<std::size_t>(l.target.index));
+            const double at_start = setting.schedule.at(s.calendar.months_until(s.policy_start));
+            reference_.push_back(std::clamp(at_start, l.low, l.high));
+        }
+        base_.outputs = OutputRequest{};
+        base_.outputs.costs = true;
+        base_.common_random_numbers = true;
+        years_ = engine::budget_years(s.calendar).size();
+        first_ = request.first_replicates > 0 ? request.first_replicates
+                                              : std::max(20, request.max_replicates / 8);
+        first_ = std::min(first_, request.max_replicates);
+    }
+
+    SolveResult run() {
+        SolveResult out;
+        if (request_.levers.size() == 1) {
+            out = single(0, reference_);
+        } else {
+            out = several();
+        }
+        out.settings = records_.size();
+        out.replicates = replicates_;
+        return out;
+    }
+
+private:
+    // --- evaluation ---------------------------------------------------------------------
+
+    // Adds replicates to a setting up to n, continuing its streams.
+    void extend(Record& r, std::size_t n) {
+        const std::size_t have = r.setting.replicates;
+        if (n <= have) {
+            return;
+        }
+        if (records_.size() > static_cast<std::size_t>(request_.max_settings) && have == 0) {
+            throw Error("the search evaluated " + std::to_string(request_.max_settings) +
+                        " settings without settling; narrow the levers' ranges or lower the "
+                        "precision asked for");
+        }
+        Experiment e = base_;
+        e.replicates = static_cast<int>(n - have);
+        e.first_replicate = static_cast<std::uint32_t>(have);
+        const Point point{next_index_++, r.setting.levels};
+        const std::vector<PointResult> results = evaluator_.evaluate(e, std::span(&point, 1));
+        const PointResult& pr = results.at(0);
+        replicates_ += pr.replicates;
+        r.cost_by_year_sum.resize(years_, 0.0);
+        const engine::Budget& budget = base_.scenario->budget;
+        for (std::size_t k = 0; k < pr.replicates; ++k) {
+            const double v = pr.final_value(indicator_, k);
+            if (!std::isnan(v)) {
+                r.finals.push_back(v);
+            }
+            if (!std::isnan(v) && engine::attained(target_.comparison, v, target_.threshold)) {
+                ++r.setting.attained;
+            }
+            double total = 0.0;
+            bool over = false;
+            for (std::size_t y = 0; y < years_ && y < pr.cost_years; ++y) {
+                const double c = pr.costs[k * pr.cost_years + y];
+                r.cost_by_year_sum[y] += c;
+                total += c;
+                over = over || c > budget.cap_per_year;
+            }
+            r.cost_sum += total;
+            over = over || total > budget.cap_total;
+            r.over_cap_replicates += over ? 1U : 0U;
+        }
+        SolveSetting& s = r.setting;
+        s.replicates = have + pr.replicates;
+        const auto n_d = static_cast<double>(s.replicates);
+        s.p_attain = static_cast<double>(s.attained) / n_d;
+        s.p_attain_ci = engine::wilson_interval(s.attained, s.replicates, request_.confidence);
+        s.cost = r.cost_sum / n_d;
+        const std::vector<double> ps{0.05, 0.5, 0.95};
+        std::vector<double> qs(3, std::numeric_limits<double>::quiet_NaN());
+        if (!r.finals.empty()) {
+            engine::quantiles(r.finals, ps, qs);
+        }
+        s.q05 = qs[0];
+        s.median = qs[1];
+        s.q95 = qs[2];
+        bool over_mean = s.cost > budget.cap_total;
+        for (const double y : r.cost_by_year_sum) {
+            over_mean = over_mean || y / n_d > budget.cap_per_year;
+        }
+        s.over_cap = over_mean;
+    }
+
+    Record& record(const std::vector<double>& levels) {
+        auto [it, fresh] = records_.try_emplace(key_of(levels));
+        if (fresh) {
+            it->second.setting.levels = levels;
+        }
+        return it->second;
+    }
+
+    // Whether a setting reaches P: the sequential test (solve.hpp).
+    const SolveSetting& judge(const std::vector<double>& levels) {
+        Record& r = record(levels);
+        if (r.judged) {
+            return r.setting;
+        }
+        const auto max = static_cast<std::size_t>(request_.max_replicates);
+        extend(r, static_cast<std::size_t>(first_));
+        for (;;) {
+            const SolveSetting& s = r.setting;
+            if (s.p_attain_ci.lo >= request_.probability) {
+                r.setting.reaches = true;
+                break;
+            }
+            if (s.p_attain_ci.hi < request_.probability) {
+                r.setting.reaches = false;
+                break;
+            }
+            if (s.replicates >= max) {
+                r.setting.reaches = s.p_attain >= request_.probability;
+                break;
+            }
+            extend(r, std::min(max, 2 * s.replicates));
+        }
+        r.judged = true;
+        note(r.setting);
+        if (progress_) {
+            progress_(r.setting);
+        }
+        return r.setting;
+    }
+
+    [[nodiscard]] bool admissible(const SolveSetting& s) const {
+        return s.reaches && (!request_.within_budget_cap || !s.over_cap);
+    }
+
+    // The best setting seen for an out-of-reach report: admissible under the cap when asked,
+    // highest P(attain), then lowest cost.
+    void note(const SolveSetting& s) {
+        if (request_.within_budget_cap && s.over_cap) {
+            return;
+        }
+        if (!closest_ || s.p_attain > closest_->p_attain ||
+            (s.p_attain == closest_->p_attain && s.cost < closest_->cost)) {
+            closest_ = s;
+        }
+    }
+
+    // The final answer's figures from the full sample.
+    SolveSetting settle(const std::vector<double>& levels) {
+        Record& r = record(levels);
+        extend(r, static_cast<std::size_t>(request_.max_replicates));
+        return r.setting;
+    }
+
+    // --- one lever ----------------------------------------------------------------------
+
+    [[nodiscard]] double width_wanted(std::size_t i, double level) const {
+        const SolveLever& l = request_.levers[i];
+        return std::max(
+            {l.tolerance, request_.precision * std::abs(level), (l.high - l.low) * 1e-9});
+    }
+
+    // The smallest level of lever i reaching P with the other levels as in `levels`, searched
+    // from `guess` outwards (doubling steps) and then by bisection; nullopt when even the
+    // range's top does not reach it.
+    std::optional<double> smallest(std::size_t i, std::vector<double> levels, double guess) {
+        const SolveLever& l = request_.levers[i];
+        const auto at = [&](double x) -> const SolveSetting& {
+            levels[i] = x;
+            return judge(levels);
+        };
+        guess = std::clamp(guess, l.low, l.high);
+        double step = std::max(0.25 * std::abs(guess), (l.high - l.low) * 1e-3);
+        double lo = l.low;
+        double hi = l.high;
+        if (at(guess).reaches) {
+            hi = guess;
+            for (;;) { // downwards until a level does not reach P
+                if (hi <= l.low) {
+                    return l.low;
+                }
+                const double x = std::max(l.low, hi - step);
+                if (!at(x).reaches) {
+                    lo = x;
+                    break;
+                }
+                hi = x;
+                step *= 2.0;
+            }
+        } else {
+            lo = guess;
+            for (;;) { // upwards until a level reaches P
+                if (lo >= l.high) {
+                    return std::nullopt;
+                }
+                const double x = std::min(l.high, lo + step);
+                if (at(x).reaches) {
+                    hi = x;
+                    break;
+                }
+                lo = x;
+                step *= 2.0;
+            }
+        }
+        for (int k = 0; k < 200 && hi - lo > width_wanted(i, hi); ++k) {
+            const double mid = lo + (hi - lo) / 2.0;
+            if (mid <= lo || mid >= hi) {
+                break; // the doubles between them are exhausted
+            }
+            (at(mid).reaches ? hi : lo) = mid;
+        }
+        return hi;
+    }
+
+    SolveResult single(std::size_t i, const std::vector<double>& others) {
+        SolveResult out;
+        closest_.reset();
+        const std::optional<double> level = smallest(i, others, others[i]);
+        if (level) {
+            std::vector<double> levels = others;
+            levels[i] = *level;
+            out.best = settle(levels);
+            out.reached = !request_.within_budget_cap || !out.best.over_cap;
+        }
+        if (!out.reached) {
+            std::vector<double> top = others;
+            top[i] = request_.levers[i].high;
+            out.best = closest_ ? *closest_ : judge(top);
+        }
+        return out;
+    }
+
+    // --- several levers -----------------------------------------------------------------
+
+    SolveResult several() {
+        const std::size_t n = request_.levers.size();
+        SolveResult out;
+        std::optional<SolveSetting> current;
+        for (std::size_t i = 0; i < n; ++i) {
+            out.single.push_back(single(i, reference_));
+            const SolveResult& s = out.single.back();
+            if (s.reached && (!current || s.best.cost < current->cost)) {
+                current = s.best;
+            }
+        }
+        std::optional<SolveSetting> overall_closest;
+        for (const SolveResult& s : out.single) {
+            if (!overall_closest || s.best.p_attain > overall_closest->p_attain) {
+                overall_closest = s.best;
+            }
+        }
+        closest_ = overall_closest;
+        if (!current) {
+            // No lever alone: every lever at its top, then each trimmed to what P needs.
+            std::vector<double> top;
+            for (const SolveLever& l : request_.levers) {
+                top.push_back(l.high);
+            }
+            const SolveSetting& s = judge(top);
+            if (!admissible(s)) {
+                out.reached = false;
+                out.best = closest_ ? *closest_ : s;
+                return out;
+            }
+            std::vector<double> x = top;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (const auto level = smallest(i, x, x[i])) {
+                    x[i] = *level;
+                }
+            }
+            current = judge(x);
+        }
+        // Trade: lower lever j by a fraction f of what it has above its floor, let lever i make
+        // up for it, keep the move when the mean cost falls.
+        std::vector<double> x = current->levels;
+        double cost = current->cost;
+        for (double f = 1.0; f >= std::max(request_.precision * 4.0, 1.0 / 64.0); f /= 2.0) {
+            bool moved = true;
+            while (moved) {
+                moved = false;
+                for (std::size_t j = 0; j < n && !moved; ++j) {
+                    const SolveLever& lj = request_.levers[j];
+                    const double lowered = x[j] - f * (x[j] - lj.low);
+                    if (x[j] - lowered <= width_wanted(j, x[j])) {
+                        continue;
+                    }
+                    for (std::size_t i = 0; i < n && !moved; ++i) {
+                        if (i == j) {
+                            continue;
+                        }
+                        std::vector<double> y = x;
+                        y[j] = lowered;
+                        const auto level = smallest(i, y, y[i]);
+                        if (!level) {
+                            continue;
+                        }
+                        y[i] = *level;
+                        const SolveSetting& s = judge(y);
+                        if (admissible(s) && s.cost < cost - 1e-12 * std::abs(cost)) {
+                            x = y;
+                            cost = s.cost;
+                            moved = true;
+                        }
+                    }
+                }
+            }
+        }
+        out.best = settle(x);
+        out.reached = !request_.within_budget_cap || !out.best.over_cap;
+        return out;
+    }
+
+    Experiment base_;
+    Evaluator& evaluator_;
+    const SolveRequest& request_;
+    const SolveProgress& progress_;
+    engine::TargetSpec target_;
+    static constexpr std::size_t NONE = static_cast<std::size_t>(-1);
+    std::size_t indicator_ = NONE;
+    std::vector<double> reference_;
+    std::size_t years_ = 0;
+    int first_ = 20;
+    std::map<Key, Record> records_;
+    std::uint64_t next_index_ = 0;
+    std::size_t replicates_ = 0;
+    std::optional<SolveSetting> closest_;
+};
+
+} // namespace
+
+SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
+                  const SolveProgress& progress) {
+    if (!experiment.scenario || experiment.model == nullptr) {
+        throw Error("solve: the experiment has no scenario or model");
+    }
+    if (request.levers.empty()) {
+        throw Error("solve: no lever to search");
+    }
+    if (request.target >= experiment.scenario->targets.size()) {
+        throw Error("solve: target " + std::to_string(request.target) + " out of range");
+    }
+    if (!(request.probability > 0.0 && request.probability < 1.0)) {
+        throw Error("solve: the probability must be in (0, 1)");
+    }
+    if (request.max_replicates < 1 || !(request.precision > 0.0)) {
+        throw Error("solve: replicates and precision must be positive");
+    }
+    for (const SolveLever& l : request.levers) {
+        if (l.target.kind != TargetKind::lever || !(l.low <= l.high)) {
+            throw Error("solve: '" + l.target.name + "' is not a lever with a range");
+        }
+    }
+    Solver solver(experiment, evaluator, request, progress);
+    return solver.run();
+}
+
+} // namespace canopy::experiments

@@ -1,0 +1,533 @@
+// `canopy solve`: the smallest level of a lever, or the cheapest combination of several, that
+// attains a target with at least probability P (experiments/solve.hpp). Every flag is checked
+// before anything runs; a bad one is exit 2 with nothing written.
+#include "cli.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/solve.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/report.hpp>
+#include <canopy/output/run_report.hpp>
+#include <canopy/output/table.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace canopy::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SolveArgs {
+    std::string scenario = DEFAULT_SCENARIO;
+    std::string target;
+    double probability = 0.0;
+    std::vector<std::string> levers; ///< NAME or NAME=LO:HI
+    bool budget_cap = false;
+    int replicates = 0; ///< the most per setting; 0: the scenario's
+    bool replicates_set = false;
+    std::uint64_t seed = 0;
+    bool seed_set = false;
+    double precision = 0.01;
+    int threads = 0;
+    std::string json;
+    std::string report; ///< --report FILE.html
+    bool quiet = false;
+    std::string posterior;
+};
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) {
+        out += (out.empty() ? "" : ", ") + n;
+    }
+    return out;
+}
+
+// A whole decimal number (finite) into `out`; false when `text` is anything else.
+bool number(const std::string& text, double& out) {
+    if (text.empty()) {
+        return false;
+    }
+    std::size_t used = 0;
+    try {
+        const double x = std::stod(text, &used);
+        if (used == text.size() && std::isfinite(x)) {
+            out = x;
+            return true;
+        }
+    } catch (const std::exception&) {
+    }
+    return false;
+}
+
+// --lever NAME or NAME=LO:HI, checked against the model (a lever; the range inside its own).
+std::optional<experiments::SolveLever> parse_lever(const std::string& text,
+                                                   const engine::Scenario& scenario,
+                                                   const engine::ModelInfo& model,
+                                                   engine::Diagnostics& diagnostics) {
+    const std::size_t eq = text.find('=');
+    const std::string name = text.substr(0, eq);
+    const experiments::InputPlace where{"", 0, 0, "--lever"};
+    const auto target = experiments::resolve_target(name, model, where, diagnostics);
+    if (!target) {
+        return std::nullopt;
+    }
+    if (target->kind != experiments::TargetKind::lever) {
+        std::vector<std::string> levers;
+        for (const engine::LeverSpec& l : model.levers) {
+            levers.push_back(l.name);
+        }
+        engine::Diagnostic d;
+        d.key = "--lever";
+        d.message =
+            "'" + name + "' is a " +
+            (target->kind == experiments::TargetKind::parameter ? "parameter" : "baseline figure") +
+            ", not a lever: solve searches policy levers";
+        d.allowed = "one of " + joined(levers);
+        diagnostics.add(std::move(d));
+        return std::nullopt;
+    }
+    const engine::LeverSpec& spec = model.levers.at(static_cast<std::size_t>(target->index));
+    experiments::SolveLever lever{*target, spec.range.min, spec.range.max, 0.0};
+    if (eq != std::string::npos) {
+        const std::string range = text.substr(eq + 1);
+        const std::size_t colon = range.find(':');
+        double lo = 0.0;
+        double hi = 0.0;
+        if (colon == std::string::npos || !number(range.substr(0, colon), lo) ||
+            !number(range.substr(colon + 1), hi) || !(lo < hi)) {
+            engine::Diagnostic d;
+            d.key = "--lever";
+            d.message = "'" + text + "': the search range must be LOW:HIGH with LOW < HIGH";
+            d.allowed = "NAME, or NAME=LOW:HIGH inside " +
+                        range_text(spec.range.min, spec.range.max) + " " + spec.unit;
+            diagnostics.add(std::move(d));
+            return std::nullopt;
+        }
+        if (!experiments::check_value(*target, lo, model, where, diagnostics, &scenario) ||
+            !experiments::check_value(*target, hi, model, where, diagnostics, &scenario)) {
+            return std::nullopt;
+        }
+        lever.low = lo;
+        lever.high = hi;
+    } else if (!std::isfinite(spec.range.min) || !std::isfinite(spec.range.max)) {
+        engine::Diagnostic d;
+        d.key = "--lever";
+        d.message = "lever '" + name + "' has the open range " +
+                    range_text(spec.range.min, spec.range.max) + "; give the range to search";
+        d.allowed = name + "=LOW:HIGH";
+        diagnostics.add(std::move(d));
+        return std::nullopt;
+    }
+    return lever;
+}
+
+std::string levels_text(const experiments::SolveRequest& request, const std::vector<double>& levels,
+                        const engine::ModelInfo& model) {
+    std::string out;
+    for (std::size_t i = 0; i < request.levers.size(); ++i) {
+        const auto& spec =
+            model.levers.at(static_cast<std::size_t>(request.levers[i].target.index));
+        out += (out.empty() ? "" : ", ") + request.levers[i].target.name + " = " +
+               output::format_quantity(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
+    }
+    return out;
+}
+
+std::string p_text(const experiments::SolveSetting& s) {
+    return fmt::format("{} [{:.1f}, {:.1f}] over {} replicates", output::format_percent(s.p_attain),
+                       100.0 * s.p_attain_ci.lo, 100.0 * s.p_attain_ci.hi, s.replicates);
+}
+
+nlohmann::ordered_json number_json(double x) {
+    if (!std::isfinite(x)) {
+        return nullptr;
+    }
+    return x;
+}
+
+nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
+                                   const experiments::SolveResult& r) {
+    nlohmann::ordered_json j;
+    j["status"] = r.reached ? "reached" : "out_of_reach";
+    nlohmann::ordered_json levers = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < request.levers.size(); ++i) {
+        levers[request.levers[i].target.name] = number_json(r.best.levels.at(i));
+    }
+    j["levers"] = std::move(levers);
+    j["cost"] = number_json(r.best.cost);
+    j["p_attain"] = number_json(r.best.p_attain);
+    j["p_attain_ci"] = {number_json(r.best.p_attain_ci.lo), number_json(r.best.p_attain_ci.hi)};
+    return j;
+}
+
+// The HTML report of a solve: the answer (or the closest setting) and, with several levers,
+// each lever's own answer, as the report's mixes; the scenario's inputs and calibration.
+output::Report solve_report(const engine::Scenario& scenario, const engine::ModelInfo& info,
+                            const experiments::SolveRequest& request,
+                            const experiments::SolveResult& result, std::uint64_t seed) {
+    const engine::TargetSpec& target = scenario.targets[request.target];
+    const std::string currency = scenario.budget.currency;
+    std::string unit = target.unit;
+    for (const engine::IndicatorSpec& i : scenario.indicators) {
+        if (unit.empty() && i.id == target.indicator) {
+            unit = i.unit;
+        }
+    }
+    const auto mix = [&](const std::string& name, const std::string& description,
+                         const experiments::SolveSetting& s) {
+        output::ReportMix m;
+        m.name = name;
+        m.description = description;
+        m.totals.push_back({"total", s.cost, currency});
+        m.over_budget = s.over_cap;
+        output::ReportTarget t;
+        t.id = target.id;
+        t.label = target.description;
+        t.unit = unit;
+        t.comparison = engine::to_string(target.comparison);
+        t.threshold = target.threshold;
+        t.median = s.median;
+        t.q05 = s.q05;
+        t.q95 = s.q95;
+        t.p_attain = s.p_attain;
+        t.p_lo = s.p_attain_ci.lo;
+        t.p_hi = s.p_attain_ci.hi;
+        m.targets.push_back(std::move(t));
+        return m;
+    };
+    output::Report page;
+    page.title = scenario.title.empty() ? scenario.name : scenario.title;
+    page.subtitle = "canopy solve: " +
+                    std::string(request.levers.size() > 1
+                                    ? "the cheapest combination of levers"
+                                    : "the smallest level of " + request.levers[0].target.name) +
+                    " that attains " + target.id +
+                    " with P(attain) >= " + output::format_percent(request.probability);
+    std::string searched;
+    for (const experiments::SolveLever& l : request.levers) {
+        searched +=
+            (searched.empty() ? "" : "; ") + l.target.name + " in " + range_text(l.low, l.high);
+    }
+    page.facts.push_back({"Scenario", scenario.name});
+    page.facts.push_back({"Target", target.id + " " + engine::to_string(target.comparison) + " " +
+                                        output::format_quantity(target.threshold) +
+                                        (unit.empty() ? "" : " " + unit)});
+    page.facts.push_back({"Probability wanted", output::format_percent(request.probability)});
+    page.facts.push_back({"Levers searched", searched});
+    page.facts.push_back({"Answer", (result.reached ? "reached: " : "out of reach; closest: ") +
+                                        levels_text(request, result.best.levels, info)});
+    page.facts.push_back(
+        {"Search", fmt::format("{} settings, {} replicates, seed {}, common "
+                               "random numbers, up to {} replicates a setting",
+                               result.settings, result.replicates, seed, request.max_replicates)});
+    page.mixes.push_back(mix(result.reached ? "answer" : "closest setting",
+                             levels_text(request, result.best.levels, info), result.best));
+    for (std::size_t i = 0; i < result.single.size(); ++i) {
+        const experiments::SolveResult& s = result.single[i];
+        page.mixes.push_back(mix(request.levers[i].target.name + " alone",
+                                 (s.reached ? "reaches P: " : "out of reach alone; closest: ") +
+                                     levels_text(request, s.best.levels, info),
+                                 s.best));
+    }
+    page.inputs = output::report_inputs(scenario, info);
+    page.calibration = output::report_calibration(scenario, info);
+    page.notes.push_back(
+        "Every setting ran on common random numbers; a level is judged by a sequential test on "
+        "its P(attain) (Wilson interval against the probability wanted), and the answer is the "
+        "smallest level judged to reach it (docs/what-if.md). Confirm it on other random "
+        "numbers with: canopy run " +
+        scenario.name + " --seed <another> " + [&] {
+            std::string sets;
+            for (std::size_t i = 0; i < request.levers.size(); ++i) {
+                sets += (sets.empty() ? "" : " ") + std::string("--set ") +
+                        request.levers[i].target.name + "=" +
+                        fmt::format("{}", result.best.levels.at(i));
+            }
+            return sets;
+        }());
+    return page;
+}
+
+int solve_command(const SolveArgs& args) {
+    const fs::path scenario_path = resolve_scenario(args.scenario);
+    engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
+    std::vector<std::string> problems;
+    if (!args.json.empty() && args.json != "-") {
+        if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
+            problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +
+                               " (use --json - for stdout)");
+        }
+        std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+        if (loaded.scenario) {
+            for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
+                inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
+            }
+        }
+        for (std::string& p : output::path_clashes({{"--json", args.json}}, inputs)) {
+            problems.push_back(std::move(p));
+        }
+    }
+    if (!args.report.empty()) {
+        const fs::path extension = fs::path(args.report).extension();
+        if (extension != ".html" && extension != ".htm") {
+            problems.push_back("--report: " + quoted(args.report) +
+                               " must end in .html (it is written as one HTML page)");
+        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
+            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
+        }
+        std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+        if (!args.json.empty() && args.json != "-") {
+            inputs.push_back({"--json", args.json});
+        }
+        for (std::string& p : output::path_clashes({{"--report", args.report}}, inputs)) {
+            problems.push_back(std::move(p));
+        }
+    }
+    if (!(args.probability > 0.0 && args.probability < 1.0)) {
+        problems.push_back(fmt::format(
+            "--probability: {} is not a probability strictly between 0 and 1 (e.g. 0.9)",
+            args.probability));
+    }
+    const bool scenario_bad = report(loaded.diagnostics);
+    experiments::SolveRequest request;
+    const models::ModelHandle* model = nullptr;
+    if (!scenario_bad && loaded.scenario) {
+        const engine::Scenario& s = *loaded.scenario;
+        model = models::find_model(s.model);
+        if (model == nullptr) {
+            throw Error("model '" + s.model + "' validated but is not registered");
+        }
+        std::vector<std::string> ids;
+        bool found = false;
+        for (std::size_t t = 0; t < s.targets.size(); ++t) {
+            ids.push_back(s.targets[t].id);
+            if (s.targets[t].id == args.target) {
+                request.target = t;
+                found = true;
+            }
+        }
+        if (!found) {
+            std::string message = "--target: scenario " + quoted(s.name) + " has no target " +
+                                  quoted(args.target) + " (allowed: " + joined(ids) + ")";
+            if (const std::string hint = engine::did_you_mean(args.target, ids); !hint.empty()) {
+                message += " " + hint;
+            }
+            problems.push_back(message);
+        }
+        engine::Diagnostics diagnostics;
+        for (const std::string& text : args.levers) {
+            if (auto lever = parse_lever(text, s, model->info(), diagnostics)) {
+                for (const experiments::SolveLever& l : request.levers) {
+                    if (l.target.index == lever->target.index) {
+                        problems.push_back("--lever: '" + lever->target.name +
+                                           "' is named twice; name each lever once");
+                    }
+                }
+                request.levers.push_back(*lever);
+            }
+        }
+        if (report(diagnostics)) {
+            problems.push_back("--lever: see above");
+        }
+        if (args.budget_cap && !s.budget.has_caps()) {
+            problems.push_back("--budget-cap: scenario " + quoted(s.name) +
+                               " sets no budget cap ([budget] cap_per_year or cap_total)");
+        }
+    }
+    for (const std::string& p : problems) {
+        std::cerr << "canopy solve: error: " << p << "\n";
+    }
+    if (scenario_bad || !loaded.scenario || !problems.empty()) {
+        std::cerr << "canopy solve: nothing was run or written\n";
+        return EXIT_BAD_INPUT;
+    }
+    const std::optional<engine::Scenario> attached =
+        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy solve");
+    if (!attached) {
+        return EXIT_BAD_INPUT;
+    }
+    auto scenario = std::make_shared<const engine::Scenario>(*attached);
+
+    request.probability = args.probability;
+    request.within_budget_cap = args.budget_cap;
+    request.max_replicates = args.replicates_set ? args.replicates : scenario->replicates;
+    request.precision = args.precision;
+    experiments::Experiment experiment;
+    experiment.scenario = scenario;
+    experiment.model = model;
+    experiment.seed = args.seed_set ? args.seed : scenario->seed;
+
+    const engine::ThreadLimit threads(args.threads);
+    std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
+    const bool root = evaluator->is_root();
+    const bool talk = root && !args.quiet && args.json != "-";
+    const engine::ModelInfo& info = model->info();
+    const engine::TargetSpec& target = scenario->targets[request.target];
+    const std::string currency = scenario->budget.currency;
+    if (talk) {
+        std::cout << fmt::format(
+            "Solving for target {} ({} {}{}) with P(attain) >= {}: seed {}, common random "
+            "numbers, up to {} replicates per setting\n",
+            target.id, engine::to_string(target.comparison),
+            output::format_quantity(target.threshold), target.unit.empty() ? "" : " " + target.unit,
+            output::format_percent(args.probability), experiment.seed, request.max_replicates);
+        std::cout.flush();
+    }
+    std::size_t count = 0;
+    const experiments::SolveProgress progress = [&](const experiments::SolveSetting& s) {
+        ++count;
+        if (talk) {
+            std::cerr << fmt::format("  {:>3}  {}  ->  P {}  {}\n", count,
+                                     levels_text(request, s.levels, info), p_text(s),
+                                     s.reaches ? "reaches" : "short");
+        }
+    };
+    const experiments::SolveResult result =
+        experiments::solve(experiment, *evaluator, request, progress);
+    if (!root) {
+        return EXIT_OK;
+    }
+
+    const auto cost_text = [&](double cost) {
+        return output::format_quantity(cost) + (currency.empty() ? "" : " " + currency);
+    };
+    if (talk) {
+        std::string out = "\n";
+        if (request.levers.size() > 1) {
+            out += "Each lever alone (the others at their level when planners take over):\n";
+            for (std::size_t i = 0; i < result.single.size(); ++i) {
+                const experiments::SolveResult& s = result.single[i];
+                out += "  " + request.levers[i].target.name + ": " +
+                       (s.reached ? fmt::format("{} at cost {}, P {}",
+                                                output::format_quantity(s.best.levels[i]),
+                                                cost_text(s.best.cost), p_text(s.best))
+                                  : fmt::format("out of reach (best P {} at {})",
+                                                output::format_percent(s.best.p_attain),
+                                                output::format_quantity(s.best.levels[i]))) +
+                       "\n";
+            }
+            out += "\n";
+        }
+        if (result.reached) {
+            out += "REACHED: " + levels_text(request, result.best.levels, info) + "\n";
+        } else {
+            out += "OUT OF REACH within the levers' ranges" +
+                   std::string(request.within_budget_cap ? " and the budget cap" : "") +
+                   ". The closest setting: " + levels_text(request, result.best.levels, info) +
+                   "\n";
+        }
+        out += "  P(attain) " + p_text(result.best) + " (" +
+               fmt::format("{:g} %", 100.0 * request.confidence) + " Wilson CI)\n";
+        out += "  cost " + cost_text(result.best.cost) + " (mean over replicates, every lever)" +
+               (result.best.over_cap ? ", OVER the budget cap" : "") + "\n";
+        out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
+                           "{:g} % of their value\n",
+                           result.settings, result.replicates, 100.0 * request.precision);
+        std::cout << out;
+        std::cout.flush();
+    }
+    std::vector<output::TemporaryFile> finished;
+    if (!args.report.empty()) {
+        finished.push_back(output::write_report_temporary(
+            args.report, solve_report(*scenario, info, request, result, experiment.seed)));
+    }
+    if (!args.json.empty()) {
+        nlohmann::ordered_json j = result_json(request, result);
+        j["target"] = target.id;
+        j["probability"] = request.probability;
+        j["currency"] = currency;
+        if (request.levers.size() > 1) {
+            nlohmann::ordered_json singles = nlohmann::ordered_json::array();
+            for (const experiments::SolveResult& s : result.single) {
+                singles.push_back(result_json(request, s));
+            }
+            j["single_levers"] = std::move(singles);
+        }
+        const std::string text = j.dump(2) + "\n";
+        if (args.json == "-") {
+            std::cout << text;
+            std::cout.flush();
+            if (!std::cout) {
+                throw Error("cannot write the JSON answer to stdout");
+            }
+        } else {
+            finished.push_back(output::write_temporary(args.json, text));
+        }
+    }
+    std::vector<output::TemporaryFile*> to_commit;
+    for (output::TemporaryFile& f : finished) {
+        to_commit.push_back(&f);
+    }
+    output::commit_all(to_commit);
+    return EXIT_OK;
+}
+
+} // namespace
+
+Command add_solve(CLI::App& app) {
+    auto args = std::make_shared<SolveArgs>();
+    auto seed_text = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "solve", "Find the smallest lever level, or the cheapest combination of levers, that "
+                 "attains a target with at least a given probability");
+    cmd->add_option("scenario", args->scenario,
+                    "Scenario file (looked up here, then in the source tree)")
+        ->capture_default_str()
+        ->check(NON_EMPTY);
+    cmd->add_option("--target", args->target, "The target to attain (its id)")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_option("--probability,-P", args->probability,
+                    "The probability of attainment wanted, between 0 and 1 (e.g. 0.9)")
+        ->required();
+    cmd->add_option("--lever,-l", args->levers,
+                    "A lever to search, NAME or NAME=LOW:HIGH (default range: the lever's); "
+                    "repeat it to find the cheapest combination")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_flag("--budget-cap", args->budget_cap,
+                  "Only settings whose mean cost stays within the scenario's budget caps count");
+    CLI::Option* replicates =
+        cmd->add_option("--replicates,-n", args->replicates,
+                        "The most replicates per setting (default: the scenario's)")
+            ->check(CLI::Range(10, 1'000'000));
+    CLI::Option* seed =
+        add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
+    cmd->add_option("--precision", args->precision,
+                    "Relative precision of each lever's level (default 0.01: within 1 %)")
+        ->check(CLI::Range(1e-6, 0.5));
+    cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--json", args->json,
+                    "Write the answer as JSON to PATH ('-' for stdout, which then carries only "
+                    "the JSON)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--report", args->report,
+                    "Write a self-contained HTML report of the answer to FILE.html")
+        ->check(NON_EMPTY);
+    cmd->add_flag("--quiet,-q", args->quiet, "No progress and no summary");
+    cmd->add_option("--posterior", args->posterior,
+                    "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
+                    "`canopy calibrate`)")
+        ->check(NON_EMPTY);
+    return Command{cmd, [args, seed_text, replicates, seed] {
+                       args->replicates_set = replicates->count() > 0;
+                       args->seed_set = seed->count() > 0;
+                       if (args->seed_set) {
+                           parse_seed(*seed_text, args->seed);
+                       }
+                       return solve_command(*args);
+                   }};
+}
+
+} // namespace canopy::cli

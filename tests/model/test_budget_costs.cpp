@@ -1,0 +1,101 @@
+// Budgets price what programmes really pay: a per-outcome cost is the model's own count of the
+// outcome times the price, converted into the scenario's currency (the Wuhan certification
+// reward, priced per certificate granted at the reward's level).
+#include "registry.hpp"
+
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/output/summary.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+using namespace canopy;
+
+namespace {
+
+const std::filesystem::path WUHAN =
+    std::filesystem::path(CANOPY_SOURCE_DIR) / "scenarios" / "wuhan-2023.toml";
+
+engine::Scenario wuhan() {
+    engine::LoadResult r = engine::load_scenario(WUHAN, models::model_catalog());
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    return *r.scenario;
+}
+
+// The reward's cost recomputed from the series by hand: certificates granted in each step times
+// the reward in force at that step, 万元 -> 亿元.
+std::vector<double> reward_cost_by_year(const engine::Scenario& s, const engine::ModelInfo& info,
+                                        const engine::SeriesTable& run) {
+    const auto lever = static_cast<std::size_t>(info.lever_index("hte_certification_reward"));
+    const int certificates = info.series_index("hte_new_certificates");
+    std::vector<double> by_year(2, 0.0); // 2022, 2023
+    for (int step = 0; step < s.calendar.steps(); ++step) {
+        const double reward_10k_yuan =
+            s.levers[lever].schedule.at(s.calendar.months_at_start(step));
+        const double granted = run.at(step + 1, certificates);
+        by_year[static_cast<std::size_t>(s.calendar.month_of_step(step).year - 2022)] +=
+            granted * reward_10k_yuan * 1e-4;
+    }
+    return by_year;
+}
+
+} // namespace
+
+TEST_CASE("Per-outcome costs equal the model's counts times the price", "[ecosystem][budget]") {
+    const engine::Scenario base = wuhan();
+    const models::ModelHandle* model = models::find_model("ecosystem");
+    REQUIRE(model != nullptr);
+    const engine::ModelInfo& info = model->info();
+    const auto lever = static_cast<std::size_t>(info.lever_index("hte_certification_reward"));
+
+    for (const std::string mix : {"", "certification_push"}) {
+        INFO("policy mix '" << mix << "'");
+        const engine::Scenario s = base.with_policy_mix(mix);
+        engine::EnsembleOptions options;
+        options.replicates = 3;
+        options.seed = 11;
+        const engine::Ensemble ensemble = model->run(s, options);
+        const output::EnsembleSummary summary = output::summarise_ensemble(s, info, ensemble);
+        const output::LeverCostSummary& reward = summary.lever_costs[lever];
+        CHECK(reward.unit == "100m yuan");
+        CHECK(reward.outcome == "hte_new_certificates");
+
+        double mean = 0.0;
+        std::vector<double> mean_by_year(2, 0.0);
+        double granted_2023 = 0.0;
+        for (std::size_t r = 0; r < ensemble.replicates(); ++r) {
+            const std::vector<double> by_year = reward_cost_by_year(s, info, ensemble.runs[r]);
+            mean += (by_year[0] + by_year[1]) / 3.0;
+            mean_by_year[0] += by_year[0] / 3.0;
+            mean_by_year[1] += by_year[1] / 3.0;
+            for (int row = 13; row <= 24; ++row) {
+                granted_2023 += ensemble.runs[r].at(row, info.series_index("hte_new_certificates"));
+            }
+        }
+        REQUIRE(granted_2023 > 1000.0); // the model does grant certificates
+        CHECK(reward.cost == Approx(mean).epsilon(1e-12));
+        REQUIRE(reward.by_year.size() == 2);
+        CHECK(reward.by_year[0] == Approx(mean_by_year[0]).epsilon(1e-12));
+        CHECK(reward.by_year[1] == Approx(mean_by_year[1]).epsilon(1e-12));
+        // 2023's reward is 40万元 in the plan and 80万元 under the push, per certificate.
+        const double reward_2023 = mix.empty() ? 40.0 : 80.0;
+        CHECK(reward.by_year[1] == Approx(granted_2023 / 3.0 * reward_2023 * 1e-4));
+
+        // Costs per unit held are deterministic: the talent programme at 0.1 m yuan a person
+        // a year is 200 people in 2022 and 270 in 2023, in 亿元 (1 m yuan = 0.01 亿元).
+        const auto talent = static_cast<std::size_t>(info.lever_index("talent_programme_recruits"));
+        CHECK(summary.lever_costs[talent].cost == Approx((200.0 + 270.0) * 0.1 * 0.01));
+        CHECK(summary.lever_costs[talent].q05 == summary.lever_costs[talent].q95);
+        // Everything is added up in one currency.
+        CHECK(summary.costs.currency == "100m yuan");
+        double levers = 0.0;
+        for (const output::LeverCostSummary& c : summary.lever_costs) {
+            levers += c.cost;
+        }
+        CHECK(summary.costs.total == Approx(levers).epsilon(1e-12));
+    }
+}

@@ -1,0 +1,102 @@
+// `canopy compare`: the base and every mix on common random numbers, with paired differences and
+// budgets in the table, the JSON and the HDF5 file; bad mix names refused before anything runs.
+#include "cli_fixture.hpp"
+
+#include <catch2/catch.hpp>
+#include <hdf5.h>
+#include <nlohmann/json.hpp>
+
+using namespace canopy;
+using namespace canopy::test::cli;
+namespace fs = std::filesystem;
+
+TEST_CASE("canopy compare with an unknown mix exits 2, names the flag and writes nothing",
+          "[regression][cli][compare]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "compare " + shell_quote(REFERENCE) +
+                                         " --mix high_tech_psh --json out.json --out out.h5 "
+                                         "--report out.html");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--mix: scenario 'reference' has no policy mix 'high_tech_psh'") !=
+          std::string::npos);
+    CHECK(r.err.find("allowed: base, high_tech_push, incubator_ramp") != std::string::npos);
+    CHECK(r.err.find("did you mean 'high_tech_push'?") != std::string::npos);
+    CHECK(r.err.find("nothing was run or written") != std::string::npos);
+    CHECK(entries(dir.path()).empty());
+}
+
+TEST_CASE("canopy compare reports medians, paired differences and costs per mix",
+          "[regression][cli][compare]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "compare " + shell_quote(REFERENCE) +
+                                         " --replicates 24 --json out.json --out out.h5");
+    REQUIRE(r.status == 0);
+    // The table: a budget block and one block per target, the mixes as rows.
+    CHECK(r.out.find("common random numbers") != std::string::npos);
+    CHECK(r.out.find("cost (bn yuan)") != std::string::npos);
+    CHECK(r.out.find("leaders_2023  >= 60 firms") != std::string::npos);
+    CHECK(r.out.find("  high_tech_push") != std::string::npos);
+    CHECK(r.out.find(" pp [") != std::string::npos);
+
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(j["common_random_numbers"] == true);
+    CHECK(j["currency"] == "bn yuan");
+    REQUIRE(j["mixes"].size() == 3);
+    CHECK(j["mixes"][0]["name"] == "base");
+    CHECK(j["mixes"][1]["name"] == "high_tech_push");
+    CHECK(j["mixes"][2]["name"] == "incubator_ramp");
+    // lever_high_tech: 0.5 bn yuan a unit-year, held at 1 by the base and at 2 by the push (a
+    // scale of the whole schedule, so nothing is added during the year).
+    CHECK(j["mixes"][0]["cost"].get<double>() == Approx(0.5));
+    CHECK(j["mixes"][1]["cost"].get<double>() == Approx(1.0));
+    for (const auto& mix : j["mixes"]) {
+        REQUIRE(mix["targets"].size() == 3);
+        for (const auto& t : mix["targets"]) {
+            for (const char* key : {"id", "median", "p_attain", "delta_median", "delta_median_ci",
+                                    "delta_p", "delta_p_ci"}) {
+                CHECK(t.contains(key));
+            }
+            if (mix["name"] == "base") {
+                CHECK(t["delta_median"] == 0.0);
+                CHECK(t["delta_p"] == 0.0);
+            } else if (!t["delta_median"].is_null()) {
+                CHECK(t["delta_median_ci"][0].get<double>() <= t["delta_median"].get<double>());
+                CHECK(t["delta_median"].get<double>() <= t["delta_median_ci"][1].get<double>());
+            }
+        }
+    }
+    // Doubling high-tech promotion makes more leaders (measured: +69 [+66.5, +71.5] firms on
+    // 100 replicates): a positive median difference whose interval excludes zero.
+    const auto& leaders = j["mixes"][1]["targets"][0];
+    REQUIRE(leaders["id"] == "leaders_2023");
+    CHECK(leaders["delta_median_ci"][0].get<double>() > 0.0);
+
+    // The HDF5 file: every mix's runs and the comparison, one entry per mix.
+    const hid_t f = H5Fopen((dir / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    for (const char* path : {"/indicators", "/policy_mixes/high_tech_push/indicators",
+                             "/policy_mixes/incubator_ramp", "/comparison/mix", "/comparison/cost",
+                             "/comparison/targets/high_tech_growth/delta_p_ci"}) {
+        INFO(path);
+        CHECK(H5Lexists(f, path, H5P_DEFAULT) > 0);
+    }
+    const hid_t d = H5Dopen2(f, "/comparison/targets/leaders_2023/delta_median", H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    std::vector<double> dm(3);
+    REQUIRE(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dm.data()) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK(dm[1] == Approx(leaders["delta_median"].get<double>()));
+}
+
+TEST_CASE("canopy compare --mix chooses the mixes, the base always first",
+          "[regression][cli][compare]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "compare " + shell_quote(REFERENCE) +
+                                         " --replicates 8 --mix incubator_ramp --json -");
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["mixes"].size() == 2);
+    CHECK(j["mixes"][0]["name"] == "base");
+    CHECK(j["mixes"][1]["name"] == "incubator_ramp");
+}

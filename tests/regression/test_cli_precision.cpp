@@ -148,7 +148,7 @@ TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothin
     CHECK(entries(dir.path()) == std::vector<std::string>{"clear.toml"});
 }
 
-TEST_CASE("--precision 0.02 on the default scenario settles far short of 1,000 replicates, with "
+TEST_CASE("Precision 0.02 on the default scenario settles far short of 1,000 replicates, with "
           "the verdicts of the full run",
           "[regression][cli][precision]") {
     // One plain run of the default scenario's own 400 replicates. Replicate r is the same bits

@@ -1,5 +1,5 @@
 // canopy-bench sweep: what the sweep machinery costs beyond the simulations, and how well MPI
-// ranks share a sweep (bench/README.md... and docs/sweeps.md quote the figures).
+// ranks share a sweep (docs/sweeps.md quotes the figures).
 //
 //   canopy-bench sweep [--sweep FILE] [--shard i/n] [--threads T] [--repeats R]
 //                      [--mpi-ranks K] [--canopy PATH] [--mpirun PATH]

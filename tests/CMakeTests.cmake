@@ -78,6 +78,16 @@ if(TARGET canopy)
     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
 endif()
 
+# The SALib-style round trip of docs/sensitivity.md: a --design-only Saltelli file, the Ishigami
+# function evaluated by numpy and added as /outputs/<name> with h5py, and canopy sensitivity
+# recovering the analytic Sobol indices inside its bootstrap intervals.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:sensitivity_roundtrip
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_sensitivity_roundtrip.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/reference.toml)
+  set_tests_properties(python:sensitivity_roundtrip PROPERTIES
+    LABELS "python;statistical" TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()
 
 # The HTML report in a real browser: headless Chromium renders `canopy run --report` on the
 # default scenario with every mix and checks from the DOM that each chart is drawn with a size

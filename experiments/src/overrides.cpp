@@ -247,17 +247,30 @@ engine::Scenario apply_overrides(const engine::Scenario& scenario,
                 throw Error("override of '" + t.name + "': scenario '" + scenario.name +
                             "' has no lever " + std::to_string(t.index));
             }
-            engine::LeverSetting& lever = out.levers[i];
+            const auto apply = [&](engine::LeverSetting& lever) {
+                lever.schedule = t.mode == OverrideMode::scale
+                                     ? lever.schedule.scaled(o.value)
+                                     : held_from_policy_start(lever.schedule, o.value, out.calendar,
+                                                              out.policy_start);
+                lever.provenance = engine::Provenance{"override", "", true};
+            };
+            apply(out.levers[i]);
+            // A mix that sets this lever gets the override too, so that applying a mix to the
+            // overridden scenario gives what the run used (the mix, then --set): the outputs
+            // describe a mix's settings from with_policy_mix.
+            for (engine::PolicyMix& mix : out.policy_mixes) {
+                for (auto& [index, setting] : mix.levers) {
+                    if (index == t.index) {
+                        apply(setting);
+                    }
+                }
+            }
             if (t.mode == OverrideMode::scale) {
-                lever.schedule = lever.schedule.scaled(o.value);
                 listing += "# " + t.name + " *= " + number_text(o.value) + "\n";
             } else {
-                lever.schedule =
-                    held_from_policy_start(lever.schedule, o.value, out.calendar, out.policy_start);
                 listing += "# " + t.name + " = " + number_text(o.value) + " from " +
                            out.policy_start.str() + "\n";
             }
-            lever.provenance = engine::Provenance{"override", "", true};
         } else {
             if (t.index < 0 || i >= out.parameters.size()) {
                 throw Error("override of '" + t.name + "': scenario '" + scenario.name +
@@ -265,6 +278,14 @@ engine::Scenario apply_overrides(const engine::Scenario& scenario,
             }
             out.parameters[i] = engine::ParameterSetting{engine::Uncertain::fixed(o.value),
                                                          engine::Provenance{"override", "", true}};
+            // The override wins over a mix that sets the same parameter (as above).
+            for (engine::PolicyMix& mix : out.policy_mixes) {
+                for (auto& [index, setting] : mix.parameters) {
+                    if (index == t.index) {
+                        setting = out.parameters[i];
+                    }
+                }
+            }
             listing += "# " + t.name + " = " + number_text(o.value) + "\n";
         }
     }

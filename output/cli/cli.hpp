@@ -52,6 +52,7 @@ Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
 Command add_sweep(CLI::App& app);
 Command add_merge(CLI::App& app);
+Command add_sensitivity(CLI::App& app);
 Command add_calibrate(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same

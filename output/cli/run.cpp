@@ -363,8 +363,10 @@ int run_command(const RunArgs& args) {
         for (std::size_t i = 1; i < runs.size(); ++i) {
             others.push_back(output::RunData{runs[i].ensemble, *runs[i].summary});
         }
+        // The scenario as the first run ran it: with --policy-mix, the mix (and --set) applied,
+        // so /parameters describes the mix's settings, not the base's (issue 11, item 6).
         finished.push_back(output::write_hdf5_temporary(
-            args.out, experiments::apply_overrides(scenario, *overrides), model->info(),
+            args.out, runs.front().scenario, model->info(),
             output::RunData{runs.front().ensemble, *runs.front().summary}, others));
     }
     if (!args.json.empty()) {

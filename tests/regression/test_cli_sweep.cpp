@@ -245,7 +245,7 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                    "bad.toml:7:7: error: factors.edges_per_firm.max: ",
                    "100 is outside the allowed range [1, 64]");
     expect_refused(test::read_file(SWEEPS + "/tiny-scenario.toml"),
-                   "bad.toml:4:2: error: sweep: ", "this is a scenario file, not a sweep file");
+                   "bad.toml:4:", "error: sweep: this is a scenario file, not a sweep file");
     expect_refused(with_scenario("design = \"morris\"\npoints = 4\nlevels = 3\n"
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",

@@ -82,7 +82,10 @@ std::optional<Override> parse_set(const std::string& text, const engine::ModelIn
 /// overrides must have been resolved and checked against this scenario's model. Never throws
 /// for checked overrides. The result's `text` ends with a comment block listing the overrides
 /// ("# ---- overrides", one "# name = value" line each), so outputs that record the scenario's
-/// text record what was changed.
+/// text record what was changed. A policy mix's own setting of an overridden lever or parameter
+/// is overridden too, so that applying a mix afterwards gives what a run of the mix with the
+/// overrides uses: `apply_overrides(s, o).with_policy_mix(m)` has the levers and parameters of
+/// `apply_overrides(s.with_policy_mix(m), o)`.
 engine::Scenario apply_overrides(const engine::Scenario& scenario,
                                  std::span<const Override> overrides);
 

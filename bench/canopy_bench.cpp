@@ -8,6 +8,7 @@
 //   canopy-bench sweep     [--sweep FILE] [--shard i/n] [--threads T] [--mpi-ranks K]
 //   canopy-bench calibration [--calibration FILE] [--method M] [--threads T] [--recovery N]
 //                            [--sbc N]
+//   canopy-bench bandwidth [--n N] [--threads T] [--array-mib M] [--repeats R]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
@@ -190,6 +191,109 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
     return 0;
 }
 
+// ---- the machine's memory bandwidth, and the reference model against it --------------------
+
+// Bytes the reference model's step must move per agent-step at the least: decide streams every
+// active firm's 1-byte stage and its four 32-bit neighbour counts once a step. (The few firms
+// that change, about 3 % a step, also touch their neighbours' counts, and births append; those
+// are on top, so the ceiling below is generous to the machine, strict to the model.)
+constexpr double REFERENCE_BYTES_PER_AGENT_STEP =
+    static_cast<double>(sizeof(std::uint8_t) + sizeof(ref::NeighbourCounts));
+
+struct Bandwidth {
+    double read_gb_s = 0.0;
+    double write_gb_s = 0.0;
+    double triad_gb_s = 0.0;
+};
+
+// STREAM-like kernels (McCalpin's STREAM: sum, fill, triad a = b + s c) over three arrays far
+// larger than the caches, chunked over the threads, best of `repeats`. Bytes are those the kernel
+// reads and writes, as STREAM counts them (write-allocate traffic is not counted).
+Bandwidth measure_bandwidth(std::size_t array_mib, int repeats) {
+    const std::size_t n = array_mib * 1024 * 1024 / sizeof(double);
+    std::vector<double> a(n, 1.0);
+    std::vector<double> b(n, 2.0);
+    std::vector<double> c(n, 0.5);
+    constexpr std::size_t CHUNK = 1 << 16;
+    const Executor ex(true);
+    std::vector<double> partial(Executor::chunk_count(n, CHUNK));
+    const auto bytes = static_cast<double>(n * sizeof(double));
+    Bandwidth best;
+    double sink = 0.0;
+    for (int k = 0; k < repeats; ++k) {
+        auto t0 = std::chrono::steady_clock::now();
+        ex.for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+            // Four independent sums, so the loop waits on memory, not on the adder's latency
+            // (chunks are multiples of 4 long except the last, which the tail loop finishes).
+            std::array<double, 4> sum{};
+            std::size_t i = begin;
+            for (; i + 4 <= end; i += 4) {
+                for (std::size_t q = 0; q < 4; ++q) {
+                    sum[q] += b[i + q];
+                }
+            }
+            for (; i < end; ++i) {
+                sum[0] += b[i];
+            }
+            partial[chunk] = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        });
+        best.read_gb_s = std::max(best.read_gb_s, bytes / seconds_since(t0) * 1e-9);
+        for (const double x : partial) {
+            sink += x;
+        }
+        t0 = std::chrono::steady_clock::now();
+        const double fill = static_cast<double>(k);
+        ex.for_chunks(n, CHUNK, [&](std::size_t, std::size_t begin, std::size_t end) {
+            std::fill(c.begin() + static_cast<std::ptrdiff_t>(begin),
+                      c.begin() + static_cast<std::ptrdiff_t>(end), fill);
+        });
+        best.write_gb_s = std::max(best.write_gb_s, bytes / seconds_since(t0) * 1e-9);
+        t0 = std::chrono::steady_clock::now();
+        ex.for_chunks(n, CHUNK, [&](std::size_t, std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                a[i] = b[i] + 3.0 * c[i];
+            }
+        });
+        best.triad_gb_s = std::max(best.triad_gb_s, 3.0 * bytes / seconds_since(t0) * 1e-9);
+        sink += a[n / 2];
+    }
+    if (sink == -1.0) {
+        std::printf("#\n"); // keeps the sums observable
+    }
+    return best;
+}
+
+int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repeats) {
+    const ThreadLimit limit(o.threads);
+    const Bandwidth bw = measure_bandwidth(array_mib, repeats);
+    std::printf("# memory bandwidth, STREAM-like kernels over 3 arrays of %zu MiB, %d threads, "
+                "best of %d\n",
+                array_mib, o.threads, repeats);
+    std::printf("bandwidth read_gb_s=%.2f write_gb_s=%.2f triad_gb_s=%.2f threads=%d\n",
+                bw.read_gb_s, bw.write_gb_s, bw.triad_gb_s, o.threads);
+    // The reference model right after, best step loop of `repeats` runs.
+    double best_rate = 0.0;
+    ReferenceResult best;
+    for (int k = 0; k < repeats; ++k) {
+        ReferenceResult r = run_reference(o);
+        if (r.agent_steps / r.step_s > best_rate) {
+            best_rate = r.agent_steps / r.step_s;
+            best = std::move(r);
+        }
+    }
+    const double ceiling = bw.triad_gb_s * 1e9 / REFERENCE_BYTES_PER_AGENT_STEP;
+    std::printf("# the reference model's step loop against the ceiling: bytes_per_agent_step is "
+                "what decide must stream (stage + four 32-bit neighbour counts), the ceiling is "
+                "triad bandwidth / that\n");
+    std::printf("roofline n=%zu threads=%d agent_steps_per_s_steploop=%.0f "
+                "bytes_per_agent_step=%.0f achieved_gb_s=%.2f ceiling_agent_steps_per_s=%.0f "
+                "fraction_of_ceiling=%.3f bytes_per_agent=%.1f\n",
+                o.n, o.threads, best_rate, REFERENCE_BYTES_PER_AGENT_STEP,
+                best_rate * REFERENCE_BYTES_PER_AGENT_STEP * 1e-9, ceiling, best_rate / ceiling,
+                static_cast<double>(best.bytes) / static_cast<double>(best.firms));
+    return 0;
+}
+
 // ---- the full model ------------------------------------------------------------------------
 
 namespace eco = canopy::models::ecosystem;
@@ -201,7 +305,7 @@ struct EcosystemOptions {
     double firms = 0.0; ///< > 0: one city scaled to about this many initial firms
     std::uint64_t seed = 1;
     bool scaling = false;
-    int profile = 0; ///< > 0: this many interleaved rounds of the per-firm-step profile
+    int profile = 5; ///< > 0: this many interleaved rounds of the per-firm-step profile
 };
 
 // Scales the scenario's city to about `firms` initial firms: every firm count, entry rate and
@@ -525,8 +629,26 @@ int main(int argc, char** argv) {
     ecosystem
         ->add_option("--profile", eo.profile,
                      "Rounds of the per-firm-step profile: ecosystem replicates and reference "
-                     "runs of the same size, interleaved on one thread (0: none)")
+                     "runs of the same size, interleaved on one thread (0: none; default 5)")
         ->check(CLI::Range(0, 10000));
+
+    ReferenceOptions bo;
+    bo.n = 4000000;
+    bo.threads = canopy::engine::hardware_threads();
+    std::size_t array_mib = 256;
+    int bandwidth_repeats = 5;
+    auto* bandwidth = app.add_subcommand(
+        "bandwidth", "The machine's memory bandwidth, then the reference model's step loop "
+                     "against the ceiling it sets (back to back)");
+    bandwidth->add_option("--n", bo.n, "Initial firms of the reference model (default 4,000,000)")
+        ->check(CLI::Range(8, 2000000000));
+    bandwidth->add_option("--threads", bo.threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 1024));
+    bandwidth->add_option("--array-mib", array_mib, "MiB per array (three arrays)")
+        ->check(CLI::Range(16, 65536));
+    bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
+        ->check(CLI::Range(1, 100));
+    bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
 
     canopy::bench::SweepOptions so;
     so.sweep = std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml";
@@ -590,6 +712,9 @@ int main(int argc, char** argv) {
         }
         if (*sweep) {
             return canopy::bench::command_sweep(so);
+        }
+        if (*bandwidth) {
+            return command_bandwidth(bo, array_mib, bandwidth_repeats);
         }
         if (*ecosystem) {
             return command_ecosystem(eo);

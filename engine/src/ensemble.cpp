@@ -1,6 +1,28 @@
 #include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/error.hpp>
+
+#include <iterator>
+#include <string>
 
 namespace canopy::engine {
+
+void append_replicates(Ensemble& into, Ensemble&& block) {
+    if (into.runs.empty()) {
+        into = std::move(block);
+        return;
+    }
+    const std::size_t next = into.first_replicate + into.replicates();
+    if (block.seed != into.seed || block.first_replicate != next) {
+        throw Error("replicates from " + std::to_string(block.first_replicate) + " (seed " +
+                    std::to_string(block.seed) + ") do not follow replicates " +
+                    std::to_string(into.first_replicate) + " .. " + std::to_string(next - 1) +
+                    " (seed " + std::to_string(into.seed) + ")");
+    }
+    into.runs.insert(into.runs.end(), std::make_move_iterator(block.runs.begin()),
+                     std::make_move_iterator(block.runs.end()));
+    into.parameters.insert(into.parameters.end(), std::make_move_iterator(block.parameters.begin()),
+                           std::make_move_iterator(block.parameters.end()));
+}
 
 RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int rk4_substeps) {
     RunInputs in;

@@ -332,18 +332,10 @@ private:
 
 const std::vector<std::string> ROOT_KEYS = {"scenario",   "baseline", "parameters", "levers",
                                             "indicators", "targets",  "budget",     "policy_mixes"};
-const std::vector<std::string> SCENARIO_KEYS = {"name",
-                                                "title",
-                                                "description",
-                                                "model",
-                                                "start",
-                                                "end",
-                                                "seed",
-                                                "time_step",
-                                                "replicates",
-                                                "posterior",
-                                                "posterior_parameters",
-                                                "policy_start"};
+const std::vector<std::string> SCENARIO_KEYS = {
+    "name",        "title",     "description", "model",     "start",     "end",
+    "seed",        "time_step", "replicates",  "precision", "posterior", "posterior_parameters",
+    "policy_start"};
 const std::vector<std::string> PARAMETER_KEYS = {"value",  "distribution", "unit",
                                                  "source", "assumption",   "note"};
 const std::vector<std::string> LEVER_KEYS = {"schedule",
@@ -610,6 +602,17 @@ private:
                            "1 .. 1000000");
             } else {
                 sc_.replicates = static_cast<int>(*replicates);
+            }
+        }
+        if (auto precision = t.number("precision", false, "a number above 0 and below 0.5")) {
+            if (!(*precision > 0.0 && *precision < 0.5)) {
+                ctx_.error(t.find("precision")->pos, t.path("precision"),
+                           "precision must be a half-width of P(attain) above 0 and below 0.5, "
+                           "got " +
+                               number_text(*precision),
+                           "a number above 0 and below 0.5");
+            } else {
+                sc_.precision = *precision;
             }
         }
 

@@ -8,6 +8,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/precision.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/json.hpp>
@@ -53,11 +54,18 @@ struct RunArgs {
     std::vector<std::string> set; ///< --set NAME=VALUE, in order
     std::string max_memory;       ///< --max-memory: empty for the memory available
     std::string posterior;        ///< --posterior FILE.h5
+    double precision = 0.0;       ///< --precision H
+    bool precision_set = false;
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
 std::vector<std::string> output_problems(const RunArgs& args) {
     std::vector<std::string> problems;
+    if (args.precision_set) {
+        if (const std::string p = experiments::precision_problem(args.precision); !p.empty()) {
+            problems.push_back("--precision " + p);
+        }
+    }
     if (!args.json.empty() && args.json != "-") {
         if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
             problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +
@@ -135,19 +143,20 @@ std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
     return message;
 }
 
-// One run of the ensemble under one policy mix (empty: the base), with a progress bar.
+// One policy mix of the run: its scenario (the mix and --set applied), its replicates so far and
+// their summary.
 struct MixRun {
-    engine::Scenario scenario; ///< as run: the mix and --set applied
+    std::string mix;
+    std::string description;
+    engine::Scenario scenario;
     engine::Ensemble ensemble;
-    output::EnsembleSummary summary;
+    std::optional<output::EnsembleSummary> summary; ///< of the replicates so far
 };
 
-MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenario,
-               const std::string& mix, const engine::EnsembleOptions& base_options,
-               const RunArgs& args, std::span<const experiments::Override> overrides,
-               const std::vector<std::string>& determination_hints) {
+MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
+                std::span<const experiments::Override> overrides) {
     // --set wins over the mix: it is applied last.
-    const engine::Scenario mixed = experiments::apply_overrides(
+    engine::Scenario mixed = experiments::apply_overrides(
         scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides);
     std::string description;
     for (const engine::PolicyMix& m : scenario.policy_mixes) {
@@ -155,27 +164,20 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
             description = m.description;
         }
     }
-    // The bar is labelled with what is running: the scenario, or the mix being compared.
-    output::ProgressBar bar =
-        output::ProgressBar::on_stderr(mix == output::BASE_MIX ? scenario.name : mix, args.quiet);
-    engine::EnsembleOptions options = base_options;
-    options.progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
-    engine::Ensemble ensemble = model.run(mixed, options);
-    bar.finish();
+    return MixRun{mix, description, std::move(mixed), {}, std::nullopt};
+}
+
+// Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
+void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleOptions options,
+                std::size_t first, std::size_t count, const RunArgs& args) {
+    options.first_replicate = static_cast<std::uint32_t>(first);
+    options.replicates = static_cast<int>(count);
+    engine::append_replicates(run.ensemble, model.run(run.scenario, options));
     output::SummaryOptions so;
-    so.policy_mix = mix;
-    so.policy_mix_description = description;
+    so.policy_mix = run.mix;
+    so.policy_mix_description = run.description;
     so.interval = args.interval;
-    output::EnsembleSummary summary = output::summarise_ensemble(mixed, model.info(), ensemble, so);
-    // Targets that the inputs fix (a quota always filled, a flow computed from an input alone)
-    // are labelled: their P(attain) holds by construction (engine/determination.hpp).
-    output::mark_determined_targets(
-        summary, mixed, model.info(), ensemble,
-        [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
-            return model.run_replicate(in, key);
-        },
-        determination_hints);
-    return MixRun{mixed, std::move(ensemble), std::move(summary)};
+    run.summary = output::summarise_ensemble(run.scenario, model.info(), run.ensemble, so);
 }
 
 int run_command(const RunArgs& args) {
@@ -272,11 +274,66 @@ int run_command(const RunArgs& args) {
     }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
-    std::vector<std::string> hints; // inputs that decide a base target: checked first in mixes
     for (const std::string& mix : mixes) {
-        runs.push_back(run_mix(*model, scenario, mix, options, args, *overrides, hints));
-        if (runs.size() == 1) {
-            for (const output::TargetResult& t : runs.front().summary.targets) {
+        runs.push_back(plan_mix(scenario, mix, *overrides));
+    }
+    const double precision = args.precision_set ? args.precision : scenario.precision;
+    const auto replicates = static_cast<std::size_t>(options.replicates);
+    if (precision > 0.0) {
+        // Blocks of replicates, every mix to the same count (common random numbers), until every
+        // target of every mix is settled.
+        output::ProgressBar bar = output::ProgressBar::on_stderr(scenario.name, args.quiet);
+        const std::size_t total = replicates * runs.size();
+        std::size_t before = 0; // replicates of earlier blocks and mixes, for the bar
+        experiments::PrecisionRule rule;
+        rule.half_width = precision;
+        rule.max_replicates = replicates;
+        rule.interval = args.interval;
+        const experiments::PrecisionOutcome outcome =
+            experiments::run_until_settled(rule, [&](std::size_t first, std::size_t count) {
+                std::vector<experiments::TargetCount> counts;
+                for (MixRun& run : runs) {
+                    engine::EnsembleOptions o = options;
+                    o.progress = [&bar, before, total](std::size_t done, std::size_t) {
+                        bar.update(before + done, total);
+                    };
+                    extend_mix(run, *model, o, first, count, args);
+                    before += count;
+                    for (const output::TargetResult& t : run.summary->targets) {
+                        counts.push_back({t.summary.attained, t.summary.replicates});
+                    }
+                }
+                return counts;
+            });
+        bar.finish();
+        for (MixRun& run : runs) {
+            run.summary->precision = precision;
+            run.summary->max_replicates = replicates;
+            run.summary->precision_settled = outcome.settled;
+        }
+    } else {
+        for (MixRun& run : runs) {
+            // The bar is labelled with what is running: the scenario, or the mix being compared.
+            output::ProgressBar bar = output::ProgressBar::on_stderr(
+                run.mix == output::BASE_MIX ? scenario.name : run.mix, args.quiet);
+            engine::EnsembleOptions o = options;
+            o.progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
+            extend_mix(run, *model, o, 0, replicates, args);
+            bar.finish();
+        }
+    }
+    // Targets that the inputs fix (a quota always filled, a flow computed from an input alone)
+    // are labelled: their P(attain) holds by construction (engine/determination.hpp).
+    std::vector<std::string> hints; // inputs that decide a base target: checked first in mixes
+    for (MixRun& run : runs) {
+        output::mark_determined_targets(
+            *run.summary, run.scenario, model->info(), run.ensemble,
+            [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+                return model->run_replicate(in, key);
+            },
+            hints);
+        if (&run == &runs.front()) {
+            for (const output::TargetResult& t : run.summary->targets) {
                 hints.insert(hints.end(), t.determination.inputs.begin(),
                              t.determination.inputs.end());
             }
@@ -287,13 +344,13 @@ int run_command(const RunArgs& args) {
     const bool json_to_stdout = args.json == "-";
     if (!args.quiet && !json_to_stdout) {
         const output::TableStyle style{output::use_colour(stdout)};
-        std::cout << output::format_header(runs.front().summary, style) << "\n"
-                  << output::format_target_table(runs.front().summary, style) << "\n"
-                  << output::format_cost_table(runs.front().summary, style);
+        std::cout << output::format_header(*runs.front().summary, style) << "\n"
+                  << output::format_target_table(*runs.front().summary, style) << "\n"
+                  << output::format_cost_table(*runs.front().summary, style);
         if (runs.size() > 1) {
             std::vector<output::EnsembleSummary> summaries;
             for (const MixRun& r : runs) {
-                summaries.push_back(r.summary);
+                summaries.push_back(*r.summary);
             }
             std::cout << "\n" << output::format_mix_comparison(summaries, style);
         }
@@ -305,20 +362,20 @@ int run_command(const RunArgs& args) {
     if (!args.out.empty()) {
         std::vector<output::RunData> others;
         for (std::size_t i = 1; i < runs.size(); ++i) {
-            others.push_back(output::RunData{runs[i].ensemble, runs[i].summary});
+            others.push_back(output::RunData{runs[i].ensemble, *runs[i].summary});
         }
         // The scenario as the first run ran it: with --policy-mix, the mix (and --set) applied,
         // so /parameters describes the mix's settings, not the base's (issue 11, item 6).
         finished.push_back(output::write_hdf5_temporary(
             args.out, runs.front().scenario, model->info(),
-            output::RunData{runs.front().ensemble, runs.front().summary}, others));
+            output::RunData{runs.front().ensemble, *runs.front().summary}, others));
     }
     if (!args.json.empty()) {
         std::vector<output::EnsembleSummary> others;
         for (std::size_t i = 1; i < runs.size(); ++i) {
-            others.push_back(runs[i].summary);
+            others.push_back(*runs[i].summary);
         }
-        const std::string text = output::summary_json(runs.front().summary, others);
+        const std::string text = output::summary_json(*runs.front().summary, others);
         if (json_to_stdout) {
             std::cout << text;
             std::cout.flush();
@@ -332,7 +389,7 @@ int run_command(const RunArgs& args) {
     if (!args.report.empty()) {
         std::vector<output::ReportRun> report_runs;
         for (const MixRun& r : runs) {
-            report_runs.push_back(output::ReportRun{r.scenario, r.ensemble, r.summary});
+            report_runs.push_back(output::ReportRun{r.scenario, r.ensemble, *r.summary});
         }
         finished.push_back(output::write_report_temporary(
             args.report, output::run_report(report_runs, model->info())));
@@ -390,8 +447,14 @@ Command add_run(CLI::App& app) {
                     "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
                     "`canopy calibrate`; replaces the scenario's own)")
         ->check(NON_EMPTY);
-    return Command{cmd, [args, seed_text, interval, replicates, seed] {
+    CLI::Option* precision =
+        cmd->add_option("--precision", args->precision,
+                        "Stop once every target's P(attain) interval is narrower than +/-H or "
+                        "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
+                        "default: the scenario's precision, else run every replicate)");
+    return Command{cmd, [args, seed_text, interval, replicates, seed, precision] {
                        args->replicates_set = replicates->count() > 0;
+                       args->precision_set = precision->count() > 0;
                        args->seed_set = seed->count() > 0;
                        if (args->seed_set) {
                            parse_seed(*seed_text, args->seed);

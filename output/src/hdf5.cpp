@@ -793,6 +793,11 @@ void write_root_attributes(const Writer& w, const engine::Scenario& scenario, co
     w.attribute(root, "steps", static_cast<std::int64_t>(s.calendar.steps()));
     w.attribute(root, "interval", std::string(interval_name(s.interval)));
     w.attribute(root, "confidence", s.confidence);
+    if (s.precision > 0.0) {
+        w.attribute(root, "precision", s.precision);
+        w.attribute(root, "max_replicates", static_cast<std::uint64_t>(s.max_replicates));
+        w.attribute(root, "precision_settled", static_cast<std::uint64_t>(s.precision_settled));
+    }
     w.attribute(root, "scenario_text", scenario.text);
     // xarray reads a global "coordinates" attribute as the list of coordinate variables, so
     // time_label shows up beside the time axis instead of as data.

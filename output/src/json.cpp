@@ -133,6 +133,12 @@ std::string summary_json(const EnsembleSummary& s, std::span<const EnsembleSumma
                         {"steps", s.calendar.steps()},
                         {"time_step", time_step_name(s.calendar.unit())}};
     j["interval"] = Json{{"method", interval_name(s.interval)}, {"confidence", s.confidence}};
+    if (s.precision > 0.0) {
+        j["precision"] = Json{{"half_width", s.precision},
+                              {"max_replicates", s.max_replicates},
+                              {"replicates", s.replicates},
+                              {"settled", s.precision_settled}};
+    }
     add_outcomes(j, s);
     if (!mixes.empty()) {
         Json list = Json::array();

@@ -406,6 +406,14 @@ std::string format_header(const EnsembleSummary& s, const TableStyle& style) {
                (s.first_replicate != 0 ? ", from replicate " + std::to_string(s.first_replicate)
                                        : std::string()) +
                ")"}});
+    if (s.precision > 0.0) {
+        grid.add({{"Precision"},
+                  {fmt::format("{} ({} of at most {} replicates)",
+                               s.precision_settled
+                                   ? fmt::format("every target settled to +/-{}", s.precision)
+                                   : fmt::format("not every target settled to +/-{}", s.precision),
+                               s.replicates, s.max_replicates)}});
+    }
     std::string mix = s.policy_mix;
     if (!s.policy_mix_description.empty()) {
         mix += " - " + s.policy_mix_description;

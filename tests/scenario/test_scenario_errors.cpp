@@ -220,7 +220,7 @@ TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
     expect_one(scenario_with("replicate = 5"),
                {6, 1, "scenario.replicate", "unknown key 'replicate'",
                 "name, title, description, model, start, end, seed, time_step, replicates, "
-                "posterior, posterior_parameters, policy_start",
+                "precision, posterior, posterior_parameters, policy_start",
                 "did you mean 'replicates'?"});
     expect_one(
         with("[indicator.x]\nkind = \"stock\"\n"),

@@ -41,6 +41,11 @@ struct Ensemble {
     [[nodiscard]] std::size_t replicates() const noexcept { return runs.size(); }
 };
 
+/// Appends `block`, the replicates that follow `into`'s (same seed, its first replicate is the
+/// one after `into`'s last), to `into`: an ensemble run in blocks is the same bits as one run of
+/// them all. An empty `into` takes `block` whole. Throws canopy::Error when they do not follow.
+void append_replicates(Ensemble& into, Ensemble&& block);
+
 /// The run inputs of replicate `replicate` of a scenario: each parameter drawn for it, then, when
 /// the scenario has joint draws (a posterior), one row of them replacing their columns.
 RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int rk4_substeps = 4);

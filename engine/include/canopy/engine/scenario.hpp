@@ -7,7 +7,7 @@
 ///
 ///     extends = "base.toml"              # optional: start from another scenario file
 ///     [scenario]   name, title, description, model, start, end, time_step, seed, replicates,
-///                  posterior, posterior_parameters, policy_start
+///                  precision, posterior, posterior_parameters, policy_start
 ///     [baseline.<name>]    value | distribution + its fields, unit, source | assumption
 ///                          (initial state figures; a prior for one never published)
 ///     [parameters.<name>]  value | distribution + its fields, source | assumption
@@ -97,6 +97,9 @@ struct Scenario {
     YearMonth policy_start{2023, 1};
     std::uint64_t seed = 1;
     int replicates = 100;
+    /// `precision`: stop once every target's P(attain) is settled to this half-width, with
+    /// `replicates` the most (experiments/precision.hpp); 0 runs every replicate.
+    double precision = 0.0;
     std::vector<ParameterSetting> parameters; ///< one per ModelInfo::parameters
     std::vector<LeverSetting> levers;         ///< one per ModelInfo::levers
     std::vector<IndicatorSpec> indicators;

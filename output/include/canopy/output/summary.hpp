@@ -113,6 +113,12 @@ struct EnsembleSummary {
     engine::Calendar calendar{engine::YearMonth{2023, 1}, 12};
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     double confidence = 0.95;
+    /// With a precision rule (`--precision`, experiments/precision.hpp): the half-width asked
+    /// for (0: none, every replicate ran), the most replicates the rule could use, and whether
+    /// every target settled (false: it stopped at the most). Set by the caller.
+    double precision = 0.0;
+    std::size_t max_replicates = 0;
+    bool precision_settled = false;
     std::vector<std::vector<double>> finals;       ///< [indicator][replicate]
     std::vector<IndicatorSummary> indicator_stats; ///< one per indicator, scenario order
     std::vector<TargetResult> targets;             ///< one per target, scenario order

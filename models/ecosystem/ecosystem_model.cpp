@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,7 @@ constexpr Purpose HTE_DECIDE = 5;  // batch decisions
 constexpr Purpose BIRTH_COUNT = 6; // how many firms enter
 constexpr Purpose NEWCOMER = 7;    // a new firm's attributes
 constexpr Purpose ATTACH = 8;      // a new firm's collaboration ties
+constexpr Purpose LEADER_CALL = 9; // leader applications and their evaluation
 
 // A newcomer whose candidate partners keep being rejected stops after this many draws.
 constexpr int MAX_ATTACH_DRAWS = 4096;
@@ -159,10 +161,53 @@ double graduate_month_share(const StepContext& ctx, int month_of_year) {
     return (month_of_year >= 6 && month_of_year <= 8) ? summer / 3.0 : (1.0 - summer) / 9.0;
 }
 
-// Share of a year's contract turnover registered in a given month.
+// Share of a year's contract turnover registered in a given month: the first half-year carries
+// turnover_h1_share evenly, December december_share, July-November the rest evenly (none when
+// the two leave nothing).
 double contract_month_share(const StepContext& ctx, int month_of_year) {
+    const double h1 = par(ctx, param::turnover_h1_share);
     const double december = par(ctx, param::december_share);
-    return month_of_year == 12 ? december : (1.0 - december) / 11.0;
+    if (month_of_year <= 6) {
+        return h1 / 6.0;
+    }
+    return month_of_year == 12 ? december : std::max(0.0, 1.0 - h1 - december) / 5.0;
+}
+
+// Value added per unit of capability at elapsed months t: the start's level, growing at va_trend.
+double va_factor(const StepContext& ctx, double months) {
+    return par(ctx, param::va_per_capability) *
+           std::pow(1.0 + par(ctx, param::va_trend), months / 12.0);
+}
+
+// Newcomers' cumulative sector shares: the initial shares with the digital core's odds tilted.
+std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
+    std::array<double, SECTOR_COUNT> w{};
+    const std::array<double, SECTOR_COUNT> cum = sector_cumulative(ctx);
+    double prev = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        w[k] = cum[k] - prev;
+        prev = cum[k];
+    }
+    const double tilt = 1.0 + par(ctx, param::digital_entry_tilt);
+    w[OPTOELECTRONICS] *= tilt;
+    w[BEIDOU] *= tilt;
+    double total = 0.0;
+    for (const double x : w) {
+        total += x;
+    }
+    std::array<double, SECTOR_COUNT> out{};
+    double acc = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        acc += total > 0.0 ? w[k] / total : 0.0;
+        out[k] = acc;
+    }
+    out[OTHER] = 1.0;
+    return out;
+}
+
+// A firm's R&D intensity: the tabulated Beta, raised for the digital core (at most 1).
+double sector_rd(double rd, std::uint8_t sector, double digital_premium) {
+    return is_digital(sector) ? std::min(1.0, rd * (1.0 + digital_premium)) : rd;
 }
 
 } // namespace
@@ -172,8 +217,10 @@ struct StepRates {
     int month = 0;
     double dt = 1.0;
     double dt_years = 1.0 / 12.0;
-    double noise_scale = 0.0; // capability_noise * sqrt(dt in years)
-    double base_growth = 0.0; // drift + talent term, per year
+    double noise_scale = 0.0;                       // capability_noise * sqrt(dt in years)
+    std::array<double, SECTOR_COUNT> base_growth{}; // drift + talent term (+ digital), per year
+    double reversion = 0.0;                         // capability_reversion, per year
+    bool panel_reset = false; // January: the firms certified now form this year's panel
     double rd_effect = 0.0, loan_effect = 0.0, vc_effect = 0.0, spillover_effect = 0.0,
            platform_effect = 0.0;
     std::array<double, 4> exit_p{}; // per-step exit probability by stage before modifiers
@@ -208,18 +255,26 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
     r.dt_years = r.dt / 12.0;
     r.noise_scale = par(ctx, param::capability_noise) * std::sqrt(r.dt_years);
     const double talent_index = sd(y, stock::talent) / par(ctx, param::initial_talent);
-    r.base_growth =
+    const double base =
         par(ctx, param::capability_drift) + par(ctx, param::talent_effect) * (talent_index - 1.0);
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        r.base_growth[k] = base + (is_digital(static_cast<std::uint8_t>(k))
+                                       ? par(ctx, param::digital_growth_premium)
+                                       : 0.0);
+    }
+    r.reversion = par(ctx, param::capability_reversion);
     r.rd_effect = par(ctx, param::rd_effect);
     r.loan_effect = par(ctx, param::loan_effect);
     r.vc_effect = par(ctx, param::vc_effect);
     r.spillover_effect = par(ctx, param::spillover_effect);
     r.platform_effect = par(ctx, param::platform_effect);
 
-    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt),
-                step_probability(par(ctx, param::exit_rate_sme), r.dt),
-                step_probability(par(ctx, param::exit_rate_high_tech), r.dt),
-                step_probability(par(ctx, param::exit_rate_leader), r.dt)};
+    // The stated hazards are each stage's average at the start: a firm's hazard is the stated one
+    // times its own multiplier over the stage's mean multiplier then (README "D8").
+    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt) * s.exit_norm[0],
+                step_probability(par(ctx, param::exit_rate_sme), r.dt) * s.exit_norm[1],
+                step_probability(par(ctx, param::exit_rate_high_tech), r.dt) * s.exit_norm[2],
+                step_probability(par(ctx, param::exit_rate_leader), r.dt) * s.exit_norm[3]};
     r.loan_exit_factor = par(ctx, param::loan_exit_factor);
     r.vc_exit_factor = par(ctx, param::vc_exit_factor);
     r.exit_slope = par(ctx, param::capability_exit_slope);
@@ -233,23 +288,27 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
         std::min(1.0, par(ctx, param::loan_approval) *
                           std::pow(lev(ctx, lever::tech_loan_risk_compensation),
                                    par(ctx, param::risk_compensation_elasticity)));
-    r.loan_new_below =
-        engine::u32_threshold(step_probability(par(ctx, param::loan_demand_rate) * approval, r.dt));
+    r.loan_new_below = engine::u32_threshold(step_probability(s.loan_demand * approval, r.dt));
     r.loan_repay_below =
         engine::u32_threshold(step_probability(1.0 / par(ctx, param::loan_term_months), r.dt));
-    r.loan_size = {0.0, par(ctx, param::loan_size_sme), par(ctx, param::loan_size_high_tech),
-                   par(ctx, param::loan_size_leader)};
+    // Credit deepens: a new loan is larger by credit_deepening a year (README "D4").
+    const double deepening = std::pow(1.0 + par(ctx, param::credit_deepening),
+                                      ctx.calendar->months_at_start(ctx.step) / 12.0);
+    r.loan_size = {0.0, par(ctx, param::loan_size_sme) * deepening,
+                   par(ctx, param::loan_size_high_tech) * deepening,
+                   par(ctx, param::loan_size_leader) * deepening};
 
     // Venture deals: hazard proportional to capability and to the capital available.
     const double vc_index = par(ctx, param::initial_vc_stock) > 0.0
                                 ? sd(y, stock::vc_available) / par(ctx, param::initial_vc_stock)
                                 : 1.0;
-    r.vc_p_per_capability = par(ctx, param::vc_deal_rate) * std::max(vc_index, 0.0) * r.dt;
+    r.vc_p_per_capability = s.vc_deal_rate * std::max(vc_index, 0.0) * r.dt;
     r.vc_end_p = step_probability(1.0 / par(ctx, param::vc_holding_months), r.dt);
 
     // SME registration: an annual window; registrations reset in January.
     const engine::YearMonth ym = ctx.month();
     r.registration_reset = first_step_of_month(ctx, 1);
+    r.panel_reset = r.registration_reset;
     const int first = static_cast<int>(par(ctx, param::registration_first_month));
     const int last = static_cast<int>(par(ctx, param::registration_last_month));
     r.registration_open = ym.month >= first && ym.month <= last;
@@ -270,8 +329,10 @@ StepRates step_rates(const Model::State& s, const StepContext& ctx) {
                   : 0.0;
     r.untie_p = step_probability(1.0 / par(ctx, param::platform_tie_months), r.dt);
 
-    r.rnd_p = step_probability(
-        par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
+    r.rnd_p = step_probability(par(ctx, param::rnd_institution_rate) *
+                                   std::pow(lev(ctx, lever::rnd_institution_support),
+                                            par(ctx, param::rnd_support_elasticity)),
+                               r.dt);
     r.rnd_capability = par(ctx, param::rnd_institution_capability);
     r.rare_events_bound =
         (r.registration_open ? r.registration_p : 0.0) + std::max(r.tie_p, r.untie_p) + r.rnd_p;
@@ -313,8 +374,14 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         ++t.active[st];
         const std::uint32_t* w = words + 4 * ((i - begin) % BLOCK);
         std::uint8_t f = flags[i];
+        const double c_old = capability[i];
         if (r.registration_reset) {
             f = static_cast<std::uint8_t>(f & ~REGISTERED);
+        }
+        if (r.panel_reset) {
+            // This year's value-added panel: the firms certified at the end of December.
+            f = static_cast<std::uint8_t>((f & ~PANEL) | (st >= HIGH_TECH ? PANEL : 0));
+            t.capability_panel_base += st >= HIGH_TECH ? c_old : 0.0;
         }
         const bool loan = (f & HAS_LOAN) != 0;
         const bool vc = (f & HAS_VC) != 0;
@@ -331,11 +398,13 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
             (total < RECIPROCALS ? reciprocal[total] : 1.0 / static_cast<double>(total));
         const bool on_platform = st == INCUBATING || (f & PLATFORM_TIE) != 0;
         const double rd = rd_intensity[i];
-        const double growth = r.base_growth + r.rd_effect * rd + (loan ? r.loan_effect : 0.0) +
-                              (vc ? r.vc_effect : 0.0) + r.spillover_effect * share +
-                              (on_platform ? r.platform_effect : 0.0);
-        const double c = std::max(0.0, static_cast<double>(capability[i]) + growth * r.dt_years +
-                                           r.noise_scale * normal(w[1]));
+        // Mean-reverting: the drivers set the level a firm tends to (growth / reversion), not an
+        // unbounded trend (README "D6").
+        const double growth = r.base_growth[sector[i]] + r.rd_effect * rd +
+                              (loan ? r.loan_effect : 0.0) + (vc ? r.vc_effect : 0.0) +
+                              r.spillover_effect * share + (on_platform ? r.platform_effect : 0.0) -
+                              r.reversion * c_old;
+        const double c = std::max(0.0, c_old + growth * r.dt_years + r.noise_scale * normal(w[1]));
         capability[i] = static_cast<float>(c);
 
         // Exit, graduation, certificate lapse (one word, competing risks).
@@ -434,6 +503,9 @@ void decide_chunk(Model::State& s, const StepContext& ctx, const StepRates& rate
         }
         if ((f & RND_INSTITUTION) != 0) {
             ++t.with_rnd;
+        }
+        if ((f & PANEL) != 0) {
+            t.capability_panel += c;
         }
     }
     tally = t;
@@ -564,31 +636,55 @@ void hte_batch(Model::State& s, const StepContext& ctx, int month, std::uint8_t 
     });
 }
 
-// Leader selection: the quota is filled by the certified firms of highest capability above the
-// bar (ties broken by id, so the choice is deterministic).
-std::int64_t select_leaders(Model::State& s, const StepContext& ctx) {
+// Leader designation (README "D1"): eligible certified firms (capability at or above the bar)
+// apply; experts score each application with noise; those scoring at or above the pass score are
+// designated, the best first, at most the quota. Returns (applications, designated).
+std::pair<std::int64_t, std::int64_t> select_leaders(Model::State& s, const StepContext& ctx) {
     const auto& stage = s.firms[s.stage];
     const auto& capability = s.firms[s.capability];
     const double bar = par(ctx, param::leader_capability_bar);
+    const double apply_p = par(ctx, param::leader_application_rate);
+    const double sd_eval = par(ctx, param::leader_evaluation_sd);
+    const double pass = par(ctx, param::leader_pass_score);
     const auto quota =
         static_cast<std::size_t>(std::max(0.0, std::round(lev(ctx, lever::leader_quota))));
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
     s.candidates.clear();
+    s.scores.clear();
+    std::int64_t applications = 0;
     for (std::size_t i = 0; i < s.firms.size(); ++i) {
-        if (stage[i] == HIGH_TECH && static_cast<double>(capability[i]) >= bar) {
+        if (stage[i] != HIGH_TECH || static_cast<double>(capability[i]) < bar) {
+            continue;
+        }
+        const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
+                                              static_cast<std::uint32_t>(ctx.step), LEADER_CALL);
+        if (u01(w[0]) >= apply_p) {
+            continue;
+        }
+        ++applications;
+        // Lognormal evaluation noise with mean 1: score = c * exp(sd z - sd^2 / 2).
+        const double score = static_cast<double>(capability[i]) *
+                             std::exp(sd_eval * normal(w[1]) - 0.5 * sd_eval * sd_eval);
+        if (score >= pass) {
             s.candidates.push_back(static_cast<std::uint32_t>(i));
+            s.scores.push_back(score);
         }
     }
     const std::size_t chosen = std::min(quota, s.candidates.size());
-    auto better = [&](std::uint32_t a, std::uint32_t b) {
-        return capability[a] != capability[b] ? capability[a] > capability[b] : a < b;
-    };
-    std::partial_sort(s.candidates.begin(),
-                      s.candidates.begin() + static_cast<std::ptrdiff_t>(chosen),
-                      s.candidates.end(), better);
-    for (std::size_t k = 0; k < chosen; ++k) {
-        s.changes[0].push_back({s.candidates[k], HIGH_TECH, LEADER});
+    std::vector<std::size_t> order(s.candidates.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        order[k] = k;
     }
-    return static_cast<std::int64_t>(chosen);
+    auto better = [&](std::size_t a, std::size_t b) {
+        return s.scores[a] != s.scores[b] ? s.scores[a] > s.scores[b]
+                                          : s.candidates[a] < s.candidates[b];
+    };
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(chosen),
+                      order.end(), better);
+    for (std::size_t k = 0; k < chosen; ++k) {
+        s.changes[0].push_back({s.candidates[order[k]], HIGH_TECH, LEADER});
+    }
+    return {applications, static_cast<std::int64_t>(chosen)};
 }
 
 // New firms: startups into incubators (limited by free seats) and entrants to the SME pool.
@@ -609,8 +705,11 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
     engine::Stream count_rng = ctx.stream(0, BIRTH_COUNT);
     const auto startups = std::min<std::uint64_t>(engine::poisson(count_rng, seekers * seat_share),
                                                   static_cast<std::uint64_t>(free_seats));
+    // SME entrants: spin-outs and upgrades, plus the firms talent-programme recruits found.
+    const double founders =
+        lev(ctx, lever::talent_programme_recruits) / 12.0 * par(ctx, param::recruit_founder_share);
     const std::uint64_t entrants =
-        engine::poisson(count_rng, par(ctx, param::sme_entry_rate) * r.dt);
+        engine::poisson(count_rng, (par(ctx, param::sme_entry_rate) + founders) * r.dt);
     s.births = static_cast<std::int64_t>(startups);
     s.sme_entries = static_cast<std::int64_t>(entrants);
     const std::size_t born = startups + entrants;
@@ -629,7 +728,8 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
     auto& capability = s.firms[s.capability];
     auto& rd_intensity = s.firms[s.rd_intensity];
     auto& counts = s.firms[s.neighbours];
-    const auto cumulative = sector_cumulative(ctx);
+    const auto cumulative = newcomer_cumulative(ctx);
+    const double rd_premium = par(ctx, param::digital_rd_premium);
     const double newborn_mean = par(ctx, param::newborn_capability_mean);
     const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
     const double capability_sd = par(ctx, param::newborn_capability_sd);
@@ -653,7 +753,8 @@ void add_newcomers(Model::State& s, const StepContext& ctx, const StepRates& r) 
                 capability[id] =
                     static_cast<float>(std::max(0.01, (startup ? newborn_mean : entrant_mean) +
                                                           capability_sd * normal(rng.next_u32())));
-                rd_intensity[id] = static_cast<float>(rd_table(rng.next_u32()));
+                rd_intensity[id] =
+                    static_cast<float>(sector_rd(rd_table(rng.next_u32()), sector[id], rd_premium));
 
                 Network::Vertex* picks = s.picks.data() + b * m;
                 engine::Stream attach = ctx.stream(static_cast<std::uint32_t>(id), ATTACH);
@@ -754,6 +855,7 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
     const double young_growth =
         par(ctx, param::capability_drift) + par(ctx, param::platform_effect);
     const double rd_effect_per_year = par(ctx, param::rd_effect);
+    const double rd_premium = par(ctx, param::digital_rd_premium);
     const double loan_sizes[4] = {0.0, par(ctx, param::loan_size_sme),
                                   par(ctx, param::loan_size_high_tech),
                                   par(ctx, param::loan_size_leader)};
@@ -769,7 +871,7 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
                                                         : INCUBATING;
             stage[i] = st;
             sector[i] = draw_sector(rng, cumulative);
-            const double rd = rd_table(rng.next_u32());
+            const double rd = sector_rd(rd_table(rng.next_u32()), sector[i], rd_premium);
             rd_intensity[i] = static_cast<float>(rd);
             double c = 0.0;
             int age = 0;
@@ -854,6 +956,14 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
     const double tie_share =
         eligible > 0.0 ? std::min(1.0, INITIAL_PLATFORM_OCCUPANCY * slots / eligible) : 0.0;
     double loans = 0.0;
+    // Exit multipliers by stage (README "D8"), capability without venture backing (the deal
+    // hazard's base, "D4"), and the value-added panel of the firms certified now ("D7").
+    std::array<double, 4> multiplier_sum{};
+    double capability_without_vc = 0.0;
+    const double loan_exit = par(ctx, param::loan_exit_factor);
+    const double vc_exit = par(ctx, param::vc_exit_factor);
+    const double exit_slope = par(ctx, param::capability_exit_slope);
+    const double va0 = va_factor(ctx, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint8_t st = stage[i];
         ++s.active[st];
@@ -872,19 +982,73 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
         }
         const auto c = static_cast<double>(capability[i]);
         s.capability_sum += c;
-        const double va = par(ctx, param::va_per_capability) * c;
+        const bool loan = (flags[i] & HAS_LOAN) != 0;
+        const bool vc = (flags[i] & HAS_VC) != 0;
+        multiplier_sum[st] +=
+            (loan ? loan_exit : 1.0) * (vc ? vc_exit : 1.0) / (1.0 + exit_slope * c);
+        capability_without_vc += vc ? 0.0 : c;
+        const double va = va0 * c;
         s.va_total += va;
         s.va_digital += is_digital(sector[i]) ? va : 0.0;
         if (st >= HIGH_TECH) {
             s.va_certified += va;
             s.rd_spending += static_cast<double>(rd_intensity[i]) * c;
+            flags[i] |= PANEL;
+            s.panel_base_capability += c;
         }
+    }
+    s.panel_capability = s.panel_base_capability;
+    s.panel_base_va_factor = va0;
+    s.va_factor_now = va0;
+    s.months_now = 0.0;
+    s.capability_initial = s.capability_sum;
+    for (std::size_t k = 0; k < 4; ++k) {
+        s.exit_norm[k] =
+            multiplier_sum[k] > 0.0 ? static_cast<double>(s.active[k]) / multiplier_sum[k] : 1.0;
     }
     s.rd_spending_initial = s.rd_spending;
     s.certified_initial = static_cast<double>(n_high_tech + n_leader);
     s.knowledge_inputs_initial =
         par(ctx, param::initial_labs) +
         par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects);
+
+    // Rates derived so that the initial stocks are the steady state of their flows (README
+    // "D4"). Loans: a firm without a loan takes one at hazard a, one with a loan repays at
+    // 1/term, so the share with a loan settles at a / (a + 1/term): a follows from the initial
+    // share, and the application hazard from today's approvals.
+    const double term = par(ctx, param::loan_term_months);
+    const double approval0 =
+        std::min(1.0, par(ctx, param::loan_approval) *
+                          std::pow(lev(ctx, lever::tech_loan_risk_compensation),
+                                   par(ctx, param::risk_compensation_elasticity)));
+    const double a = loan_share < 1.0 ? loan_share / ((1.0 - loan_share) * term) : 1.0;
+    s.loan_demand = approval0 > 0.0 ? a / approval0 : 0.0;
+    // Venture capital: deals at the start invest initial_vc_invested a year; fundraising keeps the
+    // dry powder where it is (raised = invested + what leaves unused).
+    const double vc_invested = par(ctx, param::initial_vc_invested);
+    const double deals_per_month = vc_invested / 12.0 / par(ctx, param::vc_deal_size);
+    s.vc_deal_rate = capability_without_vc > 0.0 && std::isfinite(deals_per_month)
+                         ? deals_per_month / capability_without_vc
+                         : 0.0;
+    s.vc_fundraising = vc_invested + 12.0 * par(ctx, param::initial_vc_stock) /
+                                         par(ctx, param::vc_fund_life_months);
+    // Brokers and liaisons: leave at the rate that keeps the initial stock with the initial
+    // hiring (none leave when none are hired).
+    const double hires = lev(ctx, lever::new_transfer_staff) / 12.0;
+    s.staff_attrition = hires / par(ctx, param::initial_transfer_staff);
+    // Contract turnover (README "D5"): the twelve months before the start had total T, growing
+    // at g, spread over the months by the seasonal shares; the rate at the start is the one that
+    // reproduces T, so that a year at growth g adds exactly g.
+    const double g = par(ctx, param::initial_turnover_growth);
+    double weight = 0.0;
+    for (int k = 1; k <= 12; ++k) {
+        const int month_of_year = (start.month - 1 - k + 24) % 12 + 1;
+        weight += contract_month_share(ctx, month_of_year) * std::pow(1.0 + g, -k / 12.0);
+    }
+    s.turnover_rate0 = weight > 0.0 ? par(ctx, param::initial_turnover_rate) / weight : 0.0;
+    // Insurance: premiums per insured certified firm at the start.
+    const double insured0 = s.certified_initial * par(ctx, param::initial_insured_share);
+    s.premium_per_firm = insured0 > 0.0 ? par(ctx, param::initial_insurance) / insured0 : 0.0;
     s.changes.resize(engine::Executor::chunk_count(n + room, CHUNK));
     s.tallies.resize(s.changes.size());
 
@@ -895,7 +1059,7 @@ void Model::init(State& s, const StepContext& ctx, Eigen::VectorXd& y) const {
     sd(y, stock::loan_balance) = loans;
     sd(y, stock::vc_available) = par(ctx, param::initial_vc_stock);
     sd(y, stock::vc_invested_12m) = par(ctx, param::initial_vc_invested);
-    sd(y, stock::insurance) = par(ctx, param::initial_insurance);
+    sd(y, stock::insured_share) = par(ctx, param::initial_insured_share);
     sd(y, stock::innovation_space) = par(ctx, param::initial_innovation_space);
     sd(y, stock::incubators) = par(ctx, param::initial_incubators);
     sd(y, stock::pilot_platforms) = par(ctx, param::initial_pilot_platforms);
@@ -939,6 +1103,7 @@ void Model::step_agents(State& s, const StepContext& ctx) const {
 
     // 2. The year's calendar: certification applications, batch decisions, leader selection.
     s.leaders_selected = 0;
+    s.leader_applications = 0;
     if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::hte_application_month)))) {
         hte_applications(s, ctx, r.month);
     }
@@ -951,7 +1116,9 @@ void Model::step_agents(State& s, const StepContext& ctx) const {
         }
     }
     if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::leader_selection_month)))) {
-        s.leaders_selected = select_leaders(s, ctx);
+        const auto [applications, selected] = select_leaders(s, ctx);
+        s.leader_applications = applications;
+        s.leaders_selected = selected;
         apply_changes(s, ctx, r.month);
     }
 
@@ -961,7 +1128,11 @@ void Model::step_agents(State& s, const StepContext& ctx) const {
     s.tied = s.with_rnd_institution = 0;
     s.new_loans = s.rd_spending = s.capability_sum = 0.0;
     s.va_certified = s.va_total = s.va_digital = 0.0;
+    double panel = 0.0;
+    double panel_base = 0.0;
     for (const ChunkTally& t : s.tallies) {
+        panel += t.capability_panel;
+        panel_base += t.capability_panel_base;
         s.exits += t.exits;
         s.graduations += t.graduations;
         s.registered += t.registered;
@@ -983,7 +1154,16 @@ void Model::step_agents(State& s, const StepContext& ctx) const {
         s.va_certified += t.capability_certified;
     }
     s.vc_invested = static_cast<double>(s.vc_deals) * par(ctx, param::vc_deal_size);
-    const double va_per_capability = par(ctx, param::va_per_capability);
+    // Value added per capability at the end of the step; the panel resets in January.
+    const double months_end = ctx.calendar->months_at_start(ctx.step) + ctx.dt_months();
+    const double va_per_capability = va_factor(ctx, months_end);
+    s.months_now = months_end;
+    s.va_factor_now = va_per_capability;
+    if (r.panel_reset) {
+        s.panel_base_capability = panel_base;
+        s.panel_base_va_factor = va_factor(ctx, ctx.calendar->months_at_start(ctx.step));
+    }
+    s.panel_capability = panel;
     s.va_total *= va_per_capability;
     s.va_digital *= va_per_capability;
     s.va_certified *= va_per_capability;
@@ -998,10 +1178,14 @@ void Model::stock_rates(const State& s, const StepContext& ctx, const Eigen::Vec
     const int month_of_year = ctx.month().month;
 
     // Talent: retained graduates (seasonal) who join innovation firms, talent programmes, and
-    // attrition.
+    // attrition. Retention responds to the programme and to jobs: the capability of the ladder's
+    // firms relative to the start (README "D3").
+    const double jobs =
+        s.capability_initial > 0.0 ? std::max(0.0, s.capability_sum / s.capability_initial) : 1.0;
     const double retained_per_month = par(ctx, param::graduate_inflow) *
                                       std::pow(lev(ctx, lever::graduate_retention_support),
                                                par(ctx, param::retention_elasticity)) *
+                                      std::pow(jobs, par(ctx, param::job_elasticity)) *
                                       graduate_month_share(ctx, month_of_year);
     sd(dydt, stock::graduates_retained_total) = retained_per_month;
     sd(dydt, stock::talent) = (retained_per_month * par(ctx, param::talent_tech_share) +
@@ -1020,13 +1204,17 @@ void Model::stock_rates(const State& s, const StepContext& ctx, const Eigen::Vec
     sd(dydt, stock::fund_deployed) = deploy;
     const double invested_per_month = s.vc_invested / dt;
     sd(dydt, stock::vc_available) =
-        (par(ctx, param::vc_fundraising) + lev(ctx, lever::vc_guidance_fundraising)) / 12.0 +
+        (s.vc_fundraising + lev(ctx, lever::vc_guidance_fundraising)) / 12.0 +
         par(ctx, param::fund_leverage) * deploy - invested_per_month -
         sd(y, stock::vc_available) / par(ctx, param::vc_fund_life_months);
     sd(dydt, stock::vc_invested_12m) = invested_per_month - sd(y, stock::vc_invested_12m) / 12.0;
-    sd(dydt, stock::insurance) = sd(y, stock::insurance) *
-                                 par(ctx, param::insurance_growth_at_support) *
-                                 lev(ctx, lever::tech_insurance_support) / 12.0;
+    // Insurance: the insured share of certified firms moves towards a target that support raises.
+    const double insured_target =
+        std::min(1.0, par(ctx, param::initial_insured_share) *
+                          std::pow(lev(ctx, lever::tech_insurance_support),
+                                   par(ctx, param::insurance_support_elasticity)));
+    sd(dydt, stock::insured_share) =
+        (insured_target - sd(y, stock::insured_share)) / par(ctx, param::insurance_adjust_months);
 
     // Platforms, built through third-order delays.
     sd(dydt, stock::innovation_space) = engine::Delay3{stock::space_pipeline_1}.rates(
@@ -1041,34 +1229,29 @@ void Model::stock_rates(const State& s, const StepContext& ctx, const Eigen::Vec
         dydt);
     sd(dydt, stock::labs) = engine::Delay3{stock::lab_pipeline_1}.rates(
         y, lev(ctx, lever::new_labs) / 12.0, par(ctx, param::lab_setup_months), dydt);
-    sd(dydt, stock::transfer_staff) =
-        lev(ctx, lever::new_transfer_staff) / 12.0 -
-        sd(y, stock::transfer_staff) / par(ctx, param::transfer_staff_attrition_months);
+    sd(dydt, stock::transfer_staff) = lev(ctx, lever::new_transfer_staff) / 12.0 -
+                                      sd(y, stock::transfer_staff) * s.staff_attrition;
 
-    // Knowledge adjusts towards its inputs: labs and major projects, firms' R&D, talent.
-    const double w_labs = par(ctx, param::knowledge_weight_labs);
-    const double w_rd = par(ctx, param::knowledge_weight_rd);
+    // Knowledge of labs and major projects, adjusting to its inputs (firms' R&D is counted once,
+    // in the turnover's firm supply below).
     const double labs_input =
         (sd(y, stock::labs) + par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects)) /
         s.knowledge_inputs_initial;
-    const double rd_input =
-        s.rd_spending_initial > 0.0 ? s.rd_spending / s.rd_spending_initial : 1.0;
-    const double talent_input = sd(y, stock::talent) / par(ctx, param::initial_talent);
-    const double inputs =
-        w_labs * labs_input + w_rd * rd_input + std::max(0.0, 1.0 - w_labs - w_rd) * talent_input;
     sd(dydt, stock::knowledge) =
-        (inputs - sd(y, stock::knowledge)) / par(ctx, param::knowledge_adjust_months);
+        (labs_input - sd(y, stock::knowledge)) / par(ctx, param::knowledge_adjust_months);
 
-    // Technology contracts: the starting turnover scaled by knowledge, transfer capacity and the
-    // number of certified firms, with a trend and the year-end seasonality.
-    const double certified = static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]);
+    // Technology contracts (README "D5"): supply by certified firms (their R&D spending) and by
+    // labs (knowledge), scaled by transfer capacity and a residual trend, from the rate at the
+    // start, with the registration seasonality.
+    const double w_firms = par(ctx, param::turnover_firm_weight);
+    const double firm_supply =
+        s.rd_spending_initial > 0.0 ? s.rd_spending / s.rd_spending_initial : 1.0;
+    const double lab_supply =
+        std::pow(std::max(sd(y, stock::knowledge), 0.0), par(ctx, param::knowledge_elasticity));
     const double years = ctx.calendar->months_at_start(ctx.step) / 12.0;
     const double turnover_per_year =
-        par(ctx, param::initial_turnover_rate) *
-        std::pow(std::max(sd(y, stock::knowledge), 0.0), par(ctx, param::knowledge_elasticity)) *
+        s.turnover_rate0 * (w_firms * firm_supply + (1.0 - w_firms) * lab_supply) *
         std::pow(std::max(transfer_index(y, ctx), 0.0), par(ctx, param::transfer_elasticity)) *
-        std::pow(s.certified_initial > 0.0 ? certified / s.certified_initial : 1.0,
-                 par(ctx, param::hte_elasticity)) *
         std::pow(1.0 + par(ctx, param::turnover_trend), years);
     sd(dydt, stock::contract_turnover_total) =
         turnover_per_year * contract_month_share(ctx, month_of_year);
@@ -1096,6 +1279,7 @@ void Model::observe(const State& s, const StepContext& ctx, std::span<double> ro
     row[series::hte_new_certificates] = static_cast<double>(s.new_certificates);
     row[series::hte_renewals] = static_cast<double>(s.renewals);
     row[series::hte_lapses] = static_cast<double>(s.lapses);
+    row[series::leader_applications] = static_cast<double>(s.leader_applications);
     row[series::leaders_selected] = static_cast<double>(s.leaders_selected);
     row[series::rnd_institutions_founded] = static_cast<double>(s.rnd_founded);
     row[series::new_loans] = s.new_loans;
@@ -1107,7 +1291,12 @@ void Model::observe(const State& s, const StepContext& ctx, std::span<double> ro
     row[series::tech_loan_balance] = sd(y, stock::loan_balance);
     row[series::vc_stock] = sd(y, stock::vc_available);
     row[series::vc_invested_12m] = sd(y, stock::vc_invested_12m);
-    row[series::tech_insurance] = sd(y, stock::insurance);
+    // Premiums: insured certified firms times the premium per firm, growing at premium_trend.
+    const double premium =
+        s.premium_per_firm * std::pow(1.0 + par(ctx, param::premium_trend), s.months_now / 12.0);
+    row[series::tech_insurance] = static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]) *
+                                  sd(y, stock::insured_share) * premium;
+    row[series::insured_share] = sd(y, stock::insured_share);
     row[series::talent] = sd(y, stock::talent);
     row[series::innovation_space] = sd(y, stock::innovation_space);
     row[series::incubators] = sd(y, stock::incubators);
@@ -1120,6 +1309,13 @@ void Model::observe(const State& s, const StepContext& ctx, std::span<double> ro
     row[series::labs] = sd(y, stock::labs);
     row[series::knowledge] = sd(y, stock::knowledge);
     row[series::hitech_value_added] = s.va_certified;
+    // The panel's growth since last December, in percent (value added per capability grows too).
+    row[series::hitech_va_panel_growth] =
+        s.panel_base_capability > 0.0
+            ? 100.0 * (s.va_factor_now * s.panel_capability /
+                           (s.panel_base_va_factor * s.panel_base_capability) -
+                       1.0)
+            : std::numeric_limits<double>::quiet_NaN();
     row[series::value_added] = s.va_total;
     row[series::digital_core_value_added] = s.va_digital;
 }

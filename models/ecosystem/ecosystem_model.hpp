@@ -64,6 +64,7 @@ enum FirmFlag : std::uint8_t {
     PLATFORM_TIE = 1U << 4,    ///< tied to a pilot platform
     APPLIED_NEW = 1U << 5,     ///< a first certification application is pending
     APPLIED_RENEWAL = 1U << 6, ///< a renewal application is pending
+    PANEL = 1U << 7,           ///< certified last December: in this year's value-added panel
 };
 
 /// Active collaborators of a firm at each stage (kept up to date as stages change).
@@ -96,6 +97,8 @@ struct ChunkTally {
     double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
     std::array<double, SECTOR_COUNT> capability_by_sector{}; ///< sums over active firms, by sector
     double capability_certified = 0.0;                       ///< sum over certified firms
+    double capability_panel = 0.0;      ///< sum over active firms in the value-added panel
+    double capability_panel_base = 0.0; ///< their capability before this step (panel resets)
 };
 
 /// Per-step constants the agent loop reads (derived from parameters, levers and stocks once).
@@ -133,11 +136,28 @@ public:
         double contract_total_at_start = 0.0, graduates_total_at_start = 0.0;
         double certified_initial = 0.0;
         double knowledge_inputs_initial = 0.0; ///< labs + projects at the start, in labs
+        // Rates derived at init so that the initial stocks are the steady state of their flows
+        // (README "D4"), and the normalisers that make the stated rates hold at the start.
+        std::array<double, 4> exit_norm{1.0, 1.0, 1.0, 1.0}; ///< 1 / mean exit multiplier
+        double loan_demand = 0.0;        ///< hazard per month of applying for a loan
+        double vc_deal_rate = 0.0;       ///< deal hazard per month per unit of capability
+        double vc_fundraising = 0.0;     ///< 100m yuan per year
+        double staff_attrition = 0.0;    ///< per month
+        double turnover_rate0 = 0.0;     ///< 100m yuan per year at the start
+        double premium_per_firm = 0.0;   ///< 100m yuan per year per insured firm at the start
+        double capability_initial = 0.0; ///< capability of active firms at the start (jobs)
+        std::int64_t leader_applications = 0;
+        // The value-added panel: capability of the firms certified last December, then and now.
+        double panel_capability = 0.0, panel_base_capability = 0.0;
+        double panel_base_va_factor = 1.0;
+        double va_factor_now = 1.0; ///< value added per capability at the end of the last step
+        double months_now = 0.0;    ///< months from the start to the end of the last step
 
         // Scratch reused every step (no allocation once warmed up).
         std::vector<std::vector<StageChange>> changes; ///< per chunk
         std::vector<ChunkTally> tallies;               ///< per chunk
         std::vector<std::uint32_t> candidates;
+        std::vector<double> scores; ///< leader candidates' evaluation scores
         std::vector<engine::Network::Vertex> picks;
         std::vector<std::uint32_t> pick_counts;
     };

@@ -5,9 +5,11 @@
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
+//   canopy-bench sweep     [--sweep FILE] [--shard i/n] [--threads T] [--mpi-ranks K]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
+#include "bench_sweep.hpp"
 #include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
@@ -20,9 +22,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -54,6 +59,7 @@ struct ReferenceResult {
     SeriesTable table;
     double setup_s = 0.0;
     double step_s = 0.0;
+    double step_cpu_s = 0.0; ///< CPU seconds of the calling thread in the step loop
     double agent_steps = 0.0;
     std::size_t firms = 0;
     std::size_t bytes = 0;
@@ -62,6 +68,14 @@ struct ReferenceResult {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// CPU seconds the calling thread has used: on a machine shared with other programs, the profile
+// compares CPU time, which does not count the time others had the core.
+double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 ReferenceResult run_reference(const ReferenceOptions& o) {
@@ -82,10 +96,12 @@ ReferenceResult run_reference(const ReferenceOptions& o) {
     r.setup_s = seconds_since(t0);
     sim.observe_initial(r.table.row(0));
     const auto t1 = std::chrono::steady_clock::now();
+    const double cpu1 = thread_cpu_seconds();
     while (!sim.done()) {
         sim.step(r.table.row(sim.current_step() + 1));
     }
     r.step_s = seconds_since(t1);
+    r.step_cpu_s = thread_cpu_seconds() - cpu1;
     for (int s = 1; s <= o.steps; ++s) {
         r.agent_steps += r.table.at(s, ref::S_AGENT_STEPS);
     }
@@ -180,6 +196,7 @@ struct EcosystemOptions {
     double firms = 0.0; ///< > 0: one city scaled to about this many initial firms
     std::uint64_t seed = 1;
     bool scaling = false;
+    int profile = 0; ///< > 0: this many interleaved rounds of the per-firm-step profile
 };
 
 // Scales the scenario's city to about `firms` initial firms: every firm count, entry rate and
@@ -280,6 +297,130 @@ EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOp
     return r;
 }
 
+// ---- the per-firm-step profile: ecosystem replicates and reference runs, interleaved ---------
+
+// CPU seconds of one ecosystem replicate on one thread, by phase (the model's own timers; "rest"
+// is what they do not cover: the SD stocks' RK4, the series, the engine's step loop).
+struct EcosystemProfile {
+    double wall_s = 0.0; ///< CPU seconds of the whole replicate
+    double agent_steps = 0.0;
+    eco::PhaseSeconds phases;
+    double rest_s = 0.0;
+};
+
+EcosystemProfile profile_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o,
+                                   std::uint32_t replicate) {
+    const eco::Model model;
+    const RandomKey key{o.seed, replicate};
+    canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
+    if (o.firms > 0) {
+        scale_city(in, o.firms);
+    }
+    Simulation<eco::Model> sim(model, in, key, Executor(false));
+    SeriesTable t;
+    const double t0 = thread_cpu_seconds();
+    sim.run(t);
+    EcosystemProfile p;
+    p.wall_s = thread_cpu_seconds() - t0;
+    p.agent_steps = agent_steps_of(t);
+    p.phases = sim.state().phases;
+    const eco::PhaseSeconds& ph = p.phases;
+    p.rest_s = p.wall_s - (ph.network + ph.attributes + ph.decide + ph.apply + ph.calendar +
+                           ph.newcomers + ph.tallies);
+    return p;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Ecosystem replicates and reference-model runs of the same size (initial firms, steps, births
+// in proportion) alternate on one thread, so that whatever else the machine is doing weighs on
+// both; each figure is the median over the rounds, in nanoseconds per firm-step.
+void print_profile(const canopy::engine::Scenario& sc, const EcosystemOptions& o) {
+    const ThreadLimit limit(1);
+    const int rounds = o.profile;
+    std::vector<double> eco_total, eco_steps, ref_step;
+    std::array<std::vector<double>, 8> eco_phase;
+    std::array<std::vector<double>, 3> ref_phase;
+    std::size_t n_firms = 0;
+    for (int k = 0; k < rounds; ++k) {
+        const EcosystemProfile e = profile_ecosystem(sc, o, static_cast<std::uint32_t>(k));
+        const double ns = 1e9 / e.agent_steps;
+        const eco::PhaseSeconds& ph = e.phases;
+        const std::array<double, 8> phases = {ph.network,  ph.attributes, ph.decide,  ph.apply,
+                                              ph.calendar, ph.newcomers,  ph.tallies, e.rest_s};
+        for (std::size_t q = 0; q < phases.size(); ++q) {
+            eco_phase[q].push_back(phases[q] * ns);
+        }
+        eco_total.push_back(e.wall_s * ns);
+        eco_steps.push_back((e.wall_s - ph.network - ph.attributes) * ns);
+
+        canopy::engine::RunInputs in =
+            canopy::engine::replicate_inputs(sc, RandomKey{o.seed, static_cast<std::uint32_t>(k)});
+        if (o.firms > 0) {
+            scale_city(in, o.firms);
+        }
+        ReferenceOptions ro;
+        n_firms = static_cast<std::size_t>(initial_firms(in));
+        ro.n = n_firms;
+        ro.steps = sc.calendar.steps();
+        ro.seed = o.seed + static_cast<std::uint64_t>(k);
+        ro.threads = 1;
+        const ReferenceResult r = run_reference(ro);
+        const double ref_ns = 1e9 / r.agent_steps;
+        ref_step.push_back(r.step_cpu_s * ref_ns);
+        // The reference model times its phases in wall seconds: scaled to the CPU seconds of
+        // the step loop they share.
+        const double cpu_share = r.step_s > 0.0 ? r.step_cpu_s / r.step_s : 1.0;
+        for (std::size_t q = 0; q < 3; ++q) {
+            ref_phase[q].push_back(r.phases[q] * cpu_share * ref_ns);
+        }
+    }
+    const double eco_ns = median(eco_total);
+    const double ref_ns = median(ref_step);
+    std::printf(
+        "# CPU ns per firm-step, one thread, median of %d interleaved rounds; reference model "
+        "at n=%zu, %d steps, births 300*n/40000 a step\n",
+        rounds, n_firms, sc.calendar.steps());
+    std::printf("profile model=ecosystem ns_per_firm_step=%.2f steps_only=%.2f network=%.2f "
+                "attributes=%.2f decide=%.2f apply=%.2f calendar=%.2f newcomers=%.2f "
+                "tallies=%.2f rest=%.2f\n",
+                eco_ns, median(eco_steps), median(eco_phase[0]), median(eco_phase[1]),
+                median(eco_phase[2]), median(eco_phase[3]), median(eco_phase[4]),
+                median(eco_phase[5]), median(eco_phase[6]), median(eco_phase[7]));
+    std::printf("profile model=reference ns_per_firm_step=%.2f decide=%.2f apply=%.2f "
+                "births=%.2f\n",
+                ref_ns, median(ref_phase[0]), median(ref_phase[1]), median(ref_phase[2]));
+    std::printf("profile ratio ecosystem/reference=%.2f\n", eco_ns / ref_ns);
+}
+
+// Bytes of one replicate's state at its end, by part, per firm (rows of exited firms included).
+void print_memory(const canopy::engine::Scenario& sc, const EcosystemOptions& o) {
+    const eco::Model model;
+    const RandomKey key{o.seed, 0};
+    canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
+    if (o.firms > 0) {
+        scale_city(in, o.firms);
+    }
+    Simulation<eco::Model> sim(model, in, key, Executor(false));
+    SeriesTable t;
+    sim.run(t);
+    const eco::Model::State& s = sim.state();
+    const auto firms = static_cast<double>(s.firms.size());
+    const double counts = static_cast<double>(s.counts16.size() * sizeof(eco::NeighbourCounts16) +
+                                              s.counts32.size() * sizeof(eco::NeighbourCounts));
+    std::printf("memory model=ecosystem firms_end=%zu bytes_per_firm=%.1f columns=%.1f "
+                "neighbour_counts=%.1f (%s) network=%.1f attachment_pool=%.1f\n",
+                s.firms.size(), static_cast<double>(eco::Model::state_bytes(s)) / firms,
+                static_cast<double>(s.firms.bytes()) / firms, counts / firms,
+                s.counts32.empty() ? "16-bit" : "32-bit",
+                static_cast<double>(s.collaboration.bytes()) / firms,
+                static_cast<double>(s.attachment.bytes()) / firms);
+}
+
 int command_ecosystem(const EcosystemOptions& o) {
     const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
     if (!loaded.scenario) {
@@ -291,6 +432,13 @@ int command_ecosystem(const EcosystemOptions& o) {
         std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
                      o.scenario.c_str(), sc.model.c_str());
         return 2;
+    }
+    if (o.profile > 0) {
+        print_profile(sc, o);
+        print_memory(sc, o);
+    }
+    if (o.replicates == 0) {
+        return 0;
     }
     const int max_threads = o.threads > 0 ? o.threads : canopy::engine::hardware_threads();
     std::vector<int> counts;
@@ -358,8 +506,8 @@ int main(int argc, char** argv) {
         app.add_subcommand("ecosystem", "The full innovation-ecosystem model on a scenario");
     ecosystem->add_option("--scenario", eo.scenario, "Scenario file (an ecosystem scenario)")
         ->check(CLI::ExistingFile);
-    ecosystem->add_option("--replicates", eo.replicates, "Replicates")
-        ->check(CLI::Range(1, 1000000));
+    ecosystem->add_option("--replicates", eo.replicates, "Replicates (0: the profile only)")
+        ->check(CLI::Range(0, 1000000));
     ecosystem->add_option("--threads", eo.threads, "Worker threads (0: all cores)")
         ->check(CLI::Range(0, 1024));
     ecosystem
@@ -369,9 +517,37 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(100.0, 2.0e9));
     ecosystem->add_option("--seed", eo.seed, "Random seed");
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
+    ecosystem
+        ->add_option("--profile", eo.profile,
+                     "Rounds of the per-firm-step profile: ecosystem replicates and reference "
+                     "runs of the same size, interleaved on one thread (0: none)")
+        ->check(CLI::Range(0, 10000));
+
+    canopy::bench::SweepOptions so;
+    so.sweep = std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml";
+    so.canopy = (std::filesystem::path(argv[0]).parent_path() / "canopy").string();
+    auto* sweep = app.add_subcommand(
+        "sweep", "The sweep machinery's cost per design point beyond the simulations, and MPI "
+                 "efficiency");
+    sweep->add_option("--sweep", so.sweep, "Sweep file (default: the example Wuhan sweep)")
+        ->check(CLI::ExistingFile);
+    sweep->add_option("--shard", so.shard, "The points timed: shard i/n of the design");
+    sweep->add_option("--threads", so.threads, "Worker threads (0: all cores)")
+        ->check(CLI::Range(0, 1024));
+    sweep->add_option("--repeats", so.repeats, "Runs of each measurement (best is kept)")
+        ->check(CLI::Range(1, 100));
+    sweep
+        ->add_option("--mpi-ranks", so.mpi_ranks,
+                     "Also time mpirun -np 1 and -np K of canopy sweep (one thread per rank)")
+        ->check(CLI::Range(2, 4096));
+    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
+    sweep->add_option("--mpirun", so.mpirun, "The MPI launcher for --mpi-ranks");
 
     try {
         app.parse(argc, argv);
+        if (*sweep) {
+            return canopy::bench::command_sweep(so);
+        }
         if (*ecosystem) {
             return command_ecosystem(eo);
         }

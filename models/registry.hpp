@@ -27,6 +27,9 @@ public:
     /// engine::determine_by_inputs), its agents spread over the threads.
     [[nodiscard]] virtual engine::SeriesTable run_replicate(const engine::RunInputs& inputs,
                                                             const engine::RandomKey& key) const = 0;
+    /// The model's estimate of its agents at the end of a run of the scenario (from each
+    /// parameter's mean), or a negative number when the model makes none (resources.hpp).
+    [[nodiscard]] virtual double agents_at_horizon(const engine::Scenario& scenario) const = 0;
 };
 
 /// Wraps any engine::Model.
@@ -44,6 +47,18 @@ public:
         engine::SeriesTable table;
         sim.run(table);
         return table;
+    }
+    [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
+        if constexpr (engine::ProvidesAgentEstimate<M>) {
+            std::vector<double> means;
+            means.reserve(scenario.parameters.size());
+            for (const engine::ParameterSetting& p : scenario.parameters) {
+                means.push_back(p.value.mean());
+            }
+            return static_cast<double>(model_.agents_at_horizon(means, scenario.calendar));
+        } else {
+            return -1.0;
+        }
     }
 
 private:

@@ -31,3 +31,38 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
   set_tests_properties(python:hdf5_reader_wuhan PROPERTIES
     LABELS python TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()
+
+# Sweeps as users run them: xarray reads the result with named dimensions (python); 1, 2 and 4
+# MPI ranks give the datasets of one process (mpi); a real one-node Slurm runs the array job and
+# the MPI batch script of docs/clusters.md (slurm: needs root, as in CI; skipped otherwise).
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:sweep_xarray
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_sweep_xarray.py
+                   $<TARGET_FILE:canopy> ${CMAKE_CURRENT_SOURCE_DIR}/data/sweeps/tiny.toml)
+  set_tests_properties(python:sweep_xarray PROPERTIES
+    LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()
+if(TARGET canopy AND CANOPY_HAVE_MPI AND MPIEXEC_EXECUTABLE AND EXISTS /usr/bin/python3)
+  add_test(NAME mpi:sweep_1_2_4_ranks
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_sweep_mpi.py
+                   $<TARGET_FILE:canopy> ${MPIEXEC_EXECUTABLE}
+                   ${CMAKE_CURRENT_SOURCE_DIR}/data/sweeps/tiny.toml)
+  # Open MPI keeps some allocations until exit; LeakSanitizer is told which (tests/mpi/lsan.supp).
+  set_tests_properties(mpi:sweep_1_2_4_ranks PROPERTIES
+    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
+endif()
+if(TARGET canopy)
+  if(CANOPY_HAVE_MPI)
+    set(CANOPY_TEST_WITH_MPI 1)
+  else()
+    set(CANOPY_TEST_WITH_MPI 0)
+  endif()
+  add_test(NAME slurm:array_job
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_slurm_array.sh
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR} ${CANOPY_TEST_WITH_MPI})
+  set_tests_properties(slurm:array_job PROPERTIES
+    LABELS slurm TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
+endif()
+

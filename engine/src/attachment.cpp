@@ -19,14 +19,6 @@ void AttachmentPool::reserve(std::size_t units) {
     }
 }
 
-AttachmentPool::Snapshot AttachmentPool::snapshot() const noexcept {
-    Snapshot s;
-    for (std::size_t c = 0; c < lists_.size(); ++c) {
-        s.size[c] = lists_[c].size();
-    }
-    return s;
-}
-
 std::size_t AttachmentPool::bytes() const noexcept {
     std::size_t total = 0;
     for (const auto& list : lists_) {

@@ -11,6 +11,12 @@ namespace canopy::engine {
 
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose) {
+    AttachmentPool pool;
+    return barabasi_albert(options, key, purpose, pool);
+}
+
+Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key, Purpose purpose,
+                        AttachmentPool& pool) {
     const std::size_t n = options.vertices;
     const std::size_t m = options.edges_per_vertex;
     if (m == 0) {
@@ -54,33 +60,43 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
                             std::to_string(k));
             }
         }
-        AttachmentPool pool(k);
+        pool = AttachmentPool(k);
         pool.reserve(2 * (core_edges + later * m) / k + 1);
         for (const Network::Vertex v : endpoints) { // the seed clique
             pool.add(v, options.category[v]);
         }
-        for (std::size_t v = core; v < n; ++v) {
-            Stream rng(key, static_cast<std::uint32_t>(v), 0, purpose);
-            const std::uint8_t a = options.category[v];
-            const std::span<const double> row = options.affinity.subspan(a * k, k);
-            const AttachmentPool::Snapshot at = pool.snapshot();
-            std::size_t got = 0;
-            while (got < m) {
-                const Network::Vertex u = pool.draw(at, row, rng);
-                if (std::find(picks, picks + got, u) == picks + got) {
-                    picks[got++] = u;
+        // Each draw reads one Philox block (two 64-bit words), so a vertex's first m draws are
+        // its blocks 0 .. m - 1: computed for BATCH vertices at a time, vectorised. A vertex
+        // that needs more draws (its candidate was already picked) reads on from block m.
+        constexpr std::size_t BATCH = 256;
+        const auto prefilled = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
+        StreamBatch batch;
+        for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
+            const std::size_t count = std::min(BATCH, n - v0);
+            batch.fill(key, static_cast<std::uint32_t>(v0), 0, purpose, count, prefilled);
+            for (std::size_t v = v0; v < v0 + count; ++v) {
+                const AttachmentPool::Snapshot at = pool.snapshot();
+                PrefilledStream rng = batch.stream(v - v0);
+                const std::uint8_t a = options.category[v];
+                const AttachmentPool::Weights w =
+                    pool.weights(at, options.affinity.subspan(a * k, k));
+                std::size_t got = 0;
+                while (got < m) {
+                    const Network::Vertex u = pool.draw(at, w, rng);
+                    if (std::find(picks, picks + got, u) == picks + got) {
+                        picks[got++] = u;
+                    }
+                }
+                for (std::size_t j = 0; j < m; ++j) {
+                    endpoints.push_back(static_cast<Network::Vertex>(v));
+                    endpoints.push_back(picks[j]);
+                    pool.add(static_cast<Network::Vertex>(v), a);
+                    pool.add(picks[j], options.category[picks[j]]);
                 }
             }
-            for (std::size_t j = 0; j < m; ++j) {
-                endpoints.push_back(static_cast<Network::Vertex>(v));
-                endpoints.push_back(picks[j]);
-                pool.add(static_cast<Network::Vertex>(v), a);
-                pool.add(picks[j], options.category[picks[j]]);
-            }
         }
-        Network g = Network::from_edges(n, endpoints, options.reserve_vertices,
-                                        options.reserve_vertices * options.edges_per_vertex);
-        return g;
+        return Network::from_edges(n, endpoints, options.reserve_vertices,
+                                   options.reserve_vertices * options.edges_per_vertex);
     }
 
     // A vertex's first random words are drawn AHEAD vertices early and the endpoints its first

@@ -6,9 +6,13 @@
 #include <canopy/engine/indicator.hpp>
 #include <canopy/engine/simulation.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace canopy::engine {
@@ -91,12 +95,11 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
     : specs_(std::move(specs))
     , rows_(cal.steps() + 1) {
     resolved_.resize(specs_.size());
+    index_.reserve(specs_.size());
     for (std::size_t i = 0; i < specs_.size(); ++i) {
         const IndicatorSpec& spec = specs_[i];
-        for (std::size_t j = 0; j < i; ++j) {
-            if (specs_[j].id == spec.id) {
-                fail(spec, "id", "the id is used by another indicator too");
-            }
+        if (!index_.emplace(spec.id, i).second) {
+            fail(spec, "id", "the id is used by another indicator too");
         }
         if (!std::isfinite(spec.scale)) {
             fail(spec, "scale", "must be a finite number");
@@ -142,14 +145,14 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
             r.row_at = end_of_month_row(spec, "at", spec.at, cal);
             break;
         case IndicatorSpec::Kind::ratio: {
-            std::vector<std::string> ids;
-            ids.reserve(specs_.size());
-            for (const IndicatorSpec& s : specs_) {
-                ids.push_back(s.id);
-            }
             const auto resolve_id = [&](const std::string& id, const char* field) {
                 const int k = index(id);
                 if (k < 0) {
+                    std::vector<std::string> ids;
+                    ids.reserve(specs_.size());
+                    for (const IndicatorSpec& s : specs_) {
+                        ids.push_back(s.id);
+                    }
                     const std::string hint = did_you_mean(id, ids);
                     fail(spec, field,
                          "no indicator '" + id + "'" + (hint.empty() ? "" : "; " + hint));
@@ -167,58 +170,70 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
             fail(spec, "kind", "unknown indicator kind");
         }
     }
+    order_inputs();
+}
 
-    // Evaluation order: a depth-first post-order over the ratio references, so every ratio
-    // comes after its inputs; a reference back into the current path is a cycle.
-    enum class Mark { unvisited, in_path, done };
+// Evaluation order: a depth-first post-order over the ratio references, so every ratio comes
+// after its inputs; a reference back into the current path is a cycle. Iterative, with an
+// explicit stack, so that a chain of ratios as long as a scenario may declare cannot exhaust
+// the thread's stack.
+void IndicatorSet::order_inputs() {
+    enum class Mark : std::uint8_t { unvisited, in_path, done };
     std::vector<Mark> mark(specs_.size(), Mark::unvisited);
-    std::vector<std::size_t> path;
+    struct Frame {
+        std::size_t indicator;
+        int next_input; // 0: numerator, 1: denominator, 2: both visited
+    };
+    std::vector<Frame> path;
+    order_.clear();
     order_.reserve(specs_.size());
-    const auto visit = [&](const auto& self, std::size_t i) -> void {
-        if (mark[i] == Mark::done) {
-            return;
+    for (std::size_t start = 0; start < specs_.size(); ++start) {
+        if (mark[start] != Mark::unvisited) {
+            continue;
         }
-        path.push_back(i);
-        mark[i] = Mark::in_path;
-        if (specs_[i].kind == IndicatorSpec::Kind::ratio) {
-            const std::pair<int, const char*> inputs[] = {
-                {resolved_[i].numerator, "numerator"}, {resolved_[i].denominator, "denominator"}};
-            for (const auto& [k, field] : inputs) {
-                const auto j = static_cast<std::size_t>(k);
-                if (mark[j] == Mark::in_path) {
-                    std::string cycle;
-                    bool on = false;
-                    for (std::size_t p : path) {
-                        on = on || p == j;
-                        if (on) {
-                            cycle += "'" + specs_[p].id + "' -> ";
-                        }
+        mark[start] = Mark::in_path;
+        path.push_back(Frame{start, 0});
+        while (!path.empty()) {
+            Frame& top = path.back();
+            const std::size_t i = top.indicator;
+            const std::array<int, 2> in = inputs(i);
+            if (top.next_input == 2 || in[0] < 0) {
+                mark[i] = Mark::done;
+                order_.push_back(i);
+                path.pop_back();
+                continue;
+            }
+            const int which = top.next_input++;
+            const auto j = static_cast<std::size_t>(in[static_cast<std::size_t>(which)]);
+            if (mark[j] == Mark::in_path) {
+                std::string cycle;
+                bool on = false;
+                for (const Frame& f : path) {
+                    on = on || f.indicator == j;
+                    if (on) {
+                        cycle += "'" + specs_[f.indicator].id + "' -> ";
                     }
-                    fail(specs_[i], field,
-                         "ratios refer to each other in a cycle: " + cycle + "'" + specs_[j].id +
-                             "'");
                 }
-                self(self, j);
+                fail(specs_[i], which == 0 ? "numerator" : "denominator",
+                     "ratios refer to each other in a cycle: " + cycle + "'" + specs_[j].id + "'");
+            }
+            if (mark[j] == Mark::unvisited) {
+                mark[j] = Mark::in_path;
+                path.push_back(Frame{j, 0}); // invalidates `top`, which is not used again
             }
         }
-        mark[i] = Mark::done;
-        path.pop_back();
-        order_.push_back(i);
-    };
-    for (std::size_t i = 0; i < specs_.size(); ++i) {
-        visit(visit, i);
     }
 }
 
 int IndicatorSet::index(const std::string& id) const {
-    for (std::size_t i = 0; i < specs_.size(); ++i) {
-        if (specs_[i].id == id) {
-            return static_cast<int>(i);
-        }
-    }
-    return -1;
+    const auto found = index_.find(id);
+    return found == index_.end() ? -1 : static_cast<int>(found->second);
 }
 
+std::array<int, 2> IndicatorSet::inputs(std::size_t i) const {
+    const Resolved& r = resolved_.at(i);
+    return {r.numerator, r.denominator};
+}
 namespace {
 
 void check_table(const SeriesTable& run, int rows, int max_series) {
@@ -276,6 +291,47 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
 }
 
 void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<double> out) const {
+    check_series_call(i, out);
+    if (specs_[i].kind != IndicatorSpec::Kind::ratio) {
+        series(i, run, out, {}, {});
+        return;
+    }
+    // The indicators ratio i depends on, found without recursion, then evaluated in the set's
+    // evaluation order so that each one's inputs are ready before it.
+    std::vector<char> needed(specs_.size(), 0);
+    std::vector<std::size_t> stack{i};
+    needed[i] = 1;
+    while (!stack.empty()) {
+        const std::size_t k = stack.back();
+        stack.pop_back();
+        for (const int j : inputs(k)) {
+            if (j >= 0 && needed[static_cast<std::size_t>(j)] == 0) {
+                needed[static_cast<std::size_t>(j)] = 1;
+                stack.push_back(static_cast<std::size_t>(j));
+            }
+        }
+    }
+    const auto n_rows = static_cast<std::size_t>(rows_);
+    std::unordered_map<std::size_t, std::vector<double>> values;
+    for (const std::size_t k : order_) {
+        if (needed[k] == 0) {
+            continue;
+        }
+        std::vector<double>& v = values[k];
+        v.resize(n_rows);
+        const std::array<int, 2> in = inputs(k);
+        const auto input = [&](int j) -> std::span<const double> {
+            return j < 0 ? std::span<const double>{} : values.at(static_cast<std::size_t>(j));
+        };
+        series(k, run, v, input(in[0]), input(in[1]));
+        if (k == i) {
+            std::copy(v.begin(), v.end(), out.begin());
+            return;
+        }
+    }
+}
+
+void IndicatorSet::check_series_call(std::size_t i, std::span<const double> out) const {
     if (i >= specs_.size()) {
         throw Error("indicator series: index " + std::to_string(i) + " of " +
                     std::to_string(specs_.size()) + " indicators");
@@ -284,10 +340,21 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         throw Error("indicator series: " + std::to_string(rows_) + " rows but room for " +
                     std::to_string(out.size()));
     }
+}
+
+void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<double> out,
+                          std::span<const double> numerator,
+                          std::span<const double> denominator) const {
+    check_series_call(i, out);
     const IndicatorSpec& spec = specs_[i];
     const Resolved& r = resolved_[i];
     if (spec.kind != IndicatorSpec::Kind::ratio) {
         check_table(run, rows_, r.series);
+    } else if (numerator.size() != out.size() || denominator.size() != out.size()) {
+        throw Error("indicator series: ratio '" + spec.id + "' needs the series of '" +
+                    specs_[static_cast<std::size_t>(r.numerator)].id + "' and '" +
+                    specs_[static_cast<std::size_t>(r.denominator)].id + "', " +
+                    std::to_string(rows_) + " rows each");
     }
     switch (spec.kind) {
     case IndicatorSpec::Kind::stock:
@@ -315,17 +382,11 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         }
         break;
     }
-    case IndicatorSpec::Kind::ratio: {
-        // Ratios are evaluated once per chart, not per step, so two scratch vectors are fine.
-        std::vector<double> numerator(static_cast<std::size_t>(rows_));
-        std::vector<double> denominator(static_cast<std::size_t>(rows_));
-        series(static_cast<std::size_t>(r.numerator), run, numerator);
-        series(static_cast<std::size_t>(r.denominator), run, denominator);
-        for (std::size_t row = 0; row < numerator.size(); ++row) {
+    case IndicatorSpec::Kind::ratio:
+        for (std::size_t row = 0; row < out.size(); ++row) {
             out[row] = spec.scale * (numerator[row] / denominator[row]);
         }
         break;
-    }
     }
 }
 

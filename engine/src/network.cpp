@@ -1,5 +1,6 @@
 #include <canopy/engine/network.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace canopy::engine {
@@ -56,6 +57,14 @@ std::uint32_t Network::degree(Vertex v) const noexcept {
         ++d;
     }
     return d;
+}
+
+std::uint32_t Network::max_degree() const noexcept {
+    std::uint32_t most = 0;
+    for (std::size_t v = 0; v + 1 < offsets_.size(); ++v) {
+        most = std::max(most, degree(static_cast<Vertex>(v)));
+    }
+    return most;
 }
 
 Network::Vertex Network::add_vertex(std::span<const Vertex> neighbours) {

@@ -8,6 +8,7 @@
 #include "scenario_detail.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/limits.hpp>
 #include <canopy/engine/scenario.hpp>
 
 #include <algorithm>
@@ -21,10 +22,9 @@ namespace canopy::engine {
 
 namespace {
 
+using detail::number_text;
 using detail::SourcePos;
 using detail::TomlNode;
-
-constexpr std::int64_t MAX_REPLICATES = 1'000'000;
 
 // ---- text helpers ----------------------------------------------------------------------------
 
@@ -37,21 +37,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
         out += items[i];
     }
     return out;
-}
-
-// Shortest text that reads back as the same double ("0.1", "250", "1e-09", "inf").
-std::string number_text(double x) {
-    if (std::isinf(x)) {
-        return x > 0 ? "inf" : "-inf";
-    }
-    char buffer[64];
-    if (std::floor(x) == x && std::fabs(x) < 1e15) {
-        // Whole numbers as planners write them: "1000000", not "1e+06".
-        const auto whole = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(x));
-        return std::string(buffer, whole.ptr);
-    }
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
-    return std::string(buffer, result.ptr);
 }
 
 // "[0, 1]", "[0, inf)", "(-inf, inf)".
@@ -120,6 +105,10 @@ public:
     }
 
     [[nodiscard]] std::size_t errors() const noexcept { return errors_; }
+    /// The loaded files' names, indexed by SourcePos::file.
+    [[nodiscard]] const std::vector<std::string>& file_names() const noexcept {
+        return files_.names;
+    }
 
     /// The name of loaded file `index` as diagnostics show it.
     [[nodiscard]] std::string file_name(int index) const {
@@ -254,7 +243,17 @@ public:
                                                     bool required = false) const {
         const TomlNode* v = get(key, required, "a string",
                                 [](const TomlNode& n) { return n.type == TomlNode::Type::string; });
-        return v ? std::optional<std::string>(v->string) : std::nullopt;
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        if (v->string.find('\0') != std::string::npos) {
+            // C strings, HDF5 strings and terminals all stop at a NUL: the text after it would
+            // silently vanish from the outputs.
+            ctx_.error(v->pos, path(key), "the string contains a NUL character (\\u0000)",
+                       "text without NUL characters");
+            return std::nullopt;
+        }
+        return v->string;
     }
 
     [[nodiscard]] std::optional<double> number(std::string_view key, bool required = false,
@@ -479,12 +478,18 @@ public:
                     LeverSetting{Schedule::constant(l.default_value), LeverCost{}, Provenance{}});
             }
         }
+        origins_.assign(sc_.parameters.size(), detail::ParameterOrigin{});
+        const ErrorScope parameters_scope(ctx_);
         baselines(root);
         parameters(root);
+        const bool parameters_clean = parameters_scope.clean();
         levers(root);
         indicators(root);
         targets(root);
         policy_mixes(root);
+        if (model_ != nullptr && parameters_clean) {
+            constraints();
+        }
     }
 
 private:
@@ -508,6 +513,8 @@ private:
             each(name, Table(ctx_, value, path));
         }
     }
+
+    void report(const detail::Problem& p) { ctx_.error(p.pos, p.key, p.message, p.allowed); }
 
     // ---- [scenario] --------------------------------------------------------------------------
 
@@ -584,7 +591,14 @@ private:
 
         posterior_reference(t);
 
-        if (start && end && *end >= *start) {
+        bool horizon_ok = true;
+        if (start && end && *end >= *start && model_ != nullptr) {
+            if (auto p = detail::horizon_problem(*start, *end, *model_, t.find("end")->pos)) {
+                report(*p);
+                horizon_ok = false;
+            }
+        }
+        if (start && end && *end >= *start && horizon_ok) {
             // The steps that start in start..end: the last one is the last step starting in
             // `end` on an unbounded clock.
             const Calendar open(*start, std::numeric_limits<int>::max(), unit);
@@ -944,6 +958,7 @@ private:
             }
             if (auto setting = parameter_setting(t, spec); setting && i >= 0) {
                 sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
+                origins_[static_cast<std::size_t>(i)] = origin(t);
             }
         });
         if (model_ == nullptr) {
@@ -970,8 +985,42 @@ private:
                 i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
             if (auto setting = parameter_setting(t, spec); setting && i >= 0) {
                 sc_.parameters[static_cast<std::size_t>(i)] = std::move(*setting);
+                origins_[static_cast<std::size_t>(i)] = origin(t);
             }
         });
+    }
+
+    // Where a [baseline], [parameters] or policy-mix parameter table set its value.
+    static detail::ParameterOrigin origin(const Table& t) {
+        const char* key = t.has("distribution") ? "distribution" : "value";
+        const TomlNode* node = t.find(key);
+        return detail::ParameterOrigin{true, node != nullptr ? node->pos : t.node().pos,
+                                       t.path(key)};
+    }
+
+    // The model's rules across parameters, for the base and for each policy mix (whose own
+    // settings replace the base's, with their own places).
+    void constraints() {
+        for (const detail::Problem& p : detail::constraint_problems(
+                 *model_, sc_.parameters, origins_, "", ctx_.file_names())) {
+            report(p);
+        }
+        for (const PolicyMix& mix : sc_.policy_mixes) {
+            if (mix.parameters.empty()) {
+                continue; // the base's parameters, already checked
+            }
+            std::vector<ParameterSetting> values = sc_.parameters;
+            std::vector<detail::ParameterOrigin> origins = origins_;
+            for (const auto& [i, setting] : mix.parameters) {
+                values[static_cast<std::size_t>(i)] = setting;
+                origins[static_cast<std::size_t>(i)] = mix_origins_.at(mix.name).at(i);
+            }
+            for (const detail::Problem& p :
+                 detail::constraint_problems(*model_, values, origins,
+                                             "policy mix '" + mix.name + "'", ctx_.file_names())) {
+                report(p);
+            }
+        }
     }
 
     // ---- levers ------------------------------------------------------------------------------
@@ -1205,12 +1254,26 @@ private:
                          with(SCHEDULE_FIELDS, {"schedule"}),
                          "a lever scaled with 'scale' (give either 'scale' or a schedule)");
             if (auto factor = t.number("scale", true)) {
-                setting.schedule = base->schedule.scaled(*factor);
-                if (spec != nullptr) {
-                    std::vector<double> values = {setting.schedule.initial()};
-                    for (const SchedulePoint& p : setting.schedule.points()) {
-                        values.push_back(p.value);
-                    }
+                // Every value the scaled schedule would hold, checked before it is built: a
+                // finite factor can still overflow a value (1e308 x 10 is inf).
+                std::vector<double> values = {base->schedule.initial() * *factor};
+                for (const SchedulePoint& p : base->schedule.points()) {
+                    values.push_back(p.value * *factor);
+                }
+                const auto overflow = std::find_if(values.begin(), values.end(),
+                                                   [](double v) { return !std::isfinite(v); });
+                if (overflow != values.end()) {
+                    ctx_.error(t.find("scale")->pos, t.path("scale"),
+                               "scaling by " + number_text(*factor) + " takes lever '" +
+                                   (spec != nullptr ? spec->name : t.path()) +
+                                   "' beyond the largest number (" + number_text(*overflow) + ")",
+                               spec != nullptr ? "a factor that keeps every value within " +
+                                                     range_text(spec->range)
+                                               : "a smaller factor");
+                } else {
+                    setting.schedule = base->schedule.scaled(*factor);
+                }
+                if (spec != nullptr && overflow == values.end()) {
                     for (double v : values) {
                         if (!spec->range.contains(v)) {
                             ctx_.error(t.find("scale")->pos, t.path("scale"),
@@ -1288,7 +1351,46 @@ private:
         if (!scope.clean()) {
             return std::nullopt;
         }
+        check_lever_arithmetic(t, setting, in_mix);
+        if (!scope.clean()) {
+            return std::nullopt;
+        }
         return setting;
+    }
+
+    // What the run computes from a lever must stay finite: the schedule between two of its
+    // points (values of opposite sign near the largest double differ by more than it) and the
+    // cost over the horizon (a huge rate times a huge value). Reported at the key that set it.
+    void check_lever_arithmetic(const Table& t, const LeverSetting& setting, bool in_mix) {
+        const SourcePos schedule_at = t.has("scale")      ? t.find("scale")->pos
+                                      : t.has("schedule") ? t.find("schedule")->pos
+                                                          : t.node().pos;
+        const std::string schedule_key = t.path(t.has("scale") ? "scale" : "schedule");
+        const auto& points = setting.schedule.points();
+        for (std::size_t k = 1; k < points.size(); ++k) {
+            if (!std::isfinite(points[k].value - points[k - 1].value)) {
+                ctx_.error(schedule_at, schedule_key,
+                           "the schedule moves from " + number_text(points[k - 1].value) + " to " +
+                               number_text(points[k].value) +
+                               ", a step larger than the largest number, so its values in "
+                               "between cannot be computed",
+                           "values whose differences are finite");
+                return;
+            }
+        }
+        if (!calendar_ok_) {
+            return;
+        }
+        const double cost = lever_cost(setting, sc_.calendar);
+        if (!std::isfinite(cost)) {
+            const char* rate =
+                setting.cost.per_unit_year != 0.0 ? "cost_per_unit_year" : "cost_per_unit_added";
+            const bool here = !in_mix && t.has(rate);
+            ctx_.error(here ? t.find(rate)->pos : schedule_at, here ? t.path(rate) : schedule_key,
+                       "the lever's cost over the horizon is " + number_text(cost) +
+                           ": the cost rates times the lever's values overflow",
+                       "rates and values whose cost over the horizon is a finite number");
+        }
     }
 
     void levers(const Table& root) {
@@ -1307,6 +1409,22 @@ private:
         if (!is_snake_case(id)) {
             ctx_.error(t.node().key_pos, t.path(),
                        "'" + id + "' is not a valid " + std::string(what) + " id", SNAKE_CASE);
+        }
+    }
+
+    // Indicator ids share a namespace with the axes of the outputs (docs/output-format.md):
+    // an indicator called `time` would shadow the time axis when xarray reads the file.
+    void check_not_reserved(const Table& t, const std::string& id) {
+        const auto& reserved = RESERVED_INDICATOR_IDS;
+        if (std::find(reserved.begin(), reserved.end(), id) != reserved.end()) {
+            std::string names;
+            for (const char* r : reserved) {
+                names += (names.empty() ? "" : ", ") + std::string(r);
+            }
+            ctx_.error(t.node().key_pos, t.path(),
+                       "'" + id + "' is reserved: the outputs use it for an axis (" + names +
+                           "), which an indicator of that name would shadow",
+                       "any snake_case id except " + names);
         }
     }
 
@@ -1351,9 +1469,19 @@ private:
                 series_names.push_back(s.name);
             }
         }
+        if (const TomlNode* all = root.table("indicators")) {
+            if (auto p = detail::section_size_problem(*all, "indicators", MAX_INDICATORS,
+                                                      "indicators")) {
+                // Checked before anything else in the section, so that a machine-made file of
+                // a million indicators costs one diagnostic, not a million checks.
+                report(*p);
+                return;
+            }
+        }
         section(root, "indicators", "indicator", [&](const std::string& id, const Table& t) {
             const ErrorScope scope(ctx_);
             check_id(t, id, "indicator");
+            check_not_reserved(t, id);
             IndicatorSpec spec;
             spec.id = id;
             const auto kind = t.string("kind", true);
@@ -1557,6 +1685,12 @@ private:
         for (std::size_t i = 0; i < sc_.indicators.size(); ++i) {
             valid.emplace(sc_.indicators[i].id, i);
         }
+        if (const TomlNode* all = root.table("targets")) {
+            if (auto p = detail::section_size_problem(*all, "targets", MAX_TARGETS, "targets")) {
+                report(*p);
+                return;
+            }
+        }
         section(root, "targets", "target", [&](const std::string& id, const Table& t) {
             const ErrorScope scope(ctx_);
             check_id(t, id, "target");
@@ -1659,6 +1793,7 @@ private:
                         i >= 0 ? &model_->parameters[static_cast<std::size_t>(i)] : nullptr;
                     if (auto setting = parameter_setting(pt, spec); setting && i >= 0) {
                         mix.parameters.emplace_back(i, std::move(*setting));
+                        mix_origins_[name][i] = origin(pt);
                     }
                 }
             }
@@ -1677,6 +1812,9 @@ private:
     YearMonth start_;
     YearMonth end_;
     std::unordered_map<std::string, const TomlNode*> ratio_nodes_;
+    std::vector<detail::ParameterOrigin> origins_; ///< per model parameter, the base's
+    std::unordered_map<std::string, std::unordered_map<int, detail::ParameterOrigin>>
+        mix_origins_; ///< per policy mix, per parameter it sets
 };
 
 void internal_error(LoadResult& result, const std::string& file, std::string_view text,
@@ -1718,7 +1856,10 @@ double Scenario::lever_cost(std::size_t lever) const {
         throw Error("scenario '" + name + "' has no lever " + std::to_string(lever) + " (it has " +
                     std::to_string(levers.size()) + ")");
     }
-    const LeverSetting& l = levers[lever];
+    return engine::lever_cost(levers[lever], calendar);
+}
+
+double lever_cost(const LeverSetting& l, const Calendar& calendar) {
     const double dt_years = calendar.dt_years();
     double total = 0.0;
     double previous = 0.0;
@@ -1745,6 +1886,7 @@ LoadResult load_scenario_text(std::string_view text, const std::string& file,
         Scenario scenario;
         scenario.path = file;
         scenario.text = std::move(files.text);
+        scenario.files.assign(files.names.begin(), files.names.end());
         Context ctx(files, result.diagnostics);
         Validator(ctx, *root, catalog, scenario).run();
         ctx.finish();

@@ -10,6 +10,8 @@
 // that merging parents and children (extends) keeps each value's own file and line.
 
 #include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/scenario.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -96,5 +98,45 @@ std::optional<std::string> read_scenario_file(const std::filesystem::path& path,
 /// An error diagnostic at a place.
 Diagnostic make_error(const std::string& file, int line, int column, std::string key,
                       std::string message, std::string allowed = {}, std::string hint = {});
+
+// ---- checks across keys (scenario_limits.cpp) ------------------------------------------------
+
+/// A problem one of the checks below found, before the validator makes it a diagnostic.
+struct Problem {
+    SourcePos pos;
+    std::string key;
+    std::string message;
+    std::string allowed;
+};
+
+/// Shortest text that reads back as the same double ("0.1", "250", "1e-09", "inf").
+std::string number_text(double x);
+
+/// More than `limit` entries in a section such as [indicators] (`name`): a problem at the
+/// first entry past the limit. `what` is the plural, e.g. "indicators".
+std::optional<Problem> section_size_problem(const TomlNode& section, const std::string& name,
+                                            std::size_t limit, const std::string& what);
+
+/// A horizon from `start` to `end` (inclusive) longer than the model holds
+/// (ModelInfo::max_horizon_months, never more than MAX_HORIZON_MONTHS): a problem at `end`.
+std::optional<Problem> horizon_problem(YearMonth start, YearMonth end, const ModelInfo& model,
+                                       SourcePos end_pos);
+
+/// Where a parameter's value was set, for constraint messages.
+struct ParameterOrigin {
+    bool set = false; ///< false: the model's default
+    SourcePos pos;    ///< the `value` or `distribution` key
+    std::string key;  ///< its dotted key, e.g. "parameters.share_auto.value"
+};
+
+/// Every ModelInfo::constraints rule that `values` (one per model parameter) break, each at
+/// the last involved key of the outermost file that sets one. `context` prefixes the message (e.g.
+/// "policy mix 'x'"); `files` are the loaded files' names (SourcePos::file indexes them).
+/// Throws canopy::Error when a constraint names a parameter the model does not have.
+std::vector<Problem> constraint_problems(const ModelInfo& model,
+                                         const std::vector<ParameterSetting>& values,
+                                         const std::vector<ParameterOrigin>& origins,
+                                         const std::string& context,
+                                         const std::vector<std::string>& files);
 
 } // namespace canopy::engine::detail

@@ -655,6 +655,12 @@ struct Loader {
             error_here("must name a file", "a path relative to this file, e.g. \"base.toml\"");
             return std::nullopt;
         }
+        if (extends.string.find('\0') != std::string::npos) {
+            // The operating system would read the path only up to the NUL: another file.
+            error_here("the path contains a NUL character (\\u0000)",
+                       "a path without NUL characters");
+            return std::nullopt;
+        }
         if (depth + 1 > MAX_EXTENDS_DEPTH) {
             error_here("too many levels of 'extends' (more than " +
                            std::to_string(MAX_EXTENDS_DEPTH) + ")",
@@ -714,6 +720,15 @@ bool prescan_toml(std::string_view text, const std::string& file_name, Diagnosti
 std::optional<std::string> read_scenario_file(const fs::path& path, std::string& why) {
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+        // A symbolic link loop, a permission denied on a directory on the way, a name too
+        // long: say so, rather than "no such file".
+        why = ec.message();
+        if (ec == std::errc::too_many_symbolic_link_levels) {
+            why += " (a symbolic link loop)";
+        }
+        return std::nullopt;
+    }
     if (ec || !fs::exists(status)) {
         why = "no such file";
         return std::nullopt;

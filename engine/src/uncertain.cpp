@@ -140,6 +140,43 @@ double Uncertain::support_max() const {
     return a;
 }
 
+namespace {
+
+// The largest standard gamma variate of shape >= 1 that Marsaglia & Tsang's method returns:
+// d (1 + c x)^3 with x at most STANDARD_NORMAL_MAX, d = shape - 1/3, c = 1 / sqrt(9 d).
+double largest_standard_gamma(double shape) {
+    const double d = shape - 1.0 / 3.0;
+    const double v = 1.0 + STANDARD_NORMAL_MAX / std::sqrt(9.0 * d);
+    return d * v * v * v;
+}
+
+} // namespace
+
+double Uncertain::draw_min() const {
+    switch (kind) {
+    case Kind::normal:
+        return a - STANDARD_NORMAL_MAX * b;
+    case Kind::lognormal:
+        return a * std::exp(-STANDARD_NORMAL_MAX * b);
+    default:
+        return support_min();
+    }
+}
+
+double Uncertain::draw_max() const {
+    switch (kind) {
+    case Kind::normal:
+        return a + STANDARD_NORMAL_MAX * b;
+    case Kind::lognormal:
+        return a * std::exp(STANDARD_NORMAL_MAX * b);
+    case Kind::gamma:
+        // For a shape below 1 the draw is G(shape + 1) U^(1/shape) <= G(shape + 1).
+        return b * largest_standard_gamma(a >= 1.0 ? a : a + 1.0);
+    default:
+        return support_max();
+    }
+}
+
 const char* to_string(Uncertain::Kind kind) noexcept {
     switch (kind) {
     case Uncertain::Kind::fixed:

@@ -268,15 +268,15 @@ public:
         CalibrationResult result = detail::describe(c_);
         const AbcSmcOptions& o = c_.abc;
         std::optional<Population> previous;
-        bool budget_out = false;
+        Outcome stopped = Outcome::complete;
         for (int g = 0; g < o.max_generations; ++g) {
             const auto gen_start = std::chrono::steady_clock::now();
             GenerationRecord record;
             record.generation = g;
-            std::optional<Population> next = generation(g, previous ? &*previous : nullptr, record);
+            std::optional<Population> next =
+                generation(g, previous ? &*previous : nullptr, record, stopped);
             record.seconds = detail::seconds_since(gen_start);
             if (!next) {
-                budget_out = true;
                 break;
             }
             result.generations.push_back(record);
@@ -287,23 +287,36 @@ public:
             }
         }
         if (!previous) {
-            throw Error("ABC-SMC: the budget of " + std::to_string(o.max_simulations) +
-                        " simulations ran out before the first generation reached an effective "
-                        "sample of " +
-                        std::to_string(o.particles) +
-                        "; raise abc_smc.max_simulations or lower abc_smc.particles");
+            throw Error(stopped == Outcome::budget
+                            ? "ABC-SMC: the budget of " + std::to_string(o.max_simulations) +
+                                  " simulations ran out before the first generation reached an "
+                                  "effective sample of " +
+                                  std::to_string(o.particles) +
+                                  "; raise abc_smc.max_simulations or lower abc_smc.particles"
+                            : "ABC-SMC: fewer than abc_smc.min_acceptance of the prior's runs "
+                              "count even at the first temperature; the data may be out of the "
+                              "model's reach, or the priors too wide");
         }
         const Population& pop = *previous;
         result.exact = pop.temperature <= 1.0;
         result.final_temperature = pop.temperature;
-        if (budget_out) {
+        const std::string kept = "; the last complete generation is kept, at temperature " +
+                                 std::to_string(pop.temperature) + " (tolerance " +
+                                 std::to_string(std::sqrt(pop.temperature)) +
+                                 "): an approximate posterior, wider than the exact one";
+        if (stopped == Outcome::low_acceptance) {
+            result.notes.push_back("generation " + std::to_string(result.generations.size()) +
+                                   " stopped: fewer than abc_smc.min_acceptance = " +
+                                   std::to_string(o.min_acceptance) +
+                                   " of its runs counted (runs vary more from one to the next "
+                                   "than the figures' errors allow)" +
+                                   kept);
+        }
+        if (stopped == Outcome::budget) {
             result.notes.push_back("the simulation budget (abc_smc.max_simulations = " +
                                    std::to_string(o.max_simulations) +
                                    ") ran out during generation " +
-                                   std::to_string(result.generations.size()) +
-                                   "; the last complete generation is kept, at temperature " +
-                                   std::to_string(pop.temperature) +
-                                   ": an approximate posterior, wider than the exact one");
+                                   std::to_string(result.generations.size()) + kept);
         }
         // The particles: every candidate of the last generation with a weight that counts.
         double top = 0.0;
@@ -442,9 +455,13 @@ private:
         return out;
     }
 
-    // One generation: nullopt when the budget ran out before it was complete.
+    // Why a generation did not complete.
+    enum class Outcome { complete, budget, low_acceptance };
+
+    // One generation: nullopt (with `outcome` saying why) when it could not be completed.
     std::optional<Population> generation(int g, const Population* previous,
-                                         GenerationRecord& record) {
+                                         GenerationRecord& record, Outcome& outcome) {
+        outcome = Outcome::complete;
         const AbcSmcOptions& o = c_.abc;
         const std::int64_t reps = o.replicates_per_particle;
         const auto n = static_cast<std::size_t>(o.particles);
@@ -456,6 +473,7 @@ private:
             // The pilot: the first n prior candidates, as a population at infinite temperature,
             // set the first temperature.
             if (simulations_ + static_cast<std::int64_t>(n) * reps > o.max_simulations) {
+                outcome = Outcome::budget;
                 return std::nullopt;
             }
             candidates =
@@ -486,8 +504,9 @@ private:
             temperature = next_temperature(*previous, std::min(by_decay, previous->temperature),
                                            o.ess_fraction);
             proposal.emplace(*previous, c_.parameters, n, c_.seed, g);
+            // Cooling usually costs about a quarter of the previous efficiency.
             const double last = static_cast<double>(previous->particles.size());
-            efficiency = std::max(1e-3, o.ess_fraction * previous->ess / last);
+            efficiency = std::max(1e-4, 0.75 * previous->ess / last);
         }
         record.temperature = temperature;
         record.tolerance = std::sqrt(temperature);
@@ -502,8 +521,10 @@ private:
         double sum2 = 0.0;
         std::size_t used = 0;
         bool reached = false;
+        bool hopeless = false;
+        std::size_t checkpoint = 4 * n; // then 8n, 16n, ...: a prefix decides, not a batch
         const auto absorb = [&] {
-            while (used < candidates.size() && !reached) {
+            while (used < candidates.size() && !reached && !hopeless) {
                 const Candidate& cand = candidates[used];
                 const double lw = cand.log_proposal_ratio + log_kernel(cand.loglik, beta);
                 log_w.push_back(lw);
@@ -519,23 +540,38 @@ private:
                     sum += w;
                     sum2 += w * w;
                 }
-                reached = sum2 > 0.0 && sum * sum / sum2 >= static_cast<double>(n);
+                const double ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
+                reached = ess >= static_cast<double>(n);
+                if (!reached && used == checkpoint) {
+                    // The stopping rule: too few runs count at this temperature.
+                    hopeless = ess < o.min_acceptance * static_cast<double>(used);
+                    checkpoint *= 2;
+                }
             }
         };
         absorb();
+        bool first_batch = true;
         while (!reached) {
+            if (hopeless) {
+                outcome = Outcome::low_acceptance;
+                return std::nullopt;
+            }
             const double ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
             const double observed = used > 0 && ess > 0.0 ? ess / static_cast<double>(used) : 0.0;
             const double rate = observed > 0.0 ? observed : efficiency / 2.0;
             efficiency = rate;
-            std::int64_t count =
-                static_cast<std::int64_t>(
-                    std::ceil(1.15 * (static_cast<double>(n) - ess) / std::max(rate, 1e-4))) +
-                4;
-            count = std::clamp<std::int64_t>(count, 8, 20 * static_cast<std::int64_t>(n));
+            // Aim a little short with the first batch, a little past with the others, so that
+            // few runs are made beyond the candidate that completes the generation.
+            const double aim = first_batch && observed == 0.0 ? 0.8 : 1.1;
+            first_batch = false;
+            std::int64_t count = static_cast<std::int64_t>(std::ceil(
+                                     aim * (static_cast<double>(n) - ess) / std::max(rate, 1e-4))) +
+                                 4;
+            count = std::clamp<std::int64_t>(count, 8, 50 * static_cast<std::int64_t>(n));
             const std::int64_t affordable = (o.max_simulations - simulations_) / reps;
             count = std::min(count, affordable);
             if (count <= 0) {
+                outcome = Outcome::budget;
                 return std::nullopt;
             }
             const std::size_t first = candidates.size();

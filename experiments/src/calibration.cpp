@@ -256,8 +256,9 @@ const std::vector<std::string> CALIBRATION_KEYS = {"name", "description", "scena
                                                    "data", "method",      "seed",     "fit_until"};
 const std::vector<std::string> ERROR_KEYS = {"relative_sd", "approximation_factor",
                                              "forecast_factor"};
-const std::vector<std::string> ABC_KEYS = {"particles", "replicates_per_particle",
-                                           "max_generations", "ess_fraction", "max_simulations"};
+const std::vector<std::string> ABC_KEYS = {"particles",       "replicates_per_particle",
+                                           "max_generations", "ess_fraction",
+                                           "min_acceptance",  "max_simulations"};
 const std::vector<std::string> SMM_KEYS = {"replicates", "max_iterations", "tolerance",
                                            "profile_points", "posterior_draws"};
 const std::vector<std::string> OBSERVATION_KEYS = {"series", "model_series", "measure",
@@ -489,6 +490,10 @@ private:
                                   "ess_fraction", [](double x) { return x > 0.0 && x < 1.0; },
                                   "a number strictly between 0 and 1")
                                  .value_or(a.ess_fraction);
+            a.min_acceptance = t.number_where(
+                                    "min_acceptance", [](double x) { return x >= 0.0 && x < 1.0; },
+                                    "a number from 0 (never stop early) up to 1")
+                                   .value_or(a.min_acceptance);
             a.max_simulations = t.integer_in("max_simulations", 1, std::int64_t{1} << 40)
                                     .value_or(a.max_simulations);
             if (a.max_simulations < a.particles && t.has("max_simulations")) {

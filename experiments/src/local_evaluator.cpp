@@ -57,11 +57,4 @@ std::unique_ptr<Evaluator> local_evaluator() {
     return std::make_unique<LocalEvaluator>();
 }
 
-std::unique_ptr<Evaluator> default_evaluator() {
-    if (mpi_available()) {
-        return mpi_evaluator();
-    }
-    return local_evaluator();
-}
-
 } // namespace canopy::experiments

@@ -1,7 +1,28 @@
 // The MPI evaluator. Built only when CMake found MPI (CANOPY_HAVE_MPI); without it the program
 // still builds, mpi_available() is false and mpi_evaluator() says why it cannot run.
+//
+// Work is handed out dynamically by rank 0, which also computes: its main thread coordinates
+// (only it makes MPI calls, so MPI_THREAD_FUNNELED is enough) while a second thread evaluates
+// rank 0's own points. A worker rank sends each result with its request for the next point; the
+// root answers with a point's position or STOP. Waits poll with short sleeps instead of MPI's
+// busy-waiting, so an idle rank does not take a core from one that computes. At the end the root
+// broadcasts every result (or the first failure) to every rank.
+#include "wire.hpp"
+
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/evaluator.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#ifdef CANOPY_HAVE_MPI
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <mpi.h>
+#include <optional>
+#include <thread>
+#endif
 
 namespace canopy::experiments {
 
@@ -13,6 +34,350 @@ bool mpi_available() noexcept {
 
 std::unique_ptr<Evaluator> mpi_evaluator() {
     throw Error("this build of Canopy has no MPI (install libopenmpi-dev and rebuild)");
+}
+
+std::unique_ptr<Evaluator> default_evaluator() {
+    // Started by mpirun with several ranks, a build without MPI would run the whole experiment
+    // in every rank, each writing the same files: refuse instead.
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+        const char* value = std::getenv(name);
+        if (value != nullptr && std::atoi(value) > 1) {
+            throw Error("started by an MPI launcher with " + std::string(value) +
+                        " ranks, but this build of Canopy has no MPI (install libopenmpi-dev and "
+                        "rebuild, or run it without mpirun)");
+        }
+    }
+    return local_evaluator();
+}
+
+#else
+
+namespace {
+
+// Message tags.
+constexpr int TAG_RESULT = 1; ///< worker -> root: a result (or nothing, at the start), and "next"
+constexpr int TAG_FAILED = 2; ///< worker -> root: the worker's point failed; the text says why
+constexpr int TAG_WORK = 3;   ///< root -> worker: u64 position of the next point
+constexpr int TAG_STOP = 4;   ///< root -> worker: no more points
+
+// MPI for this process: started on first use when a launcher started the process, finished at
+// exit. A process not started by mpirun (or srun) never touches MPI.
+class Session {
+public:
+    Session() {
+        const bool launched =
+            std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr ||
+            std::getenv("PMI_RANK") != nullptr || std::getenv("PMI_SIZE") != nullptr;
+        if (!launched) {
+            return;
+        }
+        int already = 0;
+        MPI_Initialized(&already);
+        if (already == 0) {
+            int provided = 0;
+            if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+                return;
+            }
+            owned_ = true;
+        }
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+        MPI_Comm_size(MPI_COMM_WORLD, &size_);
+        started_ = true;
+    }
+    ~Session() {
+        int finalized = 0;
+        MPI_Finalized(&finalized);
+        if (owned_ && finalized == 0) {
+            MPI_Finalize();
+        }
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    [[nodiscard]] bool started() const noexcept { return started_; }
+    [[nodiscard]] int rank() const noexcept { return rank_; }
+    [[nodiscard]] int size() const noexcept { return size_; }
+
+private:
+    bool started_ = false;
+    bool owned_ = false;
+    int rank_ = 0;
+    int size_ = 1;
+};
+
+Session& session() {
+    static Session s;
+    return s;
+}
+
+void check(int status, const char* what) {
+    if (status != MPI_SUCCESS) {
+        throw Error(std::string("MPI failed: ") + what);
+    }
+}
+
+// Completes a request without spinning a core: test, and sleep a little between tests.
+void wait_politely(MPI_Request& request) {
+    int done = 0;
+    for (int spins = 0;; ++spins) {
+        check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (done != 0) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(spins < 100 ? 20 : 200));
+    }
+}
+
+// Broadcasts the root's bytes to every rank, in pieces MPI's int counts can hold.
+void broadcast(std::vector<std::uint8_t>& bytes) {
+    std::uint64_t size = bytes.size();
+    MPI_Request request{};
+    check(MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &request), "MPI_Ibcast");
+    wait_politely(request);
+    bytes.resize(static_cast<std::size_t>(size));
+    constexpr std::size_t PIECE = std::size_t{1} << 30;
+    for (std::size_t at = 0; at < bytes.size(); at += PIECE) {
+        const auto n = static_cast<int>(std::min(PIECE, bytes.size() - at));
+        check(MPI_Ibcast(bytes.data() + at, n, MPI_BYTE, 0, MPI_COMM_WORLD, &request),
+              "MPI_Ibcast");
+        wait_politely(request);
+    }
+}
+
+void send_bytes(const std::vector<std::uint8_t>& bytes, int to, int tag) {
+    if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+        throw Error("a point's result is too large to send (" + std::to_string(bytes.size()) +
+                    " bytes)");
+    }
+    MPI_Request request{};
+    check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD,
+                    &request),
+          "MPI_Isend");
+    wait_politely(request);
+}
+
+class MpiEvaluator final : public Evaluator {
+public:
+    MpiEvaluator()
+        : rank_(session().rank())
+        , size_(session().size()) {}
+
+    std::vector<PointResult> evaluate(const Experiment& experiment, std::span<const Point> points,
+                                      const ResultCallback& on_result) override {
+        std::vector<std::uint8_t> message;
+        if (rank_ == 0) {
+            message = coordinate(experiment, points, on_result);
+        } else {
+            work(experiment, points);
+        }
+        broadcast(message);
+        detail::Reader in(message);
+        if (in.u32() != 0) {
+            throw Error(in.text());
+        }
+        std::vector<PointResult> results;
+        results.reserve(points.size());
+        for (std::size_t k = 0; k < points.size(); ++k) {
+            results.push_back(detail::read_result(in));
+        }
+        return results;
+    }
+
+    [[nodiscard]] bool is_root() const override { return rank_ == 0; }
+    [[nodiscard]] int processes() const override { return size_; }
+    void share(std::vector<std::uint8_t>& bytes) override { broadcast(bytes); }
+
+private:
+    // A worker: ask, compute, answer with the result, until told to stop.
+    void work(const Experiment& experiment, std::span<const Point> points) {
+        std::vector<std::uint8_t> outgoing; // empty: the first request
+        int tag = TAG_RESULT;
+        for (;;) {
+            send_bytes(outgoing, 0, tag);
+            MPI_Status status{};
+            int arrived = 0;
+            for (int spins = 0; arrived == 0; ++spins) {
+                check(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, &status), "MPI_Iprobe");
+                if (arrived == 0) {
+                    std::this_thread::sleep_for(std::chrono::microseconds(spins < 100 ? 20 : 200));
+                }
+            }
+            std::uint64_t position = 0;
+            check(MPI_Recv(&position, status.MPI_TAG == TAG_WORK ? 1 : 0, MPI_UINT64_T, 0,
+                           status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+            if (status.MPI_TAG == TAG_STOP) {
+                return;
+            }
+            detail::Writer w;
+            try {
+                detail::write_result(w, evaluate_point(experiment, points[position]));
+                tag = TAG_RESULT;
+            } catch (const std::exception& e) {
+                w = detail::Writer{};
+                w.text("rank " + std::to_string(rank_) + ", design point " +
+                       std::to_string(points[position].index) + ": " + e.what());
+                tag = TAG_FAILED;
+            }
+            outgoing = std::move(w.bytes);
+        }
+    }
+
+    // The root: hand out points to the workers and to its own thread, collect the results.
+    std::vector<std::uint8_t> coordinate(const Experiment& experiment,
+                                         std::span<const Point> points,
+                                         const ResultCallback& on_result) {
+        const std::size_t n = points.size();
+        std::vector<std::optional<PointResult>> results(n);
+        std::size_t next = 0;
+        std::size_t received = 0;
+        int running_workers = size_ - 1;
+        std::string failure;
+        std::vector<std::size_t> given(static_cast<std::size_t>(size_), 0); // position per rank
+
+        // Rank 0's own points, on a thread of their own (no MPI calls there).
+        struct Local {
+            std::thread thread;
+            std::size_t position = 0;
+            std::optional<PointResult> result;
+            std::string error;
+            std::atomic<bool> done{false};
+            bool busy = false;
+        } local;
+        const auto start_local = [&](std::size_t position) {
+            local.position = position;
+            local.result.reset();
+            local.error.clear();
+            local.done = false;
+            local.busy = true;
+            local.thread = std::thread([&experiment, &points, &local] {
+                try {
+                    local.result = evaluate_point(experiment, points[local.position]);
+                } catch (const std::exception& e) {
+                    local.error = "rank 0, design point " +
+                                  std::to_string(points[local.position].index) + ": " + e.what();
+                }
+                local.done = true;
+            });
+        };
+        const auto finish = [&](std::size_t position, PointResult r) {
+            if (on_result && failure.empty()) {
+                try {
+                    on_result(r); // a journal's write, a progress bar
+                } catch (const std::exception& e) {
+                    failure = e.what();
+                }
+            }
+            results[position] = std::move(r);
+            ++received;
+        };
+        if (n > 0) {
+            start_local(next++);
+        }
+
+        std::vector<std::uint8_t> buffer;
+        for (int idle = 0; running_workers > 0 || local.busy; ++idle) {
+            bool progressed = false;
+            if (local.busy && local.done) {
+                local.thread.join();
+                local.busy = false;
+                if (!local.error.empty()) {
+                    failure = failure.empty() ? local.error : failure;
+                } else {
+                    finish(local.position, std::move(*local.result));
+                }
+                if (failure.empty() && next < n) {
+                    start_local(next++);
+                }
+                progressed = true;
+            }
+            MPI_Status status{};
+            int arrived = 0;
+            check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, &status),
+                  "MPI_Iprobe");
+            if (arrived != 0) {
+                int count = 0;
+                check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+                buffer.resize(static_cast<std::size_t>(count));
+                check(MPI_Recv(buffer.data(), count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG,
+                               MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                      "MPI_Recv");
+                const auto from = static_cast<std::size_t>(status.MPI_SOURCE);
+                detail::Reader in(buffer);
+                if (status.MPI_TAG == TAG_FAILED) {
+                    const std::string why = in.text();
+                    failure = failure.empty() ? why : failure;
+                } else if (count > 0) {
+                    finish(given[from], detail::read_result(in));
+                }
+                if (failure.empty() && next < n) {
+                    given[from] = next;
+                    std::uint64_t position = next++;
+                    MPI_Request request{};
+                    check(MPI_Isend(&position, 1, MPI_UINT64_T, status.MPI_SOURCE, TAG_WORK,
+                                    MPI_COMM_WORLD, &request),
+                          "MPI_Isend");
+                    wait_politely(request);
+                } else {
+                    MPI_Request request{};
+                    check(MPI_Isend(nullptr, 0, MPI_UINT64_T, status.MPI_SOURCE, TAG_STOP,
+                                    MPI_COMM_WORLD, &request),
+                          "MPI_Isend");
+                    wait_politely(request);
+                    --running_workers;
+                }
+                progressed = true;
+            }
+            if (progressed) {
+                idle = 0;
+            } else {
+                std::this_thread::sleep_for(std::chrono::microseconds(idle < 100 ? 20 : 200));
+            }
+        }
+
+        detail::Writer out;
+        if (failure.empty() && received != n) {
+            failure = "MPI evaluation ended with " + std::to_string(received) + " of " +
+                      std::to_string(n) + " results";
+        }
+        if (!failure.empty()) {
+            out.u32(1);
+            out.text(failure);
+            return out.bytes;
+        }
+        out.u32(0);
+        for (const auto& r : results) {
+            detail::write_result(out, *r);
+        }
+        return out.bytes;
+    }
+
+    int rank_;
+    int size_;
+};
+
+} // namespace
+
+bool mpi_available() noexcept {
+    try {
+        return session().started() && session().size() > 1;
+    } catch (...) {
+        return false;
+    }
+}
+
+std::unique_ptr<Evaluator> default_evaluator() {
+    if (mpi_available()) {
+        return mpi_evaluator();
+    }
+    return local_evaluator();
+}
+
+std::unique_ptr<Evaluator> mpi_evaluator() {
+    if (!session().started()) {
+        throw Error("not started under an MPI launcher (mpirun -np K canopy ...)");
+    }
+    return std::make_unique<MpiEvaluator>();
 }
 
 #endif

@@ -8,11 +8,18 @@
 /// The step order is the engine's (model.hpp): levers, then the agents (reading the SD stocks as
 /// they were at the start of the step), then the SD stocks (reading the agents' aggregates of
 /// this step), then the series.
+///
+/// The code mirrors the README's sections, one file each: setup.cpp (the initial firms, their
+/// network and the stocks), decide.cpp (the firm decision kernel: each month, each firm, and the
+/// stage changes), certification.cpp (the year's calendar: certification and leaders),
+/// newcomers.cpp, finance.cpp and stocks.cpp (the SD stocks), observe.cpp (tallies and series);
+/// ecosystem_model.cpp holds the step's order. detail.hpp is what those files share.
 
 #include "ecosystem/ecosystem_parameters.hpp"
 
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/model.hpp>
+#include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/population.hpp>
 
@@ -55,20 +62,29 @@ enum Sector : std::uint8_t {
     SECTOR_COUNT = 6
 };
 
-/// Per-firm status bits.
+/// Per-firm status bits. Bit 0 is left free: GCC compiles a test of bit 0 into a conversion to
+/// bool that its vectoriser cannot handle, and the decision kernel tests these bits in a loop
+/// that must vectorise (decide.cpp).
 enum FirmFlag : std::uint8_t {
-    HAS_LOAN = 1U << 0,        ///< a tech loan is outstanding
-    HAS_VC = 1U << 1,          ///< venture-backed
-    REGISTERED = 1U << 2,      ///< registered as a tech SME this calendar year
-    RND_INSTITUTION = 1U << 3, ///< runs an enterprise-led R&D institution
-    PLATFORM_TIE = 1U << 4,    ///< tied to a pilot platform
-    APPLIED_NEW = 1U << 5,     ///< a first certification application is pending
-    APPLIED_RENEWAL = 1U << 6, ///< a renewal application is pending
-    PANEL = 1U << 7,           ///< certified last December: in this year's value-added panel
+    HAS_LOAN = 1U << 1,        ///< a tech loan is outstanding
+    HAS_VC = 1U << 2,          ///< venture-backed
+    REGISTERED = 1U << 3,      ///< registered as a tech SME this calendar year
+    RND_INSTITUTION = 1U << 4, ///< runs an enterprise-led R&D institution
+    PLATFORM_TIE = 1U << 5,    ///< tied to a pilot platform
+    APPLIED_NEW = 1U << 6,     ///< a first certification application is pending
+    APPLIED_RENEWAL = 1U << 7, ///< a renewal application is pending
 };
+
+/// The `batch` column holds the pending application's batch (1..3, 0 none) in its low bits and,
+/// in its top bit, whether the firm is in this year's value-added panel (certified at the end
+/// of last December, README "Value added"): the flags have no bit left.
+inline constexpr std::uint8_t BATCH_MASK = 0x03;
+inline constexpr std::uint8_t IN_PANEL = 0x80;
 
 /// Active collaborators of a firm at each stage (kept up to date as stages change).
 using NeighbourCounts = std::array<std::uint32_t, 4>;
+/// The same, stored in 16 bits while every firm's degree fits (State::counts16).
+using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
 
 /// A firm whose stage changes this step.
 struct StageChange {
@@ -97,12 +113,21 @@ struct ChunkTally {
     double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
     std::array<double, SECTOR_COUNT> capability_by_sector{}; ///< sums over active firms, by sector
     double capability_certified = 0.0;                       ///< sum over certified firms
-    double capability_panel = 0.0;      ///< sum over active firms in the value-added panel
-    double capability_panel_base = 0.0; ///< their capability before this step (panel resets)
+    double capability_panel = 0.0; ///< sum over active firms in the value-added panel
 };
 
-/// Per-step constants the agent loop reads (derived from parameters, levers and stocks once).
-struct StepRates;
+/// CPU seconds a replicate spent in each phase, on the thread that runs it (canopy-bench reports
+/// them per firm-step; when the agents of one replicate run on several threads, the other
+/// threads' share is not counted).
+struct PhaseSeconds {
+    double network = 0.0;    ///< collaboration network and attachment pool at the start
+    double attributes = 0.0; ///< the initial firms' attributes, starting tallies and stocks
+    double decide = 0.0;     ///< every firm's monthly decisions
+    double apply = 0.0;      ///< stage changes and collaborators' counts
+    double calendar = 0.0;   ///< certification and leader selection (their stage changes: apply)
+    double newcomers = 0.0;  ///< entrants: attributes, partners, ties
+    double tallies = 0.0;    ///< chunk tallies summed into the series' aggregates
+};
 
 /// The model. Stateless: everything a replicate changes lives in State.
 class Model {
@@ -112,15 +137,30 @@ public:
         engine::Column<std::uint8_t> stage;
         engine::Column<std::uint8_t> sector;
         engine::Column<std::uint8_t> flags;
-        engine::Column<std::uint8_t> batch;       ///< pending application's batch (1..3), 0 none
+        engine::Column<std::uint8_t> batch; ///< pending batch (BATCH_MASK) and IN_PANEL
         engine::Column<std::int16_t> born;        ///< month index of entry (may be negative)
         engine::Column<std::int16_t> stage_since; ///< month index the current stage began
         engine::Column<std::int16_t> cert_expiry; ///< month index the certificate expires
         engine::Column<float> capability;
         engine::Column<float> rd_intensity;
-        engine::Column<NeighbourCounts> neighbours;
+        /// Active collaborators at each stage, 16-bit while every degree fits (counts32 empty),
+        /// else 32-bit (counts16 empty); neighbour_counts() reads either.
+        std::vector<NeighbourCounts16> counts16;
+        std::vector<NeighbourCounts> counts32;
+        /// Ties newcomers may still add to any one firm before the 16-bit check is repeated.
+        std::uint64_t degree_headroom = 0;
+        std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network collaboration;
         engine::AttachmentPool attachment; ///< collaboration ties by sector, for newcomers
+
+        /// Firm i's active collaborators at each stage.
+        [[nodiscard]] NeighbourCounts neighbour_counts(std::size_t i) const {
+            if (!counts32.empty()) {
+                return counts32[i];
+            }
+            const NeighbourCounts16& c = counts16[i];
+            return {c[0], c[1], c[2], c[3]};
+        }
 
         // Aggregates: counts at the end of the last step; flows of the last step.
         std::array<std::int64_t, 4> active{};
@@ -153,13 +193,19 @@ public:
         double va_factor_now = 1.0; ///< value added per capability at the end of the last step
         double months_now = 0.0;    ///< months from the start to the end of the last step
 
+        /// Where the time went (accumulated over the run).
+        PhaseSeconds phases;
+
         // Scratch reused every step (no allocation once warmed up).
         std::vector<std::vector<StageChange>> changes; ///< per chunk
         std::vector<ChunkTally> tallies;               ///< per chunk
         std::vector<std::uint32_t> candidates;
-        std::vector<double> scores; ///< leader candidates' evaluation scores
+        std::vector<double> scores;        ///< leader candidates' evaluation scores
+        std::vector<std::uint32_t> order; ///< leader candidates, best score first
         std::vector<engine::Network::Vertex> picks;
         std::vector<std::uint32_t> pick_counts;
+        engine::StreamBatch newcomer_words, attach_words;
+        std::vector<engine::AttachmentPool::Location> locations;
     };
 
     /// Firms per chunk of the parallel loops (a multiple of 4: one Philox block per firm).
@@ -176,6 +222,14 @@ public:
     [[nodiscard]] static int month_index(const engine::StepContext& ctx);
     /// Bytes of agent state plus networks (collaboration ties and the attachment pool).
     [[nodiscard]] static std::size_t state_bytes(const State& s);
+    /// Firms expected at the end of a run (ecosystem_info.cpp), for the memory estimate.
+    [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
+                                                  const engine::Calendar& calendar);
+
+    /// Neighbour counts are 16-bit while every firm's degree is at most this, 32-bit from the
+    /// first step it could be more. The default is what 16 bits hold; tests lower it to check
+    /// that both widths, and the switch between them, give the same bits.
+    std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
 };
 
 static_assert(engine::Model<Model>);

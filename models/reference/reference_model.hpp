@@ -102,6 +102,9 @@ public:
 
     /// Bytes of agent state plus network (sizes of the arrays, which is what is resident).
     [[nodiscard]] static std::size_t state_bytes(const State& s);
+    /// Firms at the end of a run: the initial ones and every newborn (memory estimate).
+    [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
+                                                  const engine::Calendar& calendar);
 };
 
 static_assert(engine::Model<Model>);

@@ -25,6 +25,10 @@
 #include <string>
 #include <vector>
 
+namespace canopy::models {
+class ModelHandle;
+} // namespace canopy::models
+
 namespace canopy::cli {
 
 /// Exit statuses.
@@ -46,6 +50,9 @@ struct Command {
 Command add_run(CLI::App& app);
 Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
+Command add_sweep(CLI::App& app);
+Command add_merge(CLI::App& app);
+Command add_calibrate(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).
@@ -68,8 +75,36 @@ CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string
 /// Rejects an empty value, which would otherwise read as "flag not given".
 extern const CLI::Validator NON_EMPTY;
 
+/// The scenario with its calibration posterior attached (experiments/posterior.hpp): the one
+/// `flag_path` names (`--posterior`, when not empty), else the one its `[scenario] posterior`
+/// key names, else the scenario as it is. A posterior that cannot be read or does not fit is
+/// reported on stderr, naming the flag or the key's file, line and column; then nullopt.
+std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
+                                                  const engine::ModelInfo& model,
+                                                  const std::string& flag_path,
+                                                  const std::string& command);
+
 /// "[min, max]" with infinite ends as -inf and inf.
 std::string range_text(double min, double max);
+
+/// Adds `--max-memory SIZE` ("16G", "512M", or "none") to a command that runs ensembles: the
+/// memory a run may be estimated to need before it is refused (default: what the machine has
+/// available when it starts).
+CLI::Option* add_max_memory_option(CLI::App& app, std::string& text);
+
+/// What running some ensembles would need, and whether they may start.
+struct ResourceCheck {
+    std::string estimate; ///< resources.hpp's one-line estimate
+    double seconds = 0.0; ///< the estimated time (0: unknown)
+    std::string problem;  ///< why they may not start (with the flag that allows it), or empty
+};
+
+/// Checks the ensembles of `runs` (one scenario each, run side by side with `replicates`
+/// replicates on `threads` threads) against the `--max-memory` value `max_memory` (empty: the
+/// memory available now; "none": no limit).
+ResourceCheck check_resources(const models::ModelHandle& model,
+                              const std::vector<engine::Scenario>& runs, int replicates,
+                              int threads, const std::string& max_memory);
 
 /// Adds the repeatable `--set NAME=VALUE` option (`NAME*=FACTOR` scales a lever): overrides of
 /// the scenario's parameters, baseline figures and levers (experiments/overrides.hpp).

@@ -1,8 +1,16 @@
 // What the subcommands share: scenario lookup, diagnostics on stderr, seeds, validators.
 #include "cli.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/resources.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/posterior.hpp>
+#include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -24,7 +32,8 @@ fs::path resolve_scenario(const std::string& given) {
 
 bool report(const engine::Diagnostics& diagnostics) {
     for (const engine::Diagnostic& d : diagnostics) {
-        std::cerr << d.format() << "\n";
+        // A diagnostic quotes the file's own text, which must not drive the terminal.
+        std::cerr << output::printable(d.format()) << "\n";
     }
     return diagnostics.has_errors();
 }
@@ -70,6 +79,94 @@ const CLI::Validator NON_EMPTY(
         return text.empty() ? std::string("must not be empty") : std::string();
     },
     "", "non-empty");
+
+CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
+    return app
+        .add_option("--max-memory", text,
+                    "Refuse a run estimated to need more memory than SIZE (e.g. 16G, 512M; "
+                    "'none': no limit; default: the memory available when it starts)")
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+                double bytes = 0.0;
+                return value == "none" || engine::parse_bytes(value, bytes)
+                           ? std::string()
+                           : "must be a size such as 16G or 512M, or 'none', got '" + value + "'";
+            },
+            "SIZE", "size"));
+}
+
+ResourceCheck check_resources(const models::ModelHandle& model,
+                              const std::vector<engine::Scenario>& runs, int replicates,
+                              int threads, const std::string& max_memory) {
+    ResourceCheck check;
+    if (runs.empty()) {
+        return check;
+    }
+    const engine::ModelInfo& info = model.info();
+    engine::RunShape shape;
+    shape.replicates = replicates;
+    shape.runs = static_cast<int>(runs.size());
+    shape.threads = threads;
+    for (const engine::Scenario& s : runs) {
+        shape.indicators = std::max(shape.indicators, s.indicators.size());
+        shape.agents_at_horizon = std::max(shape.agents_at_horizon, model.agents_at_horizon(s));
+    }
+    const engine::Calendar& calendar = runs.front().calendar;
+    const engine::ResourceEstimate e = engine::estimate_resources(info, calendar, shape);
+    check.estimate = e.describe(shape, info, calendar);
+    check.seconds = e.seconds;
+    if (max_memory == "none") {
+        return check;
+    }
+    double limit = 0.0;
+    std::string what;
+    if (max_memory.empty()) {
+        limit = static_cast<double>(engine::available_memory_bytes());
+        what = "the " + engine::bytes_text(limit) + " of memory available";
+        if (limit <= 0.0) {
+            return check; // unknown: nothing to compare with
+        }
+    } else {
+        engine::parse_bytes(max_memory, limit);
+        what = "--max-memory " + max_memory;
+    }
+    if (e.total_bytes() > limit) {
+        check.problem = "the run would need " + check.estimate + ", more than " + what +
+                        "; use fewer replicates or policy mixes, or --max-memory SIZE (or none) "
+                        "to allow it";
+    }
+    return check;
+}
+
+std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
+                                                  const engine::ModelInfo& model,
+                                                  const std::string& flag_path,
+                                                  const std::string& command) {
+    if (flag_path.empty() && !scenario.posterior) {
+        return scenario;
+    }
+    // Where the posterior was named, for the message: the flag, or the scenario's key.
+    std::string where = "--posterior";
+    fs::path path = flag_path;
+    std::vector<std::string> columns;
+    if (scenario.posterior) {
+        columns = scenario.posterior->parameters;
+    }
+    if (flag_path.empty()) {
+        const engine::PosteriorReference& ref = *scenario.posterior;
+        where = fmt::format("{}:{}:{}: scenario.posterior", ref.file, ref.line, ref.column);
+        path = ref.path;
+    }
+    try {
+        const experiments::CalibrationResult posterior = experiments::read_calibration_result(path);
+        return experiments::with_posterior(scenario, model, posterior, path.generic_string(),
+                                           columns);
+    } catch (const Error& e) {
+        std::cerr << where << ": error: " << e.what() << "\n"
+                  << command << ": the posterior cannot be used; nothing was run or written\n";
+        return std::nullopt;
+    }
+}
 
 std::string range_text(double min, double max) {
     const auto end = [](double x) {

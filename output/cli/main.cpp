@@ -5,7 +5,11 @@
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/memory.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/hdf5.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -25,9 +29,9 @@ int dispatch(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     const std::vector<Command> commands{
-        canopy::cli::add_run(app),
-        canopy::cli::add_validate(app),
-        canopy::cli::add_models(app),
+        canopy::cli::add_run(app),    canopy::cli::add_validate(app),
+        canopy::cli::add_models(app), canopy::cli::add_calibrate(app),
+        canopy::cli::add_sweep(app),  canopy::cli::add_merge(app),
     };
 
     try {
@@ -51,10 +55,29 @@ int dispatch(int argc, char** argv) {
 
 } // namespace
 
+namespace {
+
+// What a command printed must have reached stdout: `canopy run > /dev/full` used to exit 0
+// with the table lost. A failed write is a runtime failure (1) unless the command failed
+// already.
+int checked_stdout(int status) {
+    std::cout.flush();
+    if (!std::cout && status == canopy::cli::EXIT_OK) {
+        std::cerr << "canopy: error: cannot write to standard output: " << std::strerror(errno)
+                  << "\n";
+        return EXIT_RUNTIME;
+    }
+    return status;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     canopy::engine::keep_freed_memory();
+    canopy::output::remove_temporaries_on_signals();
+    canopy::output::skip_hdf5_cleanup_at_exit();
     try {
-        return dispatch(argc, argv);
+        return checked_stdout(dispatch(argc, argv));
     } catch (const canopy::Error& e) {
         std::cerr << "canopy: error: " << e.what() << "\n";
         return EXIT_RUNTIME;

@@ -30,6 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// Runs estimated to take longer than this say so, with their estimate, before they start.
+constexpr double LONG_RUN_SECONDS = 600.0;
+
 /// The flags of `canopy run`.
 struct RunArgs {
     std::string scenario = DEFAULT_SCENARIO;
@@ -45,6 +48,8 @@ struct RunArgs {
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     bool quiet = false;
     std::vector<std::string> set; ///< --set NAME=VALUE, in order
+    std::string max_memory;       ///< --max-memory: empty for the memory available
+    std::string posterior;        ///< --posterior FILE.h5
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
@@ -64,14 +69,27 @@ std::vector<std::string> output_problems(const RunArgs& args) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
     }
-    if (!args.json.empty() && args.json != "-" && !args.out.empty()) {
-        std::error_code ec;
-        const bool same = fs::weakly_canonical(args.json, ec) == fs::weakly_canonical(args.out, ec);
-        if (same && !ec) {
-            problems.push_back("--json and --out name the same file " + quoted(args.out));
+    return problems;
+}
+
+// The outputs against each other and against every file the run reads: the scenario and each
+// file it extends (or, when it did not load, the scenario path as given).
+std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_path,
+                                 const engine::LoadResult& loaded) {
+    std::vector<output::NamedPath> outputs;
+    if (!args.json.empty() && args.json != "-") {
+        outputs.push_back({"--json", args.json});
+    }
+    if (!args.out.empty()) {
+        outputs.push_back({"--out", args.out});
+    }
+    std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+    if (loaded.scenario) {
+        for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
+            inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
         }
     }
-    return problems;
+    return output::path_clashes(outputs, inputs);
 }
 
 std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
@@ -148,15 +166,10 @@ int run_command(const RunArgs& args) {
     // 1. Every input and output is checked before anything runs or is written.
     std::vector<std::string> problems = output_problems(args);
     const fs::path scenario_path = resolve_scenario(args.scenario);
-    for (const auto& [flag, path] :
-         {std::pair{"--json", args.json}, std::pair{"--out", args.out}}) {
-        std::error_code ec;
-        if (!path.empty() && path != "-" && fs::equivalent(path, scenario_path, ec)) {
-            problems.push_back(std::string(flag) + ": " + quoted(path) +
-                               " is the scenario file; it would be overwritten");
-        }
-    }
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
+    for (std::string& p : clashes(args, scenario_path, loaded)) {
+        problems.push_back(std::move(p));
+    }
     const bool scenario_bad = report(loaded.diagnostics);
     if (!scenario_bad && loaded.scenario) {
         for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
@@ -181,10 +194,26 @@ int run_command(const RunArgs& args) {
         }
         return EXIT_BAD_INPUT;
     }
-    const engine::Scenario& scenario = *loaded.scenario;
-    const models::ModelHandle* model = models::find_model(scenario.model);
+    const models::ModelHandle* model = models::find_model(loaded.scenario->model);
     if (model == nullptr) {
-        throw Error("model '" + scenario.model + "' validated but is not registered");
+        throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
+    }
+    // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
+    // parameters jointly from it.
+    const std::optional<engine::Scenario> attached =
+        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy run");
+    if (!attached) {
+        return EXIT_BAD_INPUT;
+    }
+    const engine::Scenario& scenario = *attached;
+    if (scenario.joint_draws && !args.quiet && args.json != "-") {
+        const engine::JointDraws& j = *scenario.joint_draws;
+        std::string names;
+        for (const engine::JointDraws::Column& c : j.columns()) {
+            names += (names.empty() ? "" : ", ") + c.name;
+        }
+        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
+                  << " (" << j.rows() << " particles)\n";
     }
 
     // 2. Run: the base or the chosen mix, or the base and every mix with the same seed.
@@ -207,6 +236,23 @@ int run_command(const RunArgs& args) {
     if (!overrides) {
         std::cerr << "canopy run: bad --set; nothing was run or written\n";
         return EXIT_BAD_INPUT;
+    }
+    {
+        // What the runs will need, before any of them starts.
+        std::vector<engine::Scenario> planned;
+        for (const std::string& mix : mixes) {
+            planned.push_back(experiments::apply_overrides(
+                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), *overrides));
+        }
+        const ResourceCheck check = check_resources(*model, planned, options.replicates,
+                                                    threads.threads(), args.max_memory);
+        if (!check.problem.empty()) {
+            std::cerr << "canopy run: error: " << check.problem << "\n";
+            return EXIT_BAD_INPUT;
+        }
+        if (!args.quiet && check.seconds > LONG_RUN_SECONDS) {
+            std::cerr << "canopy run: this run needs " << check.estimate << "\n";
+        }
     }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
@@ -236,14 +282,17 @@ int run_command(const RunArgs& args) {
         }
         std::cout.flush();
     }
+    // Both files are finished under temporary names before either replaces anything, so a
+    // failure (a full disk) leaves both previous files, not a new HDF5 beside an old JSON.
+    std::vector<output::TemporaryFile> finished;
     if (!args.out.empty()) {
         std::vector<output::RunData> others;
         for (std::size_t i = 1; i < runs.size(); ++i) {
             others.push_back(output::RunData{runs[i].ensemble, runs[i].summary});
         }
-        output::write_hdf5(args.out, experiments::apply_overrides(scenario, *overrides),
-                           model->info(),
-                           output::RunData{runs.front().ensemble, runs.front().summary}, others);
+        finished.push_back(output::write_hdf5_temporary(
+            args.out, experiments::apply_overrides(scenario, *overrides), model->info(),
+            output::RunData{runs.front().ensemble, runs.front().summary}, others));
     }
     if (!args.json.empty()) {
         std::vector<output::EnsembleSummary> others;
@@ -258,9 +307,14 @@ int run_command(const RunArgs& args) {
                 throw Error("cannot write the JSON summary to stdout");
             }
         } else {
-            output::write_file_atomically(args.json, text);
+            finished.push_back(output::write_temporary(args.json, text));
         }
     }
+    std::vector<output::TemporaryFile*> to_commit;
+    for (output::TemporaryFile& f : finished) {
+        to_commit.push_back(&f);
+    }
+    output::commit_all(to_commit);
     return EXIT_OK;
 }
 
@@ -300,6 +354,11 @@ Command add_run(CLI::App& app) {
         ->check(CLI::IsMember({"wilson", "jeffreys"}));
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no table");
     add_set_option(*cmd, args->set);
+    add_max_memory_option(*cmd, args->max_memory);
+    cmd->add_option("--posterior", args->posterior,
+                    "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
+                    "`canopy calibrate`; replaces the scenario's own)")
+        ->check(NON_EMPTY);
     return Command{cmd, [args, seed_text, interval, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

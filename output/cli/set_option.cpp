@@ -44,6 +44,24 @@ parse_set_options(const std::vector<std::string>& texts, const engine::Scenario&
             overrides.push_back(*o);
         }
     }
+    if (!diagnostics.has_errors()) {
+        // The values are each in range; together they must keep the model's rules across
+        // parameters (shares that sum to at most 1, ...), under every mix that will run.
+        for (const std::string& mix : mixes) {
+            const engine::Scenario changed = experiments::apply_overrides(
+                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides);
+            for (const std::string& why :
+                 engine::constraint_violations(model, changed.parameters)) {
+                engine::Diagnostic d;
+                d.key = "--set";
+                d.message =
+                    (mix.empty() || mix == output::BASE_MIX ? std::string()
+                                                            : "under policy mix '" + mix + "': ") +
+                    why;
+                diagnostics.add(std::move(d));
+            }
+        }
+    }
     if (report(diagnostics)) {
         return std::nullopt;
     }

@@ -1,12 +1,16 @@
-// Atomic output files: temporary file, fsync, rename, fsync of the directory.
+// Atomic output files: temporary file, fsync, rename, fsync of the directory; several outputs
+// committed together; temporaries removed on a signal or, when their process is gone, by the
+// next run; and the check that no two paths of one command name the same file.
 #include <canopy/engine/error.hpp>
 #include <canopy/output/files.hpp>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +53,138 @@ void sync_fd(int fd, const fs::path& what) {
     }
 }
 
+// ---- temporaries removed on a signal --------------------------------------------------------
+//
+// A fixed table of paths that the signal handler can read without allocating or locking
+// (async-signal-safe: lock-free atomics, unlink, signal, raise). A slot is 0 free, 1 being
+// filled, 2 armed.
+constexpr int SLOTS = 32;
+constexpr std::size_t SLOT_BYTES = 4096;
+
+struct Slot {
+    std::atomic<int> state{0};
+    char path[SLOT_BYTES] = {};
+};
+
+Slot slots[SLOTS];
+
+int arm(const fs::path& path) {
+    const std::string& text = path.native();
+    if (text.size() >= SLOT_BYTES) {
+        return -1; // not removed on a signal; still removed on an error and at the next run
+    }
+    for (int i = 0; i < SLOTS; ++i) {
+        int expected = 0;
+        if (slots[i].state.compare_exchange_strong(expected, 1)) {
+            std::memcpy(slots[i].path, text.c_str(), text.size() + 1);
+            slots[i].state.store(2);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void disarm(int slot) noexcept {
+    if (slot >= 0) {
+        slots[slot].state.store(0);
+    }
+}
+
+extern "C" void remove_temporaries_and_reraise(int signal_number) {
+    for (Slot& slot : slots) {
+        if (slot.state.load() == 2) {
+            ::unlink(slot.path);
+        }
+    }
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+}
+
+// "<name>.tmp.<pid>.<n>" -> pid, or 0 when `file` is not a temporary of `name`.
+pid_t temporary_owner(const std::string& file, const std::string& name) {
+    const std::string prefix = name + ".tmp.";
+    if (file.size() <= prefix.size() || file.compare(0, prefix.size(), prefix) != 0) {
+        return 0;
+    }
+    const std::string rest = file.substr(prefix.size());
+    const std::size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size() || dot > 9 ||
+        rest.find_first_not_of("0123456789.") != std::string::npos ||
+        rest.find('.', dot + 1) != std::string::npos) {
+        return 0;
+    }
+    return static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+}
+
+// Removes the temporaries of `target` whose process is gone (killed with SIGKILL, a power
+// cut): a process that exists keeps its files, whoever it is.
+void remove_stale_temporaries(const fs::path& target) {
+    std::error_code ec;
+    const std::string name = target.filename().string();
+    for (fs::directory_iterator it(directory_of(target), ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const pid_t owner = temporary_owner(it->path().filename().string(), name);
+        if (owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            fs::remove(it->path(), ignored);
+        }
+    }
+}
+
 } // namespace
+
+void remove_temporaries_on_signals() {
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction current {};
+        if (::sigaction(signal_number, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) {
+            continue; // ignored (nohup) or handled by someone else: leave it so
+        }
+        struct sigaction action {};
+        action.sa_handler = remove_temporaries_and_reraise;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signal_number, &action, nullptr);
+    }
+}
+
+fs::path absolute_normal(const fs::path& path) {
+    std::error_code ec;
+    fs::path absolute = fs::absolute(path, ec);
+    if (ec) {
+        absolute = path;
+    }
+    const fs::path resolved = fs::weakly_canonical(absolute, ec);
+    return (ec ? absolute : resolved).lexically_normal();
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    if (absolute_normal(a) == absolute_normal(b)) {
+        return true;
+    }
+    std::error_code ec;
+    return fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec) && !ec;
+}
+
+std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
+                                      const std::vector<NamedPath>& inputs) {
+    std::vector<std::string> problems;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+            if (same_file(outputs[i].path, outputs[j].path)) {
+                problems.push_back(outputs[i].name + " and " + outputs[j].name +
+                                   " name the same file (" + quoted(outputs[i].path) + " and " +
+                                   quoted(outputs[j].path) + "); one would replace the other");
+            }
+        }
+        for (const NamedPath& input : inputs) {
+            if (same_file(outputs[i].path, input.path)) {
+                problems.push_back(outputs[i].name + ": " + quoted(outputs[i].path) + " is " +
+                                   input.name + " (" + quoted(input.path) +
+                                   "), which this command reads; it would be overwritten");
+            }
+        }
+    }
+    return problems;
+}
 
 std::string output_path_problem(const fs::path& given) {
     if (given.empty()) {
@@ -87,6 +222,7 @@ std::string output_path_problem(const fs::path& given) {
 TemporaryFile::TemporaryFile(const fs::path& target)
     : target_(resolve(target)) {
     static std::atomic<unsigned> counter{0};
+    remove_stale_temporaries(target_);
     const std::string stem = target_.string() + ".tmp." + std::to_string(::getpid()) + ".";
     for (int attempt = 0; attempt < 1000; ++attempt) {
         fs::path candidate = stem + std::to_string(counter++);
@@ -94,6 +230,7 @@ TemporaryFile::TemporaryFile(const fs::path& target)
         if (fd >= 0) {
             ::close(fd);
             temp_ = std::move(candidate);
+            slot_ = arm(temp_);
             return;
         }
         if (errno != EEXIST) {
@@ -105,14 +242,30 @@ TemporaryFile::TemporaryFile(const fs::path& target)
                 ": every candidate name is taken");
 }
 
+TemporaryFile::TemporaryFile(TemporaryFile&& other) noexcept
+    : target_(std::move(other.target_))
+    , temp_(std::move(other.temp_))
+    , committed_(other.committed_)
+    , slot_(other.slot_) {
+    other.temp_.clear();
+    other.slot_ = -1;
+    other.committed_ = true;
+}
+
 TemporaryFile::~TemporaryFile() {
     if (!committed_ && !temp_.empty()) {
         std::error_code ec;
         fs::remove(temp_, ec); // best effort: nothing useful to do if it fails
     }
+    forget();
 }
 
-void TemporaryFile::commit() {
+void TemporaryFile::forget() noexcept {
+    disarm(slot_);
+    slot_ = -1;
+}
+
+void TemporaryFile::sync() {
     const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         throw Error("cannot reopen the temporary file for " + quoted(target_) + ": " +
@@ -125,11 +278,15 @@ void TemporaryFile::commit() {
         throw;
     }
     ::close(fd);
+}
+
+void TemporaryFile::rename_into_place() {
     if (::rename(temp_.c_str(), target_.c_str()) != 0) {
         throw Error("cannot rename the finished output to " + quoted(target_) + ": " +
                     errno_text(errno));
     }
     committed_ = true;
+    forget();
     // Make the rename itself durable. A failure here does not undo a complete, renamed file.
     const int dir = ::open(directory_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
@@ -138,7 +295,61 @@ void TemporaryFile::commit() {
     }
 }
 
-void write_file_atomically(const fs::path& target, std::string_view text) {
+void TemporaryFile::commit() {
+    sync();
+    rename_into_place();
+}
+
+void commit_all(std::span<TemporaryFile* const> files) {
+    for (TemporaryFile* f : files) {
+        f->sync();
+    }
+    // Each target that exists is kept under a second name (a hard link) until every rename has
+    // succeeded, so that a failed rename can put the earlier ones back.
+    struct Done {
+        fs::path target;
+        fs::path previous; // empty: there was no previous file (or it could not be kept)
+    };
+    std::vector<Done> done;
+    static std::atomic<unsigned> counter{0};
+    const auto undo = [&done] {
+        for (auto it = done.rbegin(); it != done.rend(); ++it) {
+            if (it->previous.empty()) {
+                ::unlink(it->target.c_str());
+            } else {
+                ::rename(it->previous.c_str(), it->target.c_str());
+            }
+        }
+    };
+    for (TemporaryFile* f : files) {
+        Done d{f->target(), {}};
+        std::error_code ec;
+        if (files.size() > 1 && fs::exists(d.target, ec)) {
+            fs::path keep = d.target.string() + ".old." + std::to_string(::getpid()) + "." +
+                            std::to_string(counter++);
+            if (::link(d.target.c_str(), keep.c_str()) == 0) {
+                d.previous = std::move(keep);
+            }
+        }
+        try {
+            f->rename_into_place();
+        } catch (...) {
+            if (!d.previous.empty()) {
+                ::unlink(d.previous.c_str());
+            }
+            undo();
+            throw;
+        }
+        done.push_back(std::move(d));
+    }
+    for (const Done& d : done) {
+        if (!d.previous.empty()) {
+            ::unlink(d.previous.c_str());
+        }
+    }
+}
+
+TemporaryFile write_temporary(const fs::path& target, std::string_view text) {
     TemporaryFile temp(target);
     std::FILE* f = std::fopen(temp.path().c_str(), "wb");
     if (f == nullptr) {
@@ -151,7 +362,11 @@ void write_file_atomically(const fs::path& target, std::string_view text) {
     if (written != text.size() || !flushed || !closed) {
         throw Error("cannot write " + quoted(target) + ": " + errno_text(e));
     }
-    temp.commit();
+    return temp;
+}
+
+void write_file_atomically(const fs::path& target, std::string_view text) {
+    write_temporary(target, text).commit();
 }
 
 } // namespace canopy::output

@@ -12,6 +12,8 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <unistd.h>
+#include <unordered_map>
 #include <vector>
 
 namespace canopy::output {
@@ -87,6 +89,12 @@ public:
         id_ = -1;
         must_ok(close_(id), what);
     }
+    /// Gives up ownership without closing.
+    hid_t release() noexcept {
+        const hid_t id = id_;
+        id_ = -1;
+        return id;
+    }
 
 private:
     hid_t id_;
@@ -113,6 +121,7 @@ private:
 // Groups list their members and attributes in the order written (scenario order), which
 // h5py and netCDF readers then show.
 constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+constexpr unsigned MAX_COMPACT_ATTRIBUTES = 32;
 
 Id property_list(hid_t cls) {
     return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
@@ -128,6 +137,14 @@ void creation_order(const Id& p) {
     must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
 }
 
+// Attributes stay in the object's header up to this many; HDF5's default of 8 moves the 13 to
+// 17 attributes of an indicator or target into a heap and two B-trees of their own, about 3 KB
+// per object, which dwarfed the data of a small run.
+void compact_attributes(const Id& p) {
+    must_ok(H5Pset_attr_phase_change(p.get(), MAX_COMPACT_ATTRIBUTES, MAX_COMPACT_ATTRIBUTES - 8),
+            "cannot set the attribute storage");
+}
+
 Id make_fcpl() {
     Id p = property_list(H5P_FILE_CREATE);
     no_times(p);
@@ -139,6 +156,7 @@ Id make_gcpl() {
     Id p = property_list(H5P_GROUP_CREATE);
     no_times(p);
     creation_order(p);
+    compact_attributes(p);
     return p;
 }
 
@@ -146,6 +164,7 @@ Id make_dcpl() {
     Id p = property_list(H5P_DATASET_CREATE);
     no_times(p);
     must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    compact_attributes(p);
     return p;
 }
 
@@ -157,6 +176,18 @@ Id make_fapl() {
             "cannot set the file format version");
     // Closing the file fails if anything is still open, instead of silently deferring.
     must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+    // Raw data goes to disk inside H5Dwrite, whose status is checked, instead of waiting in
+    // a buffer until some later call (a dataset's close, whose failure would go unseen).
+    must_ok(H5Pset_sieve_buf_size(p.get(), 0), "cannot switch off the sieve buffer");
+    return p;
+}
+
+// Dataset access without a chunk cache, for the same reason: each chunk is compressed and
+// written by the H5Dwrite that fills it.
+Id make_dapl() {
+    Id p = property_list(H5P_DATASET_ACCESS);
+    must_ok(H5Pset_chunk_cache(p.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
+            "cannot switch off the chunk cache");
     return p;
 }
 
@@ -189,13 +220,34 @@ public:
         , string_(make_string())
         , compress_(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
                     H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0)
+        , dapl_(make_dapl())
         , file_(must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
                      "cannot create the file"),
                 H5Fclose) {}
 
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    /// After a failure the file is abandoned (its temporary is removed by the caller), but
+    /// HDF5 must still let go of it: a close that fails leaves it half-open inside the library,
+    /// whose shutdown at exit then crashed (a full disk: "cannot close the file", then a
+    /// segmentation fault). So the file is emptied first, giving back the space the failed
+    /// writes were short of, and only then closed: what the close still writes then fits.
+    ~Writer() {
+        if (file_.get() >= 0) {
+            empty_the_file();
+            H5Fclose(file_.release());
+        }
+    }
+
     [[nodiscard]] hid_t root() const { return file_.get(); }
 
-    void close() { file_.close("cannot close the file"); }
+    /// Writes everything still in HDF5's caches, then closes the file. Throws on failure,
+    /// leaving the file for the destructor to abandon.
+    void close() {
+        must_ok(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "cannot write the file");
+        file_.close("cannot close the file");
+    }
 
     Id group(hid_t parent, const std::string& name) const {
         return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
@@ -216,7 +268,7 @@ public:
                  H5Sclose);
         const Id dcpl = creation_list(shape, file_type);
         Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
-                               dcpl.get(), H5P_DEFAULT),
+                               dcpl.get(), dapl_.get()),
                     "cannot create dataset '" + name + "'"),
                H5Dclose);
         must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
@@ -224,11 +276,35 @@ public:
         return set;
     }
 
+    /// A float64 dataset created now and filled later with fill_doubles (so that datasets can
+    /// be listed in one order and computed in another).
+    Id create_doubles(hid_t parent, const std::string& name,
+                      const std::vector<hsize_t>& shape) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        const Id dcpl = creation_list(shape, H5T_IEEE_F64LE);
+        return Id(must(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(), lcpl_.get(),
+                                  dcpl.get(), dapl_.get()),
+                       "cannot create dataset '" + name + "'"),
+                  H5Dclose);
+    }
+
+    /// Writes the whole of a dataset made by create_doubles.
+    void fill_doubles(hid_t parent, const std::string& name, const double* data) const {
+        const Id set(
+            must(H5Dopen2(parent, name.c_str(), dapl_.get()), "cannot open dataset '" + name + "'"),
+            H5Dclose);
+        must_ok(H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                "cannot write dataset '" + name + "'");
+    }
+
     Id strings(hid_t parent, const std::string& name,
                const std::vector<std::string>& values) const {
         std::vector<const char*> pointers;
         pointers.reserve(values.size());
         for (const std::string& v : values) {
+            no_nul(name, v);
             pointers.push_back(v.c_str());
         }
         return dataset(parent, name, {values.size()}, string_.get(), string_.get(),
@@ -236,6 +312,7 @@ public:
     }
 
     void attribute(hid_t object, const std::string& name, const std::string& value) const {
+        no_nul(name, value);
         Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
         const char* text = value.c_str();
         write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
@@ -247,6 +324,7 @@ public:
         Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
         std::vector<const char*> pointers;
         for (const std::string& v : values) {
+            no_nul(name, v);
             pointers.push_back(v.c_str());
         }
         write_attribute(object, name, string_.get(), string_.get(), space.get(), pointers.data());
@@ -282,6 +360,15 @@ public:
     }
 
 private:
+    // HDF5's strings end at their first NUL, so the rest of such a text would silently vanish
+    // from the file. The scenario loader refuses NULs; this guards every other caller.
+    static void no_nul(const std::string& name, const std::string& value) {
+        if (value.find('\0') != std::string::npos) {
+            throw Hdf5Failure{"'" + name +
+                              "' holds a NUL character, which an HDF5 string cannot store"};
+        }
+    }
+
     // The creation properties of one dataset. Numeric arrays of replicates are chunked by whole
     // replicates and compressed (byte shuffle + deflate: lossless, deterministic, and read by
     // every HDF5 and netCDF-4 library); small ones and strings stay contiguous.
@@ -325,6 +412,18 @@ private:
         must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
     }
 
+    // Truncates the file to nothing through HDF5's own descriptor (the sec2 driver's).
+    void empty_the_file() const noexcept {
+        void* handle = nullptr;
+        if (H5Fget_vfd_handle(file_.get(), fapl_.get(), &handle) >= 0 && handle != nullptr) {
+            const int fd = *static_cast<int*>(handle);
+            if (fd >= 0) {
+                [[maybe_unused]] const int ignored = ::ftruncate(fd, 0);
+            }
+        }
+        H5Eclear2(H5E_DEFAULT);
+    }
+
     Id fcpl_;
     Id fapl_;
     Id gcpl_;
@@ -332,21 +431,106 @@ private:
     Id lcpl_;
     Id string_;
     bool compress_; // zlib is optional in HDF5 builds; without it, write uncompressed
+    Id dapl_;
     Id file_;
 };
 
-// The shared axes: /time, /time_label and /replicate.
+// Dimension scales attached as H5DSattach_scale attaches them — the same DIMENSION_LIST
+// attribute on each dataset and REFERENCE_LIST attribute on each scale, so h5py, netCDF-4 and
+// xarray read the same file — except that each scale's REFERENCE_LIST is written once, when
+// every dataset is attached. H5DSattach_scale deletes and rewrites that list on every call, so
+// a file of n datasets held n rewritten copies of a growing list: 16,000 indicators of 26
+// values each made a 1.4 GB file of 3.3 MB of data.
+class DimensionScales {
+public:
+    /// Makes `scale` a dimension scale called `name` (H5DSset_scale: CLASS and NAME).
+    void set_scale(const Id& scale, const std::string& name) {
+        must_ok(H5DSset_scale(scale.get(), name.c_str()),
+                "cannot make '/" + name + "' a dimension scale");
+        references_.emplace_back(scale.get(), std::vector<Entry>{});
+    }
+
+    /// Attaches scales[k] to dimension k of `dataset` (scales.size() is the dataset's rank).
+    void attach(hid_t dataset, std::initializer_list<const Id*> scales, const std::string& name) {
+        const std::string what = "cannot attach the axes to '" + name + "'";
+        hobj_ref_t self{};
+        must_ok(H5Rcreate(&self, dataset, ".", H5R_OBJECT, -1), what);
+        std::vector<hobj_ref_t> refs(scales.size());
+        std::vector<hvl_t> list(scales.size());
+        unsigned dim = 0;
+        for (const Id* scale : scales) {
+            must_ok(H5Rcreate(&refs[dim], scale->get(), ".", H5R_OBJECT, -1), what);
+            list[dim].len = 1;
+            list[dim].p = &refs[dim];
+            entries_of(scale->get()).push_back(Entry{self, dim});
+            ++dim;
+        }
+        const Id type(must(H5Tvlen_create(H5T_STD_REF_OBJ), what), H5Tclose);
+        const hsize_t rank = list.size();
+        const Id space(must(H5Screate_simple(1, &rank, nullptr), what), H5Sclose);
+        const Id attr(must(H5Acreate2(dataset, "DIMENSION_LIST", type.get(), space.get(),
+                                      H5P_DEFAULT, H5P_DEFAULT),
+                           what),
+                      H5Aclose);
+        must_ok(H5Awrite(attr.get(), type.get(), list.data()), what);
+    }
+
+    /// Writes every scale's REFERENCE_LIST (before the scales are closed).
+    void finish() {
+        // The compound type H5DS gives the list: {dataset: object reference, dimension: int}
+        // laid out as its ds_list_t.
+        const Id type(must(H5Tcreate(H5T_COMPOUND, sizeof(Entry)), "cannot create a type"),
+                      H5Tclose);
+        must_ok(H5Tinsert(type.get(), "dataset", HOFFSET(Entry, ref), H5T_STD_REF_OBJ),
+                "cannot create a type");
+        must_ok(H5Tinsert(type.get(), "dimension", HOFFSET(Entry, dim_idx), H5T_NATIVE_INT),
+                "cannot create a type");
+        for (const auto& [scale, entries] : references_) {
+            if (entries.empty()) {
+                continue;
+            }
+            const hsize_t n = entries.size();
+            const Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"),
+                           H5Sclose);
+            const Id attr(must(H5Acreate2(scale, "REFERENCE_LIST", type.get(), space.get(),
+                                          H5P_DEFAULT, H5P_DEFAULT),
+                               "cannot write the dimension scales' reference lists"),
+                          H5Aclose);
+            must_ok(H5Awrite(attr.get(), type.get(), entries.data()),
+                    "cannot write the dimension scales' reference lists");
+        }
+    }
+
+private:
+    struct Entry { // H5DS's ds_list_t
+        hobj_ref_t ref;
+        unsigned int dim_idx;
+    };
+
+    std::vector<Entry>& entries_of(hid_t scale) {
+        for (auto& [id, entries] : references_) {
+            if (id == scale) {
+                return entries;
+            }
+        }
+        throw Hdf5Failure{"a dataset was attached to an axis that is not a dimension scale"};
+    }
+
+    std::vector<std::pair<hid_t, std::vector<Entry>>> references_;
+};
+
+// The shared axes: /time, /time_label and /replicate, and the scales' bookkeeping.
 struct Axes {
     Id time;
     Id replicate;
+    DimensionScales* scales;
 };
 
 void attach(hid_t dataset, const Axes& axes, bool with_time, const std::string& name) {
-    must_ok(H5DSattach_scale(dataset, axes.replicate.get(), 0),
-            "cannot attach the replicate axis to '" + name + "'");
     if (with_time) {
-        must_ok(H5DSattach_scale(dataset, axes.time.get(), 1),
-                "cannot attach the time axis to '" + name + "'");
+        axes.scales->attach(dataset, {&axes.replicate, &axes.time}, name);
+    } else {
+        axes.scales->attach(dataset, {&axes.replicate}, name);
     }
 }
 
@@ -358,7 +542,7 @@ void unit_attributes(const Writer& w, hid_t object, const std::string& unit,
     w.attribute(object, "long_name", long_name);
 }
 
-Axes write_axes(const Writer& w, const EnsembleSummary& s) {
+Axes write_axes(const Writer& w, const EnsembleSummary& s, DimensionScales& scales) {
     const engine::Calendar& cal = s.calendar;
     const int rows = cal.steps() + 1;
     std::vector<double> months(static_cast<std::size_t>(rows));
@@ -368,7 +552,7 @@ Axes write_axes(const Writer& w, const EnsembleSummary& s) {
         labels[static_cast<std::size_t>(r)] = row_label(cal, r);
     }
     Id time = w.doubles(w.root(), "time", {static_cast<hsize_t>(rows)}, months.data());
-    must_ok(H5DSset_scale(time.get(), "time"), "cannot make '/time' a dimension scale");
+    scales.set_scale(time, "time");
     // "months", not "months since ...": xarray would try (and fail) to decode calendar months.
     w.attribute(time.get(), "units", std::string("months"));
     w.attribute(time.get(), "long_name",
@@ -383,64 +567,94 @@ Axes write_axes(const Writer& w, const EnsembleSummary& s) {
     }
     Id replicate = w.dataset(w.root(), "replicate", {static_cast<hsize_t>(s.replicates)},
                              H5T_STD_U32LE, H5T_NATIVE_UINT32, numbers.data());
-    must_ok(H5DSset_scale(replicate.get(), "replicate"),
-            "cannot make '/replicate' a dimension scale");
+    scales.set_scale(replicate, "replicate");
     w.attribute(replicate.get(), "long_name",
                 std::string("replicate number (its random stream is keyed by seed and number)"));
 
     Id label = w.strings(w.root(), "time_label", labels);
     w.attribute(label.get(), "long_name",
                 std::string("the month whose end each row is (row 0: the initial state)"));
-    Axes axes{std::move(time), std::move(replicate)};
-    must_ok(H5DSattach_scale(label.get(), axes.time.get(), 0),
-            "cannot attach the time axis to '/time_label'");
+    Axes axes{std::move(time), std::move(replicate), &scales};
+    scales.attach(label.get(), {&axes.time}, "/time_label");
     return axes;
 }
 
+// The attributes of /indicators/<id>: units, kind, definition and the finals' spread.
+void indicator_attributes(const Writer& w, hid_t set, const EnsembleSummary& s, std::size_t i) {
+    const engine::IndicatorSpec& spec = s.indicators.specs()[i];
+    unit_attributes(w, set, spec.unit, spec.description.empty() ? spec.id : spec.description);
+    w.attribute(set, "kind", std::string(engine::to_string(spec.kind)));
+    w.attribute(set, "description", spec.description);
+    switch (spec.kind) {
+    case engine::IndicatorSpec::Kind::stock:
+        w.attribute(set, "series", spec.series);
+        w.attribute(set, "at", spec.at.str());
+        break;
+    case engine::IndicatorSpec::Kind::flow:
+        w.attribute(set, "series", spec.series);
+        w.attribute(set, "from", spec.from.str());
+        w.attribute(set, "to", spec.to.str());
+        break;
+    case engine::IndicatorSpec::Kind::growth:
+        w.attribute(set, "series", spec.series);
+        w.attribute(set, "from", spec.from.str());
+        w.attribute(set, "at", spec.at.str());
+        break;
+    case engine::IndicatorSpec::Kind::ratio:
+        w.attribute(set, "numerator", spec.numerator);
+        w.attribute(set, "denominator", spec.denominator);
+        break;
+    }
+    w.attribute(set, "scale", spec.scale);
+    w.attribute(set, "final_mean", s.indicator_stats[i].mean);
+    w.attribute(set, "final_median", s.indicator_stats[i].median);
+    w.attribute(set, "final_q05", s.indicator_stats[i].q05);
+    w.attribute(set, "final_q95", s.indicator_stats[i].q95);
+}
+
+// The indicators are created in scenario order (the order readers list them in) and filled in
+// evaluation order, each once: a ratio's inputs are kept only until their last ratio is
+// written, so a chain of ratios costs one pass, not one pass per link.
 void write_indicators(const Writer& w, hid_t parent, const Axes& axes, const RunData& run) {
     const EnsembleSummary& s = run.summary;
+    const engine::IndicatorSet& set = s.indicators;
     Id group = w.group(parent, "indicators");
-    const int rows = s.calendar.steps() + 1;
-    const auto n_rows = static_cast<std::size_t>(rows);
-    std::vector<double> data(s.replicates * n_rows);
-    const auto& specs = s.indicators.specs();
+    const auto n_rows = static_cast<std::size_t>(s.calendar.steps() + 1);
+    const std::vector<hsize_t> shape{s.replicates, n_rows};
+    const auto& specs = set.specs();
+    std::vector<int> uses(specs.size(), 0); // ratios still to be written that read each one
     for (std::size_t i = 0; i < specs.size(); ++i) {
+        const Id created = w.create_doubles(group.get(), specs[i].id, shape);
+        indicator_attributes(w, created.get(), s, i);
+        attach(created.get(), axes, true, "indicators/" + specs[i].id);
+        for (const int k : set.inputs(i)) {
+            if (k >= 0) {
+                ++uses[static_cast<std::size_t>(k)];
+            }
+        }
+    }
+    std::unordered_map<std::size_t, std::vector<double>> kept;
+    std::vector<double> data(s.replicates * n_rows);
+    for (const std::size_t i : set.order()) {
+        const std::array<int, 2> in = set.inputs(i);
         for (std::size_t r = 0; r < s.replicates; ++r) {
-            s.indicators.series(i, run.ensemble.runs[r],
-                                std::span<double>(&data[r * n_rows], n_rows));
+            const auto part = [&](int k) -> std::span<const double> {
+                return k < 0 ? std::span<const double>{}
+                             : std::span<const double>(
+                                   &kept.at(static_cast<std::size_t>(k))[r * n_rows], n_rows);
+            };
+            set.series(i, run.ensemble.runs[r], std::span<double>(&data[r * n_rows], n_rows),
+                       part(in[0]), part(in[1]));
         }
-        const engine::IndicatorSpec& spec = specs[i];
-        Id set = w.doubles(group.get(), spec.id, {s.replicates, n_rows}, data.data());
-        unit_attributes(w, set.get(), spec.unit,
-                        spec.description.empty() ? spec.id : spec.description);
-        w.attribute(set.get(), "kind", std::string(engine::to_string(spec.kind)));
-        w.attribute(set.get(), "description", spec.description);
-        switch (spec.kind) {
-        case engine::IndicatorSpec::Kind::stock:
-            w.attribute(set.get(), "series", spec.series);
-            w.attribute(set.get(), "at", spec.at.str());
-            break;
-        case engine::IndicatorSpec::Kind::flow:
-            w.attribute(set.get(), "series", spec.series);
-            w.attribute(set.get(), "from", spec.from.str());
-            w.attribute(set.get(), "to", spec.to.str());
-            break;
-        case engine::IndicatorSpec::Kind::growth:
-            w.attribute(set.get(), "series", spec.series);
-            w.attribute(set.get(), "from", spec.from.str());
-            w.attribute(set.get(), "at", spec.at.str());
-            break;
-        case engine::IndicatorSpec::Kind::ratio:
-            w.attribute(set.get(), "numerator", spec.numerator);
-            w.attribute(set.get(), "denominator", spec.denominator);
-            break;
+        w.fill_doubles(group.get(), specs[i].id, data.data());
+        for (const int k : in) {
+            if (k >= 0 && --uses[static_cast<std::size_t>(k)] == 0) {
+                kept.erase(static_cast<std::size_t>(k));
+            }
         }
-        w.attribute(set.get(), "scale", spec.scale);
-        w.attribute(set.get(), "final_mean", s.indicator_stats[i].mean);
-        w.attribute(set.get(), "final_median", s.indicator_stats[i].median);
-        w.attribute(set.get(), "final_q05", s.indicator_stats[i].q05);
-        w.attribute(set.get(), "final_q95", s.indicator_stats[i].q95);
-        attach(set.get(), axes, true, "indicators/" + spec.id);
+        if (uses[i] > 0) {
+            kept.emplace(i, data);
+        }
     }
 }
 
@@ -633,8 +847,19 @@ std::string consistency_problem(const engine::Scenario& scenario, const engine::
 
 } // namespace
 
+void skip_hdf5_cleanup_at_exit() {
+    // Effective only before HDF5's first use, which is why a program calls it at start-up.
+    H5dont_atexit();
+}
+
 void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
                 const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes) {
+    write_hdf5_temporary(path, scenario, model, base, mixes).commit();
+}
+
+TemporaryFile write_hdf5_temporary(const fs::path& path, const engine::Scenario& scenario,
+                                   const engine::ModelInfo& model, RunData base,
+                                   std::span<const RunData> mixes) {
     const std::string where = "cannot write HDF5 file '" + path.string() + "': ";
     if (std::string problem = consistency_problem(scenario, model, base, base); !problem.empty()) {
         throw Error(where + problem);
@@ -653,7 +878,8 @@ void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
         const QuietErrors quiet;
         Writer w(temp.path());
         {
-            const Axes axes = write_axes(w, base.summary);
+            DimensionScales scales;
+            const Axes axes = write_axes(w, base.summary, scales);
             write_root_attributes(w, scenario, base, mixes);
             write_run(w, w.root(), axes, model, scenario, base);
             if (!mixes.empty()) {
@@ -665,6 +891,7 @@ void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
                     write_run(w, mix.get(), axes, model, mixed, m);
                 }
             }
+            scales.finish();
         } // every dataset and group closed here, so the file can close
         w.close();
     } catch (const Hdf5Failure& f) {
@@ -672,7 +899,7 @@ void write_hdf5(const fs::path& path, const engine::Scenario& scenario,
     } catch (const Error& e) {
         throw Error(where + e.what());
     }
-    temp.commit();
+    return temp;
 }
 
 } // namespace canopy::output

@@ -105,7 +105,8 @@ ProgressBar::ProgressBar(ProgressBar&& other) noexcept
     , width_drawn_(other.width_drawn_)
     , interval_(other.interval_)
     , start_(other.start_)
-    , last_draw_(other.last_draw_) {
+    , last_draw_(other.last_draw_)
+    , rate_unit_(std::move(other.rate_unit_)) {
     other.enabled_ = false; // the moved-from bar must not erase this one's line
     other.drawn_ = false;
 }
@@ -145,6 +146,9 @@ void ProgressBar::update(std::size_t done, std::size_t total) {
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     std::string line = render(label_, done, total, elapsed);
+    if (!rate_unit_.empty() && elapsed > 0.0 && done > 0) {
+        line += fmt::format("  {:.3g} {}/s", static_cast<double>(done) / elapsed, rate_unit_);
+    }
     const std::size_t width = line.size();
     if (width < width_drawn_) {
         line.append(width_drawn_ - width, ' ');

@@ -36,7 +36,12 @@ public:
     explicit Grid(std::vector<Align> align)
         : align_(std::move(align)) {}
 
-    void add(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
+    void add(std::vector<Cell> row) {
+        for (Cell& cell : row) {
+            cell.text = printable(cell.text);
+        }
+        rows_.push_back(std::move(row));
+    }
 
     [[nodiscard]] std::string render(const TableStyle& style) const {
         std::vector<std::size_t> width(align_.size(), 0);
@@ -241,6 +246,31 @@ bool is_combining(char32_t cp) {
 }
 
 } // namespace
+
+// Text from a scenario (a title, a unit, a description) as the terminal should show it:
+// control characters, ANSI escapes included, are written as "\x1b" instead of being obeyed,
+// so a title cannot recolour, clear or retitle the planner's terminal; line breaks and tabs
+// become spaces.
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) act like ESC [ on some terminals.
+        const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                        static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                        static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            out += ' '; // a line break inside a cell would break the table's columns
+        } else if (c < 0x20 || c == 0x7F || c1) {
+            const unsigned code = c1 ? static_cast<unsigned char>(text[++i]) : c;
+            out += fmt::format("\\x{:02x}", code);
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
 
 Verdict verdict(const engine::Interval& ci) noexcept {
     if (std::isnan(ci.lo) || std::isnan(ci.hi)) {

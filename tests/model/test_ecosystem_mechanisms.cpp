@@ -313,7 +313,6 @@ TEST_CASE("Collaborators' stage counts stay exact as firms move", "[ecosystem][n
     const auto r = run_eco(EcoRun{});
     const auto& s = r.state();
     const auto& stage = s.firms[s.stage];
-    const auto& counts = s.firms[s.neighbours];
     for (engine::Network::Vertex v = 0; v < s.collaboration.num_vertices(); ++v) {
         eco::NeighbourCounts expected{};
         s.collaboration.for_each_neighbour(v, [&](engine::Network::Vertex u) {
@@ -321,7 +320,7 @@ TEST_CASE("Collaborators' stage counts stay exact as firms move", "[ecosystem][n
                 ++expected[stage[u]];
             }
         });
-        REQUIRE(counts[v] == expected);
+        REQUIRE(s.neighbour_counts(v) == expected);
     }
 }
 
@@ -481,4 +480,47 @@ TEST_CASE("Series agree with a recount of the agents", "[ecosystem]") {
     CHECK(r.at(24, ser::smes) == count[eco::SME]);
     CHECK(r.at(24, ser::high_tech_enterprises) == count[eco::HIGH_TECH] + count[eco::LEADER]);
     CHECK(r.at(24, ser::leaders) == count[eco::LEADER]);
+}
+
+TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, give the same bits",
+          "[ecosystem][network]") {
+    const EcoRun run;
+    const engine::RunInputs in = canopy::test::eco_inputs(run);
+    auto simulate = [&](std::uint32_t limit, engine::SeriesTable& table) {
+        auto model = std::make_unique<eco::Model>();
+        model->narrow_count_limit = limit;
+        auto sim = std::make_unique<engine::Simulation<eco::Model>>(
+            *model, in, engine::RandomKey{run.seed, run.replicate}, engine::Executor(false));
+        sim->run(table);
+        return std::make_pair(std::move(model), std::move(sim));
+    };
+    engine::SeriesTable narrow_table;
+    const auto narrow = simulate(engine::MAX_16_BIT_DEGREE, narrow_table);
+    const auto& a = narrow.second->state();
+    REQUIRE(!a.counts16.empty()); // a small city's degrees fit in 16 bits
+    engine::Simulation<eco::Model> at_start(canopy::test::ecosystem_model(), in,
+                                            engine::RandomKey{run.seed, run.replicate},
+                                            engine::Executor(false));
+    at_start.init();
+    const std::uint32_t initial_max_degree = at_start.state().collaboration.max_degree();
+
+    engine::SeriesTable wide_table;
+    const auto wide = simulate(0, wide_table); // 32-bit from the start
+    const auto& b = wide.second->state();
+    REQUIRE(b.counts16.empty());
+
+    // 16-bit at the start, widened when the first step's newcomers could pass the limit.
+    engine::SeriesTable switched_table;
+    const auto switched = simulate(initial_max_degree + 1, switched_table);
+    const auto& c = switched.second->state();
+    REQUIRE(c.counts16.empty());
+
+    CHECK(wide_table.values == narrow_table.values);
+    CHECK(switched_table.values == narrow_table.values);
+    CHECK(b.firms[b.capability] == a.firms[a.capability]);
+    CHECK(c.firms[c.flags] == a.firms[a.flags]);
+    for (std::size_t v = 0; v < a.firms.size(); ++v) {
+        REQUIRE(b.neighbour_counts(v) == a.neighbour_counts(v));
+        REQUIRE(c.neighbour_counts(v) == a.neighbour_counts(v));
+    }
 }

@@ -50,7 +50,7 @@ TEST_CASE("Replicates draw their own parameters, reproducibly", "[parallel][ense
     }
 }
 
-TEST_CASE("An ensemble is the same at 1, 2 and 4 threads, and serial", "[parallel][ensemble]") {
+TEST_CASE("An ensemble is the same at 1, 2, 4 and 8 threads, and serial", "[parallel][ensemble]") {
     const engine::Scenario s = reference_scenario();
     const models::reference::Model model;
     engine::EnsembleOptions o;
@@ -58,7 +58,7 @@ TEST_CASE("An ensemble is the same at 1, 2 and 4 threads, and serial", "[paralle
     o.parallel = false;
     const engine::Ensemble serial = engine::run_ensemble(model, s, o);
     o.parallel = true;
-    for (const int threads : {1, 2, 4}) {
+    for (const int threads : {1, 2, 4, 8}) {
         const engine::ThreadLimit limit(threads);
         std::size_t calls = 0;
         o.progress = [&](std::size_t done, std::size_t total) {

@@ -140,7 +140,7 @@ sd = 1.5
     CHECK(c.fitted().size() == 7);
 }
 
-TEST_CASE("fit_until holds later figures back; --fit-until overrides the file", "[scenario]") {
+TEST_CASE("fit_until holds later figures back, and the flag overrides the file", "[scenario]") {
     CalibrationFlags flags;
     flags.fit_until = 2021;
     const CalibrationLoad r = load("until", calibration("") + "\n", DATA, flags);

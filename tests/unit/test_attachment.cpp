@@ -79,3 +79,35 @@ TEST_CASE("Zero affinity everywhere falls back to degree; an empty pool gives NO
     CHECK_THROWS_AS(AttachmentPool(AttachmentPool::MAX_CATEGORIES + 1), canopy::Error);
     CHECK(pool.bytes() == 100 * sizeof(Network::Vertex));
 }
+
+TEST_CASE("Weights computed once, and draws split into locate and unit, give the same draws",
+          "[attachment]") {
+    AttachmentPool pool = example();
+    const auto at = pool.snapshot();
+    pool.add(2, 1); // after the snapshot: never drawn
+    const std::array<double, 3> affinity = {0.25, 1.0, 0.5};
+    const AttachmentPool::Weights w = pool.weights(at, affinity);
+    for (std::uint32_t i = 0; i < 500; ++i) {
+        Stream a(RandomKey{8, 1}, i, 2, 3);
+        Stream b = a;
+        Stream c = a;
+        const Network::Vertex direct = pool.draw(at, affinity, a);
+        CHECK(pool.draw(at, w, b) == direct);
+        const std::uint64_t first = c.next_u64();
+        const AttachmentPool::Location where = pool.locate(at, w, first, c.next_u64());
+        pool.prefetch(where);
+        CHECK(pool.unit(where) == direct);
+        CHECK(where.index < at.size[where.category]);
+    }
+}
+
+TEST_CASE("A pool refilled after clear() keeps its categories", "[attachment]") {
+    AttachmentPool pool = example();
+    pool.clear();
+    CHECK(pool.bytes() == 0);
+    CHECK(pool.categories() == 3);
+    pool.add(4, 2);
+    const std::array<double, 3> affinity = {1.0, 1.0, 1.0};
+    Stream rng(RandomKey{1, 0}, 0, 0, 1);
+    CHECK(pool.draw(pool.snapshot(), affinity, rng) == 4);
+}

@@ -272,3 +272,39 @@ TEST_CASE("Indicators refuse a table of the wrong shape", "[indicator]") {
     narrow.resize(13, 0);
     CHECK_THROWS_AS(set.finals(narrow, out), canopy::Error);
 }
+
+TEST_CASE("A chain of 100,000 ratios resolves and evaluates without recursion", "[indicator]") {
+    // Issue 6: a recursive ordering overflowed the stack at ~25,000 links (10,000 under ASan)
+    // and killed `canopy run` with a segmentation fault. r_i = r_{i+1} / base, and the last
+    // link divides the stock by itself: every ratio is base^-(links - i) * 1.
+    constexpr std::size_t LINKS = 100'000;
+    std::vector<std::string> ids(LINKS);
+    for (std::size_t i = 0; i < LINKS; ++i) {
+        ids[i] = "r" + std::to_string(i);
+    }
+    std::vector<IndicatorSpec> specs;
+    for (std::size_t i = 0; i < LINKS; ++i) {
+        specs.push_back(ratio(ids[i].c_str(), i + 1 < LINKS ? ids[i + 1].c_str() : "base",
+                              i + 1 < LINKS ? "one" : "base"));
+    }
+    specs.push_back(stock("base", "firms", {2023, 12}));
+    specs.push_back(stock("one", "firms", {2023, 12}, 1.0 / 220.0));
+    const IndicatorSet set(std::move(specs), fake_model(), YEAR_2023);
+    REQUIRE(set.order().size() == LINKS + 2);
+    CHECK(set.order().back() == 0); // the head of the chain comes last
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    CHECK(f[LINKS - 1] == 1.0);
+    CHECK(f[0] == Approx(1.0));
+    const auto s = series_of(set, 0, table);
+    CHECK(s[12] == Approx(1.0));
+    // Given its inputs' series, a ratio is evaluated alone.
+    const auto one = series_of(set, LINKS + 1, table);
+    const auto last = series_of(set, LINKS - 1, table);
+    std::vector<double> out(13);
+    set.series(LINKS - 2, table, out, last, one);
+    CHECK(out[12] == Approx(1.0));
+    CHECK(set.inputs(LINKS - 2) ==
+          std::array<int, 2>{static_cast<int>(LINKS - 1), static_cast<int>(LINKS + 1)});
+    CHECK(set.inputs(LINKS) == std::array<int, 2>{-1, -1});
+}

@@ -46,3 +46,33 @@ TEST_CASE("Uncounted states are ignored by the full scan", "[neighbour_counts]")
     CHECK(counts[0] == StateCounts<3>{0, 0, 1}); // vertex 1's state 9 is not counted
     CHECK(counts[1] == StateCounts<3>{1, 0, 0});
 }
+
+TEST_CASE("16-bit counts move exactly like 32-bit ones, and widen to them", "[neighbour_counts]") {
+    const Network g = barabasi_albert({3000, 3, 0}, {4, 0}, 1);
+    REQUIRE(g.max_degree() <= MAX_16_BIT_DEGREE);
+    std::vector<std::uint8_t> states(3000);
+    for (std::size_t v = 0; v < states.size(); ++v) {
+        states[v] = static_cast<std::uint8_t>(v % 3);
+    }
+    std::vector<StateCounts<3>> wide(states.size());
+    std::vector<StateCounts<3, std::uint16_t>> narrow(states.size());
+    count_neighbour_states<3>(g, std::span<const std::uint8_t>(states),
+                              std::span<StateCounts<3>>(wide), Executor(false));
+    count_neighbour_states<3>(g, std::span<const std::uint8_t>(states),
+                              std::span<StateCounts<3, std::uint16_t>>(narrow), Executor(false));
+    for (std::uint32_t v = 0; v < 3000; v += 7) {
+        const std::uint8_t to = static_cast<std::uint8_t>((states[v] + 1) % 4);
+        move_neighbour_state<3>(g, std::span<StateCounts<3>>(wide), v, states[v], to, true);
+        move_neighbour_state<3>(g, std::span<StateCounts<3, std::uint16_t>>(narrow), v, states[v],
+                                to, false);
+        states[v] = to;
+    }
+    CHECK(widened<3>(std::span<const StateCounts<3, std::uint16_t>>(narrow)) == wide);
+    CHECK(wide == recount(g, states));
+}
+
+TEST_CASE("max_degree is the largest number of edge ends at a vertex", "[neighbour_counts]") {
+    const Network star = Network::from_edges(4, std::vector<Network::Vertex>{0, 1, 0, 2, 0, 3});
+    CHECK(star.max_degree() == 3);
+    CHECK(Network().max_degree() == 0);
+}

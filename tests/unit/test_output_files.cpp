@@ -6,9 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace canopy;
+using Catch::Contains;
 namespace fs = std::filesystem;
 
 TEST_CASE("write_file_atomically creates and replaces whole files", "[output][files]") {
@@ -63,4 +68,117 @@ TEST_CASE("write_file_atomically into a missing directory throws with the path",
     const test::TempDir dir;
     const auto path = dir / "missing" / "x.json";
     CHECK_THROWS_WITH(output::write_file_atomically(path, "x"), Catch::Contains(path.string()));
+}
+
+namespace {
+
+std::vector<std::string> names_in(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// The pid of a process that has ended (a child that exited and was reaped).
+pid_t dead_pid() {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+}
+
+} // namespace
+
+TEST_CASE("Two names of one file are one file; outputs may not replace inputs", "[output][files]") {
+    const test::TempDir dir;
+    test::write_file(dir / "scenario.toml", "x");
+    fs::create_directories(dir / "sub");
+    fs::create_symlink(dir / "scenario.toml", dir / "link.toml");
+    const fs::path here = fs::current_path();
+    fs::current_path(dir.path());
+    CHECK(output::same_file("s.h5", "./s.h5"));
+    CHECK(output::same_file("s.h5", dir / "s.h5"));
+    CHECK(output::same_file("sub/../s.h5", "s.h5"));
+    CHECK(output::same_file("link.toml", "scenario.toml"));
+    CHECK_FALSE(output::same_file("s.h5", "t.h5"));
+    const auto clashes = output::path_clashes({{"--json", "./s.h5"}, {"--out", dir / "s.h5"}},
+                                              {{"the scenario file", "scenario.toml"}});
+    REQUIRE(clashes.size() == 1);
+    CHECK_THAT(clashes[0], Contains("--json and --out name the same file"));
+    const auto input = output::path_clashes({{"--json", "link.toml"}},
+                                            {{"the scenario file", dir / "scenario.toml"}});
+    REQUIRE(input.size() == 1);
+    CHECK_THAT(input[0], Contains("--json") && Contains("is the scenario file"));
+    fs::current_path(here);
+}
+
+TEST_CASE("Outputs committed together are all replaced or none", "[output][files]") {
+    const test::TempDir dir;
+    test::write_file(dir / "a.json", "old a");
+    test::write_file(dir / "b.h5", "old b");
+    {
+        output::TemporaryFile a = output::write_temporary(dir / "a.json", "new a");
+        output::TemporaryFile b = output::write_temporary(dir / "b.h5", "new b");
+        // The second rename cannot happen: its target became a directory meanwhile.
+        std::filesystem::remove(dir / "b.h5");
+        std::filesystem::create_directories(dir / "b.h5" / "x");
+        output::TemporaryFile* both[] = {&a, &b};
+        CHECK_THROWS_WITH(output::commit_all(both), Contains("b.h5"));
+    }
+    CHECK(test::read_file(dir / "a.json") == "old a"); // put back
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"a.json", "b.h5"});
+    std::filesystem::remove_all(dir / "b.h5");
+    {
+        output::TemporaryFile a = output::write_temporary(dir / "a.json", "new a");
+        output::TemporaryFile b = output::write_temporary(dir / "b.h5", "new b");
+        output::TemporaryFile* both[] = {&a, &b};
+        output::commit_all(both);
+    }
+    CHECK(test::read_file(dir / "a.json") == "new a");
+    CHECK(test::read_file(dir / "b.h5") == "new b");
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"a.json", "b.h5"});
+}
+
+TEST_CASE("A signal removes the temporary being written, then ends the process",
+          "[output][files]") {
+    // Issue 6, item 9: SIGINT, SIGTERM or SIGHUP during the HDF5 write left
+    // "<out>.tmp.<pid>.0" behind.
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+        const test::TempDir dir;
+        const pid_t child = ::fork();
+        if (child == 0) {
+            // As in the command line, where nothing else handles these signals (Catch does).
+            std::signal(signal_number, SIG_DFL);
+            output::remove_temporaries_on_signals();
+            const output::TemporaryFile temp(dir / "out.h5");
+            test::write_file(dir / "ready", "");
+            ::raise(signal_number);
+            ::_exit(0); // not reached: the signal ends the process
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        CHECK(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == signal_number);
+        CHECK(names_in(dir.path()) == std::vector<std::string>{"ready"});
+    }
+}
+
+TEST_CASE("The temporaries of processes that are gone are removed by the next write",
+          "[output][files]") {
+    const test::TempDir dir;
+    const std::string dead = "out.h5.tmp." + std::to_string(dead_pid()) + ".0";
+    const std::string alive = "out.h5.tmp." + std::to_string(::getppid()) + ".3";
+    const std::string other = "other.h5.tmp." + std::to_string(dead_pid()) + ".0";
+    for (const std::string& name : {dead, alive, other}) {
+        test::write_file(dir / name, "partial");
+    }
+    output::write_file_atomically(dir / "out.h5", "complete");
+    std::vector<std::string> expected{alive, other, "out.h5"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(names_in(dir.path()) == expected);
 }

@@ -79,3 +79,42 @@ TEST_CASE("philox_fill equals one block per agent, including a ragged tail", "[r
         }
     }
 }
+
+TEST_CASE("philox_fill fills any block index; a stream can start at any block", "[random]") {
+    const RandomKey key{77, 2};
+    std::vector<std::uint32_t> out(4 * 19);
+    philox_fill(key, 40, 5, 6, 19, out.data(), 3);
+    for (std::uint32_t j = 0; j < 19; ++j) {
+        const Block b = key.block(40 + j, 5, 6, 3);
+        for (std::uint32_t w = 0; w < 4; ++w) {
+            CHECK(out[4 * j + w] == b[w]);
+        }
+    }
+    Stream from_start(key, 9, 1, 2);
+    for (int w = 0; w < 8; ++w) {
+        (void)from_start.next_u32();
+    }
+    Stream from_two(key, 9, 1, 2, 2);
+    for (int w = 0; w < 12; ++w) {
+        CHECK(from_two.next_u32() == from_start.next_u32());
+    }
+}
+
+TEST_CASE("A stream batch gives each agent the words of its own stream, past the filled blocks "
+          "too",
+          "[random]") {
+    const RandomKey key{123, 9};
+    StreamBatch batch;
+    for (const std::uint16_t blocks : {std::uint16_t{1}, std::uint16_t{3}}) {
+        batch.fill(key, 1000, 4, 7, 37, blocks);
+        for (std::size_t j = 0; j < 37; ++j) {
+            PrefilledStream prefilled = batch.stream(j);
+            Stream plain(key, 1000 + static_cast<std::uint32_t>(j), 4, 7);
+            for (int w = 0; w < 4 * (blocks + 2); ++w) { // two blocks beyond the filled ones
+                REQUIRE(prefilled.next_u32() == plain.next_u32());
+            }
+            CHECK(batch.word(j, blocks - 1, 3) ==
+                  key.block(1000 + static_cast<std::uint32_t>(j), 4, 7, blocks - 1)[3]);
+        }
+    }
+}

@@ -39,48 +39,112 @@ public:
     /// Reserves room for `units` more units spread over the categories.
     void reserve(std::size_t units);
 
-    /// The list sizes now.
+    /// The list sizes now (entries from categories() on are not used). Not zeroed by default:
+    /// it is taken once per draw of a newcomer in hot loops.
     struct Snapshot {
-        std::size_t size[MAX_CATEGORIES] = {};
+        std::size_t size[MAX_CATEGORIES];
     };
-    [[nodiscard]] Snapshot snapshot() const noexcept;
+    [[nodiscard]] Snapshot snapshot() const noexcept {
+        Snapshot s; // entries past the lists are not used
+        for (std::size_t c = 0; c < lists_.size(); ++c) {
+            s.size[c] = lists_[c].size();
+        }
+        return s;
+    }
 
-    /// A vertex drawn with probability proportional to (units in the snapshot) x
-    /// affinity[category]; `affinity` has categories() entries in [0, 1]. When every weight is
-    /// zero (no units, or no affinity to any category with units), draws ignore the affinity;
-    /// with no units at all, returns Network::NONE.
-    template <class G>
-    [[nodiscard]] Network::Vertex draw(const Snapshot& at, std::span<const double> affinity,
-                                       G& rng) const {
-        double weight[MAX_CATEGORIES];
-        double total = 0.0;
-        std::size_t units = 0;
+    /// The category weights of draws against one snapshot for one affinity row: (units in the
+    /// snapshot) x affinity[category]. Computing them once and drawing many times gives the same
+    /// draws as computing them for every draw.
+    struct Weights {
+        double weight[MAX_CATEGORIES]; ///< entries from categories() on are not used
+        double total;
+        std::size_t units;
+    };
+    /// `affinity` has categories() entries in [0, 1]. When every weight is zero (no units, or no
+    /// affinity to any category with units) the weights ignore the affinity.
+    [[nodiscard]] Weights weights(const Snapshot& at,
+                                  std::span<const double> affinity) const noexcept {
+        Weights w; // NOLINT(cppcoreguidelines-pro-type-member-init): filled below
+        w.total = 0.0;
+        w.units = 0;
         const std::size_t k = lists_.size();
         for (std::size_t c = 0; c < k; ++c) {
-            weight[c] = static_cast<double>(at.size[c]) * affinity[c];
-            total += weight[c];
-            units += at.size[c];
+            w.weight[c] = static_cast<double>(at.size[c]) * affinity[c];
+            w.total += w.weight[c];
+            w.units += at.size[c];
         }
-        if (units == 0) {
-            return Network::NONE;
-        }
-        const bool ignore_affinity = !(total > 0.0);
-        if (ignore_affinity) {
+        if (!(w.total > 0.0) && w.units > 0) {
             for (std::size_t c = 0; c < k; ++c) {
-                weight[c] = static_cast<double>(at.size[c]);
+                w.weight[c] = static_cast<double>(at.size[c]);
             }
-            total = static_cast<double>(units);
+            w.total = static_cast<double>(w.units);
         }
-        double x = u01_open(rng.next_u64()) * total;
+        return w;
+    }
+
+    /// Where a draw lands: the category, and the unit's index in its list.
+    struct Location {
+        std::size_t category = 0;
+        std::size_t index = 0;
+    };
+
+    /// Where draw(at, w, rng) lands when rng's next two 64-bit words are `first` and `second`
+    /// (requires w.units > 0). Splitting a draw into locate() and unit() lets a caller locate
+    /// many draws, prefetch their units, and only then read them: the same draws, with the
+    /// cache misses overlapped.
+    [[nodiscard]] Location locate(const Snapshot& at, const Weights& w, std::uint64_t first,
+                                  std::uint64_t second) const noexcept {
+        const std::size_t k = lists_.size();
+        double x = u01_open(first) * w.total;
         std::size_t c = 0;
-        while (c + 1 < k && (x >= weight[c] || at.size[c] == 0)) {
-            x -= weight[c];
+        while (c + 1 < k && (x >= w.weight[c] || at.size[c] == 0)) {
+            x -= w.weight[c];
             ++c;
         }
         while (at.size[c] == 0) { // rounding at the top end: the last non-empty category
             --c;
         }
-        return lists_[c][index_below(rng.next_u64(), at.size[c])];
+        return {c, index_below(second, at.size[c])};
+    }
+
+    /// The vertex of a located unit.
+    [[nodiscard]] Network::Vertex unit(const Location& l) const noexcept {
+        return lists_[l.category][l.index];
+    }
+
+    /// Asks the CPU to bring a unit into cache (a location from an older snapshot, a guess,
+    /// is fine: a prefetch never faults).
+    void prefetch(const Location& l) const noexcept {
+        const auto& list = lists_[l.category];
+        if (l.index < list.size()) {
+            __builtin_prefetch(list.data() + l.index);
+        }
+    }
+
+    /// A vertex drawn with probability proportional to its category's weight x (its units in
+    /// the snapshot); Network::NONE when the snapshot has no units. Reads two 64-bit words.
+    template <class G>
+    [[nodiscard]] Network::Vertex draw(const Snapshot& at, const Weights& w, G& rng) const {
+        if (w.units == 0) {
+            return Network::NONE;
+        }
+        const std::uint64_t first = rng.next_u64();
+        return unit(locate(at, w, first, rng.next_u64()));
+    }
+
+    /// A vertex drawn with probability proportional to (units in the snapshot) x
+    /// affinity[category]: draw(at, weights(at, affinity), rng).
+    template <class G>
+    [[nodiscard]] Network::Vertex draw(const Snapshot& at, std::span<const double> affinity,
+                                       G& rng) const {
+        return draw(at, weights(at, affinity), rng);
+    }
+
+    /// Empties every list, keeping its memory (to refill the pool in another order).
+    void clear() noexcept {
+        for (auto& list : lists_) {
+            list.clear();
+        }
     }
 
     /// Bytes held by the lists.

@@ -12,6 +12,7 @@
 /// by a newcomer of category a with probability proportional to degree x affinity[a][b]
 /// (attachment.hpp; no rejection sampling, so strong homophily costs nothing extra).
 
+#include <canopy/engine/attachment.hpp>
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/random.hpp>
 
@@ -38,5 +39,12 @@ struct BarabasiAlbertOptions {
 /// vertices or name a category the affinity matrix lacks.
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose);
+
+/// The same network; with categories, `pool` receives the attachment pool the builder drew from
+/// (every vertex once per unit of degree, by category, in the order the edges were made), so a
+/// caller that keeps attaching newcomers need not build another. Without categories `pool` is
+/// left empty.
+Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key, Purpose purpose,
+                        AttachmentPool& pool);
 
 } // namespace canopy::engine

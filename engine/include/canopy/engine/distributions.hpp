@@ -114,6 +114,12 @@ template <detail::RandomWords G>
     return uniform01(g) < p;
 }
 
+/// No standard normal variate of `standard_normal` exceeds this in magnitude. On u01_open's
+/// grid |2U - 1| >= 2^-52, so s = u^2 + v^2 >= 2^-103, and |Z| = |u| sqrt(-2 log(s) / s)
+/// <= sqrt(-2 log s) <= sqrt(206 log 2) = 11.95. Bounds on what a sampler can draw (say, the
+/// largest lognormal a replicate can see) follow from it.
+inline constexpr double STANDARD_NORMAL_MAX = 12.0;
+
 /// A standard normal variate by Marsaglia's polar method (Marsaglia & Bray, "A convenient method
 /// for generating normal variables", SIAM Review 6, 1964).
 ///

@@ -21,8 +21,10 @@
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/model.hpp>
 
+#include <array>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace canopy::engine {
@@ -67,8 +69,21 @@ public:
     /// Final values of every indicator for one run (length size()).
     void finals(const SeriesTable& run, std::span<double> out) const;
 
-    /// Time series of indicator i for one run (length run.steps + 1, one per table row).
+    /// Time series of indicator i for one run (length run.steps + 1, one per table row). A
+    /// ratio's inputs are evaluated too (without recursion, however long the chain of ratios).
     void series(std::size_t i, const SeriesTable& run, std::span<double> out) const;
+
+    /// Time series of indicator i given, for a ratio, the time series of its numerator and
+    /// denominator (inputs(i); each one row per table row; empty for other kinds). Lets a
+    /// caller that writes every indicator evaluate each once, in order(), reusing the inputs.
+    void series(std::size_t i, const SeriesTable& run, std::span<double> out,
+                std::span<const double> numerator, std::span<const double> denominator) const;
+
+    /// The indicators ratio i divides, {numerator, denominator}; {-1, -1} for other kinds.
+    [[nodiscard]] std::array<int, 2> inputs(std::size_t i) const;
+
+    /// Every indicator index once, each ratio after its inputs (the order finals() uses).
+    [[nodiscard]] const std::vector<std::size_t>& order() const noexcept { return order_; }
 
 private:
     struct Resolved {
@@ -79,7 +94,11 @@ private:
         int numerator = -1;
         int denominator = -1;
     };
+    void order_inputs();
+    void check_series_call(std::size_t i, std::span<const double> out) const;
+
     std::vector<IndicatorSpec> specs_;
+    std::unordered_map<std::string, std::size_t> index_; ///< id -> position
     std::vector<Resolved> resolved_;
     std::vector<std::size_t> order_; ///< evaluation order (ratios after their inputs)
     int rows_ = 0;

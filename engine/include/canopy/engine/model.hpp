@@ -20,15 +20,24 @@
 ///
 ///  3. Describe it in `info()`: its parameters, levers, series and stocks, each by snake_case
 ///     name with unit and allowed range. Scenarios refer to these names; the engine resolves
-///     names to indices once, so the step itself never looks anything up by name.
+///     names to indices once, so the step itself never looks anything up by name. Where a
+///     range alone cannot say what is allowed, add `constraints` across parameters (shares
+///     that must sum to at most 1, a window's first month before its last, values whose
+///     product must stay finite), and set `max_horizon_months` if the model's types hold a
+///     longer (or only a shorter) horizon than DEFAULT_MAX_HORIZON_MONTHS (limits.hpp). The
+///     scenario loader checks both, for the base scenario and every policy mix.
 ///  4. Register it in `models/registry.cpp` so scenarios can say `model = "<name>"`.
 ///
 /// Required: `State`, `info()`, `init()`, `step_agents()`, `stock_rates()`, `observe()`.
+/// Optional: `agents_at_horizon(parameters, calendar)` (see `ProvidesAgentEstimate` below): an
+/// estimate of the agents alive at the end of a run, from which the command line estimates a
+/// run's memory before starting it (resources.hpp). Without it only the series are counted.
 /// A model without SD stocks declares none and leaves `stock_rates` empty. A model that
 /// misses a required member fails to compile at the `static_assert(Model<...>)` in its
 /// header with the concept's name in the message.
 
 #include <canopy/engine/calendar.hpp>
+#include <canopy/engine/limits.hpp>
 #include <canopy/engine/random.hpp>
 
 #include <Eigen/Core>
@@ -97,6 +106,38 @@ struct StockSpec {
     std::string description;
 };
 
+/// A rule across parameters that their ranges alone cannot state.
+///
+/// The scenario loader checks each one for the base scenario and for every policy mix, over
+/// every value the parameters can take: a parameter given as a distribution is checked at the
+/// smallest and largest value its sampler can draw (Uncertain::draw_min, draw_max), so no
+/// replicate can break the rule. A broken rule is one diagnostic naming every parameter
+/// involved with the file and line that set it (or "the model's default").
+struct ParameterConstraint {
+    enum class Kind {
+        sum_at_most,     ///< parameters[0] + ... <= bound (shares of one whole)
+        sum_equals,      ///< parameters[0] + ... == bound within tolerance, for every draw
+        ordered,         ///< parameters[0] <= parameters[1] <= ... (a window's first and last)
+        product_at_most, ///< |parameters[0] * ...| <= bound: what the model multiplies stays
+                         ///< finite (and meaningful); one parameter bounds its draws
+    };
+    Kind kind = Kind::sum_at_most;
+    std::vector<std::string> parameters; ///< names in ModelInfo::parameters
+    double bound = 1.0;                  ///< sum_at_most, sum_equals, product_at_most
+    double tolerance = 1e-9;             ///< sum_at_most, sum_equals: rounding allowed
+    std::string what;   ///< how a planner calls the quantity, e.g. "the sector shares"
+    std::string reason; ///< why the rule holds, shown with the diagnostic
+
+    static ParameterConstraint sum_at_most(std::vector<std::string> names, double bound,
+                                           std::string what, std::string reason);
+    static ParameterConstraint sum_equals(std::vector<std::string> names, double bound,
+                                          std::string what, std::string reason);
+    static ParameterConstraint ordered(std::vector<std::string> names, std::string what,
+                                       std::string reason);
+    static ParameterConstraint product_at_most(std::vector<std::string> names, double bound,
+                                               std::string what, std::string reason);
+};
+
 /// What a model offers, by name. Index i of each list is the index the model uses internally.
 struct ModelInfo {
     std::string name;
@@ -105,6 +146,21 @@ struct ModelInfo {
     std::vector<LeverSpec> levers;
     std::vector<SeriesSpec> series;
     std::vector<StockSpec> stocks;
+    /// Rules across parameters (see ParameterConstraint); checked by the scenario loader.
+    std::vector<ParameterConstraint> constraints;
+    /// The longest horizon the model's types and equations hold, in months from the first
+    /// month to the last inclusive; at most MAX_HORIZON_MONTHS. A scenario asking for more is
+    /// refused at validation with `horizon_reason`.
+    int max_horizon_months = DEFAULT_MAX_HORIZON_MONTHS;
+    /// Why the horizon is bounded where it is, for the diagnostic.
+    std::string horizon_reason = "models are checked over a century at most unless they "
+                                 "declare a longer horizon";
+    /// Resident bytes per agent (state columns and network ties), for the memory estimate of
+    /// a model that provides agents_at_horizon; 0 when unknown.
+    double bytes_per_agent = 0.0;
+    /// Agent-steps per second on one thread, as measured (canopy-bench), for the time
+    /// estimate of a run (resources.hpp); 0 when unknown.
+    double agent_steps_per_second = 0.0;
 
     /// Index of a name in each list, or -1.
     [[nodiscard]] int parameter_index(const std::string& name) const;
@@ -136,6 +192,16 @@ struct StepContext {
 
 /// The context `init` receives: like a step's, at step 0 before anything has happened.
 using InitContext = StepContext;
+
+/// The optional estimate of a model's agents alive at the end of a run, from parameter values
+/// (ModelInfo order; each parameter's mean) and the run's calendar. Used only to estimate a
+/// run's memory before it starts (with ModelInfo::bytes_per_agent); it need not be exact, but
+/// should not be low by more than a small factor.
+template <class M>
+concept ProvidesAgentEstimate = requires(const M& model, std::span<const double> parameters,
+                                         const Calendar& calendar) {
+    { model.agents_at_horizon(parameters, calendar) } -> std::convertible_to<double>;
+};
 
 /// The extension point. See the file comment for how to add a model.
 template <class M>

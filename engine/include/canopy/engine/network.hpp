@@ -69,6 +69,8 @@ public:
 
     /// Number of edge ends at v.
     [[nodiscard]] std::uint32_t degree(Vertex v) const noexcept;
+    /// The largest degree (0 for an empty network).
+    [[nodiscard]] std::uint32_t max_degree() const noexcept;
 
     /// Adds vertex num_vertices() with edges to each of `neighbours` (all existing vertices);
     /// returns the new vertex.

@@ -30,6 +30,10 @@ public:
         return knots_[cell] + (knots_[cell + 1] - knots_[cell]) * frac;
     }
 
+    /// The knots, for loops that draw many values at once (a vectorised loop gathers from them
+    /// with the same arithmetic as operator()).
+    [[nodiscard]] const std::array<double, 1025>& knots() const noexcept { return knots_; }
+
 private:
     std::array<double, 1025> knots_{};
 };

@@ -40,8 +40,11 @@ private:
 /// The number of hardware threads available to this process.
 int hardware_threads() noexcept;
 
-/// Limits TBB's worker threads for the lifetime of this object (threads <= 0: all cores).
-/// Create one per process, before any parallel work.
+/// Runs every parallel loop (Executor) on exactly `threads` threads for the lifetime of this
+/// object (threads <= 0: one per core). More threads than cores are honoured, deliberately
+/// oversubscribing the machine: `--threads 8` on two cores runs eight threads, so that the
+/// determinism tests at 4 and 8 threads really interleave that many. Create one at a time
+/// (they nest, the innermost wins), on the thread that starts the parallel work.
 class ThreadLimit {
 public:
     explicit ThreadLimit(int threads);

@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace canopy::engine {
 
@@ -55,12 +56,13 @@ struct RandomKey {
     }
 };
 
-/// Fills out[4 * j + w] with word w of RandomKey::block(first_agent + j, step, purpose) for
-/// j < count: the per-agent blocks of a whole stretch of agents at once. Built with an AVX-512
-/// clone next to the portable code (same bits); about four times faster than one block at a time
-/// on CPUs that have it.
+/// Fills out[4 * j + w] with word w of RandomKey::block(first_agent + j, step, purpose, block)
+/// for j < count: the per-agent blocks of a whole stretch of agents at once. Built with an
+/// AVX-512 clone next to the portable code (same bits); about four times faster than one block at
+/// a time on CPUs that have it.
 void philox_fill(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
-                 Purpose purpose, std::size_t count, std::uint32_t* out) noexcept;
+                 Purpose purpose, std::size_t count, std::uint32_t* out,
+                 std::uint16_t block = 0) noexcept;
 
 /// A sequential source of 32-bit words for one (seed, replicate, agent, step, purpose).
 ///
@@ -68,11 +70,15 @@ void philox_fill(const RandomKey& key, std::uint32_t first_agent, std::uint32_t 
 /// `next_u32()`. Copying a stream copies its position.
 class Stream {
 public:
-    Stream(const RandomKey& key, std::uint32_t agent, std::uint32_t step, Purpose purpose) noexcept
+    /// The stream from its first block, or from block `first_block` on (the words a stream
+    /// started at 0 would give after 4 * first_block words).
+    Stream(const RandomKey& key, std::uint32_t agent, std::uint32_t step, Purpose purpose,
+           std::uint16_t first_block = 0) noexcept
         : key_(key)
         , agent_(agent)
         , step_(step)
-        , purpose_(purpose) {}
+        , purpose_(purpose)
+        , next_block_(first_block) {}
 
     /// The next uniformly distributed 32-bit word.
     std::uint32_t next_u32() noexcept {
@@ -97,6 +103,94 @@ private:
     std::uint16_t next_block_ = 0;
     std::uint8_t used_ = 4;
     Block buffer_{};
+};
+
+/// The words of Stream(key, agent, step, purpose), its first blocks read from a buffer that a
+/// StreamBatch filled in one vectorised pass, the rest (if a caller reads that far, as a rejection
+/// loop may) computed on demand. Same bits as the Stream, whichever part a word comes from.
+class PrefilledStream {
+public:
+    /// Block b < blocks is words[b * stride .. b * stride + 4).
+    PrefilledStream(const std::uint32_t* words, std::size_t stride, std::uint16_t blocks,
+                    const Stream& rest) noexcept
+        : words_(words)
+        , stride_(stride)
+        , blocks_(blocks)
+        , rest_(rest) {}
+
+    /// The next uniformly distributed 32-bit word.
+    std::uint32_t next_u32() noexcept {
+        if (block_ < blocks_) {
+            const std::uint32_t w = words_[block_ * stride_ + used_];
+            if (++used_ == 4) {
+                used_ = 0;
+                ++block_;
+            }
+            return w;
+        }
+        return rest_.next_u32();
+    }
+
+    /// The next uniformly distributed 64-bit word (two 32-bit words, high first).
+    std::uint64_t next_u64() noexcept {
+        const std::uint64_t hi = next_u32();
+        return (hi << 32) | next_u32();
+    }
+
+private:
+    const std::uint32_t* words_;
+    std::size_t stride_;
+    std::uint16_t blocks_;
+    std::uint16_t block_ = 0;
+    std::uint8_t used_ = 0;
+    Stream rest_; ///< starts at block `blocks`
+};
+
+/// The first blocks of the streams of a stretch of consecutive agents, computed together by
+/// philox_fill (vectorised) instead of one Philox call per block as each Stream would.
+///
+///     StreamBatch batch;
+///     batch.fill(key, first, step, purpose, count, 3); // blocks 0, 1, 2 of each agent
+///     auto rng = batch.stream(j);                      // agent first + j, from its block 0
+///
+/// The buffer is kept between fills, so a batch reused every step allocates only while it grows.
+class StreamBatch {
+public:
+    /// Blocks 0 .. blocks - 1 of agents first_agent .. first_agent + count - 1.
+    void fill(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step, Purpose purpose,
+              std::size_t count, std::uint16_t blocks) {
+        key_ = key;
+        first_ = first_agent;
+        step_ = step;
+        purpose_ = purpose;
+        count_ = count;
+        blocks_ = blocks;
+        words_.resize(4 * count * blocks);
+        for (std::uint16_t b = 0; b < blocks; ++b) {
+            philox_fill(key, first_agent, step, purpose, count, words_.data() + 4 * count * b, b);
+        }
+    }
+
+    /// Agent first_agent + j's stream (j < count).
+    [[nodiscard]] PrefilledStream stream(std::size_t j) const noexcept {
+        const auto agent = first_ + static_cast<std::uint32_t>(j);
+        return {words_.data() + 4 * j, 4 * count_, blocks_,
+                Stream(key_, agent, step_, purpose_, blocks_)};
+    }
+
+    /// Word w of block b of agent first_agent + j.
+    [[nodiscard]] std::uint32_t word(std::size_t j, std::uint16_t b, std::size_t w) const noexcept {
+        return words_[4 * (count_ * b + j) + w];
+    }
+
+private:
+    std::vector<std::uint32_t> words_; ///< [block][agent][word]
+    RandomKey key_;
+    std::uint32_t first_ = 0;
+    std::uint32_t step_ = 0;
+    Purpose purpose_ = 0;
+    std::size_t count_ = 0;
+    std::uint16_t blocks_ = 0;
 };
 
 /// A uniform double in the open interval (0, 1) from the top 52 bits, on the grid

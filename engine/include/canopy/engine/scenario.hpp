@@ -93,6 +93,9 @@ struct Scenario {
     std::string model;
     std::filesystem::path path;
     std::string text; ///< the full text of the file and of every file it extends, in order
+    /// Every file read to load it: the scenario itself, then each file it extends, in the order
+    /// read (as named in diagnostics). An output must not overwrite any of them.
+    std::vector<std::filesystem::path> files;
     Calendar calendar{YearMonth{2023, 1}, 12};
     /// The first month planners decide (`policy_start`, default the run's start): a lever set
     /// by an experiment keeps its schedule before this month and takes its new level from it.
@@ -116,6 +119,16 @@ struct Scenario {
     /// Total cost of the levers over the horizon, in their cost units (summed per unit).
     [[nodiscard]] double lever_cost(std::size_t lever) const;
 };
+
+/// What a lever setting costs over a calendar's horizon, in its cost unit
+/// (docs/scenario-format.md, "Lever cost").
+[[nodiscard]] double lever_cost(const LeverSetting& lever, const Calendar& calendar);
+
+/// The model's rules across parameters (ModelInfo::constraints) that `parameters` (one per
+/// model parameter) break, one message each with what is allowed. The loader checks files
+/// itself, with places; this is for settings that come from elsewhere (--set, design points).
+[[nodiscard]] std::vector<std::string>
+constraint_violations(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
 
 /// The models a scenario may name: a lookup by name, and the names (for "did you mean").
 struct ModelCatalog {

@@ -47,6 +47,12 @@ struct Uncertain {
     /// (infinite when unbounded; an open end such as lognormal's 0 is returned as the bound).
     [[nodiscard]] double support_min() const;
     [[nodiscard]] double support_max() const;
+    /// The smallest and largest values draw() can return: the support where it is bounded,
+    /// and where it is not, the bound the sampler's own arithmetic sets (a standard normal
+    /// never exceeds STANDARD_NORMAL_MAX, distributions.hpp). Always finite for finite
+    /// parameters, so constraints across parameters can be checked for every draw.
+    [[nodiscard]] double draw_min() const;
+    [[nodiscard]] double draw_max() const;
 };
 
 /// "fixed", "uniform", "normal", "lognormal", "beta", "gamma", "triangular".

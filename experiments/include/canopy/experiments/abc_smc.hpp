@@ -19,8 +19,13 @@
 ///    sample size, but no higher than a geometric decay that reaches 1 at the last allowed
 ///    generation; never below 1.
 ///  - Each generation draws candidates until their effective sample size reaches `particles`.
-///  - Stopping rule: the run ends after the first generation at T = 1; if the simulation budget
-///    runs out first, the last complete generation is kept and the result says it is not exact.
+///  - Stopping rule: the run ends after the first generation at T = 1. It ends earlier, keeping
+///    the last complete generation and saying the result is not exact, when the simulation
+///    budget runs out, or when a generation's runs count so little (effective sample per run
+///    below `min_acceptance`, judged after 4, 8, 16, ... times `particles` candidates) that
+///    cooling further would cost more than it is worth: the runs then vary more from one to
+///    the next than the figures' errors allow, and the last tolerance is as far as the data
+///    and the model's noise let the posterior sharpen at this cost.
 ///  - Determinism: candidate i of generation g is a pure function of (seed, g, i) and the
 ///    previous generation; its run is design point g * 2^32 + i with its own random streams
 ///    (common random numbers off); a generation is the shortest run of candidates, in index

@@ -9,7 +9,7 @@
 ///     [calibration]  name, scenario, policy_mix, data, method, seed, fit_until
 ///     [error]        relative_sd, approximation_factor, forecast_factor
 ///     [abc_smc]      particles, replicates_per_particle, max_generations, ess_fraction,
-///                    max_simulations
+///                    min_acceptance, max_simulations
 ///     [smm]          replicates, max_iterations, tolerance, profile_points, posterior_draws
 ///     [parameters.<name>]    prior + its fields, lower, upper, source | assumption
 ///     [observations.<id>]    series, model_series, measure, scale, relative_sd, sd, years,
@@ -72,6 +72,8 @@ struct AbcSmcOptions {
     int replicates_per_particle = 1; ///< runs per candidate (their likelihoods are averaged)
     int max_generations = 12;        ///< the last is always at temperature 1
     double ess_fraction = 0.5;       ///< each cooling step keeps this share of the effective sample
+    /// Stopping rule: a generation in which fewer than this share of runs count is abandoned.
+    double min_acceptance = 0.01;
     /// The budget of runs; past it the last complete generation is kept.
     std::int64_t max_simulations = 200'000;
 };

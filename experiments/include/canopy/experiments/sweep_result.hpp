@@ -7,8 +7,10 @@
 ///                          (names in design order), seed, replicates (per point),
 ///                          common_random_numbers, sweep_text, scenario_text, engine_version,
 ///                          fingerprint, complete (0/1: a --design-only file is 0),
-///                          wall_seconds, points_per_second, overhead_per_point_seconds
-///   /point                 [point] 0 .. points - 1 (dimension scale "point")
+///                          wall_seconds, points_per_second, overhead_per_point_seconds,
+///                          points_total, shard ("i/n" in one shard's file, else "")
+///   /point                 [point] 0 .. points - 1 (dimension scale "point"); in a shard's
+///                          file, the design's indices of the shard's points
 ///   /design/<factor>       [point] the factor's value at each point
 ///   /design_unit           [point, factor] the unit-cube coordinates the values came from
 ///   /targets/<id>/p_attain, p_attain_lo, p_attain_hi, median     [point]
@@ -64,6 +66,10 @@ struct SweepResult {
     std::vector<TargetColumns> targets;
     std::vector<IndicatorColumns> indicators;
     std::vector<std::pair<std::string, std::vector<double>>> outputs; ///< /outputs/<name>
+    /// The design's index of each row (/point): 0 .. points - 1, or a shard's indices.
+    std::vector<std::uint64_t> point_index;
+    std::size_t points_total = 0; ///< points of the whole design
+    std::string shard;            ///< "i/n" in one shard's file, else empty
 
     [[nodiscard]] std::size_t points() const noexcept { return unit.points(); }
 };

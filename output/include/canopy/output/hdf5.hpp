@@ -17,6 +17,7 @@
 /// temporary file and renamed into place (files.hpp): an error or a crash never leaves a partial
 /// file under the real name, and the old file stays as it was.
 
+#include <canopy/output/files.hpp>
 #include <canopy/output/summary.hpp>
 
 #include <filesystem>
@@ -38,5 +39,17 @@ struct RunData {
 /// left as it was).
 void write_hdf5(const std::filesystem::path& path, const engine::Scenario& scenario,
                 const engine::ModelInfo& model, RunData base, std::span<const RunData> mixes = {});
+
+/// For programs, once at start-up, before any HDF5 use: HDF5's own clean-up at exit is
+/// skipped. Canopy closes every file it opens; the clean-up could only meet a file that a
+/// failed close left half-open (a full disk), and crashed on it.
+void skip_hdf5_cleanup_at_exit();
+
+/// As write_hdf5, but leaves the finished file under its temporary name, for the caller to
+/// commit together with its other outputs (files.hpp, commit_all).
+[[nodiscard]] TemporaryFile write_hdf5_temporary(const std::filesystem::path& path,
+                                                 const engine::Scenario& scenario,
+                                                 const engine::ModelInfo& model, RunData base,
+                                                 std::span<const RunData> mixes = {});
 
 } // namespace canopy::output

@@ -36,6 +36,9 @@ public:
     /// Erases the line (when anything was drawn). Called by the destructor; idempotent.
     void finish();
 
+    /// Also shows the rate, as "12.5 <unit>/s" (e.g. "points").
+    void show_rate(std::string unit) { rate_unit_ = std::move(unit); }
+
     [[nodiscard]] bool enabled() const noexcept { return enabled_; }
 
     /// The line for a state of progress, without the leading carriage return (for tests).
@@ -51,6 +54,7 @@ private:
     std::chrono::milliseconds interval_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;
+    std::string rate_unit_;
 };
 
 /// A status line: free text redrawn in place on stderr, for long runs whose progress is not a

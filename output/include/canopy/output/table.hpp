@@ -44,6 +44,11 @@ struct TableStyle {
 /// (https://no-color.org: a non-empty NO_COLOR turns colour off).
 bool use_colour(std::FILE* stream);
 
+/// Text from a scenario as a terminal should show it: control characters (ANSI escapes
+/// included, and the C1 controls U+0080..U+009F) written as "\x1b" rather than obeyed, line
+/// breaks and tabs as spaces. Every cell of the tables goes through it.
+std::string printable(const std::string& text);
+
 /// The run's header: scenario name and title, model, horizon, seed, replicates, policy mix.
 std::string format_header(const EnsembleSummary& summary, const TableStyle& style = {});
 

@@ -1,0 +1,547 @@
+// Sweeps: unit-cube coordinates to factor values, points to experiments, results to the columns
+// of the result file, and shards back into one result.
+#include "registry.hpp"
+#include "text.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/statistics.hpp>
+#include <canopy/engine/target.hpp>
+#include <canopy/experiments/sweep.hpp>
+
+#include <boost/math/special_functions/gamma.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+namespace canopy::experiments {
+
+namespace {
+
+// Boost.Math in double precision throughout, so the bits do not depend on long double.
+using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+
+// The p-quantile of a distribution, p in (0, 1).
+double quantile_of(const engine::Uncertain& d, double p) {
+    using K = engine::Uncertain::Kind;
+    switch (d.kind) {
+    case K::fixed:
+        return d.a;
+    case K::uniform:
+        return d.a + p * (d.b - d.a);
+    case K::normal:
+        return d.a + d.b * engine::normal_quantile(p);
+    case K::lognormal:
+        return d.a * std::exp(d.b * engine::normal_quantile(p));
+    case K::beta:
+        return engine::beta_quantile(d.a, d.b, p);
+    case K::gamma:
+        return boost::math::gamma_p_inv(d.a, p, DoublePolicy()) * d.b;
+    case K::triangular: {
+        // a = low, b = high, c = mode.
+        const double width = d.b - d.a;
+        const double below = (d.c - d.a) / width;
+        return p < below ? d.a + std::sqrt(p * width * (d.c - d.a))
+                         : d.b - std::sqrt((1.0 - p) * width * (d.b - d.c));
+    }
+    }
+    return d.a;
+}
+
+// The label of table row r: row 0 is the end of the month before the start, row s + 1 the end
+// of step s (the same labels as `canopy run`'s /time_label).
+std::string row_label(const engine::Calendar& calendar, int row) {
+    if (row <= 0) {
+        engine::YearMonth before = calendar.start();
+        if (--before.month < 1) {
+            before.month = 12;
+            --before.year;
+        }
+        return before.str();
+    }
+    return calendar.label(row - 1);
+}
+
+// Mean and type-7 quantiles of the numbers among `values`, in order.
+struct Spread {
+    double mean, q05, q50, q95;
+};
+
+Spread spread_of(std::span<const double> values) {
+    std::vector<double> numbers;
+    numbers.reserve(values.size());
+    for (const double v : values) {
+        if (!std::isnan(v)) {
+            numbers.push_back(v);
+        }
+    }
+    const std::array<double, 3> ps{0.05, 0.5, 0.95};
+    std::array<double, 3> qs{};
+    engine::quantiles(numbers, ps, qs);
+    return {engine::mean(numbers), qs[0], qs[1], qs[2]};
+}
+
+std::string shard_text(const Shard& s) {
+    return std::to_string(s.index) + "/" + std::to_string(s.count);
+}
+
+} // namespace
+
+double Factor::value_at(double u, DesignKind design) const {
+    u = std::clamp(u, 0.0, 1.0);
+    switch (kind) {
+    case Kind::range: {
+        if (integer) {
+            const double span = max - min + 1.0;
+            return std::min(max, min + std::floor(u * span));
+        }
+        return u >= 1.0 ? max : min + u * (max - min);
+    }
+    case Kind::values: {
+        if (values.empty()) {
+            throw Error("factor '" + target.name + "' has no values");
+        }
+        const auto n = values.size();
+        std::size_t k = 0;
+        if (design == DesignKind::grid) {
+            k = static_cast<std::size_t>(std::lround(u * static_cast<double>(n - 1)));
+        } else {
+            k = static_cast<std::size_t>(std::floor(u * static_cast<double>(n)));
+        }
+        return values[std::min(k, n - 1)];
+    }
+    case Kind::distribution: {
+        double x = quantile_of(distribution, u);
+        if (!std::isfinite(x)) {
+            // u = 0 or 1 of an unbounded distribution (the loader refuses this for grid and
+            // morris designs, whose levels include both ends): the nearest representable tail.
+            constexpr double TAIL = 0x1.0p-53;
+            x = quantile_of(distribution, std::clamp(u, TAIL, 1.0 - TAIL));
+        }
+        return integer ? std::round(x) : x;
+    }
+    }
+    return min;
+}
+
+UnitDesign Sweep::unit_design() const {
+    const std::size_t d = factors.size();
+    switch (design) {
+    case DesignKind::grid: {
+        std::vector<std::size_t> per_factor;
+        for (const Factor& f : factors) {
+            per_factor.push_back(f.levels);
+        }
+        return grid_design(per_factor);
+    }
+    case DesignKind::lhs:
+        return lhs_design(points, d, seed);
+    case DesignKind::sobol:
+        return sobol_design(points, d, seed);
+    case DesignKind::saltelli:
+        return saltelli_design(points, d, seed);
+    case DesignKind::morris:
+        return morris_design(points, d, levels, seed);
+    }
+    throw Error("unknown design");
+}
+
+Experiment Sweep::experiment() const {
+    Experiment e;
+    e.scenario = scenario;
+    e.model = model;
+    for (const Factor& f : factors) {
+        e.factors.push_back(f.target);
+    }
+    e.replicates = replicates;
+    e.seed = seed;
+    e.common_random_numbers = common_random_numbers;
+    e.outputs.mean_paths = outputs.mean_paths;
+    e.fingerprint = fingerprint;
+    return e;
+}
+
+std::vector<Point> Sweep::points_of(const UnitDesign& unit, std::size_t begin,
+                                    std::size_t end) const {
+    if (unit.dimensions != factors.size()) {
+        throw Error("the design has " + std::to_string(unit.dimensions) + " dimensions for " +
+                    std::to_string(factors.size()) + " factors");
+    }
+    end = std::min(end, unit.points());
+    std::vector<Point> out;
+    out.reserve(end > begin ? end - begin : 0);
+    for (std::size_t k = begin; k < end; ++k) {
+        Point p;
+        p.index = k;
+        p.values.reserve(factors.size());
+        for (std::size_t f = 0; f < factors.size(); ++f) {
+            p.values.push_back(factors[f].value_at(unit.at(k, f), design));
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::optional<Shard> parse_shard(const std::string& text, std::string& why) {
+    const auto slash = text.find('/');
+    const auto number = [](const std::string& s, std::size_t& out) {
+        const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+        return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+    };
+    Shard s;
+    if (slash == std::string::npos || !number(text.substr(0, slash), s.index) ||
+        !number(text.substr(slash + 1), s.count)) {
+        why = "'" + text + "' is not i/n";
+        return std::nullopt;
+    }
+    if (s.count < 1 || s.index < 1 || s.index > s.count) {
+        why = "shard " + text + " does not exist: i must be from 1 to n";
+        return std::nullopt;
+    }
+    return s;
+}
+
+SweepResult make_design_result(const Sweep& sweep, const UnitDesign& design) {
+    SweepResult r;
+    r.design = sweep.design;
+    r.factors = sweep.factor_names;
+    r.unit = design;
+    r.seed = sweep.seed;
+    r.replicates = sweep.replicates;
+    r.common_random_numbers = sweep.common_random_numbers;
+    r.complete = false;
+    r.sweep_text = sweep.text;
+    r.scenario_text = sweep.scenario->text;
+    r.engine_version = CANOPY_VERSION;
+    r.fingerprint = sweep.fingerprint;
+    r.points_total = design.points();
+    r.values.assign(sweep.factors.size(), {});
+    const std::vector<Point> points = sweep.points_of(design, 0, design.points());
+    for (const Point& p : points) {
+        r.point_index.push_back(p.index);
+        for (std::size_t f = 0; f < p.values.size(); ++f) {
+            r.values[f].push_back(p.values[f]);
+        }
+    }
+    return r;
+}
+
+SweepResult make_sweep_result(const Sweep& sweep, const UnitDesign& design,
+                              std::span<const Point> points, std::span<const PointResult> results,
+                              const SweepTiming& timing, const std::optional<Shard>& shard) {
+    if (points.size() != results.size()) {
+        throw Error("a sweep result needs one result per point");
+    }
+    SweepResult r;
+    r.design = sweep.design;
+    r.factors = sweep.factor_names;
+    r.seed = sweep.seed;
+    r.replicates = sweep.replicates;
+    r.common_random_numbers = sweep.common_random_numbers;
+    r.complete = true;
+    r.sweep_text = sweep.text;
+    r.scenario_text = sweep.scenario->text;
+    r.engine_version = CANOPY_VERSION;
+    r.fingerprint = sweep.fingerprint;
+    r.points_total = design.points();
+    r.shard = shard ? shard_text(*shard) : std::string();
+
+    // The design rows of these points.
+    r.unit.kind = design.kind;
+    r.unit.dimensions = design.dimensions;
+    r.unit.base_samples = design.base_samples;
+    r.unit.levels = design.levels;
+    r.values.assign(sweep.factors.size(), {});
+    for (const Point& p : points) {
+        r.point_index.push_back(p.index);
+        for (std::size_t f = 0; f < design.dimensions; ++f) {
+            r.unit.u.push_back(design.at(p.index, f));
+            r.values[f].push_back(p.values[f]);
+        }
+    }
+
+    const engine::Scenario& scenario = *sweep.scenario;
+    const std::size_t n = points.size();
+    const auto reps = static_cast<std::size_t>(sweep.replicates);
+    const std::size_t n_ind = scenario.indicators.size();
+    for (const PointResult& pr : results) {
+        if (pr.indicators != n_ind || pr.replicates != reps) {
+            throw Error("the result of point " + std::to_string(pr.index) +
+                        " does not match the sweep's indicators and replicates");
+        }
+    }
+    const auto rows = static_cast<std::size_t>(scenario.calendar.steps() + 1);
+    if (sweep.outputs.mean_paths) {
+        for (std::size_t t = 0; t < rows; ++t) {
+            r.time_labels.push_back(row_label(scenario.calendar, static_cast<int>(t)));
+        }
+    }
+
+    for (std::size_t i = 0; i < n_ind; ++i) {
+        const engine::IndicatorSpec& spec = scenario.indicators[i];
+        IndicatorColumns c;
+        c.id = spec.id;
+        c.unit = spec.unit;
+        for (const PointResult& pr : results) {
+            const std::span<const double> finals(&pr.finals[i * reps], reps);
+            const Spread s = spread_of(finals);
+            c.mean.push_back(s.mean);
+            c.q05.push_back(s.q05);
+            c.q50.push_back(s.q50);
+            c.q95.push_back(s.q95);
+            if (sweep.outputs.finals) {
+                c.finals.insert(c.finals.end(), finals.begin(), finals.end());
+            }
+            if (sweep.outputs.mean_paths) {
+                if (pr.mean_paths.size() != n_ind * rows) {
+                    throw Error("point " + std::to_string(pr.index) + " has no mean paths");
+                }
+                c.mean_path.insert(c.mean_path.end(),
+                                   pr.mean_paths.begin() + static_cast<std::ptrdiff_t>(i * rows),
+                                   pr.mean_paths.begin() +
+                                       static_cast<std::ptrdiff_t>((i + 1) * rows));
+            }
+        }
+        r.indicators.push_back(std::move(c));
+    }
+
+    for (const engine::TargetSpec& spec : scenario.targets) {
+        std::size_t i = 0;
+        while (i < n_ind && scenario.indicators[i].id != spec.indicator) {
+            ++i;
+        }
+        if (i == n_ind) {
+            throw Error("target '" + spec.id + "' compares a missing indicator '" + spec.indicator +
+                        "'");
+        }
+        TargetColumns c;
+        c.id = spec.id;
+        c.unit = spec.unit.empty() ? scenario.indicators[i].unit : spec.unit;
+        c.comparison = engine::to_string(spec.comparison);
+        c.threshold = spec.threshold;
+        for (const PointResult& pr : results) {
+            const engine::TargetSummary s =
+                engine::summarise(spec, std::span<const double>(&pr.finals[i * reps], reps));
+            c.p_attain.push_back(s.p_attain);
+            c.p_attain_lo.push_back(s.p_attain_ci.lo);
+            c.p_attain_hi.push_back(s.p_attain_ci.hi);
+            c.median.push_back(s.median);
+        }
+        r.targets.push_back(std::move(c));
+    }
+
+    r.wall_seconds = timing.wall_seconds;
+    if (timing.wall_seconds > 0.0 && timing.points_computed > 0) {
+        const auto computed = static_cast<double>(timing.points_computed);
+        r.points_per_second = computed / timing.wall_seconds;
+        const double simulating = timing.simulate_seconds / std::max(1.0, timing.concurrency);
+        r.overhead_per_point_seconds = std::max(0.0, timing.wall_seconds - simulating) / computed;
+    }
+    (void)n;
+    return r;
+}
+
+std::string index_ranges(std::span<const std::uint64_t> indices, std::size_t most) {
+    std::string out;
+    std::size_t shown = 0;
+    for (std::size_t k = 0; k < indices.size();) {
+        std::size_t j = k;
+        while (j + 1 < indices.size() && indices[j + 1] == indices[j] + 1) {
+            ++j;
+        }
+        if (shown == most) {
+            out += ", ... (" + std::to_string(indices.size()) + " in all)";
+            break;
+        }
+        out += (out.empty() ? "" : ", ") + std::to_string(indices[k]);
+        if (j > k) {
+            out += "-" + std::to_string(indices[j]);
+        }
+        ++shown;
+        k = j + 1;
+    }
+    return out;
+}
+
+std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
+                                               std::span<const std::string> files,
+                                               engine::Diagnostics& diagnostics) {
+    const auto name = [&](std::size_t k) {
+        return k < files.size() ? files[k] : "shard " + std::to_string(k + 1);
+    };
+    const auto problem = [&](std::size_t k, const std::string& message,
+                             const std::string& allowed = {}) {
+        diagnostics.add(detail::error_at(name(k), 0, 0, "", message, allowed));
+    };
+    if (shards.empty()) {
+        diagnostics.add(detail::error_at("", 0, 0, "", "no shards to merge"));
+        return std::nullopt;
+    }
+    const SweepResult& first = shards[0];
+    bool ok = true;
+    for (std::size_t k = 0; k < shards.size(); ++k) {
+        const SweepResult& s = shards[k];
+        const auto differs = [&](const std::string& what) {
+            problem(k, "comes from a different " + what + " than " + name(0));
+            ok = false;
+        };
+        if (!s.complete || (s.indicators.empty() && s.targets.empty() && s.points() > 0)) {
+            problem(k, "holds no results (a --design-only file?)",
+                    "files written by canopy sweep --shard");
+            ok = false;
+            continue;
+        }
+        if (s.sweep_text != first.sweep_text) {
+            differs("sweep file");
+        } else if (s.seed != first.seed) {
+            differs("seed (" + std::to_string(s.seed) + " vs " + std::to_string(first.seed) + ")");
+        } else if (s.engine_version != first.engine_version) {
+            differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");
+        } else if (s.scenario_text != first.scenario_text) {
+            differs("scenario text");
+        } else if (s.fingerprint != first.fingerprint || s.replicates != first.replicates ||
+                   s.points_total != first.points_total || s.factors != first.factors) {
+            differs("experiment (fingerprint " + s.fingerprint + " vs " + first.fingerprint + ")");
+        }
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+
+    // Row of each design point, and which shard holds it.
+    const std::size_t total = first.points_total;
+    std::vector<std::pair<std::size_t, std::size_t>> where(total, {SIZE_MAX, 0});
+    std::map<std::string, std::size_t> seen_shards;
+    for (std::size_t k = 0; k < shards.size(); ++k) {
+        const SweepResult& s = shards[k];
+        if (!s.shard.empty()) {
+            if (const auto [it, fresh] = seen_shards.emplace(s.shard, k); !fresh) {
+                problem(k, "is shard " + s.shard + " again (already given as " + name(it->second) +
+                               ")");
+                ok = false;
+                continue;
+            }
+        }
+        for (std::size_t row = 0; row < s.point_index.size(); ++row) {
+            const std::uint64_t p = s.point_index[row];
+            if (p >= total) {
+                problem(k, "holds point " + std::to_string(p) + ", beyond the design's " +
+                               std::to_string(total) + " points");
+                ok = false;
+            } else if (where[p].first != SIZE_MAX) {
+                problem(k, "holds point " + std::to_string(p) + ", which " + name(where[p].first) +
+                               " holds too");
+                ok = false;
+            } else {
+                where[p] = {k, row};
+            }
+        }
+    }
+    std::vector<std::uint64_t> missing;
+    for (std::uint64_t p = 0; p < total; ++p) {
+        if (where[p].first == SIZE_MAX) {
+            missing.push_back(p);
+        }
+    }
+    if (!missing.empty()) {
+        diagnostics.add(detail::error_at(
+            "", 0, 0, "",
+            "the shards given hold " + std::to_string(total - missing.size()) + " of " +
+                std::to_string(total) + " points; missing: " + index_ranges(missing),
+            "every shard i/n of the sweep (canopy sweep --shard i/n)"));
+        ok = false;
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+
+    SweepResult out;
+    out.design = first.design;
+    out.factors = first.factors;
+    out.unit.kind = first.unit.kind;
+    out.unit.dimensions = first.unit.dimensions;
+    out.unit.base_samples = first.unit.base_samples;
+    out.unit.levels = first.unit.levels;
+    out.seed = first.seed;
+    out.replicates = first.replicates;
+    out.common_random_numbers = first.common_random_numbers;
+    out.complete = true;
+    out.sweep_text = first.sweep_text;
+    out.scenario_text = first.scenario_text;
+    out.engine_version = first.engine_version;
+    out.fingerprint = first.fingerprint;
+    out.points_total = total;
+    out.time_labels = first.time_labels;
+    out.values.assign(first.factors.size(), {});
+    out.targets = first.targets;
+    out.indicators = first.indicators;
+    for (auto& t : out.targets) {
+        t.p_attain.clear();
+        t.p_attain_lo.clear();
+        t.p_attain_hi.clear();
+        t.median.clear();
+    }
+    const std::size_t rows = first.time_labels.size();
+    const auto reps = static_cast<std::size_t>(first.replicates);
+    for (auto& c : out.indicators) {
+        c.mean.clear();
+        c.q05.clear();
+        c.q50.clear();
+        c.q95.clear();
+        c.mean_path.clear();
+        c.finals.clear();
+    }
+    double wall = 0.0;
+    double overhead = 0.0;
+    for (const SweepResult& s : shards) {
+        wall += s.wall_seconds;
+        overhead += s.overhead_per_point_seconds * static_cast<double>(s.points());
+    }
+    for (std::size_t p = 0; p < total; ++p) {
+        const auto [k, row] = where[p];
+        const SweepResult& s = shards[k];
+        out.point_index.push_back(p);
+        const std::size_t d = first.unit.dimensions;
+        for (std::size_t f = 0; f < d; ++f) {
+            out.unit.u.push_back(s.unit.u[row * d + f]);
+        }
+        for (std::size_t f = 0; f < out.values.size(); ++f) {
+            out.values[f].push_back(s.values[f][row]);
+        }
+        for (std::size_t t = 0; t < out.targets.size(); ++t) {
+            const TargetColumns& c = s.targets[t];
+            out.targets[t].p_attain.push_back(c.p_attain[row]);
+            out.targets[t].p_attain_lo.push_back(c.p_attain_lo[row]);
+            out.targets[t].p_attain_hi.push_back(c.p_attain_hi[row]);
+            out.targets[t].median.push_back(c.median[row]);
+        }
+        for (std::size_t i = 0; i < out.indicators.size(); ++i) {
+            const IndicatorColumns& c = s.indicators[i];
+            IndicatorColumns& o = out.indicators[i];
+            o.mean.push_back(c.mean[row]);
+            o.q05.push_back(c.q05[row]);
+            o.q50.push_back(c.q50[row]);
+            o.q95.push_back(c.q95[row]);
+            if (!c.mean_path.empty()) {
+                o.mean_path.insert(o.mean_path.end(),
+                                   c.mean_path.begin() + static_cast<std::ptrdiff_t>(row * rows),
+                                   c.mean_path.begin() +
+                                       static_cast<std::ptrdiff_t>((row + 1) * rows));
+            }
+            if (!c.finals.empty()) {
+                o.finals.insert(o.finals.end(),
+                                c.finals.begin() + static_cast<std::ptrdiff_t>(row * reps),
+                                c.finals.begin() + static_cast<std::ptrdiff_t>((row + 1) * reps));
+            }
+        }
+    }
+    // The shards' work, added up: the wall time a single process would have needed.
+    out.wall_seconds = wall;
+    out.points_per_second = wall > 0.0 ? static_cast<double>(total) / wall : 0.0;
+    out.overhead_per_point_seconds = total > 0 ? overhead / static_cast<double>(total) : 0.0;
+    return out;
+}
+
+} // namespace canopy::experiments

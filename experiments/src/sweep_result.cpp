@@ -1,0 +1,765 @@
+// The sweep result file on the HDF5 C API: written to a temporary name and renamed, read back
+// with every shape checked. Layout: sweep_result.hpp and docs/sweeps.md.
+#include <canopy/engine/error.hpp>
+#include <canopy/experiments/sweep_result.hpp>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <atomic>
+#include <cstdio>
+#include <optional>
+#include <unistd.h>
+
+namespace canopy::experiments {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Failure {
+    std::string what;
+};
+
+std::string hdf5_cause() {
+    std::string cause;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
+            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
+                *static_cast<std::string*>(data) = err->desc;
+            }
+            return 0;
+        },
+        &cause);
+    return cause;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+    const std::string cause = hdf5_cause();
+    H5Eclear2(H5E_DEFAULT);
+    throw Failure{cause.empty() ? what : what + " (" + cause + ")"};
+}
+
+hid_t must(hid_t id, const std::string& what) {
+    if (id < 0) {
+        fail(what);
+    }
+    return id;
+}
+
+void must_ok(herr_t status, const std::string& what) {
+    if (status < 0) {
+        fail(what);
+    }
+}
+
+// An owned HDF5 identifier.
+class Id {
+public:
+    using Close = herr_t (*)(hid_t);
+    Id(hid_t id, Close closer)
+        : id_(id)
+        , close_(closer) {}
+    ~Id() {
+        if (id_ >= 0) {
+            close_(id_);
+        }
+    }
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept
+        : id_(o.id_)
+        , close_(o.close_) {
+        o.id_ = -1;
+    }
+    Id& operator=(Id&&) = delete;
+    [[nodiscard]] hid_t get() const noexcept { return id_; }
+    void close(const std::string& what) {
+        const hid_t id = id_;
+        id_ = -1;
+        must_ok(close_(id), what);
+    }
+
+private:
+    hid_t id_;
+    Close close_;
+};
+
+class QuietErrors {
+public:
+    QuietErrors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+Id plist(hid_t cls) {
+    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
+}
+
+Id string_type() {
+    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
+    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
+    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
+    return t;
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+class Writer {
+public:
+    explicit Writer(const fs::path& file)
+        : fcpl_(plist(H5P_FILE_CREATE))
+        , fapl_(plist(H5P_FILE_ACCESS))
+        , gcpl_(plist(H5P_GROUP_CREATE))
+        , dcpl_(plist(H5P_DATASET_CREATE))
+        , lcpl_(plist(H5P_LINK_CREATE))
+        , string_(string_type())
+        , file_(create(file), H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+    void close() { file_.close("cannot close the file"); }
+
+    Id group(hid_t parent, const std::string& name) const {
+        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
+                       "cannot create group '" + name + "'"),
+                  H5Gclose);
+    }
+
+    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               hid_t file_type, hid_t memory_type, const void* data) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
+                               dcpl_.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        bool empty = false;
+        for (const hsize_t d : shape) {
+            empty = empty || d == 0;
+        }
+        if (!empty) {
+            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                    "cannot write dataset '" + name + "'");
+        }
+        return set;
+    }
+
+    Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               const std::vector<double>& data) const {
+        hsize_t n = 1;
+        for (const hsize_t d : shape) {
+            n *= d;
+        }
+        if (data.size() != n) {
+            throw Failure{"dataset '" + name + "' has " + std::to_string(data.size()) +
+                          " values for its shape of " + std::to_string(n)};
+        }
+        return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.data());
+    }
+
+    Id strings(hid_t parent, const std::string& name,
+               const std::vector<std::string>& values) const {
+        std::vector<const char*> p;
+        for (const std::string& v : values) {
+            p.push_back(v.c_str());
+        }
+        return dataset(parent, name, {values.size()}, string_.get(), string_.get(), p.data());
+    }
+
+    void attribute(hid_t object, const std::string& name, const std::string& value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        const char* text = value.c_str();
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
+    }
+    void attribute(hid_t object, const std::string& name,
+                   const std::vector<std::string>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        std::vector<const char*> p;
+        for (const std::string& v : values) {
+            p.push_back(v.c_str());
+        }
+        write_attribute(object, name, string_.get(), string_.get(), space.get(), p.data());
+    }
+    void attribute(hid_t object, const std::string& name, double value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
+    }
+    void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, space.get(), &value);
+    }
+
+private:
+    // No timestamps (the same sweep gives the same bytes); members and attributes listed in the
+    // order written; the 1.8 format every reader since 2008 knows.
+    hid_t create(const fs::path& file) {
+        must_ok(H5Pset_obj_track_times(fcpl_.get(), false), "cannot switch off timestamps");
+        must_ok(H5Pset_link_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
+        must_ok(H5Pset_attr_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
+        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
+        must_ok(H5Pset_link_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
+        must_ok(H5Pset_attr_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
+        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
+        must_ok(H5Pset_attr_creation_order(dcpl_.get(), CREATION_ORDER), "creation order");
+        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+                "cannot set the file format version");
+        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
+        return must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
+                    "cannot create the file");
+    }
+
+    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                         hid_t space, const void* data) const {
+        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create attribute '" + name + "'"),
+                H5Aclose);
+        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
+    }
+
+    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
+    Id file_;
+};
+
+void units(const Writer& w, hid_t object, const std::string& unit, const std::string& long_name) {
+    w.attribute(object, "units", unit);
+    w.attribute(object, "long_name", long_name);
+}
+
+struct Scales {
+    Id point;
+    std::optional<Id> factor;
+    std::optional<Id> time;
+    std::optional<Id> replicate;
+};
+
+void attach(hid_t dataset, const Id& scale, unsigned dim, const std::string& name) {
+    must_ok(H5DSattach_scale(dataset, scale.get(), dim),
+            "cannot attach a dimension scale to '" + name + "'");
+}
+
+void write_file(const fs::path& path, const SweepResult& r) {
+    const std::size_t n = r.points();
+    const std::size_t d = r.factors.size();
+    const auto reps = static_cast<std::size_t>(std::max(0, r.replicates));
+    Writer w(path);
+    {
+        const hid_t root = w.root();
+        w.attribute(root, "kind", std::string("sweep"));
+        w.attribute(root, "design", std::string(to_string(r.design)));
+        w.attribute(root, "base_samples", static_cast<std::uint64_t>(r.unit.base_samples));
+        w.attribute(root, "levels", static_cast<std::uint64_t>(r.unit.levels));
+        w.attribute(root, "factors", r.factors);
+        w.attribute(root, "seed", r.seed);
+        w.attribute(root, "replicates", static_cast<std::uint64_t>(reps));
+        w.attribute(root, "common_random_numbers",
+                    static_cast<std::uint64_t>(r.common_random_numbers ? 1 : 0));
+        w.attribute(root, "complete", static_cast<std::uint64_t>(r.complete ? 1 : 0));
+        w.attribute(root, "points_total", static_cast<std::uint64_t>(r.points_total));
+        w.attribute(root, "shard", r.shard);
+        w.attribute(root, "engine_version", r.engine_version);
+        w.attribute(root, "fingerprint", r.fingerprint);
+        w.attribute(root, "sweep_text", r.sweep_text);
+        w.attribute(root, "scenario_text", r.scenario_text);
+        w.attribute(root, "wall_seconds", r.wall_seconds);
+        w.attribute(root, "points_per_second", r.points_per_second);
+        w.attribute(root, "overhead_per_point_seconds", r.overhead_per_point_seconds);
+
+        std::vector<std::uint64_t> index = r.point_index;
+        if (index.empty()) {
+            for (std::size_t k = 0; k < n; ++k) {
+                index.push_back(k);
+            }
+        }
+        if (index.size() != n) {
+            throw Failure{"point_index has " + std::to_string(index.size()) + " entries for " +
+                          std::to_string(n) + " points"};
+        }
+        Scales s{Id(w.dataset(root, "point", {n}, H5T_STD_U64LE, H5T_NATIVE_UINT64, index.data())),
+                 std::nullopt, std::nullopt, std::nullopt};
+        must_ok(H5DSset_scale(s.point.get(), "point"), "cannot make '/point' a dimension scale");
+        w.attribute(s.point.get(), "long_name",
+                    std::string("design point (its random streams are keyed by the seed and it)"));
+        s.factor.emplace(w.strings(root, "factor", r.factors));
+        must_ok(H5DSset_scale(s.factor->get(), "factor"), "cannot make '/factor' a scale");
+        w.attribute(s.factor->get(), "long_name", std::string("the sweep's factors, design order"));
+        if (!r.time_labels.empty()) {
+            s.time.emplace(w.strings(root, "time", r.time_labels));
+            must_ok(H5DSset_scale(s.time->get(), "time"), "cannot make '/time' a scale");
+            w.attribute(s.time->get(), "long_name",
+                        std::string("the month whose end each row is (the first: the initial "
+                                    "state)"));
+        }
+        bool any_finals = false;
+        for (const IndicatorColumns& c : r.indicators) {
+            any_finals = any_finals || !c.finals.empty();
+        }
+        if (any_finals) {
+            std::vector<std::uint32_t> numbers(reps);
+            for (std::size_t k = 0; k < reps; ++k) {
+                numbers[k] = static_cast<std::uint32_t>(k);
+            }
+            s.replicate.emplace(w.dataset(root, "replicate", {reps}, H5T_STD_U32LE,
+                                          H5T_NATIVE_UINT32, numbers.data()));
+            must_ok(H5DSset_scale(s.replicate->get(), "replicate"),
+                    "cannot make '/replicate' a scale");
+            w.attribute(s.replicate->get(), "long_name",
+                        std::string("replicate number (shared by every point)"));
+        }
+
+        if (r.unit.u.size() != n * d || r.unit.dimensions != d) {
+            throw Failure{"the unit design has " + std::to_string(r.unit.u.size()) +
+                          " coordinates for " + std::to_string(n) + " points x " +
+                          std::to_string(d) + " factors"};
+        }
+        {
+            Id unit = w.doubles(root, "design_unit", {n, d}, r.unit.u);
+            units(w, unit.get(), "1", "unit-cube coordinates of the design");
+            attach(unit.get(), s.point, 0, "design_unit");
+            attach(unit.get(), *s.factor, 1, "design_unit");
+        }
+        {
+            Id design = w.group(root, "design");
+            if (r.values.size() != d) {
+                throw Failure{"values are given for " + std::to_string(r.values.size()) +
+                              " factors, not " + std::to_string(d)};
+            }
+            for (std::size_t f = 0; f < d; ++f) {
+                Id set = w.doubles(design.get(), r.factors[f], {n}, r.values[f]);
+                w.attribute(set.get(), "long_name", "value of factor " + r.factors[f]);
+                attach(set.get(), s.point, 0, "design/" + r.factors[f]);
+            }
+        }
+        if (!r.targets.empty()) {
+            Id targets = w.group(root, "targets");
+            for (const TargetColumns& t : r.targets) {
+                Id g = w.group(targets.get(), t.id);
+                w.attribute(g.get(), "unit", t.unit);
+                w.attribute(g.get(), "comparison", t.comparison);
+                w.attribute(g.get(), "threshold", t.threshold);
+                const std::pair<const char*, const std::vector<double>*> columns[] = {
+                    {"p_attain", &t.p_attain},
+                    {"p_attain_lo", &t.p_attain_lo},
+                    {"p_attain_hi", &t.p_attain_hi},
+                    {"median", &t.median}};
+                for (const auto& [name, data] : columns) {
+                    Id set = w.doubles(g.get(), name, {n}, *data);
+                    const bool p = std::string(name) != "median";
+                    units(w, set.get(), p ? "1" : t.unit, std::string(name) + " of target " + t.id);
+                    attach(set.get(), s.point, 0, "targets/" + t.id + "/" + name);
+                }
+            }
+        }
+        if (!r.indicators.empty()) {
+            Id indicators = w.group(root, "indicators");
+            for (const IndicatorColumns& c : r.indicators) {
+                Id g = w.group(indicators.get(), c.id);
+                w.attribute(g.get(), "unit", c.unit);
+                const std::pair<const char*, const std::vector<double>*> columns[] = {
+                    {"mean", &c.mean}, {"q05", &c.q05}, {"q50", &c.q50}, {"q95", &c.q95}};
+                for (const auto& [name, data] : columns) {
+                    Id set = w.doubles(g.get(), name, {n}, *data);
+                    units(w, set.get(), c.unit,
+                          std::string(name) + " over replicates of the final " + c.id);
+                    attach(set.get(), s.point, 0, "indicators/" + c.id + "/" + name);
+                }
+                if (!c.mean_path.empty()) {
+                    if (!s.time) {
+                        throw Failure{"indicator '" + c.id +
+                                      "' has paths but there are no time "
+                                      "labels"};
+                    }
+                    Id set =
+                        w.doubles(g.get(), "mean_path", {n, r.time_labels.size()}, c.mean_path);
+                    units(w, set.get(), c.unit, "mean over replicates of " + c.id);
+                    attach(set.get(), s.point, 0, "indicators/" + c.id + "/mean_path");
+                    attach(set.get(), *s.time, 1, "indicators/" + c.id + "/mean_path");
+                }
+                if (!c.finals.empty()) {
+                    Id set = w.doubles(g.get(), "finals", {n, reps}, c.finals);
+                    units(w, set.get(), c.unit, "final " + c.id + " of each replicate");
+                    attach(set.get(), s.point, 0, "indicators/" + c.id + "/finals");
+                    attach(set.get(), *s.replicate, 1, "indicators/" + c.id + "/finals");
+                }
+            }
+        }
+        if (!r.outputs.empty()) {
+            Id outputs = w.group(root, "outputs");
+            for (const auto& [name, data] : r.outputs) {
+                Id set = w.doubles(outputs.get(), name, {n}, data);
+                attach(set.get(), s.point, 0, "outputs/" + name);
+            }
+        }
+    }
+    w.close();
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+class Reader {
+public:
+    explicit Reader(const fs::path& path)
+        : file_(must(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open the file"),
+                H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+
+    [[nodiscard]] bool exists(hid_t parent, const std::string& name) const {
+        return H5Lexists(parent, name.c_str(), H5P_DEFAULT) > 0;
+    }
+    [[nodiscard]] bool has_attribute(hid_t object, const std::string& name) const {
+        return H5Aexists(object, name.c_str()) > 0;
+    }
+
+    Id group(hid_t parent, const std::string& name) const {
+        return Id(must(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), "missing group '" + name + "'"),
+                  H5Gclose);
+    }
+
+    // Member names in creation order.
+    std::vector<std::string> members(hid_t group) const {
+        std::vector<std::string> names;
+        H5_index_t index = H5_INDEX_NAME;
+        Id gcpl(H5Gget_create_plist(group), H5Pclose);
+        unsigned flags = 0;
+        if (gcpl.get() >= 0 && H5Pget_link_creation_order(gcpl.get(), &flags) >= 0 &&
+            (flags & H5P_CRT_ORDER_INDEXED) != 0) {
+            index = H5_INDEX_CRT_ORDER;
+        }
+        must_ok(H5Literate(
+                    group, index, H5_ITER_INC, nullptr,
+                    [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+                        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+                        return 0;
+                    },
+                    &names),
+                "cannot list a group");
+        return names;
+    }
+
+    std::string text(hid_t object, const std::string& name) const {
+        Id attr(
+            must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
+            H5Aclose);
+        Id type(must(H5Aget_type(attr.get()), "bad attribute '" + name + "'"), H5Tclose);
+        if (H5Tget_class(type.get()) != H5T_STRING) {
+            fail("attribute '" + name + "' is not text");
+        }
+        if (H5Tis_variable_str(type.get()) > 0) {
+            Id mem = string_type();
+            char* value = nullptr;
+            must_ok(H5Aread(attr.get(), mem.get(), &value), "cannot read attribute '" + name + "'");
+            std::string out = value != nullptr ? value : "";
+            H5free_memory(value);
+            return out;
+        }
+        const std::size_t size = H5Tget_size(type.get());
+        std::string out(size, '\0');
+        must_ok(H5Aread(attr.get(), type.get(), out.data()),
+                "cannot read attribute '" + name + "'");
+        out.resize(out.find('\0') == std::string::npos ? size : out.find('\0'));
+        return out;
+    }
+
+    std::vector<std::string> texts(hid_t object, const std::string& name) const {
+        Id attr(
+            must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
+            H5Aclose);
+        Id space(must(H5Aget_space(attr.get()), "bad attribute '" + name + "'"), H5Sclose);
+        const auto count = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
+        Id mem = string_type();
+        std::vector<char*> raw(count, nullptr);
+        if (count > 0) {
+            must_ok(H5Aread(attr.get(), mem.get(), raw.data()),
+                    "cannot read attribute '" + name + "'");
+        }
+        std::vector<std::string> out;
+        for (char* s : raw) {
+            out.emplace_back(s != nullptr ? s : "");
+            H5free_memory(s);
+        }
+        return out;
+    }
+
+    double number(hid_t object, const std::string& name) const {
+        Id attr(
+            must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
+            H5Aclose);
+        double x = 0.0;
+        must_ok(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &x), "cannot read attribute '" + name + "'");
+        return x;
+    }
+
+    std::uint64_t whole(hid_t object, const std::string& name) const {
+        Id attr(
+            must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
+            H5Aclose);
+        std::uint64_t x = 0;
+        must_ok(H5Aread(attr.get(), H5T_NATIVE_UINT64, &x), "cannot read attribute '" + name + "'");
+        return x;
+    }
+
+    std::vector<hsize_t> shape(hid_t parent, const std::string& name) const {
+        Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
+               H5Dclose);
+        Id space(must(H5Dget_space(set.get()), "bad dataset '" + name + "'"), H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+        if (rank > 0) {
+            H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+        }
+        return dims;
+    }
+
+    // A dataset of doubles of exactly `expected` shape.
+    std::vector<double> doubles(hid_t parent, const std::string& name,
+                                const std::vector<hsize_t>& expected) const {
+        const std::vector<hsize_t> dims = shape(parent, name);
+        if (dims != expected) {
+            std::string want;
+            std::string got;
+            for (const hsize_t x : expected) {
+                want += (want.empty() ? "" : " x ") + std::to_string(x);
+            }
+            for (const hsize_t x : dims) {
+                got += (got.empty() ? "" : " x ") + std::to_string(x);
+            }
+            fail("dataset '" + name + "' is " + (got.empty() ? "a scalar" : got) + ", not " + want);
+        }
+        std::size_t count = 1;
+        for (const hsize_t x : dims) {
+            count *= static_cast<std::size_t>(x);
+        }
+        std::vector<double> out(count);
+        Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
+               H5Dclose);
+        if (count > 0) {
+            must_ok(
+                H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                "cannot read dataset '" + name + "' as numbers");
+        }
+        return out;
+    }
+
+    std::vector<std::uint64_t> indices(hid_t parent, const std::string& name, std::size_t n) const {
+        if (shape(parent, name) != std::vector<hsize_t>{n}) {
+            fail("dataset '" + name + "' does not have one entry per point");
+        }
+        std::vector<std::uint64_t> out(n);
+        Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
+               H5Dclose);
+        if (n > 0) {
+            must_ok(
+                H5Dread(set.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                "cannot read dataset '" + name + "'");
+        }
+        return out;
+    }
+
+    std::vector<std::string> strings(hid_t parent, const std::string& name) const {
+        const std::vector<hsize_t> dims = shape(parent, name);
+        if (dims.size() != 1) {
+            fail("dataset '" + name + "' is not a list");
+        }
+        Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
+               H5Dclose);
+        Id mem = string_type();
+        std::vector<char*> raw(static_cast<std::size_t>(dims[0]), nullptr);
+        if (!raw.empty()) {
+            must_ok(H5Dread(set.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
+                    "cannot read dataset '" + name + "' as text");
+        }
+        std::vector<std::string> out;
+        for (char* s : raw) {
+            out.emplace_back(s != nullptr ? s : "");
+            H5free_memory(s);
+        }
+        return out;
+    }
+
+private:
+    Id file_;
+};
+
+std::optional<DesignKind> design_named(const std::string& name) {
+    for (const DesignKind k : {DesignKind::grid, DesignKind::lhs, DesignKind::sobol,
+                               DesignKind::saltelli, DesignKind::morris}) {
+        if (name == to_string(k)) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+SweepResult read_file(const fs::path& path) {
+    Reader in(path);
+    const hid_t root = in.root();
+    if (!in.has_attribute(root, "kind") || in.text(root, "kind") != "sweep") {
+        fail("not a sweep result (no root attribute kind = \"sweep\"; `canopy run` writes "
+             "another layout)");
+    }
+    SweepResult r;
+    const std::string design = in.text(root, "design");
+    const auto kind = design_named(design);
+    if (!kind) {
+        fail("unknown design '" + design + "'");
+    }
+    r.design = *kind;
+    r.factors = in.texts(root, "factors");
+    r.seed = in.whole(root, "seed");
+    r.replicates = static_cast<int>(in.whole(root, "replicates"));
+    r.common_random_numbers = in.whole(root, "common_random_numbers") != 0;
+    r.complete = in.whole(root, "complete") != 0;
+    r.points_total = static_cast<std::size_t>(in.whole(root, "points_total"));
+    r.shard = in.text(root, "shard");
+    r.sweep_text = in.text(root, "sweep_text");
+    r.scenario_text = in.text(root, "scenario_text");
+    r.engine_version = in.text(root, "engine_version");
+    r.fingerprint = in.text(root, "fingerprint");
+    r.wall_seconds = in.number(root, "wall_seconds");
+    r.points_per_second = in.number(root, "points_per_second");
+    r.overhead_per_point_seconds = in.number(root, "overhead_per_point_seconds");
+
+    const std::vector<hsize_t> point_shape = in.shape(root, "point");
+    if (point_shape.size() != 1) {
+        fail("dataset 'point' is not a list");
+    }
+    const auto n = static_cast<std::size_t>(point_shape[0]);
+    const std::size_t d = r.factors.size();
+    r.point_index = in.indices(root, "point", n);
+    r.unit.kind = r.design;
+    r.unit.dimensions = d;
+    r.unit.base_samples = static_cast<std::size_t>(in.whole(root, "base_samples"));
+    r.unit.levels = static_cast<std::size_t>(in.whole(root, "levels"));
+    r.unit.u = in.doubles(root, "design_unit", {n, d});
+    {
+        Id design_group = in.group(root, "design");
+        for (const std::string& f : r.factors) {
+            r.values.push_back(in.doubles(design_group.get(), f, {n}));
+        }
+    }
+    if (in.exists(root, "time")) {
+        r.time_labels = in.strings(root, "time");
+    }
+    const std::size_t rows = r.time_labels.size();
+    const auto reps = static_cast<std::size_t>(std::max(0, r.replicates));
+    if (in.exists(root, "targets")) {
+        Id targets = in.group(root, "targets");
+        for (const std::string& id : in.members(targets.get())) {
+            Id g = in.group(targets.get(), id);
+            TargetColumns t;
+            t.id = id;
+            t.unit = in.text(g.get(), "unit");
+            t.comparison = in.text(g.get(), "comparison");
+            t.threshold = in.number(g.get(), "threshold");
+            t.p_attain = in.doubles(g.get(), "p_attain", {n});
+            t.p_attain_lo = in.doubles(g.get(), "p_attain_lo", {n});
+            t.p_attain_hi = in.doubles(g.get(), "p_attain_hi", {n});
+            t.median = in.doubles(g.get(), "median", {n});
+            r.targets.push_back(std::move(t));
+        }
+    }
+    if (in.exists(root, "indicators")) {
+        Id indicators = in.group(root, "indicators");
+        for (const std::string& id : in.members(indicators.get())) {
+            Id g = in.group(indicators.get(), id);
+            IndicatorColumns c;
+            c.id = id;
+            c.unit = in.text(g.get(), "unit");
+            c.mean = in.doubles(g.get(), "mean", {n});
+            c.q05 = in.doubles(g.get(), "q05", {n});
+            c.q50 = in.doubles(g.get(), "q50", {n});
+            c.q95 = in.doubles(g.get(), "q95", {n});
+            if (in.exists(g.get(), "mean_path")) {
+                c.mean_path = in.doubles(g.get(), "mean_path", {n, rows});
+            }
+            if (in.exists(g.get(), "finals")) {
+                c.finals = in.doubles(g.get(), "finals", {n, reps});
+            }
+            r.indicators.push_back(std::move(c));
+        }
+    }
+    if (in.exists(root, "outputs")) {
+        Id outputs = in.group(root, "outputs");
+        for (const std::string& name : in.members(outputs.get())) {
+            r.outputs.emplace_back(name, in.doubles(outputs.get(), name, {n}));
+        }
+    }
+    return r;
+}
+
+// A fresh name beside the target, removed unless renamed over it.
+class Temporary {
+public:
+    explicit Temporary(const fs::path& target)
+        : target_(target) {
+        static std::atomic<unsigned> counter{0};
+        path_ = target.string() + ".tmp." + std::to_string(::getpid()) + "." +
+                std::to_string(counter++);
+    }
+    ~Temporary() {
+        if (!committed_) {
+            std::error_code ec;
+            fs::remove(path_, ec);
+        }
+    }
+    Temporary(const Temporary&) = delete;
+    Temporary& operator=(const Temporary&) = delete;
+    [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+    void commit() {
+        // The data reach the disk before the name does, so a crash never shows a half file.
+        if (FILE* f = std::fopen(path_.c_str(), "rb")) {
+            ::fsync(fileno(f));
+            std::fclose(f);
+        }
+        std::error_code ec;
+        fs::rename(path_, target_, ec);
+        if (ec) {
+            throw Error("cannot rename '" + path_.string() + "' to '" + target_.string() +
+                        "': " + ec.message());
+        }
+        committed_ = true;
+    }
+
+private:
+    fs::path target_;
+    fs::path path_;
+    bool committed_ = false;
+};
+
+} // namespace
+
+SweepResult read_sweep_result(const std::filesystem::path& path) {
+    try {
+        const QuietErrors quiet;
+        return read_file(path);
+    } catch (const Failure& f) {
+        throw Error("cannot read sweep result '" + path.string() + "': " + f.what);
+    }
+}
+
+void write_sweep_result(const std::filesystem::path& path, const SweepResult& result) {
+    Temporary temp(path);
+    try {
+        const QuietErrors quiet;
+        write_file(temp.path(), result);
+    } catch (const Failure& f) {
+        throw Error("cannot write sweep result '" + path.string() + "': " + f.what);
+    }
+    temp.commit();
+}
+
+} // namespace canopy::experiments

@@ -1,0 +1,196 @@
+// The year's calendar: high-tech certification (applications, batch decisions, lapses of
+// refused renewals) and leader selection (README "3. The year's calendar").
+#include "ecosystem/detail.hpp"
+
+#include <canopy/engine/normal_table.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace canopy::models::ecosystem::detail {
+
+namespace {
+
+// High-tech applications, in the application month: first applications from eligible SMEs
+// (age, R&D intensity, capability) and renewals of certificates expiring by the end of the year.
+void hte_applications(State& s, const StepContext& ctx, int month) {
+    const auto& stage = s.firms[s.stage];
+    auto& flags = s.firms[s.flags];
+    auto& batch = s.firms[s.batch];
+    const auto& born = s.firms[s.born];
+    const auto& cert_expiry = s.firms[s.cert_expiry];
+    const auto& capability = s.firms[s.capability];
+    const auto& rd_intensity = s.firms[s.rd_intensity];
+    const double reward =
+        lev(ctx, lever::hte_certification_reward) / par(ctx, param::reference_reward);
+    const double apply_p =
+        std::clamp(par(ctx, param::hte_application_rate) *
+                       (1.0 + par(ctx, param::reward_elasticity) * (reward - 1.0)),
+                   0.0, 1.0);
+    const double renew_p = par(ctx, param::hte_renewal_rate);
+    const double share1 = par(ctx, param::hte_batch1_share);
+    const double share2 = par(ctx, param::hte_batch2_share);
+    const int min_age = static_cast<int>(par(ctx, param::hte_min_age_months));
+    const double rd_min = par(ctx, param::hte_rd_threshold);
+    const double capability_min = par(ctx, param::hte_capability_threshold);
+    const int year_end = month + (12 - ctx.month().month); // month index of this December
+    const std::size_t n = s.firms.size();
+    ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+        std::int64_t applications = 0;
+        for (std::size_t i = b; i < e; ++i) {
+            const std::uint8_t st = stage[i];
+            const bool first = st == SME && month - born[i] >= min_age &&
+                               static_cast<double>(rd_intensity[i]) >= rd_min &&
+                               static_cast<double>(capability[i]) >= capability_min &&
+                               (flags[i] & APPLIED_NEW) == 0;
+            const bool renewal = (st == HIGH_TECH || st == LEADER) && cert_expiry[i] <= year_end &&
+                                 (flags[i] & APPLIED_RENEWAL) == 0;
+            if (!first && !renewal) {
+                continue;
+            }
+            const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
+                                                  static_cast<std::uint32_t>(ctx.step), HTE_APPLY);
+            if (u01(w[0]) >= (first ? apply_p : renew_p)) {
+                continue;
+            }
+            const double u = u01(w[1]);
+            batch[i] = static_cast<std::uint8_t>((batch[i] & IN_PANEL) |
+                                                 (u < share1 ? 1 : u < share1 + share2 ? 2 : 3));
+            flags[i] |= first ? APPLIED_NEW : APPLIED_RENEWAL;
+            applications += first ? 1 : 0;
+        }
+        s.tallies[chunk].applications += applications;
+    });
+}
+
+// A batch decision: pending applications of batch k pass with the pass rate. New certificates
+// move SMEs to high-tech; renewals extend the certificate. Either way the application closes.
+void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
+    const auto& stage = s.firms[s.stage];
+    auto& flags = s.firms[s.flags];
+    auto& batch = s.firms[s.batch];
+    auto& cert_expiry = s.firms[s.cert_expiry];
+    const double pass_new = par(ctx, param::hte_pass_rate);
+    const double pass_renewal = par(ctx, param::hte_renewal_pass_rate);
+    const auto validity = static_cast<int>(par(ctx, param::cert_validity_months));
+    const auto expiry = static_cast<std::int16_t>(month + validity);
+    const std::size_t n = s.firms.size();
+    ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+        ChunkTally& t = s.tallies[chunk];
+        for (std::size_t i = b; i < e; ++i) {
+            if ((batch[i] & BATCH_MASK) != k) {
+                continue;
+            }
+            batch[i] &= IN_PANEL;
+            const std::uint8_t f = flags[i];
+            flags[i] = static_cast<std::uint8_t>(f & ~(APPLIED_NEW | APPLIED_RENEWAL));
+            const std::uint8_t st = stage[i];
+            if (st > LEADER) {
+                continue;
+            }
+            const engine::Block w = ctx.key.block(
+                static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(ctx.step), HTE_DECIDE, k);
+            if ((f & APPLIED_NEW) != 0 && st == SME) {
+                if (u01(w[0]) < pass_new) {
+                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), SME, HIGH_TECH});
+                    cert_expiry[i] = expiry;
+                    ++t.new_certificates;
+                }
+            } else if ((f & APPLIED_RENEWAL) != 0 && st >= HIGH_TECH) {
+                if (u01(w[0]) < pass_renewal) {
+                    cert_expiry[i] = expiry;
+                    ++t.renewals;
+                } else if (cert_expiry[i] <= month) {
+                    // Kept while the renewal was pending; refused, the certificate lapses now.
+                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), st, SME});
+                    ++t.lapses;
+                }
+            }
+        }
+    });
+}
+
+// Leader designation (README "3. The year's calendar"): eligible certified firms (capability at
+// or above the bar) apply; experts score each application with noise; those scoring at or above
+// the pass score are designated, the best first, at most the quota (ties by id, so the choice is
+// deterministic). Returns (applications, designated).
+std::pair<std::int64_t, std::int64_t> select_leaders(State& s, const StepContext& ctx) {
+    const auto& stage = s.firms[s.stage];
+    const auto& capability = s.firms[s.capability];
+    const double bar = par(ctx, param::leader_capability_bar);
+    const double apply_p = par(ctx, param::leader_application_rate);
+    const double sd_eval = par(ctx, param::leader_evaluation_sd);
+    const double pass = par(ctx, param::leader_pass_score);
+    const auto quota =
+        static_cast<std::size_t>(std::max(0.0, std::round(lev(ctx, lever::leader_quota))));
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
+    s.candidates.clear();
+    s.scores.clear();
+    std::int64_t applications = 0;
+    for (std::size_t i = 0; i < s.firms.size(); ++i) {
+        if (stage[i] != HIGH_TECH || static_cast<double>(capability[i]) < bar) {
+            continue;
+        }
+        const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
+                                              static_cast<std::uint32_t>(ctx.step), LEADER_CALL);
+        if (u01(w[0]) >= apply_p) {
+            continue;
+        }
+        ++applications;
+        // Lognormal evaluation noise with mean 1: score = c exp(sd z - sd^2 / 2).
+        const double score = static_cast<double>(capability[i]) *
+                             std::exp(sd_eval * normal(w[1]) - 0.5 * sd_eval * sd_eval);
+        if (score >= pass) {
+            s.candidates.push_back(static_cast<std::uint32_t>(i));
+            s.scores.push_back(score);
+        }
+    }
+    const std::size_t chosen = std::min(quota, s.candidates.size());
+    s.order.resize(s.candidates.size());
+    for (std::uint32_t k = 0; k < s.order.size(); ++k) {
+        s.order[k] = k;
+    }
+    auto better = [&](std::uint32_t a, std::uint32_t b) {
+        return s.scores[a] != s.scores[b] ? s.scores[a] > s.scores[b]
+                                          : s.candidates[a] < s.candidates[b];
+    };
+    std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(chosen),
+                      s.order.end(), better);
+    for (std::size_t k = 0; k < chosen; ++k) {
+        s.changes[0].push_back({s.candidates[s.order[k]], HIGH_TECH, LEADER});
+    }
+    return {applications, static_cast<std::int64_t>(chosen)};
+}
+
+} // namespace
+
+void run_calendar(State& s, const StepContext& ctx, int month) {
+    s.leaders_selected = 0;
+    s.leader_applications = 0;
+    if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::hte_application_month)))) {
+        const PhaseTimer timer(s.phases.calendar);
+        hte_applications(s, ctx, month);
+    }
+    const std::array<param::Id, 3> batch_months = {param::hte_batch1_month, param::hte_batch2_month,
+                                                   param::hte_batch3_month};
+    for (std::uint8_t k = 1; k <= 3; ++k) {
+        if (first_step_of_month(ctx, static_cast<int>(par(ctx, batch_months[k - 1U])))) {
+            {
+                const PhaseTimer timer(s.phases.calendar);
+                hte_batch(s, ctx, month, k);
+            }
+            apply_changes(s, ctx, month);
+        }
+    }
+    if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::leader_selection_month)))) {
+        {
+            const PhaseTimer timer(s.phases.calendar);
+            const auto [applications, designated] = select_leaders(s, ctx);
+            s.leader_applications = applications;
+            s.leaders_selected = designated;
+        }
+        apply_changes(s, ctx, month);
+    }
+}
+
+} // namespace canopy::models::ecosystem::detail

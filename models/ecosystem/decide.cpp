@@ -1,0 +1,573 @@
+// The firm decision kernel: every firm's monthly decisions (README "1. Each month, each firm")
+// and the stage changes they lead to (README "2. Stage changes").
+//
+// How the kernel is organised, and how to add a mechanism without losing its speed
+// -------------------------------------------------------------------------------
+// Firms are decided in chunks of Model::CHUNK (in parallel), each chunk in blocks of BLOCK firms.
+// A block goes through three passes:
+//
+//   1. vector_pass: every firm, branch-free, so the compiler vectorises it (an AVX-512 clone is
+//      built beside the portable code and chosen at load time; both give the same bits). It
+//      reads the firm's columns and its DECIDE block of four random words (w0 exit / graduation,
+//      w1 capability shock, w2 loan, w3 the rarer events), moves capability, works out the
+//      stage the firm ends the step in, and marks the firm when anything discrete might
+//      happen to it: a change of stage, a loan taken or repaid, one of the rarer events.
+//   2. sum_pass: the sums the series read (capability by sector, certified capability, R&D
+//      spending), firm by firm in id order, so the floating-point results do not depend on how
+//      pass 1 was vectorised.
+//   3. event_pass: only the marked firms (a few in a hundred), in id order, with ordinary
+//      branches: records stage changes, takes and repays loans, draws the rarer events, writes
+//      their flags and counts them.
+//
+// A new mechanism that acts on every firm every step (a rate, a growth term) is arithmetic in
+// vector_pass, written with selects (`cond ? a : b`) rather than branches or early returns, and
+// reads columns through the Columns pointers. A discrete event it causes is resolved in
+// event_pass: vector_pass only adds the condition under which the event may happen to
+// `marked`, so the common firm still skips the scalar code. A new random draw takes a new
+// purpose filled with engine::philox_fill next to the DECIDE words (the four DECIDE words are
+// all in use). A new series sum goes into sum_pass if every firm contributes, or into
+// event_pass if only marked firms do (as new loans do); either way in firm order.
+#include "ecosystem/detail.hpp"
+
+#include <canopy/engine/neighbour_counts.hpp>
+#include <canopy/engine/normal_table.hpp>
+
+#include <algorithm>
+#include <bit>
+
+namespace canopy::models::ecosystem::detail {
+
+StepRates step_rates(const State& s, const StepContext& ctx) {
+    const Eigen::VectorXd& y = *ctx.stocks;
+    StepRates r;
+    r.month = Model::month_index(ctx);
+    r.dt = ctx.dt_months();
+    r.dt_years = r.dt / 12.0;
+    r.noise_scale = par(ctx, param::capability_noise) * std::sqrt(r.dt_years);
+    const double talent_index = sd(y, stock::talent) / par(ctx, param::initial_talent);
+    r.base_growth =
+        par(ctx, param::capability_drift) + par(ctx, param::talent_effect) * (talent_index - 1.0);
+    r.rd_effect = par(ctx, param::rd_effect);
+    r.loan_effect = par(ctx, param::loan_effect);
+    r.vc_effect = par(ctx, param::vc_effect);
+    r.spillover_effect = par(ctx, param::spillover_effect);
+    r.platform_effect = par(ctx, param::platform_effect);
+    r.digital_growth = par(ctx, param::digital_growth_premium);
+    r.reversion = par(ctx, param::capability_reversion);
+
+    // The stated hazards are each stage's average at the start: a firm's hazard is the stated one
+    // times its own multiplier over the stage's mean multiplier then (README "Exit").
+    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt) * s.exit_norm[0],
+                step_probability(par(ctx, param::exit_rate_sme), r.dt) * s.exit_norm[1],
+                step_probability(par(ctx, param::exit_rate_high_tech), r.dt) * s.exit_norm[2],
+                step_probability(par(ctx, param::exit_rate_leader), r.dt) * s.exit_norm[3]};
+    r.loan_exit_factor = par(ctx, param::loan_exit_factor);
+    r.vc_exit_factor = par(ctx, param::vc_exit_factor);
+    r.exit_slope = par(ctx, param::capability_exit_slope);
+    r.graduation_p = step_probability(par(ctx, param::graduation_rate), r.dt);
+    r.graduation_capability = par(ctx, param::graduation_capability);
+    r.incubation_min = static_cast<int>(par(ctx, param::incubation_min_months));
+    r.incubation_max = static_cast<int>(par(ctx, param::incubation_max_months));
+
+    finance_rates(r, s, ctx);
+
+    // SME registration: an annual window; registrations reset in January.
+    const engine::YearMonth ym = ctx.month();
+    r.registration_reset = first_step_of_month(ctx, 1);
+    r.panel_reset = r.registration_reset;
+    const int first = static_cast<int>(par(ctx, param::registration_first_month));
+    const int last = static_cast<int>(par(ctx, param::registration_last_month));
+    r.registration_open = ym.month >= first && ym.month <= last;
+    r.registration_p = step_probability(
+        par(ctx, param::sme_registration_rate) *
+            std::pow(lev(ctx, lever::sme_outreach), par(ctx, param::outreach_elasticity)),
+        r.dt);
+    r.size_capability = par(ctx, param::sme_size_capability);
+
+    // Pilot-platform ties: free capacity fills at platform_tie_rate per month, shared out
+    // evenly over the untied firms that could take it (so ties never outrun capacity on average).
+    const double slots = sd(y, stock::pilot_platforms) * par(ctx, param::firms_per_pilot_platform);
+    const double free_slots = std::max(0.0, slots - static_cast<double>(s.tied));
+    const double untied =
+        static_cast<double>(s.active[SME] + s.active[HIGH_TECH] + s.active[LEADER] - s.tied);
+    r.tie_p = untied > 0.0
+                  ? std::min(1.0, par(ctx, param::platform_tie_rate) * r.dt * free_slots / untied)
+                  : 0.0;
+    r.untie_p = step_probability(1.0 / par(ctx, param::platform_tie_months), r.dt);
+
+    r.rnd_p = step_probability(par(ctx, param::rnd_institution_rate) *
+                                   std::pow(lev(ctx, lever::rnd_institution_support),
+                                            par(ctx, param::rnd_support_elasticity)),
+                               r.dt);
+    r.rnd_capability = par(ctx, param::rnd_institution_capability);
+    r.rare_events_bound =
+        (r.registration_open ? r.registration_p : 0.0) + std::max(r.tie_p, r.untie_p) + r.rnd_p;
+    return r;
+}
+
+namespace {
+
+// Firms per block of the passes (16 Philox blocks of the vectorised fill, 4 words each).
+constexpr std::size_t BLOCK = 64;
+
+// The columns the kernel reads and writes, as plain pointers (restrict-qualified where it
+// loops, so the compiler knows the byte-sized columns do not alias the others).
+template <class Count>
+struct Columns {
+    const std::uint8_t* stage;
+    const std::uint8_t* sector;
+    std::uint8_t* flags;
+    const std::uint8_t* batch; // its IN_PANEL bit: the value-added panel
+    const std::int16_t* stage_since;
+    const std::int16_t* cert_expiry;
+    float* capability;
+    const float* rd_intensity;
+    const engine::StateCounts<4, Count>* counts;
+};
+
+// What pass 1 leaves for passes 2 and 3, for one block. Everything is 32 or 64 bits wide: the
+// vectoriser sizes its vectors by the narrowest type in a loop, and byte-sized values would make
+// it process 64 firms at once, with far more live values than there are registers.
+struct BlockScratch {
+    alignas(64) std::uint32_t words[4 * BLOCK]; // each firm's DECIDE block
+    alignas(64) double capability[BLOCK];       // after this step's growth and shock
+    alignas(64) std::uint32_t to[BLOCK];     // the stage at the end of the step (inactive: as is)
+    alignas(64) std::uint32_t flags[BLOCK];  // flags at the start, after the January reset
+    alignas(64) std::uint32_t kept[BLOCK];   // flags at the end if nothing happens
+    alignas(64) std::uint32_t marked[BLOCK]; // 1: event_pass must see this firm
+    // The block's narrow columns, widened (pass 1 reads these).
+    alignas(64) std::uint32_t stage[BLOCK];
+    alignas(64) std::uint32_t digital[BLOCK];  // 1: a digital-core sector
+    alignas(64) std::uint32_t total[BLOCK];    // active collaborators
+    alignas(64) std::uint32_t higher[BLOCK];   // ... at a higher stage
+    alignas(64) std::int32_t months_in[BLOCK]; // months in the current stage
+    alignas(64) std::int32_t expiry[BLOCK];    // month index the certificate expires
+};
+
+// std::max(0.0, x), written with a bit mask: std::max becomes a branch that the compiler then
+// duplicates code into, which keeps the loop from vectorising.
+[[gnu::always_inline]] inline double positive_part(double x) {
+    const std::uint64_t keep = 0U - static_cast<std::uint64_t>(x > 0.0);
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & keep);
+}
+
+// cond ? a : b for doubles, by bit mask: a select the compiler keeps as a select (it moves the
+// arithmetic around an ordinary one into branches, and a branch keeps the loop from vectorising).
+[[gnu::always_inline]] inline double pick(bool cond, double a, double b) {
+    const std::uint64_t m = 0U - static_cast<std::uint64_t>(cond);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+
+// cond ? a : b for stage codes and flags, by bit mask (the compiler would fold an ordinary
+// select into the comparisons made on its result, which then cannot be vectorised).
+[[gnu::always_inline]] inline std::uint32_t pick(bool cond, std::uint32_t a, std::uint32_t b) {
+    const std::uint32_t m = 0U - static_cast<std::uint32_t>(cond);
+    return (a & m) | (b & ~m);
+}
+
+// Pass 1 for firms [begin, begin + len): see the file comment. Everything here is a select,
+// so that the loop vectorises; the arithmetic is exactly that of the README's equations. Arrays
+// come in as restrict-qualified parameters, so the compiler knows they do not overlap.
+[[gnu::always_inline]] inline void
+vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
+            const std::uint32_t* __restrict words, const std::uint32_t* __restrict stage,
+            const std::uint32_t* __restrict flags, const std::uint32_t* __restrict digital_in,
+            const std::uint32_t* __restrict total_in,
+            const std::uint32_t* __restrict higher_in, const std::int32_t* __restrict months_in_,
+            const std::int32_t* __restrict expiry, float* __restrict capability,
+            const float* __restrict rd_intensity, double* __restrict c_out,
+            std::uint32_t* __restrict to_out, std::uint32_t* __restrict kept_out,
+            std::uint32_t* __restrict marked_out) {
+    // Local copies of the rates (a vectorised loop wants them in registers).
+    const int month = r.month;
+    const double base_growth = r.base_growth, rd_effect = r.rd_effect, loan_effect = r.loan_effect,
+                 vc_effect = r.vc_effect, spillover_effect = r.spillover_effect,
+                 platform_effect = r.platform_effect, digital_growth = r.digital_growth,
+                 reversion = r.reversion;
+    const double dt_years = r.dt_years, noise_scale = r.noise_scale;
+    const double exit0 = r.exit_p[0], exit1 = r.exit_p[1], exit2 = r.exit_p[2], exit3 = r.exit_p[3];
+    const double loan_exit_factor = r.loan_exit_factor, vc_exit_factor = r.vc_exit_factor,
+                 exit_slope = r.exit_slope;
+    const double graduation_p = r.graduation_p, graduation_capability = r.graduation_capability;
+    const int incubation_min = r.incubation_min, incubation_max = r.incubation_max;
+    const std::uint64_t loan_new_below = r.loan_new_below, loan_repay_below = r.loan_repay_below;
+    const double vc_end_p = r.vc_end_p, vc_p_per_capability = r.vc_p_per_capability;
+    const bool registration_open = r.registration_open;
+    const double registration_p = r.registration_p, size_capability = r.size_capability;
+    const double tie_p = r.tie_p, untie_p = r.untie_p, rnd_p = r.rnd_p,
+                 rnd_capability = r.rnd_capability, rare_events_bound = r.rare_events_bound;
+
+    for (std::size_t j = 0; j < len; ++j) {
+        const std::uint32_t st = stage[j];
+        const bool active = st <= LEADER;
+        const std::uint32_t f = flags[j];
+        const bool loan = (f & HAS_LOAN) != 0;
+        const bool vc = (f & HAS_VC) != 0;
+
+        // Capability: drift, R&D, talent, finance, spillover from collaborators higher up,
+        // platform ties (an incubator is a platform), and an idiosyncratic shock.
+        // Every floating-point operation below runs for every firm, outside any condition: the
+        // compiler may not move an operation that could raise an FP exception into a select,
+        // so one inside a condition would keep the loop from vectorising. (With no
+        // collaborators, higher is 0 and the share 0 * 1.)
+        const std::uint32_t total = total_in[j];
+        const double share = static_cast<double>(higher_in[j]) *
+                             (1.0 / static_cast<double>(total + (total == 0 ? 1U : 0U)));
+        const bool on_platform = (st == INCUBATING) | ((f & PLATFORM_TIE) != 0);
+        const double rd = rd_intensity[j];
+        // Mean-reverting: the drivers set the level a firm tends to (growth / reversion), not an
+        // unbounded trend.
+        const double c_old = static_cast<double>(capability[j]);
+        const double growth = base_growth + pick(digital_in[j] != 0, digital_growth, 0.0) +
+                              rd_effect * rd + pick(loan, loan_effect, 0.0) +
+                              pick(vc, vc_effect, 0.0) + spillover_effect * share +
+                              pick(on_platform, platform_effect, 0.0) - reversion * c_old;
+        // The shock: engine::QuantileTable's inverse-CDF draw, written out to vectorise.
+        const std::uint32_t w1 = words[4 * j + 1];
+        const std::uint32_t cell = w1 >> 22;
+        const double frac = static_cast<double>(w1 & 0x3FFFFFU) * 0x1.0p-22;
+        const double z = knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
+        const double c = positive_part(c_old + growth * dt_years + noise_scale * z);
+        // Exited firms keep their capability: a bit mask rather than a select, which the
+        // compiler would turn into a branch around the conversion.
+        const std::uint32_t keep_old = 0U - static_cast<std::uint32_t>(!active);
+        capability[j] =
+            std::bit_cast<float>((std::bit_cast<std::uint32_t>(static_cast<float>(c)) & ~keep_old) |
+                                 (std::bit_cast<std::uint32_t>(capability[j]) & keep_old));
+
+        // Exit, graduation, certificate lapse (one word, competing risks).
+        // p_exit = base / (1 + slope c); the tests u0 < p_exit (+ p_grad) are written with the
+        // divisor multiplied through, which keeps a division off the firm's critical path.
+        const double exit_p = pick(st < HIGH_TECH, pick(st == INCUBATING, exit0, exit1),
+                                   pick(st == HIGH_TECH, exit2, exit3));
+        const double exit_base =
+            exit_p * pick(loan, loan_exit_factor, 1.0) * pick(vc, vc_exit_factor, 1.0);
+        const double divisor = 1.0 + exit_slope * c;
+        const double u0 = (static_cast<double>(words[4 * j]) + 0.5) * 0x1.0p-32;
+        const bool exits = u0 * divisor < exit_base;
+        const bool graduation_draw = (u0 - graduation_p) * divisor < exit_base;
+        // Incubation is bounded: at the longest stay a startup graduates if capable, else fails;
+        // before that, a capable startup past the shortest stay may graduate. A certificate that
+        // expired with no renewal pending lapses to the SME pool. (Selects of two values only:
+        // the compiler keeps a longer chain of selects as branches.)
+        const int months_in = months_in_[j];
+        const bool capable = c >= graduation_capability;
+        const bool incubating = st == INCUBATING;
+        const bool at_limit = incubating & (months_in >= incubation_max);
+        const bool exit_now = (at_limit & !capable) | (!at_limit & exits);
+        const bool graduates =
+            incubating & capable &
+            (at_limit | (!exits & (months_in >= incubation_min) & graduation_draw));
+        const bool lapses = (st >= HIGH_TECH) & active & !exits & (month >= expiry[j]) &
+                            ((f & APPLIED_RENEWAL) == 0);
+        const std::uint32_t moved = pick(graduates | lapses, SME, st);
+        const std::uint32_t to = pick(active & exit_now, EXITED, moved);
+
+        // Finance: a loan may end or start (word 2).
+        const std::uint32_t w2 = words[4 * j + 2];
+        const bool loan_event =
+            (loan & (w2 < loan_repay_below)) | (!loan & (to != INCUBATING) & (w2 < loan_new_below));
+        // Rarer events share word 3 as competing risks; whether one happens at all is known
+        // here, which one is worked out in event_pass.
+        const double p_vc_new = std::min(0.5, vc_p_per_capability * c);
+        const double p_vc = pick(vc, vc_end_p, p_vc_new);
+        const double u3 = (static_cast<double>(words[4 * j + 3]) + 0.5) * 0x1.0p-32;
+        const bool small = c < size_capability;
+        const bool rnd_capable = c >= rnd_capability;
+        const bool can_register = registration_open & ((f & REGISTERED) == 0) &
+                                  ((to <= SME) | ((to == HIGH_TECH) & small));
+        const double p_reg = pick(can_register, registration_p, 0.0);
+        const double p_tie = pick((f & PLATFORM_TIE) != 0, untie_p, pick(to >= SME, tie_p, 0.0));
+        const double p_rnd =
+            pick((to >= HIGH_TECH) & ((f & RND_INSTITUTION) == 0) & rnd_capable, rnd_p, 0.0);
+        const bool within_bound = u3 < p_vc + rare_events_bound;
+        const bool within_bands = u3 < p_vc + p_reg + p_tie + p_rnd;
+        const bool rare_event = within_bound & within_bands;
+        const bool marked = active & ((to != st) | loan_event | rare_event);
+
+        // An unmarked firm keeps its stage and flags (startups use incubators, not platforms).
+        c_out[j] = c;
+        to_out[j] = to;
+        kept_out[j] = pick(st == INCUBATING, f & ~std::uint32_t{PLATFORM_TIE}, f);
+        marked_out[j] = marked ? 1 : 0;
+    }
+}
+
+// Pass 1: the block's narrow columns widened, the vectorised loop, and the flags of the firms
+// that keep them written back.
+template <class Count>
+[[gnu::always_inline]] inline void vector_pass(const Columns<Count>& col, const StepRates& r,
+                                               const double* knots, std::size_t begin,
+                                               std::size_t len, BlockScratch& out) {
+    const int month = r.month;
+    // Registrations reset in January.
+    const std::uint32_t keep = r.registration_reset ? ~std::uint32_t{REGISTERED} : ~0U;
+    for (std::size_t j = 0; j < len; ++j) {
+        const std::size_t i = begin + j;
+        const std::uint32_t st = col.stage[i];
+        const auto& n = col.counts[i];
+        const std::uint32_t k = col.sector[i];
+        out.stage[j] = st;
+        out.digital[j] = static_cast<std::uint32_t>(k == OPTOELECTRONICS) |
+                         static_cast<std::uint32_t>(k == BEIDOU);
+        out.flags[j] = col.flags[i] & keep;
+        out.total[j] = std::uint32_t{n[0]} + n[1] + n[2] + n[3];
+        // Collaborators above the firm's stage, with masks rather than selects (a select per
+        // stage turns into a branch per stage).
+        out.higher[j] = (n[1] & (0U - static_cast<std::uint32_t>(st < 1))) +
+                        (n[2] & (0U - static_cast<std::uint32_t>(st < 2))) +
+                        (n[3] & (0U - static_cast<std::uint32_t>(st < 3)));
+        out.months_in[j] = month - col.stage_since[i];
+        out.expiry[j] = col.cert_expiry[i];
+    }
+    vector_loop(r, len, knots, out.words, out.stage, out.flags, out.digital, out.total, out.higher,
+                out.months_in, out.expiry, col.capability + begin, col.rd_intensity + begin,
+                out.capability, out.to, out.kept, out.marked);
+    std::uint8_t* __restrict flags = col.flags + begin;
+    for (std::size_t j = 0; j < len; ++j) {
+        flags[j] = static_cast<std::uint8_t>(pick(out.stage[j] <= LEADER, out.kept[j], flags[j]));
+    }
+}
+
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+vector_pass_16(const Columns<std::uint16_t>& col, const StepRates& r, const double* knots,
+               std::size_t begin, std::size_t len, BlockScratch& out) {
+    vector_pass(col, r, knots, begin, len, out);
+}
+
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const double* knots,
+               std::size_t begin, std::size_t len, BlockScratch& out) {
+    vector_pass(col, r, knots, begin, len, out);
+}
+
+// Pass 2: the aggregates the SD stocks and the series read, in firm order. Value added is
+// proportional to capability, so capability is summed by sector and for certified firms. The
+// eight running sums are the lanes of one vector: lanes 0-5 capability by sector, lane 6
+// certified capability, lane 7 certified R&D spending. Each firm adds one vector, holding its
+// values in its lanes and exactly 0.0 elsewhere (which leaves a sum unchanged), so every lane
+// is summed in firm order with one addition per firm and no branch.
+using Lanes = double __attribute__((vector_size(64)));
+using LaneMask = std::int64_t __attribute__((vector_size(64)));
+
+//
+// The pass also counts active firms by stage, and, among the firms event_pass will not see, those
+// tied to a platform or running an R&D institution (their flags are final after pass 1).
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_t* sector,
+         const std::uint8_t* batch, const float* rd_intensity, std::size_t begin, std::size_t len,
+         const BlockScratch& in, ChunkTally& t) {
+    static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
+    Lanes sums = {t.capability_by_sector[0], t.capability_by_sector[1],
+                  t.capability_by_sector[2], t.capability_by_sector[3],
+                  t.capability_by_sector[4], t.capability_by_sector[5],
+                  t.capability_certified,    t.rd_spending};
+    const LaneMask lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    std::array<std::int64_t, 4> active{};
+    std::int64_t tied = 0;
+    std::int64_t with_rnd = 0;
+    // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
+    // latency: the two chains are independent).
+    double panel = t.capability_panel;
+    for (std::size_t j = 0; j < len; ++j) {
+        const std::uint8_t st = stage[begin + j];
+        const std::uint8_t f = flags[begin + j];
+        const bool unmarked = st <= LEADER && in.marked[j] == 0;
+        active[st & 3U] += st <= LEADER ? 1 : 0;
+        tied += (unmarked && (f & PLATFORM_TIE) != 0 && st >= SME) ? 1 : 0;
+        with_rnd += (unmarked && (f & RND_INSTITUTION) != 0) ? 1 : 0;
+
+        const std::uint32_t to = in.to[j];
+        const double c = in.capability[j];
+        const bool live = to <= LEADER;
+        const bool certified = live & (to >= HIGH_TECH);
+        const double rd_c = static_cast<double>(rd_intensity[begin + j]) * c;
+        const LaneMask k = lane - static_cast<std::int64_t>(sector[begin + j]);
+        const Lanes value = {c, c, c, c, c, c, c, rd_c};
+        // All ones in the firm's sector lane (if it is still active) and in lanes 6 and 7 (if
+        // certified), zero elsewhere.
+        const LaneMask keep = ((k == 0) & (lane < 6) & -static_cast<std::int64_t>(live)) |
+                              ((lane >= 6) & -static_cast<std::int64_t>(certified));
+        sums += reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(value) & keep);
+        const bool in_panel = live & ((batch[begin + j] & IN_PANEL) != 0);
+        panel += in_panel ? c : 0.0;
+    }
+    t.capability_panel = panel;
+    for (std::size_t q = 0; q < SECTOR_COUNT; ++q) {
+        t.capability_by_sector[q] = sums[q];
+    }
+    t.capability_certified = sums[6];
+    t.rd_spending = sums[7];
+    for (std::size_t k = 0; k < 4; ++k) {
+        t.active[k] += active[k];
+    }
+    t.tied += tied;
+    t.with_rnd += with_rnd;
+}
+
+// Pass 3: the marked firms, in firm order, with the model's events spelled out.
+template <class Count>
+void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin, std::size_t len,
+                const BlockScratch& in, std::vector<StageChange>& changes, ChunkTally& t) {
+    for (std::size_t j = 0; j < len; ++j) {
+        if (in.marked[j] == 0) {
+            continue;
+        }
+        const std::size_t i = begin + j;
+        const std::uint8_t st = col.stage[i];
+        const auto to = static_cast<std::uint8_t>(in.to[j]);
+        const double c = in.capability[j];
+        const std::uint32_t* w = in.words + 4 * j;
+        auto f = static_cast<std::uint8_t>(in.flags[j]);
+        const bool vc = (f & HAS_VC) != 0;
+
+        if (to != st) {
+            changes.push_back({static_cast<std::uint32_t>(i), st, to});
+            if (to == EXITED) {
+                ++t.exits;
+                col.flags[i] = 0;
+                continue;
+            }
+            if (st == INCUBATING) {
+                ++t.graduations;
+            } else if (to == SME) {
+                ++t.lapses; // a certified firm back in the SME pool
+            }
+        }
+
+        // Finance: a loan ends or starts (one word).
+        if ((f & HAS_LOAN) != 0) {
+            if (w[2] < r.loan_repay_below) {
+                f = static_cast<std::uint8_t>(f & ~HAS_LOAN);
+            }
+        } else if (to != INCUBATING && w[2] < r.loan_new_below) {
+            f |= HAS_LOAN;
+            t.new_loans += r.loan_size[to];
+        }
+
+        // Rarer events share one word as competing risks: at most one per firm per step.
+        const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
+        const double u3 = u01(w[3]);
+        if (u3 < p_vc + r.rare_events_bound) {
+            const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
+                                      (to <= SME || (to == HIGH_TECH && c < r.size_capability));
+            const double p_reg = can_register ? r.registration_p : 0.0;
+            const bool tied = (f & PLATFORM_TIE) != 0;
+            const double p_tie = tied ? r.untie_p : (to >= SME ? r.tie_p : 0.0);
+            const double p_rnd =
+                (to >= HIGH_TECH && (f & RND_INSTITUTION) == 0 && c >= r.rnd_capability) ? r.rnd_p
+                                                                                         : 0.0;
+            if (u3 < p_vc) {
+                if (vc) {
+                    f = static_cast<std::uint8_t>(f & ~HAS_VC);
+                } else {
+                    f |= HAS_VC;
+                    ++t.vc_deals;
+                }
+            } else if (u3 < p_vc + p_reg) {
+                f |= REGISTERED;
+                ++t.registered;
+            } else if (u3 < p_vc + p_reg + p_tie) {
+                f ^= PLATFORM_TIE;
+            } else if (u3 < p_vc + p_reg + p_tie + p_rnd) {
+                f |= RND_INSTITUTION;
+                ++t.rnd_founded;
+            }
+        }
+        if (to == INCUBATING) {
+            f = static_cast<std::uint8_t>(f & ~PLATFORM_TIE); // startups use incubators
+        }
+        col.flags[i] = f;
+        if ((f & PLATFORM_TIE) != 0 && to >= SME) {
+            ++t.tied;
+        }
+        if ((f & RND_INSTITUTION) != 0) {
+            ++t.with_rnd;
+        }
+    }
+}
+
+// The decisions of firms [begin, end).
+template <class Count>
+void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepRates& r,
+                  std::size_t begin, std::size_t end, std::vector<StageChange>& changes,
+                  ChunkTally& tally) {
+    const double* knots = engine::NormalTable::instance().knots().data();
+    const auto step = static_cast<std::uint32_t>(ctx.step);
+    BlockScratch scratch;
+    ChunkTally t{};
+    for (std::size_t b = begin; b < end; b += BLOCK) {
+        const std::size_t len = std::min(BLOCK, end - b);
+        engine::philox_fill(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len,
+                            scratch.words);
+        if constexpr (std::is_same_v<Count, std::uint16_t>) {
+            vector_pass_16(col, r, knots, b, len, scratch);
+        } else {
+            vector_pass_32(col, r, knots, b, len, scratch);
+        }
+        sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch,
+                 t);
+        event_pass(col, r, b, len, scratch, changes, t);
+    }
+    tally = t;
+}
+
+} // namespace
+
+void decide(State& s, const StepContext& ctx, const StepRates& r) {
+    const PhaseTimer timer(s.phases.decide);
+    const std::size_t n = s.firms.size();
+    const std::size_t chunks = engine::Executor::chunk_count(n, Model::CHUNK);
+    if (s.changes.size() < chunks) {
+        s.changes.resize(chunks);
+        s.tallies.resize(chunks);
+    }
+    for (std::size_t k = 0; k < s.tallies.size(); ++k) {
+        s.tallies[k] = ChunkTally{};
+        s.changes[k].clear();
+    }
+    with_counts(s, [&](auto& counts) {
+        using Count = typename std::remove_reference_t<decltype(counts)>::value_type::value_type;
+        const Columns<Count> col{s.firms[s.stage].data(),        s.firms[s.sector].data(),
+                                 s.firms[s.flags].data(),        s.firms[s.batch].data(),
+                                 s.firms[s.stage_since].data(),  s.firms[s.cert_expiry].data(),
+                                 s.firms[s.capability].data(),   s.firms[s.rd_intensity].data(),
+                                 counts.data()};
+        ctx.executor->for_chunks(
+            n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
+                decide_chunk(col, ctx, r, b, e, s.changes[chunk], s.tallies[chunk]);
+            });
+    });
+}
+
+// Each firm appears at most once, so stages are written by one thread; collaborators' counts
+// are shared and updated atomically (integer sums: any order, same result).
+void apply_changes(State& s, const StepContext& ctx, int month) {
+    const PhaseTimer timer(s.phases.apply);
+    auto& stage = s.firms[s.stage];
+    auto& stage_since = s.firms[s.stage_since];
+    const bool shared = ctx.executor->parallel();
+    with_counts(s, [&](auto& counts) {
+        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+        const std::span<Counts> all(counts);
+        ctx.executor->for_each(s.changes.size(), [&](std::size_t chunk) {
+            for (const StageChange& ch : s.changes[chunk]) {
+                stage[ch.firm] = ch.to;
+                stage_since[ch.firm] = static_cast<std::int16_t>(month);
+                engine::move_neighbour_state(s.collaboration, all, ch.firm, ch.from, ch.to, shared);
+            }
+        });
+    });
+    for (auto& chunk : s.changes) {
+        for (const StageChange& ch : chunk) {
+            --s.active[ch.from];
+            if (ch.to <= LEADER) {
+                ++s.active[ch.to];
+            }
+        }
+        chunk.clear();
+    }
+}
+
+} // namespace canopy::models::ecosystem::detail

@@ -1,0 +1,218 @@
+// Newcomers: startups into incubators and SME entrants, their attributes, and their
+// collaboration ties by preferential attachment with sector homophily (README "5. Newcomers",
+// "4. Networks").
+#include "ecosystem/detail.hpp"
+
+#include <canopy/engine/normal_table.hpp>
+
+#include <algorithm>
+
+namespace canopy::models::ecosystem::detail {
+
+namespace {
+
+// A newcomer whose candidate partners keep being rejected stops after this many draws.
+constexpr int MAX_ATTACH_DRAWS = 4096;
+// Newcomers per chunk of the parallel choice of partners.
+constexpr std::size_t NEWCOMER_CHUNK = 256;
+
+// How many newcomers enter this step: startups (seekers thinned by the chance of a seat, capped
+// by the free seats) and SME entrants.
+std::pair<std::uint64_t, std::uint64_t> entrants(const State& s, const StepContext& ctx,
+                                                 const StepRates& r) {
+    const Eigen::VectorXd& y = *ctx.stocks;
+    const double seats = sd(y, stock::incubators) * par(ctx, param::seats_per_incubator) +
+                         sd(y, stock::innovation_space) * par(ctx, param::seats_per_10k_m2);
+    const double free_seats = std::max(0.0, seats - static_cast<double>(s.active[INCUBATING]));
+    const double talent_index = sd(y, stock::talent) / par(ctx, param::initial_talent);
+    const double seekers =
+        (par(ctx, param::startup_rate) *
+             std::pow(talent_index, par(ctx, param::talent_birth_elasticity)) +
+         par(ctx, param::spinoff_rate) * transfer_index(y, ctx) * sd(y, stock::knowledge)) *
+        r.dt;
+    const double seat_share = free_seats / (free_seats + par(ctx, param::seat_half_saturation));
+    engine::Stream count_rng = ctx.stream(0, BIRTH_COUNT);
+    const auto startups = std::min<std::uint64_t>(engine::poisson(count_rng, seekers * seat_share),
+                                                  static_cast<std::uint64_t>(free_seats));
+    // SME entrants: spin-outs and upgrades, plus the firms talent-programme recruits found.
+    const double founders =
+        lev(ctx, lever::talent_programme_recruits) / 12.0 * par(ctx, param::recruit_founder_share);
+    const std::uint64_t sme_entrants =
+        engine::poisson(count_rng, (par(ctx, param::sme_entry_rate) + founders) * r.dt);
+    return {startups, sme_entrants};
+}
+
+// Neighbour counts are 16-bit while every degree fits (s.narrow_count_limit: 65,535 unless a test
+// lowers it). This step's newcomers add at most one tie to any one firm each (their partners are
+// distinct), so `born` ties at most: within the headroom nothing is checked; beyond it the
+// largest degree is measured again, and the counts are widened to 32 bits if a degree could
+// pass the limit.
+void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
+    if (s.counts16.empty() || born <= s.degree_headroom) {
+        s.degree_headroom -= s.counts16.empty() ? 0 : born;
+        return;
+    }
+    const std::uint64_t most = std::max<std::uint64_t>(s.collaboration.max_degree(), m);
+    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
+    if (born <= s.degree_headroom) {
+        s.degree_headroom -= born;
+        return;
+    }
+    s.counts32 = engine::widened<4>(std::span<const NeighbourCounts16>(s.counts16));
+    s.counts32.reserve(s.counts16.capacity());
+    s.counts16 = {};
+    s.degree_headroom = 0;
+}
+
+} // namespace
+
+std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
+    const std::array<double, SECTOR_COUNT> cum = sector_cumulative(ctx);
+    std::array<double, SECTOR_COUNT> w{};
+    double prev = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        w[k] = cum[k] - prev;
+        prev = cum[k];
+    }
+    const double tilt = 1.0 + par(ctx, param::digital_entry_tilt);
+    w[OPTOELECTRONICS] *= tilt;
+    w[BEIDOU] *= tilt;
+    double total = 0.0;
+    for (const double x : w) {
+        total += x;
+    }
+    std::array<double, SECTOR_COUNT> out{};
+    double acc = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        acc += total > 0.0 ? w[k] / total : 0.0;
+        out[k] = acc;
+    }
+    out[OTHER] = 1.0;
+    return out;
+}
+
+// Each newcomer gets a sector, capability and R&D intensity, and collaboration ties to active
+// firms that existed before this step's entries. Their random words come in two vectorised
+// fills (NEWCOMER: one block each; ATTACH: one block per tie drawn); choosing partners only reads
+// the network, so it runs in parallel; linking them in appends to the network, in order.
+void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
+    const PhaseTimer timer(s.phases.newcomers);
+    const auto [startups, sme_entrants] = entrants(s, ctx, r);
+    s.births = static_cast<std::int64_t>(startups);
+    s.sme_entries = static_cast<std::int64_t>(sme_entrants);
+    const std::size_t born = startups + sme_entrants;
+    if (born == 0) {
+        return;
+    }
+    const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
+    keep_counts_fitting(s, born, m);
+
+    // Partners are drawn against the pool as it is now: this step's newcomers cannot be drawn.
+    // The category weights depend only on the snapshot and the newcomer's sector: once per step.
+    const std::size_t first = s.firms.size();
+    const engine::AttachmentPool::Snapshot snapshot = s.attachment.snapshot();
+    const auto affinity = sector_affinity(ctx);
+    std::array<engine::AttachmentPool::Weights, SECTOR_COUNT> weights;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        weights[k] = s.attachment.weights(
+            snapshot, std::span<const double>(affinity.data() + k * SECTOR_COUNT, SECTOR_COUNT));
+    }
+
+    // Every column grows once.
+    s.firms.add(born);
+    with_counts(s, [&](auto& counts) { counts.resize(first + born); });
+    auto& stage = s.firms[s.stage];
+    auto& sector = s.firms[s.sector];
+    auto& born_month = s.firms[s.born];
+    auto& stage_since = s.firms[s.stage_since];
+    auto& capability = s.firms[s.capability];
+    auto& rd_intensity = s.firms[s.rd_intensity];
+    const auto cumulative = newcomer_cumulative(ctx);
+    const double rd_premium = par(ctx, param::digital_rd_premium);
+    const double newborn_mean = par(ctx, param::newborn_capability_mean);
+    const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    const double capability_sd = par(ctx, param::newborn_capability_sd);
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
+    const engine::QuantileTable& rd_table =
+        rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta));
+    const auto step = static_cast<std::uint32_t>(ctx.step);
+    const auto first_id = static_cast<std::uint32_t>(first);
+    // A newcomer's first draws of partners read its ATTACH blocks 0 .. located - 1 (one block a
+    // draw); a newcomer whose candidates are rejected reads on from block `located`.
+    const auto located = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
+    s.newcomer_words.fill(ctx.key, first_id, step, NEWCOMER, born, 1);
+    s.attach_words.fill(ctx.key, first_id, step, ATTACH, born, located);
+    s.picks.resize(born * m);
+    s.pick_counts.resize(born);
+    s.locations.resize(born * located);
+    ctx.executor->for_chunks(
+        born, NEWCOMER_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
+            for (std::size_t b = b0; b < b1; ++b) {
+                const std::size_t id = first + b;
+                const bool startup = b < startups;
+                engine::PrefilledStream rng = s.newcomer_words.stream(b);
+                stage[id] = startup ? INCUBATING : SME;
+                sector[id] = draw_sector(rng, cumulative);
+                born_month[id] = static_cast<std::int16_t>(r.month);
+                stage_since[id] = static_cast<std::int16_t>(r.month);
+                capability[id] =
+                    static_cast<float>(std::max(0.01, (startup ? newborn_mean : entrant_mean) +
+                                                          capability_sd * normal(rng.next_u32())));
+                rd_intensity[id] =
+                    static_cast<float>(sector_rd(rd_table(rng.next_u32()), sector[id], rd_premium));
+            }
+            // Where every newcomer's first draws land, prefetched: the pool is larger than the
+            // caches, and its units are read at random.
+            for (std::size_t b = b0; b < b1; ++b) {
+                const engine::AttachmentPool::Weights& w = weights[sector[first + b]];
+                if (w.units == 0) {
+                    continue;
+                }
+                engine::PrefilledStream attach = s.attach_words.stream(b);
+                for (std::size_t d = 0; d < located; ++d) {
+                    const std::uint64_t word = attach.next_u64();
+                    const auto at = s.attachment.locate(snapshot, w, word, attach.next_u64());
+                    s.locations[b * located + d] = at;
+                    s.attachment.prefetch(at);
+                }
+            }
+            for (std::size_t b = b0; b < b1; ++b) {
+                const std::size_t id = first + b;
+                Network::Vertex* picks = s.picks.data() + b * m;
+                const engine::AttachmentPool::Weights& w = weights[sector[id]];
+                engine::Stream more(ctx.key, static_cast<std::uint32_t>(id), step, ATTACH, located);
+                std::size_t got = 0;
+                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS; ++draw) {
+                    const auto d = static_cast<std::size_t>(draw);
+                    const Network::Vertex v = w.units == 0 ? Network::NONE
+                                              : d < located
+                                                  ? s.attachment.unit(s.locations[b * located + d])
+                                                  : s.attachment.draw(snapshot, w, more);
+                    if (v == Network::NONE) {
+                        break;
+                    }
+                    if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                        picks[got++] = v;
+                    }
+                }
+                s.pick_counts[b] = static_cast<std::uint32_t>(got);
+            }
+        });
+    with_counts(s, [&](auto& counts) {
+        for (std::size_t b = 0; b < born; ++b) {
+            const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
+            const Network::Vertex id = s.collaboration.add_vertex(picks);
+            typename std::remove_reference_t<decltype(counts)>::value_type own{};
+            for (const Network::Vertex v : picks) {
+                ++own[stage[v]];
+                ++counts[v][stage[id]];
+                s.attachment.add(v, sector[v]);
+                s.attachment.add(id, sector[id]);
+            }
+            counts[id] = own;
+            ++s.active[stage[id]];
+        }
+    });
+}
+
+} // namespace canopy::models::ecosystem::detail

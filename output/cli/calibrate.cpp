@@ -1,0 +1,360 @@
+// `canopy calibrate`: fit a scenario's parameters to history with ABC-SMC or the simulated
+// method of moments, and write the posterior. It checks the calibration file, its scenario, its
+// data and every output path before it runs anything, so bad input never creates or
+// overwrites a file. The methods run on the experiments layer's evaluator (threads, or MPI
+// ranks under mpirun) behind a journal, so a killed run resumes with --resume.
+#include "cli.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/calibration.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/smm.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/progress.hpp>
+#include <canopy/output/table.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace canopy::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CalibrateArgs {
+    std::string file;
+    std::string out;
+    std::string json;
+    std::string method;
+    std::optional<int> fit_until;
+    std::optional<std::uint64_t> seed;
+    int threads = 0;
+    bool quiet = false;
+};
+
+std::vector<std::string> output_problems(const CalibrateArgs& a) {
+    std::vector<std::string> problems;
+    if (fs::path(a.out).extension() != ".h5") {
+        problems.push_back("--out: " + quoted(a.out) + " must end in .h5 (it is written as HDF5)");
+    } else if (const std::string p = output::output_path_problem(a.out); !p.empty()) {
+        problems.push_back("--out: cannot write " + quoted(a.out) + ": " + p);
+    }
+    if (!a.json.empty() && a.json != "-") {
+        if (const std::string p = output::output_path_problem(a.json); !p.empty()) {
+            problems.push_back("--json: cannot write " + quoted(a.json) + ": " + p +
+                               " (use --json - for stdout)");
+        }
+    }
+    std::error_code ec;
+    for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--json", a.json}}) {
+        if (!path.empty() && path != "-" && fs::equivalent(path, a.file, ec)) {
+            problems.push_back(std::string(flag) + ": " + quoted(path) +
+                               " is the calibration file; it would be overwritten");
+        }
+    }
+    if (!a.json.empty() && a.json != "-" &&
+        fs::weakly_canonical(a.json, ec) == fs::weakly_canonical(a.out, ec)) {
+        problems.push_back("--json and --out name the same file " + quoted(a.out));
+    }
+    return problems;
+}
+
+std::string number(double x) {
+    return output::format_quantity(x);
+}
+
+std::string interval(double lo, double hi) {
+    return "[" + number(lo) + ", " + number(hi) + "]";
+}
+
+nlohmann::json to_json(const experiments::Calibration& c, const experiments::CalibrationResult& r) {
+    using nlohmann::json;
+    const auto finite = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
+    json j;
+    j["calibration"] = r.name;
+    j["method"] = r.method;
+    j["model"] = r.model;
+    j["scenario"] = r.scenario;
+    j["scenario_start"] = r.scenario_start;
+    j["seed"] = r.seed;
+    j["fit_until"] = r.fit_until > 0 ? json(r.fit_until) : json(nullptr);
+    j["data_file"] = r.data_file;
+    j["data_sha256"] = r.data_sha256;
+    j["engine_version"] = r.engine_version;
+    j["exact"] = r.exact;
+    j["final_temperature"] = finite(r.final_temperature);
+    j["ess"] = finite(r.ess);
+    j["particles"] = r.particle_count();
+    j["simulations"] = r.simulations;
+    j["wall_seconds"] = r.wall_seconds;
+    j["simulations_per_second"] = r.simulations_per_second;
+    json params = json::array();
+    for (std::size_t k = 0; k < r.parameters.size(); ++k) {
+        const experiments::ParameterSummary& s = r.summaries[k];
+        json p = {{"name", r.parameters[k]},      {"kind", r.parameter_kinds[k]},
+                  {"unit", r.parameter_units[k]}, {"prior", r.priors[k]},
+                  {"lower", finite(r.lower[k])},  {"upper", finite(r.upper[k])},
+                  {"mean", finite(s.mean)},       {"median", finite(s.median)},
+                  {"q05", finite(s.q05)},         {"q25", finite(s.q25)},
+                  {"q75", finite(s.q75)},         {"q95", finite(s.q95)}};
+        if (r.smm) {
+            p["estimate"] = finite(r.smm->estimate[k]);
+            p["standard_error"] = finite(r.smm->standard_error[k]);
+        }
+        params.push_back(p);
+    }
+    j["parameters"] = params;
+    json gens = json::array();
+    for (const experiments::GenerationRecord& g : r.generations) {
+        gens.push_back({{"generation", g.generation},
+                        {"temperature", finite(g.temperature)},
+                        {"tolerance", finite(g.tolerance)},
+                        {"candidates", g.candidates},
+                        {"simulations", g.simulations},
+                        {"acceptance_rate", finite(g.acceptance_rate)},
+                        {"ess", finite(g.ess)},
+                        {"seconds", g.seconds}});
+    }
+    j["generations"] = gens;
+    json figures = json::array();
+    int held = 0;
+    int in50 = 0;
+    int in90 = 0;
+    for (const experiments::FigureFit& f : r.figures) {
+        figures.push_back({{"observation", f.observation},
+                           {"series", f.series},
+                           {"year", f.year},
+                           {"value", f.value},
+                           {"unit", f.unit},
+                           {"kind", f.kind},
+                           {"measure", f.measure},
+                           {"sd", f.sd},
+                           {"fitted", f.fitted},
+                           {"median", finite(f.median)},
+                           {"q05", finite(f.q05)},
+                           {"q25", finite(f.q25)},
+                           {"q75", finite(f.q75)},
+                           {"q95", finite(f.q95)},
+                           {"inside50", f.inside50},
+                           {"inside90", f.inside90},
+                           {"line", f.line}});
+        if (!f.fitted) {
+            ++held;
+            in50 += f.inside50 ? 1 : 0;
+            in90 += f.inside90 ? 1 : 0;
+        }
+    }
+    j["figures"] = figures;
+    j["holdout"] = {{"figures", held}, {"inside50", in50}, {"inside90", in90}};
+    if (r.smm) {
+        const experiments::SmmReport& s = *r.smm;
+        j["smm"] = {{"objective", finite(s.objective)},
+                    {"iterations", s.iterations},
+                    {"evaluations", s.evaluations},
+                    {"converged", s.converged},
+                    {"replicates", s.replicates},
+                    {"profile_values", s.profile_values},
+                    {"profile_objective", s.profile_objective}};
+    }
+    j["unused_series"] = c.unused_series;
+    j["notes"] = r.notes;
+    return j;
+}
+
+void print_report(const experiments::CalibrationResult& r, const output::TableStyle& style) {
+    (void)style;
+    std::cout << fmt::format("calibration {}: {} of scenario {} (model {}), seed {}{}\n", r.name,
+                             r.method, r.scenario, r.model, r.seed,
+                             r.fit_until > 0 ? fmt::format(", fitted up to {}", r.fit_until)
+                                             : std::string());
+    if (r.method == "abc-smc") {
+        std::cout << fmt::format(
+            "{} generations, {} runs in {}; final tolerance {} (temperature {}): {}; effective "
+            "sample size {}\n",
+            r.generations.size(), r.simulations, output::format_duration(r.wall_seconds),
+            number(std::sqrt(r.final_temperature)), number(r.final_temperature),
+            r.exact ? "exact under the error model" : "approximate", number(r.ess));
+    } else if (r.smm) {
+        std::cout << fmt::format("objective {} after {} iterations ({}), {} runs in {}\n",
+                                 number(r.smm->objective), r.smm->iterations,
+                                 r.smm->converged ? "converged" : "not converged", r.simulations,
+                                 output::format_duration(r.wall_seconds));
+    }
+    std::vector<std::vector<std::string>> rows;
+    if (r.smm) {
+        rows.push_back({"parameter", "prior", "estimate", "std. error", "90 % interval"});
+    } else {
+        rows.push_back({"parameter", "prior", "median", "50 % interval", "90 % interval"});
+    }
+    for (std::size_t k = 0; k < r.parameters.size(); ++k) {
+        const experiments::ParameterSummary& s = r.summaries[k];
+        if (r.smm) {
+            rows.push_back({r.parameters[k], r.priors[k], number(r.smm->estimate[k]),
+                            number(r.smm->standard_error[k]), interval(s.q05, s.q95)});
+        } else {
+            rows.push_back({r.parameters[k], r.priors[k], number(s.median), interval(s.q25, s.q75),
+                            interval(s.q05, s.q95)});
+        }
+    }
+    std::cout << "\n" << output::format_columns(rows);
+    // Every figure: fitted ones show how well history is reproduced, held-back ones are the
+    // hold-out test.
+    std::vector<std::vector<std::string>> figs = {{"figure", "year", "published", "kind", "used as",
+                                                   "median", "50 % interval", "90 % interval",
+                                                   "inside 50/90"}};
+    int held = 0;
+    int in90 = 0;
+    for (const experiments::FigureFit& f : r.figures) {
+        figs.push_back(
+            {f.series, std::to_string(f.year), number(f.value), f.kind,
+             f.fitted ? "fitted" : "held back", number(f.median), interval(f.q25, f.q75),
+             interval(f.q05, f.q95),
+             std::string(f.inside50 ? "yes" : "no") + "/" + (f.inside90 ? "yes" : "no")});
+        if (!f.fitted) {
+            ++held;
+            in90 += f.inside90 ? 1 : 0;
+        }
+    }
+    std::cout << "\n" << output::format_columns(figs);
+    if (held > 0) {
+        std::cout << fmt::format("\nhold-out: {} of {} held-back figures inside their 90 % "
+                                 "interval\n",
+                                 in90, held);
+    }
+    for (const std::string& note : r.notes) {
+        std::cout << "note: " << note << "\n";
+    }
+    std::cout.flush();
+}
+
+int calibrate_command(const CalibrateArgs& a) {
+    // 1. Every input and output is checked before anything runs or is written.
+    std::vector<std::string> problems = output_problems(a);
+    experiments::CalibrationFlags flags;
+    if (!a.method.empty()) {
+        flags.method = a.method == "smm" ? experiments::CalibrationMethod::smm
+                                         : experiments::CalibrationMethod::abc_smc;
+    }
+    flags.fit_until = a.fit_until;
+    flags.seed = a.seed;
+    experiments::CalibrationLoad loaded = experiments::load_calibration(a.file, flags);
+    const bool bad = report(loaded.diagnostics);
+    for (const std::string& p : problems) {
+        std::cerr << "canopy calibrate: error: " << p << "\n";
+    }
+    if (bad || !loaded.calibration || !problems.empty()) {
+        if (bad) {
+            std::cerr << "canopy calibrate: " << a.file << " has errors; nothing was run or "
+                      << "written\n";
+        }
+        return EXIT_BAD_INPUT;
+    }
+    const experiments::Calibration& c = *loaded.calibration;
+
+    // 2. Run, behind the journals.
+    const engine::ThreadLimit threads(a.threads);
+    std::unique_ptr<experiments::Evaluator> base = experiments::default_evaluator();
+    experiments::Evaluator& evaluator = *base;
+    const bool root = evaluator.is_root();
+    output::StatusLine status = output::StatusLine::on_stderr(a.quiet || !root);
+    const auto progress = [&](const experiments::CalibrationProgress& p) {
+        std::string line = p.stage;
+        if (!std::isnan(p.tolerance)) {
+            line += "  tolerance " +
+                    (std::isinf(p.tolerance) ? std::string("inf") : number(p.tolerance));
+        }
+        if (!std::isnan(p.acceptance_rate)) {
+            line += "  acceptance " + output::format_percent(p.acceptance_rate);
+        }
+        if (p.wanted > 0) {
+            line += fmt::format("  {}/{}", p.done, p.wanted);
+        }
+        line += fmt::format("  {} runs", p.simulations);
+        if (std::isfinite(p.seconds_left)) {
+            line += "  eta " + output::format_duration(p.seconds_left);
+        }
+        status.show(line);
+    };
+    experiments::CalibrationResult result = c.method == experiments::CalibrationMethod::smm
+                                                ? experiments::run_smm(c, evaluator, progress)
+                                                : experiments::run_abc_smc(c, evaluator, progress);
+    status.finish();
+
+    // 3. Report (the root only: under MPI every rank has the same result).
+    if (!root) {
+        return EXIT_OK;
+    }
+    const bool json_to_stdout = a.json == "-";
+    if (!a.quiet && !json_to_stdout) {
+        print_report(result, output::TableStyle{output::use_colour(stdout)});
+    }
+    experiments::write_calibration_result(a.out, result);
+    if (!a.json.empty()) {
+        const std::string text = to_json(c, result).dump(2) + "\n";
+        if (json_to_stdout) {
+            std::cout << text;
+            std::cout.flush();
+            if (!std::cout) {
+                throw Error("cannot write the JSON summary to stdout");
+            }
+        } else {
+            output::write_file_atomically(a.json, text);
+        }
+    }
+    return EXIT_OK;
+}
+
+} // namespace
+
+Command add_calibrate(CLI::App& app) {
+    auto args = std::make_shared<CalibrateArgs>();
+    auto seed_text = std::make_shared<std::string>();
+    auto fit_until = std::make_shared<int>(0);
+    CLI::App* cmd = app.add_subcommand(
+        "calibrate", "Fit a scenario's parameters to history and write the posterior");
+    cmd->add_option("calibration", args->file, "Calibration file (docs/calibration.md)")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_option("--out,-o", args->out, "Write the posterior to FILE.h5 (HDF5)")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_option("--method,-m", args->method, "abc-smc or smm (default: the file's)")
+        ->check(CLI::IsMember({"abc-smc", "smm"}));
+    CLI::Option* until =
+        cmd->add_option("--fit-until", *fit_until,
+                        "Fit the figures up to this year; project and check the later ones")
+            ->check(CLI::Range(1, 9999));
+    cmd->add_option("--json", args->json,
+                    "Write the result as JSON to PATH ('-' for stdout, which then carries only "
+                    "the JSON)")
+        ->check(NON_EMPTY);
+    CLI::Option* seed =
+        add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the file's)");
+    cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no tables");
+    return Command{cmd, [args, seed_text, fit_until, until, seed] {
+                       if (until->count() > 0) {
+                           args->fit_until = *fit_until;
+                       }
+                       if (seed->count() > 0) {
+                           std::uint64_t s = 0;
+                           parse_seed(*seed_text, s);
+                           args->seed = s;
+                       }
+                       return calibrate_command(*args);
+                   }};
+}
+
+} // namespace canopy::cli

@@ -1,0 +1,226 @@
+// `canopy sweep`: a sweep file's design points, run on this machine's threads, across MPI ranks
+// (under mpirun), or as one shard of a Slurm array (--shard i/n). Every input and output is
+// checked before anything runs; the result appears only when complete, and a journal beside it
+// lets --resume continue a killed run without redoing or losing a point.
+#include "cli.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/experiments/sweep.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/progress.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace canopy::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SweepArgs {
+    std::string file;
+    std::string out;
+    int threads = 0; ///< 0: all cores
+    bool design_only = false;
+    std::string shard;
+    bool resume = false;
+    bool quiet = false;
+};
+
+fs::path journal_of(const fs::path& out) {
+    return fs::path(out.string() + ".journal");
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    return fs::equivalent(a, b, ec) && !ec;
+}
+
+// Problems with --out, each naming the flag. Nothing is created here.
+std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& sweep_file,
+                                         const experiments::Sweep* sweep) {
+    std::vector<std::string> problems;
+    if (fs::path(args.out).extension() != ".h5") {
+        problems.push_back("--out: " + quoted(args.out) +
+                           " must end in .h5 (it is written as HDF5)");
+    } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
+        problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
+    }
+    if (same_file(args.out, sweep_file) ||
+        (sweep != nullptr && same_file(args.out, sweep->scenario_file))) {
+        problems.push_back("--out: " + quoted(args.out) +
+                           " is an input of the sweep; it would be "
+                           "overwritten");
+    }
+    const fs::path journal = journal_of(args.out);
+    std::error_code ec;
+    if (!args.design_only && !args.resume && fs::exists(journal, ec)) {
+        problems.push_back("--out: the journal " + quoted(journal.string()) +
+                           " of an interrupted sweep exists; add --resume to continue it, or "
+                           "remove it to start again");
+    }
+    return problems;
+}
+
+int sweep_command(const SweepArgs& args) {
+    // Under mpirun every rank runs this; the root reports and writes, every rank computes.
+    std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
+    const bool root = evaluator->is_root();
+
+    // 1. Every input and output is checked before anything runs or is written.
+    const fs::path file = resolve_scenario(args.file);
+    experiments::SweepLoad loaded = experiments::load_sweep(file);
+    const bool file_bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
+    std::vector<std::string> problems;
+    std::optional<experiments::Shard> shard;
+    if (!args.shard.empty()) {
+        std::string why;
+        shard = experiments::parse_shard(args.shard, why);
+        if (!shard) {
+            problems.push_back("--shard: " + why + " (allowed: i/n with 1 <= i <= n, e.g. 2/8)");
+        }
+    }
+    if (args.design_only && !args.shard.empty()) {
+        problems.emplace_back("--shard: --design-only writes the whole design; it takes no shard");
+    }
+    if (args.design_only && args.resume) {
+        problems.emplace_back(
+            "--resume: --design-only runs nothing, so there is nothing to resume");
+    }
+    if (root) {
+        for (std::string& p :
+             output_problems(args, file, loaded.sweep ? &*loaded.sweep : nullptr)) {
+            problems.push_back(std::move(p));
+        }
+    }
+    // The root's verdict holds for every rank, so that all stop or all go on together.
+    std::vector<std::uint8_t> verdict{
+        static_cast<std::uint8_t>(file_bad || !loaded.sweep || !problems.empty() ? 1 : 0)};
+    evaluator->share(verdict);
+    if (verdict.at(0) != 0) {
+        if (root) {
+            for (const std::string& p : problems) {
+                std::cerr << "canopy sweep: error: " << p << "\n";
+            }
+            if (file_bad) {
+                std::cerr << "canopy sweep: " << file.string()
+                          << " has errors; nothing was run or written\n";
+            }
+        }
+        return EXIT_BAD_INPUT;
+    }
+    const experiments::Sweep& sweep = *loaded.sweep;
+
+    // 2. The design, and the points this process takes part in.
+    const engine::ThreadLimit threads(args.threads);
+    const experiments::UnitDesign design = sweep.unit_design();
+    if (args.design_only) {
+        if (root) {
+            experiments::write_sweep_result(args.out,
+                                            experiments::make_design_result(sweep, design));
+            if (!args.quiet) {
+                std::cout << "canopy sweep: the " << to_string(sweep.design) << " design of "
+                          << design.points() << " points over " << sweep.factors.size()
+                          << " factors written to " << args.out << "\n";
+            }
+        }
+        return EXIT_OK;
+    }
+    const std::size_t total = design.points();
+    const std::size_t begin = shard ? shard->begin(total) : 0;
+    const std::size_t end = shard ? shard->end(total) : total;
+    const std::vector<experiments::Point> points = sweep.points_of(design, begin, end);
+    const experiments::Experiment experiment = sweep.experiment();
+    const int processes = evaluator->processes();
+
+    // 3. Run, journalling each point as it completes.
+    const fs::path journal_path = journal_of(args.out);
+    std::unique_ptr<experiments::Evaluator> journal =
+        experiments::journalled(std::move(evaluator), journal_path);
+    output::ProgressBar bar = output::ProgressBar::on_stderr(
+        shard ? "shard " + args.shard : std::string("sweep"), args.quiet || !root);
+    bar.show_rate("points");
+    std::size_t done = 0;
+    std::size_t computed = 0;
+    std::size_t restored = 0;
+    double simulate_seconds = 0.0;
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<experiments::PointResult> results =
+        journal->evaluate(experiment, points, [&](const experiments::PointResult& r) {
+            if (r.simulate_seconds > 0.0) {
+                ++computed;
+                simulate_seconds += r.simulate_seconds;
+            } else {
+                ++restored; // read back from the journal
+            }
+            bar.update(++done, points.size());
+        });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.finish();
+    journal.reset(); // closes the journal file before it is removed
+    if (!root) {
+        return EXIT_OK;
+    }
+
+    // 4. The result, then the journal is no longer needed.
+    experiments::SweepTiming timing;
+    timing.wall_seconds = wall;
+    timing.points_computed = computed;
+    timing.simulate_seconds = simulate_seconds;
+    const auto usable = static_cast<double>(threads.threads());
+    timing.concurrency = processes > 1 ? static_cast<double>(processes)
+                         : usable > sweep.replicates
+                             ? std::floor(usable / static_cast<double>(sweep.replicates))
+                             : 1.0;
+    const experiments::SweepResult result =
+        experiments::make_sweep_result(sweep, design, points, results, timing, shard);
+    experiments::write_sweep_result(args.out, result);
+    std::error_code ec;
+    fs::remove(journal_path, ec);
+    if (!args.quiet) {
+        std::cout << fmt::format(
+            "canopy sweep: {} points x {} replicates{}{} in {:.1f} s ({:.3g} points/s, {:.3g} ms "
+            "per point beyond the simulations) -> {}\n",
+            points.size(), sweep.replicates,
+            shard ? " (shard " + args.shard + " of " + std::to_string(total) + " points)"
+                  : std::string(),
+            restored > 0 ? " (" + std::to_string(restored) + " read back from the journal)"
+                         : std::string(),
+            wall, result.points_per_second, 1e3 * result.overhead_per_point_seconds, args.out);
+    }
+    return EXIT_OK;
+}
+
+} // namespace
+
+Command add_sweep(CLI::App& app) {
+    auto args = std::make_shared<SweepArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "sweep", "Run a sweep file's design points (grid, LHS, Sobol, Saltelli, Morris) and write "
+                 "their summaries as HDF5; under mpirun the points are spread over the ranks");
+    cmd->add_option("sweep", args->file, "Sweep file (docs/sweeps.md)")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_option("--out,-o", args->out, "Write the result to FILE.h5")
+        ->required()
+        ->check(NON_EMPTY);
+    cmd->add_option("--threads,-t", args->threads,
+                    "Worker threads per process (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_flag("--design-only", args->design_only,
+                  "Write only the design (/design), for outputs computed by another program");
+    cmd->add_option("--shard", args->shard,
+                    "Compute shard i of n only (a Slurm array task); join with canopy merge")
+        ->check(NON_EMPTY);
+    cmd->add_flag("--resume", args->resume,
+                  "Continue an interrupted sweep from its journal (OUT.h5.journal)");
+    cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no closing line");
+    return Command{cmd, [args] { return sweep_command(*args); }};
+}
+
+} // namespace canopy::cli

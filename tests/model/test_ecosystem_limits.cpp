@@ -1,0 +1,158 @@
+// The ecosystem model's rules across parameters, its horizon and its estimate of firms, as the
+// default Wuhan scenario meets them: each mistake an outside tester made (issue 6) is now a
+// diagnostic at the key that made it.
+#include "ecosystem/ecosystem_model.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/scenario.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace canopy;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string WUHAN_DIR = std::string(CANOPY_SOURCE_DIR) + "/scenarios";
+
+// The default scenario with `extra` laid over it, loaded as if from scenarios/ (so its
+// `extends` resolves); line 2 of the text is the first line of `extra`.
+engine::LoadResult wuhan_with(const std::string& extra) {
+    return engine::load_scenario_text("extends = \"wuhan-2023.toml\"\n" + extra,
+                                      WUHAN_DIR + "/mistake.toml", models::model_catalog());
+}
+
+std::vector<engine::Diagnostic> errors_of(const std::string& extra) {
+    const engine::LoadResult r = wuhan_with(extra);
+    INFO(r.diagnostics.format());
+    CHECK_FALSE(r.scenario.has_value());
+    std::vector<engine::Diagnostic> out;
+    for (const engine::Diagnostic& d : r.diagnostics) {
+        if (d.severity == engine::Diagnostic::Severity::error) {
+            out.push_back(d);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("The ecosystem model's rules name its parameters and hold for its defaults and for "
+          "Wuhan",
+          "[model][ecosystem][limits]") {
+    const engine::ModelInfo& info = models::find_model("ecosystem")->info();
+    REQUIRE(info.constraints.size() >= 8);
+    std::vector<engine::ParameterSetting> defaults;
+    for (const engine::ParameterSpec& p : info.parameters) {
+        defaults.push_back({engine::Uncertain::fixed(p.default_value), {}});
+    }
+    for (const engine::ParameterConstraint& c : info.constraints) {
+        for (const std::string& name : c.parameters) {
+            INFO(name);
+            CHECK(info.parameter_index(name) >= 0);
+        }
+    }
+    CHECK(engine::constraint_violations(info, defaults).empty());
+    const engine::LoadResult wuhan = wuhan_with("");
+    INFO(wuhan.diagnostics.format());
+    CHECK(wuhan.scenario.has_value());
+}
+
+TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their keys",
+          "[model][ecosystem][limits]") {
+    SECTION("a registration window whose first month is after its last") {
+        const auto e = errors_of("[parameters.registration_first_month]\nvalue = 11\n"
+                                 "assumption = \"s\"\n[parameters.registration_last_month]\n"
+                                 "value = 3\nassumption = \"s\"\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key == "parameters.registration_last_month.value");
+        CHECK(e[0].line == 6);
+        CHECK_THAT(e[0].message, Contains("registration window's months are out of order") &&
+                                     Contains("mistake.toml:3") && Contains("mistake.toml:6"));
+    }
+    SECTION("sector shares summing to 1.8") {
+        // 0.22 + 0.8 + 0.61 + 0.12 + 0.05: the model's defaults for the other three.
+        const auto e = errors_of("[parameters.share_auto]\nvalue = 0.8\nassumption = \"s\"\n"
+                                 "[parameters.share_health]\nvalue = 0.61\nassumption = \"s\"\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key == "parameters.share_health.value");
+        CHECK_THAT(e[0].message, Contains("the sector shares sum to 1.8") &&
+                                     Contains("share_optoelectronics = 0.22 at "));
+    }
+    SECTION("batch shares over 1") {
+        // Wuhan draws batch 1 from a range; the mistake moves the range to 0.85-0.9.
+        const auto e = errors_of("[parameters.hte_batch1_share]\nlow = 0.85\nhigh = 0.9\n");
+        REQUIRE(e.size() == 1);
+        CHECK_THAT(e[0].key, Contains("parameters.hte_batch"));
+        CHECK_THAT(e[0].message, Contains("batch 3 takes the rest") &&
+                                     Contains("hte_batch1_share = from 0.85 to 0.9"));
+    }
+    SECTION("an incubation minimum above the maximum") {
+        const auto e = errors_of("[parameters.incubation_min_months]\nvalue = 60\n"
+                                 "assumption = \"s\"\n");
+        REQUIRE(e.size() == 1);
+        CHECK_THAT(e[0].message, Contains("incubation_min_months (60) can exceed "
+                                          "incubation_max_months (48)"));
+    }
+    SECTION("a median graduate inflow of 1e308") {
+        const auto e = errors_of("[parameters.graduate_inflow]\ndistribution = \"lognormal\"\n"
+                                 "median = 1e308\nsigma = 0.1\nsource = \"s\"\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key == "parameters.graduate_inflow.distribution");
+        CHECK_THAT(e[0].message, Contains("the graduate inflow can reach inf"));
+    }
+    SECTION("a policy mix that breaks a rule the base keeps") {
+        const auto e = errors_of("[policy_mixes.no_new_programmes.parameters.share_beidou]\n"
+                                 "value = 0.5\nsource = \"s\"\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key == "policy_mixes.no_new_programmes.parameters.share_beidou.value");
+        CHECK_THAT(e[0].message, Contains("policy mix 'no_new_programmes': the sector shares"));
+    }
+}
+
+TEST_CASE("A horizon longer than the model's 16-bit months is refused at validation",
+          "[model][ecosystem][limits]") {
+    // Issue 6, item 6: 2000-4800 ran, exited 0, and the high-tech stock collapsed to 0 after
+    // 32,733 months; 0001-9999 ended in std::bad_alloc.
+    for (const char* years :
+         {"start = \"2000-01\"\nend = \"4800-12\"\n", "start = \"0001-01\"\nend = \"9999-12\"\n"}) {
+        const auto e = errors_of(std::string("[scenario]\n") + years);
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key == "scenario.end");
+        CHECK(e[0].line == 4);
+        CHECK_THAT(e[0].message, Contains("holds at most 32527 months") && Contains("16 bits"));
+    }
+    const engine::LoadResult longest =
+        wuhan_with("[scenario]\nstart = \"2000-01\"\nend = \"4710-07\"\n");
+    INFO(longest.diagnostics.format());
+    CHECK(longest.scenario.has_value()); // 32,527 months: the longest the model holds
+}
+
+TEST_CASE("The ecosystem model estimates its firms at the horizon", "[model][ecosystem][limits]") {
+    const models::ModelHandle* model = models::find_model("ecosystem");
+    const engine::LoadResult wuhan = wuhan_with("");
+    REQUIRE(wuhan.scenario.has_value());
+    const double firms = model->agents_at_horizon(*wuhan.scenario);
+    // 34,645 firms at the start and at most 890 arrivals a month for 24 months.
+    CHECK(firms > 34'000);
+    CHECK(firms < 60'000);
+    // A million startups a month only ever find the seats the city has: as many firms as a
+    // hundred thousand would bring, far fewer than a million a month would.
+    const auto startups = [&](const char* rate) {
+        const engine::LoadResult r =
+            wuhan_with(std::string("[parameters.startup_rate]\n") + rate + "\n");
+        INFO(r.diagnostics.format());
+        REQUIRE(r.scenario.has_value());
+        return model->agents_at_horizon(*r.scenario);
+    };
+    const double million = startups("low = 999998\nmode = 999999\nhigh = 1e6");
+    CHECK(million == startups("low = 99998\nmode = 99999\nhigh = 1e5"));
+    CHECK(million < 1e6);
+    // ... but a million SME entrants a month need none: 24 million firms by the end.
+    const engine::LoadResult crowded =
+        wuhan_with("[parameters.sme_entry_rate]\nlow = 999998\nmode = 999999\nhigh = 1e6\n");
+    REQUIRE(crowded.scenario.has_value());
+    CHECK(model->agents_at_horizon(*crowded.scenario) > 24e6);
+}

@@ -1,0 +1,245 @@
+// The command line against what an outside tester tried (issue 6): deep ratio chains, a full
+// disk, one file named two ways, output to a full stdout, escapes in titles, and outputs that
+// must be committed together.
+#include "cli_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sys/mount.h>
+
+using namespace canopy;
+using test::cli::entries;
+using test::cli::REFERENCE;
+using test::cli::Result;
+using test::cli::run_canopy;
+using test::cli::shell_quote;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The reference scenario, small and quick, extended with `extra`.
+std::string reference_with(const std::string& extra) {
+    return "extends = \"" + REFERENCE + "\"\n" + extra;
+}
+
+// A small tmpfs mounted for one test, unmounted at its end; `mounted()` is false (with the
+// reason) where mounting is not permitted (not root, or a container without CAP_SYS_ADMIN).
+class SmallDisk {
+public:
+    SmallDisk(const fs::path& dir, const std::string& size)
+        : dir_(dir) {
+        fs::create_directories(dir_);
+        if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0) {
+            mounted_ = true;
+        } else {
+            why_ = std::strerror(errno);
+        }
+    }
+    ~SmallDisk() {
+        if (mounted_) {
+            ::umount2(dir_.c_str(), MNT_DETACH);
+        }
+    }
+    SmallDisk(const SmallDisk&) = delete;
+    SmallDisk& operator=(const SmallDisk&) = delete;
+    [[nodiscard]] bool mounted() const { return mounted_; }
+    [[nodiscard]] const std::string& why() const { return why_; }
+
+    /// Fills the disk until `free_bytes` (rounded to pages) are left, with a file `filler`.
+    void leave_free(std::uintmax_t free_bytes) const {
+        const fs::path filler = dir_ / "filler";
+        fs::remove(filler);
+        const std::uintmax_t available = fs::space(dir_).available;
+        std::ofstream out(filler, std::ios::binary);
+        const std::string block(4096, 'x');
+        for (std::uintmax_t written = 0; written + free_bytes < available;
+             written += block.size()) {
+            out << block;
+        }
+    }
+
+private:
+    fs::path dir_;
+    bool mounted_ = false;
+    std::string why_;
+};
+
+} // namespace
+
+TEST_CASE("a chain of ratios runs in a small stack", "[cli][hardening]") {
+    // Issue 6, item 1: `canopy validate` passed the chain and `canopy run` overflowed the
+    // stack (25,000 links with the default 8 MiB of stack; 5,000 with 1 MiB, as here).
+    const test::TempDir dir;
+    std::string text = reference_with("");
+    text += "[indicators.x]\nkind = \"stock\"\nseries = \"leader\"\nat = \"2023-12\"\n";
+    for (int i = 0; i < 5000; ++i) {
+        text += "[indicators.r" + std::to_string(i) + "]\nkind = \"ratio\"\nnumerator = \"" +
+                (i + 1 < 5000 ? "r" + std::to_string(i + 1) : std::string("x")) +
+                "\"\ndenominator = \"x\"\n";
+    }
+    test::write_file(dir / "chain.toml", text);
+    const std::string command = "cd " + shell_quote(dir.path().string()) +
+                                " && ulimit -s 1024 && " + shell_quote(test::cli::CANOPY) +
+                                " run chain.toml --replicates 2 --quiet --json chain.json";
+    const int status = std::system(command.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(test::read_file(dir / "chain.json").find("\"r4999\"") != std::string::npos);
+}
+
+TEST_CASE("one file named two ways is refused before anything runs", "[cli][hardening]") {
+    // Issue 6, item 3: "--json ./s.h5 --out s.h5" exited 0 and left the JSON in s.h5.
+    const test::TempDir dir;
+    test::write_file(dir / "parent.toml", test::read_file(REFERENCE));
+    test::write_file(dir / "child.toml", "extends = \"parent.toml\"\n[scenario]\nreplicates = 2\n");
+    const std::string here = dir.path().string();
+    struct Case {
+        std::string flags;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {"--json ./s.h5 --out s.h5", "--json and --out name the same file"},
+        {"--json s.h5 --out " + shell_quote(here + "/s.h5"), "--json and --out name the same file"},
+        {"--json sub/../s.h5 --out s.h5", "--json and --out name the same file"},
+        {"--json parent.toml", "a file the scenario extends"},
+        {"--json " + shell_quote(here + "/./parent.toml"), "a file the scenario extends"},
+        {"--out child.h5 --json ./child.toml", "the scenario file"},
+    };
+    fs::create_directories(dir / "sub");
+    const std::string parent = test::read_file(dir / "parent.toml");
+    for (const Case& c : cases) {
+        INFO(c.flags);
+        const Result r = run_canopy(dir, "run child.toml --quiet " + c.flags);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"child.toml", "parent.toml", "sub"});
+        CHECK(test::read_file(dir / "parent.toml") == parent);
+    }
+}
+
+TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
+    // Issue 6, item 9: `canopy run > /dev/full` exited 0.
+    const test::TempDir dir;
+    const Result r =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 2", " >/dev/full");
+    CHECK(r.status == 1);
+    CHECK(r.err.find("cannot write to standard output") != std::string::npos);
+}
+
+TEST_CASE("escapes in a scenario's text reach the terminal as text", "[cli][hardening]") {
+    // Issue 6, item 9: a title could recolour or clear the planner's terminal.
+    const test::TempDir dir;
+    test::write_file(dir / "escapes.toml",
+                     reference_with("[scenario]\ntitle = \"\\u001b[2J\\u001b[31mred\"\n"
+                                    "replicates = 2\n"));
+    const Result r = run_canopy(dir, "run escapes.toml");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find('\x1b') == std::string::npos);
+    CHECK(r.out.find("\\x1b[2J\\x1b[31mred") != std::string::npos);
+}
+
+TEST_CASE("a full disk while writing HDF5 exits 1 and leaves the previous files",
+          "[cli][hardening][disk]") {
+    // Issue 6, item 2: on a full file system `canopy run --out` printed "cannot close the
+    // file" and then crashed in HDF5's shutdown. The disk is filled to leave 0 .. 200 KiB
+    // free, so the write fails at every stage: data, metadata and the final close.
+    const test::TempDir dir;
+    const SmallDisk disk(dir / "disk", "1m");
+    if (!disk.mounted()) {
+        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
+        return;
+    }
+    const fs::path out = dir / "disk" / "out.h5";
+    for (std::uintmax_t free_kib = 0; free_kib <= 200; free_kib += 8) {
+        INFO(free_kib << " KiB free");
+        test::write_file(out, "previous results\n");
+        disk.leave_free(free_kib * 1024);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 8 --quiet --out " +
+                                shell_quote(out.string()));
+        INFO(r.err);
+        // 0 (it fitted) or 1 (it did not): never a signal, never a partial file.
+        REQUIRE((r.status == 0 || r.status == 1));
+        const std::string now = test::read_file(out);
+        if (r.status == 1) {
+            CHECK(r.err.find("No space left on device") != std::string::npos);
+            CHECK(now == "previous results\n");
+        } else {
+            CHECK(now.substr(1, 3) == "HDF");
+        }
+        CHECK(entries(dir / "disk") == std::vector<std::string>{"filler", "out.h5"});
+    }
+}
+
+TEST_CASE("the JSON and the HDF5 file are committed together or not at all",
+          "[cli][hardening][disk]") {
+    // Issue 6, item 9: when the JSON failed after the HDF5 file was renamed into place, the
+    // two outputs described different runs.
+    const test::TempDir dir;
+    const SmallDisk disk(dir / "disk", "256k");
+    if (!disk.mounted()) {
+        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
+        return;
+    }
+    test::write_file(dir / "out.h5", "previous hdf5\n");
+    test::write_file(dir / "disk" / "out.json", "previous json\n");
+    disk.leave_free(0);
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                         " --replicates 4 --quiet --out out.h5 --json " +
+                                         shell_quote((dir / "disk" / "out.json").string()));
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(test::read_file(dir / "out.h5") == "previous hdf5\n");
+    CHECK(test::read_file(dir / "disk" / "out.json") == "previous json\n");
+    CHECK(entries(dir / "disk") == std::vector<std::string>{"filler", "out.json"});
+}
+
+TEST_CASE("a run that cannot fit in memory is refused before it starts, with its estimate",
+          "[cli][hardening]") {
+    // Issue 6, item 7: 10^6 replicates (9 GB of kept series, 45 GB with --all-mixes) or a
+    // million new firms a month ran until memory ran out.
+    const std::string wuhan = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    const test::TempDir dir;
+    test::write_file(dir / "out.json", "previous json\n");
+    struct Case {
+        std::string flags;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {"--replicates 1000000 --all-mixes --max-memory 20G", "of kept series (1,000,000"},
+        {"--replicates 1000 --set sme_entry_rate=1000000 --max-memory 1G", "agents at the horizon"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.flags);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(wuhan) + " --quiet --json out.json " + c.flags);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("the run would need about") != std::string::npos);
+        CHECK(r.err.find(c.says) != std::string::npos);
+        CHECK(r.err.find("--max-memory") != std::string::npos);
+        CHECK(test::read_file(dir / "out.json") == "previous json\n");
+    }
+    // Without the flag, the limit is the memory the machine has: no machine has the 320 GB
+    // that a million replicates of 20,000 indicators, base and one mix, would keep.
+    std::string many = reference_with("[policy_mixes.other]\ndescription = \"d\"\n");
+    for (int i = 0; i < 19990; ++i) { // and the reference scenario's own
+        many += "[indicators.k" + std::to_string(i) +
+                "]\nkind = \"stock\"\nseries = \"leader\"\nat = \"2023-12\"\n";
+    }
+    test::write_file(dir / "many.toml", many);
+    const Result big = run_canopy(dir, "run many.toml --replicates 1000000 --all-mixes --quiet");
+    INFO(big.err);
+    CHECK(big.status == 2);
+    CHECK(big.err.find("of memory available") != std::string::npos);
+    // And a flag that is not a size is a bad flag.
+    const Result bad = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory lots");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("--max-memory") != std::string::npos);
+}

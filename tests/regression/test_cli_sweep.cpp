@@ -1,0 +1,325 @@
+// `canopy sweep` and `canopy merge` end to end: the same result datasets at 1 and 2 threads, as
+// 3 merged shards, and after a kill -9 and --resume; bad sweep files, shards and merges refused
+// with their place, exit 2 and nothing written.
+#include "cli_fixture.hpp"
+
+#include <canopy/experiments/sweep.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+extern char** environ;
+
+using namespace canopy;
+using namespace canopy::test::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string SWEEPS = std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps";
+const std::string TINY = SWEEPS + "/tiny.toml";
+const std::string TINY_LONG = SWEEPS + "/tiny-long.toml";
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() &&
+           (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+// Every dataset and every attribute but the three timing ones, bit for bit.
+void check_same(const fs::path& file_a, const fs::path& file_b) {
+    INFO(file_a.string() + " vs " + file_b.string());
+    const experiments::SweepResult a = experiments::read_sweep_result(file_a);
+    const experiments::SweepResult b = experiments::read_sweep_result(file_b);
+    CHECK(a.design == b.design);
+    CHECK(a.factors == b.factors);
+    CHECK(same_bits(a.unit.u, b.unit.u));
+    CHECK(a.unit.base_samples == b.unit.base_samples);
+    CHECK(a.unit.levels == b.unit.levels);
+    REQUIRE(a.values.size() == b.values.size());
+    for (std::size_t f = 0; f < a.values.size(); ++f) {
+        CHECK(same_bits(a.values[f], b.values[f]));
+    }
+    CHECK(a.seed == b.seed);
+    CHECK(a.replicates == b.replicates);
+    CHECK(a.common_random_numbers == b.common_random_numbers);
+    CHECK(a.complete == b.complete);
+    CHECK(a.sweep_text == b.sweep_text);
+    CHECK(a.scenario_text == b.scenario_text);
+    CHECK(a.engine_version == b.engine_version);
+    CHECK(a.fingerprint == b.fingerprint);
+    CHECK(a.time_labels == b.time_labels);
+    CHECK(a.point_index == b.point_index);
+    CHECK(a.points_total == b.points_total);
+    CHECK(a.shard == b.shard);
+    REQUIRE(a.targets.size() == b.targets.size());
+    for (std::size_t t = 0; t < a.targets.size(); ++t) {
+        INFO("target " + a.targets[t].id);
+        CHECK(a.targets[t].id == b.targets[t].id);
+        CHECK(a.targets[t].unit == b.targets[t].unit);
+        CHECK(a.targets[t].comparison == b.targets[t].comparison);
+        CHECK(a.targets[t].threshold == b.targets[t].threshold);
+        CHECK(same_bits(a.targets[t].p_attain, b.targets[t].p_attain));
+        CHECK(same_bits(a.targets[t].p_attain_lo, b.targets[t].p_attain_lo));
+        CHECK(same_bits(a.targets[t].p_attain_hi, b.targets[t].p_attain_hi));
+        CHECK(same_bits(a.targets[t].median, b.targets[t].median));
+    }
+    REQUIRE(a.indicators.size() == b.indicators.size());
+    for (std::size_t i = 0; i < a.indicators.size(); ++i) {
+        INFO("indicator " + a.indicators[i].id);
+        CHECK(a.indicators[i].id == b.indicators[i].id);
+        CHECK(a.indicators[i].unit == b.indicators[i].unit);
+        CHECK(same_bits(a.indicators[i].mean, b.indicators[i].mean));
+        CHECK(same_bits(a.indicators[i].q05, b.indicators[i].q05));
+        CHECK(same_bits(a.indicators[i].q50, b.indicators[i].q50));
+        CHECK(same_bits(a.indicators[i].q95, b.indicators[i].q95));
+        CHECK(same_bits(a.indicators[i].mean_path, b.indicators[i].mean_path));
+        CHECK(same_bits(a.indicators[i].finals, b.indicators[i].finals));
+    }
+}
+
+// Complete records in a journal (docs/sweeps.md): what a resumed run can read back.
+std::size_t journal_records(const fs::path& path, std::size_t* end_of_last = nullptr) {
+    const std::string bytes = test::read_file(path);
+    const auto u64 = [&](std::size_t at) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, bytes.data() + at, sizeof x);
+        return x;
+    };
+    std::size_t at = 16;
+    if (bytes.size() < at + 8) {
+        return 0;
+    }
+    at += 8 + u64(16) + 8;
+    std::size_t n = 0;
+    while (at + 16 <= bytes.size()) {
+        const std::uint64_t length = u64(at + 8);
+        if (at + 16 + length + 8 > bytes.size()) {
+            break;
+        }
+        at += 16 + length + 8;
+        ++n;
+    }
+    if (end_of_last != nullptr) {
+        *end_of_last = at;
+    }
+    return n;
+}
+
+std::string with_scenario(const std::string& body) {
+    return "[sweep]\nscenario = \"" + SWEEPS + "/tiny-scenario.toml\"\n" + body;
+}
+
+// A bad sweep file: exit 2, its place on stderr, and nothing but the file in the directory.
+void expect_refused(const std::string& text, const std::string& place, const std::string& what) {
+    const test::TempDir dir;
+    test::write_file(dir / "bad.toml", text);
+    const Result r = run_canopy(dir, "sweep bad.toml --out out.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(place) != std::string::npos);
+    CHECK(r.err.find(what) != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}
+
+} // namespace
+
+TEST_CASE("canopy sweep gives the same datasets at 1 and 2 threads", "[regression][sweep]") {
+    const test::TempDir dir;
+    const Result one = run_canopy(dir, "sweep " + shell_quote(TINY) + " --threads 1 --out a.h5");
+    const Result two = run_canopy(dir, "sweep " + shell_quote(TINY) + " --threads 2 --out b.h5");
+    INFO(one.err + two.err);
+    REQUIRE(one.status == 0);
+    REQUIRE(two.status == 0);
+    CHECK(one.out.find("canopy sweep: 24 points x 3 replicates") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"a.h5", "b.h5"}); // journals removed
+    check_same(dir / "a.h5", dir / "b.h5");
+    const experiments::SweepResult a = experiments::read_sweep_result(dir / "a.h5");
+    CHECK(a.complete);
+    CHECK(a.points() == 24);
+    CHECK(a.targets.size() == 3);
+    CHECK(a.indicators.at(0).finals.size() == 24 * 3);
+    CHECK(a.indicators.at(0).mean_path.size() == 24 * 13);
+    CHECK(a.time_labels.front() == "2022-12");
+    CHECK(a.wall_seconds > 0.0);
+    // The list factor takes only its values; the range factors stay inside their ranges.
+    for (const double v : a.values.at(2)) {
+        CHECK((v == 2.0 || v == 3.0 || v == 4.0));
+    }
+    for (const double v : a.values.at(0)) {
+        CHECK((v >= 2.0 && v <= 6.0));
+    }
+}
+
+TEST_CASE("Three shards merged are the whole sweep", "[regression][sweep]") {
+    const test::TempDir dir;
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --out whole.h5").status == 0);
+    for (const char* s : {"1", "2", "3"}) {
+        const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard " +
+                                             std::string(s) + "/3 --out s" + s + ".h5");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+    }
+    const experiments::SweepResult s2 = experiments::read_sweep_result(dir / "s2.h5");
+    CHECK(s2.shard == "2/3");
+    CHECK(s2.point_index == std::vector<std::uint64_t>{8, 9, 10, 11, 12, 13, 14, 15});
+    const Result merged = run_canopy(dir, "merge s3.h5 s1.h5 s2.h5 --out merged.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    check_same(dir / "whole.h5", dir / "merged.h5");
+}
+
+TEST_CASE("canopy merge names missing points and writes nothing", "[regression][sweep]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "3"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard " + std::string(s) +
+                                    "/3 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    const Result r = run_canopy(dir, "merge s1.h5 s3.h5 --out merged.h5");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("16 of 24 points; missing: 8-15") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "merged.h5"));
+    const Result twice = run_canopy(dir, "merge s1.h5 s1.h5 s3.h5 --out merged.h5");
+    CHECK(twice.status == 2);
+    CHECK(twice.err.find("is shard 1/3 again") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "merged.h5"));
+}
+
+TEST_CASE("canopy merge refuses shards of another sweep file or Canopy version",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    std::string other = test::read_file(TINY);
+    other.replace(other.find("seed = 11"), 9, "seed = 12");
+    test::write_file(dir / "other.toml",
+                     "# a copy with another seed\n" +
+                         std::string(other).replace(other.find("tiny-scenario.toml"), 18,
+                                                    SWEEPS + "/tiny-scenario.toml"));
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1/2 --out s1.h5").status == 0);
+    REQUIRE(run_canopy(dir, "sweep other.toml --shard 2/2 --out s2.h5").status == 0);
+    const Result r = run_canopy(dir, "merge s1.h5 s2.h5 --out merged.h5");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("s2.h5: error: comes from a different sweep file than s1.h5") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "merged.h5"));
+
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 2/2 --out s2.h5").status == 0);
+    experiments::SweepResult old = experiments::read_sweep_result(dir / "s2.h5");
+    old.engine_version = "0.0.1";
+    experiments::write_sweep_result(dir / "old.h5", old);
+    const Result v = run_canopy(dir, "merge s1.h5 old.h5 --out merged.h5");
+    CHECK(v.status == 2);
+    CHECK(v.err.find("different Canopy version (0.0.1 vs ") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "merged.h5"));
+    CHECK(run_canopy(dir, "merge s1.h5 s2.h5 --out merged.h5").status == 0);
+}
+
+TEST_CASE("Bad sweep files are refused with their place and nothing is written",
+          "[regression][sweep]") {
+    expect_refused(
+        with_scenario("design = \"lhs\"\npoints = 4\n"
+                      "[factors.births_per_mnth]\nmin = 1\nmax = 2\n"),
+        "bad.toml:5:1: error: factors.births_per_mnth: ", "did you mean 'births_per_month'?");
+    expect_refused(
+        with_scenario("design = \"lhs\"\npoints = 4\n"
+                      "[factors.births_per_month]\nmin = 5\nmax = 2\n"),
+        "bad.toml:7:7: error: factors.births_per_month.max: ", "max (2) must exceed min (5)");
+    expect_refused(with_scenario("design = \"saltelli\"\npoints = 1\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:4:10: error: sweep.points: ", "saltelli");
+    expect_refused(with_scenario("design = \"grid\"\npoints = 5\n"
+                                 "[factors.edges_per_firm]\nvalues = [2, 3]\n"),
+                   "bad.toml:4:10: error: sweep.points: ",
+                   "a grid of these factors' levels has 2 points, not 5");
+    expect_refused(with_scenario("design = \"sobl\"\npoints = 4\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:3:10: error: sweep.design: ", "did you mean 'sobol'?");
+    expect_refused(with_scenario("design = \"lhs\"\npoints = 4\n"
+                                 "[factors.edges_per_firm]\nmin = 1\nmax = 100\n"),
+                   "bad.toml:7:7: error: factors.edges_per_firm.max: ",
+                   "100 is outside the allowed range [1, 64]");
+    expect_refused("[sweep]\nscenario = \"nowhere.toml\"\ndesign = \"lhs\"\npoints = 4\n"
+                   "[factors.x]\nmin = 1\nmax = 2\n",
+                   "bad.toml:2:12: error: sweep.scenario: ", "cannot be used");
+}
+
+TEST_CASE("A shard that does not exist is refused", "[regression][sweep]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 3/2 --out s.h5");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--shard: shard 3/2 does not exist") != std::string::npos);
+    CHECK(entries(dir.path()).empty());
+    CHECK(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1of2 --out s.h5").status == 2);
+    CHECK(entries(dir.path()).empty());
+}
+
+TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted result",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --quiet --out whole.h5").status ==
+            0);
+
+    // Start the same sweep, and kill it once it has journalled some points.
+    const fs::path out = dir / "killed.h5";
+    const fs::path journal = dir / "killed.h5.journal";
+    std::vector<std::string> args{CANOPY,      "sweep", TINY_LONG, "--quiet",
+                                  "--threads", "1",     "--out",   out.string()};
+    std::vector<char*> argv;
+    for (std::string& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!fs::exists(journal) || journal_records(journal) < 20)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFSIGNALED(status)); // killed part-way, not finished
+    CHECK_FALSE(fs::exists(out));
+    std::size_t end = 0;
+    const std::size_t records = journal_records(journal, &end);
+    REQUIRE(records >= 20);
+    REQUIRE(records < 400);
+
+    // Without --resume the journal is not overwritten.
+    const Result refused = run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --out killed.h5");
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("add --resume") != std::string::npos);
+
+    // Tear the last record as a kill mid-write would: it is dropped and its point recomputed.
+    fs::resize_file(journal, end - 3);
+    const Result resumed =
+        run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --resume --out killed.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("(" + std::to_string(records - 1) + " read back from the journal)") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(journal));
+    check_same(dir / "whole.h5", out);
+}
+
+TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {
+    const test::TempDir dir;
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --design-only --out d.h5").status ==
+            0);
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --out full.h5").status == 0);
+    const experiments::SweepResult d = experiments::read_sweep_result(dir / "d.h5");
+    const experiments::SweepResult full = experiments::read_sweep_result(dir / "full.h5");
+    CHECK_FALSE(d.complete);
+    CHECK(d.targets.empty());
+    CHECK(d.indicators.empty());
+    CHECK(same_bits(d.unit.u, full.unit.u));
+    CHECK(same_bits(d.values.at(1), full.values.at(1)));
+    CHECK(d.fingerprint == full.fingerprint);
+}

@@ -1,0 +1,319 @@
+// Sweeps in pieces: factor values from unit coordinates, shards, the journal (what a resume reads
+// back, a torn record, another experiment's journal) and the result file's round trip.
+#include "../unit/output_fixture.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/experiments/sweep.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace canopy;
+using experiments::DesignKind;
+using experiments::Factor;
+
+namespace {
+
+const std::string SWEEPS = std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps";
+
+// An evaluator that counts what it computes and makes a result from the point's values alone.
+class Counting final : public experiments::Evaluator {
+public:
+    std::vector<experiments::PointResult>
+    evaluate(const experiments::Experiment&, std::span<const experiments::Point> points,
+             const experiments::ResultCallback& done) override {
+        std::vector<experiments::PointResult> out;
+        for (const experiments::Point& p : points) {
+            experiments::PointResult r;
+            r.index = p.index;
+            r.replicates = 2;
+            r.indicators = 1;
+            r.finals = {p.values.at(0), p.values.at(0) * 2.0};
+            r.simulate_seconds = 1.0;
+            ++(*computed);
+            if (done) {
+                done(r);
+            }
+            out.push_back(r);
+        }
+        return out;
+    }
+    std::size_t* computed = nullptr;
+};
+
+std::vector<experiments::Point> points(std::size_t n) {
+    std::vector<experiments::Point> out;
+    for (std::size_t k = 0; k < n; ++k) {
+        out.push_back({k, {0.5 + static_cast<double>(k)}});
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("A range factor maps the unit interval onto [min, max]", "[unit][sweep]") {
+    Factor f;
+    f.kind = Factor::Kind::range;
+    f.min = 2.0;
+    f.max = 6.0;
+    CHECK(f.value_at(0.0, DesignKind::lhs) == 2.0);
+    CHECK(f.value_at(0.25, DesignKind::lhs) == 3.0);
+    CHECK(f.value_at(1.0, DesignKind::lhs) == 6.0);
+    f.integer = true; // the integers 2..6 in equal shares of [0, 1]
+    CHECK(f.value_at(0.0, DesignKind::lhs) == 2.0);
+    CHECK(f.value_at(0.199, DesignKind::lhs) == 2.0);
+    CHECK(f.value_at(0.2, DesignKind::lhs) == 3.0);
+    CHECK(f.value_at(0.999, DesignKind::lhs) == 6.0);
+    CHECK(f.value_at(1.0, DesignKind::lhs) == 6.0);
+}
+
+TEST_CASE("A list factor picks values by level or by equal shares", "[unit][sweep]") {
+    Factor f;
+    f.kind = Factor::Kind::values;
+    f.values = {10.0, 20.0, 30.0};
+    // A grid's levels 0, 1/2, 1 are the values in order.
+    CHECK(f.value_at(0.0, DesignKind::grid) == 10.0);
+    CHECK(f.value_at(0.5, DesignKind::grid) == 20.0);
+    CHECK(f.value_at(1.0, DesignKind::grid) == 30.0);
+    // Other designs: thirds of [0, 1].
+    CHECK(f.value_at(0.33, DesignKind::sobol) == 10.0);
+    CHECK(f.value_at(0.34, DesignKind::sobol) == 20.0);
+    CHECK(f.value_at(0.99, DesignKind::sobol) == 30.0);
+    CHECK(f.value_at(1.0, DesignKind::sobol) == 30.0);
+}
+
+TEST_CASE("A distribution factor takes its quantiles", "[unit][sweep]") {
+    Factor f;
+    f.kind = Factor::Kind::distribution;
+    f.distribution = {engine::Uncertain::Kind::normal, 10.0, 2.0, 0.0};
+    CHECK(f.value_at(0.5, DesignKind::lhs) == Approx(10.0).margin(1e-12));
+    CHECK(f.value_at(0.975, DesignKind::lhs) == Approx(10.0 + 2.0 * 1.959963984540054));
+    CHECK(std::isfinite(f.value_at(0.0, DesignKind::sobol)));              // a tail, not -inf
+    f.distribution = {engine::Uncertain::Kind::triangular, 0.0, 4.0, 1.0}; // low, high, mode
+    CHECK(f.value_at(0.25, DesignKind::lhs) == Approx(1.0));               // F(mode) = 1/4
+    CHECK(f.value_at(1.0, DesignKind::lhs) == Approx(4.0));
+    f.distribution = {engine::Uncertain::Kind::gamma, 2.0, 3.0, 0.0}; // shape 2, scale 3
+    // The median of Gamma(2, 3): 3 * 1.678346990016661.
+    CHECK(f.value_at(0.5, DesignKind::lhs) == Approx(3.0 * 1.678346990016661).epsilon(1e-10));
+    f.distribution = {engine::Uncertain::Kind::uniform, 1.0, 3.0, 0.0};
+    f.integer = true;
+    CHECK(f.value_at(0.3, DesignKind::lhs) == 2.0); // 1.6 rounded
+}
+
+TEST_CASE("Shards split the points without gaps or overlaps", "[unit][sweep]") {
+    std::string why;
+    const auto s = experiments::parse_shard("2/3", why);
+    REQUIRE(s);
+    CHECK(s->begin(24) == 8);
+    CHECK(s->end(24) == 16);
+    for (const std::size_t total : {0UL, 1UL, 7UL, 100UL}) {
+        std::size_t next = 0;
+        for (std::size_t i = 1; i <= 7; ++i) {
+            const experiments::Shard shard{i, 7};
+            CHECK(shard.begin(total) == next);
+            next = shard.end(total);
+        }
+        CHECK(next == total);
+    }
+    for (const char* bad : {"3/2", "0/2", "1/0", "a/b", "1/", "/2", "2", "1/2/3", "-1/2"}) {
+        CHECK_FALSE(experiments::parse_shard(bad, why));
+        CHECK_FALSE(why.empty());
+    }
+}
+
+TEST_CASE("Missing points are named as ranges", "[unit][sweep]") {
+    const std::vector<std::uint64_t> missing{0, 1, 2, 3, 7, 9, 10, 11, 12};
+    CHECK(experiments::index_ranges(missing) == "0-3, 7, 9-12");
+    CHECK(experiments::index_ranges(missing, 2) == "0-3, 7, ... (9 in all)");
+}
+
+TEST_CASE("The journal gives back completed points and recomputes a torn one",
+          "[unit][sweep][journal]") {
+    const test::TempDir dir;
+    const auto path = dir / "run.h5.journal";
+    experiments::Experiment e;
+    e.fingerprint = "experiment-a";
+    std::size_t computed = 0;
+    const auto journalled = [&] {
+        auto inner = std::make_unique<Counting>();
+        inner->computed = &computed;
+        return experiments::journalled(std::move(inner), path);
+    };
+    const auto all = points(10);
+    std::vector<experiments::PointResult> first;
+    {
+        auto j = journalled();
+        // Only the first six, as a run killed after six points would have left them.
+        first = j->evaluate(e, std::span(all).first(6));
+    }
+    CHECK(computed == 6);
+
+    std::size_t called = 0;
+    std::vector<experiments::PointResult> second;
+    {
+        auto j = journalled();
+        second = j->evaluate(e, all, [&](const experiments::PointResult&) { ++called; });
+    }
+    CHECK(computed == 10); // the four new points only
+    CHECK(called == 10);   // every point reported once, read back or computed
+    REQUIRE(second.size() == 10);
+    for (std::size_t k = 0; k < 10; ++k) {
+        CHECK(second[k].index == k);
+        const double v = 0.5 + static_cast<double>(k);
+        CHECK(second[k].finals == std::vector<double>{v, 2.0 * v});
+        CHECK(second[k].simulate_seconds == (k < 6 ? 0.0 : 1.0)); // read back: none simulated
+    }
+
+    // A kill mid-write leaves a torn last record: it is dropped and its point recomputed.
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - 5);
+    {
+        auto j = journalled();
+        const auto third = j->evaluate(e, all);
+        CHECK(third[9].finals == second[9].finals);
+        CHECK(third[0].simulate_seconds == 0.0); // read back: nothing was simulated for it
+    }
+    CHECK(computed == 11);
+
+    // A point whose values changed is not taken from the journal.
+    auto changed = all;
+    changed[3].values[0] = 99.0;
+    {
+        auto j = journalled();
+        const auto fourth = j->evaluate(e, changed);
+        CHECK(fourth[3].finals.front() == 99.0);
+    }
+    CHECK(computed == 12);
+
+    // Another experiment's journal is refused.
+    e.fingerprint = "experiment-b";
+    auto j = journalled();
+    CHECK_THROWS_WITH(j->evaluate(e, all), Catch::Contains("belongs to another experiment"));
+}
+
+TEST_CASE("A sweep file's factors are resolved against its scenario's model", "[unit][sweep]") {
+    const experiments::SweepLoad loaded = experiments::load_sweep(SWEEPS + "/tiny.toml");
+    INFO(loaded.diagnostics.format());
+    REQUIRE(loaded.sweep);
+    const experiments::Sweep& s = *loaded.sweep;
+    CHECK(s.design == DesignKind::sobol);
+    CHECK(s.points == 24);
+    CHECK(s.replicates == 3);
+    CHECK(s.seed == 11);
+    CHECK(s.outputs.finals);
+    CHECK(s.outputs.mean_paths);
+    CHECK(s.factor_names ==
+          std::vector<std::string>{"births_per_month", "lever_high_tech", "edges_per_firm"});
+    CHECK(s.factors[0].target.kind == experiments::TargetKind::parameter);
+    CHECK(s.factors[1].target.kind == experiments::TargetKind::lever);
+    CHECK(s.factors[2].integer);
+    CHECK(s.fingerprint.size() == 32);
+    const experiments::UnitDesign design = s.unit_design();
+    CHECK(design.points() == 24);
+    const auto pts = s.points_of(design, 8, 16);
+    REQUIRE(pts.size() == 8);
+    CHECK(pts.front().index == 8);
+    CHECK(pts.front().values[0] == s.factors[0].value_at(design.at(8, 0), DesignKind::sobol));
+}
+
+TEST_CASE("A sweep result survives a round trip through its file", "[unit][sweep]") {
+    experiments::SweepResult r;
+    r.design = DesignKind::grid;
+    r.factors = {"a", "b"};
+    r.unit.kind = DesignKind::grid;
+    r.unit.dimensions = 2;
+    r.unit.u = {0.0, 0.0, 0.0, 1.0, 1.0, 0.0};
+    r.values = {{1.0, 1.0, 2.0}, {5.0, 6.0, 5.0}};
+    r.seed = 9;
+    r.replicates = 2;
+    r.complete = true;
+    r.sweep_text = "[sweep]\n";
+    r.scenario_text = "[scenario]\n";
+    r.engine_version = "x";
+    r.fingerprint = "f";
+    r.points_total = 3;
+    r.wall_seconds = 1.5;
+    r.time_labels = {"2022-12", "2023-01"};
+    r.targets.push_back(
+        {"t", "firms", ">=", 10.0, {0.5, 1, 0}, {0.1, 0.5, 0}, {0.9, 1, 0.5}, {9, 11, NAN}});
+    r.indicators.push_back({"i",
+                            "firms",
+                            {1, 2, 3},
+                            {0, 1, 2},
+                            {1, 2, 3},
+                            {2, 3, 4},
+                            {1, 2, 3, 4, 5, 6},
+                            {1, 1, 2, 2, 3, 3}});
+    r.outputs.emplace_back("y", std::vector<double>{7, 8, 9});
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", r);
+    const experiments::SweepResult back = experiments::read_sweep_result(dir / "r.h5");
+    CHECK(back.factors == r.factors);
+    CHECK(back.unit.u == r.unit.u);
+    CHECK(back.values == r.values);
+    CHECK(back.point_index == std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(back.targets.at(0).p_attain == r.targets[0].p_attain);
+    CHECK(std::isnan(back.targets.at(0).median[2]));
+    CHECK(back.indicators.at(0).mean_path == r.indicators[0].mean_path);
+    CHECK(back.indicators.at(0).finals == r.indicators[0].finals);
+    CHECK(back.outputs.at(0).second == r.outputs[0].second);
+    CHECK(back.wall_seconds == 1.5);
+    CHECK(back.time_labels == r.time_labels);
+    CHECK(std::filesystem::exists(dir / "r.h5"));
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "missing.h5"),
+                      Catch::Contains("missing.h5"));
+}
+
+TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
+    const std::string dir = std::string(CANOPY_SOURCE_DIR) + "/sweeps/";
+    const experiments::SweepLoad saltelli = experiments::load_sweep(dir + "wuhan-2023.toml");
+    INFO(saltelli.diagnostics.format());
+    REQUIRE(saltelli.sweep);
+    CHECK(saltelli.sweep->design == DesignKind::saltelli);
+    CHECK(saltelli.sweep->factors.size() == 17);
+    CHECK(saltelli.sweep->unit_design().points() == 32 * (17 + 2));
+    // The transfer fund is scaled (it keeps its July start); the other levers are set.
+    const auto& names = saltelli.sweep->factor_names;
+    const auto fund = std::find(names.begin(), names.end(), "transfer_fund_size") - names.begin();
+    CHECK(saltelli.sweep->factors[static_cast<std::size_t>(fund)].target.mode ==
+          experiments::OverrideMode::scale);
+
+    const experiments::SweepLoad morris = experiments::load_sweep(dir + "wuhan-2023-morris.toml");
+    INFO(morris.diagnostics.format());
+    REQUIRE(morris.sweep);
+    CHECK(morris.sweep->design == DesignKind::morris);
+    // Every behavioural parameter of the model is a factor.
+    std::size_t parameters = 0;
+    for (const engine::ParameterSpec& p : morris.sweep->model->info().parameters) {
+        parameters += p.role == engine::ParameterRole::parameter ? 1 : 0;
+    }
+    CHECK(morris.sweep->factors.size() == parameters);
+}
+
+TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
+    const test::TempDir dir;
+    const auto load = [&](const std::string& factor) {
+        test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + SWEEPS +
+                                             "/tiny-scenario.toml\"\ndesign = \"lhs\"\n"
+                                             "points = 4\n[factors.lever_sme]\n" +
+                                             factor);
+        return experiments::load_sweep(dir / "s.toml");
+    };
+    const auto scaled = load("override = \"scale\"\nmin = 0.5\nmax = 2\n");
+    INFO(scaled.diagnostics.format());
+    REQUIRE(scaled.sweep);
+    CHECK(scaled.sweep->factors[0].target.mode == experiments::OverrideMode::scale);
+    const auto negative = load("override = \"scale\"\nmin = -1\nmax = 2\n");
+    CHECK_FALSE(negative.sweep);
+    CHECK(negative.diagnostics.format().find("factors.lever_sme.min") != std::string::npos);
+    const auto typo = load("override = \"scal\"\nmin = 1\nmax = 2\n");
+    CHECK(typo.diagnostics.format().find("did you mean 'scale'?") != std::string::npos);
+    // A triangular distribution's `mode` is its field, not the override.
+    const auto triangular = load("distribution = \"triangular\"\nlow = 0.5\nmode = 1\nhigh = 2\n");
+    INFO(triangular.diagnostics.format());
+    CHECK(triangular.sweep);
+    const auto both = load("min = 1\nmax = 2\nvalues = [1, 2]\n");
+    CHECK(both.diagnostics.format().find("not several") != std::string::npos);
+}

@@ -54,8 +54,10 @@ void hte_applications(State& s, const StepContext& ctx, int month) {
                 continue;
             }
             const double u = u01(w[1]);
-            batch[i] = static_cast<std::uint8_t>((batch[i] & IN_PANEL) |
-                                                 (u < share1 ? 1 : u < share1 + share2 ? 2 : 3));
+            batch[i] =
+                static_cast<std::uint8_t>((batch[i] & IN_PANEL) | (u < share1            ? 1
+                                                                   : u < share1 + share2 ? 2
+                                                                                         : 3));
             flags[i] |= first ? APPLIED_NEW : APPLIED_RENEWAL;
             applications += first ? 1 : 0;
         }

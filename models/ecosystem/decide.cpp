@@ -173,12 +173,11 @@ struct BlockScratch {
 vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
             const std::uint32_t* __restrict words, const std::uint32_t* __restrict stage,
             const std::uint32_t* __restrict flags, const std::uint32_t* __restrict digital_in,
-            const std::uint32_t* __restrict total_in,
-            const std::uint32_t* __restrict higher_in, const std::int32_t* __restrict months_in_,
-            const std::int32_t* __restrict expiry, float* __restrict capability,
-            const float* __restrict rd_intensity, double* __restrict c_out,
-            std::uint32_t* __restrict to_out, std::uint32_t* __restrict kept_out,
-            std::uint32_t* __restrict marked_out) {
+            const std::uint32_t* __restrict total_in, const std::uint32_t* __restrict higher_in,
+            const std::int32_t* __restrict months_in_, const std::int32_t* __restrict expiry,
+            float* __restrict capability, const float* __restrict rd_intensity,
+            double* __restrict c_out, std::uint32_t* __restrict to_out,
+            std::uint32_t* __restrict kept_out, std::uint32_t* __restrict marked_out) {
     // Local copies of the rates (a vectorised loop wants them in registers).
     const int month = r.month;
     const double base_growth = r.base_growth, rd_effect = r.rd_effect, loan_effect = r.loan_effect,
@@ -506,8 +505,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
         } else {
             vector_pass_32(col, r, knots, b, len, scratch);
         }
-        sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch,
-                 t);
+        sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch, t);
         event_pass(col, r, b, len, scratch, changes, t);
     }
     tally = t;
@@ -529,10 +527,14 @@ void decide(State& s, const StepContext& ctx, const StepRates& r) {
     }
     with_counts(s, [&](auto& counts) {
         using Count = typename std::remove_reference_t<decltype(counts)>::value_type::value_type;
-        const Columns<Count> col{s.firms[s.stage].data(),        s.firms[s.sector].data(),
-                                 s.firms[s.flags].data(),        s.firms[s.batch].data(),
-                                 s.firms[s.stage_since].data(),  s.firms[s.cert_expiry].data(),
-                                 s.firms[s.capability].data(),   s.firms[s.rd_intensity].data(),
+        const Columns<Count> col{s.firms[s.stage].data(),
+                                 s.firms[s.sector].data(),
+                                 s.firms[s.flags].data(),
+                                 s.firms[s.batch].data(),
+                                 s.firms[s.stage_since].data(),
+                                 s.firms[s.cert_expiry].data(),
+                                 s.firms[s.capability].data(),
+                                 s.firms[s.rd_intensity].data(),
                                  counts.data()};
         ctx.executor->for_chunks(
             n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {

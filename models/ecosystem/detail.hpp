@@ -147,8 +147,8 @@ struct StepRates {
     int month = 0;
     double dt = 1.0;
     double dt_years = 1.0 / 12.0;
-    double noise_scale = 0.0; // capability_noise * sqrt(dt in years)
-    double base_growth = 0.0; // drift + talent term, per year
+    double noise_scale = 0.0;    // capability_noise * sqrt(dt in years)
+    double base_growth = 0.0;    // drift + talent term, per year
     double digital_growth = 0.0; // digital_growth_premium, per year
     double reversion = 0.0;      // capability_reversion, per year
     bool panel_reset = false;    // January: this year's value-added panel is formed

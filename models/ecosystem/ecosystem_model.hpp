@@ -137,7 +137,7 @@ public:
         engine::Column<std::uint8_t> stage;
         engine::Column<std::uint8_t> sector;
         engine::Column<std::uint8_t> flags;
-        engine::Column<std::uint8_t> batch; ///< pending batch (BATCH_MASK) and IN_PANEL
+        engine::Column<std::uint8_t> batch;       ///< pending batch (BATCH_MASK) and IN_PANEL
         engine::Column<std::int16_t> born;        ///< month index of entry (may be negative)
         engine::Column<std::int16_t> stage_since; ///< month index the current stage began
         engine::Column<std::int16_t> cert_expiry; ///< month index the certificate expires
@@ -200,7 +200,7 @@ public:
         std::vector<std::vector<StageChange>> changes; ///< per chunk
         std::vector<ChunkTally> tallies;               ///< per chunk
         std::vector<std::uint32_t> candidates;
-        std::vector<double> scores;        ///< leader candidates' evaluation scores
+        std::vector<double> scores;       ///< leader candidates' evaluation scores
         std::vector<std::uint32_t> order; ///< leader candidates, best score first
         std::vector<engine::Network::Vertex> picks;
         std::vector<std::uint32_t> pick_counts;

@@ -316,13 +316,11 @@ InitialSums initial_tallies(State& s, const StepContext& ctx, std::size_t certif
 void derived_rates(State& s, const StepContext& ctx, double capability_without_vc) {
     // Loans: a firm without a loan takes one at hazard a, one with a loan repays at 1/term, so
     // the share with a loan settles at a / (a + 1/term): a follows from the initial share, and
-    // the application hazard from today's approvals.
+    // the application hazard from the approvals under the policies in force at the start (risk
+    // compensation index 1, the lever's definition), so a lever above 1 from the start lends more.
     const double loan_share = par(ctx, param::initial_loan_share);
     const double term = par(ctx, param::loan_term_months);
-    const double approval0 =
-        std::min(1.0, par(ctx, param::loan_approval) *
-                          std::pow(lev(ctx, lever::tech_loan_risk_compensation),
-                                   par(ctx, param::risk_compensation_elasticity)));
+    const double approval0 = std::min(1.0, par(ctx, param::loan_approval));
     const double a = loan_share < 1.0 ? loan_share / ((1.0 - loan_share) * term) : 1.0;
     s.loan_demand = approval0 > 0.0 ? a / approval0 : 0.0;
     // Venture capital: deals at the start invest initial_vc_invested a year; fundraising keeps the

@@ -53,6 +53,7 @@ Command add_models(CLI::App& app);
 Command add_sweep(CLI::App& app);
 Command add_merge(CLI::App& app);
 Command add_calibrate(CLI::App& app);
+Command add_levers(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).

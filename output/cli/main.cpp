@@ -32,6 +32,7 @@ int dispatch(int argc, char** argv) {
         canopy::cli::add_run(app),    canopy::cli::add_validate(app),
         canopy::cli::add_models(app), canopy::cli::add_calibrate(app),
         canopy::cli::add_sweep(app),  canopy::cli::add_merge(app),
+        canopy::cli::add_levers(app),
     };
 
     try {

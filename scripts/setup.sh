@@ -14,6 +14,7 @@ PACKAGES=(
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf
   clang-format
   openmpi-bin libopenmpi-dev slurm-wlm munge
+  chromium
 )
 
 missing=()

@@ -66,3 +66,14 @@ if(TARGET canopy)
     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/mpi/lsan.supp")
 endif()
 
+
+# The HTML report in a real browser: headless Chromium renders `canopy run --report` on the
+# default scenario with every mix and checks from the DOM that each chart is drawn with a size
+# and no text leaves its box, and that a screenshot is not blank. Skipped (77) without chromium.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:report_chromium
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml)
+  set_tests_properties(python:report_chromium PROPERTIES
+    LABELS "python;regression" TIMEOUT 180 SKIP_RETURN_CODE 77)
+endif()

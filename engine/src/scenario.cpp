@@ -88,8 +88,19 @@ public:
             }
             return;
         }
+        if (!note_.empty()) {
+            hint = hint.empty() ? note_ : hint + "; " + note_;
+        }
         out_.add(detail::make_error(file_name(at.file), line_of(at), column_of(at), std::move(key),
                                     std::move(message), std::move(allowed), std::move(hint)));
+    }
+
+    /// Text added to the hint of every error until cleared: which files a merged entry spans.
+    void set_note(std::string note) { note_ = std::move(note); }
+
+    /// "file:line" of a place.
+    [[nodiscard]] std::string place(SourcePos at) const {
+        return file_name(at.file) + ":" + std::to_string(line_of(at));
     }
 
     /// Adds the "and N more" note when errors went unlisted.
@@ -155,6 +166,7 @@ private:
 
     const detail::SourceFiles& files_;
     Diagnostics& out_;
+    std::string note_;
     std::size_t errors_ = 0;
     SourcePos first_unlisted_;
 };
@@ -510,7 +522,14 @@ private:
                                detail::describe(value.type));
                 continue;
             }
+            // An entry laid over its parent's (extends) is named in both files.
+            if (value.inherited_pos.file >= 0 && value.inherited_pos.file != value.pos.file) {
+                ctx_.set_note("[" + path + "] merges " + ctx_.place(value.inherited_pos) +
+                              " (parent) with " + ctx_.place(value.pos) +
+                              "; 'replace = true' in the child replaces the entry whole");
+            }
             each(name, Table(ctx_, value, path));
+            ctx_.set_note({});
         }
     }
 

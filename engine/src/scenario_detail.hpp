@@ -44,6 +44,9 @@ struct TomlNode {
     std::string key;               ///< the key naming this value in its table (empty otherwise)
     std::vector<TomlNode> items;   ///< array elements
     std::vector<TomlNode> entries; ///< table entries (each with its key), in file order
+    /// A table merged from a parent's and a child's (extends): where the parent's was; file -1
+    /// otherwise. Diagnostics on a merged entry name both files.
+    SourcePos inherited_pos{-1, 0, 0};
 
     [[nodiscard]] const TomlNode* find(std::string_view name) const;
     [[nodiscard]] bool is_table() const noexcept { return type == Type::table; }
@@ -89,6 +92,17 @@ struct SourceFiles {
 /// (the diagnostics say why).
 std::optional<TomlNode> load_document(std::string_view text, const std::string& file_name,
                                       SourceFiles& files, Diagnostics& out);
+
+/// Lays `child` over `parent` (what `extends` does; scenario_extends.cpp): the child's
+/// `remove = [...]` drops inherited entries first; within an entry a key that chooses a form
+/// (value or distribution, a schedule, an indicator's kind, source or assumption) replaces the
+/// parent's whole form; `replace = true` replaces an entry whole; other tables merge key by key.
+/// `remove` and `replace` are consumed. Problems (naming both files) go to `out`.
+void merge_child(TomlNode& parent, TomlNode&& child, const std::string& parent_name,
+                 const SourceFiles& files, Diagnostics& out);
+
+/// Reports `remove` and `replace` in a file that extends nothing, and takes them out.
+void check_no_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out);
 
 /// Reads a whole file, refusing directories, special files (a FIFO would block), unreadable
 /// files and files over MAX_FILE_BYTES. On failure returns nothing and sets `why` to a short

@@ -556,31 +556,6 @@ private:
 
 // ---- extends ---------------------------------------------------------------------------------
 
-// Child entries override the parent's; where both are tables they merge, and the merged table
-// takes the child's position (the file the planner is editing).
-void merge_into(TomlNode& base, TomlNode&& child) {
-    std::unordered_map<std::string, std::size_t> index; // key -> position in base.entries
-    for (std::size_t i = 0; i < base.entries.size(); ++i) {
-        index.emplace(base.entries[i].key, i);
-    }
-    for (TomlNode& value : child.entries) {
-        const auto found = index.find(value.key);
-        if (found == index.end()) {
-            index.emplace(value.key, base.entries.size());
-            base.entries.push_back(std::move(value));
-            continue;
-        }
-        TomlNode& existing = base.entries[found->second];
-        if (existing.is_table() && value.is_table()) {
-            existing.pos = value.pos;
-            existing.key_pos = value.key_pos;
-            merge_into(existing, std::move(value));
-        } else {
-            existing = std::move(value);
-        }
-    }
-}
-
 std::string canonical_key(const fs::path& path) {
     std::error_code ec;
     fs::path canonical = fs::weakly_canonical(path, ec);
@@ -622,13 +597,15 @@ struct Loader {
         const auto it = std::find_if(root->entries.begin(), root->entries.end(),
                                      [](const TomlNode& entry) { return entry.key == "extends"; });
         if (it == root->entries.end()) {
+            check_no_parent(*root, files, out);
             result = std::move(root);
         } else {
             const TomlNode extends = std::move(*it);
             root->entries.erase(it);
-            std::optional<TomlNode> parent = load_parent(extends, name, depth);
+            std::string parent_name;
+            std::optional<TomlNode> parent = load_parent(extends, name, depth, parent_name);
             if (parent) {
-                merge_into(*parent, std::move(*root));
+                merge_child(*parent, std::move(*root), parent_name, files, out);
                 result = std::move(parent);
             }
         }
@@ -641,7 +618,7 @@ struct Loader {
     }
 
     std::optional<TomlNode> load_parent(const TomlNode& extends, const std::string& child_name,
-                                        int depth) {
+                                        int depth, std::string& parent_shown) {
         const auto error_here = [&](std::string message, std::string allowed = {}) {
             out.add(make_error(child_name, extends.pos.line, extends.pos.column, "extends",
                                std::move(message), std::move(allowed)));
@@ -669,6 +646,7 @@ struct Loader {
         }
         const fs::path parent_path = fs::path(child_name).parent_path() / fs::path(extends.string);
         const std::string parent_name = parent_path.lexically_normal().generic_string();
+        parent_shown = parent_name;
         const std::string key = canonical_key(parent_path);
         const auto seen = std::find(chain.begin(), chain.end(), key);
         if (seen != chain.end()) {

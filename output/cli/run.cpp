@@ -12,6 +12,8 @@
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/json.hpp>
 #include <canopy/output/progress.hpp>
+#include <canopy/output/report.hpp>
+#include <canopy/output/run_report.hpp>
 #include <canopy/output/summary.hpp>
 #include <canopy/output/table.hpp>
 
@@ -43,6 +45,7 @@ struct RunArgs {
     int threads = 0; ///< 0: all cores
     std::string json;
     std::string out;
+    std::string report; ///< --report FILE.html
     std::string policy_mix;
     bool all_mixes = false;
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
@@ -69,6 +72,15 @@ std::vector<std::string> output_problems(const RunArgs& args) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
     }
+    if (!args.report.empty()) {
+        const fs::path extension = fs::path(args.report).extension();
+        if (extension != ".html" && extension != ".htm") {
+            problems.push_back("--report: " + quoted(args.report) +
+                               " must end in .html (it is written as one HTML page)");
+        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
+            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
+        }
+    }
     return problems;
 }
 
@@ -82,6 +94,9 @@ std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_p
     }
     if (!args.out.empty()) {
         outputs.push_back({"--out", args.out});
+    }
+    if (!args.report.empty()) {
+        outputs.push_back({"--report", args.report});
     }
     std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
     if (loaded.scenario) {
@@ -122,6 +137,7 @@ std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
 
 // One run of the ensemble under one policy mix (empty: the base), with a progress bar.
 struct MixRun {
+    engine::Scenario scenario; ///< as run: the mix and --set applied
     engine::Ensemble ensemble;
     output::EnsembleSummary summary;
 };
@@ -159,7 +175,7 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
             return model.run_replicate(in, key);
         },
         determination_hints);
-    return MixRun{std::move(ensemble), std::move(summary)};
+    return MixRun{mixed, std::move(ensemble), std::move(summary)};
 }
 
 int run_command(const RunArgs& args) {
@@ -310,6 +326,14 @@ int run_command(const RunArgs& args) {
             finished.push_back(output::write_temporary(args.json, text));
         }
     }
+    if (!args.report.empty()) {
+        std::vector<output::ReportRun> report_runs;
+        for (const MixRun& r : runs) {
+            report_runs.push_back(output::ReportRun{r.scenario, r.ensemble, r.summary});
+        }
+        finished.push_back(output::write_report_temporary(
+            args.report, output::run_report(report_runs, model->info())));
+    }
     std::vector<output::TemporaryFile*> to_commit;
     for (output::TemporaryFile& f : finished) {
         to_commit.push_back(&f);
@@ -342,6 +366,10 @@ Command add_run(CLI::App& app) {
                     "the JSON)")
         ->check(NON_EMPTY);
     cmd->add_option("--out,-o", args->out, "Write every series to FILE.h5 (HDF5)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--report", args->report,
+                    "Write a self-contained HTML report (fan charts, attainment, costs, inputs "
+                    "and their sources) to FILE.html")
         ->check(NON_EMPTY);
     CLI::Option* mix = cmd->add_option("--policy-mix,-p", args->policy_mix,
                                        "Apply one of the scenario's policy mixes")

@@ -1,0 +1,410 @@
+// `extends`: laying a child scenario over its parent.
+//
+// Tables merge key by key, recursively, except where that would mix two forms of one thing:
+// inside an entry ([parameters.x], [levers.x], a mix's lever, ...) a key that chooses a form —
+// `value` or `distribution`, `schedule` or a constant's `value` or a mix's `scale`, an
+// indicator's `kind`, `source` or `assumption` — replaces the parent's whole form, so a child
+// can turn a fixed value into a distribution, or a source into an assumption, by writing only
+// the new one. `replace = true` in a child's entry replaces the parent's entry whole, and a
+// top-level `remove = ["policy_mixes.x", ...]` drops inherited entries. Every error names both
+// files.
+#include "scenario_detail.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+namespace canopy::engine::detail {
+
+namespace {
+
+// Keys of one form: when the child's entry has a chooser, the parent's keys of the group go.
+struct Form {
+    std::vector<std::string_view> choosers;
+    std::vector<std::string_view> group;
+};
+
+const Form PROVENANCE{{"source", "assumption"}, {"source", "assumption"}};
+const Form VALUE{{"value", "distribution"},
+                 {"value", "distribution", "low", "high", "mean", "sd", "median", "sigma", "alpha",
+                  "beta", "shape", "scale", "mode"}};
+const Form SCHEDULE{
+    {"schedule", "value", "scale"},
+    {"schedule", "value", "initial", "steps", "from", "to", "points", "values", "spread", "scale"}};
+const Form INDICATOR{{"kind"}, {"kind", "series", "at", "from", "to", "numerator", "denominator"}};
+
+// The sections whose entries are whole things a child may replace or remove.
+constexpr std::array<std::string_view, 6> SECTIONS = {"baseline",   "parameters", "levers",
+                                                      "indicators", "targets",    "policy_mixes"};
+// Entries that may be removed (baseline figures are required).
+constexpr std::array<std::string_view, 5> REMOVABLE = {"parameters", "levers", "indicators",
+                                                       "targets", "policy_mixes"};
+
+bool is_section(std::string_view key) {
+    return std::find(SECTIONS.begin(), SECTIONS.end(), key) != SECTIONS.end();
+}
+
+// The forms of an entry of `section` (for a policy mix's sub-entries: "mix_levers",
+// "mix_parameters").
+std::vector<const Form*> forms_of(std::string_view section) {
+    if (section == "baseline" || section == "parameters" || section == "mix_parameters") {
+        return {&VALUE, &PROVENANCE};
+    }
+    if (section == "levers" || section == "mix_levers") {
+        return {&SCHEDULE, &PROVENANCE};
+    }
+    if (section == "indicators") {
+        return {&INDICATOR};
+    }
+    return {&PROVENANCE};
+}
+
+bool contains(const std::vector<std::string_view>& keys, std::string_view key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+class Merger {
+public:
+    Merger(const SourceFiles& files, std::string parent_name, Diagnostics& out)
+        : files_(files)
+        , parent_name_(std::move(parent_name))
+        , out_(out) {}
+
+    // Removes what the child's `remove` names from the parent, then lays the child over it.
+    void merge(TomlNode& parent, TomlNode&& child) {
+        apply_removals(parent, child);
+        for (TomlNode& value : child.entries) {
+            TomlNode* existing = find(parent, value.key);
+            if (existing == nullptr) {
+                if (is_section(value.key) && value.is_table()) {
+                    strip_replace_in_section(value.key, value);
+                }
+                parent.entries.push_back(std::move(value));
+            } else if (is_section(value.key) && existing->is_table() && value.is_table()) {
+                merge_section(value.key, *existing, std::move(value));
+            } else if (existing->is_table() && value.is_table()) {
+                merge_tables(*existing, std::move(value), {});
+            } else {
+                *existing = std::move(value);
+            }
+        }
+    }
+
+private:
+    static TomlNode* find(TomlNode& table, std::string_view key) {
+        for (TomlNode& entry : table.entries) {
+            if (entry.key == key) {
+                return &entry;
+            }
+        }
+        return nullptr;
+    }
+
+    std::string name(int file) const {
+        const auto i = static_cast<std::size_t>(file);
+        return file >= 0 && i < files_.names.size() ? files_.names[i] : std::string("<input>");
+    }
+
+    void error(const SourcePos& at, std::string key, std::string message, std::string allowed = {},
+               std::string hint = {}) {
+        out_.add(make_error(name(at.file), at.line > 0 ? at.line : 1,
+                            at.line > 0 && at.column > 0 ? at.column : 1, std::move(key),
+                            std::move(message), std::move(allowed), std::move(hint)));
+    }
+
+    // The child's `remove = ["section.name", ...]`, taken out of the child and applied.
+    void apply_removals(TomlNode& parent, TomlNode& child) {
+        const auto it = std::find_if(child.entries.begin(), child.entries.end(),
+                                     [](const TomlNode& e) { return e.key == "remove"; });
+        if (it == child.entries.end()) {
+            return;
+        }
+        const TomlNode remove = std::move(*it);
+        child.entries.erase(it);
+        const std::string allowed =
+            "an array of \"<section>.<name>\" strings; sections: parameters, levers, indicators, "
+            "targets, policy_mixes";
+        if (remove.type != TomlNode::Type::array) {
+            error(remove.pos, "remove",
+                  std::string("expected an array of entry names, found ") + describe(remove.type),
+                  allowed);
+            return;
+        }
+        for (std::size_t k = 0; k < remove.items.size(); ++k) {
+            const TomlNode& item = remove.items[k];
+            const std::string key = "remove[" + std::to_string(k) + "]";
+            if (item.type != TomlNode::Type::string) {
+                error(item.pos, key, std::string("expected a string, found ") + describe(item.type),
+                      allowed);
+                continue;
+            }
+            const std::size_t dot = item.string.find('.');
+            const std::string section = item.string.substr(0, dot);
+            const std::string entry = dot == std::string::npos ? "" : item.string.substr(dot + 1);
+            if (dot == std::string::npos || entry.empty() ||
+                std::find(REMOVABLE.begin(), REMOVABLE.end(), section) == REMOVABLE.end()) {
+                error(item.pos, key,
+                      "'" + item.string + "' is not an entry that can be removed" +
+                          (section == "baseline" ? " (every baseline figure is required; "
+                                                   "give the child's own value instead)"
+                                                 : ""),
+                      allowed);
+                continue;
+            }
+            TomlNode* table = find(parent, section);
+            TomlNode* found = table != nullptr && table->is_table() ? find(*table, entry) : nullptr;
+            if (found == nullptr) {
+                std::vector<std::string> names;
+                if (table != nullptr) {
+                    for (const TomlNode& e : table->entries) {
+                        names.push_back(section + "." + e.key);
+                    }
+                }
+                std::string list;
+                for (const std::string& n : names) {
+                    list += (list.empty() ? "" : ", ") + n;
+                }
+                error(item.pos, key,
+                      "'" + item.string + "' is not in " + parent_files(parent) + ", which " +
+                          name(item.pos.file) + " extends",
+                      list.empty() ? "entries the parent has" : list,
+                      did_you_mean(item.string, names));
+                continue;
+            }
+            table->entries.erase(table->entries.begin() + (found - table->entries.data()));
+        }
+    }
+
+    // The file the child extends, for messages.
+    std::string parent_files(const TomlNode&) const { return parent_name_; }
+
+    // A section present in both: entries merge as whole things (see the file comment).
+    void merge_section(std::string_view section, TomlNode& parent, TomlNode&& child) {
+        parent.pos = child.pos;
+        parent.key_pos = child.key_pos;
+        for (TomlNode& entry : child.entries) {
+            TomlNode* existing = find(parent, entry.key);
+            const TomlNode* replace = entry.is_table() ? entry.find("replace") : nullptr;
+            const bool whole =
+                replace != nullptr && replace->type == TomlNode::Type::boolean && replace->boolean;
+            const std::string path = std::string(section) + "." + entry.key;
+            if (replace != nullptr) {
+                check_replace(*replace, path, existing, parent);
+                strip_key(entry, "replace");
+            }
+            if (existing == nullptr) {
+                if (section == "policy_mixes" && entry.is_table()) {
+                    strip_replace_in_mix(entry, path);
+                }
+                parent.entries.push_back(std::move(entry));
+            } else if (whole || !existing->is_table() || !entry.is_table()) {
+                if (section == "policy_mixes" && entry.is_table()) {
+                    strip_replace_in_mix(entry, path);
+                }
+                *existing = std::move(entry);
+            } else if (section == "policy_mixes") {
+                merge_mix(*existing, std::move(entry), path);
+            } else {
+                merge_entry(*existing, std::move(entry), forms_of(section));
+            }
+        }
+    }
+
+    void check_replace(const TomlNode& replace, const std::string& path, const TomlNode* existing,
+                       const TomlNode& parent) {
+        if (replace.type != TomlNode::Type::boolean) {
+            error(replace.pos, path + ".replace",
+                  std::string("expected a boolean, found ") + describe(replace.type),
+                  "true (replace the parent's entry whole) or false");
+        } else if (replace.boolean && existing == nullptr) {
+            error(replace.key_pos, path + ".replace",
+                  "there is no [" + path + "] in " + parent_files(parent) + " to replace",
+                  "replace = true only on an entry the parent has; leave it out to add a new "
+                  "entry");
+        }
+    }
+
+    // A policy mix present in both: its own keys merge; its levers and parameters are entries.
+    void merge_mix(TomlNode& parent, TomlNode&& child, const std::string& path) {
+        if (parent.inherited_pos.file < 0) {
+            parent.inherited_pos = parent.pos;
+        }
+        parent.pos = child.pos;
+        parent.key_pos = child.key_pos;
+        for (TomlNode& value : child.entries) {
+            TomlNode* existing = find(parent, value.key);
+            const bool sub = (value.key == "levers" || value.key == "parameters") &&
+                             value.is_table() && existing != nullptr && existing->is_table();
+            if (!sub) {
+                if (value.is_table() && (value.key == "levers" || value.key == "parameters")) {
+                    for (TomlNode& entry : value.entries) {
+                        strip_replace(entry, path + "." + value.key + "." + entry.key, nullptr,
+                                      parent);
+                    }
+                }
+                if (existing == nullptr) {
+                    parent.entries.push_back(std::move(value));
+                } else {
+                    *existing = std::move(value);
+                }
+                continue;
+            }
+            const auto forms = forms_of(value.key == "levers" ? "mix_levers" : "mix_parameters");
+            for (TomlNode& entry : value.entries) {
+                TomlNode* inner = find(*existing, entry.key);
+                const std::string inner_path = path + "." + value.key + "." + entry.key;
+                const bool whole = strip_replace(entry, inner_path, inner, parent);
+                if (inner == nullptr) {
+                    existing->entries.push_back(std::move(entry));
+                } else if (whole || !inner->is_table() || !entry.is_table()) {
+                    *inner = std::move(entry);
+                } else {
+                    merge_entry(*inner, std::move(entry), forms);
+                }
+            }
+        }
+    }
+
+    // Checks and removes `replace` from an entry; true when it asks for whole replacement.
+    bool strip_replace(TomlNode& entry, const std::string& path, const TomlNode* existing,
+                       const TomlNode& parent) {
+        const TomlNode* replace = entry.is_table() ? entry.find("replace") : nullptr;
+        if (replace == nullptr) {
+            return false;
+        }
+        const bool whole = replace->type == TomlNode::Type::boolean && replace->boolean;
+        check_replace(*replace, path, existing, parent);
+        strip_key(entry, "replace");
+        return whole;
+    }
+
+    // `replace` in a section the parent does not have at all: nothing to replace.
+    void strip_replace_in_section(std::string_view section, TomlNode& table) {
+        const TomlNode none;
+        for (TomlNode& entry : table.entries) {
+            const std::string path = std::string(section) + "." + entry.key;
+            strip_replace(entry, path, nullptr, none);
+            if (section == "policy_mixes" && entry.is_table()) {
+                strip_replace_in_mix(entry, path);
+            }
+        }
+    }
+
+    void strip_replace_in_mix(TomlNode& mix, const std::string& path) {
+        const TomlNode none;
+        for (const char* part : {"levers", "parameters"}) {
+            TomlNode* table = find(mix, part);
+            if (table == nullptr || !table->is_table()) {
+                continue;
+            }
+            for (TomlNode& entry : table->entries) {
+                strip_replace(entry, path + "." + part + "." + entry.key, nullptr, none);
+            }
+        }
+    }
+
+public:
+    static void strip_key(TomlNode& table, std::string_view key) {
+        table.entries.erase(std::remove_if(table.entries.begin(), table.entries.end(),
+                                           [&](const TomlNode& e) { return e.key == key; }),
+                            table.entries.end());
+    }
+
+private:
+    // One entry in both files: a form the child chooses replaces the parent's; the rest merges
+    // key by key. The merged entry remembers that it spans two files (for diagnostics).
+    static void merge_entry(TomlNode& parent, TomlNode&& child,
+                            const std::vector<const Form*>& forms) {
+        for (const Form* form : forms) {
+            const bool chosen =
+                std::any_of(child.entries.begin(), child.entries.end(),
+                            [&](const TomlNode& e) { return contains(form->choosers, e.key); });
+            if (chosen) {
+                parent.entries.erase(
+                    std::remove_if(parent.entries.begin(), parent.entries.end(),
+                                   [&](const TomlNode& e) { return contains(form->group, e.key); }),
+                    parent.entries.end());
+            }
+        }
+        merge_tables(parent, std::move(child), {});
+    }
+
+    // Plain recursive merge: child keys override, tables merge; the merged table takes the
+    // child's position (the file the planner is editing).
+    static void merge_tables(TomlNode& base, TomlNode&& child, std::string_view) {
+        std::unordered_map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < base.entries.size(); ++i) {
+            index.emplace(base.entries[i].key, i);
+        }
+        if (base.inherited_pos.file < 0) {
+            base.inherited_pos = base.pos;
+        }
+        base.pos = child.pos;
+        base.key_pos = child.key_pos;
+        for (TomlNode& value : child.entries) {
+            const auto found = index.find(value.key);
+            if (found == index.end()) {
+                index.emplace(value.key, base.entries.size());
+                base.entries.push_back(std::move(value));
+                continue;
+            }
+            TomlNode& existing = base.entries[found->second];
+            if (existing.is_table() && value.is_table()) {
+                merge_tables(existing, std::move(value), {});
+            } else {
+                existing = std::move(value);
+            }
+        }
+    }
+
+    const SourceFiles& files_;
+    std::string parent_name_;
+    Diagnostics& out_;
+};
+
+// `replace` and `remove` in a file that extends nothing: reported, then taken out so that the
+// validator does not report them a second time as unknown keys.
+void refuse_without_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out) {
+    const auto file_name = [&](const SourcePos& at) {
+        const auto i = static_cast<std::size_t>(at.file);
+        return at.file >= 0 && i < files.names.size() ? files.names[i] : std::string("<input>");
+    };
+    if (const TomlNode* remove = root.find("remove")) {
+        out.add(make_error(file_name(remove->key_pos), remove->key_pos.line, remove->key_pos.column,
+                           "remove",
+                           "'remove' drops entries inherited through 'extends', but this file "
+                           "extends nothing",
+                           "extends = \"parent.toml\" with remove, or delete the entries"));
+        Merger::strip_key(root, "remove");
+    }
+    for (TomlNode& section : root.entries) {
+        if (!is_section(section.key) || !section.is_table()) {
+            continue;
+        }
+        for (TomlNode& entry : section.entries) {
+            const TomlNode* replace = entry.is_table() ? entry.find("replace") : nullptr;
+            if (replace != nullptr) {
+                out.add(make_error(file_name(replace->key_pos), replace->key_pos.line,
+                                   replace->key_pos.column,
+                                   section.key + "." + entry.key + ".replace",
+                                   "'replace' replaces an entry inherited through 'extends', "
+                                   "but this file extends nothing",
+                                   "extends = \"parent.toml\", or leave 'replace' out"));
+                Merger::strip_key(entry, "replace");
+            }
+        }
+    }
+}
+
+} // namespace
+
+void merge_child(TomlNode& parent, TomlNode&& child, const std::string& parent_name,
+                 const SourceFiles& files, Diagnostics& out) {
+    Merger(files, parent_name, out).merge(parent, std::move(child));
+}
+
+void check_no_parent(TomlNode& root, const SourceFiles& files, Diagnostics& out) {
+    refuse_without_parent(root, files, out);
+}
+
+} // namespace canopy::engine::detail

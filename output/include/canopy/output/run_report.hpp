@@ -1,0 +1,50 @@
+#pragma once
+/// \file run_report.hpp
+/// Filling a Report (report.hpp) from runs of the ensemble: what `canopy run --report` shows,
+/// and the pieces `compare` and `solve` reuse (a mix's outcomes and fan charts, the scenario's
+/// inputs, its calibration).
+
+#include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/model.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/output/report.hpp>
+#include <canopy/output/summary.hpp>
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace canopy::output {
+
+/// Every indicator's spread over time in `ensemble` (the run `summary` summarises): per table
+/// row the 5, 25, 50, 75 and 95 % quantiles over the replicates (type 7; NaN values left out),
+/// with each target on the indicator as a line. Scenario order.
+std::vector<ReportFan> report_fans(const EnsembleSummary& summary,
+                                   const engine::Ensemble& ensemble);
+
+/// One run as a report's mix: its name, description, targets and costs; with its fan charts
+/// when `fans` is true.
+ReportMix report_mix(const EnsembleSummary& summary, const engine::Ensemble& ensemble, bool fans);
+
+/// The inputs the scenario sets itself (baseline figures, parameters, levers), model order, each
+/// with its value as a planner reads it and its source or assumption. Inputs left at the model's
+/// default are not listed.
+std::vector<ReportInput> report_inputs(const engine::Scenario& scenario,
+                                       const engine::ModelInfo& model);
+
+/// Whether the scenario draws parameters from a calibration posterior, and which.
+ReportCalibration report_calibration(const engine::Scenario& scenario,
+                                     const engine::ModelInfo& model);
+
+/// One run of `canopy run`: the scenario as run (mix and --set applied), its ensemble and summary.
+struct ReportRun {
+    const engine::Scenario& scenario;
+    const engine::Ensemble& ensemble;
+    const EnsembleSummary& summary;
+};
+
+/// The report of `canopy run`: the first run's targets, fan charts and inputs; with several
+/// runs (--all-mixes) attainment and cost per mix. `runs` must not be empty.
+Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& model);
+
+} // namespace canopy::output

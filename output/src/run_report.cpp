@@ -1,0 +1,280 @@
+// Filling a Report from runs of the ensemble (run_report.hpp).
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/statistics.hpp>
+#include <canopy/output/run_report.hpp>
+#include <canopy/output/table.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <unordered_map>
+
+namespace canopy::output {
+
+namespace {
+
+std::string month_text(engine::YearMonth ym) {
+    return fmt::format("{:04}-{:02}", ym.year, ym.month);
+}
+
+// The month at which a target on this indicator is judged (a row label), empty for a ratio.
+std::string judged_month(const engine::IndicatorSpec& spec) {
+    switch (spec.kind) {
+    case engine::IndicatorSpec::Kind::stock:
+    case engine::IndicatorSpec::Kind::growth:
+        return month_text(spec.at);
+    case engine::IndicatorSpec::Kind::flow:
+        return month_text(spec.to);
+    case engine::IndicatorSpec::Kind::ratio:
+        break;
+    }
+    return {};
+}
+
+std::string with_unit(const std::string& value, const std::string& unit) {
+    return unit.empty() ? value : value + " " + unit;
+}
+
+std::string uncertain_text(const engine::Uncertain& u, const std::string& unit) {
+    using K = engine::Uncertain::Kind;
+    const auto q = [](double x) { return format_quantity(x); };
+    switch (u.kind) {
+    case K::fixed:
+        return with_unit(q(u.a), unit);
+    case K::uniform:
+        return with_unit("uniform(" + q(u.a) + ", " + q(u.b) + ")", unit);
+    case K::normal:
+        return with_unit("normal(mean " + q(u.a) + ", sd " + q(u.b) + ")", unit);
+    case K::lognormal:
+        return with_unit("lognormal(median " + q(u.a) + ", sigma " + q(u.b) + ")", unit);
+    case K::beta:
+        return "beta(" + q(u.a) + ", " + q(u.b) + ")";
+    case K::gamma:
+        return with_unit("gamma(shape " + q(u.a) + ", scale " + q(u.b) + ")", unit);
+    case K::triangular:
+        return with_unit("triangular(" + q(u.a) + ", " + q(u.c) + ", " + q(u.b) + ")", unit);
+    }
+    return {};
+}
+
+std::string schedule_text(const engine::Schedule& s, const std::string& unit) {
+    using K = engine::Schedule::Kind;
+    const auto q = [](double x) { return format_quantity(x); };
+    if (s.kind() == K::constant) {
+        return with_unit(q(s.initial()), unit);
+    }
+    const auto& points = s.points();
+    std::string text = s.kind() == K::step   ? "step"
+                       : s.kind() == K::ramp ? "ramp"
+                                             : "piecewise linear";
+    double lo = s.kind() == K::piecewise_linear ? points.front().value : s.initial();
+    double hi = lo;
+    for (const engine::SchedulePoint& p : points) {
+        lo = std::min(lo, p.value);
+        hi = std::max(hi, p.value);
+    }
+    const double first = s.kind() == K::piecewise_linear ? points.front().value : s.initial();
+    text += " from " + q(first) + " to " + q(points.back().value);
+    if (lo < std::min(first, points.back().value) || hi > std::max(first, points.back().value)) {
+        text += " (between " + q(lo) + " and " + q(hi) + ")";
+    }
+    return with_unit(text, unit);
+}
+
+} // namespace
+
+std::vector<ReportFan> report_fans(const EnsembleSummary& s, const engine::Ensemble& ensemble) {
+    const engine::IndicatorSet& set = s.indicators;
+    const auto n_rows = static_cast<std::size_t>(s.calendar.steps() + 1);
+    const std::size_t n_reps = ensemble.runs.size();
+    const auto& specs = set.specs();
+    std::vector<ReportFan> fans(specs.size());
+    std::vector<std::string> labels(n_rows);
+    for (std::size_t r = 0; r < n_rows; ++r) {
+        labels[r] = row_label(s.calendar, static_cast<int>(r));
+    }
+    // Evaluation order, keeping a series only while a ratio still needs it (as hdf5.cpp does).
+    std::vector<int> uses(specs.size(), 0);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        for (const int k : set.inputs(i)) {
+            if (k >= 0) {
+                ++uses[static_cast<std::size_t>(k)];
+            }
+        }
+    }
+    std::unordered_map<std::size_t, std::vector<double>> kept;
+    std::vector<double> data(n_reps * n_rows);
+    std::vector<double> column;
+    column.reserve(n_reps);
+    const std::array<double, 5> ps{0.05, 0.25, 0.5, 0.75, 0.95};
+    std::array<double, 5> qs{};
+    for (const std::size_t i : set.order()) {
+        const std::array<int, 2> in = set.inputs(i);
+        for (std::size_t r = 0; r < n_reps; ++r) {
+            const auto part = [&](int k) -> std::span<const double> {
+                return k < 0 ? std::span<const double>{}
+                             : std::span<const double>(
+                                   &kept.at(static_cast<std::size_t>(k))[r * n_rows], n_rows);
+            };
+            set.series(i, ensemble.runs[r], std::span<double>(&data[r * n_rows], n_rows),
+                       part(in[0]), part(in[1]));
+        }
+        ReportFan& f = fans[i];
+        f.id = specs[i].id;
+        f.label = specs[i].id;
+        f.unit = specs[i].unit;
+        f.row_labels = labels;
+        for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
+            v->assign(n_rows, std::nan(""));
+        }
+        for (std::size_t row = 0; row < n_rows; ++row) {
+            column.clear();
+            for (std::size_t r = 0; r < n_reps; ++r) {
+                const double x = data[r * n_rows + row];
+                if (std::isfinite(x)) {
+                    column.push_back(x);
+                }
+            }
+            if (column.empty()) {
+                continue;
+            }
+            engine::quantiles(column, ps, qs);
+            f.q05[row] = qs[0];
+            f.q25[row] = qs[1];
+            f.median[row] = qs[2];
+            f.q75[row] = qs[3];
+            f.q95[row] = qs[4];
+        }
+        for (const int k : in) {
+            if (k >= 0 && --uses[static_cast<std::size_t>(k)] == 0) {
+                kept.erase(static_cast<std::size_t>(k));
+            }
+        }
+        if (uses[i] > 0) {
+            kept.emplace(i, data);
+        }
+    }
+    for (const TargetResult& t : s.targets) {
+        if (t.indicator_index < fans.size()) {
+            fans[t.indicator_index].targets.push_back(
+                {std::string(engine::to_string(t.summary.comparison)), t.summary.threshold,
+                 judged_month(specs[t.indicator_index])});
+        }
+    }
+    return fans;
+}
+
+ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble, bool fans) {
+    ReportMix m;
+    m.name = s.policy_mix;
+    m.description = s.policy_mix_description;
+    for (const CostTotal& c : s.total_cost) {
+        m.totals.push_back({"total", c.cost, c.unit});
+    }
+    for (const LeverCostSummary& c : s.lever_costs) {
+        if (c.cost != 0.0 || !c.unit.empty()) {
+            m.lever_costs.push_back({c.lever, c.cost, c.unit});
+        }
+    }
+    for (const TargetResult& t : s.targets) {
+        ReportTarget r;
+        r.id = t.summary.id;
+        r.label = t.description;
+        r.unit = t.summary.unit;
+        r.comparison = engine::to_string(t.summary.comparison);
+        r.threshold = t.summary.threshold;
+        r.median = t.summary.median;
+        r.q05 = t.summary.q05;
+        r.q95 = t.summary.q95;
+        r.p_attain = t.summary.p_attain;
+        r.p_lo = t.summary.p_attain_ci.lo;
+        r.p_hi = t.summary.p_attain_ci.hi;
+        r.set_by_inputs = t.determination.by_inputs;
+        m.targets.push_back(std::move(r));
+    }
+    if (fans) {
+        m.fans = report_fans(s, ensemble);
+    }
+    return m;
+}
+
+std::vector<ReportInput> report_inputs(const engine::Scenario& scenario,
+                                       const engine::ModelInfo& model) {
+    std::vector<ReportInput> out;
+    for (std::size_t p = 0; p < model.parameters.size() && p < scenario.parameters.size(); ++p) {
+        const engine::ParameterSetting& set = scenario.parameters[p];
+        if (!set.provenance.from_scenario) {
+            continue;
+        }
+        const engine::ParameterSpec& spec = model.parameters[p];
+        out.push_back({spec.name,
+                       spec.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
+                       uncertain_text(set.value, spec.unit), set.provenance.source,
+                       set.provenance.assumption});
+    }
+    for (std::size_t l = 0; l < model.levers.size() && l < scenario.levers.size(); ++l) {
+        const engine::LeverSetting& set = scenario.levers[l];
+        if (!set.provenance.from_scenario) {
+            continue;
+        }
+        const engine::LeverSpec& spec = model.levers[l];
+        out.push_back({spec.name, "lever", schedule_text(set.schedule, spec.unit),
+                       set.provenance.source, set.provenance.assumption});
+    }
+    return out;
+}
+
+ReportCalibration report_calibration(const engine::Scenario& scenario,
+                                     const engine::ModelInfo& model) {
+    ReportCalibration c;
+    if (!scenario.joint_draws) {
+        return c;
+    }
+    const engine::JointDraws& j = *scenario.joint_draws;
+    c.calibrated = true;
+    c.origin = j.origin();
+    c.particles = j.rows();
+    for (const engine::JointDraws::Column& col : j.columns()) {
+        const auto k = static_cast<std::size_t>(col.index);
+        if (col.kind == engine::JointDraws::Column::Kind::parameter &&
+            k < model.parameters.size()) {
+            c.parameters.push_back(model.parameters[k].name);
+        } else if (k < model.levers.size()) {
+            c.parameters.push_back(model.levers[k].name + " (scale)");
+        }
+    }
+    return c;
+}
+
+Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& model) {
+    if (runs.empty()) {
+        throw Error("a report needs at least one run");
+    }
+    const ReportRun& first = runs.front();
+    const EnsembleSummary& s = first.summary;
+    Report r;
+    r.title = s.title.empty() ? s.scenario : s.title;
+    r.subtitle = "Scenario " + s.scenario + ": " + std::to_string(s.replicates) +
+                 " replicates, seed " + std::to_string(s.seed);
+    r.facts.push_back({"Model", s.model});
+    r.facts.push_back({"Horizon", month_text(s.calendar.start()) + " to " +
+                                      month_text(s.calendar.month_of_step(s.calendar.steps() - 1)) +
+                                      ", " + std::to_string(s.calendar.steps()) + " " +
+                                      time_step_name(s.calendar.unit()) + "ly steps"});
+    r.facts.push_back({"Policy mix", runs.size() > 1
+                                         ? "base and " + std::to_string(runs.size() - 1) +
+                                               " mixes on common random numbers"
+                                         : s.policy_mix});
+    r.facts.push_back({"Interval", std::string(interval_name(s.interval)) + ", " +
+                                       fmt::format("{:g}", 100 * s.confidence) +
+                                       " % on P(attain)"});
+    for (const ReportRun& run : runs) {
+        r.mixes.push_back(report_mix(run.summary, run.ensemble, &run == &runs.front()));
+    }
+    r.inputs = report_inputs(first.scenario, model);
+    r.calibration = report_calibration(first.scenario, model);
+    return r;
+}
+
+} // namespace canopy::output

@@ -1,0 +1,257 @@
+// `extends` that can replace: a child writes the new form of an entry (a distribution for a
+// value, an assumption for a source, a constant for a schedule) and the parent's old form goes;
+// `replace = true` replaces an entry whole; `remove` drops inherited entries; errors name both
+// files.
+#include "fake_catalog.hpp"
+
+#include <canopy/engine/scenario.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace canopy::engine;
+using canopy::test::MINIMAL;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+    const fs::path dir = fs::path(CANOPY_BINARY_DIR) / "scenario-test-files" / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+void write(const fs::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+// MINIMAL plus a parameter, a lever, an indicator, two targets and two mixes.
+const std::string PARENT = std::string(MINIMAL) + R"(
+[parameters.exit_rate]
+value = 0.05
+source = "panel study"
+
+[parameters.loan_multiplier]
+distribution = "uniform"
+low = 1
+high = 3
+assumption = "fund reports"
+
+[levers.tech_loans]
+schedule = "step"
+initial = 10
+steps = [{ at = "2023-06", value = 20 }]
+cost_per_unit_year = 0.5
+cost_unit = "bn yuan"
+note = "the parent's note"
+source = "plan"
+
+[indicators.firms_end]
+kind = "stock"
+series = "firms"
+at = "2023-12"
+
+[targets.firms_end]
+threshold = 1100
+source = "plan"
+
+[targets.firms_low]
+indicator = "firms_end"
+comparison = "<"
+threshold = 5000
+source = "plan"
+
+[policy_mixes.more_loans]
+description = "more loans"
+levers.tech_loans.scale = 2
+
+[policy_mixes.talent]
+description = "talent"
+[policy_mixes.talent.levers.talent_subsidy]
+value = 50
+)";
+
+struct Files {
+    fs::path dir;
+    fs::path parent;
+    fs::path child;
+};
+
+Files files(const std::string& name, const std::string& child) {
+    Files f{scratch(name), {}, {}};
+    f.parent = f.dir / "parent.toml";
+    f.child = f.dir / "child.toml";
+    write(f.parent, PARENT);
+    write(f.child, "extends = \"parent.toml\"\n" + child);
+    return f;
+}
+
+LoadResult load_child(const Files& f) {
+    return load_scenario(f.child, canopy::test::toy_catalog());
+}
+
+} // namespace
+
+TEST_CASE("a child writes a new form and the parent's old form goes", "[scenario][extends]") {
+    const Files f = files("extends_forms", R"(
+[parameters.exit_rate]
+distribution = "beta"
+alpha = 2
+beta = 30
+assumption = "the child's prior"
+
+[parameters.loan_multiplier]
+value = 2.5
+source = "the child's figure"
+
+[levers.tech_loans]
+value = 15
+
+[policy_mixes.more_loans.levers.tech_loans]
+schedule = "constant"
+value = 40
+)");
+    const LoadResult r = load_child(f);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    const Scenario& s = *r.scenario;
+    // value -> distribution, source -> assumption
+    CHECK(s.parameters[2].value.kind == Uncertain::Kind::beta);
+    CHECK(s.parameters[2].provenance.assumption == "the child's prior");
+    CHECK(s.parameters[2].provenance.source.empty());
+    // distribution -> value, assumption -> source
+    CHECK(s.parameters[5].value.kind == Uncertain::Kind::fixed);
+    CHECK(s.parameters[5].value.a == 2.5);
+    CHECK(s.parameters[5].provenance.source == "the child's figure");
+    CHECK(s.parameters[5].provenance.assumption.empty());
+    // a step schedule -> a constant; the cost and the source stay (they are other keys)
+    CHECK(s.levers[0].schedule.kind() == Schedule::Kind::constant);
+    CHECK(s.levers[0].schedule.initial() == 15.0);
+    CHECK(s.levers[0].cost.per_unit_year == 0.5);
+    CHECK(s.levers[0].provenance.source == "plan");
+    // a mix's scale -> a schedule
+    REQUIRE(s.policy_mixes.size() == 2);
+    CHECK(s.policy_mixes[0].levers.at(0).second.schedule.initial() == 40.0);
+}
+
+TEST_CASE("replace = true replaces an inherited entry whole", "[scenario][extends]") {
+    const Files f = files("extends_replace", R"(
+[levers.tech_loans]
+replace = true
+value = 12
+assumption = "the child's own lever, without the parent's cost"
+
+[targets.firms_end]
+replace = true
+threshold = 1200
+assumption = "the child's threshold"
+
+[policy_mixes.talent]
+replace = true
+description = "the child's talent mix"
+[policy_mixes.talent.levers.tech_loans]
+value = 30
+)");
+    const LoadResult r = load_child(f);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    const Scenario& s = *r.scenario;
+    CHECK(s.levers[0].schedule.initial() == 12.0);
+    CHECK(s.levers[0].cost.per_unit_year == 0.0); // the parent's cost went with the entry
+    CHECK(s.levers[0].provenance.assumption == "the child's own lever, without the parent's cost");
+    CHECK(s.targets[0].threshold == 1200.0);
+    CHECK(s.targets[0].source.empty());
+    REQUIRE(s.policy_mixes.size() == 2);
+    CHECK(s.policy_mixes[1].description == "the child's talent mix");
+    REQUIRE(s.policy_mixes[1].levers.size() == 1);
+    CHECK(s.policy_mixes[1].levers[0].first == 0); // tech_loans, not the parent's talent_subsidy
+}
+
+TEST_CASE("remove drops inherited policy mixes and targets", "[scenario][extends]") {
+    const Files f =
+        files("extends_remove", "remove = [\"policy_mixes.more_loans\", \"targets.firms_low\"]\n");
+    const LoadResult r = load_child(f);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    REQUIRE(r.scenario->policy_mixes.size() == 1);
+    CHECK(r.scenario->policy_mixes[0].name == "talent");
+    REQUIRE(r.scenario->targets.size() == 1);
+    CHECK(r.scenario->targets[0].id == "firms_end");
+
+    // Removed, then defined anew by the child: the child's entry.
+    const Files again = files("extends_remove_again", R"(remove = ["policy_mixes.more_loans"]
+[policy_mixes.more_loans]
+description = "the child's"
+levers.talent_subsidy.scale = 2
+)");
+    const LoadResult r2 = load_child(again);
+    INFO(r2.diagnostics.format());
+    REQUIRE(r2.scenario.has_value());
+    const PolicyMix& mix = r2.scenario->policy_mixes.back();
+    CHECK(mix.description == "the child's");
+    REQUIRE(mix.levers.size() == 1);
+    CHECK(mix.levers[0].first == 1);
+}
+
+TEST_CASE("extends errors name both files", "[scenario][extends]") {
+    SECTION("removing what the parent does not have") {
+        const Files f = files("extends_remove_missing", "remove = [\"policy_mixes.more_loan\"]\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].line == 2);
+        CHECK(errors[0].column == 11);
+        CHECK(errors[0].key == "remove[0]");
+        CHECK(errors[0].message == "'policy_mixes.more_loan' is not in " +
+                                       f.parent.generic_string() + ", which " +
+                                       f.child.generic_string() + " extends");
+        CHECK(errors[0].allowed == "policy_mixes.more_loans, policy_mixes.talent");
+        CHECK(errors[0].hint == "did you mean 'policy_mixes.more_loans'?");
+    }
+    SECTION("a baseline figure cannot be removed") {
+        const Files f = files("extends_remove_baseline", "remove = [\"baseline.firms_initial\"]\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].message.find("every baseline figure is required") != std::string::npos);
+    }
+    SECTION("replacing what the parent does not have") {
+        const Files f =
+            files("extends_replace_missing", "[levers.talent_subsidy]\nreplace = true\nvalue = 3\n"
+                                             "source = \"s\"\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].line == 3);
+        CHECK(errors[0].key == "levers.talent_subsidy.replace");
+        CHECK(errors[0].message == "there is no [levers.talent_subsidy] in " +
+                                       f.parent.generic_string() + " to replace");
+    }
+    SECTION("an error in a merged entry names the parent's and the child's lines") {
+        // The child adds a key of another shape to the parent's step schedule.
+        const Files f = files("extends_merged_error", "[levers.tech_loans]\npoints = []\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].key == "levers.tech_loans.points");
+        // [levers.tech_loans] is line 12 of PARENT after MINIMAL.
+        const std::string parent_line = std::to_string(canopy::test::MINIMAL_LINES + 12);
+        CHECK(errors[0].hint == "[levers.tech_loans] merges " + f.parent.generic_string() + ":" +
+                                    parent_line + " (parent) with " + f.child.generic_string() +
+                                    ":2; 'replace = true' in the child replaces the entry whole");
+    }
+    SECTION("replace and remove need a parent") {
+        const LoadResult r =
+            canopy::test::load("remove = [\"targets.x\"]\n" + std::string(MINIMAL) +
+                               "[levers.tech_loans]\n"
+                               "replace = true\nvalue = 3\nsource = \"s\"\n");
+        const auto errors = canopy::test::errors(r);
+        REQUIRE(errors.size() == 2);
+        CHECK(errors[0].key == "remove");
+        CHECK(errors[0].message.find("this file extends nothing") != std::string::npos);
+        CHECK(errors[1].key == "levers.tech_loans.replace");
+    }
+}

@@ -1,0 +1,142 @@
+// The HTML report from a plain Report: self-contained, escaped, deterministic, every section
+// present when given and absent when not, long labels shortened with the full text kept.
+// (tests/python/test_report_chromium.py renders a real one in a browser.)
+#include <canopy/output/report.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+using namespace canopy;
+
+namespace {
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + what.size())) {
+        ++n;
+    }
+    return n;
+}
+
+output::ReportFan fan(const std::string& id, std::size_t rows) {
+    output::ReportFan f;
+    f.id = id;
+    f.label = id;
+    f.unit = "firms";
+    for (std::size_t r = 0; r < rows; ++r) {
+        const int month = static_cast<int>(r) % 12 + 1;
+        const int year = 2022 + static_cast<int>(r) / 12;
+        f.row_labels.push_back(std::to_string(year) + (month < 10 ? "-0" : "-") +
+                               std::to_string(month));
+        const double m = 100.0 + 10.0 * static_cast<double>(r);
+        f.q05.push_back(m - 20);
+        f.q25.push_back(m - 8);
+        f.median.push_back(m);
+        f.q75.push_back(m + 8);
+        f.q95.push_back(m + 20);
+    }
+    f.q05[0] = f.q25[0] = f.median[0] = f.q75[0] = f.q95[0] = std::nan(""); // a growth's first row
+    f.targets.push_back({">=", 300.0, "2023-12"});
+    return f;
+}
+
+output::ReportTarget target(const std::string& id, double p) {
+    output::ReportTarget t;
+    t.id = id;
+    t.label = "";
+    t.unit = "firms";
+    t.comparison = ">=";
+    t.threshold = 300;
+    t.median = 310;
+    t.q05 = 280;
+    t.q95 = 340;
+    t.p_attain = p;
+    t.p_lo = p - 0.1;
+    t.p_hi = p + 0.05;
+    return t;
+}
+
+output::Report sample() {
+    output::Report r;
+    r.title = "Wuhan <2023> & \"targets\"";
+    r.subtitle = "canopy run: 6 replicates";
+    r.facts.push_back({"Model", "innovation_ecosystem"});
+    output::ReportMix base;
+    base.name = "base";
+    base.totals.push_back({"total", 12.5, "100m yuan"});
+    base.lever_costs.push_back({"tech_loans", 12.5, "100m yuan"});
+    base.targets = {target("high_tech_enterprises", 0.8), target("leaders", 0.3)};
+    base.fans = {fan("high_tech_enterprises", 25), fan("leaders", 25)};
+    output::ReportMix mix = base;
+    mix.name = "a_policy_mix_with_a_really_remarkably_long_name_that_cannot_fit";
+    mix.fans.clear();
+    mix.over_budget = true;
+    mix.budget_note = "2023: 31 > cap 30 100m yuan";
+    mix.targets[0].delta_p = 0.1;
+    mix.targets[0].delta_p_ci = std::array<double, 2>{0.05, 0.15};
+    mix.targets[0].delta_median = 12.0;
+    r.mixes = {base, mix};
+    r.lever_effects.push_back({"tech_loans", "x 1.5", "high_tech_enterprises", 0.12,
+                               std::array<double, 2>{0.08, 0.16}, 40.0});
+    r.lever_effects.push_back({"talent", "x 0.5", "high_tech_enterprises", -0.04, {}, {}});
+    r.inputs.push_back(
+        {"high_tech_firms_initial", "baseline", "9,100 firms", "武汉市统计局 2022", ""});
+    r.inputs.push_back({"exit_rate", "parameter", "beta(4, 60)", "", "a guess <with reasons>"});
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("The report is one self-contained page with every section given", "[output][report]") {
+    const output::Report r = sample();
+    const std::string html = output::render_report_html(r);
+    CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("http") == std::string::npos);
+    CHECK(html.find("@media print") != std::string::npos);
+    // Escaped text, never markup from the scenario.
+    CHECK(html.find("Wuhan &lt;2023&gt; &amp; &quot;targets&quot;") != std::string::npos);
+    CHECK(html.find("a guess &lt;with reasons&gt;") != std::string::npos);
+    CHECK(html.find("武汉市统计局 2022") != std::string::npos);
+    // Fan charts for the mix that has them, a legend, an attainment chart per target, costs,
+    // lever effects (tornado per target), inputs and the calibration note.
+    CHECK(count(html, "class=\"chart fan\"") == 2);
+    CHECK(count(html, "class=\"chart legend\"") == 1);
+    CHECK(count(html, "class=\"chart bars\"") == 2);
+    CHECK(count(html, "class=\"chart costs\"") == 1);
+    CHECK(count(html, "class=\"chart tornado\"") == 1);
+    CHECK(count(html, "class=\"target\"") == 3);  // a target line in each fan, and the legend
+    CHECK(count(html, "class=\"yearend\"") == 5); // end 2022 and 2023 in each, and the legend
+    CHECK(html.find("Not calibrated") != std::string::npos);
+    CHECK(html.find("over the cap: 2023: 31 &gt; cap 30 100m yuan") != std::string::npos);
+    CHECK(html.find("+10.0 pts [+5.0, +15.0]") != std::string::npos);
+    // A label too long for its place is shortened, with the whole name as a tooltip.
+    CHECK(html.find("<title>a_policy_mix_with_a_really_remarkably_long_name_that_cannot_fit"
+                    "</title>a_policy_mix") != std::string::npos);
+    // Deterministic.
+    CHECK(output::render_report_html(r) == html);
+}
+
+TEST_CASE("Sections without data are left out of the report", "[output][report]") {
+    output::Report r;
+    r.title = "bare";
+    output::ReportMix m;
+    m.name = "base";
+    m.targets = {target("t", 0.5)};
+    r.mixes = {m};
+    r.calibration.calibrated = true;
+    r.calibration.origin = "fits/posterior.h5";
+    r.calibration.parameters = {"a", "b"};
+    r.calibration.particles = 500;
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find("id=\"budgets\"") == std::string::npos);
+    CHECK(html.find("id=\"lever-effects\"") == std::string::npos);
+    CHECK(html.find("class=\"chart fan\"") == std::string::npos);
+    CHECK(count(html, "class=\"chart bars\"") == 1);
+    CHECK(html.find("<strong>Calibrated.</strong> Each replicate draws a, b jointly from the "
+                    "calibration posterior fits/posterior.h5 (500 particles)") !=
+          std::string::npos);
+}

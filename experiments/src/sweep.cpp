@@ -196,7 +196,11 @@ std::optional<Shard> parse_shard(const std::string& text, std::string& why) {
         why = "'" + text + "' is not i/n";
         return std::nullopt;
     }
-    if (s.count < 1 || s.index < 1 || s.index > s.count) {
+    if (s.count < 1) {
+        why = "shard " + text + " does not exist: n must be at least 1";
+        return std::nullopt;
+    }
+    if (s.index < 1 || s.index > s.count) {
         why = "shard " + text + " does not exist: i must be from 1 to n";
         return std::nullopt;
     }

@@ -474,6 +474,17 @@ public:
         s.file = file_;
         s.text = std::move(doc.text);
         const TomlValue& root = *doc.root;
+        // A scenario given where a sweep file belongs: say so once, instead of a diagnostic
+        // for each of its tables.
+        if (root.find("sweep") == nullptr && root.find("scenario") != nullptr) {
+            const TomlValue& at = *root.find("scenario");
+            ctx_.error_at(at, "sweep",
+                          "this is a scenario file, not a sweep file (it has [scenario] and no "
+                          "[sweep])",
+                          "a sweep file with a [sweep] table naming the scenario and "
+                          "[factors.<name>] tables (docs/sweeps.md)");
+            return;
+        }
         const Table top(ctx_, root, "");
         top.check_keys(ROOT_KEYS);
 
@@ -697,7 +708,11 @@ private:
         }
         s.points = static_cast<std::size_t>(*points);
         if (const std::string why = design_problem(design, s.points, d, s.levels); !why.empty()) {
-            ctx_.error_at(place, key, why);
+            // Odd Morris levels are the fault of the `levels` key when the file gives it.
+            const bool levels_fault = design == DesignKind::morris && t.has("levels") &&
+                                      (s.levels < 2 || s.levels % 2 != 0);
+            ctx_.error_at(levels_fault ? *t.find("levels") : place,
+                          levels_fault ? std::string("sweep.levels") : key, why);
         }
     }
 

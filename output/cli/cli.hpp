@@ -52,6 +52,7 @@ Command add_validate(CLI::App& app);
 Command add_models(CLI::App& app);
 Command add_sweep(CLI::App& app);
 Command add_merge(CLI::App& app);
+Command add_sensitivity(CLI::App& app);
 Command add_calibrate(CLI::App& app);
 Command add_levers(CLI::App& app);
 

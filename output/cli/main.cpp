@@ -29,10 +29,10 @@ int dispatch(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     const std::vector<Command> commands{
-        canopy::cli::add_run(app),    canopy::cli::add_validate(app),
-        canopy::cli::add_models(app), canopy::cli::add_calibrate(app),
-        canopy::cli::add_sweep(app),  canopy::cli::add_merge(app),
-        canopy::cli::add_levers(app),
+        canopy::cli::add_run(app),         canopy::cli::add_validate(app),
+        canopy::cli::add_models(app),      canopy::cli::add_calibrate(app),
+        canopy::cli::add_sweep(app),       canopy::cli::add_merge(app),
+        canopy::cli::add_sensitivity(app), canopy::cli::add_levers(app),
     };
 
     try {

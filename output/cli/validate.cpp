@@ -1,11 +1,12 @@
-// `canopy validate`: check scenario and calibration files without running them. With --strict,
-// also every number that would fall back to a model default nobody has sourced.
+// `canopy validate`: check scenario, calibration and sweep files without running them. With
+// --strict, also every number that would fall back to a model default nobody has sourced.
 #include "cli.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/toml_document.hpp>
 #include <canopy/experiments/calibration.hpp>
+#include <canopy/experiments/sweep.hpp>
 
 #include <algorithm>
 #include <iostream>
@@ -15,13 +16,62 @@ namespace canopy::cli {
 
 namespace {
 
-// Whether a file is a calibration file (docs/calibration.md): a top-level [calibration] table
-// and no [scenario]. A file that cannot be read is left to the scenario loader to report.
-bool is_calibration_file(const std::filesystem::path& path) {
+enum class FileKind { scenario, calibration, sweep };
+
+// What a file is by its top-level tables: a calibration file (docs/calibration.md) has
+// [calibration], a sweep file (docs/sweeps.md) has [sweep], and neither has [scenario]. A file
+// that cannot be read is left to the scenario loader to report.
+FileKind kind_of(const std::filesystem::path& path) {
     engine::Diagnostics ignored;
     const engine::TomlDocument doc = engine::read_toml_file(path, ignored);
-    return doc.root && doc.root->find("calibration") != nullptr &&
-           doc.root->find("scenario") == nullptr;
+    if (!doc.root || doc.root->find("scenario") != nullptr) {
+        return FileKind::scenario;
+    }
+    if (doc.root->find("calibration") != nullptr) {
+        return FileKind::calibration;
+    }
+    if (doc.root->find("sweep") != nullptr) {
+        return FileKind::sweep;
+    }
+    return FileKind::scenario;
+}
+
+// The scenario's numbers that fall back to unsourced model defaults, except `exempt` (the
+// names a calibration fits or a sweep sets at every point).
+engine::Diagnostics unsourced_except(const engine::Scenario& scenario,
+                                     const engine::ModelInfo& model,
+                                     const std::vector<std::string>& exempt) {
+    engine::Diagnostics kept;
+    for (const engine::Diagnostic& d : engine::unsourced_defaults(scenario, model)) {
+        const std::string name = d.key.substr(d.key.find('.') + 1);
+        if (std::find(exempt.begin(), exempt.end(), name) == exempt.end()) {
+            kept.add(d);
+        }
+    }
+    return kept;
+}
+
+// A sweep file and the scenario it names, as `canopy sweep` checks them before running; with
+// --strict, also the scenario's unsourced defaults other than the swept factors.
+bool validate_sweep(const std::string& file, bool strict) {
+    const experiments::SweepLoad loaded = experiments::load_sweep(resolve_scenario(file));
+    if (report(loaded.diagnostics) || !loaded.sweep) {
+        return false;
+    }
+    const experiments::Sweep& s = *loaded.sweep;
+    if (strict) {
+        const engine::Diagnostics kept =
+            unsourced_except(*s.scenario, s.model->info(), s.factor_names);
+        if (report(kept)) {
+            std::cerr << file << ": " << kept.size()
+                      << " number(s) of its scenario fall back to unsourced model defaults "
+                         "(--strict)\n";
+            return false;
+        }
+    }
+    std::cout << "ok: " << file << " (sweep: " << to_string(s.design) << " design over "
+              << s.factors.size() << " factor(s), " << s.replicates << " replicates per point)\n";
+    return true;
 }
 
 // A calibration file, its scenario and its data; with --strict, also the scenario's numbers
@@ -34,15 +84,8 @@ bool validate_calibration(const std::string& file, bool strict) {
     }
     const experiments::Calibration& c = *loaded.calibration;
     if (strict) {
-        const std::vector<std::string> fitted = c.parameter_names();
-        engine::Diagnostics kept;
-        for (const engine::Diagnostic& d :
-             engine::unsourced_defaults(*c.scenario, c.model->info())) {
-            const std::string name = d.key.substr(d.key.find('.') + 1);
-            if (std::find(fitted.begin(), fitted.end(), name) == fitted.end()) {
-                kept.add(d);
-            }
-        }
+        const engine::Diagnostics kept =
+            unsourced_except(*c.scenario, c.model->info(), c.parameter_names());
         if (report(kept)) {
             std::cerr << file << ": " << kept.size()
                       << " number(s) of its scenario fall back to unsourced model defaults "
@@ -57,12 +100,17 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
     bool all_ok = true;
     const engine::ModelCatalog catalog = models::model_catalog();
     for (const std::string& file : files) {
-        if (is_calibration_file(resolve_scenario(file))) {
+        const FileKind kind = kind_of(resolve_scenario(file));
+        if (kind == FileKind::calibration) {
             if (validate_calibration(file, strict)) {
                 std::cout << "ok: " << file << " (calibration)\n";
             } else {
                 all_ok = false;
             }
+            continue;
+        }
+        if (kind == FileKind::sweep) {
+            all_ok = validate_sweep(file, strict) && all_ok;
             continue;
         }
         const engine::LoadResult result = engine::load_scenario(resolve_scenario(file), catalog);
@@ -100,9 +148,9 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
 Command add_validate(CLI::App& app) {
     auto files = std::make_shared<std::vector<std::string>>();
     auto strict = std::make_shared<bool>(false);
-    CLI::App* cmd =
-        app.add_subcommand("validate", "Check scenario and calibration files without running them");
-    cmd->add_option("scenario", *files, "Scenario or calibration files")->required();
+    CLI::App* cmd = app.add_subcommand(
+        "validate", "Check scenario, calibration and sweep files without running them");
+    cmd->add_option("scenario", *files, "Scenario, calibration or sweep files")->required();
     cmd->add_flag("--strict", *strict,
                   "Also reject every parameter or lever left at a model default that has no "
                   "source or reasoning (every number must have an owner)");

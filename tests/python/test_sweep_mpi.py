@@ -2,11 +2,13 @@
 """A sweep under MPI: `mpirun -np K canopy sweep` with 1, 2 and 4 ranks (oversubscribed, one
 thread each) writes the same result datasets as the sweep on this machine's threads.
 
-Usage: test_sweep_mpi.py CANOPY MPIEXEC SWEEP.toml
-Exit 0 on success, 1 on a difference, 77 (skipped) when h5py is missing.
+Usage: test_sweep_mpi.py CANOPY MPIEXEC SWEEP.toml [BUILT_WITH_MPI]
+Exit 0 on success, 1 on a difference, 77 (skipped, saying why) when h5py or mpirun is missing or
+canopy was built without MPI (BUILT_WITH_MPI = 0).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,13 @@ except ImportError as missing:
 
 def main():
     canopy, mpiexec, sweep = sys.argv[1:4]
+    if len(sys.argv) > 4 and sys.argv[4] == "0":
+        print("skipped: canopy was built without MPI (CMake found no MPI; install "
+              "libopenmpi-dev and reconfigure)")
+        return SKIP
+    if shutil.which(mpiexec) is None:
+        print(f"skipped: no MPI launcher '{mpiexec}' (install openmpi-bin)")
+        return SKIP
     with tempfile.TemporaryDirectory(prefix="canopy-mpi-") as d:
         local = os.path.join(d, "local.h5")
         subprocess.run([canopy, "sweep", sweep, "--quiet", "--out", local], check=True)

@@ -87,6 +87,19 @@ def main():
                                   rtol=1e-12), "mean is the mean of the finals")
                 check(str(ds["mean_path"].isel(time=-1)["time"].values) ==
                       str(root["time"].values[-1]), "paths carry their time labels")
+        # docs/sweeps.md's example, line for line: one row per point, the factors and P(attain).
+        root = xr.open_dataset(path, engine="h5netcdf")
+        design = xr.open_dataset(path, engine="h5netcdf", group="design")
+        p = xr.open_dataset(path, engine="h5netcdf", group="targets/" + targets[0])["p_attain"]
+        table = p.assign_coords(design).to_dataframe()
+        check(list(table.columns) == factors + ["p_attain"], f"documented table: {table.columns}")
+        check(list(table.index) == list(range(points)) and table.index.name == "point",
+              "documented table is indexed by point")
+        check(np.array_equal(table["p_attain"].values, p_h5, equal_nan=True),
+              "documented table's P(attain)")
+        check(np.array_equal(table[factors[0]].values, design_h5), "documented table's design")
+        for ds in (root, design, p):
+            ds.close()
     print("ok: xarray reads the sweep result with named dimensions")
     return 0
 

@@ -244,6 +244,12 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.edges_per_firm]\nmin = 1\nmax = 100\n"),
                    "bad.toml:7:7: error: factors.edges_per_firm.max: ",
                    "100 is outside the allowed range [1, 64]");
+    expect_refused(test::read_file(SWEEPS + "/tiny-scenario.toml"),
+                   "bad.toml:4:2: error: sweep: ", "this is a scenario file, not a sweep file");
+    expect_refused(with_scenario("design = \"morris\"\npoints = 4\nlevels = 3\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:5:10: error: sweep.levels: ",
+                   "morris needs an even number of levels, at least 2, not 3");
     expect_refused("[sweep]\nscenario = \"nowhere.toml\"\ndesign = \"lhs\"\npoints = 4\n"
                    "[factors.x]\nmin = 1\nmax = 2\n",
                    "bad.toml:2:12: error: sweep.scenario: ", "cannot be used");
@@ -256,6 +262,10 @@ TEST_CASE("A shard that does not exist is refused", "[regression][sweep]") {
     CHECK(r.err.find("--shard: shard 3/2 does not exist") != std::string::npos);
     CHECK(entries(dir.path()).empty());
     CHECK(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1of2 --out s.h5").status == 2);
+    const Result zero = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1/0 --out s.h5");
+    CHECK(zero.status == 2);
+    CHECK(zero.err.find("--shard: shard 1/0 does not exist: n must be at least 1") !=
+          std::string::npos);
     CHECK(entries(dir.path()).empty());
 }
 
@@ -322,4 +332,32 @@ TEST_CASE("A design-only sweep writes the design and nothing else", "[regression
     CHECK(same_bits(d.unit.u, full.unit.u));
     CHECK(same_bits(d.values.at(1), full.values.at(1)));
     CHECK(d.fingerprint == full.fingerprint);
+}
+
+TEST_CASE("canopy validate checks sweep files as canopy sweep does, running nothing",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // The shipped sweeps and the test sweep, alongside a scenario, in one call; --strict too.
+    const std::string shipped =
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml") + " " +
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023-morris.toml");
+    const Result ok = run_canopy(dir, "validate --strict " + shipped + " " + shell_quote(TINY) +
+                                          " " + shell_quote(REFERENCE));
+    INFO(ok.err);
+    CHECK(ok.status == 0);
+    CHECK(ok.out.find("tiny.toml (sweep: sobol design over 3 factor(s), 3 replicates per "
+                      "point)") != std::string::npos);
+    CHECK(ok.out.find("wuhan-2023-morris.toml (sweep: morris design") != std::string::npos);
+    CHECK(ok.out.find("ok: " + REFERENCE + "\n") != std::string::npos);
+
+    // A bad sweep file: the same diagnostic as canopy sweep gives, exit 2, nothing written.
+    test::write_file(dir / "bad.toml",
+                     with_scenario("design = \"lhs\"\npoints = 4\n"
+                                   "[factors.births_per_mnth]\nmin = 1\nmax = 2\n"));
+    const Result bad = run_canopy(dir, "validate bad.toml " + shell_quote(TINY));
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("bad.toml:5:1: error: factors.births_per_mnth: ") != std::string::npos);
+    CHECK(bad.err.find("did you mean 'births_per_month'?") != std::string::npos);
+    CHECK(bad.out.find("ok: " + TINY) != std::string::npos); // the other file is still checked
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 }

@@ -20,8 +20,10 @@
 /// Undefined numbers are null. Keys keep the factors' design order; the table ranks them.
 
 #include <canopy/experiments/sweep_sensitivity.hpp>
+#include <canopy/output/files.hpp>
 #include <canopy/output/table.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace canopy::output {
@@ -34,5 +36,27 @@ std::string format_sensitivity(const experiments::SweepSensitivity& analysis,
 
 /// The JSON document (two-space indented, ending in a newline); see the file comment.
 std::string sensitivity_json(const experiments::SweepSensitivity& analysis);
+
+/// The sweep result file `result` with the indices of `analysis` added under /sensitivity
+/// (docs/output-format.md), as a finished temporary file for `target` to commit (files.hpp).
+/// `target` may be `result` itself: committing then replaces it, atomically. A /sensitivity the
+/// file had already is replaced. Every other object and attribute of `result` is kept as it
+/// was. Throws canopy::Error naming the file when `result` cannot be read or the file written.
+///
+///     /sensitivity                  attributes: method ("sobol" | "morris"), design,
+///                                   base_samples, points, bootstrap_resamples, confidence,
+///                                   bootstrap_seed
+///     /sensitivity/<output>/        one group per output, <output> its name
+///                                   ("targets/<id>/p_attain", "outputs/<name>", ...);
+///                                   attribute note ("" or why the indices are undefined)
+///         S1, S1_lo, S1_hi, ST, ST_lo, ST_hi      [factor]   (sobol; attribute variance)
+///         mu_star, mu_star_lo, mu_star_hi, mu, sigma [factor] (morris)
+///     /sensitivity/indicators/<id>/mean_path/  the same datasets, [time, factor], and
+///                                   note [time]
+/// Undefined numbers are NaN. [factor] and [time] are the result's /factor and /time scales.
+[[nodiscard]] TemporaryFile
+write_sensitivity_hdf5_temporary(const std::filesystem::path& result,
+                                 const std::filesystem::path& target,
+                                 const experiments::SweepSensitivity& analysis);
 
 } // namespace canopy::output

@@ -1,0 +1,420 @@
+// The indices of `canopy sensitivity --out`, added under /sensitivity to a copy of the sweep
+// result (sensitivity.hpp has the layout). The copy is byte for byte, so everything the sweep
+// wrote stays exactly as it was; the new datasets share the result's /factor and /time
+// dimension scales, so xarray names their dimensions as it does the sweep's own.
+#include <canopy/engine/error.hpp>
+#include <canopy/output/sensitivity.hpp>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace canopy::output {
+
+namespace {
+
+namespace fs = std::filesystem;
+using experiments::DesignKind;
+using experiments::Estimate;
+using experiments::OutputSensitivity;
+using experiments::SweepSensitivity;
+
+constexpr const char* GROUP = "sensitivity";
+
+struct Failure {
+    std::string what;
+};
+
+std::string hdf5_cause() {
+    std::string cause;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
+            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
+                *static_cast<std::string*>(data) = err->desc;
+            }
+            return 0;
+        },
+        &cause);
+    return cause;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+    const std::string cause = hdf5_cause();
+    H5Eclear2(H5E_DEFAULT);
+    throw Failure{cause.empty() ? what : what + " (" + cause + ")"};
+}
+
+hid_t must(hid_t id, const std::string& what) {
+    if (id < 0) {
+        fail(what);
+    }
+    return id;
+}
+
+void must_ok(herr_t status, const std::string& what) {
+    if (status < 0) {
+        fail(what);
+    }
+}
+
+// An owned HDF5 identifier.
+class Id {
+public:
+    using Close = herr_t (*)(hid_t);
+    Id(hid_t id, Close closer)
+        : id_(id)
+        , close_(closer) {}
+    ~Id() {
+        if (id_ >= 0) {
+            close_(id_);
+        }
+    }
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept
+        : id_(o.id_)
+        , close_(o.close_) {
+        o.id_ = -1;
+    }
+    Id& operator=(Id&&) = delete;
+    [[nodiscard]] hid_t get() const noexcept { return id_; }
+    void close(const std::string& what) {
+        const hid_t id = id_;
+        id_ = -1;
+        must_ok(close_(id), what);
+    }
+
+private:
+    hid_t id_;
+    Close close_;
+};
+
+class QuietErrors {
+public:
+    QuietErrors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+Id plist(hid_t cls) {
+    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
+}
+
+/// Writes into an open sweep result: groups, datasets on its scales, attributes; as the sweep
+/// writes them (no timestamps, creation order kept, UTF-8 names).
+class Writer {
+public:
+    explicit Writer(const fs::path& file)
+        : fapl_(plist(H5P_FILE_ACCESS))
+        , gcpl_(plist(H5P_GROUP_CREATE))
+        , dcpl_(plist(H5P_DATASET_CREATE))
+        , lcpl_(plist(H5P_LINK_CREATE))
+        , string_(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose)
+        , file_(open(file), H5Fclose) {}
+
+    [[nodiscard]] hid_t root() const { return file_.get(); }
+    void close() { file_.close("cannot close the file"); }
+
+    /// The root's dimension scale `name`, if the file has one.
+    [[nodiscard]] std::optional<Id> scale(const std::string& name) const {
+        if (H5Lexists(root(), name.c_str(), H5P_DEFAULT) <= 0) {
+            return std::nullopt;
+        }
+        Id set(must(H5Dopen2(root(), name.c_str(), H5P_DEFAULT), "cannot open '/" + name + "'"),
+               H5Dclose);
+        if (H5DSis_scale(set.get()) <= 0) {
+            return std::nullopt;
+        }
+        return set;
+    }
+
+    /// Removes /sensitivity, detaching its datasets from the scales first so that no scale
+    /// keeps a reference to a deleted dataset.
+    void remove_previous(const std::vector<const Id*>& scales) const {
+        if (H5Lexists(root(), GROUP, H5P_DEFAULT) <= 0) {
+            return;
+        }
+        std::vector<std::string> datasets;
+        Id group(must(H5Gopen2(root(), GROUP, H5P_DEFAULT), "cannot open '/sensitivity'"),
+                 H5Gclose);
+        must_ok(H5Ovisit2(
+                    group.get(), H5_INDEX_NAME, H5_ITER_NATIVE,
+                    [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+                        if (info->type == H5O_TYPE_DATASET) {
+                            static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+                        }
+                        return 0;
+                    },
+                    &datasets, H5O_INFO_BASIC),
+                "cannot list '/sensitivity'");
+        for (const std::string& name : datasets) {
+            Id set(must(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT),
+                        "cannot open '/sensitivity/" + name + "'"),
+                   H5Dclose);
+            Id space(must(H5Dget_space(set.get()), "cannot read a shape"), H5Sclose);
+            const int rank = H5Sget_simple_extent_ndims(space.get());
+            for (int dim = 0; dim < rank; ++dim) {
+                for (const Id* s : scales) {
+                    const auto d = static_cast<unsigned>(dim);
+                    if (H5DSis_attached(set.get(), s->get(), d) > 0) {
+                        must_ok(H5DSdetach_scale(set.get(), s->get(), d),
+                                "cannot detach a scale from '/sensitivity/" + name + "'");
+                    }
+                }
+            }
+        }
+        must_ok(H5Ldelete(root(), GROUP, H5P_DEFAULT), "cannot remove the old '/sensitivity'");
+    }
+
+    /// Creates the group at `path` (relative to `parent`), and any groups above it.
+    [[nodiscard]] Id group(hid_t parent, const std::string& path) const {
+        return Id(must(H5Gcreate2(parent, path.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
+                       "cannot create group '" + path + "'"),
+                  H5Gclose);
+    }
+
+    Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               const std::vector<double>& data) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        Id set(must(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(), lcpl_.get(),
+                               dcpl_.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        if (!data.empty()) {
+            must_ok(
+                H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+                "cannot write dataset '" + name + "'");
+        }
+        return set;
+    }
+
+    Id strings(hid_t parent, const std::string& name,
+               const std::vector<std::string>& values) const {
+        const hsize_t n = values.size();
+        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
+        Id set(must(H5Dcreate2(parent, name.c_str(), string_.get(), space.get(), lcpl_.get(),
+                               dcpl_.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        std::vector<const char*> p;
+        for (const std::string& v : values) {
+            p.push_back(v.c_str());
+        }
+        if (!p.empty()) {
+            must_ok(H5Dwrite(set.get(), string_.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()),
+                    "cannot write dataset '" + name + "'");
+        }
+        return set;
+    }
+
+    void attribute(hid_t object, const std::string& name, const std::string& value) const {
+        const char* text = value.c_str();
+        write_attribute(object, name, string_.get(), string_.get(), &text);
+    }
+    void attribute(hid_t object, const std::string& name, double value) const {
+        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+    }
+    void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
+        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
+    }
+
+private:
+    hid_t open(const fs::path& file) {
+        constexpr unsigned ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
+        must_ok(H5Pset_link_creation_order(gcpl_.get(), ORDER), "creation order");
+        must_ok(H5Pset_attr_creation_order(gcpl_.get(), ORDER), "creation order");
+        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
+        must_ok(H5Pset_attr_creation_order(dcpl_.get(), ORDER), "creation order");
+        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+                "cannot set the file format version");
+        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
+        must_ok(H5Pset_create_intermediate_group(lcpl_.get(), 1), "cannot set group creation");
+        must_ok(H5Tset_size(string_.get(), H5T_VARIABLE), "cannot create the string type");
+        must_ok(H5Tset_cset(string_.get(), H5T_CSET_UTF8), "cannot create the string type");
+        return must(H5Fopen(file.c_str(), H5F_ACC_RDWR, fapl_.get()), "cannot open the file");
+    }
+
+    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                         const void* data) const {
+        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
+        Id attr(
+            must(H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 "cannot create attribute '" + name + "'"),
+            H5Aclose);
+        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
+    }
+
+    Id fapl_, gcpl_, dcpl_, lcpl_, string_;
+    Id file_;
+};
+
+/// One statistic over the factors (or over times x factors): its name and values.
+struct Column {
+    const char* name;
+    std::vector<double> values;
+};
+
+/// The statistics of one analysis, in the layout's order.
+std::vector<Column> columns_of(const SweepSensitivity& s, const OutputSensitivity& o) {
+    const auto pick = [](const std::vector<Estimate>& e, double Estimate::*field) {
+        std::vector<double> v;
+        for (const Estimate& x : e) {
+            v.push_back(x.*field);
+        }
+        return v;
+    };
+    if (s.design == DesignKind::saltelli) {
+        return {
+            {"S1", pick(o.sobol.s1, &Estimate::value)}, {"S1_lo", pick(o.sobol.s1, &Estimate::lo)},
+            {"S1_hi", pick(o.sobol.s1, &Estimate::hi)}, {"ST", pick(o.sobol.st, &Estimate::value)},
+            {"ST_lo", pick(o.sobol.st, &Estimate::lo)}, {"ST_hi", pick(o.sobol.st, &Estimate::hi)}};
+    }
+    return {{"mu_star", pick(o.morris.mu_star, &Estimate::value)},
+            {"mu_star_lo", pick(o.morris.mu_star, &Estimate::lo)},
+            {"mu_star_hi", pick(o.morris.mu_star, &Estimate::hi)},
+            {"mu", o.morris.mu},
+            {"sigma", o.morris.sigma}};
+}
+
+std::string long_name(const std::string& statistic, const std::string& output) {
+    static const std::pair<const char*, const char*> names[] = {
+        {"S1", "first-order Sobol index"},
+        {"S1_lo", "lower end of the interval of the first-order Sobol index"},
+        {"S1_hi", "upper end of the interval of the first-order Sobol index"},
+        {"ST", "total-order Sobol index"},
+        {"ST_lo", "lower end of the interval of the total-order Sobol index"},
+        {"ST_hi", "upper end of the interval of the total-order Sobol index"},
+        {"mu_star", "Morris mu*: mean absolute elementary effect per unit of the range"},
+        {"mu_star_lo", "lower end of the interval of Morris mu*"},
+        {"mu_star_hi", "upper end of the interval of Morris mu*"},
+        {"mu", "Morris mu: mean elementary effect per unit of the range"},
+        {"sigma", "Morris sigma: standard deviation of the elementary effects"}};
+    for (const auto& [key, text] : names) {
+        if (statistic == key) {
+            return std::string(text) + " of " + output;
+        }
+    }
+    return statistic + " of " + output;
+}
+
+void attach(hid_t set, const Id& scale, unsigned dim, const std::string& name) {
+    must_ok(H5DSattach_scale(set, scale.get(), dim),
+            "cannot attach a dimension scale to '" + name + "'");
+}
+
+void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
+                   const std::optional<Id>& time) {
+    const hsize_t d = s.factors.size();
+    Id top = w.group(w.root(), GROUP);
+    w.attribute(top.get(), "method",
+                std::string(s.design == DesignKind::saltelli ? "sobol" : "morris"));
+    w.attribute(top.get(), "design", std::string(experiments::to_string(s.design)));
+    w.attribute(top.get(), "base_samples", static_cast<std::uint64_t>(s.base_samples));
+    w.attribute(top.get(), "points", static_cast<std::uint64_t>(s.points));
+    w.attribute(top.get(), "bootstrap_resamples",
+                static_cast<std::uint64_t>(s.bootstrap.resamples));
+    w.attribute(top.get(), "confidence", s.bootstrap.confidence);
+    w.attribute(top.get(), "bootstrap_seed", s.bootstrap.seed);
+
+    for (const OutputSensitivity& o : s.outputs) {
+        Id g = w.group(top.get(), o.name);
+        w.attribute(g.get(), "note", o.note);
+        if (s.design == DesignKind::saltelli) {
+            w.attribute(g.get(), "variance", o.sobol.variance);
+        }
+        for (const Column& c : columns_of(s, o)) {
+            const std::string where = std::string(GROUP) + "/" + o.name + "/" + c.name;
+            Id set = w.doubles(g.get(), c.name, {d}, c.values);
+            w.attribute(set.get(), "long_name", long_name(c.name, o.name));
+            attach(set.get(), factor, 0, where);
+        }
+    }
+    for (const experiments::PathSensitivity& p : s.paths) {
+        if (!time) {
+            throw Failure{"the result has indicator paths but no '/time' dimension scale"};
+        }
+        const hsize_t rows = p.rows.size();
+        Id g = w.group(top.get(), p.name);
+        std::vector<std::string> notes;
+        for (const OutputSensitivity& row : p.rows) {
+            notes.push_back(row.note);
+        }
+        {
+            Id set = w.strings(g.get(), "note", notes);
+            w.attribute(set.get(), "long_name",
+                        "why the indices at this time are undefined, or empty");
+            attach(set.get(), *time, 0, std::string(GROUP) + "/" + p.name + "/note");
+        }
+        // Statistic by statistic, each [time, factor] row-major.
+        std::vector<std::vector<Column>> per_row;
+        for (const OutputSensitivity& row : p.rows) {
+            per_row.push_back(columns_of(s, row));
+        }
+        const std::size_t statistics = per_row.empty() ? 0 : per_row.front().size();
+        for (std::size_t c = 0; c < statistics; ++c) {
+            std::vector<double> values;
+            for (const std::vector<Column>& row : per_row) {
+                values.insert(values.end(), row[c].values.begin(), row[c].values.end());
+            }
+            const std::string name = per_row.front()[c].name;
+            const std::string where = std::string(GROUP) + "/" + p.name + "/" + name;
+            Id set = w.doubles(g.get(), name, {rows, d}, values);
+            w.attribute(set.get(), "long_name", long_name(name, p.name + " at each time"));
+            attach(set.get(), *time, 0, where);
+            attach(set.get(), factor, 1, where);
+        }
+    }
+}
+
+} // namespace
+
+TemporaryFile write_sensitivity_hdf5_temporary(const fs::path& result, const fs::path& target,
+                                               const SweepSensitivity& analysis) {
+    TemporaryFile temp(target);
+    std::error_code ec;
+    fs::copy_file(result, temp.path(), fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+        throw Error("cannot copy " + result.string() + " to write " + target.string() + ": " +
+                    ec.message());
+    }
+    const QuietErrors quiet;
+    try {
+        Writer w(temp.path());
+        {
+            const std::optional<Id> factor = w.scale("factor");
+            if (!factor) {
+                throw Failure{"it has no '/factor' dimension scale (is it a sweep result?)"};
+            }
+            const std::optional<Id> time = w.scale("time");
+            std::vector<const Id*> scales{&*factor};
+            if (time) {
+                scales.push_back(&*time);
+            }
+            w.remove_previous(scales);
+            write_indices(w, analysis, *factor, time);
+        }
+        w.close();
+    } catch (const Failure& f) {
+        throw Error("cannot write the indices into " + target.string() + ": " + f.what);
+    }
+    return temp;
+}
+
+} // namespace canopy::output

@@ -1,0 +1,417 @@
+// `canopy sensitivity` end to end: on a small Saltelli and Morris sweep of the reference model
+// (table, JSON, --target/--indicator, --out into a new file and into the result itself, same
+// bits for the same seed); on outputs of known indices written into a --design-only file (a
+// linear function: Sobol S1 = ST = a_i^2 var_i / sum, Morris mu* = |a_i| (max - min) and
+// sigma = 0); and bad input refused with the flag or file named, exit 2, nothing written.
+#include "cli_fixture.hpp"
+
+#include <canopy/experiments/sweep_result.hpp>
+
+#include <catch2/catch.hpp>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace canopy;
+using namespace canopy::test::cli;
+using Json = nlohmann::ordered_json; // keys in the document's order
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string TINY_SCENARIO =
+    std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps/tiny-scenario.toml";
+
+// Three factors of the reference model at 500 firms (a run of a few milliseconds).
+constexpr const char* FACTORS = R"(
+[factors.births_per_month]
+min = 2
+max = 6
+assumption = "test range around the scenario's 3.75 births per month at 500 firms"
+
+[factors.lever_high_tech]
+min = 0.5
+max = 2.0
+assumption = "test range around the default 1"
+
+[factors.lever_incubated]
+min = 0.5
+max = 1.5
+assumption = "test range around the default 1"
+)";
+
+/// A sweep file in `dir` over FACTORS; returns its name.
+std::string sweep_file(const test::TempDir& dir, const std::string& name, const std::string& design,
+                       int points, const std::string& extra = "") {
+    test::write_file(dir / name, "[sweep]\nscenario = " + Json(TINY_SCENARIO).dump() +
+                                     "\ndesign = \"" + design +
+                                     "\"\npoints = " + std::to_string(points) +
+                                     "\nreplicates = 2\nseed = 5\n" + extra + FACTORS);
+    return name;
+}
+
+/// Runs a sweep; REQUIREs that it succeeded.
+void sweep(const test::TempDir& dir, const std::string& file, const std::string& out,
+           const std::string& flags = "") {
+    const Result r =
+        run_canopy(dir, "sweep " + file + " --quiet --threads 2 --out " + out + " " + flags);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+}
+
+Json json_of(const Result& r) {
+    INFO(r.err + r.out);
+    REQUIRE(r.status == 0);
+    return Json::parse(r.out);
+}
+
+/// A [n] float64 dataset of an HDF5 file, or empty when it is absent.
+std::vector<double> read_doubles(const fs::path& file, const std::string& path) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    std::vector<double> values;
+    hid_t set = -1;
+    H5E_BEGIN_TRY {
+        set = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    if (set >= 0) {
+        const hid_t space = H5Dget_space(set);
+        values.resize(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+        H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+        H5Sclose(space);
+        H5Dclose(set);
+    }
+    H5Fclose(f);
+    return values;
+}
+
+bool exists_in(const fs::path& file, const std::string& path) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    htri_t found = 0;
+    H5E_BEGIN_TRY {
+        found = H5Oexists_by_name(f, path.c_str(), H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    H5Fclose(f);
+    return found > 0;
+}
+
+/// Whether dataset `path` has dimension `dim` attached to the root's scale `scale`.
+bool attached(const fs::path& file, const std::string& path, const std::string& scale,
+              unsigned dim) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t set = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+    const hid_t s = H5Dopen2(f, scale.c_str(), H5P_DEFAULT);
+    const bool yes = set >= 0 && s >= 0 && H5DSis_attached(set, s, dim) > 0;
+    H5Dclose(s);
+    H5Dclose(set);
+    H5Fclose(f);
+    return yes;
+}
+
+/// Adds /outputs/<name> = values to a --design-only file, as a user's own program would.
+void add_output(const fs::path& file, const std::string& name, const std::vector<double>& y) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const auto n = static_cast<hsize_t>(y.size());
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const std::string path = "outputs/" + name;
+    const hid_t set =
+        H5Dcreate2(f, path.c_str(), H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(set >= 0);
+    REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data()) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    H5Fclose(f);
+}
+
+/// y = sum_i a_i x_i at every point of a design-only file, added as /outputs/linear.
+constexpr double A[] = {1.0, -8.0, 3.0};
+constexpr double LOW[] = {2.0, 0.5, 0.5};
+constexpr double HIGH[] = {6.0, 2.0, 1.5};
+
+void add_linear(const fs::path& file) {
+    const experiments::SweepResult d = experiments::read_sweep_result(file);
+    REQUIRE(d.values.size() == 3);
+    std::vector<double> y(d.points(), 0.0);
+    for (std::size_t k = 0; k < d.points(); ++k) {
+        for (std::size_t i = 0; i < 3; ++i) {
+            y[k] += A[i] * d.values[i][k];
+        }
+    }
+    add_output(file, "linear", y);
+}
+
+/// `canopy sensitivity <args>` exits 2 with `needle` on stderr and creates no file.
+void expect_bad(const test::TempDir& dir, const std::string& args, const std::string& needle) {
+    const std::vector<std::string> before = entries(dir.path());
+    const Result r = run_canopy(dir, "sensitivity " + args);
+    INFO("canopy sensitivity " + args + "\n" + r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(needle) != std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(entries(dir.path()) == before);
+}
+
+} // namespace
+
+TEST_CASE("canopy sensitivity ranks the factors of a Saltelli sweep of the reference model",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 8), "s.h5");
+    const Result table = run_canopy(dir, "sensitivity s.h5");
+    INFO(table.err);
+    REQUIRE(table.status == 0);
+    CHECK(table.out.find("Sobol indices: saltelli design, 3 factors, 8 base samples (40 points)") !=
+          std::string::npos);
+    CHECK(table.out.find("95 % percentile bootstrap intervals from 1000 resamples (seed 1)") !=
+          std::string::npos);
+
+    const Json j = json_of(run_canopy(dir, "sensitivity s.h5 --json -"));
+    CHECK(j["method"] == "sobol");
+    // Every target's P(attain) and median, every indicator's mean and median, each with its
+    // three factors in design order.
+    const experiments::SweepResult r = experiments::read_sweep_result(dir / "s.h5");
+    CHECK(j["outputs"].size() == 2 * r.targets.size() + 2 * r.indicators.size());
+    for (const experiments::TargetColumns& t : r.targets) {
+        REQUIRE(j["outputs"].contains("targets/" + t.id + "/p_attain"));
+    }
+    const Json& exits = j["outputs"]["indicators/exits_2023/mean"];
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : exits.items()) {
+        keys.push_back(k);
+        CHECK(v.contains("S1_ci"));
+    }
+    CHECK(keys ==
+          std::vector<std::string>{"births_per_month", "lever_high_tech", "lever_incubated"});
+
+    // The table lists that output's factors by decreasing ST, as the JSON gives them.
+    std::vector<std::pair<double, std::string>> by_st;
+    for (const auto& [k, v] : exits.items()) {
+        REQUIRE(v["ST"].is_number());
+        by_st.emplace_back(-v["ST"].get<double>(), k);
+    }
+    std::sort(by_st.begin(), by_st.end());
+    const std::size_t at = table.out.find("\nindicators/exits_2023/mean\n");
+    REQUIRE(at != std::string::npos);
+    const std::string section = table.out.substr(at, table.out.find("\n\n", at + 1) - at);
+    std::size_t previous = 0;
+    for (const auto& [st, name] : by_st) {
+        const std::size_t where = section.find("  " + name + " ");
+        INFO(section);
+        REQUIRE(where != std::string::npos);
+        CHECK(where > previous);
+        previous = where;
+    }
+}
+
+TEST_CASE("canopy sensitivity --target and --indicator pick the outputs, paths month by month",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4, "outputs = [\"mean_paths\"]\n"), "s.h5");
+    const Json j = json_of(run_canopy(
+        dir, "sensitivity s.h5 --target leaders_2023 --indicator high_tech_2023 --json -"));
+    std::vector<std::string> names;
+    for (const auto& [k, v] : j["outputs"].items()) {
+        names.push_back(k);
+    }
+    CHECK(names == std::vector<std::string>{"targets/leaders_2023/p_attain",
+                                            "targets/leaders_2023/median",
+                                            "indicators/high_tech_2023/mean"});
+    REQUIRE(j.contains("time_resolved"));
+    const Json& tr = j["time_resolved"];
+    CHECK(tr["time"].size() == 13);
+    CHECK(tr["outputs"].size() == 1);
+    CHECK(tr["outputs"]["indicators/high_tech_2023/mean_path"]["lever_high_tech"]["ST"].size() ==
+          13);
+
+    // --output names any output by its path; the flags' outputs are analysed in file order.
+    const Json o = json_of(run_canopy(
+        dir, "sensitivity s.h5 --json - --output targets/exits_2023/median --target exits_2023"));
+    names.clear();
+    for (const auto& [k, v] : o["outputs"].items()) {
+        names.push_back(k);
+    }
+    CHECK(names ==
+          std::vector<std::string>{"targets/exits_2023/p_attain", "targets/exits_2023/median"});
+    CHECK_FALSE(o.contains("time_resolved"));
+}
+
+TEST_CASE("canopy sensitivity gives Morris mu*, mu and sigma on a Morris sweep",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "m.toml", "morris", 4), "m.h5");
+    const Result table = run_canopy(dir, "sensitivity m.h5 --method morris");
+    INFO(table.err);
+    REQUIRE(table.status == 0);
+    CHECK(table.out.find("Morris elementary effects: 4 trajectories over 3 factors (16 points)") !=
+          std::string::npos);
+    const Json j = json_of(run_canopy(dir, "sensitivity m.h5 --json - --target leaders_2023"));
+    CHECK(j["method"] == "morris");
+    const Json& f = j["outputs"]["targets/leaders_2023/median"]["lever_high_tech"];
+    for (const char* key : {"mu_star", "mu_star_ci", "mu", "sigma"}) {
+        CHECK(f.contains(key));
+    }
+    CHECK(f["mu_star"].get<double>() >= std::abs(f["mu"].get<double>()));
+}
+
+TEST_CASE("canopy sensitivity: the same file and seed give the same bits",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 8), "s.h5");
+    const Result a = run_canopy(dir, "sensitivity s.h5 --json - --bootstrap 200 --seed 9");
+    const Result b = run_canopy(dir, "sensitivity s.h5 --json - --bootstrap 200 --seed 9");
+    const Result c = run_canopy(dir, "sensitivity s.h5 --json - --bootstrap 200 --seed 10");
+    REQUIRE(a.status == 0);
+    CHECK(a.out == b.out);
+    const Json ja = Json::parse(a.out);
+    const Json jc = Json::parse(c.out);
+    const Json& x = ja["outputs"]["indicators/exits_2023/mean"]["births_per_month"];
+    const Json& y = jc["outputs"]["indicators/exits_2023/mean"]["births_per_month"];
+    INFO(x.dump());
+    REQUIRE(x["ST_ci"][0] != x["ST_ci"][1]); // an interval with a width
+    CHECK(x["ST"] == y["ST"]);               // the estimate does not depend on the bootstrap
+    CHECK(x["ST_ci"] != y["ST_ci"]);         // its interval does
+}
+
+TEST_CASE("canopy sensitivity --out writes the indices under /sensitivity, beside the result",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4, "outputs = [\"mean_paths\"]\n"), "s.h5");
+    const std::string before = test::read_file(dir / "s.h5");
+    const Result r =
+        run_canopy(dir, "sensitivity s.h5 --quiet --json s.json --out with-indices.h5");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.empty());
+    CHECK(test::read_file(dir / "s.h5") == before); // the input is untouched
+    const Json j = Json::parse(test::read_file(dir / "s.json"));
+
+    // The new file is the result plus /sensitivity: its own datasets still read back.
+    const fs::path out = dir / "with-indices.h5";
+    const experiments::SweepResult original = experiments::read_sweep_result(dir / "s.h5");
+    const experiments::SweepResult copy = experiments::read_sweep_result(out);
+    CHECK(copy.fingerprint == original.fingerprint);
+    CHECK(copy.targets.at(0).p_attain == original.targets.at(0).p_attain);
+    const std::string group = "sensitivity/indicators/exits_2023/mean/";
+    const std::vector<double> st = read_doubles(out, group + "ST");
+    REQUIRE(st.size() == 3);
+    const std::vector<std::string> factors{"births_per_month", "lever_high_tech",
+                                           "lever_incubated"};
+    for (std::size_t k = 0; k < 3; ++k) {
+        const Json& f = j["outputs"]["indicators/exits_2023/mean"][factors[k]];
+        CHECK(st[k] == f["ST"].get<double>());
+        CHECK(read_doubles(out, group + "S1_lo")[k] == f["S1_ci"][0].get<double>());
+        CHECK(read_doubles(out, group + "ST_hi")[k] == f["ST_ci"][1].get<double>());
+    }
+    CHECK(attached(out, group + "S1", "factor", 0));
+    const std::string path = "sensitivity/indicators/high_tech_2023/mean_path/";
+    CHECK(read_doubles(out, path + "ST").size() == 13 * 3);
+    CHECK(attached(out, path + "ST", "time", 0));
+    CHECK(attached(out, path + "ST", "factor", 1));
+
+    // Into the result itself, twice: the second replaces the first, nothing dangles.
+    for (const char* seed : {"1", "2"}) {
+        const Result in_place =
+            run_canopy(dir, std::string("sensitivity s.h5 --quiet --out s.h5 --seed ") + seed);
+        INFO(in_place.err);
+        REQUIRE(in_place.status == 0);
+    }
+    CHECK(exists_in(dir / "s.h5", group + "ST"));
+    CHECK(read_doubles(dir / "s.h5", group + "ST") == st);
+    CHECK(read_doubles(dir / "s.h5", group + "ST_hi") !=
+          read_doubles(out, group + "ST_hi")); // seed 2, not 1
+    CHECK(experiments::read_sweep_result(dir / "s.h5").fingerprint == original.fingerprint);
+    CHECK(entries(dir.path()) ==
+          std::vector<std::string>{"s.h5", "s.json", "s.toml", "with-indices.h5"});
+}
+
+TEST_CASE("canopy sensitivity recovers the indices of a linear function from a design-only file",
+          "[regression][sensitivity][statistical]") {
+    const test::TempDir dir;
+    // Sobol: for y = sum a_i x_i with independent uniform x_i, S1_i = ST_i = a_i^2 var_i / V.
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 512), "s.h5", "--design-only");
+    add_linear(dir / "s.h5");
+    const Json j = json_of(run_canopy(dir, "sensitivity s.h5 --json -"));
+    double total = 0.0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        total += A[i] * A[i] * (HIGH[i] - LOW[i]) * (HIGH[i] - LOW[i]) / 12.0;
+    }
+    const std::vector<std::string> factors{"births_per_month", "lever_high_tech",
+                                           "lever_incubated"};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const double expected =
+            A[i] * A[i] * (HIGH[i] - LOW[i]) * (HIGH[i] - LOW[i]) / 12.0 / total;
+        const Json& f = j["outputs"]["outputs/linear"][factors[i]];
+        INFO(factors[i] << ": expected " << expected << ", got " << f.dump());
+        // The 95 % intervals, whose width follows from the 512 base samples, hold the truth.
+        CHECK(f["S1_ci"][0].get<double>() <= expected);
+        CHECK(expected <= f["S1_ci"][1].get<double>());
+        CHECK(f["ST_ci"][0].get<double>() <= expected);
+        CHECK(expected <= f["ST_ci"][1].get<double>());
+        CHECK(f["ST_ci"][1].get<double>() - f["ST_ci"][0].get<double>() < 0.2);
+    }
+
+    // Morris: every elementary effect of factor i is a_i (max_i - min_i), so mu* = |that|,
+    // mu = that and sigma = 0, whatever the trajectories.
+    sweep(dir, sweep_file(dir, "m.toml", "morris", 6), "m.h5", "--design-only");
+    add_linear(dir / "m.h5");
+    const Json m = json_of(run_canopy(dir, "sensitivity m.h5 --json -"));
+    for (std::size_t i = 0; i < 3; ++i) {
+        const double effect = A[i] * (HIGH[i] - LOW[i]);
+        const Json& f = m["outputs"]["outputs/linear"][factors[i]];
+        INFO(factors[i] << ": " << f.dump());
+        CHECK(f["mu_star"].get<double>() == Approx(std::abs(effect)).epsilon(1e-9));
+        CHECK(f["mu"].get<double>() == Approx(effect).epsilon(1e-9));
+        CHECK(f["sigma"].get<double>() == Approx(0.0).margin(1e-9 * std::abs(effect)));
+    }
+    // The table ranks lever_high_tech (|-8 x 1.5| = 12) above births_per_month (4) above
+    // lever_incubated (3).
+    const Result table = run_canopy(dir, "sensitivity m.h5");
+    const std::size_t a = table.out.find("  lever_high_tech ");
+    const std::size_t b = table.out.find("  births_per_month ");
+    const std::size_t c = table.out.find("  lever_incubated ");
+    INFO(table.out);
+    CHECK(a < b);
+    CHECK(b < c);
+}
+
+TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writes nothing",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4), "s.h5");
+    sweep(dir, sweep_file(dir, "g.toml", "sobol", 8), "g.h5");
+    sweep(dir, sweep_file(dir, "d.toml", "saltelli", 4), "d.h5", "--design-only");
+    test::write_file(dir / "not.h5", "not an HDF5 file");
+    const std::string before = test::read_file(dir / "s.h5");
+
+    expect_bad(dir, "missing.h5", "missing.h5");
+    expect_bad(dir, "not.h5", "not.h5");
+    expect_bad(dir, "g.h5", "g.h5: its design is 'sobol'");
+    expect_bad(dir, "d.h5", "--design-only file and has no /outputs");
+    expect_bad(dir, "s.h5 --method morris", "--method morris: s.h5 has a 'saltelli' design");
+    expect_bad(dir, "s.h5 --method anova", "--method");
+    expect_bad(dir, "s.h5 --target leaders_2032", "did you mean 'leaders_2023'");
+    expect_bad(dir, "s.h5 --target leaders_2032", "--target: s.h5 has no target 'leaders_2032'");
+    expect_bad(dir, "s.h5 --indicator nope", "--indicator: s.h5 has no indicator 'nope'");
+    expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
+    expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");
+    expect_bad(dir, "s.h5 --bootstrap 0", "--bootstrap");
+    expect_bad(dir, "s.h5 --seed -3", "--seed");
+    expect_bad(dir, "s.h5 --out indices.txt", "--out: 'indices.txt' must end in .h5");
+    expect_bad(dir, "s.h5 --json no/such/dir/x.json", "--json: cannot write");
+    expect_bad(dir, "s.h5 --json s.h5", "--json");
+    expect_bad(dir, "s.h5 --json x.h5 --out x.h5", "x.h5");
+    // A bad flag with --out into the result itself leaves the result as it was.
+    expect_bad(dir, "s.h5 --out s.h5 --target nope", "--target");
+    CHECK(test::read_file(dir / "s.h5") == before);
+}

@@ -267,11 +267,35 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
             deciders[j].push_back(k);
         }
     }
+    // 3. A check over the whole ensemble: when every deciding input has the same value in every
+    // replicate (levers, fixed parameters), so must the final value; a quota that binds in the
+    // probed replicates but not in others is not a construction.
+    const auto same_in_all = [&](const Perturbation& p) {
+        if (p.lever) {
+            return true; // lever schedules are the scenario's, the same in every replicate
+        }
+        for (const std::vector<double>& row : ensemble.parameters) {
+            if (p.index >= row.size() || row[p.index] != base.parameters[p.index]) {
+                return false;
+            }
+        }
+        return true;
+    };
     for (std::size_t j = 0; j < which.size(); ++j) {
         out[j].by_inputs = decided[j];
         std::sort(deciders[j].begin(), deciders[j].end());
         for (const std::size_t k : deciders[j]) {
             out[j].inputs.push_back(items[k].name);
+        }
+        const bool fixed_inputs = std::all_of(deciders[j].begin(), deciders[j].end(),
+                                              [&](std::size_t k) { return same_in_all(items[k]); });
+        if (out[j].by_inputs && fixed_inputs) {
+            for (std::size_t r = 1; r < ensemble.replicates(); ++r) {
+                if (!same(finals(ensemble.runs[r])[j], base_finals[j], tol)) {
+                    out[j] = Determination{};
+                    break;
+                }
+            }
         }
     }
     return out;

@@ -2,7 +2,10 @@
 // refused renewals) and leader selection (README "3. The year's calendar").
 #include "ecosystem/detail.hpp"
 
+#include <canopy/engine/normal_table.hpp>
+
 #include <algorithm>
+#include <utility>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -51,7 +54,10 @@ void hte_applications(State& s, const StepContext& ctx, int month) {
                 continue;
             }
             const double u = u01(w[1]);
-            batch[i] = static_cast<std::uint8_t>(u < share1 ? 1 : u < share1 + share2 ? 2 : 3);
+            batch[i] =
+                static_cast<std::uint8_t>((batch[i] & IN_PANEL) | (u < share1            ? 1
+                                                                   : u < share1 + share2 ? 2
+                                                                                         : 3));
             flags[i] |= first ? APPLIED_NEW : APPLIED_RENEWAL;
             applications += first ? 1 : 0;
         }
@@ -74,10 +80,10 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
     ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
         ChunkTally& t = s.tallies[chunk];
         for (std::size_t i = b; i < e; ++i) {
-            if (batch[i] != k) {
+            if ((batch[i] & BATCH_MASK) != k) {
                 continue;
             }
-            batch[i] = 0;
+            batch[i] &= IN_PANEL;
             const std::uint8_t f = flags[i];
             flags[i] = static_cast<std::uint8_t>(f & ~(APPLIED_NEW | APPLIED_RENEWAL));
             const std::uint8_t st = stage[i];
@@ -106,37 +112,63 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
     });
 }
 
-// Leader selection: the quota is filled by the certified firms of highest capability above the
-// bar (ties broken by id, so the choice is deterministic).
-std::int64_t select_leaders(State& s, const StepContext& ctx) {
+// Leader designation (README "3. The year's calendar"): eligible certified firms (capability at
+// or above the bar) apply; experts score each application with noise; those scoring at or above
+// the pass score are designated, the best first, at most the quota (ties by id, so the choice is
+// deterministic). Returns (applications, designated).
+std::pair<std::int64_t, std::int64_t> select_leaders(State& s, const StepContext& ctx) {
     const auto& stage = s.firms[s.stage];
     const auto& capability = s.firms[s.capability];
     const double bar = par(ctx, param::leader_capability_bar);
+    const double apply_p = par(ctx, param::leader_application_rate);
+    const double sd_eval = par(ctx, param::leader_evaluation_sd);
+    const double pass = par(ctx, param::leader_pass_score);
     const auto quota =
         static_cast<std::size_t>(std::max(0.0, std::round(lev(ctx, lever::leader_quota))));
+    const engine::QuantileTable& normal = engine::NormalTable::instance();
     s.candidates.clear();
+    s.scores.clear();
+    std::int64_t applications = 0;
     for (std::size_t i = 0; i < s.firms.size(); ++i) {
-        if (stage[i] == HIGH_TECH && static_cast<double>(capability[i]) >= bar) {
+        if (stage[i] != HIGH_TECH || static_cast<double>(capability[i]) < bar) {
+            continue;
+        }
+        const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
+                                              static_cast<std::uint32_t>(ctx.step), LEADER_CALL);
+        if (u01(w[0]) >= apply_p) {
+            continue;
+        }
+        ++applications;
+        // Lognormal evaluation noise with mean 1: score = c exp(sd z - sd^2 / 2).
+        const double score = static_cast<double>(capability[i]) *
+                             std::exp(sd_eval * normal(w[1]) - 0.5 * sd_eval * sd_eval);
+        if (score >= pass) {
             s.candidates.push_back(static_cast<std::uint32_t>(i));
+            s.scores.push_back(score);
         }
     }
     const std::size_t chosen = std::min(quota, s.candidates.size());
-    auto better = [&](std::uint32_t a, std::uint32_t b) {
-        return capability[a] != capability[b] ? capability[a] > capability[b] : a < b;
-    };
-    std::partial_sort(s.candidates.begin(),
-                      s.candidates.begin() + static_cast<std::ptrdiff_t>(chosen),
-                      s.candidates.end(), better);
-    for (std::size_t k = 0; k < chosen; ++k) {
-        s.changes[0].push_back({s.candidates[k], HIGH_TECH, LEADER});
+    s.order.resize(s.candidates.size());
+    for (std::uint32_t k = 0; k < s.order.size(); ++k) {
+        s.order[k] = k;
     }
-    return static_cast<std::int64_t>(chosen);
+    auto better = [&](std::uint32_t a, std::uint32_t b) {
+        return s.scores[a] != s.scores[b] ? s.scores[a] > s.scores[b]
+                                          : s.candidates[a] < s.candidates[b];
+    };
+    std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(chosen),
+                      s.order.end(), better);
+    for (std::size_t k = 0; k < chosen; ++k) {
+        s.changes[0].push_back({s.candidates[s.order[k]], HIGH_TECH, LEADER});
+    }
+    return {applications, static_cast<std::int64_t>(chosen)};
 }
 
 } // namespace
 
 void run_calendar(State& s, const StepContext& ctx, int month) {
     s.leaders_selected = 0;
+    s.leader_applications = 0;
     if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::hte_application_month)))) {
         const PhaseTimer timer(s.phases.calendar);
         hte_applications(s, ctx, month);
@@ -155,7 +187,9 @@ void run_calendar(State& s, const StepContext& ctx, int month) {
     if (first_step_of_month(ctx, static_cast<int>(par(ctx, param::leader_selection_month)))) {
         {
             const PhaseTimer timer(s.phases.calendar);
-            s.leaders_selected = select_leaders(s, ctx);
+            const auto [applications, designated] = select_leaders(s, ctx);
+            s.leader_applications = applications;
+            s.leaders_selected = designated;
         }
         apply_changes(s, ctx, month);
     }

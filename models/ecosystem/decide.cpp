@@ -52,11 +52,15 @@ StepRates step_rates(const State& s, const StepContext& ctx) {
     r.vc_effect = par(ctx, param::vc_effect);
     r.spillover_effect = par(ctx, param::spillover_effect);
     r.platform_effect = par(ctx, param::platform_effect);
+    r.digital_growth = par(ctx, param::digital_growth_premium);
+    r.reversion = par(ctx, param::capability_reversion);
 
-    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt),
-                step_probability(par(ctx, param::exit_rate_sme), r.dt),
-                step_probability(par(ctx, param::exit_rate_high_tech), r.dt),
-                step_probability(par(ctx, param::exit_rate_leader), r.dt)};
+    // The stated hazards are each stage's average at the start: a firm's hazard is the stated one
+    // times its own multiplier over the stage's mean multiplier then (README "Exit").
+    r.exit_p = {step_probability(par(ctx, param::incubation_failure_rate), r.dt) * s.exit_norm[0],
+                step_probability(par(ctx, param::exit_rate_sme), r.dt) * s.exit_norm[1],
+                step_probability(par(ctx, param::exit_rate_high_tech), r.dt) * s.exit_norm[2],
+                step_probability(par(ctx, param::exit_rate_leader), r.dt) * s.exit_norm[3]};
     r.loan_exit_factor = par(ctx, param::loan_exit_factor);
     r.vc_exit_factor = par(ctx, param::vc_exit_factor);
     r.exit_slope = par(ctx, param::capability_exit_slope);
@@ -65,11 +69,12 @@ StepRates step_rates(const State& s, const StepContext& ctx) {
     r.incubation_min = static_cast<int>(par(ctx, param::incubation_min_months));
     r.incubation_max = static_cast<int>(par(ctx, param::incubation_max_months));
 
-    finance_rates(r, ctx);
+    finance_rates(r, s, ctx);
 
     // SME registration: an annual window; registrations reset in January.
     const engine::YearMonth ym = ctx.month();
     r.registration_reset = first_step_of_month(ctx, 1);
+    r.panel_reset = r.registration_reset;
     const int first = static_cast<int>(par(ctx, param::registration_first_month));
     const int last = static_cast<int>(par(ctx, param::registration_last_month));
     r.registration_open = ym.month >= first && ym.month <= last;
@@ -90,8 +95,10 @@ StepRates step_rates(const State& s, const StepContext& ctx) {
                   : 0.0;
     r.untie_p = step_probability(1.0 / par(ctx, param::platform_tie_months), r.dt);
 
-    r.rnd_p = step_probability(
-        par(ctx, param::rnd_institution_rate) * lev(ctx, lever::rnd_institution_support), r.dt);
+    r.rnd_p = step_probability(par(ctx, param::rnd_institution_rate) *
+                                   std::pow(lev(ctx, lever::rnd_institution_support),
+                                            par(ctx, param::rnd_support_elasticity)),
+                               r.dt);
     r.rnd_capability = par(ctx, param::rnd_institution_capability);
     r.rare_events_bound =
         (r.registration_open ? r.registration_p : 0.0) + std::max(r.tie_p, r.untie_p) + r.rnd_p;
@@ -110,6 +117,7 @@ struct Columns {
     const std::uint8_t* stage;
     const std::uint8_t* sector;
     std::uint8_t* flags;
+    const std::uint8_t* batch; // its IN_PANEL bit: the value-added panel
     const std::int16_t* stage_since;
     const std::int16_t* cert_expiry;
     float* capability;
@@ -129,6 +137,7 @@ struct BlockScratch {
     alignas(64) std::uint32_t marked[BLOCK]; // 1: event_pass must see this firm
     // The block's narrow columns, widened (pass 1 reads these).
     alignas(64) std::uint32_t stage[BLOCK];
+    alignas(64) std::uint32_t digital[BLOCK];  // 1: a digital-core sector
     alignas(64) std::uint32_t total[BLOCK];    // active collaborators
     alignas(64) std::uint32_t higher[BLOCK];   // ... at a higher stage
     alignas(64) std::int32_t months_in[BLOCK]; // months in the current stage
@@ -163,17 +172,18 @@ struct BlockScratch {
 [[gnu::always_inline]] inline void
 vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
             const std::uint32_t* __restrict words, const std::uint32_t* __restrict stage,
-            const std::uint32_t* __restrict flags, const std::uint32_t* __restrict total_in,
-            const std::uint32_t* __restrict higher_in, const std::int32_t* __restrict months_in_,
-            const std::int32_t* __restrict expiry, float* __restrict capability,
-            const float* __restrict rd_intensity, double* __restrict c_out,
-            std::uint32_t* __restrict to_out, std::uint32_t* __restrict kept_out,
-            std::uint32_t* __restrict marked_out) {
+            const std::uint32_t* __restrict flags, const std::uint32_t* __restrict digital_in,
+            const std::uint32_t* __restrict total_in, const std::uint32_t* __restrict higher_in,
+            const std::int32_t* __restrict months_in_, const std::int32_t* __restrict expiry,
+            float* __restrict capability, const float* __restrict rd_intensity,
+            double* __restrict c_out, std::uint32_t* __restrict to_out,
+            std::uint32_t* __restrict kept_out, std::uint32_t* __restrict marked_out) {
     // Local copies of the rates (a vectorised loop wants them in registers).
     const int month = r.month;
     const double base_growth = r.base_growth, rd_effect = r.rd_effect, loan_effect = r.loan_effect,
                  vc_effect = r.vc_effect, spillover_effect = r.spillover_effect,
-                 platform_effect = r.platform_effect;
+                 platform_effect = r.platform_effect, digital_growth = r.digital_growth,
+                 reversion = r.reversion;
     const double dt_years = r.dt_years, noise_scale = r.noise_scale;
     const double exit0 = r.exit_p[0], exit1 = r.exit_p[1], exit2 = r.exit_p[2], exit3 = r.exit_p[3];
     const double loan_exit_factor = r.loan_exit_factor, vc_exit_factor = r.vc_exit_factor,
@@ -205,16 +215,19 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
                              (1.0 / static_cast<double>(total + (total == 0 ? 1U : 0U)));
         const bool on_platform = (st == INCUBATING) | ((f & PLATFORM_TIE) != 0);
         const double rd = rd_intensity[j];
-        const double growth = base_growth + rd_effect * rd + pick(loan, loan_effect, 0.0) +
+        // Mean-reverting: the drivers set the level a firm tends to (growth / reversion), not an
+        // unbounded trend.
+        const double c_old = static_cast<double>(capability[j]);
+        const double growth = base_growth + pick(digital_in[j] != 0, digital_growth, 0.0) +
+                              rd_effect * rd + pick(loan, loan_effect, 0.0) +
                               pick(vc, vc_effect, 0.0) + spillover_effect * share +
-                              pick(on_platform, platform_effect, 0.0);
+                              pick(on_platform, platform_effect, 0.0) - reversion * c_old;
         // The shock: engine::QuantileTable's inverse-CDF draw, written out to vectorise.
         const std::uint32_t w1 = words[4 * j + 1];
         const std::uint32_t cell = w1 >> 22;
         const double frac = static_cast<double>(w1 & 0x3FFFFFU) * 0x1.0p-22;
         const double z = knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
-        const double c =
-            positive_part(static_cast<double>(capability[j]) + growth * dt_years + noise_scale * z);
+        const double c = positive_part(c_old + growth * dt_years + noise_scale * z);
         // Exited firms keep their capability: a bit mask rather than a select, which the
         // compiler would turn into a branch around the conversion.
         const std::uint32_t keep_old = 0U - static_cast<std::uint32_t>(!active);
@@ -293,7 +306,10 @@ template <class Count>
         const std::size_t i = begin + j;
         const std::uint32_t st = col.stage[i];
         const auto& n = col.counts[i];
+        const std::uint32_t k = col.sector[i];
         out.stage[j] = st;
+        out.digital[j] = static_cast<std::uint32_t>(k == OPTOELECTRONICS) |
+                         static_cast<std::uint32_t>(k == BEIDOU);
         out.flags[j] = col.flags[i] & keep;
         out.total[j] = std::uint32_t{n[0]} + n[1] + n[2] + n[3];
         // Collaborators above the firm's stage, with masks rather than selects (a select per
@@ -304,7 +320,7 @@ template <class Count>
         out.months_in[j] = month - col.stage_since[i];
         out.expiry[j] = col.cert_expiry[i];
     }
-    vector_loop(r, len, knots, out.words, out.stage, out.flags, out.total, out.higher,
+    vector_loop(r, len, knots, out.words, out.stage, out.flags, out.digital, out.total, out.higher,
                 out.months_in, out.expiry, col.capability + begin, col.rd_intensity + begin,
                 out.capability, out.to, out.kept, out.marked);
     std::uint8_t* __restrict flags = col.flags + begin;
@@ -339,8 +355,8 @@ using LaneMask = std::int64_t __attribute__((vector_size(64)));
 // tied to a platform or running an R&D institution (their flags are final after pass 1).
 [[gnu::target_clones("arch=x86-64-v4", "default")]] void
 sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_t* sector,
-         const float* rd_intensity, std::size_t begin, std::size_t len, const BlockScratch& in,
-         ChunkTally& t) {
+         const std::uint8_t* batch, const float* rd_intensity, std::size_t begin, std::size_t len,
+         const BlockScratch& in, ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
     Lanes sums = {t.capability_by_sector[0], t.capability_by_sector[1],
                   t.capability_by_sector[2], t.capability_by_sector[3],
@@ -350,6 +366,9 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
     std::array<std::int64_t, 4> active{};
     std::int64_t tied = 0;
     std::int64_t with_rnd = 0;
+    // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
+    // latency: the two chains are independent).
+    double panel = t.capability_panel;
     for (std::size_t j = 0; j < len; ++j) {
         const std::uint8_t st = stage[begin + j];
         const std::uint8_t f = flags[begin + j];
@@ -370,7 +389,10 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
         const LaneMask keep = ((k == 0) & (lane < 6) & -static_cast<std::int64_t>(live)) |
                               ((lane >= 6) & -static_cast<std::int64_t>(certified));
         sums += reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(value) & keep);
+        const bool in_panel = live & ((batch[begin + j] & IN_PANEL) != 0);
+        panel += in_panel ? c : 0.0;
     }
+    t.capability_panel = panel;
     for (std::size_t q = 0; q < SECTOR_COUNT; ++q) {
         t.capability_by_sector[q] = sums[q];
     }
@@ -483,7 +505,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
         } else {
             vector_pass_32(col, r, knots, b, len, scratch);
         }
-        sum_pass(col.stage, col.flags, col.sector, col.rd_intensity, b, len, scratch, t);
+        sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch, t);
         event_pass(col, r, b, len, scratch, changes, t);
     }
     tally = t;
@@ -505,10 +527,15 @@ void decide(State& s, const StepContext& ctx, const StepRates& r) {
     }
     with_counts(s, [&](auto& counts) {
         using Count = typename std::remove_reference_t<decltype(counts)>::value_type::value_type;
-        const Columns<Count> col{s.firms[s.stage].data(),        s.firms[s.sector].data(),
-                                 s.firms[s.flags].data(),        s.firms[s.stage_since].data(),
-                                 s.firms[s.cert_expiry].data(),  s.firms[s.capability].data(),
-                                 s.firms[s.rd_intensity].data(), counts.data()};
+        const Columns<Count> col{s.firms[s.stage].data(),
+                                 s.firms[s.sector].data(),
+                                 s.firms[s.flags].data(),
+                                 s.firms[s.batch].data(),
+                                 s.firms[s.stage_since].data(),
+                                 s.firms[s.cert_expiry].data(),
+                                 s.firms[s.capability].data(),
+                                 s.firms[s.rd_intensity].data(),
+                                 counts.data()};
         ctx.executor->for_chunks(
             n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
                 decide_chunk(col, ctx, r, b, e, s.changes[chunk], s.tallies[chunk]);

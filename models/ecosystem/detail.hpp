@@ -10,6 +10,7 @@
 #include <canopy/engine/normal_table.hpp>
 #include <canopy/engine/parallel.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -32,6 +33,7 @@ inline constexpr Purpose HTE_DECIDE = 5;  // batch decisions
 inline constexpr Purpose BIRTH_COUNT = 6; // how many firms enter
 inline constexpr Purpose NEWCOMER = 7;    // a new firm's attributes
 inline constexpr Purpose ATTACH = 8;      // a new firm's collaboration ties
+inline constexpr Purpose LEADER_CALL = 9; // leader applications and their evaluation
 
 inline double par(const StepContext& ctx, param::Id p) {
     return ctx.parameters[static_cast<std::size_t>(p)];
@@ -106,6 +108,32 @@ std::uint8_t draw_sector(G& rng, const std::array<double, SECTOR_COUNT>& cumulat
     return k;
 }
 
+/// The digital core: optoelectronic information and BeiDou.
+inline bool is_digital(std::uint8_t sector) {
+    return sector == OPTOELECTRONICS || sector == BEIDOU;
+}
+
+/// Newcomers' cumulative sector shares: the initial shares with the digital core's odds tilted
+/// by digital_entry_tilt (README "Newcomers").
+std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx);
+
+/// A firm's R&D intensity: the tabulated Beta draw, raised by digital_rd_premium for the digital
+/// core (at most 1).
+inline double sector_rd(double rd, std::uint8_t sector, double digital_premium) {
+    return is_digital(sector) ? std::min(1.0, rd * (1.0 + digital_premium)) : rd;
+}
+
+/// Value added per unit of capability `months` after the start: va_per_capability growing at
+/// va_trend.
+inline double va_factor(const StepContext& ctx, double months) {
+    return par(ctx, param::va_per_capability) *
+           std::pow(1.0 + par(ctx, param::va_trend), months / 12.0);
+}
+
+/// Share of a year's contract turnover registered in a month (1..12): turnover_h1_share evenly
+/// over January-June, december_share in December, the rest evenly over July-November.
+double contract_month_share(const StepContext& ctx, int month_of_year);
+
 /// The collaboration network's homophily: affinity 1 to the firm's own sector, 1/h to others.
 std::array<double, SECTOR_COUNT * SECTOR_COUNT> sector_affinity(const StepContext& ctx);
 
@@ -119,8 +147,11 @@ struct StepRates {
     int month = 0;
     double dt = 1.0;
     double dt_years = 1.0 / 12.0;
-    double noise_scale = 0.0; // capability_noise * sqrt(dt in years)
-    double base_growth = 0.0; // drift + talent term, per year
+    double noise_scale = 0.0;    // capability_noise * sqrt(dt in years)
+    double base_growth = 0.0;    // drift + talent term, per year
+    double digital_growth = 0.0; // digital_growth_premium, per year
+    double reversion = 0.0;      // capability_reversion, per year
+    bool panel_reset = false;    // January: this year's value-added panel is formed
     double rd_effect = 0.0, loan_effect = 0.0, vc_effect = 0.0, spillover_effect = 0.0,
            platform_effect = 0.0;
     std::array<double, 4> exit_p{}; // per-step exit probability by stage before modifiers
@@ -153,7 +184,7 @@ void apply_changes(State& s, const StepContext& ctx, int month);
 // ---- finance (finance.cpp) ---------------------------------------------------------------------
 
 /// The tech-loan and venture-deal rates of this step.
-void finance_rates(StepRates& r, const StepContext& ctx);
+void finance_rates(StepRates& r, const State& s, const StepContext& ctx);
 
 /// d/dt of the finance stocks: loan balance, transfer fund, venture capital, insurance.
 void finance_stock_rates(const State& s, const StepContext& ctx, const Eigen::VectorXd& y,
@@ -175,6 +206,10 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r);
 double transfer_index(const Eigen::VectorXd& y, const StepContext& ctx);
 
 // ---- observation (observe.cpp) ---------------------------------------------------------------
+
+/// Forms this year's value-added panel (January): marks the certified firms IN_PANEL and records
+/// their capability and value added per capability now.
+void reset_panel(State& s, const StepContext& ctx);
 
 /// Sums the chunk tallies, in chunk order, into the state's aggregates.
 void sum_tallies(State& s, const StepContext& ctx);

@@ -31,9 +31,10 @@ void add_constraints(engine::ModelInfo& m) {
             {"initial_cohort_share_oldest", "initial_cohort_share_middle"}, 1.0,
             "the shares of the two oldest certificate cohorts",
             "the most recent year's batches take the rest of the certificates at the start"),
-        ParameterConstraint::sum_at_most({"knowledge_weight_labs", "knowledge_weight_rd"}, 1.0,
-                                         "the knowledge weights of labs and of R&D",
-                                         "talent takes the rest of the weight"),
+        ParameterConstraint::sum_at_most({"turnover_h1_share", "december_share"}, 1.0,
+                                         "the contract-turnover shares of January-June and of "
+                                         "December",
+                                         "July-November take the rest of the year's turnover"),
         ParameterConstraint::ordered({"registration_first_month", "registration_last_month"},
                                      "the registration window's months",
                                      "the window must open before it closes, or no firm can "

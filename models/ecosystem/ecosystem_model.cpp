@@ -14,6 +14,10 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     s.contract_total_at_start = sd(*ctx.stocks, stock::contract_turnover_total);
     s.graduates_total_at_start = sd(*ctx.stocks, stock::graduates_retained_total);
 
+    // 0. January: this year's value-added panel is the firms certified at the end of December.
+    if (r.panel_reset) {
+        reset_panel(s, ctx);
+    }
     // 1. Every firm's monthly decisions; stage changes wait until all have decided.
     decide(s, ctx, r);
     apply_changes(s, ctx, r.month);

@@ -75,6 +75,12 @@ enum FirmFlag : std::uint8_t {
     APPLIED_RENEWAL = 1U << 7, ///< a renewal application is pending
 };
 
+/// The `batch` column holds the pending application's batch (1..3, 0 none) in its low bits and,
+/// in its top bit, whether the firm is in this year's value-added panel (certified at the end
+/// of last December, README "Value added"): the flags have no bit left.
+inline constexpr std::uint8_t BATCH_MASK = 0x03;
+inline constexpr std::uint8_t IN_PANEL = 0x80;
+
 /// Active collaborators of a firm at each stage (kept up to date as stages change).
 using NeighbourCounts = std::array<std::uint32_t, 4>;
 /// The same, stored in 16 bits while every firm's degree fits (State::counts16).
@@ -107,6 +113,7 @@ struct ChunkTally {
     double rd_spending = 0.0; ///< capability-weighted R&D intensity of certified firms
     std::array<double, SECTOR_COUNT> capability_by_sector{}; ///< sums over active firms, by sector
     double capability_certified = 0.0;                       ///< sum over certified firms
+    double capability_panel = 0.0; ///< sum over active firms in the value-added panel
 };
 
 /// CPU seconds a replicate spent in each phase, on the thread that runs it (canopy-bench reports
@@ -130,7 +137,7 @@ public:
         engine::Column<std::uint8_t> stage;
         engine::Column<std::uint8_t> sector;
         engine::Column<std::uint8_t> flags;
-        engine::Column<std::uint8_t> batch;       ///< pending application's batch (1..3), 0 none
+        engine::Column<std::uint8_t> batch;       ///< pending batch (BATCH_MASK) and IN_PANEL
         engine::Column<std::int16_t> born;        ///< month index of entry (may be negative)
         engine::Column<std::int16_t> stage_since; ///< month index the current stage began
         engine::Column<std::int16_t> cert_expiry; ///< month index the certificate expires
@@ -169,6 +176,22 @@ public:
         double contract_total_at_start = 0.0, graduates_total_at_start = 0.0;
         double certified_initial = 0.0;
         double knowledge_inputs_initial = 0.0; ///< labs + projects at the start, in labs
+        // Rates derived at init so that the initial stocks are the steady state of their flows
+        // (README "D4"), and the normalisers that make the stated rates hold at the start.
+        std::array<double, 4> exit_norm{1.0, 1.0, 1.0, 1.0}; ///< 1 / mean exit multiplier
+        double loan_demand = 0.0;        ///< hazard per month of applying for a loan
+        double vc_deal_rate = 0.0;       ///< deal hazard per month per unit of capability
+        double vc_fundraising = 0.0;     ///< 100m yuan per year
+        double staff_attrition = 0.0;    ///< per month
+        double turnover_rate0 = 0.0;     ///< 100m yuan per year at the start
+        double premium_per_firm = 0.0;   ///< 100m yuan per year per insured firm at the start
+        double capability_initial = 0.0; ///< capability of active firms at the start (jobs)
+        std::int64_t leader_applications = 0;
+        // The value-added panel: capability of the firms certified last December, then and now.
+        double panel_capability = 0.0, panel_base_capability = 0.0;
+        double panel_base_va_factor = 1.0;
+        double va_factor_now = 1.0; ///< value added per capability at the end of the last step
+        double months_now = 0.0;    ///< months from the start to the end of the last step
 
         /// Where the time went (accumulated over the run).
         PhaseSeconds phases;
@@ -177,6 +200,8 @@ public:
         std::vector<std::vector<StageChange>> changes; ///< per chunk
         std::vector<ChunkTally> tallies;               ///< per chunk
         std::vector<std::uint32_t> candidates;
+        std::vector<double> scores;       ///< leader candidates' evaluation scores
+        std::vector<std::uint32_t> order; ///< leader candidates, best score first
         std::vector<engine::Network::Vertex> picks;
         std::vector<std::uint32_t> pick_counts;
         engine::StreamBatch newcomer_words, attach_words;

@@ -50,7 +50,11 @@
     X(initial_labs, "labs", baseline, 150, 1, 1e5, 0,                                              \
       "Key laboratories, innovation centres and new-type R&D institutes at the start")             \
     X(initial_turnover_rate, "100m yuan/year", baseline, 1128, 0, 1e7, 0,                          \
-      "Technology-contract turnover per year in the year before the start")                        \
+      "Technology-contract turnover in the year before the start (its annual total)")              \
+    X(initial_turnover_growth, "share", baseline, 0.2, -0.9, 10, 0,                                \
+      "Growth of contract turnover over the year before the start (0.2 = +20 %)")                  \
+    X(initial_insured_share, "share", baseline, 0.3, 0, 1, 0,                                      \
+      "Share of certified firms holding tech insurance at the start")                              \
     /* incubation */                                                                               \
     X(incubation_min_months, "months", parameter, 12, 0, 240, 1,                                   \
       "Months in an incubator before a startup can graduate")                                      \
@@ -88,6 +92,10 @@
       "Extra capability growth per unit share of collaborators higher up the ladder")              \
     X(platform_effect, "capability/year", parameter, 0.1, 0, 100, 0,                               \
       "Extra capability growth of a firm tied to a pilot platform")                                \
+    X(capability_reversion, "1/year", parameter, 0.2, 0, 10, 0,                                    \
+      "Mean reversion of capability: growth falls by this much per unit of capability")            \
+    X(digital_growth_premium, "capability/year", parameter, 0.02, -10, 10, 0,                      \
+      "Extra capability growth of digital-core firms (optoelectronics, BeiDou)")                   \
     X(capability_noise, "capability/sqrt(year)", parameter, 0.15, 0, 100, 0,                       \
       "Standard deviation of idiosyncratic capability shocks over a year")                         \
     /* newcomers */                                                                                \
@@ -108,6 +116,10 @@
     X(share_equipment, "share", parameter, 0.12, 0, 1, 0, "Share of firms in high-end equipment")  \
     X(share_beidou, "share", parameter, 0.05, 0, 1, 0,                                             \
       "Share of firms in BeiDou navigation (the rest are 'other')")                                \
+    X(digital_entry_tilt, "", parameter, 0.2, -1, 10, 0,                                           \
+      "Newcomers' odds of a digital-core sector, relative to the initial shares (0: the same)")    \
+    X(digital_rd_premium, "", parameter, 0.2, -0.9, 10, 0,                                         \
+      "R&D intensity of digital-core firms relative to others, minus 1")                           \
     /* networks */                                                                                 \
     X(collaboration_edges, "ties", parameter, 3, 1, 32, 1,                                         \
       "Collaboration ties a firm makes when it enters (preferential attachment m)")                \
@@ -170,15 +182,21 @@
     /* leaders */                                                                                  \
     X(leader_selection_month, "month", parameter, 12, 1, 12, 1, "Month leaders are selected")      \
     X(leader_capability_bar, "capability", parameter, 2.5, 0, 100, 0,                              \
-      "Least capability of a leader candidate")                                                    \
+      "Least capability of a firm eligible to apply as a leader")                                  \
+    X(leader_application_rate, "share", parameter, 0.5, 0, 1, 0,                                   \
+      "Share of eligible certified firms that apply to be designated leaders")                     \
+    X(leader_evaluation_sd, "", parameter, 0.25, 0, 5, 0,                                          \
+      "Noise of the expert evaluation: sd of the log score around log capability")                 \
+    X(leader_pass_score, "capability", parameter, 3.0, 0, 100, 0,                                  \
+      "Least evaluation score to be designated (the quota caps the number)")                       \
     /* enterprise-led R&D institutions */                                                          \
     X(rnd_institution_rate, "1/month", parameter, 0.0035, 0, 1, 0,                                 \
       "Hazard that a capable certified firm founds an R&D institution, at support index 1")        \
+    X(rnd_support_elasticity, "", parameter, 0.6, 0, 10, 0,                                        \
+      "Elasticity of R&D-institution founding to the support lever")                               \
     X(rnd_institution_capability, "capability", parameter, 1.5, 0, 100, 0,                         \
       "Least capability to found an R&D institution")                                              \
     /* finance */                                                                                  \
-    X(loan_demand_rate, "1/month", parameter, 0.02, 0, 1, 0,                                       \
-      "Hazard that a firm without a tech loan applies for one")                                    \
     X(loan_approval, "share", parameter, 0.5, 0, 1, 0,                                             \
       "Share of applications approved at risk-compensation index 1")                               \
     X(risk_compensation_elasticity, "", parameter, 0.5, 0, 10, 0,                                  \
@@ -188,26 +206,32 @@
       "Average tech loan to a certified firm")                                                     \
     X(loan_size_leader, "100m yuan", parameter, 0.5, 0, 1e4, 0, "Average tech loan to a leader")   \
     X(loan_term_months, "months", parameter, 24, 1, 600, 0, "Average term of a tech loan")         \
-    X(vc_deal_rate, "1/month", parameter, 0.004, 0, 1, 0,                                          \
-      "Hazard that a capable firm without venture backing closes a deal, at VC index 1")           \
+    X(credit_deepening, "1/year", parameter, 0.1, -1, 10, 0,                                       \
+      "Growth per year of the size of a new tech loan (credit deepening)")                         \
     X(vc_deal_size, "100m yuan", parameter, 0.3, 0, 1e4, 0, "Average venture deal")                \
     X(vc_holding_months, "months", parameter, 60, 1, 1200, 0,                                      \
       "Mean time a firm stays venture-backed")                                                     \
-    X(vc_fundraising, "100m yuan/year", parameter, 480, 0, 1e7, 0,                                 \
-      "New venture capital raised per year before policy funds")                                   \
     X(vc_fund_life_months, "months", parameter, 84, 1, 1200, 0,                                    \
       "Mean time before uninvested venture capital leaves the city")                               \
     X(fund_leverage, "ratio", parameter, 4.0, 0, 100, 0,                                           \
       "Social capital mobilised per yuan of the transfer fund deployed")                           \
     X(fund_deploy_months, "months", parameter, 24, 1, 600, 0,                                      \
       "Mean time to deploy committed transfer-fund capital")                                       \
-    X(insurance_growth_at_support, "1/year", parameter, 0.12, -1, 10, 0,                           \
-      "Growth of tech insurance premiums per year at support index 1")                             \
+    X(insurance_support_elasticity, "", parameter, 0.3, 0, 10, 0,                                  \
+      "Elasticity of the insured share of certified firms to the insurance-support lever")         \
+    X(insurance_adjust_months, "months", parameter, 12, 0.1, 600, 0,                               \
+      "Time for the insured share to adjust to its target")                                        \
+    X(premium_trend, "1/year", parameter, 0.04, -1, 10, 0,                                         \
+      "Growth per year of the premium per insured firm")                                           \
     /* talent */                                                                                   \
     X(graduate_inflow, "people/year", parameter, 345200, 0, HUGE_VAL, 0,                           \
       "New graduates staying to work or found firms per year at retention support 1")              \
     X(retention_elasticity, "", parameter, 0.5, 0, 10, 0,                                          \
       "Elasticity of graduates retained to the retention-support index")                           \
+    X(job_elasticity, "", parameter, 0.8, 0, 10, 0,                                                \
+      "Elasticity of graduates retained to jobs (capability of active firms relative to start)")   \
+    X(recruit_founder_share, "share", parameter, 0.2, 0, 1, 0,                                     \
+      "Share of talent-programme recruits who found a firm within their first year")               \
     X(summer_share, "share", parameter, 0.6, 0, 1, 0,                                              \
       "Share of a year's graduates who start work in June, July and August")                       \
     X(talent_tech_share, "share", parameter, 0.3, 0, 1, 0,                                         \
@@ -228,32 +252,30 @@
       "Mean delay from founding a transfer centre to its operation (third-order delay)")           \
     X(lab_setup_months, "months", parameter, 12, 0.1, 600, 0,                                      \
       "Mean delay from approving a lab or centre to its operation (third-order delay)")            \
-    X(transfer_staff_attrition_months, "months", parameter, 60, 1, 2400, 0,                        \
-      "Mean time a broker or liaison stays active")                                                \
     /* knowledge and technology contracts */                                                       \
     X(knowledge_adjust_months, "months", parameter, 24, 0.1, 2400, 0,                              \
       "Time for the knowledge stock to adjust to its inputs")                                      \
-    X(knowledge_weight_labs, "weight", parameter, 0.4, 0, 1, 0,                                    \
-      "Weight of labs and major projects in the knowledge inputs")                                 \
-    X(knowledge_weight_rd, "weight", parameter, 0.4, 0, 1, 0,                                      \
-      "Weight of firms' R&D in the knowledge inputs (talent takes the rest)")                      \
     X(projects_per_lab, "labs", parameter, 2, 0, 1000, 0,                                          \
       "Knowledge input of one major S&T project, in labs")                                         \
     X(knowledge_elasticity, "", parameter, 1.0, 0, 10, 0,                                          \
       "Elasticity of contract turnover to the knowledge stock")                                    \
     X(transfer_elasticity, "", parameter, 0.3, 0, 10, 0,                                           \
       "Elasticity of contract turnover to transfer capacity")                                      \
-    X(hte_elasticity, "", parameter, 0.3, 0, 10, 0,                                                \
-      "Elasticity of contract turnover to the number of certified firms")                          \
     X(turnover_trend, "1/year", parameter, 0.26, -1, 10, 0,                                        \
       "Growth of contract turnover per year not explained by the model's drivers")                 \
-    X(december_share, "share", parameter, 0.35, 0, 1, 0,                                           \
+    X(turnover_firm_weight, "share", parameter, 0.85, 0, 1, 0,                                     \
+      "Share of contract turnover supplied by firms (their R&D), the rest by labs and projects")   \
+    X(turnover_h1_share, "share", parameter, 0.5, 0, 1, 0,                                         \
+      "Share of a year's contract turnover registered in January-June")                            \
+    X(december_share, "share", parameter, 0.1, 0, 1, 0,                                            \
       "Share of a year's contract turnover registered in December")                                \
     X(reference_events, "events/year", parameter, 50, 0.001, 1e6, 0,                               \
       "Matchmaking events per year at which transfer capacity has its initial value")              \
     /* value added */                                                                              \
     X(va_per_capability, "100m yuan/year", parameter, 0.3, 0, 1e6, 0,                              \
-      "Value added per year per unit of capability")
+      "Value added per year per unit of capability, at the start")                                 \
+    X(va_trend, "1/year", parameter, 0.05, -1, 10, 0,                                              \
+      "Growth per year of value added per unit of capability (markets and prices)")
 
 // X(name, unit, group, default, min, max, description)
 #define CANOPY_ECOSYSTEM_LEVERS(X)                                                                 \
@@ -316,6 +338,7 @@
     X(hte_new_certificates, "firms", flow, "Certificates granted to first-time applicants")        \
     X(hte_renewals, "firms", flow, "Certificates renewed")                                         \
     X(hte_lapses, "firms", flow, "Certificates that expired without renewal")                      \
+    X(leader_applications, "firms", flow, "Applications to be designated a leader enterprise")     \
     X(leaders_selected, "firms", flow, "Leader enterprises selected")                              \
     X(rnd_institutions_founded, "institutions", flow, "Enterprise-led R&D institutions founded")   \
     X(new_loans, "100m yuan", flow, "Tech loans originated")                                       \
@@ -326,6 +349,7 @@
     X(vc_stock, "100m yuan", stock, "Venture capital available for investment")                    \
     X(vc_invested_12m, "100m yuan", stock, "Venture investment over the last twelve months")       \
     X(tech_insurance, "100m yuan/year", stock, "Tech insurance premiums per year")                 \
+    X(insured_share, "share", stock, "Share of certified firms holding tech insurance")            \
     X(talent, "1000 people", stock, "Skilled workforce in innovation firms")                       \
     X(innovation_space, "10k m2", stock, "Innovation space in use")                                \
     X(incubators, "carriers", stock, "Incubation carriers in operation")                           \
@@ -336,6 +360,8 @@
     X(labs, "labs", stock, "Labs, innovation centres and institutes in operation")                 \
     X(knowledge, "index", stock, "Knowledge stock (1 at the start)")                               \
     X(hitech_value_added, "100m yuan/year", stock, "Value added of certified firms")               \
+    X(hitech_va_panel_growth, "%", stock,                                                          \
+      "Growth of the value added of the firms certified last December, since then (a panel)")      \
     X(value_added, "100m yuan/year", stock, "Value added of all firms on the ladder")              \
     X(digital_core_value_added, "100m yuan/year", stock,                                           \
       "Value added of optoelectronic-information and BeiDou firms")
@@ -347,7 +373,7 @@
     X(vc_available, "100m yuan", "Venture capital available for investment")                       \
     X(vc_invested_12m, "100m yuan", "Venture investment, twelve-month moving total")               \
     X(fund_deployed, "100m yuan", "Transfer-fund capital deployed")                                \
-    X(insurance, "100m yuan/year", "Tech insurance premiums per year")                             \
+    X(insured_share, "share", "Share of certified firms holding tech insurance")                   \
     X(space_pipeline_1, "10k m2", "Innovation space under construction, stage 1 of 3")             \
     X(space_pipeline_2, "10k m2", "Innovation space under construction, stage 2 of 3")             \
     X(space_pipeline_3, "10k m2", "Innovation space under construction, stage 3 of 3")             \

@@ -6,25 +6,30 @@
 
 namespace canopy::models::ecosystem::detail {
 
-void finance_rates(StepRates& r, const StepContext& ctx) {
+void finance_rates(StepRates& r, const State& s, const StepContext& ctx) {
     const Eigen::VectorXd& y = *ctx.stocks;
     // Tech loans: applications times approvals; approvals respond to risk compensation.
     const double approval =
         std::min(1.0, par(ctx, param::loan_approval) *
                           std::pow(lev(ctx, lever::tech_loan_risk_compensation),
                                    par(ctx, param::risk_compensation_elasticity)));
-    r.loan_new_below =
-        engine::u32_threshold(step_probability(par(ctx, param::loan_demand_rate) * approval, r.dt));
+    // The application hazard is derived at init (setup.cpp) so that the initial loan share is the
+    // steady state of applications and repayments.
+    r.loan_new_below = engine::u32_threshold(step_probability(s.loan_demand * approval, r.dt));
     r.loan_repay_below =
         engine::u32_threshold(step_probability(1.0 / par(ctx, param::loan_term_months), r.dt));
-    r.loan_size = {0.0, par(ctx, param::loan_size_sme), par(ctx, param::loan_size_high_tech),
-                   par(ctx, param::loan_size_leader)};
+    // Credit deepens: a new loan is larger by credit_deepening a year.
+    const double deepening = std::pow(1.0 + par(ctx, param::credit_deepening),
+                                      ctx.calendar->months_at_start(ctx.step) / 12.0);
+    r.loan_size = {0.0, par(ctx, param::loan_size_sme) * deepening,
+                   par(ctx, param::loan_size_high_tech) * deepening,
+                   par(ctx, param::loan_size_leader) * deepening};
 
     // Venture deals: hazard proportional to capability and to the capital available.
     const double vc_index = par(ctx, param::initial_vc_stock) > 0.0
                                 ? sd(y, stock::vc_available) / par(ctx, param::initial_vc_stock)
                                 : 1.0;
-    r.vc_p_per_capability = par(ctx, param::vc_deal_rate) * std::max(vc_index, 0.0) * r.dt;
+    r.vc_p_per_capability = s.vc_deal_rate * std::max(vc_index, 0.0) * r.dt;
     r.vc_end_p = step_probability(1.0 / par(ctx, param::vc_holding_months), r.dt);
 }
 
@@ -42,13 +47,17 @@ void finance_stock_rates(const State& s, const StepContext& ctx, const Eigen::Ve
     sd(dydt, stock::fund_deployed) = deploy;
     const double invested_per_month = s.vc_invested / dt;
     sd(dydt, stock::vc_available) =
-        (par(ctx, param::vc_fundraising) + lev(ctx, lever::vc_guidance_fundraising)) / 12.0 +
+        (s.vc_fundraising + lev(ctx, lever::vc_guidance_fundraising)) / 12.0 +
         par(ctx, param::fund_leverage) * deploy - invested_per_month -
         sd(y, stock::vc_available) / par(ctx, param::vc_fund_life_months);
     sd(dydt, stock::vc_invested_12m) = invested_per_month - sd(y, stock::vc_invested_12m) / 12.0;
-    sd(dydt, stock::insurance) = sd(y, stock::insurance) *
-                                 par(ctx, param::insurance_growth_at_support) *
-                                 lev(ctx, lever::tech_insurance_support) / 12.0;
+    // Insurance: the insured share of certified firms moves towards a target that support raises.
+    const double insured_target =
+        std::min(1.0, par(ctx, param::initial_insured_share) *
+                          std::pow(lev(ctx, lever::tech_insurance_support),
+                                   par(ctx, param::insurance_support_elasticity)));
+    sd(dydt, stock::insured_share) =
+        (insured_target - sd(y, stock::insured_share)) / par(ctx, param::insurance_adjust_months);
 }
 
 } // namespace canopy::models::ecosystem::detail

@@ -34,8 +34,11 @@ std::pair<std::uint64_t, std::uint64_t> entrants(const State& s, const StepConte
     engine::Stream count_rng = ctx.stream(0, BIRTH_COUNT);
     const auto startups = std::min<std::uint64_t>(engine::poisson(count_rng, seekers * seat_share),
                                                   static_cast<std::uint64_t>(free_seats));
+    // SME entrants: spin-outs and upgrades, plus the firms talent-programme recruits found.
+    const double founders =
+        lev(ctx, lever::talent_programme_recruits) / 12.0 * par(ctx, param::recruit_founder_share);
     const std::uint64_t sme_entrants =
-        engine::poisson(count_rng, par(ctx, param::sme_entry_rate) * r.dt);
+        engine::poisson(count_rng, (par(ctx, param::sme_entry_rate) + founders) * r.dt);
     return {startups, sme_entrants};
 }
 
@@ -62,6 +65,31 @@ void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
 }
 
 } // namespace
+
+std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
+    const std::array<double, SECTOR_COUNT> cum = sector_cumulative(ctx);
+    std::array<double, SECTOR_COUNT> w{};
+    double prev = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        w[k] = cum[k] - prev;
+        prev = cum[k];
+    }
+    const double tilt = 1.0 + par(ctx, param::digital_entry_tilt);
+    w[OPTOELECTRONICS] *= tilt;
+    w[BEIDOU] *= tilt;
+    double total = 0.0;
+    for (const double x : w) {
+        total += x;
+    }
+    std::array<double, SECTOR_COUNT> out{};
+    double acc = 0.0;
+    for (std::size_t k = 0; k < SECTOR_COUNT; ++k) {
+        acc += total > 0.0 ? w[k] / total : 0.0;
+        out[k] = acc;
+    }
+    out[OTHER] = 1.0;
+    return out;
+}
 
 // Each newcomer gets a sector, capability and R&D intensity, and collaboration ties to active
 // firms that existed before this step's entries. Their random words come in two vectorised
@@ -99,7 +127,8 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     auto& stage_since = s.firms[s.stage_since];
     auto& capability = s.firms[s.capability];
     auto& rd_intensity = s.firms[s.rd_intensity];
-    const auto cumulative = sector_cumulative(ctx);
+    const auto cumulative = newcomer_cumulative(ctx);
+    const double rd_premium = par(ctx, param::digital_rd_premium);
     const double newborn_mean = par(ctx, param::newborn_capability_mean);
     const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
     const double capability_sd = par(ctx, param::newborn_capability_sd);
@@ -129,7 +158,8 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
                 capability[id] =
                     static_cast<float>(std::max(0.01, (startup ? newborn_mean : entrant_mean) +
                                                           capability_sd * normal(rng.next_u32())));
-                rd_intensity[id] = static_cast<float>(rd_table(rng.next_u32()));
+                rd_intensity[id] =
+                    static_cast<float>(sector_rd(rd_table(rng.next_u32()), sector[id], rd_premium));
             }
             // Where every newcomer's first draws land, prefetched: the pool is larger than the
             // caches, and its units are read at random.

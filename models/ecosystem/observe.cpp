@@ -2,6 +2,8 @@
 // from the stocks (README "Series").
 #include "ecosystem/detail.hpp"
 
+#include <limits>
+
 namespace canopy::models::ecosystem {
 
 namespace detail {
@@ -35,11 +37,34 @@ void sum_tallies(State& s, const StepContext& ctx) {
         s.va_digital += t.capability_by_sector[OPTOELECTRONICS] + t.capability_by_sector[BEIDOU];
         s.va_certified += t.capability_certified;
     }
+    double panel = 0.0;
+    for (const ChunkTally& t : s.tallies) {
+        panel += t.capability_panel;
+    }
+    s.panel_capability = panel;
     s.vc_invested = static_cast<double>(s.vc_deals) * par(ctx, param::vc_deal_size);
-    const double va_per_capability = par(ctx, param::va_per_capability);
+    // Value added per capability at the end of the step.
+    s.months_now = ctx.calendar->months_at_start(ctx.step) + ctx.dt_months();
+    const double va_per_capability = va_factor(ctx, s.months_now);
+    s.va_factor_now = va_per_capability;
     s.va_total *= va_per_capability;
     s.va_digital *= va_per_capability;
     s.va_certified *= va_per_capability;
+}
+
+void reset_panel(State& s, const StepContext& ctx) {
+    const PhaseTimer timer(s.phases.tallies);
+    const auto& stage = s.firms[s.stage];
+    const auto& capability = s.firms[s.capability];
+    auto& batch = s.firms[s.batch];
+    double base = 0.0;
+    for (std::size_t i = 0; i < s.firms.size(); ++i) {
+        const bool certified = stage[i] == HIGH_TECH || stage[i] == LEADER;
+        batch[i] = static_cast<std::uint8_t>((batch[i] & BATCH_MASK) | (certified ? IN_PANEL : 0));
+        base += certified ? static_cast<double>(capability[i]) : 0.0;
+    }
+    s.panel_base_capability = base;
+    s.panel_base_va_factor = va_factor(ctx, ctx.calendar->months_at_start(ctx.step));
 }
 
 } // namespace detail
@@ -67,6 +92,7 @@ void Model::observe(const State& s, const engine::StepContext& ctx, std::span<do
     row[series::hte_new_certificates] = static_cast<double>(s.new_certificates);
     row[series::hte_renewals] = static_cast<double>(s.renewals);
     row[series::hte_lapses] = static_cast<double>(s.lapses);
+    row[series::leader_applications] = static_cast<double>(s.leader_applications);
     row[series::leaders_selected] = static_cast<double>(s.leaders_selected);
     row[series::rnd_institutions_founded] = static_cast<double>(s.rnd_founded);
     row[series::new_loans] = s.new_loans;
@@ -78,7 +104,12 @@ void Model::observe(const State& s, const engine::StepContext& ctx, std::span<do
     row[series::tech_loan_balance] = sd(y, stock::loan_balance);
     row[series::vc_stock] = sd(y, stock::vc_available);
     row[series::vc_invested_12m] = sd(y, stock::vc_invested_12m);
-    row[series::tech_insurance] = sd(y, stock::insurance);
+    // Premiums: insured certified firms times the premium per firm, growing at premium_trend.
+    const double premium =
+        s.premium_per_firm * std::pow(1.0 + par(ctx, param::premium_trend), s.months_now / 12.0);
+    row[series::tech_insurance] = static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]) *
+                                  sd(y, stock::insured_share) * premium;
+    row[series::insured_share] = sd(y, stock::insured_share);
     row[series::talent] = sd(y, stock::talent);
     row[series::innovation_space] = sd(y, stock::innovation_space);
     row[series::incubators] = sd(y, stock::incubators);
@@ -91,6 +122,13 @@ void Model::observe(const State& s, const engine::StepContext& ctx, std::span<do
     row[series::labs] = sd(y, stock::labs);
     row[series::knowledge] = sd(y, stock::knowledge);
     row[series::hitech_value_added] = s.va_certified;
+    // The panel's growth since last December, in percent (value added per capability grows too).
+    row[series::hitech_va_panel_growth] =
+        s.panel_base_capability > 0.0
+            ? 100.0 * (s.va_factor_now * s.panel_capability /
+                           (s.panel_base_va_factor * s.panel_base_capability) -
+                       1.0)
+            : std::numeric_limits<double>::quiet_NaN();
     row[series::value_added] = s.va_total;
     row[series::digital_core_value_added] = s.va_digital;
 }

@@ -104,6 +104,7 @@ void initial_attributes(State& s, const StepContext& ctx, const std::array<std::
     const double young_growth =
         par(ctx, param::capability_drift) + par(ctx, param::platform_effect);
     const double rd_effect_per_year = par(ctx, param::rd_effect);
+    const double rd_premium = par(ctx, param::digital_rd_premium);
     const engine::QuantileTable& normal = engine::NormalTable::instance();
     const engine::QuantileTable& rd_table =
         rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta));
@@ -126,7 +127,7 @@ void initial_attributes(State& s, const StepContext& ctx, const std::array<std::
                 engine::PrefilledStream rng = batch.stream(i - from);
                 stage[i] = st;
                 sector[i] = draw_sector(rng, cumulative);
-                const double rd = rd_table(rng.next_u32());
+                const double rd = sector_rd(rd_table(rng.next_u32()), sector[i], rd_premium);
                 rd_intensity[i] = static_cast<float>(rd);
                 double c = 0.0;
                 int age = 0;
@@ -233,8 +234,15 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
 
 // The starting tallies the first step's rates read, and the pilot-platform ties, which fill
 // most of the capacity at the start (one word from each SME's and certified firm's stream of
-// step 1, computed in one vectorised fill).
-double initial_tallies(State& s, const StepContext& ctx, std::size_t certified_and_smes) {
+// step 1, computed in one vectorised fill). Also what the derived rates need: each stage's mean
+// exit multiplier (README "Exit"), the capability of firms without venture backing (the deal
+// hazard's base), and this year's value-added panel (the firms certified now).
+struct InitialSums {
+    double loans = 0.0;
+    double capability_without_vc = 0.0;
+};
+
+InitialSums initial_tallies(State& s, const StepContext& ctx, std::size_t certified_and_smes) {
     const std::size_t n = s.firms.size();
     const auto& stage = s.firms[s.stage];
     const auto& sector = s.firms[s.sector];
@@ -249,10 +257,15 @@ double initial_tallies(State& s, const StepContext& ctx, std::size_t certified_a
     const double loan_sizes[4] = {0.0, par(ctx, param::loan_size_sme),
                                   par(ctx, param::loan_size_high_tech),
                                   par(ctx, param::loan_size_leader)};
-    const double va_per_capability = par(ctx, param::va_per_capability);
+    const double va_per_capability = va_factor(ctx, 0.0);
+    const double loan_exit = par(ctx, param::loan_exit_factor);
+    const double vc_exit = par(ctx, param::vc_exit_factor);
+    const double exit_slope = par(ctx, param::capability_exit_slope);
+    auto& batch = s.firms[s.batch];
     engine::StreamBatch ties;
     ties.fill(ctx.key, 0, 1, INITIAL, certified_and_smes, 1);
-    double loans = 0.0;
+    InitialSums out;
+    std::array<double, 4> multiplier_sum{};
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint8_t st = stage[i];
         ++s.active[st];
@@ -263,23 +276,79 @@ double initial_tallies(State& s, const StepContext& ctx, std::size_t certified_a
                 ++s.tied;
             }
         }
-        if ((flags[i] & HAS_LOAN) != 0) {
-            loans += loan_sizes[st];
+        const bool loan = (flags[i] & HAS_LOAN) != 0;
+        const bool vc = (flags[i] & HAS_VC) != 0;
+        if (loan) {
+            out.loans += loan_sizes[st];
         }
         if ((flags[i] & RND_INSTITUTION) != 0) {
             ++s.with_rnd_institution;
         }
         const auto c = static_cast<double>(capability[i]);
         s.capability_sum += c;
+        multiplier_sum[st] +=
+            (loan ? loan_exit : 1.0) * (vc ? vc_exit : 1.0) / (1.0 + exit_slope * c);
+        out.capability_without_vc += vc ? 0.0 : c;
         const double va = va_per_capability * c;
         s.va_total += va;
-        s.va_digital += (sector[i] == OPTOELECTRONICS || sector[i] == BEIDOU) ? va : 0.0;
+        s.va_digital += is_digital(sector[i]) ? va : 0.0;
         if (st >= HIGH_TECH) {
             s.va_certified += va;
             s.rd_spending += static_cast<double>(rd_intensity[i]) * c;
+            batch[i] = IN_PANEL;
+            s.panel_base_capability += c;
         }
     }
-    return loans;
+    for (std::size_t k = 0; k < 4; ++k) {
+        s.exit_norm[k] =
+            multiplier_sum[k] > 0.0 ? static_cast<double>(s.active[k]) / multiplier_sum[k] : 1.0;
+    }
+    s.panel_capability = s.panel_base_capability;
+    s.panel_base_va_factor = va_per_capability;
+    s.va_factor_now = va_per_capability;
+    s.months_now = 0.0;
+    s.capability_initial = s.capability_sum;
+    return out;
+}
+
+// Rates derived so that the initial stocks are the steady state of their flows (README "SD
+// stocks").
+void derived_rates(State& s, const StepContext& ctx, double capability_without_vc) {
+    // Loans: a firm without a loan takes one at hazard a, one with a loan repays at 1/term, so
+    // the share with a loan settles at a / (a + 1/term): a follows from the initial share, and
+    // the application hazard from the approvals under the policies in force at the start (risk
+    // compensation index 1, the lever's definition), so a lever above 1 from the start lends more.
+    const double loan_share = par(ctx, param::initial_loan_share);
+    const double term = par(ctx, param::loan_term_months);
+    const double approval0 = std::min(1.0, par(ctx, param::loan_approval));
+    const double a = loan_share < 1.0 ? loan_share / ((1.0 - loan_share) * term) : 1.0;
+    s.loan_demand = approval0 > 0.0 ? a / approval0 : 0.0;
+    // Venture capital: deals at the start invest initial_vc_invested a year; fundraising keeps the
+    // dry powder where it is (raised = invested + what leaves unused).
+    const double vc_invested = par(ctx, param::initial_vc_invested);
+    const double deals_per_month = vc_invested / 12.0 / par(ctx, param::vc_deal_size);
+    s.vc_deal_rate = capability_without_vc > 0.0 && std::isfinite(deals_per_month)
+                         ? deals_per_month / capability_without_vc
+                         : 0.0;
+    s.vc_fundraising = vc_invested + 12.0 * par(ctx, param::initial_vc_stock) /
+                                         par(ctx, param::vc_fund_life_months);
+    // Brokers and liaisons leave at the rate that keeps the initial stock with the initial hiring
+    // (none leave when none are hired).
+    s.staff_attrition =
+        lev(ctx, lever::new_transfer_staff) / 12.0 / par(ctx, param::initial_transfer_staff);
+    // Contract turnover: the twelve months before the start had total T, growing at g, spread
+    // over the months by the seasonal shares; the rate at the start is the one that reproduces T.
+    const engine::YearMonth start = ctx.calendar->start();
+    const double g = par(ctx, param::initial_turnover_growth);
+    double weight = 0.0;
+    for (int k = 1; k <= 12; ++k) {
+        const int month_of_year = (start.month - 1 - k + 24) % 12 + 1;
+        weight += contract_month_share(ctx, month_of_year) * std::pow(1.0 + g, -k / 12.0);
+    }
+    s.turnover_rate0 = weight > 0.0 ? par(ctx, param::initial_turnover_rate) / weight : 0.0;
+    // Insurance: premiums per insured certified firm at the start.
+    const double insured0 = s.certified_initial * par(ctx, param::initial_insured_share);
+    s.premium_per_firm = insured0 > 0.0 ? par(ctx, param::initial_insurance) / insured0 : 0.0;
 }
 
 // SD stocks at the start; the delay pipelines hold what the initial lever flows would have in
@@ -290,7 +359,7 @@ void initial_stocks(const StepContext& ctx, double loans, Eigen::VectorXd& y) {
     sd(y, stock::loan_balance) = loans;
     sd(y, stock::vc_available) = par(ctx, param::initial_vc_stock);
     sd(y, stock::vc_invested_12m) = par(ctx, param::initial_vc_invested);
-    sd(y, stock::insurance) = par(ctx, param::initial_insurance);
+    sd(y, stock::insured_share) = par(ctx, param::initial_insured_share);
     sd(y, stock::innovation_space) = par(ctx, param::initial_innovation_space);
     sd(y, stock::incubators) = par(ctx, param::initial_incubators);
     sd(y, stock::pilot_platforms) = par(ctx, param::initial_pilot_platforms);
@@ -354,15 +423,16 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& y) c
         collaboration_network(s, ctx, n, room, narrow_count_limit);
     }
     const PhaseTimer timer(s.phases.attributes);
-    const double loans = initial_tallies(s, ctx, sme_end);
+    const InitialSums sums = initial_tallies(s, ctx, sme_end);
     s.rd_spending_initial = s.rd_spending;
     s.certified_initial = static_cast<double>(n_high_tech + n_leader);
+    derived_rates(s, ctx, sums.capability_without_vc);
     s.knowledge_inputs_initial =
         par(ctx, param::initial_labs) +
         par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects);
     s.changes.resize(engine::Executor::chunk_count(n + room, CHUNK));
     s.tallies.resize(s.changes.size());
-    initial_stocks(ctx, loans, y);
+    initial_stocks(ctx, sums.loans, y);
 }
 
 } // namespace canopy::models::ecosystem

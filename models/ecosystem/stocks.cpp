@@ -28,13 +28,17 @@ double graduate_month_share(const StepContext& ctx, int month_of_year) {
     return (month_of_year >= 6 && month_of_year <= 8) ? summer / 3.0 : (1.0 - summer) / 9.0;
 }
 
-// Share of a year's contract turnover registered in a given month.
+} // namespace
+
 double contract_month_share(const StepContext& ctx, int month_of_year) {
+    const double h1 = par(ctx, param::turnover_h1_share);
     const double december = par(ctx, param::december_share);
-    return month_of_year == 12 ? december : (1.0 - december) / 11.0;
+    if (month_of_year <= 6) {
+        return h1 / 6.0;
+    }
+    return month_of_year == 12 ? december : std::max(0.0, 1.0 - h1 - december) / 5.0;
 }
 
-} // namespace
 } // namespace detail
 
 void Model::stock_rates(const State& s, const engine::StepContext& ctx, const Eigen::VectorXd& y,
@@ -43,10 +47,14 @@ void Model::stock_rates(const State& s, const engine::StepContext& ctx, const Ei
     const int month_of_year = ctx.month().month;
 
     // Talent: retained graduates (seasonal) who join innovation firms, talent programmes, and
-    // attrition.
+    // attrition. Retention responds to the programme and to jobs: the capability of the ladder's
+    // firms relative to the start.
+    const double jobs =
+        s.capability_initial > 0.0 ? std::max(0.0, s.capability_sum / s.capability_initial) : 1.0;
     const double retained_per_month = par(ctx, param::graduate_inflow) *
                                       std::pow(lev(ctx, lever::graduate_retention_support),
                                                par(ctx, param::retention_elasticity)) *
+                                      std::pow(jobs, par(ctx, param::job_elasticity)) *
                                       graduate_month_share(ctx, month_of_year);
     sd(dydt, stock::graduates_retained_total) = retained_per_month;
     sd(dydt, stock::talent) = (retained_per_month * par(ctx, param::talent_tech_share) +
@@ -69,34 +77,29 @@ void Model::stock_rates(const State& s, const engine::StepContext& ctx, const Ei
         dydt);
     sd(dydt, stock::labs) = engine::Delay3{stock::lab_pipeline_1}.rates(
         y, lev(ctx, lever::new_labs) / 12.0, par(ctx, param::lab_setup_months), dydt);
-    sd(dydt, stock::transfer_staff) =
-        lev(ctx, lever::new_transfer_staff) / 12.0 -
-        sd(y, stock::transfer_staff) / par(ctx, param::transfer_staff_attrition_months);
+    sd(dydt, stock::transfer_staff) = lev(ctx, lever::new_transfer_staff) / 12.0 -
+                                      sd(y, stock::transfer_staff) * s.staff_attrition;
 
-    // Knowledge adjusts towards its inputs: labs and major projects, firms' R&D, talent.
-    const double w_labs = par(ctx, param::knowledge_weight_labs);
-    const double w_rd = par(ctx, param::knowledge_weight_rd);
+    // Knowledge of labs and major projects, adjusting to its inputs (firms' R&D is counted once,
+    // in the turnover's firm supply below).
     const double labs_input =
         (sd(y, stock::labs) + par(ctx, param::projects_per_lab) * lev(ctx, lever::major_projects)) /
         s.knowledge_inputs_initial;
-    const double rd_input =
-        s.rd_spending_initial > 0.0 ? s.rd_spending / s.rd_spending_initial : 1.0;
-    const double talent_input = sd(y, stock::talent) / par(ctx, param::initial_talent);
-    const double inputs =
-        w_labs * labs_input + w_rd * rd_input + std::max(0.0, 1.0 - w_labs - w_rd) * talent_input;
     sd(dydt, stock::knowledge) =
-        (inputs - sd(y, stock::knowledge)) / par(ctx, param::knowledge_adjust_months);
+        (labs_input - sd(y, stock::knowledge)) / par(ctx, param::knowledge_adjust_months);
 
-    // Technology contracts: the starting turnover scaled by knowledge, transfer capacity and the
-    // number of certified firms, with a trend and the year-end seasonality.
-    const double certified = static_cast<double>(s.active[HIGH_TECH] + s.active[LEADER]);
+    // Technology contracts: supply by certified firms (their R&D spending) and by labs
+    // (knowledge), scaled by transfer capacity and a residual trend, from the rate at the start,
+    // with the registration seasonality.
+    const double w_firms = par(ctx, param::turnover_firm_weight);
+    const double firm_supply =
+        s.rd_spending_initial > 0.0 ? s.rd_spending / s.rd_spending_initial : 1.0;
+    const double lab_supply =
+        std::pow(std::max(sd(y, stock::knowledge), 0.0), par(ctx, param::knowledge_elasticity));
     const double years = ctx.calendar->months_at_start(ctx.step) / 12.0;
     const double turnover_per_year =
-        par(ctx, param::initial_turnover_rate) *
-        std::pow(std::max(sd(y, stock::knowledge), 0.0), par(ctx, param::knowledge_elasticity)) *
+        s.turnover_rate0 * (w_firms * firm_supply + (1.0 - w_firms) * lab_supply) *
         std::pow(std::max(transfer_index(y, ctx), 0.0), par(ctx, param::transfer_elasticity)) *
-        std::pow(s.certified_initial > 0.0 ? certified / s.certified_initial : 1.0,
-                 par(ctx, param::hte_elasticity)) *
         std::pow(1.0 + par(ctx, param::turnover_trend), years);
     sd(dydt, stock::contract_turnover_total) =
         turnover_per_year * contract_month_share(ctx, month_of_year);

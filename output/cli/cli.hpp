@@ -56,6 +56,7 @@ Command add_sensitivity(CLI::App& app);
 Command add_calibrate(CLI::App& app);
 Command add_compare(CLI::App& app);
 Command add_solve(CLI::App& app);
+Command add_levers(CLI::App& app);
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).

@@ -33,7 +33,7 @@ int dispatch(int argc, char** argv) {
         canopy::cli::add_models(app),      canopy::cli::add_calibrate(app),
         canopy::cli::add_sweep(app),       canopy::cli::add_merge(app),
         canopy::cli::add_sensitivity(app), canopy::cli::add_compare(app),
-        canopy::cli::add_solve(app),
+        canopy::cli::add_solve(app),       canopy::cli::add_levers(app),
     };
 
     try {

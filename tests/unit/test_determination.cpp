@@ -139,3 +139,43 @@ TEST_CASE("Determination refuses an empty ensemble and unknown indicators",
     CHECK_THROWS_AS(determine_by_inputs(scenario, model, indicators, bad, one, toy_run),
                     canopy::Error);
 }
+
+TEST_CASE("A bound that binds in the probed replicates but not in all is the dynamics'",
+          "[unit][determination]") {
+    // "quota" = min(l0, capacity): the first two replicates (the probes) always have room for
+    // the whole quota; later ones are short of it. The probes alone would call it fixed by l0.
+    ModelInfo model = toy_info();
+    model.series = {{"quota", "", "", SeriesKind::stock}};
+    Scenario scenario = toy_scenario();
+    scenario.indicators.resize(1);
+    scenario.indicators[0].id = "quota";
+    scenario.indicators[0].series = "quota";
+    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
+    const RunReplicate run = [](const RunInputs& in, const RandomKey& key) {
+        SeriesTable t;
+        t.resize(in.calendar.steps() + 1, 1);
+        const double capacity = key.replicate < 2 ? 100.0 : 1.0;
+        for (int r = 0; r < t.rows; ++r) {
+            t.row(r)[0] = std::min(in.levers[0].at(0.0), capacity);
+        }
+        return t;
+    };
+    Ensemble ensemble;
+    ensemble.seed = scenario.seed;
+    for (std::uint32_t r = 0; r < 4; ++r) {
+        const RandomKey key{scenario.seed, r};
+        const RunInputs in = replicate_inputs(scenario, key);
+        ensemble.parameters.push_back(in.parameters);
+        ensemble.runs.push_back(run(in, key));
+    }
+    const std::vector<std::size_t> which{0};
+    CHECK_FALSE(
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0].by_inputs);
+    // With only the two probed replicates, nothing contradicts the quota.
+    ensemble.runs.resize(2);
+    ensemble.parameters.resize(2);
+    const Determination two =
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0];
+    CHECK(two.by_inputs);
+    CHECK(two.inputs == std::vector<std::string>{"l0"});
+}

@@ -19,6 +19,10 @@
 ///     halves while a group moves the indicator (adaptive group testing: about 2 d log2(n) runs
 ///     for d deciding inputs among n). The inputs whose perturbation alone moves the indicator
 ///     decide it.
+///  3. A check over the whole ensemble: when the deciding inputs have the same value in every
+///     replicate (levers, fixed parameters), the final value must be the same in every replicate
+///     too; otherwise the probes were lucky (a quota that binds in them but not everywhere) and
+///     the dynamics decide after all.
 ///
 /// Results are the same bits at any thread count: every run is keyed, never timed, and runs that
 /// go in parallel (the probes, the two halves of a split group) are combined in a fixed order.

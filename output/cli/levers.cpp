@@ -1,0 +1,330 @@
+// `canopy levers`: which levers can move which targets within the horizon, and by how much.
+// Each lever is run at the two ends of its range on common random numbers
+// (experiments/lever_effects.hpp); the table gives, per target and lever, the change in the
+// median and in P(attain) from the low end to the high end with paired bootstrap intervals.
+//
+// Ranges: a sweep file's lever factors (`--ranges FILE`, docs/sweeps.md: `min`/`max`, set or
+// scale) where it has them; otherwise the default rule, the lever set from the scenario's
+// policy_start at half and at one and a half times the level its schedule reaches by the end of
+// the run. A lever whose level is 0 has no default range and is listed as skipped.
+#include "cli.hpp"
+#include "registry.hpp"
+
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/lever_effects.hpp>
+#include <canopy/experiments/sweep.hpp>
+#include <canopy/output/files.hpp>
+#include <canopy/output/progress.hpp>
+#include <canopy/output/table.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace canopy::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct LeversArgs {
+    std::string scenario = DEFAULT_SCENARIO;
+    std::string ranges;            ///< a sweep file whose lever factors give ranges
+    std::vector<std::string> only; ///< --lever NAME: just these levers
+    int replicates = 0;            ///< 0: the scenario's
+    std::uint64_t seed = 0;
+    bool seed_set = false;
+    int threads = 0;
+    std::string json;
+    std::string posterior;
+    bool quiet = false;
+};
+
+// The default range of lever k: half and one and a half times the level its schedule reaches by
+// the end of the run, set from policy_start.
+std::optional<experiments::LeverRange> default_range(const engine::Scenario& scenario,
+                                                     const engine::ModelInfo& model, std::size_t k,
+                                                     std::string& why_not) {
+    const engine::LeverSpec& spec = model.levers[k];
+    const double end_months = scenario.calendar.months_at_start(scenario.calendar.steps());
+    const double level = scenario.levers[k].schedule.at(std::max(0.0, end_months - 1.0));
+    if (!(level > 0.0)) {
+        why_not = "its level is 0; give it a range in a --ranges file";
+        return std::nullopt;
+    }
+    experiments::LeverRange r;
+    r.lever = {spec.name, experiments::TargetKind::lever, static_cast<int>(k),
+               experiments::OverrideMode::set};
+    r.low = std::max(spec.range.min, 0.5 * level);
+    r.high = std::min(spec.range.max, 1.5 * level);
+    r.origin = "default: 0.5x and 1.5x its level at the end, from policy_start";
+    return r;
+}
+
+std::string signed_quantity(double x) {
+    if (std::isnan(x)) {
+        return "n/a";
+    }
+    return (x > 0.0 ? "+" : "") + output::format_quantity(x);
+}
+
+std::string signed_points(double p) {
+    if (std::isnan(p)) {
+        return "n/a";
+    }
+    return fmt::format("{:+.1f}", 100.0 * p);
+}
+
+std::string print_table(const experiments::LeverEffects& e) {
+    std::string text;
+    for (std::size_t t = 0; t < e.targets.size(); ++t) {
+        std::vector<std::vector<std::string>> rows;
+        rows.push_back({"lever", "low", "high", "median low", "change", "interval", "P low",
+                        "change (points)", "interval", "moves?"});
+        for (std::size_t k = 0; k < e.levers.size(); ++k) {
+            const experiments::TargetEffect& x = e.at(k, t);
+            const experiments::LeverRange& r = e.levers[k];
+            const std::string mode = r.lever.mode == experiments::OverrideMode::scale ? "x" : "";
+            rows.push_back(
+                {r.lever.name, output::format_quantity(r.low) + mode,
+                 output::format_quantity(r.high) + mode, output::format_quantity(x.median_low),
+                 signed_quantity(x.delta_median),
+                 "[" + signed_quantity(x.delta_median_ci.lo) + ", " +
+                     signed_quantity(x.delta_median_ci.hi) + "]",
+                 output::format_percent(x.p_low), signed_points(x.delta_p),
+                 "[" + signed_points(x.delta_p_ci.lo) + ", " + signed_points(x.delta_p_ci.hi) + "]",
+                 x.moves() ? "yes" : "no"});
+        }
+        text += "target " + e.targets[t] + "\n" + output::format_columns(rows, 2) + "\n";
+    }
+    return text;
+}
+
+nlohmann::json to_json(const std::string& scenario, const experiments::LeverEffects& e,
+                       const std::vector<std::pair<std::string, std::string>>& skipped) {
+    using nlohmann::json;
+    const auto num = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
+    json j;
+    j["scenario"] = scenario;
+    j["seed"] = e.seed;
+    j["replicates"] = e.replicates;
+    j["confidence"] = e.confidence;
+    json levers = json::array();
+    for (const experiments::LeverRange& r : e.levers) {
+        levers.push_back(
+            {{"lever", r.lever.name},
+             {"mode", r.lever.mode == experiments::OverrideMode::scale ? "scale" : "set"},
+             {"low", r.low},
+             {"high", r.high},
+             {"origin", r.origin}});
+    }
+    j["levers"] = levers;
+    json skip = json::array();
+    for (const auto& [name, why] : skipped) {
+        skip.push_back({{"lever", name}, {"reason", why}});
+    }
+    j["skipped"] = skip;
+    json effects = json::array();
+    for (std::size_t t = 0; t < e.targets.size(); ++t) {
+        for (std::size_t k = 0; k < e.levers.size(); ++k) {
+            const experiments::TargetEffect& x = e.at(k, t);
+            effects.push_back(
+                {{"target", e.targets[t]},
+                 {"lever", e.levers[k].lever.name},
+                 {"median_low", num(x.median_low)},
+                 {"median_high", num(x.median_high)},
+                 {"delta_median", num(x.delta_median)},
+                 {"delta_median_ci", {num(x.delta_median_ci.lo), num(x.delta_median_ci.hi)}},
+                 {"p_low", num(x.p_low)},
+                 {"p_high", num(x.p_high)},
+                 {"delta_p", num(x.delta_p)},
+                 {"delta_p_ci", {num(x.delta_p_ci.lo), num(x.delta_p_ci.hi)}},
+                 {"moves", x.moves()}});
+        }
+    }
+    j["effects"] = effects;
+    return j;
+}
+
+int levers_command(const LeversArgs& args) {
+    std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
+    const bool root = evaluator->is_root();
+
+    // 1. Every input and output is checked before anything runs or is written.
+    std::vector<std::string> problems;
+    if (!args.json.empty() && args.json != "-") {
+        if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
+            problems.push_back("--json: cannot write " + cli::quoted(args.json) + ": " + p +
+                               " (use --json - for stdout)");
+        }
+    }
+    const fs::path scenario_path = resolve_scenario(args.scenario);
+    engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
+    bool bad = report(loaded.diagnostics);
+    std::optional<experiments::SweepLoad> ranges;
+    if (!args.ranges.empty()) {
+        ranges = experiments::load_sweep(resolve_scenario(args.ranges));
+        bad = report(ranges->diagnostics) || bad;
+    }
+    const models::ModelHandle* model =
+        loaded.scenario ? models::find_model(loaded.scenario->model) : nullptr;
+    if (!bad && loaded.scenario && model != nullptr) {
+        for (const std::string& name : args.only) {
+            std::vector<std::string> names;
+            for (const engine::LeverSpec& l : model->info().levers) {
+                names.push_back(l.name);
+            }
+            if (std::find(names.begin(), names.end(), name) == names.end()) {
+                std::string hint = engine::did_you_mean(name, names);
+                problems.push_back("--lever: " + cli::quoted(name) + " is not a lever of model " +
+                                   cli::quoted(loaded.scenario->model) + (hint.empty() ? "" : " ") +
+                                   hint);
+            }
+        }
+    }
+    if (!args.json.empty() && args.json != "-" &&
+        (fs::weakly_canonical(args.json) == fs::weakly_canonical(scenario_path) ||
+         (!args.ranges.empty() && fs::weakly_canonical(args.json) ==
+                                      fs::weakly_canonical(resolve_scenario(args.ranges))))) {
+        problems.push_back("--json: " + cli::quoted(args.json) +
+                           " is an input; it would be overwritten");
+    }
+    for (const std::string& p : problems) {
+        std::cerr << "canopy levers: error: " << p << "\n";
+    }
+    if (bad || !loaded.scenario || model == nullptr || !problems.empty()) {
+        std::cerr << "canopy levers: nothing was run or written\n";
+        return EXIT_BAD_INPUT;
+    }
+    const std::optional<engine::Scenario> attached =
+        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy levers");
+    if (!attached) {
+        return EXIT_BAD_INPUT;
+    }
+
+    // 2. The ranges: the --ranges file's lever factors, else the default rule.
+    const engine::ModelInfo& info = model->info();
+    std::vector<experiments::LeverRange> chosen;
+    std::vector<std::pair<std::string, std::string>> skipped;
+    for (std::size_t k = 0; k < info.levers.size(); ++k) {
+        const std::string& name = info.levers[k].name;
+        if (!args.only.empty() &&
+            std::find(args.only.begin(), args.only.end(), name) == args.only.end()) {
+            continue;
+        }
+        std::optional<experiments::LeverRange> r;
+        if (ranges && ranges->sweep) {
+            const experiments::Sweep& s = *ranges->sweep;
+            for (const experiments::Factor& f : s.factors) {
+                if (f.target.kind == experiments::TargetKind::lever && f.target.name == name &&
+                    f.kind == experiments::Factor::Kind::range) {
+                    r = experiments::LeverRange{f.target, f.min, f.max,
+                                                "factors." + name + " of " + args.ranges};
+                }
+            }
+        }
+        std::string why;
+        if (!r) {
+            r = default_range(*attached, info, k, why);
+        }
+        if (r) {
+            chosen.push_back(*r);
+        } else {
+            skipped.emplace_back(name, why);
+        }
+    }
+
+    // 3. Run both ends of each lever.
+    const engine::ThreadLimit threads(args.threads);
+    experiments::Experiment experiment;
+    experiment.scenario = std::make_shared<const engine::Scenario>(*attached);
+    experiment.model = model;
+    experiment.replicates = args.replicates > 0 ? args.replicates : attached->replicates;
+    experiment.seed = args.seed_set ? args.seed : attached->seed;
+    experiment.common_random_numbers = true;
+    experiment.fingerprint = experiments::make_fingerprint(
+        std::vector<std::string>{"levers", attached->text, std::to_string(experiment.seed),
+                                 std::to_string(experiment.replicates)});
+    output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
+    const experiments::LeverEffects effects = experiments::lever_effects(
+        experiment, chosen, *evaluator, {}, [&](std::size_t done, std::size_t all) {
+            status.show(fmt::format("levers {}/{}", done, all), true);
+        });
+    status.finish();
+    if (!root) {
+        return EXIT_OK;
+    }
+
+    // 4. Report.
+    const bool json_to_stdout = args.json == "-";
+    if (!args.quiet && !json_to_stdout) {
+        std::cout << fmt::format("{}: each lever at the ends of its range, {} paired replicates "
+                                 "(common random numbers, seed {}); changes from the low end to "
+                                 "the high end with {:.0f} % paired bootstrap intervals\n\n",
+                                 attached->name, effects.replicates, effects.seed,
+                                 100.0 * effects.confidence)
+                  << print_table(effects);
+        for (const auto& [name, why] : skipped) {
+            std::cout << "skipped " << name << ": " << why << "\n";
+        }
+        std::cout.flush();
+    }
+    if (!args.json.empty()) {
+        const std::string text = to_json(attached->name, effects, skipped).dump(2) + "\n";
+        if (json_to_stdout) {
+            std::cout << text;
+            std::cout.flush();
+            if (!std::cout) {
+                throw Error("cannot write the JSON to stdout");
+            }
+        } else {
+            output::write_file_atomically(args.json, text);
+        }
+    }
+    return EXIT_OK;
+}
+
+} // namespace
+
+Command add_levers(CLI::App& app) {
+    auto args = std::make_shared<LeversArgs>();
+    auto seed_text = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "levers", "Which levers move which targets: each lever at its range's ends, paired runs");
+    cmd->add_option("scenario", args->scenario,
+                    "Scenario file (default: " + std::string(DEFAULT_SCENARIO) + ")");
+    cmd->add_option("--ranges", args->ranges,
+                    "A sweep file whose lever factors (min/max) give the ranges")
+        ->check(NON_EMPTY);
+    cmd->add_option("--lever", args->only, "Only this lever (repeatable)")->check(NON_EMPTY);
+    cmd->add_option("--replicates,-r", args->replicates,
+                    "Replicates per end (default: the scenario's)")
+        ->check(CLI::Range(2, 1000000));
+    CLI::Option* seed =
+        add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
+    cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--json", args->json, "Write the table as JSON to PATH ('-' for stdout)")
+        ->check(NON_EMPTY);
+    cmd->add_option("--posterior", args->posterior,
+                    "Draw parameters from this calibration posterior (FILE.h5)")
+        ->check(NON_EMPTY);
+    cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no table");
+    return Command{cmd, [args, seed_text, seed] {
+                       if (seed->count() > 0) {
+                           std::uint64_t s = 0;
+                           parse_seed(*seed_text, s);
+                           args->seed = s;
+                           args->seed_set = true;
+                       }
+                       return levers_command(*args);
+                   }};
+}
+
+} // namespace canopy::cli

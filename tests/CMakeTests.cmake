@@ -121,16 +121,18 @@ endif()
 # The HTML report in a real browser: headless Chromium renders `canopy run --report` on the
 # default scenario with every mix and checks from the DOM that each chart is drawn with a size
 # and no text leaves its box, and that a screenshot is not blank. Skipped (77) without chromium.
+# The two tests never run at once (RESOURCE_LOCK): four browsers on two busy cores took more than
+# two minutes to start.
 if(TARGET canopy AND EXISTS /usr/bin/python3)
   add_test(NAME python:report_chromium
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml)
   set_tests_properties(python:report_chromium PROPERTIES
-    LABELS "python;regression" TIMEOUT 180 SKIP_RETURN_CODE 77)
+    LABELS "python;regression" TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
   # The same checks on `canopy compare --report`, whose tables add the paired differences.
   add_test(NAME python:report_chromium_compare
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml compare)
   set_tests_properties(python:report_chromium_compare PROPERTIES
-    LABELS "python;regression" TIMEOUT 180 SKIP_RETURN_CODE 77)
+    LABELS "python;regression" TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
 endif()

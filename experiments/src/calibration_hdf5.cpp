@@ -1,5 +1,6 @@
 // Calibration result files (calibration_result.hpp) on the HDF5 C API. Every handle is owned, so
 // an exception anywhere closes everything before the temporary file is removed.
+#include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 
@@ -21,131 +22,45 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Failure {
-    std::string what;
-};
-
-std::string cause() {
-    std::string text;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_DOWNWARD,
-        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
-                *static_cast<std::string*>(data) = err->desc;
-            }
-            return 0;
-        },
-        &text);
-    H5Eclear2(H5E_DEFAULT);
-    return text;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string c = cause();
-    throw Failure{c.empty() ? what : what + " (" + c + ")"};
-}
-
-hid_t must(hid_t id, const std::string& what) {
-    if (id < 0) {
-        fail(what);
-    }
-    return id;
-}
-
-void must_ok(herr_t status, const std::string& what) {
-    if (status < 0) {
-        fail(what);
-    }
-}
-
-class Id {
-public:
-    using Close = herr_t (*)(hid_t);
-    Id(hid_t id, Close closer)
-        : id_(id)
-        , close_(closer) {}
-    ~Id() {
-        if (id_ >= 0) {
-            close_(id_);
-        }
-    }
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& o) noexcept
-        : id_(o.id_)
-        , close_(o.close_) {
-        o.id_ = -1;
-    }
-    Id& operator=(Id&&) = delete;
-    [[nodiscard]] hid_t get() const noexcept { return id_; }
-    void close(const std::string& what) {
-        const hid_t id = id_;
-        id_ = -1;
-        must_ok(close_(id), what);
-    }
-
-private:
-    hid_t id_;
-    Close close_;
-};
-
-class QuietErrors {
-public:
-    QuietErrors() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-    QuietErrors(const QuietErrors&) = delete;
-    QuietErrors& operator=(const QuietErrors&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-constexpr unsigned ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-
-Id plist(hid_t cls) {
-    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
-}
-
-Id string_type() {
-    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
-    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
-    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
-    return t;
-}
+using canopy::detail::hdf5::CREATION_ORDER;
+using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::Id;
+using canopy::detail::hdf5::must;
+using canopy::detail::hdf5::must_ok;
+using canopy::detail::hdf5::property_list;
+using canopy::detail::hdf5::QuietErrors;
+using canopy::detail::hdf5::string_type;
+using canopy::detail::hdf5::write_attribute;
 
 // ---- writing -------------------------------------------------------------------------------
 
 // Property lists: no timestamps, creation order kept, the 1.8 format (readable by every HDF5
 // since 2008), UTF-8 names — as the run files of output/hdf5.cpp.
 Id make_fcpl() {
-    Id p = plist(H5P_FILE_CREATE);
+    Id p = property_list(H5P_FILE_CREATE);
     must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_link_creation_order(p.get(), ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
     return p;
 }
 
 Id make_gcpl() {
-    Id p = plist(H5P_GROUP_CREATE);
+    Id p = property_list(H5P_GROUP_CREATE);
     must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_link_creation_order(p.get(), ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
     return p;
 }
 
 Id make_dcpl() {
-    Id p = plist(H5P_DATASET_CREATE);
+    Id p = property_list(H5P_DATASET_CREATE);
     must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_attr_creation_order(p.get(), ORDER), "cannot track creation order");
+    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
     return p;
 }
 
 Id make_fapl() {
-    Id p = plist(H5P_FILE_ACCESS);
+    Id p = property_list(H5P_FILE_ACCESS);
     must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
             "cannot set the file format version");
     must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
@@ -153,7 +68,7 @@ Id make_fapl() {
 }
 
 Id make_lcpl() {
-    Id p = plist(H5P_LINK_CREATE);
+    Id p = property_list(H5P_LINK_CREATE);
     must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
     return p;
 }
@@ -244,14 +159,6 @@ private:
                     "cannot write dataset '" + name + "'");
         }
         return set;
-    }
-
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                         hid_t space, const void* data) const {
-        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
-                     "cannot create attribute '" + name + "'"),
-                H5Aclose);
-        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
     }
 
     Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;

@@ -1,5 +1,6 @@
 // The sweep result file on the HDF5 C API: written to a temporary name and renamed, read back
 // with every shape checked. Layout: sweep_result.hpp and docs/sweeps.md.
+#include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
@@ -17,113 +18,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Failure {
-    std::string what;
-};
-
-std::string hdf5_cause() {
-    std::string cause;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_DOWNWARD,
-        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
-                *static_cast<std::string*>(data) = err->desc;
-            }
-            return 0;
-        },
-        &cause);
-    return cause;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string cause = hdf5_cause();
-    H5Eclear2(H5E_DEFAULT);
-    throw Failure{cause.empty() ? what : what + " (" + cause + ")"};
-}
-
-hid_t must(hid_t id, const std::string& what) {
-    if (id < 0) {
-        fail(what);
-    }
-    return id;
-}
-
-void must_ok(herr_t status, const std::string& what) {
-    if (status < 0) {
-        fail(what);
-    }
-}
-
-// An owned HDF5 identifier.
-class Id {
-public:
-    using Close = herr_t (*)(hid_t);
-    Id(hid_t id, Close closer)
-        : id_(id)
-        , close_(closer) {}
-    ~Id() {
-        if (id_ >= 0) {
-            close_(id_);
-        }
-    }
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& o) noexcept
-        : id_(o.id_)
-        , close_(o.close_) {
-        o.id_ = -1;
-    }
-    Id& operator=(Id&&) = delete;
-    [[nodiscard]] hid_t get() const noexcept { return id_; }
-    void close(const std::string& what) {
-        const hid_t id = id_;
-        id_ = -1;
-        must_ok(close_(id), what);
-    }
-
-private:
-    hid_t id_;
-    Close close_;
-};
-
-class QuietErrors {
-public:
-    QuietErrors() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-    QuietErrors(const QuietErrors&) = delete;
-    QuietErrors& operator=(const QuietErrors&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-
-Id plist(hid_t cls) {
-    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
-}
-
-Id string_type() {
-    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
-    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
-    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
-    return t;
-}
+using canopy::detail::hdf5::CREATION_ORDER;
+using canopy::detail::hdf5::fail;
+using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::Id;
+using canopy::detail::hdf5::must;
+using canopy::detail::hdf5::must_ok;
+using canopy::detail::hdf5::property_list;
+using canopy::detail::hdf5::QuietErrors;
+using canopy::detail::hdf5::string_type;
+using canopy::detail::hdf5::write_attribute;
 
 // ---- writing ---------------------------------------------------------------------------------
 
 class Writer {
 public:
     explicit Writer(const fs::path& file)
-        : fcpl_(plist(H5P_FILE_CREATE))
-        , fapl_(plist(H5P_FILE_ACCESS))
-        , gcpl_(plist(H5P_GROUP_CREATE))
-        , dcpl_(plist(H5P_DATASET_CREATE))
-        , lcpl_(plist(H5P_LINK_CREATE))
+        : fcpl_(property_list(H5P_FILE_CREATE))
+        , fapl_(property_list(H5P_FILE_ACCESS))
+        , gcpl_(property_list(H5P_GROUP_CREATE))
+        , dcpl_(property_list(H5P_DATASET_CREATE))
+        , lcpl_(property_list(H5P_LINK_CREATE))
         , string_(string_type())
         , file_(create(file), H5Fclose) {}
 
@@ -220,14 +135,6 @@ private:
         must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
         return must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
                     "cannot create the file");
-    }
-
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                         hid_t space, const void* data) const {
-        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
-                     "cannot create attribute '" + name + "'"),
-                H5Aclose);
-        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
     }
 
     Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;

@@ -22,78 +22,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using canopy::detail::hdf5::CREATION_ORDER;
 using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::FileWriter;
 using canopy::detail::hdf5::Id;
 using canopy::detail::hdf5::must;
 using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::property_list;
 using canopy::detail::hdf5::QuietErrors;
 using canopy::detail::hdf5::string_type;
-using canopy::detail::hdf5::write_attribute;
 
 // ---- writing -------------------------------------------------------------------------------
 
-// Property lists: no timestamps, creation order kept, the 1.8 format (readable by every HDF5
-// since 2008), UTF-8 names — as the run files of output/hdf5.cpp.
-Id make_fcpl() {
-    Id p = property_list(H5P_FILE_CREATE);
-    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    return p;
-}
-
-Id make_gcpl() {
-    Id p = property_list(H5P_GROUP_CREATE);
-    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    return p;
-}
-
-Id make_dcpl() {
-    Id p = property_list(H5P_DATASET_CREATE);
-    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    return p;
-}
-
-Id make_fapl() {
-    Id p = property_list(H5P_FILE_ACCESS);
-    must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "cannot set the file format version");
-    must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
-    return p;
-}
-
-Id make_lcpl() {
-    Id p = property_list(H5P_LINK_CREATE);
-    must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
-    return p;
-}
-
-class Writer {
+// No timestamps, creation order kept, the 1.8 format (readable by every HDF5 since 2008), UTF-8
+// names — as the run files of output/hdf5.cpp.
+class Writer : public FileWriter {
 public:
-    explicit Writer(const fs::path& file)
-        : fcpl_(make_fcpl())
-        , fapl_(make_fapl())
-        , gcpl_(make_gcpl())
-        , dcpl_(make_dcpl())
-        , lcpl_(make_lcpl())
-        , string_(string_type())
-        , file_(must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
-                     "cannot create the file"),
-                H5Fclose) {}
-
-    [[nodiscard]] hid_t root() const { return file_.get(); }
-    void close() { file_.close("cannot close the file"); }
-
-    Id group(hid_t parent, const std::string& name) const {
-        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
-                       "cannot create group '" + name + "'"),
-                  H5Gclose);
-    }
+    using FileWriter::FileWriter;
 
     Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                const double* data) const {
@@ -108,61 +51,6 @@ public:
     Id uint8s(hid_t parent, const std::string& name, const std::vector<std::uint8_t>& v) const {
         return dataset(parent, name, {v.size()}, H5T_STD_U8LE, H5T_NATIVE_UINT8, v.data());
     }
-    Id strings(hid_t parent, const std::string& name, const std::vector<std::string>& v) const {
-        std::vector<const char*> p;
-        for (const std::string& s : v) {
-            p.push_back(s.c_str());
-        }
-        return dataset(parent, name, {v.size()}, string_.get(), string_.get(), p.data());
-    }
-
-    void attribute(hid_t object, const std::string& name, const std::string& value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        const char* text = value.c_str();
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
-    }
-    void attribute(hid_t object, const std::string& name,
-                   const std::vector<std::string>& values) const {
-        const hsize_t n = values.size();
-        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
-        std::vector<const char*> p;
-        for (const std::string& s : values) {
-            p.push_back(s.c_str());
-        }
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), p.data());
-    }
-    void attribute(hid_t object, const std::string& name, double value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
-    }
-    void attribute(hid_t object, const std::string& name, std::int64_t value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space.get(), &value);
-    }
-
-private:
-    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
-               hid_t file_type, hid_t memory_type, const void* data) const {
-        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-                      "cannot create the shape of '" + name + "'"),
-                 H5Sclose);
-        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
-                               dcpl_.get(), H5P_DEFAULT),
-                    "cannot create dataset '" + name + "'"),
-               H5Dclose);
-        bool empty = false;
-        for (const hsize_t d : shape) {
-            empty = empty || d == 0;
-        }
-        if (!empty) {
-            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                    "cannot write dataset '" + name + "'");
-        }
-        return set;
-    }
-
-    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
-    Id file_;
 };
 
 template <class T, class F>

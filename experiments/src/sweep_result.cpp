@@ -18,58 +18,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using canopy::detail::hdf5::CREATION_ORDER;
 using canopy::detail::hdf5::fail;
 using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::FileWriter;
 using canopy::detail::hdf5::Id;
 using canopy::detail::hdf5::must;
 using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::property_list;
 using canopy::detail::hdf5::QuietErrors;
 using canopy::detail::hdf5::string_type;
-using canopy::detail::hdf5::write_attribute;
 
 // ---- writing ---------------------------------------------------------------------------------
 
-class Writer {
+// A new file with no timestamps (the same sweep gives the same bytes), members and attributes
+// listed in the order written, the 1.8 format every reader since 2008 knows.
+class Writer : public FileWriter {
 public:
-    explicit Writer(const fs::path& file)
-        : fcpl_(property_list(H5P_FILE_CREATE))
-        , fapl_(property_list(H5P_FILE_ACCESS))
-        , gcpl_(property_list(H5P_GROUP_CREATE))
-        , dcpl_(property_list(H5P_DATASET_CREATE))
-        , lcpl_(property_list(H5P_LINK_CREATE))
-        , string_(string_type())
-        , file_(create(file), H5Fclose) {}
-
-    [[nodiscard]] hid_t root() const { return file_.get(); }
-    void close() { file_.close("cannot close the file"); }
-
-    Id group(hid_t parent, const std::string& name) const {
-        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
-                       "cannot create group '" + name + "'"),
-                  H5Gclose);
-    }
-
-    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
-               hid_t file_type, hid_t memory_type, const void* data) const {
-        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-                      "cannot create the shape of '" + name + "'"),
-                 H5Sclose);
-        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
-                               dcpl_.get(), H5P_DEFAULT),
-                    "cannot create dataset '" + name + "'"),
-               H5Dclose);
-        bool empty = false;
-        for (const hsize_t d : shape) {
-            empty = empty || d == 0;
-        }
-        if (!empty) {
-            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                    "cannot write dataset '" + name + "'");
-        }
-        return set;
-    }
+    using FileWriter::FileWriter;
 
     Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                const std::vector<double>& data) const {
@@ -83,62 +47,6 @@ public:
         }
         return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.data());
     }
-
-    Id strings(hid_t parent, const std::string& name,
-               const std::vector<std::string>& values) const {
-        std::vector<const char*> p;
-        for (const std::string& v : values) {
-            p.push_back(v.c_str());
-        }
-        return dataset(parent, name, {values.size()}, string_.get(), string_.get(), p.data());
-    }
-
-    void attribute(hid_t object, const std::string& name, const std::string& value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        const char* text = value.c_str();
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
-    }
-    void attribute(hid_t object, const std::string& name,
-                   const std::vector<std::string>& values) const {
-        const hsize_t n = values.size();
-        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
-        std::vector<const char*> p;
-        for (const std::string& v : values) {
-            p.push_back(v.c_str());
-        }
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), p.data());
-    }
-    void attribute(hid_t object, const std::string& name, double value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
-    }
-    void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, space.get(), &value);
-    }
-
-private:
-    // No timestamps (the same sweep gives the same bytes); members and attributes listed in the
-    // order written; the 1.8 format every reader since 2008 knows.
-    hid_t create(const fs::path& file) {
-        must_ok(H5Pset_obj_track_times(fcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_attr_creation_order(dcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-                "cannot set the file format version");
-        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
-        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
-        return must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
-                    "cannot create the file");
-    }
-
-    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
-    Id file_;
 };
 
 void units(const Writer& w, hid_t object, const std::string& unit, const std::string& long_name) {

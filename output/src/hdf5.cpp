@@ -24,10 +24,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using canopy::detail::hdf5::CREATION_ORDER;
+using canopy::detail::hdf5::dataset_creation_list;
 using canopy::detail::hdf5::fail;
 using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::file_access_list;
+using canopy::detail::hdf5::file_creation_list;
+using canopy::detail::hdf5::group_creation_list;
 using canopy::detail::hdf5::Id;
+using canopy::detail::hdf5::link_creation_list;
 using canopy::detail::hdf5::must;
 using canopy::detail::hdf5::must_ok;
 using canopy::detail::hdf5::property_list;
@@ -38,16 +42,6 @@ using canopy::detail::hdf5::write_attribute;
 // Attributes an object keeps in its header (compact_attributes).
 constexpr unsigned MAX_COMPACT_ATTRIBUTES = 32;
 
-// No timestamps anywhere, so that the same run gives the same bytes.
-void no_times(const Id& p) {
-    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-}
-
-void creation_order(const Id& p) {
-    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-}
-
 // Attributes stay in the object's header up to this many; HDF5's default of 8 moves the 13 to
 // 17 attributes of an indicator or target into a heap and two B-trees of their own, about 3 KB
 // per object, which dwarfed the data of a small run.
@@ -56,37 +50,24 @@ void compact_attributes(const Id& p) {
             "cannot set the attribute storage");
 }
 
-Id make_fcpl() {
-    Id p = property_list(H5P_FILE_CREATE);
-    no_times(p);
-    creation_order(p);
-    return p;
-}
-
+// The shared lists (no timestamps, so that the same run gives the same bytes; creation order
+// kept), with attributes kept compact.
 Id make_gcpl() {
-    Id p = property_list(H5P_GROUP_CREATE);
-    no_times(p);
-    creation_order(p);
+    Id p = group_creation_list();
     compact_attributes(p);
     return p;
 }
 
 Id make_dcpl() {
-    Id p = property_list(H5P_DATASET_CREATE);
-    no_times(p);
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    Id p = dataset_creation_list();
     compact_attributes(p);
     return p;
 }
 
+// The shared list: the 1.8 file format, which also stores many attributes densely instead of
+// failing at 64 KiB, and a close that fails while anything is still open.
 Id make_fapl() {
-    Id p = property_list(H5P_FILE_ACCESS);
-    // The 1.8 file format: readable by every HDF5 since 2008 (and so by netCDF-4, h5py, R),
-    // and it stores many attributes densely instead of failing at 64 KiB.
-    must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "cannot set the file format version");
-    // Closing the file fails if anything is still open, instead of silently deferring.
-    must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+    Id p = file_access_list();
     // Raw data goes to disk inside H5Dwrite, whose status is checked, instead of waiting in
     // a buffer until some later call (a dataset's close, whose failure would go unseen).
     must_ok(H5Pset_sieve_buf_size(p.get(), 0), "cannot switch off the sieve buffer");
@@ -102,12 +83,6 @@ Id make_dapl() {
     return p;
 }
 
-Id make_lcpl() {
-    Id p = property_list(H5P_LINK_CREATE);
-    must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
-    return p;
-}
-
 std::string row_text(int rows) {
     return std::to_string(rows);
 }
@@ -115,11 +90,11 @@ std::string row_text(int rows) {
 class Writer {
 public:
     explicit Writer(const fs::path& file)
-        : fcpl_(make_fcpl())
+        : fcpl_(file_creation_list())
         , fapl_(make_fapl())
         , gcpl_(make_gcpl())
         , dcpl_(make_dcpl())
-        , lcpl_(make_lcpl())
+        , lcpl_(link_creation_list())
         , string_(string_type())
         , compress_(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
                     H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0)

@@ -26,11 +26,14 @@ using experiments::SweepSensitivity;
 
 constexpr const char* GROUP = "sensitivity";
 
+using canopy::detail::hdf5::dataset_creation_list;
 using canopy::detail::hdf5::Failure;
+using canopy::detail::hdf5::file_access_list;
+using canopy::detail::hdf5::group_creation_list;
 using canopy::detail::hdf5::Id;
+using canopy::detail::hdf5::link_creation_list;
 using canopy::detail::hdf5::must;
 using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::property_list;
 using canopy::detail::hdf5::QuietErrors;
 using canopy::detail::hdf5::string_type;
 using canopy::detail::hdf5::write_attribute;
@@ -40,10 +43,10 @@ using canopy::detail::hdf5::write_attribute;
 class Writer {
 public:
     explicit Writer(const fs::path& file)
-        : fapl_(property_list(H5P_FILE_ACCESS))
-        , gcpl_(property_list(H5P_GROUP_CREATE))
-        , dcpl_(property_list(H5P_DATASET_CREATE))
-        , lcpl_(property_list(H5P_LINK_CREATE))
+        : fapl_(file_access_list())
+        , gcpl_(group_creation_list())
+        , dcpl_(dataset_creation_list())
+        , lcpl_(link_creation_list())
         , string_(string_type())
         , file_(open(file), H5Fclose) {}
 
@@ -157,16 +160,6 @@ public:
 
 private:
     hid_t open(const fs::path& file) {
-        constexpr unsigned ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(gcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(gcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_attr_creation_order(dcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-                "cannot set the file format version");
-        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
-        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
         must_ok(H5Pset_create_intermediate_group(lcpl_.get(), 1), "cannot set group creation");
         return must(H5Fopen(file.c_str(), H5F_ACC_RDWR, fapl_.get()), "cannot open the file");
     }

@@ -2,14 +2,18 @@
 /// \file hdf5_support.hpp
 /// The HDF5 plumbing every file Canopy writes or reads shares (run files, sensitivity indices,
 /// sweep and calibration results): owned identifiers, HDF5's errors turned into one exception
-/// that carries HDF5's own cause, and the string type and attribute writer they all use.
+/// that carries HDF5's own cause, the property lists that make the same data give the same
+/// bytes, and a writer of new files.
 ///
 /// Internal: linked PRIVATE by canopy_experiments and canopy_output, never installed. It
 /// includes hdf5.h, which no public header may (STYLE.md).
 
 #include <hdf5.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace canopy::detail::hdf5 {
 
@@ -97,5 +101,50 @@ Id string_type();
 /// laid out as `memory_type`, to it.
 void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
                      hid_t space, const void* data);
+
+/// File creation: no timestamps (the same data give the same bytes), members and attributes
+/// listed in the order written.
+Id file_creation_list();
+/// Group creation: no timestamps, members and attributes listed in the order written.
+Id group_creation_list();
+/// Dataset creation: no timestamps, attributes listed in the order written.
+Id dataset_creation_list();
+/// File access: the 1.8 file format, readable by every HDF5 since 2008 (and so by netCDF-4,
+/// h5py, R); closing the file fails while anything in it is still open, instead of silently
+/// deferring.
+Id file_access_list();
+/// Link creation: UTF-8 names.
+Id link_creation_list();
+
+/// A new file (truncating any old one at the path) written with the lists above: groups,
+/// contiguous datasets and attributes. Every object it returns is owned by an Id; close() the
+/// file once they are closed.
+class FileWriter {
+public:
+    explicit FileWriter(const std::filesystem::path& file);
+
+    [[nodiscard]] hid_t root() const noexcept { return file_.get(); }
+    /// Closes the file, which writes what HDF5 still holds; throws Failure when that fails.
+    void close();
+
+    Id group(hid_t parent, const std::string& name) const;
+    /// A dataset of `shape` (row-major `data` laid out as `memory_type`); an empty one is
+    /// created without writing.
+    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               hid_t file_type, hid_t memory_type, const void* data) const;
+    /// A list of UTF-8 strings.
+    Id strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) const;
+
+    void attribute(hid_t object, const std::string& name, const std::string& value) const;
+    void attribute(hid_t object, const std::string& name,
+                   const std::vector<std::string>& values) const;
+    void attribute(hid_t object, const std::string& name, double value) const;
+    void attribute(hid_t object, const std::string& name, std::int64_t value) const;
+    void attribute(hid_t object, const std::string& name, std::uint64_t value) const;
+
+private:
+    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
+    Id file_;
+};
 
 } // namespace canopy::detail::hdf5

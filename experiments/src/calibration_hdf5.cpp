@@ -22,13 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using canopy::detail::hdf5::Failure;
-using canopy::detail::hdf5::FileWriter;
-using canopy::detail::hdf5::Id;
-using canopy::detail::hdf5::must;
-using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::QuietErrors;
-using canopy::detail::hdf5::string_type;
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
 // ---- writing -------------------------------------------------------------------------------
 

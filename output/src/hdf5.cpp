@@ -24,20 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using canopy::detail::hdf5::dataset_creation_list;
-using canopy::detail::hdf5::fail;
-using canopy::detail::hdf5::Failure;
-using canopy::detail::hdf5::file_access_list;
-using canopy::detail::hdf5::file_creation_list;
-using canopy::detail::hdf5::group_creation_list;
-using canopy::detail::hdf5::Id;
-using canopy::detail::hdf5::link_creation_list;
-using canopy::detail::hdf5::must;
-using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::property_list;
-using canopy::detail::hdf5::QuietErrors;
-using canopy::detail::hdf5::string_type;
-using canopy::detail::hdf5::write_attribute;
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
 // Attributes an object keeps in its header (compact_attributes).
 constexpr unsigned MAX_COMPACT_ATTRIBUTES = 32;

@@ -26,17 +26,8 @@ using experiments::SweepSensitivity;
 
 constexpr const char* GROUP = "sensitivity";
 
-using canopy::detail::hdf5::dataset_creation_list;
-using canopy::detail::hdf5::Failure;
-using canopy::detail::hdf5::file_access_list;
-using canopy::detail::hdf5::group_creation_list;
-using canopy::detail::hdf5::Id;
-using canopy::detail::hdf5::link_creation_list;
-using canopy::detail::hdf5::must;
-using canopy::detail::hdf5::must_ok;
-using canopy::detail::hdf5::QuietErrors;
-using canopy::detail::hdf5::string_type;
-using canopy::detail::hdf5::write_attribute;
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
 /// Writes into an open sweep result: groups, datasets on its scales, attributes; as the sweep
 /// writes them (no timestamps, creation order kept, UTF-8 names).

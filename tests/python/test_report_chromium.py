@@ -67,7 +67,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 def chromium(binary, profile, args, url):
     """Runs headless Chromium once; returns stdout (the DOM for --dump-dom)."""
     command = [binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile] + args + [url]
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
     if done.returncode != 0:
         sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
         raise SystemExit("chromium failed: " + " ".join(command))
@@ -148,7 +148,7 @@ def main():
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         chromium(browser, os.path.join(tmp, "p2"),
                  ["--window-size=1280,2400", "--screenshot=" + shot], "file://" + report)
-        dom, err = dom_proc.communicate(timeout=120)
+        dom, err = dom_proc.communicate(timeout=240)
         if dom_proc.returncode != 0:
             sys.stderr.write(err.decode(errors="replace")[-2000:])
             raise SystemExit("chromium --dump-dom failed")

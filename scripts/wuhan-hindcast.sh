@@ -36,7 +36,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 canopy="$build/bin/canopy"
-[ -x "$canopy" ] || canopy="$(cd "$build" 2>/dev/null && pwd)/bin/canopy"
 if [ ! -x "$canopy" ]; then
     echo "wuhan-hindcast.sh: --build: no executable bin/canopy under '$build'" >&2
     exit 2

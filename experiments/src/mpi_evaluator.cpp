@@ -117,6 +117,16 @@ void check(int status, const char* what) {
 }
 
 // Completes a request without spinning a core: test, and sleep a little between tests.
+// The sleep between two polls after `idle` empty ones: short at first, so a reply that is about
+// to arrive is taken at once, then longer, so a rank that waits for a point of several hundred
+// milliseconds wakes a few hundred times a second, not thousands, and does not take the core from
+// the thread that computes (on a machine with as many ranks as cores, every wake-up is a context
+// switch on a core that is computing).
+void pause_after(int idle) {
+    const int microseconds = idle < 100 ? 20 : idle < 1000 ? 200 : 2000;
+    std::this_thread::sleep_for(std::chrono::microseconds(microseconds));
+}
+
 void wait_politely(MPI_Request& request) {
     int done = 0;
     for (int spins = 0;; ++spins) {
@@ -124,7 +134,7 @@ void wait_politely(MPI_Request& request) {
         if (done != 0) {
             return;
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(spins < 100 ? 20 : 200));
+        pause_after(spins);
     }
 }
 
@@ -199,7 +209,7 @@ private:
             for (int spins = 0; arrived == 0; ++spins) {
                 check(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, &status), "MPI_Iprobe");
                 if (arrived == 0) {
-                    std::this_thread::sleep_for(std::chrono::microseconds(spins < 100 ? 20 : 200));
+                    pause_after(spins);
                 }
             }
             std::uint64_t position = 0;
@@ -331,7 +341,7 @@ private:
             if (progressed) {
                 idle = 0;
             } else {
-                std::this_thread::sleep_for(std::chrono::microseconds(idle < 100 ? 20 : 200));
+                pause_after(idle);
             }
         }
 

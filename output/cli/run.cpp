@@ -386,7 +386,7 @@ int run_command(const RunArgs& args) {
         experiments::Experiment experiment;
         experiment.scenario = std::make_shared<const engine::Scenario>(first.scenario);
         experiment.model = model;
-        experiment.replicates = first.summary->replicates;
+        experiment.replicates = static_cast<int>(first.summary->replicates);
         experiment.seed = options.seed;
         experiment.common_random_numbers = true;
         experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{

@@ -189,9 +189,9 @@ int levers_command(const LeversArgs& args) {
 
     // 2. The ranges: the --ranges file's lever factors, else the default rule.
     const engine::ModelInfo& info = model->info();
-    const LeverRangeChoice choice = choose_lever_ranges(
-        *attached, info, ranges && ranges->sweep ? &*ranges->sweep : nullptr, args.ranges,
-        args.only);
+    const LeverRangeChoice choice =
+        choose_lever_ranges(*attached, info, ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+                            args.ranges, args.only);
     const std::vector<experiments::LeverRange>& chosen = choice.chosen;
     const std::vector<std::pair<std::string, std::string>>& skipped = choice.skipped;
 

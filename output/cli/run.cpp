@@ -49,7 +49,7 @@ struct RunArgs {
     int threads = 0; ///< 0: all cores
     std::string json;
     std::string out;
-    std::string report;        ///< --report FILE.html
+    std::string report;         ///< --report FILE.html
     bool report_levers = false; ///< --report-levers: each lever's effect in the report
     std::string report_ranges;  ///< --report-ranges FILE: a sweep file's lever ranges for it
     std::string policy_mix;

@@ -812,10 +812,9 @@ std::string effects_section(const Report& r) {
     if (r.lever_effects.empty()) {
         return {};
     }
-    std::string s =
-        "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
-        "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
-        "95 % interval where known; longest bar first.</p>\n";
+    std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
+                    "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
+                    "95 % interval where known; longest bar first.</p>\n";
     for (const std::string& note : r.lever_effect_notes) {
         s += "<p class=\"muted\">" + escape(note) + "</p>\n";
     }

@@ -300,7 +300,9 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
 void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
                        const engine::ModelInfo& model,
                        std::span<const std::pair<std::string, std::string>> skipped) {
-    const auto finite = [](double x) { return std::isfinite(x) ? std::optional<double>(x) : std::nullopt; };
+    const auto finite = [](double x) {
+        return std::isfinite(x) ? std::optional<double>(x) : std::nullopt;
+    };
     for (std::size_t k = 0; k < effects.levers.size(); ++k) {
         const experiments::LeverRange& range = effects.levers[k];
         std::string change;
@@ -312,8 +314,8 @@ void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
                 static_cast<std::size_t>(range.lever.index) < model.levers.size()) {
                 unit = model.levers[static_cast<std::size_t>(range.lever.index)].unit;
             }
-            change = with_unit(format_quantity(range.low) + " → " + format_quantity(range.high),
-                               unit);
+            change =
+                with_unit(format_quantity(range.low) + " → " + format_quantity(range.high), unit);
         }
         for (std::size_t t = 0; t < effects.targets.size(); ++t) {
             const experiments::TargetEffect& x = effects.at(k, t);
@@ -325,7 +327,8 @@ void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
             e.delta_p_ci = std::array<double, 2>{x.delta_p_ci.lo, x.delta_p_ci.hi};
             e.delta_median = finite(x.delta_median);
             if (std::isfinite(x.delta_median_ci.lo) && std::isfinite(x.delta_median_ci.hi)) {
-                e.delta_median_ci = std::array<double, 2>{x.delta_median_ci.lo, x.delta_median_ci.hi};
+                e.delta_median_ci =
+                    std::array<double, 2>{x.delta_median_ci.lo, x.delta_median_ci.hi};
             }
             e.median_before = finite(x.median_low);
             e.p_before = x.p_low;

@@ -102,9 +102,9 @@ TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers
           "[cli][report]") {
     const test::TempDir dir;
     // Without the flag the page has no lever effects (and the run costs no more ensembles).
-    const Result plain =
-        run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 12 --quiet --report "
-                                                          "plain.html");
+    const Result plain = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                             " --replicates 12 --quiet --report "
+                                             "plain.html");
     REQUIRE(plain.status == 0);
     CHECK(test::read_file(dir / "plain.html").find("id=\"lever-effects\"") == std::string::npos);
 
@@ -137,8 +137,9 @@ TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers
     // Ranges from a sweep file's lever factors (tiny.toml: lever_high_tech from 0.5 to 2), the
     // other levers by the default rule.
     const Result ranged = run_canopy(
-        dir, "run " + shell_quote(REFERENCE) + " --replicates 6 --quiet --report ranged.html "
-                                               "--report-ranges " +
+        dir, "run " + shell_quote(REFERENCE) +
+                 " --replicates 6 --quiet --report ranged.html "
+                 "--report-ranges " +
                  shell_quote(std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps/tiny.toml"));
     INFO(ranged.err);
     REQUIRE(ranged.status == 0);

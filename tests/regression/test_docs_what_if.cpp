@@ -120,8 +120,8 @@ std::string cheap(const std::string& command) {
     const std::string replicates = name == "solve" ? "20" : "4";
     std::string out;
     for (std::size_t i = 0; i < w.size(); ++i) {
-        const bool replaced = w[i] == "--replicates" || w[i] == "-n" || w[i] == "--json" ||
-                              w[i] == "--precision";
+        const bool replaced =
+            w[i] == "--replicates" || w[i] == "-n" || w[i] == "--json" || w[i] == "--precision";
         if (replaced && i + 1 < w.size()) {
             ++i; // the flag and its value: set below
         } else {

@@ -80,9 +80,19 @@ output::Report sample() {
     mix.targets[0].delta_p_ci = std::array<double, 2>{0.05, 0.15};
     mix.targets[0].delta_median = 12.0;
     r.mixes = {base, mix};
-    r.lever_effects.push_back({"tech_loans", "x 1.5", "high_tech_enterprises", 0.12,
-                               std::array<double, 2>{0.08, 0.16}, 40.0});
-    r.lever_effects.push_back({"talent", "x 0.5", "high_tech_enterprises", -0.04, {}, {}});
+    output::ReportLeverEffect loans;
+    loans.lever = "tech_loans";
+    loans.change = "x 1.5";
+    loans.target = "high_tech_enterprises";
+    loans.delta_p = 0.12;
+    loans.delta_p_ci = std::array<double, 2>{0.08, 0.16};
+    loans.delta_median = 40.0;
+    output::ReportLeverEffect talent;
+    talent.lever = "talent";
+    talent.change = "x 0.5";
+    talent.target = "high_tech_enterprises";
+    talent.delta_p = -0.04;
+    r.lever_effects = {loans, talent};
     r.inputs.push_back(
         {"high_tech_firms_initial", "baseline", "9,100 firms", "武汉市统计局 2022", ""});
     r.inputs.push_back({"exit_rate", "parameter", "beta(4, 60)", "", "a guess <with reasons>"});
@@ -153,16 +163,22 @@ TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a 
     talent.name = "talent";
     info.levers = {loans, talent};
     experiments::LeverEffects e;
-    e.levers.push_back({{"tech_loans", experiments::TargetKind::lever, 0,
-                         experiments::OverrideMode::set},
-                        40.0,
-                        120.0,
-                        "default: 0.5x and 1.5x its level at the end, from policy_start"});
-    e.levers.push_back(
-        {{"talent", experiments::TargetKind::lever, 1, experiments::OverrideMode::scale},
-         0.5,
-         2.0,
-         "factors.talent of sweep.toml"});
+    const auto range = [](const std::string& name, int index, experiments::OverrideMode mode,
+                          double low, double high, const std::string& origin) {
+        experiments::LeverRange x;
+        x.lever.name = name;
+        x.lever.kind = experiments::TargetKind::lever;
+        x.lever.index = index;
+        x.lever.mode = mode;
+        x.low = low;
+        x.high = high;
+        x.origin = origin;
+        return x;
+    };
+    e.levers.push_back(range("tech_loans", 0, experiments::OverrideMode::set, 40.0, 120.0,
+                             "default: 0.5x and 1.5x its level at the end, from policy_start"));
+    e.levers.push_back(range("talent", 1, experiments::OverrideMode::scale, 0.5, 2.0,
+                             "factors.talent of sweep.toml"));
     e.targets = {"high_tech_enterprises", "leaders"};
     e.replicates = 40;
     e.seed = 7;
@@ -189,8 +205,9 @@ TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a 
     m.name = "base";
     m.targets = {target("high_tech_enterprises", 0.4), target("leaders", 0.4)};
     r.mixes = {m};
-    output::add_lever_effects(r, e, info, std::vector<std::pair<std::string, std::string>>{
-                                              {"new_labs", "its level is 0"}});
+    output::add_lever_effects(
+        r, e, info,
+        std::vector<std::pair<std::string, std::string>>{{"new_labs", "its level is 0"}});
     REQUIRE(r.lever_effects.size() == 4);
     CHECK(r.lever_effects[0].change == "40 → 120 bn yuan");
     CHECK(r.lever_effects[2].change == "x0.5 → x2");

@@ -118,7 +118,8 @@ struct Report {
     std::vector<std::array<std::string, 2>> facts;
     std::vector<ReportMix> mixes; ///< the base (or the mix run) first
     std::vector<ReportLeverEffect> lever_effects;
-    std::vector<std::string> lever_effect_notes; ///< how the effects were measured, what was left out
+    /// How the lever effects were measured, and what was left out.
+    std::vector<std::string> lever_effect_notes;
     std::vector<ReportInput> inputs;
     ReportCalibration calibration;
     std::vector<std::string> notes; ///< paragraphs shown after the summary (e.g. a solve answer)

@@ -149,7 +149,7 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
     std::size_t solves = 0;
     for (const std::string& c : commands) {
         kinds.insert(words(c).front());
-        solves += words(c).front() == "solve" ? 1 : 0;
+        solves += words(c).front() == "solve" ? 1U : 0U;
     }
     CHECK(kinds.count("compare") == 1);
     CHECK(kinds.count("run") == 1);
@@ -176,7 +176,7 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
         } else if (kind == "solve") {
             std::size_t levers = 0;
             for (const std::string& w : words(documented)) {
-                levers += w == "--lever" ? 1 : 0;
+                levers += w == "--lever" ? 1U : 0U;
             }
             for (const std::string& k : solve_keys) {
                 if (k != "single_levers" || levers > 1) { // with several levers only

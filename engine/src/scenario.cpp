@@ -7,6 +7,7 @@
 // table that should hold it), the dotted key, what is allowed and the nearest valid name.
 #include "scenario_detail.hpp"
 
+#include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/limits.hpp>
 #include <canopy/engine/scenario.hpp>
@@ -363,41 +364,8 @@ const std::vector<std::string> POINT_KEYS = {"at", "value"};
 const std::vector<std::string> BUDGET_KEYS = {
     "currency", "conversions", "cap_per_year", "cap_total", "source", "assumption", "note"};
 
-struct DistributionShape {
-    Uncertain::Kind kind;
-    const char* name;
-    std::vector<std::string> fields; // in the order of Uncertain's a, b, c (see below)
-};
-
 // Triangular lists (low, mode, high) as planners write it; Uncertain stores low, high, mode.
-const std::vector<DistributionShape> DISTRIBUTIONS = {
-    {Uncertain::Kind::uniform, "uniform", {"low", "high"}},
-    {Uncertain::Kind::normal, "normal", {"mean", "sd"}},
-    {Uncertain::Kind::lognormal, "lognormal", {"median", "sigma"}},
-    {Uncertain::Kind::beta, "beta", {"alpha", "beta"}},
-    {Uncertain::Kind::gamma, "gamma", {"shape", "scale"}},
-    {Uncertain::Kind::triangular, "triangular", {"low", "mode", "high"}},
-};
-
-std::vector<std::string> distribution_names() {
-    std::vector<std::string> names;
-    for (const auto& d : DISTRIBUTIONS) {
-        names.emplace_back(d.name);
-    }
-    return names;
-}
-
-std::vector<std::string> distribution_fields() {
-    std::vector<std::string> fields;
-    for (const auto& d : DISTRIBUTIONS) {
-        for (const auto& f : d.fields) {
-            if (std::find(fields.begin(), fields.end(), f) == fields.end()) {
-                fields.push_back(f);
-            }
-        }
-    }
-    return fields;
-}
+const std::vector<DistributionSyntax>& DISTRIBUTIONS = distribution_syntaxes();
 
 // The distributions whose support can lie within the range, for "which would fit" messages.
 std::string fitting_distributions(const Range& r) {
@@ -793,7 +761,7 @@ private:
                                           const ParameterSpec* spec) {
         const auto shape =
             std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
-                         [&](const DistributionShape& d) { return kind_name == d.name; });
+                         [&](const DistributionSyntax& d) { return kind_name == d.name; });
         const std::string key = t.path("distribution");
         if (shape == DISTRIBUTIONS.end()) {
             ctx_.error(t.find("distribution")->pos, key, "unknown distribution '" + kind_name + "'",
@@ -895,7 +863,7 @@ private:
             const auto kind = t.string("distribution");
             const auto shape =
                 std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
-                             [&](const DistributionShape& d) { return kind && *kind == d.name; });
+                             [&](const DistributionSyntax& d) { return kind && *kind == d.name; });
             if (shape != DISTRIBUTIONS.end()) {
                 t.check_keys(with(PARAMETER_KEYS, shape->fields), distribution_fields(),
                              std::string("a ") + shape->name + " distribution");

@@ -3,6 +3,7 @@
 // every problem is reported, each at its file, line, column and key.
 #include "registry.hpp"
 
+#include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
 #include <canopy/experiments/calibration.hpp>
@@ -269,28 +270,8 @@ const std::vector<std::string> ROW_KEYS = {"year",  "value",       "at",       "
 const std::vector<std::string> MEASURES = {"stock", "flow", "change", "growth"};
 const std::vector<std::string> METHODS = {"abc-smc", "smm"};
 
-struct PriorShape {
-    engine::Uncertain::Kind kind;
-    const char* name;
-    std::vector<std::string> fields; // in Uncertain's a, b order; triangular: low, mode, high
-};
-
-const std::vector<PriorShape> PRIORS = {
-    {engine::Uncertain::Kind::uniform, "uniform", {"low", "high"}},
-    {engine::Uncertain::Kind::normal, "normal", {"mean", "sd"}},
-    {engine::Uncertain::Kind::lognormal, "lognormal", {"median", "sigma"}},
-    {engine::Uncertain::Kind::beta, "beta", {"alpha", "beta"}},
-    {engine::Uncertain::Kind::gamma, "gamma", {"shape", "scale"}},
-    {engine::Uncertain::Kind::triangular, "triangular", {"low", "mode", "high"}},
-};
-
-std::vector<std::string> prior_names() {
-    std::vector<std::string> out;
-    for (const PriorShape& p : PRIORS) {
-        out.emplace_back(p.name);
-    }
-    return out;
-}
+// A prior is written as a scenario's distribution is.
+const std::vector<engine::DistributionSyntax>& PRIORS = engine::distribution_syntaxes();
 
 std::string prior_text(const engine::Uncertain& u) {
     using K = engine::Uncertain::Kind;
@@ -617,14 +598,16 @@ private:
         }
         // The prior.
         const auto kind = t.string("prior", true);
-        const auto shape = std::find_if(PRIORS.begin(), PRIORS.end(), [&](const PriorShape& p) {
-            return kind && *kind == p.name;
-        });
+        const auto shape =
+            std::find_if(PRIORS.begin(), PRIORS.end(), [&](const engine::DistributionSyntax& p) {
+                return kind && *kind == p.name;
+            });
         std::vector<std::string> allowed = {"prior",  "lower",      "upper", "unit",
                                             "source", "assumption", "note"};
         if (kind && shape == PRIORS.end()) {
             r_.at(*t.find("prior"), t.path("prior"), "unknown prior '" + *kind + "'",
-                  join(prior_names()), engine::did_you_mean(*kind, prior_names()));
+                  join(engine::distribution_names()),
+                  engine::did_you_mean(*kind, engine::distribution_names()));
         }
         if (shape != PRIORS.end()) {
             allowed.insert(allowed.end(), shape->fields.begin(), shape->fields.end());

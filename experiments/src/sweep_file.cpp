@@ -5,6 +5,7 @@
 #include "registry.hpp"
 #include "text.hpp"
 
+#include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
 #include <canopy/experiments/sweep.hpp>
@@ -21,6 +22,8 @@ namespace fs = std::filesystem;
 using detail::join;
 using detail::number_text;
 using detail::range_text;
+using engine::distribution_fields;
+using engine::distribution_names;
 using engine::TomlValue;
 
 const std::vector<std::string> ROOT_KEYS = {"sweep", "factors"};
@@ -38,40 +41,7 @@ const std::vector<std::string> MODES = {"set", "scale"};
 constexpr std::int64_t MAX_REPLICATES = 1'000'000;
 constexpr std::int64_t MAX_POINTS = 100'000'000;
 
-struct DistributionShape {
-    engine::Uncertain::Kind kind;
-    const char* name;
-    std::vector<std::string> fields; // as written; triangular is (low, mode, high)
-};
-
-const std::vector<DistributionShape> DISTRIBUTIONS = {
-    {engine::Uncertain::Kind::uniform, "uniform", {"low", "high"}},
-    {engine::Uncertain::Kind::normal, "normal", {"mean", "sd"}},
-    {engine::Uncertain::Kind::lognormal, "lognormal", {"median", "sigma"}},
-    {engine::Uncertain::Kind::beta, "beta", {"alpha", "beta"}},
-    {engine::Uncertain::Kind::gamma, "gamma", {"shape", "scale"}},
-    {engine::Uncertain::Kind::triangular, "triangular", {"low", "mode", "high"}},
-};
-
-std::vector<std::string> distribution_names() {
-    std::vector<std::string> names;
-    for (const auto& d : DISTRIBUTIONS) {
-        names.emplace_back(d.name);
-    }
-    return names;
-}
-
-std::vector<std::string> distribution_fields() {
-    std::vector<std::string> fields;
-    for (const auto& d : DISTRIBUTIONS) {
-        for (const auto& f : d.fields) {
-            if (std::find(fields.begin(), fields.end(), f) == fields.end()) {
-                fields.push_back(f);
-            }
-        }
-    }
-    return fields;
-}
+const std::vector<engine::DistributionSyntax>& DISTRIBUTIONS = engine::distribution_syntaxes();
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -367,9 +337,9 @@ struct FactorReader {
 
     void read_distribution(const Table& t, Factor& f, const std::optional<OverrideTarget>& target) {
         const auto kind = t.string("distribution", true, join(distribution_names()));
-        const auto shape =
-            std::find_if(DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
-                         [&](const DistributionShape& d) { return kind && *kind == d.name; });
+        const auto shape = std::find_if(
+            DISTRIBUTIONS.begin(), DISTRIBUTIONS.end(),
+            [&](const engine::DistributionSyntax& d) { return kind && *kind == d.name; });
         if (shape == DISTRIBUTIONS.end()) {
             t.check_keys(with(with({"distribution"}, FACTOR_COMMON_KEYS), distribution_fields()),
                          {"min", "max", "values"}, "a factor with a distribution");

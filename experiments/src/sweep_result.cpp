@@ -1,5 +1,6 @@
 // The sweep result file on the HDF5 C API: written to a temporary name and renamed, read back
 // with every shape checked. Layout: sweep_result.hpp and docs/sweeps.md.
+#include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
@@ -17,144 +18,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Failure {
-    std::string what;
-};
-
-std::string hdf5_cause() {
-    std::string cause;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_DOWNWARD,
-        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
-                *static_cast<std::string*>(data) = err->desc;
-            }
-            return 0;
-        },
-        &cause);
-    return cause;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string cause = hdf5_cause();
-    H5Eclear2(H5E_DEFAULT);
-    throw Failure{cause.empty() ? what : what + " (" + cause + ")"};
-}
-
-hid_t must(hid_t id, const std::string& what) {
-    if (id < 0) {
-        fail(what);
-    }
-    return id;
-}
-
-void must_ok(herr_t status, const std::string& what) {
-    if (status < 0) {
-        fail(what);
-    }
-}
-
-// An owned HDF5 identifier.
-class Id {
-public:
-    using Close = herr_t (*)(hid_t);
-    Id(hid_t id, Close closer)
-        : id_(id)
-        , close_(closer) {}
-    ~Id() {
-        if (id_ >= 0) {
-            close_(id_);
-        }
-    }
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& o) noexcept
-        : id_(o.id_)
-        , close_(o.close_) {
-        o.id_ = -1;
-    }
-    Id& operator=(Id&&) = delete;
-    [[nodiscard]] hid_t get() const noexcept { return id_; }
-    void close(const std::string& what) {
-        const hid_t id = id_;
-        id_ = -1;
-        must_ok(close_(id), what);
-    }
-
-private:
-    hid_t id_;
-    Close close_;
-};
-
-class QuietErrors {
-public:
-    QuietErrors() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-    QuietErrors(const QuietErrors&) = delete;
-    QuietErrors& operator=(const QuietErrors&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-
-Id plist(hid_t cls) {
-    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
-}
-
-Id string_type() {
-    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
-    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
-    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
-    return t;
-}
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
 // ---- writing ---------------------------------------------------------------------------------
 
-class Writer {
+// A new file with no timestamps (the same sweep gives the same bytes), members and attributes
+// listed in the order written, the 1.8 format every reader since 2008 knows.
+class Writer : public FileWriter {
 public:
-    explicit Writer(const fs::path& file)
-        : fcpl_(plist(H5P_FILE_CREATE))
-        , fapl_(plist(H5P_FILE_ACCESS))
-        , gcpl_(plist(H5P_GROUP_CREATE))
-        , dcpl_(plist(H5P_DATASET_CREATE))
-        , lcpl_(plist(H5P_LINK_CREATE))
-        , string_(string_type())
-        , file_(create(file), H5Fclose) {}
-
-    [[nodiscard]] hid_t root() const { return file_.get(); }
-    void close() { file_.close("cannot close the file"); }
-
-    Id group(hid_t parent, const std::string& name) const {
-        return Id(must(H5Gcreate2(parent, name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
-                       "cannot create group '" + name + "'"),
-                  H5Gclose);
-    }
-
-    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
-               hid_t file_type, hid_t memory_type, const void* data) const {
-        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-                      "cannot create the shape of '" + name + "'"),
-                 H5Sclose);
-        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
-                               dcpl_.get(), H5P_DEFAULT),
-                    "cannot create dataset '" + name + "'"),
-               H5Dclose);
-        bool empty = false;
-        for (const hsize_t d : shape) {
-            empty = empty || d == 0;
-        }
-        if (!empty) {
-            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                    "cannot write dataset '" + name + "'");
-        }
-        return set;
-    }
+    using FileWriter::FileWriter;
 
     Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                const std::vector<double>& data) const {
@@ -168,70 +41,6 @@ public:
         }
         return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.data());
     }
-
-    Id strings(hid_t parent, const std::string& name,
-               const std::vector<std::string>& values) const {
-        std::vector<const char*> p;
-        for (const std::string& v : values) {
-            p.push_back(v.c_str());
-        }
-        return dataset(parent, name, {values.size()}, string_.get(), string_.get(), p.data());
-    }
-
-    void attribute(hid_t object, const std::string& name, const std::string& value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        const char* text = value.c_str();
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), &text);
-    }
-    void attribute(hid_t object, const std::string& name,
-                   const std::vector<std::string>& values) const {
-        const hsize_t n = values.size();
-        Id space(must(H5Screate_simple(1, &n, nullptr), "cannot create a shape"), H5Sclose);
-        std::vector<const char*> p;
-        for (const std::string& v : values) {
-            p.push_back(v.c_str());
-        }
-        write_attribute(object, name, string_.get(), string_.get(), space.get(), p.data());
-    }
-    void attribute(hid_t object, const std::string& name, double value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), &value);
-    }
-    void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
-        Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, space.get(), &value);
-    }
-
-private:
-    // No timestamps (the same sweep gives the same bytes); members and attributes listed in the
-    // order written; the 1.8 format every reader since 2008 knows.
-    hid_t create(const fs::path& file) {
-        must_ok(H5Pset_obj_track_times(fcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(fcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(gcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_attr_creation_order(dcpl_.get(), CREATION_ORDER), "creation order");
-        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-                "cannot set the file format version");
-        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
-        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
-        return must(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
-                    "cannot create the file");
-    }
-
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                         hid_t space, const void* data) const {
-        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
-                     "cannot create attribute '" + name + "'"),
-                H5Aclose);
-        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
-    }
-
-    Id fcpl_, fapl_, gcpl_, dcpl_, lcpl_, string_;
-    Id file_;
 };
 
 void units(const Writer& w, hid_t object, const std::string& unit, const std::string& long_name) {

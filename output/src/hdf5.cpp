@@ -1,6 +1,7 @@
 // The HDF5 writer, on the HDF5 C API (and the high-level library's dimension scales). Every
 // handle is owned by an Id so that an exception anywhere closes everything before the
 // temporary file is removed.
+#include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/output/compare.hpp>
 #include <canopy/output/files.hpp>
@@ -23,120 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A failed HDF5 call; turned into canopy::Error with the file's path at the top.
-struct Hdf5Failure {
-    std::string what;
-};
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
-// The innermost description on HDF5's error stack (the actual cause, e.g. "Permission
-// denied"), or empty.
-std::string hdf5_cause() {
-    std::string cause;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_DOWNWARD,
-        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
-                *static_cast<std::string*>(data) = err->desc;
-            }
-            return 0;
-        },
-        &cause);
-    return cause;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string cause = hdf5_cause();
-    H5Eclear2(H5E_DEFAULT);
-    throw Hdf5Failure{cause.empty() ? what : what + " (" + cause + ")"};
-}
-
-hid_t must(hid_t id, const std::string& what) {
-    if (id < 0) {
-        fail(what);
-    }
-    return id;
-}
-
-void must_ok(herr_t status, const std::string& what) {
-    if (status < 0) {
-        fail(what);
-    }
-}
-
-// An owned HDF5 identifier, closed with the function that matches its kind.
-class Id {
-public:
-    using Close = herr_t (*)(hid_t);
-    Id(hid_t id, Close closer)
-        : id_(id)
-        , close_(closer) {}
-    ~Id() {
-        if (id_ >= 0) {
-            close_(id_);
-        }
-    }
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& other) noexcept
-        : id_(other.id_)
-        , close_(other.close_) {
-        other.id_ = -1;
-    }
-    Id& operator=(Id&&) = delete;
-    [[nodiscard]] hid_t get() const noexcept { return id_; }
-    /// Closes now and reports failure (for the file, whose close flushes everything).
-    void close(const std::string& what) {
-        const hid_t id = id_;
-        id_ = -1;
-        must_ok(close_(id), what);
-    }
-    /// Gives up ownership without closing.
-    hid_t release() noexcept {
-        const hid_t id = id_;
-        id_ = -1;
-        return id;
-    }
-
-private:
-    hid_t id_;
-    Close close_;
-};
-
-// Switches off HDF5's habit of printing its error stack to stderr; errors become exceptions
-// with their cause. Restores the previous handler on exit.
-class QuietErrors {
-public:
-    QuietErrors() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-    QuietErrors(const QuietErrors&) = delete;
-    QuietErrors& operator=(const QuietErrors&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-// Groups list their members and attributes in the order written (scenario order), which
-// h5py and netCDF readers then show.
-constexpr unsigned CREATION_ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+// Attributes an object keeps in its header (compact_attributes).
 constexpr unsigned MAX_COMPACT_ATTRIBUTES = 32;
-
-Id property_list(hid_t cls) {
-    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
-}
-
-// No timestamps anywhere, so that the same run gives the same bytes.
-void no_times(const Id& p) {
-    must_ok(H5Pset_obj_track_times(p.get(), false), "cannot switch off timestamps");
-}
-
-void creation_order(const Id& p) {
-    must_ok(H5Pset_link_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
-}
 
 // Attributes stay in the object's header up to this many; HDF5's default of 8 moves the 13 to
 // 17 attributes of an indicator or target into a heap and two B-trees of their own, about 3 KB
@@ -146,37 +38,24 @@ void compact_attributes(const Id& p) {
             "cannot set the attribute storage");
 }
 
-Id make_fcpl() {
-    Id p = property_list(H5P_FILE_CREATE);
-    no_times(p);
-    creation_order(p);
-    return p;
-}
-
+// The shared lists (no timestamps, so that the same run gives the same bytes; creation order
+// kept), with attributes kept compact.
 Id make_gcpl() {
-    Id p = property_list(H5P_GROUP_CREATE);
-    no_times(p);
-    creation_order(p);
+    Id p = group_creation_list();
     compact_attributes(p);
     return p;
 }
 
 Id make_dcpl() {
-    Id p = property_list(H5P_DATASET_CREATE);
-    no_times(p);
-    must_ok(H5Pset_attr_creation_order(p.get(), CREATION_ORDER), "cannot track creation order");
+    Id p = dataset_creation_list();
     compact_attributes(p);
     return p;
 }
 
+// The shared list: the 1.8 file format, which also stores many attributes densely instead of
+// failing at 64 KiB, and a close that fails while anything is still open.
 Id make_fapl() {
-    Id p = property_list(H5P_FILE_ACCESS);
-    // The 1.8 file format: readable by every HDF5 since 2008 (and so by netCDF-4, h5py, R),
-    // and it stores many attributes densely instead of failing at 64 KiB.
-    must_ok(H5Pset_libver_bounds(p.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "cannot set the file format version");
-    // Closing the file fails if anything is still open, instead of silently deferring.
-    must_ok(H5Pset_fclose_degree(p.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+    Id p = file_access_list();
     // Raw data goes to disk inside H5Dwrite, whose status is checked, instead of waiting in
     // a buffer until some later call (a dataset's close, whose failure would go unseen).
     must_ok(H5Pset_sieve_buf_size(p.get(), 0), "cannot switch off the sieve buffer");
@@ -192,20 +71,6 @@ Id make_dapl() {
     return p;
 }
 
-Id make_lcpl() {
-    Id p = property_list(H5P_LINK_CREATE);
-    must_ok(H5Pset_char_encoding(p.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
-    return p;
-}
-
-// Variable-length UTF-8 strings: h5py reads them as str, netCDF as NC_STRING, R as character.
-Id make_string() {
-    Id t(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
-    must_ok(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create the string type");
-    must_ok(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create the string type");
-    return t;
-}
-
 std::string row_text(int rows) {
     return std::to_string(rows);
 }
@@ -213,12 +78,12 @@ std::string row_text(int rows) {
 class Writer {
 public:
     explicit Writer(const fs::path& file)
-        : fcpl_(make_fcpl())
+        : fcpl_(file_creation_list())
         , fapl_(make_fapl())
         , gcpl_(make_gcpl())
         , dcpl_(make_dcpl())
-        , lcpl_(make_lcpl())
-        , string_(make_string())
+        , lcpl_(link_creation_list())
+        , string_(string_type())
         , compress_(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
                     H5Zfilter_avail(H5Z_FILTER_SHUFFLE) > 0)
         , dapl_(make_dapl())
@@ -365,8 +230,8 @@ private:
     // from the file. The scenario loader refuses NULs; this guards every other caller.
     static void no_nul(const std::string& name, const std::string& value) {
         if (value.find('\0') != std::string::npos) {
-            throw Hdf5Failure{"'" + name +
-                              "' holds a NUL character, which an HDF5 string cannot store"};
+            throw Failure{"'" + name +
+                          "' holds a NUL character, which an HDF5 string cannot store"};
         }
     }
 
@@ -404,14 +269,6 @@ private:
     static constexpr hsize_t CHUNK_ELEMENTS = 65536;
     /// zlib level 4: most of level 9's ratio on these series at a fraction of its time.
     static constexpr unsigned DEFLATE_LEVEL = 4;
-
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                         hid_t space, const void* data) const {
-        Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
-                     "cannot create attribute '" + name + "'"),
-                H5Aclose);
-        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
-    }
 
     // Truncates the file to nothing through HDF5's own descriptor (the sec2 driver's).
     void empty_the_file() const noexcept {
@@ -514,7 +371,7 @@ private:
                 return entries;
             }
         }
-        throw Hdf5Failure{"a dataset was attached to an axis that is not a dimension scale"};
+        throw Failure{"a dataset was attached to an axis that is not a dimension scale"};
     }
 
     std::vector<std::pair<hid_t, std::vector<Entry>>> references_;
@@ -975,7 +832,7 @@ TemporaryFile write_hdf5_temporary(const fs::path& path, const engine::Scenario&
             }
         } // every dataset and group closed here, so the file can close
         w.close();
-    } catch (const Hdf5Failure& f) {
+    } catch (const Failure& f) {
         throw Error(where + f.what);
     } catch (const Error& e) {
         throw Error(where + e.what());

@@ -2,6 +2,7 @@
 // result (sensitivity.hpp has the layout). The copy is byte for byte, so everything the sweep
 // wrote stays exactly as it was; the new datasets share the result's /factor and /time
 // dimension scales, so xarray names their dimensions as it does the sweep's own.
+#include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/output/sensitivity.hpp>
 
@@ -25,104 +26,19 @@ using experiments::SweepSensitivity;
 
 constexpr const char* GROUP = "sensitivity";
 
-struct Failure {
-    std::string what;
-};
-
-std::string hdf5_cause() {
-    std::string cause;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_DOWNWARD,
-        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-            if (err != nullptr && err->desc != nullptr && err->desc[0] != '\0') {
-                *static_cast<std::string*>(data) = err->desc;
-            }
-            return 0;
-        },
-        &cause);
-    return cause;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string cause = hdf5_cause();
-    H5Eclear2(H5E_DEFAULT);
-    throw Failure{cause.empty() ? what : what + " (" + cause + ")"};
-}
-
-hid_t must(hid_t id, const std::string& what) {
-    if (id < 0) {
-        fail(what);
-    }
-    return id;
-}
-
-void must_ok(herr_t status, const std::string& what) {
-    if (status < 0) {
-        fail(what);
-    }
-}
-
-// An owned HDF5 identifier.
-class Id {
-public:
-    using Close = herr_t (*)(hid_t);
-    Id(hid_t id, Close closer)
-        : id_(id)
-        , close_(closer) {}
-    ~Id() {
-        if (id_ >= 0) {
-            close_(id_);
-        }
-    }
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& o) noexcept
-        : id_(o.id_)
-        , close_(o.close_) {
-        o.id_ = -1;
-    }
-    Id& operator=(Id&&) = delete;
-    [[nodiscard]] hid_t get() const noexcept { return id_; }
-    void close(const std::string& what) {
-        const hid_t id = id_;
-        id_ = -1;
-        must_ok(close_(id), what);
-    }
-
-private:
-    hid_t id_;
-    Close close_;
-};
-
-class QuietErrors {
-public:
-    QuietErrors() {
-        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-    QuietErrors(const QuietErrors&) = delete;
-    QuietErrors& operator=(const QuietErrors&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-Id plist(hid_t cls) {
-    return Id(must(H5Pcreate(cls), "cannot create a property list"), H5Pclose);
-}
+// Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
+using namespace canopy::detail::hdf5;
 
 /// Writes into an open sweep result: groups, datasets on its scales, attributes; as the sweep
 /// writes them (no timestamps, creation order kept, UTF-8 names).
 class Writer {
 public:
     explicit Writer(const fs::path& file)
-        : fapl_(plist(H5P_FILE_ACCESS))
-        , gcpl_(plist(H5P_GROUP_CREATE))
-        , dcpl_(plist(H5P_DATASET_CREATE))
-        , lcpl_(plist(H5P_LINK_CREATE))
-        , string_(must(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose)
+        : fapl_(file_access_list())
+        , gcpl_(group_creation_list())
+        , dcpl_(dataset_creation_list())
+        , lcpl_(link_creation_list())
+        , string_(string_type())
         , file_(open(file), H5Fclose) {}
 
     [[nodiscard]] hid_t root() const { return file_.get(); }
@@ -224,41 +140,25 @@ public:
 
     void attribute(hid_t object, const std::string& name, const std::string& value) const {
         const char* text = value.c_str();
-        write_attribute(object, name, string_.get(), string_.get(), &text);
+        scalar_attribute(object, name, string_.get(), string_.get(), &text);
     }
     void attribute(hid_t object, const std::string& name, double value) const {
-        write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+        scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
     }
     void attribute(hid_t object, const std::string& name, std::uint64_t value) const {
-        write_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
+        scalar_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
     }
 
 private:
     hid_t open(const fs::path& file) {
-        constexpr unsigned ORDER = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-        must_ok(H5Pset_obj_track_times(gcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_link_creation_order(gcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_attr_creation_order(gcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_obj_track_times(dcpl_.get(), false), "cannot switch off timestamps");
-        must_ok(H5Pset_attr_creation_order(dcpl_.get(), ORDER), "creation order");
-        must_ok(H5Pset_libver_bounds(fapl_.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-                "cannot set the file format version");
-        must_ok(H5Pset_fclose_degree(fapl_.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
-        must_ok(H5Pset_char_encoding(lcpl_.get(), H5T_CSET_UTF8), "cannot set UTF-8 names");
         must_ok(H5Pset_create_intermediate_group(lcpl_.get(), 1), "cannot set group creation");
-        must_ok(H5Tset_size(string_.get(), H5T_VARIABLE), "cannot create the string type");
-        must_ok(H5Tset_cset(string_.get(), H5T_CSET_UTF8), "cannot create the string type");
         return must(H5Fopen(file.c_str(), H5F_ACC_RDWR, fapl_.get()), "cannot open the file");
     }
 
-    void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                         const void* data) const {
+    static void scalar_attribute(hid_t object, const std::string& name, hid_t file_type,
+                                 hid_t memory_type, const void* data) {
         Id space(must(H5Screate(H5S_SCALAR), "cannot create a scalar"), H5Sclose);
-        Id attr(
-            must(H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                 "cannot create attribute '" + name + "'"),
-            H5Aclose);
-        must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
+        write_attribute(object, name, file_type, memory_type, space.get(), data);
     }
 
     Id fapl_, gcpl_, dcpl_, lcpl_, string_;

@@ -7,10 +7,9 @@ Usage: test_calibrate_mpi.py CANOPY MPIEXEC CALIBRATION.toml
 Exit 0 on success, 1 on a difference, 77 (skipped) when h5py or numpy is missing.
 """
 
-import os
-import subprocess
 import sys
-import tempfile
+
+import mpi_ranks
 
 SKIP = 77
 
@@ -60,36 +59,10 @@ def differences(local, other):
 
 def main():
     canopy, mpiexec, calibration = sys.argv[1:4]
-    with tempfile.TemporaryDirectory(prefix="canopy-mpi-calibrate-") as d:
-        local = os.path.join(d, "local.h5")
-        subprocess.run([canopy, "calibrate", calibration, "--quiet", "--threads", "2",
-                        "--out", local], check=True)
-        failed = False
-        for ranks in (1, 2, 3):
-            out = os.path.join(d, f"mpi-{ranks}.h5")
-            run = subprocess.run(
-                [mpiexec, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
-                 canopy, "calibrate", calibration, "--threads", "1", "--out", out],
-                capture_output=True, text=True, timeout=600)
-            if run.returncode != 0:
-                print(f"{ranks} ranks: exit {run.returncode}\n{run.stdout}\n{run.stderr}")
-                failed = True
-                continue
-            # Only rank 0 reports: one table header.
-            headers = [l for l in run.stdout.splitlines() if l.startswith("calibration ")]
-            if len(headers) != 1:
-                print(f"{ranks} ranks: expected one report, got {headers}")
-                failed = True
-            problems = differences(local, out)
-            for p in problems:
-                print(f"{ranks} ranks: {p}")
-            failed = failed or bool(problems)
-            print(f"{ranks} ranks: {'identical' if not problems else 'DIFFERENT'}")
-        leftovers = [f for f in os.listdir(d) if not f.endswith(".h5")]
-        if leftovers:
-            print(f"left behind: {leftovers}")
-            failed = True
-    return 1 if failed else 0
+    # Only rank 0 reports: one table header.
+    return mpi_ranks.compare_ranks(canopy, mpiexec, ["calibrate", calibration], ["--threads", "2"],
+                                   (1, 2, 3), "calibration ", "report", differences,
+                                   "canopy-mpi-calibrate-")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ Exit 0 on success, 1 on a difference, 77 (skipped, saying why) when h5py or mpir
 canopy was built without MPI (BUILT_WITH_MPI = 0).
 """
 
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
+
+import mpi_ranks
 
 SKIP = 77
 
@@ -31,35 +30,10 @@ def main():
     if shutil.which(mpiexec) is None:
         print(f"skipped: no MPI launcher '{mpiexec}' (install openmpi-bin)")
         return SKIP
-    with tempfile.TemporaryDirectory(prefix="canopy-mpi-") as d:
-        local = os.path.join(d, "local.h5")
-        subprocess.run([canopy, "sweep", sweep, "--quiet", "--out", local], check=True)
-        failed = False
-        for ranks in (1, 2, 4):
-            out = os.path.join(d, f"mpi-{ranks}.h5")
-            run = subprocess.run(
-                [mpiexec, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
-                 canopy, "sweep", sweep, "--threads", "1", "--out", out],
-                capture_output=True, text=True, timeout=600)
-            if run.returncode != 0:
-                print(f"{ranks} ranks: exit {run.returncode}\n{run.stdout}\n{run.stderr}")
-                failed = True
-                continue
-            # Only rank 0 writes: one closing line, one file, no journal left behind.
-            lines = [l for l in run.stdout.splitlines() if l.startswith("canopy sweep:")]
-            if len(lines) != 1:
-                print(f"{ranks} ranks: expected one closing line, got {lines}")
-                failed = True
-            problems = sweep_compare.differences(local, out)
-            for p in problems:
-                print(f"{ranks} ranks: {p}")
-            failed = failed or bool(problems)
-            print(f"{ranks} ranks: {'identical' if not problems else 'DIFFERENT'}")
-        leftovers = [f for f in os.listdir(d) if not f.endswith(".h5")]
-        if leftovers:
-            print(f"left behind: {leftovers}")
-            failed = True
-    return 1 if failed else 0
+    # Only rank 0 writes: one closing line, one file, no journal left behind.
+    return mpi_ranks.compare_ranks(canopy, mpiexec, ["sweep", sweep], [], (1, 2, 4),
+                                   "canopy sweep:", "closing line", sweep_compare.differences,
+                                   "canopy-mpi-")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,22 @@
 #pragma once
-// Running build/bin/canopy from the tests: exit status, stdout and stderr of one invocation.
+// Running build/bin/canopy from the tests: exit status, stdout and stderr of one invocation, and
+// a run killed part-way for the --resume tests.
 #include "../unit/output_fixture.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <spawn.h>
+#include <stdexcept>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <vector>
+
+extern char** environ;
 
 namespace canopy::test::cli {
 
@@ -55,6 +65,62 @@ inline std::vector<std::string> entries(const fs::path& dir) {
     }
     std::sort(names.begin(), names.end());
     return names;
+}
+
+// Complete records in a journal (docs/sweeps.md gives the layout): what a resumed run can read
+// back. `end_of_last`, when given, receives the offset just past the last complete record.
+inline std::size_t journal_records(const fs::path& path, std::size_t* end_of_last = nullptr) {
+    const std::string bytes = read_file(path);
+    const auto u64 = [&](std::size_t at) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, bytes.data() + at, sizeof x);
+        return x;
+    };
+    std::size_t at = 16;
+    if (bytes.size() < at + 8) {
+        return 0;
+    }
+    at += 8 + u64(16) + 8;
+    std::size_t n = 0;
+    while (at + 16 <= bytes.size()) {
+        const std::uint64_t length = u64(at + 8);
+        if (at + 16 + length + 8 > bytes.size()) {
+            break;
+        }
+        at += 16 + length + 8;
+        ++n;
+    }
+    if (end_of_last != nullptr) {
+        *end_of_last = at;
+    }
+    return n;
+}
+
+// Starts `canopy <args>` (each argument as it is, no shell), waits until `journal` holds at least
+// `records` complete records or `timeout` has passed, then kills it with SIGKILL, as a crash or a
+// cluster's pre-emption would, and returns its wait status.
+inline int kill_once_journalled(const std::vector<std::string>& args, const fs::path& journal,
+                                std::size_t records, std::chrono::seconds timeout) {
+    std::vector<std::string> words{CANOPY};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& w : words) {
+        argv.push_back(w.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+        throw std::runtime_error("cannot start " + CANOPY);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!fs::exists(journal) || journal_records(journal) < records)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
 }
 
 } // namespace canopy::test::cli

@@ -10,14 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <csignal>
-#include <cstring>
 #include <fstream>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <thread>
-
-extern char** environ;
 
 using namespace canopy::test;
 using namespace canopy::test::cli;
@@ -47,30 +41,6 @@ double interval_width(const nlohmann::json& summary, const std::string& indicato
     }
     FAIL("no indicator " << indicator);
     return 0.0;
-}
-
-// Complete records in a journal (docs/sweeps.md gives the layout).
-std::size_t journal_records(const fs::path& path) {
-    const std::string bytes = read_file(path);
-    const auto u64 = [&](std::size_t at) {
-        std::uint64_t x = 0;
-        std::memcpy(&x, bytes.data() + at, sizeof x);
-        return x;
-    };
-    if (bytes.size() < 24) {
-        return 0;
-    }
-    std::size_t at = 16 + 8 + u64(16) + 8;
-    std::size_t n = 0;
-    while (at + 16 <= bytes.size()) {
-        const std::uint64_t length = u64(at + 8);
-        if (at + 16 + length + 8 > bytes.size()) {
-            break;
-        }
-        at += 16 + length + 8;
-        ++n;
-    }
-    return n;
 }
 
 } // namespace
@@ -261,23 +231,9 @@ TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted
     // Start the same calibration and kill it once it has journalled some runs.
     const fs::path out = dir / "killed.h5";
     const fs::path journal = dir / "killed.h5.journal";
-    std::vector<std::string> args{CANOPY,      "calibrate", QUICK,   "--quiet",
-                                  "--threads", "1",         "--out", out.string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!fs::exists(journal) || journal_records(journal) < 100)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    const int status = kill_once_journalled(
+        {"calibrate", QUICK, "--quiet", "--threads", "1", "--out", out.string()}, journal, 100,
+        std::chrono::seconds(120));
     REQUIRE(WIFSIGNALED(status)); // killed part-way, not finished
     CHECK_FALSE(fs::exists(out));
     const std::size_t records = journal_records(journal);

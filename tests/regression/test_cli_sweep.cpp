@@ -8,14 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <cstring>
 #include <fstream>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <thread>
-
-extern char** environ;
 
 using namespace canopy;
 using namespace canopy::test::cli;
@@ -82,34 +77,6 @@ void check_same(const fs::path& file_a, const fs::path& file_b) {
         CHECK(same_bits(a.indicators[i].mean_path, b.indicators[i].mean_path));
         CHECK(same_bits(a.indicators[i].finals, b.indicators[i].finals));
     }
-}
-
-// Complete records in a journal (docs/sweeps.md): what a resumed run can read back.
-std::size_t journal_records(const fs::path& path, std::size_t* end_of_last = nullptr) {
-    const std::string bytes = test::read_file(path);
-    const auto u64 = [&](std::size_t at) {
-        std::uint64_t x = 0;
-        std::memcpy(&x, bytes.data() + at, sizeof x);
-        return x;
-    };
-    std::size_t at = 16;
-    if (bytes.size() < at + 8) {
-        return 0;
-    }
-    at += 8 + u64(16) + 8;
-    std::size_t n = 0;
-    while (at + 16 <= bytes.size()) {
-        const std::uint64_t length = u64(at + 8);
-        if (at + 16 + length + 8 > bytes.size()) {
-            break;
-        }
-        at += 16 + length + 8;
-        ++n;
-    }
-    if (end_of_last != nullptr) {
-        *end_of_last = at;
-    }
-    return n;
 }
 
 std::string with_scenario(const std::string& body) {
@@ -278,23 +245,9 @@ TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted resul
     // Start the same sweep, and kill it once it has journalled some points.
     const fs::path out = dir / "killed.h5";
     const fs::path journal = dir / "killed.h5.journal";
-    std::vector<std::string> args{CANOPY,      "sweep", TINY_LONG, "--quiet",
-                                  "--threads", "1",     "--out",   out.string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!fs::exists(journal) || journal_records(journal) < 20)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    const int status = kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", out.string()}, journal, 20,
+        std::chrono::seconds(60));
     REQUIRE(WIFSIGNALED(status)); // killed part-way, not finished
     CHECK_FALSE(fs::exists(out));
     std::size_t end = 0;

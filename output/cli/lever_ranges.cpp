@@ -19,7 +19,7 @@ std::optional<experiments::LeverRange> default_range(const engine::Scenario& sce
     const double end_months = scenario.calendar.months_at_start(scenario.calendar.steps());
     const double level = scenario.levers[k].schedule.at(std::max(0.0, end_months - 1.0));
     if (!(level > 0.0)) {
-        why_not = "its level is 0; give it a range in a --ranges file";
+        why_not = "its level is 0; give it a range as a lever factor of a sweep file";
         return std::nullopt;
     }
     experiments::LeverRange r;

@@ -137,3 +137,14 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
   set_tests_properties(python:report_chromium_compare PROPERTIES
     LABELS "python;regression" TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
 endif()
+
+# The calibrated Wuhan scenario (issue 10, item 4): the 2013 history scenario and the calibration
+# validate, the shipped posterior loads and the default scenario draws whole rows of it, and the
+# hindcast script runs on a tiny budget (seconds; the real hindcast is scripts/wuhan-hindcast.sh).
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME scenario:wuhan_calibration
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_wuhan_calibration.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(scenario:wuhan_calibration PROPERTIES
+    LABELS "scenario;python" TIMEOUT 180 SKIP_RETURN_CODE 77)
+endif()

@@ -123,7 +123,7 @@ private:
         child.entries.erase(it);
         const std::string allowed =
             "an array of \"<section>.<name>\" strings; sections: parameters, levers, indicators, "
-            "targets, policy_mixes";
+            "targets, policy_mixes; or scenario.posterior, scenario.posterior_parameters";
         if (remove.type != TomlNode::Type::array) {
             error(remove.pos, "remove",
                   std::string("expected an array of entry names, found ") + describe(remove.type),
@@ -141,8 +141,13 @@ private:
             const std::size_t dot = item.string.find('.');
             const std::string section = item.string.substr(0, dot);
             const std::string entry = dot == std::string::npos ? "" : item.string.substr(dot + 1);
+            // A scenario key that only makes sense in the parent: a history run that extends a
+            // calibrated projection must not draw from the posterior fitted to it.
+            const bool scenario_key =
+                section == "scenario" && (entry == "posterior" || entry == "posterior_parameters");
             if (dot == std::string::npos || entry.empty() ||
-                std::find(REMOVABLE.begin(), REMOVABLE.end(), section) == REMOVABLE.end()) {
+                (!scenario_key &&
+                 std::find(REMOVABLE.begin(), REMOVABLE.end(), section) == REMOVABLE.end())) {
                 error(item.pos, key,
                       "'" + item.string + "' is not an entry that can be removed" +
                           (section == "baseline" ? " (every baseline figure is required; "

@@ -74,6 +74,12 @@ bool report(const engine::Diagnostics& diagnostics);
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
 
+/// Problems with a command's output flags, each naming its flag; an empty argument is a flag not
+/// given. `--json PATH` ('-' is stdout), `--out FILE.h5`, `--report FILE.html`: the extension, and
+/// whether the path can be written. Nothing is created.
+std::vector<std::string> output_flag_problems(const std::string& json, const std::string& out,
+                                              const std::string& report);
+
 /// A seed: decimal digits only, within 64 bits. False (out untouched) otherwise.
 bool parse_seed(const std::string& text, std::uint64_t& out);
 

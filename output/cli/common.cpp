@@ -6,6 +6,7 @@
 #include <canopy/engine/resources.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
+#include <canopy/output/files.hpp>
 #include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
@@ -36,6 +37,35 @@ bool report(const engine::Diagnostics& diagnostics) {
         std::cerr << output::printable(d.format()) << "\n";
     }
     return diagnostics.has_errors();
+}
+
+std::vector<std::string> output_flag_problems(const std::string& json, const std::string& out,
+                                              const std::string& report) {
+    std::vector<std::string> problems;
+    if (!json.empty() && json != "-") {
+        if (const std::string p = output::output_path_problem(json); !p.empty()) {
+            problems.push_back("--json: cannot write " + quoted(json) + ": " + p +
+                               " (use --json - for stdout)");
+        }
+    }
+    if (!out.empty()) {
+        if (fs::path(out).extension() != ".h5") {
+            problems.push_back("--out: " + quoted(out) +
+                               " must end in .h5 (it is written as HDF5)");
+        } else if (const std::string p = output::output_path_problem(out); !p.empty()) {
+            problems.push_back("--out: cannot write " + quoted(out) + ": " + p);
+        }
+    }
+    if (!report.empty()) {
+        const fs::path extension = fs::path(report).extension();
+        if (extension != ".html" && extension != ".htm") {
+            problems.push_back("--report: " + quoted(report) +
+                               " must end in .html (it is written as one HTML page)");
+        } else if (const std::string p = output::output_path_problem(report); !p.empty()) {
+            problems.push_back("--report: cannot write " + quoted(report) + ": " + p);
+        }
+    }
+    return problems;
 }
 
 std::string quoted(const std::string& s) {

@@ -44,28 +44,8 @@ struct CompareArgs {
 std::vector<std::string> output_problems(const CompareArgs& args, const fs::path& scenario_path,
                                          const engine::LoadResult& loaded) {
     std::vector<std::string> problems;
-    if (!args.json.empty() && args.json != "-") {
-        if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
-            problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +
-                               " (use --json - for stdout)");
-        }
-    }
-    if (!args.out.empty()) {
-        if (fs::path(args.out).extension() != ".h5") {
-            problems.push_back("--out: " + quoted(args.out) +
-                               " must end in .h5 (it is written as HDF5)");
-        } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
-            problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
-        }
-    }
-    if (!args.report.empty()) {
-        const fs::path extension = fs::path(args.report).extension();
-        if (extension != ".html" && extension != ".htm") {
-            problems.push_back("--report: " + quoted(args.report) +
-                               " must end in .html (it is written as one HTML page)");
-        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
-            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
-        }
+    for (std::string& p : output_flag_problems(args.json, args.out, args.report)) {
+        problems.push_back(std::move(p));
     }
     std::vector<output::NamedPath> outputs;
     if (!args.json.empty() && args.json != "-") {

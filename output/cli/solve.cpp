@@ -261,12 +261,8 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
 int solve_command(const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = output_flag_problems(args.json, "", args.report);
     if (!args.json.empty() && args.json != "-") {
-        if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
-            problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +
-                               " (use --json - for stdout)");
-        }
         std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
         if (loaded.scenario) {
             for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
@@ -278,13 +274,6 @@ int solve_command(const SolveArgs& args) {
         }
     }
     if (!args.report.empty()) {
-        const fs::path extension = fs::path(args.report).extension();
-        if (extension != ".html" && extension != ".htm") {
-            problems.push_back("--report: " + quoted(args.report) +
-                               " must end in .html (it is written as one HTML page)");
-        } else if (const std::string p = output::output_path_problem(args.report); !p.empty()) {
-            problems.push_back("--report: cannot write " + quoted(args.report) + ": " + p);
-        }
         std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
         if (!args.json.empty() && args.json != "-") {
             inputs.push_back({"--json", args.json});

@@ -255,3 +255,34 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[1].key == "levers.tech_loans.replace");
     }
 }
+
+TEST_CASE("remove drops an inherited posterior", "[scenario][extends]") {
+    // A history run that extends a calibrated projection must not draw from the posterior
+    // fitted to that history (scenarios/wuhan-2013.toml extends scenarios/wuhan-2023.toml).
+    const fs::path dir = scratch("extends_remove_posterior");
+    write(dir / "fit.h5", "not read by the loader");
+    std::string parent = PARENT;
+    parent.replace(parent.find("end = \"2023-12\"\n"), 16,
+                   "end = \"2023-12\"\nposterior = \"fit.h5\"\n"
+                   "posterior_parameters = [\"exit_rate\"]\n");
+    write(dir / "parent.toml", parent);
+    const LoadResult p = load_scenario(dir / "parent.toml", canopy::test::toy_catalog());
+    INFO(p.diagnostics.format());
+    REQUIRE(p.scenario.has_value());
+    CHECK(p.scenario->posterior.has_value());
+
+    write(dir / "child.toml", "extends = \"parent.toml\"\nremove = [\"scenario.posterior\", "
+                              "\"scenario.posterior_parameters\"]\n");
+    const LoadResult c = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(c.diagnostics.format());
+    REQUIRE(c.scenario.has_value());
+    CHECK_FALSE(c.scenario->posterior.has_value());
+
+    // Any other scenario key stays unremovable.
+    write(dir / "bad.toml", "extends = \"parent.toml\"\nremove = [\"scenario.seed\"]\n");
+    const auto errors =
+        canopy::test::errors(load_scenario(dir / "bad.toml", canopy::test::toy_catalog()));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].key == "remove[0]");
+    CHECK(errors[0].message == "'scenario.seed' is not an entry that can be removed");
+}

@@ -119,8 +119,9 @@ if(TARGET canopy AND CANOPY_HAVE_MPI AND MPIEXEC_EXECUTABLE AND EXISTS /usr/bin/
 endif()
 
 # The HTML report in a real browser: headless Chromium renders `canopy run --report` on the
-# default scenario with every mix and checks from the DOM that each chart is drawn with a size
-# and no text leaves its box, and that a screenshot is not blank. Skipped (77) without chromium.
+# default scenario with every mix and each lever's effects (--report-levers) and checks from the
+# DOM that each chart is drawn with a size and no text leaves its box, and that a screenshot is
+# not blank. Skipped (77) without chromium.
 # The two tests never run at once (RESOURCE_LOCK): four browsers on two busy cores took more than
 # two minutes to start.
 if(TARGET canopy AND EXISTS /usr/bin/python3)

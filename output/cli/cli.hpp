@@ -14,6 +14,7 @@
 
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/lever_effects.hpp>
 #include <canopy/experiments/overrides.hpp>
 
 #include <CLI/CLI.hpp>
@@ -23,11 +24,16 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace canopy::models {
 class ModelHandle;
 } // namespace canopy::models
+
+namespace canopy::experiments {
+struct Sweep;
+} // namespace canopy::experiments
 
 namespace canopy::cli {
 
@@ -126,5 +132,23 @@ CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts);
 std::optional<std::vector<experiments::Override>>
 parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
                   const engine::ModelInfo& model, const std::vector<std::string>& mixes);
+
+/// The levers whose effects `canopy levers` and `canopy run --report-levers` measure, each with
+/// the two ends it is run at, and the levers left out with the reason.
+struct LeverRangeChoice {
+    std::vector<experiments::LeverRange> chosen;              ///< model order
+    std::vector<std::pair<std::string, std::string>> skipped; ///< (lever, why it has no range)
+};
+
+/// Each lever's range (model order; only the levers `only` names when it is not empty): the
+/// lever factor of `ranges` (a sweep file, `ranges_name` its path as given) where it has one,
+/// else the default rule: the lever set from the scenario's policy_start at half and at one and a
+/// half times the level its schedule reaches by the end of the run, inside the lever's allowed
+/// range. A lever at level 0 without a factor has no default range and is skipped.
+LeverRangeChoice choose_lever_ranges(const engine::Scenario& scenario,
+                                     const engine::ModelInfo& model,
+                                     const experiments::Sweep* ranges,
+                                     const std::string& ranges_name,
+                                     const std::vector<std::string>& only = {});
 
 } // namespace canopy::cli

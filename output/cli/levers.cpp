@@ -46,27 +46,6 @@ struct LeversArgs {
     bool quiet = false;
 };
 
-// The default range of lever k: half and one and a half times the level its schedule reaches by
-// the end of the run, set from policy_start.
-std::optional<experiments::LeverRange> default_range(const engine::Scenario& scenario,
-                                                     const engine::ModelInfo& model, std::size_t k,
-                                                     std::string& why_not) {
-    const engine::LeverSpec& spec = model.levers[k];
-    const double end_months = scenario.calendar.months_at_start(scenario.calendar.steps());
-    const double level = scenario.levers[k].schedule.at(std::max(0.0, end_months - 1.0));
-    if (!(level > 0.0)) {
-        why_not = "its level is 0; give it a range in a --ranges file";
-        return std::nullopt;
-    }
-    experiments::LeverRange r;
-    r.lever = {spec.name, experiments::TargetKind::lever, static_cast<int>(k),
-               experiments::OverrideMode::set};
-    r.low = std::max(spec.range.min, 0.5 * level);
-    r.high = std::min(spec.range.max, 1.5 * level);
-    r.origin = "default: 0.5x and 1.5x its level at the end, from policy_start";
-    return r;
-}
-
 std::string signed_quantity(double x) {
     if (std::isnan(x)) {
         return "n/a";
@@ -210,35 +189,11 @@ int levers_command(const LeversArgs& args) {
 
     // 2. The ranges: the --ranges file's lever factors, else the default rule.
     const engine::ModelInfo& info = model->info();
-    std::vector<experiments::LeverRange> chosen;
-    std::vector<std::pair<std::string, std::string>> skipped;
-    for (std::size_t k = 0; k < info.levers.size(); ++k) {
-        const std::string& name = info.levers[k].name;
-        if (!args.only.empty() &&
-            std::find(args.only.begin(), args.only.end(), name) == args.only.end()) {
-            continue;
-        }
-        std::optional<experiments::LeverRange> r;
-        if (ranges && ranges->sweep) {
-            const experiments::Sweep& s = *ranges->sweep;
-            for (const experiments::Factor& f : s.factors) {
-                if (f.target.kind == experiments::TargetKind::lever && f.target.name == name &&
-                    f.kind == experiments::Factor::Kind::range) {
-                    r = experiments::LeverRange{f.target, f.min, f.max,
-                                                "factors." + name + " of " + args.ranges};
-                }
-            }
-        }
-        std::string why;
-        if (!r) {
-            r = default_range(*attached, info, k, why);
-        }
-        if (r) {
-            chosen.push_back(*r);
-        } else {
-            skipped.emplace_back(name, why);
-        }
-    }
+    const LeverRangeChoice choice =
+        choose_lever_ranges(*attached, info, ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+                            args.ranges, args.only);
+    const std::vector<experiments::LeverRange>& chosen = choice.chosen;
+    const std::vector<std::pair<std::string, std::string>>& skipped = choice.skipped;
 
     // 3. Run both ends of each lever.
     const engine::ThreadLimit threads(args.threads);

@@ -8,7 +8,10 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/lever_effects.hpp>
 #include <canopy/experiments/precision.hpp>
+#include <canopy/experiments/sweep.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/json.hpp>
@@ -46,7 +49,9 @@ struct RunArgs {
     int threads = 0; ///< 0: all cores
     std::string json;
     std::string out;
-    std::string report; ///< --report FILE.html
+    std::string report;         ///< --report FILE.html
+    bool report_levers = false; ///< --report-levers: each lever's effect in the report
+    std::string report_ranges;  ///< --report-ranges FILE: a sweep file's lever ranges for it
     std::string policy_mix;
     bool all_mixes = false;
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
@@ -87,6 +92,9 @@ std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_p
         outputs.push_back({"--report", args.report});
     }
     std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+    if (!args.report_ranges.empty()) {
+        inputs.push_back({"--report-ranges", resolve_scenario(args.report_ranges)});
+    }
     if (loaded.scenario) {
         for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
             inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
@@ -169,6 +177,15 @@ int run_command(const RunArgs& args) {
         problems.push_back(std::move(p));
     }
     const bool scenario_bad = report(loaded.diagnostics);
+    // --report-ranges: a sweep file whose lever factors give the ranges of --report-levers.
+    std::optional<experiments::SweepLoad> ranges;
+    if (!args.report_ranges.empty()) {
+        ranges = experiments::load_sweep(resolve_scenario(args.report_ranges));
+        if (report(ranges->diagnostics)) {
+            problems.push_back("--report-ranges: " + quoted(args.report_ranges) +
+                               " is not a valid sweep file (see above)");
+        }
+    }
     if (!scenario_bad && loaded.scenario) {
         for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
             if (m.name == output::BASE_MIX) {
@@ -336,6 +353,34 @@ int run_command(const RunArgs& args) {
         }
         std::cout.flush();
     }
+    // --report-levers: each lever at the ends of its range around the first run (the scenario as
+    // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs
+    // two ensembles a lever.
+    std::optional<experiments::LeverEffects> effects;
+    LeverRangeChoice choice;
+    if (!args.report.empty() && (args.report_levers || !args.report_ranges.empty())) {
+        const MixRun& first = runs.front();
+        choice = choose_lever_ranges(first.scenario, model->info(),
+                                     ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+                                     args.report_ranges);
+        experiments::Experiment experiment;
+        experiment.scenario = std::make_shared<const engine::Scenario>(first.scenario);
+        experiment.model = model;
+        experiment.replicates = static_cast<int>(first.summary->replicates);
+        experiment.seed = options.seed;
+        experiment.common_random_numbers = true;
+        experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
+            "run --report-levers", first.scenario.text, std::to_string(experiment.seed),
+            std::to_string(experiment.replicates)});
+        std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
+        output::StatusLine status = output::StatusLine::on_stderr(args.quiet);
+        effects = experiments::lever_effects(
+            experiment, choice.chosen, *evaluator, {}, [&](std::size_t done, std::size_t all) {
+                status.show(fmt::format("lever effects {}/{}", done, all), true);
+            });
+        status.finish();
+    }
+
     // Both files are finished under temporary names before either replaces anything, so a
     // failure (a full disk) leaves both previous files, not a new HDF5 beside an old JSON.
     std::vector<output::TemporaryFile> finished;
@@ -371,8 +416,11 @@ int run_command(const RunArgs& args) {
         for (const MixRun& r : runs) {
             report_runs.push_back(output::ReportRun{r.scenario, r.ensemble, *r.summary});
         }
-        finished.push_back(output::write_report_temporary(
-            args.report, output::run_report(report_runs, model->info())));
+        output::Report page = output::run_report(report_runs, model->info());
+        if (effects) {
+            output::add_lever_effects(page, *effects, model->info(), choice.skipped);
+        }
+        finished.push_back(output::write_report_temporary(args.report, page));
     }
     std::vector<output::TemporaryFile*> to_commit;
     for (output::TemporaryFile& f : finished) {
@@ -407,10 +455,20 @@ Command add_run(CLI::App& app) {
         ->check(NON_EMPTY);
     cmd->add_option("--out,-o", args->out, "Write every series to FILE.h5 (HDF5)")
         ->check(NON_EMPTY);
-    cmd->add_option("--report", args->report,
-                    "Write a self-contained HTML report (fan charts, attainment, costs, inputs "
-                    "and their sources) to FILE.html")
-        ->check(NON_EMPTY);
+    CLI::Option* report_option =
+        cmd->add_option("--report", args->report,
+                        "Write a self-contained HTML report (fan charts, attainment, costs, inputs "
+                        "and their sources) to FILE.html")
+            ->check(NON_EMPTY);
+    cmd->add_flag("--report-levers", args->report_levers,
+                  "Add each lever's effect to the report: both ends of its range on common random "
+                  "numbers, as `canopy levers` (two more ensembles a lever)")
+        ->needs(report_option);
+    cmd->add_option("--report-ranges", args->report_ranges,
+                    "The lever ranges of --report-levers from a sweep file's lever factors "
+                    "(min/max), as `canopy levers --ranges`; implies --report-levers")
+        ->check(NON_EMPTY)
+        ->needs(report_option);
     CLI::Option* mix = cmd->add_option("--policy-mix,-p", args->policy_mix,
                                        "Apply one of the scenario's policy mixes")
                            ->check(NON_EMPTY);

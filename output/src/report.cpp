@@ -812,10 +812,13 @@ std::string effects_section(const Report& r) {
     if (r.lever_effects.empty()) {
         return {};
     }
-    std::string s =
-        "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
-        "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
-        "95 % interval where known; longest bar first.</p>\n<div class=\"charts wide\">\n";
+    std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
+                    "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
+                    "95 % interval where known; longest bar first.</p>\n";
+    for (const std::string& note : r.lever_effect_notes) {
+        s += "<p class=\"muted\">" + escape(note) + "</p>\n";
+    }
+    s += "<div class=\"charts wide\">\n";
     std::vector<std::string> targets;
     for (const ReportLeverEffect& e : r.lever_effects) {
         if (std::find(targets.begin(), targets.end(), e.target) == targets.end()) {
@@ -836,7 +839,8 @@ std::string effects_section(const Report& r) {
         std::vector<BarRow> rows;
         for (const ReportLeverEffect* e : effects) {
             BarRow row;
-            row.label = e->change.empty() ? e->lever : e->lever + " " + e->change;
+            // With a table (below) the change is spelled out there; the bar keeps the name.
+            row.label = e->change.empty() || e->moves ? e->lever : e->lever + " " + e->change;
             row.value = e->delta_p;
             row.has_interval = e->delta_p_ci.has_value();
             row.lo = e->delta_p_ci ? (*e->delta_p_ci)[0] : 0.0;
@@ -847,7 +851,55 @@ std::string effects_section(const Report& r) {
         s += "<figure><figcaption><strong>" + escape(target) + "</strong></figcaption>" +
              effect_chart("Lever effects on " + target, rows) + "</figure>\n";
     }
-    return s + "</div>\n</section>\n";
+    s += "</div>\n";
+    if (std::none_of(r.lever_effects.begin(), r.lever_effects.end(),
+                     [](const ReportLeverEffect& e) { return e.moves.has_value(); })) {
+        return s + "</section>\n";
+    }
+    // The numbers behind the bars, one table per target, in the charts' order.
+    s += "<h3>Per target and lever</h3>\n";
+    for (const std::string& target : targets) {
+        std::string goal_text;
+        if (!r.mixes.empty()) {
+            for (const ReportTarget& t : r.mixes.front().targets) {
+                if (t.id == target) {
+                    goal_text = " " + goal(t);
+                }
+            }
+        }
+        std::vector<const ReportLeverEffect*> effects;
+        for (const ReportLeverEffect& e : r.lever_effects) {
+            if (e.target == target) {
+                effects.push_back(&e);
+            }
+        }
+        std::stable_sort(effects.begin(), effects.end(),
+                         [](const ReportLeverEffect* a, const ReportLeverEffect* b) {
+                             return std::fabs(a->delta_p) > std::fabs(b->delta_p);
+                         });
+        s += "<table class=\"effects\"><thead><tr><th>" + escape(target) + escape(goal_text) +
+             "</th><th>change</th><th class=\"num\">median before</th><th class=\"num\">"
+             "Δ median [CI]</th><th class=\"num\">P before</th><th class=\"num\">Δ P [CI]"
+             "</th><th>moves it?</th></tr></thead><tbody>\n";
+        for (const ReportLeverEffect* e : effects) {
+            const auto number = [](const std::optional<double>& x) {
+                return x && std::isfinite(*x) ? escape(format_quantity(*x)) : std::string("n/a");
+            };
+            s += "<tr><td>" + escape(e->lever) + "</td><td>" + escape(e->change) +
+                 "</td><td class=\"num\">" + number(e->median_before) + "</td><td class=\"num\">" +
+                 (e->delta_median && std::isfinite(*e->delta_median)
+                      ? escape(signed_quantity(*e->delta_median)) +
+                            escape(ci_text(e->delta_median_ci, false))
+                      : std::string("n/a")) +
+                 "</td><td class=\"num\">" +
+                 (e->p_before ? percent(*e->p_before) : std::string("n/a")) +
+                 "</td><td class=\"num\">" + signed_points(e->delta_p) +
+                 ci_text(e->delta_p_ci, true) + "</td><td>" +
+                 (e->moves && *e->moves ? "<strong>yes</strong>" : "no") + "</td></tr>\n";
+        }
+        s += "</tbody></table>\n";
+    }
+    return s + "</section>\n";
 }
 
 std::string inputs_section(const Report& r) {

@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 
 namespace canopy::output {
@@ -293,6 +295,78 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
     r.inputs = report_inputs(first.scenario, model);
     r.calibration = report_calibration(first.scenario, model);
     return r;
+}
+
+void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
+                       const engine::ModelInfo& model,
+                       std::span<const std::pair<std::string, std::string>> skipped) {
+    const auto finite = [](double x) {
+        return std::isfinite(x) ? std::optional<double>(x) : std::nullopt;
+    };
+    for (std::size_t k = 0; k < effects.levers.size(); ++k) {
+        const experiments::LeverRange& range = effects.levers[k];
+        std::string change;
+        if (range.lever.mode == experiments::OverrideMode::scale) {
+            change = "x" + format_quantity(range.low) + " → x" + format_quantity(range.high);
+        } else {
+            std::string unit;
+            if (range.lever.index >= 0 &&
+                static_cast<std::size_t>(range.lever.index) < model.levers.size()) {
+                unit = model.levers[static_cast<std::size_t>(range.lever.index)].unit;
+            }
+            change =
+                with_unit(format_quantity(range.low) + " → " + format_quantity(range.high), unit);
+        }
+        for (std::size_t t = 0; t < effects.targets.size(); ++t) {
+            const experiments::TargetEffect& x = effects.at(k, t);
+            ReportLeverEffect e;
+            e.lever = range.lever.name;
+            e.change = change;
+            e.target = effects.targets[t];
+            e.delta_p = x.delta_p;
+            e.delta_p_ci = std::array<double, 2>{x.delta_p_ci.lo, x.delta_p_ci.hi};
+            e.delta_median = finite(x.delta_median);
+            if (std::isfinite(x.delta_median_ci.lo) && std::isfinite(x.delta_median_ci.hi)) {
+                e.delta_median_ci =
+                    std::array<double, 2>{x.delta_median_ci.lo, x.delta_median_ci.hi};
+            }
+            e.median_before = finite(x.median_low);
+            e.p_before = x.p_low;
+            e.moves = x.moves();
+            report.lever_effects.push_back(std::move(e));
+        }
+    }
+    report.lever_effect_notes.push_back(fmt::format(
+        "Each lever from the low end to the high end of its range, the rest of the scenario as it "
+        "ran: {} paired replicates at each end on common random numbers (seed {}), {:g} % paired "
+        "bootstrap intervals. A lever moves a target when either interval excludes zero. The "
+        "same table as canopy levers.",
+        effects.replicates, effects.seed, 100.0 * effects.confidence));
+    // Where the ranges come from, each origin once with the levers it gave.
+    std::vector<std::pair<std::string, std::string>> origins; // (origin, levers)
+    for (const experiments::LeverRange& r : effects.levers) {
+        auto it = std::find_if(origins.begin(), origins.end(),
+                               [&](const auto& o) { return o.first == r.origin; });
+        if (it == origins.end()) {
+            origins.emplace_back(r.origin, r.lever.name);
+        } else {
+            it->second += ", " + r.lever.name;
+        }
+    }
+    std::string text;
+    for (const auto& [origin, levers] : origins) {
+        text += (text.empty() ? "" : "; ") + origin + " (" + levers + ")";
+    }
+    if (!text.empty()) {
+        report.lever_effect_notes.push_back("Ranges: " + text + ".");
+    }
+    if (!skipped.empty()) {
+        text.clear();
+        for (const auto& [name, why] : skipped) {
+            text += (text.empty() ? "" : "; ") + name + " (" + why + ")";
+        }
+        report.lever_effect_notes.push_back("Left out: " + text + ".");
+    }
 }
 
 } // namespace canopy::output

@@ -3,8 +3,9 @@
 
 Usage: test_report_chromium.py CANOPY SCENARIO [run|compare]
 
-Runs `canopy run SCENARIO --all-mixes --report` (or `canopy compare SCENARIO --report`, whose
-page adds the paired differences) with a few replicates, then
+Runs `canopy run SCENARIO --all-mixes --report-levers --report` (every mix, and each lever's
+effect at its range's ends with its table) or `canopy compare SCENARIO --report` (whose page adds
+the paired differences) with a few replicates, then
   1. loads a copy of the page with a checking script appended (the report itself has none) and
      reads the script's findings from the DOM Chromium dumps: every chart's <svg> has a non-zero
      size on screen, every SVG text lies inside its chart's viewBox, no table cell, heading or
@@ -125,7 +126,7 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.html")
-        flags = ["--all-mixes"] if command == "run" else []
+        flags = ["--all-mixes", "--report-levers"] if command == "run" else []
         run = subprocess.run([canopy, command, scenario, "--replicates", "4"] + flags +
                              ["--quiet", "--report", report],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
@@ -136,6 +137,9 @@ def main():
         assert "<script" not in page, "the report must not need a script"
         if command == "compare":
             assert "Δ P" in page, "the comparison's paired differences are missing"
+        else:
+            assert 'id="lever-effects"' in page, "the lever effects are missing"
+            assert '<table class="effects">' in page, "the lever effects' table is missing"
         checked = os.path.join(tmp, "checked.html")
         with open(checked, "w", encoding="utf-8") as f:
             f.write(page.replace("</body>", CHECK_SCRIPT + "</body>"))

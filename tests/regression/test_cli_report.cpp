@@ -70,6 +70,15 @@ TEST_CASE("A bad --report path exits 2 and writes nothing", "[cli][report]") {
         {"--report '' --json out.json", "--report"},
         {"--report old.html --json old.html", "--json and --report"},
         {"--report old.html --replicates 0", "--replicates"},
+        // The lever effects belong to a report, and their ranges must be a valid sweep file.
+        {"--report-levers --json out.json", "--report-levers requires --report"},
+        {"--report-ranges " + std::string(CANOPY_SOURCE_DIR) +
+             "/tests/data/sweeps/tiny.toml --json out.json",
+         "--report-ranges requires --report"},
+        {"--report r.html --report-ranges " + shell_quote(REFERENCE) + " --json out.json",
+         "--report-ranges: '"},
+        {"--report r.html --report-ranges no-such-sweep.toml --json out.json",
+         "no-such-sweep.toml"},
     };
     for (const Case& c : cases) {
         INFO(c.flags);
@@ -87,4 +96,55 @@ TEST_CASE("A bad --report path exits 2 and writes nothing", "[cli][report]") {
     CHECK(clash.status == 2);
     CHECK(clash.err.find("--report") != std::string::npos);
     CHECK(test::read_file(dir / "scenario.html") == test::read_file(REFERENCE));
+}
+
+TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers measures it",
+          "[cli][report]") {
+    const test::TempDir dir;
+    // Without the flag the page has no lever effects (and the run costs no more ensembles).
+    const Result plain = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                             " --replicates 12 --quiet --report "
+                                             "plain.html");
+    REQUIRE(plain.status == 0);
+    CHECK(test::read_file(dir / "plain.html").find("id=\"lever-effects\"") == std::string::npos);
+
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                         " --replicates 12 --quiet --report levers.html "
+                                         "--report-levers");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string html = test::read_file(dir / "levers.html");
+    CHECK(html.find("id=\"lever-effects\"") != std::string::npos);
+    // A tornado chart and a table per target (3), a row per lever (3) in each table, with the
+    // default ranges: half and one and a half times each lever's level (1).
+    CHECK(count(html, "class=\"chart tornado\"") == 3);
+    CHECK(count(html, "<table class=\"effects\">") == 3);
+    CHECK(count(html, "<tr><td>lever_high_tech</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_incubated</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_sme</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(html.find("12 paired replicates at each end") != std::string::npos);
+    // Doubling high-tech promotion makes more leaders (canopy compare's test measures +69 firms
+    // for x2): from x0.5 to x1.5 the leaders' median rises, an interval above zero.
+    const std::size_t leaders = html.find("<th>leaders_2023");
+    REQUIRE(leaders != std::string::npos);
+    const std::size_t row = html.find("<tr><td>lever_high_tech</td>", leaders);
+    REQUIRE(row != std::string::npos);
+    const std::string line = html.substr(row, html.find("</tr>", row) - row);
+    INFO(line);
+    CHECK(line.find("<strong>yes</strong>") != std::string::npos);
+
+    // Ranges from a sweep file's lever factors (tiny.toml: lever_high_tech from 0.5 to 2), the
+    // other levers by the default rule.
+    const Result ranged = run_canopy(
+        dir, "run " + shell_quote(REFERENCE) +
+                 " --replicates 6 --quiet --report ranged.html "
+                 "--report-ranges " +
+                 shell_quote(std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps/tiny.toml"));
+    INFO(ranged.err);
+    REQUIRE(ranged.status == 0);
+    const std::string page = test::read_file(dir / "ranged.html");
+    CHECK(page.find("0.5 → 2 multiplier") != std::string::npos);
+    CHECK(page.find("factors.lever_high_tech of ") != std::string::npos);
+    CHECK(entries(dir.path()) ==
+          std::vector<std::string>{"levers.html", "plain.html", "ranged.html"});
 }

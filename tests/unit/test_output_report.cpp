@@ -2,6 +2,7 @@
 // present when given and absent when not, long labels shortened with the full text kept.
 // (tests/python/test_report_chromium.py renders a real one in a browser.)
 #include <canopy/output/report.hpp>
+#include <canopy/output/run_report.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -79,9 +80,19 @@ output::Report sample() {
     mix.targets[0].delta_p_ci = std::array<double, 2>{0.05, 0.15};
     mix.targets[0].delta_median = 12.0;
     r.mixes = {base, mix};
-    r.lever_effects.push_back({"tech_loans", "x 1.5", "high_tech_enterprises", 0.12,
-                               std::array<double, 2>{0.08, 0.16}, 40.0});
-    r.lever_effects.push_back({"talent", "x 0.5", "high_tech_enterprises", -0.04, {}, {}});
+    output::ReportLeverEffect loans;
+    loans.lever = "tech_loans";
+    loans.change = "x 1.5";
+    loans.target = "high_tech_enterprises";
+    loans.delta_p = 0.12;
+    loans.delta_p_ci = std::array<double, 2>{0.08, 0.16};
+    loans.delta_median = 40.0;
+    output::ReportLeverEffect talent;
+    talent.lever = "talent";
+    talent.change = "x 0.5";
+    talent.target = "high_tech_enterprises";
+    talent.delta_p = -0.04;
+    r.lever_effects = {loans, talent};
     r.inputs.push_back(
         {"high_tech_firms_initial", "baseline", "9,100 firms", "武汉市统计局 2022", ""});
     r.inputs.push_back({"exit_rate", "parameter", "beta(4, 60)", "", "a guess <with reasons>"});
@@ -139,4 +150,88 @@ TEST_CASE("Sections without data are left out of the report", "[output][report]"
     CHECK(html.find("<strong>Calibrated.</strong> Each replicate draws a, b jointly from the "
                     "calibration posterior fits/posterior.h5 (500 particles)") !=
           std::string::npos);
+}
+
+TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a table per target",
+          "[output][report]") {
+    // Two levers, two targets, as experiments::lever_effects returns them.
+    engine::ModelInfo info;
+    engine::LeverSpec loans;
+    loans.name = "tech_loans";
+    loans.unit = "bn yuan";
+    engine::LeverSpec talent;
+    talent.name = "talent";
+    info.levers = {loans, talent};
+    experiments::LeverEffects e;
+    const auto range = [](const std::string& name, int index, experiments::OverrideMode mode,
+                          double low, double high, const std::string& origin) {
+        experiments::LeverRange x;
+        x.lever.name = name;
+        x.lever.kind = experiments::TargetKind::lever;
+        x.lever.index = index;
+        x.lever.mode = mode;
+        x.low = low;
+        x.high = high;
+        x.origin = origin;
+        return x;
+    };
+    e.levers.push_back(range("tech_loans", 0, experiments::OverrideMode::set, 40.0, 120.0,
+                             "default: 0.5x and 1.5x its level at the end, from policy_start"));
+    e.levers.push_back(range("talent", 1, experiments::OverrideMode::scale, 0.5, 2.0,
+                             "factors.talent of sweep.toml"));
+    e.targets = {"high_tech_enterprises", "leaders"};
+    e.replicates = 40;
+    e.seed = 7;
+    const auto effect = [](double dp, double lo, double hi, double dm) {
+        experiments::TargetEffect x;
+        x.median_low = 300.0;
+        x.median_high = 300.0 + dm;
+        x.delta_median = dm;
+        x.delta_median_ci = {dm - 5.0, dm + 5.0};
+        x.p_low = 0.4;
+        x.p_high = 0.4 + dp;
+        x.delta_p = dp;
+        x.delta_p_ci = {lo, hi};
+        return x;
+    };
+    // Lever-major: tech_loans on both targets, then talent on both.
+    e.effects = {effect(0.3, 0.2, 0.4, 50.0), effect(0.0, -0.05, 0.05, 1.0),
+                 effect(-0.1, -0.2, 0.02, -2.0), effect(0.05, -0.02, 0.1, std::nan(""))};
+    e.effects[3].delta_median_ci = {std::nan(""), std::nan("")};
+
+    output::Report r;
+    r.title = "levers";
+    output::ReportMix m;
+    m.name = "base";
+    m.targets = {target("high_tech_enterprises", 0.4), target("leaders", 0.4)};
+    r.mixes = {m};
+    output::add_lever_effects(
+        r, e, info,
+        std::vector<std::pair<std::string, std::string>>{{"new_labs", "its level is 0"}});
+    REQUIRE(r.lever_effects.size() == 4);
+    CHECK(r.lever_effects[0].change == "40 → 120 bn yuan");
+    CHECK(r.lever_effects[2].change == "x0.5 → x2");
+    CHECK(*r.lever_effects[0].moves);
+    CHECK_FALSE(*r.lever_effects[1].moves);
+    CHECK_FALSE(r.lever_effects[3].delta_median.has_value()); // NaN is no number
+    CHECK_FALSE(r.lever_effects[3].delta_median_ci.has_value());
+
+    const std::string html = output::render_report_html(r);
+    CHECK(count(html, "class=\"chart tornado\"") == 2);
+    CHECK(count(html, "<table class=\"effects\">") == 2);
+    // Bars labelled by the lever alone; the change is in the table.
+    CHECK(html.find("<td>tech_loans</td><td>40 → 120 bn yuan</td>") != std::string::npos);
+    CHECK(html.find("+50 [+45, +55]") != std::string::npos);
+    CHECK(html.find("+30.0 pts [+20.0, +40.0]") != std::string::npos);
+    CHECK(count(html, "<strong>yes</strong>") == 1);
+    // How they were measured, where the ranges come from, and what was left out.
+    CHECK(html.find("40 paired replicates at each end") != std::string::npos);
+    CHECK(html.find("factors.talent of sweep.toml (talent)") != std::string::npos);
+    CHECK(html.find("Left out: new_labs (its level is 0).") != std::string::npos);
+    // Effects without a verdict (a mix against the base, in compare) get charts only.
+    output::Report plain = r;
+    for (output::ReportLeverEffect& x : plain.lever_effects) {
+        x.moves.reset();
+    }
+    CHECK(output::render_report_html(plain).find("class=\"effects\"") == std::string::npos);
 }

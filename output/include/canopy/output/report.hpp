@@ -77,8 +77,9 @@ struct ReportMix {
     std::vector<ReportFan> fans;         ///< indicators over time; may be empty (no charts)
 };
 
-/// What changing one lever does to one target (a sensitivity, a solve step, a mix against the
-/// base): drawn as a tornado chart per target, longest bar first.
+/// What changing one lever does to one target (a lever's range, a mix against the base): drawn
+/// as a tornado chart per target, longest bar first. Effects that say whether the lever `moves`
+/// the target (`canopy run --report-levers`) are also listed in a table per target.
 struct ReportLeverEffect {
     std::string lever;
     std::string change;   ///< what was changed, e.g. "x 1.5" or "80 -> 120 bn yuan"
@@ -86,6 +87,10 @@ struct ReportLeverEffect {
     double delta_p = 0.0; ///< change in P(attain)
     std::optional<std::array<double, 2>> delta_p_ci;
     std::optional<double> delta_median; ///< change in the median final value
+    std::optional<std::array<double, 2>> delta_median_ci;
+    std::optional<double> median_before; ///< the median final value before the change
+    std::optional<double> p_before;      ///< P(attain) before the change
+    std::optional<bool> moves;           ///< an interval excludes zero (lever_effects.hpp)
 };
 
 /// One input of the scenario with where it comes from.
@@ -113,6 +118,8 @@ struct Report {
     std::vector<std::array<std::string, 2>> facts;
     std::vector<ReportMix> mixes; ///< the base (or the mix run) first
     std::vector<ReportLeverEffect> lever_effects;
+    /// How the lever effects were measured, and what was left out.
+    std::vector<std::string> lever_effect_notes;
     std::vector<ReportInput> inputs;
     ReportCalibration calibration;
     std::vector<std::string> notes; ///< paragraphs shown after the summary (e.g. a solve answer)

@@ -7,11 +7,13 @@
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/lever_effects.hpp>
 #include <canopy/output/report.hpp>
 #include <canopy/output/summary.hpp>
 
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace canopy::output {
@@ -46,5 +48,14 @@ struct ReportRun {
 /// The report of `canopy run`: the first run's targets, fan charts and inputs; with several
 /// runs (--all-mixes) attainment and cost per mix. `runs` must not be empty.
 Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& model);
+
+/// The effects `experiments::lever_effects` measured, as the report's lever effects: per target
+/// and lever the change from the low end to the high end of the lever's range ("2 -> 6 units",
+/// "x0.5 -> x1.5") in the median (with the target's unit from `summary`) and in P(attain), their
+/// paired intervals and whether either excludes zero; with a note saying how they were measured
+/// and which levers `skipped` (lever, reason) left out.
+void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
+                       const engine::ModelInfo& model,
+                       std::span<const std::pair<std::string, std::string>> skipped = {});
 
 } // namespace canopy::output

@@ -1,0 +1,70 @@
+// The ranges at whose ends `canopy levers` and `canopy run --report-levers` run each lever
+// (cli.hpp): a sweep file's lever factors, else the default rule.
+#include "cli.hpp"
+
+#include <canopy/experiments/sweep.hpp>
+
+#include <algorithm>
+
+namespace canopy::cli {
+
+namespace {
+
+// The default range of lever k: half and one and a half times the level its schedule reaches by
+// the end of the run, set from policy_start.
+std::optional<experiments::LeverRange> default_range(const engine::Scenario& scenario,
+                                                     const engine::ModelInfo& model, std::size_t k,
+                                                     std::string& why_not) {
+    const engine::LeverSpec& spec = model.levers[k];
+    const double end_months = scenario.calendar.months_at_start(scenario.calendar.steps());
+    const double level = scenario.levers[k].schedule.at(std::max(0.0, end_months - 1.0));
+    if (!(level > 0.0)) {
+        why_not = "its level is 0; give it a range as a lever factor of a sweep file";
+        return std::nullopt;
+    }
+    experiments::LeverRange r;
+    r.lever = {spec.name, experiments::TargetKind::lever, static_cast<int>(k),
+               experiments::OverrideMode::set};
+    r.low = std::max(spec.range.min, 0.5 * level);
+    r.high = std::min(spec.range.max, 1.5 * level);
+    r.origin = "default: 0.5x and 1.5x its level at the end, from policy_start";
+    return r;
+}
+
+} // namespace
+
+LeverRangeChoice choose_lever_ranges(const engine::Scenario& scenario,
+                                     const engine::ModelInfo& model,
+                                     const experiments::Sweep* ranges,
+                                     const std::string& ranges_name,
+                                     const std::vector<std::string>& only) {
+    LeverRangeChoice out;
+    for (std::size_t k = 0; k < model.levers.size(); ++k) {
+        const std::string& name = model.levers[k].name;
+        if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) {
+            continue;
+        }
+        std::optional<experiments::LeverRange> r;
+        if (ranges != nullptr) {
+            for (const experiments::Factor& f : ranges->factors) {
+                if (f.target.kind == experiments::TargetKind::lever && f.target.name == name &&
+                    f.kind == experiments::Factor::Kind::range) {
+                    r = experiments::LeverRange{f.target, f.min, f.max,
+                                                "factors." + name + " of " + ranges_name};
+                }
+            }
+        }
+        std::string why;
+        if (!r) {
+            r = default_range(scenario, model, k, why);
+        }
+        if (r) {
+            out.chosen.push_back(*r);
+        } else {
+            out.skipped.emplace_back(name, why);
+        }
+    }
+    return out;
+}
+
+} // namespace canopy::cli

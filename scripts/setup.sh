@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-graph-dev libeigen3-dev libtbb-dev libhdf5-dev catch2 librandom123-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-dev pybind11-dev
+  python3-networkx
   clang-format
   openmpi-bin libopenmpi-dev slurm-wlm munge
   chromium

@@ -273,15 +273,30 @@ private:
         return hi;
     }
 
+    // The answer is confirmed on the full sample: the sequential test judged it on its first
+    // replicates, and a level below the true answer can pass there and fall short on all of
+    // them. When that happens the search goes on above it, judging on full samples only.
     SolveResult single(std::size_t i, const std::vector<double>& others) {
         SolveResult out;
         closest_.reset();
-        const std::optional<double> level = smallest(i, others, others[i]);
-        if (level) {
+        std::optional<double> level = smallest(i, others, others[i]);
+        for (int round = 0; level && round < MAX_CONFIRMATIONS; ++round) {
             std::vector<double> levels = others;
             levels[i] = *level;
             out.best = settle(levels);
-            out.reached = !request_.within_budget_cap || !out.best.over_cap;
+            if (out.best.p_attain >= request_.probability) {
+                out.reached = !request_.within_budget_cap || !out.best.over_cap;
+                break;
+            }
+            // The first batches misled the search: from here on every level is judged on the
+            // full sample (those judged before again, continuing their streams), so the next
+            // answer is the one the full sample gives.
+            note(out.best);
+            first_ = request_.max_replicates;
+            for (auto& entry : records_) {
+                entry.second.judged = false;
+            }
+            level = smallest(i, others, *level);
         }
         if (!out.reached) {
             std::vector<double> top = others;
@@ -304,6 +319,7 @@ private:
                 current = s.best;
             }
         }
+        const std::optional<SolveSetting> confirmed = current; // each on the full sample
         std::optional<SolveSetting> overall_closest;
         for (const SolveResult& s : out.single) {
             if (!overall_closest || s.best.p_attain > overall_closest->p_attain) {
@@ -367,6 +383,18 @@ private:
             }
         }
         out.best = settle(x);
+        if (out.best.p_attain < request_.probability) {
+            // The trades were judged on first replicates and the full sample disowns the end
+            // point: fall back to the cheapest answer that a full sample confirmed.
+            note(out.best);
+            if (confirmed) {
+                out.best = *confirmed;
+            } else {
+                out.reached = false;
+                out.best = closest_ ? *closest_ : out.best;
+                return out;
+            }
+        }
         out.reached = !request_.within_budget_cap || !out.best.over_cap;
         return out;
     }
@@ -381,6 +409,7 @@ private:
     std::vector<double> reference_;
     std::size_t years_ = 0;
     int first_ = 20;
+    static constexpr int MAX_CONFIRMATIONS = 8;
     std::map<Key, Record> records_;
     std::uint64_t next_index_ = 0;
     std::size_t replicates_ = 0;

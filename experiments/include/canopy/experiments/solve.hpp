@@ -14,7 +14,9 @@
 /// the first batch, so the replicates go where the answer is. Bisection stops when the bracket
 /// is narrower than `precision` times the level found (or the lever's `tolerance`): then the
 /// answer is known to the requested precision in the lever and, through the sample size, in
-/// the probability. The answer is the bracket's upper end, a level judged to reach P.
+/// the probability. The answer is the bracket's upper end, a level judged to reach P, and it is
+/// confirmed on the full `max_replicates` sample; if the full sample falls short of P (the first
+/// batches were lucky), the search continues above it judging every level on full samples.
 ///
 /// Several levers: each lever alone first (the others at the scenario's levels); then a search
 /// along the set of settings that just reach P, ordered by cost: from the cheapest setting

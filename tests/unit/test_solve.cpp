@@ -1,0 +1,139 @@
+// Goal seeking (experiments/solve.hpp) against an evaluator whose P(attain) is known exactly, so
+// that what the search answers can be checked against the truth.
+#include "registry.hpp"
+
+#include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/solve.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+using namespace canopy;
+
+namespace {
+
+// Replicate r attains the target when u(r) < level, with u(r) a fixed sequence shared by every
+// level (common random numbers): P(attain) at a level is the share of u below it. `lucky` first
+// replicates have u = 0, so a sequential test that looks at them first sees every one attain.
+class Threshold final : public experiments::Evaluator {
+public:
+    Threshold(std::size_t target_indicator, std::size_t indicators, std::uint32_t lucky)
+        : indicator_(target_indicator)
+        , indicators_(indicators)
+        , lucky_(lucky) {}
+
+    [[nodiscard]] double u(std::uint32_t r) const {
+        if (r < lucky_) {
+            return 0.0;
+        }
+        // A low-discrepancy sequence on (0, 1): evenly spread, not clumped by chance.
+        const double golden = 0.6180339887498949;
+        const double x = static_cast<double>(r) * golden;
+        return x - static_cast<double>(static_cast<std::uint64_t>(x));
+    }
+
+    std::vector<experiments::PointResult>
+    evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
+             const experiments::ResultCallback& done) override {
+        std::vector<experiments::PointResult> out;
+        for (const experiments::Point& p : points) {
+            experiments::PointResult r;
+            r.index = p.index;
+            r.replicates = static_cast<std::uint32_t>(e.replicates);
+            r.indicators = static_cast<std::uint32_t>(indicators_);
+            r.finals.assign(indicators_ * r.replicates, 0.0);
+            for (std::uint32_t k = 0; k < r.replicates; ++k) {
+                const bool attains = u(e.first_replicate + k) < p.values.at(0);
+                r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
+            }
+            if (done) {
+                done(r);
+            }
+            out.push_back(r);
+        }
+        return out;
+    }
+
+private:
+    std::size_t indicator_;
+    std::size_t indicators_;
+    std::uint32_t lucky_;
+};
+
+} // namespace
+
+TEST_CASE("solve confirms its answer on the full sample, not only on the first replicates",
+          "[unit][solve]") {
+    const engine::LoadResult loaded = engine::load_scenario(
+        std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml", models::model_catalog());
+    REQUIRE(loaded.scenario);
+    const engine::Scenario& s = *loaded.scenario;
+    experiments::Experiment x;
+    x.scenario = std::make_shared<const engine::Scenario>(s);
+    x.model = models::find_model("reference");
+    x.seed = 5;
+
+    // The target "leaders_2023 >= 60": its indicator is 100 when a replicate attains, 0 if not.
+    std::size_t target = s.targets.size();
+    for (std::size_t t = 0; t < s.targets.size(); ++t) {
+        if (s.targets[t].id == "leaders_2023") {
+            target = t;
+        }
+    }
+    REQUIRE(target < s.targets.size());
+    std::size_t indicator = s.indicators.size();
+    for (std::size_t i = 0; i < s.indicators.size(); ++i) {
+        if (s.indicators[i].id == s.targets[target].indicator) {
+            indicator = i;
+        }
+    }
+    REQUIRE(indicator < s.indicators.size());
+
+    const auto& levers = x.model->info().levers;
+    int lever = -1;
+    for (std::size_t k = 0; k < levers.size(); ++k) {
+        if (levers[k].name == "lever_high_tech") {
+            lever = static_cast<int>(k);
+        }
+    }
+    REQUIRE(lever >= 0);
+    experiments::SolveRequest request;
+    request.target = target;
+    request.probability = 0.6;
+    request.levers = {
+        {{"lever_high_tech", experiments::TargetKind::lever, lever, experiments::OverrideMode::set},
+         0.0,
+         1.0,
+         0.0}};
+    request.max_replicates = 400;
+    request.first_replicates = 20;
+    request.precision = 0.005;
+
+    // The first 20 replicates all attain at any level above 0: on them alone, a level well below
+    // the answer passes the test (20 of 20, Wilson lower bound 0.84 > 0.6). On all 400, P(level)
+    // is 20/400 + (share of the other u below the level), about 0.05 + 0.95 level: the true
+    // answer is near (0.6 - 0.05) / 0.95 = 0.579.
+    Threshold evaluator(indicator, s.indicators.size(), 20);
+    const experiments::SolveResult result = experiments::solve(x, evaluator, request);
+    REQUIRE(result.reached);
+    REQUIRE(result.best.levels.size() == 1);
+    const double level = result.best.levels[0];
+    INFO("level " << level << ", P " << result.best.p_attain << " on " << result.best.replicates);
+    CHECK(result.best.replicates == 400);
+    CHECK(result.best.p_attain >= request.probability);
+    // The smallest level whose 400 replicates reach 0.6, found to the precision asked: the answer
+    // reaches P, and a level 1 % lower does not.
+    std::size_t below = 0;
+    for (std::uint32_t r = 0; r < 400; ++r) {
+        below += evaluator.u(r) < level * 0.99 ? 1U : 0U;
+    }
+    CHECK(static_cast<double>(below) / 400.0 < request.probability);
+
+    // With the confirmation gone, the search would stop at a level the full sample disowns: the
+    // first batch alone passes every level above 0.
+    CHECK(level > 0.5);
+}

@@ -146,5 +146,5 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_wuhan_calibration.py
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
   set_tests_properties(scenario:wuhan_calibration PROPERTIES
-    LABELS "scenario;python" TIMEOUT 180 SKIP_RETURN_CODE 77)
+    LABELS "scenario;python" TIMEOUT 420 SKIP_RETURN_CODE 77)
 endif()

@@ -651,7 +651,7 @@ int main(int argc, char** argv) {
     bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
 
     canopy::bench::SweepOptions so;
-    so.sweep = std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml";
+    so.sweep = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml";
     so.canopy = (std::filesystem::path(argv[0]).parent_path() / "canopy").string();
     auto* sweep = app.add_subcommand(
         "sweep", "The sweep machinery's cost per design point beyond the simulations, and MPI "

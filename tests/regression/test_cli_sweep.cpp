@@ -292,8 +292,8 @@ TEST_CASE("canopy validate checks sweep files as canopy sweep does, running noth
     const test::TempDir dir;
     // The shipped sweeps and the test sweep, alongside a scenario, in one call; --strict too.
     const std::string shipped =
-        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023.toml") + " " +
-        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/sweeps/wuhan-2023-morris.toml");
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml") + " " +
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-morris.toml");
     const Result ok = run_canopy(dir, "validate --strict " + shipped + " " + shell_quote(TINY) +
                                           " " + shell_quote(REFERENCE));
     INFO(ok.err);

@@ -267,8 +267,8 @@ TEST_CASE("A sweep result survives a round trip through its file", "[unit][sweep
 }
 
 TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
-    const std::string dir = std::string(CANOPY_SOURCE_DIR) + "/sweeps/";
-    const experiments::SweepLoad saltelli = experiments::load_sweep(dir + "wuhan-2023.toml");
+    const std::string dir = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    const experiments::SweepLoad saltelli = experiments::load_sweep(dir + "wuhan-2023-sweep.toml");
     INFO(saltelli.diagnostics.format());
     REQUIRE(saltelli.sweep);
     CHECK(saltelli.sweep->design == DesignKind::saltelli);

@@ -135,6 +135,7 @@ struct BlockScratch {
     alignas(64) std::uint32_t flags[BLOCK];  // flags at the start, after the January reset
     alignas(64) std::uint32_t kept[BLOCK];   // flags at the end if nothing happens
     alignas(64) std::uint32_t marked[BLOCK]; // 1: event_pass must see this firm
+    std::uint64_t marked_bits = 0;           // the same, bit j for firm j of the block
     // The block's narrow columns, widened (pass 1 reads these).
     alignas(64) std::uint32_t stage[BLOCK];
     alignas(64) std::uint32_t digital[BLOCK];  // 1: a digital-core sector
@@ -324,9 +325,12 @@ template <class Count>
                 out.months_in, out.expiry, col.capability + begin, col.rd_intensity + begin,
                 out.capability, out.to, out.kept, out.marked);
     std::uint8_t* __restrict flags = col.flags + begin;
+    std::uint64_t bits = 0;
     for (std::size_t j = 0; j < len; ++j) {
         flags[j] = static_cast<std::uint8_t>(pick(out.stage[j] <= LEADER, out.kept[j], flags[j]));
+        bits |= std::uint64_t{out.marked[j]} << j;
     }
+    out.marked_bits = bits;
 }
 
 [[gnu::target_clones("arch=x86-64-v4", "default")]] void
@@ -363,19 +367,24 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
                   t.capability_by_sector[4], t.capability_by_sector[5],
                   t.capability_certified,    t.rd_spending};
     const LaneMask lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    std::array<std::int64_t, 4> active{};
-    std::int64_t tied = 0;
-    std::int64_t with_rnd = 0;
+    // Active firms by stage, as four 16-bit counters in one register (a block has at most BLOCK
+    // firms): a counter array indexed by stage would be a chain of stores and loads.
+    static_assert(BLOCK < (1U << 16), "the packed counters are 16-bit");
+    std::uint64_t active = 0;
+    std::uint32_t tied = 0;
+    std::uint32_t with_rnd = 0;
     // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
     // latency: the two chains are independent).
     double panel = t.capability_panel;
     for (std::size_t j = 0; j < len; ++j) {
-        const std::uint8_t st = stage[begin + j];
-        const std::uint8_t f = flags[begin + j];
-        const bool unmarked = st <= LEADER && in.marked[j] == 0;
-        active[st & 3U] += st <= LEADER ? 1 : 0;
-        tied += (unmarked && (f & PLATFORM_TIE) != 0 && st >= SME) ? 1 : 0;
-        with_rnd += (unmarked && (f & RND_INSTITUTION) != 0) ? 1 : 0;
+        const std::uint32_t st = stage[begin + j];
+        const std::uint32_t f = flags[begin + j];
+        const std::uint32_t was_active = static_cast<std::uint32_t>(st <= LEADER);
+        const std::uint32_t unmarked = was_active & static_cast<std::uint32_t>(in.marked[j] == 0);
+        active += std::uint64_t{was_active} << (16U * (st & 3U));
+        tied += unmarked & static_cast<std::uint32_t>((f & PLATFORM_TIE) != 0) &
+                static_cast<std::uint32_t>(st >= SME);
+        with_rnd += unmarked & static_cast<std::uint32_t>((f & RND_INSTITUTION) != 0);
 
         const std::uint32_t to = in.to[j];
         const double c = in.capability[j];
@@ -390,7 +399,7 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
                               ((lane >= 6) & -static_cast<std::int64_t>(certified));
         sums += reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(value) & keep);
         const bool in_panel = live & ((batch[begin + j] & IN_PANEL) != 0);
-        panel += in_panel ? c : 0.0;
+        panel += pick(in_panel, c, 0.0);
     }
     t.capability_panel = panel;
     for (std::size_t q = 0; q < SECTOR_COUNT; ++q) {
@@ -399,20 +408,21 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
     t.capability_certified = sums[6];
     t.rd_spending = sums[7];
     for (std::size_t k = 0; k < 4; ++k) {
-        t.active[k] += active[k];
+        t.active[k] += static_cast<std::int64_t>((active >> (16U * k)) & 0xFFFFU);
     }
     t.tied += tied;
     t.with_rnd += with_rnd;
 }
 
-// Pass 3: the marked firms, in firm order, with the model's events spelled out.
+// Pass 3: the marked firms, in firm order, with the model's events spelled out. The firms are
+// found from the block's bit mask of marked firms (a test of every firm's mark would be a branch
+// mispredicted at each of the few marked firms, and a little work at every other firm).
 template <class Count>
-void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin, std::size_t len,
+void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin,
                 const BlockScratch& in, std::vector<StageChange>& changes, ChunkTally& t) {
-    for (std::size_t j = 0; j < len; ++j) {
-        if (in.marked[j] == 0) {
-            continue;
-        }
+    static_assert(BLOCK <= 64, "marked_bits has a bit per firm of the block");
+    for (std::uint64_t bits = in.marked_bits; bits != 0; bits &= bits - 1) {
+        const auto j = static_cast<std::size_t>(std::countr_zero(bits));
         const std::size_t i = begin + j;
         const std::uint8_t st = col.stage[i];
         const auto to = static_cast<std::uint8_t>(in.to[j]);
@@ -506,7 +516,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
             vector_pass_32(col, r, knots, b, len, scratch);
         }
         sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch, t);
-        event_pass(col, r, b, len, scratch, changes, t);
+        event_pass(col, r, b, scratch, changes, t);
     }
     tally = t;
 }

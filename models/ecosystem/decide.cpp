@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -138,6 +139,8 @@ struct BlockScratch {
     std::uint64_t marked_bits = 0;           // the same, bit j for firm j of the block
     // The block's narrow columns, widened (pass 1 reads these).
     alignas(64) std::uint32_t stage[BLOCK];
+    alignas(64) std::uint32_t sector[BLOCK];
+    alignas(64) std::uint32_t batch[BLOCK];    // its IN_PANEL bit
     alignas(64) std::uint32_t digital[BLOCK];  // 1: a digital-core sector
     alignas(64) std::uint32_t total[BLOCK];    // active collaborators
     alignas(64) std::uint32_t higher[BLOCK];   // ... at a higher stage
@@ -309,6 +312,8 @@ template <class Count>
         const auto& n = col.counts[i];
         const std::uint32_t k = col.sector[i];
         out.stage[j] = st;
+        out.sector[j] = k;
+        out.batch[j] = col.batch[i];
         out.digital[j] = static_cast<std::uint32_t>(k == OPTOELECTRONICS) |
                          static_cast<std::uint32_t>(k == BEIDOU);
         out.flags[j] = col.flags[i] & keep;
@@ -354,34 +359,48 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
 using Lanes = double __attribute__((vector_size(64)));
 using LaneMask = std::int64_t __attribute__((vector_size(64)));
 
-//
-// The pass also counts active firms by stage, and, among the firms event_pass will not see, those
-// tied to a platform or running an R&D institution (their flags are final after pass 1).
+// The lanes a firm adds to, by its lane code: the code's low three bits are the firm's sector if
+// it is active at the end of the step (6: none), bit 3 says it is certified (lanes 6 and 7).
+struct LaneMasks {
+    alignas(64) std::int64_t mask[16][8];
+};
+constexpr LaneMasks lane_masks() {
+    LaneMasks m{};
+    for (std::size_t code = 0; code < 16; ++code) {
+        for (std::size_t lane = 0; lane < 8; ++lane) {
+            const bool own = lane < 6 && lane == (code & 7U);
+            const bool certified = lane >= 6 && (code & 8U) != 0;
+            m.mask[code][lane] = own || certified ? -1 : 0;
+        }
+    }
+    return m;
+}
+constexpr LaneMasks LANE_MASKS = lane_masks();
+
+// The pass runs in two loops: the first, vectorised across firms, works out what each firm adds
+// (its lane code, its certified R&D spending, its panel capability) and counts active firms by
+// stage and, among the firms event_pass will not see, those tied to a platform or running an R&D
+// institution (their flags are final after pass 1: `kept`); the second adds the firms' vectors in
+// firm order, with nothing else on its path.
 [[gnu::target_clones("arch=x86-64-v4", "default")]] void
-sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_t* sector,
-         const std::uint8_t* batch, const float* rd_intensity, std::size_t begin, std::size_t len,
-         const BlockScratch& in, ChunkTally& t) {
+sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const BlockScratch& in,
+         ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
-    Lanes sums = {t.capability_by_sector[0], t.capability_by_sector[1],
-                  t.capability_by_sector[2], t.capability_by_sector[3],
-                  t.capability_by_sector[4], t.capability_by_sector[5],
-                  t.capability_certified,    t.rd_spending};
-    const LaneMask lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    // Active firms by stage, as four 16-bit counters in one register (a block has at most BLOCK
-    // firms): a counter array indexed by stage would be a chain of stores and loads.
-    static_assert(BLOCK < (1U << 16), "the packed counters are 16-bit");
-    std::uint64_t active = 0;
-    std::uint32_t tied = 0;
-    std::uint32_t with_rnd = 0;
-    // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
-    // latency: the two chains are independent).
-    double panel = t.capability_panel;
+    alignas(64) std::uint32_t code[BLOCK];
+    alignas(64) double rd_spending[BLOCK];
+    alignas(64) double panel_capability[BLOCK];
+    std::uint32_t active0 = 0, active1 = 0, active2 = 0, active3 = 0, tied = 0, with_rnd = 0;
+    const float* __restrict rd = rd_intensity + begin;
     for (std::size_t j = 0; j < len; ++j) {
-        const std::uint32_t st = stage[begin + j];
-        const std::uint32_t f = flags[begin + j];
-        const std::uint32_t was_active = static_cast<std::uint32_t>(st <= LEADER);
-        const std::uint32_t unmarked = was_active & static_cast<std::uint32_t>(in.marked[j] == 0);
-        active += std::uint64_t{was_active} << (16U * (st & 3U));
+        const std::uint32_t st = in.stage[j];
+        const auto was = [st](std::uint32_t k) { return static_cast<std::uint32_t>(st == k); };
+        active0 += was(INCUBATING);
+        active1 += was(SME);
+        active2 += was(HIGH_TECH);
+        active3 += was(LEADER);
+        const std::uint32_t unmarked =
+            static_cast<std::uint32_t>(st <= LEADER) & static_cast<std::uint32_t>(in.marked[j] == 0);
+        const std::uint32_t f = in.kept[j];
         tied += unmarked & static_cast<std::uint32_t>((f & PLATFORM_TIE) != 0) &
                 static_cast<std::uint32_t>(st >= SME);
         with_rnd += unmarked & static_cast<std::uint32_t>((f & RND_INSTITUTION) != 0);
@@ -390,16 +409,25 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
         const double c = in.capability[j];
         const bool live = to <= LEADER;
         const bool certified = live & (to >= HIGH_TECH);
-        const double rd_c = static_cast<double>(rd_intensity[begin + j]) * c;
-        const LaneMask k = lane - static_cast<std::int64_t>(sector[begin + j]);
-        const Lanes value = {c, c, c, c, c, c, c, rd_c};
-        // All ones in the firm's sector lane (if it is still active) and in lanes 6 and 7 (if
-        // certified), zero elsewhere.
-        const LaneMask keep = ((k == 0) & (lane < 6) & -static_cast<std::int64_t>(live)) |
-                              ((lane >= 6) & -static_cast<std::int64_t>(certified));
+        code[j] = pick(live, in.sector[j], std::uint32_t{6}) | pick(certified, 8U, 0U);
+        rd_spending[j] = static_cast<double>(rd[j]) * c;
+        panel_capability[j] = pick(live & ((in.batch[j] & IN_PANEL) != 0), c, 0.0);
+    }
+
+    Lanes sums = {t.capability_by_sector[0], t.capability_by_sector[1],
+                  t.capability_by_sector[2], t.capability_by_sector[3],
+                  t.capability_by_sector[4], t.capability_by_sector[5],
+                  t.capability_certified,    t.rd_spending};
+    // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
+    // latency: the two chains are independent).
+    double panel = t.capability_panel;
+    for (std::size_t j = 0; j < len; ++j) {
+        const double c = in.capability[j];
+        const Lanes value = {c, c, c, c, c, c, c, rd_spending[j]};
+        LaneMask keep;
+        std::memcpy(&keep, LANE_MASKS.mask[code[j]], sizeof keep);
         sums += reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(value) & keep);
-        const bool in_panel = live & ((batch[begin + j] & IN_PANEL) != 0);
-        panel += pick(in_panel, c, 0.0);
+        panel += panel_capability[j];
     }
     t.capability_panel = panel;
     for (std::size_t q = 0; q < SECTOR_COUNT; ++q) {
@@ -407,9 +435,10 @@ sum_pass(const std::uint8_t* stage, const std::uint8_t* flags, const std::uint8_
     }
     t.capability_certified = sums[6];
     t.rd_spending = sums[7];
-    for (std::size_t k = 0; k < 4; ++k) {
-        t.active[k] += static_cast<std::int64_t>((active >> (16U * k)) & 0xFFFFU);
-    }
+    t.active[INCUBATING] += active0;
+    t.active[SME] += active1;
+    t.active[HIGH_TECH] += active2;
+    t.active[LEADER] += active3;
     t.tied += tied;
     t.with_rnd += with_rnd;
 }
@@ -515,7 +544,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
         } else {
             vector_pass_32(col, r, knots, b, len, scratch);
         }
-        sum_pass(col.stage, col.flags, col.sector, col.batch, col.rd_intensity, b, len, scratch, t);
+        sum_pass(col.rd_intensity, b, len, scratch, t);
         event_pass(col, r, b, scratch, changes, t);
     }
     tally = t;

@@ -398,8 +398,8 @@ sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const Bl
         active1 += was(SME);
         active2 += was(HIGH_TECH);
         active3 += was(LEADER);
-        const std::uint32_t unmarked =
-            static_cast<std::uint32_t>(st <= LEADER) & static_cast<std::uint32_t>(in.marked[j] == 0);
+        const std::uint32_t unmarked = static_cast<std::uint32_t>(st <= LEADER) &
+                                       static_cast<std::uint32_t>(in.marked[j] == 0);
         const std::uint32_t f = in.kept[j];
         tied += unmarked & static_cast<std::uint32_t>((f & PLATFORM_TIE) != 0) &
                 static_cast<std::uint32_t>(st >= SME);

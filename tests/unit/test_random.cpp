@@ -80,6 +80,29 @@ TEST_CASE("philox_fill equals one block per agent, including a ragged tail", "[r
     }
 }
 
+TEST_CASE("philox_fill equals one block per agent at every count, across the top of the counter",
+          "[random]") {
+    // The vectorised fill works eight blocks at a time and stores a ragged last group with masks:
+    // every count from 0 to 41 (and a first agent whose counter wraps past 2^32) must give
+    // exactly the blocks, and write nothing past them.
+    const RandomKey key{0xFEDCBA9876543210ULL, 0x9ABCDEF0U};
+    for (const std::uint32_t first : {0U, 1000U, 0xFFFFFFF0U}) {
+        for (std::size_t count = 0; count <= 41; ++count) {
+            std::vector<std::uint32_t> out(4 * count + 8, 0xA5A5A5A5U);
+            philox_fill(key, first, 77, 12, count, out.data(), 5);
+            for (std::uint32_t j = 0; j < count; ++j) {
+                const Block b = key.block(first + j, 77, 12, 5);
+                for (std::uint32_t w = 0; w < 4; ++w) {
+                    REQUIRE(out[4 * j + w] == b[w]);
+                }
+            }
+            for (std::size_t w = 4 * count; w < out.size(); ++w) {
+                REQUIRE(out[w] == 0xA5A5A5A5U);
+            }
+        }
+    }
+}
+
 TEST_CASE("philox_fill fills any block index; a stream can start at any block", "[random]") {
     const RandomKey key{77, 2};
     std::vector<std::uint32_t> out(4 * 19);

@@ -808,6 +808,22 @@ std::string fans_section(const Report& r) {
     return s;
 }
 
+// The lever effects on one target, the largest change in P(attain) first (ties in input order):
+// the order of both the chart and the table.
+std::vector<const ReportLeverEffect*> effects_on(const Report& r, const std::string& target) {
+    std::vector<const ReportLeverEffect*> effects;
+    for (const ReportLeverEffect& e : r.lever_effects) {
+        if (e.target == target) {
+            effects.push_back(&e);
+        }
+    }
+    std::stable_sort(effects.begin(), effects.end(),
+                     [](const ReportLeverEffect* a, const ReportLeverEffect* b) {
+                         return std::fabs(a->delta_p) > std::fabs(b->delta_p);
+                     });
+    return effects;
+}
+
 std::string effects_section(const Report& r) {
     if (r.lever_effects.empty()) {
         return {};
@@ -826,16 +842,7 @@ std::string effects_section(const Report& r) {
         }
     }
     for (const std::string& target : targets) {
-        std::vector<const ReportLeverEffect*> effects;
-        for (const ReportLeverEffect& e : r.lever_effects) {
-            if (e.target == target) {
-                effects.push_back(&e);
-            }
-        }
-        std::stable_sort(effects.begin(), effects.end(),
-                         [](const ReportLeverEffect* a, const ReportLeverEffect* b) {
-                             return std::fabs(a->delta_p) > std::fabs(b->delta_p);
-                         });
+        const std::vector<const ReportLeverEffect*> effects = effects_on(r, target);
         std::vector<BarRow> rows;
         for (const ReportLeverEffect* e : effects) {
             BarRow row;
@@ -867,16 +874,7 @@ std::string effects_section(const Report& r) {
                 }
             }
         }
-        std::vector<const ReportLeverEffect*> effects;
-        for (const ReportLeverEffect& e : r.lever_effects) {
-            if (e.target == target) {
-                effects.push_back(&e);
-            }
-        }
-        std::stable_sort(effects.begin(), effects.end(),
-                         [](const ReportLeverEffect* a, const ReportLeverEffect* b) {
-                             return std::fabs(a->delta_p) > std::fabs(b->delta_p);
-                         });
+        const std::vector<const ReportLeverEffect*> effects = effects_on(r, target);
         s += "<table class=\"effects\"><thead><tr><th>" + escape(target) + escape(goal_text) +
              "</th><th>change</th><th class=\"num\">median before</th><th class=\"num\">"
              "Δ median [CI]</th><th class=\"num\">P before</th><th class=\"num\">Δ P [CI]"

@@ -139,13 +139,13 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml)
   set_tests_properties(python:report_chromium PROPERTIES
-    LABELS "python;regression" TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
+    LABELS "python;regression" TIMEOUT 480 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
   # The same checks on `canopy compare --report`, whose tables add the paired differences.
   add_test(NAME python:report_chromium_compare
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml compare)
   set_tests_properties(python:report_chromium_compare PROPERTIES
-    LABELS "python;regression" TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
+    LABELS "python;regression" TIMEOUT 480 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
 endif()
 
 # The calibrated Wuhan scenario (issue 10, item 4): the 2013 history scenario and the calibration

@@ -23,6 +23,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 CHECK_SCRIPT = r"""
@@ -62,17 +63,38 @@ CHECK_SCRIPT = r"""
 """
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1"]
+                  "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1",
+                  # containers give /dev/shm 64 MB, too little for a tall page: use /tmp
+                  "--disable-dev-shm-usage"]
+
+# Headless Chromium can hang on a loaded machine (the ASan suite once hit the test's 300 s
+# timeout where it otherwise takes 30-90 s): each attempt has its own deadline and profile, and a
+# hung browser is killed and started again, so a hang costs one deadline, not the test. Each
+# phase prints its time (flushed), so a timeout shows which phase it was.
+ATTEMPTS = 3
+DEADLINE_S = 90
 
 
 def chromium(binary, profile, args, url):
     """Runs headless Chromium once; returns stdout (the DOM for --dump-dom)."""
-    command = [binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile] + args + [url]
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
-        raise SystemExit("chromium failed: " + " ".join(command))
-    return done.stdout.decode()
+    for attempt in range(1, ATTEMPTS + 1):
+        command = ([binary] + CHROMIUM_FLAGS + ["--user-data-dir=%s-%d" % (profile, attempt)] +
+                   args + [url])
+        started = time.monotonic()
+        try:
+            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("chromium did not exit within %d s (attempt %d of %d)\n"
+                             % (DEADLINE_S, attempt, ATTEMPTS))
+            continue
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
+            raise SystemExit("chromium failed: " + " ".join(command))
+        print("chromium %s: %.1f s" % (args[-1].split("=")[0], time.monotonic() - started),
+              flush=True)
+        return done.stdout.decode()
+    raise SystemExit("chromium hung %d times: %s" % (ATTEMPTS, " ".join([binary] + args + [url])))
 
 
 def png_pixels(path):
@@ -127,12 +149,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.html")
         flags = ["--all-mixes", "--report-levers"] if command == "run" else []
+        started = time.monotonic()
         run = subprocess.run([canopy, command, scenario, "--replicates", "4"] + flags +
                              ["--quiet", "--report", report],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         if run.returncode != 0:
             sys.stderr.write(run.stderr.decode(errors="replace"))
             raise SystemExit("canopy %s --report failed" % command)
+        print("canopy %s --report: %.1f s" % (command, time.monotonic() - started), flush=True)
         page = open(report, encoding="utf-8").read()
         assert "<script" not in page, "the report must not need a script"
         if command == "compare":
@@ -144,19 +168,12 @@ def main():
         with open(checked, "w", encoding="utf-8") as f:
             f.write(page.replace("</body>", CHECK_SCRIPT + "</body>"))
         shot = os.path.join(tmp, "shot.png")
-        # The two browsers run side by side (each start-up is most of the time).
-        dom_proc = subprocess.Popen(
-            [browser] + CHROMIUM_FLAGS + ["--user-data-dir=" + os.path.join(tmp, "p1"),
-                                          "--window-size=1280,900", "--dump-dom",
-                                          "file://" + checked],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # One browser at a time: two side by side on a loaded two-core machine are what hang.
+        dom = chromium(browser, os.path.join(tmp, "p1"),
+                       ["--window-size=1280,900", "--dump-dom"], "file://" + checked)
         chromium(browser, os.path.join(tmp, "p2"),
                  ["--window-size=1280,2400", "--screenshot=" + shot], "file://" + report)
-        dom, err = dom_proc.communicate(timeout=240)
-        if dom_proc.returncode != 0:
-            sys.stderr.write(err.decode(errors="replace")[-2000:])
-            raise SystemExit("chromium --dump-dom failed")
-        found = re.search(r'<pre id="report-check">(.*?)</pre>', dom.decode(), re.S)
+        found = re.search(r'<pre id="report-check">(.*?)</pre>', dom, re.S)
         assert found, "the checking script left no result (did the page load?)"
         result = json.loads(html.unescape(found.group(1)))
         charts = len(re.findall(r'<svg class="chart', page))

@@ -59,6 +59,7 @@ struct ReferenceOptions {
     // initializer list.
     std::vector<double> lever = std::vector<double>(3, 1.0);
     bool quiet = false;
+    bool rcm = false; ///< number the initial firms in reverse Cuthill–McKee order
 };
 
 struct ReferenceResult {
@@ -85,7 +86,8 @@ double thread_cpu_seconds() {
 }
 
 ReferenceResult run_reference(const ReferenceOptions& o) {
-    const ref::Model model;
+    ref::Model model;
+    model.rcm_order = o.rcm;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
     const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
@@ -595,6 +597,8 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
+    reference->add_flag("--rcm", ro.rcm,
+                        "Number the initial firms in reverse Cuthill-McKee order of the network");
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();

@@ -3,6 +3,7 @@
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/neighbour_counts.hpp>
+#include <canopy/engine/network_algorithms.hpp>
 #include <canopy/engine/parallel.hpp>
 
 #include <algorithm>
@@ -187,6 +188,10 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     const auto room = static_cast<std::size_t>(expected + 8.0 * std::sqrt(expected) + 64.0);
 
     s.network = engine::barabasi_albert({n, m, room}, ctx.key, NETWORK);
+    if (rcm_order) {
+        s.network = engine::permuted(s.network, engine::reverse_cuthill_mckee_order(s.network));
+        s.network.reserve(n + room, s.network.num_edges() + room * m);
+    }
     s.firms = engine::Population();
     s.firms.reserve(n + room);
     s.stage = s.firms.add_column<std::uint8_t>("stage", INCUBATED);
@@ -260,13 +265,16 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
 
     // Apply the decisions: stages and neighbour counts change only now, so every decision above
     // saw the stages at the start of the step. Each firm changes at most once, so its stage is
-    // written by one thread; neighbour counts are shared and updated with atomic integer
-    // additions, whose result does not depend on their order.
+    // written by one thread. Neighbour counts are integer additions, the same in any order: on a
+    // network larger than the caches they are updated in memory order (each change's moves are
+    // recorded by the block of firms they touch, then each block's counts are updated by one
+    // thread), on a smaller one in place, atomically when threads share them.
     s.agent_steps = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.agent_steps += started[chunk];
     }
     s.tallies.resize(chunks);
+    const bool blocked = s.moves.start(chunks, n);
     const bool shared = ctx.executor->parallel();
     ctx.executor->for_each(chunks, [&](std::size_t chunk) {
         Tally& tally = s.tallies[chunk];
@@ -280,10 +288,17 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             } else {
                 ++tally.active[ch.to];
             }
-            engine::move_neighbour_state(s.network, std::span<NeighbourCounts>(counts), ch.firm,
-                                         from, ch.to, shared);
+            if (blocked) {
+                s.moves.record(chunk, s.network, ch.firm, from, ch.to);
+            } else {
+                engine::move_neighbour_state(s.network, std::span<NeighbourCounts>(counts), ch.firm,
+                                             from, ch.to, shared);
+            }
         }
     });
+    if (blocked) {
+        s.moves.apply(std::span<NeighbourCounts>(counts), *ctx.executor);
+    }
     s.exits = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.exits += s.tallies[chunk].exits;

@@ -76,3 +76,51 @@ TEST_CASE("max_degree is the largest number of edge ends at a vertex", "[neighbo
     CHECK(star.max_degree() == 3);
     CHECK(Network().max_degree() == 0);
 }
+
+TEST_CASE("Moves gathered by block give the counts of moves made in place", "[neighbour_counts]") {
+    // More vertices than one block holds, so moves land in several blocks.
+    constexpr std::size_t N = (std::size_t{1} << NeighbourMoves::BLOCK_SHIFT) * 2 + 777;
+    const Network g = barabasi_albert({N, 3, 0}, {9, 0}, 1);
+    std::vector<std::uint8_t> states(N);
+    for (std::size_t v = 0; v < N; ++v) {
+        states[v] = static_cast<std::uint8_t>(v % 3);
+    }
+    auto in_place = recount(g, states);
+    auto blocked = in_place;
+    std::vector<StateCounts<3, std::uint16_t>> narrow(N);
+    for (std::size_t v = 0; v < N; ++v) {
+        for (std::size_t k = 0; k < 3; ++k) {
+            narrow[v][k] = static_cast<std::uint16_t>(in_place[v][k]);
+        }
+    }
+    NeighbourMoves moves;
+    NeighbourMoves narrow_moves;
+    for (const bool parallel : {false, true}) {
+        // Four producers, each changing every 7th vertex of its quarter, some to state 9.
+        constexpr std::size_t GROUPS = 4;
+        moves.start(GROUPS, N);
+        narrow_moves.start(GROUPS, N);
+        for (std::size_t grp = 0; grp < GROUPS; ++grp) {
+            for (std::size_t v = grp * N / GROUPS; v < (grp + 1) * N / GROUPS; v += 7) {
+                const auto to = static_cast<std::uint8_t>(v % 5 == 0 ? 9 : (states[v] + 1) % 3);
+                const auto vertex = static_cast<Network::Vertex>(v);
+                move_neighbour_state<3>(g, std::span<StateCounts<3>>(in_place), vertex, states[v],
+                                        to, false);
+                moves.record(grp, g, vertex, states[v], to);
+                narrow_moves.record(grp, g, vertex, states[v], to);
+                states[v] = to;
+            }
+        }
+        moves.apply(std::span<StateCounts<3>>(blocked), Executor(parallel));
+        narrow_moves.apply(std::span<StateCounts<3, std::uint16_t>>(narrow), Executor(parallel));
+        CHECK(blocked == in_place);
+        CHECK(in_place == recount(g, states));
+        bool narrow_equal = true;
+        for (std::size_t v = 0; v < N; ++v) {
+            for (std::size_t k = 0; k < 3; ++k) {
+                narrow_equal = narrow_equal && narrow[v][k] == in_place[v][k];
+            }
+        }
+        CHECK(narrow_equal);
+    }
+}

@@ -101,4 +101,86 @@ void move_neighbour_state(const Network& network, std::span<StateCounts<K, Count
     }
 }
 
+/// Neighbour-count moves gathered by the block of vertices whose counts they change, then
+/// applied one block at a time.
+///
+/// move_neighbour_state writes the counts of a changed vertex's neighbours, which sit at random
+/// places: on a network larger than the caches nearly every write misses, and the misses get
+/// worse when other programs share the caches. Here a move is first recorded (an 8-byte record
+/// appended to its block's list: sequential writes), then each block's counts, a slice small
+/// enough to stay in a core's private cache, are updated from its lists. Each block is written
+/// by one thread, so no atomic is needed. The counts come out the same as with
+/// move_neighbour_state in any order (integer additions).
+///
+/// Usage per step: start(groups, vertices); record(group, ...) from one thread per group (each
+/// group keeps its own lists); apply(counts, executor). On a network whose counts fit in a
+/// core's cache the detour costs more than it saves: start() says when it pays.
+class NeighbourMoves {
+public:
+    /// Vertices per block: 2^15, so a block's counts take 256 KiB at K = 4 x 16 bits and 512 KiB
+    /// at 32 bits.
+    static constexpr unsigned BLOCK_SHIFT = 15;
+    /// Networks from this many vertices on (counts of 2 MiB at K = 4 x 32 bits) gain from the
+    /// blocks; smaller ones are faster updated in place (move_neighbour_state).
+    static constexpr std::size_t MIN_BLOCKED_VERTICES = std::size_t{1} << 17;
+
+    /// Prepares for moves from `groups` producers on a network of `vertices` vertices (the
+    /// lists keep their memory from step to step); true when gathering the moves by block pays
+    /// (vertices >= MIN_BLOCKED_VERTICES). Recording and applying work either way.
+    bool start(std::size_t groups, std::size_t vertices) {
+        blocks_ = (vertices >> BLOCK_SHIFT) + 1;
+        if (lists_.size() < groups) {
+            lists_.resize(groups);
+        }
+        groups_ = groups;
+        for (std::size_t g = 0; g < groups; ++g) {
+            if (lists_[g].size() < blocks_) {
+                lists_[g].resize(blocks_);
+            }
+        }
+        return vertices >= MIN_BLOCKED_VERTICES;
+    }
+
+    /// Records vertex v's move from state `from` to state `to` (either may be >= K: not counted)
+    /// in the counts of each of its neighbours. Only one thread records into a group at a time.
+    void record(std::size_t group, const Network& network, Network::Vertex v, std::uint8_t from,
+                std::uint8_t to) {
+        auto& lists = lists_[group];
+        network.for_each_neighbour(v, [&](Network::Vertex u) {
+            lists[u >> BLOCK_SHIFT].push_back({u, from, to});
+        });
+    }
+
+    /// Applies every recorded move to `counts` (blocks in parallel on `executor`) and forgets
+    /// the records.
+    template <std::size_t K, class Count>
+    void apply(std::span<StateCounts<K, Count>> counts, const Executor& executor) {
+        executor.for_each(blocks_, [&](std::size_t b) {
+            for (std::size_t g = 0; g < groups_; ++g) {
+                auto& list = lists_[g][b];
+                for (const Move& m : list) {
+                    StateCounts<K, Count>& c = counts[m.vertex];
+                    if (m.from < K) {
+                        --c[m.from];
+                    }
+                    if (m.to < K) {
+                        ++c[m.to];
+                    }
+                }
+                list.clear();
+            }
+        });
+    }
+
+private:
+    struct Move {
+        Network::Vertex vertex;
+        std::uint8_t from;
+        std::uint8_t to;
+    };
+    std::vector<std::vector<std::vector<Move>>> lists_; ///< [group][block]
+    std::size_t groups_ = 0;
+    std::size_t blocks_ = 0;
+};
+
 } // namespace canopy::engine

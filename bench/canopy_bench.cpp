@@ -1,7 +1,7 @@
 // canopy-bench: speed of the engine on fixed models (bench/README.md explains every figure).
 //
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
-//                          [--lever a,b,c] [--quiet]
+//                          [--lever a,b,c] [--quiet] [--rcm]
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -35,25 +36,33 @@ void hte_applications(State& s, const StepContext& ctx, int month) {
     const double capability_min = par(ctx, param::hte_capability_threshold);
     const int year_end = month + (12 - ctx.month().month); // month index of this December
     const std::size_t n = s.firms.size();
+    const auto step = static_cast<std::uint32_t>(ctx.step);
     ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
-        std::int64_t applications = 0;
+        // The eligible firms first (without a branch per firm), then their random blocks in one
+        // vectorised fill, then the draws, in firm order.
+        std::vector<std::uint32_t> eligible(e - b);
+        std::size_t count = 0;
         for (std::size_t i = b; i < e; ++i) {
             const std::uint8_t st = stage[i];
-            const bool first = st == SME && month - born[i] >= min_age &&
-                               static_cast<double>(rd_intensity[i]) >= rd_min &&
-                               static_cast<double>(capability[i]) >= capability_min &&
-                               (flags[i] & APPLIED_NEW) == 0;
-            const bool renewal = (st == HIGH_TECH || st == LEADER) && cert_expiry[i] <= year_end &&
-                                 (flags[i] & APPLIED_RENEWAL) == 0;
-            if (!first && !renewal) {
+            const bool first = (st == SME) & (month - born[i] >= min_age) &
+                               (static_cast<double>(rd_intensity[i]) >= rd_min) &
+                               (static_cast<double>(capability[i]) >= capability_min) &
+                               ((flags[i] & APPLIED_NEW) == 0);
+            const bool renewal = ((st == HIGH_TECH) | (st == LEADER)) &
+                                 (cert_expiry[i] <= year_end) & ((flags[i] & APPLIED_RENEWAL) == 0);
+            eligible[count] = static_cast<std::uint32_t>(i);
+            count += static_cast<std::size_t>(first | renewal);
+        }
+        std::vector<std::uint32_t> words(4 * count);
+        engine::philox_fill_agents(ctx.key, eligible.data(), step, HTE_APPLY, count, words.data());
+        std::int64_t applications = 0;
+        for (std::size_t q = 0; q < count; ++q) {
+            const std::uint32_t i = eligible[q];
+            const bool first = stage[i] == SME; // else a renewal
+            if (u01(words[4 * q]) >= (first ? apply_p : renew_p)) {
                 continue;
             }
-            const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
-                                                  static_cast<std::uint32_t>(ctx.step), HTE_APPLY);
-            if (u01(w[0]) >= (first ? apply_p : renew_p)) {
-                continue;
-            }
-            const double u = u01(w[1]);
+            const double u = u01(words[4 * q + 1]);
             batch[i] =
                 static_cast<std::uint8_t>((batch[i] & IN_PANEL) | (u < share1            ? 1
                                                                    : u < share1 + share2 ? 2
@@ -77,12 +86,22 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
     const auto validity = static_cast<int>(par(ctx, param::cert_validity_months));
     const auto expiry = static_cast<std::int16_t>(month + validity);
     const std::size_t n = s.firms.size();
+    const auto step = static_cast<std::uint32_t>(ctx.step);
     ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
-        ChunkTally& t = s.tallies[chunk];
+        // The firms with an application in this batch, then their blocks in one vectorised fill
+        // (an exited firm's is not read), then the decisions in firm order.
+        std::vector<std::uint32_t> pending(e - b);
+        std::size_t count = 0;
         for (std::size_t i = b; i < e; ++i) {
-            if ((batch[i] & BATCH_MASK) != k) {
-                continue;
-            }
+            pending[count] = static_cast<std::uint32_t>(i);
+            count += static_cast<std::size_t>((batch[i] & BATCH_MASK) == k);
+        }
+        std::vector<std::uint32_t> words(4 * count);
+        engine::philox_fill_agents(ctx.key, pending.data(), step, HTE_DECIDE, count, words.data(),
+                                   k);
+        ChunkTally& t = s.tallies[chunk];
+        for (std::size_t q = 0; q < count; ++q) {
+            const std::uint32_t i = pending[q];
             batch[i] &= IN_PANEL;
             const std::uint8_t f = flags[i];
             flags[i] = static_cast<std::uint8_t>(f & ~(APPLIED_NEW | APPLIED_RENEWAL));
@@ -90,21 +109,20 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
             if (st > LEADER) {
                 continue;
             }
-            const engine::Block w = ctx.key.block(
-                static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(ctx.step), HTE_DECIDE, k);
+            const double u = u01(words[4 * q]);
             if ((f & APPLIED_NEW) != 0 && st == SME) {
-                if (u01(w[0]) < pass_new) {
-                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), SME, HIGH_TECH});
+                if (u < pass_new) {
+                    s.changes[chunk].push_back({i, SME, HIGH_TECH});
                     cert_expiry[i] = expiry;
                     ++t.new_certificates;
                 }
             } else if ((f & APPLIED_RENEWAL) != 0 && st >= HIGH_TECH) {
-                if (u01(w[0]) < pass_renewal) {
+                if (u < pass_renewal) {
                     cert_expiry[i] = expiry;
                     ++t.renewals;
                 } else if (cert_expiry[i] <= month) {
                     // Kept while the renewal was pending; refused, the certificate lapses now.
-                    s.changes[chunk].push_back({static_cast<std::uint32_t>(i), st, SME});
+                    s.changes[chunk].push_back({i, st, SME});
                     ++t.lapses;
                 }
             }
@@ -128,13 +146,22 @@ std::pair<std::int64_t, std::int64_t> select_leaders(State& s, const StepContext
     const engine::QuantileTable& normal = engine::NormalTable::instance();
     s.candidates.clear();
     s.scores.clear();
+    // The eligible firms, their blocks in one vectorised fill, then the calls in firm order.
+    const std::size_t n = s.firms.size();
+    std::vector<std::uint32_t> eligible(n);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        eligible[count] = static_cast<std::uint32_t>(i);
+        count += static_cast<std::size_t>((stage[i] == HIGH_TECH) &
+                                          (static_cast<double>(capability[i]) >= bar));
+    }
+    std::vector<std::uint32_t> words(4 * count);
+    engine::philox_fill_agents(ctx.key, eligible.data(), static_cast<std::uint32_t>(ctx.step),
+                               LEADER_CALL, count, words.data());
     std::int64_t applications = 0;
-    for (std::size_t i = 0; i < s.firms.size(); ++i) {
-        if (stage[i] != HIGH_TECH || static_cast<double>(capability[i]) < bar) {
-            continue;
-        }
-        const engine::Block w = ctx.key.block(static_cast<std::uint32_t>(i),
-                                              static_cast<std::uint32_t>(ctx.step), LEADER_CALL);
+    for (std::size_t q = 0; q < count; ++q) {
+        const std::uint32_t i = eligible[q];
+        const std::uint32_t* w = words.data() + 4 * q;
         if (u01(w[0]) >= apply_p) {
             continue;
         }
@@ -143,7 +170,7 @@ std::pair<std::int64_t, std::int64_t> select_leaders(State& s, const StepContext
         const double score = static_cast<double>(capability[i]) *
                              std::exp(sd_eval * normal(w[1]) - 0.5 * sd_eval * sd_eval);
         if (score >= pass) {
-            s.candidates.push_back(static_cast<std::uint32_t>(i));
+            s.candidates.push_back(i);
             s.scores.push_back(score);
         }
     }

@@ -103,6 +103,29 @@ TEST_CASE("philox_fill equals one block per agent at every count, across the top
     }
 }
 
+TEST_CASE("philox_fill_agents equals one block per listed agent at every count", "[random]") {
+    // Agents in any order, repeated, at the top of the range; the ragged last group of the
+    // vectorised fill must read no agent past the list and write nothing past the blocks.
+    const RandomKey key{0x0123456789ABCDEFULL, 7};
+    std::vector<std::uint32_t> agents;
+    for (std::uint32_t k = 0; k < 41; ++k) {
+        agents.push_back(k % 5 == 0 ? 0xFFFFFFFFU - k : (k * 2654435761U) % 100000U);
+    }
+    for (std::size_t count = 0; count <= agents.size(); ++count) {
+        std::vector<std::uint32_t> out(4 * count + 8, 0xA5A5A5A5U);
+        philox_fill_agents(key, agents.data(), 31, 9, count, out.data(), 2);
+        for (std::size_t j = 0; j < count; ++j) {
+            const Block b = key.block(agents[j], 31, 9, 2);
+            for (std::uint32_t w = 0; w < 4; ++w) {
+                REQUIRE(out[4 * j + w] == b[w]);
+            }
+        }
+        for (std::size_t w = 4 * count; w < out.size(); ++w) {
+            REQUIRE(out[w] == 0xA5A5A5A5U);
+        }
+    }
+}
+
 TEST_CASE("philox_fill fills any block index; a stream can start at any block", "[random]") {
     const RandomKey key{77, 2};
     std::vector<std::uint32_t> out(4 * 19);

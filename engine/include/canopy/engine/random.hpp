@@ -64,6 +64,13 @@ void philox_fill(const RandomKey& key, std::uint32_t first_agent, std::uint32_t 
                  Purpose purpose, std::size_t count, std::uint32_t* out,
                  std::uint16_t block = 0) noexcept;
 
+/// Fills out[4 * j + w] with word w of RandomKey::block(agents[j], step, purpose, block) for
+/// j < count: philox_fill for a list of agents (ascending or not) rather than a stretch, for loops
+/// that draw only for the few agents a condition picks out.
+void philox_fill_agents(const RandomKey& key, const std::uint32_t* agents, std::uint32_t step,
+                        Purpose purpose, std::size_t count, std::uint32_t* out,
+                        std::uint16_t block = 0) noexcept;
+
 /// A sequential source of 32-bit words for one (seed, replicate, agent, step, purpose).
 ///
 /// Lives on the stack, allocates nothing; distributions (distributions.hpp) take any type with

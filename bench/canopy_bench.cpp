@@ -421,7 +421,8 @@ struct EcosystemProfile {
 
 EcosystemProfile profile_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o,
                                    std::uint32_t replicate) {
-    const eco::Model model;
+    eco::Model model;
+    model.time_phases = true;
     const RandomKey key{o.seed, replicate};
     canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
     if (o.firms > 0) {
@@ -436,8 +437,9 @@ EcosystemProfile profile_ecosystem(const canopy::engine::Scenario& sc, const Eco
     p.agent_steps = agent_steps_of(t);
     p.phases = sim.state().phases;
     const eco::PhaseSeconds& ph = p.phases;
-    p.rest_s = p.wall_s - (ph.network + ph.attributes + ph.decide + ph.apply + ph.calendar +
-                           ph.newcomers + ph.tallies);
+    p.rest_s = p.wall_s -
+               (ph.network.seconds + ph.attributes.seconds + ph.decide.seconds + ph.apply.seconds +
+                ph.calendar.seconds + ph.newcomers.seconds + ph.tallies.seconds);
     return p;
 }
 
@@ -461,13 +463,14 @@ void print_profile(const canopy::engine::Scenario& sc, const EcosystemOptions& o
         const EcosystemProfile e = profile_ecosystem(sc, o, static_cast<std::uint32_t>(k));
         const double ns = 1e9 / e.agent_steps;
         const eco::PhaseSeconds& ph = e.phases;
-        const std::array<double, 8> phases = {ph.network,  ph.attributes, ph.decide,  ph.apply,
-                                              ph.calendar, ph.newcomers,  ph.tallies, e.rest_s};
+        const std::array<double, 8> phases = {
+            ph.network.seconds,  ph.attributes.seconds, ph.decide.seconds,  ph.apply.seconds,
+            ph.calendar.seconds, ph.newcomers.seconds,  ph.tallies.seconds, e.rest_s};
         for (std::size_t q = 0; q < phases.size(); ++q) {
             eco_phase[q].push_back(phases[q] * ns);
         }
         eco_total.push_back(e.wall_s * ns);
-        eco_steps.push_back((e.wall_s - ph.network - ph.attributes) * ns);
+        eco_steps.push_back((e.wall_s - ph.network.seconds - ph.attributes.seconds) * ns);
 
         canopy::engine::RunInputs in =
             canopy::engine::replicate_inputs(sc, RandomKey{o.seed, static_cast<std::uint32_t>(k)});

@@ -71,18 +71,23 @@ inline double thread_cpu_seconds() {
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-/// Adds the calling thread's CPU seconds from construction to destruction to `total`.
+/// Adds the calling thread's CPU seconds from construction to destruction to the phase's total,
+/// if the phase is timed (Model::time_phases; reading the clock is a system call).
 class PhaseTimer {
 public:
-    explicit PhaseTimer(double& total)
-        : total_(total)
-        , start_(thread_cpu_seconds()) {}
-    ~PhaseTimer() { total_ += thread_cpu_seconds() - start_; }
+    explicit PhaseTimer(PhaseClock& phase)
+        : phase_(phase)
+        , start_(phase.timed ? thread_cpu_seconds() : 0.0) {}
+    ~PhaseTimer() {
+        if (phase_.timed) {
+            phase_.seconds += thread_cpu_seconds() - start_;
+        }
+    }
     PhaseTimer(const PhaseTimer&) = delete;
     PhaseTimer& operator=(const PhaseTimer&) = delete;
 
 private:
-    double& total_;
+    PhaseClock& phase_;
     double start_;
 };
 

@@ -116,17 +116,23 @@ struct ChunkTally {
     double capability_panel = 0.0; ///< sum over active firms in the value-added panel
 };
 
+/// CPU seconds a replicate spent in one phase, counted only if `timed` (Model::time_phases).
+struct PhaseClock {
+    double seconds = 0.0;
+    bool timed = false;
+};
+
 /// CPU seconds a replicate spent in each phase, on the thread that runs it (canopy-bench reports
 /// them per firm-step; when the agents of one replicate run on several threads, the other
 /// threads' share is not counted).
 struct PhaseSeconds {
-    double network = 0.0;    ///< collaboration network and attachment pool at the start
-    double attributes = 0.0; ///< the initial firms' attributes, starting tallies and stocks
-    double decide = 0.0;     ///< every firm's monthly decisions
-    double apply = 0.0;      ///< stage changes and collaborators' counts
-    double calendar = 0.0;   ///< certification and leader selection (their stage changes: apply)
-    double newcomers = 0.0;  ///< entrants: attributes, partners, ties
-    double tallies = 0.0;    ///< chunk tallies summed into the series' aggregates
+    PhaseClock network;    ///< collaboration network and attachment pool at the start
+    PhaseClock attributes; ///< the initial firms' attributes, starting tallies and stocks
+    PhaseClock decide;     ///< every firm's monthly decisions
+    PhaseClock apply;      ///< stage changes and collaborators' counts
+    PhaseClock calendar;   ///< certification and leader selection (their stage changes: apply)
+    PhaseClock newcomers;  ///< entrants: attributes, partners, ties
+    PhaseClock tallies;    ///< chunk tallies summed into the series' aggregates
 };
 
 /// The model. Stateless: everything a replicate changes lives in State.
@@ -230,6 +236,10 @@ public:
     /// first step it could be more. The default is what 16 bits hold; tests lower it to check
     /// that both widths, and the switch between them, give the same bits.
     std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
+    /// Whether replicates time their phases (State::phases; canopy-bench's profile does). Off,
+    /// a replicate reads no clock: a thread's CPU clock is a system call, and timing every
+    /// phase of every step cost about 2 % of a replicate.
+    bool time_phases = false;
 };
 
 static_assert(engine::Model<Model>);

@@ -399,6 +399,11 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& y) c
     const auto room = static_cast<std::size_t>(expected + 1024.0);
 
     s = State{};
+    for (PhaseClock* phase :
+         {&s.phases.network, &s.phases.attributes, &s.phases.decide, &s.phases.apply,
+          &s.phases.calendar, &s.phases.newcomers, &s.phases.tallies}) {
+        phase->timed = time_phases;
+    }
     s.stage = s.firms.add_column<std::uint8_t>("stage", EXITED);
     s.sector = s.firms.add_column<std::uint8_t>("sector", OTHER);
     s.flags = s.firms.add_column<std::uint8_t>("flags", 0);

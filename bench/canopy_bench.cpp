@@ -1,7 +1,7 @@
 // canopy-bench: speed of the engine on fixed models (bench/README.md explains every figure).
 //
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
-//                          [--lever a,b,c] [--quiet] [--rcm]
+//                          [--lever a,b,c] [--quiet] [--order rcm|natural]
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
@@ -9,6 +9,7 @@
 //   canopy-bench calibration [--calibration FILE] [--method M] [--threads T] [--recovery N]
 //                            [--sbc N]
 //   canopy-bench bandwidth [--n N] [--threads T] [--array-mib M] [--repeats R]
+//                          [--order rcm|natural]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
@@ -59,7 +60,8 @@ struct ReferenceOptions {
     // initializer list.
     std::vector<double> lever = std::vector<double>(3, 1.0);
     bool quiet = false;
-    bool rcm = false; ///< number the initial firms in reverse Cuthill–McKee order
+    /// Layout of the firms: reverse Cuthill–McKee (the model's default) or the build order.
+    ref::Model::Order order = ref::Model::Order::rcm;
 };
 
 struct ReferenceResult {
@@ -87,7 +89,7 @@ double thread_cpu_seconds() {
 
 ReferenceResult run_reference(const ReferenceOptions& o) {
     ref::Model model;
-    model.rcm_order = o.rcm;
+    model.order = o.order;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
     const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
@@ -135,6 +137,11 @@ std::vector<double> parse_levers(const std::string& text) {
         throw CLI::ValidationError("--lever", "expected three values a,b,c");
     }
     return out;
+}
+
+// The layout named by --order (CLI11 has checked it is one of these).
+ref::Model::Order order_of(const std::string& text) {
+    return text == "natural" ? ref::Model::Order::natural : ref::Model::Order::rcm;
 }
 
 int command_reference(const ReferenceOptions& o) {
@@ -597,8 +604,14 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
-    reference->add_flag("--rcm", ro.rcm,
-                        "Number the initial firms in reverse Cuthill-McKee order of the network");
+    std::string order_text = "rcm";
+    std::string bandwidth_order_text = "rcm";
+    reference
+        ->add_option("--order", order_text,
+                     "Layout of the firms: rcm (reverse Cuthill-McKee of the network, renewed as "
+                     "newborns accumulate; the default) or natural (the order the network was "
+                     "built, REFERENCE.md's numbering)")
+        ->check(CLI::IsMember({"rcm", "natural"}));
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();
@@ -653,6 +666,10 @@ int main(int argc, char** argv) {
     bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
         ->check(CLI::Range(1, 100));
     bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
+    bandwidth
+        ->add_option("--order", bandwidth_order_text,
+                     "Layout of the firms: rcm (default) or natural")
+        ->check(CLI::IsMember({"rcm", "natural"}));
 
     canopy::bench::SweepOptions so;
     so.sweep = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml";
@@ -718,6 +735,7 @@ int main(int argc, char** argv) {
             return canopy::bench::command_sweep(so);
         }
         if (*bandwidth) {
+            bo.order = order_of(bandwidth_order_text);
             return command_bandwidth(bo, array_mib, bandwidth_repeats);
         }
         if (*ecosystem) {
@@ -725,6 +743,7 @@ int main(int argc, char** argv) {
         }
         if (*reference) {
             ro.lever = parse_levers(lever_text);
+            ro.order = order_of(order_text);
             return command_reference(ro);
         }
         if (*scaling) {

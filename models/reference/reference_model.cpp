@@ -136,6 +136,16 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
              std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideTables& t, std::vector<Model::Change>& out) {
     std::int64_t active = 0;
+    // The per-stage constants as scalars, picked per firm by masks rather than by indexing a
+    // table: masks vectorise, an index by each firm's stage becomes scalar gathers. Exact:
+    // the unpicked terms are 0 (integer) or +0.0 times a finite constant.
+    const std::int64_t e0 = t.exit_at[0];
+    const std::int64_t e1 = t.exit_at[1];
+    const std::int64_t e2 = t.exit_at[2];
+    const std::int64_t e3 = t.exit_at[3];
+    const double s0 = t.up_scale[0];
+    const double s1 = t.up_scale[1];
+    const double s2 = t.up_scale[2];
     alignas(64) std::uint32_t u[BLOCK];
     alignas(64) std::uint8_t decision[BLOCK];
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
@@ -153,9 +163,15 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
             const double share =
                 static_cast<double>(higher) /
                 static_cast<double>(total | static_cast<std::uint32_t>(total == 0));
-            const std::int64_t exit_below = t.exit_at[k];
+            const std::int64_t exit_below = (e0 & -static_cast<std::int64_t>(k == 0)) |
+                                            (e1 & -static_cast<std::int64_t>(k == 1)) |
+                                            (e2 & -static_cast<std::int64_t>(k == 2)) |
+                                            (e3 & -static_cast<std::int64_t>(k == 3));
+            const double up_scale = s0 * static_cast<double>(k == 0) +
+                                    s1 * static_cast<double>(k == 1) +
+                                    s2 * static_cast<double>(k == 2);
             const std::int64_t up_below =
-                exit_below + static_cast<std::int64_t>(t.up_scale[k] * (1.0 + SPILLOVER * share));
+                exit_below + static_cast<std::int64_t>(up_scale * (1.0 + SPILLOVER * share));
             const std::int64_t uj = u[j];
             const auto is_active = static_cast<std::uint8_t>(st <= LEADER);
             active += is_active;

@@ -209,6 +209,9 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
 constexpr double REFERENCE_BYTES_PER_AGENT_STEP =
     static_cast<double>(sizeof(std::uint8_t) + sizeof(ref::NeighbourCounts));
 
+// Firms of the reference run whose state and network fit in the caches (about 3 MB).
+constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
+
 struct Bandwidth {
     double read_gb_s = 0.0;
     double write_gb_s = 0.0;
@@ -300,6 +303,44 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 o.n, o.threads, best_rate, REFERENCE_BYTES_PER_AGENT_STEP,
                 best_rate * REFERENCE_BYTES_PER_AGENT_STEP * 1e-9, ceiling, best_rate / ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
+    // The same work on a population whose state and network fit in the caches, on one thread:
+    // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
+    // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth
+    // ceiling, the model is compute-bound and no layout reaches the ceiling.
+    ReferenceOptions cached = o;
+    cached.n = CACHE_RESIDENT_FIRMS;
+    cached.threads = 1;
+    double cached_rate = 0.0;
+    std::array<double, 3> cached_phases{};
+    double cached_agent_steps = 0.0;
+    for (int k = 0; k < repeats; ++k) {
+        const ReferenceResult r = run_reference(cached);
+        if (r.agent_steps / r.step_s > cached_rate) {
+            cached_rate = r.agent_steps / r.step_s;
+            cached_phases = r.phases;
+            cached_agent_steps = r.agent_steps;
+        }
+    }
+    const auto per_agent_step_ns = [](double seconds, double agent_steps) {
+        return seconds / agent_steps * 1e9;
+    };
+    const double bound = cached_rate * o.threads;
+    std::printf("# the same step on %zu firms (state and network in the caches) on one thread; "
+                "compute_bound = that rate x %d threads; wall ns per agent-step of each phase "
+                "there (1 thread) and at n=%zu (%d threads), against the ns per agent-step the "
+                "bandwidth ceiling leaves\n",
+                CACHE_RESIDENT_FIRMS, o.threads, o.n, o.threads);
+    std::printf("compute_bound n=%zu agent_steps_per_s_steploop_1_thread=%.0f "
+                "compute_bound_agent_steps_per_s=%.0f fraction_of_ceiling=%.3f ns_decide=%.2f "
+                "ns_apply=%.2f ns_births=%.2f ns_decide_at_n=%.2f ns_apply_at_n=%.2f "
+                "ns_births_at_n=%.2f ns_memory_budget=%.2f\n",
+                CACHE_RESIDENT_FIRMS, cached_rate, bound, bound / ceiling,
+                per_agent_step_ns(cached_phases[0], cached_agent_steps),
+                per_agent_step_ns(cached_phases[1], cached_agent_steps),
+                per_agent_step_ns(cached_phases[2], cached_agent_steps),
+                per_agent_step_ns(best.phases[0], best.agent_steps),
+                per_agent_step_ns(best.phases[1], best.agent_steps),
+                per_agent_step_ns(best.phases[2], best.agent_steps), 1e9 / ceiling);
     return 0;
 }
 

@@ -442,13 +442,14 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     s.firms.add(born);
     auto& counts_after = s.firms[s.neighbours]; // add() may have moved the columns
     auto& stage_after = s.firms[s.stage];
-    constexpr std::size_t AHEAD = 8; // newborns whose partners' rows are fetched ahead
+    constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
     for (std::size_t b = 0; b < born; ++b) {
         if (b + AHEAD < born) {
             for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
                 const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
                 __builtin_prefetch(counts_after.data() + v, 1);
                 __builtin_prefetch(stage_after.data() + v);
+                s.network.prefetch_link(v);
             }
         }
         const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);

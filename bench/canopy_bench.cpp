@@ -2,6 +2,7 @@
 //
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
 //                          [--lever a,b,c] [--quiet] [--order rcm|natural]
+//                          [--reorder-tail F]
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
@@ -62,6 +63,7 @@ struct ReferenceOptions {
     bool quiet = false;
     /// Layout of the firms: reverse Cuthill–McKee (the model's default) or the build order.
     ref::Model::Order order = ref::Model::Order::rcm;
+    double reorder_tail = ref::Model().reorder_tail; ///< renewal of the rcm layout
 };
 
 struct ReferenceResult {
@@ -90,6 +92,7 @@ double thread_cpu_seconds() {
 ReferenceResult run_reference(const ReferenceOptions& o) {
     ref::Model model;
     model.order = o.order;
+    model.reorder_tail = o.reorder_tail;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
     const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
@@ -653,6 +656,11 @@ int main(int argc, char** argv) {
                      "newborns accumulate; the default) or natural (the order the network was "
                      "built, REFERENCE.md's numbering)")
         ->check(CLI::IsMember({"rcm", "natural"}));
+    reference
+        ->add_option("--reorder-tail", ro.reorder_tail,
+                     "With --order rcm: renumber all firms once the newborns since the last "
+                     "ordering outnumber this fraction of the firms ordered then")
+        ->check(CLI::PositiveNumber);
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();

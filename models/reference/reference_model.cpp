@@ -284,10 +284,10 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     // Keep the layout: once the newborns appended since the last ordering make a tail longer
-    // than REORDER_TAIL of the firms ordered then, renumber everyone (counted with births).
+    // than reorder_tail of the firms ordered then, renumber everyone (counted with births).
     if (order == Order::rcm &&
         static_cast<double>(s.firms.size() - s.ordered_firms) >
-            REORDER_TAIL * static_cast<double>(s.ordered_firms)) {
+            reorder_tail * static_cast<double>(s.ordered_firms)) {
         order_layout(s);
         s.phase_seconds[2] += std::chrono::duration<double>(Clock::now() - t0).count();
     }

@@ -20,8 +20,8 @@
 /// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee
 /// order of their network, so that collaborators sit near each other in memory; newborns append
 /// at the end (a contiguous tail, which leaves the order of every older firm as it was), and once
-/// the tail has grown past a quarter of the ordered firms the whole population is renumbered in
-/// the reverse Cuthill–McKee order of the grown network. A firm's random numbers follow its
+/// the tail has grown as large as the ordered firms (reorder_tail) the whole population is
+/// renumbered in the reverse Cuthill–McKee order of the grown network. A firm's random numbers follow its
 /// position, so the order is part of the results (same bits at any thread count either way).
 
 #include <canopy/engine/model.hpp>
@@ -130,8 +130,10 @@ public:
                                                   const engine::Calendar& calendar);
 
     /// Renumber the firms once the newborns since the last ordering exceed this fraction of the
-    /// firms ordered then (order = rcm only).
-    static constexpr double REORDER_TAIL = 0.25;
+    /// firms ordered then (order = rcm only). At 1, the population has doubled since: the
+    /// orderings of a run then cost at most about as much again as the first one (their sizes
+    /// grow geometrically), whatever its length.
+    double reorder_tail = 1.0;
 
     /// How firms are laid out: reverse Cuthill–McKee by default (canopy-bench reference
     /// --order natural runs REFERENCE.md's numbering for comparison).

@@ -72,10 +72,11 @@ TEST_CASE("The reference model numbers firms in reverse Cuthill-McKee order by d
 
 TEST_CASE("Reference births follow the rules in the default layout, across renumberings",
           "[model][reference]") {
-    // 2,000 firms and 150 newborns a month: the tail of newborns passes a quarter of the ordered
-    // firms within four months, so the layout is renewed during the run (checked below).
+    // 2,000 firms and 150 newborns a month, renewed at a tail of a quarter: the tail of newborns
+    // passes it within four months, so the layout is renewed during the run (checked below).
     constexpr std::size_t N = 2000;
-    const ref::Model model;
+    ref::Model model;
+    model.reorder_tail = 0.25;
     engine::Simulation<ref::Model> sim(model, inputs(N, 150.0, 12), {3, 0},
                                        engine::Executor(false));
     sim.init();
@@ -86,10 +87,10 @@ TEST_CASE("Reference births follow the rules in the default layout, across renum
         const auto& s = sim.state();
         const std::size_t before = s.firms.size();
         const bool due = static_cast<double>(before - s.ordered_firms) >
-                         ref::Model::REORDER_TAIL * static_cast<double>(s.ordered_firms);
+                         model.reorder_tail * static_cast<double>(s.ordered_firms);
         const int orderings = s.orderings;
         sim.step(table.row(sim.current_step() + 1));
-        // Renewed exactly when the tail had grown past REORDER_TAIL.
+        // Renewed exactly when the tail had grown past reorder_tail.
         CHECK(s.orderings == orderings + (due ? 1 : 0));
         renewals += s.orderings - orderings;
         const auto& stage = s.firms[s.stage];

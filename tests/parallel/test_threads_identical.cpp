@@ -25,7 +25,8 @@ struct ReferenceRun {
     int orderings = 0;
 };
 
-// The default model (firms in reverse Cuthill–McKee order); births < 0: REFERENCE.md's
+// The default model (firms in reverse Cuthill–McKee order, renewed when the population has
+// doubled); births < 0: REFERENCE.md's
 // 300 * n / 40,000 a month.
 ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int steps = 12,
                            double births = -1.0) {
@@ -90,12 +91,12 @@ TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a netwo
           "block, with its layout renewed",
           "[parallel][reference]") {
     // 140,000 firms: past NeighbourMoves::MIN_BLOCKED_VERTICES, so the neighbour counts are
-    // updated by block; 12,000 newborns a month for 4 months pass a quarter of the firms, so the
-    // reverse Cuthill–McKee layout is renewed during the run (the default layout either way).
-    const ReferenceRun one = run_reference(1, 140000, 9, 4, 12000.0);
+    // updated by block; 50,000 newborns a month for 4 months pass the 140,000 ordered firms
+    // after 3, so the reverse Cuthill–McKee layout is renewed during the run.
+    const ReferenceRun one = run_reference(1, 140000, 9, 4, 50000.0);
     CHECK(one.orderings == 2);
     for (const int threads : {2, 4}) {
-        const ReferenceRun many = run_reference(threads, 140000, 9, 4, 12000.0);
+        const ReferenceRun many = run_reference(threads, 140000, 9, 4, 50000.0);
         CHECK(many.table.values == one.table.values);
         CHECK(many.stages == one.stages);
         CHECK(many.counts == one.counts);

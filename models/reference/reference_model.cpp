@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 
@@ -147,7 +148,7 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
     const double s1 = t.up_scale[1];
     const double s2 = t.up_scale[2];
     alignas(64) std::uint32_t u[BLOCK];
-    alignas(64) std::uint8_t decision[BLOCK];
+    alignas(64) std::uint8_t decision[BLOCK]{}; // zeros past a short last block
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - i0);
         engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, BLOCK / 4, u);
@@ -179,12 +180,21 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
                 static_cast<std::uint8_t>(is_active * (static_cast<std::uint8_t>(uj < up_below) +
                                                        static_cast<std::uint8_t>(uj < exit_below)));
         }
-        for (std::size_t j = 0; j < len; ++j) {
-            if (decision[j] != 0) {
-                const std::uint8_t from = stage[i0 + j];
-                out.push_back({static_cast<std::uint32_t>(i0 + j), from,
-                               static_cast<std::uint8_t>(decision[j] == 2 ? EXITED : from + 1)});
-            }
+        // The few firms with an event (about 3 %), found by the set bits of a mask rather than
+        // a branch per firm; in firm order, as before.
+        std::uint64_t events = 0;
+        for (std::size_t j = 0; j < BLOCK; ++j) {
+            events |= static_cast<std::uint64_t>(decision[j] != 0) << j;
+        }
+        if (len < BLOCK) {
+            events &= (std::uint64_t{1} << len) - 1;
+        }
+        while (events != 0) {
+            const auto j = static_cast<std::size_t>(std::countr_zero(events));
+            events &= events - 1;
+            const std::uint8_t from = stage[i0 + j];
+            out.push_back({static_cast<std::uint32_t>(i0 + j), from,
+                           static_cast<std::uint8_t>(decision[j] == 2 ? EXITED : from + 1)});
         }
     }
     return active;

@@ -148,7 +148,7 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
     const double s1 = t.up_scale[1];
     const double s2 = t.up_scale[2];
     alignas(64) std::uint32_t u[BLOCK];
-    alignas(64) std::uint8_t decision[BLOCK]{}; // zeros past a short last block
+    alignas(64) std::uint8_t decision[BLOCK]{}; // past a short last block: masked off below
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - i0);
         engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, BLOCK / 4, u);
@@ -295,9 +295,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     const auto t0 = Clock::now();
     // Keep the layout: once the newborns appended since the last ordering make a tail longer
     // than reorder_tail of the firms ordered then, renumber everyone (counted with births).
-    if (order == Order::rcm &&
-        static_cast<double>(s.firms.size() - s.ordered_firms) >
-            reorder_tail * static_cast<double>(s.ordered_firms)) {
+    if (order == Order::rcm && static_cast<double>(s.firms.size() - s.ordered_firms) >
+                                   reorder_tail * static_cast<double>(s.ordered_firms)) {
         order_layout(s);
         s.phase_seconds[2] += std::chrono::duration<double>(Clock::now() - t0).count();
     }
@@ -408,47 +407,48 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     if (s.attach_batches.size() < birth_chunks) {
         s.attach_batches.resize(birth_chunks);
     }
-    ctx.executor->for_chunks(born, BIRTH_CHUNK, [&](std::size_t chunk, std::size_t b0,
-                                                    std::size_t b1) {
-        // Each newborn's first PREDRAWN draws are made for the whole chunk at once (the Philox
-        // blocks in one vectorised fill, the network entries they pick looked up back to back so
-        // that their cache misses overlap); the choice below then reads them in the stream's
-        // order and draws on from the stream only after a rejection. Same draws, same bits.
-        engine::StreamBatch& batch = s.attach_batches[chunk];
-        batch.fill(ctx.key, first + static_cast<std::uint32_t>(b0), step, ATTACH, b1 - b0,
-                   PREDRAWN / 2);
-        std::array<Network::Vertex, BIRTH_CHUNK * PREDRAWN> drawn;
-        if (snapshot.size() > 0) {
-            for (std::size_t j = 0; j < b1 - b0; ++j) {
-                for (std::size_t d = 0; d < PREDRAWN; ++d) {
-                    const auto block = static_cast<std::uint16_t>(d / 2);
-                    const std::uint64_t bits =
-                        (std::uint64_t{batch.word(j, block, 2 * (d % 2))} << 32) |
-                        batch.word(j, block, 2 * (d % 2) + 1);
+    ctx.executor->for_chunks(
+        born, BIRTH_CHUNK, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
+            // Each newborn's first PREDRAWN draws are made for the whole chunk at once (the Philox
+            // blocks in one vectorised fill, the network entries they pick looked up back to back
+            // so that their cache misses overlap); the choice below then reads them in the stream's
+            // order and draws on from the stream only after a rejection. Same draws, same bits.
+            engine::StreamBatch& batch = s.attach_batches[chunk];
+            batch.fill(ctx.key, first + static_cast<std::uint32_t>(b0), step, ATTACH, b1 - b0,
+                       PREDRAWN / 2);
+            std::array<Network::Vertex, BIRTH_CHUNK * PREDRAWN> drawn;
+            if (snapshot.size() > 0) {
+                for (std::size_t j = 0; j < b1 - b0; ++j) {
+                    for (std::size_t d = 0; d < PREDRAWN; ++d) {
+                        const auto block = static_cast<std::uint16_t>(d / 2);
+                        const std::uint64_t bits =
+                            (std::uint64_t{batch.word(j, block, 2 * (d % 2))} << 32) |
+                            batch.word(j, block, 2 * (d % 2) + 1);
+                        const Network::Vertex v =
+                            s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
+                        drawn[j * PREDRAWN + d] = v;
+                        __builtin_prefetch(stage.data() + v);
+                    }
+                }
+            }
+            for (std::size_t b = b0; b < b1; ++b) {
+                Network::Vertex* picks = s.picks.data() + b * m;
+                engine::PrefilledStream rng = batch.stream(b - b0);
+                std::size_t got = 0;
+                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS && snapshot.size() > 0;
+                     ++draw) {
+                    const std::uint64_t bits = rng.next_u64();
                     const Network::Vertex v =
-                        s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
-                    drawn[j * PREDRAWN + d] = v;
-                    __builtin_prefetch(stage.data() + v);
+                        draw < static_cast<int>(PREDRAWN)
+                            ? drawn[(b - b0) * PREDRAWN + static_cast<std::size_t>(draw)]
+                            : s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
+                    if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                        picks[got++] = v;
+                    }
                 }
+                s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
-        }
-        for (std::size_t b = b0; b < b1; ++b) {
-            Network::Vertex* picks = s.picks.data() + b * m;
-            engine::PrefilledStream rng = batch.stream(b - b0);
-            std::size_t got = 0;
-            for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS && snapshot.size() > 0; ++draw) {
-                const std::uint64_t bits = rng.next_u64();
-                const Network::Vertex v =
-                    draw < static_cast<int>(PREDRAWN)
-                        ? drawn[(b - b0) * PREDRAWN + static_cast<std::size_t>(draw)]
-                        : s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
-                if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
-                    picks[got++] = v;
-                }
-            }
-            s.pick_counts[b] = static_cast<std::uint32_t>(got);
-        }
-    });
+        });
     s.firms.add(born);
     auto& counts_after = s.firms[s.neighbours]; // add() may have moved the columns
     auto& stage_after = s.firms[s.stage];

@@ -30,9 +30,8 @@ engine::RunInputs inputs(std::size_t n, double births, int steps) {
 std::uint64_t spread(const engine::Network& g) {
     std::uint64_t total = 0;
     for (std::size_t v = 0; v < g.num_vertices(); ++v) {
-        g.for_each_neighbour(static_cast<engine::Network::Vertex>(v), [&](engine::Network::Vertex u) {
-            total += u > v ? u - v : v - u;
-        });
+        g.for_each_neighbour(static_cast<engine::Network::Vertex>(v),
+                             [&](engine::Network::Vertex u) { total += u > v ? u - v : v - u; });
     }
     return total;
 }

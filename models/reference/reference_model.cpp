@@ -200,11 +200,11 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
     return active;
 }
 
-// Renumbers every firm in the reverse Cuthill–McKee order of the network as it is now: the
-// network, the stages and the neighbour counts move together (the counts stay exact: a firm's
-// neighbours are the same firms under their new numbers).
+// Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
+// now: the network, the stages and the neighbour counts move together (the counts stay exact: a
+// firm's neighbours are the same firms under their new numbers).
 void order_layout(Model::State& s) {
-    const std::vector<std::uint32_t> perm = engine::reverse_cuthill_mckee_order(s.network);
+    const std::vector<std::uint32_t> perm = engine::breadth_first_rcm_order(s.network);
     s.network = engine::permuted(s.network, perm);
     s.network.reserve(std::max(s.vertex_room, s.network.num_vertices()),
                       std::max(s.edge_room, s.network.num_edges()));
@@ -245,7 +245,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     if (order == Order::rcm) {
         // Before the stages are drawn: the permutation of stages then runs over positions in
         // the new order, exactly as it runs over build positions in the natural order.
-        s.network = engine::permuted(s.network, engine::reverse_cuthill_mckee_order(s.network));
+        s.network = engine::permuted(s.network, engine::breadth_first_rcm_order(s.network));
         s.network.reserve(s.vertex_room, s.edge_room);
         s.ordered_firms = n;
         s.orderings = 1;

@@ -50,10 +50,10 @@ TEST_CASE("The reference model numbers firms in reverse Cuthill-McKee order by d
     engine::Simulation<ref::Model> ordered(default_model, in, {11, 0}, engine::Executor(false));
     natural.init();
     ordered.init();
-    // The default layout is exactly the natural network renumbered by the engine's reverse
-    // Cuthill–McKee ordering (same seed, same network before the renumbering).
+    // The default layout is exactly the natural network renumbered by the engine's
+    // breadth-first reverse Cuthill–McKee ordering (same seed, same network before that).
     const engine::Network& g = natural.state().network;
-    const engine::Network expected = engine::permuted(g, engine::reverse_cuthill_mckee_order(g));
+    const engine::Network expected = engine::permuted(g, engine::breadth_first_rcm_order(g));
     const engine::Network& got = ordered.state().network;
     CHECK(ordered.state().orderings == 1);
     CHECK(natural.state().orderings == 0);

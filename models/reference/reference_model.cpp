@@ -354,7 +354,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
 
     // Apply the decisions: neighbour counts change only now, so every decision above saw the
     // counts at the start of the step. They are integer additions, the same in any order: by
-    // block (above), or on a smaller network in place, atomically when threads share them.
+    // block (recorded above), or on a smaller network in place.
     s.agent_steps = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.agent_steps += started[chunk];
@@ -362,14 +362,16 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     if (blocked) {
         s.moves.apply(std::span<NeighbourCounts>(counts), *ctx.executor);
     } else {
-        const bool shared = ctx.executor->parallel();
-        ctx.executor->for_each(chunks, [&](std::size_t chunk) {
+        // On one thread: a network this small (counts under 2 MiB) has few changes a step, and
+        // sharing them between threads cost more in atomics and the hand-off than it saved
+        // (0.9 against 0.3 ms for 12 steps at 40,000 firms on 2 threads).
+        for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
             for (const Change& ch : s.changes[chunk]) {
                 stage[ch.firm] = ch.to;
-                engine::move_neighbour_state(s.network, std::span<NeighbourCounts>(counts), ch.firm,
-                                             ch.from, ch.to, shared);
+                engine::move_neighbour_state<false>(s.network, std::span<NeighbourCounts>(counts),
+                                                    ch.firm, ch.from, ch.to);
             }
-        });
+        }
     }
     s.exits = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {

@@ -1,7 +1,8 @@
 // canopy-bench: speed of the engine on fixed models (bench/README.md explains every figure).
 //
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
-//                          [--lever a,b,c] [--quiet] [--rcm]
+//                          [--lever a,b,c] [--quiet] [--order rcm|natural]
+//                          [--reorder-tail F]
 //   canopy-bench scaling   --n N [--max-threads T] [--repeats R]
 //   canopy-bench ecosystem [--scenario FILE] [--replicates R] [--threads T] [--firms N]
 //                          [--scaling]
@@ -9,6 +10,7 @@
 //   canopy-bench calibration [--calibration FILE] [--method M] [--threads T] [--recovery N]
 //                            [--sbc N]
 //   canopy-bench bandwidth [--n N] [--threads T] [--array-mib M] [--repeats R]
+//                          [--order rcm|natural]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
@@ -59,7 +61,9 @@ struct ReferenceOptions {
     // initializer list.
     std::vector<double> lever = std::vector<double>(3, 1.0);
     bool quiet = false;
-    bool rcm = false; ///< number the initial firms in reverse Cuthill–McKee order
+    /// Layout of the firms: reverse Cuthill–McKee (the model's default) or the build order.
+    ref::Model::Order order = ref::Model::Order::rcm;
+    double reorder_tail = ref::Model().reorder_tail; ///< renewal of the rcm layout
 };
 
 struct ReferenceResult {
@@ -87,7 +91,8 @@ double thread_cpu_seconds() {
 
 ReferenceResult run_reference(const ReferenceOptions& o) {
     ref::Model model;
-    model.rcm_order = o.rcm;
+    model.order = o.order;
+    model.reorder_tail = o.reorder_tail;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
     const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
@@ -135,6 +140,11 @@ std::vector<double> parse_levers(const std::string& text) {
         throw CLI::ValidationError("--lever", "expected three values a,b,c");
     }
     return out;
+}
+
+// The layout named by --order (CLI11 has checked it is one of these).
+ref::Model::Order order_of(const std::string& text) {
+    return text == "natural" ? ref::Model::Order::natural : ref::Model::Order::rcm;
 }
 
 int command_reference(const ReferenceOptions& o) {
@@ -201,6 +211,9 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
 // are on top, so the ceiling below is generous to the machine, strict to the model.)
 constexpr double REFERENCE_BYTES_PER_AGENT_STEP =
     static_cast<double>(sizeof(std::uint8_t) + sizeof(ref::NeighbourCounts));
+
+// Firms of the reference run whose state and network fit in the caches (about 3 MB).
+constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
 
 struct Bandwidth {
     double read_gb_s = 0.0;
@@ -293,6 +306,44 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 o.n, o.threads, best_rate, REFERENCE_BYTES_PER_AGENT_STEP,
                 best_rate * REFERENCE_BYTES_PER_AGENT_STEP * 1e-9, ceiling, best_rate / ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
+    // The same work on a population whose state and network fit in the caches, on one thread:
+    // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
+    // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth
+    // ceiling, the model is compute-bound and no layout reaches the ceiling.
+    ReferenceOptions cached = o;
+    cached.n = CACHE_RESIDENT_FIRMS;
+    cached.threads = 1;
+    double cached_rate = 0.0;
+    std::array<double, 3> cached_phases{};
+    double cached_agent_steps = 0.0;
+    for (int k = 0; k < repeats; ++k) {
+        const ReferenceResult r = run_reference(cached);
+        if (r.agent_steps / r.step_s > cached_rate) {
+            cached_rate = r.agent_steps / r.step_s;
+            cached_phases = r.phases;
+            cached_agent_steps = r.agent_steps;
+        }
+    }
+    const auto per_agent_step_ns = [](double seconds, double agent_steps) {
+        return seconds / agent_steps * 1e9;
+    };
+    const double bound = cached_rate * o.threads;
+    std::printf("# the same step on %zu firms (state and network in the caches) on one thread; "
+                "compute_bound = that rate x %d threads; wall ns per agent-step of each phase "
+                "there (1 thread) and at n=%zu (%d threads), against the ns per agent-step the "
+                "bandwidth ceiling leaves\n",
+                CACHE_RESIDENT_FIRMS, o.threads, o.n, o.threads);
+    std::printf("compute_bound n=%zu agent_steps_per_s_steploop_1_thread=%.0f "
+                "compute_bound_agent_steps_per_s=%.0f fraction_of_ceiling=%.3f ns_decide=%.2f "
+                "ns_apply=%.2f ns_births=%.2f ns_decide_at_n=%.2f ns_apply_at_n=%.2f "
+                "ns_births_at_n=%.2f ns_memory_budget=%.2f\n",
+                CACHE_RESIDENT_FIRMS, cached_rate, bound, bound / ceiling,
+                per_agent_step_ns(cached_phases[0], cached_agent_steps),
+                per_agent_step_ns(cached_phases[1], cached_agent_steps),
+                per_agent_step_ns(cached_phases[2], cached_agent_steps),
+                per_agent_step_ns(best.phases[0], best.agent_steps),
+                per_agent_step_ns(best.phases[1], best.agent_steps),
+                per_agent_step_ns(best.phases[2], best.agent_steps), 1e9 / ceiling);
     return 0;
 }
 
@@ -600,8 +651,19 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
-    reference->add_flag("--rcm", ro.rcm,
-                        "Number the initial firms in reverse Cuthill-McKee order of the network");
+    std::string order_text = "rcm";
+    std::string bandwidth_order_text = "rcm";
+    reference
+        ->add_option("--order", order_text,
+                     "Layout of the firms: rcm (reverse Cuthill-McKee of the network, renewed as "
+                     "newborns accumulate; the default) or natural (the order the network was "
+                     "built, REFERENCE.md's numbering)")
+        ->check(CLI::IsMember({"rcm", "natural"}));
+    reference
+        ->add_option("--reorder-tail", ro.reorder_tail,
+                     "With --order rcm: renumber all firms once the newborns since the last "
+                     "ordering outnumber this fraction of the firms ordered then")
+        ->check(CLI::PositiveNumber);
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();
@@ -656,6 +718,10 @@ int main(int argc, char** argv) {
     bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
         ->check(CLI::Range(1, 100));
     bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
+    bandwidth
+        ->add_option("--order", bandwidth_order_text,
+                     "Layout of the firms: rcm (default) or natural")
+        ->check(CLI::IsMember({"rcm", "natural"}));
 
     canopy::bench::SweepOptions so;
     so.sweep = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml";
@@ -721,6 +787,7 @@ int main(int argc, char** argv) {
             return canopy::bench::command_sweep(so);
         }
         if (*bandwidth) {
+            bo.order = order_of(bandwidth_order_text);
             return command_bandwidth(bo, array_mib, bandwidth_repeats);
         }
         if (*ecosystem) {
@@ -728,6 +795,7 @@ int main(int argc, char** argv) {
         }
         if (*reference) {
             ro.lever = parse_levers(lever_text);
+            ro.order = order_of(order_text);
             return command_reference(ro);
         }
         if (*scaling) {

@@ -4,6 +4,7 @@
 #include <boost/graph/connected_components.hpp>
 #include <boost/graph/cuthill_mckee_ordering.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace canopy::engine {
@@ -43,6 +44,58 @@ std::vector<std::uint32_t> reverse_cuthill_mckee_order(const Network& g) {
             throw Error("reverse_cuthill_mckee_order: the ordering missed a vertex");
         }
         perm[order[k]] = static_cast<std::uint32_t>(k);
+    }
+    return perm;
+}
+
+std::vector<std::uint32_t> breadth_first_rcm_order(const Network& g) {
+    const std::size_t n = g.num_vertices();
+    std::vector<std::uint32_t> degree(n);
+    std::uint32_t most = 0;
+    for (std::size_t v = 0; v < n; ++v) {
+        degree[v] = g.degree(static_cast<Network::Vertex>(v));
+        most = std::max(most, degree[v]);
+    }
+    // Vertices by increasing degree, then id (a counting sort): the start of each component.
+    std::vector<std::uint32_t> first_of_degree(std::size_t{most} + 2, 0);
+    for (std::size_t v = 0; v < n; ++v) {
+        ++first_of_degree[degree[v] + 1];
+    }
+    for (std::size_t d = 1; d < first_of_degree.size(); ++d) {
+        first_of_degree[d] += first_of_degree[d - 1];
+    }
+    std::vector<Network::Vertex> by_degree(n);
+    for (std::size_t v = 0; v < n; ++v) {
+        by_degree[first_of_degree[degree[v]]++] = static_cast<Network::Vertex>(v);
+    }
+    // order[k]: the vertex at Cuthill–McKee position k; the queue is order itself.
+    std::vector<Network::Vertex> order;
+    order.reserve(n);
+    std::vector<char> seen(n, 0);
+    const auto by_degree_then_id = [&](Network::Vertex a, Network::Vertex b) {
+        return degree[a] != degree[b] ? degree[a] < degree[b] : a < b;
+    };
+    for (const Network::Vertex start : by_degree) {
+        if (seen[start] != 0) {
+            continue;
+        }
+        seen[start] = 1;
+        order.push_back(start);
+        for (std::size_t head = order.size() - 1; head < order.size(); ++head) {
+            const std::size_t reached = order.size();
+            g.for_each_neighbour(order[head], [&](Network::Vertex u) {
+                if (seen[u] == 0) {
+                    seen[u] = 1;
+                    order.push_back(u);
+                }
+            });
+            std::sort(order.begin() + static_cast<std::ptrdiff_t>(reached), order.end(),
+                      by_degree_then_id);
+        }
+    }
+    std::vector<std::uint32_t> perm(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        perm[order[k]] = static_cast<std::uint32_t>(n - 1 - k); // reversed
     }
     return perm;
 }

@@ -16,11 +16,26 @@
 /// firms a step) instead of re-scanning neighbour lists; one uniform word decides both exit and
 /// promotion (exit if u < e, promote if e <= u < e + (1 - e) p), so one Philox block serves four
 /// firms; 32-bit ids and 1-byte stages.
+///
+/// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee
+/// order of their network, so that collaborators sit near each other in memory; newborns append
+/// at the end (a contiguous tail, which leaves the order of every older firm as it was), and once
+/// the tail has grown as large as the ordered firms (reorder_tail) the whole population is
+/// renumbered in the reverse Cuthill–McKee order of the grown network. Newborns are not placed
+/// among their partners: the three are drawn by degree, mostly hubs spread over the whole order,
+/// so no one place is near all of them, while the tail keeps the newborns' own rows together.
+/// The ordering is engine::breadth_first_rcm_order (one breadth-first pass per component; Boost's
+/// reverse_cuthill_mckee_order took 0.5-0.9 s at 400,000 firms, several times the network's
+/// build). Renewing buys about a tenth of the decide time, hence only at doubling. Neighbour-count
+/// changes are applied in memory order, by block of firms, from 131,072 firms up
+/// (engine::NeighbourMoves). A firm's random numbers follow its position, so the order is part of
+/// the results (same bits at any thread count either way).
 
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/population.hpp>
+#include <canopy/engine/random.hpp>
 
 #include <array>
 #include <cstdint>
@@ -63,7 +78,14 @@ public:
     /// A firm that changes stage this step.
     struct Change {
         std::uint32_t firm;
+        std::uint8_t from;
         std::uint8_t to;
+    };
+
+    /// How firms are numbered (laid out in memory).
+    enum class Order : std::uint8_t {
+        natural, ///< in the order the network was built, newborns appended (REFERENCE.md's ids)
+        rcm,     ///< reverse Cuthill–McKee of the network, renewed as newborns accumulate
     };
 
     /// What one chunk's changes did to the tallies.
@@ -77,18 +99,24 @@ public:
         engine::Column<std::uint8_t> stage;
         engine::Column<NeighbourCounts> neighbours;
         engine::Network network;
-        std::array<std::int64_t, 4> active{};       ///< active firms by stage
-        std::int64_t exits = 0;                     ///< this step
-        std::int64_t births = 0;                    ///< this step
-        std::int64_t agent_steps = 0;               ///< this step: firms active at its start
-        std::vector<std::vector<Change>> changes;   ///< per chunk, reused every step
-        std::vector<std::int64_t> started;          ///< per chunk: firms active at step start
-        std::vector<Tally> tallies;                 ///< per chunk: what its changes did
-        engine::NeighbourMoves moves;               ///< this step's count updates, by block
-        std::vector<engine::Network::Vertex> picks; ///< newborns' partners, m per newborn
-        std::vector<std::uint32_t> pick_counts;     ///< partners found per newborn
+        std::array<std::int64_t, 4> active{};            ///< active firms by stage
+        std::int64_t exits = 0;                          ///< this step
+        std::int64_t births = 0;                         ///< this step
+        std::int64_t agent_steps = 0;                    ///< this step: firms active at its start
+        std::vector<std::vector<Change>> changes;        ///< per chunk, reused every step
+        std::vector<std::int64_t> started;               ///< per chunk: firms active at step start
+        std::vector<Tally> tallies;                      ///< per chunk: what its changes did
+        engine::NeighbourMoves moves;                    ///< this step's count updates, by block
+        std::vector<engine::Network::Vertex> picks;      ///< newborns' partners, m per newborn
+        std::vector<std::uint32_t> pick_counts;          ///< partners found per newborn
+        std::vector<engine::StreamBatch> attach_batches; ///< per birth chunk, reused
         std::size_t edges_per_firm = 3;
-        /// Wall seconds spent so far in the three phases of a step: decide, apply, births.
+        std::size_t ordered_firms = 0; ///< firms when the layout was last ordered (0: natural)
+        int orderings = 0;             ///< reverse Cuthill–McKee orderings made so far
+        std::size_t vertex_room = 0;   ///< vertices the network has room for (the run's total)
+        std::size_t edge_room = 0;     ///< undirected edges the network has room for
+        /// Wall seconds spent so far in the three phases of a step: decide, apply, births (with
+        /// the renumbering of the firms when the newborn tail has grown).
         std::array<double, 3> phase_seconds{};
     };
 
@@ -108,11 +136,15 @@ public:
     [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
                                                   const engine::Calendar& calendar);
 
-    /// Number the initial firms in the reverse Cuthill–McKee order of their network (newborns
-    /// then append), so that collaborators sit nearer in memory. Off by default: REFERENCE.md
-    /// numbers firms in the order the network was built, and on a Barabási–Albert network the
-    /// ordering gains little (canopy-bench reference --rcm measures it).
-    bool rcm_order = false;
+    /// Renumber the firms once the newborns since the last ordering exceed this fraction of the
+    /// firms ordered then (order = rcm only). At 1, the population has doubled since: the
+    /// orderings of a run then cost at most about as much again as the first one (their sizes
+    /// grow geometrically), whatever its length.
+    double reorder_tail = 1.0;
+
+    /// How firms are laid out: reverse Cuthill–McKee by default (canopy-bench reference
+    /// --order natural runs REFERENCE.md's numbering for comparison).
+    Order order = Order::rcm;
 };
 
 static_assert(engine::Model<Model>);

@@ -22,14 +22,20 @@ struct ReferenceRun {
     std::vector<std::uint8_t> stages;
     std::vector<canopy::models::reference::NeighbourCounts> counts;
     std::size_t edges = 0;
+    int orderings = 0;
 };
 
-ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed) {
+// The default model (firms in reverse Cuthill–McKee order, renewed when the population has
+// doubled); births < 0: REFERENCE.md's
+// 300 * n / 40,000 a month.
+ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int steps = 12,
+                           double births = -1.0) {
     const engine::ThreadLimit limit(threads);
     const canopy::models::reference::Model model;
     engine::RunInputs in;
-    in.calendar = engine::Calendar({2023, 1}, 12);
-    in.parameters = {static_cast<double>(n), 300.0 * static_cast<double>(n) / 40000.0, 3.0};
+    in.calendar = engine::Calendar({2023, 1}, steps);
+    in.parameters = {static_cast<double>(n),
+                     births >= 0.0 ? births : 300.0 * static_cast<double>(n) / 40000.0, 3.0};
     in.levers.assign(3, engine::Schedule::constant(1.0));
     engine::Simulation<canopy::models::reference::Model> sim(model, in, {seed, 0},
                                                              engine::Executor(threads > 1));
@@ -39,6 +45,7 @@ ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed) {
     out.stages = s.firms[s.stage];
     out.counts = s.firms[s.neighbours];
     out.edges = s.network.num_edges();
+    out.orderings = s.orderings;
     return out;
 }
 
@@ -77,6 +84,24 @@ TEST_CASE("The reference model is bit-identical at 1, 2, 4 and 8 threads",
         CHECK(many.stages == one.stages);
         CHECK(many.counts == one.counts);
         CHECK(many.edges == one.edges);
+    }
+}
+
+TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a network updated by "
+          "block, with its layout renewed",
+          "[parallel][reference]") {
+    // 140,000 firms: past NeighbourMoves::MIN_BLOCKED_VERTICES, so the neighbour counts are
+    // updated by block; 50,000 newborns a month for 4 months pass the 140,000 ordered firms
+    // after 3, so the reverse Cuthill–McKee layout is renewed during the run.
+    const ReferenceRun one = run_reference(1, 140000, 9, 4, 50000.0);
+    CHECK(one.orderings == 2);
+    for (const int threads : {2, 4}) {
+        const ReferenceRun many = run_reference(threads, 140000, 9, 4, 50000.0);
+        CHECK(many.table.values == one.table.values);
+        CHECK(many.stages == one.stages);
+        CHECK(many.counts == one.counts);
+        CHECK(many.edges == one.edges);
+        CHECK(many.orderings == one.orderings);
     }
 }
 

@@ -372,6 +372,57 @@ TEST_CASE("permuted relabels vertices and keeps every edge with its multiplicity
     CHECK(sorted_adjacency(permuted(g, identity)) == sorted_adjacency(g));
 }
 
+TEST_CASE("The breadth-first reverse Cuthill-McKee order is a permutation that narrows bandwidth",
+          "[network]") {
+    SECTION("a 30 x 60 grid: bandwidth near the short side") {
+        constexpr std::size_t w = 30;
+        constexpr std::size_t h = 60;
+        std::vector<Vertex> endpoints;
+        for (std::size_t r = 0; r < h; ++r) {
+            for (std::size_t c = 0; c < w; ++c) {
+                const auto v = static_cast<Vertex>(r * w + c);
+                if (c + 1 < w) {
+                    endpoints.insert(endpoints.end(), {v, v + 1});
+                }
+                if (r + 1 < h) {
+                    endpoints.insert(endpoints.end(), {v, static_cast<Vertex>(v + w)});
+                }
+            }
+        }
+        const Network grid = Network::from_edges(w * h, endpoints);
+        const Network scrambled = permuted(grid, random_permutation(w * h, 17));
+        // It starts from a corner (degree 2): its levels are anti-diagonals of at most w
+        // vertices, so an edge spans at most two levels.
+        const Network ordered = permuted(scrambled, breadth_first_rcm_order(scrambled));
+        CHECK(bandwidth_and_span(ordered).first <= 2 * w);
+        CHECK(bandwidth_and_span(scrambled).first > (w * h) / 2);
+    }
+    SECTION("a grown BA network: narrower than a random labelling") {
+        const Network g = grown_network(3000, 300, 18);
+        const Network scrambled = permuted(g, random_permutation(g.num_vertices(), 19));
+        const Network ordered = permuted(scrambled, breadth_first_rcm_order(scrambled));
+        const auto [random_band, random_span] = bandwidth_and_span(scrambled);
+        const auto [rcm_band, rcm_span] = bandwidth_and_span(ordered);
+        CHECK(rcm_band < random_band);
+        CHECK(rcm_span < random_span);
+    }
+    SECTION("a disconnected network with loops and repeats: every vertex once, the last "
+            "position to the first start") {
+        const std::vector<Vertex> endpoints = {0, 1, 3, 4, 4, 5, 7, 7, 3, 4};
+        const Network g = Network::from_edges(9, endpoints);
+        const auto perm = breadth_first_rcm_order(g);
+        REQUIRE(perm.size() == 9);
+        auto sorted = perm;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t k = 0; k < 9; ++k) {
+            CHECK(sorted[k] == k);
+        }
+        // Vertex 2 (degree 0, lowest id among the isolated) starts the first component and so
+        // ends up last once reversed.
+        CHECK(perm[2] == 8);
+    }
+}
+
 TEST_CASE("The reverse Cuthill-McKee order narrows the bandwidth of a scrambled network",
           "[network]") {
     SECTION("a 30 x 60 grid: bandwidth near the short side") {

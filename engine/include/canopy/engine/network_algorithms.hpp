@@ -22,6 +22,13 @@ namespace canopy::engine {
 /// across the whole order.
 [[nodiscard]] std::vector<std::uint32_t> reverse_cuthill_mckee_order(const Network& g);
 
+/// A reverse Cuthill–McKee relabelling in one breadth-first pass per component, without the
+/// pseudo-peripheral search of reverse_cuthill_mckee_order: each component starts from its
+/// vertex of least degree (the lowest id among ties), and each vertex's newly reached
+/// neighbours join the queue by increasing degree (then id). Linear apart from those small
+/// sorts, so cheap enough to renew a layout as a network grows; perm[v] is v's new id.
+[[nodiscard]] std::vector<std::uint32_t> breadth_first_rcm_order(const Network& g);
+
 /// The same network with vertex v renamed perm[v]: u–v is an edge of g exactly as often as
 /// perm[u]–perm[v] is one of the result. The result is pure CSR (no overflow entries). Throws
 /// canopy::Error unless perm is a permutation of 0 .. num_vertices() - 1.

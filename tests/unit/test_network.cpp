@@ -372,24 +372,33 @@ TEST_CASE("permuted relabels vertices and keeps every edge with its multiplicity
     CHECK(sorted_adjacency(permuted(g, identity)) == sorted_adjacency(g));
 }
 
+namespace {
+
+// A w x h grid, vertex r * w + c linked to its right and lower neighbours.
+Network grid_network(std::size_t w, std::size_t h) {
+    std::vector<Vertex> endpoints;
+    for (std::size_t r = 0; r < h; ++r) {
+        for (std::size_t c = 0; c < w; ++c) {
+            const auto v = static_cast<Vertex>(r * w + c);
+            if (c + 1 < w) {
+                endpoints.insert(endpoints.end(), {v, v + 1});
+            }
+            if (r + 1 < h) {
+                endpoints.insert(endpoints.end(), {v, static_cast<Vertex>(v + w)});
+            }
+        }
+    }
+    return Network::from_edges(w * h, endpoints);
+}
+
+} // namespace
+
 TEST_CASE("The breadth-first reverse Cuthill-McKee order is a permutation that narrows bandwidth",
           "[network]") {
     SECTION("a 30 x 60 grid: bandwidth near the short side") {
         constexpr std::size_t w = 30;
         constexpr std::size_t h = 60;
-        std::vector<Vertex> endpoints;
-        for (std::size_t r = 0; r < h; ++r) {
-            for (std::size_t c = 0; c < w; ++c) {
-                const auto v = static_cast<Vertex>(r * w + c);
-                if (c + 1 < w) {
-                    endpoints.insert(endpoints.end(), {v, v + 1});
-                }
-                if (r + 1 < h) {
-                    endpoints.insert(endpoints.end(), {v, static_cast<Vertex>(v + w)});
-                }
-            }
-        }
-        const Network grid = Network::from_edges(w * h, endpoints);
+        const Network grid = grid_network(w, h);
         const Network scrambled = permuted(grid, random_permutation(w * h, 17));
         // It starts from a corner (degree 2): its levels are anti-diagonals of at most w
         // vertices, so an edge spans at most two levels.
@@ -428,19 +437,7 @@ TEST_CASE("The reverse Cuthill-McKee order narrows the bandwidth of a scrambled 
     SECTION("a 30 x 60 grid: bandwidth near the short side") {
         constexpr std::size_t w = 30;
         constexpr std::size_t h = 60;
-        std::vector<Vertex> endpoints;
-        for (std::size_t r = 0; r < h; ++r) {
-            for (std::size_t c = 0; c < w; ++c) {
-                const auto v = static_cast<Vertex>(r * w + c);
-                if (c + 1 < w) {
-                    endpoints.insert(endpoints.end(), {v, v + 1});
-                }
-                if (r + 1 < h) {
-                    endpoints.insert(endpoints.end(), {v, static_cast<Vertex>(v + w)});
-                }
-            }
-        }
-        const Network grid = Network::from_edges(w * h, endpoints);
+        const Network grid = grid_network(w, h);
         const Network scrambled = permuted(grid, random_permutation(w * h, 17));
         const auto order = reverse_cuthill_mckee_order(scrambled);
         const Network ordered = permuted(scrambled, order);

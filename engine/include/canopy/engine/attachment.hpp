@@ -15,6 +15,7 @@
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/random.hpp>
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -96,11 +97,17 @@ public:
                                   std::uint64_t second) const noexcept {
         const std::size_t k = lists_.size();
         double x = u01_open(first) * w.total;
-        std::size_t c = 0;
-        while (c + 1 < k && (x >= w.weight[c] || at.size[c] == 0)) {
-            x -= w.weight[c];
-            ++c;
+        // The scan passes category c while x >= weight[c] (or c is empty), subtracting its
+        // weight, and stops at the last category anyway. Every category's test is made, on the
+        // same x in the same order of subtractions, and the first stop found from a bit mask:
+        // the same category without a hard-to-predict branch per category.
+        std::uint32_t stops = std::uint32_t{1} << (k - 1);
+        for (std::size_t b = 0; b + 1 < k; ++b) {
+            const bool pass = (x >= w.weight[b]) | (at.size[b] == 0);
+            stops |= static_cast<std::uint32_t>(!pass) << b;
+            x -= w.weight[b];
         }
+        auto c = static_cast<std::size_t>(std::countr_zero(stops));
         while (at.size[c] == 0) { // rounding at the top end: the last non-empty category
             --c;
         }

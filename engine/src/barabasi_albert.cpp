@@ -70,6 +70,18 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
         // that needs more draws (its candidate was already picked) reads on from block m.
         constexpr std::size_t BATCH = 256;
         const auto prefilled = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
+        // A unit of category c is a vertex of category c (each vertex's units go to its own
+        // category's list), so a pick's category is the list its draw landed in: the next
+        // vertex's list sizes then wait neither for the pick's unit to come from memory nor for
+        // its category to be looked up (same pool, same draws).
+        // (32-bit: a store through a byte pointer could alias anything, pool and vectors too.)
+        std::uint32_t chosen_category[64];
+        std::vector<std::uint32_t> chosen_category_heap;
+        std::uint32_t* pick_category = chosen_category;
+        if (m > 64) {
+            chosen_category_heap.resize(m);
+            pick_category = chosen_category_heap.data();
+        }
         StreamBatch batch;
         for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
             const std::size_t count = std::min(BATCH, n - v0);
@@ -80,10 +92,14 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
                 const std::uint8_t a = options.category[v];
                 const AttachmentPool::Weights w =
                     pool.weights(at, options.affinity.subspan(a * k, k));
+                // The seed clique's units are in the pool, so the weights always have units.
                 std::size_t got = 0;
                 while (got < m) {
-                    const Network::Vertex u = pool.draw(at, w, rng);
+                    const std::uint64_t first = rng.next_u64();
+                    const AttachmentPool::Location l = pool.locate(at, w, first, rng.next_u64());
+                    const Network::Vertex u = pool.unit(l);
                     if (std::find(picks, picks + got, u) == picks + got) {
+                        pick_category[got] = static_cast<std::uint32_t>(l.category);
                         picks[got++] = u;
                     }
                 }
@@ -91,7 +107,7 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
                     endpoints.push_back(static_cast<Network::Vertex>(v));
                     endpoints.push_back(picks[j]);
                     pool.add(static_cast<Network::Vertex>(v), a);
-                    pool.add(picks[j], options.category[picks[j]]);
+                    pool.add(picks[j], static_cast<std::uint8_t>(pick_category[j]));
                 }
             }
         }

@@ -27,7 +27,7 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
     const std::size_t core_edges = core * (core - (core > 0 ? 1 : 0)) / 2;
     const std::size_t later = n - core;
     std::vector<Network::Vertex> endpoints;
-    endpoints.reserve(2 * (core_edges + later * m));
+    endpoints.reserve(2 * (core_edges + (options.category.empty() ? later * m : 0)));
     for (std::size_t a = 0; a < core; ++a) {
         for (std::size_t b = a + 1; b < core; ++b) {
             endpoints.push_back(static_cast<Network::Vertex>(a));
@@ -82,6 +82,8 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
             chosen_category_heap.resize(m);
             pick_category = chosen_category_heap.data();
         }
+        // The endpoints hold the seed clique; each later vertex's picks go to its m elders.
+        std::vector<Network::Vertex> elders(later * m);
         StreamBatch batch;
         for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
             const std::size_t count = std::min(BATCH, n - v0);
@@ -103,16 +105,16 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
                         picks[got++] = u;
                     }
                 }
+                Network::Vertex* own = elders.data() + (v - core) * m;
                 for (std::size_t j = 0; j < m; ++j) {
-                    endpoints.push_back(static_cast<Network::Vertex>(v));
-                    endpoints.push_back(picks[j]);
+                    own[j] = picks[j];
                     pool.add(static_cast<Network::Vertex>(v), a);
                     pool.add(picks[j], static_cast<std::uint8_t>(pick_category[j]));
                 }
             }
         }
-        return Network::from_edges(n, endpoints, options.reserve_vertices,
-                                   options.reserve_vertices * options.edges_per_vertex);
+        return Network::from_growth(n, endpoints, core, elders, options.reserve_vertices,
+                                    options.reserve_vertices * options.edges_per_vertex);
     }
 
     // A vertex's first random words are drawn AHEAD vertices early and the endpoints its first

@@ -51,6 +51,84 @@ Network Network::from_edges(std::size_t n, std::span<const Vertex> endpoints,
     return g;
 }
 
+Network Network::from_growth(std::size_t n, std::span<const Vertex> seed, std::size_t first,
+                             std::span<const Vertex> elders, std::size_t reserve_vertices,
+                             std::size_t reserve_edges) {
+    if (seed.size() % 2 != 0) {
+        throw Error("seed edge list has an odd number of endpoints");
+    }
+    if (first > n) {
+        throw Error("growth from vertex " + std::to_string(first) + " in a network of " +
+                    std::to_string(n));
+    }
+    if (n >= std::size_t{UINT32_MAX}) {
+        throw Error("network too large: " + std::to_string(n) + " vertices");
+    }
+    const std::size_t grown = n - first;
+    if (grown == 0 ? !elders.empty() : elders.size() % grown != 0) {
+        throw Error(std::to_string(elders.size()) + " elders are not the same number for each of " +
+                    std::to_string(grown) + " grown vertices");
+    }
+    const std::size_t m = grown == 0 ? 0 : elders.size() / grown;
+    check_entry_count(seed.size() + 2 * elders.size());
+    Network g;
+    g.offsets_.reserve(n + 1 + reserve_vertices);
+    g.head_.reserve(n + reserve_vertices);
+    g.targets_.reserve(seed.size() + 2 * elders.size() + reserve_edges);
+    g.pool_.reserve(reserve_edges);
+    // Degrees first, counted in offsets_[v + 1].
+    g.offsets_.assign(n + 1, 0);
+    for (const Vertex v : seed) {
+        if (v >= first) {
+            throw Error("seed endpoint " + std::to_string(v) + " is not below the first grown " +
+                        "vertex " + std::to_string(first));
+        }
+        ++g.offsets_[v + 1];
+    }
+    for (std::size_t v = first; v < n; ++v) {
+        const Vertex* own = elders.data() + (v - first) * m;
+        for (std::size_t j = 0; j < m; ++j) {
+            if (own[j] >= v) {
+                throw Error("vertex " + std::to_string(v) + " links to " + std::to_string(own[j]) +
+                            ", not an earlier vertex");
+            }
+            ++g.offsets_[own[j] + 1];
+        }
+        g.offsets_[v + 1] += static_cast<std::uint32_t>(m);
+    }
+    // offsets_[v + 1] becomes where v's slice starts and serves as v's write cursor; once every
+    // entry is written it is where v's slice ends, which is where v + 1's starts: CSR offsets
+    // without a separate cursor array.
+    std::uint32_t start = 0;
+    for (std::size_t v = 0; v < n; ++v) {
+        const std::uint32_t degree = g.offsets_[v + 1];
+        g.offsets_[v + 1] = start;
+        start += degree;
+    }
+    g.targets_.resize(start);
+    Vertex* targets = g.targets_.data();
+    std::uint32_t* cursor = g.offsets_.data() + 1;
+    for (std::size_t k = 0; k < seed.size(); k += 2) {
+        const Vertex a = seed[k];
+        const Vertex b = seed[k + 1];
+        targets[cursor[a]++] = b;
+        targets[cursor[b]++] = a;
+    }
+    // No entry of v is written before its own links (seed edges and elders are all below v),
+    // so they open its slice, in order.
+    for (std::size_t v = first; v < n; ++v) {
+        const Vertex* own = elders.data() + (v - first) * m;
+        Vertex* slice = targets + cursor[v];
+        for (std::size_t j = 0; j < m; ++j) {
+            slice[j] = own[j];
+            targets[cursor[own[j]]++] = static_cast<Vertex>(v);
+        }
+        cursor[v] += static_cast<std::uint32_t>(m);
+    }
+    g.head_.assign(n, NONE);
+    return g;
+}
+
 std::uint32_t Network::degree(Vertex v) const noexcept {
     std::uint32_t d = offsets_[v + 1] - offsets_[v];
     for (std::uint32_t e = head_[v]; e != NONE; e = pool_[e].next) {

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <ranges>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -141,6 +143,74 @@ TEST_CASE("from_edges stores every edge at both ends, parallel edges and loops i
     CHECK(empty.num_vertices() == 0);
     CHECK(empty.num_edges() == 0);
     CHECK(Network().num_vertices() == 0);
+}
+
+TEST_CASE("from_growth builds, entry for entry, the network from_edges builds from the same list",
+          "[network]") {
+    // Seed edges among the first vertices (a loop and a parallel edge among them), then each
+    // later vertex linked to m random elders, repeats allowed: every order of writes matters.
+    for (const std::size_t m : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{7}}) {
+        for (const std::size_t first : {std::size_t{0}, std::size_t{1}, std::size_t{5}}) {
+            const std::size_t n = first + 400;
+            std::vector<Vertex> seed;
+            if (first >= 3) {
+                seed = {0, 1, 1, 2, 2, 2, 0, 1, 4, 3};
+            }
+            if (first > 0 || m == 0) {
+                Stream rng(RandomKey{31, static_cast<std::uint32_t>(m)}, 0, 0, TEST_PURPOSE);
+                std::vector<Vertex> elders;
+                for (std::size_t v = first; v < n; ++v) {
+                    for (std::size_t j = 0; j < m; ++j) {
+                        elders.push_back(static_cast<Vertex>(index_below(rng.next_u64(), v)));
+                    }
+                }
+                std::vector<Vertex> endpoints = seed;
+                for (std::size_t v = first; v < n; ++v) {
+                    for (std::size_t j = 0; j < m; ++j) {
+                        endpoints.push_back(static_cast<Vertex>(v));
+                        endpoints.push_back(elders[(v - first) * m + j]);
+                    }
+                }
+                const Network a = Network::from_edges(n, endpoints, 10, 30);
+                const Network b = Network::from_growth(n, seed, first, elders, 10, 30);
+                CHECK(b.num_vertices() == n);
+                CHECK(b.num_edges() == a.num_edges());
+                CHECK(b.overflow_entries() == 0);
+                CHECK(std::ranges::equal(a.offsets(), b.offsets()));
+                CHECK(std::ranges::equal(a.targets(), b.targets()));
+            }
+        }
+    }
+    // Nothing grown: the seed alone, or nothing at all.
+    const std::vector<Vertex> triangle = {0, 1, 1, 2, 2, 0};
+    CHECK(std::ranges::equal(Network::from_growth(3, triangle, 3, {}).targets(),
+                             Network::from_edges(3, triangle).targets()));
+    CHECK(Network::from_growth(0, {}, 0, {}).num_vertices() == 0);
+    // It grows like any network afterwards.
+    const std::vector<Vertex> elders = {0, 1, 0, 2};
+    Network g = Network::from_growth(4, std::span<const Vertex>(triangle).first(2), 2, elders);
+    const std::vector<Vertex> links = {3, 1};
+    g.add_vertex(links);
+    CHECK(sorted_neighbours(g, 1) == std::vector<Vertex>{0, 2, 4});
+    CHECK(sorted_neighbours(g, 3) == std::vector<Vertex>{0, 2, 4});
+}
+
+TEST_CASE("from_growth rejects what is not a growth process", "[network]") {
+    const std::vector<Vertex> seed = {0, 1};
+    const std::vector<Vertex> odd = {0, 1, 1};
+    const std::vector<Vertex> elders = {0, 1, 2, 0};
+    CHECK_NOTHROW(Network::from_growth(4, seed, 2, elders));
+    CHECK_THROWS_AS(Network::from_growth(4, odd, 2, elders), canopy::Error);
+    const std::vector<Vertex> seed_beyond = {0, 2};
+    CHECK_THROWS_AS(Network::from_growth(4, seed_beyond, 2, elders), canopy::Error);
+    CHECK_THROWS_AS(Network::from_growth(1, seed, 2, {}), canopy::Error);
+    const std::vector<Vertex> ragged = {0, 1, 2};
+    CHECK_THROWS_AS(Network::from_growth(4, seed, 2, ragged), canopy::Error);
+    CHECK_THROWS_AS(Network::from_growth(2, seed, 2, elders), canopy::Error);
+    const std::vector<Vertex> self = {0, 2, 2, 0}; // vertex 2 links to itself
+    CHECK_THROWS_AS(Network::from_growth(4, seed, 2, self), canopy::Error);
+    const std::vector<Vertex> future = {3, 1, 2, 0}; // vertex 2 links to 3
+    CHECK_THROWS_AS(Network::from_growth(4, seed, 2, future), canopy::Error);
 }
 
 TEST_CASE("add_vertex appends a vertex and the reverse entries to older vertices", "[network]") {

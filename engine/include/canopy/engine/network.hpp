@@ -41,6 +41,17 @@ public:
     static Network from_edges(std::size_t n, std::span<const Vertex> endpoints,
                               std::size_t reserve_vertices = 0, std::size_t reserve_edges = 0);
 
+    /// The network a growth process leaves: the `seed` edges (endpoint pairs, every endpoint
+    /// below `first`), then each vertex v = first .. n - 1 linked to m earlier vertices,
+    /// elders[(v - first) m + j] for j < m, where m = elders.size() / (n - first). The same
+    /// network, entry for entry, as from_edges on the seed endpoints followed by the pairs
+    /// (v, elder) in that order, built without that list: a vertex's own links are written
+    /// where its slice starts. Throws canopy::Error on an odd seed, a seed endpoint >= first,
+    /// first > n, an elder count that is not a multiple of n - first, or an elder >= its vertex.
+    static Network from_growth(std::size_t n, std::span<const Vertex> seed, std::size_t first,
+                               std::span<const Vertex> elders, std::size_t reserve_vertices = 0,
+                               std::size_t reserve_edges = 0);
+
     [[nodiscard]] std::size_t num_vertices() const noexcept { return offsets_.size() - 1; }
     /// Number of undirected edges.
     [[nodiscard]] std::size_t num_edges() const noexcept {

@@ -156,9 +156,17 @@ public:
     template <std::size_t K, class Count>
     void apply(std::span<StateCounts<K, Count>> counts, const Executor& executor) {
         executor.for_each(blocks_, [&](std::size_t b) {
+            // The counts a block's moves touch are scattered over the block: each is fetched,
+            // for writing, APPLY_AHEAD moves before it is updated, so that the misses overlap.
+            constexpr std::size_t APPLY_AHEAD = 16;
             for (std::size_t g = 0; g < groups_; ++g) {
                 auto& list = lists_[g][b];
-                for (const Move& m : list) {
+                const std::size_t size = list.size();
+                for (std::size_t i = 0; i < size; ++i) {
+                    if (i + APPLY_AHEAD < size) {
+                        __builtin_prefetch(counts.data() + list[i + APPLY_AHEAD].vertex, 1);
+                    }
+                    const Move& m = list[i];
                     StateCounts<K, Count>& c = counts[m.vertex];
                     if (m.from < K) {
                         --c[m.from];

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -51,6 +52,21 @@ inline double& sd(Eigen::VectorXd& y, stock::Id k) {
 /// Probability of at least one event in dt months at a constant hazard per month.
 inline double step_probability(double hazard_per_month, double dt_months) {
     return hazard_per_month <= 0.0 ? 0.0 : -std::expm1(-hazard_per_month * dt_months);
+}
+
+/// cond ? a : b for doubles, by bit mask: a select the compiler keeps as a select (it moves the
+/// arithmetic around an ordinary one into branches, and a branch keeps a loop from vectorising).
+[[gnu::always_inline]] inline double pick(bool cond, double a, double b) {
+    const std::uint64_t m = 0U - static_cast<std::uint64_t>(cond);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+
+/// cond ? a : b for stage codes and flags, by bit mask (the compiler would fold an ordinary
+/// select into the comparisons made on its result, which then cannot be vectorised).
+[[gnu::always_inline]] inline std::uint32_t pick(bool cond, std::uint32_t a, std::uint32_t b) {
+    const std::uint32_t m = 0U - static_cast<std::uint32_t>(cond);
+    return (a & m) | (b & ~m);
 }
 
 /// A uniform double in (0, 1) from one 32-bit word.

@@ -88,18 +88,6 @@ struct StreamWords {
     }
 };
 
-// engine::QuantileTable's draw, written out over its knots so that a loop of draws vectorises.
-[[gnu::always_inline]] inline double table_draw(const double* knots, std::uint32_t u) {
-    const std::uint32_t cell = u >> 22;
-    const double frac = static_cast<double>(u & 0x3FFFFFU) * 0x1.0p-22;
-    return knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
-}
-
-// std::max(0.01, c) as a select the compiler keeps (std::max would be a branch).
-[[gnu::always_inline]] inline double at_least_001(double c) {
-    return pick(0.01 < c, c, 0.01);
-}
-
 // What every initial firm's attributes are drawn with.
 struct AttributeRules {
     std::array<double, SECTOR_COUNT> cumulative;
@@ -134,11 +122,8 @@ struct AttributeColumns {
     for (std::size_t m = 0; m < OTHER; ++m) {
         k += static_cast<unsigned>(u >= p.cumulative[m]); // draw_sector
     }
-    const double rd0 = table_draw(p.rd_table, w.word(2, j));
-    // sector_rd, with both values computed and one picked (a branch would not vectorise).
-    const double rd_digital = rd0 * (1.0 + p.rd_premium);
-    const double rd = pick(is_digital(static_cast<std::uint8_t>(k)),
-                           pick(rd_digital < 1.0, rd_digital, 1.0), rd0);
+    const double rd = sector_rd_picked(table_draw(p.rd_table, w.word(2, j)),
+                                       static_cast<std::uint8_t>(k), p.rd_premium);
     col.sector[j] = static_cast<std::uint8_t>(k);
     col.rd_intensity[j] = static_cast<float>(rd);
     return rd;

@@ -5,6 +5,7 @@
 #include <canopy/engine/normal_table.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -90,11 +91,29 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
     ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
         // The firms with an application in this batch, then their blocks in one vectorised fill
         // (an exited firm's is not read), then the decisions in firm order.
+        // Few firms are in any one batch, so eight batch bytes are tested at once (a word with a
+        // zero byte where (byte & BATCH_MASK) == k; the test is exact) and skipped when none is.
         std::vector<std::uint32_t> pending(e - b);
         std::size_t count = 0;
-        for (std::size_t i = b; i < e; ++i) {
-            pending[count] = static_cast<std::uint32_t>(i);
-            count += static_cast<std::size_t>((batch[i] & BATCH_MASK) == k);
+        constexpr std::uint64_t ONES = 0x0101010101010101U;
+        constexpr std::uint64_t HIGHS = 0x8080808080808080U;
+        const std::uint64_t wanted = ONES * k;
+        std::size_t at = b;
+        for (; at + 8 <= e; at += 8) {
+            std::uint64_t bytes = 0;
+            std::memcpy(&bytes, batch.data() + at, sizeof bytes);
+            const std::uint64_t x = (bytes & (ONES * BATCH_MASK)) ^ wanted;
+            if (((x - ONES) & ~x & HIGHS) == 0) {
+                continue;
+            }
+            for (std::size_t j = at; j < at + 8; ++j) {
+                pending[count] = static_cast<std::uint32_t>(j);
+                count += static_cast<std::size_t>((batch[j] & BATCH_MASK) == k);
+            }
+        }
+        for (; at < e; ++at) {
+            pending[count] = static_cast<std::uint32_t>(at);
+            count += static_cast<std::size_t>((batch[at] & BATCH_MASK) == k);
         }
         std::vector<std::uint32_t> words(4 * count);
         engine::philox_fill_agents(ctx.key, pending.data(), step, HTE_DECIDE, count, words.data(),

@@ -155,21 +155,6 @@ struct BlockScratch {
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & keep);
 }
 
-// cond ? a : b for doubles, by bit mask: a select the compiler keeps as a select (it moves the
-// arithmetic around an ordinary one into branches, and a branch keeps the loop from vectorising).
-[[gnu::always_inline]] inline double pick(bool cond, double a, double b) {
-    const std::uint64_t m = 0U - static_cast<std::uint64_t>(cond);
-    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) |
-                                 (std::bit_cast<std::uint64_t>(b) & ~m));
-}
-
-// cond ? a : b for stage codes and flags, by bit mask (the compiler would fold an ordinary
-// select into the comparisons made on its result, which then cannot be vectorised).
-[[gnu::always_inline]] inline std::uint32_t pick(bool cond, std::uint32_t a, std::uint32_t b) {
-    const std::uint32_t m = 0U - static_cast<std::uint32_t>(cond);
-    return (a & m) | (b & ~m);
-}
-
 // Pass 1 for firms [begin, begin + len): see the file comment. Everything here is a select,
 // so that the loop vectorises; the arithmetic is exactly that of the README's equations. Arrays
 // come in as restrict-qualified parameters, so the compiler knows they do not overlap.

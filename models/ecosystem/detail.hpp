@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -51,6 +52,34 @@ inline double& sd(Eigen::VectorXd& y, stock::Id k) {
 /// Probability of at least one event in dt months at a constant hazard per month.
 inline double step_probability(double hazard_per_month, double dt_months) {
     return hazard_per_month <= 0.0 ? 0.0 : -std::expm1(-hazard_per_month * dt_months);
+}
+
+/// cond ? a : b for doubles, by bit mask: a select the compiler keeps as a select (it moves the
+/// arithmetic around an ordinary one into branches, and a branch keeps a loop from vectorising).
+[[gnu::always_inline]] inline double pick(bool cond, double a, double b) {
+    const std::uint64_t m = 0U - static_cast<std::uint64_t>(cond);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+
+/// cond ? a : b for stage codes and flags, by bit mask (the compiler would fold an ordinary
+/// select into the comparisons made on its result, which then cannot be vectorised).
+[[gnu::always_inline]] inline std::uint32_t pick(bool cond, std::uint32_t a, std::uint32_t b) {
+    const std::uint32_t m = 0U - static_cast<std::uint32_t>(cond);
+    return (a & m) | (b & ~m);
+}
+
+/// engine::QuantileTable's draw, written out over the table's knots so that a loop of draws
+/// vectorises (the same arithmetic as QuantileTable::operator()).
+[[gnu::always_inline]] inline double table_draw(const double* knots, std::uint32_t u) {
+    const std::uint32_t cell = u >> 22;
+    const double frac = static_cast<double>(u & 0x3FFFFFU) * 0x1.0p-22;
+    return knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
+}
+
+/// std::max(0.01, c) as a select the compiler keeps (std::max would be a branch).
+[[gnu::always_inline]] inline double at_least_001(double c) {
+    return pick(0.01 < c, c, 0.01);
 }
 
 /// A uniform double in (0, 1) from one 32-bit word.
@@ -130,6 +159,14 @@ std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx);
 /// core (at most 1).
 inline double sector_rd(double rd, std::uint8_t sector, double digital_premium) {
     return is_digital(sector) ? std::min(1.0, rd * (1.0 + digital_premium)) : rd;
+}
+
+/// sector_rd with both values computed and one picked, for loops that vectorise (a branch
+/// would not); the same value.
+[[gnu::always_inline]] inline double sector_rd_picked(double rd, std::uint8_t sector,
+                                                      double digital_premium) {
+    const double digital = rd * (1.0 + digital_premium);
+    return pick(is_digital(sector), pick(digital < 1.0, digital, 1.0), rd);
 }
 
 /// Value added per unit of capability `months` after the start: va_per_capability growing at

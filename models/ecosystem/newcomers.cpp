@@ -64,6 +64,57 @@ void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
     s.degree_headroom = 0;
 }
 
+// What newcomers' attributes are drawn with, and the columns they go to (from the step's
+// first newcomer).
+struct NewcomerRules {
+    std::array<double, SECTOR_COUNT> cumulative;
+    const double* normal;   // knots of the standard normal's table
+    const double* rd_table; // knots of the R&D intensities' Beta table
+    double rd_premium, newborn_mean, entrant_mean, capability_sd;
+    std::size_t startups; // newcomers before this are startups, the rest SME entrants
+    std::int16_t month;
+    std::uint8_t* stage;
+    std::uint8_t* sector;
+    std::int16_t* born;
+    std::int16_t* stage_since;
+    float* capability;
+    float* rd_intensity;
+};
+
+// Newcomers [b0, b1)'s attributes from their NEWCOMER block (words: sector 0-1, capability 2,
+// R&D intensity 3), in one branch-free loop that vectorises: the words a PrefilledStream would
+// give, with the same arithmetic (the same bits).
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+newcomer_attributes(const NewcomerRules& rules, const std::uint32_t* __restrict words,
+                    std::size_t b0, std::size_t b1) {
+    const NewcomerRules p = rules; // a copy: the byte columns' stores could alias it
+    std::uint8_t* __restrict stage = p.stage;
+    std::uint8_t* __restrict sector = p.sector;
+    std::int16_t* __restrict born = p.born;
+    std::int16_t* __restrict stage_since = p.stage_since;
+    float* __restrict capability = p.capability;
+    float* __restrict rd_intensity = p.rd_intensity;
+    for (std::size_t b = b0; b < b1; ++b) {
+        const std::uint32_t* w = words + 4 * b;
+        const bool startup = b < p.startups;
+        const double u = engine::u01_open((std::uint64_t{w[0]} << 32) | w[1]);
+        unsigned k = 0;
+        for (std::size_t m = 0; m < OTHER; ++m) {
+            k += static_cast<unsigned>(u >= p.cumulative[m]); // draw_sector
+        }
+        stage[b] =
+            static_cast<std::uint8_t>(pick(startup, std::uint32_t{INCUBATING}, std::uint32_t{SME}));
+        sector[b] = static_cast<std::uint8_t>(k);
+        born[b] = p.month;
+        stage_since[b] = p.month;
+        capability[b] =
+            static_cast<float>(at_least_001(pick(startup, p.newborn_mean, p.entrant_mean) +
+                                            p.capability_sd * table_draw(p.normal, w[2])));
+        rd_intensity[b] = static_cast<float>(sector_rd_picked(
+            table_draw(p.rd_table, w[3]), static_cast<std::uint8_t>(k), p.rd_premium));
+    }
+}
+
 } // namespace
 
 std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
@@ -123,18 +174,25 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     with_counts(s, [&](auto& counts) { counts.resize(first + born); });
     auto& stage = s.firms[s.stage];
     auto& sector = s.firms[s.sector];
-    auto& born_month = s.firms[s.born];
-    auto& stage_since = s.firms[s.stage_since];
-    auto& capability = s.firms[s.capability];
-    auto& rd_intensity = s.firms[s.rd_intensity];
-    const auto cumulative = newcomer_cumulative(ctx);
-    const double rd_premium = par(ctx, param::digital_rd_premium);
-    const double newborn_mean = par(ctx, param::newborn_capability_mean);
-    const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
-    const double capability_sd = par(ctx, param::newborn_capability_sd);
-    const engine::QuantileTable& normal = engine::NormalTable::instance();
-    const engine::QuantileTable& rd_table =
-        rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta));
+    NewcomerRules rules{};
+    rules.cumulative = newcomer_cumulative(ctx);
+    rules.normal = engine::NormalTable::instance().knots().data();
+    rules.rd_table =
+        rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta))
+            .knots()
+            .data();
+    rules.rd_premium = par(ctx, param::digital_rd_premium);
+    rules.newborn_mean = par(ctx, param::newborn_capability_mean);
+    rules.entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    rules.capability_sd = par(ctx, param::newborn_capability_sd);
+    rules.startups = startups;
+    rules.month = static_cast<std::int16_t>(r.month);
+    rules.stage = stage.data() + first;
+    rules.sector = sector.data() + first;
+    rules.born = s.firms[s.born].data() + first;
+    rules.stage_since = s.firms[s.stage_since].data() + first;
+    rules.capability = s.firms[s.capability].data() + first;
+    rules.rd_intensity = s.firms[s.rd_intensity].data() + first;
     const auto step = static_cast<std::uint32_t>(ctx.step);
     const auto first_id = static_cast<std::uint32_t>(first);
     // A newcomer's first draws of partners read its ATTACH blocks 0 .. located - 1 (one block a
@@ -147,20 +205,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     s.locations.resize(born * located);
     ctx.executor->for_chunks(
         born, NEWCOMER_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
-            for (std::size_t b = b0; b < b1; ++b) {
-                const std::size_t id = first + b;
-                const bool startup = b < startups;
-                engine::PrefilledStream rng = s.newcomer_words.stream(b);
-                stage[id] = startup ? INCUBATING : SME;
-                sector[id] = draw_sector(rng, cumulative);
-                born_month[id] = static_cast<std::int16_t>(r.month);
-                stage_since[id] = static_cast<std::int16_t>(r.month);
-                capability[id] =
-                    static_cast<float>(std::max(0.01, (startup ? newborn_mean : entrant_mean) +
-                                                          capability_sd * normal(rng.next_u32())));
-                rd_intensity[id] =
-                    static_cast<float>(sector_rd(rd_table(rng.next_u32()), sector[id], rd_premium));
-            }
+            newcomer_attributes(rules, s.newcomer_words.block(0), b0, b1);
             // Where every newcomer's first draws land, prefetched: the pool is larger than the
             // caches, and its units are read at random.
             for (std::size_t b = b0; b < b1; ++b) {

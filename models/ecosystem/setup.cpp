@@ -67,120 +67,216 @@ constexpr double INITIAL_PLATFORM_OCCUPANCY = 0.8;
 // intensity (3 words), the stage's own draws (incubated 3, SME 5, certified 7 words), loan and
 // venture backing (4 words, SMEs and up), an R&D institution (2 words, certified firms).
 constexpr std::array<std::uint16_t, 4> INITIAL_BLOCKS = {2, 3, 4, 4};
+// Firms whose streams are filled together (their words take 16 KiB).
+constexpr std::size_t ATTRIBUTE_BATCH = 256;
+
+// The words of a batch of firms' INITIAL streams as philox_fill lays them out, block by block:
+// word k of firm j is block[k / 4][4 * j + k % 4], the k-th word its Stream would give.
+struct StreamWords {
+    const std::uint32_t* block[4];
+
+    [[gnu::always_inline]] std::uint32_t word(std::size_t k, std::size_t j) const {
+        return block[k / 4][4 * j + k % 4];
+    }
+    // engine::uniform01 of the stream at word k: the 64-bit word of words k (high) and k + 1.
+    [[gnu::always_inline]] double uniform01(std::size_t k, std::size_t j) const {
+        return engine::u01_open((std::uint64_t{word(k, j)} << 32) | word(k + 1, j));
+    }
+    // engine::uniform(a, b) at word k.
+    [[gnu::always_inline]] double uniform(std::size_t k, std::size_t j, double a, double b) const {
+        return a + (b - a) * uniform01(k, j);
+    }
+};
+
+// What every initial firm's attributes are drawn with.
+struct AttributeRules {
+    std::array<double, SECTOR_COUNT> cumulative;
+    const double* normal;   // knots of the standard normal's table
+    const double* rd_table; // knots of the R&D intensities' Beta table
+    double rd_premium;
+    int start_year, start_month;
+    double share_oldest, share_middle, batch1, batch2;
+    std::array<int, 3> batch_months;
+    int validity;
+    double loan_share, vc_share, rnd_share;
+    double incubation_max, newborn_mean, capability_sd, entrant_mean;
+    double young_growth, rd_effect_per_year;
+};
+
+// The columns of a batch of consecutive firms, from the batch's first.
+struct AttributeColumns {
+    std::uint8_t* __restrict sector;
+    std::uint8_t* __restrict flags;
+    std::int16_t* __restrict born;
+    std::int16_t* __restrict stage_since;
+    std::int16_t* __restrict cert_expiry;
+    float* __restrict capability;
+    float* __restrict rd_intensity;
+};
+
+// Every firm's sector (words 0-1) and R&D intensity (word 2); returns the R&D intensity.
+[[gnu::always_inline]] inline double sector_and_rd(const AttributeRules& p, const StreamWords& w,
+                                                   const AttributeColumns& col, std::size_t j) {
+    const double u = w.uniform01(0, j);
+    unsigned k = 0;
+    for (std::size_t m = 0; m < OTHER; ++m) {
+        k += static_cast<unsigned>(u >= p.cumulative[m]); // draw_sector
+    }
+    const double rd = sector_rd_picked(table_draw(p.rd_table, w.word(2, j)),
+                                       static_cast<std::uint8_t>(k), p.rd_premium);
+    col.sector[j] = static_cast<std::uint8_t>(k);
+    col.rd_intensity[j] = static_cast<float>(rd);
+    return rd;
+}
+
+// The SoA loops below draw exactly what a per-firm Stream would, word by word, with the same
+// arithmetic in the same order (so the same bits); each is one loop over a batch of one stage,
+// without branches, so that it vectorises.
+
+// Startups: uniformly far into a stay (words 3-4), grown as an incubated startup grows (word 5).
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+startup_attributes(const AttributeRules& rules, const StreamWords w, std::size_t count,
+                   const AttributeColumns col) {
+    const AttributeRules p = rules; // a copy: the byte columns' stores could alias it
+    for (std::size_t j = 0; j < count; ++j) {
+        const double rd = sector_and_rd(p, w, col, j);
+        const double months_in = w.uniform(3, j, 0.0, p.incubation_max);
+        const int age = static_cast<int>(months_in);
+        const double c = p.newborn_mean + p.capability_sd * table_draw(p.normal, w.word(5, j)) +
+                         months_in / 12.0 * (p.young_growth + p.rd_effect_per_year * rd);
+        col.born[j] = static_cast<std::int16_t>(-age);
+        col.stage_since[j] = static_cast<std::int16_t>(-age);
+        col.capability[j] = static_cast<float>(at_least_001(c));
+        col.flags[j] = 0;
+    }
+}
+
+// SMEs: age (words 3-4), months in the stage (5-6), capability (7), loan (8-9), venture (10-11).
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+sme_attributes(const AttributeRules& rules, const StreamWords w, std::size_t count,
+               const AttributeColumns col) {
+    const AttributeRules p = rules; // a copy: the byte columns' stores could alias it
+    for (std::size_t j = 0; j < count; ++j) {
+        sector_and_rd(p, w, col, j);
+        const int age = static_cast<int>(w.uniform(3, j, 12.0, 120.0));
+        const int since = -static_cast<int>(w.uniform(5, j, 0.0, age));
+        const double c =
+            p.entrant_mean + 2.0 * p.capability_sd * table_draw(p.normal, w.word(7, j));
+        col.born[j] = static_cast<std::int16_t>(-age);
+        col.stage_since[j] = static_cast<std::int16_t>(since);
+        col.capability[j] = static_cast<float>(at_least_001(c));
+        col.flags[j] = static_cast<std::uint8_t>(
+            pick(w.uniform01(8, j) < p.loan_share, std::uint32_t{HAS_LOAN}, 0U) |
+            pick(w.uniform01(10, j) < p.vc_share, std::uint32_t{HAS_VC}, 0U));
+    }
+}
+
+// Certified firms and leaders: issued in one of the three batch years before the start (words
+// 3-6), age (7-8), capability (9) above the stage's bar, loan (10-11), venture (12-13), an R&D
+// institution (14-15).
+[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+certified_attributes(const AttributeRules& rules, double bar, const StreamWords w,
+                     std::size_t count, const AttributeColumns col) {
+    const AttributeRules p = rules; // a copy: the byte columns' stores could alias it
+    for (std::size_t j = 0; j < count; ++j) {
+        sector_and_rd(p, w, col, j);
+        const double u = w.uniform01(3, j);
+        const int years_back = static_cast<int>(
+            pick(u < p.share_oldest, 3U, pick(u < p.share_oldest + p.share_middle, 2U, 1U)));
+        const double ub = w.uniform01(5, j);
+        const int batch_month = static_cast<int>(
+            pick(ub < p.batch1, static_cast<std::uint32_t>(p.batch_months[0]),
+                 pick(ub < p.batch1 + p.batch2, static_cast<std::uint32_t>(p.batch_months[1]),
+                      static_cast<std::uint32_t>(p.batch_months[2]))));
+        const int issued =
+            (p.start_year - years_back - p.start_year) * 12 + batch_month - p.start_month;
+        const int age = static_cast<int>(w.uniform(7, j, 36.0, 240.0));
+        const double c = bar + 0.5 * std::abs(table_draw(p.normal, w.word(9, j)));
+        col.cert_expiry[j] = static_cast<std::int16_t>(issued + p.validity);
+        col.born[j] = static_cast<std::int16_t>(-age);
+        col.stage_since[j] = static_cast<std::int16_t>(issued);
+        col.capability[j] = static_cast<float>(at_least_001(c));
+        col.flags[j] = static_cast<std::uint8_t>(
+            pick(w.uniform01(10, j) < p.loan_share, std::uint32_t{HAS_LOAN}, 0U) |
+            pick(w.uniform01(12, j) < p.vc_share, std::uint32_t{HAS_VC}, 0U) |
+            pick(w.uniform01(14, j) < p.rnd_share, std::uint32_t{RND_INSTITUTION}, 0U));
+    }
+}
 
 // The firms' initial attributes. Firms are laid down oldest rung first (leaders, certified,
 // SMEs, startups: preferential attachment then makes established firms the hubs), so each stage
-// is a block of consecutive ids whose firms all read the same number of random words: their
-// streams are computed a stage block at a time by the vectorised Philox fill.
+// is a block of consecutive ids whose firms all read the same words of their streams: a batch
+// of one stage has its streams computed by the vectorised Philox fill and its attributes drawn
+// by one loop over the batch.
 void initial_attributes(State& s, const StepContext& ctx, const std::array<std::size_t, 4>& ends) {
-    auto& stage = s.firms[s.stage];
-    auto& sector = s.firms[s.sector];
-    auto& flags = s.firms[s.flags];
-    auto& born = s.firms[s.born];
-    auto& stage_since = s.firms[s.stage_since];
-    auto& cert_expiry = s.firms[s.cert_expiry];
-    auto& capability = s.firms[s.capability];
-    auto& rd_intensity = s.firms[s.rd_intensity];
-
-    const auto cumulative = sector_cumulative(ctx);
     const engine::YearMonth start = ctx.calendar->start();
-    const double share_oldest = par(ctx, param::initial_cohort_share_oldest);
-    const double share_middle = par(ctx, param::initial_cohort_share_middle);
-    const double batch1 = par(ctx, param::hte_batch1_share);
-    const double batch2 = par(ctx, param::hte_batch2_share);
-    const std::array<int, 3> batch_months = {static_cast<int>(par(ctx, param::hte_batch1_month)),
-                                             static_cast<int>(par(ctx, param::hte_batch2_month)),
-                                             static_cast<int>(par(ctx, param::hte_batch3_month))};
-    const auto validity = static_cast<int>(par(ctx, param::cert_validity_months));
-    const double loan_share = par(ctx, param::initial_loan_share);
-    const double vc_share = par(ctx, param::initial_vc_share);
-    const double rnd_share = par(ctx, param::initial_rnd_institution_share);
-    const double incubation_max = par(ctx, param::incubation_max_months);
-    const double newborn_mean = par(ctx, param::newborn_capability_mean);
-    const double capability_sd = par(ctx, param::newborn_capability_sd);
-    const double entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    AttributeRules p{};
+    p.cumulative = sector_cumulative(ctx);
+    p.normal = engine::NormalTable::instance().knots().data();
+    p.rd_table =
+        rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta))
+            .knots()
+            .data();
+    p.rd_premium = par(ctx, param::digital_rd_premium);
+    p.start_year = start.year;
+    p.start_month = start.month;
+    p.share_oldest = par(ctx, param::initial_cohort_share_oldest);
+    p.share_middle = par(ctx, param::initial_cohort_share_middle);
+    p.batch1 = par(ctx, param::hte_batch1_share);
+    p.batch2 = par(ctx, param::hte_batch2_share);
+    p.batch_months = {static_cast<int>(par(ctx, param::hte_batch1_month)),
+                      static_cast<int>(par(ctx, param::hte_batch2_month)),
+                      static_cast<int>(par(ctx, param::hte_batch3_month))};
+    p.validity = static_cast<int>(par(ctx, param::cert_validity_months));
+    p.loan_share = par(ctx, param::initial_loan_share);
+    p.vc_share = par(ctx, param::initial_vc_share);
+    p.rnd_share = par(ctx, param::initial_rnd_institution_share);
+    p.incubation_max = par(ctx, param::incubation_max_months);
+    p.newborn_mean = par(ctx, param::newborn_capability_mean);
+    p.capability_sd = par(ctx, param::newborn_capability_sd);
+    p.entrant_mean = par(ctx, param::sme_entry_capability_mean);
+    p.young_growth = par(ctx, param::capability_drift) + par(ctx, param::platform_effect);
+    p.rd_effect_per_year = par(ctx, param::rd_effect);
     const double hte_bar = par(ctx, param::hte_capability_threshold);
     const double leader_bar = par(ctx, param::leader_capability_bar);
-    const double young_growth =
-        par(ctx, param::capability_drift) + par(ctx, param::platform_effect);
-    const double rd_effect_per_year = par(ctx, param::rd_effect);
-    const double rd_premium = par(ctx, param::digital_rd_premium);
-    const engine::QuantileTable& normal = engine::NormalTable::instance();
-    const engine::QuantileTable& rd_table =
-        rd_intensity_table(par(ctx, param::rd_intensity_alpha), par(ctx, param::rd_intensity_beta));
 
     // ends = {leaders, certified, SMEs, startups}: the end of each stage's block of ids.
     const std::array<std::uint8_t, 4> block_stage = {LEADER, HIGH_TECH, SME, INCUBATING};
-    constexpr std::size_t BATCH = 256; // firms whose streams are filled together
+    auto& stage = s.firms[s.stage];
+    for (std::size_t k = 0; k < 4; ++k) {
+        std::fill(stage.begin() + static_cast<std::ptrdiff_t>(k == 0 ? 0 : ends[k - 1]),
+                  stage.begin() + static_cast<std::ptrdiff_t>(ends[k]), block_stage[k]);
+    }
     ctx.executor->for_chunks(ends[3], Model::CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
-        engine::StreamBatch batch;
+        alignas(64) std::uint32_t words[4][4 * ATTRIBUTE_BATCH];
+        const StreamWords w{{words[0], words[1], words[2], words[3]}};
         for (std::size_t from = b; from < e;) {
             std::size_t k = 0;
             while (ends[k] <= from) {
                 ++k;
             }
             const std::uint8_t st = block_stage[k];
-            const std::size_t to = std::min({e, ends[k], from + BATCH});
-            batch.fill(ctx.key, static_cast<std::uint32_t>(from), 0, INITIAL, to - from,
-                       INITIAL_BLOCKS[st]);
-            for (std::size_t i = from; i < to; ++i) {
-                engine::PrefilledStream rng = batch.stream(i - from);
-                stage[i] = st;
-                sector[i] = draw_sector(rng, cumulative);
-                const double rd = sector_rd(rd_table(rng.next_u32()), sector[i], rd_premium);
-                rd_intensity[i] = static_cast<float>(rd);
-                double c = 0.0;
-                int age = 0;
-                int since = 0;
-                switch (st) {
-                case INCUBATING: {
-                    // Uniformly far into a stay, grown as an incubated startup grows.
-                    const double months_in = engine::uniform(rng, 0.0, incubation_max);
-                    age = static_cast<int>(months_in);
-                    since = -age;
-                    c = newborn_mean + capability_sd * normal(rng.next_u32()) +
-                        months_in / 12.0 * (young_growth + rd_effect_per_year * rd);
-                    break;
-                }
-                case SME:
-                    age = static_cast<int>(engine::uniform(rng, 12.0, 120.0));
-                    since = -static_cast<int>(engine::uniform(rng, 0.0, age));
-                    c = entrant_mean + 2.0 * capability_sd * normal(rng.next_u32());
-                    break;
-                default: {
-                    // Certified: issued in one of the three batch years before the start.
-                    const double u = engine::uniform01(rng);
-                    const int years_back = u < share_oldest                  ? 3
-                                           : u < share_oldest + share_middle ? 2
-                                                                             : 1;
-                    const double ub = engine::uniform01(rng);
-                    const int batch_month = batch_months[ub < batch1            ? 0
-                                                         : ub < batch1 + batch2 ? 1
-                                                                                : 2];
-                    const int issued =
-                        (start.year - years_back - start.year) * 12 + batch_month - start.month;
-                    since = issued;
-                    cert_expiry[i] = static_cast<std::int16_t>(issued + validity);
-                    age = static_cast<int>(engine::uniform(rng, 36.0, 240.0));
-                    const double bar = st == LEADER ? leader_bar : hte_bar;
-                    c = bar + 0.5 * std::abs(normal(rng.next_u32()));
-                    break;
-                }
-                }
-                born[i] = static_cast<std::int16_t>(-age);
-                stage_since[i] = static_cast<std::int16_t>(since);
-                capability[i] = static_cast<float>(std::max(0.01, c));
-                std::uint8_t f = 0;
-                if (st >= SME) {
-                    f = static_cast<std::uint8_t>(
-                        f | (engine::uniform01(rng) < loan_share ? HAS_LOAN : 0));
-                    f = static_cast<std::uint8_t>(f |
-                                                  (engine::uniform01(rng) < vc_share ? HAS_VC : 0));
-                }
-                if (st >= HIGH_TECH && engine::uniform01(rng) < rnd_share) {
-                    f |= RND_INSTITUTION;
-                }
-                flags[i] = f;
+            const std::size_t to = std::min({e, ends[k], from + ATTRIBUTE_BATCH});
+            const std::size_t count = to - from;
+            for (std::uint16_t blk = 0; blk < INITIAL_BLOCKS[st]; ++blk) {
+                engine::philox_fill(ctx.key, static_cast<std::uint32_t>(from), 0, INITIAL, count,
+                                    words[blk], blk);
+            }
+            const AttributeColumns col{
+                s.firms[s.sector].data() + from,      s.firms[s.flags].data() + from,
+                s.firms[s.born].data() + from,        s.firms[s.stage_since].data() + from,
+                s.firms[s.cert_expiry].data() + from, s.firms[s.capability].data() + from,
+                s.firms[s.rd_intensity].data() + from};
+            switch (st) {
+            case INCUBATING:
+                startup_attributes(p, w, count, col);
+                break;
+            case SME:
+                sme_attributes(p, w, count, col);
+                break;
+            default:
+                certified_attributes(p, st == LEADER ? leader_bar : hte_bar, w, count, col);
+                break;
             }
             from = to;
         }

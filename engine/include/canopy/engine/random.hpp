@@ -185,6 +185,12 @@ public:
                 Stream(key_, agent, step_, purpose_, blocks_)};
     }
 
+    /// Block b of every agent: word w of agent first_agent + j is at [4 * j + w] (for loops
+    /// that read many agents' words at once).
+    [[nodiscard]] const std::uint32_t* block(std::uint16_t b) const noexcept {
+        return words_.data() + 4 * count_ * b;
+    }
+
     /// Word w of block b of agent first_agent + j.
     [[nodiscard]] std::uint32_t word(std::size_t j, std::uint16_t b, std::size_t w) const noexcept {
         return words_[4 * (count_ * b + j) + w];

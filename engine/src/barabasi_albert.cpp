@@ -9,6 +9,31 @@
 
 namespace canopy::engine {
 
+namespace {
+
+// Room for one vertex's m picks: on the stack for the usual m <= 64, else on the heap.
+template <class T>
+class PickBuffer {
+public:
+    explicit PickBuffer(std::size_t m) {
+        if (m > LOCAL) {
+            heap_.resize(m);
+            data_ = heap_.data();
+        }
+    }
+    PickBuffer(const PickBuffer&) = delete;
+    PickBuffer& operator=(const PickBuffer&) = delete;
+    [[nodiscard]] T* data() noexcept { return data_; }
+
+private:
+    static constexpr std::size_t LOCAL = 64;
+    T local_[LOCAL];
+    std::vector<T> heap_;
+    T* data_ = local_;
+};
+
+} // namespace
+
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose) {
     AttachmentPool pool;
@@ -36,13 +61,8 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
     }
     // Every stored endpoint is one unit of degree: picking a uniform endpoint picks a vertex
     // proportionally to its degree.
-    Network::Vertex chosen[64];
-    std::vector<Network::Vertex> chosen_heap;
-    Network::Vertex* picks = chosen;
-    if (m > 64) {
-        chosen_heap.resize(m);
-        picks = chosen_heap.data();
-    }
+    PickBuffer<Network::Vertex> chosen(m);
+    Network::Vertex* picks = chosen.data();
     if (!options.category.empty()) {
         const auto k = static_cast<std::size_t>(std::llround(std::sqrt(options.affinity.size())));
         if (k * k != options.affinity.size() || k == 0 || k > AttachmentPool::MAX_CATEGORIES) {
@@ -75,13 +95,8 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
         // vertex's list sizes then wait neither for the pick's unit to come from memory nor for
         // its category to be looked up (same pool, same draws).
         // (32-bit: a store through a byte pointer could alias anything, pool and vectors too.)
-        std::uint32_t chosen_category[64];
-        std::vector<std::uint32_t> chosen_category_heap;
-        std::uint32_t* pick_category = chosen_category;
-        if (m > 64) {
-            chosen_category_heap.resize(m);
-            pick_category = chosen_category_heap.data();
-        }
+        PickBuffer<std::uint32_t> chosen_category(m);
+        std::uint32_t* pick_category = chosen_category.data();
         // The endpoints hold the seed clique; each later vertex's picks go to its m elders.
         std::vector<Network::Vertex> elders(later * m);
         StreamBatch batch;

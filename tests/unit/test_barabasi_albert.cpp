@@ -221,3 +221,33 @@ TEST_CASE("Categories must fit the affinity matrix", "[barabasi_albert]") {
     o.affinity = not_square;
     CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);
 }
+
+TEST_CASE("More than 64 links per vertex: each new vertex still links to m distinct elders",
+          "[barabasi_albert]") {
+    // A vertex's picks live on the stack up to m = 64 and on the heap beyond; both builders
+    // (with and without categories) must give simple networks of the right size there too.
+    constexpr unsigned m = 70;
+    constexpr std::size_t n = 400;
+    std::vector<std::uint8_t> parity(n);
+    for (std::size_t v = 0; v < n; ++v) {
+        parity[v] = static_cast<std::uint8_t>(v % 2);
+    }
+    const std::vector<double> affinity = {1.0, 0.5, 0.5, 1.0};
+    BarabasiAlbertOptions with_categories{n, m, 0};
+    with_categories.category = parity;
+    with_categories.affinity = affinity;
+    for (const BarabasiAlbertOptions& o : {BarabasiAlbertOptions{n, m, 0}, with_categories}) {
+        const Network g = barabasi_albert(o, RandomKey{9, 0}, BA_PURPOSE);
+        CHECK(g.num_edges() == std::size_t{m} * (m + 1) / 2 + (n - m - 1) * m);
+        for (Vertex v = 0; v < g.num_vertices(); ++v) {
+            std::vector<Vertex> list;
+            g.for_each_neighbour(v, [&](Vertex u) { list.push_back(u); });
+            std::sort(list.begin(), list.end());
+            CHECK(std::find(list.begin(), list.end(), v) == list.end());
+            CHECK(std::adjacent_find(list.begin(), list.end()) == list.end());
+            const auto elders =
+                std::count_if(list.begin(), list.end(), [&](Vertex u) { return u < v; });
+            CHECK(static_cast<std::size_t>(elders) == std::min<std::size_t>(v, m));
+        }
+    }
+}

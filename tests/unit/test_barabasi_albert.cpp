@@ -30,6 +30,20 @@ const Network& large_network() {
     return g;
 }
 
+/// Every vertex's list: no loop, no repeated neighbour, and min(v, m) elders (the links v made).
+void check_simple(const Network& g, unsigned m) {
+    for (Vertex v = 0; v < g.num_vertices(); ++v) {
+        std::vector<Vertex> list;
+        g.for_each_neighbour(v, [&](Vertex u) { list.push_back(u); });
+        std::sort(list.begin(), list.end());
+        CHECK(std::find(list.begin(), list.end(), v) == list.end());
+        CHECK(std::adjacent_find(list.begin(), list.end()) == list.end());
+        const auto elders =
+            std::count_if(list.begin(), list.end(), [&](Vertex u) { return u < v; });
+        CHECK(static_cast<std::size_t>(elders) == std::min<std::size_t>(v, m));
+    }
+}
+
 } // namespace
 
 TEST_CASE("A BA network has n vertices and C(m+1, 2) + (n - m - 1) m edges", "[barabasi_albert]") {
@@ -52,17 +66,7 @@ TEST_CASE("A BA network has n vertices and C(m+1, 2) + (n - m - 1) m edges", "[b
 TEST_CASE("A BA network is simple: no loops, each new vertex links to m distinct elders",
           "[barabasi_albert]") {
     constexpr unsigned m = 4;
-    const Network g = barabasi_albert({3000, m, 0}, RandomKey{5, 0}, BA_PURPOSE);
-    for (Vertex v = 0; v < g.num_vertices(); ++v) {
-        std::vector<Vertex> list;
-        g.for_each_neighbour(v, [&](Vertex u) { list.push_back(u); });
-        std::sort(list.begin(), list.end());
-        CHECK(std::find(list.begin(), list.end(), v) == list.end());
-        CHECK(std::adjacent_find(list.begin(), list.end()) == list.end());
-        const auto elders =
-            std::count_if(list.begin(), list.end(), [&](Vertex u) { return u < v; });
-        CHECK(static_cast<std::size_t>(elders) == std::min<std::size_t>(v, m));
-    }
+    check_simple(barabasi_albert({3000, m, 0}, RandomKey{5, 0}, BA_PURPOSE), m);
 }
 
 TEST_CASE("A BA network is a pure function of (seed, replicate, purpose)", "[barabasi_albert]") {
@@ -239,15 +243,6 @@ TEST_CASE("More than 64 links per vertex: each new vertex still links to m disti
     for (const BarabasiAlbertOptions& o : {BarabasiAlbertOptions{n, m, 0}, with_categories}) {
         const Network g = barabasi_albert(o, RandomKey{9, 0}, BA_PURPOSE);
         CHECK(g.num_edges() == std::size_t{m} * (m + 1) / 2 + (n - m - 1) * m);
-        for (Vertex v = 0; v < g.num_vertices(); ++v) {
-            std::vector<Vertex> list;
-            g.for_each_neighbour(v, [&](Vertex u) { list.push_back(u); });
-            std::sort(list.begin(), list.end());
-            CHECK(std::find(list.begin(), list.end(), v) == list.end());
-            CHECK(std::adjacent_find(list.begin(), list.end()) == list.end());
-            const auto elders =
-                std::count_if(list.begin(), list.end(), [&](Vertex u) { return u < v; });
-            CHECK(static_cast<std::size_t>(elders) == std::min<std::size_t>(v, m));
-        }
+        check_simple(g, m);
     }
 }

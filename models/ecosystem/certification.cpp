@@ -95,6 +95,12 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
         // zero byte where (byte & BATCH_MASK) == k; the test is exact) and skipped when none is.
         std::vector<std::uint32_t> pending(e - b);
         std::size_t count = 0;
+        const auto list = [&](std::size_t from, std::size_t to) {
+            for (std::size_t j = from; j < to; ++j) {
+                pending[count] = static_cast<std::uint32_t>(j);
+                count += static_cast<std::size_t>((batch[j] & BATCH_MASK) == k);
+            }
+        };
         constexpr std::uint64_t ONES = 0x0101010101010101U;
         constexpr std::uint64_t HIGHS = 0x8080808080808080U;
         const std::uint64_t wanted = ONES * k;
@@ -106,15 +112,9 @@ void hte_batch(State& s, const StepContext& ctx, int month, std::uint8_t k) {
             if (((x - ONES) & ~x & HIGHS) == 0) {
                 continue;
             }
-            for (std::size_t j = at; j < at + 8; ++j) {
-                pending[count] = static_cast<std::uint32_t>(j);
-                count += static_cast<std::size_t>((batch[j] & BATCH_MASK) == k);
-            }
+            list(at, at + 8);
         }
-        for (; at < e; ++at) {
-            pending[count] = static_cast<std::uint32_t>(at);
-            count += static_cast<std::size_t>((batch[at] & BATCH_MASK) == k);
-        }
+        list(at, e);
         std::vector<std::uint32_t> words(4 * count);
         engine::philox_fill_agents(ctx.key, pending.data(), step, HTE_DECIDE, count, words.data(),
                                    k);

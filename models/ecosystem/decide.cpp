@@ -211,11 +211,8 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
                               rd_effect * rd + pick(loan, loan_effect, 0.0) +
                               pick(vc, vc_effect, 0.0) + spillover_effect * share +
                               pick(on_platform, platform_effect, 0.0) - reversion * c_old;
-        // The shock: engine::QuantileTable's inverse-CDF draw, written out to vectorise.
-        const std::uint32_t w1 = words[4 * j + 1];
-        const std::uint32_t cell = w1 >> 22;
-        const double frac = static_cast<double>(w1 & 0x3FFFFFU) * 0x1.0p-22;
-        const double z = knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
+        // The shock: engine::QuantileTable's inverse-CDF draw, in the form that vectorises.
+        const double z = table_draw(knots, words[4 * j + 1]);
         const double c = positive_part(c_old + growth * dt_years + noise_scale * z);
         // Exited firms keep their capability: a bit mask rather than a select, which the
         // compiler would turn into a branch around the conversion.

@@ -131,19 +131,18 @@ decltype(auto) with_counts(State& s, F&& f) {
 /// Cumulative sector shares; shares summing above 1 are scaled down to 1 ("other" gets 0).
 std::array<double, SECTOR_COUNT> sector_cumulative(const StepContext& ctx);
 
-/// A sector drawn from the cumulative shares (one 64-bit word): the first sector whose
-/// cumulative share is above the draw, else OTHER. The shares are never negative, so the
-/// cumulative shares never decrease and that sector is the number of them at or below the draw,
-/// counted without a branch (a loop's exit, at a random sector, was mispredicted for about
+/// The sector of a uniform draw u from the cumulative shares: the first sector whose cumulative
+/// share is above u, else OTHER. The shares are never negative, so the cumulative shares never
+/// decrease and that sector is the number of them at or below u, counted without a branch (so
+/// that loops of draws vectorise; a loop's exit, at a random sector, was mispredicted for about
 /// every firm).
-template <class G>
-std::uint8_t draw_sector(G& rng, const std::array<double, SECTOR_COUNT>& cumulative) {
-    const double u = engine::uniform01(rng);
+[[gnu::always_inline]] inline unsigned
+sector_of(double u, const std::array<double, SECTOR_COUNT>& cumulative) {
     unsigned k = 0;
     for (std::size_t m = 0; m < OTHER; ++m) {
-        k += u >= cumulative[m] ? 1U : 0U;
+        k += static_cast<unsigned>(u >= cumulative[m]);
     }
-    return static_cast<std::uint8_t>(k);
+    return k;
 }
 
 /// The digital core: optoelectronic information and BeiDou.
@@ -156,15 +155,9 @@ inline bool is_digital(std::uint8_t sector) {
 std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx);
 
 /// A firm's R&D intensity: the tabulated Beta draw, raised by digital_rd_premium for the digital
-/// core (at most 1).
-inline double sector_rd(double rd, std::uint8_t sector, double digital_premium) {
-    return is_digital(sector) ? std::min(1.0, rd * (1.0 + digital_premium)) : rd;
-}
-
-/// sector_rd with both values computed and one picked, for loops that vectorise (a branch
-/// would not); the same value.
-[[gnu::always_inline]] inline double sector_rd_picked(double rd, std::uint8_t sector,
-                                                      double digital_premium) {
+/// core (at most 1). Both values are computed and one picked, so that loops vectorise.
+[[gnu::always_inline]] inline double sector_rd(double rd, std::uint8_t sector,
+                                               double digital_premium) {
     const double digital = rd * (1.0 + digital_premium);
     return pick(is_digital(sector), pick(digital < 1.0, digital, 1.0), rd);
 }

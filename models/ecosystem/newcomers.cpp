@@ -97,11 +97,8 @@ newcomer_attributes(const NewcomerRules& rules, const std::uint32_t* __restrict 
     for (std::size_t b = b0; b < b1; ++b) {
         const std::uint32_t* w = words + 4 * b;
         const bool startup = b < p.startups;
-        const double u = engine::u01_open((std::uint64_t{w[0]} << 32) | w[1]);
-        unsigned k = 0;
-        for (std::size_t m = 0; m < OTHER; ++m) {
-            k += static_cast<unsigned>(u >= p.cumulative[m]); // draw_sector
-        }
+        const unsigned k =
+            sector_of(engine::u01_open((std::uint64_t{w[0]} << 32) | w[1]), p.cumulative);
         stage[b] =
             static_cast<std::uint8_t>(pick(startup, std::uint32_t{INCUBATING}, std::uint32_t{SME}));
         sector[b] = static_cast<std::uint8_t>(k);
@@ -110,8 +107,8 @@ newcomer_attributes(const NewcomerRules& rules, const std::uint32_t* __restrict 
         capability[b] =
             static_cast<float>(at_least_001(pick(startup, p.newborn_mean, p.entrant_mean) +
                                             p.capability_sd * table_draw(p.normal, w[2])));
-        rd_intensity[b] = static_cast<float>(sector_rd_picked(
-            table_draw(p.rd_table, w[3]), static_cast<std::uint8_t>(k), p.rd_premium));
+        rd_intensity[b] = static_cast<float>(
+            sector_rd(table_draw(p.rd_table, w[3]), static_cast<std::uint8_t>(k), p.rd_premium));
     }
 }
 

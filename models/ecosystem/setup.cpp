@@ -117,13 +117,9 @@ struct AttributeColumns {
 // Every firm's sector (words 0-1) and R&D intensity (word 2); returns the R&D intensity.
 [[gnu::always_inline]] inline double sector_and_rd(const AttributeRules& p, const StreamWords& w,
                                                    const AttributeColumns& col, std::size_t j) {
-    const double u = w.uniform01(0, j);
-    unsigned k = 0;
-    for (std::size_t m = 0; m < OTHER; ++m) {
-        k += static_cast<unsigned>(u >= p.cumulative[m]); // draw_sector
-    }
-    const double rd = sector_rd_picked(table_draw(p.rd_table, w.word(2, j)),
-                                       static_cast<std::uint8_t>(k), p.rd_premium);
+    const unsigned k = sector_of(w.uniform01(0, j), p.cumulative);
+    const double rd =
+        sector_rd(table_draw(p.rd_table, w.word(2, j)), static_cast<std::uint8_t>(k), p.rd_premium);
     col.sector[j] = static_cast<std::uint8_t>(k);
     col.rd_intensity[j] = static_cast<float>(rd);
     return rd;

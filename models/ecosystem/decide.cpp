@@ -320,13 +320,13 @@ template <class Count>
     out.marked_bits = bits;
 }
 
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 vector_pass_16(const Columns<std::uint16_t>& col, const StepRates& r, const double* knots,
                std::size_t begin, std::size_t len, BlockScratch& out) {
     vector_pass(col, r, knots, begin, len, out);
 }
 
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const double* knots,
                std::size_t begin, std::size_t len, BlockScratch& out) {
     vector_pass(col, r, knots, begin, len, out);
@@ -334,12 +334,15 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
 
 // Pass 2: the aggregates the SD stocks and the series read, in firm order. Value added is
 // proportional to capability, so capability is summed by sector and for certified firms. The
-// eight running sums are the lanes of one vector: lanes 0-5 capability by sector, lane 6
-// certified capability, lane 7 certified R&D spending. Each firm adds one vector, holding its
-// values in its lanes and exactly 0.0 elsewhere (which leaves a sum unchanged), so every lane
-// is summed in firm order with one addition per firm and no branch.
-using Lanes = double __attribute__((vector_size(64)));
-using LaneMask = std::int64_t __attribute__((vector_size(64)));
+// eight running sums are the lanes of four two-lane vectors: lanes 0-5 capability by sector,
+// lane 6 certified capability, lane 7 certified R&D spending. Each firm adds to every lane,
+// its values in its own lanes and exactly 0.0 elsewhere (which leaves a sum unchanged), so
+// every lane is summed in firm order with one addition per firm and no branch. Two-lane
+// vectors are native on every x86-64 (SSE2): one eight-lane vector was one AVX-512 addition,
+// but GCC lowered it for AVX2 and SSE2 through the stack, a store-forwarding stall per firm
+// that cost a quarter of the step on CPUs without AVX-512.
+using Lanes = double __attribute__((vector_size(16)));
+using LaneMask = std::int64_t __attribute__((vector_size(16)));
 
 // The lanes a firm adds to, by its lane code: the code's low three bits are the firm's sector if
 // it is active at the end of the step (6: none), bit 3 says it is certified (lanes 6 and 7).
@@ -364,7 +367,7 @@ constexpr LaneMasks LANE_MASKS = lane_masks();
 // stage and, among the firms event_pass will not see, those tied to a platform or running an R&D
 // institution (their flags are final after pass 1: `kept`); the second adds the firms' vectors in
 // firm order, with nothing else on its path.
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const BlockScratch& in,
          ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
@@ -396,27 +399,34 @@ sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const Bl
         panel_capability[j] = pick(live & ((in.batch[j] & IN_PANEL) != 0), c, 0.0);
     }
 
-    Lanes sums = {t.capability_by_sector[0], t.capability_by_sector[1],
-                  t.capability_by_sector[2], t.capability_by_sector[3],
-                  t.capability_by_sector[4], t.capability_by_sector[5],
-                  t.capability_certified,    t.rd_spending};
-    // The value-added panel's capability: a second running sum, beside the lanes' (it adds no
-    // latency: the two chains are independent).
+    Lanes sums01 = {t.capability_by_sector[0], t.capability_by_sector[1]};
+    Lanes sums23 = {t.capability_by_sector[2], t.capability_by_sector[3]};
+    Lanes sums45 = {t.capability_by_sector[4], t.capability_by_sector[5]};
+    Lanes sums67 = {t.capability_certified, t.rd_spending};
+    // The value-added panel's capability: a fifth running sum, beside the lanes' (it adds no
+    // latency: the chains are independent).
     double panel = t.capability_panel;
     for (std::size_t j = 0; j < len; ++j) {
         const double c = in.capability[j];
-        const Lanes value = {c, c, c, c, c, c, c, rd_spending[j]};
-        LaneMask keep;
-        std::memcpy(&keep, LANE_MASKS.mask[code[j]], sizeof keep);
-        sums += reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(value) & keep);
+        const LaneMask both = reinterpret_cast<LaneMask>(Lanes{c, c});
+        const LaneMask last = reinterpret_cast<LaneMask>(Lanes{c, rd_spending[j]});
+        LaneMask keep[4];
+        std::memcpy(keep, LANE_MASKS.mask[code[j]], sizeof keep);
+        sums01 += reinterpret_cast<Lanes>(both & keep[0]);
+        sums23 += reinterpret_cast<Lanes>(both & keep[1]);
+        sums45 += reinterpret_cast<Lanes>(both & keep[2]);
+        sums67 += reinterpret_cast<Lanes>(last & keep[3]);
         panel += panel_capability[j];
     }
     t.capability_panel = panel;
-    for (std::size_t q = 0; q < SECTOR_COUNT; ++q) {
-        t.capability_by_sector[q] = sums[q];
-    }
-    t.capability_certified = sums[6];
-    t.rd_spending = sums[7];
+    t.capability_by_sector[0] = sums01[0];
+    t.capability_by_sector[1] = sums01[1];
+    t.capability_by_sector[2] = sums23[0];
+    t.capability_by_sector[3] = sums23[1];
+    t.capability_by_sector[4] = sums45[0];
+    t.capability_by_sector[5] = sums45[1];
+    t.capability_certified = sums67[0];
+    t.rd_spending = sums67[1];
     t.active[INCUBATING] += active0;
     t.active[SME] += active1;
     t.active[HIGH_TECH] += active2;

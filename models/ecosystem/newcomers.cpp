@@ -84,7 +84,7 @@ struct NewcomerRules {
 // Newcomers [b0, b1)'s attributes from their NEWCOMER block (words: sector 0-1, capability 2,
 // R&D intensity 3), in one branch-free loop that vectorises: the words a PrefilledStream would
 // give, with the same arithmetic (the same bits).
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 newcomer_attributes(const NewcomerRules& rules, const std::uint32_t* __restrict words,
                     std::size_t b0, std::size_t b1) {
     const NewcomerRules p = rules; // a copy: the byte columns' stores could alias it

@@ -130,7 +130,7 @@ struct AttributeColumns {
 // without branches, so that it vectorises.
 
 // Startups: uniformly far into a stay (words 3-4), grown as an incubated startup grows (word 5).
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 startup_attributes(const AttributeRules& rules, const StreamWords w, std::size_t count,
                    const AttributeColumns col) {
     const AttributeRules p = rules; // a copy: the byte columns' stores could alias it
@@ -148,7 +148,7 @@ startup_attributes(const AttributeRules& rules, const StreamWords w, std::size_t
 }
 
 // SMEs: age (words 3-4), months in the stage (5-6), capability (7), loan (8-9), venture (10-11).
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 sme_attributes(const AttributeRules& rules, const StreamWords w, std::size_t count,
                const AttributeColumns col) {
     const AttributeRules p = rules; // a copy: the byte columns' stores could alias it
@@ -170,7 +170,7 @@ sme_attributes(const AttributeRules& rules, const StreamWords w, std::size_t cou
 // Certified firms and leaders: issued in one of the three batch years before the start (words
 // 3-6), age (7-8), capability (9) above the stage's bar, loan (10-11), venture (12-13), an R&D
 // institution (14-15).
-[[gnu::target_clones("arch=x86-64-v4", "default")]] void
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
 certified_attributes(const AttributeRules& rules, double bar, const StreamWords w,
                      std::size_t count, const AttributeColumns col) {
     const AttributeRules p = rules; // a copy: the byte columns' stores could alias it

@@ -132,7 +132,7 @@ constexpr std::size_t BLOCK = 64;
 // so that the compiler vectorises them; target_clones builds an AVX-512 version next to the
 // portable one and the loader picks the best the CPU runs. Both give the same bits (integer
 // Philox, IEEE double arithmetic without contraction).
-[[gnu::target_clones("arch=x86-64-v4", "default")]] std::int64_t
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
 decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
              std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideTables& t, std::vector<Model::Change>& out) {

@@ -1,4 +1,5 @@
 // Philox4x32-10 known answers and the stream layout.
+#include <canopy/engine/philox_paths.hpp>
 #include <canopy/engine/random.hpp>
 
 #include <catch2/catch.hpp>
@@ -124,6 +125,48 @@ TEST_CASE("philox_fill_agents equals one block per listed agent at every count",
             REQUIRE(out[w] == 0xA5A5A5A5U);
         }
     }
+}
+
+TEST_CASE("every Philox path this CPU runs gives the blocks, for stretches and lists of agents",
+          "[random]") {
+    // philox_fill takes the widest path the CPU has, so the tests above check only that one;
+    // here each available path (portable, AVX2, AVX-512) is run on its own, at every count from
+    // 0 to 41 (the vector paths' whole groups and ragged tails), with counters that wrap past
+    // 2^32, and must write exactly the blocks and nothing past them.
+    using detail::PhiloxPath;
+    const RandomKey key{0x0F1E2D3C4B5A6978ULL, 0xDEADBEEFU};
+    std::vector<std::uint32_t> agents;
+    for (std::uint32_t k = 0; k < 41; ++k) {
+        agents.push_back(k % 3 == 0 ? 0xFFFFFFFFU - k : (k * 2246822519U) % 70000U);
+    }
+    int paths = 0;
+    for (const PhiloxPath path : {PhiloxPath::portable, PhiloxPath::avx2, PhiloxPath::avx512}) {
+        if (!detail::philox_path_available(path)) {
+            continue;
+        }
+        ++paths;
+        for (const bool listed : {false, true}) {
+            for (const std::uint32_t first : {0U, 0xFFFFFFF3U}) {
+                for (std::size_t count = 0; count <= agents.size(); ++count) {
+                    std::vector<std::uint32_t> out(4 * count + 8, 0xA5A5A5A5U);
+                    const std::uint32_t c2 = (std::uint32_t{11} << 16) | 4U;
+                    detail::philox_fill_path(path, key, first, listed ? agents.data() : nullptr, 19,
+                                             c2, count, out.data());
+                    for (std::uint32_t j = 0; j < count; ++j) {
+                        const Block b = key.block(listed ? agents[j] : first + j, 19, 11, 4);
+                        for (std::uint32_t w = 0; w < 4; ++w) {
+                            REQUIRE(out[4 * j + w] == b[w]);
+                        }
+                    }
+                    for (std::size_t w = 4 * count; w < out.size(); ++w) {
+                        REQUIRE(out[w] == 0xA5A5A5A5U);
+                    }
+                }
+            }
+        }
+    }
+    CHECK(paths >= 1);
+    CHECK(detail::philox_path_available(detail::philox_best_path()));
 }
 
 TEST_CASE("philox_fill fills any block index; a stream can start at any block", "[random]") {

@@ -1,5 +1,6 @@
 #include <canopy/engine/philox_avx512.hpp>
 #include <canopy/engine/philox_paths.hpp>
+#include <canopy/engine/philox_wide.hpp>
 #include <canopy/engine/random.hpp>
 
 #ifdef CANOPY_PHILOX_AVX512
@@ -179,6 +180,88 @@ philox_fill_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uin
 }
 #endif
 
+// philox_fill_wide's layout (words[w][j]), one Random123 call per block.
+void philox_fill_wide_portable(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                               std::uint32_t c2, std::size_t count,
+                               std::uint64_t* const words[4]) noexcept {
+    const r123::Philox4x32 gen;
+    const r123::Philox4x32::key_type k = {
+        {static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}};
+    for (std::size_t j = 0; j < count; ++j) {
+        const r123::Philox4x32::ctr_type c = {
+            {first_agent + static_cast<std::uint32_t>(j), step, c2, key.replicate}};
+        const auto r = gen(c, k);
+        for (std::size_t w = 0; w < 4; ++w) {
+            words[w][j] = r[w];
+        }
+    }
+}
+
+#ifdef CANOPY_PHILOX_AVX512
+// Stores four blocks' words, each zero-extended, at words[w][j0 ..].
+[[gnu::always_inline, gnu::target("avx2")]] inline void
+store4_wide_avx2(const Philox4& p, std::uint64_t* const words[4], std::size_t j0) noexcept {
+    const __m256i low = _mm256_set1_epi64x(0xFFFFFFFF);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[0] + j0), _mm256_and_si256(p.w0, low));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[1] + j0), _mm256_and_si256(p.w1, low));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[2] + j0), _mm256_and_si256(p.w2, low));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[3] + j0), _mm256_and_si256(p.w3, low));
+}
+
+// The same, four blocks per vector: each word is already in the low half of a 64-bit lane.
+__attribute__((target("avx2"))) void
+philox_fill_wide_avx2(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                      std::uint32_t c2, std::size_t count, std::uint64_t* const words[4]) noexcept {
+    const __m256i x1 = _mm256_set1_epi64x(step);
+    const __m256i x2 = _mm256_set1_epi64x(c2);
+    const __m256i x3 = _mm256_set1_epi64x(key.replicate);
+    const auto seed_low = static_cast<std::uint32_t>(key.seed);
+    const auto seed_high = static_cast<std::uint32_t>(key.seed >> 32);
+    std::size_t j0 = 0;
+    for (; j0 + 8 <= count; j0 += 8) {
+        const Philox4 a =
+            philox4_avx2(counters4_avx2(first_agent, nullptr, j0), x1, x2, x3, seed_low, seed_high);
+        const Philox4 b = philox4_avx2(counters4_avx2(first_agent, nullptr, j0 + 4), x1, x2, x3,
+                                       seed_low, seed_high);
+        store4_wide_avx2(a, words, j0);
+        store4_wide_avx2(b, words, j0 + 4);
+    }
+    if (j0 + 4 <= count) {
+        store4_wide_avx2(
+            philox4_avx2(counters4_avx2(first_agent, nullptr, j0), x1, x2, x3, seed_low, seed_high),
+            words, j0);
+        j0 += 4;
+    }
+    std::uint64_t* const rest[4] = {words[0] + j0, words[1] + j0, words[2] + j0, words[3] + j0};
+    philox_fill_wide_portable(key, first_agent + static_cast<std::uint32_t>(j0), step, c2,
+                              count - j0, rest);
+}
+
+// The same, eight blocks per vector, the last group stored under a mask.
+__attribute__((target("avx512f,avx512vl"))) void
+philox_fill_wide_avx512(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                        std::uint32_t c2, std::size_t count,
+                        std::uint64_t* const words[4]) noexcept {
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
+    const auto seed_low = static_cast<std::uint32_t>(key.seed);
+    const auto seed_high = static_cast<std::uint32_t>(key.seed >> 32);
+    for (std::size_t j0 = 0; j0 < count; j0 += 8) {
+        const std::size_t left = count - j0;
+        const auto in_range =
+            static_cast<__mmask8>(left >= 8 ? 0xFFU : (1U << static_cast<unsigned>(left)) - 1U);
+        const __m512i x0 =
+            _mm512_add_epi64(_mm512_set1_epi64(first_agent + static_cast<std::uint32_t>(j0)), lane);
+        const Philox8 p = philox8_avx512(x0, _mm512_set1_epi64(step), _mm512_set1_epi64(c2),
+                                         _mm512_set1_epi64(key.replicate), seed_low, seed_high);
+        _mm512_mask_storeu_epi64(words[0] + j0, in_range, _mm512_and_si512(p.w0, low));
+        _mm512_mask_storeu_epi64(words[1] + j0, in_range, _mm512_and_si512(p.w1, low));
+        _mm512_mask_storeu_epi64(words[2] + j0, in_range, _mm512_and_si512(p.w2, low));
+        _mm512_mask_storeu_epi64(words[3] + j0, in_range, _mm512_and_si512(p.w3, low));
+    }
+}
+#endif
+
 } // namespace
 
 namespace detail {
@@ -228,6 +311,24 @@ void philox_fill_path(PhiloxPath path, const RandomKey& key, std::uint32_t first
     }
 }
 
+void philox_fill_wide_path(PhiloxPath path, const RandomKey& key, std::uint32_t first_agent,
+                           std::uint32_t step, std::uint32_t c2, std::size_t count,
+                           std::uint64_t* const words[4]) noexcept {
+    switch (path) {
+#ifdef CANOPY_PHILOX_AVX512
+    case PhiloxPath::avx512:
+        philox_fill_wide_avx512(key, first_agent, step, c2, count, words);
+        return;
+    case PhiloxPath::avx2:
+        philox_fill_wide_avx2(key, first_agent, step, c2, count, words);
+        return;
+#endif
+    default:
+        philox_fill_wide_portable(key, first_agent, step, c2, count, words);
+        return;
+    }
+}
+
 } // namespace detail
 
 void philox_fill(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
@@ -244,6 +345,14 @@ void philox_fill_agents(const RandomKey& key, const std::uint32_t* agents, std::
     const std::uint32_t c2 = (std::uint32_t{purpose} << 16) | block;
     static const detail::PhiloxPath path = detail::philox_best_path();
     detail::philox_fill_path(path, key, 0, agents, step, c2, count, out);
+}
+
+void philox_fill_wide(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                      Purpose purpose, std::size_t count, std::uint64_t* const words[4],
+                      std::uint16_t block) noexcept {
+    const std::uint32_t c2 = (std::uint32_t{purpose} << 16) | block;
+    static const detail::PhiloxPath path = detail::philox_best_path();
+    detail::philox_fill_wide_path(path, key, first_agent, step, c2, count, words);
 }
 
 } // namespace canopy::engine

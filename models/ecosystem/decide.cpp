@@ -6,10 +6,11 @@
 // Firms are decided in chunks of Model::CHUNK (in parallel), each chunk in blocks of BLOCK firms.
 // A block goes through three passes:
 //
-//   1. vector_pass: every firm, branch-free, so the compiler vectorises it (an AVX-512 clone is
-//      built beside the portable code and chosen at load time; both give the same bits). It
-//      reads the firm's columns and its DECIDE block of four random words (w0 exit / graduation,
-//      w1 capability shock, w2 loan, w3 the rarer events), moves capability, works out the
+//   1. vector_pass: every firm, branch-free, so the compiler vectorises it (AVX-512 and AVX2
+//      clones are built beside the portable code and chosen at load time; all give the same
+//      bits). Its loop reads only 64-bit values (struct Wide: the block's columns widened, and
+//      its DECIDE words from engine::philox_fill_wide: w0 exit / graduation, w1 capability
+//      shock, w2 loan, w3 the rarer events), moves capability, works out the
 //      stage the firm ends the step in, and marks the firm when anything discrete might
 //      happen to it: a change of stage, a loan taken or repaid, one of the rarer events.
 //   2. sum_pass: the sums the series read (capability by sector, certified capability, R&D
@@ -21,16 +22,17 @@
 //
 // A new mechanism that acts on every firm every step (a rate, a growth term) is arithmetic in
 // vector_pass, written with selects (`cond ? a : b`) rather than branches or early returns, and
-// reads columns through the Columns pointers. A discrete event it causes is resolved in
+// reads columns widened into Wide by vector_pass. A discrete event it causes is resolved in
 // event_pass: vector_pass only adds the condition under which the event may happen to
 // `marked`, so the common firm still skips the scalar code. A new random draw takes a new
-// purpose filled with engine::philox_fill next to the DECIDE words (the four DECIDE words are
+// purpose filled with engine::philox_fill_wide next to the DECIDE words (the four DECIDE words are
 // all in use). A new series sum goes into sum_pass if every firm contributes, or into
 // event_pass if only marked firms do (as new loans do); either way in firm order.
 #include "ecosystem/detail.hpp"
 
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/normal_table.hpp>
+#include <canopy/engine/philox_wide.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -126,12 +128,35 @@ struct Columns {
     const engine::StateCounts<4, Count>* counts;
 };
 
+// Everything pass 1's vectorised loop reads and writes is 64 bits wide, like the doubles it
+// computes: the vectoriser sizes its vectors by the narrowest type, and a loop that mixed 32-bit
+// integers with doubles held each double in two registers and widened every 32-bit condition
+// before it could select a double (on AVX2, about a third of the loop's instructions).
+struct Wide {
+    alignas(64) std::uint64_t w0[BLOCK]; // the DECIDE words, zero-extended
+    alignas(64) std::uint64_t w1[BLOCK];
+    alignas(64) std::uint64_t w2[BLOCK];
+    alignas(64) std::uint64_t w3[BLOCK];
+    alignas(64) std::uint64_t stage[BLOCK];
+    alignas(64) std::uint64_t flags[BLOCK];
+    alignas(64) std::uint64_t digital[BLOCK];
+    alignas(64) std::uint64_t total[BLOCK];
+    alignas(64) std::uint64_t higher[BLOCK];
+    alignas(64) std::int64_t months_in[BLOCK];
+    alignas(64) std::int64_t expiry[BLOCK];
+    alignas(64) double capability[BLOCK]; // at the start of the step
+    alignas(64) double rd_intensity[BLOCK];
+    alignas(64) std::uint64_t to[BLOCK];
+    alignas(64) std::uint64_t kept[BLOCK];
+    alignas(64) std::uint64_t marked[BLOCK];
+};
+
 // What pass 1 leaves for passes 2 and 3, for one block. Everything is 32 or 64 bits wide: the
 // vectoriser sizes its vectors by the narrowest type in a loop, and byte-sized values would make
 // it process 64 firms at once, with far more live values than there are registers.
 struct BlockScratch {
-    alignas(64) std::uint32_t words[4 * BLOCK]; // each firm's DECIDE block
-    alignas(64) double capability[BLOCK];       // after this step's growth and shock
+    Wide x;                                  // pass 1's inputs and outputs, the DECIDE words
+    alignas(64) double capability[BLOCK];    // after this step's growth and shock
     alignas(64) std::uint32_t to[BLOCK];     // the stage at the end of the step (inactive: as is)
     alignas(64) std::uint32_t flags[BLOCK];  // flags at the start, after the January reset
     alignas(64) std::uint32_t kept[BLOCK];   // flags at the end if nothing happens
@@ -140,12 +165,7 @@ struct BlockScratch {
     // The block's narrow columns, widened (pass 1 reads these).
     alignas(64) std::uint32_t stage[BLOCK];
     alignas(64) std::uint32_t sector[BLOCK];
-    alignas(64) std::uint32_t batch[BLOCK];    // its IN_PANEL bit
-    alignas(64) std::uint32_t digital[BLOCK];  // 1: a digital-core sector
-    alignas(64) std::uint32_t total[BLOCK];    // active collaborators
-    alignas(64) std::uint32_t higher[BLOCK];   // ... at a higher stage
-    alignas(64) std::int32_t months_in[BLOCK]; // months in the current stage
-    alignas(64) std::int32_t expiry[BLOCK];    // month index the certificate expires
+    alignas(64) std::uint32_t batch[BLOCK]; // its IN_PANEL bit
 };
 
 // std::max(0.0, x), written with a bit mask: std::max becomes a branch that the compiler then
@@ -155,20 +175,25 @@ struct BlockScratch {
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & keep);
 }
 
-// Pass 1 for firms [begin, begin + len): see the file comment. Everything here is a select,
-// so that the loop vectorises; the arithmetic is exactly that of the README's equations. Arrays
-// come in as restrict-qualified parameters, so the compiler knows they do not overlap.
-[[gnu::always_inline]] inline void
-vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
-            const std::uint32_t* __restrict words, const std::uint32_t* __restrict stage,
-            const std::uint32_t* __restrict flags, const std::uint32_t* __restrict digital_in,
-            const std::uint32_t* __restrict total_in, const std::uint32_t* __restrict higher_in,
-            const std::int32_t* __restrict months_in_, const std::int32_t* __restrict expiry,
-            float* __restrict capability, const float* __restrict rd_intensity,
-            double* __restrict c_out, std::uint32_t* __restrict to_out,
-            std::uint32_t* __restrict kept_out, std::uint32_t* __restrict marked_out) {
+// cond ? a : b for 64-bit codes, by bit mask.
+[[gnu::always_inline]] inline std::uint64_t pick64(bool cond, std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t m = 0U - static_cast<std::uint64_t>(cond);
+    return (a & m) | (b & ~m);
+}
+
+// static_cast<double>(x) for x < 2^52, the same double, in two instructions that every x86-64
+// vector unit has (AVX2 has no conversion from 64-bit integers).
+[[gnu::always_inline]] inline double small_to_double(std::uint64_t x) {
+    return std::bit_cast<double>(x | 0x4330000000000000ULL) - 0x1.0p52;
+}
+
+// Pass 1 for the firms of a block: see the file comment. Everything here is a select, so that the
+// loop vectorises; the arithmetic is exactly that of the README's equations.
+[[gnu::always_inline]] inline void vector_loop(const StepRates& r, std::size_t len,
+                                               const double* __restrict knots, Wide& __restrict x,
+                                               double* __restrict c_out) {
     // Local copies of the rates (a vectorised loop wants them in registers).
-    const int month = r.month;
+    const std::int64_t month = r.month;
     const double base_growth = r.base_growth, rd_effect = r.rd_effect, loan_effect = r.loan_effect,
                  vc_effect = r.vc_effect, spillover_effect = r.spillover_effect,
                  platform_effect = r.platform_effect, digital_growth = r.digital_growth,
@@ -178,8 +203,10 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
     const double loan_exit_factor = r.loan_exit_factor, vc_exit_factor = r.vc_exit_factor,
                  exit_slope = r.exit_slope;
     const double graduation_p = r.graduation_p, graduation_capability = r.graduation_capability;
-    const int incubation_min = r.incubation_min, incubation_max = r.incubation_max;
-    const std::uint64_t loan_new_below = r.loan_new_below, loan_repay_below = r.loan_repay_below;
+    const std::int64_t incubation_min = r.incubation_min, incubation_max = r.incubation_max;
+    // Thresholds of at most 2^32 against words below 2^32: signed comparisons give the same.
+    const auto loan_new_below = static_cast<std::int64_t>(r.loan_new_below);
+    const auto loan_repay_below = static_cast<std::int64_t>(r.loan_repay_below);
     const double vc_end_p = r.vc_end_p, vc_p_per_capability = r.vc_p_per_capability;
     const bool registration_open = r.registration_open;
     const double registration_p = r.registration_p, size_capability = r.size_capability;
@@ -187,9 +214,9 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
                  rnd_capability = r.rnd_capability, rare_events_bound = r.rare_events_bound;
 
     for (std::size_t j = 0; j < len; ++j) {
-        const std::uint32_t st = stage[j];
+        const std::uint64_t st = x.stage[j];
         const bool active = st <= LEADER;
-        const std::uint32_t f = flags[j];
+        const std::uint64_t f = x.flags[j];
         const bool loan = (f & HAS_LOAN) != 0;
         const bool vc = (f & HAS_VC) != 0;
 
@@ -199,27 +226,24 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
         // compiler may not move an operation that could raise an FP exception into a select,
         // so one inside a condition would keep the loop from vectorising. (With no
         // collaborators, higher is 0 and the share 0 * 1.)
-        const std::uint32_t total = total_in[j];
-        const double share = static_cast<double>(higher_in[j]) *
-                             (1.0 / static_cast<double>(total + (total == 0 ? 1U : 0U)));
+        const std::uint64_t total = x.total[j];
+        const double share =
+            small_to_double(x.higher[j]) * (1.0 / small_to_double(total + (total == 0 ? 1U : 0U)));
         const bool on_platform = (st == INCUBATING) | ((f & PLATFORM_TIE) != 0);
-        const double rd = rd_intensity[j];
+        const double rd = x.rd_intensity[j];
         // Mean-reverting: the drivers set the level a firm tends to (growth / reversion), not an
         // unbounded trend.
-        const double c_old = static_cast<double>(capability[j]);
-        const double growth = base_growth + pick(digital_in[j] != 0, digital_growth, 0.0) +
+        const double c_old = x.capability[j];
+        const double growth = base_growth + pick(x.digital[j] != 0, digital_growth, 0.0) +
                               rd_effect * rd + pick(loan, loan_effect, 0.0) +
                               pick(vc, vc_effect, 0.0) + spillover_effect * share +
                               pick(on_platform, platform_effect, 0.0) - reversion * c_old;
         // The shock: engine::QuantileTable's inverse-CDF draw, in the form that vectorises.
-        const double z = table_draw(knots, words[4 * j + 1]);
+        const std::uint64_t u1 = x.w1[j];
+        const std::uint64_t cell = u1 >> 22;
+        const double frac = small_to_double(u1 & 0x3FFFFFU) * 0x1.0p-22;
+        const double z = knots[cell] + (knots[cell + 1] - knots[cell]) * frac;
         const double c = positive_part(c_old + growth * dt_years + noise_scale * z);
-        // Exited firms keep their capability: a bit mask rather than a select, which the
-        // compiler would turn into a branch around the conversion.
-        const std::uint32_t keep_old = 0U - static_cast<std::uint32_t>(!active);
-        capability[j] =
-            std::bit_cast<float>((std::bit_cast<std::uint32_t>(static_cast<float>(c)) & ~keep_old) |
-                                 (std::bit_cast<std::uint32_t>(capability[j]) & keep_old));
 
         // Exit, graduation, certificate lapse (one word, competing risks).
         // p_exit = base / (1 + slope c); the tests u0 < p_exit (+ p_grad) are written with the
@@ -229,14 +253,14 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
         const double exit_base =
             exit_p * pick(loan, loan_exit_factor, 1.0) * pick(vc, vc_exit_factor, 1.0);
         const double divisor = 1.0 + exit_slope * c;
-        const double u0 = (static_cast<double>(words[4 * j]) + 0.5) * 0x1.0p-32;
+        const double u0 = (small_to_double(x.w0[j]) + 0.5) * 0x1.0p-32;
         const bool exits = u0 * divisor < exit_base;
         const bool graduation_draw = (u0 - graduation_p) * divisor < exit_base;
         // Incubation is bounded: at the longest stay a startup graduates if capable, else fails;
         // before that, a capable startup past the shortest stay may graduate. A certificate that
         // expired with no renewal pending lapses to the SME pool. (Selects of two values only:
         // the compiler keeps a longer chain of selects as branches.)
-        const int months_in = months_in_[j];
+        const std::int64_t months_in = x.months_in[j];
         const bool capable = c >= graduation_capability;
         const bool incubating = st == INCUBATING;
         const bool at_limit = incubating & (months_in >= incubation_max);
@@ -244,20 +268,20 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
         const bool graduates =
             incubating & capable &
             (at_limit | (!exits & (months_in >= incubation_min) & graduation_draw));
-        const bool lapses = (st >= HIGH_TECH) & active & !exits & (month >= expiry[j]) &
+        const bool lapses = (st >= HIGH_TECH) & active & !exits & (month >= x.expiry[j]) &
                             ((f & APPLIED_RENEWAL) == 0);
-        const std::uint32_t moved = pick(graduates | lapses, SME, st);
-        const std::uint32_t to = pick(active & exit_now, EXITED, moved);
+        const std::uint64_t moved = pick64(graduates | lapses, SME, st);
+        const std::uint64_t to = pick64(active & exit_now, EXITED, moved);
 
         // Finance: a loan may end or start (word 2).
-        const std::uint32_t w2 = words[4 * j + 2];
+        const auto w2 = static_cast<std::int64_t>(x.w2[j]);
         const bool loan_event =
             (loan & (w2 < loan_repay_below)) | (!loan & (to != INCUBATING) & (w2 < loan_new_below));
         // Rarer events share word 3 as competing risks; whether one happens at all is known
         // here, which one is worked out in event_pass.
         const double p_vc_new = std::min(0.5, vc_p_per_capability * c);
         const double p_vc = pick(vc, vc_end_p, p_vc_new);
-        const double u3 = (static_cast<double>(words[4 * j + 3]) + 0.5) * 0x1.0p-32;
+        const double u3 = (small_to_double(x.w3[j]) + 0.5) * 0x1.0p-32;
         const bool small = c < size_capability;
         const bool rnd_capable = c >= rnd_capability;
         const bool can_register = registration_open & ((f & REGISTERED) == 0) &
@@ -273,49 +297,82 @@ vector_loop(const StepRates& r, std::size_t len, const double* __restrict knots,
 
         // An unmarked firm keeps its stage and flags (startups use incubators, not platforms).
         c_out[j] = c;
-        to_out[j] = to;
-        kept_out[j] = pick(st == INCUBATING, f & ~std::uint32_t{PLATFORM_TIE}, f);
-        marked_out[j] = marked ? 1 : 0;
+        x.to[j] = to;
+        x.kept[j] = pick64(st == INCUBATING, f & ~std::uint64_t{PLATFORM_TIE}, f);
+        x.marked[j] = marked ? 1 : 0;
     }
 }
 
-// Pass 1: the block's narrow columns widened, the vectorised loop, and the flags of the firms
+// Pass 1: the block's columns and words widened to 64 bits, the vectorised loop, then its
+// results narrowed for passes 2 and 3, the capability of active firms and the flags of the firms
 // that keep them written back.
 template <class Count>
 [[gnu::always_inline]] inline void vector_pass(const Columns<Count>& col, const StepRates& r,
                                                const double* knots, std::size_t begin,
                                                std::size_t len, BlockScratch& out) {
-    const int month = r.month;
+    Wide& x = out.x;
+    const std::int32_t month = r.month;
     // Registrations reset in January.
     const std::uint32_t keep = r.registration_reset ? ~std::uint32_t{REGISTERED} : ~0U;
+    // One loop per width of source, so that each vectorises.
+    const std::uint8_t* __restrict stage = col.stage + begin;
+    const std::uint8_t* __restrict sector = col.sector + begin;
+    const std::uint8_t* __restrict batch = col.batch + begin;
+    const std::uint8_t* __restrict flags_in = col.flags + begin;
     for (std::size_t j = 0; j < len; ++j) {
-        const std::size_t i = begin + j;
-        const std::uint32_t st = col.stage[i];
-        const auto& n = col.counts[i];
-        const std::uint32_t k = col.sector[i];
+        const std::uint32_t st = stage[j];
+        const std::uint32_t k = sector[j];
+        const std::uint32_t f = flags_in[j] & keep;
         out.stage[j] = st;
         out.sector[j] = k;
-        out.batch[j] = col.batch[i];
-        out.digital[j] = static_cast<std::uint32_t>(k == OPTOELECTRONICS) |
-                         static_cast<std::uint32_t>(k == BEIDOU);
-        out.flags[j] = col.flags[i] & keep;
-        out.total[j] = std::uint32_t{n[0]} + n[1] + n[2] + n[3];
+        out.batch[j] = batch[j];
+        out.flags[j] = f;
+    }
+    const engine::StateCounts<4, Count>* __restrict counts = col.counts + begin;
+    for (std::size_t j = 0; j < len; ++j) {
+        const std::uint32_t st = out.stage[j];
+        const std::uint32_t k = out.sector[j];
+        const auto& n = counts[j];
+        x.stage[j] = st;
+        x.flags[j] = out.flags[j];
+        x.digital[j] = static_cast<std::uint64_t>(k == OPTOELECTRONICS) |
+                       static_cast<std::uint64_t>(k == BEIDOU);
+        x.total[j] = std::uint64_t{n[0]} + n[1] + n[2] + n[3];
         // Collaborators above the firm's stage, with masks rather than selects (a select per
         // stage turns into a branch per stage).
-        out.higher[j] = (n[1] & (0U - static_cast<std::uint32_t>(st < 1))) +
-                        (n[2] & (0U - static_cast<std::uint32_t>(st < 2))) +
-                        (n[3] & (0U - static_cast<std::uint32_t>(st < 3)));
-        out.months_in[j] = month - col.stage_since[i];
-        out.expiry[j] = col.cert_expiry[i];
+        x.higher[j] = (n[1] & (0U - static_cast<std::uint32_t>(st < 1))) +
+                      (n[2] & (0U - static_cast<std::uint32_t>(st < 2))) +
+                      (n[3] & (0U - static_cast<std::uint32_t>(st < 3)));
     }
-    vector_loop(r, len, knots, out.words, out.stage, out.flags, out.digital, out.total, out.higher,
-                out.months_in, out.expiry, col.capability + begin, col.rd_intensity + begin,
-                out.capability, out.to, out.kept, out.marked);
+    const std::int16_t* __restrict stage_since = col.stage_since + begin;
+    const std::int16_t* __restrict cert_expiry = col.cert_expiry + begin;
+    for (std::size_t j = 0; j < len; ++j) {
+        x.months_in[j] = month - stage_since[j];
+        x.expiry[j] = cert_expiry[j];
+    }
+    const float* __restrict capability_in = col.capability + begin;
+    const float* __restrict rd_in = col.rd_intensity + begin;
+    for (std::size_t j = 0; j < len; ++j) {
+        x.capability[j] = static_cast<double>(capability_in[j]);
+        x.rd_intensity[j] = static_cast<double>(rd_in[j]);
+    }
+    vector_loop(r, len, knots, x, out.capability);
+    float* __restrict capability = col.capability + begin;
     std::uint8_t* __restrict flags = col.flags + begin;
     std::uint64_t bits = 0;
     for (std::size_t j = 0; j < len; ++j) {
-        flags[j] = static_cast<std::uint8_t>(pick(out.stage[j] <= LEADER, out.kept[j], flags[j]));
-        bits |= std::uint64_t{out.marked[j]} << j;
+        const bool active = out.stage[j] <= LEADER;
+        // Exited firms keep their capability: a bit mask rather than a select, which the
+        // compiler would turn into a branch around the conversion.
+        const std::uint32_t keep_old = 0U - static_cast<std::uint32_t>(!active);
+        capability[j] = std::bit_cast<float>(
+            (std::bit_cast<std::uint32_t>(static_cast<float>(out.capability[j])) & ~keep_old) |
+            (std::bit_cast<std::uint32_t>(capability[j]) & keep_old));
+        out.to[j] = static_cast<std::uint32_t>(x.to[j]);
+        out.kept[j] = static_cast<std::uint32_t>(x.kept[j]);
+        out.marked[j] = static_cast<std::uint32_t>(x.marked[j]);
+        flags[j] = static_cast<std::uint8_t>(pick(active, out.kept[j], flags[j]));
+        bits |= x.marked[j] << j;
     }
     out.marked_bits = bits;
 }
@@ -448,7 +505,7 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
         const std::uint8_t st = col.stage[i];
         const auto to = static_cast<std::uint8_t>(in.to[j]);
         const double c = in.capability[j];
-        const std::uint32_t* w = in.words + 4 * j;
+        const std::uint64_t w2 = in.x.w2[j];
         auto f = static_cast<std::uint8_t>(in.flags[j]);
         const bool vc = (f & HAS_VC) != 0;
 
@@ -468,17 +525,17 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
 
         // Finance: a loan ends or starts (one word).
         if ((f & HAS_LOAN) != 0) {
-            if (w[2] < r.loan_repay_below) {
+            if (w2 < r.loan_repay_below) {
                 f = static_cast<std::uint8_t>(f & ~HAS_LOAN);
             }
-        } else if (to != INCUBATING && w[2] < r.loan_new_below) {
+        } else if (to != INCUBATING && w2 < r.loan_new_below) {
             f |= HAS_LOAN;
             t.new_loans += r.loan_size[to];
         }
 
         // Rarer events share one word as competing risks: at most one per firm per step.
         const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
-        const double u3 = u01(w[3]);
+        const double u3 = u01(static_cast<std::uint32_t>(in.x.w3[j]));
         if (u3 < p_vc + r.rare_events_bound) {
             const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
                                       (to <= SME || (to == HIGH_TECH && c < r.size_capability));
@@ -526,11 +583,11 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
     const double* knots = engine::NormalTable::instance().knots().data();
     const auto step = static_cast<std::uint32_t>(ctx.step);
     BlockScratch scratch;
+    std::uint64_t* const words[4] = {scratch.x.w0, scratch.x.w1, scratch.x.w2, scratch.x.w3};
     ChunkTally t{};
     for (std::size_t b = begin; b < end; b += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - b);
-        engine::philox_fill(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len,
-                            scratch.words);
+        engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len, words);
         if constexpr (std::is_same_v<Count, std::uint16_t>) {
             vector_pass_16(col, r, knots, b, len, scratch);
         } else {

@@ -1,5 +1,6 @@
 // Philox4x32-10 known answers and the stream layout.
 #include <canopy/engine/philox_paths.hpp>
+#include <canopy/engine/philox_wide.hpp>
 #include <canopy/engine/random.hpp>
 
 #include <catch2/catch.hpp>
@@ -167,6 +168,52 @@ TEST_CASE("every Philox path this CPU runs gives the blocks, for stretches and l
     }
     CHECK(paths >= 1);
     CHECK(detail::philox_path_available(detail::philox_best_path()));
+}
+
+TEST_CASE("philox_fill_wide gives each word of the blocks in its own array, on every path",
+          "[random]") {
+    // Word w of agent first + j's block in words[w][j], zero-extended; every count from 0 to 41
+    // (whole vector groups and ragged tails), counters that wrap past 2^32, nothing written past
+    // the count; and philox_fill_wide itself (the widest path) agrees with philox_fill.
+    using detail::PhiloxPath;
+    const RandomKey key{0x1122334455667788ULL, 0x0BADF00DU};
+    for (const PhiloxPath path : {PhiloxPath::portable, PhiloxPath::avx2, PhiloxPath::avx512}) {
+        if (!detail::philox_path_available(path)) {
+            continue;
+        }
+        for (const std::uint32_t first : {0U, 0xFFFFFFEEU}) {
+            for (std::size_t count = 0; count <= 41; ++count) {
+                std::vector<std::vector<std::uint64_t>> words(
+                    4, std::vector<std::uint64_t>(count + 8, 0xA5A5A5A5A5A5A5A5ULL));
+                std::uint64_t* const out[4] = {words[0].data(), words[1].data(), words[2].data(),
+                                               words[3].data()};
+                detail::philox_fill_wide_path(path, key, first, 23, (std::uint32_t{6} << 16) | 2U,
+                                              count, out);
+                for (std::uint32_t j = 0; j < count; ++j) {
+                    const Block b = key.block(first + j, 23, 6, 2);
+                    for (std::uint32_t w = 0; w < 4; ++w) {
+                        REQUIRE(words[w][j] == std::uint64_t{b[w]});
+                    }
+                }
+                for (std::uint32_t w = 0; w < 4; ++w) {
+                    for (std::size_t j = count; j < count + 8; ++j) {
+                        REQUIRE(words[w][j] == 0xA5A5A5A5A5A5A5A5ULL);
+                    }
+                }
+            }
+        }
+    }
+    std::vector<std::uint32_t> interleaved(4 * 29);
+    philox_fill(key, 1000, 5, 8, 29, interleaved.data(), 3);
+    std::vector<std::uint64_t> w0(29), w1(29), w2(29), w3(29);
+    std::uint64_t* const out[4] = {w0.data(), w1.data(), w2.data(), w3.data()};
+    philox_fill_wide(key, 1000, 5, 8, 29, out, 3);
+    for (std::size_t j = 0; j < 29; ++j) {
+        CHECK(w0[j] == interleaved[4 * j]);
+        CHECK(w1[j] == interleaved[4 * j + 1]);
+        CHECK(w2[j] == interleaved[4 * j + 2]);
+        CHECK(w3[j] == interleaved[4 * j + 3]);
+    }
 }
 
 TEST_CASE("philox_fill fills any block index; a stream can start at any block", "[random]") {

@@ -30,4 +30,9 @@ void philox_fill_path(PhiloxPath path, const RandomKey& key, std::uint32_t first
                       const std::uint32_t* agents, std::uint32_t step, std::uint32_t c2,
                       std::size_t count, std::uint32_t* out) noexcept;
 
+/// philox_fill_wide on `path` (which must be available), c2 as above.
+void philox_fill_wide_path(PhiloxPath path, const RandomKey& key, std::uint32_t first_agent,
+                           std::uint32_t step, std::uint32_t c2, std::size_t count,
+                           std::uint64_t* const words[4]) noexcept;
+
 } // namespace canopy::engine::detail

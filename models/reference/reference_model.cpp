@@ -11,6 +11,8 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <span>
+#include <type_traits>
 
 namespace canopy::models::reference {
 
@@ -127,14 +129,22 @@ constexpr std::size_t PREDRAWN = 4;
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
 
+// Calls f with the neighbour-count column in use (16- or 32-bit).
+template <class F>
+decltype(auto) with_counts(Model::State& s, F&& f) {
+    return s.counts32.empty() ? f(s.counts16) : f(s.counts32);
+}
+
 // The decisions of firms [begin, end) (begin a multiple of 4): appends each change to `out`,
 // returns the number of firms active at the start of the step. The inner loops are branch-free
-// so that the compiler vectorises them; target_clones builds an AVX-512 version next to the
-// portable one and the loader picks the best the CPU runs. Both give the same bits (integer
-// Philox, IEEE double arithmetic without contraction).
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
-decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
-             std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+// so that the compiler vectorises them; target_clones (on decide_chunk_16 and _32 below) builds
+// AVX-512 and AVX2 versions next to the portable one and the loader picks the best the CPU runs.
+// All give the same bits (integer Philox, IEEE double arithmetic without contraction), and so do
+// both count widths (the counts are the same integers).
+template <class Count>
+[[gnu::always_inline]] inline std::int64_t
+decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
+             std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideTables& t, std::vector<Model::Change>& out) {
     std::int64_t active = 0;
     // The per-stage constants as scalars, picked per firm by masks rather than by indexing a
@@ -156,11 +166,15 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
             // Masks instead of branches so the loop vectorises.
             const std::uint8_t st = stage[i0 + j];
             const std::uint32_t k = st & 3U;
-            const NeighbourCounts& c = counts[i0 + j];
-            const std::uint32_t total = c[0] + c[1] + c[2] + c[3];
-            const std::uint32_t higher = (c[1] & (0U - static_cast<std::uint32_t>(k < 1))) +
-                                         (c[2] & (0U - static_cast<std::uint32_t>(k < 2))) +
-                                         (c[3] & (0U - static_cast<std::uint32_t>(k < 3)));
+            const engine::StateCounts<4, Count>& c = counts[i0 + j];
+            const std::uint32_t c0 = c[0];
+            const std::uint32_t c1 = c[1];
+            const std::uint32_t c2 = c[2];
+            const std::uint32_t c3 = c[3];
+            const std::uint32_t total = c0 + c1 + c2 + c3;
+            const std::uint32_t higher = (c1 & (0U - static_cast<std::uint32_t>(k < 1))) +
+                                         (c2 & (0U - static_cast<std::uint32_t>(k < 2))) +
+                                         (c3 & (0U - static_cast<std::uint32_t>(k < 3)));
             const double share =
                 static_cast<double>(higher) /
                 static_cast<double>(total | static_cast<std::uint32_t>(total == 0));
@@ -200,6 +214,42 @@ decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size
     return active;
 }
 
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+decide_chunk_16(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
+                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                const DecideTables& t, std::vector<Model::Change>& out) {
+    return decide_firms(stage, counts, begin, end, key, step, t, out);
+}
+
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+decide_chunk_32(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
+                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                const DecideTables& t, std::vector<Model::Change>& out) {
+    return decide_firms(stage, counts, begin, end, key, step, t, out);
+}
+
+// Neighbour counts are 16-bit while every degree fits (s.narrow_count_limit: 65,535 unless a
+// test lowers it). A step's newborns add at most one edge to any one firm each (their partners
+// are distinct) and have at most m edges themselves, so `born` edges at most: within the headroom
+// nothing is checked; beyond it the largest degree is measured again, and the counts are widened
+// to 32 bits if a degree could pass the limit.
+void keep_counts_fitting(Model::State& s, std::size_t born, std::size_t m) {
+    if (s.counts16.empty() || born <= s.degree_headroom) {
+        s.degree_headroom -= s.counts16.empty() ? 0 : born;
+        return;
+    }
+    const std::uint64_t most = std::max<std::uint64_t>(s.network.max_degree(), m);
+    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
+    if (born <= s.degree_headroom) {
+        s.degree_headroom -= born;
+        return;
+    }
+    s.counts32 = engine::widened<4>(std::span<const NeighbourCounts16>(s.counts16));
+    s.counts32.reserve(s.counts16.capacity());
+    s.counts16 = {};
+    s.degree_headroom = 0;
+}
+
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
 // now: the network, the stages and the neighbour counts move together (the counts stay exact: a
 // firm's neighbours are the same firms under their new numbers).
@@ -209,13 +259,16 @@ void order_layout(Model::State& s) {
     s.network.reserve(std::max(s.vertex_room, s.network.num_vertices()),
                       std::max(s.edge_room, s.network.num_edges()));
     auto& stage = s.firms[s.stage];
-    auto& counts = s.firms[s.neighbours];
     const std::vector<std::uint8_t> old_stage(stage.begin(), stage.end());
-    const std::vector<NeighbourCounts> old_counts(counts.begin(), counts.end());
     for (std::size_t v = 0; v < perm.size(); ++v) {
         stage[perm[v]] = old_stage[v];
-        counts[perm[v]] = old_counts[v];
     }
+    with_counts(s, [&](auto& counts) {
+        const auto old_counts = counts;
+        for (std::size_t v = 0; v < perm.size(); ++v) {
+            counts[perm[v]] = old_counts[v];
+        }
+    });
     s.ordered_firms = perm.size();
     ++s.orderings;
 }
@@ -253,7 +306,6 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     s.firms = engine::Population();
     s.firms.reserve(n + room);
     s.stage = s.firms.add_column<std::uint8_t>("stage", INCUBATED);
-    s.neighbours = s.firms.add_column<NeighbourCounts>("neighbour_counts", NeighbourCounts{});
     s.firms.add(n);
 
     // Initial stages: a block of each stage, then a seeded Fisher–Yates shuffle (each swap's
@@ -279,10 +331,26 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
                 static_cast<std::int64_t>(n - incubated - high_tech - leader),
                 static_cast<std::int64_t>(high_tech), static_cast<std::int64_t>(leader)};
 
-    // Each firm's active neighbours by stage: the one full scan of the network.
-    engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
-                                      std::span<NeighbourCounts>(s.firms[s.neighbours]),
-                                      *ctx.executor, CHUNK);
+    // Each firm's active neighbours by stage: the one full scan of the network. The counts are
+    // 16-bit while every degree fits; births check the headroom as edges grow.
+    const std::uint32_t max_degree = s.network.max_degree();
+    s.narrow_count_limit = std::min(narrow_count_limit, engine::MAX_16_BIT_DEGREE);
+    s.counts16 = {};
+    s.counts32 = {};
+    s.degree_headroom = 0;
+    if (max_degree <= s.narrow_count_limit) {
+        s.counts16.reserve(n + room);
+        s.counts16.resize(n);
+        s.degree_headroom = s.narrow_count_limit - max_degree;
+    } else {
+        s.counts32.reserve(n + room);
+        s.counts32.resize(n);
+    }
+    with_counts(s, [&](auto& counts) {
+        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+        engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
+                                          std::span<Counts>(counts), *ctx.executor, CHUNK);
+    });
     s.exits = s.births = s.agent_steps = 0;
     s.phase_seconds = {};
     s.changes.clear();
@@ -303,7 +371,6 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     const auto t_decide = Clock::now();
 
     auto& stage = s.firms[s.stage];
-    auto& counts = s.firms[s.neighbours];
     const std::size_t n = s.firms.size();
     const auto step = static_cast<std::uint32_t>(ctx.step);
 
@@ -331,8 +398,10 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     ctx.executor->for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
         auto& out = s.changes[chunk];
         out.clear();
-        started[chunk] =
-            decide_chunk(stage.data(), counts.data(), begin, end, ctx.key, step, t, out);
+        started[chunk] = s.counts32.empty() ? decide_chunk_16(stage.data(), s.counts16.data(),
+                                                              begin, end, ctx.key, step, t, out)
+                                            : decide_chunk_32(stage.data(), s.counts32.data(),
+                                                              begin, end, ctx.key, step, t, out);
         Tally& tally = s.tallies[chunk];
         tally = {};
         // Recording visits the neighbour lists of changes scattered over the network: each is a
@@ -372,20 +441,23 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.agent_steps += started[chunk];
     }
-    if (blocked) {
-        s.moves.apply(std::span<NeighbourCounts>(counts), *ctx.executor);
-    } else {
+    with_counts(s, [&](auto& counts) {
+        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+        const std::span<Counts> all(counts);
+        if (blocked) {
+            s.moves.apply(all, *ctx.executor);
+            return;
+        }
         // On one thread: a network this small (counts under 2 MiB) has few changes a step, and
         // sharing them between threads cost more in atomics and the hand-off than it saved
         // (0.9 against 0.3 ms for 12 steps at 40,000 firms on 2 threads).
         for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
             for (const Change& ch : s.changes[chunk]) {
                 stage[ch.firm] = ch.to;
-                engine::move_neighbour_state<false>(s.network, std::span<NeighbourCounts>(counts),
-                                                    ch.firm, ch.from, ch.to);
+                engine::move_neighbour_state<false>(s.network, all, ch.firm, ch.from, ch.to);
             }
         }
-    }
+    });
     s.exits = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.exits += s.tallies[chunk].exits;
@@ -464,28 +536,32 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
+    keep_counts_fitting(s, born, m);
     s.firms.add(born);
-    auto& counts_after = s.firms[s.neighbours]; // add() may have moved the columns
-    auto& stage_after = s.firms[s.stage];
-    constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
-    for (std::size_t b = 0; b < born; ++b) {
-        if (b + AHEAD < born) {
-            for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
-                __builtin_prefetch(counts_after.data() + v, 1);
-                __builtin_prefetch(stage_after.data() + v);
-                s.network.prefetch_link(v);
+    auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
+    with_counts(s, [&](auto& counts_after) {
+        using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
+        counts_after.resize(n + born);
+        constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
+        for (std::size_t b = 0; b < born; ++b) {
+            if (b + AHEAD < born) {
+                for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
+                    const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
+                    __builtin_prefetch(counts_after.data() + v, 1);
+                    __builtin_prefetch(stage_after.data() + v);
+                    s.network.prefetch_link(v);
+                }
             }
+            const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
+            const Network::Vertex id = s.network.add_vertex(picks);
+            Counts own{};
+            for (const Network::Vertex v : picks) {
+                ++own[stage_after[v]];
+                ++counts_after[v][INCUBATED];
+            }
+            counts_after[id] = own;
         }
-        const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
-        const Network::Vertex id = s.network.add_vertex(picks);
-        NeighbourCounts own{};
-        for (const Network::Vertex v : picks) {
-            ++own[stage_after[v]];
-            ++counts_after[v][INCUBATED];
-        }
-        counts_after[id] = own;
-    }
+    });
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }
 
@@ -505,7 +581,8 @@ double Model::agents_at_horizon(std::span<const double> p, const engine::Calenda
 }
 
 std::size_t Model::state_bytes(const State& s) {
-    return s.firms.bytes() + s.network.bytes();
+    return s.firms.bytes() + s.counts16.size() * sizeof(NeighbourCounts16) +
+           s.counts32.size() * sizeof(NeighbourCounts) + s.network.bytes();
 }
 
 } // namespace canopy::models::reference

@@ -147,52 +147,58 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
              std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideTables& t, std::vector<Model::Change>& out) {
     std::int64_t active = 0;
-    // The per-stage constants as scalars, picked per firm by masks rather than by indexing a
-    // table: masks vectorise, an index by each firm's stage becomes scalar gathers. Exact:
-    // the unpicked terms are 0 (integer) or +0.0 times a finite constant.
-    const std::int64_t e0 = t.exit_at[0];
-    const std::int64_t e1 = t.exit_at[1];
-    const std::int64_t e2 = t.exit_at[2];
-    const std::int64_t e3 = t.exit_at[3];
+    // The per-stage constants as scalars, picked per firm by selects rather than by indexing a
+    // table: selects vectorise, an index by each firm's stage becomes scalar gathers.
+    //
+    // Everything a firm's decision compares is a double or a 32-bit integer, since AVX2 has no
+    // conversion between doubles and 64-bit integers (with them, the loop stayed scalar). The
+    // rule is REFERENCE.md's, exactly as before: with E = exit_at[k] and x = up_scale[k] * (1 +
+    // SPILLOVER * share) (the same double, from the same operations), the firm exits if u < E
+    // and moves up if u < E + trunc(x). With a = u - E, an integer of magnitude below 2^32 and so
+    // exact as a double: u < E is a < 0, and since x >= 0, a < trunc(x) = floor(x) exactly when
+    // a + 1 <= x. The uniform word enters as the int32 u - 2^31 (which AVX2 converts) and the
+    // thresholds as E - 2^31, so that a comes out exact.
+    const double bias = 0x1.0p31;
+    const double e0 = static_cast<double>(t.exit_at[0]) - bias;
+    const double e1 = static_cast<double>(t.exit_at[1]) - bias;
+    const double e2 = static_cast<double>(t.exit_at[2]) - bias;
+    const double e3 = static_cast<double>(t.exit_at[3]) - bias;
     const double s0 = t.up_scale[0];
     const double s1 = t.up_scale[1];
     const double s2 = t.up_scale[2];
+    // Sums of counts: int32 for 16-bit counts (at most 4 x 65,535, and AVX2 converts int32 to
+    // double), else unsigned as stored. Either converts to double exactly.
+    using Sum = std::conditional_t<sizeof(Count) == 2, std::int32_t, std::uint32_t>;
     alignas(64) std::uint32_t u[BLOCK];
     alignas(64) std::uint8_t decision[BLOCK]{}; // past a short last block: masked off below
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - i0);
         engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, BLOCK / 4, u);
         for (std::size_t j = 0; j < len; ++j) {
-            // Masks instead of branches so the loop vectorises.
+            // Masks and selects instead of branches so the loop vectorises.
             const std::uint8_t st = stage[i0 + j];
-            const std::uint32_t k = st & 3U;
+            const auto k = static_cast<Sum>(st & 3U);
             const engine::StateCounts<4, Count>& c = counts[i0 + j];
-            const std::uint32_t c0 = c[0];
-            const std::uint32_t c1 = c[1];
-            const std::uint32_t c2 = c[2];
-            const std::uint32_t c3 = c[3];
-            const std::uint32_t total = c0 + c1 + c2 + c3;
-            const std::uint32_t higher = (c1 & (0U - static_cast<std::uint32_t>(k < 1))) +
-                                         (c2 & (0U - static_cast<std::uint32_t>(k < 2))) +
-                                         (c3 & (0U - static_cast<std::uint32_t>(k < 3)));
-            const double share =
-                static_cast<double>(higher) /
-                static_cast<double>(total | static_cast<std::uint32_t>(total == 0));
-            const std::int64_t exit_below = (e0 & -static_cast<std::int64_t>(k == 0)) |
-                                            (e1 & -static_cast<std::int64_t>(k == 1)) |
-                                            (e2 & -static_cast<std::int64_t>(k == 2)) |
-                                            (e3 & -static_cast<std::int64_t>(k == 3));
-            const double up_scale = s0 * static_cast<double>(k == 0) +
-                                    s1 * static_cast<double>(k == 1) +
-                                    s2 * static_cast<double>(k == 2);
-            const std::int64_t up_below =
-                exit_below + static_cast<std::int64_t>(up_scale * (1.0 + SPILLOVER * share));
-            const std::int64_t uj = u[j];
+            const Sum c0 = c[0];
+            const Sum c1 = c[1];
+            const Sum c2 = c[2];
+            const Sum c3 = c[3];
+            const Sum total = c0 + c1 + c2 + c3;
+            const Sum higher = (c1 & (Sum{0} - static_cast<Sum>(k < 1))) +
+                               (c2 & (Sum{0} - static_cast<Sum>(k < 2))) +
+                               (c3 & (Sum{0} - static_cast<Sum>(k < 3)));
+            const double share = static_cast<double>(higher) /
+                                 static_cast<double>(total | static_cast<Sum>(total == 0));
+            const double exit_below = k == 0 ? e0 : k == 1 ? e1 : k == 2 ? e2 : e3;
+            const double up_scale = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : 0.0;
+            const double x = up_scale * (1.0 + SPILLOVER * share);
+            const double a =
+                static_cast<double>(static_cast<std::int32_t>(u[j] ^ 0x80000000U)) - exit_below;
             const auto is_active = static_cast<std::uint8_t>(st <= LEADER);
             active += is_active;
             decision[j] =
-                static_cast<std::uint8_t>(is_active * (static_cast<std::uint8_t>(uj < up_below) +
-                                                       static_cast<std::uint8_t>(uj < exit_below)));
+                static_cast<std::uint8_t>(is_active * (static_cast<std::uint8_t>(a + 1.0 <= x) +
+                                                       static_cast<std::uint8_t>(a < 0.0)));
         }
         // The few firms with an event (about 3 %), found by the set bits of a mask rather than
         // a branch per firm; in firm order, as before.

@@ -172,6 +172,11 @@ public:
     /// first step it could be more. The default is what 16 bits hold; tests lower it to check
     /// that both widths, and the switch between them, give the same bits.
     std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
+
+    /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 but not
+    /// AVX-512 (elsewhere the portable loop runs either way). Same bits either way; tests turn
+    /// it off to compare the two.
+    bool avx2_kernel = true;
 };
 
 static_assert(engine::Model<Model>);

@@ -30,10 +30,12 @@ struct ReferenceRun {
 // 300 * n / 40,000 a month.
 ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int steps = 12,
                            double births = -1.0,
-                           std::uint32_t narrow_limit = engine::MAX_16_BIT_DEGREE) {
+                           std::uint32_t narrow_limit = engine::MAX_16_BIT_DEGREE,
+                           bool avx2_kernel = true) {
     const engine::ThreadLimit limit(threads);
     canopy::models::reference::Model model;
     model.narrow_count_limit = narrow_limit;
+    model.avx2_kernel = avx2_kernel;
     engine::RunInputs in;
     in.calendar = engine::Calendar({2023, 1}, steps);
     in.parameters = {static_cast<double>(n),
@@ -109,12 +111,17 @@ TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a netwo
         CHECK(many.orderings == one.orderings);
     }
     // The same with 32-bit neighbour counts (the fallback when degrees grow past 16 bits): the
-    // counts updated by block in the other width give the same bits.
+    // counts updated by block in the other width give the same bits; and with decide's portable
+    // loop instead of its AVX2 kernel.
     const ReferenceRun wide = run_reference(2, 140000, 9, 4, 50000.0, 0);
-    CHECK(wide.table.values == one.table.values);
-    CHECK(wide.stages == one.stages);
-    CHECK(wide.counts == one.counts);
-    CHECK(wide.edges == one.edges);
+    const ReferenceRun portable =
+        run_reference(2, 140000, 9, 4, 50000.0, engine::MAX_16_BIT_DEGREE, false);
+    for (const ReferenceRun* other : {&wide, &portable}) {
+        CHECK(other->table.values == one.table.values);
+        CHECK(other->stages == one.stages);
+        CHECK(other->counts == one.counts);
+        CHECK(other->edges == one.edges);
+    }
 }
 
 TEST_CASE("An ecosystem run is bit-identical with agents in parallel or not",

@@ -141,6 +141,7 @@ decltype(auto) with_counts(Model::State& s, F&& f) {
 struct DecideConstants {
     std::array<double, 4> exit_below{}; // E - 2^31
     std::array<double, 4> up_scale{};   // up_scale[k], 0 for leaders
+    std::array<double, 4> up_high{};    // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
 };
 
 // The decisions of one block of firms: bit j for firm i0 + j.
@@ -224,32 +225,75 @@ decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         _mm256_set1_pd(0x1.0p52));
 }
 
+// Lane index of a 4-entry table of doubles for each of four firms' stages (stage & 3): the
+// pairs of 32-bit halves 2k, 2k + 1, for vpermps.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256i
+stage_index(const std::uint8_t* stage) {
+    std::int32_t four_stages = 0;
+    std::memcpy(&four_stages, stage, sizeof four_stages);
+    const __m256i k = _mm256_and_si256(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four_stages)),
+                                       _mm256_set1_epi64x(3));
+    const __m256i k2 = _mm256_slli_epi64(k, 1);
+    return _mm256_or_si256(k2, _mm256_slli_epi64(_mm256_add_epi64(k2, _mm256_set1_epi64x(1)), 32));
+}
+
+// Entries `index` of a 4-entry table of doubles.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256d lookup(__m256d table,
+                                                                            __m256i index) {
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(table), index));
+}
+
 // decide_block for a whole block of 16-bit counts, in AVX2 intrinsics: the same arithmetic on
-// four firms a vector, so the same bits. The compiler's AVX2 version of decide_block spends
-// most of its time moving lanes between the widths of stages, counts and doubles (1.8 against
-// 4.2-4.5 ns per firm here); the AVX-512 one has the conversions and vectorises well enough.
-// Per firm, in 64-bit lanes: the counts' four 16-bit fields are summed (total) and, shifted
-// right by 16 (k + 1) bits, summed again (the counts above stage k: higher); both are below 2^52
-// and become doubles exactly by the 2^52 trick; the per-stage constants come from a 4-entry
-// register table indexed by k (vpermps on pairs of 32-bit halves).
+// four firms a vector, so the same bits. (The compiler's AVX2 version of decide_block spends
+// most of its time moving lanes between the widths of stages, counts and doubles; the AVX-512
+// one has the conversions and vectorises well enough.)
+//
+// Most firms are decided without their counts: x = up_scale * (1 + SPILLOVER * share) lies
+// between up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same
+// operations), since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up
+// whatever the counts, a + 1 > up_high does not, and only the firms in between (about 1.5 % at
+// REFERENCE.md's rates) need x: the first pass finds them, the second computes x exactly for
+// their groups of four. Their counts are read there only: decide no longer streams the counts.
+// Per firm of the second pass, in 64-bit lanes: the counts' four 16-bit fields are summed
+// (total) and, shifted right by 16 (k + 1) bits, summed again (the counts above stage k:
+// higher); both are below 2^52 and become doubles exactly by the 2^52 trick.
 [[gnu::target("arch=x86-64-v3")]] BlockDecisions decide_block_avx2(const std::uint8_t* stage,
                                                                    const NeighbourCounts16* counts,
                                                                    const std::uint32_t* u,
                                                                    const DecideConstants& c) {
     const __m256d exit_table = _mm256_loadu_pd(c.exit_below.data());
     const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
-    const __m256i three = _mm256_set1_epi64x(3);
-    const __m256i one_i = _mm256_set1_epi64x(1);
+    const __m256d high_table = _mm256_loadu_pd(c.up_high.data());
     const __m256d one = _mm256_set1_pd(1.0);
-    const __m256d spillover = _mm256_set1_pd(SPILLOVER);
-    const __m256d zero = _mm256_setzero_pd();
     const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000U));
+    alignas(32) double a_plus_one[BLOCK];
+    std::uint64_t undecided = 0; // firms whose x is needed
     BlockDecisions out;
     for (std::size_t j = 0; j < BLOCK; j += 4) {
-        std::int32_t four_stages = 0;
-        std::memcpy(&four_stages, stage + j, sizeof four_stages);
-        const __m256i k =
-            _mm256_and_si256(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four_stages)), three);
+        const __m256i index = stage_index(stage + j);
+        __m128i words{};
+        std::memcpy(&words, u + j, sizeof words);
+        const __m256d a = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm_xor_si128(words, bias)),
+                                        lookup(exit_table, index));
+        const __m256d a1 = _mm256_add_pd(a, one);
+        _mm256_store_pd(a_plus_one + j, a1);
+        const auto moves = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(scale_table, index), _CMP_LE_OQ)));
+        const auto maybe = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(high_table, index), _CMP_LE_OQ)));
+        out.events |= moves << j;
+        undecided |= (maybe & ~moves) << j;
+        out.exits |= static_cast<std::uint64_t>(
+                         _mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_LT_OQ)))
+                     << j;
+    }
+    const __m256i one_i = _mm256_set1_epi64x(1);
+    while (undecided != 0) {
+        const std::size_t j =
+            static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
+        undecided &= ~(std::uint64_t{15} << j);
+        const __m256i index = stage_index(stage + j);
+        const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
         __m256i w{};
         std::memcpy(&w, counts + j, sizeof w);
         const __m256i total = field_sum(w);
@@ -258,23 +302,12 @@ decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         const __m256i denominator = _mm256_or_si256(
             total, _mm256_and_si256(_mm256_cmpeq_epi64(total, _mm256_setzero_si256()), one_i));
         const __m256d share = _mm256_div_pd(to_double(higher), to_double(denominator));
-        const __m256i k2 = _mm256_slli_epi64(k, 1);
-        const __m256i index =
-            _mm256_or_si256(k2, _mm256_slli_epi64(_mm256_add_epi64(k2, one_i), 32));
-        const __m256d exit_below =
-            _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(exit_table), index));
-        const __m256d up_scale =
-            _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(scale_table), index));
         const __m256d x =
-            _mm256_mul_pd(up_scale, _mm256_add_pd(one, _mm256_mul_pd(spillover, share)));
-        __m128i words{};
-        std::memcpy(&words, u + j, sizeof words);
-        const __m256d a = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm_xor_si128(words, bias)), exit_below);
-        out.events |= static_cast<std::uint64_t>(
-                          _mm256_movemask_pd(_mm256_cmp_pd(_mm256_add_pd(a, one), x, _CMP_LE_OQ)))
-                      << j;
-        out.exits |=
-            static_cast<std::uint64_t>(_mm256_movemask_pd(_mm256_cmp_pd(a, zero, _CMP_LT_OQ))) << j;
+            _mm256_mul_pd(lookup(scale_table, index),
+                          _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(SPILLOVER), share)));
+        const auto moves = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(_mm256_load_pd(a_plus_one + j), x, _CMP_LE_OQ)));
+        out.events = (out.events & ~(std::uint64_t{15} << j)) | (moves << j);
     }
     // Active: stage <= LEADER, that is no bit set above the lowest two.
     const __m256i above = _mm256_set1_epi8(static_cast<char>(0xFC));
@@ -529,6 +562,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     for (std::size_t k = 0; k < 4; ++k) {
         constants.exit_below[k] = static_cast<double>(engine::u32_threshold(EXIT[k])) - 0x1.0p31;
         constants.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * ctx.levers[k] * 0x1.0p32 : 0.0;
+        constants.up_high[k] = constants.up_scale[k] * (1.0 + SPILLOVER * 1.0);
     }
 
     const std::size_t chunks = engine::Executor::chunk_count(n, CHUNK);

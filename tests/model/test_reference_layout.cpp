@@ -165,7 +165,8 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
         CHECK(recounted(s) == out.counts);
         return out;
     };
-    engine::Simulation<ref::Model> at_start(ref::Model(), in, {7, 0}, engine::Executor(false));
+    const ref::Model default_model; // outlives the simulation, which keeps a reference to it
+    engine::Simulation<ref::Model> at_start(default_model, in, {7, 0}, engine::Executor(false));
     at_start.init();
     const std::uint32_t initial_max_degree = at_start.state().network.max_degree();
 
@@ -203,7 +204,8 @@ TEST_CASE("Reference neighbour counts widen to 32 bits in the step a degree coul
     std::int64_t limit = 0;
     std::int64_t highest = 0;
     {
-        engine::Simulation<ref::Model> first(ref::Model(), in, {5, 0}, engine::Executor(false));
+        const ref::Model default_model; // outlives the simulation, which keeps a reference
+        engine::Simulation<ref::Model> first(default_model, in, {5, 0}, engine::Executor(false));
         first.init();
         engine::SeriesTable table;
         table.resize(13, ref::SERIES_COUNT);

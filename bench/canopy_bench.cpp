@@ -74,6 +74,7 @@ struct ReferenceResult {
     double agent_steps = 0.0;
     std::size_t firms = 0;
     std::size_t bytes = 0;
+    std::size_t count_bytes = 0; ///< bytes of one firm's neighbour counts at the end (8 or 16)
     std::array<double, 3> phases{};
 };
 
@@ -120,6 +121,8 @@ ReferenceResult run_reference(const ReferenceOptions& o) {
     }
     r.firms = sim.state().firms.size();
     r.bytes = ref::Model::state_bytes(sim.state());
+    r.count_bytes = sim.state().counts32.empty() ? sizeof(ref::NeighbourCounts16)
+                                                 : sizeof(ref::NeighbourCounts);
     r.phases = sim.state().phase_seconds;
     return r;
 }
@@ -206,11 +209,13 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
 // ---- the machine's memory bandwidth, and the reference model against it --------------------
 
 // Bytes the reference model's step must move per agent-step at the least: decide streams every
-// active firm's 1-byte stage and its four 32-bit neighbour counts once a step. (The few firms
-// that change, about 3 % a step, also touch their neighbours' counts, and births append; those
-// are on top, so the ceiling below is generous to the machine, strict to the model.)
-constexpr double REFERENCE_BYTES_PER_AGENT_STEP =
-    static_cast<double>(sizeof(std::uint8_t) + sizeof(ref::NeighbourCounts));
+// active firm's 1-byte stage and its four neighbour counts once a step, 16-bit while every degree
+// fits (9 bytes; the run's network decides, see count_bytes) else 32-bit (17 bytes). (The few
+// firms that change, about 3 % a step, also touch their neighbours' counts, and births append;
+// those are on top, so the ceiling below is generous to the machine, strict to the model.)
+double reference_bytes_per_agent_step(const ReferenceResult& r) {
+    return static_cast<double>(sizeof(std::uint8_t) + r.count_bytes);
+}
 
 // Firms of the reference run whose state and network fit in the caches (about 3 MB).
 constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
@@ -296,15 +301,16 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
             best = std::move(r);
         }
     }
-    const double ceiling = bw.triad_gb_s * 1e9 / REFERENCE_BYTES_PER_AGENT_STEP;
+    const double bytes_per_agent_step = reference_bytes_per_agent_step(best);
+    const double ceiling = bw.triad_gb_s * 1e9 / bytes_per_agent_step;
     std::printf("# the reference model's step loop against the ceiling: bytes_per_agent_step is "
-                "what decide must stream (stage + four 32-bit neighbour counts), the ceiling is "
-                "triad bandwidth / that\n");
+                "what decide must stream (stage + four 16-bit neighbour counts, 32-bit when a "
+                "degree could pass 65,535), the ceiling is triad bandwidth / that\n");
     std::printf("roofline n=%zu threads=%d agent_steps_per_s_steploop=%.0f "
                 "bytes_per_agent_step=%.0f achieved_gb_s=%.2f ceiling_agent_steps_per_s=%.0f "
                 "fraction_of_ceiling=%.3f bytes_per_agent=%.1f\n",
-                o.n, o.threads, best_rate, REFERENCE_BYTES_PER_AGENT_STEP,
-                best_rate * REFERENCE_BYTES_PER_AGENT_STEP * 1e-9, ceiling, best_rate / ceiling,
+                o.n, o.threads, best_rate, bytes_per_agent_step,
+                best_rate * bytes_per_agent_step * 1e-9, ceiling, best_rate / ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
     // The same work on a population whose state and network fit in the caches, on one thread:
     // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,

@@ -11,6 +11,10 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <immintrin.h>
+#include <span>
+#include <type_traits>
 
 namespace canopy::models::reference {
 
@@ -111,12 +115,6 @@ std::size_t rounded_count(double fraction, std::size_t n) {
     return static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n)));
 }
 
-// The per-stage numbers one step's decisions need.
-struct DecideTables {
-    std::array<std::int64_t, 4> exit_at{}; // u < exit_at[s]: exit
-    std::array<double, 4> up_scale{};      // (1 - EXIT[s]) * BASE[s] * LEVER[s] * 2^32
-};
-
 // Newborns per chunk of the parallel choice of partners.
 constexpr std::size_t BIRTH_CHUNK = 512;
 
@@ -127,77 +125,311 @@ constexpr std::size_t PREDRAWN = 4;
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
 
-// The decisions of firms [begin, end) (begin a multiple of 4): appends each change to `out`,
-// returns the number of firms active at the start of the step. The inner loops are branch-free
-// so that the compiler vectorises them; target_clones builds an AVX-512 version next to the
-// portable one and the loader picks the best the CPU runs. Both give the same bits (integer
-// Philox, IEEE double arithmetic without contraction).
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
-decide_chunk(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
-             std::size_t end, const engine::RandomKey& key, std::uint32_t step,
-             const DecideTables& t, std::vector<Model::Change>& out) {
+// Calls f with the neighbour-count column in use (16- or 32-bit).
+template <class F>
+decltype(auto) with_counts(Model::State& s, F&& f) {
+    return s.counts32.empty() ? f(s.counts16) : f(s.counts32);
+}
+
+// The per-stage numbers of one step's decisions as the decision loops compare them. With
+// E = u32_threshold(EXIT[k]) and x = up_scale[k] * (1 + SPILLOVER * share), REFERENCE.md's rule is:
+// exit if u < E, move up if u < E + trunc(x). Everything is compared as doubles or 32-bit integers,
+// since AVX2 has no conversion between doubles and 64-bit integers (with them, its loop stayed
+// scalar): a = u - E is an integer of magnitude below 2^32, exact as a double; u < E is a < 0,
+// and, x being >= 0, a < trunc(x) = floor(x) exactly when a + 1 <= x. The word u enters as the
+// int32 u - 2^31 (which AVX2 converts) and the thresholds as E - 2^31, so a comes out exact.
+struct DecideConstants {
+    std::array<double, 4> exit_below{}; // E - 2^31
+    std::array<double, 4> up_scale{};   // up_scale[k], 0 for leaders
+    std::array<double, 4> up_high{};    // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
+};
+
+// The decisions of one block of firms: bit j for firm i0 + j.
+struct BlockDecisions {
+    std::uint64_t events = 0; // active firms that exit or move up
+    std::uint64_t exits = 0;  // of those, the ones that exit
+    std::int64_t active = 0;  // firms active at the start of the step
+};
+
+// The decisions of `len` <= BLOCK firms from their uniform words u, written so that the compiler
+// vectorises the loop: masks and selects instead of branches, per-stage constants picked by
+// selects (an index by each firm's stage becomes scalar gathers).
+template <class Count>
+[[gnu::always_inline]] inline BlockDecisions
+decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
+             const std::uint32_t* u, std::size_t len, const DecideConstants& d) {
+    const double e0 = d.exit_below[0];
+    const double e1 = d.exit_below[1];
+    const double e2 = d.exit_below[2];
+    const double e3 = d.exit_below[3];
+    const double s0 = d.up_scale[0];
+    const double s1 = d.up_scale[1];
+    const double s2 = d.up_scale[2];
+    // Sums of counts: int32 for 16-bit counts (at most 4 x 65,535, and AVX2 converts int32 to
+    // double), else unsigned as stored. Either converts to double exactly.
+    using Sum = std::conditional_t<sizeof(Count) == 2, std::int32_t, std::uint32_t>;
+    alignas(64) std::uint8_t decision[BLOCK]{}; // past a short block: masked off below
+    BlockDecisions out;
+    for (std::size_t j = 0; j < len; ++j) {
+        const std::uint8_t st = stage[j];
+        const auto k = static_cast<Sum>(st & 3U);
+        const engine::StateCounts<4, Count>& c = counts[j];
+        const Sum c0 = c[0];
+        const Sum c1 = c[1];
+        const Sum c2 = c[2];
+        const Sum c3 = c[3];
+        const Sum total = c0 + c1 + c2 + c3;
+        const Sum higher = (c1 & (Sum{0} - static_cast<Sum>(k < 1))) +
+                           (c2 & (Sum{0} - static_cast<Sum>(k < 2))) +
+                           (c3 & (Sum{0} - static_cast<Sum>(k < 3)));
+        const double share =
+            static_cast<double>(higher) / static_cast<double>(total | static_cast<Sum>(total == 0));
+        const double exit_below = k == 0 ? e0 : k == 1 ? e1 : k == 2 ? e2 : e3;
+        const double up_scale = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : 0.0;
+        const double x = up_scale * (1.0 + SPILLOVER * share);
+        const double a =
+            static_cast<double>(static_cast<std::int32_t>(u[j] ^ 0x80000000U)) - exit_below;
+        const auto is_active = static_cast<std::uint8_t>(st <= LEADER);
+        out.active += is_active;
+        decision[j] =
+            static_cast<std::uint8_t>(is_active * (static_cast<std::uint8_t>(a + 1.0 <= x) +
+                                                   static_cast<std::uint8_t>(a < 0.0)));
+    }
+    // The few firms with an event (about 3 %) as the set bits of a mask rather than a branch
+    // per firm.
+    for (std::size_t j = 0; j < BLOCK; ++j) {
+        out.events |= static_cast<std::uint64_t>(decision[j] != 0) << j;
+        out.exits |= static_cast<std::uint64_t>(decision[j] == 2) << j;
+    }
+    if (len < BLOCK) {
+        const std::uint64_t in_block = (std::uint64_t{1} << len) - 1;
+        out.events &= in_block;
+        out.exits &= in_block;
+    }
+    return out;
+}
+
+// The four 16-bit fields of each 64-bit lane, summed.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256i field_sum(__m256i w) {
+    const __m256i fields = _mm256_set1_epi64x(0x0000FFFF0000FFFFLL);
+    const __m256i pairs = _mm256_add_epi64(_mm256_and_si256(w, fields),
+                                           _mm256_and_si256(_mm256_srli_epi64(w, 16), fields));
+    return _mm256_add_epi64(_mm256_and_si256(pairs, _mm256_set1_epi64x(0xFFFFFFFFLL)),
+                            _mm256_srli_epi64(pairs, 32));
+}
+
+// Each 64-bit lane (below 2^52) as a double, exactly: its bits under the exponent of 2^52.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256d to_double(__m256i v) {
+    return _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(v, _mm256_set1_epi64x(0x4330000000000000LL))),
+        _mm256_set1_pd(0x1.0p52));
+}
+
+// Lane index of a 4-entry table of doubles for each of four firms' stages (stage & 3): the
+// pairs of 32-bit halves 2k, 2k + 1, for vpermps.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256i
+stage_index(const std::uint8_t* stage) {
+    std::int32_t four_stages = 0;
+    std::memcpy(&four_stages, stage, sizeof four_stages);
+    const __m256i k = _mm256_and_si256(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four_stages)),
+                                       _mm256_set1_epi64x(3));
+    const __m256i k2 = _mm256_slli_epi64(k, 1);
+    return _mm256_or_si256(k2, _mm256_slli_epi64(_mm256_add_epi64(k2, _mm256_set1_epi64x(1)), 32));
+}
+
+// Entries `index` of a 4-entry table of doubles.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256d lookup(__m256d table,
+                                                                            __m256i index) {
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(table), index));
+}
+
+// decide_block for a whole block of 16-bit counts, in AVX2 intrinsics: the same arithmetic on
+// four firms a vector, so the same bits. (The compiler's AVX2 version of decide_block spends
+// most of its time moving lanes between the widths of stages, counts and doubles; the AVX-512
+// one has the conversions and vectorises well enough.)
+//
+// Most firms are decided without their counts: x = up_scale * (1 + SPILLOVER * share) lies
+// between up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same
+// operations), since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up
+// whatever the counts, a + 1 > up_high does not, and only the firms in between (about 1.5 % at
+// REFERENCE.md's rates) need x: the first pass finds them, the second computes x exactly for
+// their groups of four. Their counts are read there only: decide no longer streams the counts.
+// Per firm of the second pass, in 64-bit lanes: the counts' four 16-bit fields are summed
+// (total) and, shifted right by 16 (k + 1) bits, summed again (the counts above stage k:
+// higher); both are below 2^52 and become doubles exactly by the 2^52 trick.
+[[gnu::target("arch=x86-64-v3")]] BlockDecisions decide_block_avx2(const std::uint8_t* stage,
+                                                                   const NeighbourCounts16* counts,
+                                                                   const std::uint32_t* u,
+                                                                   const DecideConstants& c) {
+    const __m256d exit_table = _mm256_loadu_pd(c.exit_below.data());
+    const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
+    const __m256d high_table = _mm256_loadu_pd(c.up_high.data());
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000U));
+    alignas(32) double a_plus_one[BLOCK];
+    std::uint64_t undecided = 0; // firms whose x is needed
+    BlockDecisions out;
+    for (std::size_t j = 0; j < BLOCK; j += 4) {
+        const __m256i index = stage_index(stage + j);
+        __m128i words{};
+        std::memcpy(&words, u + j, sizeof words);
+        const __m256d a = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm_xor_si128(words, bias)),
+                                        lookup(exit_table, index));
+        const __m256d a1 = _mm256_add_pd(a, one);
+        _mm256_store_pd(a_plus_one + j, a1);
+        const auto moves = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(scale_table, index), _CMP_LE_OQ)));
+        const auto maybe = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(high_table, index), _CMP_LE_OQ)));
+        out.events |= moves << j;
+        undecided |= (maybe & ~moves) << j;
+        out.exits |= static_cast<std::uint64_t>(
+                         _mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_LT_OQ)))
+                     << j;
+    }
+    const __m256i one_i = _mm256_set1_epi64x(1);
+    while (undecided != 0) {
+        const std::size_t j =
+            static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
+        undecided &= ~(std::uint64_t{15} << j);
+        const __m256i index = stage_index(stage + j);
+        const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
+        __m256i w{};
+        std::memcpy(&w, counts + j, sizeof w);
+        const __m256i total = field_sum(w);
+        const __m256i higher =
+            field_sum(_mm256_srlv_epi64(w, _mm256_slli_epi64(_mm256_add_epi64(k, one_i), 4)));
+        const __m256i denominator = _mm256_or_si256(
+            total, _mm256_and_si256(_mm256_cmpeq_epi64(total, _mm256_setzero_si256()), one_i));
+        const __m256d share = _mm256_div_pd(to_double(higher), to_double(denominator));
+        const __m256d x =
+            _mm256_mul_pd(lookup(scale_table, index),
+                          _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(SPILLOVER), share)));
+        const auto moves = static_cast<std::uint64_t>(
+            _mm256_movemask_pd(_mm256_cmp_pd(_mm256_load_pd(a_plus_one + j), x, _CMP_LE_OQ)));
+        out.events = (out.events & ~(std::uint64_t{15} << j)) | (moves << j);
+    }
+    // Active: stage <= LEADER, that is no bit set above the lowest two.
+    const __m256i above = _mm256_set1_epi8(static_cast<char>(0xFC));
+    std::uint64_t active = 0;
+    for (std::size_t h = 0; h < 2; ++h) {
+        __m256i st{};
+        std::memcpy(&st, stage + 32 * h, sizeof st);
+        const auto bits = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(_mm256_and_si256(st, above), _mm256_setzero_si256())));
+        active |= std::uint64_t{bits} << (32 * h);
+    }
+    out.events &= active;
+    out.exits &= active;
+    out.active = std::popcount(active);
+    return out;
+}
+
+// The decisions of firms [begin, end) (begin a multiple of BLOCK): appends each change to `out`
+// in firm order, returns the number of firms active at the start of the step. Whole blocks of
+// 16-bit counts go to decide_block_avx2 when Avx2, the rest to decide_block; every way gives
+// the same bits (integer Philox, the same IEEE double operations without contraction, exact
+// conversions).
+template <class Count, bool Avx2>
+[[gnu::always_inline]] inline std::int64_t
+decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
+             std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+             const DecideConstants& d, std::vector<Model::Change>& out) {
     std::int64_t active = 0;
-    // The per-stage constants as scalars, picked per firm by masks rather than by indexing a
-    // table: masks vectorise, an index by each firm's stage becomes scalar gathers. Exact:
-    // the unpicked terms are 0 (integer) or +0.0 times a finite constant.
-    const std::int64_t e0 = t.exit_at[0];
-    const std::int64_t e1 = t.exit_at[1];
-    const std::int64_t e2 = t.exit_at[2];
-    const std::int64_t e3 = t.exit_at[3];
-    const double s0 = t.up_scale[0];
-    const double s1 = t.up_scale[1];
-    const double s2 = t.up_scale[2];
     alignas(64) std::uint32_t u[BLOCK];
-    alignas(64) std::uint8_t decision[BLOCK]{}; // past a short last block: masked off below
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - i0);
         engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE, BLOCK / 4, u);
-        for (std::size_t j = 0; j < len; ++j) {
-            // Masks instead of branches so the loop vectorises.
-            const std::uint8_t st = stage[i0 + j];
-            const std::uint32_t k = st & 3U;
-            const NeighbourCounts& c = counts[i0 + j];
-            const std::uint32_t total = c[0] + c[1] + c[2] + c[3];
-            const std::uint32_t higher = (c[1] & (0U - static_cast<std::uint32_t>(k < 1))) +
-                                         (c[2] & (0U - static_cast<std::uint32_t>(k < 2))) +
-                                         (c[3] & (0U - static_cast<std::uint32_t>(k < 3)));
-            const double share =
-                static_cast<double>(higher) /
-                static_cast<double>(total | static_cast<std::uint32_t>(total == 0));
-            const std::int64_t exit_below = (e0 & -static_cast<std::int64_t>(k == 0)) |
-                                            (e1 & -static_cast<std::int64_t>(k == 1)) |
-                                            (e2 & -static_cast<std::int64_t>(k == 2)) |
-                                            (e3 & -static_cast<std::int64_t>(k == 3));
-            const double up_scale = s0 * static_cast<double>(k == 0) +
-                                    s1 * static_cast<double>(k == 1) +
-                                    s2 * static_cast<double>(k == 2);
-            const std::int64_t up_below =
-                exit_below + static_cast<std::int64_t>(up_scale * (1.0 + SPILLOVER * share));
-            const std::int64_t uj = u[j];
-            const auto is_active = static_cast<std::uint8_t>(st <= LEADER);
-            active += is_active;
-            decision[j] =
-                static_cast<std::uint8_t>(is_active * (static_cast<std::uint8_t>(uj < up_below) +
-                                                       static_cast<std::uint8_t>(uj < exit_below)));
+        BlockDecisions b;
+        if constexpr (Avx2) {
+            b = len == BLOCK ? decide_block_avx2(stage + i0, counts + i0, u, d)
+                             : decide_block(stage + i0, counts + i0, u, len, d);
+        } else {
+            b = decide_block(stage + i0, counts + i0, u, len, d);
         }
-        // The few firms with an event (about 3 %), found by the set bits of a mask rather than
-        // a branch per firm; in firm order, as before.
-        std::uint64_t events = 0;
-        for (std::size_t j = 0; j < BLOCK; ++j) {
-            events |= static_cast<std::uint64_t>(decision[j] != 0) << j;
-        }
-        if (len < BLOCK) {
-            events &= (std::uint64_t{1} << len) - 1;
-        }
-        while (events != 0) {
-            const auto j = static_cast<std::size_t>(std::countr_zero(events));
-            events &= events - 1;
+        active += b.active;
+        while (b.events != 0) {
+            const auto j = static_cast<std::size_t>(std::countr_zero(b.events));
+            b.events &= b.events - 1;
             const std::uint8_t from = stage[i0 + j];
+            const bool exits = ((b.exits >> j) & 1U) != 0;
             out.push_back({static_cast<std::uint32_t>(i0 + j), from,
-                           static_cast<std::uint8_t>(decision[j] == 2 ? EXITED : from + 1)});
+                           static_cast<std::uint8_t>(exits ? EXITED : from + 1)});
         }
     }
     return active;
+}
+
+// The portable loop in clones for AVX-512, AVX2 and older CPUs (the loader picks the best the
+// CPU runs), and the AVX2 kernel; decide_chunk picks.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+decide_chunk_16(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
+                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                const DecideConstants& d, std::vector<Model::Change>& out) {
+    return decide_firms<std::uint16_t, false>(stage, counts, begin, end, key, step, d, out);
+}
+
+[[gnu::target("arch=x86-64-v3")]] std::int64_t
+decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
+                     std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                     const DecideConstants& d, std::vector<Model::Change>& out) {
+    return decide_firms<std::uint16_t, true>(stage, counts, begin, end, key, step, d, out);
+}
+
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+decide_chunk_32(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
+                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                const DecideConstants& d, std::vector<Model::Change>& out) {
+    return decide_firms<std::uint32_t, false>(stage, counts, begin, end, key, step, d, out);
+}
+
+// The AVX2 kernel runs on CPUs with AVX2 but not AVX-512 (x86-64-v4), where the AVX-512 clone
+// of the portable loop is used as before. Model::decide_kernel can turn it off (tests).
+bool avx2_kernel_available() {
+    static const bool available = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("x86-64-v3") && !__builtin_cpu_supports("x86-64-v4");
+    }();
+    return available;
+}
+
+std::int64_t decide_chunk(const Model& model, const std::uint8_t* stage,
+                          const NeighbourCounts16* counts, std::size_t begin, std::size_t end,
+                          const engine::RandomKey& key, std::uint32_t step,
+                          const DecideConstants& d, std::vector<Model::Change>& out) {
+    if (model.avx2_kernel && avx2_kernel_available()) {
+        return decide_chunk_16_avx2(stage, counts, begin, end, key, step, d, out);
+    }
+    return decide_chunk_16(stage, counts, begin, end, key, step, d, out);
+}
+
+std::int64_t decide_chunk(const Model&, const std::uint8_t* stage, const NeighbourCounts* counts,
+                          std::size_t begin, std::size_t end, const engine::RandomKey& key,
+                          std::uint32_t step, const DecideConstants& d,
+                          std::vector<Model::Change>& out) {
+    return decide_chunk_32(stage, counts, begin, end, key, step, d, out);
+}
+
+// Neighbour counts are 16-bit while every degree fits (s.narrow_count_limit: 65,535 unless a
+// test lowers it). A step's newborns add at most one edge to any one firm each (their partners
+// are distinct) and have at most m edges themselves, so `born` edges at most: within the headroom
+// nothing is checked; beyond it the largest degree is measured again, and the counts are widened
+// to 32 bits if a degree could pass the limit.
+void keep_counts_fitting(Model::State& s, std::size_t born, std::size_t m) {
+    if (s.counts16.empty() || born <= s.degree_headroom) {
+        s.degree_headroom -= s.counts16.empty() ? 0 : born;
+        return;
+    }
+    const std::uint64_t most = std::max<std::uint64_t>(s.network.max_degree(), m);
+    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
+    if (born <= s.degree_headroom) {
+        s.degree_headroom -= born;
+        return;
+    }
+    s.counts32 = engine::widened<4>(std::span<const NeighbourCounts16>(s.counts16));
+    s.counts32.reserve(s.counts16.capacity());
+    s.counts16 = {};
+    s.degree_headroom = 0;
 }
 
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
@@ -209,13 +441,16 @@ void order_layout(Model::State& s) {
     s.network.reserve(std::max(s.vertex_room, s.network.num_vertices()),
                       std::max(s.edge_room, s.network.num_edges()));
     auto& stage = s.firms[s.stage];
-    auto& counts = s.firms[s.neighbours];
     const std::vector<std::uint8_t> old_stage(stage.begin(), stage.end());
-    const std::vector<NeighbourCounts> old_counts(counts.begin(), counts.end());
     for (std::size_t v = 0; v < perm.size(); ++v) {
         stage[perm[v]] = old_stage[v];
-        counts[perm[v]] = old_counts[v];
     }
+    with_counts(s, [&](auto& counts) {
+        const auto old_counts = counts;
+        for (std::size_t v = 0; v < perm.size(); ++v) {
+            counts[perm[v]] = old_counts[v];
+        }
+    });
     s.ordered_firms = perm.size();
     ++s.orderings;
 }
@@ -253,7 +488,6 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     s.firms = engine::Population();
     s.firms.reserve(n + room);
     s.stage = s.firms.add_column<std::uint8_t>("stage", INCUBATED);
-    s.neighbours = s.firms.add_column<NeighbourCounts>("neighbour_counts", NeighbourCounts{});
     s.firms.add(n);
 
     // Initial stages: a block of each stage, then a seeded Fisher–Yates shuffle (each swap's
@@ -279,10 +513,26 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
                 static_cast<std::int64_t>(n - incubated - high_tech - leader),
                 static_cast<std::int64_t>(high_tech), static_cast<std::int64_t>(leader)};
 
-    // Each firm's active neighbours by stage: the one full scan of the network.
-    engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
-                                      std::span<NeighbourCounts>(s.firms[s.neighbours]),
-                                      *ctx.executor, CHUNK);
+    // Each firm's active neighbours by stage: the one full scan of the network. The counts are
+    // 16-bit while every degree fits; births check the headroom as edges grow.
+    const std::uint32_t max_degree = s.network.max_degree();
+    s.narrow_count_limit = std::min(narrow_count_limit, engine::MAX_16_BIT_DEGREE);
+    s.counts16 = {};
+    s.counts32 = {};
+    s.degree_headroom = 0;
+    if (max_degree <= s.narrow_count_limit) {
+        s.counts16.reserve(n + room);
+        s.counts16.resize(n);
+        s.degree_headroom = s.narrow_count_limit - max_degree;
+    } else {
+        s.counts32.reserve(n + room);
+        s.counts32.resize(n);
+    }
+    with_counts(s, [&](auto& counts) {
+        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+        engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
+                                          std::span<Counts>(counts), *ctx.executor, CHUNK);
+    });
     s.exits = s.births = s.agent_steps = 0;
     s.phase_seconds = {};
     s.changes.clear();
@@ -303,16 +553,16 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     const auto t_decide = Clock::now();
 
     auto& stage = s.firms[s.stage];
-    auto& counts = s.firms[s.neighbours];
     const std::size_t n = s.firms.size();
     const auto step = static_cast<std::uint32_t>(ctx.step);
 
-    // Per-stage constants of this step. One uniform word u decides: exit if u < exit_at[s];
-    // promote if exit_at[s] <= u < exit_at[s] + (1 - EXIT[s]) * p_up * 2^32.
-    DecideTables t{};
+    // Per-stage constants of this step. One uniform word u decides: exit if u < E[s];
+    // promote if E[s] <= u < E[s] + (1 - EXIT[s]) * p_up * 2^32 (DecideConstants).
+    DecideConstants constants{};
     for (std::size_t k = 0; k < 4; ++k) {
-        t.exit_at[k] = static_cast<std::int64_t>(engine::u32_threshold(EXIT[k]));
-        t.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * ctx.levers[k] * 0x1.0p32 : 0.0;
+        constants.exit_below[k] = static_cast<double>(engine::u32_threshold(EXIT[k])) - 0x1.0p31;
+        constants.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * ctx.levers[k] * 0x1.0p32 : 0.0;
+        constants.up_high[k] = constants.up_scale[k] * (1.0 + SPILLOVER * 1.0);
     }
 
     const std::size_t chunks = engine::Executor::chunk_count(n, CHUNK);
@@ -331,8 +581,11 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     ctx.executor->for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
         auto& out = s.changes[chunk];
         out.clear();
-        started[chunk] =
-            decide_chunk(stage.data(), counts.data(), begin, end, ctx.key, step, t, out);
+        started[chunk] = s.counts32.empty()
+                             ? decide_chunk(*this, stage.data(), s.counts16.data(), begin, end,
+                                            ctx.key, step, constants, out)
+                             : decide_chunk(*this, stage.data(), s.counts32.data(), begin, end,
+                                            ctx.key, step, constants, out);
         Tally& tally = s.tallies[chunk];
         tally = {};
         // Recording visits the neighbour lists of changes scattered over the network: each is a
@@ -372,20 +625,23 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.agent_steps += started[chunk];
     }
-    if (blocked) {
-        s.moves.apply(std::span<NeighbourCounts>(counts), *ctx.executor);
-    } else {
+    with_counts(s, [&](auto& counts) {
+        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+        const std::span<Counts> all(counts);
+        if (blocked) {
+            s.moves.apply(all, *ctx.executor);
+            return;
+        }
         // On one thread: a network this small (counts under 2 MiB) has few changes a step, and
         // sharing them between threads cost more in atomics and the hand-off than it saved
         // (0.9 against 0.3 ms for 12 steps at 40,000 firms on 2 threads).
         for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
             for (const Change& ch : s.changes[chunk]) {
                 stage[ch.firm] = ch.to;
-                engine::move_neighbour_state<false>(s.network, std::span<NeighbourCounts>(counts),
-                                                    ch.firm, ch.from, ch.to);
+                engine::move_neighbour_state<false>(s.network, all, ch.firm, ch.from, ch.to);
             }
         }
-    }
+    });
     s.exits = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.exits += s.tallies[chunk].exits;
@@ -464,28 +720,32 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
+    keep_counts_fitting(s, born, m);
     s.firms.add(born);
-    auto& counts_after = s.firms[s.neighbours]; // add() may have moved the columns
-    auto& stage_after = s.firms[s.stage];
-    constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
-    for (std::size_t b = 0; b < born; ++b) {
-        if (b + AHEAD < born) {
-            for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
-                __builtin_prefetch(counts_after.data() + v, 1);
-                __builtin_prefetch(stage_after.data() + v);
-                s.network.prefetch_link(v);
+    auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
+    with_counts(s, [&](auto& counts_after) {
+        using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
+        counts_after.resize(n + born);
+        constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
+        for (std::size_t b = 0; b < born; ++b) {
+            if (b + AHEAD < born) {
+                for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
+                    const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
+                    __builtin_prefetch(counts_after.data() + v, 1);
+                    __builtin_prefetch(stage_after.data() + v);
+                    s.network.prefetch_link(v);
+                }
             }
+            const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
+            const Network::Vertex id = s.network.add_vertex(picks);
+            Counts own{};
+            for (const Network::Vertex v : picks) {
+                ++own[stage_after[v]];
+                ++counts_after[v][INCUBATED];
+            }
+            counts_after[id] = own;
         }
-        const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
-        const Network::Vertex id = s.network.add_vertex(picks);
-        NeighbourCounts own{};
-        for (const Network::Vertex v : picks) {
-            ++own[stage_after[v]];
-            ++counts_after[v][INCUBATED];
-        }
-        counts_after[id] = own;
-    }
+    });
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }
 
@@ -505,7 +765,8 @@ double Model::agents_at_horizon(std::span<const double> p, const engine::Calenda
 }
 
 std::size_t Model::state_bytes(const State& s) {
-    return s.firms.bytes() + s.network.bytes();
+    return s.firms.bytes() + s.counts16.size() * sizeof(NeighbourCounts16) +
+           s.counts32.size() * sizeof(NeighbourCounts) + s.network.bytes();
 }
 
 } // namespace canopy::models::reference

@@ -15,7 +15,12 @@
 /// its active neighbours at each stage, updated only when a neighbour changes (about 3 % of
 /// firms a step) instead of re-scanning neighbour lists; one uniform word decides both exit and
 /// promotion (exit if u < e, promote if e <= u < e + (1 - e) p), so one Philox block serves four
-/// firms; 32-bit ids and 1-byte stages.
+/// firms; 32-bit ids and 1-byte stages. The counts are 16-bit while every firm's degree fits
+/// (the largest degree of a BA network of 400,000 firms is a few thousand), which halves what
+/// decide streams and what applying the changes touches; a firm's counts never exceed its
+/// degree, and births add at most one edge to any firm per newborn, so before each step's births
+/// the largest degree plus the newborns is checked against the limit, and the counts are widened
+/// to 32 bits in the step it could be passed (State::counts16 / counts32, as in the ecosystem).
 ///
 /// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee
 /// order of their network, so that collaborators sit near each other in memory; newborns append
@@ -48,6 +53,8 @@ enum Stage : std::uint8_t { INCUBATED = 0, SME = 1, HIGH_TECH = 2, LEADER = 3, E
 
 /// Counts of a firm's active neighbours at each stage.
 using NeighbourCounts = std::array<std::uint32_t, 4>;
+/// The same, stored in 16 bits while every firm's degree fits (State::counts16).
+using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
 
 /// Parameter indices (ModelInfo::parameters order).
 enum Parameter : int { P_FIRMS = 0, P_BIRTHS_PER_MONTH, P_EDGES_PER_FIRM, PARAMETER_COUNT };
@@ -97,7 +104,13 @@ public:
     struct State {
         engine::Population firms;
         engine::Column<std::uint8_t> stage;
-        engine::Column<NeighbourCounts> neighbours;
+        /// Active neighbours at each stage, 16-bit while every degree fits (counts32 empty),
+        /// else 32-bit (counts16 empty); neighbour_counts() reads either.
+        std::vector<NeighbourCounts16> counts16;
+        std::vector<NeighbourCounts> counts32;
+        /// Edges births may still add to any one firm before the 16-bit check is repeated.
+        std::uint64_t degree_headroom = 0;
+        std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network network;
         std::array<std::int64_t, 4> active{};            ///< active firms by stage
         std::int64_t exits = 0;                          ///< this step
@@ -118,6 +131,15 @@ public:
         /// Wall seconds spent so far in the three phases of a step: decide, apply, births (with
         /// the renumbering of the firms when the newborn tail has grown).
         std::array<double, 3> phase_seconds{};
+
+        /// Firm i's active neighbours at each stage.
+        [[nodiscard]] NeighbourCounts neighbour_counts(std::size_t i) const {
+            if (!counts32.empty()) {
+                return counts32[i];
+            }
+            const NeighbourCounts16& c = counts16[i];
+            return {c[0], c[1], c[2], c[3]};
+        }
     };
 
     /// Agents per chunk of the parallel loop; a multiple of 4 (one Philox block per 4 firms).
@@ -145,6 +167,16 @@ public:
     /// How firms are laid out: reverse Cuthill–McKee by default (canopy-bench reference
     /// --order natural runs REFERENCE.md's numbering for comparison).
     Order order = Order::rcm;
+
+    /// Neighbour counts are 16-bit while every firm's degree is at most this, 32-bit from the
+    /// first step it could be more. The default is what 16 bits hold; tests lower it to check
+    /// that both widths, and the switch between them, give the same bits.
+    std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
+
+    /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 but not
+    /// AVX-512 (elsewhere the portable loop runs either way). Same bits either way; tests turn
+    /// it off to compare the two.
+    bool avx2_kernel = true;
 };
 
 static_assert(engine::Model<Model>);

@@ -26,6 +26,24 @@ engine::RunInputs inputs(std::size_t n, double births, int steps) {
     return in;
 }
 
+// Every firm's counts, whichever width the model keeps them in.
+std::vector<ref::NeighbourCounts> counts_of(const ref::Model::State& s) {
+    std::vector<ref::NeighbourCounts> out(s.firms.size());
+    for (std::size_t v = 0; v < out.size(); ++v) {
+        out[v] = s.neighbour_counts(v);
+    }
+    return out;
+}
+
+// The counts of a full recount of the network as it is now.
+std::vector<ref::NeighbourCounts> recounted(const ref::Model::State& s) {
+    std::vector<ref::NeighbourCounts> recount(s.firms.size());
+    engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(s.firms[s.stage]),
+                                      std::span<ref::NeighbourCounts>(recount),
+                                      engine::Executor(false));
+    return recount;
+}
+
 // Sum over edges of |u - v|: how far apart in memory collaborators sit.
 std::uint64_t spread(const engine::Network& g) {
     std::uint64_t total = 0;
@@ -112,11 +130,123 @@ TEST_CASE("Reference births follow the rules in the default layout, across renum
             }
         }
         // The neighbour counts are exact after every step, renumbered or not.
-        std::vector<ref::NeighbourCounts> recount(after);
-        engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
-                                          std::span<ref::NeighbourCounts>(recount),
-                                          engine::Executor(false));
-        CHECK(recount == s.firms[s.neighbours]);
+        CHECK(recounted(s) == counts_of(s));
     }
     CHECK(renewals >= 1);
+}
+
+TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between them give the same "
+          "bits, and so does decide's AVX2 kernel",
+          "[model][reference]") {
+    // 2,000 firms and 150 newborns a month for 12 months, layout renewed twice on the way. 2,000
+    // is not a multiple of the 64-firm blocks, so the last block of each step is a short one.
+    const engine::RunInputs in = inputs(2000, 150.0, 12);
+    struct Run {
+        engine::SeriesTable table;
+        std::vector<std::uint8_t> stages;
+        std::vector<ref::NeighbourCounts> counts;
+        std::size_t edges = 0;
+        bool narrow = false; ///< 16-bit at the end
+    };
+    auto simulate = [&](std::uint32_t limit, bool avx2_kernel = true) {
+        ref::Model model;
+        model.reorder_tail = 0.5;
+        model.narrow_count_limit = limit;
+        model.avx2_kernel = avx2_kernel;
+        engine::Simulation<ref::Model> sim(model, in, {7, 0}, engine::Executor(false));
+        Run out;
+        sim.run(out.table);
+        const auto& s = sim.state();
+        out.stages = s.firms[s.stage];
+        out.counts = counts_of(s);
+        out.edges = s.network.num_edges();
+        out.narrow = !s.counts16.empty();
+        CHECK(s.counts16.empty() != s.counts32.empty()); // exactly one width in use
+        CHECK(recounted(s) == out.counts);
+        return out;
+    };
+    const ref::Model default_model; // outlives the simulation, which keeps a reference to it
+    engine::Simulation<ref::Model> at_start(default_model, in, {7, 0}, engine::Executor(false));
+    at_start.init();
+    const std::uint32_t initial_max_degree = at_start.state().network.max_degree();
+
+    const Run narrow = simulate(engine::MAX_16_BIT_DEGREE);
+    CHECK(narrow.narrow); // a small network's degrees fit in 16 bits
+    const Run wide = simulate(0);
+    CHECK(!wide.narrow); // 32-bit from the start
+    // 16-bit at the start, widened in the first step (its newborns could pass the limit).
+    const Run switched = simulate(initial_max_degree + 1);
+    CHECK(!switched.narrow);
+    // The portable decide loop on 16-bit counts (on a CPU with AVX2 but not AVX-512 the default
+    // runs the AVX2 kernel; elsewhere both runs take the portable loop).
+    const Run portable = simulate(engine::MAX_16_BIT_DEGREE, false);
+    CHECK(portable.narrow);
+    for (const Run* r : {&wide, &switched, &portable}) {
+        CHECK(r->table.values == narrow.table.values);
+        CHECK(r->stages == narrow.stages);
+        CHECK(r->counts == narrow.counts);
+        CHECK(r->edges == narrow.edges);
+    }
+}
+
+TEST_CASE("Reference neighbour counts widen to 32 bits in the step a degree could pass 16 bits, "
+          "and not before",
+          "[model][reference]") {
+    // A step's newborns add at most one edge each to any firm, so in step t no degree can pass
+    // max(d_t, 3) + born_t (d_t the largest degree before the births, 3 a newborn's edges): the
+    // counts must widen in the first step where that is above the limit, and not before. A test
+    // limit stands in for 65,535: the largest of that bound over the first two steps of the
+    // same run, so the counts widen in a later step (when degrees have grown).
+    const engine::RunInputs in = inputs(2000, 150.0, 12);
+    auto bound = [](const ref::Model::State& s, std::uint32_t degree_before) {
+        return static_cast<std::int64_t>(std::max<std::uint32_t>(degree_before, 3)) + s.births;
+    };
+    std::int64_t limit = 0;
+    std::int64_t highest = 0;
+    {
+        const ref::Model default_model; // outlives the simulation, which keeps a reference
+        engine::Simulation<ref::Model> first(default_model, in, {5, 0}, engine::Executor(false));
+        first.init();
+        engine::SeriesTable table;
+        table.resize(13, ref::SERIES_COUNT);
+        while (!first.done()) {
+            const std::uint32_t degree_before = first.state().network.max_degree();
+            first.step(table.row(first.current_step() + 1));
+            const std::int64_t b = bound(first.state(), degree_before);
+            if (first.current_step() <= 2) {
+                limit = std::max(limit, b);
+            }
+            highest = std::max(highest, b);
+        }
+    }
+    REQUIRE(highest > limit); // degrees grow enough for a later step to pass it
+
+    ref::Model model;
+    model.narrow_count_limit = static_cast<std::uint32_t>(limit);
+    engine::Simulation<ref::Model> sim(model, in, {5, 0}, engine::Executor(false));
+    sim.init();
+    const auto& s = sim.state();
+    REQUIRE(!s.counts16.empty());
+    engine::SeriesTable table;
+    table.resize(13, ref::SERIES_COUNT);
+    int widened_at = 0;
+    while (!sim.done()) {
+        const bool narrow_before = !s.counts16.empty();
+        // Births are the only growth of degrees in a step.
+        const std::uint32_t degree_before = s.network.max_degree();
+        sim.step(table.row(sim.current_step() + 1));
+        INFO("step " << sim.current_step());
+        const bool narrow_after = !s.counts16.empty();
+        CHECK(s.counts16.empty() != s.counts32.empty());
+        // 16-bit after the step exactly when it was before and no degree could pass the limit.
+        CHECK(narrow_after == (narrow_before && bound(s, degree_before) <= limit));
+        if (narrow_after) {
+            CHECK(s.network.max_degree() <= limit); // every count fits (at most its degree)
+        }
+        if (narrow_before && !narrow_after) {
+            widened_at = sim.current_step();
+        }
+        CHECK(recounted(s) == counts_of(s));
+    }
+    CHECK(widened_at >= 3);
 }

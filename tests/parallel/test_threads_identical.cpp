@@ -29,9 +29,13 @@ struct ReferenceRun {
 // doubled); births < 0: REFERENCE.md's
 // 300 * n / 40,000 a month.
 ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int steps = 12,
-                           double births = -1.0) {
+                           double births = -1.0,
+                           std::uint32_t narrow_limit = engine::MAX_16_BIT_DEGREE,
+                           bool avx2_kernel = true) {
     const engine::ThreadLimit limit(threads);
-    const canopy::models::reference::Model model;
+    canopy::models::reference::Model model;
+    model.narrow_count_limit = narrow_limit;
+    model.avx2_kernel = avx2_kernel;
     engine::RunInputs in;
     in.calendar = engine::Calendar({2023, 1}, steps);
     in.parameters = {static_cast<double>(n),
@@ -43,7 +47,10 @@ ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int s
     sim.run(out.table);
     const auto& s = sim.state();
     out.stages = s.firms[s.stage];
-    out.counts = s.firms[s.neighbours];
+    out.counts.resize(s.firms.size());
+    for (std::size_t v = 0; v < out.counts.size(); ++v) {
+        out.counts[v] = s.neighbour_counts(v);
+    }
     out.edges = s.network.num_edges();
     out.orderings = s.orderings;
     return out;
@@ -102,6 +109,18 @@ TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a netwo
         CHECK(many.counts == one.counts);
         CHECK(many.edges == one.edges);
         CHECK(many.orderings == one.orderings);
+    }
+    // The same with 32-bit neighbour counts (the fallback when degrees grow past 16 bits): the
+    // counts updated by block in the other width give the same bits; and with decide's portable
+    // loop instead of its AVX2 kernel.
+    const ReferenceRun wide = run_reference(2, 140000, 9, 4, 50000.0, 0);
+    const ReferenceRun portable =
+        run_reference(2, 140000, 9, 4, 50000.0, engine::MAX_16_BIT_DEGREE, false);
+    for (const ReferenceRun* other : {&wide, &portable}) {
+        CHECK(other->table.values == one.table.values);
+        CHECK(other->stages == one.stages);
+        CHECK(other->counts == one.counts);
+        CHECK(other->edges == one.edges);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <canopy/engine/sd.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -325,17 +326,30 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
         out[c] =
             s.attachment.extend(c, units[c], 2 * room * network.edges_per_vertex / SECTOR_COUNT);
     }
-    with_counts(s, [&](auto& counts) {
+    if (!s.counts16.empty()) {
+        // 16-bit counts added up in one 64-bit word (stage k's count in bits 16k .. 16k + 15):
+        // a register, not four counters in memory.
+        static_assert(std::endian::native == std::endian::little);
         for (std::size_t v = 0; v < n; ++v) {
-            typename std::remove_reference_t<decltype(counts)>::value_type own{};
+            std::uint64_t own = 0;
             for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
                 const Network::Vertex u = targets[i];
                 *out[sector[u]]++ = u;
-                ++own[stage[u]];
+                own += std::uint64_t{1} << (16U * stage[u]);
             }
-            counts[v] = own;
+            s.counts16[v] = std::bit_cast<NeighbourCounts16>(own);
         }
-    });
+        return;
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+        NeighbourCounts own{};
+        for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+            const Network::Vertex u = targets[i];
+            *out[sector[u]]++ = u;
+            ++own[stage[u]];
+        }
+        s.counts32[v] = own;
+    }
 }
 
 // The starting tallies the first step's rates read, and the pilot-platform ties, which fill

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,16 +33,73 @@ private:
     T* data_ = local_;
 };
 
+// Preferential attachment with homophily for vertices core .. n - 1: vertex v's draws are an
+// AttachmentPool's (its category weights, then locate, one Philox block a draw) against the list
+// sizes when v arrives, on the builder's own lists `units` (room for every unit in each), whose
+// sizes it keeps in `at`: no vector to reload and check for every unit added. K = k fixed at
+// compile time (0: k known at run time only) unrolls the scans over the categories.
+template <std::size_t K>
+void grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
+                      std::span<const std::uint8_t> category, std::span<const double> affinity,
+                      const RandomKey& key, Purpose purpose, AttachmentPool::Snapshot& at,
+                      Network::Vertex* const* units, Network::Vertex* elders) {
+    if constexpr (K > 0) {
+        k = K;
+    }
+    // Each draw reads one Philox block (two 64-bit words), so a vertex's first m draws are its
+    // blocks 0 .. m - 1: computed for BATCH vertices at a time, vectorised. A vertex that needs
+    // more draws (its candidate was already picked) reads on from block m.
+    constexpr std::size_t BATCH = 256;
+    const auto prefilled = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
+    PickBuffer<Network::Vertex> chosen(m);
+    Network::Vertex* picks = chosen.data();
+    // A unit of category c is a vertex of category c (each vertex's units go to its own
+    // category's list), so a pick's category is the list its draw landed in: the next vertex's
+    // list sizes then wait neither for the pick's unit to come from memory nor for its category
+    // to be looked up.
+    PickBuffer<std::size_t> chosen_category(m);
+    std::size_t* pick_category = chosen_category.data();
+    StreamBatch batch;
+    for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
+        const std::size_t count = std::min(BATCH, n - v0);
+        batch.fill(key, static_cast<std::uint32_t>(v0), 0, purpose, count, prefilled);
+        for (std::size_t v = v0; v < v0 + count; ++v) {
+            const std::size_t a = category[v];
+            // The seed clique's units are in the lists, so the weights always have units.
+            const AttachmentPool::Weights w =
+                AttachmentPool::weights_of<K>(k, at, affinity.subspan(a * k, k));
+            std::size_t got = 0;
+            for (std::uint16_t d = 0; got < m; ++d) {
+                Block words;
+                if (d < prefilled) {
+                    const std::uint32_t* b = batch.block(d) + 4 * (v - v0);
+                    words = {b[0], b[1], b[2], b[3]};
+                } else {
+                    words = key.block(static_cast<std::uint32_t>(v), 0, purpose, d);
+                }
+                const AttachmentPool::Location l = AttachmentPool::locate_in<K>(
+                    k, at, w, (std::uint64_t{words[0]} << 32) | words[1],
+                    (std::uint64_t{words[2]} << 32) | words[3]);
+                const Network::Vertex u = units[l.category][l.index];
+                if (std::find(picks, picks + got, u) == picks + got) {
+                    pick_category[got] = l.category;
+                    picks[got++] = u;
+                }
+            }
+            Network::Vertex* own = elders + (v - core) * m;
+            for (std::size_t j = 0; j < m; ++j) {
+                own[j] = picks[j];
+                units[a][at.size[a]++] = static_cast<Network::Vertex>(v);
+                units[pick_category[j]][at.size[pick_category[j]]++] = picks[j];
+            }
+        }
+    }
+}
+
 } // namespace
 
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose) {
-    AttachmentPool pool;
-    return barabasi_albert(options, key, purpose, pool);
-}
-
-Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key, Purpose purpose,
-                        AttachmentPool& pool) {
     const std::size_t n = options.vertices;
     const std::size_t m = options.edges_per_vertex;
     if (m == 0) {
@@ -80,53 +138,28 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
                             std::to_string(k));
             }
         }
-        pool = AttachmentPool(k);
-        pool.reserve(2 * (core_edges + later * m) / k + 1);
-        for (const Network::Vertex v : endpoints) { // the seed clique
-            pool.add(v, options.category[v]);
+        // The builder's units by category, each list with room for every unit (pages never
+        // touched are never resident).
+        const std::size_t total_units = 2 * (core_edges + later * m);
+        std::vector<std::unique_ptr<Network::Vertex[]>> lists(k);
+        Network::Vertex* units[AttachmentPool::MAX_CATEGORIES] = {};
+        AttachmentPool::Snapshot at{};
+        for (std::size_t c = 0; c < k; ++c) {
+            lists[c] = std::make_unique_for_overwrite<Network::Vertex[]>(total_units);
+            units[c] = lists[c].get();
         }
-        // Each draw reads one Philox block (two 64-bit words), so a vertex's first m draws are
-        // its blocks 0 .. m - 1: computed for BATCH vertices at a time, vectorised. A vertex
-        // that needs more draws (its candidate was already picked) reads on from block m.
-        constexpr std::size_t BATCH = 256;
-        const auto prefilled = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
-        // A unit of category c is a vertex of category c (each vertex's units go to its own
-        // category's list), so a pick's category is the list its draw landed in: the next
-        // vertex's list sizes then wait neither for the pick's unit to come from memory nor for
-        // its category to be looked up (same pool, same draws).
-        // (32-bit: a store through a byte pointer could alias anything, pool and vectors too.)
-        PickBuffer<std::uint32_t> chosen_category(m);
-        std::uint32_t* pick_category = chosen_category.data();
+        for (const Network::Vertex v : endpoints) { // the seed clique
+            const std::uint8_t c = options.category[v];
+            units[c][at.size[c]++] = v;
+        }
         // The endpoints hold the seed clique; each later vertex's picks go to its m elders.
         std::vector<Network::Vertex> elders(later * m);
-        StreamBatch batch;
-        for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
-            const std::size_t count = std::min(BATCH, n - v0);
-            batch.fill(key, static_cast<std::uint32_t>(v0), 0, purpose, count, prefilled);
-            for (std::size_t v = v0; v < v0 + count; ++v) {
-                const AttachmentPool::Snapshot at = pool.snapshot();
-                PrefilledStream rng = batch.stream(v - v0);
-                const std::uint8_t a = options.category[v];
-                const AttachmentPool::Weights w =
-                    pool.weights(at, options.affinity.subspan(a * k, k));
-                // The seed clique's units are in the pool, so the weights always have units.
-                std::size_t got = 0;
-                while (got < m) {
-                    const std::uint64_t first = rng.next_u64();
-                    const AttachmentPool::Location l = pool.locate(at, w, first, rng.next_u64());
-                    const Network::Vertex u = pool.unit(l);
-                    if (std::find(picks, picks + got, u) == picks + got) {
-                        pick_category[got] = static_cast<std::uint32_t>(l.category);
-                        picks[got++] = u;
-                    }
-                }
-                Network::Vertex* own = elders.data() + (v - core) * m;
-                for (std::size_t j = 0; j < m; ++j) {
-                    own[j] = picks[j];
-                    pool.add(static_cast<Network::Vertex>(v), a);
-                    pool.add(picks[j], static_cast<std::uint8_t>(pick_category[j]));
-                }
-            }
+        if (k == 6) { // the ecosystem model's sectors: a copy with the category scans unrolled
+            grow_by_category<6>(k, n, m, core, options.category, options.affinity, key, purpose, at,
+                                units, elders.data());
+        } else {
+            grow_by_category<0>(k, n, m, core, options.category, options.affinity, key, purpose, at,
+                                units, elders.data());
         }
         return Network::from_growth(n, endpoints, core, elders, options.reserve_vertices,
                                     options.reserve_vertices * options.edges_per_vertex);

@@ -200,25 +200,34 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     s.picks.resize(born * m);
     s.pick_counts.resize(born);
     s.locations.resize(born * located);
+    // Where a newcomer's first draws land: located AHEAD newcomers before its partners are
+    // chosen, and their units prefetched (the pool is larger than the caches, and its units are
+    // read at random), so that the misses overlap without flooding the cache with a chunk's.
+    constexpr std::size_t AHEAD = 16;
+    const auto locate = [&](std::size_t b) {
+        const engine::AttachmentPool::Weights& w = weights[sector[first + b]];
+        if (w.units == 0) {
+            return;
+        }
+        engine::AttachmentPool::Location* at = s.locations.data() + b * located;
+        for (std::uint16_t d = 0; d < located; ++d) {
+            const std::uint32_t* word = s.attach_words.block(d) + 4 * b;
+            at[d] = engine::AttachmentPool::locate_in<SECTOR_COUNT>(
+                SECTOR_COUNT, snapshot, w, (std::uint64_t{word[0]} << 32) | word[1],
+                (std::uint64_t{word[2]} << 32) | word[3]);
+            s.attachment.prefetch(at[d]);
+        }
+    };
     ctx.executor->for_chunks(
         born, NEWCOMER_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
             newcomer_attributes(rules, s.newcomer_words.block(0), b0, b1);
-            // Where every newcomer's first draws land, prefetched: the pool is larger than the
-            // caches, and its units are read at random.
-            for (std::size_t b = b0; b < b1; ++b) {
-                const engine::AttachmentPool::Weights& w = weights[sector[first + b]];
-                if (w.units == 0) {
-                    continue;
-                }
-                engine::PrefilledStream attach = s.attach_words.stream(b);
-                for (std::size_t d = 0; d < located; ++d) {
-                    const std::uint64_t word = attach.next_u64();
-                    const auto at = s.attachment.locate(snapshot, w, word, attach.next_u64());
-                    s.locations[b * located + d] = at;
-                    s.attachment.prefetch(at);
-                }
+            for (std::size_t b = b0; b < std::min(b1, b0 + AHEAD); ++b) {
+                locate(b);
             }
             for (std::size_t b = b0; b < b1; ++b) {
+                if (b + AHEAD < b1) {
+                    locate(b + AHEAD);
+                }
                 const std::size_t id = first + b;
                 Network::Vertex* picks = s.picks.data() + b * m;
                 const engine::AttachmentPool::Weights& w = weights[sector[id]];
@@ -240,8 +249,18 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
+    // Linking a newcomer in updates its partners' overflow list heads and counts, at random
+    // places: fetched for writing LINK_AHEAD newcomers early, so that the misses overlap.
+    constexpr std::size_t LINK_AHEAD = 8;
     with_counts(s, [&](auto& counts) {
         for (std::size_t b = 0; b < born; ++b) {
+            if (b + LINK_AHEAD < born) {
+                const Network::Vertex* later = s.picks.data() + (b + LINK_AHEAD) * m;
+                for (std::uint32_t j = 0; j < s.pick_counts[b + LINK_AHEAD]; ++j) {
+                    s.collaboration.prefetch_link(later[j]);
+                    __builtin_prefetch(counts.data() + later[j], 1);
+                }
+            }
             const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
             const Network::Vertex id = s.collaboration.add_vertex(picks);
             typename std::remove_reference_t<decltype(counts)>::value_type own{};

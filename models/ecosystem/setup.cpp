@@ -7,6 +7,7 @@
 #include <canopy/engine/sd.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -292,10 +293,20 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
     network.reserve_vertices = room;
     network.category = sector;
     network.affinity = affinity;
-    s.collaboration = engine::barabasi_albert(network, ctx.key, NETWORK, s.attachment);
+    s.collaboration = engine::barabasi_albert(network, ctx.key, NETWORK);
+    // A new network is pure CSR (no overflow entries): each firm's collaborators are its slice.
+    const std::span<const std::uint32_t> offsets = s.collaboration.offsets();
+    const std::span<const Network::Vertex> targets = s.collaboration.targets();
 
+    // The largest degree, and each sector's units in the pool: its firms' degrees.
+    std::uint32_t max_degree = 0;
+    std::array<std::size_t, SECTOR_COUNT> units{};
+    for (std::size_t v = 0; v < n; ++v) {
+        const std::uint32_t degree = offsets[v + 1] - offsets[v];
+        max_degree = std::max(max_degree, degree);
+        units[sector[v]] += degree;
+    }
     // Counts are 16-bit while every degree fits; newcomers check the headroom as ties grow.
-    const std::uint32_t max_degree = s.collaboration.max_degree();
     s.narrow_count_limit = std::min(narrow_limit, engine::MAX_16_BIT_DEGREE);
     if (max_degree <= s.narrow_count_limit) {
         s.counts16.reserve(n + room);
@@ -306,22 +317,39 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
         s.counts32.resize(n);
     }
 
-    // The builder's pool holds its units in the order ties were made; newcomers draw from the
-    // units in network order (every firm once per tie, firm by firm), so the pool is refilled
-    // in that order, in its own memory, by the same scan that counts each firm's collaborators.
-    s.attachment.clear();
-    s.attachment.reserve(2 * room * network.edges_per_vertex / SECTOR_COUNT);
-    with_counts(s, [&](auto& counts) {
+    // Newcomers draw from the units in network order (every firm once per tie, firm by firm),
+    // written here by the scan that counts each firm's collaborators, each sector's straight into
+    // its list (room left for the newcomers' ties).
+    s.attachment = engine::AttachmentPool(SECTOR_COUNT);
+    std::array<Network::Vertex*, SECTOR_COUNT> out{};
+    for (std::size_t c = 0; c < SECTOR_COUNT; ++c) {
+        out[c] =
+            s.attachment.extend(c, units[c], 2 * room * network.edges_per_vertex / SECTOR_COUNT);
+    }
+    if (!s.counts16.empty()) {
+        // 16-bit counts added up in one 64-bit word (stage k's count in bits 16k .. 16k + 15):
+        // a register, not four counters in memory.
+        static_assert(std::endian::native == std::endian::little);
         for (std::size_t v = 0; v < n; ++v) {
-            typename std::remove_reference_t<decltype(counts)>::value_type own{};
-            s.collaboration.for_each_neighbour(static_cast<Network::Vertex>(v),
-                                               [&](Network::Vertex u) {
-                                                   s.attachment.add(u, sector[u]);
-                                                   ++own[stage[u]];
-                                               });
-            counts[v] = own;
+            std::uint64_t own = 0;
+            for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+                const Network::Vertex u = targets[i];
+                *out[sector[u]]++ = u;
+                own += std::uint64_t{1} << (16U * stage[u]);
+            }
+            s.counts16[v] = std::bit_cast<NeighbourCounts16>(own);
         }
-    });
+        return;
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+        NeighbourCounts own{};
+        for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+            const Network::Vertex u = targets[i];
+            *out[sector[u]]++ = u;
+            ++own[stage[u]];
+        }
+        s.counts32[v] = own;
+    }
 }
 
 // The starting tallies the first step's rates read, and the pilot-platform ties, which fill

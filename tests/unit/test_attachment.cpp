@@ -111,3 +111,45 @@ TEST_CASE("A pool refilled after clear() keeps its categories", "[attachment]") 
     Stream rng(RandomKey{1, 0}, 0, 0, 1);
     CHECK(pool.draw(pool.snapshot(), affinity, rng) == 4);
 }
+
+TEST_CASE("Draws with the number of categories fixed at compile time, and a pool written in bulk, "
+          "are the same draws",
+          "[attachment]") {
+    const AttachmentPool pool = example();
+    // The same units, each list written at once through extend().
+    AttachmentPool bulk(3);
+    const std::array<std::pair<Network::Vertex, std::size_t>, 3> first_lists = {
+        {{0, 10}, {2, 30}, {3, 40}}};
+    for (std::size_t c = 0; c < 3; ++c) {
+        Network::Vertex* out = bulk.extend(c, first_lists[c].second + (c == 0 ? 20 : 0), 5);
+        for (std::size_t i = 0; i < first_lists[c].second; ++i) {
+            *out++ = first_lists[c].first;
+        }
+        for (std::size_t i = 0; c == 0 && i < 20; ++i) {
+            *out++ = 1;
+        }
+    }
+    CHECK(bulk.bytes() == pool.bytes());
+    const auto at = pool.snapshot();
+    for (const std::array<double, 3>& affinity :
+         {std::array<double, 3>{0.25, 1.0, 0.5}, std::array<double, 3>{0.0, 0.0, 0.0}}) {
+        const AttachmentPool::Weights w = pool.weights(at, affinity);
+        const AttachmentPool::Weights fixed = AttachmentPool::weights_of<3>(3, at, affinity);
+        CHECK(fixed.total == w.total);
+        CHECK(fixed.units == w.units);
+        for (std::size_t c = 0; c < 3; ++c) {
+            CHECK(fixed.weight[c] == w.weight[c]);
+        }
+        for (std::uint32_t i = 0; i < 500; ++i) {
+            Stream rng(RandomKey{4, 2}, i, 1, 7);
+            const std::uint64_t first = rng.next_u64();
+            const std::uint64_t second = rng.next_u64();
+            const AttachmentPool::Location l = pool.locate(at, w, first, second);
+            const AttachmentPool::Location l3 =
+                AttachmentPool::locate_in<3>(3, at, fixed, first, second);
+            CHECK(l3.category == l.category);
+            CHECK(l3.index == l.index);
+            CHECK(bulk.unit(l3) == pool.unit(l));
+        }
+    }
+}

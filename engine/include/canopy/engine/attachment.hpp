@@ -37,6 +37,16 @@ public:
 
     /// One unit of degree for vertex v of category c.
     void add(Network::Vertex v, std::uint8_t c) { lists_[c].push_back(v); }
+    /// Makes `units` more units at the end of category c's list, with room for `room` more after
+    /// them, and returns where they start, for a caller that writes many units at once: it must
+    /// write every one before a draw can land on it.
+    [[nodiscard]] Network::Vertex* extend(std::size_t c, std::size_t units, std::size_t room = 0) {
+        auto& list = lists_[c];
+        const std::size_t size = list.size();
+        list.reserve(size + units + room);
+        list.resize(size + units);
+        return list.data() + size;
+    }
     /// Reserves room for `units` more units spread over the categories.
     void reserve(std::size_t units);
 
@@ -65,10 +75,22 @@ public:
     /// affinity to any category with units) the weights ignore the affinity.
     [[nodiscard]] Weights weights(const Snapshot& at,
                                   std::span<const double> affinity) const noexcept {
+        return weights_of<0>(lists_.size(), at, affinity);
+    }
+
+    /// weights() for k categories (any pool of k categories gives these weights for that
+    /// snapshot), with K = k fixed at compile time (K = 0: k known at run time only), so that a
+    /// caller whose k is known unrolls the scan. Also for a caller that draws as a pool would
+    /// from lists of its own, whose sizes it keeps in a Snapshot.
+    template <std::size_t K = 0>
+    [[nodiscard]] static Weights weights_of(std::size_t k, const Snapshot& at,
+                                            std::span<const double> affinity) noexcept {
+        if constexpr (K > 0) {
+            k = K;
+        }
         Weights w; // NOLINT(cppcoreguidelines-pro-type-member-init): filled below
         w.total = 0.0;
         w.units = 0;
-        const std::size_t k = lists_.size();
         for (std::size_t c = 0; c < k; ++c) {
             w.weight[c] = static_cast<double>(at.size[c]) * affinity[c];
             w.total += w.weight[c];
@@ -95,7 +117,16 @@ public:
     /// cache misses overlapped.
     [[nodiscard]] Location locate(const Snapshot& at, const Weights& w, std::uint64_t first,
                                   std::uint64_t second) const noexcept {
-        const std::size_t k = lists_.size();
+        return locate_in<0>(lists_.size(), at, w, first, second);
+    }
+
+    /// locate() for k categories, K = k fixed at compile time or 0 (as weights_of).
+    template <std::size_t K = 0>
+    [[nodiscard]] static Location locate_in(std::size_t k, const Snapshot& at, const Weights& w,
+                                            std::uint64_t first, std::uint64_t second) noexcept {
+        if constexpr (K > 0) {
+            k = K;
+        }
         double x = u01_open(first) * w.total;
         // The scan passes category c while x >= weight[c] (or c is empty), subtracting its
         // weight, and stops at the last category anyway. Every category's test is made, on the

@@ -40,11 +40,4 @@ struct BarabasiAlbertOptions {
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose);
 
-/// The same network; with categories, `pool` receives the attachment pool the builder drew from
-/// (every vertex once per unit of degree, by category, in the order the edges were made), so a
-/// caller that keeps attaching newcomers need not build another. Without categories `pool` is
-/// left empty.
-Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key, Purpose purpose,
-                        AttachmentPool& pool);
-
 } // namespace canopy::engine

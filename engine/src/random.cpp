@@ -147,13 +147,16 @@ counters4_avx2(std::uint32_t first_agent, const std::uint32_t* agents, std::size
                             _mm256_set_epi64x(3, 2, 1, 0));
 }
 
-// The blocks of philox_fill_avx512 on CPUs with AVX2 but not AVX-512 (most laptops): four blocks
-// per vector, two vectors per iteration so that one's multiplications overlap the other's; the
-// last count % 4 blocks on the portable path. The same bits.
-__attribute__((target("avx2"))) void
-philox_fill_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
-                 std::uint32_t step, std::uint32_t c2, std::size_t count,
-                 std::uint32_t* out) noexcept {
+// The blocks of agents [0, count) (agents[j], or first_agent + j) on CPUs with AVX2 but not
+// AVX-512 (most laptops), four blocks per vector, two vectors per iteration so that one's
+// multiplications overlap the other's, each group of four handed to store(p, j0); returns how
+// many blocks it made (count rounded down to a multiple of 4: the caller makes the rest on the
+// portable path). The same bits as philox_fill_avx512.
+template <class Store>
+[[gnu::always_inline, gnu::target("avx2")]] inline std::size_t
+philox_groups_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
+                   std::uint32_t step, std::uint32_t c2, std::size_t count,
+                   const Store& store) noexcept {
     const __m256i x1 = _mm256_set1_epi64x(step);
     const __m256i x2 = _mm256_set1_epi64x(c2);
     const __m256i x3 = _mm256_set1_epi64x(key.replicate);
@@ -165,15 +168,33 @@ philox_fill_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uin
             philox4_avx2(counters4_avx2(first_agent, agents, j0), x1, x2, x3, seed_low, seed_high);
         const Philox4 b = philox4_avx2(counters4_avx2(first_agent, agents, j0 + 4), x1, x2, x3,
                                        seed_low, seed_high);
-        store4_avx2(a, out + 4 * j0);
-        store4_avx2(b, out + 4 * j0 + 16);
+        store(a, j0);
+        store(b, j0 + 4);
     }
     if (j0 + 4 <= count) {
-        store4_avx2(
+        store(
             philox4_avx2(counters4_avx2(first_agent, agents, j0), x1, x2, x3, seed_low, seed_high),
-            out + 4 * j0);
+            j0);
         j0 += 4;
     }
+    return j0;
+}
+
+// Stores four blocks' words in block order at out[4 j0 ..] (philox_fill's layout).
+struct StoreInterleaved {
+    std::uint32_t* out;
+    [[gnu::always_inline, gnu::target("avx2")]] void operator()(const Philox4& p,
+                                                                std::size_t j0) const noexcept {
+        store4_avx2(p, out + 4 * j0);
+    }
+};
+
+__attribute__((target("avx2"))) void
+philox_fill_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
+                 std::uint32_t step, std::uint32_t c2, std::size_t count,
+                 std::uint32_t* out) noexcept {
+    const std::size_t j0 =
+        philox_groups_avx2(key, first_agent, agents, step, c2, count, StoreInterleaved{out});
     philox_fill_portable(key, first_agent + static_cast<std::uint32_t>(j0),
                          agents != nullptr ? agents + j0 : nullptr, step, c2, count - j0,
                          out + 4 * j0);
@@ -208,30 +229,21 @@ store4_wide_avx2(const Philox4& p, std::uint64_t* const words[4], std::size_t j0
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[3] + j0), _mm256_and_si256(p.w3, low));
 }
 
+// Stores four blocks' words, each zero-extended, at words[w][j0 ..] (philox_fill_wide's layout).
+struct StoreWide {
+    std::uint64_t* const* words;
+    [[gnu::always_inline, gnu::target("avx2")]] void operator()(const Philox4& p,
+                                                                std::size_t j0) const noexcept {
+        store4_wide_avx2(p, words, j0);
+    }
+};
+
 // The same, four blocks per vector: each word is already in the low half of a 64-bit lane.
 __attribute__((target("avx2"))) void
 philox_fill_wide_avx2(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
                       std::uint32_t c2, std::size_t count, std::uint64_t* const words[4]) noexcept {
-    const __m256i x1 = _mm256_set1_epi64x(step);
-    const __m256i x2 = _mm256_set1_epi64x(c2);
-    const __m256i x3 = _mm256_set1_epi64x(key.replicate);
-    const auto seed_low = static_cast<std::uint32_t>(key.seed);
-    const auto seed_high = static_cast<std::uint32_t>(key.seed >> 32);
-    std::size_t j0 = 0;
-    for (; j0 + 8 <= count; j0 += 8) {
-        const Philox4 a =
-            philox4_avx2(counters4_avx2(first_agent, nullptr, j0), x1, x2, x3, seed_low, seed_high);
-        const Philox4 b = philox4_avx2(counters4_avx2(first_agent, nullptr, j0 + 4), x1, x2, x3,
-                                       seed_low, seed_high);
-        store4_wide_avx2(a, words, j0);
-        store4_wide_avx2(b, words, j0 + 4);
-    }
-    if (j0 + 4 <= count) {
-        store4_wide_avx2(
-            philox4_avx2(counters4_avx2(first_agent, nullptr, j0), x1, x2, x3, seed_low, seed_high),
-            words, j0);
-        j0 += 4;
-    }
+    const std::size_t j0 =
+        philox_groups_avx2(key, first_agent, nullptr, step, c2, count, StoreWide{words});
     std::uint64_t* const rest[4] = {words[0] + j0, words[1] + j0, words[2] + j0, words[3] + j0};
     philox_fill_wide_portable(key, first_agent + static_cast<std::uint32_t>(j0), step, c2,
                               count - j0, rest);

@@ -3,6 +3,7 @@
 // "4. Networks").
 #include "ecosystem/detail.hpp"
 
+#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/normal_table.hpp>
 
 #include <algorithm>
@@ -40,28 +41,6 @@ std::pair<std::uint64_t, std::uint64_t> entrants(const State& s, const StepConte
     const std::uint64_t sme_entrants =
         engine::poisson(count_rng, (par(ctx, param::sme_entry_rate) + founders) * r.dt);
     return {startups, sme_entrants};
-}
-
-// Neighbour counts are 16-bit while every degree fits (s.narrow_count_limit: 65,535 unless a test
-// lowers it). This step's newcomers add at most one tie to any one firm each (their partners are
-// distinct), so `born` ties at most: within the headroom nothing is checked; beyond it the
-// largest degree is measured again, and the counts are widened to 32 bits if a degree could
-// pass the limit.
-void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
-    if (s.counts16.empty() || born <= s.degree_headroom) {
-        s.degree_headroom -= s.counts16.empty() ? 0 : born;
-        return;
-    }
-    const std::uint64_t most = std::max<std::uint64_t>(s.collaboration.max_degree(), m);
-    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
-    if (born <= s.degree_headroom) {
-        s.degree_headroom -= born;
-        return;
-    }
-    s.counts32 = engine::widened<4>(std::span<const NeighbourCounts16>(s.counts16));
-    s.counts32.reserve(s.counts16.capacity());
-    s.counts16 = {};
-    s.degree_headroom = 0;
 }
 
 // What newcomers' attributes are drawn with, and the columns they go to (from the step's
@@ -153,7 +132,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
         return;
     }
     const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
-    keep_counts_fitting(s, born, m);
+    engine::keep_counts_fitting<4>(s, s.collaboration, born, m);
 
     // Partners are drawn against the pool as it is now: this step's newcomers cannot be drawn.
     // The category weights depend only on the snapshot and the newcomer's sector: once per step.

@@ -3,6 +3,7 @@
 #include "ecosystem/detail.hpp"
 
 #include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/normal_table.hpp>
 #include <canopy/engine/sd.hpp>
 
@@ -307,15 +308,7 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
         units[sector[v]] += degree;
     }
     // Counts are 16-bit while every degree fits; newcomers check the headroom as ties grow.
-    s.narrow_count_limit = std::min(narrow_limit, engine::MAX_16_BIT_DEGREE);
-    if (max_degree <= s.narrow_count_limit) {
-        s.counts16.reserve(n + room);
-        s.counts16.resize(n);
-        s.degree_headroom = s.narrow_count_limit - max_degree;
-    } else {
-        s.counts32.reserve(n + room);
-        s.counts32.resize(n);
-    }
+    engine::start_counts<4>(s, n, room, max_degree, narrow_limit);
 
     // Newcomers draw from the units in network order (every firm once per tie, firm by firm),
     // written here by the scan that counts each firm's collaborators, each sector's straight into

@@ -1,6 +1,7 @@
 #include "reference/reference_model.hpp"
 
 #include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network_algorithms.hpp>
@@ -410,28 +411,6 @@ std::int64_t decide_chunk(const Model&, const std::uint8_t* stage, const Neighbo
     return decide_chunk_32(stage, counts, begin, end, key, step, d, out);
 }
 
-// Neighbour counts are 16-bit while every degree fits (s.narrow_count_limit: 65,535 unless a
-// test lowers it). A step's newborns add at most one edge to any one firm each (their partners
-// are distinct) and have at most m edges themselves, so `born` edges at most: within the headroom
-// nothing is checked; beyond it the largest degree is measured again, and the counts are widened
-// to 32 bits if a degree could pass the limit.
-void keep_counts_fitting(Model::State& s, std::size_t born, std::size_t m) {
-    if (s.counts16.empty() || born <= s.degree_headroom) {
-        s.degree_headroom -= s.counts16.empty() ? 0 : born;
-        return;
-    }
-    const std::uint64_t most = std::max<std::uint64_t>(s.network.max_degree(), m);
-    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
-    if (born <= s.degree_headroom) {
-        s.degree_headroom -= born;
-        return;
-    }
-    s.counts32 = engine::widened<4>(std::span<const NeighbourCounts16>(s.counts16));
-    s.counts32.reserve(s.counts16.capacity());
-    s.counts16 = {};
-    s.degree_headroom = 0;
-}
-
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
 // now: the network, the stages and the neighbour counts move together (the counts stay exact: a
 // firm's neighbours are the same firms under their new numbers).
@@ -516,18 +495,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     // Each firm's active neighbours by stage: the one full scan of the network. The counts are
     // 16-bit while every degree fits; births check the headroom as edges grow.
     const std::uint32_t max_degree = s.network.max_degree();
-    s.narrow_count_limit = std::min(narrow_count_limit, engine::MAX_16_BIT_DEGREE);
-    s.counts16 = {};
-    s.counts32 = {};
-    s.degree_headroom = 0;
-    if (max_degree <= s.narrow_count_limit) {
-        s.counts16.reserve(n + room);
-        s.counts16.resize(n);
-        s.degree_headroom = s.narrow_count_limit - max_degree;
-    } else {
-        s.counts32.reserve(n + room);
-        s.counts32.resize(n);
-    }
+    engine::start_counts<4>(s, n, room, max_degree, narrow_count_limit);
     with_counts(s, [&](auto& counts) {
         using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
         engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
@@ -720,7 +688,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
-    keep_counts_fitting(s, born, m);
+    engine::keep_counts_fitting<4>(s, s.network, born, m);
     s.firms.add(born);
     auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
     with_counts(s, [&](auto& counts_after) {

@@ -42,15 +42,15 @@ void philox_fill_portable(const RandomKey& key, std::uint32_t first_agent,
 // never cleared: every word that feeds a product or the output is read in its low 32 bits only.
 // About 2.5 times faster than the compiler's clone; the same bits (Philox4x32-10 as Random123).
 // Agent j is first_agent + j, or agents[j] when agents is not null.
-__attribute__((target("avx512f,avx512vl"))) void
-philox_fill_avx512(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
-                   std::uint32_t step, std::uint32_t c2, std::size_t count,
-                   std::uint32_t* out) noexcept {
+// The blocks of agents [0, count) (agents[j], or first_agent + j), eight at a time, each group
+// handed to store(p, j0, in_range, left): in_range masks the group's blocks below count, left is
+// count - j0.
+template <class Store>
+[[gnu::always_inline, gnu::target("avx512f,avx512vl")]] inline void
+philox_groups_avx512(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
+                     std::uint32_t step, std::uint32_t c2, std::size_t count,
+                     const Store& store) noexcept {
     const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
-    // Blocks 0-3 then 4-7 of the eight, each block's words 0-3 consecutive.
-    const __m512i first_half = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
-    const __m512i second_half = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
     const auto seed_low = static_cast<std::uint32_t>(key.seed);
     const auto seed_high = static_cast<std::uint32_t>(key.seed >> 32);
     for (std::size_t j0 = 0; j0 < count; j0 += 8) {
@@ -62,12 +62,26 @@ philox_fill_avx512(const RandomKey& key, std::uint32_t first_agent, const std::u
                 ? _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(in_range, agents + j0))
                 : _mm512_add_epi64(_mm512_set1_epi64(first_agent + static_cast<std::uint32_t>(j0)),
                                    lane);
-        const Philox8 p = philox8_avx512(x0, _mm512_set1_epi64(step), _mm512_set1_epi64(c2),
-                                         _mm512_set1_epi64(key.replicate), seed_low, seed_high);
-        const __m512i w0 = p.w0, w1 = p.w1, w2 = p.w2, w3 = p.w3;
+        store(philox8_avx512(x0, _mm512_set1_epi64(step), _mm512_set1_epi64(c2),
+                             _mm512_set1_epi64(key.replicate), seed_low, seed_high),
+              j0, in_range, left);
+    }
+}
+
+// Stores eight blocks' words in block order at out[4 j0 ..], the ragged last group under masks.
+struct StoreInterleaved8 {
+    std::uint32_t* out;
+    [[gnu::always_inline, gnu::target("avx512f,avx512vl")]] void
+    operator()(const Philox8& p, std::size_t j0, __mmask8, std::size_t left) const noexcept {
+        const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
+        // Blocks 0-3 then 4-7 of the eight, each block's words 0-3 consecutive.
+        const __m512i first_half = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+        const __m512i second_half = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
         // Words 0 and 1, and 2 and 3, of each block packed into 64 bits, then interleaved.
-        const __m512i w01 = _mm512_or_si512(_mm512_and_si512(w0, low), _mm512_slli_epi64(w1, 32));
-        const __m512i w23 = _mm512_or_si512(_mm512_and_si512(w2, low), _mm512_slli_epi64(w3, 32));
+        const __m512i w01 =
+            _mm512_or_si512(_mm512_and_si512(p.w0, low), _mm512_slli_epi64(p.w1, 32));
+        const __m512i w23 =
+            _mm512_or_si512(_mm512_and_si512(p.w2, low), _mm512_slli_epi64(p.w3, 32));
         const __m512i even = _mm512_unpacklo_epi64(w01, w23); // blocks 0, 2, 4, 6
         const __m512i odd = _mm512_unpackhi_epi64(w01, w23);  // blocks 1, 3, 5, 7
         const __m512i lo = _mm512_permutex2var_epi64(even, first_half, odd);
@@ -84,6 +98,13 @@ philox_fill_avx512(const RandomKey& key, std::uint32_t first_agent, const std::u
             _mm512_mask_storeu_epi32(out + 4 * j0 + 16, hi_mask, hi);
         }
     }
+};
+
+__attribute__((target("avx512f,avx512vl"))) void
+philox_fill_avx512(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
+                   std::uint32_t step, std::uint32_t c2, std::size_t count,
+                   std::uint32_t* out) noexcept {
+    philox_groups_avx512(key, first_agent, agents, step, c2, count, StoreInterleaved8{out});
 }
 
 #endif
@@ -249,28 +270,26 @@ philox_fill_wide_avx2(const RandomKey& key, std::uint32_t first_agent, std::uint
                               count - j0, rest);
 }
 
-// The same, eight blocks per vector, the last group stored under a mask.
-__attribute__((target("avx512f,avx512vl"))) void
-philox_fill_wide_avx512(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
-                        std::uint32_t c2, std::size_t count,
-                        std::uint64_t* const words[4]) noexcept {
-    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
-    const auto seed_low = static_cast<std::uint32_t>(key.seed);
-    const auto seed_high = static_cast<std::uint32_t>(key.seed >> 32);
-    for (std::size_t j0 = 0; j0 < count; j0 += 8) {
-        const std::size_t left = count - j0;
-        const auto in_range =
-            static_cast<__mmask8>(left >= 8 ? 0xFFU : (1U << static_cast<unsigned>(left)) - 1U);
-        const __m512i x0 =
-            _mm512_add_epi64(_mm512_set1_epi64(first_agent + static_cast<std::uint32_t>(j0)), lane);
-        const Philox8 p = philox8_avx512(x0, _mm512_set1_epi64(step), _mm512_set1_epi64(c2),
-                                         _mm512_set1_epi64(key.replicate), seed_low, seed_high);
+// Stores eight blocks' words, each zero-extended, at words[w][j0 ..], the ragged last group
+// under a mask.
+struct StoreWide8 {
+    std::uint64_t* const* words;
+    [[gnu::always_inline, gnu::target("avx512f,avx512vl")]] void
+    operator()(const Philox8& p, std::size_t j0, __mmask8 in_range, std::size_t) const noexcept {
+        const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
         _mm512_mask_storeu_epi64(words[0] + j0, in_range, _mm512_and_si512(p.w0, low));
         _mm512_mask_storeu_epi64(words[1] + j0, in_range, _mm512_and_si512(p.w1, low));
         _mm512_mask_storeu_epi64(words[2] + j0, in_range, _mm512_and_si512(p.w2, low));
         _mm512_mask_storeu_epi64(words[3] + j0, in_range, _mm512_and_si512(p.w3, low));
     }
+};
+
+// The same, eight blocks per vector.
+__attribute__((target("avx512f,avx512vl"))) void
+philox_fill_wide_avx512(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
+                        std::uint32_t c2, std::size_t count,
+                        std::uint64_t* const words[4]) noexcept {
+    philox_groups_avx512(key, first_agent, nullptr, step, c2, count, StoreWide8{words});
 }
 #endif
 

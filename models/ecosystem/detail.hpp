@@ -6,6 +6,7 @@
 
 #include "ecosystem/ecosystem_model.hpp"
 
+#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/normal_table.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -121,10 +122,7 @@ private:
 };
 
 /// Calls f with the neighbour-count column in use (16- or 32-bit).
-template <class F>
-decltype(auto) with_counts(State& s, F&& f) {
-    return s.counts32.empty() ? f(s.counts16) : f(s.counts32);
-}
+using engine::with_counts;
 
 // ---- firm attributes (setup.cpp; newcomers draw them the same way) --------------------------
 

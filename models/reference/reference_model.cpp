@@ -126,11 +126,7 @@ constexpr std::size_t PREDRAWN = 4;
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
 
-// Calls f with the neighbour-count column in use (16- or 32-bit).
-template <class F>
-decltype(auto) with_counts(Model::State& s, F&& f) {
-    return s.counts32.empty() ? f(s.counts16) : f(s.counts32);
-}
+using engine::with_counts;
 
 // The per-stage numbers of one step's decisions as the decision loops compare them. With
 // E = u32_threshold(EXIT[k]) and x = up_scale[k] * (1 + SPILLOVER * share), REFERENCE.md's rule is:
@@ -549,11 +545,10 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     ctx.executor->for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
         auto& out = s.changes[chunk];
         out.clear();
-        started[chunk] = s.counts32.empty()
-                             ? decide_chunk(*this, stage.data(), s.counts16.data(), begin, end,
-                                            ctx.key, step, constants, out)
-                             : decide_chunk(*this, stage.data(), s.counts32.data(), begin, end,
-                                            ctx.key, step, constants, out);
+        started[chunk] = with_counts(s, [&](const auto& counts) {
+            return decide_chunk(*this, stage.data(), counts.data(), begin, end, ctx.key, step,
+                                constants, out);
+        });
         Tally& tally = s.tallies[chunk];
         tally = {};
         // Recording visits the neighbour lists of changes scattered over the network: each is a

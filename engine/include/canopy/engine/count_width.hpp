@@ -19,6 +19,12 @@
 
 namespace canopy::engine {
 
+/// Calls f with the counts in use (counts16, or counts32 once widened) and returns what it returns.
+template <class State, class F>
+decltype(auto) with_counts(State& s, F&& f) {
+    return s.counts32.empty() ? f(s.counts16) : f(s.counts32);
+}
+
 /// Sizes the counts for n vertices, with room for `room` more, 16-bit if `max_degree` (the
 /// network's largest degree) fits min(limit, MAX_16_BIT_DEGREE). The counts are left zero.
 template <std::size_t K, class State>

@@ -13,21 +13,26 @@
 //      shock, w2 loan, w3 the rarer events), moves capability, works out the
 //      stage the firm ends the step in, and marks the firm when anything discrete might
 //      happen to it: a change of stage, a loan taken or repaid, one of the rarer events.
-//   2. sum_pass: the sums the series read (capability by sector, certified capability, R&D
-//      spending), firm by firm in id order, so the floating-point results do not depend on how
-//      pass 1 was vectorised.
+//      On CPUs with AVX2 and without AVX-512, vector_pass_avx2 does the same for blocks of a
+//      multiple of four firms, written with vector extensions: it reads the narrow columns
+//      directly instead of widening them first, and does sum_codes' work too (same bits: a
+//      test runs the model with each).
+//   2. sum_codes then sum_lanes: the sums the series read (capability by sector, certified
+//      capability, R&D spending), firm by firm in id order, so the floating-point results do not
+//      depend on how pass 1 was vectorised.
 //   3. event_pass: only the marked firms (a few in a hundred), in id order, with ordinary
 //      branches: records stage changes, takes and repays loans, draws the rarer events, writes
 //      their flags and counts them.
 //
 // A new mechanism that acts on every firm every step (a rate, a growth term) is arithmetic in
 // vector_pass, written with selects (`cond ? a : b`) rather than branches or early returns, and
-// reads columns widened into Wide by vector_pass. A discrete event it causes is resolved in
-// event_pass: vector_pass only adds the condition under which the event may happen to
-// `marked`, so the common firm still skips the scalar code. A new random draw takes a new
-// purpose filled with engine::philox_fill_wide next to the DECIDE words (the four DECIDE words are
-// all in use). A new series sum goes into sum_pass if every firm contributes, or into
-// event_pass if only marked firms do (as new loans do); either way in firm order.
+// reads columns widened into Wide by vector_pass (and the same, lane-wise, in vector_pass_avx2). A
+// discrete event it causes is resolved in event_pass: vector_pass only adds the condition under
+// which the event may happen to `marked`, so the common firm still skips the scalar code. A new
+// random draw takes a new purpose filled with engine::philox_fill_wide next to the DECIDE words
+// (the four DECIDE words are all in use). A new series sum goes into sum_codes and sum_lanes (and
+// vector_pass_avx2) if every firm contributes, or into event_pass if only marked firms do (as new
+// loans do); either way in firm order.
 #include "ecosystem/detail.hpp"
 
 #include <canopy/engine/neighbour_counts.hpp>
@@ -35,8 +40,10 @@
 #include <canopy/engine/philox_wide.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
+#include <immintrin.h>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -162,6 +169,10 @@ struct BlockScratch {
     alignas(64) std::uint32_t kept[BLOCK];   // flags at the end if nothing happens
     alignas(64) std::uint32_t marked[BLOCK]; // 1: event_pass must see this firm
     std::uint64_t marked_bits = 0;           // the same, bit j for firm j of the block
+    // What each firm adds to pass 2's sums (see sum_codes).
+    alignas(64) std::uint32_t code[BLOCK];
+    alignas(64) double rd_spending[BLOCK];
+    alignas(64) double panel_capability[BLOCK];
     // The block's narrow columns, widened (pass 1 reads these).
     alignas(64) std::uint32_t stage[BLOCK];
     alignas(64) std::uint32_t sector[BLOCK];
@@ -389,6 +400,263 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
     vector_pass(col, r, knots, begin, len, out);
 }
 
+// Pass 1 written for AVX2 with GCC's vector extensions: four firms per iteration, every value in
+// a 64-bit lane, read straight from the narrow columns and written straight back. The compiler's
+// vectorisation of vector_pass needs the block's columns widened into Wide first and its results
+// narrowed after (a quarter of the pass on AVX2: one loop per source width, each with its own
+// shuffles), and on AVX2 it held the loop's thirty-odd constants partly on the stack. The
+// arithmetic is vector_loop's, operation for operation and in the same order (no contraction:
+// -ffp-contract=off), so the bits are the same; a test runs the model with each kernel.
+// For blocks of a multiple of four firms with 16-bit counts; the rest take vector_pass.
+namespace x4 {
+
+// The helpers below take and return 32-byte vectors; they are always inlined into the AVX2
+// kernel, so no call ever passes one (GCC warns of the ABI such a call would have without AVX).
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+using D = double __attribute__((vector_size(32)));
+using I = std::int64_t __attribute__((vector_size(32)));
+
+// Loads and stores by intrinsics: GCC's conversions between these vector types go lane by lane
+// through general registers.
+[[gnu::always_inline, gnu::target("avx2")]] inline I bytes(const std::uint8_t* p) {
+    std::int32_t b;
+    std::memcpy(&b, p, sizeof b);
+    return std::bit_cast<I>(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(b)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shorts(const std::int16_t* p) {
+    std::int64_t s;
+    std::memcpy(&s, p, sizeof s);
+    return std::bit_cast<I>(_mm256_cvtepi16_epi64(_mm_cvtsi64_si128(s)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D floats(const float* p) {
+    return std::bit_cast<D>(_mm256_cvtps_pd(_mm_loadu_ps(p)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I words(const std::uint64_t* p) {
+    return std::bit_cast<I>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+// The low 32 bits of each lane, as four consecutive 32-bit values.
+[[gnu::always_inline, gnu::target("avx2")]] inline __m128i low_halves(I v) {
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+        std::bit_cast<__m256i>(v), _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline void put(std::uint32_t* p, I v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), low_halves(v));
+}
+// Lanes holding values below 256, stored as four bytes.
+[[gnu::always_inline, gnu::target("avx2")]] inline void put_bytes(std::uint8_t* p, I v) {
+    const __m128i w = low_halves(v);
+    const std::int32_t b = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(w, w), w));
+    std::memcpy(p, &b, sizeof b);
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shift_left(I v, I n) {
+    return std::bit_cast<I>(
+        _mm256_sllv_epi64(std::bit_cast<__m256i>(v), std::bit_cast<__m256i>(n)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shift_right(I v, int n) {
+    return std::bit_cast<I>(_mm256_srli_epi64(std::bit_cast<__m256i>(v), n));
+}
+// small_to_double, positive_part and pick of the scalar loop, lane by lane.
+[[gnu::always_inline, gnu::target("avx2")]] inline D to_double(I x) {
+    return std::bit_cast<D>(x | 0x4330000000000000LL) - 0x1.0p52;
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D positive(D x) {
+    return std::bit_cast<D>(std::bit_cast<I>(x) & (x > 0.0));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D pick(I cond, D a, D b) {
+    return std::bit_cast<D>((std::bit_cast<I>(a) & cond) | (std::bit_cast<I>(b) & ~cond));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I pick(I cond, I a, I b) {
+    return (a & cond) | (b & ~cond);
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I nonzero(I x) {
+    return x != 0;
+}
+
+// The model's stage, flag and sector codes as 64-bit lanes compare them.
+namespace q {
+constexpr std::int64_t INCUBATING = ecosystem::INCUBATING, SME = ecosystem::SME,
+                       HIGH_TECH = ecosystem::HIGH_TECH, LEADER = ecosystem::LEADER,
+                       EXITED = ecosystem::EXITED;
+constexpr std::int64_t HAS_LOAN = ecosystem::HAS_LOAN, HAS_VC = ecosystem::HAS_VC,
+                       REGISTERED = ecosystem::REGISTERED,
+                       RND_INSTITUTION = ecosystem::RND_INSTITUTION,
+                       PLATFORM_TIE = ecosystem::PLATFORM_TIE,
+                       APPLIED_RENEWAL = ecosystem::APPLIED_RENEWAL;
+constexpr std::int64_t OPTOELECTRONICS = ecosystem::OPTOELECTRONICS, BEIDOU = ecosystem::BEIDOU;
+} // namespace q
+
+} // namespace x4
+
+[[gnu::target("avx2")]] void vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r,
+                                              const double* knots, std::size_t begin,
+                                              std::size_t len, BlockScratch& out, ChunkTally& t) {
+    namespace q = x4::q;
+    using x4::D;
+    using x4::I;
+    using x4::nonzero;
+    using x4::pick;
+    using x4::to_double;
+    const I keep =
+        I{} + static_cast<std::int64_t>(r.registration_reset ? ~std::uint32_t{REGISTERED} : ~0U);
+    const std::int64_t month = r.month;
+    const double base_growth = r.base_growth, rd_effect = r.rd_effect, loan_effect = r.loan_effect,
+                 vc_effect = r.vc_effect, spillover_effect = r.spillover_effect,
+                 platform_effect = r.platform_effect, digital_growth = r.digital_growth,
+                 reversion = r.reversion;
+    const double dt_years = r.dt_years, noise_scale = r.noise_scale;
+    const D exit0 = D{} + r.exit_p[0], exit1 = D{} + r.exit_p[1], exit2 = D{} + r.exit_p[2],
+            exit3 = D{} + r.exit_p[3];
+    const D loan_exit_factor = D{} + r.loan_exit_factor, vc_exit_factor = D{} + r.vc_exit_factor;
+    const double exit_slope = r.exit_slope;
+    const double graduation_p = r.graduation_p, graduation_capability = r.graduation_capability;
+    const std::int64_t incubation_min = r.incubation_min, incubation_max = r.incubation_max;
+    const auto loan_new_below = static_cast<std::int64_t>(r.loan_new_below);
+    const auto loan_repay_below = static_cast<std::int64_t>(r.loan_repay_below);
+    const D vc_end_p = D{} + r.vc_end_p;
+    const double vc_p_per_capability = r.vc_p_per_capability;
+    const I registration_open = I{} - static_cast<std::int64_t>(r.registration_open);
+    const D registration_p = D{} + r.registration_p;
+    const double size_capability = r.size_capability;
+    const D tie_p = D{} + r.tie_p, untie_p = D{} + r.untie_p, rnd_p = D{} + r.rnd_p;
+    const double rnd_capability = r.rnd_capability, rare_events_bound = r.rare_events_bound;
+    const D zero{};
+    const I sme = I{} + q::SME, exited = I{} + q::EXITED;
+
+    const std::uint8_t* stage_in = col.stage + begin;
+    const std::uint8_t* sector_in = col.sector + begin;
+    const std::uint8_t* batch_in = col.batch + begin;
+    std::uint8_t* flags_col = col.flags + begin;
+    const std::int16_t* since_in = col.stage_since + begin;
+    const std::int16_t* expiry_in = col.cert_expiry + begin;
+    float* capability_col = col.capability + begin;
+    const float* rd_in = col.rd_intensity + begin;
+    const auto* counts_in = reinterpret_cast<const std::uint64_t*>(col.counts + begin);
+    static_assert(sizeof(engine::StateCounts<4, std::uint16_t>) == 8, "four counts per lane");
+    Wide& x = out.x;
+    std::uint64_t bits = 0;
+    I counts{};
+    for (std::size_t j = 0; j < len; j += 4) {
+        const I w0 = x4::words(x.w0 + j);
+        const I u1 = x4::words(x.w1 + j);
+        const I w2 = x4::words(x.w2 + j);
+        const I w3 = x4::words(x.w3 + j);
+        const I st = x4::bytes(stage_in + j);
+        const I active = st <= q::LEADER;
+        const I flags_before = x4::bytes(flags_col + j);
+        const I f = flags_before & keep;
+        const I loan = nonzero(f & q::HAS_LOAN);
+        const I vc = nonzero(f & q::HAS_VC);
+        const I k = x4::bytes(sector_in + j);
+        const I digital = (k == q::OPTOELECTRONICS) | (k == q::BEIDOU);
+
+        // The four 16-bit counts of a firm are one 64-bit lane: the total, and those of the
+        // stages above the firm's (stage s keeps the counts above field s; an exited firm's
+        // shift of 16 * 255 clears them all, as the scalar masks do).
+        const I n = x4::words(counts_in + j);
+        const I pairs =
+            (n & 0x0000FFFF0000FFFFLL) + (x4::shift_right(n, 16) & 0x0000FFFF0000FFFFLL);
+        const I total = (pairs & 0xFFFFFFFFLL) + x4::shift_right(pairs, 32);
+        const I above = x4::shift_left(I{} + ~std::int64_t{0xFFFF}, st * 16);
+        const I m = n & above;
+        const I higher_pairs =
+            (m & 0x0000FFFF0000FFFFLL) + (x4::shift_right(m, 16) & 0x0000FFFF0000FFFFLL);
+        const I higher = (higher_pairs & 0xFFFFFFFFLL) + x4::shift_right(higher_pairs, 32);
+
+        const D share = to_double(higher) * (1.0 / to_double(total - (total == 0)));
+        const I on_platform = (st == q::INCUBATING) | nonzero(f & q::PLATFORM_TIE);
+        const D rd = x4::floats(rd_in + j);
+        const D c_old = x4::floats(capability_col + j);
+        const D growth = base_growth + pick(digital, D{} + digital_growth, zero) + rd_effect * rd +
+                         pick(loan, D{} + loan_effect, zero) + pick(vc, D{} + vc_effect, zero) +
+                         spillover_effect * share + pick(on_platform, D{} + platform_effect, zero) -
+                         reversion * c_old;
+        const I cell = x4::shift_right(u1, 22);
+        const D frac = to_double(u1 & 0x3FFFFF) * 0x1.0p-22;
+        const D low = std::bit_cast<D>(_mm256_i64gather_pd(knots, std::bit_cast<__m256i>(cell), 8));
+        const D high =
+            std::bit_cast<D>(_mm256_i64gather_pd(knots + 1, std::bit_cast<__m256i>(cell), 8));
+        const D z = low + (high - low) * frac;
+        const D c = x4::positive(c_old + growth * dt_years + noise_scale * z);
+
+        const D exit_p = pick(st < q::HIGH_TECH, pick(st == q::INCUBATING, exit0, exit1),
+                              pick(st == q::HIGH_TECH, exit2, exit3));
+        const D exit_base =
+            exit_p * pick(loan, loan_exit_factor, D{} + 1.0) * pick(vc, vc_exit_factor, D{} + 1.0);
+        const D divisor = 1.0 + exit_slope * c;
+        const D u0 = (to_double(w0) + 0.5) * 0x1.0p-32;
+        const I exits = u0 * divisor < exit_base;
+        const I graduation_draw = (u0 - graduation_p) * divisor < exit_base;
+        const I months_in = month - x4::shorts(since_in + j);
+        const I capable = c >= graduation_capability;
+        const I incubating = st == q::INCUBATING;
+        const I at_limit = incubating & (months_in >= incubation_max);
+        const I exit_now = (at_limit & ~capable) | (~at_limit & exits);
+        const I graduates = incubating & capable &
+                            (at_limit | (~exits & (months_in >= incubation_min) & graduation_draw));
+        const I lapses = (st >= q::HIGH_TECH) & active & ~exits &
+                         (month >= x4::shorts(expiry_in + j)) & ~nonzero(f & q::APPLIED_RENEWAL);
+        const I moved = pick(graduates | lapses, sme, st);
+        const I to = pick(active & exit_now, exited, moved);
+
+        const I loan_event = (loan & (w2 < loan_repay_below)) |
+                             (~loan & (to != q::INCUBATING) & (w2 < loan_new_below));
+        const D vc_new = vc_p_per_capability * c;
+        const D p_vc = pick(vc, vc_end_p, pick(vc_new < 0.5, vc_new, D{} + 0.5));
+        const D u3 = (to_double(w3) + 0.5) * 0x1.0p-32;
+        const I small = c < size_capability;
+        const I rnd_capable = c >= rnd_capability;
+        const I can_register = registration_open & ~nonzero(f & q::REGISTERED) &
+                               ((to <= q::SME) | ((to == q::HIGH_TECH) & small));
+        const D p_reg = pick(can_register, registration_p, zero);
+        const D p_tie =
+            pick(nonzero(f & q::PLATFORM_TIE), untie_p, pick(to >= q::SME, tie_p, zero));
+        const D p_rnd = pick((to >= q::HIGH_TECH) & ~nonzero(f & q::RND_INSTITUTION) & rnd_capable,
+                             rnd_p, zero);
+        const I within_bound = u3 < p_vc + rare_events_bound;
+        const I within_bands = u3 < p_vc + p_reg + p_tie + p_rnd;
+        const I marked = active & ((to != st) | loan_event | (within_bound & within_bands));
+        const I kept = pick(incubating, f & ~std::int64_t{q::PLATFORM_TIE}, f);
+
+        // sum_codes' work: what the firm adds to pass 2's sums, and the counts (in 10-bit fields
+        // of one lane: stages 0-3 at bits 0, 10, 20, 30; tied at 40; R&D institution at 50).
+        const I live = to <= q::LEADER;
+        const I certified = live & (to >= q::HIGH_TECH);
+        x4::put(out.code + j, pick(live, k, I{} + 6) | (certified & 8));
+        const D rd_spending = rd * c;
+        std::memcpy(out.rd_spending + j, &rd_spending, sizeof rd_spending);
+        const D panel = pick(live & nonzero(x4::bytes(batch_in + j) & IN_PANEL), c, zero);
+        std::memcpy(out.panel_capability + j, &panel, sizeof panel);
+        const I unmarked = active & ~marked;
+        counts = counts + x4::shift_left(I{} + 1, st * 10) +
+                 (unmarked & nonzero(kept & q::PLATFORM_TIE) & (st >= q::SME) & (1LL << 40)) +
+                 (unmarked & nonzero(kept & q::RND_INSTITUTION) & (1LL << 50));
+
+        // What pass 3 reads, and the columns written back: an exited firm keeps its capability
+        // and flags.
+        std::memcpy(out.capability + j, &c, sizeof c);
+        x4::put(out.to + j, to);
+        x4::put(out.flags + j, f);
+        const __m128 narrow = _mm256_cvtpd_ps(std::bit_cast<__m256d>(c));
+        const __m128 old = _mm_loadu_ps(capability_col + j);
+        _mm_storeu_ps(capability_col + j,
+                      _mm_blendv_ps(old, narrow, _mm_castsi128_ps(x4::low_halves(active))));
+        x4::put_bytes(flags_col + j, pick(active, kept, flags_before));
+        bits |= static_cast<std::uint64_t>(_mm256_movemask_pd(std::bit_cast<__m256d>(marked))) << j;
+    }
+    out.marked_bits = bits;
+    const I fields =
+        counts + std::bit_cast<I>(_mm256_permute4x64_epi64(std::bit_cast<__m256i>(counts), 0x4E));
+    const auto all = static_cast<std::uint64_t>(fields[0] + fields[1]);
+    const auto field = [all](int at) { return static_cast<std::int64_t>((all >> at) & 0x3FF); };
+    t.active[INCUBATING] += field(0);
+    t.active[SME] += field(10);
+    t.active[HIGH_TECH] += field(20);
+    t.active[LEADER] += field(30);
+    t.tied += field(40);
+    t.with_rnd += field(50);
+}
+
 // Pass 2: the aggregates the SD stocks and the series read, in firm order. Value added is
 // proportional to capability, so capability is summed by sector and for certified firms. The
 // eight running sums are the lanes of four two-lane vectors: lanes 0-5 capability by sector,
@@ -419,43 +687,52 @@ constexpr LaneMasks lane_masks() {
 }
 constexpr LaneMasks LANE_MASKS = lane_masks();
 
-// The pass runs in two loops: the first, vectorised across firms, works out what each firm adds
+// The pass runs in two loops: sum_codes, vectorised across firms, works out what each firm adds
 // (its lane code, its certified R&D spending, its panel capability) and counts active firms by
 // stage and, among the firms event_pass will not see, those tied to a platform or running an R&D
-// institution (their flags are final after pass 1: `kept`); the second adds the firms' vectors in
-// firm order, with nothing else on its path.
+// institution (their flags are final after pass 1: `kept`); sum_lanes adds the firms' vectors in
+// firm order, with nothing else on its path. (The AVX2 kernel of pass 1 does sum_codes' work
+// itself.)
 [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
-sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const BlockScratch& in,
-         ChunkTally& t) {
-    static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
-    alignas(64) std::uint32_t code[BLOCK];
-    alignas(64) double rd_spending[BLOCK];
-    alignas(64) double panel_capability[BLOCK];
+sum_codes(const float* rd_intensity, std::size_t begin, std::size_t len, BlockScratch& io,
+          ChunkTally& t) {
     std::uint32_t active0 = 0, active1 = 0, active2 = 0, active3 = 0, tied = 0, with_rnd = 0;
     const float* __restrict rd = rd_intensity + begin;
+    std::uint32_t* __restrict code = io.code;
+    double* __restrict rd_spending = io.rd_spending;
+    double* __restrict panel_capability = io.panel_capability;
     for (std::size_t j = 0; j < len; ++j) {
-        const std::uint32_t st = in.stage[j];
+        const std::uint32_t st = io.stage[j];
         const auto was = [st](std::uint32_t k) { return static_cast<std::uint32_t>(st == k); };
         active0 += was(INCUBATING);
         active1 += was(SME);
         active2 += was(HIGH_TECH);
         active3 += was(LEADER);
         const std::uint32_t unmarked = static_cast<std::uint32_t>(st <= LEADER) &
-                                       static_cast<std::uint32_t>(in.marked[j] == 0);
-        const std::uint32_t f = in.kept[j];
+                                       static_cast<std::uint32_t>(io.marked[j] == 0);
+        const std::uint32_t f = io.kept[j];
         tied += unmarked & static_cast<std::uint32_t>((f & PLATFORM_TIE) != 0) &
                 static_cast<std::uint32_t>(st >= SME);
         with_rnd += unmarked & static_cast<std::uint32_t>((f & RND_INSTITUTION) != 0);
 
-        const std::uint32_t to = in.to[j];
-        const double c = in.capability[j];
+        const std::uint32_t to = io.to[j];
+        const double c = io.capability[j];
         const bool live = to <= LEADER;
         const bool certified = live & (to >= HIGH_TECH);
-        code[j] = pick(live, in.sector[j], std::uint32_t{6}) | pick(certified, 8U, 0U);
+        code[j] = pick(live, io.sector[j], std::uint32_t{6}) | pick(certified, 8U, 0U);
         rd_spending[j] = static_cast<double>(rd[j]) * c;
-        panel_capability[j] = pick(live & ((in.batch[j] & IN_PANEL) != 0), c, 0.0);
+        panel_capability[j] = pick(live & ((io.batch[j] & IN_PANEL) != 0), c, 0.0);
     }
+    t.active[INCUBATING] += active0;
+    t.active[SME] += active1;
+    t.active[HIGH_TECH] += active2;
+    t.active[LEADER] += active3;
+    t.tied += tied;
+    t.with_rnd += with_rnd;
+}
 
+void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
+    static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
     Lanes sums01 = {t.capability_by_sector[0], t.capability_by_sector[1]};
     Lanes sums23 = {t.capability_by_sector[2], t.capability_by_sector[3]};
     Lanes sums45 = {t.capability_by_sector[4], t.capability_by_sector[5]};
@@ -466,14 +743,14 @@ sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const Bl
     for (std::size_t j = 0; j < len; ++j) {
         const double c = in.capability[j];
         const LaneMask both = reinterpret_cast<LaneMask>(Lanes{c, c});
-        const LaneMask last = reinterpret_cast<LaneMask>(Lanes{c, rd_spending[j]});
+        const LaneMask last = reinterpret_cast<LaneMask>(Lanes{c, in.rd_spending[j]});
         LaneMask keep[4];
-        std::memcpy(keep, LANE_MASKS.mask[code[j]], sizeof keep);
+        std::memcpy(keep, LANE_MASKS.mask[in.code[j]], sizeof keep);
         sums01 += reinterpret_cast<Lanes>(both & keep[0]);
         sums23 += reinterpret_cast<Lanes>(both & keep[1]);
         sums45 += reinterpret_cast<Lanes>(both & keep[2]);
         sums67 += reinterpret_cast<Lanes>(last & keep[3]);
-        panel += panel_capability[j];
+        panel += in.panel_capability[j];
     }
     t.capability_panel = panel;
     t.capability_by_sector[0] = sums01[0];
@@ -484,12 +761,6 @@ sum_pass(const float* rd_intensity, std::size_t begin, std::size_t len, const Bl
     t.capability_by_sector[5] = sums45[1];
     t.capability_certified = sums67[0];
     t.rd_spending = sums67[1];
-    t.active[INCUBATING] += active0;
-    t.active[SME] += active1;
-    t.active[HIGH_TECH] += active2;
-    t.active[LEADER] += active3;
-    t.tied += tied;
-    t.with_rnd += with_rnd;
 }
 
 // Pass 3: the marked firms, in firm order, with the model's events spelled out. The firms are
@@ -575,6 +846,28 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
     }
 }
 
+std::atomic<DecideKernel> chosen_kernel{DecideKernel::automatic};
+
+bool have_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2") != 0;
+    return yes;
+}
+
+// The AVX2 kernel where the CPU has AVX2 but not AVX-512 (there the compiler's AVX-512 clone of
+// vector_pass runs eight firms to a vector), unless a test chose.
+bool use_avx2_kernel() {
+    switch (chosen_kernel.load(std::memory_order_relaxed)) {
+    case DecideKernel::compiled:
+        return false;
+    case DecideKernel::avx2:
+        return have_avx2();
+    case DecideKernel::automatic:
+        break;
+    }
+    static const bool yes = have_avx2() && __builtin_cpu_supports("avx512f") == 0;
+    return yes;
+}
+
 // The decisions of firms [begin, end).
 template <class Count>
 void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepRates& r,
@@ -582,6 +875,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
                   ChunkTally& tally) {
     const double* knots = engine::NormalTable::instance().knots().data();
     const auto step = static_cast<std::uint32_t>(ctx.step);
+    const bool avx2_kernel = use_avx2_kernel();
     BlockScratch scratch;
     std::uint64_t* const words[4] = {scratch.x.w0, scratch.x.w1, scratch.x.w2, scratch.x.w3};
     ChunkTally t{};
@@ -589,17 +883,31 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
         const std::size_t len = std::min(BLOCK, end - b);
         engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len, words);
         if constexpr (std::is_same_v<Count, std::uint16_t>) {
-            vector_pass_16(col, r, knots, b, len, scratch);
+            if (avx2_kernel && len % 4 == 0) {
+                vector_pass_avx2(col, r, knots, b, len, scratch, t);
+            } else {
+                vector_pass_16(col, r, knots, b, len, scratch);
+                sum_codes(col.rd_intensity, b, len, scratch, t);
+            }
         } else {
             vector_pass_32(col, r, knots, b, len, scratch);
+            sum_codes(col.rd_intensity, b, len, scratch, t);
         }
-        sum_pass(col.rd_intensity, b, len, scratch, t);
+        sum_lanes(len, scratch, t);
         event_pass(col, r, b, scratch, changes, t);
     }
     tally = t;
 }
 
 } // namespace
+
+void set_decide_kernel(DecideKernel kernel) {
+    chosen_kernel.store(kernel, std::memory_order_relaxed);
+}
+
+bool decide_kernel_available(DecideKernel kernel) {
+    return kernel != DecideKernel::avx2 || have_avx2();
+}
 
 void decide(State& s, const StepContext& ctx, const StepRates& r) {
     const PhaseTimer timer(s.phases.decide);

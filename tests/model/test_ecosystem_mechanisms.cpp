@@ -1,6 +1,7 @@
 // One test per mechanism of the ecosystem model (models/ecosystem/README.md). Each runs a small
 // city (about 5,500 firms) and checks what the mechanism promises; statistical checks say how
 // their tolerance follows from the sample size.
+#include "ecosystem/detail.hpp"
 #include "ecosystem_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -522,5 +523,42 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
     for (std::size_t v = 0; v < a.firms.size(); ++v) {
         REQUIRE(b.neighbour_counts(v) == a.neighbour_counts(v));
         REQUIRE(c.neighbour_counts(v) == a.neighbour_counts(v));
+    }
+}
+
+TEST_CASE("decide's AVX2 kernel gives the bits of the compiler's vectorised pass",
+          "[ecosystem][decide]") {
+    namespace detail = canopy::models::ecosystem::detail;
+    if (!detail::decide_kernel_available(detail::DecideKernel::avx2)) {
+        WARN("this CPU has no AVX2: only the compiler's pass runs here");
+        return;
+    }
+    struct Restore {
+        ~Restore() { detail::set_decide_kernel(detail::DecideKernel::automatic); }
+    } restore;
+    // The default run, and one where every firm event is frequent: exits, graduations at and
+    // before the limit, lapses, loans, venture deals, registrations, ties, R&D institutions.
+    EcoRun busy;
+    busy.seed = 7;
+    busy.parameters = {{"exit_rate_sme", 0.05},
+                       {"incubation_min_months", 3},
+                       {"incubation_max_months", 9},
+                       {"graduation_rate", 0.2},
+                       {"platform_tie_rate", 0.6},
+                       {"rnd_institution_rate", 0.05},
+                       {"rnd_institution_capability", 0.5},
+                       {"sme_registration_rate", 0.5}};
+    for (const EcoRun& run : {EcoRun{}, busy}) {
+        detail::set_decide_kernel(detail::DecideKernel::compiled);
+        const auto compiled = run_eco(run);
+        detail::set_decide_kernel(detail::DecideKernel::avx2);
+        const auto avx2 = run_eco(run);
+        const auto& a = compiled.state();
+        const auto& b = avx2.state();
+        CHECK(avx2.table.values == compiled.table.values);
+        CHECK(b.firms[b.stage] == a.firms[a.stage]);
+        CHECK(b.firms[b.flags] == a.firms[a.flags]);
+        CHECK(b.firms[b.capability] == a.firms[a.capability]);
+        CHECK(b.firms[b.stage_since] == a.firms[a.stage_since]);
     }
 }

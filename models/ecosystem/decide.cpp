@@ -949,11 +949,32 @@ void apply_changes(State& s, const StepContext& ctx, int month) {
     with_counts(s, [&](auto& counts) {
         using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
         const std::span<Counts> all(counts);
+        // The changed firms are scattered, and so are their collaborators' counts: each firm's
+        // list is found VERTEX_AHEAD changes early, its neighbours read LIST_AHEAD early and
+        // their counts fetched for writing COUNTS_AHEAD early, so that the misses overlap.
+        constexpr std::size_t VERTEX_AHEAD = 12, LIST_AHEAD = 6, COUNTS_AHEAD = 2;
+        const engine::Network& network = s.collaboration;
         ctx.executor->for_each(s.changes.size(), [&](std::size_t chunk) {
-            for (const StageChange& ch : s.changes[chunk]) {
+            const std::vector<StageChange>& list = s.changes[chunk];
+            const std::size_t n = list.size();
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i + VERTEX_AHEAD < n) {
+                    network.prefetch_vertex(list[i + VERTEX_AHEAD].firm);
+                    __builtin_prefetch(stage.data() + list[i + VERTEX_AHEAD].firm, 1);
+                    __builtin_prefetch(stage_since.data() + list[i + VERTEX_AHEAD].firm, 1);
+                }
+                if (i + LIST_AHEAD < n) {
+                    network.prefetch_neighbours(list[i + LIST_AHEAD].firm);
+                }
+                if (i + COUNTS_AHEAD < n) {
+                    network.for_each_neighbour(list[i + COUNTS_AHEAD].firm, [&](Network::Vertex u) {
+                        __builtin_prefetch(all.data() + u, 1);
+                    });
+                }
+                const StageChange& ch = list[i];
                 stage[ch.firm] = ch.to;
                 stage_since[ch.firm] = static_cast<std::int16_t>(month);
-                engine::move_neighbour_state(s.collaboration, all, ch.firm, ch.from, ch.to, shared);
+                engine::move_neighbour_state(network, all, ch.firm, ch.from, ch.to, shared);
             }
         });
     });

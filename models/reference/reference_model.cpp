@@ -143,9 +143,10 @@ struct DecideConstants {
 
 // The decisions of one block of firms: bit j for firm i0 + j.
 struct BlockDecisions {
-    std::uint64_t events = 0; // active firms that exit or move up
-    std::uint64_t exits = 0;  // of those, the ones that exit
-    std::int64_t active = 0;  // firms active at the start of the step
+    std::uint64_t events = 0;     // active firms that exit or move up
+    std::uint64_t exits = 0;      // of those, the ones that exit
+    std::int64_t active = 0;      // firms active at the start of the step
+    std::int64_t counts_read = 0; // firms whose neighbour counts were read
 };
 
 // The decisions of `len` <= BLOCK firms from their uniform words u, written so that the compiler
@@ -203,6 +204,7 @@ decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         out.events &= in_block;
         out.exits &= in_block;
     }
+    out.counts_read = static_cast<std::int64_t>(len);
     return out;
 }
 
@@ -289,6 +291,7 @@ stage_index(const std::uint8_t* stage) {
         const std::size_t j =
             static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
         undecided &= ~(std::uint64_t{15} << j);
+        out.counts_read += 4;
         const __m256i index = stage_index(stage + j);
         const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
         __m256i w{};
@@ -328,11 +331,11 @@ stage_index(const std::uint8_t* stage) {
 // the same bits (integer Philox, the same IEEE double operations without contraction, exact
 // conversions).
 template <class Count, bool Avx2>
-[[gnu::always_inline]] inline std::int64_t
+[[gnu::always_inline]] inline Model::Decided
 decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
              std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideConstants& d, std::vector<Model::Change>& out) {
-    std::int64_t active = 0;
+    Model::Decided decided;
     // The DECIDE words of FILL_BLOCKS blocks of firms at a time: one word per firm, a Philox block
     // per four firms, so 64 Philox blocks a fill, which the vectorised fill makes faster per
     // block than 16 (the same words: block k of the fill is firm (first + 4k)'s).
@@ -356,7 +359,8 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         } else {
             b = decide_block(stage + i0, counts + i0, u, len, d);
         }
-        active += b.active;
+        decided.active += b.active;
+        decided.counts_read += b.counts_read;
         while (b.events != 0) {
             const auto j = static_cast<std::size_t>(std::countr_zero(b.events));
             b.events &= b.events - 1;
@@ -366,26 +370,26 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
                            static_cast<std::uint8_t>(exits ? EXITED : from + 1)});
         }
     }
-    return active;
+    return decided;
 }
 
 // The portable loop in clones for AVX-512, AVX2 and older CPUs (the loader picks the best the
 // CPU runs), and the AVX2 kernel; decide_chunk picks.
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
 decide_chunk_16(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
                 std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                 const DecideConstants& d, std::vector<Model::Change>& out) {
     return decide_firms<std::uint16_t, false>(stage, counts, begin, end, key, step, d, out);
 }
 
-[[gnu::target("arch=x86-64-v3")]] std::int64_t
+[[gnu::target("arch=x86-64-v3")]] Model::Decided
 decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
                      std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                      const DecideConstants& d, std::vector<Model::Change>& out) {
     return decide_firms<std::uint16_t, true>(stage, counts, begin, end, key, step, d, out);
 }
 
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] std::int64_t
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
 decide_chunk_32(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
                 std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                 const DecideConstants& d, std::vector<Model::Change>& out) {
@@ -402,20 +406,20 @@ bool avx2_kernel_available() {
     return available;
 }
 
-std::int64_t decide_chunk(const Model& model, const std::uint8_t* stage,
-                          const NeighbourCounts16* counts, std::size_t begin, std::size_t end,
-                          const engine::RandomKey& key, std::uint32_t step,
-                          const DecideConstants& d, std::vector<Model::Change>& out) {
+Model::Decided decide_chunk(const Model& model, const std::uint8_t* stage,
+                            const NeighbourCounts16* counts, std::size_t begin, std::size_t end,
+                            const engine::RandomKey& key, std::uint32_t step,
+                            const DecideConstants& d, std::vector<Model::Change>& out) {
     if (model.avx2_kernel && avx2_kernel_available()) {
         return decide_chunk_16_avx2(stage, counts, begin, end, key, step, d, out);
     }
     return decide_chunk_16(stage, counts, begin, end, key, step, d, out);
 }
 
-std::int64_t decide_chunk(const Model&, const std::uint8_t* stage, const NeighbourCounts* counts,
-                          std::size_t begin, std::size_t end, const engine::RandomKey& key,
-                          std::uint32_t step, const DecideConstants& d,
-                          std::vector<Model::Change>& out) {
+Model::Decided decide_chunk(const Model&, const std::uint8_t* stage, const NeighbourCounts* counts,
+                            std::size_t begin, std::size_t end, const engine::RandomKey& key,
+                            std::uint32_t step, const DecideConstants& d,
+                            std::vector<Model::Change>& out) {
     return decide_chunk_32(stage, counts, begin, end, key, step, d, out);
 }
 
@@ -509,7 +513,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
         engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
                                           std::span<Counts>(counts), *ctx.executor, CHUNK);
     });
-    s.exits = s.births = s.agent_steps = 0;
+    s.exits = s.births = s.agent_steps = s.counts_read = 0;
     s.phase_seconds = {};
     s.changes.clear();
     s.edges_per_firm = m;
@@ -598,7 +602,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     // block (recorded above), or on a smaller network in place.
     s.agent_steps = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-        s.agent_steps += started[chunk];
+        s.agent_steps += started[chunk].active;
+        s.counts_read += started[chunk].counts_read;
     }
     with_counts(s, [&](auto& counts) {
         using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;

@@ -101,6 +101,13 @@ public:
         std::int64_t exits = 0;
     };
 
+    /// What deciding one chunk saw: firms active at the start of the step, and the firms whose
+    /// neighbour counts it read (all of them, except in the AVX2 kernel: see counts_read).
+    struct Decided {
+        std::int64_t active = 0;
+        std::int64_t counts_read = 0;
+    };
+
     struct State {
         engine::Population firms;
         engine::Column<std::uint8_t> stage;
@@ -112,12 +119,16 @@ public:
         std::uint64_t degree_headroom = 0;
         std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network network;
-        std::array<std::int64_t, 4> active{};            ///< active firms by stage
-        std::int64_t exits = 0;                          ///< this step
-        std::int64_t births = 0;                         ///< this step
-        std::int64_t agent_steps = 0;                    ///< this step: firms active at its start
-        std::vector<std::vector<Change>> changes;        ///< per chunk, reused every step
-        std::vector<std::int64_t> started;               ///< per chunk: firms active at step start
+        std::array<std::int64_t, 4> active{};     ///< active firms by stage
+        std::int64_t exits = 0;                   ///< this step
+        std::int64_t births = 0;                  ///< this step
+        std::int64_t agent_steps = 0;             ///< this step: firms active at its start
+        std::vector<std::vector<Change>> changes; ///< per chunk, reused every step
+        std::vector<Decided> started;             ///< per chunk: what deciding saw
+        /// Firms whose neighbour counts decide read, summed over the steps so far: every firm,
+        /// except in the AVX2 kernel, which reads only the groups of four with a firm near the
+        /// promotion threshold (canopy-bench bandwidth counts the bytes decide moves from it).
+        std::int64_t counts_read = 0;
         std::vector<Tally> tallies;                      ///< per chunk: what its changes did
         engine::NeighbourMoves moves;                    ///< this step's count updates, by block
         std::vector<engine::Network::Vertex> picks;      ///< newborns' partners, m per newborn

@@ -147,6 +147,8 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
         std::vector<ref::NeighbourCounts> counts;
         std::size_t edges = 0;
         bool narrow = false; ///< 16-bit at the end
+        std::int64_t counts_read = 0;
+        std::int64_t firm_steps = 0; ///< firms (active or not) decided, over the steps
     };
     auto simulate = [&](std::uint32_t limit, bool avx2_kernel = true) {
         ref::Model model;
@@ -161,6 +163,12 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
         out.counts = counts_of(s);
         out.edges = s.network.num_edges();
         out.narrow = !s.counts16.empty();
+        out.counts_read = s.counts_read;
+        double firms = in.parameters[ref::P_FIRMS]; // firms at each step's start
+        for (int t = 1; t <= in.calendar.steps(); ++t) {
+            out.firm_steps += static_cast<std::int64_t>(firms);
+            firms += out.table.at(t, ref::S_BIRTHS);
+        }
         CHECK(s.counts16.empty() != s.counts32.empty()); // exactly one width in use
         CHECK(recounted(s) == out.counts);
         return out;
@@ -186,6 +194,15 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
         CHECK(r->stages == narrow.stages);
         CHECK(r->counts == narrow.counts);
         CHECK(r->edges == narrow.edges);
+    }
+    // Which counts decide read (canopy-bench bandwidth's bytes): the portable loop reads every
+    // firm's; the AVX2 kernel only the groups of four with a firm near the threshold.
+    CHECK(portable.counts_read == portable.firm_steps);
+    CHECK(wide.counts_read == wide.firm_steps);
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v3") && !__builtin_cpu_supports("x86-64-v4")) {
+        CHECK(narrow.counts_read > 0);
+        CHECK(narrow.counts_read < portable.counts_read / 4);
     }
 }
 

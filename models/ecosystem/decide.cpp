@@ -34,6 +34,7 @@
 // vector_pass_avx2) if every firm contributes, or into event_pass if only marked firms do (as new
 // loans do); either way in firm order.
 #include "ecosystem/detail.hpp"
+#include "ecosystem/lanes4.hpp"
 
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/normal_table.hpp>
@@ -408,90 +409,6 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
 // arithmetic is vector_loop's, operation for operation and in the same order (no contraction:
 // -ffp-contract=off), so the bits are the same; a test runs the model with each kernel.
 // For blocks of a multiple of four firms with 16-bit counts; the rest take vector_pass.
-namespace x4 {
-
-// The helpers below take and return 32-byte vectors; they are always inlined into the AVX2
-// kernel, so no call ever passes one (GCC warns of the ABI such a call would have without AVX).
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-using D = double __attribute__((vector_size(32)));
-using I = std::int64_t __attribute__((vector_size(32)));
-
-// Loads and stores by intrinsics: GCC's conversions between these vector types go lane by lane
-// through general registers.
-[[gnu::always_inline, gnu::target("avx2")]] inline I bytes(const std::uint8_t* p) {
-    std::int32_t b;
-    std::memcpy(&b, p, sizeof b);
-    return std::bit_cast<I>(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(b)));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I shorts(const std::int16_t* p) {
-    std::int64_t s;
-    std::memcpy(&s, p, sizeof s);
-    return std::bit_cast<I>(_mm256_cvtepi16_epi64(_mm_cvtsi64_si128(s)));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline D floats(const float* p) {
-    return std::bit_cast<D>(_mm256_cvtps_pd(_mm_loadu_ps(p)));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I words(const std::uint64_t* p) {
-    return std::bit_cast<I>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-// The low 32 bits of each lane, as four consecutive 32-bit values.
-[[gnu::always_inline, gnu::target("avx2")]] inline __m128i low_halves(I v) {
-    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
-        std::bit_cast<__m256i>(v), _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0)));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline void put(std::uint32_t* p, I v) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), low_halves(v));
-}
-// Lanes holding values below 256, stored as four bytes.
-[[gnu::always_inline, gnu::target("avx2")]] inline void put_bytes(std::uint8_t* p, I v) {
-    const __m128i w = low_halves(v);
-    const std::int32_t b = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(w, w), w));
-    std::memcpy(p, &b, sizeof b);
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I shift_left(I v, I n) {
-    return std::bit_cast<I>(
-        _mm256_sllv_epi64(std::bit_cast<__m256i>(v), std::bit_cast<__m256i>(n)));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I shift_right(I v, int n) {
-    return std::bit_cast<I>(_mm256_srli_epi64(std::bit_cast<__m256i>(v), n));
-}
-// small_to_double, positive_part and pick of the scalar loop, lane by lane.
-[[gnu::always_inline, gnu::target("avx2")]] inline D to_double(I x) {
-    return std::bit_cast<D>(x | 0x4330000000000000LL) - 0x1.0p52;
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline D positive(D x) {
-    return std::bit_cast<D>(std::bit_cast<I>(x) & (x > 0.0));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline D pick(I cond, D a, D b) {
-    return std::bit_cast<D>((std::bit_cast<I>(a) & cond) | (std::bit_cast<I>(b) & ~cond));
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I pick(I cond, I a, I b) {
-    return (a & cond) | (b & ~cond);
-}
-// Whether the flag bit `bit` is set, or clear, in each lane (one comparison, not a test for
-// non-zero and its negation).
-[[gnu::always_inline, gnu::target("avx2")]] inline I has(I flags, std::int64_t bit) {
-    return (flags & bit) == bit;
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I lacks(I flags, std::int64_t bit) {
-    return (flags & bit) == 0;
-}
-
-// The model's stage, flag and sector codes as 64-bit lanes compare them.
-namespace q {
-constexpr std::int64_t INCUBATING = ecosystem::INCUBATING, SME = ecosystem::SME,
-                       HIGH_TECH = ecosystem::HIGH_TECH, LEADER = ecosystem::LEADER,
-                       EXITED = ecosystem::EXITED;
-constexpr std::int64_t HAS_LOAN = ecosystem::HAS_LOAN, HAS_VC = ecosystem::HAS_VC,
-                       REGISTERED = ecosystem::REGISTERED,
-                       RND_INSTITUTION = ecosystem::RND_INSTITUTION,
-                       PLATFORM_TIE = ecosystem::PLATFORM_TIE,
-                       APPLIED_RENEWAL = ecosystem::APPLIED_RENEWAL;
-constexpr std::int64_t OPTOELECTRONICS = ecosystem::OPTOELECTRONICS, BEIDOU = ecosystem::BEIDOU;
-} // namespace q
-
-} // namespace x4
 
 [[gnu::target("avx2")]] void vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r,
                                               const double* knots, std::size_t begin,
@@ -751,12 +668,25 @@ sum_codes(const float* rd_intensity, std::size_t begin, std::size_t len, BlockSc
     t.with_rnd += with_rnd;
 }
 
+// Pass 2's eight running sums in lane order (capability of sectors 0-5, certified capability,
+// certified R&D spending), read from and written back to a chunk's tally.
+std::array<double, 8> lane_sums(const ChunkTally& t) {
+    const auto& k = t.capability_by_sector;
+    return {k[0], k[1], k[2], k[3], k[4], k[5], t.capability_certified, t.rd_spending};
+}
+void store_lane_sums(ChunkTally& t, const std::array<double, 8>& sums) {
+    std::copy_n(sums.begin(), SECTOR_COUNT, t.capability_by_sector.begin());
+    t.capability_certified = sums[6];
+    t.rd_spending = sums[7];
+}
+
 void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
-    Lanes sums01 = {t.capability_by_sector[0], t.capability_by_sector[1]};
-    Lanes sums23 = {t.capability_by_sector[2], t.capability_by_sector[3]};
-    Lanes sums45 = {t.capability_by_sector[4], t.capability_by_sector[5]};
-    Lanes sums67 = {t.capability_certified, t.rd_spending};
+    const std::array<double, 8> start = lane_sums(t);
+    Lanes sums01 = {start[0], start[1]};
+    Lanes sums23 = {start[2], start[3]};
+    Lanes sums45 = {start[4], start[5]};
+    Lanes sums67 = {start[6], start[7]};
     // The value-added panel's capability: a fifth running sum, beside the lanes' (it adds no
     // latency: the chains are independent).
     double panel = t.capability_panel;
@@ -773,14 +703,8 @@ void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
         panel += in.panel_capability[j];
     }
     t.capability_panel = panel;
-    t.capability_by_sector[0] = sums01[0];
-    t.capability_by_sector[1] = sums01[1];
-    t.capability_by_sector[2] = sums23[0];
-    t.capability_by_sector[3] = sums23[1];
-    t.capability_by_sector[4] = sums45[0];
-    t.capability_by_sector[5] = sums45[1];
-    t.capability_certified = sums67[0];
-    t.rd_spending = sums67[1];
+    store_lane_sums(t, {sums01[0], sums01[1], sums23[0], sums23[1], sums45[0], sums45[1], sums67[0],
+                        sums67[1]});
 }
 
 // sum_lanes with AVX2's four-lane vectors: lanes 0-3 of the first are sectors 0-3, the second
@@ -792,10 +716,9 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
 
 [[gnu::target("avx2")]] void sum_lanes_avx2(std::size_t len, const BlockScratch& in,
                                             ChunkTally& t) {
-    Lanes4 low = {t.capability_by_sector[0], t.capability_by_sector[1], t.capability_by_sector[2],
-                  t.capability_by_sector[3]};
-    Lanes4 high = {t.capability_by_sector[4], t.capability_by_sector[5], t.capability_certified,
-                   t.rd_spending};
+    const std::array<double, 8> start = lane_sums(t);
+    Lanes4 low = {start[0], start[1], start[2], start[3]};
+    Lanes4 high = {start[4], start[5], start[6], start[7]};
     double panel = t.capability_panel;
     for (std::size_t j = 0; j < len; ++j) {
         const double c = in.capability[j];
@@ -808,14 +731,7 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
         panel += in.panel_capability[j];
     }
     t.capability_panel = panel;
-    t.capability_by_sector[0] = low[0];
-    t.capability_by_sector[1] = low[1];
-    t.capability_by_sector[2] = low[2];
-    t.capability_by_sector[3] = low[3];
-    t.capability_by_sector[4] = high[0];
-    t.capability_by_sector[5] = high[1];
-    t.capability_certified = high[2];
-    t.rd_spending = high[3];
+    store_lane_sums(t, {low[0], low[1], low[2], low[3], high[0], high[1], high[2], high[3]});
 }
 
 // Pass 3: the marked firms, in firm order, with the model's events spelled out. The firms are
@@ -901,25 +817,10 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
     }
 }
 
-std::atomic<DecideKernel> chosen_kernel{DecideKernel::automatic};
+std::atomic<Kernels> chosen_kernels{Kernels::automatic};
 
 bool have_avx2() {
     static const bool yes = __builtin_cpu_supports("avx2") != 0;
-    return yes;
-}
-
-// The AVX2 kernel where the CPU has AVX2 but not AVX-512 (there the compiler's AVX-512 clone of
-// vector_pass runs eight firms to a vector), unless a test chose.
-bool use_avx2_kernel() {
-    switch (chosen_kernel.load(std::memory_order_relaxed)) {
-    case DecideKernel::compiled:
-        return false;
-    case DecideKernel::avx2:
-        return have_avx2();
-    case DecideKernel::automatic:
-        break;
-    }
-    static const bool yes = have_avx2() && __builtin_cpu_supports("avx512f") == 0;
     return yes;
 }
 
@@ -930,7 +831,7 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
                   ChunkTally& tally) {
     const double* knots = engine::NormalTable::instance().knots().data();
     const auto step = static_cast<std::uint32_t>(ctx.step);
-    const bool avx2_kernel = use_avx2_kernel();
+    const bool avx2_kernel = use_avx2_kernels();
     BlockScratch scratch;
     std::uint64_t* const words[4] = {scratch.x.w0, scratch.x.w1, scratch.x.w2, scratch.x.w3};
     ChunkTally t{};
@@ -958,12 +859,27 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
 
 } // namespace
 
-void set_decide_kernel(DecideKernel kernel) {
-    chosen_kernel.store(kernel, std::memory_order_relaxed);
+void set_kernels(Kernels kernels) {
+    chosen_kernels.store(kernels, std::memory_order_relaxed);
 }
 
-bool decide_kernel_available(DecideKernel kernel) {
-    return kernel != DecideKernel::avx2 || have_avx2();
+bool kernels_available(Kernels kernels) {
+    return kernels != Kernels::avx2 || have_avx2();
+}
+
+// The AVX2 kernels where the CPU has AVX2 but not AVX-512 (there the compiler's AVX-512 clones
+// run eight firms to a vector), unless a test chose.
+bool use_avx2_kernels() {
+    switch (chosen_kernels.load(std::memory_order_relaxed)) {
+    case Kernels::compiled:
+        return false;
+    case Kernels::avx2:
+        return have_avx2();
+    case Kernels::automatic:
+        break;
+    }
+    static const bool yes = have_avx2() && __builtin_cpu_supports("avx512f") == 0;
+    return yes;
 }
 
 void decide(State& s, const StepContext& ctx, const StepRates& r) {

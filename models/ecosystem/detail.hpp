@@ -214,13 +214,16 @@ StepRates step_rates(const State& s, const StepContext& ctx);
 /// finance and the rarer events; stage changes are recorded in s.changes, tallies in s.tallies.
 void decide(State& s, const StepContext& ctx, const StepRates& r);
 
-/// Which kernel decide's vectorised pass uses: the compiler's (its AVX-512, AVX2 and portable
-/// clones) or the one written for AVX2; `automatic` takes the AVX2 one on CPUs with AVX2 and
-/// without AVX-512. Both give the same bits: tests run the model with each.
-enum class DecideKernel : std::uint8_t { automatic, compiled, avx2 };
-void set_decide_kernel(DecideKernel kernel);
-/// Whether this CPU can run `kernel`.
-[[nodiscard]] bool decide_kernel_available(DecideKernel kernel);
+/// Which kernels the model's vector loops use: the compiler's (AVX-512, AVX2 and portable
+/// clones) or the ones written for AVX2 (decide's pass 1, the initial attributes); `automatic`
+/// takes the AVX2 ones on CPUs with AVX2 and without AVX-512. Both give the same bits: tests run
+/// the model with each.
+enum class Kernels : std::uint8_t { automatic, compiled, avx2 };
+void set_kernels(Kernels kernels);
+/// Whether this CPU can run `kernels`.
+[[nodiscard]] bool kernels_available(Kernels kernels);
+/// Whether the AVX2 kernels run now (the choice above, and the CPU).
+[[nodiscard]] bool use_avx2_kernels();
 
 /// Applies the recorded stage changes: stages, the month each began, collaborators' counts and
 /// the stage tallies (README "2. Stage changes").

@@ -526,15 +526,16 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
     }
 }
 
-TEST_CASE("decide's AVX2 kernel gives the bits of the compiler's vectorised pass",
+TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes) give the bits of the "
+          "compiler's vectorised loops",
           "[ecosystem][decide]") {
     namespace detail = canopy::models::ecosystem::detail;
-    if (!detail::decide_kernel_available(detail::DecideKernel::avx2)) {
+    if (!detail::kernels_available(detail::Kernels::avx2)) {
         WARN("this CPU has no AVX2: only the compiler's pass runs here");
         return;
     }
     struct Restore {
-        ~Restore() { detail::set_decide_kernel(detail::DecideKernel::automatic); }
+        ~Restore() { detail::set_kernels(detail::Kernels::automatic); }
     } restore;
     // The default run, and one where every firm event is frequent: exits, graduations at and
     // before the limit, lapses, loans, venture deals, registrations, ties, R&D institutions.
@@ -548,10 +549,38 @@ TEST_CASE("decide's AVX2 kernel gives the bits of the compiler's vectorised pass
                        {"rnd_institution_rate", 0.05},
                        {"rnd_institution_capability", 0.5},
                        {"sme_registration_rate", 0.5}};
+    // The initial attributes, column by column (every stage's loop; a city whose stage blocks
+    // end off a multiple of four, so some batches take the compiled loops either way).
+    EcoRun odd;
+    odd.parameters = {
+        {"initial_incubating", 1001}, {"initial_smes", 2003}, {"initial_leaders", 21}};
+    for (const EcoRun& run : {EcoRun{}, odd}) {
+        const engine::RunInputs in = canopy::test::eco_inputs(run);
+        auto initial = [&](detail::Kernels kernels) {
+            detail::set_kernels(kernels);
+            auto sim = std::make_unique<engine::Simulation<eco::Model>>(
+                canopy::test::ecosystem_model(), in, engine::RandomKey{run.seed, run.replicate},
+                engine::Executor(false));
+            sim->init();
+            return sim;
+        };
+        const auto compiled = initial(detail::Kernels::compiled);
+        const auto avx2 = initial(detail::Kernels::avx2);
+        const auto& a = compiled->state();
+        const auto& b = avx2->state();
+        REQUIRE(a.firms.size() == b.firms.size());
+        CHECK(b.firms[b.sector] == a.firms[a.sector]);
+        CHECK(b.firms[b.flags] == a.firms[a.flags]);
+        CHECK(b.firms[b.born] == a.firms[a.born]);
+        CHECK(b.firms[b.stage_since] == a.firms[a.stage_since]);
+        CHECK(b.firms[b.cert_expiry] == a.firms[a.cert_expiry]);
+        CHECK(b.firms[b.capability] == a.firms[a.capability]);
+        CHECK(b.firms[b.rd_intensity] == a.firms[a.rd_intensity]);
+    }
     for (const EcoRun& run : {EcoRun{}, busy}) {
-        detail::set_decide_kernel(detail::DecideKernel::compiled);
+        detail::set_kernels(detail::Kernels::compiled);
         const auto compiled = run_eco(run);
-        detail::set_decide_kernel(detail::DecideKernel::avx2);
+        detail::set_kernels(detail::Kernels::avx2);
         const auto avx2 = run_eco(run);
         const auto& a = compiled.state();
         const auto& b = avx2.state();

@@ -1,0 +1,161 @@
+#pragma once
+// Four 64-bit lanes of AVX2, for the ecosystem model's kernels written with GCC's vector
+// extensions (decide's pass 1, the initial attributes): types, loads and stores between the
+// model's narrow columns and the lanes, and the scalar code's helpers (small_to_double,
+// positive_part, pick, table_draw, u01_open) lane by lane, with the same arithmetic so that a
+// kernel gives the bits of the scalar loop it stands for.
+//
+// Every function is always inlined into a function compiled for AVX2; include this header only
+// from translation units that call them from such functions (and check the CPU first).
+#include "ecosystem/detail.hpp"
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <immintrin.h>
+
+namespace canopy::models::ecosystem::detail {
+
+namespace x4 {
+
+// The helpers below take and return 32-byte vectors; they are always inlined into the AVX2
+// kernel, so no call ever passes one (GCC warns of the ABI such a call would have without AVX).
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+using D = double __attribute__((vector_size(32)));
+using I = std::int64_t __attribute__((vector_size(32)));
+
+// Loads and stores by intrinsics: GCC's conversions between these vector types go lane by lane
+// through general registers.
+[[gnu::always_inline, gnu::target("avx2")]] inline I bytes(const std::uint8_t* p) {
+    std::int32_t b;
+    std::memcpy(&b, p, sizeof b);
+    return std::bit_cast<I>(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(b)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shorts(const std::int16_t* p) {
+    std::int64_t s;
+    std::memcpy(&s, p, sizeof s);
+    return std::bit_cast<I>(_mm256_cvtepi16_epi64(_mm_cvtsi64_si128(s)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D floats(const float* p) {
+    return std::bit_cast<D>(_mm256_cvtps_pd(_mm_loadu_ps(p)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I words(const std::uint64_t* p) {
+    return std::bit_cast<I>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+// The low 32 bits of each lane, as four consecutive 32-bit values.
+[[gnu::always_inline, gnu::target("avx2")]] inline __m128i low_halves(I v) {
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+        std::bit_cast<__m256i>(v), _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline void put(std::uint32_t* p, I v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), low_halves(v));
+}
+// Lanes holding values below 256, stored as four bytes.
+[[gnu::always_inline, gnu::target("avx2")]] inline void put_bytes(std::uint8_t* p, I v) {
+    const __m128i w = low_halves(v);
+    const std::int32_t b = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(w, w), w));
+    std::memcpy(p, &b, sizeof b);
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shift_left(I v, I n) {
+    return std::bit_cast<I>(
+        _mm256_sllv_epi64(std::bit_cast<__m256i>(v), std::bit_cast<__m256i>(n)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I shift_right(I v, int n) {
+    return std::bit_cast<I>(_mm256_srli_epi64(std::bit_cast<__m256i>(v), n));
+}
+// small_to_double, positive_part and pick of the scalar loop, lane by lane.
+[[gnu::always_inline, gnu::target("avx2")]] inline D to_double(I x) {
+    return std::bit_cast<D>(x | 0x4330000000000000LL) - 0x1.0p52;
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D positive(D x) {
+    return std::bit_cast<D>(std::bit_cast<I>(x) & (x > 0.0));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D pick(I cond, D a, D b) {
+    return std::bit_cast<D>((std::bit_cast<I>(a) & cond) | (std::bit_cast<I>(b) & ~cond));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I pick(I cond, I a, I b) {
+    return (a & cond) | (b & ~cond);
+}
+// Whether the flag bit `bit` is set, or clear, in each lane (one comparison, not a test for
+// non-zero and its negation).
+[[gnu::always_inline, gnu::target("avx2")]] inline I has(I flags, std::int64_t bit) {
+    return (flags & bit) == bit;
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I lacks(I flags, std::int64_t bit) {
+    return (flags & bit) == 0;
+}
+
+// The rest of the scalar helpers, for the attribute draws.
+// Lanes holding values that fit 16 bits, stored as four shorts.
+[[gnu::always_inline, gnu::target("avx2")]] inline void put_shorts(std::int16_t* p, I v) {
+    const __m128i w = low_halves(v);
+    const std::int64_t b = _mm_cvtsi128_si64(_mm_packs_epi32(w, w));
+    std::memcpy(p, &b, sizeof b);
+}
+// static_cast<float> of each lane, stored.
+[[gnu::always_inline, gnu::target("avx2")]] inline void put_floats(float* p, D v) {
+    _mm_storeu_ps(p, _mm256_cvtpd_ps(std::bit_cast<__m256d>(v)));
+}
+// static_cast<int> of each lane (truncation), widened to 64 bits.
+[[gnu::always_inline, gnu::target("avx2")]] inline I truncated(D v) {
+    return std::bit_cast<I>(_mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(std::bit_cast<__m256d>(v))));
+}
+// static_cast<double> of lanes holding 32-bit signed integers.
+[[gnu::always_inline, gnu::target("avx2")]] inline D from_int(I v) {
+    return std::bit_cast<D>(_mm256_cvtepi32_pd(low_halves(v)));
+}
+// detail::table_draw for words below 2^32.
+[[gnu::always_inline, gnu::target("avx2")]] inline D table_draw(const double* knots, I u) {
+    const __m256i cell = std::bit_cast<__m256i>(shift_right(u, 22));
+    const D frac = to_double(u & 0x3FFFFF) * 0x1.0p-22;
+    const D low = std::bit_cast<D>(_mm256_i64gather_pd(knots, cell, 8));
+    const D high = std::bit_cast<D>(_mm256_i64gather_pd(knots + 1, cell, 8));
+    return low + (high - low) * frac;
+}
+// engine::u01_open of the 64-bit word (high << 32) | low, for words below 2^32: its top 52 bits
+// are below 2^52, so to_double is exact.
+[[gnu::always_inline, gnu::target("avx2")]] inline D u01_open(I high, I low) {
+    const I bits = std::bit_cast<I>(_mm256_slli_epi64(std::bit_cast<__m256i>(high), 32)) | low;
+    return (to_double(shift_right(bits, 12)) + 0.5) * 0x1.0p-52;
+}
+// detail::at_least_001.
+[[gnu::always_inline, gnu::target("avx2")]] inline D at_least_001(D c) {
+    return pick(0.01 < c, c, D{} + 0.01);
+}
+
+// The model's stage, flag and sector codes as 64-bit lanes compare them.
+namespace q {
+constexpr std::int64_t INCUBATING = ecosystem::INCUBATING, SME = ecosystem::SME,
+                       HIGH_TECH = ecosystem::HIGH_TECH, LEADER = ecosystem::LEADER,
+                       EXITED = ecosystem::EXITED;
+constexpr std::int64_t HAS_LOAN = ecosystem::HAS_LOAN, HAS_VC = ecosystem::HAS_VC,
+                       REGISTERED = ecosystem::REGISTERED,
+                       RND_INSTITUTION = ecosystem::RND_INSTITUTION,
+                       PLATFORM_TIE = ecosystem::PLATFORM_TIE,
+                       APPLIED_RENEWAL = ecosystem::APPLIED_RENEWAL;
+constexpr std::int64_t OPTOELECTRONICS = ecosystem::OPTOELECTRONICS, BEIDOU = ecosystem::BEIDOU;
+} // namespace q
+
+// detail::sector_of and detail::sector_rd.
+[[gnu::always_inline, gnu::target("avx2")]] inline I
+sector_of(D u, const std::array<double, SECTOR_COUNT>& cumulative) {
+    I k{};
+    for (std::size_t m = 0; m < OTHER; ++m) {
+        k -= u >= cumulative[m]; // a true comparison is -1
+    }
+    return k;
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I is_digital(I sector) {
+    return (sector == q::OPTOELECTRONICS) | (sector == q::BEIDOU);
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D sector_rd(D rd, I sector,
+                                                               double digital_premium) {
+    const D digital = rd * (1.0 + digital_premium);
+    return pick(is_digital(sector), pick(digital < 1.0, digital, D{} + 1.0), rd);
+}
+
+} // namespace x4
+
+} // namespace canopy::models::ecosystem::detail

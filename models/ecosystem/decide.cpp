@@ -668,25 +668,12 @@ sum_codes(const float* rd_intensity, std::size_t begin, std::size_t len, BlockSc
     t.with_rnd += with_rnd;
 }
 
-// Pass 2's eight running sums in lane order (capability of sectors 0-5, certified capability,
-// certified R&D spending), read from and written back to a chunk's tally.
-std::array<double, 8> lane_sums(const ChunkTally& t) {
-    const auto& k = t.capability_by_sector;
-    return {k[0], k[1], k[2], k[3], k[4], k[5], t.capability_certified, t.rd_spending};
-}
-void store_lane_sums(ChunkTally& t, const std::array<double, 8>& sums) {
-    std::copy_n(sums.begin(), SECTOR_COUNT, t.capability_by_sector.begin());
-    t.capability_certified = sums[6];
-    t.rd_spending = sums[7];
-}
-
 void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
-    const std::array<double, 8> start = lane_sums(t);
-    Lanes sums01 = {start[0], start[1]};
-    Lanes sums23 = {start[2], start[3]};
-    Lanes sums45 = {start[4], start[5]};
-    Lanes sums67 = {start[6], start[7]};
+    Lanes sums01 = {t.capability_by_sector[0], t.capability_by_sector[1]};
+    Lanes sums23 = {t.capability_by_sector[2], t.capability_by_sector[3]};
+    Lanes sums45 = {t.capability_by_sector[4], t.capability_by_sector[5]};
+    Lanes sums67 = {t.capability_certified, t.rd_spending};
     // The value-added panel's capability: a fifth running sum, beside the lanes' (it adds no
     // latency: the chains are independent).
     double panel = t.capability_panel;
@@ -702,9 +689,17 @@ void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
         sums67 += reinterpret_cast<Lanes>(last & keep[3]);
         panel += in.panel_capability[j];
     }
+    // (Written out: through an array, GCC kept running sums on the stack, a store and a reload
+    // on every firm's chain of additions.)
     t.capability_panel = panel;
-    store_lane_sums(t, {sums01[0], sums01[1], sums23[0], sums23[1], sums45[0], sums45[1], sums67[0],
-                        sums67[1]});
+    t.capability_by_sector[0] = sums01[0];
+    t.capability_by_sector[1] = sums01[1];
+    t.capability_by_sector[2] = sums23[0];
+    t.capability_by_sector[3] = sums23[1];
+    t.capability_by_sector[4] = sums45[0];
+    t.capability_by_sector[5] = sums45[1];
+    t.capability_certified = sums67[0];
+    t.rd_spending = sums67[1];
 }
 
 // sum_lanes with AVX2's four-lane vectors: lanes 0-3 of the first are sectors 0-3, the second
@@ -716,9 +711,10 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
 
 [[gnu::target("avx2")]] void sum_lanes_avx2(std::size_t len, const BlockScratch& in,
                                             ChunkTally& t) {
-    const std::array<double, 8> start = lane_sums(t);
-    Lanes4 low = {start[0], start[1], start[2], start[3]};
-    Lanes4 high = {start[4], start[5], start[6], start[7]};
+    Lanes4 low = {t.capability_by_sector[0], t.capability_by_sector[1], t.capability_by_sector[2],
+                  t.capability_by_sector[3]};
+    Lanes4 high = {t.capability_by_sector[4], t.capability_by_sector[5], t.capability_certified,
+                   t.rd_spending};
     double panel = t.capability_panel;
     for (std::size_t j = 0; j < len; ++j) {
         const double c = in.capability[j];
@@ -731,7 +727,14 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
         panel += in.panel_capability[j];
     }
     t.capability_panel = panel;
-    store_lane_sums(t, {low[0], low[1], low[2], low[3], high[0], high[1], high[2], high[3]});
+    t.capability_by_sector[0] = low[0];
+    t.capability_by_sector[1] = low[1];
+    t.capability_by_sector[2] = low[2];
+    t.capability_by_sector[3] = low[3];
+    t.capability_by_sector[4] = high[0];
+    t.capability_by_sector[5] = high[1];
+    t.capability_certified = high[2];
+    t.rd_spending = high[3];
 }
 
 // Pass 3: the marked firms, in firm order, with the model's events spelled out. The firms are

@@ -16,6 +16,7 @@
 
 #include "bench_calibration.hpp"
 #include "bench_sweep.hpp"
+#include "ecosystem/detail.hpp"
 #include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
@@ -561,8 +562,10 @@ void print_profile(const canopy::engine::Scenario& sc, const EcosystemOptions& o
     const double ref_ns = median(ref_step);
     std::printf(
         "# CPU ns per firm-step, one thread, median of %d interleaved rounds; reference model "
-        "at n=%zu, %d steps, births 300*n/40000 a step\n",
-        rounds, n_firms, sc.calendar.steps());
+        "at n=%zu, %d steps, births 300*n/40000 a step; the ecosystem's vector loops ran %s\n",
+        rounds, n_firms, sc.calendar.steps(),
+        eco::detail::use_avx2_kernels() ? "the kernels written for AVX2"
+                                        : "the compiler's clones (AVX-512, AVX2 or portable)");
     std::printf("profile model=ecosystem ns_per_firm_step=%.2f steps_only=%.2f network=%.2f "
                 "attributes=%.2f decide=%.2f apply=%.2f calendar=%.2f newcomers=%.2f "
                 "tallies=%.2f rest=%.2f\n",

@@ -668,6 +668,17 @@ sum_codes(const float* rd_intensity, std::size_t begin, std::size_t len, BlockSc
     t.with_rnd += with_rnd;
 }
 
+// Pass 2's eight running sums (capability of sectors 0-5, certified capability, certified R&D
+// spending) back into the tally. (As eight values: passed as one array, GCC kept the running
+// sums of the loops before it on the stack, a store and a reload on every firm's chain.)
+[[gnu::always_inline]] inline void store_lane_sums(ChunkTally& t, double s0, double s1, double s2,
+                                                   double s3, double s4, double s5,
+                                                   double certified, double rd_spending) {
+    t.capability_by_sector = {s0, s1, s2, s3, s4, s5};
+    t.capability_certified = certified;
+    t.rd_spending = rd_spending;
+}
+
 void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
     static_assert(SECTOR_COUNT == 6, "lanes 0-5 are the sectors");
     Lanes sums01 = {t.capability_by_sector[0], t.capability_by_sector[1]};
@@ -689,17 +700,9 @@ void sum_lanes(std::size_t len, const BlockScratch& in, ChunkTally& t) {
         sums67 += reinterpret_cast<Lanes>(last & keep[3]);
         panel += in.panel_capability[j];
     }
-    // (Written out: through an array, GCC kept running sums on the stack, a store and a reload
-    // on every firm's chain of additions.)
     t.capability_panel = panel;
-    t.capability_by_sector[0] = sums01[0];
-    t.capability_by_sector[1] = sums01[1];
-    t.capability_by_sector[2] = sums23[0];
-    t.capability_by_sector[3] = sums23[1];
-    t.capability_by_sector[4] = sums45[0];
-    t.capability_by_sector[5] = sums45[1];
-    t.capability_certified = sums67[0];
-    t.rd_spending = sums67[1];
+    store_lane_sums(t, sums01[0], sums01[1], sums23[0], sums23[1], sums45[0], sums45[1], sums67[0],
+                    sums67[1]);
 }
 
 // sum_lanes with AVX2's four-lane vectors: lanes 0-3 of the first are sectors 0-3, the second
@@ -727,14 +730,7 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
         panel += in.panel_capability[j];
     }
     t.capability_panel = panel;
-    t.capability_by_sector[0] = low[0];
-    t.capability_by_sector[1] = low[1];
-    t.capability_by_sector[2] = low[2];
-    t.capability_by_sector[3] = low[3];
-    t.capability_by_sector[4] = high[0];
-    t.capability_by_sector[5] = high[1];
-    t.capability_certified = high[2];
-    t.rd_spending = high[3];
+    store_lane_sums(t, low[0], low[1], low[2], low[3], high[0], high[1], high[2], high[3]);
 }
 
 // Pass 3: the marked firms, in firm order, with the model's events spelled out. The firms are

@@ -147,8 +147,8 @@ struct Philox4 {
 // shift, two exclusive ors) takes about six cycles, so one group leaves the multipliers idle and
 // two still wait; three keep them busy in sixteen registers (four would spill).
 [[gnu::always_inline, gnu::target("avx2")]] inline void
-philox12_avx2(__m256i a, __m256i b, __m256i c, __m256i x1, __m256i x2, __m256i x3,
-              std::uint32_t k0, std::uint32_t k1, Philox4* out) noexcept {
+philox12_avx2(__m256i a, __m256i b, __m256i c, __m256i x1, __m256i x2, __m256i x3, std::uint32_t k0,
+              std::uint32_t k1, Philox4* out) noexcept {
     const __m256i m0 = _mm256_set1_epi64x(0xD2511F53);
     const __m256i m1 = _mm256_set1_epi64x(0xCD9E8D57);
     __m256i w0[3] = {a, b, c};
@@ -217,10 +217,9 @@ philox_groups_avx2(const RandomKey& key, std::uint32_t first_agent, const std::u
     std::size_t j0 = 0;
     for (; j0 + 12 <= count; j0 += 12) {
         Philox4 p[3];
-        philox12_avx2(counters4_avx2(first_agent, agents, j0),
-                      counters4_avx2(first_agent, agents, j0 + 4),
-                      counters4_avx2(first_agent, agents, j0 + 8), x1, x2, x3, seed_low,
-                      seed_high, p);
+        philox12_avx2(
+            counters4_avx2(first_agent, agents, j0), counters4_avx2(first_agent, agents, j0 + 4),
+            counters4_avx2(first_agent, agents, j0 + 8), x1, x2, x3, seed_low, seed_high, p);
         store(p[0], j0);
         store(p[1], j0 + 4);
         store(p[2], j0 + 8);

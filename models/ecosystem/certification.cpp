@@ -13,6 +13,40 @@ namespace canopy::models::ecosystem::detail {
 
 namespace {
 
+// Who may apply for high-tech certification this year, and the columns it is judged on.
+struct EligibilityRules {
+    int month, min_age, year_end;
+    double rd_min, capability_min;
+};
+struct Candidates {
+    const std::uint8_t* __restrict stage;
+    const std::uint8_t* __restrict flags;
+    const std::int16_t* __restrict born;
+    const std::int16_t* __restrict cert_expiry;
+    const float* __restrict capability;
+    const float* __restrict rd_intensity;
+};
+
+// eligible[j] = 1 if firm j may apply: a first application from an SME old, R&D-intensive and
+// capable enough that has not applied, or the renewal of a certificate expiring by the end of the
+// year. One branch-free loop of comparisons, which vectorises (the clones: AVX-512, AVX2,
+// portable); the caller then lists the eligible firms from the marks.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void
+eligible_firms(const Candidates c, const EligibilityRules r, std::size_t count,
+               std::uint8_t* __restrict eligible) {
+    for (std::size_t j = 0; j < count; ++j) {
+        const std::uint8_t st = c.stage[j];
+        const bool first = (st == SME) & (r.month - c.born[j] >= r.min_age) &
+                           (static_cast<double>(c.rd_intensity[j]) >= r.rd_min) &
+                           (static_cast<double>(c.capability[j]) >= r.capability_min) &
+                           ((c.flags[j] & APPLIED_NEW) == 0);
+        const bool renewal = ((st == HIGH_TECH) | (st == LEADER)) &
+                             (c.cert_expiry[j] <= r.year_end) &
+                             ((c.flags[j] & APPLIED_RENEWAL) == 0);
+        eligible[j] = static_cast<std::uint8_t>(first | renewal);
+    }
+}
+
 // High-tech applications, in the application month: first applications from eligible SMEs
 // (age, R&D intensity, capability) and renewals of certificates expiring by the end of the year.
 void hte_applications(State& s, const StepContext& ctx, int month) {
@@ -36,23 +70,22 @@ void hte_applications(State& s, const StepContext& ctx, int month) {
     const double rd_min = par(ctx, param::hte_rd_threshold);
     const double capability_min = par(ctx, param::hte_capability_threshold);
     const int year_end = month + (12 - ctx.month().month); // month index of this December
+    const EligibilityRules rules{month, min_age, year_end, rd_min, capability_min};
     const std::size_t n = s.firms.size();
     const auto step = static_cast<std::uint32_t>(ctx.step);
     ctx.executor->for_chunks(n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
         // The eligible firms first (without a branch per firm), then their random blocks in one
         // vectorised fill, then the draws, in firm order.
+        std::vector<std::uint8_t> is_eligible(e - b);
+        eligible_firms(Candidates{stage.data() + b, flags.data() + b, born.data() + b,
+                                  cert_expiry.data() + b, capability.data() + b,
+                                  rd_intensity.data() + b},
+                       rules, e - b, is_eligible.data());
         std::vector<std::uint32_t> eligible(e - b);
         std::size_t count = 0;
         for (std::size_t i = b; i < e; ++i) {
-            const std::uint8_t st = stage[i];
-            const bool first = (st == SME) & (month - born[i] >= min_age) &
-                               (static_cast<double>(rd_intensity[i]) >= rd_min) &
-                               (static_cast<double>(capability[i]) >= capability_min) &
-                               ((flags[i] & APPLIED_NEW) == 0);
-            const bool renewal = ((st == HIGH_TECH) | (st == LEADER)) &
-                                 (cert_expiry[i] <= year_end) & ((flags[i] & APPLIED_RENEWAL) == 0);
             eligible[count] = static_cast<std::uint32_t>(i);
-            count += static_cast<std::size_t>(first | renewal);
+            count += is_eligible[i - b];
         }
         std::vector<std::uint32_t> words(4 * count);
         engine::philox_fill_agents(ctx.key, eligible.data(), step, HTE_APPLY, count, words.data());

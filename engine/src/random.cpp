@@ -110,12 +110,6 @@ philox_fill_avx512(const RandomKey& key, std::uint32_t first_agent, const std::u
 #endif
 
 #ifdef CANOPY_PHILOX_AVX512
-// Whether this CPU runs AVX2 (the path for CPUs without AVX-512).
-bool have_avx2() noexcept {
-    static const bool yes = __builtin_cpu_supports("avx2") != 0;
-    return yes;
-}
-
 // Four Philox blocks in the 64-bit lanes of AVX2 registers, as philox8_avx512 does eight: word w
 // of block j in the low half of lane j of x[w] (the high halves of x1 and x3 are garbage).
 struct Philox4 {

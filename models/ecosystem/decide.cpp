@@ -38,6 +38,7 @@
 
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/normal_table.hpp>
+#include <canopy/engine/philox_avx512.hpp>
 #include <canopy/engine/philox_wide.hpp>
 
 #include <algorithm>
@@ -409,7 +410,6 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
 // arithmetic is vector_loop's, operation for operation and in the same order (no contraction:
 // -ffp-contract=off), so the bits are the same; a test runs the model with each kernel.
 // For blocks of a multiple of four firms with 16-bit counts; the rest take vector_pass.
-
 [[gnu::target("avx2")]] void vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r,
                                               const double* knots, std::size_t begin,
                                               std::size_t len, BlockScratch& out, ChunkTally& t) {
@@ -471,20 +471,14 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
         const I loan = has(f, q::HAS_LOAN);
         const I vc = has(f, q::HAS_VC);
         const I k = x4::bytes(sector_in + j);
-        const I digital = (k == q::OPTOELECTRONICS) | (k == q::BEIDOU);
+        const I digital = x4::is_digital(k);
 
         // The four 16-bit counts of a firm are one 64-bit lane: the total, and those of the
         // stages above the firm's (stage s keeps the counts above field s; an exited firm's
         // shift of 16 * 255 clears them all, as the scalar masks do).
         const I n = x4::words(counts_in + j);
-        const I pairs =
-            (n & 0x0000FFFF0000FFFFLL) + (x4::shift_right(n, 16) & 0x0000FFFF0000FFFFLL);
-        const I total = (pairs & 0xFFFFFFFFLL) + x4::shift_right(pairs, 32);
-        const I above = x4::shift_left(I{} + ~std::int64_t{0xFFFF}, st * 16);
-        const I m = n & above;
-        const I higher_pairs =
-            (m & 0x0000FFFF0000FFFFLL) + (x4::shift_right(m, 16) & 0x0000FFFF0000FFFFLL);
-        const I higher = (higher_pairs & 0xFFFFFFFFLL) + x4::shift_right(higher_pairs, 32);
+        const I total = x4::field_sum(n);
+        const I higher = x4::field_sum(n & x4::shift_left(I{} + ~std::int64_t{0xFFFF}, st * 16));
 
         const D share = to_double(higher) * (1.0 / to_double(total - (total == 0)));
         const I on_platform = (st == q::INCUBATING) | has(f, q::PLATFORM_TIE);
@@ -494,12 +488,7 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
                          pick(loan, D{} + loan_effect, zero) + pick(vc, D{} + vc_effect, zero) +
                          spillover_effect * share + pick(on_platform, D{} + platform_effect, zero) -
                          reversion * c_old;
-        const I cell = x4::shift_right(u1, 22);
-        const D frac = to_double(u1 & 0x3FFFFF) * 0x1.0p-22;
-        const D low = std::bit_cast<D>(_mm256_i64gather_pd(knots, std::bit_cast<__m256i>(cell), 8));
-        const D high =
-            std::bit_cast<D>(_mm256_i64gather_pd(knots + 1, std::bit_cast<__m256i>(cell), 8));
-        const D z = low + (high - low) * frac;
+        const D z = x4::table_draw(knots, u1);
         const D c = x4::positive(c_old + growth * dt_years + noise_scale * z);
         std::memcpy(out.capability + j, &c, sizeof c);
     }
@@ -523,7 +512,7 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
         const D exit_base =
             exit_p * pick(loan, loan_exit_factor, D{} + 1.0) * pick(vc, vc_exit_factor, D{} + 1.0);
         const D divisor = 1.0 + exit_slope * c;
-        const D u0 = (to_double(w0) + 0.5) * 0x1.0p-32;
+        const D u0 = x4::u01(w0);
         const I exits = u0 * divisor < exit_base;
         const I graduation_draw = (u0 - graduation_p) * divisor < exit_base;
         const I months_in = month - x4::shorts(since_in + j);
@@ -542,7 +531,7 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
                              (~loan & (to != q::INCUBATING) & (w2 < loan_new_below));
         const D vc_new = vc_p_per_capability * c;
         const D p_vc = pick(vc, vc_end_p, pick(vc_new < 0.5, vc_new, D{} + 0.5));
-        const D u3 = (to_double(w3) + 0.5) * 0x1.0p-32;
+        const D u3 = x4::u01(w3);
         const I small = c < size_capability;
         const I rnd_capable = c >= rnd_capability;
         const I can_register = registration_open & lacks(f, q::REGISTERED) &
@@ -818,11 +807,6 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
 
 std::atomic<Kernels> chosen_kernels{Kernels::automatic};
 
-bool have_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2") != 0;
-    return yes;
-}
-
 // The decisions of firms [begin, end).
 template <class Count>
 void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepRates& r,
@@ -863,21 +847,21 @@ void set_kernels(Kernels kernels) {
 }
 
 bool kernels_available(Kernels kernels) {
-    return kernels != Kernels::avx2 || have_avx2();
+    return kernels != Kernels::avx2 || engine::have_avx2();
 }
 
-// The AVX2 kernels where the CPU has AVX2 but not AVX-512 (there the compiler's AVX-512 clones
-// run eight firms to a vector), unless a test chose.
+// The AVX2 kernels where the CPU has AVX2 but not the x86-64-v4 level (there the loader picks the
+// compiler's AVX-512 clones, eight firms to a vector), unless a test chose.
 bool use_avx2_kernels() {
     switch (chosen_kernels.load(std::memory_order_relaxed)) {
     case Kernels::compiled:
         return false;
     case Kernels::avx2:
-        return have_avx2();
+        return engine::have_avx2();
     case Kernels::automatic:
         break;
     }
-    static const bool yes = have_avx2() && __builtin_cpu_supports("avx512f") == 0;
+    static const bool yes = engine::have_avx2() && __builtin_cpu_supports("x86-64-v4") == 0;
     return yes;
 }
 

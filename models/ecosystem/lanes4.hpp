@@ -65,6 +65,11 @@ using I = std::int64_t __attribute__((vector_size(32)));
 [[gnu::always_inline, gnu::target("avx2")]] inline I shift_right(I v, int n) {
     return std::bit_cast<I>(_mm256_srli_epi64(std::bit_cast<__m256i>(v), n));
 }
+// The four 16-bit fields of each lane (four neighbour counts), summed.
+[[gnu::always_inline, gnu::target("avx2")]] inline I field_sum(I w) {
+    const I pairs = (w & 0x0000FFFF0000FFFFLL) + (shift_right(w, 16) & 0x0000FFFF0000FFFFLL);
+    return (pairs & 0xFFFFFFFFLL) + shift_right(pairs, 32);
+}
 // small_to_double, positive_part and pick of the scalar loop, lane by lane.
 [[gnu::always_inline, gnu::target("avx2")]] inline D to_double(I x) {
     return std::bit_cast<D>(x | 0x4330000000000000LL) - 0x1.0p52;
@@ -113,6 +118,10 @@ using I = std::int64_t __attribute__((vector_size(32)));
     const D low = std::bit_cast<D>(_mm256_i64gather_pd(knots, cell, 8));
     const D high = std::bit_cast<D>(_mm256_i64gather_pd(knots + 1, cell, 8));
     return low + (high - low) * frac;
+}
+// detail::u01 of words below 2^32.
+[[gnu::always_inline, gnu::target("avx2")]] inline D u01(I word) {
+    return (to_double(word) + 0.5) * 0x1.0p-32;
 }
 // engine::u01_open of the 64-bit word (high << 32) | low, for words below 2^32: its top 52 bits
 // are below 2^52, so to_double is exact.

@@ -239,9 +239,8 @@ struct WideWords {
     return rd;
 }
 
-[[gnu::target("avx2")]] void startup_attributes_avx2(const AttributeRules& p, const WideWords& w,
-                                                     std::size_t count,
-                                                     const AttributeColumns& col) {
+[[gnu::target("avx2")]] void startup_attributes(const AttributeRules& p, const WideWords& w,
+                                                std::size_t count, const AttributeColumns& col) {
     for (std::size_t j = 0; j < count; j += 4) {
         const x4::D rd = sector_and_rd4(p, w, col, j);
         const x4::D months_in = w.uniform(3, j, 0.0, p.incubation_max);
@@ -255,8 +254,8 @@ struct WideWords {
     }
 }
 
-[[gnu::target("avx2")]] void sme_attributes_avx2(const AttributeRules& p, const WideWords& w,
-                                                 std::size_t count, const AttributeColumns& col) {
+[[gnu::target("avx2")]] void sme_attributes(const AttributeRules& p, const WideWords& w,
+                                            std::size_t count, const AttributeColumns& col) {
     const x4::I loan = x4::I{} + x4::q::HAS_LOAN;
     const x4::I vc = x4::I{} + x4::q::HAS_VC;
     for (std::size_t j = 0; j < count; j += 4) {
@@ -273,9 +272,9 @@ struct WideWords {
     }
 }
 
-[[gnu::target("avx2")]] void certified_attributes_avx2(const AttributeRules& p, double bar,
-                                                       const WideWords& w, std::size_t count,
-                                                       const AttributeColumns& col) {
+[[gnu::target("avx2")]] void certified_attributes(const AttributeRules& p, double bar,
+                                                  const WideWords& w, std::size_t count,
+                                                  const AttributeColumns& col) {
     const x4::I loan = x4::I{} + x4::q::HAS_LOAN;
     const x4::I vc = x4::I{} + x4::q::HAS_VC;
     const x4::I rnd = x4::I{} + x4::q::RND_INSTITUTION;
@@ -375,40 +374,33 @@ void initial_attributes(State& s, const StepContext& ctx, const std::array<std::
                 s.firms[s.born].data() + from,        s.firms[s.stage_since].data() + from,
                 s.firms[s.cert_expiry].data() + from, s.firms[s.capability].data() + from,
                 s.firms[s.rd_intensity].data() + from};
+            // The same switch for both kinds of loops: the AVX2 ones take WideWords.
+            const auto draw = [&](const auto& stream_words) {
+                switch (st) {
+                case INCUBATING:
+                    startup_attributes(p, stream_words, count, col);
+                    break;
+                case SME:
+                    sme_attributes(p, stream_words, count, col);
+                    break;
+                default:
+                    certified_attributes(p, st == LEADER ? leader_bar : hte_bar, stream_words,
+                                         count, col);
+                    break;
+                }
+            };
             if (avx2 && count % 4 == 0) {
                 for (std::uint16_t blk = 0; blk < INITIAL_BLOCKS[st]; ++blk) {
                     engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(from), 0, INITIAL,
                                              count, wide_words[blk], blk);
                 }
-                switch (st) {
-                case INCUBATING:
-                    startup_attributes_avx2(p, ww, count, col);
-                    break;
-                case SME:
-                    sme_attributes_avx2(p, ww, count, col);
-                    break;
-                default:
-                    certified_attributes_avx2(p, st == LEADER ? leader_bar : hte_bar, ww, count,
-                                              col);
-                    break;
+                draw(ww);
+            } else {
+                for (std::uint16_t blk = 0; blk < INITIAL_BLOCKS[st]; ++blk) {
+                    engine::philox_fill(ctx.key, static_cast<std::uint32_t>(from), 0, INITIAL,
+                                        count, words[blk], blk);
                 }
-                from = to;
-                continue;
-            }
-            for (std::uint16_t blk = 0; blk < INITIAL_BLOCKS[st]; ++blk) {
-                engine::philox_fill(ctx.key, static_cast<std::uint32_t>(from), 0, INITIAL, count,
-                                    words[blk], blk);
-            }
-            switch (st) {
-            case INCUBATING:
-                startup_attributes(p, w, count, col);
-                break;
-            case SME:
-                sme_attributes(p, w, count, col);
-                break;
-            default:
-                certified_attributes(p, st == LEADER ? leader_bar : hte_bar, w, count, col);
-                break;
+                draw(w);
             }
             from = to;
         }

@@ -42,6 +42,12 @@ philox8_avx512(__m512i x0, __m512i x1, __m512i x2, __m512i x3, std::uint32_t k0,
     return {x0, x1, x2, x3};
 }
 
+/// Whether this CPU runs AVX2.
+[[nodiscard]] inline bool have_avx2() noexcept {
+    static const bool yes = __builtin_cpu_supports("avx2") != 0;
+    return yes;
+}
+
 /// Whether this CPU runs AVX-512 F, VL, BW and DQ (what the kernels built on this header use).
 [[nodiscard]] inline bool have_avx512() noexcept {
     static const bool yes =

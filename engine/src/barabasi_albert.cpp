@@ -38,6 +38,15 @@ private:
 // sizes when v arrives, on the builder's own lists `units` (room for every unit in each), whose
 // sizes it keeps in `at`: no vector to reload and check for every unit added. K = k fixed at
 // compile time (0: k known at run time only) unrolls the scans over the categories.
+//
+// Where a draw lands depends only on the list sizes, and the sizes only on the categories of the
+// picks (a unit of category c is a vertex of category c), not on which vertices they are: the
+// vertex a draw picks matters only when it repeats an earlier pick of the same vertex, which
+// then draws again. So the builder works in windows of WINDOW vertices: it first locates every
+// draw of the window as if no vertex repeated a pick (arithmetic only), then reads the picked
+// units, whose cache misses now overlap instead of each stalling the next vertex's arithmetic.
+// A vertex that did repeat a pick is rare: the sizes are wound back to before it, it draws
+// again in full, and the next window starts after it. The same draws, the same network.
 template <std::size_t K>
 void grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
                       std::span<const std::uint8_t> category, std::span<const double> affinity,
@@ -50,48 +59,120 @@ void grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t c
     // blocks 0 .. m - 1: computed for BATCH vertices at a time, vectorised. A vertex that needs
     // more draws (its candidate was already picked) reads on from block m.
     constexpr std::size_t BATCH = 256;
+    constexpr std::size_t WINDOW = 32;
     const auto prefilled = static_cast<std::uint16_t>(std::min<std::size_t>(m, 8));
+    const auto words_of = [&](const StreamBatch& batch, std::size_t v0, std::size_t v,
+                              std::uint16_t d) {
+        if (d < prefilled) {
+            const std::uint32_t* b = batch.block(d) + 4 * (v - v0);
+            return Block{b[0], b[1], b[2], b[3]};
+        }
+        return key.block(static_cast<std::uint32_t>(v), 0, purpose, d);
+    };
+    const auto locate = [&](const AttachmentPool::Weights& w, const Block& words) {
+        return AttachmentPool::locate_in<K>(k, at, w, (std::uint64_t{words[0]} << 32) | words[1],
+                                            (std::uint64_t{words[2]} << 32) | words[3]);
+    };
+    // One vertex's draws made one at a time, each checked against the picks before it: for a
+    // vertex whose first m draws did not all pick different vertices.
     PickBuffer<Network::Vertex> chosen(m);
     Network::Vertex* picks = chosen.data();
-    // A unit of category c is a vertex of category c (each vertex's units go to its own
-    // category's list), so a pick's category is the list its draw landed in: the next vertex's
-    // list sizes then wait neither for the pick's unit to come from memory nor for its category
-    // to be looked up.
     PickBuffer<std::size_t> chosen_category(m);
     std::size_t* pick_category = chosen_category.data();
+    const auto grow_one = [&](const StreamBatch& batch, std::size_t v0, std::size_t v) {
+        const std::size_t a = category[v];
+        const AttachmentPool::Weights w =
+            AttachmentPool::weights_of<K>(k, at, affinity.subspan(a * k, k));
+        std::size_t got = 0;
+        for (std::uint16_t d = 0; got < m; ++d) {
+            const AttachmentPool::Location l = locate(w, words_of(batch, v0, v, d));
+            const Network::Vertex u = units[l.category][l.index];
+            if (std::find(picks, picks + got, u) == picks + got) {
+                pick_category[got] = l.category;
+                picks[got++] = u;
+            }
+        }
+        Network::Vertex* own = elders + (v - core) * m;
+        for (std::size_t j = 0; j < m; ++j) {
+            own[j] = picks[j];
+            units[a][at.size[a]++] = static_cast<Network::Vertex>(v);
+            units[pick_category[j]][at.size[pick_category[j]]++] = picks[j];
+        }
+    };
+    // A window's draws, located ahead (where each unit is read from, and where its copy goes).
+    std::vector<AttachmentPool::Location> located(WINDOW * m);
+    std::vector<std::size_t> copy_to(WINDOW * m);
+    // Vertices located ahead: WINDOW, down to one after a repeat (the work located after it is
+    // done again), doubling back after each window without one.
+    std::size_t window = WINDOW;
     StreamBatch batch;
     for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
         const std::size_t count = std::min(BATCH, n - v0);
         batch.fill(key, static_cast<std::uint32_t>(v0), 0, purpose, count, prefilled);
-        for (std::size_t v = v0; v < v0 + count; ++v) {
-            const std::size_t a = category[v];
-            // The seed clique's units are in the lists, so the weights always have units.
-            const AttachmentPool::Weights w =
-                AttachmentPool::weights_of<K>(k, at, affinity.subspan(a * k, k));
-            std::size_t got = 0;
-            for (std::uint16_t d = 0; got < m; ++d) {
-                Block words;
-                if (d < prefilled) {
-                    const std::uint32_t* b = batch.block(d) + 4 * (v - v0);
-                    words = {b[0], b[1], b[2], b[3]};
-                } else {
-                    words = key.block(static_cast<std::uint32_t>(v), 0, purpose, d);
+        std::size_t first = v0;
+        while (first < v0 + count) {
+            if (window == 1) { // repeats are frequent here: no vertex located ahead
+                grow_one(batch, v0, first++);
+                window = 2;
+                continue;
+            }
+            const std::size_t last = std::min(first + window, v0 + count);
+            const AttachmentPool::Snapshot window_start = at;
+            // Locate: each vertex's first m draws against the sizes the window's vertices before
+            // it leave if none of them repeats a pick; its own units are written now.
+            for (std::size_t v = first; v < last; ++v) {
+                const std::size_t a = category[v];
+                const AttachmentPool::Weights w =
+                    AttachmentPool::weights_of<K>(k, at, affinity.subspan(a * k, k));
+                AttachmentPool::Location* l = located.data() + (v - first) * m;
+                std::size_t* to = copy_to.data() + (v - first) * m;
+                for (std::uint16_t j = 0; j < m; ++j) {
+                    l[j] = locate(w, words_of(batch, v0, v, j));
                 }
-                const AttachmentPool::Location l = AttachmentPool::locate_in<K>(
-                    k, at, w, (std::uint64_t{words[0]} << 32) | words[1],
-                    (std::uint64_t{words[2]} << 32) | words[3]);
-                const Network::Vertex u = units[l.category][l.index];
-                if (std::find(picks, picks + got, u) == picks + got) {
-                    pick_category[got] = l.category;
-                    picks[got++] = u;
+                for (std::size_t j = 0; j < m; ++j) {
+                    units[a][at.size[a]++] = static_cast<Network::Vertex>(v);
+                    to[j] = at.size[l[j].category]++;
                 }
             }
-            Network::Vertex* own = elders + (v - core) * m;
-            for (std::size_t j = 0; j < m; ++j) {
-                own[j] = picks[j];
-                units[a][at.size[a]++] = static_cast<Network::Vertex>(v);
-                units[pick_category[j]][at.size[pick_category[j]]++] = picks[j];
+            // Read: the picked units, in vertex order (a unit an earlier vertex of the window
+            // added is written before a later one can read it).
+            std::size_t v = first;
+            for (; v < last; ++v) {
+                const AttachmentPool::Location* l = located.data() + (v - first) * m;
+                const std::size_t* to = copy_to.data() + (v - first) * m;
+                Network::Vertex* own = elders + (v - core) * m;
+                std::size_t j = 0;
+                for (; j < m; ++j) {
+                    const Network::Vertex u = units[l[j].category][l[j].index];
+                    if (std::find(own, own + j, u) != own + j) {
+                        break;
+                    }
+                    own[j] = u;
+                }
+                if (j < m) {
+                    break;
+                }
+                for (j = 0; j < m; ++j) {
+                    units[l[j].category][to[j]] = own[j];
+                }
             }
+            if (v < last) {
+                // v repeated a pick: the sizes as the vertices before it left them, then v in full.
+                at = window_start;
+                for (std::size_t b = first; b < v; ++b) {
+                    const AttachmentPool::Location* l = located.data() + (b - first) * m;
+                    at.size[category[b]] += m;
+                    for (std::size_t j = 0; j < m; ++j) {
+                        ++at.size[l[j].category];
+                    }
+                }
+                grow_one(batch, v0, v);
+                ++v;
+                window = 1;
+            } else {
+                window = std::min(2 * window, WINDOW);
+            }
+            first = v;
         }
     }
 }

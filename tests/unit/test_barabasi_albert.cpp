@@ -1,5 +1,6 @@
 // The seeded Barabási–Albert generator: size, simplicity, determinism, connectivity and the
 // degree distribution.
+#include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/network_algorithms.hpp>
 
@@ -210,6 +211,91 @@ TEST_CASE("Category affinity biases attachment (homophily)", "[barabasi_albert]"
     CHECK(share == Approx(1.0 / 1.1).margin(0.01));
     // Each new vertex still makes exactly m distinct links.
     CHECK(g.num_edges() == 6 + (parity.size() - 4) * 3);
+}
+
+namespace {
+
+// The categorised builder written plainly on the AttachmentPool's own draws: vertex v draws with
+// its stream (block d for draw d) against the pool as the vertices before it left it, until it
+// has m different picks, then adds one unit of itself and one of each pick, pick by pick.
+Network plain_growth(const BarabasiAlbertOptions& o, const RandomKey& key, Purpose purpose) {
+    const std::size_t n = o.vertices;
+    const std::size_t m = o.edges_per_vertex;
+    const std::size_t k = o.affinity.size() == 1 ? 1 : (o.affinity.size() == 4 ? 2 : 6);
+    REQUIRE(k * k == o.affinity.size());
+    const std::size_t core = std::min(n, m + 1);
+    AttachmentPool pool(k);
+    std::vector<Vertex> seed;
+    for (std::size_t a = 0; a < core; ++a) {
+        for (std::size_t b = a + 1; b < core; ++b) {
+            seed.push_back(static_cast<Vertex>(a));
+            seed.push_back(static_cast<Vertex>(b));
+        }
+    }
+    for (const Vertex v : seed) {
+        pool.add(v, o.category[v]);
+    }
+    std::vector<Vertex> elders;
+    for (std::size_t v = core; v < n; ++v) {
+        const AttachmentPool::Snapshot at = pool.snapshot();
+        Stream rng(key, static_cast<std::uint32_t>(v), 0, purpose);
+        const auto affinity = o.affinity.subspan(o.category[v] * k, k);
+        std::vector<Vertex> picks;
+        while (picks.size() < m) {
+            const Vertex u = pool.draw(at, affinity, rng);
+            if (std::find(picks.begin(), picks.end(), u) == picks.end()) {
+                picks.push_back(u);
+            }
+        }
+        for (const Vertex u : picks) {
+            pool.add(static_cast<Vertex>(v), o.category[v]);
+            pool.add(u, o.category[u]);
+            elders.push_back(u);
+        }
+    }
+    return Network::from_growth(n, seed, core, elders);
+}
+
+} // namespace
+
+TEST_CASE("The categorised builder makes the network of the plain draw-by-draw process",
+          "[barabasi_albert]") {
+    // The builder locates a window of vertices' draws before reading their picks and winds back
+    // when a vertex repeats a pick; strong homophily towards small categories and large m make
+    // repeats frequent, n = 5,000 with weak homophily makes them rare.
+    struct Case {
+        std::size_t n;
+        unsigned m;
+        std::size_t k;
+        double other; // affinity to another category
+    };
+    for (const Case c : {Case{5000, 3, 6, 0.25}, Case{3000, 1, 2, 0.5}, Case{600, 5, 6, 0.001},
+                         Case{400, 12, 2, 0.01}, Case{300, 70, 6, 0.5}, Case{6, 3, 6, 0.25},
+                         Case{2000, 2, 1, 1.0}}) {
+        CAPTURE(c.n, c.m, c.k, c.other);
+        std::vector<std::uint8_t> category(c.n);
+        for (std::size_t v = 0; v < c.n; ++v) {
+            // Category 0 holds about half the vertices, the others share the rest.
+            const Block b = RandomKey{5, 0}.block(static_cast<std::uint32_t>(v), 0, 1, 0);
+            category[v] = b[0] % 2 == 0 || c.k == 1
+                              ? std::uint8_t{0}
+                              : static_cast<std::uint8_t>(1 + b[1] % (c.k - 1));
+        }
+        std::vector<double> affinity(c.k * c.k);
+        for (std::size_t a = 0; a < c.k; ++a) {
+            for (std::size_t b = 0; b < c.k; ++b) {
+                affinity[a * c.k + b] = a == b ? 1.0 : c.other;
+            }
+        }
+        BarabasiAlbertOptions o{c.n, c.m, 0};
+        o.category = category;
+        o.affinity = affinity;
+        for (std::uint32_t replicate = 0; replicate < 3; ++replicate) {
+            const RandomKey key{31, replicate};
+            CHECK(same_network(barabasi_albert(o, key, BA_PURPOSE),
+                               plain_growth(o, key, BA_PURPOSE)));
+        }
+    }
 }
 
 TEST_CASE("Categories must fit the affinity matrix", "[barabasi_albert]") {

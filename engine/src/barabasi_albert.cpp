@@ -186,6 +186,12 @@ Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& k
     if (m == 0) {
         throw Error("barabasi_albert: edges_per_vertex must be at least 1");
     }
+    // A vertex's draws are numbered by the 16-bit block index of its stream; far fewer than
+    // 2^16 draws must be able to find m different elders.
+    if (m > MAX_EDGES_PER_VERTEX) {
+        throw Error("barabasi_albert: edges_per_vertex must be at most " +
+                    std::to_string(MAX_EDGES_PER_VERTEX) + ", not " + std::to_string(m));
+    }
     // The seed clique on the first min(n, m + 1) vertices.
     const std::size_t core = std::min(n, m + 1);
     const std::size_t core_edges = core * (core - (core > 0 ? 1 : 0)) / 2;

@@ -307,6 +307,9 @@ TEST_CASE("Categories must fit the affinity matrix", "[barabasi_albert]") {
     o.category = cats;
     o.affinity = affinity;
     CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);
+    // m at most MAX_EDGES_PER_VERTEX: a vertex's draws are numbered in 16 bits.
+    CHECK_THROWS_AS(barabasi_albert({3000, 1025, 0}, RandomKey{1, 0}, 1), canopy::Error);
+    CHECK_NOTHROW(barabasi_albert({10, MAX_EDGES_PER_VERTEX, 0}, RandomKey{1, 0}, 1));
     const std::vector<double> not_square = {1.0, 0.5, 0.5};
     o.affinity = not_square;
     CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);

@@ -23,9 +23,12 @@
 namespace canopy::engine {
 
 /// Options for barabasi_albert().
+/// The largest m barabasi_albert accepts.
+inline constexpr std::size_t MAX_EDGES_PER_VERTEX = 1024;
+
 struct BarabasiAlbertOptions {
     std::size_t vertices = 0;      ///< n
-    unsigned edges_per_vertex = 3; ///< m, at least 1
+    unsigned edges_per_vertex = 3; ///< m, 1 .. MAX_EDGES_PER_VERTEX
     /// Reserve room for this many extra vertices (births) so growth does not reallocate.
     std::size_t reserve_vertices = 0;
     /// Homophily (optional): a category per vertex (empty: none) ...

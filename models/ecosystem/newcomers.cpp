@@ -7,6 +7,7 @@
 #include <canopy/engine/normal_table.hpp>
 
 #include <algorithm>
+#include <bit>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -242,12 +243,26 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             }
             const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
             const Network::Vertex id = s.collaboration.add_vertex(picks);
-            typename std::remove_reference_t<decltype(counts)>::value_type own{};
+            using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+            // The newcomer's own 16-bit counts are added up in one 64-bit word (stage k's count
+            // in bits 16k .. 16k + 15, at most m), as the set-up does: kept as four shorts in
+            // memory, each increment was a store that the final 8-byte read could not take
+            // its value from (a store-forwarding stall per newcomer).
+            std::uint64_t own16 = 0;
+            Counts own{};
             for (const Network::Vertex v : picks) {
-                ++own[stage[v]];
+                if constexpr (sizeof(Counts) == sizeof(std::uint64_t)) {
+                    own16 += std::uint64_t{1} << (16U * stage[v]);
+                } else {
+                    ++own[stage[v]];
+                }
                 ++counts[v][stage[id]];
                 s.attachment.add(v, sector[v]);
                 s.attachment.add(id, sector[id]);
+            }
+            if constexpr (sizeof(Counts) == sizeof(std::uint64_t)) {
+                static_assert(std::endian::native == std::endian::little);
+                own = std::bit_cast<Counts>(own16);
             }
             counts[id] = own;
             ++s.active[stage[id]];

@@ -164,7 +164,10 @@ struct Wide {
 // vectoriser sizes its vectors by the narrowest type in a loop, and byte-sized values would make
 // it process 64 firms at once, with far more live values than there are registers.
 struct BlockScratch {
-    Wide x;                                  // pass 1's inputs and outputs, the DECIDE words
+    Wide x; // pass 1's inputs and outputs, the DECIDE words
+    // The block's DECIDE words as the AVX2 kernel and event_pass read them: x.w0 .. x.w3, or
+    // the block's place in a fill of several blocks (decide_chunk).
+    const std::uint64_t* words[4] = {x.w0, x.w1, x.w2, x.w3};
     alignas(64) double capability[BLOCK];    // after this step's growth and shock
     alignas(64) std::uint32_t to[BLOCK];     // the stage at the end of the step (inactive: as is)
     alignas(64) std::uint32_t flags[BLOCK];  // flags at the start, after the January reset
@@ -456,7 +459,11 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
     const float* rd_in = col.rd_intensity + begin;
     const auto* counts_in = reinterpret_cast<const std::uint64_t*>(col.counts + begin);
     static_assert(sizeof(engine::StateCounts<4, std::uint16_t>) == 8, "four counts per lane");
-    Wide& x = out.x;
+    // The block's words, read through locals: the loops' stores could alias out.words.
+    const std::uint64_t* const words0 = out.words[0];
+    const std::uint64_t* const words1 = out.words[1];
+    const std::uint64_t* const words2 = out.words[2];
+    const std::uint64_t* const words3 = out.words[3];
     std::uint64_t bits = 0;
     I counts{};
     // Two loops: capability first, then the events that depend on it. One loop was a chain of
@@ -465,7 +472,7 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
     // group of four could not start before the last had nearly finished; each loop alone is
     // short enough for several groups to overlap.
     for (std::size_t j = 0; j < len; j += 4) {
-        const I u1 = x4::words(x.w1 + j);
+        const I u1 = x4::words(words1 + j);
         const I st = x4::bytes(stage_in + j);
         const I f = x4::bytes(flags_col + j) & keep;
         const I loan = has(f, q::HAS_LOAN);
@@ -493,9 +500,9 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
         std::memcpy(out.capability + j, &c, sizeof c);
     }
     for (std::size_t j = 0; j < len; j += 4) {
-        const I w0 = x4::words(x.w0 + j);
-        const I w2 = x4::words(x.w2 + j);
-        const I w3 = x4::words(x.w3 + j);
+        const I w0 = x4::words(words0 + j);
+        const I w2 = x4::words(words2 + j);
+        const I w3 = x4::words(words3 + j);
         const I st = x4::bytes(stage_in + j);
         const I active = st <= q::LEADER;
         const I flags_before = x4::bytes(flags_col + j);
@@ -735,7 +742,7 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
         const std::uint8_t st = col.stage[i];
         const auto to = static_cast<std::uint8_t>(in.to[j]);
         const double c = in.capability[j];
-        const std::uint64_t w2 = in.x.w2[j];
+        const std::uint64_t w2 = in.words[2][j];
         auto f = static_cast<std::uint8_t>(in.flags[j]);
         const bool vc = (f & HAS_VC) != 0;
 
@@ -765,7 +772,7 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
 
         // Rarer events share one word as competing risks: at most one per firm per step.
         const double p_vc = vc ? r.vc_end_p : std::min(0.5, r.vc_p_per_capability * c);
-        const double u3 = u01(static_cast<std::uint32_t>(in.x.w3[j]));
+        const double u3 = u01(static_cast<std::uint32_t>(in.words[3][j]));
         if (u3 < p_vc + r.rare_events_bound) {
             const bool can_register = r.registration_open && (f & REGISTERED) == 0 &&
                                       (to <= SME || (to == HIGH_TECH && c < r.size_capability));
@@ -817,10 +824,40 @@ void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepR
     const bool avx2_kernel = use_avx2_kernels();
     BlockScratch scratch;
     std::uint64_t* const words[4] = {scratch.x.w0, scratch.x.w1, scratch.x.w2, scratch.x.w3};
+    // The AVX2 kernel's words are made FILL_BLOCKS blocks at a time: a fill has a fixed cost
+    // (its first groups' rounds overlap nothing before them, and 64 blocks end in a lone group
+    // of four): philox_fill_wide took 3.7-4.7 ns a block for 64 blocks, 3.2-3.5 for 512. The
+    // 16 KB of words stay in the first-level cache while the kernel reads them block by block.
+    constexpr std::size_t FILL_BLOCKS = 8;
+    struct Fill {
+        alignas(64) std::uint64_t w[4][FILL_BLOCKS * BLOCK];
+    };
+    Fill fill_buffer; // NOLINT(cppcoreguidelines-pro-type-member-init): filled before read
+    Fill* const fill = avx2_kernel && std::is_same_v<Count, std::uint16_t> ? &fill_buffer : nullptr;
+    std::size_t fill_start = begin;
     ChunkTally t{};
     for (std::size_t b = begin; b < end; b += BLOCK) {
         const std::size_t len = std::min(BLOCK, end - b);
-        engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len, words);
+        if (fill == nullptr) {
+            engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE, len,
+                                     words);
+        } else {
+            if ((b - begin) % (FILL_BLOCKS * BLOCK) == 0) {
+                fill_start = b;
+                std::uint64_t* const into[4] = {fill->w[0], fill->w[1], fill->w[2], fill->w[3]};
+                engine::philox_fill_wide(ctx.key, static_cast<std::uint32_t>(b), step, DECIDE,
+                                         std::min(FILL_BLOCKS * BLOCK, end - b), into);
+            }
+            for (std::size_t w = 0; w < 4; ++w) {
+                scratch.words[w] = fill->w[w] + (b - fill_start);
+            }
+            if (len % 4 != 0) { // the compiled pass reads its words from x
+                for (std::size_t w = 0; w < 4; ++w) {
+                    std::memcpy(words[w], scratch.words[w], len * sizeof(std::uint64_t));
+                    scratch.words[w] = words[w];
+                }
+            }
+        }
         if constexpr (std::is_same_v<Count, std::uint16_t>) {
             if (avx2_kernel && len % 4 == 0) {
                 vector_pass_avx2(col, r, knots, b, len, scratch, t);

@@ -221,7 +221,7 @@ namespace {
 Network plain_growth(const BarabasiAlbertOptions& o, const RandomKey& key, Purpose purpose) {
     const std::size_t n = o.vertices;
     const std::size_t m = o.edges_per_vertex;
-    const std::size_t k = o.affinity.size() == 1 ? 1 : (o.affinity.size() == 4 ? 2 : 6);
+    const auto k = static_cast<std::size_t>(std::llround(std::sqrt(o.affinity.size())));
     REQUIRE(k * k == o.affinity.size());
     const std::size_t core = std::min(n, m + 1);
     AttachmentPool pool(k);
@@ -308,7 +308,8 @@ TEST_CASE("Categories must fit the affinity matrix", "[barabasi_albert]") {
     o.affinity = affinity;
     CHECK_THROWS_AS(canopy::engine::barabasi_albert(o, {1, 0}, 1), canopy::Error);
     // m at most MAX_EDGES_PER_VERTEX: a vertex's draws are numbered in 16 bits.
-    CHECK_THROWS_AS(barabasi_albert({3000, 1025, 0}, RandomKey{1, 0}, 1), canopy::Error);
+    CHECK_THROWS_AS(barabasi_albert({3000, MAX_EDGES_PER_VERTEX + 1, 0}, RandomKey{1, 0}, 1),
+                    canopy::Error);
     CHECK_NOTHROW(barabasi_albert({10, MAX_EDGES_PER_VERTEX, 0}, RandomKey{1, 0}, 1));
     const std::vector<double> not_square = {1.0, 0.5, 0.5};
     o.affinity = not_square;

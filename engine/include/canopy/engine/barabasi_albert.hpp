@@ -22,10 +22,10 @@
 
 namespace canopy::engine {
 
-/// Options for barabasi_albert().
-/// The largest m barabasi_albert accepts.
+/// The largest m barabasi_albert accepts (a vertex's draws are numbered in 16 bits).
 inline constexpr std::size_t MAX_EDGES_PER_VERTEX = 1024;
 
+/// Options for barabasi_albert().
 struct BarabasiAlbertOptions {
     std::size_t vertices = 0;      ///< n
     unsigned edges_per_vertex = 3; ///< m, 1 .. MAX_EDGES_PER_VERTEX

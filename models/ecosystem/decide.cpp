@@ -472,7 +472,6 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
     // group of four could not start before the last had nearly finished; each loop alone is
     // short enough for several groups to overlap.
     for (std::size_t j = 0; j < len; j += 4) {
-        const I u1 = x4::words(words1 + j);
         const I st = x4::bytes(stage_in + j);
         const I f = x4::bytes(flags_col + j) & keep;
         const I loan = has(f, q::HAS_LOAN);
@@ -495,7 +494,7 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
                          pick(loan, D{} + loan_effect, zero) + pick(vc, D{} + vc_effect, zero) +
                          spillover_effect * share + pick(on_platform, D{} + platform_effect, zero) -
                          reversion * c_old;
-        const D z = x4::table_draw(knots, u1);
+        const D z = x4::table_draw(knots, words1 + j);
         const D c = x4::positive(c_old + growth * dt_years + noise_scale * z);
         std::memcpy(out.capability + j, &c, sizeof c);
     }

@@ -214,8 +214,12 @@ certified_attributes(const AttributeRules& rules, double bar, const StreamWords 
 struct WideWords {
     const std::uint64_t* const* block[4];
 
+    [[gnu::always_inline, gnu::target("avx2")]] const std::uint64_t* at(std::size_t k,
+                                                                        std::size_t j) const {
+        return block[k / 4][k % 4] + j;
+    }
     [[gnu::always_inline, gnu::target("avx2")]] x4::I word(std::size_t k, std::size_t j) const {
-        return x4::words(block[k / 4][k % 4] + j);
+        return x4::words(at(k, j));
     }
     [[gnu::always_inline, gnu::target("avx2")]] x4::D uniform01(std::size_t k,
                                                                 std::size_t j) const {
@@ -233,7 +237,7 @@ struct WideWords {
                                                                         const AttributeColumns& col,
                                                                         std::size_t j) {
     const x4::I k = x4::sector_of(w.uniform01(0, j), p.cumulative);
-    const x4::D rd = x4::sector_rd(x4::table_draw(p.rd_table, w.word(2, j)), k, p.rd_premium);
+    const x4::D rd = x4::sector_rd(x4::table_draw(p.rd_table, w.at(2, j)), k, p.rd_premium);
     x4::put_bytes(col.sector + j, k);
     x4::put_floats(col.rd_intensity + j, rd);
     return rd;
@@ -245,7 +249,7 @@ struct WideWords {
         const x4::D rd = sector_and_rd4(p, w, col, j);
         const x4::D months_in = w.uniform(3, j, 0.0, p.incubation_max);
         const x4::I age = x4::truncated(months_in);
-        const x4::D c = p.newborn_mean + p.capability_sd * x4::table_draw(p.normal, w.word(5, j)) +
+        const x4::D c = p.newborn_mean + p.capability_sd * x4::table_draw(p.normal, w.at(5, j)) +
                         months_in / 12.0 * (p.young_growth + p.rd_effect_per_year * rd);
         x4::put_shorts(col.born + j, -age);
         x4::put_shorts(col.stage_since + j, -age);
@@ -263,7 +267,7 @@ struct WideWords {
         const x4::I age = x4::truncated(w.uniform(3, j, 12.0, 120.0));
         const x4::I since = -x4::truncated(0.0 + (x4::from_int(age) - 0.0) * w.uniform01(5, j));
         const x4::D c =
-            p.entrant_mean + 2.0 * p.capability_sd * x4::table_draw(p.normal, w.word(7, j));
+            p.entrant_mean + 2.0 * p.capability_sd * x4::table_draw(p.normal, w.at(7, j));
         x4::put_shorts(col.born + j, -age);
         x4::put_shorts(col.stage_since + j, since);
         x4::put_floats(col.capability + j, x4::at_least_001(c));
@@ -292,7 +296,7 @@ struct WideWords {
         const x4::I issued =
             (p.start_year - years_back - p.start_year) * 12 + batch_month - p.start_month;
         const x4::I age = x4::truncated(w.uniform(7, j, 36.0, 240.0));
-        const x4::D z = x4::table_draw(p.normal, w.word(9, j));
+        const x4::D z = x4::table_draw(p.normal, w.at(9, j));
         const x4::D c = bar + 0.5 * std::bit_cast<x4::D>(std::bit_cast<x4::I>(z) &
                                                          std::numeric_limits<std::int64_t>::max());
         x4::put_shorts(col.cert_expiry + j, issued + p.validity);

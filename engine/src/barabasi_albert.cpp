@@ -1,5 +1,6 @@
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/compiler.hpp>
 
 #include <algorithm>
 #include <array>
@@ -47,11 +48,14 @@ private:
 // units, whose cache misses now overlap instead of each stalling the next vertex's arithmetic.
 // A vertex that did repeat a pick is rare: the sizes are wound back to before it, it draws
 // again in full, and the next window starts after it. The same draws, the same network.
+// (Compiled with CANOPY_SCHEDULE_FOR_PRESSURE: 0.88-0.98 of the time, mean ~0.95, in five
+// in-process A/B runs on Zen 3.)
 template <std::size_t K>
-void grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
-                      std::span<const std::uint8_t> category, std::span<const double> affinity,
-                      const RandomKey& key, Purpose purpose, AttachmentPool::Snapshot& at,
-                      Network::Vertex* const* units, Network::Vertex* elders) {
+CANOPY_SCHEDULE_FOR_PRESSURE void
+grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
+                 std::span<const std::uint8_t> category, std::span<const double> affinity,
+                 const RandomKey& key, Purpose purpose, AttachmentPool::Snapshot& at,
+                 Network::Vertex* const* units, Network::Vertex* elders) {
     if constexpr (K > 0) {
         k = K;
     }

@@ -1,3 +1,4 @@
+#include <canopy/engine/compiler.hpp>
 #include <canopy/engine/philox_avx512.hpp>
 #include <canopy/engine/philox_paths.hpp>
 #include <canopy/engine/philox_wide.hpp>
@@ -244,7 +245,7 @@ struct StoreInterleaved {
     }
 };
 
-__attribute__((target("avx2"))) void
+[[gnu::target("avx2")]] CANOPY_SCHEDULE_FOR_PRESSURE void
 philox_fill_avx2(const RandomKey& key, std::uint32_t first_agent, const std::uint32_t* agents,
                  std::uint32_t step, std::uint32_t c2, std::size_t count,
                  std::uint32_t* out) noexcept {
@@ -294,7 +295,7 @@ struct StoreWide {
 };
 
 // The same, four blocks per vector: each word is already in the low half of a 64-bit lane.
-__attribute__((target("avx2"))) void
+[[gnu::target("avx2")]] CANOPY_SCHEDULE_FOR_PRESSURE void
 philox_fill_wide_avx2(const RandomKey& key, std::uint32_t first_agent, std::uint32_t step,
                       std::uint32_t c2, std::size_t count, std::uint64_t* const words[4]) noexcept {
     const std::size_t j0 =

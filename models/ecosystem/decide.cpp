@@ -425,6 +425,7 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
     using x4::I;
     using x4::lacks;
     using x4::pick;
+    using x4::pick_sign;
     using x4::to_double;
     const I keep =
         I{} + static_cast<std::int64_t>(r.registration_reset ? ~std::uint32_t{REGISTERED} : ~0U);
@@ -477,8 +478,8 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
     for (std::size_t j = 0; j < len; j += 4) {
         const I st = x4::bytes(stage_in + j);
         const I f = x4::bytes(flags_col + j) & keep;
-        const I loan = has(f, q::HAS_LOAN);
-        const I vc = has(f, q::HAS_VC);
+        const I loan = x4::flag_sign<q::HAS_LOAN>(f); // sign masks (x4::flag_sign)
+        const I vc = x4::flag_sign<q::HAS_VC>(f);
         const I k = x4::bytes(sector_in + j);
         const I digital = x4::is_digital(k);
 
@@ -490,13 +491,13 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const I higher = x4::field_sum(n & x4::shift_left(I{} + ~std::int64_t{0xFFFF}, st * 16));
 
         const D share = to_double(higher) * (1.0 / to_double(total - (total == 0)));
-        const I on_platform = (st == q::INCUBATING) | has(f, q::PLATFORM_TIE);
+        const I on_platform = (st == q::INCUBATING) | x4::flag_sign<q::PLATFORM_TIE>(f);
         const D rd = x4::floats(rd_in + j);
         const D c_old = x4::floats(capability_col + j);
         const D growth = base_growth + pick(digital, D{} + digital_growth, zero) + rd_effect * rd +
-                         pick(loan, D{} + loan_effect, zero) + pick(vc, D{} + vc_effect, zero) +
-                         spillover_effect * share + pick(on_platform, D{} + platform_effect, zero) -
-                         reversion * c_old;
+                         pick_sign(loan, D{} + loan_effect, zero) +
+                         pick_sign(vc, D{} + vc_effect, zero) + spillover_effect * share +
+                         pick_sign(on_platform, D{} + platform_effect, zero) - reversion * c_old;
         const D z = x4::table_draw(knots, words1 + j);
         const D c = x4::positive(c_old + growth * dt_years + noise_scale * z);
         std::memcpy(out.capability + j, &c, sizeof c);
@@ -509,8 +510,8 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const I active = st <= q::LEADER;
         const I flags_before = x4::bytes(flags_col + j);
         const I f = flags_before & keep;
-        const I loan = has(f, q::HAS_LOAN);
-        const I vc = has(f, q::HAS_VC);
+        const I loan = x4::flag_sign<q::HAS_LOAN>(f); // sign masks (x4::flag_sign)
+        const I vc = x4::flag_sign<q::HAS_VC>(f);
         const I k = x4::bytes(sector_in + j);
         const D rd = x4::floats(rd_in + j);
         D c;
@@ -518,8 +519,8 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
 
         const D exit_p = pick(st < q::HIGH_TECH, pick(st == q::INCUBATING, exit0, exit1),
                               pick(st == q::HIGH_TECH, exit2, exit3));
-        const D exit_base =
-            exit_p * pick(loan, loan_exit_factor, D{} + 1.0) * pick(vc, vc_exit_factor, D{} + 1.0);
+        const D exit_base = exit_p * pick_sign(loan, loan_exit_factor, D{} + 1.0) *
+                            pick_sign(vc, vc_exit_factor, D{} + 1.0);
         const D divisor = 1.0 + exit_slope * c;
         const D u0 = x4::u01(w0);
         const I exits = u0 * divisor < exit_base;
@@ -531,24 +532,26 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const I exit_now = (at_limit & ~capable) | (~at_limit & exits);
         const I graduates = incubating & capable &
                             (at_limit | (~exits & (months_in >= incubation_min) & graduation_draw));
-        const I lapses = (st >= q::HIGH_TECH) & active & ~exits &
-                         (month >= x4::shorts(expiry_in + j)) & lacks(f, q::APPLIED_RENEWAL);
-        const I moved = pick(graduates | lapses, sme, st);
+        const I lapses = ~x4::flag_sign<q::APPLIED_RENEWAL>(f) & (st >= q::HIGH_TECH) & active &
+                         ~exits & (month >= x4::shorts(expiry_in + j)); // a sign mask
+        const I moved = pick_sign(graduates | lapses, sme, st);
         const I to = pick(active & exit_now, exited, moved);
 
-        const I loan_event = (loan & (w2 < loan_repay_below)) |
-                             (~loan & (to != q::INCUBATING) & (w2 < loan_new_below));
+        const I loan_event =
+            pick_sign(loan, w2 < loan_repay_below, (to != q::INCUBATING) & (w2 < loan_new_below));
         const D vc_new = vc_p_per_capability * c;
-        const D p_vc = pick(vc, vc_end_p, pick(vc_new < 0.5, vc_new, D{} + 0.5));
+        const D p_vc = pick_sign(vc, vc_end_p, pick(vc_new < 0.5, vc_new, D{} + 0.5));
         const D u3 = x4::u01(w3);
         const I small = c < size_capability;
         const I rnd_capable = c >= rnd_capability;
-        const I can_register = registration_open & lacks(f, q::REGISTERED) &
-                               ((to <= q::SME) | ((to == q::HIGH_TECH) & small));
-        const D p_reg = pick(can_register, registration_p, zero);
-        const D p_tie = pick(has(f, q::PLATFORM_TIE), untie_p, pick(to >= q::SME, tie_p, zero));
+        const I can_register = ~x4::flag_sign<q::REGISTERED>(f) & registration_open &
+                               ((to <= q::SME) | ((to == q::HIGH_TECH) & small)); // a sign mask
+        const D p_reg = pick_sign(can_register, registration_p, zero);
+        const D p_tie =
+            pick_sign(x4::flag_sign<q::PLATFORM_TIE>(f), untie_p, pick(to >= q::SME, tie_p, zero));
         const D p_rnd =
-            pick((to >= q::HIGH_TECH) & lacks(f, q::RND_INSTITUTION) & rnd_capable, rnd_p, zero);
+            pick_sign(~x4::flag_sign<q::RND_INSTITUTION>(f) & (to >= q::HIGH_TECH) & rnd_capable,
+                      rnd_p, zero);
         const I within_bound = u3 < p_vc + rare_events_bound;
         const I within_bands = u3 < p_vc + p_reg + p_tie + p_rnd;
         const I marked = active & ((to != st) | loan_event | (within_bound & within_bands));
@@ -561,12 +564,12 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         x4::put(out.code + j, pick(live, k, I{} + 6) | (certified & 8));
         const D rd_spending = rd * c;
         std::memcpy(out.rd_spending + j, &rd_spending, sizeof rd_spending);
-        const D panel = pick(live & has(x4::bytes(batch_in + j), IN_PANEL), c, zero);
+        const D panel = pick_sign(live & x4::flag_sign<IN_PANEL>(x4::bytes(batch_in + j)), c, zero);
         std::memcpy(out.panel_capability + j, &panel, sizeof panel);
         const I unmarked = active & ~marked;
         counts = counts + x4::shift_left(I{} + 1, st * 10) +
-                 (unmarked & has(kept, q::PLATFORM_TIE) & (st >= q::SME) & (1LL << 40)) +
-                 (unmarked & has(kept, q::RND_INSTITUTION) & (1LL << 50));
+                 (unmarked & (st >= q::SME) & x4::flag_to<q::PLATFORM_TIE, 40>(kept)) +
+                 (unmarked & x4::flag_to<q::RND_INSTITUTION, 50>(kept));
 
         // What pass 3 reads, and the columns written back: an exited firm keeps its capability
         // and flags.

@@ -92,6 +92,33 @@ using I = std::int64_t __attribute__((vector_size(32)));
     return (flags & bit) == 0;
 }
 
+// Sign masks: a condition held in the sign bit of each lane only (its other bits are anything),
+// which is all AVX2's blends read. A flag bit shifted up to the sign is one instruction with an
+// immediate, where a full mask (has, lacks) is an AND and a comparison with a constant from
+// memory. Sign masks combine with & | ~ (and full masks) bit for bit, select with pick_sign, and
+// never feed pick or an AND with a value, which need full masks.
+template <std::int64_t BIT>
+[[gnu::always_inline, gnu::target("avx2")]] inline I flag_sign(I flags) {
+    static_assert(std::has_single_bit(static_cast<std::uint64_t>(BIT)));
+    return std::bit_cast<I>(_mm256_slli_epi64(
+        std::bit_cast<__m256i>(flags), 63 - std::countr_zero(static_cast<std::uint64_t>(BIT))));
+}
+// The flag bit BIT of each lane moved to bit TO, every other bit clear (to count flags).
+template <std::int64_t BIT, int TO>
+[[gnu::always_inline, gnu::target("avx2")]] inline I flag_to(I flags) {
+    constexpr int from = std::countr_zero(static_cast<std::uint64_t>(BIT));
+    static_assert(std::has_single_bit(static_cast<std::uint64_t>(BIT)) && from <= TO && TO < 63);
+    return std::bit_cast<I>(_mm256_slli_epi64(std::bit_cast<__m256i>(flags), TO - from)) &
+           (std::int64_t{1} << TO);
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline D pick_sign(I sign, D a, D b) {
+    return std::bit_cast<D>(_mm256_blendv_pd(std::bit_cast<__m256d>(b), std::bit_cast<__m256d>(a),
+                                             std::bit_cast<__m256d>(sign)));
+}
+[[gnu::always_inline, gnu::target("avx2")]] inline I pick_sign(I sign, I a, I b) {
+    return std::bit_cast<I>(pick_sign(sign, std::bit_cast<D>(a), std::bit_cast<D>(b)));
+}
+
 // The rest of the scalar helpers, for the attribute draws.
 // Lanes holding values that fit 16 bits, stored as four shorts.
 [[gnu::always_inline, gnu::target("avx2")]] inline void put_shorts(std::int16_t* p, I v) {

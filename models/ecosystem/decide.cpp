@@ -421,9 +421,7 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
                  std::size_t begin, std::size_t len, BlockScratch& out, ChunkTally& t) {
     namespace q = x4::q;
     using x4::D;
-    using x4::has;
     using x4::I;
-    using x4::lacks;
     using x4::pick;
     using x4::pick_sign;
     using x4::to_double;

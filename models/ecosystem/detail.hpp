@@ -83,6 +83,18 @@ inline double step_probability(double hazard_per_month, double dt_months) {
     return pick(0.01 < c, c, 0.01);
 }
 
+/// A firm's four 16-bit collaborator counts added up in one 64-bit word, stage k's count in bits
+/// 16k .. 16k + 15: a register, not four counters in memory, whose increments the final 8-byte
+/// read could not take its value from (a store-forwarding stall per firm). Add packed_count(stage)
+/// for each collaborator (stage 0-3), then unpacked_counts of the sum.
+[[gnu::always_inline]] inline std::uint64_t packed_count(std::uint8_t stage) {
+    return std::uint64_t{1} << (16U * stage);
+}
+[[gnu::always_inline]] inline NeighbourCounts16 unpacked_counts(std::uint64_t packed) {
+    static_assert(std::endian::native == std::endian::little);
+    return std::bit_cast<NeighbourCounts16>(packed);
+}
+
 /// A uniform double in (0, 1) from one 32-bit word.
 inline double u01(std::uint32_t word) {
     return (static_cast<double>(word) + 0.5) * 0x1.0p-32;

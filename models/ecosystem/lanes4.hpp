@@ -83,18 +83,10 @@ using I = std::int64_t __attribute__((vector_size(32)));
 [[gnu::always_inline, gnu::target("avx2")]] inline I pick(I cond, I a, I b) {
     return (a & cond) | (b & ~cond);
 }
-// Whether the flag bit `bit` is set, or clear, in each lane (one comparison, not a test for
-// non-zero and its negation).
-[[gnu::always_inline, gnu::target("avx2")]] inline I has(I flags, std::int64_t bit) {
-    return (flags & bit) == bit;
-}
-[[gnu::always_inline, gnu::target("avx2")]] inline I lacks(I flags, std::int64_t bit) {
-    return (flags & bit) == 0;
-}
 
 // Sign masks: a condition held in the sign bit of each lane only (its other bits are anything),
 // which is all AVX2's blends read. A flag bit shifted up to the sign is one instruction with an
-// immediate, where a full mask (has, lacks) is an AND and a comparison with a constant from
+// immediate, where a full mask of the flag is an AND and a comparison with a constant from
 // memory. Sign masks combine with & | ~ (and full masks) bit for bit, select with pick_sign, and
 // never feed pick or an AND with a value, which need full masks.
 template <std::int64_t BIT>

@@ -7,7 +7,7 @@
 #include <canopy/engine/normal_table.hpp>
 
 #include <algorithm>
-#include <bit>
+#include <type_traits>
 
 namespace canopy::models::ecosystem::detail {
 
@@ -244,15 +244,12 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
             const Network::Vertex id = s.collaboration.add_vertex(picks);
             using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
-            // The newcomer's own 16-bit counts are added up in one 64-bit word (stage k's count
-            // in bits 16k .. 16k + 15, at most m), as the set-up does: kept as four shorts in
-            // memory, each increment was a store that the final 8-byte read could not take
-            // its value from (a store-forwarding stall per newcomer).
-            std::uint64_t own16 = 0;
+            constexpr bool narrow = std::is_same_v<Counts, NeighbourCounts16>;
+            std::uint64_t own16 = 0; // the newcomer's own 16-bit counts, packed (packed_count)
             Counts own{};
             for (const Network::Vertex v : picks) {
-                if constexpr (sizeof(Counts) == sizeof(std::uint64_t)) {
-                    own16 += std::uint64_t{1} << (16U * stage[v]);
+                if constexpr (narrow) {
+                    own16 += packed_count(stage[v]);
                 } else {
                     ++own[stage[v]];
                 }
@@ -260,9 +257,8 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
                 s.attachment.add(v, sector[v]);
                 s.attachment.add(id, sector[id]);
             }
-            if constexpr (sizeof(Counts) == sizeof(std::uint64_t)) {
-                static_assert(std::endian::native == std::endian::little);
-                own = std::bit_cast<Counts>(own16);
+            if constexpr (narrow) {
+                own = unpacked_counts(own16);
             }
             counts[id] = own;
             ++s.active[stage[id]];

@@ -450,17 +450,14 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
             s.attachment.extend(c, units[c], 2 * room * network.edges_per_vertex / SECTOR_COUNT);
     }
     if (!s.counts16.empty()) {
-        // 16-bit counts added up in one 64-bit word (stage k's count in bits 16k .. 16k + 15):
-        // a register, not four counters in memory.
-        static_assert(std::endian::native == std::endian::little);
         for (std::size_t v = 0; v < n; ++v) {
-            std::uint64_t own = 0;
+            std::uint64_t own = 0; // packed_count
             for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
                 const Network::Vertex u = targets[i];
                 *out[sector[u]]++ = u;
-                own += std::uint64_t{1} << (16U * stage[u]);
+                own += packed_count(stage[u]);
             }
-            s.counts16[v] = std::bit_cast<NeighbourCounts16>(own);
+            s.counts16[v] = unpacked_counts(own);
         }
         return;
     }

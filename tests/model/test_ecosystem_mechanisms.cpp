@@ -526,8 +526,8 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
     }
 }
 
-TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes) give the bits of the "
-          "compiler's vectorised loops",
+TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the network scan) give the "
+          "bits of the compiler's vectorised loops",
           "[ecosystem][decide]") {
     namespace detail = canopy::models::ecosystem::detail;
     if (!detail::kernels_available(detail::Kernels::avx2)) {
@@ -576,6 +576,20 @@ TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes) give the b
         CHECK(b.firms[b.cert_expiry] == a.firms[a.cert_expiry]);
         CHECK(b.firms[b.capability] == a.firms[a.capability]);
         CHECK(b.firms[b.rd_intensity] == a.firms[a.rd_intensity]);
+        // The set-up's scan of the network: collaborators by stage, the attachment pool's units.
+        CHECK(b.counts16 == a.counts16);
+        CHECK(b.counts32 == a.counts32);
+        const auto units = [](const eco::Model::State& s) {
+            const engine::AttachmentPool::Snapshot at = s.attachment.snapshot();
+            std::vector<std::vector<engine::Network::Vertex>> lists(s.attachment.categories());
+            for (std::size_t c = 0; c < lists.size(); ++c) {
+                for (std::size_t i = 0; i < at.size[c]; ++i) {
+                    lists[c].push_back(s.attachment.unit({c, i}));
+                }
+            }
+            return lists;
+        };
+        CHECK(units(b) == units(a));
     }
     for (const EcoRun& run : {EcoRun{}, busy}) {
         detail::set_kernels(detail::Kernels::compiled);

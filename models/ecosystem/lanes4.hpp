@@ -192,6 +192,36 @@ sector_of(D u, const std::array<double, SECTOR_COUNT>& cumulative) {
     return pick(is_digital(sector), pick(digital < 1.0, digital, D{} + 1.0), rd);
 }
 
+// Running places by sector, for loops that append units to per-sector lists in an order they
+// must keep (the attachment pool): sector c's next place is lane c of one vector. Kept in memory,
+// a place was read back by the next unit of the same sector just after the last had stored it
+// (a store-to-load chain; and the CPU, issuing such a load before a store whose sector it did not
+// yet know, often had to issue it again). take(c) returns sector c's place and moves it on.
+class SectorPlaces {
+public:
+    static_assert(SECTOR_COUNT <= 8, "a sector's place is a lane of eight");
+    [[gnu::always_inline, gnu::target("avx2")]] std::uint32_t take(std::uint8_t c) {
+        const auto place = static_cast<std::uint32_t>(
+            _mm256_cvtsi256_si32(_mm256_permutevar8x32_epi32(at_, _mm256_set1_epi32(c))));
+        at_ =
+            _mm256_add_epi32(at_, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[c])));
+        return place;
+    }
+    /// Every sector's place (the units appended so far).
+    [[gnu::always_inline, gnu::target("avx2")]] std::array<std::uint32_t, 8> all() const {
+        std::array<std::uint32_t, 8> out{};
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.data()), at_);
+        return out;
+    }
+
+private:
+    alignas(32) static constexpr std::int32_t ONE_HOT[8][8] = {
+        {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0, 0},
+        {0, 0, 0, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
+        {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
+    __m256i at_{};
+};
+
 } // namespace x4
 
 } // namespace canopy::models::ecosystem::detail

@@ -2,6 +2,7 @@
 // collaboration ties by preferential attachment with sector homophily (README "5. Newcomers",
 // "4. Networks").
 #include "ecosystem/detail.hpp"
+#include "ecosystem/lanes4.hpp"
 
 #include <canopy/engine/count_width.hpp>
 #include <canopy/engine/normal_table.hpp>
@@ -119,6 +120,43 @@ std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
     return out;
 }
 
+// The attachment pool's units for this step's ties, with the AVX2 kernels (use_avx2_kernels): in
+// the order linking the newcomers in adds them (for each newcomer, each partner's unit then its
+// own), each sector's list grown once and its places kept in the lanes of a vector
+// (x4::SectorPlaces) instead of a push_back per unit, whose list end went through memory.
+[[gnu::target("avx2")]] void add_units_avx2(engine::AttachmentPool& pool,
+                                            const std::uint8_t* sector, std::size_t first,
+                                            std::size_t born, std::size_t m,
+                                            const Network::Vertex* picks,
+                                            const std::uint32_t* pick_counts) {
+    x4::SectorPlaces count;
+    for (std::size_t b = 0; b < born; ++b) {
+        const std::uint8_t own = sector[first + b];
+        const Network::Vertex* partners = picks + b * m;
+        for (std::uint32_t j = 0; j < pick_counts[b]; ++j) {
+            count.take(sector[partners[j]]);
+            count.take(own);
+        }
+    }
+    const std::array<std::uint32_t, 8> units = count.all();
+    std::array<Network::Vertex*, SECTOR_COUNT> out{};
+    for (std::size_t c = 0; c < SECTOR_COUNT; ++c) {
+        out[c] = pool.extend(c, units[c]);
+    }
+    x4::SectorPlaces places;
+    for (std::size_t b = 0; b < born; ++b) {
+        const auto id = static_cast<Network::Vertex>(first + b);
+        const std::uint8_t own = sector[id];
+        const Network::Vertex* partners = picks + b * m;
+        for (std::uint32_t j = 0; j < pick_counts[b]; ++j) {
+            const Network::Vertex v = partners[j];
+            const std::uint8_t c = sector[v];
+            out[c][places.take(c)] = v;
+            out[own][places.take(own)] = id;
+        }
+    }
+}
+
 // Each newcomer gets a sector, capability and R&D intensity, and collaboration ties to active
 // firms that existed before this step's entries. Their random words come in two vectorised
 // fills (NEWCOMER: one block each; ATTACH: one block per tie drawn); choosing partners only reads
@@ -232,6 +270,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     // Linking a newcomer in updates its partners' overflow list heads and counts, at random
     // places: fetched for writing LINK_AHEAD newcomers early, so that the misses overlap.
     constexpr std::size_t LINK_AHEAD = 8;
+    const bool avx2 = use_avx2_kernels();
     with_counts(s, [&](auto& counts) {
         for (std::size_t b = 0; b < born; ++b) {
             if (b + LINK_AHEAD < born) {
@@ -254,8 +293,10 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
                     ++own[stage[v]];
                 }
                 ++counts[v][stage[id]];
-                s.attachment.add(v, sector[v]);
-                s.attachment.add(id, sector[id]);
+                if (!avx2) {
+                    s.attachment.add(v, sector[v]);
+                    s.attachment.add(id, sector[id]);
+                }
             }
             if constexpr (narrow) {
                 own = unpacked_counts(own16);
@@ -264,6 +305,10 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             ++s.active[stage[id]];
         }
     });
+    if (avx2) {
+        add_units_avx2(s.attachment, sector.data(), first, born, m, s.picks.data(),
+                       s.pick_counts.data());
+    }
 }
 
 } // namespace canopy::models::ecosystem::detail

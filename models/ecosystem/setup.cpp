@@ -412,21 +412,13 @@ void initial_attributes(State& s, const StepContext& ctx, const std::array<std::
 }
 
 // collaboration_network's scan with 16-bit counts, with the AVX2 kernels (use_avx2_kernels): the
-// same units in the same places, the same counts. Each sector's next place in its list is a lane
-// of one vector, not a pointer in memory, which the next unit of the same sector read back just
-// after the last had stored it (a store-to-load chain; and the CPU, issuing such a load before a
-// store whose sector it did not yet know, often had to issue it again). 0.84-0.88 of the scalar
-// scan's time (in-process A/B, Zen 3).
+// same units in the same places, the same counts, each sector's next place a lane of a vector
+// (x4::SectorPlaces). 0.84-0.88 of the scalar scan's time (in-process A/B, Zen 3).
 [[gnu::target("avx2")]] void
 pool_and_counts_avx2(std::size_t n, const std::uint32_t* offsets, const Network::Vertex* targets,
                      const std::uint8_t* sector, const std::uint8_t* stage,
                      Network::Vertex* const* out, NeighbourCounts16* counts) {
-    static_assert(SECTOR_COUNT <= 8, "a sector's place is a lane of eight");
-    alignas(32) static constexpr std::int32_t ONE[8][8] = {
-        {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0, 0},
-        {0, 0, 0, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
-        {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
-    __m256i at = _mm256_setzero_si256();
+    x4::SectorPlaces places;
     std::uint32_t i = offsets[0];
     for (std::size_t v = 0; v < n; ++v) {
         const std::uint32_t end = offsets[v + 1];
@@ -434,10 +426,7 @@ pool_and_counts_avx2(std::size_t n, const std::uint32_t* offsets, const Network:
         for (; i < end; ++i) {
             const Network::Vertex u = targets[i];
             const std::uint8_t c = sector[u];
-            const auto place = static_cast<std::uint32_t>(
-                _mm256_cvtsi256_si32(_mm256_permutevar8x32_epi32(at, _mm256_set1_epi32(c))));
-            at = _mm256_add_epi32(at, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE[c])));
-            out[c][place] = u;
+            out[c][places.take(c)] = u;
             own += packed_count(stage[u]);
         }
         counts[v] = unpacked_counts(own);

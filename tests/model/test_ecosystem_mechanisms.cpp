@@ -526,6 +526,20 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
     }
 }
 
+namespace {
+// Every unit of the attachment pool, list by list, in order.
+std::vector<std::vector<engine::Network::Vertex>> pool_units(const eco::Model::State& s) {
+    const engine::AttachmentPool::Snapshot at = s.attachment.snapshot();
+    std::vector<std::vector<engine::Network::Vertex>> lists(s.attachment.categories());
+    for (std::size_t c = 0; c < lists.size(); ++c) {
+        for (std::size_t i = 0; i < at.size[c]; ++i) {
+            lists[c].push_back(s.attachment.unit({c, i}));
+        }
+    }
+    return lists;
+}
+} // namespace
+
 TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the network scan) give the "
           "bits of the compiler's vectorised loops",
           "[ecosystem][decide]") {
@@ -579,17 +593,7 @@ TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the networ
         // The set-up's scan of the network: collaborators by stage, the attachment pool's units.
         CHECK(b.counts16 == a.counts16);
         CHECK(b.counts32 == a.counts32);
-        const auto units = [](const eco::Model::State& s) {
-            const engine::AttachmentPool::Snapshot at = s.attachment.snapshot();
-            std::vector<std::vector<engine::Network::Vertex>> lists(s.attachment.categories());
-            for (std::size_t c = 0; c < lists.size(); ++c) {
-                for (std::size_t i = 0; i < at.size[c]; ++i) {
-                    lists[c].push_back(s.attachment.unit({c, i}));
-                }
-            }
-            return lists;
-        };
-        CHECK(units(b) == units(a));
+        CHECK(pool_units(b) == pool_units(a));
     }
     for (const EcoRun& run : {EcoRun{}, busy}) {
         detail::set_kernels(detail::Kernels::compiled);
@@ -603,5 +607,8 @@ TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the networ
         CHECK(b.firms[b.flags] == a.firms[a.flags]);
         CHECK(b.firms[b.capability] == a.firms[a.capability]);
         CHECK(b.firms[b.stage_since] == a.firms[a.stage_since]);
+        // The newcomers' units in the pool, in order (the AVX2 path writes a step's at once).
+        CHECK(pool_units(b) == pool_units(a));
+        CHECK(b.counts16 == a.counts16);
     }
 }

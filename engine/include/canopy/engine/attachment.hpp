@@ -38,12 +38,15 @@ public:
     /// One unit of degree for vertex v of category c.
     void add(Network::Vertex v, std::uint8_t c) { lists_[c].push_back(v); }
     /// Makes `units` more units at the end of category c's list, with room for `room` more after
-    /// them, and returns where they start, for a caller that writes many units at once: it must
-    /// write every one before a draw can land on it.
+    /// them (none asked: the list grows as add() makes it grow, geometrically), and returns where
+    /// they start, for a caller that writes many units at once: it must write every one before a
+    /// draw can land on it.
     [[nodiscard]] Network::Vertex* extend(std::size_t c, std::size_t units, std::size_t room = 0) {
         auto& list = lists_[c];
         const std::size_t size = list.size();
-        list.reserve(size + units + room);
+        if (room > 0) {
+            list.reserve(size + units + room);
+        }
         list.resize(size + units);
         return list.data() + size;
     }

@@ -1,10 +1,14 @@
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/compiler.hpp>
+#include <canopy/engine/philox_avx512.hpp>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cmath>
+#include <immintrin.h>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +16,8 @@
 namespace canopy::engine {
 
 namespace {
+
+std::atomic<bool> builder_avx2_allowed{true};
 
 // Room for one vertex's m picks: on the stack for the usual m <= 64, else on the heap.
 template <class T>
@@ -33,6 +39,96 @@ private:
     std::vector<T> heap_;
     T* data_ = local_;
 };
+
+// grow_by_category's locate loop for six categories with AVX2 (a window of vertices
+// [first, last), each with m <= 8 draws whose words are in `batch`, from vertex v0): the same
+// locations and copy places. The loop is one chain from vertex to vertex (the sizes a vertex
+// leaves are the next one's weights), and there the sizes lived in memory: each vertex stored
+// them and the next read them back (a store-to-load wait, twice), and the scan for a non-empty
+// category was a loop of loads and branches. Here the sizes are the 32-bit lanes of one vector
+// (a category's unit added: its one-hot lane added), converted to doubles for the weights
+// directly, and the empty categories are a bit mask taken from that vector. The arithmetic is
+// weights_of's and locate_in's, operation for operation. (The locate loop was ~70 % of the
+// builder's time; the builder takes 0.80-0.90 of it with this, six in-process A/B runs on Zen 3.)
+[[gnu::target("avx2")]] void
+locate_window6_avx2(std::size_t first, std::size_t last, std::size_t m,
+                    const std::uint8_t* category, const double* affinity, const StreamBatch& batch,
+                    std::size_t v0, AttachmentPool::Snapshot& at, Network::Vertex* const* units,
+                    AttachmentPool::Location* located, std::size_t* copy_to) {
+    alignas(32) static constexpr std::int32_t ONE_HOT[8][8] = {
+        {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0, 0},
+        {0, 0, 0, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
+        {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
+    __m256i sizes = _mm256_setr_epi32(
+        static_cast<std::int32_t>(at.size[0]), static_cast<std::int32_t>(at.size[1]),
+        static_cast<std::int32_t>(at.size[2]), static_cast<std::int32_t>(at.size[3]),
+        static_cast<std::int32_t>(at.size[4]), static_cast<std::int32_t>(at.size[5]), 0, 0);
+    const auto mm = static_cast<std::int32_t>(m);
+    for (std::size_t v = first; v < last; ++v) {
+        const std::size_t a = category[v];
+        const double* row = affinity + 6 * a;
+        // weights_of: each category's units times its affinity, summed in category order.
+        const __m256d low =
+            _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(sizes)), _mm256_loadu_pd(row));
+        const __m128d high =
+            _mm_mul_pd(_mm_cvtepi32_pd(_mm256_extracti128_si256(sizes, 1)), _mm_loadu_pd(row + 4));
+        alignas(32) double w[6];
+        _mm256_store_pd(w, low);
+        _mm_store_pd(w + 4, high);
+        alignas(32) std::uint32_t size[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(size), sizes);
+        // Non-empty categories, bit c for category c (lanes 6 and 7 are always empty).
+        const auto nonempty = static_cast<std::uint32_t>(
+            ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(sizes, __m256i{}))) & 0x3F);
+        double total = 0.0;
+        for (std::size_t c = 0; c < 6; ++c) {
+            total += w[c];
+        }
+        if (!(total > 0.0)) { // as weights_of: the sizes alone (the builder always has units)
+            std::uint64_t all = 0;
+            for (std::size_t c = 0; c < 6; ++c) {
+                w[c] = static_cast<double>(size[c]);
+                all += size[c];
+            }
+            total = static_cast<double>(all);
+        }
+        AttachmentPool::Location* l = located + (v - first) * m;
+        for (std::size_t j = 0; j < m; ++j) {
+            const std::uint32_t* b = batch.block(static_cast<std::uint16_t>(j)) + 4 * (v - v0);
+            const std::uint64_t word0 = (std::uint64_t{b[0]} << 32) | b[1];
+            const std::uint64_t word1 = (std::uint64_t{b[2]} << 32) | b[3];
+            // locate_in: the first non-empty category whose weight the point falls below, the
+            // last one at the top end.
+            double x = u01_open(word0) * total;
+            std::uint32_t below = 0;
+            for (std::size_t c = 0; c + 1 < 6; ++c) {
+                below |= static_cast<std::uint32_t>(!(x >= w[c])) << c;
+                x -= w[c];
+            }
+            auto c = static_cast<std::size_t>(std::countr_zero((below & nonempty) | 0x20U));
+            if ((nonempty >> c & 1U) == 0) {
+                c = static_cast<std::size_t>(std::bit_width(nonempty & ((1U << c) - 1U)) - 1);
+            }
+            l[j] = {c, index_below(word1, size[c])};
+        }
+        // The vertex's own units and its picks' copies, in grow_by_category's order.
+        std::size_t* to = copy_to + (v - first) * m;
+        __m256i added = _mm256_mullo_epi32(
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[a])), _mm256_set1_epi32(mm));
+        for (std::size_t j = 0; j < m; ++j) {
+            units[a][size[a]++] = static_cast<Network::Vertex>(v);
+            to[j] = size[l[j].category]++;
+            added = _mm256_add_epi32(
+                added, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[l[j].category])));
+        }
+        sizes = _mm256_add_epi32(sizes, added);
+    }
+    alignas(32) std::uint32_t size[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(size), sizes);
+    for (std::size_t c = 0; c < 6; ++c) {
+        at.size[c] = size[c];
+    }
+}
 
 // Preferential attachment with homophily for vertices core .. n - 1: vertex v's draws are an
 // AttachmentPool's (its category weights, then locate, one Philox block a draw) against the list
@@ -110,6 +206,9 @@ grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
     // done again), doubling back after each window without one.
     std::size_t window = WINDOW;
     StreamBatch batch;
+    // The AVX2 locate loop: six categories, every draw's words prefilled, sizes in 32-bit lanes.
+    const bool avx2 = K == 6 && m <= 8 && 2 * n * m < (std::size_t{1} << 31) &&
+                      builder_avx2_allowed.load(std::memory_order_relaxed) && have_avx2();
     for (std::size_t v0 = core; v0 < n; v0 += BATCH) {
         const std::size_t count = std::min(BATCH, n - v0);
         batch.fill(key, static_cast<std::uint32_t>(v0), 0, purpose, count, prefilled);
@@ -122,9 +221,13 @@ grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
             }
             const std::size_t last = std::min(first + window, v0 + count);
             const AttachmentPool::Snapshot window_start = at;
+            if (avx2) {
+                locate_window6_avx2(first, last, m, category.data(), affinity.data(), batch, v0, at,
+                                    units, located.data(), copy_to.data());
+            }
             // Locate: each vertex's first m draws against the sizes the window's vertices before
             // it leave if none of them repeats a pick; its own units are written now.
-            for (std::size_t v = first; v < last; ++v) {
+            for (std::size_t v = avx2 ? last : first; v < last; ++v) {
                 const std::size_t a = category[v];
                 const AttachmentPool::Weights w =
                     AttachmentPool::weights_of<K>(k, at, affinity.subspan(a * k, k));
@@ -182,6 +285,12 @@ grow_by_category(std::size_t k, std::size_t n, std::size_t m, std::size_t core,
 }
 
 } // namespace
+
+namespace detail {
+void allow_builder_avx2(bool allowed) noexcept {
+    builder_avx2_allowed.store(allowed, std::memory_order_relaxed);
+}
+} // namespace detail
 
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose) {

@@ -269,31 +269,41 @@ TEST_CASE("The categorised builder makes the network of the plain draw-by-draw p
         std::size_t k;
         double other; // affinity to another category
     };
-    for (const Case c : {Case{5000, 3, 6, 0.25}, Case{3000, 1, 2, 0.5}, Case{600, 5, 6, 0.001},
-                         Case{400, 12, 2, 0.01}, Case{300, 70, 6, 0.5}, Case{6, 3, 6, 0.25},
-                         Case{2000, 2, 1, 1.0}}) {
-        CAPTURE(c.n, c.m, c.k, c.other);
-        std::vector<std::uint8_t> category(c.n);
-        for (std::size_t v = 0; v < c.n; ++v) {
-            // Category 0 holds about half the vertices, the others share the rest.
-            const Block b = RandomKey{5, 0}.block(static_cast<std::uint32_t>(v), 0, 1, 0);
-            category[v] = b[0] % 2 == 0 || c.k == 1
-                              ? std::uint8_t{0}
-                              : static_cast<std::uint8_t>(1 + b[1] % (c.k - 1));
-        }
-        std::vector<double> affinity(c.k * c.k);
-        for (std::size_t a = 0; a < c.k; ++a) {
-            for (std::size_t b = 0; b < c.k; ++b) {
-                affinity[a * c.k + b] = a == b ? 1.0 : c.other;
+    // Six categories take an AVX2 loop on CPUs with AVX2 (detail::allow_builder_avx2): both
+    // loops are checked. With no affinity across categories (m = 1: a category of one vertex
+    // must do), a vertex whose category has no units yet weighs the others by their units alone,
+    // and empty categories are passed over.
+    struct Restore {
+        ~Restore() { canopy::engine::detail::allow_builder_avx2(true); }
+    } restore;
+    for (const bool avx2 : {true, false}) {
+        for (const Case c : {Case{5000, 3, 6, 0.25}, Case{3000, 1, 2, 0.5}, Case{600, 5, 6, 0.001},
+                             Case{400, 12, 2, 0.01}, Case{300, 70, 6, 0.5}, Case{6, 3, 6, 0.25},
+                             Case{2000, 2, 1, 1.0}, Case{800, 1, 6, 0.0}, Case{1500, 8, 6, 0.1}}) {
+            canopy::engine::detail::allow_builder_avx2(avx2);
+            CAPTURE(avx2, c.n, c.m, c.k, c.other);
+            std::vector<std::uint8_t> category(c.n);
+            for (std::size_t v = 0; v < c.n; ++v) {
+                // Category 0 holds about half the vertices, the others share the rest.
+                const Block b = RandomKey{5, 0}.block(static_cast<std::uint32_t>(v), 0, 1, 0);
+                category[v] = b[0] % 2 == 0 || c.k == 1
+                                  ? std::uint8_t{0}
+                                  : static_cast<std::uint8_t>(1 + b[1] % (c.k - 1));
             }
-        }
-        BarabasiAlbertOptions o{c.n, c.m, 0};
-        o.category = category;
-        o.affinity = affinity;
-        for (std::uint32_t replicate = 0; replicate < 3; ++replicate) {
-            const RandomKey key{31, replicate};
-            CHECK(same_network(barabasi_albert(o, key, BA_PURPOSE),
-                               plain_growth(o, key, BA_PURPOSE)));
+            std::vector<double> affinity(c.k * c.k);
+            for (std::size_t a = 0; a < c.k; ++a) {
+                for (std::size_t b = 0; b < c.k; ++b) {
+                    affinity[a * c.k + b] = a == b ? 1.0 : c.other;
+                }
+            }
+            BarabasiAlbertOptions o{c.n, c.m, 0};
+            o.category = category;
+            o.affinity = affinity;
+            for (std::uint32_t replicate = 0; replicate < 3; ++replicate) {
+                const RandomKey key{31, replicate};
+                CHECK(same_network(barabasi_albert(o, key, BA_PURPOSE),
+                                   plain_growth(o, key, BA_PURPOSE)));
+            }
         }
     }
 }

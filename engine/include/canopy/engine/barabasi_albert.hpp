@@ -43,4 +43,10 @@ struct BarabasiAlbertOptions {
 Network barabasi_albert(const BarabasiAlbertOptions& options, const RandomKey& key,
                         Purpose purpose);
 
+namespace detail {
+/// Whether barabasi_albert may use its AVX2 loop for six categories on a CPU with AVX2 (the
+/// default: yes); false makes it take the portable loop. For tests, which compare the two.
+void allow_builder_avx2(bool allowed) noexcept;
+} // namespace detail
+
 } // namespace canopy::engine

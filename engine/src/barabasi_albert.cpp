@@ -108,16 +108,25 @@ locate_window6_avx2(std::size_t first, std::size_t last, std::size_t m,
             }
             l[j] = {c, index_below(word1, size[c])};
         }
-        // The vertex's own units and its picks' copies, in grow_by_category's order.
+        // The vertex's own units and its picks' copies, in grow_by_category's order (own, copy,
+        // own, copy, ...): each at its list's size plus the units this vertex has already put
+        // there, counted in 8-bit fields of a register (m <= 8: at most 16 a list). Counted up
+        // in the array instead, each place was a load waiting on the store just before it: 40 %
+        // of this loop's time; now 0.86-0.92 of the loop's time (in-process A/B, Zen 3).
         std::size_t* to = copy_to + (v - first) * m;
         __m256i added = _mm256_mullo_epi32(
             _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT_LANES[a])),
             _mm256_set1_epi32(mm));
+        Network::Vertex* const own = units[a] + size[a];
+        std::uint64_t taken = 0;
         for (std::size_t j = 0; j < m; ++j) {
-            units[a][size[a]++] = static_cast<Network::Vertex>(v);
-            to[j] = size[l[j].category]++;
-            added = _mm256_add_epi32(added, _mm256_load_si256(reinterpret_cast<const __m256i*>(
-                                                ONE_HOT_LANES[l[j].category])));
+            const std::size_t c = l[j].category;
+            own[taken >> (8 * a) & 0xFF] = static_cast<Network::Vertex>(v);
+            taken += std::uint64_t{1} << (8 * a);
+            to[j] = size[c] + (taken >> (8 * c) & 0xFF);
+            taken += std::uint64_t{1} << (8 * c);
+            added = _mm256_add_epi32(
+                added, _mm256_load_si256(reinterpret_cast<const __m256i*>(ONE_HOT_LANES[c])));
         }
         sizes = _mm256_add_epi32(sizes, added);
     }

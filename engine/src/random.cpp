@@ -117,9 +117,6 @@ struct Philox4 {
     __m256i w0, w1, w2, w3;
 };
 
-constexpr std::uint32_t PHILOX_M0 = 0xD2511F53;
-constexpr std::uint32_t PHILOX_M1 = 0xCD9E8D57;
-
 // A Philox round: p0 = x0 M0, p1 = x2 M1 (32 x 32 -> 64 bits); x0 = hi(p1) ^ x1 ^ k0,
 // x1 = lo(p1), x2 = hi(p0) ^ x3 ^ k1, x3 = lo(p0). In one fill every block's counter words but
 // the first (step, purpose and block index, replicate) are the same, and so are parts of the
@@ -143,8 +140,8 @@ philox_head(std::uint32_t x1, std::uint32_t x2, std::uint32_t x3, std::uint32_t 
     for (int round = 0; round < 10; ++round) {
         h.k0[round] = k0;
         h.k1[round] = k1;
-        k0 += 0x9E3779B9U;
-        k1 += 0xBB67AE85U;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
     }
     const std::uint64_t p1 = std::uint64_t{x2} * PHILOX_M1; // round 1
     const std::uint32_t x0_after_1 = static_cast<std::uint32_t>(p1 >> 32) ^ x1 ^ h.k0[0];

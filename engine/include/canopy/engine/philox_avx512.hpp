@@ -16,6 +16,13 @@
 
 namespace canopy::engine {
 
+/// Philox4x32's round multipliers and the Weyl increments of its round keys (Random123's), for
+/// the vector paths here and in random.cpp.
+inline constexpr std::uint32_t PHILOX_M0 = 0xD2511F53;
+inline constexpr std::uint32_t PHILOX_M1 = 0xCD9E8D57;
+inline constexpr std::uint32_t PHILOX_W0 = 0x9E3779B9;
+inline constexpr std::uint32_t PHILOX_W1 = 0xBB67AE85;
+
 /// The four words of eight Philox blocks (see the file comment).
 struct Philox8 {
     __m512i w0, w1, w2, w3;
@@ -27,8 +34,8 @@ struct Philox8 {
 [[gnu::always_inline, gnu::target("avx512f")]] inline Philox8
 philox8_avx512(__m512i x0, __m512i x1, __m512i x2, __m512i x3, std::uint32_t k0,
                std::uint32_t k1) noexcept {
-    const __m512i m0 = _mm512_set1_epi64(0xD2511F53);
-    const __m512i m1 = _mm512_set1_epi64(0xCD9E8D57);
+    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0);
+    const __m512i m1 = _mm512_set1_epi64(PHILOX_M1);
     for (int round = 0; round < 10; ++round) {
         const __m512i p0 = _mm512_mul_epu32(x0, m0);
         const __m512i p1 = _mm512_mul_epu32(x2, m1);
@@ -36,8 +43,8 @@ philox8_avx512(__m512i x0, __m512i x1, __m512i x2, __m512i x3, std::uint32_t k0,
         x2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), x3, _mm512_set1_epi64(k1), 0x96);
         x1 = p1;
         x3 = p0;
-        k0 += 0x9E3779B9U;
-        k1 += 0xBB67AE85U;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
     }
     return {x0, x1, x2, x3};
 }

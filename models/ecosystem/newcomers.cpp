@@ -236,37 +236,83 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             s.attachment.prefetch(at[d]);
         }
     };
-    ctx.executor->for_chunks(
-        born, NEWCOMER_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
-            newcomer_attributes(rules, s.newcomer_words.block(0), b0, b1);
-            for (std::size_t b = b0; b < std::min(b1, b0 + AHEAD); ++b) {
-                locate(b);
-            }
-            for (std::size_t b = b0; b < b1; ++b) {
-                if (b + AHEAD < b1) {
-                    locate(b + AHEAD);
+    // Partners in two stages, PICK_AHEAD newcomers apart. The first reads a newcomer's located
+    // units (arrived by then) and their stages and keeps the acceptable ones; if that leaves it
+    // short (a unit of a firm that has exited, or a partner drawn twice: one newcomer in six in
+    // the default scenario), it locates the draws that follow and prefetches their units, which
+    // the second stage then reads (before, each was a cache miss on the critical path). Draw d
+    // of a newcomer is its ATTACH block d whether located early or read from a Stream, so the
+    // picks are the same as drawing one by one.
+    constexpr std::size_t PICK_AHEAD = 8;
+    const auto first_picks = [&](std::size_t b) {
+        const std::size_t id = first + b;
+        Network::Vertex* picks = s.picks.data() + b * m;
+        const engine::AttachmentPool::Weights& w = weights[sector[id]];
+        std::size_t got = 0;
+        if (w.units != 0) {
+            engine::AttachmentPool::Location* at = s.locations.data() + b * located;
+            for (std::size_t d = 0; d < located && got < m; ++d) {
+                const Network::Vertex v = s.attachment.unit(at[d]);
+                if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                    picks[got++] = v;
                 }
-                const std::size_t id = first + b;
-                Network::Vertex* picks = s.picks.data() + b * m;
-                const engine::AttachmentPool::Weights& w = weights[sector[id]];
-                engine::Stream more(ctx.key, static_cast<std::uint32_t>(id), step, ATTACH, located);
-                std::size_t got = 0;
-                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS; ++draw) {
-                    const auto d = static_cast<std::size_t>(draw);
-                    const Network::Vertex v = w.units == 0 ? Network::NONE
-                                              : d < located
-                                                  ? s.attachment.unit(s.locations[b * located + d])
-                                                  : s.attachment.draw(snapshot, w, more);
-                    if (v == Network::NONE) {
-                        break;
-                    }
-                    if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
-                        picks[got++] = v;
-                    }
-                }
-                s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
-        });
+            // The next draws, one for each partner still missing (at most `located`: the
+            // locations' room), in the places the first draws leave free.
+            const std::size_t extra = std::min<std::size_t>(m - got, located);
+            for (std::size_t e = 0; e < extra; ++e) {
+                const engine::Block word =
+                    ctx.key.block(static_cast<std::uint32_t>(id), step, ATTACH,
+                                  static_cast<std::uint16_t>(located + e));
+                at[e] = engine::AttachmentPool::locate_in<SECTOR_COUNT>(
+                    SECTOR_COUNT, snapshot, w, (std::uint64_t{word[0]} << 32) | word[1],
+                    (std::uint64_t{word[2]} << 32) | word[3]);
+                s.attachment.prefetch(at[e]);
+            }
+        }
+        s.pick_counts[b] = static_cast<std::uint32_t>(got);
+    };
+    const auto last_picks = [&](std::size_t b) {
+        const std::size_t id = first + b;
+        const engine::AttachmentPool::Weights& w = weights[sector[id]];
+        std::size_t got = s.pick_counts[b];
+        if (w.units == 0 || got == m) {
+            return;
+        }
+        Network::Vertex* picks = s.picks.data() + b * m;
+        const std::size_t extra = std::min<std::size_t>(m - got, located);
+        const engine::AttachmentPool::Location* at = s.locations.data() + b * located;
+        engine::Stream more(ctx.key, static_cast<std::uint32_t>(id), step, ATTACH,
+                            static_cast<std::uint16_t>(located + extra));
+        for (std::size_t d = located; got < m && d < MAX_ATTACH_DRAWS; ++d) {
+            const Network::Vertex v = d < located + extra ? s.attachment.unit(at[d - located])
+                                                          : s.attachment.draw(snapshot, w, more);
+            if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                picks[got++] = v;
+            }
+        }
+        s.pick_counts[b] = static_cast<std::uint32_t>(got);
+    };
+    const auto choose = [&](std::size_t b0, std::size_t b1) {
+        newcomer_attributes(rules, s.newcomer_words.block(0), b0, b1);
+        for (std::size_t b = b0; b < std::min(b1, b0 + AHEAD); ++b) {
+            locate(b);
+        }
+        for (std::size_t b = b0; b < std::min(b1, b0 + PICK_AHEAD); ++b) {
+            first_picks(b);
+        }
+        for (std::size_t b = b0; b < b1; ++b) {
+            if (b + AHEAD < b1) {
+                locate(b + AHEAD);
+            }
+            if (b + PICK_AHEAD < b1) {
+                first_picks(b + PICK_AHEAD);
+            }
+            last_picks(b);
+        }
+    };
+    ctx.executor->for_chunks(born, NEWCOMER_CHUNK,
+                             [&](std::size_t, std::size_t b0, std::size_t b1) { choose(b0, b1); });
     // Linking a newcomer in updates its partners' overflow list heads and counts, at random
     // places: fetched for writing LINK_AHEAD newcomers early, so that the misses overlap.
     constexpr std::size_t LINK_AHEAD = 8;

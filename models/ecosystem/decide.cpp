@@ -413,7 +413,8 @@ vector_pass_32(const Columns<std::uint32_t>& col, const StepRates& r, const doub
 // shuffles), and on AVX2 it held the loop's thirty-odd constants partly on the stack. The
 // arithmetic is vector_loop's, operation for operation and in the same order (no contraction:
 // -ffp-contract=off), so the bits are the same; a test runs the model with each kernel.
-// For blocks of a multiple of four firms with 16-bit counts; the rest take vector_pass.
+// For blocks of a multiple of four firms with 16-bit counts below 2^15 (MADD_COUNT_LIMIT); the
+// rest take vector_pass.
 // Compiled with GCC's scheduler weighing register pressure (CANOPY_SCHEDULE_FOR_PRESSURE): its
 // second loop went from 65.5 to 55.0 cycles per four firms in llvm-mca (znver3).
 [[gnu::target("avx2")]] CANOPY_SCHEDULE_FOR_PRESSURE void
@@ -482,11 +483,14 @@ vector_pass_avx2(const Columns<std::uint16_t>& col, const StepRates& r, const do
         const I digital = x4::is_digital(k);
 
         // The four 16-bit counts of a firm are one 64-bit lane: the total, and those of the
-        // stages above the firm's (stage s keeps the counts above field s; an exited firm's
-        // shift of 16 * 255 clears them all, as the scalar masks do).
+        // stages above the firm's (weights of 1 for the fields above field s; an exited firm's
+        // shift of 16 * 255 clears them all, as the scalar masks do). Every count is below 2^15
+        // (the caller's condition), so the multiply-adds are exact: 0.97-0.99 of the kernel's
+        // time against sums of masked fields (in-process A/B on Zen 3).
         const I n = x4::words(counts_in + j);
-        const I total = x4::field_sum(n);
-        const I higher = x4::field_sum(n & x4::shift_left(I{} + ~std::int64_t{0xFFFF}, st * 16));
+        const I total = x4::weighted_field_sum(n, I{} + 0x0001000100010001LL);
+        const I higher =
+            x4::weighted_field_sum(n, x4::shift_left(I{} + 0x0001000100010000LL, st * 16));
 
         const D share = to_double(higher) * (1.0 / to_double(total - (total == 0)));
         const I on_platform = (st == q::INCUBATING) | x4::flag_sign<q::PLATFORM_TIE>(f);
@@ -822,14 +826,14 @@ void event_pass(const Columns<Count>& col, const StepRates& r, std::size_t begin
 
 std::atomic<Kernels> chosen_kernels{Kernels::automatic};
 
-// The decisions of firms [begin, end).
+// The decisions of firms [begin, end), with the AVX2 kernel if `avx2_kernel` (which the caller
+// chooses only where every count fits it).
 template <class Count>
 void decide_chunk(const Columns<Count>& col, const StepContext& ctx, const StepRates& r,
-                  std::size_t begin, std::size_t end, std::vector<StageChange>& changes,
-                  ChunkTally& tally) {
+                  std::size_t begin, std::size_t end, bool avx2_kernel,
+                  std::vector<StageChange>& changes, ChunkTally& tally) {
     const double* knots = engine::NormalTable::instance().knots().data();
     const auto step = static_cast<std::uint32_t>(ctx.step);
-    const bool avx2_kernel = use_avx2_kernels();
     BlockScratch scratch;
     std::uint64_t* const words[4] = {scratch.x.w0, scratch.x.w1, scratch.x.w2, scratch.x.w3};
     // The AVX2 kernel's words are made FILL_BLOCKS blocks at a time: a fill has a fixed cost
@@ -922,6 +926,10 @@ void decide(State& s, const StepContext& ctx, const StepRates& r) {
         s.tallies[k] = ChunkTally{};
         s.changes[k].clear();
     }
+    // The AVX2 kernel reads 16-bit counts with signed multiply-adds: only while no count can
+    // reach 2^15 (the model's default limit for 16-bit counts; a larger one, as a test may set,
+    // leaves the compiled clones).
+    const bool avx2_kernel = use_avx2_kernels() && s.narrow_count_limit <= MADD_COUNT_LIMIT;
     with_counts(s, [&](auto& counts) {
         using Count = typename std::remove_reference_t<decltype(counts)>::value_type::value_type;
         const Columns<Count> col{s.firms[s.stage].data(),
@@ -935,7 +943,7 @@ void decide(State& s, const StepContext& ctx, const StepRates& r) {
                                  counts.data()};
         ctx.executor->for_chunks(
             n, Model::CHUNK, [&](std::size_t chunk, std::size_t b, std::size_t e) {
-                decide_chunk(col, ctx, r, b, e, s.changes[chunk], s.tallies[chunk]);
+                decide_chunk(col, ctx, r, b, e, avx2_kernel, s.changes[chunk], s.tallies[chunk]);
             });
     });
 }

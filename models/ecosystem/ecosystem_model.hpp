@@ -85,6 +85,9 @@ inline constexpr std::uint8_t IN_PANEL = 0x80;
 using NeighbourCounts = std::array<std::uint32_t, 4>;
 /// The same, stored in 16 bits while every firm's degree fits (State::counts16).
 using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
+/// The largest 16-bit count the AVX2 decision kernel reads exactly (it sums a firm's counts
+/// with signed 16-bit multiply-adds): the default limit of 16-bit counts (Model).
+inline constexpr std::uint32_t MADD_COUNT_LIMIT = 32767;
 
 /// A firm whose stage changes this step.
 struct StageChange {
@@ -233,9 +236,12 @@ public:
                                                   const engine::Calendar& calendar);
 
     /// Neighbour counts are 16-bit while every firm's degree is at most this, 32-bit from the
-    /// first step it could be more. The default is what 16 bits hold; tests lower it to check
-    /// that both widths, and the switch between them, give the same bits.
-    std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
+    /// first step it could be more. The default is what the AVX2 kernel reads exactly
+    /// (MADD_COUNT_LIMIT, half of what 16 bits hold: a firm with 32,768 collaborators would take
+    /// a city of many millions of firms); tests lower it to check that both widths, and the
+    /// switch between them, give the same bits, and raise it to engine::MAX_16_BIT_DEGREE to
+    /// check the compiled kernels on 16-bit counts.
+    std::uint32_t narrow_count_limit = MADD_COUNT_LIMIT;
     /// Whether replicates time their phases (State::phases; canopy-bench's profile does). Off,
     /// a replicate reads no clock: a thread's CPU clock is a system call, and timing every
     /// phase of every step cost about 2 % of a replicate.

@@ -495,10 +495,16 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
         sim->run(table);
         return std::make_pair(std::move(model), std::move(sim));
     };
+    // The default limit (eco::MADD_COUNT_LIMIT: the AVX2 kernel, where the CPU has it).
     engine::SeriesTable narrow_table;
-    const auto narrow = simulate(engine::MAX_16_BIT_DEGREE, narrow_table);
+    const auto narrow = simulate(eco::Model{}.narrow_count_limit, narrow_table);
     const auto& a = narrow.second->state();
     REQUIRE(!a.counts16.empty()); // a small city's degrees fit in 16 bits
+    // All that 16 bits hold (past what the AVX2 kernel reads: the compiled clones).
+    engine::SeriesTable full_table;
+    const auto full = simulate(engine::MAX_16_BIT_DEGREE, full_table);
+    REQUIRE(!full.second->state().counts16.empty());
+    CHECK(full_table.values == narrow_table.values);
     engine::Simulation<eco::Model> at_start(canopy::test::ecosystem_model(), in,
                                             engine::RandomKey{run.seed, run.replicate},
                                             engine::Executor(false));

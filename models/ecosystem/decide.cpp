@@ -727,10 +727,14 @@ using LaneMask4 = std::int64_t __attribute__((vector_size(32)));
     Lanes4 high = {t.capability_by_sector[4], t.capability_by_sector[5], t.capability_certified,
                    t.rd_spending};
     double panel = t.capability_panel;
+    // The second vector's values as one blend of two broadcasts (the compiler built it from
+    // three shuffles), four firms an iteration: 0.98-1.00 of decide's time (in-process A/B).
+#pragma GCC unroll 4
     for (std::size_t j = 0; j < len; ++j) {
-        const double c = in.capability[j];
-        const LaneMask4 all_c = std::bit_cast<LaneMask4>(Lanes4{c, c, c, c});
-        const LaneMask4 last = std::bit_cast<LaneMask4>(Lanes4{c, c, c, in.rd_spending[j]});
+        const __m256d c = _mm256_broadcast_sd(in.capability + j);
+        const auto all_c = std::bit_cast<LaneMask4>(c);
+        const auto last = std::bit_cast<LaneMask4>(
+            _mm256_blend_pd(c, _mm256_broadcast_sd(in.rd_spending + j), 8));
         LaneMask4 keep[2];
         std::memcpy(keep, LANE_MASKS.mask[in.code[j]], sizeof keep);
         low += std::bit_cast<Lanes4>(all_c & keep[0]);

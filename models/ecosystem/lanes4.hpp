@@ -67,16 +67,11 @@ using I = std::int64_t __attribute__((vector_size(32)));
 [[gnu::always_inline, gnu::target("avx2")]] inline I shift_right(I v, int n) {
     return std::bit_cast<I>(_mm256_srli_epi64(std::bit_cast<__m256i>(v), n));
 }
-// The four 16-bit fields of each lane (four neighbour counts), summed.
-[[gnu::always_inline, gnu::target("avx2")]] inline I field_sum(I w) {
-    const I pairs = (w & 0x0000FFFF0000FFFFLL) + (shift_right(w, 16) & 0x0000FFFF0000FFFFLL);
-    return (pairs & 0xFFFFFFFFLL) + shift_right(pairs, 32);
-}
 // The four 16-bit fields of each lane, each times the field of `weights` in its place (0 or 1),
 // summed: one multiply-add of the fields in pairs, then the two pairs' sums. The multiply-add
 // reads the fields as signed: exact for fields below 2^15 (MADD_COUNT_LIMIT). Three operations
-// fewer than field_sum of a masked lane, and on the multiplier pipes rather than the shifters,
-// which the capability loop keeps busiest.
+// fewer than masking the lane and adding its fields with shifts, and on the multiplier pipes
+// rather than the shifters, which the capability loop keeps busiest.
 [[gnu::always_inline, gnu::target("avx2")]] inline I weighted_field_sum(I w, I weights) {
     const I pairs = std::bit_cast<I>(
         _mm256_madd_epi16(std::bit_cast<__m256i>(w), std::bit_cast<__m256i>(weights)));

@@ -222,6 +222,19 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     // chosen, and their units prefetched (the pool is larger than the caches, and its units are
     // read at random), so that the misses overlap without flooding the cache with a chunk's.
     constexpr std::size_t AHEAD = 16;
+    // Where the draw of one Philox block (four words, as a Stream reads them) lands.
+    const auto locate_block = [&](const engine::AttachmentPool::Weights& w,
+                                  const std::uint32_t* word) {
+        return engine::AttachmentPool::locate_in<SECTOR_COUNT>(
+            SECTOR_COUNT, snapshot, w, (std::uint64_t{word[0]} << 32) | word[1],
+            (std::uint64_t{word[2]} << 32) | word[3]);
+    };
+    // A drawn firm becomes a partner if it is active and not already picked.
+    const auto take = [&](Network::Vertex v, Network::Vertex* picks, std::size_t& got) {
+        if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+            picks[got++] = v;
+        }
+    };
     const auto locate = [&](std::size_t b) {
         const engine::AttachmentPool::Weights& w = weights[sector[first + b]];
         if (w.units == 0) {
@@ -229,10 +242,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
         }
         engine::AttachmentPool::Location* at = s.locations.data() + b * located;
         for (std::uint16_t d = 0; d < located; ++d) {
-            const std::uint32_t* word = s.attach_words.block(d) + 4 * b;
-            at[d] = engine::AttachmentPool::locate_in<SECTOR_COUNT>(
-                SECTOR_COUNT, snapshot, w, (std::uint64_t{word[0]} << 32) | word[1],
-                (std::uint64_t{word[2]} << 32) | word[3]);
+            at[d] = locate_block(w, s.attach_words.block(d) + 4 * b);
             s.attachment.prefetch(at[d]);
         }
     };
@@ -252,10 +262,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
         if (w.units != 0) {
             engine::AttachmentPool::Location* at = s.locations.data() + b * located;
             for (std::size_t d = 0; d < located && got < m; ++d) {
-                const Network::Vertex v = s.attachment.unit(at[d]);
-                if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
-                    picks[got++] = v;
-                }
+                take(s.attachment.unit(at[d]), picks, got);
             }
             // The next draws, one for each partner still missing (at most `located`: the
             // locations' room), in the places the first draws leave free.
@@ -264,9 +271,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
                 const engine::Block word =
                     ctx.key.block(static_cast<std::uint32_t>(id), step, ATTACH,
                                   static_cast<std::uint16_t>(located + e));
-                at[e] = engine::AttachmentPool::locate_in<SECTOR_COUNT>(
-                    SECTOR_COUNT, snapshot, w, (std::uint64_t{word[0]} << 32) | word[1],
-                    (std::uint64_t{word[2]} << 32) | word[3]);
+                at[e] = locate_block(w, word.data());
                 s.attachment.prefetch(at[e]);
             }
         }
@@ -285,11 +290,9 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
         engine::Stream more(ctx.key, static_cast<std::uint32_t>(id), step, ATTACH,
                             static_cast<std::uint16_t>(located + extra));
         for (std::size_t d = located; got < m && d < MAX_ATTACH_DRAWS; ++d) {
-            const Network::Vertex v = d < located + extra ? s.attachment.unit(at[d - located])
-                                                          : s.attachment.draw(snapshot, w, more);
-            if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
-                picks[got++] = v;
-            }
+            take(d < located + extra ? s.attachment.unit(at[d - located])
+                                     : s.attachment.draw(snapshot, w, more),
+                 picks, got);
         }
         s.pick_counts[b] = static_cast<std::uint32_t>(got);
     };

@@ -83,7 +83,7 @@ inline constexpr std::uint8_t IN_PANEL = 0x80;
 
 /// Active collaborators of a firm at each stage (kept up to date as stages change).
 using NeighbourCounts = std::array<std::uint32_t, 4>;
-/// The same, stored in 16 bits while every firm's degree fits (State::counts16).
+/// The same, stored in 16 bits while every count fits (State::counts16).
 using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
 /// The largest 16-bit count the AVX2 decision kernel reads exactly (it sums a firm's counts
 /// with signed 16-bit multiply-adds): the default limit of 16-bit counts (Model).
@@ -152,12 +152,12 @@ public:
         engine::Column<std::int16_t> cert_expiry; ///< month index the certificate expires
         engine::Column<float> capability;
         engine::Column<float> rd_intensity;
-        /// Active collaborators at each stage, 16-bit while every degree fits (counts32 empty),
+        /// Active collaborators at each stage, 16-bit while every count fits (counts32 empty),
         /// else 32-bit (counts16 empty); neighbour_counts() reads either.
         std::vector<NeighbourCounts16> counts16;
         std::vector<NeighbourCounts> counts32;
         /// Ties newcomers may still add to any one firm before the 16-bit check is repeated.
-        std::uint64_t degree_headroom = 0;
+        std::uint64_t count_headroom = 0;
         std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network collaboration;
         engine::AttachmentPool attachment; ///< collaboration ties by sector, for newcomers
@@ -235,8 +235,8 @@ public:
     [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
                                                   const engine::Calendar& calendar);
 
-    /// Neighbour counts are 16-bit while every firm's degree is at most this, 32-bit from the
-    /// first step it could be more. The default is what the AVX2 kernel reads exactly
+    /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
+    /// each of its counts) are at most this, 32-bit from the first step they could be more. The default is what the AVX2 kernel reads exactly
     /// (MADD_COUNT_LIMIT, half of what 16 bits hold: a firm with 32,768 collaborators would take
     /// a city of many millions of firms); tests lower it to check that both widths, and the
     /// switch between them, give the same bits, and raise it to engine::MAX_16_BIT_DEGREE to

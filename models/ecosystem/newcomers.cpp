@@ -171,7 +171,7 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
         return;
     }
     const auto m = static_cast<std::size_t>(par(ctx, param::collaboration_edges));
-    engine::keep_counts_fitting<4>(s, s.collaboration, born, m);
+    engine::keep_counts_fitting<4>(s, born, m);
 
     // Partners are drawn against the pool as it is now: this step's newcomers cannot be drawn.
     // The category weights depend only on the snapshot and the newcomer's sector: once per step.

@@ -700,7 +700,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
-    engine::keep_counts_fitting<4>(s, s.network, born, m);
+    engine::keep_counts_fitting<4>(s, born, m);
     s.firms.add(born);
     auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
     with_counts(s, [&](auto& counts_after) {

@@ -53,7 +53,7 @@ enum Stage : std::uint8_t { INCUBATED = 0, SME = 1, HIGH_TECH = 2, LEADER = 3, E
 
 /// Counts of a firm's active neighbours at each stage.
 using NeighbourCounts = std::array<std::uint32_t, 4>;
-/// The same, stored in 16 bits while every firm's degree fits (State::counts16).
+/// The same, stored in 16 bits while every count fits (State::counts16).
 using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
 
 /// Parameter indices (ModelInfo::parameters order).
@@ -111,12 +111,12 @@ public:
     struct State {
         engine::Population firms;
         engine::Column<std::uint8_t> stage;
-        /// Active neighbours at each stage, 16-bit while every degree fits (counts32 empty),
+        /// Active neighbours at each stage, 16-bit while every count fits (counts32 empty),
         /// else 32-bit (counts16 empty); neighbour_counts() reads either.
         std::vector<NeighbourCounts16> counts16;
         std::vector<NeighbourCounts> counts32;
         /// Edges births may still add to any one firm before the 16-bit check is repeated.
-        std::uint64_t degree_headroom = 0;
+        std::uint64_t count_headroom = 0;
         std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network network;
         std::array<std::int64_t, 4> active{};     ///< active firms by stage
@@ -179,8 +179,8 @@ public:
     /// --order natural runs REFERENCE.md's numbering for comparison).
     Order order = Order::rcm;
 
-    /// Neighbour counts are 16-bit while every firm's degree is at most this, 32-bit from the
-    /// first step it could be more. The default is what 16 bits hold; tests lower it to check
+    /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
+    /// each of its counts) are at most this, 32-bit from the first step they could be more. The default is what 16 bits hold; tests lower it to check
     /// that both widths, and the switch between them, give the same bits.
     std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
 

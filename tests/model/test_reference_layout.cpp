@@ -206,17 +206,25 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
     }
 }
 
-TEST_CASE("Reference neighbour counts widen to 32 bits in the step a degree could pass 16 bits, "
+TEST_CASE("Reference neighbour counts widen to 32 bits in the step a count could pass 16 bits, "
           "and not before",
           "[model][reference]") {
-    // A step's newborns add at most one edge each to any firm, so in step t no degree can pass
-    // max(d_t, 3) + born_t (d_t the largest degree before the births, 3 a newborn's edges): the
-    // counts must widen in the first step where that is above the limit, and not before. A test
-    // limit stands in for 65,535: the largest of that bound over the first two steps of the
+    // A firm's counts add up to its counted (active) neighbours, which only births raise, and a
+    // step's newborns add at most one edge each to any firm: in step t no count can pass
+    // max(T_t, 3) + born_t (T_t the largest total before the births, 3 a newborn's edges), so
+    // the counts must widen in the first step where that is above the limit, and not before. A
+    // test limit stands in for 65,535: the largest of that bound over the first two steps of the
     // same run, so the counts widen in a later step (when degrees have grown).
     const engine::RunInputs in = inputs(2000, 150.0, 12);
-    auto bound = [](const ref::Model::State& s, std::uint32_t degree_before) {
-        return static_cast<std::int64_t>(std::max<std::uint32_t>(degree_before, 3)) + s.births;
+    const auto largest_total = [](const ref::Model::State& s) {
+        std::uint32_t most = 0;
+        for (const ref::NeighbourCounts& c : counts_of(s)) {
+            most = std::max(most, c[0] + c[1] + c[2] + c[3]);
+        }
+        return most;
+    };
+    auto bound = [](const ref::Model::State& s, std::uint32_t total_before) {
+        return static_cast<std::int64_t>(std::max<std::uint32_t>(total_before, 3)) + s.births;
     };
     std::int64_t limit = 0;
     std::int64_t highest = 0;
@@ -227,9 +235,9 @@ TEST_CASE("Reference neighbour counts widen to 32 bits in the step a degree coul
         engine::SeriesTable table;
         table.resize(13, ref::SERIES_COUNT);
         while (!first.done()) {
-            const std::uint32_t degree_before = first.state().network.max_degree();
+            const std::uint32_t total_before = largest_total(first.state());
             first.step(table.row(first.current_step() + 1));
-            const std::int64_t b = bound(first.state(), degree_before);
+            const std::int64_t b = bound(first.state(), total_before);
             if (first.current_step() <= 2) {
                 limit = std::max(limit, b);
             }
@@ -249,16 +257,16 @@ TEST_CASE("Reference neighbour counts widen to 32 bits in the step a degree coul
     int widened_at = 0;
     while (!sim.done()) {
         const bool narrow_before = !s.counts16.empty();
-        // Births are the only growth of degrees in a step.
-        const std::uint32_t degree_before = s.network.max_degree();
+        // Births are the only growth of totals in a step.
+        const std::uint32_t total_before = largest_total(s);
         sim.step(table.row(sim.current_step() + 1));
         INFO("step " << sim.current_step());
         const bool narrow_after = !s.counts16.empty();
         CHECK(s.counts16.empty() != s.counts32.empty());
-        // 16-bit after the step exactly when it was before and no degree could pass the limit.
-        CHECK(narrow_after == (narrow_before && bound(s, degree_before) <= limit));
+        // 16-bit after the step exactly when it was before and no count could pass the limit.
+        CHECK(narrow_after == (narrow_before && bound(s, total_before) <= limit));
         if (narrow_after) {
-            CHECK(s.network.max_degree() <= limit); // every count fits (at most its degree)
+            CHECK(largest_total(s) <= limit); // every count fits (at most the total)
         }
         if (narrow_before && !narrow_after) {
             widened_at = sim.current_step();

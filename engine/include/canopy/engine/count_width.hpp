@@ -1,13 +1,18 @@
 #pragma once
 /// \file count_width.hpp
-/// Neighbour counts 16 bits wide while every degree fits, widened to 32 bits in the step growth
+/// Neighbour counts 16 bits wide while every count fits, widened to 32 bits in the step growth
 /// could break that: the bookkeeping every model with StateCounts shares.
 ///
 /// A model's State holds `counts16` and `counts32` (vectors of StateCounts<K, std::uint16_t> and
-/// <K, std::uint32_t>; the one in use is counts16 unless it is empty), `degree_headroom` (how many
-/// more edges any one vertex may gain before the largest degree must be measured again) and
-/// `narrow_count_limit` (the largest degree 16-bit counts may serve: MAX_16_BIT_DEGREE, or less in
+/// <K, std::uint32_t>; the one in use is counts16 unless it is empty), `count_headroom` (how many
+/// more edges any one vertex may gain before the counts must be measured again) and
+/// `narrow_count_limit` (the largest count 16-bit counts may hold: MAX_16_BIT_DEGREE, or less in
 /// a test that wants to see the widening).
+///
+/// What bounds every count of a vertex is its total, the number of its neighbours counted in any
+/// state. Only new edges raise a total (a neighbour changing state moves from one count to
+/// another; one leaving the counted states, an exit, lowers it), so between measurements the
+/// largest total grows by at most the edges any one vertex gained.
 
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network.hpp>
@@ -33,37 +38,53 @@ void start_counts(State& s, std::size_t n, std::size_t room, std::uint32_t max_d
     s.narrow_count_limit = std::min(limit, MAX_16_BIT_DEGREE);
     s.counts16.clear();
     s.counts32.clear();
-    s.degree_headroom = 0;
+    s.count_headroom = 0;
     if (max_degree <= s.narrow_count_limit) {
         s.counts16.reserve(n + room);
         s.counts16.resize(n);
-        s.degree_headroom = s.narrow_count_limit - max_degree;
+        s.count_headroom = s.narrow_count_limit - max_degree;
     } else {
         s.counts32.reserve(n + room);
         s.counts32.resize(n);
     }
 }
 
-/// Before `born` new vertices of at most m edges each join `network`, each linked to distinct
-/// existing vertices (so no vertex gains more than `born` edges): within the headroom nothing is
-/// checked; beyond it the largest degree is measured again, and the counts are widened to 32 bits
-/// if a degree could pass the limit.
+/// The largest total of any vertex's counts (0 for none): the bound on every count.
+template <std::size_t K, class Count>
+[[nodiscard]] std::uint32_t largest_total(std::span<const StateCounts<K, Count>> counts) noexcept {
+    std::uint32_t most = 0;
+    for (const StateCounts<K, Count>& c : counts) {
+        std::uint32_t total = 0;
+        for (std::size_t k = 0; k < K; ++k) {
+            total += c[k];
+        }
+        most = std::max(most, total);
+    }
+    return most;
+}
+
+/// Before `born` new vertices of at most m edges each join, each linked to distinct existing
+/// vertices (so no vertex gains more than `born` edges): within the headroom nothing is checked;
+/// beyond it the largest total is measured again from the counts (a streaming pass, where the
+/// largest degree would walk every vertex's overflow list), and the counts are widened to 32 bits
+/// if a count could pass the limit.
 template <std::size_t K, class State>
-void keep_counts_fitting(State& s, const Network& network, std::size_t born, std::size_t m) {
-    if (s.counts16.empty() || born <= s.degree_headroom) {
-        s.degree_headroom -= s.counts16.empty() ? 0 : born;
+void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
+    if (s.counts16.empty() || born <= s.count_headroom) {
+        s.count_headroom -= s.counts16.empty() ? 0 : born;
         return;
     }
-    const std::uint64_t most = std::max<std::uint64_t>(network.max_degree(), m);
-    s.degree_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
-    if (born <= s.degree_headroom) {
-        s.degree_headroom -= born;
+    const std::uint64_t most = std::max<std::uint64_t>(
+        largest_total<K>(std::span<const StateCounts<K, std::uint16_t>>(s.counts16)), m);
+    s.count_headroom = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
+    if (born <= s.count_headroom) {
+        s.count_headroom -= born;
         return;
     }
     s.counts32 = widened<K>(std::span<const StateCounts<K, std::uint16_t>>(s.counts16));
     s.counts32.reserve(s.counts16.capacity());
     s.counts16 = {};
-    s.degree_headroom = 0;
+    s.count_headroom = 0;
 }
 
 } // namespace canopy::engine

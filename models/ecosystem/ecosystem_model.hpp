@@ -236,11 +236,12 @@ public:
                                                   const engine::Calendar& calendar);
 
     /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
-    /// each of its counts) are at most this, 32-bit from the first step they could be more. The default is what the AVX2 kernel reads exactly
-    /// (MADD_COUNT_LIMIT, half of what 16 bits hold: a firm with 32,768 collaborators would take
-    /// a city of many millions of firms); tests lower it to check that both widths, and the
-    /// switch between them, give the same bits, and raise it to engine::MAX_16_BIT_DEGREE to
-    /// check the compiled kernels on 16-bit counts.
+    /// each of its counts) are at most this, 32-bit from the first step they could be more.
+    /// The default is what the AVX2 kernel reads exactly (MADD_COUNT_LIMIT, half of what 16
+    /// bits hold: a firm with 32,768 collaborators would take a city of many millions of
+    /// firms); tests lower it to check that both widths, and the switch between them, give the
+    /// same bits, and raise it to engine::MAX_16_BIT_DEGREE to check the compiled kernels on
+    /// 16-bit counts.
     std::uint32_t narrow_count_limit = MADD_COUNT_LIMIT;
     /// Whether replicates time their phases (State::phases; canopy-bench's profile does). Off,
     /// a replicate reads no clock: a thread's CPU clock is a system call, and timing every

@@ -180,8 +180,9 @@ public:
     Order order = Order::rcm;
 
     /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
-    /// each of its counts) are at most this, 32-bit from the first step they could be more. The default is what 16 bits hold; tests lower it to check
-    /// that both widths, and the switch between them, give the same bits.
+    /// each of its counts) are at most this, 32-bit from the first step they could be more.
+    /// The default is what 16 bits hold; tests lower it to check that both widths, and the
+    /// switch between them, give the same bits.
     std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
 
     /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 but not

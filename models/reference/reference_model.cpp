@@ -703,6 +703,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     engine::keep_counts_fitting<4>(s, born, m);
     s.firms.add(born);
     auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
+    // The largest count total the links make (a newborn's own is at most m).
+    auto most = static_cast<std::uint32_t>(m);
     with_counts(s, [&](auto& counts_after) {
         using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
         counts_after.resize(n + born);
@@ -721,11 +723,14 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             Counts own{};
             for (const Network::Vertex v : picks) {
                 ++own[stage_after[v]];
-                ++counts_after[v][INCUBATED];
+                auto& c = counts_after[v];
+                ++c[INCUBATED];
+                most = std::max(most, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
             }
             counts_after[id] = own;
         }
     });
+    engine::note_linked_totals(s, born, most);
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }
 

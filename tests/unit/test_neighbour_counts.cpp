@@ -1,5 +1,6 @@
 // Neighbour state counts kept exact by moving changed vertices, serially or concurrently.
 #include <canopy/engine/barabasi_albert.hpp>
+#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/neighbour_counts.hpp>
 
 #include <catch2/catch.hpp>
@@ -69,6 +70,41 @@ TEST_CASE("16-bit counts move exactly like 32-bit ones, and widen to them", "[ne
     }
     CHECK(widened<3>(std::span<const StateCounts<3, std::uint16_t>>(narrow)) == wide);
     CHECK(wide == recount(g, states));
+}
+
+TEST_CASE("16-bit counts keep a sound headroom from their totals and widen only when a count "
+          "could pass the limit",
+          "[neighbour_counts]") {
+    struct State {
+        std::vector<StateCounts<2, std::uint16_t>> counts16;
+        std::vector<StateCounts<2, std::uint32_t>> counts32;
+        std::uint64_t count_headroom = 0;
+        std::uint32_t narrow_count_limit = 0;
+    } s;
+    start_counts<2>(s, 3, 0, 40, 100); // largest degree 40: 60 more edges fit under 100
+    REQUIRE(s.counts16.size() == 3);
+    CHECK(s.count_headroom == 60);
+    s.counts16 = {{10, 20}, {5, 0}, {0, 0}}; // totals 30, 5, 0 (some neighbours uncounted)
+    CHECK(largest_total<2>(std::span<const StateCounts<2, std::uint16_t>>(s.counts16)) == 30);
+
+    keep_counts_fitting<2>(s, 50, 3); // within the headroom: nothing measured
+    CHECK(s.count_headroom == 10);
+    keep_counts_fitting<2>(s, 60, 3); // past it: measured again, 30 + 60 <= 100
+    CHECK(s.count_headroom == 100 - 30 - 60);
+    REQUIRE(!s.counts16.empty());
+
+    // After links: vertex 1 reached 25. Vertex 0 (30) was not reached, so its bound stands.
+    s.count_headroom = 0;
+    note_linked_totals(s, 60, 25);
+    CHECK(s.count_headroom == 60); // 100 - max(bound 40 before the links, 25)
+    note_linked_totals(s, 0, 70);  // a link reached 70: that is the bound now
+    CHECK(s.count_headroom == 30);
+
+    keep_counts_fitting<2>(s, 71, 3); // 30 + 71 > 100: widened, counts kept
+    REQUIRE(s.counts16.empty());
+    CHECK(s.counts32 == std::vector<StateCounts<2, std::uint32_t>>{{10, 20}, {5, 0}, {0, 0}});
+    note_linked_totals(s, 71, 200); // 32-bit counts have no headroom to keep
+    CHECK(s.count_headroom == 0);
 }
 
 TEST_CASE("max_degree is the largest number of edge ends at a vertex", "[neighbour_counts]") {

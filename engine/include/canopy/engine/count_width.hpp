@@ -87,4 +87,18 @@ void keep_counts_fitting(State& s, std::size_t born, std::size_t m) {
     s.count_headroom = 0;
 }
 
+/// After links that keep_counts_fitting allowed for `born` new vertices: `most` is the largest
+/// total among the vertices the links reached (the new ones included). The vertices not reached
+/// kept their bound, so the headroom is what the limit leaves above the larger of the two: never
+/// less than keep_counts_fitting left, and usually far more (a vertex gains one edge from a few
+/// of the newcomers, not from all), so the counts need measuring again much more rarely.
+template <class State>
+void note_linked_totals(State& s, std::size_t born, std::uint64_t most) {
+    if (s.counts16.empty()) {
+        return;
+    }
+    const std::uint64_t left = most < s.narrow_count_limit ? s.narrow_count_limit - most : 0;
+    s.count_headroom = std::min<std::uint64_t>(s.count_headroom + born, left);
+}
+
 } // namespace canopy::engine

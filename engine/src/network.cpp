@@ -51,6 +51,34 @@ Network Network::from_edges(std::size_t n, std::span<const Vertex> endpoints,
     return g;
 }
 
+Network Network::from_csr(std::vector<std::uint32_t> offsets, std::vector<Vertex> targets) {
+    if (offsets.empty() || offsets.front() != 0 || offsets.back() != targets.size()) {
+        throw Error("CSR offsets must run from 0 to the " + std::to_string(targets.size()) +
+                    " targets");
+    }
+    const std::size_t n = offsets.size() - 1;
+    if (n >= std::size_t{UINT32_MAX}) {
+        throw Error("network too large: " + std::to_string(n) + " vertices");
+    }
+    check_entry_count(targets.size());
+    for (std::size_t v = 0; v < n; ++v) {
+        if (offsets[v + 1] < offsets[v]) {
+            throw Error("CSR offsets decrease at vertex " + std::to_string(v));
+        }
+    }
+    for (const Vertex u : targets) {
+        if (u >= n) {
+            throw Error("edge endpoint " + std::to_string(u) + " is not a vertex of a network of " +
+                        std::to_string(n));
+        }
+    }
+    Network g;
+    g.offsets_ = std::move(offsets);
+    g.targets_ = std::move(targets);
+    g.head_.assign(n, NONE);
+    return g;
+}
+
 Network Network::from_growth(std::size_t n, std::span<const Vertex> seed, std::size_t first,
                              std::span<const Vertex> elders, std::size_t reserve_vertices,
                              std::size_t reserve_edges) {

@@ -82,6 +82,23 @@ std::vector<std::uint32_t> breadth_first_rcm_order(const Network& g) {
         seen[start] = 1;
         order.push_back(start);
         for (std::size_t head = order.size() - 1; head < order.size(); ++head) {
+            // The queue's vertices are scattered: where each list is found is fetched AHEAD
+            // places ahead, the list AHEAD / 2 ahead, and the marks and degrees of its CSR part
+            // AHEAD / 4 ahead (as far as the queue reaches).
+            constexpr std::size_t AHEAD = 16;
+            if (head + AHEAD < order.size()) {
+                g.prefetch_vertex(order[head + AHEAD]);
+            }
+            if (head + AHEAD / 2 < order.size()) {
+                g.prefetch_neighbours(order[head + AHEAD / 2]);
+            }
+            if (head + AHEAD / 4 < order.size()) {
+                const Network::Vertex v = order[head + AHEAD / 4];
+                for (std::uint32_t e = g.offsets()[v]; e < g.offsets()[v + 1]; ++e) {
+                    __builtin_prefetch(seen.data() + g.targets()[e]);
+                    __builtin_prefetch(degree.data() + g.targets()[e]);
+                }
+            }
             const std::size_t reached = order.size();
             g.for_each_neighbour(order[head], [&](Network::Vertex u) {
                 if (seen[u] == 0) {
@@ -100,7 +117,7 @@ std::vector<std::uint32_t> breadth_first_rcm_order(const Network& g) {
     return perm;
 }
 
-Network permuted(const Network& g, std::span<const std::uint32_t> perm) {
+Network permuted(const Network& g, std::span<const std::uint32_t> perm, const Executor& executor) {
     const std::size_t n = g.num_vertices();
     if (perm.size() != n) {
         throw Error("permuted: permutation has " + std::to_string(perm.size()) +
@@ -114,28 +131,65 @@ Network permuted(const Network& g, std::span<const std::uint32_t> perm) {
         }
         old_of[perm[v]] = static_cast<Network::Vertex>(v);
     }
-    // Each undirected edge is emitted once, from its end with the smaller new id; a self-loop
-    // sits twice in its vertex's list, so every second occurrence emits it.
-    std::vector<Network::Vertex> endpoints;
-    endpoints.reserve(2 * g.num_edges());
-    for (std::size_t w = 0; w < n; ++w) {
-        const auto nw = static_cast<Network::Vertex>(w);
-        bool loop_pending = false;
-        g.for_each_neighbour(old_of[w], [&](Network::Vertex u) {
-            const Network::Vertex nu = perm[u];
-            if (nu == nw) {
-                loop_pending = !loop_pending;
-                if (loop_pending) {
-                    return;
-                }
-            } else if (nu < nw) {
-                return;
-            }
-            endpoints.push_back(nw);
-            endpoints.push_back(nu);
-        });
+    // The new slices: degrees read in the old order (where they lie), summed in the new.
+    std::vector<std::uint32_t> offsets(n + 1, 0);
+    for (std::size_t v = 0; v < n; ++v) {
+        offsets[std::size_t{perm[v]} + 1] = g.degree(static_cast<Network::Vertex>(v));
     }
-    return Network::from_edges(n, endpoints);
+    for (std::size_t w = 0; w < n; ++w) {
+        offsets[w + 1] += offsets[w];
+    }
+    std::vector<Network::Vertex> targets(offsets[n]);
+    // The lists from_edges would make if each undirected edge were listed once, from its end
+    // with the smaller new id, vertex by vertex in the new order and each vertex's neighbours in
+    // their old order (a self-loop, twice in its list, listed at its second occurrence): w's
+    // list holds first its lower neighbours, in the order their own lists were visited (by
+    // increasing id), then its others in its old order, a self-loop's two entries together.
+    constexpr std::size_t CHUNK = 16384;
+    executor.for_chunks(n, CHUNK, [&](std::size_t, std::size_t begin, std::size_t end) {
+        std::vector<Network::Vertex> higher;
+        // The old lists are scattered: where each is found is fetched AHEAD vertices ahead, the
+        // list itself AHEAD / 2 ahead, and the new ids of its CSR part AHEAD / 4 ahead.
+        constexpr std::size_t AHEAD = 16;
+        for (std::size_t w = begin; w < end; ++w) {
+            if (w + AHEAD < end) {
+                g.prefetch_vertex(old_of[w + AHEAD]);
+            }
+            if (w + AHEAD / 2 < end) {
+                g.prefetch_neighbours(old_of[w + AHEAD / 2]);
+            }
+            if (w + AHEAD / 4 < end) {
+                const Network::Vertex v = old_of[w + AHEAD / 4];
+                for (std::uint32_t e = g.offsets()[v]; e < g.offsets()[v + 1]; ++e) {
+                    __builtin_prefetch(perm.data() + g.targets()[e]);
+                }
+            }
+            const auto nw = static_cast<Network::Vertex>(w);
+            Network::Vertex* out = targets.data() + offsets[w];
+            Network::Vertex* lower_end = out;
+            higher.clear();
+            bool loop_pending = false;
+            g.for_each_neighbour(old_of[w], [&](Network::Vertex u) {
+                const Network::Vertex nu = perm[u];
+                if (nu < nw) {
+                    *lower_end++ = nu;
+                } else if (nu != nw) {
+                    higher.push_back(nu);
+                } else if ((loop_pending = !loop_pending) == false) {
+                    higher.push_back(nw);
+                    higher.push_back(nw);
+                }
+            });
+            const auto listed = static_cast<std::size_t>(lower_end - out) + higher.size();
+            if (loop_pending || listed != offsets[w + 1] - offsets[w]) {
+                throw Error("permuted: vertex " + std::to_string(old_of[w]) +
+                            " lists a self-loop once");
+            }
+            std::sort(out, lower_end);
+            std::copy(higher.begin(), higher.end(), lower_end);
+        }
+    });
+    return Network::from_csr(std::move(offsets), std::move(targets));
 }
 
 } // namespace canopy::engine

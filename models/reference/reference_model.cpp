@@ -426,9 +426,9 @@ Model::Decided decide_chunk(const Model&, const std::uint8_t* stage, const Neigh
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
 // now: the network, the stages and the neighbour counts move together (the counts stay exact: a
 // firm's neighbours are the same firms under their new numbers).
-void order_layout(Model::State& s) {
+void order_layout(Model::State& s, const engine::Executor& executor) {
     const std::vector<std::uint32_t> perm = engine::breadth_first_rcm_order(s.network);
-    s.network = engine::permuted(s.network, perm);
+    s.network = engine::permuted(s.network, perm, executor);
     s.network.reserve(std::max(s.vertex_room, s.network.num_vertices()),
                       std::max(s.edge_room, s.network.num_edges()));
     auto& stage = s.firms[s.stage];
@@ -471,7 +471,8 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     if (order == Order::rcm) {
         // Before the stages are drawn: the permutation of stages then runs over positions in
         // the new order, exactly as it runs over build positions in the natural order.
-        s.network = engine::permuted(s.network, engine::breadth_first_rcm_order(s.network));
+        s.network =
+            engine::permuted(s.network, engine::breadth_first_rcm_order(s.network), *ctx.executor);
         s.network.reserve(s.vertex_room, s.edge_room);
         s.ordered_firms = n;
         s.orderings = 1;
@@ -527,7 +528,7 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     // than reorder_tail of the firms ordered then, renumber everyone (counted with births).
     if (order == Order::rcm && static_cast<double>(s.firms.size() - s.ordered_firms) >
                                    reorder_tail * static_cast<double>(s.ordered_firms)) {
-        order_layout(s);
+        order_layout(s, *ctx.executor);
         s.phase_seconds[2] += std::chrono::duration<double>(Clock::now() - t0).count();
     }
     const auto t_decide = Clock::now();

@@ -443,6 +443,91 @@ TEST_CASE("permuted relabels vertices and keeps every edge with its multiplicity
 }
 
 namespace {
+// What permuted must make, entry for entry (the order decides which vertex a degree-proportional
+// draw of an entry picks): from_edges on the edges listed vertex by vertex in the new order, each
+// from its end with the smaller new id, in that vertex's old list order, a loop at its second
+// occurrence.
+Network permuted_by_edge_list(const Network& g, std::span<const std::uint32_t> perm) {
+    const std::size_t n = g.num_vertices();
+    std::vector<Vertex> old_of(n);
+    for (std::size_t v = 0; v < n; ++v) {
+        old_of[perm[v]] = static_cast<Vertex>(v);
+    }
+    std::vector<Vertex> listed;
+    for (std::size_t w = 0; w < n; ++w) {
+        const auto nw = static_cast<Vertex>(w);
+        bool pending = false;
+        g.for_each_neighbour(old_of[w], [&](Vertex u) {
+            const Vertex nu = perm[u];
+            if (nu == nw) {
+                pending = !pending;
+                if (pending) {
+                    return;
+                }
+            } else if (nu < nw) {
+                return;
+            }
+            listed.insert(listed.end(), {nw, nu});
+        });
+    }
+    return Network::from_edges(n, listed);
+}
+
+bool same_entries(const Network& a, const Network& b) {
+    return std::ranges::equal(a.offsets(), b.offsets()) &&
+           std::ranges::equal(a.targets(), b.targets()) && a.overflow_entries() == 0 &&
+           b.overflow_entries() == 0;
+}
+} // namespace
+
+TEST_CASE("permuted lists every vertex's neighbours as the new order's edge list would, on any "
+          "number of threads",
+          "[network]") {
+    SECTION("loops, parallel edges and overflow entries") {
+        std::vector<Vertex> endpoints{3, 3, 3, 3, 1, 2, 2, 1, 0, 4, 4, 4, 2, 2};
+        Network g = Network::from_edges(6, endpoints);
+        for (Vertex b = 0; b < 12; ++b) {
+            const std::vector<Vertex> links = {b % 5, b % 5, static_cast<Vertex>((3 * b) % 7)};
+            g.add_vertex(links);
+        }
+        REQUIRE(g.overflow_entries() > 0);
+        const auto perm = random_permutation(g.num_vertices(), 21);
+        CHECK(same_entries(permuted(g, perm), permuted_by_edge_list(g, perm)));
+        CHECK(same_entries(permuted(g, perm, Executor(true)), permuted_by_edge_list(g, perm)));
+    }
+    SECTION("a grown scale-free network in many chunks") {
+        Network g = barabasi_albert({60000, 3, 2000}, RandomKey{4, 0}, TEST_PURPOSE);
+        Stream rng(RandomKey{4, 1}, 0, 0, TEST_PURPOSE);
+        for (int b = 0; b < 2000; ++b) {
+            std::vector<Vertex> links;
+            for (int k = 0; k < 3; ++k) {
+                links.push_back(static_cast<Vertex>(index_below(rng.next_u64(), 60000)));
+            }
+            g.add_vertex(links);
+        }
+        const auto perm = breadth_first_rcm_order(g);
+        const Network expected = permuted_by_edge_list(g, perm);
+        CHECK(same_entries(permuted(g, perm), expected));
+        CHECK(same_entries(permuted(g, perm, Executor(true)), expected));
+    }
+}
+
+TEST_CASE("from_csr takes well-formed CSR arrays and names what is wrong with others",
+          "[network]") {
+    const Network g = Network::from_csr({0, 2, 3, 4}, {1, 2, 0, 0});
+    CHECK(g.num_vertices() == 3);
+    CHECK(g.num_edges() == 2);
+    CHECK(neighbours(g, 0) == std::vector<Vertex>{1, 2});
+    CHECK(g.overflow_entries() == 0);
+    CHECK_THROWS_WITH(Network::from_csr({}, {}), Catch::Contains("offsets"));
+    CHECK_THROWS_WITH(Network::from_csr({1, 2}, {0, 0}), Catch::Contains("offsets"));
+    CHECK_THROWS_WITH(Network::from_csr({0, 3, 2}, {0, 1}), Catch::Contains("offsets"));
+    CHECK_THROWS_WITH(Network::from_csr({0, 2, 1, 2}, {0, 1}),
+                      Catch::Contains("decrease at vertex 1"));
+    CHECK_THROWS_WITH(Network::from_csr({0, 1, 2}, {1, 5}), Catch::Contains("endpoint 5"));
+}
+
+namespace {
 
 // A w x h grid, vertex r * w + c linked to its right and lower neighbours.
 Network grid_network(std::size_t w, std::size_t h) {

@@ -52,6 +52,12 @@ public:
                                std::span<const Vertex> elders, std::size_t reserve_vertices = 0,
                                std::size_t reserve_edges = 0);
 
+    /// A pure CSR network from its arrays: vertex v's neighbours are
+    /// targets[offsets[v] .. offsets[v + 1]) (each undirected edge listed from both ends, a
+    /// self-loop twice in its vertex's list). Throws canopy::Error unless offsets starts at 0,
+    /// never decreases and ends at targets.size(), and every target is a vertex.
+    static Network from_csr(std::vector<std::uint32_t> offsets, std::vector<Vertex> targets);
+
     [[nodiscard]] std::size_t num_vertices() const noexcept { return offsets_.size() - 1; }
     /// Number of undirected edges.
     [[nodiscard]] std::size_t num_edges() const noexcept {

@@ -4,6 +4,7 @@
 /// does not pull in): component counts and a locality-improving relabelling.
 
 #include <canopy/engine/network.hpp>
+#include <canopy/engine/parallel.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,10 @@ namespace canopy::engine {
 /// The same network with vertex v renamed perm[v]: u–v is an edge of g exactly as often as
 /// perm[u]–perm[v] is one of the result. The result is pure CSR (no overflow entries). Throws
 /// canopy::Error unless perm is a permutation of 0 .. num_vertices() - 1.
-[[nodiscard]] Network permuted(const Network& g, std::span<const std::uint32_t> perm);
+/// Each vertex's list is written on its own (its lower neighbours ascending, then the others in
+/// its old order: the lists from_edges makes from the edges in the new order), so the vertices
+/// are shared among `executor`'s threads; the result is the same on any number.
+[[nodiscard]] Network permuted(const Network& g, std::span<const std::uint32_t> perm,
+                               const Executor& executor = Executor(false));
 
 } // namespace canopy::engine

@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,6 +44,7 @@ namespace {
 
 using canopy::engine::Calendar;
 using canopy::engine::Executor;
+namespace engine = canopy::engine;
 using canopy::engine::RandomKey;
 using canopy::engine::RunInputs;
 using canopy::engine::Schedule;
@@ -92,7 +94,11 @@ double thread_cpu_seconds() {
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-ReferenceResult run_reference(const ReferenceOptions& o) {
+// Called after each step with the state and the firms at the step's start (the traffic
+// estimate reads what the step did; timed runs pass none).
+using StepObserver = std::function<void(const ref::Model::State&, std::size_t)>;
+
+ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& after_step = {}) {
     ref::Model model;
     model.order = o.order;
     model.reorder_tail = o.reorder_tail;
@@ -114,7 +120,11 @@ ReferenceResult run_reference(const ReferenceOptions& o) {
     const auto t1 = std::chrono::steady_clock::now();
     const double cpu1 = thread_cpu_seconds();
     while (!sim.done()) {
+        const std::size_t firms = sim.state().firms.size();
         sim.step(r.table.row(sim.current_step() + 1));
+        if (after_step) {
+            after_step(sim.state(), firms);
+        }
     }
     r.step_s = seconds_since(t1);
     r.step_cpu_s = thread_cpu_seconds() - cpu1;
@@ -223,6 +233,119 @@ double reference_bytes_per_agent_step(const ReferenceResult& r) {
            static_cast<double>(r.count_bytes) * r.counts_read / r.agent_steps;
 }
 
+// The distinct 64-byte lines of one array a step touches.
+class LineSet {
+public:
+    void reset(std::size_t lines) {
+        words_.assign(lines / 64 + 1, 0);
+        count_ = 0;
+    }
+    void add(std::size_t line) {
+        std::uint64_t& w = words_[line >> 6];
+        const std::uint64_t bit = std::uint64_t{1} << (line & 63);
+        count_ += (w & bit) == 0 ? 1 : 0;
+        w |= bit;
+    }
+    [[nodiscard]] double bytes() const { return 64.0 * static_cast<double>(count_); }
+
+private:
+    std::vector<std::uint64_t> words_;
+    std::size_t count_ = 0;
+};
+
+// The memory traffic of the reference model's step, estimated from what each step touched:
+// lines of the firm-indexed arrays and the CSR targets counted once each (a line read once;
+// one written is read and written back: twice), streams by their bytes (the stage column decide
+// reads whole; the recorded moves and changes, written and read back; the newborns' appended
+// entries, written), and single random reads a line each (an overflow entry, a newborn's drawn
+// entry and the stage beside it). Nothing is taken to stay in the caches from one step to the
+// next, close to the truth when the state and network are several times the last-level cache.
+struct Traffic {
+    double bytes = 0.0;
+    double agent_steps = 0.0;
+    [[nodiscard]] double per_agent_step() const { return bytes / agent_steps; }
+};
+
+Traffic reference_traffic(const ReferenceOptions& o) {
+    Traffic t;
+    LineSet stage_written;
+    LineSet counts_written;
+    LineSet offsets_read;
+    LineSet heads_read;
+    LineSet heads_written;
+    LineSet targets_read;
+    double counts_read_before = 0.0;
+    const StepObserver observe = [&](const ref::Model::State& s, std::size_t start) {
+        const engine::Network& g = s.network;
+        const std::size_t n = s.firms.size();
+        const std::size_t width =
+            s.counts32.empty() ? sizeof(ref::NeighbourCounts16) : sizeof(ref::NeighbourCounts);
+        const std::span<const std::uint32_t> offsets = g.offsets();
+        stage_written.reset(n / 64 + 1);
+        counts_written.reset(n * width / 64 + 1);
+        offsets_read.reset((n + 1) * 4 / 64 + 1);
+        heads_read.reset(n * 4 / 64 + 1);
+        heads_written.reset(n * 4 / 64 + 1);
+        targets_read.reset(g.targets().size() * 4 / 64 + 1);
+        double bytes = static_cast<double>(start); // decide streams every stage
+        // Decide reads the counts of groups of four firms near the threshold: a line each.
+        const double counts_read = static_cast<double>(s.counts_read);
+        bytes += (counts_read - counts_read_before) / 4.0 *
+                 std::max(64.0, 4.0 * static_cast<double>(width));
+        counts_read_before = counts_read;
+        double moves = 0.0;
+        double changes = 0.0;
+        for (std::size_t c = 0; c < Executor::chunk_count(start, ref::Model::CHUNK); ++c) {
+            for (const ref::Model::Change& ch : s.changes[c]) {
+                const std::size_t v = ch.firm;
+                changes += 1.0;
+                stage_written.add(v / 64);
+                offsets_read.add(v * 4 / 64);
+                offsets_read.add((v + 1) * 4 / 64);
+                heads_read.add(v * 4 / 64);
+                if (offsets[v + 1] > offsets[v]) {
+                    for (std::size_t l = offsets[v] * 4 / 64; l <= (offsets[v + 1] * 4 - 1) / 64;
+                         ++l) {
+                        targets_read.add(l);
+                    }
+                }
+                const std::uint32_t degree = g.degree(ch.firm);
+                // its overflow entries, a line each
+                bytes += 64.0 * static_cast<double>(degree - (offsets[v + 1] - offsets[v]));
+                moves += static_cast<double>(degree);
+                g.for_each_neighbour(ch.firm, [&](engine::Network::Vertex u) {
+                    counts_written.add(std::size_t{u} * width / 64);
+                });
+            }
+        }
+        bytes +=
+            2.0 * 8.0 * moves + 2.0 * static_cast<double>(sizeof(ref::Model::Change)) * changes;
+        const std::size_t born = static_cast<std::size_t>(s.births);
+        const std::size_t m = s.edges_per_firm;
+        for (std::size_t b = 0; b < born; ++b) {
+            for (std::uint32_t k = 0; k < s.pick_counts[b]; ++k) {
+                const std::size_t v = s.picks[b * m + k];
+                bytes += 2.0 * 64.0; // the drawn entry and the partner's stage
+                counts_written.add(v * width / 64);
+                heads_written.add(v * 4 / 64);
+                bytes += 8.0 + 4.0; // its overflow entry and the newborn's own entry, written
+            }
+            const std::size_t id = start + b;
+            stage_written.add(id / 64);
+            counts_written.add(id * width / 64);
+            heads_written.add(id * 4 / 64);
+            offsets_read.add((id + 1) * 4 / 64);
+        }
+        bytes += stage_written.bytes() + 2.0 * counts_written.bytes() + offsets_read.bytes() +
+                 heads_read.bytes() + 2.0 * heads_written.bytes() + targets_read.bytes();
+        t.bytes += bytes;
+        t.agent_steps += static_cast<double>(s.agent_steps);
+    };
+    ReferenceOptions quiet = o;
+    run_reference(quiet, observe);
+    return t;
+}
+
 // Firms of the reference run whose state and network fit in the caches (about 3 MB).
 constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
 
@@ -320,6 +443,18 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 best.counts_read / best.agent_steps, best_rate * bytes_per_agent_step * 1e-9,
                 ceiling, best_rate / ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
+    // What the whole step moves, estimated from what a run of the same model touched (not
+    // timed): decide's stream above is a small part of it.
+    const Traffic traffic = reference_traffic(o);
+    const double moved = traffic.per_agent_step();
+    std::printf("# the whole step's memory traffic, estimated from the lines a run of the same "
+                "model touched each step (reads once, written lines read and written back, "
+                "nothing kept in the caches between steps): bytes_moved_per_agent_step; "
+                "moved_gb_s = that x the best step-loop rate, against triad bandwidth\n");
+    std::printf("traffic n=%zu threads=%d bytes_moved_per_agent_step=%.1f moved_gb_s=%.2f "
+                "fraction_of_triad=%.3f\n",
+                o.n, o.threads, moved, best_rate * moved * 1e-9,
+                best_rate * moved * 1e-9 / bw.triad_gb_s);
     // The same work on a population whose state and network fit in the caches, on one thread:
     // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
     // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth

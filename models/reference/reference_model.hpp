@@ -185,8 +185,8 @@ public:
     /// switch between them, give the same bits.
     std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
 
-    /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 but not
-    /// AVX-512 (elsewhere the portable loop runs either way). Same bits either way; tests turn
+    /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 (elsewhere
+    /// the portable loop runs either way). Same bits either way; tests turn
     /// it off to compare the two.
     bool avx2_kernel = true;
 };

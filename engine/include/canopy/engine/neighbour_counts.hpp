@@ -146,8 +146,11 @@ public:
     void record(std::size_t group, const Network& network, Network::Vertex v, std::uint8_t from,
                 std::uint8_t to) {
         auto& lists = lists_[group];
+        // One 64-bit word per move: a single store, and no byte stores, which the compiler must
+        // assume may alias the network's and the lists' pointers (it reloaded both per move).
+        const std::uint64_t states = (std::uint64_t{from} << 32) | (std::uint64_t{to} << 40);
         network.for_each_neighbour(v, [&](Network::Vertex u) {
-            lists[u >> BLOCK_SHIFT].push_back({u, from, to});
+            lists[u >> BLOCK_SHIFT].push_back(states | u);
         });
     }
 
@@ -164,15 +167,18 @@ public:
                 const std::size_t size = list.size();
                 for (std::size_t i = 0; i < size; ++i) {
                     if (i + APPLY_AHEAD < size) {
-                        __builtin_prefetch(counts.data() + list[i + APPLY_AHEAD].vertex, 1);
+                        __builtin_prefetch(
+                            counts.data() + static_cast<std::uint32_t>(list[i + APPLY_AHEAD]), 1);
                     }
-                    const Move& m = list[i];
-                    StateCounts<K, Count>& c = counts[m.vertex];
-                    if (m.from < K) {
-                        --c[m.from];
+                    const std::uint64_t m = list[i];
+                    StateCounts<K, Count>& c = counts[static_cast<std::uint32_t>(m)];
+                    const auto from = static_cast<std::uint8_t>(m >> 32);
+                    const auto to = static_cast<std::uint8_t>(m >> 40);
+                    if (from < K) {
+                        --c[from];
                     }
-                    if (m.to < K) {
-                        ++c[m.to];
+                    if (to < K) {
+                        ++c[to];
                     }
                 }
                 list.clear();
@@ -181,11 +187,10 @@ public:
     }
 
 private:
-    struct Move {
-        Network::Vertex vertex;
-        std::uint8_t from;
-        std::uint8_t to;
-    };
+    /// A move: the vertex in the low 32 bits, the state it leaves in bits 32-39, the state it
+    /// enters in bits 40-47.
+    using Move = std::uint64_t;
+
     std::vector<std::vector<std::vector<Move>>> lists_; ///< [group][block]
     std::size_t groups_ = 0;
     std::size_t blocks_ = 0;

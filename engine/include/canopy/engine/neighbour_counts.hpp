@@ -18,8 +18,10 @@
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/parallel.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -149,44 +151,80 @@ public:
         // One 64-bit word per move: a single store, and no byte stores, which the compiler must
         // assume may alias the network's and the lists' pointers (it reloaded both per move).
         const std::uint64_t states = (std::uint64_t{from} << 32) | (std::uint64_t{to} << 40);
-        network.for_each_neighbour(v, [&](Network::Vertex u) {
-            lists[u >> BLOCK_SHIFT].push_back(states | u);
-        });
+        network.for_each_neighbour(
+            v, [&](Network::Vertex u) { lists[u >> BLOCK_SHIFT].push_back(states | u); });
     }
 
-    /// Applies every recorded move to `counts` (blocks in parallel on `executor`) and forgets
-    /// the records.
+    /// Applies every recorded move to `counts` (runs of blocks in parallel on `executor`) and
+    /// forgets the records.
     template <std::size_t K, class Count>
     void apply(std::span<StateCounts<K, Count>> counts, const Executor& executor) {
-        executor.for_each(blocks_, [&](std::size_t b) {
-            // The counts a block's moves touch are scattered over the block: each is fetched,
-            // for writing, APPLY_AHEAD moves before it is updated, so that the misses overlap.
-            constexpr std::size_t APPLY_AHEAD = 16;
-            for (std::size_t g = 0; g < groups_; ++g) {
-                auto& list = lists_[g][b];
-                const std::size_t size = list.size();
-                for (std::size_t i = 0; i < size; ++i) {
-                    if (i + APPLY_AHEAD < size) {
-                        __builtin_prefetch(
-                            counts.data() + static_cast<std::uint32_t>(list[i + APPLY_AHEAD]), 1);
-                    }
-                    const std::uint64_t m = list[i];
-                    StateCounts<K, Count>& c = counts[static_cast<std::uint32_t>(m)];
-                    const auto from = static_cast<std::uint8_t>(m >> 32);
-                    const auto to = static_cast<std::uint8_t>(m >> 40);
-                    if (from < K) {
-                        --c[from];
-                    }
-                    if (to < K) {
-                        ++c[to];
-                    }
-                }
-                list.clear();
-            }
-        });
+        executor.for_chunks(blocks_, APPLY_RUN,
+                            [&](std::size_t, std::size_t first, std::size_t end) {
+                                for (std::size_t b = first; b < end; ++b) {
+                                    apply_block(counts, b, b + 1 < end);
+                                }
+                            });
     }
 
 private:
+    /// Blocks one thread applies in a row: while it applies one, it fetches the next.
+    static constexpr std::size_t APPLY_RUN = 8;
+
+    /// Applies block b's moves. The counts they touch are scattered over the block: each is
+    /// fetched, for writing, APPLY_AHEAD moves before it is updated, so that the misses overlap.
+    /// When `fetch_next` and the block has at least as many moves as the next block has cache
+    /// lines (so most of them will be touched), the next block's lines are fetched in order,
+    /// spread evenly over this block's moves: the next block then starts from the caches, and
+    /// the memory reads it needs are sequential. (In-process A/B at 4 M vertices, 6 % changing:
+    /// apply at 0.75-0.87 of its time.)
+    template <std::size_t K, class Count>
+    void apply_block(std::span<StateCounts<K, Count>> counts, std::size_t b, bool fetch_next) {
+        constexpr std::size_t APPLY_AHEAD = 16;
+        constexpr std::size_t LINE = 64;
+        std::size_t total = 0;
+        for (std::size_t g = 0; g < groups_; ++g) {
+            total += lists_[g][b].size();
+        }
+        const std::size_t next_first = std::min(counts.size(), (b + 1) << BLOCK_SHIFT);
+        const std::size_t next_end = std::min(counts.size(), (b + 2) << BLOCK_SHIFT);
+        const char* next = reinterpret_cast<const char*>(counts.data() + next_first);
+        std::size_t lines = (next_end - next_first) * sizeof(StateCounts<K, Count>) / LINE;
+        if (!fetch_next || total < lines) {
+            lines = 0;
+        }
+        // `lines` prefetches over `total` moves: one each time `credit` reaches `total`.
+        std::size_t credit = 0;
+        std::size_t line = 0;
+        for (std::size_t g = 0; g < groups_; ++g) {
+            auto& list = lists_[g][b];
+            const std::size_t size = list.size();
+            for (std::size_t i = 0; i < size; ++i) {
+                if (i + APPLY_AHEAD < size) {
+                    __builtin_prefetch(
+                        counts.data() + static_cast<std::uint32_t>(list[i + APPLY_AHEAD]), 1);
+                }
+                credit += lines;
+                if (credit >= total && line < lines) {
+                    credit -= total;
+                    __builtin_prefetch(next + LINE * line, 1);
+                    ++line;
+                }
+                const std::uint64_t m = list[i];
+                StateCounts<K, Count>& c = counts[static_cast<std::uint32_t>(m)];
+                const auto from = static_cast<std::uint8_t>(m >> 32);
+                const auto to = static_cast<std::uint8_t>(m >> 40);
+                if (from < K) {
+                    --c[from];
+                }
+                if (to < K) {
+                    ++c[to];
+                }
+            }
+            list.clear();
+        }
+    }
+
     /// A move: the vertex in the low 32 bits, the state it leaves in bits 32-39, the state it
     /// enters in bits 40-47.
     using Move = std::uint64_t;

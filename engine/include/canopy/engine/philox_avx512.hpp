@@ -99,6 +99,7 @@ philox8_from_head(__m512i x0, const PhiloxHeadWords& h) noexcept {
     }
     return {w0, w1, w2, w3};
 }
+
 /// Whether this CPU runs AVX2.
 [[nodiscard]] inline bool have_avx2() noexcept {
     static const bool yes = __builtin_cpu_supports("avx2") != 0;

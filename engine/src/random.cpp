@@ -4,9 +4,6 @@
 #include <canopy/engine/philox_wide.hpp>
 #include <canopy/engine/random.hpp>
 
-#include <algorithm>
-#include <iterator>
-
 #ifdef CANOPY_PHILOX_AVX512
 // GCC 12 warns that the intrinsics' own "undefined" pass-through vectors may be used
 // uninitialised (they are not: the operations write every lane).
@@ -120,29 +117,19 @@ struct Philox4 {
     __m256i w0, w1, w2, w3;
 };
 
-// PhiloxHeadWords in vectors (the fill_wide AVX2 path at 0.94-0.95 of its time with them,
-// in-process A/B on Zen 3).
+// PhiloxHeadWords with its four words broadcast (the fill_wide AVX2 path at 0.94-0.95 of its
+// time with them, in-process A/B on Zen 3).
 struct PhiloxHead {
-    __m256i round1_x2; ///< round 1's x2 after the product: x3 ^ k1
-    __m256i round2_x0; ///< round 2's x0 after the product: (x1 after round 1) ^ k0
-    __m256i round2_x2; ///< round 2's x2 after x3: hi(x0 M0) ^ k1, x0 after round 1 being constant
-    __m256i round3_x2; ///< round 3's x2 after the product: (x3 after round 2) ^ k1
-    std::uint32_t k0[10];
-    std::uint32_t k1[10];
+    PhiloxHeadWords words; ///< the round keys k0[round], k1[round] are read from here
+    __m256i round1_x2, round2_x0, round2_x2, round3_x2;
 };
 
 [[gnu::always_inline, gnu::target("avx2")]] inline PhiloxHead
 philox_head(std::uint32_t x1, std::uint32_t x2, std::uint32_t x3, std::uint32_t k0,
             std::uint32_t k1) noexcept {
     const PhiloxHeadWords w = philox_head_words(x1, x2, x3, k0, k1);
-    PhiloxHead h; // NOLINT(cppcoreguidelines-pro-type-member-init): every member set below
-    std::copy(std::begin(w.k0), std::end(w.k0), std::begin(h.k0));
-    std::copy(std::begin(w.k1), std::end(w.k1), std::begin(h.k1));
-    h.round1_x2 = _mm256_set1_epi64x(w.round1_x2);
-    h.round2_x0 = _mm256_set1_epi64x(w.round2_x0);
-    h.round2_x2 = _mm256_set1_epi64x(w.round2_x2);
-    h.round3_x2 = _mm256_set1_epi64x(w.round3_x2);
-    return h;
+    return {w, _mm256_set1_epi64x(w.round1_x2), _mm256_set1_epi64x(w.round2_x0),
+            _mm256_set1_epi64x(w.round2_x2), _mm256_set1_epi64x(w.round3_x2)};
 }
 
 // Rounds 1-3 of four blocks with first counter words x0; rounds 4-10 follow in the caller.
@@ -158,7 +145,7 @@ philox_first_rounds(__m256i x0, const PhiloxHead& h) noexcept {
     const __m256i p0 = _mm256_mul_epu32(y0, m0); // round 3
     const __m256i p1 = _mm256_mul_epu32(y2, m1);
     return {_mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), r2),
-                             _mm256_set1_epi64x(h.k0[2])),
+                             _mm256_set1_epi64x(h.words.k0[2])),
             p1, _mm256_xor_si256(_mm256_srli_epi64(p0, 32), h.round3_x2), p0};
 }
 
@@ -172,9 +159,9 @@ philox4_avx2(__m256i counters, const PhiloxHead& h) noexcept {
         const __m256i p0 = _mm256_mul_epu32(x0, m0);
         const __m256i p1 = _mm256_mul_epu32(x2, m1);
         x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x1),
-                              _mm256_set1_epi64x(h.k0[round]));
+                              _mm256_set1_epi64x(h.words.k0[round]));
         x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x3),
-                              _mm256_set1_epi64x(h.k1[round]));
+                              _mm256_set1_epi64x(h.words.k1[round]));
         x1 = p1;
         x3 = p0;
     }
@@ -196,8 +183,8 @@ philox12_avx2(__m256i a, __m256i b, __m256i c, const PhiloxHead& h, Philox4* out
     __m256i w2[3] = {fa.w2, fb.w2, fc.w2};
     __m256i w3[3] = {fa.w3, fb.w3, fc.w3};
     for (int round = 3; round < 10; ++round) {
-        const __m256i key0 = _mm256_set1_epi64x(h.k0[round]);
-        const __m256i key1 = _mm256_set1_epi64x(h.k1[round]);
+        const __m256i key0 = _mm256_set1_epi64x(h.words.k0[round]);
+        const __m256i key1 = _mm256_set1_epi64x(h.words.k1[round]);
         for (int g = 0; g < 3; ++g) {
             const __m256i p0 = _mm256_mul_epu32(w0[g], m0);
             const __m256i p1 = _mm256_mul_epu32(w2[g], m1);

@@ -153,3 +153,55 @@ TEST_CASE("Draws with the number of categories fixed at compile time, and a pool
         }
     }
 }
+
+TEST_CASE("16-bit units give the same draws, widen in place, and widen before a vertex past them",
+          "[attachment]") {
+    // The same pool in both widths: units of vertices below 2^16, in the same order.
+    AttachmentPool wide(3);
+    AttachmentPool narrow(3, true);
+    REQUIRE(narrow.narrow());
+    REQUIRE(!wide.narrow());
+    for (std::uint32_t k = 0; k < 300; ++k) {
+        const std::uint32_t v = (k * 7919U) % 65536U; // up to the largest narrow vertex
+        const auto c = static_cast<std::uint8_t>(k % 3);
+        wide.add(v, c);
+        narrow.add(v, c);
+    }
+    CHECK(narrow.bytes() * 2 == wide.bytes());
+    const std::array<double, 3> affinity = {1.0, 0.5, 0.25};
+    const auto draws = [&](const AttachmentPool& pool) {
+        std::vector<Network::Vertex> out;
+        const auto at = pool.snapshot();
+        for (std::uint32_t i = 0; i < 500; ++i) {
+            Stream rng(RandomKey{17, 0}, i, 0, 1);
+            out.push_back(pool.draw(at, affinity, rng));
+        }
+        return out;
+    };
+    const std::vector<Network::Vertex> expected = draws(wide);
+    CHECK(draws(narrow) == expected);
+
+    // Widened when asked: the same units.
+    AttachmentPool widened = narrow;
+    widened.widen();
+    CHECK(!widened.narrow());
+    CHECK(widened.bytes() == wide.bytes());
+    CHECK(draws(widened) == expected);
+
+    // A vertex past 16 bits widens the pool first, and is kept whole.
+    narrow.add(65536, 2);
+    wide.add(65536, 2);
+    CHECK(!narrow.narrow());
+    CHECK(draws(narrow) == draws(wide));
+    const auto at = narrow.snapshot();
+    CHECK(narrow.unit({2, at.size[2] - 1}) == 65536);
+
+    // Units written in bulk must be written at the pool's width.
+    AttachmentPool bulk(2, true);
+    CHECK_THROWS_AS(bulk.extend(0, 4), canopy::Error);
+    AttachmentPool::Narrow* units = bulk.extend<AttachmentPool::Narrow>(1, 2);
+    units[0] = 5;
+    units[1] = 65535;
+    CHECK(bulk.unit({1, 1}) == 65535);
+    CHECK_THROWS_AS(wide.extend<AttachmentPool::Narrow>(0, 1), canopy::Error);
+}

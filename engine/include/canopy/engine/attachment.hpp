@@ -11,6 +11,10 @@
 /// Draws are made against a Snapshot (the list sizes at one moment) so that units added later
 /// (this step's newcomers) cannot be drawn: the lists only grow, so a snapshot's units never
 /// change.
+///
+/// A pool may keep its units in 16 bits while every vertex is below NARROW_VERTICES (a city of
+/// up to 65,536 firms: half the memory); it widens them to 32 bits, in place and in the same
+/// order, before a larger vertex is added (add) or when asked (widen): the same draws either way.
 
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/random.hpp>
@@ -19,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace canopy::engine {
@@ -29,20 +34,47 @@ public:
     /// Largest number of categories (the snapshot is a fixed array).
     static constexpr std::size_t MAX_CATEGORIES = 16;
 
+    /// A 16-bit unit, for vertices below NARROW_VERTICES.
+    using Narrow = std::uint16_t;
+    static constexpr std::size_t NARROW_VERTICES = std::size_t{1} << 16;
+
     AttachmentPool() = default;
-    /// Throws canopy::Error unless 1 <= categories <= MAX_CATEGORIES.
-    explicit AttachmentPool(std::size_t categories);
+    /// Throws canopy::Error unless 1 <= categories <= MAX_CATEGORIES. `narrow`: units start
+    /// 16-bit (see the file comment).
+    explicit AttachmentPool(std::size_t categories, bool narrow = false);
 
-    [[nodiscard]] std::size_t categories() const noexcept { return lists_.size(); }
+    [[nodiscard]] std::size_t categories() const noexcept {
+        return narrow_ ? narrow_lists_.size() : lists_.size();
+    }
+    /// Whether units are 16-bit now.
+    [[nodiscard]] bool narrow() const noexcept { return narrow_; }
+    /// Units 32-bit from now on, the same ones in the same order (nothing if they are).
+    void widen();
 
-    /// One unit of degree for vertex v of category c.
-    void add(Network::Vertex v, std::uint8_t c) { lists_[c].push_back(v); }
+    /// One unit of degree for vertex v of category c (widening first if v needs it).
+    void add(Network::Vertex v, std::uint8_t c) {
+        if (narrow_ && v >= NARROW_VERTICES) {
+            widen();
+        }
+        if (narrow_) {
+            narrow_lists_[c].push_back(static_cast<Narrow>(v));
+        } else {
+            lists_[c].push_back(v);
+        }
+    }
     /// Makes `units` more units at the end of category c's list, with room for `room` more after
     /// them (none asked: the list grows as add() makes it grow, geometrically), and returns where
     /// they start, for a caller that writes many units at once: it must write every one before a
-    /// draw can land on it.
-    [[nodiscard]] Network::Vertex* extend(std::size_t c, std::size_t units, std::size_t room = 0) {
-        auto& list = lists_[c];
+    /// draw can land on it. Unit is Network::Vertex for a wide pool and Narrow for a narrow one
+    /// (canopy::Error otherwise); a caller writing narrow units writes only vertices below
+    /// NARROW_VERTICES.
+    template <class Unit = Network::Vertex>
+    [[nodiscard]] Unit* extend(std::size_t c, std::size_t units, std::size_t room = 0) {
+        static_assert(std::is_same_v<Unit, Network::Vertex> || std::is_same_v<Unit, Narrow>);
+        if (narrow_ != std::is_same_v<Unit, Narrow>) {
+            throw_width_mismatch();
+        }
+        auto& list = lists_of<Unit>()[c];
         const std::size_t size = list.size();
         if (room > 0) {
             list.reserve(size + units + room);
@@ -60,8 +92,8 @@ public:
     };
     [[nodiscard]] Snapshot snapshot() const noexcept {
         Snapshot s; // entries past the lists are not used
-        for (std::size_t c = 0; c < lists_.size(); ++c) {
-            s.size[c] = lists_[c].size();
+        for (std::size_t c = 0; c < categories(); ++c) {
+            s.size[c] = narrow_ ? narrow_lists_[c].size() : lists_[c].size();
         }
         return s;
     }
@@ -78,7 +110,7 @@ public:
     /// affinity to any category with units) the weights ignore the affinity.
     [[nodiscard]] Weights weights(const Snapshot& at,
                                   std::span<const double> affinity) const noexcept {
-        return weights_of<0>(lists_.size(), at, affinity);
+        return weights_of<0>(categories(), at, affinity);
     }
 
     /// weights() for k categories (any pool of k categories gives these weights for that
@@ -120,7 +152,7 @@ public:
     /// cache misses overlapped.
     [[nodiscard]] Location locate(const Snapshot& at, const Weights& w, std::uint64_t first,
                                   std::uint64_t second) const noexcept {
-        return locate_in<0>(lists_.size(), at, w, first, second);
+        return locate_in<0>(categories(), at, w, first, second);
     }
 
     /// locate() for k categories, K = k fixed at compile time or 0 (as weights_of).
@@ -150,15 +182,17 @@ public:
 
     /// The vertex of a located unit.
     [[nodiscard]] Network::Vertex unit(const Location& l) const noexcept {
-        return lists_[l.category][l.index];
+        return narrow_ ? Network::Vertex{narrow_lists_[l.category][l.index]}
+                       : lists_[l.category][l.index];
     }
 
     /// Asks the CPU to bring a unit into cache (a location from an older snapshot, a guess,
     /// is fine: a prefetch never faults).
     void prefetch(const Location& l) const noexcept {
-        const auto& list = lists_[l.category];
-        if (l.index < list.size()) {
-            __builtin_prefetch(list.data() + l.index);
+        if (narrow_) {
+            prefetch_in(narrow_lists_[l.category], l.index);
+        } else {
+            prefetch_in(lists_[l.category], l.index);
         }
     }
 
@@ -186,13 +220,38 @@ public:
         for (auto& list : lists_) {
             list.clear();
         }
+        for (auto& list : narrow_lists_) {
+            list.clear();
+        }
     }
 
-    /// Bytes held by the lists.
+    /// Bytes held by the units.
     [[nodiscard]] std::size_t bytes() const noexcept;
 
 private:
-    std::vector<std::vector<Network::Vertex>> lists_;
+    template <class Unit>
+    [[nodiscard]] std::vector<std::vector<Unit>>& lists_of() noexcept {
+        if constexpr (std::is_same_v<Unit, Narrow>) {
+            return narrow_lists_;
+        } else {
+            return lists_;
+        }
+    }
+    template <class Unit>
+    static void prefetch_in(const std::vector<Unit>& list, std::size_t index) noexcept {
+        if (index < list.size()) {
+            const Unit* at = list.data() + index;
+            __builtin_prefetch(at);
+            // GCC 12 dropped this prefetch from its callers' loops once it had two forms (seen in
+            // the disassembly; the unit loads then missed): the empty asm keeps it.
+            asm volatile("" : : "r"(at));
+        }
+    }
+    [[noreturn]] static void throw_width_mismatch();
+
+    std::vector<std::vector<Network::Vertex>> lists_; // wide units
+    std::vector<std::vector<Narrow>> narrow_lists_;   // narrow units
+    bool narrow_ = false;
 };
 
 } // namespace canopy::engine

@@ -223,6 +223,16 @@ void Network::compact() {
     pool_.shrink_to_fit();
 }
 
+Network::Csr Network::release_csr() && {
+    if (!pool_.empty()) {
+        throw Error("release_csr: the network has " + std::to_string(pool_.size()) +
+                    " overflow entries (compact it first)");
+    }
+    Csr csr{std::move(offsets_), std::move(targets_)};
+    *this = Network{};
+    return csr;
+}
+
 std::size_t Network::bytes() const noexcept {
     return offsets_.size() * sizeof(std::uint32_t) + targets_.size() * sizeof(Vertex) +
            head_.size() * sizeof(std::uint32_t) + pool_.size() * sizeof(PoolEntry);

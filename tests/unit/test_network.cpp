@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <iterator>
@@ -525,6 +526,24 @@ TEST_CASE("from_csr takes well-formed CSR arrays and names what is wrong with ot
     CHECK_THROWS_WITH(Network::from_csr({0, 2, 1, 2}, {0, 1}),
                       Catch::Contains("decrease at vertex 1"));
     CHECK_THROWS_WITH(Network::from_csr({0, 1, 2}, {1, 5}), Catch::Contains("endpoint 5"));
+}
+
+TEST_CASE("release_csr moves a pure CSR network's arrays out and refuses one with overflow",
+          "[network]") {
+    Network g = Network::from_csr({0, 2, 3, 4}, {1, 2, 0, 0});
+    const Network::Csr csr = std::move(g).release_csr();
+    CHECK(csr.offsets == std::vector<std::uint32_t>{0, 2, 3, 4});
+    CHECK(csr.targets == std::vector<Vertex>{1, 2, 0, 0});
+    CHECK(g.num_vertices() == 0); // NOLINT(bugprone-use-after-move): left empty, as documented
+
+    Network grown = Network::from_csr({0, 1, 2}, {1, 0});
+    const std::array<Vertex, 1> links{0};
+    grown.add_vertex(links);
+    CHECK_THROWS_WITH(std::move(grown).release_csr(), Catch::Contains("1 overflow entries"));
+    grown.compact();
+    const Network::Csr compacted = std::move(grown).release_csr();
+    CHECK(compacted.offsets == std::vector<std::uint32_t>{0, 2, 3, 4});
+    CHECK(compacted.targets == std::vector<Vertex>{1, 2, 0, 0});
 }
 
 namespace {

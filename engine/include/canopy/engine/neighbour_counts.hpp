@@ -67,28 +67,44 @@ void count_neighbour_states(const Network& network, std::span<const State> state
     });
 }
 
+/// Moves one neighbour's weight in counts c from state `from` to state `to` (either may be >= K:
+/// not counted), atomically if Atomic.
+template <bool Atomic, std::size_t K, class Count>
+void move_count(StateCounts<K, Count>& c, std::size_t from, std::size_t to) {
+    if constexpr (Atomic) {
+        if (from < K) {
+            std::atomic_ref<Count>(c[from]).fetch_sub(1, std::memory_order_relaxed);
+        }
+        if (to < K) {
+            std::atomic_ref<Count>(c[to]).fetch_add(1, std::memory_order_relaxed);
+        }
+    } else {
+        if (from < K) {
+            --c[from];
+        }
+        if (to < K) {
+            ++c[to];
+        }
+    }
+}
+
+/// The same, atomically when several threads may write c at once.
+template <std::size_t K, class Count>
+void move_count(StateCounts<K, Count>& c, std::size_t from, std::size_t to, bool concurrent) {
+    if (concurrent) {
+        move_count<true>(c, from, to);
+    } else {
+        move_count<false>(c, from, to);
+    }
+}
+
 /// Moves vertex v's weight in its neighbours' counts from state `from` to state `to` (either
 /// may be >= K: not counted).
 template <bool Atomic, std::size_t K, class Count>
 void move_neighbour_state(const Network& network, std::span<StateCounts<K, Count>> counts,
                           Network::Vertex v, std::size_t from, std::size_t to) {
-    network.for_each_neighbour(v, [&](Network::Vertex u) {
-        if constexpr (Atomic) {
-            if (from < K) {
-                std::atomic_ref<Count>(counts[u][from]).fetch_sub(1, std::memory_order_relaxed);
-            }
-            if (to < K) {
-                std::atomic_ref<Count>(counts[u][to]).fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            if (from < K) {
-                --counts[u][from];
-            }
-            if (to < K) {
-                ++counts[u][to];
-            }
-        }
-    });
+    network.for_each_neighbour(v,
+                               [&](Network::Vertex u) { move_count<Atomic>(counts[u], from, to); });
 }
 
 /// Moves vertex v from one state to another in its neighbours' counts, atomically when the

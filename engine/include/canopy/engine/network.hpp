@@ -144,6 +144,16 @@ public:
         return i < s.csr_entries ? targets_[i] : pool_[i - s.csr_entries].vertex;
     }
 
+    /// A pure CSR network's arrays (see from_csr).
+    struct Csr {
+        std::vector<std::uint32_t> offsets;
+        std::vector<Vertex> targets;
+    };
+    /// Moves the arrays out of a pure CSR network (no overflow entries: new from a builder, or
+    /// compacted), keeping their reserved room, for a caller that keeps the lists in a form of
+    /// its own; the network is left empty. Throws canopy::Error if it has overflow entries.
+    [[nodiscard]] Csr release_csr() &&;
+
     /// The CSR part (for cache-friendly bulk loops; entries in the overflow pool are not in it).
     [[nodiscard]] std::span<const std::uint32_t> offsets() const noexcept { return offsets_; }
     [[nodiscard]] std::span<const Vertex> targets() const noexcept { return targets_; }

@@ -951,47 +951,144 @@ void decide(State& s, const StepContext& ctx, const StepRates& r) {
     });
 }
 
-// Each firm appears at most once, so stages are written by one thread; collaborators' counts
-// are shared and updated atomically (integer sums: any order, same result).
+namespace {
+
+// A firm's stage changes in a step as apply's marks hold them (State::moved): MOVED | from << 3 |
+// to, each stage's low three bits (EXITED's are 7), so that a mark is never 0; `from` is the
+// stage before the step's first change, `to` the stage after its last (`before`: the mark so
+// far, 0 for none). LISTED: the firm is on State::marked (kept through later changes).
+constexpr unsigned MOVED = 0x40U, LISTED = 0x80U;
+std::uint8_t moved_code(std::uint8_t before, std::uint8_t from, std::uint8_t to) {
+    const unsigned first = before != 0 ? (before >> 3U) & 7U : from & 7U;
+    return static_cast<std::uint8_t>((before & LISTED) | MOVED | first << 3U | (to & 7U));
+}
+
+// What a partner's mark adds to a firm's counts, all four at once: the counts as one unsigned
+// integer (16-bit counts in 64 bits, 32-bit ones in 128), +1 in the field of the stage moved to
+// and -1 in that of the stage left, modulo the integer's range. A firm's counts after its
+// partners' moves are in range, so the sum of these and the counts, modulo the range, is exact
+// whatever the order (a field may borrow from the next on the way; the final value has none).
+__extension__ typedef unsigned __int128 Unsigned128; // GCC's, for the 32-bit counts
+template <class Counts>
+using PackedCounts = std::conditional_t<sizeof(Counts) == 8, std::uint64_t, Unsigned128>;
+
+template <class Counts>
+struct MoveDeltas {
+    static_assert(sizeof(Counts) == sizeof(PackedCounts<Counts>) &&
+                  std::endian::native == std::endian::little);
+    using Packed = PackedCounts<Counts>;
+    static constexpr unsigned FIELD_BITS = 8 * sizeof(Counts) / 4;
+    std::array<Packed, 256> delta{}; // by mark (LISTED or not); 0 for no mark
+
+    MoveDeltas() {
+        for (unsigned from = 0; from < 8; ++from) {
+            for (unsigned to = 0; to < 8; ++to) {
+                Packed d = 0;
+                if (to <= LEADER) {
+                    d += Packed{1} << (FIELD_BITS * to);
+                }
+                if (from <= LEADER) {
+                    d -= Packed{1} << (FIELD_BITS * from);
+                }
+                delta[MOVED | from << 3U | to] = d;
+                delta[LISTED | MOVED | from << 3U | to] = d;
+            }
+        }
+    }
+};
+
+// The places i in [i, stop) whose partner targets[i] has moved this step (a mark in `moved`),
+// written to hits in order; returns how many. The marks are bytes, not bits: one load per place
+// and no shifts, 16 places' marks OR-ed together before any branch (0.50 ns per place against
+// 0.61 for AVX2 gathers of the same marks as bits and 1.2 for a scalar loop over bits, in a
+// stand-alone test of 30,000 16-bit places with 1,000 of 58,000 firms moved, Zen 4).
+template <class Firm>
+std::uint32_t moved_partners(const Firm* targets, std::uint32_t i, std::uint32_t stop,
+                             const std::uint8_t* moved, std::uint32_t* hits) {
+    std::uint32_t n = 0;
+    for (; i + 16 <= stop; i += 16) {
+        unsigned any = 0;
+        for (unsigned k = 0; k < 16; ++k) {
+            any |= moved[targets[i + k]];
+        }
+        if (any != 0) {
+            for (unsigned k = 0; k < 16; ++k) {
+                hits[n] = i + k;
+                n += static_cast<std::uint32_t>(moved[targets[i + k]] != 0);
+            }
+        }
+    }
+    for (; i < stop; ++i) {
+        hits[n] = i;
+        n += static_cast<std::uint32_t>(moved[targets[i]] != 0);
+    }
+    return n;
+}
+
+} // namespace
+
+// Each firm appears at most once in a step's changes, so stages are written by one thread; the
+// counts of the firms on the changed firm's own list are shared and updated atomically (integer
+// sums: any order, same result). Those are all its collaborators but the newcomers that chose it
+// (ties.hpp): the firm is marked, and settle_newcomers passes the marks on to them.
 void apply_changes(State& s, const StepContext& ctx, int month) {
     const PhaseTimer timer(s.phases.apply);
     auto& stage = s.firms[s.stage];
     auto& stage_since = s.firms[s.stage_since];
     const bool shared = ctx.executor->parallel();
+    const Ties& ties = s.collaboration;
+    const std::size_t firms = ties.size();
+    if (s.moved.size() < firms) {
+        s.moved.resize(firms);
+    }
+    std::uint8_t* const moved = s.moved.data();
+    const std::uint32_t* const offsets = ties.offsets().data();
     with_counts(s, [&](auto& counts) {
-        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
-        const std::span<Counts> all(counts);
-        // The changed firms are scattered, and so are their collaborators' counts: each firm's
-        // list is found VERTEX_AHEAD changes early, its neighbours read LIST_AHEAD early and
-        // their counts fetched for writing COUNTS_AHEAD early, so that the misses overlap.
-        constexpr std::size_t VERTEX_AHEAD = 12, LIST_AHEAD = 6, COUNTS_AHEAD = 2;
-        const engine::Network& network = s.collaboration;
-        ctx.executor->for_each(s.changes.size(), [&](std::size_t chunk) {
-            const std::vector<StageChange>& list = s.changes[chunk];
-            const std::size_t n = list.size();
-            for (std::size_t i = 0; i < n; ++i) {
-                if (i + VERTEX_AHEAD < n) {
-                    network.prefetch_vertex(list[i + VERTEX_AHEAD].firm);
-                    __builtin_prefetch(stage.data() + list[i + VERTEX_AHEAD].firm, 1);
-                    __builtin_prefetch(stage_since.data() + list[i + VERTEX_AHEAD].firm, 1);
+        ties.visit([&](auto targets) {
+            using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+            const std::span<Counts> all(counts);
+            // The changed firms are scattered, and so are their collaborators' counts: each
+            // firm's list is found VERTEX_AHEAD changes early, its partners read LIST_AHEAD early
+            // and their counts fetched for writing COUNTS_AHEAD early, so that the misses overlap.
+            constexpr std::size_t VERTEX_AHEAD = 12, LIST_AHEAD = 6, COUNTS_AHEAD = 2;
+            ctx.executor->for_each(s.changes.size(), [&](std::size_t chunk) {
+                const std::vector<StageChange>& list = s.changes[chunk];
+                const std::size_t n = list.size();
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (i + VERTEX_AHEAD < n) {
+                        const std::uint32_t later = list[i + VERTEX_AHEAD].firm;
+                        ties.prefetch_firm(later);
+                        __builtin_prefetch(stage.data() + later, 1);
+                        __builtin_prefetch(stage_since.data() + later, 1);
+                        __builtin_prefetch(moved + later, 1);
+                    }
+                    if (i + LIST_AHEAD < n) {
+                        ties.prefetch_list(list[i + LIST_AHEAD].firm);
+                    }
+                    if (i + COUNTS_AHEAD < n) {
+                        const std::uint32_t v = list[i + COUNTS_AHEAD].firm;
+                        for (std::uint32_t e = offsets[v]; e < offsets[v + 1]; ++e) {
+                            __builtin_prefetch(all.data() + targets[e], 1);
+                        }
+                    }
+                    const StageChange& ch = list[i];
+                    stage[ch.firm] = ch.to;
+                    stage_since[ch.firm] = static_cast<std::int16_t>(month);
+                    moved[ch.firm] = moved_code(moved[ch.firm], ch.from, ch.to);
+                    for (std::uint32_t e = offsets[ch.firm]; e < offsets[ch.firm + 1]; ++e) {
+                        engine::move_count(all[targets[e]], ch.from, ch.to, shared);
+                    }
                 }
-                if (i + LIST_AHEAD < n) {
-                    network.prefetch_neighbours(list[i + LIST_AHEAD].firm);
-                }
-                if (i + COUNTS_AHEAD < n) {
-                    network.for_each_neighbour(list[i + COUNTS_AHEAD].firm, [&](Network::Vertex u) {
-                        __builtin_prefetch(all.data() + u, 1);
-                    });
-                }
-                const StageChange& ch = list[i];
-                stage[ch.firm] = ch.to;
-                stage_since[ch.firm] = static_cast<std::int16_t>(month);
-                engine::move_neighbour_state(network, all, ch.firm, ch.from, ch.to, shared);
-            }
+            });
         });
     });
     for (auto& chunk : s.changes) {
         for (const StageChange& ch : chunk) {
+            std::uint8_t& mark = s.moved[ch.firm];
+            if ((mark & LISTED) == 0) {
+                mark |= LISTED;
+                s.marked.push_back(ch.firm);
+            }
             --s.active[ch.from];
             if (ch.to <= LEADER) {
                 ++s.active[ch.to];
@@ -999,6 +1096,67 @@ void apply_changes(State& s, const StepContext& ctx, int month) {
         }
         chunk.clear();
     }
+}
+
+// Each newcomer's counts are its own, written by one thread. Few newcomers' partners moved: one
+// branch-free sweep over their ties tests each partner's bit (the moved firms' bits take a few
+// KiB, in the nearest cache) and lists the ties that hit, and only those read the marks and
+// write counts. Once a step, not after each of the step's apply_changes: the newcomers' counts
+// are read only by the next step's decisions (and by keep_counts_fitting, for which a count
+// not yet lowered by an exit is a safe bound), and the step's marks add up (a firm moved twice
+// is marked with its first stage and its last).
+void settle_newcomers(State& s, const StepContext& ctx) {
+    const PhaseTimer timer(s.phases.apply);
+    if (s.marked.empty()) {
+        return;
+    }
+    const Ties& ties = s.collaboration;
+    const std::size_t first = ties.initial();
+    const std::size_t firms = ties.size();
+    const std::uint8_t* const moved = s.moved.data();
+    const std::uint32_t* const offsets = ties.offsets().data();
+    const std::uint32_t m = std::max<std::uint32_t>(1, s.most_newcomer_ties);
+    with_counts(s, [&](auto& counts) {
+        ties.visit([&](auto all_targets) {
+            const auto* const targets = all_targets.data();
+            using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
+            static const MoveDeltas<Counts> deltas;
+            using Packed = typename MoveDeltas<Counts>::Packed;
+            Counts* const out = counts.data();
+            ctx.executor->for_chunks(
+                firms - first, Model::CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
+                    constexpr std::uint32_t BATCH = 256;
+                    std::array<std::uint32_t, BATCH> hits;
+                    std::size_t v = first + b0; // the owner of the next hit (hits come in order)
+                    const std::uint32_t end = offsets[first + b1];
+                    for (std::uint32_t i = offsets[first + b0]; i < end; i += BATCH) {
+                        const std::uint32_t stop = std::min(end, i + BATCH);
+                        const std::uint32_t n =
+                            moved_partners(targets, i, stop, moved, hits.data());
+                        for (std::uint32_t h = 0; h < n; ++h) {
+                            // The owner: the last newcomer whose list starts at or before the
+                            // hit. Lists hold at most m ties (State::most_newcomer_ties), so it is
+                            // at least j newcomers past v + 1, j the whole number of m-tie lists
+                            // between v + 1's start and the hit; then a step or two at most.
+                            if (offsets[v + 1] <= hits[h]) {
+                                v += 1 + (hits[h] - offsets[v + 1]) / m;
+                            }
+                            while (offsets[v + 1] <= hits[h]) {
+                                ++v;
+                            }
+                            Packed c;
+                            std::memcpy(&c, out + v, sizeof c);
+                            c += deltas.delta[moved[targets[hits[h]]]];
+                            std::memcpy(out + v, &c, sizeof c);
+                        }
+                    }
+                });
+        });
+    });
+    for (const std::uint32_t v : s.marked) {
+        s.moved[v] = 0;
+    }
+    s.marked.clear();
 }
 
 } // namespace canopy::models::ecosystem::detail

@@ -241,6 +241,10 @@ void set_kernels(Kernels kernels);
 /// Applies the recorded stage changes: stages, the month each began, collaborators' counts and
 /// the stage tallies (README "2. Stage changes").
 void apply_changes(State& s, const StepContext& ctx, int month);
+/// Passes the step's stage changes on to the counts of the newcomers tied to the firms that
+/// moved (ties.hpp: their side of those ties is not on the moved firm's list); once a step,
+/// after its last apply_changes and before newcomers join.
+void settle_newcomers(State& s, const StepContext& ctx);
 
 // ---- finance (finance.cpp) ---------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     apply_changes(s, ctx, r.month);
     // 2. The year's calendar: certification applications, batch decisions, leader selection.
     run_calendar(s, ctx, r.month);
+    // The newcomers tied to firms that moved see the moves.
+    settle_newcomers(s, ctx);
     // 3. Tallies in chunk order.
     sum_tallies(s, ctx);
     // 4. Newcomers.

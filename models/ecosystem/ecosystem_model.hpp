@@ -16,6 +16,7 @@
 /// ecosystem_model.cpp holds the step's order. detail.hpp is what those files share.
 
 #include "ecosystem/ecosystem_parameters.hpp"
+#include "ecosystem/ties.hpp"
 
 #include <canopy/engine/attachment.hpp>
 #include <canopy/engine/model.hpp>
@@ -159,8 +160,15 @@ public:
         /// Ties newcomers may still add to any one firm before the 16-bit check is repeated.
         std::uint64_t count_headroom = 0;
         std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
-        engine::Network collaboration;
-        engine::AttachmentPool attachment; ///< collaboration ties by sector, for newcomers
+        std::size_t narrow_firm_limit = 0;    ///< Model::narrow_firm_limit
+        Ties collaboration;                   ///< each firm's own ties (ties.hpp)
+        engine::AttachmentPool attachment;    ///< collaboration ties by sector, for newcomers
+        /// Stage changes of this step not yet seen by the newcomers tied to the firm
+        /// (apply_changes marks, settle_newcomers passes on and clears): a firm's first and last
+        /// stage (decide.cpp's moved_code), 0 if it has not moved; and the marked firms.
+        std::vector<std::uint8_t> moved;
+        std::vector<std::uint32_t> marked;
+        std::uint32_t most_newcomer_ties = 0; ///< the longest newcomer's list so far
 
         /// Firm i's active collaborators at each stage.
         [[nodiscard]] NeighbourCounts neighbour_counts(std::size_t i) const {
@@ -243,6 +251,10 @@ public:
     /// same bits, and raise it to engine::MAX_16_BIT_DEGREE to check the compiled kernels on
     /// 16-bit counts.
     std::uint32_t narrow_count_limit = MADD_COUNT_LIMIT;
+    /// Firm ids in the collaboration ties and the attachment pool are 16-bit while the city has
+    /// at most this many firms (Ties::NARROW_FIRMS at most), 32-bit from the first newcomer past
+    /// it. Tests lower it to check that both widths, and the switch, give the same bits.
+    std::size_t narrow_firm_limit = Ties::NARROW_FIRMS;
     /// Whether replicates time their phases (State::phases; canopy-bench's profile does). Off,
     /// a replicate reads no clock: a thread's CPU clock is a system call, and timing every
     /// phase of every step cost about 2 % of a replicate.

@@ -124,11 +124,11 @@ std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
 // the order linking the newcomers in adds them (for each newcomer, each partner's unit then its
 // own), each sector's list grown once and its places kept in the lanes of a vector
 // (x4::SectorPlaces) instead of a push_back per unit, whose list end went through memory.
-[[gnu::target("avx2")]] void add_units_avx2(engine::AttachmentPool& pool,
-                                            const std::uint8_t* sector, std::size_t first,
-                                            std::size_t born, std::size_t m,
-                                            const Network::Vertex* picks,
-                                            const std::uint32_t* pick_counts) {
+template <class Unit>
+[[gnu::target("avx2")]] void
+add_units_avx2(engine::AttachmentPool& pool, const std::uint8_t* sector, std::size_t first,
+               std::size_t born, std::size_t m, const Network::Vertex* picks,
+               const std::uint32_t* pick_counts) {
     x4::SectorPlaces count;
     for (std::size_t b = 0; b < born; ++b) {
         const std::uint8_t own = sector[first + b];
@@ -139,9 +139,9 @@ std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
         }
     }
     const std::array<std::uint32_t, 8> units = count.all();
-    std::array<Network::Vertex*, SECTOR_COUNT> out{};
+    std::array<Unit*, SECTOR_COUNT> out{};
     for (std::size_t c = 0; c < SECTOR_COUNT; ++c) {
-        out[c] = pool.extend(c, units[c]);
+        out[c] = pool.extend<Unit>(c, units[c]);
     }
     x4::SectorPlaces places;
     for (std::size_t b = 0; b < born; ++b) {
@@ -151,8 +151,8 @@ std::array<double, SECTOR_COUNT> newcomer_cumulative(const StepContext& ctx) {
         for (std::uint32_t j = 0; j < pick_counts[b]; ++j) {
             const Network::Vertex v = partners[j];
             const std::uint8_t c = sector[v];
-            out[c][places.take(c)] = v;
-            out[own][places.take(own)] = id;
+            out[c][places.take(c)] = static_cast<Unit>(v);
+            out[own][places.take(own)] = static_cast<Unit>(id);
         }
     }
 }
@@ -316,8 +316,14 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
     };
     ctx.executor->for_chunks(born, NEWCOMER_CHUNK,
                              [&](std::size_t, std::size_t b0, std::size_t b1) { choose(b0, b1); });
-    // Linking a newcomer in updates its partners' overflow list heads and counts, at random
-    // places: fetched for writing LINK_AHEAD newcomers early, so that the misses overlap.
+    // Firm ids stay 16-bit in the ties and the pool while the city has at most
+    // Model::narrow_firm_limit firms.
+    if (first + born > s.narrow_firm_limit) {
+        s.collaboration.widen();
+        s.attachment.widen();
+    }
+    // Linking a newcomer in updates its partners' counts, at random places: fetched for writing
+    // LINK_AHEAD newcomers early, so that the misses overlap.
     constexpr std::size_t LINK_AHEAD = 8;
     const bool avx2 = use_avx2_kernels();
     with_counts(s, [&](auto& counts) {
@@ -325,12 +331,12 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             if (b + LINK_AHEAD < born) {
                 const Network::Vertex* later = s.picks.data() + (b + LINK_AHEAD) * m;
                 for (std::uint32_t j = 0; j < s.pick_counts[b + LINK_AHEAD]; ++j) {
-                    s.collaboration.prefetch_link(later[j]);
                     __builtin_prefetch(counts.data() + later[j], 1);
                 }
             }
             const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
-            const Network::Vertex id = s.collaboration.add_vertex(picks);
+            const Network::Vertex id = s.collaboration.add(picks);
+            s.most_newcomer_ties = std::max(s.most_newcomer_ties, s.pick_counts[b]);
             using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
             constexpr bool narrow = std::is_same_v<Counts, NeighbourCounts16>;
             std::uint64_t own16 = 0; // the newcomer's own 16-bit counts, packed (packed_count)
@@ -354,9 +360,12 @@ void add_newcomers(State& s, const StepContext& ctx, const StepRates& r) {
             ++s.active[stage[id]];
         }
     });
-    if (avx2) {
-        add_units_avx2(s.attachment, sector.data(), first, born, m, s.picks.data(),
-                       s.pick_counts.data());
+    if (avx2 && s.attachment.narrow()) {
+        add_units_avx2<engine::AttachmentPool::Narrow>(s.attachment, sector.data(), first, born, m,
+                                                       s.picks.data(), s.pick_counts.data());
+    } else if (avx2) {
+        add_units_avx2<Network::Vertex>(s.attachment, sector.data(), first, born, m, s.picks.data(),
+                                        s.pick_counts.data());
     }
 }
 

@@ -136,7 +136,7 @@ void Model::observe(const State& s, const engine::StepContext& ctx, std::span<do
 std::size_t Model::state_bytes(const State& s) {
     return s.firms.bytes() + s.counts16.size() * sizeof(NeighbourCounts16) +
            s.counts32.size() * sizeof(NeighbourCounts) + s.collaboration.bytes() +
-           s.attachment.bytes();
+           s.attachment.bytes() + s.moved.size();
 }
 
 } // namespace canopy::models::ecosystem

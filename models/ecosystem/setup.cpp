@@ -414,10 +414,11 @@ void initial_attributes(State& s, const StepContext& ctx, const std::array<std::
 // collaboration_network's scan with 16-bit counts, with the AVX2 kernels (use_avx2_kernels): the
 // same units in the same places, the same counts, each sector's next place a lane of a vector
 // (x4::SectorPlaces). 0.84-0.88 of the scalar scan's time (in-process A/B, Zen 3).
+template <class Unit>
 [[gnu::target("avx2")]] void
 pool_and_counts_avx2(std::size_t n, const std::uint32_t* offsets, const Network::Vertex* targets,
-                     const std::uint8_t* sector, const std::uint8_t* stage,
-                     Network::Vertex* const* out, NeighbourCounts16* counts) {
+                     const std::uint8_t* sector, const std::uint8_t* stage, Unit* const* out,
+                     NeighbourCounts16* counts) {
     x4::SectorPlaces places;
     std::uint32_t i = offsets[0];
     for (std::size_t v = 0; v < n; ++v) {
@@ -426,30 +427,70 @@ pool_and_counts_avx2(std::size_t n, const std::uint32_t* offsets, const Network:
         for (; i < end; ++i) {
             const Network::Vertex u = targets[i];
             const std::uint8_t c = sector[u];
-            out[c][places.take(c)] = u;
+            out[c][places.take(c)] = static_cast<Unit>(u);
             own += packed_count(stage[u]);
         }
         counts[v] = unpacked_counts(own);
     }
 }
 
-// The collaboration network (preferential attachment with sector homophily), the attachment
-// pool newcomers draw partners from, and each firm's collaborators by stage.
-void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std::size_t room,
-                           std::uint32_t narrow_limit) {
+// The attachment pool's units in network order (every firm once per tie, firm by firm), each
+// sector's written straight into its list, by the scan that counts each firm's collaborators.
+template <class Unit>
+void pool_and_counts(State& s, std::size_t n, std::span<const std::uint32_t> offsets,
+                     std::span<const Network::Vertex> targets,
+                     const std::array<std::size_t, SECTOR_COUNT>& units, std::size_t room) {
     const auto& stage = s.firms[s.stage];
     const auto& sector = s.firms[s.sector];
+    std::array<Unit*, SECTOR_COUNT> out{};
+    for (std::size_t c = 0; c < SECTOR_COUNT; ++c) {
+        out[c] = s.attachment.extend<Unit>(c, units[c], room / SECTOR_COUNT);
+    }
+    if (!s.counts16.empty() && use_avx2_kernels()) {
+        pool_and_counts_avx2(n, offsets.data(), targets.data(), sector.data(), stage.data(),
+                             out.data(), s.counts16.data());
+        return;
+    }
+    if (!s.counts16.empty()) {
+        for (std::size_t v = 0; v < n; ++v) {
+            std::uint64_t own = 0; // packed_count
+            for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+                const Network::Vertex u = targets[i];
+                *out[sector[u]]++ = static_cast<Unit>(u);
+                own += packed_count(stage[u]);
+            }
+            s.counts16[v] = unpacked_counts(own);
+        }
+        return;
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+        NeighbourCounts own{};
+        for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+            const Network::Vertex u = targets[i];
+            *out[sector[u]]++ = static_cast<Unit>(u);
+            ++own[stage[u]];
+        }
+        s.counts32[v] = own;
+    }
+}
+
+// The collaboration network (preferential attachment with sector homophily), the attachment
+// pool newcomers draw partners from, and each firm's collaborators by stage. Firm ids in the
+// network and the pool are 16-bit while the city has at most narrow_firms firms.
+void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std::size_t room,
+                           std::uint32_t narrow_limit, std::size_t narrow_firms) {
+    const auto& sector = s.firms[s.sector];
     const auto affinity = sector_affinity(ctx);
-    engine::BarabasiAlbertOptions network;
-    network.vertices = n;
-    network.edges_per_vertex = static_cast<unsigned>(par(ctx, param::collaboration_edges));
-    network.reserve_vertices = room;
-    network.category = sector;
-    network.affinity = affinity;
-    s.collaboration = engine::barabasi_albert(network, ctx.key, NETWORK);
+    engine::BarabasiAlbertOptions options;
+    options.vertices = n;
+    options.edges_per_vertex = static_cast<unsigned>(par(ctx, param::collaboration_edges));
+    options.reserve_vertices = room;
+    options.category = sector;
+    options.affinity = affinity;
+    engine::Network network = engine::barabasi_albert(options, ctx.key, NETWORK);
     // A new network is pure CSR (no overflow entries): each firm's collaborators are its slice.
-    const std::span<const std::uint32_t> offsets = s.collaboration.offsets();
-    const std::span<const Network::Vertex> targets = s.collaboration.targets();
+    const std::span<const std::uint32_t> offsets = network.offsets();
+    const std::span<const Network::Vertex> targets = network.targets();
 
     // The largest degree, and each sector's units in the pool: its firms' degrees.
     std::uint32_t max_degree = 0;
@@ -462,41 +503,20 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
     // Counts are 16-bit while every degree fits; newcomers check the headroom as ties grow.
     engine::start_counts<4>(s, n, room, max_degree, narrow_limit);
 
-    // Newcomers draw from the units in network order (every firm once per tie, firm by firm),
-    // written here by the scan that counts each firm's collaborators, each sector's straight into
-    // its list (room left for the newcomers' ties).
-    s.attachment = engine::AttachmentPool(SECTOR_COUNT);
-    std::array<Network::Vertex*, SECTOR_COUNT> out{};
-    for (std::size_t c = 0; c < SECTOR_COUNT; ++c) {
-        out[c] =
-            s.attachment.extend(c, units[c], 2 * room * network.edges_per_vertex / SECTOR_COUNT);
+    // Room in the pool for the newcomers' ties, two units each.
+    const std::size_t tie_room = room * options.edges_per_vertex;
+    const bool narrow = n <= std::min(narrow_firms, Ties::NARROW_FIRMS);
+    s.attachment = engine::AttachmentPool(SECTOR_COUNT, narrow);
+    if (narrow) {
+        pool_and_counts<engine::AttachmentPool::Narrow>(s, n, offsets, targets, units,
+                                                        2 * tie_room);
+    } else {
+        pool_and_counts<Network::Vertex>(s, n, offsets, targets, units, 2 * tie_room);
     }
-    if (!s.counts16.empty() && use_avx2_kernels()) {
-        pool_and_counts_avx2(n, offsets.data(), targets.data(), sector.data(), stage.data(),
-                             out.data(), s.counts16.data());
-        return;
-    }
-    if (!s.counts16.empty()) {
-        for (std::size_t v = 0; v < n; ++v) {
-            std::uint64_t own = 0; // packed_count
-            for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
-                const Network::Vertex u = targets[i];
-                *out[sector[u]]++ = u;
-                own += packed_count(stage[u]);
-            }
-            s.counts16[v] = unpacked_counts(own);
-        }
-        return;
-    }
-    for (std::size_t v = 0; v < n; ++v) {
-        NeighbourCounts own{};
-        for (std::uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
-            const Network::Vertex u = targets[i];
-            *out[sector[u]]++ = u;
-            ++own[stage[u]];
-        }
-        s.counts32[v] = own;
-    }
+    s.collaboration = Ties(std::move(network), tie_room, narrow);
+    s.narrow_firm_limit = std::min(narrow_firms, Ties::NARROW_FIRMS);
+    s.moved.reserve(n + room);
+    s.moved.assign(n, 0);
 }
 
 // The starting tallies the first step's rates read, and the pilot-platform ties, which fill
@@ -692,7 +712,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& y) c
     }
     {
         const PhaseTimer timer(s.phases.network);
-        collaboration_network(s, ctx, n, room, narrow_count_limit);
+        collaboration_network(s, ctx, n, room, narrow_count_limit, narrow_firm_limit);
     }
     const PhaseTimer timer(s.phases.attributes);
     const InitialSums sums = initial_tallies(s, ctx, sme_end);

@@ -300,8 +300,9 @@ TEST_CASE("Collaboration ties prefer the same sector", "[ecosystem][network]") {
     const auto& sector = s.firms[s.sector];
     std::size_t same = 0;
     std::size_t total = 0;
-    for (engine::Network::Vertex v = 0; v < s.collaboration.num_vertices(); ++v) {
-        s.collaboration.for_each_neighbour(v, [&](engine::Network::Vertex u) {
+    const engine::Network network = s.collaboration.to_network();
+    for (engine::Network::Vertex v = 0; v < network.num_vertices(); ++v) {
+        network.for_each_neighbour(v, [&](engine::Network::Vertex u) {
             ++total;
             same += sector[u] == sector[v] ? 1U : 0U;
         });
@@ -314,9 +315,13 @@ TEST_CASE("Collaborators' stage counts stay exact as firms move", "[ecosystem][n
     const auto r = run_eco(EcoRun{});
     const auto& s = r.state();
     const auto& stage = s.firms[s.stage];
-    for (engine::Network::Vertex v = 0; v < s.collaboration.num_vertices(); ++v) {
+    // Both ends of every tie, newcomers' included (the model keeps a newcomer's side only).
+    const engine::Network network = s.collaboration.to_network();
+    REQUIRE(network.num_vertices() == s.firms.size());
+    REQUIRE(s.collaboration.size() > s.collaboration.initial()); // newcomers came
+    for (engine::Network::Vertex v = 0; v < network.num_vertices(); ++v) {
         eco::NeighbourCounts expected{};
-        s.collaboration.for_each_neighbour(v, [&](engine::Network::Vertex u) {
+        network.for_each_neighbour(v, [&](engine::Network::Vertex u) {
             if (stage[u] <= eco::LEADER) {
                 ++expected[stage[u]];
             }
@@ -509,7 +514,8 @@ TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, g
                                             engine::RandomKey{run.seed, run.replicate},
                                             engine::Executor(false));
     at_start.init();
-    const std::uint32_t initial_max_degree = at_start.state().collaboration.max_degree();
+    const std::uint32_t initial_max_degree =
+        at_start.state().collaboration.to_network().max_degree();
 
     engine::SeriesTable wide_table;
     const auto wide = simulate(0, wide_table); // 32-bit from the start
@@ -616,5 +622,92 @@ TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the networ
         // The newcomers' units in the pool, in order (the AVX2 path writes a step's at once).
         CHECK(pool_units(b) == pool_units(a));
         CHECK(b.counts16 == a.counts16);
+    }
+}
+
+TEST_CASE("16-bit and 32-bit firm ids in the ties and the pool, and the switch, give the same bits",
+          "[ecosystem][network]") {
+    const EcoRun run;
+    const engine::RunInputs in = canopy::test::eco_inputs(run);
+    auto simulate = [&](std::size_t limit, engine::SeriesTable& table) {
+        auto model = std::make_unique<eco::Model>();
+        model->narrow_firm_limit = limit;
+        auto sim = std::make_unique<engine::Simulation<eco::Model>>(
+            *model, in, engine::RandomKey{run.seed, run.replicate}, engine::Executor(false));
+        sim->run(table);
+        return std::make_pair(std::move(model), std::move(sim));
+    };
+    engine::SeriesTable narrow_table;
+    const auto narrow = simulate(eco::Model{}.narrow_firm_limit, narrow_table);
+    const auto& a = narrow.second->state();
+    REQUIRE(a.collaboration.narrow()); // a small city's ids fit in 16 bits
+    REQUIRE(a.attachment.narrow());
+
+    engine::SeriesTable wide_table;
+    const auto wide = simulate(0, wide_table); // 32-bit from the start
+    const auto& b = wide.second->state();
+    REQUIRE(!b.collaboration.narrow());
+    REQUIRE(!b.attachment.narrow());
+
+    // 16-bit at the start, widened when the newcomers pass a few hundred more firms.
+    const std::size_t initial = a.collaboration.initial();
+    engine::SeriesTable switched_table;
+    const auto switched = simulate(initial + 300, switched_table);
+    const auto& c = switched.second->state();
+    REQUIRE(c.firms.size() > initial + 300);
+    REQUIRE(!c.collaboration.narrow());
+    REQUIRE(!c.attachment.narrow());
+
+    CHECK(wide_table.values == narrow_table.values);
+    CHECK(switched_table.values == narrow_table.values);
+    CHECK(b.firms[b.capability] == a.firms[a.capability]);
+    CHECK(c.firms[c.capability] == a.firms[a.capability]);
+    CHECK(pool_units(b) == pool_units(a));
+    CHECK(pool_units(c) == pool_units(a));
+    REQUIRE(b.collaboration.size() == a.collaboration.size());
+    REQUIRE(c.collaboration.size() == a.collaboration.size());
+    for (engine::Network::Vertex v = 0; v < a.collaboration.size(); ++v) {
+        REQUIRE(b.collaboration.of(v) == a.collaboration.of(v));
+        REQUIRE(c.collaboration.of(v) == a.collaboration.of(v));
+        REQUIRE(b.neighbour_counts(v) == a.neighbour_counts(v));
+        REQUIRE(c.neighbour_counts(v) == a.neighbour_counts(v));
+    }
+}
+
+TEST_CASE("Ties keep the same lists at either width, and widen before a firm past 16 bits",
+          "[ecosystem][network]") {
+    // A path of 65,530 firms (0-1-2-...), both ends of every tie, as the builder leaves a
+    // network: pure CSR.
+    constexpr std::size_t N = 65530;
+    std::vector<engine::Network::Vertex> endpoints;
+    for (engine::Network::Vertex v = 0; v + 1 < N; ++v) {
+        endpoints.push_back(v);
+        endpoints.push_back(v + 1);
+    }
+    eco::Ties narrow(engine::Network::from_edges(N, endpoints), 100, true);
+    eco::Ties wide(engine::Network::from_edges(N, endpoints), 100, false);
+    REQUIRE(narrow.narrow());
+    REQUIRE(!wide.narrow());
+    CHECK(narrow.bytes() < wide.bytes());
+    // Newcomers past the last 16-bit id: each chooses the last firm and its predecessor.
+    for (int k = 0; k < 10; ++k) {
+        const auto last = static_cast<engine::Network::Vertex>(narrow.size() - 1);
+        const std::array<engine::Network::Vertex, 2> partners = {last, last - 1};
+        CHECK(narrow.add(partners) == wide.add(partners));
+    }
+    CHECK(narrow.size() == N + 10);
+    CHECK(!narrow.narrow()); // widened at firm 65,536
+    CHECK(narrow.initial() == N);
+    CHECK(narrow.of(N + 9) == std::vector<engine::Network::Vertex>{N + 8, N + 7});
+    for (engine::Network::Vertex v = 0; v < narrow.size(); ++v) {
+        REQUIRE(narrow.of(v) == wide.of(v));
+    }
+    // Both ends of every tie: the newcomers' ties seen from the partners' side too.
+    const engine::Network a = narrow.to_network();
+    const engine::Network b = wide.to_network();
+    CHECK(a.num_edges() == N - 1 + 20);
+    CHECK(a.degree(N + 8) == 3); // its two partners, and the newcomer after it
+    for (engine::Network::Vertex v = 0; v < a.num_vertices(); ++v) {
+        REQUIRE(a.degree(v) == b.degree(v));
     }
 }

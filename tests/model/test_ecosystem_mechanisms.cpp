@@ -488,17 +488,29 @@ TEST_CASE("Series agree with a recount of the agents", "[ecosystem]") {
     CHECK(r.at(24, ser::leaders) == count[eco::LEADER]);
 }
 
+namespace {
+// The small city's run with a model of its own (set by `configure`), kept beside the simulation
+// that refers to it.
+template <class Configure>
+std::pair<std::unique_ptr<eco::Model>, std::unique_ptr<engine::Simulation<eco::Model>>>
+simulate_with(const EcoRun& run, Configure configure, engine::SeriesTable& table) {
+    auto model = std::make_unique<eco::Model>();
+    configure(*model);
+    auto sim = std::make_unique<engine::Simulation<eco::Model>>(
+        *model, canopy::test::eco_inputs(run), engine::RandomKey{run.seed, run.replicate},
+        engine::Executor(false));
+    sim->run(table);
+    return {std::move(model), std::move(sim)};
+}
+} // namespace
+
 TEST_CASE("16-bit and 32-bit collaborator counts, and the switch between them, give the same bits",
           "[ecosystem][network]") {
     const EcoRun run;
     const engine::RunInputs in = canopy::test::eco_inputs(run);
     auto simulate = [&](std::uint32_t limit, engine::SeriesTable& table) {
-        auto model = std::make_unique<eco::Model>();
-        model->narrow_count_limit = limit;
-        auto sim = std::make_unique<engine::Simulation<eco::Model>>(
-            *model, in, engine::RandomKey{run.seed, run.replicate}, engine::Executor(false));
-        sim->run(table);
-        return std::make_pair(std::move(model), std::move(sim));
+        return simulate_with(
+            run, [&](eco::Model& model) { model.narrow_count_limit = limit; }, table);
     };
     // The default limit (eco::MADD_COUNT_LIMIT: the AVX2 kernel, where the CPU has it).
     engine::SeriesTable narrow_table;
@@ -628,14 +640,9 @@ TEST_CASE("The AVX2 kernels (decide's pass 1, the initial attributes, the networ
 TEST_CASE("16-bit and 32-bit firm ids in the ties and the pool, and the switch, give the same bits",
           "[ecosystem][network]") {
     const EcoRun run;
-    const engine::RunInputs in = canopy::test::eco_inputs(run);
     auto simulate = [&](std::size_t limit, engine::SeriesTable& table) {
-        auto model = std::make_unique<eco::Model>();
-        model->narrow_firm_limit = limit;
-        auto sim = std::make_unique<engine::Simulation<eco::Model>>(
-            *model, in, engine::RandomKey{run.seed, run.replicate}, engine::Executor(false));
-        sim->run(table);
-        return std::make_pair(std::move(model), std::move(sim));
+        return simulate_with(
+            run, [&](eco::Model& model) { model.narrow_firm_limit = limit; }, table);
     };
     engine::SeriesTable narrow_table;
     const auto narrow = simulate(eco::Model{}.narrow_firm_limit, narrow_table);

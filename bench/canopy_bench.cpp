@@ -729,12 +729,14 @@ void print_memory(const canopy::engine::Scenario& sc, const EcosystemOptions& o)
     const double counts = static_cast<double>(s.counts16.size() * sizeof(eco::NeighbourCounts16) +
                                               s.counts32.size() * sizeof(eco::NeighbourCounts));
     std::printf("memory model=ecosystem firms_end=%zu bytes_per_firm=%.1f columns=%.1f "
-                "neighbour_counts=%.1f (%s) network=%.1f attachment_pool=%.1f apply_marks=%.1f\n",
+                "neighbour_counts=%.1f (%s) network=%.1f attachment_pool=%.1f (%s ids) "
+                "stage_change_marks=%.1f\n",
                 s.firms.size(), static_cast<double>(eco::Model::state_bytes(s)) / firms,
                 static_cast<double>(s.firms.bytes()) / firms, counts / firms,
                 s.counts32.empty() ? "16-bit" : "32-bit",
                 static_cast<double>(s.collaboration.bytes()) / firms,
                 static_cast<double>(s.attachment.bytes()) / firms,
+                s.collaboration.narrow() ? "16-bit" : "32-bit",
                 static_cast<double>(s.moved.size()) / firms);
 }
 

@@ -69,7 +69,10 @@ void add_limits(engine::ModelInfo& m) {
                        std::to_string(validity) + " months after the last month";
     // Measured: one replicate of the default scenario with 15 million firms at the start
     // peaked at 1.74 GB resident, 116 bytes per firm with the process itself (the README's 94
-    // bytes count the state and networks alone, at the default 3 collaboration ties).
+    // bytes count the state and networks alone, at the default 3 collaboration ties). On 4 Dec
+    // 2026 (`canopy-bench ecosystem --firms 15000000 --replicates 1`, 26.7 million firms at the
+    // end): 2.59 GB peak, 97 bytes per firm at the end (state and networks 81.7; 2.92 GB and
+    // 95.3 before newcomers' ties were kept on their side only). Kept as the bound per firm.
     m.bytes_per_agent = 110.0;
     // Measured per thread: 41 million agent-steps/s for the default scenario (1,000 replicates
     // of about 45,000 firms in 26.3 s, README "Speed"), 2 million for a city of 15 million firms

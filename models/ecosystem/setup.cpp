@@ -505,7 +505,8 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
 
     // Room in the pool for the newcomers' ties, two units each.
     const std::size_t tie_room = room * options.edges_per_vertex;
-    const bool narrow = n <= std::min(narrow_firms, Ties::NARROW_FIRMS);
+    s.narrow_firm_limit = std::min(narrow_firms, Ties::NARROW_FIRMS);
+    const bool narrow = n <= s.narrow_firm_limit;
     s.attachment = engine::AttachmentPool(SECTOR_COUNT, narrow);
     if (narrow) {
         pool_and_counts<engine::AttachmentPool::Narrow>(s, n, offsets, targets, units,
@@ -514,7 +515,6 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
         pool_and_counts<Network::Vertex>(s, n, offsets, targets, units, 2 * tie_room);
     }
     s.collaboration = Ties(std::move(network), tie_room, narrow);
-    s.narrow_firm_limit = std::min(narrow_firms, Ties::NARROW_FIRMS);
     s.moved.reserve(n + room);
     s.moved.assign(n, 0);
 }

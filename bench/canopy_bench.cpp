@@ -11,10 +11,12 @@
 //                            [--sbc N]
 //   canopy-bench bandwidth [--n N] [--threads T] [--array-mib M] [--repeats R]
 //                          [--order rcm|natural]
+//   canopy-bench contention [--n N] [--steps S] [--rounds R] [--co-runner-mib M]
 //
 // `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
 
 #include "bench_calibration.hpp"
+#include "bench_contention.hpp"
 #include "bench_sweep.hpp"
 #include "ecosystem/detail.hpp"
 #include "ecosystem/ecosystem_model.hpp"
@@ -877,6 +879,27 @@ int main(int argc, char** argv) {
                      "Layout of the firms: rcm (default) or natural")
         ->check(CLI::IsMember({"rcm", "natural"}));
 
+    ReferenceOptions contention_model;
+    contention_model.n = 400000;
+    contention_model.steps = 36;
+    canopy::bench::ContentionOptions contention_options;
+    auto* contention = app.add_subcommand(
+        "contention", "The reference model's step loop on one core, alone and beside a program "
+                      "that evicts the shared cache from another core, in both layouts");
+    contention->add_option("--n", contention_model.n, "Initial firms (default 400,000)")
+        ->check(CLI::Range(8, 2000000000));
+    contention->add_option("--steps", contention_model.steps, "Monthly steps (default 36)")
+        ->check(CLI::Range(1, 100000));
+    contention->add_option("--seed", contention_model.seed, "Random seed");
+    contention
+        ->add_option("--rounds", contention_options.rounds,
+                     "Rounds, each running every layout with every co-runner (default 6)")
+        ->check(CLI::Range(1, 1000));
+    contention
+        ->add_option("--co-runner-mib", contention_options.co_runner_mib,
+                     "The co-runner's buffer in MiB (default 512: many times a last-level cache)")
+        ->check(CLI::Range(1, 65536));
+
     canopy::bench::SweepOptions so;
     so.sweep = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml";
     so.canopy = (std::filesystem::path(argv[0]).parent_path() / "canopy").string();
@@ -939,6 +962,16 @@ int main(int argc, char** argv) {
         }
         if (*sweep) {
             return canopy::bench::command_sweep(so);
+        }
+        if (*contention) {
+            return canopy::bench::command_contention(contention_options,
+                                                     [&contention_model](const std::string& order) {
+                                                         ReferenceOptions o = contention_model;
+                                                         o.threads = 1;
+                                                         o.order = order_of(order);
+                                                         const ReferenceResult r = run_reference(o);
+                                                         return r.agent_steps / r.step_s;
+                                                     });
         }
         if (*bandwidth) {
             bo.order = order_of(bandwidth_order_text);

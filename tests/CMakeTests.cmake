@@ -158,3 +158,13 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
   set_tests_properties(scenario:wuhan_calibration PROPERTIES
     LABELS "scenario;python" TIMEOUT 420 SKIP_RETURN_CODE 77)
 endif()
+
+# canopy-bench contention: every layout beside every co-runner, the co-runners really running,
+# and the medians the summary prints (the figures themselves are for bench/, not for tests).
+if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
+  add_test(NAME python:bench_contention
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_contention.py
+                   $<TARGET_FILE:canopy-bench>)
+  set_tests_properties(python:bench_contention PROPERTIES
+    LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()

@@ -19,6 +19,8 @@
 #include <memory>
 #include <pthread.h>
 #include <sched.h>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -48,7 +50,8 @@ bool pin_to(pthread_t thread, int cpu) {
 }
 
 // A thread that keeps evicting the caches until destroyed. Its buffer is written in full before
-// the constructor returns, so the measurement never includes its page faults.
+// the constructor returns, so the measurement never includes its page faults; the constructor
+// throws if the thread cannot be pinned to its CPU (it would then compete for the model's).
 class CoRunner {
 public:
     CoRunner(CoRunnerKind kind, std::size_t bytes, int cpu)
@@ -58,7 +61,11 @@ public:
         }
         words_.assign(bytes / sizeof(std::uint64_t), 1);
         thread_ = std::thread([this] { run(); });
-        pin_to(thread_.native_handle(), cpu);
+        if (!pin_to(thread_.native_handle(), cpu)) {
+            stop();
+            throw std::runtime_error("contention: cannot pin the co-runner to CPU " +
+                                     std::to_string(cpu));
+        }
         while (!started_.load(std::memory_order_acquire)) {
             std::this_thread::yield();
         }

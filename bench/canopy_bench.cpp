@@ -885,6 +885,7 @@ int main(int argc, char** argv) {
     ReferenceOptions contention_model;
     contention_model.n = 400000;
     contention_model.steps = 36;
+    contention_model.threads = 1; // the model on one core, the co-runner on another
     canopy::bench::ContentionOptions contention_options;
     auto* contention = app.add_subcommand(
         "contention", "The reference model's step loop on one core, alone and beside a program "
@@ -970,7 +971,6 @@ int main(int argc, char** argv) {
             return canopy::bench::command_contention(contention_options,
                                                      [&contention_model](const std::string& order) {
                                                          ReferenceOptions o = contention_model;
-                                                         o.threads = 1;
                                                          o.order = order_of(order);
                                                          const ReferenceResult r = run_reference(o);
                                                          return r.agent_steps / r.step_s;

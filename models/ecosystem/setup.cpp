@@ -505,6 +505,8 @@ void collaboration_network(State& s, const StepContext& ctx, std::size_t n, std:
 
     // Room in the pool for the newcomers' ties, two units each.
     const std::size_t tie_room = room * options.edges_per_vertex;
+    // One decision for both: the ties and the pool hold the same firm ids.
+    static_assert(Ties::NARROW_FIRMS == engine::AttachmentPool::NARROW_VERTICES);
     s.narrow_firm_limit = std::min(narrow_firms, Ties::NARROW_FIRMS);
     const bool narrow = n <= s.narrow_firm_limit;
     s.attachment = engine::AttachmentPool(SECTOR_COUNT, narrow);

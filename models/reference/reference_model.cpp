@@ -147,6 +147,7 @@ struct BlockDecisions {
     std::uint64_t exits = 0;      // of those, the ones that exit
     std::int64_t active = 0;      // firms active at the start of the step
     std::int64_t counts_read = 0; // firms whose neighbour counts were read
+    std::uint64_t active_mask = ~std::uint64_t{0}; // decide_block_avx2: still to apply
 };
 
 // The decisions of `len` <= BLOCK firms from their uniform words u, written so that the compiler
@@ -242,6 +243,14 @@ stage_index(const std::uint8_t* stage) {
     return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(table), index));
 }
 
+// A group of four firms whose promotion threshold x the second pass of the AVX2 kernel needs:
+// the first firm's index, its block within the window, and a + 1 of each of the four.
+struct Undecided {
+    std::uint32_t firm;
+    std::uint32_t block;
+    double a_plus_one[4];
+};
+
 // decide_block for a whole block of 16-bit counts, in AVX2 intrinsics: the same arithmetic on
 // four firms a vector, so the same bits. (The compiler's AVX2 version of decide_block spends
 // most of its time moving lanes between the widths of stages, counts and doubles; the AVX-512
@@ -251,22 +260,23 @@ stage_index(const std::uint8_t* stage) {
 // between up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same
 // operations), since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up
 // whatever the counts, a + 1 > up_high does not, and only the firms in between (about 1.5 % at
-// REFERENCE.md's rates) need x: the first pass finds them, the second computes x exactly for
-// their groups of four. Their counts are read there only: decide no longer streams the counts.
-// Per firm of the second pass, in 64-bit lanes: the counts' four 16-bit fields are summed
-// (total) and, shifted right by 16 (k + 1) bits, summed again (the counts above stage k:
-// higher); both are below 2^52 and become doubles exactly by the 2^52 trick.
-[[gnu::target("arch=x86-64-v3")]] BlockDecisions decide_block_avx2(const std::uint8_t* stage,
-                                                                   const NeighbourCounts16* counts,
-                                                                   const std::uint32_t* u,
-                                                                   const DecideConstants& c) {
+// REFERENCE.md's rates) need x. This first pass decides the others, appends the groups of four
+// with a firm in between to `pending` (firm index first_firm + j) and asks for their counts,
+// which settle_undecided reads later: the counts of the few firms that need them lie about a
+// hundred firms apart, too far for the hardware to see a stream, so without the early fetch every
+// one was a full miss on a network larger than the caches (half the kernel's time at 4 M firms).
+// `events` comes back with the sure moves only, and `active_mask` unapplied.
+[[gnu::target("arch=x86-64-v3")]] BlockDecisions
+decide_block_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
+                  const std::uint32_t* u, const DecideConstants& c, std::uint32_t first_firm,
+                  std::uint32_t block, Undecided* pending, std::size_t& pending_count) {
+    alignas(32) double a_plus_one[BLOCK];
+    std::uint64_t undecided = 0; // firms whose x is needed
     const __m256d exit_table = _mm256_loadu_pd(c.exit_below.data());
     const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
     const __m256d high_table = _mm256_loadu_pd(c.up_high.data());
     const __m256d one = _mm256_set1_pd(1.0);
     const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000U));
-    alignas(32) double a_plus_one[BLOCK];
-    std::uint64_t undecided = 0; // firms whose x is needed
     BlockDecisions out;
     for (std::size_t j = 0; j < BLOCK; j += 4) {
         const __m256i index = stage_index(stage + j);
@@ -275,40 +285,29 @@ stage_index(const std::uint8_t* stage) {
         const __m256d a = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm_xor_si128(words, bias)),
                                         lookup(exit_table, index));
         const __m256d a1 = _mm256_add_pd(a, one);
-        _mm256_store_pd(a_plus_one + j, a1);
         const auto moves = static_cast<std::uint64_t>(
             _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(scale_table, index), _CMP_LE_OQ)));
         const auto maybe = static_cast<std::uint64_t>(
             _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(high_table, index), _CMP_LE_OQ)));
         out.events |= moves << j;
-        undecided |= (maybe & ~moves) << j;
         out.exits |= static_cast<std::uint64_t>(
                          _mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_LT_OQ)))
                      << j;
+        _mm256_store_pd(a_plus_one + j, a1);
+        undecided |= (maybe & ~moves) << j;
     }
-    const __m256i one_i = _mm256_set1_epi64x(1);
+    std::size_t count = pending_count;
     while (undecided != 0) {
         const std::size_t j =
             static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
         undecided &= ~(std::uint64_t{15} << j);
-        out.counts_read += 4;
-        const __m256i index = stage_index(stage + j);
-        const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
-        __m256i w{};
-        std::memcpy(&w, counts + j, sizeof w);
-        const __m256i total = field_sum(w);
-        const __m256i higher =
-            field_sum(_mm256_srlv_epi64(w, _mm256_slli_epi64(_mm256_add_epi64(k, one_i), 4)));
-        const __m256i denominator = _mm256_or_si256(
-            total, _mm256_and_si256(_mm256_cmpeq_epi64(total, _mm256_setzero_si256()), one_i));
-        const __m256d share = _mm256_div_pd(to_double(higher), to_double(denominator));
-        const __m256d x =
-            _mm256_mul_pd(lookup(scale_table, index),
-                          _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(SPILLOVER), share)));
-        const auto moves = static_cast<std::uint64_t>(
-            _mm256_movemask_pd(_mm256_cmp_pd(_mm256_load_pd(a_plus_one + j), x, _CMP_LE_OQ)));
-        out.events = (out.events & ~(std::uint64_t{15} << j)) | (moves << j);
+        __builtin_prefetch(counts + j);
+        Undecided& p = pending[count++];
+        p.firm = first_firm + static_cast<std::uint32_t>(j);
+        p.block = block;
+        std::memcpy(p.a_plus_one, a_plus_one + j, sizeof p.a_plus_one);
     }
+    pending_count = count;
     // Active: stage <= LEADER, that is no bit set above the lowest two.
     const __m256i above = _mm256_set1_epi8(static_cast<char>(0xFC));
     std::uint64_t active = 0;
@@ -319,27 +318,65 @@ stage_index(const std::uint8_t* stage) {
             _mm256_cmpeq_epi8(_mm256_and_si256(st, above), _mm256_setzero_si256())));
         active |= std::uint64_t{bits} << (32 * h);
     }
-    out.events &= active;
-    out.exits &= active;
+    out.active_mask = active;
     out.active = std::popcount(active);
     return out;
 }
 
+// The second pass for one group of four: which of them move up, from x computed exactly from
+// their counts. Per firm, in 64-bit lanes: the counts' four 16-bit fields are summed (total)
+// and, shifted right by 16 (k + 1) bits, summed again (the counts above stage k: higher); both
+// are below 2^52 and become doubles exactly by the 2^52 trick.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline std::uint64_t
+settle_undecided(const std::uint8_t* stage, const NeighbourCounts16* counts, const Undecided& p,
+                 const DecideConstants& c) {
+    const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256i one_i = _mm256_set1_epi64x(1);
+    const __m256i index = stage_index(stage + p.firm);
+    const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
+    __m256i w{};
+    std::memcpy(&w, counts + p.firm, sizeof w);
+    const __m256i total = field_sum(w);
+    const __m256i higher =
+        field_sum(_mm256_srlv_epi64(w, _mm256_slli_epi64(_mm256_add_epi64(k, one_i), 4)));
+    const __m256i denominator = _mm256_or_si256(
+        total, _mm256_and_si256(_mm256_cmpeq_epi64(total, _mm256_setzero_si256()), one_i));
+    const __m256d share = _mm256_div_pd(to_double(higher), to_double(denominator));
+    const __m256d x =
+        _mm256_mul_pd(lookup(scale_table, index),
+                      _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(SPILLOVER), share)));
+    return static_cast<std::uint64_t>(
+        _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(p.a_plus_one), x, _CMP_LE_OQ)));
+}
+
+// Appends the changes of block i0's decisions b to `out`, in firm order.
+inline void append_changes(const std::uint8_t* stage, std::size_t i0, BlockDecisions b,
+                           std::vector<Model::Change>& out) {
+    while (b.events != 0) {
+        const auto j = static_cast<std::size_t>(std::countr_zero(b.events));
+        b.events &= b.events - 1;
+        const std::uint8_t from = stage[i0 + j];
+        const bool exits = ((b.exits >> j) & 1U) != 0;
+        out.push_back({static_cast<std::uint32_t>(i0 + j), from,
+                       static_cast<std::uint8_t>(exits ? EXITED : from + 1)});
+    }
+}
+
+// The DECIDE words of FILL_BLOCKS blocks of firms at a time: one word per firm, a Philox block
+// per four firms, so 64 Philox blocks a fill, which the vectorised fill makes faster per block
+// than 16 (the same words: block k of the fill is firm (first + 4k)'s).
+constexpr std::size_t FILL_BLOCKS = 4;
+
 // The decisions of firms [begin, end) (begin a multiple of BLOCK): appends each change to `out`
-// in firm order, returns the number of firms active at the start of the step. Whole blocks of
-// 16-bit counts go to decide_block_avx2 when Avx2, the rest to decide_block; every way gives
-// the same bits (integer Philox, the same IEEE double operations without contraction, exact
-// conversions).
-template <class Count, bool Avx2>
+// in firm order, returns what deciding saw. Every way gives the same bits (integer Philox, the
+// same IEEE double operations without contraction, exact conversions).
+template <class Count>
 [[gnu::always_inline]] inline Model::Decided
 decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
              std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
              const DecideConstants& d, std::vector<Model::Change>& out) {
     Model::Decided decided;
-    // The DECIDE words of FILL_BLOCKS blocks of firms at a time: one word per firm, a Philox block
-    // per four firms, so 64 Philox blocks a fill, which the vectorised fill makes faster per
-    // block than 16 (the same words: block k of the fill is firm (first + 4k)'s).
-    constexpr std::size_t FILL_BLOCKS = 4;
     alignas(64) std::uint32_t words[FILL_BLOCKS * BLOCK];
     const std::uint32_t* u = words;
     for (std::size_t i0 = begin; i0 < end; i0 += BLOCK) {
@@ -352,23 +389,10 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         } else {
             u += BLOCK;
         }
-        BlockDecisions b;
-        if constexpr (Avx2) {
-            b = len == BLOCK ? decide_block_avx2(stage + i0, counts + i0, u, d)
-                             : decide_block(stage + i0, counts + i0, u, len, d);
-        } else {
-            b = decide_block(stage + i0, counts + i0, u, len, d);
-        }
+        const BlockDecisions b = decide_block(stage + i0, counts + i0, u, len, d);
         decided.active += b.active;
         decided.counts_read += b.counts_read;
-        while (b.events != 0) {
-            const auto j = static_cast<std::size_t>(std::countr_zero(b.events));
-            b.events &= b.events - 1;
-            const std::uint8_t from = stage[i0 + j];
-            const bool exits = ((b.exits >> j) & 1U) != 0;
-            out.push_back({static_cast<std::uint32_t>(i0 + j), from,
-                           static_cast<std::uint8_t>(exits ? EXITED : from + 1)});
-        }
+        append_changes(stage, i0, b, out);
     }
     return decided;
 }
@@ -379,21 +403,69 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
 decide_chunk_16(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
                 std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                 const DecideConstants& d, std::vector<Model::Change>& out) {
-    return decide_firms<std::uint16_t, false>(stage, counts, begin, end, key, step, d, out);
+    return decide_firms<std::uint16_t>(stage, counts, begin, end, key, step, d, out);
 }
 
+// The AVX2 kernel on 16-bit counts, by windows of WINDOW blocks: the first pass over a whole
+// window (asking for the counts of the undecided groups as it finds them), then the undecided
+// groups, then the window's changes in firm order. A window's first pass takes microseconds,
+// longer than a fetch from memory, so the counts have arrived when the second pass reads them.
+// A short last block takes the portable loop.
 [[gnu::target("arch=x86-64-v3")]] Model::Decided
 decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
                      std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                      const DecideConstants& d, std::vector<Model::Change>& out) {
-    return decide_firms<std::uint16_t, true>(stage, counts, begin, end, key, step, d, out);
+    constexpr std::size_t WINDOW = 64;
+    Model::Decided decided;
+    alignas(64) std::uint32_t words[FILL_BLOCKS * BLOCK];
+    std::array<BlockDecisions, WINDOW> window;
+    std::array<Undecided, WINDOW * BLOCK / 4> pending; // at most every group of the window
+    for (std::size_t w0 = begin; w0 < end; w0 += WINDOW * BLOCK) {
+        const std::size_t w_end = std::min(end, w0 + WINDOW * BLOCK);
+        std::size_t pending_count = 0;
+        std::size_t blocks = 0;
+        for (std::size_t i0 = w0; i0 < w_end; i0 += BLOCK, ++blocks) {
+            const std::size_t fill_block = (i0 - begin) / BLOCK % FILL_BLOCKS;
+            if (fill_block == 0) {
+                const std::size_t fill = std::min(FILL_BLOCKS, (end - i0 + BLOCK - 1) / BLOCK);
+                engine::philox_fill(key, static_cast<std::uint32_t>(i0 >> 2), step, DECIDE,
+                                    fill * BLOCK / 4, words);
+            }
+            const std::uint32_t* u = words + fill_block * BLOCK;
+            const std::size_t len = std::min(BLOCK, w_end - i0);
+            window[blocks] =
+                len == BLOCK
+                    ? decide_block_avx2(stage + i0, counts + i0, u, d,
+                                        static_cast<std::uint32_t>(i0),
+                                        static_cast<std::uint32_t>(blocks), pending.data(),
+                                        pending_count)
+                    : decide_block(stage + i0, counts + i0, u, len, d);
+        }
+        for (std::size_t q = 0; q < pending_count; ++q) {
+            const Undecided& p = pending[q];
+            BlockDecisions& b = window[p.block];
+            const std::size_t j = p.firm - (w0 + BLOCK * p.block);
+            b.events = (b.events & ~(std::uint64_t{15} << j)) |
+                       (settle_undecided(stage, counts, p, d) << j);
+            b.counts_read += 4;
+        }
+        for (std::size_t b = 0; b < blocks; ++b) {
+            BlockDecisions& bd = window[b];
+            bd.events &= bd.active_mask;
+            bd.exits &= bd.active_mask;
+            decided.active += bd.active;
+            decided.counts_read += bd.counts_read;
+            append_changes(stage, w0 + BLOCK * b, bd, out);
+        }
+    }
+    return decided;
 }
 
 [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
 decide_chunk_32(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
                 std::size_t end, const engine::RandomKey& key, std::uint32_t step,
                 const DecideConstants& d, std::vector<Model::Change>& out) {
-    return decide_firms<std::uint32_t, false>(stage, counts, begin, end, key, step, d, out);
+    return decide_firms<std::uint32_t>(stage, counts, begin, end, key, step, d, out);
 }
 
 // The AVX2 kernel runs on every CPU with AVX2, AVX-512 ones too: it reads the counts of only the

@@ -143,10 +143,10 @@ struct DecideConstants {
 
 // The decisions of one block of firms: bit j for firm i0 + j.
 struct BlockDecisions {
-    std::uint64_t events = 0;     // active firms that exit or move up
-    std::uint64_t exits = 0;      // of those, the ones that exit
-    std::int64_t active = 0;      // firms active at the start of the step
-    std::int64_t counts_read = 0; // firms whose neighbour counts were read
+    std::uint64_t events = 0;                      // active firms that exit or move up
+    std::uint64_t exits = 0;                       // of those, the ones that exit
+    std::int64_t active = 0;                       // firms active at the start of the step
+    std::int64_t counts_read = 0;                  // firms whose neighbour counts were read
     std::uint64_t active_mask = ~std::uint64_t{0}; // decide_block_avx2: still to apply
 };
 
@@ -433,13 +433,11 @@ decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
             }
             const std::uint32_t* u = words + fill_block * BLOCK;
             const std::size_t len = std::min(BLOCK, w_end - i0);
-            window[blocks] =
-                len == BLOCK
-                    ? decide_block_avx2(stage + i0, counts + i0, u, d,
-                                        static_cast<std::uint32_t>(i0),
-                                        static_cast<std::uint32_t>(blocks), pending.data(),
-                                        pending_count)
-                    : decide_block(stage + i0, counts + i0, u, len, d);
+            window[blocks] = len == BLOCK ? decide_block_avx2(stage + i0, counts + i0, u, d,
+                                                              static_cast<std::uint32_t>(i0),
+                                                              static_cast<std::uint32_t>(blocks),
+                                                              pending.data(), pending_count)
+                                          : decide_block(stage + i0, counts + i0, u, len, d);
         }
         for (std::size_t q = 0; q < pending_count; ++q) {
             const Undecided& p = pending[q];
@@ -632,42 +630,55 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     // chunk records its changes' moves and writes its changed stages right after deciding, in
     // the same pass: deciding reads only the chunk's own stages and counts, recording reads only
     // the network, so no chunk sees another's writes and every decision sees the step's start.
-    const bool blocked = s.moves.start(chunks, n);
-    ctx.executor->for_chunks(n, CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-        auto& out = s.changes[chunk];
-        out.clear();
-        started[chunk] = with_counts(s, [&](const auto& counts) {
-            return decide_chunk(*this, stage.data(), counts.data(), begin, end, ctx.key, step,
-                                constants, out);
+    // The chunks go in about RUNS runs of consecutive chunks, one thread each, and a run records
+    // into lists of its own: a block's moves then sit in a few long lists, not one short list
+    // per chunk (244 of them at 4 M firms, each a miss or two to start, and a write miss per
+    // line as it grew), which halved apply at 4 M. The moves are integer additions, so which
+    // list holds them does not change the counts.
+    const std::size_t run = std::max<std::size_t>(1, chunks / RUNS);
+    const std::size_t runs = engine::Executor::chunk_count(chunks, run);
+    const bool blocked = s.moves.start(runs, n);
+    ctx.executor->for_chunks(
+        chunks, run, [&](std::size_t group, std::size_t first_chunk, std::size_t end_chunk) {
+            for (std::size_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
+                const std::size_t begin = chunk * CHUNK;
+                const std::size_t end = std::min(n, begin + CHUNK);
+                auto& out = s.changes[chunk];
+                out.clear();
+                started[chunk] = with_counts(s, [&](const auto& counts) {
+                    return decide_chunk(*this, stage.data(), counts.data(), begin, end, ctx.key,
+                                        step, constants, out);
+                });
+                Tally& tally = s.tallies[chunk];
+                tally = {};
+                // Recording visits the neighbour lists of changes scattered over the network: each
+                // is a cache miss (or a few), so they are fetched ahead in two stages (where the
+                // list is, then the list) for the changes RECORD_AHEAD and RECORD_AHEAD / 2 further
+                // on.
+                constexpr std::size_t RECORD_AHEAD = 16;
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    const Change& ch = out[i];
+                    if (blocked) {
+                        if (i + RECORD_AHEAD < out.size()) {
+                            s.network.prefetch_vertex(out[i + RECORD_AHEAD].firm);
+                        }
+                        if (i + RECORD_AHEAD / 2 < out.size()) {
+                            s.network.prefetch_neighbours(out[i + RECORD_AHEAD / 2].firm);
+                        }
+                    }
+                    --tally.active[ch.from];
+                    if (ch.to == EXITED) {
+                        ++tally.exits;
+                    } else {
+                        ++tally.active[ch.to];
+                    }
+                    if (blocked) {
+                        s.moves.record(group, s.network, ch.firm, ch.from, ch.to);
+                        stage[ch.firm] = ch.to;
+                    }
+                }
+            }
         });
-        Tally& tally = s.tallies[chunk];
-        tally = {};
-        // Recording visits the neighbour lists of changes scattered over the network: each is a
-        // cache miss (or a few), so they are fetched ahead in two stages (where the list is,
-        // then the list) for the changes RECORD_AHEAD and RECORD_AHEAD / 2 further on.
-        constexpr std::size_t RECORD_AHEAD = 16;
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            const Change& ch = out[i];
-            if (blocked) {
-                if (i + RECORD_AHEAD < out.size()) {
-                    s.network.prefetch_vertex(out[i + RECORD_AHEAD].firm);
-                }
-                if (i + RECORD_AHEAD / 2 < out.size()) {
-                    s.network.prefetch_neighbours(out[i + RECORD_AHEAD / 2].firm);
-                }
-            }
-            --tally.active[ch.from];
-            if (ch.to == EXITED) {
-                ++tally.exits;
-            } else {
-                ++tally.active[ch.to];
-            }
-            if (blocked) {
-                s.moves.record(chunk, s.network, ch.firm, ch.from, ch.to);
-                stage[ch.firm] = ch.to;
-            }
-        }
-    });
 
     const auto t1 = Clock::now();
     s.phase_seconds[0] += std::chrono::duration<double>(t1 - t_decide).count();

@@ -155,6 +155,9 @@ public:
 
     /// Agents per chunk of the parallel loop; a multiple of 4 (one Philox block per 4 firms).
     static constexpr std::size_t CHUNK = 16384;
+    /// Chunks are decided in about this many runs of consecutive chunks, each run by one thread
+    /// and recording its neighbour-count moves in lists of its own.
+    static constexpr std::size_t RUNS = 8;
 
     [[nodiscard]] const engine::ModelInfo& info() const;
     void init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& stocks) const;

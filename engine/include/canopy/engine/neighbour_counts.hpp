@@ -128,7 +128,10 @@ void move_neighbour_state(const Network& network, std::span<StateCounts<K, Count
 /// appended to its block's list: sequential writes), then each block's counts, a slice small
 /// enough to stay in a core's private cache, are updated from its lists. Each block is written
 /// by one thread, so no atomic is needed. The counts come out the same as with
-/// move_neighbour_state in any order (integer additions).
+/// move_neighbour_state in any order (integer additions). Few producers with long lists apply
+/// faster than many with short ones: a block reads each producer's list from its start (a miss
+/// or two), so a caller with many small pieces of work should group them, a group per producer
+/// (the reference model records a run of chunks per group).
 ///
 /// Usage per step: start(groups, vertices); record(group, ...) from one thread per group (each
 /// group keeps its own lists); apply(counts, executor). On a network whose counts fit in a

@@ -1,7 +1,10 @@
 #include <canopy/engine/network.hpp>
 
 #include <algorithm>
+#include <array>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace canopy::engine {
 
@@ -193,6 +196,98 @@ Network::Vertex Network::add_vertex(std::span<const Vertex> neighbours) {
     offsets_.push_back(static_cast<std::uint32_t>(targets_.size()));
     head_.push_back(NONE);
     return v;
+}
+
+void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t stride,
+                           std::span<const std::uint32_t> counts, const Executor& executor,
+                           FunctionRef<void(std::size_t, Vertex)> on_link,
+                           FunctionRef<void(Vertex)> fetch) {
+    const std::size_t old_n = num_vertices();
+    const std::size_t added = counts.size();
+    if (old_n + added >= NONE) {
+        throw Error("network too large: vertex limit reached");
+    }
+    if (added > 0 && (stride == 0 || neighbours.size() < (added - 1) * stride + counts.back())) {
+        throw Error("add_vertices: the neighbour lists do not fit the given stride and counts");
+    }
+    // Where each new vertex's entries start (in the CSR and in the pool alike: one of each per
+    // edge), and validation before anything changes.
+    std::vector<std::uint32_t> first(added + 1, 0);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < added; ++i) {
+        if (counts[i] > stride) {
+            throw Error("add_vertices: vertex " + std::to_string(i) + " has " +
+                        std::to_string(counts[i]) + " neighbours, more than the stride " +
+                        std::to_string(stride));
+        }
+        for (std::size_t k = 0; k < counts[i]; ++k) {
+            const Vertex u = neighbours[i * stride + k];
+            if (u >= old_n) {
+                throw Error("add_vertices: neighbour " + std::to_string(u) +
+                            " is not an existing vertex");
+            }
+        }
+        first[i] = static_cast<std::uint32_t>(total);
+        total += counts[i];
+    }
+    first[added] = static_cast<std::uint32_t>(total);
+    check_entry_count(targets_.size() + pool_.size() + 2 * total);
+
+    const std::size_t csr_base = targets_.size();
+    const std::size_t pool_base = pool_.size();
+    targets_.resize(csr_base + total);
+    pool_.resize(pool_base + total);
+    offsets_.resize(old_n + added + 1);
+    head_.resize(old_n + added, NONE);
+    // The new vertices' own lists and the vertex of each pool entry, by chunk of new vertices.
+    constexpr std::size_t CHUNK = 4096;
+    executor.for_chunks(added, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+            const auto v = static_cast<Vertex>(old_n + i);
+            for (std::size_t k = 0; k < counts[i]; ++k) {
+                targets_[csr_base + first[i] + k] = neighbours[i * stride + k];
+                pool_[pool_base + first[i] + k].vertex = v;
+            }
+            offsets_[old_n + i + 1] = static_cast<std::uint32_t>(csr_base + first[i + 1]);
+        }
+    });
+    // The old vertices' sides, by part: the new edges are sorted by the part of their old end
+    // (keeping their order), then each part links its own, so every list grows in add_vertex's
+    // order and no two tasks write the same head. Heads are fetched AHEAD of the part's own
+    // edges before they are read. A part keeps the links it makes (entry, next) and they are
+    // written after: neighbouring entries belong to different parts, and parts writing them in
+    // place shared their cache lines.
+    std::array<std::vector<std::uint32_t>, LINK_PARTS> edges_of; // j, by part
+    for (std::size_t i = 0; i < added; ++i) {
+        for (std::size_t k = 0; k < counts[i]; ++k) {
+            edges_of[(neighbours[i * stride + k] >> 4) % LINK_PARTS].push_back(
+                static_cast<std::uint32_t>(first[i] + k));
+        }
+    }
+    std::array<std::vector<std::pair<std::uint32_t, std::uint32_t>>, LINK_PARTS> links;
+    executor.for_each(LINK_PARTS, [&](std::size_t part) {
+        const std::vector<std::uint32_t>& own = edges_of[part];
+        auto& made = links[part];
+        made.resize(own.size());
+        constexpr std::size_t AHEAD = 16;
+        for (std::size_t q = 0; q < own.size(); ++q) {
+            if (q + AHEAD < own.size()) {
+                const Vertex ahead = targets_[csr_base + own[q + AHEAD]];
+                __builtin_prefetch(head_.data() + ahead, 1);
+                fetch(ahead);
+            }
+            const Vertex u = targets_[csr_base + own[q]];
+            const auto e = static_cast<std::uint32_t>(pool_base + own[q]);
+            made[q] = {e, head_[u]};
+            head_[u] = e;
+            on_link(part, u);
+        }
+    });
+    for (const auto& made : links) {
+        for (const auto& [e, next] : made) {
+            pool_[e].next = next;
+        }
+    }
 }
 
 void Network::reserve(std::size_t vertices, std::size_t edges) {

@@ -789,33 +789,51 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     engine::keep_counts_fitting<4>(s, born, m);
     s.firms.add(born);
     auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
-    // The largest count total the links make (a newborn's own is at most m).
-    auto most = static_cast<std::uint32_t>(m);
+    // The largest count total the links make (a newborn's own is at most m), per part of the
+    // old firms that Network::add_vertices links.
+    struct alignas(64) Most { // a cache line each: the parts' tasks write them concurrently
+        std::uint32_t total = 0;
+    };
+    std::array<Most, Network::LINK_PARTS> most_in_part{};
     with_counts(s, [&](auto& counts_after) {
         using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
         counts_after.resize(n + born);
-        constexpr std::size_t AHEAD = 16; // newborns whose partners' rows are fetched ahead
-        for (std::size_t b = 0; b < born; ++b) {
-            if (b + AHEAD < born) {
-                for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                    const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
-                    __builtin_prefetch(counts_after.data() + v, 1);
-                    __builtin_prefetch(stage_after.data() + v);
-                    s.network.prefetch_link(v);
+        // Each newborn's own counts: its partners' stages (they do not change here).
+        ctx.executor->for_chunks(
+            born, BIRTH_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
+                constexpr std::size_t AHEAD =
+                    16; // newborns whose partners' stages are fetched ahead
+                for (std::size_t b = b0; b < b1; ++b) {
+                    if (b + AHEAD < b1) {
+                        for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
+                            __builtin_prefetch(stage_after.data() + s.picks[(b + AHEAD) * m + k]);
+                        }
+                    }
+                    Counts own{};
+                    for (std::size_t k = 0; k < s.pick_counts[b]; ++k) {
+                        ++own[stage_after[s.picks[b * m + k]]];
+                    }
+                    counts_after[n + b] = own;
                 }
-            }
-            const std::span<const Network::Vertex> picks(s.picks.data() + b * m, s.pick_counts[b]);
-            const Network::Vertex id = s.network.add_vertex(picks);
-            Counts own{};
-            for (const Network::Vertex v : picks) {
-                ++own[stage_after[v]];
+            });
+        // The links, and the partners' counts: each partner is updated by the one task that
+        // links its part of the firms, so without atomics (integer additions, the same in any
+        // order).
+        s.network.add_vertices(
+            s.picks, m, s.pick_counts, *ctx.executor,
+            [&](std::size_t part, Network::Vertex v) {
                 auto& c = counts_after[v];
                 ++c[INCUBATED];
-                most = std::max(most, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
-            }
-            counts_after[id] = own;
-        }
+                most_in_part[part].total =
+                    std::max(most_in_part[part].total, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
+            },
+            [&](Network::Vertex v) { __builtin_prefetch(counts_after.data() + v, 1); });
     });
+    const std::uint32_t most =
+        std::max(static_cast<std::uint32_t>(m),
+                 std::max_element(most_in_part.begin(), most_in_part.end(), [](Most a, Most b) {
+                     return a.total < b.total;
+                 })->total);
     engine::note_linked_totals(s, born, most);
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }

@@ -3,6 +3,7 @@
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/network_algorithms.hpp>
 #include <canopy/engine/network_boost.hpp>
+#include <canopy/engine/parallel.hpp>
 #include <canopy/engine/random.hpp>
 
 #include <boost/graph/breadth_first_search.hpp>
@@ -15,8 +16,10 @@
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <mutex>
 #include <ranges>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -239,6 +242,115 @@ TEST_CASE("add_vertex appends a vertex and the reverse entries to older vertices
     // A new vertex's own edges are CSR; only the reverse entries overflow.
     CHECK(g.offsets().size() == 7);
     CHECK(g.offsets()[6] - g.offsets()[5] == 2);
+}
+
+TEST_CASE("add_vertices makes exactly add_vertex's network, on any number of threads",
+          "[network]") {
+    // A scale-free start with overflow entries already, then three batches of newborns linked
+    // by degree (repeats kept: parallel edges), some with fewer links than the stride, one
+    // with none; the batch's hubs are linked many times, from every part of the vertices.
+    constexpr std::size_t STRIDE = 4;
+    const Network start = grown_network(5000, 300, 17);
+    for (const int threads : {1, 2, 3, 8}) {
+        const ThreadLimit limit(threads);
+        Network one_by_one = start;
+        Network batched = start;
+        for (std::uint32_t batch = 0; batch < 3; ++batch) {
+            const std::size_t born = 700 + 300 * batch;
+            const auto snap = one_by_one.snapshot();
+            std::vector<Vertex> picks(born * STRIDE, Network::NONE);
+            std::vector<std::uint32_t> counts(born);
+            Stream rng(RandomKey{5, batch}, 0, 0, TEST_PURPOSE);
+            for (std::size_t b = 0; b < born; ++b) {
+                counts[b] = static_cast<std::uint32_t>(b % 7 == 6 ? 0 : 1 + b % STRIDE);
+                for (std::size_t k = 0; k < counts[b]; ++k) {
+                    picks[b * STRIDE + k] =
+                        one_by_one.entry(snap, index_below(rng.next_u64(), snap.size()));
+                }
+            }
+            // What each old vertex gains, by part, as the callbacks see it.
+            std::vector<std::vector<Vertex>> seen(Network::LINK_PARTS);
+            std::vector<std::uint32_t> gained(one_by_one.num_vertices(), 0);
+            std::vector<std::uint32_t> expected_gain(one_by_one.num_vertices(), 0);
+            std::size_t fetched = 0;
+            for (std::size_t b = 0; b < born; ++b) {
+                const std::span<const Vertex> own(picks.data() + b * STRIDE, counts[b]);
+                one_by_one.add_vertex(own);
+                for (const Vertex u : own) {
+                    ++expected_gain[u];
+                }
+            }
+            std::mutex fetch_mutex;
+            batched.add_vertices(
+                picks, STRIDE, counts, Executor(true),
+                [&](std::size_t part, Vertex u) {
+                    seen[part].push_back(u); // one task per part: no lock needed
+                    ++gained[u];
+                },
+                [&](Vertex) {
+                    const std::lock_guard lock(fetch_mutex);
+                    ++fetched;
+                });
+            REQUIRE(batched.num_vertices() == one_by_one.num_vertices());
+            CHECK(std::ranges::equal(batched.offsets(), one_by_one.offsets()));
+            CHECK(std::ranges::equal(batched.targets(), one_by_one.targets()));
+            CHECK(batched.overflow_entries() == one_by_one.overflow_entries());
+            const auto all = batched.snapshot();
+            bool entries_same = true;
+            bool lists_same = true;
+            for (std::size_t i = 0; i < all.size(); ++i) {
+                entries_same = entries_same && batched.entry(all, i) == one_by_one.entry(all, i);
+            }
+            for (Vertex v = 0; v < batched.num_vertices(); ++v) {
+                lists_same = lists_same && neighbours(batched, v) == neighbours(one_by_one, v);
+            }
+            CHECK(entries_same);
+            CHECK(lists_same); // the overflow lists in the same order
+            CHECK(gained == expected_gain);
+            // Each part saw only its own vertices, and no vertex is in two parts.
+            std::vector<int> part_of(gained.size(), -1);
+            bool one_part_each = true;
+            for (std::size_t part = 0; part < seen.size(); ++part) {
+                for (const Vertex u : seen[part]) {
+                    one_part_each =
+                        one_part_each && (part_of[u] == -1 || part_of[u] == static_cast<int>(part));
+                    part_of[u] = static_cast<int>(part);
+                }
+            }
+            CHECK(one_part_each);
+            std::size_t edges = 0;
+            for (const auto c : counts) {
+                edges += c;
+            }
+            CHECK(fetched <= edges);
+        }
+    }
+}
+
+TEST_CASE("add_vertices rejects a neighbour that is not an old vertex or a count above the "
+          "stride, and changes nothing",
+          "[network]") {
+    Network g = grown_network(200, 20, 3);
+    const Network before = g;
+    const auto n = static_cast<Vertex>(g.num_vertices());
+    auto nothing = [](std::size_t, Vertex) {};
+    auto no_fetch = [](Vertex) {};
+    const std::vector<std::uint32_t> two = {2, 2};
+    const std::vector<Vertex> to_new = {1, 2, 3, n}; // n would be the first new vertex itself
+    CHECK_THROWS_WITH(g.add_vertices(to_new, 2, two, Executor(true), nothing, no_fetch),
+                      Catch::Contains("neighbour " + std::to_string(n)) &&
+                          Catch::Contains("not an existing vertex"));
+    const std::vector<std::uint32_t> three = {3, 1};
+    const std::vector<Vertex> fine = {1, 2, 3, 4};
+    CHECK_THROWS_WITH(g.add_vertices(fine, 2, three, Executor(true), nothing, no_fetch),
+                      Catch::Contains("more than the stride"));
+    const std::vector<Vertex> short_list = {1, 2, 3};
+    CHECK_THROWS_WITH(g.add_vertices(short_list, 2, two, Executor(true), nothing, no_fetch),
+                      Catch::Contains("do not fit"));
+    CHECK(std::ranges::equal(g.offsets(), before.offsets()));
+    CHECK(std::ranges::equal(g.targets(), before.targets()));
+    CHECK(g.overflow_entries() == before.overflow_entries());
+    CHECK(g.num_vertices() == before.num_vertices());
 }
 
 TEST_CASE("for_each_neighbour, neighbour_range and the BGL iterators agree", "[network]") {

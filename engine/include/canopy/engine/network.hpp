@@ -14,6 +14,7 @@
 /// VertexListGraph, IncidenceGraph and AdjacencyGraph concepts.
 
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/parallel.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -92,6 +93,26 @@ public:
     /// Adds vertex num_vertices() with edges to each of `neighbours` (all existing vertices);
     /// returns the new vertex.
     Vertex add_vertex(std::span<const Vertex> neighbours);
+
+    /// Parts of the old vertices that add_vertices links in parallel (a fixed number, so the
+    /// split, and what a caller keeps per part, does not depend on the thread count).
+    static constexpr std::size_t LINK_PARTS = 8;
+
+    /// The same as add_vertex for each of counts.size() new vertices in turn, in parallel on
+    /// `executor`: new vertex i (numbered from num_vertices()) links to
+    /// neighbours[i * stride .. i * stride + counts[i]), all of them existing vertices (older
+    /// than the first new one). The lists, the overflow entries and their order come out exactly
+    /// as add_vertex's. Each old vertex's side is linked by the one task of its part (the old
+    /// vertices cut into LINK_PARTS ranges of ids), which also calls on_link(part, u) once per
+    /// new edge at old vertex u, in the new vertices' order: a caller can update u's own data
+    /// there without atomics. The task calls fetch(u) a few edges before on_link(part, u), for
+    /// the caller to prefetch what it will touch. Throws canopy::Error, changing nothing, on a
+    /// neighbour that is not an old vertex, a count above stride, or too many vertices or
+    /// entries.
+    void add_vertices(std::span<const Vertex> neighbours, std::size_t stride,
+                      std::span<const std::uint32_t> counts, const Executor& executor,
+                      FunctionRef<void(std::size_t, Vertex)> on_link,
+                      FunctionRef<void(Vertex)> fetch);
 
     /// Asks the CPU to fetch, for writing, what add_vertex will update when it links a new
     /// vertex to u (u's overflow list head), so that a caller adding many vertices can overlap

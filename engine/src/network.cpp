@@ -239,6 +239,31 @@ void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t strid
     pool_.resize(pool_base + total);
     offsets_.resize(old_n + added + 1);
     head_.resize(old_n + added, NONE);
+    if (!executor.parallel() || total < PARALLEL_LINK_EDGES) {
+        // A small batch in one pass on this thread: add_vertex's work, the heads (and what the
+        // caller fetches) AHEAD new vertices before they are linked.
+        constexpr std::size_t AHEAD = 16;
+        for (std::size_t i = 0; i < added; ++i) {
+            const auto v = static_cast<Vertex>(old_n + i);
+            if (i + AHEAD < added) {
+                for (std::size_t k = 0; k < counts[i + AHEAD]; ++k) {
+                    const Vertex ahead = neighbours[(i + AHEAD) * stride + k];
+                    __builtin_prefetch(head_.data() + ahead, 1);
+                    fetch(ahead);
+                }
+            }
+            for (std::size_t k = 0; k < counts[i]; ++k) {
+                const std::size_t j = first[i] + k;
+                const Vertex u = neighbours[i * stride + k];
+                targets_[csr_base + j] = u;
+                pool_[pool_base + j] = {v, head_[u]};
+                head_[u] = static_cast<std::uint32_t>(pool_base + j);
+                on_link((u >> 4) % LINK_PARTS, u);
+            }
+            offsets_[old_n + i + 1] = static_cast<std::uint32_t>(csr_base + first[i + 1]);
+        }
+        return;
+    }
     // The new vertices' own lists and the vertex of each pool entry, by chunk of new vertices.
     constexpr std::size_t CHUNK = 4096;
     executor.for_chunks(added, CHUNK, [&](std::size_t, std::size_t b, std::size_t e) {

@@ -798,6 +798,37 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     with_counts(s, [&](auto& counts_after) {
         using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
         counts_after.resize(n + born);
+        if (born * m < Network::PARALLEL_LINK_EDGES) {
+            // A small batch (a network in the caches, usually): one pass on this thread, each
+            // newborn linked with add_vertex and its own counts made in the same pass, its
+            // partners' rows fetched AHEAD newborns before. (add_vertices' own one pass, with
+            // the own counts a second pass and two calls per edge, took 0.47-0.48 ns per
+            // firm-step in cache against this loop's 0.35-0.36.)
+            constexpr std::size_t AHEAD = 16;
+            std::uint32_t& most = most_in_part[0].total;
+            for (std::size_t b = 0; b < born; ++b) {
+                if (b + AHEAD < born) {
+                    for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
+                        const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
+                        __builtin_prefetch(counts_after.data() + v, 1);
+                        __builtin_prefetch(stage_after.data() + v);
+                        s.network.prefetch_link(v);
+                    }
+                }
+                const std::span<const Network::Vertex> picks(s.picks.data() + b * m,
+                                                             s.pick_counts[b]);
+                const Network::Vertex id = s.network.add_vertex(picks);
+                Counts own{};
+                for (const Network::Vertex v : picks) {
+                    ++own[stage_after[v]];
+                    auto& c = counts_after[v];
+                    ++c[INCUBATED];
+                    most = std::max(most, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
+                }
+                counts_after[id] = own;
+            }
+            return;
+        }
         // Each newborn's own counts: its partners' stages (they do not change here).
         ctx.executor->for_chunks(
             born, BIRTH_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {

@@ -256,7 +256,9 @@ TEST_CASE("add_vertices makes exactly add_vertex's network, on any number of thr
         Network one_by_one = start;
         Network batched = start;
         for (std::uint32_t batch = 0; batch < 3; ++batch) {
-            const std::size_t born = 700 + 300 * batch;
+            // The middle batch has more new edges than PARALLEL_LINK_EDGES: the parallel form;
+            // the others are linked in one pass.
+            const std::size_t born = batch == 1 ? 9000 : 700 + 300 * batch;
             const auto snap = one_by_one.snapshot();
             std::vector<Vertex> picks(born * STRIDE, Network::NONE);
             std::vector<std::uint32_t> counts(born);
@@ -323,6 +325,7 @@ TEST_CASE("add_vertices makes exactly add_vertex's network, on any number of thr
                 edges += c;
             }
             CHECK(fetched <= edges);
+            CHECK((edges >= Network::PARALLEL_LINK_EDGES) == (batch == 1));
         }
     }
 }

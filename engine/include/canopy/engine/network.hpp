@@ -107,13 +107,14 @@ public:
     /// `executor`: new vertex i (numbered from num_vertices()) links to
     /// neighbours[i * stride .. i * stride + counts[i]), all of them existing vertices (older
     /// than the first new one). The lists, the overflow entries and their order come out exactly
-    /// as add_vertex's. Each old vertex's side is linked by the one task of its part (the old
-    /// vertices cut into LINK_PARTS ranges of ids), which also calls on_link(part, u) once per
-    /// new edge at old vertex u, in the new vertices' order: a caller can update u's own data
-    /// there without atomics. The task calls fetch(u) a few edges before on_link(part, u), for
-    /// the caller to prefetch what it will touch. Throws canopy::Error, changing nothing, on a
-    /// neighbour that is not an old vertex, a count above stride, or too many vertices or
-    /// entries.
+    /// as add_vertex's. Each old vertex's side is linked by the one task of its part (part
+    /// (u / 16) % LINK_PARTS: slices of 16 ids dealt round, so that the hubs, which draw most
+    /// links, spread over the parts), which also calls on_link(part, u) once per new edge at old
+    /// vertex u, in the new vertices' order: a caller can update u's own data there without
+    /// atomics (data of 16 consecutive vertices belongs to one part). The task calls fetch(u) a
+    /// few edges before on_link(part, u), for the caller to prefetch what it will touch.
+    /// Throws canopy::Error, changing nothing, on a neighbour that is not an old vertex, a count
+    /// above stride, or too many vertices or entries.
     void add_vertices(std::span<const Vertex> neighbours, std::size_t stride,
                       std::span<const std::uint32_t> counts, const Executor& executor,
                       FunctionRef<void(std::size_t, Vertex)> on_link,

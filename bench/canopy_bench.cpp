@@ -221,6 +221,12 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
     return 0;
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 // ---- the machine's memory bandwidth, and the reference model against it --------------------
 
 // Bytes the reference model's step must move per agent-step at the least: decide streams every
@@ -457,6 +463,26 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 "fraction_of_triad=%.3f\n",
                 o.n, o.threads, moved, best_rate * moved * 1e-9,
                 best_rate * moved * 1e-9 / bw.triad_gb_s);
+    // The same fraction paired: the triad and the step loop in turn, `repeats` rounds, so that
+    // the two halves of each fraction share a minute of a machine whose speed moves (the triad
+    // above and the best loop may come from different minutes: 26.5 and 43.0 GB/s were measured
+    // a minute apart on the shared development machine).
+    std::vector<double> paired;
+    std::printf("# paired: each round the triad (one run) then the step loop (one run); "
+                "fraction_of_triad = agent_steps_per_s_steploop x bytes_moved_per_agent_step / "
+                "triad, and its median over the rounds\n");
+    for (int k = 0; k < repeats; ++k) {
+        const double triad = measure_bandwidth(array_mib, 1).triad_gb_s;
+        const ReferenceResult r = run_reference(o);
+        const double rate = r.agent_steps / r.step_s;
+        paired.push_back(rate * moved * 1e-9 / triad);
+        std::printf("paired round=%d triad_gb_s=%.2f agent_steps_per_s_steploop=%.0f "
+                    "moved_gb_s=%.2f fraction_of_triad=%.4f\n",
+                    k + 1, triad, rate, rate * moved * 1e-9, paired.back());
+    }
+    std::printf("paired_summary rounds=%d fraction_of_triad_median=%.4f min=%.4f max=%.4f\n",
+                repeats, median(paired), *std::min_element(paired.begin(), paired.end()),
+                *std::max_element(paired.begin(), paired.end()));
     // The same work on a population whose state and network fit in the caches, on one thread:
     // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
     // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth
@@ -643,12 +669,6 @@ EcosystemProfile profile_ecosystem(const canopy::engine::Scenario& sc, const Eco
                (ph.network.seconds + ph.attributes.seconds + ph.decide.seconds + ph.apply.seconds +
                 ph.calendar.seconds + ph.newcomers.seconds + ph.tallies.seconds);
     return p;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n == 0 ? 0.0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Ecosystem replicates and reference-model runs of the same size (initial firms, steps, births

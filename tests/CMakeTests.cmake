@@ -168,3 +168,12 @@ if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
   set_tests_properties(python:bench_contention PROPERTIES
     LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
+
+# canopy-bench bandwidth: the fractions of the triad are those of the figures printed beside
+# them, and the paired rounds' median is theirs.
+if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
+  add_test(NAME python:bench_bandwidth
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_bandwidth.py
+                   $<TARGET_FILE:canopy-bench>)
+  set_tests_properties(python:bench_bandwidth PROPERTIES LABELS python TIMEOUT 120)
+endif()

@@ -207,9 +207,6 @@ void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t strid
     if (old_n + added >= NONE) {
         throw Error("network too large: vertex limit reached");
     }
-    if (added > 0 && (stride == 0 || neighbours.size() < (added - 1) * stride + counts.back())) {
-        throw Error("add_vertices: the neighbour lists do not fit the given stride and counts");
-    }
     // Where each new vertex's entries start (in the CSR and in the pool alike: one of each per
     // edge), and validation before anything changes.
     std::vector<std::uint32_t> first(added + 1, 0);
@@ -219,6 +216,13 @@ void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t strid
             throw Error("add_vertices: vertex " + std::to_string(i) + " has " +
                         std::to_string(counts[i]) + " neighbours, more than the stride " +
                         std::to_string(stride));
+        }
+        // i * stride + counts[i] <= neighbours.size(), without overflow (stride >= counts[i] > 0).
+        if (counts[i] > 0 &&
+            (counts[i] > neighbours.size() || i > (neighbours.size() - counts[i]) / stride)) {
+            throw Error("add_vertices: the neighbour lists do not fit the given stride and "
+                        "counts (vertex " +
+                        std::to_string(i) + ")");
         }
         for (std::size_t k = 0; k < counts[i]; ++k) {
             const Vertex u = neighbours[i * stride + k];
@@ -235,6 +239,11 @@ void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t strid
 
     const std::size_t csr_base = targets_.size();
     const std::size_t pool_base = pool_.size();
+    // Room first (a failed allocation leaves the network as it was), then the sizes.
+    targets_.reserve(csr_base + total);
+    pool_.reserve(pool_base + total);
+    offsets_.reserve(old_n + added + 1);
+    head_.reserve(old_n + added);
     targets_.resize(csr_base + total);
     pool_.resize(pool_base + total);
     offsets_.resize(old_n + added + 1);

@@ -301,7 +301,8 @@ decide_block_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
         const std::size_t j =
             static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
         undecided &= ~(std::uint64_t{15} << j);
-        __builtin_prefetch(counts + j);
+        __builtin_prefetch(counts + j); // the group's 32 bytes may straddle two lines
+        __builtin_prefetch(counts + j + 3);
         Undecided& p = pending[count++];
         p.firm = first_firm + static_cast<std::uint32_t>(j);
         p.block = block;
@@ -726,8 +727,9 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
 
     // Births: newborns link to active firms that existed before the births, proportionally to
     // total degree as it was before the births (a snapshot of the stored edge ends). Choosing
-    // only reads the network and the stages, so newborns choose in parallel; linking them in is
-    // sequential (it appends to the network).
+    // only reads the network and the stages, so newborns choose in parallel; a large batch is
+    // linked in parallel too (Network::add_vertices, by parts of the older firms), a small one
+    // in one pass.
     engine::Stream count_stream = ctx.stream(0, BIRTH_COUNT);
     const auto born =
         static_cast<std::size_t>(engine::poisson(count_stream, ctx.parameters[P_BIRTHS_PER_MONTH]));

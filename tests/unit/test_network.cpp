@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <iterator>
@@ -283,11 +284,13 @@ TEST_CASE("add_vertices makes exactly add_vertex's network, on any number of thr
                 }
             }
             std::mutex fetch_mutex;
+            std::atomic<int> wrong_part{0};
             batched.add_vertices(
                 picks, STRIDE, counts, Executor(true),
                 [&](std::size_t part, Vertex u) {
                     seen[part].push_back(u); // one task per part: no lock needed
                     ++gained[u];
+                    wrong_part += static_cast<int>(part != (u >> 4) % Network::LINK_PARTS);
                 },
                 [&](Vertex) {
                     const std::lock_guard lock(fetch_mutex);
@@ -324,7 +327,10 @@ TEST_CASE("add_vertices makes exactly add_vertex's network, on any number of thr
             for (const auto c : counts) {
                 edges += c;
             }
+            CHECK(wrong_part.load() == 0); // the documented part: 16-id slices dealt round
+            // Every edge's old end fetched ahead, but a part's first few (16 each).
             CHECK(fetched <= edges);
+            CHECK(fetched + 16 * Network::LINK_PARTS >= edges);
             CHECK((edges >= Network::PARALLEL_LINK_EDGES) == (batch == 1));
         }
     }
@@ -350,10 +356,21 @@ TEST_CASE("add_vertices rejects a neighbour that is not an old vertex or a count
     const std::vector<Vertex> short_list = {1, 2, 3};
     CHECK_THROWS_WITH(g.add_vertices(short_list, 2, two, Executor(true), nothing, no_fetch),
                       Catch::Contains("do not fit"));
+    // A stride so large that i * stride would wrap around: still "do not fit".
+    const std::vector<std::uint32_t> one_each = {1, 1};
+    const std::vector<Vertex> two_lists = {1, 2};
+    CHECK_THROWS_WITH(
+        g.add_vertices(two_lists, SIZE_MAX / 2 + 2, one_each, Executor(true), nothing, no_fetch),
+        Catch::Contains("do not fit"));
     CHECK(std::ranges::equal(g.offsets(), before.offsets()));
     CHECK(std::ranges::equal(g.targets(), before.targets()));
     CHECK(g.overflow_entries() == before.overflow_entries());
     CHECK(g.num_vertices() == before.num_vertices());
+    // Isolated newcomers need no lists at all, whatever the stride.
+    const std::vector<std::uint32_t> none = {0, 0, 0};
+    g.add_vertices({}, 0, none, Executor(true), nothing, no_fetch);
+    CHECK(g.num_vertices() == before.num_vertices() + 3);
+    CHECK(g.degree(static_cast<Vertex>(before.num_vertices() + 2)) == 0);
 }
 
 TEST_CASE("for_each_neighbour, neighbour_range and the BGL iterators agree", "[network]") {

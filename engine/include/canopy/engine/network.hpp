@@ -82,7 +82,7 @@ public:
     /// The neighbours of v (with multiplicity) as a forward range, in the order
     /// for_each_neighbour visits them: the CSR slice, then the overflow list. Meant for generic
     /// code (Boost.Graph); hot loops should keep for_each_neighbour, which compiles to two plain
-    /// loops. Invalidated by add_vertex, reserve and compact.
+    /// loops. Invalidated by add_vertex, add_vertices, reserve and compact.
     [[nodiscard]] NeighbourRange neighbour_range(Vertex v) const noexcept;
 
     /// Number of edge ends at v.
@@ -112,9 +112,10 @@ public:
     /// links, spread over the parts), which also calls on_link(part, u) once per new edge at old
     /// vertex u, in the new vertices' order: a caller can update u's own data there without
     /// atomics (data of 16 consecutive vertices belongs to one part). The task calls fetch(u) a
-    /// few edges before on_link(part, u), for the caller to prefetch what it will touch.
-    /// Throws canopy::Error, changing nothing, on a neighbour that is not an old vertex, a count
-    /// above stride, or too many vertices or entries.
+    /// few edges before on_link(part, u) (for every edge but a part's first few), for the caller
+    /// to prefetch what it will touch. Throws canopy::Error, changing nothing, on a neighbour
+    /// that is not an old vertex, a count above stride, lists that do not fit in `neighbours`,
+    /// or too many vertices or entries; a failed allocation changes nothing either.
     void add_vertices(std::span<const Vertex> neighbours, std::size_t stride,
                       std::span<const std::uint32_t> counts, const Executor& executor,
                       FunctionRef<void(std::size_t, Vertex)> on_link,

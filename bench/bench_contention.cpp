@@ -9,6 +9,8 @@
 // two layouts' ratio round by round (paired: the same minute of the machine).
 #include "bench_contention.hpp"
 
+#include "median.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -131,12 +133,6 @@ private:
     std::chrono::steady_clock::time_point start_;
     std::thread thread_;
 };
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 == 1 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 } // namespace
 

@@ -20,6 +20,7 @@
 #include "bench_sweep.hpp"
 #include "ecosystem/detail.hpp"
 #include "ecosystem/ecosystem_model.hpp"
+#include "median.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
 
@@ -47,6 +48,7 @@ namespace {
 using canopy::engine::Calendar;
 using canopy::engine::Executor;
 namespace engine = canopy::engine;
+using canopy::bench::median;
 using canopy::engine::RandomKey;
 using canopy::engine::RunInputs;
 using canopy::engine::Schedule;
@@ -219,12 +221,6 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
                     rate / base / t);
     }
     return 0;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n == 0 ? 0.0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // ---- the machine's memory bandwidth, and the reference model against it --------------------

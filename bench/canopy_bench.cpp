@@ -1,4 +1,5 @@
-// canopy-bench: speed of the engine on fixed models (bench/README.md explains every figure).
+// canopy-bench: speed of the engine on fixed models (README.md, "Speed", gives the figures and what
+// they mean).
 //
 //   canopy-bench reference --n N --steps 12 --seed S --threads T [--births MEAN]
 //                          [--lever a,b,c] [--quiet] [--order rcm|natural]
@@ -34,6 +35,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -243,18 +245,32 @@ public:
     void reset(std::size_t lines) {
         words_.assign(lines / 64 + 1, 0);
         count_ = 0;
+        lowest_ = SIZE_MAX;
+        highest_ = 0;
     }
     void add(std::size_t line) {
         std::uint64_t& w = words_[line >> 6];
         const std::uint64_t bit = std::uint64_t{1} << (line & 63);
         count_ += (w & bit) == 0 ? 1 : 0;
         w |= bit;
+        lowest_ = std::min(lowest_, line);
+        highest_ = std::max(highest_, line);
     }
-    [[nodiscard]] double bytes() const { return 64.0 * static_cast<double>(count_); }
+    [[nodiscard]] double lines() const { return static_cast<double>(count_); }
+    [[nodiscard]] double bytes() const { return 64.0 * lines(); }
+    /// The lines of a set touched in address order that are scattered: all of them when they
+    /// are under a quarter of the lines between the lowest and the highest (several lines apart
+    /// on average, each its own fetch), none when denser (a stream with gaps, which the
+    /// hardware's prefetchers follow).
+    [[nodiscard]] double sparse_lines() const {
+        return count_ > 0 && 4 * count_ < highest_ - lowest_ + 1 ? lines() : 0.0;
+    }
 
 private:
     std::vector<std::uint64_t> words_;
     std::size_t count_ = 0;
+    std::size_t lowest_ = SIZE_MAX;
+    std::size_t highest_ = 0;
 };
 
 // The memory traffic of the reference model's step, estimated from what each step touched:
@@ -264,10 +280,29 @@ private:
 // entries, written), and single random reads a line each (an overflow entry, a newborn's drawn
 // entry and the stage beside it). Nothing is taken to stay in the caches from one step to the
 // next, close to the truth when the state and network are several times the last-level cache.
+//
+// Of those, the scattered lines: each fetched on its own, far from the line before it, so that
+// the core waits on it unless it has other misses in flight (the measured random-line rate is
+// their ceiling, not the triad). Lines touched in random order are scattered: the changed
+// firms' overflow entries, the newborns' drawn entries and their partners' stages, counts and
+// heads. Lines touched in address order are scattered when sparse (LineSet::sparse_lines):
+// decide's counts of the groups near the threshold (a line in a dozen) and, at 4 M firms, the
+// changed firms' neighbour lists; the changed firms' offsets and heads (about 40 % of their
+// lines) are streams with gaps. The rest is streamed: the stage column, the changed firms'
+// stage lines, apply's counts (the model fetches each block's lines in order ahead of its
+// moves), the move and change lists, the appended entries and the newborns' own rows.
 struct Traffic {
     double bytes = 0.0;
+    double scattered_lines = 0.0;
     double agent_steps = 0.0;
     [[nodiscard]] double per_agent_step() const { return bytes / agent_steps; }
+    [[nodiscard]] double scattered_lines_per_agent_step() const {
+        return scattered_lines / agent_steps;
+    }
+    /// Bytes per agent-step other than the scattered lines'.
+    [[nodiscard]] double streamed_per_agent_step() const {
+        return (bytes - 64.0 * scattered_lines) / agent_steps;
+    }
 };
 
 Traffic reference_traffic(const ReferenceOptions& o) {
@@ -278,6 +313,9 @@ Traffic reference_traffic(const ReferenceOptions& o) {
     LineSet heads_read;
     LineSet heads_written;
     LineSet targets_read;
+    LineSet offsets_born;  // the newborns' own offsets: appended, streamed
+    LineSet counts_picked; // the partners' counts and heads, scattered (also in the sets above)
+    LineSet heads_picked;
     double counts_read_before = 0.0;
     const StepObserver observe = [&](const ref::Model::State& s, std::size_t start) {
         const engine::Network& g = s.network;
@@ -291,11 +329,16 @@ Traffic reference_traffic(const ReferenceOptions& o) {
         heads_read.reset(n * 4 / 64 + 1);
         heads_written.reset(n * 4 / 64 + 1);
         targets_read.reset(g.targets().size() * 4 / 64 + 1);
+        offsets_born.reset((n + 1) * 4 / 64 + 1);
+        counts_picked.reset(n * width / 64 + 1);
+        heads_picked.reset(n * 4 / 64 + 1);
+        double scattered = 0.0;
         double bytes = static_cast<double>(start); // decide streams every stage
         // Decide reads the counts of groups of four firms near the threshold: a line each.
         const double counts_read = static_cast<double>(s.counts_read);
         bytes += (counts_read - counts_read_before) / 4.0 *
                  std::max(64.0, 4.0 * static_cast<double>(width));
+        scattered += (counts_read - counts_read_before) / 4.0; // a line a group
         counts_read_before = counts_read;
         double moves = 0.0;
         double changes = 0.0;
@@ -315,7 +358,9 @@ Traffic reference_traffic(const ReferenceOptions& o) {
                 }
                 const std::uint32_t degree = g.degree(ch.firm);
                 // its overflow entries, a line each
-                bytes += 64.0 * static_cast<double>(degree - (offsets[v + 1] - offsets[v]));
+                const auto overflow = static_cast<double>(degree - (offsets[v + 1] - offsets[v]));
+                bytes += 64.0 * overflow;
+                scattered += overflow;
                 moves += static_cast<double>(degree);
                 g.for_each_neighbour(ch.firm, [&](engine::Network::Vertex u) {
                     counts_written.add(std::size_t{u} * width / 64);
@@ -330,19 +375,26 @@ Traffic reference_traffic(const ReferenceOptions& o) {
             for (std::uint32_t k = 0; k < s.pick_counts[b]; ++k) {
                 const std::size_t v = s.picks[b * m + k];
                 bytes += 2.0 * 64.0; // the drawn entry and the partner's stage
+                scattered += 2.0;
                 counts_written.add(v * width / 64);
                 heads_written.add(v * 4 / 64);
+                counts_picked.add(v * width / 64);
+                heads_picked.add(v * 4 / 64);
                 bytes += 8.0 + 4.0; // its overflow entry and the newborn's own entry, written
             }
             const std::size_t id = start + b;
             stage_written.add(id / 64);
             counts_written.add(id * width / 64);
             heads_written.add(id * 4 / 64);
-            offsets_read.add((id + 1) * 4 / 64);
+            offsets_born.add((id + 1) * 4 / 64);
         }
         bytes += stage_written.bytes() + 2.0 * counts_written.bytes() + offsets_read.bytes() +
-                 heads_read.bytes() + 2.0 * heads_written.bytes() + targets_read.bytes();
+                 offsets_born.bytes() + heads_read.bytes() + 2.0 * heads_written.bytes() +
+                 targets_read.bytes();
+        scattered += offsets_read.sparse_lines() + heads_read.sparse_lines() +
+                     targets_read.sparse_lines() + counts_picked.lines() + heads_picked.lines();
         t.bytes += bytes;
+        t.scattered_lines += scattered;
         t.agent_steps += static_cast<double>(s.agent_steps);
     };
     ReferenceOptions quiet = o;
@@ -357,11 +409,16 @@ struct Bandwidth {
     double read_gb_s = 0.0;
     double write_gb_s = 0.0;
     double triad_gb_s = 0.0;
+    /// Independent reads of single 64-byte lines at random places in the arrays, per second
+    /// (what a core's misses in flight allow, not the bus: the ceiling of scattered accesses).
+    double random_lines_per_s = 0.0;
 };
 
 // STREAM-like kernels (McCalpin's STREAM: sum, fill, triad a = b + s c) over three arrays far
 // larger than the caches, chunked over the threads, best of `repeats`. Bytes are those the kernel
-// reads and writes, as STREAM counts them (write-allocate traffic is not counted).
+// reads and writes, as STREAM counts them (write-allocate traffic is not counted). Then reads of
+// single lines at random places in one array (a GUPS-like kernel): the rate at which the cores
+// fetch lines that no prefetcher can see coming.
 Bandwidth measure_bandwidth(std::size_t array_mib, int repeats) {
     const std::size_t n = array_mib * 1024 * 1024 / sizeof(double);
     std::vector<double> a(n, 1.0);
@@ -371,6 +428,10 @@ Bandwidth measure_bandwidth(std::size_t array_mib, int repeats) {
     const Executor ex(true);
     std::vector<double> partial(Executor::chunk_count(n, CHUNK));
     const auto bytes = static_cast<double>(n * sizeof(double));
+    const std::uint64_t lines = n / 8; // below 2^32 for --array-mib up to 65,536
+    const std::size_t reads = 2 * lines;
+    constexpr std::size_t RANDOM_CHUNK = 1 << 16;
+    std::vector<double> random_partial(Executor::chunk_count(reads, RANDOM_CHUNK));
     Bandwidth best;
     double sink = 0.0;
     for (int k = 0; k < repeats; ++k) {
@@ -409,6 +470,33 @@ Bandwidth measure_bandwidth(std::size_t array_mib, int repeats) {
         });
         best.triad_gb_s = std::max(best.triad_gb_s, 3.0 * bytes / seconds_since(t0) * 1e-9);
         sink += a[n / 2];
+        // Random lines: each task reads one double from each of RANDOM_CHUNK lines drawn
+        // uniformly over one array (a xorshift per task; the loads do not depend on each other,
+        // so the core keeps as many in flight as it can), twice as many reads as the array has
+        // lines. The loop is kept short: the reorder window holds fewer of a longer loop's
+        // iterations, so fewer loads are in flight (indexing all three arrays took 0.65x).
+        t0 = std::chrono::steady_clock::now();
+        ex.for_chunks(
+            reads, RANDOM_CHUNK, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                std::uint64_t x = std::uint64_t{0x9E3779B97F4A7C15} * (std::uint64_t{chunk} + 1) +
+                                  static_cast<std::uint64_t>(k);
+                // An integer sum of the bits: a floating-point one filled the FP scheduler with
+                // additions waiting on their loads, which capped the loads in flight (0.55x).
+                std::uint64_t sum = 0;
+                for (std::size_t i = begin; i < end; ++i) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    const std::uint64_t line = ((x >> 32) * lines) >> 32; // below `lines`
+                    sum += std::bit_cast<std::uint64_t>(b[line * 8]);
+                }
+                random_partial[chunk] = static_cast<double>(sum & 1);
+            });
+        best.random_lines_per_s =
+            std::max(best.random_lines_per_s, static_cast<double>(reads) / seconds_since(t0));
+        for (const double x : random_partial) {
+            sink += x;
+        }
     }
     if (sink == -1.0) {
         std::printf("#\n"); // keeps the sums observable
@@ -422,8 +510,10 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
     std::printf("# memory bandwidth, STREAM-like kernels over 3 arrays of %zu MiB, %d threads, "
                 "best of %d\n",
                 array_mib, o.threads, repeats);
-    std::printf("bandwidth read_gb_s=%.2f write_gb_s=%.2f triad_gb_s=%.2f threads=%d\n",
-                bw.read_gb_s, bw.write_gb_s, bw.triad_gb_s, o.threads);
+    std::printf("bandwidth read_gb_s=%.2f write_gb_s=%.2f triad_gb_s=%.2f "
+                "random_lines_per_s=%.0f random_line_gb_s=%.2f threads=%d\n",
+                bw.read_gb_s, bw.write_gb_s, bw.triad_gb_s, bw.random_lines_per_s,
+                bw.random_lines_per_s * 64e-9, o.threads);
     // The reference model right after, best step loop of `repeats` runs.
     double best_rate = 0.0;
     ReferenceResult best;
@@ -459,26 +549,63 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 "fraction_of_triad=%.3f\n",
                 o.n, o.threads, moved, best_rate * moved * 1e-9,
                 best_rate * moved * 1e-9 / bw.triad_gb_s);
+    // Two ceilings, as in a roofline: the triad over every byte the step moves, and the
+    // random-line rate over the lines it fetches one by one; the step can pass neither.
+    const double lines = traffic.scattered_lines_per_agent_step();
+    const auto ceilings = [&](double triad_gb_s, double random_lines_per_s) {
+        return std::min(triad_gb_s * 1e9 / moved, random_lines_per_s / lines);
+    };
+    std::printf("# of those, the scattered lines (fetched one by one: in random order, or sparse; "
+                "see Traffic), "
+                "against the random-line rate; ceiling = the lower of triad / "
+                "bytes_moved_per_agent_step and random_lines_per_s / "
+                "scattered_lines_per_agent_step\n");
+    std::printf("scattered n=%zu threads=%d scattered_lines_per_agent_step=%.4f "
+                "streamed_bytes_per_agent_step=%.1f scattered_lines_per_s=%.0f "
+                "fraction_of_random_lines=%.3f ceiling_agent_steps_per_s=%.0f "
+                "fraction_of_ceiling=%.3f\n",
+                o.n, o.threads, lines, traffic.streamed_per_agent_step(), best_rate * lines,
+                best_rate * lines / bw.random_lines_per_s,
+                ceilings(bw.triad_gb_s, bw.random_lines_per_s),
+                best_rate / ceilings(bw.triad_gb_s, bw.random_lines_per_s));
     // The same fraction paired: the triad and the step loop in turn, `repeats` rounds, so that
     // the two halves of each fraction share a minute of a machine whose speed moves (the triad
     // above and the best loop may come from different minutes: 26.5 and 43.0 GB/s were measured
     // a minute apart on the shared development machine).
     std::vector<double> paired;
-    std::printf("# paired: each round the triad (one run) then the step loop (one run); "
-                "fraction_of_triad = agent_steps_per_s_steploop x bytes_moved_per_agent_step / "
-                "triad, and its median over the rounds\n");
+    std::vector<double> paired_random;
+    std::vector<double> paired_ceiling;
+    std::printf("# paired: each round the bandwidth kernels (one run) then the step loop (one "
+                "run); fraction_of_triad = agent_steps_per_s_steploop x "
+                "bytes_moved_per_agent_step / triad, fraction_of_random_lines = "
+                "agent_steps_per_s_steploop x scattered_lines_per_agent_step / "
+                "random_lines_per_s, fraction_of_ceiling against the lower ceiling; their "
+                "medians over the rounds\n");
     for (int k = 0; k < repeats; ++k) {
-        const double triad = measure_bandwidth(array_mib, 1).triad_gb_s;
+        const Bandwidth round = measure_bandwidth(array_mib, 1);
         const ReferenceResult r = run_reference(o);
         const double rate = r.agent_steps / r.step_s;
-        paired.push_back(rate * moved * 1e-9 / triad);
-        std::printf("paired round=%d triad_gb_s=%.2f agent_steps_per_s_steploop=%.0f "
-                    "moved_gb_s=%.2f fraction_of_triad=%.4f\n",
-                    k + 1, triad, rate, rate * moved * 1e-9, paired.back());
+        paired.push_back(rate * moved * 1e-9 / round.triad_gb_s);
+        paired_random.push_back(rate * lines / round.random_lines_per_s);
+        paired_ceiling.push_back(rate / ceilings(round.triad_gb_s, round.random_lines_per_s));
+        std::printf("paired round=%d triad_gb_s=%.2f random_lines_per_s=%.0f "
+                    "agent_steps_per_s_steploop=%.0f moved_gb_s=%.2f fraction_of_triad=%.4f "
+                    "fraction_of_random_lines=%.4f fraction_of_ceiling=%.4f\n",
+                    k + 1, round.triad_gb_s, round.random_lines_per_s, rate, rate * moved * 1e-9,
+                    paired.back(), paired_random.back(), paired_ceiling.back());
     }
-    std::printf("paired_summary rounds=%d fraction_of_triad_median=%.4f min=%.4f max=%.4f\n",
-                repeats, median(paired), *std::min_element(paired.begin(), paired.end()),
-                *std::max_element(paired.begin(), paired.end()));
+    const auto spread = [](const std::vector<double>& x) {
+        return std::array<double, 3>{median(x), *std::min_element(x.begin(), x.end()),
+                                     *std::max_element(x.begin(), x.end())};
+    };
+    const auto [triad_median, triad_min, triad_max] = spread(paired);
+    const auto [random_median, random_min, random_max] = spread(paired_random);
+    const auto [ceiling_median, ceiling_min, ceiling_max] = spread(paired_ceiling);
+    std::printf("paired_summary rounds=%d fraction_of_triad_median=%.4f min=%.4f max=%.4f "
+                "fraction_of_random_lines_median=%.4f random_min=%.4f random_max=%.4f "
+                "fraction_of_ceiling_median=%.4f ceiling_min=%.4f ceiling_max=%.4f\n",
+                repeats, triad_median, triad_min, triad_max, random_median, random_min, random_max,
+                ceiling_median, ceiling_min, ceiling_max);
     // The same work on a population whose state and network fit in the caches, on one thread:
     // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
     // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth

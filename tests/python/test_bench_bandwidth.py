@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""canopy-bench bandwidth prints the machine's bandwidth, the reference model's step loop and
-the fraction of the triad it moves: the fractions are those of the figures printed beside them,
-every paired round is there with a triad and a step loop of its own (not the best-of figures
-printed above: measured again, they do not all come out equal to the last hundredth), and the
-summary is the median, min and max of the rounds' fractions.
+"""canopy-bench bandwidth prints the machine's bandwidth (the triad, and the rate of single
+lines read at random places), the reference model's step loop and the fractions of those
+ceilings it uses: the fractions are those of the figures printed beside them, the ceiling is the
+lower of the two (the triad over every byte the step moves, the random-line rate over its
+scattered lines), every paired round is there with a triad, a random-line rate and a step loop
+of its own (not the best-of figures printed above: measured again, they do not all come out
+equal to the last hundredth), and the summary is the median, min and max of the rounds'
+fractions.
 
 Usage: test_bench_bandwidth.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
@@ -35,6 +38,8 @@ def main():
         check=True, capture_output=True, text=True).stdout
     (bw,) = lines(out, "bandwidth")
     assert min(bw["read_gb_s"], bw["write_gb_s"], bw["triad_gb_s"]) > 0, bw
+    assert bw["random_lines_per_s"] > 0, bw
+    assert close(bw["random_line_gb_s"], bw["random_lines_per_s"] * 64e-9, 0.006), bw
     (roof,) = lines(out, "roofline")
     (traffic,) = lines(out, "traffic")
     moved_bytes = traffic["bytes_moved_per_agent_step"]  # printed to 0.1 B
@@ -46,6 +51,28 @@ def main():
                  0.0005 + traffic["fraction_of_triad"] *
                  (0.005 / traffic["moved_gb_s"] + 0.005 / bw["triad_gb_s"])), out
 
+    # The scattered lines: a part of the bytes moved, at the best loop's rate, against the
+    # random-line rate; the ceiling is the lower of the two (each figure printed rounded, so the
+    # checks allow 1 %).
+    (sc,) = lines(out, "scattered")
+    scattered = sc["scattered_lines_per_agent_step"]
+    assert 0 < 64 * scattered < moved_bytes, sc
+    assert close(sc["streamed_bytes_per_agent_step"], moved_bytes - 64 * scattered,
+                 0.1 + 64 * 0.00005), (sc, traffic)
+    rate = roof["agent_steps_per_s_steploop"]
+    assert close(sc["scattered_lines_per_s"], rate * scattered, 0.01 * rate * scattered), sc
+    assert close(sc["fraction_of_random_lines"],
+                 sc["scattered_lines_per_s"] / bw["random_lines_per_s"],
+                 0.001 + 0.01 * sc["fraction_of_random_lines"]), (sc, bw)
+
+    def ceiling(triad_gb_s, random_lines_per_s):
+        return min(triad_gb_s * 1e9 / moved_bytes, random_lines_per_s / scattered)
+
+    best_ceiling = ceiling(bw["triad_gb_s"], bw["random_lines_per_s"])
+    assert close(sc["ceiling_agent_steps_per_s"], best_ceiling, 0.01 * best_ceiling), (sc, bw)
+    assert close(sc["fraction_of_ceiling"], rate / best_ceiling,
+                 0.001 + 0.01 * sc["fraction_of_ceiling"]), sc
+
     rounds = lines(out, "paired")
     assert [int(r["round"]) for r in rounds] == list(range(1, ROUNDS + 1)), out
     for r in rounds:
@@ -55,9 +82,16 @@ def main():
         f = r["fraction_of_triad"]
         assert close(f, r["moved_gb_s"] / r["triad_gb_s"],
                      0.00005 + f * (0.005 / r["moved_gb_s"] + 0.005 / r["triad_gb_s"])), r
+        assert r["random_lines_per_s"] > 0, r
+        fr = r["fraction_of_random_lines"]
+        assert close(fr, rate * scattered / r["random_lines_per_s"], 0.0001 + 0.01 * fr), r
+        fc = r["fraction_of_ceiling"]
+        assert close(fc, rate / ceiling(r["triad_gb_s"], r["random_lines_per_s"]),
+                     0.0001 + 0.01 * fc), r
     # Each round measures its own triad and loop: three separate runs cannot all equal the
     # best-of figures to the printed hundredth (nor one another) unless they were reused.
     assert not all(r["triad_gb_s"] == bw["triad_gb_s"] for r in rounds), out
+    assert not all(r["random_lines_per_s"] == bw["random_lines_per_s"] for r in rounds), out
     assert not all(r["agent_steps_per_s_steploop"] == roof["agent_steps_per_s_steploop"]
                    for r in rounds), out
     (summary,) = lines(out, "paired_summary")
@@ -66,12 +100,18 @@ def main():
     assert close(summary["fraction_of_triad_median"], statistics.median(fractions), 1e-4), out
     assert close(summary["min"], min(fractions), 1e-4), out
     assert close(summary["max"], max(fractions), 1e-4), out
+    for key, prefix in (("fraction_of_random_lines", "random"), ("fraction_of_ceiling", "ceiling")):
+        values = [r[key] for r in rounds]
+        assert close(summary[key + "_median"], statistics.median(values), 1e-4), (key, out)
+        assert close(summary[prefix + "_min"], min(values), 1e-4), (key, out)
+        assert close(summary[prefix + "_max"], max(values), 1e-4), (key, out)
 
     (bound,) = lines(out, "compute_bound")
     for key in ("agent_steps_per_s_steploop_1_thread", "ns_decide", "ns_apply", "ns_births",
                 "ns_decide_at_n", "ns_apply_at_n", "ns_births_at_n"):
         assert bound[key] > 0, (key, bound)
-    print(f"ok: {ROUNDS} paired rounds, median fraction {summary['fraction_of_triad_median']}")
+    print(f"ok: {ROUNDS} paired rounds, median fractions: triad "
+          f"{summary['fraction_of_triad_median']}, ceiling {summary['fraction_of_ceiling_median']}")
     return 0
 
 

@@ -560,18 +560,17 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 "against the random-line rate; ceiling = the lower of triad / "
                 "bytes_moved_per_agent_step and random_lines_per_s / "
                 "scattered_lines_per_agent_step\n");
+    const double best_ceiling = ceilings(bw.triad_gb_s, bw.random_lines_per_s);
     std::printf("scattered n=%zu threads=%d scattered_lines_per_agent_step=%.4f "
                 "streamed_bytes_per_agent_step=%.1f scattered_lines_per_s=%.0f "
                 "fraction_of_random_lines=%.3f ceiling_agent_steps_per_s=%.0f "
                 "fraction_of_ceiling=%.3f\n",
                 o.n, o.threads, lines, traffic.streamed_per_agent_step(), best_rate * lines,
-                best_rate * lines / bw.random_lines_per_s,
-                ceilings(bw.triad_gb_s, bw.random_lines_per_s),
-                best_rate / ceilings(bw.triad_gb_s, bw.random_lines_per_s));
-    // The same fraction paired: the triad and the step loop in turn, `repeats` rounds, so that
-    // the two halves of each fraction share a minute of a machine whose speed moves (the triad
-    // above and the best loop may come from different minutes: 26.5 and 43.0 GB/s were measured
-    // a minute apart on the shared development machine).
+                best_rate * lines / bw.random_lines_per_s, best_ceiling, best_rate / best_ceiling);
+    // The same fractions paired: the bandwidth kernels and the step loop in turn, `repeats`
+    // rounds, so that the two halves of each fraction share a minute of a machine whose speed moves
+    // (the triad above and the best loop may come from different minutes: 26.5 and 43.0 GB/s were
+    // measured a minute apart on the shared development machine).
     std::vector<double> paired;
     std::vector<double> paired_random;
     std::vector<double> paired_ceiling;

@@ -83,8 +83,7 @@ struct ReferenceResult {
     double agent_steps = 0.0;
     std::size_t firms = 0;
     std::size_t bytes = 0;
-    std::size_t count_bytes = 0; ///< bytes of one firm's neighbour counts at the end (8 or 16)
-    double counts_read = 0.0;    ///< firms whose counts decide read, over the run's steps
+    double lists_read = 0.0; ///< firms whose neighbour lists decide read, over the run's steps
     std::array<double, 3> phases{};
 };
 
@@ -139,9 +138,7 @@ ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& aft
     }
     r.firms = sim.state().firms.size();
     r.bytes = ref::Model::state_bytes(sim.state());
-    r.count_bytes = sim.state().counts32.empty() ? sizeof(ref::NeighbourCounts16)
-                                                 : sizeof(ref::NeighbourCounts);
-    r.counts_read = static_cast<double>(sim.state().counts_read);
+    r.lists_read = static_cast<double>(sim.state().lists_read);
     r.phases = sim.state().phase_seconds;
     return r;
 }
@@ -228,15 +225,12 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
 // ---- the machine's memory bandwidth, and the reference model against it --------------------
 
 // Bytes the reference model's step must move per agent-step at the least: decide streams every
-// firm's 1-byte stage once a step, and reads the four neighbour counts (8 bytes while every
-// degree fits 16 bits, else 16) of the firms it needs them for: every firm in the portable loop,
-// only the groups of four with a firm near the promotion threshold in the AVX2 kernel (about
-// 6 % of firms; the model counts them, State::counts_read). (The few firms that change, about
-// 3 % a step, also touch their neighbours' counts, and births append; those are on top, so the
-// ceiling below is generous to the machine, strict to the model.)
+// firm's 1-byte stage once a step, and reads the neighbour lists of the firms whose draw falls
+// between the promotion bounds (about 1.5 % of firms; the model counts them, State::lists_read),
+// a line each at the least. (The changed stages are written back, births draw and append; those
+// are on top, so the ceiling below is generous to the machine, strict to the model.)
 double reference_bytes_per_agent_step(const ReferenceResult& r) {
-    return static_cast<double>(sizeof(std::uint8_t)) +
-           static_cast<double>(r.count_bytes) * r.counts_read / r.agent_steps;
+    return static_cast<double>(sizeof(std::uint8_t)) + 64.0 * r.lists_read / r.agent_steps;
 }
 
 // The distinct 64-byte lines of one array a step touches.
@@ -276,21 +270,22 @@ private:
 // The memory traffic of the reference model's step, estimated from what each step touched:
 // lines of the firm-indexed arrays and the CSR targets counted once each (a line read once;
 // one written is read and written back: twice), streams by their bytes (the stage column decide
-// reads whole; the recorded moves and changes, written and read back; the newborns' appended
-// entries, written), and single random reads a line each (an overflow entry, a newborn's drawn
-// entry and the stage beside it). Nothing is taken to stay in the caches from one step to the
-// next, close to the truth when the state and network are several times the last-level cache.
+// reads whole; the changes, written and read back; the newborns' appended entries, written), and
+// single random reads a line each (an overflow entry, a newborn's drawn entry and the stage
+// beside it). Nothing is taken to stay in the caches from one step to the next, close to the
+// truth when the state and network are several times the last-level cache. One exception, in
+// the machine's favour: the stages of the listed firms' neighbours are not counted. The stage
+// column is a byte a firm, which decide streams in the same pass (4 MB at 4 M firms, against a
+// last-level cache of tens of MB), and in the reverse Cuthill–McKee layout most neighbours sit
+// near the firm.
 //
 // Of those, the scattered lines: each fetched on its own, far from the line before it, so that
 // the core waits on it unless it has other misses in flight (the measured random-line rate is
-// their ceiling, not the triad). Lines touched in random order are scattered: the changed
-// firms' overflow entries, the newborns' drawn entries and their partners' stages, counts and
-// heads. Lines touched in address order are scattered when sparse (LineSet::sparse_lines):
-// decide's counts of the groups near the threshold (a line in a dozen) and, at 4 M firms, the
-// changed firms' neighbour lists; the changed firms' offsets and heads (about 40 % of their
-// lines) are streams with gaps. The rest is streamed: the stage column, the changed firms'
-// stage lines, apply's counts (the model fetches each block's lines in order ahead of its
-// moves), the move and change lists, the appended entries and the newborns' own rows.
+// their ceiling, not the triad). Lines touched in random order are scattered: the listed firms'
+// overflow entries, the newborns' drawn entries and their partners' stages and heads. Lines
+// touched in address order are scattered when sparse (LineSet::sparse_lines): the listed firms'
+// offsets, heads and neighbour lists, and the changed firms' stages. The rest is streamed: the
+// stage column, the change lists, the appended entries and the newborns' own rows.
 struct Traffic {
     double bytes = 0.0;
     double scattered_lines = 0.0;
@@ -308,91 +303,84 @@ struct Traffic {
 Traffic reference_traffic(const ReferenceOptions& o) {
     Traffic t;
     LineSet stage_written;
-    LineSet counts_written;
     LineSet offsets_read;
     LineSet heads_read;
     LineSet heads_written;
     LineSet targets_read;
-    LineSet offsets_born;  // the newborns' own offsets: appended, streamed
-    LineSet counts_picked; // the partners' counts and heads, scattered (also in the sets above)
-    LineSet heads_picked;
-    double counts_read_before = 0.0;
+    LineSet offsets_born; // the newborns' own offsets: appended, streamed
+    LineSet heads_picked; // the partners' heads, scattered (also in heads_written)
+    std::vector<std::uint32_t> linked;
     const StepObserver observe = [&](const ref::Model::State& s, std::size_t start) {
         const engine::Network& g = s.network;
         const std::size_t n = s.firms.size();
-        const std::size_t width =
-            s.counts32.empty() ? sizeof(ref::NeighbourCounts16) : sizeof(ref::NeighbourCounts);
         const std::span<const std::uint32_t> offsets = g.offsets();
         stage_written.reset(n / 64 + 1);
-        counts_written.reset(n * width / 64 + 1);
         offsets_read.reset((n + 1) * 4 / 64 + 1);
         heads_read.reset(n * 4 / 64 + 1);
         heads_written.reset(n * 4 / 64 + 1);
         targets_read.reset(g.targets().size() * 4 / 64 + 1);
         offsets_born.reset((n + 1) * 4 / 64 + 1);
-        counts_picked.reset(n * width / 64 + 1);
         heads_picked.reset(n * 4 / 64 + 1);
         double scattered = 0.0;
         double bytes = static_cast<double>(start); // decide streams every stage
-        // Decide reads the counts of groups of four firms near the threshold: a line each.
-        const double counts_read = static_cast<double>(s.counts_read);
-        bytes += (counts_read - counts_read_before) / 4.0 *
-                 std::max(64.0, 4.0 * static_cast<double>(width));
-        scattered += (counts_read - counts_read_before) / 4.0; // a line a group
-        counts_read_before = counts_read;
-        double moves = 0.0;
-        double changes = 0.0;
-        for (std::size_t c = 0; c < Executor::chunk_count(start, ref::Model::CHUNK); ++c) {
-            for (const ref::Model::Change& ch : s.changes[c]) {
-                const std::size_t v = ch.firm;
-                changes += 1.0;
-                stage_written.add(v / 64);
-                offsets_read.add(v * 4 / 64);
-                offsets_read.add((v + 1) * 4 / 64);
-                heads_read.add(v * 4 / 64);
+        const std::size_t born = static_cast<std::size_t>(s.births);
+        const std::size_t m = s.edges_per_firm;
+        // The edges this step's newborns added to each older firm (after decide read its list).
+        linked.resize(n);
+        for (std::size_t e = 0; e < born * m; ++e) {
+            if (e % m < s.pick_counts[e / m]) {
+                ++linked[s.picks[e]];
+            }
+        }
+        const std::size_t chunks = Executor::chunk_count(start, ref::Model::CHUNK);
+        for (std::size_t c = 0; c < chunks; ++c) {
+            // The lists decide read (the newborns of this step are not in them: they came after).
+            for (const engine::Network::Vertex v : s.listed[c]) {
+                offsets_read.add(std::size_t{v} * 4 / 64);
+                offsets_read.add((std::size_t{v} + 1) * 4 / 64);
+                heads_read.add(std::size_t{v} * 4 / 64);
                 if (offsets[v + 1] > offsets[v]) {
                     for (std::size_t l = offsets[v] * 4 / 64; l <= (offsets[v + 1] * 4 - 1) / 64;
                          ++l) {
                         targets_read.add(l);
                     }
                 }
-                const std::uint32_t degree = g.degree(ch.firm);
-                // its overflow entries, a line each
-                const auto overflow = static_cast<double>(degree - (offsets[v + 1] - offsets[v]));
+                // its overflow entries (as they were when decide read them: this step's
+                // newborns added some after), a line each
+                const auto overflow =
+                    static_cast<double>(g.degree(v) - linked[v] - (offsets[v + 1] - offsets[v]));
                 bytes += 64.0 * overflow;
                 scattered += overflow;
-                moves += static_cast<double>(degree);
-                g.for_each_neighbour(ch.firm, [&](engine::Network::Vertex u) {
-                    counts_written.add(std::size_t{u} * width / 64);
-                });
+            }
+            for (const ref::Model::Change& ch : s.changes[c]) {
+                stage_written.add(ch.firm / 64);
+            }
+            bytes += 2.0 * static_cast<double>(sizeof(ref::Model::Change) * s.changes[c].size());
+        }
+        for (std::size_t e = 0; e < born * m; ++e) {
+            if (e % m < s.pick_counts[e / m]) {
+                --linked[s.picks[e]];
             }
         }
-        bytes +=
-            2.0 * 8.0 * moves + 2.0 * static_cast<double>(sizeof(ref::Model::Change)) * changes;
-        const std::size_t born = static_cast<std::size_t>(s.births);
-        const std::size_t m = s.edges_per_firm;
         for (std::size_t b = 0; b < born; ++b) {
             for (std::uint32_t k = 0; k < s.pick_counts[b]; ++k) {
                 const std::size_t v = s.picks[b * m + k];
                 bytes += 2.0 * 64.0; // the drawn entry and the partner's stage
                 scattered += 2.0;
-                counts_written.add(v * width / 64);
                 heads_written.add(v * 4 / 64);
-                counts_picked.add(v * width / 64);
                 heads_picked.add(v * 4 / 64);
                 bytes += 8.0 + 4.0; // its overflow entry and the newborn's own entry, written
             }
             const std::size_t id = start + b;
             stage_written.add(id / 64);
-            counts_written.add(id * width / 64);
             heads_written.add(id * 4 / 64);
             offsets_born.add((id + 1) * 4 / 64);
         }
-        bytes += stage_written.bytes() + 2.0 * counts_written.bytes() + offsets_read.bytes() +
-                 offsets_born.bytes() + heads_read.bytes() + 2.0 * heads_written.bytes() +
-                 targets_read.bytes();
+        bytes += 2.0 * stage_written.bytes() + offsets_read.bytes() + offsets_born.bytes() +
+                 heads_read.bytes() + 2.0 * heads_written.bytes() + targets_read.bytes();
         scattered += offsets_read.sparse_lines() + heads_read.sparse_lines() +
-                     targets_read.sparse_lines() + counts_picked.lines() + heads_picked.lines();
+                     targets_read.sparse_lines() + stage_written.sparse_lines() +
+                     heads_picked.lines();
         t.bytes += bytes;
         t.scattered_lines += scattered;
         t.agent_steps += static_cast<double>(s.agent_steps);
@@ -527,15 +515,14 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
     const double bytes_per_agent_step = reference_bytes_per_agent_step(best);
     const double ceiling = bw.triad_gb_s * 1e9 / bytes_per_agent_step;
     std::printf("# the reference model's step loop against the ceiling: bytes_per_agent_step is "
-                "what decide must stream (the stage, and the four neighbour counts, 16-bit or "
-                "32-bit, of the firms whose counts it reads: counts_read_share of them), the "
-                "ceiling is triad bandwidth / that\n");
+                "what decide must stream (the stage, and a line of the neighbour list of each "
+                "firm whose draw falls between the promotion bounds: lists_read_share of them), "
+                "the ceiling is triad bandwidth / that\n");
     std::printf("roofline n=%zu threads=%d agent_steps_per_s_steploop=%.0f "
-                "bytes_per_agent_step=%.2f counts_read_share=%.3f achieved_gb_s=%.2f "
+                "bytes_per_agent_step=%.2f lists_read_share=%.4f achieved_gb_s=%.2f "
                 "ceiling_agent_steps_per_s=%.0f fraction_of_ceiling=%.4f bytes_per_agent=%.1f\n",
-                o.n, o.threads, best_rate, bytes_per_agent_step,
-                best.counts_read / best.agent_steps, best_rate * bytes_per_agent_step * 1e-9,
-                ceiling, best_rate / ceiling,
+                o.n, o.threads, best_rate, bytes_per_agent_step, best.lists_read / best.agent_steps,
+                best_rate * bytes_per_agent_step * 1e-9, ceiling, best_rate / ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
     // What the whole step moves, estimated from what a run of the same model touched (not
     // timed): decide's stream above is a small part of it.

@@ -1,9 +1,7 @@
 #include "reference/reference_model.hpp"
 
 #include <canopy/engine/barabasi_albert.hpp>
-#include <canopy/engine/count_width.hpp>
 #include <canopy/engine/distributions.hpp>
-#include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network_algorithms.hpp>
 #include <canopy/engine/parallel.hpp>
 
@@ -105,9 +103,11 @@ engine::ModelInfo make_info() {
     for (auto& l : m.levers) {
         l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
     }
-    // README, "Speed": 50 bytes per firm for state and network; 199 million agent-steps/s on
-    // one thread at N = 400,000, taken down to 100 million for larger, cache-unfriendly runs.
-    m.bytes_per_agent = 50.0;
+    // State and network: 34 bytes per firm at the end of a 12-step run (canopy-bench reference's
+    // bytes_per_agent at 40,000 to 4,000,000 firms since the counts went, 5 Dec 2026), taken up
+    // to 40 for the room reserved for newborns; 199 million agent-steps/s on one thread at
+    // N = 400,000, taken down to 100 million for larger, cache-unfriendly runs.
+    m.bytes_per_agent = 40.0;
     m.agent_steps_per_second = 100e6;
     return m;
 }
@@ -126,7 +126,21 @@ constexpr std::size_t PREDRAWN = 4;
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
 
-using engine::with_counts;
+// Up to this many chunks (131,072 firms) the changed stages are written on the calling thread.
+constexpr std::size_t SERIAL_APPLY_CHUNKS = 8;
+
+// Firm v's active neighbours at each stage, counted from its list (with multiplicity, as the
+// network lists them) and the stages as they are.
+NeighbourCounts count_neighbours(const Network& g, const std::uint8_t* stage, Network::Vertex v) {
+    NeighbourCounts c{};
+    g.for_each_neighbour(v, [&](Network::Vertex w) {
+        const std::uint8_t s = stage[w];
+        if (s <= LEADER) {
+            ++c[s];
+        }
+    });
+    return c;
+}
 
 // The per-stage numbers of one step's decisions as the decision loops compare them. With
 // E = u32_threshold(EXIT[k]) and x = up_scale[k] * (1 + SPILLOVER * share), REFERENCE.md's rule is:
@@ -135,6 +149,13 @@ using engine::with_counts;
 // scalar): a = u - E is an integer of magnitude below 2^32, exact as a double; u < E is a < 0,
 // and, x being >= 0, a < trunc(x) = floor(x) exactly when a + 1 <= x. The word u enters as the
 // int32 u - 2^31 (which AVX2 converts) and the thresholds as E - 2^31, so a comes out exact.
+//
+// The share matters only between two bounds: x = up_scale * (1 + SPILLOVER * share) lies between
+// up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same operations),
+// since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up whatever the
+// neighbours, a + 1 > up_high does not, and only a firm in between (about 1.5 % at REFERENCE.md's
+// rates) needs its share, hence its list. (Exited firms and leaders have up_scale = up_high = 0:
+// never in between.)
 struct DecideConstants {
     std::array<double, 4> exit_below{}; // E - 2^31
     std::array<double, 4> up_scale{};   // up_scale[k], 0 for leaders
@@ -146,17 +167,22 @@ struct BlockDecisions {
     std::uint64_t events = 0;                      // active firms that exit or move up
     std::uint64_t exits = 0;                       // of those, the ones that exit
     std::int64_t active = 0;                       // firms active at the start of the step
-    std::int64_t counts_read = 0;                  // firms whose neighbour counts were read
     std::uint64_t active_mask = ~std::uint64_t{0}; // decide_block_avx2: still to apply
 };
 
-// The decisions of `len` <= BLOCK firms from their uniform words u, written so that the compiler
-// vectorises the loop: masks and selects instead of branches, per-stage constants picked by
-// selects (an index by each firm's stage becomes scalar gathers).
-template <class Count>
-[[gnu::always_inline]] inline BlockDecisions
-decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
-             const std::uint32_t* u, std::size_t len, const DecideConstants& d) {
+// a + 1 of firm j of a block, as both decision loops compute it.
+[[gnu::always_inline]] inline double a_plus_one(std::uint32_t u, double exit_below) {
+    return static_cast<double>(static_cast<std::int32_t>(u ^ 0x80000000U)) - exit_below + 1.0;
+}
+
+// The decisions of `len` <= BLOCK firms from their uniform words u and their counts (read only
+// for the firms between the bounds), written so that the compiler vectorises the loop: masks and
+// selects instead of branches, per-stage constants picked by selects (an index by each firm's
+// stage becomes scalar gathers).
+[[gnu::always_inline]] inline BlockDecisions decide_block(const std::uint8_t* stage,
+                                                          const NeighbourCounts* counts,
+                                                          const std::uint32_t* u, std::size_t len,
+                                                          const DecideConstants& d) {
     const double e0 = d.exit_below[0];
     const double e1 = d.exit_below[1];
     const double e2 = d.exit_below[2];
@@ -164,25 +190,18 @@ decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
     const double s0 = d.up_scale[0];
     const double s1 = d.up_scale[1];
     const double s2 = d.up_scale[2];
-    // Sums of counts: int32 for 16-bit counts (at most 4 x 65,535, and AVX2 converts int32 to
-    // double), else unsigned as stored. Either converts to double exactly.
-    using Sum = std::conditional_t<sizeof(Count) == 2, std::int32_t, std::uint32_t>;
     alignas(64) std::uint8_t decision[BLOCK]{}; // past a short block: masked off below
     BlockDecisions out;
     for (std::size_t j = 0; j < len; ++j) {
         const std::uint8_t st = stage[j];
-        const auto k = static_cast<Sum>(st & 3U);
-        const engine::StateCounts<4, Count>& c = counts[j];
-        const Sum c0 = c[0];
-        const Sum c1 = c[1];
-        const Sum c2 = c[2];
-        const Sum c3 = c[3];
-        const Sum total = c0 + c1 + c2 + c3;
-        const Sum higher = (c1 & (Sum{0} - static_cast<Sum>(k < 1))) +
-                           (c2 & (Sum{0} - static_cast<Sum>(k < 2))) +
-                           (c3 & (Sum{0} - static_cast<Sum>(k < 3)));
-        const double share =
-            static_cast<double>(higher) / static_cast<double>(total | static_cast<Sum>(total == 0));
+        const auto k = static_cast<std::uint32_t>(st & 3U);
+        const NeighbourCounts& c = counts[j];
+        const std::uint32_t total = c[0] + c[1] + c[2] + c[3];
+        const std::uint32_t higher = (c[1] & (0U - static_cast<std::uint32_t>(k < 1))) +
+                                     (c[2] & (0U - static_cast<std::uint32_t>(k < 2))) +
+                                     (c[3] & (0U - static_cast<std::uint32_t>(k < 3)));
+        const double share = static_cast<double>(higher) /
+                             static_cast<double>(total | static_cast<std::uint32_t>(total == 0));
         const double exit_below = k == 0 ? e0 : k == 1 ? e1 : k == 2 ? e2 : e3;
         const double up_scale = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : 0.0;
         const double x = up_scale * (1.0 + SPILLOVER * share);
@@ -205,17 +224,28 @@ decide_block(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         out.events &= in_block;
         out.exits &= in_block;
     }
-    out.counts_read = static_cast<std::int64_t>(len);
     return out;
 }
 
-// The four 16-bit fields of each 64-bit lane, summed.
-[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline __m256i field_sum(__m256i w) {
-    const __m256i fields = _mm256_set1_epi64x(0x0000FFFF0000FFFFLL);
-    const __m256i pairs = _mm256_add_epi64(_mm256_and_si256(w, fields),
-                                           _mm256_and_si256(_mm256_srli_epi64(w, 16), fields));
-    return _mm256_add_epi64(_mm256_and_si256(pairs, _mm256_set1_epi64x(0xFFFFFFFFLL)),
-                            _mm256_srli_epi64(pairs, 32));
+// The counts decide_block reads for block i0: those of the firms between the bounds, counted
+// from their lists (appended to `listed`), zero for the others (whose decisions do not depend on
+// them).
+inline void count_between_bounds(const Network& g, const std::uint8_t* stage, std::size_t i0,
+                                 const std::uint32_t* u, std::size_t len, const DecideConstants& d,
+                                 NeighbourCounts* counts, std::vector<Network::Vertex>& listed) {
+    for (std::size_t j = 0; j < len; ++j) {
+        counts[j] = {};
+        const std::uint8_t st = stage[i0 + j];
+        if (st > LEADER) {
+            continue;
+        }
+        const double a1 = a_plus_one(u[j], d.exit_below[st]);
+        if (a1 > d.up_scale[st] && a1 <= d.up_high[st]) {
+            const auto v = static_cast<Network::Vertex>(i0 + j);
+            counts[j] = count_neighbours(g, stage, v);
+            listed.push_back(v);
+        }
+    }
 }
 
 // Each 64-bit lane (below 2^52) as a double, exactly: its bits under the exponent of 2^52.
@@ -243,33 +273,27 @@ stage_index(const std::uint8_t* stage) {
     return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(table), index));
 }
 
-// A group of four firms whose promotion threshold x the second pass of the AVX2 kernel needs:
-// the first firm's index, its block within the window, and a + 1 of each of the four.
+// A group of four firms with a firm between the bounds, for the second pass of the AVX2 kernel:
+// the first firm's index, its block within the window, which of the four are between the bounds
+// (bit j: firm + j), and a + 1 of each of the four.
 struct Undecided {
     std::uint32_t firm;
     std::uint32_t block;
+    std::uint32_t between;
     double a_plus_one[4];
 };
 
-// decide_block for a whole block of 16-bit counts, in AVX2 intrinsics: the same arithmetic on
-// four firms a vector, so the same bits. (The compiler's AVX2 version of decide_block spends
-// most of its time moving lanes between the widths of stages, counts and doubles; the AVX-512
-// one has the conversions and vectorises well enough.)
-//
-// Most firms are decided without their counts: x = up_scale * (1 + SPILLOVER * share) lies
-// between up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same
-// operations), since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up
-// whatever the counts, a + 1 > up_high does not, and only the firms in between (about 1.5 % at
-// REFERENCE.md's rates) need x. This first pass decides the others, appends the groups of four
-// with a firm in between to `pending` (firm index first_firm + j) and asks for their counts,
-// which settle_undecided reads later: the counts of the few firms that need them lie about a
-// hundred firms apart, too far for the hardware to see a stream, so without the early fetch every
-// one was a full miss on a network larger than the caches (half the kernel's time at 4 M firms).
-// `events` comes back with the sure moves only, and `active_mask` unapplied.
+// decide_block for a whole block in AVX2 intrinsics, four firms a vector (the same arithmetic, so
+// the same bits), without any counts: it decides every firm not between the bounds, appends the
+// groups of four with a firm in between to `pending` (firm index first_firm + j) and asks for
+// where those firms' lists are (their offsets and heads, a miss each on a network larger than
+// the caches: they lie about a hundred firms apart, too far for the hardware to see a stream);
+// settle_undecided counts their neighbours later. `events` comes back with the sure moves only,
+// and `active_mask` unapplied.
 [[gnu::target("arch=x86-64-v3")]] BlockDecisions
-decide_block_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
-                  const std::uint32_t* u, const DecideConstants& c, std::uint32_t first_firm,
-                  std::uint32_t block, Undecided* pending, std::size_t& pending_count) {
+decide_block_avx2(const Network& g, const std::uint8_t* stage, const std::uint32_t* u,
+                  const DecideConstants& c, std::uint32_t first_firm, std::uint32_t block,
+                  Undecided* pending, std::size_t& pending_count) {
     alignas(32) double a_plus_one[BLOCK];
     std::uint64_t undecided = 0; // firms whose x is needed
     const __m256d exit_table = _mm256_loadu_pd(c.exit_below.data());
@@ -300,12 +324,14 @@ decide_block_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
     while (undecided != 0) {
         const std::size_t j =
             static_cast<std::size_t>(std::countr_zero(undecided)) & ~std::size_t{3};
-        undecided &= ~(std::uint64_t{15} << j);
-        __builtin_prefetch(counts + j); // the group's 32 bytes may straddle two lines
-        __builtin_prefetch(counts + j + 3);
         Undecided& p = pending[count++];
         p.firm = first_firm + static_cast<std::uint32_t>(j);
         p.block = block;
+        p.between = static_cast<std::uint32_t>((undecided >> j) & 15U);
+        undecided &= ~(std::uint64_t{15} << j);
+        for (std::uint32_t b = p.between; b != 0; b &= b - 1) {
+            g.prefetch_vertex(p.firm + static_cast<std::uint32_t>(std::countr_zero(b)));
+        }
         std::memcpy(p.a_plus_one, a_plus_one + j, sizeof p.a_plus_one);
     }
     pending_count = count;
@@ -324,26 +350,35 @@ decide_block_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
     return out;
 }
 
-// The second pass for one group of four: which of them move up, from x computed exactly from
-// their counts. Per firm, in 64-bit lanes: the counts' four 16-bit fields are summed (total)
-// and, shifted right by 16 (k + 1) bits, summed again (the counts above stage k: higher); both
-// are below 2^52 and become doubles exactly by the 2^52 trick.
+// The second pass for one group of four: which of them move up, from x computed exactly from the
+// counts of the firms between the bounds (the others' come out the same whatever their counts,
+// so they are taken as none). The totals and the counts above each firm's stage are below 2^52
+// and become doubles exactly by the 2^52 trick.
 [[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline std::uint64_t
-settle_undecided(const std::uint8_t* stage, const NeighbourCounts16* counts, const Undecided& p,
-                 const DecideConstants& c) {
+settle_undecided(const Network& g, const std::uint8_t* stage, const Undecided& p,
+                 const DecideConstants& c, std::vector<Network::Vertex>& listed) {
+    alignas(32) std::uint64_t total[4]{};
+    alignas(32) std::uint64_t higher[4]{};
+    for (std::uint32_t b = p.between; b != 0; b &= b - 1) {
+        const auto j = static_cast<std::uint32_t>(std::countr_zero(b));
+        const Network::Vertex v = p.firm + j;
+        const NeighbourCounts n = count_neighbours(g, stage, v);
+        const std::uint8_t k = stage[v];
+        total[j] = std::uint64_t{n[0]} + n[1] + n[2] + n[3];
+        for (std::size_t s = k + 1U; s < 4; ++s) {
+            higher[j] += n[s];
+        }
+        listed.push_back(v);
+    }
     const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
     const __m256d one = _mm256_set1_pd(1.0);
     const __m256i one_i = _mm256_set1_epi64x(1);
     const __m256i index = stage_index(stage + p.firm);
-    const __m256i k = _mm256_srli_epi64(_mm256_and_si256(index, _mm256_set1_epi64x(0xFF)), 1);
-    __m256i w{};
-    std::memcpy(&w, counts + p.firm, sizeof w);
-    const __m256i total = field_sum(w);
-    const __m256i higher =
-        field_sum(_mm256_srlv_epi64(w, _mm256_slli_epi64(_mm256_add_epi64(k, one_i), 4)));
-    const __m256i denominator = _mm256_or_si256(
-        total, _mm256_and_si256(_mm256_cmpeq_epi64(total, _mm256_setzero_si256()), one_i));
-    const __m256d share = _mm256_div_pd(to_double(higher), to_double(denominator));
+    const __m256i t = _mm256_load_si256(reinterpret_cast<const __m256i*>(total));
+    const __m256i h = _mm256_load_si256(reinterpret_cast<const __m256i*>(higher));
+    const __m256i denominator =
+        _mm256_or_si256(t, _mm256_and_si256(_mm256_cmpeq_epi64(t, _mm256_setzero_si256()), one_i));
+    const __m256d share = _mm256_div_pd(to_double(h), to_double(denominator));
     const __m256d x =
         _mm256_mul_pd(lookup(scale_table, index),
                       _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(SPILLOVER), share)));
@@ -369,14 +404,27 @@ inline void append_changes(const std::uint8_t* stage, std::size_t i0, BlockDecis
 // than 16 (the same words: block k of the fill is firm (first + 4k)'s).
 constexpr std::size_t FILL_BLOCKS = 4;
 
+// A short block (the last of a step, on any CPU) or every block of the portable loop.
+[[gnu::always_inline]] inline BlockDecisions
+decide_block_portable(const Network& g, const std::uint8_t* stage, std::size_t i0,
+                      const std::uint32_t* u, std::size_t len, const DecideConstants& d,
+                      std::vector<Network::Vertex>& listed) {
+    alignas(64) std::array<NeighbourCounts, BLOCK> counts;
+    count_between_bounds(g, stage, i0, u, len, d, counts.data(), listed);
+    return decide_block(stage + i0, counts.data(), u, len, d);
+}
+
 // The decisions of firms [begin, end) (begin a multiple of BLOCK): appends each change to `out`
-// in firm order, returns what deciding saw. Every way gives the same bits (integer Philox, the
-// same IEEE double operations without contraction, exact conversions).
-template <class Count>
-[[gnu::always_inline]] inline Model::Decided
-decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* counts,
-             std::size_t begin, std::size_t end, const engine::RandomKey& key, std::uint32_t step,
-             const DecideConstants& d, std::vector<Model::Change>& out) {
+// in firm order, and the firms whose lists it read to `listed`; returns what deciding saw.
+// Every way gives the same bits (integer Philox, the same IEEE double operations without
+// contraction, exact conversions).
+// The portable loop in clones for AVX-512, AVX2 and older CPUs (the loader picks the best the
+// CPU runs), and the AVX2 kernel; decide_chunk picks.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
+decide_chunk_portable(const Network& g, const std::uint8_t* stage, std::size_t begin,
+                      std::size_t end, const engine::RandomKey& key, std::uint32_t step,
+                      const DecideConstants& d, std::vector<Model::Change>& out,
+                      std::vector<Network::Vertex>& listed) {
     Model::Decided decided;
     alignas(64) std::uint32_t words[FILL_BLOCKS * BLOCK];
     const std::uint32_t* u = words;
@@ -390,33 +438,25 @@ decide_firms(const std::uint8_t* stage, const engine::StateCounts<4, Count>* cou
         } else {
             u += BLOCK;
         }
-        const BlockDecisions b = decide_block(stage + i0, counts + i0, u, len, d);
+        const BlockDecisions b = decide_block_portable(g, stage, i0, u, len, d, listed);
         decided.active += b.active;
-        decided.counts_read += b.counts_read;
         append_changes(stage, i0, b, out);
     }
     return decided;
 }
 
-// The portable loop in clones for AVX-512, AVX2 and older CPUs (the loader picks the best the
-// CPU runs), and the AVX2 kernel; decide_chunk picks.
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
-decide_chunk_16(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
-                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
-                const DecideConstants& d, std::vector<Model::Change>& out) {
-    return decide_firms<std::uint16_t>(stage, counts, begin, end, key, step, d, out);
-}
-
-// The AVX2 kernel on 16-bit counts, by windows of WINDOW blocks: the first pass over a whole
-// window (asking for the counts of the undecided groups as it finds them), then the undecided
-// groups, then the window's changes in firm order. A window's first pass takes microseconds,
-// longer than a fetch from memory, so the counts have arrived when the second pass reads them.
-// A short last block takes the portable loop.
+// The AVX2 kernel, by windows of WINDOW blocks: the first pass over a whole window (asking for
+// where the lists of the firms between the bounds are, as it finds them), then those firms'
+// counts (each group's lists fetched SETTLE_AHEAD groups before it is counted), then the
+// window's changes in firm order. A window's first pass takes microseconds, longer than a fetch
+// from memory, so the offsets and heads have arrived when the second pass reads them. A short
+// last block takes the portable loop, after the window's other firms.
 [[gnu::target("arch=x86-64-v3")]] Model::Decided
-decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts, std::size_t begin,
-                     std::size_t end, const engine::RandomKey& key, std::uint32_t step,
-                     const DecideConstants& d, std::vector<Model::Change>& out) {
+decide_chunk_avx2(const Network& g, const std::uint8_t* stage, std::size_t begin, std::size_t end,
+                  const engine::RandomKey& key, std::uint32_t step, const DecideConstants& d,
+                  std::vector<Model::Change>& out, std::vector<Network::Vertex>& listed) {
     constexpr std::size_t WINDOW = 64;
+    constexpr std::size_t SETTLE_AHEAD = 4;
     Model::Decided decided;
     alignas(64) std::uint32_t words[FILL_BLOCKS * BLOCK];
     std::array<BlockDecisions, WINDOW> window;
@@ -425,6 +465,7 @@ decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
         const std::size_t w_end = std::min(end, w0 + WINDOW * BLOCK);
         std::size_t pending_count = 0;
         std::size_t blocks = 0;
+        const std::uint32_t* short_words = nullptr;
         for (std::size_t i0 = w0; i0 < w_end; i0 += BLOCK, ++blocks) {
             const std::size_t fill_block = (i0 - begin) / BLOCK % FILL_BLOCKS;
             if (fill_block == 0) {
@@ -434,43 +475,48 @@ decide_chunk_16_avx2(const std::uint8_t* stage, const NeighbourCounts16* counts,
             }
             const std::uint32_t* u = words + fill_block * BLOCK;
             const std::size_t len = std::min(BLOCK, w_end - i0);
-            window[blocks] = len == BLOCK ? decide_block_avx2(stage + i0, counts + i0, u, d,
-                                                              static_cast<std::uint32_t>(i0),
-                                                              static_cast<std::uint32_t>(blocks),
-                                                              pending.data(), pending_count)
-                                          : decide_block(stage + i0, counts + i0, u, len, d);
+            if (len == BLOCK) {
+                window[blocks] = decide_block_avx2(
+                    g, stage + i0, u, d, static_cast<std::uint32_t>(i0),
+                    static_cast<std::uint32_t>(blocks), pending.data(), pending_count);
+            } else {
+                short_words = u; // the chunk's last block: decided after the others
+            }
         }
         for (std::size_t q = 0; q < pending_count; ++q) {
+            if (q + SETTLE_AHEAD < pending_count) {
+                const Undecided& ahead = pending[q + SETTLE_AHEAD];
+                for (std::uint32_t b = ahead.between; b != 0; b &= b - 1) {
+                    g.prefetch_neighbours(ahead.firm +
+                                          static_cast<std::uint32_t>(std::countr_zero(b)));
+                }
+            }
             const Undecided& p = pending[q];
             BlockDecisions& b = window[p.block];
             const std::size_t j = p.firm - (w0 + BLOCK * p.block);
             b.events = (b.events & ~(std::uint64_t{15} << j)) |
-                       (settle_undecided(stage, counts, p, d) << j);
-            b.counts_read += 4;
+                       (settle_undecided(g, stage, p, d, listed) << j);
+        }
+        if (short_words != nullptr) { // after the window's other lists, so `listed` stays in order
+            const std::size_t i0 = w0 + BLOCK * (blocks - 1);
+            window[blocks - 1] =
+                decide_block_portable(g, stage, i0, short_words, w_end - i0, d, listed);
         }
         for (std::size_t b = 0; b < blocks; ++b) {
             BlockDecisions& bd = window[b];
             bd.events &= bd.active_mask;
             bd.exits &= bd.active_mask;
             decided.active += bd.active;
-            decided.counts_read += bd.counts_read;
             append_changes(stage, w0 + BLOCK * b, bd, out);
         }
     }
     return decided;
 }
 
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] Model::Decided
-decide_chunk_32(const std::uint8_t* stage, const NeighbourCounts* counts, std::size_t begin,
-                std::size_t end, const engine::RandomKey& key, std::uint32_t step,
-                const DecideConstants& d, std::vector<Model::Change>& out) {
-    return decide_firms<std::uint32_t>(stage, counts, begin, end, key, step, d, out);
-}
-
-// The AVX2 kernel runs on every CPU with AVX2, AVX-512 ones too: it reads the counts of only the
-// firms near a threshold, which the portable loop's AVX-512 clone cannot skip, and on Zen 4 the
-// step loop at N = 400,000 ran 1.20-1.35x faster with it (4 Dec 2026). Model::avx2_kernel can
-// turn it off (tests).
+// The AVX2 kernel runs on every CPU with AVX2, AVX-512 ones too: it decides most firms four at a
+// time without a branch and gathers the few between the bounds, and on Zen 4 the step loop at
+// N = 400,000 ran 1.20-1.35x faster with it than with the portable loop's AVX-512 clone (4 Dec
+// 2026, when both read neighbour counts). Model::avx2_kernel can turn it off (tests).
 bool avx2_kernel_available() {
     static const bool available = [] {
         __builtin_cpu_init();
@@ -479,26 +525,18 @@ bool avx2_kernel_available() {
     return available;
 }
 
-Model::Decided decide_chunk(const Model& model, const std::uint8_t* stage,
-                            const NeighbourCounts16* counts, std::size_t begin, std::size_t end,
-                            const engine::RandomKey& key, std::uint32_t step,
-                            const DecideConstants& d, std::vector<Model::Change>& out) {
-    if (model.avx2_kernel && avx2_kernel_available()) {
-        return decide_chunk_16_avx2(stage, counts, begin, end, key, step, d, out);
-    }
-    return decide_chunk_16(stage, counts, begin, end, key, step, d, out);
-}
-
-Model::Decided decide_chunk(const Model&, const std::uint8_t* stage, const NeighbourCounts* counts,
+Model::Decided decide_chunk(const Model& model, const Network& g, const std::uint8_t* stage,
                             std::size_t begin, std::size_t end, const engine::RandomKey& key,
                             std::uint32_t step, const DecideConstants& d,
-                            std::vector<Model::Change>& out) {
-    return decide_chunk_32(stage, counts, begin, end, key, step, d, out);
+                            std::vector<Model::Change>& out, std::vector<Network::Vertex>& listed) {
+    if (model.avx2_kernel && avx2_kernel_available()) {
+        return decide_chunk_avx2(g, stage, begin, end, key, step, d, out, listed);
+    }
+    return decide_chunk_portable(g, stage, begin, end, key, step, d, out, listed);
 }
 
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
-// now: the network, the stages and the neighbour counts move together (the counts stay exact: a
-// firm's neighbours are the same firms under their new numbers).
+// now: the network and the stages move together.
 void order_layout(Model::State& s, const engine::Executor& executor) {
     const std::vector<std::uint32_t> perm = engine::breadth_first_rcm_order(s.network);
     s.network = engine::permuted(s.network, perm, executor);
@@ -509,12 +547,6 @@ void order_layout(Model::State& s, const engine::Executor& executor) {
     for (std::size_t v = 0; v < perm.size(); ++v) {
         stage[perm[v]] = old_stage[v];
     }
-    with_counts(s, [&](auto& counts) {
-        const auto old_counts = counts;
-        for (std::size_t v = 0; v < perm.size(); ++v) {
-            counts[perm[v]] = old_counts[v];
-        }
-    });
     s.ordered_firms = perm.size();
     ++s.orderings;
 }
@@ -578,16 +610,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
                 static_cast<std::int64_t>(n - incubated - high_tech - leader),
                 static_cast<std::int64_t>(high_tech), static_cast<std::int64_t>(leader)};
 
-    // Each firm's active neighbours by stage: the one full scan of the network. The counts are
-    // 16-bit while every degree fits; births check the headroom as edges grow.
-    const std::uint32_t max_degree = s.network.max_degree();
-    engine::start_counts<4>(s, n, room, max_degree, narrow_count_limit);
-    with_counts(s, [&](auto& counts) {
-        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
-        engine::count_neighbour_states<4>(s.network, std::span<const std::uint8_t>(stage),
-                                          std::span<Counts>(counts), *ctx.executor, CHUNK);
-    });
-    s.exits = s.births = s.agent_steps = s.counts_read = 0;
+    s.exits = s.births = s.agent_steps = s.lists_read = 0;
     s.phase_seconds = {};
     s.changes.clear();
     s.edges_per_firm = m;
@@ -622,93 +645,55 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     const std::size_t chunks = engine::Executor::chunk_count(n, CHUNK);
     if (s.changes.size() < chunks) {
         s.changes.resize(chunks);
+        s.listed.resize(chunks);
         s.started.resize(chunks);
     }
     s.tallies.resize(chunks);
-    auto& started = s.started;
-    // On a network larger than the caches the neighbour-count moves are gathered by block of
-    // firms and applied block by block in memory order (engine::NeighbourMoves). Then each
-    // chunk records its changes' moves and writes its changed stages right after deciding, in
-    // the same pass: deciding reads only the chunk's own stages and counts, recording reads only
-    // the network, so no chunk sees another's writes and every decision sees the step's start.
-    // The chunks go in about RUNS runs of consecutive chunks, one thread each, and a run records
-    // into lists of its own: a block's moves then sit in a few long lists, not one short list
-    // per chunk (244 of them at 4 M firms, each a miss or two to start, and a write miss per
-    // line as it grew), which halved apply at 4 M. The moves are integer additions, so which
-    // list holds them does not change the counts.
-    const std::size_t run = std::max<std::size_t>(1, chunks / RUNS);
-    const std::size_t runs = engine::Executor::chunk_count(chunks, run);
-    const bool blocked = s.moves.start(runs, n);
-    ctx.executor->for_chunks(
-        chunks, run, [&](std::size_t group, std::size_t first_chunk, std::size_t end_chunk) {
-            for (std::size_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
-                const std::size_t begin = chunk * CHUNK;
-                const std::size_t end = std::min(n, begin + CHUNK);
-                auto& out = s.changes[chunk];
-                out.clear();
-                started[chunk] = with_counts(s, [&](const auto& counts) {
-                    return decide_chunk(*this, stage.data(), counts.data(), begin, end, ctx.key,
-                                        step, constants, out);
-                });
-                Tally& tally = s.tallies[chunk];
-                tally = {};
-                // Recording visits the neighbour lists of changes scattered over the network: each
-                // is a cache miss (or a few), so they are fetched ahead in two stages (where the
-                // list is, then the list) for the changes RECORD_AHEAD and RECORD_AHEAD / 2 further
-                // on.
-                constexpr std::size_t RECORD_AHEAD = 16;
-                for (std::size_t i = 0; i < out.size(); ++i) {
-                    const Change& ch = out[i];
-                    if (blocked) {
-                        if (i + RECORD_AHEAD < out.size()) {
-                            s.network.prefetch_vertex(out[i + RECORD_AHEAD].firm);
-                        }
-                        if (i + RECORD_AHEAD / 2 < out.size()) {
-                            s.network.prefetch_neighbours(out[i + RECORD_AHEAD / 2].firm);
-                        }
-                    }
-                    --tally.active[ch.from];
-                    if (ch.to == EXITED) {
-                        ++tally.exits;
-                    } else {
-                        ++tally.active[ch.to];
-                    }
-                    if (blocked) {
-                        s.moves.record(group, s.network, ch.firm, ch.from, ch.to);
-                        stage[ch.firm] = ch.to;
-                    }
-                }
+    // Decide every chunk: deciding reads the stages (of the chunk's firms and of the listed
+    // firms' neighbours anywhere) and writes none, so every decision sees the step's start.
+    ctx.executor->for_chunks(chunks, 1, [&](std::size_t chunk, std::size_t, std::size_t) {
+        const std::size_t begin = chunk * CHUNK;
+        const std::size_t end = std::min(n, begin + CHUNK);
+        auto& out = s.changes[chunk];
+        out.clear();
+        s.listed[chunk].clear();
+        s.started[chunk] = decide_chunk(*this, s.network, stage.data(), begin, end, ctx.key, step,
+                                        constants, out, s.listed[chunk]);
+        Tally& tally = s.tallies[chunk];
+        tally = {};
+        for (const Change& ch : out) {
+            --tally.active[ch.from];
+            if (ch.to == EXITED) {
+                ++tally.exits;
+            } else {
+                ++tally.active[ch.to];
             }
-        });
+        }
+    });
 
     const auto t1 = Clock::now();
     s.phase_seconds[0] += std::chrono::duration<double>(t1 - t_decide).count();
 
-    // Apply the decisions: neighbour counts change only now, so every decision above saw the
-    // counts at the start of the step. They are integer additions, the same in any order: by
-    // block (recorded above), or on a smaller network in place.
+    // Apply the decisions: the changed stages, once every firm has decided. A chunk's changes are
+    // its own firms', so the chunks write in parallel; a network of a few chunks (in the caches)
+    // on this thread, where handing out tasks would cost more than the writes.
     s.agent_steps = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-        s.agent_steps += started[chunk].active;
-        s.counts_read += started[chunk].counts_read;
+        s.agent_steps += s.started[chunk].active;
+        s.lists_read += static_cast<std::int64_t>(s.listed[chunk].size());
     }
-    with_counts(s, [&](auto& counts) {
-        using Counts = typename std::remove_reference_t<decltype(counts)>::value_type;
-        const std::span<Counts> all(counts);
-        if (blocked) {
-            s.moves.apply(all, *ctx.executor);
-            return;
+    const auto write_stages = [&](std::size_t chunk, std::size_t, std::size_t) {
+        for (const Change& ch : s.changes[chunk]) {
+            stage[ch.firm] = ch.to;
         }
-        // On one thread: a network this small (counts under 2 MiB) has few changes a step, and
-        // sharing them between threads cost more in atomics and the hand-off than it saved
-        // (0.9 against 0.3 ms for 12 steps at 40,000 firms on 2 threads).
+    };
+    if (chunks <= SERIAL_APPLY_CHUNKS) {
         for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-            for (const Change& ch : s.changes[chunk]) {
-                stage[ch.firm] = ch.to;
-                engine::move_neighbour_state<false>(s.network, all, ch.firm, ch.from, ch.to);
-            }
+            write_stages(chunk, 0, 0);
         }
-    });
+    } else {
+        ctx.executor->for_chunks(chunks, 1, write_stages);
+    }
     s.exits = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.exits += s.tallies[chunk].exits;
@@ -788,86 +773,25 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 s.pick_counts[b] = static_cast<std::uint32_t>(got);
             }
         });
-    engine::keep_counts_fitting<4>(s, born, m);
     s.firms.add(born);
-    auto& stage_after = s.firms[s.stage]; // add() may have moved the columns
-    // The largest count total the links make (a newborn's own is at most m), per part of the
-    // old firms that Network::add_vertices links.
-    struct alignas(64) Most { // a cache line each: the parts' tasks write them concurrently
-        std::uint32_t total = 0;
-    };
-    std::array<Most, Network::LINK_PARTS> most_in_part{};
-    with_counts(s, [&](auto& counts_after) {
-        using Counts = typename std::remove_reference_t<decltype(counts_after)>::value_type;
-        counts_after.resize(n + born);
-        if (born * m < Network::PARALLEL_LINK_EDGES) {
-            // A small batch (a network in the caches, usually): one pass on this thread, each
-            // newborn linked with add_vertex and its own counts made in the same pass, its
-            // partners' rows fetched AHEAD newborns before. (add_vertices' own one pass, with
-            // the own counts a second pass and two calls per edge, took 0.47-0.48 ns per
-            // firm-step in cache against this loop's 0.35-0.36.)
-            constexpr std::size_t AHEAD = 16;
-            std::uint32_t& most = most_in_part[0].total;
-            for (std::size_t b = 0; b < born; ++b) {
-                if (b + AHEAD < born) {
-                    for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                        const Network::Vertex v = s.picks[(b + AHEAD) * m + k];
-                        __builtin_prefetch(counts_after.data() + v, 1);
-                        __builtin_prefetch(stage_after.data() + v);
-                        s.network.prefetch_link(v);
-                    }
+    if (born * m < Network::PARALLEL_LINK_EDGES) {
+        // A small batch (a network in the caches, usually): one pass on this thread, each
+        // newborn's partners' list heads fetched AHEAD newborns before.
+        constexpr std::size_t AHEAD = 16;
+        for (std::size_t b = 0; b < born; ++b) {
+            if (b + AHEAD < born) {
+                for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
+                    s.network.prefetch_link(s.picks[(b + AHEAD) * m + k]);
                 }
-                const std::span<const Network::Vertex> picks(s.picks.data() + b * m,
-                                                             s.pick_counts[b]);
-                const Network::Vertex id = s.network.add_vertex(picks);
-                Counts own{};
-                for (const Network::Vertex v : picks) {
-                    ++own[stage_after[v]];
-                    auto& c = counts_after[v];
-                    ++c[INCUBATED];
-                    most = std::max(most, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
-                }
-                counts_after[id] = own;
             }
-            return;
+            s.network.add_vertex(
+                std::span<const Network::Vertex>(s.picks.data() + b * m, s.pick_counts[b]));
         }
-        // Each newborn's own counts: its partners' stages (they do not change here).
-        ctx.executor->for_chunks(
-            born, BIRTH_CHUNK, [&](std::size_t, std::size_t b0, std::size_t b1) {
-                constexpr std::size_t AHEAD =
-                    16; // newborns whose partners' stages are fetched ahead
-                for (std::size_t b = b0; b < b1; ++b) {
-                    if (b + AHEAD < b1) {
-                        for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                            __builtin_prefetch(stage_after.data() + s.picks[(b + AHEAD) * m + k]);
-                        }
-                    }
-                    Counts own{};
-                    for (std::size_t k = 0; k < s.pick_counts[b]; ++k) {
-                        ++own[stage_after[s.picks[b * m + k]]];
-                    }
-                    counts_after[n + b] = own;
-                }
-            });
-        // The links, and the partners' counts: each partner is updated by the one task that
-        // links its part of the firms, so without atomics (integer additions, the same in any
-        // order).
+    } else {
         s.network.add_vertices(
-            s.picks, m, s.pick_counts, *ctx.executor,
-            [&](std::size_t part, Network::Vertex v) {
-                auto& c = counts_after[v];
-                ++c[INCUBATED];
-                most_in_part[part].total =
-                    std::max(most_in_part[part].total, std::uint32_t{c[0]} + c[1] + c[2] + c[3]);
-            },
-            [&](Network::Vertex v) { __builtin_prefetch(counts_after.data() + v, 1); });
-    });
-    const std::uint32_t most =
-        std::max(static_cast<std::uint32_t>(m),
-                 std::max_element(most_in_part.begin(), most_in_part.end(), [](Most a, Most b) {
-                     return a.total < b.total;
-                 })->total);
-    engine::note_linked_totals(s, born, most);
+            s.picks, m, s.pick_counts, *ctx.executor, [](std::size_t, Network::Vertex) {},
+            [](Network::Vertex) {});
+    }
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }
 
@@ -887,8 +811,11 @@ double Model::agents_at_horizon(std::span<const double> p, const engine::Calenda
 }
 
 std::size_t Model::state_bytes(const State& s) {
-    return s.firms.bytes() + s.counts16.size() * sizeof(NeighbourCounts16) +
-           s.counts32.size() * sizeof(NeighbourCounts) + s.network.bytes();
+    return s.firms.bytes() + s.network.bytes();
+}
+
+NeighbourCounts Model::State::neighbour_counts(std::size_t i) const {
+    return count_neighbours(network, firms[stage].data(), static_cast<Network::Vertex>(i));
 }
 
 } // namespace canopy::models::reference

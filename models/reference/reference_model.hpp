@@ -11,33 +11,35 @@
 /// over active neighbours. Then K ~ Poisson(births_per_month) newborns each link to 3 distinct
 /// firms that existed before the births and are active, chosen proportionally to total degree.
 ///
-/// How it is fast (REFERENCE.md's advice, measured in bench/): each firm keeps the number of
-/// its active neighbours at each stage, updated only when a neighbour changes (about 3 % of
-/// firms a step) instead of re-scanning neighbour lists; one uniform word decides both exit and
-/// promotion (exit if u < e, promote if e <= u < e + (1 - e) p), so one Philox block serves four
-/// firms; 32-bit ids and 1-byte stages. The counts are 16-bit while every firm's degree fits
-/// (the largest degree of a BA network of 400,000 firms is a few thousand), which halves what
-/// decide streams and what applying the changes touches; a firm's counts never exceed its
-/// degree, and births add at most one edge to any firm per newborn, so before each step's births
-/// the largest degree plus the newborns is checked against the limit, and the counts are widened
-/// to 32 bits in the step it could be passed (State::counts16 / counts32, as in the ecosystem).
+/// How it is fast: one uniform word decides both exit and promotion (exit if u < e, promote if
+/// e <= u < e + (1 - e) p), so one Philox block serves four firms; 32-bit ids and 1-byte stages.
+/// The neighbour share is worked out only where it can change a decision. p lies between
+/// BASE * LEVER (share 0) and 1.5 times that (share 1), so a firm whose word falls below the
+/// first bound moves up whatever its neighbours, one above the second does not, and only the
+/// firms in between (about 1.5 % a step at REFERENCE.md's rates) need their share: decide counts
+/// their active neighbours' stages from their lists, as they are at the start of the step, and
+/// the stages change only after every firm has decided. (Until 5 Dec 2026 every firm kept its
+/// neighbour counts by stage, updated for each neighbour of the 3 % of firms that change a step
+/// and for each newborn's partners: the same bits, but each update a scattered line; counting on
+/// demand made the step loop 1.4x faster at 4 M firms and 1.5x at 400,000, and saves 8 bytes a
+/// firm. The ecosystem model keeps its counts: every firm's capability uses its share every
+/// month.)
 ///
 /// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee
 /// order of their network, so that collaborators sit near each other in memory; newborns append
 /// at the end (a contiguous tail, which leaves the order of every older firm as it was), and once
 /// the tail has grown as large as the ordered firms (reorder_tail) the whole population is
-/// renumbered in the reverse Cuthill–McKee order of the grown network. Newborns are not placed
+/// renumbered in the reverse Cuthill–McKee order of the grown network, which keeps the lists
+/// decide reads and the stages they name near each other. Newborns are not placed
 /// among their partners: the three are drawn by degree, mostly hubs spread over the whole order,
 /// so no one place is near all of them, while the tail keeps the newborns' own rows together.
 /// The ordering is engine::breadth_first_rcm_order (one breadth-first pass per component; Boost's
 /// reverse_cuthill_mckee_order took 0.5-0.9 s at 400,000 firms, several times the network's
-/// build). Renewing buys about a tenth of the decide time, hence only at doubling. Neighbour-count
-/// changes are applied in memory order, by block of firms, from 131,072 firms up
-/// (engine::NeighbourMoves). A firm's random numbers follow its position, so the order is part of
-/// the results (same bits at any thread count either way).
+/// build). Renewing buys about a tenth of the decide time, hence only at doubling. A firm's random
+/// numbers follow its position, so the order is part of the results (same bits at any thread
+/// count either way).
 
 #include <canopy/engine/model.hpp>
-#include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network.hpp>
 #include <canopy/engine/population.hpp>
 #include <canopy/engine/random.hpp>
@@ -53,8 +55,6 @@ enum Stage : std::uint8_t { INCUBATED = 0, SME = 1, HIGH_TECH = 2, LEADER = 3, E
 
 /// Counts of a firm's active neighbours at each stage.
 using NeighbourCounts = std::array<std::uint32_t, 4>;
-/// The same, stored in 16 bits while every count fits (State::counts16).
-using NeighbourCounts16 = engine::StateCounts<4, std::uint16_t>;
 
 /// Parameter indices (ModelInfo::parameters order).
 enum Parameter : int { P_FIRMS = 0, P_BIRTHS_PER_MONTH, P_EDGES_PER_FIRM, PARAMETER_COUNT };
@@ -101,23 +101,14 @@ public:
         std::int64_t exits = 0;
     };
 
-    /// What deciding one chunk saw: firms active at the start of the step, and the firms whose
-    /// neighbour counts it read (all of them, except in the AVX2 kernel: see counts_read).
+    /// What deciding one chunk saw: firms active at the start of the step.
     struct Decided {
         std::int64_t active = 0;
-        std::int64_t counts_read = 0;
     };
 
     struct State {
         engine::Population firms;
         engine::Column<std::uint8_t> stage;
-        /// Active neighbours at each stage, 16-bit while every count fits (counts32 empty),
-        /// else 32-bit (counts16 empty); neighbour_counts() reads either.
-        std::vector<NeighbourCounts16> counts16;
-        std::vector<NeighbourCounts> counts32;
-        /// Edges births may still add to any one firm before the 16-bit check is repeated.
-        std::uint64_t count_headroom = 0;
-        std::uint32_t narrow_count_limit = 0; ///< Model::narrow_count_limit
         engine::Network network;
         std::array<std::int64_t, 4> active{};     ///< active firms by stage
         std::int64_t exits = 0;                   ///< this step
@@ -125,12 +116,12 @@ public:
         std::int64_t agent_steps = 0;             ///< this step: firms active at its start
         std::vector<std::vector<Change>> changes; ///< per chunk, reused every step
         std::vector<Decided> started;             ///< per chunk: what deciding saw
-        /// Firms whose neighbour counts decide read, summed over the steps so far: every firm,
-        /// except in the AVX2 kernel, which reads only the groups of four with a firm near the
-        /// promotion threshold (canopy-bench bandwidth counts the bytes decide moves from it).
-        std::int64_t counts_read = 0;
+        /// Per chunk, this step: the firms whose neighbour lists decide read (those whose word
+        /// fell between the promotion bounds), in firm order (canopy-bench bandwidth's traffic).
+        std::vector<std::vector<engine::Network::Vertex>> listed;
+        /// Firms whose neighbour lists decide read, summed over the steps so far.
+        std::int64_t lists_read = 0;
         std::vector<Tally> tallies;                      ///< per chunk: what its changes did
-        engine::NeighbourMoves moves;                    ///< this step's count updates, by block
         std::vector<engine::Network::Vertex> picks;      ///< newborns' partners, m per newborn
         std::vector<std::uint32_t> pick_counts;          ///< partners found per newborn
         std::vector<engine::StreamBatch> attach_batches; ///< per birth chunk, reused
@@ -139,25 +130,17 @@ public:
         int orderings = 0;             ///< reverse Cuthill–McKee orderings made so far
         std::size_t vertex_room = 0;   ///< vertices the network has room for (the run's total)
         std::size_t edge_room = 0;     ///< undirected edges the network has room for
-        /// Wall seconds spent so far in the three phases of a step: decide, apply, births (with
-        /// the renumbering of the firms when the newborn tail has grown).
+        /// Wall seconds spent so far in the three phases of a step: decide, apply (the changed
+        /// stages written and tallied), births (with the renumbering of the firms when the
+        /// newborn tail has grown).
         std::array<double, 3> phase_seconds{};
 
-        /// Firm i's active neighbours at each stage.
-        [[nodiscard]] NeighbourCounts neighbour_counts(std::size_t i) const {
-            if (!counts32.empty()) {
-                return counts32[i];
-            }
-            const NeighbourCounts16& c = counts16[i];
-            return {c[0], c[1], c[2], c[3]};
-        }
+        /// Firm i's active neighbours at each stage, counted from its list now.
+        [[nodiscard]] NeighbourCounts neighbour_counts(std::size_t i) const;
     };
 
     /// Agents per chunk of the parallel loop; a multiple of 4 (one Philox block per 4 firms).
     static constexpr std::size_t CHUNK = 16384;
-    /// Chunks are decided in about this many runs of consecutive chunks, each run by one thread
-    /// and recording its neighbour-count moves in lists of its own.
-    static constexpr std::size_t RUNS = 8;
 
     [[nodiscard]] const engine::ModelInfo& info() const;
     void init(State& s, const engine::StepContext& ctx, Eigen::VectorXd& stocks) const;
@@ -182,15 +165,8 @@ public:
     /// --order natural runs REFERENCE.md's numbering for comparison).
     Order order = Order::rcm;
 
-    /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
-    /// each of its counts) are at most this, 32-bit from the first step they could be more.
-    /// The default is what 16 bits hold; tests lower it to check that both widths, and the
-    /// switch between them, give the same bits.
-    std::uint32_t narrow_count_limit = engine::MAX_16_BIT_DEGREE;
-
-    /// Whether decide runs its AVX2 kernel on 16-bit counts where the CPU has AVX2 (elsewhere
-    /// the portable loop runs either way). Same bits either way; tests turn
-    /// it off to compare the two.
+    /// Whether decide runs its AVX2 kernel where the CPU has AVX2 (elsewhere the portable loop
+    /// runs either way). Same bits either way; tests turn it off to compare the two.
     bool avx2_kernel = true;
 };
 

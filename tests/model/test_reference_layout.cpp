@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -26,7 +27,7 @@ engine::RunInputs inputs(std::size_t n, double births, int steps) {
     return in;
 }
 
-// Every firm's counts, whichever width the model keeps them in.
+// Every firm's counts, as the model counts them (from its list).
 std::vector<ref::NeighbourCounts> counts_of(const ref::Model::State& s) {
     std::vector<ref::NeighbourCounts> out(s.firms.size());
     for (std::size_t v = 0; v < out.size(); ++v) {
@@ -129,14 +130,12 @@ TEST_CASE("Reference births follow the rules in the default layout, across renum
                 CHECK(stage[u] <= ref::LEADER);
             }
         }
-        // The neighbour counts are exact after every step, renumbered or not.
-        CHECK(recounted(s) == counts_of(s));
     }
     CHECK(renewals >= 1);
 }
 
-TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between them give the same "
-          "bits, and so does decide's AVX2 kernel",
+TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop give the same bits and "
+          "read the same neighbour lists, those of the firms whose draw falls between the bounds",
           "[model][reference]") {
     // 2,000 firms and 150 newborns a month for 12 months, layout renewed twice on the way. 2,000
     // is not a multiple of the 64-firm blocks, so the last block of each step is a short one.
@@ -144,134 +143,89 @@ TEST_CASE("Reference neighbour counts: 16-bit, 32-bit and the switch between the
     struct Run {
         engine::SeriesTable table;
         std::vector<std::uint8_t> stages;
-        std::vector<ref::NeighbourCounts> counts;
         std::size_t edges = 0;
-        bool narrow = false; ///< 16-bit at the end
-        std::int64_t counts_read = 0;
-        std::int64_t firm_steps = 0; ///< firms (active or not) decided, over the steps
+        std::vector<std::vector<engine::Network::Vertex>> listed; ///< per step, all chunks
+        std::vector<double> expected_listed;                      ///< per step: the mean
+        std::vector<double> listed_variance;                      ///< per step
+        std::int64_t lists_read = 0;
     };
-    auto simulate = [&](std::uint32_t limit, bool avx2_kernel = true) {
+    int steps_checked = 0;
+    auto simulate = [&](bool avx2_kernel) {
         ref::Model model;
         model.reorder_tail = 0.5;
-        model.narrow_count_limit = limit;
         model.avx2_kernel = avx2_kernel;
         engine::Simulation<ref::Model> sim(model, in, {7, 0}, engine::Executor(false));
+        sim.init();
         Run out;
-        sim.run(out.table);
+        out.table.resize(13, ref::SERIES_COUNT);
         const auto& s = sim.state();
-        out.stages = s.firms[s.stage];
-        out.counts = counts_of(s);
-        out.edges = s.network.num_edges();
-        out.narrow = !s.counts16.empty();
-        out.counts_read = s.counts_read;
-        double firms = in.parameters[ref::P_FIRMS]; // firms at each step's start
-        for (int t = 1; t <= in.calendar.steps(); ++t) {
-            out.firm_steps += static_cast<std::int64_t>(firms);
-            firms += out.table.at(t, ref::S_BIRTHS);
+        while (!sim.done()) {
+            // A firm at stage k < 3 has its list read when its word falls between the bounds:
+            // with probability (1 - EXIT[k]) * BASE[k] * LEVER[k] * SPILLOVER (LEVER = 1).
+            double mean = 0.0;
+            double variance = 0.0;
+            for (std::size_t k = 0; k < 3; ++k) {
+                const double p = (1.0 - ref::EXIT[k]) * ref::BASE[k] * ref::SPILLOVER;
+                mean += static_cast<double>(s.active[k]) * p;
+                variance += static_cast<double>(s.active[k]) * p * (1.0 - p);
+            }
+            const std::vector<std::uint8_t> start_stages = s.firms[s.stage];
+            const int orderings = s.orderings;
+            sim.step(out.table.row(sim.current_step() + 1));
+            std::vector<engine::Network::Vertex> listed;
+            for (const auto& chunk : s.listed) {
+                listed.insert(listed.end(), chunk.begin(), chunk.end());
+            }
+            // In firm order, each once, and only active firms below leader at the step's start
+            // (known here unless the step began by renumbering the firms).
+            CHECK(std::is_sorted(listed.begin(), listed.end()));
+            CHECK(std::adjacent_find(listed.begin(), listed.end()) == listed.end());
+            if (s.orderings == orderings) {
+                ++steps_checked;
+                for (const auto v : listed) {
+                    CHECK(int{start_stages[v]} < int{ref::LEADER});
+                }
+            }
+            out.listed.push_back(std::move(listed));
+            out.expected_listed.push_back(mean);
+            out.listed_variance.push_back(variance);
         }
-        CHECK(s.counts16.empty() != s.counts32.empty()); // exactly one width in use
-        CHECK(recounted(s) == out.counts);
+        out.stages = s.firms[s.stage];
+        out.edges = s.network.num_edges();
+        out.lists_read = s.lists_read;
         return out;
     };
-    const ref::Model default_model; // outlives the simulation, which keeps a reference to it
-    engine::Simulation<ref::Model> at_start(default_model, in, {7, 0}, engine::Executor(false));
-    at_start.init();
-    const std::uint32_t initial_max_degree = at_start.state().network.max_degree();
-
-    const Run narrow = simulate(engine::MAX_16_BIT_DEGREE);
-    CHECK(narrow.narrow); // a small network's degrees fit in 16 bits
-    const Run wide = simulate(0);
-    CHECK(!wide.narrow); // 32-bit from the start
-    // 16-bit at the start, widened in the first step (its newborns could pass the limit).
-    const Run switched = simulate(initial_max_degree + 1);
-    CHECK(!switched.narrow);
-    // The portable decide loop on 16-bit counts (on a CPU with AVX2 the default runs the AVX2
-    // kernel; elsewhere both runs take the portable loop).
-    const Run portable = simulate(engine::MAX_16_BIT_DEGREE, false);
-    CHECK(portable.narrow);
-    for (const Run* r : {&wide, &switched, &portable}) {
-        CHECK(r->table.values == narrow.table.values);
-        CHECK(r->stages == narrow.stages);
-        CHECK(r->counts == narrow.counts);
-        CHECK(r->edges == narrow.edges);
+    const Run avx2 = simulate(true); // the portable loop too on a CPU without AVX2
+    const Run portable = simulate(false);
+    CHECK(steps_checked >= 18); // of 24: the layout is renewed twice in each run
+    CHECK(portable.table.values == avx2.table.values);
+    CHECK(portable.stages == avx2.stages);
+    CHECK(portable.edges == avx2.edges);
+    CHECK(portable.listed == avx2.listed);
+    CHECK(portable.lists_read == avx2.lists_read);
+    // The number of lists read is that of the rule: binomial, within 5 standard deviations each
+    // step (about 35 a step here), and summed over the run.
+    double mean = 0.0;
+    double variance = 0.0;
+    std::size_t total = 0;
+    for (std::size_t t = 0; t < avx2.listed.size(); ++t) {
+        INFO("step " << t + 1);
+        const auto got = static_cast<double>(avx2.listed[t].size());
+        CHECK(std::abs(got - avx2.expected_listed[t]) <= 5.0 * std::sqrt(avx2.listed_variance[t]));
+        mean += avx2.expected_listed[t];
+        variance += avx2.listed_variance[t];
+        total += avx2.listed[t].size();
     }
-    // Which counts decide read (canopy-bench bandwidth's bytes): the portable loop reads every
-    // firm's; the AVX2 kernel only the groups of four with a firm near the threshold.
-    CHECK(portable.counts_read == portable.firm_steps);
-    CHECK(wide.counts_read == wide.firm_steps);
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v3")) {
-        CHECK(narrow.counts_read > 0);
-        CHECK(narrow.counts_read < portable.counts_read / 4);
-    }
+    CHECK(static_cast<std::int64_t>(total) == avx2.lists_read);
+    CHECK(std::abs(static_cast<double>(total) - mean) <= 5.0 * std::sqrt(variance));
 }
 
-TEST_CASE("Reference neighbour counts widen to 32 bits in the step a count could pass 16 bits, "
-          "and not before",
+TEST_CASE("Reference neighbour counts are those of the network and the stages as they are",
           "[model][reference]") {
-    // A firm's counts add up to its counted (active) neighbours, which only births raise, and a
-    // step's newborns add at most one edge each to any firm: in step t no count can pass
-    // max(T_t, 3) + born_t (T_t the largest total before the births, 3 a newborn's edges), so
-    // the counts must widen in the first step where that is above the limit, and not before. A
-    // test limit stands in for 65,535: the largest of that bound over the first two steps of the
-    // same run, so the counts widen in a later step (when degrees have grown).
-    const engine::RunInputs in = inputs(2000, 150.0, 12);
-    const auto largest_total = [](const ref::Model::State& s) {
-        std::uint32_t most = 0;
-        for (const ref::NeighbourCounts& c : counts_of(s)) {
-            most = std::max(most, c[0] + c[1] + c[2] + c[3]);
-        }
-        return most;
-    };
-    auto bound = [](const ref::Model::State& s, std::uint32_t total_before) {
-        return static_cast<std::int64_t>(std::max<std::uint32_t>(total_before, 3)) + s.births;
-    };
-    std::int64_t limit = 0;
-    std::int64_t highest = 0;
-    {
-        const ref::Model default_model; // outlives the simulation, which keeps a reference
-        engine::Simulation<ref::Model> first(default_model, in, {5, 0}, engine::Executor(false));
-        first.init();
-        engine::SeriesTable table;
-        table.resize(13, ref::SERIES_COUNT);
-        while (!first.done()) {
-            const std::uint32_t total_before = largest_total(first.state());
-            first.step(table.row(first.current_step() + 1));
-            const std::int64_t b = bound(first.state(), total_before);
-            if (first.current_step() <= 2) {
-                limit = std::max(limit, b);
-            }
-            highest = std::max(highest, b);
-        }
-    }
-    REQUIRE(highest > limit); // degrees grow enough for a later step to pass it
-
-    ref::Model model;
-    model.narrow_count_limit = static_cast<std::uint32_t>(limit);
-    engine::Simulation<ref::Model> sim(model, in, {5, 0}, engine::Executor(false));
-    sim.init();
-    const auto& s = sim.state();
-    REQUIRE(!s.counts16.empty());
+    const ref::Model model;
+    engine::Simulation<ref::Model> sim(model, inputs(3000, 100.0, 6), {5, 0},
+                                       engine::Executor(false));
     engine::SeriesTable table;
-    table.resize(13, ref::SERIES_COUNT);
-    int widened_at = 0;
-    while (!sim.done()) {
-        const bool narrow_before = !s.counts16.empty();
-        // Births are the only growth of totals in a step.
-        const std::uint32_t total_before = largest_total(s);
-        sim.step(table.row(sim.current_step() + 1));
-        INFO("step " << sim.current_step());
-        const bool narrow_after = !s.counts16.empty();
-        CHECK(s.counts16.empty() != s.counts32.empty());
-        // 16-bit after the step exactly when it was before and no count could pass the limit.
-        CHECK(narrow_after == (narrow_before && bound(s, total_before) <= limit));
-        if (narrow_after) {
-            CHECK(largest_total(s) <= limit); // every count fits (at most the total)
-        }
-        if (narrow_before && !narrow_after) {
-            widened_at = sim.current_step();
-        }
-        CHECK(recounted(s) == counts_of(s));
-    }
-    CHECK(widened_at >= 3);
+    sim.run(table);
+    CHECK(recounted(sim.state()) == counts_of(sim.state()));
 }

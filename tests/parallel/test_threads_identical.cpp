@@ -29,12 +29,9 @@ struct ReferenceRun {
 // doubled); births < 0: REFERENCE.md's
 // 300 * n / 40,000 a month.
 ReferenceRun run_reference(int threads, std::size_t n, std::uint64_t seed, int steps = 12,
-                           double births = -1.0,
-                           std::uint32_t narrow_limit = engine::MAX_16_BIT_DEGREE,
-                           bool avx2_kernel = true) {
+                           double births = -1.0, bool avx2_kernel = true) {
     const engine::ThreadLimit limit(threads);
     canopy::models::reference::Model model;
-    model.narrow_count_limit = narrow_limit;
     model.avx2_kernel = avx2_kernel;
     engine::RunInputs in;
     in.calendar = engine::Calendar({2023, 1}, steps);
@@ -94,12 +91,12 @@ TEST_CASE("The reference model is bit-identical at 1, 2, 4 and 8 threads",
     }
 }
 
-TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a network updated by "
-          "block, with its layout renewed",
+TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads with its layout renewed, "
+          "and with decide's portable loop",
           "[parallel][reference]") {
-    // 140,000 firms: past NeighbourMoves::MIN_BLOCKED_VERTICES, so the neighbour counts are
-    // updated by block; 50,000 newborns a month for 4 months pass the 140,000 ordered firms
-    // after 3, so the reverse Cuthill–McKee layout is renewed during the run.
+    // 140,000 firms: past SERIAL_APPLY_CHUNKS, so the changed stages are written in parallel;
+    // 50,000 newborns a month for 4 months pass the 140,000 ordered firms after 3, so the
+    // reverse Cuthill–McKee layout is renewed during the run.
     const ReferenceRun one = run_reference(1, 140000, 9, 4, 50000.0);
     CHECK(one.orderings == 2);
     for (const int threads : {2, 4}) {
@@ -110,18 +107,12 @@ TEST_CASE("The reference model is bit-identical at 1, 2 and 4 threads on a netwo
         CHECK(many.edges == one.edges);
         CHECK(many.orderings == one.orderings);
     }
-    // The same with 32-bit neighbour counts (the fallback when degrees grow past 16 bits): the
-    // counts updated by block in the other width give the same bits; and with decide's portable
-    // loop instead of its AVX2 kernel.
-    const ReferenceRun wide = run_reference(2, 140000, 9, 4, 50000.0, 0);
-    const ReferenceRun portable =
-        run_reference(2, 140000, 9, 4, 50000.0, engine::MAX_16_BIT_DEGREE, false);
-    for (const ReferenceRun* other : {&wide, &portable}) {
-        CHECK(other->table.values == one.table.values);
-        CHECK(other->stages == one.stages);
-        CHECK(other->counts == one.counts);
-        CHECK(other->edges == one.edges);
-    }
+    // The same with decide's portable loop instead of its AVX2 kernel.
+    const ReferenceRun portable = run_reference(2, 140000, 9, 4, 50000.0, false);
+    CHECK(portable.table.values == one.table.values);
+    CHECK(portable.stages == one.stages);
+    CHECK(portable.counts == one.counts);
+    CHECK(portable.edges == one.edges);
 }
 
 TEST_CASE("An ecosystem run is bit-identical with agents in parallel or not",

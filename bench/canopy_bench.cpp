@@ -226,9 +226,10 @@ int command_scaling(std::size_t n, int max_threads, int repeats, std::uint64_t s
 
 // Bytes the reference model's step must move per agent-step at the least: decide streams every
 // firm's 1-byte stage once a step, and reads the neighbour lists of the firms whose draw falls
-// between the promotion bounds (about 1.5 % of firms; the model counts them, State::lists_read),
-// a line each at the least. (The changed stages are written back, births draw and append; those
-// are on top, so the ceiling below is generous to the machine, strict to the model.)
+// between the promotion bounds (about 1 % of firms a step; the model counts them,
+// State::lists_read), a line each at the least. (The changed stages are written back, births draw
+// and append; those are on top, so the ceiling below is generous to the machine, strict to the
+// model.)
 double reference_bytes_per_agent_step(const ReferenceResult& r) {
     return static_cast<double>(sizeof(std::uint8_t)) + 64.0 * r.lists_read / r.agent_steps;
 }

@@ -104,7 +104,7 @@ engine::ModelInfo make_info() {
         l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
     }
     // State and network: 34 bytes per firm at the end of a 12-step run (canopy-bench reference's
-    // bytes_per_agent at 40,000 to 4,000,000 firms since the counts went, 5 Dec 2026), taken up
+    // bytes_per_agent at 40,000 to 4,000,000 firms since the counts went, 4 Dec 2026), taken up
     // to 40 for the room reserved for newborns; 199 million agent-steps/s on one thread at
     // N = 400,000, taken down to 100 million for larger, cache-unfriendly runs.
     m.bytes_per_agent = 40.0;
@@ -153,7 +153,7 @@ NeighbourCounts count_neighbours(const Network& g, const std::uint8_t* stage, Ne
 // The share matters only between two bounds: x = up_scale * (1 + SPILLOVER * share) lies between
 // up_scale (share 0) and up_high = up_scale * (1 + SPILLOVER * 1) (share 1, the same operations),
 // since share is at most 1 and rounding is monotone. So a + 1 <= up_scale moves up whatever the
-// neighbours, a + 1 > up_high does not, and only a firm in between (about 1.5 % at REFERENCE.md's
+// neighbours, a + 1 > up_high does not, and only a firm in between (about 1 % at REFERENCE.md's
 // rates) needs its share, hence its list. (Exited firms and leaders have up_scale = up_high = 0:
 // never in between.)
 struct DecideConstants {

@@ -16,13 +16,13 @@
 /// The neighbour share is worked out only where it can change a decision. p lies between
 /// BASE * LEVER (share 0) and 1.5 times that (share 1), so a firm whose word falls below the
 /// first bound moves up whatever its neighbours, one above the second does not, and only the
-/// firms in between (about 1.5 % a step at REFERENCE.md's rates) need their share: decide counts
+/// firms in between (about 1 % a step at REFERENCE.md's rates) need their share: decide counts
 /// their active neighbours' stages from their lists, as they are at the start of the step, and
-/// the stages change only after every firm has decided. (Until 5 Dec 2026 every firm kept its
+/// the stages change only after every firm has decided. (Until 4 Dec 2026 every firm kept its
 /// neighbour counts by stage, updated for each neighbour of the 3 % of firms that change a step
 /// and for each newborn's partners: the same bits, but each update a scattered line; counting on
-/// demand made the step loop 1.4x faster at 4 M firms and 1.5x at 400,000, and saves 8 bytes a
-/// firm. The ecosystem model keeps its counts: every firm's capability uses its share every
+/// demand made the step loop 1.7-1.9x faster at 4 M firms and 1.4-1.7x at 400,000, and saves 8
+/// bytes a firm. The ecosystem model keeps its counts: every firm's capability uses its share every
 /// month.)
 ///
 /// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee

@@ -5,6 +5,7 @@
 
 #include <canopy/engine/neighbour_counts.hpp>
 #include <canopy/engine/network_algorithms.hpp>
+#include <canopy/engine/parallel.hpp>
 #include <canopy/engine/simulation.hpp>
 
 #include <catch2/catch.hpp>
@@ -228,4 +229,83 @@ TEST_CASE("Reference neighbour counts are those of the network and the stages as
     engine::SeriesTable table;
     sim.run(table);
     CHECK(recounted(sim.state()) == counts_of(sim.state()));
+}
+
+TEST_CASE("Reference decisions over several chunks in parallel are the rule's, from the stages and "
+          "neighbours at the step's start",
+          "[model][reference]") {
+    // 40,000 firms: three chunks of Model::CHUNK, decided on 2 threads. Every firm's decision in
+    // the first step is worked out here from REFERENCE.md's rule alone: its word, the stages at
+    // the step's start and a full recount of its neighbours (engine::count_neighbour_states). A
+    // model that let one chunk see another's new stages, or counted a list wrongly, differs.
+    // The word is the model's: RandomKey::block(firm / 4, step, DECIDE)[firm % 4], DECIDE = 3.
+    constexpr std::size_t N = 40000;
+    constexpr engine::Purpose DECIDE = 3;
+    const engine::ThreadLimit threads(2);
+    const std::array<double, 3> lever = {2.0, 0.5, 3.0};
+    engine::RunInputs in = inputs(N, 300.0, 1);
+    for (std::size_t k = 0; k < 3; ++k) {
+        in.levers[k] = engine::Schedule::constant(lever[k]);
+    }
+    for (const bool avx2_kernel : {true, false}) {
+        INFO("AVX2 kernel " << avx2_kernel);
+        ref::Model model;
+        model.avx2_kernel = avx2_kernel;
+        const engine::RandomKey key{13, 0};
+        engine::Simulation<ref::Model> sim(model, in, key, engine::Executor(true));
+        sim.init();
+        const auto& s = sim.state();
+        const std::vector<std::uint8_t> start = s.firms[s.stage];
+        const std::vector<ref::NeighbourCounts> counts = recounted(s);
+
+        std::vector<std::uint8_t> expected(start);
+        std::size_t between = 0; // firms whose decision the share settles
+        for (std::size_t i = 0; i < N; ++i) {
+            const std::uint8_t st = start[i];
+            if (st > ref::LEADER) {
+                continue;
+            }
+            const std::uint32_t u = key.block(static_cast<std::uint32_t>(i / 4), 0, DECIDE)[i % 4];
+            const double a =
+                static_cast<double>(u) - static_cast<double>(engine::u32_threshold(ref::EXIT[st]));
+            if (a < 0.0) {
+                expected[i] = ref::EXITED;
+                continue;
+            }
+            if (st == ref::LEADER) {
+                continue;
+            }
+            const ref::NeighbourCounts& c = counts[i];
+            const std::uint32_t total = c[0] + c[1] + c[2] + c[3];
+            std::uint32_t higher = 0;
+            for (std::size_t k = st + 1U; k < 4; ++k) {
+                higher += c[k];
+            }
+            const double share =
+                static_cast<double>(higher) / static_cast<double>(total == 0 ? 1 : total);
+            const double up_scale = (1.0 - ref::EXIT[st]) * ref::BASE[st] * lever[st] * 0x1.0p32;
+            const double x = up_scale * (1.0 + ref::SPILLOVER * share);
+            between += a + 1.0 > up_scale && a + 1.0 <= up_scale * (1.0 + ref::SPILLOVER) ? 1U : 0U;
+            if (a + 1.0 <= x) {
+                expected[i] = static_cast<std::uint8_t>(st + 1);
+            }
+        }
+
+        engine::SeriesTable table;
+        table.resize(2, ref::SERIES_COUNT);
+        sim.step(table.row(1));
+        REQUIRE(s.firms.size() > N); // newborns appended after the decided firms
+        const std::vector<std::uint8_t> after(s.firms[s.stage].begin(),
+                                              s.firms[s.stage].begin() + N);
+        std::size_t wrong = 0;
+        std::size_t changed = 0;
+        for (std::size_t i = 0; i < N; ++i) {
+            wrong += after[i] != expected[i] ? 1U : 0U;
+            changed += after[i] != start[i] ? 1U : 0U;
+        }
+        CHECK(wrong == 0);
+        CHECK(changed > 1000); // about 3 % of 40,000 firms exit or move up
+        CHECK(between > 100);  // and the share decides about 1 %
+        CHECK(static_cast<std::size_t>(s.lists_read) == between);
+    }
 }

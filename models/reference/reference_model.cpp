@@ -695,8 +695,10 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     s.phase_seconds[0] += std::chrono::duration<double>(t1 - t_decide).count();
 
     // Apply the decisions: the changed stages, once every firm has decided. A chunk's changes are
-    // its own firms', so the chunks write in parallel; a network of a few chunks (in the caches)
-    // on this thread, where handing out tasks would cost more than the writes.
+    // its own firms', so the chunks write in parallel; a network of a few chunks on this thread,
+    // where the writes take microseconds (handing them out gained nothing measurable there: 40,000
+    // and 131,072 firms on 2 threads, 10 and 6 rounds, medians 437 and 662 M agent-steps/s on
+    // this thread against 428 and 653 M in parallel).
     s.agent_steps = 0;
     for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
         s.agent_steps += s.started[chunk].active;

@@ -329,13 +329,17 @@ Traffic reference_traffic(const ReferenceOptions& o) {
         double bytes = static_cast<double>(start); // decide streams every stage
         const std::size_t born = static_cast<std::size_t>(s.births);
         const std::size_t m = s.edges_per_firm;
-        // The edges this step's newborns added to each older firm (after decide read its list).
-        linked.resize(n);
-        for (std::size_t e = 0; e < born * m; ++e) {
-            if (e % m < s.pick_counts[e / m]) {
-                ++linked[s.picks[e]];
+        // The edges this step's newborns added to each older firm (after decide read its list),
+        // counted here and taken off again below.
+        const auto add_links = [&](std::uint32_t sign) {
+            for (std::size_t e = 0; e < born * m; ++e) {
+                if (e % m < s.pick_counts[e / m]) {
+                    linked[s.picks[e]] += sign;
+                }
             }
-        }
+        };
+        linked.resize(n);
+        add_links(1);
         const std::size_t chunks = Executor::chunk_count(start, ref::Model::CHUNK);
         for (std::size_t c = 0; c < chunks; ++c) {
             // The lists decide read (the newborns of this step are not in them: they came after).
@@ -362,11 +366,7 @@ Traffic reference_traffic(const ReferenceOptions& o) {
             }
             bytes += 2.0 * static_cast<double>(sizeof(ref::Model::Change) * s.changes[c].size());
         }
-        for (std::size_t e = 0; e < born * m; ++e) {
-            if (e % m < s.pick_counts[e / m]) {
-                --linked[s.picks[e]];
-            }
-        }
+        add_links(~0U); // -1 modulo 2^32
         for (std::size_t b = 0; b < born; ++b) {
             for (std::uint32_t k = 0; k < s.pick_counts[b]; ++k) {
                 const std::size_t v = s.picks[b * m + k];

@@ -796,24 +796,11 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             }
         });
     s.firms.add(born);
-    if (born * m < Network::PARALLEL_LINK_EDGES) {
-        // A small batch (a network in the caches, usually): one pass on this thread, each
-        // newborn's partners' list heads fetched AHEAD newborns before.
-        constexpr std::size_t AHEAD = 16;
-        for (std::size_t b = 0; b < born; ++b) {
-            if (b + AHEAD < born) {
-                for (std::size_t k = 0; k < s.pick_counts[b + AHEAD]; ++k) {
-                    s.network.prefetch_link(s.picks[(b + AHEAD) * m + k]);
-                }
-            }
-            s.network.add_vertex(
-                std::span<const Network::Vertex>(s.picks.data() + b * m, s.pick_counts[b]));
-        }
-    } else {
-        s.network.add_vertices(
-            s.picks, m, s.pick_counts, *ctx.executor, [](std::size_t, Network::Vertex) {},
-            [](Network::Vertex) {});
-    }
+    // Linked by Network::add_vertices: a large batch in parallel, by parts of the older firms, a
+    // small one in one pass on this thread.
+    s.network.add_vertices(
+        s.picks, m, s.pick_counts, *ctx.executor, [](std::size_t, Network::Vertex) {},
+        [](Network::Vertex) {});
     s.active[INCUBATED] += static_cast<std::int64_t>(born);
 }
 

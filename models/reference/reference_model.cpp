@@ -156,11 +156,53 @@ NeighbourCounts count_neighbours(const Network& g, const std::uint8_t* stage, Ne
 // neighbours, a + 1 > up_high does not, and only a firm in between (about 1 % at REFERENCE.md's
 // rates) needs its share, hence its list. (Exited firms and leaders have up_scale = up_high = 0:
 // never in between.)
+//
+// Since a + 1 is an integer, a + 1 <= y (y >= 0) exactly when u <= E - 1 + floor(y): each
+// of the three tests is a 32-bit word against a per-stage limit (last_word_at_most), which is how
+// the AVX2 kernel's first pass compares them, eight firms a vector, with no conversion to double.
 struct DecideConstants {
-    std::array<double, 4> exit_below{}; // E - 2^31
-    std::array<double, 4> up_scale{};   // up_scale[k], 0 for leaders
-    std::array<double, 4> up_high{};    // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
+    std::array<double, 4> exit_below{};        // E - 2^31
+    std::array<double, 4> up_scale{};          // up_scale[k], 0 for leaders
+    std::array<double, 4> up_high{};           // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
+    std::array<std::int64_t, 4> exit_word{};   // E
+    std::array<std::uint32_t, 4> exit_limit{}; // u <= this: u < E (a < 0)
+    std::array<std::uint32_t, 4> move_limit{}; // u <= this: a + 1 <= up_scale
+    std::array<std::uint32_t, 4> high_limit{}; // u <= this: a + 1 <= up_high
+    bool limits = false; // whether the limits hold: every E >= 1, up_scale >= 0 (else: doubles)
+    // The limits as the AVX2 kernel reads them: biased by 2^31 (it compares signed integers),
+    // stages 0-3 in lanes 0-3 and again in lanes 4-7, so that vpermd, which reads an index's low
+    // three bits, gives an exited firm (0xFF) the leader's limits, as stage & 3 does.
+    alignas(32) std::array<std::uint32_t, 8> exit_lanes{};
+    alignas(32) std::array<std::uint32_t, 8> move_lanes{};
+    alignas(32) std::array<std::uint32_t, 8> high_lanes{};
 };
+
+// The constants of a step with levers `lever` (of each stage below leader).
+DecideConstants decide_constants(const std::array<double, 3>& lever) {
+    DecideConstants c;
+    c.limits = true;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const auto e = static_cast<std::int64_t>(engine::u32_threshold(EXIT[k]));
+        c.exit_word[k] = e;
+        c.exit_below[k] = static_cast<double>(e) - 0x1.0p31;
+        c.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * lever[k] * 0x1.0p32 : 0.0;
+        c.up_high[k] = c.up_scale[k] * (1.0 + SPILLOVER * 1.0);
+        // A lever below 0 or not a number (outside every lever's range) leaves the limits unset.
+        if (e >= 1 && c.up_scale[k] >= 0.0 && c.up_high[k] >= 0.0) {
+            c.exit_limit[k] = last_word_at_most(e, 0.0); // a + 1 <= 0: a < 0
+            c.move_limit[k] = last_word_at_most(e, c.up_scale[k]);
+            c.high_limit[k] = last_word_at_most(e, c.up_high[k]);
+        } else {
+            c.limits = false;
+        }
+    }
+    for (std::size_t i = 0; i < 8; ++i) {
+        c.exit_lanes[i] = c.exit_limit[i & 3] ^ 0x80000000U;
+        c.move_lanes[i] = c.move_limit[i & 3] ^ 0x80000000U;
+        c.high_lanes[i] = c.high_limit[i & 3] ^ 0x80000000U;
+    }
+    return c;
+}
 
 // The decisions of one block of firms: bit j for firm i0 + j.
 struct BlockDecisions {
@@ -283,43 +325,47 @@ struct Undecided {
     double a_plus_one[4];
 };
 
-// decide_block for a whole block in AVX2 intrinsics, four firms a vector (the same arithmetic, so
-// the same bits), without any counts: it decides every firm not between the bounds, appends the
-// groups of four with a firm in between to `pending` (firm index first_firm + j) and asks for
-// where those firms' lists are (their offsets and heads, a miss each on a network larger than
-// the caches: they lie about a hundred firms apart, too far for the hardware to see a stream);
-// settle_undecided counts their neighbours later. `events` comes back with the sure moves only,
-// and `active_mask` unapplied.
+// Bit i: biased word i of w above the limit of lane index[i] & 7 of `limits`.
+[[gnu::target("arch=x86-64-v3"), gnu::always_inline]] inline std::uint64_t
+words_above(__m256i w, __m256i limits, __m256i index) {
+    return static_cast<std::uint32_t>(_mm256_movemask_ps(
+        _mm256_castsi256_ps(_mm256_cmpgt_epi32(w, _mm256_permutevar8x32_epi32(limits, index)))));
+}
+
+// decide_block for a whole block in AVX2 intrinsics, eight firms a vector, without any counts
+// and without a conversion to double: each firm's word against its stage's three limits
+// (DecideConstants: the same tests as decide_block's, so the same bits). It decides every firm
+// not between the bounds, appends the groups of four with a firm in between to `pending` (firm
+// index first_firm + j) and asks for where those firms' lists are (their offsets and heads, a
+// miss each on a network larger than the caches: they lie about a hundred firms apart, too far
+// for the hardware to see a stream); settle_undecided counts their neighbours later. `events`
+// comes back with the sure moves only, and `active_mask` unapplied.
 [[gnu::target("arch=x86-64-v3")]] BlockDecisions
 decide_block_avx2(const Network& g, const std::uint8_t* stage, const std::uint32_t* u,
                   const DecideConstants& c, std::uint32_t first_firm, std::uint32_t block,
                   Undecided* pending, std::size_t& pending_count) {
-    alignas(32) double a_plus_one[BLOCK];
-    std::uint64_t undecided = 0; // firms whose x is needed
-    const __m256d exit_table = _mm256_loadu_pd(c.exit_below.data());
-    const __m256d scale_table = _mm256_loadu_pd(c.up_scale.data());
-    const __m256d high_table = _mm256_loadu_pd(c.up_high.data());
-    const __m256d one = _mm256_set1_pd(1.0);
-    const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000U));
-    BlockDecisions out;
-    for (std::size_t j = 0; j < BLOCK; j += 4) {
-        const __m256i index = stage_index(stage + j);
-        __m128i words{};
-        std::memcpy(&words, u + j, sizeof words);
-        const __m256d a = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm_xor_si128(words, bias)),
-                                        lookup(exit_table, index));
-        const __m256d a1 = _mm256_add_pd(a, one);
-        const auto moves = static_cast<std::uint64_t>(
-            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(scale_table, index), _CMP_LE_OQ)));
-        const auto maybe = static_cast<std::uint64_t>(
-            _mm256_movemask_pd(_mm256_cmp_pd(a1, lookup(high_table, index), _CMP_LE_OQ)));
-        out.events |= moves << j;
-        out.exits |= static_cast<std::uint64_t>(
-                         _mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_LT_OQ)))
-                     << j;
-        _mm256_store_pd(a_plus_one + j, a1);
-        undecided |= (maybe & ~moves) << j;
+    // u <= limit is not (u > limit), both biased by 2^31 (AVX2 compares signed integers only).
+    const __m256i exit_table = _mm256_load_si256(reinterpret_cast<const __m256i*>(&c.exit_lanes));
+    const __m256i move_table = _mm256_load_si256(reinterpret_cast<const __m256i*>(&c.move_lanes));
+    const __m256i high_table = _mm256_load_si256(reinterpret_cast<const __m256i*>(&c.high_lanes));
+    const __m256i bias = _mm256_set1_epi32(static_cast<int>(0x80000000U));
+    std::uint64_t above_exit = 0; // bit j: u > exit limit
+    std::uint64_t above_move = 0;
+    std::uint64_t above_high = 0;
+    for (std::size_t j = 0; j < BLOCK; j += 8) {
+        std::int64_t eight_stages = 0;
+        std::memcpy(&eight_stages, stage + j, sizeof eight_stages);
+        const __m256i index = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(eight_stages));
+        const __m256i w =
+            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + j)), bias);
+        above_exit |= words_above(w, exit_table, index) << j;
+        above_move |= words_above(w, move_table, index) << j;
+        above_high |= words_above(w, high_table, index) << j;
     }
+    BlockDecisions out;
+    out.events = ~above_move;
+    out.exits = ~above_exit;
+    std::uint64_t undecided = above_move & ~above_high; // firms whose x is needed
     std::size_t count = pending_count;
     while (undecided != 0) {
         const std::size_t j =
@@ -332,7 +378,11 @@ decide_block_avx2(const Network& g, const std::uint8_t* stage, const std::uint32
         for (std::uint32_t b = p.between; b != 0; b &= b - 1) {
             g.prefetch_vertex(p.firm + static_cast<std::uint32_t>(std::countr_zero(b)));
         }
-        std::memcpy(p.a_plus_one, a_plus_one + j, sizeof p.a_plus_one);
+        // a + 1 = u - E + 1 of the four, exact (decide_block's a is the same integer).
+        for (std::size_t f = 0; f < 4; ++f) {
+            p.a_plus_one[f] = static_cast<double>(static_cast<std::int64_t>(u[j + f]) -
+                                                  c.exit_word[stage[j + f] & 3U] + 1);
+        }
     }
     pending_count = count;
     // Active: stage <= LEADER, that is no bit set above the lowest two.
@@ -549,7 +599,7 @@ Model::Decided decide_chunk(const Model& model, const Network& g, const std::uin
                             std::size_t begin, std::size_t end, const engine::RandomKey& key,
                             std::uint32_t step, const DecideConstants& d,
                             std::vector<Model::Change>& out, std::vector<Network::Vertex>& listed) {
-    if (model.avx2_kernel && avx2_kernel_available()) {
+    if (model.avx2_kernel && d.limits && avx2_kernel_available()) {
         return decide_chunk_avx2(g, stage, begin, end, key, step, d, out, listed);
     }
     return decide_chunk_portable(g, stage, begin, end, key, step, d, out, listed);
@@ -572,6 +622,12 @@ void order_layout(Model::State& s, const engine::Executor& executor) {
 }
 
 } // namespace
+
+std::uint32_t last_word_at_most(std::int64_t e, double y) {
+    // floor(y) and the sum are exact: y is capped at 2^32 first.
+    const auto whole = static_cast<std::int64_t>(std::floor(std::min(y, 0x1.0p32)));
+    return static_cast<std::uint32_t>(std::min<std::int64_t>(e - 1 + whole, 0xFFFFFFFF));
+}
 
 const engine::ModelInfo& Model::info() const {
     static const engine::ModelInfo info = make_info();
@@ -655,12 +711,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
 
     // Per-stage constants of this step. One uniform word u decides: exit if u < E[s];
     // promote if E[s] <= u < E[s] + (1 - EXIT[s]) * p_up * 2^32 (DecideConstants).
-    DecideConstants constants{};
-    for (std::size_t k = 0; k < 4; ++k) {
-        constants.exit_below[k] = static_cast<double>(engine::u32_threshold(EXIT[k])) - 0x1.0p31;
-        constants.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * ctx.levers[k] * 0x1.0p32 : 0.0;
-        constants.up_high[k] = constants.up_scale[k] * (1.0 + SPILLOVER * 1.0);
-    }
+    const DecideConstants constants =
+        decide_constants({ctx.levers[0], ctx.levers[1], ctx.levers[2]});
 
     const std::size_t chunks = engine::Executor::chunk_count(n, CHUNK);
     if (s.changes.size() < chunks) {

@@ -79,6 +79,11 @@ inline constexpr std::array<double, 3> BASE = {0.03, 0.02, 0.01};
 /// Weight of the neighbour share in the promotion probability (REFERENCE.md).
 inline constexpr double SPILLOVER = 0.5;
 
+/// The largest 32-bit word u with (u - e) + 1 <= y, for e >= 1 and y >= 0 (u <= e - 1 + floor(y),
+/// at most 2^32 - 1): decide's tests of a firm's word u against E[stage] and a promotion bound y
+/// as one integer comparison (the AVX2 kernel's first pass; the same decisions as the doubles).
+[[nodiscard]] std::uint32_t last_word_at_most(std::int64_t e, double y);
+
 /// The model. Stateless: everything a run changes lives in State.
 class Model {
 public:

@@ -11,8 +11,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 using namespace canopy;
@@ -307,5 +309,95 @@ TEST_CASE("Reference decisions over several chunks in parallel are the rule's, f
         CHECK(changed > 1000); // about 3 % of 40,000 firms exit or move up
         CHECK(between > 100);  // and the share decides about 1 %
         CHECK(static_cast<std::size_t>(s.lists_read) == between);
+    }
+}
+
+TEST_CASE("Reference decisions: a word against its stage's limit is the rule's test in doubles, "
+          "at the limit and beside it",
+          "[model][reference]") {
+    // decide_block's test: a = (u - 2^31) - (E - 2^31) in doubles, then a + 1 <= y. The AVX2
+    // kernel's: u <= last_word_at_most(E, y). Checked at the limit and next to it (where an
+    // off-by-one would show; random words land there once in 2^32 draws), and at both ends.
+    const auto rule = [](std::uint32_t u, std::int64_t e, double y) {
+        const double a = static_cast<double>(static_cast<std::int32_t>(u ^ 0x80000000U)) -
+                         (static_cast<double>(e) - 0x1.0p31);
+        return a + 1.0 <= y;
+    };
+    std::vector<std::int64_t> exits = {
+        1, 2, 4294967, std::int64_t{1} << 31, (std::int64_t{1} << 32) - 1, std::int64_t{1} << 32};
+    for (const double p : ref::EXIT) {
+        exits.push_back(static_cast<std::int64_t>(engine::u32_threshold(p)));
+    }
+    std::vector<double> bounds = {0.0,
+                                  0.25,
+                                  0.999999,
+                                  1.0,
+                                  1.5,
+                                  2.0,
+                                  1e6 + 0.5,
+                                  0x1.0p31,
+                                  0x1.0p32 - 1.5,
+                                  0x1.0p32 - 1.0,
+                                  0x1.0p32,
+                                  0x1.0p33,
+                                  1e300,
+                                  std::numeric_limits<double>::infinity()};
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (const double lever : {0.0, 0.5, 1.0, 3.0, 1000.0}) {
+            const double up_scale = (1.0 - ref::EXIT[k]) * ref::BASE[k] * lever * 0x1.0p32;
+            bounds.push_back(up_scale);
+            bounds.push_back(up_scale * (1.0 + ref::SPILLOVER * 1.0));
+            bounds.push_back(std::nextafter(up_scale, 0.0));
+        }
+    }
+    int checked = 0;
+    for (const std::int64_t e : exits) {
+        for (const double y : bounds) {
+            INFO("E " << e << ", y " << y);
+            const std::uint32_t limit = ref::last_word_at_most(e, y);
+            std::vector<std::int64_t> words = {0, 1, 0xFFFFFFFF, 0xFFFFFFFE};
+            for (std::int64_t d = -2; d <= 2; ++d) {
+                words.push_back(std::int64_t{limit} + d);
+                words.push_back(e + d);
+            }
+            for (const std::int64_t w : words) {
+                if (w < 0 || w > 0xFFFFFFFF) {
+                    continue;
+                }
+                const auto u = static_cast<std::uint32_t>(w);
+                INFO("u " << u);
+                CHECK((u <= limit) == rule(u, e, y));
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked > 1000);
+}
+
+TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop agree at extreme levers",
+          "[model][reference]") {
+    // Lever 0 (nobody moves up but by the exit test's word), 1000 (every word below the exit
+    // limit's complement moves up: the limits capped at 2^32 - 1) and fractions between.
+    for (const std::array<double, 3> lever :
+         {std::array<double, 3>{0.0, 0.0, 0.0}, std::array<double, 3>{1000.0, 1000.0, 1000.0},
+          std::array<double, 3>{0.37, 250.0, 0.0}}) {
+        INFO("levers " << lever[0] << ", " << lever[1] << ", " << lever[2]);
+        engine::RunInputs in = inputs(3001, 120.0, 6);
+        for (std::size_t k = 0; k < 3; ++k) {
+            in.levers[k] = engine::Schedule::constant(lever[k]);
+        }
+        std::vector<std::vector<std::uint8_t>> stages;
+        std::vector<std::vector<double>> tables;
+        for (const bool avx2_kernel : {true, false}) {
+            ref::Model model;
+            model.avx2_kernel = avx2_kernel;
+            engine::Simulation<ref::Model> sim(model, in, {11, 0}, engine::Executor(false));
+            engine::SeriesTable table;
+            sim.run(table);
+            stages.push_back(sim.state().firms[sim.state().stage]);
+            tables.push_back(table.values);
+        }
+        CHECK(stages[0] == stages[1]);
+        CHECK(tables[0] == tables[1]);
     }
 }

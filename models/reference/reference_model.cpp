@@ -583,10 +583,11 @@ decide_chunk_avx2(const Network& g, const std::uint8_t* stage, std::size_t begin
     return decided;
 }
 
-// The AVX2 kernel runs on every CPU with AVX2, AVX-512 ones too: it decides most firms four at a
-// time without a branch and gathers the few between the bounds, and on Zen 4 the step loop at
-// N = 400,000 ran 1.20-1.35x faster with it than with the portable loop's AVX-512 clone (4 Dec
-// 2026, when both read neighbour counts). Model::avx2_kernel can turn it off (tests).
+// The AVX2 kernel runs on every CPU with AVX2, AVX-512 ones too: it decides most firms eight at a
+// time without a branch (by integer limits) and gathers the few between the bounds. On Zen 4 the
+// step loop at N = 400,000 ran 1.20-1.35x faster with it than with the portable loop's AVX-512
+// clone when both read neighbour counts and the kernel still compared doubles four at a time
+// (4 Dec 2026). Model::avx2_kernel can turn it off (tests).
 bool avx2_kernel_available() {
     static const bool available = [] {
         __builtin_cpu_init();
@@ -603,6 +604,12 @@ Model::Decided decide_chunk(const Model& model, const Network& g, const std::uin
         return decide_chunk_avx2(g, stage, begin, end, key, step, d, out, listed);
     }
     return decide_chunk_portable(g, stage, begin, end, key, step, d, out, listed);
+}
+
+// The network of the test hooks' block: 64 firms and no ties.
+const Network& isolated_block() {
+    static const Network g = Network::from_edges(BLOCK, {});
+    return g;
 }
 
 // Renumbers every firm in the (breadth-first) reverse Cuthill–McKee order of the network as it is
@@ -628,6 +635,55 @@ std::uint32_t last_word_at_most(std::int64_t e, double y) {
     const auto whole = static_cast<std::int64_t>(std::floor(std::min(y, 0x1.0p32)));
     return static_cast<std::uint32_t>(std::min<std::int64_t>(e - 1 + whole, 0xFFFFFFFF));
 }
+
+namespace detail {
+
+static_assert(BLOCK == 64, "FirstPass holds a bit per firm of a block");
+
+FirstPass first_pass_avx2(const std::array<std::uint8_t, 64>& stage,
+                          const std::array<std::uint32_t, 64>& u,
+                          const std::array<double, 3>& lever) {
+    const DecideConstants d = decide_constants(lever);
+    std::array<Undecided, BLOCK / 4> pending{};
+    std::size_t count = 0;
+    const BlockDecisions b =
+        decide_block_avx2(isolated_block(), stage.data(), u.data(), d, 0, 0, pending.data(), count);
+    FirstPass out;
+    out.events = b.events & b.active_mask;
+    out.exits = b.exits & b.active_mask;
+    for (std::size_t q = 0; q < count; ++q) {
+        for (std::uint32_t bits = pending[q].between; bits != 0; bits &= bits - 1) {
+            const auto f = static_cast<std::size_t>(std::countr_zero(bits));
+            const std::size_t j = pending[q].firm + f;
+            out.between |= std::uint64_t{1} << j;
+            out.a_plus_one[j] = pending[q].a_plus_one[f];
+        }
+    }
+    return out;
+}
+
+FirstPass first_pass_doubles(const std::array<std::uint8_t, 64>& stage,
+                             const std::array<std::uint32_t, 64>& u,
+                             const std::array<double, 3>& lever) {
+    const DecideConstants d = decide_constants(lever);
+    std::vector<Network::Vertex> listed;
+    const BlockDecisions b =
+        decide_block_portable(isolated_block(), stage.data(), 0, u.data(), BLOCK, d, listed);
+    FirstPass out;
+    out.events = b.events;
+    out.exits = b.exits;
+    for (const Network::Vertex j : listed) {
+        out.between |= std::uint64_t{1} << j;
+        out.a_plus_one[j] = a_plus_one(u[j], d.exit_below[stage[j]]);
+    }
+    return out;
+}
+
+bool first_pass_avx2_available() {
+    return avx2_kernel_available();
+}
+
+} // namespace detail
 
 const engine::ModelInfo& Model::info() const {
     static const engine::ModelInfo info = make_info();

@@ -84,6 +84,33 @@ inline constexpr double SPILLOVER = 0.5;
 /// as one integer comparison (the AVX2 kernel's first pass; the same decisions as the doubles).
 [[nodiscard]] std::uint32_t last_word_at_most(std::int64_t e, double y);
 
+namespace detail {
+
+/// What the decision kernels make of one block of 64 firms before any neighbour is counted, bit
+/// j for firm j (a test hook: the kernels compared at hand-picked words, such as those at a limit
+/// and beside it, which random words reach once in 2^32 draws).
+struct FirstPass {
+    std::uint64_t events = 0;  ///< active firms that exit or move up whatever their neighbours
+    std::uint64_t exits = 0;   ///< active firms that exit
+    std::uint64_t between = 0; ///< active firms whose word falls between the promotion bounds
+    std::array<double, 64> a_plus_one{}; ///< a + 1 of the firms between the bounds, 0 elsewhere
+};
+
+/// The AVX2 kernel's first pass at levers `lever` (its integer limits). Only where
+/// first_pass_avx2_available().
+[[nodiscard]] FirstPass first_pass_avx2(const std::array<std::uint8_t, 64>& stage,
+                                        const std::array<std::uint32_t, 64>& u,
+                                        const std::array<double, 3>& lever);
+/// The portable loop's doubles for the same block (its decisions with no neighbours counted, and
+/// the firms whose lists it would read).
+[[nodiscard]] FirstPass first_pass_doubles(const std::array<std::uint8_t, 64>& stage,
+                                           const std::array<std::uint32_t, 64>& u,
+                                           const std::array<double, 3>& lever);
+/// Whether this CPU runs the AVX2 kernel.
+[[nodiscard]] bool first_pass_avx2_available();
+
+} // namespace detail
+
 /// The model. Stateless: everything a run changes lives in State.
 class Model {
 public:

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 using namespace canopy;
@@ -374,10 +375,89 @@ TEST_CASE("Reference decisions: a word against its stage's limit is the rule's t
     CHECK(checked > 1000);
 }
 
+TEST_CASE("Reference decisions: the AVX2 kernel's first pass and the portable loop's doubles agree "
+          "at every limit and beside it",
+          "[model][reference]") {
+    // Random words reach a limit once in 2^32 draws, so the runs above cannot tell an off-by-one
+    // in how the kernel uses a limit (exits at E rather than E - 1, a bound one word too high or
+    // low, a wrong a + 1 for the firms between the bounds). Here every stage (and an exited firm)
+    // meets the words at each of its limits and one either side, at the ends and at random.
+    if (!ref::detail::first_pass_avx2_available()) {
+        WARN("no AVX2 on this CPU: the portable loop runs either way, nothing to compare");
+        return;
+    }
+    const std::array<std::uint8_t, 5> stages = {ref::INCUBATED, ref::SME, ref::HIGH_TECH,
+                                                ref::LEADER, ref::EXITED};
+    std::mt19937_64 random(17);
+    int blocks = 0;
+    std::uint64_t events_seen = 0;
+    std::uint64_t between_seen = 0;
+    for (const std::array<double, 3> lever :
+         {std::array<double, 3>{1.0, 1.0, 1.0}, std::array<double, 3>{0.0, 0.0, 0.0},
+          std::array<double, 3>{2.5, 0.37, 1000.0}, std::array<double, 3>{1e-9, 7.0, 0.001},
+          std::array<double, 3>{-0.0, 33.3, 1.0}}) {
+        // The words to try: for each stage's E and bounds, the limit and its neighbours.
+        std::vector<std::uint32_t> words = {0,           1,          2,         0x7FFFFFFF,
+                                            0x80000000U, 0xFFFFFFFE, 0xFFFFFFFF};
+        for (std::size_t k = 0; k < 4; ++k) {
+            const auto e = static_cast<std::int64_t>(engine::u32_threshold(ref::EXIT[k]));
+            const double up_scale =
+                k < 3 ? (1.0 - ref::EXIT[k]) * ref::BASE[k] * lever[k] * 0x1.0p32 : 0.0;
+            for (const double y : {0.0, up_scale, up_scale * (1.0 + ref::SPILLOVER * 1.0)}) {
+                const std::int64_t limit = ref::last_word_at_most(e, y);
+                for (std::int64_t d = -2; d <= 2; ++d) {
+                    for (const std::int64_t w : {limit + d, e + d}) {
+                        if (w >= 0 && w <= 0xFFFFFFFF) {
+                            words.push_back(static_cast<std::uint32_t>(w));
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < 64; ++r) {
+            words.push_back(static_cast<std::uint32_t>(random()));
+        }
+        // Every (stage, word) pair, 64 to a block, in several arrangements.
+        std::vector<std::pair<std::uint8_t, std::uint32_t>> pairs;
+        for (const std::uint8_t st : stages) {
+            for (const std::uint32_t w : words) {
+                pairs.emplace_back(st, w);
+            }
+        }
+        for (int shuffle = 0; shuffle < 3; ++shuffle) {
+            std::shuffle(pairs.begin(), pairs.end(), random);
+            for (std::size_t first = 0; first < pairs.size(); first += 64) {
+                std::array<std::uint8_t, 64> stage{};
+                std::array<std::uint32_t, 64> u{};
+                for (std::size_t j = 0; j < 64; ++j) {
+                    const auto& [st, w] = pairs[(first + j) % pairs.size()];
+                    stage[j] = st;
+                    u[j] = w;
+                }
+                const ref::detail::FirstPass kernel = ref::detail::first_pass_avx2(stage, u, lever);
+                const ref::detail::FirstPass doubles =
+                    ref::detail::first_pass_doubles(stage, u, lever);
+                INFO("levers " << lever[0] << ", " << lever[1] << ", " << lever[2] << "; block at "
+                               << first);
+                CHECK(kernel.events == doubles.events);
+                CHECK(kernel.exits == doubles.exits);
+                CHECK(kernel.between == doubles.between);
+                CHECK(kernel.a_plus_one == doubles.a_plus_one);
+                events_seen |= doubles.events;
+                between_seen |= doubles.between;
+                ++blocks;
+            }
+        }
+    }
+    CHECK(blocks > 100);
+    CHECK(events_seen != 0);
+    CHECK(between_seen != 0);
+}
+
 TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop agree at extreme levers",
           "[model][reference]") {
-    // Lever 0 (nobody moves up but by the exit test's word), 1000 (every word below the exit
-    // limit's complement moves up: the limits capped at 2^32 - 1) and fractions between.
+    // Lever 0 (no firm moves up), 1000 (every active firm below leader that does not exit moves
+    // up: the limits are capped at 2^32 - 1) and a mix.
     for (const std::array<double, 3> lever :
          {std::array<double, 3>{0.0, 0.0, 0.0}, std::array<double, 3>{1000.0, 1000.0, 1000.0},
           std::array<double, 3>{0.37, 250.0, 0.0}}) {

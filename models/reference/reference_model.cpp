@@ -168,7 +168,6 @@ struct DecideConstants {
     std::array<std::uint32_t, 4> exit_limit{}; // u <= this: u < E (a < 0)
     std::array<std::uint32_t, 4> move_limit{}; // u <= this: a + 1 <= up_scale
     std::array<std::uint32_t, 4> high_limit{}; // u <= this: a + 1 <= up_high
-    bool limits = false; // whether the limits hold: every E >= 1, up_scale >= 0 (else: doubles)
     // The limits as the AVX2 kernel reads them: biased by 2^31 (it compares signed integers),
     // stages 0-3 in lanes 0-3 and again in lanes 4-7, so that vpermd, which reads an index's low
     // three bits, gives an exited firm (0xFF) the leader's limits, as stage & 3 does.
@@ -177,24 +176,21 @@ struct DecideConstants {
     alignas(32) std::array<std::uint32_t, 8> high_lanes{};
 };
 
-// The constants of a step with levers `lever` (of each stage below leader).
+// The constants of a step with levers `lever` (of each stage below leader; each 0 or more, which
+// step_agents checks, so that up_scale and up_high are too: the limits need y >= 0).
 DecideConstants decide_constants(const std::array<double, 3>& lever) {
+    static_assert(EXIT[0] > 0.0 && EXIT[1] > 0.0 && EXIT[2] > 0.0 && EXIT[3] > 0.0,
+                  "every E is at least 1: the limits need E >= 1");
     DecideConstants c;
-    c.limits = true;
     for (std::size_t k = 0; k < 4; ++k) {
         const auto e = static_cast<std::int64_t>(engine::u32_threshold(EXIT[k]));
         c.exit_word[k] = e;
         c.exit_below[k] = static_cast<double>(e) - 0x1.0p31;
         c.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * lever[k] * 0x1.0p32 : 0.0;
         c.up_high[k] = c.up_scale[k] * (1.0 + SPILLOVER * 1.0);
-        // A lever below 0 or not a number (outside every lever's range) leaves the limits unset.
-        if (e >= 1 && c.up_scale[k] >= 0.0 && c.up_high[k] >= 0.0) {
-            c.exit_limit[k] = last_word_at_most(e, 0.0); // a + 1 <= 0: a < 0
-            c.move_limit[k] = last_word_at_most(e, c.up_scale[k]);
-            c.high_limit[k] = last_word_at_most(e, c.up_high[k]);
-        } else {
-            c.limits = false;
-        }
+        c.exit_limit[k] = last_word_at_most(e, 0.0); // a + 1 <= 0: a < 0
+        c.move_limit[k] = last_word_at_most(e, c.up_scale[k]);
+        c.high_limit[k] = last_word_at_most(e, c.up_high[k]);
     }
     for (std::size_t i = 0; i < 8; ++i) {
         c.exit_lanes[i] = c.exit_limit[i & 3] ^ 0x80000000U;
@@ -600,7 +596,7 @@ Model::Decided decide_chunk(const Model& model, const Network& g, const std::uin
                             std::size_t begin, std::size_t end, const engine::RandomKey& key,
                             std::uint32_t step, const DecideConstants& d,
                             std::vector<Model::Change>& out, std::vector<Network::Vertex>& listed) {
-    if (model.avx2_kernel && d.limits && avx2_kernel_available()) {
+    if (model.avx2_kernel && avx2_kernel_available()) {
         return decide_chunk_avx2(g, stage, begin, end, key, step, d, out, listed);
     }
     return decide_chunk_portable(g, stage, begin, end, key, step, d, out, listed);
@@ -767,6 +763,16 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
 
     // Per-stage constants of this step. One uniform word u decides: exit if u < E[s];
     // promote if E[s] <= u < E[s] + (1 - EXIT[s]) * p_up * 2^32 (DecideConstants).
+    // A promotion multiplier below 0 (or not a number) has no meaning in REFERENCE.md's rule, and
+    // the decision kernels' limits assume none. Scenarios and canopy-bench keep every lever in
+    // its range; a program calling the model with one outside is told here.
+    for (std::size_t k = 0; k < 3; ++k) {
+        if (!(ctx.levers[k] >= 0.0)) {
+            throw Error("reference model: lever " + info().levers[k].name + " is " +
+                        std::to_string(ctx.levers[k]) + " at step " + std::to_string(ctx.step) +
+                        "; a promotion multiplier must be 0 or more");
+        }
+    }
     const DecideConstants constants =
         decide_constants({ctx.levers[0], ctx.levers[1], ctx.levers[2]});
 

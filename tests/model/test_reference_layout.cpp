@@ -481,3 +481,26 @@ TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop agree at e
         CHECK(tables[0] == tables[1]);
     }
 }
+
+TEST_CASE("Reference model: a lever below 0 is an error naming it, not a result",
+          "[model][reference]") {
+    // Scenarios and canopy-bench keep levers in range; a program calling the model directly
+    // with a negative multiplier (which REFERENCE.md's rule has no meaning for) is told which.
+    // (Schedules refuse numbers that are not finite.)
+    for (const double bad : {-0.5, -1e-300}) {
+        engine::RunInputs in = inputs(1000, 50.0, 3);
+        in.levers[1] = engine::Schedule::constant(1.0);
+        in.levers[2] = engine::Schedule::constant(bad);
+        const ref::Model model;
+        engine::Simulation<ref::Model> sim(model, in, {3, 0}, engine::Executor(false));
+        engine::SeriesTable table;
+        try {
+            sim.run(table);
+            FAIL("a run with lever_high_tech = " << bad << " did not stop");
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            CHECK(what.find("lever_high_tech") != std::string::npos);
+            CHECK(what.find("0 or more") != std::string::npos);
+        }
+    }
+}

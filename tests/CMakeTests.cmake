@@ -169,6 +169,15 @@ if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
     LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
 
+# canopy-bench ecosystem --profile: the ratios are those of the figures printed beside them, and
+# one round's phases add up to its whole.
+if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
+  add_test(NAME python:bench_profile
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_profile.py
+                   $<TARGET_FILE:canopy-bench>)
+  set_tests_properties(python:bench_profile PROPERTIES LABELS python TIMEOUT 120)
+endif()
+
 # canopy-bench bandwidth: the fractions of the triad are those of the figures printed beside
 # them, and the paired rounds' median is theirs.
 if(TARGET canopy-bench AND EXISTS /usr/bin/python3)

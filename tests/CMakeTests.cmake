@@ -159,30 +159,20 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
     LABELS "scenario;python" TIMEOUT 420 SKIP_RETURN_CODE 77)
 endif()
 
-# canopy-bench contention: every layout beside every co-runner, the co-runners really running,
-# and the medians the summary prints (the figures themselves are for bench/, not for tests).
+# The canopy-bench commands' own figures checked against each other (the figures themselves are
+# for bench/, not for tests): python/test_bench_NAME.py run on the bench, exit 77 for skipped.
+#   contention: every layout beside every co-runner, the co-runners really running, and the
+#     medians the summary prints;
+#   profile (ecosystem --profile): the ratios are those of the figures printed beside them, and
+#     one round's phases add up to its whole;
+#   bandwidth: the fractions of the triad are those of the figures printed beside them, and the
+#     paired rounds' median is theirs.
 if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
-  add_test(NAME python:bench_contention
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_contention.py
-                   $<TARGET_FILE:canopy-bench>)
-  set_tests_properties(python:bench_contention PROPERTIES
-    LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
-endif()
-
-# canopy-bench ecosystem --profile: the ratios are those of the figures printed beside them, and
-# one round's phases add up to its whole.
-if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
-  add_test(NAME python:bench_profile
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_profile.py
-                   $<TARGET_FILE:canopy-bench>)
-  set_tests_properties(python:bench_profile PROPERTIES LABELS python TIMEOUT 120)
-endif()
-
-# canopy-bench bandwidth: the fractions of the triad are those of the figures printed beside
-# them, and the paired rounds' median is theirs.
-if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
-  add_test(NAME python:bench_bandwidth
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_bandwidth.py
-                   $<TARGET_FILE:canopy-bench>)
-  set_tests_properties(python:bench_bandwidth PROPERTIES LABELS python TIMEOUT 120)
+  foreach(name contention profile bandwidth)
+    add_test(NAME python:bench_${name}
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_${name}.py
+                     $<TARGET_FILE:canopy-bench>)
+    set_tests_properties(python:bench_${name} PROPERTIES
+      LABELS python TIMEOUT 120 SKIP_RETURN_CODE 77)
+  endforeach()
 endif()

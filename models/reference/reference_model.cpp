@@ -161,16 +161,14 @@ NeighbourCounts count_neighbours(const Network& g, const std::uint8_t* stage, Ne
 // of the three tests is a 32-bit word against a per-stage limit (last_word_at_most), which is how
 // the AVX2 kernel's first pass compares them, eight firms a vector, with no conversion to double.
 struct DecideConstants {
-    std::array<double, 4> exit_below{};        // E - 2^31
-    std::array<double, 4> up_scale{};          // up_scale[k], 0 for leaders
-    std::array<double, 4> up_high{};           // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
-    std::array<std::int64_t, 4> exit_word{};   // E
-    std::array<std::uint32_t, 4> exit_limit{}; // u <= this: u < E (a < 0)
-    std::array<std::uint32_t, 4> move_limit{}; // u <= this: a + 1 <= up_scale
-    std::array<std::uint32_t, 4> high_limit{}; // u <= this: a + 1 <= up_high
-    // The limits as the AVX2 kernel reads them: biased by 2^31 (it compares signed integers),
-    // stages 0-3 in lanes 0-3 and again in lanes 4-7, so that vpermd, which reads an index's low
-    // three bits, gives an exited firm (0xFF) the leader's limits, as stage & 3 does.
+    std::array<double, 4> exit_below{}; // E - 2^31
+    std::array<double, 4> up_scale{};   // up_scale[k], 0 for leaders
+    std::array<double, 4> up_high{};    // up_scale[k] * (1 + SPILLOVER * 1): x at share 1
+    // The three limits, u <= limit: exits (a < 0), moves up whatever the share (a + 1 <=
+    // up_scale), and not above the bounds (a + 1 <= up_high). As the AVX2 kernel reads them:
+    // biased by 2^31 (it compares signed integers), stages 0-3 in lanes 0-3 and again in lanes
+    // 4-7, so that vpermd, which reads an index's low three bits, gives an exited firm (0xFF) the
+    // leader's limits, as stage & 3 does.
     alignas(32) std::array<std::uint32_t, 8> exit_lanes{};
     alignas(32) std::array<std::uint32_t, 8> move_lanes{};
     alignas(32) std::array<std::uint32_t, 8> high_lanes{};
@@ -184,18 +182,14 @@ DecideConstants decide_constants(const std::array<double, 3>& lever) {
     DecideConstants c;
     for (std::size_t k = 0; k < 4; ++k) {
         const auto e = static_cast<std::int64_t>(engine::u32_threshold(EXIT[k]));
-        c.exit_word[k] = e;
         c.exit_below[k] = static_cast<double>(e) - 0x1.0p31;
         c.up_scale[k] = k < 3 ? (1.0 - EXIT[k]) * BASE[k] * lever[k] * 0x1.0p32 : 0.0;
         c.up_high[k] = c.up_scale[k] * (1.0 + SPILLOVER * 1.0);
-        c.exit_limit[k] = last_word_at_most(e, 0.0); // a + 1 <= 0: a < 0
-        c.move_limit[k] = last_word_at_most(e, c.up_scale[k]);
-        c.high_limit[k] = last_word_at_most(e, c.up_high[k]);
-    }
-    for (std::size_t i = 0; i < 8; ++i) {
-        c.exit_lanes[i] = c.exit_limit[i & 3] ^ 0x80000000U;
-        c.move_lanes[i] = c.move_limit[i & 3] ^ 0x80000000U;
-        c.high_lanes[i] = c.high_limit[i & 3] ^ 0x80000000U;
+        for (const std::size_t lane : {k, k + 4}) {
+            c.exit_lanes[lane] = last_word_at_most(e, 0.0) ^ 0x80000000U; // a + 1 <= 0: a < 0
+            c.move_lanes[lane] = last_word_at_most(e, c.up_scale[k]) ^ 0x80000000U;
+            c.high_lanes[lane] = last_word_at_most(e, c.up_high[k]) ^ 0x80000000U;
+        }
     }
     return c;
 }
@@ -374,10 +368,8 @@ decide_block_avx2(const Network& g, const std::uint8_t* stage, const std::uint32
         for (std::uint32_t b = p.between; b != 0; b &= b - 1) {
             g.prefetch_vertex(p.firm + static_cast<std::uint32_t>(std::countr_zero(b)));
         }
-        // a + 1 = u - E + 1 of the four, exact (decide_block's a is the same integer).
         for (std::size_t f = 0; f < 4; ++f) {
-            p.a_plus_one[f] = static_cast<double>(static_cast<std::int64_t>(u[j + f]) -
-                                                  c.exit_word[stage[j + f] & 3U] + 1);
+            p.a_plus_one[f] = a_plus_one(u[j + f], c.exit_below[stage[j + f] & 3U]);
         }
     }
     pending_count = count;

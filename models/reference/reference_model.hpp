@@ -18,12 +18,13 @@
 /// first bound moves up whatever its neighbours, one above the second does not, and only the
 /// firms in between (about 1 % a step at REFERENCE.md's rates) need their share: decide counts
 /// their active neighbours' stages from their lists, as they are at the start of the step, and
-/// the stages change only after every firm has decided. (Until 4 Dec 2026 every firm kept its
-/// neighbour counts by stage, updated for each neighbour of the 3 % of firms that change a step
-/// and for each newborn's partners: the same bits, but each update a scattered line; counting on
-/// demand made the step loop 1.7-1.9x faster at 4 M firms and 1.4-1.7x at 400,000, and saves 8
-/// bytes a firm. The ecosystem model keeps its counts: every firm's capability uses its share every
-/// month.)
+/// the stages change only after every firm has decided. The AVX2 kernel tests every other firm's
+/// word against three integer limits of its stage (last_word_at_most), eight firms a vector. (Until
+/// 4 Dec 2026 every firm kept its neighbour counts by stage, updated for each neighbour of the 3 %
+/// of firms that change a step and for each newborn's partners: the same bits, but each update a
+/// scattered line; counting on demand made the step loop 1.7-1.9x faster at 4 M firms and 1.4-1.7x
+/// at 400,000, and saves 8 bytes a firm. The ecosystem model keeps its counts: every firm's
+/// capability uses its share every month.)
 ///
 /// Locality (issue 8): by default the initial firms are numbered in the reverse Cuthill–McKee
 /// order of their network, so that collaborators sit near each other in memory; newborns append

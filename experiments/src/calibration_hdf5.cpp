@@ -238,7 +238,9 @@ public:
         }
         const Id mem = string_type();
         std::vector<char*> raw(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
-        must_ok(H5Aread(a.get(), mem.get(), raw.data()), "cannot read '" + name + "'");
+        if (!raw.empty()) { // an empty list has no buffer to read into
+            must_ok(H5Aread(a.get(), mem.get(), raw.data()), "cannot read '" + name + "'");
+        }
         std::vector<std::string> out;
         for (char* p : raw) {
             out.emplace_back(p != nullptr ? p : "");

@@ -65,6 +65,10 @@ void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid
     const Id attr(must(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT),
                        "cannot create attribute '" + name + "'"),
                   H5Aclose);
+    // An empty list has nothing to write (and no buffer: HDF5 refuses a null one), as in dataset.
+    if (H5Sget_simple_extent_npoints(space) == 0) {
+        return;
+    }
     must_ok(H5Awrite(attr.get(), memory_type, data), "cannot write attribute '" + name + "'");
 }
 

@@ -121,6 +121,18 @@ TEST_CASE("a calibration result round-trips through its HDF5 file", "[unit]") {
     CHECK(files == 1);
 }
 
+// An ABC-SMC run that uses every data series and reaches the exact posterior has no note: its
+// file must still be written and read back (HDF5 refuses the null buffer of an empty list).
+TEST_CASE("a calibration result without notes round-trips", "[unit]") {
+    CalibrationResult r = sample_result();
+    r.notes.clear();
+    const fs::path p = scratch("no-notes.h5");
+    REQUIRE_NOTHROW(write_calibration_result(p, r));
+    const CalibrationResult back = read_calibration_result(p);
+    CHECK(back.notes.empty());
+    CHECK(back.parameters == r.parameters);
+}
+
 TEST_CASE("reading something that is not a calibration result says what it is", "[unit]") {
     const fs::path text = scratch("not-hdf5.h5");
     std::ofstream(text) << "hello";

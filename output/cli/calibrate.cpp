@@ -50,7 +50,25 @@ fs::path journal_of(const std::string& out) {
     return fs::path(out + ".journal");
 }
 
-std::vector<std::string> output_problems(const CalibrateArgs& a) {
+// Every file the calibration reads, with what it is to the calibration: --out and --json must
+// name none of them.
+std::vector<std::pair<fs::path, std::string>> inputs_of(const CalibrateArgs& a,
+                                                        const experiments::Calibration* c) {
+    std::vector<std::pair<fs::path, std::string>> inputs{{a.file, "the calibration file"}};
+    if (c != nullptr) {
+        inputs.emplace_back(c->data.path, "the calibration's data");
+        for (const fs::path& f : c->scenario->files) {
+            inputs.emplace_back(f, "a file of the calibration's scenario");
+        }
+        if (c->scenario->posterior) {
+            inputs.emplace_back(c->scenario->posterior->path, "the scenario's posterior");
+        }
+    }
+    return inputs;
+}
+
+std::vector<std::string> output_problems(const CalibrateArgs& a,
+                                         const experiments::Calibration* c) {
     std::vector<std::string> problems;
     if (fs::path(a.out).extension() != ".h5") {
         problems.push_back("--out: " + quoted(a.out) + " must end in .h5 (it is written as HDF5)");
@@ -65,9 +83,12 @@ std::vector<std::string> output_problems(const CalibrateArgs& a) {
     }
     std::error_code ec;
     for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--json", a.json}}) {
-        if (!path.empty() && path != "-" && fs::equivalent(path, a.file, ec)) {
-            problems.push_back(std::string(flag) + ": " + quoted(path) +
-                               " is the calibration file; it would be overwritten");
+        for (const auto& [input, what] : inputs_of(a, c)) {
+            if (!path.empty() && path != "-" && fs::equivalent(path, input, ec)) {
+                problems.push_back(std::string(flag) + ": " + quoted(path) + " is " + what +
+                                   "; it would be overwritten");
+                break;
+            }
         }
     }
     if (!a.json.empty() && a.json != "-" &&
@@ -269,7 +290,8 @@ int calibrate_command(const CalibrateArgs& a) {
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
     const std::vector<std::string> problems =
-        root ? output_problems(a) : std::vector<std::string>{};
+        root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr)
+             : std::vector<std::string>{};
     // The root's verdict holds for every rank, so that all stop or all go on together.
     std::vector<std::uint8_t> verdict{
         static_cast<std::uint8_t>(bad || !loaded.calibration || !problems.empty() ? 1 : 0)};

@@ -184,7 +184,31 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
     CHECK(not_h5.err.find("--out: 'post.txt' must end in .h5") != std::string::npos);
     const Result same = run_canopy(dir, "calibrate good.toml --out p.h5 --json p.h5");
     CHECK(same.status == 2);
-    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml", "good.toml", "history.csv"});
+    // Neither output may name a file the calibration reads: its data, or its scenario.
+    const Result over_data = run_canopy(dir, "calibrate good.toml --out p.h5 --json history.csv");
+    CHECK(over_data.status == 2);
+    CHECK(over_data.err.find("--json: 'history.csv' is the calibration's data; it would be "
+                             "overwritten") != std::string::npos);
+    CHECK(read_file(dir / "history.csv") == data);
+    // The scenario and the file it extends, copied here so that a failure overwrites nothing
+    // of the repository's.
+    const std::string scenarios = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    write("history.toml", read_file(scenarios + "reference-history.toml"));
+    write("reference.toml", read_file(scenarios + "reference.toml"));
+    write("local.toml", replaced(base, HISTORY, "history.toml"));
+    for (const char* input : {"history.toml", "reference.toml"}) {
+        const std::string before = read_file(dir / input);
+        const Result r =
+            run_canopy(dir, std::string("calibrate local.toml --out p.h5 --json ") + input);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(std::string("--json: '") + input +
+                         "' is a file of the calibration's scenario; it would be overwritten") !=
+              std::string::npos);
+        CHECK(read_file(dir / input) == before);
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml", "good.toml", "history.csv",
+                                                          "history.toml", "local.toml",
+                                                          "reference.toml"});
 }
 
 TEST_CASE("canopy run --posterior widens the intervals of what the parameters drive",

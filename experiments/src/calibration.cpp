@@ -473,16 +473,20 @@ private:
                                  .value_or(a.ess_fraction);
             a.min_acceptance = t.number_where(
                                     "min_acceptance", [](double x) { return x >= 0.0 && x < 1.0; },
-                                    "a number from 0 (never stop early) up to 1")
+                                    "a number from 0 (never stop early) to below 1")
                                    .value_or(a.min_acceptance);
             a.max_simulations = t.integer_in("max_simulations", 1, std::int64_t{1} << 40)
                                     .value_or(a.max_simulations);
-            if (a.max_simulations < a.particles && t.has("max_simulations")) {
+            // The pilot alone runs every particle's replicates once.
+            const std::int64_t pilot =
+                std::int64_t{a.particles} * std::int64_t{a.replicates_per_particle};
+            if (a.max_simulations < pilot && t.has("max_simulations")) {
                 r_.at(*t.find("max_simulations"), t.path("max_simulations"),
                       "the budget of " + std::to_string(a.max_simulations) +
                           " simulations is smaller than one generation of " +
-                          std::to_string(a.particles) + " particles",
-                      "at least the number of particles");
+                          std::to_string(a.particles) + " particles of " +
+                          std::to_string(a.replicates_per_particle) + " replicates each",
+                      "at least particles x replicates_per_particle = " + std::to_string(pilot));
             }
         }
         if (const TomlValue* node = root.table("smm")) {
@@ -863,6 +867,10 @@ private:
                         continue;
                     }
                     const int y = static_cast<int>(item.integer);
+                    if (years->count(y) != 0) {
+                        r_.at(item, key, std::to_string(y) + " is listed twice", "each year once");
+                        continue;
+                    }
                     if (!rows.empty() &&
                         std::none_of(rows.begin(), rows.end(),
                                      [&](const DataRow* r) { return r->year == y; })) {
@@ -965,6 +973,16 @@ private:
                            "a figure of 0 has no relative error: give this observation an "
                            "absolute sd",
                            t.path("sd") + " = <number > 0, in the figure's unit>");
+                continue;
+            }
+            // Distances divide by the sd and square: an sd whose square is not a normal
+            // number (1e-320, say) gives infinite distances for every run.
+            if (!std::isnormal(s * s)) {
+                data_error(*row, "value",
+                           "the figure's error sd, " + num(s) +
+                               ", is too far from 1 for its square to be a normal number",
+                           t.path("sd") + " = <an absolute sd from about 1e-154 to 1e154, in the "
+                                          "figure's unit>");
                 continue;
             }
             o.sd = s;

@@ -246,6 +246,32 @@ relativ_sd = 1
               "'edges_per_firm' takes whole numbers only; calibration fits continuous "
               "parameters");
     }
+    SECTION("a year listed twice") {
+        const auto d = only_error(load("years", calibration("years = [2021, 2022, 2021]\n")));
+        CHECK(d.key == "observations.exits.years[2]");
+        CHECK(d.message == "2021 is listed twice");
+    }
+    SECTION("a budget smaller than the pilot's particles x replicates") {
+        const auto d = only_error(load("budget", calibration(R"(
+[abc_smc]
+particles = 100
+replicates_per_particle = 3
+max_simulations = 299
+)")));
+        CHECK(d.key == "abc_smc.max_simulations");
+        CHECK(d.message == "the budget of 299 simulations is smaller than one generation of 100 "
+                           "particles of 3 replicates each");
+        CHECK(d.hint.empty());
+    }
+    SECTION("a figure whose error sd squares to a subnormal number") {
+        const std::string data = replaced(DATA, "ref_exits,2021,300,", "ref_exits,2021,1e-300,");
+        const auto d = only_error(load("tiny-sd", calibration(""), data));
+        CHECK(d.file == (DIR / "tiny-sd" / "history.csv").generic_string());
+        CHECK(d.line == 5);
+        CHECK(d.key == "value");
+        CHECK(d.message.find("is too far from 1 for its square to be a normal number") !=
+              std::string::npos);
+    }
     SECTION("a scenario that does not load is reported with its own diagnostics") {
         const std::string text = replaced(calibration(""), "history.toml", "nowhere.toml");
         const CalibrationLoad r = load("scenario", text);

@@ -16,6 +16,7 @@
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/lever_effects.hpp>
 #include <canopy/experiments/overrides.hpp>
+#include <canopy/output/files.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -99,6 +100,13 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
                                                   const engine::ModelInfo& model,
                                                   const std::string& flag_path,
                                                   const std::string& command);
+
+/// Every file a run of the scenario at `scenario_path` reads, named for output::path_clashes:
+/// the scenario file, each file it extends, the posterior its `[scenario] posterior` key names
+/// and the one `posterior_flag` (`--posterior`, when not empty) names.
+std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scenario_path,
+                                               const engine::LoadResult& loaded,
+                                               const std::string& posterior_flag);
 
 /// "[min, max]" with infinite ends as -inf and inf.
 std::string range_text(double min, double max);

@@ -57,13 +57,8 @@ std::vector<std::string> output_problems(const CompareArgs& args, const fs::path
     if (!args.report.empty()) {
         outputs.push_back({"--report", args.report});
     }
-    std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
-    if (loaded.scenario) {
-        for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
-            inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
-        }
-    }
-    for (std::string& p : output::path_clashes(outputs, inputs)) {
+    for (std::string& p :
+         output::path_clashes(outputs, scenario_inputs(scenario_path, loaded, args.posterior))) {
         problems.push_back(std::move(p));
     }
     return problems;

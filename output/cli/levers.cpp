@@ -167,12 +167,15 @@ int levers_command(const LeversArgs& args) {
             }
         }
     }
-    if (!args.json.empty() && args.json != "-" &&
-        (fs::weakly_canonical(args.json) == fs::weakly_canonical(scenario_path) ||
-         (!args.ranges.empty() && fs::weakly_canonical(args.json) ==
-                                      fs::weakly_canonical(resolve_scenario(args.ranges))))) {
-        problems.push_back("--json: " + cli::quoted(args.json) +
-                           " is an input; it would be overwritten");
+    if (!args.json.empty() && args.json != "-") {
+        std::vector<output::NamedPath> inputs =
+            scenario_inputs(scenario_path, loaded, args.posterior);
+        if (!args.ranges.empty()) {
+            inputs.push_back({"--ranges", resolve_scenario(args.ranges)});
+        }
+        for (std::string& p : output::path_clashes({{"--json", args.json}}, inputs)) {
+            problems.push_back(std::move(p));
+        }
     }
     for (const std::string& p : problems) {
         std::cerr << "canopy levers: error: " << p << "\n";

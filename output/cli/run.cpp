@@ -78,7 +78,7 @@ std::vector<std::string> output_problems(const RunArgs& args) {
 }
 
 // The outputs against each other and against every file the run reads: the scenario and each
-// file it extends (or, when it did not load, the scenario path as given).
+// file it extends (or, when it did not load, the scenario path as given), its posterior.
 std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_path,
                                  const engine::LoadResult& loaded) {
     std::vector<output::NamedPath> outputs;
@@ -91,14 +91,9 @@ std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_p
     if (!args.report.empty()) {
         outputs.push_back({"--report", args.report});
     }
-    std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
+    std::vector<output::NamedPath> inputs = scenario_inputs(scenario_path, loaded, args.posterior);
     if (!args.report_ranges.empty()) {
         inputs.push_back({"--report-ranges", resolve_scenario(args.report_ranges)});
-    }
-    if (loaded.scenario) {
-        for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
-            inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
-        }
     }
     return output::path_clashes(outputs, inputs);
 }

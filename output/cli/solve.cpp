@@ -262,25 +262,16 @@ int solve_command(const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     std::vector<std::string> problems = output_flag_problems(args.json, "", args.report);
+    std::vector<output::NamedPath> outputs;
     if (!args.json.empty() && args.json != "-") {
-        std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
-        if (loaded.scenario) {
-            for (std::size_t i = 1; i < loaded.scenario->files.size(); ++i) {
-                inputs.push_back({"a file the scenario extends", loaded.scenario->files[i]});
-            }
-        }
-        for (std::string& p : output::path_clashes({{"--json", args.json}}, inputs)) {
-            problems.push_back(std::move(p));
-        }
+        outputs.push_back({"--json", args.json});
     }
     if (!args.report.empty()) {
-        std::vector<output::NamedPath> inputs{{"the scenario file", scenario_path}};
-        if (!args.json.empty() && args.json != "-") {
-            inputs.push_back({"--json", args.json});
-        }
-        for (std::string& p : output::path_clashes({{"--report", args.report}}, inputs)) {
-            problems.push_back(std::move(p));
-        }
+        outputs.push_back({"--report", args.report});
+    }
+    for (std::string& p :
+         output::path_clashes(outputs, scenario_inputs(scenario_path, loaded, args.posterior))) {
+        problems.push_back(std::move(p));
     }
     if (!(args.probability > 0.0 && args.probability < 1.0)) {
         problems.push_back(fmt::format(

@@ -122,6 +122,56 @@ TEST_CASE("one file named two ways is refused before anything runs", "[cli][hard
     }
 }
 
+TEST_CASE("no command writes over the posterior or a file the scenario extends",
+          "[cli][hardening]") {
+    // An outside probe: `run --out` replaced the posterior the scenario names (or --posterior
+    // names), `levers --json` a file the scenario extends, `solve --report` the same.
+    const test::TempDir dir;
+    const std::string scenarios = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    fs::copy_file(scenarios + "wuhan-2023.toml", dir / "wuhan.toml");
+    fs::copy_file(scenarios + "wuhan-posterior.h5", dir / "wuhan-posterior.h5");
+    fs::copy_file(scenarios + "wuhan-posterior.h5", dir / "other-posterior.h5");
+    test::write_file(dir / "parent.toml", test::read_file(REFERENCE));
+    test::write_file(dir / "child.toml", "extends = \"parent.toml\"\n[scenario]\nreplicates = 4\n");
+    const std::vector<std::string> before = entries(dir.path());
+    struct Case {
+        std::string command;
+        std::string message;
+    };
+    const std::string solve = "solve child.toml -q --target leaders_2023 -P 0.5 "
+                              "--lever lever_high_tech=0:2 ";
+    const std::vector<Case> cases{
+        {"run wuhan.toml -q --out wuhan-posterior.h5",
+         "--out: 'wuhan-posterior.h5' is the posterior the scenario names"},
+        {"run wuhan.toml -q --posterior other-posterior.h5 --out other-posterior.h5",
+         "--out: 'other-posterior.h5' is the --posterior file"},
+        {"compare wuhan.toml -q --json wuhan-posterior.h5",
+         "--json: 'wuhan-posterior.h5' is the posterior the scenario names"},
+        {"levers wuhan.toml -q --posterior other-posterior.h5 --json other-posterior.h5",
+         "--json: 'other-posterior.h5' is the --posterior file"},
+        {"levers child.toml -q --json parent.toml",
+         "--json: 'parent.toml' is a file the scenario extends"},
+        {solve + "--report parent.toml", "--report: 'parent.toml' is a file the scenario extends"},
+        {solve + "--json wuhan-posterior.h5 --posterior wuhan-posterior.h5",
+         "--json: 'wuhan-posterior.h5' is the --posterior file"},
+    };
+    std::vector<std::string> contents;
+    for (const std::string& f : before) {
+        contents.push_back(test::read_file(dir / f));
+    }
+    for (const Case& c : cases) {
+        INFO(c.command);
+        const Result r = run_canopy(dir, c.command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(entries(dir.path()) == before);
+        for (std::size_t i = 0; i < before.size(); ++i) {
+            CHECK(test::read_file(dir / before[i]) == contents[i]);
+        }
+    }
+}
+
 TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
     // Issue 6, item 9: `canopy run > /dev/full` exited 0.
     const test::TempDir dir;

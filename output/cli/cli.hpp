@@ -159,4 +159,9 @@ LeverRangeChoice choose_lever_ranges(const engine::Scenario& scenario,
                                      const std::string& ranges_name,
                                      const std::vector<std::string>& only = {});
 
+/// Why the sweep file `ranges` (given by `flag` as `name`) cannot give `scenario`'s levers their
+/// ranges, or empty: its scenario runs another model, or it has no lever factor with a range.
+std::string lever_ranges_problem(const engine::Scenario& scenario, const experiments::Sweep& ranges,
+                                 const std::string& flag, const std::string& name);
+
 } // namespace canopy::cli

@@ -67,4 +67,26 @@ LeverRangeChoice choose_lever_ranges(const engine::Scenario& scenario,
     return out;
 }
 
+std::string lever_ranges_problem(const engine::Scenario& scenario, const experiments::Sweep& ranges,
+                                 const std::string& flag, const std::string& name) {
+    if (ranges.scenario->model != scenario.model) {
+        return flag + ": " + quoted(name) + " is a sweep of model " +
+               quoted(ranges.scenario->model) + " (its scenario " +
+               quoted(ranges.scenario_file.string()) + "); the scenario runs model " +
+               quoted(scenario.model) + ", so none of its factors can give a lever's range";
+    }
+    const bool any =
+        std::any_of(ranges.factors.begin(), ranges.factors.end(), [](const experiments::Factor& f) {
+            return f.target.kind == experiments::TargetKind::lever &&
+                   f.kind == experiments::Factor::Kind::range;
+        });
+    if (!any) {
+        return flag + ": " + quoted(name) +
+               " has no lever factor with min and max, so every lever would take the default "
+               "range; give a sweep file with lever factors, or leave " +
+               flag + " out";
+    }
+    return {};
+}
+
 } // namespace canopy::cli

@@ -153,6 +153,13 @@ int levers_command(const LeversArgs& args) {
     }
     const models::ModelHandle* model =
         loaded.scenario ? models::find_model(loaded.scenario->model) : nullptr;
+    if (!bad && loaded.scenario && ranges && ranges->sweep) {
+        if (std::string p =
+                lever_ranges_problem(*loaded.scenario, *ranges->sweep, "--ranges", args.ranges);
+            !p.empty()) {
+            problems.push_back(std::move(p));
+        }
+    }
     if (!bad && loaded.scenario && model != nullptr) {
         for (const std::string& name : args.only) {
             std::vector<std::string> names;

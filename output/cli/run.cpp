@@ -179,6 +179,12 @@ int run_command(const RunArgs& args) {
         if (report(ranges->diagnostics)) {
             problems.push_back("--report-ranges: " + quoted(args.report_ranges) +
                                " is not a valid sweep file (see above)");
+        } else if (!scenario_bad && loaded.scenario && ranges->sweep) {
+            if (std::string p = lever_ranges_problem(*loaded.scenario, *ranges->sweep,
+                                                     "--report-ranges", args.report_ranges);
+                !p.empty()) {
+                problems.push_back(std::move(p));
+            }
         }
     }
     if (!scenario_bad && loaded.scenario) {

@@ -172,6 +172,45 @@ TEST_CASE("no command writes over the posterior or a file the scenario extends",
     }
 }
 
+TEST_CASE("a ranges file that cannot give the levers their ranges is refused", "[cli][hardening]") {
+    // An outside probe: `levers --ranges` with a sweep of the ecosystem model ran the reference
+    // scenario's levers at their default ranges without a word.
+    const test::TempDir dir;
+    const std::string sweeps = std::string(CANOPY_SOURCE_DIR) + "/tests/data/sweeps/";
+    std::string tiny = test::read_file(sweeps + "tiny-scenario.toml");
+    tiny.replace(tiny.find("../../../scenarios/reference.toml"),
+                 std::string("../../../scenarios/reference.toml").size(), REFERENCE);
+    test::write_file(dir / "tiny-scenario.toml", tiny);
+    std::string parameters_only = test::read_file(sweeps + "tiny.toml");
+    parameters_only.erase(parameters_only.find("[factors.lever_high_tech]"),
+                          parameters_only.find("[factors.edges_per_firm]") -
+                              parameters_only.find("[factors.lever_high_tech]"));
+    test::write_file(dir / "no-levers.toml", parameters_only);
+    const std::string wuhan_sweep =
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml");
+    struct Case {
+        std::string command;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges " + wuhan_sweep,
+         "is a sweep of model 'ecosystem'"},
+        {"run " + shell_quote(REFERENCE) + " -q --report r.html --report-ranges " + wuhan_sweep,
+         "is a sweep of model 'ecosystem'"},
+        {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges no-levers.toml",
+         "--ranges: 'no-levers.toml' has no lever factor with min and max"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.command);
+        const Result r = run_canopy(dir, c.command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(entries(dir.path()) ==
+              std::vector<std::string>{"no-levers.toml", "tiny-scenario.toml"});
+    }
+}
+
 TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
     // Issue 6, item 9: `canopy run > /dev/full` exited 0.
     const test::TempDir dir;

@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace canopy::experiments {
@@ -137,6 +139,61 @@ double estimate(const SaltelliBlocks& s, const std::vector<std::size_t>& picks,
 
 } // namespace
 
+std::optional<std::size_t> saltelli_points(std::size_t base_samples, std::size_t dimensions) {
+    std::size_t points = 0;
+    if (dimensions > SIZE_MAX - 2 ||
+        __builtin_mul_overflow(base_samples, dimensions + 2, &points)) {
+        return std::nullopt;
+    }
+    return points;
+}
+
+std::optional<std::size_t> morris_points(std::size_t trajectories, std::size_t dimensions) {
+    std::size_t points = 0;
+    if (dimensions > SIZE_MAX - 1 ||
+        __builtin_mul_overflow(trajectories, dimensions + 1, &points)) {
+        return std::nullopt;
+    }
+    return points;
+}
+
+std::string morris_design_problem(const UnitDesign& design) {
+    const std::size_t d = design.dimensions;
+    const std::size_t r = design.base_samples;
+    const std::optional<std::size_t> points = morris_points(r, d);
+    if (d == 0 || !points || design.u.size() % d != 0 || design.points() != *points) {
+        return fmt::format("{} trajectories of {} factors are {} points, not {}", r, d,
+                           points ? std::to_string(*points) : "more than a std::size_t holds",
+                           design.points());
+    }
+    for (std::size_t t = 0; t < r; ++t) {
+        std::vector<int> moved(d, 0);
+        for (std::size_t step = 1; step <= d; ++step) {
+            const std::size_t row = t * (d + 1) + step;
+            std::size_t changed = d;
+            std::size_t changes = 0;
+            for (std::size_t k = 0; k < d; ++k) {
+                if (design.at(row, k) != design.at(row - 1, k)) {
+                    changed = k;
+                    ++changes;
+                }
+            }
+            if (changes != 1) {
+                return fmt::format("point {} differs from point {} in {} factors, not 1", row,
+                                   row - 1, changes);
+            }
+            ++moved[changed];
+        }
+        for (std::size_t k = 0; k < d; ++k) {
+            if (moved[k] != 1) {
+                return fmt::format("factor {} moves {} times in trajectory {}, not once", k,
+                                   moved[k], t);
+            }
+        }
+    }
+    return {};
+}
+
 SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
                            std::size_t dimensions, const BootstrapOptions& bootstrap) {
     const std::size_t n = base_samples;
@@ -146,10 +203,16 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
                                 "{} and {}",
                                 d, n));
     }
-    if (y.size() != n * (d + 2)) {
+    const std::optional<std::size_t> points = saltelli_points(n, d);
+    if (!points) {
+        throw Error(fmt::format("sobol_indices: a Saltelli design of {} base samples and {} "
+                                "factors has more points than a std::size_t holds",
+                                n, d));
+    }
+    if (y.size() != *points) {
         throw Error(fmt::format("sobol_indices: {} outputs for a Saltelli design of {} base "
                                 "samples and {} factors, which has {} points",
-                                y.size(), n, d, n * (d + 2)));
+                                y.size(), n, d, *points));
     }
     check_bootstrap(bootstrap, "sobol_indices");
 
@@ -208,47 +271,40 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
         throw Error(
             fmt::format("morris_indices: the design is {}, not morris", to_string(design.kind)));
     }
-    if (d == 0 || r == 0 || design.u.size() != r * (d + 1) * d) {
+    if (d == 0 || r == 0) {
+        throw Error(fmt::format("morris_indices: need at least 1 factor and 1 trajectory, got {} "
+                                "and {}",
+                                d, r));
+    }
+    const std::optional<std::size_t> points = morris_points(r, d);
+    if (!points || design.u.size() % d != 0 || design.points() != *points) {
         throw Error(fmt::format("morris_indices: a Morris design of {} trajectories and {} factors "
                                 "has {} points, this one has {}",
-                                r, d, r * (d + 1), d == 0 ? 0 : design.u.size() / d));
+                                r, d, points ? std::to_string(*points) : "too many",
+                                design.points()));
     }
-    if (y.size() != r * (d + 1)) {
+    if (y.size() != *points) {
         throw Error(fmt::format("morris_indices: {} outputs for a Morris design of {} points",
-                                y.size(), r * (d + 1)));
+                                y.size(), *points));
     }
     check_bootstrap(bootstrap, "morris_indices");
+    if (const std::string problem = morris_design_problem(design); !problem.empty()) {
+        throw Error("morris_indices: not a Morris design: " + problem);
+    }
 
     // Elementary effects per factor and trajectory: the change in the output over the change
-    // in the factor, on the factor's [0, 1] scale.
+    // in the factor, on the factor's [0, 1] scale (the design checked above: one factor moves
+    // at each step).
     std::vector<double> effect(d * r, NaN); // [k * r + t]
     for (std::size_t t = 0; t < r; ++t) {
-        std::vector<int> moved(d, 0);
         for (std::size_t step = 1; step <= d; ++step) {
             const std::size_t row = t * (d + 1) + step;
-            std::size_t changed = d;
-            std::size_t changes = 0;
-            for (std::size_t k = 0; k < d; ++k) {
-                if (design.at(row, k) != design.at(row - 1, k)) {
-                    changed = k;
-                    ++changes;
-                }
+            std::size_t changed = 0;
+            while (design.at(row, changed) == design.at(row - 1, changed)) {
+                ++changed;
             }
-            if (changes != 1) {
-                throw Error(fmt::format("morris_indices: not a Morris design: point {} differs "
-                                        "from point {} in {} factors, not 1",
-                                        row, row - 1, changes));
-            }
-            ++moved[changed];
             effect[changed * r + t] =
                 (y[row] - y[row - 1]) / (design.at(row, changed) - design.at(row - 1, changed));
-        }
-        for (std::size_t k = 0; k < d; ++k) {
-            if (moved[k] != 1) {
-                throw Error(fmt::format("morris_indices: not a Morris design: factor {} moves "
-                                        "{} times in trajectory {}, not once",
-                                        k, moved[k], t));
-            }
         }
     }
 

@@ -369,12 +369,153 @@ std::string index_ranges(std::span<const std::uint64_t> indices, std::size_t mos
     return out;
 }
 
+namespace {
+
+// "1 point", "3 points".
+std::string count_of(std::size_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+// Why the columns of `s` do not each have one value (or row) per point, or empty: the reader
+// checks this, a result built in memory may not hold to it.
+std::string shape_problem(const SweepResult& s) {
+    const std::size_t n = s.point_index.size();
+    const std::size_t d = s.factors.size();
+    const auto reps = static_cast<std::size_t>(std::max(0, s.replicates));
+    const std::size_t rows = s.time_labels.size();
+    const auto wrong = [&](const std::string& path, std::size_t size, std::size_t width,
+                           const std::string& per) {
+        std::string out =
+            path + " has " + std::to_string(size) + " values for " + count_of(n, "point");
+        return width == 1 ? out : out + " x " + count_of(width, per);
+    };
+    if (s.unit.dimensions != d || s.unit.u.size() != n * d) {
+        return wrong("/design_unit", s.unit.u.size(), d, "factor");
+    }
+    if (s.values.size() != d) {
+        return "/design has " + count_of(s.values.size(), "factor") + ", not " + std::to_string(d);
+    }
+    for (std::size_t f = 0; f < d; ++f) {
+        if (s.values[f].size() != n) {
+            return wrong("/design/" + s.factors[f], s.values[f].size(), 1, "");
+        }
+    }
+    for (const TargetColumns& t : s.targets) {
+        for (const auto& [name, column] :
+             {std::pair{"p_attain", &t.p_attain}, std::pair{"p_attain_lo", &t.p_attain_lo},
+              std::pair{"p_attain_hi", &t.p_attain_hi}, std::pair{"median", &t.median}}) {
+            if (column->size() != n) {
+                return wrong("/targets/" + t.id + "/" + name, column->size(), 1, "");
+            }
+        }
+    }
+    for (const IndicatorColumns& c : s.indicators) {
+        for (const auto& [name, column] : {std::pair{"mean", &c.mean}, std::pair{"q05", &c.q05},
+                                           std::pair{"q50", &c.q50}, std::pair{"q95", &c.q95}}) {
+            if (column->size() != n) {
+                return wrong("/indicators/" + c.id + "/" + name, column->size(), 1, "");
+            }
+        }
+        if (!c.mean_path.empty() && c.mean_path.size() != n * rows) {
+            return wrong("/indicators/" + c.id + "/mean_path", c.mean_path.size(), rows, "time");
+        }
+        if (!c.finals.empty() && c.finals.size() != n * reps) {
+            return wrong("/indicators/" + c.id + "/finals", c.finals.size(), reps, "replicate");
+        }
+    }
+    for (const auto& [output, y] : s.outputs) {
+        if (y.size() != n) {
+            return wrong("/outputs/" + output, y.size(), 1, "");
+        }
+    }
+    return {};
+}
+
+// The groups and datasets of `s` a merge must find in every shard, by HDF5 path, each with what
+// must agree about it (unit, comparison, threshold). `with_rows`: also which indicators keep
+// paths and finals, which a shard of no points cannot say (its datasets are empty either way).
+std::map<std::string, std::string> datasets_of(const SweepResult& s, bool with_rows) {
+    std::map<std::string, std::string> out;
+    for (const TargetColumns& t : s.targets) {
+        out["/targets/" + t.id] = "unit '" + t.unit + "', comparison " + t.comparison + " " +
+                                  detail::number_text(t.threshold);
+    }
+    for (const IndicatorColumns& c : s.indicators) {
+        out["/indicators/" + c.id] = "unit '" + c.unit + "'";
+        if (with_rows && !c.mean_path.empty()) {
+            out["/indicators/" + c.id + "/mean_path"];
+        }
+        if (with_rows && !c.finals.empty()) {
+            out["/indicators/" + c.id + "/finals"];
+        }
+    }
+    for (const auto& [output, y] : s.outputs) {
+        out["/outputs/" + output];
+    }
+    return out;
+}
+
+// How the datasets of shard `s` differ from those of `reference` (named `ref_name`), or empty.
+std::string datasets_problem(const SweepResult& s, const SweepResult& reference,
+                             const std::string& ref_name) {
+    const bool with_rows = !s.point_index.empty() && !reference.point_index.empty();
+    const std::map<std::string, std::string> mine = datasets_of(s, with_rows);
+    const std::map<std::string, std::string> theirs = datasets_of(reference, with_rows);
+    std::string lacks, has, other;
+    const auto add = [](std::string& list, const std::string& item) {
+        list += (list.empty() ? "" : ", ") + item;
+    };
+    for (const auto& [path, facts] : theirs) {
+        const auto it = mine.find(path);
+        if (it == mine.end()) {
+            add(lacks, path);
+        } else if (it->second != facts) {
+            add(other, path + " (" + it->second + " vs " + facts + ")");
+        }
+    }
+    for (const auto& [path, facts] : mine) {
+        if (!theirs.contains(path)) {
+            add(has, path);
+        }
+    }
+    std::string out;
+    const auto part = [&](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
+    if (!lacks.empty()) {
+        part("it lacks " + lacks + ", which " + ref_name + " has");
+    }
+    if (!has.empty()) {
+        part("it has " + has + ", which " + ref_name + " lacks");
+    }
+    if (!other.empty()) {
+        part("it describes " + other + " otherwise");
+    }
+    return out.empty() ? out : "holds other datasets than " + ref_name + ": " + out;
+}
+
+// Where each of `first`'s columns is in `s` (found by name: the lists are known to agree).
+template <typename Columns, typename Id>
+std::vector<std::size_t> positions(const std::vector<Columns>& first, const std::vector<Columns>& s,
+                                   Id id) {
+    std::vector<std::size_t> out;
+    for (const Columns& c : first) {
+        std::size_t k = 0;
+        while (k < s.size() && id(s[k]) != id(c)) {
+            ++k;
+        }
+        out.push_back(k);
+    }
+    return out;
+}
+
+} // namespace
+
 std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
                                                std::span<const std::string> files,
                                                engine::Diagnostics& diagnostics) {
     const auto name = [&](std::size_t k) {
         return k < files.size() ? files[k] : "shard " + std::to_string(k + 1);
     };
+    const std::string edited = "shards of one sweep, as canopy sweep --shard wrote them";
     const auto problem = [&](std::size_t k, const std::string& message,
                              const std::string& allowed = {}) {
         diagnostics.add(detail::error_at(name(k), 0, 0, "", message, allowed));
@@ -384,6 +525,15 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
         return std::nullopt;
     }
     const SweepResult& first = shards[0];
+    // Which datasets a shard must hold: those of the first shard that holds points (a shard of
+    // none cannot say which indicators keep paths and finals).
+    std::size_t ref = 0;
+    while (ref + 1 < shards.size() && shards[ref].point_index.empty()) {
+        ++ref;
+    }
+    const auto versus = [](auto a, auto b) {
+        return std::to_string(a) + " vs " + std::to_string(b);
+    };
     bool ok = true;
     for (std::size_t k = 0; k < shards.size(); ++k) {
         const SweepResult& s = shards[k];
@@ -400,21 +550,46 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
         if (s.sweep_text != first.sweep_text) {
             differs("sweep file");
         } else if (s.seed != first.seed) {
-            differs("seed (" + std::to_string(s.seed) + " vs " + std::to_string(first.seed) + ")");
+            differs("seed (" + versus(s.seed, first.seed) + ")");
         } else if (s.engine_version != first.engine_version) {
             differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");
         } else if (s.scenario_text != first.scenario_text) {
             differs("scenario text");
-        } else if (s.fingerprint != first.fingerprint || s.replicates != first.replicates ||
-                   s.points_total != first.points_total || s.factors != first.factors) {
+        } else if (s.fingerprint != first.fingerprint) {
             differs("experiment (fingerprint " + s.fingerprint + " vs " + first.fingerprint + ")");
+        } else if (s.replicates != first.replicates) {
+            differs("experiment (replicates " + versus(s.replicates, first.replicates) + ")");
+        } else if (s.points_total != first.points_total) {
+            differs("experiment (points_total " + versus(s.points_total, first.points_total) + ")");
+        } else if (s.factors != first.factors) {
+            differs("experiment (factors " + detail::join(s.factors) + " vs " +
+                    detail::join(first.factors) + ")");
+        } else if (s.design != first.design || s.unit.base_samples != first.unit.base_samples ||
+                   s.unit.levels != first.unit.levels) {
+            differs(std::string("design (") + to_string(s.design) + ", base_samples " +
+                    std::to_string(s.unit.base_samples) + ", levels " +
+                    std::to_string(s.unit.levels) + " vs " + to_string(first.design) +
+                    ", base_samples " + std::to_string(first.unit.base_samples) + ", levels " +
+                    std::to_string(first.unit.levels) + ")");
+        } else if (s.time_labels != first.time_labels) {
+            differs("calendar (/time has " + std::to_string(s.time_labels.size()) + " vs " +
+                    std::to_string(first.time_labels.size()) + " labels)");
+        } else if (const std::string p = shape_problem(s); !p.empty()) {
+            problem(k, p, "one value per point in every column");
+            ok = false;
+        } else if (k != ref) {
+            if (const std::string q = datasets_problem(s, shards[ref], name(ref)); !q.empty()) {
+                problem(k, q, edited);
+                ok = false;
+            }
         }
     }
     if (!ok) {
         return std::nullopt;
     }
 
-    // Row of each design point, and which shard holds it.
+    // Row of each design point, and which shard holds it; a shard's points held elsewhere too
+    // or beyond the design are summed up, one line per shard and other file.
     const std::size_t total = first.points_total;
     std::vector<std::pair<std::size_t, std::size_t>> where(total, {SIZE_MAX, 0});
     std::map<std::string, std::size_t> seen_shards;
@@ -428,19 +603,29 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
                 continue;
             }
         }
+        std::vector<std::uint64_t> beyond;
+        std::map<std::size_t, std::vector<std::uint64_t>> twice; // by the shard holding them
         for (std::size_t row = 0; row < s.point_index.size(); ++row) {
             const std::uint64_t p = s.point_index[row];
             if (p >= total) {
-                problem(k, "holds point " + std::to_string(p) + ", beyond the design's " +
-                               std::to_string(total) + " points");
-                ok = false;
+                beyond.push_back(p);
             } else if (where[p].first != SIZE_MAX) {
-                problem(k, "holds point " + std::to_string(p) + ", which " + name(where[p].first) +
-                               " holds too");
-                ok = false;
+                twice[where[p].first].push_back(p);
             } else {
                 where[p] = {k, row};
             }
+        }
+        if (!beyond.empty()) {
+            std::sort(beyond.begin(), beyond.end());
+            problem(k, "holds " + count_of(beyond.size(), "point") + " beyond the design's " +
+                           std::to_string(total) + " points (" + index_ranges(beyond) + ")");
+            ok = false;
+        }
+        for (auto& [holder, points] : twice) {
+            std::sort(points.begin(), points.end());
+            problem(k, "holds " + count_of(points.size(), "point") + " that " + name(holder) +
+                           " holds too (" + index_ranges(points) + ")");
+            ok = false;
         }
     }
     std::vector<std::uint64_t> missing;
@@ -481,6 +666,7 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
     out.values.assign(first.factors.size(), {});
     out.targets = first.targets;
     out.indicators = first.indicators;
+    out.outputs = first.outputs;
     for (auto& t : out.targets) {
         t.p_attain.clear();
         t.p_attain_lo.clear();
@@ -496,6 +682,20 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
         c.q95.clear();
         c.mean_path.clear();
         c.finals.clear();
+    }
+    for (auto& [output, y] : out.outputs) {
+        y.clear();
+    }
+    // Each shard's columns in the first shard's order (an HDF5 file rewritten by another tool
+    // may list its groups in another order).
+    std::vector<std::vector<std::size_t>> target_at, indicator_at, output_at;
+    for (const SweepResult& s : shards) {
+        target_at.push_back(
+            positions(first.targets, s.targets, [](const TargetColumns& c) { return c.id; }));
+        indicator_at.push_back(positions(first.indicators, s.indicators,
+                                         [](const IndicatorColumns& c) { return c.id; }));
+        output_at.push_back(positions(first.outputs, s.outputs,
+                                      [](const auto& o) -> const std::string& { return o.first; }));
     }
     double wall = 0.0;
     double overhead = 0.0;
@@ -515,14 +715,14 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
             out.values[f].push_back(s.values[f][row]);
         }
         for (std::size_t t = 0; t < out.targets.size(); ++t) {
-            const TargetColumns& c = s.targets[t];
+            const TargetColumns& c = s.targets[target_at[k][t]];
             out.targets[t].p_attain.push_back(c.p_attain[row]);
             out.targets[t].p_attain_lo.push_back(c.p_attain_lo[row]);
             out.targets[t].p_attain_hi.push_back(c.p_attain_hi[row]);
             out.targets[t].median.push_back(c.median[row]);
         }
         for (std::size_t i = 0; i < out.indicators.size(); ++i) {
-            const IndicatorColumns& c = s.indicators[i];
+            const IndicatorColumns& c = s.indicators[indicator_at[k][i]];
             IndicatorColumns& o = out.indicators[i];
             o.mean.push_back(c.mean[row]);
             o.q05.push_back(c.q05[row]);
@@ -539,6 +739,9 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
                                 c.finals.begin() + static_cast<std::ptrdiff_t>(row * reps),
                                 c.finals.begin() + static_cast<std::ptrdiff_t>((row + 1) * reps));
             }
+        }
+        for (std::size_t o = 0; o < out.outputs.size(); ++o) {
+            out.outputs[o].second.push_back(s.outputs[output_at[k][o]].second[row]);
         }
     }
     // The shards' work, added up: the wall time a single process would have needed.

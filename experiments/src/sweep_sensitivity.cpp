@@ -86,13 +86,33 @@ std::string sensitivity_problem(const SweepResult& r) {
         return fmt::format("its unit design has {} dimensions for {} factors", r.unit.dimensions,
                            d);
     }
+    const bool saltelli = r.design == DesignKind::saltelli;
+    const char* samples = saltelli ? "base samples" : "trajectories";
     const std::size_t n = r.unit.base_samples;
-    const std::size_t expected = r.design == DesignKind::saltelli ? n * (d + 2) : n * (d + 1);
-    if (n < 2 || r.points() != expected) {
-        return fmt::format("a {} design of {} {} and {} factors has {} points, the file has {}",
-                           to_string(r.design), n,
-                           r.design == DesignKind::saltelli ? "base samples" : "trajectories", d,
-                           expected, r.points());
+    const std::optional<std::size_t> expected =
+        saltelli ? saltelli_points(n, d) : morris_points(n, d);
+    if (!expected) {
+        // An edited attribute: the count would wrap round, and might even match.
+        return fmt::format("its root attribute base_samples {} cannot be right: a {} design of "
+                           "that many {} and {} factors has more points than a std::size_t "
+                           "holds, the file has {}",
+                           n, to_string(r.design), samples, d, r.points());
+    }
+    if (n < 2 || r.points() != *expected) {
+        std::string out = fmt::format("a {} design of {} {} and {} factors has {} points, the "
+                                      "file has {}",
+                                      to_string(r.design), n, samples, d, *expected, r.points());
+        if (!r.shard.empty()) {
+            out += fmt::format(": it is shard {} of a sweep of {} points; merge its shards "
+                               "first (canopy merge SHARD.h5 ... --out RESULT.h5)",
+                               r.shard, r.points_total);
+        }
+        return out;
+    }
+    if (!saltelli) {
+        if (const std::string p = morris_design_problem(r.unit); !p.empty()) {
+            return "its /design_unit is not a Morris design: " + p;
+        }
     }
     if (r.targets.empty() && r.indicators.empty() && r.outputs.empty()) {
         return r.complete ? std::string("it has no targets, indicators or /outputs to analyse")

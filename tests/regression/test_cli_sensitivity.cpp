@@ -12,6 +12,7 @@
 #include <hdf5_hl.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -414,4 +415,70 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     // A bad flag with --out into the result itself leaves the result as it was.
     expect_bad(dir, "s.h5 --out s.h5 --target nope", "--target");
     CHECK(test::read_file(dir / "s.h5") == before);
+}
+
+TEST_CASE("canopy merge keeps /outputs: sensitivity of the merged shards is that of the whole",
+          "[regression][sensitivity][merge]") {
+    const test::TempDir dir;
+    const std::string file = sweep_file(dir, "s.toml", "saltelli", 4);
+    sweep(dir, file, "whole.h5");
+    sweep(dir, file, "s1.h5", "--shard 1/2");
+    sweep(dir, file, "s2.h5", "--shard 2/2");
+    for (const char* f : {"whole.h5", "s1.h5", "s2.h5"}) {
+        add_linear(dir / f); // the same function of each point's values, wherever it lies
+    }
+    const Result merged = run_canopy(dir, "merge s2.h5 s1.h5 --out merged.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    const experiments::SweepResult m = experiments::read_sweep_result(dir / "merged.h5");
+    const experiments::SweepResult w = experiments::read_sweep_result(dir / "whole.h5");
+    REQUIRE(m.outputs.size() == 1);
+    CHECK(m.outputs == w.outputs);
+    const Result from_merged = run_canopy(dir, "sensitivity merged.h5 --json -");
+    const Result from_whole = run_canopy(dir, "sensitivity whole.h5 --json -");
+    REQUIRE(from_whole.status == 0);
+    CHECK(from_merged.status == 0);
+    CHECK(from_merged.out == from_whole.out);
+    CHECK(Json::parse(from_merged.out)["outputs"].contains("outputs/linear"));
+
+    // Shards that disagree on their outputs are refused, the shard named.
+    add_output(dir / "s2.h5", "extra", std::vector<double>(10, 1.0));
+    const Result disagree = run_canopy(dir, "merge s1.h5 s2.h5 --out m2.h5");
+    INFO(disagree.err);
+    CHECK(disagree.status == 2);
+    CHECK(disagree.err.find("s2.h5: error: ") != std::string::npos);
+    CHECK(disagree.err.find("/outputs/extra") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "m2.h5"));
+
+    // A shard is not analysed: it must be merged first.
+    expect_bad(dir, "s1.h5", "s1.h5: cannot be analysed: ");
+    expect_bad(dir, "s1.h5", "shard 1/2");
+    expect_bad(dir, "s1.h5", "canopy merge");
+}
+
+TEST_CASE("canopy sensitivity refuses an edited design with exit 2, naming file and attribute",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    // Two factors, so that base_samples (2^62 + 8) x (2 + 2) wraps round to the 32 points.
+    test::write_file(dir / "two.toml", "[sweep]\nscenario = " + Json(TINY_SCENARIO).dump() +
+                                           "\ndesign = \"saltelli\"\npoints = 8\n"
+                                           "[factors.births_per_month]\nmin = 2\nmax = 6\n"
+                                           "[factors.lever_high_tech]\nmin = 0.5\nmax = 2.0\n");
+    sweep(dir, "two.toml", "two.h5", "--design-only");
+    experiments::SweepResult huge = experiments::read_sweep_result(dir / "two.h5");
+    REQUIRE(huge.points() == 32);
+    huge.outputs.emplace_back("y", huge.values.at(0));
+    huge.unit.base_samples = (std::size_t{1} << 62) + 8;
+    experiments::write_sweep_result(dir / "huge.h5", huge);
+    expect_bad(dir, "huge.h5", "huge.h5: cannot be analysed: ");
+    expect_bad(dir, "huge.h5", "base_samples 4611686018427387912");
+
+    // A Morris design whose trajectories were edited: point 5 a copy of point 4.
+    sweep(dir, sweep_file(dir, "m.toml", "morris", 4), "m.h5", "--design-only");
+    experiments::SweepResult edited = experiments::read_sweep_result(dir / "m.h5");
+    std::copy_n(edited.unit.u.begin() + 4 * 3, 3, edited.unit.u.begin() + 5 * 3);
+    edited.outputs.emplace_back("y", edited.values.at(0));
+    experiments::write_sweep_result(dir / "edited.h5", edited);
+    expect_bad(dir, "edited.h5", "edited.h5: cannot be analysed: ");
+    expect_bad(dir, "edited.h5", "not a Morris design");
 }

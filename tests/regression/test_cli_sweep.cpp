@@ -6,7 +6,9 @@
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
+#include <hdf5.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -93,6 +95,15 @@ void expect_refused(const std::string& text, const std::string& place, const std
     CHECK(r.err.find(place) != std::string::npos);
     CHECK(r.err.find(what) != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}
+
+// A copy of `from` with the HDF5 object at `path` deleted, as an edit with h5py would leave it.
+void copy_without(const fs::path& from, const fs::path& to, const std::string& path) {
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+    const hid_t f = H5Fopen(to.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    CHECK(H5Ldelete(f, path.c_str(), H5P_DEFAULT) >= 0);
+    H5Fclose(f);
 }
 
 } // namespace
@@ -313,4 +324,60 @@ TEST_CASE("canopy validate checks sweep files as canopy sweep does, running noth
     CHECK(bad.err.find("did you mean 'births_per_month'?") != std::string::npos);
     CHECK(bad.out.find("ok: " + TINY) != std::string::npos); // the other file is still checked
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}
+
+TEST_CASE("canopy merge refuses a shard with a target, indicator or dataset deleted",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2", "3"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/3 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    for (const std::string deleted :
+         {"targets/leaders_2023", "indicators/exits_2023", "indicators/exits_2023/finals",
+          "indicators/leaders_2023/mean_path"}) {
+        copy_without(dir / "s2.h5", dir / "e2.h5", deleted);
+        // The edited shard second (its lists shorter than the first's) and first (the others
+        // then have what it lacks): exit 2 naming a shard and what differs, nothing written.
+        for (const std::string order : {"s1.h5 e2.h5 s3.h5", "e2.h5 s1.h5 s3.h5"}) {
+            const Result r = run_canopy(dir, "merge " + order + " --out m.h5");
+            INFO(deleted + ", merge " + order + "\n" + r.err);
+            CHECK(r.status == 2);
+            const bool edited_first = order.front() == 'e';
+            CHECK(r.err.find(edited_first ? "s1.h5: error: " : "e2.h5: error: ") !=
+                  std::string::npos);
+            CHECK(r.err.find("/" + deleted) != std::string::npos);
+            CHECK(r.err.find("canopy merge: nothing was written") != std::string::npos);
+            CHECK_FALSE(fs::exists(dir / "m.h5"));
+        }
+    }
+}
+
+TEST_CASE("canopy merge says which count differs and sums up overlapping points",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out full.h5").status == 0);
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/2 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    experiments::SweepResult edited = experiments::read_sweep_result(dir / "s2.h5");
+    edited.points_total = 25;
+    experiments::write_sweep_result(dir / "t2.h5", edited);
+    const Result total = run_canopy(dir, "merge s1.h5 t2.h5 --out m.h5");
+    INFO(total.err);
+    CHECK(total.status == 2);
+    CHECK(total.err.find("t2.h5: error: comes from a different experiment (points_total 25 vs "
+                         "24) than s1.h5") != std::string::npos);
+
+    // The whole sweep and a shard of it: one line, not one per point.
+    const Result overlap = run_canopy(dir, "merge full.h5 s1.h5 --out m.h5");
+    INFO(overlap.err);
+    CHECK(overlap.status == 2);
+    CHECK(overlap.err.find("s1.h5: error: holds 12 points that full.h5 holds too (0-11)") !=
+          std::string::npos);
+    CHECK(std::count(overlap.err.begin(), overlap.err.end(), '\n') == 2); // and "nothing written"
+    CHECK_FALSE(fs::exists(dir / "m.h5"));
 }

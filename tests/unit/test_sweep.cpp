@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
+#include <tuple>
 
 using namespace canopy;
 using experiments::DesignKind;
@@ -316,4 +319,204 @@ TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
     CHECK(triangular.sweep);
     const auto both = load("min = 1\nmax = 2\nvalues = [1, 2]\n");
     CHECK(both.diagnostics.format().find("not several") != std::string::npos);
+}
+
+namespace {
+
+// A whole sweep result of 6 points over two factors with every kind of column: two targets, two
+// indicators with mean paths and finals (2 replicates, 2 times), and two /outputs.
+experiments::SweepResult whole_result() {
+    experiments::SweepResult r;
+    r.design = DesignKind::lhs;
+    r.factors = {"a", "b"};
+    r.unit.kind = DesignKind::lhs;
+    r.unit.dimensions = 2;
+    r.unit.base_samples = 6;
+    r.values.assign(2, {});
+    r.seed = 3;
+    r.replicates = 2;
+    r.complete = true;
+    r.sweep_text = "[sweep]\n";
+    r.scenario_text = "[scenario]\n";
+    r.engine_version = "x";
+    r.fingerprint = "f";
+    r.points_total = 6;
+    r.time_labels = {"2022-12", "2023-01"};
+    for (const char* id : {"t1", "t2"}) {
+        r.targets.push_back({id, "firms", ">=", 1.0, {}, {}, {}, {}});
+    }
+    for (const char* id : {"i1", "i2"}) {
+        r.indicators.push_back({id, "firms", {}, {}, {}, {}, {}, {}});
+    }
+    r.outputs = {{"y", {}}, {"z", {}}};
+    for (std::size_t p = 0; p < 6; ++p) {
+        const double x = static_cast<double>(p);
+        r.point_index.push_back(p);
+        r.unit.u.insert(r.unit.u.end(), {x / 6.0, 1.0 - x / 6.0});
+        r.values[0].push_back(x);
+        r.values[1].push_back(10.0 + x);
+        for (std::size_t t = 0; t < 2; ++t) {
+            const double v = x + 100.0 * static_cast<double>(t);
+            experiments::TargetColumns& c = r.targets[t];
+            c.p_attain.push_back(v + 0.1);
+            c.p_attain_lo.push_back(v + 0.2);
+            c.p_attain_hi.push_back(v + 0.3);
+            c.median.push_back(v + 0.4);
+            experiments::IndicatorColumns& i = r.indicators[t];
+            i.mean.push_back(v + 0.5);
+            i.q05.push_back(v + 0.6);
+            i.q50.push_back(v + 0.7);
+            i.q95.push_back(v + 0.8);
+            i.mean_path.insert(i.mean_path.end(), {v + 0.9, v + 1.0});
+            i.finals.insert(i.finals.end(), {v + 1.1, v + 1.2});
+        }
+        r.outputs[0].second.push_back(x * x);
+        r.outputs[1].second.push_back(-x);
+    }
+    return r;
+}
+
+// Rows [begin, end) of `whole`, as `canopy sweep --shard` would have written them.
+experiments::SweepResult shard_of(const experiments::SweepResult& whole, std::size_t begin,
+                                  std::size_t end, const std::string& shard) {
+    const auto rows = [&](const std::vector<double>& v, std::size_t width) {
+        return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(begin * width),
+                                   v.begin() + static_cast<std::ptrdiff_t>(end * width));
+    };
+    experiments::SweepResult s = whole;
+    s.shard = shard;
+    s.point_index.assign(whole.point_index.begin() + static_cast<std::ptrdiff_t>(begin),
+                         whole.point_index.begin() + static_cast<std::ptrdiff_t>(end));
+    s.unit.u = rows(whole.unit.u, 2);
+    for (auto& v : s.values) {
+        v = rows(v, 1);
+    }
+    for (auto& t : s.targets) {
+        for (auto* c : {&t.p_attain, &t.p_attain_lo, &t.p_attain_hi, &t.median}) {
+            *c = rows(*c, 1);
+        }
+    }
+    for (auto& i : s.indicators) {
+        for (auto* c : {&i.mean, &i.q05, &i.q50, &i.q95}) {
+            *c = rows(*c, 1);
+        }
+        i.mean_path = rows(i.mean_path, 2);
+        i.finals = rows(i.finals, 2);
+    }
+    for (auto& [name, y] : s.outputs) {
+        y = rows(y, 1);
+    }
+    return s;
+}
+
+struct Merged {
+    std::optional<experiments::SweepResult> result;
+    std::string message;
+    std::size_t errors = 0;
+};
+
+Merged merge(const std::vector<experiments::SweepResult>& shards) {
+    const std::vector<std::string> files{"p1.h5", "p2.h5", "p3.h5"};
+    engine::Diagnostics diagnostics;
+    Merged m;
+    m.result = experiments::merge_sweep_results(shards, files, diagnostics);
+    m.message = diagnostics.format();
+    m.errors = diagnostics.size();
+    return m;
+}
+
+std::vector<experiments::SweepResult> three_shards() {
+    const experiments::SweepResult whole = whole_result();
+    return {shard_of(whole, 0, 2, "1/3"), shard_of(whole, 2, 4, "2/3"),
+            shard_of(whole, 4, 6, "3/3")};
+}
+
+} // namespace
+
+TEST_CASE("Merged shards carry every column and every /outputs dataset, points in order",
+          "[unit][sweep][merge]") {
+    const experiments::SweepResult whole = whole_result();
+    auto shards = three_shards();
+    std::swap(shards[0], shards[2]); // the order of the files does not matter
+    const Merged m = merge(shards);
+    INFO(m.message);
+    REQUIRE(m.result);
+    CHECK(m.result->point_index == whole.point_index);
+    CHECK(m.result->unit.u == whole.unit.u);
+    CHECK(m.result->values == whole.values);
+    REQUIRE(m.result->targets.size() == 2);
+    CHECK(m.result->targets[1].median == whole.targets[1].median);
+    REQUIRE(m.result->indicators.size() == 2);
+    CHECK(m.result->indicators[1].finals == whole.indicators[1].finals);
+    CHECK(m.result->indicators[1].mean_path == whole.indicators[1].mean_path);
+    CHECK(m.result->outputs == whole.outputs);
+}
+
+TEST_CASE("Merge refuses shards whose targets, indicators or outputs differ, naming the shard",
+          "[unit][sweep][merge]") {
+    // Each edit made to the first shard (whose lists the merge would otherwise follow) and to a
+    // later one: one error naming the file that differs and what it has or lacks.
+    using Edit = std::function<void(experiments::SweepResult&)>;
+    const std::vector<std::tuple<std::string, Edit, std::string>> edits{
+        {"a target deleted", [](auto& s) { s.targets.erase(s.targets.begin() + 1); },
+         "/targets/t2"},
+        {"an indicator deleted", [](auto& s) { s.indicators.erase(s.indicators.begin()); },
+         "/indicators/i1"},
+        {"finals deleted", [](auto& s) { s.indicators[1].finals.clear(); },
+         "/indicators/i2/finals"},
+        {"a mean path deleted", [](auto& s) { s.indicators[0].mean_path.clear(); },
+         "/indicators/i1/mean_path"},
+        {"an output deleted", [](auto& s) { s.outputs.pop_back(); }, "/outputs/z"},
+        {"an output added", [](auto& s) { s.outputs.emplace_back("w", s.outputs[0].second); },
+         "/outputs/w"},
+    };
+    for (const auto& [what, edit, needle] : edits) {
+        for (const std::size_t edited : {0UL, 2UL}) {
+            INFO(what << " in shard " << edited + 1);
+            auto shards = three_shards();
+            edit(shards[edited]);
+            const Merged m = merge(shards);
+            INFO(m.message);
+            CHECK_FALSE(m.result);
+            // Named as what a later file has or lacks compared with the first: with the first
+            // edited, both later files differ from it.
+            CHECK(m.errors == (edited == 0 ? 2 : 1));
+            CHECK(m.message.find(edited == 0 ? "p2.h5: error: " : "p3.h5: error: ") !=
+                  std::string::npos);
+            CHECK(m.message.find(needle) != std::string::npos);
+            CHECK(m.message.find("p1.h5") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("Merge refuses a shard whose columns do not have one value per point",
+          "[unit][sweep][merge]") {
+    auto shards = three_shards();
+    shards[1].targets[0].median.pop_back();
+    shards[2].outputs[1].second.push_back(1.0);
+    const Merged m = merge(shards);
+    INFO(m.message);
+    CHECK_FALSE(m.result);
+    CHECK(m.message.find("p2.h5: error: /targets/t1/median has 1 values for 2 points") !=
+          std::string::npos);
+    CHECK(m.message.find("p3.h5: error: /outputs/z has 3 values for 2 points") !=
+          std::string::npos);
+}
+
+TEST_CASE("Merge says what differs and sums up overlapping points", "[unit][sweep][merge]") {
+    auto shards = three_shards();
+    shards[1].points_total = 7;
+    const Merged total = merge(shards);
+    CHECK_FALSE(total.result);
+    CHECK(total.message.find("p2.h5: error: comes from a different experiment (points_total 7 "
+                             "vs 6) than p1.h5") != std::string::npos);
+
+    // The whole file and a shard of it: one line for the shard's points the whole holds too.
+    experiments::SweepResult full = whole_result();
+    const Merged overlap = merge({full, three_shards()[1]});
+    INFO(overlap.message);
+    CHECK_FALSE(overlap.result);
+    CHECK(overlap.errors == 1);
+    CHECK(overlap.message.find("p2.h5: error: holds 2 points that p1.h5 holds too (2-3)") !=
+          std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -233,4 +234,51 @@ TEST_CASE("the sensitivity JSON has the documented shape", "[sensitivity]") {
     const std::string table = output::format_sensitivity(morris);
     CHECK(table.find("zero variance: every point gave 1; no factor moves it") != std::string::npos);
     CHECK(widest_line(table) <= 100);
+}
+
+TEST_CASE("a base_samples attribute whose point count overflows is refused, not allocated",
+          "[sensitivity]") {
+    // 2 factors: 4 (2^62 + 8) wraps round to 32 = 4 x 8, the points of 8 base samples.
+    SweepResult r;
+    r.design = DesignKind::saltelli;
+    r.factors = {"x1", "x2"};
+    r.unit = saltelli_design(8, 2, 1);
+    r.complete = true;
+    r.outputs.emplace_back("y", std::vector<double>(r.unit.points(), 1.0));
+    for (std::size_t p = 0; p < r.unit.points(); ++p) {
+        r.outputs[0].second[p] = r.unit.at(p, 0);
+    }
+    REQUIRE(sensitivity_problem(r).empty());
+    r.unit.base_samples = (std::size_t{1} << 62) + 8;
+    const std::string problem = sensitivity_problem(r);
+    CHECK(problem.find("base_samples 4611686018427387912") != std::string::npos);
+    CHECK(problem.find("the file has 32") != std::string::npos);
+    CHECK_THROWS_AS(analyse_sweep(r, {}), Error);
+
+    // Morris: 4 (2^62 + 10) trajectory points wrap round to 40 = 4 x 10 as well.
+    SweepResult m = synthetic_result(morris_design(10, 3, 4, 1));
+    REQUIRE(sensitivity_problem(m).empty());
+    m.unit.base_samples = (std::size_t{1} << 62) + 10;
+    CHECK(sensitivity_problem(m).find("base_samples 4611686018427387914") != std::string::npos);
+    CHECK_THROWS_AS(analyse_sweep(m, {}), Error);
+}
+
+TEST_CASE("an edited Morris design and a shard are refused before anything is computed",
+          "[sensitivity]") {
+    SweepResult m = synthetic_result(morris_design(10, 3, 4, 1));
+    // Point 5 made a copy of point 4: no factor moves between them.
+    std::copy_n(m.unit.u.begin() + 4 * 3, 3, m.unit.u.begin() + 5 * 3);
+    const std::string problem = sensitivity_problem(m);
+    CHECK(problem.find("not a Morris design") != std::string::npos);
+    CHECK(problem.find("point 5") != std::string::npos);
+    CHECK_THROWS_WITH(analyse_sweep(m, {}), Catch::Contains("not a Morris design"));
+
+    SweepResult shard = synthetic_result(saltelli_design(16, 3, 1));
+    shard.unit.u.resize(27 * 3); // shard 1/3 of 80 points: points 0-26
+    shard.shard = "1/3";
+    shard.points_total = 80;
+    const std::string merge_first = sensitivity_problem(shard);
+    CHECK(merge_first.find("has 80 points, the file has 27") != std::string::npos);
+    CHECK(merge_first.find("shard 1/3") != std::string::npos);
+    CHECK(merge_first.find("canopy merge") != std::string::npos);
 }

@@ -18,7 +18,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace canopy::experiments {
@@ -51,6 +53,19 @@ struct BootstrapOptions {
     double confidence = 0.95;
     std::uint64_t seed = 1;
 };
+
+/// The points of a Saltelli design of `base_samples` N over `dimensions` d, N (d + 2), or nullopt
+/// when that does not fit a std::size_t (an edited file's attribute, not a design).
+std::optional<std::size_t> saltelli_points(std::size_t base_samples, std::size_t dimensions);
+
+/// The points of a Morris design of `trajectories` r over `dimensions` d, r (d + 1), or nullopt
+/// when that does not fit a std::size_t.
+std::optional<std::size_t> morris_points(std::size_t trajectories, std::size_t dimensions);
+
+/// Why `design` is not a Morris design (its base_samples trajectories of d + 1 points, each
+/// point moving exactly one factor from the one before, every factor once per trajectory): the
+/// first point or trajectory that breaks this, or empty.
+std::string morris_design_problem(const UnitDesign& design);
 
 /// Sobol indices from the outputs `y` of a Saltelli design (y[k] the output of design point k,
 /// in saltelli_design's order). Throws canopy::Error when y's size is not N * (d + 2). When any

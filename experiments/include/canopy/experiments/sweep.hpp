@@ -134,9 +134,12 @@ SweepResult make_sweep_result(const Sweep& sweep, const UnitDesign& design,
 /// The file `--design-only` writes: the design and the sweep's attributes, no results.
 SweepResult make_design_result(const Sweep& sweep, const UnitDesign& design);
 
-/// Joins shard results into the whole. Adds a diagnostic naming the file and what differs (sweep
-/// file, seed, engine version, fingerprint), the shards given twice, and the points no shard
-/// holds, and returns nullopt when anything is wrong. `files` name the shards in diagnostics.
+/// Joins shard results into the whole, every column and /outputs dataset in point order. Adds a
+/// diagnostic naming the file and what differs from the first shard (sweep file, seed, engine
+/// version, fingerprint, points_total, the targets, indicators, paths, finals and /outputs it
+/// holds), a column without one value per point, the shards given twice, the points held twice
+/// (summed up per pair of files) and the points no shard holds, and returns nullopt when anything
+/// is wrong. `files` name the shards in diagnostics.
 std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
                                                std::span<const std::string> files,
                                                engine::Diagnostics& diagnostics);

@@ -91,6 +91,19 @@ int sweep_command(const SweepArgs& args) {
         problems.emplace_back(
             "--resume: --design-only runs nothing, so there is nothing to resume");
     }
+    // The design is a pure function of the file: every rank computes the same one.
+    std::optional<experiments::UnitDesign> design;
+    if (loaded.sweep && !file_bad) {
+        design = loaded.sweep->unit_design();
+    }
+    if (shard && design && shard->count > design->points()) {
+        // Shard i of more shards than points could hold no point at all: a file that merges to
+        // nothing, written with exit 0. (Slurm: an array of at most N tasks.)
+        problems.push_back("--shard: " + args.shard + " splits the sweep into " +
+                           std::to_string(shard->count) + " shards, but its design has only " +
+                           std::to_string(design->points()) + " points (allowed: n from 1 to " +
+                           std::to_string(design->points()) + ")");
+    }
     if (root) {
         for (std::string& p :
              output_problems(args, file, loaded.sweep ? &*loaded.sweep : nullptr)) {
@@ -117,23 +130,22 @@ int sweep_command(const SweepArgs& args) {
 
     // 2. The design, and the points this process takes part in.
     const engine::ThreadLimit threads(args.threads);
-    const experiments::UnitDesign design = sweep.unit_design();
     if (args.design_only) {
         if (root) {
             experiments::write_sweep_result(args.out,
-                                            experiments::make_design_result(sweep, design));
+                                            experiments::make_design_result(sweep, *design));
             if (!args.quiet) {
                 std::cout << "canopy sweep: the " << to_string(sweep.design) << " design of "
-                          << design.points() << " points over " << sweep.factors.size()
+                          << design->points() << " points over " << sweep.factors.size()
                           << " factors written to " << args.out << "\n";
             }
         }
         return EXIT_OK;
     }
-    const std::size_t total = design.points();
+    const std::size_t total = design->points();
     const std::size_t begin = shard ? shard->begin(total) : 0;
     const std::size_t end = shard ? shard->end(total) : total;
-    const std::vector<experiments::Point> points = sweep.points_of(design, begin, end);
+    const std::vector<experiments::Point> points = sweep.points_of(*design, begin, end);
     const experiments::Experiment experiment = sweep.experiment();
     const int processes = evaluator->processes();
 
@@ -178,7 +190,7 @@ int sweep_command(const SweepArgs& args) {
                              ? std::floor(usable / static_cast<double>(sweep.replicates))
                              : 1.0;
     const experiments::SweepResult result =
-        experiments::make_sweep_result(sweep, design, points, results, timing, shard);
+        experiments::make_sweep_result(sweep, *design, points, results, timing, shard);
     experiments::write_sweep_result(args.out, result);
     std::error_code ec;
     fs::remove(journal_path, ec);

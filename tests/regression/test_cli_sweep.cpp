@@ -234,6 +234,16 @@ TEST_CASE("A shard that does not exist is refused", "[regression][sweep]") {
     CHECK(zero.err.find("--shard: shard 1/0 does not exist: n must be at least 1") !=
           std::string::npos);
     CHECK(entries(dir.path()).empty());
+    // More shards than points: shard 1/25 of 24 points would hold none and merge to nothing.
+    const Result many = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1/25 --out s.h5");
+    CHECK(many.status == 2);
+    CHECK(many.err.find("--shard: 1/25 splits the sweep into 25 shards, but its design has only "
+                        "24 points (allowed: n from 1 to 24)") != std::string::npos);
+    CHECK(entries(dir.path()).empty());
+    CHECK(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 24/24 --quiet --out s.h5")
+              .status == 0);
+    CHECK(experiments::read_sweep_result(dir / "s.h5").point_index ==
+          std::vector<std::uint64_t>{23});
 }
 
 TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted result",

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace canopy;
 using experiments::DesignKind;
@@ -117,6 +118,14 @@ TEST_CASE("Shards split the points without gaps or overlaps", "[unit][sweep]") {
             next = shard.end(total);
         }
         CHECK(next == total);
+    }
+    // i N overflows 64 bits here; the last shard of n must still end with the last point.
+    for (const std::size_t n : {std::size_t{1} << 63, std::numeric_limits<std::size_t>::max()}) {
+        const experiments::Shard last{n, n};
+        CHECK(last.begin(24) == 23);
+        CHECK(last.end(24) == 24);
+        CHECK(experiments::Shard{n - 1, n}.end(24) == 23);
+        CHECK(experiments::Shard{n / 2, n}.end(100'000'000) == 50'000'000 - (n % 2));
     }
     for (const char* bad : {"3/2", "0/2", "1/0", "a/b", "1/", "/2", "2", "1/2/3", "-1/2"}) {
         CHECK_FALSE(experiments::parse_shard(bad, why));

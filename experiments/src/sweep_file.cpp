@@ -492,7 +492,16 @@ public:
         s.design = design.value_or(DesignKind::grid);
         const auto points =
             t.integer("points", design && *design != DesignKind::grid, 1, MAX_POINTS);
-        if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
+        if (design && *design != DesignKind::grid && *design != DesignKind::morris &&
+            t.has("levels")) {
+            // lhs, sobol and saltelli sample the unit cube continuously: levels would be ignored.
+            ctx_.error_at(*t.find("levels"), "sweep.levels",
+                          std::string("'levels' applies to grid and morris designs only, not ") +
+                              to_string(*design),
+                          std::string("leave it out for ") + to_string(*design) +
+                              "; grid: the levels of every factor, morris: the levels p of its "
+                              "grid");
+        } else if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
             s.levels = static_cast<std::size_t>(*levels);
         }
         if (design == DesignKind::morris && s.levels == 0) {
@@ -612,6 +621,14 @@ private:
                               std::string("expected a string, found ") +
                                   engine::describe(item.type),
                               join(OUTPUT_NAMES));
+            } else if (std::any_of(list->items.begin(),
+                                   list->items.begin() + static_cast<std::ptrdiff_t>(k),
+                                   [&](const TomlValue& earlier) {
+                                       return earlier.type == TomlValue::Type::string &&
+                                              earlier.string == item.string;
+                                   })) {
+                ctx_.error_at(item, key, "output '" + item.string + "' is listed twice",
+                              join(OUTPUT_NAMES) + ", each at most once");
             } else if (item.string == "finals") {
                 s.outputs.finals = true;
             } else if (item.string == "mean_paths") {

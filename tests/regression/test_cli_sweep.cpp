@@ -217,6 +217,19 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",
                    "morris needs an even number of levels, at least 2, not 3");
+    // Keys that would be ignored or are given twice are errors, not silently dropped.
+    for (const char* design : {"lhs", "sobol", "saltelli"}) {
+        expect_refused(with_scenario("design = \"" + std::string(design) +
+                                     "\"\npoints = 4\nlevels = 7\n"
+                                     "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                       "bad.toml:5:10: error: sweep.levels: ",
+                       "'levels' applies to grid and morris designs only, not " +
+                           std::string(design));
+    }
+    expect_refused(with_scenario("design = \"lhs\"\npoints = 4\n"
+                                 "outputs = [\"finals\", \"mean_paths\", \"finals\"]\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:5:", "error: sweep.outputs[2]: output 'finals' is listed twice");
     expect_refused("[sweep]\nscenario = \"nowhere.toml\"\ndesign = \"lhs\"\npoints = 4\n"
                    "[factors.x]\nmin = 1\nmax = 2\n",
                    "bad.toml:2:12: error: sweep.scenario: ", "cannot be used");

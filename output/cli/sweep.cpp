@@ -63,6 +63,21 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
                            " of an interrupted sweep exists; add --resume to continue it, or "
                            "remove it to start again");
     }
+    if (args.resume && sweep != nullptr) {
+        // Refused here, before anything runs, rather than by the journal once the run starts.
+        const experiments::JournalCheck check =
+            experiments::journal_check(journal, sweep->fingerprint);
+        if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
+            problems.push_back("--resume: " + check.problem +
+                               ": the sweep file, its scenario or posterior, the seed, the "
+                               "replicates or the Canopy version changed since it was written; "
+                               "resume with the files it was written for, or remove it and run "
+                               "without --resume to start again");
+        } else if (!check.problem.empty()) {
+            problems.push_back("--resume: " + check.problem +
+                               "; remove it and run without --resume to start again");
+        }
+    }
     return problems;
 }
 

@@ -83,6 +83,16 @@ std::string with_scenario(const std::string& body) {
     return "[sweep]\nscenario = \"" + SWEEPS + "/tiny-scenario.toml\"\n" + body;
 }
 
+// An evaluator with nothing to compute, to leave a journal's header behind.
+class NoPoints final : public experiments::Evaluator {
+public:
+    std::vector<experiments::PointResult> evaluate(const experiments::Experiment&,
+                                                   std::span<const experiments::Point>,
+                                                   const experiments::ResultCallback&) override {
+        return {};
+    }
+};
+
 // A bad sweep file: exit 2, its place on stderr, and nothing but the file in the directory.
 void expect_refused(const std::string& text, const std::string& place, const std::string& what) {
     const test::TempDir dir;
@@ -293,6 +303,37 @@ TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted resul
           std::string::npos);
     CHECK_FALSE(fs::exists(journal));
     check_same(dir / "whole.h5", out);
+}
+
+TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file with exit 2",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    // A journal of another experiment: what a sweep killed before its seed was changed leaves.
+    {
+        auto nothing = std::make_unique<NoPoints>();
+        experiments::Experiment other;
+        other.fingerprint = "another-experiment";
+        experiments::journalled(std::move(nothing), dir / "l.h5.journal")->evaluate(other, {});
+    }
+    const std::string journal = test::read_file(dir / "l.h5.journal");
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out l.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: --resume: journal 'l.h5.journal' belongs to another "
+                     "experiment: the sweep file, its scenario or posterior, the seed, the "
+                     "replicates or the Canopy version changed since it was written; resume with "
+                     "the files it was written for, or remove it and run without --resume") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"l.h5.journal"});
+    CHECK(test::read_file(dir / "l.h5.journal") == journal);
+
+    // A file that is not a journal at all.
+    test::write_file(dir / "g.h5.journal", "not a journal, and long enough to have a header\n");
+    const Result g = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out g.h5");
+    CHECK(g.status == 2);
+    CHECK(g.err.find("canopy sweep: error: --resume: 'g.h5.journal' is not a Canopy journal; "
+                     "remove it and run without --resume to start again") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"g.h5.journal", "l.h5.journal"});
 }
 
 TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {

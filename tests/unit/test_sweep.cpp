@@ -202,6 +202,39 @@ TEST_CASE("The journal gives back completed points and recomputes a torn one",
     CHECK_THROWS_WITH(j->evaluate(e, all), Catch::Contains("belongs to another experiment"));
 }
 
+TEST_CASE("A journal is judged from its header before anything runs", "[unit][sweep][journal]") {
+    using Kind = experiments::JournalCheck::Kind;
+    const test::TempDir dir;
+    const auto path = dir / "run.h5.journal";
+    CHECK(experiments::journal_check(path, "experiment-a").kind == Kind::resumable); // none yet
+    {
+        std::size_t computed = 0;
+        auto inner = std::make_unique<Counting>();
+        inner->computed = &computed;
+        experiments::Experiment e;
+        e.fingerprint = "experiment-a:abc:4";
+        const auto all = points(3);
+        experiments::journalled(std::move(inner), path)->evaluate(e, all);
+    }
+    const std::string before = test::read_file(path);
+    CHECK(experiments::journal_check(path, "experiment-a:abc:4").kind == Kind::resumable);
+    CHECK(experiments::journal_check(path, "experiment-a:", true).kind == Kind::resumable);
+    const experiments::JournalCheck other = experiments::journal_check(path, "experiment-b");
+    CHECK(other.kind == Kind::other_experiment);
+    CHECK(other.problem == "journal '" + path.string() + "' belongs to another experiment");
+    CHECK(experiments::journal_check(path, "experiment-b:", true).kind == Kind::other_experiment);
+    CHECK(test::read_file(path) == before); // only read
+
+    // A header cut off by a kill: nothing was journalled, so it can be started afresh.
+    std::filesystem::resize_file(path, 20);
+    CHECK(experiments::journal_check(path, "experiment-b").kind == Kind::resumable);
+
+    test::write_file(path, "this is not a journal, but some other file of the same name\n");
+    const experiments::JournalCheck foreign = experiments::journal_check(path, "experiment-a");
+    CHECK(foreign.kind == Kind::not_a_journal);
+    CHECK(foreign.problem == "'" + path.string() + "' is not a Canopy journal");
+}
+
 TEST_CASE("A sweep file's factors are resolved against its scenario's model", "[unit][sweep]") {
     const experiments::SweepLoad loaded = experiments::load_sweep(SWEEPS + "/tiny.toml");
     INFO(loaded.diagnostics.format());

@@ -76,7 +76,7 @@ std::string quoted(const std::string& s);
 
 /// Problems with a command's output flags, each naming its flag; an empty argument is a flag not
 /// given. `--json PATH` ('-' is stdout), `--out FILE.h5`, `--report FILE.html`: the extension, and
-/// whether the path can be written. Nothing is created.
+/// whether the path can be written (output_path_problem). Nothing is left behind.
 std::vector<std::string> output_flag_problems(const std::string& json, const std::string& out,
                                               const std::string& report);
 

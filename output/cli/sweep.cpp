@@ -40,7 +40,7 @@ bool same_file(const fs::path& a, const fs::path& b) {
     return fs::equivalent(a, b, ec) && !ec;
 }
 
-// Problems with --out, each naming the flag. Nothing is created here.
+// Problems with --out, each naming the flag. Nothing is left behind here.
 std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& sweep_file,
                                          const experiments::Sweep* sweep) {
     std::vector<std::string> problems;

@@ -336,6 +336,37 @@ TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file w
     CHECK(entries(dir.path()) == std::vector<std::string>{"g.h5.journal", "l.h5.journal"});
 }
 
+TEST_CASE("An --out that no file can be made in is refused before any work, even for root",
+          "[regression][sweep][cli]") {
+    // root passes access() for /proc, where no file can be created: found only when the result
+    // was written (exit 1) until the check tried to create one.
+    const test::TempDir dir;
+    test::write_file(dir / "m.toml",
+                     with_scenario("design = \"morris\"\npoints = 2\n"
+                                   "replicates = 2\nseed = 5\n"
+                                   "[factors.births_per_month]\nmin = 2\nmax = 6\n"
+                                   "[factors.lever_high_tech]\nmin = 0.5\nmax = 2\n"));
+    for (const char* shard : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep m.toml --quiet --shard " + std::string(shard) +
+                                    "/2 --out s" + shard + ".h5")
+                    .status == 0);
+    }
+    REQUIRE(run_canopy(dir, "merge s1.h5 s2.h5 --out m.h5").status == 0);
+    const std::vector<std::string> before = entries(dir.path());
+    const std::string quick =
+        std::string(CANOPY_SOURCE_DIR) + "/tests/data/calibration/reference-quick.toml";
+    for (const std::string& command :
+         {std::string("sweep m.toml"), std::string("merge s1.h5 s2.h5"),
+          std::string("sensitivity m.h5"), "run " + shell_quote(SWEEPS + "/tiny-scenario.toml"),
+          "calibrate " + shell_quote(quick)}) {
+        const Result r = run_canopy(dir, command + " --out /proc/x.h5");
+        INFO(command + ": " + r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: --out: cannot write '/proc/x.h5': ") != std::string::npos);
+        CHECK(entries(dir.path()) == before);
+    }
+}
+
 TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {
     const test::TempDir dir;
     REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --design-only --out d.h5").status ==

@@ -367,6 +367,32 @@ TEST_CASE("An --out that no file can be made in is refused before any work, even
     }
 }
 
+TEST_CASE("A sweep whose largest point would not fit in memory is refused before it runs",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // At 50 million firms the point needs gigabytes: more than --max-memory 1G allows.
+    test::write_file(dir / "big.toml",
+                     with_scenario("design = \"grid\"\nreplicates = 1\n"
+                                   "[factors.lever_high_tech]\nvalues = [1.5]\n"
+                                   "[factors.firms]\nvalues = [500, 50000000]\n"));
+    const Result r = run_canopy(dir, "sweep big.toml --threads 1 --max-memory 1G --out big.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: design point 1 (firms = 50000000) would need ") !=
+          std::string::npos);
+    CHECK(r.err.find("more than --max-memory 1G; narrow the factor's range") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"big.toml"}); // no result, no journal
+    // 4 billion firms (~160 GB) is more than the machine has: refused without --max-memory too,
+    // where it used to end in std::bad_alloc (exit 1) and leave big.h5.journal behind.
+    test::write_file(dir / "huge.toml", with_scenario("design = \"grid\"\nreplicates = 1\n"
+                                                      "[factors.firms]\nvalues = [4000000000]\n"));
+    const Result huge = run_canopy(dir, "sweep huge.toml --out huge.h5");
+    INFO(huge.err);
+    CHECK(huge.status == 2);
+    CHECK(huge.err.find("design point 0 (firms = 4000000000) would need ") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"big.toml", "huge.toml"});
+}
+
 TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {
     const test::TempDir dir;
     REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --design-only --out d.h5").status ==

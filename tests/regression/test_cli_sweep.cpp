@@ -3,9 +3,11 @@
 // with their place, exit 2 and nothing written.
 #include "cli_fixture.hpp"
 
+#include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
+#include <hdf5.h>
 
 #include <chrono>
 #include <cstring>
@@ -81,6 +83,56 @@ void check_same(const fs::path& file_a, const fs::path& file_b) {
 
 std::string with_scenario(const std::string& body) {
     return "[sweep]\nscenario = \"" + SWEEPS + "/tiny-scenario.toml\"\n" + body;
+}
+
+// A small posterior of the reference model: births_per_month and the lever_high_tech scale drawn
+// jointly from three weighted rows (`shift` moves every births value).
+void write_posterior(const fs::path& path, double shift = 0.0) {
+    experiments::CalibrationResult r;
+    r.method = "abc-smc";
+    r.name = "test";
+    r.model = "reference";
+    r.scenario = "reference";
+    r.scenario_start = "2023-01";
+    r.engine_version = CANOPY_VERSION;
+    r.fingerprint = "test";
+    r.data_sha256 = std::string(64, 'a');
+    r.parameters = {"births_per_month", "lever_high_tech"};
+    r.parameter_kinds = {"parameter", "lever_scale"};
+    r.parameter_units = {"firms/month", "multiplier of its schedule"};
+    r.priors = {"uniform(low 5, high 30)", "uniform(low 0.5, high 2)"};
+    r.lower = {0.0, 0.0};
+    r.upper = {1e9, 1000.0};
+    r.particles = {10.0 + shift, 1.0, 12.0 + shift, 1.5, 14.0 + shift, 0.8};
+    r.weights = {0.5, 0.25, 0.25};
+    r.exact = true;
+    r.final_temperature = 1.0;
+    r.generations = {experiments::GenerationRecord{0, 1.0, 1.0, 400, 420, 0.5, 200, 1.5}};
+    r.notes = {"a test posterior"};
+    r.summarise();
+    experiments::write_calibration_result(path, r);
+}
+
+// The final row of each replicate of /indicators/<id> [replicate, time] in a `canopy run` file.
+std::vector<double> run_finals(const fs::path& file, const std::string& indicator) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t d = H5Dopen2(f, ("/indicators/" + indicator).c_str(), H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    const hid_t space = H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    REQUIRE(H5Sget_simple_extent_ndims(space) == 2);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    std::vector<double> all(static_cast<std::size_t>(dims[0] * dims[1]));
+    REQUIRE(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()) >= 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    std::vector<double> finals;
+    for (hsize_t r = 0; r < dims[0]; ++r) {
+        finals.push_back(all[static_cast<std::size_t>(r * dims[1] + dims[1] - 1)]);
+    }
+    return finals;
 }
 
 // An evaluator with nothing to compute, to leave a journal's header behind.
@@ -391,6 +443,52 @@ TEST_CASE("A sweep whose largest point would not fit in memory is refused before
     CHECK(huge.status == 2);
     CHECK(huge.err.find("design point 0 (firms = 4000000000) would need ") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"big.toml", "huge.toml"});
+}
+
+TEST_CASE("A sweep draws from its scenario's posterior as canopy run does",
+          "[regression][sweep][posterior]") {
+    const test::TempDir dir;
+    write_posterior(dir / "p.h5");
+    test::write_file(dir / "post.toml", "extends = \"" + SWEEPS +
+                                            "/tiny-scenario.toml\"\n[scenario]\n"
+                                            "name = \"tiny_posterior\"\nposterior = \"p.h5\"\n");
+    // Point 0 scales a lever the posterior does not draw by 1: no override at all.
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"post.toml\"\ndesign = \"grid\"\n"
+                                     "replicates = 6\nseed = 7\noutputs = [\"finals\"]\n"
+                                     "[factors.lever_sme]\noverride = \"scale\"\n"
+                                     "values = [1, 2]\n");
+    const Result sweep = run_canopy(dir, "sweep s.toml --quiet --out s.h5");
+    INFO(sweep.err);
+    REQUIRE(sweep.status == 0);
+    const Result run =
+        run_canopy(dir, "run post.toml --seed 7 --replicates 6 --quiet --out run.h5");
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    const experiments::SweepResult result = experiments::read_sweep_result(dir / "s.h5");
+    REQUIRE(result.indicators.size() > 0);
+    for (const experiments::IndicatorColumns& i : result.indicators) {
+        INFO("indicator " + i.id);
+        REQUIRE(i.finals.size() == 2 * 6);
+        const std::vector<double> point0(i.finals.begin(), i.finals.begin() + 6);
+        CHECK(same_bits(point0, run_finals(dir / "run.h5", i.id)));
+    }
+
+    // Shards run against another posterior in the same file are another experiment.
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard 1/2 --out s1.h5").status == 0);
+    write_posterior(dir / "p.h5", 1.0);
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard 2/2 --out s2.h5").status == 0);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 --out m.h5");
+    CHECK(merged.status == 2);
+    CHECK(merged.err.find("s2.h5: error: comes from a different experiment (fingerprint ") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "m.h5"));
+
+    // A posterior that does not fit is the scenario's error, at its key.
+    test::write_file(dir / "p.h5", "not HDF5");
+    const Result bad = run_canopy(dir, "sweep s.toml --quiet --out bad.h5");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("post.toml:4:13: error: scenario.posterior: ") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "bad.h5"));
 }
 
 TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {

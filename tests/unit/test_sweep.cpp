@@ -321,6 +321,11 @@ TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
     const auto fund = std::find(names.begin(), names.end(), "transfer_fund_size") - names.begin();
     CHECK(saltelli.sweep->factors[static_cast<std::size_t>(fund)].target.mode ==
           experiments::OverrideMode::scale);
+    // wuhan-2023.toml names wuhan-posterior.h5: the points draw its columns, as canopy run does.
+    REQUIRE(saltelli.sweep->scenario->joint_draws);
+    CHECK(saltelli.sweep->scenario->joint_draws->rows() > 0);
+    CHECK_THAT(saltelli.sweep->scenario->joint_draws->origin(),
+               Catch::Contains("wuhan-posterior.h5"));
 
     const experiments::SweepLoad morris = experiments::load_sweep(dir + "wuhan-2023-morris.toml");
     INFO(morris.diagnostics.format());

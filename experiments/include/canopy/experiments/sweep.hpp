@@ -64,7 +64,8 @@ struct Sweep {
     std::string text; ///< the sweep file's full text
     std::filesystem::path scenario_file;
     std::string policy_mix; ///< empty: the scenario's base
-    /// The scenario with the policy mix applied, validated against `model`.
+    /// The scenario with its calibration posterior attached (when it names one, as `canopy run`
+    /// attaches it) and the policy mix applied, validated against `model`.
     std::shared_ptr<const engine::Scenario> scenario;
     const models::ModelHandle* model = nullptr;
     DesignKind design = DesignKind::grid;
@@ -76,7 +77,8 @@ struct Sweep {
     SweepOutputs outputs;
     std::vector<std::string> factor_names; ///< in file order: the design's dimensions
     std::vector<Factor> factors;           ///< in the same order
-    /// make_fingerprint of the sweep text, the scenario text, seed, replicates, engine version.
+    /// make_fingerprint of the sweep text, the scenario text, seed, replicates, engine version,
+    /// and the posterior's draws (its columns, rows and weights) when the scenario has one.
     std::string fingerprint;
 
     /// The unit-cube design the file asks for.

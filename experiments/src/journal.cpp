@@ -373,6 +373,64 @@ private:
 
 } // namespace
 
+JournalCheck journal_check(const fs::path& path, const std::string& fingerprint, bool prefix) {
+    JournalCheck out;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        return out;
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        out.kind = JournalCheck::Kind::unreadable;
+        out.problem = system_error("cannot open", path);
+        return out;
+    }
+    // The header: magic, u64 n, n bytes of fingerprint, u64 hash64 of them.
+    std::vector<std::uint8_t> head(sizeof HEADER_MAGIC + sizeof(std::uint64_t));
+    const auto read_up_to = [fd](std::uint8_t* to, std::size_t n) {
+        std::size_t got = 0;
+        while (got < n) {
+            const ssize_t r = ::read(fd, to + got, n - got);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                break;
+            }
+            got += static_cast<std::size_t>(r);
+        }
+        return got;
+    };
+    const std::size_t got = read_up_to(head.data(), head.size());
+    if (got >= sizeof HEADER_MAGIC &&
+        std::memcmp(head.data(), HEADER_MAGIC, sizeof HEADER_MAGIC) != 0) {
+        out.kind = JournalCheck::Kind::not_a_journal;
+        out.problem = "'" + path.string() + "' is not a Canopy journal";
+    } else if (got == head.size()) {
+        std::uint64_t n = 0;
+        std::memcpy(&n, head.data() + sizeof HEADER_MAGIC, sizeof n);
+        // A fingerprint is a few dozen bytes; a longer one is a torn or foreign header.
+        std::vector<std::uint8_t> rest(n <= 4096 ? static_cast<std::size_t>(n) + sizeof n : 0);
+        if (!rest.empty() && read_up_to(rest.data(), rest.size()) == rest.size()) {
+            const std::string theirs(reinterpret_cast<const char*>(rest.data()),
+                                     static_cast<std::size_t>(n));
+            std::uint64_t check = 0;
+            std::memcpy(&check, rest.data() + n, sizeof check);
+            const bool intact =
+                check == detail::hash64(
+                             {reinterpret_cast<const std::uint8_t*>(theirs.data()), theirs.size()});
+            const bool ours = prefix ? theirs.compare(0, fingerprint.size(), fingerprint) == 0
+                                     : theirs == fingerprint;
+            if (intact && !ours) {
+                out.kind = JournalCheck::Kind::other_experiment;
+                out.problem = "journal '" + path.string() + "' belongs to another experiment";
+            }
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
 std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
                                       const std::filesystem::path& path) {
     return std::make_unique<JournalledEvaluator>(std::move(inner), path);

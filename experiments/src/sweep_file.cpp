@@ -8,10 +8,13 @@
 #include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
+#include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace canopy::experiments {
@@ -42,6 +45,37 @@ constexpr std::int64_t MAX_REPLICATES = 1'000'000;
 constexpr std::int64_t MAX_POINTS = 100'000'000;
 
 const std::vector<engine::DistributionSyntax>& DISTRIBUTIONS = engine::distribution_syntaxes();
+
+// What a scenario's posterior puts into its runs: the columns it sets and the weighted rows
+// replicates draw, as bytes for the fingerprint. The file's path and timestamps do not matter;
+// two posteriors that give the same draws give the same text.
+std::string draws_text(const engine::JointDraws& draws) {
+    std::string out = "posterior";
+    for (const engine::JointDraws::Column& c : draws.columns()) {
+        out += "\n" + c.name + " " +
+               (c.kind == engine::JointDraws::Column::Kind::lever_scale ? "lever_scale"
+                                                                        : "parameter") +
+               " " + std::to_string(c.index);
+    }
+    const auto bytes = [&out](const double* data, std::size_t n) {
+        out += "\n";
+        const std::size_t at = out.size();
+        out.resize(at + n * sizeof(double));
+        if (n > 0) {
+            std::memcpy(out.data() + at, data, n * sizeof(double));
+        }
+    };
+    std::vector<double> values;
+    values.reserve(draws.rows() * draws.columns().size());
+    for (std::size_t r = 0; r < draws.rows(); ++r) {
+        for (std::size_t c = 0; c < draws.columns().size(); ++c) {
+            values.push_back(draws.value(r, c));
+        }
+    }
+    bytes(values.data(), values.size());
+    bytes(draws.weights().data(), draws.weights().size());
+    return out;
+}
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -492,7 +526,16 @@ public:
         s.design = design.value_or(DesignKind::grid);
         const auto points =
             t.integer("points", design && *design != DesignKind::grid, 1, MAX_POINTS);
-        if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
+        if (design && *design != DesignKind::grid && *design != DesignKind::morris &&
+            t.has("levels")) {
+            // lhs, sobol and saltelli sample the unit cube continuously: levels would be ignored.
+            ctx_.error_at(*t.find("levels"), "sweep.levels",
+                          std::string("'levels' applies to grid and morris designs only, not ") +
+                              to_string(*design),
+                          std::string("leave it out for ") + to_string(*design) +
+                              "; grid: the levels of every factor, morris: the levels p of its "
+                              "grid");
+        } else if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
             s.levels = static_cast<std::size_t>(*levels);
         }
         if (design == DesignKind::morris && s.levels == 0) {
@@ -543,13 +586,18 @@ public:
         if (ctx_.errors() > 0 || out_.diagnostics.has_errors()) {
             return;
         }
-        const std::vector<std::string> parts{s.text,
-                                             s.scenario->text,
-                                             s.policy_mix,
-                                             std::to_string(s.seed),
-                                             std::to_string(s.replicates),
-                                             s.common_random_numbers ? "crn" : "independent",
-                                             CANOPY_VERSION};
+        std::vector<std::string> parts{s.text,
+                                       s.scenario->text,
+                                       s.policy_mix,
+                                       std::to_string(s.seed),
+                                       std::to_string(s.replicates),
+                                       s.common_random_numbers ? "crn" : "independent",
+                                       CANOPY_VERSION};
+        if (s.scenario->joint_draws) {
+            // The scenario's text names the posterior's file only: shards or a journal made with
+            // another posterior in that file must not pass for this sweep's.
+            parts.push_back(draws_text(*s.scenario->joint_draws));
+        }
         s.fingerprint = make_fingerprint(parts);
         out_.sweep = std::move(s);
     }
@@ -579,7 +627,26 @@ private:
                           "model '" + loaded.scenario->model + "' is not registered");
             return;
         }
-        s.scenario = std::make_shared<const engine::Scenario>(std::move(*loaded.scenario));
+        engine::Scenario scenario = std::move(*loaded.scenario);
+        if (scenario.posterior) {
+            // As canopy run attaches it (cli/common.cpp, with_posterior_of): each replicate draws
+            // the posterior's columns jointly. Without it a point without overrides would not be
+            // `canopy run --seed S`.
+            const engine::PosteriorReference& ref = *scenario.posterior;
+            try {
+                const CalibrationResult posterior = read_calibration_result(ref.path);
+                scenario = with_posterior(scenario, s.model->info(), posterior,
+                                          ref.path.generic_string(), ref.parameters);
+            } catch (const Error& e) {
+                out_.diagnostics.add(detail::error_at(ref.file, ref.line, ref.column,
+                                                      "scenario.posterior", e.what()));
+                ctx_.error_at(at, "sweep.scenario",
+                              "the scenario '" + s.scenario_file.generic_string() +
+                                  "' cannot be used (see above)");
+                return;
+            }
+        }
+        s.scenario = std::make_shared<const engine::Scenario>(std::move(scenario));
     }
 
     void apply_mix(const TomlValue& at, Sweep& s) {
@@ -612,6 +679,14 @@ private:
                               std::string("expected a string, found ") +
                                   engine::describe(item.type),
                               join(OUTPUT_NAMES));
+            } else if (std::any_of(list->items.begin(),
+                                   list->items.begin() + static_cast<std::ptrdiff_t>(k),
+                                   [&](const TomlValue& earlier) {
+                                       return earlier.type == TomlValue::Type::string &&
+                                              earlier.string == item.string;
+                                   })) {
+                ctx_.error_at(item, key, "output '" + item.string + "' is listed twice",
+                              join(OUTPUT_NAMES) + ", each at most once");
             } else if (item.string == "finals") {
                 s.outputs.finals = true;
             } else if (item.string == "mean_paths") {

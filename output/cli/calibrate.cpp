@@ -289,9 +289,27 @@ int calibrate_command(const CalibrateArgs& a) {
     const bool bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
-    const std::vector<std::string> problems =
+    std::vector<std::string> problems =
         root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr)
              : std::vector<std::string>{};
+    if (root && a.resume && loaded.calibration) {
+        // Each of the calibration's experiments has a fingerprint that starts with the
+        // calibration's (calibration_common.cpp); a journal refused here never starts a run.
+        const std::string ours = loaded.calibration->fingerprint() + ":";
+        for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {
+            const experiments::JournalCheck check = experiments::journal_check(journal, ours, true);
+            if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
+                problems.push_back("--resume: " + check.problem +
+                                   ": the calibration file, its scenario or data, the method, "
+                                   "seed or --fit-until, or the Canopy version changed since it "
+                                   "was written; resume with what it was written for, or remove "
+                                   "it and run without --resume to start again");
+            } else if (!check.problem.empty()) {
+                problems.push_back("--resume: " + check.problem +
+                                   "; remove it and run without --resume to start again");
+            }
+        }
+    }
     // The root's verdict holds for every rank, so that all stop or all go on together.
     std::vector<std::uint8_t> verdict{
         static_cast<std::uint8_t>(bad || !loaded.calibration || !problems.empty() ? 1 : 0)};

@@ -77,7 +77,7 @@ std::string quoted(const std::string& s);
 
 /// Problems with a command's output flags, each naming its flag; an empty argument is a flag not
 /// given. `--json PATH` ('-' is stdout), `--out FILE.h5`, `--report FILE.html`: the extension, and
-/// whether the path can be written. Nothing is created.
+/// whether the path can be written (output_path_problem). Nothing is left behind.
 std::vector<std::string> output_flag_problems(const std::string& json, const std::string& out,
                                               const std::string& report);
 
@@ -125,10 +125,13 @@ struct ResourceCheck {
 
 /// Checks the ensembles of `runs` (one scenario each, run side by side with `replicates`
 /// replicates on `threads` threads) against the `--max-memory` value `max_memory` (empty: the
-/// memory available now; "none": no limit).
+/// memory available now; "none": no limit). The problem reads "<subject> would need ..., more
+/// than ...; <advice>, or --max-memory SIZE (or none) to allow it".
 ResourceCheck check_resources(const models::ModelHandle& model,
                               const std::vector<engine::Scenario>& runs, int replicates,
-                              int threads, const std::string& max_memory);
+                              int threads, const std::string& max_memory,
+                              const std::string& subject = "the run",
+                              const std::string& advice = "use fewer replicates or policy mixes");
 
 /// Adds the repeatable `--set NAME=VALUE` option (`NAME*=FACTOR` scales a lever): overrides of
 /// the scenario's parameters, baseline figures and levers (experiments/overrides.hpp).

@@ -127,7 +127,8 @@ CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
 
 ResourceCheck check_resources(const models::ModelHandle& model,
                               const std::vector<engine::Scenario>& runs, int replicates,
-                              int threads, const std::string& max_memory) {
+                              int threads, const std::string& max_memory,
+                              const std::string& subject, const std::string& advice) {
     ResourceCheck check;
     if (runs.empty()) {
         return check;
@@ -161,9 +162,8 @@ ResourceCheck check_resources(const models::ModelHandle& model,
         what = "--max-memory " + max_memory;
     }
     if (e.total_bytes() > limit) {
-        check.problem = "the run would need " + check.estimate + ", more than " + what +
-                        "; use fewer replicates or policy mixes, or --max-memory SIZE (or none) "
-                        "to allow it";
+        check.problem = subject + " would need " + check.estimate + ", more than " + what + "; " +
+                        advice + ", or --max-memory SIZE (or none) to allow it";
     }
     return check;
 }

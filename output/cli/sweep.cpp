@@ -3,6 +3,7 @@
 // checked before anything runs; the result appears only when complete, and a journal beside it
 // lets --resume continue a killed run without redoing or losing a point.
 #include "cli.hpp"
+#include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -29,6 +30,7 @@ struct SweepArgs {
     std::string shard;
     bool resume = false;
     bool quiet = false;
+    std::string max_memory; ///< --max-memory: empty for the memory available
 };
 
 fs::path journal_of(const fs::path& out) {
@@ -40,7 +42,7 @@ bool same_file(const fs::path& a, const fs::path& b) {
     return fs::equivalent(a, b, ec) && !ec;
 }
 
-// Problems with --out, each naming the flag. Nothing is created here.
+// Problems with --out, each naming the flag. Nothing is left behind here.
 std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& sweep_file,
                                          const experiments::Sweep* sweep) {
     std::vector<std::string> problems;
@@ -63,7 +65,73 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
                            " of an interrupted sweep exists; add --resume to continue it, or "
                            "remove it to start again");
     }
+    if (args.resume && sweep != nullptr) {
+        // Refused here, before anything runs, rather than by the journal once the run starts.
+        const experiments::JournalCheck check =
+            experiments::journal_check(journal, sweep->fingerprint);
+        if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
+            problems.push_back("--resume: " + check.problem +
+                               ": the sweep file, its scenario or posterior, the seed, the "
+                               "replicates or the Canopy version changed since it was written; "
+                               "resume with the files it was written for, or remove it and run "
+                               "without --resume to start again");
+        } else if (!check.problem.empty()) {
+            problems.push_back("--resume: " + check.problem +
+                               "; remove it and run without --resume to start again");
+        }
+    }
     return problems;
+}
+
+// Why `points` cannot run here, or empty: their largest point's ensembles (by the model's agents
+// at the horizon), as many at once as run side by side, against --max-memory (check_resources).
+// The message names that point by the factors that make it large.
+std::string resource_problem(const experiments::Sweep& sweep,
+                             const experiments::Experiment& experiment,
+                             const std::vector<experiments::Point>& points, int threads,
+                             const std::string& max_memory) {
+    if (points.empty() || sweep.model == nullptr || !sweep.scenario) {
+        return {};
+    }
+    const models::ModelHandle& model = *sweep.model;
+    std::size_t largest = 0;
+    double most = 0.0;
+    for (std::size_t k = 0; k < points.size(); ++k) {
+        const double agents = model.agents_at_horizon(experiment.scenario_at(points[k]));
+        if (k == 0 || agents > most) {
+            most = agents;
+            largest = k;
+        }
+    }
+    const experiments::Point& point = points[largest];
+    const auto replicates = static_cast<std::size_t>(std::max(1, sweep.replicates));
+    const auto usable = static_cast<std::size_t>(std::max(1, threads));
+    const std::size_t side_by_side =
+        usable > replicates ? std::min(usable / replicates, points.size()) : 1;
+    // Points side by side are replicates in flight together, and their series are kept together.
+    const std::vector<engine::Scenario> runs{experiment.scenario_at(point)};
+    // The factors that alone change the model's size from the scenario's; all when none does.
+    const double base = model.agents_at_horizon(*sweep.scenario);
+    std::string sizing;
+    std::string all;
+    for (std::size_t f = 0; f < sweep.factors.size(); ++f) {
+        const std::string one =
+            sweep.factor_names[f] + " = " + fmt::format("{:.15g}", point.values[f]);
+        all += (all.empty() ? "" : ", ") + one;
+        const experiments::Override o{experiment.factors[f], point.values[f]};
+        if (model.agents_at_horizon(
+                experiments::apply_overrides(*sweep.scenario, std::span(&o, 1))) != base) {
+            sizing += (sizing.empty() ? "" : ", ") + one;
+        }
+    }
+    const std::string subject =
+        "design point " + std::to_string(point.index) + " (" + (sizing.empty() ? all : sizing) +
+        ")" +
+        (side_by_side > 1 ? ", " + std::to_string(side_by_side) + " such points run at once," : "");
+    return check_resources(model, runs, static_cast<int>(side_by_side * replicates), threads,
+                           max_memory, subject,
+                           "narrow the factor's range, or use fewer replicates or --threads")
+        .problem;
 }
 
 int sweep_command(const SweepArgs& args) {
@@ -91,6 +159,19 @@ int sweep_command(const SweepArgs& args) {
         problems.emplace_back(
             "--resume: --design-only runs nothing, so there is nothing to resume");
     }
+    // The design is a pure function of the file: every rank computes the same one.
+    std::optional<experiments::UnitDesign> design;
+    if (loaded.sweep && !file_bad) {
+        design = loaded.sweep->unit_design();
+    }
+    if (shard && design && shard->count > design->points()) {
+        // Shard i of more shards than points could hold no point at all: a file that merges to
+        // nothing, written with exit 0. (Slurm: an array of at most N tasks.)
+        problems.push_back("--shard: " + args.shard + " splits the sweep into " +
+                           std::to_string(shard->count) + " shards, but its design has only " +
+                           std::to_string(design->points()) + " points (allowed: n from 1 to " +
+                           std::to_string(design->points()) + ")");
+    }
     if (root) {
         for (std::string& p :
              output_problems(args, file, loaded.sweep ? &*loaded.sweep : nullptr)) {
@@ -117,28 +198,47 @@ int sweep_command(const SweepArgs& args) {
 
     // 2. The design, and the points this process takes part in.
     const engine::ThreadLimit threads(args.threads);
-    const experiments::UnitDesign design = sweep.unit_design();
     if (args.design_only) {
         if (root) {
             experiments::write_sweep_result(args.out,
-                                            experiments::make_design_result(sweep, design));
+                                            experiments::make_design_result(sweep, *design));
             if (!args.quiet) {
                 std::cout << "canopy sweep: the " << to_string(sweep.design) << " design of "
-                          << design.points() << " points over " << sweep.factors.size()
+                          << design->points() << " points over " << sweep.factors.size()
                           << " factors written to " << args.out << "\n";
             }
         }
         return EXIT_OK;
     }
-    const std::size_t total = design.points();
+    const std::size_t total = design->points();
     const std::size_t begin = shard ? shard->begin(total) : 0;
     const std::size_t end = shard ? shard->end(total) : total;
-    const std::vector<experiments::Point> points = sweep.points_of(design, begin, end);
+    const std::vector<experiments::Point> points = sweep.points_of(*design, begin, end);
     const experiments::Experiment experiment = sweep.experiment();
     const int processes = evaluator->processes();
 
-    // 3. Run, journalling each point as it completes.
+    // 3. What the points will need, checked before any runs and before the journal exists (a
+    // point too large for memory ended in std::bad_alloc and left a journal behind). The root's
+    // verdict holds for every rank.
+    {
+        const std::string problem =
+            root ? resource_problem(sweep, experiment, points, threads.threads(), args.max_memory)
+                 : std::string();
+        std::vector<std::uint8_t> fits{static_cast<std::uint8_t>(problem.empty() ? 0 : 1)};
+        evaluator->share(fits);
+        if (fits.at(0) != 0) {
+            if (root) {
+                std::cerr << "canopy sweep: error: " << problem << "\n"
+                          << "canopy sweep: nothing was run or written\n";
+            }
+            return EXIT_BAD_INPUT;
+        }
+    }
+
+    // 4. Run, journalling each point as it completes.
     const fs::path journal_path = journal_of(args.out);
+    std::error_code exists_ec;
+    const bool journal_existed = fs::exists(journal_path, exists_ec);
     std::unique_ptr<experiments::Evaluator> journal =
         experiments::journalled(std::move(evaluator), journal_path);
     output::ProgressBar bar = output::ProgressBar::on_stderr(
@@ -149,8 +249,9 @@ int sweep_command(const SweepArgs& args) {
     std::size_t restored = 0;
     double simulate_seconds = 0.0;
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<experiments::PointResult> results =
-        journal->evaluate(experiment, points, [&](const experiments::PointResult& r) {
+    std::vector<experiments::PointResult> results;
+    try {
+        results = journal->evaluate(experiment, points, [&](const experiments::PointResult& r) {
             if (r.simulate_seconds > 0.0) {
                 ++computed;
                 simulate_seconds += r.simulate_seconds;
@@ -159,6 +260,16 @@ int sweep_command(const SweepArgs& args) {
             }
             bar.update(++done, points.size());
         });
+    } catch (...) {
+        // A journal this run began and put no point in holds nothing to resume, and would only
+        // make the next run ask for --resume: it goes. One with points stays for --resume.
+        journal.reset();
+        if (root && !journal_existed && computed == 0) {
+            std::error_code ec;
+            fs::remove(journal_path, ec);
+        }
+        throw;
+    }
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bar.finish();
@@ -167,7 +278,7 @@ int sweep_command(const SweepArgs& args) {
         return EXIT_OK;
     }
 
-    // 4. The result, then the journal is no longer needed.
+    // 5. The result, then the journal is no longer needed.
     experiments::SweepTiming timing;
     timing.wall_seconds = wall;
     timing.points_computed = computed;
@@ -178,7 +289,7 @@ int sweep_command(const SweepArgs& args) {
                              ? std::floor(usable / static_cast<double>(sweep.replicates))
                              : 1.0;
     const experiments::SweepResult result =
-        experiments::make_sweep_result(sweep, design, points, results, timing, shard);
+        experiments::make_sweep_result(sweep, *design, points, results, timing, shard);
     experiments::write_sweep_result(args.out, result);
     std::error_code ec;
     fs::remove(journal_path, ec);
@@ -220,6 +331,7 @@ Command add_sweep(CLI::App& app) {
     cmd->add_flag("--resume", args->resume,
                   "Continue an interrupted sweep from its journal (OUT.h5.journal)");
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no closing line");
+    add_max_memory_option(*cmd, args->max_memory);
     return Command{cmd, [args] { return sweep_command(*args); }};
 }
 

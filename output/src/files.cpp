@@ -131,6 +131,32 @@ void remove_stale_temporaries(const fs::path& target) {
     }
 }
 
+// Numbers the temporaries of this process ("<target>.tmp.<pid>.<n>").
+std::atomic<unsigned> temporary_counter{0};
+
+// Why no file can be created beside `target` (the errno text), found by creating the temporary
+// a write would create and removing it at once; empty when one could be. access() looks at the
+// permission bits only, and root passes it everywhere, though /proc or a read-only bind mount
+// refuses the file all the same.
+std::string creation_problem(const fs::path& target) {
+    const std::string stem = target.string() + ".tmp." + std::to_string(::getpid()) + ".";
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        const fs::path candidate = stem + std::to_string(temporary_counter++);
+        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            const int slot = arm(candidate); // a signal now still removes it
+            ::close(fd);
+            ::unlink(candidate.c_str());
+            disarm(slot);
+            return {};
+        }
+        if (errno != EEXIST) {
+            return errno_text(errno);
+        }
+    }
+    return {}; // every name taken: the write itself will say so
+}
+
 } // namespace
 
 void remove_temporaries_on_signals() {
@@ -216,16 +242,18 @@ std::string output_path_problem(const fs::path& given) {
         // rename() could replace it, but a read-only file is a sign it should not be.
         return quoted(given) + " exists and is read-only";
     }
+    if (const std::string why = creation_problem(target); !why.empty()) {
+        return "cannot create a file in directory " + quoted(dir) + " (" + why + ")";
+    }
     return {};
 }
 
 TemporaryFile::TemporaryFile(const fs::path& target)
     : target_(resolve(target)) {
-    static std::atomic<unsigned> counter{0};
     remove_stale_temporaries(target_);
     const std::string stem = target_.string() + ".tmp." + std::to_string(::getpid()) + ".";
     for (int attempt = 0; attempt < 1000; ++attempt) {
-        fs::path candidate = stem + std::to_string(counter++);
+        fs::path candidate = stem + std::to_string(temporary_counter++);
         const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
             ::close(fd);

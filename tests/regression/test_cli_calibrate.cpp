@@ -5,6 +5,7 @@
 #include "cli_fixture.hpp"
 
 #include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/evaluator.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -287,4 +288,39 @@ TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted
         CHECK(a.figures[k].q05 == b.figures[k].q05);
         CHECK(a.figures[k].q95 == b.figures[k].q95);
     }
+}
+
+TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign file with exit 2",
+          "[regression][journal]") {
+    const TempDir dir;
+    // The journal header of another calibration's experiment (as a changed --seed would leave).
+    class NoPoints final : public canopy::experiments::Evaluator {
+    public:
+        std::vector<canopy::experiments::PointResult>
+        evaluate(const canopy::experiments::Experiment&,
+                 std::span<const canopy::experiments::Point>,
+                 const canopy::experiments::ResultCallback&) override {
+            return {};
+        }
+    };
+    canopy::experiments::Experiment other;
+    other.fingerprint = "another-calibration:abc-smc:4";
+    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "c.h5.journal")
+        ->evaluate(other, {});
+    const Result r = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out c.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy calibrate: error: --resume: journal 'c.h5.journal' belongs to another "
+                     "experiment: the calibration file, its scenario or data") !=
+          std::string::npos);
+    CHECK(r.err.find("remove it and run without --resume to start again") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
+
+    write_file(dir / "c.h5.journal", "not a journal, and long enough to have a header\n");
+    const Result g = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out c.h5");
+    CHECK(g.status == 2);
+    CHECK(g.err.find("canopy calibrate: error: --resume: 'c.h5.journal' is not a Canopy journal; "
+                     "remove it and run without --resume to start again") != std::string::npos);
+    CHECK(read_file(dir / "c.h5.journal") == "not a journal, and long enough to have a header\n");
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
 }

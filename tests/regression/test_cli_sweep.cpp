@@ -3,6 +3,7 @@
 // with their place, exit 2 and nothing written.
 #include "cli_fixture.hpp"
 
+#include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
@@ -84,6 +85,66 @@ void check_same(const fs::path& file_a, const fs::path& file_b) {
 std::string with_scenario(const std::string& body) {
     return "[sweep]\nscenario = \"" + SWEEPS + "/tiny-scenario.toml\"\n" + body;
 }
+
+// A small posterior of the reference model: births_per_month and the lever_high_tech scale drawn
+// jointly from three weighted rows (`shift` moves every births value).
+void write_posterior(const fs::path& path, double shift = 0.0) {
+    experiments::CalibrationResult r;
+    r.method = "abc-smc";
+    r.name = "test";
+    r.model = "reference";
+    r.scenario = "reference";
+    r.scenario_start = "2023-01";
+    r.engine_version = CANOPY_VERSION;
+    r.fingerprint = "test";
+    r.data_sha256 = std::string(64, 'a');
+    r.parameters = {"births_per_month", "lever_high_tech"};
+    r.parameter_kinds = {"parameter", "lever_scale"};
+    r.parameter_units = {"firms/month", "multiplier of its schedule"};
+    r.priors = {"uniform(low 5, high 30)", "uniform(low 0.5, high 2)"};
+    r.lower = {0.0, 0.0};
+    r.upper = {1e9, 1000.0};
+    r.particles = {10.0 + shift, 1.0, 12.0 + shift, 1.5, 14.0 + shift, 0.8};
+    r.weights = {0.5, 0.25, 0.25};
+    r.exact = true;
+    r.final_temperature = 1.0;
+    r.generations = {experiments::GenerationRecord{0, 1.0, 1.0, 400, 420, 0.5, 200, 1.5}};
+    r.notes = {"a test posterior"};
+    r.summarise();
+    experiments::write_calibration_result(path, r);
+}
+
+// The final row of each replicate of /indicators/<id> [replicate, time] in a `canopy run` file.
+std::vector<double> run_finals(const fs::path& file, const std::string& indicator) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t d = H5Dopen2(f, ("/indicators/" + indicator).c_str(), H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    const hid_t space = H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    REQUIRE(H5Sget_simple_extent_ndims(space) == 2);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    std::vector<double> all(static_cast<std::size_t>(dims[0] * dims[1]));
+    REQUIRE(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()) >= 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    std::vector<double> finals;
+    for (hsize_t r = 0; r < dims[0]; ++r) {
+        finals.push_back(all[static_cast<std::size_t>(r * dims[1] + dims[1] - 1)]);
+    }
+    return finals;
+}
+
+// An evaluator with nothing to compute, to leave a journal's header behind.
+class NoPoints final : public experiments::Evaluator {
+public:
+    std::vector<experiments::PointResult> evaluate(const experiments::Experiment&,
+                                                   std::span<const experiments::Point>,
+                                                   const experiments::ResultCallback&) override {
+        return {};
+    }
+};
 
 // A bad sweep file: exit 2, its place on stderr, and nothing but the file in the directory.
 void expect_refused(const std::string& text, const std::string& place, const std::string& what) {
@@ -228,6 +289,19 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",
                    "morris needs an even number of levels, at least 2, not 3");
+    // Keys that would be ignored or are given twice are errors, not silently dropped.
+    for (const char* design : {"lhs", "sobol", "saltelli"}) {
+        expect_refused(with_scenario("design = \"" + std::string(design) +
+                                     "\"\npoints = 4\nlevels = 7\n"
+                                     "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                       "bad.toml:5:10: error: sweep.levels: ",
+                       "'levels' applies to grid and morris designs only, not " +
+                           std::string(design));
+    }
+    expect_refused(with_scenario("design = \"lhs\"\npoints = 4\n"
+                                 "outputs = [\"finals\", \"mean_paths\", \"finals\"]\n"
+                                 "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
+                   "bad.toml:5:", "error: sweep.outputs[2]: output 'finals' is listed twice");
     expect_refused("[sweep]\nscenario = \"nowhere.toml\"\ndesign = \"lhs\"\npoints = 4\n"
                    "[factors.x]\nmin = 1\nmax = 2\n",
                    "bad.toml:2:12: error: sweep.scenario: ", "cannot be used");
@@ -245,6 +319,16 @@ TEST_CASE("A shard that does not exist is refused", "[regression][sweep]") {
     CHECK(zero.err.find("--shard: shard 1/0 does not exist: n must be at least 1") !=
           std::string::npos);
     CHECK(entries(dir.path()).empty());
+    // More shards than points: shard 1/25 of 24 points would hold none and merge to nothing.
+    const Result many = run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 1/25 --out s.h5");
+    CHECK(many.status == 2);
+    CHECK(many.err.find("--shard: 1/25 splits the sweep into 25 shards, but its design has only "
+                        "24 points (allowed: n from 1 to 24)") != std::string::npos);
+    CHECK(entries(dir.path()).empty());
+    CHECK(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 24/24 --quiet --out s.h5")
+              .status == 0);
+    CHECK(experiments::read_sweep_result(dir / "s.h5").point_index ==
+          std::vector<std::uint64_t>{23});
 }
 
 TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted result",
@@ -281,6 +365,140 @@ TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted resul
           std::string::npos);
     CHECK_FALSE(fs::exists(journal));
     check_same(dir / "whole.h5", out);
+}
+
+TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file with exit 2",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    // A journal of another experiment: what a sweep killed before its seed was changed leaves.
+    {
+        auto nothing = std::make_unique<NoPoints>();
+        experiments::Experiment other;
+        other.fingerprint = "another-experiment";
+        experiments::journalled(std::move(nothing), dir / "l.h5.journal")->evaluate(other, {});
+    }
+    const std::string journal = test::read_file(dir / "l.h5.journal");
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out l.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: --resume: journal 'l.h5.journal' belongs to another "
+                     "experiment: the sweep file, its scenario or posterior, the seed, the "
+                     "replicates or the Canopy version changed since it was written; resume with "
+                     "the files it was written for, or remove it and run without --resume") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"l.h5.journal"});
+    CHECK(test::read_file(dir / "l.h5.journal") == journal);
+
+    // A file that is not a journal at all.
+    test::write_file(dir / "g.h5.journal", "not a journal, and long enough to have a header\n");
+    const Result g = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out g.h5");
+    CHECK(g.status == 2);
+    CHECK(g.err.find("canopy sweep: error: --resume: 'g.h5.journal' is not a Canopy journal; "
+                     "remove it and run without --resume to start again") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"g.h5.journal", "l.h5.journal"});
+}
+
+TEST_CASE("An --out that no file can be made in is refused before any work, even for root",
+          "[regression][sweep][cli]") {
+    // root passes access() for /proc, where no file can be created: found only when the result
+    // was written (exit 1) until the check tried to create one.
+    const test::TempDir dir;
+    test::write_file(dir / "m.toml",
+                     with_scenario("design = \"morris\"\npoints = 2\n"
+                                   "replicates = 2\nseed = 5\n"
+                                   "[factors.births_per_month]\nmin = 2\nmax = 6\n"
+                                   "[factors.lever_high_tech]\nmin = 0.5\nmax = 2\n"));
+    for (const char* shard : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep m.toml --quiet --shard " + std::string(shard) +
+                                    "/2 --out s" + shard + ".h5")
+                    .status == 0);
+    }
+    REQUIRE(run_canopy(dir, "merge s1.h5 s2.h5 --out m.h5").status == 0);
+    const std::vector<std::string> before = entries(dir.path());
+    const std::string quick =
+        std::string(CANOPY_SOURCE_DIR) + "/tests/data/calibration/reference-quick.toml";
+    for (const std::string& command :
+         {std::string("sweep m.toml"), std::string("merge s1.h5 s2.h5"),
+          std::string("sensitivity m.h5"), "run " + shell_quote(SWEEPS + "/tiny-scenario.toml"),
+          "calibrate " + shell_quote(quick)}) {
+        const Result r = run_canopy(dir, command + " --out /proc/x.h5");
+        INFO(command + ": " + r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: --out: cannot write '/proc/x.h5': ") != std::string::npos);
+        CHECK(entries(dir.path()) == before);
+    }
+}
+
+TEST_CASE("A sweep whose largest point would not fit in memory is refused before it runs",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // At 50 million firms the point needs gigabytes: more than --max-memory 1G allows.
+    test::write_file(dir / "big.toml",
+                     with_scenario("design = \"grid\"\nreplicates = 1\n"
+                                   "[factors.lever_high_tech]\nvalues = [1.5]\n"
+                                   "[factors.firms]\nvalues = [500, 50000000]\n"));
+    const Result r = run_canopy(dir, "sweep big.toml --threads 1 --max-memory 1G --out big.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: design point 1 (firms = 50000000) would need ") !=
+          std::string::npos);
+    CHECK(r.err.find("more than --max-memory 1G; narrow the factor's range") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"big.toml"}); // no result, no journal
+    // 4 billion firms (~160 GB) is more than the machine has: refused without --max-memory too,
+    // where it used to end in std::bad_alloc (exit 1) and leave big.h5.journal behind.
+    test::write_file(dir / "huge.toml", with_scenario("design = \"grid\"\nreplicates = 1\n"
+                                                      "[factors.firms]\nvalues = [4000000000]\n"));
+    const Result huge = run_canopy(dir, "sweep huge.toml --out huge.h5");
+    INFO(huge.err);
+    CHECK(huge.status == 2);
+    CHECK(huge.err.find("design point 0 (firms = 4000000000) would need ") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"big.toml", "huge.toml"});
+}
+
+TEST_CASE("A sweep draws from its scenario's posterior as canopy run does",
+          "[regression][sweep][posterior]") {
+    const test::TempDir dir;
+    write_posterior(dir / "p.h5");
+    test::write_file(dir / "post.toml", "extends = \"" + SWEEPS +
+                                            "/tiny-scenario.toml\"\n[scenario]\n"
+                                            "name = \"tiny_posterior\"\nposterior = \"p.h5\"\n");
+    // Point 0 scales a lever the posterior does not draw by 1: no override at all.
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"post.toml\"\ndesign = \"grid\"\n"
+                                     "replicates = 6\nseed = 7\noutputs = [\"finals\"]\n"
+                                     "[factors.lever_sme]\noverride = \"scale\"\n"
+                                     "values = [1, 2]\n");
+    const Result sweep = run_canopy(dir, "sweep s.toml --quiet --out s.h5");
+    INFO(sweep.err);
+    REQUIRE(sweep.status == 0);
+    const Result run =
+        run_canopy(dir, "run post.toml --seed 7 --replicates 6 --quiet --out run.h5");
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    const experiments::SweepResult result = experiments::read_sweep_result(dir / "s.h5");
+    REQUIRE(result.indicators.size() > 0);
+    for (const experiments::IndicatorColumns& i : result.indicators) {
+        INFO("indicator " + i.id);
+        REQUIRE(i.finals.size() == 2 * 6);
+        const std::vector<double> point0(i.finals.begin(), i.finals.begin() + 6);
+        CHECK(same_bits(point0, run_finals(dir / "run.h5", i.id)));
+    }
+
+    // Shards run against another posterior in the same file are another experiment.
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard 1/2 --out s1.h5").status == 0);
+    write_posterior(dir / "p.h5", 1.0);
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard 2/2 --out s2.h5").status == 0);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 --out m.h5");
+    CHECK(merged.status == 2);
+    CHECK(merged.err.find("s2.h5: error: comes from a different experiment (fingerprint ") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "m.h5"));
+
+    // A posterior that does not fit is the scenario's error, at its key.
+    test::write_file(dir / "p.h5", "not HDF5");
+    const Result bad = run_canopy(dir, "sweep s.toml --quiet --out bad.h5");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("post.toml:4:13: error: scenario.posterior: ") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "bad.h5"));
 }
 
 TEST_CASE("A design-only sweep writes the design and nothing else", "[regression][sweep]") {

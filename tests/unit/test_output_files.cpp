@@ -61,6 +61,13 @@ TEST_CASE("output_path_problem explains why a path cannot be written", "[output]
                Catch::Contains("not a directory"));
     CHECK_THAT(output::output_path_problem("/dev/null"), Catch::Contains("not a regular file"));
     CHECK_FALSE(output::output_path_problem("").empty());
+    // No file can be made in /proc, though root passes access() there: the check tries one.
+    const std::string proc = output::output_path_problem("/proc/x.h5");
+    CHECK((proc == "cannot create a file in directory '/proc' (No such file or directory)" ||
+           proc == "directory '/proc' is not writable"));
+    // The trial file is gone again.
+    CHECK(output::output_path_problem(dir / "new.json").empty());
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("write_file_atomically into a missing directory throws with the path",

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <tuple>
 
@@ -121,6 +122,14 @@ TEST_CASE("Shards split the points without gaps or overlaps", "[unit][sweep]") {
         }
         CHECK(next == total);
     }
+    // i N overflows 64 bits here; the last shard of n must still end with the last point.
+    for (const std::size_t n : {std::size_t{1} << 63, std::numeric_limits<std::size_t>::max()}) {
+        const experiments::Shard last{n, n};
+        CHECK(last.begin(24) == 23);
+        CHECK(last.end(24) == 24);
+        CHECK(experiments::Shard{n - 1, n}.end(24) == 23);
+        CHECK(experiments::Shard{n / 2, n}.end(100'000'000) == 50'000'000 - (n % 2));
+    }
     for (const char* bad : {"3/2", "0/2", "1/0", "a/b", "1/", "/2", "2", "1/2/3", "-1/2"}) {
         CHECK_FALSE(experiments::parse_shard(bad, why));
         CHECK_FALSE(why.empty());
@@ -194,6 +203,39 @@ TEST_CASE("The journal gives back completed points and recomputes a torn one",
     e.fingerprint = "experiment-b";
     auto j = journalled();
     CHECK_THROWS_WITH(j->evaluate(e, all), Catch::Contains("belongs to another experiment"));
+}
+
+TEST_CASE("A journal is judged from its header before anything runs", "[unit][sweep][journal]") {
+    using Kind = experiments::JournalCheck::Kind;
+    const test::TempDir dir;
+    const auto path = dir / "run.h5.journal";
+    CHECK(experiments::journal_check(path, "experiment-a").kind == Kind::resumable); // none yet
+    {
+        std::size_t computed = 0;
+        auto inner = std::make_unique<Counting>();
+        inner->computed = &computed;
+        experiments::Experiment e;
+        e.fingerprint = "experiment-a:abc:4";
+        const auto all = points(3);
+        experiments::journalled(std::move(inner), path)->evaluate(e, all);
+    }
+    const std::string before = test::read_file(path);
+    CHECK(experiments::journal_check(path, "experiment-a:abc:4").kind == Kind::resumable);
+    CHECK(experiments::journal_check(path, "experiment-a:", true).kind == Kind::resumable);
+    const experiments::JournalCheck other = experiments::journal_check(path, "experiment-b");
+    CHECK(other.kind == Kind::other_experiment);
+    CHECK(other.problem == "journal '" + path.string() + "' belongs to another experiment");
+    CHECK(experiments::journal_check(path, "experiment-b:", true).kind == Kind::other_experiment);
+    CHECK(test::read_file(path) == before); // only read
+
+    // A header cut off by a kill: nothing was journalled, so it can be started afresh.
+    std::filesystem::resize_file(path, 20);
+    CHECK(experiments::journal_check(path, "experiment-b").kind == Kind::resumable);
+
+    test::write_file(path, "this is not a journal, but some other file of the same name\n");
+    const experiments::JournalCheck foreign = experiments::journal_check(path, "experiment-a");
+    CHECK(foreign.kind == Kind::not_a_journal);
+    CHECK(foreign.problem == "'" + path.string() + "' is not a Canopy journal");
 }
 
 TEST_CASE("A sweep file's factors are resolved against its scenario's model", "[unit][sweep]") {
@@ -282,6 +324,11 @@ TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
     const auto fund = std::find(names.begin(), names.end(), "transfer_fund_size") - names.begin();
     CHECK(saltelli.sweep->factors[static_cast<std::size_t>(fund)].target.mode ==
           experiments::OverrideMode::scale);
+    // wuhan-2023.toml names wuhan-posterior.h5: the points draw its columns, as canopy run does.
+    REQUIRE(saltelli.sweep->scenario->joint_draws);
+    CHECK(saltelli.sweep->scenario->joint_draws->rows() > 0);
+    CHECK_THAT(saltelli.sweep->scenario->joint_draws->origin(),
+               Catch::Contains("wuhan-posterior.h5"));
 
     const experiments::SweepLoad morris = experiments::load_sweep(dir + "wuhan-2023-morris.toml");
     INFO(morris.diagnostics.format());

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace canopy::experiments {
@@ -61,6 +62,25 @@ std::unique_ptr<Evaluator> local_evaluator();
 /// simulation ran for it in this process. Under MPI only the root reads and writes the journal.
 std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
                                       const std::filesystem::path& path);
+
+/// Whether an existing journal can be resumed (journal_check).
+struct JournalCheck {
+    enum class Kind {
+        resumable,        ///< missing, ours, or a header cut off before anything was journalled
+        other_experiment, ///< a journal written for an experiment with another fingerprint
+        not_a_journal,    ///< not a Canopy journal at all
+        unreadable        ///< cannot be opened
+    };
+    Kind kind = Kind::resumable;
+    std::string problem; ///< empty when resumable; otherwise names the file and says what is wrong
+};
+
+/// Whether the journal at `path` can be resumed by the experiment whose fingerprint is
+/// `fingerprint` (with `prefix`: by an experiment whose fingerprint starts with it, as each of a
+/// calibration's experiments does). Reads the header only and changes nothing, so that a command
+/// can refuse a bad journal before anything runs; `journalled` throws for the same files.
+JournalCheck journal_check(const std::filesystem::path& path, const std::string& fingerprint,
+                           bool prefix = false);
 
 /// Whether this build has MPI and the process was started under an MPI launcher with more than
 /// one rank (so `mpi_evaluator` distributes work).

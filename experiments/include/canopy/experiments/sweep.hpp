@@ -64,7 +64,8 @@ struct Sweep {
     std::string text; ///< the sweep file's full text
     std::filesystem::path scenario_file;
     std::string policy_mix; ///< empty: the scenario's base
-    /// The scenario with the policy mix applied, validated against `model`.
+    /// The scenario with its calibration posterior attached (when it names one, as `canopy run`
+    /// attaches it) and the policy mix applied, validated against `model`.
     std::shared_ptr<const engine::Scenario> scenario;
     const models::ModelHandle* model = nullptr;
     DesignKind design = DesignKind::grid;
@@ -76,7 +77,8 @@ struct Sweep {
     SweepOutputs outputs;
     std::vector<std::string> factor_names; ///< in file order: the design's dimensions
     std::vector<Factor> factors;           ///< in the same order
-    /// make_fingerprint of the sweep text, the scenario text, seed, replicates, engine version.
+    /// make_fingerprint of the sweep text, the scenario text, seed, replicates, engine version,
+    /// and the posterior's draws (its columns, rows and weights) when the scenario has one.
     std::string fingerprint;
 
     /// The unit-cube design the file asks for.
@@ -99,15 +101,22 @@ struct SweepLoad {
 /// dotted key (`factors.x.max`), the allowed values and "did you mean". Never throws for bad input.
 SweepLoad load_sweep(const std::filesystem::path& file);
 
-/// Shard i of n (1-based): the points [floor((i - 1) N / n), floor(i N / n)) of N.
+/// Shard i of n (1-based): the points [floor((i - 1) N / n), floor(i N / n)) of N, exact for
+/// every i, n and N (the product is taken in 128 bits: i N overflows 64 bits for a shard such as
+/// 2^63/2^63, and the last shard of n must still end at N).
 struct Shard {
     std::size_t index = 1;
     std::size_t count = 1;
     [[nodiscard]] std::size_t begin(std::size_t total) const noexcept {
-        return (index - 1) * total / count;
+        return share(index - 1, total);
     }
-    [[nodiscard]] std::size_t end(std::size_t total) const noexcept {
-        return index * total / count;
+    [[nodiscard]] std::size_t end(std::size_t total) const noexcept { return share(index, total); }
+
+private:
+    // floor(k N / n) for k <= n: at most N, so it fits again.
+    [[nodiscard]] std::size_t share(std::size_t k, std::size_t total) const noexcept {
+        __extension__ using Wide = unsigned __int128; // GCC and Clang; -Wpedantic quiet
+        return static_cast<std::size_t>(static_cast<Wide>(k) * total / count);
     }
 };
 

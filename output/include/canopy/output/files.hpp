@@ -17,8 +17,11 @@
 namespace canopy::output {
 
 /// Why `target` cannot be an output file, or empty when it can: its directory must exist and
-/// be writable, and the target itself must not exist or be a regular file (a symbolic link is
-/// followed). Checked before a run so that bad paths fail before any work is done.
+/// accept a new file, and the target itself must not exist or be a regular file (a symbolic link
+/// is followed). Whether a file can be created is tried, not read from the permission bits (root
+/// passes those everywhere, /proc refuses files all the same): a temporary file is created
+/// beside the target and removed at once, so nothing is left. Checked before a run so that bad
+/// paths fail before any work is done.
 std::string output_path_problem(const std::filesystem::path& target);
 
 /// A path a command reads or writes, with the flag or key that named it (for messages).

@@ -44,7 +44,12 @@ struct LeversArgs {
     std::string json;
     std::string posterior;
     bool quiet = false;
+    std::string max_memory; ///< --max-memory: empty for the memory available
 };
+
+// The fewest replicates an end may have: a paired bootstrap interval needs at least two (the
+// --replicates flag's own minimum).
+constexpr int MIN_REPLICATES = 2;
 
 std::string signed_quantity(double x) {
     if (std::isnan(x)) {
@@ -174,6 +179,14 @@ int levers_command(const LeversArgs& args) {
             }
         }
     }
+    if (!bad && loaded.scenario && args.replicates == 0 &&
+        loaded.scenario->replicates < MIN_REPLICATES) {
+        problems.push_back(fmt::format("scenario {} runs {} replicate ([scenario] replicates), "
+                                       "too few for paired intervals; give --replicates {} or "
+                                       "more",
+                                       cli::quoted(loaded.scenario->name),
+                                       loaded.scenario->replicates, MIN_REPLICATES));
+    }
     if (!args.json.empty() && args.json != "-") {
         std::vector<output::NamedPath> inputs =
             scenario_inputs(scenario_path, loaded, args.posterior);
@@ -213,6 +226,24 @@ int levers_command(const LeversArgs& args) {
     experiment.replicates = args.replicates > 0 ? args.replicates : attached->replicates;
     experiment.seed = args.seed_set ? args.seed : attached->seed;
     experiment.common_random_numbers = true;
+    {
+        // Each lever at the top of its range: the largest runs the comparison makes.
+        std::vector<engine::Scenario> tops;
+        for (const experiments::LeverRange& r : chosen) {
+            const std::vector<experiments::Override> top{{r.lever, r.high}};
+            tops.push_back(experiments::apply_overrides(*attached, top));
+        }
+        for (const engine::Scenario& top : tops) {
+            const ResourceCheck check =
+                check_resources(*model, {top}, experiment.replicates, threads.threads(),
+                                args.max_memory, "a lever at the top of its range",
+                                "use a smaller city, narrower ranges or fewer replicates");
+            if (!check.problem.empty()) {
+                std::cerr << "canopy levers: error: " << check.problem << "\n";
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
     experiment.fingerprint = experiments::make_fingerprint(
         std::vector<std::string>{"levers", attached->text, std::to_string(experiment.seed),
                                  std::to_string(experiment.replicates)});
@@ -280,6 +311,7 @@ Command add_levers(CLI::App& app) {
     cmd->add_option("--posterior", args->posterior,
                     "Draw parameters from this calibration posterior (FILE.h5)")
         ->check(NON_EMPTY);
+    add_max_memory_option(*cmd, args->max_memory);
     cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no table");
     return Command{cmd, [args, seed_text, seed] {
                        if (seed->count() > 0) {

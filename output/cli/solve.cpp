@@ -42,7 +42,12 @@ struct SolveArgs {
     std::string report; ///< --report FILE.html
     bool quiet = false;
     std::string posterior;
+    std::string max_memory; ///< --max-memory: empty for the memory available
 };
+
+// The fewest replicates a setting may have: as few as ten give a P(attain) interval wider than
+// any probability a planner would ask for (the --replicates flag's own minimum).
+constexpr int MIN_REPLICATES = 10;
 
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -273,6 +278,12 @@ int solve_command(const SolveArgs& args) {
          output::path_clashes(outputs, scenario_inputs(scenario_path, loaded, args.posterior))) {
         problems.push_back(std::move(p));
     }
+    // (CLI11's range check lets NaN through.)
+    if (!(args.precision >= 1e-6 && args.precision <= 0.5)) {
+        problems.push_back(
+            fmt::format("--precision: {} is not a relative precision from 1e-6 to 0.5 (e.g. 0.01)",
+                        args.precision));
+    }
     if (!(args.probability > 0.0 && args.probability < 1.0)) {
         problems.push_back(fmt::format(
             "--probability: {} is not a probability strictly between 0 and 1 (e.g. 0.9)",
@@ -319,6 +330,12 @@ int solve_command(const SolveArgs& args) {
         if (report(diagnostics)) {
             problems.push_back("--lever: see above");
         }
+        if (!args.replicates_set && s.replicates < MIN_REPLICATES) {
+            problems.push_back(fmt::format(
+                "scenario {} runs {} replicate{} ([scenario] replicates), too few to judge a "
+                "probability; give --replicates {} or more",
+                quoted(s.name), s.replicates, s.replicates == 1 ? "" : "s", MIN_REPLICATES));
+        }
         if (args.budget_cap && !s.budget.has_caps()) {
             problems.push_back("--budget-cap: scenario " + quoted(s.name) +
                                " sets no budget cap ([budget] cap_per_year or cap_total)");
@@ -337,6 +354,23 @@ int solve_command(const SolveArgs& args) {
         return EXIT_BAD_INPUT;
     }
     auto scenario = std::make_shared<const engine::Scenario>(*attached);
+    const engine::ThreadLimit threads(args.threads);
+    {
+        // Every lever at the top of its search range: the largest run the search can make.
+        std::vector<experiments::Override> top;
+        for (const experiments::SolveLever& l : request.levers) {
+            top.push_back({l.target, l.high});
+        }
+        const ResourceCheck check = check_resources(
+            *model, {experiments::apply_overrides(*scenario, top)},
+            args.replicates_set ? args.replicates : scenario->replicates, threads.threads(),
+            args.max_memory, "a setting at the top of the levers' ranges",
+            "use a smaller city, narrower lever ranges or fewer replicates");
+        if (!check.problem.empty()) {
+            std::cerr << "canopy solve: error: " << check.problem << "\n";
+            return EXIT_BAD_INPUT;
+        }
+    }
 
     request.probability = args.probability;
     request.within_budget_cap = args.budget_cap;
@@ -347,7 +381,6 @@ int solve_command(const SolveArgs& args) {
     experiment.model = model;
     experiment.seed = args.seed_set ? args.seed : scenario->seed;
 
-    const engine::ThreadLimit threads(args.threads);
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
     const bool talk = root && !args.quiet && args.json != "-";
@@ -500,6 +533,7 @@ Command add_solve(CLI::App& app) {
                     "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
                     "`canopy calibrate`)")
         ->check(NON_EMPTY);
+    add_max_memory_option(*cmd, args->max_memory);
     return Command{cmd, [args, seed_text, replicates, seed] {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;

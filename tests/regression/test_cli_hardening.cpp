@@ -211,6 +211,44 @@ TEST_CASE("a ranges file that cannot give the levers their ranges is refused", "
     }
 }
 
+TEST_CASE("solve and levers check their flags, replicates and memory before they run",
+          "[cli][hardening]") {
+    // An outside probe: solve and levers ran out of memory (std::bad_alloc, exit 1) where run
+    // and compare refuse; `solve --precision nan` exited 1 after starting; a scenario of one
+    // replicate passed under the flags' minimums (solve 10, levers 2) and gave verdicts.
+    const test::TempDir dir;
+    test::write_file(dir / "one.toml",
+                     reference_with("[scenario]\nname = \"one\"\nreplicates = 1\n"));
+    const std::string solve = "solve " + shell_quote(REFERENCE) +
+                              " -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 ";
+    const std::string levers = "levers " + shell_quote(REFERENCE) + " -q --lever lever_high_tech ";
+    struct Case {
+        std::string command;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {solve + "-n 10 --max-memory 1K",
+         "a setting at the top of the levers' ranges would need about"},
+        {levers + "-r 2 --max-memory 1K", "a lever at the top of its range would need about"},
+        {solve + "-n 10 --precision nan", "--precision: nan is not a relative precision"},
+        {"solve one.toml -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2",
+         "scenario 'one' runs 1 replicate ([scenario] replicates), too few to judge a "
+         "probability; give --replicates 10 or more"},
+        {"levers one.toml -q --lever lever_high_tech",
+         "scenario 'one' runs 1 replicate ([scenario] replicates), too few for paired "
+         "intervals; give --replicates 2 or more"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.command);
+        const Result r = run_canopy(dir, c.command + " --json out.json");
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(r.out.empty());
+        CHECK(entries(dir.path()) == std::vector<std::string>{"one.toml"});
+    }
+}
+
 TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
     // Issue 6, item 9: `canopy run > /dev/full` exited 0.
     const test::TempDir dir;

@@ -170,6 +170,7 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     }
     j["levers"] = std::move(levers);
     j["cost"] = number_json(r.best.cost);
+    j["over_cap"] = r.best.over_cap; // the mean cost exceeds a budget cap (a year's or the total)
     j["p_attain"] = number_json(r.best.p_attain);
     j["p_attain_ci"] = {number_json(r.best.p_attain_ci.lo), number_json(r.best.p_attain_ci.hi)};
     return j;

@@ -825,7 +825,7 @@ std::vector<const ReportLeverEffect*> effects_on(const Report& r, const std::str
 }
 
 std::string effects_section(const Report& r) {
-    if (r.lever_effects.empty()) {
+    if (r.lever_effects.empty() && r.lever_effect_notes.empty()) {
         return {};
     }
     std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
@@ -833,6 +833,9 @@ std::string effects_section(const Report& r) {
                     "95 % interval where known; longest bar first.</p>\n";
     for (const std::string& note : r.lever_effect_notes) {
         s += "<p class=\"muted\">" + escape(note) + "</p>\n";
+    }
+    if (r.lever_effects.empty()) { // asked for, but no lever could be run: say so and why
+        return s + "<p>No lever was run (the notes above say why).</p></section>\n";
     }
     s += "<div class=\"charts wide\">\n";
     std::vector<std::string> targets;

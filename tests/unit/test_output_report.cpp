@@ -234,4 +234,20 @@ TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a 
         x.moves.reset();
     }
     CHECK(output::render_report_html(plain).find("class=\"effects\"") == std::string::npos);
+    // Every lever left out (each at level 0): the section stays, saying why, with no chart.
+    output::Report none;
+    none.title = "levers";
+    none.mixes = {m};
+    experiments::LeverEffects nothing = e;
+    nothing.levers.clear();
+    nothing.effects.clear();
+    output::add_lever_effects(none, nothing, info,
+                              std::vector<std::pair<std::string, std::string>>{
+                                  {"tech_loans", "its level is 0"}, {"talent", "its level is 0"}});
+    const std::string empty_html = output::render_report_html(none);
+    CHECK(empty_html.find("<h2>Lever effects</h2>") != std::string::npos);
+    CHECK(empty_html.find("Left out: tech_loans (its level is 0); talent (its level is 0).") !=
+          std::string::npos);
+    CHECK(empty_html.find("No lever was run") != std::string::npos);
+    CHECK(count(empty_html, "class=\"chart tornado\"") == 0);
 }

@@ -166,8 +166,11 @@ int compare_command(const CompareArgs& args) {
     }
     const engine::Scenario& scenario = *attached;
     if (mixes.size() < 2 && !args.quiet) {
-        std::cerr << "canopy compare: scenario '" << scenario.name
-                  << "' has no policy mixes; showing the base alone\n";
+        std::cerr << "canopy compare: "
+                  << (scenario.policy_mixes.empty()
+                          ? "scenario '" + scenario.name + "' has no policy mixes"
+                          : std::string("--mix names the base alone")) +
+                         "; showing the base alone\n";
     }
 
     const engine::ThreadLimit threads(args.threads);

@@ -65,8 +65,9 @@ namespace {
 int checked_stdout(int status) {
     std::cout.flush();
     if (!std::cout && status == canopy::cli::EXIT_OK) {
-        std::cerr << "canopy: error: cannot write to standard output: " << std::strerror(errno)
-                  << "\n";
+        // (errno is not reliable here: the stream may have failed long before this check.)
+        std::cerr << "canopy: error: cannot write to standard output (is the disk or pipe "
+                     "full, or closed?)\n";
         return EXIT_RUNTIME;
     }
     return status;

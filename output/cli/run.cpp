@@ -222,15 +222,6 @@ int run_command(const RunArgs& args) {
         return EXIT_BAD_INPUT;
     }
     const engine::Scenario& scenario = *attached;
-    if (scenario.joint_draws && !args.quiet && args.json != "-") {
-        const engine::JointDraws& j = *scenario.joint_draws;
-        std::string names;
-        for (const engine::JointDraws::Column& c : j.columns()) {
-            names += (names.empty() ? "" : ", ") + c.name;
-        }
-        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
-                  << " (" << j.rows() << " particles)\n";
-    }
 
     // 2. Run: the base or the chosen mix, or the base and every mix with the same seed.
     const engine::ThreadLimit threads(args.threads);
@@ -252,6 +243,17 @@ int run_command(const RunArgs& args) {
     if (!overrides) {
         std::cerr << "canopy run: bad --set; nothing was run or written\n";
         return EXIT_BAD_INPUT;
+    }
+    // The posterior's columns the runs draw: a --set of one of them drops it.
+    if (const engine::Scenario set = experiments::apply_overrides(scenario, *overrides);
+        set.joint_draws && !args.quiet && args.json != "-") {
+        const engine::JointDraws& j = *set.joint_draws;
+        std::string names;
+        for (const engine::JointDraws::Column& c : j.columns()) {
+            names += (names.empty() ? "" : ", ") + c.name;
+        }
+        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
+                  << " (" << j.rows() << " particles)\n";
     }
     {
         // What the runs will need, before any of them starts.

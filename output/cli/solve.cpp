@@ -310,7 +310,9 @@ int solve_command(const SolveArgs& args) {
         }
         if (!found) {
             std::string message = "--target: scenario " + quoted(s.name) + " has no target " +
-                                  quoted(args.target) + " (allowed: " + joined(ids) + ")";
+                                  quoted(args.target) +
+                                  (ids.empty() ? " (it has no targets: add one under [targets])"
+                                               : " (allowed: " + joined(ids) + ")");
             if (const std::string hint = engine::did_you_mean(args.target, ids); !hint.empty()) {
                 message += " " + hint;
             }

@@ -249,6 +249,38 @@ TEST_CASE("solve and levers check their flags, replicates and memory before they
     }
 }
 
+TEST_CASE("what the commands say of their inputs is true", "[cli][hardening]") {
+    // An outside probe: `run --set job_elasticity=...` still listed job_elasticity among the
+    // posterior's columns drawn per replicate; `compare --mix base` said the scenario had no
+    // policy mixes; `solve --target` on a scenario without targets listed "(allowed: )".
+    const test::TempDir dir;
+    const std::string wuhan =
+        shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml");
+    const Result set = run_canopy(dir, "run " + wuhan + " -n 2 --set job_elasticity=0.5");
+    INFO(set.err);
+    REQUIRE(set.status == 0);
+    const std::string header = set.out.substr(0, set.out.find('\n'));
+    CHECK(header.find("drawn jointly per replicate") != std::string::npos);
+    CHECK(header.find("reward_elasticity") != std::string::npos);
+    CHECK(header.find("job_elasticity") == std::string::npos);
+
+    const Result base = run_canopy(dir, "compare " + wuhan + " -n 2 --mix base");
+    INFO(base.err);
+    REQUIRE(base.status == 0);
+    CHECK(base.err.find("--mix names the base alone; showing the base alone") != std::string::npos);
+    CHECK(base.err.find("has no policy mixes") == std::string::npos);
+
+    test::write_file(dir / "none.toml",
+                     "[scenario]\nname = \"none\"\nmodel = \"reference\"\nstart = "
+                     "\"2023-01\"\nend = \"2023-12\"\n[baseline.firms]\nvalue = 500\n"
+                     "assumption = \"a test city\"\n");
+    const Result none = run_canopy(dir, "solve none.toml -P 0.5 --target t --lever lever_sme");
+    INFO(none.err);
+    CHECK(none.status == 2);
+    CHECK(none.err.find("has no target 't' (it has no targets: add one under [targets])") !=
+          std::string::npos);
+}
+
 TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
     // Issue 6, item 9: `canopy run > /dev/full` exited 0.
     const test::TempDir dir;

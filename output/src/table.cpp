@@ -440,6 +440,7 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
               {confidence_text(s.confidence) + " CI", heading},
               {"verdict", heading}});
     std::string fixed_notes;
+    std::string undefined_notes;
     for (const TargetResult& t : s.targets) {
         const engine::TargetSummary& ts = t.summary;
         const Verdict v = verdict(ts.p_attain_ci);
@@ -454,6 +455,10 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
         if (fixed) {
             fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) + "\n";
         }
+        if (ts.undefined > 0) {
+            undefined_notes += fmt::format("  {}: {} undefined in {} of {} replicates\n", ts.id,
+                                           t.indicator, ts.undefined, ts.replicates);
+        }
     }
     const std::string ci = confidence_text(s.confidence) + " CI";
     std::string out = grid.render(style) + "\nverdict: likely when the whole " + ci +
@@ -463,6 +468,11 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
         out += "* set by the inputs named here, not by the simulated dynamics: the P(attain) of "
                "these targets only restates the inputs (by construction):\n" +
                fixed_notes;
+    }
+    if (!undefined_notes.empty()) {
+        out += "undefined: a growth from a zero base or a ratio over zero has no value; those "
+               "replicates count as not attained and are left out of the median and interval:\n" +
+               undefined_notes;
     }
     return out;
 }

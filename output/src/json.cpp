@@ -49,6 +49,9 @@ Json targets_json(const EnsembleSummary& s) {
         // these parameters and levers decide it (empty when no single one could be isolated).
         if (t.determination.by_inputs) {
             j["determined_by"] = t.determination.inputs;
+            if (!t.determination.not_probed.empty()) {
+                j["not_probed"] = t.determination.not_probed;
+            }
         } else {
             j["determined_by"] = nullptr;
         }

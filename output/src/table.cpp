@@ -171,6 +171,15 @@ std::string determined_by_text(const engine::Determination& d) {
     return "by " + names;
 }
 
+// What determined_by_text cannot vouch for: inputs whose probe failed, or "".
+std::string not_probed_text(const engine::Determination& d) {
+    std::string names;
+    for (const std::string& n : d.not_probed) {
+        names += (names.empty() ? "" : ", ") + n;
+    }
+    return names.empty() ? names : "; not probed, so not known to decide it or not: " + names;
+}
+
 std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
@@ -453,7 +462,8 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
                   {percent_interval_text(ts.p_attain_ci)},
                   fixed ? Cell{"set by inputs*"} : Cell{to_string(v), verdict_colour(v)}});
         if (fixed) {
-            fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) + "\n";
+            fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) +
+                           not_probed_text(t.determination) + "\n";
         }
         if (ts.undefined > 0) {
             undefined_notes += fmt::format("  {}: {} undefined in {} of {} replicates\n", ts.id,

@@ -157,6 +157,11 @@ TEST_CASE("JSON names the inputs that fix a target, and null when the dynamics d
     const json j = json::parse(output::summary_json(s));
     CHECK(j.at("targets")[0].at("determined_by").is_null());
     CHECK(j.at("targets")[1].at("determined_by") == json::array({"p", "l0"}));
+    CHECK_FALSE(j.at("targets")[1].contains("not_probed"));
+    s.targets[1].determination.not_probed = {"p (its perturbed run failed: std::bad_alloc)"};
+    CHECK(json::parse(output::summary_json(s)).at("targets")[1].at("not_probed") ==
+          json::array({"p (its perturbed run failed: std::bad_alloc)"}));
+    s.targets[1].determination.not_probed.clear();
     s.targets[1].determination.inputs.clear(); // fixed, but by no single input
     CHECK(json::parse(output::summary_json(s)).at("targets")[1].at("determined_by") ==
           json::array());

@@ -203,4 +203,9 @@ TEST_CASE("A target the inputs fix is marked, with the inputs named below the ta
     CHECK(rows[2].find("set by inputs*") != std::string::npos);
     CHECK(table.find("  b_low: by p, l0\n") != std::string::npos);
     CHECK(table.find("not by the simulated dynamics") != std::string::npos);
+    // An input whose probe failed is named, since it may decide the target too.
+    s.targets[1].determination.not_probed = {"p (its perturbed run failed: std::bad_alloc)"};
+    CHECK(output::format_target_table(s).find(
+              "  b_low: by p, l0; not probed, so not known to decide it or not: p (its "
+              "perturbed run failed: std::bad_alloc)\n") != std::string::npos);
 }

@@ -92,6 +92,9 @@ public:
     [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
         return inner_.agents_at_horizon(scenario);
     }
+    [[nodiscard]] double bytes_per_agent(const engine::Scenario& scenario) const override {
+        return inner_.bytes_per_agent(scenario);
+    }
     [[nodiscard]] double take_cpu_seconds() const {
         const double s = cpu_s_;
         cpu_s_ = 0.0;

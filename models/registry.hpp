@@ -30,6 +30,12 @@ public:
     /// The model's estimate of its agents at the end of a run of the scenario (from each
     /// parameter's mean), or a negative number when the model makes none (resources.hpp).
     [[nodiscard]] virtual double agents_at_horizon(const engine::Scenario& scenario) const = 0;
+    /// Resident bytes per agent for a run of the scenario (from each parameter's mean): the
+    /// model's bytes_per_agent(parameters) where it has one (engine::ProvidesBytesPerAgent),
+    /// else ModelInfo::bytes_per_agent. For engine::RunShape::bytes_per_agent.
+    [[nodiscard]] virtual double bytes_per_agent(const engine::Scenario& /*scenario*/) const {
+        return info().bytes_per_agent;
+    }
 };
 
 /// Wraps any engine::Model.
@@ -50,18 +56,30 @@ public:
     }
     [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
         if constexpr (engine::ProvidesAgentEstimate<M>) {
-            std::vector<double> means;
-            means.reserve(scenario.parameters.size());
-            for (const engine::ParameterSetting& p : scenario.parameters) {
-                means.push_back(p.value.mean());
-            }
-            return static_cast<double>(model_.agents_at_horizon(means, scenario.calendar));
+            return static_cast<double>(
+                model_.agents_at_horizon(means(scenario), scenario.calendar));
         } else {
             return -1.0;
         }
     }
+    [[nodiscard]] double bytes_per_agent(const engine::Scenario& scenario) const override {
+        if constexpr (engine::ProvidesBytesPerAgent<M>) {
+            return static_cast<double>(model_.bytes_per_agent(means(scenario)));
+        } else {
+            return model_.info().bytes_per_agent;
+        }
+    }
 
 private:
+    static std::vector<double> means(const engine::Scenario& scenario) {
+        std::vector<double> out;
+        out.reserve(scenario.parameters.size());
+        for (const engine::ParameterSetting& p : scenario.parameters) {
+            out.push_back(p.value.mean());
+        }
+        return out;
+    }
+
     M model_;
 };
 

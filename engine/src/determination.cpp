@@ -32,6 +32,9 @@ struct Perturbation {
     std::string name;
 };
 
+// The largest move of a parameter or a lever from zero, in its own unit.
+constexpr double MAX_STEP_FROM_ZERO = 1.0;
+
 std::optional<double> moved_value(double v, const ParameterSpec& spec) {
     const double width = spec.range.max - spec.range.min;
     double step = 0.0;
@@ -40,7 +43,13 @@ std::optional<double> moved_value(double v, const ParameterSpec& spec) {
     } else if (v != 0.0) {
         step = 0.1 * std::abs(v);
     } else {
-        step = std::isfinite(width) ? 0.01 * width : 1.0;
+        // From zero there is no scale to take 10 % of, and a share of the range is no scale
+        // either: 1 % of births_per_month's [0, 1e9] made a probe with 10 million newborns a
+        // month (gigabytes, where the ensemble's runs took kilobytes). One unit (a firm a month,
+        // 100m yuan: the parameter's own unit) moves whatever the parameter moves, as a lever's
+        // shift from zero does; a narrow range (a share, a probability) keeps its 1 %.
+        step =
+            std::isfinite(width) ? std::min(MAX_STEP_FROM_ZERO, 0.01 * width) : MAX_STEP_FROM_ZERO;
     }
     if (!(step > 0.0)) {
         return std::nullopt;
@@ -97,7 +106,8 @@ std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec)
         return std::nullopt;
     }
     const double width = spec.range.max - spec.range.min;
-    const double delta = std::isfinite(width) ? std::min(1.0, 0.1 * width) : 1.0;
+    const double delta =
+        std::isfinite(width) ? std::min(MAX_STEP_FROM_ZERO, 0.1 * width) : MAX_STEP_FROM_ZERO;
     if (delta > 0.0 && in_range(1.0, delta)) {
         return shifted(s, delta);
     }
@@ -189,8 +199,10 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
             items.push_back(std::move(p));
         }
     }
-    // moved[j] for each indicator, or nothing when the perturbed run failed.
-    const auto test = [&](std::span<const std::size_t> group) -> std::optional<std::vector<bool>> {
+    // moved[j] for each indicator, or nothing when the perturbed run failed (why in `failure`,
+    // when given).
+    const auto test = [&](std::span<const std::size_t> group,
+                          std::string* failure = nullptr) -> std::optional<std::vector<bool>> {
         RunInputs in = base;
         for (const std::size_t k : group) {
             const Perturbation& p = items[k];
@@ -207,7 +219,10 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
                 moved[j] = !same(base_finals[j], f[j], tol);
             }
             return moved;
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
+            if (failure != nullptr) {
+                *failure = e.what();
+            }
             return std::nullopt; // an input set the model refuses: look inside the group
         }
     };
@@ -264,14 +279,18 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
         }
     }
     // (input, indicator) pairs found in a group: split while it moves an indicator; the halves
-    // run in parallel and their finds are joined left then right, so the order is fixed.
+    // run in parallel and their finds are joined left then right, so the order is fixed. An
+    // input whose run fails on its own was not probed: why goes in failures[k] (each input is
+    // alone in one group at most, so no two threads write the same entry).
+    std::vector<std::string> failures(items.size());
     using Found = std::vector<std::pair<std::size_t, std::size_t>>;
     std::function<Found(std::span<const std::size_t>, const std::vector<bool>&)> search =
         [&](std::span<const std::size_t> group, const std::vector<bool>& relevant) -> Found {
         if (group.empty()) {
             return {};
         }
-        const std::optional<std::vector<bool>> moved = test(group);
+        const std::optional<std::vector<bool>> moved =
+            test(group, group.size() == 1 ? &failures[group[0]] : nullptr);
         std::vector<bool> next(which.size(), false);
         bool any = false;
         for (std::size_t j = 0; j < which.size(); ++j) {
@@ -322,8 +341,16 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
     // 3. A check over the whole ensemble: when every deciding input has the same value in every
     // replicate (levers, fixed parameters), so must the final value; a quota that binds in the
     // probed replicates but not in others is not a construction.
+    std::vector<std::string> not_probed;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        if (!failures[k].empty()) {
+            not_probed.push_back(items[k].name + " (its perturbed run failed: " + failures[k] +
+                                 ")");
+        }
+    }
     for (std::size_t j = 0; j < which.size(); ++j) {
         out[j].by_inputs = decided[j];
+        out[j].not_probed = not_probed;
         std::sort(deciders[j].begin(), deciders[j].end());
         for (const std::size_t k : deciders[j]) {
             out[j].inputs.push_back(items[k].name);

@@ -236,6 +236,16 @@ std::array<int, 2> IndicatorSet::inputs(std::size_t i) const {
 }
 namespace {
 
+// A growth from a zero base and a ratio over zero are undefined (NaN), not infinitely large: a
+// count that starts at 0 has no growth rate, and an infinity would attain every ">" target.
+double growth_of(double at, double base) {
+    return base == 0.0 ? NAN_VALUE : at / base - 1.0;
+}
+
+double ratio_of(double numerator, double denominator) {
+    return denominator == 0.0 ? NAN_VALUE : numerator / denominator;
+}
+
 void check_table(const SeriesTable& run, int rows, int max_series) {
     if (run.rows != rows) {
         throw Error("indicators were resolved for " + std::to_string(rows) +
@@ -278,12 +288,12 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
             break;
         }
         case IndicatorSpec::Kind::growth:
-            value = run.at(r.row_at, r.series) / run.at(r.row_from, r.series) - 1.0;
+            value = growth_of(run.at(r.row_at, r.series), run.at(r.row_from, r.series));
             break;
         case IndicatorSpec::Kind::ratio:
             // Inputs are already scaled: a ratio of two percentages is a plain ratio.
-            value = out[static_cast<std::size_t>(r.numerator)] /
-                    out[static_cast<std::size_t>(r.denominator)];
+            value = ratio_of(out[static_cast<std::size_t>(r.numerator)],
+                             out[static_cast<std::size_t>(r.denominator)]);
             break;
         }
         out[i] = spec.scale * value;
@@ -378,13 +388,13 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         const double base = run.at(r.row_from, r.series);
         for (int row = 0; row < rows_; ++row) {
             out[static_cast<std::size_t>(row)] =
-                row < r.row_from ? NAN_VALUE : spec.scale * (run.at(row, r.series) / base - 1.0);
+                row < r.row_from ? NAN_VALUE : spec.scale * growth_of(run.at(row, r.series), base);
         }
         break;
     }
     case IndicatorSpec::Kind::ratio:
         for (std::size_t row = 0; row < out.size(); ++row) {
-            out[row] = spec.scale * (numerator[row] / denominator[row]);
+            out[row] = spec.scale * ratio_of(numerator[row], denominator[row]);
         }
         break;
     }

@@ -79,7 +79,9 @@ ResourceEstimate estimate_resources(const ModelInfo& model, const Calendar& cale
     if (shape.agents_at_horizon >= 0.0) {
         e.agents_known = true;
         const double in_flight = std::max(1, std::min(shape.threads, shape.replicates));
-        e.agent_bytes = in_flight * shape.agents_at_horizon * model.bytes_per_agent;
+        const double per_agent =
+            shape.bytes_per_agent >= 0.0 ? shape.bytes_per_agent : model.bytes_per_agent;
+        e.agent_bytes = in_flight * shape.agents_at_horizon * per_agent;
         if (model.agent_steps_per_second > 0.0) {
             // Agents grow from the start to the horizon; the horizon's count bounds the mean.
             const double agent_steps = static_cast<double>(std::max(1, shape.runs)) *

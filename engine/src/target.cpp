@@ -67,7 +67,9 @@ TargetSummary summarise(const TargetSpec& target, std::span<const double> finals
         if (attained(target.comparison, v, target.threshold)) {
             ++s.attained;
         }
-        if (!std::isnan(v)) {
+        if (std::isnan(v)) {
+            ++s.undefined;
+        } else {
             numbers.push_back(v);
         }
     }

@@ -242,6 +242,9 @@ public:
     /// Firms expected at the end of a run (ecosystem_info.cpp), for the memory estimate.
     [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
                                                   const engine::Calendar& calendar);
+    /// Peak resident bytes per firm for these parameters (ecosystem_info.cpp, memory
+    /// estimate): the collaboration network grows with collaboration_edges.
+    [[nodiscard]] static double bytes_per_agent(std::span<const double> parameters);
 
     /// Neighbour counts are 16-bit while every firm's counted neighbours (the total that bounds
     /// each of its counts) are at most this, 32-bit from the first step they could be more.

@@ -38,6 +38,21 @@ constexpr double INITIAL_LEADER = 0.001;
 // firms it has (only possible when almost no firm is active; documented in the README).
 constexpr int MAX_ATTACH_DRAWS = 1 << 16;
 
+// Peak resident bytes per firm at the horizon: BYTES_PER_FIRM + BYTES_PER_TIE x edges_per_firm.
+// The network holds each of a firm's m ties twice (a 4-byte entry in each end's list: 8 m), and
+// while it is built the generator's endpoints (8 m more) live beside it: 16 m at set-up. A
+// newborn's ties cost 12 m (its list, and an 8-byte overflow entry in each elder's), and the
+// renumbering once newborns have doubled the firms copies the network into 8 m per firm more:
+// up to 20 m. Peak RSS of `canopy run` of one replicate, 12 months (4 Dec 2026), bytes per firm
+// at the horizon against this estimate: 1,000,000 firms with m = 1, 3, 16, 64: 61, 97, 297,
+// 1,065 (estimate 68, 108, 368, 1,328); 4,000,000 with m = 3, 16: 77, 285; 2,000,000 with
+// m = 64: 1,057; 1,000,000 and 1,200,000 newborns with m = 3, 64: 95, 1,191. The old 40 bytes
+// whatever m said 40 MB where a million firms with 64 ties peaked at 1.04 GB. (Below a
+// million firms the process's own 15 MB or so, not counted here, dominates.)
+constexpr double BYTES_PER_FIRM = 48.0;
+constexpr double BYTES_PER_TIE = 20.0;
+constexpr double DEFAULT_EDGES_PER_FIRM = 3.0;
+
 engine::ModelInfo make_info() {
     using engine::ParameterRole;
     using engine::SeriesKind;
@@ -62,7 +77,7 @@ engine::ModelInfo make_info() {
         {"edges_per_firm",
          "edges",
          "Barabási–Albert m: edges each new firm makes",
-         3.0,
+         DEFAULT_EDGES_PER_FIRM,
          {1.0, 64.0},
          ParameterRole::parameter,
          true},
@@ -103,11 +118,10 @@ engine::ModelInfo make_info() {
     for (auto& l : m.levers) {
         l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
     }
-    // State and network: 34 bytes per firm at the end of a 12-step run (canopy-bench reference's
-    // bytes_per_agent at 40,000 to 4,000,000 firms since the counts went, 4 Dec 2026), taken up
-    // to 40 for the room reserved for newborns; 199 million agent-steps/s on one thread at
-    // N = 400,000, taken down to 100 million for larger, cache-unfriendly runs.
-    m.bytes_per_agent = 40.0;
+    // At the default 3 ties per firm (Model::bytes_per_agent follows edges_per_firm); 199
+    // million agent-steps/s on one thread at N = 400,000, taken down to 100 million for larger,
+    // cache-unfriendly runs.
+    m.bytes_per_agent = BYTES_PER_FIRM + BYTES_PER_TIE * DEFAULT_EDGES_PER_FIRM;
     m.agent_steps_per_second = 100e6;
     return m;
 }
@@ -918,6 +932,10 @@ void Model::observe(const State& s, const engine::StepContext&, std::span<double
     row[S_EXITS] = static_cast<double>(s.exits);
     row[S_BIRTHS] = static_cast<double>(s.births);
     row[S_AGENT_STEPS] = static_cast<double>(s.agent_steps);
+}
+
+double Model::bytes_per_agent(std::span<const double> p) {
+    return BYTES_PER_FIRM + BYTES_PER_TIE * p[P_EDGES_PER_FIRM];
 }
 
 double Model::agents_at_horizon(std::span<const double> p, const engine::Calendar& calendar) {

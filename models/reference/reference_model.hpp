@@ -187,6 +187,9 @@ public:
     /// Firms at the end of a run: the initial ones and every newborn (memory estimate).
     [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
                                                   const engine::Calendar& calendar);
+    /// Peak resident bytes per firm at the horizon for these parameters (memory estimate):
+    /// the network's ties grow with edges_per_firm.
+    [[nodiscard]] static double bytes_per_agent(std::span<const double> parameters);
 
     /// Renumber the firms once the newborns since the last ordering exceed this fraction of the
     /// firms ordered then (order = rcm only). At 1, the population has doubled since: the

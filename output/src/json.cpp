@@ -34,6 +34,9 @@ Json targets_json(const EnsembleSummary& s) {
         j["threshold"] = number(ts.threshold);
         j["replicates"] = ts.replicates;
         j["attained"] = ts.attained;
+        if (ts.undefined > 0) {
+            j["undefined"] = ts.undefined; // only when some final is undefined (counted as missed)
+        }
         j["p_attain"] = number(ts.p_attain);
         j["p_attain_ci"] = Json::array({number(ts.p_attain_ci.lo), number(ts.p_attain_ci.hi)});
         j["mean"] = number(ts.mean);
@@ -46,6 +49,9 @@ Json targets_json(const EnsembleSummary& s) {
         // these parameters and levers decide it (empty when no single one could be isolated).
         if (t.determination.by_inputs) {
             j["determined_by"] = t.determination.inputs;
+            if (!t.determination.not_probed.empty()) {
+                j["not_probed"] = t.determination.not_probed;
+            }
         } else {
             j["determined_by"] = nullptr;
         }
@@ -66,6 +72,9 @@ Json indicators_json(const EnsembleSummary& s) {
         j["median"] = number(is.median);
         j["q05"] = number(is.q05);
         j["q95"] = number(is.q95);
+        if (is.numbers < s.replicates) {
+            j["undefined"] = s.replicates - is.numbers; // replicates whose final is NaN
+        }
         out.push_back(std::move(j));
     }
     return out;

@@ -171,6 +171,15 @@ std::string determined_by_text(const engine::Determination& d) {
     return "by " + names;
 }
 
+// What determined_by_text cannot vouch for: inputs whose probe failed, or "".
+std::string not_probed_text(const engine::Determination& d) {
+    std::string names;
+    for (const std::string& n : d.not_probed) {
+        names += (names.empty() ? "" : ", ") + n;
+    }
+    return names.empty() ? names : "; not probed, so not known to decide it or not: " + names;
+}
+
 std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
@@ -440,6 +449,7 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
               {confidence_text(s.confidence) + " CI", heading},
               {"verdict", heading}});
     std::string fixed_notes;
+    std::string undefined_notes;
     for (const TargetResult& t : s.targets) {
         const engine::TargetSummary& ts = t.summary;
         const Verdict v = verdict(ts.p_attain_ci);
@@ -452,7 +462,12 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
                   {percent_interval_text(ts.p_attain_ci)},
                   fixed ? Cell{"set by inputs*"} : Cell{to_string(v), verdict_colour(v)}});
         if (fixed) {
-            fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) + "\n";
+            fixed_notes += "  " + ts.id + ": " + determined_by_text(t.determination) +
+                           not_probed_text(t.determination) + "\n";
+        }
+        if (ts.undefined > 0) {
+            undefined_notes += fmt::format("  {}: {} undefined in {} of {} replicates\n", ts.id,
+                                           t.indicator, ts.undefined, ts.replicates);
         }
     }
     const std::string ci = confidence_text(s.confidence) + " CI";
@@ -463,6 +478,11 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
         out += "* set by the inputs named here, not by the simulated dynamics: the P(attain) of "
                "these targets only restates the inputs (by construction):\n" +
                fixed_notes;
+    }
+    if (!undefined_notes.empty()) {
+        out += "undefined: a growth from a zero base or a ratio over zero has no value; those "
+               "replicates count as not attained and are left out of the median and interval:\n" +
+               undefined_notes;
     }
     return out;
 }

@@ -187,3 +187,79 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
     CHECK(two.by_inputs);
     CHECK(two.inputs == std::vector<std::string>{"l0"});
 }
+
+TEST_CASE("An input at zero with a huge range is probed by a modest step",
+          "[unit][determination]") {
+    // births (firms a month, range [0, 1e9] like the reference model's births_per_month) is 0
+    // and decides "born". A probe that moved it by 1 % of its range ran 10 million newborns a
+    // month; a run's size grows with it, so the probe must move it by little.
+    ModelInfo model = toy_info();
+    model.parameters.push_back(
+        {"births", "firms/month", "", 300.0, {0.0, 1.0e9}, ParameterRole::parameter, false});
+    model.series = {{"born", "", "", SeriesKind::stock}};
+    Scenario scenario = toy_scenario();
+    ParameterSetting births;
+    births.value = Uncertain::fixed(0.0);
+    scenario.parameters.push_back(births);
+    scenario.indicators.resize(1);
+    scenario.indicators[0].id = "born";
+    scenario.indicators[0].series = "born";
+    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
+    double largest = 0.0;
+    const RunReplicate run = [&](const RunInputs& in, const RandomKey&) {
+        largest = std::max(largest, in.parameters[3]);
+        SeriesTable t;
+        t.resize(in.calendar.steps() + 1, 1);
+        for (int r = 0; r < t.rows; ++r) {
+            t.row(r)[0] = in.parameters[3] * r;
+        }
+        return t;
+    };
+    Ensemble ensemble;
+    ensemble.seed = scenario.seed;
+    for (std::uint32_t r = 0; r < 3; ++r) {
+        const RandomKey key{scenario.seed, r};
+        const RunInputs in = replicate_inputs(scenario, key);
+        ensemble.parameters.push_back(in.parameters);
+        ensemble.runs.push_back(run(in, key));
+    }
+    const std::vector<std::size_t> which{0};
+    const Determination d =
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0];
+    CHECK(d.by_inputs);
+    CHECK(d.inputs == std::vector<std::string>{"births"});
+    CHECK(d.not_probed.empty());
+    CHECK(largest > 0.0);
+    CHECK(largest <= 1.0); // one firm a month, not 1 % of the range
+}
+
+TEST_CASE("An input whose probe fails is named as not probed, with why", "[unit][determination]") {
+    // The model refuses any other value of a (say, out of memory): whether a decides "fixed"
+    // cannot be known, and the result must say so rather than count it as moving nothing.
+    const ModelInfo model = toy_info();
+    const Scenario scenario = toy_scenario();
+    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
+    const RunReplicate run = [](const RunInputs& in, const RandomKey& key) {
+        if (in.parameters[0] != 2.0) {
+            throw canopy::Error("no room for a = " + std::to_string(in.parameters[0]));
+        }
+        return toy_run(in, key);
+    };
+    Ensemble ensemble;
+    ensemble.seed = scenario.seed;
+    for (std::uint32_t r = 0; r < 4; ++r) {
+        const RandomKey key{scenario.seed, r};
+        const RunInputs in = replicate_inputs(scenario, key);
+        ensemble.parameters.push_back(in.parameters);
+        ensemble.runs.push_back(toy_run(in, key));
+    }
+    const std::vector<std::size_t> which{0, 2};
+    const std::vector<Determination> d =
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run);
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].by_inputs);
+    CHECK(d[0].inputs == std::vector<std::string>{"l0"}); // a could not be tried
+    REQUIRE(d[0].not_probed.size() == 1);
+    CHECK(d[0].not_probed[0] == "a (its perturbed run failed: no room for a = 2.200000)");
+    CHECK(d[1].not_probed == d[0].not_probed);
+}

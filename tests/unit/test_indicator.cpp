@@ -195,6 +195,26 @@ TEST_CASE("A ratio over zero is not a number, not a crash", "[indicator]") {
     CHECK(std::isnan(f[2])); // 0 / 0
 }
 
+TEST_CASE("A growth from a zero base and a ratio over zero are undefined, not infinite",
+          "[indicator]") {
+    // firms starts at 0: its growth over 2023 has no value, and births over 2023 (78) per
+    // initial firm neither. An infinity would attain every ">" target; NaN attains none.
+    const IndicatorSet set({growth("from_none", "firms", {2022, 12}, {2023, 12}),
+                            flow("births_2023", "births", {2023, 1}, {2023, 12}),
+                            stock("initial", "firms", {2022, 12}),
+                            ratio("per_initial", "births_2023", "initial")},
+                           fake_model(), YEAR_2023);
+    SeriesTable table = fake_table(13);
+    table.row(0)[FIRMS] = 0.0;
+    const auto f = finals_of(set, table);
+    CHECK(std::isnan(f[0]));
+    CHECK(std::isnan(f[3]));
+    // The growth's series agrees: undefined from its zero base on.
+    const auto g = series_of(set, 0, table);
+    CHECK(std::isnan(g[6]));
+    CHECK(std::isnan(g[12]));
+}
+
 TEST_CASE("Indicators over weekly steps read and sum whole months", "[indicator]") {
     // From 1 Jan 2023: January has steps 0..4, February 5..8.
     const Calendar weekly(YearMonth{2023, 1}, 13, TimeUnit::week);

@@ -115,6 +115,20 @@ TEST_CASE("JSON writes NaN as null", "[output][json]") {
     CHECK(j.at("targets")[0].at("p_attain") == 0.0);
 }
 
+TEST_CASE("JSON counts the replicates whose final is undefined, only when there are some",
+          "[output][json]") {
+    auto ensemble = test::synthetic_ensemble(4);
+    ensemble.runs[1].row(12)[0] = std::numeric_limits<double>::quiet_NaN();
+    ensemble.runs[2].row(12)[0] = std::numeric_limits<double>::quiet_NaN();
+    const auto s =
+        output::summarise_ensemble(test::synthetic_scenario(), test::synthetic_model(), ensemble);
+    const json j = json::parse(output::summary_json(s));
+    CHECK(j.at("targets")[0].at("undefined") == 2);
+    CHECK(j.at("indicators")[0].at("undefined") == 2);
+    CHECK_FALSE(j.at("targets")[1].contains("undefined"));
+    CHECK_FALSE(j.at("indicators")[1].contains("undefined"));
+}
+
 TEST_CASE("JSON lists policy mixes with their own outcomes", "[output][json]") {
     const auto scenario = test::synthetic_scenario();
     output::SummaryOptions options;
@@ -143,6 +157,11 @@ TEST_CASE("JSON names the inputs that fix a target, and null when the dynamics d
     const json j = json::parse(output::summary_json(s));
     CHECK(j.at("targets")[0].at("determined_by").is_null());
     CHECK(j.at("targets")[1].at("determined_by") == json::array({"p", "l0"}));
+    CHECK_FALSE(j.at("targets")[1].contains("not_probed"));
+    s.targets[1].determination.not_probed = {"p (its perturbed run failed: std::bad_alloc)"};
+    CHECK(json::parse(output::summary_json(s)).at("targets")[1].at("not_probed") ==
+          json::array({"p (its perturbed run failed: std::bad_alloc)"}));
+    s.targets[1].determination.not_probed.clear();
     s.targets[1].determination.inputs.clear(); // fixed, but by no single input
     CHECK(json::parse(output::summary_json(s)).at("targets")[1].at("determined_by") ==
           json::array());

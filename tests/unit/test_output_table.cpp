@@ -176,6 +176,20 @@ TEST_CASE("NO_COLOR turns colour off, and only a terminal gets colour", "[output
     }
 }
 
+TEST_CASE("A target whose indicator is undefined in some replicates says in how many",
+          "[output][table]") {
+    auto ensemble = test::synthetic_ensemble(10);
+    ensemble.runs[3].row(12)[0] = std::numeric_limits<double>::quiet_NaN(); // a_end of one
+    const auto s =
+        output::summarise_ensemble(test::synthetic_scenario(), test::synthetic_model(), ensemble);
+    CHECK(s.targets[0].summary.undefined == 1);
+    const std::string table = output::format_target_table(s);
+    CHECK(table.find("  a_high: a_end undefined in 1 of 10 replicates\n") != std::string::npos);
+    CHECK(table.find("count as not attained") != std::string::npos);
+    CHECK(table.find("b_low: b_total undefined") == std::string::npos);
+    CHECK(output::format_target_table(summary()).find("undefined") == std::string::npos);
+}
+
 TEST_CASE("A target the inputs fix is marked, with the inputs named below the table",
           "[output][table]") {
     auto s = summary();
@@ -189,4 +203,9 @@ TEST_CASE("A target the inputs fix is marked, with the inputs named below the ta
     CHECK(rows[2].find("set by inputs*") != std::string::npos);
     CHECK(table.find("  b_low: by p, l0\n") != std::string::npos);
     CHECK(table.find("not by the simulated dynamics") != std::string::npos);
+    // An input whose probe failed is named, since it may decide the target too.
+    s.targets[1].determination.not_probed = {"p (its perturbed run failed: std::bad_alloc)"};
+    CHECK(output::format_target_table(s).find(
+              "  b_low: by p, l0; not probed, so not known to decide it or not: p (its "
+              "perturbed run failed: std::bad_alloc)\n") != std::string::npos);
 }

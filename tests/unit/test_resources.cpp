@@ -54,6 +54,9 @@ TEST_CASE("Agents count once per replicate in flight, and give the time", "[reso
     shape.replicates = 2; // fewer replicates than threads: only two in flight
     CHECK(estimate_resources(m, cal, shape).agent_bytes == Approx(2 * 1e6 * 100.0));
     CHECK_THAT(e.describe(shape, m, cal), Contains("about ") && Contains("agents at the horizon"));
+    // Bytes per agent that follow the run's parameters (ties per firm) replace the model's figure.
+    shape.bytes_per_agent = 1000.0;
+    CHECK(estimate_resources(m, cal, shape).agent_bytes == Approx(2 * 1e6 * 1000.0));
 }
 
 TEST_CASE("Sizes read and print in decimal units", "[resources]") {

@@ -88,6 +88,7 @@ TEST_CASE("summarise counts NaN finals as not attained and leaves them out of qu
     const TargetSummary s = summarise(spec(Comparison::less, 10.0), finals);
     CHECK(s.replicates == 5);
     CHECK(s.attained == 3);
+    CHECK(s.undefined == 2); // the outputs say how many replicates had no value
     CHECK(s.p_attain == 0.6);
     CHECK(s.mean == 2.0);
     CHECK(s.median == 2.0);
@@ -98,6 +99,7 @@ TEST_CASE("summarise counts NaN finals as not attained and leaves them out of qu
     const TargetSummary n = summarise(spec(Comparison::less, 10.0), all_nan);
     CHECK(n.replicates == 2);
     CHECK(n.attained == 0);
+    CHECK(n.undefined == 2);
     CHECK(n.p_attain == 0.0);
     CHECK(std::isnan(n.mean));
     CHECK(std::isnan(n.median));

@@ -19,8 +19,9 @@
 ///     unchanged is the dynamics' (one run: the premise of the group tests below, that moving a
 ///     group moves whatever one of its inputs moves alone). For the rest, replicate 0 is run
 ///     with groups of inputs perturbed (each parameter or baseline figure moved by 10 % of its
-///     value, or by a small step when it is zero, within its range; each lever's schedule scaled
-///     by 1.1 or shifted) and split in halves while a group moves the indicator (adaptive group
+///     value, or when it is zero by one unit of its own or 1 % of its range if that is less,
+///     within its range; each lever's schedule scaled by 1.1, or shifted by one unit from zero)
+///     and split in halves while a group moves the indicator (adaptive group
 ///     testing: about 2 d log2(n) runs for d deciding inputs among n). The inputs whose
 ///     perturbation alone moves the indicator decide it.
 ///  3. A check over the whole ensemble: when the deciding inputs have the same value in every
@@ -66,13 +67,18 @@ struct DeterminationOptions {
 struct Determination {
     bool by_inputs = false;          ///< true: the inputs alone fix it (not the dynamics)
     std::vector<std::string> inputs; ///< the deciding parameters and levers, model order
+    /// Inputs whose perturbed run failed on its own (a value the model refuses, memory), each
+    /// as "name (why)", model order: whether they decide too is unknown. Empty when every
+    /// input could be probed.
+    std::vector<std::string> not_probed;
 };
 
 /// Checks the indicators at positions `which` of `indicators` (resolved for `scenario` and
 /// `model`) in `ensemble` (a run of `scenario`, at least one replicate), running the probes
 /// with `run`. Returns one Determination per entry of `which`. Throws canopy::Error when the
 /// ensemble is empty or its runs do not fit the indicators; a probe run that throws
-/// (a perturbation the model rejects) counts as not moving anything.
+/// (a perturbation the model rejects) counts as not moving anything, and an input whose run
+/// throws on its own is named, with the exception's message, in Determination::not_probed.
 std::vector<Determination> determine_by_inputs(const Scenario& scenario, const ModelInfo& model,
                                                const IndicatorSet& indicators,
                                                std::span<const std::size_t> which,

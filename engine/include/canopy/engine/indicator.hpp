@@ -7,7 +7,9 @@
 ///   flow    a flow series summed over the months `from` .. `to` inclusive
 ///   growth  scale * (stock at `at` / stock at `from` - 1); with scale = 100, a percentage
 ///   ratio   scale * (indicator `numerator` / indicator `denominator`)
-/// and every kind is multiplied by `scale` (unit conversions, percent).
+/// and every kind is multiplied by `scale` (unit conversions, percent). A growth from a zero
+/// base and a ratio over zero are undefined: NaN, not an infinity (target.hpp counts a NaN
+/// final as not attained, and the outputs say in how many replicates it happened).
 ///
 /// A run's series table has steps + 1 rows: row 0 is the initial state (the end of the month
 /// before the start), row s + 1 the end of step s. A stock at a month before the start reads

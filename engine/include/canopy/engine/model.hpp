@@ -32,6 +32,9 @@
 /// Optional: `agents_at_horizon(parameters, calendar)` (see `ProvidesAgentEstimate` below): an
 /// estimate of the agents alive at the end of a run, from which the command line estimates a
 /// run's memory before starting it (resources.hpp). Without it only the series are counted.
+/// Optional: `bytes_per_agent(parameters)` (see `ProvidesBytesPerAgent` below), for a model
+/// whose memory per agent depends on its parameters (ties per firm); without it
+/// ModelInfo::bytes_per_agent is used whatever the parameters.
 /// A model without SD stocks declares none and leaves `stock_rates` empty. A model that
 /// misses a required member fails to compile at the `static_assert(Model<...>)` in its
 /// header with the concept's name in the message.
@@ -156,7 +159,9 @@ struct ModelInfo {
     std::string horizon_reason = "models are checked over a century at most unless they "
                                  "declare a longer horizon";
     /// Resident bytes per agent (state columns and network ties), for the memory estimate of
-    /// a model that provides agents_at_horizon; 0 when unknown.
+    /// a model that provides agents_at_horizon; 0 when unknown. A model whose figure depends on
+    /// its parameters also provides bytes_per_agent(parameters) (ProvidesBytesPerAgent), and
+    /// this is its figure at the defaults.
     double bytes_per_agent = 0.0;
     /// Agent-steps per second on one thread, as measured (canopy-bench), for the time
     /// estimate of a run (resources.hpp); 0 when unknown.
@@ -201,6 +206,16 @@ template <class M>
 concept ProvidesAgentEstimate = requires(const M& model, std::span<const double> parameters,
                                          const Calendar& calendar) {
     { model.agents_at_horizon(parameters, calendar) } -> std::convertible_to<double>;
+};
+
+/// The optional estimate of a model's peak resident bytes per agent at the horizon, from
+/// parameter values (ModelInfo order; each parameter's mean), for a model whose memory per
+/// agent depends on them (a network's ties per firm, say). Used instead of
+/// ModelInfo::bytes_per_agent; like agents_at_horizon it need not be exact, but should not be
+/// low, nor high by more than a small factor.
+template <class M>
+concept ProvidesBytesPerAgent = requires(const M& model, std::span<const double> parameters) {
+    { model.bytes_per_agent(parameters) } -> std::convertible_to<double>;
 };
 
 /// The extension point. See the file comment for how to add a model.

@@ -11,8 +11,10 @@
 /// where `runs` counts the base and every policy mix run beside it, and the replicates in
 /// flight are as many as threads (at most the replicates). Agents at the horizon come from the
 /// model when it can say (model.hpp, ProvidesAgentEstimate); otherwise only the kept series
-/// are counted. The time is agent-steps over the model's measured rate per thread. Commands
-/// that run ensembles (run, and whatever sweeps or compares) compare the estimate with
+/// are counted. Bytes per agent follow the run's parameters when the model says how
+/// (ProvidesBytesPerAgent: a network's ties per firm), else they are ModelInfo::bytes_per_agent.
+/// The time is agent-steps over the model's measured rate per thread. Commands that run
+/// ensembles (run, and whatever sweeps or compares) compare the estimate with
 /// available_memory_bytes() and refuse, with the estimate, what cannot fit.
 
 #include <canopy/engine/calendar.hpp>
@@ -30,6 +32,9 @@ struct RunShape {
     int threads = 1;               ///< threads the replicates share
     std::size_t indicators = 0;    ///< indicators each replicate's finals keep
     double agents_at_horizon = -1; ///< largest over the runs; negative when the model cannot say
+    /// Resident bytes per agent, largest over the runs (models::ModelHandle::bytes_per_agent,
+    /// which follows the parameters: ties per firm); negative: ModelInfo::bytes_per_agent.
+    double bytes_per_agent = -1;
 };
 
 /// Bytes and seconds a run is expected to need (estimates, see the file comment).

@@ -39,6 +39,9 @@ struct TargetSummary {
     double threshold = 0.0;
     std::size_t replicates = 0;
     std::size_t attained = 0;
+    /// Replicates whose final is undefined (NaN: a growth from a zero base, a ratio over zero);
+    /// they count as not attained.
+    std::size_t undefined = 0;
     double p_attain = 0.0;
     Interval p_attain_ci;
     double mean = 0.0;
@@ -49,9 +52,9 @@ struct TargetSummary {
 
 /// Summarises the final indicator values (replicate order) against a target. p_attain is
 /// attained / replicates (NaN when there are none) with its interval by `method`. A NaN final
-/// counts as a replicate that did not attain and is left out of mean, median, q05 and q95
-/// (which are NaN when no final is a number). Throws canopy::Error for a confidence outside
-/// (0, 1).
+/// (undefined) counts as a replicate that did not attain, is counted in `undefined`, and is
+/// left out of mean, median, q05 and q95 (which are NaN when no final is a number). Throws
+/// canopy::Error for a confidence outside (0, 1).
 TargetSummary summarise(const TargetSpec& target, std::span<const double> finals,
                         IntervalMethod method = IntervalMethod::wilson, double confidence = 0.95);
 

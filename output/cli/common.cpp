@@ -141,6 +141,7 @@ ResourceCheck check_resources(const models::ModelHandle& model,
     for (const engine::Scenario& s : runs) {
         shape.indicators = std::max(shape.indicators, s.indicators.size());
         shape.agents_at_horizon = std::max(shape.agents_at_horizon, model.agents_at_horizon(s));
+        shape.bytes_per_agent = std::max(shape.bytes_per_agent, model.bytes_per_agent(s));
     }
     const engine::Calendar& calendar = runs.front().calendar;
     const engine::ResourceEstimate e = engine::estimate_resources(info, calendar, shape);

@@ -96,10 +96,14 @@ std::string resource_problem(const experiments::Sweep& sweep,
     const models::ModelHandle& model = *sweep.model;
     std::size_t largest = 0;
     double most = 0.0;
+    // A point's agents take the bytes its parameters give each (ties per firm, say).
+    const auto size_of = [&model](const engine::Scenario& s) {
+        return model.agents_at_horizon(s) * model.bytes_per_agent(s);
+    };
     for (std::size_t k = 0; k < points.size(); ++k) {
-        const double agents = model.agents_at_horizon(experiment.scenario_at(points[k]));
-        if (k == 0 || agents > most) {
-            most = agents;
+        const double size = size_of(experiment.scenario_at(points[k]));
+        if (k == 0 || size > most) {
+            most = size;
             largest = k;
         }
     }
@@ -111,7 +115,7 @@ std::string resource_problem(const experiments::Sweep& sweep,
     // Points side by side are replicates in flight together, and their series are kept together.
     const std::vector<engine::Scenario> runs{experiment.scenario_at(point)};
     // The factors that alone change the model's size from the scenario's; all when none does.
-    const double base = model.agents_at_horizon(*sweep.scenario);
+    const double base = size_of(*sweep.scenario);
     std::string sizing;
     std::string all;
     for (std::size_t f = 0; f < sweep.factors.size(); ++f) {
@@ -119,8 +123,7 @@ std::string resource_problem(const experiments::Sweep& sweep,
             sweep.factor_names[f] + " = " + fmt::format("{:.15g}", point.values[f]);
         all += (all.empty() ? "" : ", ") + one;
         const experiments::Override o{experiment.factors[f], point.values[f]};
-        if (model.agents_at_horizon(
-                experiments::apply_overrides(*sweep.scenario, std::span(&o, 1))) != base) {
+        if (size_of(experiments::apply_overrides(*sweep.scenario, std::span(&o, 1))) != base) {
             sizing += (sizing.empty() ? "" : ", ") + one;
         }
     }

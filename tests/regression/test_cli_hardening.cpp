@@ -397,6 +397,14 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     INFO(big.err);
     CHECK(big.status == 2);
     CHECK(big.err.find("of memory available") != std::string::npos);
+    // The bytes per firm follow the ties per firm (an outside probe: 64 ties a firm took 1 GB
+    // at a million firms while the estimate said 40 MB, and 20 million firms passed 8G).
+    const Result ties = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                            " -q -n 1 -t 1 --set firms=1000000 --set "
+                                            "edges_per_firm=64 --max-memory 500M");
+    INFO(ties.err);
+    CHECK(ties.status == 2);
+    CHECK(ties.err.find("the run would need about 1.3 GB") != std::string::npos);
     // And a flag that is not a size is a bad flag.
     const Result bad = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory lots");
     CHECK(bad.status == 2);

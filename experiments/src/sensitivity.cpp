@@ -139,22 +139,27 @@ double estimate(const SaltelliBlocks& s, const std::vector<std::size_t>& picks,
 
 } // namespace
 
-std::optional<std::size_t> saltelli_points(std::size_t base_samples, std::size_t dimensions) {
+namespace {
+
+// runs x (dimensions + extra), or nullopt when it does not fit in a size_t.
+std::optional<std::size_t> design_points(std::size_t runs, std::size_t dimensions,
+                                         std::size_t extra) {
     std::size_t points = 0;
-    if (dimensions > SIZE_MAX - 2 ||
-        __builtin_mul_overflow(base_samples, dimensions + 2, &points)) {
+    if (dimensions > SIZE_MAX - extra ||
+        __builtin_mul_overflow(runs, dimensions + extra, &points)) {
         return std::nullopt;
     }
     return points;
 }
 
+} // namespace
+
+std::optional<std::size_t> saltelli_points(std::size_t base_samples, std::size_t dimensions) {
+    return design_points(base_samples, dimensions, 2);
+}
+
 std::optional<std::size_t> morris_points(std::size_t trajectories, std::size_t dimensions) {
-    std::size_t points = 0;
-    if (dimensions > SIZE_MAX - 1 ||
-        __builtin_mul_overflow(trajectories, dimensions + 1, &points)) {
-        return std::nullopt;
-    }
-    return points;
+    return design_points(trajectories, dimensions, 1);
 }
 
 std::string morris_design_problem(const UnitDesign& design) {

@@ -297,16 +297,12 @@ int calibrate_command(const CalibrateArgs& a) {
         // calibration's (calibration_common.cpp); a journal refused here never starts a run.
         const std::string ours = loaded.calibration->fingerprint() + ":";
         for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {
-            const experiments::JournalCheck check = experiments::journal_check(journal, ours, true);
-            if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
-                problems.push_back("--resume: " + check.problem +
-                                   ": the calibration file, its scenario or data, the method, "
-                                   "seed or --fit-until, or the Canopy version changed since it "
-                                   "was written; resume with what it was written for, or remove "
-                                   "it and run without --resume to start again");
-            } else if (!check.problem.empty()) {
-                problems.push_back("--resume: " + check.problem +
-                                   "; remove it and run without --resume to start again");
+            if (std::string p = resume_problem(
+                    experiments::journal_check(journal, ours, true),
+                    "the calibration file, its scenario or data, the method, seed or "
+                    "--fit-until, or the Canopy version");
+                !p.empty()) {
+                problems.push_back(std::move(p));
             }
         }
     }

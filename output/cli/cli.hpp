@@ -14,6 +14,7 @@
 
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/lever_effects.hpp>
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/output/files.hpp>
@@ -107,6 +108,11 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
 std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scenario_path,
                                                const engine::LoadResult& loaded,
                                                const std::string& posterior_flag);
+
+/// Why `--resume` cannot continue from a journal, or empty: `check` is its
+/// experiments::journal_check, `inputs` what its fingerprint covers ("the sweep file, its
+/// scenario ..."), named in the message for a journal of another experiment.
+std::string resume_problem(const experiments::JournalCheck& check, const std::string& inputs);
 
 /// "[min, max]" with infinite ends as -inf and inf.
 std::string range_text(double min, double max);

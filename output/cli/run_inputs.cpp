@@ -1,4 +1,5 @@
-// Every file a command that runs a scenario reads, so that no output can overwrite one.
+// Every file a command that runs a scenario reads, so that no output can overwrite one; and why
+// --resume cannot continue from a journal.
 #include "cli.hpp"
 
 namespace canopy::cli {
@@ -20,6 +21,18 @@ std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scen
         inputs.push_back({"the --posterior file", posterior_flag});
     }
     return inputs;
+}
+
+std::string resume_problem(const experiments::JournalCheck& check, const std::string& inputs) {
+    if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
+        return "--resume: " + check.problem + ": " + inputs +
+               " changed since it was written; resume with what it was written for, or remove "
+               "it and run without --resume to start again";
+    }
+    if (!check.problem.empty()) {
+        return "--resume: " + check.problem + "; remove it and run without --resume to start again";
+    }
+    return {};
 }
 
 } // namespace canopy::cli

@@ -67,17 +67,11 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     }
     if (args.resume && sweep != nullptr) {
         // Refused here, before anything runs, rather than by the journal once the run starts.
-        const experiments::JournalCheck check =
-            experiments::journal_check(journal, sweep->fingerprint);
-        if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
-            problems.push_back("--resume: " + check.problem +
-                               ": the sweep file, its scenario or posterior, the seed, the "
-                               "replicates or the Canopy version changed since it was written; "
-                               "resume with the files it was written for, or remove it and run "
-                               "without --resume to start again");
-        } else if (!check.problem.empty()) {
-            problems.push_back("--resume: " + check.problem +
-                               "; remove it and run without --resume to start again");
+        if (std::string p = resume_problem(experiments::journal_check(journal, sweep->fingerprint),
+                                           "the sweep file, its scenario or posterior, the seed, "
+                                           "the replicates or the Canopy version");
+            !p.empty()) {
+            problems.push_back(std::move(p));
         }
     }
     return problems;

@@ -384,7 +384,7 @@ TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file w
     CHECK(r.err.find("canopy sweep: error: --resume: journal 'l.h5.journal' belongs to another "
                      "experiment: the sweep file, its scenario or posterior, the seed, the "
                      "replicates or the Canopy version changed since it was written; resume with "
-                     "the files it was written for, or remove it and run without --resume") !=
+                     "what it was written for, or remove it and run without --resume") !=
           std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"l.h5.journal"});
     CHECK(test::read_file(dir / "l.h5.journal") == journal);

@@ -68,6 +68,34 @@ private:
     std::string why_;
 };
 
+// A command that must be refused (exit 2) with `message` in its stderr.
+struct Refusal {
+    std::string command;
+    std::string message;
+};
+
+// Runs each command in `dir` and checks that it is refused and that the directory still holds
+// exactly the files it held before, each with the same bytes.
+void check_refused(const test::TempDir& dir, const std::vector<Refusal>& refusals) {
+    const std::vector<std::string> before = entries(dir.path());
+    std::vector<std::string> contents;
+    for (const std::string& f : before) {
+        contents.push_back(test::read_file(dir / f));
+    }
+    for (const Refusal& c : refusals) {
+        INFO(c.command);
+        const Result r = run_canopy(dir, c.command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(r.out.empty());
+        CHECK(entries(dir.path()) == before);
+        for (std::size_t i = 0; i < before.size(); ++i) {
+            CHECK(test::read_file(dir / before[i]) == contents[i]);
+        }
+    }
+}
+
 } // namespace
 
 TEST_CASE("a chain of ratios runs in a small stack", "[cli][hardening]") {
@@ -133,43 +161,25 @@ TEST_CASE("no command writes over the posterior or a file the scenario extends",
     fs::copy_file(scenarios + "wuhan-posterior.h5", dir / "other-posterior.h5");
     test::write_file(dir / "parent.toml", test::read_file(REFERENCE));
     test::write_file(dir / "child.toml", "extends = \"parent.toml\"\n[scenario]\nreplicates = 4\n");
-    const std::vector<std::string> before = entries(dir.path());
-    struct Case {
-        std::string command;
-        std::string message;
-    };
     const std::string solve = "solve child.toml -q --target leaders_2023 -P 0.5 "
                               "--lever lever_high_tech=0:2 ";
-    const std::vector<Case> cases{
-        {"run wuhan.toml -q --out wuhan-posterior.h5",
-         "--out: 'wuhan-posterior.h5' is the posterior the scenario names"},
-        {"run wuhan.toml -q --posterior other-posterior.h5 --out other-posterior.h5",
-         "--out: 'other-posterior.h5' is the --posterior file"},
-        {"compare wuhan.toml -q --json wuhan-posterior.h5",
-         "--json: 'wuhan-posterior.h5' is the posterior the scenario names"},
-        {"levers wuhan.toml -q --posterior other-posterior.h5 --json other-posterior.h5",
-         "--json: 'other-posterior.h5' is the --posterior file"},
-        {"levers child.toml -q --json parent.toml",
-         "--json: 'parent.toml' is a file the scenario extends"},
-        {solve + "--report parent.toml", "--report: 'parent.toml' is a file the scenario extends"},
-        {solve + "--json wuhan-posterior.h5 --posterior wuhan-posterior.h5",
-         "--json: 'wuhan-posterior.h5' is the --posterior file"},
-    };
-    std::vector<std::string> contents;
-    for (const std::string& f : before) {
-        contents.push_back(test::read_file(dir / f));
-    }
-    for (const Case& c : cases) {
-        INFO(c.command);
-        const Result r = run_canopy(dir, c.command);
-        INFO(r.err);
-        CHECK(r.status == 2);
-        CHECK(r.err.find(c.message) != std::string::npos);
-        CHECK(entries(dir.path()) == before);
-        for (std::size_t i = 0; i < before.size(); ++i) {
-            CHECK(test::read_file(dir / before[i]) == contents[i]);
-        }
-    }
+    check_refused(
+        dir, {
+                 {"run wuhan.toml -q --out wuhan-posterior.h5",
+                  "--out: 'wuhan-posterior.h5' is the posterior the scenario names"},
+                 {"run wuhan.toml -q --posterior other-posterior.h5 --out other-posterior.h5",
+                  "--out: 'other-posterior.h5' is the --posterior file"},
+                 {"compare wuhan.toml -q --json wuhan-posterior.h5",
+                  "--json: 'wuhan-posterior.h5' is the posterior the scenario names"},
+                 {"levers wuhan.toml -q --posterior other-posterior.h5 --json other-posterior.h5",
+                  "--json: 'other-posterior.h5' is the --posterior file"},
+                 {"levers child.toml -q --json parent.toml",
+                  "--json: 'parent.toml' is a file the scenario extends"},
+                 {solve + "--report parent.toml",
+                  "--report: 'parent.toml' is a file the scenario extends"},
+                 {solve + "--json wuhan-posterior.h5 --posterior wuhan-posterior.h5",
+                  "--json: 'wuhan-posterior.h5' is the --posterior file"},
+             });
 }
 
 TEST_CASE("a ranges file that cannot give the levers their ranges is refused", "[cli][hardening]") {
@@ -188,27 +198,15 @@ TEST_CASE("a ranges file that cannot give the levers their ranges is refused", "
     test::write_file(dir / "no-levers.toml", parameters_only);
     const std::string wuhan_sweep =
         shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023-sweep.toml");
-    struct Case {
-        std::string command;
-        std::string message;
-    };
-    const std::vector<Case> cases{
-        {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges " + wuhan_sweep,
-         "is a sweep of model 'ecosystem'"},
-        {"run " + shell_quote(REFERENCE) + " -q --report r.html --report-ranges " + wuhan_sweep,
-         "is a sweep of model 'ecosystem'"},
-        {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges no-levers.toml",
-         "--ranges: 'no-levers.toml' has no lever factor with min and max"},
-    };
-    for (const Case& c : cases) {
-        INFO(c.command);
-        const Result r = run_canopy(dir, c.command);
-        INFO(r.err);
-        CHECK(r.status == 2);
-        CHECK(r.err.find(c.message) != std::string::npos);
-        CHECK(entries(dir.path()) ==
-              std::vector<std::string>{"no-levers.toml", "tiny-scenario.toml"});
-    }
+    check_refused(dir, {
+                           {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges " + wuhan_sweep,
+                            "is a sweep of model 'ecosystem'"},
+                           {"run " + shell_quote(REFERENCE) +
+                                " -q --report r.html --report-ranges " + wuhan_sweep,
+                            "is a sweep of model 'ecosystem'"},
+                           {"levers " + shell_quote(REFERENCE) + " -q -r 2 --ranges no-levers.toml",
+                            "--ranges: 'no-levers.toml' has no lever factor with min and max"},
+                       });
 }
 
 TEST_CASE("solve and levers check their flags, replicates and memory before they run",
@@ -222,31 +220,23 @@ TEST_CASE("solve and levers check their flags, replicates and memory before they
     const std::string solve = "solve " + shell_quote(REFERENCE) +
                               " -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 ";
     const std::string levers = "levers " + shell_quote(REFERENCE) + " -q --lever lever_high_tech ";
-    struct Case {
-        std::string command;
-        std::string message;
-    };
-    const std::vector<Case> cases{
-        {solve + "-n 10 --max-memory 1K",
-         "a setting at the top of the levers' ranges would need about"},
-        {levers + "-r 2 --max-memory 1K", "a lever at the top of its range would need about"},
-        {solve + "-n 10 --precision nan", "--precision: nan is not a relative precision"},
-        {"solve one.toml -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2",
-         "scenario 'one' runs 1 replicate ([scenario] replicates), too few to judge a "
-         "probability; give --replicates 10 or more"},
-        {"levers one.toml -q --lever lever_high_tech",
-         "scenario 'one' runs 1 replicate ([scenario] replicates), too few for paired "
-         "intervals; give --replicates 2 or more"},
-    };
-    for (const Case& c : cases) {
-        INFO(c.command);
-        const Result r = run_canopy(dir, c.command + " --json out.json");
-        INFO(r.err);
-        CHECK(r.status == 2);
-        CHECK(r.err.find(c.message) != std::string::npos);
-        CHECK(r.out.empty());
-        CHECK(entries(dir.path()) == std::vector<std::string>{"one.toml"});
-    }
+    check_refused(
+        dir,
+        {
+            {solve + "-n 10 --max-memory 1K --json out.json",
+             "a setting at the top of the levers' ranges would need about"},
+            {levers + "-r 2 --max-memory 1K --json out.json",
+             "a lever at the top of its range would need about"},
+            {solve + "-n 10 --precision nan --json out.json",
+             "--precision: nan is not a relative precision"},
+            {"solve one.toml -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 --json "
+             "out.json",
+             "scenario 'one' runs 1 replicate ([scenario] replicates), too few to judge a "
+             "probability; give --replicates 10 or more"},
+            {"levers one.toml -q --lever lever_high_tech --json out.json",
+             "scenario 'one' runs 1 replicate ([scenario] replicates), too few for paired "
+             "intervals; give --replicates 2 or more"},
+        });
 }
 
 TEST_CASE("what the commands say of their inputs is true", "[cli][hardening]") {

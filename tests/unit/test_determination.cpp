@@ -75,6 +75,19 @@ SeriesTable toy_run(const RunInputs& in, const RandomKey& key) {
     return t;
 }
 
+// The first `replicates` replicates of `scenario` run by `run`, as an ensemble keeps them.
+Ensemble ensemble_of(const Scenario& scenario, const RunReplicate& run, std::uint32_t replicates) {
+    Ensemble ensemble;
+    ensemble.seed = scenario.seed;
+    for (std::uint32_t r = 0; r < replicates; ++r) {
+        const RandomKey key{scenario.seed, r};
+        const RunInputs in = replicate_inputs(scenario, key);
+        ensemble.parameters.push_back(in.parameters);
+        ensemble.runs.push_back(run(in, key));
+    }
+    return ensemble;
+}
+
 } // namespace
 
 TEST_CASE("Inputs that fix an indicator are found; the dynamics' indicators are left alone",
@@ -82,14 +95,7 @@ TEST_CASE("Inputs that fix an indicator are found; the dynamics' indicators are 
     const ModelInfo model = toy_info();
     const Scenario scenario = toy_scenario();
     const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
-    Ensemble ensemble;
-    ensemble.seed = scenario.seed;
-    for (std::uint32_t r = 0; r < 6; ++r) {
-        const RandomKey key{scenario.seed, r};
-        const RunInputs in = replicate_inputs(scenario, key);
-        ensemble.parameters.push_back(in.parameters);
-        ensemble.runs.push_back(toy_run(in, key));
-    }
+    Ensemble ensemble = ensemble_of(scenario, toy_run, 6);
     int runs = 0;
     const RunReplicate counted = [&](const RunInputs& in, const RandomKey& key) {
         ++runs;
@@ -160,14 +166,7 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
         }
         return t;
     };
-    Ensemble ensemble;
-    ensemble.seed = scenario.seed;
-    for (std::uint32_t r = 0; r < 4; ++r) {
-        const RandomKey key{scenario.seed, r};
-        const RunInputs in = replicate_inputs(scenario, key);
-        ensemble.parameters.push_back(in.parameters);
-        ensemble.runs.push_back(run(in, key));
-    }
+    Ensemble ensemble = ensemble_of(scenario, run, 4);
     const std::vector<std::size_t> which{0};
     int runs = 0;
     const RunReplicate counted = [&](const RunInputs& in, const RandomKey& key) {
@@ -215,14 +214,7 @@ TEST_CASE("An input at zero with a huge range is probed by a modest step",
         }
         return t;
     };
-    Ensemble ensemble;
-    ensemble.seed = scenario.seed;
-    for (std::uint32_t r = 0; r < 3; ++r) {
-        const RandomKey key{scenario.seed, r};
-        const RunInputs in = replicate_inputs(scenario, key);
-        ensemble.parameters.push_back(in.parameters);
-        ensemble.runs.push_back(run(in, key));
-    }
+    Ensemble ensemble = ensemble_of(scenario, run, 3);
     const std::vector<std::size_t> which{0};
     const Determination d =
         determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0];
@@ -245,14 +237,7 @@ TEST_CASE("An input whose probe fails is named as not probed, with why", "[unit]
         }
         return toy_run(in, key);
     };
-    Ensemble ensemble;
-    ensemble.seed = scenario.seed;
-    for (std::uint32_t r = 0; r < 4; ++r) {
-        const RandomKey key{scenario.seed, r};
-        const RunInputs in = replicate_inputs(scenario, key);
-        ensemble.parameters.push_back(in.parameters);
-        ensemble.runs.push_back(toy_run(in, key));
-    }
+    Ensemble ensemble = ensemble_of(scenario, toy_run, 4);
     const std::vector<std::size_t> which{0, 2};
     const std::vector<Determination> d =
         determine_by_inputs(scenario, model, indicators, which, ensemble, run);

@@ -137,10 +137,6 @@ double estimate(const SaltelliBlocks& s, const std::vector<std::size_t>& picks,
     return variance;
 }
 
-} // namespace
-
-namespace {
-
 // runs x (dimensions + extra), or nullopt when it does not fit in a size_t.
 std::optional<std::size_t> design_points(std::size_t runs, std::size_t dimensions,
                                          std::size_t extra) {

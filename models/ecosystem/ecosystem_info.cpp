@@ -17,7 +17,7 @@ using engine::ParameterConstraint;
 // collaboration_edges (m). Each tie is held in both ends' lists and, while the network is
 // built, in the generator's units by sector and each firm's elders as well. Peak RSS of
 // `canopy run` of wuhan-2023.toml without its targets, one replicate, 24 months, with
-// initial_smes raised (4 Dec 2026), bytes per firm at the horizon against this estimate:
+// initial_smes raised (5 Dec 2026), bytes per firm at the horizon against this estimate:
 // 4,043,765 firms with m = 1, 3, 8, 32: 79, 103, 191, 668 (estimate 108, 148, 248, 728);
 // 1,043,765 firms: 95, 146, 204, 674 (the process's own 45 MB or so weighs more there). The
 // old 110 bytes whatever m said 445 MB where 4 million firms with 32 ties peaked at 2.7 GB.
@@ -78,12 +78,15 @@ void add_limits(engine::ModelInfo& m) {
     m.max_horizon_months = std::numeric_limits<std::int16_t>::max() - validity;
     m.horizon_reason = "the model counts months in 16 bits and a certificate may expire " +
                        std::to_string(validity) + " months after the last month";
-    // At the default 3 ties (Model::bytes_per_agent follows collaboration_edges). Measured
+    // At the default ties per firm (Model::bytes_per_agent follows collaboration_edges). Measured
     // before: one replicate of the default scenario with 15 million firms at the start peaked
     // at 1.74 GB resident, 116 bytes per firm with the process itself; on 4 Dec 2026
     // (`canopy-bench ecosystem --firms 15000000 --replicates 1`, 26.7 million firms at the
     // end): 2.59 GB peak, 97 bytes per firm at the end (state and networks 81.7).
-    m.bytes_per_agent = BYTES_PER_FIRM + BYTES_PER_TIE * 3.0;
+    m.bytes_per_agent =
+        BYTES_PER_FIRM +
+        BYTES_PER_TIE *
+            m.parameters[static_cast<std::size_t>(param::collaboration_edges)].default_value;
     // Measured per thread: 41 million agent-steps/s for the default scenario (1,000 replicates
     // of about 45,000 firms in 26.3 s, README "Speed"), 2 million for a city of 15 million firms
     // (a replicate in 170 s, its network built first). A rough middle for the time estimate.

@@ -43,7 +43,7 @@ constexpr int MAX_ATTACH_DRAWS = 1 << 16;
 // while it is built the generator's endpoints (8 m more) live beside it: 16 m at set-up. A
 // newborn's ties cost 12 m (its list, and an 8-byte overflow entry in each elder's), and the
 // renumbering once newborns have doubled the firms copies the network into 8 m per firm more:
-// up to 20 m. Peak RSS of `canopy run` of one replicate, 12 months (4 Dec 2026), bytes per firm
+// up to 20 m. Peak RSS of `canopy run` of one replicate, 12 months (5 Dec 2026), bytes per firm
 // at the horizon against this estimate: 1,000,000 firms with m = 1, 3, 16, 64: 61, 97, 297,
 // 1,065 (estimate 68, 108, 368, 1,328); 4,000,000 with m = 3, 16: 77, 285; 2,000,000 with
 // m = 64: 1,057; 1,000,000 and 1,200,000 newborns with m = 3, 64: 95, 1,191. The old 40 bytes
@@ -51,7 +51,6 @@ constexpr int MAX_ATTACH_DRAWS = 1 << 16;
 // million firms the process's own 15 MB or so, not counted here, dominates.)
 constexpr double BYTES_PER_FIRM = 48.0;
 constexpr double BYTES_PER_TIE = 20.0;
-constexpr double DEFAULT_EDGES_PER_FIRM = 3.0;
 
 engine::ModelInfo make_info() {
     using engine::ParameterRole;
@@ -77,7 +76,7 @@ engine::ModelInfo make_info() {
         {"edges_per_firm",
          "edges",
          "Barabási–Albert m: edges each new firm makes",
-         DEFAULT_EDGES_PER_FIRM,
+         3.0,
          {1.0, 64.0},
          ParameterRole::parameter,
          true},
@@ -118,10 +117,11 @@ engine::ModelInfo make_info() {
     for (auto& l : m.levers) {
         l.provenance = "bench/REFERENCE.md: LEVER = (1, 1, 1) by default";
     }
-    // At the default 3 ties per firm (Model::bytes_per_agent follows edges_per_firm); 199
+    // At the default ties per firm (Model::bytes_per_agent follows edges_per_firm); 199
     // million agent-steps/s on one thread at N = 400,000, taken down to 100 million for larger,
     // cache-unfriendly runs.
-    m.bytes_per_agent = BYTES_PER_FIRM + BYTES_PER_TIE * DEFAULT_EDGES_PER_FIRM;
+    m.bytes_per_agent =
+        BYTES_PER_FIRM + BYTES_PER_TIE * m.parameters[P_EDGES_PER_FIRM].default_value;
     m.agent_steps_per_second = 100e6;
     return m;
 }

@@ -134,27 +134,43 @@ void remove_stale_temporaries(const fs::path& target) {
 // Numbers the temporaries of this process ("<target>.tmp.<pid>.<n>").
 std::atomic<unsigned> temporary_counter{0};
 
+// An empty temporary created beside `target`, armed so that a signal removes it: its path and
+// slot; or no path, with the errno that stopped it (0: every candidate name was taken).
+struct NewTemporary {
+    fs::path path;
+    int slot = -1;
+    int error = 0;
+};
+
+NewTemporary new_temporary(const fs::path& target) {
+    const std::string stem = target.string() + ".tmp." + std::to_string(::getpid()) + ".";
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        fs::path candidate = stem + std::to_string(temporary_counter++);
+        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            const int slot = arm(candidate);
+            ::close(fd);
+            return {std::move(candidate), slot, 0};
+        }
+        if (errno != EEXIST) {
+            return {{}, -1, errno};
+        }
+    }
+    return {};
+}
+
 // Why no file can be created beside `target` (the errno text), found by creating the temporary
 // a write would create and removing it at once; empty when one could be. access() looks at the
 // permission bits only, and root passes it everywhere, though /proc or a read-only bind mount
 // refuses the file all the same.
 std::string creation_problem(const fs::path& target) {
-    const std::string stem = target.string() + ".tmp." + std::to_string(::getpid()) + ".";
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-        const fs::path candidate = stem + std::to_string(temporary_counter++);
-        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            const int slot = arm(candidate); // a signal now still removes it
-            ::close(fd);
-            ::unlink(candidate.c_str());
-            disarm(slot);
-            return {};
-        }
-        if (errno != EEXIST) {
-            return errno_text(errno);
-        }
+    const NewTemporary t = new_temporary(target);
+    if (t.path.empty()) {
+        return t.error != 0 ? errno_text(t.error) : std::string(); // names taken: the write says
     }
-    return {}; // every name taken: the write itself will say so
+    ::unlink(t.path.c_str());
+    disarm(t.slot);
+    return {};
 }
 
 } // namespace
@@ -251,23 +267,15 @@ std::string output_path_problem(const fs::path& given) {
 TemporaryFile::TemporaryFile(const fs::path& target)
     : target_(resolve(target)) {
     remove_stale_temporaries(target_);
-    const std::string stem = target_.string() + ".tmp." + std::to_string(::getpid()) + ".";
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-        fs::path candidate = stem + std::to_string(temporary_counter++);
-        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            ::close(fd);
-            temp_ = std::move(candidate);
-            slot_ = arm(temp_);
-            return;
-        }
-        if (errno != EEXIST) {
-            throw Error("cannot create a temporary file for " + quoted(target) + " in " +
-                        quoted(directory_of(target_)) + ": " + errno_text(errno));
-        }
+    NewTemporary t = new_temporary(target_);
+    if (t.path.empty()) {
+        throw Error("cannot create a temporary file for " + quoted(target) +
+                    (t.error != 0
+                         ? " in " + quoted(directory_of(target_)) + ": " + errno_text(t.error)
+                         : std::string(": every candidate name is taken")));
     }
-    throw Error("cannot create a temporary file for " + quoted(target) +
-                ": every candidate name is taken");
+    temp_ = std::move(t.path);
+    slot_ = t.slot;
 }
 
 TemporaryFile::TemporaryFile(TemporaryFile&& other) noexcept

@@ -1,5 +1,6 @@
 // Lever costs step by step and by calendar year, in the scenario's currency.
 #include <canopy/engine/budget.hpp>
+#include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
@@ -32,8 +33,8 @@ std::vector<int> budget_years(const Calendar& calendar) {
     return years;
 }
 
-void lever_step_costs(const Scenario& scenario, std::size_t lever, const SeriesTable* run,
-                      std::span<double> out) {
+void lever_step_costs(const Scenario& scenario, std::size_t lever, const Schedule& schedule,
+                      const SeriesTable* run, std::span<double> out) {
     if (lever >= scenario.levers.size()) {
         throw Error("scenario '" + scenario.name + "' has no lever " + std::to_string(lever) +
                     " (it has " + std::to_string(scenario.levers.size()) + ")");
@@ -59,7 +60,7 @@ void lever_step_costs(const Scenario& scenario, std::size_t lever, const SeriesT
     const double dt_years = calendar.dt_years();
     double previous = 0.0;
     for (int s = 0; s < steps; ++s) {
-        const double value = l.schedule.at(calendar.months_at_start(s));
+        const double value = schedule.at(calendar.months_at_start(s));
         double cost = value * dt_years * c.per_unit_year;
         if (s > 0 && value > previous) {
             cost += (value - previous) * c.per_unit_added;
@@ -77,7 +78,13 @@ void lever_step_costs(const Scenario& scenario, std::size_t lever, const SeriesT
     }
 }
 
-std::vector<double> lever_costs_by_year(const Scenario& scenario, const SeriesTable* run) {
+std::vector<double> lever_costs_by_year(const Scenario& scenario, std::span<const Schedule> levers,
+                                        const SeriesTable* run) {
+    if (levers.size() != scenario.levers.size()) {
+        throw Error("lever costs of scenario '" + scenario.name + "' need " +
+                    std::to_string(scenario.levers.size()) + " lever schedules, got " +
+                    std::to_string(levers.size()));
+    }
     const Calendar& calendar = scenario.calendar;
     const std::vector<int> years = budget_years(calendar);
     const std::size_t n_years = years.size();
@@ -87,7 +94,7 @@ std::vector<double> lever_costs_by_year(const Scenario& scenario, const SeriesTa
         if (!scenario.levers[l].cost.priced()) {
             continue;
         }
-        lever_step_costs(scenario, l, run, steps);
+        lever_step_costs(scenario, l, levers[l], run, steps);
         std::size_t y = 0;
         for (int s = 0; s < calendar.steps(); ++s) {
             const int year = calendar.month_of_step(s).year;
@@ -98,6 +105,11 @@ std::vector<double> lever_costs_by_year(const Scenario& scenario, const SeriesTa
         }
     }
     return out;
+}
+
+std::vector<double> replicate_lever_costs_by_year(const Scenario& scenario, const RandomKey& key,
+                                                  const SeriesTable* run) {
+    return lever_costs_by_year(scenario, replicate_levers(scenario, key), run);
 }
 
 } // namespace canopy::engine

@@ -33,25 +33,40 @@ RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int r
         in.parameters.push_back(
             scenario.parameters[i].value.draw(key, static_cast<std::uint32_t>(i)));
     }
-    in.levers.reserve(scenario.levers.size());
-    for (const LeverSetting& lever : scenario.levers) {
-        in.levers.push_back(lever.schedule);
-    }
+    in.levers = replicate_levers(scenario, key);
     if (scenario.joint_draws) {
-        // A posterior's row replaces the independent draws of its columns.
+        // A posterior's row replaces the independent draws of its parameter columns.
         const JointDraws& joint = *scenario.joint_draws;
         const std::size_t row = joint.pick(key);
         for (std::size_t c = 0; c < joint.columns().size(); ++c) {
             const JointDraws::Column& column = joint.columns()[c];
-            const auto i = static_cast<std::size_t>(column.index);
             if (column.kind == JointDraws::Column::Kind::parameter) {
-                in.parameters.at(i) = joint.value(row, c);
-            } else {
-                in.levers.at(i) = in.levers.at(i).scaled(joint.value(row, c));
+                in.parameters.at(static_cast<std::size_t>(column.index)) = joint.value(row, c);
             }
         }
     }
     return in;
+}
+
+std::vector<Schedule> replicate_levers(const Scenario& scenario, const RandomKey& key) {
+    std::vector<Schedule> levers;
+    levers.reserve(scenario.levers.size());
+    for (const LeverSetting& lever : scenario.levers) {
+        levers.push_back(lever.schedule);
+    }
+    if (scenario.joint_draws) {
+        // A posterior's lever column multiplies that lever's whole schedule.
+        const JointDraws& joint = *scenario.joint_draws;
+        const std::size_t row = joint.pick(key);
+        for (std::size_t c = 0; c < joint.columns().size(); ++c) {
+            const JointDraws::Column& column = joint.columns()[c];
+            if (column.kind != JointDraws::Column::Kind::parameter) {
+                auto& schedule = levers.at(static_cast<std::size_t>(column.index));
+                schedule = schedule.scaled(joint.value(row, c));
+            }
+        }
+    }
+    return levers;
 }
 
 } // namespace canopy::engine

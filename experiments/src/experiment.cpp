@@ -6,6 +6,7 @@
 #include <canopy/engine/budget.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/indicator.hpp>
+#include <canopy/engine/random.hpp>
 #include <canopy/engine/statistics.hpp>
 #include <canopy/experiments/experiment.hpp>
 
@@ -122,8 +123,11 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
         result.cost_years = static_cast<std::uint32_t>(years);
         result.costs.assign(n_rep * years, 0.0);
         for (std::size_t r = 0; r < n_rep; ++r) {
+            // The replicate's levers as it ran them (a posterior may scale one).
+            const engine::RandomKey key{ensemble.seed,
+                                        ensemble.first_replicate + static_cast<std::uint32_t>(r)};
             const std::vector<double> by_lever =
-                engine::lever_costs_by_year(scenario, &ensemble.runs[r]);
+                engine::replicate_lever_costs_by_year(scenario, key, &ensemble.runs[r]);
             for (std::size_t l = 0; l < levers; ++l) { // lever order: the same bits every time
                 for (std::size_t y = 0; y < years; ++y) {
                     result.costs[r * years + y] += by_lever[l * years + y];

@@ -1,5 +1,7 @@
 // From an ensemble's raw series to what a planner reads: finals, spreads and attainment.
+#include <canopy/engine/budget.hpp>
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/random.hpp>
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
@@ -116,7 +118,11 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
     c.totals.assign(n, 0.0);
     std::size_t over = 0;
     for (std::size_t r = 0; r < n; ++r) {
-        const std::vector<double> cost = engine::lever_costs_by_year(scenario, &ensemble.runs[r]);
+        // Each replicate's levers as it ran them: a posterior may scale a lever per replicate.
+        const engine::RandomKey key{ensemble.seed,
+                                    ensemble.first_replicate + static_cast<std::uint32_t>(r)};
+        const std::vector<double> cost =
+            engine::replicate_lever_costs_by_year(scenario, key, &ensemble.runs[r]);
         bool over_here = false;
         for (std::size_t y = 0; y < n_years; ++y) {
             double year_total = 0.0;

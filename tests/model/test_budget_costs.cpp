@@ -4,12 +4,16 @@
 #include "registry.hpp"
 
 #include <canopy/engine/ensemble.hpp>
+#include <canopy/engine/joint_draws.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/experiments/experiment.hpp>
 #include <canopy/output/summary.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <set>
 #include <string>
 
 using namespace canopy;
@@ -97,5 +101,61 @@ TEST_CASE("Per-outcome costs equal the model's counts times the price", "[ecosys
             levers += c.cost;
         }
         CHECK(summary.costs.total == Approx(levers).epsilon(1e-12));
+    }
+}
+
+// A posterior that fits a lever scales that lever's whole schedule per replicate; its cost must
+// follow the level each replicate ran at, in `canopy run`'s summary and in a design point alike.
+TEST_CASE("A lever a posterior fits is priced at each replicate's level", "[reference][budget]") {
+    engine::LoadResult loaded = engine::load_scenario(std::filesystem::path(CANOPY_SOURCE_DIR) /
+                                                          "scenarios" / "reference.toml",
+                                                      models::model_catalog());
+    REQUIRE(loaded.scenario.has_value());
+    engine::Scenario s = *loaded.scenario;
+    const models::ModelHandle* model = models::find_model("reference");
+    REQUIRE(model != nullptr);
+    const engine::ModelInfo& info = model->info();
+    const auto lever = static_cast<std::size_t>(info.lever_index("lever_high_tech"));
+    // lever_high_tech is held at 1 all year at 0.5 bn yuan per unit-year (nothing added during
+    // the run): a replicate that scales it by f pays 0.5 f.
+    const std::vector<double> factors = {1.0, 1.5, 2.0, 3.0};
+    s.joint_draws = std::make_shared<const engine::JointDraws>(
+        std::vector<engine::JointDraws::Column>{{engine::JointDraws::Column::Kind::lever_scale,
+                                                 static_cast<int>(lever), "lever_high_tech"}},
+        factors, std::vector<double>(factors.size(), 1.0), "test posterior");
+
+    engine::EnsembleOptions options;
+    options.replicates = 12;
+    options.seed = 5;
+    options.first_replicate = 3;
+    const engine::Ensemble ensemble = model->run(s, options);
+    const output::EnsembleSummary summary = output::summarise_ensemble(s, info, ensemble);
+    std::set<double> seen;
+    double mean = 0.0;
+    for (std::size_t r = 0; r < ensemble.replicates(); ++r) {
+        const engine::RandomKey key{5, 3 + static_cast<std::uint32_t>(r)};
+        const double factor = factors[s.joint_draws->pick(key)];
+        seen.insert(factor);
+        INFO("replicate " << r << ", factor " << factor);
+        CHECK(summary.costs.totals[r] == Approx(0.5 * factor).epsilon(1e-12));
+        mean += 0.5 * factor / 12.0;
+    }
+    REQUIRE(seen.size() > 1); // the replicates ran at different levels
+    CHECK(summary.lever_costs[lever].cost == Approx(mean).epsilon(1e-12));
+    CHECK(summary.lever_costs[lever].q05 < summary.lever_costs[lever].q95);
+
+    // A design point of the same scenario (a sweep, solve, levers) prices it the same way.
+    experiments::Experiment e;
+    e.scenario = std::make_shared<const engine::Scenario>(s);
+    e.model = model;
+    e.replicates = 12;
+    e.seed = 5;
+    e.first_replicate = 3;
+    e.outputs.costs = true;
+    const experiments::PointResult point = experiments::evaluate_point(e, {0, {}});
+    REQUIRE(point.cost_years == 1);
+    REQUIRE(point.costs.size() == 12);
+    for (std::size_t r = 0; r < 12; ++r) {
+        CHECK(point.costs[r] == summary.costs.totals[r]);
     }
 }

@@ -26,7 +26,9 @@ namespace canopy::engine {
 
 struct Scenario;
 struct SeriesTable;
+struct RandomKey;
 class Calendar;
+class Schedule;
 
 /// How a lever's cost per outcome is priced.
 enum class OutcomePrice {
@@ -79,15 +81,24 @@ struct Budget {
 std::vector<int> budget_years(const Calendar& calendar);
 
 /// The cost of lever `lever` during each step of one run, in the scenario's currency; `out`
-/// has one entry per step. `run` is the replicate's series table (rows = steps + 1); it may be
-/// null only when the lever has no per-outcome price. Throws canopy::Error when the lever index
-/// or the table's shape is wrong.
-void lever_step_costs(const Scenario& scenario, std::size_t lever, const SeriesTable* run,
-                      std::span<double> out);
+/// has one entry per step. `schedule` is the lever's level as the run had it (RunInputs::levers:
+/// the scenario's schedule, scaled when a posterior fits the lever). `run` is the replicate's
+/// series table (rows = steps + 1); it may be null only when the lever has no per-outcome price.
+/// Throws canopy::Error when the lever index or the table's shape is wrong.
+void lever_step_costs(const Scenario& scenario, std::size_t lever, const Schedule& schedule,
+                      const SeriesTable* run, std::span<double> out);
 
 /// Every lever's cost in one run by calendar year, in the scenario's currency:
-/// [lever * years + y] with y indexing budget_years(scenario.calendar). Steps are summed in
-/// order, so the result is the same bits however the replicates were scheduled.
-std::vector<double> lever_costs_by_year(const Scenario& scenario, const SeriesTable* run);
+/// [lever * years + y] with y indexing budget_years(scenario.calendar). `levers` are the
+/// schedules the run had, one per scenario lever. Steps are summed in order, so the result is
+/// the same bits however the replicates were scheduled.
+std::vector<double> lever_costs_by_year(const Scenario& scenario, std::span<const Schedule> levers,
+                                        const SeriesTable* run);
+
+/// The same for replicate `key` of an ensemble of `scenario`: its levers as that replicate ran
+/// them (replicate_levers in ensemble.hpp), so a lever a posterior fits is priced at the level
+/// each replicate drew, not at the scenario's.
+std::vector<double> replicate_lever_costs_by_year(const Scenario& scenario, const RandomKey& key,
+                                                  const SeriesTable* run);
 
 } // namespace canopy::engine

@@ -50,6 +50,10 @@ void append_replicates(Ensemble& into, Ensemble&& block);
 /// the scenario has joint draws (a posterior), one row of them replacing their columns.
 RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int rk4_substeps = 4);
 
+/// The lever schedules replicate `key` runs with (replicate_inputs' levers, without drawing the
+/// parameters): the scenario's, each lever a posterior fits scaled by the replicate's row.
+std::vector<Schedule> replicate_levers(const Scenario& scenario, const RandomKey& key);
+
 /// Runs every replicate of `scenario` with model M. Throws canopy::Error if the scenario was
 /// validated against a different model description.
 template <Model M>

@@ -299,7 +299,7 @@ Command add_levers(CLI::App& app) {
                     "A sweep file whose lever factors (min/max) give the ranges")
         ->check(NON_EMPTY);
     cmd->add_option("--lever", args->only, "Only this lever (repeatable)")->check(NON_EMPTY);
-    cmd->add_option("--replicates,-r", args->replicates,
+    cmd->add_option("--replicates,-n,-r", args->replicates,
                     "Replicates per end (default: the scenario's)")
         ->check(CLI::Range(2, 1000000));
     CLI::Option* seed =

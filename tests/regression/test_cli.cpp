@@ -268,6 +268,46 @@ TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-i
     }
 }
 
+TEST_CASE("A misspelt flag or command is named with the nearest one and the allowed list",
+          "[cli]") {
+    // CLI11 alone said "The following arguments were not expected: 10 --replicate", or only
+    // "--out is required" for a misspelt --out, or "Value abc not in range" for a word.
+    const test::TempDir dir;
+    struct Case {
+        std::string args;
+        std::vector<std::string> says;
+    };
+    const std::vector<Case> cases{
+        {"run x.toml --replicate 10",
+         {"'canopy run' has no option '--replicate'; did you mean '--replicates'?",
+          "Its options: --help --replicates --seed"}},
+        {"sweep x.toml --ouy a.h5",
+         {"'canopy sweep' has no option '--ouy'; did you mean '--out'?"}},
+        {"calibrate c.toml --ot p.h5",
+         {"'canopy calibrate' has no option '--ot'; did you mean '--out'?"}},
+        {"solve x.toml --target t --probabilty 0.9", {"did you mean '--probability'?"}},
+        {"run --seed=3 --sed 3 -x", {"no option '--sed'", "no option '-x'"}},
+        {"rn", {"unknown command 'rn'; did you mean 'run'?", "Commands: run validate models"}},
+        {"run -n abc", {"--replicates: 'abc' is not a number (allowed: 1 to 1000000)"}},
+        {"run -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
+    };
+    for (const Case& c : cases) {
+        INFO(c.args);
+        const Result r = run_canopy(dir, c.args);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        for (const std::string& s : c.says) {
+            CHECK(r.err.find(s) != std::string::npos);
+        }
+        CHECK(r.err.find("not expected") == std::string::npos);
+        CHECK(entries(dir.path()).empty());
+    }
+    // The levers command takes -n like every other command (and still -r).
+    const Result n = run_canopy(dir, "levers -n 1");
+    CHECK(n.status == 2);
+    CHECK(n.err.find("--replicates: Value 1 not in range 2 to 1000000") != std::string::npos);
+}
+
 TEST_CASE("A runtime failure exits 1 with a message", "[cli]") {
     const test::TempDir dir;
     // The JSON goes to stdout, and stdout is a full disk: the write fails while running.

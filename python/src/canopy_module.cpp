@@ -64,6 +64,40 @@ PyObject* input_error_type = nullptr;
     throw py::error_already_set();
 }
 
+// An argument of a call that is not allowed: InputError (a ValueError) with one diagnostic, as
+// for a file's mistakes, so every kind of bad input is caught the same way.
+[[noreturn]] void raise_bad_argument(const std::string& key, const std::string& message,
+                                     const std::string& allowed, const std::string& hint = {}) {
+    engine::Diagnostics d;
+    engine::Diagnostic item;
+    item.key = key;
+    item.message = message;
+    item.allowed = allowed;
+    item.hint = hint;
+    d.add(item);
+    raise_input_error(d, "bad argument '" + key + "'");
+}
+
+// The scenario with policy mix `name` applied; an unknown name is bad input, with the mixes.
+std::shared_ptr<const engine::Scenario> with_mix(const engine::Scenario& s,
+                                                 const std::string& name) {
+    std::vector<std::string> names;
+    for (const auto& m : s.policy_mixes) {
+        names.push_back(m.name);
+    }
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+        std::string allowed;
+        for (const std::string& n : names) {
+            allowed += (allowed.empty() ? "" : ", ") + n;
+        }
+        raise_bad_argument("policy_mix",
+                           "scenario '" + s.name + "' has no policy mix '" + name + "'",
+                           allowed.empty() ? "none: the scenario defines no policy mix" : allowed,
+                           engine::did_you_mean(name, names));
+    }
+    return std::make_shared<const engine::Scenario>(s.with_policy_mix(name));
+}
+
 const models::ModelHandle& model_of(const engine::Scenario& s) {
     const models::ModelHandle* m = models::find_model(s.model);
     if (m == nullptr) {
@@ -181,22 +215,8 @@ struct PyRun {
 
 PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<std::uint64_t> seed,
           int threads, const std::string& policy_mix, const std::optional<py::dict>& overrides) {
-    if (!policy_mix.empty()) {
-        const auto& mixes = self.s->policy_mixes;
-        if (std::none_of(mixes.begin(), mixes.end(),
-                         [&](const auto& m) { return m.name == policy_mix; })) {
-            std::string names;
-            for (const auto& m : mixes) {
-                names += (names.empty() ? "" : ", ") + m.name;
-            }
-            throw py::value_error("scenario '" + self.s->name + "' has no policy mix '" +
-                                  policy_mix + "' (it has: " + (names.empty() ? "none" : names) +
-                                  ")");
-        }
-    }
     // Overrides apply after the mix, as `canopy run --policy-mix M --set ...` does.
-    PyScenario chosen{
-        std::make_shared<const engine::Scenario>(self.s->with_policy_mix(policy_mix))};
+    PyScenario chosen{with_mix(*self.s, policy_mix)};
     if (overrides) {
         chosen = with_overrides(chosen, *overrides);
     }
@@ -206,7 +226,9 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
     options.replicates = replicates.value_or(mixed.replicates);
     options.seed = seed.value_or(mixed.seed);
     if (options.replicates < 1) {
-        throw py::value_error("replicates must be at least 1");
+        raise_bad_argument("replicates",
+                           "must be at least 1, not " + std::to_string(options.replicates),
+                           "1 or more");
     }
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
@@ -377,7 +399,8 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
     experiments::CalibrationFlags flags;
     if (method) {
         if (*method != "abc-smc" && *method != "smm") {
-            throw py::value_error("method must be 'abc-smc' or 'smm', not '" + *method + "'");
+            raise_bad_argument("method", "no method '" + *method + "'", "abc-smc, smm",
+                               engine::did_you_mean(*method, {"abc-smc", "smm"}));
         }
         flags.method = *method == "smm" ? experiments::CalibrationMethod::smm
                                         : experiments::CalibrationMethod::abc_smc;
@@ -408,7 +431,13 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
 py::dict model_info(const std::string& name) {
     const models::ModelHandle* m = models::find_model(name);
     if (m == nullptr) {
-        throw py::value_error("no model '" + name + "'");
+        const std::vector<std::string> names = models::model_names();
+        std::string allowed;
+        for (const std::string& n : names) {
+            allowed += (allowed.empty() ? "" : ", ") + n;
+        }
+        raise_bad_argument("name", "no model '" + name + "'", allowed,
+                           engine::did_you_mean(name, names));
     }
     const engine::ModelInfo& info = m->info();
     py::dict d;
@@ -518,8 +547,7 @@ PYBIND11_MODULE(_canopy, m) {
         .def(
             "with_policy_mix",
             [](const PyScenario& s, const std::string& mix) {
-                return PyScenario{
-                    std::make_shared<const engine::Scenario>(s.s->with_policy_mix(mix))};
+                return PyScenario{with_mix(*s.s, mix)};
             },
             py::arg("name"))
         .def("with_posterior", &with_posterior, py::arg("path"),

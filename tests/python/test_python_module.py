@@ -90,6 +90,26 @@ def main():
         check(False, "an out-of-range override raises")
     except canopy.InputError as e:
         check(e.diagnostics[0]["error"], "out-of-range override is an error")
+    # A bad argument is InputError too, with the allowed values and the nearest one: an unknown
+    # policy mix once raised canopy.Error from with_policy_mix and a bare ValueError from run.
+    bad_arguments = [
+        ("with_policy_mix", lambda: s.with_policy_mix("high_tech_pus"), "policy_mix",
+         "high_tech_push"),
+        ("run(policy_mix=)", lambda: canopy.run(s, replicates=2, policy_mix="high_tech_pus"),
+         "policy_mix", "high_tech_push"),
+        ("run(replicates=0)", lambda: canopy.run(s, replicates=0), "replicates", None),
+        ("model_info", lambda: canopy.model_info("refrence"), "name", "reference"),
+        ("calibrate(method=)", lambda: canopy.calibrate("x.toml", method="abc"), "method", None),
+    ]
+    for what, call, key, nearest in bad_arguments:
+        try:
+            call()
+            check(False, what + " raises")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == key and e.diagnostics[0]["allowed"] != "",
+                  what + " names the argument and what is allowed")
+            if nearest is not None:
+                check(nearest in e.diagnostics[0]["hint"], what + " suggests " + nearest)
     with tempfile.TemporaryDirectory(prefix="canopy-py-") as d:
         bad = os.path.join(d, "bad.toml")
         with open(bad, "w") as f:

@@ -691,6 +691,8 @@ private:
                     continue;
                 }
                 ref.parameters.push_back(item.string);
+                ref.parameter_places.push_back(
+                    {ctx_.file_name(item.pos.file), item.pos.line, item.pos.column});
             }
             if (names->items.empty()) {
                 ctx_.error(names->pos, t.path("posterior_parameters"), "the list is empty",

@@ -1,5 +1,6 @@
 // Carrying a calibration posterior into a scenario (posterior.hpp).
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 
 #include <algorithm>
@@ -31,8 +32,8 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
     for (const std::string& name : columns) {
         if (std::find(posterior.parameters.begin(), posterior.parameters.end(), name) ==
             posterior.parameters.end()) {
-            throw Error(where + " has no column '" + name + "' (it has " +
-                        join(posterior.parameters) + ")");
+            throw PosteriorColumnError(name, where + " has no column '" + name + "' (it has " +
+                                                 join(posterior.parameters) + ")");
         }
     }
     const std::size_t d = posterior.parameters.size();
@@ -51,8 +52,9 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
         if (kind == "lever_scale") {
             const int l = model.lever_index(name);
             if (l < 0) {
-                throw Error(where + " scales lever '" + name + "', which model '" + model.name +
-                            "' does not have");
+                throw PosteriorColumnError(name, where + " scales lever '" + name +
+                                                     "', which model '" + model.name +
+                                                     "' does not have");
             }
             column.kind = engine::JointDraws::Column::Kind::lever_scale;
             column.index = l;
@@ -69,37 +71,43 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
                 for (const double v : values) {
                     const double x = v * posterior.particle(k, j);
                     if (!spec.range.contains(x)) {
-                        throw Error(where + ": particle " + std::to_string(k) + " scales lever '" +
-                                    name + "' by " + std::to_string(posterior.particle(k, j)) +
-                                    ", taking its schedule to " + std::to_string(x) +
-                                    ", outside its range");
+                        throw PosteriorColumnError(
+                            name, where + ": particle " + std::to_string(k) + " scales lever '" +
+                                      name + "' by " + std::to_string(posterior.particle(k, j)) +
+                                      ", taking its schedule to " + std::to_string(x) +
+                                      ", outside its range");
                     }
                 }
             }
         } else {
             const int p = model.parameter_index(name);
             if (p < 0) {
-                throw Error(where + " fits '" + name + "', which model '" + model.name +
-                            "' does not have (renamed or removed since the calibration?)");
+                throw PosteriorColumnError(
+                    name, where + " fits '" + name + "', which model '" + model.name +
+                              "' does not have (renamed or removed since the calibration?)");
             }
             const engine::ParameterSpec& spec = model.parameters[static_cast<std::size_t>(p)];
             const bool baseline = spec.role == engine::ParameterRole::baseline;
             if (kind != (baseline ? "baseline" : "parameter")) {
-                throw Error(where + " fits '" + name + "' as a " + kind + ", but model '" +
-                            model.name + "' has it as a " + (baseline ? "baseline" : "parameter"));
+                throw PosteriorColumnError(name, where + " fits '" + name + "' as a " + kind +
+                                                     ", but model '" + model.name +
+                                                     "' has it as a " +
+                                                     (baseline ? "baseline" : "parameter"));
             }
             if (baseline && posterior.scenario_start != scenario.calendar.start().str()) {
-                throw Error(where + " fits the baseline figure '" + name + "' of a run starting " +
-                            posterior.scenario_start + "; scenario '" + scenario.name +
-                            "' starts " + scenario.calendar.start().str() +
-                            ": a starting figure does not carry over to another start (choose "
-                            "the posterior's other columns with posterior_parameters)");
+                throw PosteriorColumnError(
+                    name, where + " fits the baseline figure '" + name + "' of a run starting " +
+                              posterior.scenario_start + "; scenario '" + scenario.name +
+                              "' starts " + scenario.calendar.start().str() +
+                              ": a starting figure does not carry over to another start (choose "
+                              "the posterior's other columns with posterior_parameters)");
             }
             for (std::size_t k = 0; k < n; ++k) {
                 if (!spec.range.contains(posterior.particle(k, j))) {
-                    throw Error(where + ": particle " + std::to_string(k) + " has '" + name +
-                                "' = " + std::to_string(posterior.particle(k, j)) +
-                                ", outside the model's range");
+                    throw PosteriorColumnError(
+                        name, where + ": particle " + std::to_string(k) + " has '" + name +
+                                  "' = " + std::to_string(posterior.particle(k, j)) +
+                                  ", outside the model's range");
                 }
             }
             column.kind = engine::JointDraws::Column::Kind::parameter;
@@ -123,6 +131,41 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
     }
     out.joint_draws = std::make_shared<const engine::JointDraws>(
         std::move(chosen), std::move(values), posterior.weights, where);
+    return out;
+}
+
+AttachedPosterior attach_posterior(const engine::Scenario& scenario,
+                                   const engine::ModelInfo& model) {
+    AttachedPosterior out;
+    if (!scenario.posterior) {
+        out.scenario = scenario;
+        return out;
+    }
+    const engine::PosteriorReference& ref = *scenario.posterior;
+    engine::Diagnostic& d = out.problem;
+    d.file = ref.file;
+    d.line = ref.line;
+    d.column = ref.column;
+    d.key = "scenario.posterior";
+    try {
+        const CalibrationResult posterior = read_calibration_result(ref.path);
+        out.scenario =
+            with_posterior(scenario, model, posterior, ref.path.generic_string(), ref.parameters);
+    } catch (const PosteriorColumnError& e) {
+        d.message = e.what();
+        // The column was chosen by posterior_parameters: point there, the key the user edits.
+        const auto chosen = std::find(ref.parameters.begin(), ref.parameters.end(), e.column());
+        const auto i = static_cast<std::size_t>(chosen - ref.parameters.begin());
+        if (chosen != ref.parameters.end() && i < ref.parameter_places.size()) {
+            const engine::PosteriorReference::Place& place = ref.parameter_places[i];
+            d.file = place.file;
+            d.line = place.line;
+            d.column = place.column;
+            d.key = "scenario.posterior_parameters[" + std::to_string(i) + "]";
+        }
+    } catch (const Error& e) {
+        d.message = e.what();
+    }
     return out;
 }
 

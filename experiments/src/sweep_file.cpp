@@ -632,19 +632,15 @@ private:
             // As canopy run attaches it (cli/common.cpp, with_posterior_of): each replicate draws
             // the posterior's columns jointly. Without it a point without overrides would not be
             // `canopy run --seed S`.
-            const engine::PosteriorReference& ref = *scenario.posterior;
-            try {
-                const CalibrationResult posterior = read_calibration_result(ref.path);
-                scenario = with_posterior(scenario, s.model->info(), posterior,
-                                          ref.path.generic_string(), ref.parameters);
-            } catch (const Error& e) {
-                out_.diagnostics.add(detail::error_at(ref.file, ref.line, ref.column,
-                                                      "scenario.posterior", e.what()));
+            AttachedPosterior attached = attach_posterior(scenario, s.model->info());
+            if (!attached.scenario) {
+                out_.diagnostics.add(std::move(attached.problem));
                 ctx_.error_at(at, "sweep.scenario",
                               "the scenario '" + s.scenario_file.generic_string() +
                                   "' cannot be used (see above)");
                 return;
             }
+            scenario = std::move(*attached.scenario);
         }
         s.scenario = std::make_shared<const engine::Scenario>(std::move(scenario));
     }

@@ -176,24 +176,25 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
     if (flag_path.empty() && !scenario.posterior) {
         return scenario;
     }
-    // Where the posterior was named, for the message: the flag, or the scenario's key.
-    std::string where = "--posterior";
-    fs::path path = flag_path;
+    if (flag_path.empty()) {
+        // Named by the scenario: the diagnostic points at its key, or at the column chosen.
+        experiments::AttachedPosterior attached = experiments::attach_posterior(scenario, model);
+        if (!attached.scenario) {
+            std::cerr << attached.problem.format() << "\n"
+                      << command << ": the posterior cannot be used; nothing was run or written\n";
+        }
+        return std::move(attached.scenario);
+    }
     std::vector<std::string> columns;
     if (scenario.posterior) {
         columns = scenario.posterior->parameters;
     }
-    if (flag_path.empty()) {
-        const engine::PosteriorReference& ref = *scenario.posterior;
-        where = fmt::format("{}:{}:{}: scenario.posterior", ref.file, ref.line, ref.column);
-        path = ref.path;
-    }
     try {
-        const experiments::CalibrationResult posterior = experiments::read_calibration_result(path);
-        return experiments::with_posterior(scenario, model, posterior, path.generic_string(),
-                                           columns);
+        const experiments::CalibrationResult posterior =
+            experiments::read_calibration_result(flag_path);
+        return experiments::with_posterior(scenario, model, posterior, flag_path, columns);
     } catch (const Error& e) {
-        std::cerr << where << ": error: " << e.what() << "\n"
+        std::cerr << "--posterior: error: " << e.what() << "\n"
                   << command << ": the posterior cannot be used; nothing was run or written\n";
         return std::nullopt;
     }

@@ -118,25 +118,14 @@ PyScenario load_scenario(const std::filesystem::path& path) {
     }
     engine::Scenario scenario = std::move(*r.scenario);
     // A posterior named by the scenario's key is attached as `canopy run` attaches it.
-    if (scenario.posterior) {
-        const engine::PosteriorReference ref = *scenario.posterior;
-        try {
-            const experiments::CalibrationResult post =
-                experiments::read_calibration_result(ref.path);
-            scenario = experiments::with_posterior(scenario, model_of(scenario).info(), post,
-                                                   ref.path.generic_string(), ref.parameters);
-        } catch (const Error& e) {
-            engine::Diagnostics d;
-            engine::Diagnostic diag;
-            diag.file = ref.file;
-            diag.line = ref.line;
-            diag.column = ref.column;
-            diag.key = "scenario.posterior";
-            diag.message = e.what();
-            d.add(std::move(diag));
-            raise_input_error(d, "cannot use the posterior of '" + path.generic_string() + "'");
-        }
+    experiments::AttachedPosterior attached =
+        experiments::attach_posterior(scenario, model_of(scenario).info());
+    if (!attached.scenario) {
+        engine::Diagnostics d;
+        d.add(std::move(attached.problem));
+        raise_input_error(d, "cannot use the posterior of '" + path.generic_string() + "'");
     }
+    scenario = std::move(*attached.scenario);
     return PyScenario{std::make_shared<const engine::Scenario>(std::move(scenario))};
 }
 

@@ -400,3 +400,27 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     CHECK(bad.status == 2);
     CHECK(bad.err.find("--max-memory") != std::string::npos);
 }
+
+TEST_CASE("a posterior column that cannot be used is reported where it was chosen", "[cli]") {
+    // The child chooses a baseline column of the posterior its parent names; the posterior was
+    // fitted from 2013, the scenario starts in 2022. The message used to point at the parent's
+    // `posterior` key, in the order "file:l:c: key: error:".
+    const test::TempDir dir;
+    const fs::path wuhan = fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "wuhan-2023.toml";
+    test::write_file(
+        dir / "child.toml",
+        "extends = \"" + wuhan.string() + "\"" +
+            "\n[scenario]\n"
+            "posterior_parameters = [\"turnover_trend\", \"initial_turnover_rate\"]\n");
+    for (const std::string command :
+         {"run child.toml -n 2 --json r.json", "validate child.toml", "compare child.toml -n 2"}) {
+        INFO(command);
+        const Result r = run_canopy(dir, command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.starts_with("child.toml:3:43: error: scenario.posterior_parameters[1]: "
+                                "posterior '"));
+        CHECK(r.err.find("the baseline figure 'initial_turnover_rate'") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"child.toml"});
+    }
+}

@@ -78,6 +78,14 @@ struct PosteriorReference {
     std::string file;                    ///< where the key is written, for diagnostics
     int line = 0;
     int column = 0;
+    /// Where each of `parameters` is written (a scenario that extends another may choose the
+    /// columns of the posterior its parent names), for diagnostics.
+    struct Place {
+        std::string file;
+        int line = 0;
+        int column = 0;
+    };
+    std::vector<Place> parameter_places;
 };
 
 /// A validated scenario. Immutable once loaded.

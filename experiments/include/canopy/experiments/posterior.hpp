@@ -14,10 +14,13 @@
 ///    (a starting figure of 2013 is not one of 2022); choose the behavioural columns instead;
 ///  - a column asked for that the posterior does not have.
 
+#include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/error.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,5 +32,30 @@ namespace canopy::experiments {
 engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::ModelInfo& model,
                                 const CalibrationResult& posterior, const std::string& origin,
                                 const std::vector<std::string>& columns = {});
+
+/// What with_posterior throws when one column is at fault (not in the posterior or the model, of
+/// another kind, out of range, a baseline of another start): `column()` names it.
+class PosteriorColumnError : public Error {
+public:
+    PosteriorColumnError(std::string column, const std::string& what)
+        : Error(what)
+        , column_(std::move(column)) {}
+    [[nodiscard]] const std::string& column() const noexcept { return column_; }
+
+private:
+    std::string column_;
+};
+
+/// The scenario with the posterior its `posterior` key names attached (with_posterior, its
+/// `posterior_parameters` columns), as `canopy run`, `sweep`, and Python's load_scenario attach
+/// it; the scenario unchanged when it names none.
+struct AttachedPosterior {
+    std::optional<engine::Scenario> scenario; ///< empty when the posterior cannot be used
+    /// Why not: placed at the `posterior_parameters` entry of the column at fault when one is
+    /// (which may be in a file that extends the one naming the posterior), else at `posterior`.
+    engine::Diagnostic problem;
+};
+AttachedPosterior attach_posterior(const engine::Scenario& scenario,
+                                   const engine::ModelInfo& model);
 
 } // namespace canopy::experiments

@@ -63,7 +63,24 @@ double sorted_quantile(const std::vector<double>& sorted, double p) {
         return a; // also keeps equal infinities from giving inf - inf = NaN
     }
     const double diff = b - a;
-    return t < 0.5 ? a + diff * t : b - diff * (1.0 - t);
+    if (std::isfinite(diff)) {
+        return t < 0.5 ? a + diff * t : b - diff * (1.0 - t);
+    }
+    // An infinite end (a = -inf or b = +inf, since a < b), or finite ends whose difference
+    // overflows. The formula above would give inf * 0 or inf - inf, NaN, where the answer is
+    // known: the order statistic itself at t = 0, otherwise the infinity the interpolation
+    // reaches (none between -inf and +inf), and between finite ends a weighted sum, which
+    // cannot overflow.
+    if (t == 0.0) {
+        return a;
+    }
+    if (std::isinf(a) && std::isinf(b)) {
+        return NAN_VALUE;
+    }
+    if (std::isinf(a) || std::isinf(b)) {
+        return std::isinf(a) ? a : b;
+    }
+    return a * (1.0 - t) + b * t;
 }
 
 // Acklam's rational approximation of the normal quantile (relative error below 1.15e-9).

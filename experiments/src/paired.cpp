@@ -48,6 +48,9 @@ double median_of(std::vector<double>& v) {
         return upper;
     }
     const double lower = *std::max_element(v.begin(), mid);
+    if (std::isinf(lower) && lower == upper) {
+        return upper; // the midpoint formula would give inf - inf = NaN
+    }
     return lower + (upper - lower) / 2.0;
 }
 
@@ -130,6 +133,10 @@ PairedDifference paired_median_difference(std::span<const double> base,
         return out;
     }
     out.estimate = median_of(y) - median_of(x);
+    if (std::isnan(out.estimate)) { // both medians the same infinity: no difference to bound
+        out.ci = {NaN, NaN};
+        return out;
+    }
 
     const std::size_t n = base.size();
     std::vector<double> deltas;
@@ -148,9 +155,18 @@ PairedDifference paired_median_difference(std::span<const double> base,
                 y.push_back(other[r]);
             }
         }
+        // A resample with no number on a side, or whose medians are the same infinity, has
+        // no difference; it is left out, and the interval is over the resamples that have one.
         if (!x.empty() && !y.empty()) {
-            deltas.push_back(median_of(y) - median_of(x));
+            const double delta = median_of(y) - median_of(x);
+            if (!std::isnan(delta)) {
+                deltas.push_back(delta);
+            }
         }
+    }
+    if (deltas.empty()) {
+        out.ci = {NaN, NaN};
+        return out;
     }
     const double tail = (1.0 - confidence) / 2.0;
     out.ci = {engine::quantile(deltas, tail), engine::quantile(deltas, 1.0 - tail)};

@@ -43,8 +43,8 @@ Comparison compare_runs(std::span<const EnsembleSummary> runs, bool common_rando
     c.cap_per_year = base.costs.cap_per_year;
     c.cap_total = base.costs.cap_total;
     for (const TargetResult& t : base.targets) {
-        c.targets.push_back(TargetGoal{t.summary.id, t.summary.comparison, t.summary.threshold,
-                                       t.summary.unit, t.description});
+        c.targets.push_back(TargetGoal{t.summary.id, t.indicator, t.summary.comparison,
+                                       t.summary.threshold, t.summary.unit, t.description});
     }
     for (const EnsembleSummary& run : runs) {
         if (run.replicates != base.replicates || run.targets.size() != base.targets.size() ||
@@ -76,6 +76,7 @@ Comparison compare_runs(std::span<const EnsembleSummary> runs, bool common_rando
             tc.median = mine.summary.median;
             tc.p_attain = mine.summary.p_attain;
             tc.p_attain_ci = mine.summary.p_attain_ci;
+            tc.undefined = mine.summary.undefined;
             tc.by_inputs = mine.determination.by_inputs;
             // The stream of the bootstrap is the target's position: the same comparison gives
             // the same bits, and no two targets share resamples by construction of the order.

@@ -583,6 +583,9 @@ void write_targets(const Writer& w, hid_t parent, const Axes& axes, const RunDat
         w.attribute(tg.get(), "interval", std::string(interval_name(s.interval)));
         w.attribute(tg.get(), "confidence", s.confidence);
         w.attribute(tg.get(), "attained", static_cast<std::uint64_t>(ts.attained));
+        // Replicates whose final is NaN (undefined), missed like the rest: a reader counting
+        // NaN in `final` finds the same number, but should not have to know to.
+        w.attribute(tg.get(), "undefined", static_cast<std::uint64_t>(ts.undefined));
         w.attribute(tg.get(), "replicates", static_cast<std::uint64_t>(ts.replicates));
         w.attribute(tg.get(), "description", t.description);
         w.attribute(tg.get(), "source", t.source);

@@ -191,6 +191,9 @@ std::string comparison_json(const Comparison& c) {
             tj["median"] = number(t.median);
             tj["p_attain"] = number(t.p_attain);
             tj["p_attain_ci"] = interval(t.p_attain_ci);
+            if (t.undefined > 0) {
+                tj["undefined"] = t.undefined; // as in a run's targets: only when there are some
+            }
             tj["delta_median"] = number(t.delta_median);
             tj["delta_median_ci"] = interval(t.delta_median_ci);
             tj["delta_p"] = number(t.delta_p);

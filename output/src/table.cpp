@@ -687,6 +687,7 @@ std::string format_comparison(const Comparison& c, bool colour) {
 
     // One block per target, the mixes as rows.
     bool any_fixed = false;
+    bool any_undefined = false;
     for (std::size_t t = 0; t < c.targets.size(); ++t) {
         const TargetGoal& goal = c.targets[t];
         std::string goal_line = std::string(engine::to_string(goal.comparison)) + " " +
@@ -702,10 +703,16 @@ std::string format_comparison(const Comparison& c, bool colour) {
                   {"P(attain)", heading},
                   {ci, heading},
                   {"vs base [" + ci + "]", heading}});
+        std::string undefined_notes;
         for (const MixComparison& m : c.mixes) {
             const TargetComparison& tc = m.targets.at(t);
             const bool base = &m == &c.mixes.front();
             any_fixed = any_fixed || tc.by_inputs;
+            if (tc.undefined > 0) {
+                undefined_notes += fmt::format("  {} undefined in {} of {} replicates under {}\n",
+                                               printable(goal.indicator), tc.undefined,
+                                               c.replicates, printable(m.name));
+            }
             const Verdict v = verdict(tc.p_attain_ci);
             const char* moved = nullptr;
             if (!base && (tc.delta_p_ci.lo > 0.0 || tc.delta_p_ci.hi < 0.0)) {
@@ -718,10 +725,16 @@ std::string format_comparison(const Comparison& c, bool colour) {
                       {percent_interval_text(tc.p_attain_ci)},
                       {base ? "(base)" : delta_points_text(tc.delta_p, tc.delta_p_ci), moved}});
         }
-        out += grid.render(style) + "\n";
+        out += grid.render(style) + undefined_notes + "\n";
+        any_undefined = any_undefined || !undefined_notes.empty();
     }
     out += "median: the indicator's median over replicates; vs base: the mix minus the base, "
            "paired by replicate; pp: percentage points.\n";
+    if (any_undefined) {
+        out += "undefined: a growth from a zero base or a ratio over zero has no value; those "
+               "replicates count as not attained and are left out of the median, and a pair with "
+               "one side undefined counts on its other side only.\n";
+    }
     if (any_fixed) {
         out += "* fixed by the inputs, not the simulated dynamics\n";
     }

@@ -82,6 +82,11 @@ def check_h5py(path, summary):
             check(np.isclose(attained.mean(), target["p_attain"], rtol=0, atol=1e-15),
                   f"{target['id']}: mean of attained is p_attain")
             check(attained.sum() == target["attained"], f"{target['id']}: attained count")
+            # The JSON names `undefined` only when some final is; the file always has it.
+            check(int(g.attrs["undefined"]) == target.get("undefined", 0),
+                  f"{target['id']}: undefined count")
+            check(int(g.attrs["undefined"]) == np.isnan(final).sum(),
+                  f"{target['id']}: undefined is the number of NaN finals")
             finite = final[~np.isnan(final)]
             check(np.isclose(np.median(finite), target["median"], rtol=1e-12),
                   f"{target['id']}: median")

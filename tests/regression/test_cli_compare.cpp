@@ -6,6 +6,11 @@
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
 
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
 using namespace canopy;
 using namespace canopy::test::cli;
 namespace fs = std::filesystem;
@@ -99,4 +104,76 @@ TEST_CASE("canopy compare --mix chooses the mixes, the base always first",
     REQUIRE(j["mixes"].size() == 2);
     CHECK(j["mixes"][0]["name"] == "base");
     CHECK(j["mixes"][1]["name"] == "incubator_ramp");
+}
+
+TEST_CASE("canopy compare says where a target was undefined and keeps an all-inf median",
+          "[regression][cli][compare]") {
+    // leaders_huge: the leader stock times 1e308, +inf in every replicate of every mix;
+    // no_share: leaders over a stock scaled by 0, undefined (a ratio over zero) in every one.
+    const test::TempDir dir;
+    test::write_file(dir / "edge.toml", "extends = " + nlohmann::json(REFERENCE).dump() + R"(
+[scenario]
+name = "edge"
+
+[indicators.leaders_huge]
+kind = "stock"
+series = "leader"
+at = "2023-12"
+scale = 1e308
+
+[indicators.no_leaders]
+kind = "stock"
+series = "leader"
+at = "2023-12"
+scale = 0
+
+[indicators.no_share]
+kind = "ratio"
+numerator = "leaders_2023"
+denominator = "no_leaders"
+
+[targets.leaders_huge]
+threshold = 60
+assumption = "a test of infinite finals"
+
+[targets.no_share]
+threshold = 1
+assumption = "a test of undefined finals"
+)");
+    const Result r = run_canopy(dir, "compare edge.toml --replicates 6 --mix high_tech_push "
+                                     "--json out.json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("  no_share undefined in 6 of 6 replicates under base\n") !=
+          std::string::npos);
+    CHECK(r.out.find("  no_share undefined in 6 of 6 replicates under high_tech_push\n") !=
+          std::string::npos);
+    CHECK(r.out.find("leaders_2023 undefined") == std::string::npos);
+    // The median of +inf finals is inf; inf - inf, the difference from the base, has no value.
+    const std::size_t huge = r.out.find("leaders_huge  >= 60");
+    REQUIRE(huge != std::string::npos);
+    std::istringstream block(r.out.substr(huge, r.out.find("\n\n", huge) - huge));
+    std::vector<std::vector<std::string>> rows; // the words of each line
+    for (std::string line; std::getline(block, line);) {
+        std::istringstream in(line);
+        rows.emplace_back(std::istream_iterator<std::string>(in),
+                          std::istream_iterator<std::string>());
+    }
+    REQUIRE(rows.size() == 4); // heading, columns, base, the mix
+    CHECK(rows[2][0] == "base");
+    CHECK(rows[2][1] == "inf");
+    CHECK(rows[3][0] == "high_tech_push");
+    CHECK(rows[3][1] == "inf");
+    CHECK(rows[3][2] == "n/a");
+
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    for (const auto& mix : j["mixes"]) {
+        INFO(mix["name"]);
+        REQUIRE(mix["targets"].size() == 5);
+        CHECK_FALSE(mix["targets"][0].contains("undefined"));
+        CHECK(mix["targets"][3]["id"] == "leaders_huge");
+        CHECK(mix["targets"][3]["median"].is_null()); // JSON has no inf: null, as for NaN
+        CHECK(mix["targets"][4]["id"] == "no_share");
+        CHECK(mix["targets"][4]["undefined"] == 6);
+    }
 }

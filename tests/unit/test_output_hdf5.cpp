@@ -10,6 +10,7 @@
 #include <hdf5_hl.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -245,6 +246,21 @@ TEST_CASE("HDF5 targets hold finals, attainment and P(attain)", "[output][hdf5]"
     CHECK(r.double_attr("/targets/b_low", "p_attain") == std::vector<double>{1.0});
     const auto& ci = w.summary.targets[1].summary.p_attain_ci;
     CHECK(r.double_attr("/targets/b_low", "p_attain_ci") == std::vector<double>{ci.lo, ci.hi});
+}
+
+TEST_CASE("HDF5 targets say in how many replicates their final was undefined", "[output][hdf5]") {
+    const test::TempDir dir;
+    Written w;
+    w.ensemble.runs[1].row(12)[0] = std::numeric_limits<double>::quiet_NaN(); // a_end of one
+    w.ensemble.runs[4].row(12)[0] = std::numeric_limits<double>::quiet_NaN(); // and another
+    w.summary = output::summarise_ensemble(w.scenario, w.model, w.ensemble);
+    const auto path = dir / "run.h5";
+    output::write_hdf5(path, w.scenario, w.model, {w.ensemble, w.summary});
+    const Reader r(path);
+    // Beside `attained` and `replicates`, and written when it is 0 too, as they are.
+    CHECK(r.uint_attr("/targets/a_high", "undefined") == 2);
+    CHECK(r.uint_attr("/targets/a_high", "attained") == 0);
+    CHECK(r.uint_attr("/targets/b_low", "undefined") == 0);
 }
 
 TEST_CASE("HDF5 policy mixes go under /policy_mixes with the same layout", "[output][hdf5]") {

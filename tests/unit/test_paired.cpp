@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -101,6 +102,57 @@ TEST_CASE("The median difference's bootstrap interval reflects independent noise
     // NaNs are left out; no numbers at all gives NaN.
     std::vector<double> nan(400, std::nan(""));
     CHECK(std::isnan(paired_median_difference(x, nan).estimate));
+}
+
+TEST_CASE("An undefined value leaves only its own side of the pair", "[experiments][paired]") {
+    // Each side's median is over its own numbers, so the difference is that of the medians the
+    // comparison shows; a pair with one side undefined still counts on the other side.
+    const double nan = std::nan("");
+    const std::vector<double> base{1.0, 2.0, 3.0, nan, 2.0};
+    const std::vector<double> mix{nan, 5.0, 6.0, 7.0, 6.0};
+    CHECK(paired_median_difference(base, mix).estimate == 4.0); // median 6 - median 2
+    // For P(attain) an undefined final is a miss (engine/target.hpp), so such a pair is one
+    // where that side did not attain: here only the base attains in replicate 0.
+    const std::vector<std::uint8_t> base_attains{1, 1, 1, 0};
+    const std::vector<std::uint8_t> mix_attains{0, 1, 1, 0}; // replicate 0 undefined
+    CHECK(paired_proportion_difference(base_attains, mix_attains).estimate == -0.25);
+}
+
+TEST_CASE("Infinite medians give infinite or undefined differences, never an error",
+          "[experiments][paired]") {
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<double> finite;
+    for (int r = 0; r < 40; ++r) {
+        finite.push_back(std::sin(r * 1.7) * 100.0);
+    }
+    const std::vector<double> all_inf(40, inf); // an even count: the median is inf, not NaN
+    const auto up = paired_median_difference(finite, all_inf);
+    CHECK(up.estimate == inf);
+    CHECK(up.ci.lo == inf);
+    CHECK(up.ci.hi == inf);
+    const auto down = paired_median_difference(all_inf, finite);
+    CHECK(down.estimate == -inf);
+    CHECK(down.ci.hi == -inf);
+    // inf - inf has no value: the difference and its interval are undefined.
+    const auto same = paired_median_difference(all_inf, all_inf);
+    CHECK(std::isnan(same.estimate));
+    CHECK(std::isnan(same.ci.lo));
+    CHECK(std::isnan(same.ci.hi));
+    // Infinities in 16 of 40 pairs, on both sides: about one resample in eight draws 20 or
+    // more of them, and its medians are both inf with no difference. Those are left out, as
+    // are resamples where a side has no number; the rest give the interval.
+    std::vector<double> some = finite;
+    std::vector<double> shifted;
+    for (std::size_t r = 0; r < some.size(); ++r) {
+        if (r % 5 < 2) {
+            some[r] = inf;
+        }
+        shifted.push_back(some[r] + 10.0);
+    }
+    const auto m = paired_median_difference(some, shifted, 0.95, 500, 1);
+    CHECK(m.estimate == Approx(10.0));
+    CHECK(m.ci.lo == Approx(10.0));
+    CHECK(m.ci.hi == Approx(10.0));
 }
 
 TEST_CASE("Paired differences refuse mismatched or empty inputs", "[experiments][paired]") {

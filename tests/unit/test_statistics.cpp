@@ -139,6 +139,41 @@ TEST_CASE("quantile is type 7, as numpy and R compute it", "[statistics]") {
     CHECK_THROWS_AS(quantiles(x, ps, small), canopy::Error);
 }
 
+TEST_CASE("quantile orders infinite values like any other", "[statistics]") {
+    // Type 7 interpolates a + (b - a) t between neighbours; with an infinite end that is the
+    // infinity for any t > 0 and the nearer order statistic itself at t = 0, never inf - inf.
+    const std::vector<double> all_inf{INF, INF, INF, INF, INF};
+    const std::vector<double> all_minus_inf{-INF, -INF, -INF};
+    for (const double p : {0.0, 0.05, 0.5, 0.95, 1.0}) {
+        CHECK(quantile(all_inf, p) == INF);
+        CHECK(quantile(all_minus_inf, p) == -INF);
+    }
+    // sorted 1 2 inf (h = 2 p): p = .5 is the order statistic 2 exactly (t = 0); above it the
+    // interpolation reaches towards inf and is inf.
+    const std::vector<double> some_inf{INF, 1.0, 2.0};
+    CHECK(quantile(some_inf, 0.0) == 1.0);
+    CHECK(quantile(some_inf, 0.25) == 1.5);
+    CHECK(quantile(some_inf, 0.5) == 2.0);
+    CHECK(quantile(some_inf, 0.6) == INF);
+    CHECK(quantile(some_inf, 0.95) == INF);
+    // sorted -inf 1 2: below the second order statistic every interpolation is -inf.
+    const std::vector<double> some_minus_inf{2.0, -INF, 1.0};
+    CHECK(quantile(some_minus_inf, 0.05) == -INF);
+    CHECK(quantile(some_minus_inf, 0.45) == -INF);
+    CHECK(quantile(some_minus_inf, 0.5) == 1.0);
+    CHECK(quantile(some_minus_inf, 0.75) == 1.5);
+    // Between -inf and +inf there is no value.
+    const std::vector<double> both{-INF, INF};
+    CHECK(quantile(both, 0.0) == -INF);
+    CHECK(std::isnan(quantile(both, 0.5)));
+    CHECK(quantile(both, 1.0) == INF);
+    // Finite neighbours whose difference overflows still interpolate to a finite number.
+    const double big = std::numeric_limits<double>::max();
+    const std::vector<double> wide{-big, big};
+    CHECK(quantile(wide, 0.5) == 0.0);
+    CHECK(quantile(wide, 0.75) == Approx(big / 2.0));
+}
+
 TEST_CASE("quantile does not depend on the input order", "[statistics]") {
     const std::vector<double> a{0.1, 0.7, 0.3, 0.9, 0.5};
     const std::vector<double> b{0.9, 0.5, 0.1, 0.3, 0.7};

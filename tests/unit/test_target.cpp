@@ -113,3 +113,23 @@ TEST_CASE("summarise counts NaN finals as not attained and leaves them out of qu
     CHECK_THROWS_AS(summarise(spec(Comparison::less, 10.0), finals, IntervalMethod::wilson, 1.5),
                     canopy::Error);
 }
+
+TEST_CASE("summarise keeps infinite finals as values, not as undefined", "[target]") {
+    constexpr double INF = std::numeric_limits<double>::infinity();
+    const std::vector<double> all_inf{INF, INF, INF, INF};
+    const TargetSummary s = summarise(spec(Comparison::greater_equal, 60.0), all_inf);
+    CHECK(s.attained == 4);
+    CHECK(s.undefined == 0);
+    CHECK(s.mean == INF);
+    CHECK(s.median == INF);
+    CHECK(s.q05 == INF);
+    CHECK(s.q95 == INF);
+    // sorted 50 70 inf: the median is the middle final, the 95 % quantile interpolates to inf.
+    const std::vector<double> some{INF, 50.0, 70.0};
+    const TargetSummary m = summarise(spec(Comparison::greater_equal, 60.0), some);
+    CHECK(m.attained == 2);
+    CHECK(m.median == 70.0);
+    CHECK(m.q05 == Approx(52.0));
+    CHECK(m.q95 == INF);
+    CHECK(m.mean == INF);
+}

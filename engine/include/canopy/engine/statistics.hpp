@@ -34,6 +34,9 @@ Interval binomial_interval(IntervalMethod method, std::size_t k, std::size_t n,
 
 /// The p-quantile (p in [0, 1]) by linear interpolation between order statistics (Hyndman &
 /// Fan type 7, numpy's and R's default). `values` is copied and sorted; empty input gives NaN.
+/// Infinities are ordered like any value: an interpolation that reaches one is that infinity
+/// (the median of all-inf values is inf), and one between -inf and +inf is NaN. Throws
+/// canopy::Error for a NaN in `values` or p outside [0, 1].
 double quantile(std::span<const double> values, double p);
 
 /// Several quantiles of one sample with a single sort.

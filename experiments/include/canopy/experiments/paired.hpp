@@ -33,11 +33,15 @@ PairedDifference paired_proportion_difference(std::span<const std::uint8_t> base
                                               std::span<const std::uint8_t> other,
                                               double confidence = 0.95);
 
-/// median(other) - median(base) of per-replicate values (NaNs left out of each median), with a
-/// percentile bootstrap interval over `resamples` resamplings of whole replicates, drawn from a
-/// fixed stream (`stream`): same inputs, same bits. NaN estimate and interval when either side
-/// has no number. Throws canopy::Error when the spans differ in length, are empty, the
-/// confidence is not in (0, 1) or resamples < 100.
+/// median(other) - median(base) of per-replicate values, with a percentile bootstrap interval
+/// over `resamples` resamplings of whole replicates, drawn from a fixed stream (`stream`): same
+/// inputs, same bits. A NaN is left out of its own side's median only, so a pair with one side
+/// undefined still counts on the other, and the estimate is the difference of the two medians
+/// a comparison shows. Infinities are values (the median of all-inf values is inf, and a
+/// difference from it is infinite); resamples without a difference (a side with no number, or
+/// both medians the same infinity) are left out of the interval. NaN estimate and interval when
+/// either side has no number or the medians are the same infinity. Throws canopy::Error when
+/// the spans differ in length, are empty, the confidence is not in (0, 1) or resamples < 100.
 PairedDifference paired_median_difference(std::span<const double> base,
                                           std::span<const double> other, double confidence = 0.95,
                                           int resamples = 2000, std::uint64_t stream = 0);

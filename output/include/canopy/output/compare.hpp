@@ -27,6 +27,9 @@ struct TargetComparison {
     double median = 0.0;
     double p_attain = 0.0;
     engine::Interval p_attain_ci;
+    /// Replicates whose final is undefined under the mix (NaN: a growth from a zero base, a ratio
+    /// over zero); they count as not attained and are left out of the median.
+    std::size_t undefined = 0;
     double delta_median = 0.0; ///< median under the mix - median under the base, target's unit
     engine::Interval delta_median_ci;
     double delta_p = 0.0; ///< P(attain) under the mix - under the base, as a fraction
@@ -50,6 +53,7 @@ struct MixComparison {
 /// What each target asks, for the headings.
 struct TargetGoal {
     std::string id;
+    std::string indicator; ///< the indicator it compares
     engine::Comparison comparison = engine::Comparison::greater_equal;
     double threshold = 0.0;
     std::string unit;
@@ -89,8 +93,10 @@ std::string format_comparison(const Comparison& comparison, bool colour = false)
 /// {"schema_version", "scenario", "seed", "replicates", "confidence", "common_random_numbers",
 ///  "currency", "cap_per_year", "cap_total",
 ///  "mixes": [{"name", "cost", "over_budget", "targets": [{"id", "median", "p_attain",
-///  "p_attain_ci", "delta_median", "delta_median_ci", "delta_p", "delta_p_ci"}, ...]}, ...]}
-/// with the base first and its deltas 0; numbers in shortest round-trip form, NaN as null.
+///  "p_attain_ci", "undefined", "delta_median", "delta_median_ci", "delta_p", "delta_p_ci"}, ...]},
+///  ...]}
+/// with the base first and its deltas 0; "undefined" only when some replicate's final is; numbers
+/// in shortest round-trip form, NaN and infinities as null.
 std::string comparison_json(const Comparison& comparison);
 
 struct Report;

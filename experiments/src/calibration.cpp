@@ -715,6 +715,7 @@ private:
     // Row overrides of one mapping: a [[observations.<id>.rows]] table.
     struct RowRule {
         const TomlValue* node = nullptr;
+        std::string path; ///< "observations.<id>.rows[i]"
         int year = 0;
         std::optional<double> value;
         std::optional<YearMonth> at, from, to;
@@ -883,6 +884,9 @@ private:
             }
         }
         std::vector<RowRule> rules = row_rules(t, series.value_or(""), rows);
+        if (measure) {
+            months_read(rules, *measure);
+        }
         if (out_.size() != before || !measure || rows.empty() || !scenario_ok_) {
             return;
         }
@@ -924,6 +928,7 @@ private:
                 contains_any(unit, {"as of", "partial", "not a year-end", "mid-year"});
             bool placed = false;
             bool use = true;
+            Placement placement;
             for (RowRule& rule : rules) {
                 if (rule.year != y || (rule.value && *rule.value != row->value)) {
                     continue;
@@ -932,14 +937,17 @@ private:
                 use = use && rule.use;
                 if (rule.at) {
                     o.at = *rule.at;
+                    placement.at = {&rule, "at"};
                     placed = true;
                 }
                 if (rule.from) {
                     o.from = *rule.from;
+                    placement.from = {&rule, "from"};
                     placed = true;
                 }
                 if (rule.to) {
                     o.to = *rule.to;
+                    placement.to = {&rule, "to"};
                     placed = true;
                 }
                 o.lower_bound = rule.lower_bound.value_or(o.lower_bound);
@@ -987,7 +995,7 @@ private:
             }
             o.sd = s;
             o.fitted = !c_.fit_until || y <= *c_.fit_until;
-            if (!inside_run(o)) {
+            if (!inside_run(o, placement)) {
                 continue;
             }
             c_.observations.push_back(std::move(o));
@@ -1028,6 +1036,7 @@ private:
             rt.check_keys(ROW_KEYS);
             RowRule rule;
             rule.node = &item;
+            rule.path = path;
             rule.year = static_cast<int>(rt.integer_in("year", 1, 9999).value_or(0));
             if (!rt.has("year")) {
                 rt.missing("year", "missing required key 'year'",
@@ -1076,55 +1085,132 @@ private:
         out_.add(std::move(d));
     }
 
-    // Whether the months an observation reads lie inside the run; reports the row otherwise.
-    bool inside_run(const Observation& o) {
+    // Where a month of an observation came from: a [[rows]] entry's key, or (rule null) the
+    // row's year.
+    struct MonthOrigin {
+        const RowRule* rule = nullptr;
+        const char* key = "";
+    };
+    struct Placement {
+        MonthOrigin at, from, to;
+    };
+
+    // A measure reads only some of at/from/to; a row entry that gives another would be ignored,
+    // and a figure placed where the user did not mean.
+    void months_read(const std::vector<RowRule>& rules, Measure measure) {
+        const char* name = MEASURES[static_cast<std::size_t>(measure)].c_str();
+        for (const RowRule& rule : rules) {
+            const Table rt(r_, *rule.node, rule.path);
+            const auto refuse = [&](const char* key, const char* reads) {
+                if (rt.has(key)) {
+                    r_.at(*rt.find(key), rt.path(key),
+                          std::string("a figure of measure '") + name + "' is not placed with '" +
+                              key + "'",
+                          reads);
+                }
+            };
+            switch (measure) {
+            case Measure::stock:
+                refuse("from", "at: the month whose end is read");
+                refuse("to", "at: the month whose end is read");
+                break;
+            case Measure::flow:
+                refuse("at", "from and to: the first and last months summed");
+                break;
+            case Measure::change:
+            case Measure::growth:
+                refuse("to", "at, the month, and from, the base month");
+                break;
+            }
+        }
+    }
+
+    // Whether the months an observation reads lie inside the run; reports the problem otherwise:
+    // at the [[rows]] key that placed the month, naming the data row, or at the data row when
+    // the month comes from its year.
+    bool inside_run(const Observation& o, const Placement& placement) {
         const engine::Calendar& cal = scenario_.calendar;
         const YearMonth start = cal.start();
         const YearMonth end = cal.end();
         const YearMonth initial = previous_month(start);
-        const auto outside = [&](const std::string& what, YearMonth m, YearMonth first) {
+        const std::string row_text = "'" + o.row.series + "' " + std::to_string(o.row.year) +
+                                     " (the data row at " + c_.data.path.generic_string() + ":" +
+                                     std::to_string(o.row.line) + ")";
+        const auto at_key = [&](const MonthOrigin& origin, std::string message,
+                                std::string allowed) {
+            const Table rt(r_, *origin.rule->node, origin.rule->path);
+            r_.at(*rt.find(origin.key), rt.path(origin.key), std::move(message),
+                  std::move(allowed));
+            return false;
+        };
+        const auto outside = [&](const MonthOrigin& origin, const std::string& what, YearMonth m,
+                                 YearMonth first) {
+            if (origin.rule != nullptr) {
+                return at_key(origin,
+                              "the " + what + " " + m.str() + " of " + row_text +
+                                  " is outside the run of scenario '" + scenario_.name + "' (" +
+                                  start.str() + " .. " + end.str() + ")",
+                              "a month from " + first.str() + " to " + end.str());
+            }
             data_error(o.row, "year",
                        std::to_string(o.row.year) + " is outside the run of scenario '" +
-                           scenario_.name + "' (" + start.str() + " .. " + end.str() + "): " +
-                           what + " " + m.str() + " is not in " + first.str() + " .. " + end.str(),
+                           scenario_.name + "' (" + start.str() + " .. " + end.str() +
+                           "): " + "its " + what + " " + m.str() + " is not in " + first.str() +
+                           " .. " + end.str(),
                        "rows whose months lie in the run; choose them with observations." +
                            o.mapping + ".years, or start the scenario earlier");
+            return false;
+        };
+        // Of two months in the wrong order, the one a [[rows]] entry gave is the one to change.
+        // `says(subject)` is the message about the figure named `subject`.
+        const auto out_of_order = [&](const MonthOrigin& first, const MonthOrigin& second,
+                                      const auto& says, const std::string& allowed) {
+            const MonthOrigin& origin = second.rule != nullptr ? second : first;
+            if (origin.rule != nullptr) {
+                return at_key(origin, says(row_text), allowed);
+            }
+            data_error(o.row, "year", says("'" + o.row.series + "' " + std::to_string(o.row.year)));
             return false;
         };
         switch (o.measure) {
         case Measure::stock:
             if (o.at < initial || o.at > end) {
-                return outside("its stock at", o.at, initial);
+                return outside(placement.at, "stock at", o.at, initial);
             }
             break;
         case Measure::flow:
             if (o.from < start || o.from > end) {
-                return outside("its flow from", o.from, start);
+                return outside(placement.from, "flow from", o.from, start);
             }
             if (o.to < start || o.to > end) {
-                return outside("its flow to", o.to, start);
+                return outside(placement.to, "flow to", o.to, start);
             }
             if (o.to < o.from) {
-                data_error(o.row, "year",
-                           "the period of '" + o.row.series + "' " + std::to_string(o.row.year) +
-                               " ends (" + o.to.str() + ") before it starts (" + o.from.str() +
-                               ")");
-                return false;
+                return out_of_order(
+                    placement.from, placement.to,
+                    [&](const std::string& subject) {
+                        return "the period of " + subject + " ends (" + o.to.str() +
+                               ") before it starts (" + o.from.str() + ")";
+                    },
+                    "to no earlier than from");
             }
             break;
         case Measure::change:
         case Measure::growth:
             if (o.from < initial || o.from > end) {
-                return outside("its base month", o.from, initial);
+                return outside(placement.from, "base month", o.from, initial);
             }
             if (o.at < start || o.at > end) {
-                return outside("its month", o.at, start);
+                return outside(placement.at, "month", o.at, start);
             }
             if (!(o.from < o.at)) {
-                data_error(o.row, "year",
-                           "the base month " + o.from.str() + " of '" + o.row.series + "' " +
-                               std::to_string(o.row.year) + " is not before " + o.at.str());
-                return false;
+                return out_of_order(
+                    placement.from, placement.at,
+                    [&](const std::string& subject) {
+                        return "the base month " + o.from.str() + " of " + subject +
+                               " is not before " + o.at.str();
+                    },
+                    "from, the base month, before at");
             }
             break;
         }

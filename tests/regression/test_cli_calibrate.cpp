@@ -29,6 +29,12 @@ const std::string HISTORY = std::string(CANOPY_SOURCE_DIR) + "/scenarios/referen
 constexpr double TRUE_BIRTHS = 15.0;
 constexpr double TRUE_LEVER = 1.5;
 
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
 nlohmann::json read_json(const fs::path& p) {
     return nlohmann::json::parse(read_file(p));
 }
@@ -136,11 +142,6 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
     const auto write = [&](const std::string& name, const std::string& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
     };
-    const auto replaced = [](std::string text, const std::string& from, const std::string& to) {
-        const auto at = text.find(from);
-        REQUIRE(at != std::string::npos);
-        return text.replace(at, from.size(), to);
-    };
     // The quick file's paths are relative to tests/data/calibration; here they are absolute.
     std::string base = replaced(quick, "../../../scenarios/reference-history.toml", HISTORY);
     base = replaced(base, "../../../scenarios/data/reference-history.csv", "history.csv");
@@ -162,6 +163,33 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
          "history.csv:2:22: error: value: '26S' is not a number"},
         {"year outside the run", base, data + "reference_exits,2019,300,firms,s,q\n",
          "history.csv:14:1: error: year: 2019 is outside the run"},
+        // A month a [[rows]] entry gives is reported at its key, naming the data row.
+        {"a flow placed before the run",
+         base + "[[observations.exits.rows]]\nyear = 2022\nfrom = \"2019-01\"\n", data,
+         "bad.toml:54:8: error: observations.exits.rows[0].from: the flow from 2019-01 of "
+         "'reference_exits' 2022 (the data row at history.csv:3) is outside the run of scenario "
+         "'reference_history' (2021-01 .. 2023-12) (allowed: a month from 2021-01 to 2023-12)"},
+        {"a flow that ends before it starts",
+         base + "[[observations.exits.rows]]\nyear = 2022\nfrom = \"2022-06\"\nto = "
+                "\"2022-03\"\n",
+         data,
+         "bad.toml:55:6: error: observations.exits.rows[0].to: the period of 'reference_exits' "
+         "2022 (the data row at history.csv:3) ends (2022-03) before it starts (2022-06) "
+         "(allowed: to no earlier than from)"},
+        {"a stock placed after the run", replaced(base, "at = \"2023-06\"", "at = \"2024-06\""),
+         data,
+         "bad.toml:43:6: error: observations.high_tech.rows[0].at: the stock at 2024-06 of "
+         "'reference_high_tech' 2023 (the data row at history.csv:7) is outside the run of "
+         "scenario 'reference_history' (2021-01 .. 2023-12) (allowed: a month from 2020-12 to "
+         "2023-12)"},
+        // A month the measure does not read was ignored: the figure sat where it was not meant.
+        {"a flow placed with at",
+         base + "[[observations.exits.rows]]\nyear = 2022\nat = \"2022-06\"\n", data,
+         "bad.toml:54:6: error: observations.exits.rows[0].at: a figure of measure 'flow' is not "
+         "placed with 'at' (allowed: from and to: the first and last months summed)"},
+        {"a stock placed with from", replaced(base, "at = \"2023-06\"", "from = \"2023-06\""), data,
+         "bad.toml:43:8: error: observations.high_tech.rows[0].from: a figure of measure 'stock' "
+         "is not placed with 'from' (allowed: at: the month whose end is read)"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "

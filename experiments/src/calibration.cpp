@@ -1,6 +1,7 @@
 // Calibration files (calibration.hpp): the TOML file, its scenario and its data, checked into an
 // immutable Calibration. Like the scenario loader, validation goes on after a problem so that
 // every problem is reported, each at its file, line, column and key.
+#include "calibration_common.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/distribution_syntax.hpp>
@@ -487,6 +488,17 @@ private:
                           std::to_string(a.particles) + " particles of " +
                           std::to_string(a.replicates_per_particle) + " replicates each",
                       "at least particles x replicates_per_particle = " + std::to_string(pilot));
+            } else if (a.max_simulations < pilot) {
+                // The default budget, too small for the particles asked for: the sampler would
+                // stop before its first run.
+                const char* key = t.has("particles") ? "particles" : "replicates_per_particle";
+                r_.at(*t.find(key), t.path(key),
+                      std::to_string(a.particles) + " particles of " +
+                          std::to_string(a.replicates_per_particle) + " replicates each need " +
+                          std::to_string(pilot) +
+                          " simulations for one generation, more than the default budget of " +
+                          std::to_string(a.max_simulations),
+                      "abc_smc.max_simulations = " + std::to_string(pilot) + " or more");
             }
         }
         if (const TomlValue* node = root.table("smm")) {
@@ -1316,6 +1328,111 @@ std::string Calibration::fingerprint() const {
               sha256_hex(scenario ? scenario->text : std::string()) + "\n";
     return sha256_hex(digest);
 }
+
+namespace {
+
+// The settings of a calibration file as text that only its values change: types, keys in file
+// order (they decide the order of observations), exact numbers. Positions and comments are
+// left out.
+void canonical(const TomlValue& v, std::string& out) {
+    out += std::to_string(static_cast<int>(v.type)) + " ";
+    switch (v.type) {
+    case TomlValue::Type::table:
+        out += "{" + std::to_string(v.entries.size()) + "\n";
+        for (const TomlValue& e : v.entries) {
+            out += std::to_string(e.key.size()) + ":" + e.key + " ";
+            canonical(e, out);
+        }
+        out += "}\n";
+        break;
+    case TomlValue::Type::array:
+        out += "[" + std::to_string(v.items.size()) + "\n";
+        for (const TomlValue& item : v.items) {
+            canonical(item, out);
+        }
+        out += "]\n";
+        break;
+    case TomlValue::Type::integer:
+        out += std::to_string(v.integer) + "\n";
+        break;
+    case TomlValue::Type::floating: {
+        char buffer[64];
+        const auto r =
+            std::to_chars(buffer, buffer + sizeof buffer, v.floating, std::chars_format::hex);
+        out += std::string(buffer, r.ptr) + "\n";
+        break;
+    }
+    case TomlValue::Type::boolean:
+        out += v.boolean ? "true\n" : "false\n";
+        break;
+    default: // strings, and dates and times as their text
+        out += std::to_string(v.string.size()) + ":" + v.string + "\n";
+        break;
+    }
+}
+
+// The keys that only stop a calibration (they change how many runs it makes, not what a run
+// is): [abc_smc] max_simulations and min_acceptance.
+bool is_stopping_rule(const TomlValue& table, const TomlValue& entry) {
+    return table.key == "abc_smc" &&
+           (entry.key == "max_simulations" || entry.key == "min_acceptance");
+}
+
+} // namespace
+
+std::string Calibration::journal_fingerprint() const {
+    Diagnostics ignored;
+    std::optional<TomlValue> root = engine::parse_toml_text(text, path.generic_string(), ignored);
+    if (!root) {
+        // Loaded once already, so this cannot happen; the text itself then identifies the runs.
+        return fingerprint();
+    }
+    for (TomlValue& table : root->entries) {
+        if (!table.is_table()) {
+            continue;
+        }
+        std::erase_if(table.entries,
+                      [&](const TomlValue& entry) { return is_stopping_rule(table, entry); });
+    }
+    // A table left empty says no more than one not written.
+    std::erase_if(root->entries, [](const TomlValue& table) {
+        return table.key == "abc_smc" && table.is_table() && table.entries.empty();
+    });
+    std::string settings;
+    canonical(*root, settings);
+    std::string digest = "canopy calibrate runs " CANOPY_VERSION "\n";
+    digest += std::string("method ") + to_string(method) + "\nseed " + std::to_string(seed) +
+              "\nfit_until " + (fit_until ? std::to_string(*fit_until) : std::string("-")) +
+              "\ndata " + data.sha256 + "\ncalibration " + sha256_hex(settings) + "\nscenario " +
+              sha256_hex(scenario ? scenario->text : std::string()) + "\n";
+    return sha256_hex(digest);
+}
+
+CalibrationSettingError::CalibrationSettingError(engine::Diagnostic diagnostic, std::int64_t runs)
+    : Error(diagnostic.format())
+    , diagnostic_(std::move(diagnostic))
+    , runs_(runs) {}
+
+namespace detail {
+
+engine::Diagnostic setting_diagnostic(const Calibration& c, const std::string& table,
+                                      const std::string& key) {
+    engine::Diagnostic d;
+    d.file = c.path.generic_string();
+    d.key = table + "." + key;
+    Diagnostics ignored;
+    if (const std::optional<TomlValue> root = engine::parse_toml_text(c.text, d.file, ignored)) {
+        if (const TomlValue* t = root->find(table); t != nullptr && t->is_table()) {
+            const TomlValue* v = t->find(key);
+            // The value when it is written, else the table it would go in.
+            d.line = v != nullptr ? v->line : t->line;
+            d.column = v != nullptr ? v->column : t->column;
+        }
+    }
+    return d;
+}
+
+} // namespace detail
 
 CalibrationLoad load_calibration(const std::filesystem::path& file, const CalibrationFlags& flags) {
     CalibrationLoad result;

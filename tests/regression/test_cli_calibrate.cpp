@@ -4,6 +4,8 @@
 // the intervals of what they drive.
 #include "cli_fixture.hpp"
 
+#include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
 
@@ -33,6 +35,13 @@ std::string replaced(std::string text, const std::string& from, const std::strin
     const auto at = text.find(from);
     REQUIRE(at != std::string::npos);
     return text.replace(at, from.size(), to);
+}
+
+// The quick calibration, its paths made absolute so that it can be written anywhere.
+std::string quick_here() {
+    const std::string scenarios = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    std::string text = replaced(read_file(QUICK), "../../../scenarios/", scenarios);
+    return replaced(text, "../../../scenarios/", scenarios);
 }
 
 nlohmann::json read_json(const fs::path& p) {
@@ -351,4 +360,69 @@ TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign
                      "remove it and run without --resume to start again") != std::string::npos);
     CHECK(read_file(dir / "c.h5.journal") == "not a journal, and long enough to have a header\n");
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
+}
+
+TEST_CASE("a budget that ends the first generation is bad input, and --resume keeps its runs",
+          "[regression][journal]") {
+    const TempDir dir;
+    const std::string quick = quick_here();
+    write_file(dir / "c.toml", replaced(quick, "max_simulations = 2_500", "max_simulations = 80"));
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("c.toml:13:19: error: abc_smc.max_simulations: the budget of 80 simulations "
+                     "ran out before the first generation was complete: after 80 candidates its "
+                     "effective sample was ") != std::string::npos);
+    CHECK(r.err.find("of the 60 wanted (abc_smc.particles) (allowed: more than 80; at this rate "
+                     "the first generation alone needs about ") != std::string::npos);
+    CHECK(r.err.find("- change it and rerun with --resume to keep the 80 runs done (journalled in "
+                     "'post.h5.journal')") != std::string::npos);
+    // No posterior; the runs are journalled.
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(journal_records(dir / "post.h5.journal") == 80);
+
+    // The journal ignores the budget (and comments): raised, --resume reads the 80 runs back and
+    // gives the same bits as a run that had the larger budget from the start.
+    const std::string raised =
+        "# budget raised\n" + replaced(quick, "max_simulations = 2_500", "max_simulations = 400");
+    write_file(dir / "c.toml", raised);
+    const Result resumed = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("resumed: 80 points read back from the journal") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "post.h5.journal"));
+    REQUIRE(run_canopy(dir, "calibrate c.toml --out fresh.h5 --quiet").status == 0);
+    const CalibrationResult a = read_calibration_result(dir / "post.h5");
+    const CalibrationResult b = read_calibration_result(dir / "fresh.h5");
+    CHECK(a.particles == b.particles);
+    CHECK(a.weights == b.weights);
+    CHECK(a.simulations == b.simulations);
+}
+
+TEST_CASE("the stopping rule ending the first generation is bad input naming min_acceptance",
+          "[regression][journal]") {
+    const TempDir dir;
+    // Cooling hard (ess_fraction 0.1) makes a tenth of the runs count; the rule asks for half.
+    const std::string quick =
+        replaced(quick_here(), "max_generations = 6\n",
+                 "max_generations = 6\ness_fraction = 0.1\nmin_acceptance = 0.5\n");
+    write_file(dir / "c.toml", quick);
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("c.toml:14:18: error: abc_smc.min_acceptance: the first generation was "
+                     "stopped by the rule min_acceptance = 0.5: after 240 candidates its "
+                     "effective sample was ") != std::string::npos);
+    CHECK(r.err.find("(allowed: a value below ") != std::string::npos);
+    CHECK(r.err.find("--resume to keep the ") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    const std::size_t records = journal_records(dir / "post.h5.journal");
+    CHECK(records >= 240);
+    // Never stopping early, --resume reuses every run.
+    write_file(dir / "c.toml", replaced(quick, "min_acceptance = 0.5", "min_acceptance = 0"));
+    const Result resumed = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("resumed: " + std::to_string(records) + " points read back") !=
+          std::string::npos);
 }

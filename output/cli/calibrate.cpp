@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -347,6 +348,10 @@ int calibrate_command(const CalibrateArgs& a) {
         }
         status.show(line);
     };
+    // The journals that were here before this run belong to the user's earlier runs: a failure
+    // now never removes them.
+    const std::vector<fs::path> journals_before =
+        experiments::calibration_journal_files(journal_of(a.out));
     std::optional<experiments::CalibrationResult> ran;
     try {
         ran = c.method == experiments::CalibrationMethod::smm
@@ -370,6 +375,23 @@ int calibrate_command(const CalibrateArgs& a) {
             std::cerr << "canopy calibrate: no posterior was written\n";
         }
         return EXIT_BAD_INPUT;
+    } catch (...) {
+        // Any other failure repeats on --resume (the methods are deterministic), and a journal
+        // left behind would only make the next run ask for --resume: the journals this run
+        // began go. Its result was not written.
+        status.finish();
+        evaluator.close();
+        if (root) {
+            for (const fs::path& journal :
+                 experiments::calibration_journal_files(journal_of(a.out))) {
+                if (std::find(journals_before.begin(), journals_before.end(), journal) ==
+                    journals_before.end()) {
+                    std::error_code ec;
+                    fs::remove(journal, ec);
+                }
+            }
+        }
+        throw;
     }
     experiments::CalibrationResult& result = *ran;
     status.finish();

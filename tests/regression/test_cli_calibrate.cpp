@@ -426,3 +426,39 @@ TEST_CASE("the stopping rule ending the first generation is bad input naming min
     CHECK(resumed.out.find("resumed: " + std::to_string(records) + " points read back") !=
           std::string::npos);
 }
+
+TEST_CASE("a calibration that fails removes the journal it began and keeps one it resumed",
+          "[regression][journal]") {
+    const TempDir dir;
+    // Every run's figure overflows to infinity: no candidate can be weighed, after the pilot's
+    // 60 runs have been journalled.
+    write_file(dir / "c.toml", replaced(quick_here(), "model_series = \"exits\"\n",
+                                        "model_series = \"exits\"\nscale = 1e308\n"));
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("no run of the first 60 prior candidates gave finite simulated figures") !=
+          std::string::npos);
+    // The failure would repeat on --resume, and a journal left behind would make the next run
+    // ask for --resume: it goes with the outputs.
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml"});
+
+    // A journal that was there before (an interrupted run's) is the user's: it stays.
+    canopy::experiments::CalibrationLoad loaded =
+        canopy::experiments::load_calibration(dir / "c.toml");
+    REQUIRE(loaded.calibration);
+    class NoPoints final : public canopy::experiments::Evaluator {
+    public:
+        std::vector<canopy::experiments::PointResult>
+        evaluate(const canopy::experiments::Experiment&,
+                 std::span<const canopy::experiments::Point>,
+                 const canopy::experiments::ResultCallback&) override {
+            return {};
+        }
+    };
+    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "post.h5.journal")
+        ->evaluate(canopy::experiments::abc_smc_experiment(*loaded.calibration), {});
+    const Result again = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    CHECK(again.status == 1);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+}

@@ -8,6 +8,7 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,11 @@ constexpr double MIN_LOG_BETA = -60.0;
 
 // Weights below this share of the largest are left out of the result (their mass is nil).
 constexpr double NEGLIGIBLE_WEIGHT = 1e-12;
+
+// Three significant digits, for messages.
+std::string sig3(double x) {
+    return fmt::format("{:.3g}", x);
+}
 
 // The sampler's stream for candidate i of generation g.
 engine::Stream stream(std::uint64_t seed, int g, std::uint32_t i, std::uint32_t attempt,
@@ -287,15 +293,7 @@ public:
             }
         }
         if (!previous) {
-            throw Error(stopped == Outcome::budget
-                            ? "ABC-SMC: the budget of " + std::to_string(o.max_simulations) +
-                                  " simulations ran out before the first generation reached an "
-                                  "effective sample of " +
-                                  std::to_string(o.particles) +
-                                  "; raise abc_smc.max_simulations or lower abc_smc.particles"
-                            : "ABC-SMC: fewer than abc_smc.min_acceptance of the prior's runs "
-                              "count even at the first temperature; the data may be out of the "
-                              "model's reach, or the priors too wide");
+            throw first_generation_stopped(stopped);
         }
         const Population& pop = *previous;
         result.exact = pop.temperature <= 1.0;
@@ -554,6 +552,8 @@ private:
         while (!reached) {
             if (hopeless) {
                 outcome = Outcome::low_acceptance;
+                stalled_candidates_ = static_cast<std::int64_t>(used);
+                stalled_ess_ = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
                 return std::nullopt;
             }
             const double ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
@@ -572,6 +572,8 @@ private:
             count = std::min(count, affordable);
             if (count <= 0) {
                 outcome = Outcome::budget;
+                stalled_candidates_ = static_cast<std::int64_t>(used);
+                stalled_ess_ = ess;
                 return std::nullopt;
             }
             const std::size_t first = candidates.size();
@@ -610,6 +612,41 @@ private:
         return pop;
     }
 
+    // The first generation did not complete, so there is no posterior to keep: the setting
+    // that stopped it must change. Says how far it got and what would be enough.
+    CalibrationSettingError first_generation_stopped(Outcome stopped) const {
+        const AbcSmcOptions& o = c_.abc;
+        const auto n = static_cast<double>(o.particles);
+        const auto used = static_cast<double>(stalled_candidates_);
+        // The effective sample a candidate adds, about constant within a generation.
+        const double rate = used > 0.0 ? stalled_ess_ / used : 0.0;
+        const std::string reached = "after " + std::to_string(stalled_candidates_) +
+                                    " candidates its effective sample was " + sig3(stalled_ess_) +
+                                    " of the " + std::to_string(o.particles) +
+                                    " wanted (abc_smc.particles)";
+        if (stopped == Outcome::budget) {
+            engine::Diagnostic d = detail::setting_diagnostic(c_, "abc_smc", "max_simulations");
+            d.message = "the budget of " + std::to_string(o.max_simulations) +
+                        " simulations ran out before the first generation was complete: " + reached;
+            d.allowed = "more than " + std::to_string(o.max_simulations);
+            if (rate > 0.0) {
+                d.allowed += "; at this rate the first generation alone needs about " +
+                             std::to_string(static_cast<std::int64_t>(
+                                 std::ceil(n / rate * o.replicates_per_particle))) +
+                             " runs";
+            }
+            return {std::move(d), simulations_};
+        }
+        engine::Diagnostic d = detail::setting_diagnostic(c_, "abc_smc", "min_acceptance");
+        d.message = "the first generation was stopped by the rule min_acceptance = " +
+                    sig3(o.min_acceptance) + ": " + reached + ", " + sig3(rate) +
+                    " per candidate. The data may be out of the model's reach, the priors too "
+                    "wide, or the figures' errors ([error] relative_sd) too narrow for the "
+                    "model's run-to-run noise";
+        d.allowed = "a value below " + sig3(rate) + " (0 never stops early)";
+        return {std::move(d), simulations_};
+    }
+
     const Calibration& c_;
     Evaluator& evaluator_;
     const CalibrationProgressCallback& progress_;
@@ -617,6 +654,9 @@ private:
     std::chrono::steady_clock::time_point start_;
     std::int64_t simulations_ = 0;
     double simulate_seconds_ = 0.0;
+    // How far the generation that could not complete got: its candidates and effective sample.
+    std::int64_t stalled_candidates_ = 0;
+    double stalled_ess_ = 0.0;
 };
 
 } // namespace

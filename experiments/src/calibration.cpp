@@ -1,6 +1,7 @@
 // Calibration files (calibration.hpp): the TOML file, its scenario and its data, checked into an
 // immutable Calibration. Like the scenario loader, validation goes on after a problem so that
 // every problem is reported, each at its file, line, column and key.
+#include "calibration_common.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/distribution_syntax.hpp>
@@ -487,6 +488,17 @@ private:
                           std::to_string(a.particles) + " particles of " +
                           std::to_string(a.replicates_per_particle) + " replicates each",
                       "at least particles x replicates_per_particle = " + std::to_string(pilot));
+            } else if (a.max_simulations < pilot) {
+                // The default budget, too small for the particles asked for: the sampler would
+                // stop before its first run.
+                const char* key = t.has("particles") ? "particles" : "replicates_per_particle";
+                r_.at(*t.find(key), t.path(key),
+                      std::to_string(a.particles) + " particles of " +
+                          std::to_string(a.replicates_per_particle) + " replicates each need " +
+                          std::to_string(pilot) +
+                          " simulations for one generation, more than the default budget of " +
+                          std::to_string(a.max_simulations),
+                      "abc_smc.max_simulations = " + std::to_string(pilot) + " or more");
             }
         }
         if (const TomlValue* node = root.table("smm")) {
@@ -715,6 +727,7 @@ private:
     // Row overrides of one mapping: a [[observations.<id>.rows]] table.
     struct RowRule {
         const TomlValue* node = nullptr;
+        std::string path; ///< "observations.<id>.rows[i]"
         int year = 0;
         std::optional<double> value;
         std::optional<YearMonth> at, from, to;
@@ -883,6 +896,9 @@ private:
             }
         }
         std::vector<RowRule> rules = row_rules(t, series.value_or(""), rows);
+        if (measure) {
+            months_read(rules, *measure);
+        }
         if (out_.size() != before || !measure || rows.empty() || !scenario_ok_) {
             return;
         }
@@ -924,6 +940,7 @@ private:
                 contains_any(unit, {"as of", "partial", "not a year-end", "mid-year"});
             bool placed = false;
             bool use = true;
+            Placement placement;
             for (RowRule& rule : rules) {
                 if (rule.year != y || (rule.value && *rule.value != row->value)) {
                     continue;
@@ -932,14 +949,17 @@ private:
                 use = use && rule.use;
                 if (rule.at) {
                     o.at = *rule.at;
+                    placement.at = {&rule, "at"};
                     placed = true;
                 }
                 if (rule.from) {
                     o.from = *rule.from;
+                    placement.from = {&rule, "from"};
                     placed = true;
                 }
                 if (rule.to) {
                     o.to = *rule.to;
+                    placement.to = {&rule, "to"};
                     placed = true;
                 }
                 o.lower_bound = rule.lower_bound.value_or(o.lower_bound);
@@ -987,7 +1007,7 @@ private:
             }
             o.sd = s;
             o.fitted = !c_.fit_until || y <= *c_.fit_until;
-            if (!inside_run(o)) {
+            if (!inside_run(o, placement)) {
                 continue;
             }
             c_.observations.push_back(std::move(o));
@@ -1028,6 +1048,7 @@ private:
             rt.check_keys(ROW_KEYS);
             RowRule rule;
             rule.node = &item;
+            rule.path = path;
             rule.year = static_cast<int>(rt.integer_in("year", 1, 9999).value_or(0));
             if (!rt.has("year")) {
                 rt.missing("year", "missing required key 'year'",
@@ -1076,55 +1097,132 @@ private:
         out_.add(std::move(d));
     }
 
-    // Whether the months an observation reads lie inside the run; reports the row otherwise.
-    bool inside_run(const Observation& o) {
+    // Where a month of an observation came from: a [[rows]] entry's key, or (rule null) the
+    // row's year.
+    struct MonthOrigin {
+        const RowRule* rule = nullptr;
+        const char* key = "";
+    };
+    struct Placement {
+        MonthOrigin at, from, to;
+    };
+
+    // A measure reads only some of at/from/to; a row entry that gives another would be ignored,
+    // and a figure placed where the user did not mean.
+    void months_read(const std::vector<RowRule>& rules, Measure measure) {
+        const char* name = MEASURES[static_cast<std::size_t>(measure)].c_str();
+        for (const RowRule& rule : rules) {
+            const Table rt(r_, *rule.node, rule.path);
+            const auto refuse = [&](const char* key, const char* reads) {
+                if (rt.has(key)) {
+                    r_.at(*rt.find(key), rt.path(key),
+                          std::string("a figure of measure '") + name + "' is not placed with '" +
+                              key + "'",
+                          reads);
+                }
+            };
+            switch (measure) {
+            case Measure::stock:
+                refuse("from", "at: the month whose end is read");
+                refuse("to", "at: the month whose end is read");
+                break;
+            case Measure::flow:
+                refuse("at", "from and to: the first and last months summed");
+                break;
+            case Measure::change:
+            case Measure::growth:
+                refuse("to", "at, the month, and from, the base month");
+                break;
+            }
+        }
+    }
+
+    // Whether the months an observation reads lie inside the run; reports the problem otherwise:
+    // at the [[rows]] key that placed the month, naming the data row, or at the data row when
+    // the month comes from its year.
+    bool inside_run(const Observation& o, const Placement& placement) {
         const engine::Calendar& cal = scenario_.calendar;
         const YearMonth start = cal.start();
         const YearMonth end = cal.end();
         const YearMonth initial = previous_month(start);
-        const auto outside = [&](const std::string& what, YearMonth m, YearMonth first) {
+        const std::string row_text = "'" + o.row.series + "' " + std::to_string(o.row.year) +
+                                     " (the data row at " + c_.data.path.generic_string() + ":" +
+                                     std::to_string(o.row.line) + ")";
+        const auto at_key = [&](const MonthOrigin& origin, std::string message,
+                                std::string allowed) {
+            const Table rt(r_, *origin.rule->node, origin.rule->path);
+            r_.at(*rt.find(origin.key), rt.path(origin.key), std::move(message),
+                  std::move(allowed));
+            return false;
+        };
+        const auto outside = [&](const MonthOrigin& origin, const std::string& what, YearMonth m,
+                                 YearMonth first) {
+            if (origin.rule != nullptr) {
+                return at_key(origin,
+                              "the " + what + " " + m.str() + " of " + row_text +
+                                  " is outside the run of scenario '" + scenario_.name + "' (" +
+                                  start.str() + " .. " + end.str() + ")",
+                              "a month from " + first.str() + " to " + end.str());
+            }
             data_error(o.row, "year",
                        std::to_string(o.row.year) + " is outside the run of scenario '" +
-                           scenario_.name + "' (" + start.str() + " .. " + end.str() + "): " +
-                           what + " " + m.str() + " is not in " + first.str() + " .. " + end.str(),
+                           scenario_.name + "' (" + start.str() + " .. " + end.str() +
+                           "): " + "its " + what + " " + m.str() + " is not in " + first.str() +
+                           " .. " + end.str(),
                        "rows whose months lie in the run; choose them with observations." +
                            o.mapping + ".years, or start the scenario earlier");
+            return false;
+        };
+        // Of two months in the wrong order, the one a [[rows]] entry gave is the one to change.
+        // `says(subject)` is the message about the figure named `subject`.
+        const auto out_of_order = [&](const MonthOrigin& first, const MonthOrigin& second,
+                                      const auto& says, const std::string& allowed) {
+            const MonthOrigin& origin = second.rule != nullptr ? second : first;
+            if (origin.rule != nullptr) {
+                return at_key(origin, says(row_text), allowed);
+            }
+            data_error(o.row, "year", says("'" + o.row.series + "' " + std::to_string(o.row.year)));
             return false;
         };
         switch (o.measure) {
         case Measure::stock:
             if (o.at < initial || o.at > end) {
-                return outside("its stock at", o.at, initial);
+                return outside(placement.at, "stock at", o.at, initial);
             }
             break;
         case Measure::flow:
             if (o.from < start || o.from > end) {
-                return outside("its flow from", o.from, start);
+                return outside(placement.from, "flow from", o.from, start);
             }
             if (o.to < start || o.to > end) {
-                return outside("its flow to", o.to, start);
+                return outside(placement.to, "flow to", o.to, start);
             }
             if (o.to < o.from) {
-                data_error(o.row, "year",
-                           "the period of '" + o.row.series + "' " + std::to_string(o.row.year) +
-                               " ends (" + o.to.str() + ") before it starts (" + o.from.str() +
-                               ")");
-                return false;
+                return out_of_order(
+                    placement.from, placement.to,
+                    [&](const std::string& subject) {
+                        return "the period of " + subject + " ends (" + o.to.str() +
+                               ") before it starts (" + o.from.str() + ")";
+                    },
+                    "to no earlier than from");
             }
             break;
         case Measure::change:
         case Measure::growth:
             if (o.from < initial || o.from > end) {
-                return outside("its base month", o.from, initial);
+                return outside(placement.from, "base month", o.from, initial);
             }
             if (o.at < start || o.at > end) {
-                return outside("its month", o.at, start);
+                return outside(placement.at, "month", o.at, start);
             }
             if (!(o.from < o.at)) {
-                data_error(o.row, "year",
-                           "the base month " + o.from.str() + " of '" + o.row.series + "' " +
-                               std::to_string(o.row.year) + " is not before " + o.at.str());
-                return false;
+                return out_of_order(
+                    placement.from, placement.at,
+                    [&](const std::string& subject) {
+                        return "the base month " + o.from.str() + " of " + subject +
+                               " is not before " + o.at.str();
+                    },
+                    "from, the base month, before at");
             }
             break;
         }
@@ -1230,6 +1328,111 @@ std::string Calibration::fingerprint() const {
               sha256_hex(scenario ? scenario->text : std::string()) + "\n";
     return sha256_hex(digest);
 }
+
+namespace {
+
+// The settings of a calibration file as text that only its values change: types, keys in file
+// order (they decide the order of observations), exact numbers. Positions and comments are
+// left out.
+void canonical(const TomlValue& v, std::string& out) {
+    out += std::to_string(static_cast<int>(v.type)) + " ";
+    switch (v.type) {
+    case TomlValue::Type::table:
+        out += "{" + std::to_string(v.entries.size()) + "\n";
+        for (const TomlValue& e : v.entries) {
+            out += std::to_string(e.key.size()) + ":" + e.key + " ";
+            canonical(e, out);
+        }
+        out += "}\n";
+        break;
+    case TomlValue::Type::array:
+        out += "[" + std::to_string(v.items.size()) + "\n";
+        for (const TomlValue& item : v.items) {
+            canonical(item, out);
+        }
+        out += "]\n";
+        break;
+    case TomlValue::Type::integer:
+        out += std::to_string(v.integer) + "\n";
+        break;
+    case TomlValue::Type::floating: {
+        char buffer[64];
+        const auto r =
+            std::to_chars(buffer, buffer + sizeof buffer, v.floating, std::chars_format::hex);
+        out += std::string(buffer, r.ptr) + "\n";
+        break;
+    }
+    case TomlValue::Type::boolean:
+        out += v.boolean ? "true\n" : "false\n";
+        break;
+    default: // strings, and dates and times as their text
+        out += std::to_string(v.string.size()) + ":" + v.string + "\n";
+        break;
+    }
+}
+
+// The keys that only stop a calibration (they change how many runs it makes, not what a run
+// is): [abc_smc] max_simulations and min_acceptance.
+bool is_stopping_rule(const TomlValue& table, const TomlValue& entry) {
+    return table.key == "abc_smc" &&
+           (entry.key == "max_simulations" || entry.key == "min_acceptance");
+}
+
+} // namespace
+
+std::string Calibration::journal_fingerprint() const {
+    Diagnostics ignored;
+    std::optional<TomlValue> root = engine::parse_toml_text(text, path.generic_string(), ignored);
+    if (!root) {
+        // Loaded once already, so this cannot happen; the text itself then identifies the runs.
+        return fingerprint();
+    }
+    for (TomlValue& table : root->entries) {
+        if (!table.is_table()) {
+            continue;
+        }
+        std::erase_if(table.entries,
+                      [&](const TomlValue& entry) { return is_stopping_rule(table, entry); });
+    }
+    // A table left empty says no more than one not written.
+    std::erase_if(root->entries, [](const TomlValue& table) {
+        return table.key == "abc_smc" && table.is_table() && table.entries.empty();
+    });
+    std::string settings;
+    canonical(*root, settings);
+    std::string digest = "canopy calibrate runs " CANOPY_VERSION "\n";
+    digest += std::string("method ") + to_string(method) + "\nseed " + std::to_string(seed) +
+              "\nfit_until " + (fit_until ? std::to_string(*fit_until) : std::string("-")) +
+              "\ndata " + data.sha256 + "\ncalibration " + sha256_hex(settings) + "\nscenario " +
+              sha256_hex(scenario ? scenario->text : std::string()) + "\n";
+    return sha256_hex(digest);
+}
+
+CalibrationSettingError::CalibrationSettingError(engine::Diagnostic diagnostic, std::int64_t runs)
+    : Error(diagnostic.format())
+    , diagnostic_(std::move(diagnostic))
+    , runs_(runs) {}
+
+namespace detail {
+
+engine::Diagnostic setting_diagnostic(const Calibration& c, const std::string& table,
+                                      const std::string& key) {
+    engine::Diagnostic d;
+    d.file = c.path.generic_string();
+    d.key = table + "." + key;
+    Diagnostics ignored;
+    if (const std::optional<TomlValue> root = engine::parse_toml_text(c.text, d.file, ignored)) {
+        if (const TomlValue* t = root->find(table); t != nullptr && t->is_table()) {
+            const TomlValue* v = t->find(key);
+            // The value when it is written, else the table it would go in.
+            d.line = v != nullptr ? v->line : t->line;
+            d.column = v != nullptr ? v->column : t->column;
+        }
+    }
+    return d;
+}
+
+} // namespace detail
 
 CalibrationLoad load_calibration(const std::filesystem::path& file, const CalibrationFlags& flags) {
     CalibrationLoad result;

@@ -107,7 +107,8 @@ Experiment calibration_experiment(const Calibration& c, int replicates, bool com
     e.replicates = replicates;
     e.seed = c.seed;
     e.common_random_numbers = common_random_numbers;
-    e.fingerprint = c.fingerprint() + ":" + tag + ":" + std::to_string(replicates);
+    // The journals' fingerprint: a stopping rule changed after the budget ran out keeps them.
+    e.fingerprint = c.journal_fingerprint() + ":" + tag + ":" + std::to_string(replicates);
     return e;
 }
 

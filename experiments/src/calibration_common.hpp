@@ -32,6 +32,12 @@ std::vector<FigureFit> figure_fits(const Calibration& c,
                                    const std::vector<std::vector<double>>& samples,
                                    const std::vector<double>& weights);
 
+/// A diagnostic naming the calibration file and `table`.`key` at the key's value (or at the
+/// table's header when the key is not written, or at no line when neither is), for
+/// CalibrationSettingError; the message and what is allowed are left to the caller.
+engine::Diagnostic setting_diagnostic(const Calibration& c, const std::string& table,
+                                      const std::string& key);
+
 /// Seconds since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
 

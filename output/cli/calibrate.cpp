@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -295,7 +296,7 @@ int calibrate_command(const CalibrateArgs& a) {
     if (root && a.resume && loaded.calibration) {
         // Each of the calibration's experiments has a fingerprint that starts with the
         // calibration's (calibration_common.cpp); a journal refused here never starts a run.
-        const std::string ours = loaded.calibration->fingerprint() + ":";
+        const std::string ours = loaded.calibration->journal_fingerprint() + ":";
         for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {
             if (std::string p = resume_problem(
                     experiments::journal_check(journal, ours, true),
@@ -347,9 +348,52 @@ int calibrate_command(const CalibrateArgs& a) {
         }
         status.show(line);
     };
-    experiments::CalibrationResult result = c.method == experiments::CalibrationMethod::smm
-                                                ? experiments::run_smm(c, evaluator, progress)
-                                                : experiments::run_abc_smc(c, evaluator, progress);
+    // The journals that were here before this run belong to the user's earlier runs: a failure
+    // now never removes them.
+    const std::vector<fs::path> journals_before =
+        experiments::calibration_journal_files(journal_of(a.out));
+    std::optional<experiments::CalibrationResult> ran;
+    try {
+        ran = c.method == experiments::CalibrationMethod::smm
+                  ? experiments::run_smm(c, evaluator, progress)
+                  : experiments::run_abc_smc(c, evaluator, progress);
+    } catch (const experiments::CalibrationSettingError& e) {
+        // A setting of the file stopped the calibration before it had a result: bad input. Its
+        // runs stay in the journals, which ignore that setting, for --resume once it changes.
+        status.finish();
+        evaluator.close();
+        if (root) {
+            engine::Diagnostic d = e.diagnostic();
+            if (e.runs() > 0) {
+                d.hint = fmt::format("- change it and rerun with --resume to keep the {} runs done "
+                                     "(journalled in {})",
+                                     e.runs(), quoted(journal_of(a.out).string()));
+            }
+            engine::Diagnostics ds;
+            ds.add(std::move(d));
+            report(ds);
+            std::cerr << "canopy calibrate: no posterior was written\n";
+        }
+        return EXIT_BAD_INPUT;
+    } catch (...) {
+        // Any other failure repeats on --resume (the methods are deterministic), and a journal
+        // left behind would only make the next run ask for --resume: the journals this run
+        // began go. Its result was not written.
+        status.finish();
+        evaluator.close();
+        if (root) {
+            for (const fs::path& journal :
+                 experiments::calibration_journal_files(journal_of(a.out))) {
+                if (std::find(journals_before.begin(), journals_before.end(), journal) ==
+                    journals_before.end()) {
+                    std::error_code ec;
+                    fs::remove(journal, ec);
+                }
+            }
+        }
+        throw;
+    }
+    experiments::CalibrationResult& result = *ran;
     status.finish();
     evaluator.close();
 

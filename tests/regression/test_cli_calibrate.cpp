@@ -4,6 +4,8 @@
 // the intervals of what they drive.
 #include "cli_fixture.hpp"
 
+#include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
 
@@ -28,6 +30,19 @@ const std::string HISTORY = std::string(CANOPY_SOURCE_DIR) + "/scenarios/referen
 // The values scenarios/data/reference-history.csv was simulated with.
 constexpr double TRUE_BIRTHS = 15.0;
 constexpr double TRUE_LEVER = 1.5;
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+// The quick calibration, its paths made absolute so that it can be written anywhere.
+std::string quick_here() {
+    const std::string scenarios = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    std::string text = replaced(read_file(QUICK), "../../../scenarios/", scenarios);
+    return replaced(text, "../../../scenarios/", scenarios);
+}
 
 nlohmann::json read_json(const fs::path& p) {
     return nlohmann::json::parse(read_file(p));
@@ -136,11 +151,6 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
     const auto write = [&](const std::string& name, const std::string& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
     };
-    const auto replaced = [](std::string text, const std::string& from, const std::string& to) {
-        const auto at = text.find(from);
-        REQUIRE(at != std::string::npos);
-        return text.replace(at, from.size(), to);
-    };
     // The quick file's paths are relative to tests/data/calibration; here they are absolute.
     std::string base = replaced(quick, "../../../scenarios/reference-history.toml", HISTORY);
     base = replaced(base, "../../../scenarios/data/reference-history.csv", "history.csv");
@@ -162,6 +172,33 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
          "history.csv:2:22: error: value: '26S' is not a number"},
         {"year outside the run", base, data + "reference_exits,2019,300,firms,s,q\n",
          "history.csv:14:1: error: year: 2019 is outside the run"},
+        // A month a [[rows]] entry gives is reported at its key, naming the data row.
+        {"a flow placed before the run",
+         base + "[[observations.exits.rows]]\nyear = 2022\nfrom = \"2019-01\"\n", data,
+         "bad.toml:54:8: error: observations.exits.rows[0].from: the flow from 2019-01 of "
+         "'reference_exits' 2022 (the data row at history.csv:3) is outside the run of scenario "
+         "'reference_history' (2021-01 .. 2023-12) (allowed: a month from 2021-01 to 2023-12)"},
+        {"a flow that ends before it starts",
+         base + "[[observations.exits.rows]]\nyear = 2022\nfrom = \"2022-06\"\nto = "
+                "\"2022-03\"\n",
+         data,
+         "bad.toml:55:6: error: observations.exits.rows[0].to: the period of 'reference_exits' "
+         "2022 (the data row at history.csv:3) ends (2022-03) before it starts (2022-06) "
+         "(allowed: to no earlier than from)"},
+        {"a stock placed after the run", replaced(base, "at = \"2023-06\"", "at = \"2024-06\""),
+         data,
+         "bad.toml:43:6: error: observations.high_tech.rows[0].at: the stock at 2024-06 of "
+         "'reference_high_tech' 2023 (the data row at history.csv:7) is outside the run of "
+         "scenario 'reference_history' (2021-01 .. 2023-12) (allowed: a month from 2020-12 to "
+         "2023-12)"},
+        // A month the measure does not read was ignored: the figure sat where it was not meant.
+        {"a flow placed with at",
+         base + "[[observations.exits.rows]]\nyear = 2022\nat = \"2022-06\"\n", data,
+         "bad.toml:54:6: error: observations.exits.rows[0].at: a figure of measure 'flow' is not "
+         "placed with 'at' (allowed: from and to: the first and last months summed)"},
+        {"a stock placed with from", replaced(base, "at = \"2023-06\"", "from = \"2023-06\""), data,
+         "bad.toml:43:8: error: observations.high_tech.rows[0].from: a figure of measure 'stock' "
+         "is not placed with 'from' (allowed: at: the month whose end is read)"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "
@@ -323,4 +360,105 @@ TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign
                      "remove it and run without --resume to start again") != std::string::npos);
     CHECK(read_file(dir / "c.h5.journal") == "not a journal, and long enough to have a header\n");
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
+}
+
+TEST_CASE("a budget that ends the first generation is bad input, and --resume keeps its runs",
+          "[regression][journal]") {
+    const TempDir dir;
+    const std::string quick = quick_here();
+    write_file(dir / "c.toml", replaced(quick, "max_simulations = 2_500", "max_simulations = 80"));
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("c.toml:13:19: error: abc_smc.max_simulations: the budget of 80 simulations "
+                     "ran out before the first generation was complete: after 80 candidates its "
+                     "effective sample was ") != std::string::npos);
+    CHECK(r.err.find("of the 60 wanted (abc_smc.particles) (allowed: more than 80; at this rate "
+                     "the first generation alone needs about ") != std::string::npos);
+    CHECK(r.err.find("- change it and rerun with --resume to keep the 80 runs done (journalled in "
+                     "'post.h5.journal')") != std::string::npos);
+    // No posterior; the runs are journalled.
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(journal_records(dir / "post.h5.journal") == 80);
+
+    // The journal ignores the budget (and comments): raised, --resume reads the 80 runs back and
+    // gives the same bits as a run that had the larger budget from the start.
+    const std::string raised =
+        "# budget raised\n" + replaced(quick, "max_simulations = 2_500", "max_simulations = 400");
+    write_file(dir / "c.toml", raised);
+    const Result resumed = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("resumed: 80 points read back from the journal") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "post.h5.journal"));
+    REQUIRE(run_canopy(dir, "calibrate c.toml --out fresh.h5 --quiet").status == 0);
+    const CalibrationResult a = read_calibration_result(dir / "post.h5");
+    const CalibrationResult b = read_calibration_result(dir / "fresh.h5");
+    CHECK(a.particles == b.particles);
+    CHECK(a.weights == b.weights);
+    CHECK(a.simulations == b.simulations);
+}
+
+TEST_CASE("the stopping rule ending the first generation is bad input naming min_acceptance",
+          "[regression][journal]") {
+    const TempDir dir;
+    // Cooling hard (ess_fraction 0.1) makes a tenth of the runs count; the rule asks for half.
+    const std::string quick =
+        replaced(quick_here(), "max_generations = 6\n",
+                 "max_generations = 6\ness_fraction = 0.1\nmin_acceptance = 0.5\n");
+    write_file(dir / "c.toml", quick);
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("c.toml:14:18: error: abc_smc.min_acceptance: the first generation was "
+                     "stopped by the rule min_acceptance = 0.5: after 240 candidates its "
+                     "effective sample was ") != std::string::npos);
+    CHECK(r.err.find("(allowed: a value below ") != std::string::npos);
+    CHECK(r.err.find("--resume to keep the ") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    const std::size_t records = journal_records(dir / "post.h5.journal");
+    CHECK(records >= 240);
+    // Never stopping early, --resume reuses every run.
+    write_file(dir / "c.toml", replaced(quick, "min_acceptance = 0.5", "min_acceptance = 0"));
+    const Result resumed = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("resumed: " + std::to_string(records) + " points read back") !=
+          std::string::npos);
+}
+
+TEST_CASE("a calibration that fails removes the journal it began and keeps one it resumed",
+          "[regression][journal]") {
+    const TempDir dir;
+    // Every run's figure overflows to infinity: no candidate can be weighed, after the pilot's
+    // 60 runs have been journalled.
+    write_file(dir / "c.toml", replaced(quick_here(), "model_series = \"exits\"\n",
+                                        "model_series = \"exits\"\nscale = 1e308\n"));
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("no run of the first 60 prior candidates gave finite simulated figures") !=
+          std::string::npos);
+    // The failure would repeat on --resume, and a journal left behind would make the next run
+    // ask for --resume: it goes with the outputs.
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml"});
+
+    // A journal that was there before (an interrupted run's) is the user's: it stays.
+    canopy::experiments::CalibrationLoad loaded =
+        canopy::experiments::load_calibration(dir / "c.toml");
+    REQUIRE(loaded.calibration);
+    class NoPoints final : public canopy::experiments::Evaluator {
+    public:
+        std::vector<canopy::experiments::PointResult>
+        evaluate(const canopy::experiments::Experiment&,
+                 std::span<const canopy::experiments::Point>,
+                 const canopy::experiments::ResultCallback&) override {
+            return {};
+        }
+    };
+    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "post.h5.journal")
+        ->evaluate(canopy::experiments::abc_smc_experiment(*loaded.calibration), {});
+    const Result again = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    CHECK(again.status == 1);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
 }

@@ -263,6 +263,26 @@ max_simulations = 299
                            "particles of 3 replicates each");
         CHECK(d.hint.empty());
     }
+    SECTION("the default budget smaller than the particles asked for") {
+        const auto d = only_error(load("default-budget", calibration("\n[abc_smc]\nparticles = "
+                                                                     "300000\n")));
+        CHECK(d.line == 26);
+        CHECK(d.key == "abc_smc.particles");
+        CHECK(d.message == "300000 particles of 1 replicates each need 300000 simulations for "
+                           "one generation, more than the default budget of 200000");
+        CHECK(d.allowed == "abc_smc.max_simulations = 300000 or more");
+    }
+    SECTION("a key given twice, once in quotes") {
+        const auto d = only_error(load("twice", calibration(R"(
+[abc_smc]
+max_simulations = 1000
+"max_simulations" = 2000
+)")));
+        CHECK(d.line == 27);
+        CHECK(d.column == 1);
+        CHECK(d.key == "abc_smc.max_simulations");
+        CHECK(d.message == "defined twice; first at line 26 (written here as \"max_simulations\")");
+    }
     SECTION("a figure whose error sd squares to a subnormal number") {
         const std::string data = replaced(DATA, "ref_exits,2021,300,", "ref_exits,2021,1e-300,");
         const auto d = only_error(load("tiny-sd", calibration(""), data));
@@ -278,4 +298,27 @@ max_simulations = 299
         REQUIRE(r.diagnostics.size() == 2);
         CHECK(r.diagnostics.items()[1].key == "calibration.scenario");
     }
+}
+
+TEST_CASE("a calibration's runs are identified without its stopping rules and comments",
+          "[scenario]") {
+    // Each loaded in the same directory: the scenario's text names its files.
+    const auto fingerprints = [](const std::string& text) {
+        const CalibrationLoad r = load("runs", text);
+        REQUIRE(r.calibration);
+        return std::pair{r.calibration->journal_fingerprint(), r.calibration->fingerprint()};
+    };
+    const std::string text = calibration("\n[abc_smc]\nparticles = 50\nmax_simulations = 500\n");
+    const auto a = fingerprints(text);
+    // The budget and the stopping rule change how many runs are made, never a run; a comment
+    // changes nothing.
+    const auto b =
+        fingerprints("# a comment\n" + replaced(text, "max_simulations = 500",
+                                                "max_simulations = 5000\nmin_acceptance = 0"));
+    CHECK(a.first == b.first);
+    CHECK(a.second != b.second); // the result still records the file as it was
+    // Anything else that changes the runs changes it.
+    CHECK(fingerprints(replaced(text, "particles = 50", "particles = 51")).first != a.first);
+    CHECK(fingerprints(replaced(text, "high = 30", "high = 30.5")).first != a.first);
+    CHECK(fingerprints(replaced(text, "seed = 3", "seed = 4")).first != a.first);
 }

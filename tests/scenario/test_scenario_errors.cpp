@@ -87,6 +87,41 @@ TEST_CASE("malformed TOML reports toml++'s message at its position", "[scenario]
                {L + 1, 5, "", "malformed TOML (value): could not determine value type"});
 }
 
+TEST_CASE("a key defined twice is named as the user wrote it, with its first line", "[scenario]") {
+    // toml++ names such a key by splicing source text ('"vavalue" ' for "value"): the loader
+    // reads the key itself and finds where it was first defined.
+    const std::string key_once = "each key once in a table; a quoted key and a bare one with "
+                                 "the same name are the same key";
+    expect_one(
+        with("[levers.tech_loans]\n\"value\" = 3\n\"value\" = 4\n"),
+        {L + 3, 1, "levers.tech_loans.value",
+         "defined twice; first at line " + std::to_string(L + 2) + " (written here as \"value\")",
+         key_once});
+    expect_one(with("[levers]\ntech_loans.\"value\" = 3\n  tech_loans.value = 4\n"),
+               {L + 3, 3, "levers.tech_loans.value",
+                "defined twice; first at line " + std::to_string(L + 2), key_once});
+    expect_one(with("[levers]\n'a b'.c = 3\n\"a b\".\"c\" = 4\n"),
+               {L + 3, 1, "levers.\"a b\".c",
+                "defined twice; first at line " + std::to_string(L + 2) +
+                    " (written here as \"a b\".\"c\")",
+                key_once});
+    expect_one(with("[levers.tech_loans]\nvalue = 3\n[levers.\"tech_loans\"]\n"),
+               {L + 3, 1, "levers.tech_loans",
+                "defined twice; first at line " + std::to_string(L + 1) +
+                    " (written here as levers.\"tech_loans\")",
+                "each table once: all its keys under one [header]"});
+    expect_one(with("[levers]\nx = 3\nx.y = 4\n"),
+               {L + 3, 1, "levers.x.y",
+                "levers.x is already defined at line " + std::to_string(L + 2) +
+                    " as an integer, so no key can be defined under it",
+                "another name, or levers.x as a table"});
+    // A key toml++ finds twice where the loader cannot follow (inside an inline table): its
+    // message, without the garbled name.
+    expect_one(
+        with("x = {\"a\" = 1, \"a\" = 2}\n"),
+        {L + 1, 21, "", "malformed TOML (key-value pair): cannot redefine existing integer"});
+}
+
 TEST_CASE("a truncated file reports where it ends", "[scenario]") {
     std::string text = MINIMAL;
     text.resize(text.size() - 2); // cut off the closing quote and the newline

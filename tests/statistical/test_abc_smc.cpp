@@ -203,9 +203,16 @@ TEST_CASE("a budget that runs out keeps the last full generation and says so", "
     CHECK(r.simulations <= 450);
     REQUIRE_FALSE(r.notes.empty());
     CHECK(r.notes.front().find("ran out") != std::string::npos);
-    c.abc.max_simulations = 150; // not even the first generation
+    // Not even the first generation: nothing to keep, the setting must change (the CLI's exit 2).
+    c.abc.max_simulations = 150;
     AnalyticEvaluator again(m);
-    CHECK_THROWS_AS(run_abc_smc(c, again), canopy::Error);
+    try {
+        run_abc_smc(c, again);
+        FAIL("the budget did not stop the first generation");
+    } catch (const canopy::experiments::CalibrationSettingError& e) {
+        CHECK(e.diagnostic().key == "abc_smc.max_simulations");
+        CHECK(e.runs() == 150);
+    }
 }
 
 TEST_CASE("the method of moments finds the least-squares fit and its standard errors",

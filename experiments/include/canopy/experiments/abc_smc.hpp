@@ -38,8 +38,9 @@
 
 namespace canopy::experiments {
 
-/// Runs ABC-SMC for `calibration` on `evaluator` (collective under MPI). Throws canopy::Error
-/// when the budget runs out before the first generation is complete.
+/// Runs ABC-SMC for `calibration` on `evaluator` (collective under MPI). Throws
+/// CalibrationSettingError when the budget or the stopping rule ends the first generation (there
+/// is then no posterior to keep), canopy::Error on other failures.
 CalibrationResult run_abc_smc(const Calibration& calibration, Evaluator& evaluator,
                               const CalibrationProgressCallback& progress = {});
 

@@ -20,6 +20,7 @@
 /// column and key (the data's problems name the CSV's line and column); nothing runs then.
 
 #include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/error.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/observations.hpp>
 #include <canopy/experiments/overrides.hpp>
@@ -113,9 +114,33 @@ struct Calibration {
     [[nodiscard]] std::vector<std::size_t> fitted() const;
     /// The names of the fitted parameters, in file order.
     [[nodiscard]] std::vector<std::string> parameter_names() const;
-    /// What identifies this calibration's inputs for journals: the file's and the scenario's
-    /// text, the data's hash, the method, seed, fit_until and the engine version.
+    /// What identifies this calibration's inputs (the result's `fingerprint`): the file's and
+    /// the scenario's text, the data's hash, the method, seed, fit_until and the engine version.
     [[nodiscard]] std::string fingerprint() const;
+    /// What identifies the runs the calibration makes (its journals' fingerprint): as
+    /// fingerprint(), but of the file's settings rather than its text (comments and layout do
+    /// not count), and without the stopping rules abc_smc.max_simulations and min_acceptance,
+    /// which change how many runs are made, never what any run is. So a calibration stopped by
+    /// either resumes from its journal once the setting is changed.
+    [[nodiscard]] std::string journal_fingerprint() const;
+};
+
+/// A calibration stopped by a setting of its file before it had a result: the budget
+/// abc_smc.max_simulations ran out, or the stopping rule abc_smc.min_acceptance ended the first
+/// generation. Bad input that only running could find, so the CLI exits 2 as for any other.
+/// The diagnostic names the file, the key's line and column, how far the calibration got and
+/// what would be enough; the runs made are journalled and reused by --resume once the setting
+/// is changed (journal_fingerprint() leaves it out).
+class CalibrationSettingError : public Error {
+public:
+    CalibrationSettingError(engine::Diagnostic diagnostic, std::int64_t runs);
+    [[nodiscard]] const engine::Diagnostic& diagnostic() const noexcept { return diagnostic_; }
+    /// Model runs made before the calibration stopped.
+    [[nodiscard]] std::int64_t runs() const noexcept { return runs_; }
+
+private:
+    engine::Diagnostic diagnostic_;
+    std::int64_t runs_ = 0;
 };
 
 /// What a method reports as it goes (abc_smc.hpp, smm.hpp), on the root, after each batch.

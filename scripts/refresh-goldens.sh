@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the golden outputs of tests/regression/test_golden.cpp from the current build.
 # Run it only when a change of results is intended, and say why in the commit.
+# README.md's quick-start output (the default `canopy run`) moves with them: paste the new
+# output there too, or regression:readme_quickstart fails.
 #   scripts/refresh-goldens.sh [BUILD_DIR]     (default build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."

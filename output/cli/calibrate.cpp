@@ -348,10 +348,6 @@ int calibrate_command(const CalibrateArgs& a) {
         }
         status.show(line);
     };
-    // The journals that were here before this run belong to the user's earlier runs: a failure
-    // now never removes them.
-    const std::vector<fs::path> journals_before =
-        experiments::calibration_journal_files(journal_of(a.out));
     std::optional<experiments::CalibrationResult> ran;
     try {
         ran = c.method == experiments::CalibrationMethod::smm
@@ -376,19 +372,23 @@ int calibrate_command(const CalibrateArgs& a) {
         }
         return EXIT_BAD_INPUT;
     } catch (...) {
-        // Any other failure repeats on --resume (the methods are deterministic), and a journal
-        // left behind would only make the next run ask for --resume: the journals this run
-        // began go. Its result was not written.
+        // Any other failure. Its journals stay: a passing fault (memory, a full disk) must not
+        // cost the runs done, which --resume reads back; but say so, or the next plain run is
+        // refused for a journal the user never heard of.
         status.finish();
         evaluator.close();
         if (root) {
-            for (const fs::path& journal :
-                 experiments::calibration_journal_files(journal_of(a.out))) {
-                if (std::find(journals_before.begin(), journals_before.end(), journal) ==
-                    journals_before.end()) {
-                    std::error_code ec;
-                    fs::remove(journal, ec);
-                }
+            const std::vector<fs::path> journals =
+                experiments::calibration_journal_files(journal_of(a.out));
+            std::string names;
+            for (const fs::path& journal : journals) {
+                names += (names.empty() ? "" : ", ") + quoted(journal.string());
+            }
+            std::cerr << "canopy calibrate: no posterior was written\n";
+            if (!journals.empty()) {
+                std::cerr << "canopy calibrate: the runs done so far are kept in " << names
+                          << ": rerun with --resume once the cause is fixed; after changing the "
+                             "calibration file, delete them to start afresh\n";
             }
         }
         throw;

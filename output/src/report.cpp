@@ -657,6 +657,22 @@ std::string summary_section(const Report& r) {
         s += "<p class=\"muted\">* the scenario's inputs alone fix this target's final value, so "
              "its P(attain) holds by construction, not by the simulated dynamics.</p>\n";
     }
+    // As the terminal table says it: replicates without a value count as missed.
+    std::string undefined;
+    for (const ReportMix& mix : r.mixes) {
+        for (const ReportTarget& t : mix.targets) {
+            if (t.undefined > 0) {
+                undefined += std::string(undefined.empty() ? "" : "; ") + escape(t.id) +
+                             (r.mixes.size() > 1 ? " under " + escape(mix.name) : "") + ": " +
+                             std::to_string(t.undefined) + " of " + std::to_string(t.replicates);
+            }
+        }
+    }
+    if (!undefined.empty()) {
+        s += "<p class=\"muted\">Undefined in some replicates (a growth from a zero base or a "
+             "ratio over zero has no value; those replicates count as missed): " +
+             undefined + ".</p>\n";
+    }
     return s + "</section>\n";
 }
 

@@ -211,6 +211,8 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
         r.p_lo = t.summary.p_attain_ci.lo;
         r.p_hi = t.summary.p_attain_ci.hi;
         r.set_by_inputs = t.determination.by_inputs;
+        r.undefined = t.summary.undefined;
+        r.replicates = t.summary.replicates;
         m.targets.push_back(std::move(r));
     }
     if (fans) {

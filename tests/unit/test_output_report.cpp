@@ -152,6 +152,25 @@ TEST_CASE("Sections without data are left out of the report", "[output][report]"
           std::string::npos);
 }
 
+TEST_CASE("The report says in how many replicates a target had no value", "[output][report]") {
+    // As the terminal table does: a growth from zero has no value and counts as missed.
+    output::Report r = sample();
+    r.mixes[1].targets[1].undefined = 2;
+    r.mixes[1].targets[1].replicates = 6;
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find("Undefined in some replicates (a growth from a zero base or a ratio over zero "
+                    "has no value; those replicates count as missed): leaders under "
+                    "a_policy_mix_with_a_really_remarkably_long_name_that_cannot_fit: 2 of 6.") !=
+          std::string::npos);
+    r.mixes.pop_back();
+    r.mixes[0].targets[0].undefined = 6;
+    r.mixes[0].targets[0].replicates = 6;
+    CHECK(output::render_report_html(r).find("count as missed): high_tech_enterprises: 6 of 6.") !=
+          std::string::npos);
+    r.mixes[0].targets[0].undefined = 0;
+    CHECK(output::render_report_html(r).find("Undefined in some") == std::string::npos);
+}
+
 TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a table per target",
           "[output][report]") {
     // Two levers, two targets, as experiments::lever_effects returns them.

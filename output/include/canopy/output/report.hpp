@@ -52,6 +52,10 @@ struct ReportTarget {
     double p_lo = 0.0;     ///< its confidence interval
     double p_hi = 0.0;
     bool set_by_inputs = false; ///< the inputs alone fix the final value (determination.hpp)
+    /// Replicates whose final value is undefined (a growth from zero, a ratio over zero),
+    /// counted as missed, of `replicates`.
+    std::size_t undefined = 0;
+    std::size_t replicates = 0;
     std::optional<double> delta_median; ///< paired difference from the base
     std::optional<std::array<double, 2>> delta_median_ci;
     std::optional<double> delta_p; ///< paired difference in P(attain)

@@ -359,6 +359,26 @@ std::optional<Diagnostic> redefinition(std::string_view text, int line_no,
         walked.push_back(part);
         node = &it->second;
     }
+    if (header && !array_header) {
+        // toml++ dates a table from its first mention: `[x.y]` makes x implicitly, so a second
+        // `[x]` after a first one would be said to repeat line of `[x.y]`. The first header that
+        // names this table itself is the one to point at.
+        for (int l = 1; l < line_no; ++l) {
+            const std::string_view earlier = lines[static_cast<std::size_t>(l - 1)];
+            std::size_t j = 0;
+            skip_blanks(earlier, j);
+            if (j + 1 >= earlier.size() || earlier[j] != '[' || earlier[j + 1] == '[') {
+                continue;
+            }
+            ++j;
+            skip_blanks(earlier, j);
+            const std::optional<std::vector<std::string>> named = read_dotted_key(earlier, j);
+            if (named && *named == *parts && j < earlier.size() && earlier[j] == ']') {
+                first_line = l;
+                break;
+            }
+        }
+    }
     const std::string here = array_header ? "an array of tables" : header ? "a table" : "a value";
     const std::string there = kind_of(*node);
     const bool same = header ? there == here : there != "a table" || node->as_table()->is_inline();

@@ -48,10 +48,16 @@ double median_of(std::vector<double>& v) {
         return upper;
     }
     const double lower = *std::max_element(v.begin(), mid);
-    if (std::isinf(lower) && lower == upper) {
-        return upper; // the midpoint formula would give inf - inf = NaN
+    if (std::isinf(lower) || std::isinf(upper)) {
+        // The midpoint formula would give inf - inf = NaN: the one infinity, or, between -inf
+        // and +inf, no value (as engine::quantile).
+        return std::isinf(lower) && std::isinf(upper) && lower != upper ? NaN
+               : std::isinf(lower)                                      ? lower
+                                                                        : upper;
     }
-    return lower + (upper - lower) / 2.0;
+    const double gap = upper - lower;
+    // Huge values of opposite sign: their gap overflows, their halves do not.
+    return std::isinf(gap) ? lower / 2.0 + upper / 2.0 : lower + gap / 2.0;
 }
 
 std::vector<double> numbers(std::span<const double> v) {

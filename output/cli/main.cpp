@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,21 +25,69 @@ using canopy::cli::Command;
 using canopy::cli::EXIT_BAD_INPUT;
 using canopy::cli::EXIT_RUNTIME;
 
+// The option of `owner` that `token` (`--name`, `--name=value`, `-n`, `-nVALUE`) names, or null.
+const CLI::Option* option_named(const CLI::App& owner, std::string_view token) {
+    const bool long_form = token.starts_with("--");
+    const std::string name(long_form ? token.substr(2, token.find('=') - 2) : token.substr(1, 1));
+    for (const CLI::Option* o : owner.get_options()) {
+        const std::vector<std::string>& names = long_form ? o->get_lnames() : o->get_snames();
+        if (std::find(names.begin(), names.end(), name) != names.end()) {
+            return o;
+        }
+    }
+    return nullptr;
+}
+
+// Whether `token` is written as a flag (`--x`, `-x`); `-3` is a number, `-` a file name.
+bool flag_like(std::string_view token) {
+    return token.size() >= 2 && token[0] == '-' &&
+           (token[1] == '-' ? token.size() > 2
+                            : std::isalpha(static_cast<unsigned char>(token[1])) != 0);
+}
+
+// Whether the option's value is the next argument (not written into the token, `--x=v`, `-nV`).
+bool value_follows(const CLI::Option& o, std::string_view token) {
+    if (o.get_items_expected_max() == 0) {
+        return false; // a flag
+    }
+    return token.starts_with("--") ? token.find('=') == std::string_view::npos : token.size() == 2;
+}
+
+std::vector<std::string> long_names(const CLI::App& owner) {
+    std::vector<std::string> names;
+    for (const CLI::Option* o : owner.get_options()) {
+        for (const std::string& n : o->get_lnames()) {
+            names.push_back("--" + n);
+        }
+    }
+    return names;
+}
+
 // CLI11 reports a misspelt flag late and badly: `run S --replicate 10` as "The following
 // arguments were not expected: 10 --replicate", and `sweep S --ouy x.h5` only as "--out is
 // required". When parsing fails, each flag the command does not have is named instead, with the
-// nearest one it does have and the list of those. Empty when every flag is known.
+// nearest one it does have and the list of those; a command's flag written before the command
+// is told to move. Empty when every flag is known.
 std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
-    const CLI::App* command = &app;
-    int first = 1;
     std::vector<std::string> commands;
     for (const CLI::App* sub : app.get_subcommands({})) {
         commands.push_back(sub->get_name());
     }
-    if (argc > 1 && argv[1][0] != '-') {
-        const std::string word = argv[1];
-        const auto known = std::find(commands.begin(), commands.end(), word);
-        if (known == commands.end()) {
+    // The command: the first argument that is neither a flag nor a top-level flag's value (the
+    // top level's flags take none).
+    int at = 0;
+    for (int i = 1; i < argc && at == 0; ++i) {
+        if (std::string_view(argv[i]) == "--") {
+            break;
+        }
+        if (!flag_like(argv[i])) {
+            at = i;
+        }
+    }
+    const CLI::App* command = nullptr;
+    if (at > 0) {
+        const std::string word = argv[at];
+        if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
             std::string out = "unknown command '" + word + "'";
             const std::string hint = canopy::engine::did_you_mean(word, commands);
             out += hint.empty() ? "" : "; " + hint;
@@ -49,49 +98,46 @@ std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
             return out;
         }
         command = app.get_subcommand(word);
-        first = 2;
     }
-    std::vector<std::string> long_names;
-    std::vector<std::string> short_names;
-    for (const CLI::Option* o : command->get_options()) {
-        for (const std::string& n : o->get_lnames()) {
-            long_names.push_back("--" + n);
-        }
-        for (const std::string& n : o->get_snames()) {
-            short_names.push_back("-" + n);
-        }
-    }
+    const CLI::App& owner = command != nullptr ? *command : app;
+    const std::string where = command != nullptr ? "canopy " + command->get_name() : "canopy";
     std::string out;
-    for (int i = first; i < argc; ++i) {
+    bool unknown = false;
+    for (int i = 1; i < argc; ++i) {
         const std::string_view token = argv[i];
         if (token == "--") {
             break; // everything after is a value
         }
-        std::string name;
-        if (token.size() > 2 && token.starts_with("--")) {
-            name = std::string(token.substr(0, token.find('=')));
-            if (std::find(long_names.begin(), long_names.end(), name) != long_names.end()) {
-                continue;
-            }
-        } else if (token.size() >= 2 && token[0] == '-' &&
-                   std::isalpha(static_cast<unsigned char>(token[1])) != 0) {
-            name = std::string(token.substr(0, 2)); // -n10 is -n with 10
-            if (std::find(short_names.begin(), short_names.end(), name) != short_names.end()) {
-                continue;
-            }
-        } else {
+        if (i == at || !flag_like(token)) {
             continue;
         }
-        const std::string where =
-            command == &app ? std::string("canopy") : "canopy " + command->get_name();
-        out += out.empty() ? "" : "\n";
-        out += "'" + where + "' has no option '" + name + "'";
-        const std::string hint = canopy::engine::did_you_mean(name, long_names);
+        const std::string name(token.starts_with("--") ? token.substr(0, token.find('='))
+                                                       : token.substr(0, 2));
+        const CLI::App& here = i < at ? app : owner;
+        const CLI::Option* o = option_named(here, token);
+        if (o == nullptr && &here == &app && command != nullptr) {
+            // `canopy -q run S`: the command's flag, before the command.
+            o = option_named(*command, token);
+            if (o != nullptr) {
+                out +=
+                    (out.empty() ? "" : "\n") + ("'" + name + "' is an option of '" + where +
+                                                 "': write it after '" + command->get_name() + "'");
+            }
+        }
+        if (o != nullptr) {
+            i += value_follows(*o, token) ? 1 : 0; // its value may look like a flag (--json -x)
+            continue;
+        }
+        unknown = true;
+        out += (out.empty() ? "" : "\n") +
+               ("'" + (i < at ? std::string("canopy") : where) + "' has no option '" + name + "'");
+        const std::string hint =
+            canopy::engine::did_you_mean(name, long_names(i < at ? app : owner));
         out += hint.empty() ? "" : "; " + hint;
     }
-    if (!out.empty()) {
+    if (unknown) {
         out += "\nIts options:";
-        for (const std::string& n : long_names) {
+        for (const std::string& n : long_names(owner)) {
             out += " " + n;
         }
     }
@@ -99,24 +145,41 @@ std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
 }
 
 // CLI11's range check runs before the value is converted, so `-n abc` says "Value abc not in
-// range 1 to 1000000". Say that it is not a number.
+// range 1 to 1000000", and `-n 2.5` or `-n 1e2` (whole-number options) the same. Say that it is
+// not a number, or not a whole one.
 std::string clearer(const CLI::ParseError& e) {
     std::string what = e.what();
     const std::string value = ": Value ";
+    const std::string in_range = " not in range ";
     const std::size_t at = what.find(value);
-    const std::size_t range = what.find(" not in range ");
+    const std::size_t range = what.find(in_range);
     if (at == std::string::npos || range == std::string::npos || range < at) {
         return what;
     }
     const std::string v = what.substr(at + value.size(), range - at - value.size());
-    char* end = nullptr;
-    errno = 0;
-    (void)std::strtod(v.c_str(), &end);
-    if (!v.empty() && end == v.c_str() + v.size()) {
-        return what; // a number, out of range: CLI11's message says so
+    const std::string bounds = what.substr(range + in_range.size()); // "1 to 1000000"
+    const auto number = [](const std::string& text) -> std::optional<double> {
+        char* end = nullptr;
+        const double x = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size()) {
+            return std::nullopt;
+        }
+        return x;
+    };
+    const std::optional<double> x = number(v);
+    if (!x) {
+        return what.substr(0, at) + ": '" + v + "' is not a number (allowed: " + bounds + ")";
     }
-    return what.substr(0, at) + ": '" + v + "' is not a number (allowed:" +
-           what.substr(range + std::string(" not in range").size()) + ")";
+    const std::size_t to = bounds.find(" to ");
+    const std::optional<double> lo = number(bounds.substr(0, to));
+    const std::optional<double> hi =
+        to == std::string::npos ? std::nullopt : number(bounds.substr(to + 4));
+    if (lo && hi && *x >= *lo && *x <= *hi) {
+        // In range as a number, so refused as a whole number.
+        return what.substr(0, at) + ": '" + v +
+               "' is not a whole number in digits (allowed: " + bounds + ")";
+    }
+    return what; // a number out of range: CLI11's message says so
 }
 
 int dispatch(int argc, char** argv) {

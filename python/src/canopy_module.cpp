@@ -10,7 +10,9 @@
 
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/limits.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/abc_smc.hpp>
 #include <canopy/experiments/calibration.hpp>
@@ -76,6 +78,14 @@ PyObject* input_error_type = nullptr;
     item.hint = hint;
     d.add(item);
     raise_input_error(d, "bad argument '" + key + "'");
+}
+
+// threads: 0 for every core, else how many.
+void check_threads(int threads) {
+    if (threads < 0 || threads > 4096) {
+        raise_bad_argument("threads", "must be 0 to 4096, not " + std::to_string(threads),
+                           "0 (every core) or 1 to 4096");
+    }
 }
 
 // The scenario with policy mix `name` applied; an unknown name is bad input, with the mixes.
@@ -155,7 +165,19 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     engine::Diagnostics diagnostics;
     std::vector<experiments::Override> overrides;
     for (const auto& [k, v] : values) {
+        if (!py::isinstance<py::str>(k)) {
+            raise_bad_argument("overrides",
+                               "a key is not a name: " + py::repr(k).cast<std::string>(),
+                               "{'name': number}");
+        }
         std::string name = py::cast<std::string>(k);
+        // bool is an int in Python: refuse it rather than read True as 1.
+        if (py::isinstance<py::bool_>(v) ||
+            !(py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v))) {
+            raise_bad_argument("overrides['" + name + "']",
+                               "expected a number, found " + py::repr(v).cast<std::string>(),
+                               "an int or a float");
+        }
         const double value = py::cast<double>(v);
         experiments::OverrideMode mode = experiments::OverrideMode::set;
         if (!name.empty() && name.back() == '*') {
@@ -214,10 +236,29 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
     engine::EnsembleOptions options;
     options.replicates = replicates.value_or(mixed.replicates);
     options.seed = seed.value_or(mixed.seed);
-    if (options.replicates < 1) {
+    if (options.replicates < 1 || options.replicates > engine::MAX_REPLICATES) {
         raise_bad_argument("replicates",
-                           "must be at least 1, not " + std::to_string(options.replicates),
-                           "1 or more");
+                           "must be 1 to " + std::to_string(engine::MAX_REPLICATES) + ", not " +
+                               std::to_string(options.replicates),
+                           "1 to " + std::to_string(engine::MAX_REPLICATES));
+    }
+    check_threads(threads);
+    // As `canopy run` does: refuse, before anything runs, a run that cannot fit in memory.
+    engine::RunShape shape;
+    shape.replicates = options.replicates;
+    shape.threads = threads > 0 ? threads : engine::hardware_threads();
+    shape.indicators = mixed.indicators.size();
+    shape.agents_at_horizon = model.agents_at_horizon(mixed);
+    shape.bytes_per_agent = model.bytes_per_agent(mixed);
+    const engine::ResourceEstimate e =
+        engine::estimate_resources(model.info(), mixed.calendar, shape);
+    const auto available = static_cast<double>(engine::available_memory_bytes());
+    if (available > 0.0 && e.total_bytes() > available) {
+        raise_bad_argument("replicates",
+                           "the run would need " + e.describe(shape, model.info(), mixed.calendar) +
+                               ", more than the " + engine::bytes_text(available) +
+                               " of memory available",
+                           "fewer replicates");
     }
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
@@ -401,18 +442,31 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
         raise_input_error(loaded.diagnostics,
                           "cannot load calibration '" + file.generic_string() + "'");
     }
+    check_threads(threads);
     experiments::CalibrationResult result;
+    std::optional<engine::Diagnostic> stopped;
     {
         const py::gil_scoped_release free_threads;
         const engine::ThreadLimit limit(threads);
         const std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
         const experiments::Calibration& c = *loaded.calibration;
-        result = c.method == experiments::CalibrationMethod::smm
-                     ? experiments::run_smm(c, *evaluator)
-                     : experiments::run_abc_smc(c, *evaluator);
-        if (out) {
-            experiments::write_calibration_result(*out, result);
+        try {
+            result = c.method == experiments::CalibrationMethod::smm
+                         ? experiments::run_smm(c, *evaluator)
+                         : experiments::run_abc_smc(c, *evaluator);
+            if (out) {
+                experiments::write_calibration_result(*out, result);
+            }
+        } catch (const experiments::CalibrationSettingError& e) {
+            stopped = e.diagnostic(); // raised below, with the GIL held again
         }
+    }
+    if (stopped) {
+        // A setting of the file stopped it before it had a result: bad input, as on the
+        // command line (exit 2).
+        engine::Diagnostics d;
+        d.add(*stopped);
+        raise_input_error(d, "calibration '" + file.generic_string() + "' stopped");
     }
     return calibration_dict(result);
 }

@@ -101,6 +101,12 @@ def main():
         ("model_info", lambda: canopy.model_info("refrence"), "name", "reference"),
         ("calibrate(method=)", lambda: canopy.calibrate("x.toml", method="abc"), "method", None),
     ]
+    bad_arguments += [
+        ("with_overrides(str)", lambda: s.with_overrides({"births_per_month": "abc"}),
+         "overrides['births_per_month']", None),
+        ("run(threads=-5)", lambda: canopy.run(s, replicates=2, threads=-5), "threads", None),
+        ("run(replicates=2e6)", lambda: canopy.run(s, replicates=2_000_000), "replicates", None),
+    ]
     for what, call, key, nearest in bad_arguments:
         try:
             call()
@@ -169,6 +175,25 @@ def main():
         drawn = carried.parameters["births_per_month"]
         check(len(set(drawn.tolist())) > 1, "replicates draw births_per_month from the posterior")
         check(np.all(np.isin(drawn, back["particles"][:, 0])), "every draw is a particle")
+        # A budget that ends the first generation is a setting to change, as on the command line
+        # (exit 2 there): InputError at the key, no posterior written.
+        with open(quick) as f:
+            text = f.read()
+        tight = os.path.join(d, "tight.toml")
+        data_dir = os.path.dirname(quick)
+        with open(tight, "w") as f:
+            f.write(text.replace('scenario = "', 'scenario = "' + data_dir + "/")
+                        .replace('data = "', 'data = "' + data_dir + "/")
+                        .replace("max_simulations = 2_500", "max_simulations = 80"))
+        try:
+            canopy.calibrate(tight, out=os.path.join(d, "tight.h5"))
+            check(False, "a budget that ends the first generation raises")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "abc_smc.max_simulations" and
+                  e.diagnostics[0]["file"].endswith("tight.toml") and
+                  "ran out before the first generation" in e.diagnostics[0]["message"],
+                  "the budget's error names its key and file")
+        check(not os.path.exists(os.path.join(d, "tight.h5")), "no posterior for a stopped run")
         try:
             canopy.calibrate(os.path.join(d, "missing.toml"))
             check(False, "a missing calibration file raises")

@@ -44,7 +44,7 @@ def main():
     shown = [line for line in block if line and line != "..."]
 
     p = subprocess.run([canopy, "run", "--threads", "2"], cwd=source, capture_output=True,
-                       text=True, timeout=600)
+                       text=True, timeout=240)
     if p.returncode != 0:
         print(f"FAIL: canopy run exited {p.returncode}\n{p.stderr[-2000:]}")
         return 1

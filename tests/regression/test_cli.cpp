@@ -290,6 +290,16 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
         {"rn", {"unknown command 'rn'; did you mean 'run'?", "Commands: run validate models"}},
         {"run -n abc", {"--replicates: 'abc' is not a number (allowed: 1 to 1000000)"}},
         {"run -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
+        {"run -n 1e2",
+         {"--replicates: '1e2' is not a whole number in digits (allowed: 1 to "
+          "1000000)"}},
+        {"run --threads 1.5", {"--threads: '1.5' is not a whole number in digits"}},
+        // A command's flag before the command is told to move, and the flags after it are its.
+        {"-q run x.toml --replicates 10 --sed 1",
+         {"'-q' is an option of 'canopy run': write it after 'run'",
+          "'canopy run' has no option '--sed'; did you mean '--seed'?"}},
+        // A value that looks like a flag is a value: the real mistake is reported.
+        {"run x.toml --json -x.json -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
     };
     for (const Case& c : cases) {
         INFO(c.args);
@@ -300,6 +310,7 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
             CHECK(r.err.find(s) != std::string::npos);
         }
         CHECK(r.err.find("not expected") == std::string::npos);
+        CHECK(r.err.find("no option '--replicates'") == std::string::npos);
         CHECK(entries(dir.path()).empty());
     }
     // The levers command takes -n like every other command (and still -r).

@@ -110,6 +110,10 @@ TEST_CASE("a key defined twice is named as the user wrote it, with its first lin
                 "defined twice; first at line " + std::to_string(L + 1) +
                     " (written here as levers.\"tech_loans\")",
                 "each table once: all its keys under one [header]"});
+    // [levers.a.b] makes levers.a implicitly; the table repeated is the one [levers.a] names.
+    expect_one(with("[levers.a.b]\nc = 1\n[levers.a]\nd = 2\n[levers.a]\n"),
+               {L + 5, 1, "levers.a", "defined twice; first at line " + std::to_string(L + 3),
+                "each table once: all its keys under one [header]"});
     expect_one(with("[levers]\nx = 3\nx.y = 4\n"),
                {L + 3, 1, "levers.x.y",
                 "levers.x is already defined at line " + std::to_string(L + 2) +

@@ -155,6 +155,25 @@ TEST_CASE("Infinite medians give infinite or undefined differences, never an err
     CHECK(m.ci.hi == Approx(10.0));
 }
 
+TEST_CASE("A median between an infinity and a number, or between huge numbers, is right",
+          "[experiments][paired]") {
+    // Even counts, so the median is the midpoint of the middle pair: -inf and 5 gave
+    // -inf + inf = NaN, and -1.5e308 and 1.5e308 overflowed to +inf.
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<double> zero = {0.0, 0.0, 0.0, 0.0};
+    const std::vector<double> low = {-inf, -inf, 5.0, 7.0};
+    CHECK(paired_median_difference(zero, low).estimate == -inf);
+    const std::vector<double> high = {1.0, 5.0, inf, inf};
+    CHECK(paired_median_difference(zero, high).estimate == inf);
+    const std::vector<double> both = {-inf, -inf, inf, inf};
+    CHECK(std::isnan(paired_median_difference(zero, both).estimate));
+    const std::vector<double> huge = {-1.7e308, -1.5e308, 1.5e308, 1.7e308};
+    CHECK(paired_median_difference(zero, huge).estimate == 0.0);
+    // Ordinary numbers keep the midpoint's bits.
+    const std::vector<double> plain = {1.0, 2.0, 4.0, 8.0};
+    CHECK(paired_median_difference(zero, plain).estimate == 3.0);
+}
+
 TEST_CASE("Paired differences refuse mismatched or empty inputs", "[experiments][paired]") {
     const std::vector<std::uint8_t> a{1, 0};
     const std::vector<std::uint8_t> b{1};

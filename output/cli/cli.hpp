@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -81,6 +82,11 @@ std::string quoted(const std::string& s);
 /// whether the path can be written (output_path_problem). Nothing is left behind.
 std::vector<std::string> output_flag_problems(const std::string& json, const std::string& out,
                                               const std::string& report);
+
+/// `--quiet` with none of the command's outputs given (`outputs`: flag and value): the command
+/// would run and show nothing. A problem naming the flags, or empty.
+std::string quiet_problem(bool quiet,
+                          std::initializer_list<std::pair<const char*, std::string>> outputs);
 
 /// A seed: decimal digits only, within 64 bits. False (out untouched) otherwise.
 bool parse_seed(const std::string& text, std::uint64_t& out);

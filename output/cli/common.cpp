@@ -68,6 +68,23 @@ std::vector<std::string> output_flag_problems(const std::string& json, const std
     return problems;
 }
 
+std::string quiet_problem(bool quiet,
+                          std::initializer_list<std::pair<const char*, std::string>> outputs) {
+    std::string flags;
+    for (const auto& [flag, value] : outputs) {
+        if (!value.empty()) {
+            return {};
+        }
+        flags += (flags.empty() ? "" : ", ") + std::string(flag);
+    }
+    if (!quiet) {
+        return {};
+    }
+    // Running for minutes to show nothing is never what was meant.
+    return "--quiet: with none of " + flags +
+           " nothing would be shown or written; drop --quiet, or name an output";
+}
+
 std::string quoted(const std::string& s) {
     return "'" + s + "'";
 }

@@ -44,6 +44,11 @@ struct CompareArgs {
 std::vector<std::string> output_problems(const CompareArgs& args, const fs::path& scenario_path,
                                          const engine::LoadResult& loaded) {
     std::vector<std::string> problems;
+    if (std::string p = quiet_problem(
+            args.quiet, {{"--json", args.json}, {"--out", args.out}, {"--report", args.report}});
+        !p.empty()) {
+        problems.push_back(std::move(p));
+    }
     for (std::string& p : output_flag_problems(args.json, args.out, args.report)) {
         problems.push_back(std::move(p));
     }

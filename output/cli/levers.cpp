@@ -142,6 +142,9 @@ int levers_command(const LeversArgs& args) {
 
     // 1. Every input and output is checked before anything runs or is written.
     std::vector<std::string> problems;
+    if (std::string p = cli::quiet_problem(args.quiet, {{"--json", args.json}}); !p.empty()) {
+        problems.push_back(std::move(p));
+    }
     if (!args.json.empty() && args.json != "-") {
         if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
             problems.push_back("--json: cannot write " + cli::quoted(args.json) + ": " + p +

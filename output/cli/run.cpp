@@ -71,6 +71,11 @@ std::vector<std::string> output_problems(const RunArgs& args) {
             problems.push_back("--precision " + p);
         }
     }
+    if (std::string p = quiet_problem(
+            args.quiet, {{"--json", args.json}, {"--out", args.out}, {"--report", args.report}});
+        !p.empty()) {
+        problems.push_back(std::move(p));
+    }
     for (std::string& p : output_flag_problems(args.json, args.out, args.report)) {
         problems.push_back(std::move(p));
     }

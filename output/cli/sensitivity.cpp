@@ -137,6 +137,10 @@ std::string method_problem(const SensitivityArgs& args, const experiments::Sweep
 /// Problems with the output flags and how they meet each other and the result file.
 std::vector<std::string> output_problems(const SensitivityArgs& args) {
     std::vector<std::string> problems;
+    if (std::string p = quiet_problem(args.quiet, {{"--json", args.json}, {"--out", args.out}});
+        !p.empty()) {
+        problems.push_back(std::move(p));
+    }
     if (!args.json.empty() && args.json != "-") {
         if (const std::string p = output::output_path_problem(args.json); !p.empty()) {
             problems.push_back("--json: cannot write " + quoted(args.json) + ": " + p +

@@ -268,6 +268,11 @@ int solve_command(const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     std::vector<std::string> problems = output_flag_problems(args.json, "", args.report);
+    if (std::string p =
+            quiet_problem(args.quiet, {{"--json", args.json}, {"--report", args.report}});
+        !p.empty()) {
+        problems.push_back(std::move(p));
+    }
     std::vector<output::NamedPath> outputs;
     if (!args.json.empty() && args.json != "-") {
         outputs.push_back({"--json", args.json});

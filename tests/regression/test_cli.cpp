@@ -387,3 +387,25 @@ TEST_CASE("The default Wuhan scenario gives the same JSON and HDF5 at 1, 2, 4 an
     CHECK(datasets(dir / "w4.h5") == sets1);
     CHECK(datasets(dir / "w8.h5") == sets1);
 }
+
+TEST_CASE("A command with --quiet and no output is refused: it would show nothing", "[cli]") {
+    const test::TempDir dir;
+    for (const std::string& command :
+         {"run " + shell_quote(REFERENCE) + " -q", "compare " + shell_quote(REFERENCE) + " -q",
+          "solve " + shell_quote(REFERENCE) +
+              " -q --target leaders_2023 --probability 0.9 --lever lever_high_tech"}) {
+        INFO(command);
+        const Result r = run_canopy(dir, command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("--quiet: with none of --json") != std::string::npos);
+        CHECK(r.err.find("nothing would be shown or written; drop --quiet, or name an output") !=
+              std::string::npos);
+        CHECK(entries(dir.path()).empty());
+    }
+    // With an output, --quiet is what it says.
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " -q -n 2 --json r.json");
+    CHECK(r.status == 0);
+    CHECK(r.out.empty());
+    CHECK(entries(dir.path()) == std::vector<std::string>{"r.json"});
+}

@@ -383,14 +383,15 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
                 "]\nkind = \"stock\"\nseries = \"leader\"\nat = \"2023-12\"\n";
     }
     test::write_file(dir / "many.toml", many);
-    const Result big = run_canopy(dir, "run many.toml --replicates 1000000 --all-mixes --quiet");
+    const Result big =
+        run_canopy(dir, "run many.toml --replicates 1000000 --all-mixes --quiet --json big.json");
     INFO(big.err);
     CHECK(big.status == 2);
     CHECK(big.err.find("of memory available") != std::string::npos);
     // The bytes per firm follow the ties per firm (an outside probe: 64 ties a firm took 1 GB
     // at a million firms while the estimate said 40 MB, and 20 million firms passed 8G).
     const Result ties = run_canopy(dir, "run " + shell_quote(REFERENCE) +
-                                            " -q -n 1 -t 1 --set firms=1000000 --set "
+                                            " -q --json t.json -n 1 -t 1 --set firms=1000000 --set "
                                             "edges_per_firm=64 --max-memory 500M");
     INFO(ties.err);
     CHECK(ties.status == 2);

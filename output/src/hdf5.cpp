@@ -773,6 +773,14 @@ void write_comparison(const Writer& w, const Comparison& c) {
         (void)w.doubles(target.get(), "delta_median_ci", {n, 2}, dm_ci.data());
         (void)w.doubles(target.get(), "delta_p", {n}, dp.data());
         (void)w.doubles(target.get(), "delta_p_ci", {n, 2}, dp_ci.data());
+        // Replicates of each mix whose final had no value (counted as missed), as the table's
+        // note and the JSON's "undefined" say.
+        std::vector<std::uint64_t> undefined;
+        for (const MixComparison& m : c.mixes) {
+            undefined.push_back(m.targets.at(t).undefined);
+        }
+        (void)w.dataset(target.get(), "undefined", {n}, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                        undefined.data());
     }
 }
 

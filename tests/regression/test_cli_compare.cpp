@@ -141,7 +141,7 @@ threshold = 1
 assumption = "a test of undefined finals"
 )");
     const Result r = run_canopy(dir, "compare edge.toml --replicates 6 --mix high_tech_push "
-                                     "--json out.json");
+                                     "--json out.json --out out.h5");
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("  no_share undefined in 6 of 6 replicates under base\n") !=
@@ -176,4 +176,19 @@ assumption = "a test of undefined finals"
         CHECK(mix["targets"][4]["id"] == "no_share");
         CHECK(mix["targets"][4]["undefined"] == 6);
     }
+    // The HDF5 comparison counts them per mix too (the base first).
+    const hid_t f = H5Fopen((dir / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    for (const auto& [id, want] :
+         std::vector<std::pair<std::string, std::uint64_t>>{{"no_share", 6}, {"leaders_2023", 0}}) {
+        INFO(id);
+        const hid_t d =
+            H5Dopen2(f, ("/comparison/targets/" + id + "/undefined").c_str(), H5P_DEFAULT);
+        REQUIRE(d >= 0);
+        std::vector<std::uint64_t> undefined(2, 99);
+        CHECK(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, undefined.data()) >= 0);
+        H5Dclose(d);
+        CHECK(undefined == std::vector<std::uint64_t>{want, want});
+    }
+    H5Fclose(f);
 }

@@ -3,6 +3,7 @@
 #include "ecosystem/ecosystem_model.hpp"
 #include "reference/reference_model.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace canopy::models {
@@ -37,6 +38,20 @@ std::vector<std::string> model_names() {
         names.push_back(entry.first);
     }
     return names;
+}
+
+engine::RunShape run_shape(const ModelHandle& model, std::span<const engine::Scenario> runs,
+                           int replicates, int threads) {
+    engine::RunShape shape;
+    shape.replicates = replicates;
+    shape.runs = static_cast<int>(runs.size());
+    shape.threads = threads;
+    for (const engine::Scenario& s : runs) {
+        shape.indicators = std::max(shape.indicators, s.indicators.size());
+        shape.agents_at_horizon = std::max(shape.agents_at_horizon, model.agents_at_horizon(s));
+        shape.bytes_per_agent = std::max(shape.bytes_per_agent, model.bytes_per_agent(s));
+    }
+    return shape;
 }
 
 engine::ModelCatalog model_catalog() {

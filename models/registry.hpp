@@ -7,9 +7,11 @@
 
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/model.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,12 @@ const ModelHandle* find_model(const std::string& name);
 
 /// Every registered model's name.
 std::vector<std::string> model_names();
+
+/// The shape of `replicates` replicates of each of `runs` (the base and each policy mix, kept
+/// together) on `threads` threads, for engine::estimate_resources: the most indicators, agents
+/// at the horizon and bytes per agent over the runs, as `model` estimates them.
+engine::RunShape run_shape(const ModelHandle& model, std::span<const engine::Scenario> runs,
+                           int replicates, int threads);
 
 /// The catalog the scenario loader validates against.
 engine::ModelCatalog model_catalog();

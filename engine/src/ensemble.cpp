@@ -24,6 +24,40 @@ void append_replicates(Ensemble& into, Ensemble&& block) {
                            std::make_move_iterator(block.parameters.end()));
 }
 
+namespace {
+
+// The replicate's row of the scenario's joint draws (a posterior), picked once: it replaces the
+// parameter columns' draws in `parameters` (when given) and multiplies each lever column's
+// whole schedule in `levers`.
+void apply_joint_row(const Scenario& scenario, const RandomKey& key,
+                     std::vector<double>* parameters, std::vector<Schedule>& levers) {
+    if (!scenario.joint_draws) {
+        return;
+    }
+    const JointDraws& joint = *scenario.joint_draws;
+    const std::size_t row = joint.pick(key);
+    for (std::size_t c = 0; c < joint.columns().size(); ++c) {
+        const JointDraws::Column& column = joint.columns()[c];
+        const auto i = static_cast<std::size_t>(column.index);
+        if (column.kind != JointDraws::Column::Kind::parameter) {
+            levers.at(i) = levers.at(i).scaled(joint.value(row, c));
+        } else if (parameters != nullptr) {
+            parameters->at(i) = joint.value(row, c);
+        }
+    }
+}
+
+std::vector<Schedule> scenario_levers(const Scenario& scenario) {
+    std::vector<Schedule> levers;
+    levers.reserve(scenario.levers.size());
+    for (const LeverSetting& lever : scenario.levers) {
+        levers.push_back(lever.schedule);
+    }
+    return levers;
+}
+
+} // namespace
+
 RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int rk4_substeps) {
     RunInputs in;
     in.calendar = scenario.calendar;
@@ -33,39 +67,14 @@ RunInputs replicate_inputs(const Scenario& scenario, const RandomKey& key, int r
         in.parameters.push_back(
             scenario.parameters[i].value.draw(key, static_cast<std::uint32_t>(i)));
     }
-    in.levers = replicate_levers(scenario, key);
-    if (scenario.joint_draws) {
-        // A posterior's row replaces the independent draws of its parameter columns.
-        const JointDraws& joint = *scenario.joint_draws;
-        const std::size_t row = joint.pick(key);
-        for (std::size_t c = 0; c < joint.columns().size(); ++c) {
-            const JointDraws::Column& column = joint.columns()[c];
-            if (column.kind == JointDraws::Column::Kind::parameter) {
-                in.parameters.at(static_cast<std::size_t>(column.index)) = joint.value(row, c);
-            }
-        }
-    }
+    in.levers = scenario_levers(scenario);
+    apply_joint_row(scenario, key, &in.parameters, in.levers);
     return in;
 }
 
 std::vector<Schedule> replicate_levers(const Scenario& scenario, const RandomKey& key) {
-    std::vector<Schedule> levers;
-    levers.reserve(scenario.levers.size());
-    for (const LeverSetting& lever : scenario.levers) {
-        levers.push_back(lever.schedule);
-    }
-    if (scenario.joint_draws) {
-        // A posterior's lever column multiplies that lever's whole schedule.
-        const JointDraws& joint = *scenario.joint_draws;
-        const std::size_t row = joint.pick(key);
-        for (std::size_t c = 0; c < joint.columns().size(); ++c) {
-            const JointDraws::Column& column = joint.columns()[c];
-            if (column.kind != JointDraws::Column::Kind::parameter) {
-                auto& schedule = levers.at(static_cast<std::size_t>(column.index));
-                schedule = schedule.scaled(joint.value(row, c));
-            }
-        }
-    }
+    std::vector<Schedule> levers = scenario_levers(scenario);
+    apply_joint_row(scenario, key, nullptr, levers);
     return levers;
 }
 

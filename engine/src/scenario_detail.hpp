@@ -65,6 +65,12 @@ inline constexpr int MAX_NESTING = 32;
 /// Longest chain of `extends` (the file itself not counted).
 inline constexpr int MAX_EXTENDS_DEPTH = 8;
 
+/// A character of a bare TOML key: A-Z, a-z, 0-9, '_' and '-'.
+inline bool is_bare_key_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
 /// Checks that text is well-formed UTF-8 (no overlong forms, surrogates or code points beyond
 /// U+10FFFF). On failure adds one diagnostic at the offending byte and returns false.
 bool check_utf8(std::string_view text, const std::string& file_name, Diagnostics& out);

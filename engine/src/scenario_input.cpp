@@ -143,11 +143,6 @@ std::string utf8_problem(std::string_view text, std::size_t i, std::size_t& leng
 
 // ---- the lexical pre-scan --------------------------------------------------------------------
 
-bool is_bare_key_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
 bool is_quote(char c) {
     return c == '"' || c == '\'';
 }

@@ -98,11 +98,6 @@ TomlNode convert(const toml::node& node, int file, SourcePos key_pos) {
 // instead, from the line toml++ stopped at, and its first definition found in the document
 // before that line, which toml++ parsed without error.
 
-bool is_bare(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
 void skip_blanks(std::string_view s, std::size_t& i) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
         ++i;
@@ -182,7 +177,7 @@ std::optional<std::string> read_key_part(std::string_view s, std::size_t& i) {
         return name;
     }
     const std::size_t start = i;
-    while (i < s.size() && is_bare(s[i])) {
+    while (i < s.size() && is_bare_key_char(s[i])) {
         ++i;
     }
     if (i == start) {
@@ -213,7 +208,7 @@ std::optional<std::vector<std::string>> read_dotted_key(std::string_view s, std:
 std::string key_path(const std::vector<std::string>& parts) {
     std::string out;
     for (const std::string& p : parts) {
-        const bool bare = !p.empty() && std::all_of(p.begin(), p.end(), is_bare);
+        const bool bare = !p.empty() && std::all_of(p.begin(), p.end(), is_bare_key_char);
         out += (out.empty() ? "" : ".") + (bare ? p : "\"" + p + "\"");
     }
     return out;

@@ -1319,14 +1319,24 @@ std::vector<std::string> Calibration::parameter_names() const {
     return out;
 }
 
-std::string Calibration::fingerprint() const {
-    // Every input that changes what is computed.
-    std::string digest = "canopy calibrate " CANOPY_VERSION "\n";
-    digest += std::string("method ") + to_string(method) + "\nseed " + std::to_string(seed) +
-              "\nfit_until " + (fit_until ? std::to_string(*fit_until) : std::string("-")) +
-              "\ndata " + data.sha256 + "\ncalibration " + sha256_hex(text) + "\nscenario " +
-              sha256_hex(scenario ? scenario->text : std::string()) + "\n";
+namespace {
+
+// Every input that changes what is computed, with the calibration file as `file_digest` (of its
+// text, or of its settings) under a header naming what the fingerprint is of.
+std::string fingerprint_of(const Calibration& c, const std::string& header,
+                           const std::string& file_digest) {
+    std::string digest = header + " " CANOPY_VERSION "\n";
+    digest += std::string("method ") + to_string(c.method) + "\nseed " + std::to_string(c.seed) +
+              "\nfit_until " + (c.fit_until ? std::to_string(*c.fit_until) : std::string("-")) +
+              "\ndata " + c.data.sha256 + "\ncalibration " + file_digest + "\nscenario " +
+              sha256_hex(c.scenario ? c.scenario->text : std::string()) + "\n";
     return sha256_hex(digest);
+}
+
+} // namespace
+
+std::string Calibration::fingerprint() const {
+    return fingerprint_of(*this, "canopy calibrate", sha256_hex(text));
 }
 
 namespace {
@@ -1400,12 +1410,7 @@ std::string Calibration::journal_fingerprint() const {
     });
     std::string settings;
     canonical(*root, settings);
-    std::string digest = "canopy calibrate runs " CANOPY_VERSION "\n";
-    digest += std::string("method ") + to_string(method) + "\nseed " + std::to_string(seed) +
-              "\nfit_until " + (fit_until ? std::to_string(*fit_until) : std::string("-")) +
-              "\ndata " + data.sha256 + "\ncalibration " + sha256_hex(settings) + "\nscenario " +
-              sha256_hex(scenario ? scenario->text : std::string()) + "\n";
-    return sha256_hex(digest);
+    return fingerprint_of(*this, "canopy calibrate runs", sha256_hex(settings));
 }
 
 CalibrationSettingError::CalibrationSettingError(engine::Diagnostic diagnostic, std::int64_t runs)

@@ -151,15 +151,7 @@ ResourceCheck check_resources(const models::ModelHandle& model,
         return check;
     }
     const engine::ModelInfo& info = model.info();
-    engine::RunShape shape;
-    shape.replicates = replicates;
-    shape.runs = static_cast<int>(runs.size());
-    shape.threads = threads;
-    for (const engine::Scenario& s : runs) {
-        shape.indicators = std::max(shape.indicators, s.indicators.size());
-        shape.agents_at_horizon = std::max(shape.agents_at_horizon, model.agents_at_horizon(s));
-        shape.bytes_per_agent = std::max(shape.bytes_per_agent, model.bytes_per_agent(s));
-    }
+    const engine::RunShape shape = models::run_shape(model, runs, replicates, threads);
     const engine::Calendar& calendar = runs.front().calendar;
     const engine::ResourceEstimate e = engine::estimate_resources(info, calendar, shape);
     check.estimate = e.describe(shape, info, calendar);

@@ -66,6 +66,15 @@ PyObject* input_error_type = nullptr;
     throw py::error_already_set();
 }
 
+// "a, b, c".
+std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) {
+        out += (out.empty() ? "" : ", ") + n;
+    }
+    return out;
+}
+
 // An argument of a call that is not allowed: InputError (a ValueError) with one diagnostic, as
 // for a file's mistakes, so every kind of bad input is caught the same way.
 [[noreturn]] void raise_bad_argument(const std::string& key, const std::string& message,
@@ -96,10 +105,7 @@ std::shared_ptr<const engine::Scenario> with_mix(const engine::Scenario& s,
         names.push_back(m.name);
     }
     if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
-        std::string allowed;
-        for (const std::string& n : names) {
-            allowed += (allowed.empty() ? "" : ", ") + n;
-        }
+        const std::string allowed = join(names);
         raise_bad_argument("policy_mix",
                            "scenario '" + s.name + "' has no policy mix '" + name + "'",
                            allowed.empty() ? "none: the scenario defines no policy mix" : allowed,
@@ -244,12 +250,9 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
     }
     check_threads(threads);
     // As `canopy run` does: refuse, before anything runs, a run that cannot fit in memory.
-    engine::RunShape shape;
-    shape.replicates = options.replicates;
-    shape.threads = threads > 0 ? threads : engine::hardware_threads();
-    shape.indicators = mixed.indicators.size();
-    shape.agents_at_horizon = model.agents_at_horizon(mixed);
-    shape.bytes_per_agent = model.bytes_per_agent(mixed);
+    const engine::RunShape shape =
+        models::run_shape(model, std::span(&mixed, 1), options.replicates,
+                          threads > 0 ? threads : engine::hardware_threads());
     const engine::ResourceEstimate e =
         engine::estimate_resources(model.info(), mixed.calendar, shape);
     const auto available = static_cast<double>(engine::available_memory_bytes());
@@ -475,11 +478,7 @@ py::dict model_info(const std::string& name) {
     const models::ModelHandle* m = models::find_model(name);
     if (m == nullptr) {
         const std::vector<std::string> names = models::model_names();
-        std::string allowed;
-        for (const std::string& n : names) {
-            allowed += (allowed.empty() ? "" : ", ") + n;
-        }
-        raise_bad_argument("name", "no model '" + name + "'", allowed,
+        raise_bad_argument("name", "no model '" + name + "'", join(names),
                            engine::did_you_mean(name, names));
     }
     const engine::ModelInfo& info = m->info();

@@ -792,10 +792,17 @@ private:
         const auto series = t.string("series", true);
         const auto model_series = t.string("model_series", true);
         const auto measure_name = t.string("measure");
-        const double scale =
-            t.number_where(
-                 "scale", [](double x) { return x != 0.0; }, "a number other than 0")
-                .value_or(1.0);
+        // A unit conversion. Its size is bounded so that every scaled model figure (and a growth
+        // measure's 100 x scale) stays finite: 1e308 passed this check once and failed only when
+        // every run's figure overflowed.
+        const double scale = t.number_where(
+                                  "scale",
+                                  [](double x) {
+                                      const double size = std::fabs(x);
+                                      return size >= 1e-150 && size <= 1e150;
+                                  },
+                                  "a number other than 0, from 1e-150 to 1e150 in size")
+                                 .value_or(1.0);
         const auto relative_sd = t.number_where(
             "relative_sd", [](double x) { return x > 0.0; }, "a number > 0");
         const auto sd = t.number_where(

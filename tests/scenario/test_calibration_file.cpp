@@ -292,6 +292,19 @@ max_simulations = 1000
         CHECK(d.message.find("is too far from 1 for its square to be a normal number") !=
               std::string::npos);
     }
+    SECTION("a scale so large that scaled figures would overflow") {
+        const std::string text = replaced(calibration(""), "model_series = \"exits\"\n",
+                                          "model_series = \"exits\"\nscale = 1e308\n");
+        const auto d = only_error(load("huge-scale", text));
+        CHECK(d.key == "observations.exits.scale");
+        CHECK(d.line == 24);
+        CHECK(d.allowed.find("from 1e-150 to 1e150 in size") != std::string::npos);
+        const std::string ok = replaced(calibration(""), "model_series = \"exits\"\n",
+                                        "model_series = \"exits\"\nscale = -1e150\n");
+        const CalibrationLoad r = load("large-scale", ok);
+        INFO(r.diagnostics.format());
+        CHECK(r.calibration.has_value());
+    }
     SECTION("a scenario that does not load is reported with its own diagnostics") {
         const std::string text = replaced(calibration(""), "history.toml", "nowhere.toml");
         const CalibrationLoad r = load("scenario", text);

@@ -543,7 +543,12 @@ private:
 
         TimeUnit unit = TimeUnit::month;
         if (auto step = t.string("time_step")) {
-            if (*step == "week") {
+            if (*step == "week" && model_ != nullptr && !model_->weekly_steps) {
+                ctx_.error(t.find("time_step")->pos, t.path("time_step"),
+                           "model '" + model_->name +
+                               "' runs monthly steps only: " + model_->monthly_reason,
+                           "\"month\"");
+            } else if (*step == "week") {
                 unit = TimeUnit::week;
             } else if (*step != "month") {
                 const std::vector<std::string> units = {"month", "week"};

@@ -425,3 +425,28 @@ TEST_CASE("a posterior column that cannot be used is reported where it was chose
         CHECK(entries(dir.path()) == std::vector<std::string>{"child.toml"});
     }
 }
+
+TEST_CASE("a model whose rules are monthly refuses weekly steps", "[cli][hardening]") {
+    // An outside probe: the reference model ran `time_step = "week"` with its monthly births,
+    // promotions and exits applied every week (4.4 times the births of the same months run
+    // monthly), without a word. The ecosystem model scales its rates by the step and runs it.
+    const test::TempDir dir;
+    test::write_file(dir / "week.toml", reference_with("[scenario]\nname = \"ref_week\"\n"
+                                                       "time_step = \"week\"\n"));
+    const Result week = run_canopy(dir, "validate week.toml");
+    INFO(week.err);
+    CHECK(week.status == 2);
+    CHECK(week.err.find("week.toml:4:13: error: scenario.time_step: model 'reference' runs "
+                        "monthly steps only: bench/REFERENCE.md states its births, "
+                        "promotions and exits per month (allowed: \"month\")") !=
+          std::string::npos);
+    check_refused(dir, {{"run week.toml -n 2 --json out.json", "runs monthly steps only"}});
+
+    const std::string wuhan = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    test::write_file(dir / "eco.toml", "extends = \"" + wuhan + "\"" +
+                                           "\n[scenario]\nname = \"eco_week\"\n"
+                                           "time_step = \"week\"\n");
+    const Result eco = run_canopy(dir, "validate eco.toml");
+    INFO(eco.err);
+    CHECK(eco.status == 0);
+}

@@ -158,6 +158,12 @@ struct ModelInfo {
     /// Why the horizon is bounded where it is, for the diagnostic.
     std::string horizon_reason = "models are checked over a century at most unless they "
                                  "declare a longer horizon";
+    /// Whether the model's rates follow the step's length (StepContext::dt_months), so that it
+    /// can run weekly steps. A model whose rules are stated per monthly step leaves this false
+    /// and says why in `monthly_reason`: a weekly scenario is then refused at validation,
+    /// instead of applying monthly rates every week.
+    bool weekly_steps = true;
+    std::string monthly_reason;
     /// Resident bytes per agent (state columns and network ties), for the memory estimate of
     /// a model that provides agents_at_horizon; 0 when unknown. A model whose figure depends on
     /// its parameters also provides bytes_per_agent(parameters) (ProvidesBytesPerAgent), and

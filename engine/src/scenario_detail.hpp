@@ -87,6 +87,9 @@ std::optional<TomlNode> parse_toml(std::string_view text, int file_index,
                                    const std::string& file_name, Diagnostics& out);
 
 /// Every file read while loading one scenario, in order (index = SourcePos::file).
+/// The line before each file's text in Scenario::text, followed by the file's path as given.
+inline constexpr std::string_view FILE_HEADER = "# ---- file: ";
+
 struct SourceFiles {
     std::vector<std::string> names; ///< as shown in diagnostics
     std::string text;               ///< every file, parent first, each after a "# ---- file:" line

@@ -604,7 +604,7 @@ struct Loader {
                 result = std::move(parent);
             }
         }
-        files.text += "# ---- file: " + name + "\n";
+        files.text += std::string(FILE_HEADER) + name + "\n";
         files.text.append(text);
         if (text.back() != '\n') {
             files.text += '\n';
@@ -751,3 +751,28 @@ std::optional<TomlNode> load_document(std::string_view text, const std::string& 
 }
 
 } // namespace canopy::engine::detail
+
+namespace canopy::engine {
+
+std::string scenario_content(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    const std::string_view header = detail::FILE_HEADER;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        const std::string_view line = text.substr(at, end - at);
+        if (line.starts_with(header)) {
+            out += header.substr(0, header.size() - 2); // "# ---- file"
+        } else {
+            out += line;
+        }
+        if (end < text.size()) {
+            out += '\n';
+        }
+        at = end + 1;
+    }
+    return out;
+}
+
+} // namespace canopy::engine

@@ -1336,7 +1336,8 @@ std::string fingerprint_of(const Calibration& c, const std::string& header,
     digest += std::string("method ") + to_string(c.method) + "\nseed " + std::to_string(c.seed) +
               "\nfit_until " + (c.fit_until ? std::to_string(*c.fit_until) : std::string("-")) +
               "\ndata " + c.data.sha256 + "\ncalibration " + file_digest + "\nscenario " +
-              sha256_hex(c.scenario ? c.scenario->text : std::string()) + "\n";
+              sha256_hex(c.scenario ? engine::scenario_content(c.scenario->text) : std::string()) +
+              "\n";
     return sha256_hex(digest);
 }
 

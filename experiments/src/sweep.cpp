@@ -553,7 +553,8 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
             differs("seed (" + versus(s.seed, first.seed) + ")");
         } else if (s.engine_version != first.engine_version) {
             differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");
-        } else if (s.scenario_text != first.scenario_text) {
+        } else if (engine::scenario_content(s.scenario_text) !=
+                   engine::scenario_content(first.scenario_text)) {
             differs("scenario text");
         } else if (s.fingerprint != first.fingerprint) {
             differs("experiment (fingerprint " + s.fingerprint + " vs " + first.fingerprint + ")");

@@ -586,8 +586,10 @@ public:
         if (ctx_.errors() > 0 || out_.diagnostics.has_errors()) {
             return;
         }
+        // The scenario's content, not its file paths as spelled: the same files named from
+        // another directory resume and merge as the same sweep.
         std::vector<std::string> parts{s.text,
-                                       s.scenario->text,
+                                       engine::scenario_content(s.scenario->text),
                                        s.policy_mix,
                                        std::to_string(s.seed),
                                        std::to_string(s.replicates),

@@ -247,9 +247,9 @@ int levers_command(const LeversArgs& args) {
             }
         }
     }
-    experiment.fingerprint = experiments::make_fingerprint(
-        std::vector<std::string>{"levers", attached->text, std::to_string(experiment.seed),
-                                 std::to_string(experiment.replicates)});
+    experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
+        "levers", engine::scenario_content(attached->text), std::to_string(experiment.seed),
+        std::to_string(experiment.replicates)});
     output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
     const experiments::LeverEffects effects = experiments::lever_effects(
         experiment, chosen, *evaluator, {}, [&](std::size_t done, std::size_t all) {

@@ -378,8 +378,8 @@ int run_command(const RunArgs& args) {
         experiment.seed = options.seed;
         experiment.common_random_numbers = true;
         experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
-            "run --report-levers", first.scenario.text, std::to_string(experiment.seed),
-            std::to_string(experiment.replicates)});
+            "run --report-levers", engine::scenario_content(first.scenario.text),
+            std::to_string(experiment.seed), std::to_string(experiment.replicates)});
         std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
         output::StatusLine status = output::StatusLine::on_stderr(args.quiet);
         effects = experiments::lever_effects(

@@ -378,7 +378,7 @@ TEST_CASE("a budget that ends the first generation is bad input, and --resume ke
     CHECK(r.err.find("- change it and rerun with --resume to keep the 80 runs done (journalled in "
                      "'post.h5.journal')") != std::string::npos);
     // No posterior; the runs are journalled.
-    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal", "s.toml"});
     CHECK(journal_records(dir / "post.h5.journal") == 80);
 
     // The journal ignores the budget (and comments): raised, --resume reads the 80 runs back and
@@ -415,7 +415,7 @@ TEST_CASE("the stopping rule ending the first generation is bad input naming min
                      "effective sample was ") != std::string::npos);
     CHECK(r.err.find("(allowed: a value below ") != std::string::npos);
     CHECK(r.err.find("--resume to keep the ") != std::string::npos);
-    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal", "s.toml"});
     const std::size_t records = journal_records(dir / "post.h5.journal");
     CHECK(records >= 240);
     // Never stopping early, --resume reuses every run.
@@ -430,10 +430,17 @@ TEST_CASE("the stopping rule ending the first generation is bad input naming min
 TEST_CASE("a calibration that fails keeps its journal and says how to go on",
           "[regression][journal]") {
     const TempDir dir;
-    // Every run's figure overflows to infinity: no candidate can be weighed, after the pilot's
-    // 60 runs have been journalled.
-    write_file(dir / "c.toml", replaced(quick_here(), "model_series = \"exits\"\n",
-                                        "model_series = \"exits\"\nscale = 1e308\n"));
+    // A city too small to start with a leader, and the leaders' figures read as growth: every
+    // run's 2021 growth is undefined (from 0), which only the runs show. No candidate can be
+    // weighed, after the pilot's 60 runs have been journalled.
+    write_file(dir / "s.toml", "extends = \"" + std::string(CANOPY_SOURCE_DIR) +
+                                   "/scenarios/reference-history.toml\"\n[baseline.firms]\n"
+                                   "value = 400\nassumption = \"no leader at the start\"\n");
+    std::string text = replaced(quick_here(), "model_series = \"leader\"\n",
+                                "model_series = \"leader\"\nmeasure = \"growth\"\n");
+    const std::string history =
+        std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-history.toml";
+    write_file(dir / "c.toml", replaced(text, history, "s.toml"));
     const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json post.json");
     INFO(r.err);
     CHECK(r.status == 1);
@@ -441,7 +448,7 @@ TEST_CASE("a calibration that fails keeps its journal and says how to go on",
           std::string::npos);
     // No result, but the runs done stay (a passing fault must not cost them), and the message
     // names the journal and both ways on.
-    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal", "s.toml"});
     CHECK(r.err.find("canopy calibrate: no posterior was written") != std::string::npos);
     CHECK(r.err.find("the runs done so far are kept in 'post.h5.journal': rerun with --resume "
                      "once the cause is fixed; after changing the calibration file, delete them "
@@ -452,5 +459,5 @@ TEST_CASE("a calibration that fails keeps its journal and says how to go on",
     INFO(again.err);
     CHECK(again.status == 1);
     CHECK(again.err.find("no run of the first 60 prior candidates") != std::string::npos);
-    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal"});
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal", "s.toml"});
 }

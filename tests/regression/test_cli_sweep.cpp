@@ -599,3 +599,48 @@ TEST_CASE("canopy merge says which count differs and sums up overlapping points"
     CHECK(std::count(overlap.err.begin(), overlap.err.end(), '\n') == 2); // and "nothing written"
     CHECK_FALSE(fs::exists(dir / "m.h5"));
 }
+
+TEST_CASE("The same sweep file named another way resumes and merges as the same sweep",
+          "[regression][sweep]") {
+    // An outside probe: a sweep interrupted as `sweep slow.toml` was refused on `--resume` as
+    // `sweep ./slow.toml`, and shards made from two directories would not merge, because the
+    // fingerprint covered the scenario's file paths as spelled.
+    const test::TempDir dir;
+    fs::create_directory_symlink(SWEEPS, dir / "sw");
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --out whole.h5").status == 0);
+    const std::vector<std::string> spellings = {shell_quote(TINY), "sw/tiny.toml",
+                                                "sw/./tiny.toml"};
+    for (std::size_t s = 0; s < spellings.size(); ++s) {
+        const std::string shard = std::to_string(s + 1);
+        const Result r = run_canopy(dir, "sweep " + spellings[s] + " --shard " + shard +
+                                             "/3 --out s" + shard + ".h5");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+    }
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --out merged.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    check_same(dir / "whole.h5", dir / "merged.h5");
+
+    // Killed as one spelling, resumed as another: the uninterrupted result's numbers.
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --quiet --out long.h5").status ==
+            0);
+    const fs::path out = dir / "killed.h5";
+    const int status = kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", out.string()},
+        dir / "killed.h5.journal", 20, std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    const Result resumed = run_canopy(dir, "sweep sw/./tiny-long.toml --resume --out killed.h5");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(resumed.out.find("read back from the journal") != std::string::npos);
+    const experiments::SweepResult a = experiments::read_sweep_result(dir / "long.h5");
+    const experiments::SweepResult b = experiments::read_sweep_result(out);
+    CHECK(a.fingerprint == b.fingerprint);
+    CHECK(a.scenario_text != b.scenario_text); // each records the paths it was given
+    CHECK(engine::scenario_content(a.scenario_text) == engine::scenario_content(b.scenario_text));
+    REQUIRE(a.values.size() == b.values.size());
+    for (std::size_t f = 0; f < a.values.size(); ++f) {
+        CHECK(same_bits(a.values[f], b.values[f]));
+    }
+}

@@ -335,3 +335,23 @@ TEST_CASE("a calibration's runs are identified without its stopping rules and co
     CHECK(fingerprints(replaced(text, "high = 30", "high = 30.5")).first != a.first);
     CHECK(fingerprints(replaced(text, "seed = 3", "seed = 4")).first != a.first);
 }
+
+TEST_CASE("a calibration's fingerprints do not depend on how its path is spelled", "[scenario]") {
+    // An outside probe: `canopy calibrate ./c.toml --resume` after an interrupted
+    // `canopy calibrate c.toml` was refused as another calibration, because the scenario's text
+    // names its files as given.
+    const CalibrationLoad plain = load("spelled", calibration(""));
+    REQUIRE(plain.calibration);
+    const fs::path dir = DIR / "spelled";
+    const CalibrationLoad dotted = load_calibration(dir / "." / "calibration.toml", {});
+    const CalibrationLoad around =
+        load_calibration(dir / ".." / "spelled" / "calibration.toml", {});
+    REQUIRE(dotted.calibration);
+    REQUIRE(around.calibration);
+    REQUIRE(dotted.calibration->scenario->text != plain.calibration->scenario->text);
+    for (const CalibrationLoad* other : {&dotted, &around}) {
+        CHECK(other->calibration->fingerprint() == plain.calibration->fingerprint());
+        CHECK(other->calibration->journal_fingerprint() ==
+              plain.calibration->journal_fingerprint());
+    }
+}

@@ -355,6 +355,15 @@ value = 40
         "# ---- file: " + parent_name + "\n" + canopy::test::read_bytes(dir / "common/base.toml") +
         "# ---- file: " + child_name + "\n" + canopy::test::read_bytes(dir / "child.toml");
     CHECK(s.text == expected_text);
+    // Its content, which fingerprints use, is the same however the files were named.
+    CHECK(scenario_content(s.text) ==
+          "# ---- file\n" + canopy::test::read_bytes(dir / "common/base.toml") + "# ---- file\n" +
+              canopy::test::read_bytes(dir / "child.toml"));
+    const LoadResult again =
+        load_scenario(dir / "common" / ".." / "child.toml", canopy::test::toy_catalog());
+    REQUIRE(again.scenario.has_value());
+    CHECK(again.scenario->text != s.text);
+    CHECK(scenario_content(again.scenario->text) == scenario_content(s.text));
 }
 
 TEST_CASE("a diagnostic in an extended file names that file", "[scenario]") {

@@ -161,6 +161,12 @@ LoadResult load_scenario(const std::filesystem::path& file, const ModelCatalog& 
 /// the scenario's own (the loader requires them). Empty when every number has an owner.
 Diagnostics unsourced_defaults(const Scenario& scenario, const ModelInfo& model);
 
+/// Scenario::text without the paths of its "# ---- file: <path>" lines (each becomes
+/// "# ---- file"): what identifies a run's inputs. The paths are spelled as the user gave them,
+/// so the same files named from another directory (or as ./x.toml) have the same content.
+/// Fingerprints and merge's comparisons use this; outputs still record the text with its paths.
+[[nodiscard]] std::string scenario_content(std::string_view text);
+
 /// Loads from text (the fuzz target and the tests use this); `file` names it in diagnostics
 /// and in Scenario::text, and an `extends` in the text is resolved relative to its directory.
 /// Never throws for bad input.

@@ -203,6 +203,11 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "
          "mass inside its bounds [0, 45]"},
+        // A prior the model accepts but the machine cannot hold at its far end: it ended in
+        // std::bad_alloc once a candidate was drawn there, after the runs before it.
+        {"a prior reaching past memory", replaced(base, "high = 40", "high = 1e9"), data,
+         "canopy calibrate: error: a candidate with births_per_month = 1e+09 (its prior's upper "
+         "end)"},
     };
     for (const Case& c : cases) {
         INFO(c.name);

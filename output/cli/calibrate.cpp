@@ -275,8 +275,8 @@ void print_report(const experiments::CalibrationResult& r, const output::TableSt
 }
 
 // Why the calibration's largest candidate cannot run here, or empty. Every fitted parameter is
-// put at whichever end of its prior makes the model larger (its bounds, or its 1e-6 and 1 - 1e-6
-// quantiles where the prior has no bound), and that candidate's runs, as many at once as run
+// put at whichever end of its prior makes the model larger (its 1e-6 or 1 - 1e-6 quantile, of
+// the prior as truncated by its bounds), and that candidate's runs, as many at once as run
 // side by side, are checked against --max-memory (check_resources). A prior reaching far past
 // what the machine can hold (births_per_month up to 1e9, say) was found only when a candidate
 // drawn there ran out of memory (std::bad_alloc), after the runs before it.
@@ -289,9 +289,10 @@ std::string resource_problem(const experiments::Calibration& c, int threads,
     const auto size_of = [&model](const engine::Scenario& s) {
         return model.agents_at_horizon(s) * model.bytes_per_agent(s);
     };
+    // Where candidates can practically be drawn: the prior's bounds are the model's whole
+    // range unless the file narrows them, so its quantiles, not its bounds.
     const auto end_of = [](const experiments::Prior& prior, bool upper) {
-        const double bound = upper ? prior.upper() : prior.lower();
-        return std::isfinite(bound) ? bound : prior.quantile(upper ? 1.0 - 1e-6 : 1e-6);
+        return prior.quantile(upper ? 1.0 - 1e-6 : 1e-6);
     };
     std::vector<experiments::Override> worst;
     std::string sizing;

@@ -210,7 +210,7 @@ private:
             } else if (section == "policy_mixes") {
                 merge_mix(*existing, std::move(entry), path);
             } else {
-                merge_entry(*existing, std::move(entry), forms_of(section));
+                merge_entry(*existing, std::move(entry), forms_of(section), path);
             }
         }
     }
@@ -264,7 +264,7 @@ private:
                 } else if (whole || !inner->is_table() || !entry.is_table()) {
                     *inner = std::move(entry);
                 } else {
-                    merge_entry(*inner, std::move(entry), forms);
+                    merge_entry(*inner, std::move(entry), forms, inner_path);
                 }
             }
         }
@@ -318,8 +318,9 @@ public:
 private:
     // One entry in both files: a form the child chooses replaces the parent's; the rest merges
     // key by key. The merged entry remembers that it spans two files (for diagnostics).
-    static void merge_entry(TomlNode& parent, TomlNode&& child,
-                            const std::vector<const Form*>& forms) {
+    void merge_entry(TomlNode& parent, TomlNode&& child, const std::vector<const Form*>& forms,
+                     const std::string& path) {
+        check_own_citation(parent, child, forms, path);
         for (const Form* form : forms) {
             const bool chosen =
                 std::any_of(child.entries.begin(), child.entries.end(),
@@ -332,6 +333,39 @@ private:
             }
         }
         merge_tables(parent, std::move(child), {});
+    }
+
+    // A child that gives an entry a new figure (value, distribution, schedule, a mix's scale)
+    // must say where the figure comes from: the parent's source or assumption is for the
+    // parent's figure, and kept it would be cited for a number it never gave (an outside probe:
+    // initial_high_tech = 1200 in a new region went out with Wuhan's citation of 9,145 firms).
+    void check_own_citation(const TomlNode& parent, const TomlNode& child,
+                            const std::vector<const Form*>& forms, const std::string& path) {
+        if (std::find(forms.begin(), forms.end(), &PROVENANCE) == forms.end()) {
+            return;
+        }
+        const auto has = [](const TomlNode& t, const std::vector<std::string_view>& keys) {
+            return std::any_of(t.entries.begin(), t.entries.end(),
+                               [&](const TomlNode& e) { return contains(keys, e.key); });
+        };
+        if (has(child, PROVENANCE.choosers) || !has(parent, PROVENANCE.choosers)) {
+            return;
+        }
+        for (const Form* form : forms) {
+            if (form == &PROVENANCE) {
+                continue;
+            }
+            for (const TomlNode& e : child.entries) {
+                if (contains(form->choosers, e.key)) {
+                    error(e.key_pos, path + ".source",
+                          "'" + e.key + "' gives [" + path + "] a figure of its own, but its " +
+                              "source or assumption would be the one " + parent_name_ +
+                              " gives for its own figure",
+                          "source = \"...\" or assumption = \"...\" beside the new " + e.key);
+                    return;
+                }
+            }
+        }
     }
 
     // Plain recursive merge: child keys override, tables merge; the merged table takes the

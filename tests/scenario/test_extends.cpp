@@ -110,6 +110,7 @@ source = "the child's figure"
 
 [levers.tech_loans]
 value = 15
+source = "the child's plan"
 
 [policy_mixes.more_loans.levers.tech_loans]
 schedule = "constant"
@@ -128,11 +129,11 @@ value = 40
     CHECK(s.parameters[5].value.a == 2.5);
     CHECK(s.parameters[5].provenance.source == "the child's figure");
     CHECK(s.parameters[5].provenance.assumption.empty());
-    // a step schedule -> a constant; the cost and the source stay (they are other keys)
+    // a step schedule -> a constant; the cost stays (another key), the source is the child's
     CHECK(s.levers[0].schedule.kind() == Schedule::Kind::constant);
     CHECK(s.levers[0].schedule.initial() == 15.0);
     CHECK(s.levers[0].cost.per_unit_year == 0.5);
-    CHECK(s.levers[0].provenance.source == "plan");
+    CHECK(s.levers[0].provenance.source == "the child's plan");
     // a mix's scale -> a schedule
     REQUIRE(s.policy_mixes.size() == 2);
     CHECK(s.policy_mixes[0].levers.at(0).second.schedule.initial() == 40.0);
@@ -242,6 +243,28 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[0].hint == "[levers.tech_loans] merges " + f.parent.generic_string() + ":" +
                                     parent_line + " (parent) with " + f.child.generic_string() +
                                     ":2; 'replace = true' in the child replaces the entry whole");
+    }
+    SECTION("a new figure needs its own source") {
+        // An outside probe: a region's initial_high_tech = 1200 went out with Wuhan's citation
+        // of 9,145 firms, because the parent's source stayed beside the child's value.
+        const Files f = files("extends_own_source", "[levers.tech_loans]\nvalue = 15\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].line == 3);
+        CHECK(errors[0].column == 1);
+        CHECK(errors[0].key == "levers.tech_loans.source");
+        CHECK(errors[0].message == "'value' gives [levers.tech_loans] a figure of its own, but "
+                                   "its source or assumption would be the one " +
+                                       f.parent.generic_string() + " gives for its own figure");
+        CHECK(errors[0].allowed == "source = \"...\" or assumption = \"...\" beside the new value");
+        // A change that is not a figure (a cost, a unit) keeps the parent's citation.
+        const Files cost =
+            files("extends_cost_only", "[levers.tech_loans]\ncost_per_unit_year = 0.7\n");
+        const LoadResult kept = load_child(cost);
+        INFO(kept.diagnostics.format());
+        REQUIRE(kept.scenario.has_value());
+        CHECK(kept.scenario->levers[0].provenance.source == "plan");
     }
     SECTION("replace and remove need a parent") {
         const LoadResult r =

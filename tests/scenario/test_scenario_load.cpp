@@ -336,6 +336,7 @@ replicates = 7
 
 [levers.tech_loans]
 value = 40
+assumption = "the child's level"
 )");
     const LoadResult r = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
     INFO(r.diagnostics.format());
@@ -346,7 +347,8 @@ value = 40
     CHECK(s.model == "toy");                       // from the parent
     CHECK(s.levers[0].schedule.initial() == 40.0); // the child's value...
     CHECK(s.levers[0].cost.per_unit_year == 0.1);  // ...merged into the parent's table
-    CHECK(s.levers[0].provenance.source == "plan");
+    CHECK(s.levers[0].provenance.assumption == "the child's level"); // its own citation
+    CHECK(s.levers[0].provenance.source.empty());
     REQUIRE(s.indicators.size() == 1);
 
     const std::string parent_name = (dir / "common" / "base.toml").generic_string();

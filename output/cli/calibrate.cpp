@@ -95,10 +95,26 @@ std::vector<std::string> output_problems(const CalibrateArgs& a,
         fs::weakly_canonical(a.json, ec) == fs::weakly_canonical(a.out, ec)) {
         problems.push_back("--json and --out name the same file " + quoted(a.out));
     }
-    if (!a.resume && !experiments::calibration_journal_files(journal_of(a.out)).empty()) {
-        problems.push_back("--out: the journal " + quoted(journal_of(a.out).string()) +
-                           " of an interrupted calibration exists; add --resume to continue "
-                           "it, or remove it to start again");
+    if (!a.resume) {
+        // Without --resume a journal is neither read nor replaced: one that is not a journal
+        // at all is named as such (it would have been taken for a cut-off header), any other
+        // asks for --resume.
+        const std::vector<fs::path> journals =
+            experiments::calibration_journal_files(journal_of(a.out));
+        bool foreign = false;
+        for (const fs::path& journal : journals) {
+            const experiments::JournalCheck check = experiments::journal_check(journal, "", true);
+            if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
+                problems.push_back("--out: " + check.problem +
+                                   "; remove it, or give another --out");
+                foreign = true;
+            }
+        }
+        if (!foreign && !journals.empty()) {
+            problems.push_back("--out: the journal " + quoted(journals.front().string()) +
+                               " of an interrupted calibration exists; add --resume to continue "
+                               "it, or remove it to start again");
+        }
     }
     return problems;
 }

@@ -208,6 +208,12 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
                           const std::vector<std::string>& columns) {
+    // As the scenario key `posterior_parameters` refuses a name given twice.
+    for (auto it = columns.begin(); it != columns.end(); ++it) {
+        if (std::find(columns.begin(), it, *it) != it) {
+            raise_bad_argument("columns", "'" + *it + "' is listed twice", "each name once");
+        }
+    }
     try {
         const experiments::CalibrationResult post = experiments::read_calibration_result(path);
         return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(

@@ -248,6 +248,28 @@ def main():
                     check(f.read() == t.encode(), f"calibrate(out={out!r}) leaves {p} as it was")
         check(not os.path.exists(os.path.join(d, "x.txt")), "no x.txt written")
 
+        # A column named twice is refused, as the scenario key posterior_parameters refuses it.
+        try:
+            history.with_posterior(post_path, columns=["births_per_month", "births_per_month"])
+            check(False, "with_posterior refuses a column named twice")
+        except canopy.InputError as e:
+            check("'births_per_month' is listed twice" in str(e) and
+                  e.diagnostics[0]["key"] == "columns", f"the repeated column is named: {e}")
+
+        # read_sweep reads sweep results only: a posterior is refused, naming its kind.
+        try:
+            import h5py  # noqa: F401
+            have_h5py = True
+        except ImportError:
+            have_h5py = False
+        if have_h5py:
+            try:
+                canopy.read_sweep(post_path)
+                check(False, "read_sweep refuses a calibration result")
+            except canopy.InputError as e:
+                check("is not a sweep result" in str(e) and "'calibration'" in str(e),
+                      f"read_sweep names the file's kind: {e}")
+
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 

@@ -158,10 +158,6 @@ std::vector<std::string> output_problems(const SensitivityArgs& args) {
         } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
-        for (std::string& c :
-             output::path_clashes({{"--out", args.out}}, {{"the result file", args.result}})) {
-            problems.push_back(std::move(c));
-        }
     }
     if (!args.json.empty() && args.json != "-" && !args.out.empty()) {
         for (std::string& c :

@@ -41,13 +41,14 @@ fs::path calibration_journal_path(const fs::path& first, int k) {
 std::vector<fs::path> calibration_journal_files(const fs::path& first) {
     std::vector<fs::path> out;
     std::error_code ec;
-    // Methods use a handful of experiments; a gap ends the list.
+    // Methods use a handful of experiments. A gap does not end the list: a later journal
+    // without the first (the first removed by hand, or a stray file) must still be seen, so that
+    // it is refused or resumed rather than silently replaced.
     for (int k = 1; k <= 64; ++k) {
         const fs::path p = calibration_journal_path(first, k);
-        if (!fs::exists(p, ec)) {
-            break;
+        if (fs::exists(p, ec)) {
+            out.push_back(p);
         }
-        out.push_back(p);
     }
     return out;
 }

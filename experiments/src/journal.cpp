@@ -13,6 +13,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/evaluator.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -32,6 +33,13 @@ constexpr char HEADER_MAGIC[16] = {'C', 'A', 'N', 'O', 'P', 'Y', '-', 'J',
                                    'O', 'U', 'R', 'N', 'A', 'L', '-', '1'};
 constexpr std::uint64_t RECORD_MAGIC = 0x3144524f43455250ULL; // "PRECORD1"
 constexpr std::size_t RECORD_OVERHEAD = 3 * sizeof(std::uint64_t);
+
+// Whether `n` bytes could open a journal: they begin with the header's magic, or (fewer than
+// its 16 bytes) are a prefix of it, a header cut off by a kill. Anything else is another file,
+// which no run may take over or remove.
+bool starts_as_journal(const std::uint8_t* bytes, std::size_t n) {
+    return n == 0 || std::memcmp(bytes, HEADER_MAGIC, std::min(n, sizeof HEADER_MAGIC)) == 0;
+}
 
 std::string system_error(const std::string& what, const fs::path& path) {
     return "journal '" + path.string() + "': " + what + " (" + std::strerror(errno) + ")";
@@ -177,6 +185,10 @@ private:
     void load(const std::string& fingerprint) {
         const std::vector<std::uint8_t> bytes = read_everything();
         detail::Reader in(bytes);
+        if (!starts_as_journal(bytes.data(), bytes.size())) {
+            throw Error("'" + path_.string() +
+                        "' is not a Canopy journal (remove it, or give another --out)");
+        }
         // A missing or torn header: the run was killed before it journalled anything.
         if (bytes.size() < sizeof HEADER_MAGIC + 2 * sizeof(std::uint64_t)) {
             write_header(fingerprint);
@@ -402,8 +414,7 @@ JournalCheck journal_check(const fs::path& path, const std::string& fingerprint,
         return got;
     };
     const std::size_t got = read_up_to(head.data(), head.size());
-    if (got >= sizeof HEADER_MAGIC &&
-        std::memcmp(head.data(), HEADER_MAGIC, sizeof HEADER_MAGIC) != 0) {
+    if (!starts_as_journal(head.data(), got)) {
         out.kind = JournalCheck::Kind::not_a_journal;
         out.problem = "'" + path.string() + "' is not a Canopy journal";
     } else if (got == head.size()) {

@@ -52,12 +52,20 @@ OutputSensitivity analyse_column(const SweepResult& r, std::string name, std::sp
         throw Error(
             fmt::format("{}: {} values for {} design points", out.name, y.size(), r.points()));
     }
-    const auto bad = static_cast<std::size_t>(
-        std::count_if(y.begin(), y.end(), [](double v) { return !std::isfinite(v); }));
+    const auto nan = static_cast<std::size_t>(
+        std::count_if(y.begin(), y.end(), [](double v) { return std::isnan(v); }));
+    const auto infinite = static_cast<std::size_t>(
+        std::count_if(y.begin(), y.end(), [](double v) { return std::isinf(v); }));
+    const std::size_t bad = nan + infinite;
     const bool constant =
         bad == 0 && std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
     if (bad > 0) {
-        out.note = fmt::format("NaN at {} of {} points", bad, y.size());
+        // Named as they are: an infinity (a ratio over zero) is not a missing value.
+        const std::string nan_at = nan > 0 ? fmt::format("NaN at {}", nan) : std::string();
+        const std::string inf_at =
+            infinite > 0 ? fmt::format("infinite at {}", infinite) : std::string();
+        out.note = fmt::format("{}{}{} of {} points", nan_at,
+                               nan > 0 && infinite > 0 ? " and " : "", inf_at, y.size());
     } else if (constant) {
         out.note = fmt::format("zero variance: every point gave {}", y[0]);
     }

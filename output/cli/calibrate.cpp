@@ -15,6 +15,7 @@
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/smm.hpp>
+#include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/progress.hpp>
 #include <canopy/output/table.hpp>
@@ -53,55 +54,32 @@ fs::path journal_of(const std::string& out) {
     return fs::path(out + ".journal");
 }
 
-// Every file the calibration reads, with what it is to the calibration: --out and --json must
-// name none of them.
-std::vector<std::pair<fs::path, std::string>> inputs_of(const CalibrateArgs& a,
-                                                        const experiments::Calibration* c) {
-    std::vector<std::pair<fs::path, std::string>> inputs{{a.file, "the calibration file"}};
-    if (c != nullptr) {
-        inputs.emplace_back(c->data.path, "the calibration's data");
-        for (const fs::path& f : c->scenario->files) {
-            inputs.emplace_back(f, "a file of the calibration's scenario");
-        }
-        if (c->scenario->posterior) {
-            inputs.emplace_back(c->scenario->posterior->path, "the scenario's posterior");
-        }
-    }
-    return inputs;
-}
-
+// Problems with --out and --json (shared with Python's calibrate: calibration_outputs.hpp),
+// and with a journal left at --out.
 std::vector<std::string> output_problems(const CalibrateArgs& a,
                                          const experiments::Calibration* c) {
-    std::vector<std::string> problems;
-    if (fs::path(a.out).extension() != ".h5") {
-        problems.push_back("--out: " + quoted(a.out) + " must end in .h5 (it is written as HDF5)");
-    } else if (const std::string p = output::output_path_problem(a.out); !p.empty()) {
-        problems.push_back("--out: cannot write " + quoted(a.out) + ": " + p);
-    }
-    if (!a.json.empty() && a.json != "-") {
-        if (const std::string p = output::output_path_problem(a.json); !p.empty()) {
-            problems.push_back("--json: cannot write " + quoted(a.json) + ": " + p +
-                               " (use --json - for stdout)");
-        }
-    }
-    std::error_code ec;
-    for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--json", a.json}}) {
-        for (const auto& [input, what] : inputs_of(a, c)) {
-            if (!path.empty() && path != "-" && fs::equivalent(path, input, ec)) {
-                problems.push_back(std::string(flag) + ": " + quoted(path) + " is " + what +
-                                   "; it would be overwritten");
-                break;
+    std::vector<std::string> problems =
+        output::calibration_output_problems(a.file, c, a.out, a.json);
+    if (!a.resume) {
+        // Without --resume a journal is neither read nor replaced: one that is not a journal
+        // at all is named as such (it would have been taken for a cut-off header), any other
+        // asks for --resume.
+        const std::vector<fs::path> journals =
+            experiments::calibration_journal_files(journal_of(a.out));
+        bool foreign = false;
+        for (const fs::path& journal : journals) {
+            const experiments::JournalCheck check = experiments::journal_check(journal, "", true);
+            if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
+                problems.push_back("--out: " + check.problem +
+                                   "; remove it, or give another --out");
+                foreign = true;
             }
         }
-    }
-    if (!a.json.empty() && a.json != "-" &&
-        fs::weakly_canonical(a.json, ec) == fs::weakly_canonical(a.out, ec)) {
-        problems.push_back("--json and --out name the same file " + quoted(a.out));
-    }
-    if (!a.resume && !experiments::calibration_journal_files(journal_of(a.out)).empty()) {
-        problems.push_back("--out: the journal " + quoted(journal_of(a.out).string()) +
-                           " of an interrupted calibration exists; add --resume to continue "
-                           "it, or remove it to start again");
+        if (!foreign && !journals.empty()) {
+            problems.push_back("--out: the journal " + quoted(journals.front().string()) +
+                               " of an interrupted calibration exists; add --resume to continue "
+                               "it, or remove it to start again");
+        }
     }
     return problems;
 }

@@ -6,6 +6,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/table.hpp>
 
 #include <iostream>
 
@@ -55,7 +56,13 @@ int merge_command(const MergeArgs& args) {
     engine::Diagnostics diagnostics;
     const std::optional<experiments::SweepResult> merged =
         experiments::merge_sweep_results(shards, args.shards, diagnostics);
-    if (report(diagnostics) || !merged) {
+    for (const engine::Diagnostic& d : diagnostics) {
+        // A problem of one shard names its file; one of the shards together (missing points)
+        // names the command, as the other merge errors do.
+        std::cerr << (d.file.empty() ? "canopy merge: " : "") << output::printable(d.format())
+                  << "\n";
+    }
+    if (diagnostics.has_errors() || !merged) {
         std::cerr << "canopy merge: nothing was written\n";
         return EXIT_BAD_INPUT;
     }

@@ -37,11 +37,6 @@ fs::path journal_of(const fs::path& out) {
     return fs::path(out.string() + ".journal");
 }
 
-bool same_file(const fs::path& a, const fs::path& b) {
-    std::error_code ec;
-    return fs::equivalent(a, b, ec) && !ec;
-}
-
 // Problems with --out, each naming the flag. Nothing is left behind here.
 std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& sweep_file,
                                          const experiments::Sweep* sweep) {
@@ -52,11 +47,24 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
         problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
     }
-    if (same_file(args.out, sweep_file) ||
-        (sweep != nullptr && same_file(args.out, sweep->scenario_file))) {
-        problems.push_back("--out: " + quoted(args.out) +
-                           " is an input of the sweep; it would be "
-                           "overwritten");
+    // Every file the sweep reads: the sweep file, its scenario, each file that extends and the
+    // posterior it names (--design-only reads them all too, to build the design's inputs).
+    std::vector<output::NamedPath> inputs{{"the sweep file", sweep_file}};
+    if (sweep != nullptr) {
+        inputs.push_back({"the sweep's scenario file", sweep->scenario_file});
+        if (sweep->scenario) {
+            for (std::size_t i = 1; i < sweep->scenario->files.size(); ++i) {
+                inputs.push_back(
+                    {"a file the sweep's scenario extends", sweep->scenario->files[i]});
+            }
+            if (sweep->scenario->posterior) {
+                inputs.push_back(
+                    {"the posterior the sweep's scenario names", sweep->scenario->posterior->path});
+            }
+        }
+    }
+    for (std::string& c : output::path_clashes({{"--out", args.out}}, inputs)) {
+        problems.push_back(std::move(c));
     }
     const fs::path journal = journal_of(args.out);
     std::error_code ec;

@@ -31,7 +31,8 @@ def read_sweep(path):
     Every group becomes a dict, every dataset a numpy array (strings decoded), and each
     group's attributes sit under the key "attrs". The layout is docs/output-format.md's;
     xarray.open_dataset(path, group=..., engine="h5netcdf") reads the same file with named
-    dimensions. Needs h5py (Debian: python3-h5py).
+    dimensions. Needs h5py (Debian: python3-h5py). Raises InputError, naming the file's kind,
+    for a file that is not a sweep result (a calibration's posterior, say).
     """
     import h5py  # only this helper needs it
 
@@ -49,4 +50,30 @@ def read_sweep(path):
         return out
 
     with h5py.File(path, "r") as f:
+        # Any other result (a calibration's posterior, a run's series) would come back as a
+        # dict all the same, read as a sweep by whoever takes it: refuse it, naming its kind.
+        kind = convert(f.attrs.get("kind"))
+        if kind != "sweep":
+            found = (
+                "its root attribute kind is %r" % kind
+                if kind is not None
+                else "it has no root attribute kind (a canopy run or compare result?)"
+            )
+            hint = " (canopy.read_calibration reads it)" if kind == "calibration" else ""
+            message = "%r is not a sweep result: %s%s" % (str(path), found, hint)
+            error = InputError("bad argument 'path':\nerror: path: %s (allowed: a file written "
+                               "by canopy sweep or canopy merge)" % message)
+            error.diagnostics = [
+                {
+                    "file": str(path),
+                    "line": 0,
+                    "column": 0,
+                    "key": "kind",
+                    "message": message,
+                    "allowed": "a file written by canopy sweep or canopy merge",
+                    "hint": hint.strip(" ()"),
+                    "error": True,
+                }
+            ]
+            raise error
         return walk(f)

@@ -21,6 +21,7 @@
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/smm.hpp>
+#include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/json.hpp>
 #include <canopy/output/summary.hpp>
 
@@ -207,6 +208,12 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
                           const std::vector<std::string>& columns) {
+    // As the scenario key `posterior_parameters` refuses a name given twice.
+    for (auto it = columns.begin(); it != columns.end(); ++it) {
+        if (std::find(columns.begin(), it, *it) != it) {
+            raise_bad_argument("columns", "'" + *it + "' is listed twice", "each name once");
+        }
+    }
     try {
         const experiments::CalibrationResult post = experiments::read_calibration_result(path);
         return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(
@@ -446,6 +453,24 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
                           "cannot load calibration '" + file.generic_string() + "'");
     }
     check_threads(threads);
+    if (out) {
+        // The checks `canopy calibrate --out` makes, before anything runs: an HDF5 path that can
+        // be written and is none of the files the calibration reads.
+        const std::vector<std::string> problems = output::calibration_output_problems(
+            file, &*loaded.calibration, out->string(), "", "out", "json");
+        if (!problems.empty()) {
+            engine::Diagnostics d;
+            for (const std::string& p : problems) {
+                engine::Diagnostic item;
+                item.key = "out";
+                item.message = p.rfind("out: ", 0) == 0 ? p.substr(5) : p;
+                item.allowed = "a new or writable .h5 file in an existing directory, none of the "
+                               "files the calibration reads";
+                d.add(std::move(item));
+            }
+            raise_input_error(d, "bad argument 'out'");
+        }
+    }
     experiments::CalibrationResult result;
     std::optional<engine::Diagnostic> stopped;
     {

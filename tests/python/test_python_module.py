@@ -200,6 +200,76 @@ def main():
         except canopy.InputError as e:
             check("missing.toml" in str(e), "the error names the calibration file")
 
+        # `out` is checked as `canopy calibrate --out` checks it, before anything runs: HDF5, a
+        # path that can be written, and none of the files the calibration reads (an outside
+        # probe: the calibration file, its data and its scenario were replaced by the result).
+        mine = os.path.join(d, "mine.toml")
+        data = os.path.join(d, "data.csv")
+        hist = os.path.join(d, "hist.toml")
+        with open(os.path.join(data_dir, text.split('data = "')[1].split('"')[0])) as f:
+            data_text = f.read()
+        with open(data, "w") as f:
+            f.write(data_text)
+        scenario_of_quick = os.path.join(data_dir, text.split('scenario = "')[1].split('"')[0])
+        with open(hist, "w") as f:
+            f.write('extends = "%s"\n' % os.path.realpath(scenario_of_quick))
+        mine_text = (text.replace(text.split('scenario = "')[1].split('"')[0], "hist.toml", 1)
+                         .replace(text.split('data = "')[1].split('"')[0], "data.csv", 1))
+        with open(mine, "w") as f:
+            f.write(mine_text)
+        inputs = {mine: mine_text, data: data_text, hist: None}
+        with open(hist) as f:
+            inputs[hist] = f.read()
+        for out, says in [(mine, "is the calibration file"),
+                          (data, "is the calibration's data"),
+                          (hist, "is a file of the calibration's scenario"),
+                          (os.path.join(d, "x.txt"), "must end in .h5"),
+                          ("/nonexistent/dir/x.h5", "does not exist"),
+                          ("", "the path is empty"),
+                          (d, "must end in .h5"),
+                          (os.path.join(d, "dir.h5"), "is a directory")]:
+            if out.endswith("dir.h5"):
+                os.makedirs(out, exist_ok=True)
+            for p, t in inputs.items():  # each case from intact inputs
+                with open(p, "w") as f:
+                    f.write(t)
+            started = time.monotonic()
+            try:
+                canopy.calibrate(mine, out=out)
+                check(False, f"calibrate(out={out!r}) raises")
+            except canopy.InputError as e:
+                check(says in str(e) and e.diagnostics[0]["key"] == "out",
+                      f"calibrate(out={out!r}) names the problem: {e}")
+            except canopy.Error as e:
+                check(False, f"calibrate(out={out!r}) is bad input, not a runtime error: {e}")
+            check(time.monotonic() - started < 5, f"calibrate(out={out!r}) refused before running")
+            for p, t in inputs.items():
+                with open(p, "rb") as f:
+                    check(f.read() == t.encode(), f"calibrate(out={out!r}) leaves {p} as it was")
+        check(not os.path.exists(os.path.join(d, "x.txt")), "no x.txt written")
+
+        # A column named twice is refused, as the scenario key posterior_parameters refuses it.
+        try:
+            history.with_posterior(post_path, columns=["births_per_month", "births_per_month"])
+            check(False, "with_posterior refuses a column named twice")
+        except canopy.InputError as e:
+            check("'births_per_month' is listed twice" in str(e) and
+                  e.diagnostics[0]["key"] == "columns", f"the repeated column is named: {e}")
+
+        # read_sweep reads sweep results only: a posterior is refused, naming its kind.
+        try:
+            import h5py  # noqa: F401
+            have_h5py = True
+        except ImportError:
+            have_h5py = False
+        if have_h5py:
+            try:
+                canopy.read_sweep(post_path)
+                check(False, "read_sweep refuses a calibration result")
+            except canopy.InputError as e:
+                check("is not a sweep result" in str(e) and "'calibration'" in str(e),
+                      f"read_sweep names the file's kind: {e}")
+
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 

@@ -366,6 +366,28 @@ TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign
                      "remove it and run without --resume to start again") != std::string::npos);
     CHECK(read_file(dir / "c.h5.journal") == "not a journal, and long enough to have a header\n");
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
+
+    // Fewer bytes than the header's 16 that do not begin it are no cut-off header either.
+    write_file(dir / "c.h5.journal", "junk");
+    const Result j = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out c.h5");
+    CHECK(j.status == 2);
+    CHECK(j.err.find("canopy calibrate: error: --resume: 'c.h5.journal' is not a Canopy journal; "
+                     "remove it and run without --resume to start again") != std::string::npos);
+    CHECK(read_file(dir / "c.h5.journal") == "junk");
+    fs::remove(dir / "c.h5.journal");
+
+    // A later experiment's journal (the method of moments' second) without the first, with or
+    // without --resume: named, kept, nothing run.
+    write_file(dir / "c.h5.journal.2", "junk");
+    for (const char* resume : {"", " --resume"}) {
+        INFO(resume);
+        const Result k = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --method smm" +
+                                             resume + " --out c.h5");
+        CHECK(k.status == 2);
+        CHECK(k.err.find("'c.h5.journal.2' is not a Canopy journal") != std::string::npos);
+        CHECK(read_file(dir / "c.h5.journal.2") == "junk");
+        CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal.2"});
+    }
 }
 
 TEST_CASE("a budget that ends the first generation is bad input, and --resume keeps its runs",

@@ -180,6 +180,28 @@ TEST_CASE("no command writes over the posterior or a file the scenario extends",
                  {solve + "--json wuhan-posterior.h5 --posterior wuhan-posterior.h5",
                   "--json: 'wuhan-posterior.h5' is the --posterior file"},
              });
+    // A second probe: `sweep --out` (and --design-only) replaced the posterior the sweep's
+    // scenario names. (`sensitivity RESULT.h5 --out RESULT.h5` is not refused: adding the
+    // indices to the result it reads is what docs/sensitivity.md says --out may do.)
+    fs::copy_file(scenarios + "wuhan-2023.toml", dir / "wuhan-2023.toml");
+    fs::copy_file(scenarios + "wuhan-2023-sweep.toml", dir / "wuhan-sweep.toml");
+    test::write_file(dir / "child-sweep.toml",
+                     "[sweep]\nscenario = \"child.toml\"\ndesign = \"sobol\"\npoints = 4\n"
+                     "replicates = 1\n[factors.births_per_month]\nmin = 2\nmax = 6\n"
+                     "assumption = \"a test range\"\n");
+    check_refused(dir,
+                  {
+                      {"sweep wuhan-sweep.toml -q --out wuhan-posterior.h5",
+                       "--out: 'wuhan-posterior.h5' is the posterior the sweep's scenario names"},
+                      {"sweep wuhan-sweep.toml -q --design-only --out wuhan-posterior.h5",
+                       "--out: 'wuhan-posterior.h5' is the posterior the sweep's scenario names"},
+                      {"sweep child-sweep.toml -q --design-only --out parent.toml",
+                       "--out: 'parent.toml' is a file the sweep's scenario extends"},
+                      {"sweep child-sweep.toml -q --out child.toml",
+                       "--out: 'child.toml' is the sweep's scenario file"},
+                      {"sweep child-sweep.toml -q --design-only --out child-sweep.toml",
+                       "--out: 'child-sweep.toml' is the sweep file"},
+                  });
 }
 
 TEST_CASE("a ranges file that cannot give the levers their ranges is refused", "[cli][hardening]") {

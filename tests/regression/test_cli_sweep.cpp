@@ -396,6 +396,31 @@ TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file w
     CHECK(g.err.find("canopy sweep: error: --resume: 'g.h5.journal' is not a Canopy journal; "
                      "remove it and run without --resume to start again") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"g.h5.journal", "l.h5.journal"});
+
+    // Fewer bytes than the header's 16 that do not begin it: not a header cut off by a kill,
+    // so not taken over and deleted (an outside probe: `printf junk > out.h5.journal`).
+    test::write_file(dir / "j.h5.journal", "junk");
+    const Result j = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out j.h5");
+    CHECK(j.status == 2);
+    CHECK(j.err.find("canopy sweep: error: --resume: 'j.h5.journal' is not a Canopy journal; "
+                     "remove it and run without --resume to start again") != std::string::npos);
+    CHECK(test::read_file(dir / "j.h5.journal") == "junk");
+    CHECK_FALSE(fs::exists(dir / "j.h5"));
+}
+
+TEST_CASE("sweep --resume takes an empty journal or a cut-off header for a fresh start",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    for (const std::string& head : {std::string(), std::string("CANOPY-JOUR")}) {
+        INFO(head);
+        test::write_file(dir / "p.h5.journal", head);
+        const Result r =
+            run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --resume --out p.h5");
+        INFO(r.err);
+        CHECK(r.status == 0);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"p.h5"});
+        fs::remove(dir / "p.h5");
+    }
 }
 
 TEST_CASE("An --out that no file can be made in is refused before any work, even for root",

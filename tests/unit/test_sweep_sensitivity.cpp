@@ -148,6 +148,26 @@ TEST_CASE("Sobol indices of a sweep result, with undefined outputs said so", "[s
     }
 }
 
+TEST_CASE("an output's note says infinite and NaN apart", "[sensitivity]") {
+    // An outside probe: a column holding an infinity was reported as "NaN at 1 of 5120 points".
+    SweepResult r = synthetic_result(saltelli_design(16, 3, 1));
+    const std::size_t n = r.points();
+    std::vector<double> one_inf(n, 1.0);
+    one_inf[2] = std::numeric_limits<double>::infinity();
+    std::vector<double> both(one_inf);
+    both[5] = -std::numeric_limits<double>::infinity();
+    both[7] = NaN;
+    r.outputs.emplace_back("one_inf", one_inf);
+    r.outputs.emplace_back("both", both);
+    SweepSensitivityOptions options;
+    options.bootstrap = {20, 0.95, 3};
+    const SweepSensitivity s = analyse_sweep(r, options);
+    const std::string points = " of " + std::to_string(n) + " points";
+    CHECK(find(s, "outputs/one_inf").note == "infinite at 1" + points);
+    CHECK(find(s, "outputs/both").note == "NaN at 1 and infinite at 2" + points);
+    CHECK(find(s, "indicators/ish/q50").note == "NaN at 1" + points);
+}
+
 TEST_CASE("only saltelli and morris results of a consistent size can be analysed",
           "[sensitivity]") {
     SweepResult lhs = synthetic_result(lhs_design(40, 3, 1));

@@ -26,8 +26,8 @@ namespace canopy::experiments {
 /// `first` with ".k" appended.
 std::filesystem::path calibration_journal_path(const std::filesystem::path& first, int k);
 
-/// The journal files of a calibration whose first journal is `first` that exist now, in order
-/// (for `--resume` checks and for removing them once the result is written).
+/// The journal files of a calibration whose first journal is `first` that exist now, in order,
+/// gaps skipped (for `--resume` checks and for removing them once the result is written).
 std::vector<std::filesystem::path> calibration_journal_files(const std::filesystem::path& first);
 
 /// `inner` (which must outlive it) behind one journal per experiment, as the file comment says.

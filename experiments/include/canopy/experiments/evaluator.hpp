@@ -68,7 +68,8 @@ struct JournalCheck {
     enum class Kind {
         resumable,        ///< missing, ours, or a header cut off before anything was journalled
         other_experiment, ///< a journal written for an experiment with another fingerprint
-        not_a_journal,    ///< not a Canopy journal at all
+        not_a_journal,    ///< not a Canopy journal at all (fewer than 16 bytes that are
+                          ///< not a prefix of the header's magic included)
         unreadable        ///< cannot be opened
     };
     Kind kind = Kind::resumable;

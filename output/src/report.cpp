@@ -929,7 +929,7 @@ std::string inputs_section(const Report& r) {
             names += (names.empty() ? "" : ", ") + n;
         }
         s += "<strong>Calibrated.</strong> Each replicate draws " + escape(names) +
-             " jointly from the calibration posterior " + escape(c.origin);
+             " jointly from the calibration posterior '" + escape(c.origin) + "'";
         if (c.particles > 0) {
             s += " (" + std::to_string(c.particles) + " particles)";
         }

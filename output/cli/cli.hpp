@@ -44,6 +44,9 @@ namespace canopy::cli {
 inline constexpr int EXIT_OK = 0;
 inline constexpr int EXIT_RUNTIME = 1;
 inline constexpr int EXIT_BAD_INPUT = 2;
+/// `canopy solve` ran but cannot answer: its search's assumption (more of a lever never lowers
+/// P(attain)) fails on the levels it evaluated. Its outputs are written.
+inline constexpr int EXIT_NO_ANSWER = 3;
 
 /// The scenario `canopy run` uses when none is named.
 inline constexpr const char* DEFAULT_SCENARIO = "scenarios/wuhan-2023.toml";
@@ -76,6 +79,10 @@ bool report(const engine::Diagnostics& diagnostics);
 
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
+
+/// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
+/// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.
+std::string shell_word(const std::string& s);
 
 /// Problems with a command's output flags, each naming its flag; an empty argument is a flag not
 /// given. `--json PATH` ('-' is stdout), `--out FILE.h5`, `--report FILE.html`: the extension, and

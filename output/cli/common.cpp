@@ -12,8 +12,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace canopy::cli {
 
@@ -87,6 +90,21 @@ std::string quiet_problem(bool quiet,
 
 std::string quoted(const std::string& s) {
     return "'" + s + "'";
+}
+
+std::string shell_word(const std::string& s) {
+    const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+               std::string_view("_./:=,+-@%").find(c) != std::string_view::npos;
+    });
+    if (plain) {
+        return s;
+    }
+    std::string out = "'";
+    for (const char c : s) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
 }
 
 bool parse_seed(const std::string& text, std::uint64_t& out) {

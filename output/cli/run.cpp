@@ -136,6 +136,7 @@ std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
 struct MixRun {
     std::string mix;
     std::string description;
+    std::vector<std::string> overrides; ///< --set as written, applied after the mix
     engine::Scenario scenario;
     engine::Ensemble ensemble;
     std::optional<output::EnsembleSummary> summary; ///< of the replicates so far
@@ -152,7 +153,9 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
             description = m.description;
         }
     }
-    return MixRun{mix, description, std::move(mixed), {}, std::nullopt};
+    return MixRun{
+        mix, description, override_texts({overrides.begin(), overrides.end()}), std::move(mixed),
+        {},  std::nullopt};
 }
 
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
@@ -164,6 +167,7 @@ void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleO
     output::SummaryOptions so;
     so.policy_mix = run.mix;
     so.policy_mix_description = run.description;
+    so.overrides = run.overrides;
     so.interval = args.interval;
     run.summary = output::summarise_ensemble(run.scenario, model.info(), run.ensemble, so);
 }

@@ -181,6 +181,7 @@ EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engin
     s.model = model.name;
     s.policy_mix = options.policy_mix.empty() ? BASE_MIX : options.policy_mix;
     s.policy_mix_description = options.policy_mix_description;
+    s.overrides = options.overrides;
     s.seed = ensemble.seed;
     s.first_replicate = ensemble.first_replicate;
     s.replicates = ensemble.replicates();

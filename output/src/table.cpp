@@ -428,6 +428,14 @@ std::string format_header(const EnsembleSummary& s, const TableStyle& style) {
         mix += " - " + s.policy_mix_description;
     }
     grid.add({{"Policy mix"}, {mix}});
+    if (!s.overrides.empty()) {
+        // --set is applied after the mix: what ran is the mix changed by these.
+        std::string text;
+        for (const std::string& o : s.overrides) {
+            text += (text.empty() ? "" : ", ") + o;
+        }
+        grid.add({{"Overrides"}, {text + " (--set, applied after the policy mix)"}});
+    }
     grid.add({{"Interval"},
               {method_text(s.interval) + " " + confidence_text(s.confidence) +
                " interval on P(attain)"}});

@@ -106,6 +106,10 @@ CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string
 /// Rejects an empty value, which would otherwise read as "flag not given".
 extern const CLI::Validator NON_EMPTY;
 
+/// Rejects a value that is not a number, naming what is allowed (CLI11's own message would be
+/// "Could not convert"); the command checks the number's range itself.
+CLI::Validator number_check(const std::string& allowed);
+
 /// The scenario with its calibration posterior attached (experiments/posterior.hpp): the one
 /// `flag_path` names (`--posterior`, when not empty), else the one its `[scenario] posterior`
 /// key names, else the scenario as it is. A posterior that cannot be read or does not fit is

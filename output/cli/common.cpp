@@ -145,6 +145,19 @@ const CLI::Validator NON_EMPTY(
     },
     "", "non-empty");
 
+CLI::Validator number_check(const std::string& allowed) {
+    return CLI::Validator(
+        [allowed](std::string& text) {
+            char* end = nullptr;
+            (void)std::strtod(text.c_str(), &end);
+            if (text.empty() || end != text.c_str() + text.size()) {
+                return "'" + text + "' is not a number (allowed: " + allowed + ")";
+            }
+            return std::string();
+        },
+        "", "number");
+}
+
 CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
     return app
         .add_option("--max-memory", text,

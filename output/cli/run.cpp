@@ -501,7 +501,8 @@ Command add_run(CLI::App& app) {
         cmd->add_option("--precision", args->precision,
                         "Stop once every target's P(attain) interval is narrower than +/-H or "
                         "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
-                        "default: the scenario's precision, else run every replicate)");
+                        "default: the scenario's precision, else run every replicate)")
+            ->check(number_check("a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
     return Command{cmd, [args, seed_text, interval, replicates, seed, precision] {
                        args->replicates_set = replicates->count() > 0;
                        args->precision_set = precision->count() > 0;

@@ -582,6 +582,9 @@ svg text.target-label { fill: #9b1c1c; }
 )";
 
 std::string verdict_of(const ReportTarget& t) {
+    if (t.replicates > 0 && t.undefined == t.replicates) {
+        return "n/a"; // no replicate gave a number (docs/output-format.md)
+    }
     if (t.set_by_inputs) {
         return "set by inputs";
     }

@@ -252,6 +252,12 @@ void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& s
         scenario, model, summary.indicators, which, ensemble, run, options);
     for (std::size_t k = 0; k < summary.targets.size(); ++k) {
         summary.targets[k].determination = found[k];
+        // No replicate gave a number: an undefined final never moves, but nothing was decided
+        // by the inputs either; the verdict is n/a (docs/output-format.md).
+        const engine::TargetSummary& ts = summary.targets[k].summary;
+        if (ts.replicates > 0 && ts.undefined == ts.replicates) {
+            summary.targets[k].determination = engine::Determination{};
+        }
     }
 }
 

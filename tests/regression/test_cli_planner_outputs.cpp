@@ -81,7 +81,8 @@ TEST_CASE("parameters drawn from the posterior are described as posterior draws"
     CHECK(compare_html.find("calibration posterior posterior") == std::string::npos);
 }
 
-TEST_CASE("--set overrides are in the terminal header and the JSON", "[regression][cli][set]") {
+TEST_CASE("run shows its --set overrides in the terminal header and the JSON",
+          "[regression][cli][set]") {
     const test::TempDir dir;
     const std::string base = "run " + shell_quote(REFERENCE) + " --replicates 3 --threads 1";
     const Result plain = run_canopy(dir, base + " --json plain.json");

@@ -83,10 +83,46 @@ public:
         }
         out.settings = records_.size();
         out.replicates = replicates_;
+        out.not_monotone = not_monotone();
         return out;
     }
 
 private:
+    // The largest fall of P(attain) as one lever rises, the others equal, among the settings
+    // evaluated: a fall beyond noise when the two Wilson intervals do not overlap. Reads the
+    // records only, so the search and its answer are as they were.
+    [[nodiscard]] std::optional<SolveNotMonotone> not_monotone() const {
+        std::optional<SolveNotMonotone> worst;
+        double worst_fall = 0.0;
+        for (const auto& [ka, a] : records_) {
+            for (const auto& [kb, b] : records_) {
+                const std::vector<double>& x = a.setting.levels;
+                const std::vector<double>& y = b.setting.levels;
+                if (a.setting.replicates == 0 || b.setting.replicates == 0 ||
+                    !(a.setting.p_attain_ci.lo > b.setting.p_attain_ci.hi)) {
+                    continue;
+                }
+                std::size_t differs = 0;
+                std::size_t lever = 0;
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    if (x[i] != y[i]) {
+                        ++differs;
+                        lever = i;
+                    }
+                }
+                if (differs != 1 || !(x[lever] < y[lever])) {
+                    continue;
+                }
+                const double fall = a.setting.p_attain - b.setting.p_attain;
+                if (!worst || fall > worst_fall) {
+                    worst = SolveNotMonotone{lever, a.setting, b.setting};
+                    worst_fall = fall;
+                }
+            }
+        }
+        return worst;
+    }
+
     // --- evaluation ---------------------------------------------------------------------
 
     // Adds replicates to a setting up to n, continuing its streams.

@@ -44,6 +44,9 @@ namespace canopy::cli {
 inline constexpr int EXIT_OK = 0;
 inline constexpr int EXIT_RUNTIME = 1;
 inline constexpr int EXIT_BAD_INPUT = 2;
+/// `canopy solve` ran but cannot answer: its search's assumption (more of a lever never lowers
+/// P(attain)) fails on the levels it evaluated. Its outputs are written.
+inline constexpr int EXIT_NO_ANSWER = 3;
 
 /// The scenario `canopy run` uses when none is named.
 inline constexpr const char* DEFAULT_SCENARIO = "scenarios/wuhan-2023.toml";
@@ -77,6 +80,10 @@ bool report(const engine::Diagnostics& diagnostics);
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
 
+/// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
+/// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.
+std::string shell_word(const std::string& s);
+
 /// Problems with a command's output flags, each naming its flag; an empty argument is a flag not
 /// given. `--json PATH` ('-' is stdout), `--out FILE.h5`, `--report FILE.html`: the extension, and
 /// whether the path can be written (output_path_problem). Nothing is left behind.
@@ -98,6 +105,10 @@ CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string
 
 /// Rejects an empty value, which would otherwise read as "flag not given".
 extern const CLI::Validator NON_EMPTY;
+
+/// Rejects a value that is not a number, naming what is allowed (CLI11's own message would be
+/// "Could not convert"); the command checks the number's range itself.
+CLI::Validator number_check(const std::string& allowed);
 
 /// The scenario with its calibration posterior attached (experiments/posterior.hpp): the one
 /// `flag_path` names (`--posterior`, when not empty), else the one its `[scenario] posterior`
@@ -155,6 +166,10 @@ CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts);
 std::optional<std::vector<experiments::Override>>
 parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
                   const engine::ModelInfo& model, const std::vector<std::string>& mixes);
+
+/// Overrides as `--set` writes them (`NAME=VALUE`, `LEVER*=FACTOR`), for the terminal header and
+/// the JSON: a reader can paste them back after `--set`.
+std::vector<std::string> override_texts(const std::vector<experiments::Override>& overrides);
 
 /// The levers whose effects `canopy levers` and `canopy run --report-levers` measure, each with
 /// the two ends it is run at, and the levers left out with the reason.

@@ -12,8 +12,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace canopy::cli {
 
@@ -89,6 +92,21 @@ std::string quoted(const std::string& s) {
     return "'" + s + "'";
 }
 
+std::string shell_word(const std::string& s) {
+    const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+               std::string_view("_./:=,+-@%").find(c) != std::string_view::npos;
+    });
+    if (plain) {
+        return s;
+    }
+    std::string out = "'";
+    for (const char c : s) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
 bool parse_seed(const std::string& text, std::uint64_t& out) {
     if (text.empty() || text.size() > 20) {
         return false;
@@ -126,6 +144,19 @@ const CLI::Validator NON_EMPTY(
         return text.empty() ? std::string("must not be empty") : std::string();
     },
     "", "non-empty");
+
+CLI::Validator number_check(const std::string& allowed) {
+    return CLI::Validator(
+        [allowed](std::string& text) {
+            char* end = nullptr;
+            (void)std::strtod(text.c_str(), &end);
+            if (text.empty() || end != text.c_str() + text.size()) {
+                return "'" + text + "' is not a number (allowed: " + allowed + ")";
+            }
+            return std::string();
+        },
+        "", "number");
+}
 
 CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
     return app

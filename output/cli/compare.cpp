@@ -15,6 +15,8 @@
 #include <canopy/output/summary.hpp>
 #include <canopy/output/table.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -176,6 +178,14 @@ int compare_command(const CompareArgs& args) {
                           ? "scenario '" + scenario.name + "' has no policy mixes"
                           : std::string("--mix names the base alone")) +
                          "; showing the base alone\n";
+    }
+    if (scenario.precision > 0.0 && !args.quiet) {
+        // A precision rule settles each P(attain), not the paired differences compare is for:
+        // compare runs every replicate (docs/what-if.md).
+        std::cerr << fmt::format(
+            "canopy compare: note: the scenario's precision ({}) is not applied: every mix runs "
+            "all {} replicates, for the paired differences from the base\n",
+            scenario.precision, args.replicates_set ? args.replicates : scenario.replicates);
     }
 
     const engine::ThreadLimit threads(args.threads);

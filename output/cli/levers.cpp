@@ -176,9 +176,13 @@ int levers_command(const LeversArgs& args) {
             }
             if (std::find(names.begin(), names.end(), name) == names.end()) {
                 std::string hint = engine::did_you_mean(name, names);
+                std::string allowed;
+                for (const std::string& n : names) {
+                    allowed += (allowed.empty() ? "" : ", ") + n;
+                }
                 problems.push_back("--lever: " + cli::quoted(name) + " is not a lever of model " +
-                                   cli::quoted(loaded.scenario->model) + (hint.empty() ? "" : " ") +
-                                   hint);
+                                   cli::quoted(loaded.scenario->model) + " (allowed: " + allowed +
+                                   ")" + (hint.empty() ? "" : " ") + hint);
             }
         }
     }

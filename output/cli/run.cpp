@@ -136,6 +136,7 @@ std::optional<std::string> policy_mix_problem(const engine::Scenario& scenario,
 struct MixRun {
     std::string mix;
     std::string description;
+    std::vector<std::string> overrides; ///< --set as written, applied after the mix
     engine::Scenario scenario;
     engine::Ensemble ensemble;
     std::optional<output::EnsembleSummary> summary; ///< of the replicates so far
@@ -152,7 +153,9 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
             description = m.description;
         }
     }
-    return MixRun{mix, description, std::move(mixed), {}, std::nullopt};
+    return MixRun{
+        mix, description, override_texts({overrides.begin(), overrides.end()}), std::move(mixed),
+        {},  std::nullopt};
 }
 
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
@@ -164,6 +167,7 @@ void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleO
     output::SummaryOptions so;
     so.policy_mix = run.mix;
     so.policy_mix_description = run.description;
+    so.overrides = run.overrides;
     so.interval = args.interval;
     run.summary = output::summarise_ensemble(run.scenario, model.info(), run.ensemble, so);
 }
@@ -497,7 +501,8 @@ Command add_run(CLI::App& app) {
         cmd->add_option("--precision", args->precision,
                         "Stop once every target's P(attain) interval is narrower than +/-H or "
                         "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
-                        "default: the scenario's precision, else run every replicate)");
+                        "default: the scenario's precision, else run every replicate)")
+            ->check(number_check("a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
     return Command{cmd, [args, seed_text, interval, replicates, seed, precision] {
                        args->replicates_set = replicates->count() > 0;
                        args->precision_set = precision->count() > 0;

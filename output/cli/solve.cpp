@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -163,7 +164,7 @@ nlohmann::ordered_json number_json(double x) {
 nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
                                    const experiments::SolveResult& r) {
     nlohmann::ordered_json j;
-    j["status"] = r.reached ? "reached" : "out_of_reach";
+    j["status"] = r.reached ? "reached" : r.not_monotone ? "not_monotone" : "out_of_reach";
     nlohmann::ordered_json levers = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < request.levers.size(); ++i) {
         levers[request.levers[i].target.name] = number_json(r.best.levels.at(i));
@@ -173,14 +174,51 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     j["over_cap"] = r.best.over_cap; // the mean cost exceeds a budget cap (a year's or the total)
     j["p_attain"] = number_json(r.best.p_attain);
     j["p_attain_ci"] = {number_json(r.best.p_attain_ci.lo), number_json(r.best.p_attain_ci.hi)};
+    if (r.not_monotone) {
+        // The two settings that show P(attain) falling as the lever rises.
+        const experiments::SolveNotMonotone& m = *r.not_monotone;
+        const auto at = [&](const experiments::SolveSetting& s) {
+            return nlohmann::ordered_json{
+                {"level", number_json(s.levels.at(m.lever))},
+                {"p_attain", number_json(s.p_attain)},
+                {"p_attain_ci", {number_json(s.p_attain_ci.lo), number_json(s.p_attain_ci.hi)}},
+                {"replicates", s.replicates}};
+        };
+        j["not_monotone"] = {{"lever", request.levers.at(m.lever).target.name},
+                             {"lower", at(m.lower)},
+                             {"higher", at(m.higher)}};
+    }
     return j;
+}
+
+// Why a search with P(attain) falling as a lever rises gives no answer, and what to do.
+std::string not_monotone_text(const experiments::SolveRequest& request,
+                              const experiments::SolveResult& r, const std::string& target,
+                              const std::string& scenario_word) {
+    const experiments::SolveNotMonotone& m = *r.not_monotone;
+    const experiments::SolveLever& l = request.levers.at(m.lever);
+    const std::string name = l.target.name;
+    const double a = m.lower.levels.at(m.lever);
+    const double b = m.higher.levels.at(m.lever);
+    return fmt::format(
+        "solve assumes that more of a lever never lowers P(attain), and that does not hold for "
+        "target {} and lever {}: P(attain) fell from {} at {} to {} at {}, more than the "
+        "intervals allow. So the levels searched cannot say whether P is reachable. {}compare "
+        "levels directly with canopy run {} --set {}=LEVEL.",
+        target, name, p_text(m.lower), output::format_quantity(a), p_text(m.higher),
+        output::format_quantity(b),
+        a > l.low
+            ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name, l.low, a)
+            : std::string("Search another lever, or "),
+        scenario_word, name);
 }
 
 // The HTML report of a solve: the answer (or the closest setting) and, with several levers,
 // each lever's own answer, as the report's mixes; the scenario's inputs and calibration.
 output::Report solve_report(const engine::Scenario& scenario, const engine::ModelInfo& info,
                             const experiments::SolveRequest& request,
-                            const experiments::SolveResult& result, std::uint64_t seed) {
+                            const experiments::SolveResult& result, std::uint64_t seed,
+                            const std::string& scenario_word) {
     const engine::TargetSpec& target = scenario.targets[request.target];
     const std::string currency = scenario.budget.currency;
     std::string unit = target.unit;
@@ -230,8 +268,12 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                                         (unit.empty() ? "" : " " + unit)});
     page.facts.push_back({"Probability wanted", output::format_percent(request.probability)});
     page.facts.push_back({"Levers searched", searched});
-    page.facts.push_back({"Answer", (result.reached ? "reached: " : "out of reach; closest: ") +
-                                        levels_text(request, result.best.levels, info)});
+    const bool no_answer = !result.reached && result.not_monotone;
+    page.facts.push_back(
+        {"Answer", (result.reached ? "reached: "
+                    : no_answer    ? "no answer (P(attain) falls as a lever rises); closest: "
+                                   : "out of reach; closest: ") +
+                       levels_text(request, result.best.levels, info)});
     page.facts.push_back(
         {"Search", fmt::format("{} settings, {} replicates, seed {}, common "
                                "random numbers, up to {} replicates a setting",
@@ -247,12 +289,19 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     }
     page.inputs = output::report_inputs(scenario, info);
     page.calibration = output::report_calibration(scenario, info);
+    if (result.not_monotone) {
+        page.notes.push_back((no_answer ? "No answer. " : "Warning: ") +
+                             not_monotone_text(request, result, target.id, scenario_word));
+    }
     page.notes.push_back(
         "Every setting ran on common random numbers; a level is judged by a sequential test on "
-        "its P(attain) (Wilson interval against the probability wanted), and the answer is the "
-        "smallest level judged to reach it (docs/what-if.md). Confirm it on other random "
-        "numbers with: canopy run " +
-        scenario.name + " --seed <another> " + [&] {
+        "its P(attain) (Wilson interval against the probability wanted), and the answer is " +
+        std::string(request.levers.size() > 1
+                        ? "the cheapest combination, by the scenario's costs, of the levers' "
+                          "levels judged to reach it"
+                        : "the smallest level judged to reach it") +
+        " (docs/what-if.md). " + (result.reached ? "Confirm it" : "Check the closest setting") +
+        " on other random numbers with: canopy run " + scenario_word + " --seed <another> " + [&] {
             std::string sets;
             for (std::size_t i = 0; i < request.levers.size(); ++i) {
                 sets += (sets.empty() ? "" : " ") + std::string("--set ") +
@@ -318,7 +367,26 @@ int solve_command(const SolveArgs& args) {
                                   quoted(args.target) +
                                   (ids.empty() ? " (it has no targets: add one under [targets])"
                                                : " (allowed: " + joined(ids) + ")");
-            if (const std::string hint = engine::did_you_mean(args.target, ids); !hint.empty()) {
+            std::string hint = engine::did_you_mean(args.target, ids);
+            if (hint.empty()) {
+                // A misspelt ending ("leaderz") is far from a long id ("leader_enterprises") by
+                // edit distance: suggest the id sharing the longest stem, of 5 characters at least.
+                std::size_t best = 0;
+                std::string stem;
+                for (const std::string& id : ids) {
+                    const auto end =
+                        std::mismatch(args.target.begin(), args.target.end(), id.begin(), id.end());
+                    const auto n = static_cast<std::size_t>(end.first - args.target.begin());
+                    if (n > best) {
+                        best = n;
+                        stem = id;
+                    }
+                }
+                if (best >= 5) {
+                    hint = "did you mean '" + stem + "'?";
+                }
+            }
+            if (!hint.empty()) {
                 message += " " + hint;
             }
             problems.push_back(message);
@@ -395,6 +463,8 @@ int solve_command(const SolveArgs& args) {
     const engine::ModelInfo& info = model->info();
     const engine::TargetSpec& target = scenario->targets[request.target];
     const std::string currency = scenario->budget.currency;
+    // The scenario as the user named it, for commands printed to paste back.
+    const std::string scenario_word = shell_word(args.scenario);
     if (talk) {
         std::cout << fmt::format(
             "Solving for target {} ({} {}{}) with P(attain) >= {}: seed {}, common random "
@@ -441,6 +511,10 @@ int solve_command(const SolveArgs& args) {
         }
         if (result.reached) {
             out += "REACHED: " + levels_text(request, result.best.levels, info) + "\n";
+        } else if (result.not_monotone) {
+            out += "NO ANSWER: " + not_monotone_text(request, result, target.id, scenario_word) +
+                   "\nThe setting with the highest P(attain) evaluated: " +
+                   levels_text(request, result.best.levels, info) + "\n";
         } else {
             out += "OUT OF REACH within the levers' ranges" +
                    std::string(request.within_budget_cap ? " and the budget cap" : "") +
@@ -454,13 +528,22 @@ int solve_command(const SolveArgs& args) {
         out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
                            "{:g} % of their value\n",
                            result.settings, result.replicates, 100.0 * request.precision);
+        if (result.reached && result.not_monotone) {
+            out +=
+                "  warning: " + not_monotone_text(request, result, target.id, scenario_word) + "\n";
+        }
         std::cout << out;
         std::cout.flush();
+    } else if (root && !args.quiet && result.not_monotone) {
+        // stdout carries the JSON only: the reason goes to stderr.
+        std::cerr << "canopy solve: " << (result.reached ? "warning: " : "no answer: ")
+                  << not_monotone_text(request, result, target.id, scenario_word) << "\n";
     }
     std::vector<output::TemporaryFile> finished;
     if (!args.report.empty()) {
         finished.push_back(output::write_report_temporary(
-            args.report, solve_report(*scenario, info, request, result, experiment.seed)));
+            args.report,
+            solve_report(*scenario, info, request, result, experiment.seed, scenario_word)));
     }
     if (!args.json.empty()) {
         nlohmann::ordered_json j = result_json(request, result);
@@ -490,7 +573,7 @@ int solve_command(const SolveArgs& args) {
         to_commit.push_back(&f);
     }
     output::commit_all(to_commit);
-    return EXIT_OK;
+    return !result.reached && result.not_monotone ? EXIT_NO_ANSWER : EXIT_OK;
 }
 
 } // namespace

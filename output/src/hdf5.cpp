@@ -6,6 +6,7 @@
 #include <canopy/output/compare.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
+#include <canopy/output/run_report.hpp>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -559,9 +560,19 @@ void write_parameters(const Writer& w, hid_t parent, const Axes& axes,
             set.get(), "role",
             std::string(spec.role == engine::ParameterRole::baseline ? "baseline" : "parameter"));
         const engine::ParameterSetting& setting = scenario.parameters[p];
-        w.attribute(set.get(), "distribution", std::string(engine::to_string(setting.value.kind)));
-        w.attribute(set.get(), "source", setting.provenance.source);
-        w.attribute(set.get(), "assumption", setting.provenance.assumption);
+        if (drawn_from_posterior(scenario, p)) {
+            // Each replicate drew a row of the posterior: the prior it replaced did not run.
+            // The values drawn are the dataset itself.
+            w.attribute(set.get(), "distribution", std::string("posterior"));
+            w.attribute(set.get(), "posterior", posterior_file(*scenario.joint_draws));
+            w.attribute(set.get(), "source", setting.provenance.source);
+            w.attribute(set.get(), "assumption", std::string());
+        } else {
+            w.attribute(set.get(), "distribution",
+                        std::string(engine::to_string(setting.value.kind)));
+            w.attribute(set.get(), "source", setting.provenance.source);
+            w.attribute(set.get(), "assumption", setting.provenance.assumption);
+        }
         attach(set.get(), axes, false, "parameters/" + spec.name);
     }
 }

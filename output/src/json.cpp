@@ -136,6 +136,9 @@ std::string summary_json(const EnsembleSummary& s, std::span<const EnsembleSumma
     j["replicates"] = s.replicates;
     j["first_replicate"] = s.first_replicate;
     j["policy_mix"] = s.policy_mix;
+    if (!s.overrides.empty()) {
+        j["overrides"] = s.overrides; // --set, as written, applied after the mix
+    }
     j["engine_version"] = CANOPY_VERSION;
     j["horizon"] = Json{{"start", s.calendar.start().str()},
                         {"end", s.calendar.end().str()},

@@ -582,6 +582,9 @@ svg text.target-label { fill: #9b1c1c; }
 )";
 
 std::string verdict_of(const ReportTarget& t) {
+    if (t.replicates > 0 && t.undefined == t.replicates) {
+        return "n/a"; // no replicate gave a number (docs/output-format.md)
+    }
     if (t.set_by_inputs) {
         return "set by inputs";
     }
@@ -929,7 +932,7 @@ std::string inputs_section(const Report& r) {
             names += (names.empty() ? "" : ", ") + n;
         }
         s += "<strong>Calibrated.</strong> Each replicate draws " + escape(names) +
-             " jointly from the calibration posterior " + escape(c.origin);
+             " jointly from the calibration posterior '" + escape(c.origin) + "'";
         if (c.particles > 0) {
             s += " (" + std::to_string(c.particles) + " particles)";
         }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -221,19 +222,94 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
     return m;
 }
 
+std::string posterior_file(const engine::JointDraws& draws) {
+    const std::string& o = draws.origin();
+    const std::string head = "posterior '";
+    if (o.size() > head.size() + 1 && o.compare(0, head.size(), head) == 0 && o.back() == '\'') {
+        return o.substr(head.size(), o.size() - head.size() - 1);
+    }
+    return o;
+}
+
+bool drawn_from_posterior(const engine::Scenario& scenario, std::size_t p) {
+    if (!scenario.joint_draws) {
+        return false;
+    }
+    for (const engine::JointDraws::Column& col : scenario.joint_draws->columns()) {
+        if (col.kind == engine::JointDraws::Column::Kind::parameter &&
+            static_cast<std::size_t>(col.index) == p) {
+            return true;
+        }
+    }
+    return false;
+}
+
+namespace {
+
+// What a posterior column drew: the replicates' values when there are any, else the range of
+// the posterior's particles (positive weight) that a replicate can draw.
+std::string posterior_text(const engine::Scenario& scenario, std::size_t p,
+                           const engine::Ensemble* ensemble, const std::string& unit) {
+    const engine::JointDraws& j = *scenario.joint_draws;
+    const auto q = [](double x) { return format_quantity(x); };
+    const std::string file = posterior_file(j);
+    if (ensemble != nullptr && !ensemble->parameters.empty()) {
+        std::vector<double> drawn;
+        for (const std::vector<double>& row : ensemble->parameters) {
+            if (p < row.size()) {
+                drawn.push_back(row[p]);
+            }
+        }
+        if (!drawn.empty()) {
+            const std::vector<double> ps{0.05, 0.5, 0.95};
+            std::vector<double> qs(3);
+            engine::quantiles(drawn, ps, qs);
+            const auto [lo, hi] = std::minmax_element(drawn.begin(), drawn.end());
+            return with_unit("posterior draws: median " + q(qs[1]) + ", 90 % " + q(qs[0]) + " to " +
+                                 q(qs[2]) + ", range " + q(*lo) + " to " + q(*hi),
+                             unit) +
+                   " over " + std::to_string(drawn.size()) + " replicates, from " + file;
+        }
+    }
+    std::size_t column = 0;
+    for (std::size_t c = 0; c < j.columns().size(); ++c) {
+        if (j.columns()[c].kind == engine::JointDraws::Column::Kind::parameter &&
+            static_cast<std::size_t>(j.columns()[c].index) == p) {
+            column = c;
+        }
+    }
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    for (std::size_t r = 0; r < j.rows(); ++r) {
+        if (j.weights()[r] > 0.0) {
+            lo = std::min(lo, j.value(r, column));
+            hi = std::max(hi, j.value(r, column));
+        }
+    }
+    return with_unit("posterior draws from " + q(lo) + " to " + q(hi), unit) + " (" +
+           std::to_string(j.rows()) + " particles of " + file + ")";
+}
+
+} // namespace
+
 std::vector<ReportInput> report_inputs(const engine::Scenario& scenario,
-                                       const engine::ModelInfo& model) {
+                                       const engine::ModelInfo& model,
+                                       const engine::Ensemble* ensemble) {
     std::vector<ReportInput> out;
     for (std::size_t p = 0; p < model.parameters.size() && p < scenario.parameters.size(); ++p) {
         const engine::ParameterSetting& set = scenario.parameters[p];
-        if (!set.provenance.from_scenario) {
+        const bool posterior = drawn_from_posterior(scenario, p);
+        if (!set.provenance.from_scenario && !posterior) {
             continue;
         }
         const engine::ParameterSpec& spec = model.parameters[p];
+        // A posterior column's prior is not what ran: each replicate drew a row of the
+        // posterior instead.
         out.push_back({spec.name,
                        spec.role == engine::ParameterRole::baseline ? "baseline" : "parameter",
-                       uncertain_text(set.value, spec.unit), set.provenance.source,
-                       set.provenance.assumption});
+                       posterior ? posterior_text(scenario, p, ensemble, spec.unit)
+                                 : uncertain_text(set.value, spec.unit),
+                       set.provenance.source, posterior ? "" : set.provenance.assumption});
     }
     for (std::size_t l = 0; l < model.levers.size() && l < scenario.levers.size(); ++l) {
         const engine::LeverSetting& set = scenario.levers[l];
@@ -255,7 +331,7 @@ ReportCalibration report_calibration(const engine::Scenario& scenario,
     }
     const engine::JointDraws& j = *scenario.joint_draws;
     c.calibrated = true;
-    c.origin = j.origin();
+    c.origin = posterior_file(j);
     c.particles = j.rows();
     for (const engine::JointDraws::Column& col : j.columns()) {
         const auto k = static_cast<std::size_t>(col.index);
@@ -294,7 +370,7 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
     for (const ReportRun& run : runs) {
         r.mixes.push_back(report_mix(run.summary, run.ensemble, &run == &runs.front()));
     }
-    r.inputs = report_inputs(first.scenario, model);
+    r.inputs = report_inputs(first.scenario, model, &first.ensemble);
     r.calibration = report_calibration(first.scenario, model);
     return r;
 }

@@ -181,6 +181,7 @@ EnsembleSummary summarise_ensemble(const engine::Scenario& scenario, const engin
     s.model = model.name;
     s.policy_mix = options.policy_mix.empty() ? BASE_MIX : options.policy_mix;
     s.policy_mix_description = options.policy_mix_description;
+    s.overrides = options.overrides;
     s.seed = ensemble.seed;
     s.first_replicate = ensemble.first_replicate;
     s.replicates = ensemble.replicates();
@@ -251,6 +252,12 @@ void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& s
         scenario, model, summary.indicators, which, ensemble, run, options);
     for (std::size_t k = 0; k < summary.targets.size(); ++k) {
         summary.targets[k].determination = found[k];
+        // No replicate gave a number: an undefined final never moves, but nothing was decided
+        // by the inputs either; the verdict is n/a (docs/output-format.md).
+        const engine::TargetSummary& ts = summary.targets[k].summary;
+        if (ts.replicates > 0 && ts.undefined == ts.replicates) {
+            summary.targets[k].determination = engine::Determination{};
+        }
     }
 }
 

@@ -428,6 +428,14 @@ std::string format_header(const EnsembleSummary& s, const TableStyle& style) {
         mix += " - " + s.policy_mix_description;
     }
     grid.add({{"Policy mix"}, {mix}});
+    if (!s.overrides.empty()) {
+        // --set is applied after the mix: what ran is the mix changed by these.
+        std::string text;
+        for (const std::string& o : s.overrides) {
+            text += (text.empty() ? "" : ", ") + o;
+        }
+        grid.add({{"Overrides"}, {text + " (--set, applied after the policy mix)"}});
+    }
     grid.add({{"Interval"},
               {method_text(s.interval) + " " + confidence_text(s.confidence) +
                " interval on P(attain)"}});
@@ -452,7 +460,10 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
     std::string undefined_notes;
     for (const TargetResult& t : s.targets) {
         const engine::TargetSummary& ts = t.summary;
-        const Verdict v = verdict(ts.p_attain_ci);
+        // No replicate gave a number: nothing to judge.
+        const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
+                              ? Verdict::unknown
+                              : verdict(ts.p_attain_ci);
         const bool fixed = t.determination.by_inputs;
         grid.add({{ts.id},
                   {goal_text(t)},
@@ -571,7 +582,9 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
                 continue;
             }
             const engine::TargetSummary& ts = run.targets[t].summary;
-            const Verdict v = verdict(ts.p_attain_ci);
+            const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
+                                  ? Verdict::unknown
+                                  : verdict(ts.p_attain_ci);
             row.push_back({format_percent(ts.p_attain) + " " +
                                percent_interval_text(ts.p_attain_ci) +
                                (run.targets[t].determination.by_inputs ? " *" : ""),
@@ -713,7 +726,9 @@ std::string format_comparison(const Comparison& c, bool colour) {
                                                printable(goal.indicator), tc.undefined,
                                                c.replicates, printable(m.name));
             }
-            const Verdict v = verdict(tc.p_attain_ci);
+            const Verdict v = c.replicates > 0 && tc.undefined == c.replicates
+                                  ? Verdict::unknown
+                                  : verdict(tc.p_attain_ci);
             const char* moved = nullptr;
             if (!base && (tc.delta_p_ci.lo > 0.0 || tc.delta_p_ci.hi < 0.0)) {
                 moved = tc.delta_p > 0.0 ? GREEN : RED;

@@ -26,12 +26,14 @@
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
+#include <iomanip>
 #include <memory>
 #include <optional>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -126,7 +128,29 @@ const models::ModelHandle& model_of(const engine::Scenario& s) {
 // A validated scenario, immutable; methods return new scenarios.
 struct PyScenario {
     std::shared_ptr<const engine::Scenario> s;
+    /// The policy mixes applied, in order: the summary's `policy_mix` names them joined by '+'
+    /// ("high_tech_push+talent"), "base" when none, as `canopy run --policy-mix` names its one.
+    std::vector<std::string> mixes;
+    /// The overrides applied, as `--set` writes them (NAME=VALUE, LEVER*=FACTOR).
+    std::vector<std::string> overrides;
 };
+
+std::string mix_label(const std::vector<std::string>& mixes) {
+    std::string out;
+    for (const std::string& m : mixes) {
+        out += (out.empty() ? "" : "+") + m;
+    }
+    return out.empty() ? std::string(output::BASE_MIX) : out;
+}
+
+// The scenario with one more mix applied, its name kept for the summary's label.
+PyScenario plus_mix(const PyScenario& self, const std::string& name) {
+    PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides};
+    if (!name.empty()) {
+        out.mixes.push_back(name);
+    }
+    return out;
+}
 
 PyScenario load_scenario(const std::filesystem::path& path) {
     engine::LoadResult r = engine::load_scenario(path, models::model_catalog());
@@ -143,7 +167,7 @@ PyScenario load_scenario(const std::filesystem::path& path) {
         raise_input_error(d, "cannot use the posterior of '" + path.generic_string() + "'");
     }
     scenario = std::move(*attached.scenario);
-    return PyScenario{std::make_shared<const engine::Scenario>(std::move(scenario))};
+    return PyScenario{std::make_shared<const engine::Scenario>(std::move(scenario)), {}, {}};
 }
 
 py::dict uncertain_dict(const engine::ParameterSetting& p) {
@@ -202,8 +226,27 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     if (diagnostics.has_errors()) {
         raise_input_error(diagnostics, "bad overrides of scenario '" + self.s->name + "'");
     }
-    return PyScenario{
-        std::make_shared<const engine::Scenario>(experiments::apply_overrides(*self.s, overrides))};
+    PyScenario out{
+        std::make_shared<const engine::Scenario>(experiments::apply_overrides(*self.s, overrides)),
+        self.mixes, self.overrides};
+    for (const experiments::Override& o : overrides) {
+        std::ostringstream value;
+        value << std::setprecision(17) << o.value;
+        // The shortest text that reads back as the same double, as the CLI's --set echo.
+        std::string text = value.str();
+        for (int digits = 1; digits < 17; ++digits) {
+            std::ostringstream shorter;
+            shorter << std::setprecision(digits) << o.value;
+            if (std::stod(shorter.str()) == o.value) {
+                text = shorter.str();
+                break;
+            }
+        }
+        out.overrides.push_back(o.target.name +
+                                (o.target.mode == experiments::OverrideMode::scale ? "*=" : "=") +
+                                text);
+    }
+    return out;
 }
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
@@ -216,8 +259,10 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
     }
     try {
         const experiments::CalibrationResult post = experiments::read_calibration_result(path);
-        return PyScenario{std::make_shared<const engine::Scenario>(experiments::with_posterior(
-            *self.s, model_of(*self.s).info(), post, path.generic_string(), columns))};
+        return PyScenario{
+            std::make_shared<const engine::Scenario>(experiments::with_posterior(
+                *self.s, model_of(*self.s).info(), post, path.generic_string(), columns)),
+            self.mixes, self.overrides};
     } catch (const Error& e) {
         // A posterior that does not fit the scenario is bad input, like --posterior's.
         engine::Diagnostics d;
@@ -240,7 +285,7 @@ struct PyRun {
 PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<std::uint64_t> seed,
           int threads, const std::string& policy_mix, const std::optional<py::dict>& overrides) {
     // Overrides apply after the mix, as `canopy run --policy-mix M --set ...` does.
-    PyScenario chosen{with_mix(*self.s, policy_mix)};
+    PyScenario chosen = plus_mix(self, policy_mix);
     if (overrides) {
         chosen = with_overrides(chosen, *overrides);
     }
@@ -277,7 +322,8 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
         const engine::ThreadLimit limit(threads);
         auto ensemble = std::make_shared<engine::Ensemble>(model.run(mixed, options));
         output::SummaryOptions so;
-        so.policy_mix = policy_mix.empty() ? std::string(output::BASE_MIX) : policy_mix;
+        so.policy_mix = mix_label(chosen.mixes);
+        so.overrides = chosen.overrides;
         out.summary = std::make_shared<const output::EnsembleSummary>(
             output::summarise_ensemble(mixed, model.info(), *ensemble, so));
         out.ensemble = std::move(ensemble);
@@ -613,9 +659,7 @@ PYBIND11_MODULE(_canopy, m) {
              "'lever*' scales the lever's whole schedule. Checked like `canopy run --set`.")
         .def(
             "with_policy_mix",
-            [](const PyScenario& s, const std::string& mix) {
-                return PyScenario{with_mix(*s.s, mix)};
-            },
+            [](const PyScenario& s, const std::string& mix) { return plus_mix(s, mix); },
             py::arg("name"))
         .def("with_posterior", &with_posterior, py::arg("path"),
              py::arg("columns") = std::vector<std::string>{},

@@ -136,6 +136,33 @@ def main():
             r = canopy.run(wuhan, replicates=2, seed=3, policy_mix=mix)
             check(r.summary.get("policy_mix") == mix, "the summary names the policy mix")
 
+        # A mix applied with with_policy_mix is named too, as `canopy run --policy-mix` names
+        # it (it once said "base" over the mix's numbers); stacked mixes are joined by '+'.
+        push = s.with_policy_mix("high_tech_push")
+        r = canopy.run(push, replicates=4, seed=5, threads=1)
+        check(r.summary.get("policy_mix") == "high_tech_push",
+              f"with_policy_mix names the mix in the summary, got {r.summary.get('policy_mix')}")
+        cli = subprocess.run([canopy_exe, "run", reference, "--replicates", "4", "--seed", "5",
+                              "--threads", "1", "--policy-mix", "high_tech_push", "--json", "-"],
+                             capture_output=True, text=True, check=True)
+        check(json.loads(cli.stdout)["policy_mix"] == r.summary.get("policy_mix"),
+              "with_policy_mix's label is the CLI's")
+        check(r.p_attain == canopy.run(s, replicates=4, seed=5, threads=1,
+                                       policy_mix="high_tech_push").p_attain,
+              "with_policy_mix runs what policy_mix= runs")
+        both = push.with_policy_mix("incubator_ramp")
+        check(canopy.run(both, replicates=2, seed=5).summary.get("policy_mix") ==
+              "high_tech_push+incubator_ramp", "stacked mixes are named in order, joined by '+'")
+        check(canopy.run(push, replicates=2, seed=5, policy_mix="incubator_ramp").summary.get(
+              "policy_mix") == "high_tech_push+incubator_ramp",
+              "a policy_mix= after with_policy_mix is named after it")
+        check(canopy.run(s, replicates=2, seed=5).summary.get("policy_mix") == "base",
+              "no mix: base")
+        over = canopy.run(s.with_overrides({"lever_high_tech": 2}), replicates=2, seed=5)
+        check(over.summary.get("overrides") == ["lever_high_tech=2"],
+              f"the summary lists the overrides as --set writes them, got "
+              f"{over.summary.get('overrides')}")
+
         # The GIL is released while a run computes: another Python thread makes progress.
         ticks = []
         stop = threading.Event()

@@ -148,7 +148,7 @@ TEST_CASE("Sections without data are left out of the report", "[output][report]"
     CHECK(html.find("class=\"chart fan\"") == std::string::npos);
     CHECK(count(html, "class=\"chart bars\"") == 1);
     CHECK(html.find("<strong>Calibrated.</strong> Each replicate draws a, b jointly from the "
-                    "calibration posterior fits/posterior.h5 (500 particles)") !=
+                    "calibration posterior 'fits/posterior.h5' (500 particles)") !=
           std::string::npos);
 }
 

@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,15 @@ struct SolveSetting {
     bool reaches = false;  ///< judged to reach P by the sequential test
 };
 
+/// Evidence against the search's assumption that more of a lever never lowers P(attain): two
+/// evaluated settings that differ in one lever only, the higher level's P(attain) interval
+/// wholly below the lower level's (a fall that Monte-Carlo noise does not explain).
+struct SolveNotMonotone {
+    std::size_t lever = 0; ///< index into SolveRequest::levers
+    SolveSetting lower;    ///< the setting at the lower level (the higher P(attain))
+    SolveSetting higher;   ///< the setting at the higher level (the lower P(attain))
+};
+
 /// The outcome of a solve.
 struct SolveResult {
     bool reached = false; ///< false: out of reach within the levers' ranges (and the cap)
@@ -87,6 +97,10 @@ struct SolveResult {
     /// Multi-lever: each lever's own answer, in SolveRequest::levers order (others at the
     /// scenario's levels); reached false where it cannot reach P alone.
     std::vector<SolveResult> single;
+    /// The largest fall of P(attain) with a rising lever among the settings evaluated, if any
+    /// (SolveNotMonotone). Out of reach with such a fall, "out of reach" is not an answer: the
+    /// search's assumption does not hold, and a level below those it tried may reach P.
+    std::optional<SolveNotMonotone> not_monotone;
     std::size_t settings = 0;   ///< settings evaluated
     std::size_t replicates = 0; ///< replicates simulated
 };

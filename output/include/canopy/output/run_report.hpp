@@ -30,9 +30,20 @@ ReportMix report_mix(const EnsembleSummary& summary, const engine::Ensemble& ens
 
 /// The inputs the scenario sets itself (baseline figures, parameters, levers), model order, each
 /// with its value as a planner reads it and its source or assumption. Inputs left at the model's
-/// default are not listed.
+/// default are not listed. A parameter drawn per replicate from a calibration posterior is
+/// described by its draws, not by the prior the posterior replaced: the median, 90 % interval
+/// and range of the values `ensemble`'s replicates drew, or, without an ensemble, the range of
+/// the posterior's particles.
 std::vector<ReportInput> report_inputs(const engine::Scenario& scenario,
-                                       const engine::ModelInfo& model);
+                                       const engine::ModelInfo& model,
+                                       const engine::Ensemble* ensemble = nullptr);
+
+/// The file of a posterior attached to a scenario (engine::JointDraws::origin() without its
+/// "posterior '...'" wrapper), for outputs that name it.
+std::string posterior_file(const engine::JointDraws& draws);
+
+/// Whether model parameter `p` is drawn per replicate from the scenario's posterior.
+bool drawn_from_posterior(const engine::Scenario& scenario, std::size_t p);
 
 /// Whether the scenario draws parameters from a calibration posterior, and which.
 ReportCalibration report_calibration(const engine::Scenario& scenario,

@@ -91,6 +91,9 @@ struct CostSummary {
 struct SummaryOptions {
     std::string policy_mix;             ///< the mix applied to the scenario; empty: the base
     std::string policy_mix_description; ///< shown beside its name
+    /// The command line's overrides (`--set`), as written: `NAME=VALUE` or `LEVER*=FACTOR`,
+    /// applied after the mix; empty: none.
+    std::vector<std::string> overrides;
     engine::IntervalMethod interval = engine::IntervalMethod::wilson;
     double confidence = 0.95; ///< of the interval around P(attain)
 };
@@ -107,6 +110,7 @@ struct EnsembleSummary {
     std::string model;
     std::string policy_mix = BASE_MIX;
     std::string policy_mix_description;
+    std::vector<std::string> overrides; ///< `--set`, as SummaryOptions::overrides
     std::uint64_t seed = 0;
     std::uint32_t first_replicate = 0;
     std::size_t replicates = 0;

@@ -196,6 +196,7 @@ int run_command(const RunArgs& args) {
             }
         }
     }
+    bool mix_ok = true;
     if (!scenario_bad && loaded.scenario) {
         for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
             if (m.name == output::BASE_MIX) {
@@ -207,12 +208,13 @@ int run_command(const RunArgs& args) {
         }
         if (auto p = policy_mix_problem(*loaded.scenario, args.policy_mix)) {
             problems.push_back(*p);
+            mix_ok = false;
         }
     }
     for (const std::string& p : problems) {
         std::cerr << "canopy run: error: " << p << "\n";
     }
-    if (scenario_bad || !loaded.scenario || !problems.empty()) {
+    if (scenario_bad || !loaded.scenario) {
         if (scenario_bad) {
             std::cerr << "canopy run: " << scenario_path.string()
                       << " has errors; nothing was run or written\n";
@@ -224,10 +226,19 @@ int run_command(const RunArgs& args) {
         throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
     }
     // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
-    // parameters jointly from it.
+    // parameters jointly from it. Checked (and --set below) even when a flag is already wrong,
+    // so that one attempt shows every mistake: --quiet without an output hid a bad --set.
     const std::optional<engine::Scenario> attached =
         with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy run");
     if (!attached) {
+        return EXIT_BAD_INPUT;
+    }
+    if (!problems.empty()) {
+        if (mix_ok) {
+            (void)parse_set_options(
+                args.set, *attached, model->info(),
+                {args.policy_mix.empty() ? std::string(output::BASE_MIX) : args.policy_mix});
+        }
         return EXIT_BAD_INPUT;
     }
     const engine::Scenario& scenario = *attached;

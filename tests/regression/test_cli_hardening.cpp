@@ -472,3 +472,23 @@ TEST_CASE("a model whose rules are monthly refuses weekly steps", "[cli][hardeni
     INFO(eco.err);
     CHECK(eco.status == 0);
 }
+
+TEST_CASE("a wrong flag does not hide the other mistakes of a run", "[cli][hardening]") {
+    // An outside probe: `run -q --set x=abc` said only that --quiet without an output would
+    // show nothing; fixed that, the user met the bad --set on the next attempt.
+    const test::TempDir dir;
+    const Result set =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 2 -q --set births_per_month=abc");
+    INFO(set.err);
+    CHECK(set.status == 2);
+    CHECK(set.err.find("--quiet: with none of --json, --out, --report") != std::string::npos);
+    CHECK(set.err.find("'abc' (the value of 'births_per_month') is not a number") !=
+          std::string::npos);
+    const Result posterior =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 2 -q --posterior nope.h5");
+    INFO(posterior.err);
+    CHECK(posterior.status == 2);
+    CHECK(posterior.err.find("--quiet: with none of") != std::string::npos);
+    CHECK(posterior.err.find("cannot read the calibration result 'nope.h5'") != std::string::npos);
+    CHECK(entries(dir.path()).empty());
+}

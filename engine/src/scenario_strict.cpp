@@ -24,12 +24,16 @@ Diagnostics unsourced_defaults(const Scenario& scenario, const ModelInfo& model)
                          double value, const std::string& unit, const std::string& section) {
         Diagnostic d;
         d.file = file;
+        // A key the file does not have: reported at its start (docs/scenario-format.md).
+        d.line = 1;
+        d.column = 1;
         d.key = key;
         d.message = what + " '" + name + "' is not set and falls back to the model's default (" +
                     number(value) + (unit.empty() ? "" : " " + unit) +
                     "), which has no source or reasoning";
-        d.allowed = "[" + section + "." + name + "] with a value or distribution and its source " +
-                    "or assumption";
+        d.allowed = "[" + section + "." + name + "] with " +
+                    (section == "levers" ? "a value or schedule" : "a value or distribution") +
+                    " and its source or assumption";
         out.add(std::move(d));
     };
     for (std::size_t i = 0; i < scenario.parameters.size() && i < model.parameters.size(); ++i) {

@@ -118,8 +118,25 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
         if (!bad && result.scenario && strict) {
             const engine::ModelInfo* model = catalog.find(result.scenario->model);
             if (model != nullptr) {
+                // The columns its posterior draws are fitted, not defaults: a calibration is
+                // their source.
+                std::vector<std::string> drawn;
+                if (result.scenario->posterior) {
+                    const std::optional<engine::Scenario> attached =
+                        with_posterior_of(*result.scenario, *model, "", "canopy validate");
+                    if (!attached) {
+                        all_ok = false;
+                        continue;
+                    }
+                    if (attached->joint_draws) {
+                        for (const engine::JointDraws::Column& c :
+                             attached->joint_draws->columns()) {
+                            drawn.push_back(c.name);
+                        }
+                    }
+                }
                 const engine::Diagnostics unsourced =
-                    engine::unsourced_defaults(*result.scenario, *model);
+                    unsourced_except(*result.scenario, *model, drawn);
                 if (report(unsourced)) {
                     std::cerr << file << ": " << unsourced.size()
                               << " number(s) fall back to unsourced model defaults (--strict)\n";

@@ -180,6 +180,22 @@ TEST_CASE("canopy validate --strict passes the shipped scenarios and names unsou
           std::string::npos);
     CHECK(strict.err.find("1 number(s) fall back to unsourced model defaults") !=
           std::string::npos);
+    // Reported at the file's start (the key is not in it).
+    CHECK(strict.err.find("wuhan.toml:1:1: error: parameters.capability_drift") !=
+          std::string::npos);
+
+    // With its posterior, which draws capability_drift in every replicate, the parameter has a
+    // source: the calibration (an outside probe found it refused as an unsourced default).
+    std::string drawn =
+        test::read_file(fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "wuhan-2023.toml");
+    drawn.replace(drawn.find("posterior = \"") + 13, 0,
+                  (fs::path(CANOPY_SOURCE_DIR) / "scenarios").string() + "/");
+    const std::size_t drift = drawn.find("[parameters.capability_drift]");
+    drawn.erase(drift, drawn.find("\n[", drift + 1) + 1 - drift);
+    test::write_file(dir / "drawn.toml", drawn);
+    const Result posterior = run_canopy(dir, "validate --strict drawn.toml");
+    INFO(posterior.err);
+    CHECK(posterior.status == 0);
 }
 
 TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {

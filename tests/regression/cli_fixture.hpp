@@ -3,6 +3,9 @@
 // a run killed part-way for the --resume tests.
 #include "../unit/output_fixture.hpp"
 
+#include <catch2/catch.hpp>
+#include <hdf5.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -121,6 +124,24 @@ inline int kill_once_journalled(const std::vector<std::string>& args, const fs::
     int status = 0;
     ::waitpid(pid, &status, 0);
     return status;
+}
+
+/// A string attribute `name` of `object` in the HDF5 file at `file_path`.
+inline std::string string_attr(const fs::path& file_path, const std::string& object,
+                               const std::string& name) {
+    const hid_t file = H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t a = H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(a >= 0);
+    const hid_t t = H5Aget_type(a);
+    char* value = nullptr;
+    REQUIRE(H5Aread(a, t, &value) >= 0);
+    std::string out = value != nullptr ? value : "";
+    H5free_memory(value);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Fclose(file);
+    return out;
 }
 
 } // namespace canopy::test::cli

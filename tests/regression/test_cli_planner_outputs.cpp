@@ -18,23 +18,6 @@ namespace {
 
 const std::string WUHAN = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
 
-std::string string_attr(const fs::path& file_path, const std::string& object,
-                        const std::string& name) {
-    const hid_t file = H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    const hid_t a = H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
-    REQUIRE(a >= 0);
-    const hid_t t = H5Aget_type(a);
-    char* value = nullptr;
-    REQUIRE(H5Aread(a, t, &value) >= 0);
-    std::string out = value != nullptr ? value : "";
-    H5free_memory(value);
-    H5Tclose(t);
-    H5Aclose(a);
-    H5Fclose(file);
-    return out;
-}
-
 // The table row of `id` in an HTML report's inputs (from its <td> to the row's end).
 std::string input_row(const std::string& html, const std::string& id) {
     const std::size_t at = html.find("<tr><td>" + id + "</td>");

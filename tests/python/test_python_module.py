@@ -107,6 +107,38 @@ def main():
         ("run(threads=-5)", lambda: canopy.run(s, replicates=2, threads=-5), "threads", None),
         ("run(replicates=2e6)", lambda: canopy.run(s, replicates=2_000_000), "replicates", None),
     ]
+    # Every integer argument is checked by its range, not refused by pybind's TypeError
+    # "incompatible function arguments" naming neither the argument nor what is allowed (an
+    # outside probe: seed=-1). calibrate's are checked before the file is read.
+    quick_cal = os.path.join(source, "tests", "data", "calibration", "reference-quick.toml")
+    bad_arguments += [
+        ("run(seed=-1)", lambda: canopy.run(s, replicates=2, seed=-1), "seed", None),
+        ("run(seed=2**64)", lambda: canopy.run(s, replicates=2, seed=2**64), "seed", None),
+        ("run(seed=1.5)", lambda: canopy.run(s, replicates=2, seed=1.5), "seed", None),
+        ("run(seed=True)", lambda: canopy.run(s, replicates=2, seed=True), "seed", None),
+        ("run(replicates=2**40)", lambda: canopy.run(s, replicates=2**40), "replicates", None),
+        ("run(replicates=-1)", lambda: canopy.run(s, replicates=-1), "replicates", None),
+        ("run(threads=2**40)", lambda: canopy.run(s, replicates=2, threads=2**40), "threads",
+         None),
+        ("calibrate(seed=-1)", lambda: canopy.calibrate(quick_cal, seed=-1), "seed", None),
+        ("calibrate(seed=2**64)", lambda: canopy.calibrate(quick_cal, seed=2**64), "seed", None),
+        ("calibrate(fit_until=0)", lambda: canopy.calibrate(quick_cal, fit_until=0),
+         "fit_until", None),
+        ("calibrate(fit_until=2**40)", lambda: canopy.calibrate(quick_cal, fit_until=2**40),
+         "fit_until", None),
+        ("calibrate(threads=-1)", lambda: canopy.calibrate(quick_cal, threads=-1), "threads",
+         None),
+    ]
+    try:
+        canopy.run(s, replicates=2, seed=-1)
+    except canopy.InputError as e:
+        check("0 to 18446744073709551615" in e.diagnostics[0]["allowed"] and "-1" in str(e),
+              f"a bad seed gives --seed's range and the value: {e}")
+    # The largest seed runs, and a numpy integer is the same seed as the int (same bits).
+    top = canopy.run(s, replicates=2, seed=2**64 - 1)
+    check(top.seed == 2**64 - 1, "seed 2**64-1 is taken")
+    check(canopy.run(s, replicates=2, seed=np.uint64(7)).p_attain ==
+          canopy.run(s, replicates=2, seed=7).p_attain, "np.uint64(7) is seed 7")
     for what, call, key, nearest in bad_arguments:
         try:
             call()

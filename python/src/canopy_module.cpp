@@ -765,7 +765,22 @@ PYBIND11_MODULE(_canopy, m) {
     m.def(
         "read_calibration",
         [](const std::filesystem::path& path) {
-            return calibration_dict(experiments::read_calibration_result(path));
+            // The file is the user's input: a missing file, one that is not HDF5 or not a
+            // calibration result is bad input naming it, as with_posterior's.
+            std::optional<experiments::CalibrationResult> result;
+            try {
+                result = experiments::read_calibration_result(path);
+            } catch (const Error& e) {
+                engine::Diagnostics d;
+                engine::Diagnostic diag;
+                diag.file = path.generic_string();
+                diag.key = "path";
+                diag.message = e.what();
+                diag.allowed = "a calibration result written by canopy calibrate --out";
+                d.add(std::move(diag));
+                raise_input_error(d, "bad argument 'path'");
+            }
+            return calibration_dict(*result);
         },
         py::arg("path"), "Read a calibration result (the posterior) written by canopy calibrate");
     m.def("models", &models::model_names, "The registered models' names");

@@ -315,6 +315,40 @@ def main():
             check("'births_per_month' is listed twice" in str(e) and
                   e.diagnostics[0]["key"] == "columns", f"the repeated column is named: {e}")
 
+        # Reading a file that is missing, not HDF5 or of another kind is bad input naming the
+        # file and what is wrong (an outside probe: read_calibration raised canopy.Error with no
+        # diagnostics, read_sweep h5py's FileNotFoundError).
+        toml_file = os.path.join(source, "scenarios", "reference.toml")
+        readers = [("read_calibration", canopy.read_calibration)]
+        try:
+            import h5py  # noqa: F401
+            readers.append(("read_sweep", canopy.read_sweep))
+        except ImportError:
+            pass
+        for name, reader in readers:
+            for path, says in [(os.path.join(d, "nope.h5"), "no such file"),
+                               (toml_file, "not an HDF5 file"),
+                               (d, "not a regular file")]:
+                try:
+                    reader(path)
+                    check(False, f"{name}({path!r}) raises")
+                except canopy.InputError as e:
+                    check(e.diagnostics[0]["file"] == path and says in str(e) and
+                          e.diagnostics[0]["allowed"] != "",
+                          f"{name}({path!r}) names the file and says {says!r}: {e}")
+                except Exception as e:  # noqa: BLE001  (what the probe found)
+                    check(False, f"{name}({path!r}) raises InputError, not {type(e).__name__}")
+        sweep_out = os.path.join(d, "tiny-sweep.h5")
+        made = subprocess.run([canopy_exe, "sweep", os.path.join(source, "tests", "data",
+                               "sweeps", "tiny.toml"), "--out", sweep_out, "-q"],
+                              capture_output=True, text=True)
+        if made.returncode == 0:
+            try:
+                canopy.read_calibration(sweep_out)
+                check(False, "read_calibration refuses a sweep result")
+            except canopy.InputError as e:
+                check("not a calibration result" in str(e), f"read_calibration names why: {e}")
+
         # read_sweep reads sweep results only: a posterior is refused, naming its kind.
         try:
             import h5py  # noqa: F401

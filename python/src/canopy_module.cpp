@@ -283,18 +283,25 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 }
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
-                          const std::vector<std::string>& columns) {
+                          const std::vector<std::string>& given_columns) {
+    // No columns named: the scenario's posterior_parameters when it has them, as
+    // `canopy run --posterior FILE` keeps them; else every column of the posterior.
+    std::vector<std::string> columns = given_columns;
+    if (columns.empty() && self.s->posterior) {
+        columns = self.s->posterior->parameters;
+    }
     // As the scenario key `posterior_parameters` refuses a name given twice.
     for (auto it = columns.begin(); it != columns.end(); ++it) {
         if (std::find(columns.begin(), it, *it) != it) {
             raise_bad_argument("columns", "'" + *it + "' is listed twice", "each name once");
         }
     }
+    std::optional<experiments::CalibrationResult> post;
     try {
-        const experiments::CalibrationResult post = experiments::read_calibration_result(path);
+        post = experiments::read_calibration_result(path);
         return PyScenario{
             std::make_shared<const engine::Scenario>(experiments::with_posterior(
-                *self.s, model_of(*self.s).info(), post, path.generic_string(), columns)),
+                *self.s, model_of(*self.s).info(), *post, path.generic_string(), columns)),
             self.mixes, self.overrides};
     } catch (const Error& e) {
         // A posterior that does not fit the scenario is bad input, like --posterior's.
@@ -303,6 +310,11 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
         diag.file = path.generic_string();
         diag.key = "posterior";
         diag.message = e.what();
+        if (dynamic_cast<const experiments::PosteriorColumnError*>(&e) != nullptr) {
+            diag.hint = "choose the columns it can use with columns=" +
+                        experiments::columns_list(
+                            experiments::usable_columns(*self.s, model_of(*self.s).info(), *post));
+        }
         d.add(std::move(diag));
         raise_input_error(d, "scenario '" + self.s->name + "' cannot use this posterior");
     }

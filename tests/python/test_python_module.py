@@ -363,6 +363,58 @@ def main():
                 check("is not a sweep result" in str(e) and "'calibration'" in str(e),
                       f"read_sweep names the file's kind: {e}")
 
+        # with_posterior(FILE) keeps the scenario's posterior_parameters, as `canopy run
+        # --posterior FILE` does (an outside probe: it took every column, and failed on Wuhan's
+        # 2013 starting figure).
+        wuhan_path = os.path.join(source, "scenarios", "wuhan-2023.toml")
+        wuhan_post = os.path.join(source, "scenarios", "wuhan-posterior.h5")
+        w = canopy.load_scenario(wuhan_path)
+        try:
+            again = w.with_posterior(wuhan_post)
+            check(again.posterior_columns == w.posterior_columns,
+                  "with_posterior keeps the scenario's posterior_parameters")
+            py_run = canopy.run(again, replicates=3, seed=4, threads=1)
+            cli_run = subprocess.run([canopy_exe, "run", wuhan_path, "--posterior", wuhan_post,
+                                      "-n", "3", "--seed", "4", "--threads", "1", "--json", "-"],
+                                     capture_output=True, text=True, check=True)
+            numbers = ("p_attain", "mean", "median", "q05", "q95")
+            check([[t[k] for k in numbers] for t in json.loads(cli_run.stdout)["targets"]] ==
+                  [[t[k] for k in numbers] for t in py_run.summary["targets"]],
+                  "with_posterior runs what canopy run --posterior runs")
+        except canopy.InputError as e:
+            check(False, f"with_posterior on wuhan-2023 uses its posterior_parameters: {e}")
+        mine = os.path.join(d, "mine-2023.toml")
+        with open(mine, "w") as f:
+            f.write('extends = "%s"\nremove = ["scenario.posterior", '
+                    '"scenario.posterior_parameters"]\n' % wuhan_path)
+        bare = canopy.load_scenario(mine)
+        check(bare.with_posterior(wuhan_post, columns=["capability_drift"]).posterior_columns ==
+              ["capability_drift"], "columns= still chooses")
+        try:
+            bare.with_posterior(wuhan_post)
+            check(False, "every column of a 2013 posterior does not fit a 2023 start")
+        except canopy.InputError as e:
+            hint = e.diagnostics[0]["hint"]
+            check("columns=[" in hint and '"capability_drift"' in hint and
+                  "initial_turnover_rate" not in hint, f"the hint lists the usable columns: {e}")
+        # The command line's advice can be followed: posterior and posterior_parameters in the
+        # file (posterior_parameters alone is refused without posterior).
+        cli_bad = subprocess.run([canopy_exe, "run", mine, "--posterior", wuhan_post, "-n", "2"], capture_output=True, text=True)
+        check(cli_bad.returncode == 2, "--posterior with a column that does not fit: exit 2")
+        advice = cli_bad.stderr
+        check("posterior = " in advice and "posterior_parameters = [" in advice and
+              "initial_turnover_rate\"" not in advice.split("posterior_parameters = ")[-1],
+              f"--posterior's advice names both keys and the usable columns: {advice}")
+        if "posterior_parameters = " in advice:
+            tail = advice.split("add under [scenario] of ")[-1].split(": ", 1)[-1].splitlines()[0]
+            followed = os.path.join(d, "followed.toml")
+            with open(followed, "w") as f:
+                f.write('extends = "%s"\n[scenario]\n%s\n' %
+                        (mine, tail.replace(" and posterior_parameters", "\nposterior_parameters")))
+            ok = subprocess.run([canopy_exe, "run", followed, "-n", "2"],
+                                capture_output=True, text=True)
+            check(ok.returncode == 0, f"following the advice runs: {tail!r} {ok.stderr}")
+
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 

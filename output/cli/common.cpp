@@ -7,6 +7,7 @@
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/input_path.hpp>
 #include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
@@ -23,15 +24,7 @@ namespace canopy::cli {
 namespace fs = std::filesystem;
 
 fs::path resolve_scenario(const std::string& given) {
-    const fs::path path(given);
-    std::error_code ec;
-    if (!path.empty() && path.is_relative() && !fs::exists(path, ec)) {
-        const fs::path in_source = fs::path(CANOPY_SOURCE_DIR) / path;
-        if (fs::exists(in_source, ec)) {
-            return in_source;
-        }
-    }
-    return path;
+    return output::resolve_input_path(given); // shared with the Python module
 }
 
 bool report(const engine::Diagnostics& diagnostics) {

@@ -22,6 +22,7 @@
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/output/calibration_outputs.hpp>
+#include <canopy/output/input_path.hpp>
 #include <canopy/output/json.hpp>
 #include <canopy/output/summary.hpp>
 
@@ -185,7 +186,9 @@ PyScenario plus_mix(const PyScenario& self, const std::string& name) {
     return out;
 }
 
-PyScenario load_scenario(const std::filesystem::path& path) {
+PyScenario load_scenario(const std::filesystem::path& given) {
+    // Here, then in the source tree, as `canopy run` looks a scenario up.
+    const std::filesystem::path path = output::resolve_input_path(given.string());
     engine::LoadResult r = engine::load_scenario(path, models::model_catalog());
     if (!r.scenario) {
         raise_input_error(r.diagnostics, "cannot load scenario '" + path.generic_string() + "'");

@@ -415,6 +415,18 @@ def main():
                                 capture_output=True, text=True)
             check(ok.returncode == 0, f"following the advice runs: {tail!r} {ok.stderr}")
 
+    # A relative scenario path is looked up here, then in the source tree, as `canopy run` does.
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="canopy-py-cwd-") as elsewhere:
+        os.chdir(elsewhere)
+        try:
+            check(canopy.load_scenario("scenarios/reference.toml").name == "reference",
+                  "load_scenario finds scenarios/reference.toml from another directory")
+        except canopy.InputError as e:
+            check(False, f"load_scenario looks in the source tree: {e}")
+        finally:
+            os.chdir(here)
+
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 

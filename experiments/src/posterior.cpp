@@ -99,8 +99,7 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
                     name, where + " fits the baseline figure '" + name + "' of a run starting " +
                               posterior.scenario_start + "; scenario '" + scenario.name +
                               "' starts " + scenario.calendar.start().str() +
-                              ": a starting figure does not carry over to another start (choose "
-                              "the posterior's other columns with posterior_parameters)");
+                              ": a starting figure does not carry over to another start");
             }
             for (std::size_t k = 0; k < n; ++k) {
                 if (!spec.range.contains(posterior.particle(k, j))) {
@@ -134,6 +133,29 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
     return out;
 }
 
+std::vector<std::string> usable_columns(const engine::Scenario& scenario,
+                                        const engine::ModelInfo& model,
+                                        const CalibrationResult& posterior) {
+    std::vector<std::string> out;
+    for (const std::string& name : posterior.parameters) {
+        try {
+            (void)with_posterior(scenario, model, posterior, "", {name});
+            out.push_back(name);
+        } catch (const Error&) {
+            // refused on its own: not one to suggest
+        }
+    }
+    return out;
+}
+
+std::string columns_list(const std::vector<std::string>& names) {
+    std::string out = "[";
+    for (const std::string& n : names) {
+        out += (out.size() > 1 ? ", \"" : "\"") + n + "\"";
+    }
+    return out + "]";
+}
+
 AttachedPosterior attach_posterior(const engine::Scenario& scenario,
                                    const engine::ModelInfo& model) {
     AttachedPosterior out;
@@ -147,12 +169,15 @@ AttachedPosterior attach_posterior(const engine::Scenario& scenario,
     d.line = ref.line;
     d.column = ref.column;
     d.key = "scenario.posterior";
+    std::optional<CalibrationResult> posterior;
     try {
-        const CalibrationResult posterior = read_calibration_result(ref.path);
+        posterior = read_calibration_result(ref.path);
         out.scenario =
-            with_posterior(scenario, model, posterior, ref.path.generic_string(), ref.parameters);
+            with_posterior(scenario, model, *posterior, ref.path.generic_string(), ref.parameters);
     } catch (const PosteriorColumnError& e) {
         d.message = e.what();
+        d.hint = "choose the columns it can use with posterior_parameters = " +
+                 columns_list(usable_columns(scenario, model, *posterior));
         // The column was chosen by posterior_parameters: point there, the key the user edits.
         const auto chosen = std::find(ref.parameters.begin(), ref.parameters.end(), e.column());
         const auto i = static_cast<std::size_t>(chosen - ref.parameters.begin());

@@ -7,6 +7,7 @@
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/input_path.hpp>
 #include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
@@ -23,15 +24,7 @@ namespace canopy::cli {
 namespace fs = std::filesystem;
 
 fs::path resolve_scenario(const std::string& given) {
-    const fs::path path(given);
-    std::error_code ec;
-    if (!path.empty() && path.is_relative() && !fs::exists(path, ec)) {
-        const fs::path in_source = fs::path(CANOPY_SOURCE_DIR) / path;
-        if (fs::exists(in_source, ec)) {
-            return in_source;
-        }
-    }
-    return path;
+    return output::resolve_input_path(given); // shared with the Python module
 }
 
 bool report(const engine::Diagnostics& diagnostics) {
@@ -209,6 +202,25 @@ ResourceCheck check_resources(const models::ModelHandle& model,
     return check;
 }
 
+namespace {
+
+// `path` as a TOML basic string, absolute so that it names the file from the scenario's directory
+// (the scenario key `posterior` is read relative to the file that names it).
+std::string toml_path(const std::string& path) {
+    std::error_code ec;
+    const std::string text = fs::absolute(path, ec).lexically_normal().generic_string();
+    std::string out = "\"";
+    for (const char c : text.empty() ? path : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + "\"";
+}
+
+} // namespace
+
 std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
                                                   const engine::ModelInfo& model,
                                                   const std::string& flag_path,
@@ -229,10 +241,24 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
     if (scenario.posterior) {
         columns = scenario.posterior->parameters;
     }
+    std::optional<experiments::CalibrationResult> posterior;
     try {
-        const experiments::CalibrationResult posterior =
-            experiments::read_calibration_result(flag_path);
-        return experiments::with_posterior(scenario, model, posterior, flag_path, columns);
+        posterior = experiments::read_calibration_result(flag_path);
+        return experiments::with_posterior(scenario, model, *posterior, flag_path, columns);
+    } catch (const experiments::PosteriorColumnError& e) {
+        // Advice the user can follow: the columns are chosen in the scenario file, which needs
+        // `posterior` too when it has none (posterior_parameters alone is refused).
+        const std::string usable =
+            experiments::columns_list(experiments::usable_columns(scenario, model, *posterior));
+        const std::string advice =
+            scenario.posterior
+                ? "set the scenario's posterior_parameters to columns it can use: " + usable
+                : "to use the columns it can, add under [scenario] of " +
+                      scenario.path.generic_string() + ": posterior = " + toml_path(flag_path) +
+                      " and posterior_parameters = " + usable;
+        std::cerr << "--posterior: error: " << e.what() << "; " << advice << "\n"
+                  << command << ": the posterior cannot be used; nothing was run or written\n";
+        return std::nullopt;
     } catch (const Error& e) {
         std::cerr << "--posterior: error: " << e.what() << "\n"
                   << command << ": the posterior cannot be used; nothing was run or written\n";

@@ -49,6 +49,17 @@ def read_sweep(path):
             out[name] = walk(item) if isinstance(item, h5py.Group) else convert(item[()])
         return out
 
+    import os
+
+    allowed = "a file written by canopy sweep or canopy merge"
+    # The file is the user's input: a missing file or one that is not HDF5 is bad input naming
+    # it, as read_calibration's (h5py's FileNotFoundError or OSError would name neither).
+    if not os.path.exists(path):
+        raise _input_error(path, "path", "%r: no such file" % str(path), allowed)
+    if not os.path.isfile(path):
+        raise _input_error(path, "path", "%r: not a regular file" % str(path), allowed)
+    if not h5py.is_hdf5(path):
+        raise _input_error(path, "path", "%r: not an HDF5 file" % str(path), allowed)
     with h5py.File(path, "r") as f:
         # Any other result (a calibration's posterior, a run's series) would come back as a
         # dict all the same, read as a sweep by whoever takes it: refuse it, naming its kind.
@@ -59,21 +70,26 @@ def read_sweep(path):
                 if kind is not None
                 else "it has no root attribute kind (a canopy run or compare result?)"
             )
-            hint = " (canopy.read_calibration reads it)" if kind == "calibration" else ""
-            message = "%r is not a sweep result: %s%s" % (str(path), found, hint)
-            error = InputError("bad argument 'path':\nerror: path: %s (allowed: a file written "
-                               "by canopy sweep or canopy merge)" % message)
-            error.diagnostics = [
-                {
-                    "file": str(path),
-                    "line": 0,
-                    "column": 0,
-                    "key": "kind",
-                    "message": message,
-                    "allowed": "a file written by canopy sweep or canopy merge",
-                    "hint": hint.strip(" ()"),
-                    "error": True,
-                }
-            ]
-            raise error
+            hint = "canopy.read_calibration reads it" if kind == "calibration" else ""
+            message = "%r is not a sweep result: %s" % (str(path), found)
+            raise _input_error(path, "kind", message, allowed, hint)
         return walk(f)
+
+
+def _input_error(path, key, message, allowed, hint=""):
+    """InputError with one diagnostic about the file `path`, as the compiled part raises it."""
+    text = "%s: %s (allowed: %s)" % (key, message, allowed) + (" " + hint if hint else "")
+    error = InputError("bad argument 'path':\nerror: " + text)
+    error.diagnostics = [
+        {
+            "file": str(path),
+            "line": 0,
+            "column": 0,
+            "key": key,
+            "message": message,
+            "allowed": allowed,
+            "hint": hint,
+            "error": True,
+        }
+    ]
+    return error

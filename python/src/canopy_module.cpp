@@ -22,6 +22,7 @@
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/output/calibration_outputs.hpp>
+#include <canopy/output/input_path.hpp>
 #include <canopy/output/json.hpp>
 #include <canopy/output/summary.hpp>
 
@@ -92,12 +93,45 @@ std::string join(const std::vector<std::string>& names) {
     raise_input_error(d, "bad argument '" + key + "'");
 }
 
-// threads: 0 for every core, else how many.
-void check_threads(int threads) {
-    if (threads < 0 || threads > 4096) {
-        raise_bad_argument("threads", "must be 0 to 4096, not " + std::to_string(threads),
-                           "0 (every core) or 1 to 4096");
+// A whole-number argument from `min` to `max`, taken as Python does (an int or anything with
+// __index__, such as numpy's integers; not a bool): InputError naming `key` and the range
+// otherwise. pybind's own integer conversion raised TypeError "incompatible function arguments"
+// for a negative or too large number, naming neither the argument nor what is allowed.
+template <typename T>
+T whole_number(const py::handle& value, const std::string& key, T min, T max,
+               const std::string& allowed) {
+    const std::string range = std::to_string(min) + " to " + std::to_string(max);
+    if (py::isinstance<py::bool_>(value) || PyIndex_Check(value.ptr()) == 0) {
+        raise_bad_argument(key,
+                           "must be a whole number from " + range + ", not " +
+                               py::repr(value).cast<std::string>(),
+                           allowed);
     }
+    const auto n = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
+    if (!n) {
+        throw py::error_already_set();
+    }
+    if (n < py::int_(min) || n > py::int_(max)) {
+        raise_bad_argument(key,
+                           "must be a whole number from " + range + ", not " +
+                               py::repr(n).cast<std::string>(),
+                           allowed);
+    }
+    return n.cast<T>();
+}
+
+// seed: any 64-bit unsigned number, as `--seed` takes; none for the file's.
+std::optional<std::uint64_t> seed_argument(const py::object& seed) {
+    if (seed.is_none()) {
+        return std::nullopt;
+    }
+    return whole_number<std::uint64_t>(seed, "seed", 0, UINT64_MAX,
+                                       "0 to " + std::to_string(UINT64_MAX));
+}
+
+// threads: 0 for every core, else how many.
+int check_threads(const py::object& threads) {
+    return whole_number<int>(threads, "threads", 0, 4096, "0 (every core) or 1 to 4096");
 }
 
 // The scenario with policy mix `name` applied; an unknown name is bad input, with the mixes.
@@ -152,7 +186,9 @@ PyScenario plus_mix(const PyScenario& self, const std::string& name) {
     return out;
 }
 
-PyScenario load_scenario(const std::filesystem::path& path) {
+PyScenario load_scenario(const std::filesystem::path& given) {
+    // Here, then in the source tree, as `canopy run` looks a scenario up.
+    const std::filesystem::path path = output::resolve_input_path(given.string());
     engine::LoadResult r = engine::load_scenario(path, models::model_catalog());
     if (!r.scenario) {
         raise_input_error(r.diagnostics, "cannot load scenario '" + path.generic_string() + "'");
@@ -250,18 +286,25 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 }
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
-                          const std::vector<std::string>& columns) {
+                          const std::vector<std::string>& given_columns) {
+    // No columns named: the scenario's posterior_parameters when it has them, as
+    // `canopy run --posterior FILE` keeps them; else every column of the posterior.
+    std::vector<std::string> columns = given_columns;
+    if (columns.empty() && self.s->posterior) {
+        columns = self.s->posterior->parameters;
+    }
     // As the scenario key `posterior_parameters` refuses a name given twice.
     for (auto it = columns.begin(); it != columns.end(); ++it) {
         if (std::find(columns.begin(), it, *it) != it) {
             raise_bad_argument("columns", "'" + *it + "' is listed twice", "each name once");
         }
     }
+    std::optional<experiments::CalibrationResult> post;
     try {
-        const experiments::CalibrationResult post = experiments::read_calibration_result(path);
+        post = experiments::read_calibration_result(path);
         return PyScenario{
             std::make_shared<const engine::Scenario>(experiments::with_posterior(
-                *self.s, model_of(*self.s).info(), post, path.generic_string(), columns)),
+                *self.s, model_of(*self.s).info(), *post, path.generic_string(), columns)),
             self.mixes, self.overrides};
     } catch (const Error& e) {
         // A posterior that does not fit the scenario is bad input, like --posterior's.
@@ -270,6 +313,11 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
         diag.file = path.generic_string();
         diag.key = "posterior";
         diag.message = e.what();
+        if (dynamic_cast<const experiments::PosteriorColumnError*>(&e) != nullptr) {
+            diag.hint = "choose the columns it can use with columns=" +
+                        experiments::columns_list(
+                            experiments::usable_columns(*self.s, model_of(*self.s).info(), *post));
+        }
         d.add(std::move(diag));
         raise_input_error(d, "scenario '" + self.s->name + "' cannot use this posterior");
     }
@@ -282,8 +330,18 @@ struct PyRun {
     std::shared_ptr<const output::EnsembleSummary> summary;
 };
 
-PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<std::uint64_t> seed,
-          int threads, const std::string& policy_mix, const std::optional<py::dict>& overrides) {
+PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::object& seed_arg,
+          const py::object& threads_arg, const std::string& policy_mix,
+          const std::optional<py::dict>& overrides) {
+    const std::string replicates_range = "1 to " + std::to_string(engine::MAX_REPLICATES);
+    const std::optional<int> replicates =
+        replicates_arg.is_none()
+            ? std::nullopt
+            : std::optional<int>(whole_number<int>(replicates_arg, "replicates", 1,
+                                                   static_cast<int>(engine::MAX_REPLICATES),
+                                                   replicates_range));
+    const std::optional<std::uint64_t> seed = seed_argument(seed_arg);
+    const int threads = check_threads(threads_arg);
     // Overrides apply after the mix, as `canopy run --policy-mix M --set ...` does.
     PyScenario chosen = plus_mix(self, policy_mix);
     if (overrides) {
@@ -298,9 +356,8 @@ PyRun run(const PyScenario& self, std::optional<int> replicates, std::optional<s
         raise_bad_argument("replicates",
                            "must be 1 to " + std::to_string(engine::MAX_REPLICATES) + ", not " +
                                std::to_string(options.replicates),
-                           "1 to " + std::to_string(engine::MAX_REPLICATES));
+                           replicates_range);
     }
-    check_threads(threads);
     // As `canopy run` does: refuse, before anything runs, a run that cannot fit in memory.
     const engine::RunShape shape =
         models::run_shape(model, std::span(&mixed, 1), options.replicates,
@@ -480,8 +537,16 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
 }
 
 py::dict calibrate(const std::filesystem::path& file, const std::optional<std::string>& method,
-                   std::optional<int> fit_until, std::optional<std::uint64_t> seed, int threads,
-                   const std::optional<std::filesystem::path>& out) {
+                   const py::object& fit_until_arg, const py::object& seed_arg,
+                   const py::object& threads_arg, const std::optional<std::filesystem::path>& out) {
+    // The ranges `canopy calibrate --fit-until` and --seed take (and the file's fit_until).
+    const std::optional<int> fit_until =
+        fit_until_arg.is_none()
+            ? std::nullopt
+            : std::optional<int>(
+                  whole_number<int>(fit_until_arg, "fit_until", 1, 9999, "a year from 1 to 9999"));
+    const std::optional<std::uint64_t> seed = seed_argument(seed_arg);
+    const int threads = check_threads(threads_arg);
     experiments::CalibrationFlags flags;
     if (method) {
         if (*method != "abc-smc" && *method != "smm") {
@@ -498,7 +563,6 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
         raise_input_error(loaded.diagnostics,
                           "cannot load calibration '" + file.generic_string() + "'");
     }
-    check_threads(threads);
     if (out) {
         // The checks `canopy calibrate --out` makes, before anything runs: an HDF5 path that can
         // be written and is none of the files the calibration reads.
@@ -716,7 +780,22 @@ PYBIND11_MODULE(_canopy, m) {
     m.def(
         "read_calibration",
         [](const std::filesystem::path& path) {
-            return calibration_dict(experiments::read_calibration_result(path));
+            // The file is the user's input: a missing file, one that is not HDF5 or not a
+            // calibration result is bad input naming it, as with_posterior's.
+            std::optional<experiments::CalibrationResult> result;
+            try {
+                result = experiments::read_calibration_result(path);
+            } catch (const Error& e) {
+                engine::Diagnostics d;
+                engine::Diagnostic diag;
+                diag.file = path.generic_string();
+                diag.key = "path";
+                diag.message = e.what();
+                diag.allowed = "a calibration result written by canopy calibrate --out";
+                d.add(std::move(diag));
+                raise_input_error(d, "bad argument 'path'");
+            }
+            return calibration_dict(*result);
         },
         py::arg("path"), "Read a calibration result (the posterior) written by canopy calibrate");
     m.def("models", &models::model_names, "The registered models' names");

@@ -107,6 +107,38 @@ def main():
         ("run(threads=-5)", lambda: canopy.run(s, replicates=2, threads=-5), "threads", None),
         ("run(replicates=2e6)", lambda: canopy.run(s, replicates=2_000_000), "replicates", None),
     ]
+    # Every integer argument is checked by its range, not refused by pybind's TypeError
+    # "incompatible function arguments" naming neither the argument nor what is allowed (an
+    # outside probe: seed=-1). calibrate's are checked before the file is read.
+    quick_cal = os.path.join(source, "tests", "data", "calibration", "reference-quick.toml")
+    bad_arguments += [
+        ("run(seed=-1)", lambda: canopy.run(s, replicates=2, seed=-1), "seed", None),
+        ("run(seed=2**64)", lambda: canopy.run(s, replicates=2, seed=2**64), "seed", None),
+        ("run(seed=1.5)", lambda: canopy.run(s, replicates=2, seed=1.5), "seed", None),
+        ("run(seed=True)", lambda: canopy.run(s, replicates=2, seed=True), "seed", None),
+        ("run(replicates=2**40)", lambda: canopy.run(s, replicates=2**40), "replicates", None),
+        ("run(replicates=-1)", lambda: canopy.run(s, replicates=-1), "replicates", None),
+        ("run(threads=2**40)", lambda: canopy.run(s, replicates=2, threads=2**40), "threads",
+         None),
+        ("calibrate(seed=-1)", lambda: canopy.calibrate(quick_cal, seed=-1), "seed", None),
+        ("calibrate(seed=2**64)", lambda: canopy.calibrate(quick_cal, seed=2**64), "seed", None),
+        ("calibrate(fit_until=0)", lambda: canopy.calibrate(quick_cal, fit_until=0),
+         "fit_until", None),
+        ("calibrate(fit_until=2**40)", lambda: canopy.calibrate(quick_cal, fit_until=2**40),
+         "fit_until", None),
+        ("calibrate(threads=-1)", lambda: canopy.calibrate(quick_cal, threads=-1), "threads",
+         None),
+    ]
+    try:
+        canopy.run(s, replicates=2, seed=-1)
+    except canopy.InputError as e:
+        check("0 to 18446744073709551615" in e.diagnostics[0]["allowed"] and "-1" in str(e),
+              f"a bad seed gives --seed's range and the value: {e}")
+    # The largest seed runs, and a numpy integer is the same seed as the int (same bits).
+    top = canopy.run(s, replicates=2, seed=2**64 - 1)
+    check(top.seed == 2**64 - 1, "seed 2**64-1 is taken")
+    check(canopy.run(s, replicates=2, seed=np.uint64(7)).p_attain ==
+          canopy.run(s, replicates=2, seed=7).p_attain, "np.uint64(7) is seed 7")
     for what, call, key, nearest in bad_arguments:
         try:
             call()
@@ -283,6 +315,40 @@ def main():
             check("'births_per_month' is listed twice" in str(e) and
                   e.diagnostics[0]["key"] == "columns", f"the repeated column is named: {e}")
 
+        # Reading a file that is missing, not HDF5 or of another kind is bad input naming the
+        # file and what is wrong (an outside probe: read_calibration raised canopy.Error with no
+        # diagnostics, read_sweep h5py's FileNotFoundError).
+        toml_file = os.path.join(source, "scenarios", "reference.toml")
+        readers = [("read_calibration", canopy.read_calibration)]
+        try:
+            import h5py  # noqa: F401
+            readers.append(("read_sweep", canopy.read_sweep))
+        except ImportError:
+            pass
+        for name, reader in readers:
+            for path, says in [(os.path.join(d, "nope.h5"), "no such file"),
+                               (toml_file, "not an HDF5 file"),
+                               (d, "not a regular file")]:
+                try:
+                    reader(path)
+                    check(False, f"{name}({path!r}) raises")
+                except canopy.InputError as e:
+                    check(e.diagnostics[0]["file"] == path and says in str(e) and
+                          e.diagnostics[0]["allowed"] != "",
+                          f"{name}({path!r}) names the file and says {says!r}: {e}")
+                except Exception as e:  # noqa: BLE001  (what the probe found)
+                    check(False, f"{name}({path!r}) raises InputError, not {type(e).__name__}")
+        sweep_out = os.path.join(d, "tiny-sweep.h5")
+        made = subprocess.run([canopy_exe, "sweep", os.path.join(source, "tests", "data",
+                               "sweeps", "tiny.toml"), "--out", sweep_out, "-q"],
+                              capture_output=True, text=True)
+        if made.returncode == 0:
+            try:
+                canopy.read_calibration(sweep_out)
+                check(False, "read_calibration refuses a sweep result")
+            except canopy.InputError as e:
+                check("not a calibration result" in str(e), f"read_calibration names why: {e}")
+
         # read_sweep reads sweep results only: a posterior is refused, naming its kind.
         try:
             import h5py  # noqa: F401
@@ -296,6 +362,70 @@ def main():
             except canopy.InputError as e:
                 check("is not a sweep result" in str(e) and "'calibration'" in str(e),
                       f"read_sweep names the file's kind: {e}")
+
+        # with_posterior(FILE) keeps the scenario's posterior_parameters, as `canopy run
+        # --posterior FILE` does (an outside probe: it took every column, and failed on Wuhan's
+        # 2013 starting figure).
+        wuhan_path = os.path.join(source, "scenarios", "wuhan-2023.toml")
+        wuhan_post = os.path.join(source, "scenarios", "wuhan-posterior.h5")
+        w = canopy.load_scenario(wuhan_path)
+        try:
+            again = w.with_posterior(wuhan_post)
+            check(again.posterior_columns == w.posterior_columns,
+                  "with_posterior keeps the scenario's posterior_parameters")
+            py_run = canopy.run(again, replicates=3, seed=4, threads=1)
+            cli_run = subprocess.run([canopy_exe, "run", wuhan_path, "--posterior", wuhan_post,
+                                      "-n", "3", "--seed", "4", "--threads", "1", "--json", "-"],
+                                     capture_output=True, text=True, check=True)
+            numbers = ("p_attain", "mean", "median", "q05", "q95")
+            check([[t[k] for k in numbers] for t in json.loads(cli_run.stdout)["targets"]] ==
+                  [[t[k] for k in numbers] for t in py_run.summary["targets"]],
+                  "with_posterior runs what canopy run --posterior runs")
+        except canopy.InputError as e:
+            check(False, f"with_posterior on wuhan-2023 uses its posterior_parameters: {e}")
+        mine = os.path.join(d, "mine-2023.toml")
+        with open(mine, "w") as f:
+            f.write('extends = "%s"\nremove = ["scenario.posterior", '
+                    '"scenario.posterior_parameters"]\n' % wuhan_path)
+        bare = canopy.load_scenario(mine)
+        check(bare.with_posterior(wuhan_post, columns=["capability_drift"]).posterior_columns ==
+              ["capability_drift"], "columns= still chooses")
+        try:
+            bare.with_posterior(wuhan_post)
+            check(False, "every column of a 2013 posterior does not fit a 2023 start")
+        except canopy.InputError as e:
+            hint = e.diagnostics[0]["hint"]
+            check("columns=[" in hint and '"capability_drift"' in hint and
+                  "initial_turnover_rate" not in hint, f"the hint lists the usable columns: {e}")
+        # The command line's advice can be followed: posterior and posterior_parameters in the
+        # file (posterior_parameters alone is refused without posterior).
+        cli_bad = subprocess.run([canopy_exe, "run", mine, "--posterior", wuhan_post, "-n", "2"], capture_output=True, text=True)
+        check(cli_bad.returncode == 2, "--posterior with a column that does not fit: exit 2")
+        advice = cli_bad.stderr
+        check("posterior = " in advice and "posterior_parameters = [" in advice and
+              "initial_turnover_rate\"" not in advice.split("posterior_parameters = ")[-1],
+              f"--posterior's advice names both keys and the usable columns: {advice}")
+        if "posterior_parameters = " in advice:
+            tail = advice.split("add under [scenario] of ")[-1].split(": ", 1)[-1].splitlines()[0]
+            followed = os.path.join(d, "followed.toml")
+            with open(followed, "w") as f:
+                f.write('extends = "%s"\n[scenario]\n%s\n' %
+                        (mine, tail.replace(" and posterior_parameters", "\nposterior_parameters")))
+            ok = subprocess.run([canopy_exe, "run", followed, "-n", "2"],
+                                capture_output=True, text=True)
+            check(ok.returncode == 0, f"following the advice runs: {tail!r} {ok.stderr}")
+
+    # A relative scenario path is looked up here, then in the source tree, as `canopy run` does.
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="canopy-py-cwd-") as elsewhere:
+        os.chdir(elsewhere)
+        try:
+            check(canopy.load_scenario("scenarios/reference.toml").name == "reference",
+                  "load_scenario finds scenarios/reference.toml from another directory")
+        except canopy.InputError as e:
+            check(False, f"load_scenario looks in the source tree: {e}")
+        finally:
+            os.chdir(here)
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0

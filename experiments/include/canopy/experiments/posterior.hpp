@@ -11,7 +11,7 @@
 ///  - a value outside the model's range (or, for a lever scale, one that takes the scenario's
 ///    schedule out of the lever's range);
 ///  - a baseline column when the scenario starts in another month than the calibration's run
-///    (a starting figure of 2013 is not one of 2022); choose the behavioural columns instead;
+///    (a starting figure of 2013 is not one of 2022): usable_columns() lists the others;
 ///  - a column asked for that the posterior does not have.
 
 #include <canopy/engine/diagnostics.hpp>
@@ -45,6 +45,15 @@ public:
 private:
     std::string column_;
 };
+
+/// The columns of `posterior` that `scenario` can draw on, each on its own (with_posterior
+/// accepts it alone), in the posterior's order: what to suggest when a column is refused.
+std::vector<std::string> usable_columns(const engine::Scenario& scenario,
+                                        const engine::ModelInfo& model,
+                                        const CalibrationResult& posterior);
+
+/// `names` as a TOML array of strings, `["a", "b"]`, for advice on posterior_parameters.
+std::string columns_list(const std::vector<std::string>& names);
 
 /// The scenario with the posterior its `posterior` key names attached (with_posterior, its
 /// `posterior_parameters` columns), as `canopy run`, `sweep`, and Python's load_scenario attach

@@ -82,9 +82,11 @@ std::string join(const std::vector<std::string>& names) {
 // An argument of a call that is not allowed: InputError (a ValueError) with one diagnostic, as
 // for a file's mistakes, so every kind of bad input is caught the same way.
 [[noreturn]] void raise_bad_argument(const std::string& key, const std::string& message,
-                                     const std::string& allowed, const std::string& hint = {}) {
+                                     const std::string& allowed, const std::string& hint = {},
+                                     const std::string& file = {}) {
     engine::Diagnostics d;
     engine::Diagnostic item;
+    item.file = file;
     item.key = key;
     item.message = message;
     item.allowed = allowed;
@@ -786,14 +788,9 @@ PYBIND11_MODULE(_canopy, m) {
             try {
                 result = experiments::read_calibration_result(path);
             } catch (const Error& e) {
-                engine::Diagnostics d;
-                engine::Diagnostic diag;
-                diag.file = path.generic_string();
-                diag.key = "path";
-                diag.message = e.what();
-                diag.allowed = "a calibration result written by canopy calibrate --out";
-                d.add(std::move(diag));
-                raise_input_error(d, "bad argument 'path'");
+                raise_bad_argument("path", e.what(),
+                                   "a calibration result written by canopy calibrate --out", {},
+                                   path.generic_string());
             }
             return calibration_dict(*result);
         },

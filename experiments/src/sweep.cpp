@@ -507,6 +507,41 @@ std::vector<std::size_t> positions(const std::vector<Columns>& first, const std:
     return out;
 }
 
+// When every file given is a shard of one split into n, the shards of that split none of them
+// is, as " (shards 3/20, 7/20 of the split: rerun them)", so that a user reruns the array tasks
+// whose shards are missing rather than working them out from point indices; "" otherwise.
+std::string missing_shards(std::span<const SweepResult> shards) {
+    std::size_t count = 0;
+    std::vector<bool> given;
+    for (const SweepResult& s : shards) {
+        std::string why;
+        const std::optional<Shard> shard = parse_shard(s.shard, why);
+        // (A split into more shards than the design has points is refused when made; a file
+        // claiming one is not worth a list.)
+        if (!shard || (count != 0 && shard->count != count) || shard->count > s.points_total) {
+            return {};
+        }
+        count = shard->count;
+        given.resize(count, false);
+        given[shard->index - 1] = true;
+    }
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!given[i]) {
+            names.push_back(std::to_string(i + 1) + "/" + std::to_string(count));
+        }
+    }
+    if (names.empty()) {
+        return {};
+    }
+    constexpr std::size_t MOST = 20;
+    const std::size_t more = names.size() > MOST ? names.size() - MOST : 0;
+    names.resize(names.size() - more);
+    return std::string(" (") + (names.size() + more == 1 ? "shard " : "shards ") +
+           detail::join(names) + (more != 0 ? " and " + std::to_string(more) + " more" : "") +
+           " of the split: rerun " + (names.size() + more == 1 ? "it" : "them") + ")";
+}
+
 } // namespace
 
 std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
@@ -639,7 +674,8 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
         diagnostics.add(detail::error_at(
             "", 0, 0, "",
             "the shards given hold " + std::to_string(total - missing.size()) + " of " +
-                std::to_string(total) + " points; missing: " + index_ranges(missing),
+                std::to_string(total) + " points; missing: " + index_ranges(missing) +
+                missing_shards(shards),
             "every shard i/n of the sweep (canopy sweep --shard i/n)"));
         ok = false;
     }

@@ -223,7 +223,8 @@ TEST_CASE("canopy merge names missing points and writes nothing", "[regression][
     }
     const Result r = run_canopy(dir, "merge s1.h5 s3.h5 --out merged.h5");
     CHECK(r.status == 2);
-    CHECK(r.err.find("16 of 24 points; missing: 8-15") != std::string::npos);
+    CHECK(r.err.find("16 of 24 points; missing: 8-15 (shard 2/3 of the split: rerun it)") !=
+          std::string::npos);
     CHECK_FALSE(fs::exists(dir / "merged.h5"));
     const Result twice = run_canopy(dir, "merge s1.h5 s1.h5 s3.h5 --out merged.h5");
     CHECK(twice.status == 2);

@@ -168,6 +168,26 @@ echo "slurm: array job done (${SECONDS} s)"
 "$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/merged.h5"
 echo "slurm: the array job's 3 shards, merged, are the whole sweep (${SECONDS} s)"
 
+# ---- A lost shard rerun the way docs/clusters.md says: merge names it, one task of the split is
+# submitted again with SHARDS, and the merge is whole again. Without SHARDS, the lone task would be
+# a split into one (the whole sweep): the script refuses it, seeing the other split's shards.
+rm "$work/out/shard-2-of-3.h5"
+if "$CANOPY" merge "$work"/out/shard-*-of-3.h5 --out "$work/partial.h5" 2>"$work/merge.err"; then
+  echo "merge accepted two shards of three"; exit 1
+fi
+grep -q "(shard 2/3 of the split: rerun it)" "$work/merge.err" ||
+  { echo "merge did not name the missing shard:"; cat "$work/merge.err"; exit 1; }
+job=$(sbatch --parsable --array=2 --cpus-per-task=1 -o "$work/out/lone-%A_%a.out" "$SRC/scripts/slurm/sweep-array.sbatch" "$SWEEP" "$work/out")
+wait_for_job "${job%%;*}" >/dev/null && { echo "a lone task without SHARDS ran"; exit 1; }
+grep -q "submit them with SHARDS=3" "$work"/out/lone-*.out ||
+  { echo "the lone task's refusal did not say SHARDS=3:"; cat "$work"/out/lone-*.out; exit 1; }
+[ ! -e "$work/out/shard-1-of-1.h5" ] || { echo "the lone task ran the whole sweep"; exit 1; }
+job=$(SHARDS=3 sbatch --parsable --array=2 --cpus-per-task=1 -o "$work/out/rerun-%A_%a.out" "$SRC/scripts/slurm/sweep-array.sbatch" "$SWEEP" "$work/out")
+wait_for_job "${job%%;*}"
+"$CANOPY" merge "$work"/out/shard-*-of-3.h5 --out "$work/merged-again.h5"
+"$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/merged-again.h5"
+echo "slurm: shard 2/3 rerun alone with SHARDS=3 completes the merge (${SECONDS} s)"
+
 # ---- The MPI batch script on two tasks, where this build has MPI.
 if [ "$WITH_MPI" = 1 ] && command -v mpirun >/dev/null; then
   job=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \

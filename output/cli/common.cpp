@@ -56,7 +56,7 @@ std::vector<std::string> output_flag_problems(const std::string& json, const std
         const fs::path extension = fs::path(report).extension();
         if (extension != ".html" && extension != ".htm") {
             problems.push_back("--report: " + quoted(report) +
-                               " must end in .html (it is written as one HTML page)");
+                               " must end in .html or .htm (it is written as one HTML page)");
         } else if (const std::string p = output::output_path_problem(report); !p.empty()) {
             problems.push_back("--report: cannot write " + quoted(report) + ": " + p);
         }

@@ -386,6 +386,13 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
         so.overrides = chosen.overrides;
         output::EnsembleSummary summary =
             output::summarise_ensemble(mixed, model.info(), *ensemble, so);
+        // The targets the inputs decide, with the inputs that decide them (`determined_by`), as
+        // `canopy run` marks them: the same check on the same replicates.
+        output::mark_determined_targets(
+            summary, mixed, model.info(), *ensemble,
+            [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+                return model.run_replicate(in, key);
+            });
         out.summary = std::make_shared<const output::EnsembleSummary>(std::move(summary));
         out.ensemble = std::move(ensemble);
     }

@@ -63,6 +63,25 @@ def main():
     for t_cli, t_py in zip(expected["targets"], run.summary["targets"]):
         check(t_cli["id"] == t_py["id"] and t_cli["p_attain"] == t_py["p_attain"] and
               t_cli["median"] == t_py["median"], f"target {t_cli['id']} as canopy run --json")
+    # determined_by as `canopy run --json` names it, on the default scenario (wuhan-2023.toml,
+    # its posterior attached as the command attaches it): the inputs that decide a target
+    # (leader_enterprises: leader_quota), null where the dynamics do. It was None for every one.
+    default = os.path.join(source, "scenarios", "wuhan-2023.toml")
+    cli_default = subprocess.run([canopy_exe, "run", "-n", "4", "--seed", "3", "--threads", "1",
+                                  "--json", "-", "-q"], capture_output=True, text=True, check=True,
+                                 cwd=source)
+    expected_default = json.loads(cli_default.stdout)["targets"]
+    py_default = canopy.run(canopy.load_scenario(default), replicates=4, seed=3,
+                            threads=1).summary["targets"]
+    check([t["id"] for t in expected_default] == [t["id"] for t in py_default],
+          "the default scenario's targets, as canopy run --json")
+    for t_cli, t_py in zip(expected_default, py_default):
+        check(t_cli["determined_by"] == t_py["determined_by"] and
+              t_cli.get("not_probed") == t_py.get("not_probed"),
+              f"target {t_cli['id']}: determined_by {t_py['determined_by']!r} is the CLI's "
+              f"{t_cli['determined_by']!r}")
+    check(any(t["determined_by"] for t in expected_default),
+          "some target of the default scenario is decided by its inputs (the check means something)")
     one = canopy.run(s, replicates=8, seed=5, threads=1)
     check(all(np.array_equal(one.indicators[i], run.indicators[i]) for i in s.indicators),
           "same bits on 1 and 2 threads")

@@ -4,7 +4,6 @@
 // overwrites a file. The methods run on the experiments layer's evaluator (threads, or MPI
 // ranks under mpirun) behind a journal, so a killed run resumes with --resume.
 #include "cli.hpp"
-#include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -13,7 +12,6 @@
 #include <canopy/experiments/calibration_journal.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
-#include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/files.hpp>
@@ -252,62 +250,6 @@ void print_report(const experiments::CalibrationResult& r, const output::TableSt
     std::cout.flush();
 }
 
-// Why the calibration's largest candidate cannot run here, or empty. Every fitted parameter is
-// put at whichever end of its prior makes the model larger (its 1e-6 or 1 - 1e-6 quantile, of
-// the prior as truncated by its bounds), and that candidate's runs, as many at once as run
-// side by side, are checked against --max-memory (check_resources). A prior reaching far past
-// what the machine can hold (births_per_month up to 1e9, say) was found only when a candidate
-// drawn there ran out of memory (std::bad_alloc), after the runs before it.
-std::string resource_problem(const experiments::Calibration& c, int threads,
-                             const std::string& max_memory) {
-    if (c.model == nullptr || !c.scenario || c.parameters.empty()) {
-        return {};
-    }
-    const models::ModelHandle& model = *c.model;
-    const auto size_of = [&model](const engine::Scenario& s) {
-        return model.agents_at_horizon(s) * model.bytes_per_agent(s);
-    };
-    // Where candidates can practically be drawn: the prior's bounds are the model's whole
-    // range unless the file narrows them, so its quantiles, not its bounds.
-    const auto end_of = [](const experiments::Prior& prior, bool upper) {
-        return prior.quantile(upper ? 1.0 - 1e-6 : 1e-6);
-    };
-    std::vector<experiments::Override> worst;
-    std::string sizing;
-    const double base = size_of(*c.scenario);
-    for (const experiments::FittedParameter& p : c.parameters) {
-        const experiments::Override low{p.target, end_of(p.prior, false)};
-        const experiments::Override high{p.target, end_of(p.prior, true)};
-        const double at_low =
-            size_of(experiments::apply_overrides(*c.scenario, std::span(&low, 1)));
-        const double at_high =
-            size_of(experiments::apply_overrides(*c.scenario, std::span(&high, 1)));
-        const experiments::Override& pick = at_high >= at_low ? high : low;
-        worst.push_back(pick);
-        if (std::max(at_low, at_high) != base) {
-            sizing += fmt::format("{}{} = {:.6g} (its prior's {} end)", sizing.empty() ? "" : ", ",
-                                  p.target.name, pick.value, &pick == &high ? "upper" : "lower");
-        }
-    }
-    if (sizing.empty()) {
-        return {}; // no fitted parameter changes the model's size: run's own check covers it
-    }
-    const int replicates = std::max(1, c.method == experiments::CalibrationMethod::smm
-                                           ? c.smm.replicates
-                                           : c.abc.replicates_per_particle);
-    const int usable = std::max(1, threads);
-    const int side_by_side = usable > replicates ? usable / replicates : 1;
-    const std::vector<engine::Scenario> runs{experiments::apply_overrides(*c.scenario, worst)};
-    return check_resources(model, runs, side_by_side * replicates, threads, max_memory,
-                           "a candidate with " + sizing +
-                               (side_by_side > 1
-                                    ? ", " + std::to_string(side_by_side) + " such runs at once,"
-                                    : ""),
-                           "narrow that prior in the calibration file (its range, or its upper "
-                           "or lower bound), or use fewer --threads")
-        .problem;
-}
-
 int calibrate_command(const CalibrateArgs& a) {
     // Under mpirun every rank runs this; the root checks, reports and writes, every rank
     // computes.
@@ -330,7 +272,7 @@ int calibrate_command(const CalibrateArgs& a) {
         root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr)
              : std::vector<std::string>{};
     if (root && loaded.calibration) {
-        if (std::string p = resource_problem(
+        if (std::string p = experiments::calibration_resource_problem(
                 *loaded.calibration, engine::ThreadLimit(a.threads).threads(), a.max_memory);
             !p.empty()) {
             problems.push_back(std::move(p));

@@ -17,6 +17,7 @@
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/lever_effects.hpp>
 #include <canopy/experiments/overrides.hpp>
+#include <canopy/experiments/resource_check.hpp>
 #include <canopy/output/files.hpp>
 
 #include <CLI/CLI.hpp>
@@ -139,22 +140,10 @@ std::string range_text(double min, double max);
 /// available when it starts).
 CLI::Option* add_max_memory_option(CLI::App& app, std::string& text);
 
-/// What running some ensembles would need, and whether they may start.
-struct ResourceCheck {
-    std::string estimate; ///< resources.hpp's one-line estimate
-    double seconds = 0.0; ///< the estimated time (0: unknown)
-    std::string problem;  ///< why they may not start (with the flag that allows it), or empty
-};
-
-/// Checks the ensembles of `runs` (one scenario each, run side by side with `replicates`
-/// replicates on `threads` threads) against the `--max-memory` value `max_memory` (empty: the
-/// memory available now; "none": no limit). The problem reads "<subject> would need ..., more
-/// than ...; <advice>, or --max-memory SIZE (or none) to allow it".
-ResourceCheck check_resources(const models::ModelHandle& model,
-                              const std::vector<engine::Scenario>& runs, int replicates,
-                              int threads, const std::string& max_memory,
-                              const std::string& subject = "the run",
-                              const std::string& advice = "use fewer replicates or policy mixes");
+// What running some ensembles would need, and whether they may start: shared with the Python
+// module (experiments/resource_check.hpp), so both refuse the same runs with the same message.
+using experiments::check_resources;
+using experiments::ResourceCheck;
 
 /// Adds the repeatable `--set NAME=VALUE` option (`NAME*=FACTOR` scales a lever): overrides of
 /// the scenario's parameters, baseline figures and levers (experiments/overrides.hpp).

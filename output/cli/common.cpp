@@ -1,9 +1,7 @@
 // What the subcommands share: scenario lookup, diagnostics on stderr, seeds, validators.
 #include "cli.hpp"
-#include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
-#include <canopy/engine/resources.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/output/files.hpp>
@@ -158,48 +156,11 @@ CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
                     "'none': no limit; default: the memory available when it starts)")
         ->check(CLI::Validator(
             [](std::string& value) -> std::string {
-                double bytes = 0.0;
-                return value == "none" || engine::parse_bytes(value, bytes)
+                return experiments::valid_max_memory(value)
                            ? std::string()
                            : "must be a size such as 16G or 512M, or 'none', got '" + value + "'";
             },
             "SIZE", "size"));
-}
-
-ResourceCheck check_resources(const models::ModelHandle& model,
-                              const std::vector<engine::Scenario>& runs, int replicates,
-                              int threads, const std::string& max_memory,
-                              const std::string& subject, const std::string& advice) {
-    ResourceCheck check;
-    if (runs.empty()) {
-        return check;
-    }
-    const engine::ModelInfo& info = model.info();
-    const engine::RunShape shape = models::run_shape(model, runs, replicates, threads);
-    const engine::Calendar& calendar = runs.front().calendar;
-    const engine::ResourceEstimate e = engine::estimate_resources(info, calendar, shape);
-    check.estimate = e.describe(shape, info, calendar);
-    check.seconds = e.seconds;
-    if (max_memory == "none") {
-        return check;
-    }
-    double limit = 0.0;
-    std::string what;
-    if (max_memory.empty()) {
-        limit = static_cast<double>(engine::available_memory_bytes());
-        what = "the " + engine::bytes_text(limit) + " of memory available";
-        if (limit <= 0.0) {
-            return check; // unknown: nothing to compare with
-        }
-    } else {
-        engine::parse_bytes(max_memory, limit);
-        what = "--max-memory " + max_memory;
-    }
-    if (e.total_bytes() > limit) {
-        check.problem = subject + " would need " + check.estimate + ", more than " + what + "; " +
-                        advice + ", or --max-memory SIZE (or none) to allow it";
-    }
-    return check;
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/posterior.hpp>
+#include <canopy/experiments/resource_check.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/input_path.hpp>
@@ -383,8 +384,16 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
         output::SummaryOptions so;
         so.policy_mix = mix_label(chosen.mixes);
         so.overrides = chosen.overrides;
-        out.summary = std::make_shared<const output::EnsembleSummary>(
-            output::summarise_ensemble(mixed, model.info(), *ensemble, so));
+        output::EnsembleSummary summary =
+            output::summarise_ensemble(mixed, model.info(), *ensemble, so);
+        // The targets the inputs decide, with the inputs that decide them (`determined_by`), as
+        // `canopy run` marks them: the same check on the same replicates.
+        output::mark_determined_targets(
+            summary, mixed, model.info(), *ensemble,
+            [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+                return model.run_replicate(in, key);
+            });
+        out.summary = std::make_shared<const output::EnsembleSummary>(std::move(summary));
         out.ensemble = std::move(ensemble);
     }
     return out;
@@ -538,9 +547,29 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     return d;
 }
 
+// max_memory: None for the memory available, "none" for no limit, else a size such as "16G",
+// as `--max-memory` takes; anything else is bad input naming the keyword.
+std::string max_memory_argument(const py::object& value) {
+    const std::string allowed = "a size such as '16G' or '512M', 'none' (no limit), or None (the "
+                                "memory available)";
+    if (value.is_none()) {
+        return {};
+    }
+    if (!py::isinstance<py::str>(value)) {
+        raise_bad_argument("max_memory",
+                           "must be a size, not " + py::repr(value).cast<std::string>(), allowed);
+    }
+    std::string text = value.cast<std::string>();
+    if (!experiments::valid_max_memory(text)) {
+        raise_bad_argument("max_memory", "'" + text + "' is not a size", allowed);
+    }
+    return text;
+}
+
 py::dict calibrate(const std::filesystem::path& file, const std::optional<std::string>& method,
                    const py::object& fit_until_arg, const py::object& seed_arg,
-                   const py::object& threads_arg, const std::optional<std::filesystem::path>& out) {
+                   const py::object& threads_arg, const std::optional<std::filesystem::path>& out,
+                   const py::object& max_memory_arg) {
     // The ranges `canopy calibrate --fit-until` and --seed take (and the file's fit_until).
     const std::optional<int> fit_until =
         fit_until_arg.is_none()
@@ -549,6 +578,7 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
                   whole_number<int>(fit_until_arg, "fit_until", 1, 9999, "a year from 1 to 9999"));
     const std::optional<std::uint64_t> seed = seed_argument(seed_arg);
     const int threads = check_threads(threads_arg);
+    const std::string max_memory = max_memory_argument(max_memory_arg);
     experiments::CalibrationFlags flags;
     if (method) {
         if (*method != "abc-smc" && *method != "smm") {
@@ -582,6 +612,24 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
             }
             raise_input_error(d, "bad argument 'out'");
         }
+    }
+    // As `canopy calibrate` checks, with the same code, before any run: the candidate with every
+    // fitted parameter at the end of its prior that makes the model largest must fit in memory
+    // (a prior reaching past it ended in MemoryError, after the runs drawn before it).
+    if (std::string p = experiments::calibration_resource_problem(
+            *loaded.calibration, threads, max_memory, experiments::python_resource_words());
+        !p.empty()) {
+        // The priors of the file's [parameters] are what reach too far (or max_memory too low).
+        engine::Diagnostics d;
+        engine::Diagnostic item;
+        item.file = file.generic_string();
+        item.key = "parameters";
+        item.message = std::move(p);
+        item.allowed = "priors whose largest candidate fits in the memory available, or in "
+                       "max_memory";
+        d.add(std::move(item));
+        raise_input_error(d, "calibration '" + file.generic_string() +
+                                 "' cannot run in the memory allowed; nothing was run or written");
     }
     experiments::CalibrationResult result;
     std::optional<engine::Diagnostic> stopped;
@@ -776,7 +824,7 @@ PYBIND11_MODULE(_canopy, m) {
           "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL");
     m.def("calibrate", &calibrate, py::arg("path"), py::arg("method") = py::none(),
           py::arg("fit_until") = py::none(), py::arg("seed") = py::none(), py::arg("threads") = 0,
-          py::arg("out") = py::none(),
+          py::arg("out") = py::none(), py::arg("max_memory") = py::none(),
           "Run a calibration file (docs/calibration.md); returns the result as a dict and, "
           "with `out`, writes it as `canopy calibrate --out` does");
     m.def(

@@ -63,6 +63,25 @@ def main():
     for t_cli, t_py in zip(expected["targets"], run.summary["targets"]):
         check(t_cli["id"] == t_py["id"] and t_cli["p_attain"] == t_py["p_attain"] and
               t_cli["median"] == t_py["median"], f"target {t_cli['id']} as canopy run --json")
+    # determined_by as `canopy run --json` names it, on the default scenario (wuhan-2023.toml,
+    # its posterior attached as the command attaches it): the inputs that decide a target
+    # (leader_enterprises: leader_quota), null where the dynamics do. It was None for every one.
+    default = os.path.join(source, "scenarios", "wuhan-2023.toml")
+    cli_default = subprocess.run([canopy_exe, "run", "-n", "4", "--seed", "3", "--threads", "1",
+                                  "--json", "-", "-q"], capture_output=True, text=True, check=True,
+                                 cwd=source)
+    expected_default = json.loads(cli_default.stdout)["targets"]
+    py_default = canopy.run(canopy.load_scenario(default), replicates=4, seed=3,
+                            threads=1).summary["targets"]
+    check([t["id"] for t in expected_default] == [t["id"] for t in py_default],
+          "the default scenario's targets, as canopy run --json")
+    for t_cli, t_py in zip(expected_default, py_default):
+        check(t_cli["determined_by"] == t_py["determined_by"] and
+              t_cli.get("not_probed") == t_py.get("not_probed"),
+              f"target {t_cli['id']}: determined_by {t_py['determined_by']!r} is the CLI's "
+              f"{t_cli['determined_by']!r}")
+    check(any(t["determined_by"] for t in expected_default),
+          "some target of the default scenario is decided by its inputs (the check means something)")
     one = canopy.run(s, replicates=8, seed=5, threads=1)
     check(all(np.array_equal(one.indicators[i], run.indicators[i]) for i in s.indicators),
           "same bits on 1 and 2 threads")
@@ -253,6 +272,86 @@ def main():
                   "ran out before the first generation" in e.diagnostics[0]["message"],
                   "the budget's error names its key and file")
         check(not os.path.exists(os.path.join(d, "tight.h5")), "no posterior for a stopped run")
+        # A prior reaching past memory is refused before any run, with the check and message of
+        # `canopy calibrate` (exit 2 there): it ended in MemoryError once a candidate was drawn
+        # at its far end, after the runs before it.
+        huge = os.path.join(d, "huge.toml")
+        with open(huge, "w") as f:
+            f.write(text.replace('scenario = "', 'scenario = "' + data_dir + "/")
+                        .replace('data = "', 'data = "' + data_dir + "/")
+                        .replace("high = 40", "high = 1e9"))
+        huge_out = os.path.join(d, "huge.h5")
+        cli_huge = subprocess.run([canopy_exe, "calibrate", huge, "--out", huge_out, "--threads",
+                                   "2", "-q"], capture_output=True, text=True)
+        check(cli_huge.returncode == 2 and "canopy calibrate: error: a candidate with" in
+              cli_huge.stderr, f"canopy calibrate refuses the prior: {cli_huge.stderr}")
+        # The estimate is the same; what follows names the memory available, which moves.
+        cli_says = cli_huge.stderr.split("canopy calibrate: error: ")[-1].split(", more than ")[0]
+
+        def refused(call, what, says, max_memory_says):
+            started = time.monotonic()
+            try:
+                call()
+                check(False, what + " raises")
+            except canopy.InputError as e:
+                diag = e.diagnostics[0]
+                check(diag["message"].split(", more than ")[0] == says,
+                      f"{what}: the CLI's message {says!r}, got {diag['message']!r}")
+                check(diag["file"] == huge or diag["file"] == quick,
+                      f"{what} names the calibration file: {diag['file']}")
+                check(diag["key"] == "parameters" and diag["allowed"] != "" and
+                      max_memory_says in diag["message"] and "--" not in diag["message"],
+                      f"{what} names the key, what is allowed and max_memory=: {e}")
+            except Exception as e:  # noqa: BLE001  (MemoryError, before)
+                check(False, f"{what} raises InputError, not {type(e).__name__}: {e}")
+            check(time.monotonic() - started < 5, what + " is refused before any run")
+
+        refused(lambda: canopy.calibrate(huge, threads=2, out=huge_out), "a prior past memory",
+                cli_says, "max_memory='SIZE' (or 'none')")
+        check(not os.path.exists(huge_out), "no posterior for a prior past memory")
+        refused(lambda: canopy.calibrate(huge, threads=2, method="smm"), "a prior past memory (smm)",
+                subprocess.run([canopy_exe, "calibrate", huge, "--out", huge_out, "--threads", "2",
+                                "--method", "smm", "-q"], capture_output=True, text=True)
+                .stderr.split("canopy calibrate: error: ")[-1].split(", more than ")[0],
+                "max_memory='SIZE'")
+        # max_memory is --max-memory: a size, or "none"; a small one refuses a normal calibration.
+        cli_small = subprocess.run([canopy_exe, "calibrate", quick, "--out", huge_out, "--threads",
+                                    "2", "--max-memory", "1k", "-q"], capture_output=True,
+                                   text=True)
+        check(cli_small.returncode == 2 and "more than --max-memory 1k" in cli_small.stderr,
+              f"--max-memory 1k refuses the quick calibration: {cli_small.stderr}")
+        refused(lambda: canopy.calibrate(quick, threads=2, max_memory="1k", out=huge_out),
+                "max_memory='1k'",
+                cli_small.stderr.split("canopy calibrate: error: ")[-1].split(", more than ")[0],
+                "more than max_memory='1k'")
+        check(not os.path.exists(huge_out), "no posterior when max_memory refuses")
+        for bad_size in ["lots", "", "16 Q", 5, True]:
+            try:
+                canopy.calibrate(quick, max_memory=bad_size)
+                check(False, f"max_memory={bad_size!r} raises")
+            except canopy.InputError as e:
+                check(e.diagnostics[0]["key"] == "max_memory" and
+                      "16G" in e.diagnostics[0]["allowed"],
+                      f"max_memory={bad_size!r} names the argument and what is allowed: {e}")
+        # The shipped Wuhan calibration is not refused (its priors' quantiles, not the model's
+        # whole range, were once checked and refused): on a budget of one pilot it runs, then
+        # stops at the budget, not at memory.
+        wuhan_cal = os.path.join(source, "scenarios", "wuhan-calibration.toml")
+        with open(wuhan_cal) as f:
+            wuhan_text = f.read()
+        scen_dir = os.path.join(source, "scenarios")
+        small_wuhan = os.path.join(d, "wuhan-small.toml")
+        with open(small_wuhan, "w") as f:
+            f.write(wuhan_text.replace('scenario = "', 'scenario = "' + scen_dir + "/")
+                              .replace('data = "', 'data = "' + scen_dir + "/")
+                              .replace("particles = 100", "particles = 10")
+                              .replace("max_simulations = 8_000", "max_simulations = 10"))
+        try:
+            canopy.calibrate(small_wuhan, threads=2)
+            check(False, "the Wuhan calibration on a budget of 10 runs stops at its budget")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "abc_smc.max_simulations",
+                  f"the Wuhan calibration is not refused for memory: {e}")
         try:
             canopy.calibrate(os.path.join(d, "missing.toml"))
             check(False, "a missing calibration file raises")

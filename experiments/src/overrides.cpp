@@ -6,6 +6,8 @@
 #include <canopy/engine/joint_draws.hpp>
 #include <canopy/experiments/overrides.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -310,6 +312,16 @@ engine::Scenario apply_overrides(const engine::Scenario& scenario,
             out.joint_draws =
                 std::make_shared<const engine::JointDraws>(out.joint_draws->without(keep));
         }
+    }
+    return out;
+}
+
+std::vector<std::string> override_texts(std::span<const Override> overrides) {
+    std::vector<std::string> out;
+    for (const Override& o : overrides) {
+        // {} is the shortest text that reads back as the same double.
+        out.push_back(o.target.name + (o.target.mode == OverrideMode::scale ? "*=" : "=") +
+                      fmt::format("{}", o.value));
     }
     return out;
 }

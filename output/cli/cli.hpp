@@ -156,10 +156,6 @@ std::optional<std::vector<experiments::Override>>
 parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
                   const engine::ModelInfo& model, const std::vector<std::string>& mixes);
 
-/// Overrides as `--set` writes them (`NAME=VALUE`, `LEVER*=FACTOR`), for the terminal header and
-/// the JSON: a reader can paste them back after `--set`.
-std::vector<std::string> override_texts(const std::vector<experiments::Override>& overrides);
-
 /// The levers whose effects `canopy levers` and `canopy run --report-levers` measure, each with
 /// the two ends it is run at, and the levers left out with the reason.
 struct LeverRangeChoice {

@@ -153,9 +153,8 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
             description = m.description;
         }
     }
-    return MixRun{
-        mix, description, override_texts({overrides.begin(), overrides.end()}), std::move(mixed),
-        {},  std::nullopt};
+    return MixRun{mix, description, experiments::override_texts(overrides), std::move(mixed),
+                  {},  std::nullopt};
 }
 
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.

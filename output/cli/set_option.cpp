@@ -70,15 +70,4 @@ parse_set_options(const std::vector<std::string>& texts, const engine::Scenario&
     return overrides;
 }
 
-std::vector<std::string> override_texts(const std::vector<experiments::Override>& overrides) {
-    std::vector<std::string> out;
-    for (const experiments::Override& o : overrides) {
-        // {} is the shortest text that reads back as the same double.
-        out.push_back(o.target.name +
-                      (o.target.mode == experiments::OverrideMode::scale ? "*=" : "=") +
-                      fmt::format("{}", o.value));
-    }
-    return out;
-}
-
 } // namespace canopy::cli

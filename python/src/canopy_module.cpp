@@ -28,14 +28,12 @@
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
-#include <iomanip>
 #include <memory>
 #include <optional>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -268,22 +266,8 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     PyScenario out{
         std::make_shared<const engine::Scenario>(experiments::apply_overrides(*self.s, overrides)),
         self.mixes, self.overrides};
-    for (const experiments::Override& o : overrides) {
-        std::ostringstream value;
-        value << std::setprecision(17) << o.value;
-        // The shortest text that reads back as the same double, as the CLI's --set echo.
-        std::string text = value.str();
-        for (int digits = 1; digits < 17; ++digits) {
-            std::ostringstream shorter;
-            shorter << std::setprecision(digits) << o.value;
-            if (std::stod(shorter.str()) == o.value) {
-                text = shorter.str();
-                break;
-            }
-        }
-        out.overrides.push_back(o.target.name +
-                                (o.target.mode == experiments::OverrideMode::scale ? "*=" : "=") +
-                                text);
+    for (std::string& text : experiments::override_texts(overrides)) {
+        out.overrides.push_back(std::move(text));
     }
     return out;
 }

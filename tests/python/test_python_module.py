@@ -213,6 +213,11 @@ def main():
         check(over.summary.get("overrides") == ["lever_high_tech=2"],
               f"the summary lists the overrides as --set writes them, got "
               f"{over.summary.get('overrides')}")
+        # The CLI's text for each value (its shortest round trip; 20 used to read "2e+01").
+        texts = canopy.run(s.with_overrides({"births_per_month": 20, "lever_high_tech": 0.125}),
+                           replicates=2, seed=5).summary.get("overrides")
+        check(texts == ["births_per_month=20", "lever_high_tech=0.125"],
+              f"overrides are written as --set echoes them, got {texts}")
 
         # The GIL is released while a run computes: another Python thread makes progress.
         ticks = []

@@ -89,4 +89,9 @@ std::optional<Override> parse_set(const std::string& text, const engine::ModelIn
 engine::Scenario apply_overrides(const engine::Scenario& scenario,
                                  std::span<const Override> overrides);
 
+/// The overrides as `--set` takes them: `NAME=VALUE` or `LEVER*=FACTOR`, each value the shortest
+/// text that reads back as the same double. What outputs record (the JSON's `overrides`), so a
+/// reader can paste them back after `--set`, from the CLI and from Python alike.
+std::vector<std::string> override_texts(std::span<const Override> overrides);
+
 } // namespace canopy::experiments

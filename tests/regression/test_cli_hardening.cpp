@@ -96,6 +96,23 @@ void check_refused(const test::TempDir& dir, const std::vector<Refusal>& refusal
     }
 }
 
+// A command with several independent mistakes: refused (exit 2) with every one of `messages` on
+// stderr in the same attempt, nothing on stdout, and nothing created in `dir`.
+void check_all_reported(const test::TempDir& dir, const std::string& command,
+                        const std::vector<std::string>& messages) {
+    const std::vector<std::string> before = entries(dir.path());
+    INFO(command);
+    const Result r = run_canopy(dir, command);
+    INFO(r.err);
+    CHECK(r.status == 2);
+    for (const std::string& m : messages) {
+        INFO(m);
+        CHECK(r.err.find(m) != std::string::npos);
+    }
+    CHECK(r.out.empty());
+    CHECK(entries(dir.path()) == before);
+}
+
 } // namespace
 
 TEST_CASE("a chain of ratios runs in a small stack", "[cli][hardening]") {
@@ -492,3 +509,21 @@ TEST_CASE("a wrong flag does not hide the other mistakes of a run", "[cli][harde
     CHECK(posterior.err.find("cannot read the calibration result 'nope.h5'") != std::string::npos);
     CHECK(entries(dir.path()).empty());
 }
+
+TEST_CASE("a bad posterior or policy mix does not hide a bad --set of a run", "[cli][hardening]") {
+    // The posterior was read, and a bad one reported, before --set was looked at; an unknown
+    // --policy-mix left --set unchecked. Each hid a bad --set until the next attempt.
+    const test::TempDir dir;
+    const std::string run = "run " + shell_quote(REFERENCE) + " -n 2 ";
+    const std::string posterior = "cannot read the calibration result 'nope.h5'";
+    const std::string not_a_number = "'abc' (the value of 'births_per_month') is not a number";
+    check_all_reported(dir, run + "--posterior nope.h5 --set births_per_month=abc",
+                       {posterior, not_a_number});
+    check_all_reported(
+        dir, run + "--policy-mix nope --set births_per_month=abc",
+        {"--policy-mix: scenario 'reference' has no policy mix 'nope'", not_a_number});
+    check_all_reported(dir, run + "--out x.txt --posterior nope.h5 --set nolever=3",
+                       {"--out: 'x.txt' must end in .h5", posterior,
+                        "'nolever' is not a parameter, baseline figure or lever"});
+}
+

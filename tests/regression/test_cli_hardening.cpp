@@ -510,6 +510,27 @@ TEST_CASE("a wrong flag does not hide the other mistakes of a run", "[cli][harde
     CHECK(entries(dir.path()).empty());
 }
 
+TEST_CASE("a wrong flag does not hide a bad posterior of compare or solve or levers",
+          "[cli][hardening]") {
+    // As `run` before it: compare, solve and levers stopped at a wrong flag before they read
+    // --posterior, so a missing posterior surfaced only on the next attempt.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    const std::string posterior = "cannot read the calibration result 'nope.h5'";
+    check_all_reported(dir, "compare " + reference + " -n 2 -q --posterior nope.h5",
+                       {"--quiet: with none of --json, --out, --report", posterior});
+    check_all_reported(dir,
+                       "compare " + reference + " -n 2 --mix nope --out x.txt --posterior nope.h5",
+                       {"--out: 'x.txt' must end in .h5", "has no policy mix 'nope'", posterior});
+    check_all_reported(dir,
+                       "solve " + reference +
+                           " --target nope -P 0.9 --lever lever_high_tech --report r.txt "
+                           "--posterior nope.h5",
+                       {"--report: 'r.txt' must end in .html", "has no target 'nope'", posterior});
+    check_all_reported(dir, "levers " + reference + " -q -r 2 --lever nolever --posterior nope.h5",
+                       {"--quiet: with none of --json", "'nolever' is not a lever", posterior});
+}
+
 TEST_CASE("a bad posterior or policy mix does not hide a bad --set of a run", "[cli][hardening]") {
     // The posterior was read, and a bad one reported, before --set was looked at; an unknown
     // --policy-mix left --set unchecked. Each hid a bad --set until the next attempt.

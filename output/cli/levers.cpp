@@ -169,7 +169,8 @@ int levers_command(const LeversArgs& args) {
             problems.push_back(std::move(p));
         }
     }
-    if (!scenario_bad && !ranges_bad && loaded.scenario && model != nullptr) {
+    // A bad --ranges file hides no mistake of the scenario's flags: they are checked too.
+    if (!scenario_bad && loaded.scenario && model != nullptr) {
         for (const std::string& name : args.only) {
             std::vector<std::string> names;
             for (const engine::LeverSpec& l : model->info().levers) {
@@ -187,7 +188,7 @@ int levers_command(const LeversArgs& args) {
             }
         }
     }
-    if (!scenario_bad && !ranges_bad && loaded.scenario && args.replicates == 0 &&
+    if (!scenario_bad && loaded.scenario && args.replicates == 0 &&
         loaded.scenario->replicates < MIN_REPLICATES) {
         problems.push_back(fmt::format("scenario {} runs {} replicate ([scenario] replicates), "
                                        "too few for paired intervals; give --replicates {} or "

@@ -548,3 +548,19 @@ TEST_CASE("a bad posterior or policy mix does not hide a bad --set of a run", "[
                         "'nolever' is not a parameter, baseline figure or lever"});
 }
 
+TEST_CASE("a ranges file that cannot be read does not hide the other mistakes of levers",
+          "[cli][hardening]") {
+    // `levers --ranges` with a bad file skipped the checks of --lever and of the replicates.
+    const test::TempDir dir;
+    test::write_file(dir / "one.toml",
+                     reference_with("[scenario]\nname = \"one\"\nreplicates = 1\n"));
+    check_all_reported(dir,
+                       "levers " + shell_quote(REFERENCE) +
+                           " -q -r 2 --json out.json --ranges nope.toml --lever nolever",
+                       {"nope.toml: error: cannot read the file", "'nolever' is not a lever"});
+    check_all_reported(dir, "levers one.toml -q --json out.json --ranges nope.toml",
+                       {"nope.toml: error: cannot read the file",
+                        "scenario 'one' runs 1 replicate ([scenario] replicates), too few for "
+                        "paired intervals"});
+}
+

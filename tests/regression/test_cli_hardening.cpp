@@ -564,3 +564,10 @@ TEST_CASE("a ranges file that cannot be read does not hide the other mistakes of
                         "paired intervals"});
 }
 
+TEST_CASE("a missing shard does not hide a bad --out of merge", "[cli][hardening]") {
+    // The flag parser refused a shard that does not exist and stopped there.
+    const test::TempDir dir;
+    check_all_reported(dir, "merge nope.h5 --out merged.txt",
+                       {"--out: 'merged.txt' must end in .h5",
+                        "cannot read sweep result 'nope.h5': no such file"});
+}

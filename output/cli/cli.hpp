@@ -120,6 +120,25 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
                                                   const std::string& flag_path,
                                                   const std::string& command);
 
+/// What a command that runs a scenario runs: the scenario with its posterior attached, and the
+/// `--set` overrides to apply after a policy mix.
+struct ScenarioToRun {
+    engine::Scenario scenario;
+    std::vector<experiments::Override> overrides;
+};
+
+/// The last checks before a command runs `scenario`: its calibration posterior (as
+/// with_posterior_of) and the `--set` texts (as parse_set_options under `mixes`; a command
+/// without --set passes none). Both are checked and reported on stderr even when the command has
+/// found other problems (`problems_found`, already reported), so that one attempt shows every
+/// mistake. nullopt when the command must not run, after one line saying nothing was run.
+std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
+                                             const engine::ModelInfo& model,
+                                             const std::string& posterior_flag,
+                                             const std::vector<std::string>& set,
+                                             const std::vector<std::string>& mixes,
+                                             bool problems_found, const std::string& command);
+
 /// Every file a run of the scenario at `scenario_path` reads, named for output::path_clashes:
 /// the scenario file, each file it extends, the posterior its `[scenario] posterior` key names
 /// and the one `posterior_flag` (`--posterior`, when not empty) names.

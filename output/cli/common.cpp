@@ -180,12 +180,10 @@ std::string toml_path(const std::string& path) {
     return out + "\"";
 }
 
-} // namespace
-
-std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
-                                                  const engine::ModelInfo& model,
-                                                  const std::string& flag_path,
-                                                  const std::string& command) {
+// with_posterior_of without its closing line: the posterior's problem alone is reported.
+std::optional<engine::Scenario> attached_or_reported(const engine::Scenario& scenario,
+                                                     const engine::ModelInfo& model,
+                                                     const std::string& flag_path) {
     if (flag_path.empty() && !scenario.posterior) {
         return scenario;
     }
@@ -193,8 +191,7 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
         // Named by the scenario: the diagnostic points at its key, or at the column chosen.
         experiments::AttachedPosterior attached = experiments::attach_posterior(scenario, model);
         if (!attached.scenario) {
-            std::cerr << attached.problem.format() << "\n"
-                      << command << ": the posterior cannot be used; nothing was run or written\n";
+            std::cerr << attached.problem.format() << "\n";
         }
         return std::move(attached.scenario);
     }
@@ -217,14 +214,56 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
                 : "to use the columns it can, add under [scenario] of " +
                       scenario.path.generic_string() + ": posterior = " + toml_path(flag_path) +
                       " and posterior_parameters = " + usable;
-        std::cerr << "--posterior: error: " << e.what() << "; " << advice << "\n"
-                  << command << ": the posterior cannot be used; nothing was run or written\n";
+        std::cerr << "--posterior: error: " << e.what() << "; " << advice << "\n";
         return std::nullopt;
     } catch (const Error& e) {
-        std::cerr << "--posterior: error: " << e.what() << "\n"
-                  << command << ": the posterior cannot be used; nothing was run or written\n";
+        std::cerr << "--posterior: error: " << e.what() << "\n";
         return std::nullopt;
     }
+}
+
+void posterior_refused(const std::string& command) {
+    std::cerr << command << ": the posterior cannot be used; nothing was run or written\n";
+}
+
+} // namespace
+
+std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenario,
+                                                  const engine::ModelInfo& model,
+                                                  const std::string& flag_path,
+                                                  const std::string& command) {
+    std::optional<engine::Scenario> attached = attached_or_reported(scenario, model, flag_path);
+    if (!attached) {
+        posterior_refused(command);
+    }
+    return attached;
+}
+
+std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
+                                             const engine::ModelInfo& model,
+                                             const std::string& posterior_flag,
+                                             const std::vector<std::string>& set,
+                                             const std::vector<std::string>& mixes,
+                                             bool problems_found, const std::string& command) {
+    std::optional<engine::Scenario> attached =
+        attached_or_reported(scenario, model, posterior_flag);
+    // The posterior changes no lever and no rule --set is checked against: without it, the
+    // same diagnostics.
+    std::optional<std::vector<experiments::Override>> overrides =
+        parse_set_options(set, attached ? *attached : scenario, model, mixes);
+    if (!attached) {
+        posterior_refused(command);
+        return std::nullopt;
+    }
+    if (!overrides) {
+        std::cerr << command << ": bad --set; nothing was run or written\n";
+        return std::nullopt;
+    }
+    if (problems_found) {
+        std::cerr << command << ": nothing was run or written\n";
+        return std::nullopt;
+    }
+    return ScenarioToRun{std::move(*attached), std::move(*overrides)};
 }
 
 std::string range_text(double min, double max) {

@@ -158,7 +158,7 @@ int compare_command(const CompareArgs& args) {
     for (const std::string& p : problems) {
         std::cerr << "canopy compare: error: " << p << "\n";
     }
-    if (scenario_bad || !loaded.scenario || !problems.empty()) {
+    if (scenario_bad || !loaded.scenario) {
         std::cerr << "canopy compare: nothing was run or written\n";
         return EXIT_BAD_INPUT;
     }
@@ -166,12 +166,14 @@ int compare_command(const CompareArgs& args) {
     if (model == nullptr) {
         throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
     }
-    const std::optional<engine::Scenario> attached =
-        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy compare");
-    if (!attached) {
+    // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    const std::optional<ScenarioToRun> checked =
+        scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(),
+                        "canopy compare");
+    if (!checked) {
         return EXIT_BAD_INPUT;
     }
-    const engine::Scenario& scenario = *attached;
+    const engine::Scenario& scenario = checked->scenario;
     if (mixes.size() < 2 && !args.quiet) {
         std::cerr << "canopy compare: "
                   << (scenario.policy_mixes.empty()

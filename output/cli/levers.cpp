@@ -153,22 +153,24 @@ int levers_command(const LeversArgs& args) {
     }
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    bool bad = report(loaded.diagnostics);
+    const bool scenario_bad = report(loaded.diagnostics);
     std::optional<experiments::SweepLoad> ranges;
+    bool ranges_bad = false;
     if (!args.ranges.empty()) {
         ranges = experiments::load_sweep(resolve_scenario(args.ranges));
-        bad = report(ranges->diagnostics) || bad;
+        ranges_bad = report(ranges->diagnostics);
     }
     const models::ModelHandle* model =
         loaded.scenario ? models::find_model(loaded.scenario->model) : nullptr;
-    if (!bad && loaded.scenario && ranges && ranges->sweep) {
+    if (!scenario_bad && !ranges_bad && loaded.scenario && ranges && ranges->sweep) {
         if (std::string p =
                 lever_ranges_problem(*loaded.scenario, *ranges->sweep, "--ranges", args.ranges);
             !p.empty()) {
             problems.push_back(std::move(p));
         }
     }
-    if (!bad && loaded.scenario && model != nullptr) {
+    // A bad --ranges file hides no mistake of the scenario's flags: they are checked too.
+    if (!scenario_bad && loaded.scenario && model != nullptr) {
         for (const std::string& name : args.only) {
             std::vector<std::string> names;
             for (const engine::LeverSpec& l : model->info().levers) {
@@ -186,7 +188,7 @@ int levers_command(const LeversArgs& args) {
             }
         }
     }
-    if (!bad && loaded.scenario && args.replicates == 0 &&
+    if (!scenario_bad && loaded.scenario && args.replicates == 0 &&
         loaded.scenario->replicates < MIN_REPLICATES) {
         problems.push_back(fmt::format("scenario {} runs {} replicate ([scenario] replicates), "
                                        "too few for paired intervals; give --replicates {} or "
@@ -207,20 +209,23 @@ int levers_command(const LeversArgs& args) {
     for (const std::string& p : problems) {
         std::cerr << "canopy levers: error: " << p << "\n";
     }
-    if (bad || !loaded.scenario || model == nullptr || !problems.empty()) {
+    if (scenario_bad || !loaded.scenario || model == nullptr) {
         std::cerr << "canopy levers: nothing was run or written\n";
         return EXIT_BAD_INPUT;
     }
-    const std::optional<engine::Scenario> attached =
-        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy levers");
-    if (!attached) {
+    // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    const std::optional<ScenarioToRun> checked =
+        scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {},
+                        ranges_bad || !problems.empty(), "canopy levers");
+    if (!checked) {
         return EXIT_BAD_INPUT;
     }
+    const engine::Scenario& attached = checked->scenario;
 
     // 2. The ranges: the --ranges file's lever factors, else the default rule.
     const engine::ModelInfo& info = model->info();
     const LeverRangeChoice choice =
-        choose_lever_ranges(*attached, info, ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+        choose_lever_ranges(attached, info, ranges && ranges->sweep ? &*ranges->sweep : nullptr,
                             args.ranges, args.only);
     const std::vector<experiments::LeverRange>& chosen = choice.chosen;
     const std::vector<std::pair<std::string, std::string>>& skipped = choice.skipped;
@@ -228,17 +233,17 @@ int levers_command(const LeversArgs& args) {
     // 3. Run both ends of each lever.
     const engine::ThreadLimit threads(args.threads);
     experiments::Experiment experiment;
-    experiment.scenario = std::make_shared<const engine::Scenario>(*attached);
+    experiment.scenario = std::make_shared<const engine::Scenario>(attached);
     experiment.model = model;
-    experiment.replicates = args.replicates > 0 ? args.replicates : attached->replicates;
-    experiment.seed = args.seed_set ? args.seed : attached->seed;
+    experiment.replicates = args.replicates > 0 ? args.replicates : attached.replicates;
+    experiment.seed = args.seed_set ? args.seed : attached.seed;
     experiment.common_random_numbers = true;
     {
         // Each lever at the top of its range: the largest runs the comparison makes.
         std::vector<engine::Scenario> tops;
         for (const experiments::LeverRange& r : chosen) {
             const std::vector<experiments::Override> top{{r.lever, r.high}};
-            tops.push_back(experiments::apply_overrides(*attached, top));
+            tops.push_back(experiments::apply_overrides(attached, top));
         }
         for (const engine::Scenario& top : tops) {
             const ResourceCheck check =
@@ -252,7 +257,7 @@ int levers_command(const LeversArgs& args) {
         }
     }
     experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
-        "levers", engine::scenario_content(attached->text), std::to_string(experiment.seed),
+        "levers", engine::scenario_content(attached.text), std::to_string(experiment.seed),
         std::to_string(experiment.replicates)});
     output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
     const experiments::LeverEffects effects = experiments::lever_effects(
@@ -270,7 +275,7 @@ int levers_command(const LeversArgs& args) {
         std::cout << fmt::format("{}: each lever at the ends of its range, {} paired replicates "
                                  "(common random numbers, seed {}); changes from the low end to "
                                  "the high end with {:.0f} % paired bootstrap intervals\n\n",
-                                 attached->name, effects.replicates, effects.seed,
+                                 attached.name, effects.replicates, effects.seed,
                                  100.0 * effects.confidence)
                   << print_table(effects);
         for (const auto& [name, why] : skipped) {
@@ -279,7 +284,7 @@ int levers_command(const LeversArgs& args) {
         std::cout.flush();
     }
     if (!args.json.empty()) {
-        const std::string text = to_json(attached->name, effects, skipped).dump(2) + "\n";
+        const std::string text = to_json(attached.name, effects, skipped).dump(2) + "\n";
         if (json_to_stdout) {
             std::cout << text;
             std::cout.flush();

@@ -40,6 +40,13 @@ int merge_command(const MergeArgs& args) {
     }
     std::vector<experiments::SweepResult> shards;
     for (const std::string& s : args.shards) {
+        // Checked here rather than by the flag parser, where a missing shard hid a bad --out.
+        std::error_code ec;
+        if (!fs::exists(s, ec) || fs::is_directory(s, ec)) {
+            problems.push_back("cannot read sweep result " + quoted(s) + ": " +
+                               (fs::is_directory(s, ec) ? "it is a directory" : "no such file"));
+            continue;
+        }
         try {
             shards.push_back(experiments::read_sweep_result(s));
         } catch (const Error& e) {
@@ -83,7 +90,7 @@ Command add_merge(CLI::App& app) {
                                     "one result; refuses mismatched or incomplete shards");
     cmd->add_option("shards", args->shards, "Shard files (SHARD.h5 ...)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(NON_EMPTY);
     cmd->add_option("--out,-o", args->out, "Write the merged result to FILE.h5")
         ->required()
         ->check(NON_EMPTY);

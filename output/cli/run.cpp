@@ -224,47 +224,38 @@ int run_command(const RunArgs& args) {
     if (model == nullptr) {
         throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
     }
-    // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
-    // parameters jointly from it. Checked (and --set below) even when a flag is already wrong,
-    // so that one attempt shows every mistake: --quiet without an output hid a bad --set.
-    const std::optional<engine::Scenario> attached =
-        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy run");
-    if (!attached) {
-        return EXIT_BAD_INPUT;
-    }
-    if (!problems.empty()) {
-        if (mix_ok) {
-            (void)parse_set_options(
-                args.set, *attached, model->info(),
-                {args.policy_mix.empty() ? std::string(output::BASE_MIX) : args.policy_mix});
+    // The mixes to run: the base or the chosen mix (the base when it is unknown: --set is checked
+    // there all the same), or the base and every mix with the same seed.
+    std::vector<std::string> mixes{
+        args.policy_mix.empty() || !mix_ok ? std::string(output::BASE_MIX) : args.policy_mix};
+    if (args.all_mixes) {
+        for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
+            mixes.push_back(m.name);
         }
+    }
+    // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
+    // parameters jointly from it. It and --set are checked even when a flag is already wrong,
+    // so that one attempt shows every mistake: --quiet without an output hid a bad --set.
+    const std::optional<ScenarioToRun> checked =
+        scenario_to_run(*loaded.scenario, model->info(), args.posterior, args.set, mixes,
+                        !problems.empty(), "canopy run");
+    if (!checked) {
         return EXIT_BAD_INPUT;
     }
-    const engine::Scenario& scenario = *attached;
+    const engine::Scenario& scenario = checked->scenario;
+    const std::vector<experiments::Override>& overrides = checked->overrides;
 
-    // 2. Run: the base or the chosen mix, or the base and every mix with the same seed.
+    // 2. Run.
     const engine::ThreadLimit threads(args.threads);
     engine::EnsembleOptions options;
     options.replicates = args.replicates_set ? args.replicates : scenario.replicates;
     options.seed = args.seed_set ? args.seed : scenario.seed;
-    std::vector<std::string> mixes{args.policy_mix.empty() ? std::string(output::BASE_MIX)
-                                                           : args.policy_mix};
-    if (args.all_mixes) {
-        for (const engine::PolicyMix& m : scenario.policy_mixes) {
-            mixes.push_back(m.name);
-        }
-    }
     if (args.all_mixes && scenario.policy_mixes.empty() && !args.quiet) {
         std::cerr << "canopy run: scenario '" << scenario.name
                   << "' has no policy mixes; running the base only\n";
     }
-    const auto overrides = parse_set_options(args.set, scenario, model->info(), mixes);
-    if (!overrides) {
-        std::cerr << "canopy run: bad --set; nothing was run or written\n";
-        return EXIT_BAD_INPUT;
-    }
     // The posterior's columns the runs draw: a --set of one of them drops it.
-    if (const engine::Scenario set = experiments::apply_overrides(scenario, *overrides);
+    if (const engine::Scenario set = experiments::apply_overrides(scenario, overrides);
         set.joint_draws && !args.quiet && args.json != "-") {
         const engine::JointDraws& j = *set.joint_draws;
         std::string names;
@@ -279,7 +270,7 @@ int run_command(const RunArgs& args) {
         std::vector<engine::Scenario> planned;
         for (const std::string& mix : mixes) {
             planned.push_back(experiments::apply_overrides(
-                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), *overrides));
+                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides));
         }
         const ResourceCheck check = check_resources(*model, planned, options.replicates,
                                                     threads.threads(), args.max_memory);
@@ -294,7 +285,7 @@ int run_command(const RunArgs& args) {
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
-        runs.push_back(plan_mix(scenario, mix, *overrides));
+        runs.push_back(plan_mix(scenario, mix, overrides));
     }
     const double precision = args.precision_set ? args.precision : scenario.precision;
     const auto replicates = static_cast<std::size_t>(options.replicates);

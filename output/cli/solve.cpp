@@ -420,16 +420,17 @@ int solve_command(const SolveArgs& args) {
     for (const std::string& p : problems) {
         std::cerr << "canopy solve: error: " << p << "\n";
     }
-    if (scenario_bad || !loaded.scenario || !problems.empty()) {
+    if (scenario_bad || !loaded.scenario) {
         std::cerr << "canopy solve: nothing was run or written\n";
         return EXIT_BAD_INPUT;
     }
-    const std::optional<engine::Scenario> attached =
-        with_posterior_of(*loaded.scenario, model->info(), args.posterior, "canopy solve");
-    if (!attached) {
+    // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    const std::optional<ScenarioToRun> checked = scenario_to_run(
+        *loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(), "canopy solve");
+    if (!checked) {
         return EXIT_BAD_INPUT;
     }
-    auto scenario = std::make_shared<const engine::Scenario>(*attached);
+    auto scenario = std::make_shared<const engine::Scenario>(checked->scenario);
     const engine::ThreadLimit threads(args.threads);
     {
         // Every lever at the top of its search range: the largest run the search can make.

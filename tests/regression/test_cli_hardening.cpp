@@ -96,6 +96,23 @@ void check_refused(const test::TempDir& dir, const std::vector<Refusal>& refusal
     }
 }
 
+// A command with several independent mistakes: refused (exit 2) with every one of `messages` on
+// stderr in the same attempt, nothing on stdout, and nothing created in `dir`.
+void check_all_reported(const test::TempDir& dir, const std::string& command,
+                        const std::vector<std::string>& messages) {
+    const std::vector<std::string> before = entries(dir.path());
+    INFO(command);
+    const Result r = run_canopy(dir, command);
+    INFO(r.err);
+    CHECK(r.status == 2);
+    for (const std::string& m : messages) {
+        INFO(m);
+        CHECK(r.err.find(m) != std::string::npos);
+    }
+    CHECK(r.out.empty());
+    CHECK(entries(dir.path()) == before);
+}
+
 } // namespace
 
 TEST_CASE("a chain of ratios runs in a small stack", "[cli][hardening]") {
@@ -491,4 +508,66 @@ TEST_CASE("a wrong flag does not hide the other mistakes of a run", "[cli][harde
     CHECK(posterior.err.find("--quiet: with none of") != std::string::npos);
     CHECK(posterior.err.find("cannot read the calibration result 'nope.h5'") != std::string::npos);
     CHECK(entries(dir.path()).empty());
+}
+
+TEST_CASE("a wrong flag does not hide a bad posterior of compare or solve or levers",
+          "[cli][hardening]") {
+    // As `run` before it: compare, solve and levers stopped at a wrong flag before they read
+    // --posterior, so a missing posterior surfaced only on the next attempt.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    const std::string posterior = "cannot read the calibration result 'nope.h5'";
+    check_all_reported(dir, "compare " + reference + " -n 2 -q --posterior nope.h5",
+                       {"--quiet: with none of --json, --out, --report", posterior});
+    check_all_reported(dir,
+                       "compare " + reference + " -n 2 --mix nope --out x.txt --posterior nope.h5",
+                       {"--out: 'x.txt' must end in .h5", "has no policy mix 'nope'", posterior});
+    check_all_reported(dir,
+                       "solve " + reference +
+                           " --target nope -P 0.9 --lever lever_high_tech --report r.txt "
+                           "--posterior nope.h5",
+                       {"--report: 'r.txt' must end in .html", "has no target 'nope'", posterior});
+    check_all_reported(dir, "levers " + reference + " -q -r 2 --lever nolever --posterior nope.h5",
+                       {"--quiet: with none of --json", "'nolever' is not a lever", posterior});
+}
+
+TEST_CASE("a bad posterior or policy mix does not hide a bad --set of a run", "[cli][hardening]") {
+    // The posterior was read, and a bad one reported, before --set was looked at; an unknown
+    // --policy-mix left --set unchecked. Each hid a bad --set until the next attempt.
+    const test::TempDir dir;
+    const std::string run = "run " + shell_quote(REFERENCE) + " -n 2 ";
+    const std::string posterior = "cannot read the calibration result 'nope.h5'";
+    const std::string not_a_number = "'abc' (the value of 'births_per_month') is not a number";
+    check_all_reported(dir, run + "--posterior nope.h5 --set births_per_month=abc",
+                       {posterior, not_a_number});
+    check_all_reported(
+        dir, run + "--policy-mix nope --set births_per_month=abc",
+        {"--policy-mix: scenario 'reference' has no policy mix 'nope'", not_a_number});
+    check_all_reported(dir, run + "--out x.txt --posterior nope.h5 --set nolever=3",
+                       {"--out: 'x.txt' must end in .h5", posterior,
+                        "'nolever' is not a parameter, baseline figure or lever"});
+}
+
+TEST_CASE("a ranges file that cannot be read does not hide the other mistakes of levers",
+          "[cli][hardening]") {
+    // `levers --ranges` with a bad file skipped the checks of --lever and of the replicates.
+    const test::TempDir dir;
+    test::write_file(dir / "one.toml",
+                     reference_with("[scenario]\nname = \"one\"\nreplicates = 1\n"));
+    check_all_reported(dir,
+                       "levers " + shell_quote(REFERENCE) +
+                           " -q -r 2 --json out.json --ranges nope.toml --lever nolever",
+                       {"nope.toml: error: cannot read the file", "'nolever' is not a lever"});
+    check_all_reported(dir, "levers one.toml -q --json out.json --ranges nope.toml",
+                       {"nope.toml: error: cannot read the file",
+                        "scenario 'one' runs 1 replicate ([scenario] replicates), too few for "
+                        "paired intervals"});
+}
+
+TEST_CASE("a missing shard does not hide a bad --out of merge", "[cli][hardening]") {
+    // The flag parser refused a shard that does not exist and stopped there.
+    const test::TempDir dir;
+    check_all_reported(dir, "merge nope.h5 --out merged.txt",
+                       {"--out: 'merged.txt' must end in .h5",
+                        "cannot read sweep result 'nope.h5': no such file"});
 }

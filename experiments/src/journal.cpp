@@ -18,7 +18,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
+#include <iostream>
 #include <mutex>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
@@ -41,6 +43,71 @@ bool starts_as_journal(const std::uint8_t* bytes, std::size_t n) {
     return n == 0 || std::memcmp(bytes, HEADER_MAGIC, std::min(n, sizeof HEADER_MAGIC)) == 0;
 }
 
+// What a file's first bytes say about it (docs/sweeps.md, "The journal").
+struct Header {
+    enum class Status {
+        fresh,   ///< empty, or fewer than 16 bytes that begin the magic: a header cut off by a kill
+        intact,  ///< magic, fingerprint and its checksum all there and matching
+        foreign, ///< does not begin with the magic: some other file
+        damaged  ///< begins with the magic, but the rest of the header is cut off or corrupt
+    };
+    Status status = Status::fresh;
+    std::string fingerprint; ///< when intact
+    std::size_t end = 0;     ///< when intact: where the first record begins
+    std::string why;         ///< when damaged: what is wrong, for the message
+};
+
+// Reads the header from the first bytes of a file of `file_size` bytes (`bytes` holds at least
+// the whole header when the file does). The header is written with one write() before any
+// record, so a kill leaves either all of it or fewer than 16 bytes of it; anything between is
+// damage, which is never taken for a fresh start: records may follow that are the only copy of
+// completed points.
+Header read_header(std::span<const std::uint8_t> bytes, std::size_t file_size) {
+    Header h;
+    if (!starts_as_journal(bytes.data(), std::min(bytes.size(), sizeof HEADER_MAGIC))) {
+        h.status = Header::Status::foreign;
+        return h;
+    }
+    if (file_size < sizeof HEADER_MAGIC) {
+        return h; // fresh
+    }
+    h.status = Header::Status::damaged;
+    constexpr std::size_t FIXED = sizeof HEADER_MAGIC + 2 * sizeof(std::uint64_t);
+    if (file_size < FIXED || bytes.size() < sizeof HEADER_MAGIC + sizeof(std::uint64_t)) {
+        h.why = "its header is cut off after " + std::to_string(file_size) + " bytes";
+        return h;
+    }
+    std::uint64_t n = 0;
+    std::memcpy(&n, bytes.data() + sizeof HEADER_MAGIC, sizeof n);
+    if (n > file_size - FIXED || bytes.size() < FIXED + n) {
+        h.why = "its header gives the fingerprint a length of " + std::to_string(n) +
+                " bytes, more than the file's " + std::to_string(file_size);
+        return h;
+    }
+    const auto* fp = bytes.data() + sizeof HEADER_MAGIC + sizeof(std::uint64_t);
+    const auto length = static_cast<std::size_t>(n);
+    std::uint64_t check = 0;
+    std::memcpy(&check, fp + length, sizeof check);
+    if (check != detail::hash64({fp, length})) {
+        h.why = "its header's checksum does not match its fingerprint";
+        return h;
+    }
+    h.status = Header::Status::intact;
+    h.fingerprint.assign(reinterpret_cast<const char*>(fp), length);
+    h.end = FIXED + length;
+    return h;
+}
+
+std::string not_a_journal(const fs::path& path) {
+    return "'" + path.string() + "' is not a Canopy journal";
+}
+
+// Not started afresh: the records after a damaged header may be the only copy of points.
+std::string damaged_journal(const fs::path& path, const std::string& why) {
+    return "journal '" + path.string() + "' is damaged: " + why +
+           " (it was not started afresh, as it may hold completed points)";
+}
+
 std::string system_error(const std::string& what, const fs::path& path) {
     return "journal '" + path.string() + "': " + what + " (" + std::strerror(errno) + ")";
 }
@@ -58,8 +125,9 @@ struct Entry {
 // The open journal file of one experiment: what it holds, and appends with a background fsync.
 class JournalFile {
 public:
-    JournalFile(fs::path path, const std::string& fingerprint)
-        : path_(std::move(path)) {
+    JournalFile(fs::path path, const std::string& fingerprint, JournalWarning warn)
+        : path_(std::move(path))
+        , warn_(std::move(warn)) {
         fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0) {
             throw Error(system_error("cannot open", path_));
@@ -182,74 +250,124 @@ private:
         fingerprint_ = fingerprint;
     }
 
+    // One record at `at`: its entry and where the next begins, or why it is not one (`cut_off`:
+    // it runs past the end of the file, as a write cut off by a kill leaves it).
+    struct Record {
+        bool ok = false;
+        bool cut_off = false;
+        std::string why;
+        std::size_t next = 0;
+        std::uint64_t index = 0;
+        Entry entry;
+    };
+
+    static Record read_record(const std::vector<std::uint8_t>& bytes, std::size_t at) {
+        Record r;
+        const std::size_t left = bytes.size() - at;
+        if (left < RECORD_OVERHEAD) {
+            r.cut_off = true;
+            r.why = "a record cut off";
+            return r;
+        }
+        std::uint64_t magic_word = 0;
+        std::uint64_t length = 0;
+        std::memcpy(&magic_word, bytes.data() + at, sizeof magic_word);
+        std::memcpy(&length, bytes.data() + at + sizeof magic_word, sizeof length);
+        if (magic_word != RECORD_MAGIC) {
+            r.why = "bytes that do not begin a record";
+            return r;
+        }
+        if (length > left - RECORD_OVERHEAD) {
+            r.cut_off = true;
+            r.why = "a record whose length runs past the end of the file";
+            return r;
+        }
+        const std::span<const std::uint8_t> payload(bytes.data() + at + 2 * sizeof(std::uint64_t),
+                                                    static_cast<std::size_t>(length));
+        std::uint64_t check = 0;
+        std::memcpy(&check, payload.data() + payload.size(), sizeof check);
+        if (check != detail::hash64(payload)) {
+            r.why = "a record that fails its checksum";
+            return r;
+        }
+        try {
+            detail::Reader p(payload);
+            r.index = p.u64();
+            r.entry.values = p.doubles();
+            r.entry.result = detail::read_result(p);
+            if (r.entry.result.index != r.index || p.left() != 0) {
+                r.why = "a record whose point cannot be read";
+                return r;
+            }
+        } catch (const Error&) {
+            r.why = "a record whose point cannot be read";
+            return r;
+        }
+        r.entry.result.simulate_seconds = 0.0; // nothing is simulated for it in this process
+        r.ok = true;
+        r.next = at + RECORD_OVERHEAD + payload.size();
+        return r;
+    }
+
     void load(const std::string& fingerprint) {
         const std::vector<std::uint8_t> bytes = read_everything();
-        detail::Reader in(bytes);
-        if (!starts_as_journal(bytes.data(), bytes.size())) {
-            throw Error("'" + path_.string() +
-                        "' is not a Canopy journal (remove it, or give another --out)");
-        }
-        // A missing or torn header: the run was killed before it journalled anything.
-        if (bytes.size() < sizeof HEADER_MAGIC + 2 * sizeof(std::uint64_t)) {
+        const Header header = read_header(bytes, bytes.size());
+        switch (header.status) {
+        case Header::Status::fresh: // the run was killed before it journalled anything
             write_header(fingerprint);
             return;
+        case Header::Status::foreign:
+            throw Error(not_a_journal(path_) + " (remove it, or give another --out)");
+        case Header::Status::damaged:
+            throw Error(damaged_journal(path_, header.why) +
+                        "; move it aside to start again, or give another --out");
+        case Header::Status::intact:
+            break;
         }
-        char magic[sizeof HEADER_MAGIC];
-        in.raw(magic, sizeof magic);
-        if (std::memcmp(magic, HEADER_MAGIC, sizeof magic) != 0) {
-            throw Error("'" + path_.string() +
-                        "' is not a Canopy journal (remove it, or give another --out)");
-        }
-        std::string theirs;
-        std::uint64_t check = 0;
-        try {
-            theirs = in.text();
-            check = in.u64();
-        } catch (const Error&) {
-            write_header(fingerprint);
-            return;
-        }
-        if (check !=
-            detail::hash64({reinterpret_cast<const std::uint8_t*>(theirs.data()), theirs.size()})) {
-            write_header(fingerprint);
-            return;
-        }
-        if (theirs != fingerprint) {
+        if (header.fingerprint != fingerprint) {
             throw Error("journal '" + path_.string() +
-                        "' belongs to another experiment (fingerprint " + theirs +
+                        "' belongs to another experiment (fingerprint " + header.fingerprint +
                         ", this one is " + fingerprint +
                         "): the sweep file, scenario, seed, replicates or Canopy version changed; "
                         "remove the journal to start again");
         }
         fingerprint_ = fingerprint;
-        std::size_t good = bytes.size() - in.left();
-        while (in.left() >= RECORD_OVERHEAD) {
-            const std::uint64_t magic_word = in.u64();
-            const std::uint64_t length = in.u64();
-            if (magic_word != RECORD_MAGIC || length > in.left() - sizeof(std::uint64_t)) {
-                break;
+        // Every record carries its own checksum, so one spoilt in the middle of the file (a bad
+        // sector, a stray write) costs only its own point: reading goes on at the next intact
+        // record, found by its magic and checksum (a false match has odds of 2^-64). Only what
+        // no intact record follows is cut off, so that new records follow the last good one.
+        std::size_t at = header.end;
+        std::size_t good = at;
+        while (at < bytes.size()) {
+            Record r = read_record(bytes, at);
+            if (r.ok) {
+                entries_[r.index] = std::move(r.entry);
+                at = good = r.next;
+                continue;
             }
-            const auto* start = bytes.data() + (bytes.size() - in.left());
-            const std::span<const std::uint8_t> payload(start, static_cast<std::size_t>(length));
-            in.skip(static_cast<std::size_t>(length));
-            if (in.u64() != detail::hash64(payload)) {
-                break;
-            }
-            try {
-                detail::Reader p(payload);
-                const std::uint64_t index = p.u64();
-                Entry e;
-                e.values = p.doubles();
-                e.result = detail::read_result(p);
-                if (e.result.index != index || p.left() != 0) {
+            std::size_t next = at + 1;
+            for (; next + RECORD_OVERHEAD <= bytes.size(); ++next) {
+                if (std::memcmp(bytes.data() + next, &RECORD_MAGIC, sizeof RECORD_MAGIC) == 0 &&
+                    read_record(bytes, next).ok) {
                     break;
                 }
-                e.result.simulate_seconds = 0.0; // nothing is simulated for it in this process
-                entries_[index] = std::move(e);
-            } catch (const Error&) {
+            }
+            if (next + RECORD_OVERHEAD > bytes.size()) {
+                // Nothing intact follows. A record cut off at the end is what a kill mid-write
+                // leaves and is dropped quietly (docs/sweeps.md); anything else is damage.
+                if (!r.cut_off) {
+                    warn_("journal '" + path_.string() + "': " + r.why + " at byte " +
+                          std::to_string(at) + "; the last " + std::to_string(bytes.size() - at) +
+                          " bytes were discarded and their points will be computed again");
+                }
                 break;
             }
-            good = bytes.size() - in.left();
+            warn_("journal '" + path_.string() + "': " + r.why + " at byte " + std::to_string(at) +
+                  "; skipped " + std::to_string(next - at) +
+                  " bytes up to the next intact record (at byte " + std::to_string(next) +
+                  "), whose points and every later one are kept; the points of the skipped "
+                  "bytes will be computed again");
+            at = next; // the skipped bytes stay in the file, and are skipped again next time
         }
         if (good != bytes.size()) {
             truncate_to(good);
@@ -272,6 +390,7 @@ private:
     }
 
     fs::path path_;
+    JournalWarning warn_;
     int fd_ = -1;
     std::string fingerprint_;
     std::unordered_map<std::uint64_t, Entry> entries_;
@@ -284,9 +403,10 @@ private:
 
 class JournalledEvaluator final : public Evaluator {
 public:
-    JournalledEvaluator(std::unique_ptr<Evaluator> inner, fs::path path)
+    JournalledEvaluator(std::unique_ptr<Evaluator> inner, fs::path path, JournalWarning warn)
         : inner_(std::move(inner))
-        , path_(std::move(path)) {
+        , path_(std::move(path))
+        , warn_(std::move(warn)) {
         if (!inner_) {
             throw Error("journalled(): no evaluator to wrap");
         }
@@ -356,7 +476,7 @@ private:
         try {
             if (!file_ || file_->fingerprint() != experiment.fingerprint) {
                 file_.reset();
-                file_ = std::make_unique<JournalFile>(path_, experiment.fingerprint);
+                file_ = std::make_unique<JournalFile>(path_, experiment.fingerprint, warn_);
             }
             detail::Writer found;
             std::uint64_t count = 0;
@@ -380,6 +500,7 @@ private:
 
     std::unique_ptr<Evaluator> inner_;
     fs::path path_;
+    JournalWarning warn_;
     std::unique_ptr<JournalFile> file_;
 };
 
@@ -388,7 +509,14 @@ private:
 JournalCheck journal_check(const fs::path& path, const std::string& fingerprint, bool prefix) {
     JournalCheck out;
     std::error_code ec;
-    if (!fs::exists(path, ec)) {
+    const fs::file_status status = fs::status(path, ec);
+    if (!fs::exists(status)) {
+        return out;
+    }
+    if (!fs::is_regular_file(status)) {
+        out.kind = JournalCheck::Kind::not_a_journal;
+        out.problem = not_a_journal(path) + " but a " +
+                      (fs::is_directory(status) ? "directory" : "special file");
         return out;
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -397,12 +525,11 @@ JournalCheck journal_check(const fs::path& path, const std::string& fingerprint,
         out.problem = system_error("cannot open", path);
         return out;
     }
-    // The header: magic, u64 n, n bytes of fingerprint, u64 hash64 of them.
-    std::vector<std::uint8_t> head(sizeof HEADER_MAGIC + sizeof(std::uint64_t));
-    const auto read_up_to = [fd](std::uint8_t* to, std::size_t n) {
-        std::size_t got = 0;
+    const auto read_up_to = [fd](std::vector<std::uint8_t>& to, std::size_t n) {
+        std::size_t got = to.size();
+        to.resize(n);
         while (got < n) {
-            const ssize_t r = ::read(fd, to + got, n - got);
+            const ssize_t r = ::read(fd, to.data() + got, n - got);
             if (r < 0 && errno == EINTR) {
                 continue;
             }
@@ -411,40 +538,58 @@ JournalCheck journal_check(const fs::path& path, const std::string& fingerprint,
             }
             got += static_cast<std::size_t>(r);
         }
-        return got;
+        to.resize(got);
     };
-    const std::size_t got = read_up_to(head.data(), head.size());
-    if (!starts_as_journal(head.data(), got)) {
-        out.kind = JournalCheck::Kind::not_a_journal;
-        out.problem = "'" + path.string() + "' is not a Canopy journal";
-    } else if (got == head.size()) {
+    // The header: magic, u64 n, n bytes of fingerprint, u64 hash64 of them. The length is read
+    // first, and the rest only when the file holds that much.
+    struct stat st {};
+    const std::size_t file_size =
+        ::fstat(fd, &st) == 0 ? static_cast<std::size_t>(st.st_size) : std::size_t{0};
+    std::vector<std::uint8_t> head;
+    read_up_to(head, sizeof HEADER_MAGIC + sizeof(std::uint64_t));
+    if (head.size() == sizeof HEADER_MAGIC + sizeof(std::uint64_t)) {
         std::uint64_t n = 0;
         std::memcpy(&n, head.data() + sizeof HEADER_MAGIC, sizeof n);
-        // A fingerprint is a few dozen bytes; a longer one is a torn or foreign header.
-        std::vector<std::uint8_t> rest(n <= 4096 ? static_cast<std::size_t>(n) + sizeof n : 0);
-        if (!rest.empty() && read_up_to(rest.data(), rest.size()) == rest.size()) {
-            const std::string theirs(reinterpret_cast<const char*>(rest.data()),
-                                     static_cast<std::size_t>(n));
-            std::uint64_t check = 0;
-            std::memcpy(&check, rest.data() + n, sizeof check);
-            const bool intact =
-                check == detail::hash64(
-                             {reinterpret_cast<const std::uint8_t*>(theirs.data()), theirs.size()});
-            const bool ours = prefix ? theirs.compare(0, fingerprint.size(), fingerprint) == 0
-                                     : theirs == fingerprint;
-            if (intact && !ours) {
-                out.kind = JournalCheck::Kind::other_experiment;
-                out.problem = "journal '" + path.string() + "' belongs to another experiment";
-            }
+        if (n <= file_size) {
+            read_up_to(head, head.size() + static_cast<std::size_t>(n) + sizeof(std::uint64_t));
         }
     }
     ::close(fd);
+    const Header header = read_header(head, std::max(file_size, head.size()));
+    switch (header.status) {
+    case Header::Status::fresh:
+        break;
+    case Header::Status::foreign:
+        out.kind = JournalCheck::Kind::not_a_journal;
+        out.problem = not_a_journal(path);
+        break;
+    case Header::Status::damaged:
+        out.kind = JournalCheck::Kind::damaged;
+        out.problem = damaged_journal(path, header.why);
+        break;
+    case Header::Status::intact: {
+        out.fingerprint = header.fingerprint;
+        const bool ours = prefix
+                              ? header.fingerprint.compare(0, fingerprint.size(), fingerprint) == 0
+                              : header.fingerprint == fingerprint;
+        if (!ours) {
+            out.kind = JournalCheck::Kind::other_experiment;
+            out.problem = "journal '" + path.string() + "' belongs to another experiment";
+        }
+        break;
+    }
+    }
     return out;
 }
 
 std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
-                                      const std::filesystem::path& path) {
-    return std::make_unique<JournalledEvaluator>(std::move(inner), path);
+                                      const std::filesystem::path& path, JournalWarning warn) {
+    if (!warn) {
+        warn = [](const std::string& message) {
+            std::cerr << "canopy: warning: " << message << "\n";
+        };
+    }
+    return std::make_unique<JournalledEvaluator>(std::move(inner), path, std::move(warn));
 }
 
 } // namespace canopy::experiments

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <optional>
@@ -560,13 +561,36 @@ SweepResult read_sweep_result(const std::filesystem::path& path) {
     }
 }
 
+namespace {
+
+// HDF5's description of a failed write() is one long line with a newline in it ("file write
+// failed: time = ..., errno = 28, error message = 'No space left on device', ..., bytes actually
+// written = 18446744073709551615, ..."): only the system's message means anything to a reader.
+std::string plain_failure(const std::string& what) {
+    const std::string key = "error message = '";
+    const std::size_t at = what.find(key);
+    const std::size_t open = what.find(" (");
+    std::string out = what;
+    if (at != std::string::npos && open != std::string::npos && open < at) {
+        const std::size_t from = at + key.size();
+        const std::size_t to = what.find('\'', from);
+        if (to != std::string::npos) {
+            out = what.substr(0, open) + " (" + what.substr(from, to - from) + ")";
+        }
+    }
+    std::replace(out.begin(), out.end(), '\n', ' ');
+    return out;
+}
+
+} // namespace
+
 void write_sweep_result(const std::filesystem::path& path, const SweepResult& result) {
     Temporary temp(path);
     try {
         const QuietErrors quiet;
         write_file(temp.path(), result);
     } catch (const Failure& f) {
-        throw Error("cannot write sweep result '" + path.string() + "': " + f.what);
+        throw Error("cannot write sweep result '" + path.string() + "': " + plain_failure(f.what));
     }
     temp.commit();
 }

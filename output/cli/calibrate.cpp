@@ -12,6 +12,7 @@
 #include <canopy/experiments/calibration_journal.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/files.hpp>
@@ -54,10 +55,20 @@ fs::path journal_of(const std::string& out) {
 
 // Problems with --out and --json (shared with Python's calibrate: calibration_outputs.hpp),
 // and with a journal left at --out.
-std::vector<std::string> output_problems(const CalibrateArgs& a,
-                                         const experiments::Calibration* c) {
+std::vector<std::string> output_problems(const CalibrateArgs& a, const experiments::Calibration* c,
+                                         std::unique_ptr<experiments::OutputLock>& lock) {
     std::vector<std::string> problems =
         output::calibration_output_problems(a.file, c, a.out, a.json);
+    if (problems.empty()) {
+        // One writer per --out (a requeued job while the first still runs): its journals are
+        // the other run's, in use, and not judged here.
+        std::string why;
+        lock = experiments::OutputLock::take(a.out, why);
+        if (!lock) {
+            problems.push_back("--out: " + why);
+            return problems;
+        }
+    }
     if (!a.resume) {
         // Without --resume a journal is neither read nor replaced: one that is not a journal
         // at all is named as such (it would have been taken for a cut-off header), any other
@@ -268,8 +279,9 @@ int calibrate_command(const CalibrateArgs& a) {
     const bool bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
+    std::unique_ptr<experiments::OutputLock> lock; // only the root writes, so only it locks
     std::vector<std::string> problems =
-        root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr)
+        root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr, lock)
              : std::vector<std::string>{};
     if (root && loaded.calibration) {
         if (std::string p = experiments::calibration_resource_problem(
@@ -278,7 +290,7 @@ int calibrate_command(const CalibrateArgs& a) {
             problems.push_back(std::move(p));
         }
     }
-    if (root && a.resume && loaded.calibration) {
+    if (root && a.resume && loaded.calibration && lock) {
         // Each of the calibration's experiments has a fingerprint that starts with the
         // calibration's (calibration_common.cpp); a journal refused here never starts a run.
         const std::string ours = loaded.calibration->journal_fingerprint() + ":";
@@ -309,6 +321,11 @@ int calibrate_command(const CalibrateArgs& a) {
         return EXIT_BAD_INPUT;
     }
     const experiments::Calibration& c = *loaded.calibration;
+    if (lock) {
+        // Result-sized files of writers killed while writing: with the lock held, no other run
+        // writes this --out.
+        lock->remove_stale_temporaries();
+    }
 
     // 2. Run, behind the journals: every completed run is on disk, so --resume after a kill
     // recomputes none of them and gives the same bits.

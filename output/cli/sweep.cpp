@@ -7,6 +7,7 @@
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/progress.hpp>
@@ -37,9 +38,69 @@ fs::path journal_of(const fs::path& out) {
     return fs::path(out.string() + ".journal");
 }
 
-// Problems with --out, each naming the flag. Nothing is left behind here.
+// `word` as one word for a shell: as it is when plain, else in single quotes.
+std::string shell_word(const std::string& word) {
+    if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+                                                "WXYZ0123456789_-./=:,+@%") == std::string::npos) {
+        return word;
+    }
+    std::string q = "'";
+    for (const char c : word) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+// What a journal was written for: the whole sweep, or one shard of it.
+const std::string SHARD_MARK = " shard ";
+
+std::string shard_text(const std::optional<experiments::Shard>& shard) {
+    return shard ? std::to_string(shard->index) + "/" + std::to_string(shard->count) : "";
+}
+
+// The journal's fingerprint: the sweep's, and the shard when there is one. A shard's journal
+// holds only its own points, so resuming it as another shard (or as the whole sweep), or the
+// whole sweep's journal as a shard, would find few or none of them and then remove the journal
+// with the rest: it is refused instead (journal_shard_problem).
+std::string journal_fingerprint(const std::string& sweep_fingerprint,
+                                const std::optional<experiments::Shard>& shard) {
+    return shard ? sweep_fingerprint + SHARD_MARK + shard_text(shard) : sweep_fingerprint;
+}
+
+// When the journal was written by this sweep with another --shard (or without): says so,
+// naming both; empty otherwise.
+std::string journal_shard_problem(const experiments::JournalCheck& check, const fs::path& journal,
+                                  const std::string& sweep_fingerprint, const std::string& asked) {
+    const std::string& theirs = check.fingerprint;
+    if (check.kind != experiments::JournalCheck::Kind::other_experiment ||
+        theirs.compare(0, sweep_fingerprint.size(), sweep_fingerprint) != 0) {
+        return {};
+    }
+    const std::string rest = theirs.substr(sweep_fingerprint.size());
+    std::string written;
+    if (rest.empty()) {
+        written = "the whole sweep";
+    } else if (rest.compare(0, SHARD_MARK.size(), SHARD_MARK) == 0) {
+        written = "shard " + rest.substr(SHARD_MARK.size()) + " of this sweep";
+    } else {
+        return {};
+    }
+    const std::string flag = written == "the whole sweep"
+                                 ? "without --shard"
+                                 : "with --shard " + rest.substr(SHARD_MARK.size());
+    return "--resume: journal " + quoted(journal.string()) + " was written for " + written +
+           ", and this run asks for " +
+           (asked.empty() ? std::string("the whole sweep") : "shard " + asked) +
+           ": its points would not be used, and the journal would be removed with them; resume " +
+           flag + ", or give another --out";
+}
+
+// Problems with --out, each naming the flag; `lock` is taken on --out when it can be written.
+// Nothing is left behind here (the lock file goes with the lock).
 std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& sweep_file,
-                                         const experiments::Sweep* sweep) {
+                                         const experiments::Sweep* sweep,
+                                         const std::optional<experiments::Shard>& shard,
+                                         std::unique_ptr<experiments::OutputLock>& lock) {
     std::vector<std::string> problems;
     if (fs::path(args.out).extension() != ".h5") {
         problems.push_back("--out: " + quoted(args.out) +
@@ -66,19 +127,40 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     for (std::string& c : output::path_clashes({{"--out", args.out}}, inputs)) {
         problems.push_back(std::move(c));
     }
+    if (problems.empty()) {
+        // One writer per --out: a second run (a requeued job while the first still lives)
+        // would compute the same points, append to the same journal and remove it under the
+        // first. Its journal is not judged: it is the other run's, and in use.
+        std::string why;
+        lock = experiments::OutputLock::take(args.out, why);
+        if (!lock) {
+            problems.push_back("--out: " + why);
+            return problems;
+        }
+    }
     const fs::path journal = journal_of(args.out);
     std::error_code ec;
-    if (!args.design_only && !args.resume && fs::exists(journal, ec)) {
-        problems.push_back("--out: the journal " + quoted(journal.string()) +
-                           " of an interrupted sweep exists; add --resume to continue it, or "
-                           "remove it to start again");
+    if (!args.design_only && !args.resume && fs::exists(fs::symlink_status(journal, ec))) {
+        const experiments::JournalCheck check = experiments::journal_check(journal, "", true);
+        if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
+            problems.push_back("--out: " + check.problem + "; remove it, or give another --out");
+        } else {
+            problems.push_back("--out: the journal " + quoted(journal.string()) +
+                               " of an interrupted sweep exists; add --resume to continue it, or "
+                               "remove it to start again");
+        }
     }
     if (args.resume && sweep != nullptr) {
         // Refused here, before anything runs, rather than by the journal once the run starts.
-        if (std::string p = resume_problem(experiments::journal_check(journal, sweep->fingerprint),
-                                           "the sweep file, its scenario or posterior, the seed, "
-                                           "the replicates or the Canopy version");
+        const experiments::JournalCheck check =
+            experiments::journal_check(journal, journal_fingerprint(sweep->fingerprint, shard));
+        if (std::string p =
+                journal_shard_problem(check, journal, sweep->fingerprint, shard_text(shard));
             !p.empty()) {
+            problems.push_back(std::move(p));
+        } else if (p = resume_problem(check, "the sweep file, its scenario or posterior, the "
+                                             "seed, the replicates or the Canopy version");
+                   !p.empty()) {
             problems.push_back(std::move(p));
         }
     }
@@ -139,6 +221,19 @@ std::string resource_problem(const experiments::Sweep& sweep,
         .problem;
 }
 
+// After a failure (exit 1): where the points done are kept, and the command that goes on.
+void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
+    std::error_code ec;
+    if (!fs::exists(journal, ec)) {
+        return;
+    }
+    std::cerr << "canopy sweep: no result was written; the points done are kept in the journal "
+              << quoted(journal.string()) << ": once the cause is fixed, continue with\n"
+              << "  canopy sweep " << shell_word(args.file)
+              << (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard))
+              << " --resume --out " << shell_word(args.out) << "\n";
+}
+
 int sweep_command(const SweepArgs& args) {
     // Under mpirun every rank runs this; the root reports and writes, every rank computes.
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
@@ -177,9 +272,11 @@ int sweep_command(const SweepArgs& args) {
                            std::to_string(design->points()) + " points (allowed: n from 1 to " +
                            std::to_string(design->points()) + ")");
     }
+    // The root writes, so only the root locks --out (and judges the journal).
+    std::unique_ptr<experiments::OutputLock> lock;
     if (root) {
         for (std::string& p :
-             output_problems(args, file, loaded.sweep ? &*loaded.sweep : nullptr)) {
+             output_problems(args, file, loaded.sweep ? &*loaded.sweep : nullptr, shard, lock)) {
             problems.push_back(std::move(p));
         }
     }
@@ -200,6 +297,11 @@ int sweep_command(const SweepArgs& args) {
         return EXIT_BAD_INPUT;
     }
     const experiments::Sweep& sweep = *loaded.sweep;
+    if (lock) {
+        // Result-sized files of writers killed while writing (a requeued job each time): with
+        // the lock held, no other run writes this --out.
+        lock->remove_stale_temporaries();
+    }
 
     // 2. The design, and the points this process takes part in.
     const engine::ThreadLimit threads(args.threads);
@@ -219,7 +321,8 @@ int sweep_command(const SweepArgs& args) {
     const std::size_t begin = shard ? shard->begin(total) : 0;
     const std::size_t end = shard ? shard->end(total) : total;
     const std::vector<experiments::Point> points = sweep.points_of(*design, begin, end);
-    const experiments::Experiment experiment = sweep.experiment();
+    experiments::Experiment experiment = sweep.experiment();
+    experiment.fingerprint = journal_fingerprint(experiment.fingerprint, shard);
     const int processes = evaluator->processes();
 
     // 3. What the points will need, checked before any runs and before the journal exists (a
@@ -272,6 +375,8 @@ int sweep_command(const SweepArgs& args) {
         if (root && !journal_existed && computed == 0) {
             std::error_code ec;
             fs::remove(journal_path, ec);
+        } else if (root) {
+            say_journal_kept(args, journal_path);
         }
         throw;
     }
@@ -295,7 +400,14 @@ int sweep_command(const SweepArgs& args) {
                              : 1.0;
     const experiments::SweepResult result =
         experiments::make_sweep_result(sweep, *design, points, results, timing, shard);
-    experiments::write_sweep_result(args.out, result);
+    try {
+        experiments::write_sweep_result(args.out, result);
+    } catch (...) {
+        // A full disk, a quota: every point is in the journal, and --resume writes the result
+        // from it without computing any.
+        say_journal_kept(args, journal_path);
+        throw;
+    }
     std::error_code ec;
     fs::remove(journal_path, ec);
     if (!args.quiet) {

@@ -8,6 +8,7 @@
 #include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/output_lock.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace canopy::test;
 using namespace canopy::test::cli;
@@ -488,4 +490,45 @@ TEST_CASE("a calibration that fails keeps its journal and says how to go on",
     CHECK(again.status == 1);
     CHECK(again.err.find("no run of the first 60 prior candidates") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5.journal", "s.toml"});
+}
+
+TEST_CASE("calibrate refuses a damaged journal header, and an --out another run is writing",
+          "[regression][journal]") {
+    const TempDir dir;
+    // A header whose fingerprint was spoilt: the runs after it may be the only copy.
+    class NoPoints final : public canopy::experiments::Evaluator {
+    public:
+        std::vector<canopy::experiments::PointResult>
+        evaluate(const canopy::experiments::Experiment&,
+                 std::span<const canopy::experiments::Point>,
+                 const canopy::experiments::ResultCallback&) override {
+            return {};
+        }
+    };
+    canopy::experiments::Experiment any;
+    any.fingerprint = "some-calibration:abc-smc:4";
+    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "c.h5.journal")
+        ->evaluate(any, {});
+    std::string bytes = read_file(dir / "c.h5.journal");
+    bytes[30] = static_cast<char>(bytes[30] ^ 1);
+    write_file(dir / "c.h5.journal", bytes);
+    const Result r = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out c.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy calibrate: error: --resume: journal 'c.h5.journal' is damaged: its "
+                     "header's checksum does not match its fingerprint") != std::string::npos);
+    CHECK(read_file(dir / "c.h5.journal") == bytes);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal"});
+    fs::remove(dir / "c.h5.journal");
+
+    // Another process writing the same --out (here this one, holding its lock).
+    std::string why;
+    const auto held = canopy::experiments::OutputLock::take(dir / "c.h5", why);
+    REQUIRE(held);
+    const Result busy = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --out c.h5");
+    CHECK(busy.status == 2);
+    CHECK(busy.err.find("canopy calibrate: error: --out: 'c.h5' is being written by another "
+                        "process (pid " +
+                        std::to_string(::getpid()) + " on host ") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.lock"});
 }

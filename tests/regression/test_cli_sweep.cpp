@@ -4,6 +4,7 @@
 #include "cli_fixture.hpp"
 
 #include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace canopy;
 using namespace canopy::test::cli;
@@ -669,4 +671,141 @@ TEST_CASE("The same sweep file named another way resumes and merges as the same 
     for (std::size_t f = 0; f < a.values.size(); ++f) {
         CHECK(same_bits(a.values[f], b.values[f]));
     }
+}
+
+TEST_CASE("sweep --resume refuses a journal whose header is damaged and keeps it",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    const fs::path journal = dir / "h.h5.journal";
+    const int status = kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", (dir / "h.h5").string()},
+        journal, 5, std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(journal_records(journal) >= 5);
+    std::string bytes = test::read_file(journal);
+    bytes[30] = static_cast<char>(bytes[30] ^ 1); // inside the fingerprint
+    test::write_file(journal, bytes);
+    // Until it was refused, the points were silently dropped and all computed again.
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --resume --out h.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: --resume: journal 'h.h5.journal' is damaged: its "
+                     "header's checksum does not match its fingerprint (it was not started "
+                     "afresh, as it may hold completed points)") != std::string::npos);
+    CHECK(test::read_file(journal) == bytes);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"h.h5.journal"});
+}
+
+TEST_CASE("sweep --resume refuses a journal written for another shard, keeping its points",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    const fs::path journal = dir / "x.h5.journal";
+    const int status = kill_once_journalled({"sweep", TINY_LONG, "--quiet", "--threads", "1",
+                                             "--shard", "2/2", "--out", (dir / "x.h5").string()},
+                                            journal, 5, std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    const std::string bytes = test::read_file(journal);
+    const std::string sweep = "sweep " + shell_quote(TINY_LONG) + " --quiet --resume";
+    const Result other = run_canopy(dir, sweep + " --shard 1/2 --out x.h5");
+    INFO(other.err);
+    CHECK(other.status == 2);
+    CHECK(other.err.find("canopy sweep: error: --resume: journal 'x.h5.journal' was written for "
+                         "shard 2/2 of this sweep, and this run asks for shard 1/2: its points "
+                         "would not be used, and the journal would be removed with them; resume "
+                         "with --shard 2/2, or give another --out") != std::string::npos);
+    const Result whole = run_canopy(dir, sweep + " --out x.h5");
+    CHECK(whole.status == 2);
+    CHECK(whole.err.find("was written for shard 2/2 of this sweep, and this run asks for the "
+                         "whole sweep") != std::string::npos);
+    CHECK(test::read_file(journal) == bytes);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"x.h5.journal"});
+
+    // The whole sweep's journal is not resumed as one shard either.
+    const fs::path whole_journal = dir / "w.h5.journal";
+    REQUIRE(WIFSIGNALED(kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", (dir / "w.h5").string()},
+        whole_journal, 5, std::chrono::seconds(60))));
+    const Result shard = run_canopy(dir, sweep + " --shard 1/2 --out w.h5");
+    CHECK(shard.status == 2);
+    CHECK(shard.err.find("journal 'w.h5.journal' was written for the whole sweep, and this run "
+                         "asks for shard 1/2") != std::string::npos);
+    CHECK(fs::exists(whole_journal));
+
+    // With the shard it was written for, it resumes.
+    const Result same = run_canopy(dir, sweep + " --shard 2/2 --out x.h5");
+    INFO(same.err);
+    CHECK(same.status == 0);
+    CHECK_FALSE(fs::exists(journal));
+}
+
+TEST_CASE("A sweep refuses an --out another process is writing, and clears dead temporaries",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    {
+        std::string why;
+        const auto held = experiments::OutputLock::take(dir / "cc.h5", why);
+        REQUIRE(held);
+        for (const char* resume : {"", " --resume"}) {
+            const Result r =
+                run_canopy(dir, "sweep " + shell_quote(TINY) + resume + " --quiet --out cc.h5");
+            INFO(r.err);
+            CHECK(r.status == 2);
+            CHECK(r.err.find("canopy sweep: error: --out: 'cc.h5' is being written by another "
+                             "process (pid " +
+                             std::to_string(::getpid()) + " on host ") != std::string::npos);
+            CHECK(entries(dir.path()) == std::vector<std::string>{"cc.h5.lock"});
+        }
+    }
+    // A result-sized temporary of a writer killed while writing goes once the lock is held.
+    test::write_file(dir / "cc.h5.tmp.999999999.0", "a half-written result");
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out cc.h5");
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"cc.h5"});
+}
+
+TEST_CASE("A directory of the journal's name is refused as no journal, with exit 2",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    fs::create_directory(dir / "d.h5.journal");
+    const Result resumed = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out d.h5");
+    INFO(resumed.err);
+    CHECK(resumed.status == 2);
+    CHECK(resumed.err.find("canopy sweep: error: --resume: 'd.h5.journal' is not a Canopy journal "
+                           "but a directory; remove it and run without --resume") !=
+          std::string::npos);
+    const Result fresh = run_canopy(dir, "sweep " + shell_quote(TINY) + " --out d.h5");
+    INFO(fresh.err);
+    CHECK(fresh.status == 2);
+    CHECK(fresh.err.find("canopy sweep: error: --out: 'd.h5.journal' is not a Canopy journal but "
+                         "a directory; remove it, or give another --out") != std::string::npos);
+    CHECK(fresh.err.find("interrupted") == std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"d.h5.journal"});
+}
+
+TEST_CASE("A sweep that cannot write its result says why in one line, keeps the journal and "
+          "says how to go on",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    // A file size limit stands in for a full disk: the journal (18 kB) fits, the result (66 kB)
+    // does not; write() fails with EFBIG as it would with ENOSPC.
+    const std::string command = "cd " + shell_quote(dir.path().string()) +
+                                " && bash -c \"trap '' XFSZ; ulimit -f 40; exec " + CANOPY +
+                                " sweep " + TINY + " --quiet --out t.h5\" 2>err.txt";
+    const int raw = std::system(command.c_str());
+    const std::string err = test::read_file(dir / "err.txt");
+    INFO(err);
+    CHECK(WIFEXITED(raw));
+    CHECK(WEXITSTATUS(raw) == 1);
+    CHECK(err.find("cannot write sweep result 't.h5': ") != std::string::npos);
+    CHECK(err.find("(File too large)\n") != std::string::npos);
+    CHECK(err.find("bytes actually written") == std::string::npos);
+    CHECK(err.find("the points done are kept in the journal 't.h5.journal': once the cause is "
+                   "fixed, continue with\n  canopy sweep " +
+                   TINY + " --resume --out t.h5\n") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "t.h5.journal"});
+    const Result resumed = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out t.h5");
+    INFO(resumed.err);
+    CHECK(resumed.status == 0);
+    CHECK(resumed.out.find("read back from the journal") != std::string::npos);
 }

@@ -4,16 +4,19 @@
 #include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <optional>
 #include <tuple>
+#include <unistd.h>
 
 using namespace canopy;
 using experiments::DesignKind;
@@ -228,8 +231,8 @@ TEST_CASE("A journal is judged from its header before anything runs", "[unit][sw
     CHECK(experiments::journal_check(path, "experiment-b:", true).kind == Kind::other_experiment);
     CHECK(test::read_file(path) == before); // only read
 
-    // A header cut off by a kill: nothing was journalled, so it can be started afresh.
-    std::filesystem::resize_file(path, 20);
+    // Fewer than 16 bytes that begin the magic: a header cut off by a kill, started afresh.
+    std::filesystem::resize_file(path, 11);
     CHECK(experiments::journal_check(path, "experiment-b").kind == Kind::resumable);
 
     test::write_file(path, "this is not a journal, but some other file of the same name\n");
@@ -566,4 +569,137 @@ TEST_CASE("Merge says what differs and sums up overlapping points", "[unit][swee
     CHECK(overlap.errors == 1);
     CHECK(overlap.message.find("p2.h5: error: holds 2 points that p1.h5 holds too (2-3)") !=
           std::string::npos);
+}
+
+TEST_CASE("A journal whose header is damaged is refused and left as it is, never started afresh",
+          "[unit][sweep][journal]") {
+    using Kind = experiments::JournalCheck::Kind;
+    const test::TempDir dir;
+    const auto path = dir / "run.h5.journal";
+    experiments::Experiment e;
+    e.fingerprint = "experiment-a";
+    std::size_t computed = 0;
+    const auto journalled = [&] {
+        auto inner = std::make_unique<Counting>();
+        inner->computed = &computed;
+        return experiments::journalled(std::move(inner), path);
+    };
+    const auto all = points(4);
+    journalled()->evaluate(e, all);
+    const std::string good = test::read_file(path);
+    // Header: magic [0, 16), u64 length [16, 24), 12 bytes of fingerprint [24, 36), u64 checksum.
+    const auto length_plus_8 = [&] {
+        std::string b = good;
+        std::uint64_t n = 0;
+        std::memcpy(&n, b.data() + 16, sizeof n);
+        n += 8;
+        std::memcpy(b.data() + 16, &n, sizeof n);
+        return b;
+    };
+    const auto flip = [&](std::size_t at) {
+        std::string b = good;
+        b[at] = static_cast<char>(b[at] ^ 1);
+        return b;
+    };
+    const std::vector<std::pair<std::string, std::string>> damaged{
+        {flip(30), "checksum does not match"},
+        {flip(20), "length of"},
+        {length_plus_8(), "checksum does not match"},
+        {flip(40), "checksum does not match"},
+        {"CANOPY-JOURNAL-1 and then some text, not a header", "length of"},
+        {good.substr(0, 20), "cut off after 20 bytes"},
+        {good.substr(0, 16), "cut off after 16 bytes"},
+    };
+    for (const auto& [bytes, why] : damaged) {
+        INFO(why);
+        test::write_file(path, bytes);
+        const experiments::JournalCheck check = experiments::journal_check(path, "experiment-a");
+        CHECK(check.kind == Kind::damaged);
+        CHECK_THAT(check.problem, Catch::Contains("is damaged") && Catch::Contains(why));
+        CHECK_THROWS_WITH(journalled()->evaluate(e, all), Catch::Contains("is damaged"));
+        CHECK(test::read_file(path) == bytes); // untouched
+    }
+    CHECK(computed == 4); // nothing recomputed over a damaged journal
+
+    // A directory of the journal's name is no journal either.
+    std::filesystem::remove(path);
+    std::filesystem::create_directory(path);
+    const experiments::JournalCheck directory = experiments::journal_check(path, "experiment-a");
+    CHECK(directory.kind == Kind::not_a_journal);
+    CHECK(directory.problem == "'" + path.string() + "' is not a Canopy journal but a directory");
+}
+
+TEST_CASE("A record spoilt in the middle of a journal costs its own point only, with a warning",
+          "[unit][sweep][journal]") {
+    const test::TempDir dir;
+    const auto path = dir / "run.h5.journal";
+    experiments::Experiment e;
+    e.fingerprint = "experiment-a";
+    std::size_t computed = 0;
+    std::vector<std::string> warnings;
+    const auto journalled = [&] {
+        auto inner = std::make_unique<Counting>();
+        inner->computed = &computed;
+        return experiments::journalled(std::move(inner), path,
+                                       [&](const std::string& w) { warnings.push_back(w); });
+    };
+    const auto all = points(10);
+    const auto first = journalled()->evaluate(e, all);
+    REQUIRE(computed == 10);
+    std::string bytes = test::read_file(path);
+    // Every record has the same size here: spoil a byte in the payload of the fourth.
+    const std::size_t header = 16 + 8 + e.fingerprint.size() + 8;
+    const std::size_t record = (bytes.size() - header) / 10;
+    REQUIRE(header + 10 * record == bytes.size());
+    const std::size_t fourth = header + 3 * record;
+    bytes[fourth + 30] = static_cast<char>(bytes[fourth + 30] ^ 4);
+    test::write_file(path, bytes);
+    const auto second = journalled()->evaluate(e, all);
+    CHECK(computed == 11); // the spoilt point only; the six after it are read back
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Catch::Contains("a record that fails its checksum at byte " +
+                                            std::to_string(fourth)) &&
+                                Catch::Contains("skipped " + std::to_string(record) + " bytes"));
+    for (std::size_t k = 0; k < 10; ++k) {
+        CHECK(second[k].finals == first[k].finals);
+    }
+
+    // The same damage at the last record: no intact record follows, so it is cut off, with a
+    // warning (a record cut short by a kill is dropped quietly, as before).
+    warnings.clear();
+    test::write_file(path, bytes.substr(0, header + 4 * record));
+    bytes = test::read_file(path);
+    journalled()->evaluate(e, std::span(all).first(4));
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Catch::Contains("the last " + std::to_string(record) + " bytes"));
+    CHECK(std::filesystem::file_size(path) == header + 4 * record); // cut, then recomputed
+}
+
+TEST_CASE("One writer per output: the lock names its holder and is gone with it",
+          "[unit][sweep][journal]") {
+    const test::TempDir dir;
+    const auto out = dir / "o.h5";
+    std::string why;
+    {
+        auto held = experiments::OutputLock::take(out, why);
+        REQUIRE(held);
+        CHECK(std::filesystem::exists(dir / "o.h5.lock"));
+        std::string second;
+        CHECK_FALSE(experiments::OutputLock::take(out, second));
+        CHECK_THAT(second, Catch::Contains("'" + out.string() +
+                                           "' is being written by another process (pid " +
+                                           std::to_string(::getpid()) + " on host "));
+
+        // Temporaries of writers gone (a pid no process has) go; this process's stay.
+        test::write_file(dir / "o.h5.tmp.999999999.0", "stale");
+        const std::string own = "o.h5.tmp." + std::to_string(::getpid()) + ".3";
+        test::write_file(dir / own, "mine");
+        test::write_file(dir / "other.h5.tmp.999999999.0", "another output's");
+        CHECK(held->remove_stale_temporaries() == 1);
+        CHECK_FALSE(std::filesystem::exists(dir / "o.h5.tmp.999999999.0"));
+        CHECK(std::filesystem::exists(dir / own));
+        CHECK(std::filesystem::exists(dir / "other.h5.tmp.999999999.0"));
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "o.h5.lock"));
+    CHECK(experiments::OutputLock::take(out, why));
 }

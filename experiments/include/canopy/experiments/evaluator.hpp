@@ -50,30 +50,39 @@ public:
 /// points at once when a point has fewer replicates than there are threads.
 std::unique_ptr<Evaluator> local_evaluator();
 
+/// Receives a journal's warnings (records it had to skip), one message at a time.
+using JournalWarning = std::function<void(const std::string&)>;
+
 /// Wraps another evaluator with a journal at `path`: every completed point is appended (with a
 /// checksum, flushed and fsync'd) as it finishes; points already in the journal (same experiment
 /// fingerprint, index and values) are not computed again but read back. A torn last record (a
-/// kill -9 mid-write) is ignored and its point recomputed. Throws canopy::Error when the journal
-/// belongs to another experiment.
+/// kill -9 mid-write) is ignored and its point recomputed. A record that fails its checksum is
+/// skipped with a warning (to `warn`; by default "canopy: warning: ..." on stderr) and its point
+/// recomputed; intact records after it are kept. Throws canopy::Error when the journal belongs to
+/// another experiment, is not a journal, or its header is damaged (never started afresh).
 ///
 /// A record is written with one write() as its point completes, so a killed process loses no
 /// completed point; the fsync runs on a background thread (and once more before `evaluate`
 /// returns), so no point waits for the disk. A point read back has simulate_seconds 0: no
 /// simulation ran for it in this process. Under MPI only the root reads and writes the journal.
 std::unique_ptr<Evaluator> journalled(std::unique_ptr<Evaluator> inner,
-                                      const std::filesystem::path& path);
+                                      const std::filesystem::path& path, JournalWarning warn = {});
 
 /// Whether an existing journal can be resumed (journal_check).
 struct JournalCheck {
     enum class Kind {
-        resumable,        ///< missing, ours, or a header cut off before anything was journalled
+        resumable,        ///< missing, ours, or fewer than 16 bytes that begin the header's magic
+                          ///< (a header cut off before anything was journalled)
         other_experiment, ///< a journal written for an experiment with another fingerprint
-        not_a_journal,    ///< not a Canopy journal at all (fewer than 16 bytes that are
-                          ///< not a prefix of the header's magic included)
+        not_a_journal,    ///< not a Canopy journal at all (a directory, or bytes that do not
+                          ///< begin with the header's magic)
+        damaged,          ///< begins with the magic, but the rest of the header is cut off or
+                          ///< fails its checksum: never started afresh (records may follow)
         unreadable        ///< cannot be opened
     };
     Kind kind = Kind::resumable;
     std::string problem; ///< empty when resumable; otherwise names the file and says what is wrong
+    std::string fingerprint; ///< the journal's fingerprint, when its header is intact
 };
 
 /// Whether the journal at `path` can be resumed by the experiment whose fingerprint is

@@ -1,0 +1,130 @@
+// The lock on writing a result (output_lock.hpp): flock(2) on "<out>.lock".
+//
+// The lock file is removed when the lock is released. That is safe with the usual check: a
+// process that wins the flock also checks that the path still names the file it locked (a
+// holder may have removed it meanwhile), and starts again when it does not.
+#include <canopy/experiments/output_lock.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace canopy::experiments {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string this_host() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) {
+        return "unknown";
+    }
+    return name;
+}
+
+std::string read_all(int fd) {
+    std::string text;
+    char buffer[512];
+    ssize_t n = 0;
+    while ((n = ::pread(fd, buffer, sizeof buffer, static_cast<off_t>(text.size()))) > 0) {
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > 4096) {
+            break;
+        }
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+// "<name>.tmp.<pid>.<n>" -> pid, or 0 when `file` is not a temporary of `name`.
+pid_t temporary_owner(const std::string& file, const std::string& name) {
+    const std::string prefix = name + ".tmp.";
+    if (file.size() <= prefix.size() || file.compare(0, prefix.size(), prefix) != 0) {
+        return 0;
+    }
+    const std::string rest = file.substr(prefix.size());
+    const std::size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size() || dot > 9 ||
+        rest.find_first_not_of("0123456789.") != std::string::npos ||
+        rest.find('.', dot + 1) != std::string::npos) {
+        return 0;
+    }
+    return static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+}
+
+} // namespace
+
+std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& problem) {
+    const fs::path path = fs::path(out.string() + ".lock");
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            problem =
+                "cannot make the lock file '" + path.string() + "' (" + std::strerror(errno) + ")";
+            return nullptr;
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int error = errno;
+            if (error == EWOULDBLOCK) {
+                const std::string holder = read_all(fd);
+                problem = "'" + out.string() + "' is being written by another process" +
+                          (holder.empty() ? std::string() : " (" + holder + ")") +
+                          ", which holds '" + path.string() +
+                          "'; wait for it to finish, or stop it first";
+            } else {
+                problem = "cannot lock '" + path.string() + "' (" + std::strerror(error) + ")";
+            }
+            ::close(fd);
+            return nullptr;
+        }
+        // The holder before us may have removed the file between our open and our flock.
+        struct stat held {};
+        struct stat named {};
+        if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            const std::string who =
+                "pid " + std::to_string(::getpid()) + " on host " + this_host() + "\n";
+            if (::ftruncate(fd, 0) == 0) {
+                (void)!::pwrite(fd, who.data(), who.size(), 0);
+            }
+            return std::unique_ptr<OutputLock>(new OutputLock(out, path, fd));
+        }
+        ::close(fd);
+    }
+    problem = "cannot lock '" + path.string() + "' (it keeps being replaced)";
+    return nullptr;
+}
+
+OutputLock::~OutputLock() {
+    // Removed while still held, so no one can lock the old file and think it theirs.
+    ::unlink(path_.c_str());
+    ::close(fd_);
+}
+
+std::size_t OutputLock::remove_stale_temporaries() const {
+    std::size_t removed = 0;
+    std::error_code ec;
+    const std::string name = out_.filename().string();
+    const fs::path dir = out_.parent_path().empty() ? fs::path(".") : out_.parent_path();
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const pid_t owner = temporary_owner(it->path().filename().string(), name);
+        if (owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            if (fs::is_regular_file(it->symlink_status(ignored)) &&
+                fs::remove(it->path(), ignored)) {
+                ++removed;
+            }
+        }
+    }
+    return removed;
+}
+
+} // namespace canopy::experiments

@@ -72,10 +72,10 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
     ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
 endif()
 # Ranks that disagree, under real mpirun (docs/clusters.md): ranks whose sweep or calibration
-# files differ from rank 0's are refused before anything runs, with one message naming them.
-# Each fails without its fix.
+# files differ from rank 0's are refused before anything runs, with one message naming them; a
+# command that runs on one process is refused under several ranks. Each fails without its fix.
 if(TARGET canopy AND EXISTS /usr/bin/python3)
-  foreach(case sweep calibrate)
+  foreach(case sweep calibrate one-process)
     add_test(NAME mpi:ranks_agree_${case}
              COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_ranks_agree.py
                      $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR} ${case}

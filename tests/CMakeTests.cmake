@@ -71,6 +71,20 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
     LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
     ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
 endif()
+# Ranks that disagree, under real mpirun (docs/clusters.md): ranks whose sweep or calibration
+# files differ from rank 0's are refused before anything runs, with one message naming them; a
+# command that runs on one process is refused under several ranks. Each fails without its fix.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  foreach(case sweep calibrate one-process)
+    add_test(NAME mpi:ranks_agree_${case}
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_ranks_agree.py
+                     $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR} ${case}
+                     ${CANOPY_TEST_MPI_BUILD})
+    set_tests_properties(mpi:ranks_agree_${case} PROPERTIES
+      LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+      ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
+  endforeach()
+endif()
 if(TARGET canopy)
   if(CANOPY_HAVE_MPI)
     set(CANOPY_TEST_WITH_MPI 1)

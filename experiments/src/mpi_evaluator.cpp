@@ -7,11 +7,21 @@
 // root answers with a point's position or STOP. Waits poll with short sleeps instead of MPI's
 // busy-waiting, so an idle rank does not take a core from one that computes. At the end the root
 // broadcasts every result (or the first failure) to every rank.
+//
+// Every rank must compute the same experiment: a rank that read other inputs (a node-local copy
+// of an older file, a shared file system that lags) would return results for points rank 0 did
+// not ask for, mixed in under rank 0's fingerprint. rank_inputs_problem lets a command compare
+// the ranks' fingerprints before anything runs or is written, and every `evaluate` compares a
+// digest of its experiment and points on every rank before computing any of them; rank 0 also
+// checks that each result it receives is for the point it handed out.
 #include "wire.hpp"
 
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/evaluator.hpp>
 
+#include <climits>
+
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -26,6 +36,40 @@
 
 namespace canopy::experiments {
 
+namespace {
+
+// A non-negative whole number from the environment, or `fallback` when unset or not one.
+int environment_int(const char* name, int fallback) noexcept {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        return fallback;
+    }
+    char* end = nullptr;
+    const long x = std::strtol(value, &end, 10);
+    if (*end != '\0' || x < 0 || x > INT_MAX) {
+        return fallback;
+    }
+    return static_cast<int>(x);
+}
+
+} // namespace
+
+LaunchedRanks launched_ranks() noexcept {
+    LaunchedRanks r;
+    if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) { // Open MPI's mpirun
+        r.size = environment_int("OMPI_COMM_WORLD_SIZE", 1);
+        r.rank = environment_int("OMPI_COMM_WORLD_RANK", 0);
+    } else if (std::getenv("PMI_SIZE") != nullptr) { // MPICH's Hydra, srun --mpi=pmi2
+        r.size = environment_int("PMI_SIZE", 1);
+        r.rank = environment_int("PMI_RANK", 0);
+    } else if (std::getenv("PMIX_RANK") != nullptr) { // srun --mpi=pmix: the step's tasks
+        r.size = environment_int("SLURM_STEP_NUM_TASKS", 1);
+        r.rank = environment_int("PMIX_RANK", 0);
+    }
+    r.size = std::max(r.size, 1);
+    return r;
+}
+
 #ifndef CANOPY_HAVE_MPI
 
 bool mpi_available() noexcept {
@@ -39,15 +83,17 @@ std::unique_ptr<Evaluator> mpi_evaluator() {
 std::unique_ptr<Evaluator> default_evaluator() {
     // Started by mpirun with several ranks, a build without MPI would run the whole experiment
     // in every rank, each writing the same files: refuse instead.
-    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
-        const char* value = std::getenv(name);
-        if (value != nullptr && std::atoi(value) > 1) {
-            throw Error("started by an MPI launcher with " + std::string(value) +
-                        " ranks, but this build of Canopy has no MPI (install libopenmpi-dev and "
-                        "rebuild, or run it without mpirun)");
-        }
+    if (const LaunchedRanks ranks = launched_ranks(); ranks.size > 1) {
+        throw Error("started by an MPI launcher with " + std::to_string(ranks.size) +
+                    " ranks, but this build of Canopy has no MPI (install libopenmpi-dev and "
+                    "rebuild, or run it without mpirun)");
     }
     return local_evaluator();
+}
+
+std::string rank_inputs_problem(const std::string& /*fingerprint*/, const std::string& /*problem*/,
+                                const std::string& /*inputs*/) {
+    return {}; // one process: nothing to compare with (default_evaluator refuses several)
 }
 
 #else
@@ -154,6 +200,150 @@ void broadcast(std::vector<std::uint8_t>& bytes) {
     }
 }
 
+// Every rank's bytes, on the root in rank order (empty elsewhere).
+std::vector<std::vector<std::uint8_t>> gather(const std::vector<std::uint8_t>& mine) {
+    const int size = session().size();
+    const bool root = session().rank() == 0;
+    if (mine.size() > static_cast<std::size_t>(INT32_MAX)) {
+        throw Error("MPI: too many bytes to gather (" + std::to_string(mine.size()) + ")");
+    }
+    int count = static_cast<int>(mine.size());
+    std::vector<int> counts(root ? static_cast<std::size_t>(size) : 0);
+    MPI_Request request{};
+    check(MPI_Igather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD, &request),
+          "MPI_Igather");
+    wait_politely(request);
+    std::vector<int> offsets(counts.size());
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+        if (total + static_cast<std::size_t>(counts[r]) > static_cast<std::size_t>(INT32_MAX)) {
+            throw Error("MPI: too many bytes to gather");
+        }
+        offsets[r] = static_cast<int>(total);
+        total += static_cast<std::size_t>(counts[r]);
+    }
+    std::vector<std::uint8_t> all(total);
+    check(MPI_Igatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), offsets.data(),
+                       MPI_BYTE, 0, MPI_COMM_WORLD, &request),
+          "MPI_Igatherv");
+    wait_politely(request);
+    std::vector<std::vector<std::uint8_t>> out;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+        const auto at = all.begin() + offsets[r];
+        out.emplace_back(at, at + counts[r]);
+    }
+    return out;
+}
+
+// This process's host, as MPI names it.
+std::string host_name() {
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int length = 0;
+    if (MPI_Get_processor_name(name, &length) != MPI_SUCCESS || length <= 0) {
+        return "?";
+    }
+    return std::string(name, static_cast<std::size_t>(length));
+}
+
+// What one rank said about its inputs.
+struct RankInputs {
+    std::string fingerprint;
+    std::string problem;
+    std::string host;
+};
+
+// "rank 1 (host a), rank 2 (host b)", at most a few ranks by name.
+std::string rank_list(const std::vector<std::string>& ranks) {
+    constexpr std::size_t SHOWN = 8;
+    std::string out;
+    for (std::size_t k = 0; k < ranks.size() && k < SHOWN; ++k) {
+        out += (k == 0 ? "" : ", ") + ranks[k];
+    }
+    if (ranks.size() > SHOWN) {
+        out += " and " + std::to_string(ranks.size() - SHOWN) + " more ranks";
+    }
+    return out;
+}
+
+// The root's message about every rank's inputs (rank_inputs_problem), or empty when they agree.
+std::string inputs_message(const std::vector<RankInputs>& ranks, const std::string& inputs) {
+    const auto who = [&](std::size_t r) {
+        return "rank " + std::to_string(r) + " (host " + ranks[r].host + ")";
+    };
+    std::vector<std::string> unreadable;
+    std::vector<std::string> different;
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+        if (ranks[r].fingerprint.empty()) {
+            unreadable.push_back(
+                who(r) + " could not read its inputs: " +
+                (ranks[r].problem.empty() ? std::string("no reason given") : ranks[r].problem));
+        } else if (r > 0 && !ranks[0].fingerprint.empty() &&
+                   ranks[r].fingerprint != ranks[0].fingerprint) {
+            different.push_back(who(r));
+        }
+    }
+    if (unreadable.empty() && different.empty()) {
+        return {};
+    }
+    std::string out = "the MPI ranks do not all have the same inputs: ";
+    if (!different.empty()) {
+        out += rank_list(different) + (different.size() == 1 ? " differs" : " differ") + " from " +
+               who(0) + " in " + inputs;
+    }
+    for (const std::string& u : unreadable) {
+        out += (&u == &unreadable.front() && different.empty() ? "" : "; ") + u;
+    }
+    out += ". Every rank must read the same input files: where they are copied to each node, "
+           "copy the same version to every node; on a shared file system, wait until every "
+           "node sees the latest version, and do not edit them while the job waits to start; "
+           "then rerun";
+    return out;
+}
+
+// Every rank's (fingerprint, problem, host), compared on the root; its message on every rank.
+std::string compare_ranks(const std::string& fingerprint, const std::string& problem,
+                          const std::string& inputs) {
+    detail::Writer mine;
+    mine.text(fingerprint);
+    mine.text(problem);
+    mine.text(host_name());
+    const std::vector<std::vector<std::uint8_t>> all = gather(mine.bytes);
+    std::vector<std::uint8_t> message;
+    if (session().rank() == 0) {
+        std::vector<RankInputs> ranks;
+        for (const std::vector<std::uint8_t>& bytes : all) {
+            detail::Reader in(bytes);
+            RankInputs r;
+            r.fingerprint = in.text();
+            r.problem = in.text();
+            r.host = in.text();
+            ranks.push_back(std::move(r));
+        }
+        const std::string text = inputs_message(ranks, inputs);
+        message.assign(text.begin(), text.end());
+    }
+    broadcast(message);
+    return std::string(message.begin(), message.end());
+}
+
+// A digest of what an `evaluate` computes: the experiment's fingerprint and settings, and every
+// point's index and values (their bits).
+std::string batch_digest(const Experiment& experiment, std::span<const Point> points) {
+    detail::Writer w;
+    w.text(experiment.fingerprint);
+    w.u64(static_cast<std::uint64_t>(experiment.replicates));
+    w.u32(experiment.first_replicate);
+    w.u64(experiment.seed);
+    w.u32(experiment.common_random_numbers ? 1 : 0);
+    w.u64(experiment.factors.size());
+    w.u64(points.size());
+    for (const Point& p : points) {
+        w.u64(p.index);
+        w.doubles(p.values);
+    }
+    return make_fingerprint(std::vector<std::string>{std::string(w.bytes.begin(), w.bytes.end())});
+}
+
 void send_bytes(const std::vector<std::uint8_t>& bytes, int to, int tag) {
     if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
         throw Error("a point's result is too large to send (" + std::to_string(bytes.size()) +
@@ -174,6 +364,15 @@ public:
 
     std::vector<PointResult> evaluate(const Experiment& experiment, std::span<const Point> points,
                                       const ResultCallback& on_result) override {
+        // Before any point is computed: every rank must have been asked for the same points of
+        // the same experiment, or a rank's results would be taken for rank 0's points.
+        if (const std::string problem =
+                compare_ranks(batch_digest(experiment, points), {},
+                              "the experiment or design points asked for (its inputs, seed, "
+                              "replicates or points)");
+            !problem.empty()) {
+            throw Error(problem);
+        }
         std::vector<std::uint8_t> message;
         if (rank_ == 0) {
             message = coordinate(experiment, points, on_result);
@@ -274,8 +473,11 @@ private:
             if (on_result && failure.empty()) {
                 try {
                     on_result(r); // a journal's write, a progress bar
-                } catch (const std::exception& e) {
+                } catch (const Error& e) {
                     failure = e.what();
+                } catch (const std::exception& e) {
+                    failure = "internal error while recording design point " +
+                              std::to_string(r.index) + " (" + e.what() + ")";
                 }
             }
             results[position] = std::move(r);
@@ -318,7 +520,32 @@ private:
                     const std::string why = in.text();
                     failure = failure.empty() ? why : failure;
                 } else if (count > 0) {
-                    finish(given[from], detail::read_result(in));
+                    // A result is recorded only when it is for the point this rank was given:
+                    // a journal would keep it under rank 0's fingerprint.
+                    PointResult r;
+                    std::string refused;
+                    try {
+                        r = detail::read_result(in);
+                    } catch (const std::exception& e) {
+                        refused = "rank " + std::to_string(from) +
+                                  " sent a result that cannot be read (" + e.what() + ")";
+                    }
+                    const Point& asked = points[given[from]];
+                    if (refused.empty() &&
+                        (r.index != asked.index ||
+                         r.replicates != static_cast<std::uint32_t>(experiment.replicates))) {
+                        refused = "rank " + std::to_string(from) + " returned design point " +
+                                  std::to_string(r.index) + " with " +
+                                  std::to_string(r.replicates) + " replicates when given point " +
+                                  std::to_string(asked.index) + " with " +
+                                  std::to_string(experiment.replicates) +
+                                  ": its inputs differ from rank 0's";
+                    }
+                    if (!refused.empty()) {
+                        failure = failure.empty() ? refused : failure;
+                    } else {
+                        finish(given[from], std::move(r));
+                    }
                 }
                 if (failure.empty() && next < n) {
                     given[from] = next;
@@ -381,6 +608,14 @@ std::unique_ptr<Evaluator> default_evaluator() {
         return mpi_evaluator();
     }
     return local_evaluator();
+}
+
+std::string rank_inputs_problem(const std::string& fingerprint, const std::string& problem,
+                                const std::string& inputs) {
+    if (!session().started() || session().size() < 2) {
+        return {};
+    }
+    return compare_ranks(fingerprint, fingerprint.empty() ? problem : std::string(), inputs);
 }
 
 std::unique_ptr<Evaluator> mpi_evaluator() {

@@ -6,6 +6,7 @@
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/memory.hpp>
+#include <canopy/experiments/evaluator.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 
@@ -182,6 +183,27 @@ std::string clearer(const CLI::ParseError& e) {
     return what; // a number out of range: CLI11's message says so
 }
 
+// Under an MPI launcher with several ranks every rank runs the command it was given. Only sweep
+// and calibrate spread their work over the ranks (rank 0 hands out points, reports and
+// writes); any other command would run whole once per rank, each printing its output and
+// writing the same files. solve evaluates one setting at a time and levers one lever's two ends
+// at a time, so extra ranks would only wait. Such a command is refused, by rank 0's message
+// alone, before it reads anything. Empty when the command may run.
+std::string one_process_problem(const std::string& command) {
+    if (command == "sweep" || command == "calibrate") {
+        return {};
+    }
+    const canopy::experiments::LaunchedRanks ranks = canopy::experiments::launched_ranks();
+    if (ranks.size < 2) {
+        return {};
+    }
+    return "started by an MPI launcher with " + std::to_string(ranks.size) +
+           " ranks, but 'canopy " + command +
+           "' runs on one process (of the commands only sweep and calibrate spread their work "
+           "over MPI ranks), so each rank would run it whole: run it without mpirun (or with "
+           "-np 1); nothing was run or written";
+}
+
 int dispatch(int argc, char** argv) {
     CLI::App app{"Canopy: will this year's science-and-technology targets be reached under this "
                  "policy mix, and with what probability?",
@@ -211,6 +233,12 @@ int dispatch(int argc, char** argv) {
     }
     for (const Command& c : commands) {
         if (c.app->parsed()) {
+            if (const std::string p = one_process_problem(c.app->get_name()); !p.empty()) {
+                if (canopy::experiments::launched_ranks().rank == 0) {
+                    std::cerr << "canopy " << c.app->get_name() << ": error: " << p << "\n";
+                }
+                return EXIT_BAD_INPUT;
+            }
             return c.run();
         }
     }

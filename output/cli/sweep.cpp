@@ -296,6 +296,32 @@ int sweep_command(const SweepArgs& args) {
         }
         return EXIT_BAD_INPUT;
     }
+    // Every rank must compute the sweep rank 0 checked: the same files and the same shard.
+    {
+        std::string mine;
+        std::string why;
+        if (loaded.sweep && !loaded.diagnostics.has_errors()) {
+            mine = loaded.sweep->fingerprint + " shard " + args.shard +
+                   (args.design_only ? " design-only" : "");
+        } else {
+            why = "cannot read " + file.string();
+            for (const engine::Diagnostic& d : loaded.diagnostics) {
+                if (d.severity == engine::Diagnostic::Severity::error) {
+                    why = d.format();
+                    break;
+                }
+            }
+        }
+        if (const std::string p = experiments::rank_inputs_problem(
+                mine, why,
+                "the sweep file, its scenario or posterior (or the seed, replicates or --shard)");
+            !p.empty()) {
+            if (root) {
+                std::cerr << "canopy sweep: error: " << p << "; nothing was run or written\n";
+            }
+            return EXIT_BAD_INPUT;
+        }
+    }
     const experiments::Sweep& sweep = *loaded.sweep;
     if (lock) {
         // Result-sized files of writers killed while writing (a requeued job each time): with

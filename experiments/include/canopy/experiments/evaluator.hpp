@@ -105,4 +105,29 @@ std::unique_ptr<Evaluator> mpi_evaluator();
 /// otherwise local.
 std::unique_ptr<Evaluator> default_evaluator();
 
+/// How an MPI launcher (mpirun, or srun with PMI or PMIx) started this process, read from the
+/// environment it sets, without starting MPI: this process's rank and the number of ranks. Rank 0
+/// of 1 when no launcher started it. Works in builds without MPI too, so that a command that runs
+/// on one process can refuse to run once per rank.
+struct LaunchedRanks {
+    int rank = 0;
+    int size = 1;
+};
+LaunchedRanks launched_ranks() noexcept;
+
+/// Whether every MPI rank is about to compute the same experiment: collective under MPI with
+/// several ranks (every rank calls it at the same place, before anything runs); returns empty
+/// at once otherwise. Each rank passes the fingerprint of its inputs (Experiment::fingerprint and
+/// anything else that decides its points), or, when it could not read them, empty and `problem`
+/// saying why. Returns, on every rank, empty when every rank's fingerprint equals rank 0's;
+/// otherwise one message (the same on every rank, for rank 0 to print) naming each rank that
+/// differs or could not read its inputs, with its host, and saying what to do. `inputs` names
+/// what must agree, for that message ("the sweep file, its scenario ...").
+///
+/// Ranks whose inputs differ would compute other points than rank 0 asks for (a node-local copy
+/// of an older file, a shared file system that lags, a file edited while the job was queued),
+/// and their results would be mixed into rank 0's under rank 0's fingerprint.
+std::string rank_inputs_problem(const std::string& fingerprint, const std::string& problem,
+                                const std::string& inputs);
+
 } // namespace canopy::experiments

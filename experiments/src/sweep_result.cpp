@@ -552,15 +552,6 @@ private:
 
 } // namespace
 
-SweepResult read_sweep_result(const std::filesystem::path& path) {
-    try {
-        const QuietErrors quiet;
-        return read_file(path);
-    } catch (const Failure& f) {
-        throw Error("cannot read sweep result '" + path.string() + "': " + f.what);
-    }
-}
-
 namespace {
 
 // HDF5's description of a failed write() is one long line with a newline in it ("file write
@@ -583,6 +574,25 @@ std::string plain_failure(const std::string& what) {
 }
 
 } // namespace
+
+SweepResult read_sweep_result(const std::filesystem::path& path) {
+    // A missing file or a directory in words of its own, not HDF5's line of open flags.
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (!fs::exists(status)) {
+        throw Error("cannot read sweep result '" + path.string() + "': no such file");
+    }
+    if (fs::is_directory(status)) {
+        throw Error("cannot read sweep result '" + path.string() +
+                    "': it is a directory, not a file");
+    }
+    try {
+        const QuietErrors quiet;
+        return read_file(path);
+    } catch (const Failure& f) {
+        throw Error("cannot read sweep result '" + path.string() + "': " + plain_failure(f.what));
+    }
+}
 
 void write_sweep_result(const std::filesystem::path& path, const SweepResult& result) {
     Temporary temp(path);

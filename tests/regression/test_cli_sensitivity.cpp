@@ -395,7 +395,10 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     test::write_file(dir / "not.h5", "not an HDF5 file");
     const std::string before = test::read_file(dir / "s.h5");
 
-    expect_bad(dir, "missing.h5", "missing.h5");
+    // In words, not HDF5's line of open flags ("errno = 2, ... o_flags = 0").
+    expect_bad(dir, "missing.h5", "cannot read sweep result 'missing.h5': no such file\n");
+    fs::create_directory(dir / "folder.h5");
+    expect_bad(dir, "folder.h5", "'folder.h5': it is a directory, not a file");
     expect_bad(dir, "not.h5", "not.h5");
     expect_bad(dir, "g.h5", "g.h5: its design is 'sobol'");
     expect_bad(dir, "d.h5", "--design-only file and has no /outputs");

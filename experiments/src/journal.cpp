@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <iostream>
 #include <mutex>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -448,7 +449,16 @@ public:
         }
         const ResultCallback record = [&](const PointResult& r) {
             if (file_) {
-                file_->append(*by_index.at(r.index), r);
+                // A result for a point this run did not hand out would be journalled under
+                // another point's record; the evaluators never give one (the MPI evaluator
+                // checks the ranks' inputs agree), so it is a fault, said as one.
+                const auto it = by_index.find(r.index);
+                if (it == by_index.end()) {
+                    throw std::logic_error(
+                        "a result for design point " + std::to_string(r.index) +
+                        ", which this run did not hand out, reached the journal");
+                }
+                file_->append(*it->second, r);
             }
             if (on_result) {
                 on_result(r);

@@ -466,7 +466,9 @@ Command add_calibrate(CLI::App& app) {
     auto fit_until = std::make_shared<int>(0);
     CLI::App* cmd = app.add_subcommand(
         "calibrate", "Fit a scenario's parameters to history and write the posterior");
-    cmd->add_option("calibration", args->file, "Calibration file (docs/calibration.md)")
+    cmd->add_option(
+           "calibration", args->file,
+           "Calibration file (docs/calibration.md; looked up here, then in the source tree)")
         ->required()
         ->check(NON_EMPTY);
     cmd->add_option("--out,-o", args->out, "Write the posterior to FILE.h5 (HDF5)")
@@ -500,6 +502,9 @@ Command add_calibrate(CLI::App& app) {
                            parse_seed(*seed_text, s);
                            args->seed = s;
                        }
+                       // Looked up here, then in the source tree, as every other command's
+                       // input file is.
+                       args->file = resolve_scenario(args->file).string();
                        return calibrate_command(*args);
                    }};
 }

@@ -550,7 +550,7 @@ std::string max_memory_argument(const py::object& value) {
     return text;
 }
 
-py::dict calibrate(const std::filesystem::path& file, const std::optional<std::string>& method,
+py::dict calibrate(const std::filesystem::path& given, const std::optional<std::string>& method,
                    const py::object& fit_until_arg, const py::object& seed_arg,
                    const py::object& threads_arg, const std::optional<std::filesystem::path>& out,
                    const py::object& max_memory_arg) {
@@ -563,6 +563,8 @@ py::dict calibrate(const std::filesystem::path& file, const std::optional<std::s
     const std::optional<std::uint64_t> seed = seed_argument(seed_arg);
     const int threads = check_threads(threads_arg);
     const std::string max_memory = max_memory_argument(max_memory_arg);
+    // Looked up as load_scenario and `canopy calibrate` look it up: here, then in the source tree.
+    const std::filesystem::path file = output::resolve_input_path(given.string());
     experiments::CalibrationFlags flags;
     if (method) {
         if (*method != "abc-smc" && *method != "smm") {

@@ -528,6 +528,13 @@ def main():
                   "load_scenario finds scenarios/reference.toml from another directory")
         except canopy.InputError as e:
             check(False, f"load_scenario looks in the source tree: {e}")
+        # calibrate finds its file the same way: the refusal is of `out`, not a missing file.
+        try:
+            canopy.calibrate("scenarios/reference-calibration.toml", out="posterior.txt")
+            check(False, "calibrate refuses an out that is not .h5")
+        except canopy.InputError as e:
+            check("no such file" not in str(e) and "posterior.txt" in str(e),
+                  f"calibrate looks in the source tree: {e}")
         finally:
             os.chdir(here)
 

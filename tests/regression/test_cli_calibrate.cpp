@@ -147,6 +147,19 @@ TEST_CASE("a calibration gives the same bits at 1 and 2 threads", "[regression][
     }
 }
 
+TEST_CASE("canopy calibrate looks its file up here, then in the source tree", "[regression]") {
+    // As run, sweep and validate do: from a directory outside the checkout, the shipped
+    // calibration is found, so what is refused is the bad --out, not a missing file.
+    const TempDir dir;
+    const Result r =
+        run_canopy(dir, "calibrate scenarios/reference-calibration.toml --out posterior.txt");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("no such file") == std::string::npos);
+    CHECK(r.err.find("--out: 'posterior.txt' must end in .h5") != std::string::npos);
+    CHECK(fs::is_empty(dir.path()));
+}
+
 TEST_CASE("bad calibration files and data are refused and nothing is written", "[regression]") {
     const TempDir dir;
     const std::string quick = read_file(QUICK);

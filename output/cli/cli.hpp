@@ -125,19 +125,21 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
 struct ScenarioToRun {
     engine::Scenario scenario;
     std::vector<experiments::Override> overrides;
+    experiments::ResourceCheck resources; ///< what `resources` found (empty when not given)
 };
 
 /// The last checks before a command runs `scenario`: its calibration posterior (as
 /// with_posterior_of) and the `--set` texts (as parse_set_options under `mixes`; a command
 /// without --set passes none). Both are checked and reported on stderr even when the command has
 /// found other problems (`problems_found`, already reported), so that one attempt shows every
-/// mistake. nullopt when the command must not run, after one line saying nothing was run.
-std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
-                                             const engine::ModelInfo& model,
-                                             const std::string& posterior_flag,
-                                             const std::vector<std::string>& set,
-                                             const std::vector<std::string>& mixes,
-                                             bool problems_found, const std::string& command);
+/// mistake. When both are good, `resources` (when given) checks what the runs would need against
+/// --max-memory: its problem is reported in the same attempt as the others. nullopt when the
+/// command must not run, after one line saying nothing was run.
+std::optional<ScenarioToRun> scenario_to_run(
+    const engine::Scenario& scenario, const engine::ModelInfo& model,
+    const std::string& posterior_flag, const std::vector<std::string>& set,
+    const std::vector<std::string>& mixes, bool problems_found, const std::string& command,
+    const std::function<experiments::ResourceCheck(const ScenarioToRun&)>& resources = {});
 
 /// Every file a run of the scenario at `scenario_path` reads, named for output::path_clashes:
 /// the scenario file, each file it extends, the posterior its `[scenario] posterior` key names

@@ -167,9 +167,21 @@ int compare_command(const CompareArgs& args) {
         throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
     }
     // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    // So is what the runs would need.
+    const engine::ThreadLimit threads(args.threads);
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        std::vector<engine::Scenario> planned;
+        for (const std::string& mix : mixes) {
+            planned.push_back(
+                to_run.scenario.with_policy_mix(mix == output::BASE_MIX ? std::string() : mix));
+        }
+        return check_resources(*model, planned,
+                               args.replicates_set ? args.replicates : to_run.scenario.replicates,
+                               threads.threads(), args.max_memory);
+    };
     const std::optional<ScenarioToRun> checked =
         scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(),
-                        "canopy compare");
+                        "canopy compare", resources);
     if (!checked) {
         return EXIT_BAD_INPUT;
     }
@@ -190,23 +202,9 @@ int compare_command(const CompareArgs& args) {
             scenario.precision, args.replicates_set ? args.replicates : scenario.replicates);
     }
 
-    const engine::ThreadLimit threads(args.threads);
     engine::EnsembleOptions options;
     options.replicates = args.replicates_set ? args.replicates : scenario.replicates;
     options.seed = args.seed_set ? args.seed : scenario.seed;
-    {
-        std::vector<engine::Scenario> planned;
-        for (const std::string& mix : mixes) {
-            planned.push_back(
-                scenario.with_policy_mix(mix == output::BASE_MIX ? std::string() : mix));
-        }
-        const ResourceCheck check = check_resources(*model, planned, options.replicates,
-                                                    threads.threads(), args.max_memory);
-        if (!check.problem.empty()) {
-            std::cerr << "canopy compare: error: " << check.problem << "\n";
-            return EXIT_BAD_INPUT;
-        }
-    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     std::vector<std::string> hints;

@@ -347,6 +347,7 @@ int solve_command(const SolveArgs& args) {
     const bool scenario_bad = report(loaded.diagnostics);
     experiments::SolveRequest request;
     const models::ModelHandle* model = nullptr;
+    bool levers_read = false; // every --lever parsed
     if (!scenario_bad && loaded.scenario) {
         const engine::Scenario& s = *loaded.scenario;
         model = models::find_model(s.model);
@@ -405,6 +406,8 @@ int solve_command(const SolveArgs& args) {
         }
         if (report(diagnostics)) {
             problems.push_back("--lever: see above");
+        } else {
+            levers_read = true;
         }
         if (!args.replicates_set && s.replicates < MIN_REPLICATES) {
             problems.push_back(fmt::format(
@@ -425,29 +428,30 @@ int solve_command(const SolveArgs& args) {
         return EXIT_BAD_INPUT;
     }
     // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
-    const std::optional<ScenarioToRun> checked = scenario_to_run(
-        *loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(), "canopy solve");
-    if (!checked) {
-        return EXIT_BAD_INPUT;
-    }
-    auto scenario = std::make_shared<const engine::Scenario>(checked->scenario);
+    // So is what the search would need, when every --lever was read: every lever at the top of
+    // its search range is the largest run the search can make.
     const engine::ThreadLimit threads(args.threads);
-    {
-        // Every lever at the top of its search range: the largest run the search can make.
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        if (!levers_read) {
+            return ResourceCheck{};
+        }
         std::vector<experiments::Override> top;
         for (const experiments::SolveLever& l : request.levers) {
             top.push_back({l.target, l.high});
         }
-        const ResourceCheck check = check_resources(
-            *model, {experiments::apply_overrides(*scenario, top)},
-            args.replicates_set ? args.replicates : scenario->replicates, threads.threads(),
-            args.max_memory, "a setting at the top of the levers' ranges",
-            "use a smaller city, narrower lever ranges or fewer replicates");
-        if (!check.problem.empty()) {
-            std::cerr << "canopy solve: error: " << check.problem << "\n";
-            return EXIT_BAD_INPUT;
-        }
+        return check_resources(*model, {experiments::apply_overrides(to_run.scenario, top)},
+                               args.replicates_set ? args.replicates : to_run.scenario.replicates,
+                               threads.threads(), args.max_memory,
+                               "a setting at the top of the levers' ranges",
+                               "use a smaller city, narrower lever ranges or fewer replicates");
+    };
+    const std::optional<ScenarioToRun> checked =
+        scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(),
+                        "canopy solve", resources);
+    if (!checked) {
+        return EXIT_BAD_INPUT;
     }
+    auto scenario = std::make_shared<const engine::Scenario>(checked->scenario);
 
     request.probability = args.probability;
     request.within_budget_cap = args.budget_cap;

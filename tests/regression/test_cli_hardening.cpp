@@ -571,3 +571,36 @@ TEST_CASE("a missing shard does not hide a bad --out of merge", "[cli][hardening
                        {"--out: 'merged.txt' must end in .h5",
                         "cannot read sweep result 'nope.h5': no such file"});
 }
+
+TEST_CASE("a --max-memory the runs exceed is reported with the other mistakes",
+          "[cli][hardening]") {
+    // The memory check ran only once every other check had passed: 'run S -q --max-memory 1K'
+    // said only that --quiet would show nothing, and the memory surfaced on the next attempt.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    const std::string quiet = "--quiet: with none of";
+    const std::string memory = "more than --max-memory 1K";
+    check_all_reported(dir, "run " + reference + " -n 2 -q --max-memory 1K", {quiet, memory});
+    check_all_reported(dir, "compare " + reference + " -n 2 -q --max-memory 1K", {quiet, memory});
+    check_all_reported(dir,
+                       "solve " + reference +
+                           " -n 10 -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 "
+                           "--max-memory 1K",
+                       {quiet, "a setting at the top of the levers' ranges would need", memory});
+    check_all_reported(dir,
+                       "levers " + reference + " -r 2 -q --lever lever_high_tech --max-memory 1K",
+                       {quiet, "a lever at the top of its range would need", memory});
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
+                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
+                                         "design = \"grid\"\nreplicates = 1\n"
+                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    check_all_reported(dir, "sweep s.toml --out x.txt --max-memory 1K",
+                       {"--out: 'x.txt' must end in .h5", "design point 0", memory});
+    // calibrate checked its largest candidate with the other inputs already.
+    check_all_reported(
+        dir,
+        "calibrate " +
+            shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml") +
+            " --out x.txt --max-memory 1K",
+        {"--out: 'x.txt' must end in .h5", memory});
+}

@@ -52,11 +52,17 @@ inline constexpr int EXIT_NO_ANSWER = 3;
 /// The scenario `canopy run` uses when none is named.
 inline constexpr const char* DEFAULT_SCENARIO = "scenarios/wuhan-2023.toml";
 
+/// Values the flag parser refused (a word for a number, a seed out of range, an --interval not
+/// allowed), each "--flag: what is wrong". The parser does not stop at them: it drops the
+/// flag and parses on (main.cpp), and the command reports them with the problems its own checks
+/// find, so one attempt shows every mistake; with any of them the command runs nothing.
+using FlagProblems = std::vector<std::string>;
+
 /// A registered subcommand: its CLI11 app, and what to do when it was chosen (called after
-/// parsing succeeded; returns the exit status).
+/// parsing, with the values the parser refused; returns the exit status).
 struct Command {
     CLI::App* app = nullptr;
-    std::function<int()> run;
+    std::function<int(const FlagProblems&)> run;
 };
 
 /// The subcommands, in the order `canopy --help` lists them.
@@ -74,6 +80,10 @@ Command add_levers(CLI::App& app);
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).
 std::filesystem::path resolve_scenario(const std::string& given);
+
+/// For a command that takes no values the parser checks: every refused value reported on stderr
+/// (as "<command>: error: ..."), then EXIT_BAD_INPUT; EXIT_OK when there are none.
+int refuse_flagged(const FlagProblems& flagged, const std::string& command);
 
 /// Prints every diagnostic (errors and warnings) to stderr; true when there were errors.
 bool report(const engine::Diagnostics& diagnostics);

@@ -98,6 +98,17 @@ std::string shell_word(const std::string& s) {
     return out + "'";
 }
 
+int refuse_flagged(const FlagProblems& flagged, const std::string& command) {
+    for (const std::string& p : flagged) {
+        std::cerr << command << ": error: " << p << "\n";
+    }
+    if (flagged.empty()) {
+        return EXIT_OK;
+    }
+    std::cerr << command << ": nothing was run or written\n";
+    return EXIT_BAD_INPUT;
+}
+
 bool parse_seed(const std::string& text, std::uint64_t& out) {
     if (text.empty() || text.size() > 20) {
         return false;

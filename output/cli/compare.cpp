@@ -146,10 +146,13 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
     return MixRun{mixed, std::move(ensemble), std::move(summary)};
 }
 
-int compare_command(const CompareArgs& args) {
+int compare_command(const FlagProblems& flagged, const CompareArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    std::vector<std::string> problems = output_problems(args, scenario_path, loaded);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_problems(args, scenario_path, loaded)) {
+        problems.push_back(std::move(p));
+    }
     const bool scenario_bad = report(loaded.diagnostics);
     std::vector<std::string> mixes;
     if (!scenario_bad && loaded.scenario) {
@@ -306,13 +309,13 @@ Command add_compare(CLI::App& app) {
                     "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
                     "`canopy calibrate`)")
         ->check(NON_EMPTY);
-    return Command{cmd, [args, seed_text, replicates, seed] {
+    return Command{cmd, [args, seed_text, replicates, seed](const FlagProblems& flagged) {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;
                        if (args->seed_set) {
                            parse_seed(*seed_text, args->seed);
                        }
-                       return compare_command(*args);
+                       return compare_command(flagged, *args);
                    }};
 }
 

@@ -136,12 +136,12 @@ nlohmann::json to_json(const std::string& scenario, const experiments::LeverEffe
     return j;
 }
 
-int levers_command(const LeversArgs& args) {
+int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
 
     // 1. Every input and output is checked before anything runs or is written.
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = flagged;
     if (std::string p = cli::quiet_problem(args.quiet, {{"--json", args.json}}); !p.empty()) {
         problems.push_back(std::move(p));
     }
@@ -329,14 +329,14 @@ Command add_levers(CLI::App& app) {
         ->check(NON_EMPTY);
     add_max_memory_option(*cmd, args->max_memory);
     cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no table");
-    return Command{cmd, [args, seed_text, seed] {
+    return Command{cmd, [args, seed_text, seed](const FlagProblems& flagged) {
                        if (seed->count() > 0) {
                            std::uint64_t s = 0;
                            parse_seed(*seed_text, s);
                            args->seed = s;
                            args->seed_set = true;
                        }
-                       return levers_command(*args);
+                       return levers_command(flagged, *args);
                    }};
 }
 

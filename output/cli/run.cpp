@@ -171,9 +171,12 @@ void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleO
     run.summary = output::summarise_ensemble(run.scenario, model.info(), run.ensemble, so);
 }
 
-int run_command(const RunArgs& args) {
+int run_command(const FlagProblems& flagged, const RunArgs& args) {
     // 1. Every input and output is checked before anything runs or is written.
-    std::vector<std::string> problems = output_problems(args);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_problems(args)) {
+        problems.push_back(std::move(p));
+    }
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     for (std::string& p : clashes(args, scenario_path, loaded)) {
@@ -502,17 +505,18 @@ Command add_run(CLI::App& app) {
                         "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
                         "default: the scenario's precision, else run every replicate)")
             ->check(number_check("a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
-    return Command{cmd, [args, seed_text, interval, replicates, seed, precision] {
-                       args->replicates_set = replicates->count() > 0;
-                       args->precision_set = precision->count() > 0;
-                       args->seed_set = seed->count() > 0;
-                       if (args->seed_set) {
-                           parse_seed(*seed_text, args->seed);
-                       }
-                       args->interval = *interval == "jeffreys" ? engine::IntervalMethod::jeffreys
-                                                                : engine::IntervalMethod::wilson;
-                       return run_command(*args);
-                   }};
+    return Command{
+        cmd, [args, seed_text, interval, replicates, seed, precision](const FlagProblems& flagged) {
+            args->replicates_set = replicates->count() > 0;
+            args->precision_set = precision->count() > 0;
+            args->seed_set = seed->count() > 0;
+            if (args->seed_set) {
+                parse_seed(*seed_text, args->seed);
+            }
+            args->interval = *interval == "jeffreys" ? engine::IntervalMethod::jeffreys
+                                                     : engine::IntervalMethod::wilson;
+            return run_command(flagged, *args);
+        }};
 }
 
 } // namespace canopy::cli

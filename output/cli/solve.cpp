@@ -313,10 +313,13 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     return page;
 }
 
-int solve_command(const SolveArgs& args) {
+int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    std::vector<std::string> problems = output_flag_problems(args.json, "", args.report);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_flag_problems(args.json, "", args.report)) {
+        problems.push_back(std::move(p));
+    }
     if (std::string p =
             quiet_problem(args.quiet, {{"--json", args.json}, {"--report", args.report}});
         !p.empty()) {
@@ -630,13 +633,13 @@ Command add_solve(CLI::App& app) {
                     "`canopy calibrate`)")
         ->check(NON_EMPTY);
     add_max_memory_option(*cmd, args->max_memory);
-    return Command{cmd, [args, seed_text, replicates, seed] {
+    return Command{cmd, [args, seed_text, replicates, seed](const FlagProblems& flagged) {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;
                        if (args->seed_set) {
                            parse_seed(*seed_text, args->seed);
                        }
-                       return solve_command(*args);
+                       return solve_command(flagged, *args);
                    }};
 }
 

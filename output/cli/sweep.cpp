@@ -234,7 +234,7 @@ void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
               << " --resume --out " << shell_word(args.out) << "\n";
 }
 
-int sweep_command(const SweepArgs& args) {
+int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
     // Under mpirun every rank runs this; the root reports and writes, every rank computes.
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
@@ -243,7 +243,7 @@ int sweep_command(const SweepArgs& args) {
     const fs::path file = resolve_scenario(args.file);
     experiments::SweepLoad loaded = experiments::load_sweep(file);
     const bool file_bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = flagged;
     std::optional<experiments::Shard> shard;
     if (!args.shard.empty()) {
         std::string why;
@@ -474,7 +474,8 @@ Command add_sweep(CLI::App& app) {
                   "Continue an interrupted sweep from its journal (OUT.h5.journal)");
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no closing line");
     add_max_memory_option(*cmd, args->max_memory);
-    return Command{cmd, [args] { return sweep_command(*args); }};
+    return Command{cmd,
+                   [args](const FlagProblems& flagged) { return sweep_command(flagged, *args); }};
 }
 
 } // namespace canopy::cli

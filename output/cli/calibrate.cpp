@@ -261,7 +261,7 @@ void print_report(const experiments::CalibrationResult& r, const output::TableSt
     std::cout.flush();
 }
 
-int calibrate_command(const CalibrateArgs& a) {
+int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
     // Under mpirun every rank runs this; the root checks, reports and writes, every rank
     // computes.
     std::unique_ptr<experiments::Evaluator> base = experiments::default_evaluator();
@@ -280,9 +280,13 @@ int calibrate_command(const CalibrateArgs& a) {
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
     std::unique_ptr<experiments::OutputLock> lock; // only the root writes, so only it locks
-    std::vector<std::string> problems =
-        root ? output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr, lock)
-             : std::vector<std::string>{};
+    std::vector<std::string> problems = root ? flagged : FlagProblems{};
+    if (root) {
+        for (std::string& p :
+             output_problems(a, loaded.calibration ? &*loaded.calibration : nullptr, lock)) {
+            problems.push_back(std::move(p));
+        }
+    }
     if (root && loaded.calibration) {
         if (std::string p = experiments::calibration_resource_problem(
                 *loaded.calibration, engine::ThreadLimit(a.threads).threads(), a.max_memory);
@@ -493,7 +497,7 @@ Command add_calibrate(CLI::App& app) {
     cmd->add_flag("--resume", args->resume,
                   "Continue a killed calibration from its journal (FILE.h5.journal): the same "
                   "result as a run never interrupted");
-    return Command{cmd, [args, seed_text, fit_until, until, seed] {
+    return Command{cmd, [args, seed_text, fit_until, until, seed](const FlagProblems& flagged) {
                        if (until->count() > 0) {
                            args->fit_until = *fit_until;
                        }
@@ -505,7 +509,7 @@ Command add_calibrate(CLI::App& app) {
                        // Looked up here, then in the source tree, as every other command's
                        // input file is.
                        args->file = resolve_scenario(args->file).string();
-                       return calibrate_command(*args);
+                       return calibrate_command(flagged, *args);
                    }};
 }
 

@@ -52,11 +52,17 @@ inline constexpr int EXIT_NO_ANSWER = 3;
 /// The scenario `canopy run` uses when none is named.
 inline constexpr const char* DEFAULT_SCENARIO = "scenarios/wuhan-2023.toml";
 
+/// Values the flag parser refused (a word for a number, a seed out of range, an --interval not
+/// allowed), each "--flag: what is wrong". The parser does not stop at them: it drops the
+/// flag and parses on (main.cpp), and the command reports them with the problems its own checks
+/// find, so one attempt shows every mistake; with any of them the command runs nothing.
+using FlagProblems = std::vector<std::string>;
+
 /// A registered subcommand: its CLI11 app, and what to do when it was chosen (called after
-/// parsing succeeded; returns the exit status).
+/// parsing, with the values the parser refused; returns the exit status).
 struct Command {
     CLI::App* app = nullptr;
-    std::function<int()> run;
+    std::function<int(const FlagProblems&)> run;
 };
 
 /// The subcommands, in the order `canopy --help` lists them.
@@ -74,6 +80,10 @@ Command add_levers(CLI::App& app);
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).
 std::filesystem::path resolve_scenario(const std::string& given);
+
+/// For a command that takes no values the parser checks: every refused value reported on stderr
+/// (as "<command>: error: ..."), then EXIT_BAD_INPUT; EXIT_OK when there are none.
+int refuse_flagged(const FlagProblems& flagged, const std::string& command);
 
 /// Prints every diagnostic (errors and warnings) to stderr; true when there were errors.
 bool report(const engine::Diagnostics& diagnostics);
@@ -125,19 +135,21 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
 struct ScenarioToRun {
     engine::Scenario scenario;
     std::vector<experiments::Override> overrides;
+    experiments::ResourceCheck resources; ///< what `resources` found (empty when not given)
 };
 
 /// The last checks before a command runs `scenario`: its calibration posterior (as
 /// with_posterior_of) and the `--set` texts (as parse_set_options under `mixes`; a command
 /// without --set passes none). Both are checked and reported on stderr even when the command has
 /// found other problems (`problems_found`, already reported), so that one attempt shows every
-/// mistake. nullopt when the command must not run, after one line saying nothing was run.
-std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
-                                             const engine::ModelInfo& model,
-                                             const std::string& posterior_flag,
-                                             const std::vector<std::string>& set,
-                                             const std::vector<std::string>& mixes,
-                                             bool problems_found, const std::string& command);
+/// mistake. When both are good, `resources` (when given) checks what the runs would need against
+/// --max-memory: its problem is reported in the same attempt as the others. nullopt when the
+/// command must not run, after one line saying nothing was run.
+std::optional<ScenarioToRun> scenario_to_run(
+    const engine::Scenario& scenario, const engine::ModelInfo& model,
+    const std::string& posterior_flag, const std::vector<std::string>& set,
+    const std::vector<std::string>& mixes, bool problems_found, const std::string& command,
+    const std::function<experiments::ResourceCheck(const ScenarioToRun&)>& resources = {});
 
 /// Every file a run of the scenario at `scenario_path` reads, named for output::path_clashes:
 /// the scenario file, each file it extends, the posterior its `[scenario] posterior` key names

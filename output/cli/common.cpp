@@ -98,6 +98,17 @@ std::string shell_word(const std::string& s) {
     return out + "'";
 }
 
+int refuse_flagged(const FlagProblems& flagged, const std::string& command) {
+    for (const std::string& p : flagged) {
+        std::cerr << command << ": error: " << p << "\n";
+    }
+    if (flagged.empty()) {
+        return EXIT_OK;
+    }
+    std::cerr << command << ": nothing was run or written\n";
+    return EXIT_BAD_INPUT;
+}
+
 bool parse_seed(const std::string& text, std::uint64_t& out) {
     if (text.empty() || text.size() > 20) {
         return false;
@@ -239,12 +250,12 @@ std::optional<engine::Scenario> with_posterior_of(const engine::Scenario& scenar
     return attached;
 }
 
-std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
-                                             const engine::ModelInfo& model,
-                                             const std::string& posterior_flag,
-                                             const std::vector<std::string>& set,
-                                             const std::vector<std::string>& mixes,
-                                             bool problems_found, const std::string& command) {
+std::optional<ScenarioToRun>
+scenario_to_run(const engine::Scenario& scenario, const engine::ModelInfo& model,
+                const std::string& posterior_flag, const std::vector<std::string>& set,
+                const std::vector<std::string>& mixes, bool problems_found,
+                const std::string& command,
+                const std::function<experiments::ResourceCheck(const ScenarioToRun&)>& resources) {
     std::optional<engine::Scenario> attached =
         attached_or_reported(scenario, model, posterior_flag);
     // The posterior changes no lever and no rule --set is checked against: without it, the
@@ -259,11 +270,21 @@ std::optional<ScenarioToRun> scenario_to_run(const engine::Scenario& scenario,
         std::cerr << command << ": bad --set; nothing was run or written\n";
         return std::nullopt;
     }
+    ScenarioToRun checked{std::move(*attached), std::move(*overrides), {}};
+    // What the runs would need is known now: a --max-memory they exceed is one more mistake of
+    // this attempt, not of the next.
+    if (resources) {
+        checked.resources = resources(checked);
+        if (!checked.resources.problem.empty()) {
+            std::cerr << command << ": error: " << checked.resources.problem << "\n";
+            problems_found = true;
+        }
+    }
     if (problems_found) {
         std::cerr << command << ": nothing was run or written\n";
         return std::nullopt;
     }
-    return ScenarioToRun{std::move(*attached), std::move(*overrides)};
+    return checked;
 }
 
 std::string range_text(double min, double max) {

@@ -146,10 +146,13 @@ MixRun run_mix(const models::ModelHandle& model, const engine::Scenario& scenari
     return MixRun{mixed, std::move(ensemble), std::move(summary)};
 }
 
-int compare_command(const CompareArgs& args) {
+int compare_command(const FlagProblems& flagged, const CompareArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    std::vector<std::string> problems = output_problems(args, scenario_path, loaded);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_problems(args, scenario_path, loaded)) {
+        problems.push_back(std::move(p));
+    }
     const bool scenario_bad = report(loaded.diagnostics);
     std::vector<std::string> mixes;
     if (!scenario_bad && loaded.scenario) {
@@ -167,9 +170,21 @@ int compare_command(const CompareArgs& args) {
         throw Error("model '" + loaded.scenario->model + "' validated but is not registered");
     }
     // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    // So is what the runs would need.
+    const engine::ThreadLimit threads(args.threads);
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        std::vector<engine::Scenario> planned;
+        for (const std::string& mix : mixes) {
+            planned.push_back(
+                to_run.scenario.with_policy_mix(mix == output::BASE_MIX ? std::string() : mix));
+        }
+        return check_resources(*model, planned,
+                               args.replicates_set ? args.replicates : to_run.scenario.replicates,
+                               threads.threads(), args.max_memory);
+    };
     const std::optional<ScenarioToRun> checked =
         scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(),
-                        "canopy compare");
+                        "canopy compare", resources);
     if (!checked) {
         return EXIT_BAD_INPUT;
     }
@@ -190,23 +205,9 @@ int compare_command(const CompareArgs& args) {
             scenario.precision, args.replicates_set ? args.replicates : scenario.replicates);
     }
 
-    const engine::ThreadLimit threads(args.threads);
     engine::EnsembleOptions options;
     options.replicates = args.replicates_set ? args.replicates : scenario.replicates;
     options.seed = args.seed_set ? args.seed : scenario.seed;
-    {
-        std::vector<engine::Scenario> planned;
-        for (const std::string& mix : mixes) {
-            planned.push_back(
-                scenario.with_policy_mix(mix == output::BASE_MIX ? std::string() : mix));
-        }
-        const ResourceCheck check = check_resources(*model, planned, options.replicates,
-                                                    threads.threads(), args.max_memory);
-        if (!check.problem.empty()) {
-            std::cerr << "canopy compare: error: " << check.problem << "\n";
-            return EXIT_BAD_INPUT;
-        }
-    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     std::vector<std::string> hints;
@@ -308,13 +309,13 @@ Command add_compare(CLI::App& app) {
                     "Draw each replicate's parameters from a calibration posterior (FILE.h5 from "
                     "`canopy calibrate`)")
         ->check(NON_EMPTY);
-    return Command{cmd, [args, seed_text, replicates, seed] {
+    return Command{cmd, [args, seed_text, replicates, seed](const FlagProblems& flagged) {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;
                        if (args->seed_set) {
                            parse_seed(*seed_text, args->seed);
                        }
-                       return compare_command(*args);
+                       return compare_command(flagged, *args);
                    }};
 }
 

@@ -136,12 +136,12 @@ nlohmann::json to_json(const std::string& scenario, const experiments::LeverEffe
     return j;
 }
 
-int levers_command(const LeversArgs& args) {
+int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
 
     // 1. Every input and output is checked before anything runs or is written.
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = flagged;
     if (std::string p = cli::quiet_problem(args.quiet, {{"--json", args.json}}); !p.empty()) {
         problems.push_back(std::move(p));
     }
@@ -214,9 +214,32 @@ int levers_command(const LeversArgs& args) {
         return EXIT_BAD_INPUT;
     }
     // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
+    // So is what the comparison would need, when the ranges could be read: each lever at the top
+    // of its range is the largest run it makes.
+    const engine::ThreadLimit threads(args.threads);
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        if (ranges_bad) {
+            return ResourceCheck{};
+        }
+        const LeverRangeChoice ends = choose_lever_ranges(
+            to_run.scenario, model->info(), ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+            args.ranges, args.only);
+        const int replicates = args.replicates > 0 ? args.replicates : to_run.scenario.replicates;
+        for (const experiments::LeverRange& r : ends.chosen) {
+            const std::vector<experiments::Override> top{{r.lever, r.high}};
+            ResourceCheck check = check_resources(
+                *model, {experiments::apply_overrides(to_run.scenario, top)}, replicates,
+                threads.threads(), args.max_memory, "a lever at the top of its range",
+                "use a smaller city, narrower ranges or fewer replicates");
+            if (!check.problem.empty()) {
+                return check;
+            }
+        }
+        return ResourceCheck{};
+    };
     const std::optional<ScenarioToRun> checked =
         scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {},
-                        ranges_bad || !problems.empty(), "canopy levers");
+                        ranges_bad || !problems.empty(), "canopy levers", resources);
     if (!checked) {
         return EXIT_BAD_INPUT;
     }
@@ -231,31 +254,12 @@ int levers_command(const LeversArgs& args) {
     const std::vector<std::pair<std::string, std::string>>& skipped = choice.skipped;
 
     // 3. Run both ends of each lever.
-    const engine::ThreadLimit threads(args.threads);
     experiments::Experiment experiment;
     experiment.scenario = std::make_shared<const engine::Scenario>(attached);
     experiment.model = model;
     experiment.replicates = args.replicates > 0 ? args.replicates : attached.replicates;
     experiment.seed = args.seed_set ? args.seed : attached.seed;
     experiment.common_random_numbers = true;
-    {
-        // Each lever at the top of its range: the largest runs the comparison makes.
-        std::vector<engine::Scenario> tops;
-        for (const experiments::LeverRange& r : chosen) {
-            const std::vector<experiments::Override> top{{r.lever, r.high}};
-            tops.push_back(experiments::apply_overrides(attached, top));
-        }
-        for (const engine::Scenario& top : tops) {
-            const ResourceCheck check =
-                check_resources(*model, {top}, experiment.replicates, threads.threads(),
-                                args.max_memory, "a lever at the top of its range",
-                                "use a smaller city, narrower ranges or fewer replicates");
-            if (!check.problem.empty()) {
-                std::cerr << "canopy levers: error: " << check.problem << "\n";
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
     experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
         "levers", engine::scenario_content(attached.text), std::to_string(experiment.seed),
         std::to_string(experiment.replicates)});
@@ -325,14 +329,14 @@ Command add_levers(CLI::App& app) {
         ->check(NON_EMPTY);
     add_max_memory_option(*cmd, args->max_memory);
     cmd->add_flag("--quiet,-q", args->quiet, "No progress line and no table");
-    return Command{cmd, [args, seed_text, seed] {
+    return Command{cmd, [args, seed_text, seed](const FlagProblems& flagged) {
                        if (seed->count() > 0) {
                            std::uint64_t s = 0;
                            parse_seed(*seed_text, s);
                            args->seed = s;
                            args->seed_set = true;
                        }
-                       return levers_command(*args);
+                       return levers_command(flagged, *args);
                    }};
 }
 

@@ -1,6 +1,7 @@
 // `canopy`: the command line. Registers each subcommand (one file each, see cli.hpp), parses
 // the flags with CLI11 and runs the chosen one; every bad flag is exit status 2 with a message
-// naming the flag, before anything runs.
+// naming the flag, before anything runs. A value the parser refuses does not stop it: the
+// chosen command reports it with its own checks (FlagProblems in cli.hpp).
 #include "cli.hpp"
 
 #include <canopy/engine/diagnostics.hpp>
@@ -183,6 +184,103 @@ std::string clearer(const CLI::ParseError& e) {
     return what; // a number out of range: CLI11's message says so
 }
 
+// Where the command's name is among `tokens` (the arguments after the program's name): the first
+// that is not a flag, the top level's flags taking no value; tokens.size() when there is none.
+std::size_t command_at(const std::vector<std::string>& tokens) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i] == "--") {
+            break;
+        }
+        if (!flag_like(tokens[i])) {
+            return i;
+        }
+    }
+    return tokens.size();
+}
+
+// Whether `option`'s checks (CLI11 validators, run on a copy) refuse `value`.
+bool refuses(CLI::Option& option, std::string value) {
+    for (int k = 0;; ++k) {
+        CLI::Validator* check = nullptr;
+        try {
+            check = option.get_validator(k);
+        } catch (const CLI::OptionNotFound&) {
+            return false; // none left
+        }
+        try {
+            if (!(*check)(value).empty()) {
+                return true;
+            }
+        } catch (const CLI::ValidationError&) {
+            return true;
+        }
+    }
+}
+
+// CLI11 stops at the first value it refuses (`-n abc`, `--interval wald`, `--seed -3`): every
+// flag after it, and the command's own checks, went unchecked until the next attempt. When the
+// refusal `what` (a ValidationError "--flag: ..." or ConversionError "Could not convert: --flag =
+// ...") names a flag of `command`, each use of that flag in `tokens` whose value its checks
+// refuse (each use, when none alone is refused: a value that converts to nothing) is dropped so
+// that parsing can go on; the flag's name is returned. Empty, and nothing dropped, when the
+// refusal names no such flag (a positional argument: which words are its is not known here).
+std::string drop_refused(CLI::App& command, const std::string& what,
+                         std::vector<std::string>& tokens) {
+    CLI::Option* refused = nullptr;
+    for (CLI::Option* o : command.get_options()) {
+        const std::string name = o->get_name();
+        if ((!o->get_lnames().empty() || !o->get_snames().empty()) &&
+            o->get_items_expected_max() > 0 &&
+            (what.starts_with(name + ": ") ||
+             what.starts_with("Could not convert: " + name + " = "))) {
+            refused = o;
+            break;
+        }
+    }
+    if (refused == nullptr) {
+        return {};
+    }
+    struct Use {
+        std::size_t first;
+        std::size_t count;
+        bool refused;
+    };
+    std::vector<Use> uses;
+    for (std::size_t i = command_at(tokens) + 1; i < tokens.size(); ++i) {
+        const std::string& token = tokens[i];
+        if (token == "--") {
+            break; // everything after is a value
+        }
+        if (!flag_like(token)) {
+            continue;
+        }
+        const CLI::Option* o = option_named(command, token);
+        if (o == nullptr) {
+            continue;
+        }
+        const bool follows = value_follows(*o, token);
+        if (o == refused) {
+            const std::string value = follows ? (i + 1 < tokens.size() ? tokens[i + 1] : "")
+                                      : token.starts_with("--") ? token.substr(token.find('=') + 1)
+                                                                : token.substr(2);
+            uses.push_back(
+                {i, follows && i + 1 < tokens.size() ? 2U : 1U, refuses(*refused, value)});
+        }
+        i += follows ? 1 : 0;
+    }
+    const bool any_refused =
+        std::any_of(uses.begin(), uses.end(), [](const Use& u) { return u.refused; });
+    bool dropped = false;
+    for (auto u = uses.rbegin(); u != uses.rend(); ++u) {
+        if (u->refused || !any_refused) {
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->count));
+            dropped = true;
+        }
+    }
+    return dropped ? refused->get_name() : std::string();
+}
+
 // Under an MPI launcher with several ranks every rank runs the command it was given. Only sweep
 // and calibrate spread their work over the ranks (rank 0 hands out points, reports and
 // writes); any other command would run whole once per rank, each printing its output and
@@ -220,16 +318,53 @@ int dispatch(int argc, char** argv) {
         canopy::cli::add_solve(app),       canopy::cli::add_levers(app),
     };
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
-            return app.exit(e); // --help, --version
+    // Parsed until it succeeds, each time without the uses of a flag whose value was refused
+    // (drop_refused): every refused value is reported, with the command's own checks. Each
+    // round drops a word, so this ends. What CLI11 cannot parse past (an unknown flag, a missing
+    // required argument, a refused positional argument) still stops it, after the values
+    // refused before.
+    std::vector<std::string> tokens(argv + 1, argv + argc);
+    canopy::cli::FlagProblems flagged;
+    std::vector<std::string> dropped; // the flags whose uses were dropped
+    for (;;) {
+        std::vector<char*> args{argv[0]};
+        for (std::string& t : tokens) {
+            args.push_back(t.data());
         }
-        const std::string unknown = unknown_flags(app, argc, argv);
-        std::cerr << "canopy: error: " << (unknown.empty() ? clearer(e) : unknown) << "\n"
-                  << "Run 'canopy --help' or 'canopy <command> --help' for usage.\n";
-        return EXIT_BAD_INPUT;
+        const int count = static_cast<int>(args.size());
+        try {
+            app.parse(count, args.data());
+            break;
+        } catch (const CLI::ParseError& e) {
+            if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+                return app.exit(e); // --help, --version
+            }
+            const std::vector<CLI::App*> chosen = app.get_subcommands();
+            if ((dynamic_cast<const CLI::ValidationError*>(&e) != nullptr ||
+                 dynamic_cast<const CLI::ConversionError*>(&e) != nullptr) &&
+                !chosen.empty()) {
+                if (std::string name = drop_refused(*chosen.front(), e.what(), tokens);
+                    !name.empty()) {
+                    flagged.push_back(clearer(e));
+                    dropped.push_back(std::move(name));
+                    continue;
+                }
+            }
+            for (const std::string& p : flagged) {
+                std::cerr << "canopy: error: " << p << "\n";
+            }
+            // "--out is required" after its refused value was dropped says nothing new.
+            const std::string what = e.what();
+            const bool said =
+                std::any_of(dropped.begin(), dropped.end(),
+                            [&](const std::string& n) { return what == n + " is required"; });
+            const std::string unknown = unknown_flags(app, count, args.data());
+            if (!unknown.empty() || !said) {
+                std::cerr << "canopy: error: " << (unknown.empty() ? clearer(e) : unknown) << "\n";
+            }
+            std::cerr << "Run 'canopy --help' or 'canopy <command> --help' for usage.\n";
+            return EXIT_BAD_INPUT;
+        }
     }
     for (const Command& c : commands) {
         if (c.app->parsed()) {
@@ -239,7 +374,7 @@ int dispatch(int argc, char** argv) {
                 }
                 return EXIT_BAD_INPUT;
             }
-            return c.run();
+            return c.run(flagged);
         }
     }
     std::cout << app.help();

@@ -22,8 +22,8 @@ struct MergeArgs {
     bool quiet = false;
 };
 
-int merge_command(const MergeArgs& args) {
-    std::vector<std::string> problems;
+int merge_command(const FlagProblems& flagged, const MergeArgs& args) {
+    std::vector<std::string> problems = flagged;
     if (fs::path(args.out).extension() != ".h5") {
         problems.push_back("--out: " + quoted(args.out) +
                            " must end in .h5 (it is written as HDF5)");
@@ -95,7 +95,8 @@ Command add_merge(CLI::App& app) {
         ->required()
         ->check(NON_EMPTY);
     cmd->add_flag("--quiet,-q", args->quiet, "No closing line");
-    return Command{cmd, [args] { return merge_command(*args); }};
+    return Command{cmd,
+                   [args](const FlagProblems& flagged) { return merge_command(flagged, *args); }};
 }
 
 } // namespace canopy::cli

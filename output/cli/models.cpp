@@ -60,7 +60,10 @@ int models_command() {
 Command add_models(CLI::App& app) {
     CLI::App* cmd =
         app.add_subcommand("models", "List the models with their parameters, levers and series");
-    return Command{cmd, [] { return models_command(); }};
+    return Command{cmd, [](const FlagProblems& flagged) {
+                       return flagged.empty() ? models_command()
+                                              : refuse_flagged(flagged, "canopy models");
+                   }};
 }
 
 } // namespace canopy::cli

@@ -171,9 +171,12 @@ void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleO
     run.summary = output::summarise_ensemble(run.scenario, model.info(), run.ensemble, so);
 }
 
-int run_command(const RunArgs& args) {
+int run_command(const FlagProblems& flagged, const RunArgs& args) {
     // 1. Every input and output is checked before anything runs or is written.
-    std::vector<std::string> problems = output_problems(args);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_problems(args)) {
+        problems.push_back(std::move(p));
+    }
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
     for (std::string& p : clashes(args, scenario_path, loaded)) {
@@ -236,9 +239,22 @@ int run_command(const RunArgs& args) {
     // A calibration posterior (--posterior, or the scenario's key): each replicate draws its
     // parameters jointly from it. It and --set are checked even when a flag is already wrong,
     // so that one attempt shows every mistake: --quiet without an output hid a bad --set.
+    // What the runs will need is checked with them, before any run starts.
+    const engine::ThreadLimit threads(args.threads);
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        std::vector<engine::Scenario> planned;
+        for (const std::string& mix : mixes) {
+            planned.push_back(experiments::apply_overrides(
+                to_run.scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix),
+                to_run.overrides));
+        }
+        return check_resources(*model, planned,
+                               args.replicates_set ? args.replicates : to_run.scenario.replicates,
+                               threads.threads(), args.max_memory);
+    };
     const std::optional<ScenarioToRun> checked =
         scenario_to_run(*loaded.scenario, model->info(), args.posterior, args.set, mixes,
-                        !problems.empty(), "canopy run");
+                        !problems.empty(), "canopy run", resources);
     if (!checked) {
         return EXIT_BAD_INPUT;
     }
@@ -246,7 +262,6 @@ int run_command(const RunArgs& args) {
     const std::vector<experiments::Override>& overrides = checked->overrides;
 
     // 2. Run.
-    const engine::ThreadLimit threads(args.threads);
     engine::EnsembleOptions options;
     options.replicates = args.replicates_set ? args.replicates : scenario.replicates;
     options.seed = args.seed_set ? args.seed : scenario.seed;
@@ -265,22 +280,8 @@ int run_command(const RunArgs& args) {
         std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
                   << " (" << j.rows() << " particles)\n";
     }
-    {
-        // What the runs will need, before any of them starts.
-        std::vector<engine::Scenario> planned;
-        for (const std::string& mix : mixes) {
-            planned.push_back(experiments::apply_overrides(
-                scenario.with_policy_mix(mix == output::BASE_MIX ? "" : mix), overrides));
-        }
-        const ResourceCheck check = check_resources(*model, planned, options.replicates,
-                                                    threads.threads(), args.max_memory);
-        if (!check.problem.empty()) {
-            std::cerr << "canopy run: error: " << check.problem << "\n";
-            return EXIT_BAD_INPUT;
-        }
-        if (!args.quiet && check.seconds > LONG_RUN_SECONDS) {
-            std::cerr << "canopy run: this run needs " << check.estimate << "\n";
-        }
+    if (!args.quiet && checked->resources.seconds > LONG_RUN_SECONDS) {
+        std::cerr << "canopy run: this run needs " << checked->resources.estimate << "\n";
     }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
@@ -504,17 +505,18 @@ Command add_run(CLI::App& app) {
                         "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
                         "default: the scenario's precision, else run every replicate)")
             ->check(number_check("a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
-    return Command{cmd, [args, seed_text, interval, replicates, seed, precision] {
-                       args->replicates_set = replicates->count() > 0;
-                       args->precision_set = precision->count() > 0;
-                       args->seed_set = seed->count() > 0;
-                       if (args->seed_set) {
-                           parse_seed(*seed_text, args->seed);
-                       }
-                       args->interval = *interval == "jeffreys" ? engine::IntervalMethod::jeffreys
-                                                                : engine::IntervalMethod::wilson;
-                       return run_command(*args);
-                   }};
+    return Command{
+        cmd, [args, seed_text, interval, replicates, seed, precision](const FlagProblems& flagged) {
+            args->replicates_set = replicates->count() > 0;
+            args->precision_set = precision->count() > 0;
+            args->seed_set = seed->count() > 0;
+            if (args->seed_set) {
+                parse_seed(*seed_text, args->seed);
+            }
+            args->interval = *interval == "jeffreys" ? engine::IntervalMethod::jeffreys
+                                                     : engine::IntervalMethod::wilson;
+            return run_command(flagged, *args);
+        }};
 }
 
 } // namespace canopy::cli

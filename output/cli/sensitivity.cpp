@@ -168,9 +168,9 @@ std::vector<std::string> output_problems(const SensitivityArgs& args) {
     return problems;
 }
 
-int sensitivity_command(const SensitivityArgs& args) {
+int sensitivity_command(const FlagProblems& flagged, const SensitivityArgs& args) {
     // 1. Flags, the file and the outputs asked for; nothing is computed or written on a problem.
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = flagged;
     experiments::SweepSensitivityOptions options;
     options.bootstrap.resamples = args.bootstrap;
     options.bootstrap.confidence = args.confidence;
@@ -280,7 +280,8 @@ Command add_sensitivity(CLI::App& app) {
                     "(the result file itself to update it)")
         ->check(NON_EMPTY);
     cmd->add_flag("--quiet,-q", args->quiet, "No table");
-    return Command{cmd, [args] { return sensitivity_command(*args); }};
+    return Command{
+        cmd, [args](const FlagProblems& flagged) { return sensitivity_command(flagged, *args); }};
 }
 
 } // namespace canopy::cli

@@ -313,10 +313,13 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     return page;
 }
 
-int solve_command(const SolveArgs& args) {
+int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    std::vector<std::string> problems = output_flag_problems(args.json, "", args.report);
+    std::vector<std::string> problems = flagged;
+    for (std::string& p : output_flag_problems(args.json, "", args.report)) {
+        problems.push_back(std::move(p));
+    }
     if (std::string p =
             quiet_problem(args.quiet, {{"--json", args.json}, {"--report", args.report}});
         !p.empty()) {
@@ -347,6 +350,7 @@ int solve_command(const SolveArgs& args) {
     const bool scenario_bad = report(loaded.diagnostics);
     experiments::SolveRequest request;
     const models::ModelHandle* model = nullptr;
+    bool levers_read = false; // every --lever parsed
     if (!scenario_bad && loaded.scenario) {
         const engine::Scenario& s = *loaded.scenario;
         model = models::find_model(s.model);
@@ -405,6 +409,8 @@ int solve_command(const SolveArgs& args) {
         }
         if (report(diagnostics)) {
             problems.push_back("--lever: see above");
+        } else {
+            levers_read = true;
         }
         if (!args.replicates_set && s.replicates < MIN_REPLICATES) {
             problems.push_back(fmt::format(
@@ -425,29 +431,30 @@ int solve_command(const SolveArgs& args) {
         return EXIT_BAD_INPUT;
     }
     // The posterior is checked even when a flag is already wrong: one attempt shows every mistake.
-    const std::optional<ScenarioToRun> checked = scenario_to_run(
-        *loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(), "canopy solve");
-    if (!checked) {
-        return EXIT_BAD_INPUT;
-    }
-    auto scenario = std::make_shared<const engine::Scenario>(checked->scenario);
+    // So is what the search would need, when every --lever was read: every lever at the top of
+    // its search range is the largest run the search can make.
     const engine::ThreadLimit threads(args.threads);
-    {
-        // Every lever at the top of its search range: the largest run the search can make.
+    const auto resources = [&](const ScenarioToRun& to_run) {
+        if (!levers_read) {
+            return ResourceCheck{};
+        }
         std::vector<experiments::Override> top;
         for (const experiments::SolveLever& l : request.levers) {
             top.push_back({l.target, l.high});
         }
-        const ResourceCheck check = check_resources(
-            *model, {experiments::apply_overrides(*scenario, top)},
-            args.replicates_set ? args.replicates : scenario->replicates, threads.threads(),
-            args.max_memory, "a setting at the top of the levers' ranges",
-            "use a smaller city, narrower lever ranges or fewer replicates");
-        if (!check.problem.empty()) {
-            std::cerr << "canopy solve: error: " << check.problem << "\n";
-            return EXIT_BAD_INPUT;
-        }
+        return check_resources(*model, {experiments::apply_overrides(to_run.scenario, top)},
+                               args.replicates_set ? args.replicates : to_run.scenario.replicates,
+                               threads.threads(), args.max_memory,
+                               "a setting at the top of the levers' ranges",
+                               "use a smaller city, narrower lever ranges or fewer replicates");
+    };
+    const std::optional<ScenarioToRun> checked =
+        scenario_to_run(*loaded.scenario, model->info(), args.posterior, {}, {}, !problems.empty(),
+                        "canopy solve", resources);
+    if (!checked) {
+        return EXIT_BAD_INPUT;
     }
+    auto scenario = std::make_shared<const engine::Scenario>(checked->scenario);
 
     request.probability = args.probability;
     request.within_budget_cap = args.budget_cap;
@@ -626,13 +633,13 @@ Command add_solve(CLI::App& app) {
                     "`canopy calibrate`)")
         ->check(NON_EMPTY);
     add_max_memory_option(*cmd, args->max_memory);
-    return Command{cmd, [args, seed_text, replicates, seed] {
+    return Command{cmd, [args, seed_text, replicates, seed](const FlagProblems& flagged) {
                        args->replicates_set = replicates->count() > 0;
                        args->seed_set = seed->count() > 0;
                        if (args->seed_set) {
                            parse_seed(*seed_text, args->seed);
                        }
-                       return solve_command(*args);
+                       return solve_command(flagged, *args);
                    }};
 }
 

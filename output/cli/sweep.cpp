@@ -234,7 +234,7 @@ void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
               << " --resume --out " << shell_word(args.out) << "\n";
 }
 
-int sweep_command(const SweepArgs& args) {
+int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
     // Under mpirun every rank runs this; the root reports and writes, every rank computes.
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
@@ -243,7 +243,7 @@ int sweep_command(const SweepArgs& args) {
     const fs::path file = resolve_scenario(args.file);
     experiments::SweepLoad loaded = experiments::load_sweep(file);
     const bool file_bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
-    std::vector<std::string> problems;
+    std::vector<std::string> problems = flagged;
     std::optional<experiments::Shard> shard;
     if (!args.shard.empty()) {
         std::string why;
@@ -280,6 +280,21 @@ int sweep_command(const SweepArgs& args) {
             problems.push_back(std::move(p));
         }
     }
+    // What the points would need is known once the design and the shard are: a --max-memory
+    // they exceed is reported with the other problems, before any runs and before the journal
+    // exists (a point too large for memory ended in std::bad_alloc and left a journal behind).
+    if (root && design && !args.design_only && (args.shard.empty() || shard) &&
+        (!shard || shard->count <= design->points())) {
+        const std::size_t total = design->points();
+        const std::vector<experiments::Point> points = loaded.sweep->points_of(
+            *design, shard ? shard->begin(total) : 0, shard ? shard->end(total) : total);
+        if (std::string p =
+                resource_problem(*loaded.sweep, loaded.sweep->experiment(), points,
+                                 engine::ThreadLimit(args.threads).threads(), args.max_memory);
+            !p.empty()) {
+            problems.push_back(std::move(p));
+        }
+    }
     // The root's verdict holds for every rank, so that all stop or all go on together.
     std::vector<std::uint8_t> verdict{
         static_cast<std::uint8_t>(file_bad || !loaded.sweep || !problems.empty() ? 1 : 0)};
@@ -292,6 +307,8 @@ int sweep_command(const SweepArgs& args) {
             if (file_bad) {
                 std::cerr << "canopy sweep: " << file.string()
                           << " has errors; nothing was run or written\n";
+            } else {
+                std::cerr << "canopy sweep: nothing was run or written\n";
             }
         }
         return EXIT_BAD_INPUT;
@@ -350,24 +367,6 @@ int sweep_command(const SweepArgs& args) {
     experiments::Experiment experiment = sweep.experiment();
     experiment.fingerprint = journal_fingerprint(experiment.fingerprint, shard);
     const int processes = evaluator->processes();
-
-    // 3. What the points will need, checked before any runs and before the journal exists (a
-    // point too large for memory ended in std::bad_alloc and left a journal behind). The root's
-    // verdict holds for every rank.
-    {
-        const std::string problem =
-            root ? resource_problem(sweep, experiment, points, threads.threads(), args.max_memory)
-                 : std::string();
-        std::vector<std::uint8_t> fits{static_cast<std::uint8_t>(problem.empty() ? 0 : 1)};
-        evaluator->share(fits);
-        if (fits.at(0) != 0) {
-            if (root) {
-                std::cerr << "canopy sweep: error: " << problem << "\n"
-                          << "canopy sweep: nothing was run or written\n";
-            }
-            return EXIT_BAD_INPUT;
-        }
-    }
 
     // 4. Run, journalling each point as it completes.
     const fs::path journal_path = journal_of(args.out);
@@ -475,7 +474,8 @@ Command add_sweep(CLI::App& app) {
                   "Continue an interrupted sweep from its journal (OUT.h5.journal)");
     cmd->add_flag("--quiet,-q", args->quiet, "No progress bar and no closing line");
     add_max_memory_option(*cmd, args->max_memory);
-    return Command{cmd, [args] { return sweep_command(*args); }};
+    return Command{cmd,
+                   [args](const FlagProblems& flagged) { return sweep_command(flagged, *args); }};
 }
 
 } // namespace canopy::cli

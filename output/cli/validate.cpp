@@ -171,7 +171,10 @@ Command add_validate(CLI::App& app) {
     cmd->add_flag("--strict", *strict,
                   "Also reject every parameter or lever left at a model default that has no "
                   "source or reasoning (every number must have an owner)");
-    return Command{cmd, [files, strict] { return validate_command(*files, *strict); }};
+    return Command{cmd, [files, strict](const FlagProblems& flagged) {
+                       return flagged.empty() ? validate_command(*files, *strict)
+                                              : refuse_flagged(flagged, "canopy validate");
+                   }};
 }
 
 } // namespace canopy::cli

@@ -571,3 +571,89 @@ TEST_CASE("a missing shard does not hide a bad --out of merge", "[cli][hardening
                        {"--out: 'merged.txt' must end in .h5",
                         "cannot read sweep result 'nope.h5': no such file"});
 }
+
+TEST_CASE("a --max-memory the runs exceed is reported with the other mistakes",
+          "[cli][hardening]") {
+    // The memory check ran only once every other check had passed: 'run S -q --max-memory 1K'
+    // said only that --quiet would show nothing, and the memory surfaced on the next attempt.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    const std::string quiet = "--quiet: with none of";
+    const std::string memory = "more than --max-memory 1K";
+    check_all_reported(dir, "run " + reference + " -n 2 -q --max-memory 1K", {quiet, memory});
+    check_all_reported(dir, "compare " + reference + " -n 2 -q --max-memory 1K", {quiet, memory});
+    check_all_reported(dir,
+                       "solve " + reference +
+                           " -n 10 -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 "
+                           "--max-memory 1K",
+                       {quiet, "a setting at the top of the levers' ranges would need", memory});
+    check_all_reported(dir,
+                       "levers " + reference + " -r 2 -q --lever lever_high_tech --max-memory 1K",
+                       {quiet, "a lever at the top of its range would need", memory});
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
+                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
+                                         "design = \"grid\"\nreplicates = 1\n"
+                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    check_all_reported(dir, "sweep s.toml --out x.txt --max-memory 1K",
+                       {"--out: 'x.txt' must end in .h5", "design point 0", memory});
+    // calibrate checked its largest candidate with the other inputs already.
+    check_all_reported(
+        dir,
+        "calibrate " +
+            shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml") +
+            " --out x.txt --max-memory 1K",
+        {"--out: 'x.txt' must end in .h5", memory});
+}
+
+TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[cli][hardening]") {
+    // CLI11 stopped at the first value it refused: 'run S -n abc -q --set births_per_month=abc'
+    // said only that --replicates was not a number; --quiet and --set surfaced on the next
+    // attempts. Each refused value is now reported with the command's own checks.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    check_all_reported(dir, "run " + reference + " -n abc -q --set births_per_month=abc",
+                       {"--replicates: 'abc' is not a number (allowed: 1 to 1000000)",
+                        "--quiet: with none of",
+                        "'abc' (the value of 'births_per_month') is not a number"});
+    check_all_reported(dir, "run " + reference + " --seed -3 --interval wald -t 1.5 --out x.txt",
+                       {"--seed: must be a whole number from 0 to 18446744073709551615, got '-3'",
+                        "--interval: ", "--threads: '1.5' is not a whole number in digits",
+                        "--out: 'x.txt' must end in .h5"});
+    check_all_reported(dir, "compare " + reference + " -n 0 --max-memory lots -q --mix nope",
+                       {"--replicates: Value 0 not in range 1 to 1000000",
+                        "--max-memory: must be a size such as 16G or 512M, or 'none', got 'lots'",
+                        "--quiet: with none of", "has no policy mix 'nope'"});
+    check_all_reported(
+        dir,
+        "solve " + reference +
+            " -q -n 5 --precision 2 -P 0.5 --target nope --lever lever_high_tech=0:2",
+        {"--replicates: Value 5 not in range 10 to 1000000", "--precision: Value 2 not in range",
+         "--quiet: with none of", "has no target 'nope'"});
+    check_all_reported(dir, "levers " + reference + " -q -r 1 -t 0 --lever nolever",
+                       {"--replicates: Value 1 not in range 2 to 1000000",
+                        "--threads: Value 0 not in range 1 to 4096", "--quiet: with none of",
+                        "'nolever' is not a lever"});
+    check_all_reported(
+        dir,
+        "calibrate " +
+            shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml") +
+            " --fit-until 0 --method nope --seed x --out x.txt",
+        {"--fit-until: Value 0 not in range 1 to 9999",
+         "--method: ", "--seed: must be a whole number", "--out: 'x.txt' must end in .h5"});
+    check_all_reported(dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
+                       {"--bootstrap: Value 0 not in range 1 to 1000000",
+                        "Could not convert: --confidence = x", "nope.h5"});
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
+                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
+                                         "design = \"grid\"\nreplicates = 1\n"
+                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    check_all_reported(
+        dir, "sweep s.toml -t 0 --out x.txt",
+        {"--threads: Value 0 not in range 1 to 4096", "--out: 'x.txt' must end in .h5"});
+    // What CLI11 cannot parse past still stops it, after the values refused before.
+    check_all_reported(dir, "sweep s.toml -t 0",
+                       {"--threads: Value 0 not in range 1 to 4096", "--out is required"});
+    check_all_reported(
+        dir, "run " + reference + " -n abc --replicate 3",
+        {"--replicates: 'abc' is not a number", "'canopy run' has no option '--replicate'"});
+}

@@ -109,11 +109,11 @@ OutputLock::~OutputLock() {
     ::close(fd_);
 }
 
-std::size_t OutputLock::remove_stale_temporaries() const {
+std::size_t remove_dead_temporaries(const fs::path& target) {
     std::size_t removed = 0;
     std::error_code ec;
-    const std::string name = out_.filename().string();
-    const fs::path dir = out_.parent_path().empty() ? fs::path(".") : out_.parent_path();
+    const std::string name = target.filename().string();
+    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const pid_t owner = temporary_owner(it->path().filename().string(), name);
         if (owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) {
@@ -125,6 +125,10 @@ std::size_t OutputLock::remove_stale_temporaries() const {
         }
     }
     return removed;
+}
+
+std::size_t OutputLock::remove_stale_temporaries() const {
+    return remove_dead_temporaries(out_);
 }
 
 } // namespace canopy::experiments

@@ -2,6 +2,7 @@
 // committed together; temporaries removed on a signal or, when their process is gone, by the
 // next run; and the check that no two paths of one command name the same file.
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/output/files.hpp>
 
 #include <atomic>
@@ -98,37 +99,6 @@ extern "C" void remove_temporaries_and_reraise(int signal_number) {
     }
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
-}
-
-// "<name>.tmp.<pid>.<n>" -> pid, or 0 when `file` is not a temporary of `name`.
-pid_t temporary_owner(const std::string& file, const std::string& name) {
-    const std::string prefix = name + ".tmp.";
-    if (file.size() <= prefix.size() || file.compare(0, prefix.size(), prefix) != 0) {
-        return 0;
-    }
-    const std::string rest = file.substr(prefix.size());
-    const std::size_t dot = rest.find('.');
-    if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size() || dot > 9 ||
-        rest.find_first_not_of("0123456789.") != std::string::npos ||
-        rest.find('.', dot + 1) != std::string::npos) {
-        return 0;
-    }
-    return static_cast<pid_t>(std::stol(rest.substr(0, dot)));
-}
-
-// Removes the temporaries of `target` whose process is gone (killed with SIGKILL, a power
-// cut): a process that exists keeps its files, whoever it is.
-void remove_stale_temporaries(const fs::path& target) {
-    std::error_code ec;
-    const std::string name = target.filename().string();
-    for (fs::directory_iterator it(directory_of(target), ec), end; !ec && it != end;
-         it.increment(ec)) {
-        const pid_t owner = temporary_owner(it->path().filename().string(), name);
-        if (owner > 0 && owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) {
-            std::error_code ignored;
-            fs::remove(it->path(), ignored);
-        }
-    }
 }
 
 // Numbers the temporaries of this process ("<target>.tmp.<pid>.<n>").
@@ -266,7 +236,7 @@ std::string output_path_problem(const fs::path& given) {
 
 TemporaryFile::TemporaryFile(const fs::path& target)
     : target_(resolve(target)) {
-    remove_stale_temporaries(target_);
+    experiments::remove_dead_temporaries(target_);
     NewTemporary t = new_temporary(target_);
     if (t.path.empty()) {
         throw Error("cannot create a temporary file for " + quoted(target) +

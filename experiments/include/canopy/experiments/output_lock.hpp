@@ -11,6 +11,12 @@
 
 namespace canopy::experiments {
 
+/// Removes the temporaries of `target` ("<target>.tmp.<pid>.<n>", regular files beside it) whose
+/// process no longer exists on this host: left by a writer killed while writing (SIGKILL, a
+/// power cut). A process that exists keeps its files, whoever it is. Returns how many were
+/// removed. Every writer of results calls it (output::TemporaryFile, OutputLock).
+std::size_t remove_dead_temporaries(const std::filesystem::path& target);
+
 /// An exclusive, non-blocking flock(2) on "<out>.lock", which holds the owner's pid and host.
 /// The kernel releases it when the process ends, however it ends (kill -9 included), so it never
 /// outlives its owner; the file is removed when the lock is released. Under MPI only the rank

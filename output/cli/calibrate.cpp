@@ -326,29 +326,15 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
     }
     // Every rank must run the calibration rank 0 checked; a rank that read other files would
     // journal its runs under rank 0's fingerprint.
-    {
-        std::string mine;
-        std::string why;
-        if (loaded.calibration && !loaded.diagnostics.has_errors()) {
-            mine = loaded.calibration->fingerprint();
-        } else {
-            why = "cannot read " + a.file;
-            for (const engine::Diagnostic& d : loaded.diagnostics) {
-                if (d.severity == engine::Diagnostic::Severity::error) {
-                    why = d.format();
-                    break;
-                }
-            }
-        }
-        if (const std::string p = experiments::rank_inputs_problem(
-                mine, why,
-                "the calibration file, its scenario or data (or the method, seed or --fit-until)");
-            !p.empty()) {
-            if (root) {
-                std::cerr << "canopy calibrate: error: " << p << "; nothing was run or written\n";
-            }
-            return EXIT_BAD_INPUT;
-        }
+    if (ranks_differ("calibrate",
+                     loaded.calibration && !loaded.diagnostics.has_errors()
+                         ? loaded.calibration->fingerprint()
+                         : std::string(),
+                     loaded.diagnostics, a.file,
+                     "the calibration file, its scenario or data (or the method, seed or "
+                     "--fit-until)",
+                     root)) {
+        return EXIT_BAD_INPUT;
     }
     const experiments::Calibration& c = *loaded.calibration;
     if (lock) {

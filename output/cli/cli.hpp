@@ -210,4 +210,12 @@ LeverRangeChoice choose_lever_ranges(const engine::Scenario& scenario,
 std::string lever_ranges_problem(const engine::Scenario& scenario, const experiments::Sweep& ranges,
                                  const std::string& flag, const std::string& name);
 
+/// Under MPI, whether any rank's inputs differ from rank 0's (experiments::rank_inputs_problem):
+/// `fingerprint` is this rank's (empty when its `diagnostics` for `file` have errors, the first
+/// of which says why). When they differ, rank 0 says which ranks, naming `inputs` (what must be
+/// the same everywhere), and every rank gets true. One process: always false.
+bool ranks_differ(const std::string& command, const std::string& fingerprint,
+                  const engine::Diagnostics& diagnostics, const std::string& file,
+                  const std::string& inputs, bool root);
+
 } // namespace canopy::cli

@@ -3,6 +3,7 @@
 
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/input_path.hpp>
@@ -292,6 +293,29 @@ std::string range_text(double min, double max) {
         return std::isinf(x) ? std::string(x < 0 ? "-inf" : "inf") : fmt::format("{}", x);
     };
     return "[" + end(min) + ", " + end(max) + "]";
+}
+
+bool ranks_differ(const std::string& command, const std::string& fingerprint,
+                  const engine::Diagnostics& diagnostics, const std::string& file,
+                  const std::string& inputs, bool root) {
+    std::string why;
+    if (fingerprint.empty()) {
+        why = "cannot read " + file;
+        for (const engine::Diagnostic& d : diagnostics) {
+            if (d.severity == engine::Diagnostic::Severity::error) {
+                why = d.format();
+                break;
+            }
+        }
+    }
+    const std::string p = experiments::rank_inputs_problem(fingerprint, why, inputs);
+    if (p.empty()) {
+        return false;
+    }
+    if (root) {
+        std::cerr << "canopy " << command << ": error: " << p << "; nothing was run or written\n";
+    }
+    return true;
 }
 
 } // namespace canopy::cli

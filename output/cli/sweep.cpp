@@ -314,30 +314,16 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
         return EXIT_BAD_INPUT;
     }
     // Every rank must compute the sweep rank 0 checked: the same files and the same shard.
-    {
-        std::string mine;
-        std::string why;
-        if (loaded.sweep && !loaded.diagnostics.has_errors()) {
-            mine = loaded.sweep->fingerprint + " shard " + args.shard +
-                   (args.design_only ? " design-only" : "");
-        } else {
-            why = "cannot read " + file.string();
-            for (const engine::Diagnostic& d : loaded.diagnostics) {
-                if (d.severity == engine::Diagnostic::Severity::error) {
-                    why = d.format();
-                    break;
-                }
-            }
-        }
-        if (const std::string p = experiments::rank_inputs_problem(
-                mine, why,
-                "the sweep file, its scenario or posterior (or the seed, replicates or --shard)");
-            !p.empty()) {
-            if (root) {
-                std::cerr << "canopy sweep: error: " << p << "; nothing was run or written\n";
-            }
-            return EXIT_BAD_INPUT;
-        }
+    if (ranks_differ("sweep",
+                     loaded.sweep && !loaded.diagnostics.has_errors()
+                         ? loaded.sweep->fingerprint + " shard " + args.shard +
+                               (args.design_only ? " design-only" : "")
+                         : std::string(),
+                     loaded.diagnostics, file.string(),
+                     "the sweep file, its scenario or posterior (or the seed, replicates or "
+                     "--shard)",
+                     root)) {
+        return EXIT_BAD_INPUT;
     }
     const experiments::Sweep& sweep = *loaded.sweep;
     if (lock) {

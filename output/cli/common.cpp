@@ -313,7 +313,8 @@ bool ranks_differ(const std::string& command, const std::string& fingerprint,
         return false;
     }
     if (root) {
-        std::cerr << "canopy " << command << ": error: " << p << "; nothing was run or written\n";
+        // One write, so that mpirun's banner about the other ranks cannot split the line.
+        std::cerr << ("canopy " + command + ": error: " + p + "; nothing was run or written\n");
     }
     return true;
 }

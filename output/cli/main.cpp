@@ -370,7 +370,10 @@ int dispatch(int argc, char** argv) {
         if (c.app->parsed()) {
             if (const std::string p = one_process_problem(c.app->get_name()); !p.empty()) {
                 if (canopy::experiments::launched_ranks().rank == 0) {
-                    std::cerr << "canopy " << c.app->get_name() << ": error: " << p << "\n";
+                    // One write: the other ranks exit at once, and mpirun's banner about
+                    // them must not land in the middle of the line (std::cerr writes each
+                    // piece as it comes).
+                    std::cerr << ("canopy " + c.app->get_name() + ": error: " + p + "\n");
                 }
                 return EXIT_BAD_INPUT;
             }

@@ -348,10 +348,10 @@ TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted
     }
 }
 
-TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign file with exit 2",
-          "[regression][journal]") {
-    const TempDir dir;
-    // The journal header of another calibration's experiment (as a changed --seed would leave).
+namespace {
+
+// A journal holding only the header of an experiment with `fingerprint` (no runs).
+void write_journal_header(const fs::path& journal, const std::string& fingerprint) {
     class NoPoints final : public canopy::experiments::Evaluator {
     public:
         std::vector<canopy::experiments::PointResult>
@@ -361,10 +361,19 @@ TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign
             return {};
         }
     };
-    canopy::experiments::Experiment other;
-    other.fingerprint = "another-calibration:abc-smc:4";
-    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "c.h5.journal")
-        ->evaluate(other, {});
+    canopy::experiments::Experiment experiment;
+    experiment.fingerprint = fingerprint;
+    canopy::experiments::journalled(std::make_unique<NoPoints>(), journal)
+        ->evaluate(experiment, {});
+}
+
+} // namespace
+
+TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign file with exit 2",
+          "[regression][journal]") {
+    const TempDir dir;
+    // The journal header of another calibration's experiment (as a changed --seed would leave).
+    write_journal_header(dir / "c.h5.journal", "another-calibration:abc-smc:4");
     const Result r = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --resume --out c.h5");
     INFO(r.err);
     CHECK(r.status == 2);
@@ -509,19 +518,7 @@ TEST_CASE("calibrate refuses a damaged journal header, and an --out another run 
           "[regression][journal]") {
     const TempDir dir;
     // A header whose fingerprint was spoilt: the runs after it may be the only copy.
-    class NoPoints final : public canopy::experiments::Evaluator {
-    public:
-        std::vector<canopy::experiments::PointResult>
-        evaluate(const canopy::experiments::Experiment&,
-                 std::span<const canopy::experiments::Point>,
-                 const canopy::experiments::ResultCallback&) override {
-            return {};
-        }
-    };
-    canopy::experiments::Experiment any;
-    any.fingerprint = "some-calibration:abc-smc:4";
-    canopy::experiments::journalled(std::make_unique<NoPoints>(), dir / "c.h5.journal")
-        ->evaluate(any, {});
+    write_journal_header(dir / "c.h5.journal", "some-calibration:abc-smc:4");
     std::string bytes = read_file(dir / "c.h5.journal");
     bytes[30] = static_cast<char>(bytes[30] ^ 1);
     write_file(dir / "c.h5.journal", bytes);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """canopy-bench ecosystem --profile: the ratios it prints are those of the figures printed
 beside them (the whole replicate, its steps only and its decisions only, each against the
-reference step), and with one round the ecosystem's phases add up to its whole per firm-step.
+reference step), and with one round the ecosystem's phases add up to its whole per firm-step and
+the reference's phases to no more than its step.
 
 Usage: test_bench_profile.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
@@ -45,7 +46,6 @@ def main():
         assert total > 0 and ref_total > 0, out
         for name in ECOSYSTEM_PHASES:
             assert eco[name] >= 0, (name, out)
-        assert ref["decide"] + ref["apply"] + ref["births"] <= ref_total * 1.05 + 0.03, out
         # The ratios are the printed figures' (each rounded to 0.01 before printing).
         assert close(ratio["ecosystem/reference"], total / ref_total), out
         assert close(ratio["steps_only"], eco["steps_only"] / ref_total), out
@@ -56,6 +56,11 @@ def main():
             assert close(sum(eco[name] for name in ECOSYSTEM_PHASES), total, abs_=0.06), out
             assert close(eco["steps_only"], total - eco["network"] - eco["attributes"],
                          abs_=0.03), out
+            # The reference's phases are timed inside its step loop, so in one round they add
+            # up to no more than it. (Medians over several rounds need not: each phase's median
+            # can come from another round, and under a sanitiser or load the rounds differ by
+            # more than any fixed margin.)
+            assert ref["decide"] + ref["apply"] + ref["births"] <= ref_total * 1.02 + 0.03, out
     print("ok")
     return 0
 

@@ -636,6 +636,24 @@ TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes n
     CHECK(entries(dir.path()) == std::vector<std::string>{"m.h5", "s1.h5", "s2.h5"});
 }
 
+// The same for a posterior: a flipped bit in /weights would reweight every replicate's draw.
+TEST_CASE("canopy run refuses a posterior damaged on disk, naming it, and writes nothing",
+          "[regression][posterior]") {
+    const test::TempDir dir;
+    write_posterior(dir / "p.h5");
+    const std::string run =
+        "run " + shell_quote(SWEEPS + "/tiny-scenario.toml") + " -n 2 -q --posterior p.h5 --out ";
+    REQUIRE(run_canopy(dir, run + "good.h5").status == 0);
+    test::flip_data_bit(dir / "p.h5", "/weights");
+    const Result r = run_canopy(dir, run + "bad.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--posterior: error: cannot read the calibration result 'p.h5': the file is "
+                     "damaged: its data changed on disk after Canopy wrote it") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"good.h5", "p.h5"});
+}
+
 TEST_CASE("canopy merge says which count differs and sums up overlapping points",
           "[regression][sweep][merge]") {
     const test::TempDir dir;

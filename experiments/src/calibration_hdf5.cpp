@@ -1,9 +1,12 @@
 // Calibration result files (calibration_result.hpp) on the HDF5 C API. Every handle is owned, so
 // an exception anywhere closes everything before the temporary file is removed.
+#include "wire.hpp"
+
 #include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -24,6 +27,88 @@ namespace fs = std::filesystem;
 
 // Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
 using namespace canopy::detail::hdf5;
+
+// ---- checksum ------------------------------------------------------------------------------
+
+// HDF5's 1.8 format checksums its object headers but not the raw data of a contiguous dataset nor
+// the variable-length strings of the global heap: a byte flipped on disk there would read back
+// as another particle or weight, and every run drawing from the posterior would use it. So the
+// writer stores a hash64 of everything read_file gives back and the reader recomputes it. The
+// reader recomputes ess and the parameters' summaries from the weights and particles, which are
+// covered, so those are left out. Native byte order, as the journal's checksums: a big-endian
+// machine would refuse a little-endian machine's file.
+std::string checksum(const CalibrationResult& r) {
+    detail::Writer w;
+    for (const std::string* t :
+         {&r.method, &r.name, &r.model, &r.scenario, &r.scenario_start, &r.calibration_text,
+          &r.scenario_text, &r.data_file, &r.data_sha256, &r.engine_version, &r.fingerprint}) {
+        w.text(*t);
+    }
+    w.u64(r.seed);
+    w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(r.fit_until)));
+    w.u64(r.exact ? 1 : 0);
+    w.f64(r.final_temperature);
+    w.u64(static_cast<std::uint64_t>(r.simulations));
+    w.f64(r.wall_seconds);
+    w.f64(r.simulate_seconds);
+    w.f64(r.simulations_per_second);
+    for (const std::vector<std::string>* list : {&r.parameters, &r.notes}) {
+        w.u64(list->size());
+        for (const std::string& t : *list) {
+            w.text(t);
+        }
+    }
+    w.doubles(r.weights);
+    w.doubles(r.particles);
+    for (std::size_t j = 0; j < r.parameters.size(); ++j) {
+        w.text(r.parameter_kinds[j]);
+        w.text(r.parameter_units[j]);
+        w.text(r.priors[j]);
+        w.f64(r.lower[j]);
+        w.f64(r.upper[j]);
+    }
+    w.u64(r.generations.size());
+    for (const GenerationRecord& g : r.generations) {
+        w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(g.generation)));
+        w.f64(g.temperature);
+        w.f64(g.tolerance);
+        w.u64(static_cast<std::uint64_t>(g.candidates));
+        w.u64(static_cast<std::uint64_t>(g.simulations));
+        w.f64(g.acceptance_rate);
+        w.f64(g.ess);
+        w.f64(g.seconds);
+    }
+    w.u64(r.figures.size());
+    for (const FigureFit& f : r.figures) {
+        for (const std::string* t : {&f.observation, &f.series, &f.unit, &f.kind, &f.measure}) {
+            w.text(*t);
+        }
+        w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(f.year)));
+        w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(f.line)));
+        for (const double x : {f.value, f.sd, f.median, f.q05, f.q25, f.q75, f.q95}) {
+            w.f64(x);
+        }
+        w.u64((f.fitted ? 1U : 0U) | (f.inside50 ? 2U : 0U) | (f.inside90 ? 4U : 0U));
+    }
+    w.u64(r.smm ? 1 : 0);
+    if (r.smm) {
+        const SmmReport& s = *r.smm;
+        w.doubles(s.estimate);
+        w.doubles(s.standard_error);
+        w.f64(s.objective);
+        w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(s.iterations)));
+        w.u64(static_cast<std::uint64_t>(s.evaluations));
+        w.u64(s.converged ? 1 : 0);
+        w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(s.replicates)));
+        for (const auto* rows : {&s.profile_values, &s.profile_objective}) {
+            w.u64(rows->size());
+            for (const std::vector<double>& row : *rows) {
+                w.doubles(row);
+            }
+        }
+    }
+    return fmt::format("hash64:{:016x}", detail::hash64(w.bytes));
+}
 
 // ---- writing -------------------------------------------------------------------------------
 
@@ -91,6 +176,7 @@ void write_contents(const Writer& w, const CalibrationResult& r) {
     w.attribute(root, "simulations_per_second", r.simulations_per_second);
     w.attribute(root, "parameters", r.parameters);
     w.attribute(root, "notes", r.notes);
+    w.attribute(root, "checksum", checksum(r));
 
     const std::size_t n = r.particle_count();
     std::vector<std::int64_t> index(n);
@@ -475,6 +561,19 @@ CalibrationResult read_file(const fs::path& path) {
                                                  static_cast<std::ptrdiff_t>((j + 1) * p));
         }
         r.smm = std::move(s);
+    }
+    // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
+    if (in.has_attribute(root, "checksum")) {
+        const std::string stored = in.text(root, "checksum");
+        const std::string computed = checksum(r);
+        if (stored != computed) {
+            const std::string sums = stored + " stored, " + computed + " computed";
+            throw Failure{"the file is damaged: its data changed on disk after Canopy wrote it "
+                          "(they do not match the checksum written with them: " +
+                          sums +
+                          "); run the calibration that wrote it again (canopy calibrate "
+                          "... --out)"};
+        }
     }
     return r;
 }

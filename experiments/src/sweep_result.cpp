@@ -1,9 +1,12 @@
 // The sweep result file on the HDF5 C API: written to a temporary name and renamed, read back
 // with every shape checked. Layout: sweep_result.hpp and docs/sweeps.md.
+#include "wire.hpp"
+
 #include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -21,6 +24,74 @@ namespace fs = std::filesystem;
 
 // Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
 using namespace canopy::detail::hdf5;
+
+// ---- checksum --------------------------------------------------------------------------------
+
+// HDF5's 1.8 format checksums its object headers but not the raw data of a contiguous dataset nor
+// the variable-length strings of the global heap: a byte flipped on disk there reads back as
+// another number or text, and a damaged shard would be merged without a word. So the writer
+// stores a hash64 of everything read_file gives back and the reader recomputes it. /outputs is
+// left out: other programs add their outputs to a --design-only file (docs/sensitivity.md), and
+// that is not damage. The bytes hashed are in native byte order, as the journal's: a big-endian
+// machine would refuse a little-endian machine's file.
+std::string checksum(const SweepResult& r) {
+    detail::Writer w;
+    w.text(to_string(r.design));
+    w.u64(r.unit.base_samples);
+    w.u64(r.unit.levels);
+    w.u64(r.factors.size());
+    for (const std::string& f : r.factors) {
+        w.text(f);
+    }
+    w.u64(r.seed);
+    w.u64(static_cast<std::uint64_t>(std::max(0, r.replicates)));
+    w.u64(r.common_random_numbers ? 1 : 0);
+    w.u64(r.complete ? 1 : 0);
+    w.u64(r.points_total);
+    for (const std::string* t :
+         {&r.shard, &r.engine_version, &r.fingerprint, &r.sweep_text, &r.scenario_text}) {
+        w.text(*t);
+    }
+    w.f64(r.wall_seconds);
+    w.f64(r.points_per_second);
+    w.f64(r.overhead_per_point_seconds);
+    // An empty point_index is written as 0 .. points - 1 and read back as such.
+    const std::size_t n = r.point_index.empty() ? r.points() : r.point_index.size();
+    w.u64(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        w.u64(r.point_index.empty() ? k : r.point_index[k]);
+    }
+    w.doubles(r.unit.u);
+    w.u64(r.values.size());
+    for (const std::vector<double>& v : r.values) {
+        w.doubles(v);
+    }
+    w.u64(r.time_labels.size());
+    for (const std::string& t : r.time_labels) {
+        w.text(t);
+    }
+    w.u64(r.targets.size());
+    for (const TargetColumns& t : r.targets) {
+        w.text(t.id);
+        w.text(t.unit);
+        w.text(t.comparison);
+        w.f64(t.threshold);
+        for (const std::vector<double>* v :
+             {&t.p_attain, &t.p_attain_lo, &t.p_attain_hi, &t.median}) {
+            w.doubles(*v);
+        }
+    }
+    w.u64(r.indicators.size());
+    for (const IndicatorColumns& c : r.indicators) {
+        w.text(c.id);
+        w.text(c.unit);
+        for (const std::vector<double>* v :
+             {&c.mean, &c.q05, &c.q50, &c.q95, &c.mean_path, &c.finals}) {
+            w.doubles(*v);
+        }
+    }
+    return fmt::format("hash64:{:016x}", detail::hash64(w.bytes));
+}
 
 // ---- writing ---------------------------------------------------------------------------------
 
@@ -87,6 +158,7 @@ void write_file(const fs::path& path, const SweepResult& r) {
         w.attribute(root, "wall_seconds", r.wall_seconds);
         w.attribute(root, "points_per_second", r.points_per_second);
         w.attribute(root, "overhead_per_point_seconds", r.overhead_per_point_seconds);
+        w.attribute(root, "checksum", checksum(r));
 
         std::vector<std::uint64_t> index = r.point_index;
         if (index.empty()) {
@@ -506,6 +578,22 @@ SweepResult read_file(const fs::path& path) {
         Id outputs = in.group(root, "outputs");
         for (const std::string& name : in.members(outputs.get())) {
             r.outputs.emplace_back(name, in.doubles(outputs.get(), name, {n}));
+        }
+    }
+    // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
+    if (in.has_attribute(root, "checksum")) {
+        const std::string stored = in.text(root, "checksum");
+        const std::string computed = checksum(r);
+        if (stored != computed) {
+            // The shard's own command writes it again; a whole sweep's or a merge's, likewise.
+            const std::string remedy =
+                r.shard.empty() ? "run the sweep or merge that wrote it again"
+                                : "rerun shard " + r.shard + " (canopy sweep SWEEP.toml --shard " +
+                                      r.shard + ") to write it again";
+            const std::string sums = stored + " stored, " + computed + " computed";
+            throw Failure{"the file is damaged: its data changed on disk after Canopy wrote it "
+                          "(they do not match the checksum written with them: " +
+                          sums + "); " + remedy};
         }
     }
     return r;

@@ -22,8 +22,8 @@ except ImportError as missing:
 
 # Datasets that record time, not results.
 TIMES = {"seconds"}
-# Root attributes that record time or the machine.
-TIME_ATTRS = {"wall_seconds", "simulate_seconds", "simulations_per_second"}
+# Root attributes that record time or the machine, and the checksum, which covers them.
+TIME_ATTRS = {"wall_seconds", "simulate_seconds", "simulations_per_second", "checksum"}
 
 
 def datasets(path):

@@ -1,6 +1,7 @@
 // `canopy sweep` and `canopy merge` end to end: the same result datasets at 1 and 2 threads, as
 // 3 merged shards, and after a kill -9 and --resume; bad sweep files, shards and merges refused
 // with their place, exit 2 and nothing written.
+#include "../unit/damage_fixture.hpp"
 #include "cli_fixture.hpp"
 
 #include <canopy/experiments/calibration_result.hpp>
@@ -161,11 +162,14 @@ void expect_refused(const std::string& text, const std::string& place, const std
 }
 
 // A copy of `from` with the HDF5 object at `path` deleted, as an edit with h5py would leave it.
+// The root's checksum goes too, as in a file of a Canopy that wrote none: with it, the copy
+// would be refused as damaged before merge could compare its columns with the other shards'.
 void copy_without(const fs::path& from, const fs::path& to, const std::string& path) {
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
     const hid_t f = H5Fopen(to.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     REQUIRE(f >= 0);
     CHECK(H5Ldelete(f, path.c_str(), H5P_DEFAULT) >= 0);
+    CHECK(H5Adelete(f, "checksum") >= 0);
     H5Fclose(f);
 }
 
@@ -598,6 +602,56 @@ TEST_CASE("canopy merge refuses a shard with a target, indicator or dataset dele
             CHECK_FALSE(fs::exists(dir / "m.h5"));
         }
     }
+}
+
+// HDF5 checksums its headers but not a contiguous dataset's data: before the result files carried
+// a checksum of their own, a bit flipped in a shard's p_attain was merged without a word.
+TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes nothing",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/2 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    REQUIRE(run_canopy(dir, "merge s1.h5 s2.h5 --quiet --out m.h5").status == 0);
+    const std::string merged = test::read_file(dir / "m.h5");
+    const std::string target = experiments::read_sweep_result(dir / "s2.h5").targets.at(0).id;
+
+    test::flip_data_bit(dir / "s2.h5", "/targets/" + target + "/p_attain");
+    for (const std::string out : {"m.h5", "new.h5"}) {
+        const Result r = run_canopy(dir, "merge s1.h5 s2.h5 --out " + out);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("canopy merge: error: cannot read sweep result 's2.h5': the file is "
+                         "damaged: its data changed on disk after Canopy wrote it") !=
+              std::string::npos);
+        CHECK(r.err.find("rerun shard 2/2 (canopy sweep SWEEP.toml --shard 2/2)") !=
+              std::string::npos);
+        CHECK(r.err.find("canopy merge: nothing was written") != std::string::npos);
+        CHECK(r.out.empty());
+    }
+    // The earlier merge is left as it was, and no new file appears.
+    CHECK(test::read_file(dir / "m.h5") == merged);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"m.h5", "s1.h5", "s2.h5"});
+}
+
+// The same for a posterior: a flipped bit in /weights would reweight every replicate's draw.
+TEST_CASE("canopy run refuses a posterior damaged on disk, naming it, and writes nothing",
+          "[regression][posterior]") {
+    const test::TempDir dir;
+    write_posterior(dir / "p.h5");
+    const std::string run =
+        "run " + shell_quote(SWEEPS + "/tiny-scenario.toml") + " -n 2 -q --posterior p.h5 --out ";
+    REQUIRE(run_canopy(dir, run + "good.h5").status == 0);
+    test::flip_data_bit(dir / "p.h5", "/weights");
+    const Result r = run_canopy(dir, run + "bad.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--posterior: error: cannot read the calibration result 'p.h5': the file is "
+                     "damaged: its data changed on disk after Canopy wrote it") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"good.h5", "p.h5"});
 }
 
 TEST_CASE("canopy merge says which count differs and sums up overlapping points",

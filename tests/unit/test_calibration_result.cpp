@@ -1,5 +1,6 @@
 // Calibration result files round-trip through HDF5; a posterior carried into a scenario takes
 // its columns, and one of another model or parameter set is refused.
+#include "../unit/damage_fixture.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
@@ -131,6 +132,46 @@ TEST_CASE("a calibration result without notes round-trips", "[unit]") {
     const CalibrationResult back = read_calibration_result(p);
     CHECK(back.notes.empty());
     CHECK(back.parameters == r.parameters);
+}
+
+// HDF5 checksums its headers but not a contiguous dataset's data nor the global heap's strings:
+// without the file's own checksum, a bit flipped in /weights would reweight every run drawn from
+// the posterior.
+TEST_CASE("a calibration result damaged on disk is refused, naming the file", "[unit]") {
+    CalibrationResult r = sample_result();
+    r.scenario_text = "a scenario text found once in the file";
+    const fs::path good = scratch("intact.h5");
+    const fs::path bad = scratch("damaged.h5");
+    const fs::path old = scratch("without-checksum.h5");
+    write_calibration_result(good, r);
+    const std::string damaged = "cannot read the calibration result '" + bad.generic_string() +
+                                "': the file is damaged: its data changed on disk after Canopy "
+                                "wrote it (they do not match the checksum written with them: ";
+
+    // Intact, it reads back equal.
+    const CalibrationResult back = read_calibration_result(good);
+    CHECK(back.weights == r.weights);
+    CHECK(back.particles == r.particles);
+
+    // The first weight, 0.5, becomes 0.5000000000000001: refused, and said why.
+    fs::copy_file(good, bad, fs::copy_options::overwrite_existing);
+    test::flip_data_bit(bad, "/weights");
+    CHECK_THROWS_WITH(read_calibration_result(bad),
+                      Catch::StartsWith(damaged) &&
+                          Catch::EndsWith("; run the calibration that wrote it again (canopy "
+                                          "calibrate ... --out)"));
+
+    // A variable-length string (the global heap): refused too.
+    fs::copy_file(good, bad, fs::copy_options::overwrite_existing);
+    test::flip_text_bit(bad, "a scenario text found once in the file");
+    CHECK_THROWS_WITH(read_calibration_result(bad), Catch::StartsWith(damaged));
+
+    // A file written before the checksum has nothing to check against: read as it is.
+    fs::copy_file(good, old, fs::copy_options::overwrite_existing);
+    test::drop_root_attribute(old, "checksum");
+    const CalibrationResult unchecked = read_calibration_result(old);
+    CHECK(unchecked.weights == r.weights);
+    CHECK(unchecked.scenario_text == r.scenario_text);
 }
 
 TEST_CASE("reading something that is not a calibration result says what it is", "[unit]") {

@@ -1,5 +1,6 @@
 // Sweeps in pieces: factor values from unit coordinates, shards, the journal (what a resume reads
 // back, a torn record, another experiment's journal) and the result file's round trip.
+#include "../unit/damage_fixture.hpp"
 #include "../unit/output_fixture.hpp"
 #include "registry.hpp"
 
@@ -57,6 +58,39 @@ std::vector<experiments::Point> points(std::size_t n) {
         out.push_back({k, {0.5 + static_cast<double>(k)}});
     }
     return out;
+}
+
+// A small result with every kind of column: targets, indicators with paths and finals, outputs.
+experiments::SweepResult small_result() {
+    experiments::SweepResult r;
+    r.design = DesignKind::grid;
+    r.factors = {"a", "b"};
+    r.unit.kind = DesignKind::grid;
+    r.unit.dimensions = 2;
+    r.unit.u = {0.0, 0.0, 0.0, 1.0, 1.0, 0.0};
+    r.values = {{1.0, 1.0, 2.0}, {5.0, 6.0, 5.0}};
+    r.seed = 9;
+    r.replicates = 2;
+    r.complete = true;
+    r.sweep_text = "[sweep]\n";
+    r.scenario_text = "[scenario]\n";
+    r.engine_version = "x";
+    r.fingerprint = "f";
+    r.points_total = 3;
+    r.wall_seconds = 1.5;
+    r.time_labels = {"2022-12", "2023-01"};
+    r.targets.push_back(
+        {"t", "firms", ">=", 10.0, {0.5, 1, 0}, {0.1, 0.5, 0}, {0.9, 1, 0.5}, {9, 11, NAN}});
+    r.indicators.push_back({"i",
+                            "firms",
+                            {1, 2, 3},
+                            {0, 1, 2},
+                            {1, 2, 3},
+                            {2, 3, 4},
+                            {1, 2, 3, 4, 5, 6},
+                            {1, 1, 2, 2, 3, 3}});
+    r.outputs.emplace_back("y", std::vector<double>{7, 8, 9});
+    return r;
 }
 
 } // namespace
@@ -267,34 +301,7 @@ TEST_CASE("A sweep file's factors are resolved against its scenario's model", "[
 }
 
 TEST_CASE("A sweep result survives a round trip through its file", "[unit][sweep]") {
-    experiments::SweepResult r;
-    r.design = DesignKind::grid;
-    r.factors = {"a", "b"};
-    r.unit.kind = DesignKind::grid;
-    r.unit.dimensions = 2;
-    r.unit.u = {0.0, 0.0, 0.0, 1.0, 1.0, 0.0};
-    r.values = {{1.0, 1.0, 2.0}, {5.0, 6.0, 5.0}};
-    r.seed = 9;
-    r.replicates = 2;
-    r.complete = true;
-    r.sweep_text = "[sweep]\n";
-    r.scenario_text = "[scenario]\n";
-    r.engine_version = "x";
-    r.fingerprint = "f";
-    r.points_total = 3;
-    r.wall_seconds = 1.5;
-    r.time_labels = {"2022-12", "2023-01"};
-    r.targets.push_back(
-        {"t", "firms", ">=", 10.0, {0.5, 1, 0}, {0.1, 0.5, 0}, {0.9, 1, 0.5}, {9, 11, NAN}});
-    r.indicators.push_back({"i",
-                            "firms",
-                            {1, 2, 3},
-                            {0, 1, 2},
-                            {1, 2, 3},
-                            {2, 3, 4},
-                            {1, 2, 3, 4, 5, 6},
-                            {1, 1, 2, 2, 3, 3}});
-    r.outputs.emplace_back("y", std::vector<double>{7, 8, 9});
+    const experiments::SweepResult r = small_result();
     const test::TempDir dir;
     experiments::write_sweep_result(dir / "r.h5", r);
     const experiments::SweepResult back = experiments::read_sweep_result(dir / "r.h5");
@@ -312,6 +319,46 @@ TEST_CASE("A sweep result survives a round trip through its file", "[unit][sweep
     CHECK(std::filesystem::exists(dir / "r.h5"));
     CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "missing.h5"),
                       Catch::Contains("missing.h5"));
+}
+
+// HDF5 checksums its headers but not a contiguous dataset's data nor the global heap's strings:
+// without the file's own checksum, a bit flipped there is read (and merged) as a result.
+TEST_CASE("A sweep result damaged on disk is refused, naming the file and the shard to rerun",
+          "[unit][sweep]") {
+    namespace fs = std::filesystem;
+    experiments::SweepResult r = small_result();
+    r.shard = "2/3";
+    r.sweep_text = "[sweep]\nname = \"a text found once in the file\"\n";
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", r);
+    const std::string damaged = "cannot read sweep result '" + (dir / "bad.h5").string() +
+                                "': the file is damaged: its data changed on disk after Canopy "
+                                "wrote it (they do not match the checksum written with them: ";
+    const std::string remedy = "; rerun shard 2/3 (canopy sweep SWEEP.toml --shard 2/3) to write "
+                               "it again";
+
+    // Intact, it reads back equal.
+    const experiments::SweepResult back = experiments::read_sweep_result(dir / "r.h5");
+    CHECK(back.targets.at(0).p_attain == r.targets[0].p_attain);
+    CHECK(back.sweep_text == r.sweep_text);
+
+    // p_attain 0.5 becomes 0.5000000000000001: refused, and said why.
+    fs::copy_file(dir / "r.h5", dir / "bad.h5");
+    test::flip_data_bit(dir / "bad.h5", "/targets/t/p_attain");
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "bad.h5"),
+                      Catch::StartsWith(damaged) && Catch::EndsWith(remedy));
+
+    // A variable-length string (the global heap): refused too.
+    fs::copy_file(dir / "r.h5", dir / "bad.h5", fs::copy_options::overwrite_existing);
+    test::flip_text_bit(dir / "bad.h5", "a text found once in the file");
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "bad.h5"), Catch::StartsWith(damaged));
+
+    // A file written before the checksum has nothing to check against: read as it is.
+    fs::copy_file(dir / "r.h5", dir / "old.h5");
+    test::drop_root_attribute(dir / "old.h5", "checksum");
+    const experiments::SweepResult old = experiments::read_sweep_result(dir / "old.h5");
+    CHECK(old.targets.at(0).p_attain == r.targets[0].p_attain);
+    CHECK(old.indicators.at(0).finals == r.indicators[0].finals);
 }
 
 TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {

@@ -85,6 +85,18 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
       ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
   endforeach()
 endif()
+# A design point that fails while running on one rank (out of memory under a job's address-space
+# limit), under real mpirun: the exit status of one process, the failure said once by rank 0
+# naming the point, rank and host, no result, and every rank stops.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME mpi:point_failure_said_once
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_point_failure.py
+                   $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR}
+                   ${CANOPY_TEST_MPI_BUILD})
+  set_tests_properties(mpi:point_failure_said_once PROPERTIES
+    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
+endif()
 if(TARGET canopy)
   if(CANOPY_HAVE_MPI)
     set(CANOPY_TEST_WITH_MPI 1)

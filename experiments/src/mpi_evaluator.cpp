@@ -6,7 +6,8 @@
 // rank 0's own points. A worker rank sends each result with its request for the next point; the
 // root answers with a point's position or STOP. Waits poll with short sleeps instead of MPI's
 // busy-waiting, so an idle rank does not take a core from one that computes. At the end the root
-// broadcasts every result (or the first failure) to every rank.
+// broadcasts every result (or the first failure) to every rank: a failure stops every rank
+// together, and only rank 0 reports it (SharedFailure).
 //
 // Every rank must compute the same experiment: a rank that read other inputs (a node-local copy
 // of an older file, a shared file system that lags) would return results for points rank 0 did
@@ -371,7 +372,7 @@ public:
                               "the experiment or design points asked for (its inputs, seed, "
                               "replicates or points)");
             !problem.empty()) {
-            throw Error(problem);
+            throw SharedFailure(problem, rank_ == 0);
         }
         std::vector<std::uint8_t> message;
         if (rank_ == 0) {
@@ -382,7 +383,8 @@ public:
         broadcast(message);
         detail::Reader in(message);
         if (in.u32() != 0) {
-            throw Error(in.text());
+            // Every rank stops here together; the root alone says why (main.cpp).
+            throw SharedFailure(in.text(), rank_ == 0);
         }
         std::vector<PointResult> results;
         results.reserve(points.size());
@@ -424,8 +426,9 @@ private:
                 tag = TAG_RESULT;
             } catch (const std::exception& e) {
                 w = detail::Writer{};
-                w.text("rank " + std::to_string(rank_) + ", design point " +
-                       std::to_string(points[position].index) + ": " + e.what());
+                w.text("rank " + std::to_string(rank_) + " (host " + host_name() +
+                       "), design point " + std::to_string(points[position].index) + ": " +
+                       e.what());
                 tag = TAG_FAILED;
             }
             outgoing = std::move(w.bytes);
@@ -445,6 +448,7 @@ private:
         std::vector<std::size_t> given(static_cast<std::size_t>(size_), 0); // position per rank
 
         // Rank 0's own points, on a thread of their own (no MPI calls there).
+        const std::string host = host_name();
         struct Local {
             std::thread thread;
             std::size_t position = 0;
@@ -459,11 +463,11 @@ private:
             local.error.clear();
             local.done = false;
             local.busy = true;
-            local.thread = std::thread([&experiment, &points, &local] {
+            local.thread = std::thread([&experiment, &points, &local, &host] {
                 try {
                     local.result = evaluate_point(experiment, points[local.position]);
                 } catch (const std::exception& e) {
-                    local.error = "rank 0, design point " +
+                    local.error = "rank 0 (host " + host + "), design point " +
                                   std::to_string(points[local.position].index) + ": " + e.what();
                 }
                 local.done = true;

@@ -410,6 +410,12 @@ int main(int argc, char** argv) {
     canopy::output::skip_hdf5_cleanup_at_exit();
     try {
         return checked_stdout(dispatch(argc, argv));
+    } catch (const canopy::experiments::SharedFailure& e) {
+        // Under MPI every rank stops with it: rank 0 says it once, for all.
+        if (e.reporter()) {
+            std::cerr << ("canopy: error: " + std::string(e.what()) + "\n");
+        }
+        return EXIT_RUNTIME;
     } catch (const canopy::Error& e) {
         std::cerr << "canopy: error: " << e.what() << "\n";
         return EXIT_RUNTIME;

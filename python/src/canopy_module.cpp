@@ -18,6 +18,7 @@
 #include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/resource_check.hpp>
@@ -581,6 +582,7 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         raise_input_error(loaded.diagnostics,
                           "cannot load calibration '" + file.generic_string() + "'");
     }
+    std::unique_ptr<experiments::OutputLock> lock;
     if (out) {
         // The checks `canopy calibrate --out` makes, before anything runs: an HDF5 path that can
         // be written and is none of the files the calibration reads.
@@ -597,6 +599,14 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
                 d.add(std::move(item));
             }
             raise_input_error(d, "bad argument 'out'");
+        }
+        // One writer per `out`, as `canopy calibrate --out` and `canopy sweep` take it: a second
+        // calibration of the same path (from Python or the command line) is refused instead of
+        // racing this one to the file. Held until this call returns or raises.
+        std::string why;
+        lock = experiments::OutputLock::take(*out, why);
+        if (!lock) {
+            raise_bad_argument("out", why, "a path no other calibration or sweep is writing");
         }
     }
     // As `canopy calibrate` checks, with the same code, before any run: the candidate with every
@@ -616,6 +626,11 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         d.add(std::move(item));
         raise_input_error(d, "calibration '" + file.generic_string() +
                                  "' cannot run in the memory allowed; nothing was run or written");
+    }
+    if (lock) {
+        // Result-sized files of writers killed while writing: with the lock held, no other
+        // calibration or sweep writes this `out`.
+        lock->remove_stale_temporaries();
     }
     experiments::CalibrationResult result;
     std::optional<engine::Diagnostic> stopped;
@@ -812,7 +827,8 @@ PYBIND11_MODULE(_canopy, m) {
           py::arg("fit_until") = py::none(), py::arg("seed") = py::none(), py::arg("threads") = 0,
           py::arg("out") = py::none(), py::arg("max_memory") = py::none(),
           "Run a calibration file (docs/calibration.md); returns the result as a dict and, "
-          "with `out`, writes it as `canopy calibrate --out` does");
+          "with `out`, writes it as `canopy calibrate --out` does, holding the same lock on it "
+          "(OUT.h5.lock) while it runs");
     m.def(
         "read_calibration",
         [](const std::filesystem::path& path) {

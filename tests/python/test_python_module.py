@@ -277,6 +277,8 @@ def main():
                   "ran out before the first generation" in e.diagnostics[0]["message"],
                   "the budget's error names its key and file")
         check(not os.path.exists(os.path.join(d, "tight.h5")), "no posterior for a stopped run")
+        check(not os.path.exists(os.path.join(d, "tight.h5.lock")),
+              "the lock on `out` is released when calibrate raises")
         # A prior reaching past memory is refused before any run, with the check and message of
         # `canopy calibrate` (exit 2 there): it ended in MemoryError once a candidate was drawn
         # at its far end, after the runs before it.
@@ -410,6 +412,65 @@ def main():
                 with open(p, "rb") as f:
                     check(f.read() == t.encode(), f"calibrate(out={out!r}) leaves {p} as it was")
         check(not os.path.exists(os.path.join(d, "x.txt")), "no x.txt written")
+
+        # One writer per `out`, as `canopy calibrate --out` takes it (OUT.h5.lock): while
+        # another process holds the lock, calibrate(out=) is refused at once with the command
+        # line's words, and writes nothing.
+        shared = os.path.join(d, "shared.h5")
+        holder = subprocess.Popen(
+            ["/usr/bin/python3", "-c",
+             "import fcntl, os, sys\n"
+             "f = open(sys.argv[1], 'w')\n"
+             "fcntl.flock(f, fcntl.LOCK_EX)\n"
+             "f.write('pid %d on host elsewhere\\n' % os.getpid()); f.flush()\n"
+             "print('held', flush=True)\n"
+             "sys.stdin.read()\n", shared + ".lock"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        check(holder.stdout.readline().strip() == "held", "another process holds the lock")
+        started = time.monotonic()
+        try:
+            canopy.calibrate(quick, threads=2, out=shared)
+            check(False, "calibrate(out=) is refused while another process writes it")
+        except canopy.InputError as e:
+            says = (f"'{shared}' is being written by another process (pid {holder.pid} on host "
+                    f"elsewhere), which holds '{shared}.lock'; wait for it to finish, or stop it "
+                    "first")
+            check(e.diagnostics[0]["key"] == "out" and e.diagnostics[0]["message"] == says,
+                  f"the refusal names the holder as the command line does: {e.diagnostics}")
+        check(time.monotonic() - started < 5, "calibrate(out=) refused before running")
+        check(not os.path.exists(shared), "no posterior written under another's lock")
+        holder.stdin.close()
+        holder.wait()
+        # While Python holds it (the GIL released meanwhile), the command line is refused, with
+        # the Python process named; afterwards the lock is gone. A killed writer's temporary of
+        # `out` is removed, as the command line removes it.
+        dead = subprocess.Popen(["/usr/bin/true"])
+        dead.wait()
+        stale = f"{shared}.tmp.{dead.pid}.0"
+        with open(stale, "w") as f:
+            f.write("left by a writer killed while writing")
+        ran = {}
+        python_side = threading.Thread(
+            target=lambda: ran.setdefault("result", canopy.calibrate(quick, threads=1,
+                                                                     out=shared)))
+        python_side.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (
+                os.path.exists(shared + ".lock") and os.path.getsize(shared + ".lock") > 0):
+            time.sleep(0.005)
+        cli_side = subprocess.run([canopy_exe, "calibrate", quick, "--quiet", "--out", shared],
+                                  capture_output=True, text=True, timeout=120)
+        still = python_side.is_alive()
+        python_side.join()
+        check(still, "the Python calibration was still running when the command line tried")
+        check(cli_side.returncode == 2 and
+              f"canopy calibrate: error: --out: '{shared}' is being written by another process "
+              f"(pid {os.getpid()} on host " in cli_side.stderr,
+              f"canopy calibrate is refused while Python writes the same --out: "
+              f"{cli_side.returncode} {cli_side.stderr}")
+        check("result" in ran and os.path.exists(shared), "the Python calibration finished")
+        check(not os.path.exists(shared + ".lock"), "the lock is released when calibrate returns")
+        check(not os.path.exists(stale), "a killed writer's temporary of `out` is removed")
 
         # A column named twice is refused, as the scenario key posterior_parameters refuses it.
         try:

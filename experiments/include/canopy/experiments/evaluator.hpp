@@ -13,6 +13,7 @@
 ///  - `on_result` (optional) is called on the root, once per point, as points complete (in
 ///    completion order, from one thread at a time): progress bars and journals hang here.
 
+#include <canopy/engine/error.hpp>
 #include <canopy/experiments/experiment.hpp>
 
 #include <cstdint>
@@ -24,6 +25,23 @@
 #include <vector>
 
 namespace canopy::experiments {
+
+/// A failure every MPI rank stops with at once, with the same message: a design point that
+/// failed while running on one rank (or a result the root could not record), which the root
+/// then tells every rank. Only the root should report it; each of K ranks saying it would show
+/// the user one failure K times. A canopy::Error, so a caller that does not care catches it as
+/// one.
+class SharedFailure : public Error {
+public:
+    SharedFailure(const std::string& what, bool reporter)
+        : Error(what)
+        , reporter_(reporter) {}
+    /// Whether this process is the one to report it (the root).
+    [[nodiscard]] bool reporter() const noexcept { return reporter_; }
+
+private:
+    bool reporter_;
+};
 
 /// Called once per completed point on the root (completion order, serialised).
 using ResultCallback = std::function<void(const PointResult&)>;

@@ -501,8 +501,10 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
     const ThreadLimit limit(o.threads);
     const Bandwidth bw = measure_bandwidth(array_mib, repeats);
     std::printf("# memory bandwidth, STREAM-like kernels over 3 arrays of %zu MiB, %d threads, "
-                "best of %d\n",
-                array_mib, o.threads, repeats);
+                "best of %d; transparent huge pages %s (GLIBC_TUNABLES; for these arrays and the "
+                "model's alike)\n",
+                array_mib, o.threads, repeats,
+                canopy::engine::huge_pages_requested() ? "requested" : "not requested");
     std::printf("bandwidth read_gb_s=%.2f write_gb_s=%.2f triad_gb_s=%.2f "
                 "random_lines_per_s=%.0f random_line_gb_s=%.2f threads=%d\n",
                 bw.read_gb_s, bw.write_gb_s, bw.triad_gb_s, bw.random_lines_per_s,

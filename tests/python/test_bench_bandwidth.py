@@ -6,12 +6,14 @@ lower of the two (the triad over every byte the step moves, the random-line rate
 scattered lines), every paired round is there with a triad, a random-line rate and a step loop
 of its own (not the best-of figures printed above: measured again, they do not all come out
 equal to the last hundredth), and the summary is the median, min and max of the rounds'
-fractions.
+fractions. Its first line says whether glibc was asked for transparent huge pages
+(GLIBC_TUNABLES), which the figures depend on.
 
 Usage: test_bench_bandwidth.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
 """
 
+import os
 import statistics
 import subprocess
 import sys
@@ -33,9 +35,20 @@ def close(a, b, tol):
 
 def main():
     bench = sys.argv[1]
-    out = subprocess.run(
-        [bench, "bandwidth", "--n", "20000", "--array-mib", "16", "--repeats", str(ROUNDS)],
-        check=True, capture_output=True, text=True).stdout
+    command = [bench, "bandwidth", "--n", "20000", "--array-mib", "16", "--repeats"]
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    for tunables, says in (("glibc.malloc.mmap_threshold=33554432:glibc.malloc.hugetlb=1",
+                            "transparent huge pages requested"),
+                           ("glibc.malloc.hugetlb=0", "transparent huge pages not requested"),
+                           (None, "transparent huge pages not requested")):
+        if tunables is not None:
+            env["GLIBC_TUNABLES"] = tunables
+        first = subprocess.run(command + ["1"], env=env, check=True, capture_output=True,
+                               text=True).stdout.splitlines()[0]
+        assert says + " (GLIBC_TUNABLES" in first, (tunables, first)
+        env.pop("GLIBC_TUNABLES", None)
+    out = subprocess.run(command + [str(ROUNDS)], env=env, check=True, capture_output=True,
+                         text=True).stdout
     (bw,) = lines(out, "bandwidth")
     assert min(bw["read_gb_s"], bw["write_gb_s"], bw["triad_gb_s"]) > 0, bw
     assert bw["random_lines_per_s"] > 0, bw

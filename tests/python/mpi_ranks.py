@@ -1,11 +1,23 @@
 """Runs one canopy command on this machine's threads and then under `mpirun -np K` for several K
 (oversubscribed, one thread per rank), and compares each MPI result file with the local one.
-Shared by test_sweep_mpi.py and test_calibrate_mpi.py.
+Shared by test_sweep_mpi.py and test_calibrate_mpi.py; missing_mpi by every MPI test.
 """
 
 import os
+import shutil
 import subprocess
 import tempfile
+
+
+def missing_mpi(mpiexec, built_with_mpi):
+    """Why the MPI tests cannot run here (canopy built without MPI: BUILT_WITH_MPI is "0", as
+    CMake passes it; no launcher MPIEXEC), or None when they can."""
+    if built_with_mpi == "0":
+        return ("canopy was built without MPI (CMake found no MPI; install libopenmpi-dev and "
+                "reconfigure)")
+    if shutil.which(mpiexec) is None:
+        return f"no MPI launcher '{mpiexec}' (install openmpi-bin)"
+    return None
 
 
 def compare_ranks(canopy, mpiexec, command, local_args, ranks, report_prefix, report_name,

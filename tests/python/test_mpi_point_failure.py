@@ -19,11 +19,11 @@ machine's memory is too small for the check before the runs to let the large poi
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 
+from mpi_ranks import missing_mpi
 from test_mpi_ranks_agree import Checks, mpirun
 
 SKIP = 77
@@ -32,12 +32,9 @@ LIMIT_BYTES = 600 * 1024 * 1024  # the 500-firm points need far less, 10^8 firms
 
 def main():
     canopy, mpiexec, source = sys.argv[1:4]
-    if len(sys.argv) > 4 and sys.argv[4] == "0":
-        print("skipped: canopy was built without MPI (CMake found no MPI; install "
-              "libopenmpi-dev and reconfigure)")
-        return SKIP
-    if shutil.which(mpiexec) is None:
-        print(f"skipped: no MPI launcher '{mpiexec}' (install openmpi-bin)")
+    missing = missing_mpi(mpiexec, sys.argv[4] if len(sys.argv) > 4 else "")
+    if missing:
+        print("skipped: " + missing)
         return SKIP
     libraries = subprocess.run(["ldd", canopy], capture_output=True, text=True).stdout
     if "libasan" in libraries or "libtsan" in libraries:

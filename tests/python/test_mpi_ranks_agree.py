@@ -20,10 +20,11 @@ Exit 0 on success, 1 on a failure, 77 (skipped, saying why) without mpirun or MP
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
+
+from mpi_ranks import missing_mpi
 
 SKIP = 77
 
@@ -214,12 +215,11 @@ def case_one_process(canopy, mpiexec, source):
 
 def main():
     canopy, mpiexec, source, case = sys.argv[1:5]
-    if len(sys.argv) > 5 and sys.argv[5] == "0" and case != "one-process":
-        print("skipped: canopy was built without MPI (CMake found no MPI; install "
-              "libopenmpi-dev and reconfigure)")
-        return SKIP
-    if shutil.which(mpiexec) is None:
-        print(f"skipped: no MPI launcher '{mpiexec}' (install openmpi-bin)")
+    # The one-process case needs only the launcher: a canopy without MPI must refuse too.
+    built = sys.argv[5] if len(sys.argv) > 5 and case != "one-process" else ""
+    missing = missing_mpi(mpiexec, built)
+    if missing:
+        print("skipped: " + missing)
         return SKIP
     cases = {"sweep": case_sweep, "calibrate": case_calibrate, "one-process": case_one_process}
     return cases[case](canopy, mpiexec, source)

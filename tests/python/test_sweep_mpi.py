@@ -7,7 +7,6 @@ Exit 0 on success, 1 on a difference, 77 (skipped, saying why) when h5py or mpir
 canopy was built without MPI (BUILT_WITH_MPI = 0).
 """
 
-import shutil
 import sys
 
 import mpi_ranks
@@ -23,12 +22,9 @@ except ImportError as missing:
 
 def main():
     canopy, mpiexec, sweep = sys.argv[1:4]
-    if len(sys.argv) > 4 and sys.argv[4] == "0":
-        print("skipped: canopy was built without MPI (CMake found no MPI; install "
-              "libopenmpi-dev and reconfigure)")
-        return SKIP
-    if shutil.which(mpiexec) is None:
-        print(f"skipped: no MPI launcher '{mpiexec}' (install openmpi-bin)")
+    missing = mpi_ranks.missing_mpi(mpiexec, sys.argv[4] if len(sys.argv) > 4 else "")
+    if missing:
+        print("skipped: " + missing)
         return SKIP
     # Only rank 0 writes: one closing line, one file, no journal left behind.
     return mpi_ranks.compare_ranks(canopy, mpiexec, ["sweep", sweep], [], (1, 2, 4),

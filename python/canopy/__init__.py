@@ -23,6 +23,7 @@ from ._canopy import (  # noqa: F401  (the public API)
     read_calibration,
     run,
 )
+from ._canopy import _check_sweep
 
 
 def read_sweep(path):
@@ -73,6 +74,12 @@ def read_sweep(path):
             hint = "canopy.read_calibration reads it" if kind == "calibration" else ""
             message = "%r is not a sweep result: %s" % (str(path), found)
             raise _input_error(path, "kind", message, allowed, hint)
+        checked = "checksum" in f.attrs
+    # Written with a checksum of its contents (every file since Canopy stored one): read as
+    # canopy merge reads it first, so that a file damaged on disk is refused, not returned.
+    if checked:
+        _check_sweep(path)
+    with h5py.File(path, "r") as f:
         return walk(f)
 
 

@@ -23,6 +23,7 @@
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/resource_check.hpp>
 #include <canopy/experiments/smm.hpp>
+#include <canopy/experiments/sweep_result.hpp>
 #include <canopy/output/calibration_outputs.hpp>
 #include <canopy/output/input_path.hpp>
 #include <canopy/output/json.hpp>
@@ -845,6 +846,20 @@ PYBIND11_MODULE(_canopy, m) {
             return calibration_dict(*result);
         },
         py::arg("path"), "Read a calibration result (the posterior) written by canopy calibrate");
+    m.def(
+        "_check_sweep",
+        [](const std::filesystem::path& path) {
+            // read_sweep (canopy/__init__.py) reads the file with h5py; this reads it as merge
+            // does, so that a file damaged on disk (its checksum) is refused there too.
+            try {
+                (void)experiments::read_sweep_result(path);
+            } catch (const Error& e) {
+                raise_bad_argument("path", e.what(),
+                                   "a file written by canopy sweep or canopy merge", {},
+                                   path.generic_string());
+            }
+        },
+        py::arg("path"), "Check a sweep result as canopy merge reads it (canopy.read_sweep)");
     m.def("models", &models::model_names, "The registered models' names");
     m.def("model_info", &model_info, py::arg("name"),
           "A model's parameters, levers and series with units, ranges and defaults");

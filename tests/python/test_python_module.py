@@ -527,6 +527,27 @@ def main():
             except canopy.InputError as e:
                 check("is not a sweep result" in str(e) and "'calibration'" in str(e),
                       f"read_sweep names the file's kind: {e}")
+        # ... and a sweep result damaged on disk is refused as canopy merge refuses it: one bit
+        # of a target's p_attain flipped in the file (HDF5 keeps no checksum of a dataset's
+        # data; the file's own checksum attribute covers it).
+        if have_h5py and made.returncode == 0:
+            import h5py
+            intact = canopy.read_sweep(sweep_out)
+            check("checksum" in intact["attrs"], "a new sweep result carries its checksum")
+            with h5py.File(sweep_out, "r") as f:
+                target = next(iter(f["targets"]))
+                offset = f["targets"][target]["p_attain"].id.get_offset()
+            with open(sweep_out, "r+b") as f:
+                f.seek(offset)
+                byte = f.read(1)[0]
+                f.seek(offset)
+                f.write(bytes([byte ^ 1]))
+            try:
+                canopy.read_sweep(sweep_out)
+                check(False, "read_sweep refuses a damaged sweep result")
+            except canopy.InputError as e:
+                check("the file is damaged" in str(e) and e.diagnostics[0]["file"] == sweep_out,
+                      f"read_sweep says the file is damaged, naming it: {e}")
 
         # with_posterior(FILE) keeps the scenario's posterior_parameters, as `canopy run
         # --posterior FILE` does (an outside probe: it took every column, and failed on Wuhan's

@@ -1,10 +1,15 @@
 #include <canopy/engine/memory.hpp>
 
+#include <cstdint>
 #include <cstdlib> // defines __GLIBC__ on glibc systems
 #include <cstring>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 namespace canopy::engine {
@@ -13,6 +18,21 @@ void keep_freed_memory() noexcept {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024); // the largest glibc accepts
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
+}
+
+void make_resident(const void* begin, const void* end) noexcept {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) & ~(page - 1);
+    const std::uintptr_t to = reinterpret_cast<std::uintptr_t>(end) & ~(page - 1);
+    if (page > 0 && to > from) {
+        // (The pages are the caller's own; a refusal leaves them to be faulted in later.)
+        (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+    }
+#else
+    (void)begin;
+    (void)end;
 #endif
 }
 

@@ -1,3 +1,4 @@
+#include <canopy/engine/memory.hpp>
 #include <canopy/engine/network.hpp>
 
 #include <algorithm>
@@ -329,6 +330,16 @@ void Network::reserve(std::size_t vertices, std::size_t edges) {
     head_.reserve(vertices);
     targets_.reserve(2 * edges);
     pool_.reserve(edges > num_edges() ? edges - num_edges() : 0);
+}
+
+void Network::make_room_resident() const noexcept {
+    const auto room = [](const auto& v) {
+        make_resident(v.data() + v.size(), v.data() + v.capacity());
+    };
+    room(offsets_);
+    room(head_);
+    room(targets_);
+    room(pool_);
 }
 
 void Network::compact() {

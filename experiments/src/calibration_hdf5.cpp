@@ -6,7 +6,6 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 
-#include <fmt/format.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -107,7 +106,7 @@ std::string checksum(const CalibrationResult& r) {
             }
         }
     }
-    return fmt::format("hash64:{:016x}", detail::hash64(w.bytes));
+    return detail::checksum_text(w.bytes);
 }
 
 // ---- writing -------------------------------------------------------------------------------
@@ -564,15 +563,11 @@ CalibrationResult read_file(const fs::path& path) {
     }
     // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
     if (in.has_attribute(root, "checksum")) {
-        const std::string stored = in.text(root, "checksum");
-        const std::string computed = checksum(r);
-        if (stored != computed) {
-            const std::string sums = stored + " stored, " + computed + " computed";
-            throw Failure{"the file is damaged: its data changed on disk after Canopy wrote it "
-                          "(they do not match the checksum written with them: " +
-                          sums +
-                          "); run the calibration that wrote it again (canopy calibrate "
-                          "... --out)"};
+        if (std::string why = detail::checksum_mismatch(
+                in.text(root, "checksum"), checksum(r),
+                "run the calibration that wrote it again (canopy calibrate ... --out)");
+            !why.empty()) {
+            throw Failure{std::move(why)};
         }
     }
     return r;

@@ -6,7 +6,6 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
-#include <fmt/format.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -90,7 +89,7 @@ std::string checksum(const SweepResult& r) {
             w.doubles(*v);
         }
     }
-    return fmt::format("hash64:{:016x}", detail::hash64(w.bytes));
+    return detail::checksum_text(w.bytes);
 }
 
 // ---- writing ---------------------------------------------------------------------------------
@@ -582,18 +581,15 @@ SweepResult read_file(const fs::path& path) {
     }
     // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
     if (in.has_attribute(root, "checksum")) {
-        const std::string stored = in.text(root, "checksum");
-        const std::string computed = checksum(r);
-        if (stored != computed) {
-            // The shard's own command writes it again; a whole sweep's or a merge's, likewise.
-            const std::string remedy =
-                r.shard.empty() ? "run the sweep or merge that wrote it again"
-                                : "rerun shard " + r.shard + " (canopy sweep SWEEP.toml --shard " +
-                                      r.shard + ") to write it again";
-            const std::string sums = stored + " stored, " + computed + " computed";
-            throw Failure{"the file is damaged: its data changed on disk after Canopy wrote it "
-                          "(they do not match the checksum written with them: " +
-                          sums + "); " + remedy};
+        // The shard's own command writes it again; a whole sweep's or a merge's, likewise.
+        const std::string remedy = r.shard.empty() ? "run the sweep or merge that wrote it again"
+                                                   : "rerun shard " + r.shard +
+                                                         " (canopy sweep SWEEP.toml --shard " +
+                                                         r.shard + ") to write it again";
+        if (std::string why =
+                detail::checksum_mismatch(in.text(root, "checksum"), checksum(r), remedy);
+            !why.empty()) {
+            throw Failure{std::move(why)};
         }
     }
     return r;

@@ -3,6 +3,8 @@
 
 #include <canopy/engine/error.hpp>
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 namespace canopy::experiments::detail {
@@ -20,6 +22,20 @@ std::uint64_t hash64(std::span<const std::uint8_t> bytes, std::uint64_t seed) {
     h *= 0x94d049bb133111ebULL;
     h ^= h >> 31;
     return h;
+}
+
+std::string checksum_text(std::span<const std::uint8_t> bytes) {
+    return fmt::format("hash64:{:016x}", hash64(bytes));
+}
+
+std::string checksum_mismatch(const std::string& stored, const std::string& computed,
+                              const std::string& remedy) {
+    if (stored == computed) {
+        return {};
+    }
+    return "the file is damaged: its data changed on disk after Canopy wrote it (they do not "
+           "match the checksum written with them: " +
+           stored + " stored, " + computed + " computed); " + remedy;
 }
 
 void Reader::raw(void* out, std::size_t n) {

@@ -18,6 +18,15 @@ namespace canopy::experiments::detail {
 /// finaliser so nearby inputs spread. Not cryptographic.
 std::uint64_t hash64(std::span<const std::uint8_t> bytes, std::uint64_t seed = 0);
 
+/// The checksum a result file stores of its contents (serialised with Writer): "hash64:" and the
+/// 16 hex digits of hash64(bytes).
+std::string checksum_text(std::span<const std::uint8_t> bytes);
+
+/// Why a result file is refused when the checksum it stores is not the one its contents give,
+/// ending with `remedy` (how to write it again); empty when they match.
+std::string checksum_mismatch(const std::string& stored, const std::string& computed,
+                              const std::string& remedy);
+
 /// Appends plain values to a byte buffer.
 class Writer {
 public:

@@ -97,6 +97,17 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
     LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
     ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
 endif()
+# A calibration that fails on the results every rank shares (no run of its pilot gave a finite
+# figure), under real mpirun: the failure and what became of the runs said once, by rank 0.
+if(TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME mpi:method_failure_said_once
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_method_failure.py
+                   $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR}
+                   ${CANOPY_TEST_MPI_BUILD})
+  set_tests_properties(mpi:method_failure_said_once PROPERTIES
+    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
+endif()
 if(TARGET canopy)
   if(CANOPY_HAVE_MPI)
     set(CANOPY_TEST_WITH_MPI 1)

@@ -424,7 +424,8 @@ public:
         inner_->share(message);
         detail::Reader in(message);
         if (in.u32() != 0) {
-            throw Error(in.text());
+            // Every rank stops with the root's reason: the root says it.
+            throw SharedFailure(in.text(), inner_->is_root());
         }
         std::vector<PointResult> results(points.size());
         std::vector<bool> done(points.size(), false);

@@ -366,11 +366,13 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         }
         status.show(line);
     };
+    // Under mpirun every rank runs the method alike: its own failure is said once.
+    experiments::ClientEvaluator client(evaluator);
     std::optional<experiments::CalibrationResult> ran;
     try {
         ran = c.method == experiments::CalibrationMethod::smm
-                  ? experiments::run_smm(c, evaluator, progress)
-                  : experiments::run_abc_smc(c, evaluator, progress);
+                  ? experiments::run_smm(c, client, progress)
+                  : experiments::run_abc_smc(c, client, progress);
     } catch (const experiments::CalibrationSettingError& e) {
         // A setting of the file stopped the calibration before it had a result: bad input. Its
         // runs stay in the journals, which ignore that setting, for --resume once it changes.
@@ -409,7 +411,7 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
                              "calibration file, delete them to start afresh\n";
             }
         }
-        throw;
+        client.rethrow_shared();
     }
     experiments::CalibrationResult& result = *ran;
     status.finish();

@@ -264,10 +264,18 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
         "levers", engine::scenario_content(attached.text), std::to_string(experiment.seed),
         std::to_string(experiment.replicates)});
     output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
-    const experiments::LeverEffects effects = experiments::lever_effects(
-        experiment, chosen, *evaluator, {}, [&](std::size_t done, std::size_t all) {
-            status.show(fmt::format("levers {}/{}", done, all), true);
-        });
+    // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
+    experiments::ClientEvaluator client(*evaluator);
+    const experiments::LeverEffects effects = [&] {
+        try {
+            return experiments::lever_effects(
+                experiment, chosen, client, {}, [&](std::size_t done, std::size_t all) {
+                    status.show(fmt::format("levers {}/{}", done, all), true);
+                });
+        } catch (...) {
+            client.rethrow_shared();
+        }
+    }();
     status.finish();
     if (!root) {
         return EXIT_OK;

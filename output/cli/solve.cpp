@@ -491,8 +491,15 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                                      s.reaches ? "reaches" : "short");
         }
     };
-    const experiments::SolveResult result =
-        experiments::solve(experiment, *evaluator, request, progress);
+    // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
+    experiments::ClientEvaluator client(*evaluator);
+    const experiments::SolveResult result = [&] {
+        try {
+            return experiments::solve(experiment, client, request, progress);
+        } catch (...) {
+            client.rethrow_shared();
+        }
+    }();
     if (!root) {
         return EXIT_OK;
     }

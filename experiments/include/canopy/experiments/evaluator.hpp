@@ -64,6 +64,36 @@ public:
     virtual void share(std::vector<std::uint8_t>& bytes) { (void)bytes; }
 };
 
+/// The evaluator a client method (a calibration, `solve`, a lever study) runs on: it passes every
+/// call to `inner` and remembers whether an exception left one.
+///
+/// Under MPI every rank runs the client alike on the results the evaluator shares, so an error
+/// the client throws itself (no run of the pilot gave a finite figure, say) is thrown on every
+/// rank with the same words, and each of K ranks saying it would show the user one failure K
+/// times. `rethrow_shared` turns such an error into a SharedFailure that only the root reports.
+/// An error that leaves an `evaluate` or `share` call is the evaluator's to mark: a failure it
+/// shared already is one, and a rank's own fault (an MPI call that failed on it) must be said by
+/// that rank.
+class ClientEvaluator final : public Evaluator {
+public:
+    explicit ClientEvaluator(Evaluator& inner)
+        : inner_(inner) {}
+    std::vector<PointResult> evaluate(const Experiment& experiment, std::span<const Point> points,
+                                      const ResultCallback& on_result = {}) override;
+    [[nodiscard]] bool is_root() const override { return inner_.is_root(); }
+    [[nodiscard]] int processes() const override { return inner_.processes(); }
+    void share(std::vector<std::uint8_t>& bytes) override;
+
+    /// Rethrows the exception being handled (call it only inside a catch block): a canopy::Error
+    /// the client threw itself, when several processes take part, as a SharedFailure reported by
+    /// the root; anything else unchanged.
+    [[noreturn]] void rethrow_shared() const;
+
+private:
+    Evaluator& inner_;
+    bool escaped_ = false; ///< an exception left a call to `inner_`
+};
+
 /// Points on this process: each point's replicates on the engine's TBB ensemble, and several
 /// points at once when a point has fewer replicates than there are threads.
 std::unique_ptr<Evaluator> local_evaluator();

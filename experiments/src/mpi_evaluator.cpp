@@ -57,15 +57,19 @@ int environment_int(const char* name, int fallback) noexcept {
 
 LaunchedRanks launched_ranks() noexcept {
     LaunchedRanks r;
+    r.launched = true;
     if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) { // Open MPI's mpirun
         r.size = environment_int("OMPI_COMM_WORLD_SIZE", 1);
         r.rank = environment_int("OMPI_COMM_WORLD_RANK", 0);
-    } else if (std::getenv("PMI_SIZE") != nullptr) { // MPICH's Hydra, srun --mpi=pmi2
+    } else if (std::getenv("PMI_SIZE") != nullptr ||
+               std::getenv("PMI_RANK") != nullptr) { // MPICH's Hydra, srun --mpi=pmi2
         r.size = environment_int("PMI_SIZE", 1);
         r.rank = environment_int("PMI_RANK", 0);
     } else if (std::getenv("PMIX_RANK") != nullptr) { // srun --mpi=pmix: the step's tasks
         r.size = environment_int("SLURM_STEP_NUM_TASKS", 1);
         r.rank = environment_int("PMIX_RANK", 0);
+    } else {
+        r.launched = false;
     }
     r.size = std::max(r.size, 1);
     return r;
@@ -112,10 +116,7 @@ constexpr int TAG_STOP = 4;   ///< root -> worker: no more points
 class Session {
 public:
     Session() {
-        const bool launched =
-            std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr ||
-            std::getenv("PMI_RANK") != nullptr || std::getenv("PMI_SIZE") != nullptr;
-        if (!launched) {
+        if (!launched_ranks().launched) {
             return;
         }
         int already = 0;

@@ -160,6 +160,7 @@ std::unique_ptr<Evaluator> default_evaluator();
 struct LaunchedRanks {
     int rank = 0;
     int size = 1;
+    bool launched = false; ///< a launcher's variables are set (MPI starts on first use)
 };
 LaunchedRanks launched_ranks() noexcept;
 

@@ -30,6 +30,7 @@
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
+#include <canopy/output/parse_messages.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -1130,7 +1131,37 @@ int main(int argc, char** argv) {
             return command_scaling(scaling_n, max_threads, repeats, scaling_seed);
         }
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+            return app.exit(e); // --help
+        }
+        std::string what = canopy::output::clearer_parse_message(e.what());
+        if (app.get_subcommands().empty()) {
+            // CLI11 says "A subcommand is required" for a misspelt one too: name it.
+            std::string commands;
+            for (const CLI::App* c : app.get_subcommands({})) {
+                commands += (commands.empty() ? "" : ", ") + c->get_name();
+            }
+            // The first word names the command; a flag there is one canopy-bench does not take.
+            what = argc < 2            ? std::string("no command given")
+                   : argv[1][0] == '-' ? "no command given, and '" + std::string(argv[1]) +
+                                             "' is not an option of canopy-bench"
+                                       : "unknown command '" + std::string(argv[1]) + "'";
+            what += " (commands: " + commands + ")";
+        } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+            std::string options;
+            for (const CLI::Option* o : app.get_subcommands().front()->get_options()) {
+                for (const std::string& name : o->get_lnames()) {
+                    options += " --" + name;
+                }
+            }
+            what += "; the options of '" + app.get_subcommands().front()->get_name() + "' are" +
+                    options;
+        }
+        std::fprintf(stderr,
+                     "canopy-bench: error: %s\nRun 'canopy-bench --help' or 'canopy-bench "
+                     "<command> --help' for usage.\n",
+                     what.c_str());
+        return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());
         return 1;

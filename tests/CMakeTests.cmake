@@ -204,8 +204,10 @@ endif()
 #     one round's phases add up to its whole;
 #   bandwidth: the fractions of the triad are those of the figures printed beside them, and the
 #     paired rounds' median is theirs.
+#   flags: a bad flag or command is exit 2 with one "canopy-bench: error:" line naming it and
+#     what is allowed.
 if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
-  foreach(name contention profile bandwidth)
+  foreach(name contention profile bandwidth flags)
     add_test(NAME python:bench_${name}
              COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_${name}.py
                      $<TARGET_FILE:canopy-bench>)

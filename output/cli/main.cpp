@@ -10,13 +10,13 @@
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
+#include <canopy/output/parse_messages.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -146,42 +146,9 @@ std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
     return out;
 }
 
-// CLI11's range check runs before the value is converted, so `-n abc` says "Value abc not in
-// range 1 to 1000000", and `-n 2.5` or `-n 1e2` (whole-number options) the same. Say that it is
-// not a number, or not a whole one.
+// CLI11's message about a refused value, said more clearly (parse_messages.hpp).
 std::string clearer(const CLI::ParseError& e) {
-    std::string what = e.what();
-    const std::string value = ": Value ";
-    const std::string in_range = " not in range ";
-    const std::size_t at = what.find(value);
-    const std::size_t range = what.find(in_range);
-    if (at == std::string::npos || range == std::string::npos || range < at) {
-        return what;
-    }
-    const std::string v = what.substr(at + value.size(), range - at - value.size());
-    const std::string bounds = what.substr(range + in_range.size()); // "1 to 1000000"
-    const auto number = [](const std::string& text) -> std::optional<double> {
-        char* end = nullptr;
-        const double x = std::strtod(text.c_str(), &end);
-        if (text.empty() || end != text.c_str() + text.size()) {
-            return std::nullopt;
-        }
-        return x;
-    };
-    const std::optional<double> x = number(v);
-    if (!x) {
-        return what.substr(0, at) + ": '" + v + "' is not a number (allowed: " + bounds + ")";
-    }
-    const std::size_t to = bounds.find(" to ");
-    const std::optional<double> lo = number(bounds.substr(0, to));
-    const std::optional<double> hi =
-        to == std::string::npos ? std::nullopt : number(bounds.substr(to + 4));
-    if (lo && hi && *x >= *lo && *x <= *hi) {
-        // In range as a number, so refused as a whole number.
-        return what.substr(0, at) + ": '" + v +
-               "' is not a whole number in digits (allowed: " + bounds + ")";
-    }
-    return what; // a number out of range: CLI11's message says so
+    return canopy::output::clearer_parse_message(e.what());
 }
 
 // Where the command's name is among `tokens` (the arguments after the program's name): the first

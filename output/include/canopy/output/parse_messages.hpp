@@ -1,0 +1,18 @@
+#pragma once
+/// \file parse_messages.hpp
+/// The command-line parser's (CLI11's) messages about a refused value, said more clearly; shared
+/// by `canopy` and `canopy-bench`.
+
+#include <string>
+
+namespace canopy::output {
+
+/// CLI11 checks a value's range before converting it, so `-n abc` says "--replicates: Value abc
+/// not in range 1 to 1000000", and `-n 2.5` (a whole-number option) the same; and a range of
+/// doubles prints its bounds with six decimals ("100.000000 to 2000000000.000000"). Returns the
+/// message `what` with a value that is not a number said so ("'abc' is not a number (allowed: 1
+/// to 1000000)"), one that is a number in range but not whole said so, and the bounds in their
+/// shortest form ("100 to 2000000000"). Any other message is returned as it is.
+std::string clearer_parse_message(const std::string& what);
+
+} // namespace canopy::output

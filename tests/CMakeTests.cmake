@@ -85,28 +85,23 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
       ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
   endforeach()
 endif()
-# A design point that fails while running on one rank (out of memory under a job's address-space
-# limit), under real mpirun: the exit status of one process, the failure said once by rank 0
-# naming the point, rank and host, no result, and every rank stops.
+# Failures under real mpirun, each run on one process and on 3 ranks: the exit status of one
+# process, the failure said once, by rank 0, no result, and every rank stops.
+#   point: a design point that fails while running on one rank (out of memory under a job's
+#     address-space limit), named with the rank and host that ran it;
+#   method: a calibration that fails on the results every rank shares (no run of its pilot gave
+#     a finite figure), with what became of the runs.
 if(TARGET canopy AND EXISTS /usr/bin/python3)
-  add_test(NAME mpi:point_failure_said_once
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_point_failure.py
-                   $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR}
-                   ${CANOPY_TEST_MPI_BUILD})
-  set_tests_properties(mpi:point_failure_said_once PROPERTIES
-    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
-    ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
-endif()
-# A calibration that fails on the results every rank shares (no run of its pilot gave a finite
-# figure), under real mpirun: the failure and what became of the runs said once, by rank 0.
-if(TARGET canopy AND EXISTS /usr/bin/python3)
-  add_test(NAME mpi:method_failure_said_once
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_method_failure.py
-                   $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR}
-                   ${CANOPY_TEST_MPI_BUILD})
-  set_tests_properties(mpi:method_failure_said_once PROPERTIES
-    LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
-    ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
+  foreach(case point method)
+    add_test(NAME mpi:${case}_failure_said_once
+             COMMAND /usr/bin/python3
+                     ${CMAKE_CURRENT_SOURCE_DIR}/python/test_mpi_${case}_failure.py
+                     $<TARGET_FILE:canopy> ${CANOPY_TEST_MPIEXEC} ${PROJECT_SOURCE_DIR}
+                     ${CANOPY_TEST_MPI_BUILD})
+    set_tests_properties(mpi:${case}_failure_said_once PROPERTIES
+      LABELS mpi TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+      ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
+  endforeach()
 endif()
 if(TARGET canopy)
   if(CANOPY_HAVE_MPI)

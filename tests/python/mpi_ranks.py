@@ -1,6 +1,7 @@
 """Runs one canopy command on this machine's threads and then under `mpirun -np K` for several K
 (oversubscribed, one thread per rank), and compares each MPI result file with the local one.
-Shared by test_sweep_mpi.py and test_calibrate_mpi.py; missing_mpi by every MPI test.
+Shared by test_sweep_mpi.py and test_calibrate_mpi.py; missing_mpi by every MPI test,
+script_arguments by the failure tests.
 """
 
 import os
@@ -18,6 +19,13 @@ def missing_mpi(mpiexec, built_with_mpi):
     if shutil.which(mpiexec) is None:
         return f"no MPI launcher '{mpiexec}' (install openmpi-bin)"
     return None
+
+
+def script_arguments(argv):
+    """A failure test's arguments, CANOPY MPIEXEC SOURCE_DIR [BUILT_WITH_MPI], and why it cannot
+    run here (missing_mpi): (canopy, mpiexec, source, missing)."""
+    canopy, mpiexec, source = argv[1:4]
+    return canopy, mpiexec, source, missing_mpi(mpiexec, argv[4] if len(argv) > 4 else "")
 
 
 def compare_ranks(canopy, mpiexec, command, local_args, ranks, report_prefix, report_name,

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from mpi_ranks import missing_mpi
+from mpi_ranks import script_arguments
 from test_mpi_ranks_agree import Checks, mpirun
 
 SKIP = 77
@@ -27,8 +27,7 @@ FAILURE = "no run of the first 60 prior candidates gave finite simulated figures
 
 
 def main():
-    canopy, mpiexec, source = sys.argv[1:4]
-    missing = missing_mpi(mpiexec, sys.argv[4] if len(sys.argv) > 4 else "")
+    canopy, mpiexec, source, missing = script_arguments(sys.argv)
     if missing:
         print("skipped: " + missing)
         return SKIP

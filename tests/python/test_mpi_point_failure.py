@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from mpi_ranks import missing_mpi
+from mpi_ranks import script_arguments
 from test_mpi_ranks_agree import Checks, mpirun
 
 SKIP = 77
@@ -31,8 +31,7 @@ LIMIT_BYTES = 600 * 1024 * 1024  # the 500-firm points need far less, 10^8 firms
 
 
 def main():
-    canopy, mpiexec, source = sys.argv[1:4]
-    missing = missing_mpi(mpiexec, sys.argv[4] if len(sys.argv) > 4 else "")
+    canopy, mpiexec, source, missing = script_arguments(sys.argv)
     if missing:
         print("skipped: " + missing)
         return SKIP

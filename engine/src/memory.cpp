@@ -36,6 +36,24 @@ void make_resident(const void* begin, const void* end) noexcept {
 #endif
 }
 
+void prefer_huge_pages(const void* begin, const void* end) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t HUGE = std::uintptr_t{2} << 20;
+    const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(begin) + HUGE - 1) & ~(HUGE - 1);
+    const std::uintptr_t to = reinterpret_cast<std::uintptr_t>(end) & ~(HUGE - 1);
+    if (to < from + 2 * HUGE) {
+        return;
+    }
+    // (The pages are the caller's own; a refusal leaves them as they are.) Pages already written
+    // are not moved now: MADV_COLLAPSE would copy them, which cost the reference model's set-up
+    // at 4 million firms 0.2-0.4 s for a step loop little faster than without it.
+    (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
+
 bool huge_pages_requested() noexcept {
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     const char* key = "glibc.malloc.hugetlb=";

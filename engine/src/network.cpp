@@ -342,6 +342,16 @@ void Network::make_room_resident() const noexcept {
     room(pool_);
 }
 
+void Network::prefer_huge_pages() const noexcept {
+    const auto all = [](const auto& v) {
+        engine::prefer_huge_pages(v.data(), v.data() + v.capacity());
+    };
+    all(offsets_);
+    all(head_);
+    all(targets_);
+    all(pool_);
+}
+
 void Network::compact() {
     if (pool_.empty()) {
         return;

@@ -626,6 +626,7 @@ void order_layout(Model::State& s, const engine::Executor& executor) {
     s.network = engine::permuted(s.network, perm, executor);
     s.network.reserve(std::max(s.vertex_room, s.network.num_vertices()),
                       std::max(s.edge_room, s.network.num_edges()));
+    s.network.prefer_huge_pages();
     s.network.make_room_resident();
     auto& stage = s.firms[s.stage];
     const std::vector<std::uint8_t> old_stage(stage.begin(), stage.end());
@@ -725,6 +726,7 @@ void Model::init(State& s, const engine::StepContext& ctx, Eigen::VectorXd&) con
     // The room for the run's newborns is written during the steps, on the births' critical path:
     // mapped here in one call per array, not faulted in a page at a time then (4 million firms:
     // about 4,000 faults in 12 steps, a tenth or more of the step loop on this VM).
+    s.network.prefer_huge_pages();
     s.network.make_room_resident();
     s.firms = engine::Population();
     s.firms.reserve(n + room);

@@ -6,7 +6,8 @@ lower of the two (the triad over every byte the step moves, the random-line rate
 scattered lines), every paired round is there with a triad, a random-line rate and a step loop
 of its own (not the best-of figures printed above: measured again, they do not all come out
 equal to the last hundredth), and the summary is the median, min and max of the rounds'
-fractions. Its first line says whether glibc was asked for transparent huge pages
+fractions. Its first line says that transparent huge pages are asked for the kernels' arrays and
+the model's network alike, and whether glibc was asked for them for all its large blocks
 (GLIBC_TUNABLES), which the figures depend on.
 
 Usage: test_bench_bandwidth.py CANOPY-BENCH
@@ -37,10 +38,12 @@ def main():
     bench = sys.argv[1]
     command = [bench, "bandwidth", "--n", "20000", "--array-mib", "16", "--repeats"]
     env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    glibc = "transparent huge pages asked for these arrays and the model's network alike " \
+            "(madvise), and for all of glibc's large blocks: "
     for tunables, says in (("glibc.malloc.mmap_threshold=33554432:glibc.malloc.hugetlb=1",
-                            "transparent huge pages requested"),
-                           ("glibc.malloc.hugetlb=0", "transparent huge pages not requested"),
-                           (None, "transparent huge pages not requested")):
+                            glibc + "requested"),
+                           ("glibc.malloc.hugetlb=0", glibc + "not requested"),
+                           (None, glibc + "not requested")):
         if tunables is not None:
             env["GLIBC_TUNABLES"] = tunables
         first = subprocess.run(command + ["1"], env=env, check=True, capture_output=True,

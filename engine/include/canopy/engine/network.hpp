@@ -160,6 +160,10 @@ public:
     /// the room during its steps: the reference model's 4 million firms otherwise fault in about
     /// 330 pages a step, one at a time, on its births' critical path.
     void make_room_resident() const noexcept;
+    /// Asks for the arrays, room included, to be backed by huge pages (engine::prefer_huge_pages):
+    /// for networks of millions of vertices, read at random places. Call before
+    /// make_room_resident.
+    void prefer_huge_pages() const noexcept;
 
     /// Moves every overflow entry into the CSR arrays (pure CSR afterwards).
     void compact();

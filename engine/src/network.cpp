@@ -333,23 +333,13 @@ void Network::reserve(std::size_t vertices, std::size_t edges) {
 }
 
 void Network::make_room_resident() const noexcept {
-    const auto room = [](const auto& v) {
-        make_resident(v.data() + v.size(), v.data() + v.capacity());
-    };
-    room(offsets_);
-    room(head_);
-    room(targets_);
-    room(pool_);
+    for_each_array(
+        [](const auto& v) { make_resident(v.data() + v.size(), v.data() + v.capacity()); });
 }
 
 void Network::prefer_huge_pages() const noexcept {
-    const auto all = [](const auto& v) {
-        engine::prefer_huge_pages(v.data(), v.data() + v.capacity());
-    };
-    all(offsets_);
-    all(head_);
-    all(targets_);
-    all(pool_);
+    for_each_array(
+        [](const auto& v) { engine::prefer_huge_pages(v.data(), v.data() + v.capacity()); });
 }
 
 void Network::compact() {

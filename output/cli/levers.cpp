@@ -266,16 +266,12 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
     output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
     // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
     experiments::ClientEvaluator client(*evaluator);
-    const experiments::LeverEffects effects = [&] {
-        try {
-            return experiments::lever_effects(
-                experiment, chosen, client, {}, [&](std::size_t done, std::size_t all) {
-                    status.show(fmt::format("levers {}/{}", done, all), true);
-                });
-        } catch (...) {
-            client.rethrow_shared();
-        }
-    }();
+    const experiments::LeverEffects effects = client.run([&](experiments::Evaluator& e) {
+        return experiments::lever_effects(
+            experiment, chosen, e, {}, [&](std::size_t done, std::size_t all) {
+                status.show(fmt::format("levers {}/{}", done, all), true);
+            });
+    });
     status.finish();
     if (!root) {
         return EXIT_OK;

@@ -493,13 +493,9 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
     };
     // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
     experiments::ClientEvaluator client(*evaluator);
-    const experiments::SolveResult result = [&] {
-        try {
-            return experiments::solve(experiment, client, request, progress);
-        } catch (...) {
-            client.rethrow_shared();
-        }
-    }();
+    const experiments::SolveResult result = client.run([&](experiments::Evaluator& e) {
+        return experiments::solve(experiment, e, request, progress);
+    });
     if (!root) {
         return EXIT_OK;
     }

@@ -208,6 +208,15 @@ private:
     std::vector<Vertex> targets_;
     std::vector<std::uint32_t> head_; ///< first overflow entry of each vertex, NONE if none
     std::vector<PoolEntry> pool_;
+
+    /// Calls f(v) on each of the four arrays (for what is done to their memory as a whole).
+    template <class F>
+    void for_each_array(F f) const {
+        f(offsets_);
+        f(head_);
+        f(targets_);
+        f(pool_);
+    }
 };
 
 /// A forward iterator over one vertex's neighbours: the CSR slice, then the overflow list.

@@ -89,6 +89,17 @@ public:
     /// the root; anything else unchanged.
     [[noreturn]] void rethrow_shared() const;
 
+    /// Runs method(*this) and returns what it returns; what it throws leaves through
+    /// rethrow_shared.
+    template <class Method>
+    auto run(Method&& method) -> decltype(method(*this)) {
+        try {
+            return method(*this);
+        } catch (...) {
+            rethrow_shared();
+        }
+    }
+
 private:
     Evaluator& inner_;
     bool escaped_ = false; ///< an exception left a call to `inner_`

@@ -304,7 +304,7 @@ void Network::add_vertices(std::span<const Vertex> neighbours, std::size_t strid
         const std::vector<std::uint32_t>& own = edges_of[part];
         auto& made = links[part];
         made.resize(own.size());
-        constexpr std::size_t AHEAD = 16;
+        constexpr std::size_t AHEAD = LINK_AHEAD;
         for (std::size_t q = 0; q < own.size(); ++q) {
             if (q + AHEAD < own.size()) {
                 const Vertex ahead = targets_[csr_base + own[q + AHEAD]];

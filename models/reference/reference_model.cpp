@@ -27,16 +27,12 @@ constexpr Purpose NETWORK = 1;
 constexpr Purpose INITIAL_STAGE = 2;
 constexpr Purpose DECIDE = 3;
 constexpr Purpose BIRTH_COUNT = 4;
-constexpr Purpose ATTACH = 5;
+constexpr Purpose ATTACH = ATTACH_PURPOSE;
 
 // Initial stage fractions (REFERENCE.md); SME takes the remainder.
 constexpr double INITIAL_INCUBATED = 0.375;
 constexpr double INITIAL_HIGH_TECH = 0.300;
 constexpr double INITIAL_LEADER = 0.001;
-
-// A newborn whose targets keep being rejected gives up after this many draws and links to the
-// firms it has (only possible when almost no firm is active; documented in the README).
-constexpr int MAX_ATTACH_DRAWS = 1 << 16;
 
 // Peak resident bytes per firm at the horizon: BYTES_PER_FIRM + BYTES_PER_TIE x edges_per_firm.
 // The network holds each of a firm's m ties twice (a 4-byte entry in each end's list: 8 m), and
@@ -141,6 +137,7 @@ constexpr std::size_t BIRTH_CHUNK = 512;
 // Draws of each newborn made ahead for its whole birth chunk: two Philox blocks (a 64-bit word
 // per draw). Three draws suffice unless a pick is rejected (an exited firm or a repeat).
 constexpr std::size_t PREDRAWN = 4;
+static_assert(PREDRAWN % 2 == 0, "the draws after the predrawn ones go a Philox block at a time");
 
 // Firms per inner block: 16 Philox blocks of 4 words, one word per firm.
 constexpr std::size_t BLOCK = 64;
@@ -894,7 +891,22 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             engine::StreamBatch& batch = s.attach_batches[chunk];
             batch.fill(ctx.key, first + static_cast<std::uint32_t>(b0), step, ATTACH, b1 - b0,
                        PREDRAWN / 2);
-            std::array<Network::Vertex, BIRTH_CHUNK * PREDRAWN> drawn;
+            // Draws read the network's entries at random places, and a drawn firm's stage at
+            // another: the entries of a whole set of draws are fetched first, then read, each
+            // read fetching the stage it names, so that the cache misses of many draws overlap
+            // instead of each draw waiting on two in turn. `at` holds the draws' entry indices,
+            // then the firms they name.
+            std::array<std::uint64_t, BIRTH_CHUNK * PREDRAWN> at;
+            const auto read_entries = [&](std::size_t count) {
+                for (std::size_t k = 0; k < count; ++k) {
+                    s.network.prefetch_entry(snapshot, at[k]);
+                }
+                for (std::size_t k = 0; k < count; ++k) {
+                    const Network::Vertex v = s.network.entry(snapshot, at[k]);
+                    at[k] = v;
+                    __builtin_prefetch(stage.data() + v);
+                }
+            };
             if (snapshot.size() > 0) {
                 for (std::size_t j = 0; j < b1 - b0; ++j) {
                     for (std::size_t d = 0; d < PREDRAWN; ++d) {
@@ -902,29 +914,59 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                         const std::uint64_t bits =
                             (std::uint64_t{batch.word(j, block, 2 * (d % 2))} << 32) |
                             batch.word(j, block, 2 * (d % 2) + 1);
-                        const Network::Vertex v =
-                            s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
-                        drawn[j * PREDRAWN + d] = v;
-                        __builtin_prefetch(stage.data() + v);
+                        at[j * PREDRAWN + d] = engine::index_below(bits, snapshot.size());
                     }
+                }
+                read_entries((b1 - b0) * PREDRAWN);
+            }
+            // A pick is an active firm not picked before.
+            const auto take = [&](std::size_t b, std::uint64_t v) {
+                Network::Vertex* picks = s.picks.data() + b * m;
+                const std::uint32_t got = s.pick_counts[b];
+                if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
+                    picks[got] = static_cast<Network::Vertex>(v);
+                    s.pick_counts[b] = got + 1;
+                }
+            };
+            // The newborns (chunk-relative) still short of m partners.
+            std::array<std::uint16_t, BIRTH_CHUNK> short_of;
+            std::size_t shorts = 0;
+            for (std::size_t b = b0; b < b1; ++b) {
+                s.pick_counts[b] = 0;
+                for (std::size_t d = 0; d < PREDRAWN && s.pick_counts[b] < m; ++d) {
+                    take(b, at[(b - b0) * PREDRAWN + d]);
+                }
+                if (s.pick_counts[b] < m && snapshot.size() > 0) {
+                    short_of[shorts++] = static_cast<std::uint16_t>(b - b0);
                 }
             }
-            for (std::size_t b = b0; b < b1; ++b) {
-                Network::Vertex* picks = s.picks.data() + b * m;
-                engine::PrefilledStream rng = batch.stream(b - b0);
-                std::size_t got = 0;
-                for (int draw = 0; got < m && draw < MAX_ATTACH_DRAWS && snapshot.size() > 0;
-                     ++draw) {
-                    const std::uint64_t bits = rng.next_u64();
-                    const Network::Vertex v =
-                        draw < static_cast<int>(PREDRAWN)
-                            ? drawn[(b - b0) * PREDRAWN + static_cast<std::size_t>(draw)]
-                            : s.network.entry(snapshot, engine::index_below(bits, snapshot.size()));
-                    if (stage[v] <= LEADER && std::find(picks, picks + got, v) == picks + got) {
-                        picks[got++] = v;
+            // They draw on (a pick was rejected: an exited firm or a repeat), a Philox block (two
+            // draws) a round for all of them together, read as above. Each newborn still reads
+            // its stream's draws in order and stops at m partners: the same picks as drawing
+            // one at a time.
+            static_assert(BIRTH_CHUNK * PREDRAWN >= 2 * BIRTH_CHUNK);
+            for (auto block = static_cast<std::uint16_t>(PREDRAWN / 2);
+                 shorts > 0 && 2 * int{block} < MAX_ATTACH_DRAWS; ++block) {
+                for (std::size_t k = 0; k < shorts; ++k) {
+                    const engine::Block w = ctx.key.block(
+                        first + static_cast<std::uint32_t>(b0 + short_of[k]), step, ATTACH, block);
+                    for (std::size_t d = 0; d < 2; ++d) {
+                        const std::uint64_t bits = (std::uint64_t{w[2 * d]} << 32) | w[2 * d + 1];
+                        at[2 * k + d] = engine::index_below(bits, snapshot.size());
                     }
                 }
-                s.pick_counts[b] = static_cast<std::uint32_t>(got);
+                read_entries(2 * shorts);
+                std::size_t still = 0;
+                for (std::size_t k = 0; k < shorts; ++k) {
+                    const std::size_t b = b0 + short_of[k];
+                    for (std::size_t d = 0; d < 2 && s.pick_counts[b] < m; ++d) {
+                        take(b, at[2 * k + d]);
+                    }
+                    if (s.pick_counts[b] < m) {
+                        short_of[still++] = short_of[k];
+                    }
+                }
+                shorts = still;
             }
         });
     s.firms.add(born);

@@ -79,6 +79,14 @@ inline constexpr std::array<double, 4> EXIT = {0.02, 0.01, 0.004, 0.001};
 inline constexpr std::array<double, 3> BASE = {0.03, 0.02, 0.01};
 /// Weight of the neighbour share in the promotion probability (REFERENCE.md).
 inline constexpr double SPILLOVER = 0.5;
+/// The random-stream purpose of a newborn's partner draws: draw d of newborn `id` in step `step`
+/// is the 64-bit word (w[2 * (d % 2)] << 32) | w[2 * (d % 2) + 1] of block
+/// w = RandomKey::block(id, step, ATTACH_PURPOSE, d / 2), read in order until the newborn has
+/// its partners (an exited firm or a repeat is drawn again).
+inline constexpr engine::Purpose ATTACH_PURPOSE = 5;
+/// A newborn whose draws keep being rejected gives up after this many and links to the firms it
+/// has (only possible when almost no firm is active; documented in the README).
+inline constexpr int MAX_ATTACH_DRAWS = 1 << 16;
 
 /// The largest 32-bit word u with (u - e) + 1 <= y, for e >= 1 and y >= 0 (u <= e - 1 + floor(y),
 /// at most 2^32 - 1): decide's tests of a firm's word u against E[stage] and a promotion bound y

@@ -138,6 +138,62 @@ TEST_CASE("Reference births follow the rules in the default layout, across renum
     CHECK(renewals >= 1);
 }
 
+TEST_CASE("Reference newborns' partners are the first active firms their own streams draw",
+          "[model][reference]") {
+    // 20,000 firms and 1,500 newborns a month (three birth chunks, chosen in parallel), in the
+    // build order so that the network's entries keep their indices. Exited firms' edge ends are
+    // drawn and rejected more often as the months go by, so some newborns draw past the four
+    // draws the model makes ahead for every newborn, and a few past six (checked below).
+    ref::Model model;
+    model.order = ref::Model::Order::natural;
+    const engine::RandomKey key{9, 0};
+    engine::Simulation<ref::Model> sim(model, inputs(20000, 1500.0, 12), key,
+                                       engine::Executor(true));
+    sim.init();
+    engine::SeriesTable table;
+    table.resize(13, ref::SERIES_COUNT);
+    std::size_t newborns = 0;
+    std::size_t past_four = 0;
+    std::size_t past_six = 0;
+    while (!sim.done()) {
+        const auto& s = sim.state();
+        const engine::Network::Snapshot before_births = s.network.snapshot();
+        const std::size_t before = s.firms.size();
+        const auto step = static_cast<std::uint32_t>(sim.current_step());
+        sim.step(table.row(sim.current_step() + 1));
+        // Births change no older firm's stage: the stages now are those the newborns chose by.
+        const auto& stage = s.firms[s.stage];
+        for (std::size_t id = before; id < s.firms.size(); ++id) {
+            // The rule, one draw at a time: entries of the network as it was before the births,
+            // an exited firm or a repeat drawn again.
+            engine::Stream draws(key, static_cast<std::uint32_t>(id), step, ref::ATTACH_PURPOSE);
+            std::vector<engine::Network::Vertex> expected;
+            int drawn = 0;
+            while (expected.size() < 3 && drawn < ref::MAX_ATTACH_DRAWS) {
+                const engine::Network::Vertex u = s.network.entry(
+                    before_births, engine::index_below(draws.next_u64(), before_births.size()));
+                ++drawn;
+                if (stage[u] <= ref::LEADER && std::ranges::find(expected, u) == expected.end()) {
+                    expected.push_back(u);
+                }
+            }
+            // A newborn's own list, in the order it chose its partners.
+            const auto offsets = s.network.offsets();
+            const std::vector<engine::Network::Vertex> chosen(
+                s.network.targets().begin() + offsets[id],
+                s.network.targets().begin() + offsets[id + 1]);
+            INFO("step " << step << ", newborn " << id << ", " << drawn << " draws");
+            CHECK(chosen == expected);
+            ++newborns;
+            past_four += static_cast<std::size_t>(drawn > 4);
+            past_six += static_cast<std::size_t>(drawn > 6);
+        }
+    }
+    INFO(newborns << " newborns, " << past_four << " drew past 4, " << past_six << " past 6");
+    CHECK(past_four >= 20);
+    CHECK(past_six >= 2);
+}
+
 TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop give the same bits and "
           "read the same neighbour lists, those of the firms whose draw falls between the bounds",
           "[model][reference]") {

@@ -1,7 +1,8 @@
 // `canopy`: the command line. Registers each subcommand (one file each, see cli.hpp), parses
 // the flags with CLI11 and runs the chosen one; every bad flag is exit status 2 with a message
-// naming the flag, before anything runs. A value the parser refuses does not stop it: the
-// chosen command reports it with its own checks (FlagProblems in cli.hpp).
+// naming the flag, before anything runs. A value the parser refuses, or a flag the command does
+// not have, does not stop it: the chosen command reports it with its own checks (FlagProblems in
+// cli.hpp).
 #include "cli.hpp"
 
 #include <canopy/engine/diagnostics.hpp>
@@ -17,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -248,6 +250,55 @@ std::string drop_refused(CLI::App& command, const std::string& what,
     return dropped ? refused->get_name() : std::string();
 }
 
+// CLI11 stops at a flag the command does not have (`sweep S --shard 5/2 --bogus`), and the
+// command's own checks (the shard) went unchecked until the next attempt. When every flag before
+// the command is the top level's own, each flag after it that `command` does not have is dropped
+// from `tokens`, with the word after it when that is the unknown flag's value (`--replicate 10`,
+// `--ouy a.h5`, `--sed 3`), so that parsing can go on; `extras` is what CLI11 did not place
+// (App::remaining). True if anything was dropped.
+bool drop_unknown(const CLI::App& app, const CLI::App& command,
+                  const std::vector<std::string>& extras, std::vector<std::string>& tokens) {
+    const std::size_t at = command_at(tokens);
+    for (std::size_t i = 0; i < at; ++i) {
+        if (option_named(app, tokens[i]) == nullptr) {
+            return false; // an unknown or misplaced flag before the command: reported as it is
+        }
+    }
+    const auto unexpected = [&](const std::string& word) {
+        return std::find(extras.begin(), extras.end(), word) != extras.end();
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> drops; // first token, count
+    for (std::size_t i = at + 1; i < tokens.size(); ++i) {
+        const std::string& token = tokens[i];
+        if (token == "--") {
+            break; // everything after is a value
+        }
+        if (!flag_like(token)) {
+            continue;
+        }
+        if (const CLI::Option* o = option_named(command, token); o != nullptr) {
+            i += value_follows(*o, token) ? 1U : 0U; // its value may look like a flag
+            continue;
+        }
+        // The word after it is its value when CLI11 placed it nowhere, or when the flag is a
+        // misspelling of one that takes a value (`--sed 3`: not the scenario file '3').
+        const std::string near = canopy::engine::nearest(token, long_names(command));
+        const CLI::Option* meant = near.empty() ? nullptr : option_named(command, near);
+        const bool value = token.starts_with("--") && token.find('=') == std::string::npos &&
+                           i + 1 < tokens.size() && !flag_like(tokens[i + 1]) &&
+                           tokens[i + 1] != "--" &&
+                           (unexpected(tokens[i + 1]) ||
+                            (meant != nullptr && meant->get_items_expected_max() > 0));
+        drops.emplace_back(i, value ? 2 : 1);
+        i += value ? 1U : 0U;
+    }
+    for (auto d = drops.rbegin(); d != drops.rend(); ++d) {
+        tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(d->first),
+                     tokens.begin() + static_cast<std::ptrdiff_t>(d->first + d->second));
+    }
+    return !drops.empty();
+}
+
 // Under an MPI launcher with several ranks every rank runs the command it was given. Only sweep
 // and calibrate spread their work over the ranks (rank 0 hands out points, reports and
 // writes); any other command would run whole once per rank, each printing its output and
@@ -269,31 +320,48 @@ std::string one_process_problem(const std::string& command) {
            "-np 1); nothing was run or written";
 }
 
-int dispatch(int argc, char** argv) {
-    CLI::App app{"Canopy: will this year's science-and-technology targets be reached under this "
-                 "policy mix, and with what probability?",
-                 "canopy"};
+// The parser and its commands. A new one for each attempt at parsing: CLI11 keeps what an
+// earlier parse stored in an option's variable when the next one does not give that option (a word
+// taken as the scenario file, and then dropped as a misspelt flag's value, stayed the scenario).
+struct Parser {
+    std::unique_ptr<CLI::App> app;
+    std::vector<Command> commands;
+};
+
+Parser make_parser() {
+    Parser p;
+    p.app = std::make_unique<CLI::App>(
+        "Canopy: will this year's science-and-technology targets be reached under this policy "
+        "mix, and with what probability?",
+        "canopy");
+    CLI::App& app = *p.app;
     app.set_version_flag("--version", std::string("canopy ") + CANOPY_VERSION,
                          "Print the version and exit");
     app.require_subcommand(0, 1);
-
-    const std::vector<Command> commands{
+    p.commands = {
         canopy::cli::add_run(app),         canopy::cli::add_validate(app),
         canopy::cli::add_models(app),      canopy::cli::add_calibrate(app),
         canopy::cli::add_sweep(app),       canopy::cli::add_merge(app),
         canopy::cli::add_sensitivity(app), canopy::cli::add_compare(app),
         canopy::cli::add_solve(app),       canopy::cli::add_levers(app),
     };
+    return p;
+}
 
+int dispatch(int argc, char** argv) {
+    Parser parser;
     // Parsed until it succeeds, each time without the uses of a flag whose value was refused
-    // (drop_refused): every refused value is reported, with the command's own checks. Each
-    // round drops a word, so this ends. What CLI11 cannot parse past (an unknown flag, a missing
-    // required argument, a refused positional argument) still stops it, after the values
-    // refused before.
+    // (drop_refused) or the flags the command does not have (drop_unknown): every refused value
+    // and unknown flag is reported, with the command's own checks. Each round drops a word, so
+    // this ends. What CLI11 cannot parse past (a missing required argument, a refused positional
+    // argument, an unexpected word, a flag before the command) still stops it, after the
+    // problems found before.
     std::vector<std::string> tokens(argv + 1, argv + argc);
     canopy::cli::FlagProblems flagged;
     std::vector<std::string> dropped; // the flags whose uses were dropped
     for (;;) {
+        parser = make_parser();
+        CLI::App& app = *parser.app;
         std::vector<char*> args{argv[0]};
         for (std::string& t : tokens) {
             args.push_back(t.data());
@@ -317,6 +385,16 @@ int dispatch(int argc, char** argv) {
                     continue;
                 }
             }
+            // A flag the command does not have: named, and dropped so that the command's own
+            // checks run too (drop_unknown).
+            if (!chosen.empty()) {
+                std::string unknown = unknown_flags(app, count, args.data());
+                if (!unknown.empty() &&
+                    drop_unknown(app, *chosen.front(), app.remaining(true), tokens)) {
+                    flagged.push_back(std::move(unknown));
+                    continue;
+                }
+            }
             for (const std::string& p : flagged) {
                 std::cerr << "canopy: error: " << p << "\n";
             }
@@ -333,7 +411,7 @@ int dispatch(int argc, char** argv) {
             return EXIT_BAD_INPUT;
         }
     }
-    for (const Command& c : commands) {
+    for (const Command& c : parser.commands) {
         if (c.app->parsed()) {
             if (const std::string p = one_process_problem(c.app->get_name()); !p.empty()) {
                 if (canopy::experiments::launched_ranks().rank == 0) {
@@ -347,7 +425,7 @@ int dispatch(int argc, char** argv) {
             return c.run(flagged);
         }
     }
-    std::cout << app.help();
+    std::cout << parser.app->help();
     return EXIT_BAD_INPUT;
 }
 

@@ -657,3 +657,39 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
         dir, "run " + reference + " -n abc --replicate 3",
         {"--replicates: 'abc' is not a number", "'canopy run' has no option '--replicate'"});
 }
+
+TEST_CASE("a flag the command does not have does not hide the other mistakes", "[cli][hardening]") {
+    // CLI11 stopped at a flag it did not know: 'sweep s.toml --shard 5/2 --bogus --out x.h5'
+    // named --bogus but not the shard that does not exist. The flag is now named, and dropped
+    // (with its value) so that the command's own checks run too.
+    const test::TempDir dir;
+    const std::string reference = shell_quote(REFERENCE);
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
+                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
+                                         "design = \"grid\"\nreplicates = 1\n"
+                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    check_all_reported(dir, "sweep s.toml --shard 5/2 --bogus --out x.h5 -t 0",
+                       {"--threads: Value 0 not in range 1 to 4096",
+                        "'canopy sweep' has no option '--bogus'",
+                        "--shard: shard 5/2 does not exist", "nothing was run or written"});
+    check_all_reported(dir, "run " + reference + " --replicate 10 -q --intervall wald",
+                       {"'canopy run' has no option '--replicate'; did you mean '--replicates'?",
+                        "'canopy run' has no option '--intervall'; did you mean '--interval'?",
+                        "--quiet: with none of"});
+    // The word after a misspelt flag that takes a value is that value, not the scenario file
+    // (and CLI11 must not keep it as the scenario from the first attempt at parsing).
+    const Result r = run_canopy(dir, "run --seed=3 --sed 3 -x");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("'canopy run' has no option '--sed'; did you mean '--seed'?") !=
+          std::string::npos);
+    CHECK(r.err.find("'canopy run' has no option '-x'") != std::string::npos);
+    CHECK(r.err.find("scenario") == std::string::npos);
+    CHECK(r.out.empty());
+    // A word CLI11 places where it belongs stays there: the scenario after an unknown flag.
+    check_all_reported(dir, "run --bogus " + reference + " -n 0",
+                       {"'canopy run' has no option '--bogus'",
+                        "--replicates: Value 0 not in range 1 to 1000000"});
+    // An unknown flag before the command still stops it, as it is reported as it is.
+    check_all_reported(dir, "--bogus run " + reference, {"'canopy' has no option '--bogus'"});
+}

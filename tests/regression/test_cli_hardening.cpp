@@ -96,6 +96,14 @@ void check_refused(const test::TempDir& dir, const std::vector<Refusal>& refusal
     }
 }
 
+// A sweep file of one design point over the tiny test scenario.
+void write_one_point_sweep(const fs::path& file) {
+    test::write_file(file, "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
+                               "/tests/data/sweeps/tiny-scenario.toml\"\n"
+                               "design = \"grid\"\nreplicates = 1\n"
+                               "[factors.lever_high_tech]\nvalues = [1.5]\n");
+}
+
 // A command with several independent mistakes: refused (exit 2) with every one of `messages` on
 // stderr in the same attempt, nothing on stdout, and nothing created in `dir`.
 void check_all_reported(const test::TempDir& dir, const std::string& command,
@@ -590,10 +598,7 @@ TEST_CASE("a --max-memory the runs exceed is reported with the other mistakes",
     check_all_reported(dir,
                        "levers " + reference + " -r 2 -q --lever lever_high_tech --max-memory 1K",
                        {quiet, "a lever at the top of its range would need", memory});
-    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
-                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
-                                         "design = \"grid\"\nreplicates = 1\n"
-                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    write_one_point_sweep(dir / "s.toml");
     check_all_reported(dir, "sweep s.toml --out x.txt --max-memory 1K",
                        {"--out: 'x.txt' must end in .h5", "design point 0", memory});
     // calibrate checked its largest candidate with the other inputs already.
@@ -643,10 +648,7 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
     check_all_reported(dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
                        {"--bootstrap: Value 0 not in range 1 to 1000000",
                         "Could not convert: --confidence = x", "nope.h5"});
-    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
-                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
-                                         "design = \"grid\"\nreplicates = 1\n"
-                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    write_one_point_sweep(dir / "s.toml");
     check_all_reported(
         dir, "sweep s.toml -t 0 --out x.txt",
         {"--threads: Value 0 not in range 1 to 4096", "--out: 'x.txt' must end in .h5"});
@@ -664,10 +666,7 @@ TEST_CASE("a flag the command does not have does not hide the other mistakes", "
     // (with its value) so that the command's own checks run too.
     const test::TempDir dir;
     const std::string reference = shell_quote(REFERENCE);
-    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + std::string(CANOPY_SOURCE_DIR) +
-                                         "/tests/data/sweeps/tiny-scenario.toml\"\n"
-                                         "design = \"grid\"\nreplicates = 1\n"
-                                         "[factors.lever_high_tech]\nvalues = [1.5]\n");
+    write_one_point_sweep(dir / "s.toml");
     check_all_reported(dir, "sweep s.toml --shard 5/2 --bogus --out x.h5 -t 0",
                        {"--threads: Value 0 not in range 1 to 4096",
                         "'canopy sweep' has no option '--bogus'",

@@ -63,6 +63,10 @@ def main():
         check(attr("kind") == "calibration" and attr("model") == "ecosystem",
               "the posterior is a calibration of the ecosystem model")
         check(attr("scenario_start") == "2013-01", "fitted on runs starting 2013-01")
+        # The checksum canopy compares with the contents whenever it reads the file (a file
+        # without one is read unchecked): the shipped posterior must carry it.
+        check("checksum" in f.attrs and attr("checksum").startswith("hash64:"),
+              "the posterior carries the checksum of its contents")
         w = f["weights"][()]
         check(abs(w.sum() - 1) < 1e-9 and len(w) >= 50, f"{len(w)} weighted particles, sum 1")
         for c in columns:

@@ -885,9 +885,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     ctx.executor->for_chunks(
         born, BIRTH_CHUNK, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
             // Each newborn's first PREDRAWN draws are made for the whole chunk at once (the Philox
-            // blocks in one vectorised fill, the network entries they pick looked up back to back
-            // so that their cache misses overlap); the choice below then reads them in the stream's
-            // order and draws on from the stream only after a rejection. Same draws, same bits.
+            // blocks in one vectorised fill); the choice below reads them in the stream's order
+            // and draws on from the stream only after a rejection. Same draws, same bits.
             engine::StreamBatch& batch = s.attach_batches[chunk];
             batch.fill(ctx.key, first + static_cast<std::uint32_t>(b0), step, ATTACH, b1 - b0,
                        PREDRAWN / 2);
@@ -931,9 +930,11 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             // The newborns (chunk-relative) still short of m partners.
             std::array<std::uint16_t, BIRTH_CHUNK> short_of;
             std::size_t shorts = 0;
+            // (A network without edges has nothing to draw: no newborn gets a partner.)
+            const std::size_t predrawn = snapshot.size() > 0 ? PREDRAWN : 0;
             for (std::size_t b = b0; b < b1; ++b) {
                 s.pick_counts[b] = 0;
-                for (std::size_t d = 0; d < PREDRAWN && s.pick_counts[b] < m; ++d) {
+                for (std::size_t d = 0; d < predrawn && s.pick_counts[b] < m; ++d) {
                     take(b, at[(b - b0) * PREDRAWN + d]);
                 }
                 if (s.pick_counts[b] < m && snapshot.size() > 0) {

@@ -194,6 +194,25 @@ TEST_CASE("Reference newborns' partners are the first active firms their own str
     CHECK(past_six >= 2);
 }
 
+TEST_CASE("Reference newborns in a network without edges link to nobody", "[model][reference]") {
+    // One firm has no tie, so there is no entry to draw: every newborn is born without partners
+    // (and none is drawn from memory that holds no draw).
+    ref::Model model;
+    engine::Simulation<ref::Model> sim(model, inputs(1, 20.0, 3), {4, 0}, engine::Executor(true));
+    sim.init();
+    engine::SeriesTable table;
+    table.resize(4, ref::SERIES_COUNT);
+    std::int64_t born = 0;
+    while (!sim.done()) {
+        sim.step(table.row(sim.current_step() + 1));
+        born += sim.state().births;
+    }
+    const auto& s = sim.state();
+    CHECK(born > 0);
+    CHECK(s.firms.size() == static_cast<std::size_t>(1 + born));
+    CHECK(s.network.num_edges() == 0);
+}
+
 TEST_CASE("Reference decisions: the AVX2 kernel and the portable loop give the same bits and "
           "read the same neighbour lists, those of the firms whose draw falls between the bounds",
           "[model][reference]") {

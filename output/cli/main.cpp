@@ -254,7 +254,7 @@ std::string drop_refused(CLI::App& command, const std::string& what,
 // command's own checks (the shard) went unchecked until the next attempt. When every flag before
 // the command is the top level's own, each flag after it that `command` does not have is dropped
 // from `tokens`, with the word after it when that is the unknown flag's value (`--replicate 10`,
-// `--ouy a.h5`, `--sed 3`), so that parsing can go on; `extras` is what CLI11 did not place
+// `--ouy a.h5`, `-z 5`, `--sed 3`), so that parsing can go on; `extras` is what CLI11 did not place
 // (App::remaining). True if anything was dropped.
 bool drop_unknown(const CLI::App& app, const CLI::App& command,
                   const std::vector<std::string>& extras, std::vector<std::string>& tokens) {
@@ -284,11 +284,11 @@ bool drop_unknown(const CLI::App& app, const CLI::App& command,
         // misspelling of one that takes a value (`--sed 3`: not the scenario file '3').
         const std::string near = canopy::engine::nearest(token, long_names(command));
         const CLI::Option* meant = near.empty() ? nullptr : option_named(command, near);
-        const bool value = token.starts_with("--") && token.find('=') == std::string::npos &&
-                           i + 1 < tokens.size() && !flag_like(tokens[i + 1]) &&
-                           tokens[i + 1] != "--" &&
-                           (unexpected(tokens[i + 1]) ||
-                            (meant != nullptr && meant->get_items_expected_max() > 0));
+        const bool value =
+            (token.starts_with("--") ? token.find('=') == std::string::npos : token.size() == 2) &&
+            i + 1 < tokens.size() && !flag_like(tokens[i + 1]) && tokens[i + 1] != "--" &&
+            (unexpected(tokens[i + 1]) ||
+             (meant != nullptr && meant->get_items_expected_max() > 0));
         drops.emplace_back(i, value ? 2 : 1);
         i += value ? 1U : 0U;
     }

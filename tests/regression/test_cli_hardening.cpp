@@ -689,6 +689,13 @@ TEST_CASE("a flag the command does not have does not hide the other mistakes", "
     check_all_reported(dir, "run --bogus " + reference + " -n 0",
                        {"'canopy run' has no option '--bogus'",
                         "--replicates: Value 0 not in range 1 to 1000000"});
+    // A short unknown flag's value too (a word CLI11 placed nowhere).
+    const Result z = run_canopy(dir, "run " + reference + " -z 5 -n 0");
+    INFO(z.err);
+    CHECK(z.status == 2);
+    CHECK(z.err.find("'canopy run' has no option '-z'") != std::string::npos);
+    CHECK(z.err.find("--replicates: Value 0 not in range") != std::string::npos);
+    CHECK(z.err.find("not expected") == std::string::npos);
     // An unknown flag before the command still stops it, as it is reported as it is.
     check_all_reported(dir, "--bogus run " + reference, {"'canopy' has no option '--bogus'"});
 }

@@ -884,12 +884,22 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
     }
     ctx.executor->for_chunks(
         born, BIRTH_CHUNK, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
+            // A network without edges has nothing to draw: no newborn gets a partner.
+            if (snapshot.size() == 0) {
+                std::fill(s.pick_counts.begin() + static_cast<std::ptrdiff_t>(b0),
+                          s.pick_counts.begin() + static_cast<std::ptrdiff_t>(b1), 0U);
+                return;
+            }
             // Each newborn's first PREDRAWN draws are made for the whole chunk at once (the Philox
             // blocks in one vectorised fill); the choice below reads them in the stream's order
             // and draws on from the stream only after a rejection. Same draws, same bits.
             engine::StreamBatch& batch = s.attach_batches[chunk];
             batch.fill(ctx.key, first + static_cast<std::uint32_t>(b0), step, ATTACH, b1 - b0,
                        PREDRAWN / 2);
+            // A draw's two 32-bit words (high first) pick an entry of the snapshot.
+            const auto entry_of = [&](std::uint32_t high, std::uint32_t low) {
+                return engine::index_below((std::uint64_t{high} << 32) | low, snapshot.size());
+            };
             // Draws read the network's entries at random places, and a drawn firm's stage at
             // another: the entries of a whole set of draws are fetched first, then read, each
             // read fetching the stage it names, so that the cache misses of many draws overlap
@@ -906,18 +916,14 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                     __builtin_prefetch(stage.data() + v);
                 }
             };
-            if (snapshot.size() > 0) {
-                for (std::size_t j = 0; j < b1 - b0; ++j) {
-                    for (std::size_t d = 0; d < PREDRAWN; ++d) {
-                        const auto block = static_cast<std::uint16_t>(d / 2);
-                        const std::uint64_t bits =
-                            (std::uint64_t{batch.word(j, block, 2 * (d % 2))} << 32) |
-                            batch.word(j, block, 2 * (d % 2) + 1);
-                        at[j * PREDRAWN + d] = engine::index_below(bits, snapshot.size());
-                    }
+            for (std::size_t j = 0; j < b1 - b0; ++j) {
+                for (std::size_t d = 0; d < PREDRAWN; ++d) {
+                    const auto block = static_cast<std::uint16_t>(d / 2);
+                    at[j * PREDRAWN + d] = entry_of(batch.word(j, block, 2 * (d % 2)),
+                                                    batch.word(j, block, 2 * (d % 2) + 1));
                 }
-                read_entries((b1 - b0) * PREDRAWN);
             }
+            read_entries((b1 - b0) * PREDRAWN);
             // A pick is an active firm not picked before.
             const auto take = [&](std::size_t b, std::uint64_t v) {
                 Network::Vertex* picks = s.picks.data() + b * m;
@@ -930,14 +936,12 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
             // The newborns (chunk-relative) still short of m partners.
             std::array<std::uint16_t, BIRTH_CHUNK> short_of;
             std::size_t shorts = 0;
-            // (A network without edges has nothing to draw: no newborn gets a partner.)
-            const std::size_t predrawn = snapshot.size() > 0 ? PREDRAWN : 0;
             for (std::size_t b = b0; b < b1; ++b) {
                 s.pick_counts[b] = 0;
-                for (std::size_t d = 0; d < predrawn && s.pick_counts[b] < m; ++d) {
+                for (std::size_t d = 0; d < PREDRAWN && s.pick_counts[b] < m; ++d) {
                     take(b, at[(b - b0) * PREDRAWN + d]);
                 }
-                if (s.pick_counts[b] < m && snapshot.size() > 0) {
+                if (s.pick_counts[b] < m) {
                     short_of[shorts++] = static_cast<std::uint16_t>(b - b0);
                 }
             }
@@ -951,10 +955,8 @@ void Model::step_agents(State& s, const engine::StepContext& ctx) const {
                 for (std::size_t k = 0; k < shorts; ++k) {
                     const engine::Block w = ctx.key.block(
                         first + static_cast<std::uint32_t>(b0 + short_of[k]), step, ATTACH, block);
-                    for (std::size_t d = 0; d < 2; ++d) {
-                        const std::uint64_t bits = (std::uint64_t{w[2 * d]} << 32) | w[2 * d + 1];
-                        at[2 * k + d] = engine::index_below(bits, snapshot.size());
-                    }
+                    at[2 * k] = entry_of(w[0], w[1]);
+                    at[2 * k + 1] = entry_of(w[2], w[3]);
                 }
                 read_entries(2 * shorts);
                 std::size_t still = 0;

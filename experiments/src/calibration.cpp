@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <utility>
 
 namespace canopy::experiments {
 
@@ -734,6 +735,7 @@ private:
         std::optional<bool> lower_bound, approximate, forecast;
         bool use = true;
         bool matched = false;
+        bool said_twice = false; ///< already reported as placing a row another entry places
     };
 
     void observations(const Table& root) {
@@ -771,6 +773,15 @@ private:
         }
         c_.unused_series.assign(unused.begin(), unused.end());
         if (c_.fitted().empty()) {
+            if (flags_.fit_until) { // the flag's year, not the file's, held them all back
+                Diagnostic d;
+                d.file = "--fit-until";
+                d.message = "no figure is fitted: every figure " + r_.file() + " maps is after " +
+                            std::to_string(*flags_.fit_until);
+                d.allowed = "a year from the earliest mapped figure's on";
+                out_.add(std::move(d));
+                return;
+            }
             r_.at(*node, "observations",
                   c_.fit_until ? "no figure is fitted: every mapped figure is after fit_until " +
                                      std::to_string(*c_.fit_until)
@@ -948,10 +959,27 @@ private:
             bool placed = false;
             bool use = true;
             Placement placement;
+            const RowRule* first_rule = nullptr;
             for (RowRule& rule : rules) {
                 if (rule.year != y || (rule.value && *rule.value != row->value)) {
                     continue;
                 }
+                // Two entries for one row: the later would silently override the earlier.
+                if (first_rule != nullptr) {
+                    rule.matched = true;
+                    if (std::exchange(rule.said_twice, true)) {
+                        continue;
+                    }
+                    r_.at(*rule.node, rule.path,
+                          "places the same row as " + first_rule->path + " (the " +
+                              std::to_string(y) + " figure of '" + row->series + "', line " +
+                              std::to_string(row->line) + " of " +
+                              c_.data.path.filename().generic_string() + ")",
+                          "one [[rows]] entry per row (value = <the figure> tells apart rows of "
+                          "the same year)");
+                    continue;
+                }
+                first_rule = &rule;
                 rule.matched = true;
                 use = use && rule.use;
                 if (rule.at) {

@@ -10,6 +10,8 @@
 #include <limits>
 #include <numbers>
 #include <sstream>
+#include <string>
+#include <unordered_map>
 
 namespace canopy::experiments {
 
@@ -299,6 +301,7 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
     DataFile data;
     data.path = path;
     data.sha256 = sha256_hex(text);
+    std::unordered_map<std::string, int> first_line; // each row's fields, joined: its line
     for (std::size_t r = 1; r < records.size(); ++r) {
         const auto& rec = records[r];
         const int line = lines[r];
@@ -334,6 +337,21 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
             error(out, file, line, rec[2].column, "value", "'" + rec[2].text + "' is not a number",
                   "a finite decimal number such as 1357.41 (no thousands separators or units; "
                   "the unit goes in the unit column)");
+            ok = false;
+        }
+        // A row that repeats another field for field is the same figure pasted twice: it would
+        // weigh twice in the fit. (Two sources of one year's figure differ in their source.)
+        std::string whole;
+        for (const auto& field : rec) {
+            whole += field.text;
+            whole += '\x1f';
+        }
+        if (const auto [first, fresh] = first_line.emplace(std::move(whole), line); !fresh) {
+            error(out, file, line, 1, "",
+                  "this row repeats line " + std::to_string(first->second) +
+                      " field for field: the figure would count twice",
+                  "one row per published figure (the same year's figure from two sources "
+                  "differs in the source column)");
             ok = false;
         }
         if (ok) {

@@ -149,10 +149,20 @@ TEST_CASE("fit_until holds later figures back, and the flag overrides the file",
     for (const Observation& o : r.calibration->observations) {
         CHECK(o.fitted == (o.row.year <= 2021));
     }
+    // Held back by the flag: the flag is named, not the file.
     flags.fit_until = 2020;
     const auto d = only_error(load("until-none", calibration(""), DATA, flags));
-    CHECK(d.key == "observations");
-    CHECK(d.message == "no figure is fitted: every mapped figure is after fit_until 2020");
+    CHECK(d.file == "--fit-until");
+    CHECK(d.line == 0);
+    CHECK(d.message == "no figure is fitted: every figure " +
+                           (DIR / "until-none" / "calibration.toml").generic_string() +
+                           " maps is after 2020");
+    // Held back by the file's own fit_until: the file is named.
+    const auto f = only_error(
+        load("until-file", replaced(calibration(""), "seed = 3", "seed = 3\nfit_until = 2020")));
+    CHECK(f.file == (DIR / "until-file" / "calibration.toml").generic_string());
+    CHECK(f.key == "observations");
+    CHECK(f.message == "no figure is fitted: every mapped figure is after fit_until 2020");
 }
 
 TEST_CASE("bad calibration files and data rows are reported where they are", "[scenario]") {
@@ -245,6 +255,49 @@ relativ_sd = 1
         CHECK(r.diagnostics.items()[2].message ==
               "'edges_per_firm' takes whole numbers only; calibration fits continuous "
               "parameters");
+    }
+    SECTION("a data row pasted twice") {
+        std::string data = DATA;
+        data += "ref_exits,2021,300,firms,test,q\n"; // line 5 again
+        const auto d = only_error(load("row-twice", calibration(""), data));
+        CHECK(d.file == (DIR / "row-twice" / "history.csv").generic_string());
+        CHECK(d.line == 10);
+        CHECK(d.message == "this row repeats line 5 field for field: the figure would count twice");
+    }
+    SECTION("two [[rows]] entries for one row") {
+        // The second would silently override the first's bound; whichever order, it is named.
+        const auto d = only_error(load("rule-twice", calibration(R"([[observations.exits.rows]]
+year = 2022
+bound = "none"
+[[observations.exits.rows]]
+year = 2022
+bound = "lower"
+)")));
+        CHECK(d.key == "observations.exits.rows[1]");
+        CHECK(d.line == 27); // its [[rows]] line
+        CHECK(d.message == "places the same row as observations.exits.rows[0] (the 2022 figure "
+                           "of 'ref_exits', line 6 of history.csv)");
+    }
+    SECTION("[[rows]] entries that match both rows of a year") {
+        // rows[0] places the 2022 row of 700; rows[1] and rows[2] match both 2022 rows. Each is
+        // said once, against the first entry that placed a row before it.
+        const CalibrationLoad r = load("rules-both", calibration(R"([[observations.high_tech.rows]]
+year = 2022
+approximate = true
+[[observations.high_tech.rows]]
+year = 2022
+forecast = true
+)"));
+        INFO(r.diagnostics.format());
+        REQUIRE(r.diagnostics.size() == 2);
+        CHECK_FALSE(r.calibration.has_value());
+        const auto& d = r.diagnostics.items();
+        CHECK(d[0].key == "observations.high_tech.rows[1]");
+        CHECK(d[0].message == "places the same row as observations.high_tech.rows[0] (the 2022 "
+                              "figure of 'ref_high_tech', line 3 of history.csv)");
+        CHECK(d[1].key == "observations.high_tech.rows[2]");
+        CHECK(d[1].message == "places the same row as observations.high_tech.rows[0] (the 2022 "
+                              "figure of 'ref_high_tech', line 3 of history.csv)");
     }
     SECTION("a year listed twice") {
         const auto d = only_error(load("years", calibration("years = [2021, 2022, 2021]\n")));

@@ -159,10 +159,10 @@ private:
                 const double c = pr.costs[k * pr.cost_years + y];
                 r.cost_by_year_sum[y] += c;
                 total += c;
-                over = over || c > budget.cap_per_year;
+                over = over || engine::Budget::over(c, budget.cap_per_year);
             }
             r.cost_sum += total;
-            over = over || total > budget.cap_total;
+            over = over || engine::Budget::over(total, budget.cap_total);
             r.over_cap_replicates += over ? 1U : 0U;
         }
         SolveSetting& s = r.setting;
@@ -179,9 +179,9 @@ private:
         s.q05 = qs[0];
         s.median = qs[1];
         s.q95 = qs[2];
-        bool over_mean = s.cost > budget.cap_total;
+        bool over_mean = engine::Budget::over(s.cost, budget.cap_total);
         for (const double y : r.cost_by_year_sum) {
-            over_mean = over_mean || y / n_d > budget.cap_per_year;
+            over_mean = over_mean || engine::Budget::over(y / n_d, budget.cap_per_year);
         }
         s.over_cap = over_mean;
     }

@@ -185,13 +185,13 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
     if (s.costs.over_cap) {
         std::string why;
         for (std::size_t y = 0; y < s.costs.years.size() && y < s.costs.by_year.size(); ++y) {
-            if (s.costs.by_year[y] > s.costs.cap_per_year) {
+            if (engine::Budget::over(s.costs.by_year[y], s.costs.cap_per_year)) {
                 why += (why.empty() ? "" : "; ") + std::to_string(s.costs.years[y]) + ": " +
                        format_quantity(s.costs.by_year[y]) + " > cap " +
                        format_quantity(s.costs.cap_per_year) + " " + s.costs.currency;
             }
         }
-        if (s.costs.total > s.costs.cap_total) {
+        if (engine::Budget::over(s.costs.total, s.costs.cap_total)) {
             why += (why.empty() ? "" : "; ") + std::string("total ") +
                    format_quantity(s.costs.total) + " > cap " + format_quantity(s.costs.cap_total) +
                    " " + s.costs.currency;

@@ -134,9 +134,9 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
             }
             year_sum[y] += year_total;
             c.totals[r] += year_total;
-            over_here = over_here || year_total > budget.cap_per_year;
+            over_here = over_here || engine::Budget::over(year_total, budget.cap_per_year);
         }
-        over_here = over_here || c.totals[r] > budget.cap_total;
+        over_here = over_here || engine::Budget::over(c.totals[r], budget.cap_total);
         over += over_here ? 1 : 0;
     }
     const auto n_double = static_cast<double>(n);
@@ -163,9 +163,9 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
     c.q95 = total.q95;
     for (std::size_t y = 0; y < n_years; ++y) {
         c.by_year.push_back(year_sum[y] / n_double);
-        c.over_cap = c.over_cap || c.by_year[y] > c.cap_per_year;
+        c.over_cap = c.over_cap || engine::Budget::over(c.by_year[y], c.cap_per_year);
     }
-    c.over_cap = c.over_cap || c.total > c.cap_total;
+    c.over_cap = c.over_cap || engine::Budget::over(c.total, c.cap_total);
     c.p_over_cap = static_cast<double>(over) / n_double;
 }
 

@@ -534,10 +534,11 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
     }
     std::vector<Cell> total{{"total", heading}};
     for (std::size_t y = 0; y < c.by_year.size(); ++y) {
-        const bool over = c.by_year[y] > c.cap_per_year;
+        const bool over = engine::Budget::over(c.by_year[y], c.cap_per_year);
         total.push_back({format_quantity(c.by_year[y]), over ? RED : nullptr});
     }
-    total.push_back({format_quantity(c.total), c.total > c.cap_total ? RED : nullptr});
+    total.push_back(
+        {format_quantity(c.total), engine::Budget::over(c.total, c.cap_total) ? RED : nullptr});
     total.push_back({spread ? interval_text(c.q05, c.q95) : ""});
     total.push_back({""});
     grid.add(std::move(total));
@@ -672,9 +673,11 @@ std::string format_comparison(const Comparison& c, bool colour) {
             std::vector<Cell> row{{m.name}};
             for (std::size_t y = 0; y < c.years.size(); ++y) {
                 const double v = y < m.cost_by_year.size() ? m.cost_by_year[y] : 0.0;
-                row.push_back({format_quantity(v), v > c.cap_per_year ? RED : nullptr});
+                row.push_back(
+                    {format_quantity(v), engine::Budget::over(v, c.cap_per_year) ? RED : nullptr});
             }
-            row.push_back({format_quantity(m.cost), m.cost > c.cap_total ? RED : nullptr});
+            row.push_back({format_quantity(m.cost),
+                           engine::Budget::over(m.cost, c.cap_total) ? RED : nullptr});
             row.push_back({m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
             std::string budget = !caps ? "no cap" : m.over_budget ? "OVER CAP" : "within cap";
             if (caps && m.cost_q05 != m.cost_q95) {

@@ -122,6 +122,34 @@ TEST_CASE("summarise_ensemble prices levers in the scenario's currency", "[outpu
     }
 }
 
+TEST_CASE("A cost equal to its cap but for rounding is within it", "[output][summary]") {
+    // The probe's case: 0.5 bn yuan summed by month in m yuan came to 500.00000000000006.
+    CHECK_FALSE(engine::Budget::over(500.00000000000006, 500.0));
+    CHECK_FALSE(engine::Budget::over(500.0, 500.0));
+    CHECK(engine::Budget::over(500.001, 500.0));
+    CHECK_FALSE(engine::Budget::over(1e300, engine::Budget::NONE)); // no cap
+    CHECK_FALSE(engine::Budget::over(0.0, 0.0));
+    CHECK(engine::Budget::over(1e-300, 0.0)); // a cap of nothing: any cost is over it
+
+    auto scenario = test::synthetic_scenario();
+    const auto free =
+        output::summarise_ensemble(scenario, test::synthetic_model(), test::synthetic_ensemble(4));
+    const double total = free.costs.total;
+    // The caps just under the mean cost, by a rounding's worth and by a real amount.
+    scenario.budget.cap_total = total * (1.0 - 4e-16);
+    scenario.budget.cap_per_year = free.costs.by_year[0] * (1.0 - 4e-16);
+    REQUIRE(total > scenario.budget.cap_total);
+    const auto rounding =
+        output::summarise_ensemble(scenario, test::synthetic_model(), test::synthetic_ensemble(4));
+    CHECK_FALSE(rounding.costs.over_cap);
+    CHECK(rounding.costs.p_over_cap == 0.0);
+    scenario.budget.cap_total = total * (1.0 - 1e-6);
+    const auto over =
+        output::summarise_ensemble(scenario, test::synthetic_model(), test::synthetic_ensemble(4));
+    CHECK(over.costs.over_cap);
+    CHECK(over.costs.p_over_cap == 1.0);
+}
+
 TEST_CASE("Per-outcome costs are the counted outcomes times the price", "[output][summary]") {
     // flow_b is 1 in every step of every replicate: 12 outcomes a year.
     auto scenario = test::synthetic_scenario();

@@ -75,6 +75,15 @@ struct Budget {
     /// Currency per `unit`: 1 for the currency itself, the conversion if there is one, NaN
     /// otherwise.
     [[nodiscard]] double factor(const std::string& unit) const noexcept;
+
+    /// Whether `cost` is over `cap` (cap_per_year or cap_total; never when it is NaN: no cap).
+    /// A cost within one part in 10^9 of the cap is within it: a cost is a sum over steps,
+    /// converted between currencies, and that rounding must not decide the verdict (a plan of
+    /// exactly 0.5 bn yuan came to 500.00000000000006 against a cap of 500 m yuan).
+    [[nodiscard]] static bool over(double cost, double cap) noexcept {
+        return cost > cap + CAP_TOLERANCE * (cap < 0.0 ? -cap : cap);
+    }
+    static constexpr double CAP_TOLERANCE = 1e-9;
 };
 
 /// The calendar years the run's steps start in, in order (2022, 2023 for a run over both).

@@ -25,19 +25,6 @@ std::string grouped(double x) {
     return digits;
 }
 
-std::string duration_text(double seconds) {
-    if (seconds < 90.0) {
-        return std::to_string(static_cast<long long>(std::ceil(seconds))) + " s";
-    }
-    if (seconds < 90.0 * 60.0) {
-        return std::to_string(static_cast<long long>(std::llround(seconds / 60.0))) + " min";
-    }
-    if (seconds < 48.0 * 3600.0) {
-        return std::to_string(static_cast<long long>(std::llround(seconds / 3600.0))) + " h";
-    }
-    return std::to_string(static_cast<long long>(std::llround(seconds / 86400.0))) + " days";
-}
-
 // The first number after `key` in a file of "key value" lines, or nothing.
 bool read_field(const char* path, const std::string& key, double& out) {
     std::ifstream in(path);
@@ -64,6 +51,19 @@ std::string read_word(const char* path) {
 }
 
 } // namespace
+
+std::string duration_text(double seconds) {
+    if (seconds < 90.0) {
+        return std::to_string(static_cast<long long>(std::ceil(seconds))) + " s";
+    }
+    if (seconds < 90.0 * 60.0) {
+        return std::to_string(static_cast<long long>(std::llround(seconds / 60.0))) + " min";
+    }
+    if (seconds < 48.0 * 3600.0) {
+        return std::to_string(static_cast<long long>(std::llround(seconds / 3600.0))) + " h";
+    }
+    return std::to_string(static_cast<long long>(std::llround(seconds / 86400.0))) + " days";
+}
 
 ResourceEstimate estimate_resources(const ModelInfo& model, const Calendar& calendar,
                                     const RunShape& shape) {

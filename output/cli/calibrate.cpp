@@ -429,6 +429,10 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         std::cout << fmt::format("resumed: {} points read back from the journal\n",
                                  evaluator.points_restored());
     }
+    // The report must have reached stdout before the posterior is written (exit 1 leaves every
+    // output as it was); the runs stay in the journal for --resume.
+    require_stdout("no posterior was written: the runs are kept in its journal, rerun with "
+                   "--resume");
     experiments::write_calibration_result(a.out, result);
     if (!a.json.empty()) {
         const std::string text = to_json(c, result).dump(2) + "\n";

@@ -27,6 +27,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,6 +77,16 @@ Command add_calibrate(CLI::App& app);
 Command add_compare(CLI::App& app);
 Command add_solve(CLI::App& app);
 Command add_levers(CLI::App& app);
+
+/// Commits a command's finished output files (output::commit_all) once what it printed has
+/// reached stdout. A failed write there is a runtime failure (exit 1) that leaves every output
+/// file as it was (output-format.md), so stdout is checked before any file replaces its previous
+/// version; the files' temporaries are then removed with them. Throws canopy::Error.
+void commit_after_stdout(std::span<output::TemporaryFile* const> files);
+/// Throws canopy::Error (exit 1) unless everything printed so far has reached stdout: for a
+/// command about to write an output file in place. `kept` ends the message (what the user
+/// still has).
+void require_stdout(const std::string& kept = "no output file was written or replaced");
 
 /// A scenario path as given, or, when it is relative and does not exist here, the same
 /// relative path in the source tree (so `canopy run` works from any directory of a checkout).

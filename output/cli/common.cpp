@@ -319,4 +319,17 @@ bool ranks_differ(const std::string& command, const std::string& fingerprint,
     return true;
 }
 
+void require_stdout(const std::string& kept) {
+    std::cout.flush();
+    if (!std::cout) {
+        throw Error("cannot write to standard output (is the disk or pipe full, or closed?); " +
+                    kept);
+    }
+}
+
+void commit_after_stdout(std::span<output::TemporaryFile* const> files) {
+    require_stdout();
+    output::commit_all(files);
+}
+
 } // namespace canopy::cli

@@ -71,7 +71,8 @@ std::vector<std::string> output_problems(const CompareArgs& args, const fs::path
     return problems;
 }
 
-// The mixes to run, base first: every mix of the scenario, or those --mix names (each once).
+// The mixes to run, base first: every mix of the scenario, or those --mix names (a mix named
+// twice is a problem; base is always first, whether named or not).
 std::vector<std::string> chosen_mixes(const engine::Scenario& scenario, const CompareArgs& args,
                                       std::vector<std::string>& problems) {
     std::vector<std::string> known;
@@ -102,9 +103,12 @@ std::vector<std::string> chosen_mixes(const engine::Scenario& scenario, const Co
             problems.push_back(message);
             continue;
         }
-        if (std::find(out.begin(), out.end(), name) == out.end()) {
-            out.push_back(name);
+        if (std::find(out.begin(), out.end(), name) != out.end()) {
+            // As solve's --lever: a mix named twice is most likely a different one mistyped.
+            problems.push_back("--mix: " + quoted(name) + " is named twice; name each mix once");
+            continue;
         }
+        out.push_back(name);
     }
     return out;
 }
@@ -266,7 +270,7 @@ int compare_command(const FlagProblems& flagged, const CompareArgs& args) {
     for (output::TemporaryFile& f : finished) {
         to_commit.push_back(&f);
     }
-    output::commit_all(to_commit);
+    commit_after_stdout(to_commit);
     return EXIT_OK;
 }
 

@@ -4,6 +4,8 @@
 
 #include <canopy/experiments/sweep.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace canopy::cli {
@@ -28,6 +30,15 @@ std::optional<experiments::LeverRange> default_range(const engine::Scenario& sce
     r.low = std::max(spec.range.min, 0.5 * level);
     r.high = std::min(spec.range.max, 1.5 * level);
     r.origin = "default: 0.5x and 1.5x its level at the end, from policy_start";
+    // An end the lever's allowed range cuts is said, with the end it would have had.
+    if (r.low != 0.5 * level) {
+        r.origin += fmt::format("; low held at the lever's minimum {} (0.5x is {})", spec.range.min,
+                                0.5 * level);
+    }
+    if (r.high != 1.5 * level) {
+        r.origin += fmt::format("; high held at the lever's maximum {} (1.5x is {})",
+                                spec.range.max, 1.5 * level);
+    }
     return r;
 }
 

@@ -300,6 +300,7 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
                 throw Error("cannot write the JSON to stdout");
             }
         } else {
+            require_stdout();
             output::write_file_atomically(args.json, text);
         }
     }

@@ -7,6 +7,7 @@
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/evaluator.hpp>
 #include <canopy/experiments/lever_effects.hpp>
@@ -280,13 +281,34 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
                   << " (" << j.rows() << " particles)\n";
     }
-    if (!args.quiet && checked->resources.seconds > LONG_RUN_SECONDS) {
-        std::cerr << "canopy run: this run needs " << checked->resources.estimate << "\n";
-    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
         runs.push_back(plan_mix(scenario, mix, overrides));
+    }
+    // --report-levers: each lever at the ends of its range around the first run (the scenario as
+    // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs
+    // two ensembles a lever, which the estimate counts.
+    const bool measure_levers =
+        !args.report.empty() && (args.report_levers || !args.report_ranges.empty());
+    LeverRangeChoice choice;
+    if (measure_levers) {
+        choice = choose_lever_ranges(runs.front().scenario, model->info(),
+                                     ranges && ranges->sweep ? &*ranges->sweep : nullptr,
+                                     args.report_ranges);
+    }
+    double seconds = checked->resources.seconds;
+    std::string estimate = checked->resources.estimate;
+    if (measure_levers && seconds > 0.0) {
+        const std::size_t more = 2 * choice.chosen.size();
+        const double more_seconds =
+            seconds / static_cast<double>(runs.size()) * static_cast<double>(more);
+        seconds += more_seconds;
+        estimate += fmt::format("; and {} ensembles for --report-levers, about {} more", more,
+                                engine::duration_text(more_seconds));
+    }
+    if (!args.quiet && seconds > LONG_RUN_SECONDS) {
+        std::cerr << "canopy run: this run needs " << estimate << "\n";
     }
     const double precision = args.precision_set ? args.precision : scenario.precision;
     const auto replicates = static_cast<std::size_t>(options.replicates);
@@ -367,16 +389,9 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         }
         std::cout.flush();
     }
-    // --report-levers: each lever at the ends of its range around the first run (the scenario as
-    // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs
-    // two ensembles a lever.
     std::optional<experiments::LeverEffects> effects;
-    LeverRangeChoice choice;
-    if (!args.report.empty() && (args.report_levers || !args.report_ranges.empty())) {
+    if (measure_levers) {
         const MixRun& first = runs.front();
-        choice = choose_lever_ranges(first.scenario, model->info(),
-                                     ranges && ranges->sweep ? &*ranges->sweep : nullptr,
-                                     args.report_ranges);
         experiments::Experiment experiment;
         experiment.scenario = std::make_shared<const engine::Scenario>(first.scenario);
         experiment.model = model;
@@ -440,7 +455,7 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     for (output::TemporaryFile& f : finished) {
         to_commit.push_back(&f);
     }
-    output::commit_all(to_commit);
+    commit_after_stdout(to_commit);
     return EXIT_OK;
 }
 

@@ -221,16 +221,16 @@ int sensitivity_command(const FlagProblems& flagged, const SensitivityArgs& args
     for (output::TemporaryFile& f : files) {
         pending.push_back(&f);
     }
-    output::commit_all(pending);
-
+    // What is printed first: a stdout that cannot be written leaves the files as they were.
     if (json_to_stdout) {
         std::cout << output::sensitivity_json(analysis);
     } else if (!args.quiet) {
         const output::TableStyle style{output::use_colour(stdout)};
         std::cout << output::format_sensitivity(analysis, style);
-        if (!args.out.empty()) {
-            std::cout << "\nindices written under /sensitivity in " << args.out << "\n";
-        }
+    }
+    commit_after_stdout(pending);
+    if (!json_to_stdout && !args.quiet && !args.out.empty()) {
+        std::cout << "\nindices written under /sensitivity in " << args.out << "\n";
     }
     return EXIT_OK;
 }

@@ -583,7 +583,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
     for (output::TemporaryFile& f : finished) {
         to_commit.push_back(&f);
     }
-    output::commit_all(to_commit);
+    commit_after_stdout(to_commit);
     return !result.reached && result.not_monotone ? EXIT_NO_ANSWER : EXIT_OK;
 }
 

@@ -28,6 +28,15 @@ TEST_CASE("canopy compare with an unknown mix exits 2, names the flag and writes
     CHECK(r.err.find("did you mean 'high_tech_push'?") != std::string::npos);
     CHECK(r.err.find("nothing was run or written") != std::string::npos);
     CHECK(entries(dir.path()).empty());
+
+    // A mix named twice: most likely another one mistyped, so it is refused (it was dropped).
+    const Result twice = run_canopy(dir, "compare " + shell_quote(REFERENCE) +
+                                             " --mix high_tech_push --mix high_tech_push "
+                                             "--json out.json");
+    CHECK(twice.status == 2);
+    CHECK(twice.err.find("--mix: 'high_tech_push' is named twice; name each mix once") !=
+          std::string::npos);
+    CHECK(entries(dir.path()).empty());
 }
 
 TEST_CASE("canopy compare reports medians, paired differences and costs per mix",

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -325,6 +326,30 @@ TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
         run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 2", " >/dev/full");
     CHECK(r.status == 1);
     CHECK(r.err.find("cannot write to standard output") != std::string::npos);
+
+    // Exit 1 leaves every output file as it was (output-format.md): the files are written only
+    // once what was printed has reached stdout. (They used to be replaced, then exit 1.)
+    const auto unchanged = [&](const std::string& command, const std::vector<std::string>& files) {
+        for (const std::string& f : files) {
+            test::write_file(dir / f, "previous\n");
+        }
+        const Result full = run_canopy(dir, command, " >/dev/full");
+        INFO(command << "\n" << full.err);
+        CHECK(full.status == 1);
+        CHECK(full.err.find("cannot write to standard output") != std::string::npos);
+        for (const std::string& f : files) {
+            CHECK(test::read_file(dir / f) == "previous\n");
+        }
+        std::vector<std::string> names = files;
+        names.insert(names.begin(), "ref.toml");
+        std::sort(names.begin(), names.end());
+        CHECK(entries(dir.path()) == names); // no temporary left behind
+    };
+    fs::copy_file(REFERENCE, dir / "ref.toml");
+    unchanged("run ref.toml -n 2 --json out.json --out out.h5 --report out.html",
+              {"out.h5", "out.html", "out.json"});
+    unchanged("compare ref.toml -n 2 --json c.json --out c.h5", {"c.h5", "c.json"});
+    unchanged("levers ref.toml -n 2 --lever lever_sme --json l.json", {"l.json"});
 }
 
 TEST_CASE("escapes in a scenario's text reach the terminal as text", "[cli][hardening]") {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,48 @@ TEST_CASE("A bad --report path exits 2 and writes nothing", "[cli][report]") {
     CHECK(clash.status == 2);
     CHECK(clash.err.find("--report") != std::string::npos);
     CHECK(test::read_file(dir / "scenario.html") == test::read_file(REFERENCE));
+}
+
+TEST_CASE("canopy levers says when a default range is held inside the lever's own",
+          "[cli][report]") {
+    // lever_high_tech at 800 of at most 1000: 1.5x would be 1200, so the high end is 1000. It
+    // was held there silently, the origin still reading "0.5x and 1.5x".
+    const test::TempDir dir;
+    test::write_file(dir / "near-top.toml",
+                     "extends = \"" + REFERENCE +
+                         "\"\nremove = [\"policy_mixes.high_tech_push\"]\n"
+                         "[levers.lever_high_tech]\nvalue = 800\n"
+                         "assumption = \"near the top of the lever's range\"\n");
+    const Result r =
+        run_canopy(dir, "levers near-top.toml -n 3 --lever lever_high_tech --json - -q");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("\"high\": 1000.0") != std::string::npos);
+    CHECK(r.out.find("\"origin\": \"default: 0.5x and 1.5x its level at the end, from "
+                     "policy_start; high held at the lever's maximum 1000 (1.5x is 1200)\"") !=
+          std::string::npos);
+}
+
+TEST_CASE("canopy run's time estimate counts the ensembles --report-levers adds", "[cli][report]") {
+    // A run the estimate puts at about 4 minutes on one thread: no warning alone, but its three
+    // levers add six ensembles, about 26 minutes more, past the 10 minutes that are said. The
+    // estimate is printed before anything runs; the run is stopped there.
+    const test::TempDir dir;
+    const auto estimate = [&](const std::string& flags) {
+        const std::string command =
+            "cd " + shell_quote(dir.path().string()) + " && timeout 4 " + shell_quote(CANOPY) +
+            " run " + shell_quote(REFERENCE) +
+            " --replicates 1000000 --threads 1 --max-memory none --report r.html " + flags +
+            " 2>err.txt >/dev/null";
+        (void)std::system(command.c_str());
+        return test::read_file(dir / "err.txt");
+    };
+    CHECK(estimate("").find("this run needs") == std::string::npos);
+    const std::string levers = estimate("--report-levers");
+    INFO(levers);
+    CHECK(levers.find("canopy run: this run needs") != std::string::npos);
+    CHECK(levers.find("; and 6 ensembles for --report-levers, about 26 min more") !=
+          std::string::npos);
 }
 
 TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers measures it",

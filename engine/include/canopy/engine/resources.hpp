@@ -62,6 +62,8 @@ std::uint64_t available_memory_bytes();
 
 /// "9.3 GB", "512 MB", "40 kB" (decimal units, two or three significant digits).
 std::string bytes_text(double bytes);
+/// "40 s", "12 min", "3 h", "2 days": a duration as an estimate reads it.
+std::string duration_text(double seconds);
 
 /// Parses a size such as "16G", "512M", "2.5GB", "100000" (bytes); decimal units k, M, G, T.
 /// False (out untouched) when it is not one.

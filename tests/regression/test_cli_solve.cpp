@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 using namespace canopy;
 using namespace canopy::test::cli;
@@ -97,6 +99,52 @@ TEST_CASE("canopy solve with several levers costs no more than any single lever"
     }
     CHECK(some_single);
     CHECK(j["p_attain"].get<double>() >= 0.7);
+}
+
+TEST_CASE("canopy solve says the same of a lever alone whichever --lever comes first",
+          "[regression][cli][solve]") {
+    // An outside probe: named after lever_sme, lever_high_tech alone was "out of reach (best P
+    // 10.0 % at 1.25)"; named first, "best P 52.5 % at 1"; solved alone, no answer (P(attain)
+    // falls as it rises). The reference setting, both levers at 1, had counted for the first
+    // lever only. Either order now gives the one-lever verdict, in the text, JSON and report.
+    const test::TempDir dir;
+    const std::string base = "solve " + shell_quote(REFERENCE) +
+                             " -t 1 --target high_tech_growth -P 0.7 -n 40 --json answer.json";
+    const std::string sme = " --lever lever_sme=0.5:2";
+    const std::string high_tech = " --lever lever_high_tech=0.5:2";
+    std::vector<nlohmann::json> alone;
+    for (const bool sme_first : {true, false}) {
+        const Result r = run_canopy(dir, base + (sme_first ? sme + high_tech : high_tech + sme) +
+                                             " --report answer.html");
+        INFO(r.out + r.err);
+        REQUIRE(r.status == 0); // lever_sme reaches P, alone and in the combination
+        const auto j = nlohmann::json::parse(test::read_file(dir / "answer.json"));
+        REQUIRE(j["single_levers"].size() == 2);
+        const nlohmann::json& s = j["single_levers"][sme_first ? 1 : 0];
+        CHECK(s["status"] == "not_monotone");
+        CHECK(s["not_monotone"]["lever"] == "lever_high_tech");
+        CHECK(s["levers"]["lever_high_tech"] == 1.0);
+        CHECK(s["levers"]["lever_sme"] == 1.0);
+        alone.push_back(s);
+        CHECK(
+            r.out.find("lever_high_tech: no answer, P(attain) falls as it rises: 52.5 % at 1, ") !=
+            std::string::npos);
+        CHECK(r.out.find("(best P 52.5 % at 1)") != std::string::npos);
+        CHECK(r.out.find("out of reach") == std::string::npos);
+        const std::string html = test::read_file(dir / "answer.html");
+        CHECK(html.find("no answer, P(attain) falls as it rises") != std::string::npos);
+    }
+    CHECK(alone.at(0) == alone.at(1));
+
+    // As a one-lever solve of it says.
+    const Result one = run_canopy(dir, base + high_tech);
+    INFO(one.out + one.err);
+    CHECK(one.status == 3);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "answer.json"));
+    CHECK(j["status"] == "not_monotone");
+    CHECK(j["levers"]["lever_high_tech"] == 1.0);
+    CHECK(j["p_attain"] == alone.at(0)["p_attain"]);
+    CHECK(j["not_monotone"]["lower"] == alone.at(0)["not_monotone"]["lower"]);
 }
 
 TEST_CASE("canopy solve refuses bad targets, levers and probabilities before running",

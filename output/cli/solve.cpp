@@ -144,7 +144,7 @@ std::string levels_text(const experiments::SolveRequest& request, const std::vec
         const auto& spec =
             model.levers.at(static_cast<std::size_t>(request.levers[i].target.index));
         out += (out.empty() ? "" : ", ") + request.levers[i].target.name + " = " +
-               output::format_quantity(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
+               output::format_level(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
     }
     return out;
 }
@@ -198,11 +198,10 @@ std::string single_verdict(const experiments::SolveResult& s, std::size_t lever)
         return "out of reach";
     }
     const experiments::SolveNotMonotone& m = *s.not_monotone;
-    return fmt::format("no answer, P(attain) falls as it rises: {} at {}, {} at {}",
-                       output::format_percent(m.lower.p_attain),
-                       output::format_quantity(m.lower.levels.at(lever)),
-                       output::format_percent(m.higher.p_attain),
-                       output::format_quantity(m.higher.levels.at(lever)));
+    return fmt::format(
+        "no answer, P(attain) falls as it rises: {} at {}, {} at {}",
+        output::format_percent(m.lower.p_attain), output::format_level(m.lower.levels.at(lever)),
+        output::format_percent(m.higher.p_attain), output::format_level(m.higher.levels.at(lever)));
 }
 
 // Why a search with P(attain) falling as a lever rises gives no answer, and what to do.
@@ -219,11 +218,11 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
         "target {} and lever {}: P(attain) fell from {} at {} to {} at {}, more than the "
         "intervals allow. So the levels searched cannot say whether P is reachable. {}compare "
         "levels directly with canopy run {} --set {}=LEVEL.",
-        target, name, p_text(m.lower), output::format_quantity(a), p_text(m.higher),
-        output::format_quantity(b),
-        a > l.low
-            ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name, l.low, a)
-            : std::string("Search another lever, or "),
+        target, name, p_text(m.lower), output::format_level(a), p_text(m.higher),
+        output::format_level(b),
+        a > l.low ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name,
+                                output::format_level(l.low), output::format_level(a))
+                  : std::string("Search another lever, or "),
         scenario_word, name);
 }
 
@@ -328,7 +327,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
             for (std::size_t i = 0; i < request.levers.size(); ++i) {
                 sets += (sets.empty() ? "" : " ") + std::string("--set ") +
                         request.levers[i].target.name + "=" +
-                        fmt::format("{}", result.best.levels.at(i));
+                        output::format_level(result.best.levels.at(i));
             }
             return sets;
         }());
@@ -533,11 +532,11 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 const experiments::SolveResult& s = result.single[i];
                 out += "  " + request.levers[i].target.name + ": " +
                        (s.reached ? fmt::format("{} at cost {}, P {}",
-                                                output::format_quantity(s.best.levels[i]),
+                                                output::format_level(s.best.levels[i]),
                                                 cost_text(s.best.cost), p_text(s.best))
                                   : fmt::format("{} (best P {} at {})", single_verdict(s, i),
                                                 output::format_percent(s.best.p_attain),
-                                                output::format_quantity(s.best.levels[i]))) +
+                                                output::format_level(s.best.levels[i]))) +
                        "\n";
             }
             out += "\n";

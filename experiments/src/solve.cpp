@@ -83,15 +83,44 @@ public:
         }
         out.settings = records_.size();
         out.replicates = replicates_;
-        out.not_monotone = not_monotone();
+        out.not_monotone = not_monotone(std::nullopt);
+        // Each lever alone is read off every setting evaluated along its line (the others at
+        // their reference levels), whichever search evaluated it: the reference setting itself
+        // lies on every lever's line, and the first lever's search is the one that evaluates
+        // it. So a lever's closest setting and its fall do not depend on the order of --lever.
+        for (std::size_t i = 0; i < out.single.size(); ++i) {
+            SolveResult& s = out.single[i];
+            if (!s.reached) {
+                if (const std::optional<SolveSetting> c = closest(i)) {
+                    s.best = *c;
+                }
+            }
+            s.not_monotone = not_monotone(i);
+        }
         return out;
     }
 
 private:
+    // Whether a setting lies on lever i's line: every other lever at its reference level, as
+    // the search of lever i alone holds them. Without a lever, every setting does.
+    [[nodiscard]] bool on_line(const SolveSetting& s, std::optional<std::size_t> lever) const {
+        if (!lever) {
+            return true;
+        }
+        for (std::size_t j = 0; j < s.levels.size(); ++j) {
+            if (j != *lever && s.levels[j] != reference_[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // The largest fall of P(attain) as one lever rises, the others equal, among the settings
-    // evaluated: a fall beyond noise when the two Wilson intervals do not overlap. Reads the
-    // records only, so the search and its answer are as they were.
-    [[nodiscard]] std::optional<SolveNotMonotone> not_monotone() const {
+    // evaluated (on lever `line`'s line only, when given): a fall beyond noise when the two
+    // Wilson intervals do not overlap. Reads the records only, so the search and its answer
+    // are as they were.
+    [[nodiscard]] std::optional<SolveNotMonotone>
+    not_monotone(std::optional<std::size_t> line) const {
         std::optional<SolveNotMonotone> worst;
         double worst_fall = 0.0;
         for (const auto& [ka, a] : records_) {
@@ -99,7 +128,8 @@ private:
                 const std::vector<double>& x = a.setting.levels;
                 const std::vector<double>& y = b.setting.levels;
                 if (a.setting.replicates == 0 || b.setting.replicates == 0 ||
-                    !(a.setting.p_attain_ci.lo > b.setting.p_attain_ci.hi)) {
+                    !(a.setting.p_attain_ci.lo > b.setting.p_attain_ci.hi) ||
+                    !on_line(a.setting, line) || !on_line(b.setting, line)) {
                     continue;
                 }
                 std::size_t differs = 0;
@@ -110,7 +140,7 @@ private:
                         lever = i;
                     }
                 }
-                if (differs != 1 || !(x[lever] < y[lever])) {
+                if (differs != 1 || !(x[lever] < y[lever]) || (line && lever != *line)) {
                     continue;
                 }
                 const double fall = a.setting.p_attain - b.setting.p_attain;
@@ -219,7 +249,6 @@ private:
             extend(r, std::min(max, 2 * s.replicates));
         }
         r.judged = true;
-        note(r.setting);
         if (progress_) {
             progress_(r.setting);
         }
@@ -230,16 +259,26 @@ private:
         return s.reaches && (!request_.within_budget_cap || !s.over_cap);
     }
 
-    // The best setting seen for an out-of-reach report: admissible under the cap when asked,
-    // highest P(attain), then lowest cost.
-    void note(const SolveSetting& s) {
-        if (request_.within_budget_cap && s.over_cap) {
-            return;
+    // The best setting evaluated for an out-of-reach report (on lever `line`'s line only, when
+    // given): within the cap when asked, highest P(attain), then lowest cost, then lowest
+    // levels. Read from the records as they are now, so a setting counts whichever search
+    // evaluated it, with all its replicates, and the choice does not depend on the order in
+    // which settings were evaluated.
+    [[nodiscard]] std::optional<SolveSetting> closest(std::optional<std::size_t> line) const {
+        const SolveSetting* best = nullptr;
+        for (const auto& [k, r] : records_) {
+            const SolveSetting& s = r.setting;
+            if (s.replicates == 0 || (request_.within_budget_cap && s.over_cap) ||
+                !on_line(s, line)) {
+                continue;
+            }
+            if (best == nullptr || s.p_attain > best->p_attain ||
+                (s.p_attain == best->p_attain &&
+                 (s.cost < best->cost || (s.cost == best->cost && s.levels < best->levels)))) {
+                best = &s;
+            }
         }
-        if (!closest_ || s.p_attain > closest_->p_attain ||
-            (s.p_attain == closest_->p_attain && s.cost < closest_->cost)) {
-            closest_ = s;
-        }
+        return best != nullptr ? std::optional<SolveSetting>(*best) : std::nullopt;
     }
 
     // The final answer's figures from the full sample.
@@ -314,7 +353,6 @@ private:
     // them. When that happens the search goes on above it, judging on full samples only.
     SolveResult single(std::size_t i, const std::vector<double>& others) {
         SolveResult out;
-        closest_.reset();
         std::optional<double> level = smallest(i, others, others[i]);
         for (int round = 0; level && round < MAX_CONFIRMATIONS; ++round) {
             std::vector<double> levels = others;
@@ -327,7 +365,6 @@ private:
             // The first batches misled the search: from here on every level is judged on the
             // full sample (those judged before again, continuing their streams), so the next
             // answer is the one the full sample gives.
-            note(out.best);
             first_ = request_.max_replicates;
             for (auto& entry : records_) {
                 entry.second.judged = false;
@@ -337,7 +374,8 @@ private:
         if (!out.reached) {
             std::vector<double> top = others;
             top[i] = request_.levers[i].high;
-            out.best = closest_ ? *closest_ : judge(top);
+            const std::optional<SolveSetting> c = closest(i);
+            out.best = c ? *c : judge(top);
         }
         return out;
     }
@@ -356,13 +394,6 @@ private:
             }
         }
         const std::optional<SolveSetting> confirmed = current; // each on the full sample
-        std::optional<SolveSetting> overall_closest;
-        for (const SolveResult& s : out.single) {
-            if (!overall_closest || s.best.p_attain > overall_closest->p_attain) {
-                overall_closest = s.best;
-            }
-        }
-        closest_ = overall_closest;
         if (!current) {
             // No lever alone: every lever at its top, then each trimmed to what P needs.
             std::vector<double> top;
@@ -372,7 +403,8 @@ private:
             const SolveSetting& s = judge(top);
             if (!admissible(s)) {
                 out.reached = false;
-                out.best = closest_ ? *closest_ : s;
+                const std::optional<SolveSetting> c = closest(std::nullopt);
+                out.best = c ? *c : s;
                 return out;
             }
             std::vector<double> x = top;
@@ -422,12 +454,12 @@ private:
         if (out.best.p_attain < request_.probability) {
             // The trades were judged on first replicates and the full sample disowns the end
             // point: fall back to the cheapest answer that a full sample confirmed.
-            note(out.best);
             if (confirmed) {
                 out.best = *confirmed;
             } else {
                 out.reached = false;
-                out.best = closest_ ? *closest_ : out.best;
+                const std::optional<SolveSetting> c = closest(std::nullopt);
+                out.best = c ? *c : out.best;
                 return out;
             }
         }
@@ -449,7 +481,6 @@ private:
     std::map<Key, Record> records_;
     std::uint64_t next_index_ = 0;
     std::size_t replicates_ = 0;
-    std::optional<SolveSetting> closest_;
 };
 
 } // namespace

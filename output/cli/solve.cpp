@@ -144,7 +144,7 @@ std::string levels_text(const experiments::SolveRequest& request, const std::vec
         const auto& spec =
             model.levers.at(static_cast<std::size_t>(request.levers[i].target.index));
         out += (out.empty() ? "" : ", ") + request.levers[i].target.name + " = " +
-               output::format_quantity(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
+               output::format_level(levels.at(i)) + (spec.unit.empty() ? "" : " " + spec.unit);
     }
     return out;
 }
@@ -191,6 +191,19 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     return j;
 }
 
+// What a lever alone that does not reach P comes to: out of reach, or no answer when P(attain)
+// fell as it rose along its own line (as a one-lever solve of it would say).
+std::string single_verdict(const experiments::SolveResult& s, std::size_t lever) {
+    if (!s.not_monotone || s.not_monotone->lever != lever) {
+        return "out of reach";
+    }
+    const experiments::SolveNotMonotone& m = *s.not_monotone;
+    return fmt::format(
+        "no answer, P(attain) falls as it rises: {} at {}, {} at {}",
+        output::format_percent(m.lower.p_attain), output::format_level(m.lower.levels.at(lever)),
+        output::format_percent(m.higher.p_attain), output::format_level(m.higher.levels.at(lever)));
+}
+
 // Why a search with P(attain) falling as a lever rises gives no answer, and what to do.
 std::string not_monotone_text(const experiments::SolveRequest& request,
                               const experiments::SolveResult& r, const std::string& target,
@@ -205,11 +218,11 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
         "target {} and lever {}: P(attain) fell from {} at {} to {} at {}, more than the "
         "intervals allow. So the levels searched cannot say whether P is reachable. {}compare "
         "levels directly with canopy run {} --set {}=LEVEL.",
-        target, name, p_text(m.lower), output::format_quantity(a), p_text(m.higher),
-        output::format_quantity(b),
-        a > l.low
-            ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name, l.low, a)
-            : std::string("Search another lever, or "),
+        target, name, p_text(m.lower), output::format_level(a), p_text(m.higher),
+        output::format_level(b),
+        a > l.low ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name,
+                                output::format_level(l.low), output::format_level(a))
+                  : std::string("Search another lever, or "),
         scenario_word, name);
 }
 
@@ -274,6 +287,13 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                     : no_answer    ? "no answer (P(attain) falls as a lever rises); closest: "
                                    : "out of reach; closest: ") +
                        levels_text(request, result.best.levels, info)});
+    for (std::size_t i = 0; i < result.single.size(); ++i) {
+        // Each lever's own verdict: the mixes below show its figures, not whether it reached.
+        const experiments::SolveResult& s = result.single[i];
+        page.facts.push_back({request.levers[i].target.name + " alone",
+                              (s.reached ? "reaches P: " : single_verdict(s, i) + "; closest: ") +
+                                  levels_text(request, s.best.levels, info)});
+    }
     page.facts.push_back(
         {"Search", fmt::format("{} settings, {} replicates, seed {}, common "
                                "random numbers, up to {} replicates a setting",
@@ -282,10 +302,11 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                              levels_text(request, result.best.levels, info), result.best));
     for (std::size_t i = 0; i < result.single.size(); ++i) {
         const experiments::SolveResult& s = result.single[i];
-        page.mixes.push_back(mix(request.levers[i].target.name + " alone",
-                                 (s.reached ? "reaches P: " : "out of reach alone; closest: ") +
-                                     levels_text(request, s.best.levels, info),
-                                 s.best));
+        page.mixes.push_back(
+            mix(request.levers[i].target.name + " alone",
+                (s.reached ? "reaches P: " : single_verdict(s, i) + "; closest: ") +
+                    levels_text(request, s.best.levels, info),
+                s.best));
     }
     page.inputs = output::report_inputs(scenario, info);
     page.calibration = output::report_calibration(scenario, info);
@@ -306,7 +327,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
             for (std::size_t i = 0; i < request.levers.size(); ++i) {
                 sets += (sets.empty() ? "" : " ") + std::string("--set ") +
                         request.levers[i].target.name + "=" +
-                        fmt::format("{}", result.best.levels.at(i));
+                        output::format_level(result.best.levels.at(i));
             }
             return sets;
         }());
@@ -511,11 +532,11 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 const experiments::SolveResult& s = result.single[i];
                 out += "  " + request.levers[i].target.name + ": " +
                        (s.reached ? fmt::format("{} at cost {}, P {}",
-                                                output::format_quantity(s.best.levels[i]),
+                                                output::format_level(s.best.levels[i]),
                                                 cost_text(s.best.cost), p_text(s.best))
-                                  : fmt::format("out of reach (best P {} at {})",
+                                  : fmt::format("{} (best P {} at {})", single_verdict(s, i),
                                                 output::format_percent(s.best.p_attain),
-                                                output::format_quantity(s.best.levels[i]))) +
+                                                output::format_level(s.best.levels[i]))) +
                        "\n";
             }
             out += "\n";

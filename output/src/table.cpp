@@ -355,6 +355,18 @@ std::string format_percent(double p) {
     return fmt::format("{:.1f} %", 100.0 * p);
 }
 
+std::string format_level(double x) {
+    if (std::isnan(x)) {
+        return "n/a";
+    }
+    if (std::isinf(x)) {
+        return x > 0 ? "inf" : "-inf";
+    }
+    // {} is the shortest text that reads back as the same double (as --set and the JSON write
+    // it); format_quantity's three significant digits can round an answer below itself.
+    return fmt::format("{}", x);
+}
+
 std::size_t display_width(std::string_view text) {
     std::size_t width = 0;
     std::size_t i = 0;

@@ -7,6 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 using namespace canopy;
 using namespace canopy::test::cli;
@@ -97,6 +101,117 @@ TEST_CASE("canopy solve with several levers costs no more than any single lever"
     }
     CHECK(some_single);
     CHECK(j["p_attain"].get<double>() >= 0.7);
+}
+
+TEST_CASE("canopy solve says the same of a lever alone whichever --lever comes first",
+          "[regression][cli][solve]") {
+    // An outside probe: named after lever_sme, lever_high_tech alone was "out of reach (best P
+    // 10.0 % at 1.25)"; named first, "best P 52.5 % at 1"; solved alone, no answer (P(attain)
+    // falls as it rises). The reference setting, both levers at 1, had counted for the first
+    // lever only. Either order now gives the one-lever verdict, in the text, JSON and report.
+    const test::TempDir dir;
+    const std::string base = "solve " + shell_quote(REFERENCE) +
+                             " -t 1 --target high_tech_growth -P 0.7 -n 40 --json answer.json";
+    const std::string sme = " --lever lever_sme=0.5:2";
+    const std::string high_tech = " --lever lever_high_tech=0.5:2";
+    std::vector<nlohmann::json> alone;
+    for (const bool sme_first : {true, false}) {
+        const Result r = run_canopy(dir, base + (sme_first ? sme + high_tech : high_tech + sme) +
+                                             " --report answer.html");
+        INFO(r.out + r.err);
+        REQUIRE(r.status == 0); // lever_sme reaches P, alone and in the combination
+        const auto j = nlohmann::json::parse(test::read_file(dir / "answer.json"));
+        REQUIRE(j["single_levers"].size() == 2);
+        const nlohmann::json& s = j["single_levers"][sme_first ? 1 : 0];
+        CHECK(s["status"] == "not_monotone");
+        CHECK(s["not_monotone"]["lever"] == "lever_high_tech");
+        CHECK(s["levers"]["lever_high_tech"] == 1.0);
+        CHECK(s["levers"]["lever_sme"] == 1.0);
+        alone.push_back(s);
+        CHECK(
+            r.out.find("lever_high_tech: no answer, P(attain) falls as it rises: 52.5 % at 1, ") !=
+            std::string::npos);
+        CHECK(r.out.find("(best P 52.5 % at 1)") != std::string::npos);
+        CHECK(r.out.find("out of reach") == std::string::npos);
+        const std::string html = test::read_file(dir / "answer.html");
+        CHECK(html.find("no answer, P(attain) falls as it rises") != std::string::npos);
+    }
+    CHECK(alone.at(0) == alone.at(1));
+
+    // As a one-lever solve of it says.
+    const Result one = run_canopy(dir, base + high_tech);
+    INFO(one.out + one.err);
+    CHECK(one.status == 3);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "answer.json"));
+    CHECK(j["status"] == "not_monotone");
+    CHECK(j["levers"]["lever_high_tech"] == 1.0);
+    CHECK(j["p_attain"] == alone.at(0)["p_attain"]);
+    CHECK(j["not_monotone"]["lower"] == alone.at(0)["not_monotone"]["lower"]);
+}
+
+TEST_CASE("canopy solve prints every level so that pasting it reruns the same setting",
+          "[regression][cli][solve]") {
+    // An outside probe: solve printed levels to three significant figures. It found
+    // lever_incubated = 1.0546875 (61.3 % of 80 replicates) and printed "1.05", which attains
+    // in 58.8 % when pasted into `canopy run --set`, below the 60 % asked for; its log printed
+    // "1.05" for two settings, one short and one reaching.
+    const test::TempDir dir;
+    const Result solve = run_canopy(
+        dir, "solve " + shell_quote(REFERENCE) +
+                 " -t 1 --target high_tech_growth -P 0.6 --lever lever_incubated=0.5:2 -n 80 "
+                 "--json answer.json --report answer.html");
+    INFO(solve.out + solve.err);
+    REQUIRE(solve.status == 0);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "answer.json"));
+    REQUIRE(j["status"] == "reached");
+    const double level = j["levers"]["lever_incubated"].get<double>();
+    const double p = j["p_attain"].get<double>();
+
+    // "REACHED: lever_incubated = LEVEL multiplier": the level found, not a rounding of it.
+    const std::string tag = "REACHED: lever_incubated = ";
+    const std::size_t at = solve.out.find(tag);
+    REQUIRE(at != std::string::npos);
+    const std::size_t from = at + tag.size();
+    const std::string printed = solve.out.substr(from, solve.out.find(' ', from) - from);
+    CHECK(std::stod(printed) == level);
+
+    // Pasted into canopy run on the same seed and replicates, it is the same setting: the same
+    // P(attain), which reaches the probability asked for.
+    const Result check =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                            " -t 1 -n 80 --set lever_incubated=" + printed + " --json -");
+    INFO(check.err);
+    REQUIRE(check.status == 0);
+    const auto run = nlohmann::json::parse(check.out);
+    double confirmed = -1.0;
+    for (const auto& t : run["targets"]) {
+        if (t["id"] == "high_tech_growth") {
+            confirmed = t["p_attain"].get<double>();
+        }
+    }
+    CHECK(confirmed == Approx(p));
+    CHECK(confirmed >= 0.6);
+
+    // The log tells every setting it evaluated apart: as many levels as settings.
+    std::set<std::string> logged;
+    std::istringstream log(solve.err);
+    for (std::string line; std::getline(log, line);) {
+        const std::size_t eq = line.find("lever_incubated = ");
+        if (eq != std::string::npos) {
+            const std::size_t l = eq + std::string("lever_incubated = ").size();
+            logged.insert(line.substr(l, line.find(' ', l) - l));
+        }
+    }
+    const std::size_t footer = solve.out.find(" settings evaluated");
+    REQUIRE(footer != std::string::npos);
+    const std::size_t start = solve.out.rfind(' ', footer - 1) + 1;
+    CHECK(logged.size() == std::stoul(solve.out.substr(start, footer - start)));
+    CHECK(logged.count(printed) == 1);
+
+    // The report's answer and the command it gives to check it carry the same level.
+    const std::string html = test::read_file(dir / "answer.html");
+    CHECK(html.find("lever_incubated = " + printed + " multiplier") != std::string::npos);
+    CHECK(html.find("--set lever_incubated=" + printed) != std::string::npos);
 }
 
 TEST_CASE("canopy solve refuses bad targets, levers and probabilities before running",

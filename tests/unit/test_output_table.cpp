@@ -147,6 +147,24 @@ TEST_CASE("Quantities read well at every magnitude", "[output][table]") {
     CHECK(output::format_percent(std::nan("")) == "n/a");
 }
 
+TEST_CASE("Lever levels print so that they read back as the same number", "[output][table]") {
+    // solve's answers come from bisection: three significant digits rounded 1.0546875 to 1.05,
+    // another setting, which fell short of the probability the answer reached.
+    for (const double x :
+         {1.0546875, 0.80560302734375, 72.5, 0.1 + 0.2, 2000000.0, 1e-7, 1.0, -0.25, 3.2e13}) {
+        const std::string text = output::format_level(x);
+        INFO(text);
+        CHECK(std::stod(text) == x);
+        CHECK(text.find(',') == std::string::npos); // --set reads no grouping
+    }
+    CHECK(output::format_level(1.0546875) == "1.0546875");
+    CHECK(output::format_level(72.5) == "72.5");
+    CHECK(output::format_level(2000000.0) == "2000000");
+    CHECK(output::format_level(1.0) == "1");
+    CHECK(output::format_level(std::nan("")) == "n/a");
+    CHECK(output::format_level(std::numeric_limits<double>::infinity()) == "inf");
+}
+
 TEST_CASE("Display width counts wide CJK characters twice", "[output][table]") {
     CHECK(output::display_width("firms") == 5);
     CHECK(output::display_width("亿元") == 4);

@@ -64,6 +64,108 @@ private:
     std::uint32_t lucky_;
 };
 
+// Two levers on common random numbers: replicate r attains when u(r) < share, with share =
+// 0.5 + 0.5 (sme - 1) - 0.8 (high_tech - 1), the levers read by name from the experiment's
+// factors (in whatever order the request names them). More lever_sme raises P(attain), more
+// lever_high_tech lowers it: at the reference setting (both at 1) P is one half, and at
+// lever_high_tech 1.25 it is 0.3.
+class TwoLevers final : public experiments::Evaluator {
+public:
+    TwoLevers(std::size_t target_indicator, std::size_t indicators)
+        : indicator_(target_indicator)
+        , indicators_(indicators) {}
+
+    std::vector<experiments::PointResult>
+    evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
+             const experiments::ResultCallback& done) override {
+        const Threshold even(indicator_, indicators_, 0);
+        std::vector<experiments::PointResult> out;
+        for (const experiments::Point& p : points) {
+            double sme = 1.0;
+            double high_tech = 1.0;
+            for (std::size_t f = 0; f < e.factors.size(); ++f) {
+                (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
+            }
+            const double share = 0.5 + 0.5 * (sme - 1.0) - 0.8 * (high_tech - 1.0);
+            experiments::PointResult r;
+            r.index = p.index;
+            r.replicates = static_cast<std::uint32_t>(e.replicates);
+            r.indicators = static_cast<std::uint32_t>(indicators_);
+            r.finals.assign(indicators_ * r.replicates, 0.0);
+            for (std::uint32_t k = 0; k < r.replicates; ++k) {
+                const bool attains = even.u(e.first_replicate + k) < share;
+                r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
+            }
+            if (done) {
+                done(r);
+            }
+            out.push_back(r);
+        }
+        return out;
+    }
+
+private:
+    std::size_t indicator_;
+    std::size_t indicators_;
+};
+
+// The reference scenario, and the indices of its target leaders_2023 (an indicator of 100 when
+// a replicate attains, 0 if not: what the evaluators above write), of that target's indicator
+// and of the model's levers by name.
+struct Reference {
+    engine::Scenario scenario;
+    std::size_t target = 0;
+    std::size_t indicator = 0;
+
+    static Reference load() {
+        const engine::LoadResult loaded = engine::load_scenario(
+            std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml", models::model_catalog());
+        REQUIRE(loaded.scenario);
+        Reference out{*loaded.scenario};
+        const engine::Scenario& s = out.scenario;
+        out.target = s.targets.size();
+        for (std::size_t t = 0; t < s.targets.size(); ++t) {
+            if (s.targets[t].id == "leaders_2023") {
+                out.target = t;
+            }
+        }
+        REQUIRE(out.target < s.targets.size());
+        out.indicator = s.indicators.size();
+        for (std::size_t i = 0; i < s.indicators.size(); ++i) {
+            if (s.indicators[i].id == s.targets[out.target].indicator) {
+                out.indicator = i;
+            }
+        }
+        REQUIRE(out.indicator < s.indicators.size());
+        return out;
+    }
+
+    [[nodiscard]] experiments::Experiment experiment() const {
+        experiments::Experiment x;
+        x.scenario = std::make_shared<const engine::Scenario>(scenario);
+        x.model = models::find_model("reference");
+        x.seed = 5;
+        return x;
+    }
+
+    // The lever `name` searched over [low, high].
+    [[nodiscard]] static experiments::SolveLever lever(const std::string& name, double low,
+                                                       double high) {
+        const auto& levers = models::find_model("reference")->info().levers;
+        int index = -1;
+        for (std::size_t k = 0; k < levers.size(); ++k) {
+            if (levers[k].name == name) {
+                index = static_cast<int>(k);
+            }
+        }
+        REQUIRE(index >= 0);
+        return {{name, experiments::TargetKind::lever, index, experiments::OverrideMode::set},
+                low,
+                high,
+                0.0};
+    }
+};
+
 } // namespace
 
 TEST_CASE("solve confirms its answer on the full sample, not only on the first replicates",
@@ -136,4 +238,55 @@ TEST_CASE("solve confirms its answer on the full sample, not only on the first r
     // With the confirmation gone, the search would stop at a level the full sample disowns: the
     // first batch alone passes every level above 0.
     CHECK(level > 0.5);
+}
+
+TEST_CASE("solve reads each lever alone off every setting on its line, in any order of levers",
+          "[unit][solve]") {
+    // An outside probe: with lever_sme named first, lever_high_tech alone said "out of reach,
+    // best P 10 % at 1.25". The reference setting (both levers at 1, P one half) had been
+    // evaluated by lever_sme's search, so lever_high_tech's own search found it judged already
+    // and left it out of its closest setting; and the fall of P(attain) along lever_high_tech
+    // (one half at 1, less above) was never said of the lever alone, where a one-lever solve of
+    // it gives no answer. Named second or first, or alone, the lever must come out the same.
+    const Reference ref = Reference::load();
+    const experiments::Experiment x = ref.experiment();
+    const experiments::SolveLever sme = Reference::lever("lever_sme", 0.5, 2.0);
+    const experiments::SolveLever high_tech = Reference::lever("lever_high_tech", 0.5, 2.0);
+    experiments::SolveRequest request;
+    request.target = ref.target;
+    request.probability = 0.7;
+    request.max_replicates = 200;
+    request.first_replicates = 50;
+
+    TwoLevers evaluator(ref.indicator, ref.scenario.indicators.size());
+    request.levers = {high_tech};
+    const experiments::SolveResult alone = experiments::solve(x, evaluator, request);
+    REQUIRE_FALSE(alone.reached);
+    REQUIRE(alone.not_monotone);
+    CHECK(alone.best.levels.at(0) == 1.0);
+
+    for (const bool sme_first : {true, false}) {
+        INFO((sme_first ? "--lever lever_sme --lever lever_high_tech"
+                        : "--lever lever_high_tech --lever lever_sme"));
+        request.levers = sme_first ? std::vector{sme, high_tech} : std::vector{high_tech, sme};
+        const std::size_t h = sme_first ? 1 : 0;
+        const experiments::SolveResult result = experiments::solve(x, evaluator, request);
+        REQUIRE(result.single.size() == 2);
+        CHECK(result.reached); // lever_sme reaches 0.7 alone, near 1.4
+        CHECK(result.single.at(1 - h).reached);
+        const experiments::SolveResult& s = result.single.at(h);
+        CHECK_FALSE(s.reached);
+        // The closest setting is the reference one, as the one-lever solve says: P one half.
+        CHECK(s.best.levels.at(h) == 1.0);
+        CHECK(s.best.levels.at(1 - h) == 1.0);
+        CHECK(s.best.p_attain == alone.best.p_attain);
+        CHECK(s.best.replicates == alone.best.replicates);
+        // Not "out of reach": P(attain) falls as lever_high_tech rises, beyond the noise.
+        REQUIRE(s.not_monotone);
+        CHECK(s.not_monotone->lever == h);
+        CHECK(s.not_monotone->lower.levels.at(h) == alone.not_monotone->lower.levels.at(0));
+        CHECK(s.not_monotone->higher.levels.at(h) == alone.not_monotone->higher.levels.at(0));
+        // lever_sme's own line shows no fall.
+        CHECK_FALSE(result.single.at(1 - h).not_monotone);
+    }
 }

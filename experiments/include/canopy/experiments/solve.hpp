@@ -95,7 +95,11 @@ struct SolveResult {
     /// The answer, or, out of reach, the best setting found (highest P(attain)).
     SolveSetting best;
     /// Multi-lever: each lever's own answer, in SolveRequest::levers order (others at the
-    /// scenario's levels); reached false where it cannot reach P alone.
+    /// scenario's levels); reached false where it cannot reach P alone. Each is read off every
+    /// setting evaluated on the lever's line (the others at the scenario's levels, the
+    /// scenario's own setting included), whichever part of the search evaluated it: its closest
+    /// setting and its `not_monotone` (a fall along that line) do not depend on the order of
+    /// the levers. Its `settings` and `replicates` are 0 (the search's are counted once, here).
     std::vector<SolveResult> single;
     /// The largest fall of P(attain) with a rising lever among the settings evaluated, if any
     /// (SolveNotMonotone). Out of reach with such a fall, "out of reach" is not an answer: the

@@ -78,6 +78,11 @@ std::string format_quantity(double x);
 /// A probability as a percentage with one decimal: "87.5 %"; "n/a" for NaN.
 std::string format_percent(double p);
 
+/// A lever level as `--set NAME=LEVEL` reads it back: the shortest decimal that parses to the
+/// same double ("1.0546875", "72.5", "2000000", "1e-07"), never rounded, never grouped, so a
+/// level pasted from the output reruns the very setting printed. "n/a" for NaN, "inf"/"-inf".
+std::string format_level(double x);
+
 /// The number of terminal columns `text` (UTF-8) takes: wide East Asian characters count two,
 /// combining marks zero, everything else one.
 std::size_t display_width(std::string_view text);

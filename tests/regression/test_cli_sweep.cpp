@@ -636,6 +636,36 @@ TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes n
     CHECK(entries(dir.path()) == std::vector<std::string>{"m.h5", "s1.h5", "s2.h5"});
 }
 
+// HDF5 trusts the length a global heap object records: one bit flipped there (the tester's
+// gcol.py) crashed merge and sensitivity with SIGSEGV or "free(): invalid pointer".
+TEST_CASE("canopy merge and sensitivity refuse a shard whose global heap is damaged, exit 2",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/2 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    std::string bytes = test::read_file(dir / "s2.h5");
+    const std::size_t gcol = bytes.find("GCOL");
+    REQUIRE(gcol != std::string::npos);
+    const std::size_t name = bytes.find("births_per_month", gcol);
+    REQUIRE(name != std::string::npos);
+    bytes[name - 3] = static_cast<char>(bytes[name - 3] ^ 0x10); // the object's length, ~2^44
+    test::write_file(dir / "s2.h5", bytes);
+    for (const std::string command : {"merge s1.h5 s2.h5 --out m.h5", "sensitivity s2.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command + "\n" + r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: cannot read sweep result 's2.h5': the file is damaged: "
+                         "attribute '") != std::string::npos);
+        CHECK(r.err.find("refers to variable-length data in the global heap block at byte " +
+                         std::to_string(gcol) + ", which holds object ") != std::string::npos);
+        CHECK(r.out.empty());
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"s1.h5", "s2.h5"});
+}
+
 // The same for a posterior: a flipped bit in /weights would reweight every replicate's draw.
 TEST_CASE("canopy run refuses a posterior damaged on disk, naming it, and writes nothing",
           "[regression][posterior]") {

@@ -867,6 +867,34 @@ TEST_CASE("A directory of the journal's name is refused as no journal, with exit
     CHECK(entries(dir.path()) == std::vector<std::string>{"d.h5.journal"});
 }
 
+// A dangling link was opened through, failed (exit 1) and was then removed; a link to a new file
+// was written through and only the link removed, orphaning the journal it named.
+TEST_CASE("A journal path that is a symbolic link is refused with exit 2 and left as it is",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    fs::create_directory(dir / "elsewhere");
+    for (const std::string target : {"/nonexistent/x", "elsewhere/j"}) {
+        fs::create_symlink(target, dir / "l.h5.journal");
+        const Result resumed =
+            run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --resume --out l.h5");
+        INFO(resumed.err);
+        CHECK(resumed.status == 2);
+        CHECK(resumed.err.find("canopy sweep: error: --resume: 'l.h5.journal' is not a Canopy "
+                               "journal but a symbolic link (to '" +
+                               target + "')") != std::string::npos);
+        const Result fresh = run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out l.h5");
+        INFO(fresh.err);
+        CHECK(fresh.status == 2);
+        CHECK(fresh.err.find("canopy sweep: error: --out: 'l.h5.journal' is not a Canopy journal "
+                             "but a symbolic link") != std::string::npos);
+        CHECK(fs::is_symlink(fs::symlink_status(dir / "l.h5.journal")));
+        CHECK(fs::read_symlink(dir / "l.h5.journal") == target);
+        CHECK(fs::is_empty(dir / "elsewhere"));
+        CHECK(entries(dir.path()) == std::vector<std::string>{"elsewhere", "l.h5.journal"});
+        fs::remove(dir / "l.h5.journal");
+    }
+}
+
 TEST_CASE("A sweep that cannot write its result says why in one line, keeps the journal and "
           "says how to go on",
           "[regression][sweep][journal]") {

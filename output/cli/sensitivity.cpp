@@ -152,9 +152,8 @@ std::vector<std::string> output_problems(const SensitivityArgs& args) {
         }
     }
     if (!args.out.empty()) {
-        if (fs::path(args.out).extension() != ".h5") {
-            problems.push_back("--out: " + quoted(args.out) +
-                               " must end in .h5 (it is written as HDF5)");
+        if (const std::string n = output::h5_name_problem(args.out); !n.empty()) {
+            problems.push_back("--out: " + quoted(args.out) + n);
         } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }

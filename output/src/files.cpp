@@ -198,6 +198,18 @@ std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
     return problems;
 }
 
+std::string h5_name_problem(const std::string& out) {
+    const std::filesystem::path name = std::filesystem::path(out).filename();
+    // ".h5" alone is a hidden file without an extension to the library: say what is missing.
+    if (name == ".h5") {
+        return " needs a name before .h5 (such as result.h5)";
+    }
+    if (name.extension() != ".h5") {
+        return " must end in .h5 (it is written as HDF5)";
+    }
+    return {};
+}
+
 std::string output_path_problem(const fs::path& given) {
     if (given.empty()) {
         return "the path is empty";

@@ -447,6 +447,16 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     const Result bad = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory lots");
     CHECK(bad.status == 2);
     CHECK(bad.err.find("--max-memory") != std::string::npos);
+    // Hexadecimal was read as decimal ("0x1F4K": 500K) and sizes past 2^64 bytes were taken.
+    for (const std::string size : {"0x1F4K", "99999999999999999999G", "18446744073709551617"}) {
+        const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory " + size);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("--max-memory: must be a size such as 16G, 512M or 1.5T") !=
+              std::string::npos);
+        CHECK(r.err.find("got '" + size + "'") != std::string::npos);
+        CHECK(r.out.empty());
+    }
 }
 
 TEST_CASE("a posterior column that cannot be used is reported where it was chosen", "[cli]") {

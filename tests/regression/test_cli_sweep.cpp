@@ -296,6 +296,20 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",
                    "morris needs an even number of levels, at least 2, not 3");
+    // The grid's limit is the design's, 10^7 points, whatever the size (it said 10^8 here).
+    expect_refused(with_scenario("design = \"grid\"\nlevels = 1000000\n"
+                                 "[factors.lever_sme]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_high_tech]\nmin = 0.5\nmax = 1.5\n"),
+                   "bad.toml:",
+                   "a grid of these factors' levels is 1000000000000 design points, more than "
+                   "the limit of 10000000");
+    expect_refused(with_scenario("design = \"grid\"\nlevels = 1000000\n"
+                                 "[factors.lever_incubated]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_sme]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_high_tech]\nmin = 0.5\nmax = 1.5\n"),
+                   "bad.toml:",
+                   "a grid of these factors' levels is 1000000000000000000 design points, more "
+                   "than the limit of 10000000");
     // Keys that would be ignored or are given twice are errors, not silently dropped.
     for (const char* design : {"lhs", "sobol", "saltelli"}) {
         expect_refused(with_scenario("design = \"" + std::string(design) +

@@ -16,6 +16,10 @@
 
 namespace canopy::output {
 
+/// Why `out` cannot name an HDF5 output, as the words after the quoted path (" must end in
+/// .h5 (...)", " needs a name before .h5 (...)"), or empty when its name is FILE.h5.
+std::string h5_name_problem(const std::string& out);
+
 /// Why `target` cannot be an output file, or empty when it can: its directory must exist and
 /// accept a new file, and the target itself must not exist or be a regular file (a symbolic link
 /// is followed). Whether a file can be created is tried, not read from the permission bits (root

@@ -410,8 +410,14 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
     expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");
     expect_bad(dir, "s.h5 --bootstrap 0", "--bootstrap");
+    // One resample gave zero-width "95 %" intervals that missed the estimate.
+    expect_bad(dir, "s.h5 --bootstrap 1",
+               "--bootstrap: must be a whole number from 100 to 1000000");
+    expect_bad(dir, "s.h5 --bootstrap 99", "got '99'");
     expect_bad(dir, "s.h5 --seed -3", "--seed");
     expect_bad(dir, "s.h5 --out indices.txt", "--out: 'indices.txt' must end in .h5");
+    // ".h5" does end in .h5 to a reader; what it lacks is a name.
+    expect_bad(dir, "s.h5 --out .h5", "--out: '.h5' needs a name before .h5 (such as result.h5)");
     expect_bad(dir, "s.h5 --json no/such/dir/x.json", "--json: cannot write");
     expect_bad(dir, "s.h5 --json s.h5", "--json");
     expect_bad(dir, "s.h5 --json x.h5 --out x.h5", "x.h5");

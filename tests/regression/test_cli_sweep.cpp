@@ -388,6 +388,27 @@ TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted resul
     check_same(dir / "whole.h5", out);
 }
 
+// The lock file was left after Ctrl-C or a scheduler's SIGTERM, though only kill -9 can leave it.
+TEST_CASE("A sweep interrupted by a signal removes its lock and says how to resume",
+          "[regression][sweep][journal]") {
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+        const test::TempDir dir;
+        const fs::path out = dir / "i.h5";
+        const fs::path journal = dir / "i.h5.journal";
+        const int status = kill_once_journalled(
+            {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", out.string()}, journal, 5,
+            std::chrono::seconds(60), signal_number, dir / "err.txt");
+        INFO("signal " << signal_number);
+        REQUIRE(WIFSIGNALED(status)); // ended by the signal, as without the handler
+        CHECK(WTERMSIG(status) == signal_number);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "i.h5.journal"});
+        CHECK(test::read_file(dir / "err.txt") ==
+              "canopy sweep: interrupted; the points done are kept in the journal '" +
+                  journal.string() + "': continue with\n  canopy sweep " + TINY_LONG +
+                  " --resume --out " + out.string() + "\n");
+    }
+}
+
 TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file with exit 2",
           "[regression][sweep][journal]") {
     const test::TempDir dir;

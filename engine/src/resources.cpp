@@ -2,6 +2,7 @@
 #include <canopy/engine/resources.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -154,16 +155,23 @@ std::string bytes_text(double bytes) {
 }
 
 bool parse_bytes(const std::string& text, double& out) {
+    // Plain decimal only: std::stod alone would also take "0x1F4" (hexadecimal), " 5", "+5",
+    // "1e3", "inf" and sizes past any machine's, which a limit must not silently become.
     std::size_t used = 0;
-    double value = 0.0;
-    try {
-        value = std::stod(text, &used);
-    } catch (const std::exception&) {
-        return false;
+    while (used < text.size() && std::isdigit(static_cast<unsigned char>(text[used])) != 0) {
+        ++used;
     }
-    if (!std::isfinite(value) || value < 0.0 || used == 0) {
-        return false;
+    const std::size_t whole_digits = used;
+    if (used < text.size() && text[used] == '.') {
+        ++used;
+        while (used < text.size() && std::isdigit(static_cast<unsigned char>(text[used])) != 0) {
+            ++used;
+        }
     }
+    if (whole_digits == 0 || (used > whole_digits && used == whole_digits + 1)) {
+        return false; // no digit before the point, or none after it
+    }
+    const double value = std::strtod(text.substr(0, used).c_str(), nullptr);
     std::string unit = text.substr(used);
     if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) {
         unit.pop_back();
@@ -178,6 +186,9 @@ bool parse_bytes(const std::string& text, double& out) {
     } else if (unit == "T" || unit == "t") {
         scale = 1e12;
     } else if (!unit.empty()) {
+        return false;
+    }
+    if (!(value * scale < MAX_BYTES)) {
         return false;
     }
     out = value * scale;

@@ -18,12 +18,6 @@ namespace canopy::experiments {
 
 namespace {
 
-/// The largest design `canopy sweep` generates. Each point is a whole ensemble of simulations,
-/// so ten million points is far beyond any sweep that could run; the limit catches a mistyped
-/// `points` or a grid whose levels multiply past what fits in memory before anything is
-/// allocated.
-constexpr std::size_t MAX_DESIGN_POINTS = 10'000'000;
-
 /// Boost.Random's Sobol' table (Joe & Kuo 2008, primitive polynomials below 2^16).
 constexpr std::size_t SOBOL_MAX_DIMENSIONS = 1111;
 

@@ -129,7 +129,8 @@ public:
     JournalFile(fs::path path, const std::string& fingerprint, JournalWarning warn)
         : path_(std::move(path))
         , warn_(std::move(warn)) {
-        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        // Never through a link (journal_check): fails with ELOOP instead.
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd_ < 0) {
             throw Error(system_error("cannot open", path_));
         }
@@ -520,6 +521,17 @@ private:
 JournalCheck journal_check(const fs::path& path, const std::string& fingerprint, bool prefix) {
     JournalCheck out;
     std::error_code ec;
+    // A link is refused, dangling or not: the journal is opened, written and removed by its
+    // name, so a link would be followed on writing but removed itself, orphaning what it names
+    // (or, dangling, fail to open and be removed). A journal is always a plain file beside --out.
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+        const fs::path target = fs::read_symlink(path, ec);
+        out.kind = JournalCheck::Kind::not_a_journal;
+        out.problem = not_a_journal(path) + " but a symbolic link" +
+                      (ec ? std::string() : " (to '" + target.string() + "')") +
+                      ", which Canopy does not follow for a journal";
+        return out;
+    }
     const fs::file_status status = fs::status(path, ec);
     if (!fs::exists(status)) {
         return out;

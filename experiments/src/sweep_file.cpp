@@ -724,11 +724,15 @@ private:
                     total *= f.levels;
                 }
             }
-            if (overflow || total > static_cast<std::size_t>(MAX_POINTS)) {
-                ctx_.error_at(place, key,
-                              "a grid of these factors' levels has more than " +
-                                  std::to_string(MAX_POINTS) + " points",
-                              "fewer levels, or an lhs, sobol or morris design");
+            // The limit on the points run (design.hpp), as the design says it for any grid.
+            if (overflow || total > MAX_DESIGN_POINTS) {
+                ctx_.error_at(
+                    place, key,
+                    "a grid of these factors' levels is " +
+                        (overflow ? std::string("more than 2^64") : std::to_string(total)) +
+                        " design points, more than the limit of " +
+                        std::to_string(MAX_DESIGN_POINTS),
+                    "fewer levels, or an lhs, sobol or morris design");
                 return;
             }
             if (points && static_cast<std::size_t>(*points) != total) {

@@ -290,6 +290,9 @@ void write_file(const fs::path& path, const SweepResult& r) {
 
 // ---- reading ---------------------------------------------------------------------------------
 
+/// [sweep] replicates allows 1 .. 1000000 (docs/sweeps.md).
+constexpr std::uint64_t MAX_REPLICATES_PER_POINT = 1'000'000;
+
 class Reader {
 public:
     explicit Reader(const fs::path& path)
@@ -340,12 +343,12 @@ public:
             fail("attribute '" + name + "' is not text");
         }
         if (H5Tis_variable_str(type.get()) > 0) {
-            Id mem = string_type();
-            char* value = nullptr;
-            must_ok(H5Aread(attr.get(), mem.get(), &value), "cannot read attribute '" + name + "'");
-            std::string out = value != nullptr ? value : "";
-            H5free_memory(value);
-            return out;
+            // Through the checked reader: HDF5 would trust a damaged heap (hdf5_support.hpp).
+            std::vector<std::string> values = read_strings(attr.get(), "attribute '" + name + "'");
+            if (values.size() != 1) {
+                fail("attribute '" + name + "' is not one text");
+            }
+            return std::move(values.front());
         }
         const std::size_t size = H5Tget_size(type.get());
         std::string out(size, '\0');
@@ -359,20 +362,7 @@ public:
         Id attr(
             must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
             H5Aclose);
-        Id space(must(H5Aget_space(attr.get()), "bad attribute '" + name + "'"), H5Sclose);
-        const auto count = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
-        Id mem = string_type();
-        std::vector<char*> raw(count, nullptr);
-        if (count > 0) {
-            must_ok(H5Aread(attr.get(), mem.get(), raw.data()),
-                    "cannot read attribute '" + name + "'");
-        }
-        std::vector<std::string> out;
-        for (char* s : raw) {
-            out.emplace_back(s != nullptr ? s : "");
-            H5free_memory(s);
-        }
-        return out;
+        return read_strings(attr.get(), "attribute '" + name + "'");
     }
 
     double number(hid_t object, const std::string& name) const {
@@ -457,18 +447,7 @@ public:
         }
         Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
                H5Dclose);
-        Id mem = string_type();
-        std::vector<char*> raw(static_cast<std::size_t>(dims[0]), nullptr);
-        if (!raw.empty()) {
-            must_ok(H5Dread(set.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
-                    "cannot read dataset '" + name + "' as text");
-        }
-        std::vector<std::string> out;
-        for (char* s : raw) {
-            out.emplace_back(s != nullptr ? s : "");
-            H5free_memory(s);
-        }
-        return out;
+        return read_strings(set.get(), "dataset '" + name + "'");
     }
 
 private:
@@ -501,10 +480,24 @@ SweepResult read_file(const fs::path& path) {
     r.design = *kind;
     r.factors = in.texts(root, "factors");
     r.seed = in.whole(root, "seed");
-    r.replicates = static_cast<int>(in.whole(root, "replicates"));
+    // Counts that size what is allocated are held to what a sweep can be before any use: a
+    // file without a checksum (or read before it is compared) could say anything.
+    const auto count = [&](const std::string& name, std::uint64_t low, std::uint64_t high,
+                           const std::string& why) {
+        const std::uint64_t x = in.whole(root, name);
+        if (x < low || x > high) {
+            fail("root attribute '" + name + "' is " + std::to_string(x) + ", outside " +
+                 std::to_string(low) + " .. " + std::to_string(high) + " (" + why +
+                 "): the file is damaged, or was not written by Canopy");
+        }
+        return x;
+    };
+    r.replicates = static_cast<int>(
+        count("replicates", 1, MAX_REPLICATES_PER_POINT, "the replicates a sweep allows"));
     r.common_random_numbers = in.whole(root, "common_random_numbers") != 0;
     r.complete = in.whole(root, "complete") != 0;
-    r.points_total = static_cast<std::size_t>(in.whole(root, "points_total"));
+    r.points_total = static_cast<std::size_t>(
+        count("points_total", 1, MAX_DESIGN_POINTS, "the design points a sweep can run"));
     r.shard = in.text(root, "shard");
     r.sweep_text = in.text(root, "sweep_text");
     r.scenario_text = in.text(root, "scenario_text");
@@ -519,12 +512,18 @@ SweepResult read_file(const fs::path& path) {
         fail("dataset 'point' is not a list");
     }
     const auto n = static_cast<std::size_t>(point_shape[0]);
+    if (n > r.points_total) {
+        fail("dataset 'point' has " + std::to_string(n) + " rows, more than the " +
+             std::to_string(r.points_total) + " design points of root attribute 'points_total'");
+    }
     const std::size_t d = r.factors.size();
     r.point_index = in.indices(root, "point", n);
     r.unit.kind = r.design;
     r.unit.dimensions = d;
-    r.unit.base_samples = static_cast<std::size_t>(in.whole(root, "base_samples"));
-    r.unit.levels = static_cast<std::size_t>(in.whole(root, "levels"));
+    r.unit.base_samples = static_cast<std::size_t>(
+        count("base_samples", 0, MAX_DESIGN_POINTS, "no more than the design's points"));
+    r.unit.levels = static_cast<std::size_t>(
+        count("levels", 0, MAX_DESIGN_POINTS, "no more than the design's points"));
     r.unit.u = in.doubles(root, "design_unit", {n, d});
     {
         Id design_group = in.group(root, "design");

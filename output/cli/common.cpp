@@ -44,9 +44,8 @@ std::vector<std::string> output_flag_problems(const std::string& json, const std
         }
     }
     if (!out.empty()) {
-        if (fs::path(out).extension() != ".h5") {
-            problems.push_back("--out: " + quoted(out) +
-                               " must end in .h5 (it is written as HDF5)");
+        if (const std::string n = output::h5_name_problem(out); !n.empty()) {
+            problems.push_back("--out: " + quoted(out) + n);
         } else if (const std::string p = output::output_path_problem(out); !p.empty()) {
             problems.push_back("--out: cannot write " + quoted(out) + ": " + p);
         }
@@ -170,7 +169,10 @@ CLI::Option* add_max_memory_option(CLI::App& app, std::string& text) {
             [](std::string& value) -> std::string {
                 return experiments::valid_max_memory(value)
                            ? std::string()
-                           : "must be a size such as 16G or 512M, or 'none', got '" + value + "'";
+                           : "must be a size such as 16G, 512M or 1.5T (decimal digits, then "
+                             "K, M, G or T for powers of 1000; below 2^64 bytes), or 'none', "
+                             "got '" +
+                                 value + "'";
             },
             "SIZE", "size"));
 }

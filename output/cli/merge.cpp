@@ -24,9 +24,8 @@ struct MergeArgs {
 
 int merge_command(const FlagProblems& flagged, const MergeArgs& args) {
     std::vector<std::string> problems = flagged;
-    if (fs::path(args.out).extension() != ".h5") {
-        problems.push_back("--out: " + quoted(args.out) +
-                           " must end in .h5 (it is written as HDF5)");
+    if (const std::string n = output::h5_name_problem(args.out); !n.empty()) {
+        problems.push_back("--out: " + quoted(args.out) + n);
     } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
         problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
     }

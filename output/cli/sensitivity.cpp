@@ -27,6 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The fewest bootstrap resamples --bootstrap takes.
+constexpr long MIN_BOOTSTRAP = 100;
+
 struct SensitivityArgs {
     std::string result;
     std::vector<std::string> indicators; ///< --indicator ID
@@ -152,9 +155,8 @@ std::vector<std::string> output_problems(const SensitivityArgs& args) {
         }
     }
     if (!args.out.empty()) {
-        if (fs::path(args.out).extension() != ".h5") {
-            problems.push_back("--out: " + quoted(args.out) +
-                               " must end in .h5 (it is written as HDF5)");
+        if (const std::string n = output::h5_name_problem(args.out); !n.empty()) {
+            problems.push_back("--out: " + quoted(args.out) + n);
         } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
             problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
         }
@@ -267,9 +269,26 @@ Command add_sensitivity(CLI::App& app) {
     cmd->add_option("--method", args->method,
                     "sobol or morris; must match the design (default: the design's)")
         ->check(CLI::IsMember({"sobol", "morris"}));
+    // A percentile interval's ends are resamples from its tails: with fewer than 100, a 95 %
+    // interval's ends rest on two resamples or none (one resample: a zero-width "interval" that
+    // need not hold the estimate). docs/sensitivity.md.
     cmd->add_option("--bootstrap", args->bootstrap,
-                    "Bootstrap resamples for the confidence intervals (default 1000)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+                    "Bootstrap resamples for the confidence intervals, 100 to 1000000 (default "
+                    "1000)")
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+                const bool digits = !value.empty() && value.size() <= 7 &&
+                                    std::all_of(value.begin(), value.end(),
+                                                [](char c) { return c >= '0' && c <= '9'; });
+                const long n = digits ? std::stol(value) : -1;
+                if (n >= MIN_BOOTSTRAP && n <= 1000000) {
+                    return {};
+                }
+                return "must be a whole number from " + std::to_string(MIN_BOOTSTRAP) +
+                       " to 1000000, got '" + value + "' (a percentile interval needs at least " +
+                       std::to_string(MIN_BOOTSTRAP) + " resamples for its ends to mean anything)";
+            },
+            "N", "resamples"));
     cmd->add_option("--confidence", args->confidence,
                     "Confidence level of the intervals, strictly between 0 and 1 (default 0.95)");
     add_seed_option(*cmd, args->seed, "Seed of the bootstrap (default 1)");

@@ -102,9 +102,8 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
                                          const std::optional<experiments::Shard>& shard,
                                          std::unique_ptr<experiments::OutputLock>& lock) {
     std::vector<std::string> problems;
-    if (fs::path(args.out).extension() != ".h5") {
-        problems.push_back("--out: " + quoted(args.out) +
-                           " must end in .h5 (it is written as HDF5)");
+    if (const std::string n = output::h5_name_problem(args.out); !n.empty()) {
+        problems.push_back("--out: " + quoted(args.out) + n);
     } else if (const std::string p = output::output_path_problem(args.out); !p.empty()) {
         problems.push_back("--out: cannot write " + quoted(args.out) + ": " + p);
     }
@@ -221,6 +220,13 @@ std::string resource_problem(const experiments::Sweep& sweep,
         .problem;
 }
 
+// The command that continues this sweep from its journal.
+std::string resume_command(const SweepArgs& args) {
+    return "canopy sweep " + shell_word(args.file) +
+           (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
+           " --resume --out " + shell_word(args.out);
+}
+
 // After a failure (exit 1): where the points done are kept, and the command that goes on.
 void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
     std::error_code ec;
@@ -229,9 +235,7 @@ void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
     }
     std::cerr << "canopy sweep: no result was written; the points done are kept in the journal "
               << quoted(journal.string()) << ": once the cause is fixed, continue with\n"
-              << "  canopy sweep " << shell_word(args.file)
-              << (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard))
-              << " --resume --out " << shell_word(args.out) << "\n";
+              << "  " << resume_command(args) << "\n";
 }
 
 int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
@@ -330,6 +334,18 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
         // Result-sized files of writers killed while writing (a requeued job each time): with
         // the lock held, no other run writes this --out.
         lock->remove_stale_temporaries();
+    }
+    // Interrupted (Ctrl-C, a scheduler's SIGTERM, a closed terminal): the lock file goes as on
+    // any other exit, and the journal's points are kept with the command that continues them.
+    // Declared after the lock, so it is disarmed before the lock removes its file.
+    std::optional<output::OnSignal> on_signal;
+    if (lock && !args.design_only) {
+        on_signal.emplace(lock->path(), journal_of(args.out),
+                          "canopy sweep: interrupted; the points done are kept in the journal " +
+                              quoted(journal_of(args.out).string()) + ": continue with\n  " +
+                              resume_command(args) + "\n");
+    } else if (lock) {
+        on_signal.emplace(lock->path(), fs::path(), std::string());
     }
 
     // 2. The design, and the points this process takes part in.

@@ -42,9 +42,8 @@ std::vector<std::string> calibration_output_problems(const fs::path& calibration
     std::vector<std::string> problems;
     if (out.empty()) {
         problems.push_back(out_name + ": the path is empty (give a FILE.h5)");
-    } else if (fs::path(out).extension() != ".h5") {
-        problems.push_back(out_name + ": " + quoted(out) +
-                           " must end in .h5 (it is written as HDF5)");
+    } else if (const std::string n = h5_name_problem(out); !n.empty()) {
+        problems.push_back(out_name + ": " + quoted(out) + n);
     } else if (const std::string p = output_path_problem(out); !p.empty()) {
         problems.push_back(out_name + ": cannot write " + quoted(out) + ": " + p);
     }

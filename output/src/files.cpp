@@ -91,7 +91,20 @@ void disarm(int slot) noexcept {
     }
 }
 
+// One message for the signal handler, written when its file exists (OnSignal).
+struct Message {
+    std::atomic<int> state{0};
+    char when_exists[SLOT_BYTES] = {};
+    char text[2 * SLOT_BYTES] = {};
+    std::size_t length = 0;
+};
+
+Message message;
+
 extern "C" void remove_temporaries_and_reraise(int signal_number) {
+    if (message.state.load() == 2 && ::access(message.when_exists, F_OK) == 0) {
+        (void)!::write(STDERR_FILENO, message.text, message.length);
+    }
     for (Slot& slot : slots) {
         if (slot.state.load() == 2) {
             ::unlink(slot.path);
@@ -145,6 +158,26 @@ std::string creation_problem(const fs::path& target) {
 
 } // namespace
 
+OnSignal::OnSignal(const fs::path& remove, const fs::path& when_exists, const std::string& text) {
+    slot_ = arm(remove);
+    int expected = 0;
+    if (!text.empty() && when_exists.native().size() < SLOT_BYTES &&
+        text.size() < sizeof message.text && message.state.compare_exchange_strong(expected, 1)) {
+        std::memcpy(message.when_exists, when_exists.c_str(), when_exists.native().size() + 1);
+        std::memcpy(message.text, text.data(), text.size());
+        message.length = text.size();
+        message.state.store(2);
+        said_ = true;
+    }
+}
+
+OnSignal::~OnSignal() {
+    disarm(slot_);
+    if (said_) {
+        message.state.store(0);
+    }
+}
+
 void remove_temporaries_on_signals() {
     for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
         struct sigaction current {};
@@ -196,6 +229,18 @@ std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
         }
     }
     return problems;
+}
+
+std::string h5_name_problem(const std::string& out) {
+    const std::filesystem::path name = std::filesystem::path(out).filename();
+    // ".h5" alone is a hidden file without an extension to the library: say what is missing.
+    if (name == ".h5") {
+        return " needs a name before .h5 (such as result.h5)";
+    }
+    if (name.extension() != ".h5") {
+        return " must end in .h5 (it is written as HDF5)";
+    }
+    return {};
 }
 
 std::string output_path_problem(const fs::path& given) {

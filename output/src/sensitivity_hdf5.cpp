@@ -80,6 +80,14 @@ public:
             Id set(must(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT),
                         "cannot open '/sensitivity/" + name + "'"),
                    H5Dclose);
+            // H5DSis_attached follows DIMENSION_LIST into the global heap, which HDF5 trusts.
+            if (H5Aexists(set.get(), "DIMENSION_LIST") > 0) {
+                const Id list(must(H5Aopen(set.get(), "DIMENSION_LIST", H5P_DEFAULT),
+                                   "cannot open '/sensitivity/" + name + "'"),
+                              H5Aclose);
+                check_heap_references(list.get(),
+                                      "attribute 'DIMENSION_LIST' of '/sensitivity/" + name + "'");
+            }
             Id space(must(H5Dget_space(set.get()), "cannot read a shape"), H5Sclose);
             const int rank = H5Sget_simple_extent_ndims(space.get());
             for (int dim = 0; dim < rank; ++dim) {

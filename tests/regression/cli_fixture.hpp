@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdexcept>
 #include <string>
@@ -101,9 +102,11 @@ inline std::size_t journal_records(const fs::path& path, std::size_t* end_of_las
 
 // Starts `canopy <args>` (each argument as it is, no shell), waits until `journal` holds at least
 // `records` complete records or `timeout` has passed, then kills it with SIGKILL, as a crash or a
-// cluster's pre-emption would, and returns its wait status.
+// cluster's pre-emption would (or with `signal_number`: SIGTERM from a scheduler, SIGINT from
+// Ctrl-C), and returns its wait status. Its stderr goes to `err` when one is given.
 inline int kill_once_journalled(const std::vector<std::string>& args, const fs::path& journal,
-                                std::size_t records, std::chrono::seconds timeout) {
+                                std::size_t records, std::chrono::seconds timeout,
+                                int signal_number = SIGKILL, const fs::path& err = {}) {
     std::vector<std::string> words{CANOPY};
     words.insert(words.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -112,7 +115,15 @@ inline int kill_once_journalled(const std::vector<std::string>& args, const fs::
     }
     argv.push_back(nullptr);
     pid_t pid = 0;
-    if (posix_spawn(&pid, CANOPY.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!err.empty()) {
+        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+    }
+    const int spawned = posix_spawn(&pid, CANOPY.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
         throw std::runtime_error("cannot start " + CANOPY);
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -120,7 +131,7 @@ inline int kill_once_journalled(const std::vector<std::string>& args, const fs::
            (!fs::exists(journal) || journal_records(journal) < records)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    ::kill(pid, SIGKILL);
+    ::kill(pid, signal_number);
     int status = 0;
     ::waitpid(pid, &status, 0);
     return status;

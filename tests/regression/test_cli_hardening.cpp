@@ -472,6 +472,16 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     const Result bad = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory lots");
     CHECK(bad.status == 2);
     CHECK(bad.err.find("--max-memory") != std::string::npos);
+    // Hexadecimal was read as decimal ("0x1F4K": 500K) and sizes past 2^64 bytes were taken.
+    for (const std::string size : {"0x1F4K", "99999999999999999999G", "18446744073709551617"}) {
+        const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --max-memory " + size);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("--max-memory: must be a size such as 16G, 512M or 1.5T") !=
+              std::string::npos);
+        CHECK(r.err.find("got '" + size + "'") != std::string::npos);
+        CHECK(r.out.empty());
+    }
 }
 
 TEST_CASE("a posterior column that cannot be used is reported where it was chosen", "[cli]") {
@@ -651,7 +661,7 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
                         "--out: 'x.txt' must end in .h5"});
     check_all_reported(dir, "compare " + reference + " -n 0 --max-memory lots -q --mix nope",
                        {"--replicates: Value 0 not in range 1 to 1000000",
-                        "--max-memory: must be a size such as 16G or 512M, or 'none', got 'lots'",
+                        "--max-memory: must be a size such as 16G, 512M or 1.5T",
                         "--quiet: with none of", "has no policy mix 'nope'"});
     check_all_reported(
         dir,
@@ -671,7 +681,7 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
         {"--fit-until: Value 0 not in range 1 to 9999",
          "--method: ", "--seed: must be a whole number", "--out: 'x.txt' must end in .h5"});
     check_all_reported(dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
-                       {"--bootstrap: Value 0 not in range 1 to 1000000",
+                       {"--bootstrap: must be a whole number from 100 to 1000000, got '0'",
                         "Could not convert: --confidence = x", "nope.h5"});
     write_one_point_sweep(dir / "s.toml");
     check_all_reported(

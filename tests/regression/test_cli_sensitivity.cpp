@@ -410,8 +410,14 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
     expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");
     expect_bad(dir, "s.h5 --bootstrap 0", "--bootstrap");
+    // One resample gave zero-width "95 %" intervals that missed the estimate.
+    expect_bad(dir, "s.h5 --bootstrap 1",
+               "--bootstrap: must be a whole number from 100 to 1000000");
+    expect_bad(dir, "s.h5 --bootstrap 99", "got '99'");
     expect_bad(dir, "s.h5 --seed -3", "--seed");
     expect_bad(dir, "s.h5 --out indices.txt", "--out: 'indices.txt' must end in .h5");
+    // ".h5" does end in .h5 to a reader; what it lacks is a name.
+    expect_bad(dir, "s.h5 --out .h5", "--out: '.h5' needs a name before .h5 (such as result.h5)");
     expect_bad(dir, "s.h5 --json no/such/dir/x.json", "--json: cannot write");
     expect_bad(dir, "s.h5 --json s.h5", "--json");
     expect_bad(dir, "s.h5 --json x.h5 --out x.h5", "x.h5");
@@ -473,8 +479,10 @@ TEST_CASE("canopy sensitivity refuses an edited design with exit 2, naming file 
     huge.outputs.emplace_back("y", huge.values.at(0));
     huge.unit.base_samples = (std::size_t{1} << 62) + 8;
     experiments::write_sweep_result(dir / "huge.h5", huge);
-    expect_bad(dir, "huge.h5", "huge.h5: cannot be analysed: ");
-    expect_bad(dir, "huge.h5", "base_samples 4611686018427387912");
+    // Refused as it is read, before any count sizes anything (above the design limit of 10^7).
+    expect_bad(dir, "huge.h5",
+               "cannot read sweep result 'huge.h5': root attribute 'base_samples' is "
+               "4611686018427387912, outside 0 .. 10000000");
 
     // A Morris design whose trajectories were edited: point 5 a copy of point 4.
     sweep(dir, sweep_file(dir, "m.toml", "morris", 4), "m.h5", "--design-only");

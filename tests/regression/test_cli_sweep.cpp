@@ -296,6 +296,20 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",
                    "morris needs an even number of levels, at least 2, not 3");
+    // The grid's limit is the design's, 10^7 points, whatever the size (it said 10^8 here).
+    expect_refused(with_scenario("design = \"grid\"\nlevels = 1000000\n"
+                                 "[factors.lever_sme]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_high_tech]\nmin = 0.5\nmax = 1.5\n"),
+                   "bad.toml:",
+                   "a grid of these factors' levels is 1000000000000 design points, more than "
+                   "the limit of 10000000");
+    expect_refused(with_scenario("design = \"grid\"\nlevels = 1000000\n"
+                                 "[factors.lever_incubated]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_sme]\nmin = 0.5\nmax = 1.5\n"
+                                 "[factors.lever_high_tech]\nmin = 0.5\nmax = 1.5\n"),
+                   "bad.toml:",
+                   "a grid of these factors' levels is 1000000000000000000 design points, more "
+                   "than the limit of 10000000");
     // Keys that would be ignored or are given twice are errors, not silently dropped.
     for (const char* design : {"lhs", "sobol", "saltelli"}) {
         expect_refused(with_scenario("design = \"" + std::string(design) +
@@ -372,6 +386,27 @@ TEST_CASE("A sweep killed with SIGKILL and resumed gives the uninterrupted resul
           std::string::npos);
     CHECK_FALSE(fs::exists(journal));
     check_same(dir / "whole.h5", out);
+}
+
+// The lock file was left after Ctrl-C or a scheduler's SIGTERM, though only kill -9 can leave it.
+TEST_CASE("A sweep interrupted by a signal removes its lock and says how to resume",
+          "[regression][sweep][journal]") {
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+        const test::TempDir dir;
+        const fs::path out = dir / "i.h5";
+        const fs::path journal = dir / "i.h5.journal";
+        const int status = kill_once_journalled(
+            {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", out.string()}, journal, 5,
+            std::chrono::seconds(60), signal_number, dir / "err.txt");
+        INFO("signal " << signal_number);
+        REQUIRE(WIFSIGNALED(status)); // ended by the signal, as without the handler
+        CHECK(WTERMSIG(status) == signal_number);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "i.h5.journal"});
+        CHECK(test::read_file(dir / "err.txt") ==
+              "canopy sweep: interrupted; the points done are kept in the journal '" +
+                  journal.string() + "': continue with\n  canopy sweep " + TINY_LONG +
+                  " --resume --out " + out.string() + "\n");
+    }
 }
 
 TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file with exit 2",
@@ -636,6 +671,36 @@ TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes n
     CHECK(entries(dir.path()) == std::vector<std::string>{"m.h5", "s1.h5", "s2.h5"});
 }
 
+// HDF5 trusts the length a global heap object records: one bit flipped there (the tester's
+// gcol.py) crashed merge and sensitivity with SIGSEGV or "free(): invalid pointer".
+TEST_CASE("canopy merge and sensitivity refuse a shard whose global heap is damaged, exit 2",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/2 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    std::string bytes = test::read_file(dir / "s2.h5");
+    const std::size_t gcol = bytes.find("GCOL");
+    REQUIRE(gcol != std::string::npos);
+    const std::size_t name = bytes.find("births_per_month", gcol);
+    REQUIRE(name != std::string::npos);
+    bytes[name - 3] = static_cast<char>(bytes[name - 3] ^ 0x10); // the object's length, ~2^44
+    test::write_file(dir / "s2.h5", bytes);
+    for (const std::string command : {"merge s1.h5 s2.h5 --out m.h5", "sensitivity s2.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command + "\n" + r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: cannot read sweep result 's2.h5': the file is damaged: "
+                         "attribute '") != std::string::npos);
+        CHECK(r.err.find("refers to variable-length data in the global heap block at byte " +
+                         std::to_string(gcol) + ", which holds object ") != std::string::npos);
+        CHECK(r.out.empty());
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"s1.h5", "s2.h5"});
+}
+
 // The same for a posterior: a flipped bit in /weights would reweight every replicate's draw.
 TEST_CASE("canopy run refuses a posterior damaged on disk, naming it, and writes nothing",
           "[regression][posterior]") {
@@ -835,6 +900,34 @@ TEST_CASE("A directory of the journal's name is refused as no journal, with exit
                          "a directory; remove it, or give another --out") != std::string::npos);
     CHECK(fresh.err.find("interrupted") == std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"d.h5.journal"});
+}
+
+// A dangling link was opened through, failed (exit 1) and was then removed; a link to a new file
+// was written through and only the link removed, orphaning the journal it named.
+TEST_CASE("A journal path that is a symbolic link is refused with exit 2 and left as it is",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    fs::create_directory(dir / "elsewhere");
+    for (const std::string target : {"/nonexistent/x", "elsewhere/j"}) {
+        fs::create_symlink(target, dir / "l.h5.journal");
+        const Result resumed =
+            run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --resume --out l.h5");
+        INFO(resumed.err);
+        CHECK(resumed.status == 2);
+        CHECK(resumed.err.find("canopy sweep: error: --resume: 'l.h5.journal' is not a Canopy "
+                               "journal but a symbolic link (to '" +
+                               target + "')") != std::string::npos);
+        const Result fresh = run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out l.h5");
+        INFO(fresh.err);
+        CHECK(fresh.status == 2);
+        CHECK(fresh.err.find("canopy sweep: error: --out: 'l.h5.journal' is not a Canopy journal "
+                             "but a symbolic link") != std::string::npos);
+        CHECK(fs::is_symlink(fs::symlink_status(dir / "l.h5.journal")));
+        CHECK(fs::read_symlink(dir / "l.h5.journal") == target);
+        CHECK(fs::is_empty(dir / "elsewhere"));
+        CHECK(entries(dir.path()) == std::vector<std::string>{"elsewhere", "l.h5.journal"});
+        fs::remove(dir / "l.h5.journal");
+    }
 }
 
 TEST_CASE("A sweep that cannot write its result says why in one line, keeps the journal and "

@@ -65,7 +65,12 @@ TEST_CASE("Sizes read and print in decimal units", "[resources]") {
     CHECK((parse_bytes("512M", x) && x == 512e6));
     CHECK((parse_bytes("2.5GB", x) && x == 2.5e9));
     CHECK((parse_bytes("100000", x) && x == 1e5));
-    for (const char* bad : {"", "G", "-1G", "12X", "inf", "nan", "1e999G"}) {
+    CHECK((parse_bytes("18446744T", x) && x == 18446744e12));
+    // Hexadecimal, exponents, signs, spaces and sizes of 2^64 bytes or more are refused, not
+    // read as something else (stod took "0x1F4K" as 500K).
+    for (const char* bad :
+         {"", "G", "-1G", "12X", "inf", "nan", "1e999G", "0x1F4K", "0x10", "1e3", "+5G", " 5G",
+          "5 G", ".5G", "5.G", "99999999999999999999G", "18446744073709551617", "18446745T"}) {
         INFO(bad);
         CHECK_FALSE(parse_bytes(bad, x));
     }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <random>
 #include <tuple>
 #include <unistd.h>
 
@@ -359,6 +360,110 @@ TEST_CASE("A sweep result damaged on disk is refused, naming the file and the sh
     const experiments::SweepResult old = experiments::read_sweep_result(dir / "old.h5");
     CHECK(old.targets.at(0).p_attain == r.targets[0].p_attain);
     CHECK(old.indicators.at(0).finals == r.indicators[0].finals);
+}
+
+// HDF5 1.10 trusts the length a global heap object records and copies that many bytes into a
+// buffer sized by the string's own length: one flipped bit there crashed merge and sensitivity
+// (SIGSEGV, or "free(): invalid pointer") before the checksum could be compared.
+TEST_CASE("A sweep result whose global heap is damaged is refused as damaged, never a crash",
+          "[unit][sweep]") {
+    namespace fs = std::filesystem;
+    experiments::SweepResult r = small_result();
+    r.sweep_text = "[sweep]\nname = \"a text found once in the file\"\n";
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", r);
+    const std::string intact = test::read_file(dir / "r.h5");
+    const std::size_t gcol = intact.find("GCOL");
+    REQUIRE(gcol != std::string::npos);
+    std::uint64_t block = 0; // the collection's size, after signature, version and reserved bytes
+    std::memcpy(&block, intact.data() + gcol + 8, sizeof block);
+    REQUIRE(gcol + block <= intact.size());
+    const std::size_t text = intact.find(r.sweep_text, gcol);
+    REQUIRE(text != std::string::npos);
+    const fs::path bad = dir / "bad.h5";
+    const auto refused_as_damaged = [&] {
+        CHECK_THROWS_WITH(experiments::read_sweep_result(bad),
+                          Catch::StartsWith("cannot read sweep result '" + bad.string() +
+                                            "': the file is damaged: "));
+    };
+
+    // The tester's flip: bit 4 of the third byte before the text, inside its object's 8-byte
+    // length, which becomes about 2^44.
+    std::string damaged = intact;
+    damaged[text - 3] = static_cast<char>(damaged[text - 3] ^ 0x10);
+    test::write_file(bad, damaged);
+    refused_as_damaged();
+    CHECK_THROWS_WITH(experiments::read_sweep_result(bad),
+                      Catch::Contains("global heap block at byte " + std::to_string(gcol)));
+
+    // The length one less or one more than the text's: still refused, before HDF5 copies.
+    for (const int delta : {-1, 1}) {
+        damaged = intact;
+        damaged[text - 8] = static_cast<char>(damaged[text - 8] + delta);
+        test::write_file(bad, damaged);
+        refused_as_damaged();
+    }
+
+    // Seeded flips anywhere in the block: each is refused as damaged or, where it changes nothing
+    // Canopy reads (a reference count, a reserved byte, free space), reads back as written.
+    std::mt19937_64 rng(20261202);
+    int refused = 0;
+    for (int k = 0; k < 200; ++k) {
+        damaged = intact;
+        const std::size_t at = gcol + static_cast<std::size_t>(rng() % block);
+        const auto bit = static_cast<char>(1U << (rng() % 8));
+        damaged[at] = static_cast<char>(damaged[at] ^ bit);
+        test::write_file(bad, damaged);
+        INFO("byte " << at);
+        try {
+            const experiments::SweepResult back = experiments::read_sweep_result(bad);
+            CHECK(back.factors == r.factors);
+            CHECK(back.sweep_text == r.sweep_text);
+            CHECK(back.scenario_text == r.scenario_text);
+            CHECK(back.time_labels == r.time_labels);
+        } catch (const Error& e) {
+            CHECK_THAT(e.what(), Catch::Contains("the file is damaged"));
+            ++refused;
+        }
+    }
+    CHECK(refused > 0);
+}
+
+// A file without a checksum is read unchecked (written before Canopy had one): a count that sizes
+// an allocation must still be one a sweep can have, or merge asked for a vector of 2^62 points.
+TEST_CASE("A sweep result's counts are held to what a sweep can be before anything is allocated",
+          "[unit][sweep]") {
+    namespace fs = std::filesystem;
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", small_result());
+    test::drop_root_attribute(dir / "r.h5", "checksum");
+    const auto with = [&](const std::string& name, std::uint64_t value) {
+        fs::copy_file(dir / "r.h5", dir / "bad.h5", fs::copy_options::overwrite_existing);
+        const hid_t f = H5Fopen((dir / "bad.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t a = H5Aopen(f, name.c_str(), H5P_DEFAULT);
+        REQUIRE(a >= 0);
+        CHECK(H5Awrite(a, H5T_NATIVE_UINT64, &value) >= 0);
+        H5Aclose(a);
+        H5Fclose(f);
+        return dir / "bad.h5";
+    };
+    CHECK(experiments::read_sweep_result(dir / "r.h5").points_total == 3);
+    const std::vector<std::tuple<std::string, std::uint64_t, std::string>> bad{
+        {"points_total", std::uint64_t{1} << 62U, "outside 1 .. 10000000"},
+        {"points_total", 10'000'001, "outside 1 .. 10000000"},
+        {"points_total", 0, "outside 1 .. 10000000"},
+        {"points_total", 2, "dataset 'point' has 3 rows, more than the 2 design points"},
+        {"replicates", 0, "outside 1 .. 1000000"},
+        {"replicates", (std::uint64_t{1} << 32U) + 2, "outside 1 .. 1000000"},
+        {"base_samples", std::uint64_t{1} << 40U, "outside 0 .. 10000000"},
+        {"levels", std::uint64_t{1} << 40U, "outside 0 .. 10000000"},
+    };
+    for (const auto& [name, value, why] : bad) {
+        INFO(name << " = " << value);
+        CHECK_THROWS_WITH(experiments::read_sweep_result(with(name, value)),
+                          Catch::StartsWith("cannot read sweep result '") && Catch::Contains(why));
+    }
 }
 
 TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {

@@ -65,8 +65,13 @@ std::string bytes_text(double bytes);
 /// "40 s", "12 min", "3 h", "2 days": a duration as an estimate reads it.
 std::string duration_text(double seconds);
 
-/// Parses a size such as "16G", "512M", "2.5GB", "100000" (bytes); decimal units k, M, G, T.
-/// False (out untouched) when it is not one.
+/// Sizes parse_bytes takes are below this many bytes (2^64).
+inline constexpr double MAX_BYTES = 18446744073709551616.0;
+
+/// Parses a size such as "16G", "512M", "2.5GB", "100000" (bytes): decimal digits, optionally
+/// with a fraction, then an optional unit k, M, G or T (powers of 1000, optionally followed by
+/// B); below MAX_BYTES. False (out untouched) when it is not one (hexadecimal, exponents,
+/// signs and spaces included).
 bool parse_bytes(const std::string& text, double& out);
 
 } // namespace canopy::engine

@@ -16,6 +16,12 @@
 
 namespace canopy::experiments {
 
+/// The most design points `canopy sweep` runs, and so the most a sweep result can hold. Each
+/// point is a whole ensemble of simulations, so ten million is far beyond any sweep that could
+/// run; the limit catches a mistyped `points`, a grid whose levels multiply past memory, and a
+/// result file whose counts were damaged, before anything is allocated.
+inline constexpr std::size_t MAX_DESIGN_POINTS = 10'000'000;
+
 /// The designs `canopy sweep` offers.
 enum class DesignKind { grid, lhs, sobol, saltelli, morris };
 

@@ -97,6 +97,21 @@ Id property_list(hid_t cls);
 /// Variable-length UTF-8 strings: h5py reads them as str, netCDF as NC_STRING, R as character.
 Id string_type();
 
+/// The variable-length strings of attribute or dataset `id` (one per element, in storage order),
+/// read without letting HDF5 follow their references into the file's global heap. HDF5 (1.10)
+/// trusts the length a heap object records and copies that many bytes into a buffer sized by the
+/// reference, so one flipped bit in a heap collection crashes the reader before any checksum can
+/// be compared. Here each reference is read raw, its collection parsed and checked (signature,
+/// size within the file, objects that tile it exactly), and the reference must name an object of
+/// exactly its length. Throws Failure "the file is damaged: ..." naming `what` when one does not
+/// fit, or Failure when `id` is not variable-length text.
+std::vector<std::string> read_strings(hid_t id, const std::string& what);
+
+/// Checks every variable-length value of attribute `attribute` (a sequence or a string) against
+/// the global heap the way read_strings does, so that HDF5 may then read it; throws Failure
+/// "the file is damaged: ..." naming `what` otherwise.
+void check_heap_references(hid_t attribute, const std::string& what);
+
 /// Creates attribute `name` of `file_type` and shape `space` on `object`, and writes `data`,
 /// laid out as `memory_type`, to it.
 void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,

@@ -16,6 +16,10 @@
 
 namespace canopy::output {
 
+/// Why `out` cannot name an HDF5 output, as the words after the quoted path (" must end in
+/// .h5 (...)", " needs a name before .h5 (...)"), or empty when its name is FILE.h5.
+std::string h5_name_problem(const std::string& out);
+
 /// Why `target` cannot be an output file, or empty when it can: its directory must exist and
 /// accept a new file, and the target itself must not exist or be a regular file (a symbolic link
 /// is followed). Whether a file can be created is tried, not read from the permission bits (root
@@ -49,6 +53,24 @@ std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
 /// write leaves nothing behind), then lets the signal end the process as it would have. Meant
 /// for programs, not libraries: the command line calls it once at start-up.
 void remove_temporaries_on_signals();
+
+/// While it lives, and with remove_temporaries_on_signals in force, SIGINT, SIGTERM or SIGHUP
+/// also removes `remove` (a lock file this process holds: removed while still held, as its owner
+/// removes it) and, when `when_exists` exists then, first writes `message` to stderr (how to go
+/// on: the --resume command). Destroy it before the caller removes `remove` itself, so that a
+/// later signal cannot remove a file another process has since made under that name.
+class OnSignal {
+public:
+    OnSignal(const std::filesystem::path& remove, const std::filesystem::path& when_exists,
+             const std::string& message);
+    ~OnSignal();
+    OnSignal(const OnSignal&) = delete;
+    OnSignal& operator=(const OnSignal&) = delete;
+
+private:
+    int slot_ = -1;
+    bool said_ = false;
+};
 
 /// A temporary file beside a target, created (empty, exclusively) on construction and
 /// removed on destruction unless commit() renamed it over the target. Creating one also removes

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -2048,6 +2049,29 @@ Scenario Scenario::with_policy_mix(const std::string& mix_name) const {
     }
     for (const auto& [i, setting] : mix->parameters) {
         out.parameters.at(static_cast<std::size_t>(i)) = setting;
+    }
+    if (out.joint_draws && !mix->parameters.empty()) {
+        // The mix says what its parameters are: a posterior column drawing one of them would
+        // overwrite the mix's setting in every replicate, so that column goes, as a --set of
+        // the parameter drops it (experiments/overrides.cpp). The other columns keep their
+        // rows: the pick depends only on (seed, replicate), so the runs stay paired.
+        const auto& columns = out.joint_draws->columns();
+        std::vector<bool> keep(columns.size(), true);
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            if (columns[c].kind != JointDraws::Column::Kind::parameter) {
+                continue;
+            }
+            for (const auto& [i, setting] : mix->parameters) {
+                if (i == columns[c].index) {
+                    keep[c] = false;
+                }
+            }
+        }
+        if (std::find(keep.begin(), keep.end(), true) == keep.end()) {
+            out.joint_draws.reset();
+        } else if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
+            out.joint_draws = std::make_shared<const JointDraws>(out.joint_draws->without(keep));
+        }
     }
     return out;
 }

@@ -23,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -157,6 +158,39 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
                   {},  std::nullopt};
 }
 
+// The posterior's columns the runs draw (`set`: the scenario with the overrides; a --set of a
+// column's parameter drops it), then each mix that sets one of them itself and so does not
+// draw it.
+void print_joint_draws(const engine::Scenario& set, const std::vector<MixRun>& runs) {
+    if (!set.joint_draws) {
+        return;
+    }
+    const engine::JointDraws& j = *set.joint_draws;
+    std::string names;
+    for (const engine::JointDraws::Column& c : j.columns()) {
+        names += (names.empty() ? "" : ", ") + c.name;
+    }
+    std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
+              << " (" << j.rows() << " particles)\n";
+    for (const MixRun& run : runs) {
+        std::string own;
+        for (const engine::JointDraws::Column& c : j.columns()) {
+            const bool drawn =
+                run.scenario.joint_draws &&
+                std::any_of(run.scenario.joint_draws->columns().begin(),
+                            run.scenario.joint_draws->columns().end(),
+                            [&](const engine::JointDraws::Column& k) { return k.name == c.name; });
+            if (!drawn) {
+                own += (own.empty() ? "" : ", ") + c.name;
+            }
+        }
+        if (!own.empty()) {
+            std::cout << "policy mix " << run.mix << " sets " << own
+                      << " itself (not drawn from the posterior in its runs)\n";
+        }
+    }
+}
+
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
 void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleOptions options,
                 std::size_t first, std::size_t count, const RunArgs& args) {
@@ -269,24 +303,16 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         std::cerr << "canopy run: scenario '" << scenario.name
                   << "' has no policy mixes; running the base only\n";
     }
-    // The posterior's columns the runs draw: a --set of one of them drops it.
-    if (const engine::Scenario set = experiments::apply_overrides(scenario, overrides);
-        set.joint_draws && !args.quiet && args.json != "-") {
-        const engine::JointDraws& j = *set.joint_draws;
-        std::string names;
-        for (const engine::JointDraws::Column& c : j.columns()) {
-            names += (names.empty() ? "" : ", ") + c.name;
-        }
-        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
-                  << " (" << j.rows() << " particles)\n";
-    }
-    if (!args.quiet && checked->resources.seconds > LONG_RUN_SECONDS) {
-        std::cerr << "canopy run: this run needs " << checked->resources.estimate << "\n";
-    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
         runs.push_back(plan_mix(scenario, mix, overrides));
+    }
+    if (!args.quiet && args.json != "-") {
+        print_joint_draws(experiments::apply_overrides(scenario, overrides), runs);
+    }
+    if (!args.quiet && checked->resources.seconds > LONG_RUN_SECONDS) {
+        std::cerr << "canopy run: this run needs " << checked->resources.estimate << "\n";
     }
     const double precision = args.precision_set ? args.precision : scenario.precision;
     const auto replicates = static_cast<std::size_t>(options.replicates);

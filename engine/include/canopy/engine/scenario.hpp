@@ -120,7 +120,9 @@ struct Scenario {
     std::shared_ptr<const JointDraws> joint_draws;
 
     /// The scenario with policy mix `name` applied (levers and parameters replaced); throws
-    /// canopy::Error if there is no such mix. An empty name returns the base.
+    /// canopy::Error if there is no such mix. An empty name returns the base. A parameter the
+    /// mix sets is no longer drawn from `joint_draws`: its column is dropped (the others keep
+    /// their rows), so the mix's own value or distribution is what every replicate runs.
     [[nodiscard]] Scenario with_policy_mix(const std::string& name) const;
 
     /// Cost of lever `lever` over the horizon from its schedule alone (per unit held and per

@@ -875,6 +875,10 @@ private:
             if (shape != DISTRIBUTIONS.end()) {
                 t.check_keys(with(PARAMETER_KEYS, shape->fields), distribution_fields(),
                              std::string("a ") + shape->name + " distribution");
+            } else if (t.has("value") && !t.has("distribution")) {
+                // A fixed value draws nothing: a distribution's field beside it (the remains
+                // of a prior, say) would be silently ignored.
+                t.check_keys(PARAMETER_KEYS, distribution_fields(), "a fixed value");
             } else {
                 t.check_keys(with(PARAMETER_KEYS, distribution_fields()));
             }

@@ -246,6 +246,28 @@ TEST_CASE("A bad scenario exits 2 and creates no output file", "[cli]") {
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 }
 
+TEST_CASE("A distribution's field beside a fixed value is refused by validate and run", "[cli]") {
+    // An outside tester's file: validate said ok and the run used 2000, ignoring low and high.
+    const test::TempDir dir;
+    test::write_file(dir / "silent.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "silent"
+[baseline.firms]
+value = 2000
+low = 100
+assumption = "fixed at 2,000; low is left from an intended uniform prior"
+)");
+    for (const std::string command :
+         {"validate silent.toml", "run silent.toml -n 2 --json out.json --out out.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("silent.toml:6:1: error: baseline.firms.low: 'low' does not apply to a "
+                         "fixed value") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"silent.toml"});
+    }
+}
+
 TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-identical",
           "[cli]") {
     const test::TempDir dir;

@@ -1957,6 +1957,13 @@ private:
         section(root, "policy_mixes", "policy mix", [&](const std::string& name, const Table& t) {
             const ErrorScope scope(ctx_);
             check_id(t, name, "policy mix");
+            if (name == BASE_POLICY_MIX) {
+                ctx_.error(t.node().key_pos, t.path(),
+                           std::string("policy mix '") + BASE_POLICY_MIX +
+                               "' has the name every output gives the scenario without a mix, "
+                               "so the two could not be told apart; rename it",
+                           std::string("any snake_case name but '") + BASE_POLICY_MIX + "'");
+            }
             t.check_keys(MIX_KEYS);
             PolicyMix mix;
             mix.name = name;

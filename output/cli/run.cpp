@@ -234,14 +234,6 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     bool mix_ok = true;
     if (!scenario_bad && loaded.scenario) {
-        for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
-            if (m.name == output::BASE_MIX) {
-                // Every output calls the scenario's own levers "base"; a mix of that name would
-                // be indistinguishable from them.
-                problems.push_back(scenario_path.string() + ": policy mix 'base' has the name " +
-                                   "every output gives the scenario without a mix; rename it");
-            }
-        }
         if (auto p = policy_mix_problem(*loaded.scenario, args.policy_mix)) {
             problems.push_back(*p);
             mix_ok = false;

@@ -286,6 +286,54 @@ assumption = "fixed at 2,000; low is left from an intended uniform prior"
     }
 }
 
+TEST_CASE("A lever whose cost overflows once converted into the currency is refused", "[cli]") {
+    // An outside tester's file: validate said ok, the run exited 0 with a cost of inf and a
+    // JSON total of null. The rate times the level is finite in bn yuan; the conversion is not.
+    const test::TempDir dir;
+    test::write_file(dir / "overflow.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "overflow"
+[levers.lever_high_tech]
+value = 1000
+assumption = "the most the lever allows"
+[budget]
+currency = "m yuan"
+conversions = { "bn yuan" = 1e306 }
+)");
+    for (const std::string command :
+         {"validate overflow.toml", "run overflow.toml -n 2 --json out.json --out out.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(":53:22: error: levers.lever_high_tech.cost_per_unit_year: the lever's "
+                         "cost over the horizon, 500 bn yuan, is inf m yuan at "
+                         "budget.conversions.\"bn yuan\" = 1e+306 m yuan per bn yuan: the "
+                         "conversion overflows") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"overflow.toml"});
+    }
+
+    // The file's own level costs a finite amount; --set moves the lever to where it does not.
+    test::write_file(dir / "near.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "near"
+[budget]
+currency = "m yuan"
+conversions = { "bn yuan" = 1e308 }
+)");
+    CHECK(run_canopy(dir, "validate near.toml").status == 0);
+    for (const std::string command :
+         {"run near.toml -n 2 --set lever_high_tech=1000 --json out.json",
+          "run near.toml -n 2 --set lever_high_tech*=1000 --json out.json"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: --set: ") != std::string::npos);
+        CHECK(r.err.find("lever 'lever_high_tech'") != std::string::npos);
+        CHECK(r.err.find("the cost overflows") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"near.toml", "overflow.toml"});
+    }
+}
+
 TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-identical",
           "[cli]") {
     const test::TempDir dir;

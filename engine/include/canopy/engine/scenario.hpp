@@ -134,6 +134,11 @@ struct Scenario {
 /// (docs/scenario-format.md, "Lever cost").
 [[nodiscard]] double lever_cost(const LeverSetting& lever, const Calendar& calendar);
 
+/// The same cost converted into the scenario's currency (LeverCost::to_currency), step by step
+/// as budget.hpp converts and sums it: what the outputs report for these two terms. Infinite
+/// when the conversion overflows, which the loader and --set refuse.
+[[nodiscard]] double lever_cost_in_currency(const LeverSetting& lever, const Calendar& calendar);
+
 /// The model's rules across parameters (ModelInfo::constraints) that `parameters` (one per
 /// model parameter) break, one message each with what is allowed. The loader checks files
 /// itself, with places; this is for settings that come from elsewhere (--set, design points).

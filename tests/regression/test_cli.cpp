@@ -334,6 +334,14 @@ conversions = { "bn yuan" = 1e308 }
     }
 }
 
+TEST_CASE("canopy validate of an empty path says the path is empty", "[cli]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "validate ''");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("the path is empty") != std::string::npos);
+}
+
 TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-identical",
           "[cli]") {
     const test::TempDir dir;

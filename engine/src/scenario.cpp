@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -874,6 +875,10 @@ private:
             if (shape != DISTRIBUTIONS.end()) {
                 t.check_keys(with(PARAMETER_KEYS, shape->fields), distribution_fields(),
                              std::string("a ") + shape->name + " distribution");
+            } else if (t.has("value") && !t.has("distribution")) {
+                // A fixed value draws nothing: a distribution's field beside it (the remains
+                // of a prior, say) would be silently ignored.
+                t.check_keys(PARAMETER_KEYS, distribution_fields(), "a fixed value");
             } else {
                 t.check_keys(with(PARAMETER_KEYS, distribution_fields()));
             }
@@ -1354,7 +1359,7 @@ private:
         if (!scope.clean()) {
             return std::nullopt;
         }
-        check_lever_arithmetic(t, setting, in_mix);
+        check_lever_arithmetic(t, setting, in_mix, spec);
         if (!scope.clean()) {
             return std::nullopt;
         }
@@ -1434,7 +1439,8 @@ private:
     // What the run computes from a lever must stay finite: the schedule between two of its
     // points (values of opposite sign near the largest double differ by more than it) and the
     // cost over the horizon (a huge rate times a huge value). Reported at the key that set it.
-    void check_lever_arithmetic(const Table& t, const LeverSetting& setting, bool in_mix) {
+    void check_lever_arithmetic(const Table& t, const LeverSetting& setting, bool in_mix,
+                                const LeverSpec* spec) {
         const SourcePos schedule_at = t.has("scale")      ? t.find("scale")->pos
                                       : t.has("schedule") ? t.find("schedule")->pos
                                                           : t.node().pos;
@@ -1463,6 +1469,87 @@ private:
                        "the lever's cost over the horizon is " + number_text(cost) +
                            ": the cost rates times the lever's values overflow",
                        "rates and values whose cost over the horizon is a finite number");
+            return;
+        }
+        if (in_mix && spec != nullptr) {
+            check_cost_in_currency(t, setting, true, spec->unit);
+        }
+    }
+
+    // The same once converted into the budget's currency, which is what the outputs add up: a
+    // cost finite in its own unit can overflow at a large conversion. Checked for a lever of
+    // the file once [budget] has resolved its conversions, and for a mix's lever (which has
+    // them from the base). The per-outcome prices are checked too; the counts they multiply
+    // come from the run.
+    void check_cost_in_currency(const Table& t, const LeverSetting& setting, bool in_mix,
+                                const std::string& lever_unit) {
+        const LeverCost& c = setting.cost;
+        if (!calendar_ok_ || (c.to_currency == 1.0 && c.level_to_currency == 1.0)) {
+            return;
+        }
+        const SourcePos schedule_at = t.has("scale")      ? t.find("scale")->pos
+                                      : t.has("schedule") ? t.find("schedule")->pos
+                                                          : t.node().pos;
+        const std::string schedule_key = t.path(t.has("scale") ? "scale" : "schedule");
+        // Where the file set what overflows: the lever's key, else (in a mix) its schedule.
+        const auto report = [&](const char* key, const std::string& message) {
+            const bool here = !in_mix && t.has(key);
+            const char* fallback = !in_mix && t.has("cost_unit") ? "cost_unit" : nullptr;
+            const SourcePos at = here       ? t.find(key)->pos
+                                 : fallback ? t.find(fallback)->pos
+                                 : in_mix   ? schedule_at
+                                            : t.node().pos;
+            ctx_.error(at,
+                       here       ? t.path(key)
+                       : fallback ? t.path(fallback)
+                       : in_mix   ? schedule_key
+                                  : t.path(),
+                       message,
+                       "rates, values and conversions whose cost in the currency is a finite "
+                       "number");
+        };
+        const std::string& currency = sc_.budget.currency;
+        // The unit a conversion took: the cost's own, or the level's for a reward priced by it.
+        const std::string cost_unit = !c.unit.empty()                          ? c.unit
+                                      : c.outcome_price == OutcomePrice::level ? lever_unit
+                                                                               : currency;
+        const auto converted = [&](double factor, const std::string& unit) {
+            return " at budget.conversions.\"" + unit + "\" = " + number_text(factor) + " " +
+                   currency + " per " + unit;
+        };
+        if (const double raw = lever_cost(setting, sc_.calendar); std::isfinite(raw)) {
+            const double cost = lever_cost_in_currency(setting, sc_.calendar);
+            if (!std::isfinite(cost)) {
+                // A sum of monthly costs: six digits say how large it is, all 17 only add noise.
+                char digits[32];
+                const auto end = std::to_chars(digits, digits + sizeof digits, raw,
+                                               std::chars_format::general, 6);
+                report(c.per_unit_year != 0.0 ? "cost_per_unit_year" : "cost_per_unit_added",
+                       "the lever's cost over the horizon, " + std::string(digits, end.ptr) + " " +
+                           cost_unit + ", is " + number_text(cost) + " " + currency +
+                           converted(c.to_currency, cost_unit) + ": the conversion overflows");
+                return;
+            }
+        }
+        if (c.outcome_price == OutcomePrice::fixed &&
+            !std::isfinite(c.per_outcome * c.to_currency)) {
+            report("cost_per_outcome",
+                   "the price of one '" + c.outcome + "', " + number_text(c.per_outcome) + ", is " +
+                       number_text(c.per_outcome * c.to_currency) + " " + currency +
+                       converted(c.to_currency, cost_unit) + ": the conversion overflows");
+        } else if (c.outcome_price == OutcomePrice::level) {
+            double highest = std::abs(setting.schedule.initial());
+            for (const SchedulePoint& p : setting.schedule.points()) {
+                highest = std::max(highest, std::abs(p.value));
+            }
+            if (!std::isfinite(highest * c.level_to_currency)) {
+                report("cost_per_outcome",
+                       "the price of one '" + c.outcome + "' is the lever's level, up to " +
+                           number_text(highest) + ", which is " +
+                           number_text(highest * c.level_to_currency) + " " + currency +
+                           converted(c.level_to_currency, lever_unit) +
+                           ": the conversion overflows");
+            }
         }
     }
 
@@ -1601,6 +1688,7 @@ private:
                     cost.level_to_currency = 1.0;
                 }
             }
+            check_cost_in_currency(t, sc_.levers[static_cast<std::size_t>(i)], false, lever_unit);
         }
     }
 
@@ -1952,6 +2040,13 @@ private:
         section(root, "policy_mixes", "policy mix", [&](const std::string& name, const Table& t) {
             const ErrorScope scope(ctx_);
             check_id(t, name, "policy mix");
+            if (name == BASE_POLICY_MIX) {
+                ctx_.error(t.node().key_pos, t.path(),
+                           std::string("policy mix '") + BASE_POLICY_MIX +
+                               "' has the name every output gives the scenario without a mix, "
+                               "so the two could not be told apart; rename it",
+                           std::string("any snake_case name but '") + BASE_POLICY_MIX + "'");
+            }
             t.check_keys(MIX_KEYS);
             PolicyMix mix;
             mix.name = name;
@@ -2049,6 +2144,29 @@ Scenario Scenario::with_policy_mix(const std::string& mix_name) const {
     for (const auto& [i, setting] : mix->parameters) {
         out.parameters.at(static_cast<std::size_t>(i)) = setting;
     }
+    if (out.joint_draws && !mix->parameters.empty()) {
+        // The mix says what its parameters are: a posterior column drawing one of them would
+        // overwrite the mix's setting in every replicate, so that column goes, as a --set of
+        // the parameter drops it (experiments/overrides.cpp). The other columns keep their
+        // rows: the pick depends only on (seed, replicate), so the runs stay paired.
+        const auto& columns = out.joint_draws->columns();
+        std::vector<bool> keep(columns.size(), true);
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            if (columns[c].kind != JointDraws::Column::Kind::parameter) {
+                continue;
+            }
+            for (const auto& [i, setting] : mix->parameters) {
+                if (i == columns[c].index) {
+                    keep[c] = false;
+                }
+            }
+        }
+        if (std::find(keep.begin(), keep.end(), true) == keep.end()) {
+            out.joint_draws.reset();
+        } else if (std::find(keep.begin(), keep.end(), false) != keep.end()) {
+            out.joint_draws = std::make_shared<const JointDraws>(out.joint_draws->without(keep));
+        }
+    }
     return out;
 }
 
@@ -2070,6 +2188,23 @@ double lever_cost(const LeverSetting& l, const Calendar& calendar) {
         if (s > 0 && value > previous) {
             total += (value - previous) * l.cost.per_unit_added;
         }
+        previous = value;
+    }
+    return total;
+}
+
+double lever_cost_in_currency(const LeverSetting& l, const Calendar& calendar) {
+    // Step by step as budget.cpp (lever_step_costs) converts and sums them.
+    const double dt_years = calendar.dt_years();
+    double total = 0.0;
+    double previous = 0.0;
+    for (int s = 0; s < calendar.steps(); ++s) {
+        const double value = l.schedule.at(calendar.months_at_start(s));
+        double cost = value * dt_years * l.cost.per_unit_year;
+        if (s > 0 && value > previous) {
+            cost += (value - previous) * l.cost.per_unit_added;
+        }
+        total += cost * l.cost.to_currency;
         previous = value;
     }
     return total;

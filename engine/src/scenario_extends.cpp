@@ -130,12 +130,22 @@ private:
                   allowed);
             return;
         }
+        std::unordered_map<std::string, std::size_t> listed; // name -> its first position
         for (std::size_t k = 0; k < remove.items.size(); ++k) {
             const TomlNode& item = remove.items[k];
             const std::string key = "remove[" + std::to_string(k) + "]";
             if (item.type != TomlNode::Type::string) {
                 error(item.pos, key, std::string("expected a string, found ") + describe(item.type),
                       allowed);
+                continue;
+            }
+            // A name listed again is a slip in the list, not an entry the parent lacks (the
+            // first removal took it).
+            if (const auto [first, added] = listed.emplace(item.string, k); !added) {
+                error(item.pos, key,
+                      "'" + item.string + "' is listed twice in 'remove' (first as remove[" +
+                          std::to_string(first->second) + "])",
+                      "each entry once");
                 continue;
             }
             const std::size_t dot = item.string.find('.');

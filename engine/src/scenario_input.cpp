@@ -691,6 +691,11 @@ bool prescan_toml(std::string_view text, const std::string& file_name, Diagnosti
 }
 
 std::optional<std::string> read_scenario_file(const fs::path& path, std::string& why) {
+    if (path.empty()) {
+        // Say so: "no such file" for an empty path (canopy validate "") names nothing.
+        why = "the path is empty (\"\"); name a scenario file";
+        return std::nullopt;
+    }
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
     if (ec && ec != std::errc::no_such_file_or_directory) {

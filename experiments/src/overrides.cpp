@@ -90,6 +90,66 @@ engine::Schedule held_from_policy_start(const engine::Schedule& schedule, double
     return engine::Schedule::step(initial, std::move(points));
 }
 
+// Whether the lever, set or scaled as `target` says, still costs a finite amount over the
+// horizon in the scenario's currency (what the outputs add up): a level in range times a cost
+// rate and a conversion can overflow, as the loader checks for the file's own levels.
+bool lever_cost_ok(const OverrideTarget& target, double value, const InputPlace& where,
+                   engine::Diagnostics& diagnostics, const engine::Scenario* scenario) {
+    const auto i = static_cast<std::size_t>(target.index);
+    if (scenario == nullptr || i >= scenario->levers.size()) {
+        return true;
+    }
+    engine::LeverSetting lever = scenario->levers[i];
+    if (!lever.cost.priced()) {
+        return true;
+    }
+    lever.schedule = target.mode == OverrideMode::scale
+                         ? lever.schedule.scaled(value)
+                         : held_from_policy_start(lever.schedule, value, scenario->calendar,
+                                                  scenario->policy_start);
+    const std::string what =
+        (target.mode == OverrideMode::scale ? "scaling lever '" + target.name + "' by "
+                                            : "setting lever '" + target.name + "' to ") +
+        number_text(value);
+    const std::string& currency = scenario->budget.currency;
+    const double raw = engine::lever_cost(lever, scenario->calendar);
+    const double cost = engine::lever_cost_in_currency(lever, scenario->calendar);
+    if (!std::isfinite(raw) || !std::isfinite(cost)) {
+        const std::string unit = lever.cost.unit.empty() ? currency : lever.cost.unit;
+        // A sum of monthly costs: six digits say how large it is, all 17 only add noise.
+        char digits[32];
+        const auto end =
+            std::to_chars(digits, digits + sizeof digits, raw, std::chars_format::general, 6);
+        add_error(diagnostics, where,
+                  what + " makes its cost over the horizon " +
+                      (std::isfinite(raw) ? std::string(digits, end.ptr) + " " + unit +
+                                                ", which is " + number_text(cost) + " " + currency +
+                                                " at the scenario's conversion of " +
+                                                number_text(lever.cost.to_currency) + " " +
+                                                currency + " per " + unit
+                                          : number_text(raw)) +
+                      ": the cost overflows",
+                  "a level whose cost in " + (currency.empty() ? "the currency" : currency) +
+                      " is a finite number");
+        return false;
+    }
+    if (lever.cost.outcome_price == engine::OutcomePrice::level) {
+        double highest = std::abs(lever.schedule.initial());
+        for (const engine::SchedulePoint& p : lever.schedule.points()) {
+            highest = std::max(highest, std::abs(p.value));
+        }
+        if (!std::isfinite(highest * lever.cost.level_to_currency)) {
+            add_error(diagnostics, where,
+                      what + " makes the price of one '" + lever.cost.outcome + "' " +
+                          number_text(highest * lever.cost.level_to_currency) + " " + currency +
+                          ": the conversion of the lever's level overflows",
+                      "a level whose price in " + currency + " is a finite number");
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 std::optional<OverrideTarget> resolve_target(const std::string& name,
@@ -166,7 +226,7 @@ bool check_value(const OverrideTarget& target, double value, const engine::Model
                 }
             }
         }
-        return true;
+        return lever_cost_ok(target, value, where, diagnostics, scenario);
     }
     const engine::Range range = is_lever ? model.levers[i].range : model.parameters[i].range;
     const std::string& unit = is_lever ? model.levers[i].unit : model.parameters[i].unit;
@@ -184,7 +244,7 @@ bool check_value(const OverrideTarget& target, double value, const engine::Model
                   "a whole number in " + range_text(range));
         return false;
     }
-    return true;
+    return !is_lever || lever_cost_ok(target, value, where, diagnostics, scenario);
 }
 
 std::optional<Override> parse_set(const std::string& text, const engine::ModelInfo& model,

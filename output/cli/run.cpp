@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -158,6 +159,39 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
                   {},  std::nullopt};
 }
 
+// The posterior's columns the runs draw (`set`: the scenario with the overrides; a --set of a
+// column's parameter drops it), then each mix that sets one of them itself and so does not
+// draw it.
+void print_joint_draws(const engine::Scenario& set, const std::vector<MixRun>& runs) {
+    if (!set.joint_draws) {
+        return;
+    }
+    const engine::JointDraws& j = *set.joint_draws;
+    std::string names;
+    for (const engine::JointDraws::Column& c : j.columns()) {
+        names += (names.empty() ? "" : ", ") + c.name;
+    }
+    std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
+              << " (" << j.rows() << " particles)\n";
+    for (const MixRun& run : runs) {
+        std::string own;
+        for (const engine::JointDraws::Column& c : j.columns()) {
+            const bool drawn =
+                run.scenario.joint_draws &&
+                std::any_of(run.scenario.joint_draws->columns().begin(),
+                            run.scenario.joint_draws->columns().end(),
+                            [&](const engine::JointDraws::Column& k) { return k.name == c.name; });
+            if (!drawn) {
+                own += (own.empty() ? "" : ", ") + c.name;
+            }
+        }
+        if (!own.empty()) {
+            std::cout << "policy mix " << run.mix << " sets " << own
+                      << " itself (not drawn from the posterior in its runs)\n";
+        }
+    }
+}
+
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
 void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleOptions options,
                 std::size_t first, std::size_t count, const RunArgs& args) {
@@ -201,14 +235,6 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     bool mix_ok = true;
     if (!scenario_bad && loaded.scenario) {
-        for (const engine::PolicyMix& m : loaded.scenario->policy_mixes) {
-            if (m.name == output::BASE_MIX) {
-                // Every output calls the scenario's own levers "base"; a mix of that name would
-                // be indistinguishable from them.
-                problems.push_back(scenario_path.string() + ": policy mix 'base' has the name " +
-                                   "every output gives the scenario without a mix; rename it");
-            }
-        }
         if (auto p = policy_mix_problem(*loaded.scenario, args.policy_mix)) {
             problems.push_back(*p);
             mix_ok = false;
@@ -270,21 +296,13 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         std::cerr << "canopy run: scenario '" << scenario.name
                   << "' has no policy mixes; running the base only\n";
     }
-    // The posterior's columns the runs draw: a --set of one of them drops it.
-    if (const engine::Scenario set = experiments::apply_overrides(scenario, overrides);
-        set.joint_draws && !args.quiet && args.json != "-") {
-        const engine::JointDraws& j = *set.joint_draws;
-        std::string names;
-        for (const engine::JointDraws::Column& c : j.columns()) {
-            names += (names.empty() ? "" : ", ") + c.name;
-        }
-        std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
-                  << " (" << j.rows() << " particles)\n";
-    }
     std::vector<MixRun> runs;
     runs.reserve(mixes.size());
     for (const std::string& mix : mixes) {
         runs.push_back(plan_mix(scenario, mix, overrides));
+    }
+    if (!args.quiet && args.json != "-") {
+        print_joint_draws(experiments::apply_overrides(scenario, overrides), runs);
     }
     // --report-levers: each lever at the ends of its range around the first run (the scenario as
     // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs

@@ -222,6 +222,33 @@ TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {
     }
 }
 
+TEST_CASE("A policy mix called base is refused by the loader, for every command", "[cli]") {
+    // A mix called "base" would be indistinguishable from the scenario without a mix. Only
+    // `run` used to refuse it, with neither line nor key: validate said ok and levers ran it.
+    const test::TempDir dir;
+    test::write_file(dir / "mixbase.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "mixbase"
+[policy_mixes.base]
+description = "a mix called base"
+levers.lever_high_tech.scale = 2
+)");
+    for (const std::string command :
+         {"validate mixbase.toml", "validate --strict mixbase.toml",
+          "run mixbase.toml -n 2 --json out.json", "levers mixbase.toml -n 2 --json out.json",
+          "compare mixbase.toml -n 2 --json out.json",
+          "solve mixbase.toml --target leaders_2023 --lever lever_high_tech --probability 0.5 "
+          "-n 10 --json out.json"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("mixbase.toml:4:15: error: policy_mixes.base: policy mix 'base' has the "
+                         "name every output gives the scenario without a mix") !=
+              std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"mixbase.toml"});
+    }
+}
+
 TEST_CASE("A bad scenario exits 2 and creates no output file", "[cli]") {
     const test::TempDir dir;
     test::write_file(dir / "bad.toml", "[scenario]\nname = \"bad\"\nmodel = \"reference\"\n");
@@ -231,19 +258,88 @@ TEST_CASE("A bad scenario exits 2 and creates no output file", "[cli]") {
     CHECK(r.err.find("nothing was run or written") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 
-    // A mix called "base" would be indistinguishable from the scenario without a mix.
-    test::write_file(dir / "base_mix.toml",
-                     test::read_file(REFERENCE) +
-                         "\n[policy_mixes.base]\ndescription = \"Shadows the base\"\n");
-    const Result shadow = run_canopy(dir, "run base_mix.toml --json out.json");
-    CHECK(shadow.status == 2);
-    CHECK(shadow.err.find("policy mix 'base'") != std::string::npos);
-    fs::remove(dir / "base_mix.toml");
-
     const Result missing = run_canopy(dir, "run no-such-file.toml --json out.json");
     CHECK(missing.status == 2);
     CHECK(missing.err.find("no-such-file.toml") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
+}
+
+TEST_CASE("A distribution's field beside a fixed value is refused by validate and run", "[cli]") {
+    // An outside tester's file: validate said ok and the run used 2000, ignoring low and high.
+    const test::TempDir dir;
+    test::write_file(dir / "silent.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "silent"
+[baseline.firms]
+value = 2000
+low = 100
+assumption = "fixed at 2,000; low is left from an intended uniform prior"
+)");
+    for (const std::string command :
+         {"validate silent.toml", "run silent.toml -n 2 --json out.json --out out.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("silent.toml:6:1: error: baseline.firms.low: 'low' does not apply to a "
+                         "fixed value") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"silent.toml"});
+    }
+}
+
+TEST_CASE("A lever whose cost overflows once converted into the currency is refused", "[cli]") {
+    // An outside tester's file: validate said ok, the run exited 0 with a cost of inf and a
+    // JSON total of null. The rate times the level is finite in bn yuan; the conversion is not.
+    const test::TempDir dir;
+    test::write_file(dir / "overflow.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "overflow"
+[levers.lever_high_tech]
+value = 1000
+assumption = "the most the lever allows"
+[budget]
+currency = "m yuan"
+conversions = { "bn yuan" = 1e306 }
+)");
+    for (const std::string command :
+         {"validate overflow.toml", "run overflow.toml -n 2 --json out.json --out out.h5"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(":53:22: error: levers.lever_high_tech.cost_per_unit_year: the lever's "
+                         "cost over the horizon, 500 bn yuan, is inf m yuan at "
+                         "budget.conversions.\"bn yuan\" = 1e+306 m yuan per bn yuan: the "
+                         "conversion overflows") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"overflow.toml"});
+    }
+
+    // The file's own level costs a finite amount; --set moves the lever to where it does not.
+    test::write_file(dir / "near.toml", "extends = " + shell_quote(REFERENCE) + R"(
+[scenario]
+name = "near"
+[budget]
+currency = "m yuan"
+conversions = { "bn yuan" = 1e308 }
+)");
+    CHECK(run_canopy(dir, "validate near.toml").status == 0);
+    for (const std::string command :
+         {"run near.toml -n 2 --set lever_high_tech=1000 --json out.json",
+          "run near.toml -n 2 --set lever_high_tech*=1000 --json out.json"}) {
+        const Result r = run_canopy(dir, command);
+        INFO(command << "\n" << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: --set: ") != std::string::npos);
+        CHECK(r.err.find("lever 'lever_high_tech'") != std::string::npos);
+        CHECK(r.err.find("the cost overflows") != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"near.toml", "overflow.toml"});
+    }
+}
+
+TEST_CASE("canopy validate of an empty path says the path is empty", "[cli]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "validate ''");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("the path is empty") != std::string::npos);
 }
 
 TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-identical",

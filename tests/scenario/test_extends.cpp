@@ -213,6 +213,21 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[0].allowed == "policy_mixes.more_loans, policy_mixes.talent");
         CHECK(errors[0].hint == "did you mean 'policy_mixes.more_loans'?");
     }
+    SECTION("an entry listed twice in remove is a duplicate, not a missing entry") {
+        // It used to read "'targets.firms_low' is not in parent.toml": the first removal had
+        // taken it.
+        const Files f = files("extends_remove_twice",
+                              "remove = [\"targets.firms_low\", \"targets.firms_low\"]\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].line == 2);
+        CHECK(errors[0].column == 32);
+        CHECK(errors[0].key == "remove[1]");
+        CHECK(errors[0].message ==
+              "'targets.firms_low' is listed twice in 'remove' (first as remove[0])");
+        CHECK(errors[0].allowed == "each entry once");
+    }
     SECTION("a baseline figure cannot be removed") {
         const Files f = files("extends_remove_baseline", "remove = [\"baseline.firms_initial\"]\n");
         const auto errors = canopy::test::errors(load_child(f));

@@ -249,6 +249,26 @@ TEST_CASE("a distribution must fit the parameter's range", "[scenario]") {
                 "give either 'value' or 'distribution', not both"});
 }
 
+TEST_CASE("a distribution's field beside a fixed value does not apply", "[scenario]") {
+    // It used to be accepted and ignored: `value = 2000, low = 100, high = 200` ran at 2000.
+    const std::string allowed = "value, distribution, unit, source, assumption, note";
+    for (const char* field : {"low", "high", "mean", "sd", "median", "sigma", "alpha", "beta",
+                              "shape", "scale", "mode"}) {
+        INFO(field);
+        const std::string line = std::string(field) + " = 0.2\n";
+        expect_one(with("[parameters.exit_rate]\nvalue = 0.1\n" + line + "source = \"s\"\n"),
+                   {L + 3, 1, std::string("parameters.exit_rate.") + field,
+                    std::string("'") + field + "' does not apply to a fixed value", allowed, ""});
+        expect_one(replaced(MINIMAL, "value = 50\n", "value = 50\n" + line),
+                   {11, 1, std::string("baseline.talent_initial.") + field,
+                    std::string("'") + field + "' does not apply to a fixed value", allowed, ""});
+        expect_one(with("[policy_mixes.m.parameters.exit_rate]\nvalue = 0.1\n" + line +
+                        "assumption = \"a\"\n"),
+                   {L + 3, 1, std::string("policy_mixes.m.parameters.exit_rate.") + field,
+                    std::string("'") + field + "' does not apply to a fixed value", allowed, ""});
+    }
+}
+
 TEST_CASE("an unknown key suggests the nearest allowed one", "[scenario]") {
     expect_one(with("[levers.tech_loans]\nvalue = 3\nsource = \"s\"\ncost_per_unit_yaer = 1\n"),
                {L + 4, 1, "levers.tech_loans.cost_per_unit_yaer",

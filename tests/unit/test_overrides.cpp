@@ -319,3 +319,57 @@ assumption = "the mix's prior"
         }
     }
 }
+
+TEST_CASE("A mix's own parameter replaces the posterior column for that mix", "[unit][overrides]") {
+    // A mix's `parameters.X` used to be overwritten in every replicate by the posterior's
+    // column for X, silently: the mix ran as the base did. It now drops the column for its own
+    // runs, as --set of X drops it for the whole run; the base keeps drawing X.
+    const auto& info = reference_info();
+    const std::string text = R"([scenario]
+name = "mix_posterior"
+model = "reference"
+start = "2023-01"
+end = "2023-12"
+
+[baseline.firms]
+value = 500
+assumption = "small"
+
+[policy_mixes.fixed_births.parameters.births_per_month]
+value = 14
+assumption = "the mix's own figure"
+
+[policy_mixes.lever_only]
+levers.lever_sme.scale = 1.5
+)";
+    engine::LoadResult loaded =
+        engine::load_scenario_text(text, "mix_posterior.toml", models::model_catalog());
+    INFO(loaded.diagnostics.format());
+    REQUIRE(loaded.scenario);
+    engine::Scenario scenario = *loaded.scenario;
+    const int births = info.parameter_index("births_per_month");
+    const int edges = info.parameter_index("edges_per_firm");
+    using Column = engine::JointDraws::Column;
+    scenario.joint_draws = std::make_shared<const engine::JointDraws>(
+        std::vector<Column>{{Column::Kind::parameter, births, "births_per_month"},
+                            {Column::Kind::parameter, edges, "edges_per_firm"}},
+        std::vector<double>{10, 2, 20, 4}, std::vector<double>{1, 1}, "test");
+
+    const engine::Scenario mixed = scenario.with_policy_mix("fixed_births");
+    REQUIRE(mixed.joint_draws);
+    REQUIRE(mixed.joint_draws->columns().size() == 1);
+    CHECK(mixed.joint_draws->columns()[0].name == "edges_per_firm");
+    for (std::uint32_t r = 0; r < 8; ++r) {
+        const engine::RandomKey key{3, r};
+        const engine::RunInputs in = engine::replicate_inputs(mixed, key);
+        CHECK(in.parameters[static_cast<std::size_t>(births)] == 14.0);
+        // The column kept takes the same row as in the base: the runs stay paired.
+        const engine::RunInputs base = engine::replicate_inputs(scenario, key);
+        CHECK(in.parameters[static_cast<std::size_t>(edges)] ==
+              base.parameters[static_cast<std::size_t>(edges)]);
+        CHECK(mixed.joint_draws->pick(key) == scenario.joint_draws->pick(key));
+    }
+    // A mix that sets no parameter keeps every column; the base is untouched.
+    CHECK(scenario.with_policy_mix("lever_only").joint_draws->columns().size() == 2);
+    CHECK(scenario.joint_draws->columns().size() == 2);
+}

@@ -42,4 +42,8 @@ inline constexpr int MAX_HORIZON_MONTHS = 100'000;
 inline constexpr std::array<const char*, 3> RESERVED_INDICATOR_IDS = {"time", "time_label",
                                                                       "replicate"};
 
+/// The name every output gives the scenario without a policy mix (docs/output-format.md): a
+/// mix may not take it, or its results could not be told from the base's.
+inline constexpr const char* BASE_POLICY_MIX = "base";
+
 } // namespace canopy::engine

@@ -120,7 +120,9 @@ struct Scenario {
     std::shared_ptr<const JointDraws> joint_draws;
 
     /// The scenario with policy mix `name` applied (levers and parameters replaced); throws
-    /// canopy::Error if there is no such mix. An empty name returns the base.
+    /// canopy::Error if there is no such mix. An empty name returns the base. A parameter the
+    /// mix sets is no longer drawn from `joint_draws`: its column is dropped (the others keep
+    /// their rows), so the mix's own value or distribution is what every replicate runs.
     [[nodiscard]] Scenario with_policy_mix(const std::string& name) const;
 
     /// Cost of lever `lever` over the horizon from its schedule alone (per unit held and per
@@ -131,6 +133,11 @@ struct Scenario {
 /// What a lever setting costs over a calendar's horizon, in its cost unit
 /// (docs/scenario-format.md, "Lever cost").
 [[nodiscard]] double lever_cost(const LeverSetting& lever, const Calendar& calendar);
+
+/// The same cost converted into the scenario's currency (LeverCost::to_currency), step by step
+/// as budget.hpp converts and sums it: what the outputs report for these two terms. Infinite
+/// when the conversion overflows, which the loader and --set refuse.
+[[nodiscard]] double lever_cost_in_currency(const LeverSetting& lever, const Calendar& calendar);
 
 /// The model's rules across parameters (ModelInfo::constraints) that `parameters` (one per
 /// model parameter) break, one message each with what is allowed. The loader checks files

@@ -11,6 +11,7 @@
 #include <canopy/engine/determination.hpp>
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/indicator.hpp>
+#include <canopy/engine/limits.hpp>
 #include <canopy/engine/model.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/statistics.hpp>
@@ -23,7 +24,7 @@
 namespace canopy::output {
 
 /// The name under which the scenario's own levers and parameters (no policy mix) are reported.
-inline constexpr const char* BASE_MIX = "base";
+inline constexpr const char* BASE_MIX = engine::BASE_POLICY_MIX;
 
 /// The spread of one indicator's final values over the replicates. NaN finals (a ratio over
 /// zero, say) are left out; a statistic is NaN when no final is a number.

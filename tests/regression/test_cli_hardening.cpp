@@ -329,6 +329,7 @@ TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
 
     // Exit 1 leaves every output file as it was (output-format.md): the files are written only
     // once what was printed has reached stdout. (They used to be replaced, then exit 1.)
+    std::vector<std::string> present{"ref.toml"}; // the files the directory holds
     const auto unchanged = [&](const std::string& command, const std::vector<std::string>& files) {
         for (const std::string& f : files) {
             test::write_file(dir / f, "previous\n");
@@ -340,10 +341,9 @@ TEST_CASE("a table that cannot reach stdout is a failure", "[cli][hardening]") {
         for (const std::string& f : files) {
             CHECK(test::read_file(dir / f) == "previous\n");
         }
-        std::vector<std::string> names = files;
-        names.insert(names.begin(), "ref.toml");
-        std::sort(names.begin(), names.end());
-        CHECK(entries(dir.path()) == names); // no temporary left behind
+        present.insert(present.end(), files.begin(), files.end());
+        std::sort(present.begin(), present.end());
+        CHECK(entries(dir.path()) == present); // no temporary left behind
     };
     fs::copy_file(REFERENCE, dir / "ref.toml");
     unchanged("run ref.toml -n 2 --json out.json --out out.h5 --report out.html",

@@ -672,6 +672,11 @@ private:
             u.b = v[2];
             u.c = v[1];
         }
+        // A prior's low must lie below its high (a scenario's uniform may be a point; a prior may
+        // not): said so, rather than the scenario's "needs low <= high".
+        const bool flat = (u.kind == engine::Uncertain::Kind::uniform ||
+                           u.kind == engine::Uncertain::Kind::triangular) &&
+                          std::isfinite(u.a) && std::isfinite(u.b) && !(u.a < u.b);
         if (const char* why = u.domain_error();
             why != nullptr || (u.kind == engine::Uncertain::Kind::uniform && !(u.a < u.b)) ||
             (u.kind == engine::Uncertain::Kind::triangular && !(u.a < u.b)) ||
@@ -679,7 +684,9 @@ private:
             (u.kind == engine::Uncertain::Kind::lognormal && !(u.b > 0.0))) {
             r_.at(*t.find("prior"), t.path("prior"),
                   std::string("the ") + shape->name + " prior's fields are not valid: " +
-                      (why != nullptr ? why : "its width must be positive"),
+                      (flat             ? "low must be below high"
+                       : why != nullptr ? why
+                                        : "its width must be positive"),
                   "uniform: low < high; normal: sd > 0; lognormal: median > 0, sigma > 0; beta "
                   "and gamma: both > 0; triangular: low <= mode <= high, low < high");
             return;

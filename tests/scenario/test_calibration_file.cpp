@@ -218,6 +218,16 @@ model_series = "leaders"
         CHECK(d.message == "the prior normal(mean 50, sd 0.1) has no mass inside its bounds "
                            "[0, 40] (it puts 0 there)");
     }
+    SECTION("a uniform prior whose low is not below its high") {
+        // Said as the prior's rule, not the scenario's "needs low <= high" (a scenario's uniform
+        // may be a point; a prior may not).
+        for (const char* bounds : {"low = 30\nhigh = 5", "low = 5\nhigh = 5"}) {
+            const std::string text = replaced(calibration(""), "low = 5\nhigh = 30", bounds);
+            const auto d = only_error(load("flat-prior", text));
+            CHECK(d.key == "parameters.births_per_month.prior");
+            CHECK(d.message == "the uniform prior's fields are not valid: low must be below high");
+        }
+    }
     SECTION("a mid-year figure that does not say where it sits") {
         const std::string text = replaced(calibration(""),
                                           "[[observations.high_tech.rows]]\nyear = 2022\nvalue "

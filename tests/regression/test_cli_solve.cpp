@@ -25,6 +25,16 @@ nlohmann::json solve_json(const test::TempDir& dir, const std::string& flags) {
     return nlohmann::json::parse(r.out);
 }
 
+// P(attain) of target `id` in a `canopy run --json` summary (-1 when it has no such target).
+double p_attain_of(const nlohmann::json& run, const std::string& id) {
+    for (const auto& t : run["targets"]) {
+        if (t["id"] == id) {
+            return t["p_attain"].get<double>();
+        }
+    }
+    return -1.0;
+}
+
 } // namespace
 
 TEST_CASE("canopy solve finds a lever level that canopy run confirms on another seed",
@@ -54,12 +64,7 @@ TEST_CASE("canopy solve finds a lever level that canopy run confirms on another 
                  " --set lever_incubated=" + j["levers"]["lever_incubated"].dump() + " --json -");
     REQUIRE(check.status == 0);
     const auto run = nlohmann::json::parse(check.out);
-    double confirmed = -1.0;
-    for (const auto& t : run["targets"]) {
-        if (t["id"] == "high_tech_growth") {
-            confirmed = t["p_attain"].get<double>();
-        }
-    }
+    const double confirmed = p_attain_of(run, "high_tech_growth");
     // The confirmation is an independent sample: its P(attain) lies within 3 standard errors of
     // P, counting the noise of both samples (the answer is where the solve's estimate crossed P).
     const double se = std::sqrt(P * (1.0 - P) * (1.0 / N_SOLVE + 1.0 / N_CHECK));
@@ -183,12 +188,7 @@ TEST_CASE("canopy solve prints every level so that pasting it reruns the same se
     INFO(check.err);
     REQUIRE(check.status == 0);
     const auto run = nlohmann::json::parse(check.out);
-    double confirmed = -1.0;
-    for (const auto& t : run["targets"]) {
-        if (t["id"] == "high_tech_growth") {
-            confirmed = t["p_attain"].get<double>();
-        }
-    }
+    const double confirmed = p_attain_of(run, "high_tech_growth");
     CHECK(confirmed == Approx(p));
     CHECK(confirmed >= 0.6);
 

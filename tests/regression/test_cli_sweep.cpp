@@ -173,6 +173,15 @@ void copy_without(const fs::path& from, const fs::path& to, const std::string& p
     H5Fclose(f);
 }
 
+// TINY's two shards, s1.h5 and s2.h5, in `dir`.
+void sweep_tiny_in_two_shards(const test::TempDir& dir) {
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/2 --out s" + s + ".h5")
+                    .status == 0);
+    }
+}
+
 } // namespace
 
 TEST_CASE("canopy sweep gives the same datasets at 1 and 2 threads", "[regression][sweep]") {
@@ -644,11 +653,7 @@ TEST_CASE("canopy merge refuses a shard with a target, indicator or dataset dele
 TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes nothing",
           "[regression][sweep][merge]") {
     const test::TempDir dir;
-    for (const char* s : {"1", "2"}) {
-        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
-                                    std::string(s) + "/2 --out s" + s + ".h5")
-                    .status == 0);
-    }
+    sweep_tiny_in_two_shards(dir);
     REQUIRE(run_canopy(dir, "merge s1.h5 s2.h5 --quiet --out m.h5").status == 0);
     const std::string merged = test::read_file(dir / "m.h5");
     const std::string target = experiments::read_sweep_result(dir / "s2.h5").targets.at(0).id;
@@ -676,11 +681,7 @@ TEST_CASE("canopy merge refuses a shard damaged on disk, naming it, and writes n
 TEST_CASE("canopy merge and sensitivity refuse a shard whose global heap is damaged, exit 2",
           "[regression][sweep][merge]") {
     const test::TempDir dir;
-    for (const char* s : {"1", "2"}) {
-        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
-                                    std::string(s) + "/2 --out s" + s + ".h5")
-                    .status == 0);
-    }
+    sweep_tiny_in_two_shards(dir);
     std::string bytes = test::read_file(dir / "s2.h5");
     const std::size_t gcol = bytes.find("GCOL");
     REQUIRE(gcol != std::string::npos);
@@ -723,11 +724,7 @@ TEST_CASE("canopy merge says which count differs and sums up overlapping points"
           "[regression][sweep][merge]") {
     const test::TempDir dir;
     REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out full.h5").status == 0);
-    for (const char* s : {"1", "2"}) {
-        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
-                                    std::string(s) + "/2 --out s" + s + ".h5")
-                    .status == 0);
-    }
+    sweep_tiny_in_two_shards(dir);
     experiments::SweepResult edited = experiments::read_sweep_result(dir / "s2.h5");
     edited.points_total = 25;
     experiments::write_sweep_result(dir / "t2.h5", edited);

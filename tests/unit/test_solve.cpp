@@ -41,21 +41,28 @@ public:
              const experiments::ResultCallback& done) override {
         std::vector<experiments::PointResult> out;
         for (const experiments::Point& p : points) {
-            experiments::PointResult r;
-            r.index = p.index;
-            r.replicates = static_cast<std::uint32_t>(e.replicates);
-            r.indicators = static_cast<std::uint32_t>(indicators_);
-            r.finals.assign(indicators_ * r.replicates, 0.0);
-            for (std::uint32_t k = 0; k < r.replicates; ++k) {
-                const bool attains = u(e.first_replicate + k) < p.values.at(0);
-                r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
-            }
+            out.push_back(result(e, p, p.values.at(0)));
             if (done) {
-                done(r);
+                done(out.back());
             }
-            out.push_back(r);
         }
         return out;
+    }
+
+    // Point p's result: replicate r attains (the target's indicator 100, else 0) when
+    // u(r) < share.
+    [[nodiscard]] experiments::PointResult result(const experiments::Experiment& e,
+                                                  const experiments::Point& p, double share) const {
+        experiments::PointResult r;
+        r.index = p.index;
+        r.replicates = static_cast<std::uint32_t>(e.replicates);
+        r.indicators = static_cast<std::uint32_t>(indicators_);
+        r.finals.assign(indicators_ * r.replicates, 0.0);
+        for (std::uint32_t k = 0; k < r.replicates; ++k) {
+            const bool attains = u(e.first_replicate + k) < share;
+            r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
+        }
+        return r;
     }
 
 private:
@@ -72,13 +79,11 @@ private:
 class TwoLevers final : public experiments::Evaluator {
 public:
     TwoLevers(std::size_t target_indicator, std::size_t indicators)
-        : indicator_(target_indicator)
-        , indicators_(indicators) {}
+        : even_(target_indicator, indicators, 0) {}
 
     std::vector<experiments::PointResult>
     evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
              const experiments::ResultCallback& done) override {
-        const Threshold even(indicator_, indicators_, 0);
         std::vector<experiments::PointResult> out;
         for (const experiments::Point& p : points) {
             double sme = 1.0;
@@ -87,26 +92,16 @@ public:
                 (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
             }
             const double share = 0.5 + 0.5 * (sme - 1.0) - 0.8 * (high_tech - 1.0);
-            experiments::PointResult r;
-            r.index = p.index;
-            r.replicates = static_cast<std::uint32_t>(e.replicates);
-            r.indicators = static_cast<std::uint32_t>(indicators_);
-            r.finals.assign(indicators_ * r.replicates, 0.0);
-            for (std::uint32_t k = 0; k < r.replicates; ++k) {
-                const bool attains = even.u(e.first_replicate + k) < share;
-                r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
-            }
+            out.push_back(even_.result(e, p, share));
             if (done) {
-                done(r);
+                done(out.back());
             }
-            out.push_back(r);
         }
         return out;
     }
 
 private:
-    std::size_t indicator_;
-    std::size_t indicators_;
+    Threshold even_; // its u(r), and how a result is written
 };
 
 // The reference scenario, and the indices of its target leaders_2023 (an indicator of 100 when

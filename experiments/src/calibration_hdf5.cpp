@@ -5,6 +5,7 @@
 #include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/calibration_result.hpp>
+#include <canopy/experiments/output_lock.hpp>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -594,9 +595,7 @@ void write_calibration_result(const std::filesystem::path& path, const Calibrati
     }
     // A temporary beside the target, renamed over it once complete.
     const fs::path target = fs::weakly_canonical(path);
-    const fs::path temp =
-        target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                                "." + std::to_string(temporary_counter++));
+    const fs::path temp = temporary_path(target, ::getpid(), temporary_counter++);
     const QuietErrors quiet;
     try {
         write_file(temp, r);

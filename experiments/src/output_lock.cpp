@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -19,6 +20,38 @@ namespace canopy::experiments {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The longest name of a directory entry (NAME_MAX on Linux).
+constexpr std::size_t ENTRY_BYTES = 255;
+
+// FNV-1a, 64 bits: the same on every host and run, so a later process finds the same names.
+std::uint64_t name_hash(std::string_view text) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (const char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+// `name` itself when it leaves room for any suffix, else its shortened form (beside()).
+std::string stem_of(const std::string& name) {
+    if (name.size() + BESIDE_SUFFIX_BYTES <= ENTRY_BYTES) {
+        return name;
+    }
+    constexpr std::size_t HASH_BYTES = 1 + 16;
+    std::size_t keep = ENTRY_BYTES - BESIDE_SUFFIX_BYTES - HASH_BYTES;
+    while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0U) == 0x80U) {
+        --keep; // not inside a UTF-8 character
+    }
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string stem = name.substr(0, keep) + "~";
+    const std::uint64_t h = name_hash(name);
+    for (int shift = 60; shift >= 0; shift -= 4) {
+        stem += HEX[(h >> static_cast<unsigned>(shift)) & 0xFU];
+    }
+    return stem;
+}
 
 std::string this_host() {
     char name[256] = {};
@@ -44,9 +77,9 @@ std::string read_all(int fd) {
     return text;
 }
 
-// "<name>.tmp.<pid>.<n>" -> pid, or 0 when `file` is not a temporary of `name`.
+// temporary_path(name, pid, n) -> pid, or 0 when `file` is not a temporary of `name`.
 pid_t temporary_owner(const std::string& file, const std::string& name) {
-    const std::string prefix = name + ".tmp.";
+    const std::string prefix = stem_of(name) + ".tmp.";
     if (file.size() <= prefix.size() || file.compare(0, prefix.size(), prefix) != 0) {
         return 0;
     }
@@ -62,8 +95,16 @@ pid_t temporary_owner(const std::string& file, const std::string& name) {
 
 } // namespace
 
+fs::path beside(const fs::path& target, std::string_view suffix) {
+    return target.parent_path() / (stem_of(target.filename().string()) + std::string(suffix));
+}
+
+fs::path temporary_path(const fs::path& target, long pid, unsigned long n) {
+    return beside(target, ".tmp." + std::to_string(pid) + "." + std::to_string(n));
+}
+
 std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& problem) {
-    const fs::path path = fs::path(out.string() + ".lock");
+    const fs::path path = beside(out, ".lock");
     for (int attempt = 0; attempt < 100; ++attempt) {
         const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {

@@ -4,6 +4,7 @@
 
 #include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
 #include <hdf5.h>
@@ -600,8 +601,7 @@ public:
     explicit Temporary(const fs::path& target)
         : target_(target) {
         static std::atomic<unsigned> counter{0};
-        path_ = target.string() + ".tmp." + std::to_string(::getpid()) + "." +
-                std::to_string(counter++);
+        path_ = temporary_path(target, ::getpid(), counter++);
     }
     ~Temporary() {
         if (!committed_) {

@@ -50,7 +50,7 @@ struct CalibrateArgs {
 
 // The first journal of a calibration written to `out` (calibration_journal.hpp).
 fs::path journal_of(const std::string& out) {
-    return fs::path(out + ".journal");
+    return experiments::beside(fs::path(out), ".journal");
 }
 
 // Problems with --out and --json (shared with Python's calibrate: calibration_outputs.hpp),

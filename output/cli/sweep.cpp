@@ -35,7 +35,7 @@ struct SweepArgs {
 };
 
 fs::path journal_of(const fs::path& out) {
-    return fs::path(out.string() + ".journal");
+    return experiments::beside(out, ".journal");
 }
 
 // `word` as one word for a shell: as it is when plain, else in single quotes.

@@ -126,9 +126,8 @@ struct NewTemporary {
 };
 
 NewTemporary new_temporary(const fs::path& target) {
-    const std::string stem = target.string() + ".tmp." + std::to_string(::getpid()) + ".";
     for (int attempt = 0; attempt < 1000; ++attempt) {
-        fs::path candidate = stem + std::to_string(temporary_counter++);
+        fs::path candidate = experiments::temporary_path(target, ::getpid(), temporary_counter++);
         const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
             const int slot = arm(candidate);
@@ -376,8 +375,8 @@ void commit_all(std::span<TemporaryFile* const> files) {
         Done d{f->target(), {}};
         std::error_code ec;
         if (files.size() > 1 && fs::exists(d.target, ec)) {
-            fs::path keep = d.target.string() + ".old." + std::to_string(::getpid()) + "." +
-                            std::to_string(counter++);
+            fs::path keep = experiments::beside(d.target, ".old." + std::to_string(::getpid()) +
+                                                              "." + std::to_string(counter++));
             if (::link(d.target.c_str(), keep.c_str()) == 0) {
                 d.previous = std::move(keep);
             }

@@ -734,3 +734,21 @@ TEST_CASE("a flag the command does not have does not hide the other mistakes", "
     // An unknown flag before the command still stops it, as it is reported as it is.
     check_all_reported(dir, "--bogus run " + reference, {"'canopy' has no option '--bogus'"});
 }
+
+TEST_CASE("run writes its JSON, HDF5 and report under names of up to 255 bytes",
+          "[cli][hardening]") {
+    // A 250-byte --json name was refused as too long, by its temporary's name.
+    const test::TempDir dir;
+    const std::string json = std::string(250, 'j');
+    const std::string h5 = std::string(252, 'h') + ".h5";
+    const std::string html = std::string(250, 'r') + ".html";
+    const Result r =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " --replicates 4 --quiet --json " + json +
+                            " --out " + h5 + " --report " + html);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::vector<std::string> expected{json, h5, html};
+    std::sort(expected.begin(), expected.end());
+    CHECK(entries(dir.path()) == expected);
+    CHECK(test::read_file(dir / json).find("\"targets\"") != std::string::npos);
+}

@@ -953,3 +953,24 @@ TEST_CASE("A sweep that cannot write its result says why in one line, keeps the 
     CHECK(resumed.status == 0);
     CHECK(resumed.out.find("read back from the journal") != std::string::npos);
 }
+
+// A legal 250-byte output name was refused: "<out>.tmp.<pid>.<n>" passed the 255 bytes of a
+// file name. The lock, journal and temporaries of such a name are shortened (beside()).
+TEST_CASE("A sweep writes, journals and resumes under a 250-byte output name",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    const std::string name = std::string(247, 'w') + ".h5";
+    const fs::path out = dir / name;
+    const fs::path journal = experiments::beside(out, ".journal");
+    CHECK(journal.filename().string().size() <= 255);
+    const int status = kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", out.string()}, journal, 5,
+        std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    const Result resumed =
+        run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --resume --quiet --out " + name);
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(entries(dir.path()) == std::vector<std::string>{name}); // lock and journal removed
+    CHECK(experiments::read_sweep_result(out).complete);
+}

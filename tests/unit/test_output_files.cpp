@@ -2,6 +2,7 @@
 #include "output_fixture.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/output_lock.hpp>
 #include <canopy/output/files.hpp>
 
 #include <catch2/catch.hpp>
@@ -188,4 +189,45 @@ TEST_CASE("The temporaries of processes that are gone are removed by the next wr
     std::vector<std::string> expected{alive, other, "out.h5"};
     std::sort(expected.begin(), expected.end());
     CHECK(names_in(dir.path()) == expected);
+}
+
+TEST_CASE("Any legal file name can be an output: long names' helper files are shortened",
+          "[output][files]") {
+    // A 250-byte --json name was refused as too long: "<name>.tmp.<pid>.<n>" passed the 255
+    // bytes a directory entry holds.
+    const test::TempDir dir;
+    const std::string long_name = std::string(245, 'a') + ".json"; // 250 bytes
+    const std::string twin = std::string(245, 'a') + ".jsom";      // the same first bytes
+    output::write_file_atomically(dir / long_name, "complete");
+    CHECK(test::read_file(dir / long_name) == "complete");
+    CHECK(names_in(dir.path()) == std::vector<std::string>{long_name});
+
+    // Every helper name fits, and two names with the same first bytes keep their own helpers.
+    const fs::path temp = experiments::temporary_path(dir / long_name, 4194304, 4294967295UL);
+    CHECK(temp.filename().string().size() <= 255);
+    CHECK(temp.parent_path() == dir.path());
+    CHECK(experiments::beside(dir / long_name, ".lock") !=
+          experiments::beside(dir / twin, ".lock"));
+    // A short name's helpers are "<name><suffix>", as the docs and older journals have them.
+    CHECK(experiments::beside(dir / "out.h5", ".journal") == dir / "out.h5.journal");
+    // The 255th byte position falls inside a UTF-8 character: the cut keeps whole characters.
+    const std::string accents = "x" + [] {
+        std::string s;
+        for (int i = 0; i < 120; ++i) {
+            s += "\xc3\xa9"; // é
+        }
+        return s;
+    }();
+    const std::string cut = experiments::beside(fs::path(accents), ".lock").string();
+    CHECK(cut.size() <= 255);
+    CHECK(cut[cut.find('~') - 1] == '\xa9'); // the last kept byte ends a character
+
+    // The dead writers' temporaries of a long name are found and removed by the next write.
+    const fs::path dead = experiments::temporary_path(dir / long_name, dead_pid(), 0);
+    const fs::path other = experiments::temporary_path(dir / twin, dead_pid(), 0);
+    test::write_file(dead, "partial");
+    test::write_file(other, "another output's");
+    output::write_file_atomically(dir / long_name, "again");
+    CHECK_FALSE(fs::exists(dead));
+    CHECK(fs::exists(other));
 }

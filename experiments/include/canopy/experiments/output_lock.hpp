@@ -8,18 +8,34 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace canopy::experiments {
 
-/// Removes the temporaries of `target` ("<target>.tmp.<pid>.<n>", regular files beside it) whose
+/// The most bytes a suffix given to beside() may have (".tmp.<pid>.<n>" with 10-digit numbers).
+inline constexpr std::size_t BESIDE_SUFFIX_BYTES = 32;
+
+/// The path of a file that belongs to `target` and lives beside it (its lock, journal,
+/// temporaries): "<target><suffix>". A name too long to leave room for any suffix within the
+/// 255 bytes a directory entry holds is shortened first, the same way for every suffix, to its
+/// first bytes (whole UTF-8 characters), "~" and 16 hex digits of a hash of the whole name, so a
+/// legal output name never fails for its helpers' names and each name keeps its own helpers.
+/// `suffix` has at most BESIDE_SUFFIX_BYTES bytes.
+std::filesystem::path beside(const std::filesystem::path& target, std::string_view suffix);
+
+/// The n-th temporary of process `pid` for `target`: beside(target, ".tmp.<pid>.<n>").
+std::filesystem::path temporary_path(const std::filesystem::path& target, long pid,
+                                     unsigned long n);
+
+/// Removes the temporaries of `target` (temporary_path(), regular files beside it) whose
 /// process no longer exists on this host: left by a writer killed while writing (SIGKILL, a
 /// power cut). A process that exists keeps its files, whoever it is. Returns how many were
 /// removed. Every writer of results calls it (output::TemporaryFile, OutputLock).
 std::size_t remove_dead_temporaries(const std::filesystem::path& target);
 
-/// An exclusive, non-blocking flock(2) on "<out>.lock", which holds the owner's pid and host.
-/// The kernel releases it when the process ends, however it ends (kill -9 included), so it never
-/// outlives its owner; the file is removed when the lock is released. Under MPI only the rank
+/// An exclusive, non-blocking flock(2) on "<out>.lock" (beside()), which holds the owner's pid and
+/// host. The kernel releases it when the process ends, however it ends (kill -9 included), so it
+/// never outlives its owner; the file is removed when the lock is released. Under MPI only the rank
 /// that writes (the root) takes it.
 class OutputLock {
 public:

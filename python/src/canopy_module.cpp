@@ -37,6 +37,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace py = pybind11;
@@ -170,6 +171,12 @@ struct PyScenario {
     std::vector<std::string> mixes;
     /// The overrides applied, as `--set` writes them (NAME=VALUE, LEVER*=FACTOR).
     std::vector<std::string> overrides;
+    /// What `s` was made from, so that with_posterior attaches a posterior where `canopy run`
+    /// does, before the mixes and overrides whatever the order of the calls (a mix's or an
+    /// override's parameter then drops the posterior's column, as in the CLI): the scenario
+    /// before any mix or override, and each of them in the order applied.
+    std::shared_ptr<const engine::Scenario> before_steps;
+    std::vector<std::variant<std::string, std::vector<experiments::Override>>> steps;
 };
 
 std::string mix_label(const std::vector<std::string>& mixes) {
@@ -182,9 +189,11 @@ std::string mix_label(const std::vector<std::string>& mixes) {
 
 // The scenario with one more mix applied, its name kept for the summary's label.
 PyScenario plus_mix(const PyScenario& self, const std::string& name) {
-    PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides};
+    PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides, self.before_steps,
+                   self.steps};
     if (!name.empty()) {
         out.mixes.push_back(name);
+        out.steps.emplace_back(name);
     }
     return out;
 }
@@ -206,7 +215,8 @@ PyScenario load_scenario(const std::filesystem::path& given) {
         raise_input_error(d, "cannot use the posterior of '" + path.generic_string() + "'");
     }
     scenario = std::move(*attached.scenario);
-    return PyScenario{std::make_shared<const engine::Scenario>(std::move(scenario)), {}, {}};
+    auto loaded = std::make_shared<const engine::Scenario>(std::move(scenario));
+    return PyScenario{loaded, {}, {}, loaded, {}};
 }
 
 py::dict uncertain_dict(const engine::ParameterSetting& p) {
@@ -267,7 +277,8 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     }
     PyScenario out{
         std::make_shared<const engine::Scenario>(experiments::apply_overrides(*self.s, overrides)),
-        self.mixes, self.overrides};
+        self.mixes, self.overrides, self.before_steps, self.steps};
+    out.steps.emplace_back(overrides);
     for (std::string& text : experiments::override_texts(overrides)) {
         out.overrides.push_back(std::move(text));
     }
@@ -278,9 +289,10 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
                           const std::vector<std::string>& given_columns) {
     // No columns named: the scenario's posterior_parameters when it has them, as
     // `canopy run --posterior FILE` keeps them; else every column of the posterior.
+    const engine::Scenario& base = self.before_steps ? *self.before_steps : *self.s;
     std::vector<std::string> columns = given_columns;
-    if (columns.empty() && self.s->posterior) {
-        columns = self.s->posterior->parameters;
+    if (columns.empty() && base.posterior) {
+        columns = base.posterior->parameters;
     }
     // As the scenario key `posterior_parameters` refuses a name given twice.
     for (auto it = columns.begin(); it != columns.end(); ++it) {
@@ -291,10 +303,20 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
     std::optional<experiments::CalibrationResult> post;
     try {
         post = experiments::read_calibration_result(path);
-        return PyScenario{
-            std::make_shared<const engine::Scenario>(experiments::with_posterior(
-                *self.s, model_of(*self.s).info(), *post, path.generic_string(), columns)),
-            self.mixes, self.overrides};
+        auto attached = std::make_shared<const engine::Scenario>(experiments::with_posterior(
+            base, model_of(base).info(), *post, path.generic_string(), columns));
+        // The mixes and overrides again, in their order, on the scenario with the posterior.
+        engine::Scenario s = *attached;
+        for (const auto& step : self.steps) {
+            if (const auto* mix = std::get_if<std::string>(&step)) {
+                s = s.with_policy_mix(*mix);
+            } else {
+                s = experiments::apply_overrides(
+                    s, std::get<std::vector<experiments::Override>>(step));
+            }
+        }
+        return PyScenario{std::make_shared<const engine::Scenario>(std::move(s)), self.mixes,
+                          self.overrides, attached, self.steps};
     } catch (const Error& e) {
         // A posterior that does not fit the scenario is bad input, like --posterior's.
         engine::Diagnostics d;
@@ -305,7 +327,7 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
         if (dynamic_cast<const experiments::PosteriorColumnError*>(&e) != nullptr) {
             diag.hint = "choose the columns it can use with columns=" +
                         experiments::columns_list(
-                            experiments::usable_columns(*self.s, model_of(*self.s).info(), *post));
+                            experiments::usable_columns(base, model_of(base).info(), *post));
         }
         d.add(std::move(diag));
         raise_input_error(d, "scenario '" + self.s->name + "' cannot use this posterior");

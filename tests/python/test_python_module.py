@@ -601,6 +601,38 @@ def main():
                                 capture_output=True, text=True)
             check(ok.returncode == 0, f"following the advice runs: {tail!r} {ok.stderr}")
 
+        # A posterior attached after a mix or an override did not drop the column of the
+        # parameter they set (an outside probe): the posterior's draws overwrote the mix's
+        # value. with_posterior now attaches where `canopy run` does, before them.
+        mixed = os.path.join(d, "mixed-2023.toml")
+        with open(mixed, "w") as f:
+            f.write('extends = "%s"\n[policy_mixes.still]\n'
+                    '[policy_mixes.still.parameters.capability_drift]\nvalue = 0.0\n'
+                    'assumption = "a test: no drift"\n' % wuhan_path)
+        m = canopy.load_scenario(mixed)
+        late = m.with_policy_mix("still").with_posterior(wuhan_post)
+        early = m.with_policy_mix("still")
+        check("capability_drift" not in late.posterior_columns and
+              late.posterior_columns == early.posterior_columns,
+              f"a mix's parameter is not drawn from a posterior attached after it: "
+              f"{late.posterior_columns}")
+        check(canopy.run(late, replicates=3, seed=5, threads=1).summary["targets"] ==
+              canopy.run(early, replicates=3, seed=5, threads=1).summary["targets"],
+              "with_policy_mix then with_posterior runs what the other order runs")
+        late_set = w.with_overrides({"capability_drift": 0.05}).with_posterior(wuhan_post)
+        check("capability_drift" not in late_set.posterior_columns,
+              f"an override's parameter is not drawn from a posterior attached after it: "
+              f"{late_set.posterior_columns}")
+        py_set = canopy.run(late_set, replicates=3, seed=4, threads=1)
+        cli_set = subprocess.run([canopy_exe, "run", wuhan_path, "--posterior", wuhan_post,
+                                  "--set", "capability_drift=0.05", "-n", "3", "--seed", "4",
+                                  "--threads", "1", "--json", "-"],
+                                 capture_output=True, text=True, check=True)
+        figures = ("p_attain", "mean", "median", "q05", "q95")
+        check([[t[k] for k in figures] for t in json.loads(cli_set.stdout)["targets"]] ==
+              [[t[k] for k in figures] for t in py_set.summary["targets"]],
+              "with_overrides then with_posterior runs what canopy run --set --posterior runs")
+
     # A relative scenario path is looked up here, then in the source tree, as `canopy run` does.
     here = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="canopy-py-cwd-") as elsewhere:

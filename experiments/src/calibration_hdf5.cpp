@@ -347,6 +347,7 @@ public:
     std::vector<double> doubles(hid_t where, const std::string& name,
                                 std::vector<hsize_t>* shape = nullptr) const {
         const Id set = open(where, name);
+        (void)stored_count(set.get(), "dataset '" + name + "'"); // before anything is sized by it
         Id space(must(H5Dget_space(set.get()), "cannot read '" + name + "'"), H5Sclose);
         const int rank = H5Sget_simple_extent_ndims(space.get());
         std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));

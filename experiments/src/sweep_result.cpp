@@ -351,6 +351,9 @@ public:
             }
             return std::move(values.front());
         }
+        if (stored_count(attr.get(), "attribute '" + name + "'") != 1) {
+            fail("attribute '" + name + "' is not one text");
+        }
         const std::size_t size = H5Tget_size(type.get());
         std::string out(size, '\0');
         must_ok(H5Aread(attr.get(), type.get(), out.data()),
@@ -370,6 +373,9 @@ public:
         Id attr(
             must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
             H5Aclose);
+        if (stored_count(attr.get(), "attribute '" + name + "'") != 1) {
+            fail("attribute '" + name + "' is not one number");
+        }
         double x = 0.0;
         must_ok(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &x), "cannot read attribute '" + name + "'");
         return x;
@@ -379,6 +385,9 @@ public:
         Id attr(
             must(H5Aopen(object, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "'"),
             H5Aclose);
+        if (stored_count(attr.get(), "attribute '" + name + "'") != 1) {
+            fail("attribute '" + name + "' is not one number");
+        }
         std::uint64_t x = 0;
         must_ok(H5Aread(attr.get(), H5T_NATIVE_UINT64, &x), "cannot read attribute '" + name + "'");
         return x;
@@ -387,6 +396,7 @@ public:
     std::vector<hsize_t> shape(hid_t parent, const std::string& name) const {
         Id set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"),
                H5Dclose);
+        (void)stored_count(set.get(), "dataset '" + name + "'"); // before anything is sized by it
         Id space(must(H5Dget_space(set.get()), "bad dataset '" + name + "'"), H5Sclose);
         const int rank = H5Sget_simple_extent_ndims(space.get());
         std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));

@@ -291,12 +291,9 @@ std::vector<Reference> stored_references(hid_t id, GlobalHeap& heap, const std::
     const bool attribute = H5Iget_type(id) == H5I_ATTR;
     const Id space(must(attribute ? H5Aget_space(id) : H5Dget_space(id), "cannot read " + what),
                    H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-    if (n < 0) {
-        fail("cannot read " + what);
-    }
+    const std::size_t n = stored_count(id, what);
     const std::size_t size = heap.reference_bytes();
-    std::vector<unsigned char> raw(static_cast<std::size_t>(n) * size);
+    std::vector<unsigned char> raw(n * size);
     if (n > 0) {
         const Id type(must(H5Tcreate(H5T_OPAQUE, size), "cannot read " + what), H5Tclose);
         must_ok(H5Tset_tag(type.get(), RAW_TAG), "cannot read " + what);
@@ -305,14 +302,35 @@ std::vector<Reference> stored_references(hid_t id, GlobalHeap& heap, const std::
                 "cannot read " + what);
     }
     std::vector<Reference> out;
-    out.reserve(static_cast<std::size_t>(n));
-    for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
+    out.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) {
         out.push_back(heap.decode(raw.data() + k * size));
     }
     return out;
 }
 
 } // namespace
+
+std::size_t stored_count(hid_t id, const std::string& what) {
+    const bool attribute = H5Iget_type(id) == H5I_ATTR;
+    const Id space(must(attribute ? H5Aget_space(id) : H5Dget_space(id), "cannot read " + what),
+                   H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0) {
+        fail("cannot read " + what);
+    }
+    const Id type(must(attribute ? H5Aget_type(id) : H5Dget_type(id), "cannot read " + what),
+                  H5Tclose);
+    const std::size_t value_bytes = std::max<std::size_t>(H5Tget_size(type.get()), 1);
+    const Id file(must(H5Iget_file_id(id), "cannot find the file of " + what), H5Fclose);
+    hsize_t file_bytes = 0;
+    must_ok(H5Fget_filesize(file.get(), &file_bytes), "cannot read the size of the file");
+    if (static_cast<std::uint64_t>(n) > file_bytes / value_bytes) {
+        throw Failure{"the file is damaged: " + what + " declares " + std::to_string(n) +
+                      " values, more than its " + std::to_string(file_bytes) + " bytes can hold"};
+    }
+    return static_cast<std::size_t>(n);
+}
 
 std::vector<std::string> read_strings(hid_t id, const std::string& what) {
     const bool attribute = H5Iget_type(id) == H5I_ATTR;

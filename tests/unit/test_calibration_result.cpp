@@ -174,6 +174,24 @@ TEST_CASE("a calibration result damaged on disk is refused, naming the file", "[
     CHECK(unchecked.scenario_text == r.scenario_text);
 }
 
+TEST_CASE("a calibration result's shapes are held to what its file can hold", "[unit]") {
+    // An edited file without a checksum declared 10^11 weights: "internal error: std::bad_alloc".
+    const fs::path old = scratch("huge-without-checksum.h5");
+    write_calibration_result(old, sample_result());
+    test::drop_root_attribute(old, "checksum");
+    const fs::path bad = scratch("huge.h5");
+    for (const std::string dataset : {"/weights", "/generations/ess", "/figures/kind"}) {
+        INFO(dataset);
+        fs::copy_file(old, bad, fs::copy_options::overwrite_existing);
+        test::declare_huge_dataset(bad, dataset);
+        CHECK_THROWS_WITH(read_calibration_result(bad),
+                          Catch::StartsWith("cannot read the calibration result '" +
+                                            bad.generic_string() +
+                                            "': the file is damaged: dataset '") &&
+                              Catch::Contains("declares 100000000000 values"));
+    }
+}
+
 TEST_CASE("reading something that is not a calibration result says what it is", "[unit]") {
     const fs::path text = scratch("not-hdf5.h5");
     std::ofstream(text) << "hello";

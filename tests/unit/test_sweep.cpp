@@ -466,6 +466,34 @@ TEST_CASE("A sweep result's counts are held to what a sweep can be before anythi
     }
 }
 
+// An edited file without a checksum declared a dataset of 10^11 rows (chunked, never written, so
+// the file stayed small): the reader asked for terabytes. A root attribute of two numbers where
+// one is read overflowed the reader's variable on the stack (AddressSanitizer).
+TEST_CASE("A sweep result's shapes are held to what its file can hold before anything is read",
+          "[unit][sweep]") {
+    namespace fs = std::filesystem;
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", small_result());
+    test::drop_root_attribute(dir / "r.h5", "checksum");
+    const fs::path bad = dir / "bad.h5";
+    for (const std::string dataset : {"/point", "/design_unit", "/targets/t/p_attain", "/time"}) {
+        INFO(dataset);
+        fs::copy_file(dir / "r.h5", bad, fs::copy_options::overwrite_existing);
+        test::declare_huge_dataset(bad, dataset);
+        CHECK_THROWS_WITH(experiments::read_sweep_result(bad),
+                          Catch::StartsWith("cannot read sweep result '" + bad.string() +
+                                            "': the file is damaged: dataset '") &&
+                              Catch::Contains("00000000000 values, more than its"));
+    }
+    for (const std::string attribute : {"seed", "wall_seconds", "replicates"}) {
+        INFO(attribute);
+        fs::copy_file(dir / "r.h5", bad, fs::copy_options::overwrite_existing);
+        test::double_root_attribute(bad, attribute);
+        CHECK_THROWS_WITH(experiments::read_sweep_result(bad),
+                          Catch::Contains("attribute '" + attribute + "' is not one number"));
+    }
+}
+
 TEST_CASE("The shipped sweep files validate", "[unit][sweep][scenario]") {
     const std::string dir = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
     const experiments::SweepLoad saltelli = experiments::load_sweep(dir + "wuhan-2023-sweep.toml");

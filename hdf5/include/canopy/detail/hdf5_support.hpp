@@ -97,6 +97,13 @@ Id property_list(hid_t cls);
 /// Variable-length UTF-8 strings: h5py reads them as str, netCDF as NC_STRING, R as character.
 Id string_type();
 
+/// How many values attribute or dataset `id` declares, checked against its file before anything
+/// is sized by it: Canopy's sweep and calibration results are stored uncompressed, so a count
+/// whose stored values could not fit in the file's bytes is damage or an edit (a shape of 10^11
+/// made the readers ask for terabytes). Throws Failure "the file is damaged: WHAT declares N
+/// values, more than its B bytes can hold", or Failure when `id` cannot be read.
+std::size_t stored_count(hid_t id, const std::string& what);
+
 /// The variable-length strings of attribute or dataset `id` (one per element, in storage order),
 /// read without letting HDF5 follow their references into the file's global heap. HDF5 (1.10)
 /// trusts the length a heap object records and copies that many bytes into a buffer sized by the

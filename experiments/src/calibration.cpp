@@ -842,6 +842,7 @@ private:
             }
         }
         // The model series and the measure that fits it.
+        bool never_negative = false; // the model series is a count or an amount
         if (model_series && scenario_ok_) {
             const engine::ModelInfo& info = c_.model->info();
             const int k = info.series_index(*model_series);
@@ -857,6 +858,7 @@ private:
             } else {
                 const engine::SeriesSpec& s = info.series[static_cast<std::size_t>(k)];
                 const bool is_flow = s.kind == engine::SeriesKind::flow;
+                never_negative = !s.can_be_negative;
                 if (!measure) {
                     measure = is_flow ? Measure::flow : Measure::stock;
                 } else if ((*measure == Measure::flow) != is_flow) {
@@ -1019,6 +1021,17 @@ private:
                            "[[" + t.path("rows") + "]] with year = " + std::to_string(y) +
                                " and at = \"YYYY-MM\" (a stock) or from/to (a flow), or use = "
                                "false with a reason");
+                continue;
+            }
+            // A level or a flow of a count or an amount is never below 0 (a fall is a change).
+            if (never_negative && row->value < 0.0 &&
+                (o.measure == Measure::stock || o.measure == Measure::flow)) {
+                data_error(*row, "value",
+                           "a figure of " + num(row->value) + " for the " +
+                               (o.measure == Measure::stock ? "level" : "flow") + " of '" +
+                               *model_series + "', which is never below 0",
+                           "0 or more; a fall from the year before is " + t.path("measure") +
+                               " = \"change\"");
                 continue;
             }
             // The error model.

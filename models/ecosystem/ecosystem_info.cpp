@@ -112,6 +112,10 @@ engine::ModelInfo make_info() {
     m.series.push_back({#name, unit, text, SeriesKind::kind});
     CANOPY_ECOSYSTEM_SERIES(CANOPY_SERIES_INFO)
 #undef CANOPY_SERIES_INFO
+    for (engine::SeriesSpec& s : m.series) {
+        // A growth rate falls below 0; capability is an index a firm's shocks can take below 0.
+        s.can_be_negative = s.name == "hitech_va_panel_growth" || s.name == "mean_capability";
+    }
 #define CANOPY_STOCK_INFO(name, unit, text) m.stocks.push_back({#name, unit, text});
     CANOPY_ECOSYSTEM_STOCKS(CANOPY_STOCK_INFO)
 #undef CANOPY_STOCK_INFO

@@ -274,6 +274,26 @@ relativ_sd = 1
         CHECK(d.line == 10);
         CHECK(d.message == "this row repeats line 5 field for field: the figure would count twice");
     }
+    SECTION("a negative figure for a count") {
+        // -250 exits in a year were accepted, and fitted as such.
+        std::string data = DATA;
+        data.replace(data.find("ref_exits,2021,300"), 18, "ref_exits,2021,-300");
+        const auto d = only_error(load("negative", calibration(""), data));
+        CHECK(d.line == 5);
+        CHECK(d.key == "value");
+        CHECK(d.message == "a figure of -300 for the flow of 'exits', which is never below 0");
+        CHECK(d.allowed == "0 or more; a fall from the year before is observations.exits.measure "
+                           "= \"change\"");
+        // As a change of a stock it may be negative.
+        data = DATA;
+        data.replace(data.find("ref_high_tech,2022,690"), 22, "ref_high_tech,2022,-40");
+        std::string text = calibration("");
+        text.replace(text.find("model_series = \"high_tech\"\n"), 26,
+                     "model_series = \"high_tech\"\nmeasure = \"change\"\n");
+        const CalibrationLoad change = load("negative-change", text, data);
+        INFO(change.diagnostics.format());
+        CHECK(change.calibration.has_value());
+    }
     SECTION("two [[rows]] entries for one row") {
         // The second would silently override the first's bound; whichever order, it is named.
         const auto d = only_error(load("rule-twice", calibration(R"([[observations.exits.rows]]

@@ -100,6 +100,9 @@ struct SeriesSpec {
     std::string unit;
     std::string description;
     SeriesKind kind = SeriesKind::stock;
+    /// Whether the series can take values below 0 (a growth rate): calibration refuses a
+    /// negative figure for the level or the flow of one that cannot (a count of firms).
+    bool can_be_negative = false;
 };
 
 /// A system-dynamics stock integrated by the engine.

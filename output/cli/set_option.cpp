@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <span>
 
 namespace canopy::cli {
 
@@ -30,6 +32,24 @@ parse_set_options(const std::vector<std::string>& texts, const engine::Scenario&
         std::optional<experiments::Override> o =
             experiments::parse_set(text, model, diagnostics, &scenario);
         if (!o) {
+            continue;
+        }
+        // Only the last of two settings of one name would act (set or scaled alike), while the
+        // header listed both: most likely a slip.
+        const auto same = std::find_if(overrides.begin(), overrides.end(),
+                                       [&](const experiments::Override& earlier) {
+                                           return earlier.target.kind == o->target.kind &&
+                                                  earlier.target.index == o->target.index;
+                                       });
+        if (same != overrides.end()) {
+            engine::Diagnostic d;
+            d.key = "--set";
+            d.message = "'" + o->target.name + "' is set twice (" +
+                        experiments::override_texts(std::span(&*same, 1)).front() + ", then " +
+                        experiments::override_texts(std::span(&*o, 1)).front() +
+                        "): only one could act";
+            d.allowed = "each name once";
+            diagnostics.add(std::move(d));
             continue;
         }
         bool ok = true;

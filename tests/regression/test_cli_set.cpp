@@ -56,6 +56,30 @@ TEST_CASE("canopy run --set out of range exits 2 with the allowed range",
     CHECK(bad.err.find("is not NAME=VALUE") != std::string::npos);
 }
 
+TEST_CASE("A name given to --set twice is refused, naming both settings",
+          "[regression][cli][set]") {
+    // Only the last acted, while the header listed both as if each applied.
+    const test::TempDir dir;
+    for (const std::string& flags :
+         {std::string("--set 'lever_high_tech*=2' --set lever_high_tech=1.5"),
+          std::string("--set births_per_month=20 --set firms=3000 --set births_per_month=10")}) {
+        INFO(flags);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(REFERENCE) + " " + flags + " --json out.json");
+        CHECK(r.status == 2);
+        CHECK(r.err.find("error: --set: '") != std::string::npos);
+        CHECK(r.err.find("' is set twice (") != std::string::npos);
+        CHECK(r.err.find("(allowed: each name once)") != std::string::npos);
+        CHECK(entries(dir.path()).empty());
+    }
+    const Result both = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                            " --set births_per_month=20 --set "
+                                            "births_per_month=10 --replicates 4");
+    CHECK(both.status == 2);
+    CHECK(both.err.find("'births_per_month' is set twice (births_per_month=20, then "
+                        "births_per_month=10)") != std::string::npos);
+}
+
 TEST_CASE("canopy run --set on a lever equals the policy mix that sets it the same way",
           "[regression][cli][set]") {
     // reference.toml has no policy_start, so the level holds from the first step: lever_high_tech

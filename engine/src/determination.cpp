@@ -155,19 +155,25 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
     // 1. Do re-keyed events move each indicator? (Probes run in parallel, combined in order.)
     std::vector<Determination> out(which.size());
     std::vector<bool> decided(which.size(), true);
-    const auto probes =
-        std::min(ensemble.replicates(), static_cast<std::size_t>(std::max(1, options.probes)));
+    // Probe k re-runs replicate k mod n; round k / n of them is keyed with its own seed.
+    const std::size_t n = ensemble.replicates();
+    const auto wanted = static_cast<std::size_t>(std::max(0, options.min_runs));
+    const std::size_t probes =
+        std::max(std::min(n, static_cast<std::size_t>(std::max(1, options.probes))),
+                 wanted > n ? wanted - n : 0);
     std::vector<std::vector<double>> probe_finals(probes);
     const Executor executor(true);
-    executor.for_each(probes, [&](std::size_t r) {
-        const RandomKey probe_key{ensemble.seed ^ PROBE_SEED_MIX,
+    executor.for_each(probes, [&](std::size_t k) {
+        const std::size_t r = k % n;
+        const std::uint64_t round = k / n;
+        const RandomKey probe_key{ensemble.seed ^ (PROBE_SEED_MIX * (round + 1)),
                                   ensemble.first_replicate + static_cast<std::uint32_t>(r)};
-        probe_finals[r] = finals(run(inputs_of(r), probe_key));
+        probe_finals[k] = finals(run(inputs_of(r), probe_key));
     });
-    for (std::size_t r = 0; r < probes; ++r) {
-        const std::vector<double> original = finals(ensemble.runs[r]);
+    for (std::size_t k = 0; k < probes; ++k) {
+        const std::vector<double> original = finals(ensemble.runs[k % n]);
         for (std::size_t j = 0; j < which.size(); ++j) {
-            decided[j] = decided[j] && same(original[j], probe_finals[r][j], tol);
+            decided[j] = decided[j] && same(original[j], probe_finals[k][j], tol);
         }
     }
     if (std::none_of(decided.begin(), decided.end(), [](bool d) { return d; })) {

@@ -102,8 +102,10 @@ TEST_CASE("Inputs that fix an indicator are found; the dynamics' indicators are 
         return toy_run(in, key);
     };
     const std::vector<std::size_t> which{0, 1, 2, 3};
+    DeterminationOptions two_probes; // the run counts below are of the search, not of min_runs
+    two_probes.min_runs = 0;
     const std::vector<Determination> d =
-        determine_by_inputs(scenario, model, indicators, which, ensemble, counted);
+        determine_by_inputs(scenario, model, indicators, which, ensemble, counted, two_probes);
     REQUIRE(d.size() == 4);
     CHECK(d[0].by_inputs);
     CHECK(d[0].inputs == std::vector<std::string>{"a", "l0"});
@@ -123,9 +125,15 @@ TEST_CASE("Inputs that fix an indicator are found; the dynamics' indicators are 
           d[0].inputs);
     runs = 0;
     const std::vector<std::size_t> noisy_only{1};
-    CHECK_FALSE(determine_by_inputs(scenario, model, indicators, noisy_only, ensemble, counted)[0]
+    CHECK_FALSE(determine_by_inputs(scenario, model, indicators, noisy_only, ensemble, counted,
+                                    two_probes)[0]
                     .by_inputs);
     CHECK(runs == 2); // the two probes only
+    // With its default, an ensemble of 6 replicates is re-run in further rounds up to 20 runs.
+    runs = 0;
+    CHECK_FALSE(determine_by_inputs(scenario, model, indicators, noisy_only, ensemble, counted)[0]
+                    .by_inputs);
+    CHECK(runs == 14);
 }
 
 TEST_CASE("Determination refuses an empty ensemble and unknown indicators",
@@ -173,8 +181,11 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
         ++runs;
         return run(in, key);
     };
+    DeterminationOptions two_probes; // the run count below is of the search, not of min_runs
+    two_probes.min_runs = 0;
     CHECK_FALSE(
-        determine_by_inputs(scenario, model, indicators, which, ensemble, counted)[0].by_inputs);
+        determine_by_inputs(scenario, model, indicators, which, ensemble, counted, two_probes)[0]
+            .by_inputs);
     // The quota differs between replicates, and moving the inputs that differ between them (b,
     // drawn) leaves it unchanged: the dynamics' without a search (the two probes and that run).
     CHECK(runs == 3);
@@ -185,6 +196,49 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
         determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0];
     CHECK(two.by_inputs);
     CHECK(two.inputs == std::vector<std::string>{"l0"});
+}
+
+TEST_CASE("A small ensemble is re-run with further keys before its inputs are said to decide",
+          "[unit][determination]") {
+    // An outside probe: `canopy run -n 2` marked a leader quota "set by inputs (by construction)"
+    // where it binds in about 87 % of runs: two replicates and two probes agreed by luck. Here the
+    // quota binds under the ensemble's key and the first probes' key, and not under any other.
+    ModelInfo model = toy_info();
+    model.series = {{"quota", "", "", SeriesKind::stock}};
+    Scenario scenario = toy_scenario();
+    scenario.indicators.resize(1);
+    scenario.indicators[0].id = "quota";
+    scenario.indicators[0].series = "quota";
+    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
+    const std::uint64_t lucky = scenario.seed ^ PROBE_SEED_MIX;
+    const RunReplicate run = [&](const RunInputs& in, const RandomKey& key) {
+        SeriesTable t;
+        t.resize(in.calendar.steps() + 1, 1);
+        const bool binds = key.seed == scenario.seed || key.seed == lucky;
+        for (int r = 0; r < t.rows; ++r) {
+            t.row(r)[0] = std::min(in.levers[0].at(0.0), binds ? 100.0 : 1.0);
+        }
+        return t;
+    };
+    const Ensemble ensemble = ensemble_of(scenario, run, 2);
+    const std::vector<std::size_t> which{0};
+    DeterminationOptions luck;
+    luck.min_runs = 0;
+    CHECK(
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run, luck)[0].by_inputs);
+    int runs = 0;
+    const RunReplicate counted = [&](const RunInputs& in, const RandomKey& key) {
+        ++runs;
+        return run(in, key);
+    };
+    CHECK_FALSE(
+        determine_by_inputs(scenario, model, indicators, which, ensemble, counted)[0].by_inputs);
+    CHECK(runs == 18); // 20 runs of evidence: the 2 replicates and 18 probes, no search
+    // One replicate: 19 probes, all rounds of replicate 0.
+    const Ensemble one = ensemble_of(scenario, run, 1);
+    runs = 0;
+    CHECK_FALSE(determine_by_inputs(scenario, model, indicators, which, one, counted)[0].by_inputs);
+    CHECK(runs == 19);
 }
 
 TEST_CASE("An input at zero with a huge range is probed by a modest step",

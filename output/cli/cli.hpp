@@ -102,6 +102,12 @@ bool report(const engine::Diagnostics& diagnostics);
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
 
+/// "did you mean 'X'?" for an id given to a flag, or empty: the nearest by edit distance, else
+/// the id sharing the longest stem of 5 characters or more with it (a misspelt or shortened
+/// ending, "leaderz" or "high_tech", is far from "leader_enterprises" or
+/// "high_tech_enterprises" by edit distance).
+std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids);
+
 /// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
 /// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.
 std::string shell_word(const std::string& s);

@@ -79,6 +79,23 @@ std::string quiet_problem(bool quiet,
            " nothing would be shown or written; drop --quiet, or name an output";
 }
 
+std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids) {
+    if (std::string hint = engine::did_you_mean(given, ids); !hint.empty()) {
+        return hint;
+    }
+    std::size_t best = 0;
+    std::string stem;
+    for (const std::string& id : ids) {
+        const auto end = std::mismatch(given.begin(), given.end(), id.begin(), id.end());
+        const auto n = static_cast<std::size_t>(end.first - given.begin());
+        if (n > best) {
+            best = n;
+            stem = id;
+        }
+    }
+    return best >= 5 ? "did you mean '" + stem + "'?" : std::string();
+}
+
 std::string quoted(const std::string& s) {
     return "'" + s + "'";
 }

@@ -57,7 +57,7 @@ std::string listing(const std::vector<std::string>& names) {
 std::string unknown(const std::string& flag, const std::string& file, const std::string& what,
                     const std::string& id, const std::vector<std::string>& allowed) {
     std::string message = flag + ": " + file + " has no " + what + " " + quoted(id);
-    if (const std::string hint = engine::did_you_mean(id, allowed); !hint.empty()) {
+    if (const std::string hint = did_you_mean_id(id, allowed); !hint.empty()) {
         message += " (" + hint + ")";
     }
     return message + "; its " + what + "s: " + listing(allowed);

@@ -27,6 +27,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The last month indicator `id` reads (a ratio: the later of its two), so a target on it is
+// settled once that month has run.
+engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
+                                  const std::string& id, int depth = 0) {
+    const auto it = std::find_if(indicators.begin(), indicators.end(),
+                                 [&](const engine::IndicatorSpec& i) { return i.id == id; });
+    if (it == indicators.end() || depth > static_cast<int>(indicators.size())) {
+        return engine::YearMonth{9999, 12}; // the loader refuses both; read as "the end"
+    }
+    switch (it->kind) {
+    case engine::IndicatorSpec::Kind::flow:
+        return it->to;
+    case engine::IndicatorSpec::Kind::ratio:
+        return std::max(last_month_read(indicators, it->numerator, depth + 1),
+                        last_month_read(indicators, it->denominator, depth + 1));
+    case engine::IndicatorSpec::Kind::stock:
+    case engine::IndicatorSpec::Kind::growth:
+        break;
+    }
+    return it->at;
+}
+
 struct SolveArgs {
     std::string scenario = DEFAULT_SCENARIO;
     std::string target;
@@ -387,30 +409,26 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 found = true;
             }
         }
+        if (found) {
+            // A target read before policy_start measures the history: no lever set from then can
+            // move it, so every setting gives one answer and the search said "out of reach".
+            const engine::TargetSpec& target = s.targets[request.target];
+            const engine::YearMonth read = last_month_read(s.indicators, target.indicator);
+            if (read < s.policy_start) {
+                problems.push_back(
+                    "--target: " + quoted(target.id) + " is read at the end of " + read.str() +
+                    ", before the scenario's policy_start " + s.policy_start.str() +
+                    ": the levers are set from policy_start on, so none can move it (choose a "
+                    "target read from " +
+                    s.policy_start.str() + " on, or move its indicator's months into the plan)");
+            }
+        }
         if (!found) {
             std::string message = "--target: scenario " + quoted(s.name) + " has no target " +
                                   quoted(args.target) +
                                   (ids.empty() ? " (it has no targets: add one under [targets])"
                                                : " (allowed: " + joined(ids) + ")");
-            std::string hint = engine::did_you_mean(args.target, ids);
-            if (hint.empty()) {
-                // A misspelt ending ("leaderz") is far from a long id ("leader_enterprises") by
-                // edit distance: suggest the id sharing the longest stem, of 5 characters at least.
-                std::size_t best = 0;
-                std::string stem;
-                for (const std::string& id : ids) {
-                    const auto end =
-                        std::mismatch(args.target.begin(), args.target.end(), id.begin(), id.end());
-                    const auto n = static_cast<std::size_t>(end.first - args.target.begin());
-                    if (n > best) {
-                        best = n;
-                        stem = id;
-                    }
-                }
-                if (best >= 5) {
-                    hint = "did you mean '" + stem + "'?";
-                }
-            }
+            const std::string hint = did_you_mean_id(args.target, ids);
             if (!hint.empty()) {
                 message += " " + hint;
             }

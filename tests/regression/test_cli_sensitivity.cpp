@@ -406,6 +406,8 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "s.h5 --method anova", "--method");
     expect_bad(dir, "s.h5 --target leaders_2032", "did you mean 'leaders_2023'");
     expect_bad(dir, "s.h5 --target leaders_2032", "--target: s.h5 has no target 'leaders_2032'");
+    // A shortened id is far from the whole one by edit distance: its stem is suggested, as solve's.
+    expect_bad(dir, "s.h5 --target high_tech", "did you mean 'high_tech_growth'");
     expect_bad(dir, "s.h5 --indicator nope", "--indicator: s.h5 has no indicator 'nope'");
     expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
     expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");

@@ -248,3 +248,34 @@ TEST_CASE("canopy solve refuses bad targets, levers and probabilities before run
           std::string::npos);
     CHECK(entries(dir.path()).empty());
 }
+
+TEST_CASE("canopy solve refuses a target read before the levers can act",
+          "[regression][cli][solve]") {
+    // A new region's inherited targets, still dated in the history year, were searched: every
+    // setting gave the same P(attain) and solve said "OUT OF REACH", exit 0.
+    const test::TempDir dir;
+    test::write_file(dir / "later.toml",
+                     "extends = \"" + REFERENCE + "\"" +
+                         "\n[scenario]\npolicy_start = \"2023-07\"\n"
+                         "[indicators.exits_h1]\nkind = \"flow\"\nseries = \"exits\"\n"
+                         "from = \"2023-01\"\nto = \"2023-06\"\nunit = \"firms\"\n"
+                         "[indicators.h1_per_year]\nkind = \"ratio\"\n"
+                         "numerator = \"exits_h1\"\ndenominator = \"exits_2023\"\n"
+                         "[targets.exits_h1]\ncomparison = \"<=\"\nthreshold = 100\n"
+                         "assumption = \"a test\"\n"
+                         "[targets.h1_per_year]\ncomparison = \"<=\"\nthreshold = 0.5\n"
+                         "assumption = \"a test\"\n");
+    const Result before = run_canopy(dir, "solve later.toml --target exits_h1 --probability 0.5 "
+                                          "--lever lever_sme --json out.json");
+    INFO(before.err);
+    CHECK(before.status == 2);
+    CHECK(before.err.find("--target: 'exits_h1' is read at the end of 2023-06, before the "
+                          "scenario's policy_start 2023-07") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"later.toml"});
+    // A ratio is read at the later of its two indicators' months: this one can move.
+    const Result ratio = run_canopy(dir, "solve later.toml --target h1_per_year --probability "
+                                         "0.5 --lever lever_sme=0.5:2 --replicates 40 --json -");
+    INFO(ratio.err);
+    CHECK(ratio.err.find("before the scenario's policy_start") == std::string::npos);
+    CHECK(ratio.status != 2);
+}

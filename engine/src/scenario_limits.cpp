@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace canopy::engine::detail {
 
@@ -94,6 +95,17 @@ std::string listing(const std::vector<Term>& terms, const std::vector<std::strin
     return out;
 }
 
+// A sum of decimal figures as they were written: 0.6 + 0.5 + 0.31 is 1.4100000000000004 in
+// binary, which a message should say as 1.41 (12 significant digits; the terms keep theirs).
+std::string sum_text(double x) {
+    if (!std::isfinite(x)) {
+        return number_text(x);
+    }
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.12g", x);
+    return buffer;
+}
+
 // Why the terms break the constraint, or empty.
 std::string violation(const ParameterConstraint& c, const std::vector<Term>& terms,
                       std::string& allowed) {
@@ -107,7 +119,7 @@ std::string violation(const ParameterConstraint& c, const std::vector<Term>& ter
         if (!(hi <= c.bound + c.tolerance)) {
             const bool fixed =
                 std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.fixed; });
-            return std::string(fixed ? "sum to " : "can sum to ") + number_text(hi) +
+            return std::string(fixed ? "sum to " : "can sum to ") + sum_text(hi) +
                    (fixed ? "" : " at their largest draws") + ", more than " + number_text(c.bound);
         }
         return {};
@@ -121,11 +133,11 @@ std::string violation(const ParameterConstraint& c, const std::vector<Term>& ter
         }
         allowed = "a sum of exactly " + number_text(c.bound) + " in every replicate";
         if (lo == hi && !(std::fabs(hi - c.bound) <= c.tolerance)) {
-            return "sum to " + number_text(hi) + ", not " + number_text(c.bound);
+            return "sum to " + sum_text(hi) + ", not " + number_text(c.bound);
         }
         if (lo != hi &&
             !(std::fabs(hi - c.bound) <= c.tolerance && std::fabs(lo - c.bound) <= c.tolerance)) {
-            return "sum to anything from " + number_text(lo) + " to " + number_text(hi) +
+            return "sum to anything from " + sum_text(lo) + " to " + sum_text(hi) +
                    " as their draws vary, not always " + number_text(c.bound);
         }
         return {};

@@ -176,7 +176,7 @@ AttachedPosterior attach_posterior(const engine::Scenario& scenario,
             with_posterior(scenario, model, *posterior, ref.path.generic_string(), ref.parameters);
     } catch (const PosteriorColumnError& e) {
         d.message = e.what();
-        d.hint = "choose the columns it can use with posterior_parameters = " +
+        d.hint = "- choose the columns it can use with posterior_parameters = " +
                  columns_list(usable_columns(scenario, model, *posterior));
         // The column was chosen by posterior_parameters: point there, the key the user edits.
         const auto chosen = std::find(ref.parameters.begin(), ref.parameters.end(), e.column());

@@ -325,7 +325,7 @@ PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& p
         diag.key = "posterior";
         diag.message = e.what();
         if (dynamic_cast<const experiments::PosteriorColumnError*>(&e) != nullptr) {
-            diag.hint = "choose the columns it can use with columns=" +
+            diag.hint = "- choose the columns it can use with columns=" +
                         experiments::columns_list(
                             experiments::usable_columns(base, model_of(base).info(), *post));
         }

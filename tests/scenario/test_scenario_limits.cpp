@@ -217,6 +217,19 @@ source = "s"
                                           Contains("they are parts of one whole"));
         CHECK(errors[0].allowed == "a sum of at most 1");
     }
+    SECTION("a sum of decimal figures is said as they were written") {
+        // 0.6 + 0.5 + 0.31 is 1.4100000000000004 in binary; the message said so.
+        const LoadResult r = load_rules(R"([parameters.share_a]
+value = 0.6
+source = "s"
+[parameters.share_b]
+value = 0.81
+source = "s"
+)");
+        const auto errors = canopy::test::errors(r);
+        REQUIRE(errors.size() == 1);
+        CHECK_THAT(errors[0].message, Contains("the shares sum to 1.41, more than 1"));
+    }
     SECTION("a window that closes before it opens, one month at the model's default") {
         const auto errors = canopy::test::errors(load_rules(R"([parameters.first_month]
 value = 12

@@ -1183,21 +1183,21 @@ private:
     std::optional<Schedule> yearly(const Table& t, const LeverSpec* spec) {
         const TomlNode* values =
             t.table("values", true, "a table of years and values, e.g. { 2019 = 30, 2020 = 32 }");
+        const ErrorScope scope(ctx_);
         bool linear = false;
         if (auto spread = t.string("spread")) {
             if (*spread == "linear") {
                 linear = true;
             } else if (*spread != "step") {
+                // The values are still checked: one attempt shows every mistake.
                 ctx_.error(t.find("spread")->pos, t.path("spread"),
                            "unknown spread '" + *spread + "'", join(YEARLY_SPREADS),
                            did_you_mean(*spread, YEARLY_SPREADS));
-                return std::nullopt;
             }
         }
         if (values == nullptr) {
             return std::nullopt;
         }
-        const ErrorScope scope(ctx_);
         std::vector<std::pair<int, double>> years;
         const Table vt(ctx_, *values, t.path("values"));
         for (const TomlNode& entry : values->entries) {

@@ -131,6 +131,7 @@ private:
             return;
         }
         std::unordered_map<std::string, std::size_t> listed; // name -> its first position
+        const TomlNode* removed_posterior = nullptr;         // the entry removing it, if any
         for (std::size_t k = 0; k < remove.items.size(); ++k) {
             const TomlNode& item = remove.items[k];
             const std::string key = "remove[" + std::to_string(k) + "]";
@@ -187,6 +188,29 @@ private:
                 continue;
             }
             table->entries.erase(table->entries.begin() + (found - table->entries.data()));
+            if (item.string == "scenario.posterior") {
+                removed_posterior = &item;
+            }
+        }
+        // The parent's column choice would stay without its posterior (unless the child names
+        // one of its own): said at the child's `remove`, the line to change, not at the parent's
+        // posterior_parameters, and the choice dropped so that it is said once.
+        TomlNode* scenario = find(parent, "scenario");
+        TomlNode* child_scenario = find(child, "scenario");
+        TomlNode* columns =
+            removed_posterior != nullptr && scenario != nullptr && scenario->is_table()
+                ? find(*scenario, "posterior_parameters")
+                : nullptr;
+        const bool child_names_one = child_scenario != nullptr && child_scenario->is_table() &&
+                                     find(*child_scenario, "posterior") != nullptr;
+        if (columns != nullptr && !child_names_one) {
+            error(removed_posterior->pos, "remove",
+                  "'scenario.posterior' is removed, but the posterior_parameters of " +
+                      name(columns->pos.file) + ":" + std::to_string(columns->pos.line) +
+                      " would stay, choosing columns of no posterior",
+                  "remove both: \"scenario.posterior\", \"scenario.posterior_parameters\"");
+            scenario->entries.erase(scenario->entries.begin() +
+                                    (columns - scenario->entries.data()));
         }
     }
 

@@ -582,6 +582,12 @@ public:
 
         if (design && factors != nullptr && ctx_.errors() == 0) {
             check_design(t, *design, points, *factors, s);
+        } else if (design == DesignKind::morris && t.has("levels") &&
+                   (s.levels < 2 || s.levels % 2 != 0)) {
+            // Said beside the other errors: it does not depend on the factors. (A levels value
+            // that is not a whole number in range was said where it was read, and left at 4.)
+            ctx_.error_at(*t.find("levels"), "sweep.levels",
+                          design_problem(DesignKind::morris, 2, 1, s.levels));
         }
         if (ctx_.errors() > 0 || out_.diagnostics.has_errors()) {
             return;

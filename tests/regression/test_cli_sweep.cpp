@@ -305,6 +305,14 @@ TEST_CASE("Bad sweep files are refused with their place and nothing is written",
                                  "[factors.births_per_month]\nmin = 1\nmax = 2\n"),
                    "bad.toml:5:10: error: sweep.levels: ",
                    "morris needs an even number of levels, at least 2, not 3");
+    // Beside a factor's error too: it was said only once the factor was fixed.
+    expect_refused(with_scenario("design = \"morris\"\npoints = 4\nlevels = 3\n"
+                                 "[factors.edges_per_firm]\nmin = 1\nmax = 100\n"),
+                   "bad.toml:5:10: error: sweep.levels: ",
+                   "morris needs an even number of levels, at least 2, not 3");
+    expect_refused(with_scenario("design = \"morris\"\npoints = 4\nlevels = 3\n"
+                                 "[factors.edges_per_firm]\nmin = 1\nmax = 100\n"),
+                   "error: factors.edges_per_firm.max: ", "100 is outside the allowed range");
     // The grid's limit is the design's, 10^7 points, whatever the size (it said 10^8 here).
     expect_refused(with_scenario("design = \"grid\"\nlevels = 1000000\n"
                                  "[factors.lever_sme]\nmin = 0.5\nmax = 1.5\n"

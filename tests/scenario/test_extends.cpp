@@ -316,6 +316,28 @@ TEST_CASE("remove drops an inherited posterior", "[scenario][extends]") {
     REQUIRE(c.scenario.has_value());
     CHECK_FALSE(c.scenario->posterior.has_value());
 
+    // The posterior alone: the parent's posterior_parameters would choose columns of nothing.
+    // Said once, at the child's remove (the parent's line was blamed, with no word of remove).
+    write(dir / "half.toml", "extends = \"parent.toml\"\nremove = [\"scenario.posterior\"]\n");
+    const auto half =
+        canopy::test::errors(load_scenario(dir / "half.toml", canopy::test::toy_catalog()));
+    REQUIRE(half.size() == 1);
+    CHECK(half[0].file.find("half.toml") != std::string::npos);
+    CHECK(half[0].line == 2);
+    CHECK(half[0].key == "remove");
+    CHECK(half[0].message.find("'scenario.posterior' is removed, but the posterior_parameters "
+                               "of ") != std::string::npos);
+    CHECK(half[0].message.find("parent.toml:") != std::string::npos);
+    CHECK(half[0].allowed.find("\"scenario.posterior_parameters\"") != std::string::npos);
+    // Unless the child names a posterior of its own, for which the choice still holds.
+    write(dir / "own.h5", "not read by the loader");
+    write(dir / "own.toml", "extends = \"parent.toml\"\nremove = [\"scenario.posterior\"]\n"
+                            "[scenario]\nposterior = \"own.h5\"\n");
+    const LoadResult own = load_scenario(dir / "own.toml", canopy::test::toy_catalog());
+    INFO(own.diagnostics.format());
+    REQUIRE(own.scenario.has_value());
+    CHECK(own.scenario->posterior->parameters == std::vector<std::string>{"exit_rate"});
+
     // Any other scenario key stays unremovable.
     write(dir / "bad.toml", "extends = \"parent.toml\"\nremove = [\"scenario.seed\"]\n");
     const auto errors =

@@ -170,6 +170,20 @@ source = "s"
         CHECK(d.allowed == "step, linear");
         CHECK(d.hint == "did you mean 'linear'?");
     }
+    SECTION("an unknown spread and a value outside the range: both said") {
+        // The spread's error hid the value's, which only showed once the spread was fixed.
+        const auto errors = canopy::test::errors(canopy::test::load(from_2013(R"(
+[levers.tech_loans]
+schedule = "yearly"
+spread = "smooth"
+values = { 2013 = 1, 2014 = -4 }
+source = "s"
+)")));
+        REQUIRE(errors.size() == 2);
+        CHECK(errors[0].key == "levers.tech_loans.spread");
+        CHECK(errors[1].key == "levers.tech_loans.values.2014");
+        CHECK(errors[1].message.find("-4 is outside the allowed range") != std::string::npos);
+    }
     SECTION("values in another shape, another shape's key in a yearly schedule") {
         const LoadResult r = canopy::test::load(from_2013(R"(
 [levers.tech_loans]

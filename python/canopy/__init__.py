@@ -61,6 +61,17 @@ def read_sweep(path):
         raise _input_error(path, "path", "%r: not a regular file" % str(path), allowed)
     if not h5py.is_hdf5(path):
         raise _input_error(path, "path", "%r: not an HDF5 file" % str(path), allowed)
+    try:
+        return _read_sweep_file(path, h5py, convert, walk, allowed)
+    except OSError as e:
+        # A file cut short or damaged where HDF5 checks itself (h5py's OSError named no file).
+        raise _input_error(path, "path", "%r cannot be read: the file is damaged or cut short "
+                           "(%s)" % (str(path), e), allowed, "- run the sweep or merge that "
+                           "wrote it again") from None
+
+
+def _read_sweep_file(path, h5py, convert, walk, allowed):
+    """read_sweep's reading, once the path is an HDF5 file; h5py's OSError passes through."""
     with h5py.File(path, "r") as f:
         # Any other result (a calibration's posterior, a run's series) would come back as a
         # dict all the same, read as a sweep by whoever takes it: refuse it, naming its kind.

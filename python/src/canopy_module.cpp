@@ -21,6 +21,7 @@
 #include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/posterior.hpp>
+#include <canopy/experiments/precision.hpp>
 #include <canopy/experiments/resource_check.hpp>
 #include <canopy/experiments/smm.hpp>
 #include <canopy/experiments/sweep_result.hpp>
@@ -30,7 +31,9 @@
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -101,11 +104,36 @@ std::string join(const std::vector<std::string>& names) {
 // __index__, such as numpy's integers; not a bool): InputError naming `key` and the range
 // otherwise. pybind's own integer conversion raised TypeError "incompatible function arguments"
 // for a negative or too large number, naming neither the argument nor what is allowed.
+// True, False and numpy's booleans: refused where a number is asked for, not read as 1 or 0.
+bool is_boolean(const py::handle& value) {
+    if (py::isinstance<py::bool_>(value)) {
+        return true;
+    }
+    const std::string type = Py_TYPE(value.ptr())->tp_name;
+    return type == "numpy.bool_" || type == "numpy.bool";
+}
+
+// An int, a float, or one of numpy's integer or floating scalars; not a boolean.
+bool is_real_number(const py::handle& value) {
+    if (is_boolean(value)) {
+        return false;
+    }
+    if (PyFloat_Check(value.ptr()) != 0 || PyIndex_Check(value.ptr()) != 0) {
+        return true;
+    }
+    if (!py::hasattr(value, "dtype") || !py::hasattr(value, "__float__")) {
+        return false;
+    }
+    const auto kind =
+        py::getattr(py::getattr(value, "dtype"), "kind", py::str("")).cast<std::string>();
+    return kind == "f";
+}
+
 template <typename T>
 T whole_number(const py::handle& value, const std::string& key, T min, T max,
                const std::string& allowed) {
     const std::string range = std::to_string(min) + " to " + std::to_string(max);
-    if (py::isinstance<py::bool_>(value) || PyIndex_Check(value.ptr()) == 0) {
+    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0) {
         raise_bad_argument(key,
                            "must be a whole number from " + range + ", not " +
                                py::repr(value).cast<std::string>(),
@@ -164,6 +192,12 @@ const models::ModelHandle& model_of(const engine::Scenario& s) {
 }
 
 // A validated scenario, immutable; methods return new scenarios.
+// Runs and calibrations from several Python threads go one at a time: each sets the process's
+// thread limit (engine::ThreadLimit, one at a time by design), and two at once shared and tore
+// down each other's TBB arena (a segfault, or a hang, in an outside probe). Taken with the GIL
+// released, so the other Python threads go on meanwhile.
+std::mutex engine_lock;
+
 struct PyScenario {
     std::shared_ptr<const engine::Scenario> s;
     /// The policy mixes applied, in order: the summary's `policy_mix` names them joined by '+'
@@ -188,7 +222,9 @@ std::string mix_label(const std::vector<std::string>& mixes) {
 }
 
 // The scenario with one more mix applied, its name kept for the summary's label.
-PyScenario plus_mix(const PyScenario& self, const std::string& name) {
+PyScenario plus_mix(const PyScenario& self, const std::string& given) {
+    // "base" is the scenario without a mix, as `canopy run --policy-mix base` takes it.
+    const std::string name = given == engine::BASE_POLICY_MIX ? std::string() : given;
     PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides, self.before_steps,
                    self.steps};
     if (!name.empty()) {
@@ -251,14 +287,21 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
                                "{'name': number}");
         }
         std::string name = py::cast<std::string>(k);
-        // bool is an int in Python: refuse it rather than read True as 1.
-        if (py::isinstance<py::bool_>(v) ||
-            !(py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v))) {
+        // bool is an int in Python: refuse it rather than read True as 1. numpy's integers and
+        // floats are numbers (np.int64(3) was refused as "expected a number, found 3").
+        if (!is_real_number(v)) {
             raise_bad_argument("overrides['" + name + "']",
                                "expected a number, found " + py::repr(v).cast<std::string>(),
-                               "an int or a float");
+                               "an int or a float (numpy's too)");
         }
-        const double value = py::cast<double>(v);
+        const double value = PyFloat_AsDouble(v.ptr());
+        if (value == -1.0 && PyErr_Occurred() != nullptr) {
+            PyErr_Clear(); // an int past a double's range: 10**400
+            raise_bad_argument("overrides['" + name + "']",
+                               py::repr(v).cast<std::string>() +
+                                   " is too large for a number of Canopy's (a double)",
+                               "a finite number, at most about 1.8e308 in size");
+        }
         experiments::OverrideMode mode = experiments::OverrideMode::set;
         if (!name.empty() && name.back() == '*') {
             name.pop_back();
@@ -343,7 +386,7 @@ struct PyRun {
 
 PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::object& seed_arg,
           const py::object& threads_arg, const std::string& policy_mix,
-          const std::optional<py::dict>& overrides) {
+          const std::optional<py::dict>& overrides, const py::object& precision_arg) {
     const std::string replicates_range = "1 to " + std::to_string(engine::MAX_REPLICATES);
     const std::optional<int> replicates =
         replicates_arg.is_none()
@@ -360,6 +403,27 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     }
     const engine::Scenario& mixed = *chosen.s;
     const models::ModelHandle& model = model_of(mixed);
+    // The scenario's `precision` unless given, as `canopy run --precision` (0: every replicate).
+    double precision = mixed.precision;
+    if (!precision_arg.is_none()) {
+        if (!is_real_number(precision_arg)) {
+            raise_bad_argument("precision",
+                               "expected a number, found " +
+                                   py::repr(precision_arg).cast<std::string>(),
+                               "0 (every replicate), or a probability above 0 and below 0.5");
+        }
+        precision = PyFloat_AsDouble(precision_arg.ptr());
+        if (precision == -1.0 && PyErr_Occurred() != nullptr) {
+            PyErr_Clear();
+            precision = HUGE_VAL; // refused below as out of range
+        }
+        if (precision != 0.0) {
+            if (const std::string p = experiments::precision_problem(precision); !p.empty()) {
+                raise_bad_argument("precision", p,
+                                   "0 (every replicate), or a probability above 0 and below 0.5");
+            }
+        }
+    }
     engine::EnsembleOptions options;
     options.replicates = replicates.value_or(mixed.replicates);
     options.seed = seed.value_or(mixed.seed);
@@ -387,21 +451,47 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
     {
         const py::gil_scoped_release free_threads;
+        const std::lock_guard one_at_a_time(engine_lock);
         const engine::ThreadLimit limit(threads);
-        auto ensemble = std::make_shared<engine::Ensemble>(model.run(mixed, options));
         output::SummaryOptions so;
         so.policy_mix = mix_label(chosen.mixes);
         so.overrides = chosen.overrides;
-        output::EnsembleSummary summary =
-            output::summarise_ensemble(mixed, model.info(), *ensemble, so);
+        auto ensemble = std::make_shared<engine::Ensemble>();
+        std::optional<output::EnsembleSummary> summary;
+        if (precision > 0.0) {
+            // Blocks of replicates until every target is settled, as `canopy run` runs them:
+            // the replicates used are a prefix of the whole run's.
+            experiments::PrecisionRule rule;
+            rule.half_width = precision;
+            rule.max_replicates = static_cast<std::size_t>(options.replicates);
+            const experiments::PrecisionOutcome outcome =
+                experiments::run_until_settled(rule, [&](std::size_t first, std::size_t count) {
+                    engine::EnsembleOptions block = options;
+                    block.first_replicate = static_cast<std::uint32_t>(first);
+                    block.replicates = static_cast<int>(count);
+                    engine::append_replicates(*ensemble, model.run(mixed, block));
+                    summary = output::summarise_ensemble(mixed, model.info(), *ensemble, so);
+                    std::vector<experiments::TargetCount> counts;
+                    for (const output::TargetResult& t : summary->targets) {
+                        counts.push_back({t.summary.attained, t.summary.replicates});
+                    }
+                    return counts;
+                });
+            summary->precision = precision;
+            summary->max_replicates = rule.max_replicates;
+            summary->precision_settled = outcome.settled;
+        } else {
+            *ensemble = model.run(mixed, options);
+            summary = output::summarise_ensemble(mixed, model.info(), *ensemble, so);
+        }
         // The targets the inputs decide, with the inputs that decide them (`determined_by`), as
         // `canopy run` marks them: the same check on the same replicates.
         output::mark_determined_targets(
-            summary, mixed, model.info(), *ensemble,
+            *summary, mixed, model.info(), *ensemble,
             [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
                 return model.run_replicate(in, key);
             });
-        out.summary = std::make_shared<const output::EnsembleSummary>(std::move(summary));
+        out.summary = std::make_shared<const output::EnsembleSummary>(std::move(*summary));
         out.ensemble = std::move(ensemble);
     }
     return out;
@@ -602,8 +692,16 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
     flags.seed = seed;
     experiments::CalibrationLoad loaded = experiments::load_calibration(file, flags);
     if (!loaded.calibration) {
-        raise_input_error(loaded.diagnostics,
-                          "cannot load calibration '" + file.generic_string() + "'");
+        // A flag the loader names is this function's argument: fit_until=, not --fit-until.
+        engine::Diagnostics named;
+        for (engine::Diagnostic d : loaded.diagnostics.items()) {
+            if (d.file.empty() && d.key.rfind("--", 0) == 0) {
+                d.key = d.key.substr(2);
+                std::replace(d.key.begin(), d.key.end(), '-', '_');
+            }
+            named.add(std::move(d));
+        }
+        raise_input_error(named, "cannot load calibration '" + file.generic_string() + "'");
     }
     std::unique_ptr<experiments::OutputLock> lock;
     if (out) {
@@ -659,6 +757,7 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
     std::optional<engine::Diagnostic> stopped;
     {
         const py::gil_scoped_release free_threads;
+        const std::lock_guard one_at_a_time(engine_lock);
         const engine::ThreadLimit limit(threads);
         const std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
         const experiments::Calibration& c = *loaded.calibration;
@@ -843,9 +942,11 @@ PYBIND11_MODULE(_canopy, m) {
           "Load and validate a scenario file (raises InputError listing every problem)");
     m.def("run", &run, py::arg("scenario"), py::arg("replicates") = py::none(),
           py::arg("seed") = py::none(), py::arg("threads") = 0, py::arg("policy_mix") = "",
-          py::arg("overrides") = py::none(),
+          py::arg("overrides") = py::none(), py::arg("precision") = py::none(),
           "Run the scenario's ensemble (its policy mix `policy_mix`, with `overrides` as "
-          "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL");
+          "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL; "
+          "`precision` (default: the scenario's) stops once every target is settled, as "
+          "`canopy run --precision`");
     m.def("calibrate", &calibrate, py::arg("path"), py::arg("method") = py::none(),
           py::arg("fit_until") = py::none(), py::arg("seed") = py::none(), py::arg("threads") = 0,
           py::arg("out") = py::none(), py::arg("max_memory") = py::none(),

@@ -63,6 +63,17 @@ def main():
     for t_cli, t_py in zip(expected["targets"], run.summary["targets"]):
         check(t_cli["id"] == t_py["id"] and t_cli["p_attain"] == t_py["p_attain"] and
               t_cli["median"] == t_py["median"], f"target {t_cli['id']} as canopy run --json")
+    # Runs from several Python threads at once: they shared and tore down each other's thread
+    # arena (a segfault or a hang in two of three attempts of an outside probe). Now one at a
+    # time, each with its own numbers.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(
+            lambda k: canopy.run(s, replicates=8, seed=5 + k % 2, threads=1 + k % 2).summary,
+            range(6)))
+    alone = [canopy.run(s, replicates=8, seed=5 + k, threads=1).summary for k in range(2)]
+    check(all(together[k]["targets"] == alone[k % 2]["targets"] for k in range(6)),
+          "runs from several threads give what each gives alone")
     # determined_by as `canopy run --json` names it, on the default scenario (wuhan-2023.toml,
     # its posterior attached as the command attaches it): the inputs that decide a target
     # (leader_enterprises: leader_quota), null where the dynamics do. It was None for every one.
@@ -153,6 +164,24 @@ def main():
     except canopy.InputError as e:
         check("0 to 18446744073709551615" in e.diagnostics[0]["allowed"] and "-1" in str(e),
               f"a bad seed gives --seed's range and the value: {e}")
+    # numpy's numbers are numbers in overrides (np.int64(3) was "expected a number, found 3");
+    # numpy's booleans are not (replicates=np.bool_(True) ran one replicate); an int too large
+    # for a double is InputError naming the key (it was pybind's "Unable to cast").
+    plain = canopy.run(s.with_overrides({"births_per_month": 20}), replicates=4, seed=1).summary
+    for value in (np.int64(20), np.int32(20), np.float32(20.0), np.float64(20.0)):
+        check(canopy.run(s.with_overrides({"births_per_month": value}), replicates=4,
+                         seed=1).summary["targets"] == plain["targets"],
+              f"an override of {type(value).__name__} is the number")
+    for bad, key in ((lambda: s.with_overrides({"births_per_month": 10**400}),
+                      "overrides['births_per_month']"),
+                     (lambda: s.with_overrides({"births_per_month": np.bool_(True)}),
+                      "overrides['births_per_month']"),
+                     (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates")):
+        try:
+            bad()
+            check(False, f"{key} refuses the value")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == key, f"{key} is named: {e}")
     # The largest seed runs, and a numpy integer is the same seed as the int (same bits).
     top = canopy.run(s, replicates=2, seed=2**64 - 1)
     check(top.seed == 2**64 - 1, "seed 2**64-1 is taken")
@@ -240,6 +269,17 @@ def main():
 
         # Calibrate (the small reference calibration of the tests), read it back, run with it.
         quick = os.path.join(source, "tests", "data", "calibration", "reference-quick.toml")
+        # fit_until holding every figure back names the argument (it named "--fit-until" as
+        # the file, with no key).
+        try:
+            canopy.calibrate(quick, fit_until=1990)
+            check(False, "fit_until=1990 holds every figure back and is refused")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "fit_until" and e.diagnostics[0]["file"] == "",
+                  f"fit_until=1990 names the argument: {e.diagnostics[0]}")
+        # "base" is the scenario without a mix, as `canopy run --policy-mix base` takes it.
+        check(canopy.run(s, replicates=4, seed=2, policy_mix="base").summary ==
+              canopy.run(s, replicates=4, seed=2).summary, 'policy_mix="base" runs the base')
         post_path = os.path.join(d, "post.h5")
         result = canopy.calibrate(quick, fit_until=2022, threads=2, out=post_path)
         check(result["method"] == "abc-smc" and result["model"] == "reference", "calibrate result")
@@ -548,6 +588,16 @@ def main():
             except canopy.InputError as e:
                 check("the file is damaged" in str(e) and e.diagnostics[0]["file"] == sweep_out,
                       f"read_sweep says the file is damaged, naming it: {e}")
+            # Cut short: h5py's OSError named no file (an outside probe).
+            cut = os.path.join(d, "cut.h5")
+            with open(sweep_out, "rb") as f, open(cut, "wb") as g:
+                g.write(f.read(30000))
+            try:
+                canopy.read_sweep(cut)
+                check(False, "read_sweep refuses a sweep result cut short")
+            except canopy.InputError as e:
+                check("damaged or cut short" in str(e) and e.diagnostics[0]["file"] == cut,
+                      f"read_sweep says the file is cut short, naming it: {e}")
 
         # with_posterior(FILE) keeps the scenario's posterior_parameters, as `canopy run
         # --posterior FILE` does (an outside probe: it took every column, and failed on Wuhan's
@@ -600,6 +650,29 @@ def main():
             ok = subprocess.run([canopy_exe, "run", followed, "-n", "2"],
                                 capture_output=True, text=True)
             check(ok.returncode == 0, f"following the advice runs: {tail!r} {ok.stderr}")
+
+        # The scenario's precision: Python ran every replicate where `canopy run` stopped once
+        # every target was settled, and reported other numbers for the same file and seed.
+        prec = os.path.join(d, "prec.toml")
+        with open(prec, "w") as f:
+            f.write('extends = "%s"\n[scenario]\nreplicates = 800\nprecision = 0.1\n' % reference)
+        py_prec = canopy.run(canopy.load_scenario(prec), threads=1).summary
+        cli_prec = json.loads(subprocess.run([canopy_exe, "run", prec, "--threads", "1", "--json",
+                                              "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+        check(py_prec["replicates"] == cli_prec["replicates"] < 800 and
+              py_prec.get("precision") == cli_prec["precision"] and
+              py_prec["targets"] == cli_prec["targets"],
+              f"run honours the scenario's precision as canopy run does: "
+              f"{py_prec['replicates']} against {cli_prec['replicates']}")
+        every = canopy.run(canopy.load_scenario(prec), threads=1, precision=0, replicates=300)
+        check(every.replicates == 300 and "precision" not in every.summary,
+              "precision=0 runs every replicate")
+        try:
+            canopy.run(canopy.load_scenario(prec), precision=0.7)
+            check(False, "precision=0.7 is refused")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "precision", f"precision=0.7 names the argument: {e}")
 
         # A posterior attached after a mix or an override did not drop the column of the
         # parameter they set (an outside probe): the posterior's draws overwrote the mix's

@@ -782,7 +782,7 @@ private:
         if (c_.fitted().empty()) {
             if (flags_.fit_until) { // the flag's year, not the file's, held them all back
                 Diagnostic d;
-                d.file = "--fit-until";
+                d.key = "--fit-until"; // a flag, as --set is named: no file, no line
                 d.message = "no figure is fitted: every figure " + r_.file() + " maps is after " +
                             std::to_string(*flags_.fit_until);
                 d.allowed = "a year from the earliest mapped figure's on";

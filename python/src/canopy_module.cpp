@@ -384,9 +384,12 @@ struct PyRun {
     std::shared_ptr<const output::EnsembleSummary> summary;
 };
 
+std::string max_memory_argument(const py::object& value);
+
 PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::object& seed_arg,
           const py::object& threads_arg, const std::string& policy_mix,
-          const std::optional<py::dict>& overrides, const py::object& precision_arg) {
+          const std::optional<py::dict>& overrides, const py::object& precision_arg,
+          const py::object& max_memory_arg) {
     const std::string replicates_range = "1 to " + std::to_string(engine::MAX_REPLICATES);
     const std::optional<int> replicates =
         replicates_arg.is_none()
@@ -433,19 +436,24 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
                                std::to_string(options.replicates),
                            replicates_range);
     }
-    // As `canopy run` does: refuse, before anything runs, a run that cannot fit in memory.
-    const engine::RunShape shape =
-        models::run_shape(model, std::span(&mixed, 1), options.replicates,
-                          threads > 0 ? threads : engine::hardware_threads());
-    const engine::ResourceEstimate e =
-        engine::estimate_resources(model.info(), mixed.calendar, shape);
-    const auto available = static_cast<double>(engine::available_memory_bytes());
-    if (available > 0.0 && e.total_bytes() > available) {
-        raise_bad_argument("replicates",
-                           "the run would need " + e.describe(shape, model.info(), mixed.calendar) +
-                               ", more than the " + engine::bytes_text(available) +
-                               " of memory available",
-                           "fewer replicates");
+    // As `canopy run` does: refuse, before anything runs, a run that cannot fit in memory,
+    // blaming the replicates only when fewer would fit (one replicate of a city of 4 billion
+    // firms was "fewer replicates").
+    const std::string max_memory = max_memory_argument(max_memory_arg);
+    const std::vector<engine::Scenario> runs{mixed};
+    const int workers = threads > 0 ? threads : engine::hardware_threads();
+    const experiments::ResourceCheck need = experiments::check_resources(
+        model, runs, options.replicates, workers, max_memory, "the run", "use fewer replicates",
+        experiments::python_resource_words());
+    if (!need.problem.empty()) {
+        const experiments::ResourceCheck one = experiments::check_resources(
+            model, runs, 1, workers, max_memory, "even one replicate",
+            "use a smaller city (fewer firms)", experiments::python_resource_words());
+        if (!one.problem.empty()) {
+            raise_bad_argument("max_memory", one.problem,
+                               "a scenario whose replicate fits in the memory allowed");
+        }
+        raise_bad_argument("replicates", need.problem, "fewer replicates");
     }
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
@@ -943,6 +951,7 @@ PYBIND11_MODULE(_canopy, m) {
     m.def("run", &run, py::arg("scenario"), py::arg("replicates") = py::none(),
           py::arg("seed") = py::none(), py::arg("threads") = 0, py::arg("policy_mix") = "",
           py::arg("overrides") = py::none(), py::arg("precision") = py::none(),
+          py::arg("max_memory") = py::none(),
           "Run the scenario's ensemble (its policy mix `policy_mix`, with `overrides` as "
           "Scenario.with_overrides) on `threads` threads (0: all), without holding the GIL; "
           "`precision` (default: the scenario's) stops once every target is settled, as "

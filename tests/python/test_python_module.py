@@ -182,6 +182,20 @@ def main():
             check(False, f"{key} refuses the value")
         except canopy.InputError as e:
             check(e.diagnostics[0]["key"] == key, f"{key} is named: {e}")
+    # A city too large for memory even at one replicate: "fewer replicates" was the advice.
+    try:
+        canopy.run(s, replicates=1, threads=1, overrides={"firms": 4_000_000_000})
+        check(False, "a run past memory at one replicate is refused")
+    except canopy.InputError as e:
+        diag = e.diagnostics[0]
+        check(diag["key"] == "max_memory" and "even one replicate" in diag["message"] and
+              "max_memory='SIZE'" in diag["message"],
+              f"a run past memory at one replicate blames the city, not the replicates: {e}")
+    try:
+        canopy.run(s, replicates=4, max_memory="lots")
+        check(False, "run refuses max_memory='lots'")
+    except canopy.InputError as e:
+        check(e.diagnostics[0]["key"] == "max_memory", f"run checks max_memory: {e}")
     # The largest seed runs, and a numpy integer is the same seed as the int (same bits).
     top = canopy.run(s, replicates=2, seed=2**64 - 1)
     check(top.seed == 2**64 - 1, "seed 2**64-1 is taken")

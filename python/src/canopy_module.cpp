@@ -31,6 +31,7 @@
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -197,6 +199,12 @@ const models::ModelHandle& model_of(const engine::Scenario& s) {
 // down each other's TBB arena (a segfault, or a hang, in an outside probe). Taken with the GIL
 // released, so the other Python threads go on meanwhile.
 std::mutex engine_lock;
+
+// Thrown out of a run when Python's signal handler raised (Ctrl-C): the run stops.
+struct Interrupted {};
+
+// As `canopy run`'s: a run estimated past this many seconds is said before it starts.
+constexpr double LONG_RUN_SECONDS = 600.0;
 
 struct PyScenario {
     std::shared_ptr<const engine::Scenario> s;
@@ -455,9 +463,29 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
         }
         raise_bad_argument("replicates", need.problem, "fewer replicates");
     }
+    // A run estimated past ten minutes is said before it starts, as `canopy run` says it.
+    if (need.seconds > LONG_RUN_SECONDS) {
+        PyErr_WarnEx(PyExc_UserWarning, ("canopy.run: this run needs " + need.estimate).c_str(), 1);
+    }
+    // Ctrl-C stops the run between replicates with KeyboardInterrupt (it finished the whole
+    // run first, then raised). Python's handlers run on the main thread only: the thread that
+    // called run looks, with the GIL taken back, after each replicate it finishes.
+    const std::thread::id caller = std::this_thread::get_id();
+    std::atomic<bool> interrupted{false};
+    options.progress = [caller, &interrupted](std::size_t, std::size_t) {
+        if (!interrupted.load() && std::this_thread::get_id() == caller) {
+            const py::gil_scoped_acquire gil;
+            if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
+                interrupted.store(true);
+            }
+        }
+        if (interrupted.load()) {
+            throw Interrupted{};
+        }
+    };
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
-    {
+    try {
         const py::gil_scoped_release free_threads;
         const std::lock_guard one_at_a_time(engine_lock);
         const engine::ThreadLimit limit(threads);
@@ -501,6 +529,8 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
             });
         out.summary = std::make_shared<const output::EnsembleSummary>(std::move(*summary));
         out.ensemble = std::move(ensemble);
+    } catch (const Interrupted&) {
+        throw py::error_already_set(); // KeyboardInterrupt (or what the handler raised)
     }
     return out;
 }

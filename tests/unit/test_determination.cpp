@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 
 using namespace canopy;
 using namespace canopy::engine;
@@ -88,6 +89,33 @@ Ensemble ensemble_of(const Scenario& scenario, const RunReplicate& run, std::uin
     return ensemble;
 }
 
+// The toy with one series, "quota" = min(l0, capacity): the capacity is 100 (room for the whole
+// quota) for the keys `room` accepts, else 1.
+struct QuotaToy {
+    ModelInfo model = toy_info();
+    Scenario scenario = toy_scenario();
+    QuotaToy() {
+        model.series = {{"quota", "", "", SeriesKind::stock}};
+        scenario.indicators.resize(1);
+        scenario.indicators[0].id = "quota";
+        scenario.indicators[0].series = "quota";
+    }
+    [[nodiscard]] IndicatorSet indicators() const {
+        return IndicatorSet(scenario.indicators, model, scenario.calendar);
+    }
+    static RunReplicate run(std::function<bool(const RandomKey&)> room) {
+        return [room = std::move(room)](const RunInputs& in, const RandomKey& key) {
+            SeriesTable t;
+            t.resize(in.calendar.steps() + 1, 1);
+            const double capacity = room(key) ? 100.0 : 1.0;
+            for (int r = 0; r < t.rows; ++r) {
+                t.row(r)[0] = std::min(in.levers[0].at(0.0), capacity);
+            }
+            return t;
+        };
+    }
+};
+
 } // namespace
 
 TEST_CASE("Inputs that fix an indicator are found; the dynamics' indicators are left alone",
@@ -156,24 +184,13 @@ TEST_CASE("Determination refuses an empty ensemble and unknown indicators",
 
 TEST_CASE("A bound that binds in the probed replicates but not in all is the dynamics'",
           "[unit][determination]") {
-    // "quota" = min(l0, capacity): the first two replicates (the probes) always have room for
-    // the whole quota; later ones are short of it. The probes alone would call it fixed by l0.
-    ModelInfo model = toy_info();
-    model.series = {{"quota", "", "", SeriesKind::stock}};
-    Scenario scenario = toy_scenario();
-    scenario.indicators.resize(1);
-    scenario.indicators[0].id = "quota";
-    scenario.indicators[0].series = "quota";
-    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
-    const RunReplicate run = [](const RunInputs& in, const RandomKey& key) {
-        SeriesTable t;
-        t.resize(in.calendar.steps() + 1, 1);
-        const double capacity = key.replicate < 2 ? 100.0 : 1.0;
-        for (int r = 0; r < t.rows; ++r) {
-            t.row(r)[0] = std::min(in.levers[0].at(0.0), capacity);
-        }
-        return t;
-    };
+    // The first two replicates (the probes) always have room for the whole quota; later ones
+    // are short of it. The probes alone would call it fixed by l0.
+    const QuotaToy toy;
+    const ModelInfo& model = toy.model;
+    const Scenario& scenario = toy.scenario;
+    const IndicatorSet indicators = toy.indicators();
+    const RunReplicate run = QuotaToy::run([](const RandomKey& key) { return key.replicate < 2; });
     Ensemble ensemble = ensemble_of(scenario, run, 4);
     const std::vector<std::size_t> which{0};
     int runs = 0;
@@ -203,23 +220,14 @@ TEST_CASE("A small ensemble is re-run with further keys before its inputs are sa
     // An outside probe: `canopy run -n 2` marked a leader quota "set by inputs (by construction)"
     // where it binds in about 87 % of runs: two replicates and two probes agreed by luck. Here the
     // quota binds under the ensemble's key and the first probes' key, and not under any other.
-    ModelInfo model = toy_info();
-    model.series = {{"quota", "", "", SeriesKind::stock}};
-    Scenario scenario = toy_scenario();
-    scenario.indicators.resize(1);
-    scenario.indicators[0].id = "quota";
-    scenario.indicators[0].series = "quota";
-    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
-    const std::uint64_t lucky = scenario.seed ^ PROBE_SEED_MIX;
-    const RunReplicate run = [&](const RunInputs& in, const RandomKey& key) {
-        SeriesTable t;
-        t.resize(in.calendar.steps() + 1, 1);
-        const bool binds = key.seed == scenario.seed || key.seed == lucky;
-        for (int r = 0; r < t.rows; ++r) {
-            t.row(r)[0] = std::min(in.levers[0].at(0.0), binds ? 100.0 : 1.0);
-        }
-        return t;
-    };
+    const QuotaToy toy;
+    const ModelInfo& model = toy.model;
+    const Scenario& scenario = toy.scenario;
+    const IndicatorSet indicators = toy.indicators();
+    const std::uint64_t seed = scenario.seed;
+    const RunReplicate run = QuotaToy::run([seed](const RandomKey& key) {
+        return key.seed == seed || key.seed == (seed ^ PROBE_SEED_MIX);
+    });
     const Ensemble ensemble = ensemble_of(scenario, run, 2);
     const std::vector<std::size_t> which{0};
     DeterminationOptions luck;

@@ -465,7 +465,10 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     }
     // A run estimated past ten minutes is said before it starts, as `canopy run` says it.
     if (need.seconds > LONG_RUN_SECONDS) {
-        PyErr_WarnEx(PyExc_UserWarning, ("canopy.run: this run needs " + need.estimate).c_str(), 1);
+        if (PyErr_WarnEx(PyExc_UserWarning, ("canopy.run: this run needs " + need.estimate).c_str(),
+                         1) != 0) {
+            throw py::error_already_set(); // warnings made errors (-W error): raised, not run
+        }
     }
     // Ctrl-C stops the run between replicates with KeyboardInterrupt (it finished the whole
     // run first, then raised). Python's handlers run on the main thread only: the thread that

@@ -196,6 +196,17 @@ def main():
     timer.join()
     check(canopy.run(s, replicates=8, seed=5, threads=2).summary["targets"] ==
           run.summary["targets"], "a run after an interrupted one gives its numbers")
+    # A run past ten minutes is said before it starts (as a warning; made an error here, so
+    # that it raises instead of running for hours).
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            canopy.run(wuhan_run, replicates=1_000_000, threads=1)
+            check(False, "a run of hours is said before it starts")
+        except UserWarning as e:
+            check(str(e).startswith("canopy.run: this run needs about"),
+                  f"a run of hours is said before it starts: {e}")
     # A city too large for memory even at one replicate: "fewer replicates" was the advice.
     try:
         canopy.run(s, replicates=1, threads=1, overrides={"firms": 4_000_000_000})

@@ -202,7 +202,7 @@ def main():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            canopy.run(wuhan_run, replicates=1_000_000, threads=1)
+            canopy.run(wuhan_run, replicates=100_000, threads=1)
             check(False, "a run of hours is said before it starts")
         except UserWarning as e:
             check(str(e).startswith("canopy.run: this run needs about"),

@@ -102,6 +102,11 @@ bool report(const engine::Diagnostics& diagnostics);
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
 
+/// The last month indicator `id` of `indicators` reads (a flow's last month, a ratio's later
+/// one): a target on it is settled once that month has run.
+engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
+                                  const std::string& id, int depth = 0);
+
 /// "did you mean 'X'?" for an id given to a flag, or empty: the nearest by edit distance, else
 /// the id sharing the longest stem of 5 characters or more with it (a misspelt or shortened
 /// ending, "leaderz" or "high_tech", is far from "leader_enterprises" or

@@ -79,6 +79,28 @@ std::string quiet_problem(bool quiet,
            " nothing would be shown or written; drop --quiet, or name an output";
 }
 
+// The last month indicator `id` reads (a ratio: the later of its two), so a target on it is
+// settled once that month has run.
+engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
+                                  const std::string& id, int depth) {
+    const auto it = std::find_if(indicators.begin(), indicators.end(),
+                                 [&](const engine::IndicatorSpec& i) { return i.id == id; });
+    if (it == indicators.end() || depth > static_cast<int>(indicators.size())) {
+        return engine::YearMonth{9999, 12}; // the loader refuses both; read as "the end"
+    }
+    switch (it->kind) {
+    case engine::IndicatorSpec::Kind::flow:
+        return it->to;
+    case engine::IndicatorSpec::Kind::ratio:
+        return std::max(last_month_read(indicators, it->numerator, depth + 1),
+                        last_month_read(indicators, it->denominator, depth + 1));
+    case engine::IndicatorSpec::Kind::stock:
+    case engine::IndicatorSpec::Kind::growth:
+        break;
+    }
+    return it->at;
+}
+
 std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids) {
     if (std::string hint = engine::did_you_mean(given, ids); !hint.empty()) {
         return hint;

@@ -27,28 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The last month indicator `id` reads (a ratio: the later of its two), so a target on it is
-// settled once that month has run.
-engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
-                                  const std::string& id, int depth = 0) {
-    const auto it = std::find_if(indicators.begin(), indicators.end(),
-                                 [&](const engine::IndicatorSpec& i) { return i.id == id; });
-    if (it == indicators.end() || depth > static_cast<int>(indicators.size())) {
-        return engine::YearMonth{9999, 12}; // the loader refuses both; read as "the end"
-    }
-    switch (it->kind) {
-    case engine::IndicatorSpec::Kind::flow:
-        return it->to;
-    case engine::IndicatorSpec::Kind::ratio:
-        return std::max(last_month_read(indicators, it->numerator, depth + 1),
-                        last_month_read(indicators, it->denominator, depth + 1));
-    case engine::IndicatorSpec::Kind::stock:
-    case engine::IndicatorSpec::Kind::growth:
-        break;
-    }
-    return it->at;
-}
-
 struct SolveArgs {
     std::string scenario = DEFAULT_SCENARIO;
     std::string target;

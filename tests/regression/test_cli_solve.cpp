@@ -272,6 +272,14 @@ TEST_CASE("canopy solve refuses a target read before the levers can act",
     CHECK(before.err.find("--target: 'exits_h1' is read at the end of 2023-06, before the "
                           "scenario's policy_start 2023-07") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"later.toml"});
+    // canopy run scores it, and says under the table that it measures the history.
+    const Result run = run_canopy(dir, "run later.toml --replicates 4");
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.out.find("read before policy_start 2023-07: these targets measure the history, "
+                       "which no lever set from then moves:\n  exits_h1: read at the end of "
+                       "2023-06\n") != std::string::npos);
+    CHECK(run.out.find("h1_per_year: read at") == std::string::npos);
     // A ratio is read at the later of its two indicators' months: this one can move.
     const Result ratio = run_canopy(dir, "solve later.toml --target h1_per_year --probability "
                                          "0.5 --lever lever_sme=0.5:2 --replicates 40 --json -");

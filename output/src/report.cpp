@@ -188,7 +188,11 @@ Ticks nice_ticks(double lo, double hi, int count) {
         lo -= pad;
         hi += pad;
     }
-    const double raw = (hi - lo) / count;
+    // Near the largest doubles (a scale of 1e306, say) every sum below may overflow: an axis
+    // from 1.4e308 to inf once stepped to inf and pushed ticks until memory ran out. The width
+    // is taken in halves, a step or an end that overflows falls back to the data's own, and the
+    // ticks are counted.
+    const double raw = hi / count - lo / count;
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
     double step = mag;
     for (const double m : {1.0, 2.0, 5.0, 10.0}) {
@@ -197,10 +201,21 @@ Ticks nice_ticks(double lo, double hi, int count) {
             break;
         }
     }
+    if (!std::isfinite(step) || !(step > 0.0)) {
+        step = raw;
+    }
     Ticks t;
     t.lo = std::floor(lo / step) * step;
     t.hi = std::ceil(hi / step) * step;
-    for (double v = t.lo; v <= t.hi + step * 0.5; v += step) {
+    if (!std::isfinite(t.lo) || !std::isfinite(t.hi)) {
+        t.lo = lo;
+        t.hi = hi;
+    }
+    for (int k = 0; k <= 4 * count + 4; ++k) {
+        const double v = t.lo + step * k;
+        if (!std::isfinite(v) || v - t.hi > step * 0.5) {
+            break;
+        }
         t.at.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
     }
     return t;

@@ -191,3 +191,20 @@ TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers
     CHECK(entries(dir.path()) ==
           std::vector<std::string>{"levers.html", "plain.html", "ranged.html"});
 }
+
+TEST_CASE("A report draws an indicator whose interval reaches infinity", "[cli][report]") {
+    // Finals from 1.4e308 to inf (a scale near the largest double): the axis stepped to inf and
+    // pushed ticks until memory ran out ("internal error: std::bad_alloc" after 17 GB).
+    const test::TempDir dir;
+    test::write_file(dir / "huge.toml",
+                     "extends = \"" + REFERENCE +
+                         "\"\n[indicators.leaders_2023]\nkind = \"stock\"\nseries = \"leader\"\n"
+                         "at = \"2023-12\"\nunit = \"firms\"\nscale = 2.2e306\n"
+                         "description = \"leaders, scaled to the ends of the doubles\"\n");
+    const Result r = run_canopy(dir, "run huge.toml --replicates 8 --quiet --report r.html");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string html = test::read_file(dir / "r.html");
+    CHECK(html.find("<svg class=\"chart fan\"") != std::string::npos);
+    CHECK(html.find("leaders_2023") != std::string::npos);
+}

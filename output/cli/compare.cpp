@@ -68,6 +68,13 @@ std::vector<std::string> output_problems(const CompareArgs& args, const fs::path
          output::path_clashes(outputs, scenario_inputs(scenario_path, loaded, args.posterior))) {
         problems.push_back(std::move(p));
     }
+    // One pair of replicates gave zero-width "95 %" intervals for every difference (as levers
+    // refuses it).
+    if (!args.replicates_set && loaded.scenario && loaded.scenario->replicates < 2) {
+        problems.push_back("scenario " + quoted(loaded.scenario->name) +
+                           " runs 1 replicate ([scenario] replicates), too few for paired "
+                           "intervals; give --replicates 2 or more");
+    }
     return problems;
 }
 
@@ -289,9 +296,11 @@ Command add_compare(CLI::App& app) {
     cmd->add_option("--mix,-m", args->mixes,
                     "A policy mix to compare with the base (repeat it; default: every mix)")
         ->check(NON_EMPTY);
-    CLI::Option* replicates = cmd->add_option("--replicates,-n", args->replicates,
-                                              "Replicates per mix (default: the scenario's)")
-                                  ->check(CLI::Range(1, 1'000'000));
+    CLI::Option* replicates =
+        cmd->add_option("--replicates,-n", args->replicates,
+                        "Replicates per mix, at least 2 for paired intervals (default: the "
+                        "scenario's)")
+            ->check(CLI::Range(2, 1'000'000));
     CLI::Option* seed =
         add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
     cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")

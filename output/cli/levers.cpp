@@ -170,6 +170,16 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
         }
     }
     // A bad --ranges file hides no mistake of the scenario's flags: they are checked too.
+    // A lever named twice is most likely another one mistyped (as solve's --lever, compare's
+    // --mix): it was dropped silently.
+    for (auto it = args.only.begin(); it != args.only.end(); ++it) {
+        // Said once, at its last mention.
+        if (std::find(args.only.begin(), it, *it) != it &&
+            std::find(it + 1, args.only.end(), *it) == args.only.end()) {
+            problems.push_back("--lever: " + cli::quoted(*it) +
+                               " is named twice; name each lever once");
+        }
+    }
     if (!scenario_bad && loaded.scenario && model != nullptr) {
         for (const std::string& name : args.only) {
             std::vector<std::string> names;
@@ -252,6 +262,17 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
                             args.ranges, args.only);
     const std::vector<experiments::LeverRange>& chosen = choice.chosen;
     const std::vector<std::pair<std::string, std::string>>& skipped = choice.skipped;
+    if (chosen.empty() && !args.only.empty()) {
+        // Every lever asked for was skipped: three empty tables and exit 0 measured nothing.
+        std::string why;
+        for (const auto& [name, reason] : skipped) {
+            why += (why.empty() ? "" : "; ") + name + ": " + reason;
+        }
+        std::cerr << "canopy levers: error: --lever: no lever named can be measured (" << why
+                  << "); give its range with --ranges SWEEP.toml (a sweep file's lever factor)\n"
+                  << "canopy levers: nothing was run or written\n";
+        return EXIT_BAD_INPUT;
+    }
 
     // 3. Run both ends of each lever.
     experiments::Experiment experiment;

@@ -253,6 +253,14 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     bool mix_ok = true;
     if (!scenario_bad && loaded.scenario) {
+        // The lever effects' paired intervals need two replicates, as `canopy levers` says:
+        // one gave zero-width "95 %" intervals and "moves? yes".
+        const int replicates = args.replicates_set ? args.replicates : loaded.scenario->replicates;
+        if (!args.report.empty() && (args.report_levers || !args.report_ranges.empty()) &&
+            replicates < 2) {
+            problems.push_back("--report-levers: 1 replicate is too few for the lever effects' "
+                               "paired intervals; give --replicates 2 or more");
+        }
         if (auto p = policy_mix_problem(*loaded.scenario, args.policy_mix)) {
             problems.push_back(*p);
             mix_ok = false;

@@ -752,3 +752,31 @@ TEST_CASE("run writes its JSON, HDF5 and report under names of up to 255 bytes",
     CHECK(entries(dir.path()) == expected);
     CHECK(test::read_file(dir / json).find("\"targets\"") != std::string::npos);
 }
+
+TEST_CASE("levers refuses a lever named twice, and levers it cannot measure", "[cli][hardening]") {
+    // The repeat was dropped silently; a lever at 0 (no default range) printed three empty
+    // tables and exited 0, having measured nothing.
+    const test::TempDir dir;
+    const Result twice = run_canopy(dir, "levers " + shell_quote(REFERENCE) +
+                                             " --lever lever_sme --lever lever_sme -n 4");
+    CHECK(twice.status == 2);
+    CHECK(twice.err.find("--lever: 'lever_sme' is named twice; name each lever once") !=
+          std::string::npos);
+    test::write_file(dir / "zero.toml",
+                     reference_with("[levers.lever_sme]\nvalue = 0\nsource = \"t\"\n"));
+    const Result zero = run_canopy(dir, "levers zero.toml --lever lever_sme -n 4 --json z.json");
+    INFO(zero.err);
+    CHECK(zero.status == 2);
+    CHECK(zero.err.find("--lever: no lever named can be measured (lever_sme: ") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"zero.toml"});
+    // One replicate gave zero-width paired intervals in compare and --report-levers.
+    const Result compare = run_canopy(dir, "compare " + shell_quote(REFERENCE) + " -n 1");
+    CHECK(compare.status == 2);
+    CHECK(compare.err.find("--replicates") != std::string::npos);
+    const Result report =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 1 --report r.html --report-levers");
+    CHECK(report.status == 2);
+    CHECK(report.err.find("--report-levers: 1 replicate is too few") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"zero.toml"});
+}

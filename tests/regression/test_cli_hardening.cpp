@@ -660,7 +660,7 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
                         "--interval: ", "--threads: '1.5' is not a whole number in digits",
                         "--out: 'x.txt' must end in .h5"});
     check_all_reported(dir, "compare " + reference + " -n 0 --max-memory lots -q --mix nope",
-                       {"--replicates: Value 0 not in range 1 to 1000000",
+                       {"--replicates: Value 0 not in range 2 to 1000000",
                         "--max-memory: must be a size such as 16G, 512M or 1.5T",
                         "--quiet: with none of", "has no policy mix 'nope'"});
     check_all_reported(

@@ -131,6 +131,16 @@ bool is_real_number(const py::handle& value) {
     return kind == "f";
 }
 
+// The value of a real number (is_real_number), or nullopt for an int past a double's range.
+std::optional<double> double_of(const py::handle& value) {
+    const double x = PyFloat_AsDouble(value.ptr());
+    if (x == -1.0 && PyErr_Occurred() != nullptr) {
+        PyErr_Clear();
+        return std::nullopt;
+    }
+    return x;
+}
+
 template <typename T>
 T whole_number(const py::handle& value, const std::string& key, T min, T max,
                const std::string& allowed) {
@@ -302,14 +312,14 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
                                "expected a number, found " + py::repr(v).cast<std::string>(),
                                "an int or a float (numpy's too)");
         }
-        const double value = PyFloat_AsDouble(v.ptr());
-        if (value == -1.0 && PyErr_Occurred() != nullptr) {
-            PyErr_Clear(); // an int past a double's range: 10**400
+        const std::optional<double> number = double_of(v);
+        if (!number) { // an int past a double's range: 10**400
             raise_bad_argument("overrides['" + name + "']",
                                py::repr(v).cast<std::string>() +
                                    " is too large for a number of Canopy's (a double)",
                                "a finite number, at most about 1.8e308 in size");
         }
+        const double value = *number;
         experiments::OverrideMode mode = experiments::OverrideMode::set;
         if (!name.empty() && name.back() == '*') {
             name.pop_back();
@@ -423,11 +433,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
                                    py::repr(precision_arg).cast<std::string>(),
                                "0 (every replicate), or a probability above 0 and below 0.5");
         }
-        precision = PyFloat_AsDouble(precision_arg.ptr());
-        if (precision == -1.0 && PyErr_Occurred() != nullptr) {
-            PyErr_Clear();
-            precision = HUGE_VAL; // refused below as out of range
-        }
+        precision = double_of(precision_arg).value_or(HUGE_VAL); // too large: refused below
         if (precision != 0.0) {
             if (const std::string p = experiments::precision_problem(precision); !p.empty()) {
                 raise_bad_argument("precision", p,

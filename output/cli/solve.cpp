@@ -247,6 +247,8 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         m.description = description;
         m.totals.push_back({"total", s.cost, currency});
         m.over_budget = s.over_cap;
+        m.cap_per_year = scenario.budget.cap_per_year;
+        m.cap_total = scenario.budget.cap_total;
         output::ReportTarget t;
         t.id = target.id;
         t.label = target.description;

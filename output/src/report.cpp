@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -87,10 +88,134 @@ std::string fit(const std::string& text, double max_px, double font_px) {
     return out + "…";
 }
 
+// Code points of `text`, each as its bytes.
+std::vector<std::string> code_points(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t next = i + 1;
+        while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) {
+            ++next;
+        }
+        out.push_back(text.substr(i, next - i));
+        i = next;
+    }
+    return out;
+}
+
+// `text` shortened in the middle to fit `max_px`: its start, "…", and its last `tail` code
+// points (fewer when they alone would not leave room for four of the start's).
+std::string fit_middle(const std::string& text, std::size_t tail, double max_px, double font_px) {
+    if (estimate_px(text, font_px) <= max_px) {
+        return text;
+    }
+    const std::vector<std::string> cps = code_points(text);
+    tail = std::min(tail, cps.size());
+    std::string end;
+    for (std::size_t k = cps.size() - tail; k < cps.size(); ++k) {
+        end += cps[k];
+    }
+    const double head_room = 4 * 0.62 * font_px * 2; // four wide characters at most
+    while (!end.empty() && estimate_px("…" + end, font_px) > max_px - head_room) {
+        end.erase(0, code_points(end).front().size());
+    }
+    std::string head;
+    for (const std::string& cp : cps) {
+        if (estimate_px(head + cp + "…" + end, font_px) > max_px) {
+            break;
+        }
+        head += cp;
+    }
+    return head + "…" + end;
+}
+
+// Labels for the rows of one chart, each fitting `max_px`, that stay apart when shortened. A
+// label is cut at its end; labels that would then read alike (names sharing a long start, as
+// "scale_up_loans_2024_low" and "..._high") are cut in the middle instead, keeping the part after
+// what they share. Labels that still read alike are numbered, and `key` gets each number with
+// its full text, for a key under the chart: a printed page has no tooltips.
+std::vector<std::string> distinct_labels(const std::vector<std::string>& texts, double max_px,
+                                         double font_px,
+                                         std::vector<std::array<std::string, 2>>& key) {
+    std::vector<std::string> shown;
+    for (const std::string& t : texts) {
+        shown.push_back(fit(t, max_px, font_px));
+    }
+    // Rows whose shown label equals another row's while their texts differ.
+    const auto clashing = [&](const std::vector<std::string>& labels) {
+        std::vector<bool> clash(texts.size(), false);
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            for (std::size_t j = 0; j < texts.size(); ++j) {
+                if (i != j && labels[i] == labels[j] && texts[i] != texts[j]) {
+                    clash[i] = true;
+                }
+            }
+        }
+        return clash;
+    };
+    std::vector<bool> clash = clashing(shown);
+    if (std::none_of(clash.begin(), clash.end(), [](bool c) { return c; })) {
+        return shown;
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (!clash[i]) {
+            continue;
+        }
+        // Keep what follows the longest start this text shares with a clashing one.
+        const std::vector<std::string> mine = code_points(texts[i]);
+        std::size_t shared = 0;
+        for (std::size_t j = 0; j < texts.size(); ++j) {
+            if (j == i || !clash[j]) {
+                continue;
+            }
+            const std::vector<std::string> theirs = code_points(texts[j]);
+            std::size_t n = 0;
+            while (n < mine.size() && n < theirs.size() && mine[n] == theirs[n]) {
+                ++n;
+            }
+            shared = std::max(shared, n);
+        }
+        // From the word the difference is in ("_high", not "igh"), when it starts near.
+        for (std::size_t back = 0; back < 12 && back < shared; ++back) {
+            const std::string& c = mine[shared - 1 - back];
+            if (c == "_" || c == "-" || c == " " || c == "." || c == "/") {
+                shared -= back + 1;
+                break;
+            }
+        }
+        shown[i] =
+            fit_middle(texts[i], mine.size() - std::min(shared, mine.size()), max_px, font_px);
+    }
+    clash = clashing(shown);
+    std::size_t number = 0;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (!clash[i]) {
+            continue;
+        }
+        const std::string mark = "[" + std::to_string(++number) + "] ";
+        shown[i] = mark + fit(texts[i], max_px - estimate_px(mark, font_px), font_px);
+        key.push_back({mark.substr(0, mark.size() - 1), texts[i]});
+    }
+    return shown;
+}
+
+// The key of a chart's numbered labels (distinct_labels), as a line under it.
+std::string label_key(const std::vector<std::array<std::string, 2>>& key) {
+    if (key.empty()) {
+        return {};
+    }
+    std::string s = "<p class=\"muted key\">";
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        s += (i == 0 ? "" : "; ") + escape(key[i][0]) + " " + escape(key[i][1]);
+    }
+    return s + "</p>";
+}
+
 // An SVG <text>, shortened to `max_px`; the full text in a tooltip when shortened.
 std::string svg_text(double x, double y, const std::string& text, double font_px, double max_px,
-                     const char* anchor = "start", const char* cls = nullptr) {
-    const std::string shown = fit(text, max_px, font_px);
+                     const char* anchor = "start", const char* cls = nullptr,
+                     const std::string* shortened = nullptr) {
+    const std::string shown = shortened != nullptr ? *shortened : fit(text, max_px, font_px);
     std::string out =
         fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\"", x, y, font_px);
     if (std::string_view(anchor) != "start") {
@@ -434,10 +559,16 @@ std::string attainment_chart(const std::string& title, const std::vector<BarRow>
                          p == 0.5 ? "half" : "grid", xs(p), xs(p), top, h - bottom + 2);
         s += svg_text(xs(p), h - 8, fmt::format("{:.0f} %", 100 * p), 10, 40, "middle");
     }
+    std::vector<std::string> texts;
+    for (const BarRow& row : rows) {
+        texts.push_back(row.label);
+    }
+    std::vector<std::array<std::string, 2>> key;
+    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const BarRow& row = rows[i];
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end");
+        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels[i]);
         if (std::isfinite(row.value)) {
             s += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                              "height=\"{:.1f}\"/>",
@@ -452,7 +583,7 @@ std::string attainment_chart(const std::string& title, const std::vector<BarRow>
         }
         s += svg_text(BAR_W - right + 8, y + 15, row.text, 11, right - 10);
     }
-    return s + "</svg>";
+    return s + "</svg>" + label_key(key);
 }
 
 // Tornado: signed bars around zero, longest first, on a symmetric scale.
@@ -485,10 +616,16 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
                          v == 0.0 ? "half" : "grid", xs(v), xs(v), top, h - bottom + 2);
         s += svg_text(xs(v), h - 8, fmt::format("{:+.0f} pts", 100 * v), 10, 60, "middle");
     }
+    std::vector<std::string> texts;
+    for (const BarRow& row : rows) {
+        texts.push_back(row.label);
+    }
+    std::vector<std::array<std::string, 2>> key;
+    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const BarRow& row = rows[i];
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end");
+        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels[i]);
         const double x0 = xs(std::min(0.0, row.value));
         const double x1 = xs(std::max(0.0, row.value));
         s += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
@@ -502,7 +639,7 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
         }
         s += svg_text(BAR_W - right + 8, y + 15, row.text, 11, right - 10);
     }
-    return s + "</svg>";
+    return s + "</svg>" + label_key(key);
 }
 
 // Cost bars: one per mix in one currency, from zero.
@@ -525,9 +662,15 @@ std::string cost_chart(const std::string& unit,
                                 "height=\"{1}\" viewBox=\"0 0 {0} {1}\">",
                                 BAR_W, h);
     s += "<title>" + escape("Cost per mix, " + unit) + "</title>";
+    std::vector<std::string> texts;
+    for (const auto& row : rows) {
+        texts.push_back(row.first);
+    }
+    std::vector<std::array<std::string, 2>> key;
+    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, rows[i].first, 11, left - 10, "end");
+        s += svg_text(left - 6, y + 15, rows[i].first, 11, left - 10, "end", nullptr, &labels[i]);
         const double w = most > 0 && std::isfinite(rows[i].second) && rows[i].second > 0
                              ? pw * rows[i].second / most
                              : 0.0;
@@ -538,7 +681,7 @@ std::string cost_chart(const std::string& unit,
                       format_quantity(rows[i].second) + " " + unit + (over[i] ? " (over)" : ""), 11,
                       right - 10);
     }
-    return s + "</svg>";
+    return s + "</svg>" + label_key(key);
 }
 
 // ---- sections --------------------------------------------------------------------------------
@@ -587,6 +730,7 @@ svg text.target-label { fill: #9b1c1c; }
 .whisker { stroke: #1d2433; stroke-width: 1.5; fill: none; }
 .note { background: #f6f8fb; border-left: 3px solid #3b78c2; padding: 6px 10px; }
 .muted { color: #5a6578; }
+p.key { font-size: 0.85em; margin: 0.2em 0 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
@@ -651,7 +795,11 @@ std::string summary_section(const Report& r) {
     if (r.mixes.size() == 1 && m.name != "base") {
         s += " under " + escape(m.name);
     }
-    s += "</h2>\n<table class=\"targets\"><thead><tr><th>target</th><th>goal</th>"
+    s += "</h2>\n";
+    if (r.mixes.size() == 1 && !m.description.empty()) {
+        s += "<p>" + escape(m.description) + "</p>\n";
+    }
+    s += "<table class=\"targets\"><thead><tr><th>target</th><th>goal</th>"
          "<th class=\"num\">median</th><th class=\"num\">90 % interval</th>"
          "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th><th>verdict</th></tr>"
          "</thead><tbody>\n";
@@ -709,6 +857,17 @@ std::string attainment_section(const Report& r) {
         return s + "</section>\n";
     }
     const bool deltas = any_delta(r.mixes);
+    // What each mix is, in its own words, before the charts that name it.
+    s += "<dl class=\"facts mixes\">\n";
+    for (const ReportMix& m : r.mixes) {
+        s += "<dt>" + escape(m.name) + "</dt><dd>" +
+             (!m.description.empty() ? escape(m.description)
+              : m.name == "base"
+                  ? std::string("<span class=\"muted\">the scenario's levers as written</span>")
+                  : std::string("<span class=\"muted\">no description</span>")) +
+             "</dd>\n";
+    }
+    s += "</dl>\n";
     s += "<div class=\"charts wide\">\n";
     const ReportMix& first = r.mixes.front();
     for (std::size_t k = 0; k < first.targets.size(); ++k) {
@@ -769,6 +928,37 @@ std::string attainment_section(const Report& r) {
     return s + "</section>\n";
 }
 
+// A mix against the scenario's caps, as the terminal says it: "within the cap of 30 100m yuan a
+// year; 12 % of replicates over it", "over the cap of ...: 2023: 31.2 > cap 30 100m yuan", or
+// "no cap".
+std::string budget_text(const ReportMix& m) {
+    const bool yearly = std::isfinite(m.cap_per_year);
+    const bool total = std::isfinite(m.cap_total);
+    if (!yearly && !total) {
+        return m.over_budget ? "over the cap" + (m.budget_note.empty() ? "" : ": " + m.budget_note)
+                             : "no cap";
+    }
+    const std::string unit = m.totals.empty() || m.totals.front().unit.empty()
+                                 ? std::string()
+                                 : " " + m.totals.front().unit;
+    std::string caps;
+    if (yearly) {
+        caps += format_quantity(m.cap_per_year) + unit + " a year";
+    }
+    if (total) {
+        caps += (yearly ? ", " : "") + format_quantity(m.cap_total) + unit + " in total";
+    }
+    std::string out =
+        (m.over_budget ? "over the cap of " : "within the cap of ") + caps + " (mean cost)";
+    if (m.over_budget && !m.budget_note.empty()) {
+        out += ": " + m.budget_note;
+    }
+    if (m.p_over_budget) {
+        out += "; " + percent(*m.p_over_budget) + " of replicates over it";
+    }
+    return out;
+}
+
 std::string budget_section(const Report& r) {
     bool any = false;
     for (const ReportMix& m : r.mixes) {
@@ -816,9 +1006,8 @@ std::string budget_section(const Report& r) {
                       (c.unit.empty() ? "" : " " + escape(c.unit));
         }
         s += "<tr><td>" + escape(m.name) + "</td><td>" + levers + "</td><td class=\"num\">" +
-             escape(cost_text(m.totals)) + "</td><td" +
-             (m.over_budget ? " class=\"over\">over the cap" : ">within") +
-             (m.budget_note.empty() ? "" : ": " + escape(m.budget_note)) + "</td></tr>\n";
+             escape(cost_text(m.totals)) + "</td><td" + (m.over_budget ? " class=\"over\">" : ">") +
+             escape(budget_text(m)) + "</td></tr>\n";
     }
     return s + "</tbody></table>\n</section>\n";
 }

@@ -182,6 +182,11 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
         }
     }
     m.over_budget = s.costs.over_cap;
+    m.cap_per_year = s.costs.cap_per_year;
+    m.cap_total = s.costs.cap_total;
+    if (s.costs.q05 != s.costs.q95) { // as the terminal: a share only when costs vary
+        m.p_over_budget = s.costs.p_over_cap;
+    }
     if (s.costs.over_cap) {
         std::string why;
         for (std::size_t y = 0; y < s.costs.years.size() && y < s.costs.by_year.size(); ++y) {

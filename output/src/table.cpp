@@ -663,6 +663,19 @@ std::string format_comparison(const Comparison& c, bool colour) {
              : "each mix on its own random streams (independent seeds)") +
         "; intervals are " + ci + "s.\n\n";
 
+    // What each mix is, in its own words.
+    {
+        Grid grid({Align::left, Align::left});
+        grid.add({{"policy mix", heading}, {"what it is", heading}});
+        for (const MixComparison& m : c.mixes) {
+            grid.add({{m.name},
+                      {!m.description.empty() ? printable(m.description)
+                       : m.name == BASE_MIX   ? std::string("the scenario's levers as written")
+                                              : std::string("(no description)")}});
+        }
+        out += grid.render(style) + "\n";
+    }
+
     // The budget: one row per mix.
     if (!c.currency.empty() || std::any_of(c.mixes.begin(), c.mixes.end(),
                                            [](const MixComparison& m) { return m.cost != 0.0; })) {

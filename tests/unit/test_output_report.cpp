@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 using namespace canopy;
 
@@ -269,4 +270,110 @@ TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a 
           std::string::npos);
     CHECK(empty_html.find("No lever was run") != std::string::npos);
     CHECK(count(empty_html, "class=\"chart tornado\"") == 0);
+}
+
+namespace {
+
+// The text shown for `full` in the charts: what follows its tooltip.
+std::vector<std::string> shown_for(const std::string& html, const std::string& full) {
+    std::vector<std::string> out;
+    const std::string tip = "<title>" + full + "</title>";
+    for (std::size_t at = html.find(tip); at != std::string::npos;
+         at = html.find(tip, at + tip.size())) {
+        const std::size_t begin = at + tip.size();
+        out.push_back(html.substr(begin, html.find("</text>", begin) - begin));
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("Mix names that share a long start stay apart in the charts", "[output][report]") {
+    // Two mixes whose names differ only at the end were both shown as "scale_up_tech_loans_an…"
+    // in every chart: on paper, where there are no tooltips, they could not be told apart.
+    output::Report r = sample();
+    r.lever_effects.clear();
+    const std::string low = "scale_up_tech_loans_and_venture_funds_in_2024_low";
+    const std::string high = "scale_up_tech_loans_and_venture_funds_in_2024_high";
+    r.mixes[1].name = low;
+    r.mixes.push_back(r.mixes[1]);
+    r.mixes[2].name = high;
+    std::string html = output::render_report_html(r);
+    const std::vector<std::string> a = shown_for(html, low);
+    const std::vector<std::string> b = shown_for(html, high);
+    REQUIRE(a.size() == 3); // the two attainment charts and the cost chart
+    REQUIRE(b.size() == 3);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i] != b[i]);
+        CHECK(a[i].rfind("scale_up", 0) == 0); // the start, "…", and the end that differs
+        CHECK(a[i].size() >= 4);
+        CHECK(a[i].substr(a[i].size() - 4) == "_low");
+        CHECK(b[i].substr(b[i].size() - 5) == "_high");
+        CHECK(a[i].find("…") != std::string::npos);
+    }
+    CHECK(html.find("class=\"muted key\"") == std::string::npos);
+    // A lone long name is still cut at its end.
+    CHECK(shown_for(html, "a_policy_mix_with_a_really_remarkably_long_name_that_cannot_fit")
+              .empty()); // replaced above
+    // Names that differ only in the middle, too far in to show: numbered, with a key under the
+    // chart that gives each number its full name.
+    const std::string m1 =
+        "programme_" + std::string(12, 'x') + "_variant_one_" + std::string(40, 'y');
+    const std::string m2 =
+        "programme_" + std::string(12, 'x') + "_variant_two_" + std::string(40, 'y');
+    r.mixes[1].name = m1;
+    r.mixes[2].name = m2;
+    html = output::render_report_html(r);
+    const std::vector<std::string> c = shown_for(html, m1);
+    const std::vector<std::string> d = shown_for(html, m2);
+    REQUIRE(c.size() == 3);
+    REQUIRE(d.size() == 3);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        CHECK(c[i] != d[i]);
+        CHECK(c[i].rfind("[1] programme_", 0) == 0);
+        CHECK(d[i].rfind("[2] programme_", 0) == 0);
+    }
+    CHECK(count(html, "<p class=\"muted key\">[1] " + m1 + "; [2] " + m2 + "</p>") == 3);
+    // The same name twice (one mix in two charts) is no clash.
+    CHECK(shown_for(html, "base").empty()); // short: shown whole, with no tooltip
+}
+
+TEST_CASE("The report's budget gives the caps and the share of replicates over them",
+          "[output][report]") {
+    output::Report r = sample();
+    // No cap: not "within".
+    std::string html = output::render_report_html(r);
+    CHECK(html.find(">no cap</td>") != std::string::npos);
+    CHECK(html.find(">within") == std::string::npos);
+    for (output::ReportMix& m : r.mixes) {
+        m.cap_per_year = 30;
+        m.cap_total = 55;
+    }
+    r.mixes[0].p_over_budget = 0.125;
+    r.mixes[1].p_over_budget = 0.6;
+    html = output::render_report_html(r);
+    CHECK(html.find(">within the cap of 30 100m yuan a year, 55 100m yuan in total (mean cost); "
+                    "12.5 % of replicates over it</td>") != std::string::npos);
+    CHECK(html.find(" class=\"over\">over the cap of 30 100m yuan a year, 55 100m yuan in total "
+                    "(mean cost): 2023: 31 &gt; cap 30 100m yuan; 60.0 % of replicates over "
+                    "it</td>") != std::string::npos);
+    // A cap in total only, and costs that do not vary (no share).
+    r.mixes[0].cap_per_year = std::nan("");
+    r.mixes[0].p_over_budget.reset();
+    html = output::render_report_html(r);
+    CHECK(html.find(">within the cap of 55 100m yuan in total (mean cost)</td>") !=
+          std::string::npos);
+}
+
+TEST_CASE("The report says what each policy mix is", "[output][report]") {
+    output::Report r = sample();
+    r.mixes[1].description = "Loans <doubled> from 2023";
+    std::string html = output::render_report_html(r);
+    CHECK(html.find("<dt>base</dt><dd><span class=\"muted\">the scenario's levers as "
+                    "written</span></dd>") != std::string::npos);
+    CHECK(html.find("</dt><dd>Loans &lt;doubled&gt; from 2023</dd>") != std::string::npos);
+    // One mix run alone: its description under the heading.
+    r.mixes.erase(r.mixes.begin());
+    html = output::render_report_html(r);
+    CHECK(html.find("</h2>\n<p>Loans &lt;doubled&gt; from 2023</p>") != std::string::npos);
 }

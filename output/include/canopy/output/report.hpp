@@ -14,6 +14,7 @@
 
 #include <array>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,10 +76,16 @@ struct ReportMix {
     std::string description;
     std::vector<ReportCost> totals;      ///< total cost per currency unit
     std::vector<ReportCost> lever_costs; ///< per lever (levers with no cost left out)
-    bool over_budget = false;            ///< over the scenario's cap
+    bool over_budget = false;            ///< the mean cost is over one of the scenario's caps
     std::string budget_note;             ///< why (e.g. "2023: 31.2 > cap 30 100m yuan")
-    std::vector<ReportTarget> targets;   ///< scenario order
-    std::vector<ReportFan> fans;         ///< indicators over time; may be empty (no charts)
+    /// The scenario's caps, in the totals' currency; NaN: none. With neither, the budget says
+    /// "no cap", not "within".
+    double cap_per_year = std::numeric_limits<double>::quiet_NaN();
+    double cap_total = std::numeric_limits<double>::quiet_NaN();
+    /// Share of replicates whose cost is over a cap, when the cost varies between replicates.
+    std::optional<double> p_over_budget;
+    std::vector<ReportTarget> targets; ///< scenario order
+    std::vector<ReportFan> fans;       ///< indicators over time; may be empty (no charts)
 };
 
 /// What changing one lever does to one target (a lever's range, a mix against the base): drawn

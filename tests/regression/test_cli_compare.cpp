@@ -51,6 +51,12 @@ TEST_CASE("canopy compare reports medians, paired differences and costs per mix"
     CHECK(r.out.find("leaders_2023  >= 60 firms") != std::string::npos);
     CHECK(r.out.find("  high_tech_push") != std::string::npos);
     CHECK(r.out.find(" pp [") != std::string::npos);
+    // What each mix is, before the budget (descriptions were shown nowhere).
+    CHECK(r.out.find("policy mix      what it is\n"
+                     "base            the scenario's levers as written\n"
+                     "high_tech_push  Double the high-tech promotion lever\n"
+                     "incubator_ramp  Ramp the incubated promotion lever from 1 to 1.5 over the "
+                     "first half of 2023\n") < r.out.find("cost (bn yuan)"));
 
     const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
     CHECK(j["common_random_numbers"] == true);

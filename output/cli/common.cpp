@@ -51,8 +51,14 @@ std::vector<std::string> output_flag_problems(const std::string& json, const std
         }
     }
     if (!report.empty()) {
-        const fs::path extension = fs::path(report).extension();
-        if (extension != ".html" && extension != ".htm") {
+        const fs::path name = fs::path(report).filename();
+        const fs::path extension = name.extension();
+        // ".html" alone is a hidden file without an extension to the library: say what is
+        // missing, as --out says of ".h5".
+        if (name == ".html" || name == ".htm") {
+            problems.push_back("--report: " + quoted(report) + " needs a name before " +
+                               name.string() + " (such as report.html)");
+        } else if (extension != ".html" && extension != ".htm") {
             problems.push_back("--report: " + quoted(report) +
                                " must end in .html or .htm (it is written as one HTML page)");
         } else if (const std::string p = output::output_path_problem(report); !p.empty()) {

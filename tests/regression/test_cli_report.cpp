@@ -68,6 +68,9 @@ TEST_CASE("A bad --report path exits 2 and writes nothing", "[cli][report]") {
     const std::vector<Case> cases{
         {"--report missing-dir/r.html --json out.json", "--report: cannot write"},
         {"--report r.txt --json out.json", "--report: 'r.txt' must end in .html or .htm"},
+        // ".html" alone has no extension to the library: the message says what is missing.
+        {"--report .html --json out.json", "--report: '.html' needs a name before .html"},
+        {"--report sub/.htm --json out.json", "needs a name before .htm"},
         {"--report '' --json out.json", "--report"},
         {"--report old.html --json old.html", "--json and --report"},
         {"--report old.html --replicates 0", "--replicates"},

@@ -107,6 +107,12 @@ std::string quoted(const std::string& s);
 engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
                                   const std::string& id, int depth = 0);
 
+/// The targets of `scenario` read before its policy_start, one line each after a heading, or
+/// empty: they measure the history, which no lever of the plan moves (a new region's inherited
+/// targets, left in the year before its plan). `run` lists them under its table and `validate`
+/// after its "ok"; `solve` refuses them.
+std::string history_targets_note(const engine::Scenario& scenario);
+
 /// "did you mean 'X'?" for an id given to a flag, or empty: the nearest by edit distance, else
 /// the id sharing the longest stem of 5 characters or more with it (a misspelt or shortened
 /// ending, "leaderz" or "high_tech", is far from "leader_enterprises" or

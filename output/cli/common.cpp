@@ -107,6 +107,21 @@ engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indi
     return it->at;
 }
 
+std::string history_targets_note(const engine::Scenario& scenario) {
+    std::string listed;
+    for (const engine::TargetSpec& t : scenario.targets) {
+        const engine::YearMonth read = last_month_read(scenario.indicators, t.indicator);
+        if (read < scenario.policy_start) {
+            listed += "  " + t.id + ": read at the end of " + read.str() + "\n";
+        }
+    }
+    if (listed.empty()) {
+        return {};
+    }
+    return "read before policy_start " + scenario.policy_start.str() +
+           ": these targets measure the history, which no lever set from then moves:\n" + listed;
+}
+
 std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids) {
     if (std::string hint = engine::did_you_mean(given, ids); !hint.empty()) {
         return hint;

@@ -193,24 +193,6 @@ void print_joint_draws(const engine::Scenario& set, const std::vector<MixRun>& r
 }
 
 // Runs replicates first .. first + count - 1 of one mix, appends them and summarises all so far.
-// The targets read before the scenario's policy_start, or empty: they measure the history, which
-// no lever of the plan moves (a new region's inherited targets, left in the year before its plan,
-// were scored without a word).
-std::string history_targets_note(const engine::Scenario& scenario) {
-    std::string listed;
-    for (const engine::TargetSpec& t : scenario.targets) {
-        const engine::YearMonth read = last_month_read(scenario.indicators, t.indicator);
-        if (read < scenario.policy_start) {
-            listed += "  " + t.id + ": read at the end of " + read.str() + "\n";
-        }
-    }
-    if (listed.empty()) {
-        return {};
-    }
-    return "read before policy_start " + scenario.policy_start.str() +
-           ": these targets measure the history, which no lever set from then moves:\n" + listed;
-}
-
 void extend_mix(MixRun& run, const models::ModelHandle& model, engine::EnsembleOptions options,
                 std::size_t first, std::size_t count, const RunArgs& args) {
     options.first_replicate = static_cast<std::uint32_t>(first);

@@ -156,6 +156,11 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
             continue;
         }
         std::cout << "ok: " << file << "\n";
+        // Not an error, nor a warning --strict would refuse (a history scenario reads only the
+        // past), but worth a word: a plan's target read before its levers act is decided already.
+        if (const std::string note = history_targets_note(*result.scenario); !note.empty()) {
+            std::cout << "note: " << file << ": " << note;
+        }
     }
     return all_ok ? EXIT_OK : EXIT_BAD_INPUT;
 }

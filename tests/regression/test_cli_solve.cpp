@@ -280,6 +280,17 @@ TEST_CASE("canopy solve refuses a target read before the levers can act",
                        "which no lever set from then moves:\n  exits_h1: read at the end of "
                        "2023-06\n") != std::string::npos);
     CHECK(run.out.find("h1_per_year: read at") == std::string::npos);
+    // canopy validate accepts the file (a history scenario reads only the past, so this is no
+    // error, and --strict does not refuse it) and says the same after its "ok".
+    for (const char* flags : {"", " --strict"}) {
+        const Result valid = run_canopy(dir, std::string("validate later.toml") + flags);
+        INFO(valid.err);
+        CHECK(valid.out.find("ok: later.toml\nnote: later.toml: read before policy_start "
+                             "2023-07: these targets measure the history, which no lever set "
+                             "from then moves:\n  exits_h1: read at the end of 2023-06\n") !=
+              std::string::npos);
+        CHECK(valid.out.find("h1_per_year: read at") == std::string::npos);
+    }
     // A ratio is read at the later of its two indicators' months: this one can move.
     const Result ratio = run_canopy(dir, "solve later.toml --target h1_per_year --probability "
                                          "0.5 --lever lever_sme=0.5:2 --replicates 40 --json -");

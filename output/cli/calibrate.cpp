@@ -105,6 +105,7 @@ nlohmann::json to_json(const experiments::Calibration& c, const experiments::Cal
     using nlohmann::json;
     const auto finite = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
     json j;
+    j["schema_version"] = 1; // raised when a field changes meaning or disappears
     j["calibration"] = r.name;
     j["method"] = r.method;
     j["model"] = r.model;

@@ -95,6 +95,7 @@ nlohmann::json to_json(const std::string& scenario, const experiments::LeverEffe
     using nlohmann::json;
     const auto num = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
     json j;
+    j["schema_version"] = 1; // raised when a field changes meaning or disappears
     j["scenario"] = scenario;
     j["seed"] = e.seed;
     j["replicates"] = e.replicates;

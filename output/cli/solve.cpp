@@ -164,6 +164,7 @@ nlohmann::ordered_json number_json(double x) {
 nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
                                    const experiments::SolveResult& r) {
     nlohmann::ordered_json j;
+    j["schema_version"] = 1; // raised when a field changes meaning or disappears
     j["status"] = r.reached ? "reached" : r.not_monotone ? "not_monotone" : "out_of_reach";
     nlohmann::ordered_json levers = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < request.levers.size(); ++i) {

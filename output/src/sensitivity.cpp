@@ -266,6 +266,7 @@ std::string format_sensitivity(const SweepSensitivity& s, const TableStyle& styl
 
 std::string sensitivity_json(const SweepSensitivity& s) {
     Json doc;
+    doc["schema_version"] = 1; // raised when a field changes meaning or disappears
     doc["method"] = is_sobol(s) ? "sobol" : "morris";
     Json outputs = Json::object();
     Json notes = Json::object();

@@ -74,6 +74,7 @@ TEST_CASE("canopy calibrate fits the simulated history and writes the posterior"
     CHECK(entries(dir.path()) == std::vector<std::string>{"post.h5", "post.json"});
     const nlohmann::json j = read_json(dir / "post.json");
     CHECK(j["method"] == "abc-smc");
+    CHECK(j["schema_version"] == 1);
     CHECK(j["model"] == "reference");
     CHECK(j["ess"].get<double>() >= 60.0);
     CHECK(j["figures"].size() == 12);
@@ -99,6 +100,7 @@ TEST_CASE("the hold-out mode holds later figures back and reports each against i
     CHECK(r.out.find("hold-out:") != std::string::npos);
     const nlohmann::json j = read_json(dir / "h.json");
     CHECK(j["method"] == "smm");
+    CHECK(j["schema_version"] == 1);
     CHECK(j["fit_until"] == 2022);
     int held = 0;
     int inside = 0;

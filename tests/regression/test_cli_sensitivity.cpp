@@ -179,6 +179,7 @@ TEST_CASE("canopy sensitivity ranks the factors of a Saltelli sweep of the refer
 
     const Json j = json_of(run_canopy(dir, "sensitivity s.h5 --json -"));
     CHECK(j["method"] == "sobol");
+    CHECK(j["schema_version"] == 1);
     // Every target's P(attain) and median, every indicator's mean and median, each with its
     // three factors in design order.
     const experiments::SweepResult r = experiments::read_sweep_result(dir / "s.h5");
@@ -258,6 +259,7 @@ TEST_CASE("canopy sensitivity gives Morris mu*, mu and sigma on a Morris sweep",
           std::string::npos);
     const Json j = json_of(run_canopy(dir, "sensitivity m.h5 --json - --target leaders_2023"));
     CHECK(j["method"] == "morris");
+    CHECK(j["schema_version"] == 1);
     const Json& f = j["outputs"]["targets/leaders_2023/median"]["lever_high_tech"];
     for (const char* key : {"mu_star", "mu_star_ci", "mu", "sigma"}) {
         CHECK(f.contains(key));

@@ -143,6 +143,7 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
     const std::vector<std::string> commands = documented_commands(page);
     const std::vector<std::string> compare_keys = documented_keys(page, "## `canopy compare");
     const std::vector<std::string> solve_keys = documented_keys(page, "## `canopy solve");
+    const std::vector<std::string> levers_keys = documented_keys(page, "## `canopy levers");
     // The page documents at least: compare, a one-lever and a two-lever solve, and the runs that
     // confirm them.
     std::set<std::string> kinds;
@@ -153,6 +154,7 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
     }
     CHECK(kinds.count("compare") == 1);
     CHECK(kinds.count("run") == 1);
+    CHECK(kinds.count("levers") == 1);
     CHECK(solves >= 3);
     REQUIRE(std::find(compare_keys.begin(), compare_keys.end(), "delta_p_ci") !=
             compare_keys.end());
@@ -183,6 +185,8 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
                     wanted.push_back(k);
                 }
             }
+        } else if (kind == "levers") {
+            wanted = levers_keys;
         } else if (kind == "run") {
             // docs/output-format.md's summary: the targets and the costs the page quotes.
             wanted = {"targets", "p_attain", "p_attain_ci", "lever_costs", "budget", "total"};

@@ -220,6 +220,7 @@ TEST_CASE("the sensitivity JSON has the documented shape", "[sensitivity]") {
         analyse_sweep(synthetic_result(saltelli_design(64, 3, 1)), options);
     const json j = json::parse(output::sensitivity_json(sobol));
     CHECK(j.at("method") == "sobol");
+    CHECK(j.at("schema_version") == 1);
     const json& mean = j.at("outputs").at("indicators/ish/mean");
     CHECK(mean.size() == 3);
     for (const char* f : {"x1", "x2", "x3"}) {
@@ -245,6 +246,7 @@ TEST_CASE("the sensitivity JSON has the documented shape", "[sensitivity]") {
         analyse_sweep(synthetic_result(morris_design(20, 3, 4, 1)), options);
     const json m = json::parse(output::sensitivity_json(morris));
     CHECK(m.at("method") == "morris");
+    CHECK(m.at("schema_version") == 1);
     const json& ten = m.at("outputs").at("outputs/ten_x1");
     CHECK(ten.at("x1").at("mu_star").get<double>() == Approx(10.0));
     CHECK(ten.at("x1").at("mu").get<double>() == Approx(10.0));

@@ -481,7 +481,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     // called run looks, with the GIL taken back, after each replicate it finishes.
     const std::thread::id caller = std::this_thread::get_id();
     std::atomic<bool> interrupted{false};
-    options.progress = [caller, &interrupted](std::size_t, std::size_t) {
+    const auto check_interrupt = [caller, &interrupted] {
         if (!interrupted.load() && std::this_thread::get_id() == caller) {
             const py::gil_scoped_acquire gil;
             if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
@@ -492,6 +492,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
             throw Interrupted{};
         }
     };
+    options.progress = [&check_interrupt](std::size_t, std::size_t) { check_interrupt(); };
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
     try {
@@ -530,10 +531,12 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
             summary = output::summarise_ensemble(mixed, model.info(), *ensemble, so);
         }
         // The targets the inputs decide, with the inputs that decide them (`determined_by`), as
-        // `canopy run` marks them: the same check on the same replicates.
+        // `canopy run` marks them: the same check on the same replicates. Its probes look for
+        // Ctrl-C too, before each replicate they run.
         output::mark_determined_targets(
             *summary, mixed, model.info(), *ensemble,
-            [&model](const engine::RunInputs& in, const engine::RandomKey& key) {
+            [&model, &check_interrupt](const engine::RunInputs& in, const engine::RandomKey& key) {
+                check_interrupt();
                 return model.run_replicate(in, key);
             });
         out.summary = std::make_shared<const output::EnsembleSummary>(std::move(*summary));

@@ -196,6 +196,25 @@ def main():
     except KeyboardInterrupt:
         check(time.monotonic() - started < 20, "Ctrl-C stops canopy.run within seconds")
     timer.join()
+    # Ctrl-C during the check of which targets the inputs decide, after the replicates: one
+    # replicate of a large city is re-run in at least 20 probe runs, which took the whole time
+    # before they looked for Ctrl-C. The signal comes a third of the way into a whole run's time,
+    # well after its one replicate.
+    big = s.with_overrides({"firms": 600_000})
+    started = time.monotonic()
+    canopy.run(big, replicates=1, threads=1, seed=3)
+    whole = time.monotonic() - started
+    timer = threading.Timer(whole / 3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        canopy.run(big, replicates=1, threads=1, seed=3)
+        check(False, "Ctrl-C stops canopy.run's check of the targets")
+    except KeyboardInterrupt:
+        stopped = time.monotonic() - started
+        check(stopped < whole * 2 / 3,
+              f"Ctrl-C stops canopy.run's check of the targets: {stopped:.2f} s of {whole:.2f}")
+    timer.join()
     signal.signal(signal.SIGINT, previous)
     check(canopy.run(s, replicates=8, seed=5, threads=2).summary["targets"] ==
           run.summary["targets"], "a run after an interrupted one gives its numbers")

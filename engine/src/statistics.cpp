@@ -173,11 +173,16 @@ double mean(std::span<const double> values) {
     if (values.empty()) {
         return NAN_VALUE;
     }
-    double sum = 0.0;
+    // The plain sum in index order, over n, as always; but finite values whose sum passes the
+    // largest double still have a finite mean: four costs of 1e308 have the mean 1e308, not
+    // infinity (which then read as over a cap of 1e308). RunningMean sums them again in long
+    // double, whose exponent does not overflow there (x86-64; aarch64's is quad precision), only
+    // when the plain sum is not finite, so every other mean keeps its bits.
+    RunningMean m;
     for (double x : values) {
-        sum += x;
+        m.add(x);
     }
-    return sum / static_cast<double>(values.size());
+    return m.mean();
 }
 
 double standard_deviation(std::span<const double> values) {

@@ -4,6 +4,7 @@
 #include "cli_fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -143,6 +144,40 @@ TEST_CASE("a chain of ratios runs in a small stack", "[cli][hardening]") {
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(test::read_file(dir / "chain.json").find("\"r4999\"") != std::string::npos);
+}
+
+TEST_CASE("costs and finals near the largest double have finite means", "[cli][hardening]") {
+    // Four replicates each costing 1e308 had the mean cost inf, and a cap of 1e308 read as
+    // "OVER CAP" though no replicate was over it; a ratio of 1e308 in every replicate had the
+    // mean inf in the HDF5 file and null in the JSON.
+    const test::TempDir dir;
+    test::write_file(dir / "cap.toml",
+                     reference_with("remove = [\"policy_mixes.high_tech_push\"]\n" // 2x: inf
+                                    "[baseline.firms]\nvalue = 500\nassumption = \"small\"\n"
+                                    "[levers.lever_high_tech]\nschedule = \"piecewise_linear\"\n"
+                                    "points = [{at = \"2023-01\", value = 0}, "
+                                    "{at = \"2023-12\", value = 500}]\n"
+                                    "cost_per_unit_added = 2e305\ncost_unit = \"u\"\n"
+                                    "assumption = \"y\"\n"
+                                    "[budget]\ncurrency = \"u\"\ncap_total = 1e308\n"
+                                    "assumption = \"z\"\n"
+                                    "[indicators.same]\nkind = \"ratio\"\nnumerator = "
+                                    "\"leaders_2023\"\ndenominator = \"leaders_2023\"\n"
+                                    "scale = 1e308\n"));
+    const Result r = run_canopy(dir, "run cap.toml --replicates 4 --json cap.json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("budget cap: 1.000e+308 u in total - within it (mean cost)") !=
+          std::string::npos);
+    CHECK(r.out.find(" inf ") == std::string::npos);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "cap.json"));
+    CHECK(j["budget"]["total"] == 1e308);
+    CHECK(j["budget"]["over_cap"] == false);
+    for (const auto& i : j["indicators"]) {
+        if (i["id"] == "same") {
+            CHECK(i["mean"] == 1e308);
+        }
+    }
 }
 
 TEST_CASE("one file named two ways is refused before anything runs", "[cli][hardening]") {

@@ -200,6 +200,44 @@ TEST_CASE("mean and standard_deviation", "[statistics]") {
     CHECK(standard_deviation(big) == 1.0);
 }
 
+TEST_CASE("mean of finite values whose sum overflows is finite", "[statistics]") {
+    // Four costs of 1e308 had the mean inf, and a budget capped at 1e308 read as over its cap.
+    const double most = std::numeric_limits<double>::max();
+    CHECK(mean(std::vector<double>{1e308, 1e308, 1e308, 1e308}) == 1e308);
+    CHECK(mean(std::vector<double>{most, most}) == most);
+    CHECK(mean(std::vector<double>{-most, -most, -most}) == Approx(-most).epsilon(1e-15));
+    CHECK(mean(std::vector<double>{most, most, -most}) == Approx(most / 3).epsilon(1e-15));
+    CHECK(standard_deviation(std::vector<double>{1e308, 1e308, 1e308}) == 0.0);
+    // A value that is itself infinite or NaN still gives the infinity or NaN.
+    CHECK(mean(std::vector<double>{1e308, INF}) == INF);
+    CHECK(mean(std::vector<double>{1e308, 1e308, -INF}) == -INF);
+    CHECK(std::isnan(mean(std::vector<double>{INF, -INF})));
+    CHECK(std::isnan(mean(std::vector<double>{1e308, 1e308, NAN_})));
+}
+
+TEST_CASE("RunningMean gives engine::mean's bits, value by value", "[statistics]") {
+    const double most = std::numeric_limits<double>::max();
+    const std::vector<std::vector<double>> cases{{},
+                                                 {1.0},
+                                                 {1e16, 1.0, 1.0, -1e16},
+                                                 {0.1, 0.2, 0.3, 0.4, 0.5},
+                                                 {1e308, 1e308, 1e308},
+                                                 {most, most, -most},
+                                                 {1e308, INF},
+                                                 {INF, -INF},
+                                                 {NAN_, 1.0},
+                                                 {-3.5, 2.25, 1e-300}};
+    for (const std::vector<double>& values : cases) {
+        RunningMean running;
+        for (const double x : values) {
+            running.add(x);
+        }
+        const double plain = mean(values);
+        INFO(values.size() << " values");
+        CHECK(((std::isnan(plain) && std::isnan(running.mean())) || plain == running.mean()));
+    }
+}
+
 TEST_CASE("normal_quantile inverts the normal CDF across (0, 1)", "[statistics]") {
     // The error in x is (Phi(x) - p) / phi(x) to first order; Phi via erfc is accurate to a
     // few ulps of p, so the bound below is the documented 1e-12.

@@ -5,7 +5,9 @@
 /// Every function here is deterministic for a given input order; callers pass values in
 /// replicate order, never in thread-completion order.
 
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 
 namespace canopy::engine {
@@ -42,8 +44,46 @@ double quantile(std::span<const double> values, double p);
 /// Several quantiles of one sample with a single sort.
 void quantiles(std::span<const double> values, std::span<const double> ps, std::span<double> out);
 
-/// Arithmetic mean, summed in index order (NaN for empty input).
+/// Arithmetic mean, summed in index order (NaN for empty input). Finite values whose sum
+/// overflows still have their finite mean (summed again in long double); values that are
+/// themselves infinite or NaN decide it alone (1e308, inf: inf; inf, -inf: NaN).
 double mean(std::span<const double> values);
+
+/// engine::mean of values seen one at a time, with the same bits: for sums kept while values
+/// stream past (a cost per year over replicates) instead of stored.
+class RunningMean {
+public:
+    void add(double x) noexcept {
+        sum_ += x;
+        ++count_;
+        if (std::isfinite(x)) {
+            wide_ += static_cast<long double>(x);
+        } else {
+            unbounded_ += x;
+            any_unbounded_ = true;
+        }
+    }
+    /// NaN when nothing was added.
+    [[nodiscard]] double mean() const noexcept {
+        if (count_ == 0) {
+            return std::numeric_limits<double>::quiet_NaN();
+        }
+        if (std::isfinite(sum_)) {
+            return sum_ / static_cast<double>(count_);
+        }
+        if (any_unbounded_) {
+            return unbounded_;
+        }
+        return static_cast<double>(wide_ / static_cast<long double>(count_));
+    }
+
+private:
+    double sum_ = 0.0;
+    long double wide_ = 0.0L;
+    double unbounded_ = 0.0;
+    bool any_unbounded_ = false;
+    std::size_t count_ = 0;
+};
 
 /// Sample standard deviation (n - 1 denominator; NaN for fewer than 2 values).
 double standard_deviation(std::span<const double> values);

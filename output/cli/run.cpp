@@ -161,9 +161,18 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
 
 // The posterior's columns the runs draw (`set`: the scenario with the overrides; a --set of a
 // column's parameter drops it), then each mix that sets one of them itself and so does not
-// draw it.
-void print_joint_draws(const engine::Scenario& set, const std::vector<MixRun>& runs) {
+// draw it. `given`: the scenario before the overrides, to say when they drop every column.
+void print_joint_draws(const engine::Scenario& given, const engine::Scenario& set,
+                       const std::vector<MixRun>& runs) {
     if (!set.joint_draws) {
+        if (given.joint_draws) { // a posterior named, and nothing drawn from it: say so
+            std::string names;
+            for (const engine::JointDraws::Column& c : given.joint_draws->columns()) {
+                names += (names.empty() ? "" : ", ") + c.name;
+            }
+            std::cout << given.joint_draws->origin() << " not used: --set sets "
+                      << "every column it draws (" << names << ")\n";
+        }
         return;
     }
     const engine::JointDraws& j = *set.joint_draws;
@@ -310,7 +319,7 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         runs.push_back(plan_mix(scenario, mix, overrides));
     }
     if (!args.quiet && args.json != "-") {
-        print_joint_draws(experiments::apply_overrides(scenario, overrides), runs);
+        print_joint_draws(scenario, experiments::apply_overrides(scenario, overrides), runs);
     }
     // --report-levers: each lever at the ends of its range around the first run (the scenario as
     // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs

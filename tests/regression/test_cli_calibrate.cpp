@@ -297,6 +297,14 @@ TEST_CASE("canopy run --posterior widens the intervals of what the parameters dr
     const double w_drawn = interval_width(read_json(dir / "drawn.json"), "leaders_2023");
     INFO("90 % interval of leaders_2023: fixed " << w_fixed << ", from the posterior " << w_drawn);
     CHECK(w_drawn > 1.3 * w_fixed);
+    // --set of every column the posterior draws leaves nothing drawn from it: said, where the
+    // run said nothing of the posterior at all.
+    const Result none = run_canopy(dir, "run " + shell_quote(HISTORY) +
+                                            " -n 2 --json none.json --posterior post.h5 " + fixed);
+    INFO(none.err);
+    CHECK(none.status == 0);
+    CHECK(none.out.find("posterior 'post.h5' not used: --set sets every column it draws "
+                        "(births_per_month, lever_high_tech)\n") != std::string::npos);
     // A posterior of another model is refused before anything runs.
     const Result other = run_canopy(
         dir, "run " + shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml") +

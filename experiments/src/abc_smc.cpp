@@ -135,6 +135,13 @@ double next_temperature(const Population& pop, double upper, double fraction) {
     return std::exp(-lo);
 }
 
+// How wide a prior is where it has its mass: its central 99.8 %, as truncated by its bounds;
+// 0 when that is not a finite positive width.
+double prior_width(const Prior& p) {
+    const double width = p.quantile(0.999) - p.quantile(0.001);
+    return std::isfinite(width) && width > 0.0 ? width : 0.0;
+}
+
 // The Gaussian mixture proposal around a population: `centres` resampled from it (equal
 // weights), covariance Sigma = 2 x its weighted covariance.
 struct Proposal {
@@ -165,13 +172,14 @@ struct Proposal {
         }
         Eigen::MatrixXd sigma = 2.0 * cov;
         // A direction without spread (all particles equal in it) gets a small one, relative
-        // to the bounds or the value, so the kernel can still move.
+        // to the prior's own width (its central 99.8 %, as truncated by the bounds) or the
+        // value, so the kernel can still move. Not the bounds' width: a parameter left at the
+        // model's range (births_per_month, [0, 1e9]) got steps of at least 1,000 firms a month
+        // under a prior of uniform(5, 40), so its proposals were nearly the prior itself.
         for (std::size_t j = 0; j < d; ++j) {
             const auto jj = static_cast<Eigen::Index>(j);
-            const Prior& p = parameters[j].prior;
-            const double width = std::isfinite(p.upper() - p.lower()) ? p.upper() - p.lower()
-                                                                      : std::fabs(mean(jj)) + 1.0;
-            const double floor = 1e-6 * width;
+            const double width = prior_width(parameters[j].prior);
+            const double floor = 1e-6 * (width > 0.0 ? width : std::fabs(mean(jj)) + 1.0);
             sigma(jj, jj) = std::max(sigma(jj, jj), floor * floor);
         }
         Eigen::LLT<Eigen::MatrixXd> llt(sigma);
@@ -370,22 +378,33 @@ private:
             }
             return theta;
         }
+        std::vector<std::size_t> outside(d, 0); // per parameter: the tries it fell outside
         for (int attempt = 0; attempt < MAX_PROPOSAL_ATTEMPTS; ++attempt) {
             engine::Stream s = stream(c_.seed, g, i, static_cast<std::uint32_t>(attempt), PROPOSE);
             std::vector<double> theta = proposal->draw(s);
             bool inside = true;
-            for (std::size_t j = 0; j < d && inside; ++j) {
-                inside = std::isfinite(c_.parameters[j].prior.log_density(theta[j]));
+            for (std::size_t j = 0; j < d; ++j) {
+                if (!std::isfinite(c_.parameters[j].prior.log_density(theta[j]))) {
+                    inside = false;
+                    ++outside[j];
+                }
             }
             if (inside) {
                 return theta;
             }
         }
-        throw Error("ABC-SMC: proposals for generation " + std::to_string(g) +
-                    " keep falling outside the parameters' bounds (" +
-                    std::to_string(MAX_PROPOSAL_ATTEMPTS) +
-                    " tries); the posterior presses against a bound: widen it if the model "
-                    "allows");
+        // Name the parameter whose prior the proposals leave most, and where its prior lies.
+        const auto worst = static_cast<std::size_t>(
+            std::max_element(outside.begin(), outside.end()) - outside.begin());
+        const FittedParameter& p = c_.parameters[worst];
+        throw Error(fmt::format(
+            "ABC-SMC: proposals for generation {} keep falling outside the prior of {} ({} of "
+            "{} tries; 99.8 % of its mass lies in [{:.6g}, {:.6g}], within the bounds [{:.6g}, "
+            "{:.6g}]): "
+            "the posterior presses against the prior's edge; widen the prior, or its bounds, if "
+            "the model allows",
+            g, p.target.name, outside[worst], MAX_PROPOSAL_ATTEMPTS, p.prior.quantile(0.001),
+            p.prior.quantile(0.999), p.prior.lower(), p.prior.upper()));
     }
 
     double log_prior(const std::vector<double>& theta) const {

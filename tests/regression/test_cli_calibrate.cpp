@@ -552,3 +552,37 @@ TEST_CASE("calibrate refuses a damaged journal header, and an --out another run 
                         std::to_string(::getpid()) + " on host ") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.lock"});
 }
+
+TEST_CASE("ABC-SMC's steps follow the prior, not the bounds it was left at",
+          "[regression][cli][calibrate]") {
+    // births_per_month was left at the model's range [0, 1e9]: the proposal's smallest step was
+    // 1e-6 of that, 1,000 firms a month, under a prior of uniform(5, 40). Its proposals were
+    // nearly the prior, and a narrow prior failed with exit 1 ("proposals keep falling
+    // outside the parameters' bounds").
+    const TempDir dir;
+    const std::string quick = quick_here();
+    // Bounds wider than the prior's support change nothing: the same file with the bounds
+    // written out gives the same bits.
+    write_file(dir / "implicit.toml", quick);
+    write_file(dir / "explicit.toml",
+               replaced(quick, "high = 40\n", "high = 40\nlower = 5\nupper = 40\n"));
+    const Result a =
+        run_canopy(dir, "calibrate implicit.toml --out a.h5 --json a.json --threads 2");
+    const Result b =
+        run_canopy(dir, "calibrate explicit.toml --out b.h5 --json b.json --threads 2");
+    INFO(a.err << b.err);
+    REQUIRE(a.status == 0);
+    REQUIRE(b.status == 0);
+    const CalibrationResult ra = read_calibration_result((dir / "a.h5").string());
+    const CalibrationResult rb = read_calibration_result((dir / "b.h5").string());
+    CHECK(ra.particles == rb.particles);
+    CHECK(ra.weights == rb.weights);
+    CHECK(read_json(dir / "a.json")["final_temperature"] ==
+          read_json(dir / "b.json")["final_temperature"]);
+    // A narrow prior around the true value: it fitted nothing, with exit 1, before.
+    write_file(dir / "narrow.toml", replaced(replaced(quick, "low = 5\n", "low = 14.5\n"),
+                                             "high = 40\n", "high = 15.5\n"));
+    const Result narrow = run_canopy(dir, "calibrate narrow.toml --out n.h5 --threads 2");
+    INFO(narrow.err);
+    CHECK(narrow.status == 0);
+}

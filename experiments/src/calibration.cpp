@@ -767,6 +767,26 @@ private:
         if (!data_ok_ || !scenario_ok_ || out_.has_errors()) {
             return;
         }
+        // A data row used by two tables would weigh twice, as a row pasted twice would (which
+        // the data file refuses): two tables may map one series only to different rows.
+        std::map<int, std::string> row_user; // the data row's line -> the table that uses it
+        for (const Observation& o : c_.observations) {
+            const auto [it, fresh] = row_user.emplace(o.row.line, o.mapping);
+            if (!fresh && it->second != o.mapping) {
+                const TomlValue* table = node->find(o.mapping);
+                const TomlValue* at = table != nullptr && table->find("series") != nullptr
+                                          ? table->find("series")
+                                          : table;
+                r_.at(at != nullptr ? *at : *node, "observations." + o.mapping + ".series",
+                      "the figure of '" + o.row.series + "' in " + std::to_string(o.row.year) +
+                          " (line " + std::to_string(o.row.line) +
+                          " of the data file) is "
+                          "also fitted by observations." +
+                          it->second + ": it would weigh twice",
+                      "each figure in one table: choose other rows with years = [...]");
+                return;
+            }
+        }
         // The CSV's series that nothing uses.
         std::set<std::string> used;
         for (const Observation& o : c_.observations) {
@@ -794,6 +814,32 @@ private:
                                      std::to_string(*c_.fit_until)
                                : std::string("no figure is fitted"),
                   "at least one figure in a year up to fit_until");
+            return;
+        }
+        // A hold-out that holds nothing back checks nothing: fit_until = 2030 on figures up to
+        // 2023 was accepted with no figure held out, as if the fit had been tested.
+        if (c_.fit_until && c_.fitted().size() == c_.observations.size()) {
+            int last = 0;
+            for (const Observation& o : c_.observations) {
+                last = std::max(last, o.row.year);
+            }
+            const std::string what = "fit_until " + std::to_string(*c_.fit_until) +
+                                     " holds no figure back: the last mapped figure is of " +
+                                     std::to_string(last);
+            const std::string allowed =
+                "a year before " + std::to_string(last) + ", or no hold-out (leave it out)";
+            if (flags_.fit_until) {
+                Diagnostic d;
+                d.key = "--fit-until";
+                d.message = what;
+                d.allowed = allowed;
+                out_.add(std::move(d));
+            } else {
+                const TomlValue* calibration = root.find("calibration");
+                const TomlValue* at =
+                    calibration != nullptr ? calibration->find("fit_until") : nullptr;
+                r_.at(at != nullptr ? *at : *node, "calibration.fit_until", what, allowed);
+            }
             return;
         }
         add_indicators();
@@ -896,6 +942,10 @@ private:
                 r_.at(*list, t.path("years"),
                       std::string("expected an array of years, found ") +
                           engine::describe(list->type));
+            } else if (list->items.empty()) {
+                // An empty list fitted nothing of the series, said only as "not used".
+                r_.at(*list, t.path("years"), "the list is empty",
+                      "the years to fit, or no years key to fit every row of the series");
             } else {
                 years.emplace();
                 for (std::size_t i = 0; i < list->items.size(); ++i) {
@@ -1145,7 +1195,7 @@ private:
         Diagnostic d;
         d.file = c_.data.path.generic_string();
         d.line = row.line;
-        d.column = 1;
+        d.column = key == "value" ? row.value_column : key == "unit" ? row.unit_column : 1;
         d.key = key;
         d.message = std::move(message);
         d.allowed = std::move(allowed);

@@ -163,7 +163,7 @@ CalibrationResult describe(const Calibration& c) {
         r.upper.push_back(p.prior.upper());
     }
     for (const std::string& s : c.unused_series) {
-        r.notes.push_back("data series not used: " + s);
+        r.notes.push_back("data series not used: '" + s + "'"); // quoted, as names are elsewhere
     }
     return r;
 }

@@ -27,6 +27,15 @@ constexpr std::uintmax_t MAX_DATA_BYTES = std::uintmax_t{16} * 1024 * 1024;
 
 const std::array<const char*, 6> COLUMNS = {"series", "year", "value", "unit", "source", "quote"};
 
+// `text` without the spaces and tabs around it.
+std::string trimmed(const std::string& text) {
+    const std::size_t begin = text.find_first_not_of(" \t");
+    if (begin == std::string::npos) {
+        return {};
+    }
+    return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
 void error(Diagnostics& out, const std::string& file, int line, int column, std::string key,
            std::string message, std::string allowed = {}) {
     Diagnostic d;
@@ -313,8 +322,13 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
         }
         DataRow row;
         row.line = line;
-        row.series = rec[0].text;
-        row.unit = rec[3].text;
+        row.value_column = rec[2].column;
+        row.unit_column = rec[3].column;
+        // The series, year and unit as names: spaces around them are not part of the name (a
+        // value's are not part of the number). "reference_exits " fitted nothing of the series,
+        // said only as an unused series whose space did not show.
+        row.series = trimmed(rec[0].text);
+        row.unit = trimmed(rec[3].text);
         row.source = rec[4].text;
         row.quote = rec[5].text;
         bool ok = true;
@@ -323,7 +337,7 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
                   "the name of the series the figure belongs to");
             ok = false;
         }
-        const std::string& y = rec[1].text;
+        const std::string y = trimmed(rec[1].text);
         int year = 0;
         const auto yr = std::from_chars(y.data(), y.data() + y.size(), year);
         if (y.empty() || yr.ec != std::errc() || yr.ptr != y.data() + y.size() || year < 1 ||

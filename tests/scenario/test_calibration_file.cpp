@@ -275,12 +275,55 @@ relativ_sd = 1
         CHECK(d.line == 10);
         CHECK(d.message == "this row repeats line 5 field for field: the figure would count twice");
     }
+    SECTION("a series mapped by two tables") {
+        // Each exits figure was fitted twice, and so weighed twice, without a word.
+        const auto d = only_error(load("mapped-twice", calibration(R"(
+[observations.exits_again]
+series = "ref_exits"
+model_series = "exits"
+)")));
+        CHECK(d.line == 26);
+        CHECK(d.key == "observations.exits_again.series");
+        CHECK(d.message == "the figure of 'ref_exits' in 2021 (line 5 of the data file) is also "
+                           "fitted by observations.exits: it would weigh twice");
+        // Two tables of one series on different years are two sets of figures: accepted.
+        const auto split = load("mapped-by-years", calibration(R"(years = [2021]
+[observations.exits_later]
+series = "ref_exits"
+model_series = "exits"
+years = [2022, 2023]
+)"));
+        INFO(split.diagnostics.format());
+        CHECK(split.calibration.has_value());
+    }
+    SECTION("an empty list of years") {
+        // It fitted nothing of the series, said only as "data series not used".
+        const auto d = only_error(load("no-years", calibration("years = []\n")));
+        CHECK(d.key == "observations.exits.years");
+        CHECK(d.message == "the list is empty");
+    }
+    SECTION("a hold-out that holds nothing back") {
+        const std::string text =
+            replaced(calibration(""), "seed = 3\n", "seed = 3\nfit_until = 2030\n");
+        const auto d = only_error(load("hold-nothing", text));
+        CHECK(d.line == 6);
+        CHECK(d.key == "calibration.fit_until");
+        CHECK(d.message ==
+              "fit_until 2030 holds no figure back: the last mapped figure is of 2023");
+        CalibrationFlags flags;
+        flags.fit_until = 2023;
+        const auto f = only_error(load("hold-nothing-flag", calibration(""), DATA, flags));
+        CHECK(f.key == "--fit-until");
+        CHECK(f.message ==
+              "fit_until 2023 holds no figure back: the last mapped figure is of 2023");
+    }
     SECTION("a negative figure for a count") {
         // -250 exits in a year were accepted, and fitted as such.
         std::string data = DATA;
         data.replace(data.find("ref_exits,2021,300"), 18, "ref_exits,2021,-300");
         const auto d = only_error(load("negative", calibration(""), data));
         CHECK(d.line == 5);
+        CHECK(d.column == 16); // at the value, as other errors of a value are (it was column 1)
         CHECK(d.key == "value");
         CHECK(d.message == "a figure of -300 for the flow of 'exits', which is never below 0");
         CHECK(d.allowed == "0 or more; a fall from the year before is observations.exits.measure "

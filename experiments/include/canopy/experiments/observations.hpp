@@ -39,7 +39,9 @@ struct DataRow {
     std::string unit;
     std::string source;
     std::string quote;
-    int line = 0; ///< 1-based line of the row in the file
+    int line = 0;         ///< 1-based line of the row in the file
+    int value_column = 1; ///< 1-based columns of the value and unit fields, for errors there
+    int unit_column = 1;
 };
 
 /// A history CSV, read and checked.

@@ -398,21 +398,40 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         // refused for a journal the user never heard of.
         status.finish();
         evaluator.close();
-        if (root) {
-            const std::vector<fs::path> journals =
-                experiments::calibration_journal_files(journal_of(a.out));
-            std::string names;
-            for (const fs::path& journal : journals) {
-                names += (names.empty() ? "" : ", ") + quoted(journal.string());
-            }
-            std::cerr << "canopy calibrate: no posterior was written\n";
-            if (!journals.empty()) {
-                std::cerr << "canopy calibrate: the runs done so far are kept in " << names
-                          << ": rerun with --resume once the cause is fixed; after changing the "
-                             "calibration file, delete them to start afresh\n";
-            }
+        if (!root) {
+            client.rethrow_shared(); // the root says it
         }
-        client.rethrow_shared();
+        // The cause first, then what became of the runs: the notes came before the error.
+        std::string what;
+        const char* kind = "error";
+        bool say = true;
+        try {
+            throw;
+        } catch (const experiments::SharedFailure& e) {
+            what = e.what();
+            say = e.reporter(); // another process said it
+        } catch (const canopy::Error& e) {
+            what = e.what();
+        } catch (const std::exception& e) {
+            what = e.what();
+            kind = "internal error";
+        }
+        if (say) {
+            std::cerr << "canopy: " << kind << ": " << what << "\n";
+        }
+        const std::vector<fs::path> journals =
+            experiments::calibration_journal_files(journal_of(a.out));
+        std::string names;
+        for (const fs::path& journal : journals) {
+            names += (names.empty() ? "" : ", ") + quoted(journal.string());
+        }
+        std::cerr << "canopy calibrate: no posterior was written\n";
+        if (!journals.empty()) {
+            std::cerr << "canopy calibrate: the runs done so far are kept in " << names
+                      << ": rerun with --resume once the cause is fixed; after changing the "
+                         "calibration file, delete them to start afresh\n";
+        }
+        throw experiments::SharedFailure(what, false); // said above: main only exits
     }
     experiments::CalibrationResult& result = *ran;
     status.finish();

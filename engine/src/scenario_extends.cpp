@@ -132,6 +132,7 @@ private:
         }
         std::unordered_map<std::string, std::size_t> listed; // name -> its first position
         const TomlNode* removed_posterior = nullptr;         // the entry removing it, if any
+        std::vector<std::pair<std::string, const TomlNode*>> removed_indicators; // id, entry
         for (std::size_t k = 0; k < remove.items.size(); ++k) {
             const TomlNode& item = remove.items[k];
             const std::string key = "remove[" + std::to_string(k) + "]";
@@ -173,7 +174,12 @@ private:
                 std::vector<std::string> names;
                 if (table != nullptr) {
                     for (const TomlNode& e : table->entries) {
-                        names.push_back(section + "." + e.key);
+                        // Of [scenario], only the keys `remove` takes: the others are not
+                        // offered (scenario.start is no entry that can be removed).
+                        if (!scenario_key || e.key == "posterior" ||
+                            e.key == "posterior_parameters") {
+                            names.push_back(section + "." + e.key);
+                        }
                     }
                 }
                 std::string list;
@@ -183,7 +189,11 @@ private:
                 error(item.pos, key,
                       "'" + item.string + "' is not in " + parent_files(parent) + ", which " +
                           name(item.pos.file) + " extends",
-                      list.empty() ? "entries the parent has" : list,
+                      !list.empty()  ? list
+                      : scenario_key ? "scenario.posterior or scenario.posterior_parameters where "
+                                       "the parent names them; " +
+                                           parent_files(parent) + " names neither"
+                                     : "entries the parent has",
                       did_you_mean(item.string, names));
                 continue;
             }
@@ -191,6 +201,65 @@ private:
             if (item.string == "scenario.posterior") {
                 removed_posterior = &item;
             }
+            if (section == "indicators") {
+                removed_indicators.emplace_back(entry, &item);
+            }
+        }
+        // An indicator taken out while the parent's ratios or targets still read it: said at the
+        // child's `remove`, the line to change. The loader's own errors follow at the parent's
+        // lines, which named neither the child nor its `remove`.
+        for (const auto& [id, item] : removed_indicators) {
+            std::vector<std::string> uses; // "ref.toml:91 (indicators.share.numerator)"
+            std::vector<std::string> entries;
+            const auto use = [&](const TomlNode& at, const std::string& key,
+                                 const std::string& entry) {
+                uses.push_back(name(at.pos.file) + ":" + std::to_string(at.pos.line) + " (" + key +
+                               ")");
+                if (std::find(entries.begin(), entries.end(), entry) == entries.end()) {
+                    entries.push_back(entry);
+                }
+            };
+            if (TomlNode* indicators = find(parent, "indicators");
+                indicators != nullptr && indicators->is_table()) {
+                for (const TomlNode& e : indicators->entries) {
+                    for (const char* field : {"numerator", "denominator"}) {
+                        const TomlNode* f = e.is_table() ? e.find(field) : nullptr;
+                        if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
+                            use(*f, "indicators." + e.key + "." + field, "indicators." + e.key);
+                        }
+                    }
+                }
+            }
+            if (TomlNode* targets = find(parent, "targets");
+                targets != nullptr && targets->is_table()) {
+                for (const TomlNode& e : targets->entries) {
+                    const TomlNode* f = e.is_table() ? e.find("indicator") : nullptr;
+                    if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
+                        use(*f, "targets." + e.key + ".indicator", "targets." + e.key);
+                    } else if (f == nullptr && e.key == id && e.is_table()) {
+                        use(e, "targets." + e.key + ", on the indicator of its name",
+                            "targets." + e.key);
+                    }
+                }
+            }
+            if (uses.empty()) {
+                continue;
+            }
+            std::string listed_uses;
+            for (std::size_t u = 0; u < uses.size() && u < 5; ++u) {
+                listed_uses += (u == 0 ? "" : ", ") + uses[u];
+            }
+            if (uses.size() > 5) {
+                listed_uses += " and " + std::to_string(uses.size() - 5) + " more";
+            }
+            std::string also;
+            for (const std::string& e : entries) {
+                also += (also.empty() ? "" : ", ") + ("\"" + e + "\"");
+            }
+            error(item->pos, "remove",
+                  "'indicators." + id + "' is removed, but " + listed_uses +
+                      (uses.size() == 1 ? " still reads it" : " still read it"),
+                  "remove what reads it too (" + also + "), or keep the indicator");
         }
         // The parent's column choice would stay without its posterior (unless the child names
         // one of its own): said at the child's `remove`, the line to change, not at the parent's

@@ -228,6 +228,40 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
               "'targets.firms_low' is listed twice in 'remove' (first as remove[0])");
         CHECK(errors[0].allowed == "each entry once");
     }
+    SECTION("removing an indicator the parent's targets still read is said at the remove") {
+        // The errors were only at the parent's lines, naming neither the child nor its remove.
+        const Files f = files("extends_remove_read", "remove = [\"indicators.firms_end\"]\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() >= 2);
+        CHECK(errors[0].file == f.child.generic_string());
+        CHECK(errors[0].line == 2);
+        CHECK(errors[0].key == "remove");
+        CHECK(errors[0].message ==
+              "'indicators.firms_end' is removed, but " + f.parent.generic_string() + ":" +
+                  std::to_string(errors[1].line) +
+                  " (targets.firms_end, on the indicator of "
+                  "its name), " +
+                  f.parent.generic_string() + ":" + std::to_string(errors[2].line) +
+                  " (targets.firms_low.indicator) still read it");
+        CHECK(errors[0].allowed == "remove what reads it too (\"targets.firms_end\", "
+                                   "\"targets.firms_low\"), or keep the indicator");
+        // Removing the readers too is accepted.
+        const Files g = files("extends_remove_all",
+                              "remove = [\"indicators.firms_end\", \"targets.firms_end\", "
+                              "\"targets.firms_low\"]\n");
+        CHECK(canopy::test::errors(load_child(g)).empty());
+    }
+    SECTION("only the scenario keys remove takes are offered for it") {
+        // "allowed: scenario.name, scenario.title, ..., did you mean 'scenario.start'?": keys
+        // that remove refuses.
+        const Files f = files("extends_remove_scenario", "remove = [\"scenario.posterior\"]\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].allowed == "scenario.posterior or scenario.posterior_parameters where the "
+                                   "parent names them; " +
+                                       f.parent.generic_string() + " names neither");
+        CHECK(errors[0].hint.empty());
+    }
     SECTION("a baseline figure cannot be removed") {
         const Files f = files("extends_remove_baseline", "remove = [\"baseline.firms_initial\"]\n");
         const auto errors = canopy::test::errors(load_child(f));

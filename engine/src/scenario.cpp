@@ -1627,8 +1627,10 @@ private:
             b.source = p.source;
             b.assumption = p.assumption;
         }
-        const TomlNode* levers = root.table("levers");
-        if (levers == nullptr || model_ == nullptr) {
+        // Looked up without a word: [levers] of the wrong type was said by the levers' own
+        // section, and said twice when this asked for it again.
+        const TomlNode* levers = root.find("levers");
+        if (levers == nullptr || !levers->is_table() || model_ == nullptr) {
             return;
         }
         std::string first; // where the currency came from, when [budget] does not name it

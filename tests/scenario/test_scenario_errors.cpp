@@ -126,6 +126,13 @@ TEST_CASE("a key defined twice is named as the user wrote it, with its first lin
         {L + 1, 21, "", "malformed TOML (key-value pair): cannot redefine existing integer"});
 }
 
+TEST_CASE("a section of the wrong type is said once", "[scenario]") {
+    // `levers = 3` was said twice: by the levers' section and again by the budget's look at the
+    // levers' costs.
+    expect_one("levers = 3\n" + std::string(MINIMAL),
+               {1, 10, "levers", "expected a table, found an integer"});
+}
+
 TEST_CASE("a truncated file reports where it ends", "[scenario]") {
     std::string text = MINIMAL;
     text.resize(text.size() - 2); // cut off the closing quote and the newline

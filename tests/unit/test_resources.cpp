@@ -68,12 +68,34 @@ TEST_CASE("Sizes read and print in decimal units", "[resources]") {
     CHECK((parse_bytes("18446744T", x) && x == 18446744e12));
     // Hexadecimal, exponents, signs, spaces and sizes of 2^64 bytes or more are refused, not
     // read as something else (stod took "0x1F4K" as 500K).
-    for (const char* bad :
-         {"", "G", "-1G", "12X", "inf", "nan", "1e999G", "0x1F4K", "0x10", "1e3", "+5G", " 5G",
-          "5 G", ".5G", "5.G", "99999999999999999999G", "18446744073709551617", "18446745T"}) {
+    for (const char* bad : {"",
+                            "G",
+                            "-1G",
+                            "12X",
+                            "inf",
+                            "nan",
+                            "1e999G",
+                            "0x1F4K",
+                            "0x10",
+                            "1e3",
+                            "+5G",
+                            " 5G",
+                            "5 G",
+                            ".5G",
+                            "5.G",
+                            "99999999999999999999G",
+                            "18446744073709551617",
+                            "18446745T",
+                            "18446744073709551616",
+                            "18446744073709551615.0",
+                            "18446744073709551615K"}) {
         INFO(bad);
         CHECK_FALSE(parse_bytes(bad, x));
     }
+    // 2^64 - 1 bytes is below 2^64 as written, though as a double it rounds to 2^64: it was
+    // refused with a message that says "below 2^64 bytes".
+    CHECK((parse_bytes("18446744073709551615", x) && x < MAX_BYTES && x > 1.8e19));
+    CHECK((parse_bytes("18446744073709551615B", x) && x < MAX_BYTES));
     CHECK(bytes_text(9.3e9) == "9.3 GB");
     CHECK(bytes_text(512e6) == "512 MB");
     CHECK(bytes_text(999) == "999 bytes");

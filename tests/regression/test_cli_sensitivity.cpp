@@ -400,6 +400,43 @@ TEST_CASE("canopy sensitivity --out of the result itself keeps its size however 
     CHECK(near_once(update("s.h5", "other.h5")));
 }
 
+TEST_CASE("canopy sensitivity names an /outputs column of the wrong shape by its path",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4), "d.h5", "--design-only");
+    const auto write = [&](const std::string& file, const std::vector<hsize_t>& dims) {
+        fs::copy_file(dir / "d.h5", dir / file);
+        const hid_t f = H5Fopen((dir / file).c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        const hid_t space =
+            dims.empty() ? H5Screate(H5S_SCALAR)
+                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+        std::size_t count = 1;
+        for (const hsize_t x : dims) {
+            count *= static_cast<std::size_t>(x);
+        }
+        const std::vector<double> y(count, 1.0);
+        const hid_t set =
+            H5Dcreate2(f, "outputs/y", H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data()) >= 0);
+        H5Dclose(set);
+        H5Sclose(space);
+        H5Pclose(lcpl);
+        H5Fclose(f);
+        return file;
+    };
+    // 4 base samples of 3 factors: 20 points.
+    expect_bad(dir, write("short.h5", {10}),
+               "cannot read sweep result 'short.h5': /outputs/y has 10 values, but one value per "
+               "design point is needed (20 points)");
+    expect_bad(dir, write("scalar.h5", {}),
+               "/outputs/y is a scalar, but one value per design point is needed (20 points)");
+    expect_bad(dir, write("wide.h5", {20, 2}),
+               "/outputs/y is 20 x 2, but one value per design point is needed (20 points)");
+}
+
 TEST_CASE("canopy sensitivity recovers the indices of a linear function from a design-only file",
           "[regression][sensitivity][statistical]") {
     const test::TempDir dir;

@@ -512,6 +512,10 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "s.h5 --indicator nope", "--indicator: s.h5 has no indicator 'nope'");
     expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
     expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");
+    // Not a number at all: what is allowed, as for a number out of range.
+    expect_bad(dir, "s.h5 --confidence 0.95x",
+               "--confidence: '0.95x' is not a number (allowed: a number strictly between 0 and "
+               "1, e.g. 0.95 for 95 % intervals)");
     expect_bad(dir, "s.h5 --bootstrap 0", "--bootstrap");
     // One resample gave zero-width "95 %" intervals that missed the estimate.
     expect_bad(dir, "s.h5 --bootstrap 1",

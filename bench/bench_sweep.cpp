@@ -2,7 +2,7 @@
 // ranks share a sweep (docs/sweeps.md quotes the figures).
 //
 //   canopy-bench sweep [--sweep FILE] [--shard i/n] [--threads T] [--repeats R]
-//                      [--mpi-ranks K] [--canopy PATH] [--mpirun PATH]
+//                      [--mpi-ranks K] [--canopy PATH] [--mpirun "LAUNCHER [ARGS]"]
 //
 // Overhead per design point: the points of the sweep (or of one shard of it) run through the
 // same pipeline as `canopy sweep` — the journalled local evaluator, the result's columns, the
@@ -17,7 +17,9 @@
 // MPI efficiency: `mpirun -np 1` and `mpirun -np K` of `canopy sweep` on the same points with
 // one thread per rank, alternated, best of R each; efficiency = T(1) / (K T(K)). The CPU seconds
 // of each run (its ranks and mpirun, from RUSAGE_CHILDREN) and the machine's load average are
-// printed beside it, so that a figure taken on a busy machine can be read as such.
+// printed beside it, so that a figure taken on a busy machine can be read as such. --mpirun is
+// split into words at blanks (as docs/clusters.md's MPIRUN is), each passed as one argument; the
+// bench adds --oversubscribe --bind-to none itself, and --allow-run-as-root when run as root.
 #include "bench_sweep.hpp"
 
 #include "registry.hpp"
@@ -35,6 +37,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <utility>
 
 namespace canopy::bench {
 
@@ -170,6 +173,37 @@ std::string quote(const std::string& s) {
     return q + "'";
 }
 
+/// A launcher with its own arguments ("mpirun --mca btl self,vader"), each word quoted alone.
+std::string quote_words(const std::string& s) {
+    std::string out;
+    std::size_t at = 0;
+    while ((at = s.find_first_not_of(" \t", at)) != std::string::npos) {
+        const std::size_t end = s.find_first_of(" \t", at);
+        out += (out.empty() ? "" : " ") + quote(s.substr(at, end - at));
+        at = end;
+    }
+    return out;
+}
+
+/// The bench's scratch directory, removed however the bench ends (a failed mpirun included).
+class ScratchDirectory {
+public:
+    explicit ScratchDirectory(fs::path path)
+        : path_(std::move(path)) {
+        fs::create_directories(path_);
+    }
+    ~ScratchDirectory() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    ScratchDirectory(const ScratchDirectory&) = delete;
+    ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+    [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+
+private:
+    fs::path path_;
+};
+
 } // namespace
 
 int command_sweep(const SweepOptions& o) {
@@ -189,8 +223,13 @@ int command_sweep(const SweepOptions& o) {
     const std::size_t total = design.points();
     const std::vector<ex::Point> points =
         sweep.points_of(design, shard->begin(total), shard->end(total));
-    const fs::path dir = fs::temp_directory_path() / ("canopy-bench-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    if (o.mpi_ranks > 1 && quote_words(o.mpirun).empty()) {
+        std::fprintf(stderr, "canopy-bench: --mpirun: no launcher given\n");
+        return 2;
+    }
+    const ScratchDirectory scratch(fs::temp_directory_path() /
+                                   ("canopy-bench-" + std::to_string(::getpid())));
+    const fs::path& dir = scratch.path();
 
     std::printf("# canopy sweep machinery: %s, shard %s (%zu of %zu points, %d replicates each)\n",
                 o.sweep.c_str(), o.shard.c_str(), points.size(), total, sweep.replicates);
@@ -231,9 +270,13 @@ int command_sweep(const SweepOptions& o) {
     }
 
     if (o.mpi_ranks > 1) {
-        const std::string root = ::geteuid() == 0 ? " --allow-run-as-root" : "";
+        // Open MPI refuses root without it; not twice when --mpirun already says it.
+        const std::string root =
+            ::geteuid() == 0 && o.mpirun.find("--allow-run-as-root") == std::string::npos
+                ? " --allow-run-as-root"
+                : "";
         const auto command = [&](int ranks) {
-            return quote(o.mpirun) + root + " --oversubscribe --bind-to none -np " +
+            return quote_words(o.mpirun) + root + " --oversubscribe --bind-to none -np " +
                    std::to_string(ranks) + " " + quote(o.canopy) + " sweep " + quote(o.sweep) +
                    " --shard " + o.shard + " --threads 1 --quiet --out " +
                    quote((dir / ("mpi-" + std::to_string(ranks) + ".h5")).string());
@@ -268,7 +311,6 @@ int command_sweep(const SweepOptions& o) {
                     o.mpi_ranks, many, one / many, one / (o.mpi_ranks * many), one_cpu, o.mpi_ranks,
                     many_cpu, one_cpu / many_cpu);
     }
-    fs::remove_all(dir);
     return 0;
 }
 

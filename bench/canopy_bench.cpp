@@ -1079,7 +1079,10 @@ int main(int argc, char** argv) {
                      "Also time mpirun -np 1 and -np K of canopy sweep (one thread per rank)")
         ->check(CLI::Range(2, 4096));
     sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
-    sweep->add_option("--mpirun", so.mpirun, "The MPI launcher for --mpi-ranks");
+    sweep->add_option("--mpirun", so.mpirun,
+                      "The MPI launcher for --mpi-ranks, with any arguments of its own, split at "
+                      "blanks (default mpirun; the bench adds --oversubscribe --bind-to none, and "
+                      "--allow-run-as-root when run as root)");
 
     canopy::bench::CalibrationOptions co;
     co.calibration = std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml";

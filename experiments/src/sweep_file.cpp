@@ -307,6 +307,7 @@ struct FactorReader {
                     ctx.error_at(*list, t.path("values"), "the list of values is empty",
                                  "at least one number");
                 }
+                std::vector<std::size_t> listed_at; // each value's place in the list
                 for (std::size_t k = 0; k < list->items.size(); ++k) {
                     const TomlValue& item = list->items[k];
                     const std::string key = t.path("values") + "[" + std::to_string(k) + "]";
@@ -317,6 +318,21 @@ struct FactorReader {
                                                            : engine::describe(item.type)));
                         continue;
                     }
+                    if (const auto same =
+                            std::find(f.values.begin(), f.values.end(), item.floating);
+                        same != f.values.end()) {
+                        // Each value is an equal share of the design: a repeat doubles its
+                        // share, and a grid or Morris design runs the same points again.
+                        ctx.error_at(
+                            item, key,
+                            number_text(item.floating) + " is listed twice (also " +
+                                t.path("values") + "[" +
+                                std::to_string(
+                                    listed_at[static_cast<std::size_t>(same - f.values.begin())]) +
+                                "])",
+                            "each value at most once");
+                        continue;
+                    }
                     if (target) {
                         engine::Diagnostics d;
                         check_value(*target, item.floating, model, ctx.place(item, key), d,
@@ -324,6 +340,7 @@ struct FactorReader {
                         forward(d);
                     }
                     f.values.push_back(item.floating);
+                    listed_at.push_back(k);
                 }
             }
         } else {
@@ -702,6 +719,46 @@ private:
         }
     }
 
+    // A grid takes each factor at `levels` evenly spaced coordinates, but a whole-numbered range
+    // holds only its whole numbers: more levels than that repeat a value, and the grid runs the
+    // same points again without a word (edges_per_firm over [1, 3] at 4 levels: 1, 2, 3, 3).
+    // Morris designs are not held to it: each step moves a factor by p / (2 (p - 1)) > 1/2 of
+    // its range, which changes the whole number whenever the range holds two or more (the
+    // shipped wuhan-2023-morris.toml screens months over [9, 10] at 4 levels).
+    void check_grid_levels(const TomlValue& factors, const Sweep& s) {
+        for (std::size_t k = 0; k < s.factors.size(); ++k) {
+            const Factor& f = s.factors[k];
+            if (f.kind != Factor::Kind::range || !f.integer) {
+                continue; // a list has one level per value (and no value twice)
+            }
+            const double span = std::floor(f.max) - std::ceil(f.min) + 1.0;
+            if (!(span < 1e9)) {
+                continue; // more than any number of levels
+            }
+            const auto distinct = static_cast<std::size_t>(std::max(span, 0.0));
+            if (f.levels <= distinct) {
+                continue;
+            }
+            const std::string& name = s.factor_names[k];
+            const TomlValue& node = *factors.find(name);
+            const TomlValue* own = node.find("levels");
+            const std::string message = "levels = " + std::to_string(f.levels) + ", but " + name +
+                                        " takes whole numbers and [" + number_text(f.min) + ", " +
+                                        number_text(f.max) + "] holds " + std::to_string(distinct) +
+                                        ": the grid would run the same points twice";
+            const std::string allowed = "levels <= " + std::to_string(distinct) +
+                                        (own != nullptr ? std::string()
+                                                        : " (levels = n in [factors." + name +
+                                                              "] sets this factor's own)") +
+                                        ", or a wider range";
+            if (own != nullptr) {
+                ctx_.error_at(*own, "factors." + name + ".levels", message, allowed);
+            } else {
+                ctx_.error_at(node, "factors." + name, message, allowed);
+            }
+        }
+    }
+
     void check_design(const Table& t, DesignKind design, const std::optional<std::int64_t>& points,
                       const TomlValue& factors, Sweep& s) {
         const std::size_t d = s.factors.size();
@@ -730,6 +787,7 @@ private:
                     total *= f.levels;
                 }
             }
+            check_grid_levels(factors, s);
             // The limit on the points run (design.hpp), as the design says it for any grid.
             if (overflow || total > MAX_DESIGN_POINTS) {
                 ctx_.error_at(

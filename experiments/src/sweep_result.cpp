@@ -586,6 +586,22 @@ SweepResult read_file(const fs::path& path) {
     if (in.exists(root, "outputs")) {
         Id outputs = in.group(root, "outputs");
         for (const std::string& name : in.members(outputs.get())) {
+            // Written by another program (docs/sweeps.md): said in the terms of that contract,
+            // with the full path, rather than as one of Canopy's own datasets.
+            const std::vector<hsize_t> dims = in.shape(outputs.get(), name);
+            if (dims != std::vector<hsize_t>{n}) {
+                const std::string need = "one value per design point is needed (" +
+                                         std::to_string(n) + (n == 1 ? " point)" : " points)");
+                std::string got;
+                for (const hsize_t x : dims) {
+                    got += (got.empty() ? "" : " x ") + std::to_string(x);
+                }
+                fail("/outputs/" + name + " " +
+                     (dims.empty()       ? "is a scalar"
+                      : dims.size() == 1 ? "has " + got + (dims[0] == 1 ? " value" : " values")
+                                         : "is " + got) +
+                     ", but " + need);
+            }
             r.outputs.emplace_back(name, in.doubles(outputs.get(), name, {n}));
         }
     }

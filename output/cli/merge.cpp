@@ -74,8 +74,9 @@ int merge_command(const FlagProblems& flagged, const MergeArgs& args) {
     }
     experiments::write_sweep_result(args.out, *merged);
     if (!args.quiet) {
-        std::cout << "canopy merge: " << shards.size() << " shards, " << merged->points()
-                  << " points -> " << args.out << "\n";
+        std::cout << "canopy merge: " << shards.size()
+                  << (shards.size() == 1 ? " shard, " : " shards, ") << merged->points()
+                  << (merged->points() == 1 ? " point -> " : " points -> ") << args.out << "\n";
     }
     return EXIT_OK;
 }

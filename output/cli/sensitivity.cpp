@@ -290,7 +290,8 @@ Command add_sensitivity(CLI::App& app) {
             },
             "N", "resamples"));
     cmd->add_option("--confidence", args->confidence,
-                    "Confidence level of the intervals, strictly between 0 and 1 (default 0.95)");
+                    "Confidence level of the intervals, strictly between 0 and 1 (default 0.95)")
+        ->check(number_check("a number strictly between 0 and 1, e.g. 0.95 for 95 % intervals"));
     add_seed_option(*cmd, args->seed, "Seed of the bootstrap (default 1)");
     cmd->add_option("--json", args->json, "Also write the indices as JSON to PATH (- for stdout)")
         ->check(NON_EMPTY);

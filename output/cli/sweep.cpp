@@ -139,10 +139,17 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     }
     const fs::path journal = journal_of(args.out);
     std::error_code ec;
-    if (!args.design_only && !args.resume && fs::exists(fs::symlink_status(journal, ec))) {
+    // --design-only too: the journal's --resume would later write its result over the design.
+    if (!args.resume && fs::exists(fs::symlink_status(journal, ec))) {
         const experiments::JournalCheck check = experiments::journal_check(journal, "", true);
         if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
             problems.push_back("--out: " + check.problem + "; remove it, or give another --out");
+        } else if (args.design_only) {
+            problems.push_back("--out: the journal " + quoted(journal.string()) +
+                               " of an interrupted sweep exists, and resuming it would write "
+                               "the sweep's result over this design: give the design another "
+                               "--out, or remove the journal if that sweep is not to be "
+                               "continued");
         } else {
             problems.push_back("--out: the journal " + quoted(journal.string()) +
                                " of an interrupted sweep exists; add --resume to continue it, or "
@@ -220,22 +227,24 @@ std::string resource_problem(const experiments::Sweep& sweep,
         .problem;
 }
 
-// The command that continues this sweep from its journal.
-std::string resume_command(const SweepArgs& args) {
-    return "canopy sweep " + shell_word(args.file) +
+// The command that continues this sweep from its journal; under MPI (`processes` ranks), under
+// a launcher with as many ranks.
+std::string resume_command(const SweepArgs& args, int processes) {
+    return (processes > 1 ? "mpirun -np " + std::to_string(processes) + " " : std::string()) +
+           "canopy sweep " + shell_word(args.file) +
            (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
            " --resume --out " + shell_word(args.out);
 }
 
 // After a failure (exit 1): where the points done are kept, and the command that goes on.
-void say_journal_kept(const SweepArgs& args, const fs::path& journal) {
+void say_journal_kept(const SweepArgs& args, const fs::path& journal, int processes) {
     std::error_code ec;
     if (!fs::exists(journal, ec)) {
         return;
     }
     std::cerr << "canopy sweep: no result was written; the points done are kept in the journal "
               << quoted(journal.string()) << ": once the cause is fixed, continue with\n"
-              << "  " << resume_command(args) << "\n";
+              << "  " << resume_command(args, processes) << "\n";
 }
 
 int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
@@ -343,7 +352,7 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
         on_signal.emplace(lock->path(), journal_of(args.out),
                           "canopy sweep: interrupted; the points done are kept in the journal " +
                               quoted(journal_of(args.out).string()) + ": continue with\n  " +
-                              resume_command(args) + "\n");
+                              resume_command(args, evaluator->processes()) + "\n");
     } else if (lock) {
         on_signal.emplace(lock->path(), fs::path(), std::string());
     }
@@ -374,6 +383,12 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
     const fs::path journal_path = journal_of(args.out);
     std::error_code exists_ec;
     const bool journal_existed = fs::exists(journal_path, exists_ec);
+    if (root && args.resume && !journal_existed) {
+        // Not refused: a batch script may pass --resume on every start (a requeued job). But a
+        // mistyped --out must not start over without a word.
+        std::cerr << "canopy sweep: no journal " << quoted(journal_path.string())
+                  << " to resume: starting from the first point\n";
+    }
     std::unique_ptr<experiments::Evaluator> journal =
         experiments::journalled(std::move(evaluator), journal_path);
     output::ProgressBar bar = output::ProgressBar::on_stderr(
@@ -403,7 +418,7 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
             std::error_code ec;
             fs::remove(journal_path, ec);
         } else if (root) {
-            say_journal_kept(args, journal_path);
+            say_journal_kept(args, journal_path, processes);
         }
         throw;
     }
@@ -432,17 +447,19 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
     } catch (...) {
         // A full disk, a quota: every point is in the journal, and --resume writes the result
         // from it without computing any.
-        say_journal_kept(args, journal_path);
+        say_journal_kept(args, journal_path, processes);
         throw;
     }
     std::error_code ec;
     fs::remove(journal_path, ec);
     if (!args.quiet) {
         std::cout << fmt::format(
-            "canopy sweep: {} points x {} replicates{}{} in {:.1f} s ({:.3g} points/s, {:.3g} ms "
+            "canopy sweep: {} point{} x {} replicate{}{}{} in {:.1f} s ({:.3g} points/s, {:.3g} ms "
             "per point beyond the simulations) -> {}\n",
-            points.size(), sweep.replicates,
-            shard ? " (shard " + args.shard + " of " + std::to_string(total) + " points)"
+            points.size(), points.size() == 1 ? "" : "s", sweep.replicates,
+            sweep.replicates == 1 ? "" : "s",
+            shard ? " (shard " + args.shard + " of " + std::to_string(total) +
+                        (total == 1 ? " point)" : " points)")
                   : std::string(),
             restored > 0 ? " (" + std::to_string(restored) + " read back from the journal)"
                          : std::string(),

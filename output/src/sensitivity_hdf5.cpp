@@ -1,7 +1,10 @@
 // The indices of `canopy sensitivity --out`, added under /sensitivity to a copy of the sweep
-// result (sensitivity.hpp has the layout). The copy is byte for byte, so everything the sweep
-// wrote stays exactly as it was; the new datasets share the result's /factor and /time
-// dimension scales, so xarray names their dimensions as it does the sweep's own.
+// result (sensitivity.hpp has the layout). The copy is a new file that holds every object of the
+// result but its old /sensitivity, with the same values, attributes and dimension scales: HDF5
+// does not reuse the space of deleted objects in a file it reopens, so copying the file and
+// replacing /sensitivity in it made the file grow by the old indices at every update. The new
+// datasets share the result's /factor and /time dimension scales, so xarray names their
+// dimensions as it does the sweep's own.
 #include <canopy/detail/hdf5_support.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/output/sensitivity.hpp>
@@ -55,52 +58,6 @@ public:
             return std::nullopt;
         }
         return set;
-    }
-
-    /// Removes /sensitivity, detaching its datasets from the scales first so that no scale
-    /// keeps a reference to a deleted dataset.
-    void remove_previous(const std::vector<const Id*>& scales) const {
-        if (H5Lexists(root(), GROUP, H5P_DEFAULT) <= 0) {
-            return;
-        }
-        std::vector<std::string> datasets;
-        Id group(must(H5Gopen2(root(), GROUP, H5P_DEFAULT), "cannot open '/sensitivity'"),
-                 H5Gclose);
-        must_ok(H5Ovisit2(
-                    group.get(), H5_INDEX_NAME, H5_ITER_NATIVE,
-                    [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
-                        if (info->type == H5O_TYPE_DATASET) {
-                            static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-                        }
-                        return 0;
-                    },
-                    &datasets, H5O_INFO_BASIC),
-                "cannot list '/sensitivity'");
-        for (const std::string& name : datasets) {
-            Id set(must(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT),
-                        "cannot open '/sensitivity/" + name + "'"),
-                   H5Dclose);
-            // H5DSis_attached follows DIMENSION_LIST into the global heap, which HDF5 trusts.
-            if (H5Aexists(set.get(), "DIMENSION_LIST") > 0) {
-                const Id list(must(H5Aopen(set.get(), "DIMENSION_LIST", H5P_DEFAULT),
-                                   "cannot open '/sensitivity/" + name + "'"),
-                              H5Aclose);
-                check_heap_references(list.get(),
-                                      "attribute 'DIMENSION_LIST' of '/sensitivity/" + name + "'");
-            }
-            Id space(must(H5Dget_space(set.get()), "cannot read a shape"), H5Sclose);
-            const int rank = H5Sget_simple_extent_ndims(space.get());
-            for (int dim = 0; dim < rank; ++dim) {
-                for (const Id* s : scales) {
-                    const auto d = static_cast<unsigned>(dim);
-                    if (H5DSis_attached(set.get(), s->get(), d) > 0) {
-                        must_ok(H5DSdetach_scale(set.get(), s->get(), d),
-                                "cannot detach a scale from '/sensitivity/" + name + "'");
-                    }
-                }
-            }
-        }
-        must_ok(H5Ldelete(root(), GROUP, H5P_DEFAULT), "cannot remove the old '/sensitivity'");
     }
 
     /// Creates the group at `path` (relative to `parent`), and any groups above it.
@@ -172,6 +129,222 @@ private:
     Id fapl_, gcpl_, dcpl_, lcpl_, string_;
     Id file_;
 };
+
+/// The dimension-scale attributes: their object references are addresses in the file that holds
+/// them, so they are not copied but made again by attaching the scales in the new file.
+bool scale_attribute(const std::string& name) {
+    return name == "DIMENSION_LIST" || name == "REFERENCE_LIST";
+}
+
+/// The paths (from the root, "" for the root itself) of every object of `file` outside
+/// /sensitivity, each once, the root first.
+std::vector<std::string> objects_outside_indices(hid_t file) {
+    std::vector<std::string> paths{""};
+    must_ok(H5Ovisit2(
+                file, H5_INDEX_NAME, H5_ITER_INC,
+                [](hid_t, const char* name, const H5O_info_t*, void* data) -> herr_t {
+                    const std::string path(name);
+                    if (path != "." && path != GROUP &&
+                        !path.starts_with(std::string(GROUP) + "/")) {
+                        static_cast<std::vector<std::string>*>(data)->push_back(path);
+                    }
+                    return 0;
+                },
+                &paths, H5O_INFO_BASIC),
+            "cannot list the file's objects");
+    return paths;
+}
+
+/// Copies the attributes of `from` to `to` (in creation order when it is kept), except the
+/// dimension-scale attributes. `where` names the object in messages.
+void copy_attributes(hid_t from, hid_t to, const std::string& where) {
+    H5O_info_t info;
+    must_ok(H5Oget_info2(from, &info, H5O_INFO_NUM_ATTRS), "cannot read " + where);
+    for (hsize_t k = 0; k < info.num_attrs; ++k) {
+        // Creation order when the object keeps it (Canopy's files do), else by name.
+        hid_t a = -1;
+        H5E_BEGIN_TRY {
+            a = H5Aopen_by_idx(from, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, k, H5P_DEFAULT,
+                               H5P_DEFAULT);
+        }
+        H5E_END_TRY;
+        if (a < 0) {
+            a = must(
+                H5Aopen_by_idx(from, ".", H5_INDEX_NAME, H5_ITER_INC, k, H5P_DEFAULT, H5P_DEFAULT),
+                "cannot open an attribute of " + where);
+        }
+        const Id attr(a, H5Aclose);
+        const ssize_t length = H5Aget_name(attr.get(), 0, nullptr);
+        std::string name(static_cast<std::size_t>(std::max<ssize_t>(length, 0)), '\0');
+        must_ok(
+            static_cast<herr_t>(H5Aget_name(attr.get(), name.size() + 1, name.data()) < 0 ? -1 : 0),
+            "cannot read an attribute's name of " + where);
+        if (scale_attribute(name)) {
+            continue;
+        }
+        const std::string what = "attribute '" + name + "' of " + where;
+        const Id type(must(H5Aget_type(attr.get()), "cannot read " + what), H5Tclose);
+        if (H5Tdetect_class(type.get(), H5T_REFERENCE) > 0) {
+            throw Failure{what + " holds object references, which cannot be copied"};
+        }
+        check_heap_references(attr.get(), what);
+        const Id memory(
+            must(H5Tget_native_type(type.get(), H5T_DIR_DEFAULT), "cannot read " + what), H5Tclose);
+        const Id space(must(H5Aget_space(attr.get()), "cannot read " + what), H5Sclose);
+        const std::size_t count = stored_count(attr.get(), what);
+        std::vector<unsigned char> buffer(std::max<std::size_t>(count, 1) *
+                                          H5Tget_size(memory.get()));
+        must_ok(H5Aread(attr.get(), memory.get(), buffer.data()), "cannot read " + what);
+        const bool variable =
+            H5Tdetect_class(type.get(), H5T_VLEN) > 0 || H5Tis_variable_str(type.get()) > 0;
+        try {
+            write_attribute(to, name, type.get(), memory.get(), space.get(), buffer.data());
+        } catch (...) {
+            if (variable) {
+                H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, buffer.data());
+            }
+            throw;
+        }
+        if (variable) {
+            H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, buffer.data());
+        }
+    }
+}
+
+/// One attachment of a dimension scale: dataset `set`'s dimension `dim` to scale `scale`.
+struct Attachment {
+    std::string set;
+    unsigned dim;
+    std::string scale;
+};
+
+/// The scales attached to the datasets at `paths` of `file`.
+std::vector<Attachment> attachments(hid_t file, const std::vector<std::string>& paths) {
+    std::vector<Attachment> out;
+    for (const std::string& path : paths) {
+        if (path.empty()) {
+            continue;
+        }
+        const Id object(
+            must(H5Oopen(file, path.c_str(), H5P_DEFAULT), "cannot open '/" + path + "'"),
+            H5Oclose);
+        if (H5Iget_type(object.get()) != H5I_DATASET ||
+            H5Aexists(object.get(), "DIMENSION_LIST") <= 0) {
+            continue;
+        }
+        {
+            // H5DSiterate_scales follows DIMENSION_LIST into the global heap, which HDF5 trusts.
+            const Id list(must(H5Aopen(object.get(), "DIMENSION_LIST", H5P_DEFAULT),
+                               "cannot open '/" + path + "'"),
+                          H5Aclose);
+            check_heap_references(list.get(), "attribute 'DIMENSION_LIST' of '/" + path + "'");
+        }
+        const Id space(must(H5Dget_space(object.get()), "cannot read the shape of '/" + path + "'"),
+                       H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        for (int dim = 0; dim < rank; ++dim) {
+            std::vector<std::string> scales;
+            must_ok(H5DSiterate_scales(
+                        object.get(), static_cast<unsigned>(dim), nullptr,
+                        [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+                            const ssize_t n = H5Iget_name(scale, nullptr, 0);
+                            if (n <= 0) {
+                                return -1;
+                            }
+                            std::string name(static_cast<std::size_t>(n), '\0');
+                            H5Iget_name(scale, name.data(), name.size() + 1);
+                            static_cast<std::vector<std::string>*>(data)->push_back(name);
+                            return 0;
+                        },
+                        &scales),
+                    "cannot read the dimension scales of '/" + path + "'");
+            for (std::string& scale : scales) {
+                out.push_back({path, static_cast<unsigned>(dim), std::move(scale)});
+            }
+        }
+    }
+    return out;
+}
+
+/// Writes to `target` (a new file) every object of the sweep result `source` but /sensitivity:
+/// the root's other members with H5Ocopy, every attribute but the dimension-scale ones, and the
+/// same scales attached again. The result's data are not read back here: read_sweep_result has
+/// checked them, and the copy is as compact as a file the sweep wrote.
+void copy_without_indices(const fs::path& source, const fs::path& target) {
+    const Id fapl = file_access_list();
+    const Id fcpl = file_creation_list();
+    const Id lcpl = link_creation_list();
+    const Id in(must(H5Fopen(source.c_str(), H5F_ACC_RDONLY, fapl.get()), "cannot open the result"),
+                H5Fclose);
+    Id out(must(H5Fcreate(target.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+                "cannot create the file"),
+           H5Fclose);
+    const std::vector<std::string> paths = objects_outside_indices(in.get());
+    const std::vector<Attachment> scales = attachments(in.get(), paths);
+    {
+        const Id copy(must(H5Pcreate(H5P_OBJECT_COPY), "cannot make a copy list"), H5Pclose);
+        must_ok(H5Pset_copy_object(copy.get(), H5O_COPY_WITHOUT_ATTR_FLAG),
+                "cannot set the copy list");
+        std::vector<std::string> members;
+        must_ok(H5Literate(
+                    in.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+                    [](hid_t, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+                        if (info->type != H5L_TYPE_HARD) {
+                            return -1;
+                        }
+                        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+                        return 0;
+                    },
+                    &members),
+                "cannot list the root group (only hard links can be copied)");
+        // Creation order, as the sweep wrote them, when the root keeps it.
+        std::vector<std::string> ordered;
+        H5G_info_t root;
+        must_ok(H5Gget_info(in.get(), &root), "cannot read the root group");
+        for (hsize_t k = 0; k < root.nlinks; ++k) {
+            ssize_t n = -1;
+            H5E_BEGIN_TRY {
+                n = H5Lget_name_by_idx(in.get(), ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, k, nullptr,
+                                       0, H5P_DEFAULT);
+            }
+            H5E_END_TRY;
+            if (n < 0) {
+                ordered = members;
+                break;
+            }
+            std::string name(static_cast<std::size_t>(n), '\0');
+            H5Lget_name_by_idx(in.get(), ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, k, name.data(),
+                               name.size() + 1, H5P_DEFAULT);
+            ordered.push_back(std::move(name));
+        }
+        for (const std::string& name : ordered) {
+            if (name != GROUP) {
+                must_ok(H5Ocopy(in.get(), name.c_str(), out.get(), name.c_str(), copy.get(),
+                                lcpl.get()),
+                        "cannot copy '/" + name + "'");
+            }
+        }
+    }
+    for (const std::string& path : paths) {
+        const std::string where = path.empty() ? "the root" : "'/" + path + "'";
+        const char* name = path.empty() ? "/" : path.c_str();
+        const Id from(must(H5Oopen(in.get(), name, H5P_DEFAULT), "cannot open " + where), H5Oclose);
+        const Id to(must(H5Oopen(out.get(), name, H5P_DEFAULT), "cannot open the copy of " + where),
+                    H5Oclose);
+        copy_attributes(from.get(), to.get(), where);
+    }
+    for (const Attachment& a : scales) {
+        const Id set(must(H5Dopen2(out.get(), a.set.c_str(), H5P_DEFAULT),
+                          "cannot open the copy of '/" + a.set + "'"),
+                     H5Dclose);
+        const Id scale(must(H5Dopen2(out.get(), a.scale.c_str(), H5P_DEFAULT),
+                            "cannot open the copy of '" + a.scale + "'"),
+                       H5Dclose);
+        must_ok(H5DSattach_scale(set.get(), scale.get(), a.dim),
+                "cannot attach '" + a.scale + "' to '/" + a.set + "'");
+    }
+    out.close("cannot close the file");
+}
 
 /// One statistic over the factors (or over times x factors): its name and values.
 struct Column {
@@ -296,13 +469,13 @@ void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
 TemporaryFile write_sensitivity_hdf5_temporary(const fs::path& result, const fs::path& target,
                                                const SweepSensitivity& analysis) {
     TemporaryFile temp(target);
-    std::error_code ec;
-    fs::copy_file(result, temp.path(), fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-        throw Error("cannot copy " + result.string() + " to write " + target.string() + ": " +
-                    ec.message());
-    }
     const QuietErrors quiet;
+    try {
+        copy_without_indices(result, temp.path());
+    } catch (const Failure& f) {
+        throw Error("cannot copy " + result.string() + " to write " + target.string() + ": " +
+                    f.what);
+    }
     try {
         Writer w(temp.path());
         {
@@ -311,11 +484,6 @@ TemporaryFile write_sensitivity_hdf5_temporary(const fs::path& result, const fs:
                 throw Failure{"it has no '/factor' dimension scale (is it a sweep result?)"};
             }
             const std::optional<Id> time = w.scale("time");
-            std::vector<const Id*> scales{&*factor};
-            if (time) {
-                scales.push_back(&*time);
-            }
-            w.remove_previous(scales);
             write_indices(w, analysis, *factor, time);
         }
         w.close();

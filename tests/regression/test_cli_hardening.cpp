@@ -715,9 +715,11 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
             " --fit-until 0 --method nope --seed x --out x.txt",
         {"--fit-until: Value 0 not in range 1 to 9999",
          "--method: ", "--seed: must be a whole number", "--out: 'x.txt' must end in .h5"});
-    check_all_reported(dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
-                       {"--bootstrap: must be a whole number from 100 to 1000000, got '0'",
-                        "Could not convert: --confidence = x", "nope.h5"});
+    check_all_reported(
+        dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
+        {"--bootstrap: must be a whole number from 100 to 1000000, got '0'",
+         "--confidence: 'x' is not a number (allowed: a number strictly between 0 and 1",
+         "nope.h5"});
     write_one_point_sweep(dir / "s.toml");
     check_all_reported(
         dir, "sweep s.toml -t 0 --out x.txt",

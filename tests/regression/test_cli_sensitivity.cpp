@@ -338,6 +338,105 @@ TEST_CASE("canopy sensitivity --out writes the indices under /sensitivity, besid
           std::vector<std::string>{"s.h5", "s.json", "s.toml", "with-indices.h5"});
 }
 
+TEST_CASE("canopy sensitivity --out of the result itself keeps its size however often it is run",
+          "[regression][sensitivity]") {
+    // The file was a byte copy with the old /sensitivity deleted in it: HDF5 does not reuse the
+    // space of objects deleted in an earlier session, so each update grew the file by the old
+    // indices (20 updates: 140 KB to 724 KB).
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4, "outputs = [\"mean_paths\"]\n"), "s.h5");
+    const auto update = [&](const std::string& from, const std::string& to) {
+        const Result r = run_canopy(dir, "sensitivity " + from + " --quiet --out " + to);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        return fs::file_size(dir / to);
+    };
+    const std::string group = "sensitivity/indicators/exits_2023/mean/";
+    const std::uintmax_t once = update("s.h5", "s.h5");
+    const std::vector<double> st = read_doubles(dir / "s.h5", group + "ST");
+    REQUIRE(st.size() == 3);
+    // Within a few bytes: how HDF5 lays out the scales' headers depends a little on the file
+    // they were copied from (149,153 and 149,187 bytes here); never by the old indices' size.
+    const auto near_once = [&](std::uintmax_t size) {
+        return size <= once + 64 && size + 64 >= once;
+    };
+    for (int k = 0; k < 5; ++k) {
+        CHECK(near_once(update("s.h5", "s.h5")));
+    }
+    CHECK(read_doubles(dir / "s.h5", group + "ST") == st);
+    // Everything the sweep wrote is still there, on its scales.
+    const experiments::SweepResult copy = experiments::read_sweep_result(dir / "s.h5");
+    CHECK(copy.points() == 4 * 5);
+    CHECK(attached(dir / "s.h5", "design/births_per_month", "point", 0));
+    CHECK(attached(dir / "s.h5", "design_unit", "factor", 1));
+    CHECK(attached(dir / "s.h5", "indicators/exits_2023/mean_path", "time", 1));
+    CHECK(attached(dir / "s.h5", group + "ST", "factor", 0));
+
+    // A file that already holds dead space (an object written and deleted, as the old updates
+    // left it) gives a compact --out too.
+    {
+        const hid_t f = H5Fopen((dir / "s.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hsize_t n = 20000;
+        const hid_t space = H5Screate_simple(1, &n, nullptr);
+        const hid_t set =
+            H5Dcreate2(f, "junk", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        const std::vector<double> ones(n, 1.0);
+        REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ones.data()) >= 0);
+        H5Dclose(set);
+        // Something after it, so that its space is not at the end of the file (HDF5 would give
+        // that back); under /sensitivity, which an update replaces.
+        const hid_t pad = H5Dcreate2(f, "sensitivity/pad", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(H5Dwrite(pad, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ones.data()) >= 0);
+        H5Dclose(pad);
+        H5Sclose(space);
+        H5Fclose(f);
+        const hid_t g = H5Fopen((dir / "s.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(H5Ldelete(g, "junk", H5P_DEFAULT) >= 0);
+        H5Fclose(g);
+    }
+    REQUIRE(fs::file_size(dir / "s.h5") > once + 300000);
+    CHECK(near_once(update("s.h5", "other.h5")));
+}
+
+TEST_CASE("canopy sensitivity names an /outputs column of the wrong shape by its path",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4), "d.h5", "--design-only");
+    const auto write = [&](const std::string& file, const std::vector<hsize_t>& dims) {
+        fs::copy_file(dir / "d.h5", dir / file);
+        const hid_t f = H5Fopen((dir / file).c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        const hid_t space =
+            dims.empty() ? H5Screate(H5S_SCALAR)
+                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+        std::size_t count = 1;
+        for (const hsize_t x : dims) {
+            count *= static_cast<std::size_t>(x);
+        }
+        const std::vector<double> y(count, 1.0);
+        const hid_t set =
+            H5Dcreate2(f, "outputs/y", H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data()) >= 0);
+        H5Dclose(set);
+        H5Sclose(space);
+        H5Pclose(lcpl);
+        H5Fclose(f);
+        return file;
+    };
+    // 4 base samples of 3 factors: 20 points.
+    expect_bad(dir, write("short.h5", {10}),
+               "cannot read sweep result 'short.h5': /outputs/y has 10 values, but one value per "
+               "design point is needed (20 points)");
+    expect_bad(dir, write("scalar.h5", {}),
+               "/outputs/y is a scalar, but one value per design point is needed (20 points)");
+    expect_bad(dir, write("wide.h5", {20, 2}),
+               "/outputs/y is 20 x 2, but one value per design point is needed (20 points)");
+}
+
 TEST_CASE("canopy sensitivity recovers the indices of a linear function from a design-only file",
           "[regression][sensitivity][statistical]") {
     const test::TempDir dir;
@@ -413,6 +512,10 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "s.h5 --indicator nope", "--indicator: s.h5 has no indicator 'nope'");
     expect_bad(dir, "s.h5 --output outputs/x", "--output: s.h5 has no output 'outputs/x'");
     expect_bad(dir, "s.h5 --confidence 1", "--confidence: 1 is not strictly between 0 and 1");
+    // Not a number at all: what is allowed, as for a number out of range.
+    expect_bad(dir, "s.h5 --confidence 0.95x",
+               "--confidence: '0.95x' is not a number (allowed: a number strictly between 0 and "
+               "1, e.g. 0.95 for 95 % intervals)");
     expect_bad(dir, "s.h5 --bootstrap 0", "--bootstrap");
     // One resample gave zero-width "95 %" intervals that missed the estimate.
     expect_bad(dir, "s.h5 --bootstrap 1",

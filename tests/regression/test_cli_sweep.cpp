@@ -482,6 +482,56 @@ TEST_CASE("sweep --resume takes an empty journal or a cut-off header for a fresh
     }
 }
 
+TEST_CASE("sweep --resume without a journal says so on stderr and starts from the first point",
+          "[regression][sweep][journal]") {
+    // Not refused (a batch script may pass --resume on every start), but not silent: a
+    // mistyped --out would otherwise start over without a word.
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --resume --out r.h5");
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.err == "canopy sweep: no journal 'r.h5.journal' to resume: starting from the first "
+                   "point\n");
+    CHECK(entries(dir.path()) == std::vector<std::string>{"r.h5"});
+}
+
+TEST_CASE("sweep --design-only refuses an --out whose interrupted sweep's journal exists",
+          "[regression][sweep][journal]") {
+    // The design written there would be replaced by the result of a later --resume.
+    const test::TempDir dir;
+    const int status = kill_once_journalled(
+        {"sweep", TINY_LONG, "--quiet", "--threads", "1", "--out", (dir / "dj.h5").string()},
+        dir / "dj.h5.journal", 5, std::chrono::seconds(60), SIGKILL, dir / "err.txt");
+    REQUIRE(WIFSIGNALED(status));
+    fs::remove(dir / "err.txt");
+    const std::string journal = test::read_file(dir / "dj.h5.journal");
+    const Result r =
+        run_canopy(dir, "sweep " + shell_quote(TINY_LONG) + " --design-only --out dj.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("canopy sweep: error: --out: the journal 'dj.h5.journal' of an interrupted "
+                     "sweep exists, and resuming it would write the sweep's result over this "
+                     "design: give the design another --out") != std::string::npos);
+    CHECK(r.err.find("nothing was run or written") != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"dj.h5.journal"});
+    CHECK(test::read_file(dir / "dj.h5.journal") == journal);
+}
+
+TEST_CASE("sweep and merge count one point, replicate and shard in the singular",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    test::write_file(dir / "one.toml", with_scenario("design = \"grid\"\nreplicates = 1\n"
+                                                     "[factors.edges_per_firm]\nvalues = [3]\n"));
+    const Result one = run_canopy(dir, "sweep one.toml --shard 1/1 --out s.h5");
+    INFO(one.err);
+    REQUIRE(one.status == 0);
+    CHECK(one.out.find("canopy sweep: 1 point x 1 replicate (shard 1/1 of 1 point) in ") == 0);
+    const Result merged = run_canopy(dir, "merge s.h5 --out m.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    CHECK(merged.out == "canopy merge: 1 shard, 1 point -> m.h5\n");
+}
+
 TEST_CASE("An --out that no file can be made in is refused before any work, even for root",
           "[regression][sweep][cli]") {
     // root passes access() for /proc, where no file can be created: found only when the result

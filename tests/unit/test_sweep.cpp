@@ -551,6 +551,61 @@ TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
     CHECK(both.diagnostics.format().find("not several") != std::string::npos);
 }
 
+TEST_CASE("Grid levels beyond a whole-numbered range, and repeated values, are refused",
+          "[unit][sweep]") {
+    // Each repeated design points without a word (a grid of edges_per_firm at 4 levels over
+    // [1, 3] ran 1, 2, 3, 3).
+    const test::TempDir dir;
+    const auto load = [&](const std::string& sweep, const std::string& factor) {
+        test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + SWEEPS +
+                                             "/tiny-scenario.toml\"\n" + sweep +
+                                             "[factors.edges_per_firm]\n" + factor);
+        return experiments::load_sweep(dir / "s.toml");
+    };
+    const auto first_error = [](const experiments::SweepLoad& l) {
+        REQUIRE_FALSE(l.sweep);
+        REQUIRE(!l.diagnostics.empty());
+        return *l.diagnostics.begin();
+    };
+    {
+        const auto grid = load("design = \"grid\"\nlevels = 4\n", "min = 1\nmax = 3\n");
+        const engine::Diagnostic d = first_error(grid);
+        CHECK(d.line == 5);
+        CHECK(d.column == 1);
+        CHECK(d.key == "factors.edges_per_firm");
+        CHECK(d.message == "levels = 4, but edges_per_firm takes whole numbers and [1, 3] holds "
+                           "3: the grid would run the same points twice");
+        CHECK(d.allowed.find("levels <= 3") == 0);
+    }
+    {
+        // The factor's own levels: said at its key.
+        const auto own = load("design = \"grid\"\n", "min = 1\nmax = 3\nlevels = 5\n");
+        const engine::Diagnostic d = first_error(own);
+        CHECK(d.line == 7);
+        CHECK(d.key == "factors.edges_per_firm.levels");
+        CHECK(d.message.find("levels = 5, but") == 0);
+        CHECK(d.allowed == "levels <= 3, or a wider range");
+    }
+    {
+        const auto repeated = load("design = \"grid\"\n", "values = [2, 2, 3]\n");
+        const engine::Diagnostic d = first_error(repeated);
+        CHECK(d.line == 5);
+        CHECK(d.column == 14);
+        CHECK(d.key == "factors.edges_per_firm.values[1]");
+        CHECK(d.message == "2 is listed twice (also factors.edges_per_firm.values[0])");
+        CHECK(d.allowed == "each value at most once");
+    }
+    // As many levels as whole numbers, or a list without repeats, still load.
+    const auto fits = load("design = \"grid\"\nlevels = 3\n", "min = 1\nmax = 3\n");
+    INFO(fits.diagnostics.format());
+    REQUIRE(fits.sweep);
+    CHECK(fits.sweep->points == 3);
+    CHECK(load("design = \"grid\"\n", "values = [2, 3, 4]\n").sweep);
+    // Morris steps span more than half the range: at 4 levels, [1, 3] runs 1 <-> 3 and 2 <-> 3,
+    // each a change (the shipped Morris sweep screens months over two or three of them).
+    CHECK(load("design = \"morris\"\npoints = 4\n", "min = 1\nmax = 3\n").sweep);
+}
+
 namespace {
 
 // A whole sweep result of 6 points over two factors with every kind of column: two targets, two

@@ -609,6 +609,8 @@ private:
                 sc_.policy_start = *start;
                 start_ = *start;
                 end_ = *end;
+                start_pos_ = t.find("start")->pos;
+                end_pos_ = t.find("end")->pos;
                 calendar_ok_ = true;
             }
         }
@@ -1729,10 +1731,23 @@ private:
         const YearMonth first = initial_ok ? previous_month(start_) : start_;
         if (*m < first || *m > end_) {
             const std::string span = first.str() + " .. " + end_.str();
-            ctx_.error(t.find(key)->pos, t.path(key),
-                       m->str() + " is outside the run (" + start_.str() + " .. " + end_.str() +
-                           ")",
-                       initial_ok ? span + " (" + first.str() + ": the initial state)" : span);
+            const SourcePos at = t.find(key)->pos;
+            // A month of a parent file outside the run a child set: say where the run was set,
+            // or the planner is sent to fix the parent (a child of wuhan-2023.toml that ends
+            // in 2023-03 got 18 errors at the parent's lines, none naming the child's end).
+            std::string hint;
+            for (const auto& [bound, pos] :
+                 {std::pair<const char*, SourcePos>{"end", end_pos_},
+                  std::pair<const char*, SourcePos>{"start", start_pos_}}) {
+                if (hint.empty() && pos.file != at.file) {
+                    hint = std::string("the run's ") + bound + " is set at " + ctx_.place(pos) +
+                           " (scenario." + bound + ")";
+                }
+            }
+            ctx_.error(
+                at, t.path(key),
+                m->str() + " is outside the run (" + start_.str() + " .. " + end_.str() + ")",
+                initial_ok ? span + " (" + first.str() + ": the initial state)" : span, hint);
             return std::nullopt;
         }
         return m;
@@ -2109,6 +2124,8 @@ private:
     bool calendar_ok_ = false;
     YearMonth start_;
     YearMonth end_;
+    SourcePos start_pos_; ///< where the run's start and end were written (a child may set them)
+    SourcePos end_pos_;
     std::unordered_map<std::string, const TomlNode*> ratio_nodes_;
     std::vector<detail::ParameterOrigin> origins_; ///< per model parameter, the base's
     std::unordered_map<std::string, std::unordered_map<int, detail::ParameterOrigin>>

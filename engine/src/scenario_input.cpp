@@ -655,7 +655,11 @@ struct Loader {
         std::string why;
         const std::optional<std::string> text = read_scenario_file(parent_path, why);
         if (!text) {
-            error_here("cannot read '" + parent_name + "': " + why);
+            // The path as it was tried, not tidied ('nodir/../base.toml' fails when nodir does
+            // not exist, and 'base.toml' would name a file that is there), and where from.
+            error_here("cannot read '" + parent_path.generic_string() + "': " + why,
+                       "a path relative to the directory of " + child_name +
+                           " (a symbolic link's own directory, not its target's)");
             return std::nullopt;
         }
         chain.push_back(key);

@@ -251,6 +251,18 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
                               "\"targets.firms_low\"]\n");
         CHECK(canopy::test::errors(load_child(g)).empty());
     }
+    SECTION("a parent's month outside the run the child set says where the run was set") {
+        // A child of wuhan-2023.toml that ends in 2023-03 got 18 errors at the parent's lines,
+        // none naming the child's end.
+        const Files f = files("extends_short_run", "[scenario]\nend = \"2023-06\"\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE_FALSE(errors.empty());
+        CHECK(errors[0].file == f.parent.generic_string());
+        CHECK(errors[0].key == "indicators.firms_end.at");
+        CHECK(errors[0].message == "2023-12 is outside the run (2023-01 .. 2023-06)");
+        CHECK(errors[0].hint ==
+              "the run's end is set at " + f.child.generic_string() + ":3 (scenario.end)");
+    }
     SECTION("only the scenario keys remove takes are offered for it") {
         // "allowed: scenario.name, scenario.title, ..., did you mean 'scenario.start'?": keys
         // that remove refuses.

@@ -418,6 +418,18 @@ TEST_CASE("extends cycles, missing parents and long chains are diagnostics", "[s
         CHECK(errors[0].column == 11);
         CHECK(errors[0].message ==
               "cannot read '" + (dir / "nope.toml").generic_string() + "': no such file");
+        CHECK(errors[0].allowed == "a path relative to the directory of " +
+                                       (dir / "orphan.toml").generic_string() +
+                                       " (a symbolic link's own directory, not its target's)");
+        // The path as tried, not tidied: nodir/../ fails when nodir does not exist, and the
+        // message named orphan.toml's sibling, which exists.
+        write(dir / "through.toml", "extends = \"nodir/../orphan.toml\"\n");
+        const auto through =
+            canopy::test::errors(load_scenario(dir / "through.toml", canopy::test::toy_catalog()));
+        REQUIRE(through.size() == 1);
+        CHECK(through[0].message == "cannot read '" +
+                                        (dir / "nodir/../orphan.toml").generic_string() +
+                                        "': no such file");
     }
     SECTION("extends must be a string") {
         const LoadResult r = load("extends = 3\n");

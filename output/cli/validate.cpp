@@ -18,6 +18,15 @@ namespace {
 
 enum class FileKind { scenario, calibration, sweep };
 
+// The file as given, and the file checked when that is another: a path not found from here is
+// looked up in Canopy's source tree (scenarios/...), which "ok: scenarios/reference.toml" did
+// not say.
+std::string shown(const std::string& file) {
+    const std::filesystem::path checked = resolve_scenario(file);
+    return checked == std::filesystem::path(file) ? file
+                                                  : file + " (" + checked.generic_string() + ")";
+}
+
 // What a file is by its top-level tables: a calibration file (docs/calibration.md) has
 // [calibration], a sweep file (docs/sweeps.md) has [sweep], and neither has [scenario]. A file
 // that cannot be read is left to the scenario loader to report.
@@ -69,7 +78,7 @@ bool validate_sweep(const std::string& file, bool strict) {
             return false;
         }
     }
-    std::cout << "ok: " << file << " (sweep: " << to_string(s.design) << " design over "
+    std::cout << "ok: " << shown(file) << " (sweep: " << to_string(s.design) << " design over "
               << s.factors.size() << " factor(s), " << s.replicates << " replicates per point)\n";
     return true;
 }
@@ -103,7 +112,7 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
         const FileKind kind = kind_of(resolve_scenario(file));
         if (kind == FileKind::calibration) {
             if (validate_calibration(file, strict)) {
-                std::cout << "ok: " << file << " (calibration)\n";
+                std::cout << "ok: " << shown(file) << " (calibration)\n";
             } else {
                 all_ok = false;
             }
@@ -155,7 +164,7 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
             all_ok = false;
             continue;
         }
-        std::cout << "ok: " << file << "\n";
+        std::cout << "ok: " << shown(file) << "\n";
         // Not an error, nor a warning --strict would refuse (a history scenario reads only the
         // past), but worth a word: a plan's target read before its levers act is decided already.
         if (const std::string note = history_targets_note(*result.scenario); !note.empty()) {

@@ -140,6 +140,12 @@ TEST_CASE("canopy validate says ok or prints every diagnostic", "[cli]") {
     CHECK(bad.err.find("bad.toml:3:") != std::string::npos);
     CHECK(bad.err.find("did you mean 'reference'?") != std::string::npos);
     CHECK(bad.err.find("missing required key 'start'") != std::string::npos);
+
+    // A path not found from here is looked up in Canopy's source tree: the file checked is said
+    // ("ok: scenarios/reference.toml" named no file of the directory it ran in).
+    const Result found = run_canopy(dir, "validate scenarios/reference.toml");
+    CHECK(found.status == 0);
+    CHECK(found.out == "ok: scenarios/reference.toml (" + REFERENCE + ")\n");
 }
 
 TEST_CASE("canopy validate --strict passes the shipped scenarios and names unsourced defaults",

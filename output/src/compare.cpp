@@ -120,12 +120,18 @@ void add_comparison(Report& report, const Comparison& c) {
             }
         }
     }
+    if (c.mixes.size() > 1) {
+        report.lever_effect_notes.push_back(
+            "Each bar is a policy mix instead of the base, on the same replicates.");
+    }
     for (std::size_t k = 1; k < c.mixes.size(); ++k) {
         const MixComparison& m = c.mixes[k];
         for (const TargetComparison& tc : m.targets) {
             ReportLeverEffect e;
             e.lever = m.name;
-            e.change = "policy mix " + m.name + " instead of the base";
+            // The bar's label is the mix's name alone: "NAME policy mix NAME instead of the
+            // base" said it twice, and long names then read alike (the note says what a bar is).
+            e.change.clear();
             e.target = tc.id;
             e.delta_p = tc.delta_p;
             e.delta_p_ci = std::array<double, 2>{tc.delta_p_ci.lo, tc.delta_p_ci.hi};

@@ -207,3 +207,40 @@ assumption = "a test of undefined finals"
     }
     H5Fclose(f);
 }
+
+TEST_CASE("canopy compare's report tells mixes with a long shared name apart",
+          "[regression][cli][compare][report]") {
+    // Every chart cut both names to "scale_up_high_tech_promotion_pro…"; the tornado's labels
+    // also said each name twice ("NAME policy mix NAME instead of the base").
+    const test::TempDir dir;
+    test::write_file(dir / "long.toml",
+                     "extends = \"" + REFERENCE +
+                         "\"\n"
+                         "[policy_mixes.scale_up_high_tech_promotion_programme_low]\n"
+                         "description = \"Scale the high-tech promotion lever by 1.5\"\n"
+                         "levers.lever_high_tech.scale = 1.5\n"
+                         "[policy_mixes.scale_up_high_tech_promotion_programme_high]\n"
+                         "description = \"Scale the high-tech promotion lever by 2\"\n"
+                         "levers.lever_high_tech.scale = 2\n");
+    const Result r = run_canopy(dir, "compare long.toml -n 8 --report long.html --json -");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string html = test::read_file(dir / "long.html");
+    CHECK(html.find("Each bar is a policy mix instead of the base") != std::string::npos);
+    CHECK(html.find("instead of the base</title>") == std::string::npos);
+    CHECK(html.find("class=\"muted key\"") == std::string::npos); // no numbered labels needed
+    for (const std::string end : {"_low", "_high"}) {
+        const std::string tip = "<title>scale_up_high_tech_promotion_programme" + end + "</title>";
+        std::size_t shown = 0;
+        for (std::size_t at = html.find(tip); at != std::string::npos;
+             at = html.find(tip, at + 1)) {
+            const std::size_t begin = at + tip.size();
+            const std::string text = html.substr(begin, html.find("</text>", begin) - begin);
+            CHECK(text.size() > end.size());
+            CHECK(text.substr(text.size() - end.size()) == end);
+            ++shown;
+        }
+        CHECK(shown >= 5); // three attainment charts, the cost chart, the tornadoes
+    }
+    CHECK(html.find("<dd>Scale the high-tech promotion lever by 2</dd>") != std::string::npos);
+}

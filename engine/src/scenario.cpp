@@ -1857,19 +1857,27 @@ private:
 
     std::optional<std::string> series(const Table& t, IndicatorSpec::Kind kind,
                                       const std::vector<std::string>& names) {
+        const SeriesKind wanted =
+            kind == IndicatorSpec::Kind::flow ? SeriesKind::flow : SeriesKind::stock;
+        std::vector<std::string> fitting;
+        if (model_ != nullptr) {
+            for (const SeriesSpec& s : model_->series) {
+                if (s.kind == wanted) {
+                    fitting.push_back(s.name);
+                }
+            }
+        }
+        // Missing: say which series would do (a child that writes a new `kind` drops the
+        // parent's `series` with the old form, and was told only that the key was missing).
+        if (t.find("series") == nullptr && model_ != nullptr) {
+            t.missing("series", "missing required key 'series'", ctx_.list(fitting));
+            return std::nullopt;
+        }
         const auto name = t.string("series", true);
         if (!name || model_ == nullptr) {
             return name;
         }
         const auto it = std::find(names.begin(), names.end(), *name);
-        const SeriesKind wanted =
-            kind == IndicatorSpec::Kind::flow ? SeriesKind::flow : SeriesKind::stock;
-        std::vector<std::string> fitting;
-        for (const SeriesSpec& s : model_->series) {
-            if (s.kind == wanted) {
-                fitting.push_back(s.name);
-            }
-        }
         const std::string& kind_name = INDICATOR_KINDS[static_cast<std::size_t>(kind)];
         if (it == names.end()) {
             ctx_.error(t.find("series")->pos, t.path("series"),

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -262,6 +263,18 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[0].message == "2023-12 is outside the run (2023-01 .. 2023-06)");
         CHECK(errors[0].hint ==
               "the run's end is set at " + f.child.generic_string() + ":3 (scenario.end)");
+    }
+    SECTION("a new kind drops the parent's series, and the error says which would do") {
+        const Files f = files("extends_new_kind",
+                              "[indicators.firms_end]\nkind = \"flow\"\nfrom = \"2023-01\"\n"
+                              "to = \"2023-12\"\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        const auto missing = std::find_if(errors.begin(), errors.end(), [](const Diagnostic& d) {
+            return d.key == "indicators.firms_end.series";
+        });
+        REQUIRE(missing != errors.end());
+        CHECK(missing->message == "missing required key 'series'");
+        CHECK_FALSE(missing->allowed.empty()); // the model's flow series; it said nothing
     }
     SECTION("only the scenario keys remove takes are offered for it") {
         // "allowed: scenario.name, scenario.title, ..., did you mean 'scenario.start'?": keys

@@ -154,6 +154,17 @@ std::string p_text(const experiments::SolveSetting& s) {
                        100.0 * s.p_attain_ci.lo, 100.0 * s.p_attain_ci.hi, s.replicates);
 }
 
+// The probability asked for, as a planner reads it ("90.0 %"), or as given when one decimal of a
+// percentage would misstate it (1e-300 read "0.0 %", 0.9999999999999999 "100.0 %").
+std::string probability_text(double p) {
+    // One decimal of a percentage is a whole number of permille: said so only when that is p
+    // exactly (0.9 is 900 / 1000 to the last bit; 1e-300 and 0.9999999999999999 are not).
+    if (std::round(1000.0 * p) / 1000.0 == p) {
+        return output::format_percent(p);
+    }
+    return fmt::format("{}", p);
+}
+
 nlohmann::ordered_json number_json(double x) {
     if (!std::isfinite(x)) {
         return nullptr;
@@ -272,7 +283,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                                     ? "the cheapest combination of levers"
                                     : "the smallest level of " + request.levers[0].target.name) +
                     " that attains " + target.id +
-                    " with P(attain) >= " + output::format_percent(request.probability);
+                    " with P(attain) >= " + probability_text(request.probability);
     std::string searched;
     for (const experiments::SolveLever& l : request.levers) {
         searched +=
@@ -282,7 +293,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     page.facts.push_back({"Target", target.id + " " + engine::to_string(target.comparison) + " " +
                                         output::format_quantity(target.threshold) +
                                         (unit.empty() ? "" : " " + unit)});
-    page.facts.push_back({"Probability wanted", output::format_percent(request.probability)});
+    page.facts.push_back({"Probability wanted", probability_text(request.probability)});
     page.facts.push_back({"Levers searched", searched});
     const bool no_answer = !result.reached && result.not_monotone;
     page.facts.push_back(
@@ -499,7 +510,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
             "numbers, up to {} replicates per setting\n",
             target.id, engine::to_string(target.comparison),
             output::format_quantity(target.threshold), target.unit.empty() ? "" : " " + target.unit,
-            output::format_percent(args.probability), experiment.seed, request.max_replicates);
+            probability_text(args.probability), experiment.seed, request.max_replicates);
         std::cout.flush();
     }
     std::size_t count = 0;
@@ -583,8 +594,16 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         j["currency"] = currency;
         if (request.levers.size() > 1) {
             nlohmann::ordered_json singles = nlohmann::ordered_json::array();
-            for (const experiments::SolveResult& s : result.single) {
-                singles.push_back(result_json(request, s));
+            for (std::size_t i = 0; i < result.single.size(); ++i) {
+                // Which lever this answer is of (with every lever out of reach, the entries
+                // differed only in their order), first; the document's schema_version not
+                // repeated in each answer.
+                nlohmann::ordered_json answer = result_json(request, result.single[i]);
+                answer.erase("schema_version");
+                nlohmann::ordered_json single = nlohmann::ordered_json::object();
+                single["lever"] = i < request.levers.size() ? request.levers[i].target.name : "";
+                single.update(answer);
+                singles.push_back(std::move(single));
             }
             j["single_levers"] = std::move(singles);
         }

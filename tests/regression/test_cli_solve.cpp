@@ -298,3 +298,22 @@ TEST_CASE("canopy solve refuses a target read before the levers can act",
     CHECK(ratio.err.find("before the scenario's policy_start") == std::string::npos);
     CHECK(ratio.status != 2);
 }
+
+TEST_CASE("canopy solve says the probability asked for as it was given",
+          "[regression][cli][solve]") {
+    // --probability 1e-300 was said as "P(attain) >= 0.0 %", and 0.9999999999999999 as
+    // "100.0 %": one decimal of a percentage misstated the request.
+    const test::TempDir dir;
+    const Result tiny =
+        run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                            " --target leaders_2023 --probability 1e-300 --lever lever_high_tech "
+                            "--replicates 10");
+    INFO(tiny.err);
+    CHECK(tiny.status == 0);
+    CHECK(tiny.out.find("with P(attain) >= 1e-300:") != std::string::npos);
+    const Result usual =
+        run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                            " --target leaders_2023 --probability 0.9 --lever lever_high_tech "
+                            "--replicates 10");
+    CHECK(usual.out.find("with P(attain) >= 90.0 %:") != std::string::npos);
+}

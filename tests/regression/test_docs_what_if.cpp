@@ -181,7 +181,8 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
                 levers += w == "--lever" ? 1U : 0U;
             }
             for (const std::string& k : solve_keys) {
-                if (k != "single_levers" || levers > 1) { // with several levers only
+                // single_levers, and the lever each entry names, with several levers only
+                if ((k != "single_levers" && k != "lever") || levers > 1) {
                     wanted.push_back(k);
                 }
             }

@@ -120,6 +120,14 @@ bool is_real_number(const py::handle& value) {
     if (is_boolean(value)) {
         return false;
     }
+    // A numpy array is not one number, even of one element: np.array([20.0, 30.0]) was read as
+    // a number "too large for a double", and np.array([20.0]) silently as 20. A numpy scalar
+    // (np.float64(20)) has ndim 0.
+    if (PyFloat_Check(value.ptr()) == 0 && PyLong_Check(value.ptr()) == 0 &&
+        py::hasattr(value, "ndim") &&
+        py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0) {
+        return false;
+    }
     if (PyFloat_Check(value.ptr()) != 0 || PyIndex_Check(value.ptr()) != 0) {
         return true;
     }

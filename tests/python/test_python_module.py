@@ -176,6 +176,12 @@ def main():
                       "overrides['births_per_month']"),
                      (lambda: s.with_overrides({"births_per_month": np.bool_(True)}),
                       "overrides['births_per_month']"),
+                     # An array is not one number, even of one element (np.array([20.0]) ran
+                     # as 20; two elements were "too large for a double").
+                     (lambda: s.with_overrides({"births_per_month": np.array([20.0, 30.0])}),
+                      "overrides['births_per_month']"),
+                     (lambda: s.with_overrides({"births_per_month": np.array([20.0])}),
+                      "overrides['births_per_month']"),
                      (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates")):
         try:
             bad()

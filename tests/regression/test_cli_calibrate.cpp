@@ -515,6 +515,8 @@ TEST_CASE("a calibration that fails keeps its journal and says how to go on",
     CHECK(r.err.find("the runs done so far are kept in 'post.h5.journal': rerun with --resume "
                      "once the cause is fixed; after changing the calibration file, delete them "
                      "to start afresh") != std::string::npos);
+    // The cause first, then what became of the runs (the cause used to come last).
+    CHECK(r.err.find("canopy: error: ") < r.err.find("canopy calibrate: no posterior was written"));
 
     // --resume reads them back (and meets the same failure here: the cause is the file's).
     const Result again = run_canopy(dir, "calibrate c.toml --resume --out post.h5");

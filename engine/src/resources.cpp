@@ -194,11 +194,9 @@ bool parse_bytes(const std::string& text, double& out) {
         // A whole number of bytes below 2^64 that rounds up to 2^64 as a double
         // (18446744073709551615) is below the limit as written: the largest double below it.
         std::uint64_t exact = 0;
-        const char* first = text.data();
         const char* last = text.data() + whole_digits;
-        const bool whole_bytes = scale == 1.0 && used == whole_digits;
-        if (whole_bytes && std::from_chars(first, last, exact).ec == std::errc() &&
-            std::from_chars(first, last, exact).ptr == last) {
+        const auto [end, ec] = std::from_chars(text.data(), last, exact);
+        if (scale == 1.0 && used == whole_digits && ec == std::errc() && end == last) {
             out = std::nextafter(MAX_BYTES, 0.0);
             return true;
         }

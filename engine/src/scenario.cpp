@@ -1736,13 +1736,10 @@ private:
             // or the planner is sent to fix the parent (a child of wuhan-2023.toml that ends
             // in 2023-03 got 18 errors at the parent's lines, none naming the child's end).
             std::string hint;
-            for (const auto& [bound, pos] :
-                 {std::pair<const char*, SourcePos>{"end", end_pos_},
-                  std::pair<const char*, SourcePos>{"start", start_pos_}}) {
-                if (hint.empty() && pos.file != at.file) {
-                    hint = std::string("the run's ") + bound + " is set at " + ctx_.place(pos) +
-                           " (scenario." + bound + ")";
-                }
+            if (end_pos_.file != at.file) {
+                hint = "the run's end is set at " + ctx_.place(end_pos_) + " (scenario.end)";
+            } else if (start_pos_.file != at.file) {
+                hint = "the run's start is set at " + ctx_.place(start_pos_) + " (scenario.start)";
             }
             ctx_.error(
                 at, t.path(key),

@@ -205,61 +205,8 @@ private:
                 removed_indicators.emplace_back(entry, &item);
             }
         }
-        // An indicator taken out while the parent's ratios or targets still read it: said at the
-        // child's `remove`, the line to change. The loader's own errors follow at the parent's
-        // lines, which named neither the child nor its `remove`.
         for (const auto& [id, item] : removed_indicators) {
-            std::vector<std::string> uses; // "ref.toml:91 (indicators.share.numerator)"
-            std::vector<std::string> entries;
-            const auto use = [&](const TomlNode& at, const std::string& key,
-                                 const std::string& entry) {
-                uses.push_back(name(at.pos.file) + ":" + std::to_string(at.pos.line) + " (" + key +
-                               ")");
-                if (std::find(entries.begin(), entries.end(), entry) == entries.end()) {
-                    entries.push_back(entry);
-                }
-            };
-            if (TomlNode* indicators = find(parent, "indicators");
-                indicators != nullptr && indicators->is_table()) {
-                for (const TomlNode& e : indicators->entries) {
-                    for (const char* field : {"numerator", "denominator"}) {
-                        const TomlNode* f = e.is_table() ? e.find(field) : nullptr;
-                        if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
-                            use(*f, "indicators." + e.key + "." + field, "indicators." + e.key);
-                        }
-                    }
-                }
-            }
-            if (TomlNode* targets = find(parent, "targets");
-                targets != nullptr && targets->is_table()) {
-                for (const TomlNode& e : targets->entries) {
-                    const TomlNode* f = e.is_table() ? e.find("indicator") : nullptr;
-                    if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
-                        use(*f, "targets." + e.key + ".indicator", "targets." + e.key);
-                    } else if (f == nullptr && e.key == id && e.is_table()) {
-                        use(e, "targets." + e.key + ", on the indicator of its name",
-                            "targets." + e.key);
-                    }
-                }
-            }
-            if (uses.empty()) {
-                continue;
-            }
-            std::string listed_uses;
-            for (std::size_t u = 0; u < uses.size() && u < 5; ++u) {
-                listed_uses += (u == 0 ? "" : ", ") + uses[u];
-            }
-            if (uses.size() > 5) {
-                listed_uses += " and " + std::to_string(uses.size() - 5) + " more";
-            }
-            std::string also;
-            for (const std::string& e : entries) {
-                also += (also.empty() ? "" : ", ") + ("\"" + e + "\"");
-            }
-            error(item->pos, "remove",
-                  "'indicators." + id + "' is removed, but " + listed_uses +
-                      (uses.size() == 1 ? " still reads it" : " still read it"),
-                  "remove what reads it too (" + also + "), or keep the indicator");
+            check_readers_of_removed(parent, id, *item);
         }
         // The parent's column choice would stay without its posterior (unless the child names
         // one of its own): said at the child's `remove`, the line to change, not at the parent's
@@ -281,6 +228,62 @@ private:
             scenario->entries.erase(scenario->entries.begin() +
                                     (columns - scenario->entries.data()));
         }
+    }
+
+    // An indicator taken out while the parent's ratios or targets still read it: said at the
+    // child's `remove` entry, the line to change. The loader's own errors follow at the
+    // parent's lines, which named neither the child nor its `remove`.
+    void check_readers_of_removed(TomlNode& parent, const std::string& id, const TomlNode& item) {
+        std::vector<std::string> uses; // "ref.toml:91 (indicators.share.numerator)"
+        std::vector<std::string> entries;
+        const auto use = [&](const TomlNode& at, const std::string& key, const std::string& entry) {
+            uses.push_back(name(at.pos.file) + ":" + std::to_string(at.pos.line) + " (" + key +
+                           ")");
+            if (std::find(entries.begin(), entries.end(), entry) == entries.end()) {
+                entries.push_back(entry);
+            }
+        };
+        if (const TomlNode* indicators = find(parent, "indicators");
+            indicators != nullptr && indicators->is_table()) {
+            for (const TomlNode& e : indicators->entries) {
+                for (const char* field : {"numerator", "denominator"}) {
+                    const TomlNode* f = e.is_table() ? e.find(field) : nullptr;
+                    if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
+                        use(*f, "indicators." + e.key + "." + field, "indicators." + e.key);
+                    }
+                }
+            }
+        }
+        if (const TomlNode* targets = find(parent, "targets");
+            targets != nullptr && targets->is_table()) {
+            for (const TomlNode& e : targets->entries) {
+                const TomlNode* f = e.is_table() ? e.find("indicator") : nullptr;
+                if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
+                    use(*f, "targets." + e.key + ".indicator", "targets." + e.key);
+                } else if (f == nullptr && e.key == id && e.is_table()) {
+                    use(e, "targets." + e.key + ", on the indicator of its name",
+                        "targets." + e.key);
+                }
+            }
+        }
+        if (uses.empty()) {
+            return;
+        }
+        std::string listed;
+        for (std::size_t u = 0; u < uses.size() && u < 5; ++u) {
+            listed += (u == 0 ? "" : ", ") + uses[u];
+        }
+        if (uses.size() > 5) {
+            listed += " and " + std::to_string(uses.size() - 5) + " more";
+        }
+        std::string also;
+        for (const std::string& e : entries) {
+            also += (also.empty() ? "" : ", ") + ("\"" + e + "\"");
+        }
+        error(item.pos, "remove",
+              "'indicators." + id + "' is removed, but " + listed +
+                  (uses.size() == 1 ? " still reads it" : " still read it"),
+              "remove what reads it too (" + also + "), or keep the indicator");
     }
 
     // The file the child extends, for messages.

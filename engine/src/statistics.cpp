@@ -173,11 +173,18 @@ double mean(std::span<const double> values) {
     if (values.empty()) {
         return NAN_VALUE;
     }
-    // The plain sum in index order, over n, as always; but finite values whose sum passes the
-    // largest double still have a finite mean: four costs of 1e308 have the mean 1e308, not
-    // infinity (which then read as over a cap of 1e308). RunningMean sums them again in long
-    // double, whose exponent does not overflow there (x86-64; aarch64's is quad precision), only
-    // when the plain sum is not finite, so every other mean keeps its bits.
+    // The plain sum in index order, over n, as always. Finite values whose sum passes the
+    // largest double still have a finite mean, though: four costs of 1e308 have the mean 1e308,
+    // not infinity (which then read as over a cap of 1e308). Only then are they summed again, by
+    // RunningMean in long double, whose exponent does not overflow there (x86-64; aarch64's is
+    // quad precision): every other mean keeps its bits and its one pass.
+    double sum = 0.0;
+    for (double x : values) {
+        sum += x;
+    }
+    if (std::isfinite(sum)) {
+        return sum / static_cast<double>(values.size());
+    }
     RunningMean m;
     for (double x : values) {
         m.add(x);

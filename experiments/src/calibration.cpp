@@ -773,16 +773,13 @@ private:
         for (const Observation& o : c_.observations) {
             const auto [it, fresh] = row_user.emplace(o.row.line, o.mapping);
             if (!fresh && it->second != o.mapping) {
-                const TomlValue* table = node->find(o.mapping);
-                const TomlValue* at = table != nullptr && table->find("series") != nullptr
-                                          ? table->find("series")
-                                          : table;
-                r_.at(at != nullptr ? *at : *node, "observations." + o.mapping + ".series",
+                // Every mapping has its required series, or it made no observation.
+                const TomlValue& series = *node->find(o.mapping)->find("series");
+                r_.at(series, "observations." + o.mapping + ".series",
                       "the figure of '" + o.row.series + "' in " + std::to_string(o.row.year) +
                           " (line " + std::to_string(o.row.line) +
-                          " of the data file) is "
-                          "also fitted by observations." +
-                          it->second + ": it would weigh twice",
+                          " of the data file) is also fitted by observations." + it->second +
+                          ": it would weigh twice",
                       "each figure in one table: choose other rows with years = [...]");
                 return;
             }
@@ -799,14 +796,19 @@ private:
             }
         }
         c_.unused_series.assign(unused.begin(), unused.end());
+        // The flag's year, not the file's: named as a flag, as --set is (no file, no line).
+        const auto flag_error = [&](std::string message, std::string allowed) {
+            Diagnostic d;
+            d.key = "--fit-until";
+            d.message = std::move(message);
+            d.allowed = std::move(allowed);
+            out_.add(std::move(d));
+        };
         if (c_.fitted().empty()) {
-            if (flags_.fit_until) { // the flag's year, not the file's, held them all back
-                Diagnostic d;
-                d.key = "--fit-until"; // a flag, as --set is named: no file, no line
-                d.message = "no figure is fitted: every figure " + r_.file() + " maps is after " +
-                            std::to_string(*flags_.fit_until);
-                d.allowed = "a year from the earliest mapped figure's on";
-                out_.add(std::move(d));
+            if (flags_.fit_until) { // the flag's year held them all back
+                flag_error("no figure is fitted: every figure " + r_.file() + " maps is after " +
+                               std::to_string(*flags_.fit_until),
+                           "a year from the earliest mapped figure's on");
                 return;
             }
             r_.at(*node, "observations",
@@ -829,11 +831,7 @@ private:
             const std::string allowed =
                 "a year before " + std::to_string(last) + ", or no hold-out (leave it out)";
             if (flags_.fit_until) {
-                Diagnostic d;
-                d.key = "--fit-until";
-                d.message = what;
-                d.allowed = allowed;
-                out_.add(std::move(d));
+                flag_error(what, allowed);
             } else {
                 const TomlValue* calibration = root.find("calibration");
                 const TomlValue* at =

@@ -159,6 +159,15 @@ MixRun plan_mix(const engine::Scenario& scenario, const std::string& mix,
                   {},  std::nullopt};
 }
 
+// "a, b, c": the names of the columns a posterior draws.
+std::string column_names(const engine::JointDraws& draws) {
+    std::string names;
+    for (const engine::JointDraws::Column& c : draws.columns()) {
+        names += (names.empty() ? "" : ", ") + c.name;
+    }
+    return names;
+}
+
 // The posterior's columns the runs draw (`set`: the scenario with the overrides; a --set of a
 // column's parameter drops it), then each mix that sets one of them itself and so does not
 // draw it. `given`: the scenario before the overrides, to say when they drop every column.
@@ -166,22 +175,14 @@ void print_joint_draws(const engine::Scenario& given, const engine::Scenario& se
                        const std::vector<MixRun>& runs) {
     if (!set.joint_draws) {
         if (given.joint_draws) { // a posterior named, and nothing drawn from it: say so
-            std::string names;
-            for (const engine::JointDraws::Column& c : given.joint_draws->columns()) {
-                names += (names.empty() ? "" : ", ") + c.name;
-            }
             std::cout << given.joint_draws->origin() << " not used: --set sets "
-                      << "every column it draws (" << names << ")\n";
+                      << "every column it draws (" << column_names(*given.joint_draws) << ")\n";
         }
         return;
     }
     const engine::JointDraws& j = *set.joint_draws;
-    std::string names;
-    for (const engine::JointDraws::Column& c : j.columns()) {
-        names += (names.empty() ? "" : ", ") + c.name;
-    }
-    std::cout << "parameters " << names << " drawn jointly per replicate from " << j.origin()
-              << " (" << j.rows() << " particles)\n";
+    std::cout << "parameters " << column_names(j) << " drawn jointly per replicate from "
+              << j.origin() << " (" << j.rows() << " particles)\n";
     for (const MixRun& run : runs) {
         std::string own;
         for (const engine::JointDraws::Column& c : j.columns()) {

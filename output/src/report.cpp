@@ -66,28 +66,6 @@ double estimate_px(std::string_view text, double font_px) {
     return static_cast<double>(display_width(text)) * 0.62 * font_px;
 }
 
-// The longest prefix of `text` (whole code points) that, with "…", fits `max_px`.
-std::string fit(const std::string& text, double max_px, double font_px) {
-    if (estimate_px(text, font_px) <= max_px) {
-        return text;
-    }
-    std::string out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        std::size_t next = i + 1;
-        while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) {
-            ++next;
-        }
-        const std::string candidate = out + text.substr(i, next - i);
-        if (estimate_px(candidate + "…", font_px) > max_px) {
-            break;
-        }
-        out = candidate;
-        i = next;
-    }
-    return out + "…";
-}
-
 // Code points of `text`, each as its bytes.
 std::vector<std::string> code_points(const std::string& text) {
     std::vector<std::string> out;
@@ -103,6 +81,21 @@ std::vector<std::string> code_points(const std::string& text) {
     return out;
 }
 
+// The longest prefix of `text` (whole code points) that, with "…", fits `max_px`.
+std::string fit(const std::string& text, double max_px, double font_px) {
+    if (estimate_px(text, font_px) <= max_px) {
+        return text;
+    }
+    std::string out;
+    for (const std::string& cp : code_points(text)) {
+        if (estimate_px(out + cp + "…", font_px) > max_px) {
+            break;
+        }
+        out += cp;
+    }
+    return out + "…";
+}
+
 // `text` shortened in the middle to fit `max_px`: its start, "…", and its last `tail` code
 // points (fewer when they alone would not leave room for four of the start's).
 std::string fit_middle(const std::string& text, std::size_t tail, double max_px, double font_px) {
@@ -110,14 +103,14 @@ std::string fit_middle(const std::string& text, std::size_t tail, double max_px,
         return text;
     }
     const std::vector<std::string> cps = code_points(text);
-    tail = std::min(tail, cps.size());
+    std::size_t from = cps.size() - std::min(tail, cps.size());
     std::string end;
-    for (std::size_t k = cps.size() - tail; k < cps.size(); ++k) {
+    for (std::size_t k = from; k < cps.size(); ++k) {
         end += cps[k];
     }
     const double head_room = 4 * 0.62 * font_px * 2; // four wide characters at most
     while (!end.empty() && estimate_px("…" + end, font_px) > max_px - head_room) {
-        end.erase(0, code_points(end).front().size());
+        end.erase(0, cps[from++].size());
     }
     std::string head;
     for (const std::string& cp : cps) {
@@ -199,16 +192,24 @@ std::vector<std::string> distinct_labels(const std::vector<std::string>& texts, 
     return shown;
 }
 
-// The key of a chart's numbered labels (distinct_labels), as a line under it.
-std::string label_key(const std::vector<std::array<std::string, 2>>& key) {
-    if (key.empty()) {
-        return {};
+// The labels of a chart's rows (distinct_labels), at the charts' label size of 11 px, and the
+// key of any numbered ones as a line for under the chart.
+struct ChartLabels {
+    std::vector<std::string> shown;
+    std::string key_html;
+};
+
+ChartLabels chart_labels(const std::vector<std::string>& texts, double max_px) {
+    std::vector<std::array<std::string, 2>> key;
+    ChartLabels out{distinct_labels(texts, max_px, 11, key), {}};
+    if (!key.empty()) {
+        out.key_html = "<p class=\"muted key\">";
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            out.key_html += (i == 0 ? "" : "; ") + escape(key[i][0]) + " " + escape(key[i][1]);
+        }
+        out.key_html += "</p>";
     }
-    std::string s = "<p class=\"muted key\">";
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        s += (i == 0 ? "" : "; ") + escape(key[i][0]) + " " + escape(key[i][1]);
-    }
-    return s + "</p>";
+    return out;
 }
 
 // An SVG <text>, shortened to `max_px`; the full text in a tooltip when shortened.
@@ -563,12 +564,11 @@ std::string attainment_chart(const std::string& title, const std::vector<BarRow>
     for (const BarRow& row : rows) {
         texts.push_back(row.label);
     }
-    std::vector<std::array<std::string, 2>> key;
-    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
+    const ChartLabels labels = chart_labels(texts, left - 10);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const BarRow& row = rows[i];
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels[i]);
+        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels.shown[i]);
         if (std::isfinite(row.value)) {
             s += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                              "height=\"{:.1f}\"/>",
@@ -583,7 +583,7 @@ std::string attainment_chart(const std::string& title, const std::vector<BarRow>
         }
         s += svg_text(BAR_W - right + 8, y + 15, row.text, 11, right - 10);
     }
-    return s + "</svg>" + label_key(key);
+    return s + "</svg>" + labels.key_html;
 }
 
 // Tornado: signed bars around zero, longest first, on a symmetric scale.
@@ -620,12 +620,11 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
     for (const BarRow& row : rows) {
         texts.push_back(row.label);
     }
-    std::vector<std::array<std::string, 2>> key;
-    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
+    const ChartLabels labels = chart_labels(texts, left - 10);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const BarRow& row = rows[i];
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels[i]);
+        s += svg_text(left - 6, y + 15, row.label, 11, left - 10, "end", nullptr, &labels.shown[i]);
         const double x0 = xs(std::min(0.0, row.value));
         const double x1 = xs(std::max(0.0, row.value));
         s += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
@@ -639,7 +638,7 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
         }
         s += svg_text(BAR_W - right + 8, y + 15, row.text, 11, right - 10);
     }
-    return s + "</svg>" + label_key(key);
+    return s + "</svg>" + labels.key_html;
 }
 
 // Cost bars: one per mix in one currency, from zero.
@@ -666,11 +665,11 @@ std::string cost_chart(const std::string& unit,
     for (const auto& row : rows) {
         texts.push_back(row.first);
     }
-    std::vector<std::array<std::string, 2>> key;
-    const std::vector<std::string> labels = distinct_labels(texts, left - 10, 11, key);
+    const ChartLabels labels = chart_labels(texts, left - 10);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const double y = top + BAR_ROW * static_cast<double>(i);
-        s += svg_text(left - 6, y + 15, rows[i].first, 11, left - 10, "end", nullptr, &labels[i]);
+        s += svg_text(left - 6, y + 15, rows[i].first, 11, left - 10, "end", nullptr,
+                      &labels.shown[i]);
         const double w = most > 0 && std::isfinite(rows[i].second) && rows[i].second > 0
                              ? pw * rows[i].second / most
                              : 0.0;
@@ -681,7 +680,7 @@ std::string cost_chart(const std::string& unit,
                       format_quantity(rows[i].second) + " " + unit + (over[i] ? " (over)" : ""), 11,
                       right - 10);
     }
-    return s + "</svg>" + label_key(key);
+    return s + "</svg>" + labels.key_html;
 }
 
 // ---- sections --------------------------------------------------------------------------------

@@ -112,12 +112,12 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
     const std::size_t n_levers = scenario.levers.size();
     const std::size_t n_years = c.years.size();
     const std::size_t n = ensemble.replicates();
-    // [lever][replicate] totals and [lever][year] sums over replicates
+    // [lever][replicate] totals, and [lever][year] and [year] means over replicates, kept as the
+    // replicates stream past with engine::mean's bits (an overflowing sum of finite costs still
+    // has a finite mean).
     std::vector<std::vector<double>> lever_totals(n_levers, std::vector<double>(n, 0.0));
-    // Means kept as the replicates stream past, with engine::mean's bits (an overflowing sum of
-    // finite costs still has a finite mean).
-    std::vector<engine::RunningMean> lever_year_sum(n_levers * n_years);
-    std::vector<engine::RunningMean> year_sum(n_years);
+    std::vector<engine::RunningMean> lever_year_mean(n_levers * n_years);
+    std::vector<engine::RunningMean> year_mean(n_years);
     c.totals.assign(n, 0.0);
     std::size_t over = 0;
     for (std::size_t r = 0; r < n; ++r) {
@@ -132,10 +132,10 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
             for (std::size_t l = 0; l < n_levers; ++l) {
                 const double x = cost[l * n_years + y];
                 lever_totals[l][r] += x;
-                lever_year_sum[l * n_years + y].add(x);
+                lever_year_mean[l * n_years + y].add(x);
                 year_total += x;
             }
-            year_sum[y].add(year_total);
+            year_mean[y].add(year_total);
             c.totals[r] += year_total;
             over_here = over_here || engine::Budget::over(year_total, budget.cap_per_year);
         }
@@ -155,7 +155,7 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
         ls.outcome = lc.outcome_price == engine::OutcomePrice::none ? "" : lc.outcome;
         ls.basis = cost_basis(lc);
         for (std::size_t y = 0; y < n_years; ++y) {
-            ls.by_year.push_back(lever_year_sum[l * n_years + y].mean());
+            ls.by_year.push_back(lever_year_mean[l * n_years + y].mean());
         }
         c.priced = c.priced || lc.priced();
         s.lever_costs.push_back(std::move(ls));
@@ -165,7 +165,7 @@ void summarise_costs(const engine::Scenario& scenario, const engine::ModelInfo& 
     c.q05 = total.q05;
     c.q95 = total.q95;
     for (std::size_t y = 0; y < n_years; ++y) {
-        c.by_year.push_back(year_sum[y].mean());
+        c.by_year.push_back(year_mean[y].mean());
         c.over_cap = c.over_cap || engine::Budget::over(c.by_year[y], c.cap_per_year);
     }
     c.over_cap = c.over_cap || engine::Budget::over(c.total, c.cap_total);

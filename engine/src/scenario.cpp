@@ -536,6 +536,12 @@ private:
 
         const auto start = t.month("start", true);
         const auto end = t.month("end", true);
+        if (start && start->year == 1 && start->month == 1) {
+            // The initial state is the month before the start, and targets may be set on it.
+            ctx_.error(t.find("start")->pos, t.path("start"),
+                       "the initial state would be the month before 0001-01, which is not a month",
+                       "a month from \"0001-02\" on");
+        }
         if (start && end && *end < *start) {
             ctx_.error(t.find("end")->pos, t.path("end"),
                        "the run ends (" + end->str() + ") before it starts (" + start->str() + ")",

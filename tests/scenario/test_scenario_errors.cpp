@@ -369,6 +369,12 @@ TEST_CASE("dates must be months inside the run", "[scenario]") {
         {L + 5, 6, "indicators.x.to", "the period ends (2023-03) before it starts (2023-06)"});
     expect_one(replaced(scenario_with(""), "end = \"2023-12\"", "end = \"2022-11\""),
                {5, 7, "scenario.end", "the run ends (2022-11) before it starts (2023-01)"});
+    // The initial state is the month before the start: it must be a month a target can name.
+    expect_one(replaced(replaced(scenario_with(""), "start = \"2023-01\"", "start = \"0001-01\""),
+                        "end = \"2023-12\"", "end = \"0001-12\""),
+               {4, 9, "scenario.start",
+                "the initial state would be the month before 0001-01, which is not a month",
+                "a month from \"0001-02\" on"});
     expect_one(with("[levers.tech_loans]\nschedule = \"piecewise_linear\"\npoints = [\n"
                     "  { at = \"2023-06\", value = 1 },\n  { at = \"2023-02\", value = 2 },\n]\n"
                     "source = \"s\"\n"),

@@ -55,23 +55,33 @@ int environment_int(const char* name, int fallback) noexcept {
 
 } // namespace
 
-LaunchedRanks launched_ranks() noexcept {
+LaunchedRanks launched_ranks() {
     LaunchedRanks r;
     r.launched = true;
+    // Under srun each task has the step's id; under mpirun (even inside a Slurm job) the ranks
+    // carry Open MPI's own variables, tested first.
+    const bool slurm_step = std::getenv("SLURM_STEP_ID") != nullptr;
+    std::string launcher;
     if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) { // Open MPI's mpirun
         r.size = environment_int("OMPI_COMM_WORLD_SIZE", 1);
         r.rank = environment_int("OMPI_COMM_WORLD_RANK", 0);
+        launcher = "mpirun -np ";
     } else if (std::getenv("PMI_SIZE") != nullptr ||
                std::getenv("PMI_RANK") != nullptr) { // MPICH's Hydra, srun --mpi=pmi2
         r.size = environment_int("PMI_SIZE", 1);
         r.rank = environment_int("PMI_RANK", 0);
+        launcher = slurm_step ? "srun --mpi=pmi2 -n " : "mpiexec -n ";
     } else if (std::getenv("PMIX_RANK") != nullptr) { // srun --mpi=pmix: the step's tasks
         r.size = environment_int("SLURM_STEP_NUM_TASKS", 1);
         r.rank = environment_int("PMIX_RANK", 0);
+        launcher = slurm_step ? "srun --mpi=pmix -n " : "mpirun -np ";
     } else {
         r.launched = false;
     }
     r.size = std::max(r.size, 1);
+    if (r.launched) {
+        r.relaunch = launcher + std::to_string(r.size);
+    }
     return r;
 }
 

@@ -228,10 +228,17 @@ std::string resource_problem(const experiments::Sweep& sweep,
 }
 
 // The command that continues this sweep from its journal; under MPI (`processes` ranks), under
-// a launcher with as many ranks.
+// the same launcher with as many ranks.
 std::string resume_command(const SweepArgs& args, int processes) {
-    return (processes > 1 ? "mpirun -np " + std::to_string(processes) + " " : std::string()) +
-           "canopy sweep " + shell_word(args.file) +
+    std::string launcher;
+    if (processes > 1) {
+        const experiments::LaunchedRanks ranks = experiments::launched_ranks();
+        launcher = (ranks.size == processes && !ranks.relaunch.empty()
+                        ? ranks.relaunch
+                        : "mpirun -np " + std::to_string(processes)) +
+                   " ";
+    }
+    return launcher + "canopy sweep " + shell_word(args.file) +
            (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
            " --resume --out " + shell_word(args.out);
 }

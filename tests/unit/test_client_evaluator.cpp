@@ -5,9 +5,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <functional>
 #include <new>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace canopy;
 
@@ -115,5 +119,81 @@ TEST_CASE("A client's own failure is said by the root alone; an evaluator's is l
             bad_alloc_left = true;
         }
         CHECK(bad_alloc_left);
+    }
+}
+
+namespace {
+
+// Sets the launcher variables of one test and puts back the process's own when it ends.
+class LauncherEnvironment {
+public:
+    LauncherEnvironment() {
+        for (const char* name : NAMES) {
+            const char* value = std::getenv(name);
+            saved_.emplace_back(name, value == nullptr ? std::nullopt
+                                                       : std::optional<std::string>(value));
+            ::unsetenv(name);
+        }
+    }
+    ~LauncherEnvironment() {
+        for (const auto& [name, value] : saved_) {
+            if (value) {
+                ::setenv(name, value->c_str(), 1);
+            } else {
+                ::unsetenv(name);
+            }
+        }
+    }
+    LauncherEnvironment(const LauncherEnvironment&) = delete;
+    LauncherEnvironment& operator=(const LauncherEnvironment&) = delete;
+    static void set(const char* name, const char* value) { ::setenv(name, value, 1); }
+
+private:
+    static constexpr const char* NAMES[] = {
+        "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
+        "SLURM_STEP_NUM_TASKS", "SLURM_STEP_ID"};
+    std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+} // namespace
+
+TEST_CASE("a resume hint names the launcher the ranks were started by", "[mpi]") {
+    {
+        LauncherEnvironment env;
+        CHECK_FALSE(experiments::launched_ranks().launched);
+        CHECK(experiments::launched_ranks().relaunch.empty());
+    }
+    {
+        LauncherEnvironment env;
+        env.set("OMPI_COMM_WORLD_SIZE", "4");
+        env.set("OMPI_COMM_WORLD_RANK", "1");
+        env.set("SLURM_STEP_ID", "0"); // mpirun inside a Slurm job: still mpirun
+        const auto r = experiments::launched_ranks();
+        CHECK(r.size == 4);
+        CHECK(r.rank == 1);
+        CHECK(r.relaunch == "mpirun -np 4");
+    }
+    {
+        LauncherEnvironment env;
+        env.set("PMIX_RANK", "2");
+        env.set("SLURM_STEP_NUM_TASKS", "3");
+        env.set("SLURM_STEP_ID", "0");
+        const auto r = experiments::launched_ranks();
+        CHECK(r.size == 3);
+        CHECK(r.rank == 2);
+        CHECK(r.relaunch == "srun --mpi=pmix -n 3");
+    }
+    {
+        LauncherEnvironment env;
+        env.set("PMI_SIZE", "2");
+        env.set("PMI_RANK", "0");
+        env.set("SLURM_STEP_ID", "5");
+        CHECK(experiments::launched_ranks().relaunch == "srun --mpi=pmi2 -n 2");
+    }
+    {
+        LauncherEnvironment env;
+        env.set("PMI_SIZE", "2");
+        env.set("PMI_RANK", "0");
+        CHECK(experiments::launched_ranks().relaunch == "mpiexec -n 2");
     }
 }

@@ -172,8 +172,11 @@ struct LaunchedRanks {
     int rank = 0;
     int size = 1;
     bool launched = false; ///< a launcher's variables are set (MPI starts on first use)
+    /// How to start `size` such ranks again, for a hint: "mpirun -np 4", "srun --mpi=pmix -n 4",
+    /// "srun --mpi=pmi2 -n 4" or "mpiexec -n 4"; empty when not launched.
+    std::string relaunch;
 };
-LaunchedRanks launched_ranks() noexcept;
+LaunchedRanks launched_ranks();
 
 /// Whether every MPI rank is about to compute the same experiment: collective under MPI with
 /// several ranks (every rank calls it at the same place, before anything runs); returns empty

@@ -728,6 +728,10 @@ private:
     void check_grid_levels(const TomlValue& factors, const Sweep& s) {
         for (std::size_t k = 0; k < s.factors.size(); ++k) {
             const Factor& f = s.factors[k];
+            if (f.kind == Factor::Kind::distribution && f.integer) {
+                check_rounded_levels(factors, s, k);
+                continue;
+            }
             if (f.kind != Factor::Kind::range || !f.integer) {
                 continue; // a list has one level per value (and no value twice)
             }
@@ -756,6 +760,50 @@ private:
             } else {
                 ctx_.error_at(node, "factors." + name, message, allowed);
             }
+        }
+    }
+
+    // The same for a whole-numbered factor drawn from a distribution: its levels are the
+    // distribution's quantiles at evenly spaced coordinates, rounded, and two of them may round to
+    // the same whole number (months from triangular(9, 10, 12) at 4 levels: 9, 10, 10, 12).
+    void check_rounded_levels(const TomlValue& factors, const Sweep& s, std::size_t k) {
+        const Factor& f = s.factors[k];
+        if (f.levels < 2) {
+            return;
+        }
+        std::vector<double> level(f.levels);
+        for (std::size_t i = 0; i < f.levels; ++i) {
+            level[i] = f.value_at(static_cast<double>(i) / static_cast<double>(f.levels - 1),
+                                  DesignKind::grid);
+        }
+        bool repeated = false;
+        for (std::size_t i = 1; i < f.levels; ++i) {
+            repeated = repeated || level[i] == level[i - 1];
+        }
+        if (!repeated) {
+            return;
+        }
+        const std::string& name = s.factor_names[k];
+        const TomlValue& node = *factors.find(name);
+        const TomlValue* own = node.find("levels");
+        std::string listed;
+        for (std::size_t i = 0; i < f.levels && i < 12; ++i) {
+            listed += (i == 0 ? "" : ", ") + number_text(level[i]);
+        }
+        listed += f.levels > 12 ? ", ..." : "";
+        const std::string message = "levels = " + std::to_string(f.levels) + ", but " + name +
+                                    " takes whole numbers and its distribution's levels round to " +
+                                    listed + ": the grid would run the same points twice";
+        const std::string allowed =
+            "fewer levels" +
+            (own != nullptr
+                 ? std::string()
+                 : std::string(" (levels = n in [factors." + name + "] sets this factor's own)")) +
+            ", a wider distribution, or the whole numbers listed in values = [...]";
+        if (own != nullptr) {
+            ctx_.error_at(*own, "factors." + name + ".levels", message, allowed);
+        } else {
+            ctx_.error_at(node, "factors." + name, message, allowed);
         }
     }
 

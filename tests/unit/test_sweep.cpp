@@ -604,6 +604,26 @@ TEST_CASE("Grid levels beyond a whole-numbered range, and repeated values, are r
     // Morris steps span more than half the range: at 4 levels, [1, 3] runs 1 <-> 3 and 2 <-> 3,
     // each a change (the shipped Morris sweep screens months over two or three of them).
     CHECK(load("design = \"morris\"\npoints = 4\n", "min = 1\nmax = 3\n").sweep);
+    {
+        // A distribution's levels are its quantiles, rounded: uniform(1, 3) at 4 levels gives
+        // 1, 1.67, 2.33, 3, which round to 1, 2, 2, 3.
+        const auto rounded = load("design = \"grid\"\nlevels = 4\n",
+                                  "distribution = \"uniform\"\nlow = 1\nhigh = 3\n");
+        const engine::Diagnostic d = first_error(rounded);
+        CHECK(d.line == 5);
+        CHECK(d.key == "factors.edges_per_firm");
+        CHECK(d.message == "levels = 4, but edges_per_firm takes whole numbers and its "
+                           "distribution's levels round to 1, 2, 2, 3: the grid would run the "
+                           "same points twice");
+        CHECK(d.allowed.find("fewer levels (levels = n in [factors.edges_per_firm]") == 0);
+        // At 3 levels they are 1, 2, 3; a random design draws from it freely.
+        CHECK(load("design = \"grid\"\nlevels = 3\n",
+                   "distribution = \"uniform\"\nlow = 1\nhigh = 3\n")
+                  .sweep);
+        CHECK(load("design = \"lhs\"\npoints = 8\n",
+                   "distribution = \"uniform\"\nlow = 1\nhigh = 3\n")
+                  .sweep);
+    }
 }
 
 namespace {

@@ -191,6 +191,24 @@ TEST_CASE("The temporaries of processes that are gone are removed by the next wr
     CHECK(names_in(dir.path()) == expected);
 }
 
+TEST_CASE("The backups of processes that are gone are removed by the next write",
+          "[output][files]") {
+    // commit_all keeps each previous file as "<target>.old.<pid>.<n>" until every rename is
+    // done; a process killed outright in between left it for good.
+    const test::TempDir dir;
+    const std::string dead = experiments::backup_path("out.h5", dead_pid(), 0).string();
+    const std::string alive = experiments::backup_path("out.h5", ::getppid(), 1).string();
+    const std::string other = experiments::backup_path("other.h5", dead_pid(), 0).string();
+    CHECK(dead.starts_with("out.h5.old."));
+    for (const std::string& name : {dead, alive, other}) {
+        test::write_file(dir / name, "previous");
+    }
+    output::write_file_atomically(dir / "out.h5", "complete");
+    std::vector<std::string> expected{alive, other, "out.h5"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(names_in(dir.path()) == expected);
+}
+
 TEST_CASE("Any legal file name can be an output: long names' helper files are shortened",
           "[output][files]") {
     // A 250-byte --json name was refused as too long: "<name>.tmp.<pid>.<n>" passed the 255

@@ -50,8 +50,9 @@ std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
                                       const std::vector<NamedPath>& inputs);
 
 /// Removes, on SIGINT, SIGTERM or SIGHUP, every temporary file still open (so an interrupted
-/// write leaves nothing behind), then lets the signal end the process as it would have. Meant
-/// for programs, not libraries: the command line calls it once at start-up.
+/// write leaves nothing behind), then lets the signal end the process as it would have; a signal
+/// that comes while commit_all renames holds until its last rename, so the outputs are all old
+/// or all new. Meant for programs, not libraries: the command line calls it once at start-up.
 void remove_temporaries_on_signals();
 
 /// While it lives, and with remove_temporaries_on_signals in force, SIGINT, SIGTERM or SIGHUP
@@ -114,7 +115,10 @@ private:
 /// each is renamed into place; if a rename fails, those already renamed are undone (the
 /// previous file put back, or the new one removed), so the command leaves all of its outputs
 /// or none (as far as the file system allows: each single rename is atomic, the set is not).
-/// Throws canopy::Error naming the target that failed.
+/// Each previous file is kept meanwhile under a second name, "<target>.old.<pid>.<n>"
+/// (experiments::backup_path), removed at the end; one left by a process killed outright is
+/// removed by the next write to the target. SIGINT, SIGTERM and SIGHUP wait for the renames to
+/// end (remove_temporaries_on_signals). Throws canopy::Error naming the target that failed.
 void commit_all(std::span<TemporaryFile* const> files);
 
 /// `text` in a finished temporary file for `target`, to commit (with others) later. Throws

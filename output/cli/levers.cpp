@@ -317,10 +317,7 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
         const std::string text = to_json(attached.name, effects, skipped).dump(2) + "\n";
         if (json_to_stdout) {
             std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON to stdout");
-            }
+            require_stdout();
         } else {
             require_stdout();
             output::write_file_atomically(args.json, text);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -452,6 +453,11 @@ int checked_stdout(int status) {
 int main(int argc, char** argv) {
     canopy::engine::keep_freed_memory();
     canopy::output::remove_temporaries_on_signals();
+    // A closed pipe on stdout (`canopy run --json - --out r.h5 | head -c 10`) must fail the
+    // write, not end the process: SIGPIPE ended it silently (status 141) with its temporary
+    // files left behind. Ignored, the write fails with EPIPE and the command's check of stdout
+    // reports it (exit 1) while the temporaries are removed as on any other failure.
+    std::signal(SIGPIPE, SIG_IGN);
     canopy::output::skip_hdf5_cleanup_at_exit();
     try {
         return checked_stdout(dispatch(argc, argv));

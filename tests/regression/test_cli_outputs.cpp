@@ -67,6 +67,55 @@ int renames_of(const test::TempDir& dir, const std::string& args) {
     return n;
 }
 
+struct Spawned {
+    int status = -1; ///< the exit status, or 128 + N when signal N ended the process
+    std::string err;
+};
+
+// `canopy <args>` (each one argument, no shell) with its stdout a pipe whose reading end is
+// closed before it starts, so that every write to stdout fails, and SIGPIPE at its default
+// action (whatever this test process does with it), as in a shell's `| head -c 10`.
+Spawned run_into_closed_pipe(const test::TempDir& dir, const std::vector<std::string>& args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    ::close(fds[0]);
+    const fs::path err = dir / "stderr.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    std::vector<std::string> words{CANOPY};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& w : words) {
+        argv.push_back(w.data());
+    }
+    argv.push_back(nullptr);
+    pid_t child = 0;
+    const int spawned =
+        ::posix_spawn(&child, CANOPY.c_str(), &actions, &attributes, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    ::close(fds[1]);
+    REQUIRE(spawned == 0);
+    int raw = 0;
+    REQUIRE(::waitpid(child, &raw, 0) == child);
+    Spawned s;
+    s.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    s.err = test::read_file(err);
+    fs::remove(err);
+    return s;
+}
+
 } // namespace
 
 TEST_CASE("a signal while the outputs are committed leaves them all old or all new",
@@ -112,5 +161,38 @@ TEST_CASE("a signal while the outputs are committed leaves them all old or all n
                 CHECK(entries(dir.path()) == expected);
             }
         }
+    }
+}
+
+TEST_CASE("stdout closed early is a failure said on stderr, and nothing is written",
+          "[cli][outputs][pipe]") {
+    // Probe 3, item 2: `canopy run --json - --out x.h5 | head -c 10` was ended by SIGPIPE
+    // (status 141, no message) and left the HDF5 file's temporary behind.
+    const test::TempDir dir;
+    const std::string out = (dir / "out.h5").string();
+    const std::vector<std::vector<std::string>> commands{
+        {"run", REFERENCE, "-n", "4", "--json", "-", "--out", out},
+        {"run", REFERENCE, "-n", "4", "--out", out},
+        {"compare", REFERENCE, "-n", "2", "--json", "-", "--out", out},
+        {"compare", REFERENCE, "-n", "2", "--out", out},
+        {"levers", REFERENCE, "-n", "2", "--lever", "lever_sme", "--json", "-"},
+        {"solve", REFERENCE, "--target", "high_tech_growth", "-P", "0.5", "--lever",
+         "lever_incubated=0:4", "-n", "10", "--json", "-"},
+        {"validate", REFERENCE},
+        {"models"},
+    };
+    for (const std::vector<std::string>& args : commands) {
+        std::string shown;
+        for (const std::string& a : args) {
+            shown += a + " ";
+        }
+        INFO(shown);
+        test::write_file(out, "previous\n");
+        const Spawned s = run_into_closed_pipe(dir, args);
+        INFO(s.err);
+        CHECK(s.status == 1);
+        CHECK(s.err.find("cannot write to standard output") != std::string::npos);
+        CHECK(test::read_file(out) == "previous\n");
+        CHECK(entries(dir.path()) == std::vector<std::string>{"out.h5"}); // no temporary left
     }
 }

@@ -29,17 +29,31 @@ std::string errno_text(int e) {
     return std::strerror(e);
 }
 
+// Links followed before a chain is taken for a loop (the kernel's limit, MAXSYMLINKS).
+constexpr int MAX_LINKS = 40;
+
 // The file a write to `target` really replaces: a symbolic link is followed (so the link
-// survives and points at the new file), a missing file stays as given.
+// survives and points at the new file), also when what it names does not exist yet (a dangling
+// link: its target is created, read relative to the link's directory, as open() would), and a
+// missing file stays as given. A loop of links is left as given (output_path_problem refuses it).
 fs::path resolve(const fs::path& target) {
+    fs::path at = target;
     std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(target, ec))) {
-        const fs::path resolved = fs::weakly_canonical(target, ec);
-        if (!ec) {
-            return resolved;
+    for (int hop = 0; hop < MAX_LINKS && fs::is_symlink(fs::symlink_status(at, ec)); ++hop) {
+        const fs::path next = fs::read_symlink(at, ec);
+        if (ec) {
+            return target;
         }
+        at = next.is_absolute() ? next : at.parent_path() / next;
     }
-    return target;
+    if (at == target) {
+        return target;
+    }
+    if (fs::is_symlink(fs::symlink_status(at, ec))) {
+        return target; // a loop
+    }
+    const fs::path resolved = fs::weakly_canonical(at, ec);
+    return ec ? at.lexically_normal() : resolved;
 }
 
 fs::path directory_of(const fs::path& target) {
@@ -235,9 +249,10 @@ void remove_temporaries_on_signals() {
 
 fs::path absolute_normal(const fs::path& path) {
     std::error_code ec;
-    fs::path absolute = fs::absolute(path, ec);
+    // A dangling link names the file it would create.
+    fs::path absolute = fs::absolute(resolve(path), ec);
     if (ec) {
-        absolute = path;
+        absolute = resolve(path);
     }
     const fs::path resolved = fs::weakly_canonical(absolute, ec);
     return (ec ? absolute : resolved).lexically_normal();

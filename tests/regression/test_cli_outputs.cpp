@@ -196,3 +196,22 @@ TEST_CASE("stdout closed early is a failure said on stderr, and nothing is writt
         CHECK(entries(dir.path()) == std::vector<std::string>{"out.h5"}); // no temporary left
     }
 }
+
+TEST_CASE("an output that is a dangling symbolic link creates the file it names",
+          "[cli][outputs]") {
+    // Probe 3, item 3: the link was replaced by a regular file and its target never made,
+    // though a link to an existing file is written through and kept.
+    const test::TempDir dir;
+    fs::create_directories(dir / "d");
+    fs::create_symlink("d/t.json", dir / "dangling.json");
+    fs::create_symlink("d/t.h5", dir / "dangling.h5");
+    const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                         " -n 2 -q --json dangling.json --out dangling.h5");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(fs::is_symlink(dir / "dangling.json"));
+    CHECK(fs::is_symlink(dir / "dangling.h5"));
+    CHECK(nlohmann::json::parse(test::read_file(dir / "d" / "t.json"))["replicates"] == 2);
+    CHECK(test::read_file(dir / "d" / "t.h5").substr(1, 3) == "HDF");
+    CHECK(entries(dir / "d") == std::vector<std::string>{"t.h5", "t.json"});
+}

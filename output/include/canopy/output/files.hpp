@@ -22,10 +22,10 @@ std::string h5_name_problem(const std::string& out);
 
 /// Why `target` cannot be an output file, or empty when it can: its directory must exist and
 /// accept a new file, and the target itself must not exist or be a regular file (a symbolic link
-/// is followed). Whether a file can be created is tried, not read from the permission bits (root
-/// passes those everywhere, /proc refuses files all the same): a temporary file is created
-/// beside the target and removed at once, so nothing is left. Checked before a run so that bad
-/// paths fail before any work is done.
+/// is followed, a dangling one to the file it names, which the write creates). Whether a file can
+/// be created is tried, not read from the permission bits (root passes those everywhere, /proc
+/// refuses files all the same): a temporary file is created beside the target and removed at once,
+/// so nothing is left. Checked before a run so that bad paths fail before any work is done.
 std::string output_path_problem(const std::filesystem::path& target);
 
 /// A path a command reads or writes, with the flag or key that named it (for messages).
@@ -34,8 +34,9 @@ struct NamedPath {
     std::filesystem::path path;
 };
 
-/// The absolute, normalised form of a path, symbolic links resolved as far as the path exists,
-/// so that two names of one file ("s.h5", "./s.h5", "$PWD/s.h5", a link to it) compare equal.
+/// The absolute, normalised form of a path, symbolic links resolved as far as the path exists
+/// (and a dangling link at its end to the file it names), so that two names of one file ("s.h5",
+/// "./s.h5", "$PWD/s.h5", a link to it) compare equal.
 std::filesystem::path absolute_normal(const std::filesystem::path& path);
 
 /// Whether two paths name the same file: the same absolute_normal form, or (when both exist)

@@ -215,3 +215,30 @@ TEST_CASE("an output that is a dangling symbolic link creates the file it names"
     CHECK(test::read_file(dir / "d" / "t.h5").substr(1, 3) == "HDF");
     CHECK(entries(dir / "d") == std::vector<std::string>{"t.h5", "t.json"});
 }
+
+TEST_CASE("canopy levers --json writes its keys in the documented order", "[cli][outputs][json]") {
+    // Probe 3, item 5: the keys came out sorted ("confidence", "effects", ...), not as
+    // docs/what-if.md lists them.
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "levers " + shell_quote(REFERENCE) + " -n 4 -q --json -");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::ordered_json::parse(r.out);
+    const auto keys = [](const nlohmann::ordered_json& object) {
+        std::vector<std::string> names;
+        for (const auto& item : object.items()) {
+            names.push_back(item.key());
+        }
+        return names;
+    };
+    CHECK(keys(j) == std::vector<std::string>{"schema_version", "scenario", "seed", "replicates",
+                                              "confidence", "levers", "skipped", "effects"});
+    REQUIRE(!j["levers"].empty());
+    CHECK(keys(j["levers"][0]) ==
+          std::vector<std::string>{"lever", "mode", "low", "high", "origin"});
+    REQUIRE(!j["effects"].empty());
+    CHECK(keys(j["effects"][0]) == std::vector<std::string>{"target", "lever", "median_low",
+                                                            "median_high", "delta_median",
+                                                            "delta_median_ci", "p_low", "p_high",
+                                                            "delta_p", "delta_p_ci", "moves"});
+}

@@ -216,6 +216,49 @@ TEST_CASE("an output that is a dangling symbolic link creates the file it names"
     CHECK(entries(dir / "d") == std::vector<std::string>{"t.h5", "t.json"});
 }
 
+TEST_CASE("a flag given twice is refused in the tool's words, with every other mistake",
+          "[cli][outputs][flags]") {
+    // Probe 3, item 7: CLI11's "--replicates: At Most 1 required but received 2", without the
+    // command's name or its "nothing was run or written".
+    const test::TempDir dir;
+    struct Case {
+        std::string args;
+        std::string command;
+        std::vector<std::string> says;
+    };
+    const std::string ref = shell_quote(REFERENCE);
+    const std::vector<Case> cases{
+        {"run " + ref + " -n 10 -n 20 -q --json x.json",
+         "canopy run",
+         {"--replicates: given twice (allowed: once)"}},
+        {"run " + ref + " --replicates=10 -n 20 --seed 3 --seed 4 -s 5 -q --json x.json",
+         "canopy run",
+         {"--replicates: given twice (allowed: once)", "--seed: given 3 times (allowed: once)"}},
+        {"compare " + ref + " --json a.json --json b.json",
+         "canopy compare",
+         {"--json: given twice (allowed: once)"}},
+        {"levers " + ref + " -n 2 -n 3 --json x.json",
+         "canopy levers",
+         {"--replicates: given twice (allowed: once)"}},
+        {"solve " + ref + " --target high_tech_growth -P 0.5 -P 0.6 --lever lever_sme",
+         "canopy solve",
+         {"--probability: given twice (allowed: once)"}},
+    };
+    for (const Case& c : cases) {
+        INFO(c.args);
+        const Result r = run_canopy(dir, c.args);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        for (const std::string& s : c.says) {
+            CHECK(r.err.find(c.command + ": error: " + s) != std::string::npos);
+        }
+        CHECK(r.err.find(c.command + ": nothing was run or written") != std::string::npos);
+        CHECK(r.err.find("At Most") == std::string::npos);
+        CHECK(r.out.empty());
+        CHECK(entries(dir.path()).empty());
+    }
+}
+
 TEST_CASE("canopy levers --json writes its keys in the documented order", "[cli][outputs][json]") {
     // Probe 3, item 5: the keys came out sorted ("confidence", "effects", ...), not as
     // docs/what-if.md lists them.

@@ -285,3 +285,98 @@ TEST_CASE("canopy levers --json writes its keys in the documented order", "[cli]
                                                             "delta_median_ci", "p_low", "p_high",
                                                             "delta_p", "delta_p_ci", "moves"});
 }
+
+namespace {
+
+// The names of the dimension scales attached to each dimension of dataset `path` in `file`
+// ("" for a dimension without one).
+std::vector<std::string> scales_of(hid_t file, const std::string& path) {
+    const hid_t set = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
+    REQUIRE(set >= 0);
+    const hid_t space = H5Dget_space(set);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    H5Sclose(space);
+    std::vector<std::string> names;
+    for (int dim = 0; dim < rank; ++dim) {
+        std::string name;
+        H5DSiterate_scales(
+            set, static_cast<unsigned>(dim), nullptr,
+            [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+                const ssize_t n = H5Iget_name(scale, nullptr, 0);
+                std::string text(static_cast<std::size_t>(n), '\0');
+                H5Iget_name(scale, text.data(), text.size() + 1);
+                *static_cast<std::string*>(data) = text;
+                return 1;
+            },
+            &name);
+        names.push_back(name);
+    }
+    H5Dclose(set);
+    return names;
+}
+
+// A string attribute `name` of the object at `path`, or "(none)".
+std::string string_attribute(hid_t file, const std::string& path, const std::string& name) {
+    if (H5Aexists_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT) <= 0) {
+        return "(none)";
+    }
+    const hid_t attr = H5Aopen_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    const hid_t memory = H5Tcopy(H5T_C_S1);
+    H5Tset_size(memory, H5T_VARIABLE);
+    H5Tset_cset(memory, H5T_CSET_UTF8);
+    char* text = nullptr;
+    std::string value = "(unreadable)";
+    if (H5Tis_variable_str(type) > 0 && H5Aread(attr, memory, &text) >= 0 && text != nullptr) {
+        value = text;
+        H5free_memory(text);
+    }
+    H5Tclose(memory);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return value;
+}
+
+} // namespace
+
+TEST_CASE("compare --out puts /comparison on dimension scales, each dataset with its units",
+          "[cli][outputs][hdf5]") {
+    // Probe 3, item 6: /comparison/* had no dimension scales (xarray showed phony_dim_*),
+    // /comparison/mix was not a scale, and only the groups carried units.
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "compare " + shell_quote(REFERENCE) + " -n 4 -q --out c.h5");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const hid_t f = H5Fopen((dir / "c.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    for (const std::string axis : {"/comparison/mix", "/comparison/bound"}) {
+        const hid_t set = H5Dopen2(f, axis.c_str(), H5P_DEFAULT);
+        REQUIRE(set >= 0);
+        CHECK(H5DSis_scale(set) > 0);
+        H5Dclose(set);
+    }
+    CHECK(scales_of(f, "/comparison/cost") == std::vector<std::string>{"/comparison/mix"});
+    CHECK(scales_of(f, "/comparison/over_budget") == std::vector<std::string>{"/comparison/mix"});
+    CHECK(string_attribute(f, "/comparison/cost", "units") ==
+          string_attribute(f, "/comparison", "currency"));
+    const std::string target = "/comparison/targets/leaders_2023/";
+    for (const std::string name : {"median", "p_attain", "delta_median", "delta_p", "undefined"}) {
+        INFO(name);
+        CHECK(scales_of(f, target + name) == std::vector<std::string>{"/comparison/mix"});
+    }
+    for (const std::string name : {"p_attain_ci", "delta_median_ci", "delta_p_ci"}) {
+        INFO(name);
+        CHECK(scales_of(f, target + name) ==
+              std::vector<std::string>{"/comparison/mix", "/comparison/bound"});
+    }
+    for (const std::string name : {"median", "delta_median", "delta_median_ci"}) {
+        INFO(name);
+        CHECK(string_attribute(f, target + name, "units") == "firms");
+        CHECK(string_attribute(f, target + name, "long_name") != "(none)");
+    }
+    for (const std::string name : {"p_attain", "p_attain_ci", "delta_p", "delta_p_ci"}) {
+        INFO(name);
+        CHECK(string_attribute(f, target + name, "units") == "1");
+    }
+    H5Fclose(f);
+}

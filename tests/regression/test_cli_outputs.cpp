@@ -380,3 +380,32 @@ TEST_CASE("compare --out puts /comparison on dimension scales, each dataset with
     }
     H5Fclose(f);
 }
+
+TEST_CASE("the cost tables have no blank column and no trailing spaces", "[cli][outputs][table]") {
+    // Probe 3, item 8: the reference scenario's cost table had an empty heading where the
+    // "90 % interval" column would be (compare's too), and its total row ended in two spaces.
+    const test::TempDir dir;
+    struct Case {
+        std::string command;
+        std::string last_column; // the heading after "total"
+    };
+    for (const Case& c : {Case{"run", "priced"}, Case{"compare", "budget"}}) {
+        const Result r = run_canopy(dir, c.command + " " + shell_quote(REFERENCE) + " -n 4");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        INFO(r.out);
+        std::istringstream lines(r.out);
+        bool cost_heading = false;
+        for (std::string line; std::getline(lines, line);) {
+            INFO("'" << line << "'");
+            CHECK((line.empty() || line.back() != ' '));
+            if (line.starts_with("cost (")) {
+                cost_heading = true;
+                CHECK(line.find("90 % interval") == std::string::npos);
+                // "total" then the last heading, one gap apart: no blank column between them.
+                CHECK(line.find("total  " + c.last_column) != std::string::npos);
+            }
+        }
+        CHECK(cost_heading);
+    }
+}

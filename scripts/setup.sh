@@ -13,7 +13,7 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-dev pybind11-dev
   python3-networkx
-  clang-format
+  clang-format strace
   openmpi-bin libopenmpi-dev slurm-wlm munge
   chromium
 )

@@ -77,13 +77,17 @@ std::string read_all(int fd) {
     return text;
 }
 
-// temporary_path(name, pid, n) -> pid, or 0 when `file` is not a temporary of `name`.
+// temporary_path(name, pid, n) or backup_path(name, pid, n) -> pid, or 0 when `file` is
+// neither for `name`.
 pid_t temporary_owner(const std::string& file, const std::string& name) {
-    const std::string prefix = stem_of(name) + ".tmp.";
-    if (file.size() <= prefix.size() || file.compare(0, prefix.size(), prefix) != 0) {
+    const std::string stem = stem_of(name);
+    const auto has_prefix = [&](const std::string& prefix) {
+        return file.size() > prefix.size() && file.compare(0, prefix.size(), prefix) == 0;
+    };
+    if (!has_prefix(stem + ".tmp.") && !has_prefix(stem + ".old.")) {
         return 0;
     }
-    const std::string rest = file.substr(prefix.size());
+    const std::string rest = file.substr(stem.size() + 5); // after ".tmp." or ".old."
     const std::size_t dot = rest.find('.');
     if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size() || dot > 9 ||
         rest.find_first_not_of("0123456789.") != std::string::npos ||
@@ -101,6 +105,10 @@ fs::path beside(const fs::path& target, std::string_view suffix) {
 
 fs::path temporary_path(const fs::path& target, long pid, unsigned long n) {
     return beside(target, ".tmp." + std::to_string(pid) + "." + std::to_string(n));
+}
+
+fs::path backup_path(const fs::path& target, long pid, unsigned long n) {
+    return beside(target, ".old." + std::to_string(pid) + "." + std::to_string(n));
 }
 
 std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& problem) {

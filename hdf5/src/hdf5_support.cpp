@@ -13,6 +13,22 @@ namespace canopy::detail::hdf5 {
 
 namespace {
 
+// HDF5's file drivers describe a failed system call with their internals ("file write failed:
+// time = ..., filename = '...', file descriptor = 3, errno = 28, error message = 'No space left
+// on device', buf = 0x55..., ..., bytes actually written = 18446744073709551615, offset = 0"),
+// which told a planner nothing: only the system's message is kept ("No space left on device"),
+// as the sweep writer already said it. Any other description is kept as it is.
+std::string plain(const std::string& description) {
+    const std::string key = "error message = '";
+    const std::size_t at = description.find(key);
+    if (at == std::string::npos) {
+        return description;
+    }
+    const std::size_t from = at + key.size();
+    const std::size_t end = description.find('\'', from);
+    return end == std::string::npos ? description : description.substr(from, end - from);
+}
+
 // The innermost description on HDF5's error stack, or empty.
 std::string cause() {
     std::string text;
@@ -25,7 +41,7 @@ std::string cause() {
             return 0;
         },
         &text);
-    return text;
+    return plain(text);
 }
 
 } // namespace

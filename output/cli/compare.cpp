@@ -256,10 +256,7 @@ int compare_command(const FlagProblems& flagged, const CompareArgs& args) {
         const std::string text = output::comparison_json(comparison);
         if (json_to_stdout) {
             std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON comparison to stdout");
-            }
+            require_stdout();
         } else {
             finished.push_back(output::write_temporary(args.json, text));
         }

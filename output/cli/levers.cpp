@@ -90,9 +90,10 @@ std::string print_table(const experiments::LeverEffects& e) {
     return text;
 }
 
-nlohmann::json to_json(const std::string& scenario, const experiments::LeverEffects& e,
-                       const std::vector<std::pair<std::string, std::string>>& skipped) {
-    using nlohmann::json;
+// In the order docs/what-if.md lists the keys (ordered_json: nlohmann::json sorts them).
+nlohmann::ordered_json to_json(const std::string& scenario, const experiments::LeverEffects& e,
+                               const std::vector<std::pair<std::string, std::string>>& skipped) {
+    using json = nlohmann::ordered_json;
     const auto num = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
     json j;
     j["schema_version"] = 1; // raised when a field changes meaning or disappears
@@ -317,10 +318,7 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
         const std::string text = to_json(attached.name, effects, skipped).dump(2) + "\n";
         if (json_to_stdout) {
             std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON to stdout");
-            }
+            require_stdout();
         } else {
             require_stdout();
             output::write_file_atomically(args.json, text);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -250,6 +251,56 @@ std::string drop_refused(CLI::App& command, const std::string& what,
     return dropped ? refused->get_name() : std::string();
 }
 
+// CLI11 refuses a flag given more often than it may be (`run S -n 10 -n 20`) in its own words
+// ("--replicates: At Most 1 required but received 2") and stops there, before the command's own
+// checks. When the refusal `what` names an option of `command` used more than once in `tokens`,
+// every use after the first is dropped so that parsing, and those checks, go on; the problem is
+// returned in the tool's words ("--replicates: given twice (allowed: once)"). Empty, and nothing
+// dropped, otherwise.
+std::string drop_repeated(CLI::App& command, const std::string& what,
+                          std::vector<std::string>& tokens) {
+    const CLI::Option* repeated = nullptr;
+    for (const CLI::Option* o : command.get_options()) {
+        if ((!o->get_lnames().empty() || !o->get_snames().empty()) &&
+            what.starts_with(o->get_name() + ": At Most ")) {
+            repeated = o;
+            break;
+        }
+    }
+    if (repeated == nullptr) {
+        return {};
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> uses; // first token, count
+    for (std::size_t i = command_at(tokens) + 1; i < tokens.size(); ++i) {
+        const std::string& token = tokens[i];
+        if (token == "--") {
+            break; // everything after is a value
+        }
+        if (!flag_like(token)) {
+            continue;
+        }
+        const CLI::Option* o = option_named(command, token);
+        if (o == nullptr) {
+            continue;
+        }
+        const bool follows = value_follows(*o, token) && i + 1 < tokens.size();
+        if (o == repeated) {
+            uses.emplace_back(i, follows ? 2U : 1U);
+        }
+        i += follows ? 1 : 0;
+    }
+    if (uses.size() < 2) {
+        return {};
+    }
+    for (auto u = uses.rbegin(); u + 1 != uses.rend(); ++u) {
+        tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first),
+                     tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->second));
+    }
+    const std::string times =
+        uses.size() == 2 ? std::string("twice") : std::to_string(uses.size()) + " times";
+    return repeated->get_name() + ": given " + times + " (allowed: once)";
+}
+
 // CLI11 stops at a flag the command does not have (`sweep S --shard 5/2 --bogus`), and the
 // command's own checks (the shard) went unchecked until the next attempt. When every flag before
 // the command is the top level's own, each flag after it that `command` does not have is dropped
@@ -385,6 +436,14 @@ int dispatch(int argc, char** argv) {
                     continue;
                 }
             }
+            // A flag given twice: said in the tool's words, its later uses dropped.
+            if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr && !chosen.empty()) {
+                if (std::string problem = drop_repeated(*chosen.front(), e.what(), tokens);
+                    !problem.empty()) {
+                    flagged.push_back(std::move(problem));
+                    continue;
+                }
+            }
             // A flag the command does not have: named, and dropped so that the command's own
             // checks run too (drop_unknown).
             if (!chosen.empty()) {
@@ -452,6 +511,11 @@ int checked_stdout(int status) {
 int main(int argc, char** argv) {
     canopy::engine::keep_freed_memory();
     canopy::output::remove_temporaries_on_signals();
+    // A closed pipe on stdout (`canopy run --json - --out r.h5 | head -c 10`) must fail the
+    // write, not end the process: SIGPIPE ended it silently (status 141) with its temporary
+    // files left behind. Ignored, the write fails with EPIPE and the command's check of stdout
+    // reports it (exit 1) while the temporaries are removed as on any other failure.
+    std::signal(SIGPIPE, SIG_IGN);
     canopy::output::skip_hdf5_cleanup_at_exit();
     try {
         return checked_stdout(dispatch(argc, argv));

@@ -469,10 +469,7 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         const std::string text = output::summary_json(*runs.front().summary, others);
         if (json_to_stdout) {
             std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON summary to stdout");
-            }
+            require_stdout();
         } else {
             finished.push_back(output::write_temporary(args.json, text));
         }

@@ -610,10 +610,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         const std::string text = j.dump(2) + "\n";
         if (args.json == "-") {
             std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON answer to stdout");
-            }
+            require_stdout();
         } else {
             finished.push_back(output::write_temporary(args.json, text));
         }

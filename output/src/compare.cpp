@@ -120,10 +120,7 @@ void add_comparison(Report& report, const Comparison& c) {
             }
         }
     }
-    if (c.mixes.size() > 1) {
-        report.lever_effect_notes.push_back(
-            "Each bar is a policy mix instead of the base, on the same replicates.");
-    }
+    report.effects_are_mixes = true;
     for (std::size_t k = 1; k < c.mixes.size(); ++k) {
         const MixComparison& m = c.mixes[k];
         for (const TargetComparison& tc : m.targets) {

@@ -29,17 +29,31 @@ std::string errno_text(int e) {
     return std::strerror(e);
 }
 
+// Links followed before a chain is taken for a loop (the kernel's limit, MAXSYMLINKS).
+constexpr int MAX_LINKS = 40;
+
 // The file a write to `target` really replaces: a symbolic link is followed (so the link
-// survives and points at the new file), a missing file stays as given.
+// survives and points at the new file), also when what it names does not exist yet (a dangling
+// link: its target is created, read relative to the link's directory, as open() would), and a
+// missing file stays as given. A loop of links is left as given (output_path_problem refuses it).
 fs::path resolve(const fs::path& target) {
+    fs::path at = target;
     std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(target, ec))) {
-        const fs::path resolved = fs::weakly_canonical(target, ec);
-        if (!ec) {
-            return resolved;
+    for (int hop = 0; hop < MAX_LINKS && fs::is_symlink(fs::symlink_status(at, ec)); ++hop) {
+        const fs::path next = fs::read_symlink(at, ec);
+        if (ec) {
+            return target;
         }
+        at = next.is_absolute() ? next : at.parent_path() / next;
     }
-    return target;
+    if (at == target) {
+        return target;
+    }
+    if (fs::is_symlink(fs::symlink_status(at, ec))) {
+        return target; // a loop
+    }
+    const fs::path resolved = fs::weakly_canonical(at, ec);
+    return ec ? at.lexically_normal() : resolved;
 }
 
 fs::path directory_of(const fs::path& target) {
@@ -101,7 +115,15 @@ struct Message {
 
 Message message;
 
-extern "C" void remove_temporaries_and_reraise(int signal_number) {
+// A commit in progress (commit_all) holds a termination signal back until its last rename, so
+// that the outputs it replaces are all old or all new: a signal between two renames used to end
+// the process with some outputs replaced and the others not, and the previous file's backup left
+// behind. The handler, on whichever thread it runs, records the signal in `deferred` and returns;
+// the commit acts on it when done. Both sides claim it with an exchange, so it is acted on once.
+std::atomic<int> commits_in_progress{0};
+std::atomic<int> deferred{0};
+
+void act_on(int signal_number) {
     if (message.state.load() == 2 && ::access(message.when_exists, F_OK) == 0) {
         (void)!::write(STDERR_FILENO, message.text, message.length);
     }
@@ -113,6 +135,37 @@ extern "C" void remove_temporaries_and_reraise(int signal_number) {
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
 }
+
+extern "C" void remove_temporaries_and_reraise(int signal_number) {
+    if (commits_in_progress.load() > 0) {
+        deferred.store(signal_number);
+        if (commits_in_progress.load() > 0) {
+            return; // the commit acts on it when its last rename is done
+        }
+        // The commit ended meanwhile: whoever takes the signal first acts on it.
+        signal_number = deferred.exchange(0);
+        if (signal_number == 0) {
+            return;
+        }
+    }
+    act_on(signal_number);
+}
+
+// While it lives, SIGINT, SIGTERM and SIGHUP wait (see commits_in_progress); a signal that came
+// meanwhile ends the process, as it would have, when it is destroyed.
+class SignalsHeld {
+public:
+    SignalsHeld() { commits_in_progress.fetch_add(1); }
+    ~SignalsHeld() {
+        if (commits_in_progress.fetch_sub(1) == 1) {
+            if (const int signal_number = deferred.exchange(0); signal_number != 0) {
+                act_on(signal_number);
+            }
+        }
+    }
+    SignalsHeld(const SignalsHeld&) = delete;
+    SignalsHeld& operator=(const SignalsHeld&) = delete;
+};
 
 // Numbers the temporaries of this process ("<target>.tmp.<pid>.<n>").
 std::atomic<unsigned> temporary_counter{0};
@@ -128,14 +181,18 @@ struct NewTemporary {
 NewTemporary new_temporary(const fs::path& target) {
     for (int attempt = 0; attempt < 1000; ++attempt) {
         fs::path candidate = experiments::temporary_path(target, ::getpid(), temporary_counter++);
+        // Armed before it exists, so that no signal falls between its creation and its arming
+        // (a signal before the open unlinks a name that is not there yet).
+        const int slot = arm(candidate);
         const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
-            const int slot = arm(candidate);
             ::close(fd);
             return {std::move(candidate), slot, 0};
         }
-        if (errno != EEXIST) {
-            return {{}, -1, errno};
+        const int error = errno;
+        disarm(slot);
+        if (error != EEXIST) {
+            return {{}, -1, error};
         }
     }
     return {};
@@ -192,9 +249,10 @@ void remove_temporaries_on_signals() {
 
 fs::path absolute_normal(const fs::path& path) {
     std::error_code ec;
-    fs::path absolute = fs::absolute(path, ec);
+    // A dangling link names the file it would create.
+    fs::path absolute = fs::absolute(resolve(path), ec);
     if (ec) {
-        absolute = path;
+        absolute = resolve(path);
     }
     const fs::path resolved = fs::weakly_canonical(absolute, ec);
     return (ec ? absolute : resolved).lexically_normal();
@@ -354,6 +412,9 @@ void commit_all(std::span<TemporaryFile* const> files) {
     for (TemporaryFile* f : files) {
         f->sync();
     }
+    // From the first rename to the last backup removed, a termination signal waits: it would
+    // otherwise leave some outputs replaced, the others not, and a backup behind.
+    const SignalsHeld held;
     // Each target that exists is kept under a second name (a hard link) until every rename has
     // succeeded, so that a failed rename can put the earlier ones back.
     struct Done {
@@ -375,8 +436,7 @@ void commit_all(std::span<TemporaryFile* const> files) {
         Done d{f->target(), {}};
         std::error_code ec;
         if (files.size() > 1 && fs::exists(d.target, ec)) {
-            fs::path keep = experiments::beside(d.target, ".old." + std::to_string(::getpid()) +
-                                                              "." + std::to_string(counter++));
+            fs::path keep = experiments::backup_path(d.target, ::getpid(), counter++);
             if (::link(d.target.c_str(), keep.c_str()) == 0) {
                 d.previous = std::move(keep);
             }

@@ -8,6 +8,7 @@
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/run_report.hpp>
 
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -724,6 +725,9 @@ std::string consistency_problem(const engine::Scenario& scenario, const engine::
 
 // /comparison: what `canopy compare` printed, one entry per mix (the base first) along the
 // first axis of every dataset, so the paired differences travel with the runs they come from.
+// The axes are dimension scales of the group, /comparison/mix (the mixes' names) and
+// /comparison/bound ("lo", "hi": the ends of an interval), so xarray names the dimensions "mix"
+// and "bound" rather than phony_dim_*, and each dataset carries its units, as a run's do.
 void write_comparison(const Writer& w, const Comparison& c) {
     Id group = w.group(w.root(), "comparison");
     w.attribute(group.get(), "common_random_numbers",
@@ -742,16 +746,35 @@ void write_comparison(const Writer& w, const Comparison& c) {
         cost.push_back(m.cost);
         over.push_back(m.over_budget ? 1U : 0U);
     }
-    (void)w.strings(group.get(), "mix", names);
+    DimensionScales scales;
+    const Id mix = w.strings(group.get(), "mix", names);
+    scales.set_scale(mix, "mix");
+    w.attribute(mix.get(), "long_name", std::string("policy mix (the base first)"));
+    const Id bound = w.strings(group.get(), "bound", {"lo", "hi"});
+    scales.set_scale(bound, "bound");
+    w.attribute(bound.get(), "long_name",
+                std::string("end of the confidence interval (lower, upper)"));
     {
         const Id set = w.doubles(group.get(), "cost", {n}, cost.data());
-        w.attribute(set.get(), "units", c.currency);
+        unit_attributes(w, set.get(), c.currency,
+                        "mean cost of the mix over the replicates, every lever");
+        scales.attach(set.get(), {&mix}, "comparison/cost");
     }
-    (void)w.dataset(group.get(), "over_budget", {n}, H5T_STD_U8LE, H5T_NATIVE_UINT8, over.data());
+    {
+        const Id set =
+            w.dataset(group.get(), "over_budget", {n}, H5T_STD_U8LE, H5T_NATIVE_UINT8, over.data());
+        w.attribute(set.get(), "long_name",
+                    std::string("1 when the mix's mean cost is over a budget cap"));
+        w.attribute(set.get(), "flag_values", std::vector<std::uint8_t>{0, 1});
+        w.attribute(set.get(), "flag_meanings", std::string("within over"));
+        scales.attach(set.get(), {&mix}, "comparison/over_budget");
+    }
     Id targets = w.group(group.get(), "targets");
     for (std::size_t t = 0; t < c.targets.size(); ++t) {
-        Id target = w.group(targets.get(), c.targets[t].id);
-        w.attribute(target.get(), "units", c.targets[t].unit);
+        const std::string& id = c.targets[t].id;
+        const std::string& unit = c.targets[t].unit;
+        Id target = w.group(targets.get(), id);
+        w.attribute(target.get(), "units", unit);
         w.attribute(target.get(), "comparison",
                     std::string(engine::to_string(c.targets[t].comparison)));
         w.attribute(target.get(), "threshold", c.targets[t].threshold);
@@ -770,29 +793,48 @@ void write_comparison(const Writer& w, const Comparison& c) {
             }
             return v;
         };
-        const std::vector<double> median = column(&TargetComparison::median);
-        const std::vector<double> p = column(&TargetComparison::p_attain);
-        const std::vector<double> dm = column(&TargetComparison::delta_median);
-        const std::vector<double> dp = column(&TargetComparison::delta_p);
-        const std::vector<double> p_ci = pairs(&TargetComparison::p_attain_ci);
-        const std::vector<double> dm_ci = pairs(&TargetComparison::delta_median_ci);
-        const std::vector<double> dp_ci = pairs(&TargetComparison::delta_p_ci);
-        (void)w.doubles(target.get(), "median", {n}, median.data());
-        (void)w.doubles(target.get(), "p_attain", {n}, p.data());
-        (void)w.doubles(target.get(), "p_attain_ci", {n, 2}, p_ci.data());
-        (void)w.doubles(target.get(), "delta_median", {n}, dm.data());
-        (void)w.doubles(target.get(), "delta_median_ci", {n, 2}, dm_ci.data());
-        (void)w.doubles(target.get(), "delta_p", {n}, dp.data());
-        (void)w.doubles(target.get(), "delta_p_ci", {n, 2}, dp_ci.data());
+        // Each dataset with its units ("1": a fraction) and what it is, on the mix axis (and
+        // the bound axis for an interval).
+        const auto put = [&](const std::string& name, const std::vector<double>& values,
+                             const std::string& units, const std::string& long_name) {
+            const bool interval = values.size() == 2 * n;
+            const Id set = interval ? w.doubles(target.get(), name, {n, 2}, values.data())
+                                    : w.doubles(target.get(), name, {n}, values.data());
+            unit_attributes(w, set.get(), units, long_name);
+            const std::string path = "comparison/targets/" + id + "/" + name;
+            if (interval) {
+                scales.attach(set.get(), {&mix, &bound}, path);
+            } else {
+                scales.attach(set.get(), {&mix}, path);
+            }
+        };
+        const std::string pct = fmt::format("{:g} %", 100.0 * c.confidence);
+        put("median", column(&TargetComparison::median), unit, "median final value of " + id);
+        put("p_attain", column(&TargetComparison::p_attain), "1",
+            "P(attain) of " + id + " (a fraction)");
+        put("p_attain_ci", pairs(&TargetComparison::p_attain_ci), "1",
+            pct + " confidence interval of P(attain) of " + id);
+        put("delta_median", column(&TargetComparison::delta_median), unit,
+            "change in the median final value of " + id + " from the base");
+        put("delta_median_ci", pairs(&TargetComparison::delta_median_ci), unit,
+            pct + " paired interval of the change in the median of " + id);
+        put("delta_p", column(&TargetComparison::delta_p), "1",
+            "change in P(attain) of " + id + " from the base (a fraction)");
+        put("delta_p_ci", pairs(&TargetComparison::delta_p_ci), "1",
+            pct + " paired interval of the change in P(attain) of " + id);
         // Replicates of each mix whose final had no value (counted as missed), as the table's
         // note and the JSON's "undefined" say.
         std::vector<std::uint64_t> undefined;
         for (const MixComparison& m : c.mixes) {
             undefined.push_back(m.targets.at(t).undefined);
         }
-        (void)w.dataset(target.get(), "undefined", {n}, H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                        undefined.data());
+        const Id set = w.dataset(target.get(), "undefined", {n}, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                                 undefined.data());
+        w.attribute(set.get(), "long_name",
+                    "replicates whose final " + id + " has no value (counted as missed)");
+        scales.attach(set.get(), {&mix}, "comparison/targets/" + id + "/undefined");
     }
+    scales.finish(); // while /comparison/mix and /comparison/bound are still open
 }
 
 // The scenario a run was made from: the base with the run's policy mix applied.

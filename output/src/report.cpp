@@ -1050,9 +1050,14 @@ std::string effects_section(const Report& r) {
     if (r.lever_effects.empty() && r.lever_effect_notes.empty()) {
         return {};
     }
-    std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n"
-                    "<p class=\"muted\">Change in P(attain) when one lever changes, with its "
-                    "95 % interval where known; longest bar first.</p>\n";
+    // A mix sets several levers at once: its bar is not "when one lever changes".
+    std::string s = "<section id=\"lever-effects\"><h2>Lever effects</h2>\n<p class=\"muted\">" +
+                    std::string(r.effects_are_mixes
+                                    ? "Each bar is a policy mix instead of the base, on the same "
+                                      "replicates: the change in P(attain) with every lever the "
+                                      "mix sets, "
+                                    : "Change in P(attain) when one lever changes, ") +
+                    "with its 95 % interval where known; longest bar first.</p>\n";
     for (const std::string& note : r.lever_effect_notes) {
         s += "<p class=\"muted\">" + escape(note) + "</p>\n";
     }

@@ -64,7 +64,7 @@ public:
                 if (align_[c] == Align::right) {
                     line.append(pad, ' ');
                 }
-                if (style.colour && cell.colour != nullptr) {
+                if (style.colour && cell.colour != nullptr && !cell.text.empty()) {
                     line += cell.colour;
                     line += cell.text;
                     line += RESET;
@@ -75,6 +75,8 @@ public:
                     line.append(pad, ' ');
                 }
             }
+            // Empty cells at the end of a row (the total row's basis) leave no trailing spaces.
+            line.erase(line.find_last_not_of(' ') + 1);
             out += line;
             out += '\n';
         }
@@ -516,9 +518,16 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
         return "Costs: no lever in this scenario has a cost.\n";
     }
     const bool spread = c.q05 != c.q95; // some cost is priced per outcome
+    // The interval column only when some row has an interval: without, its heading was blank.
+    const bool intervals = spread || std::any_of(s.lever_costs.begin(), s.lever_costs.end(),
+                                                 [](const LeverCostSummary& l) {
+                                                     return !l.basis.empty() && l.q05 != l.q95;
+                                                 });
     std::vector<Align> align{Align::left};
     align.insert(align.end(), c.years.size() + 1, Align::right);
-    align.push_back(Align::left);
+    if (intervals) {
+        align.push_back(Align::left);
+    }
     align.push_back(Align::left);
     Grid grid(std::move(align));
     const char* heading = style.colour ? BOLD : nullptr;
@@ -528,7 +537,9 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
         head.push_back({std::to_string(year), heading});
     }
     head.push_back({"total", heading});
-    head.push_back({spread ? "90 % interval" : "", heading});
+    if (intervals) {
+        head.push_back({"90 % interval", heading});
+    }
     head.push_back({"priced", heading});
     grid.add(std::move(head));
     for (const LeverCostSummary& l : s.lever_costs) {
@@ -540,7 +551,9 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
             row.push_back({format_quantity(y)});
         }
         row.push_back({format_quantity(l.cost)});
-        row.push_back({l.q05 != l.q95 ? interval_text(l.q05, l.q95) : ""});
+        if (intervals) {
+            row.push_back({l.q05 != l.q95 ? interval_text(l.q05, l.q95) : ""});
+        }
         row.push_back({l.basis});
         grid.add(std::move(row));
     }
@@ -551,8 +564,9 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
     }
     total.push_back(
         {format_quantity(c.total), engine::Budget::over(c.total, c.cap_total) ? RED : nullptr});
-    total.push_back({spread ? interval_text(c.q05, c.q95) : ""});
-    total.push_back({""});
+    if (intervals) {
+        total.push_back({spread ? interval_text(c.q05, c.q95) : ""});
+    }
     grid.add(std::move(total));
     std::string out = grid.render(style);
     if (c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total) {
@@ -679,9 +693,15 @@ std::string format_comparison(const Comparison& c, bool colour) {
     // The budget: one row per mix.
     if (!c.currency.empty() || std::any_of(c.mixes.begin(), c.mixes.end(),
                                            [](const MixComparison& m) { return m.cost != 0.0; })) {
+        // The interval column only when some mix's cost varies: without, its cells were blank.
+        const bool intervals =
+            std::any_of(c.mixes.begin(), c.mixes.end(),
+                        [](const MixComparison& m) { return m.cost_q05 != m.cost_q95; });
         std::vector<Align> align{Align::left};
         align.insert(align.end(), c.years.size() + 1, Align::right);
-        align.push_back(Align::left);
+        if (intervals) {
+            align.push_back(Align::left);
+        }
         align.push_back(Align::left);
         Grid grid(std::move(align));
         std::vector<Cell> head{
@@ -690,7 +710,9 @@ std::string format_comparison(const Comparison& c, bool colour) {
             head.push_back({std::to_string(year), heading});
         }
         head.push_back({"total", heading});
-        head.push_back({"90 % interval", heading});
+        if (intervals) {
+            head.push_back({"90 % interval", heading});
+        }
         head.push_back({"budget", heading});
         grid.add(std::move(head));
         const bool caps = c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total;
@@ -703,7 +725,10 @@ std::string format_comparison(const Comparison& c, bool colour) {
             }
             row.push_back({format_quantity(m.cost),
                            engine::Budget::over(m.cost, c.cap_total) ? RED : nullptr});
-            row.push_back({m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
+            if (intervals) {
+                row.push_back(
+                    {m.cost_q05 != m.cost_q95 ? interval_text(m.cost_q05, m.cost_q95) : ""});
+            }
             std::string budget = !caps ? "no cap" : m.over_budget ? "OVER CAP" : "within cap";
             if (caps && m.cost_q05 != m.cost_q95) {
                 budget += " (" + format_percent(m.p_over_budget) + " of replicates over)";

@@ -227,6 +227,8 @@ TEST_CASE("canopy compare's report tells mixes with a long shared name apart",
     REQUIRE(r.status == 0);
     const std::string html = test::read_file(dir / "long.html");
     CHECK(html.find("Each bar is a policy mix instead of the base") != std::string::npos);
+    // A mix sets several levers: its bar is not a change of one lever.
+    CHECK(html.find("when one lever changes") == std::string::npos);
     CHECK(html.find("instead of the base</title>") == std::string::npos);
     CHECK(html.find("class=\"muted key\"") == std::string::npos); // no numbered labels needed
     for (const std::string end : {"_low", "_high"}) {

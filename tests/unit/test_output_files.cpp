@@ -36,6 +36,33 @@ TEST_CASE("write_file_atomically writes through a symbolic link", "[output][file
     CHECK(test::read_file(dir / "real.json") == "new");
 }
 
+TEST_CASE("write_file_atomically through a dangling link creates the file it names",
+          "[output][files]") {
+    // A link to a file not made yet was replaced by a regular file, its target never made,
+    // though a link to an existing file is written through. The target is read relative to the
+    // link's directory, as open() reads it, whatever the current directory.
+    const test::TempDir dir;
+    fs::create_directories(dir / "d");
+    fs::create_symlink("d/t.json", dir / "dangling.json");
+    CHECK(output::output_path_problem(dir / "dangling.json").empty());
+    output::write_file_atomically(dir / "dangling.json", "new");
+    CHECK(fs::is_symlink(dir / "dangling.json"));
+    CHECK(fs::read_symlink(dir / "dangling.json") == "d/t.json");
+    CHECK(test::read_file(dir / "d" / "t.json") == "new");
+    // A chain of links, the last dangling, and an absolute link.
+    fs::create_symlink("dangling2.json", dir / "chain.json");
+    fs::create_symlink(dir / "d" / "u.json", dir / "dangling2.json");
+    output::write_file_atomically(dir / "chain.json", "chained");
+    CHECK(fs::is_symlink(dir / "chain.json"));
+    CHECK(fs::is_symlink(dir / "dangling2.json"));
+    CHECK(test::read_file(dir / "d" / "u.json") == "chained");
+    // The link names the file it would make: as an output, it is that file.
+    CHECK(output::same_file(dir / "chain.json", dir / "d" / "u.json"));
+    fs::create_symlink("missing/t.json", dir / "nowhere.json");
+    CHECK_THAT(output::output_path_problem(dir / "nowhere.json"),
+               Contains("does not exist") && Contains("missing"));
+}
+
 TEST_CASE("A temporary file disappears unless committed", "[output][files]") {
     const test::TempDir dir;
     const auto target = dir / "out.h5";
@@ -184,6 +211,24 @@ TEST_CASE("The temporaries of processes that are gone are removed by the next wr
     const std::string other = "other.h5.tmp." + std::to_string(dead_pid()) + ".0";
     for (const std::string& name : {dead, alive, other}) {
         test::write_file(dir / name, "partial");
+    }
+    output::write_file_atomically(dir / "out.h5", "complete");
+    std::vector<std::string> expected{alive, other, "out.h5"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(names_in(dir.path()) == expected);
+}
+
+TEST_CASE("The backups of processes that are gone are removed by the next write",
+          "[output][files]") {
+    // commit_all keeps each previous file as "<target>.old.<pid>.<n>" until every rename is
+    // done; a process killed outright in between left it for good.
+    const test::TempDir dir;
+    const std::string dead = experiments::backup_path("out.h5", dead_pid(), 0).string();
+    const std::string alive = experiments::backup_path("out.h5", ::getppid(), 1).string();
+    const std::string other = experiments::backup_path("other.h5", dead_pid(), 0).string();
+    CHECK(dead.starts_with("out.h5.old."));
+    for (const std::string& name : {dead, alive, other}) {
+        test::write_file(dir / name, "previous");
     }
     output::write_file_atomically(dir / "out.h5", "complete");
     std::vector<std::string> expected{alive, other, "out.h5"};

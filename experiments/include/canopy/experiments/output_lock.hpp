@@ -27,10 +27,15 @@ std::filesystem::path beside(const std::filesystem::path& target, std::string_vi
 std::filesystem::path temporary_path(const std::filesystem::path& target, long pid,
                                      unsigned long n);
 
-/// Removes the temporaries of `target` (temporary_path(), regular files beside it) whose
-/// process no longer exists on this host: left by a writer killed while writing (SIGKILL, a
-/// power cut). A process that exists keeps its files, whoever it is. Returns how many were
-/// removed. Every writer of results calls it (output::TemporaryFile, OutputLock).
+/// The n-th backup of process `pid` for `target`: beside(target, ".old.<pid>.<n>"), a second
+/// name (hard link) for the previous file while several outputs are committed together.
+std::filesystem::path backup_path(const std::filesystem::path& target, long pid, unsigned long n);
+
+/// Removes the temporaries and backups of `target` (temporary_path(), backup_path(), regular
+/// files beside it) whose process no longer exists on this host: left by a writer killed while
+/// writing or committing (SIGKILL, a power cut). A process that exists keeps its files, whoever it
+/// is. Returns how many were removed. Every writer of results calls it (output::TemporaryFile,
+/// OutputLock).
 std::size_t remove_dead_temporaries(const std::filesystem::path& target);
 
 /// An exclusive, non-blocking flock(2) on "<out>.lock" (beside()), which holds the owner's pid and

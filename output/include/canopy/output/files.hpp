@@ -22,10 +22,10 @@ std::string h5_name_problem(const std::string& out);
 
 /// Why `target` cannot be an output file, or empty when it can: its directory must exist and
 /// accept a new file, and the target itself must not exist or be a regular file (a symbolic link
-/// is followed). Whether a file can be created is tried, not read from the permission bits (root
-/// passes those everywhere, /proc refuses files all the same): a temporary file is created
-/// beside the target and removed at once, so nothing is left. Checked before a run so that bad
-/// paths fail before any work is done.
+/// is followed, a dangling one to the file it names, which the write creates). Whether a file can
+/// be created is tried, not read from the permission bits (root passes those everywhere, /proc
+/// refuses files all the same): a temporary file is created beside the target and removed at once,
+/// so nothing is left. Checked before a run so that bad paths fail before any work is done.
 std::string output_path_problem(const std::filesystem::path& target);
 
 /// A path a command reads or writes, with the flag or key that named it (for messages).
@@ -34,8 +34,9 @@ struct NamedPath {
     std::filesystem::path path;
 };
 
-/// The absolute, normalised form of a path, symbolic links resolved as far as the path exists,
-/// so that two names of one file ("s.h5", "./s.h5", "$PWD/s.h5", a link to it) compare equal.
+/// The absolute, normalised form of a path, symbolic links resolved as far as the path exists
+/// (and a dangling link at its end to the file it names), so that two names of one file ("s.h5",
+/// "./s.h5", "$PWD/s.h5", a link to it) compare equal.
 std::filesystem::path absolute_normal(const std::filesystem::path& path);
 
 /// Whether two paths name the same file: the same absolute_normal form, or (when both exist)
@@ -50,8 +51,9 @@ std::vector<std::string> path_clashes(const std::vector<NamedPath>& outputs,
                                       const std::vector<NamedPath>& inputs);
 
 /// Removes, on SIGINT, SIGTERM or SIGHUP, every temporary file still open (so an interrupted
-/// write leaves nothing behind), then lets the signal end the process as it would have. Meant
-/// for programs, not libraries: the command line calls it once at start-up.
+/// write leaves nothing behind), then lets the signal end the process as it would have; a signal
+/// that comes while commit_all renames holds until its last rename, so the outputs are all old
+/// or all new. Meant for programs, not libraries: the command line calls it once at start-up.
 void remove_temporaries_on_signals();
 
 /// While it lives, and with remove_temporaries_on_signals in force, SIGINT, SIGTERM or SIGHUP
@@ -114,7 +116,10 @@ private:
 /// each is renamed into place; if a rename fails, those already renamed are undone (the
 /// previous file put back, or the new one removed), so the command leaves all of its outputs
 /// or none (as far as the file system allows: each single rename is atomic, the set is not).
-/// Throws canopy::Error naming the target that failed.
+/// Each previous file is kept meanwhile under a second name, "<target>.old.<pid>.<n>"
+/// (experiments::backup_path), removed at the end; one left by a process killed outright is
+/// removed by the next write to the target. SIGINT, SIGTERM and SIGHUP wait for the renames to
+/// end (remove_temporaries_on_signals). Throws canopy::Error naming the target that failed.
 void commit_all(std::span<TemporaryFile* const> files);
 
 /// `text` in a finished temporary file for `target`, to commit (with others) later. Throws

@@ -129,6 +129,8 @@ struct Report {
     std::vector<std::array<std::string, 2>> facts;
     std::vector<ReportMix> mixes; ///< the base (or the mix run) first
     std::vector<ReportLeverEffect> lever_effects;
+    /// Each of lever_effects is a whole policy mix against the base (compare), not one lever.
+    bool effects_are_mixes = false;
     /// How the lever effects were measured, and what was left out.
     std::vector<std::string> lever_effect_notes;
     std::vector<ReportInput> inputs;

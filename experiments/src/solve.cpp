@@ -32,6 +32,7 @@ Key key_of(const std::vector<double>& levels) {
 struct Record {
     SolveSetting setting;
     std::vector<double> cost_by_year_sum; // summed over replicates
+    std::vector<double> lever_cost_sum;   // each lever's, summed over replicates
     std::vector<double> finals;           // the target's indicator, replicate order
     double cost_sum = 0.0;
     std::size_t over_cap_replicates = 0;
@@ -194,6 +195,11 @@ private:
             r.cost_sum += total;
             over = over || engine::Budget::over(total, budget.cap_total);
             r.over_cap_replicates += over ? 1U : 0U;
+            const std::size_t levers = pr.lever_costs.size() / pr.replicates;
+            r.lever_cost_sum.resize(levers, 0.0);
+            for (std::size_t l = 0; l < levers; ++l) {
+                r.lever_cost_sum[l] += pr.lever_costs[k * levers + l];
+            }
         }
         SolveSetting& s = r.setting;
         s.replicates = have + pr.replicates;
@@ -201,6 +207,10 @@ private:
         s.p_attain = static_cast<double>(s.attained) / n_d;
         s.p_attain_ci = engine::wilson_interval(s.attained, s.replicates, request_.confidence);
         s.cost = r.cost_sum / n_d;
+        s.lever_costs.clear();
+        for (const double c : r.lever_cost_sum) {
+            s.lever_costs.push_back(c / n_d);
+        }
         const std::vector<double> ps{0.05, 0.5, 0.95};
         std::vector<double> qs(3, std::numeric_limits<double>::quiet_NaN());
         if (!r.finals.empty()) {

@@ -258,6 +258,13 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         m.name = name;
         m.description = description;
         m.totals.push_back({"total", s.cost, currency});
+        // Each priced lever's cost, as the run report lists them (the levers held at the
+        // scenario's levels too: the total is every lever's).
+        for (std::size_t l = 0; l < s.lever_costs.size() && l < scenario.levers.size(); ++l) {
+            if (scenario.levers[l].cost.priced()) {
+                m.lever_costs.push_back({info.levers.at(l).name, s.lever_costs[l], currency});
+            }
+        }
         m.over_budget = s.over_cap;
         m.cap_per_year = scenario.budget.cap_per_year;
         m.cap_total = scenario.budget.cap_total;

@@ -75,7 +75,10 @@ struct SolveSetting {
     double median = 0.0;
     double q05 = 0.0;
     double q95 = 0.0;
-    double cost = 0.0;     ///< mean over replicates, in the scenario's currency
+    double cost = 0.0; ///< mean over replicates, in the scenario's currency
+    /// Each lever's mean cost over replicates, the scenario's levers in the model's order (the
+    /// searched ones and those held at the scenario's levels); they add up to `cost`.
+    std::vector<double> lever_costs;
     bool over_cap = false; ///< the mean cost exceeds a cap (a year's or the total)
     bool reaches = false;  ///< judged to reach P by the sequential test
 };

@@ -233,6 +233,15 @@ TEST_CASE("canopy solve refuses bad targets, levers and probabilities before run
     CHECK(lever.status == 2);
     CHECK(lever.err.find("--lever") != std::string::npos);
     CHECK(lever.err.find("did you mean 'lever_sme'?") != std::string::npos);
+    // A name near no lever: the levers solve can search, in one error line of the usual form
+    // (an outside probe got every name's count from 'canopy models', on a line of its own,
+    // then "--lever: see above").
+    const Result far = run_canopy(dir, scenario + " --target high_tech_growth --probability "
+                                                  "0.9 --lever hte_reward=0:80 --json out.json");
+    CHECK(far.status == 2);
+    CHECK(far.err == "canopy solve: error: --lever: 'hte_reward' is not a lever of model "
+                     "'reference' (allowed: lever_incubated, lever_sme, lever_high_tech)\n"
+                     "canopy solve: nothing was run or written\n");
     const Result parameter = run_canopy(dir, scenario + " --target high_tech_growth "
                                                         "--probability 0.9 --lever firms");
     CHECK(parameter.status == 2);

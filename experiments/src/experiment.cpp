@@ -122,6 +122,7 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
         const std::size_t levers = scenario.levers.size();
         result.cost_years = static_cast<std::uint32_t>(years);
         result.costs.assign(n_rep * years, 0.0);
+        result.lever_costs.assign(n_rep * levers, 0.0);
         for (std::size_t r = 0; r < n_rep; ++r) {
             // The replicate's levers as it ran them (a posterior may scale one).
             const engine::RandomKey key{ensemble.seed,
@@ -131,6 +132,7 @@ PointResult evaluate_point(const Experiment& experiment, const Point& point) {
             for (std::size_t l = 0; l < levers; ++l) { // lever order: the same bits every time
                 for (std::size_t y = 0; y < years; ++y) {
                     result.costs[r * years + y] += by_lever[l * years + y];
+                    result.lever_costs[r * levers + l] += by_lever[l * years + y];
                 }
             }
         }

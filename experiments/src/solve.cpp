@@ -28,14 +28,58 @@ Key key_of(const std::vector<double>& levels) {
     return k;
 }
 
+// Of the numbers in [a, b], the one with the fewest significant digits (a multiple of the
+// coarsest power of ten there), the nearest `near` among those (the lower of two as near); NaN
+// when none is found (a span a few doubles wide). Depends on a, b and near alone.
+double short_decimal(double a, double b, double near) {
+    if (!(a < b) || !std::isfinite(a) || !std::isfinite(b)) {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    const double largest = std::max(std::abs(a), std::abs(b));
+    // From a power of ten above every number in [a, b] (where only 0 is a multiple) down to one
+    // narrower than [a, b] (where some multiple always lies), within what a double can hold.
+    const int top = std::min(300, static_cast<int>(std::ceil(std::log10(largest))) + 1);
+    const int bottom = std::max(-300, static_cast<int>(std::floor(std::log10(b - a))) - 1);
+    for (int e = top; e >= bottom; --e) {
+        // A multiple m of 10^e as m * 10^e or m / 10^-e: the double nearest the decimal while
+        // 10^|e| is exact (|e| <= 22).
+        const double scale = std::pow(10.0, std::abs(e));
+        const auto in_units = [&](double x) { return e >= 0 ? x / scale : x * scale; };
+        const double first = std::ceil(in_units(a));
+        const double last = std::floor(in_units(b));
+        if (!(first <= last)) {
+            continue;
+        }
+        const double m = std::clamp(std::ceil(in_units(near) - 0.5), first, last);
+        const double x = (e >= 0 ? m * scale : m / scale) + 0.0; // + 0.0: 0, not -0
+        if (x >= a && x <= b) {
+            return x;
+        }
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+// The level bisection tries between lo and hi: the shortest decimal within an eighth of the
+// bracket's width of its midpoint (short_decimal). A planner reads and types 1.5, not
+// 1.5125000000000002; each step still keeps at most five eighths of the bracket, so the search
+// ends as surely. The midpoint itself when no such decimal lies strictly inside.
+double short_midpoint(double lo, double hi) {
+    const double mid = lo + (hi - lo) / 2.0;
+    const double reach = (hi - lo) / 8.0;
+    const double x = short_decimal(mid - reach, mid + reach, mid);
+    return x > lo && x < hi ? x : mid;
+}
+
 // What is known about one setting: its replicates so far.
 struct Record {
     SolveSetting setting;
     std::vector<double> cost_by_year_sum; // summed over replicates
+    std::vector<double> lever_cost_sum;   // each lever's, summed over replicates
     std::vector<double> finals;           // the target's indicator, replicate order
     double cost_sum = 0.0;
     std::size_t over_cap_replicates = 0;
     bool judged = false;
+    bool alone = false; // evaluated by a search of one lever alone (Solver::single)
 };
 
 class Solver {
@@ -84,10 +128,13 @@ public:
         out.settings = records_.size();
         out.replicates = replicates_;
         out.not_monotone = not_monotone(std::nullopt);
-        // Each lever alone is read off every setting evaluated along its line (the others at
-        // their reference levels), whichever search evaluated it: the reference setting itself
-        // lies on every lever's line, and the first lever's search is the one that evaluates
-        // it. So a lever's closest setting and its fall do not depend on the order of --lever.
+        // Each lever alone is read off every setting the levers' own searches evaluated along
+        // its line (the others at their reference levels), whichever lever's search it was: the
+        // reference setting itself lies on every lever's line, and the first lever's search is
+        // the one that evaluates it. So a lever's closest setting and its fall do not depend on
+        // the order of --lever. (A trade of several levers can land on a lever's line too, at a
+        // level the lever's own search never tried: it is left out, as a one-lever solve of the
+        // lever would not have seen it.)
         for (std::size_t i = 0; i < out.single.size(); ++i) {
             SolveResult& s = out.single[i];
             if (!s.reached) {
@@ -102,10 +149,15 @@ public:
 
 private:
     // Whether a setting lies on lever i's line: every other lever at its reference level, as
-    // the search of lever i alone holds them. Without a lever, every setting does.
-    [[nodiscard]] bool on_line(const SolveSetting& s, std::optional<std::size_t> lever) const {
+    // the search of lever i alone holds them, and evaluated by the levers' own searches. Without
+    // a lever, every setting does.
+    [[nodiscard]] bool on_line(const Record& r, std::optional<std::size_t> lever) const {
         if (!lever) {
             return true;
+        }
+        const SolveSetting& s = r.setting;
+        if (!r.alone) {
+            return false;
         }
         for (std::size_t j = 0; j < s.levels.size(); ++j) {
             if (j != *lever && s.levels[j] != reference_[j]) {
@@ -128,8 +180,8 @@ private:
                 const std::vector<double>& x = a.setting.levels;
                 const std::vector<double>& y = b.setting.levels;
                 if (a.setting.replicates == 0 || b.setting.replicates == 0 ||
-                    !(a.setting.p_attain_ci.lo > b.setting.p_attain_ci.hi) ||
-                    !on_line(a.setting, line) || !on_line(b.setting, line)) {
+                    !(a.setting.p_attain_ci.lo > b.setting.p_attain_ci.hi) || !on_line(a, line) ||
+                    !on_line(b, line)) {
                     continue;
                 }
                 std::size_t differs = 0;
@@ -194,6 +246,11 @@ private:
             r.cost_sum += total;
             over = over || engine::Budget::over(total, budget.cap_total);
             r.over_cap_replicates += over ? 1U : 0U;
+            const std::size_t levers = pr.lever_costs.size() / pr.replicates;
+            r.lever_cost_sum.resize(levers, 0.0);
+            for (std::size_t l = 0; l < levers; ++l) {
+                r.lever_cost_sum[l] += pr.lever_costs[k * levers + l];
+            }
         }
         SolveSetting& s = r.setting;
         s.replicates = have + pr.replicates;
@@ -201,6 +258,10 @@ private:
         s.p_attain = static_cast<double>(s.attained) / n_d;
         s.p_attain_ci = engine::wilson_interval(s.attained, s.replicates, request_.confidence);
         s.cost = r.cost_sum / n_d;
+        s.lever_costs.clear();
+        for (const double c : r.lever_cost_sum) {
+            s.lever_costs.push_back(c / n_d);
+        }
         const std::vector<double> ps{0.05, 0.5, 0.95};
         std::vector<double> qs(3, std::numeric_limits<double>::quiet_NaN());
         if (!r.finals.empty()) {
@@ -221,6 +282,7 @@ private:
         if (fresh) {
             it->second.setting.levels = levels;
         }
+        it->second.alone = it->second.alone || searching_alone_;
         return it->second;
     }
 
@@ -269,7 +331,7 @@ private:
         for (const auto& [k, r] : records_) {
             const SolveSetting& s = r.setting;
             if (s.replicates == 0 || (request_.within_budget_cap && s.over_cap) ||
-                !on_line(s, line)) {
+                !on_line(r, line)) {
                 continue;
             }
             if (best == nullptr || s.p_attain > best->p_attain ||
@@ -281,10 +343,18 @@ private:
         return best != nullptr ? std::optional<SolveSetting>(*best) : std::nullopt;
     }
 
-    // The final answer's figures from the full sample.
+    // A setting on the full sample: its figures for an answer, and its verdict the full
+    // sample's from now on (that of the sequential test confirmed or overturned). The log shows
+    // the setting again when the full sample added replicates.
     SolveSetting settle(const std::vector<double>& levels) {
         Record& r = record(levels);
+        const std::size_t had = r.setting.replicates;
         extend(r, static_cast<std::size_t>(request_.max_replicates));
+        r.setting.reaches = r.setting.p_attain >= request_.probability;
+        r.judged = true;
+        if (progress_ && r.setting.replicates != had) {
+            progress_(r.setting);
+        }
         return r.setting;
     }
 
@@ -296,10 +366,18 @@ private:
             {l.tolerance, request_.precision * std::abs(level), (l.high - l.low) * 1e-9});
     }
 
+    // What a search along one lever found: `answer`, the smallest level judged to reach P (none
+    // when even the range's top does not), and `below`, the level judged short just under it
+    // (the range's top when there is no answer; none when the answer is the range's bottom).
+    // The two bracket the answer, each on a verdict of the sequential test.
+    struct Bracket {
+        std::optional<double> answer;
+        std::optional<double> below;
+    };
+
     // The smallest level of lever i reaching P with the other levels as in `levels`, searched
-    // from `guess` outwards (doubling steps) and then by bisection; nullopt when even the
-    // range's top does not reach it.
-    std::optional<double> smallest(std::size_t i, std::vector<double> levels, double guess) {
+    // from `guess` outwards (doubling steps) and then by bisection (short_midpoint).
+    Bracket smallest(std::size_t i, std::vector<double> levels, double guess) {
         const SolveLever& l = request_.levers[i];
         const auto at = [&](double x) -> const SolveSetting& {
             levels[i] = x;
@@ -313,7 +391,7 @@ private:
             hi = guess;
             for (;;) { // downwards until a level does not reach P
                 if (hi <= l.low) {
-                    return l.low;
+                    return {l.low, std::nullopt};
                 }
                 const double x = std::max(l.low, hi - step);
                 if (!at(x).reaches) {
@@ -327,7 +405,7 @@ private:
             lo = guess;
             for (;;) { // upwards until a level reaches P
                 if (lo >= l.high) {
-                    return std::nullopt;
+                    return {std::nullopt, lo};
                 }
                 const double x = std::min(l.high, lo + step);
                 if (at(x).reaches) {
@@ -339,44 +417,70 @@ private:
             }
         }
         for (int k = 0; k < 200 && hi - lo > width_wanted(i, hi); ++k) {
-            const double mid = lo + (hi - lo) / 2.0;
+            const double mid = short_midpoint(lo, hi);
             if (mid <= lo || mid >= hi) {
                 break; // the doubles between them are exhausted
             }
             (at(mid).reaches ? hi : lo) = mid;
         }
-        return hi;
+        return {hi, lo};
     }
 
-    // The answer is confirmed on the full sample: the sequential test judged it on its first
-    // replicates, and a level below the true answer can pass there and fall short on all of
-    // them. When that happens the search goes on above it, judging on full samples only.
+    // Whether a setting reaches P on the full sample (settle).
+    bool confirm(const std::vector<double>& levels) { return settle(levels).reaches; }
+
+    // The first batches misled the search: from here on every level is judged on the full
+    // sample (those judged before again, continuing their streams), so what the search finds
+    // next is what the full samples say.
+    void judge_on_full_samples() {
+        first_ = request_.max_replicates;
+        for (auto& entry : records_) {
+            entry.second.judged = false;
+        }
+    }
+
+    // Both verdicts that bracket the answer are confirmed on the full sample, as the answer is
+    // reported on it: with common random numbers every level's first batch is the same
+    // replicates, so one unlucky (or lucky) batch misjudges every level near the answer alike.
+    // An answer that falls short on the full sample sends the search above it; a level below it
+    // (or the range's top, for "out of reach") that reaches P on the full sample sends it below.
+    // Either way the search goes on judging every level on full samples, so the bracket it
+    // ends with is one the full samples agree with: the answer is the smallest level whose
+    // estimate on all the replicates reaches P, to the precision asked (P(attain) taken to
+    // rise with the lever).
     SolveResult single(std::size_t i, const std::vector<double>& others) {
+        searching_alone_ = true;
         SolveResult out;
-        std::optional<double> level = smallest(i, others, others[i]);
-        for (int round = 0; level && round < MAX_CONFIRMATIONS; ++round) {
+        Bracket b = smallest(i, others, others[i]);
+        const auto with = [&](double level) {
             std::vector<double> levels = others;
-            levels[i] = *level;
-            out.best = settle(levels);
-            if (out.best.p_attain >= request_.probability) {
-                out.reached = !request_.within_budget_cap || !out.best.over_cap;
+            levels[i] = level;
+            return levels;
+        };
+        bool confirmed = false;
+        for (int round = 0; round < MAX_CONFIRMATIONS && !confirmed; ++round) {
+            std::optional<double> restart;
+            if (b.answer && !confirm(with(*b.answer))) {
+                restart = b.answer;
+            } else if (b.below && confirm(with(*b.below))) {
+                restart = b.below;
+            }
+            if (!restart) {
+                confirmed = true;
                 break;
             }
-            // The first batches misled the search: from here on every level is judged on the
-            // full sample (those judged before again, continuing their streams), so the next
-            // answer is the one the full sample gives.
-            first_ = request_.max_replicates;
-            for (auto& entry : records_) {
-                entry.second.judged = false;
-            }
-            level = smallest(i, others, *level);
+            judge_on_full_samples();
+            b = smallest(i, others, *restart);
+        }
+        if (confirmed && b.answer) {
+            out.best = settle(with(*b.answer));
+            out.reached = !request_.within_budget_cap || !out.best.over_cap;
         }
         if (!out.reached) {
-            std::vector<double> top = others;
-            top[i] = request_.levers[i].high;
             const std::optional<SolveSetting> c = closest(i);
-            out.best = c ? *c : judge(top);
+            out.best = c ? *c : judge(with(request_.levers[i].high));
         }
+        searching_alone_ = false;
         return out;
     }
 
@@ -400,6 +504,11 @@ private:
             for (const SolveLever& l : request_.levers) {
                 top.push_back(l.high);
             }
+            // A "short" here would end the search, so it is confirmed on the full sample, as
+            // each lever's own search confirms its range's top.
+            if (!judge(top).reaches && confirm(top)) {
+                judge_on_full_samples();
+            }
             const SolveSetting& s = judge(top);
             if (!admissible(s)) {
                 out.reached = false;
@@ -409,7 +518,7 @@ private:
             }
             std::vector<double> x = top;
             for (std::size_t i = 0; i < n; ++i) {
-                if (const auto level = smallest(i, x, x[i])) {
+                if (const auto level = smallest(i, x, x[i]).answer) {
                     x[i] = *level;
                 }
             }
@@ -425,7 +534,15 @@ private:
                 moved = false;
                 for (std::size_t j = 0; j < n && !moved; ++j) {
                     const SolveLever& lj = request_.levers[j];
-                    const double lowered = x[j] - f * (x[j] - lj.low);
+                    // All the way down to the floor, else the shortest decimal within an
+                    // eighth of the step of x[j] - f (x[j] - floor), as bisection's levels.
+                    const double by = f * (x[j] - lj.low);
+                    double lowered = f >= 1.0 ? lj.low : x[j] - by;
+                    if (const double d = short_decimal(std::max(lj.low, lowered - by / 8.0),
+                                                       lowered + by / 8.0, lowered);
+                        f < 1.0 && d >= lj.low && d < x[j]) {
+                        lowered = d;
+                    }
                     if (x[j] - lowered <= width_wanted(j, x[j])) {
                         continue;
                     }
@@ -435,7 +552,7 @@ private:
                         }
                         std::vector<double> y = x;
                         y[j] = lowered;
-                        const auto level = smallest(i, y, y[i]);
+                        const auto level = smallest(i, y, y[i]).answer;
                         if (!level) {
                             continue;
                         }
@@ -477,6 +594,7 @@ private:
     std::vector<double> reference_;
     std::size_t years_ = 0;
     int first_ = 20;
+    bool searching_alone_ = false; // within single(): what it evaluates is a lever's own
     static constexpr int MAX_CONFIRMATIONS = 8;
     std::map<Key, Record> records_;
     std::uint64_t next_index_ = 0;

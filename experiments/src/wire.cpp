@@ -108,6 +108,7 @@ void write_result(Writer& w, const PointResult& r) {
     w.f64(r.simulate_seconds);
     w.u32(r.cost_years);
     w.doubles(r.costs);
+    w.doubles(r.lever_costs);
 }
 
 PointResult read_result(Reader& r) {
@@ -126,6 +127,10 @@ PointResult read_result(Reader& r) {
         out.cost_years = r.u32();
         out.costs = r.doubles();
     }
+    // And those journalled before each lever's cost was carried, here.
+    if (r.left() > 0) {
+        out.lever_costs = r.doubles();
+    }
     if (out.finals.size() != static_cast<std::size_t>(out.replicates) * out.indicators) {
         throw Error("malformed point result: " + std::to_string(out.finals.size()) +
                     " finals for " + std::to_string(out.indicators) + " indicators x " +
@@ -136,6 +141,11 @@ PointResult read_result(Reader& r) {
         throw Error("malformed point result: " + std::to_string(out.costs.size()) + " costs for " +
                     std::to_string(out.cost_years) + " years x " + std::to_string(out.replicates) +
                     " replicates");
+    }
+    if (out.replicates == 0 ? !out.lever_costs.empty()
+                            : out.lever_costs.size() % out.replicates != 0) {
+        throw Error("malformed point result: " + std::to_string(out.lever_costs.size()) +
+                    " lever costs for " + std::to_string(out.replicates) + " replicates");
     }
     return out;
 }

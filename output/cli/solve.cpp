@@ -83,15 +83,25 @@ std::optional<experiments::SolveLever> parse_lever(const std::string& text,
     const std::size_t eq = text.find('=');
     const std::string name = text.substr(0, eq);
     const experiments::InputPlace where{"", 0, 0, "--lever"};
+    std::vector<std::string> levers;
+    for (const engine::LeverSpec& l : model.levers) {
+        levers.push_back(l.name);
+    }
+    if (model.lever_index(name) < 0 && model.parameter_index(name) < 0) {
+        // solve searches levers only: the names it takes, not every name of the model.
+        engine::Diagnostic d;
+        d.key = "--lever";
+        d.message = "'" + name + "' is not a lever of model '" + model.name + "'";
+        d.allowed = joined(levers);
+        d.hint = engine::did_you_mean(name, levers);
+        diagnostics.add(std::move(d));
+        return std::nullopt;
+    }
     const auto target = experiments::resolve_target(name, model, where, diagnostics);
     if (!target) {
         return std::nullopt;
     }
     if (target->kind != experiments::TargetKind::lever) {
-        std::vector<std::string> levers;
-        for (const engine::LeverSpec& l : model.levers) {
-            levers.push_back(l.name);
-        }
         engine::Diagnostic d;
         d.key = "--lever";
         d.message =
@@ -258,6 +268,13 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         m.name = name;
         m.description = description;
         m.totals.push_back({"total", s.cost, currency});
+        // Each priced lever's cost, as the run report lists them (the levers held at the
+        // scenario's levels too: the total is every lever's).
+        for (std::size_t l = 0; l < s.lever_costs.size() && l < scenario.levers.size(); ++l) {
+            if (scenario.levers[l].cost.priced()) {
+                m.lever_costs.push_back({info.levers.at(l).name, s.lever_costs[l], currency});
+            }
+        }
         m.over_budget = s.over_cap;
         m.cap_per_year = scenario.budget.cap_per_year;
         m.cap_total = scenario.budget.cap_total;
@@ -426,6 +443,8 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
             }
             problems.push_back(message);
         }
+        // --lever's problems, each one line of this command's errors (they have no place in a
+        // file to give).
         engine::Diagnostics diagnostics;
         for (const std::string& text : args.levers) {
             if (auto lever = parse_lever(text, s, model->info(), diagnostics)) {
@@ -438,11 +457,18 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 request.levers.push_back(*lever);
             }
         }
-        if (report(diagnostics)) {
-            problems.push_back("--lever: see above");
-        } else {
-            levers_read = true;
+        for (const engine::Diagnostic& d : diagnostics) {
+            const std::string line =
+                output::printable((d.key.empty() ? "" : d.key + ": ") + d.message +
+                                  (d.allowed.empty() ? "" : " (allowed: " + d.allowed + ")") +
+                                  (d.hint.empty() ? "" : " " + d.hint));
+            if (d.severity == engine::Diagnostic::Severity::error) {
+                problems.push_back(line);
+            } else {
+                std::cerr << "canopy solve: warning: " << line << "\n";
+            }
         }
+        levers_read = !diagnostics.has_errors();
         if (!args.replicates_set && s.replicates < MIN_REPLICATES) {
             problems.push_back(fmt::format(
                 "scenario {} runs {} replicate{} ([scenario] replicates), too few to judge a "

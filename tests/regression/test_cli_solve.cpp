@@ -84,6 +84,10 @@ TEST_CASE("canopy solve says out of reach, and how close the best setting gets",
     const std::string page = test::read_file(dir / "page.html");
     CHECK(page.find("out of reach") != std::string::npos);
     CHECK(page.find("<svg") != std::string::npos);
+    // Its budget table lists each priced lever's cost, as the run report's does (an outside
+    // probe found the column empty): only lever_high_tech is priced, held at 1 for the year.
+    CHECK(page.find("<tr><td>closest setting</td><td>lever_high_tech: 0.5 bn yuan</td>") !=
+          std::string::npos);
 }
 
 TEST_CASE("canopy solve with several levers costs no more than any single lever",
@@ -229,6 +233,15 @@ TEST_CASE("canopy solve refuses bad targets, levers and probabilities before run
     CHECK(lever.status == 2);
     CHECK(lever.err.find("--lever") != std::string::npos);
     CHECK(lever.err.find("did you mean 'lever_sme'?") != std::string::npos);
+    // A name near no lever: the levers solve can search, in one error line of the usual form
+    // (an outside probe got every name's count from 'canopy models', on a line of its own,
+    // then "--lever: see above").
+    const Result far = run_canopy(dir, scenario + " --target high_tech_growth --probability "
+                                                  "0.9 --lever hte_reward=0:80 --json out.json");
+    CHECK(far.status == 2);
+    CHECK(far.err == "canopy solve: error: --lever: 'hte_reward' is not a lever of model "
+                     "'reference' (allowed: lever_incubated, lever_sme, lever_high_tech)\n"
+                     "canopy solve: nothing was run or written\n");
     const Result parameter = run_canopy(dir, scenario + " --target high_tech_growth "
                                                         "--probability 0.9 --lever firms");
     CHECK(parameter.status == 2);

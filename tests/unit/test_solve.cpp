@@ -9,7 +9,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <memory>
+#include <string>
 #include <vector>
 
 using namespace canopy;
@@ -18,17 +21,20 @@ namespace {
 
 // Replicate r attains the target when u(r) < level, with u(r) a fixed sequence shared by every
 // level (common random numbers): P(attain) at a level is the share of u below it. `lucky` first
-// replicates have u = 0, so a sequential test that looks at them first sees every one attain.
+// replicates have u = `first_u` (0 by default), so a sequential test that looks at them first
+// sees every one attain at any level above it (0: every level), and none at a level below it.
 class Threshold final : public experiments::Evaluator {
 public:
-    Threshold(std::size_t target_indicator, std::size_t indicators, std::uint32_t lucky)
+    Threshold(std::size_t target_indicator, std::size_t indicators, std::uint32_t lucky,
+              double first_u = 0.0)
         : indicator_(target_indicator)
         , indicators_(indicators)
-        , lucky_(lucky) {}
+        , lucky_(lucky)
+        , first_u_(first_u) {}
 
     [[nodiscard]] double u(std::uint32_t r) const {
         if (r < lucky_) {
-            return 0.0;
+            return first_u_;
         }
         // A low-discrepancy sequence on (0, 1): evenly spread, not clumped by chance.
         const double golden = 0.6180339887498949;
@@ -69,6 +75,7 @@ private:
     std::size_t indicator_;
     std::size_t indicators_;
     std::uint32_t lucky_;
+    double first_u_;
 };
 
 // Two levers on common random numbers: replicate r attains when u(r) < share, with share =
@@ -284,4 +291,104 @@ TEST_CASE("solve reads each lever alone off every setting on its line, in any or
         // lever_sme's own line shows no fall.
         CHECK_FALSE(result.single.at(1 - h).not_monotone);
     }
+}
+
+TEST_CASE("solve rechecks a short verdict below its answer on the full sample, as it does the "
+          "answer",
+          "[unit][solve]") {
+    // An outside probe: with common random numbers the first batch of replicates is the same at
+    // every level, and an unlucky one judged "short" every level near the answer (15 % on its
+    // first 20 replicates where all 100 gave 42 %). The answer's "reaches" was rechecked on all
+    // the replicates, the "short" below it never was, so bisection drifted up and answered 16.25
+    // where 15 reaches. Here the first 20 replicates attain only at a level above `first_u`:
+    // 0.999 (each level below is "short" on them, so the search is pushed to the range's top) or
+    // 1 (never: even the top looks short, and the search said "out of reach"). On all 100, P
+    // at a level x is about 0.8 x (+ 0.2 above first_u): the answer to P 0.4 is near 0.5.
+    const Reference ref = Reference::load();
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request;
+    request.target = ref.target;
+    request.probability = 0.4;
+    request.levers = {Reference::lever("lever_high_tech", 0.0, 1.0)};
+    request.max_replicates = 100;
+    request.first_replicates = 20;
+    request.precision = 0.02;
+    for (const double first_u : {0.999, 1.0}) {
+        INFO("the first 20 replicates attain above " << first_u);
+        Threshold evaluator(ref.indicator, ref.scenario.indicators.size(), 20, first_u);
+        // P(attain) over all the replicates at a level, as the evaluator writes it.
+        const auto p_full = [&](double level) {
+            std::size_t attained = 0;
+            for (std::uint32_t r = 0; r < 100; ++r) {
+                attained += evaluator.u(r) < level ? 1U : 0U;
+            }
+            return static_cast<double>(attained) / 100.0;
+        };
+        std::vector<experiments::SolveSetting> log;
+        const experiments::SolveResult result = experiments::solve(
+            x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
+        REQUIRE(result.reached);
+        const double level = result.best.levels.at(0);
+        INFO("level " << level << ", P " << result.best.p_attain << " on "
+                      << result.best.replicates);
+        CHECK(result.best.replicates == 100);
+        CHECK(result.best.p_attain == p_full(level));
+        CHECK(result.best.p_attain >= request.probability);
+        // The smallest level whose 100 replicates reach P, to the precision asked: a level lower
+        // by the precision falls short on them. Without the recheck the answer was near 1.
+        CHECK(p_full(level * (1.0 - request.precision)) < request.probability);
+        CHECK(level < 0.6);
+        // Every verdict the search ended on is the full sample's: a level judged short on the
+        // first batch and reaching P on all the replicates was judged again on them.
+        bool rejudged = false;
+        for (const experiments::SolveSetting& s : log) {
+            rejudged = rejudged || (s.replicates == 100 && s.reaches);
+        }
+        CHECK(rejudged);
+    }
+}
+
+TEST_CASE("solve bisects at short decimals and still finds the level to the precision asked",
+          "[unit][solve]") {
+    // An outside probe: bisection printed levels such as 1.5125000000000002. Each level tried
+    // is now the shortest decimal near the bracket's middle: with the bracket narrower than 1 %
+    // of a level below 1, three decimals are all any level needs ("0.597"), where halving gave
+    // 0.59375, 0.5859375, ...
+    const Reference ref = Reference::load();
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request;
+    request.target = ref.target;
+    request.probability = 0.6;
+    request.levers = {Reference::lever("lever_high_tech", 0.0, 1.0)};
+    request.max_replicates = 400;
+    request.first_replicates = 50;
+    request.precision = 0.01;
+    Threshold evaluator(ref.indicator, ref.scenario.indicators.size(), 0);
+    std::vector<double> tried;
+    const experiments::SolveResult result =
+        experiments::solve(x, evaluator, request, [&](const experiments::SolveSetting& s) {
+            tried.push_back(s.levels.at(0));
+        });
+    REQUIRE(result.reached);
+    REQUIRE(tried.size() > 4);
+    for (const double level : tried) {
+        // The shortest decimal that reads back as the level (what solve prints).
+        std::array<char, 32> text{};
+        const auto end = std::to_chars(text.data(), text.data() + text.size(), level).ptr;
+        const std::string printed(text.data(), end);
+        INFO("level tried " << printed);
+        CHECK(printed.size() <= 5);
+    }
+    // Still the smallest level that reaches P on the full sample, to 1 %.
+    const double level = result.best.levels.at(0);
+    const auto p_full = [&](double at) {
+        std::size_t attained = 0;
+        for (std::uint32_t r = 0; r < 400; ++r) {
+            attained += evaluator.u(r) < at ? 1U : 0U;
+        }
+        return static_cast<double>(attained) / 400.0;
+    };
+    INFO("level " << level);
+    CHECK(result.best.p_attain >= request.probability);
+    CHECK(p_full(level * (1.0 - request.precision)) < request.probability);
 }

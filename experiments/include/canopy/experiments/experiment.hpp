@@ -62,6 +62,9 @@ struct PointResult {
     /// OutputRequest::costs: every lever's cost together in replicate r and year y at
     /// [r * cost_years + y], in the scenario's currency; else empty.
     std::vector<double> costs;
+    /// OutputRequest::costs: lever l's cost over every year in replicate r at [r * L + l], L the
+    /// scenario's levers in the model's order (what a report lists per lever); else empty.
+    std::vector<double> lever_costs;
     double simulate_seconds = 0.0; ///< wall time spent in the simulations themselves
 
     [[nodiscard]] double final_value(std::size_t indicator, std::size_t replicate) const {

@@ -11,17 +11,23 @@
 /// judged with a first batch of replicates; while the Wilson interval of its P(attain) still
 /// contains P, replicates are added (doubling, continuing the same streams) up to
 /// `max_replicates`, where the estimate alone decides. Levels far from the answer are settled by
-/// the first batch, so the replicates go where the answer is. Bisection stops when the bracket
-/// is narrower than `precision` times the level found (or the lever's `tolerance`): then the
-/// answer is known to the requested precision in the lever and, through the sample size, in
-/// the probability. The answer is the bracket's upper end, a level judged to reach P, and it is
-/// confirmed on the full `max_replicates` sample; if the full sample falls short of P (the first
-/// batches were lucky), the search continues above it judging every level on full samples.
+/// the first batch, so the replicates go where the answer is. Each level bisection tries is the
+/// shortest decimal within an eighth of the bracket's width of its midpoint (1.5, not
+/// 1.5125000000000002). Bisection stops when the bracket is narrower than `precision` times the
+/// level found (or the lever's `tolerance`): then the answer is known to the requested precision
+/// in the lever and, through the sample size, in the probability. The answer is the bracket's
+/// upper end, a level judged to reach P; both ends of the bracket are rechecked on the full
+/// `max_replicates` sample (the lower end judged short, or the range's top when nothing reached
+/// P), since with common random numbers one unlucky or lucky first batch misjudges every level
+/// near the answer alike. If the full sample overturns either verdict, the search goes on from
+/// there, up or down, judging every level on full samples: the answer is the smallest level
+/// whose full-sample estimate reaches P, to the precision asked.
 ///
 /// Several levers: each lever alone first (the others at the scenario's levels); then a search
 /// along the set of settings that just reach P, ordered by cost: from the cheapest setting
 /// found, lower one lever by a step and let another make up for it (its smallest level that
-/// reaches P, by the bisection above); keep the move when the mean cost falls; halve the steps
+/// reaches P, by the bisection above, judged by the sequential test: the end point alone is
+/// rechecked on the full sample); keep the move when the mean cost falls; halve the steps
 /// when no move helps, until they are below the levers' precision. The answer costs no more
 /// than the cheapest single lever, by construction, and the result lists every single-lever
 /// answer so that a reader can check. P(attain) is taken to rise with each lever (more of a
@@ -75,7 +81,10 @@ struct SolveSetting {
     double median = 0.0;
     double q05 = 0.0;
     double q95 = 0.0;
-    double cost = 0.0;     ///< mean over replicates, in the scenario's currency
+    double cost = 0.0; ///< mean over replicates, in the scenario's currency
+    /// Each lever's mean cost over replicates, the scenario's levers in the model's order (the
+    /// searched ones and those held at the scenario's levels); they add up to `cost`.
+    std::vector<double> lever_costs;
     bool over_cap = false; ///< the mean cost exceeds a cap (a year's or the total)
     bool reaches = false;  ///< judged to reach P by the sequential test
 };

@@ -21,6 +21,7 @@
 #include "bench_sweep.hpp"
 #include "ecosystem/detail.hpp"
 #include "ecosystem/ecosystem_model.hpp"
+#include "input_checks.hpp"
 #include "median.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
@@ -42,7 +43,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,11 @@ struct ReferenceResult {
     std::array<double, 3> phases{};
 };
 
+// Newborns a step: --births, or REFERENCE.md's 300 per 40,000 firms.
+double births_of(const ReferenceOptions& o) {
+    return o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -110,8 +116,7 @@ ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& aft
     model.reorder_tail = o.reorder_tail;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
-    const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
-    in.parameters = {static_cast<double>(o.n), births, 3.0};
+    in.parameters = {static_cast<double>(o.n), births_of(o), 3.0};
     for (const double l : o.lever) {
         in.levers.push_back(Schedule::constant(l));
     }
@@ -144,20 +149,27 @@ ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& aft
     return r;
 }
 
+// LEVER[0..2] from "a,b,c": three finite numbers >= 0 (std::stod alone threw "stod" at "a" or
+// an empty item, and took "inf", which the schedule then refused).
 std::vector<double> parse_levers(const std::string& text) {
     std::vector<double> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        std::size_t used = 0;
-        const double v = std::stod(item, &used);
-        if (used != item.size() || !(v >= 0.0)) {
-            throw CLI::ValidationError("--lever", "'" + item + "' is not a number >= 0");
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', begin);
+        const std::string item = text.substr(begin, comma - begin);
+        const std::string problem = canopy::bench::beyond_problem(item, 0.0, false);
+        if (!problem.empty()) {
+            throw CLI::ValidationError("--lever", problem);
         }
-        out.push_back(v);
+        out.push_back(*canopy::bench::finite_number(item));
+        if (comma == std::string::npos) {
+            break;
+        }
+        begin = comma + 1;
     }
     if (out.size() != 3) {
-        throw CLI::ValidationError("--lever", "expected three values a,b,c");
+        throw CLI::ValidationError("--lever", "expected three numbers a,b,c, got " +
+                                                  std::to_string(out.size()));
     }
     return out;
 }
@@ -961,10 +973,12 @@ int main(int argc, char** argv) {
         "reference", "The reference model of bench/REFERENCE.md, with its output contract");
     reference->add_option("--n", ro.n, "Initial number of firms")->check(CLI::Range(8, 2000000000));
     reference->add_option("--steps", ro.steps, "Monthly steps")->check(CLI::Range(1, 100000));
-    reference->add_option("--seed", ro.seed, "Random seed");
+    reference->add_option("--seed", ro.seed, "Random seed")->check(canopy::bench::seed_number());
     reference->add_option("--threads", ro.threads, "Worker threads")->check(CLI::Range(1, 1024));
+    // Up to the model's own bound on births_per_month (reference_model.cpp).
     reference->add_option("--births", ro.births, "Mean newborns per step (default 300*N/40000)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(canopy::bench::number_in(
+            0.0, ref::Model().info().parameters[ref::P_BIRTHS_PER_MONTH].range.max));
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
     std::string order_text = "rcm";
@@ -979,7 +993,7 @@ int main(int argc, char** argv) {
         ->add_option("--reorder-tail", ro.reorder_tail,
                      "With --order rcm: renumber all firms once the newborns since the last "
                      "ordering outnumber this fraction of the firms ordered then")
-        ->check(CLI::PositiveNumber);
+        ->check(canopy::bench::number_above(0.0));
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();
@@ -992,7 +1006,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     scaling->add_option("--repeats", repeats, "Runs per thread count (best is kept)")
         ->check(CLI::Range(1, 100));
-    scaling->add_option("--seed", scaling_seed, "Random seed");
+    scaling->add_option("--seed", scaling_seed, "Random seed")->check(canopy::bench::seed_number());
 
     EcosystemOptions eo;
     eo.scenario = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
@@ -1008,8 +1022,8 @@ int main(int argc, char** argv) {
         ->add_option("--firms", eo.firms,
                      "Scale the city to about this many initial firms and run replicates "
                      "one after another with agents in parallel")
-        ->check(CLI::Range(100.0, 2.0e9));
-    ecosystem->add_option("--seed", eo.seed, "Random seed");
+        ->check(canopy::bench::number_in(100.0, 2.0e9));
+    ecosystem->add_option("--seed", eo.seed, "Random seed")->check(canopy::bench::seed_number());
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
     ecosystem
         ->add_option("--profile", eo.profile,
@@ -1033,7 +1047,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(16, 65536));
     bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
         ->check(CLI::Range(1, 100));
-    bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
+    bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model")
+        ->check(canopy::bench::seed_number());
     bandwidth
         ->add_option("--order", bandwidth_order_text,
                      "Layout of the firms: rcm (default) or natural")
@@ -1051,7 +1066,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(8, 2000000000));
     contention->add_option("--steps", contention_model.steps, "Monthly steps (default 36)")
         ->check(CLI::Range(1, 100000));
-    contention->add_option("--seed", contention_model.seed, "Random seed");
+    contention->add_option("--seed", contention_model.seed, "Random seed")
+        ->check(canopy::bench::seed_number());
     contention
         ->add_option("--rounds", contention_options.rounds,
                      "Rounds, each running every layout with every co-runner (default 6)")

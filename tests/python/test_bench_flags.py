@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """canopy-bench refuses bad flags as canopy does: exit 2, one line beginning
-"canopy-bench: error:" that names the flag (or the command) and what is allowed, and nothing run.
+"canopy-bench: error:" that names the flag (or the command) and what is allowed (bounds as
+written, not DBL_MAX's 309 digits), and nothing run or printed on stdout. Every numeric flag of
+every command refuses nan (the table covers each flag the commands' --help lists), every --seed
+a negative number, and --lever anything but three finite numbers >= 0.
 
 Usage: test_bench_flags.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
 """
 
+import re
 import subprocess
 import sys
 
 CASES = [
-    # (arguments, what the error line must say)
+    # (arguments, what the error line must say: a part of it, or a pattern it must match)
     (["reference", "--n", "abc"], "--n: 'abc' is not a number (allowed: 8 to 2000000000)"),
     (["reference", "--n", "20.5"],
      "--n: '20.5' is not a whole number in digits (allowed: 8 to 2000000000)"),
@@ -24,7 +28,50 @@ CASES = [
     ([], "no command given (commands: reference,"),
     (["--n", "5"], "no command given, and '--n' is not an option of canopy-bench"),
     (["reference", "--bogus"], "--bogus; the options of 'reference' are --help --n --steps"),
+    # Doubles: nan is refused, not taken for "unset" or let through a range; bounds readable.
+    (["reference", "--births", "nan"], "--births: 'nan' is not a number (allowed: 0 to 1000000000)"),
+    (["reference", "--births", "-1"], "--births: Value -1 not in range 0 to 1000000000"),
+    (["reference", "--births", "inf"], "--births: Value inf not in range 0 to 1000000000"),
+    (["reference", "--births", "1e300"], "--births: Value 1e300 not in range 0 to 1000000000"),
+    (["reference", "--reorder-tail", "0"], "--reorder-tail: '0' is not a number > 0"),
+    (["reference", "--reorder-tail", "nan"], "--reorder-tail: 'nan' is not a number > 0"),
+    (["reference", "--reorder-tail", "inf"], "--reorder-tail: 'inf' is not a finite number > 0"),
+    (["ecosystem", "--firms", "nan"], "--firms: 'nan' is not a number (allowed: 100 to 2000000000)"),
+    (["ecosystem", "--firms", "inf"], "--firms: Value inf not in range 100 to 2000000000"),
+    # --lever: each of the three a finite number >= 0.
+    (["reference", "--lever", "a,b,c"], "--lever: 'a' is not a number >= 0"),
+    (["reference", "--lever", "1,,1"], "--lever: '' is not a number >= 0"),
+    (["reference", "--lever", "1,1,1,"], "--lever: '' is not a number >= 0"),
+    (["reference", "--lever", "inf,1,1"], "--lever: 'inf' is not a finite number >= 0"),
+    (["reference", "--lever", "1,nan,1"], "--lever: 'nan' is not a number >= 0"),
+    (["reference", "--lever=-1,1,1"], "--lever: '-1' is not a number >= 0"),
+    (["reference", "--lever", "1,1"], "--lever: expected three numbers a,b,c, got 2"),
+] + [
+    # Seeds: whole numbers 0 to 2^64 - 1; "-1" is not 18446744073709551615.
+    ([command, "--seed", seed],
+     f"--seed: '{seed}' is not a whole number in digits (allowed: 0 to 18446744073709551615)")
+    for command in ("reference", "scaling", "ecosystem", "bandwidth", "contention")
+    for seed in ("-1", "nan", "18446744073709551616")
+] + [
+    # Every whole-number flag of every command refuses nan, naming its range (in CLI11's words,
+    # as clearer_parse_message leaves them for a value strtod reads, or said as not a number).
+    ([command, flag, "nan"],
+     re.compile(flag + r": (Value nan not in range \d+ to \d+$|'nan' is not a number "
+                       r"\(allowed: \d+ to \d+\)$)"))
+    for command, flags in (
+        ("reference", ("--n", "--steps", "--threads")),
+        ("scaling", ("--n", "--max-threads", "--repeats")),
+        ("ecosystem", ("--replicates", "--threads", "--profile")),
+        ("bandwidth", ("--n", "--threads", "--array-mib", "--repeats")),
+        ("contention", ("--n", "--steps", "--rounds", "--co-runner-mib")),
+        ("sweep", ("--threads", "--repeats", "--mpi-ranks")),
+        ("calibration", ("--threads", "--repeats", "--recovery", "--sbc")))
+    for flag in flags
 ]
+
+# Commands whose every numeric flag is in the table above with nan, so that a flag added
+# without a check fails here: the numeric flags each command's --help lists.
+NUMERIC = re.compile(r"^\s+(--[a-z-]+) (?:UINT|INT|FLOAT|NUMBER)", re.M)
 
 
 def main():
@@ -34,13 +81,25 @@ def main():
         run = subprocess.run([bench, *args], capture_output=True, text=True, timeout=60)
         lines = run.stderr.splitlines()
         errors = [l for l in lines if l.startswith("canopy-bench: error: ")]
-        ok = (run.returncode == 2 and len(errors) == 1 and expected in errors[0]
-              and run.stdout == "")
+        # A bound is printed as written, never as DBL_MAX's 309 digits.
+        said = (len(errors) == 1 and (expected.search(errors[0]) if isinstance(expected, re.Pattern)
+                                      else expected in errors[0]))
+        ok = (run.returncode == 2 and said
+              and run.stdout == "" and not re.search(r"\d{25}", errors[0]))
         print(("ok      " if ok else "FAILED  ") + " ".join(args or ["(nothing)"]))
         if not ok:
             failed = True
             print(f"  exit {run.returncode}, wanted 2 and an error line with {expected!r}\n"
                   f"  stdout: {run.stdout!r}\n  stderr: {run.stderr!r}")
+    tested = {(args[0], args[1]) for args, _ in CASES if len(args) > 2 and args[2] == "nan"}
+    for command in ("reference", "scaling", "ecosystem", "bandwidth", "contention", "sweep",
+                    "calibration"):
+        usage = subprocess.run([bench, command, "--help"], capture_output=True, text=True,
+                               timeout=60).stdout
+        for flag in NUMERIC.findall(usage):
+            if (command, flag) not in tested:
+                failed = True
+                print(f"FAILED  {command} {flag}: a numeric flag with no nan case here")
     return 1 if failed else 0
 
 

@@ -29,6 +29,7 @@
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/memory.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
 #include <canopy/output/parse_messages.hpp>
@@ -44,6 +45,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -172,6 +174,22 @@ std::vector<double> parse_levers(const std::string& text) {
                                                   std::to_string(out.size()));
     }
     return out;
+}
+
+// The peak memory of one reference run, as `canopy run` estimates it (the model's firms at the
+// horizon times its peak bytes per firm): `flags` names the settings as the user gave them.
+canopy::bench::MemoryNeed reference_need(const ReferenceOptions& o, const std::string& flags,
+                                         const std::string& advice) {
+    const std::array<double, ref::PARAMETER_COUNT> p{static_cast<double>(o.n), births_of(o), 3.0};
+    const double firms = ref::Model::agents_at_horizon(p, Calendar(YearMonth{2023, 1}, o.steps));
+    const double per_firm = ref::Model::bytes_per_agent(p);
+    char per[32];
+    std::snprintf(per, sizeof per, "%.0f", per_firm);
+    return {firms * per_firm, "the reference model at " + flags,
+            canopy::bench::grouped(firms) + " firms at the end, the " +
+                canopy::bench::grouped(static_cast<double>(o.n)) +
+                " at the start and every newborn, x " + per + " B a firm at the peak",
+            advice};
 }
 
 // The layout named by --order (CLI11 has checked it is one of these).
@@ -407,6 +425,8 @@ Traffic reference_traffic(const ReferenceOptions& o) {
     run_reference(quiet, observe);
     return t;
 }
+
+constexpr double MIB = 1024.0 * 1024.0;
 
 // Firms of the reference run whose state and network fit in the caches (about 3 MB).
 constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
@@ -914,18 +934,8 @@ void print_memory(const canopy::engine::Scenario& sc, const EcosystemOptions& o)
                 static_cast<double>(s.moved.size()) / firms);
 }
 
-int command_ecosystem(const EcosystemOptions& o) {
-    const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
-    if (!loaded.scenario) {
-        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
-        return 2;
-    }
-    const canopy::engine::Scenario& sc = *loaded.scenario;
-    if (sc.model != "ecosystem") {
-        std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
-                     o.scenario.c_str(), sc.model.c_str());
-        return 2;
-    }
+// The profile, then the timed replicates (at each thread count with --scaling).
+int run_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o) {
     if (o.profile > 0) {
         print_profile(sc, o);
         print_memory(sc, o);
@@ -960,6 +970,67 @@ int command_ecosystem(const EcosystemOptions& o) {
     return 0;
 }
 
+// The peak memory of the ecosystem command, as `canopy run` estimates it (resources.hpp): in
+// ensemble mode the replicates' kept series and the agents of those in flight; with --firms, one
+// scaled city at a time. The profile also runs reference-model runs of the city's size.
+canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
+                                         const EcosystemOptions& o) {
+    canopy::bench::MemoryNeed need;
+    canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, RandomKey{o.seed, 0});
+    if (o.firms > 0) {
+        scale_city(in, o.firms);
+    }
+    const double firms = eco::Model::agents_at_horizon(in.parameters, sc.calendar);
+    const double city = firms * eco::Model::bytes_per_agent(in.parameters);
+    if (o.firms > 0 || o.replicates == 0) {
+        need.bytes = city;
+        need.detail = canopy::bench::grouped(firms) + " firms at the end of a replicate";
+    } else {
+        const canopy::models::ModelHandle& model = *canopy::models::find_model("ecosystem");
+        const int threads = o.threads > 0 ? o.threads : canopy::engine::hardware_threads();
+        const canopy::engine::RunShape shape =
+            canopy::models::run_shape(model, std::span(&sc, 1), o.replicates, threads);
+        const canopy::engine::ResourceEstimate e =
+            canopy::engine::estimate_resources(model.info(), sc.calendar, shape);
+        need.bytes = std::max(e.total_bytes(), city);
+        need.detail = e.describe(shape, model.info(), sc.calendar);
+    }
+    if (o.profile > 0) {
+        ReferenceOptions ro;
+        ro.n = static_cast<std::size_t>(initial_firms(in));
+        ro.steps = sc.calendar.steps();
+        const canopy::bench::MemoryNeed reference = reference_need(ro, "", "");
+        if (reference.bytes > need.bytes) {
+            need.bytes = reference.bytes;
+            need.detail =
+                "the profile's reference-model run of the city's size: " + reference.detail;
+        }
+    }
+    const std::string scenario = "scenario " + sc.name;
+    need.subject = o.firms > 0 ? "one city scaled to " + canopy::bench::grouped(o.firms) +
+                                     " initial firms (--firms, " + scenario + ")"
+                               : canopy::bench::grouped(o.replicates) +
+                                     " replicates (--replicates) of " + scenario;
+    need.advice = o.firms > 0 ? "use a smaller --firms" : "use fewer --replicates";
+    return need;
+}
+
+int command_ecosystem(const EcosystemOptions& o) {
+    const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
+    if (!loaded.scenario) {
+        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
+        return 2;
+    }
+    const canopy::engine::Scenario& sc = *loaded.scenario;
+    if (sc.model != "ecosystem") {
+        std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
+                     o.scenario.c_str(), sc.model.c_str());
+        return 2;
+    }
+    const canopy::bench::MemoryNeed need = ecosystem_need(sc, o);
+    return canopy::bench::within_memory(need, [&] { return run_ecosystem(sc, o); });
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -976,9 +1047,10 @@ int main(int argc, char** argv) {
     reference->add_option("--seed", ro.seed, "Random seed")->check(canopy::bench::seed_number());
     reference->add_option("--threads", ro.threads, "Worker threads")->check(CLI::Range(1, 1024));
     // Up to the model's own bound on births_per_month (reference_model.cpp).
-    reference->add_option("--births", ro.births, "Mean newborns per step (default 300*N/40000)")
-        ->check(canopy::bench::number_in(
-            0.0, ref::Model().info().parameters[ref::P_BIRTHS_PER_MONTH].range.max));
+    CLI::Option* births_option =
+        reference->add_option("--births", ro.births, "Mean newborns per step (default 300*N/40000)")
+            ->check(canopy::bench::number_in(
+                0.0, ref::Model().info().parameters[ref::P_BIRTHS_PER_MONTH].range.max));
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
     std::string order_text = "rcm";
@@ -1144,17 +1216,36 @@ int main(int argc, char** argv) {
             return canopy::bench::command_sweep(so);
         }
         if (*contention) {
-            return canopy::bench::command_contention(contention_options,
-                                                     [&contention_model](const std::string& order) {
-                                                         ReferenceOptions o = contention_model;
-                                                         o.order = order_of(order);
-                                                         const ReferenceResult r = run_reference(o);
-                                                         return r.agent_steps / r.step_s;
-                                                     });
+            canopy::bench::MemoryNeed need =
+                reference_need(contention_model,
+                               "--n " + std::to_string(contention_model.n) + ", --steps " +
+                                   std::to_string(contention_model.steps),
+                               "use a smaller --n or --co-runner-mib, or fewer --steps");
+            need.subject += " beside a co-runner of --co-runner-mib " +
+                            std::to_string(contention_options.co_runner_mib);
+            need.bytes += static_cast<double>(contention_options.co_runner_mib) * MIB;
+            need.detail = "the co-runner's " + std::to_string(contention_options.co_runner_mib) +
+                          " MiB, and " + need.detail;
+            return canopy::bench::within_memory(need, [&] {
+                return canopy::bench::command_contention(
+                    contention_options, [&contention_model](const std::string& order) {
+                        ReferenceOptions o = contention_model;
+                        o.order = order_of(order);
+                        const ReferenceResult r = run_reference(o);
+                        return r.agent_steps / r.step_s;
+                    });
+            });
         }
         if (*bandwidth) {
             bo.order = order_of(bandwidth_order_text);
-            return command_bandwidth(bo, array_mib, bandwidth_repeats);
+            canopy::bench::MemoryNeed need = reference_need(bo, "--n " + std::to_string(bo.n),
+                                                            "use a smaller --n or --array-mib");
+            need.subject = "the bandwidth kernels' 3 arrays of --array-mib " +
+                           std::to_string(array_mib) + " and " + need.subject;
+            need.bytes += 3.0 * static_cast<double>(array_mib) * MIB;
+            need.detail = "3 x " + std::to_string(array_mib) + " MiB, and " + need.detail;
+            return canopy::bench::within_memory(
+                need, [&] { return command_bandwidth(bo, array_mib, bandwidth_repeats); });
         }
         if (*ecosystem) {
             return command_ecosystem(eo);
@@ -1162,10 +1253,23 @@ int main(int argc, char** argv) {
         if (*reference) {
             ro.lever = parse_levers(lever_text);
             ro.order = order_of(order_text);
-            return command_reference(ro);
+            std::string flags = "--n " + std::to_string(ro.n);
+            if (births_option->count() > 0) {
+                flags += ", --births " + births_option->results().front();
+            }
+            const canopy::bench::MemoryNeed need =
+                reference_need(ro, flags + ", --steps " + std::to_string(ro.steps),
+                               "use a smaller --n or --births, or fewer --steps");
+            return canopy::bench::within_memory(need, [&] { return command_reference(ro); });
         }
         if (*scaling) {
-            return command_scaling(scaling_n, max_threads, repeats, scaling_seed);
+            ReferenceOptions o;
+            o.n = scaling_n;
+            const canopy::bench::MemoryNeed need =
+                reference_need(o, "--n " + std::to_string(scaling_n), "use a smaller --n");
+            return canopy::bench::within_memory(need, [&] {
+                return command_scaling(scaling_n, max_threads, repeats, scaling_seed);
+            });
         }
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
@@ -1198,6 +1302,9 @@ int main(int argc, char** argv) {
                      "canopy-bench: error: %s\nRun 'canopy-bench --help' or 'canopy-bench "
                      "<command> --help' for usage.\n",
                      what.c_str());
+        return 2;
+    } catch (const canopy::bench::UsageError& e) {
+        std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());

@@ -1,10 +1,18 @@
 #include "input_checks.hpp"
 
+#include <canopy/engine/error.hpp>
+#include <canopy/engine/resources.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <new>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <utility>
 
 namespace canopy::bench {
 
@@ -16,6 +24,22 @@ std::string bound_text(double x) {
     char text[64];
     const auto [end, error] = std::to_chars(text, text + sizeof text, x, std::chars_format::fixed);
     return error == std::errc{} ? std::string(text, end) : std::to_string(x);
+}
+
+// The room left under RLIMIT_AS (`ulimit -v`): the limit less the address space this process
+// has mapped already; negative when there is no limit or it cannot be read.
+double address_space_left() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return -1.0;
+    }
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0.0; // the first field: the whole virtual size, in pages
+    if (!(statm >> pages)) {
+        return -1.0;
+    }
+    const double used = pages * static_cast<double>(::sysconf(_SC_PAGESIZE));
+    return std::max(0.0, static_cast<double>(limit.rlim_cur) - used);
 }
 
 } // namespace
@@ -89,6 +113,56 @@ CLI::Validator seed_number() {
                 return {};
             },
             "UINT in [0 - " + max + "]"};
+}
+
+std::string grouped(double x) {
+    std::string digits = bound_text(std::round(x));
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+        digits.insert(static_cast<std::size_t>(i), ",");
+    }
+    return digits;
+}
+
+namespace {
+
+// The memory this process may still use and its description ("of memory available"), or a
+// limit of 0 when neither can be read.
+std::pair<double, std::string> memory_limit() {
+    double limit = static_cast<double>(engine::available_memory_bytes());
+    std::string what = "of memory available";
+    const double room = address_space_left();
+    if (room >= 0.0 && (limit <= 0.0 || room < limit)) {
+        limit = room;
+        what = "of address space left under ulimit -v";
+    }
+    return {limit, what};
+}
+
+} // namespace
+
+int within_memory(const MemoryNeed& need, const std::function<int()>& body) {
+    const auto [limit, what] = memory_limit();
+    const std::string limit_text = engine::bytes_text(limit) + " " + what;
+    if (limit > 0.0 && need.bytes > limit) {
+        throw UsageError(need.subject + " would need about " + engine::bytes_text(need.bytes) +
+                         " (" + need.detail + "), more than the " + limit_text + "; " +
+                         need.advice);
+    }
+    const auto ran_out = [&](const std::string& why) {
+        return Error("memory ran out (" + why + "): " + need.subject +
+                     " was estimated to need about " + engine::bytes_text(need.bytes) + " (" +
+                     need.detail + ")" +
+                     (limit > 0.0 ? ", within the " + limit_text + " at the start" : "") + "; " +
+                     need.advice);
+    };
+    try {
+        return body();
+    } catch (const std::bad_alloc& e) {
+        throw ran_out(e.what());
+    } catch (const std::length_error& e) {
+        // a vector asked to grow past what it can address: "vector::_M_default_append"
+        throw ran_out(std::string("a size past what a vector can hold, ") + e.what());
+    }
 }
 
 } // namespace canopy::bench

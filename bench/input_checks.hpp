@@ -1,15 +1,25 @@
 #pragma once
 // canopy-bench's checks of what it is given, before it runs or prints anything: its numeric
 // flags, where CLI11 alone lets "nan" through a range of doubles, takes "-1" as the seed
-// 18446744073709551615 and prints DBL_MAX's 309 digits as a bound. Bad input exits 2 with one
-// "canopy-bench: error:" line naming the flag and what is allowed; nothing is written to stdout.
+// 18446744073709551615 and prints DBL_MAX's 309 digits as a bound; and the memory a command
+// will need, estimated as `canopy run` estimates it. Bad input exits 2 with one "canopy-bench:
+// error:" line naming the flag and what is allowed; nothing is written to stdout.
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace canopy::bench {
+
+/// Bad input found after the flags were parsed (a size too large for the memory): main prints
+/// "canopy-bench: error: <what>" and exits 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 /// `text` as a finite number (std::strtod's syntax, all of it read), or nothing: "", "1x",
 /// " 1", "nan" and "inf" are not.
@@ -33,5 +43,25 @@ CLI::Validator number_above(double lo);
 /// in digits (allowed: 0 to 18446744073709551615)"). Leading zeros are dropped, so that "010"
 /// is ten (CLI11 would read it as octal).
 CLI::Validator seed_number();
+
+/// What a command is expected to need at its peak, for within_memory.
+struct MemoryNeed {
+    double bytes = 0.0;  ///< estimated peak bytes
+    std::string subject; ///< "the reference model at --n 200000000, --steps 12"
+    std::string detail;  ///< how the bytes were estimated: "218,000,000 firms at the end, ..."
+    std::string advice;  ///< "use a smaller --n"
+};
+
+/// "216,000,000": a count with thousands separators.
+std::string grouped(double x);
+
+/// Runs `body` if `need` fits the memory this process may still use (the memory available,
+/// engine::available_memory_bytes, or the room left under `ulimit -v`, whichever is lower; no
+/// check when neither can be read), else throws UsageError before anything runs: "<subject>
+/// would need about 21.6 GB (<detail>), more than the 3.1 GB of address space left under ulimit
+/// -v; <advice>". An allocation that fails all the same (the estimate is only an estimate) is
+/// rethrown as canopy::Error "memory ran out (std::bad_alloc): <subject> was estimated to need
+/// about 261 MB (<detail>), within the 307 MB ... at the start; <advice>".
+int within_memory(const MemoryNeed& need, const std::function<int()>& body);
 
 } // namespace canopy::bench

@@ -3,13 +3,15 @@
 "canopy-bench: error:" that names the flag (or the command) and what is allowed (bounds as
 written, not DBL_MAX's 309 digits), and nothing run or printed on stdout. Every numeric flag of
 every command refuses nan (the table covers each flag the commands' --help lists), every --seed
-a negative number, and --lever anything but three finite numbers >= 0.
+a negative number, and --lever anything but three finite numbers >= 0. A size past the memory
+the process may use (here a 1 GiB `ulimit -v`) is refused the same way before anything runs.
 
 Usage: test_bench_flags.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
 """
 
 import re
+import resource
 import subprocess
 import sys
 
@@ -73,6 +75,30 @@ CASES = [
 # without a check fails here: the numeric flags each command's --help lists.
 NUMERIC = re.compile(r"^\s+(--[a-z-]+) (?:UINT|INT|FLOAT|NUMBER)", re.M)
 
+# Sizes past the memory: refused before anything runs or prints, naming the flags that set the
+# size, the estimate and the limit. Run under an address-space limit (ulimit -v) of 1 GiB, so
+# that the outcome does not depend on the machine's memory.
+ADDRESS_SPACE = 1 << 30
+MEMORY_CASES = [
+    (["reference", "--n", "20000000", "--quiet"],
+     ["the reference model at --n 20000000, --steps 12 would need about 2.4 GB",
+      "of address space left under ulimit -v", "use a smaller --n"]),
+    (["reference", "--n", "1000", "--births", "100000000", "--quiet"],
+     ["--n 1000, --births 100000000, --steps 12 would need about 130 GB"]),
+    (["scaling", "--n", "20000000"], ["the reference model at --n 20000000 would need"]),
+    (["bandwidth", "--array-mib", "1024", "--n", "1000"],
+     ["3 arrays of --array-mib 1024", "use a smaller --n or --array-mib"]),
+    (["contention", "--co-runner-mib", "2048", "--n", "1000"],
+     ["beside a co-runner of --co-runner-mib 2048", "or --co-runner-mib"]),
+    # It printed its header line before failing.
+    (["ecosystem", "--firms", "20000000", "--replicates", "1", "--profile", "0"],
+     ["one city scaled to 20,000,000 initial firms (--firms, scenario", "use a smaller --firms"]),
+]
+
+
+def limit_address_space():
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
 
 def main():
     bench = sys.argv[1]
@@ -87,6 +113,17 @@ def main():
         ok = (run.returncode == 2 and said
               and run.stdout == "" and not re.search(r"\d{25}", errors[0]))
         print(("ok      " if ok else "FAILED  ") + " ".join(args or ["(nothing)"]))
+        if not ok:
+            failed = True
+            print(f"  exit {run.returncode}, wanted 2 and an error line with {expected!r}\n"
+                  f"  stdout: {run.stdout!r}\n  stderr: {run.stderr!r}")
+    for args, expected in MEMORY_CASES:
+        run = subprocess.run([bench, *args], capture_output=True, text=True, timeout=60,
+                             preexec_fn=limit_address_space)
+        errors = [l for l in run.stderr.splitlines() if l.startswith("canopy-bench: error: ")]
+        ok = (run.returncode == 2 and len(errors) == 1 and run.stdout == ""
+              and all(part in errors[0] for part in expected))
+        print(("ok      " if ok else "FAILED  ") + " ".join(args) + " (ulimit -v 1 GiB)")
         if not ok:
             failed = True
             print(f"  exit {run.returncode}, wanted 2 and an error line with {expected!r}\n"

@@ -22,6 +22,8 @@
 // the 0.1 % critical value) and the Kolmogorov-Smirnov distance (critical 1.95 / sqrt(N)).
 #include "bench_calibration.hpp"
 
+#include "input_checks.hpp"
+
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -39,6 +41,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -66,7 +69,8 @@ double cpu_seconds() {
     return s(u.ru_utime) + s(u.ru_stime);
 }
 
-ex::Calibration load(const std::string& path, const std::string& method) {
+// The calibration file `path` given by `flag`; one that does not load is bad input (exit 2).
+ex::Calibration load(const std::string& path, const std::string& method, const std::string& flag) {
     ex::CalibrationFlags flags;
     if (method == "smm") {
         flags.method = ex::CalibrationMethod::smm;
@@ -75,7 +79,7 @@ ex::Calibration load(const std::string& path, const std::string& method) {
     }
     ex::CalibrationLoad loaded = ex::load_calibration(path, flags);
     if (!loaded.calibration) {
-        throw Error("cannot load '" + path + "':\n" + loaded.diagnostics.format());
+        throw UsageError(flag + ": cannot load '" + path + "':\n" + loaded.diagnostics.format());
     }
     return std::move(*loaded.calibration);
 }
@@ -111,8 +115,7 @@ struct Scratch {
     Scratch& operator=(const Scratch&) = delete;
 };
 
-void cost(const CalibrationOptions& o) {
-    const ex::Calibration c = load(o.calibration, o.method);
+void cost(const ex::Calibration& c, const CalibrationOptions& o) {
     const Scratch scratch;
     const engine::ThreadLimit limit(o.threads);
     std::printf("calibration %s (%s, %d parameters, %zu figures), %d threads\n", c.name.c_str(),
@@ -251,8 +254,8 @@ double ks_uniform(std::vector<double> u) {
     return d;
 }
 
-void recovery(const CalibrationOptions& o) {
-    const ex::Calibration base = with_fixed_errors(load(o.recovery_calibration, ""));
+void recovery(const ex::Calibration& loaded, const CalibrationOptions& o) {
+    const ex::Calibration base = with_fixed_errors(loaded);
     const engine::ThreadLimit limit(o.threads);
     const std::unique_ptr<ex::Evaluator> evaluator = ex::local_evaluator();
     const std::size_t d = base.parameters.size();
@@ -305,8 +308,8 @@ void recovery(const CalibrationOptions& o) {
                 100.0 * all90 / n, 100.0 * std::sqrt(0.09 / n), seconds_since(t0));
 }
 
-void sbc(const CalibrationOptions& o) {
-    const ex::Calibration base = with_fixed_errors(load(o.recovery_calibration, ""));
+void sbc(const ex::Calibration& loaded, const CalibrationOptions& o) {
+    const ex::Calibration base = with_fixed_errors(loaded);
     const engine::ThreadLimit limit(o.threads);
     const std::unique_ptr<ex::Evaluator> evaluator = ex::local_evaluator();
     const std::size_t d = base.parameters.size();
@@ -351,14 +354,24 @@ void sbc(const CalibrationOptions& o) {
 } // namespace
 
 int command_calibration(const CalibrationOptions& o) {
+    // Every file loaded before anything runs: a bad one is refused at once, not after a timing
+    // of minutes.
+    std::optional<ex::Calibration> timed;
     if (!o.calibration.empty()) {
-        cost(o);
+        timed = load(o.calibration, o.method, "--calibration");
+    }
+    std::optional<ex::Calibration> checked;
+    if (o.recovery > 0 || o.sbc > 0) {
+        checked = load(o.recovery_calibration, "", "--recovery-file");
+    }
+    if (timed) {
+        cost(*timed, o);
     }
     if (o.recovery > 0) {
-        recovery(o);
+        recovery(*checked, o);
     }
     if (o.sbc > 0) {
-        sbc(o);
+        sbc(*checked, o);
     }
     std::fflush(stdout);
     return 0;

@@ -1018,14 +1018,13 @@ canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
 int command_ecosystem(const EcosystemOptions& o) {
     const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
     if (!loaded.scenario) {
-        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
-        return 2;
+        throw canopy::bench::UsageError("--scenario: cannot load '" + o.scenario + "':\n" +
+                                        loaded.diagnostics.format());
     }
     const canopy::engine::Scenario& sc = *loaded.scenario;
     if (sc.model != "ecosystem") {
-        std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
-                     o.scenario.c_str(), sc.model.c_str());
-        return 2;
+        throw canopy::bench::UsageError("--scenario: " + o.scenario + " is a '" + sc.model +
+                                        "' scenario, not 'ecosystem'");
     }
     const canopy::bench::MemoryNeed need = ecosystem_need(sc, o);
     return canopy::bench::within_memory(need, [&] { return run_ecosystem(sc, o); });
@@ -1304,7 +1303,11 @@ int main(int argc, char** argv) {
                      what.c_str());
         return 2;
     } catch (const canopy::bench::UsageError& e) {
-        std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());
+        std::string what = e.what();
+        while (!what.empty() && what.back() == '\n') {
+            what.pop_back(); // a file's diagnostics end in one
+        }
+        std::fprintf(stderr, "canopy-bench: error: %s\n", what.c_str());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());

@@ -2,8 +2,9 @@
 // canopy-bench's checks of what it is given, before it runs or prints anything: its numeric
 // flags, where CLI11 alone lets "nan" through a range of doubles, takes "-1" as the seed
 // 18446744073709551615 and prints DBL_MAX's 309 digits as a bound; and the memory a command
-// will need, estimated as `canopy run` estimates it. Bad input exits 2 with one "canopy-bench:
-// error:" line naming the flag and what is allowed; nothing is written to stdout.
+// will need, estimated as `canopy run` estimates it; and the files it reads. Bad input exits 2 with
+// one "canopy-bench: error:" line naming the flag and what is allowed; nothing is written to
+// stdout.
 
 #include <CLI/CLI.hpp>
 
@@ -14,8 +15,8 @@
 
 namespace canopy::bench {
 
-/// Bad input found after the flags were parsed (a size too large for the memory): main prints
-/// "canopy-bench: error: <what>" and exits 2.
+/// Bad input found after the flags were parsed (a file that does not load, a size too large for
+/// the memory): main prints "canopy-bench: error: <what>" and exits 2.
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -3,17 +3,20 @@
 "canopy-bench: error:" that names the flag (or the command) and what is allowed (bounds as
 written, not DBL_MAX's 309 digits), and nothing run or printed on stdout. Every numeric flag of
 every command refuses nan (the table covers each flag the commands' --help lists), every --seed
-a negative number, and --lever anything but three finite numbers >= 0. A size past the memory
-the process may use (here a 1 GiB `ulimit -v`) is refused the same way before anything runs.
+a negative number, and --lever anything but three finite numbers >= 0. An input file that does
+not load, or is of the wrong kind, is refused the same way, naming its flag; so is a size past
+the memory the process may use (here under a 1 GiB `ulimit -v`), before anything runs.
 
 Usage: test_bench_flags.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
 """
 
+import os
 import re
 import resource
 import subprocess
 import sys
+import tempfile
 
 CASES = [
     # (arguments, what the error line must say: a part of it, or a pattern it must match)
@@ -31,14 +34,16 @@ CASES = [
     (["--n", "5"], "no command given, and '--n' is not an option of canopy-bench"),
     (["reference", "--bogus"], "--bogus; the options of 'reference' are --help --n --steps"),
     # Doubles: nan is refused, not taken for "unset" or let through a range; bounds readable.
-    (["reference", "--births", "nan"], "--births: 'nan' is not a number (allowed: 0 to 1000000000)"),
+    (["reference", "--births", "nan"],
+     "--births: 'nan' is not a number (allowed: 0 to 1000000000)"),
     (["reference", "--births", "-1"], "--births: Value -1 not in range 0 to 1000000000"),
     (["reference", "--births", "inf"], "--births: Value inf not in range 0 to 1000000000"),
     (["reference", "--births", "1e300"], "--births: Value 1e300 not in range 0 to 1000000000"),
     (["reference", "--reorder-tail", "0"], "--reorder-tail: '0' is not a number > 0"),
     (["reference", "--reorder-tail", "nan"], "--reorder-tail: 'nan' is not a number > 0"),
     (["reference", "--reorder-tail", "inf"], "--reorder-tail: 'inf' is not a finite number > 0"),
-    (["ecosystem", "--firms", "nan"], "--firms: 'nan' is not a number (allowed: 100 to 2000000000)"),
+    (["ecosystem", "--firms", "nan"],
+     "--firms: 'nan' is not a number (allowed: 100 to 2000000000)"),
     (["ecosystem", "--firms", "inf"], "--firms: Value inf not in range 100 to 2000000000"),
     # --lever: each of the three a finite number >= 0.
     (["reference", "--lever", "a,b,c"], "--lever: 'a' is not a number >= 0"),
@@ -96,6 +101,25 @@ MEMORY_CASES = [
 ]
 
 
+
+def file_cases(bad, source):
+    """Input files that do not load, or are of the wrong kind: bad input as a flag is, exit 2
+    (the calibration's exited 1), with the "canopy-bench: error:" line naming the flag."""
+    reference = os.path.join(source, "scenarios", "reference.toml")
+    return [
+        (["calibration", "--calibration", bad], f"--calibration: cannot load '{bad}':"),
+        (["calibration", "--recovery-file", reference, "--sbc", "1"],
+         f"--recovery-file: cannot load '{reference}':"),
+        (["calibration", "--recovery-file", bad, "--recovery", "1"],
+         f"--recovery-file: cannot load '{bad}':"),
+        (["ecosystem", "--scenario", bad], f"--scenario: cannot load '{bad}':"),
+        (["ecosystem", "--scenario", reference],
+         f"--scenario: {reference} is a 'reference' scenario, not 'ecosystem'"),
+        (["sweep", "--sweep", bad], f"--sweep: cannot load '{bad}':"),
+        (["sweep", "--shard", "3/2"], "--shard: shard 3/2 does not exist"),
+    ]
+
+
 def limit_address_space():
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
@@ -103,7 +127,12 @@ def limit_address_space():
 def main():
     bench = sys.argv[1]
     failed = False
-    for args, expected in CASES:
+    scratch = tempfile.TemporaryDirectory()
+    bad = os.path.join(scratch.name, "bad.toml")
+    with open(bad, "w") as f:
+        f.write("x = [1, 2,\n")  # malformed TOML: the array never closes
+    source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for args, expected in CASES + file_cases(bad, source):
         run = subprocess.run([bench, *args], capture_output=True, text=True, timeout=60)
         lines = run.stderr.splitlines()
         errors = [l for l in lines if l.startswith("canopy-bench: error: ")]

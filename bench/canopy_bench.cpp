@@ -729,9 +729,11 @@ double agent_steps_of(const canopy::engine::SeriesTable& t) {
     return a;
 }
 
+// Totals over the replicates (agent-steps, wall and set-up seconds), and replicate 0's own
+// figures (firms at its start and end, its state's bytes at the end) in both modes.
 struct EcosystemResult {
     double wall_s = 0.0;
-    double setup_s = 0.0;
+    double setup_s = -1.0; ///< negative: not timed apart (replicates in parallel)
     double agent_steps = 0.0;
     std::size_t bytes = 0;
     std::size_t firms = 0;
@@ -772,6 +774,7 @@ EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOp
                            int threads) {
     const eco::Model model;
     EcosystemResult r;
+    r.setup_s = 0.0;
     for (int k = 0; k < o.replicates; ++k) {
         const RandomKey key{o.seed, static_cast<std::uint32_t>(k)};
         canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
@@ -788,9 +791,11 @@ EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOp
         }
         r.wall_s += seconds_since(t0);
         r.agent_steps += agent_steps_of(t);
-        r.bytes = eco::Model::state_bytes(sim.state());
-        r.firms = sim.state().firms.size();
-        r.firms_start = initial_firms(in);
+        if (k == 0) { // replicate 0, as in the ensemble mode
+            r.bytes = eco::Model::state_bytes(sim.state());
+            r.firms = sim.state().firms.size();
+            r.firms_start = initial_firms(in);
+        }
     }
     return r;
 }
@@ -948,9 +953,15 @@ int run_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o)
     for (int t = o.scaling ? 1 : max_threads; t <= max_threads; ++t) {
         counts.push_back(t);
     }
-    std::printf("# canopy ecosystem model: scenario %s, %s\n", sc.name.c_str(),
+    std::printf("# canopy ecosystem model: scenario %s, %s; agent_steps, wall_s%s: totals over "
+                "the replicates; replicate_0_*: replicate 0's own firms at its start and end, "
+                "and its state's bytes per firm at the end\n",
+                sc.name.c_str(),
                 o.firms > 0 ? "one scaled city per replicate, agents in parallel"
-                            : "replicates in parallel");
+                            : "replicates in parallel",
+                o.firms > 0 ? " and setup_s (the networks and initial states built)"
+                            : " (set-up is not timed apart when replicates run in parallel: no "
+                              "setup_s)");
     double base_rate = 0.0;
     for (const int t : counts) {
         const ThreadLimit limit(t);
@@ -959,13 +970,17 @@ int run_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o)
         if (base_rate == 0.0) {
             base_rate = rate;
         }
-        std::printf("summary peer=canopy model=ecosystem scenario=%s firms_start=%.0f "
-                    "firms_end=%zu replicates=%d steps=%d agent_steps=%.0f setup_s=%.6f "
-                    "wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f threads=%d "
-                    "speedup=%.2f bytes_per_agent=%.1f\n",
-                    sc.name.c_str(), r.firms_start, r.firms, o.replicates, sc.calendar.steps(),
-                    r.agent_steps, r.setup_s, r.wall_s, o.replicates / r.wall_s, rate, t,
-                    rate / base_rate, static_cast<double>(r.bytes) / static_cast<double>(r.firms));
+        char setup[48] = "";
+        if (r.setup_s >= 0.0) {
+            std::snprintf(setup, sizeof setup, " setup_s=%.6f", r.setup_s);
+        }
+        std::printf("summary peer=canopy model=ecosystem scenario=%s replicates=%d steps=%d "
+                    "agent_steps=%.0f%s wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f "
+                    "threads=%d speedup=%.2f replicate_0_firms_start=%.0f "
+                    "replicate_0_firms_end=%zu replicate_0_bytes_per_agent=%.1f\n",
+                    sc.name.c_str(), o.replicates, sc.calendar.steps(), r.agent_steps, setup,
+                    r.wall_s, o.replicates / r.wall_s, rate, t, rate / base_rate, r.firms_start,
+                    r.firms, static_cast<double>(r.bytes) / static_cast<double>(r.firms));
     }
     return 0;
 }

@@ -1049,7 +1049,9 @@ int command_ecosystem(const EcosystemOptions& o) {
 
 int main(int argc, char** argv) {
     canopy::engine::keep_freed_memory();
-    CLI::App app{"canopy-bench: speed of the Canopy engine on fixed models"};
+    CLI::App app{"canopy-bench: speed of the Canopy engine on fixed models. The default files "
+                 "are those of the source tree it was built from (each command's --help shows "
+                 "the path)"};
     app.require_subcommand(1);
 
     ReferenceOptions ro;
@@ -1099,7 +1101,8 @@ int main(int argc, char** argv) {
     auto* ecosystem =
         app.add_subcommand("ecosystem", "The full innovation-ecosystem model on a scenario");
     ecosystem->add_option("--scenario", eo.scenario, "Scenario file (an ecosystem scenario)")
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
     ecosystem->add_option("--replicates", eo.replicates, "Replicates (0: the profile only)")
         ->check(CLI::Range(0, 1000000));
     ecosystem->add_option("--threads", eo.threads, "Worker threads (0: all cores)")
@@ -1169,8 +1172,9 @@ int main(int argc, char** argv) {
     auto* sweep = app.add_subcommand(
         "sweep", "The sweep machinery's cost per design point beyond the simulations, and MPI "
                  "efficiency");
-    sweep->add_option("--sweep", so.sweep, "Sweep file (default: the example Wuhan sweep)")
-        ->check(CLI::ExistingFile);
+    sweep->add_option("--sweep", so.sweep, "Sweep file (the example Wuhan sweep by default)")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
     sweep->add_option("--shard", so.shard, "The points timed: shard i/n of the design");
     sweep->add_option("--threads", so.threads, "Worker threads (0: all cores)")
         ->check(CLI::Range(0, 1024));
@@ -1180,7 +1184,8 @@ int main(int argc, char** argv) {
         ->add_option("--mpi-ranks", so.mpi_ranks,
                      "Also time mpirun -np 1 and -np K of canopy sweep (one thread per rank)")
         ->check(CLI::Range(2, 4096));
-    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
+    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks")
+        ->capture_default_str();
     sweep->add_option("--mpirun", so.mpirun,
                       "The MPI launcher for --mpi-ranks, with any arguments of its own, split at "
                       "blanks (default mpirun; the bench adds --oversubscribe --bind-to none, and "
@@ -1196,8 +1201,9 @@ int main(int argc, char** argv) {
     CLI::Option* calibration_file =
         calibration
             ->add_option("--calibration", co.calibration,
-                         "Calibration timed (default: scenarios/reference-calibration.toml)")
-            ->check(CLI::ExistingFile);
+                         "Calibration timed (with --recovery or --sbc: none unless given)")
+            ->check(CLI::ExistingFile)
+            ->capture_default_str();
     const std::vector<std::string> methods{"abc-smc", "smm"};
     calibration->add_option("--method", co.method, "abc-smc or smm (default: the file's)")
         ->check(CLI::IsMember(methods));
@@ -1215,7 +1221,8 @@ int main(int argc, char** argv) {
     calibration
         ->add_option("--recovery-file", co.recovery_calibration,
                      "Calibration file of the recovery and SBC checks (its data are replaced)")
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);

@@ -5,7 +5,8 @@ written, not DBL_MAX's 309 digits), and nothing run or printed on stdout. Every 
 every command refuses nan (the table covers each flag the commands' --help lists), every --seed
 a negative number, and --lever anything but three finite numbers >= 0. An input file that does
 not load, or is of the wrong kind, is refused the same way, naming its flag; so is a size past
-the memory the process may use (here under a 1 GiB `ulimit -v`), before anything runs.
+the memory the process may use (here under a 1 GiB `ulimit -v`), before anything runs. --help
+shows the path of each default file (baked in at build time).
 
 Usage: test_bench_flags.py CANOPY-BENCH
 Exit 0 on success, 1 on failure.
@@ -166,6 +167,17 @@ def main():
             if (command, flag) not in tested:
                 failed = True
                 print(f"FAILED  {command} {flag}: a numeric flag with no nan case here")
+    # The default files are baked in at build time: --help shows each one's path, which exists.
+    for command, flag in (("ecosystem", "--scenario"), ("sweep", "--sweep"),
+                          ("calibration", "--calibration"), ("calibration", "--recovery-file")):
+        usage = subprocess.run([bench, command, "--help"], capture_output=True, text=True,
+                               timeout=60).stdout
+        shown = re.search("^ +" + flag + r" TEXT:FILE=(\S+)$", usage, re.M)
+        ok = shown is not None and os.path.isfile(shown.group(1))
+        print(("ok      " if ok else "FAILED  ") + f"{command} --help shows {flag}'s default")
+        if not ok:
+            failed = True
+            print(f"  {usage!r}")
     return 1 if failed else 0
 
 

@@ -14,7 +14,8 @@
 //                          [--order rcm|natural]
 //   canopy-bench contention [--n N] [--steps S] [--rounds R] [--co-runner-mib M]
 //
-// `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
+// `reference` follows the output contract of bench/REFERENCE.md exactly (a summary of the full
+// specification, ../shared/bench/REFERENCE.md beside the repository).
 
 #include "bench_calibration.hpp"
 #include "bench_contention.hpp"

@@ -13,7 +13,7 @@
 // the plain ensemble's. Both timings alternate, best of R each.
 //
 // Trust: data simulated from known parameters with the error model's noise (every figure one
-// run's value plus a Gaussian error of 10 % of its value at the prior's medians, so the model
+// run's value plus a Gaussian error of 20 % of its value at the prior's medians, so the model
 // the data came from is the one the posterior assumes), calibrated by ABC-SMC. --recovery N:
 // three known sets (the centre and two near the prior's edges), N data sets each; how often the
 // 50 % and 90 % intervals hold the truth. --sbc N: simulation-based calibration (Talts et al.
@@ -21,6 +21,8 @@
 // particles in 10 bins, the chi-square statistic of the histogram (9 degrees of freedom: 27.9 is
 // the 0.1 % critical value) and the Kolmogorov-Smirnov distance (critical 1.95 / sqrt(N)).
 #include "bench_calibration.hpp"
+
+#include "input_checks.hpp"
 
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/error.hpp>
@@ -39,6 +41,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -66,7 +69,8 @@ double cpu_seconds() {
     return s(u.ru_utime) + s(u.ru_stime);
 }
 
-ex::Calibration load(const std::string& path, const std::string& method) {
+// The calibration file `path` given by `flag`; one that does not load is bad input (exit 2).
+ex::Calibration load(const std::string& path, const std::string& method, const std::string& flag) {
     ex::CalibrationFlags flags;
     if (method == "smm") {
         flags.method = ex::CalibrationMethod::smm;
@@ -75,7 +79,7 @@ ex::Calibration load(const std::string& path, const std::string& method) {
     }
     ex::CalibrationLoad loaded = ex::load_calibration(path, flags);
     if (!loaded.calibration) {
-        throw Error("cannot load '" + path + "':\n" + loaded.diagnostics.format());
+        throw UsageError(flag + ": cannot load '" + path + "':\n" + loaded.diagnostics.format());
     }
     return std::move(*loaded.calibration);
 }
@@ -111,8 +115,7 @@ struct Scratch {
     Scratch& operator=(const Scratch&) = delete;
 };
 
-void cost(const CalibrationOptions& o) {
-    const ex::Calibration c = load(o.calibration, o.method);
+void cost(const ex::Calibration& c, const CalibrationOptions& o) {
     const Scratch scratch;
     const engine::ThreadLimit limit(o.threads);
     std::printf("calibration %s (%s, %d parameters, %zu figures), %d threads\n", c.name.c_str(),
@@ -188,7 +191,11 @@ void cost(const CalibrationOptions& o) {
 
 // --- Trust checks on simulated data ----------------------------------------------------------
 
-constexpr double RELATIVE_SD = 0.10;
+// The measurement error of tests/statistical/test_reference_recovery.cpp, whose checks these
+// repeat with more data sets (docs/calibration.md): 20 % of each figure at the prior's medians,
+// about the run-to-run noise of the 300-firm model's counts. (It was 10 % here after the test
+// moved to 20 %, so the two did not check the same thing.)
+constexpr double RELATIVE_SD = 0.20;
 
 std::vector<double> simulate(const ex::Calibration& c, const std::vector<double>& theta,
                              std::uint64_t seed) {
@@ -251,8 +258,8 @@ double ks_uniform(std::vector<double> u) {
     return d;
 }
 
-void recovery(const CalibrationOptions& o) {
-    const ex::Calibration base = with_fixed_errors(load(o.recovery_calibration, ""));
+void recovery(const ex::Calibration& loaded, const CalibrationOptions& o) {
+    const ex::Calibration base = with_fixed_errors(loaded);
     const engine::ThreadLimit limit(o.threads);
     const std::unique_ptr<ex::Evaluator> evaluator = ex::local_evaluator();
     const std::size_t d = base.parameters.size();
@@ -265,8 +272,9 @@ void recovery(const CalibrationOptions& o) {
         sets[1][j] = p.quantile(j % 2 == 0 ? 0.04 : 0.96);
         sets[2][j] = p.quantile(j % 2 == 0 ? 0.96 : 0.04);
     }
-    std::printf("\nparameter recovery: %s, %d data sets per known set\n", base.name.c_str(),
-                o.recovery);
+    std::printf("\nparameter recovery: %s, %d data sets per known set, measurement error sd %.0f "
+                "%% of each figure\n",
+                base.name.c_str(), o.recovery, 100.0 * RELATIVE_SD);
     const auto t0 = std::chrono::steady_clock::now();
     int all50 = 0;
     int all90 = 0;
@@ -305,8 +313,8 @@ void recovery(const CalibrationOptions& o) {
                 100.0 * all90 / n, 100.0 * std::sqrt(0.09 / n), seconds_since(t0));
 }
 
-void sbc(const CalibrationOptions& o) {
-    const ex::Calibration base = with_fixed_errors(load(o.recovery_calibration, ""));
+void sbc(const ex::Calibration& loaded, const CalibrationOptions& o) {
+    const ex::Calibration base = with_fixed_errors(loaded);
     const engine::ThreadLimit limit(o.threads);
     const std::unique_ptr<ex::Evaluator> evaluator = ex::local_evaluator();
     const std::size_t d = base.parameters.size();
@@ -328,8 +336,8 @@ void sbc(const CalibrationOptions& o) {
     }
     const auto n = static_cast<double>(o.sbc);
     std::printf("\nsimulation-based calibration: %s, %d data sets from the prior (%d exact), "
-                "%.1f s\n",
-                base.name.c_str(), o.sbc, exact, seconds_since(t0));
+                "measurement error sd %.0f %% of each figure, %.1f s\n",
+                base.name.c_str(), o.sbc, exact, 100.0 * RELATIVE_SD, seconds_since(t0));
     std::printf("  rank histogram, 10 bins (expected %.1f each, binomial sd %.1f); chi-square "
                 "(9 df; 0.1 %% critical 27.9); KS distance (0.1 %% critical %.3f)\n",
                 n / 10.0, std::sqrt(n * 0.1 * 0.9), 1.95 / std::sqrt(n));
@@ -351,14 +359,24 @@ void sbc(const CalibrationOptions& o) {
 } // namespace
 
 int command_calibration(const CalibrationOptions& o) {
+    // Every file loaded before anything runs: a bad one is refused at once, not after a timing
+    // of minutes.
+    std::optional<ex::Calibration> timed;
     if (!o.calibration.empty()) {
-        cost(o);
+        timed = load(o.calibration, o.method, "--calibration");
+    }
+    std::optional<ex::Calibration> checked;
+    if (o.recovery > 0 || o.sbc > 0) {
+        checked = load(o.recovery_calibration, "", "--recovery-file");
+    }
+    if (timed) {
+        cost(*timed, o);
     }
     if (o.recovery > 0) {
-        recovery(o);
+        recovery(*checked, o);
     }
     if (o.sbc > 0) {
-        sbc(o);
+        sbc(*checked, o);
     }
     std::fflush(stdout);
     return 0;

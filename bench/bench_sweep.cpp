@@ -22,6 +22,7 @@
 // bench adds --oversubscribe --bind-to none itself, and --allow-run-as-root when run as root.
 #include "bench_sweep.hpp"
 
+#include "input_checks.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/parallel.hpp>
@@ -209,23 +210,20 @@ private:
 int command_sweep(const SweepOptions& o) {
     ex::SweepLoad loaded = ex::load_sweep(o.sweep);
     if (!loaded.sweep) {
-        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
-        return 2;
+        throw UsageError("--sweep: cannot load '" + o.sweep + "':\n" + loaded.diagnostics.format());
     }
     const ex::Sweep& sweep = *loaded.sweep;
     std::string why;
     const auto shard = ex::parse_shard(o.shard, why);
     if (!shard) {
-        std::fprintf(stderr, "canopy-bench: --shard: %s\n", why.c_str());
-        return 2;
+        throw UsageError("--shard: " + why);
     }
     const ex::UnitDesign design = sweep.unit_design();
     const std::size_t total = design.points();
     const std::vector<ex::Point> points =
         sweep.points_of(design, shard->begin(total), shard->end(total));
     if (o.mpi_ranks > 1 && quote_words(o.mpirun).empty()) {
-        std::fprintf(stderr, "canopy-bench: --mpirun: no launcher given\n");
-        return 2;
+        throw UsageError("--mpirun: no launcher given");
     }
     const ScratchDirectory scratch(fs::temp_directory_path() /
                                    ("canopy-bench-" + std::to_string(::getpid())));

@@ -14,13 +14,15 @@
 //                          [--order rcm|natural]
 //   canopy-bench contention [--n N] [--steps S] [--rounds R] [--co-runner-mib M]
 //
-// `reference` follows the output contract of shared/bench/REFERENCE.md exactly.
+// `reference` follows the output contract of bench/REFERENCE.md exactly (a summary of the full
+// specification, ../shared/bench/REFERENCE.md beside the repository).
 
 #include "bench_calibration.hpp"
 #include "bench_contention.hpp"
 #include "bench_sweep.hpp"
 #include "ecosystem/detail.hpp"
 #include "ecosystem/ecosystem_model.hpp"
+#include "input_checks.hpp"
 #include "median.hpp"
 #include "reference/reference_model.hpp"
 #include "registry.hpp"
@@ -28,6 +30,7 @@
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/memory.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
 #include <canopy/output/parse_messages.hpp>
@@ -42,7 +45,8 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <sstream>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,6 +92,11 @@ struct ReferenceResult {
     std::array<double, 3> phases{};
 };
 
+// Newborns a step: --births, or REFERENCE.md's 300 per 40,000 firms.
+double births_of(const ReferenceOptions& o) {
+    return o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -110,8 +119,7 @@ ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& aft
     model.reorder_tail = o.reorder_tail;
     RunInputs in;
     in.calendar = Calendar(YearMonth{2023, 1}, o.steps);
-    const double births = o.births >= 0.0 ? o.births : 300.0 * static_cast<double>(o.n) / 40000.0;
-    in.parameters = {static_cast<double>(o.n), births, 3.0};
+    in.parameters = {static_cast<double>(o.n), births_of(o), 3.0};
     for (const double l : o.lever) {
         in.levers.push_back(Schedule::constant(l));
     }
@@ -144,22 +152,45 @@ ReferenceResult run_reference(const ReferenceOptions& o, const StepObserver& aft
     return r;
 }
 
+// LEVER[0..2] from "a,b,c": three finite numbers >= 0 (std::stod alone threw "stod" at "a" or
+// an empty item, and took "inf", which the schedule then refused).
 std::vector<double> parse_levers(const std::string& text) {
     std::vector<double> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        std::size_t used = 0;
-        const double v = std::stod(item, &used);
-        if (used != item.size() || !(v >= 0.0)) {
-            throw CLI::ValidationError("--lever", "'" + item + "' is not a number >= 0");
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', begin);
+        const std::string item = text.substr(begin, comma - begin);
+        const std::string problem = canopy::bench::beyond_problem(item, 0.0, false);
+        if (!problem.empty()) {
+            throw CLI::ValidationError("--lever", problem);
         }
-        out.push_back(v);
+        out.push_back(*canopy::bench::finite_number(item));
+        if (comma == std::string::npos) {
+            break;
+        }
+        begin = comma + 1;
     }
     if (out.size() != 3) {
-        throw CLI::ValidationError("--lever", "expected three values a,b,c");
+        throw CLI::ValidationError("--lever", "expected three numbers a,b,c, got " +
+                                                  std::to_string(out.size()));
     }
     return out;
+}
+
+// The peak memory of one reference run, as `canopy run` estimates it (the model's firms at the
+// horizon times its peak bytes per firm): `flags` names the settings as the user gave them.
+canopy::bench::MemoryNeed reference_need(const ReferenceOptions& o, const std::string& flags,
+                                         const std::string& advice) {
+    const std::array<double, ref::PARAMETER_COUNT> p{static_cast<double>(o.n), births_of(o), 3.0};
+    const double firms = ref::Model::agents_at_horizon(p, Calendar(YearMonth{2023, 1}, o.steps));
+    const double per_firm = ref::Model::bytes_per_agent(p);
+    char per[32];
+    std::snprintf(per, sizeof per, "%.0f", per_firm);
+    return {firms * per_firm, "the reference model at " + flags,
+            canopy::bench::grouped(firms) + " firms at the end, the " +
+                canopy::bench::grouped(static_cast<double>(o.n)) +
+                " at the start and every newborn, x " + per + " B a firm at the peak",
+            advice};
 }
 
 // The layout named by --order (CLI11 has checked it is one of these).
@@ -396,6 +427,8 @@ Traffic reference_traffic(const ReferenceOptions& o) {
     return t;
 }
 
+constexpr double MIB = 1024.0 * 1024.0;
+
 // Firms of the reference run whose state and network fit in the caches (about 3 MB).
 constexpr std::size_t CACHE_RESIDENT_FIRMS = 40000;
 
@@ -531,16 +564,21 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
         }
     }
     const double bytes_per_agent_step = reference_bytes_per_agent_step(best);
-    const double ceiling = bw.triad_gb_s * 1e9 / bytes_per_agent_step;
-    std::printf("# the reference model's step loop against the ceiling: bytes_per_agent_step is "
-                "what decide must stream (the stage, and a line of the neighbour list of each "
+    // Decide's stream alone: far above the step's binding ceiling (the scattered line's), which
+    // counts every byte the step moves and the lines it fetches one by one.
+    const double streamed_ceiling = bw.triad_gb_s * 1e9 / bytes_per_agent_step;
+    std::printf("# the reference model's step loop against decide's stream: bytes_per_agent_step "
+                "is what decide must stream (the stage, and a line of the neighbour list of each "
                 "firm whose draw falls between the promotion bounds: lists_read_share of them), "
-                "the ceiling is triad bandwidth / that\n");
+                "ceiling_streamed = triad bandwidth / that (not the binding ceiling: see the "
+                "scattered line)\n");
     std::printf("roofline n=%zu threads=%d agent_steps_per_s_steploop=%.0f "
                 "bytes_per_agent_step=%.2f lists_read_share=%.4f achieved_gb_s=%.2f "
-                "ceiling_agent_steps_per_s=%.0f fraction_of_ceiling=%.4f bytes_per_agent=%.1f\n",
+                "ceiling_streamed_agent_steps_per_s=%.0f fraction_of_ceiling_streamed=%.4f "
+                "bytes_per_agent=%.1f\n",
                 o.n, o.threads, best_rate, bytes_per_agent_step, best.lists_read / best.agent_steps,
-                best_rate * bytes_per_agent_step * 1e-9, ceiling, best_rate / ceiling,
+                best_rate * bytes_per_agent_step * 1e-9, streamed_ceiling,
+                best_rate / streamed_ceiling,
                 static_cast<double>(best.bytes) / static_cast<double>(best.firms));
     // What the whole step moves, estimated from what a run of the same model touched (not
     // timed): decide's stream above is a small part of it.
@@ -561,17 +599,18 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
         return std::min(triad_gb_s * 1e9 / moved, random_lines_per_s / lines);
     };
     std::printf("# of those, the scattered lines (fetched one by one: in random order, or sparse; "
-                "see Traffic), "
-                "against the random-line rate; ceiling = the lower of triad / "
-                "bytes_moved_per_agent_step and random_lines_per_s / "
-                "scattered_lines_per_agent_step\n");
+                "see Traffic), against the random-line rate; ceiling_moved = triad / "
+                "bytes_moved_per_agent_step, ceiling_scattered = random_lines_per_s / "
+                "scattered_lines_per_agent_step, ceiling_binding = the lower of the two\n");
     const double best_ceiling = ceilings(bw.triad_gb_s, bw.random_lines_per_s);
     std::printf("scattered n=%zu threads=%d scattered_lines_per_agent_step=%.4f "
                 "streamed_bytes_per_agent_step=%.1f scattered_lines_per_s=%.0f "
-                "fraction_of_random_lines=%.3f ceiling_agent_steps_per_s=%.0f "
-                "fraction_of_ceiling=%.3f\n",
+                "fraction_of_random_lines=%.3f ceiling_moved_agent_steps_per_s=%.0f "
+                "ceiling_scattered_agent_steps_per_s=%.0f ceiling_binding_agent_steps_per_s=%.0f "
+                "fraction_of_ceiling_binding=%.3f\n",
                 o.n, o.threads, lines, traffic.streamed_per_agent_step(), best_rate * lines,
-                best_rate * lines / bw.random_lines_per_s, best_ceiling, best_rate / best_ceiling);
+                best_rate * lines / bw.random_lines_per_s, bw.triad_gb_s * 1e9 / moved,
+                bw.random_lines_per_s / lines, best_ceiling, best_rate / best_ceiling);
     // The same fractions paired: the bandwidth kernels and the step loop in turn, `repeats`
     // rounds, so that the two halves of each fraction share a minute of a machine whose speed moves
     // (the triad above and the best loop may come from different minutes: 26.5 and 43.0 GB/s were
@@ -583,8 +622,8 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
                 "run); fraction_of_triad = agent_steps_per_s_steploop x "
                 "bytes_moved_per_agent_step / triad, fraction_of_random_lines = "
                 "agent_steps_per_s_steploop x scattered_lines_per_agent_step / "
-                "random_lines_per_s, fraction_of_ceiling against the lower ceiling; their "
-                "medians over the rounds\n");
+                "random_lines_per_s, fraction_of_ceiling_binding against the lower of the "
+                "round's two ceilings; their medians over the rounds\n");
     for (int k = 0; k < repeats; ++k) {
         const Bandwidth round = measure_bandwidth(array_mib, 1);
         const ReferenceResult r = run_reference(o);
@@ -594,7 +633,7 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
         paired_ceiling.push_back(rate / ceilings(round.triad_gb_s, round.random_lines_per_s));
         std::printf("paired round=%d triad_gb_s=%.2f random_lines_per_s=%.0f "
                     "agent_steps_per_s_steploop=%.0f moved_gb_s=%.2f fraction_of_triad=%.4f "
-                    "fraction_of_random_lines=%.4f fraction_of_ceiling=%.4f\n",
+                    "fraction_of_random_lines=%.4f fraction_of_ceiling_binding=%.4f\n",
                     k + 1, round.triad_gb_s, round.random_lines_per_s, rate, rate * moved * 1e-9,
                     paired.back(), paired_random.back(), paired_ceiling.back());
     }
@@ -607,13 +646,14 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
     const auto [ceiling_median, ceiling_min, ceiling_max] = spread(paired_ceiling);
     std::printf("paired_summary rounds=%d fraction_of_triad_median=%.4f min=%.4f max=%.4f "
                 "fraction_of_random_lines_median=%.4f random_min=%.4f random_max=%.4f "
-                "fraction_of_ceiling_median=%.4f ceiling_min=%.4f ceiling_max=%.4f\n",
+                "fraction_of_ceiling_binding_median=%.4f binding_min=%.4f binding_max=%.4f\n",
                 repeats, triad_median, triad_min, triad_max, random_median, random_min, random_max,
                 ceiling_median, ceiling_min, ceiling_max);
     // The same work on a population whose state and network fit in the caches, on one thread:
     // what the step costs when memory costs (almost) nothing. Times the threads (perfect scaling,
     // no hand-offs), it is the compute bound; when that bound is itself below the bandwidth
-    // ceiling, the model is compute-bound and no layout reaches the ceiling.
+    // ceiling, the model is compute-bound and no layout reaches the ceiling. Against the binding
+    // ceiling (the scattered line's), not decide's stream alone, which is many times higher.
     ReferenceOptions cached = o;
     cached.n = CACHE_RESIDENT_FIRMS;
     cached.threads = 1;
@@ -635,19 +675,19 @@ int command_bandwidth(const ReferenceOptions& o, std::size_t array_mib, int repe
     std::printf("# the same step on %zu firms (state and network in the caches) on one thread; "
                 "compute_bound = that rate x %d threads; wall ns per agent-step of each phase "
                 "there (1 thread) and at n=%zu (%d threads), against the ns per agent-step the "
-                "bandwidth ceiling leaves\n",
+                "binding ceiling leaves (ceiling_binding on the scattered line)\n",
                 CACHE_RESIDENT_FIRMS, o.threads, o.n, o.threads);
     std::printf("compute_bound n=%zu agent_steps_per_s_steploop_1_thread=%.0f "
-                "compute_bound_agent_steps_per_s=%.0f fraction_of_ceiling=%.3f ns_decide=%.2f "
-                "ns_apply=%.2f ns_births=%.2f ns_decide_at_n=%.2f ns_apply_at_n=%.2f "
-                "ns_births_at_n=%.2f ns_memory_budget=%.2f\n",
-                CACHE_RESIDENT_FIRMS, cached_rate, bound, bound / ceiling,
+                "compute_bound_agent_steps_per_s=%.0f compute_bound_over_ceiling_binding=%.3f "
+                "ns_decide=%.2f ns_apply=%.2f ns_births=%.2f ns_decide_at_n=%.2f "
+                "ns_apply_at_n=%.2f ns_births_at_n=%.2f ns_memory_budget_binding=%.2f\n",
+                CACHE_RESIDENT_FIRMS, cached_rate, bound, bound / best_ceiling,
                 per_agent_step_ns(cached_phases[0], cached_agent_steps),
                 per_agent_step_ns(cached_phases[1], cached_agent_steps),
                 per_agent_step_ns(cached_phases[2], cached_agent_steps),
                 per_agent_step_ns(best.phases[0], best.agent_steps),
                 per_agent_step_ns(best.phases[1], best.agent_steps),
-                per_agent_step_ns(best.phases[2], best.agent_steps), 1e9 / ceiling);
+                per_agent_step_ns(best.phases[2], best.agent_steps), 1e9 / best_ceiling);
     return 0;
 }
 
@@ -697,9 +737,11 @@ double agent_steps_of(const canopy::engine::SeriesTable& t) {
     return a;
 }
 
+// Totals over the replicates (agent-steps, wall and set-up seconds), and replicate 0's own
+// figures (firms at its start and end, its state's bytes at the end) in both modes.
 struct EcosystemResult {
     double wall_s = 0.0;
-    double setup_s = 0.0;
+    double setup_s = -1.0; ///< negative: not timed apart (replicates in parallel)
     double agent_steps = 0.0;
     std::size_t bytes = 0;
     std::size_t firms = 0;
@@ -740,6 +782,7 @@ EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOp
                            int threads) {
     const eco::Model model;
     EcosystemResult r;
+    r.setup_s = 0.0;
     for (int k = 0; k < o.replicates; ++k) {
         const RandomKey key{o.seed, static_cast<std::uint32_t>(k)};
         canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, key);
@@ -756,9 +799,11 @@ EcosystemResult bench_city(const canopy::engine::Scenario& sc, const EcosystemOp
         }
         r.wall_s += seconds_since(t0);
         r.agent_steps += agent_steps_of(t);
-        r.bytes = eco::Model::state_bytes(sim.state());
-        r.firms = sim.state().firms.size();
-        r.firms_start = initial_firms(in);
+        if (k == 0) { // replicate 0, as in the ensemble mode
+            r.bytes = eco::Model::state_bytes(sim.state());
+            r.firms = sim.state().firms.size();
+            r.firms_start = initial_firms(in);
+        }
     }
     return r;
 }
@@ -902,18 +947,8 @@ void print_memory(const canopy::engine::Scenario& sc, const EcosystemOptions& o)
                 static_cast<double>(s.moved.size()) / firms);
 }
 
-int command_ecosystem(const EcosystemOptions& o) {
-    const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
-    if (!loaded.scenario) {
-        std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
-        return 2;
-    }
-    const canopy::engine::Scenario& sc = *loaded.scenario;
-    if (sc.model != "ecosystem") {
-        std::fprintf(stderr, "canopy-bench: %s is a '%s' scenario, not 'ecosystem'\n",
-                     o.scenario.c_str(), sc.model.c_str());
-        return 2;
-    }
+// The profile, then the timed replicates (at each thread count with --scaling).
+int run_ecosystem(const canopy::engine::Scenario& sc, const EcosystemOptions& o) {
     if (o.profile > 0) {
         print_profile(sc, o);
         print_memory(sc, o);
@@ -926,9 +961,15 @@ int command_ecosystem(const EcosystemOptions& o) {
     for (int t = o.scaling ? 1 : max_threads; t <= max_threads; ++t) {
         counts.push_back(t);
     }
-    std::printf("# canopy ecosystem model: scenario %s, %s\n", sc.name.c_str(),
+    std::printf("# canopy ecosystem model: scenario %s, %s; agent_steps, wall_s%s: totals over "
+                "the replicates; replicate_0_*: replicate 0's own firms at its start and end, "
+                "and its state's bytes per firm at the end\n",
+                sc.name.c_str(),
                 o.firms > 0 ? "one scaled city per replicate, agents in parallel"
-                            : "replicates in parallel");
+                            : "replicates in parallel",
+                o.firms > 0 ? " and setup_s (the networks and initial states built)"
+                            : " (set-up is not timed apart when replicates run in parallel: no "
+                              "setup_s)");
     double base_rate = 0.0;
     for (const int t : counts) {
         const ThreadLimit limit(t);
@@ -937,22 +978,88 @@ int command_ecosystem(const EcosystemOptions& o) {
         if (base_rate == 0.0) {
             base_rate = rate;
         }
-        std::printf("summary peer=canopy model=ecosystem scenario=%s firms_start=%.0f "
-                    "firms_end=%zu replicates=%d steps=%d agent_steps=%.0f setup_s=%.6f "
-                    "wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f threads=%d "
-                    "speedup=%.2f bytes_per_agent=%.1f\n",
-                    sc.name.c_str(), r.firms_start, r.firms, o.replicates, sc.calendar.steps(),
-                    r.agent_steps, r.setup_s, r.wall_s, o.replicates / r.wall_s, rate, t,
-                    rate / base_rate, static_cast<double>(r.bytes) / static_cast<double>(r.firms));
+        char setup[48] = "";
+        if (r.setup_s >= 0.0) {
+            std::snprintf(setup, sizeof setup, " setup_s=%.6f", r.setup_s);
+        }
+        std::printf("summary peer=canopy model=ecosystem scenario=%s replicates=%d steps=%d "
+                    "agent_steps=%.0f%s wall_s=%.6f replicates_per_s=%.2f agent_steps_per_s=%.0f "
+                    "threads=%d speedup=%.2f replicate_0_firms_start=%.0f "
+                    "replicate_0_firms_end=%zu replicate_0_bytes_per_agent=%.1f\n",
+                    sc.name.c_str(), o.replicates, sc.calendar.steps(), r.agent_steps, setup,
+                    r.wall_s, o.replicates / r.wall_s, rate, t, rate / base_rate, r.firms_start,
+                    r.firms, static_cast<double>(r.bytes) / static_cast<double>(r.firms));
     }
     return 0;
+}
+
+// The peak memory of the ecosystem command, as `canopy run` estimates it (resources.hpp): in
+// ensemble mode the replicates' kept series and the agents of those in flight; with --firms, one
+// scaled city at a time. The profile also runs reference-model runs of the city's size.
+canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
+                                         const EcosystemOptions& o) {
+    canopy::bench::MemoryNeed need;
+    canopy::engine::RunInputs in = canopy::engine::replicate_inputs(sc, RandomKey{o.seed, 0});
+    if (o.firms > 0) {
+        scale_city(in, o.firms);
+    }
+    const double firms = eco::Model::agents_at_horizon(in.parameters, sc.calendar);
+    const double city = firms * eco::Model::bytes_per_agent(in.parameters);
+    if (o.firms > 0 || o.replicates == 0) {
+        need.bytes = city;
+        need.detail = canopy::bench::grouped(firms) + " firms at the end of a replicate";
+    } else {
+        const canopy::models::ModelHandle& model = *canopy::models::find_model("ecosystem");
+        const int threads = o.threads > 0 ? o.threads : canopy::engine::hardware_threads();
+        const canopy::engine::RunShape shape =
+            canopy::models::run_shape(model, std::span(&sc, 1), o.replicates, threads);
+        const canopy::engine::ResourceEstimate e =
+            canopy::engine::estimate_resources(model.info(), sc.calendar, shape);
+        need.bytes = std::max(e.total_bytes(), city);
+        need.detail = e.describe(shape, model.info(), sc.calendar);
+    }
+    if (o.profile > 0) {
+        ReferenceOptions ro;
+        ro.n = static_cast<std::size_t>(initial_firms(in));
+        ro.steps = sc.calendar.steps();
+        const canopy::bench::MemoryNeed reference = reference_need(ro, "", "");
+        if (reference.bytes > need.bytes) {
+            need.bytes = reference.bytes;
+            need.detail =
+                "the profile's reference-model run of the city's size: " + reference.detail;
+        }
+    }
+    const std::string scenario = "scenario " + sc.name;
+    need.subject = o.firms > 0 ? "one city scaled to " + canopy::bench::grouped(o.firms) +
+                                     " initial firms (--firms, " + scenario + ")"
+                               : canopy::bench::grouped(o.replicates) +
+                                     " replicates (--replicates) of " + scenario;
+    need.advice = o.firms > 0 ? "use a smaller --firms" : "use fewer --replicates";
+    return need;
+}
+
+int command_ecosystem(const EcosystemOptions& o) {
+    const auto loaded = canopy::engine::load_scenario(o.scenario, canopy::models::model_catalog());
+    if (!loaded.scenario) {
+        throw canopy::bench::UsageError("--scenario: cannot load '" + o.scenario + "':\n" +
+                                        loaded.diagnostics.format());
+    }
+    const canopy::engine::Scenario& sc = *loaded.scenario;
+    if (sc.model != "ecosystem") {
+        throw canopy::bench::UsageError("--scenario: " + o.scenario + " is a '" + sc.model +
+                                        "' scenario, not 'ecosystem'");
+    }
+    const canopy::bench::MemoryNeed need = ecosystem_need(sc, o);
+    return canopy::bench::within_memory(need, [&] { return run_ecosystem(sc, o); });
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     canopy::engine::keep_freed_memory();
-    CLI::App app{"canopy-bench: speed of the Canopy engine on fixed models"};
+    CLI::App app{"canopy-bench: speed of the Canopy engine on fixed models. The default files "
+                 "are those of the source tree it was built from (each command's --help shows "
+                 "the path)"};
     app.require_subcommand(1);
 
     ReferenceOptions ro;
@@ -961,10 +1068,13 @@ int main(int argc, char** argv) {
         "reference", "The reference model of bench/REFERENCE.md, with its output contract");
     reference->add_option("--n", ro.n, "Initial number of firms")->check(CLI::Range(8, 2000000000));
     reference->add_option("--steps", ro.steps, "Monthly steps")->check(CLI::Range(1, 100000));
-    reference->add_option("--seed", ro.seed, "Random seed");
+    reference->add_option("--seed", ro.seed, "Random seed")->check(canopy::bench::seed_number());
     reference->add_option("--threads", ro.threads, "Worker threads")->check(CLI::Range(1, 1024));
-    reference->add_option("--births", ro.births, "Mean newborns per step (default 300*N/40000)")
-        ->check(CLI::NonNegativeNumber);
+    // Up to the model's own bound on births_per_month (reference_model.cpp).
+    CLI::Option* births_option =
+        reference->add_option("--births", ro.births, "Mean newborns per step (default 300*N/40000)")
+            ->check(canopy::bench::number_in(
+                0.0, ref::Model().info().parameters[ref::P_BIRTHS_PER_MONTH].range.max));
     reference->add_option("--lever", lever_text, "Promotion multipliers LEVER[0..2] as a,b,c");
     reference->add_flag("--quiet", ro.quiet, "Print only the summary line");
     std::string order_text = "rcm";
@@ -979,7 +1089,7 @@ int main(int argc, char** argv) {
         ->add_option("--reorder-tail", ro.reorder_tail,
                      "With --order rcm: renumber all firms once the newborns since the last "
                      "ordering outnumber this fraction of the firms ordered then")
-        ->check(CLI::PositiveNumber);
+        ->check(canopy::bench::number_above(0.0));
 
     std::size_t scaling_n = 400000;
     int max_threads = canopy::engine::hardware_threads();
@@ -992,14 +1102,15 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     scaling->add_option("--repeats", repeats, "Runs per thread count (best is kept)")
         ->check(CLI::Range(1, 100));
-    scaling->add_option("--seed", scaling_seed, "Random seed");
+    scaling->add_option("--seed", scaling_seed, "Random seed")->check(canopy::bench::seed_number());
 
     EcosystemOptions eo;
     eo.scenario = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
     auto* ecosystem =
         app.add_subcommand("ecosystem", "The full innovation-ecosystem model on a scenario");
     ecosystem->add_option("--scenario", eo.scenario, "Scenario file (an ecosystem scenario)")
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
     ecosystem->add_option("--replicates", eo.replicates, "Replicates (0: the profile only)")
         ->check(CLI::Range(0, 1000000));
     ecosystem->add_option("--threads", eo.threads, "Worker threads (0: all cores)")
@@ -1008,8 +1119,8 @@ int main(int argc, char** argv) {
         ->add_option("--firms", eo.firms,
                      "Scale the city to about this many initial firms and run replicates "
                      "one after another with agents in parallel")
-        ->check(CLI::Range(100.0, 2.0e9));
-    ecosystem->add_option("--seed", eo.seed, "Random seed");
+        ->check(canopy::bench::number_in(100.0, 2.0e9));
+    ecosystem->add_option("--seed", eo.seed, "Random seed")->check(canopy::bench::seed_number());
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
     ecosystem
         ->add_option("--profile", eo.profile,
@@ -1033,7 +1144,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(16, 65536));
     bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
         ->check(CLI::Range(1, 100));
-    bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model");
+    bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model")
+        ->check(canopy::bench::seed_number());
     bandwidth
         ->add_option("--order", bandwidth_order_text,
                      "Layout of the firms: rcm (default) or natural")
@@ -1051,7 +1163,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(8, 2000000000));
     contention->add_option("--steps", contention_model.steps, "Monthly steps (default 36)")
         ->check(CLI::Range(1, 100000));
-    contention->add_option("--seed", contention_model.seed, "Random seed");
+    contention->add_option("--seed", contention_model.seed, "Random seed")
+        ->check(canopy::bench::seed_number());
     contention
         ->add_option("--rounds", contention_options.rounds,
                      "Rounds, each running every layout with every co-runner (default 6)")
@@ -1067,8 +1180,9 @@ int main(int argc, char** argv) {
     auto* sweep = app.add_subcommand(
         "sweep", "The sweep machinery's cost per design point beyond the simulations, and MPI "
                  "efficiency");
-    sweep->add_option("--sweep", so.sweep, "Sweep file (default: the example Wuhan sweep)")
-        ->check(CLI::ExistingFile);
+    sweep->add_option("--sweep", so.sweep, "Sweep file (the example Wuhan sweep by default)")
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
     sweep->add_option("--shard", so.shard, "The points timed: shard i/n of the design");
     sweep->add_option("--threads", so.threads, "Worker threads (0: all cores)")
         ->check(CLI::Range(0, 1024));
@@ -1078,7 +1192,8 @@ int main(int argc, char** argv) {
         ->add_option("--mpi-ranks", so.mpi_ranks,
                      "Also time mpirun -np 1 and -np K of canopy sweep (one thread per rank)")
         ->check(CLI::Range(2, 4096));
-    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks");
+    sweep->add_option("--canopy", so.canopy, "The canopy program for --mpi-ranks")
+        ->capture_default_str();
     sweep->add_option("--mpirun", so.mpirun,
                       "The MPI launcher for --mpi-ranks, with any arguments of its own, split at "
                       "blanks (default mpirun; the bench adds --oversubscribe --bind-to none, and "
@@ -1094,8 +1209,9 @@ int main(int argc, char** argv) {
     CLI::Option* calibration_file =
         calibration
             ->add_option("--calibration", co.calibration,
-                         "Calibration timed (default: scenarios/reference-calibration.toml)")
-            ->check(CLI::ExistingFile);
+                         "Calibration timed (with --recovery or --sbc: none unless given)")
+            ->check(CLI::ExistingFile)
+            ->capture_default_str();
     const std::vector<std::string> methods{"abc-smc", "smm"};
     calibration->add_option("--method", co.method, "abc-smc or smm (default: the file's)")
         ->check(CLI::IsMember(methods));
@@ -1113,7 +1229,8 @@ int main(int argc, char** argv) {
     calibration
         ->add_option("--recovery-file", co.recovery_calibration,
                      "Calibration file of the recovery and SBC checks (its data are replaced)")
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingFile)
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -1128,17 +1245,36 @@ int main(int argc, char** argv) {
             return canopy::bench::command_sweep(so);
         }
         if (*contention) {
-            return canopy::bench::command_contention(contention_options,
-                                                     [&contention_model](const std::string& order) {
-                                                         ReferenceOptions o = contention_model;
-                                                         o.order = order_of(order);
-                                                         const ReferenceResult r = run_reference(o);
-                                                         return r.agent_steps / r.step_s;
-                                                     });
+            canopy::bench::MemoryNeed need =
+                reference_need(contention_model,
+                               "--n " + std::to_string(contention_model.n) + ", --steps " +
+                                   std::to_string(contention_model.steps),
+                               "use a smaller --n or --co-runner-mib, or fewer --steps");
+            need.subject += " beside a co-runner of --co-runner-mib " +
+                            std::to_string(contention_options.co_runner_mib);
+            need.bytes += static_cast<double>(contention_options.co_runner_mib) * MIB;
+            need.detail = "the co-runner's " + std::to_string(contention_options.co_runner_mib) +
+                          " MiB, and " + need.detail;
+            return canopy::bench::within_memory(need, [&] {
+                return canopy::bench::command_contention(
+                    contention_options, [&contention_model](const std::string& order) {
+                        ReferenceOptions o = contention_model;
+                        o.order = order_of(order);
+                        const ReferenceResult r = run_reference(o);
+                        return r.agent_steps / r.step_s;
+                    });
+            });
         }
         if (*bandwidth) {
             bo.order = order_of(bandwidth_order_text);
-            return command_bandwidth(bo, array_mib, bandwidth_repeats);
+            canopy::bench::MemoryNeed need = reference_need(bo, "--n " + std::to_string(bo.n),
+                                                            "use a smaller --n or --array-mib");
+            need.subject = "the bandwidth kernels' 3 arrays of --array-mib " +
+                           std::to_string(array_mib) + " and " + need.subject;
+            need.bytes += 3.0 * static_cast<double>(array_mib) * MIB;
+            need.detail = "3 x " + std::to_string(array_mib) + " MiB, and " + need.detail;
+            return canopy::bench::within_memory(
+                need, [&] { return command_bandwidth(bo, array_mib, bandwidth_repeats); });
         }
         if (*ecosystem) {
             return command_ecosystem(eo);
@@ -1146,10 +1282,23 @@ int main(int argc, char** argv) {
         if (*reference) {
             ro.lever = parse_levers(lever_text);
             ro.order = order_of(order_text);
-            return command_reference(ro);
+            std::string flags = "--n " + std::to_string(ro.n);
+            if (births_option->count() > 0) {
+                flags += ", --births " + births_option->results().front();
+            }
+            const canopy::bench::MemoryNeed need =
+                reference_need(ro, flags + ", --steps " + std::to_string(ro.steps),
+                               "use a smaller --n or --births, or fewer --steps");
+            return canopy::bench::within_memory(need, [&] { return command_reference(ro); });
         }
         if (*scaling) {
-            return command_scaling(scaling_n, max_threads, repeats, scaling_seed);
+            ReferenceOptions o;
+            o.n = scaling_n;
+            const canopy::bench::MemoryNeed need =
+                reference_need(o, "--n " + std::to_string(scaling_n), "use a smaller --n");
+            return canopy::bench::within_memory(need, [&] {
+                return command_scaling(scaling_n, max_threads, repeats, scaling_seed);
+            });
         }
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
@@ -1182,6 +1331,13 @@ int main(int argc, char** argv) {
                      "canopy-bench: error: %s\nRun 'canopy-bench --help' or 'canopy-bench "
                      "<command> --help' for usage.\n",
                      what.c_str());
+        return 2;
+    } catch (const canopy::bench::UsageError& e) {
+        std::string what = e.what();
+        while (!what.empty() && what.back() == '\n') {
+            what.pop_back(); // a file's diagnostics end in one
+        }
+        std::fprintf(stderr, "canopy-bench: error: %s\n", what.c_str());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "canopy-bench: error: %s\n", e.what());

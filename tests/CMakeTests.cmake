@@ -199,10 +199,14 @@ endif()
 #     one round's phases add up to its whole;
 #   bandwidth: the fractions of the triad are those of the figures printed beside them, and the
 #     paired rounds' median is theirs.
-#   flags: a bad flag or command is exit 2 with one "canopy-bench: error:" line naming it and
-#     what is allowed.
+#   flags: a bad flag, command, input file or a size past the memory is exit 2 with one
+#     "canopy-bench: error:" line naming it and what is allowed;
+#   ecosystem: the summary's replicate_0_* figures are replicate 0's in both modes, its other
+#     figures totals, and setup_s printed only where it is measured;
+#   calibration: its recovery and SBC checks simulate data with the measurement error of
+#     tests/statistical/test_reference_recovery.cpp, the one docs/calibration.md states.
 if(TARGET canopy-bench AND EXISTS /usr/bin/python3)
-  foreach(name contention profile bandwidth flags)
+  foreach(name contention profile bandwidth flags ecosystem calibration)
     add_test(NAME python:bench_${name}
              COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_bench_${name}.py
                      $<TARGET_FILE:canopy-bench>)

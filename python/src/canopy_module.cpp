@@ -40,6 +40,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
+#include <span>
 #include <string>
 #include <thread>
 #include <variant>
@@ -301,10 +302,52 @@ py::dict uncertain_dict(const engine::ParameterSetting& p) {
     return d;
 }
 
+// Whether `o` names what an override of `earlier` (a previous with_overrides of the scenario)
+// or of `given` (the same dict) already sets; if so adds an error at `where`. As `canopy run
+// --set` refuses a name given twice: in one dict only one of "x" and "x*" acted, while the
+// summary listed both; across calls the summary listed both ('births_per_month=13',
+// 'births_per_month=14'), a list `--set` refuses, though pasting it back should repeat the run.
+bool set_twice(const std::vector<experiments::Override>& earlier,
+               const std::vector<experiments::Override>& given, const experiments::Override& o,
+               const experiments::InputPlace& where, engine::Diagnostics& diagnostics) {
+    const auto same = [&o](const experiments::Override& e) {
+        return e.target.kind == o.target.kind && e.target.index == o.target.index;
+    };
+    const auto before = std::find_if(earlier.begin(), earlier.end(), same);
+    const auto here = std::find_if(given.begin(), given.end(), same);
+    if (before == earlier.end() && here == given.end()) {
+        return false;
+    }
+    const bool in_this_call = here != given.end();
+    const experiments::Override& first = in_this_call ? *here : *before;
+    engine::Diagnostic d;
+    d.key = where.key;
+    d.message = "'" + o.target.name + "' is set twice (" +
+                experiments::override_texts(std::span(&first, 1)).front() +
+                (in_this_call ? "" : " by an earlier with_overrides") + ", then " +
+                experiments::override_texts(std::span(&o, 1)).front() + "): " +
+                (in_this_call ? "only one could act"
+                              : "the run's overrides would list both, a list `canopy run --set` "
+                                "refuses");
+    d.allowed = "each name once";
+    if (!in_this_call) {
+        d.hint = "- override the scenario it was made from, or set the name once";
+    }
+    diagnostics.add(std::move(d));
+    return true;
+}
+
 // Overrides from {"name": value}; "lever*" scales a lever's schedule (as --set LEVER*=F does).
 PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     const engine::ModelInfo& info = model_of(*self.s).info();
     engine::Diagnostics diagnostics;
+    // What this scenario's earlier with_overrides (or run's overrides=) set already.
+    std::vector<experiments::Override> earlier;
+    for (const auto& step : self.steps) {
+        if (const auto* set = std::get_if<std::vector<experiments::Override>>(&step)) {
+            earlier.insert(earlier.end(), set->begin(), set->end());
+        }
+    }
     std::vector<experiments::Override> overrides;
     for (const auto& [k, v] : values) {
         if (!py::isinstance<py::str>(k)) {
@@ -336,6 +379,10 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         const experiments::InputPlace where{"", 0, 0,
                                             "overrides['" + py::cast<std::string>(k) + "']"};
         const auto target = experiments::resolve_target(name, info, where, diagnostics, mode);
+        if (target && set_twice(earlier, overrides, experiments::Override{*target, value}, where,
+                                diagnostics)) {
+            continue;
+        }
         if (target &&
             experiments::check_value(*target, value, info, where, diagnostics, self.s.get())) {
             overrides.push_back(experiments::Override{*target, value});

@@ -107,6 +107,42 @@ def main():
     scaled = canopy.run(s, replicates=8, seed=5, overrides={"lever_high_tech*": 2})
     check(json.loads(cli_set.stdout)["targets"][0]["median"] == scaled.summary["targets"][0]["median"],
           "overrides= matches --set LEVER*=F")
+    # A name overridden twice is refused, as `--set` refuses it (an outside probe: in one dict
+    # only one of "x" and "x*" acted while the summary listed both; across calls the summary
+    # listed 'births_per_month=13', 'births_per_month=14', a list --set refuses; chained calls
+    # set then scaled the lever, which no --set list repeats).
+    for what, twice, already in [
+            ("x and x* in one dict", lambda: canopy.run(
+                s, replicates=2, seed=1, overrides={"lever_high_tech": 2, "lever_high_tech*": 1.5}),
+             False),
+            ("x* and x in one dict", lambda: s.with_overrides(
+                {"lever_high_tech*": 1.5, "lever_high_tech": 2}), False),
+            ("with_overrides, then overrides=", lambda: canopy.run(
+                s.with_overrides({"births_per_month": 13}), replicates=2,
+                overrides={"births_per_month": 14}), True),
+            ("with_overrides, then with_overrides", lambda: s.with_overrides(
+                {"lever_high_tech": 2}).with_overrides({"lever_high_tech*": 1.5}), True)]:
+        try:
+            twice()
+            check(False, f"{what}: a name set twice is refused")
+        except canopy.InputError as e:
+            diag = e.diagnostics[0]
+            check(diag["key"].startswith("overrides[") and "' is set twice (" in diag["message"] and
+                  diag["allowed"] == "each name once" and
+                  ("by an earlier with_overrides" in diag["message"]) == already,
+                  f"{what}: refused as --set refuses a name given twice: {e}")
+    # What the summary lists is what acted, each name once: pasted after --set, it repeats the run.
+    two_calls = canopy.run(s.with_overrides({"births_per_month": 13}), replicates=4, seed=5,
+                           threads=1, overrides={"lever_high_tech*": 1.5})
+    check(two_calls.summary["overrides"] == ["births_per_month=13", "lever_high_tech*=1.5"],
+          f"the summary lists both calls' overrides: {two_calls.summary['overrides']}")
+    pasted = subprocess.run([canopy_exe, "run", reference, "--replicates", "4", "--seed", "5",
+                             "--threads", "1", "--json", "-"] +
+                            [a for o in two_calls.summary["overrides"] for a in ("--set", o)],
+                            capture_output=True, text=True)
+    check(pasted.returncode == 0 and
+          json.loads(pasted.stdout)["targets"] == two_calls.summary["targets"],
+          f"summary['overrides'] pasted after --set repeats the run: {pasted.stderr}")
 
     # Bad input raises InputError carrying the diagnostics; nothing crashes.
     try:

@@ -252,6 +252,23 @@ std::string mix_label(const std::vector<std::string>& mixes) {
 PyScenario plus_mix(const PyScenario& self, const std::string& given) {
     // "base" is the scenario without a mix, as `canopy run --policy-mix base` takes it.
     const std::string name = given == engine::BASE_POLICY_MIX ? std::string() : given;
+    // A mix applied again acts once (its settings are already in force) while the summary's label
+    // named it twice ("high_tech_push+high_tech_push"): refused, as `canopy compare` refuses a mix
+    // named twice and `canopy run` takes one.
+    if (!name.empty() &&
+        std::find(self.mixes.begin(), self.mixes.end(), name) != self.mixes.end()) {
+        std::vector<std::string> others{std::string(engine::BASE_POLICY_MIX)};
+        for (const auto& m : self.s->policy_mixes) {
+            if (std::find(self.mixes.begin(), self.mixes.end(), m.name) == self.mixes.end()) {
+                others.push_back(m.name);
+            }
+        }
+        raise_bad_argument("policy_mix",
+                           "policy mix '" + name + "' is already applied to this scenario (" +
+                               mix_label(self.mixes) +
+                               "); applied again it would change nothing but the label",
+                           "a mix not yet applied, or base for none more: " + join(others));
+    }
     PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides, self.before_steps,
                    self.steps};
     if (!name.empty()) {

@@ -336,6 +336,20 @@ def main():
         both = push.with_policy_mix("incubator_ramp")
         check(canopy.run(both, replicates=2, seed=5).summary.get("policy_mix") ==
               "high_tech_push+incubator_ramp", "stacked mixes are named in order, joined by '+'")
+        # A mix applied again acted once while the label named it twice ("high_tech_push+
+        # high_tech_push", an outside probe): refused, naming the mix.
+        for what, again in [
+                ("policy_mix= after with_policy_mix",
+                 lambda: canopy.run(push, replicates=2, seed=1, policy_mix="high_tech_push")),
+                ("with_policy_mix twice", lambda: push.with_policy_mix("high_tech_push")),
+                ("a stacked mix again", lambda: both.with_policy_mix("incubator_ramp"))]:
+            try:
+                again()
+                check(False, f"{what}: a mix applied again is refused")
+            except canopy.InputError as e:
+                diag = e.diagnostics[0]
+                check(diag["key"] == "policy_mix" and "is already applied" in diag["message"] and
+                      "base" in diag["allowed"], f"{what}: the repeated mix is named: {e}")
         check(canopy.run(push, replicates=2, seed=5, policy_mix="incubator_ramp").summary.get(
               "policy_mix") == "high_tech_push+incubator_ramp",
               "a policy_mix= after with_policy_mix is named after it")

@@ -222,6 +222,59 @@ std::mutex engine_lock;
 // Thrown out of a run when Python's signal handler raised (Ctrl-C): the run stops.
 struct Interrupted {};
 
+// Ctrl-C for a computation running with the GIL released. Python's handlers run on the main
+// thread only: the thread that called (the caller of run or calibrate, which also takes part in
+// the work) looks, with the GIL taken back, each time it is asked to; any thread then throws
+// Interrupted, and the caller, with the GIL held again, raises what the handler set
+// (KeyboardInterrupt) with py::error_already_set.
+class InterruptCheck {
+public:
+    void operator()() {
+        if (!interrupted_.load() && std::this_thread::get_id() == caller_) {
+            const py::gil_scoped_acquire gil;
+            if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
+                interrupted_.store(true);
+            }
+        }
+        if (interrupted_.load()) {
+            throw Interrupted{};
+        }
+    }
+
+private:
+    std::thread::id caller_ = std::this_thread::get_id();
+    std::atomic<bool> interrupted_{false};
+};
+
+// A calibration's evaluator that looks for Ctrl-C before each batch of runs and after each
+// run: `canopy.calibrate` ran to the end (45 s), wrote `out`, and only then raised
+// KeyboardInterrupt, losing the result. Results are `inner`'s, untouched.
+class InterruptibleEvaluator final : public experiments::Evaluator {
+public:
+    InterruptibleEvaluator(experiments::Evaluator& inner, InterruptCheck& check)
+        : inner_(inner)
+        , check_(check) {}
+    std::vector<experiments::PointResult>
+    evaluate(const experiments::Experiment& experiment, std::span<const experiments::Point> points,
+             const experiments::ResultCallback& on_result = {}) override {
+        check_();
+        return inner_.evaluate(experiment, points,
+                               [this, &on_result](const experiments::PointResult& r) {
+                                   if (on_result) {
+                                       on_result(r);
+                                   }
+                                   check_();
+                               });
+    }
+    [[nodiscard]] bool is_root() const override { return inner_.is_root(); }
+    [[nodiscard]] int processes() const override { return inner_.processes(); }
+    void share(std::vector<std::uint8_t>& bytes) override { inner_.share(bytes); }
+
+private:
+    experiments::Evaluator& inner_;
+    InterruptCheck& check_;
+};
+
 // As `canopy run`'s: a run estimated past this many seconds is said before it starts.
 constexpr double LONG_RUN_SECONDS = 600.0;
 
@@ -551,19 +604,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     // Ctrl-C stops the run between replicates with KeyboardInterrupt (it finished the whole
     // run first, then raised). Python's handlers run on the main thread only: the thread that
     // called run looks, with the GIL taken back, after each replicate it finishes.
-    const std::thread::id caller = std::this_thread::get_id();
-    std::atomic<bool> interrupted{false};
-    const auto check_interrupt = [caller, &interrupted] {
-        if (!interrupted.load() && std::this_thread::get_id() == caller) {
-            const py::gil_scoped_acquire gil;
-            if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
-                interrupted.store(true);
-            }
-        }
-        if (interrupted.load()) {
-            throw Interrupted{};
-        }
-    };
+    InterruptCheck check_interrupt;
     options.progress = [&check_interrupt](std::size_t, std::size_t) { check_interrupt(); };
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
@@ -877,22 +918,31 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
     }
     experiments::CalibrationResult result;
     std::optional<engine::Diagnostic> stopped;
+    // Ctrl-C stops the calibration between runs; `out` is then not written.
+    InterruptCheck check_interrupt;
+    bool interrupted = false;
     {
         const py::gil_scoped_release free_threads;
         const std::lock_guard one_at_a_time(engine_lock);
         const engine::ThreadLimit limit(threads);
-        const std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
+        const std::unique_ptr<experiments::Evaluator> local = experiments::local_evaluator();
+        InterruptibleEvaluator evaluator(*local, check_interrupt);
         const experiments::Calibration& c = *loaded.calibration;
         try {
             result = c.method == experiments::CalibrationMethod::smm
-                         ? experiments::run_smm(c, *evaluator)
-                         : experiments::run_abc_smc(c, *evaluator);
+                         ? experiments::run_smm(c, evaluator)
+                         : experiments::run_abc_smc(c, evaluator);
             if (out) {
                 experiments::write_calibration_result(*out, result);
             }
         } catch (const experiments::CalibrationSettingError& e) {
             stopped = e.diagnostic(); // raised below, with the GIL held again
+        } catch (const Interrupted&) {
+            interrupted = true;
         }
+    }
+    if (interrupted) {
+        throw py::error_already_set(); // KeyboardInterrupt (or what the handler raised)
     }
     if (stopped) {
         // A setting of the file stopped it before it had a result: bad input, as on the

@@ -257,6 +257,33 @@ def main():
         check(stopped < whole * 2 / 3,
               f"Ctrl-C stops canopy.run's check of the targets: {stopped:.2f} s of {whole:.2f}")
     timer.join()
+    # Ctrl-C stops a calibration between its runs, writes no `out` and releases its lock (it ran
+    # all 45 s of the reference calibration, wrote `out`, then raised: an outside probe). The
+    # signal comes a third of the way into an uninterrupted calibration's time.
+    with tempfile.TemporaryDirectory(prefix="canopy-py-int-") as d:
+        for method in ("abc-smc", "smm"):
+            started = time.monotonic()
+            whole_result = canopy.calibrate(quick_cal, method=method, threads=2)
+            whole = time.monotonic() - started
+            stopped_out = os.path.join(d, f"{method}.h5")
+            timer = threading.Timer(whole / 3, lambda: os.kill(os.getpid(), signal.SIGINT))
+            started = time.monotonic()
+            timer.start()
+            try:
+                canopy.calibrate(quick_cal, method=method, threads=2, out=stopped_out)
+                check(False, f"Ctrl-C stops canopy.calibrate ({method})")
+            except KeyboardInterrupt:
+                stopped = time.monotonic() - started
+                check(stopped < whole * 2 / 3,
+                      f"Ctrl-C stops canopy.calibrate ({method}) promptly: {stopped:.2f} s of "
+                      f"{whole:.2f}")
+            timer.join()
+            check(os.listdir(d) == [],
+                  f"an interrupted calibrate ({method}) writes no out and leaves no lock: "
+                  f"{os.listdir(d)}")
+        again = canopy.calibrate(quick_cal, method="smm", threads=2)
+        check(np.array_equal(again["particles"], whole_result["particles"]),
+              "a calibration after an interrupted one gives its numbers")
     signal.signal(signal.SIGINT, previous)
     check(canopy.run(s, replicates=8, seed=5, threads=2).summary["targets"] ==
           run.summary["targets"], "a run after an interrupted one gives its numbers")

@@ -407,6 +407,55 @@ bool set_twice(const std::vector<experiments::Override>& earlier,
     return true;
 }
 
+// A parameter as Scenario.parameters shows it: drawn from a posterior's column when `joint`
+// has one for parameter `index` (its prior's distribution, still in `p`, was shown before,
+// though no replicate draws from it), else uncertain_dict's.
+py::dict parameter_dict(const engine::ParameterSetting& p, const engine::JointDraws* joint,
+                        std::size_t index) {
+    if (joint != nullptr) {
+        const auto& columns = joint->columns();
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            if (columns[c].kind != engine::JointDraws::Column::Kind::parameter ||
+                static_cast<std::size_t>(columns[c].index) != index) {
+                continue;
+            }
+            // The weighted mean and the range of the particles the replicates can draw.
+            double total = 0.0;
+            double sum = 0.0;
+            double low = HUGE_VAL;
+            double high = -HUGE_VAL;
+            for (std::size_t row = 0; row < joint->rows(); ++row) {
+                const double x = joint->value(row, c);
+                const double w = joint->weights()[row];
+                total += w;
+                sum += w * x;
+                if (w > 0.0) { // a particle of weight 0 is never drawn
+                    low = std::min(low, x);
+                    high = std::max(high, x);
+                }
+            }
+            py::dict d;
+            d["distribution"] = "posterior";
+            // JointDraws' origin is "posterior 'PATH'": the file alone.
+            std::string file = joint->origin();
+            if (const std::string lead = "posterior '";
+                file.rfind(lead, 0) == 0 && file.size() > lead.size() && file.back() == '\'') {
+                file = file.substr(lead.size(), file.size() - lead.size() - 1);
+            }
+            d["posterior"] = file;
+            d["particles"] = joint->rows();
+            d["min"] = low;
+            d["max"] = high;
+            d["mean"] = sum / total;
+            d["source"] = p.provenance.source;
+            d["assumption"] = p.provenance.assumption;
+            d["from_scenario"] = p.provenance.from_scenario;
+            return d;
+        }
+    }
+    return uncertain_dict(p);
+}
+
 // Overrides from {"name": value}; "lever*" scales a lever's schedule (as --set LEVER*=F does).
 PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     const engine::ModelInfo& info = model_of(*self.s).info();
@@ -1048,11 +1097,13 @@ PYBIND11_MODULE(_canopy, m) {
                 py::dict d;
                 const engine::ModelInfo& info = model_of(*s.s).info();
                 for (std::size_t i = 0; i < info.parameters.size(); ++i) {
-                    d[py::str(info.parameters[i].name)] = uncertain_dict(s.s->parameters[i]);
+                    d[py::str(info.parameters[i].name)] =
+                        parameter_dict(s.s->parameters[i], s.s->joint_draws.get(), i);
                 }
                 return d;
             },
-            "Every parameter and baseline figure: its value or distribution and provenance")
+            "Every parameter and baseline figure: its value or distribution (or the posterior "
+            "it is drawn from) and provenance")
         .def_property_readonly("posterior_columns",
                                [](const PyScenario& s) {
                                    std::vector<std::string> names;

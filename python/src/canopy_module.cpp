@@ -42,6 +42,7 @@
 #include <pybind11/stl/filesystem.h>
 #include <span>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -857,6 +858,44 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     return d;
 }
 
+// The lock files of `out` that calls of calibrate in this process hold, by file identity (so
+// that another spelling of the path is the same file). Read and changed with the GIL held.
+std::vector<std::pair<dev_t, ino_t>> held_locks;
+
+std::optional<std::pair<dev_t, ino_t>> file_identity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    return std::pair{st.st_dev, st.st_ino};
+}
+
+bool held_by_this_process(const std::filesystem::path& lock_path) {
+    const auto id = file_identity(lock_path);
+    return id && std::find(held_locks.begin(), held_locks.end(), *id) != held_locks.end();
+}
+
+// One lock file in held_locks while this lives.
+class HeldHere {
+public:
+    explicit HeldHere(const std::filesystem::path& lock_path)
+        : id_(file_identity(lock_path)) {
+        if (id_) {
+            held_locks.push_back(*id_);
+        }
+    }
+    ~HeldHere() {
+        if (id_) {
+            held_locks.erase(std::find(held_locks.begin(), held_locks.end(), *id_));
+        }
+    }
+    HeldHere(const HeldHere&) = delete;
+    HeldHere& operator=(const HeldHere&) = delete;
+
+private:
+    std::optional<std::pair<dev_t, ino_t>> id_;
+};
+
 // max_memory: None for the memory available, "none" for no limit, else a size such as "16G",
 // as `--max-memory` takes; anything else is bad input naming the keyword.
 std::string max_memory_argument(const py::object& value) {
@@ -916,6 +955,7 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         raise_input_error(named, "cannot load calibration '" + file.generic_string() + "'");
     }
     std::unique_ptr<experiments::OutputLock> lock;
+    std::optional<HeldHere> held; // after `lock`: forgotten before the lock file goes
     if (out) {
         // The checks `canopy calibrate --out` makes, before anything runs: an HDF5 path that can
         // be written and is none of the files the calibration reads.
@@ -936,11 +976,24 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         // One writer per `out`, as `canopy calibrate --out` and `canopy sweep` take it: a second
         // calibration of the same path (from Python or the command line) is refused instead of
         // racing this one to the file. Held until this call returns or raises.
+        // The lock is flock(2)'s, held per open file: a second call in this process is refused
+        // by it as well, and was told "another process (pid <this one>)". Named as what it is.
+        const std::filesystem::path lock_path = experiments::beside(*out, ".lock");
+        if (held_by_this_process(lock_path)) {
+            raise_bad_argument("out",
+                               "'" + out->string() +
+                                   "' is being written by another calibrate call in this "
+                                   "process, which holds '" +
+                                   lock_path.string() + "'; wait for it to return",
+                               "a path no other calibration or sweep is writing",
+                               "- give each concurrent call its own out");
+        }
         std::string why;
         lock = experiments::OutputLock::take(*out, why);
         if (!lock) {
             raise_bad_argument("out", why, "a path no other calibration or sweep is writing");
         }
+        held.emplace(lock->path());
     }
     // As `canopy calibrate` checks, with the same code, before any run: the candidate with every
     // fitted parameter at the end of its prior that makes the model largest must fit in memory

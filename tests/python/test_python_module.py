@@ -661,6 +661,18 @@ def main():
         while time.monotonic() < deadline and not (
                 os.path.exists(shared + ".lock") and os.path.getsize(shared + ".lock") > 0):
             time.sleep(0.005)
+        # A second call in this process (another Python thread) was told "another process
+        # (pid <this one>)": named as what it is, and refused at once.
+        started = time.monotonic()
+        try:
+            canopy.calibrate(quick, threads=1, out=shared)
+            check(False, "a second calibrate of the same out in this process is refused")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "out" and
+                  "is being written by another calibrate call in this process" in
+                  e.diagnostics[0]["message"] and "another process" not in str(e),
+                  f"a second calibrate of the same out names the call in this process: {e}")
+        check(time.monotonic() - started < 5, "the second calibrate is refused before running")
         cli_side = subprocess.run([canopy_exe, "calibrate", quick, "--quiet", "--out", shared],
                                   capture_output=True, text=True, timeout=120)
         still = python_side.is_alive()

@@ -141,6 +141,18 @@ bool is_real_number(const py::handle& value) {
     return kind == "f";
 }
 
+// How a message names an int too large for a double: as written when short, else by its digits
+// (10**400 written out is 401 digits).
+std::string too_large_text(const py::handle& value) {
+    const std::string text = py::repr(value).cast<std::string>();
+    if (text.size() <= 40) {
+        return text + " is too large";
+    }
+    const std::size_t digits = text.size() - (text.front() == '-' ? 1 : 0);
+    return "an int of " + std::to_string(digits) + " digits (" + text.substr(0, 12) +
+           "...) is too large";
+}
+
 // The value of a real number (is_real_number), or nullopt for an int past a double's range.
 std::optional<double> double_of(const py::handle& value) {
     const double x = PyFloat_AsDouble(value.ptr());
@@ -155,14 +167,26 @@ template <typename T>
 T whole_number(const py::handle& value, const std::string& key, T min, T max,
                const std::string& allowed) {
     const std::string range = std::to_string(min) + " to " + std::to_string(max);
-    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0) {
+    const auto refuse = [&] {
         raise_bad_argument(key,
                            "must be a whole number from " + range + ", not " +
                                py::repr(value).cast<std::string>(),
                            allowed);
+    };
+    // A numpy array has __index__ but is not one number (np.array([3]) raised numpy's bare
+    // TypeError "only integer scalar arrays can be converted to a scalar index").
+    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0 ||
+        (PyLong_Check(value.ptr()) == 0 && py::hasattr(value, "ndim") &&
+         py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0)) {
+        refuse();
     }
     const auto n = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
     if (!n) {
+        // __index__ refused (np.array(3.0), a 0-d array of floats): not a whole number.
+        if (PyErr_ExceptionMatches(PyExc_TypeError) != 0) {
+            PyErr_Clear();
+            refuse();
+        }
         throw py::error_already_set();
     }
     if (n < py::int_(min) || n > py::int_(max)) {
@@ -486,8 +510,7 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         const std::optional<double> number = double_of(v);
         if (!number) { // an int past a double's range: 10**400
             raise_bad_argument("overrides['" + name + "']",
-                               py::repr(v).cast<std::string>() +
-                                   " is too large for a number of Canopy's (a double)",
+                               too_large_text(v) + " for a number of Canopy's (a double)",
                                "a finite number, at most about 1.8e308 in size");
         }
         const double value = *number;
@@ -608,7 +631,13 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
                                    py::repr(precision_arg).cast<std::string>(),
                                "0 (every replicate), or a probability above 0 and below 0.5");
         }
-        precision = double_of(precision_arg).value_or(HUGE_VAL); // too large: refused below
+        const std::optional<double> number = double_of(precision_arg);
+        if (!number) { // an int past a double's range: it was "got inf"
+            raise_bad_argument(
+                "precision", too_large_text(precision_arg) + " for a number of Canopy's (a double)",
+                "0 (every replicate), or a probability above 0 and below 0.5");
+        }
+        precision = *number;
         if (precision != 0.0) {
             if (const std::string p = experiments::precision_problem(precision); !p.empty()) {
                 raise_bad_argument("precision", p,

@@ -218,12 +218,28 @@ def main():
                       "overrides['births_per_month']"),
                      (lambda: s.with_overrides({"births_per_month": np.array([20.0])}),
                       "overrides['births_per_month']"),
-                     (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates")):
+                     (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates"),
+                     # numpy's bare TypeError "only integer scalar arrays can be converted to a
+                     # scalar index" named neither (an outside probe).
+                     (lambda: canopy.run(s, replicates=np.array([3])), "replicates"),
+                     (lambda: canopy.run(s, replicates=np.array(3.0)), "replicates"),
+                     (lambda: canopy.run(s, replicates=2, seed=np.array([1, 2])), "seed"),
+                     # It said "got inf".
+                     (lambda: canopy.run(s, replicates=2, precision=10**400), "precision")):
         try:
             bad()
             check(False, f"{key} refuses the value")
         except canopy.InputError as e:
-            check(e.diagnostics[0]["key"] == key, f"{key} is named: {e}")
+            check(e.diagnostics[0]["key"] == key and e.diagnostics[0]["allowed"] != "" and
+                  "inf" not in e.diagnostics[0]["message"], f"{key} is named: {e}")
+        except Exception as e:  # noqa: BLE001  (numpy's bare TypeError, before)
+            check(False, f"{key} raises InputError, not {type(e).__name__}: {e}")
+    try:
+        canopy.run(s, replicates=2, precision=10**400)
+    except canopy.InputError as e:
+        check("too large" in str(e), f"precision=10**400 is said to be too large: {e}")
+    check(canopy.run(s, replicates=np.array(3), seed=1).replicates == 3,
+          "a 0-d integer array is a whole number")
     # Ctrl-C stops a run between replicates (it ran to the end, 65 s, then raised). Python's own
     # handler is set here: a shell that starts the tests in the background ignores SIGINT.
     import signal, threading, time

@@ -1207,6 +1207,21 @@ PYBIND11_MODULE(_canopy, m) {
              py::arg("columns") = std::vector<std::string>{},
              "A new scenario whose replicates draw their parameters jointly from a calibration "
              "posterior (all its columns, or those named)")
+        // Immutable: a copy is the same scenario. Not picklable (the engine's validated
+        // scenario, not the calls that made it): the message says what works instead.
+        .def("__copy__", [](const PyScenario& s) { return s; })
+        .def(
+            "__deepcopy__", [](const PyScenario& s, const py::object&) { return s; },
+            py::arg("memo"))
+        .def(
+            "__reduce_ex__",
+            [](const PyScenario&, const py::object&) -> py::object {
+                throw py::type_error(
+                    "a canopy.Scenario cannot be pickled: give a worker process the scenario's "
+                    "path and its overrides (and policy mix, posterior), and let it call "
+                    "canopy.load_scenario there (docs/python.md, 'Runs in another process')");
+            },
+            py::arg("protocol"))
         .def("__repr__", [](const PyScenario& s) {
             return "<canopy.Scenario '" + s.s->name + "' (" + s.s->model + ", " +
                    s.s->calendar.start().str() + " .. " + s.s->calendar.end().str() + ")>";
@@ -1238,6 +1253,18 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly(
             "summary", [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
+        .def("__copy__", [](const PyRun& r) { return r; })
+        .def(
+            "__deepcopy__", [](const PyRun& r, const py::object&) { return r; }, py::arg("memo"))
+        .def(
+            "__reduce_ex__",
+            [](const PyRun&, const py::object&) -> py::object {
+                throw py::type_error(
+                    "a canopy.Run cannot be pickled: return what is needed from the worker "
+                    "process instead (run.summary, run.p_attain, arrays such as run.finals are "
+                    "plain dicts and numpy arrays; docs/python.md, 'Runs in another process')");
+            },
+            py::arg("protocol"))
         .def("__repr__", [](const PyRun& r) {
             return "<canopy.Run '" + r.scenario->name + "', " +
                    std::to_string(r.ensemble->replicates()) + " replicates>";

@@ -25,6 +25,13 @@ def check(condition, what):
         print(f"FAILED: {what}")
 
 
+def p_attain_in_worker(path, overrides, seed):
+    """docs/python.md's pattern for a run in another process: the scenario made there."""
+    import canopy
+    s = canopy.load_scenario(path).with_overrides(overrides)
+    return canopy.run(s, replicates=8, seed=seed, threads=1).p_attain
+
+
 def main():
     build_python, canopy_exe, source = sys.argv[1:4]
     try:
@@ -935,6 +942,28 @@ def main():
                   f"calibrate looks in the source tree: {e}")
         finally:
             os.chdir(here)
+
+    # A Scenario and a Run cannot be pickled (pickle's TypeError said nothing more): the error says
+    # what works, and what it says works. Copies are the same immutable objects.
+    import copy
+    import pickle
+    for what, thing in (("Scenario", s), ("Run", run)):
+        try:
+            pickle.dumps(thing)
+            check(False, f"pickling a {what} is refused")
+        except TypeError as e:
+            check("cannot be pickled" in str(e) and "docs/python.md" in str(e),
+                  f"pickling a {what} says what to do instead: {e}")
+    check(repr(copy.copy(s)) == repr(s) and copy.deepcopy(s).parameters == s.parameters,
+          "a Scenario can be copied")
+    check(copy.deepcopy(run).p_attain == run.p_attain, "a Run can be copied")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        far = pool.submit(p_attain_in_worker, reference, {"births_per_month": 20}, 1).result()
+    check(far == canopy.run(s.with_overrides({"births_per_month": 20}), replicates=8, seed=1,
+                            threads=1).p_attain,
+          "a run made in another process from the path and overrides gives this one's numbers")
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0

@@ -32,8 +32,9 @@ def read_sweep(path):
     Every group becomes a dict, every dataset a numpy array (strings decoded), and each
     group's attributes sit under the key "attrs". The layout is docs/output-format.md's;
     xarray.open_dataset(path, group=..., engine="h5netcdf") reads the same file with named
-    dimensions. Needs h5py (Debian: python3-h5py). Raises InputError, naming the file's kind,
-    for a file that is not a sweep result (a calibration's posterior, say).
+    dimensions. Needs h5py (Debian: python3-h5py). `path` is a str, bytes or os.PathLike.
+    Raises InputError, naming the file's kind, for a file that is not a sweep result (a
+    calibration's posterior, say), and with HDF5's words for a file damaged or cut short.
     """
     import h5py  # only this helper needs it
 
@@ -52,6 +53,9 @@ def read_sweep(path):
 
     import os
 
+    # A bytes or os.PathLike path is the same file; messages name it as text (a bytes path read
+    # "b'...'").
+    path = os.fsdecode(path)
     allowed = "a file written by canopy sweep or canopy merge"
     # The file is the user's input: a missing file or one that is not HDF5 is bad input naming
     # it, as read_calibration's (h5py's FileNotFoundError or OSError would name neither).
@@ -63,8 +67,9 @@ def read_sweep(path):
         raise _input_error(path, "path", "%r: not an HDF5 file" % str(path), allowed)
     try:
         return _read_sweep_file(path, h5py, convert, walk, allowed)
-    except OSError as e:
-        # A file cut short or damaged where HDF5 checks itself (h5py's OSError named no file).
+    except (OSError, RuntimeError, KeyError) as e:
+        # A file cut short or damaged where HDF5 checks itself (h5py's OSError named no file;
+        # a damaged attribute is h5py's KeyError or RuntimeError "incorrect metadata checksum").
         raise _input_error(path, "path", "%r cannot be read: the file is damaged or cut short "
                            "(%s)" % (str(path), e), allowed, "- run the sweep or merge that "
                            "wrote it again") from None
@@ -75,7 +80,9 @@ def _read_sweep_file(path, h5py, convert, walk, allowed):
     with h5py.File(path, "r") as f:
         # Any other result (a calibration's posterior, a run's series) would come back as a
         # dict all the same, read as a sweep by whoever takes it: refuse it, naming its kind.
-        kind = convert(f.attrs.get("kind"))
+        # Not attrs.get: it returns None for an attribute HDF5 cannot read (a damaged file),
+        # which was then called "no root attribute kind". `in` raises for a damaged file.
+        kind = convert(f.attrs["kind"]) if "kind" in f.attrs else None
         if kind != "sweep":
             found = (
                 "its root attribute kind is %r" % kind

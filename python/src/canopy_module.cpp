@@ -40,7 +40,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
+#include <span>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -139,6 +141,18 @@ bool is_real_number(const py::handle& value) {
     return kind == "f";
 }
 
+// How a message names an int too large for a double: as written when short, else by its digits
+// (10**400 written out is 401 digits).
+std::string too_large_text(const py::handle& value) {
+    const std::string text = py::repr(value).cast<std::string>();
+    if (text.size() <= 40) {
+        return text + " is too large";
+    }
+    const std::size_t digits = text.size() - (text.front() == '-' ? 1 : 0);
+    return "an int of " + std::to_string(digits) + " digits (" + text.substr(0, 12) +
+           "...) is too large";
+}
+
 // The value of a real number (is_real_number), or nullopt for an int past a double's range.
 std::optional<double> double_of(const py::handle& value) {
     const double x = PyFloat_AsDouble(value.ptr());
@@ -153,14 +167,26 @@ template <typename T>
 T whole_number(const py::handle& value, const std::string& key, T min, T max,
                const std::string& allowed) {
     const std::string range = std::to_string(min) + " to " + std::to_string(max);
-    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0) {
+    const auto refuse = [&] {
         raise_bad_argument(key,
                            "must be a whole number from " + range + ", not " +
                                py::repr(value).cast<std::string>(),
                            allowed);
+    };
+    // A numpy array has __index__ but is not one number (np.array([3]) raised numpy's bare
+    // TypeError "only integer scalar arrays can be converted to a scalar index").
+    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0 ||
+        (PyLong_Check(value.ptr()) == 0 && py::hasattr(value, "ndim") &&
+         py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0)) {
+        refuse();
     }
     const auto n = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
     if (!n) {
+        // __index__ refused (np.array(3.0), a 0-d array of floats): not a whole number.
+        if (PyErr_ExceptionMatches(PyExc_TypeError) != 0) {
+            PyErr_Clear();
+            refuse();
+        }
         throw py::error_already_set();
     }
     if (n < py::int_(min) || n > py::int_(max)) {
@@ -221,6 +247,59 @@ std::mutex engine_lock;
 // Thrown out of a run when Python's signal handler raised (Ctrl-C): the run stops.
 struct Interrupted {};
 
+// Ctrl-C for a computation running with the GIL released. Python's handlers run on the main
+// thread only: the thread that called (the caller of run or calibrate, which also takes part in
+// the work) looks, with the GIL taken back, each time it is asked to; any thread then throws
+// Interrupted, and the caller, with the GIL held again, raises what the handler set
+// (KeyboardInterrupt) with py::error_already_set.
+class InterruptCheck {
+public:
+    void operator()() {
+        if (!interrupted_.load() && std::this_thread::get_id() == caller_) {
+            const py::gil_scoped_acquire gil;
+            if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
+                interrupted_.store(true);
+            }
+        }
+        if (interrupted_.load()) {
+            throw Interrupted{};
+        }
+    }
+
+private:
+    std::thread::id caller_ = std::this_thread::get_id();
+    std::atomic<bool> interrupted_{false};
+};
+
+// A calibration's evaluator that looks for Ctrl-C before each batch of runs and after each
+// run: `canopy.calibrate` ran to the end (45 s), wrote `out`, and only then raised
+// KeyboardInterrupt, losing the result. Results are `inner`'s, untouched.
+class InterruptibleEvaluator final : public experiments::Evaluator {
+public:
+    InterruptibleEvaluator(experiments::Evaluator& inner, InterruptCheck& check)
+        : inner_(inner)
+        , check_(check) {}
+    std::vector<experiments::PointResult>
+    evaluate(const experiments::Experiment& experiment, std::span<const experiments::Point> points,
+             const experiments::ResultCallback& on_result = {}) override {
+        check_();
+        return inner_.evaluate(experiment, points,
+                               [this, &on_result](const experiments::PointResult& r) {
+                                   if (on_result) {
+                                       on_result(r);
+                                   }
+                                   check_();
+                               });
+    }
+    [[nodiscard]] bool is_root() const override { return inner_.is_root(); }
+    [[nodiscard]] int processes() const override { return inner_.processes(); }
+    void share(std::vector<std::uint8_t>& bytes) override { inner_.share(bytes); }
+
+private:
+    experiments::Evaluator& inner_;
+    InterruptCheck& check_;
+};
+
 // As `canopy run`'s: a run estimated past this many seconds is said before it starts.
 constexpr double LONG_RUN_SECONDS = 600.0;
 
@@ -251,6 +330,23 @@ std::string mix_label(const std::vector<std::string>& mixes) {
 PyScenario plus_mix(const PyScenario& self, const std::string& given) {
     // "base" is the scenario without a mix, as `canopy run --policy-mix base` takes it.
     const std::string name = given == engine::BASE_POLICY_MIX ? std::string() : given;
+    // A mix applied again acts once (its settings are already in force) while the summary's label
+    // named it twice ("high_tech_push+high_tech_push"): refused, as `canopy compare` refuses a mix
+    // named twice and `canopy run` takes one.
+    if (!name.empty() &&
+        std::find(self.mixes.begin(), self.mixes.end(), name) != self.mixes.end()) {
+        std::vector<std::string> others{std::string(engine::BASE_POLICY_MIX)};
+        for (const auto& m : self.s->policy_mixes) {
+            if (std::find(self.mixes.begin(), self.mixes.end(), m.name) == self.mixes.end()) {
+                others.push_back(m.name);
+            }
+        }
+        raise_bad_argument("policy_mix",
+                           "policy mix '" + name + "' is already applied to this scenario (" +
+                               mix_label(self.mixes) +
+                               "); applied again it would change nothing but the label",
+                           "a mix not yet applied, or base for none more: " + join(others));
+    }
     PyScenario out{with_mix(*self.s, name), self.mixes, self.overrides, self.before_steps,
                    self.steps};
     if (!name.empty()) {
@@ -301,10 +397,101 @@ py::dict uncertain_dict(const engine::ParameterSetting& p) {
     return d;
 }
 
+// Whether `o` names what an override of `earlier` (a previous with_overrides of the scenario)
+// or of `given` (the same dict) already sets; if so adds an error at `where`. As `canopy run
+// --set` refuses a name given twice: in one dict only one of "x" and "x*" acted, while the
+// summary listed both; across calls the summary listed both ('births_per_month=13',
+// 'births_per_month=14'), a list `--set` refuses, though pasting it back should repeat the run.
+bool set_twice(const std::vector<experiments::Override>& earlier,
+               const std::vector<experiments::Override>& given, const experiments::Override& o,
+               const experiments::InputPlace& where, engine::Diagnostics& diagnostics) {
+    const auto same = [&o](const experiments::Override& e) {
+        return e.target.kind == o.target.kind && e.target.index == o.target.index;
+    };
+    const auto before = std::find_if(earlier.begin(), earlier.end(), same);
+    const auto here = std::find_if(given.begin(), given.end(), same);
+    if (before == earlier.end() && here == given.end()) {
+        return false;
+    }
+    const bool in_this_call = here != given.end();
+    const experiments::Override& first = in_this_call ? *here : *before;
+    engine::Diagnostic d;
+    d.key = where.key;
+    d.message = "'" + o.target.name + "' is set twice (" +
+                experiments::override_texts(std::span(&first, 1)).front() +
+                (in_this_call ? "" : " by an earlier with_overrides") + ", then " +
+                experiments::override_texts(std::span(&o, 1)).front() + "): " +
+                (in_this_call ? "only one could act"
+                              : "the run's overrides would list both, a list `canopy run --set` "
+                                "refuses");
+    d.allowed = "each name once";
+    if (!in_this_call) {
+        d.hint = "- override the scenario it was made from, or set the name once";
+    }
+    diagnostics.add(std::move(d));
+    return true;
+}
+
+// A parameter as Scenario.parameters shows it: drawn from a posterior's column when `joint`
+// has one for parameter `index` (its prior's distribution, still in `p`, was shown before,
+// though no replicate draws from it), else uncertain_dict's.
+py::dict parameter_dict(const engine::ParameterSetting& p, const engine::JointDraws* joint,
+                        std::size_t index) {
+    if (joint != nullptr) {
+        const auto& columns = joint->columns();
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            if (columns[c].kind != engine::JointDraws::Column::Kind::parameter ||
+                static_cast<std::size_t>(columns[c].index) != index) {
+                continue;
+            }
+            // The weighted mean and the range of the particles the replicates can draw.
+            double total = 0.0;
+            double sum = 0.0;
+            double low = HUGE_VAL;
+            double high = -HUGE_VAL;
+            for (std::size_t row = 0; row < joint->rows(); ++row) {
+                const double x = joint->value(row, c);
+                const double w = joint->weights()[row];
+                total += w;
+                sum += w * x;
+                if (w > 0.0) { // a particle of weight 0 is never drawn
+                    low = std::min(low, x);
+                    high = std::max(high, x);
+                }
+            }
+            py::dict d;
+            d["distribution"] = "posterior";
+            // JointDraws' origin is "posterior 'PATH'": the file alone.
+            std::string file = joint->origin();
+            if (const std::string lead = "posterior '";
+                file.rfind(lead, 0) == 0 && file.size() > lead.size() && file.back() == '\'') {
+                file = file.substr(lead.size(), file.size() - lead.size() - 1);
+            }
+            d["posterior"] = file;
+            d["particles"] = joint->rows();
+            d["min"] = low;
+            d["max"] = high;
+            d["mean"] = sum / total;
+            d["source"] = p.provenance.source;
+            d["assumption"] = p.provenance.assumption;
+            d["from_scenario"] = p.provenance.from_scenario;
+            return d;
+        }
+    }
+    return uncertain_dict(p);
+}
+
 // Overrides from {"name": value}; "lever*" scales a lever's schedule (as --set LEVER*=F does).
 PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
     const engine::ModelInfo& info = model_of(*self.s).info();
     engine::Diagnostics diagnostics;
+    // What this scenario's earlier with_overrides (or run's overrides=) set already.
+    std::vector<experiments::Override> earlier;
+    for (const auto& step : self.steps) {
+        if (const auto* set = std::get_if<std::vector<experiments::Override>>(&step)) {
+            earlier.insert(earlier.end(), set->begin(), set->end());
+        }
+    }
     std::vector<experiments::Override> overrides;
     for (const auto& [k, v] : values) {
         if (!py::isinstance<py::str>(k)) {
@@ -323,8 +510,7 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         const std::optional<double> number = double_of(v);
         if (!number) { // an int past a double's range: 10**400
             raise_bad_argument("overrides['" + name + "']",
-                               py::repr(v).cast<std::string>() +
-                                   " is too large for a number of Canopy's (a double)",
+                               too_large_text(v) + " for a number of Canopy's (a double)",
                                "a finite number, at most about 1.8e308 in size");
         }
         const double value = *number;
@@ -336,6 +522,10 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         const experiments::InputPlace where{"", 0, 0,
                                             "overrides['" + py::cast<std::string>(k) + "']"};
         const auto target = experiments::resolve_target(name, info, where, diagnostics, mode);
+        if (target && set_twice(earlier, overrides, experiments::Override{*target, value}, where,
+                                diagnostics)) {
+            continue;
+        }
         if (target &&
             experiments::check_value(*target, value, info, where, diagnostics, self.s.get())) {
             overrides.push_back(experiments::Override{*target, value});
@@ -441,7 +631,13 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
                                    py::repr(precision_arg).cast<std::string>(),
                                "0 (every replicate), or a probability above 0 and below 0.5");
         }
-        precision = double_of(precision_arg).value_or(HUGE_VAL); // too large: refused below
+        const std::optional<double> number = double_of(precision_arg);
+        if (!number) { // an int past a double's range: it was "got inf"
+            raise_bad_argument(
+                "precision", too_large_text(precision_arg) + " for a number of Canopy's (a double)",
+                "0 (every replicate), or a probability above 0 and below 0.5");
+        }
+        precision = *number;
         if (precision != 0.0) {
             if (const std::string p = experiments::precision_problem(precision); !p.empty()) {
                 raise_bad_argument("precision", p,
@@ -487,19 +683,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     // Ctrl-C stops the run between replicates with KeyboardInterrupt (it finished the whole
     // run first, then raised). Python's handlers run on the main thread only: the thread that
     // called run looks, with the GIL taken back, after each replicate it finishes.
-    const std::thread::id caller = std::this_thread::get_id();
-    std::atomic<bool> interrupted{false};
-    const auto check_interrupt = [caller, &interrupted] {
-        if (!interrupted.load() && std::this_thread::get_id() == caller) {
-            const py::gil_scoped_acquire gil;
-            if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
-                interrupted.store(true);
-            }
-        }
-        if (interrupted.load()) {
-            throw Interrupted{};
-        }
-    };
+    InterruptCheck check_interrupt;
     options.progress = [&check_interrupt](std::size_t, std::size_t) { check_interrupt(); };
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
@@ -703,6 +887,44 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     return d;
 }
 
+// The lock files of `out` that calls of calibrate in this process hold, by file identity (so
+// that another spelling of the path is the same file). Read and changed with the GIL held.
+std::vector<std::pair<dev_t, ino_t>> held_locks;
+
+std::optional<std::pair<dev_t, ino_t>> file_identity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    return std::pair{st.st_dev, st.st_ino};
+}
+
+bool held_by_this_process(const std::filesystem::path& lock_path) {
+    const auto id = file_identity(lock_path);
+    return id && std::find(held_locks.begin(), held_locks.end(), *id) != held_locks.end();
+}
+
+// One lock file in held_locks while this lives.
+class HeldHere {
+public:
+    explicit HeldHere(const std::filesystem::path& lock_path)
+        : id_(file_identity(lock_path)) {
+        if (id_) {
+            held_locks.push_back(*id_);
+        }
+    }
+    ~HeldHere() {
+        if (id_) {
+            held_locks.erase(std::find(held_locks.begin(), held_locks.end(), *id_));
+        }
+    }
+    HeldHere(const HeldHere&) = delete;
+    HeldHere& operator=(const HeldHere&) = delete;
+
+private:
+    std::optional<std::pair<dev_t, ino_t>> id_;
+};
+
 // max_memory: None for the memory available, "none" for no limit, else a size such as "16G",
 // as `--max-memory` takes; anything else is bad input naming the keyword.
 std::string max_memory_argument(const py::object& value) {
@@ -762,6 +984,7 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         raise_input_error(named, "cannot load calibration '" + file.generic_string() + "'");
     }
     std::unique_ptr<experiments::OutputLock> lock;
+    std::optional<HeldHere> held; // after `lock`: forgotten before the lock file goes
     if (out) {
         // The checks `canopy calibrate --out` makes, before anything runs: an HDF5 path that can
         // be written and is none of the files the calibration reads.
@@ -782,11 +1005,24 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         // One writer per `out`, as `canopy calibrate --out` and `canopy sweep` take it: a second
         // calibration of the same path (from Python or the command line) is refused instead of
         // racing this one to the file. Held until this call returns or raises.
+        // The lock is flock(2)'s, held per open file: a second call in this process is refused
+        // by it as well, and was told "another process (pid <this one>)". Named as what it is.
+        const std::filesystem::path lock_path = experiments::beside(*out, ".lock");
+        if (held_by_this_process(lock_path)) {
+            raise_bad_argument("out",
+                               "'" + out->string() +
+                                   "' is being written by another calibrate call in this "
+                                   "process, which holds '" +
+                                   lock_path.string() + "'; wait for it to return",
+                               "a path no other calibration or sweep is writing",
+                               "- give each concurrent call its own out");
+        }
         std::string why;
         lock = experiments::OutputLock::take(*out, why);
         if (!lock) {
             raise_bad_argument("out", why, "a path no other calibration or sweep is writing");
         }
+        held.emplace(lock->path());
     }
     // As `canopy calibrate` checks, with the same code, before any run: the candidate with every
     // fitted parameter at the end of its prior that makes the model largest must fit in memory
@@ -813,22 +1049,31 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
     }
     experiments::CalibrationResult result;
     std::optional<engine::Diagnostic> stopped;
+    // Ctrl-C stops the calibration between runs; `out` is then not written.
+    InterruptCheck check_interrupt;
+    bool interrupted = false;
     {
         const py::gil_scoped_release free_threads;
         const std::lock_guard one_at_a_time(engine_lock);
         const engine::ThreadLimit limit(threads);
-        const std::unique_ptr<experiments::Evaluator> evaluator = experiments::local_evaluator();
+        const std::unique_ptr<experiments::Evaluator> local = experiments::local_evaluator();
+        InterruptibleEvaluator evaluator(*local, check_interrupt);
         const experiments::Calibration& c = *loaded.calibration;
         try {
             result = c.method == experiments::CalibrationMethod::smm
-                         ? experiments::run_smm(c, *evaluator)
-                         : experiments::run_abc_smc(c, *evaluator);
+                         ? experiments::run_smm(c, evaluator)
+                         : experiments::run_abc_smc(c, evaluator);
             if (out) {
                 experiments::write_calibration_result(*out, result);
             }
         } catch (const experiments::CalibrationSettingError& e) {
             stopped = e.diagnostic(); // raised below, with the GIL held again
+        } catch (const Interrupted&) {
+            interrupted = true;
         }
+    }
+    if (interrupted) {
+        throw py::error_already_set(); // KeyboardInterrupt (or what the handler raised)
     }
     if (stopped) {
         // A setting of the file stopped it before it had a result: bad input, as on the
@@ -934,11 +1179,13 @@ PYBIND11_MODULE(_canopy, m) {
                 py::dict d;
                 const engine::ModelInfo& info = model_of(*s.s).info();
                 for (std::size_t i = 0; i < info.parameters.size(); ++i) {
-                    d[py::str(info.parameters[i].name)] = uncertain_dict(s.s->parameters[i]);
+                    d[py::str(info.parameters[i].name)] =
+                        parameter_dict(s.s->parameters[i], s.s->joint_draws.get(), i);
                 }
                 return d;
             },
-            "Every parameter and baseline figure: its value or distribution and provenance")
+            "Every parameter and baseline figure: its value or distribution (or the posterior "
+            "it is drawn from) and provenance")
         .def_property_readonly("posterior_columns",
                                [](const PyScenario& s) {
                                    std::vector<std::string> names;
@@ -960,6 +1207,21 @@ PYBIND11_MODULE(_canopy, m) {
              py::arg("columns") = std::vector<std::string>{},
              "A new scenario whose replicates draw their parameters jointly from a calibration "
              "posterior (all its columns, or those named)")
+        // Immutable: a copy is the same scenario. Not picklable (the engine's validated
+        // scenario, not the calls that made it): the message says what works instead.
+        .def("__copy__", [](const PyScenario& s) { return s; })
+        .def(
+            "__deepcopy__", [](const PyScenario& s, const py::object&) { return s; },
+            py::arg("memo"))
+        .def(
+            "__reduce_ex__",
+            [](const PyScenario&, const py::object&) -> py::object {
+                throw py::type_error(
+                    "a canopy.Scenario cannot be pickled: give a worker process the scenario's "
+                    "path and its overrides (and policy mix, posterior), and let it call "
+                    "canopy.load_scenario there (docs/python.md, 'Runs in another process')");
+            },
+            py::arg("protocol"))
         .def("__repr__", [](const PyScenario& s) {
             return "<canopy.Scenario '" + s.s->name + "' (" + s.s->model + ", " +
                    s.s->calendar.start().str() + " .. " + s.s->calendar.end().str() + ")>";
@@ -991,6 +1253,18 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly(
             "summary", [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
+        .def("__copy__", [](const PyRun& r) { return r; })
+        .def(
+            "__deepcopy__", [](const PyRun& r, const py::object&) { return r; }, py::arg("memo"))
+        .def(
+            "__reduce_ex__",
+            [](const PyRun&, const py::object&) -> py::object {
+                throw py::type_error(
+                    "a canopy.Run cannot be pickled: return what is needed from the worker "
+                    "process instead (run.summary, run.p_attain, arrays such as run.finals are "
+                    "plain dicts and numpy arrays; docs/python.md, 'Runs in another process')");
+            },
+            py::arg("protocol"))
         .def("__repr__", [](const PyRun& r) {
             return "<canopy.Run '" + r.scenario->name + "', " +
                    std::to_string(r.ensemble->replicates()) + " replicates>";

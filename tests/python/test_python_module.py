@@ -25,6 +25,13 @@ def check(condition, what):
         print(f"FAILED: {what}")
 
 
+def p_attain_in_worker(path, overrides, seed):
+    """docs/python.md's pattern for a run in another process: the scenario made there."""
+    import canopy
+    s = canopy.load_scenario(path).with_overrides(overrides)
+    return canopy.run(s, replicates=8, seed=seed, threads=1).p_attain
+
+
 def main():
     build_python, canopy_exe, source = sys.argv[1:4]
     try:
@@ -107,6 +114,42 @@ def main():
     scaled = canopy.run(s, replicates=8, seed=5, overrides={"lever_high_tech*": 2})
     check(json.loads(cli_set.stdout)["targets"][0]["median"] == scaled.summary["targets"][0]["median"],
           "overrides= matches --set LEVER*=F")
+    # A name overridden twice is refused, as `--set` refuses it (an outside probe: in one dict
+    # only one of "x" and "x*" acted while the summary listed both; across calls the summary
+    # listed 'births_per_month=13', 'births_per_month=14', a list --set refuses; chained calls
+    # set then scaled the lever, which no --set list repeats).
+    for what, twice, already in [
+            ("x and x* in one dict", lambda: canopy.run(
+                s, replicates=2, seed=1, overrides={"lever_high_tech": 2, "lever_high_tech*": 1.5}),
+             False),
+            ("x* and x in one dict", lambda: s.with_overrides(
+                {"lever_high_tech*": 1.5, "lever_high_tech": 2}), False),
+            ("with_overrides, then overrides=", lambda: canopy.run(
+                s.with_overrides({"births_per_month": 13}), replicates=2,
+                overrides={"births_per_month": 14}), True),
+            ("with_overrides, then with_overrides", lambda: s.with_overrides(
+                {"lever_high_tech": 2}).with_overrides({"lever_high_tech*": 1.5}), True)]:
+        try:
+            twice()
+            check(False, f"{what}: a name set twice is refused")
+        except canopy.InputError as e:
+            diag = e.diagnostics[0]
+            check(diag["key"].startswith("overrides[") and "' is set twice (" in diag["message"] and
+                  diag["allowed"] == "each name once" and
+                  ("by an earlier with_overrides" in diag["message"]) == already,
+                  f"{what}: refused as --set refuses a name given twice: {e}")
+    # What the summary lists is what acted, each name once: pasted after --set, it repeats the run.
+    two_calls = canopy.run(s.with_overrides({"births_per_month": 13}), replicates=4, seed=5,
+                           threads=1, overrides={"lever_high_tech*": 1.5})
+    check(two_calls.summary["overrides"] == ["births_per_month=13", "lever_high_tech*=1.5"],
+          f"the summary lists both calls' overrides: {two_calls.summary['overrides']}")
+    pasted = subprocess.run([canopy_exe, "run", reference, "--replicates", "4", "--seed", "5",
+                             "--threads", "1", "--json", "-"] +
+                            [a for o in two_calls.summary["overrides"] for a in ("--set", o)],
+                            capture_output=True, text=True)
+    check(pasted.returncode == 0 and
+          json.loads(pasted.stdout)["targets"] == two_calls.summary["targets"],
+          f"summary['overrides'] pasted after --set repeats the run: {pasted.stderr}")
 
     # Bad input raises InputError carrying the diagnostics; nothing crashes.
     try:
@@ -182,12 +225,28 @@ def main():
                       "overrides['births_per_month']"),
                      (lambda: s.with_overrides({"births_per_month": np.array([20.0])}),
                       "overrides['births_per_month']"),
-                     (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates")):
+                     (lambda: canopy.run(s, replicates=np.bool_(True)), "replicates"),
+                     # numpy's bare TypeError "only integer scalar arrays can be converted to a
+                     # scalar index" named neither (an outside probe).
+                     (lambda: canopy.run(s, replicates=np.array([3])), "replicates"),
+                     (lambda: canopy.run(s, replicates=np.array(3.0)), "replicates"),
+                     (lambda: canopy.run(s, replicates=2, seed=np.array([1, 2])), "seed"),
+                     # It said "got inf".
+                     (lambda: canopy.run(s, replicates=2, precision=10**400), "precision")):
         try:
             bad()
             check(False, f"{key} refuses the value")
         except canopy.InputError as e:
-            check(e.diagnostics[0]["key"] == key, f"{key} is named: {e}")
+            check(e.diagnostics[0]["key"] == key and e.diagnostics[0]["allowed"] != "" and
+                  "inf" not in e.diagnostics[0]["message"], f"{key} is named: {e}")
+        except Exception as e:  # noqa: BLE001  (numpy's bare TypeError, before)
+            check(False, f"{key} raises InputError, not {type(e).__name__}: {e}")
+    try:
+        canopy.run(s, replicates=2, precision=10**400)
+    except canopy.InputError as e:
+        check("too large" in str(e), f"precision=10**400 is said to be too large: {e}")
+    check(canopy.run(s, replicates=np.array(3), seed=1).replicates == 3,
+          "a 0-d integer array is a whole number")
     # Ctrl-C stops a run between replicates (it ran to the end, 65 s, then raised). Python's own
     # handler is set here: a shell that starts the tests in the background ignores SIGINT.
     import signal, threading, time
@@ -221,6 +280,33 @@ def main():
         check(stopped < whole * 2 / 3,
               f"Ctrl-C stops canopy.run's check of the targets: {stopped:.2f} s of {whole:.2f}")
     timer.join()
+    # Ctrl-C stops a calibration between its runs, writes no `out` and releases its lock (it ran
+    # all 45 s of the reference calibration, wrote `out`, then raised: an outside probe). The
+    # signal comes a third of the way into an uninterrupted calibration's time.
+    with tempfile.TemporaryDirectory(prefix="canopy-py-int-") as d:
+        for method in ("abc-smc", "smm"):
+            started = time.monotonic()
+            whole_result = canopy.calibrate(quick_cal, method=method, threads=2)
+            whole = time.monotonic() - started
+            stopped_out = os.path.join(d, f"{method}.h5")
+            timer = threading.Timer(whole / 3, lambda: os.kill(os.getpid(), signal.SIGINT))
+            started = time.monotonic()
+            timer.start()
+            try:
+                canopy.calibrate(quick_cal, method=method, threads=2, out=stopped_out)
+                check(False, f"Ctrl-C stops canopy.calibrate ({method})")
+            except KeyboardInterrupt:
+                stopped = time.monotonic() - started
+                check(stopped < whole * 2 / 3,
+                      f"Ctrl-C stops canopy.calibrate ({method}) promptly: {stopped:.2f} s of "
+                      f"{whole:.2f}")
+            timer.join()
+            check(os.listdir(d) == [],
+                  f"an interrupted calibrate ({method}) writes no out and leaves no lock: "
+                  f"{os.listdir(d)}")
+        again = canopy.calibrate(quick_cal, method="smm", threads=2)
+        check(np.array_equal(again["particles"], whole_result["particles"]),
+              "a calibration after an interrupted one gives its numbers")
     signal.signal(signal.SIGINT, previous)
     check(canopy.run(s, replicates=8, seed=5, threads=2).summary["targets"] ==
           run.summary["targets"], "a run after an interrupted one gives its numbers")
@@ -300,6 +386,20 @@ def main():
         both = push.with_policy_mix("incubator_ramp")
         check(canopy.run(both, replicates=2, seed=5).summary.get("policy_mix") ==
               "high_tech_push+incubator_ramp", "stacked mixes are named in order, joined by '+'")
+        # A mix applied again acted once while the label named it twice ("high_tech_push+
+        # high_tech_push", an outside probe): refused, naming the mix.
+        for what, again in [
+                ("policy_mix= after with_policy_mix",
+                 lambda: canopy.run(push, replicates=2, seed=1, policy_mix="high_tech_push")),
+                ("with_policy_mix twice", lambda: push.with_policy_mix("high_tech_push")),
+                ("a stacked mix again", lambda: both.with_policy_mix("incubator_ramp"))]:
+            try:
+                again()
+                check(False, f"{what}: a mix applied again is refused")
+            except canopy.InputError as e:
+                diag = e.diagnostics[0]
+                check(diag["key"] == "policy_mix" and "is already applied" in diag["message"] and
+                      "base" in diag["allowed"], f"{what}: the repeated mix is named: {e}")
         check(canopy.run(push, replicates=2, seed=5, policy_mix="incubator_ramp").summary.get(
               "policy_mix") == "high_tech_push+incubator_ramp",
               "a policy_mix= after with_policy_mix is named after it")
@@ -365,6 +465,25 @@ def main():
         drawn = carried.parameters["births_per_month"]
         check(len(set(drawn.tolist())) > 1, "replicates draw births_per_month from the posterior")
         check(np.all(np.isin(drawn, back["particles"][:, 0])), "every draw is a particle")
+        # Scenario.parameters says where the draws come from: the posterior, not the prior's
+        # uniform 12 .. 18 it showed while replicates drew 11.3 .. 18.9 (an outside probe).
+        shown = history.with_posterior(post_path).parameters["births_per_month"]
+        column = back["particles"][:, back["parameters"].index("births_per_month")]
+        weights = back["weights"]
+        check(shown["distribution"] == "posterior" and shown["posterior"] == post_path and
+              shown["particles"] == len(column) and "a" not in shown and "b" not in shown,
+              f"a parameter drawn from a posterior is shown as such: {shown}")
+        check(abs(shown["mean"] - np.average(column, weights=weights)) < 1e-9 and
+              shown["min"] == column[weights > 0].min() and
+              shown["max"] == column[weights > 0].max() and
+              np.all((drawn >= shown["min"]) & (drawn <= shown["max"])),
+              f"its mean and range are the posterior column's: {shown}")
+        check(history.parameters["births_per_month"]["distribution"] == "uniform",
+              "without a posterior the prior is shown")
+        fixed = history.with_posterior(post_path).with_overrides(
+            {"births_per_month": 14}).parameters["births_per_month"]
+        check(fixed["distribution"] == "fixed" and fixed["value"] == 14,
+              f"a parameter an override sets is shown fixed, not drawn from the posterior: {fixed}")
         # A budget that ends the first generation is a setting to change, as on the command line
         # (exit 2 there): InputError at the key, no posterior written.
         with open(quick) as f:
@@ -565,6 +684,18 @@ def main():
         while time.monotonic() < deadline and not (
                 os.path.exists(shared + ".lock") and os.path.getsize(shared + ".lock") > 0):
             time.sleep(0.005)
+        # A second call in this process (another Python thread) was told "another process
+        # (pid <this one>)": named as what it is, and refused at once.
+        started = time.monotonic()
+        try:
+            canopy.calibrate(quick, threads=1, out=shared)
+            check(False, "a second calibrate of the same out in this process is refused")
+        except canopy.InputError as e:
+            check(e.diagnostics[0]["key"] == "out" and
+                  "is being written by another calibrate call in this process" in
+                  e.diagnostics[0]["message"] and "another process" not in str(e),
+                  f"a second calibrate of the same out names the call in this process: {e}")
+        check(time.monotonic() - started < 5, "the second calibrate is refused before running")
         cli_side = subprocess.run([canopy_exe, "calibrate", quick, "--quiet", "--out", shared],
                                   capture_output=True, text=True, timeout=120)
         still = python_side.is_alive()
@@ -641,6 +772,26 @@ def main():
             import h5py
             intact = canopy.read_sweep(sweep_out)
             check("checksum" in intact["attrs"], "a new sweep result carries its checksum")
+            check(canopy.read_sweep(os.fsencode(sweep_out))["attrs"]["kind"] == "sweep",
+                  "read_sweep takes a bytes path")
+            # A root attribute damaged (one bit of its name in the attribute heap): h5py's
+            # KeyError "incorrect metadata checksum" was swallowed, and the file said to have
+            # "no root attribute kind" (an outside probe).
+            with open(sweep_out, "rb") as f:
+                damaged_bytes = bytearray(f.read())
+            damaged_bytes[damaged_bytes.rfind(b"kind") + 1] ^= 1
+            damaged = os.path.join(d, "damaged-attr.h5")
+            with open(damaged, "wb") as f:
+                f.write(damaged_bytes)
+            for given in (damaged, os.fsencode(damaged)):
+                try:
+                    canopy.read_sweep(given)
+                    check(False, f"read_sweep refuses a sweep result whose attribute is damaged")
+                except canopy.InputError as e:
+                    check("the file is damaged" in str(e) and "checksum" in str(e) and
+                          "no root attribute" not in str(e) and "b'" not in str(e) and
+                          e.diagnostics[0]["file"] == damaged,
+                          f"read_sweep says the file is damaged, with HDF5's cause: {e}")
             with h5py.File(sweep_out, "r") as f:
                 target = next(iter(f["targets"]))
                 offset = f["targets"][target]["p_attain"].id.get_offset()
@@ -791,6 +942,28 @@ def main():
                   f"calibrate looks in the source tree: {e}")
         finally:
             os.chdir(here)
+
+    # A Scenario and a Run cannot be pickled (pickle's TypeError said nothing more): the error says
+    # what works, and what it says works. Copies are the same immutable objects.
+    import copy
+    import pickle
+    for what, thing in (("Scenario", s), ("Run", run)):
+        try:
+            pickle.dumps(thing)
+            check(False, f"pickling a {what} is refused")
+        except TypeError as e:
+            check("cannot be pickled" in str(e) and "docs/python.md" in str(e),
+                  f"pickling a {what} says what to do instead: {e}")
+    check(repr(copy.copy(s)) == repr(s) and copy.deepcopy(s).parameters == s.parameters,
+          "a Scenario can be copied")
+    check(copy.deepcopy(run).p_attain == run.p_attain, "a Run can be copied")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        far = pool.submit(p_attain_in_worker, reference, {"births_per_month": 20}, 1).result()
+    check(far == canopy.run(s.with_overrides({"births_per_month": 20}), replicates=8, seed=1,
+                            threads=1).p_attain,
+          "a run made in another process from the path and overrides gives this one's numbers")
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0

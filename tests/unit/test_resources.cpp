@@ -51,6 +51,11 @@ TEST_CASE("Agents count once per replicate in flight, and give the time", "[reso
     CHECK(e.agent_bytes == Approx(4 * 1e6 * 100.0));
     // 10 replicates x 1e6 agents x 12 steps at 1e7 per second per thread, 4 threads.
     CHECK(e.seconds == Approx(10 * 1e6 * 12 / 4e7));
+    // A model's set-up per agent counts once per replicate, on top of its steps.
+    ModelInfo with_setup = m;
+    with_setup.setup_seconds_per_agent = 1e-6;
+    CHECK(estimate_resources(with_setup, cal, shape).seconds ==
+          Approx((10 * 1e6 * 12 / 1e7 + 10 * 1e6 * 1e-6) / 4));
     shape.replicates = 2; // fewer replicates than threads: only two in flight
     CHECK(estimate_resources(m, cal, shape).agent_bytes == Approx(2 * 1e6 * 100.0));
     CHECK_THAT(e.describe(shape, m, cal), Contains("about ") && Contains("agents at the horizon"));

@@ -175,6 +175,10 @@ struct ModelInfo {
     /// Agent-steps per second on one thread, as measured (canopy-bench), for the time
     /// estimate of a run (resources.hpp); 0 when unknown.
     double agent_steps_per_second = 0.0;
+    /// Seconds on one thread to set up one agent of a replicate (its initial population and
+    /// network), which the step rate leaves out, for the same estimate; 0 when unknown or
+    /// already folded into agent_steps_per_second. Counted per agent at the horizon.
+    double setup_seconds_per_agent = 0.0;
 
     /// Index of a name in each list, or -1.
     [[nodiscard]] int parameter_index(const std::string& name) const;

@@ -13,7 +13,8 @@
 /// model when it can say (model.hpp, ProvidesAgentEstimate); otherwise only the kept series
 /// are counted. Bytes per agent follow the run's parameters when the model says how
 /// (ProvidesBytesPerAgent: a network's ties per firm), else they are ModelInfo::bytes_per_agent.
-/// The time is agent-steps over the model's measured rate per thread. Commands that run
+/// The time is agent-steps over the model's measured rate per thread, plus each replicate's
+/// set-up (ModelInfo::setup_seconds_per_agent per agent at the horizon). Commands that run
 /// ensembles (run, and whatever sweeps or compares) compare the estimate with
 /// available_memory_bytes() and refuse, with the estimate, what cannot fit.
 
@@ -41,7 +42,7 @@ struct RunShape {
 struct ResourceEstimate {
     double kept_bytes = 0.0;  ///< every replicate's series, parameters and finals
     double agent_bytes = 0.0; ///< agents of the replicates in flight (0 when unknown)
-    double seconds = 0.0;     ///< agent-steps over the model's rate (0 when unknown)
+    double seconds = 0.0;     ///< agent-steps over the model's rate, and set-up (0: unknown)
     bool agents_known = false;
 
     [[nodiscard]] double total_bytes() const noexcept { return kept_bytes + agent_bytes; }

@@ -117,7 +117,7 @@ TEST_CASE("A horizon longer than the model's 16-bit months is refused at validat
     // Issue 6, item 6: 2000-4800 ran, exited 0, and the high-tech stock collapsed to 0 after
     // 32,733 months; 0001-9999 ended in std::bad_alloc.
     for (const char* years :
-         {"start = \"2000-01\"\nend = \"4800-12\"\n", "start = \"0001-01\"\nend = \"9999-12\"\n"}) {
+         {"start = \"2000-01\"\nend = \"4800-12\"\n", "start = \"0001-02\"\nend = \"9999-12\"\n"}) {
         const auto e = errors_of(std::string("[scenario]\n") + years);
         REQUIRE(e.size() == 1);
         CHECK(e[0].key == "scenario.end");

@@ -187,6 +187,43 @@ bool refuses(CLI::Option& option, std::string value) {
     }
 }
 
+// One use of an option on the command line: its first token, how many tokens it takes (the flag,
+// and its value when that is the next word) and the value as written.
+struct OptionUse {
+    std::size_t first = 0;
+    std::size_t count = 1;
+    std::string value;
+};
+
+// Each use of `option` in `tokens` after the command's name, up to a "--".
+std::vector<OptionUse> uses_of(const CLI::App& command, const CLI::Option* option,
+                               const std::vector<std::string>& tokens) {
+    std::vector<OptionUse> uses;
+    for (std::size_t i = command_at(tokens) + 1; i < tokens.size(); ++i) {
+        const std::string& token = tokens[i];
+        if (token == "--") {
+            break; // everything after is a value
+        }
+        if (!flag_like(token)) {
+            continue;
+        }
+        const CLI::Option* o = option_named(command, token);
+        if (o == nullptr) {
+            continue;
+        }
+        const bool follows = value_follows(*o, token);
+        if (o == option) {
+            const bool next = follows && i + 1 < tokens.size();
+            uses.push_back({i, next ? 2U : 1U,
+                            follows                   ? (next ? tokens[i + 1] : "")
+                            : token.starts_with("--") ? token.substr(token.find('=') + 1)
+                                                      : token.substr(2)});
+        }
+        i += follows ? 1 : 0;
+    }
+    return uses;
+}
+
 // CLI11 stops at the first value it refuses (`-n abc`, `--interval wald`, `--seed -3`): every
 // flag after it, and the command's own checks, went unchecked until the next attempt. When the
 // refusal `what` (a ValidationError "--flag: ..." or ConversionError "Could not convert: --flag =
@@ -210,41 +247,20 @@ std::string drop_refused(CLI::App& command, const std::string& what,
     if (refused == nullptr) {
         return {};
     }
-    struct Use {
-        std::size_t first;
-        std::size_t count;
-        bool refused;
-    };
-    std::vector<Use> uses;
-    for (std::size_t i = command_at(tokens) + 1; i < tokens.size(); ++i) {
-        const std::string& token = tokens[i];
-        if (token == "--") {
-            break; // everything after is a value
-        }
-        if (!flag_like(token)) {
-            continue;
-        }
-        const CLI::Option* o = option_named(command, token);
-        if (o == nullptr) {
-            continue;
-        }
-        const bool follows = value_follows(*o, token);
-        if (o == refused) {
-            const std::string value = follows ? (i + 1 < tokens.size() ? tokens[i + 1] : "")
-                                      : token.starts_with("--") ? token.substr(token.find('=') + 1)
-                                                                : token.substr(2);
-            uses.push_back(
-                {i, follows && i + 1 < tokens.size() ? 2U : 1U, refuses(*refused, value)});
-        }
-        i += follows ? 1 : 0;
+    std::vector<OptionUse> all = uses_of(command, refused, tokens);
+    std::vector<std::pair<OptionUse, bool>> uses; // each use, and whether its value is refused
+    for (OptionUse& u : all) {
+        const bool is_refused = refuses(*refused, u.value);
+        uses.emplace_back(std::move(u), is_refused);
     }
     const bool any_refused =
-        std::any_of(uses.begin(), uses.end(), [](const Use& u) { return u.refused; });
+        std::any_of(uses.begin(), uses.end(), [](const auto& u) { return u.second; });
     bool dropped = false;
     for (auto u = uses.rbegin(); u != uses.rend(); ++u) {
-        if (u->refused || !any_refused) {
-            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first),
-                         tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->count));
+        if (u->second || !any_refused) {
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first.first),
+                         tokens.begin() +
+                             static_cast<std::ptrdiff_t>(u->first.first + u->first.count));
             dropped = true;
         }
     }
@@ -270,31 +286,13 @@ std::string drop_repeated(CLI::App& command, const std::string& what,
     if (repeated == nullptr) {
         return {};
     }
-    std::vector<std::pair<std::size_t, std::size_t>> uses; // first token, count
-    for (std::size_t i = command_at(tokens) + 1; i < tokens.size(); ++i) {
-        const std::string& token = tokens[i];
-        if (token == "--") {
-            break; // everything after is a value
-        }
-        if (!flag_like(token)) {
-            continue;
-        }
-        const CLI::Option* o = option_named(command, token);
-        if (o == nullptr) {
-            continue;
-        }
-        const bool follows = value_follows(*o, token) && i + 1 < tokens.size();
-        if (o == repeated) {
-            uses.emplace_back(i, follows ? 2U : 1U);
-        }
-        i += follows ? 1 : 0;
-    }
+    const std::vector<OptionUse> uses = uses_of(command, repeated, tokens);
     if (uses.size() < 2) {
         return {};
     }
     for (auto u = uses.rbegin(); u + 1 != uses.rend(); ++u) {
         tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first),
-                     tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->second));
+                     tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->count));
     }
     const std::string times =
         uses.size() == 2 ? std::string("twice") : std::to_string(uses.size()) + " times";

@@ -147,7 +147,13 @@ def main():
             failed = True
             print(f"  exit {run.returncode}, wanted 2 and an error line with {expected!r}\n"
                   f"  stdout: {run.stdout!r}\n  stderr: {run.stderr!r}")
-    for args, expected in MEMORY_CASES:
+    # AddressSanitizer reserves terabytes of address space for its shadow memory, so a
+    # sanitized canopy-bench cannot start under a 1 GiB `ulimit -v`: the memory cases run in the
+    # plain build only (CI runs both).
+    memory_cases = [] if os.environ.get("CANOPY_SANITIZED") else MEMORY_CASES
+    if not memory_cases:
+        print("skipped  the memory cases: a sanitized build cannot run under ulimit -v")
+    for args, expected in memory_cases:
         run = subprocess.run([bench, *args], capture_output=True, text=True, timeout=60,
                              preexec_fn=limit_address_space)
         errors = [l for l in run.stderr.splitlines() if l.startswith("canopy-bench: error: ")]

@@ -70,6 +70,19 @@ def main():
     for t_cli, t_py in zip(expected["targets"], run.summary["targets"]):
         check(t_cli["id"] == t_py["id"] and t_cli["p_attain"] == t_py["p_attain"] and
               t_cli["median"] == t_py["median"], f"target {t_cli['id']} as canopy run --json")
+    # docs/python.md's "Stopping when settled, and memory": its figures, as printed there.
+    quick = canopy.run(s, replicates=1000, seed=1, precision=0.05)
+    check(quick.summary["precision"] == {"half_width": 0.05, "max_replicates": 1000,
+                                         "replicates": 800, "settled": True},
+          "python.md's precision example: settled after 800 of 1,000 replicates")
+    check(quick.p_attain == {"leaders_2023": 0.9875, "high_tech_growth": 0.53875,
+                             "exits_2023": 0.0},
+          "python.md's precision example: its P(attain)")
+    try:
+        canopy.run(s, replicates=1000, max_memory="200K")
+        check(False, "python.md's max_memory example is refused")
+    except canopy.InputError as e:
+        check(e.diagnostics[0]["key"] == "max_memory", "python.md's max_memory example names it")
     # Runs from several Python threads at once: they shared and tore down each other's thread
     # arena (a segfault or a hang in two of three attempts of an outside probe). Now one at a
     # time, each with its own numbers.

@@ -430,12 +430,15 @@ private:
     bool confirm(const std::vector<double>& levels) { return settle(levels).reaches; }
 
     // The first batches misled the search: from here on every level is judged on the full
-    // sample (those judged before again, continuing their streams), so what the search finds
-    // next is what the full samples say.
+    // sample (those judged before on fewer replicates again, continuing their streams), so what
+    // the search finds next is what the full samples say. A level already on the full sample
+    // keeps its verdict, which is the full sample's (there the interval's side and the estimate's
+    // agree), and is not listed in the log a second time.
     void judge_on_full_samples() {
         first_ = request_.max_replicates;
+        const auto max = static_cast<std::size_t>(request_.max_replicates);
         for (auto& entry : records_) {
-            entry.second.judged = false;
+            entry.second.judged = entry.second.setting.replicates >= max;
         }
     }
 

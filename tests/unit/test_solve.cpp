@@ -345,6 +345,13 @@ TEST_CASE("solve rechecks a short verdict below its answer on the full sample, a
             rejudged = rejudged || (s.replicates == 100 && s.reaches);
         }
         CHECK(rejudged);
+        // A level rechecked on the full sample is listed once with its full-sample figures, not
+        // again when the search resumes from it (the log used to repeat it, line after line).
+        for (std::size_t k = 1; k < log.size(); ++k) {
+            INFO("log entry " << k);
+            CHECK_FALSE(
+                (log[k].levels == log[k - 1].levels && log[k].replicates == log[k - 1].replicates));
+        }
     }
 }
 

@@ -187,8 +187,8 @@ canopy::bench::MemoryNeed reference_need(const ReferenceOptions& o, const std::s
     char per[32];
     std::snprintf(per, sizeof per, "%.0f", per_firm);
     return {firms * per_firm, "the reference model at " + flags,
-            canopy::bench::grouped(firms) + " firms at the end, the " +
-                canopy::bench::grouped(static_cast<double>(o.n)) +
+            canopy::engine::grouped(firms) + " firms at the end, the " +
+                canopy::engine::grouped(static_cast<double>(o.n)) +
                 " at the start and every newborn, x " + per + " B a firm at the peak",
             advice};
 }
@@ -1007,7 +1007,7 @@ canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
     const double city = firms * eco::Model::bytes_per_agent(in.parameters);
     if (o.firms > 0 || o.replicates == 0) {
         need.bytes = city;
-        need.detail = canopy::bench::grouped(firms) + " firms at the end of a replicate";
+        need.detail = canopy::engine::grouped(firms) + " firms at the end of a replicate";
     } else {
         const canopy::models::ModelHandle& model = *canopy::models::find_model("ecosystem");
         const int threads = o.threads > 0 ? o.threads : canopy::engine::hardware_threads();
@@ -1030,9 +1030,9 @@ canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
         }
     }
     const std::string scenario = "scenario " + sc.name;
-    need.subject = o.firms > 0 ? "one city scaled to " + canopy::bench::grouped(o.firms) +
+    need.subject = o.firms > 0 ? "one city scaled to " + canopy::engine::grouped(o.firms) +
                                      " initial firms (--firms, " + scenario + ")"
-                               : canopy::bench::grouped(o.replicates) +
+                               : canopy::engine::grouped(o.replicates) +
                                      " replicates (--replicates) of " + scenario;
     need.advice = o.firms > 0 ? "use a smaller --firms" : "use fewer --replicates";
     return need;

@@ -2,6 +2,7 @@
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/resources.hpp>
+#include <canopy/output/parse_messages.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -101,11 +102,7 @@ CLI::Validator seed_number() {
     const std::string max = std::to_string(std::numeric_limits<std::uint64_t>::max());
     return {[max](std::string& text) -> std::string {
                 std::uint64_t value = 0;
-                const char* end = text.data() + text.size();
-                const auto [at, error] = std::from_chars(text.data(), end, value);
-                const bool digits =
-                    !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-                if (!digits || error != std::errc{} || at != end) {
+                if (!output::parse_seed(text, value)) {
                     return "'" + text + "' is not a whole number in digits (allowed: 0 to " + max +
                            ")";
                 }
@@ -113,14 +110,6 @@ CLI::Validator seed_number() {
                 return {};
             },
             "UINT in [0 - " + max + "]"};
-}
-
-std::string grouped(double x) {
-    std::string digits = bound_text(std::round(x));
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-        digits.insert(static_cast<std::size_t>(i), ",");
-    }
-    return digits;
 }
 
 namespace {

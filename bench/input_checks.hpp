@@ -53,9 +53,6 @@ struct MemoryNeed {
     std::string advice;  ///< "use a smaller --n"
 };
 
-/// "216,000,000": a count with thousands separators.
-std::string grouped(double x);
-
 /// Runs `body` if `need` fits the memory this process may still use (the memory available,
 /// engine::available_memory_bytes, or the room left under `ulimit -v`, whichever is lower; no
 /// check when neither can be read), else throws UsageError before anything runs: "<subject>

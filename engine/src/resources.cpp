@@ -19,15 +19,6 @@ constexpr double BYTES_PER_VALUE = 8.0; // every kept number is a double
 // Per replicate, besides its numbers: the vectors' headers and the allocator's rounding.
 constexpr double BYTES_PER_REPLICATE = 128.0;
 
-std::string grouped(double x) {
-    const auto n = static_cast<long long>(std::llround(x));
-    std::string digits = std::to_string(n);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-        digits.insert(static_cast<std::size_t>(i), ",");
-    }
-    return digits;
-}
-
 // The first number after `key` in a file of "key value" lines, or nothing.
 bool read_field(const char* path, const std::string& key, double& out) {
     std::ifstream in(path);
@@ -119,6 +110,15 @@ std::string ResourceEstimate::describe(const RunShape& shape, const ModelInfo& m
                (shape.threads == 1 ? " thread" : " threads");
     }
     return out;
+}
+
+std::string grouped(double x) {
+    const auto n = static_cast<long long>(std::llround(x));
+    std::string digits = std::to_string(n);
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+        digits.insert(static_cast<std::size_t>(i), ",");
+    }
+    return digits;
 }
 
 std::uint64_t available_memory_bytes() {

@@ -19,6 +19,7 @@
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/resource_check.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/parse_messages.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -134,8 +135,9 @@ std::vector<std::string> output_flag_problems(const std::string& json, const std
 std::string quiet_problem(bool quiet,
                           std::initializer_list<std::pair<const char*, std::string>> outputs);
 
-/// A seed: decimal digits only, within 64 bits. False (out untouched) otherwise.
-bool parse_seed(const std::string& text, std::uint64_t& out);
+/// A seed: decimal digits only, within 64 bits (output/parse_messages.hpp, shared with
+/// canopy-bench).
+using output::parse_seed;
 
 /// Adds a `--seed,-s` option read as text (CLI11 would wrap "-3" around to a huge unsigned
 /// number) and checked by parse_seed; after parsing, call parse_seed on `text` when the

@@ -169,25 +169,6 @@ int refuse_flagged(const FlagProblems& flagged, const std::string& command) {
     return EXIT_BAD_INPUT;
 }
 
-bool parse_seed(const std::string& text, std::uint64_t& out) {
-    if (text.empty() || text.size() > 20) {
-        return false;
-    }
-    std::uint64_t value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        const auto digit = static_cast<std::uint64_t>(c - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
-            return false;
-        }
-        value = value * 10 + digit;
-    }
-    out = value;
-    return true;
-}
-
 CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string& help) {
     return app.add_option("--seed,-s", text, help)
         ->check(CLI::Validator(

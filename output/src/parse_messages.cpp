@@ -1,7 +1,9 @@
 #include <canopy/output/parse_messages.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 namespace canopy::output {
@@ -29,6 +31,25 @@ std::string shortest(const std::string& bound) {
 }
 
 } // namespace
+
+bool parse_seed(const std::string& text, std::uint64_t& out) {
+    if (text.empty() || text.size() > 20) {
+        return false;
+    }
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+            return false;
+        }
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
 
 std::string clearer_parse_message(const std::string& what) {
     const std::string value = ": Value ";

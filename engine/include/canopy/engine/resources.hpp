@@ -61,6 +61,9 @@ ResourceEstimate estimate_resources(const ModelInfo& model, const Calendar& cale
 /// left under the cgroup's memory.max when that is lower; 0 when neither can be read.
 std::uint64_t available_memory_bytes();
 
+/// "216,000,000": a count rounded to a whole number, with thousands separators.
+std::string grouped(double x);
+
 /// "9.3 GB", "512 MB", "40 kB" (decimal units, two or three significant digits).
 std::string bytes_text(double bytes);
 /// "40 s", "12 min", "3 h", "2 days": a duration as an estimate reads it.

@@ -3,6 +3,7 @@
 /// The command-line parser's (CLI11's) messages about a refused value, said more clearly; shared
 /// by `canopy` and `canopy-bench`.
 
+#include <cstdint>
 #include <string>
 
 namespace canopy::output {
@@ -14,5 +15,9 @@ namespace canopy::output {
 /// to 1000000)"), one that is a number in range but not whole said so, and the bounds in their
 /// shortest form ("100 to 2000000000"). Any other message is returned as it is.
 std::string clearer_parse_message(const std::string& what);
+
+/// A seed as `--seed` takes it: a whole number in decimal digits from 0 to 18446744073709551615
+/// ("010" is ten). False, and `out` untouched, for anything else ("-1", "0x10", "1e3", "").
+bool parse_seed(const std::string& text, std::uint64_t& out);
 
 } // namespace canopy::output

@@ -1068,7 +1068,8 @@ int main(int argc, char** argv) {
         "reference", "The reference model of bench/REFERENCE.md, with its output contract");
     reference->add_option("--n", ro.n, "Initial number of firms")->check(CLI::Range(8, 2000000000));
     reference->add_option("--steps", ro.steps, "Monthly steps")->check(CLI::Range(1, 100000));
-    reference->add_option("--seed", ro.seed, "Random seed")->check(canopy::bench::seed_number());
+    reference->add_option("--seed", ro.seed, "Random seed")
+        ->transform(canopy::bench::seed_number());
     reference->add_option("--threads", ro.threads, "Worker threads")->check(CLI::Range(1, 1024));
     // Up to the model's own bound on births_per_month (reference_model.cpp).
     CLI::Option* births_option =
@@ -1102,7 +1103,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     scaling->add_option("--repeats", repeats, "Runs per thread count (best is kept)")
         ->check(CLI::Range(1, 100));
-    scaling->add_option("--seed", scaling_seed, "Random seed")->check(canopy::bench::seed_number());
+    scaling->add_option("--seed", scaling_seed, "Random seed")
+        ->transform(canopy::bench::seed_number());
 
     EcosystemOptions eo;
     eo.scenario = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
@@ -1120,7 +1122,8 @@ int main(int argc, char** argv) {
                      "Scale the city to about this many initial firms and run replicates "
                      "one after another with agents in parallel")
         ->check(canopy::bench::number_in(100.0, 2.0e9));
-    ecosystem->add_option("--seed", eo.seed, "Random seed")->check(canopy::bench::seed_number());
+    ecosystem->add_option("--seed", eo.seed, "Random seed")
+        ->transform(canopy::bench::seed_number());
     ecosystem->add_flag("--scaling", eo.scaling, "Repeat at 1, 2, ... threads");
     ecosystem
         ->add_option("--profile", eo.profile,
@@ -1145,7 +1148,7 @@ int main(int argc, char** argv) {
     bandwidth->add_option("--repeats", bandwidth_repeats, "Runs of each (best is kept)")
         ->check(CLI::Range(1, 100));
     bandwidth->add_option("--seed", bo.seed, "Random seed of the reference model")
-        ->check(canopy::bench::seed_number());
+        ->transform(canopy::bench::seed_number());
     bandwidth
         ->add_option("--order", bandwidth_order_text,
                      "Layout of the firms: rcm (default) or natural")
@@ -1164,7 +1167,7 @@ int main(int argc, char** argv) {
     contention->add_option("--steps", contention_model.steps, "Monthly steps (default 36)")
         ->check(CLI::Range(1, 100000));
     contention->add_option("--seed", contention_model.seed, "Random seed")
-        ->check(canopy::bench::seed_number());
+        ->transform(canopy::bench::seed_number());
     contention
         ->add_option("--rounds", contention_options.rounds,
                      "Rounds, each running every layout with every co-runner (default 6)")

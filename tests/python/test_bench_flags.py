@@ -184,6 +184,14 @@ def main():
         if not ok:
             failed = True
             print(f"  {usage!r}")
+    # A seed is read in decimal digits, as canopy reads it: "010" is ten, not CLI11's octal eight.
+    def counts(seed):
+        out = subprocess.run([bench, "reference", "--n", "1000", "--seed", seed],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        return [l for l in out.splitlines() if l[:1].isdigit()]  # the CSV rows, not the timings
+    ok = counts("010") == counts("10") != counts("8")
+    print(("ok      " if ok else "FAILED  ") + "reference --seed 010 is seed ten")
+    failed = failed or not ok
     return 1 if failed else 0
 
 

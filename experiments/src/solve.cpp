@@ -461,7 +461,7 @@ private:
             return levels;
         };
         bool confirmed = false;
-        for (int round = 0; round < MAX_CONFIRMATIONS && !confirmed; ++round) {
+        for (int round = 0; round < MAX_CONFIRMATIONS; ++round) {
             std::optional<double> restart;
             if (b.answer && !confirm(with(*b.answer))) {
                 restart = b.answer;

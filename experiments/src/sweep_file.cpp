@@ -743,23 +743,10 @@ private:
             if (f.levels <= distinct) {
                 continue;
             }
-            const std::string& name = s.factor_names[k];
-            const TomlValue& node = *factors.find(name);
-            const TomlValue* own = node.find("levels");
-            const std::string message = "levels = " + std::to_string(f.levels) + ", but " + name +
-                                        " takes whole numbers and [" + number_text(f.min) + ", " +
-                                        number_text(f.max) + "] holds " + std::to_string(distinct) +
-                                        ": the grid would run the same points twice";
-            const std::string allowed = "levels <= " + std::to_string(distinct) +
-                                        (own != nullptr ? std::string()
-                                                        : " (levels = n in [factors." + name +
-                                                              "] sets this factor's own)") +
-                                        ", or a wider range";
-            if (own != nullptr) {
-                ctx_.error_at(*own, "factors." + name + ".levels", message, allowed);
-            } else {
-                ctx_.error_at(node, "factors." + name, message, allowed);
-            }
+            repeated_levels(factors, s.factor_names[k], f.levels,
+                            "[" + number_text(f.min) + ", " + number_text(f.max) + "] holds " +
+                                std::to_string(distinct),
+                            "levels <= " + std::to_string(distinct), ", or a wider range");
         }
     }
 
@@ -783,23 +770,32 @@ private:
         if (!repeated) {
             return;
         }
-        const std::string& name = s.factor_names[k];
-        const TomlValue& node = *factors.find(name);
-        const TomlValue* own = node.find("levels");
         std::string listed;
         for (std::size_t i = 0; i < f.levels && i < 12; ++i) {
             listed += (i == 0 ? "" : ", ") + number_text(level[i]);
         }
         listed += f.levels > 12 ? ", ..." : "";
-        const std::string message = "levels = " + std::to_string(f.levels) + ", but " + name +
-                                    " takes whole numbers and its distribution's levels round to " +
-                                    listed + ": the grid would run the same points twice";
+        repeated_levels(factors, s.factor_names[k], f.levels,
+                        "its distribution's levels round to " + listed, "fewer levels",
+                        ", a wider distribution, or the whole numbers listed in values = [...]");
+    }
+
+    // A grid whose levels of whole-numbered factor `name` repeat a value (`why`), said at the
+    // factor's own `levels` when it has one, else at the factor. Allowed: `fewer` (with where a
+    // factor's own levels go, when it has none), then `otherwise`.
+    void repeated_levels(const TomlValue& factors, const std::string& name, std::size_t levels,
+                         const std::string& why, const std::string& fewer,
+                         const std::string& otherwise) {
+        const TomlValue& node = *factors.find(name);
+        const TomlValue* own = node.find("levels");
+        const std::string message = "levels = " + std::to_string(levels) + ", but " + name +
+                                    " takes whole numbers and " + why +
+                                    ": the grid would run the same points twice";
         const std::string allowed =
-            "fewer levels" +
-            (own != nullptr
-                 ? std::string()
-                 : std::string(" (levels = n in [factors." + name + "] sets this factor's own)")) +
-            ", a wider distribution, or the whole numbers listed in values = [...]";
+            fewer +
+            (own != nullptr ? std::string()
+                            : " (levels = n in [factors." + name + "] sets this factor's own)") +
+            otherwise;
         if (own != nullptr) {
             ctx_.error_at(*own, "factors." + name + ".levels", message, allowed);
         } else {

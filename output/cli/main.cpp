@@ -247,20 +247,14 @@ std::string drop_refused(CLI::App& command, const std::string& what,
     if (refused == nullptr) {
         return {};
     }
-    std::vector<OptionUse> all = uses_of(command, refused, tokens);
-    std::vector<std::pair<OptionUse, bool>> uses; // each use, and whether its value is refused
-    for (OptionUse& u : all) {
-        const bool is_refused = refuses(*refused, u.value);
-        uses.emplace_back(std::move(u), is_refused);
-    }
-    const bool any_refused =
-        std::any_of(uses.begin(), uses.end(), [](const auto& u) { return u.second; });
+    const std::vector<OptionUse> uses = uses_of(command, refused, tokens);
+    const auto is_refused = [&](const OptionUse& u) { return refuses(*refused, u.value); };
+    const bool any_refused = std::any_of(uses.begin(), uses.end(), is_refused);
     bool dropped = false;
     for (auto u = uses.rbegin(); u != uses.rend(); ++u) {
-        if (u->second || !any_refused) {
-            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first.first),
-                         tokens.begin() +
-                             static_cast<std::ptrdiff_t>(u->first.first + u->first.count));
+        if (!any_refused || is_refused(*u)) {
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(u->first),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(u->first + u->count));
             dropped = true;
         }
     }

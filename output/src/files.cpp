@@ -249,10 +249,10 @@ void remove_temporaries_on_signals() {
 
 fs::path absolute_normal(const fs::path& path) {
     std::error_code ec;
-    // A dangling link names the file it would create.
-    fs::path absolute = fs::absolute(resolve(path), ec);
+    const fs::path named = resolve(path); // a dangling link names the file it would create
+    fs::path absolute = fs::absolute(named, ec);
     if (ec) {
-        absolute = resolve(path);
+        absolute = named;
     }
     const fs::path resolved = fs::weakly_canonical(absolute, ec);
     return (ec ? absolute : resolved).lexically_normal();

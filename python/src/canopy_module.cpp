@@ -117,17 +117,19 @@ bool is_boolean(const py::handle& value) {
     return type == "numpy.bool_" || type == "numpy.bool";
 }
 
+// A numpy array of one or more dimensions: not one number, even of one element, though it has
+// __float__ and __index__ (np.array([20.0]) was read silently as 20, np.array([20.0, 30.0]) as a
+// number "too large for a double", np.array([3]) raised numpy's bare TypeError "only integer
+// scalar arrays can be converted to a scalar index"). A numpy scalar (np.float64(20)) has ndim 0.
+bool is_array(const py::handle& value) {
+    return PyFloat_Check(value.ptr()) == 0 && PyLong_Check(value.ptr()) == 0 &&
+           py::hasattr(value, "ndim") &&
+           py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0;
+}
+
 // An int, a float, or one of numpy's integer or floating scalars; not a boolean.
 bool is_real_number(const py::handle& value) {
-    if (is_boolean(value)) {
-        return false;
-    }
-    // A numpy array is not one number, even of one element: np.array([20.0, 30.0]) was read as
-    // a number "too large for a double", and np.array([20.0]) silently as 20. A numpy scalar
-    // (np.float64(20)) has ndim 0.
-    if (PyFloat_Check(value.ptr()) == 0 && PyLong_Check(value.ptr()) == 0 &&
-        py::hasattr(value, "ndim") &&
-        py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0) {
+    if (is_boolean(value) || is_array(value)) {
         return false;
     }
     if (PyFloat_Check(value.ptr()) != 0 || PyIndex_Check(value.ptr()) != 0) {
@@ -173,11 +175,7 @@ T whole_number(const py::handle& value, const std::string& key, T min, T max,
                                py::repr(value).cast<std::string>(),
                            allowed);
     };
-    // A numpy array has __index__ but is not one number (np.array([3]) raised numpy's bare
-    // TypeError "only integer scalar arrays can be converted to a scalar index").
-    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0 ||
-        (PyLong_Check(value.ptr()) == 0 && py::hasattr(value, "ndim") &&
-         py::getattr(value, "ndim").cast<py::int_>().cast<long>() != 0)) {
+    if (is_boolean(value) || PyIndex_Check(value.ptr()) == 0 || is_array(value)) {
         refuse();
     }
     const auto n = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));

@@ -100,6 +100,22 @@ inline std::size_t journal_records(const fs::path& path, std::size_t* end_of_las
     return n;
 }
 
+// The words of `canopy <args>`, and an argv for posix_spawn pointing into them (null-ended; it
+// lives as long as `words` is not changed).
+inline std::vector<std::string> canopy_words(const std::vector<std::string>& args) {
+    std::vector<std::string> words{CANOPY};
+    words.insert(words.end(), args.begin(), args.end());
+    return words;
+}
+inline std::vector<char*> argv_of(std::vector<std::string>& words) {
+    std::vector<char*> argv;
+    for (std::string& w : words) {
+        argv.push_back(w.data());
+    }
+    argv.push_back(nullptr);
+    return argv;
+}
+
 // Starts `canopy <args>` (each argument as it is, no shell), waits until `journal` holds at least
 // `records` complete records or `timeout` has passed, then kills it with SIGKILL, as a crash or a
 // cluster's pre-emption would (or with `signal_number`: SIGTERM from a scheduler, SIGINT from
@@ -107,13 +123,8 @@ inline std::size_t journal_records(const fs::path& path, std::size_t* end_of_las
 inline int kill_once_journalled(const std::vector<std::string>& args, const fs::path& journal,
                                 std::size_t records, std::chrono::seconds timeout,
                                 int signal_number = SIGKILL, const fs::path& err = {}) {
-    std::vector<std::string> words{CANOPY};
-    words.insert(words.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& w : words) {
-        argv.push_back(w.data());
-    }
-    argv.push_back(nullptr);
+    std::vector<std::string> words = canopy_words(args);
+    std::vector<char*> argv = argv_of(words);
     pid_t pid = 0;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);

@@ -98,13 +98,8 @@ Spawned run_into_closed_pipe(const test::TempDir& dir, const std::vector<std::st
     sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigdefault(&attributes, &defaults);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-    std::vector<std::string> words{CANOPY};
-    words.insert(words.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& w : words) {
-        argv.push_back(w.data());
-    }
-    argv.push_back(nullptr);
+    std::vector<std::string> words = test::cli::canopy_words(args);
+    std::vector<char*> argv = test::cli::argv_of(words);
     pid_t child = 0;
     const int spawned =
         ::posix_spawn(&child, CANOPY.c_str(), &actions, &attributes, argv.data(), environ);

@@ -457,11 +457,13 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 request.levers.push_back(*lever);
             }
         }
-        for (const engine::Diagnostic& d : diagnostics) {
-            const std::string line =
-                output::printable((d.key.empty() ? "" : d.key + ": ") + d.message +
-                                  (d.allowed.empty() ? "" : " (allowed: " + d.allowed + ")") +
-                                  (d.hint.empty() ? "" : " " + d.hint));
+        for (engine::Diagnostic d : diagnostics) {
+            // Diagnostic::format's words without a place (there is none) or its severity, which
+            // this command's own prefix says.
+            d.file.clear();
+            d.line = 0;
+            const std::string said = d.format();
+            const std::string line = output::printable(said.substr(said.find(": ") + 2));
             if (d.severity == engine::Diagnostic::Severity::error) {
                 problems.push_back(line);
             } else {

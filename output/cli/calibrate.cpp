@@ -449,22 +449,18 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         std::cout << fmt::format("resumed: {} points read back from the journal\n",
                                  evaluator.points_restored());
     }
-    // The report must have reached stdout before the posterior is written (exit 1 leaves every
-    // output as it was); the runs stay in the journal for --resume.
+    // The report (or the JSON on stdout) must have reached stdout before the posterior is
+    // written: exit 1 then leaves every output as it was, and the runs stay in the journal for
+    // --resume.
+    const std::string json_text = a.json.empty() ? std::string() : to_json(c, result).dump(2) + "\n";
+    if (json_to_stdout) {
+        std::cout << json_text;
+    }
     require_stdout("no posterior was written: the runs are kept in its journal, rerun with "
                    "--resume");
     experiments::write_calibration_result(a.out, result);
-    if (!a.json.empty()) {
-        const std::string text = to_json(c, result).dump(2) + "\n";
-        if (json_to_stdout) {
-            std::cout << text;
-            std::cout.flush();
-            if (!std::cout) {
-                throw Error("cannot write the JSON summary to stdout");
-            }
-        } else {
-            output::write_file_atomically(a.json, text);
-        }
+    if (!a.json.empty() && !json_to_stdout) {
+        output::write_file_atomically(a.json, json_text);
     }
     // The result is complete: the journals are no longer needed.
     for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {

@@ -78,6 +78,9 @@ int merge_command(const FlagProblems& flagged, const MergeArgs& args) {
                   << (shards.size() == 1 ? " shard, " : " shards, ") << merged->points()
                   << (merged->points() == 1 ? " point -> " : " points -> ") << args.out << "\n";
     }
+    // The result is written whatever becomes of the closing line; a closed or full stdout is
+    // still a failure (exit 1), said with what was kept.
+    require_stdout("the result " + quoted(args.out) + " was written");
     return EXIT_OK;
 }
 

@@ -472,6 +472,9 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
                          : std::string(),
             wall, result.points_per_second, 1e3 * result.overhead_per_point_seconds, args.out);
     }
+    // The result is written whatever becomes of the closing line; a closed or full stdout is
+    // still a failure (exit 1), said with what was kept.
+    require_stdout("the result " + quoted(args.out) + " was written");
     return EXIT_OK;
 }
 

@@ -424,6 +424,21 @@ TEST_CASE("calibrate --resume refuses another calibration's journal or a foreign
     }
 }
 
+TEST_CASE("calibrate --json - into a full stdout writes no posterior", "[regression][journal]") {
+    // The JSON on stdout is the result's summary: printed after the posterior was written, a
+    // full or closed stdout failed (exit 1) with the posterior already replaced.
+    const TempDir dir;
+    write_file(dir / "c.toml", quick_here());
+    write_file(dir / "post.h5", "previous\n");
+    const Result r = run_canopy(dir, "calibrate c.toml --out post.h5 --json -", " >/dev/full");
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("cannot write to standard output") != std::string::npos);
+    CHECK(r.err.find("no posterior was written") != std::string::npos);
+    CHECK(read_file(dir / "post.h5") == "previous\n");
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.toml", "post.h5", "post.h5.journal"});
+}
+
 TEST_CASE("a budget that ends the first generation is bad input, and --resume keeps its runs",
           "[regression][journal]") {
     const TempDir dir;

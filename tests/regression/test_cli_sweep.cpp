@@ -229,6 +229,28 @@ TEST_CASE("Three shards merged are the whole sweep", "[regression][sweep]") {
     check_same(dir / "whole.h5", dir / "merged.h5");
 }
 
+TEST_CASE("sweep and merge into a full stdout fail, and say their result was written",
+          "[regression][sweep]") {
+    // The result is what hours of runs are for: a closing line that cannot be printed does not
+    // cost it, but the exit is still a failure (1), said with what was kept.
+    const test::TempDir dir;
+    const Result whole =
+        run_canopy(dir, "sweep " + shell_quote(TINY) + " --out whole.h5", " >/dev/full");
+    INFO(whole.err);
+    CHECK(whole.status == 1);
+    CHECK(whole.err.find("cannot write to standard output") != std::string::npos);
+    CHECK(whole.err.find("the result 'whole.h5' was written") != std::string::npos);
+    sweep_tiny_in_two_shards(dir);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 --out merged.h5", " >/dev/full");
+    INFO(merged.err);
+    CHECK(merged.status == 1);
+    CHECK(merged.err.find("the result 'merged.h5' was written") != std::string::npos);
+    // Both are whole results, and no journal is left.
+    CHECK(entries(dir.path()) ==
+          std::vector<std::string>{"merged.h5", "s1.h5", "s2.h5", "whole.h5"});
+    check_same(dir / "whole.h5", dir / "merged.h5");
+}
+
 TEST_CASE("canopy merge names missing points and writes nothing", "[regression][sweep]") {
     const test::TempDir dir;
     for (const char* s : {"1", "3"}) {

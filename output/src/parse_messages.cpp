@@ -1,6 +1,7 @@
 #include <canopy/output/parse_messages.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
@@ -68,7 +69,7 @@ std::string clearer_parse_message(const std::string& what) {
     const std::string allowed =
         to == std::string::npos ? bounds : shortest(lo_text) + " to " + shortest(hi_text);
     const std::optional<double> x = number(v);
-    if (!x) {
+    if (!x || std::isnan(*x)) { // "nan" reads as a double but is no number any range allows
         return flag + ": '" + v + "' is not a number (allowed: " + allowed + ")";
     }
     const std::optional<double> lo = number(lo_text);

@@ -17,6 +17,8 @@ TEST_CASE("A refused value is said to be no number, no whole number or out of ra
          "--replicates: '2.5' is not a whole number in digits (allowed: 1 to 1000000)"},
         {"--replicates: Value 1e2 not in range 1 to 1000000",
          "--replicates: '1e2' is not a whole number in digits (allowed: 1 to 1000000)"},
+        {"--n: Value nan not in range 8 to 2000000000",
+         "--n: 'nan' is not a number (allowed: 8 to 2000000000)"},
         // A number out of range keeps CLI11's words.
         {"--replicates: Value 0 not in range 1 to 1000000",
          "--replicates: Value 0 not in range 1 to 1000000"},

@@ -560,10 +560,19 @@ private:
                             continue;
                         }
                         y[i] = *level;
-                        const SolveSetting& s = judge(y);
-                        if (admissible(s) && s.cost < cost - 1e-12 * std::abs(cost)) {
+                        // A move is kept only once the full sample confirms it: a lucky first
+                        // batch taken as the search's end point made the full sample disown it,
+                        // and every trade made before it was lost with it (the single-lever
+                        // answer stood).
+                        const auto cheaper = [&](const SolveSetting& s) {
+                            return admissible(s) && s.cost < cost - 1e-12 * std::abs(cost);
+                        };
+                        if (!cheaper(judge(y))) {
+                            continue;
+                        }
+                        if (const SolveSetting full = settle(y); cheaper(full)) {
                             x = y;
-                            cost = s.cost;
+                            cost = full.cost;
                             moved = true;
                         }
                     }
@@ -572,8 +581,9 @@ private:
         }
         out.best = settle(x);
         if (out.best.p_attain < request_.probability) {
-            // The trades were judged on first replicates and the full sample disowns the end
-            // point: fall back to the cheapest answer that a full sample confirmed.
+            // The full sample disowns the end point (only the no-single-lever start, every
+            // lever trimmed from its top, is not confirmed before here): fall back to the
+            // cheapest answer that a full sample confirmed.
             if (confirmed) {
                 out.best = *confirmed;
             } else {

@@ -452,7 +452,8 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
     // The report (or the JSON on stdout) must have reached stdout before the posterior is
     // written: exit 1 then leaves every output as it was, and the runs stay in the journal for
     // --resume.
-    const std::string json_text = a.json.empty() ? std::string() : to_json(c, result).dump(2) + "\n";
+    const std::string json_text =
+        a.json.empty() ? std::string() : to_json(c, result).dump(2) + "\n";
     if (json_to_stdout) {
         std::cout << json_text;
     }

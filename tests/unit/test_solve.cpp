@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -398,4 +399,91 @@ TEST_CASE("solve bisects at short decimals and still finds the level to the prec
     INFO("level " << level);
     CHECK(result.best.p_attain >= request.probability);
     CHECK(p_full(level * (1.0 - request.precision)) < request.probability);
+}
+
+TEST_CASE("solve keeps a trade of several levers only once the full sample confirms it",
+          "[unit][solve]") {
+    // A trade judged on its first batch alone could be the search's end point, and when the
+    // full sample disowned it, every trade found before it was lost: the cheapest single lever
+    // stood. Here replicate r attains when u(r) < 0.25 lever_sme + 0.25 lever_high_tech, each
+    // replicate costs lever_sme + 2 lever_high_tech, and the levers start at 1 (P 0.5, cost 3).
+    // But the first batch attains at every setting of a region no lever alone visits (lever_sme
+    // between 1.05 and 1.9 with lever_high_tech under 0.5): there, on its first batch, lowering
+    // lever_high_tech to 0 seems made up for by lever_sme near 1.05, at a third of the cost.
+    class Lucky final : public experiments::Evaluator {
+    public:
+        Lucky(std::size_t target_indicator, std::size_t indicators, std::uint32_t first)
+            : even_(target_indicator, indicators, 0)
+            , first_(first)
+            , indicator_(target_indicator) {}
+
+        std::vector<experiments::PointResult>
+        evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
+                 const experiments::ResultCallback& done) override {
+            std::vector<experiments::PointResult> out;
+            for (const experiments::Point& p : points) {
+                double sme = 1.0;
+                double high_tech = 1.0;
+                for (std::size_t f = 0; f < e.factors.size(); ++f) {
+                    (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
+                }
+                const bool lucky = sme > 1.05 && sme < 1.9 && high_tech < 0.5;
+                experiments::PointResult r = even_.result(e, p, 0.25 * sme + 0.25 * high_tech);
+                for (std::uint32_t k = 0; k < r.replicates; ++k) {
+                    if (lucky && e.first_replicate + k < first_) {
+                        r.finals[indicator_ * r.replicates + k] = 100.0;
+                    }
+                }
+                r.cost_years = 1;
+                r.costs.assign(r.replicates, sme + 2.0 * high_tech);
+                out.push_back(std::move(r));
+                if (done) {
+                    done(out.back());
+                }
+            }
+            return out;
+        }
+
+    private:
+        Threshold even_; // u(r), and how a result is written
+        std::uint32_t first_;
+        std::size_t indicator_; // the target's indicator, where Threshold writes 100 or 0
+    };
+
+    const Reference ref = Reference::load();
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request;
+    request.target = ref.target;
+    request.probability = 0.5;
+    request.levers = {Reference::lever("lever_sme", 0.0, 2.0),
+                      Reference::lever("lever_high_tech", 0.0, 2.0)};
+    request.max_replicates = 200;
+    request.first_replicates = 20;
+    request.precision = 0.02;
+    Lucky evaluator(ref.indicator, ref.scenario.indicators.size(), 20);
+    std::vector<experiments::SolveSetting> log;
+    const experiments::SolveResult result = experiments::solve(
+        x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
+
+    // The search did see the lucky region, and settled a move there on the full sample.
+    bool lucky_seen = false;
+    for (const experiments::SolveSetting& s : log) {
+        lucky_seen = lucky_seen || (s.levels.at(0) > 1.05 && s.levels.at(0) < 1.9 &&
+                                    s.levels.at(1) < 0.5 && s.replicates == 200 && !s.reaches);
+    }
+    CHECK(lucky_seen);
+    REQUIRE(result.reached);
+    REQUIRE(result.single.size() == 2);
+    double cheapest_single = std::numeric_limits<double>::infinity();
+    for (const experiments::SolveResult& s : result.single) {
+        REQUIRE(s.reached);
+        cheapest_single = std::min(cheapest_single, s.best.cost);
+    }
+    INFO("answer " << result.best.levels.at(0) << ", " << result.best.levels.at(1) << " at cost "
+                   << result.best.cost << "; cheapest single lever " << cheapest_single);
+    CHECK(result.best.replicates == 200);
+    CHECK(result.best.p_attain >= request.probability);
+    // A trade the full sample confirms is kept: cheaper than either lever alone. (Before, the
+    // lucky trade was kept, disowned at the end, and the single lever's cost 3 stood.)
+    CHECK(result.best.cost < cheapest_single - 0.25);
 }

@@ -6,6 +6,7 @@
 #include <canopy/engine/random.hpp>
 #include <canopy/engine/target.hpp>
 #include <canopy/experiments/lever_effects.hpp>
+#include <canopy/experiments/paired.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -68,13 +69,31 @@ TargetEffect paired_effect(std::span<const double> low, std::span<const double> 
     e.p_high = share_attained(high, comparison, threshold);
     e.delta_p = e.p_high - e.p_low;
 
-    // Paired bootstrap: resample b picks replicates r_1 .. r_n once and reads both ends there.
+    // The change in P(attain): Newcombe's paired interval, as `canopy compare` gives it. (A
+    // paired bootstrap of it was tried and dropped: where the ends seldom disagree, its resamples
+    // seldom hold a disagreement, and it gave [+100, +100] for 100 of 100 pairs changed, and
+    // "moves" on 4 changed pairs of 100 - an outside probe measured it covering 65 % where it
+    // claimed 95 %.)
+    std::vector<std::uint8_t> attained_low(low.size());
+    std::vector<std::uint8_t> attained_high(high.size());
+    for (std::size_t r = 0; r < low.size(); ++r) {
+        attained_low[r] = engine::attained(comparison, low[r], threshold) ? 1U : 0U;
+        attained_high[r] = engine::attained(comparison, high[r], threshold) ? 1U : 0U;
+    }
+    if (!low.empty()) {
+        e.delta_p_ci =
+            paired_proportion_difference(attained_low, attained_high, options.confidence).ci;
+    } else {
+        e.delta_p_ci = {NaN, NaN};
+    }
+
+    // The change in the median: a paired bootstrap, each resample picking replicates r_1 .. r_n
+    // once and reading both ends there.
     const std::size_t n = low.size();
     const engine::RandomKey key = design_key(seed);
     std::vector<double> lo(n);
     std::vector<double> hi(n);
     std::vector<double> d_median(options.resamples);
-    std::vector<double> d_p(options.resamples);
     for (std::size_t b = 0; b < options.resamples; ++b) {
         engine::Stream rng(key, static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(b),
                            PURPOSE_LEVER_BOOTSTRAP);
@@ -84,11 +103,8 @@ TargetEffect paired_effect(std::span<const double> low, std::span<const double> 
             hi[j] = high[r];
         }
         d_median[b] = finite_median(hi, scratch) - finite_median(lo, scratch);
-        d_p[b] =
-            share_attained(hi, comparison, threshold) - share_attained(lo, comparison, threshold);
     }
     e.delta_median_ci = percentile(d_median, options.confidence);
-    e.delta_p_ci = percentile(d_p, options.confidence);
     return e;
 }
 

@@ -1,7 +1,8 @@
 // `canopy levers`: which levers can move which targets within the horizon, and by how much.
 // Each lever is run at the two ends of its range on common random numbers
 // (experiments/lever_effects.hpp); the table gives, per target and lever, the change in the
-// median and in P(attain) from the low end to the high end with paired bootstrap intervals.
+// median and in P(attain) from the low end to the high end with paired intervals (the median's a
+// bootstrap, P(attain)'s Newcombe's).
 //
 // Ranges: a sweep file's lever factors (`--ranges FILE`, docs/sweeps.md: `min`/`max`, set or
 // scale) where it has them; otherwise the default rule, the lever set from the scenario's
@@ -47,7 +48,7 @@ struct LeversArgs {
     std::string max_memory; ///< --max-memory: empty for the memory available
 };
 
-// The fewest replicates an end may have: a paired bootstrap interval needs at least two (the
+// The fewest replicates an end may have: a paired interval needs at least two (the
 // --replicates flag's own minimum).
 constexpr int MIN_REPLICATES = 2;
 
@@ -305,7 +306,8 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
     if (!args.quiet && !json_to_stdout) {
         std::cout << fmt::format("{}: each lever at the ends of its range, {} paired replicates "
                                  "(common random numbers, seed {}); changes from the low end to "
-                                 "the high end with {:.0f} % paired bootstrap intervals\n\n",
+                                 "the high end with {:.0f} % paired intervals (the median's a "
+                                 "bootstrap, P(attain)'s Newcombe's)\n\n",
                                  attached.name, effects.replicates, effects.seed,
                                  100.0 * effects.confidence)
                   << print_table(effects);

@@ -422,7 +422,8 @@ void add_lever_effects(Report& report, const experiments::LeverEffects& effects,
     report.lever_effect_notes.push_back(fmt::format(
         "Each lever from the low end to the high end of its range, the rest of the scenario as it "
         "ran: {} paired replicates at each end on common random numbers (seed {}), {:g} % paired "
-        "bootstrap intervals. A lever moves a target when either interval excludes zero. The "
+        "intervals (the median's a bootstrap, P(attain)'s Newcombe's). A lever moves a target when "
+        "either interval excludes zero. The "
         "same table as canopy levers.",
         effects.replicates, effects.seed, 100.0 * effects.confidence));
     // Where the ranges come from, each origin once with the levers it gave.

@@ -41,7 +41,10 @@ TEST_CASE("A paired effect: no change gives zero; a shift gives the shift",
     CHECK(up.delta_median_ci.hi == Approx(3.0));
     CHECK(up.p_high == Approx(0.9)); // only 8 + 3 = 11 stays below
     CHECK(up.delta_p == Approx(0.4));
-    CHECK(up.delta_p_ci.lo > 0.0);
+    // Four pairs of ten changed, all upwards, do not settle P(attain)'s change (exact McNemar
+    // p = 0.125): its interval holds 0. The median's shift does, so the lever moves the target.
+    CHECK(up.delta_p_ci.lo < 0.0);
+    CHECK(up.delta_p_ci.hi > 0.4);
     CHECK(up.moves());
     // NaN finals never attain and are left out of the medians.
     std::vector<double> gaps = high;
@@ -52,6 +55,39 @@ TEST_CASE("A paired effect: no change gives zero; a shift gives the shift",
     CHECK(std::isfinite(g.median_high));
     CHECK_THROWS(experiments::paired_effect(low, std::vector<double>(3, 1.0),
                                             engine::Comparison::greater, 0.0, 1, 0));
+}
+
+TEST_CASE("A paired change in P(attain) has Newcombe's interval, as compare's",
+          "[unit][lever_effects]") {
+    // An outside probe: the paired bootstrap gave [+100, +100] when all 100 pairs changed, and
+    // "moves" on 4 changed pairs of 100 (exact McNemar p = 0.125); it covered 65 % and 86 % of
+    // such cases where it claimed 95 %. Newcombe's paired interval (method 10) is what compare
+    // gives for the same quantity: [+94.8, +100] and one that holds 0.
+    std::vector<double> low(100, 0.0);
+    std::vector<double> high(100, 1.0);
+    const experiments::TargetEffect all =
+        experiments::paired_effect(low, high, engine::Comparison::greater_equal, 1.0, 1, 0);
+    CHECK(all.delta_p == 1.0);
+    CHECK(all.delta_p_ci.hi == Approx(1.0));
+    CHECK(all.delta_p_ci.lo == Approx(0.948).margin(0.001));
+
+    // 40 pairs attain at both ends, 4 at the high end only, 56 at neither: both medians are 0.
+    std::vector<double> lo(100, 0.0);
+    std::vector<double> hi(100, 0.0);
+    for (std::size_t r = 0; r < 40; ++r) {
+        lo[r] = hi[r] = 1.0;
+    }
+    for (std::size_t r = 40; r < 44; ++r) {
+        hi[r] = 1.0;
+    }
+    const experiments::TargetEffect few =
+        experiments::paired_effect(lo, hi, engine::Comparison::greater_equal, 1.0, 1, 0);
+    CHECK(few.delta_p == Approx(0.04));
+    CHECK(few.delta_p_ci.lo < 0.0);
+    CHECK(few.delta_p_ci.hi > few.delta_p);
+    CHECK(few.delta_p_ci.hi < 0.1);
+    CHECK(few.delta_median == 0.0);
+    CHECK_FALSE(few.moves());
 }
 
 TEST_CASE("Lever effects run both ends on common random numbers", "[unit][lever_effects]") {

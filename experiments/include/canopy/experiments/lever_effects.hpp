@@ -7,9 +7,10 @@
 /// replicate r of the low end and replicate r of the high end draw the same numbers, so their
 /// difference is the lever's effect in that replicate, not noise between two ensembles. For
 /// each target the result is the change from the low end to the high end in the median of the
-/// target's indicator and in the probability of attaining it, each with a paired percentile
-/// bootstrap interval (replicates resampled together at both ends). A lever "moves" a target when
-/// either interval excludes zero.
+/// target's indicator and in the probability of attaining it: the median's with a paired
+/// percentile bootstrap interval (replicates resampled together at both ends), P(attain)'s with
+/// Newcombe's paired interval (paired.hpp), as `canopy compare` gives it. A lever "moves" a target
+/// when either interval excludes zero.
 ///
 /// Deterministic: the points' random streams come from the experiment's seed, the bootstrap's
 /// from the same seed through the experiments layer's own key (design_random.hpp), so results are
@@ -44,7 +45,7 @@ struct TargetEffect {
     engine::Interval delta_median_ci;           ///< paired bootstrap interval
     double p_low = 0.0, p_high = 0.0;           ///< P(attain) at each end
     double delta_p = 0.0;                       ///< p_high - p_low
-    engine::Interval delta_p_ci;                ///< paired bootstrap interval
+    engine::Interval delta_p_ci;                ///< Newcombe's paired interval
     /// Either interval excludes zero: the lever moves the target distinguishably.
     [[nodiscard]] bool moves() const {
         return delta_median_ci.lo > 0.0 || delta_median_ci.hi < 0.0 || delta_p_ci.lo > 0.0 ||
@@ -54,7 +55,7 @@ struct TargetEffect {
 
 /// How to compute the effects.
 struct LeverEffectOptions {
-    std::size_t resamples = 1000; ///< bootstrap resamples
+    std::size_t resamples = 1000; ///< bootstrap resamples (of the median's change)
     double confidence = 0.95;     ///< of the intervals, in (0, 1)
 };
 

@@ -379,6 +379,17 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
             run.summary->precision = precision;
             run.summary->max_replicates = replicates;
             run.summary->precision_settled = outcome.settled;
+            // Stopped before the last look: the verdicts rest on the intervals that look
+            // tested (at the looks' stricter confidence), which hold their level however many
+            // looks came before; at the last look the run is the fixed one, and so are they.
+            if (outcome.replicates < replicates) {
+                run.summary->verdict_confidence = experiments::look_confidence(rule);
+                for (output::TargetResult& t : run.summary->targets) {
+                    t.verdict_ci = engine::binomial_interval(rule.interval, t.summary.attained,
+                                                             t.summary.replicates,
+                                                             run.summary->verdict_confidence);
+                }
+            }
         }
     } else {
         for (MixRun& run : runs) {

@@ -477,7 +477,7 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
         // No replicate gave a number: nothing to judge.
         const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
                               ? Verdict::unknown
-                              : verdict(ts.p_attain_ci);
+                              : verdict(t.verdict_ci.value_or(ts.p_attain_ci));
         const bool fixed = t.determination.by_inputs;
         grid.add({{ts.id},
                   {goal_text(t)},
@@ -499,6 +499,12 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
     std::string out = grid.render(style) + "\nverdict: likely when the whole " + ci +
                       " of P(attain) lies above 50 %, unlikely when it lies below, uncertain "
                       "otherwise.\n";
+    if (s.verdict_confidence > 0.0) {
+        out += "This run stopped early by its precision rule, so each verdict is taken on the " +
+               confidence_text(s.verdict_confidence) + " CI its last look tested, not on the " +
+               ci + " shown: stopping at the first good look of several weakens the " + ci +
+               "'s promise.\n";
+    }
     if (!fixed_notes.empty()) {
         out += "* set by the inputs named here, not by the simulated dynamics: the P(attain) of "
                "these targets only restates the inputs (by construction):\n" +
@@ -611,7 +617,7 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
             const engine::TargetSummary& ts = run.targets[t].summary;
             const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
                                   ? Verdict::unknown
-                                  : verdict(ts.p_attain_ci);
+                                  : verdict(run.targets[t].verdict_ci.value_or(ts.p_attain_ci));
             row.push_back({format_percent(ts.p_attain) + " " +
                                percent_interval_text(ts.p_attain_ci) +
                                (run.targets[t].determination.by_inputs ? " *" : ""),

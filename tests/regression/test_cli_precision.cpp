@@ -107,6 +107,46 @@ TEST_CASE("canopy run --precision runs to --replicates when a target stays open,
     CHECK(without.dump() == q.dump());
 }
 
+TEST_CASE("A run stopped early by --precision takes its verdicts on the look's interval",
+          "[regression][cli][precision]") {
+    // An outside statistician: a target settled by the width of its interval (not by lying on
+    // one side of 0.5) was called "likely" from the 95 % CI shown, though the rule had tested
+    // the look at 99 % and that interval held 0.5. After a first good look of several, the
+    // 95 % CI covers less than 95 % (simulated: 91-93 % near P = 0.5), so the verdict rests on
+    // the interval the look tested. leaders_2023 < 81 attains in 117 of the first 200.
+    const test::TempDir dir;
+    const fs::path p = dir / "lt81.toml";
+    test::write_file(p, "extends = " + json(REFERENCE).dump() +
+                            "\n[scenario]\nname = \"lt81\"\n[targets.lead_lt81]\n"
+                            "indicator = \"leaders_2023\"\ncomparison = \"<\"\nthreshold = "
+                            "81\nassumption = \"near P = 0.58\"\n");
+    const Result stopped =
+        run_canopy(dir, "run " + shell_quote(p.string()) + " -n 1000 --precision 0.1");
+    INFO(stopped.err);
+    REQUIRE(stopped.status == 0);
+    REQUIRE(stopped.out.find("(200 of at most 1000 replicates)") != std::string::npos);
+    const auto row = [](const std::string& table) {
+        const auto at = table.find("lead_lt81");
+        REQUIRE(at != std::string::npos);
+        return table.substr(at, table.find('\n', at) - at);
+    };
+    CHECK(row(stopped.out).find("58.5 %  [51.6, 65.1]  uncertain") != std::string::npos);
+    CHECK(stopped.out.find("each verdict is taken on the 99 % CI its last look tested") !=
+          std::string::npos);
+    // The look's interval, as experiments::target_settled tests it, holds 0.5.
+    experiments::PrecisionRule rule;
+    rule.half_width = 0.1;
+    rule.max_replicates = 1000;
+    const engine::Interval look = engine::binomial_interval(
+        engine::IntervalMethod::wilson, 117, 200, experiments::look_confidence(rule));
+    CHECK(look.lo < 0.5);
+    // A fixed run of the same 200 replicates has made one look only: its 95 % CI decides.
+    const Result fixed = run_canopy(dir, "run " + shell_quote(p.string()) + " -n 200");
+    REQUIRE(fixed.status == 0);
+    CHECK(row(fixed.out).find("58.5 %  [51.6, 65.1]  likely") != std::string::npos);
+    CHECK(fixed.out.find("last look tested") == std::string::npos);
+}
+
 TEST_CASE("The scenario's precision key applies unless --precision overrides it",
           "[regression][cli][precision]") {
     const test::TempDir dir;

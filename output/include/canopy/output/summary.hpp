@@ -18,6 +18,7 @@
 #include <canopy/engine/target.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ struct TargetResult {
     /// and levers) rather than the simulated dynamics; filled by mark_determined_targets, and
     /// left at "the dynamics" otherwise.
     engine::Determination determination;
+    /// The interval the verdict is taken on when it is not summary.p_attain_ci: a run that
+    /// `--precision` stopped before its last look decides on the stricter interval that look
+    /// tested (docs/scenario-format.md). Empty otherwise.
+    std::optional<engine::Interval> verdict_ci;
 };
 
 /// What one lever costs over the horizon, in the scenario's currency. Per-outcome costs differ
@@ -124,6 +129,9 @@ struct EnsembleSummary {
     double precision = 0.0;
     std::size_t max_replicates = 0;
     bool precision_settled = false;
+    /// Above 0 when the rule stopped before its last look: the confidence of the intervals the
+    /// verdicts are taken on (TargetResult::verdict_ci).
+    double verdict_confidence = 0.0;
     std::vector<std::vector<double>> finals;       ///< [indicator][replicate]
     std::vector<IndicatorSummary> indicator_stats; ///< one per indicator, scenario order
     std::vector<TargetResult> targets;             ///< one per target, scenario order

@@ -346,6 +346,14 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
         return EXIT_BAD_INPUT;
     }
     const experiments::Sweep& sweep = *loaded.sweep;
+    if (root && !args.quiet && sweep.scenario->precision > 0.0) {
+        // A point is a fixed number of replicates, so that every point's estimates are alike
+        // and a point is `canopy run --replicates N --seed S` bit for bit (docs/sweeps.md).
+        std::cerr << fmt::format(
+            "canopy sweep: note: the scenario's precision ({}) is not applied: every point runs "
+            "all {} replicates\n",
+            sweep.scenario->precision, sweep.replicates);
+    }
     if (lock) {
         // Result-sized files of writers killed while writing (a requeued job each time): with
         // the lock held, no other run writes this --out.

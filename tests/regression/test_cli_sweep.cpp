@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <hdf5.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -249,6 +250,26 @@ TEST_CASE("sweep and merge into a full stdout fail, and say their result was wri
     CHECK(entries(dir.path()) ==
           std::vector<std::string>{"merged.h5", "s1.h5", "s2.h5", "whole.h5"});
     check_same(dir / "whole.h5", dir / "merged.h5");
+}
+
+TEST_CASE("A sweep says it does not apply the scenario's precision", "[regression][sweep]") {
+    // An outside probe: a point at the scenario's own settings ran all its replicates, while
+    // `canopy run` of the scenario stopped early under its precision key, and nothing said why
+    // the two differ. A point is `canopy run --replicates N` bit for bit; the sweep now says so.
+    const test::TempDir dir;
+    test::write_file(dir / "scenario.toml",
+                     "extends = " + nlohmann::json(SWEEPS + "/tiny-scenario.toml").dump() +
+                         "\n[scenario]\nname = \"tiny_precision\"\nreplicates = 40\n"
+                         "precision = 0.2\n");
+    test::write_file(dir / "sweep.toml", "[sweep]\nscenario = \"scenario.toml\"\ndesign = "
+                                         "\"grid\"\n[factors.edges_per_firm]\nvalues = [3]\n");
+    const Result r = run_canopy(dir, "sweep sweep.toml --out s.h5");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find("canopy sweep: note: the scenario's precision (0.2) is not applied: every "
+                     "point runs all 40 replicates") != std::string::npos);
+    CHECK(experiments::read_sweep_result(dir / "s.h5").replicates == 40);
+    CHECK(run_canopy(dir, "sweep sweep.toml --out q.h5 -q").err.empty());
 }
 
 TEST_CASE("canopy merge names missing points and writes nothing", "[regression][sweep]") {

@@ -120,6 +120,12 @@ std::string history_targets_note(const engine::Scenario& scenario);
 /// "high_tech_enterprises" by edit distance).
 std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids);
 
+/// Records how canopy was started (main's argv[0]), for the commands it prints to paste: a path
+/// (`./build/bin/canopy`) is kept as given, a bare name (found on PATH) is `canopy`.
+void set_program(const char* argv0);
+/// The program as one shell word (set_program; `canopy` when it was not set).
+std::string program_word();
+
 /// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
 /// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.
 std::string shell_word(const std::string& s);

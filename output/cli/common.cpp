@@ -143,6 +143,25 @@ std::string quoted(const std::string& s) {
     return "'" + s + "'";
 }
 
+namespace {
+
+std::string& program_path() {
+    static std::string path = "canopy";
+    return path;
+}
+
+} // namespace
+
+void set_program(const char* argv0) {
+    if (argv0 != nullptr && std::string_view(argv0).find('/') != std::string_view::npos) {
+        program_path() = argv0;
+    }
+}
+
+std::string program_word() {
+    return shell_word(program_path());
+}
+
 std::string shell_word(const std::string& s) {
     const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 ||

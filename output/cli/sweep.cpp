@@ -38,19 +38,6 @@ fs::path journal_of(const fs::path& out) {
     return experiments::beside(out, ".journal");
 }
 
-// `word` as one word for a shell: as it is when plain, else in single quotes.
-std::string shell_word(const std::string& word) {
-    if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-                                                "WXYZ0123456789_-./=:,+@%") == std::string::npos) {
-        return word;
-    }
-    std::string q = "'";
-    for (const char c : word) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
-
 // What a journal was written for: the whole sweep, or one shard of it.
 const std::string SHARD_MARK = " shard ";
 
@@ -238,9 +225,14 @@ std::string resume_command(const SweepArgs& args, int processes) {
                         : "mpirun -np " + std::to_string(processes)) +
                    " ";
     }
-    return launcher + "canopy sweep " + shell_word(args.file) +
+    // The program as it was started (a path, or the name found on PATH), and the flags that
+    // shape the run but not its bits, so that the command continues as the run went.
+    return launcher + program_word() + " sweep " + shell_word(args.file) +
            (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
-           " --resume --out " + shell_word(args.out);
+           " --resume --out " + shell_word(args.out) +
+           (args.threads > 0 ? " --threads " + std::to_string(args.threads) : std::string()) +
+           (args.max_memory.empty() ? std::string()
+                                    : " --max-memory " + shell_word(args.max_memory));
 }
 
 // After a failure (exit 1): where the points done are kept, and the command that goes on.

@@ -464,8 +464,8 @@ TEST_CASE("A sweep interrupted by a signal removes its lock and says how to resu
         CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "i.h5.journal"});
         CHECK(test::read_file(dir / "err.txt") ==
               "canopy sweep: interrupted; the points done are kept in the journal '" +
-                  journal.string() + "': continue with\n  canopy sweep " + TINY_LONG +
-                  " --resume --out " + out.string() + "\n");
+                  journal.string() + "': continue with\n  " + CANOPY + " sweep " + TINY_LONG +
+                  " --resume --out " + out.string() + " --threads 1\n");
     }
 }
 
@@ -1046,8 +1046,8 @@ TEST_CASE("A sweep that cannot write its result says why in one line, keeps the 
     CHECK(err.find("(File too large)\n") != std::string::npos);
     CHECK(err.find("bytes actually written") == std::string::npos);
     CHECK(err.find("the points done are kept in the journal 't.h5.journal': once the cause is "
-                   "fixed, continue with\n  canopy sweep " +
-                   TINY + " --resume --out t.h5\n") != std::string::npos);
+                   "fixed, continue with\n  " +
+                   CANOPY + " sweep " + TINY + " --resume --out t.h5\n") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "t.h5.journal"});
     const Result resumed = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out t.h5");
     INFO(resumed.err);

@@ -125,9 +125,6 @@ public:
         } else {
             out = several();
         }
-        out.settings = records_.size();
-        out.replicates = replicates_;
-        out.not_monotone = not_monotone(std::nullopt);
         // Each lever alone is read off every setting the levers' own searches evaluated along
         // its line (the others at their reference levels), whichever lever's search it was: the
         // reference setting itself lies on every lever's line, and the first lever's search is
@@ -135,15 +132,35 @@ public:
         // the order of --lever. (A trade of several levers can land on a lever's line too, at a
         // level the lever's own search never tried: it is left out, as a one-lever solve of the
         // lever would not have seen it.)
+        //
+        // A lever out of reach alone has its closest setting settled here, once every search is
+        // done, so that no search met a setting another's answer had re-run. The lines meet
+        // only at the scenario's own setting, which is settled first, as a one-lever solve
+        // settles it: so each line's records stand as in a one-lever solve of its lever.
+        const bool any_short = std::any_of(out.single.begin(), out.single.end(),
+                                           [](const SolveResult& s) { return !s.reached; });
+        if (any_short || closest_pending_) {
+            settle(reference_);
+        }
         for (std::size_t i = 0; i < out.single.size(); ++i) {
             SolveResult& s = out.single[i];
             if (!s.reached) {
-                if (const std::optional<SolveSetting> c = closest(i)) {
+                if (const std::optional<SolveSetting> c = settled_closest(i)) {
                     s.best = *c;
                 }
             }
-            s.not_monotone = not_monotone(i);
         }
+        if (closest_pending_) {
+            if (const std::optional<SolveSetting> c = settled_closest(std::nullopt)) {
+                out.best = *c;
+            }
+        }
+        for (std::size_t i = 0; i < out.single.size(); ++i) {
+            out.single[i].not_monotone = not_monotone(i);
+        }
+        out.settings = records_.size();
+        out.replicates = replicates_;
+        out.not_monotone = not_monotone(std::nullopt);
         return out;
     }
 
@@ -343,6 +360,23 @@ private:
         return best != nullptr ? std::optional<SolveSetting>(*best) : std::nullopt;
     }
 
+    // The closest setting (closest) with the figures of all --replicates, as an answer that
+    // reaches P is reported: the best setting is re-run on the full sample until the best is
+    // one that has it. Ranked as they stood, a setting judged on a first batch that happened to
+    // be lucky beat the settings rechecked on all the replicates, and was reported on its 50
+    // (common random numbers give every setting the same first batch, so a flat lever's every
+    // level looked alike there). Ends: each round completes one setting.
+    std::optional<SolveSetting> settled_closest(std::optional<std::size_t> line) {
+        const auto max = static_cast<std::size_t>(request_.max_replicates);
+        for (;;) {
+            const std::optional<SolveSetting> c = closest(line);
+            if (!c || c->replicates >= max) {
+                return c;
+            }
+            settle(c->levels);
+        }
+    }
+
     // A setting on the full sample: its figures for an answer, and its verdict the full
     // sample's from now on (that of the sequential test confirmed or overturned). The log shows
     // the setting again when the full sample added replicates.
@@ -480,7 +514,12 @@ private:
             out.reached = !request_.within_budget_cap || !out.best.over_cap;
         }
         if (!out.reached) {
-            const std::optional<SolveSetting> c = closest(i);
+            // With several levers, run() settles it once every lever's search is done.
+            std::optional<SolveSetting> c = closest(i);
+            if (request_.levers.size() == 1) {
+                settle(reference_); // as run() does with several levers
+                c = settled_closest(i);
+            }
             out.best = c ? *c : judge(with(request_.levers[i].high));
         }
         searching_alone_ = false;
@@ -516,6 +555,7 @@ private:
             if (!admissible(s)) {
                 out.reached = false;
                 const std::optional<SolveSetting> c = closest(std::nullopt);
+                closest_pending_ = true; // settled by run(), after each lever's own
                 out.best = c ? *c : s;
                 return out;
             }
@@ -589,6 +629,7 @@ private:
             } else {
                 out.reached = false;
                 const std::optional<SolveSetting> c = closest(std::nullopt);
+                closest_pending_ = true; // settled by run(), after each lever's own
                 out.best = c ? *c : out.best;
                 return out;
             }
@@ -612,6 +653,7 @@ private:
     std::map<Key, Record> records_;
     std::uint64_t next_index_ = 0;
     std::size_t replicates_ = 0;
+    bool closest_pending_ = false; // several(): out of reach, its closest setting for run()
 };
 
 } // namespace

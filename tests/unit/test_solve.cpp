@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace canopy;
@@ -79,28 +81,20 @@ private:
     double first_u_;
 };
 
-// Two levers on common random numbers: replicate r attains when u(r) < share, with share =
-// 0.5 + 0.5 (sme - 1) - 0.8 (high_tech - 1), the levers read by name from the experiment's
-// factors (in whatever order the request names them). More lever_sme raises P(attain), more
-// lever_high_tech lowers it: at the reference setting (both at 1) P is one half, and at
-// lever_high_tech 1.25 it is 0.3.
-class TwoLevers final : public experiments::Evaluator {
+// An evaluator that writes each point's result with `result_of`, point by point.
+class PerPoint : public experiments::Evaluator {
 public:
-    TwoLevers(std::size_t target_indicator, std::size_t indicators)
-        : even_(target_indicator, indicators, 0) {}
+    using ResultOf = std::function<experiments::PointResult(const experiments::Experiment&,
+                                                            const experiments::Point&)>;
+    explicit PerPoint(ResultOf result_of)
+        : result_of_(std::move(result_of)) {}
 
     std::vector<experiments::PointResult>
     evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
              const experiments::ResultCallback& done) override {
         std::vector<experiments::PointResult> out;
         for (const experiments::Point& p : points) {
-            double sme = 1.0;
-            double high_tech = 1.0;
-            for (std::size_t f = 0; f < e.factors.size(); ++f) {
-                (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
-            }
-            const double share = 0.5 + 0.5 * (sme - 1.0) - 0.8 * (high_tech - 1.0);
-            out.push_back(even_.result(e, p, share));
+            out.push_back(result_of_(e, p));
             if (done) {
                 done(out.back());
             }
@@ -109,7 +103,33 @@ public:
     }
 
 private:
-    Threshold even_; // its u(r), and how a result is written
+    ResultOf result_of_;
+};
+
+// A point's levels of lever_sme and lever_high_tech, read by name from the experiment's factors
+// (in whatever order the request names them); 1 for a lever not searched.
+std::pair<double, double> sme_and_high_tech(const experiments::Experiment& e,
+                                            const experiments::Point& p) {
+    double sme = 1.0;
+    double high_tech = 1.0;
+    for (std::size_t f = 0; f < e.factors.size(); ++f) {
+        (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
+    }
+    return {sme, high_tech};
+}
+
+// Two levers on common random numbers: replicate r attains when u(r) < share, with share =
+// 0.5 + 0.5 (sme - 1) - 0.8 (high_tech - 1). More lever_sme raises P(attain), more
+// lever_high_tech lowers it: at the reference setting (both at 1) P is one half, and at
+// lever_high_tech 1.25 it is 0.3.
+class TwoLevers final : public PerPoint {
+public:
+    TwoLevers(std::size_t target_indicator, std::size_t indicators)
+        : PerPoint([even = Threshold(target_indicator, indicators, 0)](
+                       const experiments::Experiment& e, const experiments::Point& p) {
+            const auto [sme, high_tech] = sme_and_high_tech(e, p);
+            return even.result(e, p, 0.5 + 0.5 * (sme - 1.0) - 0.8 * (high_tech - 1.0));
+        }) {}
 };
 
 // The reference scenario, and the indices of its target leaders_2023 (an indicator of 100 when
@@ -410,44 +430,20 @@ TEST_CASE("solve keeps a trade of several levers only once the full sample confi
     // But the first batch attains at every setting of a region no lever alone visits (lever_sme
     // between 1.05 and 1.9 with lever_high_tech under 0.5): there, on its first batch, lowering
     // lever_high_tech to 0 seems made up for by lever_sme near 1.05, at a third of the cost.
-    class Lucky final : public experiments::Evaluator {
-    public:
-        Lucky(std::size_t target_indicator, std::size_t indicators, std::uint32_t first)
-            : even_(target_indicator, indicators, 0)
-            , first_(first)
-            , indicator_(target_indicator) {}
-
-        std::vector<experiments::PointResult>
-        evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
-                 const experiments::ResultCallback& done) override {
-            std::vector<experiments::PointResult> out;
-            for (const experiments::Point& p : points) {
-                double sme = 1.0;
-                double high_tech = 1.0;
-                for (std::size_t f = 0; f < e.factors.size(); ++f) {
-                    (e.factors[f].name == "lever_sme" ? sme : high_tech) = p.values.at(f);
-                }
-                const bool lucky = sme > 1.05 && sme < 1.9 && high_tech < 0.5;
-                experiments::PointResult r = even_.result(e, p, 0.25 * sme + 0.25 * high_tech);
-                for (std::uint32_t k = 0; k < r.replicates; ++k) {
-                    if (lucky && e.first_replicate + k < first_) {
-                        r.finals[indicator_ * r.replicates + k] = 100.0;
-                    }
-                }
-                r.cost_years = 1;
-                r.costs.assign(r.replicates, sme + 2.0 * high_tech);
-                out.push_back(std::move(r));
-                if (done) {
-                    done(out.back());
+    const auto lucky = [](std::size_t indicator, std::size_t indicators, std::uint32_t first) {
+        return PerPoint([even = Threshold(indicator, indicators, 0), indicator,
+                         first](const experiments::Experiment& e, const experiments::Point& p) {
+            const auto [sme, high_tech] = sme_and_high_tech(e, p);
+            experiments::PointResult r = even.result(e, p, 0.25 * sme + 0.25 * high_tech);
+            if (sme > 1.05 && sme < 1.9 && high_tech < 0.5) {
+                for (std::uint32_t k = 0; k < r.replicates && e.first_replicate + k < first; ++k) {
+                    r.finals[indicator * r.replicates + k] = 100.0;
                 }
             }
-            return out;
-        }
-
-    private:
-        Threshold even_; // u(r), and how a result is written
-        std::uint32_t first_;
-        std::size_t indicator_; // the target's indicator, where Threshold writes 100 or 0
+            r.cost_years = 1;
+            r.costs.assign(r.replicates, sme + 2.0 * high_tech);
+            return r;
+        });
     };
 
     const Reference ref = Reference::load();
@@ -460,7 +456,7 @@ TEST_CASE("solve keeps a trade of several levers only once the full sample confi
     request.max_replicates = 200;
     request.first_replicates = 20;
     request.precision = 0.02;
-    Lucky evaluator(ref.indicator, ref.scenario.indicators.size(), 20);
+    PerPoint evaluator = lucky(ref.indicator, ref.scenario.indicators.size(), 20);
     std::vector<experiments::SolveSetting> log;
     const experiments::SolveResult result = experiments::solve(
         x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
@@ -497,32 +493,13 @@ TEST_CASE("solve reports an out-of-reach answer's closest setting on the full sa
     // the first 20 attain at every level above 0.5: on all 200, P(attain) rises with the level
     // to about 0.82 at 2, short of 0.95, while the levels just below 2 look better on their
     // first 40 or 80 replicates.
-    class Scaled final : public experiments::Evaluator {
-    public:
-        Scaled(std::size_t target_indicator, std::size_t indicators)
-            : lucky_(target_indicator, indicators, 20, 0.2) {}
-        std::vector<experiments::PointResult>
-        evaluate(const experiments::Experiment& e, std::span<const experiments::Point> points,
-                 const experiments::ResultCallback& done) override {
-            std::vector<experiments::PointResult> out;
-            for (const experiments::Point& p : points) {
-                out.push_back(lucky_.result(e, p, 0.4 * p.values.at(0)));
-                if (done) {
-                    done(out.back());
-                }
-            }
-            return out;
+    const Threshold lucky(0, 0, 20, 0.2); // u(r) alone
+    const auto p_full = [&](double level) {
+        std::size_t attained = 0;
+        for (std::uint32_t r = 0; r < 200; ++r) {
+            attained += lucky.u(r) < 0.4 * level ? 1U : 0U;
         }
-        [[nodiscard]] double p_full(double level, std::uint32_t n) const {
-            std::size_t attained = 0;
-            for (std::uint32_t r = 0; r < n; ++r) {
-                attained += lucky_.u(r) < 0.4 * level ? 1U : 0U;
-            }
-            return static_cast<double>(attained) / static_cast<double>(n);
-        }
-
-    private:
-        Threshold lucky_;
+        return static_cast<double>(attained) / 200.0;
     };
     const Reference ref = Reference::load();
     const experiments::Experiment x = ref.experiment();
@@ -533,7 +510,10 @@ TEST_CASE("solve reports an out-of-reach answer's closest setting on the full sa
     request.max_replicates = 200;
     request.first_replicates = 20;
     request.precision = 0.02;
-    Scaled evaluator(ref.indicator, ref.scenario.indicators.size());
+    PerPoint evaluator([scaled = Threshold(ref.indicator, ref.scenario.indicators.size(), 20, 0.2)](
+                           const experiments::Experiment& e, const experiments::Point& p) {
+        return scaled.result(e, p, 0.4 * p.values.at(0));
+    });
     std::vector<experiments::SolveSetting> log;
     const experiments::SolveResult result = experiments::solve(
         x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
@@ -541,7 +521,7 @@ TEST_CASE("solve reports an out-of-reach answer's closest setting on the full sa
     const double level = result.best.levels.at(0);
     INFO("closest " << level << ", P " << result.best.p_attain << " on " << result.best.replicates);
     CHECK(result.best.replicates == 200);
-    CHECK(result.best.p_attain == evaluator.p_full(level, 200));
+    CHECK(result.best.p_attain == p_full(level));
     // The best on all the replicates of every setting evaluated: no setting the search
     // re-ran on all 200 does better.
     for (const experiments::SolveSetting& s : log) {

@@ -171,6 +171,21 @@ struct Reference {
         return x;
     }
 
+    // A request for its target: P(attain) >= `probability` by `levers`, judged on `first`
+    // replicates first and at most `max_replicates`, levels found to `precision`.
+    [[nodiscard]] experiments::SolveRequest request(std::vector<experiments::SolveLever> levers,
+                                                    double probability, int max_replicates,
+                                                    int first, double precision) const {
+        experiments::SolveRequest r;
+        r.target = target;
+        r.probability = probability;
+        r.levers = std::move(levers);
+        r.max_replicates = max_replicates;
+        r.first_replicates = first;
+        r.precision = precision;
+        return r;
+    }
+
     // The lever `name` searched over [low, high].
     [[nodiscard]] static experiments::SolveLever lever(const std::string& name, double low,
                                                        double high) {
@@ -327,13 +342,8 @@ TEST_CASE("solve rechecks a short verdict below its answer on the full sample, a
     // at a level x is about 0.8 x (+ 0.2 above first_u): the answer to P 0.4 is near 0.5.
     const Reference ref = Reference::load();
     const experiments::Experiment x = ref.experiment();
-    experiments::SolveRequest request;
-    request.target = ref.target;
-    request.probability = 0.4;
-    request.levers = {Reference::lever("lever_high_tech", 0.0, 1.0)};
-    request.max_replicates = 100;
-    request.first_replicates = 20;
-    request.precision = 0.02;
+    const experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 0.0, 1.0)}, 0.4, 100, 20, 0.02);
     for (const double first_u : {0.999, 1.0}) {
         INFO("the first 20 replicates attain above " << first_u);
         Threshold evaluator(ref.indicator, ref.scenario.indicators.size(), 20, first_u);
@@ -384,13 +394,8 @@ TEST_CASE("solve bisects at short decimals and still finds the level to the prec
     // 0.59375, 0.5859375, ...
     const Reference ref = Reference::load();
     const experiments::Experiment x = ref.experiment();
-    experiments::SolveRequest request;
-    request.target = ref.target;
-    request.probability = 0.6;
-    request.levers = {Reference::lever("lever_high_tech", 0.0, 1.0)};
-    request.max_replicates = 400;
-    request.first_replicates = 50;
-    request.precision = 0.01;
+    const experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 0.0, 1.0)}, 0.6, 400, 50, 0.01);
     Threshold evaluator(ref.indicator, ref.scenario.indicators.size(), 0);
     std::vector<double> tried;
     const experiments::SolveResult result =
@@ -448,14 +453,9 @@ TEST_CASE("solve keeps a trade of several levers only once the full sample confi
 
     const Reference ref = Reference::load();
     const experiments::Experiment x = ref.experiment();
-    experiments::SolveRequest request;
-    request.target = ref.target;
-    request.probability = 0.5;
-    request.levers = {Reference::lever("lever_sme", 0.0, 2.0),
-                      Reference::lever("lever_high_tech", 0.0, 2.0)};
-    request.max_replicates = 200;
-    request.first_replicates = 20;
-    request.precision = 0.02;
+    const experiments::SolveRequest request = ref.request(
+        {Reference::lever("lever_sme", 0.0, 2.0), Reference::lever("lever_high_tech", 0.0, 2.0)},
+        0.5, 200, 20, 0.02);
     PerPoint evaluator = lucky(ref.indicator, ref.scenario.indicators.size(), 20);
     std::vector<experiments::SolveSetting> log;
     const experiments::SolveResult result = experiments::solve(
@@ -503,13 +503,8 @@ TEST_CASE("solve reports an out-of-reach answer's closest setting on the full sa
     };
     const Reference ref = Reference::load();
     const experiments::Experiment x = ref.experiment();
-    experiments::SolveRequest request;
-    request.target = ref.target;
-    request.probability = 0.95;
-    request.levers = {Reference::lever("lever_high_tech", 0.0, 2.0)};
-    request.max_replicates = 200;
-    request.first_replicates = 20;
-    request.precision = 0.02;
+    const experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 0.0, 2.0)}, 0.95, 200, 20, 0.02);
     PerPoint evaluator([scaled = Threshold(ref.indicator, ref.scenario.indicators.size(), 20, 0.2)](
                            const experiments::Experiment& e, const experiments::Point& p) {
         return scaled.result(e, p, 0.4 * p.values.at(0));

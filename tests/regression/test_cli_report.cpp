@@ -165,15 +165,15 @@ TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers
     // default ranges: half and one and a half times each lever's level (1).
     CHECK(count(html, "class=\"chart tornado\"") == 3);
     CHECK(count(html, "<table class=\"effects\">") == 3);
-    CHECK(count(html, "<tr><td>lever_high_tech</td><td>0.5 → 1.5 multiplier</td>") == 3);
-    CHECK(count(html, "<tr><td>lever_incubated</td><td>0.5 → 1.5 multiplier</td>") == 3);
-    CHECK(count(html, "<tr><td>lever_sme</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>high_<wbr>tech</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>incubated</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>sme</td><td>0.5 → 1.5 multiplier</td>") == 3);
     CHECK(html.find("12 paired replicates at each end") != std::string::npos);
     // Doubling high-tech promotion makes more leaders (canopy compare's test measures +69 firms
     // for x2): from x0.5 to x1.5 the leaders' median rises, an interval above zero.
-    const std::size_t leaders = html.find("<th>leaders_2023");
+    const std::size_t leaders = html.find("<th>leaders_<wbr>2023");
     REQUIRE(leaders != std::string::npos);
-    const std::size_t row = html.find("<tr><td>lever_high_tech</td>", leaders);
+    const std::size_t row = html.find("<tr><td>lever_<wbr>high_<wbr>tech</td>", leaders);
     REQUIRE(row != std::string::npos);
     const std::string line = html.substr(row, html.find("</tr>", row) - row);
     INFO(line);

@@ -211,3 +211,43 @@ TEST_CASE("A report draws an indicator whose interval reaches infinity", "[cli][
     CHECK(html.find("<svg class=\"chart fan\"") != std::string::npos);
     CHECK(html.find("leaders_2023") != std::string::npos);
 }
+
+TEST_CASE("The report's header says what the terminal's does: overrides, precision, replicates",
+          "[cli][report]") {
+    // An outside tester: the terminal printed "Overrides ... (--set, applied after the policy
+    // mix)" and "Precision every target settled to ...", the page neither; and "1 replicates".
+    const test::TempDir dir;
+    const Result set =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                            " -n 6 -t 1 --set lever_incubated=1.2 --report set.html");
+    INFO(set.out + set.err);
+    REQUIRE(set.status == 0);
+    CHECK(set.out.find("lever_incubated=1.2 (--set, applied after the policy mix)") !=
+          std::string::npos);
+    CHECK(test::read_file(dir / "set.html")
+              .find("<dt>Overrides</dt><dd>lever_incubated=1.2 (--set, applied after the policy "
+                    "mix)</dd>") != std::string::npos);
+
+    const Result precise = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                               " -n 40 -t 1 --precision 0.2 --report prec.html");
+    INFO(precise.out + precise.err);
+    REQUIRE(precise.status == 0);
+    const std::size_t said = precise.out.find("settled to +/-0.2 (");
+    REQUIRE(said != std::string::npos);
+    const std::size_t from = precise.out.rfind("Precision", said);
+    REQUIRE(from != std::string::npos);
+    // The terminal's words after the name: "every target settled to +/-0.2 (N of at most 40
+    // replicates)".
+    std::string line = precise.out.substr(from + 9, precise.out.find('\n', said) - from - 9);
+    line.erase(0, line.find_first_not_of(' '));
+    const std::string page = test::read_file(dir / "prec.html");
+    CHECK(page.find("<dt>Precision</dt><dd>" + line + "</dd>") != std::string::npos);
+
+    const Result one =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 1 -t 1 --quiet --report one.html");
+    INFO(one.err);
+    REQUIRE(one.status == 0);
+    const std::string single = test::read_file(dir / "one.html");
+    CHECK(single.find(": 1 replicate, seed") != std::string::npos);
+    CHECK(single.find("1 replicates") == std::string::npos);
+}

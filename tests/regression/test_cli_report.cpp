@@ -251,3 +251,18 @@ TEST_CASE("The report's header says what the terminal's does: overrides, precisi
     CHECK(single.find(": 1 replicate, seed") != std::string::npos);
     CHECK(single.find("1 replicates") == std::string::npos);
 }
+
+TEST_CASE("The report marks a scenario's assumed thresholds and gives their reasoning",
+          "[cli][report]") {
+    // The README says the masked thresholds "are marked as assumptions"; the page showed them
+    // as any other. The reference scenario's targets are all illustrative assumptions.
+    const test::TempDir dir;
+    const Result r =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 6 -t 1 --quiet --report a.html");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string html = test::read_file(dir / "a.html");
+    CHECK(html.find("<td>≥ 60 firms †</td>") != std::string::npos);
+    CHECK(html.find("<dt>leaders_<wbr>2023 †</dt><dd><em>assumption:</em> illustrative: below "
+                    "REFERENCE.md") != std::string::npos);
+}

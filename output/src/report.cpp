@@ -759,6 +759,11 @@ svg text.target-label { fill: #9b1c1c; }
 .note { background: #f6f8fb; border-left: 3px solid #3b78c2; padding: 6px 10px; }
 .muted { color: #5a6578; }
 p.key { font-size: 0.85em; margin: 0.2em 0 0; }
+/* A narrow window (or A4 width): numbers wrap at their spaces rather than push the table wider. */
+@media (max-width: 960px) {
+  td.num, th.num { white-space: normal; }
+  th, td { padding: 3px 5px; }
+}
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
@@ -881,7 +886,7 @@ std::string summary_section(const Report& r) {
     // What the verdict means, as the terminal says it.
     if (wanted) {
         s += "<p class=\"muted\">" + escape(reaches_heading(*wanted)) +
-             " the search's verdict: yes when its sequential test judged the setting's P(attain) "
+             ": the search's verdict, yes when its sequential test judged the setting's P(attain) "
              "to reach the probability asked for (Wilson interval against it), no otherwise.</p>\n";
     } else {
         s += "<p class=\"muted\">verdict: likely when the whole 95 % CI of P(attain) lies above "

@@ -399,6 +399,8 @@ TEST_CASE("A solve's report judges P(attain) against the probability asked for",
     CHECK(html.find("<th>reaches 99 %?</th>") != std::string::npos);
     CHECK(html.find("<td class=\"verdict-unlikely\">no</td>") != std::string::npos);
     CHECK(html.find(">likely</td>") == std::string::npos);
+    CHECK(html.find("reaches 99 %?: the search's verdict, yes when its sequential test judged") !=
+          std::string::npos);
     CHECK(html.find("the line marks the probability asked for, 99 %") != std::string::npos);
     CHECK(html.find("the line marks one half") == std::string::npos);
     // The line at 99 % of the bars' scale (150 + 250 * 0.99), none at one half (275).
@@ -472,6 +474,9 @@ TEST_CASE("The report's tables fit a printed page and break names only between w
     CHECK(html.find("overflow-wrap: anywhere; }\nth") == std::string::npos);
     CHECK(html.find("overflow-wrap: break-word; word-break: normal;") != std::string::npos);
     CHECK(html.find("div.table { overflow-x: auto;") != std::string::npos);
+    // On a narrow window numbers wrap at their spaces rather than widen the table.
+    CHECK(html.find("@media (max-width: 960px) {\n  td.num, th.num { white-space: normal; }") !=
+          std::string::npos);
     CHECK(count(html, "<div class=\"table\"><table") == count(html, "<table"));
     CHECK(html.find("<td>a_<wbr>policy_<wbr>mix_<wbr>with") != std::string::npos);
     CHECK(html.find("@page { size: A4;") != std::string::npos);

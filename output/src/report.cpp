@@ -732,6 +732,7 @@ th, td { border-bottom: 1px solid #e2e8f0; padding: 3px 8px; text-align: left;
 th { background: #f1f4f9; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.emphasised td { font-weight: 600; }
+table.log th.num { white-space: normal; }
 dl.basis { font-size: 0.9em; }
 .verdict-likely { color: #1e6b3a; } .verdict-unlikely { color: #9b1c1c; }
 .verdict-uncertain { color: #8a5a00; }
@@ -1139,7 +1140,7 @@ std::string tables_section(const Report& r) {
         const auto numeric = [&](std::size_t c) { return c < t.numeric.size() && t.numeric[c]; };
         s += table_open("log") + "<thead><tr>";
         for (std::size_t c = 0; c < t.columns.size(); ++c) {
-            s += (numeric(c) ? "<th class=\"num\">" : "<th>") + escape(t.columns[c]) + "</th>";
+            s += (numeric(c) ? "<th class=\"num\">" : "<th>") + breakable(t.columns[c]) + "</th>";
         }
         s += "</tr></thead><tbody>\n";
         for (std::size_t i = 0; i < t.rows.size(); ++i) {

@@ -368,7 +368,8 @@ TEST_CASE("canopy solve's report judges against P and shows the search it ran",
         ++rows;
     }
     CHECK(rows == logged + 1); // and the heading's
-    CHECK(table.find("<th class=\"num\">lever_incubated (multiplier)</th>") != std::string::npos);
+    CHECK(table.find("<th class=\"num\">lever_<wbr>incubated (multiplier)</th>") !=
+          std::string::npos);
     CHECK(table.find("the closest setting") != std::string::npos);
     // The searched lever among the inputs: overridden by the search, and said so.
     CHECK(html.find("solve overrides lever_incubated: it searched [0, 1.2] multiplier") !=

@@ -426,7 +426,10 @@ TEST_CASE("The report shows a command's own tables, such as a solve's search", "
     r.tables = {t};
     const std::string html = output::render_report_html(r);
     CHECK(html.find("<section id=\"search\"><h2>The search</h2>") != std::string::npos);
-    CHECK(html.find("<th class=\"num\">lever_incubated (multiplier)</th>") != std::string::npos);
+    // A long heading (a lever's name and unit) wraps rather than widen the table.
+    CHECK(html.find("<th class=\"num\">lever_<wbr>incubated (multiplier)</th>") !=
+          std::string::npos);
+    CHECK(html.find("table.log th.num { white-space: normal; }") != std::string::npos);
     CHECK(html.find("<tr><td class=\"num\">1</td><td class=\"num\">0.6</td><td>short</td></tr>") !=
           std::string::npos);
     CHECK(html.find("<tr class=\"emphasised\"><td class=\"num\">2</td>") != std::string::npos);

@@ -248,11 +248,89 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
         scenario_word, name);
 }
 
+// A comparison as the report's tables write it ("≥ 10 %", not ">= 10 %").
+std::string comparison_symbol(engine::Comparison c) {
+    const std::string text = engine::to_string(c);
+    return text == ">=" ? "≥" : text == "<=" ? "≤" : text;
+}
+
+// Every setting the search evaluated, in order, as the terminal's log lists them: the answer
+// (or closest setting) marked, and with one lever the level below the answer that fell short,
+// the other end of the final bracket (docs/what-if.md).
+output::ReportTable search_table(const experiments::SolveRequest& request,
+                                 const experiments::SolveResult& result,
+                                 const std::vector<experiments::SolveSetting>& log,
+                                 const engine::ModelInfo& info) {
+    output::ReportTable t;
+    t.id = "search";
+    t.title = "The search";
+    t.caption = "Every setting evaluated, in the order the search ran them (the terminal's log): "
+                "P(attain) with its 95 % Wilson interval over the replicates run, and whether the "
+                "sequential test judged it to reach " +
+                probability_text(request.probability) + ".";
+    t.columns.push_back("#");
+    t.numeric.push_back(true);
+    for (const experiments::SolveLever& l : request.levers) {
+        const std::string& unit = info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
+        t.columns.push_back(l.target.name + (unit.empty() ? "" : " (" + unit + ")"));
+        t.numeric.push_back(true);
+    }
+    for (const char* c : {"P(attain)", "95 % CI", "replicates"}) {
+        t.columns.push_back(c);
+        t.numeric.push_back(true);
+    }
+    t.columns.push_back("verdict");
+    t.numeric.push_back(false);
+    t.columns.push_back("");
+    t.numeric.push_back(false);
+    std::size_t answer = log.size();
+    std::size_t below = log.size();
+    for (std::size_t i = 0; i < log.size(); ++i) {
+        if (log[i].levels == result.best.levels) {
+            answer = i; // the last evaluation: a setting rechecked appears again
+        }
+    }
+    if (result.reached && request.levers.size() == 1 && !result.best.levels.empty()) {
+        for (std::size_t i = 0; i < log.size(); ++i) {
+            const double level = log[i].levels.at(0);
+            if (!log[i].reaches && level < result.best.levels[0] &&
+                (below == log.size() || level >= log[below].levels.at(0))) {
+                below = i;
+            }
+        }
+    }
+    for (std::size_t i = 0; i < log.size(); ++i) {
+        const experiments::SolveSetting& s = log[i];
+        std::vector<std::string> row{std::to_string(i + 1)};
+        for (const double level : s.levels) {
+            row.push_back(output::format_level(level));
+        }
+        row.push_back(output::format_percent(s.p_attain));
+        row.push_back(
+            fmt::format("[{:.1f}, {:.1f}]", 100.0 * s.p_attain_ci.lo, 100.0 * s.p_attain_ci.hi));
+        row.push_back(std::to_string(s.replicates));
+        row.push_back(s.reaches ? "reaches" : "short");
+        row.push_back(i == answer  ? (result.reached ? "the answer" : "the closest setting")
+                      : i == below ? "the level below the answer"
+                                   : "");
+        t.rows.push_back(std::move(row));
+        t.emphasised.push_back(i == answer || i == below);
+    }
+    t.notes.push_back(fmt::format(
+        "{} settings, {} replicates. Both ends of the final bracket are rechecked on all "
+        "replicates, so a setting can appear twice: the answer, and the level below it (or, "
+        "when none reached P, the range's top), which must still fall short (docs/what-if.md).",
+        result.settings, result.replicates));
+    return t;
+}
+
 // The HTML report of a solve: the answer (or the closest setting) and, with several levers,
-// each lever's own answer, as the report's mixes; the scenario's inputs and calibration.
+// each lever's own answer, as the report's mixes, judged against the probability asked for;
+// every setting the search evaluated; the scenario's inputs and calibration.
 output::Report solve_report(const engine::Scenario& scenario, const engine::ModelInfo& info,
                             const experiments::SolveRequest& request,
-                            const experiments::SolveResult& result, std::uint64_t seed,
+                            const experiments::SolveResult& result,
+                            const std::vector<experiments::SolveSetting>& log, std::uint64_t seed,
                             const std::string& scenario_word) {
     const engine::TargetSpec& target = scenario.targets[request.target];
     const std::string currency = scenario.budget.currency;
@@ -263,7 +341,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         }
     }
     const auto mix = [&](const std::string& name, const std::string& description,
-                         const experiments::SolveSetting& s) {
+                         const experiments::SolveSetting& s, bool reached) {
         output::ReportMix m;
         m.name = name;
         m.description = description;
@@ -290,6 +368,9 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         t.p_attain = s.p_attain;
         t.p_lo = s.p_attain_ci.lo;
         t.p_hi = s.p_attain_ci.hi;
+        t.reaches = reached; // the search's verdict, not the interval's against one half
+        t.source = target.source;
+        t.assumption = target.assumption;
         m.targets.push_back(std::move(t));
         return m;
     };
@@ -299,15 +380,18 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                     std::string(request.levers.size() > 1
                                     ? "the cheapest combination of levers"
                                     : "the smallest level of " + request.levers[0].target.name) +
-                    " that attains " + target.id +
-                    " with P(attain) >= " + probability_text(request.probability);
+                    " that attains " + target.id + " with P(attain) ≥ " +
+                    probability_text(request.probability);
+    page.probability_wanted = request.probability;
     std::string searched;
     for (const experiments::SolveLever& l : request.levers) {
-        searched +=
-            (searched.empty() ? "" : "; ") + l.target.name + " in " + range_text(l.low, l.high);
+        const std::string& lever_unit =
+            info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
+        searched += (searched.empty() ? "" : "; ") + l.target.name + " in " +
+                    range_text(l.low, l.high) + (lever_unit.empty() ? "" : " " + lever_unit);
     }
     page.facts.push_back({"Scenario", scenario.name});
-    page.facts.push_back({"Target", target.id + " " + engine::to_string(target.comparison) + " " +
+    page.facts.push_back({"Target", target.id + " " + comparison_symbol(target.comparison) + " " +
                                         output::format_quantity(target.threshold) +
                                         (unit.empty() ? "" : " " + unit)});
     page.facts.push_back({"Probability wanted", probability_text(request.probability)});
@@ -330,16 +414,41 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                                "random numbers, up to {} replicates a setting",
                                result.settings, result.replicates, seed, request.max_replicates)});
     page.mixes.push_back(mix(result.reached ? "answer" : "closest setting",
-                             levels_text(request, result.best.levels, info), result.best));
+                             levels_text(request, result.best.levels, info), result.best,
+                             result.reached));
     for (std::size_t i = 0; i < result.single.size(); ++i) {
         const experiments::SolveResult& s = result.single[i];
         page.mixes.push_back(
             mix(request.levers[i].target.name + " alone",
                 (s.reached ? "reaches P: " : single_verdict(s, i) + "; closest: ") +
                     levels_text(request, s.best.levels, info),
-                s.best));
+                s.best, s.reached));
     }
+    page.tables.push_back(search_table(request, result, log, info));
     page.inputs = output::report_inputs(scenario, info);
+    page.budget_source = scenario.budget.source;
+    page.budget_assumption = scenario.budget.assumption;
+    // The searched levers are the solve's, not the scenario's: say so where the inputs list
+    // them at the scenario's level.
+    for (std::size_t i = 0; i < request.levers.size(); ++i) {
+        const experiments::SolveLever& l = request.levers[i];
+        const std::string& lever_unit =
+            info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
+        const std::string level = output::format_level(result.best.levels.at(i)) +
+                                  (lever_unit.empty() ? "" : " " + lever_unit);
+        for (output::ReportInput& in : page.inputs) {
+            if (in.role == "lever" && in.name == l.target.name) {
+                in.value += " (the scenario's level; overridden by the search: " +
+                            std::string(result.reached ? "the answer" : "the closest setting") +
+                            " sets " + level + ")";
+            }
+        }
+        page.input_notes.push_back(
+            "solve overrides " + l.target.name + ": it searched " + range_text(l.low, l.high) +
+            (lever_unit.empty() ? "" : " " + lever_unit) + ", and " +
+            (result.reached ? "the answer" : "the closest setting") + " sets it to " + level +
+            "; every other input is the scenario's, as listed.");
+    }
     page.calibration = output::report_calibration(scenario, info);
     if (result.not_monotone) {
         page.notes.push_back((no_answer ? "No answer. " : "Warning: ") +
@@ -542,8 +651,10 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         std::cout.flush();
     }
     std::size_t count = 0;
+    std::vector<experiments::SolveSetting> log; // for the report's table of the search
     const experiments::SolveProgress progress = [&](const experiments::SolveSetting& s) {
         ++count;
+        log.push_back(s);
         if (talk) {
             std::cerr << fmt::format("  {:>3}  {}  ->  P {}  {}\n", count,
                                      levels_text(request, s.levels, info), p_text(s),
@@ -613,7 +724,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
     if (!args.report.empty()) {
         finished.push_back(output::write_report_temporary(
             args.report,
-            solve_report(*scenario, info, request, result, experiment.seed, scenario_word)));
+            solve_report(*scenario, info, request, result, log, experiment.seed, scenario_word)));
     }
     if (!args.json.empty()) {
         nlohmann::ordered_json j = result_json(request, result);

@@ -291,9 +291,29 @@ std::string signed_quantity(double x) {
     return (x > 0 ? "+" : "") + format_quantity(x);
 }
 
+// A difference of probabilities in percentage points, abbreviated as the terminal does ("pp").
 std::string signed_points(double p) {
-    return fmt::format("{:+.1f} pts", 100.0 * p);
+    return fmt::format("{:+.1f} pp", 100.0 * p);
 }
+
+// An identifier in a table cell, which may break after its underscores and nowhere else:
+// "scale_up_loans" breaks into "scale_/up_/loans", never into "sca/le".
+std::string breakable(const std::string& id) {
+    std::string out;
+    for (const char c : escape(id)) {
+        out += c;
+        if (c == '_') {
+            out += "<wbr>";
+        }
+    }
+    return out;
+}
+
+// A table, in a box that scrolls sideways on a screen too narrow for it.
+std::string table_open(const char* cls) {
+    return fmt::format("<div class=\"table\"><table class=\"{}\">", cls);
+}
+const char* const TABLE_CLOSE = "</table></div>\n";
 
 // ---- scales ----------------------------------------------------------------------------------
 
@@ -541,8 +561,9 @@ constexpr double BAR_W = 560;
 constexpr double BAR_ROW = 22;
 
 // Horizontal bars from 0 to each value on [0, 1], with the interval as a whisker and a line at
-// one half.
-std::string attainment_chart(const std::string& title, const std::vector<BarRow>& rows) {
+// `line_at`: one half, or the probability a solve asked for.
+std::string attainment_chart(const std::string& title, const std::vector<BarRow>& rows,
+                             double line_at = 0.5) {
     const double left = 150;
     const double right = 160;
     const double top = 8;
@@ -554,11 +575,16 @@ std::string attainment_chart(const std::string& title, const std::vector<BarRow>
                                 "height=\"{1}\" viewBox=\"0 0 {0} {1}\">",
                                 BAR_W, h);
     s += "<title>" + escape(title) + "</title>";
-    for (const double p : {0.0, 0.5, 1.0}) {
+    for (const double p : {0.0, line_at, 1.0}) {
+        const bool line = p == line_at;
         s += fmt::format("<line class=\"{}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" "
                          "y2=\"{:.1f}\"/>",
-                         p == 0.5 ? "half" : "grid", xs(p), xs(p), top, h - bottom + 2);
-        s += svg_text(xs(p), h - 8, fmt::format("{:.0f} %", 100 * p), 10, 40, "middle");
+                         line ? "half" : "grid", xs(p), xs(p), top, h - bottom + 2);
+        // The line's own label only where it does not run into an end's (the caption says
+        // where the line is).
+        if (!line || (p >= 0.15 && p <= 0.85)) {
+            s += svg_text(xs(p), h - 8, fmt::format("{:g} %", 100 * p), 10, 40, "middle");
+        }
     }
     std::vector<std::string> texts;
     for (const BarRow& row : rows) {
@@ -614,7 +640,7 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
         s += fmt::format("<line class=\"{}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" "
                          "y2=\"{:.1f}\"/>",
                          v == 0.0 ? "half" : "grid", xs(v), xs(v), top, h - bottom + 2);
-        s += svg_text(xs(v), h - 8, fmt::format("{:+.0f} pts", 100 * v), 10, 60, "middle");
+        s += svg_text(xs(v), h - 8, fmt::format("{:+.0f} pp", 100 * v), 10, 60, "middle");
     }
     std::vector<std::string> texts;
     for (const BarRow& row : rows) {
@@ -698,12 +724,16 @@ p, li, dd, dt, figcaption { overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
-table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.9em; width: 100%;
+div.table { overflow-x: auto; margin: 0.4em 0 1em; }
+table { border-collapse: collapse; margin: 0; font-size: 0.9em; width: 100%;
   table-layout: auto; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: 3px 8px; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 th { background: #f1f4f9; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+tr.emphasised td { font-weight: 600; }
+table.log th.num { white-space: normal; }
+dl.basis { font-size: 0.9em; }
 .verdict-likely { color: #1e6b3a; } .verdict-unlikely { color: #9b1c1c; }
 .verdict-uncertain { color: #8a5a00; }
 .over { color: #9b1c1c; font-weight: 600; }
@@ -730,14 +760,43 @@ svg text.target-label { fill: #9b1c1c; }
 .note { background: #f6f8fb; border-left: 3px solid #3b78c2; padding: 6px 10px; }
 .muted { color: #5a6578; }
 p.key { font-size: 0.85em; margin: 0.2em 0 0; }
+/* A narrow window (or A4 width): numbers wrap at their spaces rather than push the table wider. */
+@media (max-width: 960px) {
+  td.num, th.num { white-space: normal; }
+  th, td { padding: 3px 5px; }
+}
+@page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  .charts { grid-template-columns: repeat(2, 1fr); }
+  /* Charts keep their drawn size: two fan charts a row on A4, one wide chart. */
+  .charts { grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); }
+  .charts.wide { grid-template-columns: 1fr; }
+  div.table { overflow: visible; }
+  table { font-size: 8pt; }
+  th, td { padding: 2px 4px; }
+  td.num, th.num { white-space: normal; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 </style>
 )";
+
+// Whether a setting reaches the probability a solve asked for: the search's own verdict when
+// given, else whether the whole interval lies at or above it.
+bool reaches(const ReportTarget& t, double wanted) {
+    return t.reaches ? *t.reaches : t.p_lo >= wanted;
+}
+
+// The probability a solve asked for, as a column heading: "reaches 99 %?".
+std::string reaches_heading(double wanted) {
+    return fmt::format("reaches {:g} %?", 100.0 * wanted);
+}
+
+std::string reaches_cell(const ReportTarget& t, double wanted) {
+    return reaches(t, wanted) ? "<td class=\"verdict-likely\">yes</td>"
+                              : "<td class=\"verdict-unlikely\">no</td>";
+}
 
 std::string verdict_of(const ReportTarget& t) {
     if (t.replicates > 0 && t.undefined == t.replicates) {
@@ -798,25 +857,57 @@ std::string summary_section(const Report& r) {
     if (r.mixes.size() == 1 && !m.description.empty()) {
         s += "<p>" + escape(m.description) + "</p>\n";
     }
-    s += "<table class=\"targets\"><thead><tr><th>target</th><th>goal</th>"
+    const std::optional<double>& wanted = r.probability_wanted;
+    s += table_open("targets") +
+         "<thead><tr><th>target</th><th>goal</th>"
          "<th class=\"num\">median</th><th class=\"num\">90 % interval</th>"
-         "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th><th>verdict</th></tr>"
-         "</thead><tbody>\n";
+         "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th><th>" +
+         (wanted ? reaches_heading(*wanted) : std::string("verdict")) +
+         "</th></tr></thead><tbody>\n";
     for (const ReportTarget& t : m.targets) {
-        const std::string v = verdict_of(t);
-        s += "<tr><td>" + escape(t.label.empty() ? t.id : t.label);
+        s += "<tr><td>" + breakable(t.label.empty() ? t.id : t.label);
         if (!t.label.empty() && t.label != t.id) {
-            s += " <span class=\"muted\">(" + escape(t.id) + ")</span>";
+            s += " <span class=\"muted\">(" + breakable(t.id) + ")</span>";
         }
-        s += "</td><td>" + escape(goal(t)) + "</td><td class=\"num\">" +
-             escape(format_quantity(t.median)) + "</td><td class=\"num\">[" +
-             escape(format_quantity(t.q05)) + ", " + escape(format_quantity(t.q95)) +
-             "]</td><td class=\"num\">" + percent(t.p_attain) + (t.set_by_inputs ? "*" : "") +
-             "</td><td class=\"num\">" + percent_interval(t.p_lo, t.p_hi) +
-             "</td><td class=\"verdict-" + (v == "set by inputs" ? std::string("fixed") : v) +
-             "\">" + v + "</td></tr>\n";
+        s += "</td><td>" + escape(goal(t)) + (t.assumption.empty() ? "" : " †") +
+             "</td><td class=\"num\">" + escape(format_quantity(t.median)) +
+             "</td><td class=\"num\">[" + escape(format_quantity(t.q05)) + ", " +
+             escape(format_quantity(t.q95)) + "]</td><td class=\"num\">" + percent(t.p_attain) +
+             (t.set_by_inputs ? "*" : "") + "</td><td class=\"num\">" +
+             percent_interval(t.p_lo, t.p_hi) + "</td>";
+        if (wanted) {
+            s += reaches_cell(t, *wanted) + "</tr>\n";
+            continue;
+        }
+        const std::string v = verdict_of(t);
+        s += "<td class=\"verdict-" + (v == "set by inputs" ? std::string("fixed") : v) + "\">" +
+             v + "</td></tr>\n";
     }
-    s += "</tbody></table>\n";
+    s += "</tbody>" + std::string(TABLE_CLOSE);
+    // What the verdict means, as the terminal says it.
+    if (wanted) {
+        s += "<p class=\"muted\">" + escape(reaches_heading(*wanted)) +
+             ": the search's verdict, yes when its sequential test judged the setting's P(attain) "
+             "to reach the probability asked for (Wilson interval against it), no otherwise.</p>\n";
+    } else {
+        s += "<p class=\"muted\">verdict: likely when the whole 95 % CI of P(attain) lies above "
+             "50 %, unlikely when it lies below, uncertain otherwise.</p>\n";
+    }
+    // Where each threshold comes from: an assumed one (a masked figure) is marked.
+    std::string basis;
+    for (const ReportTarget& t : m.targets) {
+        if (!t.assumption.empty()) {
+            basis += "<dt>" + breakable(t.id) + " †</dt><dd><em>assumption:</em> " +
+                     escape(t.assumption) + "</dd>\n";
+        } else if (!t.source.empty()) {
+            basis += "<dt>" + breakable(t.id) + "</dt><dd>" + escape(t.source) + "</dd>\n";
+        }
+    }
+    if (!basis.empty()) {
+        s += "<p class=\"muted\">Where the thresholds come from; † marks an assumed threshold, "
+             "not a published one.</p>\n<dl class=\"facts basis\">\n" +
+             basis + "</dl>\n";
+    }
     if (std::any_of(m.targets.begin(), m.targets.end(),
                     [](const ReportTarget& t) { return t.set_by_inputs; })) {
         s += "<p class=\"muted\">* the scenario's inputs alone fix this target's final value, so "
@@ -842,9 +933,14 @@ std::string summary_section(const Report& r) {
 }
 
 std::string attainment_section(const Report& r) {
+    const std::optional<double>& wanted = r.probability_wanted;
+    const double line_at = wanted ? *wanted : 0.5;
     std::string s = "<section id=\"attainment\"><h2>Probability of attaining each target</h2>\n"
                     "<p class=\"muted\">Bars: P(attain); whiskers: its 95 % confidence interval; "
-                    "the line marks one half.</p>\n";
+                    "the line marks " +
+                    (wanted ? fmt::format("the probability asked for, {:g} %", 100.0 * *wanted)
+                            : std::string("one half")) +
+                    ".</p>\n";
     if (r.mixes.size() == 1) {
         std::vector<BarRow> rows;
         for (const ReportTarget& t : r.mixes.front().targets) {
@@ -852,7 +948,7 @@ std::string attainment_section(const Report& r) {
                             percent(t.p_attain) + " " + percent_interval(t.p_lo, t.p_hi),
                             t.set_by_inputs});
         }
-        s += "<figure>" + attainment_chart("P(attain) per target", rows) + "</figure>\n";
+        s += "<figure>" + attainment_chart("P(attain) per target", rows, line_at) + "</figure>\n";
         return s + "</section>\n";
     }
     const bool deltas = any_delta(r.mixes);
@@ -884,16 +980,20 @@ std::string attainment_section(const Report& r) {
         }
         s += "<figure><figcaption><strong>" + escape(t0.label.empty() ? t0.id : t0.label) +
              "</strong> " + escape(goal(t0)) + "</figcaption>" +
-             attainment_chart("P(attain) of " + t0.id + " per policy mix", rows) + "</figure>\n";
+             attainment_chart("P(attain) of " + t0.id + " per policy mix", rows, line_at) +
+             "</figure>\n";
     }
     s += "</div>\n";
     // The numbers behind the bars, one table per target.
     s += "<h3>Per target and mix</h3>\n";
     for (std::size_t k = 0; k < first.targets.size(); ++k) {
         const ReportTarget& t0 = first.targets[k];
-        s += "<table class=\"mixes\"><thead><tr><th>" + escape(t0.id) + " " + escape(goal(t0)) +
+        s += table_open("mixes") + "<thead><tr><th>" + breakable(t0.id) + " " + escape(goal(t0)) +
              "</th><th class=\"num\">median</th><th class=\"num\">90 % interval</th>"
              "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th>";
+        if (wanted) {
+            s += "<th>" + reaches_heading(*wanted) + "</th>";
+        }
         if (deltas) {
             s += "<th class=\"num\">Δ median [CI]</th><th class=\"num\">Δ P [CI]</th>";
         }
@@ -904,11 +1004,14 @@ std::string attainment_section(const Report& r) {
             if (it == m.targets.end()) {
                 continue;
             }
-            s += "<tr><td>" + escape(m.name) + "</td><td class=\"num\">" +
+            s += "<tr><td>" + breakable(m.name) + "</td><td class=\"num\">" +
                  escape(format_quantity(it->median)) + "</td><td class=\"num\">[" +
                  escape(format_quantity(it->q05)) + ", " + escape(format_quantity(it->q95)) +
                  "]</td><td class=\"num\">" + percent(it->p_attain) + "</td><td class=\"num\">" +
                  percent_interval(it->p_lo, it->p_hi) + "</td>";
+            if (wanted) {
+                s += reaches_cell(*it, *wanted);
+            }
             if (deltas) {
                 s += "<td class=\"num\">" +
                      (it->delta_median ? escape(signed_quantity(*it->delta_median)) +
@@ -922,7 +1025,11 @@ std::string attainment_section(const Report& r) {
             s += "<td class=\"num" + std::string(m.over_budget ? " over" : "") + "\">" +
                  escape(cost_text(m.totals)) + "</td></tr>\n";
         }
-        s += "</tbody></table>\n";
+        s += "</tbody>" + std::string(TABLE_CLOSE);
+    }
+    if (deltas) {
+        s += "<p class=\"muted\">Δ: the mix minus the base, paired by replicate, with its 95 % "
+             "interval; pp: percentage points.</p>\n";
     }
     return s + "</section>\n";
 }
@@ -995,20 +1102,63 @@ std::string budget_section(const Report& r) {
                  cost_chart(unit, rows, over) + "</figure>\n";
         }
     }
-    s += "<table class=\"budgets\"><thead><tr><th>mix</th><th>levers</th>"
+    s += table_open("budgets") +
+         "<thead><tr><th>mix</th><th>levers</th>"
          "<th class=\"num\">total</th><th>budget</th></tr></thead><tbody>\n";
     for (const ReportMix& m : r.mixes) {
         std::string levers;
         for (const ReportCost& c : m.lever_costs) {
-            levers += (levers.empty() ? "" : "<br>") + escape(c.label) + ": " +
+            levers += (levers.empty() ? "" : "<br>") + breakable(c.label) + ": " +
                       escape(format_quantity(c.amount)) +
                       (c.unit.empty() ? "" : " " + escape(c.unit));
         }
-        s += "<tr><td>" + escape(m.name) + "</td><td>" + levers + "</td><td class=\"num\">" +
+        s += "<tr><td>" + breakable(m.name) + "</td><td>" + levers + "</td><td class=\"num\">" +
              escape(cost_text(m.totals)) + "</td><td" + (m.over_budget ? " class=\"over\">" : ">") +
              escape(budget_text(m)) + "</td></tr>\n";
     }
-    return s + "</tbody></table>\n</section>\n";
+    s += "</tbody>" + std::string(TABLE_CLOSE);
+    const bool capped = std::any_of(r.mixes.begin(), r.mixes.end(), [](const ReportMix& m) {
+        return std::isfinite(m.cap_per_year) || std::isfinite(m.cap_total);
+    });
+    if (capped && !r.budget_source.empty()) {
+        s += "<p class=\"muted\">The caps: " + escape(r.budget_source) + "</p>\n";
+    } else if (capped && !r.budget_assumption.empty()) {
+        s += "<p class=\"muted\">The caps: <em>assumption:</em> " + escape(r.budget_assumption) +
+             "</p>\n";
+    }
+    return s + "</section>\n";
+}
+
+// Tables a command gathered (Report::tables), each as given.
+std::string tables_section(const Report& r) {
+    std::string s;
+    for (const ReportTable& t : r.tables) {
+        s += "<section id=\"" + escape(t.id) + "\"><h2>" + escape(t.title) + "</h2>\n";
+        if (!t.caption.empty()) {
+            s += "<p class=\"muted\">" + escape(t.caption) + "</p>\n";
+        }
+        const auto numeric = [&](std::size_t c) { return c < t.numeric.size() && t.numeric[c]; };
+        s += table_open("log") + "<thead><tr>";
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            s += (numeric(c) ? "<th class=\"num\">" : "<th>") + breakable(t.columns[c]) + "</th>";
+        }
+        s += "</tr></thead><tbody>\n";
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            const bool strong = i < t.emphasised.size() && t.emphasised[i];
+            s += strong ? "<tr class=\"emphasised\">" : "<tr>";
+            for (std::size_t c = 0; c < t.rows[i].size(); ++c) {
+                s += (numeric(c) ? "<td class=\"num\">" : "<td>") + breakable(t.rows[i][c]) +
+                     "</td>";
+            }
+            s += "</tr>\n";
+        }
+        s += "</tbody>" + std::string(TABLE_CLOSE);
+        for (const std::string& note : t.notes) {
+            s += "<p class=\"muted\">" + escape(note) + "</p>\n";
+        }
+        s += "</section>\n";
+    }
+    return s;
 }
 
 std::string fans_section(const Report& r) {
@@ -1057,7 +1207,8 @@ std::string effects_section(const Report& r) {
                                       "replicates: the change in P(attain) with every lever the "
                                       "mix sets, "
                                     : "Change in P(attain) when one lever changes, ") +
-                    "with its 95 % interval where known; longest bar first.</p>\n";
+                    "with its 95 % interval where known, in percentage points (pp); longest bar "
+                    "first.</p>\n";
     for (const std::string& note : r.lever_effect_notes) {
         s += "<p class=\"muted\">" + escape(note) + "</p>\n";
     }
@@ -1105,15 +1256,16 @@ std::string effects_section(const Report& r) {
             }
         }
         const std::vector<const ReportLeverEffect*> effects = effects_on(r, target);
-        s += "<table class=\"effects\"><thead><tr><th>" + escape(target) + escape(goal_text) +
-             "</th><th>change</th><th class=\"num\">median before</th><th class=\"num\">"
-             "Δ median [CI]</th><th class=\"num\">P before</th><th class=\"num\">Δ P [CI]"
+        // The columns of canopy levers, in its words ("median low": at the range's low end).
+        s += table_open("effects") + "<thead><tr><th>" + breakable(target) + escape(goal_text) +
+             "</th><th>change</th><th class=\"num\">median low</th><th class=\"num\">"
+             "Δ median [CI]</th><th class=\"num\">P low</th><th class=\"num\">Δ P [CI]"
              "</th><th>moves it?</th></tr></thead><tbody>\n";
         for (const ReportLeverEffect* e : effects) {
             const auto number = [](const std::optional<double>& x) {
                 return x && std::isfinite(*x) ? escape(format_quantity(*x)) : std::string("n/a");
             };
-            s += "<tr><td>" + escape(e->lever) + "</td><td>" + escape(e->change) +
+            s += "<tr><td>" + breakable(e->lever) + "</td><td>" + escape(e->change) +
                  "</td><td class=\"num\">" + number(e->median_before) + "</td><td class=\"num\">" +
                  (e->delta_median && std::isfinite(*e->delta_median)
                       ? escape(signed_quantity(*e->delta_median)) +
@@ -1125,8 +1277,10 @@ std::string effects_section(const Report& r) {
                  ci_text(e->delta_p_ci, true) + "</td><td>" +
                  (e->moves && *e->moves ? "<strong>yes</strong>" : "no") + "</td></tr>\n";
         }
-        s += "</tbody></table>\n";
+        s += "</tbody>" + std::string(TABLE_CLOSE);
     }
+    s += "<p class=\"muted\">low: at the low end of the lever's range; Δ: the high end minus the "
+         "low end, paired by replicate; pp: percentage points.</p>\n";
     return s + "</section>\n";
 }
 
@@ -1153,8 +1307,8 @@ std::string inputs_section(const Report& r) {
     if (r.inputs.empty()) {
         return s + "</section>\n";
     }
-    s += "<table class=\"inputs\"><thead><tr><th>input</th><th>role</th><th>value</th>"
-         "<th>source or assumption</th></tr></thead><tbody>\n";
+    s += table_open("inputs") + "<thead><tr><th>input</th><th>role</th><th>value</th>"
+                                "<th>source or assumption</th></tr></thead><tbody>\n";
     for (const ReportInput& in : r.inputs) {
         std::string basis;
         if (!in.source.empty()) {
@@ -1164,10 +1318,14 @@ std::string inputs_section(const Report& r) {
         } else {
             basis = "<span class=\"muted\">the model's default</span>";
         }
-        s += "<tr><td>" + escape(in.name) + "</td><td>" + escape(in.role) + "</td><td>" +
+        s += "<tr><td>" + breakable(in.name) + "</td><td>" + escape(in.role) + "</td><td>" +
              escape(in.value) + "</td><td>" + basis + "</td></tr>\n";
     }
-    return s + "</tbody></table>\n</section>\n";
+    s += "</tbody>" + std::string(TABLE_CLOSE);
+    for (const std::string& note : r.input_notes) {
+        s += "<p class=\"note\">" + escape(note) + "</p>\n";
+    }
+    return s + "</section>\n";
 }
 
 } // namespace
@@ -1196,6 +1354,7 @@ std::string render_report_html(const Report& r) {
         s += summary_section(r);
         s += attainment_section(r);
     }
+    s += tables_section(r);
     s += budget_section(r);
     s += effects_section(r);
     s += fans_section(r);

@@ -218,6 +218,8 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
         r.p_hi = t.summary.p_attain_ci.hi;
         r.set_by_inputs = t.determination.by_inputs;
         r.undefined = t.summary.undefined;
+        r.source = t.source;
+        r.assumption = t.assumption;
         r.replicates = t.summary.replicates;
         m.targets.push_back(std::move(r));
     }
@@ -359,7 +361,8 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
     Report r;
     r.title = s.title.empty() ? s.scenario : s.title;
     r.subtitle = "Scenario " + s.scenario + ": " + std::to_string(s.replicates) +
-                 " replicates, seed " + std::to_string(s.seed);
+                 (s.replicates == 1 ? " replicate" : " replicates") + ", seed " +
+                 std::to_string(s.seed);
     r.facts.push_back({"Model", s.model});
     r.facts.push_back({"Horizon", month_text(s.calendar.start()) + " to " +
                                       month_text(s.calendar.month_of_step(s.calendar.steps() - 1)) +
@@ -369,6 +372,24 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
                                          ? "base and " + std::to_string(runs.size() - 1) +
                                                " mixes on common random numbers"
                                          : s.policy_mix});
+    if (!s.overrides.empty()) {
+        // --set is applied after the mix: what ran is the mix changed by these (as the terminal).
+        std::string text;
+        for (const std::string& o : s.overrides) {
+            text += (text.empty() ? "" : ", ") + o;
+        }
+        r.facts.push_back({"Overrides", text + " (--set, applied after the policy mix)"});
+    }
+    if (s.precision > 0.0) {
+        // As the terminal's header: the rule may stop before the most replicates it may use.
+        r.facts.push_back(
+            {"Precision",
+             fmt::format("{} ({} of at most {} replicates)",
+                         s.precision_settled
+                             ? fmt::format("every target settled to +/-{}", s.precision)
+                             : fmt::format("not every target settled to +/-{}", s.precision),
+                         s.replicates, s.max_replicates)});
+    }
     r.facts.push_back({"Interval", std::string(interval_name(s.interval)) + ", " +
                                        fmt::format("{:g}", 100 * s.confidence) +
                                        " % on P(attain)"});
@@ -376,6 +397,8 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
         r.mixes.push_back(report_mix(run.summary, run.ensemble, &run == &runs.front()));
     }
     r.inputs = report_inputs(first.scenario, model, &first.ensemble);
+    r.budget_source = first.scenario.budget.source;
+    r.budget_assumption = first.scenario.budget.assumption;
     r.calibration = report_calibration(first.scenario, model);
     return r;
 }

@@ -18,9 +18,14 @@ namespace {
 
 const std::string WUHAN = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
 
-// The table row of `id` in an HTML report's inputs (from its <td> to the row's end).
+// The table row of `id` in an HTML report's inputs (from its <td> to the row's end). A name
+// in a cell may break after its underscores (<wbr>).
 std::string input_row(const std::string& html, const std::string& id) {
-    const std::size_t at = html.find("<tr><td>" + id + "</td>");
+    std::string cell;
+    for (const char c : id) {
+        cell += c == '_' ? std::string("_<wbr>") : std::string(1, c);
+    }
+    const std::size_t at = html.find("<tr><td>" + cell + "</td>");
     REQUIRE(at != std::string::npos);
     return html.substr(at, html.find("</tr>", at) - at);
 }

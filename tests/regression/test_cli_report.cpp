@@ -165,15 +165,15 @@ TEST_CASE("canopy run --report-levers adds each lever's effect, as canopy levers
     // default ranges: half and one and a half times each lever's level (1).
     CHECK(count(html, "class=\"chart tornado\"") == 3);
     CHECK(count(html, "<table class=\"effects\">") == 3);
-    CHECK(count(html, "<tr><td>lever_high_tech</td><td>0.5 → 1.5 multiplier</td>") == 3);
-    CHECK(count(html, "<tr><td>lever_incubated</td><td>0.5 → 1.5 multiplier</td>") == 3);
-    CHECK(count(html, "<tr><td>lever_sme</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>high_<wbr>tech</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>incubated</td><td>0.5 → 1.5 multiplier</td>") == 3);
+    CHECK(count(html, "<tr><td>lever_<wbr>sme</td><td>0.5 → 1.5 multiplier</td>") == 3);
     CHECK(html.find("12 paired replicates at each end") != std::string::npos);
     // Doubling high-tech promotion makes more leaders (canopy compare's test measures +69 firms
     // for x2): from x0.5 to x1.5 the leaders' median rises, an interval above zero.
-    const std::size_t leaders = html.find("<th>leaders_2023");
+    const std::size_t leaders = html.find("<th>leaders_<wbr>2023");
     REQUIRE(leaders != std::string::npos);
-    const std::size_t row = html.find("<tr><td>lever_high_tech</td>", leaders);
+    const std::size_t row = html.find("<tr><td>lever_<wbr>high_<wbr>tech</td>", leaders);
     REQUIRE(row != std::string::npos);
     const std::string line = html.substr(row, html.find("</tr>", row) - row);
     INFO(line);
@@ -210,4 +210,59 @@ TEST_CASE("A report draws an indicator whose interval reaches infinity", "[cli][
     const std::string html = test::read_file(dir / "r.html");
     CHECK(html.find("<svg class=\"chart fan\"") != std::string::npos);
     CHECK(html.find("leaders_2023") != std::string::npos);
+}
+
+TEST_CASE("The report's header says what the terminal's does: overrides, precision, replicates",
+          "[cli][report]") {
+    // An outside tester: the terminal printed "Overrides ... (--set, applied after the policy
+    // mix)" and "Precision every target settled to ...", the page neither; and "1 replicates".
+    const test::TempDir dir;
+    const Result set =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                            " -n 6 -t 1 --set lever_incubated=1.2 --report set.html");
+    INFO(set.out + set.err);
+    REQUIRE(set.status == 0);
+    CHECK(set.out.find("lever_incubated=1.2 (--set, applied after the policy mix)") !=
+          std::string::npos);
+    CHECK(test::read_file(dir / "set.html")
+              .find("<dt>Overrides</dt><dd>lever_incubated=1.2 (--set, applied after the policy "
+                    "mix)</dd>") != std::string::npos);
+
+    const Result precise = run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                               " -n 40 -t 1 --precision 0.2 --report prec.html");
+    INFO(precise.out + precise.err);
+    REQUIRE(precise.status == 0);
+    const std::size_t said = precise.out.find("settled to +/-0.2 (");
+    REQUIRE(said != std::string::npos);
+    const std::size_t from = precise.out.rfind("Precision", said);
+    REQUIRE(from != std::string::npos);
+    // The terminal's words after the name: "every target settled to +/-0.2 (N of at most 40
+    // replicates)".
+    std::string line = precise.out.substr(from + 9, precise.out.find('\n', said) - from - 9);
+    line.erase(0, line.find_first_not_of(' '));
+    const std::string page = test::read_file(dir / "prec.html");
+    CHECK(page.find("<dt>Precision</dt><dd>" + line + "</dd>") != std::string::npos);
+
+    const Result one =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 1 -t 1 --quiet --report one.html");
+    INFO(one.err);
+    REQUIRE(one.status == 0);
+    const std::string single = test::read_file(dir / "one.html");
+    CHECK(single.find(": 1 replicate, seed") != std::string::npos);
+    CHECK(single.find("1 replicates") == std::string::npos);
+}
+
+TEST_CASE("The report marks a scenario's assumed thresholds and gives their reasoning",
+          "[cli][report]") {
+    // The README says the masked thresholds "are marked as assumptions"; the page showed them
+    // as any other. The reference scenario's targets are all illustrative assumptions.
+    const test::TempDir dir;
+    const Result r =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 6 -t 1 --quiet --report a.html");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string html = test::read_file(dir / "a.html");
+    CHECK(html.find("<td>≥ 60 firms †</td>") != std::string::npos);
+    CHECK(html.find("<dt>leaders_<wbr>2023 †</dt><dd><em>assumption:</em> illustrative: below "
+                    "REFERENCE.md") != std::string::npos);
 }

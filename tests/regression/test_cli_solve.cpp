@@ -86,8 +86,9 @@ TEST_CASE("canopy solve says out of reach, and how close the best setting gets",
     CHECK(page.find("<svg") != std::string::npos);
     // Its budget table lists each priced lever's cost, as the run report's does (an outside
     // probe found the column empty): only lever_high_tech is priced, held at 1 for the year.
-    CHECK(page.find("<tr><td>closest setting</td><td>lever_high_tech: 0.5 bn yuan</td>") !=
-          std::string::npos);
+    CHECK(
+        page.find("<tr><td>closest setting</td><td>lever_<wbr>high_<wbr>tech: 0.5 bn yuan</td>") !=
+        std::string::npos);
 }
 
 TEST_CASE("canopy solve with several levers costs no more than any single lever",
@@ -329,4 +330,64 @@ TEST_CASE("canopy solve says the probability asked for as it was given",
                             " --target leaders_2023 --probability 0.9 --lever lever_high_tech "
                             "--replicates 10");
     CHECK(usual.out.find("with P(attain) >= 90.0 %:") != std::string::npos);
+}
+
+TEST_CASE("canopy solve's report judges against P and shows the search it ran",
+          "[regression][cli][solve][report]") {
+    // An outside tester: a solve for P = 0.99, "out of reach", whose page said "likely" (judged
+    // against one half, with a chart line at 50 %), left out the settings evaluated, listed the
+    // searched lever at the scenario's level with no word of the override, and gave its range
+    // without a unit.
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                         " -t 1 --target leaders_2023 --probability 0.99 --lever "
+                                         "lever_incubated=0:1.2 -n 40 --report oor.html");
+    INFO(r.out + r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.out.find("OUT OF REACH") != std::string::npos);
+    const std::string html = test::read_file(dir / "oor.html");
+    CHECK(html.find("<th>reaches 99 %?</th>") != std::string::npos);
+    CHECK(html.find("<td class=\"verdict-unlikely\">no</td>") != std::string::npos);
+    CHECK(html.find(">likely</td>") == std::string::npos);
+    CHECK(html.find("the line marks the probability asked for, 99 %") != std::string::npos);
+    CHECK(html.find("P(attain) ≥ 99.0 %") != std::string::npos);
+    CHECK(html.find("lever_incubated in [0, 1.2] multiplier") != std::string::npos);
+    // A row per setting of the log (stderr: "  N  lever_incubated = ..."), the closest marked.
+    std::size_t logged = 0;
+    for (std::size_t at = r.err.find(" lever_incubated = "); at != std::string::npos;
+         at = r.err.find(" lever_incubated = ", at + 1)) {
+        ++logged;
+    }
+    REQUIRE(logged > 0);
+    const std::size_t search = html.find("<section id=\"search\">");
+    REQUIRE(search != std::string::npos);
+    const std::string table = html.substr(search, html.find("</section>", search) - search);
+    std::size_t rows = 0;
+    for (std::size_t at = table.find("<tr"); at != std::string::npos;
+         at = table.find("<tr", at + 1)) {
+        ++rows;
+    }
+    CHECK(rows == logged + 1); // and the heading's
+    CHECK(table.find("<th class=\"num\">lever_<wbr>incubated (multiplier)</th>") !=
+          std::string::npos);
+    CHECK(table.find("the closest setting") != std::string::npos);
+    // The searched lever among the inputs: overridden by the search, and said so.
+    CHECK(html.find("solve overrides lever_incubated: it searched [0, 1.2] multiplier") !=
+          std::string::npos);
+}
+
+TEST_CASE("canopy solve's report marks the answer and the level below it in the search",
+          "[regression][cli][solve][report]") {
+    const test::TempDir dir;
+    const Result r = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                         " -t 1 --target high_tech_growth -P 0.6 --lever "
+                                         "lever_incubated=0.5:2 -n 80 --report answer.html");
+    INFO(r.out + r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.out.find("REACHED") != std::string::npos);
+    const std::string html = test::read_file(dir / "answer.html");
+    CHECK(html.find("<th>reaches 60 %?</th>") != std::string::npos);
+    CHECK(html.find("<td class=\"verdict-likely\">yes</td>") != std::string::npos);
+    CHECK(html.find("<td>reaches</td><td>the answer</td>") != std::string::npos);
+    CHECK(html.find("<td>short</td><td>the level below the answer</td>") != std::string::npos);
 }

@@ -124,7 +124,7 @@ TEST_CASE("The report is one self-contained page with every section given", "[ou
     CHECK(count(html, "class=\"yearend\"") == 5); // end 2022 and 2023 in each, and the legend
     CHECK(html.find("Not calibrated") != std::string::npos);
     CHECK(html.find("over the cap: 2023: 31 &gt; cap 30 100m yuan") != std::string::npos);
-    CHECK(html.find("+10.0 pts [+5.0, +15.0]") != std::string::npos);
+    CHECK(html.find("+10.0 pp [+5.0, +15.0]") != std::string::npos);
     // A label too long for its place is shortened, with the whole name as a tooltip.
     CHECK(html.find("<title>a_policy_mix_with_a_really_remarkably_long_name_that_cannot_fit"
                     "</title>a_policy_mix") != std::string::npos);
@@ -240,9 +240,9 @@ TEST_CASE("Lever effects measured at each lever's range ends fill a chart and a 
     CHECK(count(html, "class=\"chart tornado\"") == 2);
     CHECK(count(html, "<table class=\"effects\">") == 2);
     // Bars labelled by the lever alone; the change is in the table.
-    CHECK(html.find("<td>tech_loans</td><td>40 → 120 bn yuan</td>") != std::string::npos);
+    CHECK(html.find("<td>tech_<wbr>loans</td><td>40 → 120 bn yuan</td>") != std::string::npos);
     CHECK(html.find("+50 [+45, +55]") != std::string::npos);
-    CHECK(html.find("+30.0 pts [+20.0, +40.0]") != std::string::npos);
+    CHECK(html.find("+30.0 pp [+20.0, +40.0]") != std::string::npos);
     CHECK(count(html, "<strong>yes</strong>") == 1);
     // How they were measured, where the ranges come from, and what was left out.
     CHECK(html.find("40 paired replicates at each end") != std::string::npos);
@@ -376,4 +376,114 @@ TEST_CASE("The report says what each policy mix is", "[output][report]") {
     r.mixes.erase(r.mixes.begin());
     html = output::render_report_html(r);
     CHECK(html.find("</h2>\n<p>Loans &lt;doubled&gt; from 2023</p>") != std::string::npos);
+}
+
+TEST_CASE("A solve's report judges P(attain) against the probability asked for",
+          "[output][report]") {
+    // An outside tester: a solve for P = 0.99 answered "out of reach", yet the page's verdict
+    // said "likely" (97.5 %, judged against one half) and its chart's line stood at 50 %.
+    output::Report r;
+    r.title = "solve";
+    output::ReportMix m;
+    m.name = "closest setting";
+    output::ReportTarget t = target("leaders_2023", 0.975);
+    t.p_lo = 0.96;
+    t.p_hi = 0.985;
+    t.reaches = false;
+    m.targets = {t};
+    r.mixes = {m};
+    const std::string run_page = output::render_report_html(r);
+    CHECK(run_page.find(">likely</td>") != std::string::npos); // against one half, elsewhere
+    r.probability_wanted = 0.99;
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find("<th>reaches 99 %?</th>") != std::string::npos);
+    CHECK(html.find("<td class=\"verdict-unlikely\">no</td>") != std::string::npos);
+    CHECK(html.find(">likely</td>") == std::string::npos);
+    CHECK(html.find("reaches 99 %?: the search's verdict, yes when its sequential test judged") !=
+          std::string::npos);
+    CHECK(html.find("the line marks the probability asked for, 99 %") != std::string::npos);
+    CHECK(html.find("the line marks one half") == std::string::npos);
+    // The line at 99 % of the bars' scale (150 + 250 * 0.99), none at one half (275).
+    CHECK(html.find("class=\"half\" x1=\"397.5\"") != std::string::npos);
+    CHECK(html.find("class=\"half\" x1=\"275.0\"") == std::string::npos);
+    r.mixes[0].targets[0].reaches = true;
+    CHECK(output::render_report_html(r).find("<td class=\"verdict-likely\">yes</td>") !=
+          std::string::npos);
+}
+
+TEST_CASE("The report shows a command's own tables, such as a solve's search", "[output][report]") {
+    output::Report r;
+    r.title = "t";
+    output::ReportTable t;
+    t.id = "search";
+    t.title = "The search";
+    t.caption = "Every setting evaluated";
+    t.columns = {"#", "lever_incubated (multiplier)", "verdict"};
+    t.numeric = {true, true, false};
+    t.rows = {{"1", "0.6", "short"}, {"2", "1.2", "reaches"}};
+    t.emphasised = {false, true};
+    t.notes = {"Both ends of the final bracket are rechecked"};
+    r.tables = {t};
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find("<section id=\"search\"><h2>The search</h2>") != std::string::npos);
+    // A long heading (a lever's name and unit) wraps rather than widen the table.
+    CHECK(html.find("<th class=\"num\">lever_<wbr>incubated (multiplier)</th>") !=
+          std::string::npos);
+    CHECK(html.find("table.log th.num { white-space: normal; }") != std::string::npos);
+    CHECK(html.find("<tr><td class=\"num\">1</td><td class=\"num\">0.6</td><td>short</td></tr>") !=
+          std::string::npos);
+    CHECK(html.find("<tr class=\"emphasised\"><td class=\"num\">2</td>") != std::string::npos);
+    CHECK(html.find("Both ends of the final bracket are rechecked") != std::string::npos);
+}
+
+TEST_CASE("The report marks assumed thresholds and says where each comes from",
+          "[output][report]") {
+    // The README says Wuhan's masked thresholds "are marked as assumptions": the page showed
+    // "≥ 10 %" with no mark.
+    output::Report r = sample();
+    r.mixes[0].targets[0].assumption = "masked in the plan <as published>";
+    r.mixes[0].targets[1].source = "the plan, 2023";
+    r.mixes[0].cap_per_year = 30;
+    r.budget_source = "the city's budget, 2023";
+    r.input_notes = {"solve overrides tech_loans"};
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find("<td>≥ 300 firms †</td>") != std::string::npos);
+    CHECK(html.find("<td>≥ 300 firms</td>") != std::string::npos); // leaders: a source, no mark
+    CHECK(html.find("<dt>high_<wbr>tech_<wbr>enterprises †</dt><dd><em>assumption:</em> masked "
+                    "in the plan &lt;as published&gt;</dd>") != std::string::npos);
+    CHECK(html.find("<dt>leaders</dt><dd>the plan, 2023</dd>") != std::string::npos);
+    CHECK(html.find("The caps: the city&#39;s budget, 2023") != std::string::npos);
+    CHECK(html.find("<p class=\"note\">solve overrides tech_loans</p>") != std::string::npos);
+    // Without a source or an assumption, nothing is said.
+    CHECK(output::render_report_html(sample()).find("Where the thresholds come from") ==
+          std::string::npos);
+}
+
+TEST_CASE("The report says what its verdicts and differences mean, in the terminal's words",
+          "[output][report]") {
+    const std::string html = output::render_report_html(sample());
+    CHECK(html.find("verdict: likely when the whole 95 % CI of P(attain) lies above 50 %, "
+                    "unlikely when it lies below, uncertain otherwise.") != std::string::npos);
+    CHECK(html.find("pp: percentage points") != std::string::npos);
+    CHECK(html.find("+10.0 pp [+5.0, +15.0]") != std::string::npos);
+    CHECK(html.find("pts") == std::string::npos); // one abbreviation, the terminal's
+}
+
+TEST_CASE("The report's tables fit a printed page and break names only between words",
+          "[output][report]") {
+    // An outside tester: at 800 px or printed, the first column broke one letter a line and the
+    // cost column was clipped; at 1280 px names broke mid-word ("bas/elin/e", "uncertai/n").
+    const std::string html = output::render_report_html(sample());
+    CHECK(html.find("overflow-wrap: anywhere; }\nth") == std::string::npos);
+    CHECK(html.find("overflow-wrap: break-word; word-break: normal;") != std::string::npos);
+    CHECK(html.find("div.table { overflow-x: auto;") != std::string::npos);
+    // On a narrow window numbers wrap at their spaces rather than widen the table.
+    CHECK(html.find("@media (max-width: 960px) {\n  td.num, th.num { white-space: normal; }") !=
+          std::string::npos);
+    CHECK(count(html, "<div class=\"table\"><table") == count(html, "<table"));
+    CHECK(html.find("<td>a_<wbr>policy_<wbr>mix_<wbr>with") != std::string::npos);
+    CHECK(html.find("@page { size: A4;") != std::string::npos);
+    // Printed charts keep their drawn size: no forced two columns of wide charts.
+    CHECK(html.find("repeat(2, 1fr)") == std::string::npos);
+    CHECK(html.find(".charts.wide { grid-template-columns: 1fr; }") != std::string::npos);
 }

@@ -53,6 +53,11 @@ struct ReportTarget {
     double p_lo = 0.0;     ///< its confidence interval
     double p_hi = 0.0;
     bool set_by_inputs = false; ///< the inputs alone fix the final value (determination.hpp)
+    /// Against Report::probability_wanted (solve): whether the search judged this setting to
+    /// reach it; unset elsewhere (the verdict is then against one half).
+    std::optional<bool> reaches;
+    std::string source;     ///< where the threshold comes from
+    std::string assumption; ///< the reasoning behind a threshold with no source (a masked one)
     /// Replicates whose final value is undefined (a growth from zero, a ratio over zero),
     /// counted as missed, of `replicates`.
     std::size_t undefined = 0;
@@ -113,6 +118,18 @@ struct ReportInput {
     std::string assumption;
 };
 
+/// A table of facts a command gathered (e.g. every setting a solve evaluated), shown as given.
+struct ReportTable {
+    std::string id;      ///< the section's HTML id, e.g. "search"
+    std::string title;   ///< its heading
+    std::string caption; ///< what the table shows, before it
+    std::vector<std::string> columns;
+    std::vector<bool> numeric; ///< per column: right-aligned, kept on one line
+    std::vector<std::vector<std::string>> rows;
+    std::vector<bool> emphasised;   ///< per row: shown in bold (e.g. the answer); may be shorter
+    std::vector<std::string> notes; ///< lines after the table
+};
+
 /// Whether the scenario's parameters come from a calibration posterior.
 struct ReportCalibration {
     bool calibrated = false;
@@ -134,8 +151,17 @@ struct Report {
     /// How the lever effects were measured, and what was left out.
     std::vector<std::string> lever_effect_notes;
     std::vector<ReportInput> inputs;
+    /// Notes under the inputs' table (e.g. that solve set a lever to the levels it searched).
+    std::vector<std::string> input_notes;
+    /// Where the budget's caps come from (shown under the budget table when there are caps).
+    std::string budget_source;
+    std::string budget_assumption;
     ReportCalibration calibration;
-    std::vector<std::string> notes; ///< paragraphs shown after the summary (e.g. a solve answer)
+    /// Set by solve: P(attain) is judged against this probability, not against one half (the
+    /// verdict column says whether the setting reaches it; the charts draw their line there).
+    std::optional<double> probability_wanted;
+    std::vector<ReportTable> tables; ///< after the attainment, before the budgets
+    std::vector<std::string> notes;  ///< paragraphs shown after the summary (e.g. a solve answer)
 };
 
 /// The report as one HTML document (UTF-8): inline CSS and SVG, no script, no external

@@ -805,10 +805,12 @@ std::string verdict_of(const ReportTarget& t) {
     if (t.set_by_inputs) {
         return "set by inputs";
     }
-    if (t.p_lo > 0.5) {
+    const double lo = t.verdict_ci ? (*t.verdict_ci)[0] : t.p_lo;
+    const double hi = t.verdict_ci ? (*t.verdict_ci)[1] : t.p_hi;
+    if (lo > 0.5) {
         return "likely";
     }
-    if (t.p_hi < 0.5) {
+    if (hi < 0.5) {
         return "unlikely";
     }
     return "uncertain";
@@ -892,6 +894,15 @@ std::string summary_section(const Report& r) {
     } else {
         s += "<p class=\"muted\">verdict: likely when the whole 95 % CI of P(attain) lies above "
              "50 %, unlikely when it lies below, uncertain otherwise.</p>\n";
+        const auto stopped = std::find_if(m.targets.begin(), m.targets.end(),
+                                          [](const ReportTarget& t) { return t.verdict_ci; });
+        if (stopped != m.targets.end()) {
+            s += "<p class=\"muted\">This run stopped early by its precision rule, so each verdict "
+                 "is taken on the " +
+                 escape(fmt::format("{:g} %", 100.0 * stopped->verdict_confidence)) +
+                 " CI its last look tested, not on the 95 % CI shown: stopping at the first good "
+                 "look of several weakens the 95 % CI's promise.</p>\n";
+        }
     }
     // Where each threshold comes from: an assumed one (a masked figure) is marked.
     std::string basis;

@@ -216,6 +216,10 @@ ReportMix report_mix(const EnsembleSummary& s, const engine::Ensemble& ensemble,
         r.p_attain = t.summary.p_attain;
         r.p_lo = t.summary.p_attain_ci.lo;
         r.p_hi = t.summary.p_attain_ci.hi;
+        if (t.verdict_ci) {
+            r.verdict_ci = std::array<double, 2>{t.verdict_ci->lo, t.verdict_ci->hi};
+            r.verdict_confidence = s.verdict_confidence;
+        }
         r.set_by_inputs = t.determination.by_inputs;
         r.undefined = t.summary.undefined;
         r.source = t.source;

@@ -120,8 +120,8 @@ TEST_CASE("A run stopped early by --precision takes its verdicts on the look's i
                             "\n[scenario]\nname = \"lt81\"\n[targets.lead_lt81]\n"
                             "indicator = \"leaders_2023\"\ncomparison = \"<\"\nthreshold = "
                             "81\nassumption = \"near P = 0.58\"\n");
-    const Result stopped =
-        run_canopy(dir, "run " + shell_quote(p.string()) + " -n 1000 --precision 0.1");
+    const Result stopped = run_canopy(dir, "run " + shell_quote(p.string()) +
+                                               " -n 1000 --precision 0.1 --report r.html");
     INFO(stopped.err);
     REQUIRE(stopped.status == 0);
     REQUIRE(stopped.out.find("(200 of at most 1000 replicates)") != std::string::npos);
@@ -132,6 +132,14 @@ TEST_CASE("A run stopped early by --precision takes its verdicts on the look's i
     };
     CHECK(row(stopped.out).find("58.5 %  [51.6, 65.1]  uncertain") != std::string::npos);
     CHECK(stopped.out.find("each verdict is taken on the 99 % CI its last look tested") !=
+          std::string::npos);
+    // The report judges as the table does, and says so.
+    const std::string page = test::read_file(dir / "r.html");
+    const auto at = page.find("lead_<wbr>lt81");
+    REQUIRE(at != std::string::npos);
+    const std::string page_row = page.substr(at, page.find("</tr>", at) - at);
+    CHECK(page_row.find(">uncertain</td>") != std::string::npos);
+    CHECK(page.find("each verdict is taken on the 99 % CI its last look tested") !=
           std::string::npos);
     // The look's interval, as experiments::target_settled tests it, holds 0.5.
     experiments::PrecisionRule rule;

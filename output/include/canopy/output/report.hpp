@@ -52,6 +52,11 @@ struct ReportTarget {
     double p_attain = 0.0; ///< share of replicates that attained, in [0, 1]
     double p_lo = 0.0;     ///< its confidence interval
     double p_hi = 0.0;
+    /// The interval the verdict is taken on when it is not [p_lo, p_hi], with its confidence: a
+    /// run that --precision stopped before its last look decides on the stricter interval that
+    /// look tested (TargetResult::verdict_ci).
+    std::optional<std::array<double, 2>> verdict_ci;
+    double verdict_confidence = 0.0;
     bool set_by_inputs = false; ///< the inputs alone fix the final value (determination.hpp)
     /// Against Report::probability_wanted (solve): whether the search judged this setting to
     /// reach it; unset elsewhere (the verdict is then against one half).

@@ -140,6 +140,16 @@ TEST_CASE("Lever effects run both ends on common random numbers", "[unit][lever_
     // Deterministic: the same inputs, the same bits.
     const experiments::LeverEffects again = experiments::lever_effects(x, ranges, *evaluator);
     CHECK(again.at(0, target("high_tech_growth")).delta_median_ci.lo == growth.delta_median_ci.lo);
+    // A lever's row does not depend on the other levers in the run, nor on their order: an outside
+    // probe ran `canopy levers --lever matchmaking_events` alone and got another interval than
+    // the full table's (the bootstrap's stream was the row's position).
+    const std::vector<experiments::LeverRange> swapped = {ranges[1], ranges[0]};
+    const experiments::LeverEffects other = experiments::lever_effects(x, swapped, *evaluator);
+    for (std::size_t t = 0; t < e.targets.size(); ++t) {
+        INFO(e.targets[t]);
+        CHECK(other.at(1, t).delta_median_ci.lo == e.at(0, t).delta_median_ci.lo);
+        CHECK(other.at(1, t).delta_median_ci.hi == e.at(0, t).delta_median_ci.hi);
+    }
 
     experiments::Experiment independent = x;
     independent.common_random_numbers = false;

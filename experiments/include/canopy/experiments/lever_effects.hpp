@@ -13,8 +13,9 @@
 /// when either interval excludes zero.
 ///
 /// Deterministic: the points' random streams come from the experiment's seed, the bootstrap's
-/// from the same seed through the experiments layer's own key (design_random.hpp), so results are
-/// the same bits at any thread or rank count.
+/// from the same seed through the experiments layer's own key (design_random.hpp) and a stream
+/// named by the lever and the target, so results are the same bits at any thread or rank count,
+/// and a lever's row is the same whichever other levers and targets are in the run.
 
 #include <canopy/engine/statistics.hpp>
 #include <canopy/experiments/evaluator.hpp>
@@ -86,7 +87,8 @@ LeverEffects lever_effects(const Experiment& experiment, std::span<const LeverRa
 
 /// The paired summary of one target from the finals of its indicator at the two ends (replicate
 /// order, NaN never attaining and left out of the medians), with `seed`'s bootstrap streams for
-/// resample stream `stream` (distinct per lever and target). Exposed for tests.
+/// resample stream `stream` (lever_effects takes it from the lever's and the target's names).
+/// Exposed for tests.
 TargetEffect paired_effect(std::span<const double> low, std::span<const double> high,
                            engine::Comparison comparison, double threshold, std::uint64_t seed,
                            std::uint64_t stream, const LeverEffectOptions& options = {});

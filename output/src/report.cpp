@@ -452,16 +452,20 @@ std::string fan_chart(const ReportFan& f) {
         s += fmt::format("<line class=\"yearend\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" "
                          "y2=\"{2:.1f}\"/>",
                          x, top, top + ph);
-        if (x - last_label_x >= 34) {
-            // Centred under its line, unless that would pass an edge of the chart.
-            const std::string text = "end " + std::to_string(y0);
-            const double half = estimate_px(text, 10) / 2;
-            const char* anchor = x + half > FAN_W - 2 ? "end" : x - half < 2 ? "start" : "middle";
-            const double tx = std::string_view(anchor) == "end"     ? FAN_W - 2
-                              : std::string_view(anchor) == "start" ? 2.0
-                                                                    : x;
+        // Centred under its line, unless that would pass an edge of the chart; a label that
+        // would run into the one before it is left out (a ten-year run labels every other year).
+        const std::string text = "end " + std::to_string(y0);
+        const double half = estimate_px(text, 10) / 2;
+        const char* anchor = x + half > FAN_W - 2 ? "end" : x - half < 2 ? "start" : "middle";
+        const double tx = std::string_view(anchor) == "end"     ? FAN_W - 2
+                          : std::string_view(anchor) == "start" ? 2.0
+                                                                : x;
+        const double from = std::string_view(anchor) == "end"     ? tx - 2 * half
+                            : std::string_view(anchor) == "start" ? tx
+                                                                  : tx - half;
+        if (from >= last_label_x + 4) {
             s += svg_text(tx, top + ph + 14, text, 10, FAN_W - 4, anchor);
-            last_label_x = x;
+            last_label_x = from + 2 * half;
         }
     }
     if (!f.row_labels.empty() && n > 0) {
@@ -502,6 +506,21 @@ std::string fan_chart(const ReportFan& f) {
             points += fmt::format("{:.1f},{:.1f} ", xs(k), ys(f.median[k]));
         }
         s += fmt::format("<polyline class=\"median\" points=\"{}\"/>", points);
+    }
+    // An indicator read at a month before the end: the whole series is drawn, and the month read
+    // is marked, so that a figure of that month is compared with the band there.
+    if (!f.read_at.empty()) {
+        for (std::size_t k = 0; k < f.row_labels.size() && k < n; ++k) {
+            if (f.row_labels[k] == f.read_at) {
+                s += fmt::format("<line class=\"readat\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" "
+                                 "y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>",
+                                 xs(k), top, top + ph);
+                const std::string text = "read at " + f.read_at;
+                const bool leftwards = xs(k) + estimate_px(text, 10) + 4 > left + pw;
+                s += svg_text(leftwards ? xs(k) - 3 : xs(k) + 3, top + 11, text, 10, pw - 8,
+                              leftwards ? "end" : "start", "readat-label");
+            }
+        }
     }
     // Targets: a dashed line at the threshold, and a mark where the target is judged.
     for (const ReportFan::TargetLine& t : f.targets) {
@@ -752,6 +771,8 @@ svg text.target-label { fill: #9b1c1c; }
 .target { stroke: #c0392b; stroke-width: 1.5; stroke-dasharray: 6 4; }
 .target-mark { fill: #c0392b; }
 .yearend { stroke: #6b7585; stroke-width: 1; stroke-dasharray: 2 3; }
+.readat { stroke: #1d2733; stroke-width: 1.2; stroke-dasharray: 5 2; }
+.readat-label { fill: #1d2733; }
 .grid { stroke: #e2e8f0; stroke-width: 1; } .half { stroke: #6b7585; stroke-width: 1; }
 .frame { fill: none; stroke: #aab4c3; stroke-width: 1; }
 .bar { fill: #3b78c2; } .bar.fixed { fill: #9aa7b8; } .bar.negative { fill: #c0392b; }
@@ -1184,7 +1205,11 @@ std::string fans_section(const Report& r) {
         }
         s += "</h2>\n<figure>" + fan_legend() + "</figure>\n<div class=\"charts\">\n";
         for (const ReportFan& f : m.fans) {
-            s += "<figure>" + fan_chart(f) + "</figure>\n";
+            s += "<figure>" + fan_chart(f) +
+                 (f.description.empty()
+                      ? std::string()
+                      : "<figcaption class=\"muted\">" + escape(f.description) + "</figcaption>") +
+                 "</figure>\n";
         }
         s += "</div>\n</section>\n";
     }

@@ -128,6 +128,10 @@ std::vector<ReportFan> report_fans(const EnsembleSummary& s, const engine::Ensem
         f.label = specs[i].id;
         f.unit = specs[i].unit;
         f.row_labels = labels;
+        f.description = specs[i].description;
+        if (const std::string at = judged_month(specs[i]); !at.empty() && at != labels.back()) {
+            f.read_at = at;
+        }
         for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
             v->assign(n_rows, std::nan(""));
         }

@@ -487,3 +487,30 @@ TEST_CASE("The report's tables fit a printed page and break names only between w
     CHECK(html.find("repeat(2, 1fr)") == std::string::npos);
     CHECK(html.find(".charts.wide { grid-template-columns: 1fr; }") != std::string::npos);
 }
+
+TEST_CASE("A fan chart marks the month its indicator reads, and its year labels do not collide",
+          "[output][report]") {
+    // An outside probe: Wuhan 2013's history checks (certified firms read at end-2013, 2018,
+    // 2021) were drawn as the whole series with nothing at their month, their descriptions (the
+    // published figures) were not on the page, and on ten years the labels ran together
+    // ("end 2020end 2022").
+    output::Report r;
+    r.title = "t";
+    output::ReportMix m;
+    m.name = "base";
+    output::ReportFan f = fan("high_tech_2018", 121);
+    f.targets.clear();
+    f.read_at = "2024-12";
+    f.description = "Certified firms at end-2024; published: 3,536 <[S&T]>";
+    m.fans.push_back(f);
+    r.mixes.push_back(m);
+    const std::string html = output::render_report_html(r);
+    CHECK(count(html, "class=\"readat\"") == 1);
+    CHECK(html.find(">read at 2024-12</text>") != std::string::npos);
+    CHECK(html.find("<figcaption class=\"muted\">Certified firms at end-2024; published: 3,536 "
+                    "&lt;[S&amp;T]&gt;</figcaption>") != std::string::npos);
+    // Eleven year ends on a 300-pixel axis: every other one is labelled, none touching.
+    const std::size_t labels = count(html, ">end 20");
+    CHECK(labels >= 4);
+    CHECK(labels < 11);
+}

@@ -29,6 +29,10 @@ struct ReportFan {
     std::string unit;                    ///< the indicator's unit
     std::vector<std::string> row_labels; ///< the month each row ends ("2022-12", "2023-01", ...)
     std::vector<double> q05, q25, median, q75, q95; ///< one per row
+    /// The month whose end the indicator reads, when it is not the last row (a stock or growth
+    /// read at a month, a flow's last month): marked on the chart, which draws the whole series.
+    std::string read_at;
+    std::string description; ///< the indicator's description, shown under the chart
     /// Targets on this indicator: drawn as horizontal lines labelled with the comparison.
     struct TargetLine {
         std::string comparison; ///< ">", ">=", "<", "<="

@@ -264,6 +264,24 @@ std::string compact(double x) {
     return trim(fmt::format("{:.3g}", x));
 }
 
+// The tick labels of one axis in one form, scaled by its largest tick's unit: 8k, 10k, 12k,
+// not 8,000, 10k, 12k (compact alone chooses per number).
+std::vector<std::string> tick_labels(const std::vector<double>& at) {
+    double big = 0.0;
+    for (const double v : at) {
+        big = std::isfinite(v) ? std::max(big, std::fabs(v)) : big;
+    }
+    const double unit = big >= 1e9 ? 1e9 : big >= 1e6 ? 1e6 : big >= 1e4 ? 1e3 : 1.0;
+    const char* suffix = big >= 1e9 ? "G" : big >= 1e6 ? "M" : big >= 1e4 ? "k" : "";
+    std::vector<std::string> out;
+    for (const double v : at) {
+        out.push_back(unit == 1.0 || v == 0.0 || !std::isfinite(v)
+                          ? compact(v)
+                          : compact(v / unit).append(suffix));
+    }
+    return out;
+}
+
 std::string percent(double p) {
     return format_percent(p);
 }
@@ -429,12 +447,14 @@ std::string fan_chart(const ReportFan& f) {
     s += "<title>" + escape(title) + "</title>";
     s += svg_text(8, 18, title, 13, FAN_W - 16, "start", "title");
     // Axes and horizontal grid.
-    for (const double v : ticks.at) {
+    const std::vector<std::string> tick_text = tick_labels(ticks.at);
+    for (std::size_t k = 0; k < ticks.at.size(); ++k) {
+        const double v = ticks.at[k];
         const double y = ys(v);
         s += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" "
                          "y2=\"{:.1f}\"/>",
                          left, left + pw, y, y);
-        s += svg_text(left - 5, y + 4, compact(v), 10, left - 8, "end");
+        s += svg_text(left - 5, y + 4, tick_text[k], 10, left - 8, "end");
     }
     // Year ends: the last row of each year, dashed, labelled with the year below the axis.
     double last_label_x = -1e9;

@@ -514,3 +514,24 @@ TEST_CASE("A fan chart marks the month its indicator reads, and its year labels 
     CHECK(labels >= 4);
     CHECK(labels < 11);
 }
+
+TEST_CASE("A fan chart's axis labels its ticks in one form", "[output][report]") {
+    // An outside probe: one axis read "8,000 / 10k / 12k", another "5,000 / 10k".
+    output::Report r;
+    r.title = "t";
+    output::ReportMix m;
+    m.name = "base";
+    output::ReportFan f = fan("firms", 13);
+    for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
+        for (double& x : *v) {
+            x = 8000.0 + 25.0 * (x - 80.0); // 8,000 to 12,000
+        }
+    }
+    f.targets.clear();
+    m.fans.push_back(f);
+    r.mixes.push_back(m);
+    const std::string html = output::render_report_html(r);
+    CHECK(html.find(">8k</text>") != std::string::npos);
+    CHECK(html.find(">10k</text>") != std::string::npos);
+    CHECK(html.find(">8,000</text>") == std::string::npos);
+}

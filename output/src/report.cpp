@@ -706,10 +706,11 @@ std::string effect_chart(const std::string& title, const std::vector<BarRow>& ro
     return s + "</svg>" + labels.key_html;
 }
 
-// Cost bars: one per mix in one currency, from zero.
+// Cost bars: one per mix in one currency, from zero, with the total cap as a dashed line when
+// there is one (NaN: none).
 std::string cost_chart(const std::string& unit,
                        const std::vector<std::pair<std::string, double>>& rows,
-                       const std::vector<bool>& over) {
+                       const std::vector<bool>& over, double cap_total) {
     const double left = 170;
     const double right = 150;
     const double top = 8;
@@ -721,6 +722,9 @@ std::string cost_chart(const std::string& unit,
         if (std::isfinite(r.second)) {
             most = std::max(most, r.second);
         }
+    }
+    if (std::isfinite(cap_total) && cap_total > 0) {
+        most = std::max(most, cap_total);
     }
     std::string s = fmt::format("<svg class=\"chart costs\" role=\"img\" width=\"{0}\" "
                                 "height=\"{1}\" viewBox=\"0 0 {0} {1}\">",
@@ -742,8 +746,14 @@ std::string cost_chart(const std::string& unit,
                          "height=\"{:.1f}\"/>",
                          over[i] ? "bar over" : "bar cost", left, y + 5, w, BAR_ROW - 10);
         s += svg_text(BAR_W - right + 8, y + 15,
-                      format_quantity(rows[i].second) + " " + unit + (over[i] ? " (over)" : ""), 11,
+                      format_quantity(rows[i].second) + (over[i] ? " over cap" : ""), 11,
                       right - 10);
+    }
+    if (std::isfinite(cap_total) && cap_total > 0 && most > 0) {
+        const double x = left + pw * cap_total / most;
+        s += fmt::format("<line class=\"cap\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" "
+                         "y2=\"{2:.1f}\"/>",
+                         x, top, h - bottom);
     }
     return s + "</svg>" + labels.key_html;
 }
@@ -792,6 +802,7 @@ svg text.target-label { fill: #9b1c1c; }
 .target-mark { fill: #c0392b; }
 .yearend { stroke: #6b7585; stroke-width: 1; stroke-dasharray: 2 3; }
 .readat { stroke: #1d2733; stroke-width: 1.2; stroke-dasharray: 5 2; }
+.cap { stroke: #1d2733; stroke-width: 1.5; stroke-dasharray: 6 3; }
 .readat-label { fill: #1d2733; }
 .grid { stroke: #e2e8f0; stroke-width: 1; } .half { stroke: #6b7585; stroke-width: 1; }
 .frame { fill: none; stroke: #aab4c3; stroke-width: 1; }
@@ -1149,9 +1160,25 @@ std::string budget_section(const Report& r) {
                 rows.emplace_back(m.name, amount);
                 over.push_back(m.over_budget);
             }
+            // The total cap, when every mix has the same one in this currency.
+            double cap = r.mixes.front().cap_total;
+            for (const ReportMix& m : r.mixes) {
+                const bool same =
+                    m.cap_total == cap || (std::isnan(m.cap_total) && std::isnan(cap));
+                cap = same ? cap : std::numeric_limits<double>::quiet_NaN();
+            }
+            const bool in_unit =
+                std::any_of(r.mixes.front().totals.begin(), r.mixes.front().totals.end(),
+                            [&](const ReportCost& c) { return c.unit == unit; });
+            if (!in_unit || units.size() > 1) {
+                cap = std::numeric_limits<double>::quiet_NaN();
+            }
             s += "<figure><figcaption>Total cost per mix" +
-                 (unit.empty() ? std::string() : ", " + escape(unit)) + "</figcaption>" +
-                 cost_chart(unit, rows, over) + "</figure>\n";
+                 (unit.empty() ? std::string() : ", " + escape(unit)) +
+                 (std::isfinite(cap)
+                      ? "; the dashed line is the total cap, " + escape(format_quantity(cap))
+                      : std::string()) +
+                 "</figcaption>" + cost_chart(unit, rows, over, cap) + "</figure>\n";
         }
     }
     s += table_open("budgets") +

@@ -357,6 +357,12 @@ TEST_CASE("The report's budget gives the caps and the share of replicates over t
     CHECK(html.find(" class=\"over\">over the cap of 30 100m yuan a year, 55 100m yuan in total "
                     "(mean cost): 2023: 31 &gt; cap 30 100m yuan; 60.0 % of replicates over "
                     "it</td>") != std::string::npos);
+    // The chart draws the total cap, says so, and its over-cap label is whole: an outside probe
+    // read "70.5 100m yuan (ove..." and saw no cap line.
+    CHECK(count(html, "class=\"cap\"") == 1);
+    CHECK(html.find("; the dashed line is the total cap, 55</figcaption>") != std::string::npos);
+    CHECK(html.find(" over cap</text>") != std::string::npos);
+    CHECK(html.find("(ove") == std::string::npos);
     // A cap in total only, and costs that do not vary (no share).
     r.mixes[0].cap_per_year = std::nan("");
     r.mixes[0].p_over_budget.reset();

@@ -33,6 +33,7 @@
 #include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/simulation.hpp>
+#include <canopy/output/cli_whole_numbers.hpp>
 #include <canopy/output/parse_messages.hpp>
 
 #include <CLI/CLI.hpp>
@@ -1234,6 +1235,7 @@ int main(int argc, char** argv) {
                      "Calibration file of the recovery and SBC checks (its data are replaced)")
         ->check(CLI::ExistingFile)
         ->capture_default_str();
+    canopy::output::read_whole_numbers_in_decimal(app);
 
     try {
         app.parse(argc, argv);

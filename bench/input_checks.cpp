@@ -100,15 +100,8 @@ CLI::Validator number_above(double lo) {
 
 CLI::Validator seed_number() {
     const std::string max = std::to_string(std::numeric_limits<std::uint64_t>::max());
-    return {[max](std::string& text) -> std::string {
-                std::uint64_t value = 0;
-                if (!output::parse_seed(text, value)) {
-                    return "'" + text + "' is not a whole number in digits (allowed: 0 to " + max +
-                           ")";
-                }
-                text = std::to_string(value); // "010" is ten, not CLI11's octal eight
-                return {};
-            },
+    // "010" is ten, not CLI11's octal eight; the words are canopy's (output::seed_problem).
+    return {[](std::string& text) -> std::string { return output::seed_problem(text); },
             "UINT in [0 - " + max + "]"};
 }
 

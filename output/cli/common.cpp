@@ -192,11 +192,8 @@ CLI::Option* add_seed_option(CLI::App& app, std::string& text, const std::string
     return app.add_option("--seed,-s", text, help)
         ->check(CLI::Validator(
             [](std::string& value) -> std::string {
-                std::uint64_t parsed = 0;
-                return parse_seed(value, parsed) ? std::string()
-                                                 : "must be a whole number from 0 to "
-                                                   "18446744073709551615, got '" +
-                                                       value + "'";
+                std::string copy = value; // checked only: the command parses the text itself
+                return output::seed_problem(copy);
             },
             "SEED", "seed"));
 }

@@ -9,6 +9,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/memory.hpp>
 #include <canopy/experiments/evaluator.hpp>
+#include <canopy/output/cli_whole_numbers.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/parse_messages.hpp>
@@ -388,6 +389,7 @@ Parser make_parser() {
         canopy::cli::add_sensitivity(app), canopy::cli::add_compare(app),
         canopy::cli::add_solve(app),       canopy::cli::add_levers(app),
     };
+    canopy::output::read_whole_numbers_in_decimal(app);
     return p;
 }
 

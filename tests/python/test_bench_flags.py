@@ -55,11 +55,23 @@ CASES = [
     (["reference", "--lever=-1,1,1"], "--lever: '-1' is not a number >= 0"),
     (["reference", "--lever", "1,1"], "--lever: expected three numbers a,b,c, got 2"),
 ] + [
-    # Seeds: whole numbers 0 to 2^64 - 1; "-1" is not 18446744073709551615.
-    ([command, "--seed", seed],
-     f"--seed: '{seed}' is not a whole number in digits (allowed: 0 to 18446744073709551615)")
+    # Seeds: whole numbers 0 to 2^64 - 1; "-1" is not 18446744073709551615. Said as canopy
+    # says them, and as the other whole-number flags say theirs.
+    ([command, "--seed", seed], message)
     for command in ("reference", "scaling", "ecosystem", "bandwidth", "contention")
-    for seed in ("-1", "nan", "18446744073709551616")
+    for seed, message in (
+        ("-1", "--seed: Value -1 not in range 0 to 18446744073709551615"),
+        ("nan", "--seed: 'nan' is not a number (allowed: 0 to 18446744073709551615)"),
+        ("0x10", "--seed: '0x10' is not a whole number in digits "
+                 "(allowed: 0 to 18446744073709551615)"),
+        ("18446744073709551616",
+         "--seed: Value 18446744073709551616 not in range 0 to 18446744073709551615"))
+] + [
+    # A whole number is read in decimal digits: CLI11 alone read 0x10 as sixteen, 010 as eight.
+    ([command, flag, "0x10"],
+     re.compile(flag + r": '0x10' is not a whole number in digits \(allowed: \d+ to \d+\)$"))
+    for command, flag in (("reference", "--n"), ("reference", "--steps"),
+                          ("ecosystem", "--replicates"), ("bandwidth", "--repeats"))
 ] + [
     # Every whole-number flag of every command refuses nan as not a number, naming its range.
     ([command, flag, "nan"],
@@ -189,6 +201,12 @@ def main():
         return [l for l in out.splitlines() if l[:1].isdigit()]  # the CSV rows, not the timings
     ok = counts("010") == counts("10") != counts("8")
     print(("ok      " if ok else "FAILED  ") + "reference --seed 010 is seed ten")
+    failed = failed or not ok
+    # So is every whole-number flag: --steps 010 runs ten steps.
+    out = subprocess.run([bench, "reference", "--n", "1000", "--steps", "010", "--quiet"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    ok = re.search(r"\bsteps=10\b", out) is not None
+    print(("ok      " if ok else "FAILED  ") + "reference --steps 010 is ten steps")
     failed = failed or not ok
     return 1 if failed else 0
 

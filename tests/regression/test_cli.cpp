@@ -412,6 +412,12 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
          {"--replicates: '1e2' is not a whole number in digits (allowed: 1 to "
           "1000000)"}},
         {"run --threads 1.5", {"--threads: '1.5' is not a whole number in digits"}},
+        // CLI11 alone read 0x10 as sixteen replicates, and 010 as eight (an outside probe).
+        {"run -n 0x10",
+         {"--replicates: '0x10' is not a whole number in digits (allowed: 1 to 1000000)"}},
+        {"run -n +5", {"--replicates: '+5' is not a whole number in digits"}},
+        {"run --threads inf", {"--threads: 'inf' is not a whole number in digits (allowed: 1 to"}},
+        {"run --seed nan", {"--seed: 'nan' is not a number (allowed: 0 to 18446744073709551615)"}},
         // A command's flag before the command is told to move, and the flags after it are its.
         {"-q run x.toml --replicates 10 --sed 1",
          {"'-q' is an option of 'canopy run': write it after 'run'",

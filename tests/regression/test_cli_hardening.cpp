@@ -696,7 +696,7 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
                         "--quiet: with none of",
                         "'abc' (the value of 'births_per_month') is not a number"});
     check_all_reported(dir, "run " + reference + " --seed -3 --interval wald -t 1.5 --out x.txt",
-                       {"--seed: must be a whole number from 0 to 18446744073709551615, got '-3'",
+                       {"--seed: Value -3 not in range 0 to 18446744073709551615",
                         "--interval: ", "--threads: '1.5' is not a whole number in digits",
                         "--out: 'x.txt' must end in .h5"});
     check_all_reported(dir, "compare " + reference + " -n 0 --max-memory lots -q --mix nope",
@@ -719,7 +719,8 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
             shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml") +
             " --fit-until 0 --method nope --seed x --out x.txt",
         {"--fit-until: Value 0 not in range 1 to 9999",
-         "--method: ", "--seed: must be a whole number", "--out: 'x.txt' must end in .h5"});
+         "--method: ", "--seed: 'x' is not a number (allowed: 0 to 18446744073709551615)",
+         "--out: 'x.txt' must end in .h5"});
     check_all_reported(
         dir, "sensitivity nope.h5 --bootstrap 0 --confidence x",
         {"--bootstrap: must be a whole number from 100 to 1000000, got '0'",

@@ -38,4 +38,42 @@ TEST_CASE("A refused value is said to be no number, no whole number or out of ra
         INFO(parser);
         CHECK(canopy::output::clearer_parse_message(parser) == said);
     }
+    // A seed's bound is the largest 64-bit number, which a double cannot hold: kept as written,
+    // and the number one above it is out of range, not "not whole".
+    CHECK(canopy::output::clearer_parse_message(
+              "--seed: Value 18446744073709551616 not in range 0 to 18446744073709551615") ==
+          "--seed: Value 18446744073709551616 not in range 0 to 18446744073709551615");
+}
+
+TEST_CASE("A whole-number flag is read in decimal digits", "[unit][cli]") {
+    // CLI11 alone read "010" as octal eight and "0x10" as sixteen, without a word.
+    const auto read = [](std::string text) {
+        const std::string problem = canopy::output::whole_number_text(text, "1 to 100");
+        return problem.empty() ? text : problem;
+    };
+    CHECK(read("010") == "10");
+    CHECK(read("0") == "0");
+    CHECK(read("000") == "0");
+    CHECK(read("-007") == "-7");
+    CHECK(read("-0") == "0");
+    CHECK(read("42") == "42");
+    CHECK(read("0x10") == "'0x10' is not a whole number in digits (allowed: 1 to 100)");
+    CHECK(read("+5") == "'+5' is not a whole number in digits (allowed: 1 to 100)");
+    CHECK(read("1e3") == "'1e3' is not a whole number in digits (allowed: 1 to 100)");
+    CHECK(read("inf") == "'inf' is not a whole number in digits (allowed: 1 to 100)");
+    CHECK(read("nan") == "'nan' is not a number (allowed: 1 to 100)");
+    CHECK(read("abc") == "'abc' is not a number (allowed: 1 to 100)");
+    CHECK(read("") == "'' is not a number (allowed: 1 to 100)");
+    CHECK(read("1_000") == "'1_000' is not a number (allowed: 1 to 100)");
+
+    const auto seed = [](std::string text) {
+        const std::string problem = canopy::output::seed_problem(text);
+        return problem.empty() ? text : problem;
+    };
+    CHECK(seed("010") == "10");
+    CHECK(seed("18446744073709551615") == "18446744073709551615");
+    CHECK(seed("18446744073709551616") ==
+          "Value 18446744073709551616 not in range 0 to 18446744073709551615");
+    CHECK(seed("-3") == "Value -3 not in range 0 to 18446744073709551615");
+    CHECK(seed("nan") == "'nan' is not a number (allowed: 0 to 18446744073709551615)");
 }

@@ -571,7 +571,7 @@ private:
         // up for it, keep the move when the mean cost falls.
         std::vector<double> x = current->levels;
         double cost = current->cost;
-        for (double f = 1.0; f >= std::max(request_.precision * 4.0, 1.0 / 64.0); f /= 2.0) {
+        for (double f = 1.0; f >= trade_resolution(request_.precision); f /= 2.0) {
             bool moved = true;
             while (moved) {
                 moved = false;
@@ -657,6 +657,15 @@ private:
 };
 
 } // namespace
+
+double trade_resolution(double precision) {
+    const double least = std::max(precision * 4.0, 1.0 / 64.0);
+    double f = 1.0;
+    while (f / 2.0 >= least) {
+        f /= 2.0;
+    }
+    return f;
+}
 
 SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
                   const SolveProgress& progress) {

@@ -707,8 +707,16 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         out += "  cost " + cost_text(result.best.cost) + " (mean over replicates, every lever)" +
                (result.best.over_cap ? ", OVER the budget cap" : "") + "\n";
         out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
-                           "{:g} % of their value\n",
+                           "{:g} % of their value",
                            result.settings, result.replicates, 100.0 * request.precision);
+        if (request.levers.size() > 1) {
+            // A trade lowers a lever by halves of its distance above its floor, and bisects
+            // only the lever that makes up for it.
+            out += fmt::format(" where bisected; a lever lowered in a trade, to {:g} % of its "
+                               "level above its floor",
+                               100.0 * experiments::trade_resolution(request.precision));
+        }
+        out += "\n";
         if (result.reached && result.not_monotone) {
             out +=
                 "  warning: " + not_monotone_text(request, result, target.id, scenario_word) + "\n";

@@ -121,6 +121,12 @@ struct SolveResult {
 /// Progress: called after each evaluated setting.
 using SolveProgress = std::function<void(const SolveSetting&)>;
 
+/// The smallest share of a lever's level above its floor by which a trade of several levers
+/// lowers it (the halvings 1, 1/2, 1/4, ... stop at the last one at least max(4 precision,
+/// 1/64)): how well a lever lowered in a trade is known, where bisection knows a level to
+/// `precision`.
+double trade_resolution(double precision);
+
 /// Solves `request` on `experiment` (its scenario, model, seed; its factors, replicates and
 /// outputs are set here) with `evaluator`. Throws canopy::Error for a request that names no
 /// lever, a target out of range, a probability outside (0, 1) or an empty range.

@@ -45,6 +45,17 @@ output::ReportFan fan(const std::string& id, std::size_t rows) {
     return f;
 }
 
+// The page of a run with one fan chart, `f`.
+std::string page_of(const output::ReportFan& f) {
+    output::Report r;
+    r.title = "t";
+    output::ReportMix m;
+    m.name = "base";
+    m.fans.push_back(f);
+    r.mixes.push_back(m);
+    return output::render_report_html(r);
+}
+
 output::ReportTarget target(const std::string& id, double p) {
     output::ReportTarget t;
     t.id = id;
@@ -500,17 +511,11 @@ TEST_CASE("A fan chart marks the month its indicator reads, and its year labels 
     // 2021) were drawn as the whole series with nothing at their month, their descriptions (the
     // published figures) were not on the page, and on ten years the labels ran together
     // ("end 2020end 2022").
-    output::Report r;
-    r.title = "t";
-    output::ReportMix m;
-    m.name = "base";
     output::ReportFan f = fan("high_tech_2018", 121);
     f.targets.clear();
     f.read_at = "2024-12";
     f.description = "Certified firms at end-2024; published: 3,536 <[S&T]>";
-    m.fans.push_back(f);
-    r.mixes.push_back(m);
-    const std::string html = output::render_report_html(r);
+    const std::string html = page_of(f);
     CHECK(count(html, "class=\"readat\"") == 1);
     CHECK(html.find(">read at 2024-12</text>") != std::string::npos);
     CHECK(html.find("<figcaption class=\"muted\">Certified firms at end-2024; published: 3,536 "
@@ -523,10 +528,6 @@ TEST_CASE("A fan chart marks the month its indicator reads, and its year labels 
 
 TEST_CASE("A fan chart's axis labels its ticks in one form", "[output][report]") {
     // An outside probe: one axis read "8,000 / 10k / 12k", another "5,000 / 10k".
-    output::Report r;
-    r.title = "t";
-    output::ReportMix m;
-    m.name = "base";
     output::ReportFan f = fan("firms", 13);
     for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
         for (double& x : *v) {
@@ -534,9 +535,7 @@ TEST_CASE("A fan chart's axis labels its ticks in one form", "[output][report]")
         }
     }
     f.targets.clear();
-    m.fans.push_back(f);
-    r.mixes.push_back(m);
-    const std::string html = output::render_report_html(r);
+    const std::string html = page_of(f);
     CHECK(html.find(">8k</text>") != std::string::npos);
     CHECK(html.find(">10k</text>") != std::string::npos);
     CHECK(html.find(">8,000</text>") == std::string::npos);

@@ -71,22 +71,28 @@ std::vector<double> schedule_values(const Schedule& s) {
     return values;
 }
 
-Schedule shifted(const Schedule& s, double delta) {
+// The schedule with every level (the initial one and each point's) replaced by f of it.
+template <class F>
+Schedule mapped(const Schedule& s, const F& f) {
     std::vector<SchedulePoint> points = s.points();
     for (SchedulePoint& p : points) {
-        p.value += delta;
+        p.value = f(p.value);
     }
     switch (s.kind()) {
     case Schedule::Kind::constant:
-        return Schedule::constant(s.initial() + delta);
+        return Schedule::constant(f(s.initial()));
     case Schedule::Kind::step:
-        return Schedule::step(s.initial() + delta, points);
+        return Schedule::step(f(s.initial()), points);
     case Schedule::Kind::ramp:
         return Schedule::ramp(points.at(0), points.at(1));
     case Schedule::Kind::piecewise_linear:
         return Schedule::piecewise_linear(points);
     }
     return s;
+}
+
+Schedule shifted(const Schedule& s, double delta) {
+    return mapped(s, [delta](double v) { return v + delta; });
 }
 
 std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec) {
@@ -97,6 +103,26 @@ std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec)
     };
     const bool any_nonzero =
         std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; });
+    const bool any_zero =
+        std::any_of(values.begin(), values.end(), [](double v) { return v == 0.0; });
+    const double width = spec.range.max - spec.range.min;
+    const double delta =
+        std::isfinite(width) ? std::min(MAX_STEP_FROM_ZERO, 0.1 * width) : MAX_STEP_FROM_ZERO;
+    if (any_nonzero && any_zero && delta > 0.0) {
+        // Some levels 0, some not (a quota set to 0 from policy_start, a fund from nothing):
+        // scaled, the zeros would stay zeros, and what they decide would look decided by
+        // nothing. Each level is moved: the others by 10 %, the zeros by the step from zero.
+        const auto move = [&](double factor) {
+            return [factor, delta](double v) { return v == 0.0 ? v + delta : v * factor; };
+        };
+        for (const double factor : {1.1, 0.9}) {
+            const auto f = move(factor);
+            if (std::all_of(values.begin(), values.end(),
+                            [&](double v) { return spec.range.contains(f(v)); })) {
+                return mapped(s, f);
+            }
+        }
+    }
     if (any_nonzero) {
         for (const double factor : {1.1, 0.9}) {
             if (in_range(factor, 0.0)) {
@@ -105,9 +131,6 @@ std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec)
         }
         return std::nullopt;
     }
-    const double width = spec.range.max - spec.range.min;
-    const double delta =
-        std::isfinite(width) ? std::min(MAX_STEP_FROM_ZERO, 0.1 * width) : MAX_STEP_FROM_ZERO;
     if (delta > 0.0 && in_range(1.0, delta)) {
         return shifted(s, delta);
     }

@@ -310,3 +310,21 @@ TEST_CASE("An input whose probe fails is named as not probed, with why", "[unit]
     CHECK(d[0].not_probed[0] == "a (its perturbed run failed: no room for a = 2.200000)");
     CHECK(d[1].not_probed == d[0].not_probed);
 }
+
+TEST_CASE("A lever set to 0 from a month on is probed from 0, and named as what decides",
+          "[unit][determination]") {
+    // An outside probe: `--set leader_quota=0` (the quota 30 in 2022, 0 from 2023) left leader
+    // enterprises at 0, and the label said "by the inputs jointly (no single one moves it)": the
+    // probe scaled the schedule by 10 %, and 0 stayed 0. "fixed" = a * l0 at the run's end, with
+    // l0 3 in the first month and 0 from the second: l0 alone decides it.
+    const ModelInfo model = toy_info();
+    Scenario scenario = toy_scenario();
+    scenario.levers[0].schedule = Schedule::step(3.0, {{1.0, 0.0}});
+    const IndicatorSet indicators(scenario.indicators, model, scenario.calendar);
+    const Ensemble ensemble = ensemble_of(scenario, toy_run, 3);
+    const std::vector<std::size_t> which{0};
+    const Determination d =
+        determine_by_inputs(scenario, model, indicators, which, ensemble, toy_run)[0];
+    CHECK(d.by_inputs);
+    CHECK(d.inputs == std::vector<std::string>{"l0"});
+}

@@ -288,7 +288,7 @@ Command add_sensitivity(CLI::App& app) {
                        " to 1000000, got '" + value + "' (a percentile interval needs at least " +
                        std::to_string(MIN_BOOTSTRAP) + " resamples for its ends to mean anything)";
             },
-            "N", "resamples"));
+            "UINT in [" + std::to_string(MIN_BOOTSTRAP) + " - 1000000]", "resamples"));
     cmd->add_option("--confidence", args->confidence,
                     "Confidence level of the intervals, strictly between 0 and 1 (default 0.95)")
         ->check(number_check("a number strictly between 0 and 1, e.g. 0.95 for 95 % intervals"));

@@ -426,9 +426,18 @@ std::string fan_chart(const ReportFan& f) {
     take(f.q05);
     take(f.q95);
     take(f.median);
+    // A target far from the fan (beyond twice the fan's span from it) would flatten the fan into
+    // a line: it stays off the axis, and is named at the edge it lies beyond.
+    const double span = std::isfinite(hi - lo) ? std::max(hi - lo, 1e-9 * std::fabs(hi)) : 0.0;
+    const auto on_axis = [&](double threshold) {
+        return !std::isfinite(hi - lo) || span <= 0.0 ||
+               (threshold >= lo - 2.0 * span && threshold <= hi + 2.0 * span);
+    };
     for (const ReportFan::TargetLine& t : f.targets) {
-        lo = std::min(lo, t.threshold);
-        hi = std::max(hi, t.threshold);
+        if (on_axis(t.threshold)) {
+            lo = std::min(lo, t.threshold);
+            hi = std::max(hi, t.threshold);
+        }
     }
     const Ticks ticks = nice_ticks(lo, hi, 4);
     const auto xs = [&](std::size_t row) {
@@ -542,25 +551,50 @@ std::string fan_chart(const ReportFan& f) {
             }
         }
     }
-    // Targets: a dashed line at the threshold, and a mark where the target is judged.
-    for (const ReportFan::TargetLine& t : f.targets) {
+    // Targets: a dashed line at the threshold, and a mark where the target is judged; their
+    // labels from the top down, each at least a line below the one before, so that several
+    // targets on one indicator do not write over each other (nor stray from their lines). A target
+    // off the axis is named at the edge it lies beyond, with an arrow.
+    std::vector<std::size_t> order(f.targets.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        order[k] = k;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return f.targets[a].threshold > f.targets[b].threshold;
+    });
+    double next_free = top + 10; // the highest baseline a label may take
+    for (const std::size_t k : order) {
+        const ReportFan::TargetLine& t = f.targets[k];
+        const std::string label =
+            "target " + comparison_sign(t.comparison) + " " + format_quantity(t.threshold);
+        if (!on_axis(t.threshold)) {
+            const bool above = t.threshold > hi;
+            const double ty = above ? std::max(next_free, top + 11) : top + ph - 4;
+            s += svg_text(left + 4, ty, label + (above ? " (above) ↑" : " (below) ↓"), 10, pw - 8,
+                          "start", "target-label");
+            next_free = above ? ty + 11 : next_free;
+            continue;
+        }
         const double y = ys(t.threshold);
         s += fmt::format("<line class=\"target\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" "
                          "y2=\"{:.1f}\"/>",
                          left, left + pw, y, y);
         std::size_t at = n == 0 ? 0 : n - 1;
-        for (std::size_t k = 0; k < f.row_labels.size() && k < n; ++k) {
-            if (f.row_labels[k] == t.month) {
-                at = k;
+        for (std::size_t r2 = 0; r2 < f.row_labels.size() && r2 < n; ++r2) {
+            if (f.row_labels[r2] == t.month) {
+                at = r2;
             }
         }
         s += fmt::format("<circle class=\"target-mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\"/>",
                          xs(at), y);
-        const std::string label =
-            "target " + comparison_sign(t.comparison) + " " + format_quantity(t.threshold);
-        // Above the line, unless that leaves the plot.
-        const double ty = y - 5 < top + 10 ? y + 13 : y - 5;
-        s += svg_text(left + 4, ty, label, 10, pw - 8, "start", "target-label");
+        // Above the line, unless that leaves the plot or meets the label above; a label pushed
+        // more than a line away from its own line is left out (the table names every target).
+        const double natural = y - 5 < top + 10 ? y + 13 : y - 5;
+        const double ty = std::max(natural, next_free);
+        if (ty <= top + ph - 2 && ty - natural <= 11) {
+            s += svg_text(left + 4, ty, label, 10, pw - 8, "start", "target-label");
+            next_free = ty + 11;
+        }
     }
     s += fmt::format("<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                      "height=\"{:.1f}\"/>",

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -539,4 +540,32 @@ TEST_CASE("A fan chart's axis labels its ticks in one form", "[output][report]")
     CHECK(html.find(">8k</text>") != std::string::npos);
     CHECK(html.find(">10k</text>") != std::string::npos);
     CHECK(html.find(">8,000</text>") == std::string::npos);
+}
+
+TEST_CASE("A fan chart's target labels stay apart, and a far-off target does not flatten it",
+          "[output][report]") {
+    // An outside probe: thirteen targets on one indicator wrote their labels over each other, and
+    // a target of 1,000 on an indicator near 80 stretched the axis until the fan was a line.
+    output::ReportFan f = fan("leaders", 13); // the fan spans about 80 to 240
+    f.targets.clear();
+    for (const double threshold : {150.0, 152.0, 154.0, 156.0, 200.0}) {
+        f.targets.push_back({">=", threshold, "2023-12"});
+    }
+    f.targets.push_back({">=", 100000.0, "2023-12"});
+    const std::string html = page_of(f);
+    CHECK(html.find(">target ≥ 100,000 (above) ↑</text>") != std::string::npos);
+    CHECK(html.find(">100k</text>") == std::string::npos); // the axis stays near the fan
+    CHECK(count(html, "class=\"target\"") == 5 + 1);       // its five lines, and the legend's
+    // The labels' baselines, top down: at least a line apart.
+    std::vector<double> ys;
+    for (std::size_t at = html.find("class=\"target-label\""); at != std::string::npos;
+         at = html.find("class=\"target-label\"", at + 1)) {
+        const std::size_t y = html.rfind(" y=\"", at);
+        ys.push_back(std::stod(html.substr(y + 4)));
+    }
+    REQUIRE(ys.size() >= 3);
+    std::sort(ys.begin(), ys.end());
+    for (std::size_t k = 1; k < ys.size(); ++k) {
+        CHECK(ys[k] - ys[k - 1] >= 10.9);
+    }
 }

@@ -97,9 +97,10 @@ Schedule shifted(const Schedule& s, double delta) {
 
 std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec) {
     const std::vector<double> values = schedule_values(s);
-    const auto in_range = [&](double factor, double delta) {
+    // Whether every level moved by f stays in the lever's range.
+    const auto fits = [&](const auto& f) {
         return std::all_of(values.begin(), values.end(),
-                           [&](double v) { return spec.range.contains(v * factor + delta); });
+                           [&](double v) { return spec.range.contains(f(v)); });
     };
     const bool any_nonzero =
         std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; });
@@ -112,26 +113,22 @@ std::optional<Schedule> moved_schedule(const Schedule& s, const LeverSpec& spec)
         // Some levels 0, some not (a quota set to 0 from policy_start, a fund from nothing):
         // scaled, the zeros would stay zeros, and what they decide would look decided by
         // nothing. Each level is moved: the others by 10 %, the zeros by the step from zero.
-        const auto move = [&](double factor) {
-            return [factor, delta](double v) { return v == 0.0 ? v + delta : v * factor; };
-        };
         for (const double factor : {1.1, 0.9}) {
-            const auto f = move(factor);
-            if (std::all_of(values.begin(), values.end(),
-                            [&](double v) { return spec.range.contains(f(v)); })) {
+            const auto f = [factor, delta](double v) { return v == 0.0 ? v + delta : v * factor; };
+            if (fits(f)) {
                 return mapped(s, f);
             }
         }
     }
     if (any_nonzero) {
         for (const double factor : {1.1, 0.9}) {
-            if (in_range(factor, 0.0)) {
+            if (fits([factor](double v) { return v * factor; })) {
                 return s.scaled(factor);
             }
         }
         return std::nullopt;
     }
-    if (delta > 0.0 && in_range(1.0, delta)) {
+    if (delta > 0.0 && fits([delta](double v) { return v + delta; })) {
         return shifted(s, delta);
     }
     return std::nullopt;

@@ -160,8 +160,8 @@ std::string levels_text(const experiments::SolveRequest& request, const std::vec
 }
 
 std::string p_text(const experiments::SolveSetting& s) {
-    return fmt::format("{} [{:.1f}, {:.1f}] over {} replicates", output::format_percent(s.p_attain),
-                       100.0 * s.p_attain_ci.lo, 100.0 * s.p_attain_ci.hi, s.replicates);
+    return fmt::format("{} {} over {} replicates", output::format_percent(s.p_attain),
+                       output::percent_interval_text(s.p_attain_ci), s.replicates);
 }
 
 // The probability asked for, as a planner reads it ("90.0 %"), or as given when one decimal of a
@@ -248,10 +248,14 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
         scenario_word, name);
 }
 
-// A comparison as the report's tables write it ("≥ 10 %", not ">= 10 %").
-std::string comparison_symbol(engine::Comparison c) {
-    const std::string text = engine::to_string(c);
-    return text == ">=" ? "≥" : text == "<=" ? "≤" : text;
+// A searched lever's unit (empty for an index or a multiplier without one).
+const std::string& lever_unit(const engine::ModelInfo& info, const experiments::SolveLever& l) {
+    return info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
+}
+
+// " unit", or nothing for no unit.
+std::string unit_suffix(const std::string& unit) {
+    return unit.empty() ? std::string() : " " + unit;
 }
 
 // Every setting the search evaluated, in order, as the terminal's log lists them: the answer
@@ -271,7 +275,7 @@ output::ReportTable search_table(const experiments::SolveRequest& request,
     t.columns.push_back("#");
     t.numeric.push_back(true);
     for (const experiments::SolveLever& l : request.levers) {
-        const std::string& unit = info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
+        const std::string& unit = lever_unit(info, l);
         t.columns.push_back(l.target.name + (unit.empty() ? "" : " (" + unit + ")"));
         t.numeric.push_back(true);
     }
@@ -306,8 +310,7 @@ output::ReportTable search_table(const experiments::SolveRequest& request,
             row.push_back(output::format_level(level));
         }
         row.push_back(output::format_percent(s.p_attain));
-        row.push_back(
-            fmt::format("[{:.1f}, {:.1f}]", 100.0 * s.p_attain_ci.lo, 100.0 * s.p_attain_ci.hi));
+        row.push_back(output::percent_interval_text(s.p_attain_ci));
         row.push_back(std::to_string(s.replicates));
         row.push_back(s.reaches ? "reaches" : "short");
         row.push_back(i == answer  ? (result.reached ? "the answer" : "the closest setting")
@@ -385,15 +388,14 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     page.probability_wanted = request.probability;
     std::string searched;
     for (const experiments::SolveLever& l : request.levers) {
-        const std::string& lever_unit =
-            info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
         searched += (searched.empty() ? "" : "; ") + l.target.name + " in " +
-                    range_text(l.low, l.high) + (lever_unit.empty() ? "" : " " + lever_unit);
+                    range_text(l.low, l.high) + unit_suffix(lever_unit(info, l));
     }
     page.facts.push_back({"Scenario", scenario.name});
-    page.facts.push_back({"Target", target.id + " " + comparison_symbol(target.comparison) + " " +
-                                        output::format_quantity(target.threshold) +
-                                        (unit.empty() ? "" : " " + unit)});
+    page.facts.push_back(
+        {"Target",
+         target.id + " " + output::comparison_symbol(engine::to_string(target.comparison)) + " " +
+             output::format_quantity(target.threshold) + (unit.empty() ? "" : " " + unit)});
     page.facts.push_back({"Probability wanted", probability_text(request.probability)});
     page.facts.push_back({"Levers searched", searched});
     const bool no_answer = !result.reached && result.not_monotone;
@@ -430,24 +432,21 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     page.budget_assumption = scenario.budget.assumption;
     // The searched levers are the solve's, not the scenario's: say so where the inputs list
     // them at the scenario's level.
+    const std::string kept = result.reached ? "the answer" : "the closest setting";
     for (std::size_t i = 0; i < request.levers.size(); ++i) {
         const experiments::SolveLever& l = request.levers[i];
-        const std::string& lever_unit =
-            info.levers.at(static_cast<std::size_t>(l.target.index)).unit;
-        const std::string level = output::format_level(result.best.levels.at(i)) +
-                                  (lever_unit.empty() ? "" : " " + lever_unit);
+        const std::string in_unit = unit_suffix(lever_unit(info, l));
+        const std::string level = output::format_level(result.best.levels.at(i)) + in_unit;
         for (output::ReportInput& in : page.inputs) {
             if (in.role == "lever" && in.name == l.target.name) {
-                in.value += " (the scenario's level; overridden by the search: " +
-                            std::string(result.reached ? "the answer" : "the closest setting") +
-                            " sets " + level + ")";
+                in.value += " (the scenario's level; overridden by the search: " + kept + " sets " +
+                            level + ")";
             }
         }
-        page.input_notes.push_back(
-            "solve overrides " + l.target.name + ": it searched " + range_text(l.low, l.high) +
-            (lever_unit.empty() ? "" : " " + lever_unit) + ", and " +
-            (result.reached ? "the answer" : "the closest setting") + " sets it to " + level +
-            "; every other input is the scenario's, as listed.");
+        page.input_notes.push_back("solve overrides " + l.target.name + ": it searched " +
+                                   range_text(l.low, l.high) + in_unit + ", and " + kept +
+                                   " sets it to " + level +
+                                   "; every other input is the scenario's, as listed.");
     }
     page.calibration = output::report_calibration(scenario, info);
     if (result.not_monotone) {

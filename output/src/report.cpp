@@ -290,18 +290,8 @@ std::string percent_interval(double lo, double hi) {
     return fmt::format("[{:.1f}, {:.1f}]", 100.0 * lo, 100.0 * hi);
 }
 
-std::string comparison_sign(const std::string& c) {
-    if (c == ">=") {
-        return "≥";
-    }
-    if (c == "<=") {
-        return "≤";
-    }
-    return c;
-}
-
 std::string goal(const ReportTarget& t) {
-    std::string g = comparison_sign(t.comparison) + " " + format_quantity(t.threshold);
+    std::string g = comparison_symbol(t.comparison) + " " + format_quantity(t.threshold);
     return t.unit.empty() ? g : g + " " + t.unit;
 }
 
@@ -566,7 +556,7 @@ std::string fan_chart(const ReportFan& f) {
     for (const std::size_t k : order) {
         const ReportFan::TargetLine& t = f.targets[k];
         const std::string label =
-            "target " + comparison_sign(t.comparison) + " " + format_quantity(t.threshold);
+            "target " + comparison_symbol(t.comparison) + " " + format_quantity(t.threshold);
         if (!on_axis(t.threshold)) {
             const bool above = t.threshold > hi;
             const double ty = above ? std::max(next_free, top + 11) : top + ph - 4;
@@ -983,11 +973,8 @@ std::string summary_section(const Report& r) {
         const auto stopped = std::find_if(m.targets.begin(), m.targets.end(),
                                           [](const ReportTarget& t) { return t.verdict_ci; });
         if (stopped != m.targets.end()) {
-            s += "<p class=\"muted\">This run stopped early by its precision rule, so each verdict "
-                 "is taken on the " +
-                 escape(fmt::format("{:g} %", 100.0 * stopped->verdict_confidence)) +
-                 " CI its last look tested, not on the 95 % CI shown: stopping at the first good "
-                 "look of several weakens the 95 % CI's promise.</p>\n";
+            s += "<p class=\"muted\">" +
+                 escape(stopped_verdict_note(stopped->verdict_confidence, 0.95)) + "</p>\n";
         }
     }
     // Where each threshold comes from: an assumed one (a masked figure) is marked.

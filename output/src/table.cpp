@@ -130,13 +130,6 @@ std::string interval_text(double lo, double hi) {
     return "[" + format_quantity(lo) + ", " + format_quantity(hi) + "]";
 }
 
-std::string percent_interval_text(const engine::Interval& ci) {
-    if (std::isnan(ci.lo) || std::isnan(ci.hi)) {
-        return "n/a";
-    }
-    return fmt::format("[{:.1f}, {:.1f}]", 100.0 * ci.lo, 100.0 * ci.hi);
-}
-
 const char* verdict_colour(Verdict v) {
     switch (v) {
     case Verdict::likely:
@@ -350,6 +343,24 @@ std::string format_quantity(double x) {
     return text;
 }
 
+std::string percent_interval_text(const engine::Interval& ci) {
+    if (std::isnan(ci.lo) || std::isnan(ci.hi)) {
+        return "n/a";
+    }
+    return fmt::format("[{:.1f}, {:.1f}]", 100.0 * ci.lo, 100.0 * ci.hi);
+}
+
+std::string comparison_symbol(const std::string& comparison) {
+    return comparison == ">=" ? "≥" : comparison == "<=" ? "≤" : comparison;
+}
+
+std::string stopped_verdict_note(double verdict_confidence, double confidence) {
+    const std::string ci = confidence_text(confidence) + " CI";
+    return "This run stopped early by its precision rule, so each verdict is taken on the " +
+           confidence_text(verdict_confidence) + " CI its last look tested, not on the " + ci +
+           " shown: stopping at the first good look of several weakens the " + ci + "'s promise.";
+}
+
 std::string format_percent(double p) {
     if (std::isnan(p)) {
         return "n/a";
@@ -500,10 +511,7 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
                       " of P(attain) lies above 50 %, unlikely when it lies below, uncertain "
                       "otherwise.\n";
     if (s.verdict_confidence > 0.0) {
-        out += "This run stopped early by its precision rule, so each verdict is taken on the " +
-               confidence_text(s.verdict_confidence) + " CI its last look tested, not on the " +
-               ci + " shown: stopping at the first good look of several weakens the " + ci +
-               "'s promise.\n";
+        out += stopped_verdict_note(s.verdict_confidence, s.confidence) + "\n";
     }
     if (!fixed_notes.empty()) {
         out += "* set by the inputs named here, not by the simulated dynamics: the P(attain) of "

@@ -83,6 +83,17 @@ std::string format_percent(double p);
 /// level pasted from the output reruns the very setting printed. "n/a" for NaN, "inf"/"-inf".
 std::string format_level(double x);
 
+/// A P(attain) interval in percent with one decimal: "[51.6, 65.1]"; "n/a" for NaN ends.
+std::string percent_interval_text(const engine::Interval& ci);
+
+/// A comparison as a page writes it: "≥" and "≤" for ">=" and "<=", others as they are.
+std::string comparison_symbol(const std::string& comparison);
+
+/// Said under the verdict line of a run that its precision rule stopped before its last look:
+/// its verdicts are taken on the `verdict_confidence` interval that look tested, not on the
+/// `confidence` one shown (docs/scenario-format.md, "precision").
+std::string stopped_verdict_note(double verdict_confidence, double confidence);
+
 /// The number of terminal columns `text` (UTF-8) takes: wide East Asian characters count two,
 /// combining marks zero, everything else one.
 std::size_t display_width(std::string_view text);

@@ -86,6 +86,8 @@ const char* to_string(IndicatorSpec::Kind kind) noexcept {
         return "growth";
     case IndicatorSpec::Kind::ratio:
         return "ratio";
+    case IndicatorSpec::Kind::change:
+        return "change";
     }
     return "unknown";
 }
@@ -144,7 +146,8 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
             r.row_from = end_of_month_row(spec, "from", spec.from, cal);
             r.row_at = end_of_month_row(spec, "at", spec.at, cal);
             break;
-        case IndicatorSpec::Kind::ratio: {
+        case IndicatorSpec::Kind::ratio:
+        case IndicatorSpec::Kind::change: {
             const auto resolve_id = [&](const std::string& id, const char* field) {
                 const int k = index(id);
                 if (k < 0) {
@@ -158,12 +161,19 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
                          "no indicator '" + id + "'" + (hint.empty() ? "" : "; " + hint));
                 }
                 if (static_cast<std::size_t>(k) == i) {
-                    fail(spec, field, "a ratio cannot refer to itself");
+                    fail(spec, field,
+                         std::string("a ") + to_string(spec.kind) + " cannot refer to itself");
                 }
                 return k;
             };
-            r.numerator = resolve_id(spec.numerator, "numerator");
-            r.denominator = resolve_id(spec.denominator, "denominator");
+            if (spec.kind == IndicatorSpec::Kind::ratio) {
+                r.numerator = resolve_id(spec.numerator, "numerator");
+                r.denominator = resolve_id(spec.denominator, "denominator");
+            } else {
+                r.numerator = resolve_id(spec.of, "of");
+                r.row_from = end_of_month_row(spec, "from", spec.from, cal);
+                changes_.push_back(i);
+            }
             break;
         }
         default:
@@ -173,16 +183,16 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
     order_inputs();
 }
 
-// Evaluation order: a depth-first post-order over the ratio references, so every ratio comes
-// after its inputs; a reference back into the current path is a cycle. Iterative, with an
-// explicit stack, so that a chain of ratios as long as a scenario may declare cannot exhaust
-// the thread's stack.
+// Evaluation order: a depth-first post-order over the ratio and change references, so every
+// indicator comes after its inputs; a reference back into the current path is a cycle.
+// Iterative, with an explicit stack, so that a chain of ratios as long as a scenario may declare
+// cannot exhaust the thread's stack.
 void IndicatorSet::order_inputs() {
     enum class Mark : std::uint8_t { unvisited, in_path, done };
     std::vector<Mark> mark(specs_.size(), Mark::unvisited);
     struct Frame {
         std::size_t indicator;
-        int next_input; // 0: numerator, 1: denominator, 2: both visited
+        int next_input; // 0: numerator (or of), 1: denominator, 2: both visited
     };
     std::vector<Frame> path;
     order_.clear();
@@ -197,7 +207,7 @@ void IndicatorSet::order_inputs() {
             Frame& top = path.back();
             const std::size_t i = top.indicator;
             const std::array<int, 2> in = inputs(i);
-            if (top.next_input == 2 || in[0] < 0) {
+            if (top.next_input == 2 || in[static_cast<std::size_t>(top.next_input)] < 0) {
                 mark[i] = Mark::done;
                 order_.push_back(i);
                 path.pop_back();
@@ -214,8 +224,13 @@ void IndicatorSet::order_inputs() {
                         cycle += "'" + specs_[f.indicator].id + "' -> ";
                     }
                 }
-                fail(specs_[i], which == 0 ? "numerator" : "denominator",
-                     "ratios refer to each other in a cycle: " + cycle + "'" + specs_[j].id + "'");
+                const bool change = specs_[i].kind == IndicatorSpec::Kind::change;
+                fail(specs_[i],
+                     change       ? "of"
+                     : which == 0 ? "numerator"
+                                  : "denominator",
+                     "indicators refer to each other in a cycle: " + cycle + "'" + specs_[j].id +
+                         "'");
             }
             if (mark[j] == Mark::unvisited) {
                 mark[j] = Mark::in_path;
@@ -271,6 +286,7 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
     }
     check_table(run, rows_, max_series);
 
+    std::vector<double> base(changes_.empty() ? 0 : static_cast<std::size_t>(rows_));
     for (const std::size_t i : order_) {
         const IndicatorSpec& spec = specs_[i];
         const Resolved& r = resolved_[i];
@@ -295,6 +311,12 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
             value = ratio_of(out[static_cast<std::size_t>(r.numerator)],
                              out[static_cast<std::size_t>(r.denominator)]);
             break;
+        case IndicatorSpec::Kind::change:
+            // The input's own final, less its time series at the base month (scaled already).
+            series(static_cast<std::size_t>(r.numerator), run, base);
+            value = out[static_cast<std::size_t>(r.numerator)] -
+                    base[static_cast<std::size_t>(r.row_from)];
+            break;
         }
         out[i] = spec.scale * value;
     }
@@ -302,11 +324,11 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
 
 void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<double> out) const {
     check_series_call(i, out);
-    if (specs_[i].kind != IndicatorSpec::Kind::ratio) {
+    if (inputs(i)[0] < 0) {
         series(i, run, out, {}, {});
         return;
     }
-    // The indicators ratio i depends on, found without recursion, then evaluated in the set's
+    // The indicators i depends on, found without recursion, then evaluated in the set's
     // evaluation order so that each one's inputs are ready before it.
     std::vector<char> needed(specs_.size(), 0);
     std::vector<std::size_t> stack{i};
@@ -358,13 +380,21 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
     check_series_call(i, out);
     const IndicatorSpec& spec = specs_[i];
     const Resolved& r = resolved_[i];
-    if (spec.kind != IndicatorSpec::Kind::ratio) {
+    if (spec.kind == IndicatorSpec::Kind::ratio) {
+        if (numerator.size() != out.size() || denominator.size() != out.size()) {
+            throw Error("indicator series: ratio '" + spec.id + "' needs the series of '" +
+                        specs_[static_cast<std::size_t>(r.numerator)].id + "' and '" +
+                        specs_[static_cast<std::size_t>(r.denominator)].id + "', " +
+                        std::to_string(rows_) + " rows each");
+        }
+    } else if (spec.kind == IndicatorSpec::Kind::change) {
+        if (numerator.size() != out.size()) {
+            throw Error("indicator series: change '" + spec.id + "' needs the series of '" +
+                        specs_[static_cast<std::size_t>(r.numerator)].id + "', " +
+                        std::to_string(rows_) + " rows");
+        }
+    } else {
         check_table(run, rows_, r.series);
-    } else if (numerator.size() != out.size() || denominator.size() != out.size()) {
-        throw Error("indicator series: ratio '" + spec.id + "' needs the series of '" +
-                    specs_[static_cast<std::size_t>(r.numerator)].id + "' and '" +
-                    specs_[static_cast<std::size_t>(r.denominator)].id + "', " +
-                    std::to_string(rows_) + " rows each");
     }
     switch (spec.kind) {
     case IndicatorSpec::Kind::stock:
@@ -397,6 +427,14 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
             out[row] = spec.scale * ratio_of(numerator[row], denominator[row]);
         }
         break;
+    case IndicatorSpec::Kind::change: {
+        const auto from = static_cast<std::size_t>(r.row_from);
+        const double base = numerator[from];
+        for (std::size_t row = 0; row < out.size(); ++row) {
+            out[row] = row < from ? NAN_VALUE : spec.scale * (numerator[row] - base);
+        }
+        break;
+    }
     }
 }
 

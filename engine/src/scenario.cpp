@@ -356,8 +356,8 @@ const std::vector<std::string> SCHEDULE_FIELDS = {"value", "initial", "steps",  
 const std::vector<std::string> YEARLY_FIELDS = {"values", "spread"};
 const std::vector<std::string> YEARLY_SPREADS = {"step", "linear"};
 const std::vector<std::string> INDICATOR_KEYS = {"kind", "unit", "description", "scale"};
-const std::vector<std::string> INDICATOR_FIELDS = {"series", "at",        "from",
-                                                   "to",     "numerator", "denominator"};
+const std::vector<std::string> INDICATOR_FIELDS = {"series",    "at",          "from", "to",
+                                                   "numerator", "denominator", "of"};
 const std::vector<std::string> TARGET_KEYS = {"indicator",   "comparison", "threshold", "unit",
                                               "description", "source",     "assumption"};
 const std::vector<std::string> MIX_KEYS = {"description", "levers", "parameters"};
@@ -409,7 +409,7 @@ std::vector<std::string> schedule_fields(Schedule::Kind kind) {
     return {};
 }
 
-const std::vector<std::string> INDICATOR_KINDS = {"stock", "flow", "growth", "ratio"};
+const std::vector<std::string> INDICATOR_KINDS = {"stock", "flow", "growth", "ratio", "change"};
 
 std::vector<std::string> indicator_fields(IndicatorSpec::Kind kind) {
     switch (kind) {
@@ -421,6 +421,8 @@ std::vector<std::string> indicator_fields(IndicatorSpec::Kind kind) {
         return {"series", "at", "from"};
     case IndicatorSpec::Kind::ratio:
         return {"numerator", "denominator"};
+    case IndicatorSpec::Kind::change:
+        return {"of", "from"};
     }
     return {};
 }
@@ -1812,7 +1814,8 @@ private:
             spec.description = t.string("description").value_or("");
             spec.scale = t.number("scale").value_or(1.0);
 
-            if (spec.kind != IndicatorSpec::Kind::ratio) {
+            if (spec.kind != IndicatorSpec::Kind::ratio &&
+                spec.kind != IndicatorSpec::Kind::change) {
                 spec.series = series(t, spec.kind, series_names).value_or("");
             }
             switch (spec.kind) {
@@ -1848,6 +1851,10 @@ private:
             case IndicatorSpec::Kind::ratio:
                 spec.numerator = ratio_part(t, "numerator", id, ids).value_or("");
                 spec.denominator = ratio_part(t, "denominator", id, ids).value_or("");
+                break;
+            case IndicatorSpec::Kind::change:
+                spec.of = ratio_part(t, "of", id, ids).value_or("");
+                spec.from = run_month(t, "from", true).value_or(YearMonth{});
                 break;
             }
             if (scope.clean()) {
@@ -1908,7 +1915,8 @@ private:
             return std::nullopt;
         }
         if (*other == id) {
-            ctx_.error(t.find(key)->pos, t.path(key), "ratio '" + id + "' cannot refer to itself",
+            ctx_.error(t.find(key)->pos, t.path(key),
+                       (key == "of" ? "change '" : "ratio '") + id + "' cannot refer to itself",
                        "another indicator id");
             return std::nullopt;
         }
@@ -1925,14 +1933,16 @@ private:
         return other;
     }
 
-    // Reports each cycle among ratio indicators once, at the reference that closes it: a
-    // depth-first search from the ratios in file order, iterative so that a long chain of
-    // ratios cannot exhaust the stack, on indices so that it stays linear.
+    // Reports each cycle among ratio (and change) indicators once, at the reference that
+    // closes it: a depth-first search from them in file order, iterative so that a long chain
+    // of ratios cannot exhaust the stack, on indices so that it stays linear. A change's one
+    // input is walked as its numerator.
     void ratio_cycles() {
         std::vector<const IndicatorSpec*> ratios;
         std::unordered_map<std::string, std::size_t> index;
         for (const IndicatorSpec& spec : sc_.indicators) {
-            if (spec.kind == IndicatorSpec::Kind::ratio) {
+            if (spec.kind == IndicatorSpec::Kind::ratio ||
+                spec.kind == IndicatorSpec::Kind::change) {
                 index.emplace(spec.id, ratios.size());
                 ratios.push_back(&spec);
             }
@@ -1961,7 +1971,13 @@ private:
                 }
                 ++path.back().next_field;
                 const IndicatorSpec& spec = *ratios[top.ratio];
-                const auto to = index.find(top.next_field == 0 ? spec.numerator : spec.denominator);
+                const bool change = spec.kind == IndicatorSpec::Kind::change;
+                if (change && top.next_field == 1) {
+                    continue; // a change has one input
+                }
+                const auto to = index.find(change                ? spec.of
+                                           : top.next_field == 0 ? spec.numerator
+                                                                 : spec.denominator);
                 if (to == index.end()) {
                     continue; // a stock, flow or growth indicator: a leaf
                 }
@@ -1981,17 +1997,24 @@ private:
                       const std::vector<Frame>& path, std::size_t from,
                       const char* const (&fields)[2]) {
         const IndicatorSpec& first = *ratios[path[from].ratio];
-        const char* via = fields[path[from].next_field - 1];
+        const char* via =
+            first.kind == IndicatorSpec::Kind::change ? "of" : fields[path[from].next_field - 1];
         std::string text;
-        if (ctx_.listing()) {
-            for (std::size_t j = from; j < path.size(); ++j) {
+        bool changes = false;
+        for (std::size_t j = from; j < path.size(); ++j) {
+            changes = changes || ratios[path[j].ratio]->kind == IndicatorSpec::Kind::change;
+            if (ctx_.listing()) {
                 text += ratios[path[j].ratio]->id + " -> ";
             }
+        }
+        if (ctx_.listing()) {
             text += first.id;
         }
         ctx_.error(ratio_nodes_.at(first.id)->find(via)->pos, "indicators." + first.id + "." + via,
-                   "ratio indicators form a cycle: " + text,
-                   "ratios of indicators that do not depend on each other");
+                   std::string(changes ? "ratio and change" : "ratio") +
+                       " indicators form a cycle: " + text,
+                   changes ? "ratios and changes of indicators that do not depend on each other"
+                           : "ratios of indicators that do not depend on each other");
     }
 
     // ---- targets -----------------------------------------------------------------------------

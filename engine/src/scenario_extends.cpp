@@ -31,7 +31,8 @@ const Form VALUE{{"value", "distribution"},
 const Form SCHEDULE{
     {"schedule", "value", "scale"},
     {"schedule", "value", "initial", "steps", "from", "to", "points", "values", "spread", "scale"}};
-const Form INDICATOR{{"kind"}, {"kind", "series", "at", "from", "to", "numerator", "denominator"}};
+const Form INDICATOR{{"kind"},
+                     {"kind", "series", "at", "from", "to", "numerator", "denominator", "of"}};
 
 // The sections whose entries are whole things a child may replace or remove.
 constexpr std::array<std::string_view, 6> SECTIONS = {"baseline",   "parameters", "levers",
@@ -246,7 +247,7 @@ private:
         if (const TomlNode* indicators = find(parent, "indicators");
             indicators != nullptr && indicators->is_table()) {
             for (const TomlNode& e : indicators->entries) {
-                for (const char* field : {"numerator", "denominator"}) {
+                for (const char* field : {"numerator", "denominator", "of"}) {
                     const TomlNode* f = e.is_table() ? e.find(field) : nullptr;
                     if (f != nullptr && f->type == TomlNode::Type::string && f->string == id) {
                         use(*f, "indicators." + e.key + "." + field, "indicators." + e.key);

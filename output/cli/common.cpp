@@ -85,7 +85,8 @@ std::string quiet_problem(bool quiet,
            " nothing would be shown or written; drop --quiet, or name an output";
 }
 
-// The last month indicator `id` reads (a ratio: the later of its two), so a target on it is
+// The last month indicator `id` reads (a ratio: the later of its two; a change: of its input
+// and its base month), so a target on it is
 // settled once that month has run.
 engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
                                   const std::string& id, int depth) {
@@ -100,6 +101,8 @@ engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indi
     case engine::IndicatorSpec::Kind::ratio:
         return std::max(last_month_read(indicators, it->numerator, depth + 1),
                         last_month_read(indicators, it->denominator, depth + 1));
+    case engine::IndicatorSpec::Kind::change:
+        return std::max(last_month_read(indicators, it->of, depth + 1), it->from);
     case engine::IndicatorSpec::Kind::stock:
     case engine::IndicatorSpec::Kind::growth:
         break;

@@ -464,6 +464,10 @@ void indicator_attributes(const Writer& w, hid_t set, const EnsembleSummary& s, 
         w.attribute(set, "numerator", spec.numerator);
         w.attribute(set, "denominator", spec.denominator);
         break;
+    case engine::IndicatorSpec::Kind::change:
+        w.attribute(set, "of", spec.of);
+        w.attribute(set, "from", spec.from.str());
+        break;
     }
     w.attribute(set, "scale", spec.scale);
     w.attribute(set, "final_mean", s.indicator_stats[i].mean);

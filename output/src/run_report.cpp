@@ -30,6 +30,7 @@ std::string judged_month(const engine::IndicatorSpec& spec) {
     case engine::IndicatorSpec::Kind::flow:
         return month_text(spec.to);
     case engine::IndicatorSpec::Kind::ratio:
+    case engine::IndicatorSpec::Kind::change:
         break;
     }
     return {};

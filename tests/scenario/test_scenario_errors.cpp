@@ -433,6 +433,37 @@ numerator = "a"
 denominator = "firms_end"
 )"),
         {L + 9, 13, "indicators.a.numerator", "ratio indicators form a cycle: a -> b -> c -> a"});
+    // A change's input is a reference like a ratio's.
+    expect_one(with(std::string(INDICATORS) + R"(
+[indicators.rise]
+kind = "change"
+of = "share"
+from = "2023-06"
+
+[indicators.share]
+kind = "ratio"
+numerator = "rise"
+denominator = "firms_end"
+)"),
+               {L + 9, 6, "indicators.rise.of",
+                "ratio and change indicators form a cycle: rise -> share -> rise"});
+}
+
+TEST_CASE("a change indicator names another indicator and a base month in the run", "[scenario]") {
+    expect_one(with(std::string(INDICATORS) +
+                    "[indicators.r]\nkind = \"change\"\nof = \"firm_end\"\nfrom = \"2023-06\"\n"),
+               {L + 8, 6, "indicators.r.of", "there is no indicator 'firm_end'", "firms_end",
+                "did you mean 'firms_end'?"});
+    expect_one(with(std::string(INDICATORS) +
+                    "[indicators.r]\nkind = \"change\"\nof = \"r\"\nfrom = \"2023-06\"\n"),
+               {L + 8, 6, "indicators.r.of", "change 'r' cannot refer to itself"});
+    expect_one(
+        with(std::string(INDICATORS) + "[indicators.r]\nkind = \"change\"\nof = \"firms_end\"\n"),
+        {L + 6, 1, "indicators.r.from", "missing required key 'from'"});
+    expect_one(with(std::string(INDICATORS) + "[indicators.r]\nkind = \"change\"\n"
+                                              "of = \"firms_end\"\nfrom = \"2023-06\"\n"
+                                              "series = \"firms\"\n"),
+               {L + 10, 1, "indicators.r.series", "'series' does not apply to a change indicator"});
 }
 
 TEST_CASE("a target's comparison is one of four", "[scenario]") {

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -80,6 +81,16 @@ IndicatorSpec ratio(const char* id, const char* numerator, const char* denominat
     return s;
 }
 
+IndicatorSpec change(const char* id, const char* of, YearMonth from, double scale = 1.0) {
+    IndicatorSpec s;
+    s.id = id;
+    s.kind = IndicatorSpec::Kind::change;
+    s.of = of;
+    s.from = from;
+    s.scale = scale;
+    return s;
+}
+
 const Calendar YEAR_2023{YearMonth{2023, 1}, 12};
 
 std::vector<double> finals_of(const IndicatorSet& set, const SeriesTable& table) {
@@ -101,6 +112,7 @@ TEST_CASE("Indicator kinds have their scenario-file names", "[indicator]") {
     CHECK(std::string(to_string(IndicatorSpec::Kind::flow)) == "flow");
     CHECK(std::string(to_string(IndicatorSpec::Kind::growth)) == "growth");
     CHECK(std::string(to_string(IndicatorSpec::Kind::ratio)) == "ratio");
+    CHECK(std::string(to_string(IndicatorSpec::Kind::change)) == "change");
 }
 
 TEST_CASE("A stock reads the row at the end of its month", "[indicator]") {
@@ -186,6 +198,35 @@ TEST_CASE("Ratios divide scaled indicators, ratios of ratios included, in any or
     CHECK(pct[12] == Approx(100.0 * (78.0 / 220.0) / 0.22));
 }
 
+TEST_CASE("A change is an indicator's final less its series at the base month", "[indicator]") {
+    // A share of births in the firms, in percent, and its rise since June: the plan's "raise
+    // the share by a point" from its base year, judged per run.
+    const IndicatorSet set({change("rise_pp", "share_pct", {2023, 6}),
+                            ratio("share_pct", "births_2023", "firms_end", 100.0),
+                            flow("births_2023", "births", {2023, 1}, {2023, 12}),
+                            stock("firms_end", "firms", {2023, 12}),
+                            change("firms_rise_k", "firms_end", {2022, 12}, 0.001)},
+                           fake_model(), YEAR_2023);
+    const SeriesTable table = fake_table(13);
+    const auto f = finals_of(set, table);
+    const double share_end = 100.0 * 78.0 / 220.0;  // the final of share_pct
+    const double share_june = 100.0 * 21.0 / 160.0; // its series at the end of June (row 6)
+    CHECK(f[1] == Approx(share_end));
+    CHECK(f[0] == Approx(share_end - share_june));
+    CHECK(f[4] == Approx(0.001 * (220.0 - 100.0))); // from row 0, the month before the start
+
+    // Its series: NaN until the base month, then the input's series less its base value, so
+    // the chart ends at the final.
+    const auto s = series_of(set, 0, table);
+    for (int r = 0; r < 6; ++r) {
+        CHECK(std::isnan(s[static_cast<std::size_t>(r)]));
+    }
+    CHECK(s[6] == 0.0);
+    CHECK(s[9] == Approx(100.0 * 45.0 / 190.0 - share_june));
+    CHECK(s[12] == Approx(f[0]));
+    CHECK(set.inputs(0) == std::array<int, 2>{1, -1});
+}
+
 TEST_CASE("A ratio over zero is not a number, not a crash", "[indicator]") {
     const IndicatorSet set({flow("none", "rd_spend", {2023, 1}, {2023, 1}),
                             stock("initial_births", "births", {2022, 12}),
@@ -259,6 +300,15 @@ TEST_CASE("Indicator resolution names the indicator and the field it cannot reso
     CHECK_THROWS_WITH(build({stock("a", "firms", {2023, 1}), ratio("r", "a", "b")}),
                       Contains("indicator 'r'") && Contains("'denominator'") &&
                           Contains("no indicator 'b'"));
+    CHECK_THROWS_WITH(build({change("self", "self", {2023, 1})}),
+                      Contains("indicator 'self'") && Contains("'of'") &&
+                          Contains("a change cannot refer to itself"));
+    CHECK_THROWS_WITH(build({change("rise", "firm", {2023, 1})}),
+                      Contains("indicator 'rise'") && Contains("'of'") &&
+                          Contains("no indicator 'firm'"));
+    CHECK_THROWS_WITH(build({stock("a", "firms", {2023, 1}), change("rise", "a", {2022, 6})}),
+                      Contains("indicator 'rise'") && Contains("'from'") &&
+                          Contains("outside the run"));
     CHECK_THROWS_WITH(build({stock("a", "firms", {2023, 1}), stock("a", "firms", {2023, 2})}),
                       Contains("indicator 'a'") && Contains("'id'"));
     IndicatorSpec bad_scale = stock("scaled", "firms", {2023, 1}, std::nan(""));
@@ -276,6 +326,10 @@ TEST_CASE("Ratios that refer to each other in a cycle are rejected", "[indicator
     CHECK_THROWS_WITH(build({stock("c", "firms", {2023, 1}), ratio("x", "c", "y"),
                              ratio("y", "z", "c"), ratio("z", "x", "c")}),
                       Contains("cycle") && Contains("'x' -> 'y' -> 'z' -> 'x'"));
+    // A change is walked as a reference too.
+    CHECK_THROWS_WITH(
+        build({stock("c", "firms", {2023, 1}), change("d", "r", {2023, 1}), ratio("r", "d", "c")}),
+        Contains("cycle") && Contains("'d' -> 'r' -> 'd'"));
 }
 
 TEST_CASE("Indicators refuse a table of the wrong shape", "[indicator]") {

@@ -17,16 +17,6 @@ namespace canopy::experiments {
 
 namespace {
 
-// The bootstrap's stream for a lever and a target: from their names, so that a row is the same
-// whichever other levers and targets are in the run (`canopy levers --lever X` gives the full
-// table's row for X; it used to take the row's position, and the intervals moved with it).
-std::uint64_t bootstrap_stream(const std::string& lever, const std::string& target) {
-    std::vector<std::uint8_t> bytes(lever.begin(), lever.end());
-    bytes.push_back(0);
-    bytes.insert(bytes.end(), target.begin(), target.end());
-    return detail::hash64(bytes) & 0xffffffffU; // a 32-bit stream number
-}
-
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
 // The median of the finite values (NaN when there are none); `scratch` is reused.
@@ -179,7 +169,7 @@ LeverEffects lever_effects(const Experiment& experiment, std::span<const LeverRa
             const engine::TargetSpec& spec = scenario.targets[t];
             out.effects[k * n_targets + t] =
                 paired_effect(low, high, spec.comparison, spec.threshold, experiment.seed,
-                              bootstrap_stream(range.lever.name, spec.id), options);
+                              bootstrap_stream({range.lever.name, spec.id}), options);
         }
         if (progress) {
             progress(k + 1, ranges.size());

@@ -1,4 +1,6 @@
 // Paired differences between two settings run on common random numbers.
+#include "wire.hpp"
+
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/paired.hpp>
 
@@ -177,6 +179,19 @@ PairedDifference paired_median_difference(std::span<const double> base,
     const double tail = (1.0 - confidence) / 2.0;
     out.ci = {engine::quantile(deltas, tail), engine::quantile(deltas, 1.0 - tail)};
     return out;
+}
+
+std::uint64_t bootstrap_stream(std::initializer_list<std::string_view> names) {
+    std::vector<std::uint8_t> bytes;
+    bool first = true;
+    for (const std::string_view name : names) {
+        if (!first) {
+            bytes.push_back(0);
+        }
+        first = false;
+        bytes.insert(bytes.end(), name.begin(), name.end());
+    }
+    return detail::hash64(bytes) & 0xffffffffU; // a 32-bit stream number
 }
 
 } // namespace canopy::experiments

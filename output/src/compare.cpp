@@ -78,10 +78,11 @@ Comparison compare_runs(std::span<const EnsembleSummary> runs, bool common_rando
             tc.p_attain_ci = mine.summary.p_attain_ci;
             tc.undefined = mine.summary.undefined;
             tc.by_inputs = mine.determination.by_inputs;
-            // The stream of the bootstrap is the target's position: the same comparison gives
-            // the same bits, and no two targets share resamples by construction of the order.
-            const experiments::PairedDifference dm =
-                experiments::paired_median_difference(x, y, c.confidence, 2000, t);
+            // The bootstrap's stream comes from the target's id, as `canopy levers`' rows do
+            // from their names: the same comparison gives the same bits, and a target's interval
+            // does not move when a scenario adds, removes or reorders other targets.
+            const experiments::PairedDifference dm = experiments::paired_median_difference(
+                x, y, c.confidence, 2000, experiments::bootstrap_stream({mine.summary.id}));
             const experiments::PairedDifference dp = experiments::paired_proportion_difference(
                 attained(theirs, x), attained(mine, y), c.confidence);
             if (&run != &base) { // the base against itself: 0, exactly

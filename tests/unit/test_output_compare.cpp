@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -64,4 +65,27 @@ TEST_CASE("A comparison says in how many replicates of each mix a target was und
     const output::Comparison d = output::compare_runs(clean);
     CHECK(output::format_comparison(d).find("undefined") == std::string::npos);
     CHECK(output::comparison_json(d).find("undefined") == std::string::npos);
+}
+
+TEST_CASE("A target's median interval does not depend on the other targets of the comparison",
+          "[output][compare]") {
+    // The bootstrap's stream comes from the target's id. It used to be the target's position, so
+    // a scenario that added, removed or reordered targets before one moved its interval. The
+    // first target (on a_end, whose sides differ) is moved to the end, and its interval holds.
+    std::vector<output::EnsembleSummary> runs{run("", {}), run("more_l0", {3, 8, 9})};
+    const output::Comparison first = output::compare_runs(runs);
+    REQUIRE(first.targets.size() >= 2);
+    const std::string moved = first.mixes[1].targets[0].id;
+    for (output::EnsembleSummary& r : runs) {
+        std::rotate(r.targets.begin(), r.targets.begin() + 1, r.targets.end());
+    }
+    const output::Comparison last = output::compare_runs(runs);
+    const auto& before = first.mixes[1].targets.front();
+    const auto& after = last.mixes[1].targets.back();
+    REQUIRE(after.id == moved);
+    // A real interval: the two sides differ, so the resamples spread.
+    CHECK(before.delta_median_ci.lo < before.delta_median_ci.hi);
+    CHECK(after.delta_median == before.delta_median);
+    CHECK(after.delta_median_ci.lo == before.delta_median_ci.lo);
+    CHECK(after.delta_median_ci.hi == before.delta_median_ci.hi);
 }

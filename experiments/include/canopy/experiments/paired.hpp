@@ -16,7 +16,9 @@
 #include <canopy/engine/statistics.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <string_view>
 
 namespace canopy::experiments {
 
@@ -45,5 +47,11 @@ PairedDifference paired_proportion_difference(std::span<const std::uint8_t> base
 PairedDifference paired_median_difference(std::span<const double> base,
                                           std::span<const double> other, double confidence = 0.95,
                                           int resamples = 2000, std::uint64_t stream = 0);
+
+/// A bootstrap stream (for paired_median_difference) named by what it compares: a 32-bit hash of
+/// the names joined by NUL bytes ({lever, target} in `canopy levers`, {target} in `canopy
+/// compare`). A row's interval then does not depend on which other rows the run has, as a
+/// stream from the row's position would.
+std::uint64_t bootstrap_stream(std::initializer_list<std::string_view> names);
 
 } // namespace canopy::experiments

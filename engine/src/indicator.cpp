@@ -181,6 +181,50 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
         }
     }
     order_inputs();
+
+    // A change's base month must be one at which its input has a value (a growth's chart starts
+    // at its base, a change's at its own `from`) and not after the month the input's final is
+    // read at (else the change would run backwards in time). Rows, in evaluation order.
+    std::vector<int> first_row(specs_.size(), 0);
+    std::vector<int> read_row(specs_.size(), 0);
+    for (const std::size_t i : order_) {
+        const IndicatorSpec& spec = specs_[i];
+        const Resolved& r = resolved_[i];
+        switch (spec.kind) {
+        case IndicatorSpec::Kind::stock:
+            read_row[i] = r.row_at;
+            break;
+        case IndicatorSpec::Kind::flow:
+            read_row[i] = r.row_to;
+            break;
+        case IndicatorSpec::Kind::growth:
+            first_row[i] = r.row_from;
+            read_row[i] = r.row_at;
+            break;
+        case IndicatorSpec::Kind::ratio: {
+            const auto n = static_cast<std::size_t>(r.numerator);
+            const auto d = static_cast<std::size_t>(r.denominator);
+            first_row[i] = std::max(first_row[n], first_row[d]);
+            read_row[i] = std::max(read_row[n], read_row[d]);
+            break;
+        }
+        case IndicatorSpec::Kind::change: {
+            const auto of = static_cast<std::size_t>(r.numerator);
+            if (r.row_from < first_row[of] || r.row_from > read_row[of]) {
+                fail(spec, "from",
+                     spec.from.str() + " is " +
+                         (r.row_from < first_row[of]
+                              ? "before '" + spec.of + "' has a value"
+                              : "after the month '" + spec.of + "' is read at") +
+                         " (rows " + std::to_string(first_row[of]) + " .. " +
+                         std::to_string(read_row[of]) + " of the run's table)");
+            }
+            first_row[i] = r.row_from;
+            read_row[i] = read_row[of];
+            break;
+        }
+        }
+    }
 }
 
 // Evaluation order: a depth-first post-order over the ratio and change references, so every
@@ -286,10 +330,39 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
     }
     check_table(run, rows_, max_series);
 
-    std::vector<double> base(changes_.empty() ? 0 : static_cast<std::size_t>(rows_));
+    // The charts a change reads its base from: those of its input and of everything the input
+    // is computed from, each evaluated once in the evaluation order (a chain of changes costs
+    // one chart per link, not the whole chain again for every link).
+    std::vector<char> charted(specs_.size(), 0);
+    std::vector<std::size_t> stack;
+    for (const std::size_t c : changes_) {
+        stack.push_back(static_cast<std::size_t>(resolved_[c].numerator));
+    }
+    while (!stack.empty()) {
+        const std::size_t k = stack.back();
+        stack.pop_back();
+        if (charted[k] != 0) {
+            continue;
+        }
+        charted[k] = 1;
+        for (const int j : inputs(k)) {
+            if (j >= 0) {
+                stack.push_back(static_cast<std::size_t>(j));
+            }
+        }
+    }
+    std::vector<std::vector<double>> charts(specs_.size());
+    const auto chart = [&](int j) -> std::span<const double> {
+        return j < 0 ? std::span<const double>{} : charts[static_cast<std::size_t>(j)];
+    };
+
     for (const std::size_t i : order_) {
         const IndicatorSpec& spec = specs_[i];
         const Resolved& r = resolved_[i];
+        if (charted[i] != 0) {
+            charts[i].resize(static_cast<std::size_t>(rows_));
+            series(i, run, charts[i], chart(r.numerator), chart(r.denominator));
+        }
         double value = NAN_VALUE;
         switch (spec.kind) {
         case IndicatorSpec::Kind::stock:
@@ -313,9 +386,9 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
             break;
         case IndicatorSpec::Kind::change:
             // The input's own final, less its time series at the base month (scaled already).
-            series(static_cast<std::size_t>(r.numerator), run, base);
-            value = out[static_cast<std::size_t>(r.numerator)] -
-                    base[static_cast<std::size_t>(r.row_from)];
+            value =
+                out[static_cast<std::size_t>(r.numerator)] -
+                charts[static_cast<std::size_t>(r.numerator)][static_cast<std::size_t>(r.row_from)];
             break;
         }
         out[i] = spec.scale * value;

@@ -1743,10 +1743,11 @@ private:
             // A month of a parent file outside the run a child set: say where the run was set,
             // or the planner is sent to fix the parent (a child of wuhan-2023.toml that ends
             // in 2023-03 got 18 errors at the parent's lines, none naming the child's end).
+            // The bound the month crossed decides which setting to name.
             std::string hint;
-            if (end_pos_.file != at.file) {
+            if (*m > end_ && end_pos_.file != at.file) {
                 hint = "the run's end is set at " + ctx_.place(end_pos_) + " (scenario.end)";
-            } else if (start_pos_.file != at.file) {
+            } else if (*m < first && start_pos_.file != at.file) {
                 hint = "the run's start is set at " + ctx_.place(start_pos_) + " (scenario.start)";
             }
             ctx_.error(
@@ -1862,7 +1863,107 @@ private:
             }
             ratio_nodes_.emplace(id, &t.node());
         });
-        ratio_cycles();
+        if (ratio_cycles()) {
+            change_bases();
+        }
+    }
+
+    // A change's `from` must be a month at which its input has a value and not after the month
+    // the input is read at (IndicatorSet checks the same on rows; here it is said in months, at
+    // the line). Each indicator's span [first month with a value, month read at], memoised,
+    // iteratively so that a long chain cannot exhaust the stack; inputs that did not validate
+    // leave the change unchecked (their own errors are reported).
+    void change_bases() {
+        struct Span {
+            YearMonth first;
+            YearMonth read;
+            bool known = false;
+        };
+        std::unordered_map<std::string, std::size_t> index;
+        for (std::size_t i = 0; i < sc_.indicators.size(); ++i) {
+            index.emplace(sc_.indicators[i].id, i);
+        }
+        std::vector<Span> span(sc_.indicators.size());
+        std::vector<char> done(sc_.indicators.size(), 0);
+        const YearMonth initial = previous_month(start_);
+        const auto inputs = [&](const IndicatorSpec& spec) {
+            std::vector<std::string> in;
+            if (spec.kind == IndicatorSpec::Kind::ratio) {
+                in = {spec.numerator, spec.denominator};
+            } else if (spec.kind == IndicatorSpec::Kind::change) {
+                in = {spec.of};
+            }
+            return in;
+        };
+        for (std::size_t root = 0; root < sc_.indicators.size(); ++root) {
+            std::vector<std::size_t> stack{root};
+            while (!stack.empty()) {
+                const std::size_t i = stack.back();
+                if (done[i] != 0) {
+                    stack.pop_back();
+                    continue;
+                }
+                const IndicatorSpec& spec = sc_.indicators[i];
+                bool ready = true;
+                for (const std::string& id : inputs(spec)) {
+                    const auto it = index.find(id);
+                    if (it != index.end() && done[it->second] == 0) {
+                        stack.push_back(it->second);
+                        ready = false;
+                    }
+                }
+                if (!ready) {
+                    continue;
+                }
+                stack.pop_back();
+                done[i] = 1;
+                Span& out = span[i];
+                const auto input = [&](const std::string& id) -> const Span* {
+                    const auto it = index.find(id);
+                    return it == index.end() || !span[it->second].known ? nullptr
+                                                                        : &span[it->second];
+                };
+                switch (spec.kind) {
+                case IndicatorSpec::Kind::stock:
+                    out = {initial, spec.at, true};
+                    break;
+                case IndicatorSpec::Kind::flow:
+                    out = {initial, spec.to, true};
+                    break;
+                case IndicatorSpec::Kind::growth:
+                    out = {spec.from, spec.at, true};
+                    break;
+                case IndicatorSpec::Kind::ratio: {
+                    const Span* n = input(spec.numerator);
+                    const Span* d = input(spec.denominator);
+                    if (n != nullptr && d != nullptr) {
+                        out = {std::max(n->first, d->first), std::max(n->read, d->read), true};
+                    }
+                    break;
+                }
+                case IndicatorSpec::Kind::change: {
+                    const Span* of = input(spec.of);
+                    if (of == nullptr) {
+                        break;
+                    }
+                    if (spec.from < of->first || of->read < spec.from) {
+                        const bool early = spec.from < of->first;
+                        ctx_.error(ratio_nodes_.at(spec.id)->find("from")->pos,
+                                   "indicators." + spec.id + ".from",
+                                   spec.from.str() +
+                                       (early ? " is before '" + spec.of + "' has a value (from " +
+                                                    of->first.str() + ")"
+                                              : " is after the month '" + spec.of +
+                                                    "' is read at (" + of->read.str() +
+                                                    "): the change would run backwards"),
+                                   "a month from " + of->first.str() + " to " + of->read.str());
+                    }
+                    out = {spec.from, of->read, true};
+                    break;
+                }
+                }
+            }
+        }
     }
 
     std::optional<std::string> series(const Table& t, IndicatorSpec::Kind kind,
@@ -1910,6 +2011,16 @@ private:
 
     std::optional<std::string> ratio_part(const Table& t, std::string_view key,
                                           const std::string& id, const IdSet& ids) {
+        if (t.find(key) == nullptr) { // missing: say which indicators it could name
+            std::vector<std::string> others;
+            if (ctx_.listing()) {
+                std::copy_if(ids.names.begin(), ids.names.end(), std::back_inserter(others),
+                             [&](const std::string& s) { return s != id; });
+            }
+            t.missing(key, "missing required key '" + std::string(key) + "'",
+                      "an indicator id: " + ctx_.list(others));
+            return std::nullopt;
+        }
         const auto other = t.string(key, true);
         if (!other) {
             return std::nullopt;
@@ -1934,10 +2045,11 @@ private:
     }
 
     // Reports each cycle among ratio (and change) indicators once, at the reference that
-    // closes it: a depth-first search from them in file order, iterative so that a long chain
-    // of ratios cannot exhaust the stack, on indices so that it stays linear. A change's one
-    // input is walked as its numerator.
-    void ratio_cycles() {
+    // closes it, and returns whether there was none: a depth-first search from them in file order,
+    // iterative so that a long chain of ratios cannot exhaust the stack, on indices so that it
+    // stays linear. A change's one input is walked as its numerator.
+    bool ratio_cycles() {
+        bool acyclic = true;
         std::vector<const IndicatorSpec*> ratios;
         std::unordered_map<std::string, std::size_t> index;
         for (const IndicatorSpec& spec : sc_.indicators) {
@@ -1987,9 +2099,11 @@ private:
                     path.push_back(Frame{target, 0});
                 } else if (depth_on_path[target] != DONE) {
                     report_cycle(ratios, path, depth_on_path[target], FIELDS);
+                    acyclic = false;
                 }
             }
         }
+        return acyclic;
     }
 
     template <class Frame>

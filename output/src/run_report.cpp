@@ -21,19 +21,47 @@ std::string month_text(engine::YearMonth ym) {
     return fmt::format("{:04}-{:02}", ym.year, ym.month);
 }
 
-// The month at which a target on this indicator is judged (a row label), empty for a ratio.
-std::string judged_month(const engine::IndicatorSpec& spec) {
-    switch (spec.kind) {
-    case engine::IndicatorSpec::Kind::stock:
-    case engine::IndicatorSpec::Kind::growth:
-        return month_text(spec.at);
-    case engine::IndicatorSpec::Kind::flow:
-        return month_text(spec.to);
-    case engine::IndicatorSpec::Kind::ratio:
-    case engine::IndicatorSpec::Kind::change:
-        break;
+// The month at which a target on each indicator is judged (a row label): a change's is its
+// input's; empty for a ratio (its two inputs may be read at different months). Chains of
+// changes are followed once each, without recursion.
+std::vector<std::string> judged_months(const std::vector<engine::IndicatorSpec>& specs) {
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        index.emplace(specs[i].id, i);
     }
-    return {};
+    std::vector<std::string> out(specs.size());
+    std::vector<char> known(specs.size(), 0);
+    std::vector<std::size_t> path;
+    for (std::size_t start = 0; start < specs.size(); ++start) {
+        std::size_t i = start;
+        std::string month;
+        path.clear();
+        while (known[i] == 0 && path.size() <= specs.size()) {
+            const engine::IndicatorSpec& spec = specs[i];
+            if (spec.kind != engine::IndicatorSpec::Kind::change) {
+                month = spec.kind == engine::IndicatorSpec::Kind::flow    ? month_text(spec.to)
+                        : spec.kind == engine::IndicatorSpec::Kind::ratio ? std::string()
+                                                                          : month_text(spec.at);
+                known[i] = 1;
+                out[i] = month;
+                break;
+            }
+            path.push_back(i);
+            const auto of = index.find(spec.of);
+            if (of == index.end()) {
+                break;
+            }
+            i = of->second;
+        }
+        if (known[i] != 0) {
+            month = out[i];
+        }
+        for (const std::size_t j : path) {
+            out[j] = month;
+            known[j] = 1;
+        }
+    }
+    return out;
 }
 
 std::string with_unit(const std::string& value, const std::string& unit) {
@@ -93,6 +121,7 @@ std::vector<ReportFan> report_fans(const EnsembleSummary& s, const engine::Ensem
     const auto n_rows = static_cast<std::size_t>(s.calendar.steps() + 1);
     const std::size_t n_reps = ensemble.runs.size();
     const auto& specs = set.specs();
+    const std::vector<std::string> judged = judged_months(specs);
     std::vector<ReportFan> fans(specs.size());
     std::vector<std::string> labels(n_rows);
     for (std::size_t r = 0; r < n_rows; ++r) {
@@ -130,7 +159,7 @@ std::vector<ReportFan> report_fans(const EnsembleSummary& s, const engine::Ensem
         f.unit = specs[i].unit;
         f.row_labels = labels;
         f.description = specs[i].description;
-        if (const std::string at = judged_month(specs[i]); !at.empty() && at != labels.back()) {
+        if (const std::string& at = judged[i]; !at.empty() && at != labels.back()) {
             f.read_at = at;
         }
         for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
@@ -167,7 +196,7 @@ std::vector<ReportFan> report_fans(const EnsembleSummary& s, const engine::Ensem
         if (t.indicator_index < fans.size()) {
             fans[t.indicator_index].targets.push_back(
                 {std::string(engine::to_string(t.summary.comparison)), t.summary.threshold,
-                 judged_month(specs[t.indicator_index])});
+                 judged[t.indicator_index]});
         }
     }
     return fans;

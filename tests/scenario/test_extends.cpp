@@ -263,6 +263,17 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
         CHECK(errors[0].message == "2023-12 is outside the run (2023-01 .. 2023-06)");
         CHECK(errors[0].hint ==
               "the run's end is set at " + f.child.generic_string() + ":3 (scenario.end)");
+        // A month before the start names the start, though the child set the end too (the
+        // hint used to name whichever bound a child set first, the end).
+        const Files late =
+            files("extends_late_start", "[scenario]\nstart = \"2024-02\"\nend = \"2024-12\"\n");
+        const auto before = canopy::test::errors(load_child(late));
+        REQUIRE_FALSE(before.empty());
+        CHECK(before[0].file == late.parent.generic_string());
+        CHECK(before[0].key == "indicators.firms_end.at");
+        CHECK(before[0].message == "2023-12 is outside the run (2024-02 .. 2024-12)");
+        CHECK(before[0].hint ==
+              "the run's start is set at " + late.child.generic_string() + ":3 (scenario.start)");
     }
     SECTION("a new kind drops the parent's series, and the error says which would do") {
         const Files f = files("extends_new_kind",

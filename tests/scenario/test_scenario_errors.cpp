@@ -449,6 +449,41 @@ denominator = "firms_end"
                 "ratio and change indicators form a cycle: rise -> share -> rise"});
 }
 
+TEST_CASE("a change's base month is one at which its input has a value, not after it is read",
+          "[scenario]") {
+    // A change of a growth before the growth's base was NaN in every replicate, and a base after
+    // the month the input is read at made a change that runs backwards; both loaded silently.
+    expect_one(with(std::string(INDICATORS) + R"(
+[indicators.g]
+kind = "growth"
+series = "firms"
+from = "2023-03"
+at = "2023-09"
+
+[indicators.x]
+kind = "change"
+of = "g"
+from = "2023-01"
+)"),
+               {L + 16, 8, "indicators.x.from", "2023-01 is before 'g' has a value (from 2023-03)",
+                "a month from 2023-03 to 2023-09"});
+    expect_one(with(std::string(INDICATORS) + R"(
+[indicators.mid]
+kind = "stock"
+series = "firms"
+at = "2023-06"
+
+[indicators.x]
+kind = "change"
+of = "mid"
+from = "2023-09"
+)"),
+               {L + 15, 8, "indicators.x.from",
+                "2023-09 is after the month 'mid' is read at (2023-06): the change would run "
+                "backwards",
+                "a month from 2022-12 to 2023-06"});
+}
+
 TEST_CASE("a change indicator names another indicator and a base month in the run", "[scenario]") {
     expect_one(with(std::string(INDICATORS) +
                     "[indicators.r]\nkind = \"change\"\nof = \"firm_end\"\nfrom = \"2023-06\"\n"),
@@ -460,6 +495,9 @@ TEST_CASE("a change indicator names another indicator and a base month in the ru
     expect_one(
         with(std::string(INDICATORS) + "[indicators.r]\nkind = \"change\"\nof = \"firms_end\"\n"),
         {L + 6, 1, "indicators.r.from", "missing required key 'from'"});
+    expect_one(
+        with(std::string(INDICATORS) + "[indicators.r]\nkind = \"change\"\nfrom = \"2023-06\"\n"),
+        {L + 6, 1, "indicators.r.of", "missing required key 'of'", "an indicator id: firms_end"});
     expect_one(with(std::string(INDICATORS) + "[indicators.r]\nkind = \"change\"\n"
                                               "of = \"firms_end\"\nfrom = \"2023-06\"\n"
                                               "series = \"firms\"\n"),

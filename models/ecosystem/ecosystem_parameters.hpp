@@ -364,7 +364,9 @@
       "Growth of the value added of the firms certified last December, since then (a panel)")      \
     X(value_added, "100m yuan/year", stock, "Value added of all firms on the ladder")              \
     X(digital_core_value_added, "100m yuan/year", stock,                                           \
-      "Value added of optoelectronic-information and BeiDou firms")
+      "Value added of optoelectronic-information and BeiDou firms")                                \
+    X(hte_certificates_granted, "firms", flow,                                                     \
+      "Certificates granted, first-time and renewed together (what a review round passes)")
 
 // X(name, unit, description)
 #define CANOPY_ECOSYSTEM_STOCKS(X)                                                                 \

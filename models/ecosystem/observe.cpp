@@ -91,6 +91,8 @@ void Model::observe(const State& s, const engine::StepContext& ctx, std::span<do
     row[series::hte_applications] = static_cast<double>(s.applications);
     row[series::hte_new_certificates] = static_cast<double>(s.new_certificates);
     row[series::hte_renewals] = static_cast<double>(s.renewals);
+    // Published review figures count both kinds ([HTE19]: 2,253 applied, 1,908 passed in 2019).
+    row[series::hte_certificates_granted] = static_cast<double>(s.new_certificates + s.renewals);
     row[series::hte_lapses] = static_cast<double>(s.lapses);
     row[series::leader_applications] = static_cast<double>(s.leader_applications);
     row[series::leaders_selected] = static_cast<double>(s.leaders_selected);

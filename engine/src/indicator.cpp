@@ -172,7 +172,6 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
             } else {
                 r.numerator = resolve_id(spec.of, "of");
                 r.row_from = end_of_month_row(spec, "from", spec.from, cal);
-                changes_.push_back(i);
             }
             break;
         }
@@ -181,6 +180,31 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
         }
     }
     order_inputs();
+
+    // The charts changes read their bases from: each change's input and everything it is
+    // computed from, found once here so that finals() evaluates each of them once a run.
+    std::vector<std::size_t> stack;
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        if (specs_[i].kind == IndicatorSpec::Kind::change) {
+            stack.push_back(static_cast<std::size_t>(resolved_[i].numerator));
+        }
+    }
+    if (!stack.empty()) {
+        charted_.assign(specs_.size(), 0);
+    }
+    while (!stack.empty()) {
+        const std::size_t k = stack.back();
+        stack.pop_back();
+        if (charted_[k] != 0) {
+            continue;
+        }
+        charted_[k] = 1;
+        for (const int j : inputs(k)) {
+            if (j >= 0) {
+                stack.push_back(static_cast<std::size_t>(j));
+            }
+        }
+    }
 
     // A change's base month must be one at which its input has a value (a growth's chart starts
     // at its base, a change's at its own `from`) and not after the month the input's final is
@@ -330,28 +354,10 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
     }
     check_table(run, rows_, max_series);
 
-    // The charts a change reads its base from: those of its input and of everything the input
-    // is computed from, each evaluated once in the evaluation order (a chain of changes costs
-    // one chart per link, not the whole chain again for every link).
-    std::vector<char> charted(specs_.size(), 0);
-    std::vector<std::size_t> stack;
-    for (const std::size_t c : changes_) {
-        stack.push_back(static_cast<std::size_t>(resolved_[c].numerator));
-    }
-    while (!stack.empty()) {
-        const std::size_t k = stack.back();
-        stack.pop_back();
-        if (charted[k] != 0) {
-            continue;
-        }
-        charted[k] = 1;
-        for (const int j : inputs(k)) {
-            if (j >= 0) {
-                stack.push_back(static_cast<std::size_t>(j));
-            }
-        }
-    }
-    std::vector<std::vector<double>> charts(specs_.size());
+    // The charts changes read their bases from (charted_), each evaluated once in the
+    // evaluation order: a chain of changes costs one chart per link, not the whole chain again
+    // for every link. Nothing is allocated for a set without a change.
+    std::vector<std::vector<double>> charts(charted_.size());
     const auto chart = [&](int j) -> std::span<const double> {
         return j < 0 ? std::span<const double>{} : charts[static_cast<std::size_t>(j)];
     };
@@ -359,7 +365,7 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
     for (const std::size_t i : order_) {
         const IndicatorSpec& spec = specs_[i];
         const Resolved& r = resolved_[i];
-        if (charted[i] != 0) {
+        if (!charted_.empty() && charted_[i] != 0) {
             charts[i].resize(static_cast<std::size_t>(rows_));
             series(i, run, charts[i], chart(r.numerator), chart(r.denominator));
         }

@@ -85,9 +85,9 @@ std::string quiet_problem(bool quiet,
            " nothing would be shown or written; drop --quiet, or name an output";
 }
 
-// The last month indicator `id` reads (a ratio: the later of its two; a change: of its input
-// and its base month), so a target on it is
-// settled once that month has run.
+// The last month indicator `id` reads (a ratio: the later of its two; a change: its input's,
+// which the loader keeps on or after its base month), so a target on it is settled once that
+// month has run.
 engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
                                   const std::string& id, int depth) {
     const auto it = std::find_if(indicators.begin(), indicators.end(),
@@ -102,7 +102,7 @@ engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indi
         return std::max(last_month_read(indicators, it->numerator, depth + 1),
                         last_month_read(indicators, it->denominator, depth + 1));
     case engine::IndicatorSpec::Kind::change:
-        return std::max(last_month_read(indicators, it->of, depth + 1), it->from);
+        return last_month_read(indicators, it->of, depth + 1);
     case engine::IndicatorSpec::Kind::stock:
     case engine::IndicatorSpec::Kind::growth:
         break;

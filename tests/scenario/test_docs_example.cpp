@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -76,4 +77,12 @@ TEST_CASE("The complete example of docs/scenario-format.md validates", "[scenari
     CHECK(s.policy_mixes[0].description ==
           "Half again as much tech-loan support from January 2023");
     CHECK(s.policy_mixes[0].levers.size() == 1); // not the parent's two levers
+    // A change indicator: the input and its base month arrive.
+    const auto change =
+        std::find_if(s.indicators.begin(), s.indicators.end(),
+                     [](const IndicatorSpec& i) { return i.id == "high_tech_added_h2"; });
+    REQUIRE(change != s.indicators.end());
+    CHECK(change->kind == IndicatorSpec::Kind::change);
+    CHECK(change->of == "high_tech_end_2023");
+    CHECK(change->from == YearMonth{2023, 6});
 }

@@ -108,8 +108,10 @@ private:
     std::vector<IndicatorSpec> specs_;
     std::unordered_map<std::string, std::size_t> index_; ///< id -> position
     std::vector<Resolved> resolved_;
-    std::vector<std::size_t> order_;   ///< evaluation order (each after its inputs)
-    std::vector<std::size_t> changes_; ///< the change indicators, for finals()' base values
+    std::vector<std::size_t> order_; ///< evaluation order (each after its inputs)
+    /// 1 for each indicator whose chart a change reads its base from (the change's input and
+    /// what that is computed from); empty when the set has no change.
+    std::vector<char> charted_;
     int rows_ = 0;
 };
 

@@ -197,6 +197,7 @@ public:
         // (README "D4"), and the normalisers that make the stated rates hold at the start.
         std::array<double, 4> exit_norm{1.0, 1.0, 1.0, 1.0}; ///< 1 / mean exit multiplier
         double loan_demand = 0.0;        ///< hazard per month of applying for a loan
+        double loan_vintage = 1.0;       ///< a new loan at the start / the average outstanding
         double vc_deal_rate = 0.0;       ///< deal hazard per month per unit of capability
         double vc_fundraising = 0.0;     ///< 100m yuan per year
         double staff_attrition = 0.0;    ///< per month

@@ -18,9 +18,11 @@ void finance_rates(StepRates& r, const State& s, const StepContext& ctx) {
     r.loan_new_below = engine::u32_threshold(step_probability(s.loan_demand * approval, r.dt));
     r.loan_repay_below =
         engine::u32_threshold(step_probability(1.0 / par(ctx, param::loan_term_months), r.dt));
-    // Credit deepens: a new loan is larger by credit_deepening a year.
-    const double deepening = std::pow(1.0 + par(ctx, param::credit_deepening),
-                                      ctx.calendar->months_at_start(ctx.step) / 12.0);
+    // Credit deepens: a new loan is larger by credit_deepening a year. The sizes are the average
+    // outstanding loan at the start; a new loan then is larger by the vintage factor (setup.cpp).
+    const double deepening =
+        s.loan_vintage * std::pow(1.0 + par(ctx, param::credit_deepening),
+                                  ctx.calendar->months_at_start(ctx.step) / 12.0);
     r.loan_size = {0.0, par(ctx, param::loan_size_sme) * deepening,
                    par(ctx, param::loan_size_high_tech) * deepening,
                    par(ctx, param::loan_size_leader) * deepening};

@@ -11,7 +11,7 @@
 # --particles, --max-simulations
 #            replace the calibration file's [abc_smc] budget (a copy of the file is written to
 #            --out with the paths made absolute; the shipped file is never changed). The shipped
-#            budget (100 particles, 8,000 runs) takes about 25 CPU-minutes; the tests run the
+#            budget (100 particles, up to 16,000 runs) takes about 25 CPU-minutes; the tests run the
 #            script with a tiny budget to check its pieces.
 #
 # Exit status: 0 when the table was written (whether or not the bar is met: the table says),

@@ -8,6 +8,7 @@ Exit 0 on success, 1 on a failure, 77 (skipped) when numpy is missing.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -587,11 +588,16 @@ def main():
             wuhan_text = f.read()
         scen_dir = os.path.join(source, "scenarios")
         small_wuhan = os.path.join(d, "wuhan-small.toml")
+        small_text = (wuhan_text.replace('scenario = "', 'scenario = "' + scen_dir + "/")
+                                .replace('data = "', 'data = "' + scen_dir + "/"))
+        # The budget lines, whatever the shipped file's numbers are (a literal once went stale).
+        small_text, n_particles = re.subn(r"(?m)^particles = .*$", "particles = 10", small_text)
+        small_text, n_budget = re.subn(r"(?m)^max_simulations = .*$", "max_simulations = 10",
+                                       small_text)
+        check(n_particles == 1 and n_budget == 1,
+              "the shipped Wuhan calibration has one particles and one max_simulations line")
         with open(small_wuhan, "w") as f:
-            f.write(wuhan_text.replace('scenario = "', 'scenario = "' + scen_dir + "/")
-                              .replace('data = "', 'data = "' + scen_dir + "/")
-                              .replace("particles = 100", "particles = 10")
-                              .replace("max_simulations = 8_000", "max_simulations = 10"))
+            f.write(small_text)
         try:
             canopy.calibrate(small_wuhan, threads=2)
             check(False, "the Wuhan calibration on a budget of 10 runs stops at its budget")

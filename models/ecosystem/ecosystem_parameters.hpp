@@ -275,8 +275,8 @@
     X(va_per_capability, "100m yuan/year", parameter, 0.3, 0, 1e6, 0,                              \
       "Value added per year per unit of capability, at the start")                                 \
     X(va_trend, "1/year", parameter, 0.05, -1, 10, 0,                                              \
-      "Growth per year of value added per unit of capability (markets and prices)")               \
-    /* last, so that adding it left every other parameter's draws as they were */                 \
+      "Growth per year of value added per unit of capability (markets and prices)")                \
+    /* last, so that adding it left every other parameter's draws as they were */                  \
     X(initial_loan_growth, "share", baseline, 0.15, -0.5, 10, 0,                                   \
       "Growth of the tech-loan balance over the year before the start (0.15 = +15 %)")
 

@@ -48,6 +48,17 @@ ParameterConstraint ParameterConstraint::product_at_most(std::vector<std::string
     return make(Kind::product_at_most, std::move(names), bound, std::move(what), std::move(reason));
 }
 
+ParameterConstraint
+ParameterConstraint::positive(std::vector<std::string> names,
+                              std::function<double(std::span<const double>)> margin,
+                              std::string condition, std::string what, std::string reason) {
+    ParameterConstraint c =
+        make(Kind::positive, std::move(names), 0.0, std::move(what), std::move(reason));
+    c.margin = std::move(margin);
+    c.condition = std::move(condition);
+    return c;
+}
+
 int ModelInfo::parameter_index(const std::string& n) const {
     return find_name(parameters, n);
 }

@@ -1007,12 +1007,30 @@ private:
         });
     }
 
-    // Where a [baseline], [parameters] or policy-mix parameter table set its value.
+    // Where a [baseline], [parameters] or policy-mix parameter table set its value: its
+    // `distribution` or `value` key, unless a file that extends the one giving it changes a field
+    // (`high = 0.9` laid over a parent's uniform): then that field, in the outermost file that
+    // changes one (file 0 is the one run), so that a broken rule is said where it was broken.
     static detail::ParameterOrigin origin(const Table& t) {
         const char* key = t.has("distribution") ? "distribution" : "value";
-        const TomlNode* node = t.find(key);
-        return detail::ParameterOrigin{true, node != nullptr ? node->pos : t.node().pos,
-                                       t.path(key)};
+        const TomlNode* given = t.find(key);
+        const TomlNode* node = given;
+        std::string path = t.path(key);
+        for (const TomlNode& field : t.node().entries) {
+            if (given == nullptr || field.key == "source" || field.key == "assumption" ||
+                field.key == "unit" || field.key == "note" || field.key == "description") {
+                continue;
+            }
+            const bool outer = field.pos.file < node->pos.file;
+            const bool later_in_outer = field.pos.file == node->pos.file &&
+                                        node->pos.file < given->pos.file &&
+                                        field.pos.line > node->pos.line;
+            if (outer || later_in_outer) {
+                node = &field;
+                path = t.path(field.key);
+            }
+        }
+        return detail::ParameterOrigin{true, node != nullptr ? node->pos : t.node().pos, path};
     }
 
     // The model's rules across parameters, for the base and for each policy mix (whose own

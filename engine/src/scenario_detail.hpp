@@ -130,6 +130,7 @@ struct Problem {
     std::string key;
     std::string message;
     std::string allowed;
+    std::size_t rule = 0; ///< constraint_problems: the index of the broken rule in the model's
 };
 
 /// Shortest text that reads back as the same double ("0.1", "250", "1e-09", "inf").
@@ -155,11 +156,14 @@ struct ParameterOrigin {
 /// Every ModelInfo::constraints rule that `values` (one per model parameter) break, each at
 /// the last involved key of the outermost file that sets one. `context` prefixes the message (e.g.
 /// "policy mix 'x'"); `files` are the loaded files' names (SourcePos::file indexes them).
+/// `described[k]`, when given and not empty, says parameter k's values in the message instead of
+/// its setting (a sweep's factor range, a calibration's prior).
 /// Throws canopy::Error when a constraint names a parameter the model does not have.
 std::vector<Problem> constraint_problems(const ModelInfo& model,
                                          const std::vector<ParameterSetting>& values,
                                          const std::vector<ParameterOrigin>& origins,
                                          const std::string& context,
-                                         const std::vector<std::string>& files);
+                                         const std::vector<std::string>& files,
+                                         const std::vector<std::string>& described = {});
 
 } // namespace canopy::engine::detail

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace canopy::engine::detail {
 
@@ -70,9 +71,13 @@ struct Term {
     double lo = 0.0; // smallest value a replicate can draw
     double hi = 0.0; // largest
     bool fixed = true;
+    std::string described; // said instead of the setting, when not empty
 };
 
 std::string value_text(const Term& t) {
+    if (!t.described.empty()) {
+        return t.described;
+    }
     return t.fixed ? number_text(t.hi)
                    : "from " + number_text(t.lo) + " to " + number_text(t.hi) + " (a distribution)";
 }
@@ -166,6 +171,40 @@ std::string violation(const ParameterConstraint& c, const std::vector<Term>& ter
         }
         return {};
     }
+    case ParameterConstraint::Kind::positive: {
+        // The margin is monotone in each parameter, so its least value over the box of draws
+        // lies at a corner: the worst corner is where a replicate comes closest to breaking it.
+        allowed = c.condition;
+        std::vector<double> corner(terms.size());
+        std::vector<double> worst;
+        double least = std::numeric_limits<double>::infinity();
+        for (std::size_t mask = 0; mask < (std::size_t{1} << terms.size()); ++mask) {
+            for (std::size_t k = 0; k < terms.size(); ++k) {
+                corner[k] = ((mask >> k) & 1U) != 0 ? terms[k].hi : terms[k].lo;
+            }
+            const double m = c.margin(corner);
+            if (worst.empty() || !(m >= least)) { // a NaN margin breaks the rule too
+                least = m;
+                worst = corner;
+            }
+            if (std::isnan(m)) {
+                break;
+            }
+        }
+        if (least > 0.0) {
+            return {};
+        }
+        const bool fixed =
+            std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.fixed; });
+        if (fixed) {
+            return "breaks the rule " + c.condition;
+        }
+        std::string at;
+        for (std::size_t k = 0; k < terms.size(); ++k) {
+            at += (k == 0 ? "" : ", ") + terms[k].spec->name + " = " + number_text(worst[k]);
+        }
+        return "can break the rule " + c.condition + " where the draws reach " + at;
+    }
     }
     return {};
 }
@@ -176,9 +215,11 @@ std::vector<Problem> constraint_problems(const ModelInfo& model,
                                          const std::vector<ParameterSetting>& values,
                                          const std::vector<ParameterOrigin>& origins,
                                          const std::string& context,
-                                         const std::vector<std::string>& files) {
+                                         const std::vector<std::string>& files,
+                                         const std::vector<std::string>& described) {
     std::vector<Problem> problems;
-    for (const ParameterConstraint& c : model.constraints) {
+    for (std::size_t rule = 0; rule < model.constraints.size(); ++rule) {
+        const ParameterConstraint& c = model.constraints[rule];
         std::vector<Term> terms;
         for (const std::string& name : c.parameters) {
             const int i = model.parameter_index(name);
@@ -193,10 +234,19 @@ std::vector<Problem> constraint_problems(const ModelInfo& model,
             t.lo = values[k].value.draw_min();
             t.hi = values[k].value.draw_max();
             t.fixed = values[k].value.kind == Uncertain::Kind::fixed;
+            if (k < described.size()) {
+                t.described = described[k];
+            }
             terms.push_back(t);
         }
         if (terms.empty()) {
             continue;
+        }
+        if (c.kind == ParameterConstraint::Kind::positive &&
+            (!c.margin || terms.size() > ParameterConstraint::MAX_POSITIVE_TERMS)) {
+            throw Error("model '" + model.name + "' has a rule on " + c.what +
+                        " without a margin function or over more than " +
+                        std::to_string(ParameterConstraint::MAX_POSITIVE_TERMS) + " parameters");
         }
         std::string allowed;
         const std::string why = violation(c, terms, allowed);
@@ -220,6 +270,7 @@ std::vector<Problem> constraint_problems(const ModelInfo& model,
         p.message = (context.empty() ? "" : context + ": ") + c.what + " " + why + " (" +
                     listing(terms, files) + "); " + c.reason;
         p.allowed = allowed;
+        p.rule = rule;
         problems.push_back(std::move(p));
     }
     return problems;
@@ -232,8 +283,19 @@ namespace canopy::engine {
 std::vector<std::string> constraint_violations(const ModelInfo& model,
                                                const std::vector<ParameterSetting>& parameters) {
     std::vector<std::string> out;
-    for (const detail::Problem& p : detail::constraint_problems(model, parameters, {}, "", {})) {
-        out.push_back(p.message + " (allowed: " + p.allowed + ")");
+    for (const ConstraintBreach& b : constraint_breaches(model, parameters)) {
+        out.push_back(b.message + " (allowed: " + b.allowed + ")");
+    }
+    return out;
+}
+
+std::vector<ConstraintBreach> constraint_breaches(const ModelInfo& model,
+                                                  const std::vector<ParameterSetting>& parameters,
+                                                  const std::vector<std::string>& described) {
+    std::vector<ConstraintBreach> out;
+    for (detail::Problem& p :
+         detail::constraint_problems(model, parameters, {}, "", {}, described)) {
+        out.push_back({p.rule, std::move(p.message), std::move(p.allowed)});
     }
     return out;
 }

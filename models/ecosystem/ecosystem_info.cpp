@@ -3,8 +3,10 @@
 #include "ecosystem/ecosystem_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 
 namespace canopy::models::ecosystem {
@@ -65,6 +67,19 @@ void add_constraints(engine::ModelInfo& m) {
             {"graduate_inflow"}, 1e8, "the graduate inflow",
             "no city retains more than 100 million graduates a year (China graduated about "
             "11.6 million in 2023)"),
+        // The loan balance starts on its balanced-growth path (setup.cpp, derived_rates): with
+        // repayments a share 1 - e^(-1/term) of it a month, it can shrink by at most that much,
+        // and a growth at or below e^(-12/term) - 1 a year leaves the first month's originations
+        // at 0. Every later loan was then 0 in size and the balance only decayed: --set
+        // initial_loan_growth=-0.45 --set loan_term_months=36 gave a tech-loan growth of -28.3 %
+        // in every replicate, without a word.
+        ParameterConstraint::positive(
+            {"initial_loan_growth", "loan_term_months"},
+            [](std::span<const double> v) { return std::log1p(v[0]) + 12.0 / v[1]; },
+            "initial_loan_growth > e^(-12 / loan_term_months) - 1",
+            "the tech-loan balance's growth over the year before the start",
+            "a balance cannot shrink faster than its loans are repaid (at loan_term_months = 24, "
+            "by more than 39.3 % a year); slower, and no loan would be made at all"),
     };
 }
 

@@ -85,9 +85,13 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
         // Wuhan draws batch 1 from a range; the mistake moves the range to 0.85-0.9.
         const auto e = errors_of("[parameters.hte_batch1_share]\nlow = 0.85\nhigh = 0.9\n");
         REQUIRE(e.size() == 1);
-        CHECK_THAT(e[0].key, Contains("parameters.hte_batch"));
+        // At the field this file changed, not at the distribution the scenario it extends gives.
+        CHECK(e[0].key == "parameters.hte_batch1_share.high");
+        CHECK(e[0].line == 4);
         CHECK_THAT(e[0].message, Contains("batch 3 takes the rest") &&
-                                     Contains("hte_batch1_share = from 0.85 to 0.9"));
+                                     Contains("hte_batch1_share = from 0.85 to 0.9 (a "
+                                              "distribution) at " +
+                                              WUHAN_DIR + "/mistake.toml:4"));
     }
     SECTION("an incubation minimum above the maximum") {
         const auto e = errors_of("[parameters.incubation_min_months]\nvalue = 60\n"
@@ -102,6 +106,30 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
         REQUIRE(e.size() == 1);
         CHECK(e[0].key == "parameters.graduate_inflow.distribution");
         CHECK_THAT(e[0].message, Contains("the graduate inflow can reach inf"));
+    }
+    SECTION("a loan balance that would shrink faster than its loans are repaid") {
+        // With terms of 12-36 months, -45 % a year is more than a 36-month balance can lose
+        // (e^(-1/3) - 1 = -28.3 %): no loan would be made, and tech_loan_growth was -28.3 % in
+        // every replicate, without a word.
+        const auto e = errors_of("[baseline.initial_loan_growth]\nlow = -0.45\nhigh = 0.3\n");
+        REQUIRE(e.size() == 1);
+        // Said in the file that changed the distribution, at the last field it changed (the
+        // scenario it extends gives the distribution and loan_term_months).
+        CHECK(e[0].key == "baseline.initial_loan_growth.high");
+        CHECK(e[0].line == 4);
+        CHECK_THAT(e[0].message,
+                   Contains("the tech-loan balance's growth over the year before the start can "
+                            "break the rule initial_loan_growth > e^(-12 / loan_term_months) - 1 "
+                            "where the draws reach initial_loan_growth = -0.45, "
+                            "loan_term_months = 36") &&
+                       Contains("loan_term_months = from 12 to 36 (a distribution) at ") &&
+                       Contains("faster than its loans are repaid"));
+        CHECK(e[0].allowed == "initial_loan_growth > e^(-12 / loan_term_months) - 1");
+        // -25 % a year is within what even a 36-month balance can lose.
+        const engine::LoadResult shrinking =
+            wuhan_with("[baseline.initial_loan_growth]\nlow = -0.25\nhigh = 0.3\n");
+        INFO(shrinking.diagnostics.format());
+        CHECK(shrinking.scenario.has_value());
     }
     SECTION("a policy mix that breaks a rule the base keeps") {
         const auto e = errors_of("[policy_mixes.no_new_programmes.parameters.share_beidou]\n"

@@ -9,8 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
+#include <span>
 #include <unistd.h>
 
 using namespace canopy::engine;
@@ -55,6 +57,8 @@ const ModelInfo& rules_model() {
              ParameterRole::parameter, false},
             {"part_x", "share", "", 0.25, Range{0.0, 1.0}, ParameterRole::parameter, false},
             {"part_y", "share", "", 0.75, Range{0.0, 1.0}, ParameterRole::parameter, false},
+            {"growth", "share", "", 0.1, Range{-0.5, 10.0}, ParameterRole::parameter, false},
+            {"term", "months", "", 24, Range{1.0, 600.0}, ParameterRole::parameter, false},
         };
         m.series = {{"firms", "firms", "", SeriesKind::stock}};
         m.constraints = {
@@ -66,6 +70,12 @@ const ModelInfo& rules_model() {
                                                  "larger values overflow the model's stocks"),
             ParameterConstraint::sum_equals({"part_x", "part_y"}, 1.0, "the parts",
                                             "they split one whole between them"),
+            // The ecosystem model's loan path: a balance shrinks at most as fast as it is repaid.
+            ParameterConstraint::positive(
+                {"growth", "term"},
+                [](std::span<const double> v) { return std::log1p(v[0]) + 12.0 / v[1]; },
+                "growth > e^(-12 / term) - 1", "the balance's growth",
+                "it cannot shrink faster than it is repaid"),
         };
         m.max_horizon_months = 600;
         m.horizon_reason = "months are counted in 16 bits in this model (test)";
@@ -276,6 +286,44 @@ source = "s"
 )"));
         REQUIRE(errors.size() == 1);
         CHECK_THAT(errors[0].message, Contains("the parts sum to 1.25, not 1"));
+    }
+    SECTION("a rule no sum or order states, at the draws that break it") {
+        // -0.45 a year is more than a 36-month balance can shrink (e^(-1/3) - 1 = -28.3 %), and
+        // within what a 12-month one can (-63.2 %).
+        const auto fixed = canopy::test::errors(load_rules(R"([parameters.growth]
+value = -0.45
+source = "s"
+[parameters.term]
+value = 36
+source = "s"
+)"));
+        REQUIRE(fixed.size() == 1);
+        CHECK(fixed[0].key == "parameters.term.value");
+        CHECK(fixed[0].line == R + 5);
+        CHECK(fixed[0].message ==
+              "the balance's growth breaks the rule growth > e^(-12 / term) - 1 (growth = -0.45 "
+              "at rules.toml:7; term = 36 at rules.toml:10); it cannot shrink faster than it is "
+              "repaid");
+        CHECK(fixed[0].allowed == "growth > e^(-12 / term) - 1");
+        CHECK(load_rules("[parameters.growth]\nvalue = -0.45\nsource = \"s\"\n"
+                         "[parameters.term]\nvalue = 12\nsource = \"s\"\n")
+                  .scenario.has_value());
+        // A term drawn from 12 to 36 months reaches 36: the worst corner of the draws is named.
+        const auto drawn = canopy::test::errors(load_rules(R"([parameters.growth]
+value = -0.45
+source = "s"
+[parameters.term]
+distribution = "uniform"
+low = 12
+high = 36
+source = "s"
+)"));
+        REQUIRE(drawn.size() == 1);
+        CHECK(drawn[0].key == "parameters.term.distribution");
+        CHECK_THAT(drawn[0].message,
+                   Contains("can break the rule growth > e^(-12 / term) - 1 where the draws "
+                            "reach growth = -0.45, term = 36") &&
+                       Contains("term = from 12 to 36 (a distribution) at rules.toml:10"));
     }
     SECTION("every policy mix is checked with its own settings") {
         const auto errors = canopy::test::errors(load_rules(R"([parameters.share_a]

@@ -47,6 +47,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -126,13 +127,22 @@ struct ParameterConstraint {
         ordered,         ///< parameters[0] <= parameters[1] <= ... (a window's first and last)
         product_at_most, ///< |parameters[0] * ...| <= bound: what the model multiplies stays
                          ///< finite (and meaningful); one parameter bounds its draws
+        positive,        ///< margin(parameters) > 0, a rule no sum or order states; checked at
+                         ///< every corner of the draws' box, so margin must be monotone in each
+                         ///< parameter (at most MAX_POSITIVE_TERMS of them)
     };
+    static constexpr std::size_t MAX_POSITIVE_TERMS = 12;
     Kind kind = Kind::sum_at_most;
     std::vector<std::string> parameters; ///< names in ModelInfo::parameters
     double bound = 1.0;                  ///< sum_at_most, sum_equals, product_at_most
     double tolerance = 1e-9;             ///< sum_at_most, sum_equals: rounding allowed
     std::string what;   ///< how a planner calls the quantity, e.g. "the sector shares"
     std::string reason; ///< why the rule holds, shown with the diagnostic
+    /// positive: the values of `parameters`, in order, to a number that must exceed 0, and the
+    /// rule as a planner reads it (the diagnostic's "allowed"), e.g. "initial_loan_growth >
+    /// e^(-12 / loan_term_months) - 1".
+    std::function<double(std::span<const double>)> margin;
+    std::string condition;
 
     static ParameterConstraint sum_at_most(std::vector<std::string> names, double bound,
                                            std::string what, std::string reason);
@@ -142,6 +152,10 @@ struct ParameterConstraint {
                                        std::string reason);
     static ParameterConstraint product_at_most(std::vector<std::string> names, double bound,
                                                std::string what, std::string reason);
+    static ParameterConstraint positive(std::vector<std::string> names,
+                                        std::function<double(std::span<const double>)> margin,
+                                        std::string condition, std::string what,
+                                        std::string reason);
 };
 
 /// What a model offers, by name. Index i of each list is the index the model uses internally.

@@ -145,6 +145,20 @@ struct Scenario {
 [[nodiscard]] std::vector<std::string>
 constraint_violations(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
 
+/// One rule `parameters` break, for a caller that says where: the rule's index in
+/// ModelInfo::constraints (its parameters name the settings to blame), the message and what is
+/// allowed. `described[k]`, when given and not empty, is said for parameter k instead of its
+/// setting, e.g. "0.1 to 0.95 (factor share_auto)" for a sweep that sets it over that range
+/// (the setting passed for it then spans the range, e.g. Uncertain::uniform(0.1, 0.95)).
+struct ConstraintBreach {
+    std::size_t rule = 0;
+    std::string message;
+    std::string allowed;
+};
+[[nodiscard]] std::vector<ConstraintBreach>
+constraint_breaches(const ModelInfo& model, const std::vector<ParameterSetting>& parameters,
+                    const std::vector<std::string>& described = {});
+
 /// The models a scenario may name: a lookup by name, and the names (for "did you mean").
 struct ModelCatalog {
     std::function<const ModelInfo*(const std::string&)> find;

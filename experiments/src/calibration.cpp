@@ -319,6 +319,9 @@ public:
         error_table(root);
         method_tables(root);
         parameters(root);
+        if (!out_.has_errors()) {
+            check_rules();
+        }
         observations(root);
         if (out_.has_errors()) {
             return std::nullopt;
@@ -728,6 +731,54 @@ private:
         FittedParameter fp{target, Prior(u, lo, hi), unit, source.value_or(""),
                            assumption.value_or("")};
         c_.parameters.push_back(std::move(fp));
+        prior_nodes_.push_back(&t.node());
+    }
+
+    // The model's rules across parameters (sector shares that sum to at most 1, ...) over every
+    // value the priors can draw, beside the scenario's other settings: a prior that breaks one
+    // ran without a word. Said at the last prior the rule involves, in file order.
+    void check_rules() {
+        if (!scenario_ok_) {
+            return;
+        }
+        const engine::ModelInfo& info = c_.model->info();
+        std::vector<engine::ParameterSetting> parameters = scenario_.parameters;
+        std::vector<std::string> described(parameters.size());
+        std::vector<std::size_t> prior_of(parameters.size(), c_.parameters.size());
+        for (std::size_t k = 0; k < c_.parameters.size(); ++k) {
+            const FittedParameter& fp = c_.parameters[k];
+            if (fp.target.kind == TargetKind::lever || fp.target.index < 0 ||
+                static_cast<std::size_t>(fp.target.index) >= parameters.size()) {
+                continue;
+            }
+            const double lo = std::max(fp.prior.lower(), fp.prior.distribution().draw_min());
+            const double hi = std::min(fp.prior.upper(), fp.prior.distribution().draw_max());
+            const auto i = static_cast<std::size_t>(fp.target.index);
+            parameters[i].value = engine::Uncertain{engine::Uncertain::Kind::uniform, lo, hi, 0.0};
+            described[i] =
+                "from " + num(lo) + " to " + num(hi) + " (the prior of " + fp.target.name + ")";
+            prior_of[i] = k;
+        }
+        for (const engine::ConstraintBreach& b :
+             engine::constraint_breaches(info, parameters, described)) {
+            std::size_t last = c_.parameters.size();
+            for (const std::string& name : info.constraints[b.rule].parameters) {
+                const int i = info.parameter_index(name);
+                const std::size_t k =
+                    i < 0 ? c_.parameters.size() : prior_of[static_cast<std::size_t>(i)];
+                if (k < c_.parameters.size() && (last == c_.parameters.size() || k > last)) {
+                    last = k;
+                }
+            }
+            if (last == c_.parameters.size()) {
+                continue; // the scenario's own settings, which its loader checked
+            }
+            const std::string& name = c_.parameters[last].target.name;
+            r_.at_key(*prior_nodes_[last], "parameters." + name,
+                      "over the priors' draws, " + b.message,
+                      b.allowed + ", for every value the priors can draw (narrow the prior with "
+                                  "lower and upper)");
+        }
     }
 
     // ---- [observations.<id>] ----------------------------------------------------------------
@@ -1395,6 +1446,7 @@ private:
     Calibration c_;
     engine::Scenario scenario_;
     bool scenario_ok_ = false;
+    std::vector<const TomlValue*> prior_nodes_; ///< each fitted parameter's table, for diagnostics
     bool data_ok_ = false;
 };
 

@@ -606,6 +606,9 @@ public:
             ctx_.error_at(*t.find("levels"), "sweep.levels",
                           design_problem(DesignKind::morris, 2, 1, s.levels));
         }
+        if (ctx_.errors() == 0 && !out_.diagnostics.has_errors() && factors != nullptr) {
+            check_rules(*factors, s);
+        }
         if (ctx_.errors() > 0 || out_.diagnostics.has_errors()) {
             return;
         }
@@ -868,6 +871,62 @@ private:
                                       (s.levels < 2 || s.levels % 2 != 0);
             ctx_.error_at(levels_fault ? *t.find("levels") : place,
                           levels_fault ? std::string("sweep.levels") : key, why);
+        }
+    }
+
+    // The model's rules across parameters (sector shares that sum to at most 1, ...) over the
+    // factors' ranges: a design point may set each factor anywhere in its range, beside the
+    // scenario's other settings and their draws. A range that breaks one ran without a word
+    // (share_auto over [0.1, 0.95] put 148 % of the firms in the five sectors). Said at the last
+    // factor the rule involves, in file order.
+    void check_rules(const TomlValue& factors, const Sweep& s) {
+        std::vector<engine::ParameterSetting> parameters = s.scenario->parameters;
+        std::vector<std::string> described(parameters.size());
+        std::vector<std::size_t> factor_of(parameters.size(), s.factors.size());
+        for (std::size_t k = 0; k < s.factors.size(); ++k) {
+            const Factor& f = s.factors[k];
+            if (f.target.kind == TargetKind::lever || f.target.index < 0 ||
+                static_cast<std::size_t>(f.target.index) >= parameters.size()) {
+                continue;
+            }
+            double lo = f.min;
+            double hi = f.max;
+            if (f.kind == Factor::Kind::values && !f.values.empty()) {
+                lo = *std::min_element(f.values.begin(), f.values.end());
+                hi = *std::max_element(f.values.begin(), f.values.end());
+            } else if (f.kind == Factor::Kind::distribution) {
+                lo = f.distribution.draw_min();
+                hi = f.distribution.draw_max();
+            }
+            const auto i = static_cast<std::size_t>(f.target.index);
+            parameters[i].value =
+                lo == hi ? engine::Uncertain::fixed(lo)
+                         : engine::Uncertain{engine::Uncertain::Kind::uniform, lo, hi, 0.0};
+            described[i] = (lo == hi ? number_text(lo)
+                                     : "from " + number_text(lo) + " to " + number_text(hi)) +
+                           " (factor " + s.factor_names[k] + ")";
+            factor_of[i] = k;
+        }
+        const engine::ModelInfo& info = s.model->info();
+        for (const engine::ConstraintBreach& b :
+             engine::constraint_breaches(info, parameters, described)) {
+            std::size_t last = s.factors.size();
+            for (const std::string& name : info.constraints[b.rule].parameters) {
+                const int i = info.parameter_index(name);
+                const std::size_t k =
+                    i < 0 ? s.factors.size() : factor_of[static_cast<std::size_t>(i)];
+                if (k < s.factors.size() && (last == s.factors.size() || k > last)) {
+                    last = k;
+                }
+            }
+            if (last == s.factors.size()) {
+                continue; // the scenario's own settings, which its loader checked
+            }
+            ctx_.error_at(*factors.find(s.factor_names[last]), "factors." + s.factor_names[last],
+                          "over the factors' ranges, " + b.message +
+                              (s.policy_mix.empty() ? std::string()
+                                                    : " (under policy mix '" + s.policy_mix + "')"),
+                          b.allowed + ", for every value a design point can take");
         }
     }
 

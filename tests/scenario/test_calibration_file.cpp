@@ -482,3 +482,44 @@ TEST_CASE("a calibration's fingerprints do not depend on how its path is spelled
               plain.calibration->journal_fingerprint());
     }
 }
+
+TEST_CASE("a prior that breaks a model's rule across parameters is refused at the prior",
+          "[scenario]") {
+    // A prior on share_auto up to 0.95 put up to 148 % of the firms in the five sectors, and the
+    // calibration ran without a word: every value the priors can draw is checked, with the
+    // scenario's other settings.
+    const fs::path shipped = fs::path(CANOPY_SOURCE_DIR) / "scenarios";
+    const auto load_wuhan = [&](const std::string& priors) {
+        const fs::path dir = DIR / "rules";
+        fs::remove_all(dir);
+        write(dir / "calibration.toml",
+              "[calibration]\nname = \"rules\"\nscenario = \"" +
+                  (shipped / "wuhan-2013.toml").generic_string() + "\"\ndata = \"" +
+                  (shipped / "data" / "wuhan-history.csv").generic_string() + "\"\nseed = 1\n" +
+                  priors +
+                  "[observations.high_tech]\nseries = \"wuhan_high_tech_enterprises\"\n"
+                  "model_series = \"high_tech_enterprises\"\nmeasure = \"stock\"\n"
+                  "[[observations.high_tech.rows]]\nyear = 2022\nat = \"2022-09\"\n");
+        return load_calibration(dir / "calibration.toml");
+    };
+    const auto shares = load_wuhan("[parameters.share_auto]\nprior = \"uniform\"\nlow = 0.1\n"
+                                   "high = 0.95\nassumption = \"a test\"\n");
+    const canopy::engine::Diagnostic d = only_error(shares);
+    CHECK(d.line == 6);
+    CHECK(d.key == "parameters.share_auto");
+    CHECK_THAT(d.message,
+               Catch::StartsWith("over the priors' draws, the sector shares can sum to 1.48 at "
+                                 "their largest draws, more than 1") &&
+                   Catch::Contains("share_auto = from 0.1 to 0.95 (the prior of share_auto)"));
+    CHECK_THAT(d.allowed, Catch::StartsWith("a sum of at most 1, for every value the priors"));
+    // The bounds truncate the prior: a loan growth from -0.5 is refused, from -0.2 it is not.
+    const std::string loans = "[parameters.initial_loan_growth]\nprior = \"uniform\"\nlow = -0.5\n"
+                              "high = 0.3\nassumption = \"a test\"\n";
+    const canopy::engine::Diagnostic l = only_error(load_wuhan(loans));
+    CHECK(l.key == "parameters.initial_loan_growth");
+    CHECK_THAT(l.message, Catch::Contains("where the draws reach initial_loan_growth = -0.5, "
+                                          "loan_term_months = 36"));
+    const auto bounded = load_wuhan(loans + "lower = -0.2\n");
+    INFO(bounded.diagnostics.format());
+    CHECK(bounded.calibration.has_value());
+}

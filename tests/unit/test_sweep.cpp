@@ -958,3 +958,58 @@ TEST_CASE("One writer per output: the lock names its holder and is gone with it"
     CHECK_FALSE(std::filesystem::exists(dir / "o.h5.lock"));
     CHECK(experiments::OutputLock::take(out, why));
 }
+
+TEST_CASE("A factor's range that breaks a model's rule across parameters is refused at the factor",
+          "[unit][sweep]") {
+    // share_auto over [0.1, 0.95] put up to 148 % of the firms in the five sectors, and the
+    // sweep ran without a word: each point is checked over every value its factors can take.
+    const test::TempDir dir;
+    const std::string wuhan = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    const auto load = [&](const std::string& factors) {
+        test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + wuhan +
+                                             "\"\ndesign = \"lhs\"\npoints = 4\nreplicates = 2\n" +
+                                             factors);
+        return experiments::load_sweep(dir / "s.toml");
+    };
+    const auto first_error = [](const experiments::SweepLoad& l) {
+        REQUIRE_FALSE(l.sweep);
+        REQUIRE(!l.diagnostics.empty());
+        return *l.diagnostics.begin();
+    };
+    {
+        const auto shares = load("[factors.share_auto]\nmin = 0.1\nmax = 0.95\n");
+        const engine::Diagnostic d = first_error(shares);
+        CHECK(d.line == 6);
+        CHECK(d.key == "factors.share_auto");
+        CHECK_THAT(d.message,
+                   Catch::StartsWith("over the factors' ranges, the sector shares can sum to "
+                                     "1.48 at their largest draws, more than 1") &&
+                       Catch::Contains("share_auto = from 0.1 to 0.95 (factor share_auto)"));
+        CHECK(d.allowed == "a sum of at most 1, for every value a design point can take");
+    }
+    {
+        // Two factors in one rule: said at the later, with both ranges; a list counts by its
+        // extremes.
+        const auto loans = load("[factors.initial_loan_growth]\nvalues = [0.2, -0.45]\n"
+                                "[factors.loan_term_months]\nmin = 12\nmax = 36\n");
+        const engine::Diagnostic d = first_error(loans);
+        CHECK(d.line == 8);
+        CHECK(d.key == "factors.loan_term_months");
+        CHECK_THAT(d.message,
+                   Catch::Contains("where the draws reach initial_loan_growth = -0.45, "
+                                   "loan_term_months = 36") &&
+                       Catch::Contains("initial_loan_growth = from -0.45 to 0.2 (factor "
+                                       "initial_loan_growth); loan_term_months = from 12 to 36 "
+                                       "(factor loan_term_months)"));
+    }
+    // Within the rules, both load; a factor alone can be blamed for a rule it shares with a
+    // setting of the scenario.
+    const auto fine = load("[factors.share_auto]\nmin = 0.1\nmax = 0.45\n"
+                           "[factors.initial_loan_growth]\nmin = -0.25\nmax = 0.3\n");
+    INFO(fine.diagnostics.format());
+    CHECK(fine.sweep);
+    const auto alone = load("[factors.initial_loan_growth]\nmin = -0.45\nmax = 0.3\n");
+    const engine::Diagnostic d = first_error(alone);
+    CHECK(d.key == "factors.initial_loan_growth");
+    CHECK_THAT(d.message, Catch::Contains("loan_term_months = from 12 to 36 (a distribution)"));
+}

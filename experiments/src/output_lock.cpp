@@ -114,10 +114,27 @@ fs::path backup_path(const fs::path& target, long pid, unsigned long n) {
 std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& problem) {
     const fs::path path = beside(out, ".lock");
     for (int attempt = 0; attempt < 100; ++attempt) {
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        // Never through a link: the lock is truncated, written and removed by its name, so a
+        // symbolic or hard link planted at it (to /etc/passwd, run as root) had its target
+        // overwritten with our pid, and a dangling one created the file it named.
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0) {
-            problem =
-                "cannot make the lock file '" + path.string() + "' (" + std::strerror(errno) + ")";
+            const int error = errno;
+            problem = error == ELOOP ? "the lock file '" + path.string() +
+                                           "' is a symbolic link, which Canopy does not follow "
+                                           "(it would write over what the link names); remove it"
+                                     : "cannot make the lock file '" + path.string() + "' (" +
+                                           std::strerror(error) + ")";
+            return nullptr;
+        }
+        struct stat opened {};
+        if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_nlink != 1) {
+            const bool plain = S_ISREG(opened.st_mode);
+            problem = "the lock file '" + path.string() + "' " +
+                      (plain ? "has other names (hard links), and writing it would change "
+                               "them too; remove it"
+                             : "is not a plain file; remove it, or give another --out");
+            ::close(fd);
             return nullptr;
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -137,7 +154,7 @@ std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& p
         // The holder before us may have removed the file between our open and our flock.
         struct stat held {};
         struct stat named {};
-        if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
+        if (::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
             held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
             const std::string who =
                 "pid " + std::to_string(::getpid()) + " on host " + this_host() + "\n";

@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <random>
@@ -957,6 +959,46 @@ TEST_CASE("One writer per output: the lock names its holder and is gone with it"
     }
     CHECK_FALSE(std::filesystem::exists(dir / "o.h5.lock"));
     CHECK(experiments::OutputLock::take(out, why));
+}
+
+TEST_CASE("The lock is never written through a link", "[unit][sweep][journal]") {
+    // A symbolic or hard link planted at "<out>.lock" had what it named overwritten with the
+    // writer's pid (an outside tester's, run as root, pointed at /etc/passwd), and a dangling
+    // one created the file it named. Each is refused, and the file it names is left as it was.
+    const test::TempDir dir;
+    const auto out = dir / "o.h5";
+    const auto lock = dir / "o.h5.lock";
+    const auto victim = dir / "victim.txt";
+    test::write_file(victim, "precious\n");
+    const auto read = [](const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    std::string why;
+    std::filesystem::create_symlink(victim, lock);
+    CHECK_FALSE(experiments::OutputLock::take(out, why));
+    CHECK_THAT(why, Catch::Contains("'" + lock.string() + "' is a symbolic link") &&
+                        Catch::Contains("remove it"));
+    CHECK(read(victim) == "precious\n");
+    CHECK(std::filesystem::is_symlink(std::filesystem::symlink_status(lock)));
+    std::filesystem::remove(lock);
+
+    std::filesystem::create_symlink(dir / "made.txt", lock); // dangling
+    CHECK_FALSE(experiments::OutputLock::take(out, why));
+    CHECK_FALSE(std::filesystem::exists(dir / "made.txt"));
+    std::filesystem::remove(lock);
+
+    std::filesystem::create_hard_link(victim, lock);
+    CHECK_FALSE(experiments::OutputLock::take(out, why));
+    CHECK_THAT(why, Catch::Contains("has other names (hard links)"));
+    CHECK(read(victim) == "precious\n");
+    CHECK(std::filesystem::exists(lock));
+    std::filesystem::remove(lock);
+
+    std::filesystem::create_directory(lock);
+    CHECK_FALSE(experiments::OutputLock::take(out, why));
+    std::filesystem::remove(lock);
+    CHECK(experiments::OutputLock::take(out, why)); // a plain lock is still taken
 }
 
 TEST_CASE("A factor's range that breaks a model's rule across parameters is refused at the factor",

@@ -438,6 +438,49 @@ TEST_CASE("a full disk while writing HDF5 exits 1 and leaves the previous files"
     }
 }
 
+TEST_CASE("sensitivity --out on a full disk exits 1, never a crash", "[cli][hardening][disk]") {
+    // An outside tester's: with 45-54 KiB free for a 41 KiB sweep result, `canopy sensitivity
+    // --out` died of a segmentation fault inside HDF5's H5Ocopy (its error path, HDF5 1.10.8)
+    // and left its temporary file behind. The disk is filled to leave 0 .. 160 KiB free.
+    const test::TempDir dir;
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + REFERENCE + "\"" +
+                                         "\ndesign = \"saltelli\"\npoints = 4\nreplicates = 4\n"
+                                         "seed = 3\n[factors.lever_high_tech]\nmin = 0.5\n"
+                                         "max = 2\n[factors.births_per_month]\nmin = 10\n"
+                                         "max = 20\n");
+    const Result sweep = run_canopy(dir, "sweep s.toml --out s.h5 --quiet");
+    INFO(sweep.err);
+    REQUIRE(sweep.status == 0);
+    const SmallDisk disk(dir / "disk", "256k");
+    if (!disk.mounted()) {
+        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
+        return;
+    }
+    const fs::path out = dir / "disk" / "o.h5";
+    bool failed = false;
+    bool fitted = false;
+    for (std::uintmax_t free_kib = 0; free_kib <= 160; free_kib += 4) {
+        INFO(free_kib << " KiB free");
+        fs::remove(out);
+        disk.leave_free(free_kib * 1024);
+        const Result r =
+            run_canopy(dir, "sensitivity s.h5 --quiet --out " + shell_quote(out.string()));
+        INFO(r.err);
+        REQUIRE((r.status == 0 || r.status == 1));
+        if (r.status == 1) {
+            failed = true;
+            CHECK(r.err.find("No space left on device") != std::string::npos);
+            CHECK(entries(dir / "disk") == std::vector<std::string>{"filler"});
+        } else {
+            fitted = true;
+            CHECK(test::read_file(out).substr(1, 3) == "HDF");
+            CHECK(entries(dir / "disk") == std::vector<std::string>{"filler", "o.h5"});
+        }
+    }
+    CHECK(failed);
+    CHECK(fitted);
+}
+
 TEST_CASE("the JSON and the HDF5 file are committed together or not at all",
           "[cli][hardening][disk]") {
     // Issue 6, item 9: when the JSON failed after the HDF5 file was renamed into place, the

@@ -674,6 +674,16 @@ struct Loader {
 } // namespace
 
 bool check_utf8(std::string_view text, const std::string& file_name, Diagnostics& out) {
+    // An HDF5 file given where text belongs (`canopy validate posterior.h5`) was "not valid
+    // UTF-8: byte 0x89 is a continuation byte": say what it is.
+    if (text.substr(0, 8) == std::string_view("\x89HDF\r\n\x1a\n", 8)) {
+        out.add(make_error(file_name, 1, 1, "",
+                           "the file is HDF5 (a result, sweep result or posterior that canopy "
+                           "writes), not text",
+                           "UTF-8 text: a scenario, calibration or sweep file (TOML), or a data "
+                           "file (CSV)"));
+        return false;
+    }
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t length = 1;

@@ -57,6 +57,11 @@ const char* describe(TomlValue::Type type) noexcept {
     return detail::describe(static_cast<detail::TomlNode::Type>(type));
 }
 
+bool check_utf8_text(std::string_view text, const std::string& file_name,
+                     Diagnostics& diagnostics) {
+    return detail::check_utf8(text, file_name, diagnostics);
+}
+
 std::optional<TomlValue> parse_toml_text(std::string_view text, const std::string& file_name,
                                          Diagnostics& diagnostics) {
     try {

@@ -1,5 +1,6 @@
 // History CSVs and the error model (observations.hpp).
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/toml_document.hpp>
 #include <canopy/experiments/observations.hpp>
 
 #include <array>
@@ -281,6 +282,12 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
     }
     if (text.find('\0') != std::string::npos) {
         error(out, file, 0, 0, "", "the data file holds a NUL byte: it is not a text CSV");
+        return std::nullopt;
+    }
+    // Before any field is read: text in another encoding (GBK) was taken, carried into the
+    // posterior's units as bytes marked UTF-8, and the JSON writer stopped on it after the
+    // whole calibration had run.
+    if (!engine::check_utf8_text(text, file, out)) {
         return std::nullopt;
     }
     Diagnostics local;

@@ -190,6 +190,18 @@ model_series = "leaders"
         CHECK(d.message == "model 'reference' has no series 'leaders'");
         CHECK(d.hint == "did you mean 'leader'?");
     }
+    SECTION("a data file in another encoding than UTF-8") {
+        // "firms 武汉" in GBK (CE E4 BA BA): it was taken, the calibration ran, and its JSON
+        // writer stopped on the bytes at the end; the posterior's units were not UTF-8.
+        const std::string data = replaced(DATA, "300,firms", "300,\"firms \xCE\xE4\xBA\xBA\"");
+        const auto d = only_error(load("encoding", calibration(""), data));
+        CHECK(d.file == (DIR / "encoding" / "history.csv").generic_string());
+        CHECK(d.line == 5);
+        CHECK(d.column == 27); // the first byte of the two GBK characters
+        CHECK_THAT(d.message,
+                   Catch::StartsWith("the file is not valid UTF-8: ") && Catch::Contains("0xCE"));
+        CHECK_THAT(d.allowed, Catch::Contains("UTF-8"));
+    }
     SECTION("a value that is not a number") {
         const std::string data = replaced(DATA, "300,firms", "3OO,firms");
         const auto d = only_error(load("value", calibration(""), data));

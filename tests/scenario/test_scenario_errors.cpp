@@ -154,6 +154,12 @@ TEST_CASE("invalid UTF-8 is reported at the offending byte", "[scenario]") {
                {L + 1, 3, "", "the file is not valid UTF-8: overlong encoding (byte 0xC0)"});
     expect_one(with("# \xF4\x90\x80\x80\n"),
                {L + 1, 3, "", "the file is not valid UTF-8: code point beyond U+10FFFF"});
+    // A posterior or result given where a scenario belongs: said as what it is, not as its
+    // first byte (0x89, "a continuation byte with no character to continue").
+    expect_one(std::string("\x89HDF\r\n\x1a\n\x02\x08\x08", 11),
+               {1, 1, "",
+                "the file is HDF5 (a result, sweep result or posterior that canopy writes), not "
+                "text"});
 }
 
 TEST_CASE("shapes that crash toml++ are rejected before it sees them", "[scenario]") {

@@ -61,4 +61,9 @@ TomlDocument read_toml_file(const std::filesystem::path& file, Diagnostics& diag
 std::optional<TomlValue> parse_toml_text(std::string_view text, const std::string& file_name,
                                          Diagnostics& diagnostics);
 
+/// Whether `text` is UTF-8, as every file Canopy reads must be. If it is not, adds an error at
+/// the line and column of `file_name` where the first byte that breaks it lies, saying which
+/// byte and why, and returns false (a CSV saved in GBK, as Chinese statistics often come).
+bool check_utf8_text(std::string_view text, const std::string& file_name, Diagnostics& diagnostics);
+
 } // namespace canopy::engine

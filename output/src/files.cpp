@@ -326,6 +326,16 @@ std::string output_path_problem(const fs::path& given) {
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
         return "directory " + quoted(dir) + " is not writable";
     }
+    // The temporaries beside it shorten a long name (beside()), but the output itself keeps its
+    // name: one longer than the directory allows failed only at the final rename, after all the
+    // work ("cannot rename the finished output", or an internal error from calibrate).
+    const long name_max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+    const std::size_t allowed = name_max > 0 ? static_cast<std::size_t>(name_max) : 255;
+    if (const std::size_t bytes = target.filename().native().size(); bytes > allowed) {
+        return "the file name of " + quoted(given) + " is " + std::to_string(bytes) +
+               " bytes long, more than the " + std::to_string(allowed) +
+               " a name may have in directory " + quoted(dir);
+    }
     if (fs::exists(st) && ::access(target.c_str(), W_OK) != 0) {
         // rename() could replace it, but a read-only file is a sign it should not be.
         return quoted(given) + " exists and is read-only";

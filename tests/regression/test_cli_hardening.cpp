@@ -839,6 +839,33 @@ TEST_CASE("run writes its JSON, HDF5 and report under names of up to 255 bytes",
     CHECK(test::read_file(dir / json).find("\"targets\"") != std::string::npos);
 }
 
+TEST_CASE("an output name longer than its directory allows is refused before any work",
+          "[cli][hardening]") {
+    // A 256-byte --out ran the whole computation and failed at the final rename ("cannot rename
+    // the finished output"; calibrate: an internal error), leaving a sweep's journal behind.
+    const test::TempDir dir;
+    test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + REFERENCE +
+                                         "\"\ndesign = \"lhs\"\npoints = 2\nreplicates = 2\n"
+                                         "[factors.births_per_month]\nmin = 10\nmax = 20\n");
+    const std::string name = std::string(253, 'b') + ".h5";
+    for (const std::string& command :
+         {"run " + shell_quote(REFERENCE) + " --replicates 2 --out " + name,
+          "run " + shell_quote(REFERENCE) + " --replicates 2 --json " + std::string(251, 'j') +
+              ".json",
+          "sweep s.toml --out " + name, "merge s.h5 --out " + name,
+          "calibrate " +
+              shell_quote(std::string(CANOPY_SOURCE_DIR) +
+                          "/scenarios/reference-calibration.toml") +
+              " --out " + name}) {
+        INFO(command);
+        const Result r = run_canopy(dir, command + " --quiet");
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("is 256 bytes long, more than the 255 a name may have"));
+        CHECK(entries(dir.path()) == std::vector<std::string>{"s.toml"});
+    }
+}
+
 TEST_CASE("levers refuses a lever named twice, and levers it cannot measure", "[cli][hardening]") {
     // The repeat was dropped silently; a lever at 0 (no default range) printed three empty
     // tables and exited 0, having measured nothing.

@@ -459,9 +459,28 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
     }
     require_stdout("no posterior was written: the runs are kept in its journal, rerun with "
                    "--resume");
-    experiments::write_calibration_result(a.out, result);
-    if (!a.json.empty() && !json_to_stdout) {
-        output::write_file_atomically(a.json, json_text);
+    // Both or neither (docs/output-format.md): the posterior and the JSON are finished under
+    // temporary names and renamed together. The posterior was renamed first, so a JSON that
+    // could not be written (a full disk) left a new posterior beside an old JSON.
+    try {
+        output::TemporaryFile posterior(a.out);
+        experiments::write_calibration_result(posterior.path(), result);
+        std::optional<output::TemporaryFile> json;
+        if (!a.json.empty() && !json_to_stdout) {
+            json.emplace(output::write_temporary(a.json, json_text));
+        }
+        std::vector<output::TemporaryFile*> finished{&posterior};
+        if (json) {
+            finished.push_back(&*json);
+        }
+        output::commit_all(finished);
+    } catch (const canopy::Error& e) {
+        // As a failed run says it (above): the runs are in the journals, and --resume writes
+        // the result from them once there is room, without running them again.
+        std::cerr << "canopy: error: " << e.what() << "\n"
+                  << "canopy calibrate: no posterior was written; the runs are kept in its "
+                     "journal: rerun with --resume once the cause is fixed\n";
+        throw experiments::SharedFailure(e.what(), false); // said: main only exits
     }
     // The result is complete: the journals are no longer needed.
     for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {

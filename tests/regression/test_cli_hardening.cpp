@@ -504,6 +504,40 @@ TEST_CASE("the JSON and the HDF5 file are committed together or not at all",
     CHECK(entries(dir / "disk") == std::vector<std::string>{"filler", "out.json"});
 }
 
+TEST_CASE("calibrate commits its posterior and its JSON together or not at all",
+          "[cli][hardening][disk]") {
+    // An outside tester's: with the JSON on a full disk, the posterior was renamed into place
+    // first, so a new posterior sat beside the old JSON (exit 1), and nothing said that the
+    // runs were kept for --resume.
+    const test::TempDir dir;
+    const SmallDisk disk(dir / "disk", "256k");
+    if (!disk.mounted()) {
+        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
+        return;
+    }
+    std::string quick = test::read_file(std::string(CANOPY_SOURCE_DIR) +
+                                        "/tests/data/calibration/reference-quick.toml");
+    const std::string relative = "../../../scenarios/";
+    for (auto at = quick.find(relative); at != std::string::npos; at = quick.find(relative)) {
+        quick.replace(at, relative.size(), std::string(CANOPY_SOURCE_DIR) + "/scenarios/");
+    }
+    test::write_file(dir / "c.toml", quick);
+    test::write_file(dir / "post.h5", "previous posterior\n");
+    test::write_file(dir / "disk" / "c.json", "previous json\n");
+    disk.leave_free(0);
+    const Result r = run_canopy(dir, "calibrate c.toml --quiet --out post.h5 --json " +
+                                         shell_quote((dir / "disk" / "c.json").string()));
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("No space left on device") != std::string::npos);
+    CHECK(r.err.find("rerun with --resume") != std::string::npos);
+    CHECK(test::read_file(dir / "post.h5") == "previous posterior\n");
+    CHECK(test::read_file(dir / "disk" / "c.json") == "previous json\n");
+    CHECK(entries(dir / "disk") == std::vector<std::string>{"c.json", "filler"});
+    CHECK(entries(dir.path()) ==
+          std::vector<std::string>{"c.toml", "disk", "post.h5", "post.h5.journal"});
+}
+
 TEST_CASE("a run that cannot fit in memory is refused before it starts, with its estimate",
           "[cli][hardening]") {
     // Issue 6, item 7: 10^6 replicates (9 GB of kept series, 45 GB with --all-mixes) or a

@@ -292,6 +292,8 @@ Command add_compare(CLI::App& app) {
         ->check(NON_EMPTY);
     cmd->add_option("--mix,-m", args->mixes,
                     "A policy mix to compare with the base (repeat it; default: every mix)")
+        ->take_all()
+        ->allow_extra_args(false) // one value a flag: `--mix m scenario.toml` keeps the scenario
         ->check(NON_EMPTY);
     CLI::Option* replicates =
         cmd->add_option("--replicates,-n", args->replicates,

@@ -341,7 +341,10 @@ Command add_levers(CLI::App& app) {
     cmd->add_option("--ranges", args->ranges,
                     "A sweep file whose lever factors (min/max) give the ranges")
         ->check(NON_EMPTY);
-    cmd->add_option("--lever", args->only, "Only this lever (repeatable)")->check(NON_EMPTY);
+    cmd->add_option("--lever", args->only, "Only this lever (repeatable)")
+        ->take_all()
+        ->allow_extra_args(false) // one value a flag: `--lever x scenario.toml` keeps the scenario
+        ->check(NON_EMPTY);
     cmd->add_option("--replicates,-n,-r", args->replicates,
                     "Replicates per end (default: the scenario's)")
         ->check(CLI::Range(2, 1000000));

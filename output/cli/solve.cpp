@@ -791,6 +791,8 @@ Command add_solve(CLI::App& app) {
                     "A lever to search, NAME or NAME=LOW:HIGH (default range: the lever's); "
                     "repeat it to find the cheapest combination")
         ->required()
+        ->take_all()
+        ->allow_extra_args(false) // one value a flag: `--lever x scenario.toml` keeps the scenario
         ->check(NON_EMPTY);
     cmd->add_flag("--budget-cap", args->budget_cap,
                   "Only settings whose mean cost stays within the scenario's budget caps count");

@@ -900,6 +900,27 @@ TEST_CASE("an output name longer than its directory allows is refused before any
     }
 }
 
+TEST_CASE("a repeatable flag before the scenario takes one value", "[cli][hardening]") {
+    // `compare --mix high_tech_push scenario.toml` took the scenario for a second mix ("no
+    // policy mix 'scenario.toml'"), and so did `levers --lever` and `solve --lever`; `run --set`
+    // and `sensitivity --target` already took one value a flag.
+    const test::TempDir dir;
+    const std::string ref = shell_quote(REFERENCE);
+    for (const std::string& command :
+         {"compare --mix high_tech_push " + ref + " -n 2 --json out.json",
+          "levers --lever lever_high_tech " + ref + " -n 2 --json out.json",
+          "solve --lever lever_high_tech " + ref +
+              " --target leaders_2023 -P 0.5 -n 10 --json out.json",
+          "run --set births_per_month=12 " + ref + " -n 2 --json out.json"}) {
+        INFO(command);
+        fs::remove(dir / "out.json");
+        const Result r = run_canopy(dir, command + " --quiet");
+        INFO(r.err);
+        CHECK(r.status == 0);
+        CHECK(fs::exists(dir / "out.json"));
+    }
+}
+
 TEST_CASE("levers refuses a lever named twice, and levers it cannot measure", "[cli][hardening]") {
     // The repeat was dropped silently; a lever at 0 (no default range) printed three empty
     // tables and exited 0, having measured nothing.

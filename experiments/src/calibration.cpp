@@ -725,11 +725,24 @@ private:
                       ", or bounds (lower, upper) that include where it lies");
             return;
         }
+        // A prior no wider than rounding (a sigma of 1e-300) passed, and the calibration ran
+        // until every proposal fell outside it, then blamed the posterior for pressing against
+        // the prior's edge.
+        const Prior prior(u, lo, hi);
+        const double q01 = prior.quantile(0.01);
+        const double q99 = prior.quantile(0.99);
+        if (!(q99 - q01 > 1e-9 * std::max(std::fabs(q01), std::fabs(q99)))) {
+            r_.at(*t.find("prior"), t.path("prior"),
+                  "the prior " + prior_text(u) + " has no width to fit: 98 % of it lies in " +
+                      interval(q01, q99),
+                  "a prior wider than a billionth of its values; a figure known exactly is set "
+                  "in the scenario, not fitted");
+            return;
+        }
         if (out_.size() != before || !resolved) {
             return;
         }
-        FittedParameter fp{target, Prior(u, lo, hi), unit, source.value_or(""),
-                           assumption.value_or("")};
+        FittedParameter fp{target, prior, unit, source.value_or(""), assumption.value_or("")};
         c_.parameters.push_back(std::move(fp));
         prior_nodes_.push_back(&t.node());
     }

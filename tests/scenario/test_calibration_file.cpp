@@ -190,6 +190,23 @@ model_series = "leaders"
         CHECK(d.message == "model 'reference' has no series 'leaders'");
         CHECK(d.hint == "did you mean 'leader'?");
     }
+    SECTION("a prior with no width to fit") {
+        // sigma = 1e-300 passed, and the calibration ran until every proposal fell outside it.
+        const auto d = only_error(
+            load("width", replaced(calibration(""), "prior = \"uniform\"\nlow = 5\nhigh = 30",
+                                   "prior = \"lognormal\"\nmedian = 15\nsigma = 1e-300")));
+        CHECK(d.line == 8);
+        CHECK(d.key == "parameters.births_per_month.prior");
+        CHECK_THAT(d.message, Catch::StartsWith("the prior ") &&
+                                  Catch::Contains("has no width to fit: 98 % of it lies in [15, "
+                                                  "15]"));
+        // A narrow prior that doubles can resolve is fitted.
+        const auto narrow =
+            load("narrow", replaced(calibration(""), "prior = \"uniform\"\nlow = 5\nhigh = 30",
+                                    "prior = \"lognormal\"\nmedian = 15\nsigma = 1e-6"));
+        INFO(narrow.diagnostics.format());
+        CHECK(narrow.calibration.has_value());
+    }
     SECTION("a data file in another encoding than UTF-8") {
         // "firms 武汉" in GBK (CE E4 BA BA): it was taken, the calibration ran, and its JSON
         // writer stopped on the bytes at the end; the posterior's units were not UTF-8.

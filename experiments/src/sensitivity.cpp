@@ -83,7 +83,26 @@ struct SaltelliBlocks {
     std::size_t n = 0, d = 0;
     std::vector<double> a, b;
     std::vector<double> ab; ///< [i * n + j]
+    double scale = 1.0;     ///< the outputs were divided by it (output_scale)
 };
+
+/// A power of two to divide outputs `y` (all finite) by, so that their sums, differences and
+/// squares stay finite: 1 unless the largest |y| reaches 2^500 (about 3e150), where squares
+/// overflow. Dividing by a power of two is exact, so every index is what the unscaled
+/// arithmetic would give had it not overflowed (outputs near 1e300 gave "variance inf" and
+/// every index n/a; Morris sigma inf).
+double output_scale(std::span<const double> y) {
+    double largest = 0.0;
+    for (const double v : y) {
+        largest = std::max(largest, std::abs(v));
+    }
+    if (!(largest >= std::ldexp(1.0, 500))) {
+        return 1.0;
+    }
+    int exponent = 0;
+    (void)std::frexp(largest, &exponent);
+    return std::ldexp(1.0, exponent);
+}
 
 SaltelliBlocks split_blocks(std::span<const double> y, std::size_t n, std::size_t d) {
     SaltelliBlocks s;
@@ -92,17 +111,18 @@ SaltelliBlocks split_blocks(std::span<const double> y, std::size_t n, std::size_
     s.a.resize(n);
     s.b.resize(n);
     s.ab.resize(n * d);
+    s.scale = output_scale(y);
     double sum = 0.0;
     for (std::size_t j = 0; j < n; ++j) {
-        sum += y[j * (d + 2)] + y[j * (d + 2) + d + 1];
+        sum += y[j * (d + 2)] / s.scale + y[j * (d + 2) + d + 1] / s.scale;
     }
     const double centre = sum / static_cast<double>(2 * n);
     for (std::size_t j = 0; j < n; ++j) {
         const std::size_t first = j * (d + 2);
-        s.a[j] = y[first] - centre;
-        s.b[j] = y[first + d + 1] - centre;
+        s.a[j] = y[first] / s.scale - centre;
+        s.b[j] = y[first + d + 1] / s.scale - centre;
         for (std::size_t i = 0; i < d; ++i) {
-            s.ab[i * n + j] = y[first + 1 + i] - centre;
+            s.ab[i * n + j] = y[first + 1 + i] / s.scale - centre;
         }
     }
     return s;
@@ -231,8 +251,11 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
     }
     std::vector<double> s1(d);
     std::vector<double> st(d);
-    out.variance = estimate(blocks, picks, s1, st);
-    if (!(out.variance > 0.0)) {
+    const double variance = estimate(blocks, picks, s1, st);
+    // In the outputs' units (infinite when it is beyond a double; the indices are not).
+    out.variance = variance * blocks.scale * blocks.scale;
+    if (!(variance > 0.0)) {
+        out.variance = variance;
         return out; // every output of A and B the same: the indices are undefined
     }
     for (std::size_t i = 0; i < d; ++i) {
@@ -297,6 +320,15 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
     // in the factor, on the factor's [0, 1] scale (the design checked above: one factor moves
     // at each step).
     std::vector<double> effect(d * r, NaN); // [k * r + t]
+    // On outputs divided by a power of two where they are huge (output_scale), the effects
+    // multiplied back at the end: exact, and finite wherever the effects themselves are.
+    std::vector<double> finite;
+    for (const double v : y) {
+        if (std::isfinite(v)) {
+            finite.push_back(v);
+        }
+    }
+    const double scale = output_scale(finite);
     for (std::size_t t = 0; t < r; ++t) {
         for (std::size_t step = 1; step <= d; ++step) {
             const std::size_t row = t * (d + 1) + step;
@@ -304,8 +336,8 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
             while (design.at(row, changed) == design.at(row - 1, changed)) {
                 ++changed;
             }
-            effect[changed * r + t] =
-                (y[row] - y[row - 1]) / (design.at(row, changed) - design.at(row - 1, changed));
+            effect[changed * r + t] = (y[row] / scale - y[row - 1] / scale) /
+                                      (design.at(row, changed) - design.at(row - 1, changed));
         }
     }
 
@@ -360,6 +392,15 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
         one.assign(draws.begin() + at,
                    draws.begin() + at + static_cast<std::ptrdiff_t>(bootstrap.resamples));
         percentile_interval(one, bootstrap.confidence, out.mu_star[k]);
+    }
+    if (scale != 1.0) {
+        for (std::size_t k = 0; k < d; ++k) {
+            out.mu[k] *= scale;
+            out.sigma[k] *= scale;
+            out.mu_star[k].value *= scale;
+            out.mu_star[k].lo *= scale;
+            out.mu_star[k].hi *= scale;
+        }
     }
     return out;
 }

@@ -309,3 +309,44 @@ TEST_CASE("Morris statistics refuse other designs and say when they are undefine
     CHECK(std::isnan(m.mu[moved]));
     CHECK(std::isnan(m.sigma[moved]));
 }
+
+TEST_CASE("Sobol and Morris statistics of huge outputs are those of the outputs scaled down",
+          "[sensitivity]") {
+    // Outputs near 1e300 (a scenario scaled by 1e300) gave "variance inf", every Sobol index
+    // n/a and Morris sigma inf: their squares overflowed. The estimators now divide such outputs
+    // by a power of two, which is exact: the indices are bit for bit those of the outputs at
+    // their own scale, and the statistics in output units those scaled back.
+    const double big = std::ldexp(1.0, 990); // about 1e298
+    const UnitDesign saltelli = saltelli_design(64, 3, 1);
+    const std::vector<double> y = evaluate(saltelli, ishigami);
+    std::vector<double> huge(y.size());
+    for (std::size_t k = 0; k < y.size(); ++k) {
+        huge[k] = y[k] * big;
+    }
+    const SobolIndices small = sobol_indices(y, 64, 3, {200, 0.9, 5});
+    const SobolIndices large = sobol_indices(huge, 64, 3, {200, 0.9, 5});
+    CHECK(std::isinf(large.variance)); // beyond a double, in the outputs' units
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("factor " << i);
+        CHECK(large.s1[i].value == small.s1[i].value);
+        CHECK(large.st[i].value == small.st[i].value);
+        CHECK(large.s1[i].lo == small.s1[i].lo);
+        CHECK(large.st[i].hi == small.st[i].hi);
+    }
+    const UnitDesign morris = morris_design(20, 3, 4, 3);
+    const std::vector<double> m = evaluate(morris, ishigami);
+    std::vector<double> m_huge(m.size());
+    for (std::size_t k = 0; k < m.size(); ++k) {
+        m_huge[k] = m[k] * big;
+    }
+    const MorrisIndices a = morris_indices(morris, m);
+    const MorrisIndices b = morris_indices(morris, m_huge);
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("factor " << i);
+        CHECK(std::isfinite(b.sigma[i]));
+        CHECK(b.mu_star[i].value == a.mu_star[i].value * big);
+        CHECK(b.mu[i] == a.mu[i] * big);
+        CHECK(b.sigma[i] == a.sigma[i] * big);
+        CHECK(b.mu_star[i].hi == a.mu_star[i].hi * big);
+    }
+}

@@ -1004,7 +1004,11 @@ canopy::bench::MemoryNeed ecosystem_need(const canopy::engine::Scenario& sc,
     if (o.firms > 0) {
         scale_city(in, o.firms);
     }
-    const double firms = eco::Model::agents_at_horizon(in.parameters, sc.calendar);
+    std::vector<double> levers;
+    for (const canopy::engine::Schedule& l : in.levers) {
+        levers.push_back(l.largest());
+    }
+    const double firms = eco::Model::agents_at_horizon(in.parameters, levers, sc.calendar);
     const double city = firms * eco::Model::bytes_per_agent(in.parameters);
     if (o.firms > 0 || o.replicates == 0) {
         need.bytes = city;

@@ -57,7 +57,15 @@ public:
         return table;
     }
     [[nodiscard]] double agents_at_horizon(const engine::Scenario& scenario) const override {
-        if constexpr (engine::ProvidesAgentEstimate<M>) {
+        if constexpr (engine::ProvidesLeverAgentEstimate<M>) {
+            std::vector<double> levers;
+            levers.reserve(scenario.levers.size());
+            for (const engine::LeverSetting& l : scenario.levers) {
+                levers.push_back(l.schedule.largest());
+            }
+            return static_cast<double>(
+                model_.agents_at_horizon(means(scenario), levers, scenario.calendar));
+        } else if constexpr (engine::ProvidesAgentEstimate<M>) {
             return static_cast<double>(
                 model_.agents_at_horizon(means(scenario), scenario.calendar));
         } else {

@@ -118,6 +118,20 @@ double Schedule::at(double t_months) const noexcept {
     return initial_;
 }
 
+double Schedule::largest() const noexcept {
+    // A step schedule holds its initial value before the first point; a ramp or a
+    // piecewise-linear one takes its first point's value there and lies between its points.
+    double most = kind_ == Kind::constant || kind_ == Kind::step || points_.empty()
+                      ? initial_
+                      : points_.front().value;
+    if (kind_ != Kind::constant) {
+        for (const SchedulePoint& p : points_) {
+            most = std::max(most, p.value);
+        }
+    }
+    return most;
+}
+
 Schedule Schedule::scaled(double factor) const {
     if (!std::isfinite(factor)) {
         throw Error("a schedule can only be scaled by a finite factor, got " +

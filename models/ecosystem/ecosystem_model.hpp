@@ -242,6 +242,7 @@ public:
     [[nodiscard]] static std::size_t state_bytes(const State& s);
     /// Firms expected at the end of a run (ecosystem_info.cpp), for the memory estimate.
     [[nodiscard]] static double agents_at_horizon(std::span<const double> parameters,
+                                                  std::span<const double> levers,
                                                   const engine::Calendar& calendar);
     /// Peak resident bytes per firm for these parameters (ecosystem_info.cpp, memory
     /// estimate): the collaboration network grows with collaboration_edges.

@@ -29,8 +29,9 @@
 ///  4. Register it in `models/registry.cpp` so scenarios can say `model = "<name>"`.
 ///
 /// Required: `State`, `info()`, `init()`, `step_agents()`, `stock_rates()`, `observe()`.
-/// Optional: `agents_at_horizon(parameters, calendar)` (see `ProvidesAgentEstimate` below): an
-/// estimate of the agents alive at the end of a run, from which the command line estimates a
+/// Optional: `agents_at_horizon(parameters, calendar)` (see `ProvidesAgentEstimate` below), or
+/// `agents_at_horizon(parameters, levers, calendar)`: an estimate of the agents alive at the end
+/// of a run, from which the command line estimates a
 /// run's memory before starting it (resources.hpp). Without it only the series are counted.
 /// Optional: `bytes_per_agent(parameters)` (see `ProvidesBytesPerAgent` below), for a model
 /// whose memory per agent depends on its parameters (ties per firm); without it
@@ -233,6 +234,16 @@ template <class M>
 concept ProvidesAgentEstimate = requires(const M& model, std::span<const double> parameters,
                                          const Calendar& calendar) {
     { model.agents_at_horizon(parameters, calendar) } -> std::convertible_to<double>;
+};
+
+/// The same estimate for a model whose arrivals follow its levers as well (a programme that
+/// founds firms): `levers` holds each lever's largest level over the run (ModelInfo::levers
+/// order, Schedule::largest). Preferred to ProvidesAgentEstimate when a model has both.
+template <class M>
+concept ProvidesLeverAgentEstimate = requires(const M& model, std::span<const double> parameters,
+                                              std::span<const double> levers,
+                                              const Calendar& calendar) {
+    { model.agents_at_horizon(parameters, levers, calendar) } -> std::convertible_to<double>;
 };
 
 /// The optional estimate of a model's peak resident bytes per agent at the horizon, from

@@ -47,6 +47,9 @@ public:
     [[nodiscard]] const std::vector<SchedulePoint>& points() const noexcept { return points_; }
     [[nodiscard]] double initial() const noexcept { return initial_; }
 
+    /// The largest value the schedule takes at any time (a memory estimate's lever level).
+    [[nodiscard]] double largest() const noexcept;
+
     /// A copy with every value multiplied by `factor` (a policy mix scaling a lever).
     [[nodiscard]] Schedule scaled(double factor) const;
 

@@ -277,7 +277,8 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
     flags.fit_until = a.fit_until;
     flags.seed = a.seed;
     experiments::CalibrationLoad loaded = experiments::load_calibration(a.file, flags);
-    const bool bad = root ? report(loaded.diagnostics) : loaded.diagnostics.has_errors();
+    const bool bad =
+        root ? report(loaded.diagnostics, "canopy calibrate") : loaded.diagnostics.has_errors();
     // Only the root looks at the outputs: another rank could see the journal the root has
     // just begun.
     std::unique_ptr<experiments::OutputLock> lock; // only the root writes, so only it locks

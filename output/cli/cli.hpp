@@ -97,8 +97,10 @@ std::filesystem::path resolve_scenario(const std::string& given);
 /// (as "<command>: error: ..."), then EXIT_BAD_INPUT; EXIT_OK when there are none.
 int refuse_flagged(const FlagProblems& flagged, const std::string& command);
 
-/// Prints every diagnostic (errors and warnings) to stderr; true when there were errors.
-bool report(const engine::Diagnostics& diagnostics);
+/// Prints every diagnostic (errors and warnings) to stderr; true when there were errors. One
+/// about a flag rather than a file (no file, no line) is prefixed with `command` when given
+/// ("canopy calibrate: error: --fit-until: ..."), as the other flag errors are.
+bool report(const engine::Diagnostics& diagnostics, const std::string& command = {});
 
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);

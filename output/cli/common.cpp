@@ -26,10 +26,12 @@ fs::path resolve_scenario(const std::string& given) {
     return output::resolve_input_path(given); // shared with the Python module
 }
 
-bool report(const engine::Diagnostics& diagnostics) {
+bool report(const engine::Diagnostics& diagnostics, const std::string& command) {
     for (const engine::Diagnostic& d : diagnostics) {
+        const bool flag = d.file.empty() && d.line <= 0;
         // A diagnostic quotes the file's own text, which must not drive the terminal.
-        std::cerr << output::printable(d.format()) << "\n";
+        std::cerr << (flag && !command.empty() ? command + ": " : std::string())
+                  << output::printable(d.format()) << "\n";
     }
     return diagnostics.has_errors();
 }

@@ -130,6 +130,17 @@ TEST_CASE("the hold-out mode holds later figures back and reports each against i
     CHECK(h.smm->standard_error.size() == 2);
     CHECK(h.smm->profile_values.size() == 2);
     CHECK(h.smm->profile_values[0].size() == 5);
+
+    // A hold-out year that holds every figure back, or none, is a flag error said as the
+    // others are: with the command's name (it lacked it).
+    for (const char* year : {"1900", "3000"}) {
+        const Result bad = run_canopy(dir, "calibrate " + shell_quote(QUICK) + " --fit-until " +
+                                               year + " --out b.h5");
+        INFO(bad.err);
+        CHECK(bad.status == 2);
+        CHECK(bad.err.rfind("canopy calibrate: error: --fit-until: ", 0) == 0);
+        CHECK_FALSE(fs::exists(dir / "b.h5"));
+    }
 }
 
 TEST_CASE("a calibration gives the same bits at 1 and 2 threads", "[regression][parallel]") {

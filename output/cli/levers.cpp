@@ -201,6 +201,13 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
             }
         }
     }
+    // The table is each lever's effect on each target: without targets it ran every ensemble
+    // and printed a header alone, exit 0.
+    if (!scenario_bad && loaded.scenario && loaded.scenario->targets.empty()) {
+        problems.push_back("scenario " + cli::quoted(loaded.scenario->name) +
+                           " has no targets, and levers measures each lever's effect on the "
+                           "targets; add [targets.<id>] to the scenario");
+    }
     if (!scenario_bad && loaded.scenario && args.replicates == 0 &&
         loaded.scenario->replicates < MIN_REPLICATES) {
         problems.push_back(fmt::format("scenario {} runs {} replicate ([scenario] replicates), "

@@ -942,6 +942,17 @@ TEST_CASE("levers refuses a lever named twice, and levers it cannot measure", "[
     CHECK(zero.err.find("--lever: no lever named can be measured (lever_sme: ") !=
           std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"zero.toml"});
+    // Without targets it ran every ensemble and printed a header alone, exit 0.
+    test::write_file(dir / "none.toml",
+                     "remove = [\"targets.leaders_2023\", \"targets.high_tech_growth\", "
+                     "\"targets.exits_2023\"]\n" +
+                         reference_with(""));
+    const Result none = run_canopy(dir, "levers none.toml -n 4 --json n.json");
+    INFO(none.err);
+    CHECK(none.status == 2);
+    CHECK(none.err.find("has no targets, and levers measures each lever's effect on the "
+                        "targets") != std::string::npos);
+    fs::remove(dir / "none.toml");
     // One replicate gave zero-width paired intervals in compare and --report-levers.
     const Result compare = run_canopy(dir, "compare " + shell_quote(REFERENCE) + " -n 1");
     CHECK(compare.status == 2);

@@ -7,7 +7,9 @@
 
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
+#include <canopy/engine/resources.hpp>
 #include <canopy/experiments/output_lock.hpp>
+#include <canopy/experiments/sensitivity.hpp>
 #include <canopy/experiments/sweep.hpp>
 #include <canopy/output/files.hpp>
 #include <canopy/output/progress.hpp>
@@ -214,6 +216,67 @@ std::string resource_problem(const experiments::Sweep& sweep,
         .problem;
 }
 
+// Why the design and the result's columns would not fit in memory (--max-memory, else the
+// memory available), or empty. Each point holds its coordinates and values (twice while the
+// design is made), its index, and per target 4 and per indicator 4 summaries, with every
+// replicate's final and the mean path when the file asks for them. A sweep of ten million
+// points of five factors ended in std::bad_alloc; one of a million points of 1,000 replicates
+// with finals started without a word.
+std::string design_memory_problem(const experiments::Sweep& sweep, bool design_only,
+                                  const std::string& max_memory) {
+    if (max_memory == "none" || !sweep.scenario) {
+        return {};
+    }
+    const std::size_t d = sweep.factors.size();
+    std::optional<std::size_t> points = sweep.points;
+    if (sweep.design == experiments::DesignKind::saltelli) {
+        points = experiments::saltelli_points(sweep.points, d);
+    } else if (sweep.design == experiments::DesignKind::morris) {
+        points = experiments::morris_points(sweep.points, d);
+    }
+    if (!points) {
+        return {}; // the loader refused it
+    }
+    const double n = static_cast<double>(*points);
+    const double rows = static_cast<double>(sweep.scenario->calendar.steps() + 1);
+    const auto targets = static_cast<double>(sweep.scenario->targets.size());
+    const auto indicators = static_cast<double>(sweep.scenario->indicators.size());
+    const double design_bytes = n * (24.0 * static_cast<double>(d) + 72.0);
+    double per_point = 0.0;
+    if (!design_only) {
+        per_point = 32.0 * (targets + indicators);
+        if (sweep.outputs.finals) {
+            per_point += 8.0 * indicators * std::max(1, sweep.replicates);
+        }
+        if (sweep.outputs.mean_paths) {
+            per_point += 8.0 * indicators * rows;
+        }
+    }
+    const double bytes = design_bytes + n * per_point;
+    double limit = 0.0;
+    std::string what;
+    if (max_memory.empty()) {
+        limit = static_cast<double>(engine::available_memory_bytes());
+        what = "the " + engine::bytes_text(limit) + " of memory available";
+    } else {
+        engine::parse_bytes(max_memory, limit);
+        what = "--max-memory " + max_memory;
+    }
+    if (!(limit > 0.0) || bytes <= limit) {
+        return {};
+    }
+    return fmt::format(
+        "the design and its results would need about {} in memory ({} points x {} "
+        "factors{}), more than {}; use fewer points{}, or --max-memory SIZE (or "
+        "none) to allow it",
+        engine::bytes_text(bytes), engine::grouped(n), d,
+        per_point > 0.0 ? fmt::format(", {} per point for {} targets and {} indicators{}",
+                                      engine::bytes_text(per_point), targets, indicators,
+                                      sweep.outputs.finals ? " with every replicate's final" : "")
+                        : std::string(),
+        what, sweep.outputs.finals ? " or leave \"finals\" out of outputs" : "");
+}
+
 // The command that continues this sweep from its journal; under MPI (`processes` ranks), under
 // the same launcher with as many ranks.
 std::string resume_command(const SweepArgs& args, int processes) {
@@ -271,9 +334,19 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
         problems.emplace_back(
             "--resume: --design-only runs nothing, so there is nothing to resume");
     }
+    // The design and the result's columns are held in memory: checked before the design is
+    // made (ten million points of five factors ended in std::bad_alloc).
+    bool design_fits = true;
+    if (loaded.sweep && !file_bad) {
+        if (std::string p = design_memory_problem(*loaded.sweep, args.design_only, args.max_memory);
+            !p.empty()) {
+            problems.push_back(std::move(p));
+            design_fits = false;
+        }
+    }
     // The design is a pure function of the file: every rank computes the same one.
     std::optional<experiments::UnitDesign> design;
-    if (loaded.sweep && !file_bad) {
+    if (loaded.sweep && !file_bad && design_fits) {
         design = loaded.sweep->unit_design();
     }
     if (shard && design && shard->count > design->points()) {

@@ -605,6 +605,41 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     }
 }
 
+TEST_CASE("a sweep whose design or results cannot fit in memory is refused before it is made",
+          "[cli][hardening]") {
+    // Ten million points of five factors ended in std::bad_alloc (--design-only peaked at
+    // 1.4 GB with two); a million points of 1,000 replicates with finals started without a
+    // word. An outside tester's findings.
+    const test::TempDir dir;
+    test::write_file(dir / "many.toml", "[sweep]\nscenario = \"" + REFERENCE +
+                                            "\"\ndesign = \"lhs\"\npoints = 10000000\n"
+                                            "replicates = 2\nseed = 3\n"
+                                            "[factors.births_per_month]\nmin = 10\nmax = 20\n");
+    test::write_file(
+        dir / "finals.toml",
+        "[sweep]\nscenario = \"" + REFERENCE +
+            "\"\ndesign = \"lhs\"\npoints = 1000000\nreplicates = 1000\nseed = 3\n"
+            "outputs = [\"finals\"]\n[factors.births_per_month]\nmin = 10\nmax = 20\n");
+    struct Case {
+        std::string command;
+        std::string says;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"sweep many.toml --design-only --out m.h5 --max-memory 100M",
+              "(10,000,000 points x 1 factors), more than --max-memory 100M"},
+             {"sweep finals.toml --out f.h5 --max-memory 1G",
+              "with every replicate's final), more than --max-memory 1G; use fewer points or "
+              "leave \"finals\" out of outputs"}}) {
+        INFO(c.command);
+        const Result r = run_canopy(dir, c.command);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("the design and its results would need about") != std::string::npos);
+        CHECK(r.err.find(c.says) != std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"finals.toml", "many.toml"});
+    }
+}
+
 TEST_CASE("a posterior column that cannot be used is reported where it was chosen", "[cli]") {
     // The child chooses a baseline column of the posterior its parent names; the posterior was
     // fitted from 2013, the scenario starts in 2022. The message used to point at the parent's

@@ -82,6 +82,17 @@ std::vector<std::string> output_problems(const CalibrateArgs& a, const experimen
                 problems.push_back("--out: " + check.problem +
                                    "; remove it, or give another --out");
                 foreign = true;
+            } else if (check.kind == experiments::JournalCheck::Kind::resumable &&
+                       !check.fingerprint.empty() &&
+                       check.fingerprint.find(':') == std::string::npos) {
+                // A sweep's fingerprint has no ':' (a calibration's ends ':<method>:<n>'): it
+                // was called an interrupted calibration, and --resume then refused it.
+                problems.push_back("--out: the journal " + quoted(journal.string()) +
+                                   " is an interrupted sweep's (canopy sweep --out " +
+                                   quoted(a.out) +
+                                   "), not a calibration's: give the calibration another --out, "
+                                   "or remove the journal if that sweep is not to be continued");
+                foreign = true;
             }
         }
         if (!foreign && !journals.empty()) {

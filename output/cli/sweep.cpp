@@ -133,6 +133,15 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
         const experiments::JournalCheck check = experiments::journal_check(journal, "", true);
         if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
             problems.push_back("--out: " + check.problem + "; remove it, or give another --out");
+        } else if (check.kind == experiments::JournalCheck::Kind::resumable &&
+                   check.fingerprint.find(':') != std::string::npos) {
+            // A calibration's fingerprint ends ':<method>:<n>' (a sweep's has no ':'): it was
+            // called an interrupted sweep, and --resume then refused it.
+            problems.push_back("--out: the journal " + quoted(journal.string()) +
+                               " is an interrupted calibration's (canopy calibrate --out " +
+                               quoted(args.out) +
+                               "), not a sweep's: give the sweep another --out, or remove the "
+                               "journal if that calibration is not to be continued");
         } else if (args.design_only) {
             problems.push_back("--out: the journal " + quoted(journal.string()) +
                                " of an interrupted sweep exists, and resuming it would write "

@@ -510,6 +510,39 @@ TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file w
     CHECK_FALSE(fs::exists(dir / "j.h5"));
 }
 
+TEST_CASE("a sweep's journal and a calibration's are told apart at the same --out",
+          "[regression][sweep][journal]") {
+    // Each command called the other's journal an interrupted run of its own and asked for
+    // --resume, which then refused it as another experiment's (an outside tester's finding).
+    const test::TempDir dir;
+    const auto leave = [&](const std::string& journal, const std::string& fingerprint) {
+        auto nothing = std::make_unique<NoPoints>();
+        experiments::Experiment e;
+        e.fingerprint = fingerprint;
+        experiments::journalled(std::move(nothing), dir / journal)->evaluate(e, {});
+    };
+    leave("c.h5.journal", "0123456789abcdef0123456789abcdef:abc_smc:1"); // a calibration's
+    const Result sweep = run_canopy(dir, "sweep " + shell_quote(TINY) + " --out c.h5");
+    INFO(sweep.err);
+    CHECK(sweep.status == 2);
+    CHECK(sweep.err.find("--out: the journal 'c.h5.journal' is an interrupted calibration's "
+                         "(canopy calibrate --out 'c.h5'), not a sweep's") != std::string::npos);
+    CHECK(sweep.err.find("add --resume") == std::string::npos);
+    leave("s.h5.journal", "0123456789abcdef0123456789abcdef"); // a sweep's
+    const Result calibrate =
+        run_canopy(dir, "calibrate " +
+                            shell_quote(std::string(CANOPY_SOURCE_DIR) +
+                                        "/tests/data/calibration/reference-quick.toml") +
+                            " --out s.h5");
+    INFO(calibrate.err);
+    CHECK(calibrate.status == 2);
+    CHECK(calibrate.err.find("--out: the journal 's.h5.journal' is an interrupted sweep's "
+                             "(canopy sweep --out 's.h5'), not a calibration's") !=
+          std::string::npos);
+    CHECK(calibrate.err.find("add --resume") == std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal", "s.h5.journal"});
+}
+
 TEST_CASE("sweep --resume takes an empty journal or a cut-off header for a fresh start",
           "[regression][sweep][journal]") {
     const test::TempDir dir;

@@ -754,43 +754,27 @@ private:
         if (!scenario_ok_) {
             return;
         }
-        const engine::ModelInfo& info = c_.model->info();
-        std::vector<engine::ParameterSetting> parameters = scenario_.parameters;
-        std::vector<std::string> described(parameters.size());
-        std::vector<std::size_t> prior_of(parameters.size(), c_.parameters.size());
+        std::vector<ParameterRange> ranges;
+        std::vector<std::size_t> prior_of; // each range's fitted parameter
         for (std::size_t k = 0; k < c_.parameters.size(); ++k) {
             const FittedParameter& fp = c_.parameters[k];
-            if (fp.target.kind == TargetKind::lever || fp.target.index < 0 ||
-                static_cast<std::size_t>(fp.target.index) >= parameters.size()) {
+            if (fp.target.kind == TargetKind::lever || fp.target.index < 0) {
                 continue;
             }
-            const double lo = std::max(fp.prior.lower(), fp.prior.distribution().draw_min());
-            const double hi = std::min(fp.prior.upper(), fp.prior.distribution().draw_max());
-            const auto i = static_cast<std::size_t>(fp.target.index);
-            parameters[i].value = engine::Uncertain{engine::Uncertain::Kind::uniform, lo, hi, 0.0};
-            described[i] =
-                "from " + num(lo) + " to " + num(hi) + " (the prior of " + fp.target.name + ")";
-            prior_of[i] = k;
+            ranges.push_back({static_cast<std::size_t>(fp.target.index),
+                              std::max(fp.prior.lower(), fp.prior.distribution().draw_min()),
+                              std::min(fp.prior.upper(), fp.prior.distribution().draw_max()),
+                              "the prior of " + fp.target.name});
+            prior_of.push_back(k);
         }
-        for (const engine::ConstraintBreach& b :
-             engine::constraint_breaches(info, parameters, described)) {
-            std::size_t last = c_.parameters.size();
-            for (const std::string& name : info.constraints[b.rule].parameters) {
-                const int i = info.parameter_index(name);
-                const std::size_t k =
-                    i < 0 ? c_.parameters.size() : prior_of[static_cast<std::size_t>(i)];
-                if (k < c_.parameters.size() && (last == c_.parameters.size() || k > last)) {
-                    last = k;
-                }
-            }
-            if (last == c_.parameters.size()) {
-                continue; // the scenario's own settings, which its loader checked
-            }
-            const std::string& name = c_.parameters[last].target.name;
-            r_.at_key(*prior_nodes_[last], "parameters." + name,
-                      "over the priors' draws, " + b.message,
-                      b.allowed + ", for every value the priors can draw (narrow the prior with "
-                                  "lower and upper)");
+        for (const RangeBreach& r :
+             rules_broken_over(c_.model->info(), scenario_.parameters, ranges)) {
+            const std::size_t k = prior_of[r.range];
+            r_.at_key(*prior_nodes_[k], "parameters." + c_.parameters[k].target.name,
+                      "over the priors' draws, " + r.breach.message,
+                      r.breach.allowed +
+                          ", for every value the priors can draw (narrow the prior with "
+                          "lower and upper)");
         }
     }
 

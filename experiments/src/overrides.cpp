@@ -386,4 +386,40 @@ std::vector<std::string> override_texts(std::span<const Override> overrides) {
     return out;
 }
 
+std::vector<RangeBreach> rules_broken_over(const engine::ModelInfo& model,
+                                           std::vector<engine::ParameterSetting> settings,
+                                           const std::vector<ParameterRange>& ranges) {
+    std::vector<std::string> described(settings.size());
+    std::vector<std::size_t> range_of(settings.size(), ranges.size());
+    for (std::size_t k = 0; k < ranges.size(); ++k) {
+        const ParameterRange& r = ranges[k];
+        if (r.parameter >= settings.size()) {
+            continue;
+        }
+        settings[r.parameter].value =
+            r.lo == r.hi ? engine::Uncertain::fixed(r.lo)
+                         : engine::Uncertain{engine::Uncertain::Kind::uniform, r.lo, r.hi, 0.0};
+        described[r.parameter] =
+            (r.lo == r.hi ? number_text(r.lo)
+                          : "from " + number_text(r.lo) + " to " + number_text(r.hi)) +
+            " (" + r.label + ")";
+        range_of[r.parameter] = k;
+    }
+    std::vector<RangeBreach> out;
+    for (engine::ConstraintBreach& b : engine::constraint_breaches(model, settings, described)) {
+        std::size_t latest = ranges.size();
+        for (const std::string& name : model.constraints[b.rule].parameters) {
+            const int i = model.parameter_index(name);
+            const std::size_t k = i < 0 ? ranges.size() : range_of[static_cast<std::size_t>(i)];
+            if (k < ranges.size() && (latest == ranges.size() || k > latest)) {
+                latest = k;
+            }
+        }
+        if (latest < ranges.size()) {
+            out.push_back({std::move(b), latest});
+        }
+    }
+    return out;
+}
+
 } // namespace canopy::experiments

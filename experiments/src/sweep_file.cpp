@@ -880,13 +880,11 @@ private:
     // (share_auto over [0.1, 0.95] put 148 % of the firms in the five sectors). Said at the last
     // factor the rule involves, in file order.
     void check_rules(const TomlValue& factors, const Sweep& s) {
-        std::vector<engine::ParameterSetting> parameters = s.scenario->parameters;
-        std::vector<std::string> described(parameters.size());
-        std::vector<std::size_t> factor_of(parameters.size(), s.factors.size());
+        std::vector<ParameterRange> ranges;
+        std::vector<std::size_t> factor_of; // each range's factor
         for (std::size_t k = 0; k < s.factors.size(); ++k) {
             const Factor& f = s.factors[k];
-            if (f.target.kind == TargetKind::lever || f.target.index < 0 ||
-                static_cast<std::size_t>(f.target.index) >= parameters.size()) {
+            if (f.target.kind == TargetKind::lever || f.target.index < 0) {
                 continue;
             }
             double lo = f.min;
@@ -898,35 +896,18 @@ private:
                 lo = f.distribution.draw_min();
                 hi = f.distribution.draw_max();
             }
-            const auto i = static_cast<std::size_t>(f.target.index);
-            parameters[i].value =
-                lo == hi ? engine::Uncertain::fixed(lo)
-                         : engine::Uncertain{engine::Uncertain::Kind::uniform, lo, hi, 0.0};
-            described[i] = (lo == hi ? number_text(lo)
-                                     : "from " + number_text(lo) + " to " + number_text(hi)) +
-                           " (factor " + s.factor_names[k] + ")";
-            factor_of[i] = k;
+            ranges.push_back(
+                {static_cast<std::size_t>(f.target.index), lo, hi, "factor " + s.factor_names[k]});
+            factor_of.push_back(k);
         }
-        const engine::ModelInfo& info = s.model->info();
-        for (const engine::ConstraintBreach& b :
-             engine::constraint_breaches(info, parameters, described)) {
-            std::size_t last = s.factors.size();
-            for (const std::string& name : info.constraints[b.rule].parameters) {
-                const int i = info.parameter_index(name);
-                const std::size_t k =
-                    i < 0 ? s.factors.size() : factor_of[static_cast<std::size_t>(i)];
-                if (k < s.factors.size() && (last == s.factors.size() || k > last)) {
-                    last = k;
-                }
-            }
-            if (last == s.factors.size()) {
-                continue; // the scenario's own settings, which its loader checked
-            }
-            ctx_.error_at(*factors.find(s.factor_names[last]), "factors." + s.factor_names[last],
-                          "over the factors' ranges, " + b.message +
+        for (const RangeBreach& r :
+             rules_broken_over(s.model->info(), s.scenario->parameters, ranges)) {
+            const std::string& name = s.factor_names[factor_of[r.range]];
+            ctx_.error_at(*factors.find(name), "factors." + name,
+                          "over the factors' ranges, " + r.breach.message +
                               (s.policy_mix.empty() ? std::string()
                                                     : " (under policy mix '" + s.policy_mix + "')"),
-                          b.allowed + ", for every value a design point can take");
+                          r.breach.allowed + ", for every value a design point can take");
         }
     }
 

@@ -94,4 +94,28 @@ engine::Scenario apply_overrides(const engine::Scenario& scenario,
 /// reader can paste them back after `--set`, from the CLI and from Python alike.
 std::vector<std::string> override_texts(std::span<const Override> overrides);
 
+/// A parameter an experiment sets anywhere in [lo, hi]: a sweep's factor or a calibration's
+/// prior. `label` says what sets it, e.g. "factor share_auto".
+struct ParameterRange {
+    std::size_t parameter = 0; ///< index into ModelInfo::parameters
+    double lo = 0.0;
+    double hi = 0.0;
+    std::string label;
+};
+
+/// A rule across parameters broken over the ranges, with the index in `ranges` of the latest
+/// range the rule involves (where to say it).
+struct RangeBreach {
+    engine::ConstraintBreach breach;
+    std::size_t range = 0;
+};
+
+/// The model's rules across parameters (ModelInfo::constraints) that `settings` (one per model
+/// parameter: the scenario's) break once each of `ranges` may take any value in its range, each
+/// with the range to blame and every range said as "from lo to hi (label)". Rules the ranges do
+/// not touch are left out: the scenario's loader checked those.
+std::vector<RangeBreach> rules_broken_over(const engine::ModelInfo& model,
+                                           std::vector<engine::ParameterSetting> settings,
+                                           const std::vector<ParameterRange>& ranges);
+
 } // namespace canopy::experiments

@@ -128,7 +128,12 @@ std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& p
             return nullptr;
         }
         struct stat opened {};
-        if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_nlink != 1) {
+        const bool stated = ::fstat(fd, &opened) == 0;
+        if (stated && S_ISREG(opened.st_mode) && opened.st_nlink == 0) {
+            ::close(fd); // its holder removed it as it let go, after our open: try again
+            continue;
+        }
+        if (!stated || !S_ISREG(opened.st_mode) || opened.st_nlink != 1) {
             const bool plain = S_ISREG(opened.st_mode);
             problem = "the lock file '" + path.string() + "' " +
                       (plain ? "has other names (hard links), and writing it would change "

@@ -344,9 +344,11 @@ int sweep_command(const FlagProblems& flagged, const SweepArgs& args) {
             "--resume: --design-only runs nothing, so there is nothing to resume");
     }
     // The design and the result's columns are held in memory: checked before the design is
-    // made (ten million points of five factors ended in std::bad_alloc).
+    // made (ten million points of five factors ended in std::bad_alloc). By the root, whose
+    // verdict every rank follows: another rank could see other memory available, skip the
+    // design, and then be told to go on.
     bool design_fits = true;
-    if (loaded.sweep && !file_bad) {
+    if (root && loaded.sweep && !file_bad) {
         if (std::string p = design_memory_problem(*loaded.sweep, args.design_only, args.max_memory);
             !p.empty()) {
             problems.push_back(std::move(p));

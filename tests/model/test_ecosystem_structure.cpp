@@ -23,6 +23,20 @@ namespace {
 engine::Schedule constant(double v) {
     return engine::Schedule::constant(v);
 }
+
+// The mean of the replicates' values and its standard error.
+template <std::size_t N>
+std::pair<double, double> mean_and_se(const std::array<double, N>& x) {
+    double mean = 0.0;
+    for (const double v : x) {
+        mean += v / static_cast<double>(N);
+    }
+    double var = 0.0;
+    for (const double v : x) {
+        var += (v - mean) * (v - mean) / static_cast<double>(N - 1);
+    }
+    return {mean, std::sqrt(var / static_cast<double>(N))};
+}
 } // namespace
 
 TEST_CASE("D1: leaders are designated from applications, at most the quota",
@@ -223,15 +237,7 @@ TEST_CASE("D4: the loan balance starts on its balanced-growth path", "[ecosystem
             growth[static_cast<std::size_t>(k)] =
                 r.at(3, ser::tech_loan_balance) / r.at(0, ser::tech_loan_balance) - 1.0;
         }
-        double mean = 0.0;
-        for (const double x : growth) {
-            mean += x / REPLICATES;
-        }
-        double var = 0.0;
-        for (const double x : growth) {
-            var += (x - mean) * (x - mean) / (REPLICATES - 1);
-        }
-        return std::pair{mean, std::sqrt(var / REPLICATES)};
+        return mean_and_se(growth);
     };
     for (const auto& [g, deepening] :
          {std::pair{0.2, 0.1}, std::pair{0.25, 0.0}, std::pair{0.15, 0.2}, std::pair{0.0, 0.0}}) {
@@ -268,15 +274,7 @@ TEST_CASE("D4: without growth the loans taken replace the loans repaid", "[ecosy
         ratio[static_cast<std::size_t>(k)] =
             r.at(120, ser::tech_loan_balance) / r.at(0, ser::tech_loan_balance);
     }
-    double mean = 0.0;
-    for (const double x : ratio) {
-        mean += x / REPLICATES;
-    }
-    double var = 0.0;
-    for (const double x : ratio) {
-        var += (x - mean) * (x - mean) / (REPLICATES - 1);
-    }
-    const double se = std::sqrt(var / REPLICATES);
+    const auto [mean, se] = mean_and_se(ratio);
     INFO("balance after ten terms / at the start: " << mean << " (se " << se << ")");
     CHECK(std::abs(mean - 1.0) < 4.0 * se);
     CHECK(se < 0.004); // so that the 2 % of the old take-up is well outside

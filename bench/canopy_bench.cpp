@@ -1310,7 +1310,19 @@ int main(int argc, char** argv) {
             });
         }
     } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+        // --help is answered before the words around it are looked at: `canopy-bench foo --help`
+        // printed the main help and exited 0, as if foo were a command.
+        int word_at = 1; // the first word is the command's
+        while (word_at < argc && argv[word_at][0] == '-') {
+            ++word_at;
+        }
+        const std::vector<CLI::App*> all = app.get_subcommands({});
+        const bool unknown_word =
+            word_at < argc && std::none_of(all.begin(), all.end(), [&](const CLI::App* c) {
+                return c->get_name() == argv[word_at];
+            });
+        const bool help = e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success);
+        if (help && !unknown_word) {
             return app.exit(e); // --help
         }
         std::string what = canopy::output::clearer_parse_message(e.what());
@@ -1321,7 +1333,8 @@ int main(int argc, char** argv) {
                 commands += (commands.empty() ? "" : ", ") + c->get_name();
             }
             // The first word names the command; a flag there is one canopy-bench does not take.
-            what = argc < 2            ? std::string("no command given")
+            what = help                ? "unknown command '" + std::string(argv[word_at]) + "'"
+                   : argc < 2          ? std::string("no command given")
                    : argv[1][0] == '-' ? "no command given, and '" + std::string(argv[1]) +
                                              "' is not an option of canopy-bench"
                                        : "unknown command '" + std::string(argv[1]) + "'";

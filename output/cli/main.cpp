@@ -417,7 +417,20 @@ int dispatch(int argc, char** argv) {
             break;
         } catch (const CLI::ParseError& e) {
             if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
-                return app.exit(e); // --help, --version
+                // --help, --version. CLI11 answers them before it looks at the words around:
+                // `canopy report --help` printed the main help and exited 0, as if `report`
+                // were a command.
+                const std::vector<CLI::App*> all = app.get_subcommands({});
+                if (const std::size_t at = command_at(tokens);
+                    at < tokens.size() &&
+                    std::none_of(all.begin(), all.end(),
+                                 [&](const CLI::App* c) { return c->get_name() == tokens[at]; })) {
+                    std::cerr << "canopy: error: " << unknown_flags(app, count, args.data())
+                              << "\nRun 'canopy --help' or 'canopy <command> --help' for "
+                                 "usage.\n";
+                    return EXIT_BAD_INPUT;
+                }
+                return app.exit(e);
             }
             const std::vector<CLI::App*> chosen = app.get_subcommands();
             if ((dynamic_cast<const CLI::ValidationError*>(&e) != nullptr ||

@@ -32,6 +32,9 @@ CASES = [
     (["referenc"], "unknown command 'referenc' (commands: reference, scaling, ecosystem, "
                    "bandwidth, contention, sweep, calibration)"),
     ([], "no command given (commands: reference,"),
+    # --help is answered first: these printed the main help and exited 0.
+    (["referenc", "--help"], "unknown command 'referenc' (commands: reference,"),
+    (["--help", "referenc"], "unknown command 'referenc' (commands: reference,"),
     (["--n", "5"], "no command given, and '--n' is not an option of canopy-bench"),
     (["reference", "--bogus"], "--bogus; the options of 'reference' are --help --n --steps"),
     # Doubles: nan is refused, not taken for "unset" or let through a range; bounds readable.

@@ -406,6 +406,10 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
         {"solve x.toml --target t --probabilty 0.9", {"did you mean '--probability'?"}},
         {"run --seed=3 --sed 3 -x", {"no option '--sed'", "no option '-x'"}},
         {"rn", {"unknown command 'rn'; did you mean 'run'?", "Commands: run validate models"}},
+        // CLI11 answers --help and --version first: these printed the main help, exit 0.
+        {"report --help", {"unknown command 'report'", "Commands: run validate models"}},
+        {"--help rn", {"unknown command 'rn'; did you mean 'run'?"}},
+        {"rn --version", {"unknown command 'rn'; did you mean 'run'?"}},
         {"run -n abc", {"--replicates: 'abc' is not a number (allowed: 1 to 1000000)"}},
         {"run -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
         {"run -n 1e2",

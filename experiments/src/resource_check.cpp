@@ -25,11 +25,29 @@ bool valid_max_memory(const std::string& text) {
     return text == "none" || engine::parse_bytes(text, bytes);
 }
 
+MemoryLimit memory_limit(const std::string& max_memory, const ResourceWords& words) {
+    MemoryLimit limit;
+    if (max_memory == "none") {
+        return limit;
+    }
+    if (max_memory.empty()) {
+        limit.bytes = static_cast<double>(engine::available_memory_bytes());
+        limit.limited = limit.bytes > 0.0; // 0: unknown
+        limit.what = "the " + engine::bytes_text(limit.bytes) + " of memory available";
+    } else {
+        // A value valid_max_memory refuses is reported where it is read.
+        limit.limited = engine::parse_bytes(max_memory, limit.bytes);
+        limit.what = words.keywords ? words.max_memory + "='" + max_memory + "'"
+                                    : words.max_memory + " " + max_memory;
+    }
+    return limit;
+}
+
 ResourceCheck check_resources(const models::ModelHandle& model,
                               const std::vector<engine::Scenario>& runs, int replicates,
                               int threads, const std::string& max_memory,
                               const std::string& subject, const std::string& advice,
-                              const ResourceWords& words) {
+                              const ResourceWords& words, const HeldMemory& held) {
     ResourceCheck check;
     if (runs.empty()) {
         return check;
@@ -40,27 +58,20 @@ ResourceCheck check_resources(const models::ModelHandle& model,
     const engine::ResourceEstimate e = engine::estimate_resources(info, calendar, shape);
     check.estimate = e.describe(shape, info, calendar);
     check.seconds = e.seconds;
-    if (max_memory == "none") {
-        return check;
+    const MemoryLimit limit = memory_limit(max_memory, words);
+    if (!limit.limited) {
+        return check; // no limit, or unknown: nothing to compare with
     }
-    double limit = 0.0;
-    std::string what;
-    if (max_memory.empty()) {
-        limit = static_cast<double>(engine::available_memory_bytes());
-        what = "the " + engine::bytes_text(limit) + " of memory available";
-        if (limit <= 0.0) {
-            return check; // unknown: nothing to compare with
-        }
-    } else {
-        engine::parse_bytes(max_memory, limit);
-        what = words.keywords ? words.max_memory + "='" + max_memory + "'"
-                              : words.max_memory + " " + max_memory;
-    }
-    if (e.total_bytes() > limit) {
+    const double beside = std::max(0.0, held.bytes);
+    if (e.total_bytes() + beside > limit.bytes) {
         const std::string allow = words.keywords ? words.max_memory + "='SIZE' (or 'none')"
                                                  : words.max_memory + " SIZE (or none)";
-        check.problem = subject + " would need " + check.estimate + ", more than " + what + "; " +
-                        advice + ", or " + allow + " to allow it";
+        check.problem =
+            subject + " would need " + check.estimate +
+            (beside > 0.0 ? "; with about " + engine::bytes_text(beside) + " for " + held.what +
+                                " beside it, that is more than "
+                          : ", more than ") +
+            limit.what + "; " + advice + ", or " + allow + " to allow it";
     }
     return check;
 }

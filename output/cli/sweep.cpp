@@ -171,6 +171,44 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     return problems;
 }
 
+// What the design and the result's columns hold in memory. Each point holds its coordinates and
+// values (twice while the design is made), its index, and per target 4 and per indicator 4
+// summaries, with every replicate's final and the mean path when the file asks for them.
+struct SweepTables {
+    double points = 0.0;    ///< the design's points (0: the loader refused their count)
+    double per_point = 0.0; ///< the result's bytes per point (0 for --design-only)
+    double bytes = 0.0;     ///< the whole
+};
+
+SweepTables sweep_tables(const experiments::Sweep& sweep, bool design_only) {
+    SweepTables t;
+    const std::size_t d = sweep.factors.size();
+    std::optional<std::size_t> points = sweep.points;
+    if (sweep.design == experiments::DesignKind::saltelli) {
+        points = experiments::saltelli_points(sweep.points, d);
+    } else if (sweep.design == experiments::DesignKind::morris) {
+        points = experiments::morris_points(sweep.points, d);
+    }
+    if (!points || !sweep.scenario) {
+        return t; // the loader refused it
+    }
+    t.points = static_cast<double>(*points);
+    const double rows = static_cast<double>(sweep.scenario->calendar.steps() + 1);
+    const auto targets = static_cast<double>(sweep.scenario->targets.size());
+    const auto indicators = static_cast<double>(sweep.scenario->indicators.size());
+    if (!design_only) {
+        t.per_point = 32.0 * (targets + indicators);
+        if (sweep.outputs.finals) {
+            t.per_point += 8.0 * indicators * std::max(1, sweep.replicates);
+        }
+        if (sweep.outputs.mean_paths) {
+            t.per_point += 8.0 * indicators * rows;
+        }
+    }
+    t.bytes = t.points * (24.0 * static_cast<double>(d) + 72.0 + t.per_point);
+    return t;
+}
+
 // Why `points` cannot run here, or empty: their largest point's ensembles (by the model's agents
 // at the horizon), as many at once as run side by side, against --max-memory (check_resources).
 // The message names that point by the factors that make it large.
@@ -219,71 +257,40 @@ std::string resource_problem(const experiments::Sweep& sweep,
         "design point " + std::to_string(point.index) + " (" + (sizing.empty() ? all : sizing) +
         ")" +
         (side_by_side > 1 ? ", " + std::to_string(side_by_side) + " such points run at once," : "");
+    // The design and the result's columns are held while the points run.
+    const experiments::HeldMemory held{sweep_tables(sweep, false).bytes,
+                                       "the design and its results"};
     return check_resources(model, runs, static_cast<int>(side_by_side * replicates), threads,
                            max_memory, subject,
-                           "narrow the factor's range, or use fewer replicates or --threads")
+                           "narrow the factor's range, or use fewer points, replicates or "
+                           "--threads",
+                           {}, held)
         .problem;
 }
 
 // Why the design and the result's columns would not fit in memory (--max-memory, else the
-// memory available), or empty. Each point holds its coordinates and values (twice while the
-// design is made), its index, and per target 4 and per indicator 4 summaries, with every
-// replicate's final and the mean path when the file asks for them. A sweep of ten million
-// points of five factors ended in std::bad_alloc; one of a million points of 1,000 replicates
-// with finals started without a word.
+// memory available), or empty. A sweep of ten million points of five factors ended in
+// std::bad_alloc; one of a million points of 1,000 replicates with finals started without a
+// word. (The ensembles in flight are counted with them in resource_problem.)
 std::string design_memory_problem(const experiments::Sweep& sweep, bool design_only,
                                   const std::string& max_memory) {
-    if (max_memory == "none" || !sweep.scenario) {
+    const experiments::MemoryLimit limit = experiments::memory_limit(max_memory);
+    const SweepTables t = sweep_tables(sweep, design_only);
+    if (!limit.limited || t.points == 0.0 || t.bytes <= limit.bytes) {
         return {};
     }
-    const std::size_t d = sweep.factors.size();
-    std::optional<std::size_t> points = sweep.points;
-    if (sweep.design == experiments::DesignKind::saltelli) {
-        points = experiments::saltelli_points(sweep.points, d);
-    } else if (sweep.design == experiments::DesignKind::morris) {
-        points = experiments::morris_points(sweep.points, d);
-    }
-    if (!points) {
-        return {}; // the loader refused it
-    }
-    const double n = static_cast<double>(*points);
-    const double rows = static_cast<double>(sweep.scenario->calendar.steps() + 1);
     const auto targets = static_cast<double>(sweep.scenario->targets.size());
     const auto indicators = static_cast<double>(sweep.scenario->indicators.size());
-    const double design_bytes = n * (24.0 * static_cast<double>(d) + 72.0);
-    double per_point = 0.0;
-    if (!design_only) {
-        per_point = 32.0 * (targets + indicators);
-        if (sweep.outputs.finals) {
-            per_point += 8.0 * indicators * std::max(1, sweep.replicates);
-        }
-        if (sweep.outputs.mean_paths) {
-            per_point += 8.0 * indicators * rows;
-        }
-    }
-    const double bytes = design_bytes + n * per_point;
-    double limit = 0.0;
-    std::string what;
-    if (max_memory.empty()) {
-        limit = static_cast<double>(engine::available_memory_bytes());
-        what = "the " + engine::bytes_text(limit) + " of memory available";
-    } else {
-        engine::parse_bytes(max_memory, limit);
-        what = "--max-memory " + max_memory;
-    }
-    if (!(limit > 0.0) || bytes <= limit) {
-        return {};
-    }
     return fmt::format(
         "the design and its results would need about {} in memory ({} points x {} "
         "factors{}), more than {}; use fewer points{}, or --max-memory SIZE (or "
         "none) to allow it",
-        engine::bytes_text(bytes), engine::grouped(n), d,
-        per_point > 0.0 ? fmt::format(", {} per point for {} targets and {} indicators{}",
-                                      engine::bytes_text(per_point), targets, indicators,
-                                      sweep.outputs.finals ? " with every replicate's final" : "")
-                        : std::string(),
-        what, sweep.outputs.finals ? " or leave \"finals\" out of outputs" : "");
+        engine::bytes_text(t.bytes), engine::grouped(t.points), sweep.factors.size(),
+        t.per_point > 0.0 ? fmt::format(", {} per point for {} targets and {} indicators{}",
+                                        engine::bytes_text(t.per_point), targets, indicators,
+                                        sweep.outputs.finals ? " with every replicate's final" : "")
+                          : std::string(),
+        limit.what, sweep.outputs.finals ? " or leave \"finals\" out of outputs" : "");
 }
 
 // The command that continues this sweep from its journal; under MPI (`processes` ranks), under

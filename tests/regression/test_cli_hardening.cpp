@@ -640,6 +640,33 @@ TEST_CASE("a sweep whose design or results cannot fit in memory is refused befor
     }
 }
 
+TEST_CASE("a sweep's points and its design are counted together against the memory allowed",
+          "[cli][hardening]") {
+    // Each was checked alone: 20,000 points with finals (about 168 MB) and a point of 2 million
+    // firms (about 432 MB on 2 threads) each fit in 500M, and the sweep started.
+    const test::TempDir dir;
+    test::write_file(dir / "both.toml",
+                     "[sweep]\nscenario = \"" + REFERENCE +
+                         "\"\ndesign = \"lhs\"\npoints = 20000\nreplicates = 200\nseed = 3\n"
+                         "outputs = [\"finals\"]\n[factors.births_per_month]\nmin = 10\nmax = 20\n"
+                         "[factors.firms]\nmin = 500\nmax = 2000000\n");
+    const Result r = run_canopy(dir, "sweep both.toml --out b.h5 --threads 2 --max-memory 500M");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("(births_per_month = ") != std::string::npos);
+    CHECK(r.err.find("firms = 19999") != std::string::npos);
+    CHECK(r.err.find("would need about 432 MB") != std::string::npos); // the point alone
+    CHECK(r.err.find("; with about 168 MB for the design and its results beside it, that is "
+                     "more than --max-memory 500M; narrow the factor's range") !=
+          std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"both.toml"});
+    // The design and its results alone are within it too.
+    const Result design =
+        run_canopy(dir, "sweep both.toml --design-only --out d.h5 --max-memory 500M");
+    INFO(design.err);
+    CHECK(design.status == 0);
+}
+
 TEST_CASE("a posterior column that cannot be used is reported where it was chosen", "[cli]") {
     // The child chooses a baseline column of the posterior its parent names; the posterior was
     // fitted from 2013, the scenario starts in 2022. The message used to point at the parent's

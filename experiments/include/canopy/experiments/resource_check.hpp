@@ -41,17 +41,35 @@ ResourceWords python_resource_words();
 /// engine::parse_bytes reads ("16G", "512M", "100000").
 bool valid_max_memory(const std::string& text);
 
+/// A memory limit as a `--max-memory` value (or `max_memory` keyword) sets it.
+struct MemoryLimit {
+    bool limited = false; ///< false for "none", and when the memory available is unknown
+    double bytes = 0.0;   ///< the limit, when limited
+    std::string what;     ///< how a refusal names it: "--max-memory 16G"
+};
+
+/// The limit `max_memory` sets (empty: the memory available now; "none": no limit; else a size
+/// valid_max_memory takes), named in `words`.
+MemoryLimit memory_limit(const std::string& max_memory, const ResourceWords& words = {});
+
+/// Memory held beside the ensembles while they run (a sweep's design and its results' columns),
+/// counted with them against the limit.
+struct HeldMemory {
+    double bytes = 0.0;
+    std::string what; ///< what holds it: "the design and its results"
+};
+
 /// Checks the ensembles of `runs` (one scenario each, run side by side with `replicates`
 /// replicates on `threads` threads) against the memory limit `max_memory` (empty: the memory
 /// available now; "none": no limit; else a size valid_max_memory takes). The problem reads
 /// "<subject> would need ..., more than ...; <advice>, or --max-memory SIZE (or none) to allow
-/// it" (in `words`).
+/// it" (in `words`). Memory `held` beside them counts against the limit too, and is named.
 ResourceCheck check_resources(const models::ModelHandle& model,
                               const std::vector<engine::Scenario>& runs, int replicates,
                               int threads, const std::string& max_memory,
                               const std::string& subject = "the run",
                               const std::string& advice = "use fewer replicates or policy mixes",
-                              const ResourceWords& words = {});
+                              const ResourceWords& words = {}, const HeldMemory& held = {});
 
 /// Why the calibration's largest candidate cannot run here, or empty. Every fitted parameter is
 /// put at whichever end of its prior makes the model larger (its 1e-6 or 1 - 1e-6 quantile, of

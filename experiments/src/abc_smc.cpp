@@ -40,6 +40,22 @@ std::string sig3(double x) {
     return fmt::format("{:.3g}", x);
 }
 
+// Three significant digits, rounded down: a bound said to lie below x must (0.9999995 is not
+// "below 1").
+std::string sig3_below(double x) {
+    if (!(x > 0.0) || !std::isfinite(x)) {
+        return sig3(x);
+    }
+    const double scale = std::pow(10.0, std::floor(std::log10(x)) - 2.0);
+    return fmt::format("{:.3g}", std::floor(x / scale) * scale);
+}
+
+// A setting as the file wrote it (shortest exact form): 0.999999 is not "1", 1e-7 not
+// "0.000000".
+std::string as_written(double x) {
+    return fmt::format("{}", x);
+}
+
 // The sampler's stream for candidate i of generation g.
 engine::Stream stream(std::uint64_t seed, int g, std::uint32_t i, std::uint32_t attempt,
                       engine::Purpose purpose) {
@@ -307,16 +323,16 @@ public:
         result.exact = pop.temperature <= 1.0;
         result.final_temperature = pop.temperature;
         const std::string kept = "; the last complete generation is kept, at temperature " +
-                                 std::to_string(pop.temperature) + " (tolerance " +
-                                 std::to_string(std::sqrt(pop.temperature)) +
+                                 sig3(pop.temperature) + " (tolerance " +
+                                 sig3(std::sqrt(pop.temperature)) +
                                  "): an approximate posterior, wider than the exact one";
         if (stopped == Outcome::low_acceptance) {
-            result.notes.push_back("generation " + std::to_string(result.generations.size()) +
-                                   " stopped: fewer than abc_smc.min_acceptance = " +
-                                   std::to_string(o.min_acceptance) +
-                                   " of its runs counted (runs vary more from one to the next "
-                                   "than the figures' errors allow)" +
-                                   kept);
+            result.notes.push_back(
+                "generation " + std::to_string(result.generations.size()) +
+                " stopped: fewer than abc_smc.min_acceptance = " + as_written(o.min_acceptance) +
+                " of its runs counted (runs vary more from one to the next "
+                "than the figures' errors allow)" +
+                kept);
         }
         if (stopped == Outcome::budget) {
             result.notes.push_back("the simulation budget (abc_smc.max_simulations = " +
@@ -658,11 +674,11 @@ private:
         }
         engine::Diagnostic d = detail::setting_diagnostic(c_, "abc_smc", "min_acceptance");
         d.message = "the first generation was stopped by the rule min_acceptance = " +
-                    sig3(o.min_acceptance) + ": " + reached + ", " + sig3(rate) +
+                    as_written(o.min_acceptance) + ": " + reached + ", " + sig3(rate) +
                     " per candidate. The data may be out of the model's reach, the priors too "
                     "wide, or the figures' errors ([error] relative_sd) too narrow for the "
                     "model's run-to-run noise";
-        d.allowed = "a value below " + sig3(rate) + " (0 never stops early)";
+        d.allowed = "a value below " + sig3_below(rate) + " (0 never stops early)";
         return {std::move(d), simulations_};
     }
 

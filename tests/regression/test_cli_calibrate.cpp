@@ -513,6 +513,20 @@ TEST_CASE("the stopping rule ending the first generation is bad input naming min
     REQUIRE(resumed.status == 0);
     CHECK(resumed.out.find("resumed: " + std::to_string(records) + " points read back") !=
           std::string::npos);
+    // A rule near 1 is said as written, and the value allowed lies below it: three rounded
+    // digits said "min_acceptance = 1" and "a value below 1".
+    const TempDir near;
+    write_file(near / "c.toml",
+               replaced(quick, "min_acceptance = 0.5", "min_acceptance = 0.9999999"));
+    const Result n = run_canopy(near, "calibrate c.toml --out post.h5");
+    INFO(n.err);
+    CHECK(n.status == 2);
+    CHECK(n.err.find("stopped by the rule min_acceptance = 0.9999999: after ") !=
+          std::string::npos);
+    const std::string below = "(allowed: a value below ";
+    const std::size_t at = n.err.find(below);
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stod(n.err.substr(at + below.size())) < 0.9999999);
 }
 
 TEST_CASE("a calibration that fails keeps its journal and says how to go on",

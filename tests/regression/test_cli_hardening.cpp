@@ -70,6 +70,15 @@ private:
     std::string why_;
 };
 
+// Ends the test, with a warning saying why, where `disk` (a SmallDisk) could not be mounted.
+#define SKIP_UNLESS_MOUNTED(disk)                                                                  \
+    do {                                                                                           \
+        if (!(disk).mounted()) {                                                                   \
+            WARN("skipped: cannot mount a tmpfs here (" << (disk).why() << ")");                   \
+            return;                                                                                \
+        }                                                                                          \
+    } while (false)
+
 // A command that must be refused (exit 2) with `message` in its stderr.
 struct Refusal {
     std::string command;
@@ -407,10 +416,7 @@ TEST_CASE("a full disk while writing HDF5 exits 1 and leaves the previous files"
     // free, so the write fails at every stage: data, metadata and the final close.
     const test::TempDir dir;
     const SmallDisk disk(dir / "disk", "1m");
-    if (!disk.mounted()) {
-        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
-        return;
-    }
+    SKIP_UNLESS_MOUNTED(disk);
     const fs::path out = dir / "disk" / "out.h5";
     for (std::uintmax_t free_kib = 0; free_kib <= 200; free_kib += 8) {
         INFO(free_kib << " KiB free");
@@ -452,10 +458,7 @@ TEST_CASE("sensitivity --out on a full disk exits 1, never a crash", "[cli][hard
     INFO(sweep.err);
     REQUIRE(sweep.status == 0);
     const SmallDisk disk(dir / "disk", "256k");
-    if (!disk.mounted()) {
-        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
-        return;
-    }
+    SKIP_UNLESS_MOUNTED(disk);
     const fs::path out = dir / "disk" / "o.h5";
     bool failed = false;
     bool fitted = false;
@@ -487,10 +490,7 @@ TEST_CASE("the JSON and the HDF5 file are committed together or not at all",
     // two outputs described different runs.
     const test::TempDir dir;
     const SmallDisk disk(dir / "disk", "256k");
-    if (!disk.mounted()) {
-        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
-        return;
-    }
+    SKIP_UNLESS_MOUNTED(disk);
     test::write_file(dir / "out.h5", "previous hdf5\n");
     test::write_file(dir / "disk" / "out.json", "previous json\n");
     disk.leave_free(0);
@@ -511,10 +511,7 @@ TEST_CASE("calibrate commits its posterior and its JSON together or not at all",
     // runs were kept for --resume.
     const test::TempDir dir;
     const SmallDisk disk(dir / "disk", "256k");
-    if (!disk.mounted()) {
-        WARN("skipped: cannot mount a tmpfs here (" << disk.why() << ")");
-        return;
-    }
+    SKIP_UNLESS_MOUNTED(disk);
     std::string quick = test::read_file(std::string(CANOPY_SOURCE_DIR) +
                                         "/tests/data/calibration/reference-quick.toml");
     const std::string relative = "../../../scenarios/";

@@ -304,15 +304,32 @@ std::string output_path_problem(const fs::path& given) {
     if (given.empty()) {
         return "the path is empty";
     }
-    const fs::path target = resolve(given);
     std::error_code ec;
+    // What the path names, its links followed by the system: /dev/stdout is a pipe or a terminal
+    // here, where resolve() finds a name such as "pipe:[123]" that is no file ("cannot create a
+    // file in directory '/proc/3417/fd'").
+    const auto kind = [&given](const fs::file_status& s) {
+        return quoted(given) +
+               (fs::is_fifo(s)             ? " is a pipe"
+                : fs::is_character_file(s) ? " is a device"
+                : fs::is_block_file(s)     ? " is a device"
+                : fs::is_socket(s)         ? " is a socket"
+                                           : " exists and is not a regular file") +
+               ", not a regular file (outputs are written whole to a temporary file beside it, "
+               "then renamed into place)";
+    };
+    if (const fs::file_status named = fs::status(given, ec);
+        fs::exists(named) && !fs::is_directory(named) && !fs::is_regular_file(named)) {
+        return kind(named);
+    }
+    const fs::path target = resolve(given);
     const fs::file_status st = fs::status(target, ec);
     if (fs::exists(st)) {
         if (fs::is_directory(st)) {
             return quoted(given) + " is a directory";
         }
         if (!fs::is_regular_file(st)) {
-            return quoted(given) + " exists and is not a regular file";
+            return kind(st);
         }
     }
     const fs::path dir = directory_of(target);

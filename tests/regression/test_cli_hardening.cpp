@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 using namespace canopy;
 using test::cli::entries;
@@ -407,6 +408,35 @@ TEST_CASE("escapes in a scenario's text reach the terminal as text", "[cli][hard
     REQUIRE(r.status == 0);
     CHECK(r.out.find('\x1b') == std::string::npos);
     CHECK(r.out.find("\\x1b[2J\\x1b[31mred") != std::string::npos);
+}
+
+TEST_CASE("an output that is a device or a pipe is refused as such before running",
+          "[cli][hardening]") {
+    // Outputs are written to a temporary beside them and renamed into place, which a device or
+    // a pipe cannot take. /dev/stdout on a pipe was said as "cannot create a file in directory
+    // '/proc/3417/fd'".
+    const test::TempDir dir;
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+    struct Case {
+        std::string path;
+        std::string redirect; // standard output: a file, /dev/null, or the pipe (read-write)
+        std::string says;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"/dev/null", "", "'/dev/null' is a device, not a regular file"},
+             {"fifo", "", "'fifo' is a pipe, not a regular file"},
+             {"/dev/stdout", " 1<>fifo", "'/dev/stdout' is a pipe, not a regular file"},
+             {"/dev/stdout", " >/dev/null", "'/dev/stdout' is a device, not a regular file"}}) {
+        INFO(c.path + c.redirect);
+        const Result r =
+            run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 2 --json " + c.path, c.redirect);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("--json: cannot write '" + c.path + "': " + c.says) != std::string::npos);
+        CHECK(r.err.find("use --json - for stdout") != std::string::npos);
+        CHECK(r.err.find("cannot create a file in directory") == std::string::npos);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"fifo"});
+    }
 }
 
 TEST_CASE("a full disk while writing HDF5 exits 1 and leaves the previous files",

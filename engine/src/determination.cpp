@@ -173,27 +173,58 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
     };
 
     // 1. Do re-keyed events move each indicator? (Probes run in parallel, combined in order.)
+    // The ensemble's replicates are re-run with re-keyed events, one probe each at most. A small
+    // ensemble is then extended by new replicates (those a larger ensemble would have run next,
+    // with their own drawn inputs, posterior rows included), each run as the ensemble would run
+    // it and re-keyed: a pair of runs per new replicate. Re-running the same few replicates in
+    // further rounds sampled only the events: `canopy run -n 4` called a leader quota "set by
+    // inputs" where the four posterior draws all left it binding whatever happened, and 8 in 40
+    // replicates of the same run miss it.
     std::vector<Determination> out(which.size());
     std::vector<bool> decided(which.size(), true);
-    // Probe k re-runs replicate k mod n; round k / n of them is keyed with its own seed.
     const std::size_t n = ensemble.replicates();
     const auto wanted = static_cast<std::size_t>(std::max(0, options.min_runs));
     const std::size_t probes =
         std::max(std::min(n, static_cast<std::size_t>(std::max(1, options.probes))),
                  wanted > n ? wanted - n : 0);
-    std::vector<std::vector<double>> probe_finals(probes);
+    const std::size_t rekeyed = std::min(n, probes);
+    const std::size_t fresh = (probes - rekeyed + 1) / 2;
+    const auto fresh_key = [&](std::size_t m) {
+        return RandomKey{ensemble.seed,
+                         ensemble.first_replicate + static_cast<std::uint32_t>(n + m)};
+    };
+    std::vector<RunInputs> fresh_inputs;
+    for (std::size_t m = 0; m < fresh; ++m) {
+        fresh_inputs.push_back(replicate_inputs(scenario, fresh_key(m), options.rk4_substeps));
+    }
+    // Run k: k < rekeyed, replicate k re-keyed; then new replicate m as the ensemble would run
+    // it (k = rekeyed + 2m) and re-keyed (k = rekeyed + 2m + 1).
+    std::vector<std::vector<double>> probe_finals(rekeyed + 2 * fresh);
     const Executor executor(true);
-    executor.for_each(probes, [&](std::size_t k) {
-        const std::size_t r = k % n;
-        const std::uint64_t round = k / n;
-        const RandomKey probe_key{ensemble.seed ^ (PROBE_SEED_MIX * (round + 1)),
-                                  ensemble.first_replicate + static_cast<std::uint32_t>(r)};
-        probe_finals[k] = finals(run(inputs_of(r), probe_key));
+    executor.for_each(probe_finals.size(), [&](std::size_t k) {
+        if (k < rekeyed) {
+            const RandomKey probe_key{ensemble.seed ^ PROBE_SEED_MIX,
+                                      ensemble.first_replicate + static_cast<std::uint32_t>(k)};
+            probe_finals[k] = finals(run(inputs_of(k), probe_key));
+            return;
+        }
+        const std::size_t m = (k - rekeyed) / 2;
+        const RandomKey key = fresh_key(m);
+        probe_finals[k] = finals(run(
+            fresh_inputs[m],
+            (k - rekeyed) % 2 == 0 ? key : RandomKey{key.seed ^ PROBE_SEED_MIX, key.replicate}));
     });
-    for (std::size_t k = 0; k < probes; ++k) {
-        const std::vector<double> original = finals(ensemble.runs[k % n]);
+    for (std::size_t k = 0; k < rekeyed; ++k) {
+        const std::vector<double> original = finals(ensemble.runs[k]);
         for (std::size_t j = 0; j < which.size(); ++j) {
             decided[j] = decided[j] && same(original[j], probe_finals[k][j], tol);
+        }
+    }
+    for (std::size_t m = 0; m < fresh; ++m) {
+        const std::vector<double>& original = probe_finals[rekeyed + 2 * m];
+        const std::vector<double>& probe = probe_finals[rekeyed + 2 * m + 1];
+        for (std::size_t j = 0; j < which.size(); ++j) {
+            decided[j] = decided[j] && same(original[j], probe[j], tol);
         }
     }
     if (std::none_of(decided.begin(), decided.end(), [](bool d) { return d; })) {
@@ -263,14 +294,26 @@ std::vector<Determination> determine_by_inputs(const Scenario& scenario, const M
                 return false;
             }
         }
+        for (const RunInputs& in : fresh_inputs) { // the new replicates' draws too
+            if (p.index >= in.parameters.size() ||
+                in.parameters[p.index] != base.parameters[p.index]) {
+                return false;
+            }
+        }
         return true;
     };
+    // Whether the final value differs between replicates: the ensemble's and the new ones.
     std::vector<bool> varies(which.size(), false);
-    for (std::size_t r = 1; r < ensemble.replicates(); ++r) {
-        const std::vector<double> f = finals(ensemble.runs[r]);
+    const auto compare_with_base = [&](const std::vector<double>& f) {
         for (std::size_t j = 0; j < which.size(); ++j) {
             varies[j] = varies[j] || !same(f[j], base_finals[j], tol);
         }
+    };
+    for (std::size_t r = 1; r < ensemble.replicates(); ++r) {
+        compare_with_base(finals(ensemble.runs[r]));
+    }
+    for (std::size_t m = 0; m < fresh; ++m) {
+        compare_with_base(probe_finals[rekeyed + 2 * m]);
     }
     // 2a. An indicator whose final value differs between replicates can be the inputs' only
     // through an input that differs between them (step 3 gives it back to the dynamics when

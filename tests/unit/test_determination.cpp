@@ -206,27 +206,31 @@ TEST_CASE("A bound that binds in the probed replicates but not in all is the dyn
     // The quota differs between replicates, and moving the inputs that differ between them (b,
     // drawn) leaves it unchanged: the dynamics' without a search (the two probes and that run).
     CHECK(runs == 3);
-    // With only the two probed replicates, nothing contradicts the quota.
+    // With only the two probed replicates and two probes, nothing contradicts the quota.
     ensemble.runs.resize(2);
     ensemble.parameters.resize(2);
     const Determination two =
-        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0];
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run, two_probes)[0];
     CHECK(two.by_inputs);
     CHECK(two.inputs == std::vector<std::string>{"l0"});
+    // With min_runs, the ensemble is extended by new replicates: theirs are short of it.
+    CHECK_FALSE(
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0].by_inputs);
 }
 
 TEST_CASE("A small ensemble is re-run with further keys before its inputs are said to decide",
           "[unit][determination]") {
     // An outside probe: `canopy run -n 2` marked a leader quota "set by inputs (by construction)"
     // where it binds in about 87 % of runs: two replicates and two probes agreed by luck. Here the
-    // quota binds under the ensemble's key and the first probes' key, and not under any other.
+    // quota binds for the ensemble's two replicates under their key and their probes' key, and
+    // not under any other.
     const QuotaToy toy;
     const ModelInfo& model = toy.model;
     const Scenario& scenario = toy.scenario;
     const IndicatorSet indicators = toy.indicators();
     const std::uint64_t seed = scenario.seed;
     const RunReplicate run = QuotaToy::run([seed](const RandomKey& key) {
-        return key.seed == seed || key.seed == (seed ^ PROBE_SEED_MIX);
+        return key.replicate < 2 && (key.seed == seed || key.seed == (seed ^ PROBE_SEED_MIX));
     });
     const Ensemble ensemble = ensemble_of(scenario, run, 2);
     const std::vector<std::size_t> which{0};
@@ -241,12 +245,59 @@ TEST_CASE("A small ensemble is re-run with further keys before its inputs are sa
     };
     CHECK_FALSE(
         determine_by_inputs(scenario, model, indicators, which, ensemble, counted)[0].by_inputs);
-    CHECK(runs == 18); // 20 runs of evidence: the 2 replicates and 18 probes, no search
-    // One replicate: 19 probes, all rounds of replicate 0.
+    // 20 runs of evidence: the 2 replicates, their 2 probes and 8 new replicates run twice;
+    // then, the quota differing between replicates, one run with the drawn inputs moved (which
+    // leaves it unchanged): no search.
+    CHECK(runs == 19);
+    // One replicate: its probe and 9 new replicates run twice, and that run.
     const Ensemble one = ensemble_of(scenario, run, 1);
     runs = 0;
     CHECK_FALSE(determine_by_inputs(scenario, model, indicators, which, one, counted)[0].by_inputs);
-    CHECK(runs == 19);
+    CHECK(runs == 20);
+}
+
+TEST_CASE("A small ensemble is extended by new draws of its inputs, not only of its events",
+          "[unit][determination]") {
+    // An outside probe: `canopy run -n 4 --seed 3` marked the leader quota "set by inputs" where
+    // 32 of 40 replicates of the same run attain it. The further rounds re-ran the same four
+    // posterior draws with new events, and under those four the quota binds whatever happens.
+    // Here the quota binds whatever the events when b (drawn per replicate in [1, 2]) is at most
+    // the larger b of the ensemble's two replicates; above that, only for half the keys.
+    QuotaToy toy;
+    const ModelInfo& model = toy.model;
+    Scenario& scenario = toy.scenario;
+    const IndicatorSet indicators = toy.indicators();
+    const auto b_of = [&](std::uint32_t r) {
+        return replicate_inputs(scenario, RandomKey{scenario.seed, r}).parameters[1];
+    };
+    // The first seed whose two replicates drew b below most of the next 18 (a fixed search).
+    int above = 0; // of the replicates a larger ensemble would run next
+    double threshold = 0.0;
+    for (scenario.seed = 1; above < 9; ++scenario.seed) {
+        threshold = std::max(b_of(0), b_of(1));
+        above = 0;
+        for (std::uint32_t r = 2; r < 20; ++r) {
+            above += b_of(r) > threshold ? 1 : 0;
+        }
+    }
+    --scenario.seed;
+    const RunReplicate run = [threshold](const RunInputs& in, const RandomKey& key) {
+        Stream rng(key, 0, 0, 7);
+        const bool room = in.parameters[1] <= threshold || uniform01(rng) < 0.5;
+        SeriesTable t;
+        t.resize(in.calendar.steps() + 1, 1);
+        for (int r = 0; r < t.rows; ++r) {
+            t.row(r)[0] = std::min(in.levers[0].at(0.0), room ? 100.0 : 1.0);
+        }
+        return t;
+    };
+    const Ensemble ensemble = ensemble_of(scenario, run, 2);
+    const std::vector<std::size_t> which{0};
+    CHECK_FALSE(
+        determine_by_inputs(scenario, model, indicators, which, ensemble, run)[0].by_inputs);
+    // The new replicates' draws are those of a larger ensemble: its answer is the same.
+    const Ensemble larger = ensemble_of(scenario, run, 20);
+    CHECK_FALSE(determine_by_inputs(scenario, model, indicators, which, larger, run)[0].by_inputs);
 }
 
 TEST_CASE("An input at zero with a huge range is probed by a modest step",

@@ -10,10 +10,12 @@
 ///
 ///  1. Dynamics. The first `probes` replicates are run again with their own inputs (the
 ///     parameter values the ensemble drew and the scenario's lever schedules) but every random
-///     event re-keyed (seed PROBE_SEED_MIX ^ seed); a small ensemble's replicates are re-run in
-///     further rounds, each keyed anew, until replicates and probes make `min_runs`. An
-///     indicator whose final value stays the same (within `relative_tolerance`) in each probe
-///     does not depend on the simulated events: its inputs decide it.
+///     event re-keyed (seed PROBE_SEED_MIX ^ seed). A small ensemble is then extended, until
+///     its replicates and the probes make `min_runs`, by new replicates (the ones a larger
+///     ensemble would run next, with their own drawn inputs), each run as the ensemble would
+///     and re-keyed. An indicator whose final value stays the same (within
+///     `relative_tolerance`) in each pair of runs does not depend on the simulated events: its
+///     inputs decide it. The new replicates count in step 3 too.
 ///  2. Which inputs. An indicator whose final value differs between the ensemble's replicates
 ///     can be the inputs' only through an input that differs between them (see 3), so replicate
 ///     0 is first run with all those inputs perturbed together; an indicator that run leaves
@@ -56,10 +58,12 @@ inline constexpr std::uint64_t PROBE_SEED_MIX = 0x9E3779B97F4A7C15ULL;
 struct DeterminationOptions {
     int probes = 2; ///< replicates re-run with re-keyed events (at most)
     /// The fewest runs of the first step's evidence, the ensemble's replicates and the probes
-    /// together: a smaller ensemble's replicates are re-run with further keys (each round of
-    /// them keyed anew) until there are this many. Two replicates and two probes agreed by luck
-    /// where a quota binds in 87 % of runs (4 runs: 57 % of the time), and the outputs said
-    /// "by construction"; with 20 the same luck is 6 %.
+    /// together: a smaller ensemble is extended by new replicates, each run twice (as the
+    /// ensemble would, and re-keyed), until there are this many. Two replicates and two probes
+    /// agreed by luck where a quota binds in 87 % of runs (4 runs: 57 % of the time), and the
+    /// outputs said "by construction"; with 20 the same luck is about 6 %. The new replicates
+    /// draw their own inputs: rounds that re-ran the same four posterior draws with new events
+    /// agreed where all four drew a quota that binds whatever happens.
     int min_runs = 20;
     double relative_tolerance = 1e-9; ///< |a - b| <= tol * max(1, |a|) counts as unchanged
     int rk4_substeps = 4;             ///< as the ensemble ran

@@ -737,6 +737,13 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     return out;
 }
 
+// A Run's arrays are read-only: each access makes a new copy, so a write to one was silently
+// lost (`run.finals["x"][0] = 5` then read 2.0 back). numpy now refuses it.
+template <typename Array> Array frozen(Array a) {
+    a.attr("setflags")(py::arg("write") = false);
+    return a;
+}
+
 py::array_t<double> matrix(std::size_t rows, std::size_t cols) {
     return py::array_t<double>({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
 }
@@ -753,7 +760,7 @@ py::dict run_indicators(const PyRun& r) {
             set.series(i, r.ensemble->runs[k],
                        std::span<double>(m.mutable_data(static_cast<py::ssize_t>(k), 0), rows));
         }
-        out[py::str(set.specs()[i].id)] = a;
+        out[py::str(set.specs()[i].id)] = frozen(std::move(a));
     }
     return out;
 }
@@ -772,7 +779,7 @@ py::dict run_series(const PyRun& r) {
                     r.ensemble->runs[k].at(static_cast<int>(t), static_cast<int>(s));
             }
         }
-        out[py::str(info.series[s].name)] = a;
+        out[py::str(info.series[s].name)] = frozen(std::move(a));
     }
     return out;
 }
@@ -781,8 +788,8 @@ py::dict run_finals(const PyRun& r) {
     py::dict out;
     const auto& set = r.summary->indicators;
     for (std::size_t i = 0; i < set.size(); ++i) {
-        out[py::str(set.specs()[i].id)] = py::array_t<double>(
-            static_cast<py::ssize_t>(r.summary->finals[i].size()), r.summary->finals[i].data());
+        out[py::str(set.specs()[i].id)] = frozen(py::array_t<double>(
+            static_cast<py::ssize_t>(r.summary->finals[i].size()), r.summary->finals[i].data()));
     }
     return out;
 }
@@ -797,7 +804,7 @@ py::dict run_parameters(const PyRun& r) {
         for (std::size_t k = 0; k < reps; ++k) {
             v(static_cast<py::ssize_t>(k)) = r.ensemble->parameters[k][p];
         }
-        out[py::str(info.parameters[p].name)] = a;
+        out[py::str(info.parameters[p].name)] = frozen(std::move(a));
     }
     return out;
 }
@@ -1205,11 +1212,11 @@ PYBIND11_MODULE(_canopy, m) {
              py::arg("columns") = std::vector<std::string>{},
              "A new scenario whose replicates draw their parameters jointly from a calibration "
              "posterior (all its columns, or those named)")
-        // Immutable: a copy is the same scenario. Not picklable (the engine's validated
-        // scenario, not the calls that made it): the message says what works instead.
-        .def("__copy__", [](const PyScenario& s) { return s; })
+        // Immutable: a copy is the same object (as for a tuple). Not picklable (the engine's
+        // validated scenario, not the calls that made it): the message says what works instead.
+        .def("__copy__", [](const py::object& self) { return self; })
         .def(
-            "__deepcopy__", [](const PyScenario& s, const py::object&) { return s; },
+            "__deepcopy__", [](const py::object& self, const py::object&) { return self; },
             py::arg("memo"))
         .def(
             "__reduce_ex__",
@@ -1251,9 +1258,10 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly(
             "summary", [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
-        .def("__copy__", [](const PyRun& r) { return r; })
+        .def("__copy__", [](const py::object& self) { return self; })
         .def(
-            "__deepcopy__", [](const PyRun& r, const py::object&) { return r; }, py::arg("memo"))
+            "__deepcopy__", [](const py::object& self, const py::object&) { return self; },
+            py::arg("memo"))
         .def(
             "__reduce_ex__",
             [](const PyRun&, const py::object&) -> py::object {

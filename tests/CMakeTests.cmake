@@ -226,4 +226,12 @@ if(TARGET canopy AND EXISTS /usr/bin/python3)
                    $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
   set_tests_properties(regression:readme_quickstart PROPERTIES
     LABELS regression TIMEOUT 300 SKIP_RETURN_CODE 77)
+  # The same for docs/*.md: every `$ canopy ...` of a ```console block that shows its output is
+  # rerun, and every line shown must be in what it prints (what-if.md's compare and solve
+  # examples: about 14,000 replicates of the default scenario). Skipped under sanitizers too.
+  add_test(NAME regression:doc_outputs
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_doc_outputs.py
+                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(regression:doc_outputs PROPERTIES
+    LABELS regression TIMEOUT 1200 SKIP_RETURN_CODE 77)
 endif()

@@ -61,14 +61,20 @@ def missing(shown, out, err):
     return left
 
 
-def main():
+def arguments(usage, under_sanitizers):
+    """(CANOPY, SOURCE_DIR) from the command line; exits 77 saying `under_sanitizers` (why the
+    release suite runs it instead) when the build is sanitised."""
     if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    canopy, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+        sys.exit(usage)
     if os.environ.get("CANOPY_SANITIZED"):
-        print("skipped: the pages' full runs are checked in the release suite, not under "
-              "sanitizers")
-        return SKIP
+        print("skipped: " + under_sanitizers)
+        sys.exit(SKIP)
+    return os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+
+
+def main():
+    canopy, source = arguments(__doc__, "the pages' full runs are checked in the release suite, "
+                                        "not under sanitizers")
     failures = 0
     checked = 0
     env = dict(os.environ, NO_COLOR="1")

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-SKIP = 77
+from test_doc_outputs import arguments, missing
 
 
 def readme_block(readme):
@@ -29,13 +29,8 @@ def readme_block(readme):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    canopy, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if os.environ.get("CANOPY_SANITIZED"):
-        print("skipped: 400 replicates of the default scenario run in the release suite, "
-              "not under sanitizers")
-        return SKIP
+    canopy, source = arguments(__doc__, "400 replicates of the default scenario run in the "
+                                        "release suite, not under sanitizers")
     block = readme_block(os.path.join(source, "README.md"))
     header = [line for line in block if line.startswith("target ")]
     if len(header) != 1:
@@ -50,15 +45,10 @@ def main():
         return 1
     out = [line.rstrip() for line in p.stdout.split("\n")]
 
-    failures = 0
-    at = 0  # the README's lines must come in the output's order
-    for line in shown:
-        try:
-            at = out.index(line, at) + 1
-        except ValueError:
-            failures += 1
-            print(f"FAIL: README line not in the output (or out of order):\n  {line}")
-    if failures:
+    left = missing(shown, out, [])  # the README's lines must come in the output's order
+    for line in left:
+        print(f"FAIL: README line not in the output (or out of order):\n  {line}")
+    if left:
         print("\n`canopy run` from the source directory now prints:\n" + p.stdout)
         print("If the change of results is intended, paste this into README.md's quick start.")
         return 1

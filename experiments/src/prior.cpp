@@ -98,6 +98,8 @@ Prior::Prior(Uncertain distribution, double lower, double upper)
     if (std::isnan(lower_) || std::isnan(upper_) || !(lower_ < upper_)) {
         throw Error("prior: the bounds must be numbers with lower < upper");
     }
+    support_lower_ = std::max(lower_, distribution_.support_min());
+    support_upper_ = std::min(upper_, distribution_.support_max());
     cdf_lower_ = cdf_of(distribution_, lower_);
     cdf_upper_ = cdf_of(distribution_, upper_);
     mass_ = mass_between(distribution_, lower_, upper_);
@@ -107,7 +109,7 @@ Prior::Prior(Uncertain distribution, double lower, double upper)
 }
 
 double Prior::log_density(double x) const {
-    if (!contains(x) || x < distribution_.support_min() || x > distribution_.support_max()) {
+    if (!contains(x)) {
         return -INF;
     }
     const double p = with_distribution(distribution_, [x](const auto& d) { return bm::pdf(d, x); });

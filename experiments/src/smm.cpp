@@ -296,8 +296,8 @@ private:
             }
             std::vector<double> up = best.theta;
             std::vector<double> down = best.theta;
-            up[j] = std::min(best.theta[j] + h, p.upper());
-            down[j] = std::max(best.theta[j] - h, p.lower());
+            up[j] = std::min(best.theta[j] + h, p.support_upper());
+            down[j] = std::max(best.theta[j] - h, p.support_lower());
             steps[j] = up[j] - down[j];
             thetas.push_back(up);
             thetas.push_back(down);
@@ -361,7 +361,8 @@ private:
             for (int k = 0; k < p; ++k) {
                 const double t = -1.0 + 2.0 * static_cast<double>(k) / static_cast<double>(p - 1);
                 std::vector<double> theta = best.theta;
-                theta[j] = std::clamp(best.theta[j] + t * half, prior.lower(), prior.upper());
+                theta[j] = std::clamp(best.theta[j] + t * half, prior.support_lower(),
+                                      prior.support_upper());
                 report.profile_values[j].push_back(theta[j]);
                 thetas.push_back(theta);
             }
@@ -408,8 +409,8 @@ private:
                         break;
                     }
                     for (std::size_t j = 0; j < d; ++j) {
-                        theta[j] = std::clamp(theta[j], c_.parameters[j].prior.lower(),
-                                              c_.parameters[j].prior.upper());
+                        theta[j] = std::clamp(theta[j], c_.parameters[j].prior.support_lower(),
+                                              c_.parameters[j].prior.support_upper());
                     }
                 }
             }
@@ -442,8 +443,10 @@ private:
         }
         result.weights = weights;
         result.summarise();
-        result.notes.push_back("the posterior is the normal approximation N(estimate, V) of the "
-                               "method of moments, truncated to the bounds");
+        result.notes.push_back(
+            "the posterior is the normal approximation N(estimate, V) of the "
+            "method of moments, truncated to the priors' support (their bounds, and where "
+            "their distributions have mass)");
     }
 
     const Calibration& c_;

@@ -40,13 +40,24 @@ public:
     /// The value whose truncated distribution function is u, for u in (0, 1); always inside the
     /// bounds.
     [[nodiscard]] double quantile(double u) const;
-    /// Whether x lies inside the bounds.
-    [[nodiscard]] bool contains(double x) const noexcept { return x >= lower_ && x <= upper_; }
+    /// The ends of the prior's support: the bounds, narrowed to where the distribution has mass
+    /// (a uniform's low and high, a lognormal's 0). The bounds default to the model's range, so
+    /// a value between them can still lie where the prior has none: SMM's posterior drawn
+    /// within the bounds alone put 58 % of its weight outside a uniform(14, 16) prior.
+    [[nodiscard]] double support_lower() const noexcept { return support_lower_; }
+    [[nodiscard]] double support_upper() const noexcept { return support_upper_; }
+    /// Whether x lies in the prior's support (inside the bounds, where the distribution has
+    /// mass).
+    [[nodiscard]] bool contains(double x) const noexcept {
+        return x >= support_lower_ && x <= support_upper_;
+    }
 
 private:
     engine::Uncertain distribution_;
     double lower_;
     double upper_;
+    double support_lower_; ///< the bounds narrowed to the distribution's support
+    double support_upper_;
     double cdf_lower_; ///< untruncated distribution function at the bounds
     double cdf_upper_;
     double mass_;

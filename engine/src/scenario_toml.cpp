@@ -400,6 +400,54 @@ std::string without_key(std::string what) {
     return what;
 }
 
+// The month written after the `=` of line `line` of `text` when it is one without quotes
+// (YYYY-MM, perhaps followed by a comment), else empty.
+std::string unquoted_month(std::string_view text, int line) {
+    std::size_t start = 0;
+    for (int l = 1; l < line && start != std::string_view::npos; ++l) {
+        start = text.find('\n', start);
+        start = start == std::string_view::npos ? start : start + 1;
+    }
+    if (start == std::string_view::npos) {
+        return {};
+    }
+    std::string_view row = text.substr(start, text.find('\n', start) - start);
+    const std::size_t eq = row.find('=');
+    if (eq == std::string_view::npos) {
+        return {};
+    }
+    row.remove_prefix(eq + 1);
+    while (!row.empty() && (row.front() == ' ' || row.front() == '\t')) {
+        row.remove_prefix(1);
+    }
+    std::size_t digits = 0;
+    const auto digit = [&row](std::size_t i) {
+        return i < row.size() && row[i] >= '0' && row[i] <= '9';
+    };
+    while (digit(digits)) {
+        ++digits;
+    }
+    if (digits != 4 || row.size() < 6 || row[4] != '-' || !digit(5)) {
+        return {};
+    }
+    std::size_t end = 6;
+    while (digit(end)) {
+        ++end;
+    }
+    if (end > 7) {
+        return {};
+    }
+    std::string_view rest = row.substr(end);
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\r')) {
+        rest.remove_prefix(1);
+    }
+    if (!rest.empty() && rest.front() != '#' && rest.front() != ',' && rest.front() != ']' &&
+        rest.front() != '}') {
+        return {};
+    }
+    return std::string(row.substr(0, end));
+}
+
 } // namespace
 
 std::optional<TomlNode> parse_toml(std::string_view text, int file_index,
@@ -431,6 +479,14 @@ std::optional<TomlNode> parse_toml(std::string_view text, int file_index,
                 "(" + what.substr(prefix.size(), colon - prefix.size()) + ")" + what.substr(colon);
         } else {
             what = ": " + what;
+        }
+        // `at = 2023-12` is a month without quotes, which TOML reads as a date cut short:
+        // "malformed TOML (date): expected '-', saw '\n'" said nothing of the quotes.
+        if (what.rfind("(date", 0) == 0) {
+            if (const std::string month = unquoted_month(text, clamp_to_int(begin.line));
+                !month.empty()) {
+                what += "; a month is a string in quotes: \"" + month + "\"";
+            }
         }
         out.add(make_error(file_name, std::max(1, clamp_to_int(begin.line)),
                            std::max(1, clamp_to_int(begin.column)), "", "malformed TOML " + what));

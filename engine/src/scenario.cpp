@@ -490,10 +490,20 @@ private:
                                detail::describe(value.type));
                 continue;
             }
-            // An entry laid over its parent's (extends) is named in both files.
-            if (value.inherited_pos.file >= 0 && value.inherited_pos.file != value.pos.file) {
-                ctx_.set_note("[" + path + "] merges " + ctx_.place(value.inherited_pos) +
-                              " (parent) with " + ctx_.place(value.pos) +
+            // An entry laid over its ancestors' (extends) is named in every file that wrote it:
+            // a grandparent's, the parent's, the child's (the parent's was left out).
+            std::string ancestors;
+            std::size_t count = 0;
+            for (const SourcePos& at : value.inherited) {
+                if (at.file >= 0 && at.file != value.pos.file) {
+                    ancestors += (ancestors.empty() ? "" : " and ") + ctx_.place(at);
+                    ++count;
+                }
+            }
+            if (count > 0) {
+                ctx_.set_note("[" + path + "] merges " + ancestors +
+                              (count > 1 ? " (ancestors)" : " (parent)") + " with " +
+                              ctx_.place(value.pos) +
                               "; 'replace = true' in the child replaces the entry whole");
             }
             each(name, Table(ctx_, value, path));
@@ -1612,9 +1622,15 @@ private:
         Budget& b = sc_.budget;
         const TomlNode* node = root.table("budget");
         const bool declared = node != nullptr;
+        // Where the currency was set: a child that changes it sees the errors in its parent's
+        // levers, whose units no longer match, and must be told which line made them so.
+        std::string currency_set_at;
         if (declared) {
             const Table t(ctx_, *node, "budget");
             t.check_keys(BUDGET_KEYS);
+            if (const TomlNode* c = t.find("currency")) {
+                currency_set_at = ctx_.place(c->pos);
+            }
             if (auto currency = t.string("currency", true)) {
                 if (is_blank(*currency)) {
                     ctx_.error(t.find("currency")->pos, t.path("currency"), "the currency is empty",
@@ -1702,7 +1718,10 @@ private:
                 ctx_.error(at, t.path("cost_unit"),
                            "'" + unit + "' is not the budget's currency '" + b.currency +
                                "' and budget.conversions has no '" + unit + "'",
-                           "\"" + b.currency + "\", or a unit in budget.conversions");
+                           "\"" + b.currency + "\", or a unit in budget.conversions",
+                           currency_set_at.empty()
+                               ? std::string()
+                               : "budget.currency is set at " + currency_set_at);
                 cost.to_currency = 1.0;
             }
             if (by_level) {

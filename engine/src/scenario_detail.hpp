@@ -44,9 +44,10 @@ struct TomlNode {
     std::string key;               ///< the key naming this value in its table (empty otherwise)
     std::vector<TomlNode> items;   ///< array elements
     std::vector<TomlNode> entries; ///< table entries (each with its key), in file order
-    /// A table merged from a parent's and a child's (extends): where the parent's was; file -1
-    /// otherwise. Diagnostics on a merged entry name both files.
-    SourcePos inherited_pos{-1, 0, 0};
+    /// A table merged from its ancestors' and a child's (extends): where each ancestor's was,
+    /// the farthest first (a grandparent, then the parent); empty otherwise. Diagnostics on a
+    /// merged entry name every file that wrote it.
+    std::vector<SourcePos> inherited;
 
     [[nodiscard]] const TomlNode* find(std::string_view name) const;
     [[nodiscard]] bool is_table() const noexcept { return type == Type::table; }

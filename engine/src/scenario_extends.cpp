@@ -338,9 +338,7 @@ private:
 
     // A policy mix present in both: its own keys merge; its levers and parameters are entries.
     void merge_mix(TomlNode& parent, TomlNode&& child, const std::string& path) {
-        if (parent.inherited_pos.file < 0) {
-            parent.inherited_pos = parent.pos;
-        }
+        parent.inherited.push_back(parent.pos);
         parent.pos = child.pos;
         parent.key_pos = child.key_pos;
         for (TomlNode& value : child.entries) {
@@ -482,9 +480,7 @@ private:
         for (std::size_t i = 0; i < base.entries.size(); ++i) {
             index.emplace(base.entries[i].key, i);
         }
-        if (base.inherited_pos.file < 0) {
-            base.inherited_pos = base.pos;
-        }
+        base.inherited.push_back(base.pos);
         base.pos = child.pos;
         base.key_pos = child.key_pos;
         for (TomlNode& value : child.entries) {

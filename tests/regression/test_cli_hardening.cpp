@@ -1052,3 +1052,16 @@ TEST_CASE("levers refuses a lever named twice, and levers it cannot measure", "[
     CHECK(report.err.find("--report-levers: 1 replicate is too few") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"zero.toml"});
 }
+
+TEST_CASE("a child that changes the budget's currency is named in its parent's errors",
+          "[cli][hardening]") {
+    // An outside tester: the errors all pointed at the parent's cost_unit lines, which the
+    // child had not touched, and nothing at the line that made them wrong.
+    const test::TempDir dir;
+    test::write_file(dir / "cur.toml",
+                     reference_with("[scenario]\nname = \"cur\"\n[budget]\ncurrency = \"m yuan\"\n"
+                                    "assumption = \"reported in millions\"\n"));
+    check_refused(dir, {{"validate cur.toml", "levers.lever_high_tech.cost_unit: 'bn yuan' is "
+                                              "not the budget's currency 'm yuan'"},
+                        {"validate cur.toml", "budget.currency is set at cur.toml:5"}});
+}

@@ -329,6 +329,21 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
                                     parent_line + " (parent) with " + f.child.generic_string() +
                                     ":2; 'replace = true' in the child replaces the entry whole");
     }
+    SECTION("an error in an entry merged over two generations names all three files") {
+        // An outside tester: a middle file set the lever too, and the note named the
+        // grandparent as the "parent" and left the middle file out.
+        const Files f = files("extends_merged_chain", "");
+        const fs::path middle = f.dir / "middle.toml";
+        write(middle, "extends = \"parent.toml\"\n[levers.tech_loans]\nassumption = \"middle\"\n");
+        write(f.child, "extends = \"middle.toml\"\n[levers.tech_loans]\npoints = []\n");
+        const auto errors = canopy::test::errors(load_child(f));
+        REQUIRE(errors.size() == 1);
+        const std::string parent_line = std::to_string(canopy::test::MINIMAL_LINES + 12);
+        CHECK(errors[0].hint == "[levers.tech_loans] merges " + f.parent.generic_string() + ":" +
+                                    parent_line + " and " + middle.generic_string() +
+                                    ":2 (ancestors) with " + f.child.generic_string() +
+                                    ":2; 'replace = true' in the child replaces the entry whole");
+    }
     SECTION("a new figure needs its own source") {
         // An outside probe: a region's initial_high_tech = 1200 went out with Wuhan's citation
         // of 9,145 firms, because the parent's source stayed beside the child's value.

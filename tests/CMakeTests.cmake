@@ -161,15 +161,17 @@ if(TARGET canopy AND CANOPY_HAVE_MPI AND MPIEXEC_EXECUTABLE AND EXISTS /usr/bin/
 endif()
 
 # The HTML report in a real browser: headless Chromium renders `canopy run --report` on the
-# default scenario with every mix and each lever's effects (--report-levers) and checks from the
-# DOM that each chart is drawn with a size and no text leaves its box, and that a screenshot is
+# default scenario (with one more target whose id is 200 characters long) with every mix and each
+# lever's effects (--report-levers) and checks from the DOM that each chart is drawn with a size
+# and no text leaves its box, that the page does not scroll sideways, and that a screenshot is
 # not blank. Skipped (77) without chromium.
 # The two tests never run at once (RESOURCE_LOCK): four browsers on two busy cores took more than
 # two minutes to start.
 if(TARGET canopy AND EXISTS /usr/bin/python3)
   add_test(NAME python:report_chromium
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_report_chromium.py
-                   $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR}/scenarios/wuhan-2023.toml)
+                   $<TARGET_FILE:canopy>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios/long-target-name.toml)
   set_tests_properties(python:report_chromium PROPERTIES
     LABELS "python;regression" TIMEOUT 480 SKIP_RETURN_CODE 77 RESOURCE_LOCK chromium)
   # The same checks on `canopy compare --report`, whose tables add the paired differences.

@@ -794,7 +794,8 @@ h2 { font-size: 1.25em; margin: 1.6em 0 0.4em; border-bottom: 1px solid #ccd3df;
 h3 { font-size: 1em; margin: 1em 0 0.3em; overflow-wrap: anywhere; }
 p, li, dd, dt, figcaption { overflow-wrap: anywhere; }
 .subtitle { color: #4a5568; margin: 0 0 1em; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
+dl.facts { display: grid; grid-template-columns: fit-content(40%) minmax(0, 1fr); gap: 2px 14px;
+  margin: 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 div.table { overflow-x: auto; margin: 0.4em 0 1em; }

@@ -2213,7 +2213,8 @@ private:
                                "\">\", \">=\", \"<\", \"<=\"");
                 }
             }
-            spec.threshold = t.number("threshold", true).value_or(0.0);
+            const std::optional<double> threshold = t.number("threshold", true);
+            spec.threshold = threshold.value_or(0.0);
             spec.description = t.string("description").value_or("");
             const auto unit = t.string("unit");
             const auto found = valid.find(spec.indicator);
@@ -2227,6 +2228,9 @@ private:
                            "\"" + ind->unit + "\"");
             }
             spec.unit = unit ? *unit : (ind != sc_.indicators.end() ? ind->unit : "");
+            if (ind != sc_.indicators.end() && threshold) {
+                decided_by_sign(t, spec, *ind);
+            }
             const Provenance p = provenance(t, true);
             spec.source = p.source;
             spec.assumption = p.assumption;
@@ -2234,6 +2238,39 @@ private:
                 sc_.targets.push_back(spec);
             }
         });
+    }
+
+    // A target the sign of its indicator decides: the level or the flow of a series the model
+    // never takes below 0 (a count of firms), read at a scale >= 0, compared with a threshold
+    // that every run passes (">= -60") or none can (< 0). An outside tester's `threshold = -60`
+    // read "100.0 % likely" without a word.
+    void decided_by_sign(const Table& t, const TargetSpec& spec, const IndicatorSpec& ind) {
+        if (model_ == nullptr ||
+            (ind.kind != IndicatorSpec::Kind::stock && ind.kind != IndicatorSpec::Kind::flow) ||
+            !(ind.scale >= 0.0)) {
+            return;
+        }
+        const int s = model_->series_index(ind.series);
+        if (s < 0 || model_->series[static_cast<std::size_t>(s)].can_be_negative) {
+            return;
+        }
+        const double x = spec.threshold;
+        const bool always = (spec.comparison == Comparison::greater_equal && x <= 0.0) ||
+                            (spec.comparison == Comparison::greater && x < 0.0);
+        const bool never = (spec.comparison == Comparison::less && x <= 0.0) ||
+                           (spec.comparison == Comparison::less_equal && x < 0.0);
+        if (!always && !never) {
+            return;
+        }
+        ctx_.error(
+            t.find("threshold")->pos, t.path("threshold"),
+            "indicator '" + ind.id + "' is the " + to_string(ind.kind) + " of series '" +
+                ind.series + "', which is never below 0: '" + to_string(spec.comparison) + " " +
+                number_text(x) + "' " + (always ? "holds in every run" : "holds in no run") +
+                ", so P(attain) would be " + (always ? "100" : "0") + " % whatever the policy",
+            spec.comparison == Comparison::greater_equal || spec.comparison == Comparison::greater
+                ? "a threshold above 0"
+                : "a threshold of 0 or more (\"<=\"), or above 0 (\"<\")");
     }
 
     // ---- policy mixes ------------------------------------------------------------------------

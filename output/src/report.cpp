@@ -1274,7 +1274,17 @@ std::string fans_section(const Report& r) {
         }
         s += "</h2>\n<figure>" + fan_legend() + "</figure>\n<div class=\"charts\">\n";
         for (const ReportFan& f : m.fans) {
+            // A fan with no value at all (a ratio over 0 in every replicate) drew an empty frame
+            // and the target's line without a word; the targets' note said why, far below.
+            const auto none = [](const std::vector<double>& v) {
+                return std::none_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+            };
+            const bool empty = none(f.median) && none(f.q05) && none(f.q95);
             s += "<figure>" + fan_chart(f) +
+                 (empty ? "<figcaption class=\"muted\">Nothing to draw: the indicator is "
+                          "undefined in every replicate at every month (a ratio over 0, a "
+                          "growth from 0).</figcaption>"
+                        : std::string()) +
                  (f.description.empty()
                       ? std::string()
                       : "<figcaption class=\"muted\">" + escape(f.description) + "</figcaption>") +

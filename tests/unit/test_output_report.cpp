@@ -527,6 +527,20 @@ TEST_CASE("A fan chart marks the month its indicator reads, and its year labels 
     CHECK(labels < 11);
 }
 
+TEST_CASE("A fan chart with no value at all says so", "[output][report]") {
+    // An outside tester: an indicator undefined in every replicate (every firm count 0) drew
+    // an empty frame and its target's line, with no word under it.
+    output::ReportFan f = fan("high_tech_growth", 13);
+    const std::string drawn = page_of(f);
+    CHECK(drawn.find("Nothing to draw") == std::string::npos);
+    for (std::vector<double>* v : {&f.q05, &f.q25, &f.median, &f.q75, &f.q95}) {
+        std::fill(v->begin(), v->end(), std::nan(""));
+    }
+    const std::string html = page_of(f);
+    CHECK(html.find("Nothing to draw: the indicator is undefined in every replicate") !=
+          std::string::npos);
+}
+
 TEST_CASE("A fan chart's axis labels its ticks in one form", "[output][report]") {
     // An outside probe: one axis read "8,000 / 10k / 12k", another "5,000 / 10k".
     output::ReportFan f = fan("firms", 13);

@@ -1884,6 +1884,18 @@ private:
                 }
                 spec.at = at.value_or(YearMonth{});
                 spec.from = from.value_or(YearMonth{});
+                // A growth is the fraction x(at) / x(from) - 1 times `scale`: labelled "%" it
+                // needs scale = 100. An outside tester's scale = 1 printed 13 % as "0.133 %".
+                if (spec.unit == "%" && spec.scale != 100.0 && std::isfinite(spec.scale)) {
+                    const bool written = t.has("scale");
+                    ctx_.error(written ? t.find("scale")->pos : t.find("unit")->pos,
+                               t.path(written ? "scale" : "unit"),
+                               "a growth is the fraction x(at) / x(from) - 1 times scale, so "
+                               "with unit '%' and scale = " +
+                                   number_text(spec.scale) + " a rise of 13 % would read " +
+                                   number_text(0.13 * spec.scale) + " %",
+                               "scale = 100 for a growth in '%', or another unit");
+                }
                 break;
             }
             case IndicatorSpec::Kind::ratio:

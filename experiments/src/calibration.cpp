@@ -1130,6 +1130,20 @@ private:
                                " = \"change\"");
                 continue;
             }
+            // A growth is compared in percent, 100 x (x / x0 - 1), unless `scale` converts it:
+            // a figure given as a share ("0.15, share yoy") fitted against percent without a
+            // word (an outside tester's finding).
+            if (o.measure == Measure::growth && scale == 1.0 &&
+                !contains_any(unit, {"%", "percent", "pct", "百分"})) {
+                data_error(*row, "unit",
+                           "'" + row->series + "' " + std::to_string(y) +
+                               " is fitted as a growth, which the model gives in percent (100 x "
+                               "(x / x0 - 1)), but its unit '" +
+                               row->unit + "' does not say percent",
+                           "the figure in percent with a unit that says so ('% yoy'), or " +
+                               t.path("scale") + " = 0.01 to compare shares");
+                continue;
+            }
             // The error model.
             double s =
                 sd ? *sd : relative_sd.value_or(c_.errors.relative_sd) * std::fabs(row->value);

@@ -252,6 +252,15 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
         {"a stock placed with from", replaced(base, "at = \"2023-06\"", "from = \"2023-06\""), data,
          "bad.toml:43:8: error: observations.high_tech.rows[0].from: a figure of measure 'stock' "
          "is not placed with 'from' (allowed: at: the month whose end is read)"},
+        // A growth given as a share was fitted against the model's percent without a word.
+        {"a growth figure that is not in percent",
+         base + "[observations.growth]\nseries = \"reference_growth\"\nmodel_series = "
+                "\"high_tech\"\nmeasure = \"growth\"\n",
+         data + "reference_growth,2022,0.15,share yoy,s,q\n",
+         "history.csv:14:28: error: unit: 'reference_growth' 2022 is fitted as a growth, which "
+         "the model gives in percent (100 x (x / x0 - 1)), but its unit 'share yoy' does not "
+         "say percent (allowed: the figure in percent with a unit that says so ('% yoy'), or "
+         "observations.growth.scale = 0.01 to compare shares)"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "

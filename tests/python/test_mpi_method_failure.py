@@ -41,7 +41,10 @@ def main():
               "this test changes")
         return 1
     calibration = quick.replace(history, "s.toml").replace(
-        'model_series = "leader"\n', 'model_series = "leader"\nmeasure = "growth"\n')
+        'model_series = "leader"\n',
+        # scale = 0.01: the counts compared as shares of growth, which the loader accepts; only
+        # the runs' failure (growth from 0) matters here.
+        'model_series = "leader"\nmeasure = "growth"\nscale = 0.01\n')
     with tempfile.TemporaryDirectory(prefix="canopy-mpi-method-") as d:
         with open(os.path.join(d, "s.toml"), "w") as f:
             f.write(f'extends = "{history}"\n[baseline.firms]\nvalue = 400\n'

@@ -568,12 +568,13 @@ TEST_CASE("a calibration that fails keeps its journal and says how to go on",
     const TempDir dir;
     // A city too small to start with a leader, and the leaders' figures read as growth: every
     // run's 2021 growth is undefined (from 0), which only the runs show. No candidate can be
-    // weighed, after the pilot's 60 runs have been journalled.
+    // weighed, after the pilot's 60 runs have been journalled. (scale = 0.01: the counts are
+    // compared as shares of growth, which the loader accepts; only the runs' failure matters.)
     write_file(dir / "s.toml", "extends = \"" + std::string(CANOPY_SOURCE_DIR) +
                                    "/scenarios/reference-history.toml\"\n[baseline.firms]\n"
                                    "value = 400\nassumption = \"no leader at the start\"\n");
     std::string text = replaced(quick_here(), "model_series = \"leader\"\n",
-                                "model_series = \"leader\"\nmeasure = \"growth\"\n");
+                                "model_series = \"leader\"\nmeasure = \"growth\"\nscale = 0.01\n");
     const std::string history =
         std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-history.toml";
     write_file(dir / "c.toml", replaced(text, history, "s.toml"));

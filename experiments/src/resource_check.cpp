@@ -66,12 +66,11 @@ ResourceCheck check_resources(const models::ModelHandle& model,
     if (e.total_bytes() + beside > limit.bytes) {
         const std::string allow = words.keywords ? words.max_memory + "='SIZE' (or 'none')"
                                                  : words.max_memory + " SIZE (or none)";
-        check.problem =
-            subject + " would need " + check.estimate +
-            (beside > 0.0 ? "; with about " + engine::bytes_text(beside) + " for " + held.what +
-                                " beside it, that is more than "
-                          : ", more than ") +
-            limit.what + "; " + advice + ", or " + allow + " to allow it";
+        check.problem = subject + " would need " + check.estimate +
+                        (beside > 0.0 ? "; with about " + engine::bytes_text(beside) + " for " +
+                                            held.what + " beside it, that is more than "
+                                      : ", more than ") +
+                        limit.what + "; " + advice + ", or " + allow + " to allow it";
     }
     return check;
 }

@@ -739,7 +739,8 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
 
 // A Run's arrays are read-only: each access makes a new copy, so a write to one was silently
 // lost (`run.finals["x"][0] = 5` then read 2.0 back). numpy now refuses it.
-template <typename Array> Array frozen(Array a) {
+template <typename Array>
+Array frozen(Array a) {
     a.attr("setflags")(py::arg("write") = false);
     return a;
 }

@@ -314,7 +314,7 @@ std::string output_path_problem(const fs::path& given) {
                 : fs::is_character_file(s) ? " is a device"
                 : fs::is_block_file(s)     ? " is a device"
                 : fs::is_socket(s)         ? " is a socket"
-                                           : " exists and is not a regular file") +
+                                           : " is of another kind") +
                ", not a regular file (outputs are written whole to a temporary file beside it, "
                "then renamed into place)";
     };

@@ -2,7 +2,8 @@
 # Issue 8's goal 2 (the ecosystem's ns per firm-step against the reference step) measured against
 # the yardstick as it stood when the issue was filed, beside the one that moves.
 #
-#   bench/issue-time-yardstick.sh [ROUNDS]     (default 8; needs build/bin/canopy-bench, release)
+#   bench/issue-time-yardstick.sh [ROUNDS] [BIN]   (ROUNDS default 8; BIN a release build's bin/,
+#                                                   default build/bin)
 #
 # The reference model has got about three times faster since the issue was filed, while the
 # ratio's target stayed at 3, so the ratio `canopy-bench ecosystem --profile` prints mixes two
@@ -24,7 +25,7 @@ if ! [[ $rounds =~ ^[1-9][0-9]*$ ]]; then
     echo "issue-time-yardstick.sh: ROUNDS must be a positive integer, not '$rounds'" >&2
     exit 2
 fi
-now=build/bin/canopy-bench
+now=${2:-build/bin}/canopy-bench
 if [[ ! -x $now ]]; then
     echo "issue-time-yardstick.sh: $now not found: build first (cmake --preset release && cmake --build --preset release)" >&2
     exit 2

@@ -30,6 +30,10 @@ std::vector<int> budget_years(const Calendar& calendar) {
             years.push_back(year);
         }
     }
+    // A last week that runs into January charges its days there.
+    if (calendar.share_in_start_year(calendar.steps() - 1) < 1.0) {
+        years.push_back(years.back() + 1);
+    }
     return years;
 }
 
@@ -101,7 +105,16 @@ std::vector<double> lever_costs_by_year(const Scenario& scenario, std::span<cons
             while (years[y] != year) {
                 ++y;
             }
-            out[l * n_years + y] += steps[static_cast<std::size_t>(s)];
+            const double cost = steps[static_cast<std::size_t>(s)];
+            const double share = calendar.share_in_start_year(s);
+            if (share == 1.0) {
+                out[l * n_years + y] += cost;
+            } else {
+                // A week across New Year: its cost by days, as a year's budget counts them
+                // (the next year is in `years`: the next step, or the run's end, is in it).
+                out[l * n_years + y] += cost * share;
+                out[l * n_years + y + 1] += cost * (1.0 - share);
+            }
         }
     }
     return out;

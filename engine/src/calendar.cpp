@@ -113,6 +113,18 @@ YearMonth Calendar::month_of_step(int s) const {
     return month_from_days(first_day(start_) + DAYS_PER_WEEK * s);
 }
 
+double Calendar::share_in_start_year(int s) const {
+    if (unit_ == TimeUnit::month) {
+        return 1.0;
+    }
+    const std::int64_t day = first_day(start_) + DAYS_PER_WEEK * s;
+    const std::int64_t new_year = days_from_civil(month_from_days(day).year + 1, 1, 1);
+    const std::int64_t before = new_year - day; // >= 1: the step starts before New Year
+    return before >= DAYS_PER_WEEK
+               ? 1.0
+               : static_cast<double>(before) / static_cast<double>(DAYS_PER_WEEK);
+}
+
 double Calendar::months_until(YearMonth ym) const noexcept {
     const auto offset = offset_of(*this, ym);
     if (unit_ == TimeUnit::month) {

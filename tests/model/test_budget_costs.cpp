@@ -3,6 +3,8 @@
 // reward, priced per certificate granted at the reward's level).
 #include "registry.hpp"
 
+#include <canopy/engine/budget.hpp>
+#include <canopy/engine/calendar.hpp>
 #include <canopy/engine/ensemble.hpp>
 #include <canopy/engine/joint_draws.hpp>
 #include <canopy/engine/scenario.hpp>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace canopy;
 
@@ -158,4 +161,44 @@ TEST_CASE("A lever a posterior fits is priced at each replicate's level", "[refe
     for (std::size_t r = 0; r < 12; ++r) {
         CHECK(point.costs[r] == summary.costs.totals[r]);
     }
+}
+
+// A lever held at one level costs its rate times the days held: a weekly run charges each
+// calendar year its own days, a week across New Year split by its days (a helper found 2024
+// charged 53 weeks, 371 days, when each week went wholly to the year it starts in).
+TEST_CASE("A weekly run charges each year the days it holds a lever", "[reference][budget]") {
+    engine::LoadResult loaded = engine::load_scenario(std::filesystem::path(CANOPY_SOURCE_DIR) /
+                                                          "scenarios" / "reference.toml",
+                                                      models::model_catalog());
+    REQUIRE(loaded.scenario.has_value());
+    engine::Scenario s = *loaded.scenario;
+    const models::ModelHandle* model = models::find_model("reference");
+    REQUIRE(model != nullptr);
+    const auto lever =
+        static_cast<std::size_t>(model->info().lever_index("lever_high_tech"));
+    // lever_high_tech: held at 1 throughout at 0.5 bn yuan per unit-year, nothing added.
+    const engine::LeverCost& rate = s.levers[lever].cost;
+    REQUIRE(rate.per_unit_year == 0.5);
+    REQUIRE(s.levers[lever].schedule.at(0.0) == 1.0);
+    REQUIRE(s.levers[lever].schedule.at(24.0) == 1.0);
+    // 105 weeks from 1 January 2022: 2022 (365 days), 2023 (365), and step 104 from 30 December
+    // 2023, whose 5 days in 2024 make the run's third year.
+    s.calendar = engine::Calendar(engine::YearMonth{2022, 1}, 105, engine::TimeUnit::week);
+    REQUIRE(engine::budget_years(s.calendar) == std::vector<int>{2022, 2023, 2024});
+    std::vector<engine::Schedule> schedules;
+    for (const engine::LeverSetting& l : s.levers) {
+        schedules.push_back(l.schedule);
+    }
+    const std::vector<double> cost = engine::lever_costs_by_year(s, schedules, nullptr);
+    const std::size_t years = 3;
+    const double per_day = 0.5 * rate.to_currency / 365.25;
+    CHECK(cost[lever * years + 0] == Approx(365 * per_day).epsilon(1e-12));
+    CHECK(cost[lever * years + 1] == Approx(365 * per_day).epsilon(1e-12));
+    CHECK(cost[lever * years + 2] == Approx(5 * per_day).epsilon(1e-12));
+
+    // A run of whole weeks inside one year lists that year alone.
+    s.calendar = engine::Calendar(engine::YearMonth{2023, 1}, 52, engine::TimeUnit::week);
+    REQUIRE(engine::budget_years(s.calendar) == std::vector<int>{2023});
+    const std::vector<double> one = engine::lever_costs_by_year(s, schedules, nullptr);
+    CHECK(one[lever] == Approx(364 * per_day).epsilon(1e-12));
 }

@@ -195,3 +195,39 @@ TEST_CASE("months_until lines up with the steps of weekly calendars", "[calendar
     CHECK(cal.months_until(YearMonth{2023, 1}) == 0.0);
     CHECK(cal.months_until(YearMonth{2022, 12}) == Approx(-31.0 * 12.0 / 365.25));
 }
+
+TEST_CASE("A week across New Year is shared between the two years by its days", "[calendar]") {
+    // From 1 January 2024 (a leap year), step 52 starts on 30 December: 2 of its 7 days are in
+    // 2024. The shares of the steps starting in 2024 add up to its 366 days, 52 2/7 weeks.
+    const Calendar cal(YearMonth{2024, 1}, 60, TimeUnit::week);
+    CHECK(cal.month_of_step(52) == YearMonth{2024, 12});
+    CHECK(cal.month_of_step(53) == YearMonth{2025, 1});
+    CHECK(cal.share_in_start_year(52) == 2.0 / 7.0);
+    CHECK(cal.share_in_start_year(51) == 1.0);
+    CHECK(cal.share_in_start_year(53) == 1.0);
+    // Every year of ten, against std::chrono: the shares of the weeks starting in a year add up
+    // to its days over 7 minus what its first week took from the year before.
+    const YearMonth start{2023, 6};
+    const Calendar ten(start, 530, TimeUnit::week);
+    for (int year = 2024; year <= 2032; ++year) {
+        using namespace std::chrono;
+        const auto days_in = (sys_days{std::chrono::year{year + 1} / 1 / 1} -
+                              sys_days{std::chrono::year{year} / 1 / 1})
+                                 .count();
+        double weeks = 0.0;
+        for (int s = 0; s < ten.steps(); ++s) {
+            if (ten.month_of_step(s).year == year) {
+                weeks += ten.share_in_start_year(s);
+            } else if (ten.month_of_step(s).year == year - 1) {
+                weeks += 1.0 - ten.share_in_start_year(s); // the days it ran into this year
+            }
+        }
+        INFO(year);
+        CHECK(weeks * 7.0 == Approx(static_cast<double>(days_in)).epsilon(1e-12));
+    }
+    // Monthly steps never straddle.
+    const Calendar monthly(YearMonth{2023, 11}, 4);
+    for (int s = 0; s < monthly.steps(); ++s) {
+        CHECK(monthly.share_in_start_year(s) == 1.0);
+    }
+}

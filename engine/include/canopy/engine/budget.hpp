@@ -86,7 +86,8 @@ struct Budget {
     static constexpr double CAP_TOLERANCE = 1e-9;
 };
 
-/// The calendar years the run's steps start in, in order (2022, 2023 for a run over both).
+/// The calendar years the run's steps start in, in order (2022, 2023 for a run over both), and
+/// the year after when the last step is a week that runs into January.
 std::vector<int> budget_years(const Calendar& calendar);
 
 /// The cost of lever `lever` during each step of one run, in the scenario's currency; `out`
@@ -100,7 +101,8 @@ void lever_step_costs(const Scenario& scenario, std::size_t lever, const Schedul
 /// Every lever's cost in one run by calendar year, in the scenario's currency:
 /// [lever * years + y] with y indexing budget_years(scenario.calendar). `levers` are the
 /// schedules the run had, one per scenario lever. Steps are summed in order, so the result is
-/// the same bits however the replicates were scheduled.
+/// the same bits however the replicates were scheduled. A week that straddles New Year is
+/// charged to both years by its days (Calendar::share_in_start_year).
 std::vector<double> lever_costs_by_year(const Scenario& scenario, std::span<const Schedule> levers,
                                         const SeriesTable* run);
 

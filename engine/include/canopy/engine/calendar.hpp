@@ -55,6 +55,11 @@ public:
     /// True when step s is the last step that starts in its month.
     [[nodiscard]] bool is_month_end(int s) const;
 
+    /// The share of step s's days that fall in the calendar year the step starts in: 1 for
+    /// monthly steps and for weeks inside one year; for a week that straddles New Year, its days
+    /// before 1 January over 7 (a week from 30 December: 2/7).
+    [[nodiscard]] double share_in_start_year(int s) const;
+
     /// The month the horizon ends in (the month of the last step).
     [[nodiscard]] YearMonth end() const { return month_of_step(steps_ - 1); }
 

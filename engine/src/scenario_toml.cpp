@@ -268,19 +268,14 @@ void find_open_table(const toml::table& t, std::vector<std::string>& path,
     }
 }
 
-// A diagnostic for toml++'s "cannot redefine existing ..." at `line_no`, or nothing when the
-// line is not a plain key = value or [header] whose first definition can be found.
-std::optional<Diagnostic> redefinition(std::string_view text, int line_no,
-                                       const std::string& file_name) {
+// The lines of `text` without their "\n" or "\r\n" (a text that ends in "\n" ends with an
+// empty line); each a view into `text`.
+std::vector<std::string_view> text_lines(std::string_view text) {
     std::vector<std::string_view> lines;
-    std::size_t line_start = 0;
     for (std::size_t start = 0; start <= text.size();) {
         std::size_t end = text.find('\n', start);
         if (end == std::string_view::npos) {
             end = text.size();
-        }
-        if (static_cast<int>(lines.size()) + 1 == line_no) {
-            line_start = start;
         }
         std::string_view l = text.substr(start, end - start);
         if (!l.empty() && l.back() == '\r') {
@@ -289,9 +284,19 @@ std::optional<Diagnostic> redefinition(std::string_view text, int line_no,
         lines.push_back(l);
         start = end + 1;
     }
+    return lines;
+}
+
+// A diagnostic for toml++'s "cannot redefine existing ..." at `line_no`, or nothing when the
+// line is not a plain key = value or [header] whose first definition can be found.
+std::optional<Diagnostic> redefinition(std::string_view text, int line_no,
+                                       const std::string& file_name) {
+    const std::vector<std::string_view> lines = text_lines(text);
     if (line_no < 1 || static_cast<std::size_t>(line_no) > lines.size()) {
         return std::nullopt;
     }
+    const auto line_start =
+        static_cast<std::size_t>(lines[static_cast<std::size_t>(line_no - 1)].data() - text.data());
     const std::string_view line = lines[static_cast<std::size_t>(line_no - 1)];
     std::size_t i = 0;
     skip_blanks(line, i);
@@ -403,15 +408,11 @@ std::string without_key(std::string what) {
 // The month written after the `=` of line `line` of `text` when it is one without quotes
 // (YYYY-MM, perhaps followed by a comment), else empty.
 std::string unquoted_month(std::string_view text, int line) {
-    std::size_t start = 0;
-    for (int l = 1; l < line && start != std::string_view::npos; ++l) {
-        start = text.find('\n', start);
-        start = start == std::string_view::npos ? start : start + 1;
-    }
-    if (start == std::string_view::npos) {
+    const std::vector<std::string_view> lines = text_lines(text);
+    if (line < 1 || static_cast<std::size_t>(line) > lines.size()) {
         return {};
     }
-    std::string_view row = text.substr(start, text.find('\n', start) - start);
+    std::string_view row = lines[static_cast<std::size_t>(line - 1)];
     const std::size_t eq = row.find('=');
     if (eq == std::string_view::npos) {
         return {};

@@ -69,16 +69,32 @@ std::vector<std::string> long_names(const CLI::App& owner) {
     return names;
 }
 
+// "unknown command 'WORD'", the nearest command and the list of them, when `word` is not one of
+// `app`'s commands; else empty.
+std::string unknown_command(const CLI::App& app, const std::string& word) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+        commands.push_back(sub->get_name());
+    }
+    if (std::find(commands.begin(), commands.end(), word) != commands.end()) {
+        return {};
+    }
+    std::string out = "unknown command '" + word + "'";
+    const std::string hint = canopy::engine::did_you_mean(word, commands);
+    out += hint.empty() ? "" : "; " + hint;
+    out += "\nCommands:";
+    for (const std::string& c : commands) {
+        out += " " + c;
+    }
+    return out;
+}
+
 // CLI11 reports a misspelt flag late and badly: `run S --replicate 10` as "The following
 // arguments were not expected: 10 --replicate", and `sweep S --ouy x.h5` only as "--out is
 // required". When parsing fails, each flag the command does not have is named instead, with the
 // nearest one it does have and the list of those; a command's flag written before the command
 // is told to move. Empty when every flag is known.
 std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
-    std::vector<std::string> commands;
-    for (const CLI::App* sub : app.get_subcommands({})) {
-        commands.push_back(sub->get_name());
-    }
     // The command: the first argument that is neither a flag nor a top-level flag's value (the
     // top level's flags take none).
     int at = 0;
@@ -93,15 +109,8 @@ std::string unknown_flags(const CLI::App& app, int argc, char** argv) {
     const CLI::App* command = nullptr;
     if (at > 0) {
         const std::string word = argv[at];
-        if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
-            std::string out = "unknown command '" + word + "'";
-            const std::string hint = canopy::engine::did_you_mean(word, commands);
-            out += hint.empty() ? "" : "; " + hint;
-            out += "\nCommands:";
-            for (const std::string& c : commands) {
-                out += " " + c;
-            }
-            return out;
+        if (std::string unknown = unknown_command(app, word); !unknown.empty()) {
+            return unknown;
         }
         command = app.get_subcommand(word);
     }
@@ -420,15 +429,14 @@ int dispatch(int argc, char** argv) {
                 // --help, --version. CLI11 answers them before it looks at the words around:
                 // `canopy report --help` printed the main help and exited 0, as if `report`
                 // were a command.
-                const std::vector<CLI::App*> all = app.get_subcommands({});
-                if (const std::size_t at = command_at(tokens);
-                    at < tokens.size() &&
-                    std::none_of(all.begin(), all.end(),
-                                 [&](const CLI::App* c) { return c->get_name() == tokens[at]; })) {
-                    std::cerr << "canopy: error: " << unknown_flags(app, count, args.data())
-                              << "\nRun 'canopy --help' or 'canopy <command> --help' for "
-                                 "usage.\n";
-                    return EXIT_BAD_INPUT;
+                if (const std::size_t at = command_at(tokens); at < tokens.size()) {
+                    if (const std::string unknown = unknown_command(app, tokens[at]);
+                        !unknown.empty()) {
+                        std::cerr << "canopy: error: " << unknown
+                                  << "\nRun 'canopy --help' or 'canopy <command> --help' for "
+                                     "usage.\n";
+                        return EXIT_BAD_INPUT;
+                    }
                 }
                 return app.exit(e);
             }

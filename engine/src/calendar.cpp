@@ -4,6 +4,7 @@
 #include <canopy/engine/calendar.hpp>
 #include <canopy/engine/error.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -123,6 +124,22 @@ double Calendar::share_in_start_year(int s) const {
     return before >= DAYS_PER_WEEK
                ? 1.0
                : static_cast<double>(before) / static_cast<double>(DAYS_PER_WEEK);
+}
+
+double Calendar::share_in_months(int s, YearMonth from, YearMonth to) const {
+    if (unit_ == TimeUnit::month) {
+        const YearMonth ym = month_of_step(s);
+        return from <= ym && ym <= to ? 1.0 : 0.0;
+    }
+    const std::int64_t day = first_day(start_) + DAYS_PER_WEEK * s;
+    const std::int64_t begin = std::max(day, first_day(from));
+    const std::int64_t end = std::min(day + DAYS_PER_WEEK, first_day(next_month(to)));
+    if (end <= begin) {
+        return 0.0;
+    }
+    return end - begin == DAYS_PER_WEEK
+               ? 1.0
+               : static_cast<double>(end - begin) / static_cast<double>(DAYS_PER_WEEK);
 }
 
 double Calendar::months_until(YearMonth ym) const noexcept {

@@ -134,6 +134,14 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
             }
             r.row_from = first + 1;
             r.row_to = last + 1;
+            // Weekly steps: the week that starts before `from` and ends in it counts by its days
+            // in the period, as does the week that starts in `to` and ends after it (a year of
+            // weeks is then its own 365 or 366 days, not 364 or 371).
+            if (first > 0 && cal.share_in_months(first - 1, spec.from, spec.to) > 0.0) {
+                r.row_from = first;
+            }
+            r.share_from = cal.share_in_months(r.row_from - 1, spec.from, spec.to);
+            r.share_to = cal.share_in_months(r.row_to - 1, spec.from, spec.to);
             break;
         }
         case IndicatorSpec::Kind::growth:
@@ -377,7 +385,7 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
         case IndicatorSpec::Kind::flow: {
             double sum = 0.0;
             for (int row = r.row_from; row <= r.row_to; ++row) {
-                sum += run.at(row, r.series);
+                sum += r.share(row) * run.at(row, r.series);
             }
             value = sum;
             break;
@@ -487,7 +495,7 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         double sum = 0.0;
         for (int row = 0; row < rows_; ++row) {
             if (row >= r.row_from && row <= r.row_to) {
-                sum += run.at(row, r.series);
+                sum += r.share(row) * run.at(row, r.series);
             }
             out[static_cast<std::size_t>(row)] = spec.scale * sum;
         }

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <string>
 #include <vector>
 
 using namespace canopy::engine;
@@ -256,15 +257,47 @@ TEST_CASE("A growth from a zero base and a ratio over zero are undefined, not in
     CHECK(std::isnan(g[12]));
 }
 
-TEST_CASE("Indicators over weekly steps read and sum whole months", "[indicator]") {
-    // From 1 Jan 2023: January has steps 0..4, February 5..8.
+TEST_CASE("Indicators over weekly steps read months' ends and sum their days", "[indicator]") {
+    // From 1 Jan 2023: January has steps 0..4, February 5..8. Step 4 (29 Jan - 4 Feb) has 4 of
+    // its days in February, step 8 (26 Feb - 4 Mar) 3: February's flow is its 28 days.
     const Calendar weekly(YearMonth{2023, 1}, 13, TimeUnit::week);
     const IndicatorSet set(
         {stock("jan_end", "firms", {2023, 1}), flow("feb", "births", {2023, 2}, {2023, 2})},
         fake_model(), weekly);
     const auto f = finals_of(set, fake_table(14));
-    CHECK(f[0] == 150.0);           // row 5, the end of step 4
-    CHECK(f[1] == 6.0 + 7 + 8 + 9); // rows 6..9
+    CHECK(f[0] == 150.0); // row 5, the end of step 4
+    CHECK(f[1] == Approx(5.0 * 4 / 7 + 6 + 7 + 8 + 9.0 * 3 / 7).epsilon(1e-15));
+
+    // A year of weeks is its 365 days, not the 53 weeks (371 days) that start in it, and each
+    // month its own days: the shares of the weeks across a month's ends add up.
+    const Calendar two_years(YearMonth{2023, 1}, 105, TimeUnit::week);
+    std::vector<IndicatorSpec> months;
+    std::vector<std::string> ids;
+    for (int m = 1; m <= 12; ++m) {
+        ids.push_back("m" + std::to_string(m));
+    }
+    for (int m = 1; m <= 12; ++m) {
+        months.push_back(
+            flow(ids[static_cast<std::size_t>(m - 1)].c_str(), "rd_spend", {2023, m}, {2023, m}));
+    }
+    months.push_back(flow("y2023", "rd_spend", {2023, 1}, {2023, 12}));
+    months.push_back(flow("y2024", "rd_spend", {2024, 1}, {2024, 12}));
+    const IndicatorSet year(months, fake_model(), two_years);
+    const auto y = finals_of(year, fake_table(106));
+    constexpr std::array<int, 12> days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    double sum = 0.0;
+    for (std::size_t m = 0; m < 12; ++m) {
+        INFO("month " << m + 1);
+        CHECK(y[m] == Approx(0.5 * days[m] / 7.0).epsilon(1e-14));
+        sum += y[m];
+    }
+    CHECK(y[12] == Approx(0.5 * 365 / 7.0).epsilon(1e-14));
+    CHECK(y[12] == Approx(sum).epsilon(1e-14));
+    CHECK(y[13] == Approx(0.5 * 366 / 7.0).epsilon(1e-14)); // a leap year
+    // The chart ends at the final.
+    std::vector<double> chart(106);
+    year.series(12, fake_table(106), chart);
+    CHECK(chart.back() == y[12]);
 }
 
 TEST_CASE("Indicator resolution names the indicator and the field it cannot resolve",

@@ -59,6 +59,9 @@ public:
     /// monthly steps and for weeks inside one year; for a week that straddles New Year, its days
     /// before 1 January over 7 (a week from 30 December: 2/7).
     [[nodiscard]] double share_in_start_year(int s) const;
+    /// The share of step s's days that fall in the months from .. to (inclusive): for monthly
+    /// steps 1 when step s's month is one of them, else 0; for weeks the days inside over 7.
+    [[nodiscard]] double share_in_months(int s, YearMonth from, YearMonth to) const;
 
     /// The month the horizon ends in (the month of the last step).
     [[nodiscard]] YearMonth end() const { return month_of_step(steps_ - 1); }

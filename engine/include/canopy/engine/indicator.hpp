@@ -96,9 +96,17 @@ public:
 private:
     struct Resolved {
         int series = -1;
-        int row_at = -1;      ///< stock/growth: row read
-        int row_from = -1;    ///< growth, change: base row; flow: first row summed (>= 1)
-        int row_to = -1;      ///< flow: last row summed
+        int row_at = -1;   ///< stock/growth: row read
+        int row_from = -1; ///< growth, change: base row; flow: first row summed (>= 1)
+        int row_to = -1;   ///< flow: last row summed
+        /// flow: the share of row_from's and row_to's steps inside the months from .. to. 1 for
+        /// monthly steps; a week across the period's first or last day counts by its days in it.
+        double share_from = 1.0;
+        double share_to = 1.0;
+        /// flow: the weight of row `row` (from row_from to row_to) in the sum.
+        [[nodiscard]] double share(int row) const noexcept {
+            return row == row_from ? share_from : row == row_to ? share_to : 1.0;
+        }
         int numerator = -1;   ///< ratio: numerator; change: `of`
         int denominator = -1; ///< ratio: denominator
     };

@@ -1736,6 +1736,20 @@ private:
                                    : "cost_unit = \"" + lever_unit + "\", or " + conversion_hint);
                     cost.level_to_currency = 1.0;
                 }
+                // The level is in the lever's unit whatever cost_unit says: with no rate of its
+                // own to price, a cost_unit other than the currency was read by nothing (an
+                // outside tester's "m yuan" left every cost as it was, without a word).
+                if (unit_node != nullptr && cost.per_unit_year == 0.0 &&
+                    cost.per_unit_added == 0.0 && unit != b.currency && unit != lever_unit) {
+                    ctx_.error(at, t.path("cost_unit"),
+                               "'" + unit +
+                                   "' prices nothing: the lever is priced at its level, "
+                                   "in its own unit '" +
+                                   lever_unit +
+                                   "', and has no cost_per_unit_year or cost_per_unit_added for "
+                                   "cost_unit to be the unit of",
+                               "no cost_unit, or \"" + b.currency + "\"");
+                }
             }
             check_cost_in_currency(t, sc_.levers[static_cast<std::size_t>(i)], false, lever_unit);
         }
@@ -2343,6 +2357,21 @@ private:
                         mix_origins_[name][i] = origin(pt);
                     }
                 }
+            }
+            const TomlNode* lever_table = t.table("levers");
+            const TomlNode* parameter_table = t.table("parameters");
+            if ((lever_table == nullptr || lever_table->entries.empty()) &&
+                (parameter_table == nullptr || parameter_table->entries.empty())) {
+                // An outside tester's empty mix ran as the scenario itself, and `compare` drew
+                // an interval around a difference that cannot be other than 0.
+                ctx_.error(t.node().key_pos, t.path(),
+                           "policy mix '" + name +
+                               "' changes no lever and no parameter: it would run as the "
+                               "scenario itself",
+                           "a table [" + t.path("levers") +
+                               ".<lever>] (a scale or a schedule) "
+                               "or [" +
+                               t.path("parameters") + ".<parameter>]");
             }
             if (scope.clean()) {
                 sc_.policy_mixes.push_back(std::move(mix));

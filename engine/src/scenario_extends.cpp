@@ -317,6 +317,9 @@ private:
             } else if (section == "policy_mixes") {
                 merge_mix(*existing, std::move(entry), path);
             } else {
+                if (section == "levers") {
+                    check_cost_unit(*existing, entry, path);
+                }
                 merge_entry(*existing, std::move(entry), forms_of(section), path);
             }
         }
@@ -471,6 +474,41 @@ private:
                 }
             }
         }
+    }
+
+    // A child's cost_unit is the unit of every cost rate of the lever, the parent's included: an
+    // outside tester's cost_unit = "yuan", added for a per-outcome price, silently turned the
+    // parent's 0.1 (m yuan per recruit-year) into 0.1 yuan. A child that changes the unit must
+    // write the rates it would re-denominate again.
+    void check_cost_unit(const TomlNode& parent, const TomlNode& child, const std::string& path) {
+        const TomlNode* unit = child.find("cost_unit");
+        if (unit == nullptr || unit->type != TomlNode::Type::string) {
+            return;
+        }
+        const TomlNode* before = parent.find("cost_unit");
+        const std::string old_unit =
+            before != nullptr && before->type == TomlNode::Type::string ? before->string : "";
+        if (old_unit == unit->string) {
+            return;
+        }
+        std::string rates;
+        for (const char* rate : {"cost_per_unit_year", "cost_per_unit_added", "cost_per_outcome"}) {
+            const TomlNode* r = parent.find(rate);
+            if (r != nullptr && r->is_number() && child.find(rate) == nullptr) {
+                rates += (rates.empty() ? "" : ", ") + std::string(rate);
+            }
+        }
+        if (rates.empty()) {
+            return;
+        }
+        error(unit->pos, path + ".cost_unit",
+              "'" + unit->string + "' would also be the unit of " + rates + " as " + parent_name_ +
+                  " writes it" +
+                  (old_unit.empty() ? std::string(" (in the budget's currency there)")
+                                    : " (in '" + old_unit + "' there)"),
+              "write " + rates + " again in '" + unit->string + "' beside it, or keep " +
+                  (old_unit.empty() ? std::string("the currency (no cost_unit)")
+                                    : "cost_unit = \"" + old_unit + "\""));
     }
 
     // Plain recursive merge: child keys override, tables merge; the merged table takes the

@@ -167,7 +167,8 @@ TEST_CASE("costs and finals near the largest double have finite means", "[cli][h
                                     "[levers.lever_high_tech]\nschedule = \"piecewise_linear\"\n"
                                     "points = [{at = \"2023-01\", value = 0}, "
                                     "{at = \"2023-12\", value = 500}]\n"
-                                    "cost_per_unit_added = 2e305\ncost_unit = \"u\"\n"
+                                    "cost_per_unit_added = 2e305\ncost_per_unit_year = 0\n"
+                                    "cost_unit = \"u\"\n"
                                     "assumption = \"y\"\n"
                                     "[budget]\ncurrency = \"u\"\ncap_total = 1e308\n"
                                     "assumption = \"z\"\n"
@@ -597,7 +598,8 @@ TEST_CASE("a run that cannot fit in memory is refused before it starts, with its
     }
     // Without the flag, the limit is the memory the machine has: no machine has the 320 GB
     // that a million replicates of 20,000 indicators, base and one mix, would keep.
-    std::string many = reference_with("[policy_mixes.other]\ndescription = \"d\"\n");
+    std::string many = reference_with("[policy_mixes.other]\ndescription = \"d\"\n"
+                                      "levers.lever_high_tech.scale = 2\n");
     for (int i = 0; i < 19990; ++i) { // and the reference scenario's own
         many += "[indicators.k" + std::to_string(i) +
                 "]\nkind = \"stock\"\nseries = \"leader\"\nat = \"2023-12\"\n";
@@ -866,29 +868,29 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
                         "--quiet: with none of",
                         "'abc' (the value of 'births_per_month') is not a number"});
     check_all_reported(dir, "run " + reference + " --seed -3 --interval wald -t 1.5 --out x.txt",
-                       {"--seed: Value -3 not in range 0 to 18446744073709551615",
+                       {"--seed: -3 is out of range (allowed: 0 to 18446744073709551615",
                         "--interval: ", "--threads: '1.5' is not a whole number in digits",
                         "--out: 'x.txt' must end in .h5"});
     check_all_reported(dir, "compare " + reference + " -n 0 --max-memory lots -q --mix nope",
-                       {"--replicates: Value 0 not in range 2 to 1000000",
+                       {"--replicates: 0 is out of range (allowed: 2 to 1000000",
                         "--max-memory: must be a size such as 16G, 512M or 1.5T",
                         "--quiet: with none of", "has no policy mix 'nope'"});
     check_all_reported(
         dir,
         "solve " + reference +
             " -q -n 5 --precision 2 -P 0.5 --target nope --lever lever_high_tech=0:2",
-        {"--replicates: Value 5 not in range 10 to 1000000", "--precision: Value 2 not in range",
-         "--quiet: with none of", "has no target 'nope'"});
+        {"--replicates: 5 is out of range (allowed: 10 to 1000000",
+         "--precision: 2 is out of range", "--quiet: with none of", "has no target 'nope'"});
     check_all_reported(dir, "levers " + reference + " -q -r 1 -t 0 --lever nolever",
-                       {"--replicates: Value 1 not in range 2 to 1000000",
-                        "--threads: Value 0 not in range 1 to 4096", "--quiet: with none of",
+                       {"--replicates: 1 is out of range (allowed: 2 to 1000000",
+                        "--threads: 0 is out of range (allowed: 1 to 4096", "--quiet: with none of",
                         "'nolever' is not a lever"});
     check_all_reported(
         dir,
         "calibrate " +
             shell_quote(std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference-calibration.toml") +
             " --fit-until 0 --method nope --seed x --out x.txt",
-        {"--fit-until: Value 0 not in range 1 to 9999",
+        {"--fit-until: 0 is out of range (allowed: 1 to 9999",
          "--method: ", "--seed: 'x' is not a number (allowed: 0 to 18446744073709551615)",
          "--out: 'x.txt' must end in .h5"});
     check_all_reported(
@@ -899,10 +901,10 @@ TEST_CASE("a value the flag parser refuses does not hide the other mistakes", "[
     write_one_point_sweep(dir / "s.toml");
     check_all_reported(
         dir, "sweep s.toml -t 0 --out x.txt",
-        {"--threads: Value 0 not in range 1 to 4096", "--out: 'x.txt' must end in .h5"});
+        {"--threads: 0 is out of range (allowed: 1 to 4096", "--out: 'x.txt' must end in .h5"});
     // What CLI11 cannot parse past still stops it, after the values refused before.
     check_all_reported(dir, "sweep s.toml -t 0",
-                       {"--threads: Value 0 not in range 1 to 4096", "--out is required"});
+                       {"--threads: 0 is out of range (allowed: 1 to 4096", "--out is required"});
     check_all_reported(
         dir, "run " + reference + " -n abc --replicate 3",
         {"--replicates: 'abc' is not a number", "'canopy run' has no option '--replicate'"});
@@ -916,7 +918,7 @@ TEST_CASE("a flag the command does not have does not hide the other mistakes", "
     const std::string reference = shell_quote(REFERENCE);
     write_one_point_sweep(dir / "s.toml");
     check_all_reported(dir, "sweep s.toml --shard 5/2 --bogus --out x.h5 -t 0",
-                       {"--threads: Value 0 not in range 1 to 4096",
+                       {"--threads: 0 is out of range (allowed: 1 to 4096",
                         "'canopy sweep' has no option '--bogus'",
                         "--shard: shard 5/2 does not exist", "nothing was run or written"});
     check_all_reported(dir, "run " + reference + " --replicate 10 -q --intervall wald",
@@ -936,13 +938,13 @@ TEST_CASE("a flag the command does not have does not hide the other mistakes", "
     // A word CLI11 places where it belongs stays there: the scenario after an unknown flag.
     check_all_reported(dir, "run --bogus " + reference + " -n 0",
                        {"'canopy run' has no option '--bogus'",
-                        "--replicates: Value 0 not in range 1 to 1000000"});
+                        "--replicates: 0 is out of range (allowed: 1 to 1000000"});
     // A short unknown flag's value too (a word CLI11 placed nowhere).
     const Result z = run_canopy(dir, "run " + reference + " -z 5 -n 0");
     INFO(z.err);
     CHECK(z.status == 2);
     CHECK(z.err.find("'canopy run' has no option '-z'") != std::string::npos);
-    CHECK(z.err.find("--replicates: Value 0 not in range") != std::string::npos);
+    CHECK(z.err.find("--replicates: 0 is out of range") != std::string::npos);
     CHECK(z.err.find("not expected") == std::string::npos);
     // An unknown flag before the command still stops it, as it is reported as it is.
     check_all_reported(dir, "--bogus run " + reference, {"'canopy' has no option '--bogus'"});
@@ -1064,4 +1066,41 @@ TEST_CASE("a child that changes the budget's currency is named in its parent's e
     check_refused(dir, {{"validate cur.toml", "levers.lever_high_tech.cost_unit: 'bn yuan' is "
                                               "not the budget's currency 'm yuan'"},
                         {"validate cur.toml", "budget.currency is set at cur.toml:5"}});
+}
+
+TEST_CASE("a cost_unit that would re-read a rate, or price nothing, is refused",
+          "[cli][hardening]") {
+    // An outside tester added cost_unit = "yuan" to an inherited lever for a new per-outcome
+    // price; the parent's cost_per_unit_year, written in m yuan, was silently read in yuan.
+    const test::TempDir dir;
+    test::write_file(dir / "unit.toml",
+                     reference_with("[levers.lever_high_tech]\ncost_unit = \"m yuan\"\n"));
+    const Result unit = run_canopy(dir, "validate unit.toml");
+    INFO(unit.err);
+    CHECK(unit.status == 2);
+    CHECK(unit.err.find("unit.toml:") != std::string::npos);
+    CHECK(unit.err.find("levers.lever_high_tech.cost_unit: 'm yuan' would also be the unit of "
+                        "cost_per_unit_year, cost_per_unit_added as") != std::string::npos);
+    CHECK(unit.err.find("(in 'bn yuan' there)") != std::string::npos);
+    // Writing the rates again in the new unit is the way.
+    test::write_file(dir / "both.toml",
+                     reference_with("[levers.lever_high_tech]\ncost_unit = \"m yuan\"\n"
+                                    "cost_per_unit_year = 500\ncost_per_unit_added = 100\n"
+                                    "assumption = \"the parent's rates in m yuan\"\n"));
+    const Result both = run_canopy(dir, "validate both.toml");
+    INFO(both.err);
+    CHECK(both.status == 0);
+
+    // A lever priced at its level, in its own unit, with no rate for cost_unit to be the unit
+    // of: "m yuan" changed nothing, without a word.
+    const std::string wuhan = std::string(CANOPY_SOURCE_DIR) + "/scenarios/wuhan-2023.toml";
+    test::write_file(dir / "level.toml", "extends = \"" + wuhan +
+                                             "\"\n[levers.hte_certification_reward]\n"
+                                             "cost_unit = \"m yuan\"\n");
+    const Result level = run_canopy(dir, "validate level.toml");
+    INFO(level.err);
+    CHECK(level.status == 2);
+    CHECK(level.err.find("levers.hte_certification_reward.cost_unit: 'm yuan' prices nothing: "
+                         "the lever is priced at its level, in its own unit '10k yuan'") !=
+          std::string::npos);
 }

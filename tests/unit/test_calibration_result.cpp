@@ -246,3 +246,18 @@ TEST_CASE("a posterior of another model or parameter set is refused", "[unit]") 
     CHECK_THROWS_WITH(with_posterior(s, info, too_big, "p.h5"),
                       Catch::Contains("outside its range"));
 }
+
+TEST_CASE("a weighted quantile of equal weights is the order statistic that reaches it", "[unit]") {
+    // 200 particles of weight 0.005: the 10th value's cumulative weight is 0.05 but adds up to
+    // 0.049999999999999996, and q05 was the 11th (an outside check of an SMM posterior).
+    std::vector<std::pair<double, double>> vw;
+    for (int i = 0; i < 200; ++i) {
+        vw.emplace_back(static_cast<double>(200 - i), 0.005); // values 1..200, unsorted
+    }
+    CHECK(canopy::experiments::weighted_quantile(vw, 0.05) == 10.0);
+    CHECK(canopy::experiments::weighted_quantile(vw, 0.25) == 50.0);
+    CHECK(canopy::experiments::weighted_quantile(vw, 0.5) == 100.0);
+    CHECK(canopy::experiments::weighted_quantile(vw, 0.95) == 190.0);
+    // A value short of the quantile by more than rounding is still passed over.
+    CHECK(canopy::experiments::weighted_quantile({{1.0, 0.049}, {2.0, 0.951}}, 0.05) == 2.0);
+}

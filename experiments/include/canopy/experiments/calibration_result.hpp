@@ -125,7 +125,8 @@ CalibrationResult read_calibration_result(const std::filesystem::path& path);
 void write_calibration_result(const std::filesystem::path& path, const CalibrationResult& result);
 
 /// The weighted quantile q of values (the smallest value whose cumulative weight reaches q of
-/// the total); NaN values are left out, NaN when none is left.
+/// the total, to within 10^-12 of the total, so that equal weights' rounding cannot pass over
+/// the value that reaches it); NaN values are left out, NaN when none is left.
 double weighted_quantile(std::vector<std::pair<double, double>> value_weight, double q);
 
 } // namespace canopy::experiments

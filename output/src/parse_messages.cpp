@@ -80,7 +80,7 @@ std::string seed_problem(std::string& text) {
     }
     std::uint64_t value = 0;
     if (!parse_seed(digits, value)) {
-        return "Value " + text + " not in range 0 to " + max;
+        return text + " is out of range (allowed: 0 to " + max + ", 2^64 - 1)";
     }
     text = std::to_string(value);
     return {};
@@ -92,6 +92,19 @@ std::string clearer_parse_message(const std::string& what) {
     const std::size_t at = what.find(value);
     const std::size_t range = what.find(in_range);
     if (at == std::string::npos || range == std::string::npos || range < at) {
+        // "--interval: clopper not in {wilson,jeffreys}": the value and the choices.
+        const std::size_t colon = what.find(": ");
+        const std::size_t in_set = what.rfind(" not in {");
+        if (what.starts_with("-") && colon != std::string::npos && in_set != std::string::npos &&
+            in_set > colon && what.ends_with("}")) {
+            std::string choices = what.substr(in_set + 9, what.size() - in_set - 10);
+            for (std::size_t c = choices.find(','); c != std::string::npos;
+                 c = choices.find(',', c + 2)) {
+                choices.replace(c, 1, ", ");
+            }
+            return what.substr(0, colon) + ": '" + what.substr(colon + 2, in_set - colon - 2) +
+                   "' is not one of the choices (allowed: " + choices + ")";
+        }
         return what;
     }
     const std::string flag = what.substr(0, at);
@@ -112,7 +125,7 @@ std::string clearer_parse_message(const std::string& what) {
         // In range as a number, so refused as a whole number.
         return flag + ": '" + v + "' is not a whole number in digits (allowed: " + allowed + ")";
     }
-    return flag + value + v + in_range + allowed; // a number out of range: CLI11's words
+    return flag + ": " + v + " is out of range (allowed: " + allowed + ")";
 }
 
 } // namespace canopy::output

@@ -411,7 +411,7 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
         {"--help rn", {"unknown command 'rn'; did you mean 'run'?"}},
         {"rn --version", {"unknown command 'rn'; did you mean 'run'?"}},
         {"run -n abc", {"--replicates: 'abc' is not a number (allowed: 1 to 1000000)"}},
-        {"run -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
+        {"run -n 0", {"--replicates: 0 is out of range (allowed: 1 to 1000000"}},
         {"run -n 1e2",
          {"--replicates: '1e2' is not a whole number in digits (allowed: 1 to "
           "1000000)"}},
@@ -427,7 +427,8 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
          {"'-q' is an option of 'canopy run': write it after 'run'",
           "'canopy run' has no option '--sed'; did you mean '--seed'?"}},
         // A value that looks like a flag is a value: the real mistake is reported.
-        {"run x.toml --json -x.json -n 0", {"--replicates: Value 0 not in range 1 to 1000000"}},
+        {"run x.toml --json -x.json -n 0",
+         {"--replicates: 0 is out of range (allowed: 1 to 1000000"}},
     };
     for (const Case& c : cases) {
         INFO(c.args);
@@ -444,7 +445,8 @@ TEST_CASE("A misspelt flag or command is named with the nearest one and the allo
     // The levers command takes -n like every other command (and still -r).
     const Result n = run_canopy(dir, "levers -n 1");
     CHECK(n.status == 2);
-    CHECK(n.err.find("--replicates: Value 1 not in range 2 to 1000000") != std::string::npos);
+    CHECK(n.err.find("--replicates: 1 is out of range (allowed: 2 to 1000000") !=
+          std::string::npos);
 }
 
 TEST_CASE("A runtime failure exits 1 with a message", "[cli]") {

@@ -19,18 +19,22 @@ TEST_CASE("A refused value is said to be no number, no whole number or out of ra
          "--replicates: '1e2' is not a whole number in digits (allowed: 1 to 1000000)"},
         {"--n: Value nan not in range 8 to 2000000000",
          "--n: 'nan' is not a number (allowed: 8 to 2000000000)"},
-        // A number out of range keeps CLI11's words.
+        // A number out of range: the value and the range, as the tool says other refusals.
         {"--replicates: Value 0 not in range 1 to 1000000",
-         "--replicates: Value 0 not in range 1 to 1000000"},
+         "--replicates: 0 is out of range (allowed: 1 to 1000000)"},
         // A range of doubles: the bounds as they would be written, not with six decimals.
         {"--firms: Value 10 not in range 100.000000 to 2000000000.000000",
-         "--firms: Value 10 not in range 100 to 2000000000"},
+         "--firms: 10 is out of range (allowed: 100 to 2000000000)"},
         {"--precision: Value 2 not in range 0.000001 to 0.500000",
-         "--precision: Value 2 not in range 0.000001 to 0.5"},
+         "--precision: 2 is out of range (allowed: 0.000001 to 0.5)"},
         {"--precision: Value x not in range 0.000001 to 0.500000",
          "--precision: 'x' is not a number (allowed: 0.000001 to 0.5)"},
+        // A value that is none of the choices: quoted, and the choices listed.
+        {"--order: diagonal not in {rcm,natural}",
+         "--order: 'diagonal' is not one of the choices (allowed: rcm, natural)"},
+        {"--interval: clopper not in {wilson,jeffreys}",
+         "--interval: 'clopper' is not one of the choices (allowed: wilson, jeffreys)"},
         // Anything else is left as it is.
-        {"--order: diagonal not in {rcm,natural}", "--order: diagonal not in {rcm,natural}"},
         {"The following argument was not expected: --bogus",
          "The following argument was not expected: --bogus"},
     };
@@ -42,7 +46,7 @@ TEST_CASE("A refused value is said to be no number, no whole number or out of ra
     // and the number one above it is out of range, not "not whole".
     CHECK(canopy::output::clearer_parse_message(
               "--seed: Value 18446744073709551616 not in range 0 to 18446744073709551615") ==
-          "--seed: Value 18446744073709551616 not in range 0 to 18446744073709551615");
+          "--seed: 18446744073709551616 is out of range (allowed: 0 to 18446744073709551615)");
 }
 
 TEST_CASE("A whole-number flag is read in decimal digits", "[unit][cli]") {
@@ -73,7 +77,7 @@ TEST_CASE("A whole-number flag is read in decimal digits", "[unit][cli]") {
     CHECK(seed("010") == "10");
     CHECK(seed("18446744073709551615") == "18446744073709551615");
     CHECK(seed("18446744073709551616") ==
-          "Value 18446744073709551616 not in range 0 to 18446744073709551615");
-    CHECK(seed("-3") == "Value -3 not in range 0 to 18446744073709551615");
+          "18446744073709551616 is out of range (allowed: 0 to 18446744073709551615, 2^64 - 1)");
+    CHECK(seed("-3") == "-3 is out of range (allowed: 0 to 18446744073709551615, 2^64 - 1)");
     CHECK(seed("nan") == "'nan' is not a number (allowed: 0 to 18446744073709551615)");
 }

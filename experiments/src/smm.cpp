@@ -1,6 +1,7 @@
 // The simulated method of moments: batched Nelder-Mead on common random numbers, sandwich
 // standard errors, profiles, and the normal approximation carried forward (smm.hpp).
 #include "calibration_common.hpp"
+#include "text.hpp"
 
 #include <canopy/engine/distributions.hpp>
 #include <canopy/engine/error.hpp>
@@ -160,6 +161,33 @@ public:
         for (std::size_t j = 0; j < d; ++j) {
             const double var = v(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j));
             report.standard_error[j] = var >= 0.0 ? std::sqrt(var) : NaN;
+        }
+
+        // An estimate at or near an end of its prior: the minimum may lie beyond it, and the
+        // normal approximation is cut there, so the interval is not estimate +- 1.645 SE (an
+        // outside tester's misfit ended at births_per_month = 5, its prior's low end, with an
+        // ordinary standard error and a 90 % interval that left the estimate out).
+        for (std::size_t j = 0; j < d; ++j) {
+            const Prior& prior = c_.parameters[j].prior;
+            const double x = best.theta[j];
+            const double u = prior.cdf(x);
+            const double se = report.standard_error[j];
+            const bool low = !(u >= 0.5);
+            const double end = low ? prior.support_lower() : prior.support_upper();
+            const bool at_end = !(u > 10.0 * U_EDGE && u < 1.0 - 10.0 * U_EDGE);
+            const bool near_end = std::isfinite(se) && std::abs(x - end) < 1.645 * se;
+            if (at_end || near_end) {
+                result.notes.push_back(
+                    c_.parameters[j].target.name + "'s estimate " + detail::number_text(x) +
+                    " is " +
+                    (at_end ? std::string("at")
+                            : "within 1.645 standard errors (" + detail::number_text(se) + ") of") +
+                    " the " + (low ? "lower" : "upper") + " end of its prior (" +
+                    detail::number_text(end) +
+                    "): the best fit may lie beyond it, and the normal approximation is cut "
+                    "there, so its interval is not the estimate +- 1.645 standard errors; widen "
+                    "the prior if such values are possible, or read the misfit as the model's");
+            }
         }
 
         // 3. The objective along each parameter.

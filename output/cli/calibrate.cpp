@@ -53,6 +53,33 @@ fs::path journal_of(const std::string& out) {
     return experiments::beside(fs::path(out), ".journal");
 }
 
+// The command that continues an interrupted calibration: the flags that shape its result (a
+// resume with another method, seed or --fit-until is refused) and those that shape the run.
+std::string resume_command(const CalibrateArgs& a, int processes) {
+    std::string out =
+        relaunch_prefix(processes) + program_word() + " calibrate " + shell_word(a.file);
+    if (!a.method.empty()) {
+        out += " --method " + a.method;
+    }
+    if (a.fit_until) {
+        out += " --fit-until " + std::to_string(*a.fit_until);
+    }
+    if (a.seed) {
+        out += " --seed " + std::to_string(*a.seed);
+    }
+    out += " --resume --out " + shell_word(a.out);
+    if (!a.json.empty()) {
+        out += " --json " + shell_word(a.json);
+    }
+    if (a.threads > 0) {
+        out += " --threads " + std::to_string(a.threads);
+    }
+    if (!a.max_memory.empty()) {
+        out += " --max-memory " + shell_word(a.max_memory);
+    }
+    return out;
+}
+
 // Problems with --out and --json (shared with Python's calibrate: calibration_outputs.hpp),
 // and with a journal left at --out.
 std::vector<std::string> output_problems(const CalibrateArgs& a, const experiments::Calibration* c,
@@ -262,6 +289,13 @@ void print_report(const experiments::CalibrationResult& r, const output::TableSt
         }
     }
     std::cout << "\n" << output::format_columns(figs);
+    // The two methods' intervals answer different questions: an outside reader compared
+    // ABC's [179, 204] with SMM's [163, 228] for the same figure as if they were one thing.
+    std::cout << (r.smm ? "figures' intervals: fresh runs at the estimate's normal approximation, "
+                          "as `canopy run --posterior` makes them\n"
+                        : "figures' intervals: the particles' own runs, each accepted for the "
+                          "data, so narrower than a fresh run at the same parameters (`canopy "
+                          "run --posterior`)\n");
     if (held > 0) {
         std::cout << fmt::format("\nhold-out: {} of {} held-back figures inside their 90 % "
                                  "interval\n",
@@ -354,6 +388,18 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         // Result-sized files of writers killed while writing: with the lock held, no other run
         // writes this --out.
         lock->remove_stale_temporaries();
+    }
+
+    // Interrupted (Ctrl-C, a scheduler's SIGTERM, a closed terminal): the lock goes as on any
+    // other exit, and the journal's runs are kept with the command that continues them, as a
+    // sweep does (an outside tester found the lock left behind and nothing said). Declared
+    // after the lock, so it is disarmed before the lock removes its file.
+    std::optional<output::OnSignal> on_signal;
+    if (lock) {
+        on_signal.emplace(lock->path(), journal_of(a.out),
+                          "canopy calibrate: interrupted; the runs done are kept in the journal " +
+                              quoted(journal_of(a.out).string()) + ": continue with\n  " +
+                              resume_command(a, base->processes()) + "\n");
     }
 
     // 2. Run, behind the journals: every completed run is on disk, so --resume after a kill

@@ -128,6 +128,13 @@ void set_program(const char* argv0);
 /// The program as one shell word (set_program; `canopy` when it was not set).
 std::string program_word();
 
+/// The launcher that starts `processes` processes again as this run was started, with a space
+/// after it ("mpirun -np 2 "), or "" for one process. Open MPI's mpirun needs
+/// --allow-run-as-root as root and --oversubscribe past the machine's cores, and its
+/// environment does not record them (an outside tester's pasted resume command was refused):
+/// they are added when they apply.
+std::string relaunch_prefix(int processes);
+
 /// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
 /// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.
 std::string shell_word(const std::string& s);

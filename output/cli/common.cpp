@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
+#include <thread>
+#include <unistd.h>
 
 namespace canopy::cli {
 
@@ -165,6 +167,27 @@ void set_program(const char* argv0) {
 
 std::string program_word() {
     return shell_word(program_path());
+}
+
+std::string relaunch_prefix(int processes) {
+    if (processes <= 1) {
+        return {};
+    }
+    const experiments::LaunchedRanks ranks = experiments::launched_ranks();
+    std::string launcher = ranks.size == processes && !ranks.relaunch.empty()
+                               ? ranks.relaunch
+                               : "mpirun -np " + std::to_string(processes);
+    if (launcher.starts_with("mpirun ")) {
+        std::string options;
+        if (::geteuid() == 0) {
+            options += " --allow-run-as-root";
+        }
+        if (static_cast<unsigned>(processes) > std::thread::hardware_concurrency()) {
+            options += " --oversubscribe";
+        }
+        launcher.insert(std::string_view("mpirun").size(), options);
+    }
+    return launcher + " ";
 }
 
 std::string shell_word(const std::string& s) {

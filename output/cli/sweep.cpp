@@ -296,17 +296,9 @@ std::string design_memory_problem(const experiments::Sweep& sweep, bool design_o
 // The command that continues this sweep from its journal; under MPI (`processes` ranks), under
 // the same launcher with as many ranks.
 std::string resume_command(const SweepArgs& args, int processes) {
-    std::string launcher;
-    if (processes > 1) {
-        const experiments::LaunchedRanks ranks = experiments::launched_ranks();
-        launcher = (ranks.size == processes && !ranks.relaunch.empty()
-                        ? ranks.relaunch
-                        : "mpirun -np " + std::to_string(processes)) +
-                   " ";
-    }
     // The program as it was started (a path, or the name found on PATH), and the flags that
     // shape the run but not its bits, so that the command continues as the run went.
-    return launcher + program_word() + " sweep " + shell_word(args.file) +
+    return relaunch_prefix(processes) + program_word() + " sweep " + shell_word(args.file) +
            (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
            " --resume --out " + shell_word(args.out) +
            (args.threads > 0 ? " --threads " + std::to_string(args.threads) : std::string()) +

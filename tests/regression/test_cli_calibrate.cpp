@@ -115,6 +115,22 @@ TEST_CASE("the method of moments' posterior lies where the priors have mass", "[
     CHECK(outside == 0.0);
 }
 
+TEST_CASE("the method of moments says when its estimate sits at an end of a prior",
+          "[regression]") {
+    // An outside tester's misfit ended at its prior's low end with an ordinary standard error.
+    // The quick calibration's data want about 15 births a month; a prior up to 10 cannot reach it.
+    const TempDir dir;
+    write_file(dir / "c.toml", replaced(quick_here(), "high = 40\n", "high = 10\n"));
+    const Result r = run_canopy(dir, "calibrate c.toml --method smm --out p.h5");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("births_per_month's estimate ") != std::string::npos);
+    CHECK(r.out.find(" the upper end of its prior (10): the best fit may lie beyond it") !=
+          std::string::npos);
+    // The fitted lever, inside its prior, is not named.
+    CHECK(r.out.find("lever_high_tech's estimate") == std::string::npos);
+}
+
 TEST_CASE("the hold-out mode holds later figures back and reports each against its projection",
           "[regression]") {
     const TempDir dir;
@@ -400,6 +416,28 @@ TEST_CASE("a calibration killed with SIGKILL and resumed gives the uninterrupted
         CHECK(a.figures[k].median == b.figures[k].median);
         CHECK(a.figures[k].q05 == b.figures[k].q05);
         CHECK(a.figures[k].q95 == b.figures[k].q95);
+    }
+}
+
+// An outside tester's SIGTERM left calibrate's lock behind and said nothing, where a sweep
+// removes its lock and prints the command that continues it.
+TEST_CASE("A calibration interrupted by a signal removes its lock and says how to resume",
+          "[regression][calibrate][journal]") {
+    for (const int signal_number : {SIGINT, SIGTERM}) {
+        const TempDir dir;
+        const fs::path out = dir / "i.h5";
+        const fs::path journal = dir / "i.h5.journal";
+        const int status = kill_once_journalled(
+            {"calibrate", QUICK, "--quiet", "--threads", "1", "--seed", "9", "--out", out.string()},
+            journal, 20, std::chrono::seconds(120), signal_number, dir / "err.txt");
+        INFO("signal " << signal_number);
+        REQUIRE(WIFSIGNALED(status)); // ended by the signal, as without the handler
+        CHECK(WTERMSIG(status) == signal_number);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"err.txt", "i.h5.journal"});
+        CHECK(read_file(dir / "err.txt") ==
+              "canopy calibrate: interrupted; the runs done are kept in the journal '" +
+                  journal.string() + "': continue with\n  " + CANOPY + " calibrate " + QUICK +
+                  " --seed 9 --resume --out " + out.string() + " --threads 1\n");
     }
 }
 

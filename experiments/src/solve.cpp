@@ -76,6 +76,7 @@ struct Record {
     std::vector<double> cost_by_year_sum; // summed over replicates
     std::vector<double> lever_cost_sum;   // each lever's, summed over replicates
     std::vector<double> finals;           // the target's indicator, replicate order
+    std::vector<bool> attains;            // whether replicate k attained, k = 0, 1, ...
     double cost_sum = 0.0;
     std::size_t over_cap_replicates = 0;
     bool judged = false;
@@ -142,18 +143,17 @@ public:
         if (any_short || closest_pending_) {
             settle(reference_);
         }
+        // With a cap, each such lever's line is searched for the highest level the cap allows
+        // (search_cap_boundary) before any closest setting is chosen, so that the combination's
+        // closest setting is chosen among them too.
         for (std::size_t i = 0; i < out.single.size(); ++i) {
             SolveResult& s = out.single[i];
             if (!s.reached) {
-                if (const std::optional<SolveSetting> c = settled_closest(i)) {
-                    s.best = *c;
-                }
+                settle_out_of_reach(s, i);
             }
         }
         if (closest_pending_) {
-            if (const std::optional<SolveSetting> c = settled_closest(std::nullopt)) {
-                out.best = *c;
-            }
+            settle_out_of_reach(out, std::nullopt);
         }
         for (std::size_t i = 0; i < out.single.size(); ++i) {
             out.single[i].not_monotone = not_monotone(i);
@@ -249,9 +249,10 @@ private:
             if (!std::isnan(v)) {
                 r.finals.push_back(v);
             }
-            if (!std::isnan(v) && engine::attained(target_.comparison, v, target_.threshold)) {
-                ++r.setting.attained;
-            }
+            const bool hit =
+                !std::isnan(v) && engine::attained(target_.comparison, v, target_.threshold);
+            r.attains.push_back(hit);
+            r.setting.attained += hit ? 1U : 0U;
             double total = 0.0;
             bool over = false;
             for (std::size_t y = 0; y < years_ && y < pr.cost_years; ++y) {
@@ -338,42 +339,185 @@ private:
         return s.reaches && (!request_.within_budget_cap || !s.over_cap);
     }
 
-    // The best setting evaluated for an out-of-reach report (on lever `line`'s line only, when
-    // given): within the cap when asked, highest P(attain), then lowest cost, then lowest
-    // levels. Read from the records as they are now, so a setting counts whichever search
-    // evaluated it, with all its replicates, and the choice does not depend on the order in
-    // which settings were evaluated.
+    // Whether a ranks before b as the closest setting: higher P(attain), then lower cost, then
+    // lower levels. Fair only between settings on the same replicates.
+    [[nodiscard]] static bool closer(const SolveSetting& a, const SolveSetting& b) {
+        if (a.p_attain != b.p_attain) {
+            return a.p_attain > b.p_attain;
+        }
+        if (a.cost != b.cost) {
+            return a.cost < b.cost;
+        }
+        return a.levels < b.levels;
+    }
+
+    // Whether the closest setting is sought within the cap (on lever `line`'s line only, when
+    // given): asked for, and some setting evaluated there is within it. When none is, every
+    // setting counts, and the result says so (SolveResult::none_within_cap).
+    [[nodiscard]] bool within_cap(std::optional<std::size_t> line) const {
+        if (!request_.within_budget_cap) {
+            return false;
+        }
+        return std::any_of(records_.begin(), records_.end(), [&](const auto& entry) {
+            const Record& r = entry.second;
+            return r.setting.replicates > 0 && on_line(r, line) && !r.setting.over_cap;
+        });
+    }
+
+    // The settings a closest setting is chosen from (on lever `line`'s line only, when given):
+    // those evaluated, within the cap when within_cap().
+    [[nodiscard]] std::vector<const Record*> candidates(std::optional<std::size_t> line) const {
+        const bool cap = within_cap(line);
+        std::vector<const Record*> out;
+        for (const auto& [k, r] : records_) {
+            if (r.setting.replicates > 0 && on_line(r, line) && (!cap || !r.setting.over_cap)) {
+                out.push_back(&r);
+            }
+        }
+        return out;
+    }
+
+    // The best setting evaluated for an out-of-reach report as the records stand (closer),
+    // whatever their replicates: a placeholder until settled_closest() settles it.
     [[nodiscard]] std::optional<SolveSetting> closest(std::optional<std::size_t> line) const {
+        const SolveSetting* best = nullptr;
+        for (const Record* r : candidates(line)) {
+            if (best == nullptr || closer(r->setting, *best)) {
+                best = &r->setting;
+            }
+        }
+        return best != nullptr ? std::optional<SolveSetting>(*best) : std::nullopt;
+    }
+
+    // The closest setting, compared on the same replicates and reported on all --replicates, as
+    // an answer that reaches P is: the best of the settings on the full sample, once every other
+    // candidate has either been re-run on it or fallen short of that best on the very
+    // replicates it has (common random numbers: the same seed, the first n replicates of each).
+    // Ranked as they stood, a setting judged on 20 replicates was compared with one on 100: a
+    // level whose first 20 attained 25 % (the best's first 20: 20 %) lost to the best's 30 % on
+    // 100, though all 100 gave it 43 %. Candidates are re-run best first by their own figures.
+    // Ends: each round completes one setting.
+    std::optional<SolveSetting> settled_closest(std::optional<std::size_t> line) {
+        const auto max = static_cast<std::size_t>(request_.max_replicates);
+        for (;;) {
+            const std::vector<const Record*> pool = candidates(line);
+            const Record* best = nullptr;
+            for (const Record* r : pool) {
+                if (r->setting.replicates >= max &&
+                    (best == nullptr || closer(r->setting, best->setting))) {
+                    best = r;
+                }
+            }
+            const Record* next = nullptr;
+            for (const Record* r : pool) {
+                const std::size_t n = r->setting.replicates;
+                if (n >= max || (next != nullptr && !closer(r->setting, next->setting))) {
+                    continue;
+                }
+                // The best's P(attain) on r's replicates: r may beat it only if it does there.
+                if (best != nullptr && static_cast<std::size_t>(std::count(
+                                           best->attains.begin(),
+                                           best->attains.begin() + static_cast<std::ptrdiff_t>(n),
+                                           true)) > r->setting.attained) {
+                    continue;
+                }
+                next = r;
+            }
+            if (next == nullptr) {
+                return best != nullptr ? std::optional<SolveSetting>(best->setting) : std::nullopt;
+            }
+            const std::vector<double> levels = next->setting.levels;
+            settle(levels);
+        }
+    }
+
+    // The cheapest setting (on lever `line`'s line only, when given) whose estimate on all the
+    // replicates reaches P but whose mean cost is over a cap: what the cap alone rules out.
+    [[nodiscard]] std::optional<SolveSetting>
+    cheapest_over_cap(std::optional<std::size_t> line) const {
+        const auto max = static_cast<std::size_t>(request_.max_replicates);
         const SolveSetting* best = nullptr;
         for (const auto& [k, r] : records_) {
             const SolveSetting& s = r.setting;
-            if (s.replicates == 0 || (request_.within_budget_cap && s.over_cap) ||
-                !on_line(r, line)) {
-                continue;
-            }
-            if (best == nullptr || s.p_attain > best->p_attain ||
-                (s.p_attain == best->p_attain &&
-                 (s.cost < best->cost || (s.cost == best->cost && s.levels < best->levels)))) {
+            if (s.replicates >= max && s.over_cap && s.p_attain >= request_.probability &&
+                on_line(r, line) &&
+                (best == nullptr || s.cost < best->cost ||
+                 (s.cost == best->cost && s.levels < best->levels))) {
                 best = &s;
             }
         }
         return best != nullptr ? std::optional<SolveSetting>(*best) : std::nullopt;
     }
 
-    // The closest setting (closest) with the figures of all --replicates, as an answer that
-    // reaches P is reported: the best setting is re-run on the full sample until the best is
-    // one that has it. Ranked as they stood, a setting judged on a first batch that happened to
-    // be lucky beat the settings rechecked on all the replicates, and was reported on its 50
-    // (common random numbers give every setting the same first batch, so a flat lever's every
-    // level looked alike there). Ends: each round completes one setting.
-    std::optional<SolveSetting> settled_closest(std::optional<std::size_t> line) {
+    // Along lever i's line (the others at their reference levels), the highest level whose mean
+    // cost on all the replicates is within the cap, to the precision asked: bisection between
+    // the highest level known within it and the lowest known over it, each level settled on the
+    // full sample (the cap is judged on the mean cost, which a first batch only estimates). The
+    // lever is taken to cost more as it rises. With P(attain) rising with the lever, the
+    // closest setting within the cap is there, and the search for P need not have gone near it:
+    // a lever whose answer was over the cap was searched only around that answer.
+    void search_cap_boundary(std::size_t i) {
+        const SolveLever& l = request_.levers[i];
         const auto max = static_cast<std::size_t>(request_.max_replicates);
-        for (;;) {
-            const std::optional<SolveSetting> c = closest(line);
-            if (!c || c->replicates >= max) {
-                return c;
+        const auto with = [&](double level) {
+            std::vector<double> levels = reference_;
+            levels[i] = level;
+            return levels;
+        };
+        std::optional<double> over;
+        for (const auto& [k, r] : records_) {
+            if (r.setting.replicates >= max && r.setting.over_cap && on_line(r, i)) {
+                over = std::min(over.value_or(r.setting.levels[i]), r.setting.levels[i]);
             }
-            settle(c->levels);
+        }
+        if (!over) {
+            if (!settle(with(l.high)).over_cap) {
+                return; // the whole range is within the cap
+            }
+            over = l.high;
+        }
+        std::optional<double> within;
+        for (const auto& [k, r] : records_) {
+            const double x = r.setting.levels[i];
+            if (r.setting.replicates >= max && !r.setting.over_cap && on_line(r, i) && x < *over) {
+                within = std::max(within.value_or(x), x);
+            }
+        }
+        if (!within) {
+            if (*over <= l.low || settle(with(l.low)).over_cap) {
+                return; // no level of the range is within the cap
+            }
+            within = l.low;
+        }
+        double lo = *within;
+        double hi = *over;
+        for (int k = 0; k < 200 && hi - lo > width_wanted(i, lo); ++k) {
+            const double mid = short_midpoint(lo, hi);
+            if (mid <= lo || mid >= hi) {
+                break;
+            }
+            (settle(with(mid)).over_cap ? hi : lo) = mid;
+        }
+    }
+
+    // An out-of-reach result's closest setting and what the cap says of it (SolveResult), on
+    // lever `line`'s line when given. With a cap, the line's boundary is searched first.
+    void settle_out_of_reach(SolveResult& out, std::optional<std::size_t> line) {
+        if (request_.within_budget_cap && line) {
+            const bool alone = searching_alone_;
+            searching_alone_ = true; // the line's own settings, as its search's
+            search_cap_boundary(*line);
+            searching_alone_ = alone;
+        }
+        if (const std::optional<SolveSetting> c = settled_closest(line)) {
+            out.best = *c;
+        }
+        if (request_.within_budget_cap) {
+            out.over_cap_answer = cheapest_over_cap(line);
+            out.none_within_cap = !within_cap(line);
+            if (out.none_within_cap) {
+                out.own = settle(reference_);
+            }
         }
     }
 
@@ -515,12 +659,12 @@ private:
         }
         if (!out.reached) {
             // With several levers, run() settles it once every lever's search is done.
-            std::optional<SolveSetting> c = closest(i);
+            const std::optional<SolveSetting> c = closest(i);
+            out.best = c ? *c : judge(with(request_.levers[i].high));
             if (request_.levers.size() == 1) {
                 settle(reference_); // as run() does with several levers
-                c = settled_closest(i);
+                settle_out_of_reach(out, i);
             }
-            out.best = c ? *c : judge(with(request_.levers[i].high));
         }
         searching_alone_ = false;
         return out;
@@ -635,6 +779,9 @@ private:
             }
         }
         out.reached = !request_.within_budget_cap || !out.best.over_cap;
+        // Over the cap on all the replicates (the start trimmed from the levers' tops was judged
+        // within it on fewer): out of reach, its closest setting settled by run().
+        closest_pending_ = closest_pending_ || !out.reached;
         return out;
     }
 

@@ -196,6 +196,24 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     j["over_cap"] = r.best.over_cap; // the mean cost exceeds a budget cap (a year's or the total)
     j["p_attain"] = number_json(r.best.p_attain);
     j["p_attain_ci"] = {number_json(r.best.p_attain_ci.lo), number_json(r.best.p_attain_ci.hi)};
+    if (request.within_budget_cap && !r.reached) {
+        // What the cap says of an answer out of reach within it (cap_lines).
+        j["none_within_cap"] = r.none_within_cap;
+        nlohmann::ordered_json over = nullptr;
+        if (r.over_cap_answer) {
+            const experiments::SolveSetting& a = *r.over_cap_answer;
+            over = nlohmann::ordered_json::object();
+            nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+            for (std::size_t i = 0; i < request.levers.size(); ++i) {
+                levels[request.levers[i].target.name] = number_json(a.levels.at(i));
+            }
+            over["levers"] = std::move(levels);
+            over["cost"] = number_json(a.cost);
+            over["p_attain"] = number_json(a.p_attain);
+            over["p_attain_ci"] = {number_json(a.p_attain_ci.lo), number_json(a.p_attain_ci.hi)};
+        }
+        j["over_cap_answer"] = std::move(over);
+    }
     if (r.not_monotone) {
         // The two settings that show P(attain) falling as the lever rises.
         const experiments::SolveNotMonotone& m = *r.not_monotone;
@@ -224,6 +242,73 @@ std::string single_verdict(const experiments::SolveResult& s, std::size_t lever)
         "no answer, P(attain) falls as it rises: {} at {}, {} at {}",
         output::format_percent(m.lower.p_attain), output::format_level(m.lower.levels.at(lever)),
         output::format_percent(m.higher.p_attain), output::format_level(m.higher.levels.at(lever)));
+}
+
+// A cost in the scenario's currency, as the answer's lines print it.
+std::string cost_text(double cost, const std::string& currency) {
+    return output::format_quantity(cost) + (currency.empty() ? "" : " " + currency);
+}
+
+// A setting's verdict in the search's log: the sequential test's, and whether its mean cost (on
+// the replicates run so far) is over a budget cap. Under --budget-cap a setting over the cap
+// cannot be the answer whatever its P(attain): "reaches" alone read as if it could.
+std::string log_verdict(const experiments::SolveSetting& s) {
+    return std::string(s.reaches ? "reaches" : "short") + (s.over_cap ? ", over the cap" : "");
+}
+
+// What the budget cap says of a result out of reach within it (--budget-cap), one sentence a
+// line: that no setting searched is within the cap (the scenario's own already costs more),
+// and that the cap alone rules P out (a setting reaches P over the cap). Without those, a
+// closest setting at a P above the one asked for read as if the levers could not reach it.
+std::vector<std::string> cap_lines(const experiments::SolveRequest& request,
+                                   const experiments::SolveResult& r,
+                                   const engine::ModelInfo& model, const std::string& currency) {
+    std::vector<std::string> out;
+    if (!request.within_budget_cap || r.reached) {
+        return out;
+    }
+    if (r.none_within_cap) {
+        out.push_back("no setting searched is within the budget cap" +
+                      (r.own ? fmt::format(": the scenario's own setting, {}, already costs {}",
+                                           levels_text(request, r.own->levels, model),
+                                           cost_text(r.own->cost, currency))
+                             : std::string()));
+    }
+    if (r.over_cap_answer) {
+        const experiments::SolveSetting& a = *r.over_cap_answer;
+        out.push_back(fmt::format(
+            "only the budget cap rules P out: {} reaches it, P {}, at cost {}, over the cap",
+            levels_text(request, a.levels, model), p_text(a), cost_text(a.cost, currency)));
+    }
+    return out;
+}
+
+// A lever alone that does not reach P, in its line of "Each lever alone": its verdict, its
+// closest setting, and with --budget-cap what the cap says (cap_lines, for the lever's level).
+std::string single_text(const experiments::SolveRequest& request, const experiments::SolveResult& s,
+                        std::size_t lever, const std::string& currency) {
+    const bool falls = s.not_monotone && s.not_monotone->lever == lever;
+    const bool cap = request.within_budget_cap;
+    std::string where;
+    if (cap && s.none_within_cap) {
+        where = ", over the cap: no level searched is within it" +
+                (s.own ? fmt::format(", the scenario's own setting costs {} already",
+                                     cost_text(s.own->cost, currency))
+                       : std::string());
+    } else if (cap) {
+        where = " within the cap";
+    }
+    std::string text = fmt::format("{}{} (best P {} at {}{})", single_verdict(s, lever),
+                                   cap && !falls ? " within the budget cap" : "",
+                                   output::format_percent(s.best.p_attain),
+                                   output::format_level(s.best.levels.at(lever)), where);
+    if (cap && s.over_cap_answer) {
+        const experiments::SolveSetting& a = *s.over_cap_answer;
+        text += fmt::format("; only the cap rules P out: {} reaches it, P {}, at cost {}",
+                            output::format_level(a.levels.at(lever)),
+                            output::format_percent(a.p_attain), cost_text(a.cost, currency));
+    }
+    return text;
 }
 
 // Why a search with P(attain) falling as a lever rises gives no answer, and what to do.
@@ -271,7 +356,8 @@ output::ReportTable search_table(const experiments::SolveRequest& request,
     t.caption = "Every setting evaluated, in the order the search ran them (the terminal's log): "
                 "P(attain) with its 95 % Wilson interval over the replicates run, and whether the "
                 "sequential test judged it to reach " +
-                probability_text(request.probability) + ".";
+                probability_text(request.probability) +
+                ("; \"over the cap\": its mean cost over those replicates exceeds a budget cap.");
     t.columns.push_back("#");
     t.numeric.push_back(true);
     for (const experiments::SolveLever& l : request.levers) {
@@ -312,7 +398,7 @@ output::ReportTable search_table(const experiments::SolveRequest& request,
         row.push_back(output::format_percent(s.p_attain));
         row.push_back(output::percent_interval_text(s.p_attain_ci));
         row.push_back(std::to_string(s.replicates));
-        row.push_back(s.reaches ? "reaches" : "short");
+        row.push_back(log_verdict(s));
         row.push_back(i == answer  ? (result.reached ? "the answer" : "the closest setting")
                       : i == below ? "the level below the answer"
                                    : "");
@@ -402,7 +488,11 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
     page.facts.push_back(
         {"Answer", (result.reached ? "reached: "
                     : no_answer    ? "no answer (P(attain) falls as a lever rises); closest: "
-                                   : "out of reach; closest: ") +
+                    : request.within_budget_cap
+                        ? (result.none_within_cap
+                               ? "out of reach within the budget cap; closest (none within it): "
+                               : "out of reach within the budget cap; closest within it: ")
+                        : "out of reach; closest: ") +
                        levels_text(request, result.best.levels, info)});
     for (std::size_t i = 0; i < result.single.size(); ++i) {
         // Each lever's own verdict: the mixes below show its figures, not whether it reached.
@@ -449,6 +539,15 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                                    "; every other input is the scenario's, as listed.");
     }
     page.calibration = output::report_calibration(scenario, info);
+    for (const std::string& line : cap_lines(request, result, info, currency)) {
+        page.notes.push_back("Budget cap: " + line + ".");
+    }
+    for (std::size_t i = 0; i < result.single.size(); ++i) {
+        for (const std::string& line : cap_lines(request, result.single[i], info, currency)) {
+            page.notes.push_back(request.levers[i].target.name + " alone, budget cap: " + line +
+                                 ".");
+        }
+    }
     if (result.not_monotone) {
         page.notes.push_back((no_answer ? "No answer. " : "Warning: ") +
                              not_monotone_text(request, result, target.id, scenario_word));
@@ -657,7 +756,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         if (talk) {
             std::cerr << fmt::format("  {:>3}  {}  ->  P {}  {}\n", count,
                                      levels_text(request, s.levels, info), p_text(s),
-                                     s.reaches ? "reaches" : "short");
+                                     log_verdict(s));
         }
     };
     // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
@@ -669,9 +768,6 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         return EXIT_OK;
     }
 
-    const auto cost_text = [&](double cost) {
-        return output::format_quantity(cost) + (currency.empty() ? "" : " " + currency);
-    };
     if (talk) {
         std::string out = "\n";
         if (request.levers.size() > 1) {
@@ -681,10 +777,8 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 out += "  " + request.levers[i].target.name + ": " +
                        (s.reached ? fmt::format("{} at cost {}, P {}",
                                                 output::format_level(s.best.levels[i]),
-                                                cost_text(s.best.cost), p_text(s.best))
-                                  : fmt::format("{} (best P {} at {})", single_verdict(s, i),
-                                                output::format_percent(s.best.p_attain),
-                                                output::format_level(s.best.levels[i]))) +
+                                                cost_text(s.best.cost, currency), p_text(s.best))
+                                  : single_text(request, s, i, currency)) +
                        "\n";
             }
             out += "\n";
@@ -698,13 +792,20 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         } else {
             out += "OUT OF REACH within the levers' ranges" +
                    std::string(request.within_budget_cap ? " and the budget cap" : "") +
-                   ". The closest setting: " + levels_text(request, result.best.levels, info) +
-                   "\n";
+                   ". The closest setting" +
+                   (!request.within_budget_cap ? ""
+                    : result.none_within_cap   ? " (none searched is within the cap)"
+                                               : " within the cap") +
+                   ": " + levels_text(request, result.best.levels, info) + "\n";
         }
         out += "  P(attain) " + p_text(result.best) + " (" +
                fmt::format("{:g} %", 100.0 * request.confidence) + " Wilson CI)\n";
-        out += "  cost " + cost_text(result.best.cost) + " (mean over replicates, every lever)" +
+        out += "  cost " + cost_text(result.best.cost, currency) +
+               " (mean over replicates, every lever)" +
                (result.best.over_cap ? ", OVER the budget cap" : "") + "\n";
+        for (const std::string& line : cap_lines(request, result, info, currency)) {
+            out += "  " + line + "\n";
+        }
         out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
                            "{:g} % of their value",
                            result.settings, result.replicates, 100.0 * request.precision);

@@ -391,3 +391,68 @@ TEST_CASE("canopy solve's report marks the answer and the level below it in the 
     CHECK(html.find("<td>reaches</td><td>the answer</td>") != std::string::npos);
     CHECK(html.find("<td>short</td><td>the level below the answer</td>") != std::string::npos);
 }
+
+TEST_CASE("canopy solve --budget-cap reports the best setting within the cap and says when only "
+          "the cap rules P out",
+          "[regression][cli][solve]") {
+    // An outside tester: out of reach within the cap, the closest setting was the scenario's
+    // own level, where a higher level within the cap did much better; settings over the cap
+    // were logged "reaches" with no word of the cap; and a setting reaching P over the cap was
+    // reported without saying that only the cap ruled it out. Here lever_high_tech costs 0.5 bn
+    // yuan per unit-year (nothing else is priced) under a cap of 0.6: levels up to 1.2 are within
+    // it. 90 leaders by the end of 2023 need about 1.28 to be 85 % likely, over the cap; the
+    // search for P went from the scenario's 1 (10 % on 40 replicates) to 1.25 and on up.
+    const test::TempDir dir;
+    test::write_file(dir / "capped.toml",
+                     "extends = \"" + REFERENCE + "\"" +
+                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
+                         "assumption = \"a test\"\n"
+                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.6\n"
+                         "assumption = \"a test cap\"\n");
+    const std::string solve = "solve capped.toml -t 1 --target leaders_2023 --probability 0.85 "
+                              "-n 40 --precision 0.02 --budget-cap --json out.json";
+    const Result r = run_canopy(dir, solve + " --lever lever_high_tech=0.5:3");
+    INFO(r.out + r.err);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(j["status"] == "out_of_reach");
+    CHECK(j["over_cap"] == false);
+    // The highest level within the cap, to the precision asked (it was 1, at 10 %).
+    const double level = j["levers"]["lever_high_tech"].get<double>();
+    CHECK(level <= 1.2);
+    CHECK(level >= 1.2 * 0.98);
+    CHECK(j["p_attain"].get<double>() > 0.5);
+    // Only the cap rules P out, and the text and the JSON say so; the log marks the settings
+    // over the cap.
+    CHECK(r.out.find("OUT OF REACH within the levers' ranges and the budget cap. The closest "
+                     "setting within the cap: lever_high_tech = ") != std::string::npos);
+    CHECK(r.out.find("  only the budget cap rules P out: lever_high_tech = ") != std::string::npos);
+    REQUIRE(j["over_cap_answer"].is_object());
+    CHECK(j["over_cap_answer"]["p_attain"].get<double>() >= 0.85);
+    CHECK(j["over_cap_answer"]["cost"].get<double>() > 0.6);
+    CHECK(j["none_within_cap"] == false);
+    CHECK(r.err.find("over 40 replicates  reaches, over the cap\n") != std::string::npos);
+    CHECK(r.err.find("over 40 replicates  reaches\n") == std::string::npos);
+
+    // Under a cap of 0.45, from 1 up every level costs over it, the scenario's own included:
+    // the closest setting is the best of all, over the cap, and the answer says why nothing is
+    // within it.
+    test::write_file(dir / "capped.toml",
+                     "extends = \"" + REFERENCE + "\"" +
+                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
+                         "assumption = \"a test\"\n"
+                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.45\n"
+                         "assumption = \"a test cap\"\n");
+    const Result over = run_canopy(dir, solve + " --lever lever_high_tech=1:3");
+    INFO(over.out + over.err);
+    REQUIRE(over.status == 0);
+    const auto k = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(k["status"] == "out_of_reach");
+    CHECK(k["none_within_cap"] == true);
+    CHECK(k["over_cap"] == true);
+    CHECK(over.out.find("The closest setting (none searched is within the cap): ") !=
+          std::string::npos);
+    CHECK(over.out.find("  no setting searched is within the budget cap: the scenario's own "
+                        "setting, lever_high_tech = 1 multiplier, already costs 0.5 bn yuan\n") !=
+          std::string::npos);
+}

@@ -526,3 +526,130 @@ TEST_CASE("solve reports an out-of-reach answer's closest setting on the full sa
     }
     CHECK(level == 2.0);
 }
+
+namespace {
+
+// P(attain) of a setting at `share` on the first n replicates of `even` (common random numbers:
+// replicate r attains when u(r) < share, at every setting alike).
+double p_on_first(const Threshold& even, double share, std::size_t n) {
+    std::size_t attained = 0;
+    for (std::uint32_t r = 0; r < n; ++r) {
+        attained += even.u(r) < share ? 1U : 0U;
+    }
+    return static_cast<double>(attained) / static_cast<double>(n);
+}
+
+// Each setting of a search's log as it last stood (a setting re-run on more replicates appears
+// again, with them).
+std::vector<experiments::SolveSetting>
+last_of_each(const std::vector<experiments::SolveSetting>& log) {
+    std::vector<experiments::SolveSetting> out;
+    for (auto it = log.rbegin(); it != log.rend(); ++it) {
+        if (std::none_of(out.begin(), out.end(), [&](const experiments::SolveSetting& s) {
+                return s.levels == it->levels;
+            })) {
+            out.push_back(*it);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("solve's closest setting under a budget cap is the best within it on the same "
+          "replicates, up to the highest level the cap allows",
+          "[unit][solve]") {
+    // An outside tester: with --budget-cap, "out of reach; closest: 40" (the scenario's own
+    // level, 30 % on all 100 replicates) beat 50 at 25 % on its first 20, where 40 gave 20 %,
+    // though 50 gives 43 % on all 100 within the cap, and 55 more: settings compared on samples
+    // of different sizes, and the levels up to where the cap binds never searched (the search
+    // for P went past them to its answer, over the cap). Here replicate r attains when
+    // u(r) < 0.25 level and costs the level, under a cap of 2 in total. The first 20 replicates
+    // attain at no level (u = 0.999), so every level looks short on them: the search climbs to
+    // the range's top, which reaches P on all 200, and comes down to its answer near 2.7, over
+    // the cap. The levels within the cap it passed (1.25, 1.75) are known on 20 replicates only.
+    Reference ref = Reference::load();
+    ref.scenario.budget.cap_total = 2.0;
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 0.5, 3.0)}, 0.6, 200, 20, 0.05);
+    request.within_budget_cap = true;
+    const Threshold even(ref.indicator, ref.scenario.indicators.size(), 20, 0.999);
+    PerPoint evaluator([&even](const experiments::Experiment& e, const experiments::Point& p) {
+        experiments::PointResult r = even.result(e, p, 0.25 * p.values.at(0));
+        r.cost_years = 1;
+        r.costs.assign(r.replicates, p.values.at(0));
+        return r;
+    });
+    std::vector<experiments::SolveSetting> log;
+    const experiments::SolveResult result = experiments::solve(
+        x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
+    REQUIRE_FALSE(result.reached);
+    const double level = result.best.levels.at(0);
+    INFO("closest " << level << ", P " << result.best.p_attain << " on " << result.best.replicates
+                    << ", cost " << result.best.cost);
+    CHECK_FALSE(result.best.over_cap);
+    CHECK(result.best.replicates == 200);
+    CHECK(result.best.p_attain == p_on_first(even, 0.25 * level, 200));
+    // No setting within the cap does better on the replicates it has than the closest one on
+    // the same replicates (nor as well for less).
+    for (const experiments::SolveSetting& s : last_of_each(log)) {
+        if (s.over_cap || s.levels == result.best.levels) {
+            continue;
+        }
+        INFO("setting " << s.levels.at(0) << ", P " << s.p_attain << " on " << s.replicates);
+        const double p = p_on_first(even, 0.25 * level, s.replicates);
+        CHECK(s.p_attain <= p);
+        CHECK((s.p_attain < p || s.cost >= result.best.cost));
+    }
+    // The highest level the cap allows, to the precision asked: P(attain) rises with the
+    // level. (It was the scenario's own level, 1, at 22.5 % where 2 gives 45 %.)
+    CHECK(level <= 2.0);
+    CHECK(level >= 2.0 * (1.0 - request.precision));
+}
+
+TEST_CASE("solve's closest setting when no setting is within the cap is the highest P(attain), "
+          "then the lowest cost, on the same replicates",
+          "[unit][solve]") {
+    // An outside tester: a scenario already over its cap at the levers' lowest levels, out of
+    // reach within it, reported the levers' tops as the closest setting, 72.5 % at 146.3, where
+    // a setting half as far up gave the same 72.5 % at 125.7: with no setting within the cap
+    // the search fell back to the range's top, whatever its P(attain) and cost. Here replicate
+    // r attains when u(r) < min(0.2 level, 0.3) (flat from 1.5 up, short of P 0.6 everywhere)
+    // and costs 10 + the level, under a cap of 5: every setting is over it.
+    Reference ref = Reference::load();
+    ref.scenario.budget.cap_total = 5.0;
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 1.0, 3.0)}, 0.6, 200, 20, 0.05);
+    request.within_budget_cap = true;
+    const Threshold even(ref.indicator, ref.scenario.indicators.size(), 0);
+    const auto share = [](double level) { return std::min(0.2 * level, 0.3); };
+    PerPoint evaluator(
+        [&even, &share](const experiments::Experiment& e, const experiments::Point& p) {
+            experiments::PointResult r = even.result(e, p, share(p.values.at(0)));
+            r.cost_years = 1;
+            r.costs.assign(r.replicates, 10.0 + p.values.at(0));
+            return r;
+        });
+    std::vector<experiments::SolveSetting> log;
+    const experiments::SolveResult result = experiments::solve(
+        x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
+    REQUIRE_FALSE(result.reached);
+    const double level = result.best.levels.at(0);
+    INFO("closest " << level << ", P " << result.best.p_attain << " on " << result.best.replicates
+                    << ", cost " << result.best.cost);
+    CHECK(result.best.replicates == 200);
+    CHECK(result.best.p_attain == p_on_first(even, share(level), 200));
+    for (const experiments::SolveSetting& s : last_of_each(log)) {
+        if (s.levels == result.best.levels) {
+            continue;
+        }
+        INFO("setting " << s.levels.at(0) << ", P " << s.p_attain << " on " << s.replicates
+                        << ", cost " << s.cost);
+        const double p = p_on_first(even, share(level), s.replicates);
+        CHECK(s.p_attain <= p);
+        CHECK((s.p_attain < p || s.cost >= result.best.cost));
+    }
+    CHECK(level < 3.0); // the top, 3, ties at 30 % and costs the most
+}

@@ -33,6 +33,12 @@
 /// answer so that a reader can check. P(attain) is taken to rise with each lever (more of a
 /// programme never hurts the target); where it does not, the search still returns a setting that
 /// reaches P, not necessarily the cheapest.
+///
+/// With a budget cap (`within_budget_cap`) only a setting whose mean cost is within the caps can
+/// be the answer. Out of reach within them, each searched lever's line is bisected, on full
+/// samples, for the highest level the cap allows (the lever taken to cost more as it rises):
+/// there, P(attain) rising with the lever, is the closest setting within the cap, which the
+/// search for P alone need not have evaluated.
 
 #include <canopy/engine/statistics.hpp>
 #include <canopy/experiments/evaluator.hpp>
@@ -101,7 +107,10 @@ struct SolveNotMonotone {
 /// The outcome of a solve.
 struct SolveResult {
     bool reached = false; ///< false: out of reach within the levers' ranges (and the cap)
-    /// The answer, or, out of reach, the best setting found (highest P(attain)).
+    /// The answer, or, out of reach, the closest setting: of the settings evaluated (within the
+    /// cap when asked and any is), the highest P(attain), then the lowest cost, compared on the
+    /// same replicates (common random numbers) and reported on all of them. With a cap, the
+    /// highest levels the cap allows along a lever's line are among them.
     SolveSetting best;
     /// Multi-lever: each lever's own answer, in SolveRequest::levers order (others at the
     /// scenario's levels); reached false where it cannot reach P alone. Each is read off every
@@ -114,6 +123,17 @@ struct SolveResult {
     /// (SolveNotMonotone). Out of reach with such a fall, "out of reach" is not an answer: the
     /// search's assumption does not hold, and a level below those it tried may reach P.
     std::optional<SolveNotMonotone> not_monotone;
+    /// With `within_budget_cap`, out of reach within the cap: the cheapest setting evaluated
+    /// whose estimate on all the replicates reaches P but whose mean cost is over a cap, if any
+    /// (on the lever's line, for a lever alone). The cap alone rules it out.
+    std::optional<SolveSetting> over_cap_answer;
+    /// With `within_budget_cap`: no setting evaluated (on the lever's line, for a lever alone) is
+    /// within the cap, so `best` is the closest setting of all, over the cap, and `own` says
+    /// what the scenario's own setting costs.
+    bool none_within_cap = false;
+    /// The scenario's own setting (every lever at its `policy_start` level), on all the
+    /// replicates, when `none_within_cap`.
+    std::optional<SolveSetting> own;
     std::size_t settings = 0;   ///< settings evaluated
     std::size_t replicates = 0; ///< replicates simulated
 };

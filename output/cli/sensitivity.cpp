@@ -209,6 +209,18 @@ int sensitivity_command(const FlagProblems& flagged, const SensitivityArgs& args
         return EXIT_BAD_INPUT;
     }
 
+    // A percentile interval's ends are resamples from its tails: with too few, its ends are
+    // the extremes (an outside tester's 99.9 % intervals from 100 resamples, without a word).
+    const double per_tail = 0.5 * (1.0 - args.confidence) * static_cast<double>(args.bootstrap);
+    if (per_tail < 5.0 && !args.quiet) {
+        std::cerr << fmt::format(
+            "canopy sensitivity: note: a {} % interval from {} resamples has {:.2g} resamples "
+            "beyond each end, so its ends are near the extremes of the resamples; --bootstrap "
+            "{} or more gives each tail 5\n",
+            100.0 * args.confidence, args.bootstrap, per_tail,
+            static_cast<std::size_t>(std::ceil(10.0 / (1.0 - args.confidence))));
+    }
+
     // 2. The indices, then every output or none.
     const experiments::SweepSensitivity analysis = experiments::analyse_sweep(*result, options);
     const bool json_to_stdout = args.json == "-";

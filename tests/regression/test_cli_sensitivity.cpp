@@ -284,6 +284,15 @@ TEST_CASE("canopy sensitivity: the same file and seed give the same bits",
     REQUIRE(x["ST_ci"][0] != x["ST_ci"][1]); // an interval with a width
     CHECK(x["ST"] == y["ST"]);               // the estimate does not depend on the bootstrap
     CHECK(x["ST_ci"] != y["ST_ci"]);         // its interval does
+    CHECK(a.err.find("note:") == std::string::npos);
+
+    // 99.9 % from 200 resamples: 0.1 resample beyond each end, said (an outside tester's
+    // intervals of that kind were printed without a word).
+    const Result wide = run_canopy(dir, "sensitivity s.h5 --bootstrap 200 --confidence 0.999");
+    REQUIRE(wide.status == 0);
+    CHECK(wide.err.find("note: a 99.9 % interval from 200 resamples has 0.1 resamples beyond "
+                        "each end") != std::string::npos);
+    CHECK(wide.err.find("--bootstrap 10000 or more") != std::string::npos);
 }
 
 TEST_CASE("canopy sensitivity --out writes the indices under /sensitivity, beside the result",

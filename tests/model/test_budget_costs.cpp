@@ -33,6 +33,15 @@ engine::Scenario wuhan() {
     return *r.scenario;
 }
 
+engine::Scenario reference() {
+    engine::LoadResult r = engine::load_scenario(std::filesystem::path(CANOPY_SOURCE_DIR) /
+                                                     "scenarios" / "reference.toml",
+                                                 models::model_catalog());
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    return *r.scenario;
+}
+
 // The reward's cost recomputed from the series by hand: certificates granted in each step times
 // the reward in force at that step, 万元 -> 亿元.
 std::vector<double> reward_cost_by_year(const engine::Scenario& s, const engine::ModelInfo& info,
@@ -110,11 +119,7 @@ TEST_CASE("Per-outcome costs equal the model's counts times the price", "[ecosys
 // A posterior that fits a lever scales that lever's whole schedule per replicate; its cost must
 // follow the level each replicate ran at, in `canopy run`'s summary and in a design point alike.
 TEST_CASE("A lever a posterior fits is priced at each replicate's level", "[reference][budget]") {
-    engine::LoadResult loaded = engine::load_scenario(std::filesystem::path(CANOPY_SOURCE_DIR) /
-                                                          "scenarios" / "reference.toml",
-                                                      models::model_catalog());
-    REQUIRE(loaded.scenario.has_value());
-    engine::Scenario s = *loaded.scenario;
+    engine::Scenario s = reference();
     const models::ModelHandle* model = models::find_model("reference");
     REQUIRE(model != nullptr);
     const engine::ModelInfo& info = model->info();
@@ -167,15 +172,10 @@ TEST_CASE("A lever a posterior fits is priced at each replicate's level", "[refe
 // calendar year its own days, a week across New Year split by its days (a helper found 2024
 // charged 53 weeks, 371 days, when each week went wholly to the year it starts in).
 TEST_CASE("A weekly run charges each year the days it holds a lever", "[reference][budget]") {
-    engine::LoadResult loaded = engine::load_scenario(std::filesystem::path(CANOPY_SOURCE_DIR) /
-                                                          "scenarios" / "reference.toml",
-                                                      models::model_catalog());
-    REQUIRE(loaded.scenario.has_value());
-    engine::Scenario s = *loaded.scenario;
+    engine::Scenario s = reference();
     const models::ModelHandle* model = models::find_model("reference");
     REQUIRE(model != nullptr);
-    const auto lever =
-        static_cast<std::size_t>(model->info().lever_index("lever_high_tech"));
+    const auto lever = static_cast<std::size_t>(model->info().lever_index("lever_high_tech"));
     // lever_high_tech: held at 1 throughout at 0.5 bn yuan per unit-year, nothing added.
     const engine::LeverCost& rate = s.levers[lever].cost;
     REQUIRE(rate.per_unit_year == 0.5);

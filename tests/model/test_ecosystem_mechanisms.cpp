@@ -127,6 +127,35 @@ TEST_CASE("Certificates are granted only in the late-year batches", "[ecosystem]
     CHECK(r.sum(ser::hte_new_certificates, 1, 12) > 0.0);
 }
 
+TEST_CASE("A run that starts after the application month decides that round's pending batches",
+          "[ecosystem][certification]") {
+    // An outside tester's run from July granted no certificate and renewed none that year, while
+    // certificates lapsed: the June applications fell before the start.
+    EcoRun july;
+    july.start = {2022, 7};
+    july.steps = 12;
+    const auto r = run_eco(july);
+    CHECK(r.at(1, ser::hte_applications) > 0.0); // pending at the start
+    for (int row = 2; row <= 11; ++row) {
+        CHECK(r.at(row, ser::hte_applications) == 0.0);
+    }
+    CHECK(r.at(12, ser::hte_applications) > 0.0);        // June 2023
+    CHECK(r.sum(ser::hte_new_certificates, 4, 6) > 0.0); // October to December
+    CHECK(r.sum(ser::hte_renewals, 4, 6) > 0.0);
+    // From November the October batch is decided already: its share of the round is not
+    // pending, and the November and December batches still grant.
+    EcoRun november;
+    november.start = {2022, 11};
+    november.steps = 2;
+    const auto n = run_eco(november);
+    CHECK(n.at(1, ser::hte_applications) > 0.0);
+    CHECK(n.at(1, ser::hte_applications) < r.at(1, ser::hte_applications));
+    CHECK(n.sum(ser::hte_new_certificates, 1, 2) > 0.0);
+    // From January nothing is pending: the round is filed in June.
+    const auto january = run_eco(EcoRun{});
+    CHECK(january.at(1, ser::hte_applications) == 0.0);
+}
+
 TEST_CASE("The year-end count depends on batch timing", "[ecosystem][certification]") {
     // All batches in October vs all in December: at the end of November the October run has its
     // grants, the December run none yet.

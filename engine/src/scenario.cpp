@@ -1714,7 +1714,14 @@ private:
                 }
             }
             cost.to_currency = b.factor(unit);
-            if (std::isnan(cost.to_currency)) {
+            // A lever priced only at its level, with no cost_unit: the unit is the level's, and
+            // the level's own check below says what it lacks (it was said twice, the first time
+            // at a cost_unit the file does not have).
+            const bool level_only = by_level && unit_node == nullptr && cost.per_unit_year == 0.0 &&
+                                    cost.per_unit_added == 0.0;
+            if (std::isnan(cost.to_currency) && level_only) {
+                cost.to_currency = 1.0;
+            } else if (std::isnan(cost.to_currency)) {
                 ctx_.error(at, t.path("cost_unit"),
                            "'" + unit + "' is not the budget's currency '" + b.currency +
                                "' and budget.conversions has no '" + unit + "'",

@@ -1103,4 +1103,17 @@ TEST_CASE("a cost_unit that would re-read a rate, or price nothing, is refused",
     CHECK(level.err.find("levers.hte_certification_reward.cost_unit: 'm yuan' prices nothing: "
                          "the lever is priced at its level, in its own unit '10k yuan'") !=
           std::string::npos);
+
+    // Priced at a level in a unit the budget cannot convert: said once, at the price (it was
+    // also said at a cost_unit the file does not have).
+    test::write_file(dir / "index.toml", "extends = \"" + wuhan +
+                                             "\"\n[levers.sme_outreach]\n"
+                                             "cost_per_outcome = \"level\"\n"
+                                             "cost_outcome = \"tech_smes_registered\"\n");
+    const Result index = run_canopy(dir, "validate index.toml");
+    INFO(index.err);
+    CHECK(index.status == 2);
+    CHECK(index.err.find("index.toml:3:20: error: levers.sme_outreach.cost_per_outcome: the price "
+                         "is the lever's level, in 'index'") != std::string::npos);
+    CHECK(index.err.find("cost_unit") == std::string::npos);
 }

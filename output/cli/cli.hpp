@@ -227,10 +227,12 @@ CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts);
 
 /// Parses every `--set` against `scenario` and checks a scaled lever under each policy mix in
 /// `mixes` too (the names the command will run; "base" or empty is the scenario itself). Prints
-/// every diagnostic to stderr and returns nullopt when any is bad.
+/// every diagnostic to stderr, each after `command` ("canopy run: error: --set: ..."), as every
+/// other flag's, and returns nullopt when any is bad.
 std::optional<std::vector<experiments::Override>>
 parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
-                  const engine::ModelInfo& model, const std::vector<std::string>& mixes);
+                  const engine::ModelInfo& model, const std::vector<std::string>& mixes,
+                  const std::string& command);
 
 /// The levers whose effects `canopy levers` and `canopy run --report-levers` measure, each with
 /// the two ends it is run at, and the levers left out with the reason.

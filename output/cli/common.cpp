@@ -349,7 +349,7 @@ scenario_to_run(const engine::Scenario& scenario, const engine::ModelInfo& model
     // The posterior changes no lever and no rule --set is checked against: without it, the
     // same diagnostics.
     std::optional<std::vector<experiments::Override>> overrides =
-        parse_set_options(set, attached ? *attached : scenario, model, mixes);
+        parse_set_options(set, attached ? *attached : scenario, model, mixes, command);
     if (!attached) {
         posterior_refused(command);
         return std::nullopt;

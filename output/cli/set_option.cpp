@@ -25,7 +25,8 @@ CLI::Option* add_set_option(CLI::App& app, std::vector<std::string>& texts) {
 
 std::optional<std::vector<experiments::Override>>
 parse_set_options(const std::vector<std::string>& texts, const engine::Scenario& scenario,
-                  const engine::ModelInfo& model, const std::vector<std::string>& mixes) {
+                  const engine::ModelInfo& model, const std::vector<std::string>& mixes,
+                  const std::string& command) {
     engine::Diagnostics diagnostics;
     std::vector<experiments::Override> overrides;
     for (const std::string& text : texts) {
@@ -84,7 +85,16 @@ parse_set_options(const std::vector<std::string>& texts, const engine::Scenario&
             }
         }
     }
-    if (report(diagnostics)) {
+    // A flag's problem has no file: it is said after the command, as CLI11's flag problems are
+    // (it read "error: --set: ..." where every other flag read "canopy run: error: ...").
+    engine::Diagnostics said;
+    for (engine::Diagnostic d : diagnostics) {
+        if (d.file.empty() && d.line == 0) {
+            d.file = command;
+        }
+        said.add(std::move(d));
+    }
+    if (report(said)) {
         return std::nullopt;
     }
     return overrides;

@@ -115,15 +115,8 @@ YearMonth Calendar::month_of_step(int s) const {
 }
 
 double Calendar::share_in_start_year(int s) const {
-    if (unit_ == TimeUnit::month) {
-        return 1.0;
-    }
-    const std::int64_t day = first_day(start_) + DAYS_PER_WEEK * s;
-    const std::int64_t new_year = days_from_civil(month_from_days(day).year + 1, 1, 1);
-    const std::int64_t before = new_year - day; // >= 1: the step starts before New Year
-    return before >= DAYS_PER_WEEK
-               ? 1.0
-               : static_cast<double>(before) / static_cast<double>(DAYS_PER_WEEK);
+    const int year = month_of_step(s).year;
+    return share_in_months(s, YearMonth{year, 1}, YearMonth{year, 12});
 }
 
 double Calendar::share_in_months(int s, YearMonth from, YearMonth to) const {

@@ -22,6 +22,7 @@ inline constexpr engine::Purpose PURPOSE_SOBOL_SHIFT = 2;
 inline constexpr engine::Purpose PURPOSE_MORRIS = 3;
 inline constexpr engine::Purpose PURPOSE_BOOTSTRAP = 4;
 inline constexpr engine::Purpose PURPOSE_LEVER_BOOTSTRAP = 5;
+inline constexpr engine::Purpose PURPOSE_REPLICATE_BOOTSTRAP = 6;
 
 /// The key of the experiments layer's draws for `seed`.
 inline engine::RandomKey design_key(std::uint64_t seed) noexcept {

@@ -42,14 +42,17 @@ public:
     Resampler(std::uint64_t seed, std::size_t n)
         : key_(design_key(seed))
         , n_(n) {}
+    Resampler(engine::RandomKey key, std::size_t n, engine::Purpose purpose)
+        : key_(key)
+        , n_(n)
+        , purpose_(purpose) {}
 
     /// Fills `picks` (size n) with resample b's items.
     void draw(std::size_t b, std::vector<std::size_t>& picks) const {
         picks.resize(n_);
         for (std::size_t j = 0; j < n_; j += 2) {
-            const engine::Block block =
-                key_.block(static_cast<std::uint32_t>(j / 2), static_cast<std::uint32_t>(b),
-                           PURPOSE_BOOTSTRAP);
+            const engine::Block block = key_.block(static_cast<std::uint32_t>(j / 2),
+                                                   static_cast<std::uint32_t>(b), purpose_);
             picks[j] = engine::index_below((std::uint64_t{block[0]} << 32) | block[1], n_);
             if (j + 1 < n_) {
                 picks[j + 1] = engine::index_below((std::uint64_t{block[2]} << 32) | block[3], n_);
@@ -60,6 +63,7 @@ public:
 private:
     engine::RandomKey key_;
     std::size_t n_;
+    engine::Purpose purpose_ = PURPOSE_BOOTSTRAP;
 };
 
 /// The percentile interval of the finite values among `draws` (resamples whose statistic is
@@ -74,6 +78,28 @@ void percentile_interval(std::vector<double>& draws, double confidence, Estimate
     }
     e.lo = engine::quantile(draws, (1.0 - confidence) / 2.0);
     e.hi = engine::quantile(draws, (1.0 + confidence) / 2.0);
+}
+
+/// draws[i * resamples + b] += moves[i * resamples + b] - the mean of factor i's finite moves,
+/// for each of `factors`: a row resample's index plus how far resample b of the replicates moved
+/// it from where such resamples centre. A resample whose move is not finite becomes NaN (left
+/// out of the interval).
+void add_centred(std::vector<double>& draws, const std::vector<double>& moves, std::size_t factors,
+                 std::size_t resamples) {
+    for (std::size_t i = 0; i < factors; ++i) {
+        double sum = 0.0;
+        std::size_t count = 0;
+        for (std::size_t b = 0; b < resamples; ++b) {
+            if (std::isfinite(moves[i * resamples + b])) {
+                sum += moves[i * resamples + b];
+                ++count;
+            }
+        }
+        const double centre = count == 0 ? NaN : sum / static_cast<double>(count);
+        for (std::size_t b = 0; b < resamples; ++b) {
+            draws[i * resamples + b] += moves[i * resamples + b] - centre;
+        }
+    }
 }
 
 /// The outputs of a Saltelli design split into f_A, f_B and f_AB^(i), centred on the mean of
@@ -216,7 +242,8 @@ std::string morris_design_problem(const UnitDesign& design) {
 }
 
 SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
-                           std::size_t dimensions, const BootstrapOptions& bootstrap) {
+                           std::size_t dimensions, const BootstrapOptions& bootstrap,
+                           const ReplicateResample& replicates) {
     const std::size_t n = base_samples;
     const std::size_t d = dimensions;
     if (d == 0 || n < 2) {
@@ -275,6 +302,37 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
             st_draws[i * bootstrap.resamples + b] = st[i];
         }
     }
+    if (replicates) {
+        // How far each index moves when the replicates are resampled (all rows kept), centred
+        // on its mean over the resamples and added to the rows' resample of the same number:
+        // the intervals widen by the replicate noise but keep their centre. (Uncentred, they
+        // would move up by the noise's own bias: resampled replicates add noise to noise.)
+        std::vector<std::size_t> all(n);
+        for (std::size_t j = 0; j < n; ++j) {
+            all[j] = j;
+        }
+        std::vector<double> s1_moves(bootstrap.resamples * d, NaN);
+        std::vector<double> st_moves(bootstrap.resamples * d, NaN);
+        std::vector<double> resampled;
+        for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
+            replicates(b, resampled);
+            if (resampled.size() != y.size() ||
+                std::any_of(resampled.begin(), resampled.end(),
+                            [](double v) { return !std::isfinite(v); })) {
+                continue; // left out of the intervals
+            }
+            estimate(split_blocks(resampled, n, d), all, s1, st);
+            for (std::size_t i = 0; i < d; ++i) {
+                s1_moves[i * bootstrap.resamples + b] = s1[i];
+                st_moves[i * bootstrap.resamples + b] = st[i];
+            }
+        }
+        add_centred(s1_draws, s1_moves, d, bootstrap.resamples);
+        add_centred(st_draws, st_moves, d, bootstrap.resamples);
+        for (double& x : st_draws) {
+            x = std::max(x, 0.0); // Jansen's ST is a mean of squares over a variance
+        }
+    }
     std::vector<double> draws;
     for (std::size_t i = 0; i < d; ++i) {
         const auto at = static_cast<std::ptrdiff_t>(i * bootstrap.resamples);
@@ -288,7 +346,8 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
 }
 
 MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y,
-                             const BootstrapOptions& bootstrap) {
+                             const BootstrapOptions& bootstrap,
+                             const ReplicateResample& replicates) {
     const std::size_t d = design.dimensions;
     const std::size_t r = design.base_samples;
     if (design.kind != DesignKind::morris) {
@@ -329,17 +388,20 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
         }
     }
     const double scale = output_scale(finite);
-    for (std::size_t t = 0; t < r; ++t) {
-        for (std::size_t step = 1; step <= d; ++step) {
-            const std::size_t row = t * (d + 1) + step;
-            std::size_t changed = 0;
-            while (design.at(row, changed) == design.at(row - 1, changed)) {
-                ++changed;
+    const auto effects_of = [&](std::span<const double> outputs, std::vector<double>& into) {
+        for (std::size_t t = 0; t < r; ++t) {
+            for (std::size_t step = 1; step <= d; ++step) {
+                const std::size_t row = t * (d + 1) + step;
+                std::size_t changed = 0;
+                while (design.at(row, changed) == design.at(row - 1, changed)) {
+                    ++changed;
+                }
+                into[changed * r + t] = (outputs[row] / scale - outputs[row - 1] / scale) /
+                                        (design.at(row, changed) - design.at(row - 1, changed));
             }
-            effect[changed * r + t] = (y[row] / scale - y[row - 1] / scale) /
-                                      (design.at(row, changed) - design.at(row - 1, changed));
         }
-    }
+    };
+    effects_of(y, effect);
 
     MorrisIndices out;
     out.mu_star.assign(d, Estimate{NaN, NaN, NaN});
@@ -383,6 +445,31 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
             draws[k * bootstrap.resamples + b] = sum_abs / static_cast<double>(r);
         }
     }
+    if (replicates) {
+        // As for Sobol: how far mu* moves when the replicates are resampled (every trajectory
+        // kept), centred and added to the trajectories' resample.
+        std::vector<double> moves(bootstrap.resamples * d, NaN);
+        std::vector<double> resampled;
+        std::vector<double> resampled_effect(d * r, NaN);
+        for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
+            replicates(b, resampled);
+            if (resampled.size() != y.size()) {
+                continue;
+            }
+            effects_of(resampled, resampled_effect);
+            for (std::size_t k = 0; k < d; ++k) {
+                double sum_abs = 0.0;
+                for (std::size_t t = 0; t < r; ++t) {
+                    sum_abs += std::abs(resampled_effect[k * r + t]);
+                }
+                moves[k * bootstrap.resamples + b] = sum_abs / static_cast<double>(r);
+            }
+        }
+        add_centred(draws, moves, d, bootstrap.resamples);
+        for (double& x : draws) {
+            x = std::max(x, 0.0); // a mean of absolute values
+        }
+    }
     std::vector<double> one;
     for (std::size_t k = 0; k < d; ++k) {
         if (!defined[k]) {
@@ -403,6 +490,16 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
         }
     }
     return out;
+}
+
+void replicate_picks(std::uint64_t seed, std::uint64_t stream, std::size_t b, std::size_t n,
+                     std::vector<std::size_t>& picks) {
+    // Stream 0 is the experiments layer's own key; a point's stream its own replicate word.
+    const engine::RandomKey key = stream == 0
+                                      ? design_key(seed)
+                                      : engine::RandomKey{seed ^ 0x9E37'79B9'7F4A'7C15ull,
+                                                          static_cast<std::uint32_t>(stream - 1)};
+    Resampler(key, n, PURPOSE_REPLICATE_BOOTSTRAP).draw(b, picks);
 }
 
 } // namespace canopy::experiments

@@ -4,6 +4,8 @@
 // and the bootstrap seed, so the bits do not depend on the thread count.
 #include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/statistics.hpp>
+#include <canopy/engine/target.hpp>
 #include <canopy/experiments/sweep_sensitivity.hpp>
 
 #include <fmt/format.h>
@@ -11,6 +13,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
+#include <optional>
 #include <span>
 
 namespace canopy::experiments {
@@ -43,6 +47,129 @@ std::string path_name(const IndicatorColumns& i) {
     return "indicators/" + i.id + "/mean_path";
 }
 
+/// What a point's figure is, computed from its replicates' final values.
+enum class Statistic { mean, median, p_attain };
+
+/// A point's figure from its finals `values` (NaN finals left out of a mean or median and
+/// counted as not attained), as the sweep computed it.
+double statistic(Statistic what, std::vector<double>& values, engine::Comparison comparison,
+                 double threshold) {
+    if (what == Statistic::p_attain) {
+        std::size_t attained = 0;
+        for (const double v : values) {
+            if (engine::attained(comparison, v, threshold)) {
+                ++attained;
+            }
+        }
+        return values.empty() ? std::numeric_limits<double>::quiet_NaN()
+                              : static_cast<double>(attained) / static_cast<double>(values.size());
+    }
+    values.erase(
+        std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }),
+        values.end());
+    return what == Statistic::mean ? engine::mean(values) : engine::quantile(values, 0.5);
+}
+
+/// Where a scalar output's figures come from: an indicator's finals and the statistic of them.
+struct Source {
+    const IndicatorColumns* indicator = nullptr;
+    Statistic what = Statistic::mean;
+    engine::Comparison comparison = engine::Comparison::greater;
+    double threshold = 0.0;
+};
+
+/// Every point's figure from the replicates `pick` gives it (pick(point, j): the j-th replicate
+/// of the point's resample).
+template <typename Pick>
+void figures(const SweepResult& r, const Source& s, Pick pick, std::vector<double>& y) {
+    const auto reps = static_cast<std::size_t>(r.replicates);
+    y.assign(r.points(), 0.0);
+    std::vector<double> values(reps);
+    for (std::size_t p = 0; p < r.points(); ++p) {
+        values.resize(reps);
+        for (std::size_t j = 0; j < reps; ++j) {
+            values[j] = s.indicator->finals[p * reps + pick(p, j)];
+        }
+        y[p] = statistic(s.what, values, s.comparison, s.threshold);
+    }
+}
+
+bool same_values(const std::vector<double>& a, std::span<const double> b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
+               return x == y || (std::isnan(x) && std::isnan(y));
+           });
+}
+
+/// The finals behind output `name` (column `y`), when the sweep kept them and they give `y`
+/// back exactly; nullopt otherwise. A target's indicator is the one whose finals give both its
+/// P(attain) and its median at every point.
+std::optional<Source> source_of(const SweepResult& r, const std::string& name,
+                                std::span<const double> y) {
+    if (r.replicates < 2) {
+        return std::nullopt;
+    }
+    const auto reps = static_cast<std::size_t>(r.replicates);
+    const auto identity = [](std::size_t, std::size_t j) { return j; };
+    const auto reproduces = [&](const Source& s, std::span<const double> column) {
+        if (s.indicator->finals.size() != r.points() * reps) {
+            return false;
+        }
+        std::vector<double> again;
+        figures(r, s, identity, again);
+        return same_values(again, column);
+    };
+    for (const IndicatorColumns& i : r.indicators) {
+        for (const auto& [suffix, what] :
+             {std::pair{"/mean", Statistic::mean}, std::pair{"/q50", Statistic::median}}) {
+            if (name == "indicators/" + i.id + suffix) {
+                const Source s{&i, what};
+                return reproduces(s, y) ? std::optional<Source>(s) : std::nullopt;
+            }
+        }
+    }
+    for (const TargetColumns& t : r.targets) {
+        const bool p_attain = name == "targets/" + t.id + "/p_attain";
+        if (!p_attain && name != "targets/" + t.id + "/median") {
+            continue;
+        }
+        engine::Comparison comparison{};
+        if (!engine::parse_comparison(t.comparison, comparison)) {
+            return std::nullopt;
+        }
+        for (const IndicatorColumns& i : r.indicators) {
+            const Source chance{&i, Statistic::p_attain, comparison, t.threshold};
+            const Source median{&i, Statistic::median, comparison, t.threshold};
+            if (reproduces(chance, t.p_attain) && reproduces(median, t.median)) {
+                return p_attain ? chance : median;
+            }
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+/// Resample b of every point's replicates (the same at every point under common random
+/// numbers, as the sweep drew them), and the points' figures from it.
+ReplicateResample resample_replicates(const SweepResult& r, const Source& s, std::uint64_t seed) {
+    return [&r, s, seed](std::size_t b, std::vector<double>& y) {
+        const auto reps = static_cast<std::size_t>(r.replicates);
+        if (r.common_random_numbers) {
+            std::vector<std::size_t> picks;
+            replicate_picks(seed, 0, b, reps, picks);
+            figures(
+                r, s, [&](std::size_t, std::size_t j) { return picks[j]; }, y);
+            return;
+        }
+        std::vector<std::vector<std::size_t>> picks(r.points());
+        for (std::size_t p = 0; p < r.points(); ++p) {
+            replicate_picks(seed, p + 1, b, reps, picks[p]);
+        }
+        figures(
+            r, s, [&](std::size_t p, std::size_t j) { return picks[p][j]; }, y);
+    };
+}
+
 /// The indices of one column, with a note when they are undefined or say nothing.
 OutputSensitivity analyse_column(const SweepResult& r, std::string name, std::span<const double> y,
                                  const BootstrapOptions& bootstrap) {
@@ -69,18 +196,61 @@ OutputSensitivity analyse_column(const SweepResult& r, std::string name, std::sp
     } else if (constant) {
         out.note = fmt::format("zero variance: every point gave {}", y[0]);
     }
+    // With the finals kept, every bootstrap resample resamples the replicates too.
+    ReplicateResample replicates;
+    if (bad == 0 && !constant) {
+        if (const std::optional<Source> source = source_of(r, out.name, y)) {
+            replicates = resample_replicates(r, *source, bootstrap.seed);
+            out.replicates_resampled = true;
+        }
+    }
     if (r.design == DesignKind::saltelli) {
-        out.sobol = sobol_indices(y, r.unit.base_samples, r.factors.size(), bootstrap);
+        out.sobol = sobol_indices(y, r.unit.base_samples, r.factors.size(), bootstrap, replicates);
         if (out.note.empty() && !(out.sobol.variance > 0.0)) {
             // The AB rows vary but A and B do not: there is no variance to share out.
             out.note = "zero variance over the base samples (rows A and B)";
         }
     } else {
-        out.morris = morris_indices(r.unit, y, bootstrap);
+        out.morris = morris_indices(r.unit, y, bootstrap, replicates);
     }
     return out;
 }
 
+/// The mean of 1 / |delta| over the steps of a Morris design (each step moves one factor).
+double mean_inverse_step(const UnitDesign& design) {
+    const std::size_t d = design.dimensions;
+    double sum = 0.0;
+    std::size_t steps = 0;
+    for (std::size_t t = 0; t < design.base_samples; ++t) {
+        for (std::size_t step = 1; step <= d; ++step) {
+            const std::size_t row = t * (d + 1) + step;
+            for (std::size_t k = 0; k < d; ++k) {
+                const double delta = design.at(row, k) - design.at(row - 1, k);
+                if (delta != 0.0) {
+                    sum += 1.0 / std::abs(delta);
+                    ++steps;
+                }
+            }
+        }
+    }
+    return steps == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(steps);
+}
+
+/// The replicate noise of a scalar output and what it means for its indices.
+void add_noise(const SweepResult& r, OutputSensitivity& out) {
+    out.noise = replicate_noise(r, out.name);
+    if (std::isnan(out.noise.variance)) {
+        return;
+    }
+    if (r.design == DesignKind::saltelli) {
+        if (out.sobol.variance > 0.0 && std::isfinite(out.sobol.variance)) {
+            out.noise_share = out.noise.variance / out.sobol.variance;
+        }
+    } else {
+        out.noise_mu_star =
+            2.0 * std::sqrt(out.noise.variance / std::numbers::pi) * mean_inverse_step(r.unit);
+    }
+}
 } // namespace
 
 std::string sensitivity_problem(const SweepResult& r) {
@@ -168,6 +338,8 @@ SweepSensitivity analyse_sweep(const SweepResult& r, const SweepSensitivityOptio
     result.factors = r.factors;
     result.points = r.points();
     result.base_samples = r.unit.base_samples;
+    result.replicates = r.replicates;
+    result.common_random_numbers = r.common_random_numbers;
     result.bootstrap = options.bootstrap;
 
     // Every analysis as a job writing into its own slot: scalar outputs, then path rows.
@@ -203,6 +375,7 @@ SweepSensitivity analyse_sweep(const SweepResult& r, const SweepSensitivityOptio
         if (job < columns.size()) {
             result.outputs[job] =
                 analyse_column(r, columns[job].name, columns[job].values, options.bootstrap);
+            add_noise(r, result.outputs[job]);
             return;
         }
         const std::size_t p = (job - columns.size()) / rows;

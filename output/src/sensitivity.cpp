@@ -89,6 +89,98 @@ std::string confidence_text(double confidence) {
     return fmt::format("{:g} %", 100.0 * confidence);
 }
 
+/// "12.3 %", "0.04 %", "under 0.01 %".
+std::string share_text(double share) {
+    if (share < 1e-4) {
+        return "under 0.01 %";
+    }
+    return fmt::format("{:.3g} %", 100.0 * share);
+}
+
+/// `text` as lines of at most `width` columns, the first indented by `first`, the rest by
+/// `rest`; words are never split (a word wider than the line gets a line of its own).
+std::string wrap(const std::string& text, const std::string& first, const std::string& rest,
+                 std::size_t width = 100) {
+    std::string out;
+    std::string line = first;
+    bool empty = true;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t space = text.find(' ', at);
+        const std::string word = text.substr(at, space == std::string::npos ? space : space - at);
+        at = space == std::string::npos ? text.size() : space + 1;
+        if (word.empty()) {
+            continue;
+        }
+        if (!empty && display_width(line) + 1 + display_width(word) > width) {
+            out += line + "\n";
+            line = rest;
+            empty = true;
+        }
+        line += (empty ? "" : " ") + word;
+        empty = false;
+    }
+    return empty ? out : out + line + "\n";
+}
+
+/// What the replicate noise is and what it does to the indices above it (docs/sensitivity.md,
+/// "Replicate noise"). Nothing for an /outputs column, whose noise only its maker knows (the
+/// JSON says so).
+std::string noise_text(const SweepSensitivity& s, const OutputSensitivity& o) {
+    const experiments::ReplicateNoise& n = o.noise;
+    if (o.name.rfind("outputs/", 0) == 0) {
+        return {};
+    }
+    if (std::isnan(n.variance)) {
+        return n.reason.empty() ? std::string()
+                                : wrap("replicate noise: not estimated: " + n.reason, "  ", "    ");
+    }
+    const bool common = s.common_random_numbers;
+    const std::string resampled =
+        common ? " The intervals resample each point's replicates too (the same ones at every "
+                 "point, as the sweep's common random numbers drew them), so they include it."
+               : " The intervals resample each point's replicates too (independently, as the "
+                 "sweep drew them), so they include it.";
+    const std::string fixed = " The intervals hold the replicates fixed and do not include it; "
+                              "outputs = [\"finals\"] in the sweep file makes them do so.";
+    if (is_sobol(s)) {
+        if (std::isnan(o.noise_share)) {
+            return {};
+        }
+        std::string text = fmt::format("replicate noise: {} of the variance ({}).",
+                                       share_text(o.noise_share), n.method);
+        if (o.replicates_resampled) {
+            text += resampled;
+        } else if (o.noise_share >= 0.01) {
+            if (common) {
+                text += fmt::format(" The points share their noise (common random numbers), so "
+                                    "it adds less than {:.3f} to every ST, how much less depending "
+                                    "on how alike the points' noise is.",
+                                    o.noise_share);
+            } else {
+                text += fmt::format(" It adds about {:.3f} to every ST: an ST below that may be "
+                                    "noise alone.",
+                                    o.noise_share);
+                if (o.noise_share >= 1.0) {
+                    text += " The factors cannot be told from the noise: use more replicates a "
+                            "point.";
+                }
+            }
+            text += fixed;
+        }
+        return wrap(text, "  ", "    ");
+    }
+    if (std::isnan(o.noise_mu_star)) {
+        return {};
+    }
+    std::string text =
+        fmt::format("replicate noise: a factor with no effect shows mu* {} {} from "
+                    "it alone ({}).",
+                    common ? "up to" : "of about", format_quantity(o.noise_mu_star), n.method);
+    text += o.replicates_resampled ? resampled : fixed;
+    return wrap(text, "  ", "    ");
+}
+
 std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
                          const TableStyle& style) {
     std::string out = style.colour ? BOLD + o.name + RESET + "\n" : o.name + "\n";
@@ -121,6 +213,7 @@ std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
         }
         out += fmt::format("  variance {}; first-order effects sum to {:.2f} of it\n",
                            format_quantity(o.sobol.variance), sum);
+        out += noise_text(s, o);
     } else {
         rows.push_back({"factor", "mu*", ci, "mu", "sigma"});
         for (const std::size_t k : ranking(s, o)) {
@@ -129,6 +222,7 @@ std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
                             format_quantity(o.morris.mu[k]), format_quantity(o.morris.sigma[k])});
         }
         out += render(rows, {false, true, false, true, true});
+        out += noise_text(s, o);
     }
     return out;
 }
@@ -284,6 +378,31 @@ std::string sensitivity_json(const SweepSensitivity& s) {
     if (!notes.empty()) {
         doc["notes"] = std::move(notes);
     }
+    // The replicate noise of each output: what it is, how it was estimated or why it was not.
+    Json noise = Json::object();
+    for (const OutputSensitivity& o : s.outputs) {
+        Json n;
+        n["variance"] = number(o.noise.variance);
+        if (is_sobol(s)) {
+            n["share_of_variance"] = number(o.noise_share);
+        } else {
+            n["mu_star_from_noise"] = number(o.noise_mu_star);
+        }
+        n["in_intervals"] = o.replicates_resampled;
+        if (!o.noise.method.empty()) {
+            n["method"] = o.noise.method;
+        }
+        if (!o.noise.hint.empty()) {
+            n["hint"] = o.noise.hint;
+        }
+        if (!o.noise.reason.empty()) {
+            n["reason"] = o.noise.reason;
+        }
+        noise[o.name] = std::move(n);
+    }
+    doc["replicate_noise"] = std::move(noise);
+    doc["replicates"] = s.replicates;
+    doc["common_random_numbers"] = s.common_random_numbers;
     if (!s.paths.empty()) {
         Json tr;
         tr["time"] = s.time_labels;

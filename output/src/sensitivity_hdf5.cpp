@@ -440,6 +440,17 @@ void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
         if (s.design == DesignKind::saltelli) {
             w.attribute(g.get(), "variance", o.sobol.variance);
         }
+        // The replicate noise (docs/sensitivity.md): NaN and the reason when not estimated.
+        w.attribute(g.get(), "replicate_noise_variance", o.noise.variance);
+        if (s.design == DesignKind::saltelli) {
+            w.attribute(g.get(), "replicate_noise_share", o.noise_share);
+        } else {
+            w.attribute(g.get(), "replicate_noise_mu_star", o.noise_mu_star);
+        }
+        w.attribute(g.get(), "replicate_noise_in_intervals",
+                    std::uint64_t{o.replicates_resampled ? 1u : 0u});
+        w.attribute(g.get(), "replicate_noise_method",
+                    o.noise.reason.empty() ? o.noise.method : "not estimated: " + o.noise.reason);
         for (const Column& c : columns_of(s, o)) {
             const std::string where = std::string(GROUP) + "/" + o.name + "/" + c.name;
             Id set = w.doubles(g.get(), c.name, {d}, c.values);

@@ -609,3 +609,85 @@ TEST_CASE("canopy sensitivity refuses an edited design with exit 2, naming file 
     expect_bad(dir, "edited.h5", "edited.h5: cannot be analysed: ");
     expect_bad(dir, "edited.h5", "not a Morris design");
 }
+
+TEST_CASE("canopy sensitivity says how much of each output is replicate noise, and with the "
+          "finals kept its intervals include it",
+          "[regression][sensitivity]") {
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "plain.toml", "saltelli", 16), "plain.h5");
+    sweep(dir, sweep_file(dir, "finals.toml", "saltelli", 16, "outputs = [\"finals\"]\n"),
+          "finals.h5");
+    const std::string name = "targets/high_tech_growth/p_attain";
+    const Json plain = json_of(run_canopy(dir, "sensitivity plain.h5 --json -"));
+    const Json finals = json_of(run_canopy(dir, "sensitivity finals.h5 --json - --out f.h5"));
+    CHECK(plain["replicates"] == 2);
+    CHECK(plain["common_random_numbers"] == true);
+    // P(attain)'s noise is p(1 - p) / (R - 1) averaged over the points (R = 2), whatever was
+    // kept.
+    const experiments::SweepResult r = experiments::read_sweep_result(dir / "plain.h5");
+    double expected = 0.0;
+    for (const experiments::TargetColumns& t : r.targets) {
+        if (t.id == "high_tech_growth") {
+            for (const double p : t.p_attain) {
+                expected += p * (1.0 - p) / static_cast<double>(t.p_attain.size());
+            }
+        }
+    }
+    for (const Json* j : {&plain, &finals}) {
+        const Json& noise = (*j)["replicate_noise"][name];
+        CHECK(noise["variance"].get<double>() == Approx(expected).epsilon(1e-12));
+        CHECK(noise["share_of_variance"].get<double>() > 0.0);
+        CHECK(noise["method"] == "p(1 - p) / (R - 1) at each point, R = 2");
+    }
+    CHECK(plain["replicate_noise"][name]["in_intervals"] == false);
+    CHECK(finals["replicate_noise"][name]["in_intervals"] == true);
+    // The estimates are the same; the intervals, which now also resample the replicates, are
+    // wider in all (at 2 replicates a point an interval's ends can rest on the same extremes).
+    double plain_width = 0.0;
+    double finals_width = 0.0;
+    for (const char* f : {"births_per_month", "lever_high_tech", "lever_incubated"}) {
+        const Json& a = plain["outputs"]["indicators/exits_2023/mean"][f];
+        const Json& b = finals["outputs"]["indicators/exits_2023/mean"][f];
+        CHECK(a["ST"] == b["ST"]);
+        CHECK(a["S1"] == b["S1"]);
+        for (const char* index : {"S1_ci", "ST_ci"}) {
+            plain_width += a[index][1].get<double>() - a[index][0].get<double>();
+            finals_width += b[index][1].get<double>() - b[index][0].get<double>();
+        }
+    }
+    CHECK(finals_width > plain_width);
+    // Without the finals an indicator's noise comes from q05 and q95, and says so.
+    const Json& mean = plain["replicate_noise"]["indicators/exits_2023/mean"];
+    CHECK(mean["method"].get<std::string>().find("q05 and q95") != std::string::npos);
+    CHECK(mean["hint"].get<std::string>().find("outputs = [\"finals\"]") != std::string::npos);
+    CHECK(finals["replicate_noise"]["indicators/exits_2023/mean"]["method"].get<std::string>().find(
+              "finals") != std::string::npos);
+
+    // The table says it under each output, in words that wrap at 100 columns.
+    const Result table = run_canopy(dir, "sensitivity plain.h5");
+    REQUIRE(table.status == 0);
+    CHECK(table.out.find("  replicate noise: ") != std::string::npos);
+    std::string joined = table.out; // the wrapped notes as one line each
+    for (std::size_t at = joined.find("\n    "); at != std::string::npos;
+         at = joined.find("\n    ", at)) {
+        joined.replace(at, 5, " ");
+    }
+    CHECK(joined.find("outputs = [\"finals\"] in the sweep file makes them do so") !=
+          std::string::npos);
+    const Result with_finals = run_canopy(dir, "sensitivity finals.h5");
+    CHECK(with_finals.out.find("so they include it.") != std::string::npos);
+
+    // --out keeps the same figures as attributes of each output's group.
+    const hid_t file = H5Fopen((dir / "f.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t group = H5Gopen2(file, ("sensitivity/" + name).c_str(), H5P_DEFAULT);
+    REQUIRE(group >= 0);
+    double variance = 0.0;
+    CHECK(H5LTget_attribute_double(group, ".", "replicate_noise_variance", &variance) >= 0);
+    CHECK(variance == Approx(expected).epsilon(1e-12));
+    unsigned long in_intervals = 0;
+    CHECK(H5LTget_attribute_ulong(group, ".", "replicate_noise_in_intervals", &in_intervals) >= 0);
+    CHECK(in_intervals == 1);
+    H5Gclose(group);
+    H5Fclose(file);
+}

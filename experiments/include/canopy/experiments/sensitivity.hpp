@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,12 @@ struct BootstrapOptions {
     std::uint64_t seed = 1;
 };
 
+/// The outputs of every design point recomputed from bootstrap resample b of each point's
+/// replicates: fills y (one value per point, in design order). Given to sobol_indices and
+/// morris_indices, every bootstrap resample resamples the replicates too, so the intervals
+/// include the replicates' Monte Carlo noise; empty, the replicates are held fixed.
+using ReplicateResample = std::function<void(std::size_t b, std::vector<double>& y)>;
+
 /// The points of a Saltelli design of `base_samples` N over `dimensions` d, N (d + 2), or nullopt
 /// when that does not fit a std::size_t (an edited file's attribute, not a design).
 std::optional<std::size_t> saltelli_points(std::size_t base_samples, std::size_t dimensions);
@@ -71,11 +78,19 @@ std::string morris_design_problem(const UnitDesign& design);
 /// in saltelli_design's order). Throws canopy::Error when y's size is not N * (d + 2). When any
 /// y is NaN, or the variance is zero, every index is NaN (said so, not hidden).
 SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
-                           std::size_t dimensions, const BootstrapOptions& bootstrap = {});
+                           std::size_t dimensions, const BootstrapOptions& bootstrap = {},
+                           const ReplicateResample& replicates = {});
 
 /// Morris statistics from the outputs `y` of `design` (a morris_design). Throws canopy::Error
 /// when sizes disagree or the design is not a Morris design. NaN outputs give NaN statistics.
 MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y,
-                             const BootstrapOptions& bootstrap = {});
+                             const BootstrapOptions& bootstrap = {},
+                             const ReplicateResample& replicates = {});
+
+/// Resample b of `n` replicates for bootstrap seed `seed`: picks[j] the j-th replicate drawn
+/// (with replacement). `stream` 0 gives every point the same resample (common random numbers);
+/// point k of a sweep without them takes stream k + 1.
+void replicate_picks(std::uint64_t seed, std::uint64_t stream, std::size_t b, std::size_t n,
+                     std::vector<std::size_t>& picks);
 
 } // namespace canopy::experiments

@@ -13,9 +13,11 @@
 /// A saltelli design gives Sobol S1/ST, a morris design Morris mu*, mu, sigma; other designs
 /// cannot be analysed (sensitivity_problem says so).
 
+#include <canopy/experiments/replicate_noise.hpp>
 #include <canopy/experiments/sensitivity.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,18 @@ struct OutputSensitivity {
     std::string note;
     SobolIndices sobol;   ///< saltelli designs
     MorrisIndices morris; ///< morris designs
+    /// The replicate noise in the output (replicate_noise.hpp); scalar outputs only, not the
+    /// rows of a path.
+    ReplicateNoise noise;
+    /// The intervals resampled each point's replicates too (the sweep kept the finals that
+    /// give this output), so they include the replicate noise.
+    bool replicates_resampled = false;
+    /// Sobol: noise.variance / sobol.variance, what the noise adds to every ST at most (exactly,
+    /// without common random numbers). Morris: the mu* a factor with no effect shows from the
+    /// noise alone, 2 sqrt(noise.variance / pi) times the mean 1 / |delta| of the design's
+    /// steps. NaN when the noise or the indices are undefined.
+    double noise_share = std::numeric_limits<double>::quiet_NaN();
+    double noise_mu_star = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Time-resolved indices of one indicator path: one analysis per row of the result's /time.
@@ -44,7 +58,9 @@ struct SweepSensitivity {
     DesignKind design = DesignKind::saltelli; ///< saltelli (Sobol) or morris
     std::vector<std::string> factors;         ///< design order
     std::size_t points = 0;
-    std::size_t base_samples = 0; ///< N (saltelli) or trajectories r (morris)
+    std::size_t base_samples = 0;      ///< N (saltelli) or trajectories r (morris)
+    int replicates = 0;                ///< per point
+    bool common_random_numbers = true; ///< the points share their replicates' streams
     BootstrapOptions bootstrap;
     std::vector<OutputSensitivity> outputs;
     std::vector<std::string> time_labels;

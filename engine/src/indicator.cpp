@@ -329,12 +329,28 @@ namespace {
 
 // A growth from a zero base and a ratio over zero are undefined (NaN), not infinitely large: a
 // count that starts at 0 has no growth rate, and an infinity would attain every ">" target.
-double growth_of(double at, double base) {
-    return base == 0.0 ? NAN_VALUE : at / base - 1.0;
+//
+// Both are scaled as one quotient, scale (at - base) / base and scale numerator / denominator:
+// for whole-number inputs the numerator is exact, so the one rounding gives the double nearest
+// the true value, which is the threshold's own double when the two are equal. (at / base - 1,
+// then times 100, rounded three times: 678 firms from 600 grew by 12.99999999999999 %, and a
+// ">= 13 %" target missed in every replicate that grew by exactly 13 %.) Only where scaling the
+// numerator first overflows is the quotient scaled after.
+double growth_of(double at, double base, double scale) {
+    if (base == 0.0) {
+        return NAN_VALUE;
+    }
+    const double value = scale * (at - base) / base;
+    return std::isfinite(value) || !std::isfinite(at - base) ? value : scale * ((at - base) / base);
 }
 
-double ratio_of(double numerator, double denominator) {
-    return denominator == 0.0 ? NAN_VALUE : numerator / denominator;
+double ratio_of(double numerator, double denominator, double scale) {
+    if (denominator == 0.0) {
+        return NAN_VALUE;
+    }
+    const double value = scale * numerator / denominator;
+    return std::isfinite(value) || !std::isfinite(numerator) ? value
+                                                             : scale * (numerator / denominator);
 }
 
 void check_table(const SeriesTable& run, int rows, int max_series) {
@@ -391,13 +407,14 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
             break;
         }
         case IndicatorSpec::Kind::growth:
-            value = growth_of(run.at(r.row_at, r.series), run.at(r.row_from, r.series));
-            break;
+            out[i] =
+                growth_of(run.at(r.row_at, r.series), run.at(r.row_from, r.series), spec.scale);
+            continue;
         case IndicatorSpec::Kind::ratio:
             // Inputs are already scaled: a ratio of two percentages is a plain ratio.
-            value = ratio_of(out[static_cast<std::size_t>(r.numerator)],
-                             out[static_cast<std::size_t>(r.denominator)]);
-            break;
+            out[i] = ratio_of(out[static_cast<std::size_t>(r.numerator)],
+                              out[static_cast<std::size_t>(r.denominator)], spec.scale);
+            continue;
         case IndicatorSpec::Kind::change:
             // The input's own final, less its time series at the base month (scaled already).
             value =
@@ -505,13 +522,13 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         const double base = run.at(r.row_from, r.series);
         for (int row = 0; row < rows_; ++row) {
             out[static_cast<std::size_t>(row)] =
-                row < r.row_from ? NAN_VALUE : spec.scale * growth_of(run.at(row, r.series), base);
+                row < r.row_from ? NAN_VALUE : growth_of(run.at(row, r.series), base, spec.scale);
         }
         break;
     }
     case IndicatorSpec::Kind::ratio:
         for (std::size_t row = 0; row < out.size(); ++row) {
-            out[row] = spec.scale * ratio_of(numerator[row], denominator[row]);
+            out[row] = ratio_of(numerator[row], denominator[row], spec.scale);
         }
         break;
     case IndicatorSpec::Kind::change: {

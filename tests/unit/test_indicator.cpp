@@ -174,6 +174,39 @@ TEST_CASE("A growth rate compares with its base month, row 0 for the month befor
     CHECK(h2[12] == f[1]);
 }
 
+TEST_CASE("A growth or ratio equal to a written threshold is that threshold's double",
+          "[indicator]") {
+    // An outside tester's reference run: 600 high-tech firms growing to 678 grew by exactly
+    // 13 %, but 100 * (678 / 600 - 1) is 12.99999999999999 and missed ">= 13". One quotient of
+    // whole numbers, 100 * 78 / 600, is rounded once: to 13, the threshold's own double.
+    SeriesTable table;
+    table.resize(13, 3);
+    for (int r = 0; r < 13; ++r) {
+        table.row(r)[FIRMS] = r == 0 ? 600.0 : 678.0;
+        table.row(r)[BIRTHS] = r == 0 ? 0.0 : 1.0;
+        table.row(r)[SPEND] = 0.0;
+    }
+    IndicatorSpec fraction = growth("fraction", "firms", {2022, 12}, {2023, 12});
+    fraction.scale = 1.0;
+    const IndicatorSet set({growth("pct", "firms", {2022, 12}, {2023, 12}), fraction,
+                            stock("end", "firms", {2023, 12}),
+                            flow("births", "births", {2023, 1}, {2023, 12}),
+                            ratio("per_mille", "births", "end", 1000.0)},
+                           fake_model(), YEAR_2023);
+    const auto f = finals_of(set, table);
+    CHECK(f[0] == 13.0);
+    CHECK(100.0 * (678.0 / 600.0 - 1.0) != 13.0); // the old arithmetic, for the record
+    CHECK(f[1] == 0.13);
+    CHECK(f[4] == 12000.0 / 678.0);
+    const auto pct = series_of(set, 0, table);
+    CHECK(pct[12] == 13.0);
+    // A scale that overflows with the difference still gives the finite growth.
+    IndicatorSpec huge = growth("huge", "firms", {2022, 12}, {2023, 12});
+    huge.scale = 1e308;
+    const IndicatorSet big({huge}, fake_model(), YEAR_2023);
+    CHECK(finals_of(big, table)[0] == Approx(1e308 * 0.13));
+}
+
 TEST_CASE("Ratios divide scaled indicators, ratios of ratios included, in any order",
           "[indicator]") {
     // "per_firm_pct" is declared before the ratio it divides: evaluation order must not be

@@ -587,7 +587,7 @@ void write_calibration_result(const std::filesystem::path& path, const Calibrati
                     "': the calibration result is inconsistent (internal error)");
     }
     // A temporary beside the target, renamed over it once complete.
-    const fs::path target = fs::weakly_canonical(path);
+    const fs::path target = write_target(path); // through a link, dangling or not
     const fs::path temp = temporary_path(target, ::getpid(), temporary_counter++);
     const QuietErrors quiet;
     try {

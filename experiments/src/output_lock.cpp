@@ -103,6 +103,29 @@ fs::path beside(const fs::path& target, std::string_view suffix) {
     return target.parent_path() / (stem_of(target.filename().string()) + std::string(suffix));
 }
 
+// Links followed before a chain is taken for a loop (the kernel's limit, MAXSYMLINKS).
+constexpr int MAX_LINKS = 40;
+
+fs::path write_target(const fs::path& target) {
+    fs::path at = target;
+    std::error_code ec;
+    for (int hop = 0; hop < MAX_LINKS && fs::is_symlink(fs::symlink_status(at, ec)); ++hop) {
+        const fs::path next = fs::read_symlink(at, ec);
+        if (ec) {
+            return target;
+        }
+        at = next.is_absolute() ? next : at.parent_path() / next;
+    }
+    if (at == target) {
+        return target;
+    }
+    if (fs::is_symlink(fs::symlink_status(at, ec))) {
+        return target; // a loop
+    }
+    const fs::path resolved = fs::weakly_canonical(at, ec);
+    return ec ? at.lexically_normal() : resolved;
+}
+
 fs::path temporary_path(const fs::path& target, long pid, unsigned long n) {
     return beside(target, ".tmp." + std::to_string(pid) + "." + std::to_string(n));
 }

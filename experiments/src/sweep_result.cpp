@@ -624,10 +624,12 @@ SweepResult read_file(const fs::path& path) {
 // A fresh name beside the target, removed unless renamed over it.
 class Temporary {
 public:
+    // Through a symbolic link: the file it names is replaced and the link kept (an outside
+    // tester's `--out LINK` replaced the link itself, and the result never reached its target).
     explicit Temporary(const fs::path& target)
-        : target_(target) {
+        : target_(write_target(target)) {
         static std::atomic<unsigned> counter{0};
-        path_ = temporary_path(target, ::getpid(), counter++);
+        path_ = temporary_path(target_, ::getpid(), counter++);
     }
     ~Temporary() {
         if (!committed_) {

@@ -29,31 +29,9 @@ std::string errno_text(int e) {
     return std::strerror(e);
 }
 
-// Links followed before a chain is taken for a loop (the kernel's limit, MAXSYMLINKS).
-constexpr int MAX_LINKS = 40;
-
-// The file a write to `target` really replaces: a symbolic link is followed (so the link
-// survives and points at the new file), also when what it names does not exist yet (a dangling
-// link: its target is created, read relative to the link's directory, as open() would), and a
-// missing file stays as given. A loop of links is left as given (output_path_problem refuses it).
+// The file a write to `target` really replaces (experiments::write_target).
 fs::path resolve(const fs::path& target) {
-    fs::path at = target;
-    std::error_code ec;
-    for (int hop = 0; hop < MAX_LINKS && fs::is_symlink(fs::symlink_status(at, ec)); ++hop) {
-        const fs::path next = fs::read_symlink(at, ec);
-        if (ec) {
-            return target;
-        }
-        at = next.is_absolute() ? next : at.parent_path() / next;
-    }
-    if (at == target) {
-        return target;
-    }
-    if (fs::is_symlink(fs::symlink_status(at, ec))) {
-        return target; // a loop
-    }
-    const fs::path resolved = fs::weakly_canonical(at, ec);
-    return ec ? at.lexically_normal() : resolved;
+    return experiments::write_target(target);
 }
 
 fs::path directory_of(const fs::path& target) {

@@ -230,6 +230,32 @@ TEST_CASE("Three shards merged are the whole sweep", "[regression][sweep]") {
     check_same(dir / "whole.h5", dir / "merged.h5");
 }
 
+TEST_CASE("sweep and merge write through a symbolic --out and keep the link",
+          "[regression][sweep]") {
+    // output-format.md, "Symbolic links": the file the link names is replaced, or created when
+    // it does not exist yet. An outside tester's sweep and merge replaced the link itself.
+    const test::TempDir dir;
+    fs::create_directory(dir / "store");
+    test::write_file(dir / "store" / "old.h5", "old");
+    fs::create_symlink("store/old.h5", dir / "link.h5");
+    fs::create_symlink("store/new.h5", dir / "dangling.h5");
+    fs::create_symlink("store/merged.h5", dir / "merged.h5");
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out link.h5").status == 0);
+    REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out dangling.h5").status ==
+            0);
+    sweep_tiny_in_two_shards(dir);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 --quiet --out merged.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    for (const char* link : {"link.h5", "dangling.h5", "merged.h5"}) {
+        INFO(link);
+        CHECK(fs::is_symlink(fs::symlink_status(dir / link)));
+    }
+    check_same(dir / "store" / "old.h5", dir / "store" / "new.h5");
+    check_same(dir / "store" / "old.h5", dir / "store" / "merged.h5");
+    CHECK(entries(dir / "store") == std::vector<std::string>{"merged.h5", "new.h5", "old.h5"});
+}
+
 TEST_CASE("sweep and merge into a full stdout fail, and say their result was written",
           "[regression][sweep]") {
     // The result is what hours of runs are for: a closing line that cannot be printed does not

@@ -23,6 +23,14 @@ inline constexpr std::size_t BESIDE_SUFFIX_BYTES = 32;
 /// `suffix` has at most BESIDE_SUFFIX_BYTES bytes.
 std::filesystem::path beside(const std::filesystem::path& target, std::string_view suffix);
 
+/// The file a write to `target` really replaces: a symbolic link is followed (so the link
+/// survives and points at the new file), also when what it names does not exist yet (a dangling
+/// link: its target is created, read relative to the link's directory, as open() would), and a
+/// missing file stays as given. A loop of links is left as given (the writers' path checks
+/// refuse it). Every writer of an output renames its temporary over this path
+/// (docs/output-format.md, "Symbolic links").
+std::filesystem::path write_target(const std::filesystem::path& target);
+
 /// The n-th temporary of process `pid` for `target`: beside(target, ".tmp.<pid>.<n>").
 std::filesystem::path temporary_path(const std::filesystem::path& target, long pid,
                                      unsigned long n);

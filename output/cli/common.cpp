@@ -15,7 +15,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string_view>
 #include <thread>
 #include <unistd.h>
@@ -169,11 +172,56 @@ std::string program_word() {
     return shell_word(program_path());
 }
 
+namespace {
+
+/// The launcher's own words, when this process's parent is mpirun (or mpiexec, orterun,
+/// prterun) and its command line holds this program's name once, after its options: those
+/// options, each a shell word ("mpirun --hostfile hosts --bind-to none -np 2"). Empty otherwise
+/// (a rank on another node, whose parent is Open MPI's daemon; srun; an MPMD launch with ':').
+/// Open MPI records neither the hostfile nor --oversubscribe in the ranks' environment, so a
+/// command rebuilt from it alone launched 32 ranks on one host, or was refused.
+std::string parent_launcher() {
+    std::ifstream in("/proc/" + std::to_string(::getppid()) + "/cmdline", std::ios::binary);
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> args;
+    for (std::size_t at = 0; at < all.size();) {
+        const std::size_t end = std::min(all.find('\0', at), all.size());
+        args.push_back(all.substr(at, end - at));
+        at = end + 1;
+    }
+    if (args.empty()) {
+        return {};
+    }
+    const std::string name = std::filesystem::path(args[0]).filename().string();
+    if (name != "mpirun" && name != "mpiexec" && name != "orterun" && name != "prterun") {
+        return {};
+    }
+    if (std::find(args.begin(), args.end(), ":") != args.end() ||
+        std::count(args.begin(), args.end(), program_path()) != 1) {
+        return {};
+    }
+    std::string out;
+    for (const std::string& a : args) {
+        if (a == program_path()) {
+            return out;
+        }
+        out += (out.empty() ? "" : " ") + shell_word(a);
+    }
+    return {};
+}
+
+} // namespace
+
 std::string relaunch_prefix(int processes) {
     if (processes <= 1) {
         return {};
     }
     const experiments::LaunchedRanks ranks = experiments::launched_ranks();
+    if (ranks.size == processes && ranks.relaunch.starts_with("mpirun ")) {
+        if (const std::string own = parent_launcher(); !own.empty()) {
+            return own + " ";
+        }
+    }
     std::string launcher = ranks.size == processes && !ranks.relaunch.empty()
                                ? ranks.relaunch
                                : "mpirun -np " + std::to_string(processes);

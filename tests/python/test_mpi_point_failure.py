@@ -9,7 +9,7 @@ its address space limited (ulimit -v, as a cluster's job limit does) below what 
 needs but above what the others need: the point fails with std::bad_alloc on whichever rank
 runs it. Run on one process, then under `mpirun -np 3`: the same exit status; under MPI the
 failure is said once (by rank 0), naming the point and the rank and host that ran it; no result
-is written; every rank stops (no hang).
+is written; every rank stops (no hang); the command printed to resume repeats mpirun's options.
 
 Exit 0 on success, 1 on a failure, 77 (skipped, saying why) without mpirun or MPI in the build,
 in a sanitizer build (whose shadow memory needs more address space than the limit) or when this
@@ -78,6 +78,12 @@ def main():
                   if l.startswith("canopy: error:") and l not in said]
         checks.expect(not others, f"3 ranks: no other error message ({others})")
         checks.expect(not os.path.exists(os.path.join(d, "big.h5")), "3 ranks: no result")
+        # The command to go on is the launch as given, options and all (an outside tester's
+        # --hostfile, --oversubscribe and --bind-to were dropped, so the pasted command failed).
+        resume = (f"  {mpiexec} --allow-run-as-root --oversubscribe -np 3 -wdir {d} {canopy} "
+                  "sweep big.toml --resume --out big.h5 --threads 1")
+        checks.expect(resume in run.stderr.splitlines(),
+                      f"3 ranks: the resume command repeats the launch ({resume!r})", run)
     return 1 if checks.failed else 0
 
 

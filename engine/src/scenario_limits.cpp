@@ -289,6 +289,36 @@ std::vector<std::string> constraint_violations(const ModelInfo& model,
     return out;
 }
 
+std::vector<std::string> advisory_notes(const ModelInfo& model,
+                                        const std::vector<ParameterSetting>& parameters) {
+    std::vector<std::string> notes;
+    for (const ParameterAdvisory& a : model.advisories) {
+        std::vector<double> means;
+        std::string at;
+        for (const std::string& name : a.parameters) {
+            const int i = model.parameter_index(name);
+            if (i < 0 || static_cast<std::size_t>(i) >= parameters.size() || !a.margin) {
+                throw Error("model '" + model.name + "' has an advisory on '" + name +
+                            "', which is not one of its parameters, or no margin");
+            }
+            means.push_back(parameters[static_cast<std::size_t>(i)].value.mean());
+            // Whole numbers whole, others to four significant digits (a triangular prior's
+            // mean is 416.6666666666667).
+            const double v = means.back();
+            char text[32];
+            std::snprintf(text, sizeof text, "%.4g", v);
+            at += (at.empty() ? "" : ", ") + name + " " +
+                  (std::floor(v) == v && std::fabs(v) < 1e15 ? detail::number_text(v)
+                                                             : std::string(text));
+        }
+        if (!(a.margin(means) > 0.0)) {
+            notes.push_back(a.condition + " does not hold at the parameters' means (" + at +
+                            "): " + a.consequence);
+        }
+    }
+    return notes;
+}
+
 std::vector<ConstraintBreach> constraint_breaches(const ModelInfo& model,
                                                   const std::vector<ParameterSetting>& parameters,
                                                   const std::vector<std::string>& described) {

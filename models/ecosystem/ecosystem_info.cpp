@@ -83,6 +83,23 @@ void add_constraints(engine::ModelInfo& m) {
     };
 }
 
+// Relations the priors' means should keep (README, "Parameters"; docs/new-region.md): each
+// prior alone may overlap the other's range in some draws, so they are notes, not rules.
+void add_advisories(engine::ModelInfo& m) {
+    // Startups are born only into free seats (incubation.cpp): an outside tester's city started
+    // with 40,000 incubated firms for about 15,000 seats, validated without a word, and its
+    // incubated stock drained to a median of 14,604 over the year while its target was judged.
+    m.advisories = {
+        {{"initial_incubators", "seats_per_incubator", "initial_innovation_space",
+          "seats_per_10k_m2", "initial_incubating"},
+         [](std::span<const double> v) { return v[0] * v[1] + v[2] * v[3] - v[4]; },
+         "the incubator seats (initial_incubators x seats_per_incubator + "
+         "initial_innovation_space x seats_per_10k_m2) > initial_incubating",
+         "with no free seat no startup is born into incubation, and the incubated stock drains "
+         "toward the seats from the first month (docs/new-region.md, item 2)"},
+    };
+}
+
 // How long a run the model's types hold, and what it costs.
 void add_limits(engine::ModelInfo& m) {
     // Months are kept in 16 bits (born, stage_since, cert_expiry, ecosystem_model.hpp), and a
@@ -135,6 +152,7 @@ engine::ModelInfo make_info() {
     CANOPY_ECOSYSTEM_STOCKS(CANOPY_STOCK_INFO)
 #undef CANOPY_STOCK_INFO
     add_constraints(m);
+    add_advisories(m);
     add_limits(m);
     return m;
 }

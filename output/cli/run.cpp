@@ -321,6 +321,12 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     if (!args.quiet && args.json != "-") {
         print_joint_draws(scenario, experiments::apply_overrides(scenario, overrides), runs);
+        // Relations the model's parameters should keep at their means (a stock beyond its
+        // capacity): the run goes on, but not as the scenario means it to.
+        for (const std::string& note : engine::advisory_notes(
+                 model->info(), experiments::apply_overrides(scenario, overrides).parameters)) {
+            std::cerr << "canopy run: note: " << note << "\n";
+        }
     }
     // --report-levers: each lever at the ends of its range around the first run (the scenario as
     // it ran, its replicates and seed), as `canopy levers` measures them. Only then: it costs

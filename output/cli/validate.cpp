@@ -170,6 +170,12 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
         if (const std::string note = history_targets_note(*result.scenario); !note.empty()) {
             std::cout << "note: " << file << ": " << note;
         }
+        if (model != nullptr) {
+            for (const std::string& note :
+                 engine::advisory_notes(model->info(), result.scenario->parameters)) {
+                std::cout << "note: " << file << ": " << note << "\n";
+            }
+        }
     }
     return all_ok ? EXIT_OK : EXIT_BAD_INPUT;
 }

@@ -204,6 +204,34 @@ TEST_CASE("canopy validate --strict passes the shipped scenarios and names unsou
     CHECK(posterior.status == 0);
 }
 
+TEST_CASE("validate and run note a stock beyond its capacity at the parameters' means", "[cli]") {
+    // An outside tester's city started 40,000 incubated firms in about 16,500 seats: it
+    // validated under --strict without a word, and its incubated stock drained all year.
+    const test::TempDir dir;
+    const std::string wuhan =
+        (fs::path(CANOPY_SOURCE_DIR) / "scenarios" / "wuhan-2023.toml").string();
+    test::write_file(dir / "seats.toml", "extends = " + shell_quote(wuhan) +
+                                             "\n[scenario]\nname = \"seats\"\n"
+                                             "[baseline.initial_incubating]\nvalue = 40000\n"
+                                             "assumption = \"above the seats\"\n");
+    const std::string note = "the incubator seats (initial_incubators x seats_per_incubator + "
+                             "initial_innovation_space x seats_per_10k_m2) > initial_incubating "
+                             "does not hold at the parameters' means (initial_incubators 416.7, "
+                             "seats_per_incubator 31.67, initial_innovation_space 550, "
+                             "seats_per_10k_m2 6, initial_incubating 40000): with no free seat";
+    const Result valid = run_canopy(dir, "validate --strict seats.toml");
+    INFO(valid.out + valid.err);
+    CHECK(valid.status == 0); // a note, not an error: some draws of any prior may overlap
+    CHECK(valid.out.find("ok: seats.toml\nnote: seats.toml: " + note) != std::string::npos);
+    const Result run = run_canopy(dir, "run seats.toml --replicates 2 --threads 2");
+    CHECK(run.status == 0);
+    CHECK(run.err.find("canopy run: note: " + note) != std::string::npos);
+    // The shipped scenario keeps 16,500 seats for 12,500 firms at its means: no note.
+    const Result shipped = run_canopy(dir, "validate " + shell_quote(wuhan));
+    CHECK(shipped.out.find("note:") == std::string::npos);
+    CHECK(run_canopy(dir, "run seats.toml --replicates 2 --quiet --json out.json").err.empty());
+}
+
 TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {
     const test::TempDir dir;
     const Result models = run_canopy(dir, "models");

@@ -159,6 +159,19 @@ struct ParameterConstraint {
                                         std::string reason);
 };
 
+/// A relation between parameters that a scenario should keep at their means but may break in
+/// some draws (independent priors of a stock and its capacity overlap): broken at the means, the
+/// model still runs, but not as the scenario means it to, so `canopy validate` and `canopy run`
+/// say so in a note (advisory_notes), never an error.
+struct ParameterAdvisory {
+    std::vector<std::string> parameters; ///< names in ModelInfo::parameters
+    /// The values of `parameters` (each parameter's mean), in order, to a number that exceeds 0
+    /// where the relation holds.
+    std::function<double(std::span<const double>)> margin;
+    std::string condition;   ///< the relation as a planner reads it, "seats > initial_incubating"
+    std::string consequence; ///< what the run does when it is broken, and where it is explained
+};
+
 /// What a model offers, by name. Index i of each list is the index the model uses internally.
 struct ModelInfo {
     std::string name;
@@ -169,6 +182,8 @@ struct ModelInfo {
     std::vector<StockSpec> stocks;
     /// Rules across parameters (see ParameterConstraint); checked by the scenario loader.
     std::vector<ParameterConstraint> constraints;
+    /// Relations kept at the parameters' means (see ParameterAdvisory); said in notes.
+    std::vector<ParameterAdvisory> advisories;
     /// The longest horizon the model's types and equations hold, in months from the first
     /// month to the last inclusive; at most MAX_HORIZON_MONTHS. A scenario asking for more is
     /// refused at validation with `horizon_reason`.

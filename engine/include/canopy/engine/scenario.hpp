@@ -145,6 +145,12 @@ struct Scenario {
 [[nodiscard]] std::vector<std::string>
 constraint_violations(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
 
+/// The model's relations kept at the parameters' means (ModelInfo::advisories) that
+/// `parameters` break there, one note each: the relation, each parameter's mean and what the run
+/// does. Empty when every one holds.
+[[nodiscard]] std::vector<std::string>
+advisory_notes(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
+
 /// One rule `parameters` break, for a caller that says where: the rule's index in
 /// ModelInfo::constraints (its parameters name the settings to blame), the message and what is
 /// allowed. `described[k]`, when given and not empty, is said for parameter k instead of its

@@ -16,12 +16,15 @@ namespace canopy::experiments {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+/// The fewest replicates a point whose q05 and q95 give a spread (without the finals).
+constexpr std::size_t MIN_REPLICATES_FOR_QUANTILES = 10;
+
 /// The share of a normal distribution within one standard deviation of its mean.
 constexpr double ONE_SE_COVERAGE = 0.6826894921370859;
 
 /// The expected type-7 q95 - q05 of n standard normal draws: each quantile interpolates two
 /// order statistics, whose expectations are Blom's, quantile((i - 0.375) / (n + 0.25)). For 20
-/// draws 3.08 (q05 and q95 lie inside the tails), against 2 x 1.645 = 3.29 for many.
+/// draws 2.85 (q05 and q95 lie inside the tails), against 2 x 1.645 = 3.29 for many.
 double normal_q05_q95(std::size_t n) {
     const auto expected = [n](double p) {
         const double h = static_cast<double>(n - 1) * p; // 0-based position, as type 7
@@ -104,6 +107,15 @@ ReplicateNoise indicator_noise(const SweepResult& r, const IndicatorColumns& c, 
         }
         out.method = median ? "from each point's finals (two order statistics around the median)"
                             : "from each point's finals (their variance / R)";
+    } else if (reps < MIN_REPLICATES_FOR_QUANTILES) {
+        // q05 and q95 of a few values are nearly their extremes, whose spread squared runs
+        // high (x 1.44 at 2, x 1.1 at 5, an outside tester's simulation), and a median of a few
+        // is not (pi / 2) times a mean's variance (at 2 it is the mean).
+        out.reason = fmt::format("from q05 and q95 of {} replicates a point the spread cannot "
+                                 "be estimated fairly (it needs {} or more)",
+                                 reps, MIN_REPLICATES_FOR_QUANTILES);
+        out.hint = "outputs = [\"finals\"] in the sweep file gives an estimate from the finals";
+        return out;
     } else {
         // Without the finals: the replicates' spread from q05 and q95, as if normal.
         const double factor = median ? std::numbers::pi / 2.0 : 1.0;
@@ -120,7 +132,11 @@ ReplicateNoise indicator_noise(const SweepResult& r, const IndicatorColumns& c, 
     }
     out.variance = mean_of_finite(per_point);
     if (std::isnan(out.variance)) {
-        out.reason = "no point has a finite spread to estimate it from";
+        const bool overflow =
+            std::any_of(per_point.begin(), per_point.end(), [](double v) { return std::isinf(v); });
+        out.reason = overflow ? "the outputs are too large: their spread squared overflows a "
+                                "double (above about 1e154)"
+                              : "no point has a finite spread to estimate it from";
         out.method.clear();
         out.hint.clear();
     }

@@ -80,12 +80,13 @@ void percentile_interval(std::vector<double>& draws, double confidence, Estimate
     e.hi = engine::quantile(draws, (1.0 + confidence) / 2.0);
 }
 
-/// draws[i * resamples + b] += moves[i * resamples + b] - the mean of factor i's finite moves,
+/// draws[i * resamples + b] += spread x (moves[i * resamples + b] - the mean of factor i's finite
+/// moves),
 /// for each of `factors`: a row resample's index plus how far resample b of the replicates moved
 /// it from where such resamples centre. A resample whose move is not finite becomes NaN (left
 /// out of the interval).
 void add_centred(std::vector<double>& draws, const std::vector<double>& moves, std::size_t factors,
-                 std::size_t resamples) {
+                 std::size_t resamples, double spread) {
     for (std::size_t i = 0; i < factors; ++i) {
         double sum = 0.0;
         std::size_t count = 0;
@@ -97,7 +98,7 @@ void add_centred(std::vector<double>& draws, const std::vector<double>& moves, s
         }
         const double centre = count == 0 ? NaN : sum / static_cast<double>(count);
         for (std::size_t b = 0; b < resamples; ++b) {
-            draws[i * resamples + b] += moves[i * resamples + b] - centre;
+            draws[i * resamples + b] += spread * (moves[i * resamples + b] - centre);
         }
     }
 }
@@ -315,7 +316,7 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
         std::vector<double> st_moves(bootstrap.resamples * d, NaN);
         std::vector<double> resampled;
         for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
-            replicates(b, resampled);
+            replicates.fill(b, resampled);
             if (resampled.size() != y.size() ||
                 std::any_of(resampled.begin(), resampled.end(),
                             [](double v) { return !std::isfinite(v); })) {
@@ -327,8 +328,8 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t base_samples,
                 st_moves[i * bootstrap.resamples + b] = st[i];
             }
         }
-        add_centred(s1_draws, s1_moves, d, bootstrap.resamples);
-        add_centred(st_draws, st_moves, d, bootstrap.resamples);
+        add_centred(s1_draws, s1_moves, d, bootstrap.resamples, replicates.spread);
+        add_centred(st_draws, st_moves, d, bootstrap.resamples, replicates.spread);
         for (double& x : st_draws) {
             x = std::max(x, 0.0); // Jansen's ST is a mean of squares over a variance
         }
@@ -452,7 +453,7 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
         std::vector<double> resampled;
         std::vector<double> resampled_effect(d * r, NaN);
         for (std::size_t b = 0; b < bootstrap.resamples; ++b) {
-            replicates(b, resampled);
+            replicates.fill(b, resampled);
             if (resampled.size() != y.size()) {
                 continue;
             }
@@ -465,7 +466,7 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
                 moves[k * bootstrap.resamples + b] = sum_abs / static_cast<double>(r);
             }
         }
-        add_centred(draws, moves, d, bootstrap.resamples);
+        add_centred(draws, moves, d, bootstrap.resamples, replicates.spread);
         for (double& x : draws) {
             x = std::max(x, 0.0); // a mean of absolute values
         }

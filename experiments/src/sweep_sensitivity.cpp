@@ -149,25 +149,19 @@ std::optional<Source> source_of(const SweepResult& r, const std::string& name,
     return std::nullopt;
 }
 
-/// Resample b of every point's replicates (the same at every point under common random
-/// numbers, as the sweep drew them), and the points' figures from it.
+/// Resample b of every point's replicates, the same at every point as common random numbers
+/// drew them, and the points' figures from it. (Without common random numbers each point's
+/// noise is its own, and resampling the design's rows already resamples it.)
 ReplicateResample resample_replicates(const SweepResult& r, const Source& s, std::uint64_t seed) {
-    return [&r, s, seed](std::size_t b, std::vector<double>& y) {
-        const auto reps = static_cast<std::size_t>(r.replicates);
-        if (r.common_random_numbers) {
-            std::vector<std::size_t> picks;
-            replicate_picks(seed, 0, b, reps, picks);
-            figures(
-                r, s, [&](std::size_t, std::size_t j) { return picks[j]; }, y);
-            return;
-        }
-        std::vector<std::vector<std::size_t>> picks(r.points());
-        for (std::size_t p = 0; p < r.points(); ++p) {
-            replicate_picks(seed, p + 1, b, reps, picks[p]);
-        }
+    ReplicateResample out;
+    out.fill = [&r, s, seed](std::size_t b, std::vector<double>& y) {
+        std::vector<std::size_t> picks;
+        replicate_picks(seed, 0, b, static_cast<std::size_t>(r.replicates), picks);
         figures(
-            r, s, [&](std::size_t p, std::size_t j) { return picks[p][j]; }, y);
+            r, s, [&](std::size_t, std::size_t j) { return picks[j]; }, y);
     };
+    out.spread = std::sqrt(static_cast<double>(r.replicates) / (r.replicates - 1.0));
+    return out;
 }
 
 /// The indices of one column, with a note when they are undefined or say nothing.
@@ -198,10 +192,12 @@ OutputSensitivity analyse_column(const SweepResult& r, std::string name, std::sp
     }
     // With the finals kept, every bootstrap resample resamples the replicates too.
     ReplicateResample replicates;
-    if (bad == 0 && !constant) {
+    out.noise_in_intervals = !r.common_random_numbers;
+    if (bad == 0 && !constant && r.common_random_numbers) {
         if (const std::optional<Source> source = source_of(r, out.name, y)) {
             replicates = resample_replicates(r, *source, bootstrap.seed);
             out.replicates_resampled = true;
+            out.noise_in_intervals = true;
         }
     }
     if (r.design == DesignKind::saltelli) {

@@ -131,54 +131,59 @@ std::string noise_text(const SweepSensitivity& s, const OutputSensitivity& o) {
     if (o.name.rfind("outputs/", 0) == 0) {
         return {};
     }
-    if (std::isnan(n.variance)) {
-        return n.reason.empty() ? std::string()
-                                : wrap("replicate noise: not estimated: " + n.reason, "  ", "    ");
-    }
     const bool common = s.common_random_numbers;
-    const std::string resampled =
-        common ? " The intervals resample each point's replicates too (the same ones at every "
-                 "point, as the sweep's common random numbers drew them), so they include it."
-               : " The intervals resample each point's replicates too (independently, as the "
-                 "sweep drew them), so they include it.";
-    const std::string fixed = " The intervals hold the replicates fixed and do not include it; "
-                              "outputs = [\"finals\"] in the sweep file makes them do so.";
+    const std::string included =
+        !o.noise_in_intervals ? std::string()
+        : o.replicates_resampled
+            ? " The intervals resample the replicates too (the same ones at every point, as the "
+              "sweep's common random numbers drew them), so they include it."
+            : " Each point drew its own replicates, so the rows the intervals resample carry "
+              "their noise: the intervals include it.";
+    const std::string fixed =
+        o.noise_in_intervals
+            ? std::string()
+            : " The intervals hold the replicates fixed and do not include it; outputs = "
+              "[\"finals\"] in the sweep file makes them do so.";
+    if (std::isnan(n.variance)) {
+        if (n.reason.empty()) {
+            return {};
+        }
+        return wrap("replicate noise: not estimated: " + n.reason + "." + included, "  ", "    ");
+    }
     if (is_sobol(s)) {
         if (std::isnan(o.noise_share)) {
             return {};
         }
         std::string text = fmt::format("replicate noise: {} of the variance ({}).",
                                        share_text(o.noise_share), n.method);
-        if (o.replicates_resampled) {
-            text += resampled;
-        } else if (o.noise_share >= 0.01) {
+        if (o.noise_share >= 0.01) {
             if (common) {
-                text += fmt::format(" The points share their noise (common random numbers), so "
-                                    "it adds less than {:.3f} to every ST, how much less depending "
-                                    "on how alike the points' noise is.",
-                                    o.noise_share);
+                text += " The points share their noise (common random numbers), so it moves the "
+                        "indices less than independent noise of that share would.";
             } else {
-                text += fmt::format(" It adds about {:.3f} to every ST: an ST below that may be "
-                                    "noise alone.",
-                                    o.noise_share);
-                if (o.noise_share >= 1.0) {
-                    text += " The factors cannot be told from the noise: use more replicates a "
-                            "point.";
+                text += fmt::format(" A factor with no effect shows an ST of about {:.3f} from it "
+                                    "alone, and every ST reads {:.3f} + {:.3f} x its noiseless "
+                                    "value, every S1 {:.3f} x its own.",
+                                    o.noise_share, o.noise_share, 1.0 - o.noise_share,
+                                    1.0 - o.noise_share);
+                if (o.noise_share >= 0.9) {
+                    text += " The factors can hardly be told from the noise: use more replicates "
+                            "a point.";
                 }
             }
-            text += fixed;
         }
-        return wrap(text, "  ", "    ");
+        return wrap(text + included + (o.noise_share >= 0.01 ? fixed : std::string()), "  ",
+                    "    ");
     }
     if (std::isnan(o.noise_mu_star)) {
         return {};
     }
-    std::string text =
-        fmt::format("replicate noise: a factor with no effect shows mu* {} {} from "
-                    "it alone ({}).",
-                    common ? "up to" : "of about", format_quantity(o.noise_mu_star), n.method);
-    text += o.replicates_resampled ? resampled : fixed;
-    return wrap(text, "  ", "    ");
+    return wrap(fmt::format("replicate noise: a factor with no effect shows mu* {} {} from it "
+                            "alone ({}).",
+                            common ? "up to" : "of about", format_quantity(o.noise_mu_star),
+                            n.method) +
+                    included + fixed,
+                "  ", "    ");
 }
 
 std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
@@ -388,7 +393,7 @@ std::string sensitivity_json(const SweepSensitivity& s) {
         } else {
             n["mu_star_from_noise"] = number(o.noise_mu_star);
         }
-        n["in_intervals"] = o.replicates_resampled;
+        n["in_intervals"] = o.noise_in_intervals;
         if (!o.noise.method.empty()) {
             n["method"] = o.noise.method;
         }

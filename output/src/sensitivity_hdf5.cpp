@@ -448,7 +448,7 @@ void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
             w.attribute(g.get(), "replicate_noise_mu_star", o.noise_mu_star);
         }
         w.attribute(g.get(), "replicate_noise_in_intervals",
-                    std::uint64_t{o.replicates_resampled ? 1u : 0u});
+                    std::uint64_t{o.noise_in_intervals ? 1u : 0u});
         w.attribute(g.get(), "replicate_noise_method",
                     o.noise.reason.empty() ? o.noise.method : "not estimated: " + o.noise.reason);
         for (const Column& c : columns_of(s, o)) {

@@ -656,9 +656,12 @@ TEST_CASE("canopy sensitivity says how much of each output is replicate noise, a
         }
     }
     CHECK(finals_width > plain_width);
-    // Without the finals an indicator's noise comes from q05 and q95, and says so.
+    // Without the finals an indicator's noise would come from q05 and q95, which at 2
+    // replicates a point are the extremes: not estimated, and why.
     const Json& mean = plain["replicate_noise"]["indicators/exits_2023/mean"];
-    CHECK(mean["method"].get<std::string>().find("q05 and q95") != std::string::npos);
+    CHECK(mean["variance"].is_null());
+    CHECK(mean["reason"].get<std::string>().find("from q05 and q95 of 2 replicates a point") !=
+          std::string::npos);
     CHECK(mean["hint"].get<std::string>().find("outputs = [\"finals\"]") != std::string::npos);
     CHECK(finals["replicate_noise"]["indicators/exits_2023/mean"]["method"].get<std::string>().find(
               "finals") != std::string::npos);

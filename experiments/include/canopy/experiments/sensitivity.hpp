@@ -56,10 +56,18 @@ struct BootstrapOptions {
 };
 
 /// The outputs of every design point recomputed from bootstrap resample b of each point's
-/// replicates: fills y (one value per point, in design order). Given to sobol_indices and
-/// morris_indices, every bootstrap resample resamples the replicates too, so the intervals
-/// include the replicates' Monte Carlo noise; empty, the replicates are held fixed.
-using ReplicateResample = std::function<void(std::size_t b, std::vector<double>& y)>;
+/// replicates. Given to sobol_indices and morris_indices, every bootstrap resample also measures
+/// how far the indices move when the replicates are resampled (all rows kept), and adds that
+/// move, centred and times `spread`, to the rows' resample: the intervals then include the
+/// replicates' Monte Carlo noise. Without `fill` the replicates are held fixed.
+struct ReplicateResample {
+    /// Fills y (one value per point, in design order) from resample b of the replicates.
+    std::function<void(std::size_t b, std::vector<double>& y)> fill;
+    /// sqrt(R / (R - 1)) for R replicates: a resample of R values with replacement spreads
+    /// their mean by (R - 1) / R of the variance a fresh set of R would.
+    double spread = 1.0;
+    explicit operator bool() const noexcept { return static_cast<bool>(fill); }
+};
 
 /// The points of a Saltelli design of `base_samples` N over `dimensions` d, N (d + 2), or nullopt
 /// when that does not fit a std::size_t (an edited file's attribute, not a design).

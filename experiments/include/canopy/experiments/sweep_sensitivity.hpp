@@ -36,9 +36,12 @@ struct OutputSensitivity {
     /// The replicate noise in the output (replicate_noise.hpp); scalar outputs only, not the
     /// rows of a path.
     ReplicateNoise noise;
-    /// The intervals resampled each point's replicates too (the sweep kept the finals that
-    /// give this output), so they include the replicate noise.
+    /// The intervals resampled each point's replicates too (common random numbers, and the
+    /// sweep kept the finals that give this output).
     bool replicates_resampled = false;
+    /// The intervals include the replicate noise: resampled so, or, without common random
+    /// numbers, carried by each row of the design, which the bootstrap resamples.
+    bool noise_in_intervals = false;
     /// Sobol: noise.variance / sobol.variance, what the noise adds to every ST at most (exactly,
     /// without common random numbers). Morris: the mu* a factor with no effect shows from the
     /// noise alone, 2 sqrt(noise.variance / pi) times the mean 1 / |delta| of the design's

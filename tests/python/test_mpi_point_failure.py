@@ -80,10 +80,16 @@ def main():
         checks.expect(not os.path.exists(os.path.join(d, "big.h5")), "3 ranks: no result")
         # The command to go on is the launch as given, options and all (an outside tester's
         # --hostfile, --oversubscribe and --bind-to were dropped, so the pasted command failed).
+        # (It is said only when a point was done before the failure reached rank 0: a journal
+        # with no point is removed, and there is nothing to resume. Which comes first varies.)
         resume = (f"  {mpiexec} --allow-run-as-root --oversubscribe -np 3 -wdir {d} {canopy} "
                   "sweep big.toml --resume --out big.h5 --threads 1")
-        checks.expect(resume in run.stderr.splitlines(),
-                      f"3 ranks: the resume command repeats the launch ({resume!r})", run)
+        if "continue with" in run.stderr:
+            checks.expect(resume in run.stderr.splitlines(),
+                          f"3 ranks: the resume command repeats the launch ({resume!r})", run)
+        else:
+            checks.expect(not os.path.exists(os.path.join(d, "big.h5.journal")),
+                          "3 ranks: no resume command only when no journal is kept", run)
     return 1 if checks.failed else 0
 
 

@@ -1789,14 +1789,19 @@ private:
 
     // A month inside the run; `initial_ok` also allows the month before the start (whose end
     // is the initial state).
-    std::optional<YearMonth> run_month(const Table& t, std::string_view key, bool initial_ok) {
+    // `last`: the latest month allowed, when it is earlier than the run's end (a growth's base
+    // month comes before its `at`; an outside tester's base month outside the run was told
+    // "allowed: 2024-03 .. 2025-12" beside an `at` in 2025-12).
+    std::optional<YearMonth> run_month(const Table& t, std::string_view key, bool initial_ok,
+                                       std::optional<YearMonth> last = std::nullopt) {
         const auto m = t.month(key, true);
         if (!m || !calendar_ok_) {
             return m;
         }
         const YearMonth first = initial_ok ? previous_month(start_) : start_;
         if (*m < first || *m > end_) {
-            const std::string span = first.str() + " .. " + end_.str();
+            const YearMonth upto = last && *last < end_ && !(*last < first) ? *last : end_;
+            const std::string span = first.str() + " .. " + upto.str();
             const SourcePos at = t.find(key)->pos;
             // A month of a parent file outside the run a child set: say where the run was set,
             // or the planner is sent to fix the parent (a child of wuhan-2023.toml that ends
@@ -1896,7 +1901,7 @@ private:
             }
             case IndicatorSpec::Kind::growth: {
                 const auto at = run_month(t, "at", false);
-                const auto from = run_month(t, "from", true);
+                const auto from = run_month(t, "from", true, previous_month(at.value_or(end_)));
                 if (at && from && !(*from < *at)) {
                     ctx_.error(t.find("from")->pos, t.path("from"),
                                "the base month (" + from->str() + ") must come before 'at' (" +

@@ -369,6 +369,12 @@ TEST_CASE("dates must be months inside the run", "[scenario]") {
                     "to = \"2023-06\"\n"),
                {L + 4, 8, "indicators.x.from", "2022-12 is outside the run (2023-01 .. 2023-12)",
                 "2023-01 .. 2023-12"});
+    // A growth's base month comes before its `at`, so before the run's last month whatever
+    // `at` says (an outside tester's was told the run's whole span beside a bad `at`).
+    expect_one(with("[indicators.x]\nkind = \"growth\"\nseries = \"firms\"\nfrom = \"2024-02\"\n"
+                    "at = \"2023-09\"\n"),
+               {L + 4, 8, "indicators.x.from", "2024-02 is outside the run (2023-01 .. 2023-12)",
+                "2022-12 .. 2023-08 (2022-12: the initial state)"});
     expect_one(
         with("[indicators.x]\nkind = \"flow\"\nseries = \"births\"\nfrom = \"2023-06\"\n"
              "to = \"2023-03\"\n"),

@@ -297,6 +297,15 @@ std::string sensitivity_problem(const SweepResult& r) {
     return {};
 }
 
+const OutputSensitivity& output_named(const SweepSensitivity& s, const std::string& name) {
+    for (const OutputSensitivity& o : s.outputs) {
+        if (o.name == name) {
+            return o;
+        }
+    }
+    throw Error("the analysis has no output named '" + name + "'");
+}
+
 std::vector<std::string> sensitivity_names(const SweepResult& r) {
     std::vector<std::string> names;
     for (const Column& c : scalar_columns(r)) {

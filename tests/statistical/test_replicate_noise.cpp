@@ -94,13 +94,7 @@ SweepResult noisy_sweep(std::size_t base_samples, const NoisySweep& n, std::uint
 }
 
 const OutputSensitivity& find(const SweepSensitivity& s, const std::string& name) {
-    for (const OutputSensitivity& o : s.outputs) {
-        if (o.name == name) {
-            return o;
-        }
-    }
-    FAIL("no output " << name);
-    throw std::logic_error("unreachable");
+    return output_named(s, name);
 }
 
 } // namespace

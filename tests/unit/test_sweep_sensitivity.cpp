@@ -69,13 +69,7 @@ SweepResult synthetic_result(const UnitDesign& design) {
 }
 
 const OutputSensitivity& find(const SweepSensitivity& s, const std::string& name) {
-    for (const OutputSensitivity& o : s.outputs) {
-        if (o.name == name) {
-            return o;
-        }
-    }
-    FAIL("no output " << name);
-    throw std::logic_error("unreachable");
+    return output_named(s, name);
 }
 
 std::size_t widest_line(const std::string& text) {

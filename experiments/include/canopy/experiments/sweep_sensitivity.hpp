@@ -77,6 +77,9 @@ struct SweepSensitivityOptions {
     BootstrapOptions bootstrap;
 };
 
+/// The analysis of the output named `name` in `s`; throws canopy::Error when it has none.
+const OutputSensitivity& output_named(const SweepSensitivity& s, const std::string& name);
+
 /// Why `result` cannot be analysed (not a saltelli or morris design, a design whose size does
 /// not match, nothing to analyse), or empty when it can.
 std::string sensitivity_problem(const SweepResult& result);

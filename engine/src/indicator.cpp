@@ -8,14 +8,21 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace canopy::engine {
+
+namespace {
+std::pair<double, double> decimal_ratio(double scale);
+} // namespace
 
 namespace {
 
@@ -111,6 +118,7 @@ IndicatorSet::IndicatorSet(std::vector<IndicatorSpec> specs, const ModelInfo& mo
     for (std::size_t i = 0; i < specs_.size(); ++i) {
         const IndicatorSpec& spec = specs_[i];
         Resolved& r = resolved_[i];
+        std::tie(r.scale_up, r.scale_down) = decimal_ratio(spec.scale);
         switch (spec.kind) {
         case IndicatorSpec::Kind::stock:
             r.series = resolve_series(spec, model);
@@ -330,27 +338,73 @@ namespace {
 // A growth from a zero base and a ratio over zero are undefined (NaN), not infinitely large: a
 // count that starts at 0 has no growth rate, and an infinity would attain every ">" target.
 //
-// Both are scaled as one quotient, scale (at - base) / base and scale numerator / denominator:
-// for whole-number inputs the numerator is exact, so the one rounding gives the double nearest
-// the true value, which is the threshold's own double when the two are equal. (at / base - 1,
-// then times 100, rounded three times: 678 firms from 600 grew by 12.99999999999999 %, and a
-// ">= 13 %" target missed in every replicate that grew by exactly 13 %.) Only where scaling the
-// numerator first overflows is the quotient scaled after.
-double growth_of(double at, double base, double scale) {
-    if (base == 0.0) {
+// Both are one quotient of whole numbers where the inputs allow, scale_up (at - base) over
+// scale_down base, and scale_up numerator over scale_down denominator (the scale written as
+// whole numbers, 0.1 as 1 / 10): for whole-number counts both sides are exact, so the one
+// rounding gives the double nearest the true value, which is the threshold's own double when
+// the two are equal. (at / base - 1, then times 100, rounded three times: 678 firms from 600
+// grew by 12.99999999999999 %, and a ">= 13 %" target missed in every replicate that grew by
+// exactly 13 %; 0.1 x 78 / 600 is 0.013000000000000001.) Where a side is not exact, or the
+// scale has no such form, the quotient is scale x (at - base) / base, scaled after dividing
+// only where scaling first overflows.
+constexpr double EXACT_INTEGERS = 9007199254740992.0; // 2^53
+
+double scaled_quotient(double top, double bottom, double scale, double up, double down) {
+    if (bottom == 0.0) {
         return NAN_VALUE;
     }
-    const double value = scale * (at - base) / base;
-    return std::isfinite(value) || !std::isfinite(at - base) ? value : scale * ((at - base) / base);
+    if (down > 0.0 && std::fabs(up * top) <= EXACT_INTEGERS &&
+        std::fabs(down * bottom) <= EXACT_INTEGERS) {
+        return up * top / (down * bottom);
+    }
+    const double value = scale * top / bottom;
+    return std::isfinite(value) || !std::isfinite(top) ? value : scale * (top / bottom);
 }
 
-double ratio_of(double numerator, double denominator, double scale) {
-    if (denominator == 0.0) {
-        return NAN_VALUE;
+double growth_of(double at, double base, double scale, double up, double down) {
+    return scaled_quotient(at - base, base, scale, up, down);
+}
+
+double ratio_of(double numerator, double denominator, double scale, double up, double down) {
+    return scaled_quotient(numerator, denominator, scale, up, down);
+}
+
+/// `scale` as up / down, whole numbers with down a power of ten, from its shortest decimal; 0 /
+/// 0 when either is past 2^53 or the power of ten past 10^22 (the last exact one).
+std::pair<double, double> decimal_ratio(double scale) {
+    char text[64];
+    const auto written = std::to_chars(text, text + sizeof text, scale);
+    if (written.ec != std::errc() || !std::isfinite(scale)) {
+        return {0.0, 0.0};
     }
-    const double value = scale * numerator / denominator;
-    return std::isfinite(value) || !std::isfinite(numerator) ? value
-                                                             : scale * (numerator / denominator);
+    const std::string_view s(text, static_cast<std::size_t>(written.ptr - text));
+    double digits = 0.0;
+    int fraction = 0;
+    int exponent = 0;
+    bool after_point = false;
+    std::size_t i = s.starts_with('-') ? 1 : 0;
+    for (; i < s.size() && s[i] != 'e'; ++i) {
+        if (s[i] == '.') {
+            after_point = true;
+            continue;
+        }
+        digits = digits * 10.0 + (s[i] - '0');
+        fraction += after_point ? 1 : 0;
+    }
+    if (i < s.size()) {
+        std::from_chars(s.data() + i + 1 + (s[i + 1] == '+' ? 1 : 0), s.data() + s.size(),
+                        exponent);
+    }
+    const int power = exponent - fraction; // scale = digits x 10^power
+    if (digits > EXACT_INTEGERS || power > 22 || power < -22) {
+        return {0.0, 0.0};
+    }
+    const double ten = std::pow(10.0, std::abs(power)); // exact up to 10^22
+    const double up = (scale < 0.0 ? -digits : digits) * (power > 0 ? ten : 1.0);
+    if (std::fabs(up) > EXACT_INTEGERS) {
+        return {0.0, 0.0};
+    }
+    return {up, power < 0 ? ten : 1.0};
 }
 
 void check_table(const SeriesTable& run, int rows, int max_series) {
@@ -407,13 +461,14 @@ void IndicatorSet::finals(const SeriesTable& run, std::span<double> out) const {
             break;
         }
         case IndicatorSpec::Kind::growth:
-            out[i] =
-                growth_of(run.at(r.row_at, r.series), run.at(r.row_from, r.series), spec.scale);
+            out[i] = growth_of(run.at(r.row_at, r.series), run.at(r.row_from, r.series), spec.scale,
+                               r.scale_up, r.scale_down);
             continue;
         case IndicatorSpec::Kind::ratio:
             // Inputs are already scaled: a ratio of two percentages is a plain ratio.
             out[i] = ratio_of(out[static_cast<std::size_t>(r.numerator)],
-                              out[static_cast<std::size_t>(r.denominator)], spec.scale);
+                              out[static_cast<std::size_t>(r.denominator)], spec.scale, r.scale_up,
+                              r.scale_down);
             continue;
         case IndicatorSpec::Kind::change:
             // The input's own final, less its time series at the base month (scaled already).
@@ -522,13 +577,16 @@ void IndicatorSet::series(std::size_t i, const SeriesTable& run, std::span<doubl
         const double base = run.at(r.row_from, r.series);
         for (int row = 0; row < rows_; ++row) {
             out[static_cast<std::size_t>(row)] =
-                row < r.row_from ? NAN_VALUE : growth_of(run.at(row, r.series), base, spec.scale);
+                row < r.row_from
+                    ? NAN_VALUE
+                    : growth_of(run.at(row, r.series), base, spec.scale, r.scale_up, r.scale_down);
         }
         break;
     }
     case IndicatorSpec::Kind::ratio:
         for (std::size_t row = 0; row < out.size(); ++row) {
-            out[row] = ratio_of(numerator[row], denominator[row], spec.scale);
+            out[row] =
+                ratio_of(numerator[row], denominator[row], spec.scale, r.scale_up, r.scale_down);
         }
         break;
     case IndicatorSpec::Kind::change: {

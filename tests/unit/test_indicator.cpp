@@ -200,6 +200,29 @@ TEST_CASE("A growth or ratio equal to a written threshold is that threshold's do
     CHECK(f[4] == 12000.0 / 678.0);
     const auto pct = series_of(set, 0, table);
     CHECK(pct[12] == 13.0);
+    // A decimal scale too: 0.1 x 78 / 600 was 0.013000000000000001, missing "<= 0.013" (an
+    // outside tester); read as 1 / 10 it is 78 / 6000, the double nearest 0.013.
+    struct Case {
+        double scale, up, down, growth;
+    };
+    for (const Case& c : std::vector<Case>{{0.1, 1, 10, 0.013},
+                                           {0.01, 1, 100, 0.0013},
+                                           {1e-4, 1, 1e4, 1.3e-5},
+                                           {0.2, 2, 10, 0.026},
+                                           {2.5, 25, 10, 0.325},
+                                           {1000.0, 1000, 1, 130.0}}) {
+        IndicatorSpec g = growth("g", "firms", {2022, 12}, {2023, 12});
+        g.scale = c.scale;
+        const IndicatorSet scaled({g, stock("end", "firms", {2023, 12}),
+                                   flow("births", "births", {2023, 1}, {2023, 12}),
+                                   ratio("r", "births", "end", c.scale)},
+                                  fake_model(), YEAR_2023);
+        const auto s = finals_of(scaled, table);
+        INFO("scale " << c.scale);
+        CHECK(s[0] == c.growth);
+        CHECK(series_of(scaled, 0, table)[12] == c.growth);
+        CHECK(s[3] == c.up * 12.0 / (c.down * 678.0)); // 12 births over 678 firms, rounded once
+    }
     // A scale that overflows with the difference still gives the finite growth.
     IndicatorSpec huge = growth("huge", "firms", {2022, 12}, {2023, 12});
     huge.scale = 1e308;

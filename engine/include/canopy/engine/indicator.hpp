@@ -109,6 +109,11 @@ private:
         }
         int numerator = -1;   ///< ratio: numerator; change: `of`
         int denominator = -1; ///< ratio: denominator
+        /// growth, ratio: the scale as whole numbers scale_up / scale_down, scale_down a power of
+        /// ten, read from its shortest decimal (0.1 is 1 / 10); 0 / 0 when it has no such form
+        /// within a double's exact integers.
+        double scale_up = 0.0;
+        double scale_down = 0.0;
     };
     void order_inputs();
     void check_series_call(std::size_t i, std::span<const double> out) const;

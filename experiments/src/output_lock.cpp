@@ -135,7 +135,9 @@ fs::path backup_path(const fs::path& target, long pid, unsigned long n) {
 }
 
 std::unique_ptr<OutputLock> OutputLock::take(const fs::path& out, std::string& problem) {
-    const fs::path path = beside(out, ".lock");
+    // Beside the file a write replaces: an --out through a link and one naming the file itself
+    // are the same writer (an outside tester ran two sweeps into one file, one through a link).
+    const fs::path path = beside(write_target(out), ".lock");
     for (int attempt = 0; attempt < 100; ++attempt) {
         // Never through a link: the lock is truncated, written and removed by its name, so a
         // symbolic or hard link planted at it (to /etc/passwd, run as root) had its target

@@ -301,6 +301,13 @@ std::string output_path_problem(const fs::path& given) {
         return kind(named);
     }
     const fs::path target = resolve(given);
+    // A link that resolve() leaves as given leads back to itself (or cannot be read): there is
+    // no file to write through it, and renaming over it would replace the link (an outside
+    // tester's loop became a regular file, exit 0, for every command's outputs).
+    if (fs::is_symlink(fs::symlink_status(given, ec)) && target == given) {
+        return quoted(given) + " is a symbolic link that leads back to itself (a loop of links), "
+                               "so it names no file to write";
+    }
     const fs::file_status st = fs::status(target, ec);
     if (fs::exists(st)) {
         if (fs::is_directory(st)) {

@@ -256,6 +256,29 @@ TEST_CASE("sweep and merge write through a symbolic --out and keep the link",
     CHECK(entries(dir / "store") == std::vector<std::string>{"merged.h5", "new.h5", "old.h5"});
 }
 
+TEST_CASE("An output that is a loop of links is refused, exit 2, the links kept",
+          "[regression][sweep]") {
+    // An outside tester's loop became a regular file, exit 0, for every command's outputs.
+    const test::TempDir dir;
+    fs::create_symlink("b.h5", dir / "a.h5");
+    fs::create_symlink("a.h5", dir / "b.h5");
+    fs::create_symlink("b.json", dir / "a.json");
+    fs::create_symlink("a.json", dir / "b.json");
+    const Result sweep = run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --out a.h5");
+    CHECK(sweep.status == 2);
+    CHECK(sweep.err.find("'a.h5' is a symbolic link that leads back to itself (a loop of links)") !=
+          std::string::npos);
+    const Result run = run_canopy(dir, "run " + shell_quote(SWEEPS + "/tiny-scenario.toml") +
+                                           " --replicates 2 --quiet --json a.json");
+    CHECK(run.status == 2);
+    CHECK(run.err.find("a loop of links") != std::string::npos);
+    for (const char* link : {"a.h5", "b.h5", "a.json", "b.json"}) {
+        INFO(link);
+        CHECK(fs::is_symlink(fs::symlink_status(dir / link)));
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"a.h5", "a.json", "b.h5", "b.json"});
+}
+
 TEST_CASE("sweep and merge into a full stdout fail, and say their result was written",
           "[regression][sweep]") {
     // The result is what hours of runs are for: a closing line that cannot be printed does not

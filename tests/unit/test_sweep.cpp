@@ -961,6 +961,23 @@ TEST_CASE("One writer per output: the lock names its holder and is gone with it"
     CHECK(experiments::OutputLock::take(out, why));
 }
 
+TEST_CASE("One writer per file: an output through a link and the file it names share a lock",
+          "[unit][sweep][journal]") {
+    // An outside tester ran two sweeps into one file at once, one --out through a link: each
+    // took the lock beside the name it was given.
+    const test::TempDir dir;
+    std::filesystem::create_directory(dir / "real");
+    std::filesystem::create_symlink("real/o.h5", dir / "link.h5");
+    std::string why;
+    auto held = experiments::OutputLock::take(dir / "link.h5", why);
+    REQUIRE(held);
+    CHECK(std::filesystem::exists(dir / "real" / "o.h5.lock"));
+    CHECK_FALSE(std::filesystem::exists(dir / "link.h5.lock"));
+    std::string second;
+    CHECK_FALSE(experiments::OutputLock::take(dir / "real" / "o.h5", second));
+    CHECK_THAT(second, Catch::Contains("is being written by another process"));
+}
+
 TEST_CASE("The lock is never written through a link", "[unit][sweep][journal]") {
     // A symbolic or hard link planted at "<out>.lock" had what it named overwritten with the
     // writer's pid (an outside tester's, run as root, pointed at /etc/passwd), and a dangling

@@ -289,6 +289,30 @@ std::vector<std::string> constraint_violations(const ModelInfo& model,
     return out;
 }
 
+std::vector<std::string> advisory_notes(const ModelInfo& model, const Scenario& scenario) {
+    std::vector<ParameterSetting> at_means = scenario.parameters;
+    if (const JointDraws* draws = scenario.joint_draws.get(); draws != nullptr) {
+        double total = 0.0;
+        for (const double w : draws->weights()) {
+            total += w;
+        }
+        for (std::size_t c = 0; c < draws->columns().size(); ++c) {
+            const JointDraws::Column& column = draws->columns()[c];
+            const auto k = static_cast<std::size_t>(column.index);
+            if (column.kind != JointDraws::Column::Kind::parameter || k >= at_means.size() ||
+                !(total > 0.0)) {
+                continue;
+            }
+            double mean = 0.0;
+            for (std::size_t row = 0; row < draws->rows(); ++row) {
+                mean += draws->weights()[row] / total * draws->value(row, c);
+            }
+            at_means[k].value = Uncertain::fixed(mean);
+        }
+    }
+    return advisory_notes(model, at_means);
+}
+
 std::vector<std::string> advisory_notes(const ModelInfo& model,
                                         const std::vector<ParameterSetting>& parameters) {
     std::vector<std::string> notes;

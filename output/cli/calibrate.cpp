@@ -50,14 +50,13 @@ struct CalibrateArgs {
 
 // The first journal of a calibration written to `out` (calibration_journal.hpp).
 fs::path journal_of(const std::string& out) {
-    return experiments::beside(fs::path(out), ".journal");
+    return experiments::beside(experiments::write_target(out), ".journal"); // through a link
 }
 
 // The command that continues an interrupted calibration: the flags that shape its result (a
 // resume with another method, seed or --fit-until is refused) and those that shape the run.
 std::string resume_command(const CalibrateArgs& a, int processes) {
-    std::string out =
-        relaunch_prefix(processes) + program_word() + " calibrate " + shell_word(a.file);
+    std::string out = launch_command(processes) + " calibrate " + shell_word(a.file);
     if (!a.method.empty()) {
         out += " --method " + a.method;
     }

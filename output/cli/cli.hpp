@@ -116,24 +116,33 @@ engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indi
 /// after its "ok"; `solve` refuses them.
 std::string history_targets_note(const engine::Scenario& scenario);
 
+/// The model's advisories (ModelInfo::advisories) each run breaks at its means (a run: a mix's
+/// name and its scenario as it runs, posterior attached), each a line to print after "note: ":
+/// the notes every run shares once, otherwise each prefixed with its mix.
+std::vector<std::string>
+advisory_lines(const engine::ModelInfo& model,
+               const std::vector<std::pair<std::string, const engine::Scenario*>>& runs);
+
 /// "did you mean 'X'?" for an id given to a flag, or empty: the nearest by edit distance, else
 /// the id sharing the longest stem of 5 characters or more with it (a misspelt or shortened
 /// ending, "leaderz" or "high_tech", is far from "leader_enterprises" or
 /// "high_tech_enterprises" by edit distance).
 std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids);
 
-/// Records how canopy was started (main's argv[0]), for the commands it prints to paste: a path
-/// (`./build/bin/canopy`) is kept as given, a bare name (found on PATH) is `canopy`.
-void set_program(const char* argv0);
+/// Records how canopy was started (main's argv), for the commands it prints to paste: a path
+/// (`./build/bin/canopy`) is kept as given, a bare name (found on PATH) is `canopy`; the
+/// arguments find the program in an MPI launcher's command line (launch_command).
+void set_program(int argc, const char* const* argv);
 /// The program as one shell word (set_program; `canopy` when it was not set).
 std::string program_word();
 
-/// The launcher that starts `processes` processes again as this run was started, with a space
-/// after it ("mpirun -np 2 "), or "" for one process. Open MPI's mpirun needs
-/// --allow-run-as-root as root and --oversubscribe past the machine's cores, and its
-/// environment does not record them (an outside tester's pasted resume command was refused):
-/// they are added when they apply.
-std::string relaunch_prefix(int processes);
+/// The command that starts `processes` processes of this program again as this run was
+/// started: program_word() for one process; under mpirun (rank 0's parent) its own words and the
+/// program it was given, a wrapper script included ("mpirun --hostfile hosts -np 32 ./wrap.sh");
+/// otherwise the launcher the ranks' environment names ("mpirun -np 2 canopy"), adding Open
+/// MPI's --allow-run-as-root as root and --oversubscribe past the machine's cores, which its
+/// environment does not record (an outside tester's pasted resume command was refused).
+std::string launch_command(int processes);
 
 /// `s` as one word of a POSIX shell command: as it is when it holds no character the shell
 /// reads, else in single quotes (a quote inside as '\''), so a printed command can be pasted.

@@ -132,6 +132,25 @@ std::string history_targets_note(const engine::Scenario& scenario) {
            ": these targets measure the history, which no lever set from then moves:\n" + listed;
 }
 
+std::vector<std::string>
+advisory_lines(const engine::ModelInfo& model,
+               const std::vector<std::pair<std::string, const engine::Scenario*>>& runs) {
+    std::vector<std::vector<std::string>> per_run;
+    for (const auto& run : runs) {
+        per_run.push_back(engine::advisory_notes(model, *run.second));
+    }
+    // A note every run shares is said once, without a name; otherwise each with its mix.
+    const bool shared = std::all_of(per_run.begin(), per_run.end(),
+                                    [&](const auto& n) { return n == per_run.front(); });
+    std::vector<std::string> lines;
+    for (std::size_t k = 0; k < runs.size() && !(shared && k > 0); ++k) {
+        for (const std::string& note : per_run[k]) {
+            lines.push_back(shared ? note : "policy mix '" + runs[k].first + "': " + note);
+        }
+    }
+    return lines;
+}
+
 std::string did_you_mean_id(const std::string& given, const std::vector<std::string>& ids) {
     if (std::string hint = engine::did_you_mean(given, ids); !hint.empty()) {
         return hint;
@@ -160,12 +179,20 @@ std::string& program_path() {
     return path;
 }
 
+/// main's argv[1..]: what follows the program in a launcher's command line.
+std::vector<std::string>& program_arguments() {
+    static std::vector<std::string> arguments;
+    return arguments;
+}
+
 } // namespace
 
-void set_program(const char* argv0) {
+void set_program(int argc, const char* const* argv) {
+    const char* argv0 = argc > 0 ? argv[0] : nullptr;
     if (argv0 != nullptr && std::string_view(argv0).find('/') != std::string_view::npos) {
         program_path() = argv0;
     }
+    program_arguments().assign(argv + std::min(argc, 1), argv + std::max(argc, 0));
 }
 
 std::string program_word() {
@@ -174,13 +201,15 @@ std::string program_word() {
 
 namespace {
 
-/// The launcher's own words, when this process's parent is mpirun (or mpiexec, orterun,
-/// prterun) and its command line holds this program's name once, after its options: those
-/// options, each a shell word ("mpirun --hostfile hosts --bind-to none -np 2"). Empty otherwise
-/// (a rank on another node, whose parent is Open MPI's daemon; srun; an MPMD launch with ':').
-/// Open MPI records neither the hostfile nor --oversubscribe in the ranks' environment, so a
-/// command rebuilt from it alone launched 32 ranks on one host, or was refused.
-std::string parent_launcher() {
+/// The launcher's own words and the program it started, when this process's parent is mpirun
+/// (or mpiexec, orterun, prterun) and its command line ends with this process's arguments: the
+/// words before those, each a shell word ("mpirun --hostfile hosts --bind-to none -np 2
+/// ./wrap.sh"), the program as the launcher was given it (a wrapper script that execs canopy
+/// included). Empty otherwise (a rank on another node, whose parent is Open MPI's daemon; srun;
+/// an MPMD launch with ':'). Open MPI records neither the hostfile nor --oversubscribe in the
+/// ranks' environment, so a command rebuilt from it alone launched 32 ranks on one host, or was
+/// refused.
+std::string parent_launch() {
     std::ifstream in("/proc/" + std::to_string(::getppid()) + "/cmdline", std::ios::binary);
     const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<std::string> args;
@@ -196,30 +225,28 @@ std::string parent_launcher() {
     if (name != "mpirun" && name != "mpiexec" && name != "orterun" && name != "prterun") {
         return {};
     }
-    if (std::find(args.begin(), args.end(), ":") != args.end() ||
-        std::count(args.begin(), args.end(), program_path()) != 1) {
+    const std::vector<std::string>& own = program_arguments();
+    if (std::find(args.begin(), args.end(), ":") != args.end() || args.size() < own.size() + 2 ||
+        !std::equal(own.begin(), own.end(), args.end() - static_cast<std::ptrdiff_t>(own.size()))) {
         return {};
     }
     std::string out;
-    for (const std::string& a : args) {
-        if (a == program_path()) {
-            return out;
-        }
-        out += (out.empty() ? "" : " ") + shell_word(a);
+    for (std::size_t k = 0; k + own.size() < args.size(); ++k) {
+        out += (out.empty() ? "" : " ") + shell_word(args[k]);
     }
-    return {};
+    return out;
 }
 
 } // namespace
 
-std::string relaunch_prefix(int processes) {
+std::string launch_command(int processes) {
     if (processes <= 1) {
-        return {};
+        return program_word();
     }
     const experiments::LaunchedRanks ranks = experiments::launched_ranks();
     if (ranks.size == processes && ranks.relaunch.starts_with("mpirun ")) {
-        if (const std::string own = parent_launcher(); !own.empty()) {
-            return own + " ";
+        if (std::string own = parent_launch(); !own.empty()) {
+            return own;
         }
     }
     std::string launcher = ranks.size == processes && !ranks.relaunch.empty()
@@ -235,7 +262,7 @@ std::string relaunch_prefix(int processes) {
         }
         launcher.insert(std::string_view("mpirun").size(), options);
     }
-    return launcher + " ";
+    return launcher + " " + program_word();
 }
 
 std::string shell_word(const std::string& s) {

@@ -524,7 +524,7 @@ int checked_stdout(int status) {
 } // namespace
 
 int main(int argc, char** argv) {
-    canopy::cli::set_program(argc > 0 ? argv[0] : nullptr);
+    canopy::cli::set_program(argc, argv);
     canopy::engine::keep_freed_memory();
     canopy::output::remove_temporaries_on_signals();
     // A closed pipe on stdout (`canopy run --json - --out r.h5 | head -c 10`) must fail the

@@ -321,10 +321,17 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     if (!args.quiet && args.json != "-") {
         print_joint_draws(scenario, experiments::apply_overrides(scenario, overrides), runs);
+    }
+    if (!args.quiet) {
         // Relations the model's parameters should keep at their means (a stock beyond its
-        // capacity): the run goes on, but not as the scenario means it to.
-        for (const std::string& note : engine::advisory_notes(
-                 model->info(), experiments::apply_overrides(scenario, overrides).parameters)) {
+        // capacity), for each mix as it runs: the run goes on, but not as the scenario means
+        // it to. On stderr, so also beside --json -.
+        std::vector<std::pair<std::string, const engine::Scenario*>> mixed;
+        for (const MixRun& r : runs) {
+            mixed.emplace_back(r.mix, &r.scenario);
+        }
+        const std::vector<std::string> notes = advisory_lines(model->info(), mixed);
+        for (const std::string& note : notes) {
             std::cerr << "canopy run: note: " << note << "\n";
         }
     }

@@ -37,7 +37,7 @@ struct SweepArgs {
 };
 
 fs::path journal_of(const fs::path& out) {
-    return experiments::beside(out, ".journal");
+    return experiments::beside(experiments::write_target(out), ".journal"); // through a link
 }
 
 // What a journal was written for: the whole sweep, or one shard of it.
@@ -298,7 +298,7 @@ std::string design_memory_problem(const experiments::Sweep& sweep, bool design_o
 std::string resume_command(const SweepArgs& args, int processes) {
     // The program as it was started (a path, or the name found on PATH), and the flags that
     // shape the run but not its bits, so that the command continues as the run went.
-    return relaunch_prefix(processes) + program_word() + " sweep " + shell_word(args.file) +
+    return launch_command(processes) + " sweep " + shell_word(args.file) +
            (args.shard.empty() ? std::string() : " --shard " + shell_word(args.shard)) +
            " --resume --out " + shell_word(args.out) +
            (args.threads > 0 ? " --threads " + std::to_string(args.threads) : std::string()) +

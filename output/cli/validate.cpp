@@ -171,8 +171,20 @@ int validate_command(const std::vector<std::string>& files, bool strict) {
             std::cout << "note: " << file << ": " << note;
         }
         if (model != nullptr) {
-            for (const std::string& note :
-                 engine::advisory_notes(model->info(), result.scenario->parameters)) {
+            // The scenario and each of its mixes, with the posterior's draws it names.
+            const std::optional<engine::Scenario> attached =
+                with_posterior_of(*result.scenario, model->info(), "", "canopy validate");
+            const engine::Scenario& base = attached ? *attached : *result.scenario;
+            std::vector<engine::Scenario> scenarios{base};
+            std::vector<std::pair<std::string, const engine::Scenario*>> mixed;
+            for (const engine::PolicyMix& m : base.policy_mixes) {
+                scenarios.push_back(base.with_policy_mix(m.name));
+            }
+            mixed.emplace_back(engine::BASE_POLICY_MIX, &scenarios[0]);
+            for (std::size_t k = 0; k < base.policy_mixes.size(); ++k) {
+                mixed.emplace_back(base.policy_mixes[k].name, &scenarios[k + 1]);
+            }
+            for (const std::string& note : advisory_lines(model->info(), mixed)) {
                 std::cout << "note: " << file << ": " << note << "\n";
             }
         }

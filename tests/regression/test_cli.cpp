@@ -230,6 +230,27 @@ TEST_CASE("validate and run note a stock beyond its capacity at the parameters' 
     const Result shipped = run_canopy(dir, "validate " + shell_quote(wuhan));
     CHECK(shipped.out.find("note:") == std::string::npos);
     CHECK(run_canopy(dir, "run seats.toml --replicates 2 --quiet --json out.json").err.empty());
+    // Beside --json - the note goes to stderr and the JSON stays clean.
+    const Result json = run_canopy(dir, "run seats.toml --replicates 2 --json -");
+    CHECK(json.err.find("canopy run: note: " + note) != std::string::npos);
+    CHECK(nlohmann::json::parse(json.out).contains("targets"));
+
+    // Each mix as it runs: a mix that takes the seats away is named; the base is not.
+    test::write_file(dir / "mix.toml",
+                     "extends = " + shell_quote(wuhan) +
+                         "\n[scenario]\nname = \"mix\"\n"
+                         "[policy_mixes.fewer_seats]\ndescription = \"a third of the seats\"\n"
+                         "[policy_mixes.fewer_seats.parameters.seats_per_incubator]\nvalue = 5\n"
+                         "assumption = \"test\"\n");
+    const Result mixes = run_canopy(dir, "validate mix.toml");
+    INFO(mixes.out);
+    CHECK(mixes.out.find("note: mix.toml: policy mix 'fewer_seats': the incubator seats") !=
+          std::string::npos);
+    CHECK(mixes.out.find("policy mix 'base'") == std::string::npos);
+    const Result all = run_canopy(dir, "run mix.toml --replicates 2 --all-mixes --threads 2");
+    CHECK(all.err.find("canopy run: note: policy mix 'fewer_seats': the incubator seats") !=
+          std::string::npos);
+    CHECK(run_canopy(dir, "run mix.toml --replicates 2").err.find("note:") == std::string::npos);
 }
 
 TEST_CASE("canopy models, --version and --help exit 0", "[cli]") {

@@ -151,6 +151,11 @@ constraint_violations(const ModelInfo& model, const std::vector<ParameterSetting
 [[nodiscard]] std::vector<std::string>
 advisory_notes(const ModelInfo& model, const std::vector<ParameterSetting>& parameters);
 
+/// The same for a scenario as it runs: a parameter its posterior draws (joint_draws) at the
+/// weighted mean of its column, the others at their settings' means.
+[[nodiscard]] std::vector<std::string> advisory_notes(const ModelInfo& model,
+                                                      const Scenario& scenario);
+
 /// One rule `parameters` break, for a caller that says where: the rule's index in
 /// ModelInfo::constraints (its parameters name the settings to blame), the message and what is
 /// allowed. `described[k]`, when given and not empty, is said for parameter k instead of its

@@ -87,13 +87,6 @@ const IndicatorColumns* find_indicator(const SweepResult& r, const std::string& 
     return nullptr;
 }
 
-bool same_column(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
-               return x == y || (std::isnan(x) && std::isnan(y));
-           });
-}
-
 /// The noise of an indicator's mean or median (`median` false or true) at every point.
 ReplicateNoise indicator_noise(const SweepResult& r, const IndicatorColumns& c, bool median) {
     ReplicateNoise out;
@@ -144,6 +137,13 @@ ReplicateNoise indicator_noise(const SweepResult& r, const IndicatorColumns& c, 
 }
 
 } // namespace
+
+bool same_values(std::span<const double> a, std::span<const double> b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
+               return x == y || (std::isnan(x) && std::isnan(y));
+           });
+}
 
 double p_attain_noise(double p, int replicates) {
     if (replicates < 2 || !(p >= 0.0 && p <= 1.0)) {
@@ -256,7 +256,7 @@ ReplicateNoise replicate_noise(const SweepResult& r, const std::string& name) {
     }
     // A target's median is its indicator's median over the same finals.
     for (const IndicatorColumns& c : r.indicators) {
-        if (same_column(c.q50, t->median)) {
+        if (same_values(c.q50, t->median)) {
             out = indicator_noise(r, c, true);
             if (!out.method.empty()) {
                 out.method = "as indicators/" + c.id + "/q50's, " + out.method;

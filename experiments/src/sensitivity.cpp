@@ -493,14 +493,9 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
     return out;
 }
 
-void replicate_picks(std::uint64_t seed, std::uint64_t stream, std::size_t b, std::size_t n,
+void replicate_picks(std::uint64_t seed, std::size_t b, std::size_t n,
                      std::vector<std::size_t>& picks) {
-    // Stream 0 is the experiments layer's own key; a point's stream its own replicate word.
-    const engine::RandomKey key = stream == 0
-                                      ? design_key(seed)
-                                      : engine::RandomKey{seed ^ 0x9E37'79B9'7F4A'7C15ull,
-                                                          static_cast<std::uint32_t>(stream - 1)};
-    Resampler(key, n, PURPOSE_REPLICATE_BOOTSTRAP).draw(b, picks);
+    Resampler(design_key(seed), n, PURPOSE_REPLICATE_BOOTSTRAP).draw(b, picks);
 }
 
 } // namespace canopy::experiments

@@ -94,13 +94,6 @@ void figures(const SweepResult& r, const Source& s, Pick pick, std::vector<doubl
     }
 }
 
-bool same_values(const std::vector<double>& a, std::span<const double> b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
-               return x == y || (std::isnan(x) && std::isnan(y));
-           });
-}
-
 /// The finals behind output `name` (column `y`), when the sweep kept them and they give `y`
 /// back exactly; nullopt otherwise. A target's indicator is the one whose finals give both its
 /// P(attain) and its median at every point.
@@ -156,7 +149,7 @@ ReplicateResample resample_replicates(const SweepResult& r, const Source& s, std
     ReplicateResample out;
     out.fill = [&r, s, seed](std::size_t b, std::vector<double>& y) {
         std::vector<std::size_t> picks;
-        replicate_picks(seed, 0, b, static_cast<std::size_t>(r.replicates), picks);
+        replicate_picks(seed, b, static_cast<std::size_t>(r.replicates), picks);
         figures(
             r, s, [&](std::size_t, std::size_t j) { return picks[j]; }, y);
     };

@@ -46,6 +46,9 @@ struct ReplicateNoise {
     std::string hint;   ///< how to estimate it better, or empty
 };
 
+/// Whether two columns hold the same values, point for point, NaN matching NaN.
+bool same_values(std::span<const double> a, std::span<const double> b);
+
 /// The estimated variance of one point's P(attain) `p` from `replicates` replicates:
 /// p (1 - p) / (R - 1); NaN for fewer than 2 replicates or a p outside [0, 1].
 double p_attain_noise(double p, int replicates);

@@ -96,9 +96,8 @@ MorrisIndices morris_indices(const UnitDesign& design, std::span<const double> y
                              const ReplicateResample& replicates = {});
 
 /// Resample b of `n` replicates for bootstrap seed `seed`: picks[j] the j-th replicate drawn
-/// (with replacement). `stream` 0 gives every point the same resample (common random numbers);
-/// point k of a sweep without them takes stream k + 1.
-void replicate_picks(std::uint64_t seed, std::uint64_t stream, std::size_t b, std::size_t n,
+/// (with replacement), the same for every point (common random numbers).
+void replicate_picks(std::uint64_t seed, std::size_t b, std::size_t n,
                      std::vector<std::size_t>& picks);
 
 } // namespace canopy::experiments

@@ -323,7 +323,7 @@ private:
                 break;
             }
             if (s.replicates >= max) {
-                r.setting.reaches = s.p_attain >= request_.probability;
+                r.setting.reaches = meets(s);
                 break;
             }
             extend(r, std::min(max, 2 * s.replicates));
@@ -333,6 +333,13 @@ private:
             progress_(r.setting);
         }
         return r.setting;
+    }
+
+    // Whether a setting on all its replicates reaches P: its estimate does, or with `assured`
+    // the lower end of its interval does.
+    [[nodiscard]] bool meets(const SolveSetting& s) const {
+        return request_.assured ? s.p_attain_ci.lo >= request_.probability
+                                : s.p_attain >= request_.probability;
     }
 
     [[nodiscard]] bool admissible(const SolveSetting& s) const {
@@ -439,8 +446,7 @@ private:
         const SolveSetting* best = nullptr;
         for (const auto& [k, r] : records_) {
             const SolveSetting& s = r.setting;
-            if (s.replicates >= max && s.over_cap && s.p_attain >= request_.probability &&
-                on_line(r, line) &&
+            if (s.replicates >= max && s.over_cap && meets(s) && on_line(r, line) &&
                 (best == nullptr || s.cost < best->cost ||
                  (s.cost == best->cost && s.levels < best->levels))) {
                 best = &s;
@@ -528,7 +534,7 @@ private:
         Record& r = record(levels);
         const std::size_t had = r.setting.replicates;
         extend(r, static_cast<std::size_t>(request_.max_replicates));
-        r.setting.reaches = r.setting.p_attain >= request_.probability;
+        r.setting.reaches = meets(r.setting);
         r.judged = true;
         if (progress_ && r.setting.replicates != had) {
             progress_(r.setting);
@@ -764,7 +770,7 @@ private:
             }
         }
         out.best = settle(x);
-        if (out.best.p_attain < request_.probability) {
+        if (!meets(out.best)) {
             // The full sample disowns the end point (only the no-single-lever start, every
             // lever trimmed from its top, is not confirmed before here): fall back to the
             // cheapest answer that a full sample confirmed.
@@ -814,6 +820,32 @@ double trade_resolution(double precision) {
     return f;
 }
 
+int assured_replicates_needed(double probability, double confidence) {
+    if (!(probability > 0.0 && probability < 1.0) || !(confidence > 0.0 && confidence < 1.0)) {
+        throw Error("solve: the probability and the confidence must be in (0, 1)");
+    }
+    // n / (n + z^2) >= P from n >= P z^2 / (1 - P); then the interval itself decides, a few
+    // counts either side, so the answer agrees with the verdicts to the last bit.
+    const double z = engine::normal_quantile(0.5 + 0.5 * confidence);
+    const double guess = std::floor(probability * z * z / (1.0 - probability));
+    constexpr double MOST = 2147483647.0;
+    if (!(guess < MOST - 8.0)) {
+        throw Error("solve: no practical number of replicates can assure P(attain) >= " +
+                    std::to_string(probability));
+    }
+    const auto passes = [&](std::size_t n) {
+        return engine::wilson_interval(n, n, confidence).lo >= probability;
+    };
+    auto n = static_cast<std::size_t>(std::max(1.0, guess - 4.0));
+    while (n > 1 && passes(n - 1)) {
+        --n;
+    }
+    while (!passes(n)) {
+        ++n;
+    }
+    return static_cast<int>(n);
+}
+
 SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
                   const SolveProgress& progress) {
     if (!experiment.scenario || experiment.model == nullptr) {
@@ -830,6 +862,15 @@ SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const Solv
     }
     if (request.max_replicates < 1 || !(request.precision > 0.0)) {
         throw Error("solve: replicates and precision must be positive");
+    }
+    if (request.assured && request.max_replicates <
+                               assured_replicates_needed(request.probability, request.confidence)) {
+        throw Error(
+            "solve: " + std::to_string(request.max_replicates) +
+            " replicates cannot assure P(attain) >= " + std::to_string(request.probability) +
+            "; give " +
+            std::to_string(assured_replicates_needed(request.probability, request.confidence)) +
+            " or more");
     }
     for (const SolveLever& l : request.levers) {
         if (l.target.kind != TargetKind::lever || !(l.low <= l.high)) {

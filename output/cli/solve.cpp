@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -33,7 +34,8 @@ struct SolveArgs {
     double probability = 0.0;
     std::vector<std::string> levers; ///< NAME or NAME=LO:HI
     bool budget_cap = false;
-    int replicates = 0; ///< the most per setting; 0: the scenario's
+    bool assured = false; ///< --assured: the interval's lower end, not the estimate, reaches P
+    int replicates = 0;   ///< the most per setting; 0: the scenario's
     bool replicates_set = false;
     std::uint64_t seed = 0;
     bool seed_set = false;
@@ -175,6 +177,15 @@ std::string probability_text(double p) {
     return fmt::format("{}", p);
 }
 
+// What a setting must do to reach P, as the header, the report and the summary say it: "80.0 %",
+// or with --assured "80.0 % assured (the lower end of its 95 % interval)".
+std::string wanted_text(const experiments::SolveRequest& request) {
+    return probability_text(request.probability) +
+           (request.assured ? fmt::format(" assured (the lower end of its {:g} % interval)",
+                                          100.0 * request.confidence)
+                            : std::string());
+}
+
 nlohmann::ordered_json number_json(double x) {
     if (!std::isfinite(x)) {
         return nullptr;
@@ -242,6 +253,27 @@ std::string single_verdict(const experiments::SolveResult& s, std::size_t lever)
         "no answer, P(attain) falls as it rises: {} at {}, {} at {}",
         output::format_percent(m.lower.p_attain), output::format_level(m.lower.levels.at(lever)),
         output::format_percent(m.higher.p_attain), output::format_level(m.higher.levels.at(lever)));
+}
+
+// What the answer's P(attain) assures, when it reached P: with --assured that its interval's lower
+// end is at least P; without, when the lower end is below P, that the estimate alone reaches it
+// (the true P(attain) there may be below P) and how to ask for more. Empty otherwise.
+std::string assurance_line(const experiments::SolveRequest& request,
+                           const experiments::SolveResult& r) {
+    if (!r.reached) {
+        return {};
+    }
+    const std::string lower = output::format_percent(r.best.p_attain_ci.lo);
+    if (request.assured) {
+        return fmt::format("assured: the interval's lower end, {}, is at least {}", lower,
+                           probability_text(request.probability));
+    }
+    if (r.best.p_attain_ci.lo < request.probability) {
+        return fmt::format("the estimate reaches {}, the interval's lower end ({}) does not: the "
+                           "true P(attain) here may be below it; --assured asks for the lower end",
+                           probability_text(request.probability), lower);
+    }
+    return {};
 }
 
 // A cost in the scenario's currency, as the answer's lines print it.
@@ -356,7 +388,7 @@ output::ReportTable search_table(const experiments::SolveRequest& request,
     t.caption = "Every setting evaluated, in the order the search ran them (the terminal's log): "
                 "P(attain) with its 95 % Wilson interval over the replicates run, and whether the "
                 "sequential test judged it to reach " +
-                probability_text(request.probability) +
+                wanted_text(request) +
                 ("; \"over the cap\": its mean cost over those replicates exceeds a budget cap.");
     t.columns.push_back("#");
     t.numeric.push_back(true);
@@ -470,7 +502,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                                     ? "the cheapest combination of levers"
                                     : "the smallest level of " + request.levers[0].target.name) +
                     " that attains " + target.id + " with P(attain) ≥ " +
-                    probability_text(request.probability);
+                    probability_text(request.probability) + (request.assured ? " assured" : "");
     page.probability_wanted = request.probability;
     std::string searched;
     for (const experiments::SolveLever& l : request.levers) {
@@ -482,7 +514,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         {"Target",
          target.id + " " + output::comparison_symbol(engine::to_string(target.comparison)) + " " +
              output::format_quantity(target.threshold) + (unit.empty() ? "" : " " + unit)});
-    page.facts.push_back({"Probability wanted", probability_text(request.probability)});
+    page.facts.push_back({"Probability wanted", wanted_text(request)});
     page.facts.push_back({"Levers searched", searched});
     const bool no_answer = !result.reached && result.not_monotone;
     page.facts.push_back(
@@ -552,9 +584,16 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         page.notes.push_back((no_answer ? "No answer. " : "Warning: ") +
                              not_monotone_text(request, result, target.id, scenario_word));
     }
+    if (const std::string line = assurance_line(request, result); !line.empty()) {
+        page.notes.push_back(std::string(1, static_cast<char>(std::toupper(line[0]))) +
+                             line.substr(1) + ".");
+    }
     page.notes.push_back(
         "Every setting ran on common random numbers; a level is judged by a sequential test on "
-        "its P(attain) (Wilson interval against the probability wanted), and the answer is " +
+        "its P(attain) (Wilson interval against the probability wanted" +
+        std::string(request.assured ? "; on all its replicates, the interval's lower end decides"
+                                    : "; on all its replicates, the estimate decides") +
+        "), and the answer is " +
         std::string(request.levers.size() > 1
                         ? "the cheapest combination, by the scenario's costs, of the levers' "
                           "levels judged to reach it"
@@ -684,6 +723,25 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 "probability; give --replicates {} or more",
                 quoted(s.name), s.replicates, s.replicates == 1 ? "" : "s", MIN_REPLICATES));
         }
+        if (args.assured && (args.probability > 0.0 && args.probability < 1.0)) {
+            const int have = args.replicates_set ? args.replicates : s.replicates;
+            const int need =
+                experiments::assured_replicates_needed(args.probability, request.confidence);
+            if (have < need) {
+                problems.push_back(fmt::format(
+                    "--assured: {} replicates a setting ({}) cannot assure P(attain) >= {}: even "
+                    "with every replicate attaining, the lower end of the {:g} % interval is {}; "
+                    "give --replicates {} or more",
+                    have, args.replicates_set ? "--replicates" : "[scenario] replicates",
+                    probability_text(args.probability), 100.0 * request.confidence,
+                    output::format_percent(
+                        engine::wilson_interval(static_cast<std::size_t>(std::max(have, 1)),
+                                                static_cast<std::size_t>(std::max(have, 1)),
+                                                request.confidence)
+                            .lo),
+                    need));
+            }
+        }
         if (args.budget_cap && !s.budget.has_caps()) {
             problems.push_back("--budget-cap: scenario " + quoted(s.name) +
                                " sets no budget cap ([budget] cap_per_year or cap_total)");
@@ -724,6 +782,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
 
     request.probability = args.probability;
     request.within_budget_cap = args.budget_cap;
+    request.assured = args.assured;
     request.max_replicates = args.replicates_set ? args.replicates : scenario->replicates;
     request.precision = args.precision;
     experiments::Experiment experiment;
@@ -745,7 +804,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
             "numbers, up to {} replicates per setting\n",
             target.id, engine::to_string(target.comparison),
             output::format_quantity(target.threshold), target.unit.empty() ? "" : " " + target.unit,
-            probability_text(args.probability), experiment.seed, request.max_replicates);
+            wanted_text(request), experiment.seed, request.max_replicates);
         std::cout.flush();
     }
     std::size_t count = 0;
@@ -800,6 +859,9 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         }
         out += "  P(attain) " + p_text(result.best) + " (" +
                fmt::format("{:g} %", 100.0 * request.confidence) + " Wilson CI)\n";
+        if (const std::string line = assurance_line(request, result); !line.empty()) {
+            out += "  " + line + "\n";
+        }
         out += "  cost " + cost_text(result.best.cost, currency) +
                " (mean over replicates, every lever)" +
                (result.best.over_cap ? ", OVER the budget cap" : "") + "\n";
@@ -838,6 +900,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         nlohmann::ordered_json j = result_json(request, result);
         j["target"] = target.id;
         j["probability"] = request.probability;
+        j["assured"] = request.assured;
         j["currency"] = currency;
         if (request.levers.size() > 1) {
             nlohmann::ordered_json singles = nlohmann::ordered_json::array();
@@ -897,6 +960,9 @@ Command add_solve(CLI::App& app) {
         ->check(NON_EMPTY);
     cmd->add_flag("--budget-cap", args->budget_cap,
                   "Only settings whose mean cost stays within the scenario's budget caps count");
+    cmd->add_flag("--assured", args->assured,
+                  "A setting reaches P only when the lower end of its 95 % interval does (not "
+                  "its estimate alone): P(attain) >= P with 97.5 % confidence");
     CLI::Option* replicates =
         cmd->add_option("--replicates,-n", args->replicates,
                         "The most replicates per setting (default: the scenario's)")

@@ -456,3 +456,55 @@ TEST_CASE("canopy solve --budget-cap reports the best setting within the cap and
                         "setting, lever_high_tech = 1 multiplier, already costs 0.5 bn yuan\n") !=
           std::string::npos);
 }
+
+TEST_CASE("canopy solve --assured answers a level whose interval lies above P, and says so",
+          "[regression][cli][solve]") {
+    // On the reference scenario lever_sme = 1.065 reaches 80 % on its estimate over 200
+    // replicates (80.5 % [74.5, 85.4]); on 4,000 other replicates it gives 79.1 %. Assured, the
+    // answer is a level whose interval's lower end is at least 80 %: 1.09, 85.2 % on those 4,000.
+    const test::TempDir dir;
+    const std::string flags =
+        "--target high_tech_growth --probability 0.8 --lever lever_sme=1:3 -n 200 --threads 1";
+    const auto plain = solve_json(dir, flags);
+    const auto assured = solve_json(dir, flags + " --assured");
+    REQUIRE(plain["status"] == "reached");
+    REQUIRE(assured["status"] == "reached");
+    CHECK(plain["assured"] == false);
+    CHECK(assured["assured"] == true);
+    CHECK(plain["p_attain"].get<double>() >= 0.8);
+    CHECK(plain["p_attain_ci"][0].get<double>() < 0.8); // the estimate alone reaches P
+    CHECK(assured["p_attain_ci"][0].get<double>() >= 0.8);
+    const double a = assured["levers"]["lever_sme"].get<double>();
+    const double b = plain["levers"]["lever_sme"].get<double>();
+    CHECK(a > b);
+
+    // The summary says what the answer assures, and what it does not without the flag.
+    const std::string run = "solve " + shell_quote(REFERENCE) + " " + flags;
+    const Result said = run_canopy(dir, run + " --assured");
+    REQUIRE(said.status == 0);
+    CHECK(said.out.find("with P(attain) >= 80.0 % assured (the lower end of its 95 % interval)") !=
+          std::string::npos);
+    CHECK(said.out.find("assured: the interval's lower end, ") != std::string::npos);
+    const Result unsaid = run_canopy(dir, run);
+    REQUIRE(unsaid.status == 0);
+    CHECK(unsaid.out.find("the estimate reaches 80.0 %, the interval's lower end (") !=
+          std::string::npos);
+    CHECK(unsaid.out.find("--assured asks for the lower end") != std::string::npos);
+
+    // Too few replicates for any setting to be assured: refused before anything runs. With 20,
+    // every one attaining, the lower end is 20 / (20 + 1.96^2) = 83.9 %, below 90 %.
+    const Result few = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                           " --target high_tech_growth --probability 0.9 "
+                                           "--lever lever_sme -n 20 --assured --json out.json");
+    CHECK(few.status == 2);
+    CHECK(few.err.find("--assured: 20 replicates a setting (--replicates) cannot assure P(attain) "
+                       ">= 90.0 %: even with every replicate attaining, the lower end of the 95 % "
+                       "interval is 83.9 %; give --replicates 35 or more") != std::string::npos);
+    const Result scenario_few = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                                    " --target high_tech_growth --probability "
+                                                    "0.95 --lever lever_sme --assured");
+    CHECK(scenario_few.status == 2);
+    CHECK(scenario_few.err.find("40 replicates a setting ([scenario] replicates)") !=
+          std::string::npos);
+    CHECK(!fs::exists(dir.path() / "out.json"));
+}

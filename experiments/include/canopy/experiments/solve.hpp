@@ -10,7 +10,8 @@
 /// One lever: bisection on the lever's range, with a sequential test at each level. A level is
 /// judged with a first batch of replicates; while the Wilson interval of its P(attain) still
 /// contains P, replicates are added (doubling, continuing the same streams) up to
-/// `max_replicates`, where the estimate alone decides. Levels far from the answer are settled by
+/// `max_replicates`, where the estimate alone decides (or, `assured`, the interval's lower end
+/// alone: SolveRequest::assured). Levels far from the answer are settled by
 /// the first batch, so the replicates go where the answer is. Each level bisection tries is the
 /// shortest decimal within an eighth of the bracket's width of its midpoint (1.5, not
 /// 1.5125000000000002). Bisection stops when the bracket is narrower than `precision` times the
@@ -72,8 +73,15 @@ struct SolveRequest {
     int max_replicates = 400; ///< per setting: where the estimate alone decides
     int first_replicates = 0; ///< the first batch; 0: max_replicates / 8, at least 20
     double confidence = 0.95; ///< of the sequential test and the reported interval
-    double precision = 0.01;  ///< relative width of the final bracket of a lever
-    int max_settings = 400;   ///< evaluated settings at most (a guard, not a method)
+    /// Assured: a setting reaches P only when the lower end of its P(attain) interval (Wilson, at
+    /// `confidence`) on all `max_replicates` is at least P, not its estimate alone. The answer is
+    /// then one whose P(attain) is at least P with one-sided confidence (1 + confidence) / 2
+    /// (97.5 % at 0.95): on common random numbers with P(attain) rising with the lever, a level
+    /// whose true P(attain) is below P passes only when the level whose true P(attain) is P would
+    /// pass too, which its own interval allows with that chance at most.
+    bool assured = false;
+    double precision = 0.01; ///< relative width of the final bracket of a lever
+    int max_settings = 400;  ///< evaluated settings at most (a guard, not a method)
 };
 
 /// One evaluated setting.
@@ -92,7 +100,7 @@ struct SolveSetting {
     /// searched ones and those held at the scenario's levels); they add up to `cost`.
     std::vector<double> lever_costs;
     bool over_cap = false; ///< the mean cost exceeds a cap (a year's or the total)
-    bool reaches = false;  ///< judged to reach P by the sequential test
+    bool reaches = false;  ///< judged to reach P by the sequential test (assured, when asked)
 };
 
 /// Evidence against the search's assumption that more of a lever never lowers P(attain): two
@@ -147,9 +155,17 @@ using SolveProgress = std::function<void(const SolveSetting&)>;
 /// `precision`.
 double trade_resolution(double precision);
 
+/// The fewest replicates on which an assured verdict (SolveRequest::assured) can reach
+/// `probability` at all: the smallest n whose Wilson interval at `confidence` with every one of
+/// n replicates attaining has its lower end, n / (n + z^2), at least `probability`. Fewer, and
+/// every setting would fall short whatever its true P(attain). Throws canopy::Error for a
+/// probability outside (0, 1) or a confidence outside (0, 1), or when that n exceeds 2^31 - 1.
+int assured_replicates_needed(double probability, double confidence);
+
 /// Solves `request` on `experiment` (its scenario, model, seed; its factors, replicates and
 /// outputs are set here) with `evaluator`. Throws canopy::Error for a request that names no
-/// lever, a target out of range, a probability outside (0, 1) or an empty range.
+/// lever, a target out of range, a probability outside (0, 1), an empty range, or an assured
+/// request with fewer than assured_replicates_needed() replicates.
 SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const SolveRequest& request,
                   const SolveProgress& progress = {});
 

@@ -701,8 +701,11 @@ private:
             if (!judge(top).reaches && confirm(top)) {
                 judge_on_full_samples();
             }
+            // Over the cap at the top is no verdict: trimmed, the levers may come within it (a
+            // free lever making up for a priced one), so only a top short of P ends the search
+            // here. The trimmed setting, and the trades from it, are judged with the cap.
             const SolveSetting& s = judge(top);
-            if (!admissible(s)) {
+            if (!s.reaches) {
                 out.reached = false;
                 const std::optional<SolveSetting> c = closest(std::nullopt);
                 closest_pending_ = true; // settled by run(), after each lever's own

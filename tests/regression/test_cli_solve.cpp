@@ -508,3 +508,41 @@ TEST_CASE("canopy solve --assured answers a level whose interval lies above P, a
           std::string::npos);
     CHECK(!fs::exists(dir.path() / "out.json"));
 }
+
+TEST_CASE("canopy solve --budget-cap finds a combination within the cap when every lever at its "
+          "top is over it",
+          "[regression][cli][solve]") {
+    // An outside tester: lever_high_tech (0.5 bn yuan a unit-year) alone reaches 90 leaders with
+    // P 80 % only over the cap of 0.6, and the free lever_sme alone never does; together, a
+    // little of the first and much of the second reach it within the cap (measured: 1.05 and
+    // 2.97, cost 0.525). With both levers at their tops over the cap, the search said "out of
+    // reach" and that only the cap ruled P out, without trying a combination.
+    const test::TempDir dir;
+    test::write_file(dir / "capped.toml",
+                     "extends = \"" + REFERENCE + "\"" +
+                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
+                         "assumption = \"a test\"\n"
+                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.6\n"
+                         "assumption = \"a test cap\"\n");
+    const std::string flags =
+        "solve capped.toml -t 1 --target leaders_2023 --probability 0.8 "
+        "--lever lever_high_tech --lever lever_sme=0.5:3 -n 200 --json out.json";
+    const Result capped = run_canopy(dir, flags + " --budget-cap");
+    INFO(capped.out + capped.err);
+    REQUIRE(capped.status == 0);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(j["status"] == "reached");
+    CHECK(j["over_cap"] == false);
+    CHECK(j["cost"].get<double>() <= 0.6);
+    CHECK(j["p_attain"].get<double>() >= 0.8);
+    // Neither lever alone reaches P within the cap: the combination is the answer.
+    for (const auto& single : j["single_levers"]) {
+        CHECK(single["status"] == "out_of_reach");
+    }
+    // Without the cap the search finds a combination that costs no more.
+    const Result free = run_canopy(dir, flags);
+    REQUIRE(free.status == 0);
+    const auto k = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(k["status"] == "reached");
+    CHECK(k["cost"].get<double>() <= 0.6);
+}

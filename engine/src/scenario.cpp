@@ -599,8 +599,7 @@ private:
         if (auto precision = t.number("precision", false, "a number above 0 and below 0.5")) {
             if (!(*precision > 0.0 && *precision < 0.5)) {
                 ctx_.error(t.find("precision")->pos, t.path("precision"),
-                           "precision must be a half-width of P(attain) above 0 and below 0.5, "
-                           "got " +
+                           "must be a half-width of P(attain) above 0 and below 0.5, got " +
                                number_text(*precision),
                            "a number above 0 and below 0.5");
             } else {

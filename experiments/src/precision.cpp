@@ -53,7 +53,8 @@ PrecisionOutcome run_until_settled(
         const std::vector<TargetCount> counts = extend(out.replicates, look - out.replicates);
         out.replicates = look;
         ++out.looks;
-        out.settled = true;
+        // No target: nothing to settle, so no look can stop the run (every replicate runs).
+        out.settled = !counts.empty();
         for (const TargetCount& c : counts) {
             if (c.replicates != look) {
                 throw Error("precision: a target has " + std::to_string(c.replicates) +

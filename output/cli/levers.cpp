@@ -294,6 +294,14 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
     experiment.fingerprint = experiments::make_fingerprint(std::vector<std::string>{
         "levers", engine::scenario_content(attached.text), std::to_string(experiment.seed),
         std::to_string(experiment.replicates)});
+    if (root && !args.quiet && attached.precision > 0.0) {
+        // Each end of a lever is paired with the other replicate by replicate: both run every
+        // replicate, as compare's mixes do.
+        std::cerr << fmt::format(
+            "canopy levers: note: the scenario's precision ({}) is not applied: each end of "
+            "each lever runs all {} replicates, for the paired changes\n",
+            attached.precision, experiment.replicates);
+    }
     output::StatusLine status = output::StatusLine::on_stderr(args.quiet || !root);
     // Under mpirun every rank runs this alike: its own failure is said once (ClientEvaluator).
     experiments::ClientEvaluator client(*evaluator);

@@ -25,8 +25,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -61,16 +63,26 @@ struct RunArgs {
     std::vector<std::string> set; ///< --set NAME=VALUE, in order
     std::string max_memory;       ///< --max-memory: empty for the memory available
     std::string posterior;        ///< --posterior FILE.h5
-    double precision = 0.0;       ///< --precision H
+    double precision = 0.0;       ///< --precision H (0: every replicate)
+    std::string precision_text;   ///< --precision as typed, for its error
     bool precision_set = false;
 };
 
 // Problems with the output flags, each naming its flag. Nothing is created here.
 std::vector<std::string> output_problems(const RunArgs& args) {
     std::vector<std::string> problems;
+    // --precision 0: every replicate, the scenario's precision off (as the Python module's
+    // precision=0). A number too small for a double (1e-400) reads as 0 too, but was not meant
+    // as "off": it is refused, as the number typed.
     if (args.precision_set) {
-        if (const std::string p = experiments::precision_problem(args.precision); !p.empty()) {
-            problems.push_back("--precision " + p);
+        errno = 0;
+        const bool zero = args.precision == 0.0 &&
+                          std::strtod(args.precision_text.c_str(), nullptr) == 0.0 && errno == 0;
+        if (!zero && !experiments::precision_problem(args.precision).empty()) {
+            problems.push_back("--precision must be 0 (every replicate) or a half-width of "
+                               "P(attain) above 0 and below 0.5, got " +
+                               (args.precision_text.empty() ? fmt::format("{}", args.precision)
+                                                            : args.precision_text));
         }
     }
     if (std::string p = quiet_problem(
@@ -356,10 +368,13 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
         estimate += fmt::format("; and {} ensembles for --report-levers, about {} more", more,
                                 engine::duration_text(more_seconds));
     }
-    if (!args.quiet && seconds > LONG_RUN_SECONDS) {
-        std::cerr << "canopy run: this run needs " << estimate << "\n";
-    }
     const double precision = args.precision_set ? args.precision : scenario.precision;
+    if (!args.quiet && seconds > LONG_RUN_SECONDS) {
+        std::cerr << "canopy run: this run needs " << (precision > 0.0 ? "at most " : "")
+                  << estimate
+                  << (precision > 0.0 ? ", if its precision rule runs every replicate" : "")
+                  << "\n";
+    }
     const auto replicates = static_cast<std::size_t>(options.replicates);
     if (precision > 0.0) {
         // Blocks of replicates, every mix to the same count (common random numbers), until every
@@ -389,20 +404,10 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
             });
         bar.finish();
         for (MixRun& run : runs) {
-            run.summary->precision = precision;
-            run.summary->max_replicates = replicates;
-            run.summary->precision_settled = outcome.settled;
-            // Stopped before the last look: the verdicts rest on the intervals that look
-            // tested (at the looks' stricter confidence), which hold their level however many
-            // looks came before; at the last look the run is the fixed one, and so are they.
-            if (outcome.replicates < replicates) {
-                run.summary->verdict_confidence = experiments::look_confidence(rule);
-                for (output::TargetResult& t : run.summary->targets) {
-                    t.verdict_ci = engine::binomial_interval(rule.interval, t.summary.attained,
-                                                             t.summary.replicates,
-                                                             run.summary->verdict_confidence);
-                }
-            }
+            // The verdicts rest on the intervals the looks test (at their stricter confidence),
+            // wherever the rule stopped: a verdict read at the last look is one of the chances
+            // the rule took, as one read at an earlier look is.
+            output::record_precision(*run.summary, rule, outcome);
         }
     } else {
         for (MixRun& run : runs) {
@@ -576,12 +581,17 @@ Command add_run(CLI::App& app) {
         cmd->add_option("--precision", args->precision,
                         "Stop once every target's P(attain) interval is narrower than +/-H or "
                         "wholly on one side of 0.5, running at most --replicates (H in (0, 0.5); "
-                        "default: the scenario's precision, else run every replicate)")
-            ->check(number_check("a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
+                        "0: every replicate, whatever the scenario's precision; default: the "
+                        "scenario's precision, else every replicate)")
+            ->check(
+                number_check("0, or a half-width of P(attain) above 0 and below 0.5, e.g. 0.02"));
     return Command{
         cmd, [args, seed_text, interval, replicates, seed, precision](const FlagProblems& flagged) {
             args->replicates_set = replicates->count() > 0;
             args->precision_set = precision->count() > 0;
+            if (args->precision_set && !precision->results().empty()) {
+                args->precision_text = precision->results().back();
+            }
             args->seed_set = seed->count() > 0;
             if (args->seed_set) {
                 parse_seed(*seed_text, args->seed);

@@ -792,6 +792,15 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
 
     std::unique_ptr<experiments::Evaluator> evaluator = experiments::default_evaluator();
     const bool root = evaluator->is_root();
+    if (root && !args.quiet && scenario->precision > 0.0) {
+        // solve's own sequential test decides how many replicates a setting needs; its
+        // --precision is the lever's, not this half-width of P(attain).
+        std::cerr << fmt::format(
+            "canopy solve: note: the scenario's precision ({}) is not applied: each setting "
+            "runs up to {} replicates by solve's own sequential test (solve's --precision is "
+            "the precision of a lever's level)\n",
+            scenario->precision, request.max_replicates);
+    }
     const bool talk = root && !args.quiet && args.json != "-";
     const engine::ModelInfo& info = model->info();
     const engine::TargetSpec& target = scenario->targets[request.target];

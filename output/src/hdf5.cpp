@@ -7,6 +7,7 @@
 #include <canopy/output/files.hpp>
 #include <canopy/output/hdf5.hpp>
 #include <canopy/output/run_report.hpp>
+#include <canopy/output/table.hpp>
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -598,6 +599,9 @@ void write_targets(const Writer& w, hid_t parent, const Axes& axes, const RunDat
                     std::vector<double>{ts.p_attain_ci.lo, ts.p_attain_ci.hi});
         w.attribute(tg.get(), "interval", std::string(interval_name(s.interval)));
         w.attribute(tg.get(), "confidence", s.confidence);
+        // As the table says it (under a precision rule, on the looks' interval: the root's
+        // verdict_confidence).
+        w.attribute(tg.get(), "verdict", std::string(to_string(target_verdict(t))));
         w.attribute(tg.get(), "attained", static_cast<std::uint64_t>(ts.attained));
         // Replicates whose final is NaN (undefined), missed like the rest: a reader counting
         // NaN in `final` finds the same number, but should not have to know to.
@@ -673,6 +677,8 @@ void write_root_attributes(const Writer& w, const engine::Scenario& scenario, co
         w.attribute(root, "precision", s.precision);
         w.attribute(root, "max_replicates", static_cast<std::uint64_t>(s.max_replicates));
         w.attribute(root, "precision_settled", static_cast<std::uint64_t>(s.precision_settled));
+        w.attribute(root, "verdict_confidence",
+                    s.verdict_confidence > 0.0 ? s.verdict_confidence : s.confidence);
     }
     w.attribute(root, "scenario_text", scenario.text);
     // xarray reads a global "coordinates" attribute as the list of coordinate variables, so

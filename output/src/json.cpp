@@ -2,6 +2,7 @@
 // docs/output-format.md lists them in; its number output is the shortest round-trip form.
 #include <canopy/output/compare.hpp>
 #include <canopy/output/json.hpp>
+#include <canopy/output/table.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,9 @@ Json targets_json(const EnsembleSummary& s) {
         }
         j["p_attain"] = number(ts.p_attain);
         j["p_attain_ci"] = Json::array({number(ts.p_attain_ci.lo), number(ts.p_attain_ci.hi)});
+        // As the table says it: on p_attain_ci, or under a precision rule that looks more than
+        // once on the looks' interval (precision.verdict_confidence), which p_attain_ci is not.
+        j["verdict"] = to_string(target_verdict(t));
         j["mean"] = number(ts.mean);
         j["median"] = number(ts.median);
         j["q05"] = number(ts.q05);
@@ -149,7 +153,9 @@ std::string summary_json(const EnsembleSummary& s, std::span<const EnsembleSumma
         j["precision"] = Json{{"half_width", s.precision},
                               {"max_replicates", s.max_replicates},
                               {"replicates", s.replicates},
-                              {"settled", s.precision_settled}};
+                              {"settled", s.precision_settled},
+                              {"verdict_confidence",
+                               s.verdict_confidence > 0.0 ? s.verdict_confidence : s.confidence}};
     }
     add_outcomes(j, s);
     if (!mixes.empty()) {

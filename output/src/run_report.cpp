@@ -420,13 +420,7 @@ Report run_report(std::span<const ReportRun> runs, const engine::ModelInfo& mode
     }
     if (s.precision > 0.0) {
         // As the terminal's header: the rule may stop before the most replicates it may use.
-        r.facts.push_back(
-            {"Precision",
-             fmt::format("{} ({} of at most {} replicates)",
-                         s.precision_settled
-                             ? fmt::format("every target settled to +/-{}", s.precision)
-                             : fmt::format("not every target settled to +/-{}", s.precision),
-                         s.replicates, s.max_replicates)});
+        r.facts.push_back({"Precision", precision_text(s)});
     }
     r.facts.push_back({"Interval", std::string(interval_name(s.interval)) + ", " +
                                        fmt::format("{:g}", 100 * s.confidence) +

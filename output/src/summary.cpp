@@ -264,6 +264,23 @@ void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& s
     }
 }
 
+void record_precision(EnsembleSummary& summary, const experiments::PrecisionRule& rule,
+                      const experiments::PrecisionOutcome& outcome) {
+    summary.precision = rule.half_width;
+    summary.max_replicates = rule.max_replicates;
+    summary.precision_settled = outcome.settled;
+    summary.verdict_confidence = 0.0;
+    const double at = experiments::look_confidence(rule);
+    if (!(at != rule.confidence)) {
+        return; // one look: the fixed run's intervals and verdicts
+    }
+    summary.verdict_confidence = at;
+    for (TargetResult& t : summary.targets) {
+        t.verdict_ci =
+            engine::binomial_interval(rule.interval, t.summary.attained, t.summary.replicates, at);
+    }
+}
+
 const char* interval_name(engine::IntervalMethod method) noexcept {
     switch (method) {
     case engine::IntervalMethod::wilson:

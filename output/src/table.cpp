@@ -288,6 +288,15 @@ Verdict verdict(const engine::Interval& ci) noexcept {
     return Verdict::uncertain;
 }
 
+Verdict target_verdict(const TargetResult& t) noexcept {
+    const engine::TargetSummary& ts = t.summary;
+    // No replicate gave a number: nothing to judge.
+    if (ts.replicates > 0 && ts.undefined == ts.replicates) {
+        return Verdict::unknown;
+    }
+    return verdict(t.verdict_ci.value_or(ts.p_attain_ci));
+}
+
 const char* to_string(Verdict v) noexcept {
     switch (v) {
     case Verdict::likely:
@@ -354,11 +363,24 @@ std::string comparison_symbol(const std::string& comparison) {
     return comparison == ">=" ? "≥" : comparison == "<=" ? "≤" : comparison;
 }
 
+std::string precision_text(const EnsembleSummary& s) {
+    return fmt::format(
+        "{} ({} of at most {} replicates)",
+        s.targets.empty()
+            ? fmt::format("no target to settle to +/-{}: every replicate ran", s.precision)
+        : s.precision_settled ? fmt::format("every target settled to +/-{}", s.precision)
+                              : fmt::format("not every target settled to +/-{}", s.precision),
+        s.replicates, s.max_replicates);
+}
+
 std::string stopped_verdict_note(double verdict_confidence, double confidence) {
     const std::string ci = confidence_text(confidence) + " CI";
-    return "This run stopped early by its precision rule, so each verdict is taken on the " +
-           confidence_text(verdict_confidence) + " CI its last look tested, not on the " + ci +
-           " shown: stopping at the first good look of several weakens the " + ci + "'s promise.";
+    // Four significant digits: 99.29 %, not 99.2857 % (JSON's verdict_confidence is exact).
+    return "This run's precision rule looks at its targets more than once, so each verdict is "
+           "taken on the " +
+           fmt::format("{:.4g} %", 100.0 * verdict_confidence) +
+           " CI its looks test, wherever it stopped, not on the " + ci +
+           " shown: deciding at the first good look of several weakens the " + ci + "'s promise.";
 }
 
 std::string format_percent(double p) {
@@ -441,12 +463,7 @@ std::string format_header(const EnsembleSummary& s, const TableStyle& style) {
                                        : std::string()) +
                ")"}});
     if (s.precision > 0.0) {
-        grid.add({{"Precision"},
-                  {fmt::format("{} ({} of at most {} replicates)",
-                               s.precision_settled
-                                   ? fmt::format("every target settled to +/-{}", s.precision)
-                                   : fmt::format("not every target settled to +/-{}", s.precision),
-                               s.replicates, s.max_replicates)}});
+        grid.add({{"Precision"}, {precision_text(s)}});
     }
     std::string mix = s.policy_mix;
     if (!s.policy_mix_description.empty()) {
@@ -485,10 +502,7 @@ std::string format_target_table(const EnsembleSummary& s, const TableStyle& styl
     std::string undefined_notes;
     for (const TargetResult& t : s.targets) {
         const engine::TargetSummary& ts = t.summary;
-        // No replicate gave a number: nothing to judge.
-        const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
-                              ? Verdict::unknown
-                              : verdict(t.verdict_ci.value_or(ts.p_attain_ci));
+        const Verdict v = target_verdict(t);
         const bool fixed = t.determination.by_inputs;
         grid.add({{ts.id},
                   {goal_text(t)},
@@ -623,9 +637,7 @@ std::string format_mix_comparison(std::span<const EnsembleSummary> runs, const T
                 continue;
             }
             const engine::TargetSummary& ts = run.targets[t].summary;
-            const Verdict v = ts.replicates > 0 && ts.undefined == ts.replicates
-                                  ? Verdict::unknown
-                                  : verdict(run.targets[t].verdict_ci.value_or(ts.p_attain_ci));
+            const Verdict v = target_verdict(run.targets[t]);
             row.push_back({format_percent(ts.p_attain) + " " +
                                percent_interval_text(ts.p_attain_ci) +
                                (run.targets[t].determination.by_inputs ? " *" : ""),

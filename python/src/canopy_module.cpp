@@ -713,9 +713,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
                     }
                     return counts;
                 });
-            summary->precision = precision;
-            summary->max_replicates = rule.max_replicates;
-            summary->precision_settled = outcome.settled;
+            output::record_precision(*summary, rule, outcome);
         } else {
             *ensemble = model.run(mixed, options);
             summary = output::summarise_ensemble(mixed, model.info(), *ensemble, so);

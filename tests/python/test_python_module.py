@@ -74,8 +74,13 @@ def main():
     # docs/python.md's "Stopping when settled, and memory": its figures, as printed there.
     quick = canopy.run(s, replicates=1000, seed=1, precision=0.05)
     check(quick.summary["precision"] == {"half_width": 0.05, "max_replicates": 1000,
-                                         "replicates": 200, "settled": True},
+                                         "replicates": 200, "settled": True,
+                                         "verdict_confidence": 0.99},
           "python.md's precision example: settled after 200 of 1,000 replicates")
+    # The verdicts on the looks' 99 % interval, as `canopy run --precision` takes them.
+    check({t["id"]: t["verdict"] for t in quick.summary["targets"]} ==
+          {"leaders_2023": "likely", "high_tech_growth": "likely", "exits_2023": "unlikely"},
+          "python.md's precision example: its verdicts")
     check(quick.p_attain == {"leaders_2023": 0.975, "high_tech_growth": 0.595,
                              "exits_2023": 0.0},
           "python.md's precision example: its P(attain)")

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
 using namespace canopy;
@@ -131,7 +132,7 @@ TEST_CASE("A run stopped early by --precision takes its verdicts on the look's i
         return table.substr(at, table.find('\n', at) - at);
     };
     CHECK(row(stopped.out).find("58.5 %  [51.6, 65.1]  uncertain") != std::string::npos);
-    CHECK(stopped.out.find("each verdict is taken on the 99 % CI its last look tested") !=
+    CHECK(stopped.out.find("each verdict is taken on the 99 % CI its looks test") !=
           std::string::npos);
     // The report judges as the table does, and says so.
     const std::string page = test::read_file(dir / "r.html");
@@ -139,8 +140,7 @@ TEST_CASE("A run stopped early by --precision takes its verdicts on the look's i
     REQUIRE(at != std::string::npos);
     const std::string page_row = page.substr(at, page.find("</tr>", at) - at);
     CHECK(page_row.find(">uncertain</td>") != std::string::npos);
-    CHECK(page.find("each verdict is taken on the 99 % CI its last look tested") !=
-          std::string::npos);
+    CHECK(page.find("each verdict is taken on the 99 % CI its looks test") != std::string::npos);
     // The look's interval, as experiments::target_settled tests it, holds 0.5.
     experiments::PrecisionRule rule;
     rule.half_width = 0.1;
@@ -173,7 +173,7 @@ TEST_CASE("The scenario's precision key applies unless --precision overrides it"
 TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothing written",
           "[regression][cli][precision]") {
     const test::TempDir dir;
-    for (const std::string bad : {"0", "0.5", "-0.1", "1", "nan", "inf"}) {
+    for (const std::string bad : {"0.5", "-0.1", "1", "nan", "inf", "1e-400"}) {
         INFO("--precision " << bad);
         const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision " + bad +
                                              " --json out.json --out out.h5");
@@ -181,6 +181,12 @@ TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothin
         CHECK(r.err.find("--precision") != std::string::npos);
         CHECK(entries(dir.path()).empty());
     }
+    // A number too small for a double reads as 0, which means "every replicate": refused as
+    // typed, not taken for 0.
+    const Result tiny =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision 1e-400 --json out.json");
+    CHECK(tiny.err.find("--precision must be 0 (every replicate) or a half-width of P(attain) "
+                        "above 0 and below 0.5, got 1e-400") != std::string::npos);
     const Result word =
         run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision abc --json out.json");
     CHECK(word.status == 2);
@@ -191,8 +197,8 @@ TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothin
     const Result key = run_canopy(dir, "run " + shell_quote(file.string()) + " --json out.json");
     CHECK(key.status == 2);
     CHECK(key.err.find("clear.toml:5") != std::string::npos);
-    CHECK(key.err.find("precision must be a half-width of P(attain) above 0 and below 0.5, got "
-                       "0.7") != std::string::npos);
+    CHECK(key.err.find("scenario.precision: must be a half-width of P(attain) above 0 and below "
+                       "0.5, got 0.7") != std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"clear.toml"});
 }
 
@@ -254,9 +260,122 @@ TEST_CASE("Precision 0.02 on the default scenario settles far short of 1,000 rep
     for (std::size_t i = 0; i < attained.size(); ++i) {
         const json& t = full["targets"][i];
         INFO(t["id"].get<std::string>());
+        // The verdict as the precision run gives it: on the looks' interval.
         const engine::Interval at_stop =
-            engine::wilson_interval(stopped[i].attained, stopped[i].replicates);
+            engine::binomial_interval(engine::IntervalMethod::wilson, stopped[i].attained,
+                                      stopped[i].replicates, experiments::look_confidence(rule));
         const engine::Interval at_full{t["p_attain_ci"][0], t["p_attain_ci"][1]};
         CHECK(std::string(verdict(at_stop)) == verdict(at_full));
     }
+}
+
+TEST_CASE("A run under --precision takes its verdicts on the looks' interval at its last look too",
+          "[regression][cli][precision]") {
+    // An outside tester: a run that reached its last look read its verdicts on the plain 95 %
+    // interval, after four looks at 99 %: simulated at a true P(attain) of one half, 7.45 % of
+    // such runs decided a verdict (wrongly), not the 5 % promised. Here high_tech_growth >= 13.1 %
+    // on seed 2 is 53.3 % [50.2, 56.4] over all 1,000 replicates: "likely" on that interval,
+    // but its 99 % interval holds one half and no look settled it.
+    const test::TempDir dir;
+    const fs::path p = dir / "half.toml";
+    test::write_file(p, "extends = " + json(REFERENCE).dump() +
+                            "\n[targets.high_tech_growth]\nthreshold = 13.1\n");
+    const std::string run = "run " + shell_quote(p.string()) + " --seed 2 -n 1000";
+    const Result ruled = run_canopy(dir, run + " --precision 0.02 --json r.json --out r.h5");
+    REQUIRE(ruled.status == 0);
+    REQUIRE(ruled.out.find("not every target settled to +/-0.02 (1000 of at most 1000 "
+                           "replicates)") != std::string::npos);
+    const auto row = [](const std::string& table) {
+        const auto at = table.find("high_tech_growth  ");
+        REQUIRE(at != std::string::npos);
+        return table.substr(at, table.find('\n', at) - at);
+    };
+    CHECK(row(ruled.out).find("53.3 %  [50.2, 56.4]  uncertain") != std::string::npos);
+    CHECK(ruled.out.find("each verdict is taken on the 99 % CI its looks test, wherever it "
+                         "stopped") != std::string::npos);
+    // JSON and HDF5 say the verdict a reader of p_attain_ci alone would not find.
+    const json r = read_json(dir / "r.json");
+    CHECK(r["precision"]["verdict_confidence"] == 0.99);
+    for (const auto& t : r["targets"]) {
+        if (t["id"] == "high_tech_growth") {
+            CHECK(t["verdict"] == "uncertain");
+            CHECK(t["p_attain_ci"][0].get<double>() > 0.5);
+        }
+    }
+    CHECK(string_attr(dir / "r.h5", "/targets/high_tech_growth", "verdict") == "uncertain");
+
+    // The fixed run of the same replicates looked once: its 95 % interval decides, and says so.
+    const Result fixed = run_canopy(dir, run + " --json f.json");
+    REQUIRE(fixed.status == 0);
+    CHECK(row(fixed.out).find("53.3 %  [50.2, 56.4]  likely") != std::string::npos);
+    CHECK(fixed.out.find("its looks test") == std::string::npos);
+    for (const auto& t : read_json(dir / "f.json")["targets"]) {
+        if (t["id"] == "high_tech_growth") {
+            CHECK(t["verdict"] == "likely");
+        }
+    }
+}
+
+TEST_CASE("canopy run --precision 0 runs every replicate whatever the scenario's precision",
+          "[regression][cli][precision]") {
+    // An outside tester: a scenario's precision could not be switched off from the command line
+    // (the Python module's precision=0 could), so a fixed run needed an edited file.
+    const test::TempDir dir;
+    const fs::path file = clear_scenario(dir, "precision = 0.2");
+    const Result off =
+        run_canopy(dir, "run " + shell_quote(file.string()) + " --precision 0 --json off.json");
+    REQUIRE(off.status == 0);
+    const json j = read_json(dir / "off.json");
+    CHECK(j["replicates"] == 800);
+    CHECK_FALSE(j.contains("precision"));
+    CHECK(off.out.find("Precision") == std::string::npos);
+}
+
+TEST_CASE("A precision rule over a scenario with no target runs every replicate, and says why",
+          "[regression][cli][precision]") {
+    // An outside tester: with no target every look was "settled", so the run stopped at 100 of
+    // 1,000 and said "every target settled", its indicators and costs on a tenth of the runs.
+    const test::TempDir dir;
+    std::istringstream reference(test::read_file(REFERENCE));
+    std::string text;
+    bool in_target = false;
+    for (std::string line; std::getline(reference, line);) {
+        if (line.rfind('[', 0) == 0) {
+            in_target = line.rfind("[targets.", 0) == 0;
+        }
+        if (!in_target) {
+            text += line + "\n";
+        }
+    }
+    test::write_file(dir / "none.toml", text);
+    const Result r = run_canopy(dir, "run none.toml -n 300 --precision 0.02 --json n.json");
+    INFO(r.out + r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("No targets in this scenario.") != std::string::npos);
+    CHECK(r.out.find("no target to settle to +/-0.02: every replicate ran (300 of at most 300 "
+                     "replicates)") != std::string::npos);
+    const json j = read_json(dir / "n.json");
+    CHECK(j["replicates"] == 300);
+    CHECK(j["precision"]["settled"] == false);
+}
+
+TEST_CASE("levers and solve say that they do not apply the scenario's precision",
+          "[regression][cli][precision]") {
+    const test::TempDir dir;
+    const fs::path file = clear_scenario(dir, "precision = 0.2");
+    const Result levers =
+        run_canopy(dir, "levers " + shell_quote(file.string()) + " -n 10 --lever lever_sme");
+    REQUIRE(levers.status == 0);
+    CHECK(levers.err.find("canopy levers: note: the scenario's precision (0.2) is not applied: "
+                          "each end of each lever runs all 10 replicates") != std::string::npos);
+    const Result solve = run_canopy(dir, "solve " + shell_quote(file.string()) +
+                                             " --target leaders_2023 -P 0.6 --lever lever_sme "
+                                             "-n 20");
+    REQUIRE(solve.status == 0);
+    CHECK(solve.err.find("canopy solve: note: the scenario's precision (0.2) is not applied: each "
+                         "setting runs up to 20 replicates") != std::string::npos);
+    const Result quiet = run_canopy(dir, "solve " + shell_quote(file.string()) +
+                                             " --target leaders_2023 -P 0.6 --lever lever_sme "
+                                             "-n 20 -q --json s.json");
+    CHECK(quiet.err.find("note") == std::string::npos);
 }

@@ -2,6 +2,8 @@
 // driver's blocks, and that stopping early keeps the stated confidence.
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/precision.hpp>
+#include <canopy/output/summary.hpp>
+#include <canopy/output/table.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -25,6 +27,18 @@ PrecisionRule rule(double h, std::size_t most) {
 }
 
 } // namespace
+
+TEST_CASE("A run with no target has nothing to settle: it runs every replicate", "[precision]") {
+    std::size_t ran = 0;
+    const auto outcome =
+        experiments::run_until_settled(rule(0.02, 1000), [&](std::size_t first, std::size_t n) {
+            ran = first + n;
+            return std::vector<TargetCount>{};
+        });
+    CHECK(outcome.replicates == 1000);
+    CHECK(ran == 1000);
+    CHECK_FALSE(outcome.settled);
+}
 
 TEST_CASE("Precision looks double from 100 up to the most", "[precision]") {
     using V = std::vector<std::size_t>;
@@ -101,30 +115,52 @@ TEST_CASE("The driver refuses a rule out of range", "[precision]") {
                Catch::Contains("above 0 and below 0.5, got 0.7"));
 }
 
-TEST_CASE("Stopping early keeps the stated confidence of a decided verdict",
+TEST_CASE("A precision rule keeps the stated confidence of the verdict a user reads",
           "[precision][statistical]") {
-    // A target whose true P(attain) is exactly 0.5: any verdict the rule decides (likely or
-    // unlikely) is wrong. Over S simulated runs of up to 1,000 fair coins, the share that decide
-    // must stay below 1 - 0.95 = 0.05, give or take three binomial standard errors. Looking five
-    // times at a plain 95 % interval decides in about 18 % of runs (and the rule in about 4 %), so
-    // this fails without the correction over the looks.
-    constexpr int S = 2000;
+    // A target whose true P(attain) is exactly 0.5: any verdict decided (likely or unlikely) is
+    // wrong. Over S simulated runs of up to 1,000 fair coins under a rule of +-0.02, the verdict
+    // a user reads (output::record_precision, then output::target_verdict: what the table, the
+    // JSON, HDF5 and the report say) must be decided in fewer than 1 - 0.95 = 0.05 of them, give
+    // or take three binomial standard errors. An outside tester simulated 7.45 % when the last
+    // look's verdict was read on the plain 95 % interval; five looks at the plain interval decide
+    // in about 18 %.
+    constexpr int S = 4000;
     std::mt19937_64 coins(20230101); // a fixed, portable sequence
     int decided = 0;
+    int decided_plain_at_last = 0; // the same runs, the last look read at 95 %
+    const PrecisionRule r = rule(0.02, 1000);
     for (int s = 0; s < S; ++s) {
         TargetCount c;
-        const auto outcome = experiments::run_until_settled(
-            rule(0.001, 1000), [&](std::size_t first, std::size_t count) {
+        const auto outcome =
+            experiments::run_until_settled(r, [&](std::size_t first, std::size_t count) {
                 for (std::size_t i = 0; i < count; ++i) {
                     c.attained += static_cast<std::size_t>(coins() >> 63U);
                 }
                 c.replicates = first + count;
                 return std::vector<TargetCount>{c};
             });
-        decided += outcome.settled ? 1 : 0;
+        output::EnsembleSummary summary(engine::IndicatorSet(
+            {}, engine::ModelInfo{}, engine::Calendar{engine::YearMonth{2023, 1}, 12}));
+        summary.replicates = c.replicates;
+        output::TargetResult t;
+        t.summary.replicates = c.replicates;
+        t.summary.attained = c.attained;
+        t.summary.p_attain = static_cast<double>(c.attained) / static_cast<double>(c.replicates);
+        t.summary.p_attain_ci = engine::wilson_interval(c.attained, c.replicates, 0.95);
+        summary.targets.push_back(t);
+        output::record_precision(summary, r, outcome);
+        const output::Verdict v = output::target_verdict(summary.targets[0]);
+        decided += v == output::Verdict::likely || v == output::Verdict::unlikely ? 1 : 0;
+        const output::Verdict plain =
+            outcome.replicates < r.max_replicates ? v : output::verdict(t.summary.p_attain_ci);
+        decided_plain_at_last +=
+            plain == output::Verdict::likely || plain == output::Verdict::unlikely ? 1 : 0;
     }
     const double share = static_cast<double>(decided) / S;
     const double se = std::sqrt(0.05 * 0.95 / S);
-    INFO("decided " << decided << " of " << S);
+    INFO("decided " << decided << " of " << S
+                    << "; reading the last look at 95 %: " << decided_plain_at_last);
     CHECK(share < 0.05 + 3.0 * se);
+    // The simulation can tell: the last look read at 95 % breaks the bound.
+    CHECK(static_cast<double>(decided_plain_at_last) / S > 0.05 + 3.0 * se);
 }

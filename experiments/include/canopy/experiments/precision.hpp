@@ -17,8 +17,13 @@
 ///     an interval's stated confidence a promise it cannot keep. So each look tests an interval at
 ///     the confidence 1 - (1 - c) / L, with c the run's confidence and L the number of looks
 ///     the rule may take (Bonferroni over the looks): over all looks together, the chance that a
-///     decided verdict is wrong stays below 1 - c. The reported interval is the ordinary one at
-///     confidence c, which is narrower, so a target reported settled also satisfies the rule at c.
+///     decided verdict is wrong stays below 1 - c. So the verdicts are taken on that interval
+///     wherever the run stops, the last look included: there, too, a verdict is one of the L
+///     chances the rule took (read on the ordinary interval at the last look, a run that looked
+///     five times decided a true one half wrongly 7.5 % of the time, not 5 %). The reported
+///     interval is the ordinary one at confidence c, which is narrower, so a target reported
+///     settled also satisfies the rule at c. A rule that looks once (M <= 100) is the fixed run.
+///   - A run with no target has nothing to settle: it runs all M (settled false).
 
 #include <canopy/engine/statistics.hpp>
 
@@ -50,7 +55,7 @@ std::vector<std::size_t> precision_looks(std::size_t max_replicates);
 double look_confidence(const PrecisionRule& rule);
 
 /// Whether a target with `attained` of `replicates` is settled under `rule` (at
-/// look_confidence(rule)).
+/// look_confidence(rule), the confidence its verdict is taken at too).
 bool target_settled(std::size_t attained, std::size_t replicates, const PrecisionRule& rule);
 
 /// What a target looks like at a look: attained of replicates.

@@ -16,6 +16,7 @@
 #include <canopy/engine/scenario.hpp>
 #include <canopy/engine/statistics.hpp>
 #include <canopy/engine/target.hpp>
+#include <canopy/experiments/precision.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -53,9 +54,9 @@ struct TargetResult {
     /// and levers) rather than the simulated dynamics; filled by mark_determined_targets, and
     /// left at "the dynamics" otherwise.
     engine::Determination determination;
-    /// The interval the verdict is taken on when it is not summary.p_attain_ci: a run that
-    /// `--precision` stopped before its last look decides on the stricter interval that look
-    /// tested (docs/scenario-format.md). Empty otherwise.
+    /// The interval the verdict is taken on when it is not summary.p_attain_ci: a run under a
+    /// precision rule that could look more than once decides on the stricter interval its looks
+    /// test, wherever it stopped (docs/scenario-format.md). Empty otherwise.
     std::optional<engine::Interval> verdict_ci;
 };
 
@@ -129,8 +130,9 @@ struct EnsembleSummary {
     double precision = 0.0;
     std::size_t max_replicates = 0;
     bool precision_settled = false;
-    /// Above 0 when the rule stopped before its last look: the confidence of the intervals the
-    /// verdicts are taken on (TargetResult::verdict_ci).
+    /// Above 0 when a precision rule could look more than once (record_precision): the
+    /// confidence of the intervals the verdicts are taken on (TargetResult::verdict_ci),
+    /// wherever the rule stopped.
     double verdict_confidence = 0.0;
     std::vector<std::vector<double>> finals;       ///< [indicator][replicate]
     std::vector<IndicatorSummary> indicator_stats; ///< one per indicator, scenario order
@@ -159,6 +161,13 @@ void mark_determined_targets(EnsembleSummary& summary, const engine::Scenario& s
 
 /// "wilson" or "jeffreys" (the --interval flag's words).
 const char* interval_name(engine::IntervalMethod method) noexcept;
+
+/// Records where a precision rule stopped (`--precision`, experiments/precision.hpp): the
+/// half-width, the most replicates, whether every target settled and, when the rule could look
+/// more than once, each target's verdict interval at the looks' confidence (verdict_ci,
+/// verdict_confidence), wherever it stopped. `canopy run` and the Python module both call it.
+void record_precision(EnsembleSummary& summary, const experiments::PrecisionRule& rule,
+                      const experiments::PrecisionOutcome& outcome);
 
 /// "month" or "week" (the scenario's `time_step` words).
 const char* time_step_name(engine::TimeUnit unit) noexcept;

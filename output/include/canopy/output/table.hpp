@@ -32,6 +32,12 @@ enum class Verdict { likely, uncertain, unlikely, unknown };
 /// The verdict for an interval around P(attain) (see the file comment); NaN ends: unknown.
 Verdict verdict(const engine::Interval& p_attain_ci) noexcept;
 
+/// A target's verdict, as every output gives it (the table, JSON's and HDF5's `verdict`, the
+/// report): unknown when no replicate gave a number, else verdict() of the interval it is taken
+/// on, TargetResult::verdict_ci under a precision rule that looks more than once, else the
+/// target's P(attain) interval.
+Verdict target_verdict(const TargetResult& t) noexcept;
+
 /// "likely", "uncertain", "unlikely", "n/a".
 const char* to_string(Verdict v) noexcept;
 
@@ -89,9 +95,13 @@ std::string percent_interval_text(const engine::Interval& ci);
 /// A comparison as a page writes it: "≥" and "≤" for ">=" and "<=", others as they are.
 std::string comparison_symbol(const std::string& comparison);
 
-/// Said under the verdict line of a run that its precision rule stopped before its last look:
-/// its verdicts are taken on the `verdict_confidence` interval that look tested, not on the
-/// `confidence` one shown (docs/scenario-format.md, "precision").
+/// Where a precision rule stopped, as the header and the report say it: "every target settled
+/// to +/-0.02 (800 of at most 1000 replicates)" (or not every, or no target to settle).
+std::string precision_text(const EnsembleSummary& s);
+
+/// Said under the verdict line of a run under a precision rule that could look more than once:
+/// its verdicts are taken on the `verdict_confidence` interval its looks test, wherever it
+/// stopped, not on the `confidence` one shown (docs/scenario-format.md, "precision").
 std::string stopped_verdict_note(double verdict_confidence, double confidence);
 
 /// The number of terminal columns `text` (UTF-8) takes: wide East Asian characters count two,

@@ -653,3 +653,35 @@ TEST_CASE("solve's closest setting when no setting is within the cap is the high
     }
     CHECK(level < 3.0); // the top, 3, ties at 30 % and costs the most
 }
+
+TEST_CASE("solve's closest setting over a cap it cannot escape reaches P at the least cost, "
+          "not the highest P(attain)",
+          "[unit][solve]") {
+    // An outside tester: with every setting over the cap, "OUT OF REACH ... the closest setting:
+    // lever_sme = 2.75, P 68.0 %" against 50 % asked, where 1.86 reached 50 % for the same cost.
+    // Here replicate r attains when u(r) < 0.2 level and every setting costs 10 under a cap of 5:
+    // P 0.5 is reached from level 2.5 on, and the top, 3, overshoots it at 0.6.
+    Reference ref = Reference::load();
+    ref.scenario.budget.cap_total = 5.0;
+    const experiments::Experiment x = ref.experiment();
+    experiments::SolveRequest request =
+        ref.request({Reference::lever("lever_high_tech", 1.0, 3.0)}, 0.5, 200, 20, 0.01);
+    request.within_budget_cap = true;
+    const Threshold even(ref.indicator, ref.scenario.indicators.size(), 0);
+    PerPoint evaluator([&even](const experiments::Experiment& e, const experiments::Point& p) {
+        experiments::PointResult r = even.result(e, p, 0.2 * p.values.at(0));
+        r.cost_years = 1;
+        r.costs.assign(r.replicates, 10.0);
+        return r;
+    });
+    const experiments::SolveResult result = experiments::solve(x, evaluator, request);
+    REQUIRE_FALSE(result.reached);
+    CHECK(result.none_within_cap);
+    REQUIRE(result.over_cap_answer);
+    INFO("closest " << result.best.levels.at(0) << ", P " << result.best.p_attain
+                    << "; the cheapest reaching P over the cap "
+                    << result.over_cap_answer->levels.at(0));
+    CHECK(result.best.p_attain >= 0.5);
+    CHECK(result.best.levels.at(0) < 2.6); // near 2.5, not the top
+    CHECK(result.best.levels == result.over_cap_answer->levels);
+}

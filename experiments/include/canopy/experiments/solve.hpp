@@ -116,7 +116,8 @@ struct SolveNotMonotone {
 struct SolveResult {
     bool reached = false; ///< false: out of reach within the levers' ranges (and the cap)
     /// The answer, or, out of reach, the closest setting: of the settings evaluated (within the
-    /// cap when asked and any is), the highest P(attain), then the lowest cost, compared on the
+    /// cap when asked and any is), the highest P(attain) counted up to P (of settings whose
+    /// estimates reach P, the cheapest), then the lowest cost, compared on the
     /// same replicates (common random numbers) and reported on all of them. With a cap, the
     /// highest levels the cap allows along a lever's line are among them.
     SolveSetting best;

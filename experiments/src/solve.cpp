@@ -346,14 +346,25 @@ private:
         return s.reaches && (!request_.within_budget_cap || !s.over_cap);
     }
 
-    // Whether a ranks before b as the closest setting: higher P(attain), then lower cost, then
-    // lower levels, P(attain) counted up to P only: of settings whose estimates reach P (over a
-    // cap none of them escapes), the cheapest is the closest to what was asked, not the one that
-    // overshoots most (an outside tester's 68 % at 2.75 against 50 % asked, where 1.86 reached it
-    // for the same cost). Fair only between settings on the same replicates.
+    // How near `attained` of n comes to what was asked, as meets() judges it: the estimate, or
+    // with `assured` the interval's lower end, counted up to P only.
+    [[nodiscard]] double nearness(std::size_t attained, std::size_t n) const {
+        const double x = request_.assured
+                             ? engine::wilson_interval(attained, n, request_.confidence).lo
+                             : static_cast<double>(attained) / static_cast<double>(n);
+        return std::min(x, request_.probability);
+    }
+
+    // Whether a ranks before b as the closest setting: nearer P (nearness), then lower cost, then
+    // lower levels. Counted up to P only: of settings that reach P (over a cap none of them
+    // escapes), the cheapest is the closest to what was asked, not the one that overshoots most
+    // (an outside tester's 68 % at 2.75 against 50 % asked, where 1.86 reached it for the same
+    // cost); and with `assured`, by the lower end (a setting whose estimate alone reaches P is
+    // not as near as one whose lower end does). Fair only between settings on the same
+    // replicates.
     [[nodiscard]] bool closer(const SolveSetting& a, const SolveSetting& b) const {
-        const double pa = std::min(a.p_attain, request_.probability);
-        const double pb = std::min(b.p_attain, request_.probability);
+        const double pa = nearness(a.attained, a.replicates);
+        const double pb = nearness(b.attained, b.replicates);
         if (pa != pb) {
             return pa > pb;
         }
@@ -426,14 +437,13 @@ private:
                 if (n >= max || (next != nullptr && !closer(r->setting, next->setting))) {
                     continue;
                 }
-                // The best's P(attain) on r's replicates: r may beat it only if it does there,
-                // or reaches P there too (then the cost decides).
+                // The best on r's replicates: r may beat it only if it is as near P there (then
+                // the cost decides) or nearer.
                 if (best != nullptr &&
-                    static_cast<std::size_t>(
-                        std::count(best->attains.begin(),
-                                   best->attains.begin() + static_cast<std::ptrdiff_t>(n), true)) >
-                        r->setting.attained &&
-                    r->setting.p_attain < request_.probability) {
+                    nearness(static_cast<std::size_t>(std::count(
+                                 best->attains.begin(),
+                                 best->attains.begin() + static_cast<std::ptrdiff_t>(n), true)),
+                             n) > nearness(r->setting.attained, n)) {
                     continue;
                 }
                 next = r;

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace canopy::cli {
 
@@ -51,6 +52,8 @@ struct SolveArgs {
 // The fewest replicates a setting may have: as few as ten give a P(attain) interval wider than
 // any probability a planner would ask for (the --replicates flag's own minimum).
 constexpr int MIN_REPLICATES = 10;
+// The most --replicates takes.
+constexpr int MAX_REPLICATES = 1'000'000;
 
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -255,23 +258,36 @@ std::string single_verdict(const experiments::SolveResult& s, std::size_t lever)
         output::format_percent(m.higher.p_attain), output::format_level(m.higher.levels.at(lever)));
 }
 
-// What the answer's P(attain) assures, when it reached P: with --assured that its interval's lower
-// end is at least P; without, when the lower end is below P, that the estimate alone reaches it
-// (the true P(attain) there may be below P) and how to ask for more. Empty otherwise.
+// What the answer's P(attain) assures: reached, with --assured that its interval's lower end is
+// at least P (with several levers, for this setting: the search chose it among many on the same
+// replicates); without, when the lower end is below P, that the estimate alone reaches it (the
+// true P(attain) there may be below P) and how to ask for more. Out of reach under --assured,
+// why an estimate at or above P is not an answer. Empty otherwise.
 std::string assurance_line(const experiments::SolveRequest& request,
                            const experiments::SolveResult& r) {
+    const std::string lower = output::format_percent(r.best.p_attain_ci.lo);
+    const std::string p = probability_text(request.probability);
     if (!r.reached) {
+        if (request.assured && r.best.p_attain >= request.probability &&
+            r.best.p_attain_ci.lo < request.probability) {
+            return fmt::format("not assured: the estimate reaches {}, the interval's lower end "
+                               "({}) does not",
+                               p, lower);
+        }
         return {};
     }
-    const std::string lower = output::format_percent(r.best.p_attain_ci.lo);
     if (request.assured) {
-        return fmt::format("assured: the interval's lower end, {}, is at least {}", lower,
-                           probability_text(request.probability));
+        return fmt::format(
+            "assured: the interval's lower end, {}, is at least {}{}", lower, p,
+            request.levers.size() > 1
+                ? " (for this setting; the search chose it among many on the same replicates, "
+                  "so confirm it on another seed)"
+                : "");
     }
     if (r.best.p_attain_ci.lo < request.probability) {
         return fmt::format("the estimate reaches {}, the interval's lower end ({}) does not: the "
                            "true P(attain) here may be below it; --assured asks for the lower end",
-                           probability_text(request.probability), lower);
+                           p, lower);
     }
     return {};
 }
@@ -504,6 +520,7 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                     " that attains " + target.id + " with P(attain) ≥ " +
                     probability_text(request.probability) + (request.assured ? " assured" : "");
     page.probability_wanted = request.probability;
+    page.probability_assured = request.assured;
     std::string searched;
     for (const experiments::SolveLever& l : request.levers) {
         searched += (searched.empty() ? "" : "; ") + l.target.name + " in " +
@@ -723,10 +740,26 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 "probability; give --replicates {} or more",
                 quoted(s.name), s.replicates, s.replicates == 1 ? "" : "s", MIN_REPLICATES));
         }
-        if (args.assured && (args.probability > 0.0 && args.probability < 1.0)) {
+        // As many as --replicates allows (MAX_REPLICATES): a P nearer 1 than that can assure is
+        // refused as such.
+        const auto need_for = [&]() -> std::optional<int> {
+            try {
+                const int n =
+                    experiments::assured_replicates_needed(args.probability, request.confidence);
+                return n <= MAX_REPLICATES ? std::optional<int>(n) : std::nullopt;
+            } catch (const Error&) {
+                return std::nullopt;
+            }
+        };
+        if (args.assured && (args.probability > 0.0 && args.probability < 1.0) && !need_for()) {
+            problems.push_back(fmt::format(
+                "--assured: no number of replicates --replicates allows (at most {}) can assure "
+                "P(attain) >= {}: even with every replicate attaining, the lower end of the {:g} "
+                "% interval stays below it; ask for a lower --probability",
+                MAX_REPLICATES, probability_text(args.probability), 100.0 * request.confidence));
+        } else if (args.assured && (args.probability > 0.0 && args.probability < 1.0)) {
             const int have = args.replicates_set ? args.replicates : s.replicates;
-            const int need =
-                experiments::assured_replicates_needed(args.probability, request.confidence);
+            const int need = *need_for();
             if (have < need) {
                 problems.push_back(fmt::format(
                     "--assured: {} replicates a setting ({}) cannot assure P(attain) >= {}: even "
@@ -880,7 +913,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
                            "{:g} % of their value",
                            result.settings, result.replicates, 100.0 * request.precision);
-        if (request.levers.size() > 1) {
+        if (request.levers.size() > 1 && result.reached) {
             // A trade lowers a lever by halves of its distance above its floor, and bisects
             // only the lever that makes up for it.
             out += fmt::format(" where bisected; a lever lowered in a trade, to {:g} % of its "
@@ -982,11 +1015,12 @@ Command add_solve(CLI::App& app) {
                   "Only settings whose mean cost stays within the scenario's budget caps count");
     cmd->add_flag("--assured", args->assured,
                   "A setting reaches P only when the lower end of its 95 % interval does (not "
-                  "its estimate alone): P(attain) >= P with 97.5 % confidence");
+                  "its estimate alone): along one lever, P(attain) >= P with about 97.5 % "
+                  "confidence");
     CLI::Option* replicates =
         cmd->add_option("--replicates,-n", args->replicates,
                         "The most replicates per setting (default: the scenario's)")
-            ->check(CLI::Range(10, 1'000'000));
+            ->check(CLI::Range(MIN_REPLICATES, MAX_REPLICATES));
     CLI::Option* seed =
         add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
     cmd->add_option("--precision", args->precision,

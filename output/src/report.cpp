@@ -865,9 +865,10 @@ bool reaches(const ReportTarget& t, double wanted) {
     return t.reaches ? *t.reaches : t.p_lo >= wanted;
 }
 
-// The probability a solve asked for, as a column heading: "reaches 99 %?".
-std::string reaches_heading(double wanted) {
-    return fmt::format("reaches {:g} %?", 100.0 * wanted);
+// The probability a solve asked for, as a column heading: "reaches 99 %?", or with --assured
+// "reaches 99 % assured?".
+std::string reaches_heading(double wanted, bool assured) {
+    return fmt::format("reaches {:g} %{}?", 100.0 * wanted, assured ? " assured" : "");
 }
 
 std::string reaches_cell(const ReportTarget& t, double wanted) {
@@ -941,7 +942,7 @@ std::string summary_section(const Report& r) {
          "<thead><tr><th>target</th><th>goal</th>"
          "<th class=\"num\">median</th><th class=\"num\">90 % interval</th>"
          "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th><th>" +
-         (wanted ? reaches_heading(*wanted) : std::string("verdict")) +
+         (wanted ? reaches_heading(*wanted, r.probability_assured) : std::string("verdict")) +
          "</th></tr></thead><tbody>\n";
     for (const ReportTarget& t : m.targets) {
         s += "<tr><td>" + breakable(t.label.empty() ? t.id : t.label);
@@ -965,7 +966,7 @@ std::string summary_section(const Report& r) {
     s += "</tbody>" + std::string(TABLE_CLOSE);
     // What the verdict means, as the terminal says it.
     if (wanted) {
-        s += "<p class=\"muted\">" + escape(reaches_heading(*wanted)) +
+        s += "<p class=\"muted\">" + escape(reaches_heading(*wanted, r.probability_assured)) +
              ": the search's verdict, yes when its sequential test judged the setting's P(attain) "
              "to reach the probability asked for (Wilson interval against it), no otherwise.</p>\n";
     } else {
@@ -1077,7 +1078,7 @@ std::string attainment_section(const Report& r) {
              "</th><th class=\"num\">median</th><th class=\"num\">90 % interval</th>"
              "<th class=\"num\">P(attain)</th><th class=\"num\">95 % CI</th>";
         if (wanted) {
-            s += "<th>" + reaches_heading(*wanted) + "</th>";
+            s += "<th>" + reaches_heading(*wanted, r.probability_assured) + "</th>";
         }
         if (deltas) {
             s += "<th class=\"num\">Δ median [CI]</th><th class=\"num\">Δ P [CI]</th>";

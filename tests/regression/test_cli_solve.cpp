@@ -546,3 +546,52 @@ TEST_CASE("canopy solve --budget-cap finds a combination within the cap when eve
     CHECK(k["status"] == "reached");
     CHECK(k["cost"].get<double>() <= 0.6);
 }
+
+TEST_CASE("canopy solve --assured ranks out-of-reach settings by their interval's lower end",
+          "[regression][cli][solve]") {
+    // An outside reviewer: under --assured the closest setting was ranked by the estimate, so a
+    // setting the log called short (1.08, 85.0 % [79.4, 89.3]) was reported in place of the
+    // assured 1.09 when nothing was within the cap; and within a cap of 1.575, 1.065 (80.5 %
+    // [74.5, 85.4]) in place of 1.072 (83.0 % [77.2, 87.6], cost 1.572), nearer on both counts.
+    // lever_sme costs 1 bn yuan a unit-year here, besides lever_high_tech's 0.5.
+    const test::TempDir dir;
+    const auto capped = [&](const std::string& cap) {
+        test::write_file(dir / "capped.toml",
+                         "extends = \"" + REFERENCE + "\"\n[levers.lever_sme]\n" +
+                             "cost_per_unit_year = 1.0\ncost_unit = \"bn yuan\"\n[budget]\n"
+                             "currency = \"bn yuan\"\ncap_total = " +
+                             cap + "\nassumption = \"a test cap\"\n");
+    };
+    const std::string solve = "solve capped.toml -t 1 --target high_tech_growth -P 0.8 --lever "
+                              "lever_sme=1:3 -n 200 --budget-cap --assured --json out.json";
+    capped("1.4");
+    const Result none = run_canopy(dir, solve);
+    INFO(none.out + none.err);
+    REQUIRE(none.status == 0);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(j["status"] == "out_of_reach");
+    CHECK(j["none_within_cap"] == true);
+    REQUIRE(j["over_cap_answer"].is_object());
+    CHECK(j["levers"] == j["over_cap_answer"]["levers"]);
+    CHECK(j["p_attain_ci"][0].get<double>() >= 0.8);
+
+    capped("1.575");
+    const Result within = run_canopy(dir, solve);
+    INFO(within.out + within.err);
+    REQUIRE(within.status == 0);
+    const auto k = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    CHECK(k["status"] == "out_of_reach");
+    CHECK(k["over_cap"] == false);
+    CHECK(k["levers"]["lever_sme"].get<double>() == 1.072);
+    CHECK(within.out.find("  not assured: the estimate reaches 80.0 %, the interval's lower end "
+                          "(77.2 %) does not\n") != std::string::npos);
+
+    // A probability no allowed number of replicates can assure is refused as such (it was a
+    // runtime error, exit 1, reading "1.000000").
+    const Result near_one = run_canopy(dir, "solve capped.toml --target high_tech_growth -P "
+                                            "0.999999999999 --lever lever_sme --assured");
+    CHECK(near_one.status == 2);
+    CHECK(near_one.err.find("--assured: no number of replicates --replicates allows (at most "
+                            "1000000) can assure P(attain) >= 0.999999999999") !=
+          std::string::npos);
+}

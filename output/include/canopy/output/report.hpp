@@ -169,6 +169,9 @@ struct Report {
     /// Set by solve: P(attain) is judged against this probability, not against one half (the
     /// verdict column says whether the setting reaches it; the charts draw their line there).
     std::optional<double> probability_wanted;
+    /// Set by `solve --assured`: a setting reaches probability_wanted only when its interval's
+    /// lower end does (the verdict column's heading says so).
+    bool probability_assured = false;
     std::vector<ReportTable> tables; ///< after the attainment, before the budgets
     std::vector<std::string> notes;  ///< paragraphs shown after the summary (e.g. a solve answer)
 };

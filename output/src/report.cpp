@@ -1135,10 +1135,10 @@ std::string budget_text(const ReportMix& m) {
                                  : " " + m.totals.front().unit;
     std::string caps;
     if (yearly) {
-        caps += format_quantity(m.cap_per_year) + unit + " a year";
+        caps += format_level(m.cap_per_year) + unit + " a year";
     }
     if (total) {
-        caps += (yearly ? ", " : "") + format_quantity(m.cap_total) + unit + " in total";
+        caps += (yearly ? ", " : "") + format_level(m.cap_total) + unit + " in total";
     }
     std::string out =
         (m.over_budget ? "over the cap of " : "within the cap of ") + caps + " (mean cost)";

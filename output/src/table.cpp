@@ -600,11 +600,11 @@ std::string format_cost_table(const EnsembleSummary& s, const TableStyle& style)
     if (c.cap_per_year == c.cap_per_year || c.cap_total == c.cap_total) {
         std::string caps = "budget cap:";
         if (c.cap_per_year == c.cap_per_year) {
-            caps += " " + with_unit(format_quantity(c.cap_per_year), c.currency) + " a year";
+            caps += " " + with_unit(format_level(c.cap_per_year), c.currency) + " a year";
         }
         if (c.cap_total == c.cap_total) {
             caps += std::string(c.cap_per_year == c.cap_per_year ? "," : "") + " " +
-                    with_unit(format_quantity(c.cap_total), c.currency) + " in total";
+                    with_unit(format_level(c.cap_total), c.currency) + " in total";
         }
         out += caps + (c.over_cap ? " - OVER CAP (mean cost)" : " - within it (mean cost)");
         if (spread) {

@@ -10,6 +10,7 @@
 #include <canopy/experiments/calibration.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -80,6 +81,85 @@ std::string lower(std::string s) {
 bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
     return std::any_of(words.begin(), words.end(),
                        [&](const char* w) { return text.find(w) != std::string::npos; });
+}
+
+// The multiple of a base unit that a unit names (万家 is 10^4 firms, "100m yuan" 10^8 yuan, "1000
+// people" 10^3 people), with the word that says it; 1 and "" when it names none. The word found
+// first in the text counts ("万人 (1.73 million in total)" is 万), so a note in brackets does not;
+// a number counts only at the start ("firms (as of Oct 2022)" names no multiple).
+struct UnitMultiple {
+    double factor = 1.0;
+    std::string word;
+};
+
+// A scale as a planner types it: 0.0001, not 1e-04 (num's shortest form), for the powers of ten
+// unit_multiple gives.
+std::string scale_text(double x) {
+    char buffer[400];
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed);
+    return r.ec == std::errc() ? std::string(buffer, r.ptr) : num(x);
+}
+
+UnitMultiple unit_multiple(const std::string& unit) {
+    const std::string text = lower(unit);
+    UnitMultiple out;
+    std::size_t first = std::string::npos;
+    const auto consider = [&](std::size_t at, double factor, const std::string& word) {
+        if (at != std::string::npos && (first == std::string::npos || at < first ||
+                                        (at == first && word.size() > out.word.size()))) {
+            first = at;
+            out = {factor, word};
+        }
+    };
+    // Chinese multiples: the longer first where one holds another (百万 holds 万).
+    for (const auto& [word, factor] : std::initializer_list<std::pair<const char*, double>>{
+             {"十亿", 1e9}, {"百万", 1e6}, {"亿", 1e8}, {"万", 1e4}, {"千", 1e3}}) {
+        consider(text.find(word), factor, word);
+    }
+    // English words, whole words only ("bn" is not in "ebnf").
+    const auto is_letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+    for (const auto& [word, factor] :
+         std::initializer_list<std::pair<const char*, double>>{{"hundred million", 1e8},
+                                                               {"ten thousand", 1e4},
+                                                               {"billion", 1e9},
+                                                               {"million", 1e6},
+                                                               {"thousand", 1e3},
+                                                               {"bn", 1e9},
+                                                               {"mn", 1e6}}) {
+        const std::string w = word;
+        for (std::size_t at = text.find(w); at != std::string::npos; at = text.find(w, at + 1)) {
+            const bool starts = at == 0 || !is_letter(text[at - 1]);
+            const bool ends = at + w.size() == text.size() || !is_letter(text[at + w.size()]);
+            if (starts && ends) {
+                consider(at, factor, w);
+                break;
+            }
+        }
+    }
+    // A number at the start, with a k, m or bn after it: "1000 people", "10k yuan", "100m yuan".
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+        ++digits;
+    }
+    if (digits > 0 && digits <= 12) {
+        double factor = std::stod(text.substr(0, digits));
+        std::size_t end = digits;
+        for (const auto& [suffix, times] : std::initializer_list<std::pair<const char*, double>>{
+                 {"bn", 1e9}, {"k", 1e3}, {"m", 1e6}}) {
+            const std::string x = suffix;
+            if (text.compare(digits, x.size(), x) == 0 &&
+                (digits + x.size() == text.size() || !is_letter(text[digits + x.size()]))) {
+                factor *= times;
+                end = digits + x.size();
+                break;
+            }
+        }
+        const bool word_ends = end == text.size() || !is_letter(text[end]);
+        if (word_ends && factor > 1.0) {
+            consider(0, factor, text.substr(0, end));
+        }
+    }
+    return out;
 }
 
 // ---- diagnostics and typed access to TOML tables ---------------------------------------------
@@ -935,6 +1015,7 @@ private:
         }
         // The model series and the measure that fits it.
         bool never_negative = false; // the model series is a count or an amount
+        std::string series_unit;     // the model series' unit
         if (model_series && scenario_ok_) {
             const engine::ModelInfo& info = c_.model->info();
             const int k = info.series_index(*model_series);
@@ -951,6 +1032,7 @@ private:
                 const engine::SeriesSpec& s = info.series[static_cast<std::size_t>(k)];
                 const bool is_flow = s.kind == engine::SeriesKind::flow;
                 never_negative = !s.can_be_negative;
+                series_unit = s.unit;
                 if (!measure) {
                     measure = is_flow ? Measure::flow : Measure::stock;
                 } else if ((*measure == Measure::flow) != is_flow) {
@@ -1143,6 +1225,44 @@ private:
                            "the figure in percent with a unit that says so ('% yoy'), or " +
                                t.path("scale") + " = 0.01 to compare shares");
                 continue;
+            }
+            // A figure in a multiple of the model's unit (万家 of a series in firms), or in percent
+            // of a level, compared without a `scale`: an outside tester's 0.048 万家 for 480
+            // firms was fitted as 0.048 firms, and the posterior went to the prior's edge with
+            // a note that blamed the model's noise.
+            if (scale == 1.0 && o.measure != Measure::growth && model_series) {
+                const UnitMultiple given = unit_multiple(row->unit);
+                const UnitMultiple model = unit_multiple(series_unit);
+                if (given.factor != model.factor) {
+                    const double ratio = model.factor / given.factor;
+                    data_error(*row, "unit",
+                               "'" + row->series + "' " + std::to_string(y) + " is in '" +
+                                   row->unit + "'" +
+                                   (given.word.empty()
+                                        ? std::string()
+                                        : " ('" + given.word + "': " + num(given.factor) + ")") +
+                                   ", but the model's series '" + *model_series + "' is in '" +
+                                   series_unit + "'" +
+                                   (model.word.empty()
+                                        ? std::string()
+                                        : " ('" + model.word + "': " + num(model.factor) + ")") +
+                                   ", and " + t.path("scale") + " does not convert it",
+                               t.path("scale") + " = " + scale_text(ratio) +
+                                   " (the model's figure times scale is the data's), or the "
+                                   "figure in the model's unit");
+                    continue;
+                }
+                const bool percent = contains_any(unit, {"%", "percent", "pct", "百分"});
+                if (percent && !contains_any(lower(series_unit), {"%", "percent", "share"})) {
+                    data_error(*row, "unit",
+                               "'" + row->series + "' " + std::to_string(y) + " is in '" +
+                                   row->unit + "', a percentage, but the model's series '" +
+                                   *model_series + "' is in '" + series_unit + "'",
+                               t.path("measure") + " = \"growth\" for a growth in percent, a " +
+                                   t.path("scale") + " that converts it, or the figure in '" +
+                                   series_unit + "'");
+                    continue;
+                }
             }
             // The error model.
             double s =

@@ -277,6 +277,25 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
          "the model gives in percent (100 x (x / x0 - 1)), but its unit 'share yoy' does not "
          "say percent (allowed: the figure in percent with a unit that says so ('% yoy'), or "
          "observations.growth.scale = 0.01 to compare shares)"},
+        // A figure in a multiple of the model's unit, or in percent of a level, was fitted as
+        // if in the model's unit: an outside tester's 0.048 万家 for 480 firms, exit 0, and a
+        // posterior at the prior's edge.
+        {"a figure in ten thousands of firms", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,0.0655,万家"),
+         "error: unit: 'reference_high_tech' 2021 is in '万家' ('万': 10000), but the model's "
+         "series 'high_tech' is in 'firms', and observations.high_tech.scale does not convert it "
+         "(allowed: observations.high_tech.scale = 0.0001 (the model's figure times scale is the "
+         "data's), or the figure in the model's unit)"},
+        {"a figure in thousands of firms", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,0.655,thousand firms"),
+         "observations.high_tech.scale = 0.001 (the model's figure times scale"},
+        {"a percentage fitted against a level", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,655,% yoy"),
+         "error: unit: 'reference_high_tech' 2021 is in '% yoy', a percentage, but the model's "
+         "series 'high_tech' is in 'firms'"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "

@@ -335,6 +335,7 @@ public:
                 kept);
         }
         if (stopped == Outcome::budget) {
+            result.budget_ran_out = true;
             result.notes.push_back("the simulation budget (abc_smc.max_simulations = " +
                                    std::to_string(o.max_simulations) +
                                    ") ran out during generation " +

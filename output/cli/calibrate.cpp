@@ -123,7 +123,8 @@ std::vector<std::string> output_problems(const CalibrateArgs& a, const experimen
         }
         if (!foreign && !journals.empty()) {
             problems.push_back("--out: the journal " + quoted(journals.front().string()) +
-                               " of an interrupted calibration exists; add --resume to continue "
+                               " of an earlier calibration (interrupted, or stopped by its budget) "
+                               "exists; add --resume to continue "
                                "it, or remove it to start again");
         }
     }
@@ -354,6 +355,14 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
             }
         }
     }
+    if (root && a.resume && loaded.calibration && lock && problems.empty() && !a.quiet &&
+        experiments::calibration_journal_files(journal_of(a.out)).empty()) {
+        // --resume with nothing to resume starts from the first run: said, not silent (a
+        // finished calibration removes its journals, unless its budget ran out).
+        std::cerr << "canopy calibrate: --resume: no journal at "
+                  << quoted(journal_of(a.out).string())
+                  << ", so nothing to read back: starting from the first run\n";
+    }
     // The root's verdict holds for every rank, so that all stop or all go on together.
     std::vector<std::uint8_t> verdict{
         static_cast<std::uint8_t>(bad || !loaded.calibration || !problems.empty() ? 1 : 0)};
@@ -538,6 +547,15 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
                   << "canopy calibrate: no posterior was written; the runs are kept in its "
                      "journal: rerun with --resume once the cause is fixed\n";
         throw experiments::SharedFailure(e.what(), false); // said: main only exits
+    }
+    // The budget ended the run: its journals are what a raised budget goes on from, with every
+    // run kept (docs/calibration.md). A rerun without --resume is refused while they are there.
+    if (result.budget_ran_out) {
+        std::cerr << "canopy calibrate: the simulation budget ran out: its runs are kept in "
+                  << quoted(journal_of(a.out).string())
+                  << "; raise abc_smc.max_simulations and rerun with --resume to go on from them "
+                     "(remove the journal to start afresh)\n";
+        return EXIT_OK;
     }
     // The result is complete: the journals are no longer needed.
     for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {

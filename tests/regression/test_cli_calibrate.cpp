@@ -569,13 +569,41 @@ TEST_CASE("a budget that ends the first generation is bad input, and --resume ke
     INFO(resumed.err);
     REQUIRE(resumed.status == 0);
     CHECK(resumed.out.find("resumed: 80 points read back from the journal") != std::string::npos);
-    CHECK_FALSE(fs::exists(dir / "post.h5.journal"));
     REQUIRE(run_canopy(dir, "calibrate c.toml --out fresh.h5 --quiet").status == 0);
     const CalibrationResult a = read_calibration_result(dir / "post.h5");
     const CalibrationResult b = read_calibration_result(dir / "fresh.h5");
     CHECK(a.particles == b.particles);
     CHECK(a.weights == b.weights);
     CHECK(a.simulations == b.simulations);
+
+    // 400 runs end during a later generation: the result is written and the runs are kept, so a
+    // budget raised again goes on from them (an outside tester: the finished run had removed
+    // its journal, and --resume with the larger budget recomputed every run without a word).
+    CHECK(resumed.err.find("canopy calibrate: the simulation budget ran out: its runs are kept in "
+                           "'post.h5.journal'; raise abc_smc.max_simulations and rerun with "
+                           "--resume to go on from them") != std::string::npos);
+    CHECK(journal_records(dir / "post.h5.journal") == 400);
+    const Result again = run_canopy(dir, "calibrate c.toml --out post.h5");
+    CHECK(again.status == 2);
+    CHECK(again.err.find("stopped by its budget) exists; add --resume") != std::string::npos);
+    write_file(dir / "c.toml", quick);
+    const Result further = run_canopy(dir, "calibrate c.toml --resume --out post.h5");
+    INFO(further.err);
+    REQUIRE(further.status == 0);
+    CHECK(further.out.find("resumed: 400 points read back from the journal") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "post.h5.journal")); // its stopping rule ended it: complete
+    REQUIRE(run_canopy(dir, "calibrate c.toml --out whole.h5 --quiet").status == 0);
+    const CalibrationResult c = read_calibration_result(dir / "post.h5");
+    const CalibrationResult d = read_calibration_result(dir / "whole.h5");
+    CHECK(c.particles == d.particles);
+    CHECK(c.weights == d.weights);
+
+    // --resume with no journal starts from the first run, and says so.
+    const Result nothing = run_canopy(dir, "calibrate c.toml --resume --out other.h5 --threads 1");
+    REQUIRE(nothing.status == 0);
+    CHECK(nothing.err.find("canopy calibrate: --resume: no journal at 'other.h5.journal', so "
+                           "nothing to read back: starting from the first run") !=
+          std::string::npos);
 }
 
 TEST_CASE("the stopping rule ending the first generation is bad input naming min_acceptance",

@@ -107,6 +107,9 @@ struct CalibrationResult {
     std::int64_t simulations = 0;
     double wall_seconds = 0.0, simulate_seconds = 0.0, simulations_per_second = 0.0;
     std::vector<std::string> notes; ///< what a reader should know (a budget that ran out, ...)
+    /// ABC-SMC: the simulation budget ended the run, so a raised budget would go on from its
+    /// runs (`canopy calibrate` keeps their journals for --resume). Not stored in the file.
+    bool budget_ran_out = false;
 
     [[nodiscard]] std::size_t particle_count() const noexcept { return weights.size(); }
     [[nodiscard]] double particle(std::size_t k, std::size_t j) const {

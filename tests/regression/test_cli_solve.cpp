@@ -35,6 +35,17 @@ double p_attain_of(const nlohmann::json& run, const std::string& id) {
     return -1.0;
 }
 
+// capped.toml in `dir`: the reference scenario asking 90 leaders by the end of 2023, under a
+// total budget cap of `cap` bn yuan (only lever_high_tech is priced: 0.5 a unit-year).
+void write_capped_leaders(const test::TempDir& dir, const std::string& cap) {
+    test::write_file(dir / "capped.toml",
+                     "extends = \"" + REFERENCE + "\"" +
+                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
+                         "assumption = \"a test\"\n"
+                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = " +
+                         cap + "\nassumption = \"a test cap\"\n");
+}
+
 } // namespace
 
 TEST_CASE("canopy solve finds a lever level that canopy run confirms on another seed",
@@ -403,12 +414,7 @@ TEST_CASE("canopy solve --budget-cap reports the best setting within the cap and
     // it. 90 leaders by the end of 2023 need about 1.28 to be 85 % likely, over the cap; the
     // search for P went from the scenario's 1 (10 % on 40 replicates) to 1.25 and on up.
     const test::TempDir dir;
-    test::write_file(dir / "capped.toml",
-                     "extends = \"" + REFERENCE + "\"" +
-                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
-                         "assumption = \"a test\"\n"
-                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.6\n"
-                         "assumption = \"a test cap\"\n");
+    write_capped_leaders(dir, "0.6");
     const std::string solve = "solve capped.toml -t 1 --target leaders_2023 --probability 0.85 "
                               "-n 40 --precision 0.02 --budget-cap --json out.json";
     const Result r = run_canopy(dir, solve + " --lever lever_high_tech=0.5:3");
@@ -437,12 +443,7 @@ TEST_CASE("canopy solve --budget-cap reports the best setting within the cap and
     // Under a cap of 0.45, from 1 up every level costs over it, the scenario's own included:
     // the closest setting is the best of all, over the cap, and the answer says why nothing is
     // within it.
-    test::write_file(dir / "capped.toml",
-                     "extends = \"" + REFERENCE + "\"" +
-                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
-                         "assumption = \"a test\"\n"
-                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.45\n"
-                         "assumption = \"a test cap\"\n");
+    write_capped_leaders(dir, "0.45");
     const Result over = run_canopy(dir, solve + " --lever lever_high_tech=1:3");
     INFO(over.out + over.err);
     REQUIRE(over.status == 0);
@@ -518,12 +519,7 @@ TEST_CASE("canopy solve --budget-cap finds a combination within the cap when eve
     // 2.97, cost 0.525). With both levers at their tops over the cap, the search said "out of
     // reach" and that only the cap ruled P out, without trying a combination.
     const test::TempDir dir;
-    test::write_file(dir / "capped.toml",
-                     "extends = \"" + REFERENCE + "\"" +
-                         "\n[targets.leaders_2023]\ncomparison = \">=\"\nthreshold = 90\n"
-                         "assumption = \"a test\"\n"
-                         "[budget]\ncurrency = \"bn yuan\"\ncap_total = 0.6\n"
-                         "assumption = \"a test cap\"\n");
+    write_capped_leaders(dir, "0.6");
     const std::string flags =
         "solve capped.toml -t 1 --target leaders_2023 --probability 0.8 "
         "--lever lever_high_tech --lever lever_sme=0.5:3 -n 200 --json out.json";

@@ -5,6 +5,7 @@
 // An evaluator whose P(attain) is known exactly: replicate r attains when u(r) < level, with u
 // independent uniform draws shared by every level (common random numbers), so P(attain) at a
 // level is the level itself. Each seed draws new u.
+#include "../unit/solve_fixture.hpp"
 #include "registry.hpp"
 
 #include <canopy/engine/scenario.hpp>
@@ -48,16 +49,9 @@ public:
              const experiments::ResultCallback& done) override {
         std::vector<experiments::PointResult> out;
         for (const experiments::Point& p : points) {
-            experiments::PointResult r;
-            r.index = p.index;
-            r.replicates = static_cast<std::uint32_t>(e.replicates);
-            r.indicators = static_cast<std::uint32_t>(indicators_);
-            r.finals.assign(indicators_ * r.replicates, 0.0);
-            for (std::uint32_t k = 0; k < r.replicates; ++k) {
-                r.finals[indicator_ * r.replicates + k] =
-                    u(e.first_replicate + k) < p.values.at(0) ? 100.0 : 0.0;
-            }
-            out.push_back(std::move(r));
+            out.push_back(test::attain_result(e, p, indicator_, indicators_, [&](std::uint32_t r) {
+                return u(r) < p.values.at(0);
+            }));
             if (done) {
                 done(out.back());
             }
@@ -88,51 +82,16 @@ double binomial_upper_tail(int n, double p, int k) {
 TEST_CASE("solve --assured answers a level whose true P(attain) reaches P with the promised "
           "confidence",
           "[statistical][solve]") {
-    const engine::LoadResult loaded = engine::load_scenario(
-        std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml", models::model_catalog());
-    REQUIRE(loaded.scenario);
-    const engine::Scenario& s = *loaded.scenario;
-    experiments::Experiment x;
-    x.scenario = std::make_shared<const engine::Scenario>(s);
-    x.model = models::find_model("reference");
-    x.seed = 5;
-    std::size_t target = s.targets.size();
-    for (std::size_t t = 0; t < s.targets.size(); ++t) {
-        if (s.targets[t].id == "leaders_2023") { // its indicator: 100 attained, 0 not
-            target = t;
-        }
-    }
-    REQUIRE(target < s.targets.size());
-    std::size_t indicator = s.indicators.size();
-    for (std::size_t i = 0; i < s.indicators.size(); ++i) {
-        if (s.indicators[i].id == s.targets[target].indicator) {
-            indicator = i;
-        }
-    }
-    REQUIRE(indicator < s.indicators.size());
-    const auto& levers = x.model->info().levers;
-    int lever = -1;
-    for (std::size_t k = 0; k < levers.size(); ++k) {
-        if (levers[k].name == "lever_high_tech") {
-            lever = static_cast<int>(k);
-        }
-    }
-    REQUIRE(lever >= 0);
+    const test::Reference ref = test::Reference::load();
+    const engine::Scenario& s = ref.scenario;
+    const experiments::Experiment x = ref.experiment();
+    const std::size_t indicator = ref.indicator;
 
     constexpr double P = 0.8;
     constexpr int N = 400;
     constexpr int SEEDS = 300;
-    experiments::SolveRequest request;
-    request.target = target;
-    request.probability = P;
-    request.levers = {
-        {{"lever_high_tech", experiments::TargetKind::lever, lever, experiments::OverrideMode::set},
-         0.0,
-         1.0,
-         0.0}};
-    request.max_replicates = N;
-    request.first_replicates = 50;
-    request.precision = 0.002;
+    experiments::SolveRequest request =
+        ref.request({test::Reference::lever("lever_high_tech", 0.0, 1.0)}, P, N, 50, 0.002);
 
     // The fewest attained of N whose interval's lower end reaches P: the assured answer is where
     // the count first gets there. A level whose true P(attain) is below P passes only when the

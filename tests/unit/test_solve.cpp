@@ -1,6 +1,7 @@
 // Goal seeking (experiments/solve.hpp) against an evaluator whose P(attain) is known exactly, so
 // that what the search answers can be checked against the truth.
 #include "registry.hpp"
+#include "solve_fixture.hpp"
 
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/evaluator.hpp>
@@ -19,6 +20,7 @@
 #include <vector>
 
 using namespace canopy;
+using canopy::test::Reference;
 
 namespace {
 
@@ -62,16 +64,8 @@ public:
     // u(r) < share.
     [[nodiscard]] experiments::PointResult result(const experiments::Experiment& e,
                                                   const experiments::Point& p, double share) const {
-        experiments::PointResult r;
-        r.index = p.index;
-        r.replicates = static_cast<std::uint32_t>(e.replicates);
-        r.indicators = static_cast<std::uint32_t>(indicators_);
-        r.finals.assign(indicators_ * r.replicates, 0.0);
-        for (std::uint32_t k = 0; k < r.replicates; ++k) {
-            const bool attains = u(e.first_replicate + k) < share;
-            r.finals[indicator_ * r.replicates + k] = attains ? 100.0 : 0.0;
-        }
-        return r;
+        return test::attain_result(e, p, indicator_, indicators_,
+                                   [&](std::uint32_t r) { return u(r) < share; });
     }
 
 private:
@@ -106,6 +100,19 @@ private:
     ResultOf result_of_;
 };
 
+// One lever on `even`'s replicates: replicate r attains when u(r) < share(level), and costs
+// cost(level) in its one year.
+PerPoint costed(const Threshold& even, std::function<double(double)> share,
+                std::function<double(double)> cost) {
+    return PerPoint([&even, share = std::move(share), cost = std::move(cost)](
+                        const experiments::Experiment& e, const experiments::Point& p) {
+        experiments::PointResult r = even.result(e, p, share(p.values.at(0)));
+        r.cost_years = 1;
+        r.costs.assign(r.replicates, cost(p.values.at(0)));
+        return r;
+    });
+}
+
 // A point's levels of lever_sme and lever_high_tech, read by name from the experiment's factors
 // (in whatever order the request names them); 1 for a lever not searched.
 std::pair<double, double> sme_and_high_tech(const experiments::Experiment& e,
@@ -130,78 +137,6 @@ public:
             const auto [sme, high_tech] = sme_and_high_tech(e, p);
             return even.result(e, p, 0.5 + 0.5 * (sme - 1.0) - 0.8 * (high_tech - 1.0));
         }) {}
-};
-
-// The reference scenario, and the indices of its target leaders_2023 (an indicator of 100 when
-// a replicate attains, 0 if not: what the evaluators above write), of that target's indicator
-// and of the model's levers by name.
-struct Reference {
-    engine::Scenario scenario;
-    std::size_t target = 0;
-    std::size_t indicator = 0;
-
-    static Reference load() {
-        const engine::LoadResult loaded = engine::load_scenario(
-            std::string(CANOPY_SOURCE_DIR) + "/scenarios/reference.toml", models::model_catalog());
-        REQUIRE(loaded.scenario);
-        Reference out{*loaded.scenario};
-        const engine::Scenario& s = out.scenario;
-        out.target = s.targets.size();
-        for (std::size_t t = 0; t < s.targets.size(); ++t) {
-            if (s.targets[t].id == "leaders_2023") {
-                out.target = t;
-            }
-        }
-        REQUIRE(out.target < s.targets.size());
-        out.indicator = s.indicators.size();
-        for (std::size_t i = 0; i < s.indicators.size(); ++i) {
-            if (s.indicators[i].id == s.targets[out.target].indicator) {
-                out.indicator = i;
-            }
-        }
-        REQUIRE(out.indicator < s.indicators.size());
-        return out;
-    }
-
-    [[nodiscard]] experiments::Experiment experiment() const {
-        experiments::Experiment x;
-        x.scenario = std::make_shared<const engine::Scenario>(scenario);
-        x.model = models::find_model("reference");
-        x.seed = 5;
-        return x;
-    }
-
-    // A request for its target: P(attain) >= `probability` by `levers`, judged on `first`
-    // replicates first and at most `max_replicates`, levels found to `precision`.
-    [[nodiscard]] experiments::SolveRequest request(std::vector<experiments::SolveLever> levers,
-                                                    double probability, int max_replicates,
-                                                    int first, double precision) const {
-        experiments::SolveRequest r;
-        r.target = target;
-        r.probability = probability;
-        r.levers = std::move(levers);
-        r.max_replicates = max_replicates;
-        r.first_replicates = first;
-        r.precision = precision;
-        return r;
-    }
-
-    // The lever `name` searched over [low, high].
-    [[nodiscard]] static experiments::SolveLever lever(const std::string& name, double low,
-                                                       double high) {
-        const auto& levers = models::find_model("reference")->info().levers;
-        int index = -1;
-        for (std::size_t k = 0; k < levers.size(); ++k) {
-            if (levers[k].name == name) {
-                index = static_cast<int>(k);
-            }
-        }
-        REQUIRE(index >= 0);
-        return {{name, experiments::TargetKind::lever, index, experiments::OverrideMode::set},
-                low,
-                high,
-                0.0};
-    }
 };
 
 } // namespace
@@ -625,13 +560,7 @@ TEST_CASE("solve's closest setting when no setting is within the cap is the high
     request.within_budget_cap = true;
     const Threshold even(ref.indicator, ref.scenario.indicators.size(), 0);
     const auto share = [](double level) { return std::min(0.2 * level, 0.3); };
-    PerPoint evaluator(
-        [&even, &share](const experiments::Experiment& e, const experiments::Point& p) {
-            experiments::PointResult r = even.result(e, p, share(p.values.at(0)));
-            r.cost_years = 1;
-            r.costs.assign(r.replicates, 10.0 + p.values.at(0));
-            return r;
-        });
+    PerPoint evaluator = costed(even, share, [](double level) { return 10.0 + level; });
     std::vector<experiments::SolveSetting> log;
     const experiments::SolveResult result = experiments::solve(
         x, evaluator, request, [&](const experiments::SolveSetting& s) { log.push_back(s); });
@@ -668,12 +597,8 @@ TEST_CASE("solve's closest setting over a cap it cannot escape reaches P at the 
         ref.request({Reference::lever("lever_high_tech", 1.0, 3.0)}, 0.5, 200, 20, 0.01);
     request.within_budget_cap = true;
     const Threshold even(ref.indicator, ref.scenario.indicators.size(), 0);
-    PerPoint evaluator([&even](const experiments::Experiment& e, const experiments::Point& p) {
-        experiments::PointResult r = even.result(e, p, 0.2 * p.values.at(0));
-        r.cost_years = 1;
-        r.costs.assign(r.replicates, 10.0);
-        return r;
-    });
+    PerPoint evaluator = costed(
+        even, [](double level) { return 0.2 * level; }, [](double) { return 10.0; });
     const experiments::SolveResult result = experiments::solve(x, evaluator, request);
     REQUIRE_FALSE(result.reached);
     CHECK(result.none_within_cap);

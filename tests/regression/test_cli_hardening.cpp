@@ -178,8 +178,7 @@ TEST_CASE("costs and finals near the largest double have finite means", "[cli][h
     const Result r = run_canopy(dir, "run cap.toml --replicates 4 --json cap.json");
     INFO(r.err);
     REQUIRE(r.status == 0);
-    CHECK(r.out.find("budget cap: 1e+308 u in total - within it (mean cost)") !=
-          std::string::npos);
+    CHECK(r.out.find("budget cap: 1e+308 u in total - within it (mean cost)") != std::string::npos);
     CHECK(r.out.find(" inf ") == std::string::npos);
     const auto j = nlohmann::json::parse(test::read_file(dir / "cap.json"));
     CHECK(j["budget"]["total"] == 1e308);

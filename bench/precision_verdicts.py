@@ -7,7 +7,8 @@
 Runs `canopy run SCENARIO --precision H --replicates M` and `canopy run SCENARIO --replicates M`
 one after the other, prints the replicates each used and its wall time, and each target's
 verdict (likely / unlikely / uncertain: the JSON's `verdict`, as the table reports it; under a
-precision rule taken on the looks' stricter interval, not on `p_attain_ci`) in both. Exit status 1 when a verdict the precision run decided differs from the full run's.
+precision rule taken on the looks' stricter interval, not on `p_attain_ci`) in both. Exit
+status 1 when a verdict the precision run decided differs from the full run's.
 """
 import argparse
 import json

@@ -10,9 +10,11 @@
 #include <canopy/experiments/calibration.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <set>
@@ -83,15 +85,6 @@ bool contains_any(const std::string& text, std::initializer_list<const char*> wo
                        [&](const char* w) { return text.find(w) != std::string::npos; });
 }
 
-// The multiple of a base unit that a unit names (万家 is 10^4 firms, "100m yuan" 10^8 yuan, "1000
-// people" 10^3 people), with the word that says it; 1 and "" when it names none. The word found
-// first in the text counts ("万人 (1.73 million in total)" is 万), so a note in brackets does not;
-// a number counts only at the start ("firms (as of Oct 2022)" names no multiple).
-struct UnitMultiple {
-    double factor = 1.0;
-    std::string word;
-};
-
 // A scale as a planner types it: 0.0001, not 1e-04 (num's shortest form), for the powers of ten
 // unit_multiple gives.
 std::string scale_text(double x) {
@@ -100,64 +93,144 @@ std::string scale_text(double x) {
     return r.ec == std::errc() ? std::string(buffer, r.ptr) : num(x);
 }
 
+// The multiple of a base unit that a unit names (万家 is 10^4 firms, 百亿元 10^10 yuan, "100m yuan"
+// and "100 million yuan" 10^8 yuan, "1,000 people" 10^3 people), with the words that say it; 1
+// and "" when it names none. Only the unit's head counts, the text before a bracket: "万人 (1.73
+// million in total)" and "firms (1.2 thousand registered in all)" are notes. In the head the
+// first multiple counts: a run of 十百千万亿 (multiplied: 千亿 is 10^11), or a power of ten
+// (10, 100, 1,000, ...; a year or a count such as 2020 or 12 is not one) with k, m, mn, mln or bn
+// after it, or multiple words (thousand(s), million(s), billion(s), mln, mn, bn, k, m; hundred
+// and ten before another: "hundred million", "ten thousand"), a number and its words multiplied.
+struct UnitMultiple {
+    double factor = 1.0;
+    std::string word;
+};
+
 UnitMultiple unit_multiple(const std::string& unit) {
-    const std::string text = lower(unit);
+    std::string head = lower(unit.substr(0, unit.find_first_of("([（")));
+    // Thousands separators: "1,000" is 1000.
+    for (std::size_t i = 1; i + 1 < head.size(); ++i) {
+        if (head[i] == ',' && std::isdigit(static_cast<unsigned char>(head[i - 1])) != 0 &&
+            std::isdigit(static_cast<unsigned char>(head[i + 1])) != 0) {
+            head.erase(i, 1);
+        }
+    }
     UnitMultiple out;
     std::size_t first = std::string::npos;
-    const auto consider = [&](std::size_t at, double factor, const std::string& word) {
-        if (at != std::string::npos && (first == std::string::npos || at < first ||
-                                        (at == first && word.size() > out.word.size()))) {
-            first = at;
-            out = {factor, word};
+    // A run of Chinese multiples (each three bytes in UTF-8).
+    const std::array<std::pair<const char*, double>, 5> chinese = {
+        {{"十", 1e1}, {"百", 1e2}, {"千", 1e3}, {"万", 1e4}, {"亿", 1e8}}};
+    const auto chinese_at = [&](std::size_t at) -> double {
+        for (const auto& [c, f] : chinese) {
+            if (head.compare(at, std::strlen(c), c) == 0) {
+                return f;
+            }
         }
+        return 0.0;
     };
-    // Chinese multiples: the longer first where one holds another (百万 holds 万).
-    for (const auto& [word, factor] : std::initializer_list<std::pair<const char*, double>>{
-             {"十亿", 1e9}, {"百万", 1e6}, {"亿", 1e8}, {"万", 1e4}, {"千", 1e3}}) {
-        consider(text.find(word), factor, word);
+    for (std::size_t at = 0; at < head.size(); ++at) {
+        if (chinese_at(at) > 0.0) {
+            double factor = 1.0;
+            std::size_t end = at;
+            for (double f = chinese_at(end); f > 0.0; f = chinese_at(end)) {
+                factor *= f;
+                end += 3;
+            }
+            first = at;
+            out = {factor, head.substr(at, end - at)};
+            break;
+        }
     }
-    // English words, whole words only ("bn" is not in "ebnf").
-    const auto is_letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-    for (const auto& [word, factor] :
-         std::initializer_list<std::pair<const char*, double>>{{"hundred million", 1e8},
-                                                               {"ten thousand", 1e4},
-                                                               {"billion", 1e9},
-                                                               {"million", 1e6},
-                                                               {"thousand", 1e3},
-                                                               {"bn", 1e9},
-                                                               {"mn", 1e6}}) {
-        const std::string w = word;
-        for (std::size_t at = text.find(w); at != std::string::npos; at = text.find(w, at + 1)) {
-            const bool starts = at == 0 || !is_letter(text[at - 1]);
-            const bool ends = at + w.size() == text.size() || !is_letter(text[at + w.size()]);
-            if (starts && ends) {
-                consider(at, factor, w);
-                break;
+    // English: the head's words and numbers, in order.
+    struct Token {
+        std::string text;
+        std::size_t at;
+    };
+    std::vector<Token> tokens;
+    for (std::size_t i = 0; i < head.size();) {
+        const auto alnum = [&](std::size_t k) {
+            return std::isalnum(static_cast<unsigned char>(head[k])) != 0;
+        };
+        if (!alnum(i)) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < head.size() && alnum(j)) {
+            ++j;
+        }
+        tokens.push_back({head.substr(i, j - i), i});
+        i = j;
+    }
+    const auto word_factor = [](const std::string& w) -> double {
+        static const std::array<std::pair<const char*, double>, 13> words = {{{"thousand", 1e3},
+                                                                              {"thousands", 1e3},
+                                                                              {"k", 1e3},
+                                                                              {"million", 1e6},
+                                                                              {"millions", 1e6},
+                                                                              {"mln", 1e6},
+                                                                              {"mn", 1e6},
+                                                                              {"m", 1e6},
+                                                                              {"billion", 1e9},
+                                                                              {"billions", 1e9},
+                                                                              {"bn", 1e9},
+                                                                              {"hundred", 1e2},
+                                                                              {"ten", 1e1}}};
+        for (const auto& [name, f] : words) {
+            if (w == name) {
+                return f;
             }
         }
-    }
-    // A number at the start, with a k, m or bn after it: "1000 people", "10k yuan", "100m yuan".
-    std::size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
-        ++digits;
-    }
-    if (digits > 0 && digits <= 12) {
-        double factor = std::stod(text.substr(0, digits));
-        std::size_t end = digits;
-        for (const auto& [suffix, times] : std::initializer_list<std::pair<const char*, double>>{
-                 {"bn", 1e9}, {"k", 1e3}, {"m", 1e6}}) {
-            const std::string x = suffix;
-            if (text.compare(digits, x.size(), x) == 0 &&
-                (digits + x.size() == text.size() || !is_letter(text[digits + x.size()]))) {
-                factor *= times;
-                end = digits + x.size();
+        return 0.0;
+    };
+    // A power of ten of at least 10, written in digits ("100", "1000"); 0 otherwise.
+    const auto power_of_ten = [](const std::string& digits) -> double {
+        if (digits.size() < 2 || digits.size() > 15 || digits[0] != '1' ||
+            digits.find_first_not_of('0', 1) != std::string::npos) {
+            return 0.0;
+        }
+        return std::pow(10.0, static_cast<double>(digits.size() - 1));
+    };
+    for (std::size_t k = 0; k < tokens.size(); ++k) {
+        const std::string& t = tokens[k].text;
+        const std::size_t digits = t.find_first_not_of("0123456789");
+        double factor = 0.0;
+        std::size_t next = k + 1;
+        if (digits == std::string::npos) { // a number alone: "100", "2020"
+            factor = power_of_ten(t);
+            if (factor == 0.0) {
+                continue; // a year, a count: not a multiple
+            }
+        } else if (digits > 0) { // a number with letters: "100m", "10k", "2021q"
+            const double n = power_of_ten(t.substr(0, digits));
+            const std::string suffix = t.substr(digits);
+            const double w = suffix == "hundred" || suffix == "ten" ? 0.0 : word_factor(suffix);
+            if (n == 0.0 || w == 0.0) {
+                continue;
+            }
+            factor = n * w;
+        } else if (const double w = word_factor(t);
+                   w > 0.0 && ((t != "hundred" && t != "ten") ||
+                               (next < tokens.size() && word_factor(tokens[next].text) > 0.0))) {
+            factor = w;
+        } else {
+            continue;
+        }
+        // The words after it multiply: "100 million", "hundred million", "ten thousand".
+        std::size_t last = k;
+        while (next < tokens.size()) {
+            const double w = word_factor(tokens[next].text);
+            if (w == 0.0) {
                 break;
             }
+            factor *= w;
+            last = next++;
         }
-        const bool word_ends = end == text.size() || !is_letter(text[end]);
-        if (word_ends && factor > 1.0) {
-            consider(0, factor, text.substr(0, end));
+        if (first == std::string::npos || tokens[k].at < first) {
+            const std::size_t end = tokens[last].at + tokens[last].text.size();
+            out = {factor, head.substr(tokens[k].at, end - tokens[k].at)};
         }
+        break;
     }
     return out;
 }
@@ -1229,38 +1302,48 @@ private:
             // A figure in a multiple of the model's unit (万家 of a series in firms), or in percent
             // of a level, compared without a `scale`: an outside tester's 0.048 万家 for 480
             // firms was fitted as 0.048 firms, and the posterior went to the prior's edge with
-            // a note that blamed the model's noise.
-            if (scale == 1.0 && o.measure != Measure::growth && model_series) {
+            // a note that blamed the model's noise. With a `scale`, it must be the one the units
+            // name (万人 against people: 0.0001, not 0.001).
+            if (o.measure != Measure::growth && model_series) {
                 const UnitMultiple given = unit_multiple(row->unit);
                 const UnitMultiple model = unit_multiple(series_unit);
-                if (given.factor != model.factor) {
-                    const double ratio = model.factor / given.factor;
+                const double ratio = model.factor / given.factor;
+                const auto named = [](const UnitMultiple& m) {
+                    return m.word.empty() ? std::string()
+                                          : " ('" + m.word + "': " + num(m.factor) + ")";
+                };
+                const std::string units = "'" + row->series + "' " + std::to_string(y) +
+                                          " is in '" + row->unit + "'" + named(given) +
+                                          ", and the model's series '" + *model_series +
+                                          "' is in '" + series_unit + "'" + named(model);
+                const bool converted = scale == 1.0
+                                           ? ratio == 1.0
+                                           : ratio == 1.0 || std::fabs(scale / ratio - 1.0) <= 1e-9;
+                if (!converted) {
                     data_error(*row, "unit",
-                               "'" + row->series + "' " + std::to_string(y) + " is in '" +
-                                   row->unit + "'" +
-                                   (given.word.empty()
-                                        ? std::string()
-                                        : " ('" + given.word + "': " + num(given.factor) + ")") +
-                                   ", but the model's series '" + *model_series + "' is in '" +
-                                   series_unit + "'" +
-                                   (model.word.empty()
-                                        ? std::string()
-                                        : " ('" + model.word + "': " + num(model.factor) + ")") +
-                                   ", and " + t.path("scale") + " does not convert it",
+                               units + (scale == 1.0
+                                            ? ", which " + t.path("scale") + " does not convert"
+                                            : ", which " + t.path("scale") + " = " + num(scale) +
+                                                  " does not convert"),
                                t.path("scale") + " = " + scale_text(ratio) +
                                    " (the model's figure times scale is the data's), or the "
                                    "figure in the model's unit");
                     continue;
                 }
                 const bool percent = contains_any(unit, {"%", "percent", "pct", "百分"});
-                if (percent && !contains_any(lower(series_unit), {"%", "percent", "share"})) {
+                const std::string model_unit = lower(series_unit);
+                if (scale == 1.0 && percent && !contains_any(model_unit, {"%", "percent"})) {
                     data_error(*row, "unit",
                                "'" + row->series + "' " + std::to_string(y) + " is in '" +
                                    row->unit + "', a percentage, but the model's series '" +
                                    *model_series + "' is in '" + series_unit + "'",
-                               t.path("measure") + " = \"growth\" for a growth in percent, a " +
-                                   t.path("scale") + " that converts it, or the figure in '" +
-                                   series_unit + "'");
+                               contains_any(model_unit, {"share"})
+                                   ? t.path("scale") + " = 100 (the model's share times 100 is " +
+                                         "the data's percent)"
+                                   : t.path("measure") + " = \"growth\" for a growth in " +
+                                         "percent, a " + t.path("scale") +
+                                         " that converts it, or the figure in '" + series_unit +
+                                         "'");
                     continue;
                 }
             }

@@ -110,6 +110,15 @@ public:
             const double at_start = setting.schedule.at(s.calendar.months_until(s.policy_start));
             reference_.push_back(std::clamp(at_start, l.low, l.high));
         }
+        // The order the searches of several levers take them in: the model's, whatever the
+        // order of --lever (an outside reviewer: trimmed from their tops in the flags' order, the
+        // same two levers answered 0.525 one way round and 0.55 the other).
+        for (std::size_t i = 0; i < request.levers.size(); ++i) {
+            order_.push_back(i);
+        }
+        std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+            return request.levers[a].target.index < request.levers[b].target.index;
+        });
         base_.outputs = OutputRequest{};
         base_.outputs.costs = true;
         base_.common_random_numbers = true;
@@ -700,9 +709,10 @@ private:
         const std::size_t n = request_.levers.size();
         SolveResult out;
         std::optional<SolveSetting> current;
-        for (std::size_t i = 0; i < n; ++i) {
-            out.single.push_back(single(i, reference_));
-            const SolveResult& s = out.single.back();
+        out.single.resize(n);
+        for (const std::size_t i : order_) {
+            out.single[i] = single(i, reference_);
+            const SolveResult& s = out.single[i];
             if (s.reached && (!current || s.best.cost < current->cost)) {
                 current = s.best;
             }
@@ -731,7 +741,7 @@ private:
                 return out;
             }
             std::vector<double> x = top;
-            for (std::size_t i = 0; i < n; ++i) {
+            for (const std::size_t i : order_) {
                 if (const auto level = smallest(i, x, x[i]).answer) {
                     x[i] = *level;
                 }
@@ -746,7 +756,8 @@ private:
             bool moved = true;
             while (moved) {
                 moved = false;
-                for (std::size_t j = 0; j < n && !moved; ++j) {
+                for (std::size_t jj = 0; jj < n && !moved; ++jj) {
+                    const std::size_t j = order_[jj];
                     const SolveLever& lj = request_.levers[j];
                     // All the way down to the floor, else the shortest decimal within an
                     // eighth of the step of x[j] - f (x[j] - floor), as bisection's levels.
@@ -760,7 +771,8 @@ private:
                     if (x[j] - lowered <= width_wanted(j, x[j])) {
                         continue;
                     }
-                    for (std::size_t i = 0; i < n && !moved; ++i) {
+                    for (std::size_t ii = 0; ii < n && !moved; ++ii) {
+                        const std::size_t i = order_[ii];
                         if (i == j) {
                             continue;
                         }
@@ -820,6 +832,7 @@ private:
     static constexpr std::size_t NONE = static_cast<std::size_t>(-1);
     std::size_t indicator_ = NONE;
     std::vector<double> reference_;
+    std::vector<std::size_t> order_; // the levers' indices in the model's order
     std::size_t years_ = 0;
     int first_ = 20;
     bool searching_alone_ = false; // within single(): what it evaluates is a lever's own

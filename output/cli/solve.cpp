@@ -921,15 +921,20 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                                100.0 * experiments::trade_resolution(request.precision));
             // The same in each lever's units at the answer: a floor of 0 makes the share of a
             // high level a wide step, which another range would land elsewhere in.
+            // A lever at its floor is known exactly there, and left out.
             std::string steps;
             for (std::size_t i = 0; i < request.levers.size(); ++i) {
                 const experiments::SolveLever& l = request.levers[i];
                 const double step = experiments::trade_resolution(request.precision) *
                                     (result.best.levels.at(i) - l.low);
-                steps += (steps.empty() ? "" : ", ") + l.target.name + " " +
-                         output::format_quantity(step) + unit_suffix(lever_unit(info, l));
+                if (step > 0.0) {
+                    steps += (steps.empty() ? "" : ", ") + l.target.name + " " +
+                             output::format_quantity(step) + unit_suffix(lever_unit(info, l));
+                }
             }
-            out += " (at this answer: " + steps + ")";
+            if (!steps.empty()) {
+                out += " (at this answer: " + steps + ")";
+            }
         }
         out += "\n";
         if (result.reached && result.not_monotone) {

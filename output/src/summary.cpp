@@ -271,8 +271,8 @@ void record_precision(EnsembleSummary& summary, const experiments::PrecisionRule
     summary.precision_settled = outcome.settled;
     summary.verdict_confidence = 0.0;
     const double at = experiments::look_confidence(rule);
-    if (!(at != rule.confidence)) {
-        return; // one look: the fixed run's intervals and verdicts
+    if (!(at != rule.confidence) || summary.targets.empty()) {
+        return; // one look: the fixed run's intervals and verdicts; or no verdict to take
     }
     summary.verdict_confidence = at;
     for (TargetResult& t : summary.targets) {

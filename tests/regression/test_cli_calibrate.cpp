@@ -748,3 +748,50 @@ TEST_CASE("ABC-SMC's steps follow the prior, not the bounds it was left at",
     INFO(narrow.err);
     CHECK(narrow.status == 0);
 }
+
+TEST_CASE("a data row's unit is read for its multiple: notes in brackets, compounds and words",
+          "[regression]") {
+    // An outside reviewer: "100 million" read as 100, 百亿 as 亿, "1,000" as 1, a note in
+    // brackets ("1.2 thousand registered in all") as the unit's multiple, and "thousands of
+    // firms" as no multiple at all; and a scale that does not match the units passed unseen.
+    const TempDir dir;
+    std::string base =
+        replaced(read_file(QUICK), "../../../scenarios/reference-history.toml", HISTORY);
+    base = replaced(base, "../../../scenarios/data/reference-history.csv", "history.csv");
+    const std::string data =
+        read_file(std::string(CANOPY_SOURCE_DIR) + "/scenarios/data/reference-history.csv");
+    const std::string row = "reference_high_tech,2021,655,\"firms (year-end stock)\"";
+    write_file(dir / "c.toml", base);
+    const auto with_unit = [&](const std::string& value, const std::string& unit) {
+        write_file(dir / "history.csv",
+                   replaced(data, row, "reference_high_tech,2021," + value + ",\"" + unit + "\""));
+        return run_canopy(dir, "validate c.toml");
+    };
+    // Firms, with notes in brackets that name numbers and multiples: the head decides.
+    for (const char* unit :
+         {"firms (1.2 thousand registered in all)", "firms (1.73 million in total)",
+          "firms (2020 count, approx)", "units (2021, approx)"}) {
+        INFO(unit);
+        CHECK(with_unit("655", unit).status == 0);
+    }
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {"百亿家", "('百亿': 10000000000)"},
+        {"10 thousand firms", "('10 thousand': 10000)"},
+        {"10,000 firms", "('10000': 10000)"},
+        {"thousands of firms", "('thousands': 1000)"},
+        {"hundred million firms", "('hundred million': 100000000)"},
+    };
+    for (const auto& [unit, said] : refused) {
+        INFO(unit);
+        const Result r = with_unit("0.0655", unit);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(said) != std::string::npos);
+    }
+    // A scale the units do not name: 万家 against firms is 0.0001, not 0.001.
+    write_file(dir / "c.toml", replaced(base, "model_series = \"high_tech\"\n",
+                                        "model_series = \"high_tech\"\nscale = 0.001\n"));
+    const Result scaled = with_unit("0.0655", "万家");
+    CHECK(scaled.status == 2);
+    CHECK(scaled.err.find("which observations.high_tech.scale = 0.001 does not convert (allowed: "
+                          "observations.high_tech.scale = 0.0001") != std::string::npos);
+}

@@ -309,7 +309,8 @@ TEST_CASE("A run under --precision takes its verdicts on the looks' interval at 
     REQUIRE(fixed.status == 0);
     CHECK(row(fixed.out).find("53.3 %  [50.2, 56.4]  likely") != std::string::npos);
     CHECK(fixed.out.find("its looks test") == std::string::npos);
-    for (const auto& t : read_json(dir / "f.json")["targets"]) {
+    const json f = read_json(dir / "f.json"); // kept: a loop over a temporary's part dangles
+    for (const auto& t : f["targets"]) {
         if (t["id"] == "high_tech_growth") {
             CHECK(t["verdict"] == "likely");
         }

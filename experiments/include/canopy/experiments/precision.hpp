@@ -20,7 +20,7 @@
 ///     decided verdict is wrong stays below 1 - c. So the verdicts are taken on that interval
 ///     wherever the run stops, the last look included: there, too, a verdict is one of the L
 ///     chances the rule took (read on the ordinary interval at the last look, a run that looked
-///     five times decided a true one half wrongly 7.5 % of the time, not 5 %). The reported
+///     five times decided a true one half wrongly 7.4 % of the time, not 5 %). The reported
 ///     interval is the ordinary one at confidence c, which is narrower, so a target reported
 ///     settled also satisfies the rule at c. A rule that looks once (M <= 100) is the fixed run.
 ///   - A run with no target has nothing to settle: it runs all M (settled false).

@@ -283,8 +283,8 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
         {"a figure in ten thousands of firms", base,
          replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
                   "reference_high_tech,2021,0.0655,万家"),
-         "error: unit: 'reference_high_tech' 2021 is in '万家' ('万': 10000), but the model's "
-         "series 'high_tech' is in 'firms', and observations.high_tech.scale does not convert it "
+         "error: unit: 'reference_high_tech' 2021 is in '万家' ('万': 10000), and the model's "
+         "series 'high_tech' is in 'firms', which observations.high_tech.scale does not convert "
          "(allowed: observations.high_tech.scale = 0.0001 (the model's figure times scale is the "
          "data's), or the figure in the model's unit)"},
         {"a figure in thousands of firms", base,

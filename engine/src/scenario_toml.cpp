@@ -449,12 +449,59 @@ std::string unquoted_month(std::string_view text, int line) {
     return std::string(row.substr(0, end));
 }
 
+// ---- a number too small for a double -----------------------------------------------------------
+// toml++ reads `1e-400` as 0, so `precision = 1e-400` was refused as "got 0" and a key whose 0 is
+// allowed took a value nobody wrote. A float that reads as 0 though its digits before the
+// exponent are not all zero is reported where it is written.
+
+void find_underflows(const toml::node& node, const std::vector<std::string_view>& lines,
+                     const std::string& key, const std::string& file_name, Diagnostics& out) {
+    if (const toml::table* t = node.as_table()) {
+        for (const auto& [k, child] : *t) {
+            find_underflows(child, lines,
+                            key.empty() ? std::string(k.str()) : key + "." + std::string(k.str()),
+                            file_name, out);
+        }
+    } else if (const toml::array* a = node.as_array()) {
+        std::size_t i = 0;
+        for (const toml::node& item : *a) {
+            find_underflows(item, lines, key + "[" + std::to_string(i++) + "]", file_name, out);
+        }
+    } else if (const auto* f = node.as_floating_point(); f != nullptr && f->get() == 0.0) {
+        const toml::source_region& where = node.source();
+        const auto line = static_cast<std::size_t>(where.begin.line);
+        if (line == 0 || line > lines.size() || where.end.line != where.begin.line ||
+            where.end.column <= where.begin.column) {
+            return;
+        }
+        const std::string_view row = lines[line - 1];
+        const auto from = static_cast<std::size_t>(where.begin.column - 1);
+        if (from >= row.size()) {
+            return;
+        }
+        const std::string_view literal =
+            row.substr(from, static_cast<std::size_t>(where.end.column - where.begin.column));
+        const std::string_view mantissa = literal.substr(0, literal.find_first_of("eE"));
+        if (mantissa.find_first_of("123456789") != std::string_view::npos) {
+            out.add(make_error(
+                file_name, clamp_to_int(where.begin.line), clamp_to_int(where.begin.column), key,
+                "'" + std::string(literal) + "' is too small for a number: it would read as 0",
+                "0, or a number whose size is at least 1e-300"));
+        }
+    }
+}
+
 } // namespace
 
 std::optional<TomlNode> parse_toml(std::string_view text, int file_index,
                                    const std::string& file_name, Diagnostics& out) {
     try {
         const toml::table root = toml::parse(text, std::string_view(file_name));
+        const std::size_t before = out.size();
+        find_underflows(root, text_lines(text), "", file_name, out);
+        if (out.size() != before) {
+            return std::nullopt;
+        }
         TomlNode tree = convert(root, file_index, SourcePos{file_index, 1, 1});
         tree.pos = SourcePos{file_index, 1, 1};
         return tree;

@@ -5,6 +5,8 @@
 #include <canopy/engine/target.hpp>
 #include <canopy/experiments/solve.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -864,8 +866,8 @@ int assured_replicates_needed(double probability, double confidence) {
     const double guess = std::floor(probability * z * z / (1.0 - probability));
     constexpr double MOST = 2147483647.0;
     if (!(guess < MOST - 8.0)) {
-        throw Error("solve: no practical number of replicates can assure P(attain) >= " +
-                    std::to_string(probability));
+        throw Error(fmt::format(
+            "solve: no practical number of replicates can assure P(attain) >= {}", probability));
     }
     const auto passes = [&](std::size_t n) {
         return engine::wilson_interval(n, n, confidence).lo >= probability;
@@ -892,7 +894,8 @@ SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const Solv
         throw Error("solve: target " + std::to_string(request.target) + " out of range");
     }
     if (!(request.probability > 0.0 && request.probability < 1.0)) {
-        throw Error("solve: the probability must be in (0, 1)");
+        throw Error(fmt::format("solve: the probability must be above 0 and below 1, got {}",
+                                request.probability));
     }
     if (request.max_replicates < 1 || !(request.precision > 0.0)) {
         throw Error("solve: replicates and precision must be positive");
@@ -900,11 +903,9 @@ SolveResult solve(const Experiment& experiment, Evaluator& evaluator, const Solv
     if (request.assured && request.max_replicates <
                                assured_replicates_needed(request.probability, request.confidence)) {
         throw Error(
-            "solve: " + std::to_string(request.max_replicates) +
-            " replicates cannot assure P(attain) >= " + std::to_string(request.probability) +
-            "; give " +
-            std::to_string(assured_replicates_needed(request.probability, request.confidence)) +
-            " or more");
+            fmt::format("solve: {} replicates cannot assure P(attain) >= {}; give {} or more",
+                        request.max_replicates, request.probability,
+                        assured_replicates_needed(request.probability, request.confidence)));
     }
     for (const SolveLever& l : request.levers) {
         if (l.target.kind != TargetKind::lever || !(l.low <= l.high)) {

@@ -173,6 +173,10 @@ extern const CLI::Validator NON_EMPTY;
 
 /// Rejects a value that is not a number, naming what is allowed (CLI11's own message would be
 /// "Could not convert"); the command checks the number's range itself.
+/// Empty when `text` is a finite decimal number (digits, an optional sign, point and exponent),
+/// stored in `out`; otherwise why not: not a number (hexadecimal, "inf" and blanks included), too
+/// large, or too small to be told from 0 (1e-400).
+std::string decimal_problem(const std::string& text, double& out);
 CLI::Validator number_check(const std::string& allowed);
 
 /// The scenario with its calibration posterior attached (experiments/posterior.hpp): the one

@@ -307,15 +307,56 @@ const CLI::Validator NON_EMPTY(
     },
     "", "non-empty");
 
+std::string decimal_problem(const std::string& text, double& out) {
+    // Digits with an optional sign, point and exponent: strtod alone also reads hexadecimal
+    // (0x1p-3), "inf", "nan" and leading blanks, which nobody means on a command line.
+    std::size_t i = 0;
+    const auto digits = [&] {
+        const std::size_t from = i;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) {
+            ++i;
+        }
+        return i - from;
+    };
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+        ++i;
+    }
+    const std::size_t mantissa_from = i;
+    std::size_t count = digits();
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        count += digits();
+    }
+    const std::string_view mantissa =
+        std::string_view(text).substr(mantissa_from, i - mantissa_from);
+    bool ok = count > 0;
+    if (ok && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+            ++i;
+        }
+        ok = digits() > 0;
+    }
+    if (!ok || i != text.size()) {
+        return "'" + text + "' is not a number";
+    }
+    const double x = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(x)) {
+        return "'" + text + "' is too large for a number";
+    }
+    if (x == 0.0 && mantissa.find_first_of("123456789") != std::string_view::npos) {
+        return "'" + text + "' is too small for a number: it would read as 0";
+    }
+    out = x;
+    return {};
+}
+
 CLI::Validator number_check(const std::string& allowed) {
     return CLI::Validator(
         [allowed](std::string& text) {
-            char* end = nullptr;
-            (void)std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size()) {
-                return "'" + text + "' is not a number (allowed: " + allowed + ")";
-            }
-            return std::string();
+            double ignored = 0.0;
+            std::string problem = decimal_problem(text, ignored);
+            return problem.empty() ? problem : problem + " (allowed: " + allowed + ")";
         },
         "", "number");
 }

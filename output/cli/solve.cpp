@@ -65,19 +65,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 // A whole decimal number (finite) into `out`; false when `text` is anything else.
 bool number(const std::string& text, double& out) {
-    if (text.empty()) {
-        return false;
-    }
-    std::size_t used = 0;
-    try {
-        const double x = std::stod(text, &used);
-        if (used == text.size() && std::isfinite(x)) {
-            out = x;
-            return true;
-        }
-    } catch (const std::exception&) {
-    }
-    return false;
+    return decimal_problem(text, out).empty();
 }
 
 // --lever NAME or NAME=LO:HI, checked against the model (a lever; the range inside its own).
@@ -1008,7 +996,8 @@ Command add_solve(CLI::App& app) {
         ->check(NON_EMPTY);
     cmd->add_option("--probability,-P", args->probability,
                     "The probability of attainment wanted, between 0 and 1 (e.g. 0.9)")
-        ->required();
+        ->required()
+        ->check(number_check("a probability above 0 and below 1, e.g. 0.9"));
     cmd->add_option("--lever,-l", args->levers,
                     "A lever to search, NAME or NAME=LOW:HIGH (default range: the lever's); "
                     "repeat it to find the cheapest combination")
@@ -1030,6 +1019,7 @@ Command add_solve(CLI::App& app) {
         add_seed_option(*cmd, *seed_text, "Seed, 0 to 2^64 - 1 (default: the scenario's)");
     cmd->add_option("--precision", args->precision,
                     "Relative precision of each lever's level (default 0.01: within 1 %)")
+        ->check(number_check("a number from 1e-6 to 0.5"))
         ->check(CLI::Range(1e-6, 0.5));
     cmd->add_option("--threads,-t", args->threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 4096));

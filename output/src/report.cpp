@@ -883,15 +883,12 @@ std::string verdict_of(const ReportTarget& t) {
     if (t.set_by_inputs) {
         return "set by inputs";
     }
-    const double lo = t.verdict_ci ? (*t.verdict_ci)[0] : t.p_lo;
-    const double hi = t.verdict_ci ? (*t.verdict_ci)[1] : t.p_hi;
-    if (lo > 0.5) {
-        return "likely";
-    }
-    if (hi < 0.5) {
-        return "unlikely";
-    }
-    return "uncertain";
+    // The rule every other output gives (output::verdict), on the interval the verdict is
+    // taken on.
+    const engine::Interval ci = t.verdict_ci
+                                    ? engine::Interval{(*t.verdict_ci)[0], (*t.verdict_ci)[1]}
+                                    : engine::Interval{t.p_lo, t.p_hi};
+    return to_string(verdict(ci));
 }
 
 std::string cost_text(const std::vector<ReportCost>& totals) {

@@ -321,7 +321,7 @@ TEST_CASE("solve and levers check their flags, replicates and memory before they
             {levers + "-r 2 --max-memory 1K --json out.json",
              "a lever at the top of its range would need about"},
             {solve + "-n 10 --precision nan --json out.json",
-             "--precision: nan is not a relative precision"},
+             "--precision: 'nan' is not a number (allowed: a number from 1e-6 to 0.5)"},
             {"solve one.toml -q --target leaders_2023 -P 0.5 --lever lever_high_tech=0:2 --json "
              "out.json",
              "scenario 'one' runs 1 replicate ([scenario] replicates), too few to judge a "

@@ -173,7 +173,8 @@ TEST_CASE("The scenario's precision key applies unless --precision overrides it"
 TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothing written",
           "[regression][cli][precision]") {
     const test::TempDir dir;
-    for (const std::string bad : {"0.5", "-0.1", "1", "nan", "inf", "1e-400"}) {
+    for (const std::string bad :
+         {"0.5", "-0.1", "1", "nan", "inf", "1e-400", "0x0.1p0", "0.1.2", "1e", ".", "+"}) {
         INFO("--precision " << bad);
         const Result r = run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision " + bad +
                                              " --json out.json --out out.h5");
@@ -185,8 +186,12 @@ TEST_CASE("canopy run refuses a bad --precision or precision key: exit 2, nothin
     // typed, not taken for 0.
     const Result tiny =
         run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision 1e-400 --json out.json");
-    CHECK(tiny.err.find("--precision must be 0 (every replicate) or a half-width of P(attain) "
-                        "above 0 and below 0.5, got 1e-400") != std::string::npos);
+    CHECK(tiny.err.find("--precision: '1e-400' is too small for a number: it would read as 0") !=
+          std::string::npos);
+    // strtod reads hexadecimal; nobody means 0x0.1p0 (0.0625) as a half-width.
+    const Result hex =
+        run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision 0x0.1p0 --json out.json");
+    CHECK(hex.err.find("--precision: '0x0.1p0' is not a number") != std::string::npos);
     const Result word =
         run_canopy(dir, "run " + shell_quote(REFERENCE) + " --precision abc --json out.json");
     CHECK(word.status == 2);

@@ -262,6 +262,16 @@ TEST_CASE("canopy solve refuses bad targets, levers and probabilities before run
                                                     "0.9 --lever lever_sme=-1:5 --json out.json");
     CHECK(range.status == 2);
     CHECK(range.err.find("allowed") != std::string::npos);
+    // strtod's hexadecimal is not a range anybody types (0x1p0:2 read as 1:2).
+    const Result hex = run_canopy(dir, scenario + " --target high_tech_growth --probability "
+                                                  "0.9 --lever lever_sme=0x1p0:2 --json out.json");
+    CHECK(hex.status == 2);
+    CHECK(hex.err.find("'lever_sme=0x1p0:2': the search range must be LOW:HIGH") !=
+          std::string::npos);
+    const Result hex_p = run_canopy(dir, scenario + " --target high_tech_growth --probability "
+                                                    "0x0.Cp0 --lever lever_sme --json out.json");
+    CHECK(hex_p.status == 2);
+    CHECK(hex_p.err.find("--probability: '0x0.Cp0' is not a number") != std::string::npos);
     const Result p = run_canopy(dir, scenario + " --target high_tech_growth --probability 1.5 "
                                                 "--lever lever_sme --json out.json");
     CHECK(p.status == 2);

@@ -234,6 +234,28 @@ TEST_CASE("values outside their range are errors that say the range", "[scenario
                 "a cost must not be negative, got -1", "a number >= 0"});
 }
 
+TEST_CASE("a number too small for a double is refused as written, not read as 0", "[scenario]") {
+    // toml++ reads 1e-400 as 0: `precision = 1e-400` was refused as "got 0", and where 0 is
+    // allowed the scenario took a value nobody wrote.
+    expect_one(scenario_with("precision = 1e-400"),
+               {6, 13, "scenario.precision",
+                "'1e-400' is too small for a number: it would read as 0",
+                "0, or a number whose size is at least 1e-300"});
+    expect_one(
+        with("[levers.tech_loans]\nvalue = 3\ncost_per_unit_year = -2.5e-999\nsource = \"s\"\n"),
+        {L + 3, 22, "levers.tech_loans.cost_per_unit_year",
+         "'-2.5e-999' is too small for a number: it would read as 0"});
+    // Zeros however written are zeros.
+    for (const char* zero : {"0.0", "-0.0", "0e-999", "0.000e5", "+0.0"}) {
+        INFO(zero);
+        const LoadResult r = canopy::test::load(
+            with(std::string("[levers.tech_loans]\nvalue = 3\ncost_per_unit_year = ") + zero +
+                 "\nsource = \"s\"\n"));
+        INFO(r.diagnostics.format());
+        CHECK(r.scenario.has_value());
+    }
+}
+
 TEST_CASE("a distribution must fit the parameter's range", "[scenario]") {
     expect_one(with("[parameters.exit_rate]\ndistribution = \"normal\"\nmean = 0.1\nsd = 0.02\n"
                     "source = \"s\"\n"),

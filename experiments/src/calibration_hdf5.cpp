@@ -88,7 +88,8 @@ std::string checksum(const CalibrationResult& r) {
         for (const double x : {f.value, f.sd, f.median, f.q05, f.q25, f.q75, f.q95}) {
             w.f64(x);
         }
-        w.u64((f.fitted ? 1U : 0U) | (f.inside50 ? 2U : 0U) | (f.inside90 ? 4U : 0U));
+        w.u64((f.fitted ? 1U : 0U) | (f.inside50 ? 2U : 0U) | (f.inside90 ? 4U : 0U) |
+              (f.edge90 ? 8U : 0U));
     }
     w.u64(r.smm ? 1 : 0);
     if (r.smm) {
@@ -244,6 +245,7 @@ void write_contents(const Writer& w, const CalibrationResult& r) {
     w.doubles(figs.get(), "q95", column<double>(f, [](auto& x) { return x.q95; }));
     w.uint8s(figs.get(), "inside50", column<std::uint8_t>(f, [](auto& x) { return x.inside50; }));
     w.uint8s(figs.get(), "inside90", column<std::uint8_t>(f, [](auto& x) { return x.inside90; }));
+    w.uint8s(figs.get(), "edge90", column<std::uint8_t>(f, [](auto& x) { return x.edge90; }));
     w.int64s(figs.get(), "line", column<std::int64_t>(f, [](auto& x) { return x.line; }));
 
     if (r.smm) {
@@ -481,12 +483,15 @@ CalibrationResult read_file(const fs::path& path) {
     const auto q95 = in.doubles(figs.get(), "q95");
     const auto inside50 = in.doubles(figs.get(), "inside50");
     const auto inside90 = in.doubles(figs.get(), "inside90");
+    // edge90 came later: a file written before it reads as no figure near an end.
+    const auto edge90 = in.has(figs.get(), "edge90") ? in.doubles(figs.get(), "edge90")
+                                                     : std::vector<double>(m, 0.0);
     const auto line = in.doubles(figs.get(), "line");
     for (const auto* v : {&series, &unit, &kind, &measure}) {
         expect_length("/figures", v->size(), m);
     }
     for (const auto* v : {&year, &value, &sd, &fitted, &median, &q05, &q25, &q75, &q95, &inside50,
-                          &inside90, &line}) {
+                          &inside90, &edge90, &line}) {
         expect_length("/figures", v->size(), m);
     }
     for (std::size_t i = 0; i < m; ++i) {
@@ -507,6 +512,7 @@ CalibrationResult read_file(const fs::path& path) {
         f.q95 = q95[i];
         f.inside50 = inside50[i] != 0.0;
         f.inside90 = inside90[i] != 0.0;
+        f.edge90 = edge90[i] != 0.0;
         f.line = static_cast<int>(line[i]);
         r.figures.push_back(std::move(f));
     }

@@ -867,13 +867,14 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     d["generations"] = gens;
     py::list figures;
     for (const experiments::FigureFit& f : r.figures) {
-        figures.append(py::dict(
-            py::arg("observation") = f.observation, py::arg("series") = f.series,
-            py::arg("year") = f.year, py::arg("value") = f.value, py::arg("unit") = f.unit,
-            py::arg("kind") = f.kind, py::arg("measure") = f.measure, py::arg("sd") = f.sd,
-            py::arg("fitted") = f.fitted, py::arg("median") = f.median, py::arg("q05") = f.q05,
-            py::arg("q25") = f.q25, py::arg("q75") = f.q75, py::arg("q95") = f.q95,
-            py::arg("inside50") = f.inside50, py::arg("inside90") = f.inside90));
+        figures.append(
+            py::dict(py::arg("observation") = f.observation, py::arg("series") = f.series,
+                     py::arg("year") = f.year, py::arg("value") = f.value, py::arg("unit") = f.unit,
+                     py::arg("kind") = f.kind, py::arg("measure") = f.measure, py::arg("sd") = f.sd,
+                     py::arg("fitted") = f.fitted, py::arg("median") = f.median,
+                     py::arg("q05") = f.q05, py::arg("q25") = f.q25, py::arg("q75") = f.q75,
+                     py::arg("q95") = f.q95, py::arg("inside50") = f.inside50,
+                     py::arg("inside90") = f.inside90, py::arg("edge90") = f.edge90));
     }
     d["figures"] = figures;
     if (r.smm) {

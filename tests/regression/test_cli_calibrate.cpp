@@ -159,12 +159,22 @@ TEST_CASE("the hold-out mode holds later figures back and reports each against i
     CHECK(held == 4);
     CHECK(j["holdout"]["figures"] == 4);
     CHECK(j["holdout"]["inside90"] == inside);
+    // Figures within the Monte Carlo error of an end are counted, and marked in the table.
+    int edge = 0;
+    for (const auto& f : j["figures"]) {
+        edge += !f["fitted"].get<bool>() && f["edge90"].get<bool>() ? 1 : 0;
+    }
+    CHECK(j["holdout"]["edge90"] == edge);
+    CHECK((r.out.find(" of the 4 within the Monte Carlo error of an end") != std::string::npos) ==
+          (edge > 0));
     // The same table is in the HDF5 file.
     const CalibrationResult h = read_calibration_result(dir / "h.h5");
     REQUIRE(h.figures.size() == j["figures"].size());
     int h5_held = 0;
-    for (const auto& f : h.figures) {
+    for (std::size_t i = 0; i < h.figures.size(); ++i) {
+        const auto& f = h.figures[i];
         h5_held += f.fitted ? 0 : 1;
+        CHECK(f.edge90 == j["figures"][i]["edge90"].get<bool>());
     }
     CHECK(h5_held == 4);
     REQUIRE(h.smm.has_value());

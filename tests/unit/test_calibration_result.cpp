@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -260,4 +261,38 @@ TEST_CASE("a weighted quantile of equal weights is the order statistic that reac
     CHECK(canopy::experiments::weighted_quantile(vw, 0.95) == 190.0);
     // A value short of the quantile by more than rounding is still passed over.
     CHECK(canopy::experiments::weighted_quantile({{1.0, 0.049}, {2.0, 0.951}}, 0.05) == 2.0);
+}
+
+TEST_CASE("a figure near an end of its 90 % interval is within that end's Monte Carlo error",
+          "[unit]") {
+    // 200 equal runs, values 1..200: q05 is the 10th. Its level's 95 % band is
+    // 0.05 -+ 1.96 sqrt(0.05 0.95 / 200) = [0.0198, 0.0802], the 4th to the 17th value; q95's is
+    // [0.9198, 0.9802], the 184th to the 197th.
+    using canopy::experiments::near_quantile;
+    std::vector<std::pair<double, double>> vw;
+    for (int i = 0; i < 200; ++i) {
+        vw.emplace_back(static_cast<double>(200 - i), 1.0);
+    }
+    CHECK_FALSE(near_quantile(vw, 0.05, 3.5));
+    CHECK(near_quantile(vw, 0.05, 4.0));
+    CHECK(near_quantile(vw, 0.05, 10.0));
+    CHECK(near_quantile(vw, 0.05, 17.0));
+    CHECK_FALSE(near_quantile(vw, 0.05, 17.5));
+    CHECK_FALSE(near_quantile(vw, 0.95, 183.5));
+    CHECK(near_quantile(vw, 0.95, 184.0));
+    CHECK(near_quantile(vw, 0.95, 197.0));
+    CHECK_FALSE(near_quantile(vw, 0.95, 197.5));
+    // Weights count by their effective number: the same 200 values, half of them carrying all
+    // but a trace of the weight, are about 100 runs, and the band widens to 0.05 -+ 0.0427: the
+    // 1st to the 10th of the heavy values, which are the even ones (2 to 20).
+    std::vector<std::pair<double, double>> uneven;
+    for (int i = 1; i <= 200; ++i) {
+        uneven.emplace_back(static_cast<double>(i), i % 2 == 0 ? 1.0 : 1e-9);
+    }
+    CHECK_FALSE(near_quantile(uneven, 0.05, 1.5));
+    CHECK(near_quantile(uneven, 0.05, 2.0));
+    CHECK(near_quantile(uneven, 0.05, 20.0));
+    CHECK_FALSE(near_quantile(uneven, 0.05, 20.5));
+    CHECK_FALSE(near_quantile({}, 0.05, 1.0));
+    CHECK_FALSE(near_quantile({{std::nan(""), 1.0}}, 0.05, 1.0));
 }

@@ -20,7 +20,8 @@
 ///   /generations/<column>   [generation] generation, temperature, tolerance, candidates,
 ///                           simulations, acceptance_rate, ess, seconds
 ///   /figures/<column>       [figure] observation, series, year, value, unit, kind, measure,
-///                           sd, fitted, median, q05, q25, q75, q95, inside50, inside90, line
+///                           sd, fitted, median, q05, q25, q75, q95, inside50, inside90,
+///                           edge90, line
 ///   /smm/...                (method smm) estimate, standard_error [parameter], objective,
 ///                           iterations, evaluations, converged; profile_values and
 ///                           profile_objective [parameter, point]
@@ -61,6 +62,10 @@ struct FigureFit {
     /// Inside the 50 % (q25..q75) and 90 % (q05..q95) intervals; a lower bound is inside when
     /// the interval reaches it (its upper end is at or above the bound).
     bool inside50 = false, inside90 = false;
+    /// The published figure lies within the Monte Carlo error of an end of the 90 % interval:
+    /// between that end's quantile at p - z se and p + z se (se = sqrt(p (1 - p) / ess), z for
+    /// 95 %, ess the runs' effective sample size), so more draws could turn inside90 either way.
+    bool edge90 = false;
     int line = 0; ///< the row's line in the data file
 };
 
@@ -131,5 +136,12 @@ void write_calibration_result(const std::filesystem::path& path, const Calibrati
 /// the total, to within 10^-12 of the total, so that equal weights' rounding cannot pass over
 /// the value that reaches it); NaN values are left out, NaN when none is left.
 double weighted_quantile(std::vector<std::pair<double, double>> value_weight, double q);
+
+/// Whether `value` lies within the Monte Carlo error of the p quantile of weighted runs: between
+/// their quantiles at p - z se and p + z se, se = sqrt(p (1 - p) / ess), z the 95 % normal
+/// quantile, ess Kish's effective sample size (sum w)^2 / sum w^2 of the runs with a number.
+/// False when no run has a number.
+bool near_quantile(const std::vector<std::pair<double, double>>& value_weight, double p,
+                   double value);
 
 } // namespace canopy::experiments

@@ -74,6 +74,7 @@ public:
     // Removes what the child's `remove` names from the parent, then lays the child over it.
     void merge(TomlNode& parent, TomlNode&& child) {
         apply_removals(parent, child);
+        check_currency(parent, child);
         for (TomlNode& value : child.entries) {
             TomlNode* existing = find(parent, value.key);
             if (existing == nullptr) {
@@ -111,6 +112,83 @@ private:
         out_.add(make_error(name(at.file), at.line > 0 ? at.line : 1,
                             at.line > 0 && at.column > 0 ? at.column : 1, std::move(key),
                             std::move(message), std::move(allowed), std::move(hint)));
+    }
+
+    // A child that changes [budget] currency would keep every figure the parent wrote in the
+    // old one: its conversions (currency per unit), its caps, and the cost rates of levers
+    // without a cost_unit. An outside tester's child of the Wuhan scenario counting in 万元
+    // reported costs 10,000 times too small, exit 0: Wuhan's "m yuan" = 0.01 (亿元 per m yuan)
+    // was read as 万元 per m yuan. Each such figure must be written again in the child.
+    void check_currency(const TomlNode& parent, const TomlNode& child) {
+        const auto table = [](const TomlNode& root, std::string_view key) -> const TomlNode* {
+            const TomlNode* t = root.find(key);
+            return t != nullptr && t->is_table() ? t : nullptr;
+        };
+        const TomlNode* old_budget = table(parent, "budget");
+        const TomlNode* new_budget = table(child, "budget");
+        if (old_budget == nullptr || new_budget == nullptr) {
+            return;
+        }
+        const TomlNode* old_currency = old_budget->find("currency");
+        const TomlNode* new_currency = new_budget->find("currency");
+        if (old_currency == nullptr || new_currency == nullptr ||
+            old_currency->type != TomlNode::Type::string ||
+            new_currency->type != TomlNode::Type::string ||
+            old_currency->string == new_currency->string) {
+            return;
+        }
+        std::vector<std::string> stale;
+        const TomlNode* old_conversions = table(*old_budget, "conversions");
+        const TomlNode* new_conversions = table(*new_budget, "conversions");
+        if (old_conversions != nullptr) {
+            for (const TomlNode& c : old_conversions->entries) {
+                if (new_conversions == nullptr || new_conversions->find(c.key) == nullptr) {
+                    stale.push_back("conversions.\"" + c.key + "\"");
+                }
+            }
+        }
+        for (const char* cap : {"cap_per_year", "cap_total"}) {
+            if (old_budget->find(cap) != nullptr && new_budget->find(cap) == nullptr) {
+                stale.push_back(cap);
+            }
+        }
+        const TomlNode* old_levers = table(parent, "levers");
+        const TomlNode* new_levers = table(child, "levers");
+        if (old_levers != nullptr) {
+            for (const TomlNode& lever : old_levers->entries) {
+                if (!lever.is_table() || lever.find("cost_unit") != nullptr) {
+                    continue;
+                }
+                const TomlNode* mine =
+                    new_levers != nullptr ? new_levers->find(lever.key) : nullptr;
+                if (mine != nullptr && mine->is_table() && mine->find("cost_unit") != nullptr) {
+                    continue;
+                }
+                for (const char* rate :
+                     {"cost_per_unit_year", "cost_per_unit_added", "cost_per_outcome"}) {
+                    if (lever.find(rate) != nullptr &&
+                        (mine == nullptr || !mine->is_table() || mine->find(rate) == nullptr)) {
+                        stale.push_back("levers." + lever.key + "." + rate);
+                    }
+                }
+            }
+        }
+        if (stale.empty()) {
+            return;
+        }
+        std::string list;
+        for (const std::string& k : stale) {
+            list += (list.empty() ? "" : ", ") + k;
+        }
+        error(new_currency->pos, "budget.currency",
+              "'" + new_currency->string + "' replaces the currency '" + old_currency->string +
+                  "' of " + name(old_currency->pos.file) + ":" +
+                  std::to_string(old_currency->pos.line) + ", whose figures would be read in '" +
+                  new_currency->string + "' unchanged: " + list,
+              "each of them written again in this file in '" + new_currency->string +
+                  "' (a conversion as '" + new_currency->string +
+                  "' per unit; a lever's rates may instead keep theirs with cost_unit = \"" +
+                  old_currency->string + "\" and a conversion for it)");
     }
 
     // The child's `remove = ["section.name", ...]`, taken out of the child and applied.
@@ -320,6 +398,9 @@ private:
                 if (section == "levers") {
                     check_cost_unit(*existing, entry, path);
                 }
+                if (section == "indicators") {
+                    drop_other_kinds_keys(*existing, entry);
+                }
                 merge_entry(*existing, std::move(entry), forms_of(section), path);
             }
         }
@@ -443,6 +524,26 @@ private:
         merge_tables(parent, std::move(child), {});
     }
 
+    // An indicator whose kind the child changes keeps none of the old kind's reading: its
+    // scale and unit belong to it (an outside tester's growth, made a stock, kept scale = 100
+    // and unit "%" and read a balance of 1,579 as 157,931 %, flipping its target from 19 % to
+    // 100 %), and so does its description. The same kind written again keeps them.
+    static void drop_other_kinds_keys(TomlNode& parent, const TomlNode& child) {
+        const TomlNode* old_kind = parent.find("kind");
+        const TomlNode* new_kind = child.find("kind");
+        if (old_kind == nullptr || new_kind == nullptr ||
+            (old_kind->type == TomlNode::Type::string && new_kind->type == TomlNode::Type::string &&
+             old_kind->string == new_kind->string)) {
+            return;
+        }
+        parent.entries.erase(std::remove_if(parent.entries.begin(), parent.entries.end(),
+                                            [](const TomlNode& e) {
+                                                return e.key == "scale" || e.key == "unit" ||
+                                                       e.key == "description";
+                                            }),
+                             parent.entries.end());
+    }
+
     // A child that gives an entry a new figure (value, distribution, schedule, a mix's scale)
     // must say where the figure comes from: the parent's source or assumption is for the
     // parent's figure, and kept it would be cited for a number it never gave (an outside probe:
@@ -459,21 +560,34 @@ private:
         if (has(child, PROVENANCE.choosers) || !has(parent, PROVENANCE.choosers)) {
             return;
         }
-        for (const Form* form : forms) {
-            if (form == &PROVENANCE) {
-                continue;
-            }
-            for (const TomlNode& e : child.entries) {
-                if (contains(form->choosers, e.key)) {
-                    error(e.key_pos, path + ".source",
-                          "'" + e.key + "' gives [" + path + "] a figure of its own, but its " +
-                              "source or assumption would be the one " + parent_name_ +
-                              " gives for its own figure",
-                          "source = \"...\" or assumption = \"...\" beside the new " + e.key);
-                    return;
-                }
+        // A form chosen anew (value, distribution, schedule), or any number written into the
+        // parent's form: a target's threshold, a lever's initial, steps or cost rate, a
+        // prior's low, mode or high (an outside tester's threshold of 2,600 went out citing
+        // Wuhan's plan of 13,000 firms, under --strict).
+        for (const TomlNode& e : child.entries) {
+            const bool chooser = std::any_of(forms.begin(), forms.end(), [&](const Form* form) {
+                return form != &PROVENANCE && contains(form->choosers, e.key);
+            });
+            if (chooser || holds_number(e)) {
+                error(e.key_pos, path + ".source",
+                      "'" + e.key + "' gives [" + path + "] a figure of its own, but its " +
+                          "source or assumption would be the one " + parent_name_ +
+                          " gives for its own figure",
+                      "source = \"...\" or assumption = \"...\" beside the new " + e.key);
+                return;
             }
         }
+    }
+
+    // A number, or a table or array holding one (a schedule's steps, a yearly series).
+    static bool holds_number(const TomlNode& n) {
+        if (n.is_number()) {
+            return true;
+        }
+        const auto any = [](const std::vector<TomlNode>& nodes) {
+            return std::any_of(nodes.begin(), nodes.end(), holds_number);
+        };
+        return any(n.items) || any(n.entries);
     }
 
     // A child's cost_unit is the unit of every cost rate of the lever, the parent's included: an

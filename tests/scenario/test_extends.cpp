@@ -358,10 +358,35 @@ TEST_CASE("extends errors name both files", "[scenario][extends]") {
                                    "its source or assumption would be the one " +
                                        f.parent.generic_string() + " gives for its own figure");
         CHECK(errors[0].allowed == "source = \"...\" or assumption = \"...\" beside the new value");
-        // A change that is not a figure (a cost, a unit) keeps the parent's citation.
+        // Any number written into the parent's form is a figure too: a cost rate, a schedule's
+        // initial or steps, a prior's bound, a target's threshold (an outside tester's threshold
+        // of 2,600 went out citing a plan of 13,000 firms, under --strict).
         const Files cost =
             files("extends_cost_only", "[levers.tech_loans]\ncost_per_unit_year = 0.7\n");
-        const LoadResult kept = load_child(cost);
+        const auto cost_errors = canopy::test::errors(load_child(cost));
+        REQUIRE(cost_errors.size() == 1);
+        CHECK(cost_errors[0].key == "levers.tech_loans.source");
+        CHECK(cost_errors[0].message.rfind("'cost_per_unit_year' gives [levers.tech_loans] a "
+                                           "figure of its own",
+                                           0) == 0);
+        const Files steps =
+            files("extends_steps_only",
+                  "[levers.tech_loans]\nsteps = [{ at = \"2023-06\", value = 4 }]\n");
+        const auto step_errors = canopy::test::errors(load_child(steps));
+        REQUIRE(step_errors.size() == 1);
+        CHECK(step_errors[0].message.rfind("'steps' gives [levers.tech_loans]", 0) == 0);
+        // With its own source the child's figure is taken, citing it.
+        const Files cited = files("extends_cost_cited", "[levers.tech_loans]\n"
+                                                        "cost_per_unit_year = 0.7\n"
+                                                        "source = \"child's budget\"\n");
+        const LoadResult taken = load_child(cited);
+        INFO(taken.diagnostics.format());
+        REQUIRE(taken.scenario.has_value());
+        CHECK(taken.scenario->levers[0].provenance.source == "child's budget");
+        // A change that is not a figure (a unit, a note) keeps the parent's citation.
+        const Files note =
+            files("extends_note_only", "[levers.tech_loans]\nnote = \"renamed programme\"\n");
+        const LoadResult kept = load_child(note);
         INFO(kept.diagnostics.format());
         REQUIRE(kept.scenario.has_value());
         CHECK(kept.scenario->levers[0].provenance.source == "plan");
@@ -430,4 +455,105 @@ TEST_CASE("remove drops an inherited posterior", "[scenario][extends]") {
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].key == "remove[0]");
     CHECK(errors[0].message == "'scenario.seed' is not an entry that can be removed");
+}
+
+TEST_CASE("a child that changes the currency writes every figure in it again",
+          "[scenario][extends]") {
+    // An outside tester's child of the Wuhan scenario counting in 万元 kept Wuhan's conversions
+    // (亿元 per unit) and its levers' rates: costs came out 10,000 times too small, exit 0.
+    const fs::path dir = scratch("extends_currency");
+    write(dir / "parent.toml", std::string(MINIMAL) + R"(
+[budget]
+currency = "bn yuan"
+conversions = { "m yuan" = 0.001 }
+cap_total = 5
+source = "budget law"
+
+[levers.tech_loans]
+value = 10
+cost_per_unit_year = 0.5
+source = "plan"
+
+[levers.talent_subsidy]
+value = 5
+cost_per_unit_year = 0.1
+cost_unit = "m yuan"
+source = "plan"
+)");
+    write(dir / "child.toml", "extends = \"parent.toml\"\n[budget]\ncurrency = \"10k yuan\"\n");
+    const auto errors =
+        canopy::test::errors(load_scenario(dir / "child.toml", canopy::test::toy_catalog()));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].file == (dir / "child.toml").generic_string());
+    CHECK(errors[0].line == 3);
+    CHECK(errors[0].key == "budget.currency");
+    CHECK(errors[0].message ==
+          "'10k yuan' replaces the currency 'bn yuan' of " +
+              (dir / "parent.toml").generic_string() +
+              ":14, whose figures would be read in '10k yuan' unchanged: conversions.\"m yuan\", "
+              "cap_total, levers.tech_loans.cost_per_unit_year");
+    // Each written again in the new currency: the child loads, with its own figures.
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[budget]
+currency = "10k yuan"
+conversions = { "m yuan" = 100 }
+cap_total = 500000
+source = "the child's budget law"
+
+[levers.tech_loans]
+cost_per_unit_year = 50000
+source = "the child's plan"
+)");
+    const LoadResult ok = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(ok.diagnostics.format());
+    REQUIRE(ok.scenario.has_value());
+    CHECK(ok.scenario->budget.currency == "10k yuan");
+    CHECK(ok.scenario->budget.factor("m yuan") == 100.0);
+    CHECK(ok.scenario->budget.cap_total == 500000.0);
+    // The same currency written again changes nothing.
+    write(dir / "child.toml", "extends = \"parent.toml\"\n[budget]\ncurrency = \"bn yuan\"\n");
+    CHECK(load_scenario(dir / "child.toml", canopy::test::toy_catalog()).scenario.has_value());
+}
+
+TEST_CASE("an indicator given another kind keeps none of the old kind's scale, unit or text",
+          "[scenario][extends]") {
+    // An outside tester's growth (scale 100, "%") made a stock kept both: a balance of 1,579
+    // read as 157,931 %, and its target went from 19 % to 100 %.
+    const fs::path dir = scratch("extends_kind");
+    write(dir / "parent.toml", std::string(MINIMAL) + R"(
+[indicators.firms_growth]
+kind = "growth"
+series = "firms"
+from = "2023-01"
+at = "2023-12"
+scale = 100
+unit = "%"
+description = "growth of firms over 2023"
+)");
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[indicators.firms_growth]
+kind = "stock"
+series = "firms"
+at = "2023-12"
+)");
+    const LoadResult stock = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(stock.diagnostics.format());
+    REQUIRE(stock.scenario.has_value());
+    REQUIRE(stock.scenario->indicators.size() == 1);
+    CHECK(stock.scenario->indicators[0].scale == 1.0);
+    CHECK(stock.scenario->indicators[0].unit.empty());
+    CHECK(stock.scenario->indicators[0].description.empty());
+    // The same kind written again (new dates) keeps them.
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[indicators.firms_growth]
+kind = "growth"
+series = "firms"
+from = "2023-03"
+at = "2023-12"
+)");
+    const LoadResult growth = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(growth.diagnostics.format());
+    REQUIRE(growth.scenario.has_value());
+    CHECK(growth.scenario->indicators[0].scale == 100.0);
+    CHECK(growth.scenario->indicators[0].unit == "%");
 }

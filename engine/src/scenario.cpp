@@ -11,6 +11,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/limits.hpp>
 #include <canopy/engine/scenario.hpp>
+#include <canopy/engine/units.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -58,6 +59,41 @@ bool is_snake_case(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     });
+}
+
+// ASCII lower case; other bytes (UTF-8 text) as they are.
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+// A unit that says percent: "%", "% yoy", "percent", "per cent", "pct", 百分比.
+bool percent_unit(std::string_view unit) {
+    const std::string u = lower_ascii(unit);
+    for (const char* word : {"%", "percent", "per cent", "pct", "百分"}) {
+        if (u.find(word) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A unit that says a fraction of 1: "share", "fraction", "proportion", "ratio" (alone).
+bool share_unit(std::string_view unit) {
+    std::string u = lower_ascii(unit);
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!u.empty() && blank(u.back())) {
+        u.pop_back();
+    }
+    while (!u.empty() && blank(u.front())) {
+        u.erase(u.begin());
+    }
+    return u == "share" || u == "fraction" || u == "proportion" || u == "ratio";
 }
 
 bool is_blank(std::string_view s) {
@@ -1884,6 +1920,7 @@ private:
             switch (spec.kind) {
             case IndicatorSpec::Kind::stock:
                 spec.at = run_month(t, "at", true).value_or(YearMonth{});
+                series_unit(t, spec);
                 break;
             case IndicatorSpec::Kind::flow: {
                 const auto from = run_month(t, "from", false);
@@ -1896,6 +1933,7 @@ private:
                 }
                 spec.from = from.value_or(YearMonth{});
                 spec.to = to.value_or(YearMonth{});
+                series_unit(t, spec);
                 break;
             }
             case IndicatorSpec::Kind::growth: {
@@ -1909,23 +1947,22 @@ private:
                 }
                 spec.at = at.value_or(YearMonth{});
                 spec.from = from.value_or(YearMonth{});
-                // A growth is the fraction x(at) / x(from) - 1 times `scale`: labelled "%" it
-                // needs scale = 100. An outside tester's scale = 1 printed 13 % as "0.133 %".
-                if (spec.unit == "%" && spec.scale != 100.0 && std::isfinite(spec.scale)) {
-                    const bool written = t.has("scale");
-                    ctx_.error(written ? t.find("scale")->pos : t.find("unit")->pos,
-                               t.path(written ? "scale" : "unit"),
-                               "a growth is the fraction x(at) / x(from) - 1 times scale, so "
-                               "with unit '%' and scale = " +
-                                   number_text(spec.scale) + " a rise of 13 % would read " +
-                                   number_text(0.13 * spec.scale) + " %",
-                               "scale = 100 for a growth in '%', or another unit");
-                }
+                fraction_unit(t, spec, "a growth is the fraction x(at) / x(from) - 1",
+                              "a rise of 13 %");
                 break;
             }
             case IndicatorSpec::Kind::ratio:
                 spec.numerator = ratio_part(t, "numerator", id, ids).value_or("");
                 spec.denominator = ratio_part(t, "denominator", id, ids).value_or("");
+                // A ratio of two indicators in the same unit (firms over firms) is a fraction.
+                if (const auto n = unit_of_indicator(spec.numerator),
+                    d = unit_of_indicator(spec.denominator);
+                    n && d && *n == *d) {
+                    fraction_unit(t, spec,
+                                  "a ratio of two indicators in the same unit is the "
+                                  "fraction numerator / denominator",
+                                  "a share of 13 %");
+                }
                 break;
             case IndicatorSpec::Kind::change:
                 spec.of = ratio_part(t, "of", id, ids).value_or("");
@@ -1940,6 +1977,104 @@ private:
         if (ratio_cycles()) {
             change_bases();
         }
+    }
+
+    // A fraction (a growth, a ratio of like units) times `scale` is in percent only at scale
+    // 100 and a share only at 1. An outside tester's growth at scale 1 labelled "%" printed 13 %
+    // as "0.133 %"; "percent" at scale 1 and "share" at scale 100 passed where "%" did not.
+    void fraction_unit(const Table& t, const IndicatorSpec& spec, const std::string& what,
+                       const std::string& example) {
+        if (!std::isfinite(spec.scale) || spec.unit.empty()) {
+            return;
+        }
+        const bool percent = percent_unit(spec.unit);
+        const bool share = share_unit(spec.unit);
+        if ((!percent || spec.scale == 100.0) && (!share || spec.scale == 1.0)) {
+            return;
+        }
+        const bool written = t.has("scale");
+        ctx_.error(written ? t.find("scale")->pos : t.find("unit")->pos,
+                   t.path(written ? "scale" : "unit"),
+                   what + " times scale, so with unit '" + spec.unit +
+                       "' and scale = " + number_text(spec.scale) + " " + example + " would read " +
+                       number_text(0.13 * spec.scale) + " " + spec.unit,
+                   percent ? "scale = 100 for a fraction in '" + spec.unit + "', or another unit"
+                           : "scale = 1 for a share, or a unit that says percent with scale = "
+                             "100");
+    }
+
+    // A stock's or a flow's unit is its series' unit times scale. Baselines, parameters,
+    // levers and calibration data refuse a unit in another multiple; an indicator took one
+    // silently: an outside tester's turnover labelled "10k yuan" (the series is in 100m yuan)
+    // with a threshold in 万元 read 433.6 against 3,300,000, P(attain) 0 by construction, and a
+    // count of firms labelled "%" passed too.
+    void series_unit(const Table& t, const IndicatorSpec& spec) {
+        if (model_ == nullptr || spec.unit.empty() || !std::isfinite(spec.scale)) {
+            return;
+        }
+        const int index = model_->series_index(spec.series);
+        if (index < 0) {
+            return;
+        }
+        const std::string& unit = model_->series[static_cast<std::size_t>(index)].unit;
+        const bool written = t.has("scale");
+        const auto at = [&] { return written ? t.find("scale")->pos : t.find("unit")->pos; };
+        const std::string key = t.path(written ? "scale" : "unit");
+        const std::string what = "indicator unit '" + spec.unit + "' on series '" + spec.series +
+                                 "', which is in '" + unit + "'";
+        if (percent_unit(spec.unit) && !percent_unit(unit)) {
+            if (share_unit(unit)) {
+                if (spec.scale != 100.0) {
+                    ctx_.error(at(), key,
+                               what + ": a share times scale = " + number_text(spec.scale) +
+                                   " is not in percent",
+                               "scale = 100 for the share in percent, or unit = \"" + unit + "\"");
+                }
+            } else {
+                ctx_.error(t.find("unit")->pos, t.path("unit"),
+                           what + ", not a share or a percentage",
+                           "unit = \"" + unit +
+                               "\" (or its multiple, with the scale that "
+                               "converts to it)");
+            }
+            return;
+        }
+        if (percent_unit(spec.unit) || share_unit(spec.unit) || share_unit(unit)) {
+            return;
+        }
+        const UnitMultiple given = unit_multiple(spec.unit);
+        const UnitMultiple model = unit_multiple(unit);
+        const double ratio = model.factor / given.factor;
+        // Where neither names a multiple and the texts differ, a scale may rebase (an index
+        // labelled "index (2022 = 100)" at scale 100): only multiples and the series' own unit
+        // written again are held to the scale that converts.
+        if (std::fabs(spec.scale / ratio - 1.0) <= 1e-9 ||
+            (given.word.empty() && model.word.empty() &&
+             lower_ascii(spec.unit) != lower_ascii(unit))) {
+            return;
+        }
+        const auto named = [](const UnitMultiple& m) {
+            return m.word.empty() ? std::string()
+                                  : " ('" + m.word + "': " + number_text(m.factor) + ")";
+        };
+        ctx_.error(at(), key,
+                   "indicator unit '" + spec.unit + "'" + named(given) + " on series '" +
+                       spec.series + "', which is in '" + unit + "'" + named(model) +
+                       ", at scale = " + number_text(spec.scale) + ": the series times " +
+                       number_text(spec.scale) + " is not in '" + spec.unit + "'",
+                   "scale = " + number_text(ratio) + " (the series times scale is in '" +
+                       spec.unit + "'), or unit = \"" + unit + "\"");
+    }
+
+    // The unit of an indicator already read (ratios and changes come after what they read in
+    // the file's order only when written so; nothing when it is not known yet).
+    std::optional<std::string> unit_of_indicator(const std::string& id) const {
+        for (const IndicatorSpec& s : sc_.indicators) {
+            if (s.id == id) {
+                return s.unit;
+            }
+        }
+        return std::nullopt;
     }
 
     // A change's `from` must be a month at which its input has a value and not after the month
@@ -2264,6 +2399,21 @@ private:
                                "' ('" + ind->unit + "')",
                            "\"" + ind->unit + "\"");
             }
+            // With no unit of its own the indicator's number is labelled by the target's: a
+            // growth or a ratio of like units read as a fraction (scale 1) is no percentage.
+            // An outside tester's target "15 %" on such a growth printed 12.8 % as "0.128 %",
+            // and its P(attain) was 0 whatever the policy.
+            if (unit && ind != sc_.indicators.end() && ind->unit.empty() && percent_unit(*unit) &&
+                ind->scale == 1.0 &&
+                (ind->kind == IndicatorSpec::Kind::growth ||
+                 ind->kind == IndicatorSpec::Kind::ratio)) {
+                ctx_.error(t.find("unit")->pos, t.path("unit"),
+                           "indicator '" + ind->id + "' is a " + to_string(ind->kind) +
+                               " at scale 1, a fraction (13 % reads 0.13), so '" + *unit +
+                               "' would compare a fraction with a percentage",
+                           "scale = 100 and unit = \"%\" on indicator '" + ind->id +
+                               "', or a threshold as a fraction without a unit");
+            }
             spec.unit = unit ? *unit : (ind != sc_.indicators.end() ? ind->unit : "");
             if (ind != sc_.indicators.end() && threshold) {
                 decided_by_sign(t, spec, *ind);
@@ -2281,9 +2431,13 @@ private:
     // never takes below 0 (a count of firms), read at a scale >= 0, compared with a threshold
     // that every run passes (">= -60") or none can (< 0). An outside tester's `threshold = -60`
     // read "100.0 % likely" without a word.
+    // The growth of such a series is never below -scale (a fall of 100 %): an outside tester's
+    // ">= -100" on a growth in percent read "100.0 % likely" too.
     void decided_by_sign(const Table& t, const TargetSpec& spec, const IndicatorSpec& ind) {
+        const bool growth = ind.kind == IndicatorSpec::Kind::growth;
         if (model_ == nullptr ||
-            (ind.kind != IndicatorSpec::Kind::stock && ind.kind != IndicatorSpec::Kind::flow) ||
+            (ind.kind != IndicatorSpec::Kind::stock && ind.kind != IndicatorSpec::Kind::flow &&
+             !growth) ||
             !(ind.scale >= 0.0)) {
             return;
         }
@@ -2291,23 +2445,27 @@ private:
         if (s < 0 || model_->series[static_cast<std::size_t>(s)].can_be_negative) {
             return;
         }
+        const double floor = growth ? -ind.scale : 0.0;
         const double x = spec.threshold;
-        const bool always = (spec.comparison == Comparison::greater_equal && x <= 0.0) ||
-                            (spec.comparison == Comparison::greater && x < 0.0);
-        const bool never = (spec.comparison == Comparison::less && x <= 0.0) ||
-                           (spec.comparison == Comparison::less_equal && x < 0.0);
+        const bool always = (spec.comparison == Comparison::greater_equal && x <= floor) ||
+                            (spec.comparison == Comparison::greater && x < floor);
+        const bool never = (spec.comparison == Comparison::less && x <= floor) ||
+                           (spec.comparison == Comparison::less_equal && x < floor);
         if (!always && !never) {
             return;
         }
+        const std::string bound = number_text(floor);
         ctx_.error(
             t.find("threshold")->pos, t.path("threshold"),
             "indicator '" + ind.id + "' is the " + to_string(ind.kind) + " of series '" +
-                ind.series + "', which is never below 0: '" + to_string(spec.comparison) + " " +
-                number_text(x) + "' " + (always ? "holds in every run" : "holds in no run") +
-                ", so P(attain) would be " + (always ? "100" : "0") + " % whatever the policy",
+                ind.series + "', which is never below 0" +
+                (growth ? ", so its growth is never below " + bound + " (a fall of 100 %)" : "") +
+                ": '" + to_string(spec.comparison) + " " + number_text(x) + "' " +
+                (always ? "holds in every run" : "holds in no run") + ", so P(attain) would be " +
+                (always ? "100" : "0") + " % whatever the policy",
             spec.comparison == Comparison::greater_equal || spec.comparison == Comparison::greater
-                ? "a threshold above 0"
-                : "a threshold of 0 or more (\"<=\"), or above 0 (\"<\")");
+                ? "a threshold above " + bound
+                : "a threshold of " + bound + " or more (\"<=\"), or above " + bound + " (\"<\")");
     }
 
     // ---- policy mixes ------------------------------------------------------------------------

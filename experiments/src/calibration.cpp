@@ -7,6 +7,7 @@
 #include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
+#include <canopy/engine/units.hpp>
 #include <canopy/experiments/calibration.hpp>
 
 #include <algorithm>
@@ -91,148 +92,6 @@ std::string scale_text(double x) {
     char buffer[400];
     const auto r = std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed);
     return r.ec == std::errc() ? std::string(buffer, r.ptr) : num(x);
-}
-
-// The multiple of a base unit that a unit names (万家 is 10^4 firms, 百亿元 10^10 yuan, "100m yuan"
-// and "100 million yuan" 10^8 yuan, "1,000 people" 10^3 people), with the words that say it; 1
-// and "" when it names none. Only the unit's head counts, the text before a bracket: "万人 (1.73
-// million in total)" and "firms (1.2 thousand registered in all)" are notes. In the head the
-// first multiple counts: a run of 十百千万亿 (multiplied: 千亿 is 10^11), or a power of ten
-// (10, 100, 1,000, ...; a year or a count such as 2020 or 12 is not one) with k, m, mn, mln or bn
-// after it, or multiple words (thousand(s), million(s), billion(s), mln, mn, bn, k, m; hundred
-// and ten before another: "hundred million", "ten thousand"), a number and its words multiplied.
-struct UnitMultiple {
-    double factor = 1.0;
-    std::string word;
-};
-
-UnitMultiple unit_multiple(const std::string& unit) {
-    std::string head = lower(unit.substr(0, unit.find_first_of("([（")));
-    // Thousands separators: "1,000" is 1000.
-    for (std::size_t i = 1; i + 1 < head.size(); ++i) {
-        if (head[i] == ',' && std::isdigit(static_cast<unsigned char>(head[i - 1])) != 0 &&
-            std::isdigit(static_cast<unsigned char>(head[i + 1])) != 0) {
-            head.erase(i, 1);
-        }
-    }
-    UnitMultiple out;
-    std::size_t first = std::string::npos;
-    // A run of Chinese multiples (each three bytes in UTF-8).
-    const std::array<std::pair<const char*, double>, 5> chinese = {
-        {{"十", 1e1}, {"百", 1e2}, {"千", 1e3}, {"万", 1e4}, {"亿", 1e8}}};
-    const auto chinese_at = [&](std::size_t at) -> double {
-        for (const auto& [c, f] : chinese) {
-            if (head.compare(at, std::strlen(c), c) == 0) {
-                return f;
-            }
-        }
-        return 0.0;
-    };
-    for (std::size_t at = 0; at < head.size(); ++at) {
-        if (chinese_at(at) > 0.0) {
-            double factor = 1.0;
-            std::size_t end = at;
-            for (double f = chinese_at(end); f > 0.0; f = chinese_at(end)) {
-                factor *= f;
-                end += 3;
-            }
-            first = at;
-            out = {factor, head.substr(at, end - at)};
-            break;
-        }
-    }
-    // English: the head's words and numbers, in order.
-    struct Token {
-        std::string text;
-        std::size_t at;
-    };
-    std::vector<Token> tokens;
-    for (std::size_t i = 0; i < head.size();) {
-        const auto alnum = [&](std::size_t k) {
-            return std::isalnum(static_cast<unsigned char>(head[k])) != 0;
-        };
-        if (!alnum(i)) {
-            ++i;
-            continue;
-        }
-        std::size_t j = i;
-        while (j < head.size() && alnum(j)) {
-            ++j;
-        }
-        tokens.push_back({head.substr(i, j - i), i});
-        i = j;
-    }
-    const auto word_factor = [](const std::string& w) -> double {
-        static const std::array<std::pair<const char*, double>, 13> words = {{{"thousand", 1e3},
-                                                                              {"thousands", 1e3},
-                                                                              {"k", 1e3},
-                                                                              {"million", 1e6},
-                                                                              {"millions", 1e6},
-                                                                              {"mln", 1e6},
-                                                                              {"mn", 1e6},
-                                                                              {"m", 1e6},
-                                                                              {"billion", 1e9},
-                                                                              {"billions", 1e9},
-                                                                              {"bn", 1e9},
-                                                                              {"hundred", 1e2},
-                                                                              {"ten", 1e1}}};
-        for (const auto& [name, f] : words) {
-            if (w == name) {
-                return f;
-            }
-        }
-        return 0.0;
-    };
-    // A power of ten of at least 10, written in digits ("100", "1000"); 0 otherwise.
-    const auto power_of_ten = [](const std::string& digits) -> double {
-        if (digits.size() < 2 || digits.size() > 15 || digits[0] != '1' ||
-            digits.find_first_not_of('0', 1) != std::string::npos) {
-            return 0.0;
-        }
-        return std::pow(10.0, static_cast<double>(digits.size() - 1));
-    };
-    for (std::size_t k = 0; k < tokens.size(); ++k) {
-        const std::string& t = tokens[k].text;
-        const std::size_t digits = t.find_first_not_of("0123456789");
-        double factor = 0.0;
-        std::size_t next = k + 1;
-        if (digits == std::string::npos) { // a number alone: "100", "2020"
-            factor = power_of_ten(t);
-            if (factor == 0.0) {
-                continue; // a year, a count: not a multiple
-            }
-        } else if (digits > 0) { // a number with letters: "100m", "10k", "2021q"
-            const double n = power_of_ten(t.substr(0, digits));
-            const std::string suffix = t.substr(digits);
-            const double w = suffix == "hundred" || suffix == "ten" ? 0.0 : word_factor(suffix);
-            if (n == 0.0 || w == 0.0) {
-                continue;
-            }
-            factor = n * w;
-        } else if (const double w = word_factor(t);
-                   w > 0.0 && ((t != "hundred" && t != "ten") ||
-                               (next < tokens.size() && word_factor(tokens[next].text) > 0.0))) {
-            factor = w;
-        } else {
-            continue;
-        }
-        // The words after it multiply: "100 million", "hundred million", "ten thousand".
-        std::size_t last = k;
-        while (next < tokens.size()) {
-            const double w = word_factor(tokens[next].text);
-            if (w == 0.0) {
-                break;
-            }
-            factor *= w;
-            last = next++;
-        }
-        if (first == std::string::npos || tokens[k].at < first) {
-            const std::size_t end = tokens[last].at + tokens[last].text.size();
-            out = {factor, head.substr(tokens[k].at, end - tokens[k].at)};
-        }
-        break;
-    }
-    return out;
 }
 
 // ---- diagnostics and typed access to TOML tables ---------------------------------------------
@@ -1305,10 +1164,10 @@ private:
             // a note that blamed the model's noise. With a `scale`, it must be the one the units
             // name (万人 against people: 0.0001, not 0.001).
             if (o.measure != Measure::growth && model_series) {
-                const UnitMultiple given = unit_multiple(row->unit);
-                const UnitMultiple model = unit_multiple(series_unit);
+                const engine::UnitMultiple given = engine::unit_multiple(row->unit);
+                const engine::UnitMultiple model = engine::unit_multiple(series_unit);
                 const double ratio = model.factor / given.factor;
-                const auto named = [](const UnitMultiple& m) {
+                const auto named = [](const engine::UnitMultiple& m) {
                     return m.word.empty() ? std::string()
                                           : " ('" + m.word + "': " + num(m.factor) + ")";
                 };

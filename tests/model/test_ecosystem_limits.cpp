@@ -83,7 +83,8 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
     }
     SECTION("batch shares over 1") {
         // Wuhan draws batch 1 from a range; the mistake moves the range to 0.85-0.9.
-        const auto e = errors_of("[parameters.hte_batch1_share]\nlow = 0.85\nhigh = 0.9\n");
+        const auto e = errors_of(
+            "[parameters.hte_batch1_share]\nlow = 0.85\nhigh = 0.9\nassumption = \"s\"\n");
         REQUIRE(e.size() == 1);
         // At the field this file changed, not at the distribution the scenario it extends gives.
         CHECK(e[0].key == "parameters.hte_batch1_share.high");
@@ -111,7 +112,8 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
         // With terms of 12-36 months, -45 % a year is more than a 36-month balance can lose
         // (e^(-1/3) - 1 = -28.3 %): no loan would be made, and tech_loan_growth was -28.3 % in
         // every replicate, without a word.
-        const auto e = errors_of("[baseline.initial_loan_growth]\nlow = -0.45\nhigh = 0.3\n");
+        const auto e = errors_of(
+            "[baseline.initial_loan_growth]\nlow = -0.45\nhigh = 0.3\nassumption = \"s\"\n");
         REQUIRE(e.size() == 1);
         // Said in the file that changed the distribution, at the last field it changed (the
         // scenario it extends gives the distribution and loan_term_months).
@@ -126,8 +128,8 @@ TEST_CASE("Cross-field mistakes in the Wuhan scenario are diagnostics at their k
                        Contains("faster than its loans are repaid"));
         CHECK(e[0].allowed == "initial_loan_growth > e^(-12 / loan_term_months) - 1");
         // -25 % a year is within what even a 36-month balance can lose.
-        const engine::LoadResult shrinking =
-            wuhan_with("[baseline.initial_loan_growth]\nlow = -0.25\nhigh = 0.3\n");
+        const engine::LoadResult shrinking = wuhan_with(
+            "[baseline.initial_loan_growth]\nlow = -0.25\nhigh = 0.3\nassumption = \"s\"\n");
         INFO(shrinking.diagnostics.format());
         CHECK(shrinking.scenario.has_value());
     }
@@ -169,8 +171,8 @@ TEST_CASE("The ecosystem model estimates its firms at the horizon", "[model][eco
     // A million startups a month only ever find the seats the city has: as many firms as a
     // hundred thousand would bring, far fewer than a million a month would.
     const auto startups = [&](const char* rate) {
-        const engine::LoadResult r =
-            wuhan_with(std::string("[parameters.startup_rate]\n") + rate + "\n");
+        const engine::LoadResult r = wuhan_with(std::string("[parameters.startup_rate]\n") + rate +
+                                                "\nassumption = \"s\"\n");
         INFO(r.diagnostics.format());
         REQUIRE(r.scenario.has_value());
         return model->agents_at_horizon(*r.scenario);
@@ -180,7 +182,8 @@ TEST_CASE("The ecosystem model estimates its firms at the horizon", "[model][eco
     CHECK(million < 1e6);
     // ... but a million SME entrants a month need none: 24 million firms by the end.
     const engine::LoadResult crowded =
-        wuhan_with("[parameters.sme_entry_rate]\nlow = 999998\nmode = 999999\nhigh = 1e6\n");
+        wuhan_with("[parameters.sme_entry_rate]\nlow = 999998\nmode = 999999\nhigh = 1e6\n"
+                   "assumption = \"s\"\n");
     REQUIRE(crowded.scenario.has_value());
     CHECK(model->agents_at_horizon(*crowded.scenario) > 24e6);
 }

@@ -28,7 +28,8 @@ fs::path clear_scenario(const test::TempDir& dir, const std::string& extra = "")
     const fs::path p = dir / "clear.toml";
     test::write_file(p, "extends = " + json(REFERENCE).dump() + "\n[scenario]\nname = \"clear\"\n" +
                             "replicates = 800\n" + extra +
-                            "\n[targets.high_tech_growth]\nthreshold = 5\n");
+                            "\n[targets.high_tech_growth]\nthreshold = 5\n"
+                            "assumption = \"a target every run settles\"\n");
     return p;
 }
 
@@ -284,7 +285,8 @@ TEST_CASE("A run under --precision takes its verdicts on the looks' interval at 
     const test::TempDir dir;
     const fs::path p = dir / "half.toml";
     test::write_file(p, "extends = " + json(REFERENCE).dump() +
-                            "\n[targets.high_tech_growth]\nthreshold = 13.1\n");
+                            "\n[targets.high_tech_growth]\nthreshold = 13.1\n"
+                            "assumption = \"a target whose P(attain) is near one half\"\n");
     const std::string run = "run " + shell_quote(p.string()) + " --seed 2 -n 1000";
     const Result ruled = run_canopy(dir, run + " --precision 0.02 --json r.json --out r.h5");
     REQUIRE(ruled.status == 0);

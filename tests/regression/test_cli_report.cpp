@@ -202,7 +202,7 @@ TEST_CASE("A report draws an indicator whose interval reaches infinity", "[cli][
     test::write_file(dir / "huge.toml",
                      "extends = \"" + REFERENCE +
                          "\"\n[indicators.leaders_2023]\nkind = \"stock\"\nseries = \"leader\"\n"
-                         "at = \"2023-12\"\nunit = \"firms\"\nscale = 2.2e306\n"
+                         "at = \"2023-12\"\nunit = \"scaled firms\"\nscale = 2.2e306\n"
                          "description = \"leaders, scaled to the ends of the doubles\"\n");
     const Result r = run_canopy(dir, "run huge.toml --replicates 8 --quiet --report r.html");
     INFO(r.err);

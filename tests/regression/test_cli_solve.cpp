@@ -572,11 +572,13 @@ TEST_CASE("canopy solve --assured ranks out-of-reach settings by their interval'
     // lever_sme costs 1 bn yuan a unit-year here, besides lever_high_tech's 0.5.
     const test::TempDir dir;
     const auto capped = [&](const std::string& cap) {
-        test::write_file(dir / "capped.toml",
-                         "extends = \"" + REFERENCE + "\"\n[levers.lever_sme]\n" +
-                             "cost_per_unit_year = 1.0\ncost_unit = \"bn yuan\"\n[budget]\n"
-                             "currency = \"bn yuan\"\ncap_total = " +
-                             cap + "\nassumption = \"a test cap\"\n");
+        test::write_file(
+            dir / "capped.toml",
+            "extends = \"" + REFERENCE + "\"\n[levers.lever_sme]\n" +
+                "cost_per_unit_year = 1.0\ncost_unit = \"bn yuan\"\nassumption = \"a test price\"\n"
+                "[budget]\n"
+                "currency = \"bn yuan\"\ncap_total = " +
+                cap + "\nassumption = \"a test cap\"\n");
     };
     const std::string solve = "solve capped.toml -t 1 --target high_tech_growth -P 0.8 --lever "
                               "lever_sme=1:3 -n 200 --budget-cap --assured --json out.json";

@@ -702,3 +702,32 @@ TEST_CASE("a budget's caps need a source and must not be negative", "[scenario][
         with("[budget]\ncurrency = \"bn yuan\"\ncap_totl = 3\n"),
         {L + 3, 1, "budget.cap_totl", "unknown key 'cap_totl'", "?", "did you mean 'cap_total'?"});
 }
+
+TEST_CASE("an indicator's unit is its series' unit times its scale", "[scenario]") {
+    // The series is in bn yuan: in m yuan at scale 1000, or in its own unit at 1. Refused
+    // (tests/data/broken): m yuan at scale 1, a count of firms in '%'.
+    for (const char* ok :
+         {"unit = \"m yuan\"\nscale = 1000", "unit = \"bn yuan\"",
+          "unit = \"10 billion yuan\"\nscale = 0.1", "unit = \"亿元\"\nscale = 10"}) {
+        INFO(ok);
+        const LoadResult r = canopy::test::load(
+            with(std::string("[indicators.turnover]\nkind = \"flow\"\nseries = "
+                             "\"tech_contract_turnover\"\nfrom = \"2023-01\"\nto = \"2023-12\"\n") +
+                 ok + "\n"));
+        INFO(r.diagnostics.format());
+        CHECK(r.scenario.has_value());
+    }
+    // Neither unit naming a multiple, a scale may rebase: firms as an index of 100.
+    const LoadResult index = canopy::test::load(
+        with("[indicators.firms_index]\nkind = \"stock\"\nseries = \"firms\"\nat = \"2023-12\"\n"
+             "unit = \"index (start = 100)\"\nscale = 0.1\n"));
+    INFO(index.diagnostics.format());
+    CHECK(index.scenario.has_value());
+    // The series' own unit at another scale is not that unit.
+    expect_one(with("[indicators.firms_end]\nkind = \"stock\"\nseries = \"firms\"\n"
+                    "at = \"2023-12\"\nunit = \"firms\"\nscale = 2\n"),
+               {L + 6, 9, "indicators.firms_end.scale",
+                "indicator unit 'firms' on series 'firms', which is in 'firms', at scale = 2: the "
+                "series times 2 is not in 'firms'",
+                "scale = 1 (the series times scale is in 'firms'), or unit = \"firms\""});
+}

@@ -1,0 +1,25 @@
+#pragma once
+/// \file units.hpp
+/// What multiple of a base unit a unit's text names, so that figures written in 万家 or
+/// "100m yuan" are compared with a model's series in firms or yuan only when converted.
+
+#include <string>
+
+namespace canopy::engine {
+
+/// The multiple of a base unit that a unit names (万家 is 10^4 firms, 百亿元 10^10 yuan, "100m
+/// yuan" and "100 million yuan" 10^8 yuan, "1,000 people" 10^3 people), with the words that say it;
+/// 1 and "" when it names none. Only the unit's head counts, the text before a bracket: "万人 (1.73
+/// million in total)" and "firms (1.2 thousand registered in all)" are notes. In the head the
+/// first multiple counts: a run of 十百千万亿 (multiplied: 千亿 is 10^11), or a power of ten
+/// (10, 100, 1,000, ...; a year or a count such as 2020 or 12 is not one) with k, m, mn, mln or bn
+/// after it, or multiple words (thousand(s), million(s), billion(s), mln, mn, bn, k, m; hundred
+/// and ten before another: "hundred million", "ten thousand"), a number and its words multiplied.
+struct UnitMultiple {
+    double factor = 1.0; ///< 1 when the unit names no multiple
+    std::string word;    ///< the text that names it ("万", "100m"), empty for none
+};
+
+UnitMultiple unit_multiple(const std::string& unit);
+
+} // namespace canopy::engine

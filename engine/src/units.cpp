@@ -1,0 +1,156 @@
+// unit_multiple (units.hpp): the multiple a unit's text names.
+#include <canopy/engine/units.hpp>
+
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace canopy::engine {
+
+namespace {
+
+// ASCII lower case; other bytes (UTF-8 text) as they are.
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+UnitMultiple unit_multiple(const std::string& unit) {
+    std::string head = lower(unit.substr(0, unit.find_first_of("([（")));
+    // Thousands separators: "1,000" is 1000.
+    for (std::size_t i = 1; i + 1 < head.size(); ++i) {
+        if (head[i] == ',' && std::isdigit(static_cast<unsigned char>(head[i - 1])) != 0 &&
+            std::isdigit(static_cast<unsigned char>(head[i + 1])) != 0) {
+            head.erase(i, 1);
+        }
+    }
+    UnitMultiple out;
+    std::size_t first = std::string::npos;
+    // A run of Chinese multiples (each three bytes in UTF-8).
+    const std::array<std::pair<const char*, double>, 5> chinese = {
+        {{"十", 1e1}, {"百", 1e2}, {"千", 1e3}, {"万", 1e4}, {"亿", 1e8}}};
+    const auto chinese_at = [&](std::size_t at) -> double {
+        for (const auto& [c, f] : chinese) {
+            if (head.compare(at, std::strlen(c), c) == 0) {
+                return f;
+            }
+        }
+        return 0.0;
+    };
+    for (std::size_t at = 0; at < head.size(); ++at) {
+        if (chinese_at(at) > 0.0) {
+            double factor = 1.0;
+            std::size_t end = at;
+            for (double f = chinese_at(end); f > 0.0; f = chinese_at(end)) {
+                factor *= f;
+                end += 3;
+            }
+            first = at;
+            out = {factor, head.substr(at, end - at)};
+            break;
+        }
+    }
+    // English: the head's words and numbers, in order.
+    struct Token {
+        std::string text;
+        std::size_t at;
+    };
+    std::vector<Token> tokens;
+    for (std::size_t i = 0; i < head.size();) {
+        const auto alnum = [&](std::size_t k) {
+            return std::isalnum(static_cast<unsigned char>(head[k])) != 0;
+        };
+        if (!alnum(i)) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < head.size() && alnum(j)) {
+            ++j;
+        }
+        tokens.push_back({head.substr(i, j - i), i});
+        i = j;
+    }
+    const auto word_factor = [](const std::string& w) -> double {
+        static const std::array<std::pair<const char*, double>, 13> words = {{{"thousand", 1e3},
+                                                                              {"thousands", 1e3},
+                                                                              {"k", 1e3},
+                                                                              {"million", 1e6},
+                                                                              {"millions", 1e6},
+                                                                              {"mln", 1e6},
+                                                                              {"mn", 1e6},
+                                                                              {"m", 1e6},
+                                                                              {"billion", 1e9},
+                                                                              {"billions", 1e9},
+                                                                              {"bn", 1e9},
+                                                                              {"hundred", 1e2},
+                                                                              {"ten", 1e1}}};
+        for (const auto& [name, f] : words) {
+            if (w == name) {
+                return f;
+            }
+        }
+        return 0.0;
+    };
+    // A power of ten of at least 10, written in digits ("100", "1000"); 0 otherwise.
+    const auto power_of_ten = [](const std::string& digits) -> double {
+        if (digits.size() < 2 || digits.size() > 15 || digits[0] != '1' ||
+            digits.find_first_not_of('0', 1) != std::string::npos) {
+            return 0.0;
+        }
+        return std::pow(10.0, static_cast<double>(digits.size() - 1));
+    };
+    for (std::size_t k = 0; k < tokens.size(); ++k) {
+        const std::string& t = tokens[k].text;
+        const std::size_t digits = t.find_first_not_of("0123456789");
+        double factor = 0.0;
+        std::size_t next = k + 1;
+        if (digits == std::string::npos) { // a number alone: "100", "2020"
+            factor = power_of_ten(t);
+            if (factor == 0.0) {
+                continue; // a year, a count: not a multiple
+            }
+        } else if (digits > 0) { // a number with letters: "100m", "10k", "2021q"
+            const double n = power_of_ten(t.substr(0, digits));
+            const std::string suffix = t.substr(digits);
+            const double w = suffix == "hundred" || suffix == "ten" ? 0.0 : word_factor(suffix);
+            if (n == 0.0 || w == 0.0) {
+                continue;
+            }
+            factor = n * w;
+        } else if (const double w = word_factor(t);
+                   w > 0.0 && ((t != "hundred" && t != "ten") ||
+                               (next < tokens.size() && word_factor(tokens[next].text) > 0.0))) {
+            factor = w;
+        } else {
+            continue;
+        }
+        // The words after it multiply: "100 million", "hundred million", "ten thousand".
+        std::size_t last = k;
+        while (next < tokens.size()) {
+            const double w = word_factor(tokens[next].text);
+            if (w == 0.0) {
+                break;
+            }
+            factor *= w;
+            last = next++;
+        }
+        if (first == std::string::npos || tokens[k].at < first) {
+            const std::size_t end = tokens[last].at + tokens[last].text.size();
+            out = {factor, head.substr(tokens[k].at, end - tokens[k].at)};
+        }
+        break;
+    }
+    return out;
+}
+
+} // namespace canopy::engine

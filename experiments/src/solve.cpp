@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace canopy::experiments {
 
@@ -79,6 +81,8 @@ struct Record {
     std::vector<double> lever_cost_sum;   // each lever's, summed over replicates
     std::vector<double> finals;           // the target's indicator, replicate order
     std::vector<bool> attains;            // whether replicate k attained, k = 0, 1, ...
+    /// Every target of the scenario: [target][replicate], 1 attained (for other_targets).
+    std::vector<std::vector<std::uint8_t>> target_attains;
     double cost_sum = 0.0;
     std::size_t over_cap_replicates = 0;
     bool judged = false;
@@ -104,12 +108,22 @@ public:
         if (indicator_ == NONE) {
             throw Error("target '" + target.id + "' names no indicator of the scenario");
         }
+        for (const engine::TargetSpec& t : s.targets) {
+            std::size_t index = NONE;
+            for (std::size_t i = 0; i < s.indicators.size(); ++i) {
+                if (s.indicators[i].id == t.indicator) {
+                    index = i;
+                }
+            }
+            target_indicators_.push_back(index);
+        }
         base_.factors.clear();
         for (const SolveLever& l : request.levers) {
             base_.factors.push_back(l.target);
             // The lever's level when planners take over: where a search starts from.
             const auto& setting = s.levers.at(static_cast<std::size_t>(l.target.index));
             const double at_start = setting.schedule.at(s.calendar.months_until(s.policy_start));
+            own_.push_back(at_start);
             reference_.push_back(std::clamp(at_start, l.low, l.high));
         }
         // The order the searches of several levers take them in: the model's, whatever the
@@ -169,9 +183,10 @@ public:
         for (std::size_t i = 0; i < out.single.size(); ++i) {
             out.single[i].not_monotone = not_monotone(i);
         }
+        out.not_monotone = not_monotone(std::nullopt);
+        out.other_targets = other_targets(out.best);
         out.settings = records_.size();
         out.replicates = replicates_;
-        out.not_monotone = not_monotone(std::nullopt);
         return out;
     }
 
@@ -233,6 +248,40 @@ private:
         return worst;
     }
 
+    // Every other target at `best` against the scenario's own setting (its levels unclamped:
+    // the scenario as written), on best's replicates: the own setting is extended to them, on
+    // the same streams.
+    std::vector<SolveOtherTarget> other_targets(const SolveSetting& best) {
+        std::vector<SolveOtherTarget> out;
+        const std::size_t targets = target_indicators_.size();
+        if (targets < 2 || best.replicates == 0 || best.levels.empty()) {
+            return out;
+        }
+        Record& own = record(own_);
+        extend(own, best.replicates);
+        const Record& answer = record(best.levels);
+        for (std::size_t t = 0; t < targets; ++t) {
+            if (t == request_.target || target_indicators_[t] == NONE) {
+                continue;
+            }
+            const std::span<const std::uint8_t> at_answer(answer.target_attains.at(t).data(),
+                                                          best.replicates);
+            const std::span<const std::uint8_t> at_own(own.target_attains.at(t).data(),
+                                                       best.replicates);
+            SolveOtherTarget o;
+            o.target = t;
+            const auto share = [&](std::span<const std::uint8_t> v) {
+                return static_cast<double>(std::count(v.begin(), v.end(), std::uint8_t{1})) /
+                       static_cast<double>(v.size());
+            };
+            o.p_attain = share(at_answer);
+            o.own_p_attain = share(at_own);
+            o.delta = paired_proportion_difference(at_own, at_answer, request_.confidence);
+            out.push_back(o);
+        }
+        return out;
+    }
+
     // --- evaluation ---------------------------------------------------------------------
 
     // Adds replicates to a setting up to n, continuing its streams.
@@ -263,6 +312,17 @@ private:
             const bool hit =
                 !std::isnan(v) && engine::attained(target_.comparison, v, target_.threshold);
             r.attains.push_back(hit);
+            const engine::Scenario& sc = *base_.scenario;
+            r.target_attains.resize(target_indicators_.size());
+            for (std::size_t t = 0; t < target_indicators_.size(); ++t) {
+                bool other = false;
+                if (target_indicators_[t] != NONE) {
+                    const double x = pr.final_value(target_indicators_[t], k);
+                    other = !std::isnan(x) &&
+                            engine::attained(sc.targets[t].comparison, x, sc.targets[t].threshold);
+                }
+                r.target_attains[t].push_back(other ? 1U : 0U);
+            }
             r.setting.attained += hit ? 1U : 0U;
             double total = 0.0;
             bool over = false;
@@ -834,7 +894,9 @@ private:
     static constexpr std::size_t NONE = static_cast<std::size_t>(-1);
     std::size_t indicator_ = NONE;
     std::vector<double> reference_;
-    std::vector<std::size_t> order_; // the levers' indices in the model's order
+    std::vector<double> own_;                    // the searched levers' own levels, unclamped
+    std::vector<std::size_t> target_indicators_; // each scenario target's indicator (NONE: none)
+    std::vector<std::size_t> order_;             // the levers' indices in the model's order
     std::size_t years_ = 0;
     int first_ = 20;
     bool searching_alone_ = false; // within single(): what it evaluates is a lever's own

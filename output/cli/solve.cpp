@@ -185,7 +185,8 @@ nlohmann::ordered_json number_json(double x) {
 }
 
 nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
-                                   const experiments::SolveResult& r) {
+                                   const experiments::SolveResult& r,
+                                   const engine::Scenario* scenario = nullptr) {
     nlohmann::ordered_json j;
     j["schema_version"] = 1; // raised when a field changes meaning or disappears
     j["status"] = r.reached ? "reached" : r.not_monotone ? "not_monotone" : "out_of_reach";
@@ -198,6 +199,19 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
     j["over_cap"] = r.best.over_cap; // the mean cost exceeds a budget cap (a year's or the total)
     j["p_attain"] = number_json(r.best.p_attain);
     j["p_attain_ci"] = {number_json(r.best.p_attain_ci.lo), number_json(r.best.p_attain_ci.hi)};
+    if (!r.other_targets.empty() && scenario != nullptr) {
+        nlohmann::ordered_json others = nlohmann::ordered_json::array();
+        for (const experiments::SolveOtherTarget& o : r.other_targets) {
+            others.push_back(
+                {{"target", scenario->targets.at(o.target).id},
+                 {"p_attain", number_json(o.p_attain)},
+                 {"own_p_attain", number_json(o.own_p_attain)},
+                 {"delta_p", number_json(o.delta.estimate)},
+                 {"delta_p_ci", {number_json(o.delta.ci.lo), number_json(o.delta.ci.hi)}},
+                 {"falls", o.falls()}});
+        }
+        j["other_targets"] = std::move(others);
+    }
     if (request.within_budget_cap && !r.reached) {
         // What the cap says of an answer out of reach within it (cap_lines).
         j["none_within_cap"] = r.none_within_cap;
@@ -281,6 +295,41 @@ std::string assurance_line(const experiments::SolveRequest& request,
 }
 
 // A cost in the scenario's currency, as the answer's lines print it.
+// The other targets at the answer against the scenario's own setting: those the answer lowers
+// by more than the paired interval's noise, named; the rest counted.
+std::string other_targets_text(const engine::Scenario& scenario,
+                               const experiments::SolveResult& r) {
+    if (r.other_targets.empty()) {
+        return {};
+    }
+    std::string falls;
+    std::size_t held = 0;
+    for (const experiments::SolveOtherTarget& o : r.other_targets) {
+        if (!o.falls()) {
+            ++held;
+            continue;
+        }
+        falls += fmt::format("    {}: P {:.1f} % against {:.1f} %, {:+.1f} points [{:+.1f}, "
+                             "{:+.1f}]\n",
+                             scenario.targets.at(o.target).id, 100.0 * o.p_attain,
+                             100.0 * o.own_p_attain, 100.0 * o.delta.estimate,
+                             100.0 * o.delta.ci.lo, 100.0 * o.delta.ci.hi);
+    }
+    const std::string others = fmt::format("{} other target{}", r.other_targets.size(),
+                                           r.other_targets.size() == 1 ? "" : "s");
+    if (falls.empty()) {
+        return "  " + others +
+               ": none falls below its P(attain) at the scenario's own levels "
+               "(paired 95 % intervals on the same replicates)\n";
+    }
+    return "  this setting LOWERS " +
+           (held == 0 ? std::string("every other target")
+                      : fmt::format("{} of the {}", r.other_targets.size() - held, others)) +
+           " against the scenario's own levels (same replicates, paired 95 % interval of the "
+           "change):\n" +
+           falls;
+}
+
 std::string cost_text(double cost, const std::string& currency) {
     return output::format_quantity(cost) + (currency.empty() ? "" : " " + currency);
 }
@@ -554,6 +603,27 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
                 s.best, s.reached));
     }
     page.tables.push_back(search_table(request, result, log, info));
+    if (!result.other_targets.empty()) {
+        // The search looks at one target: what its setting does to the others.
+        output::ReportTable t;
+        t.id = "other-targets";
+        t.title = "Other targets at this setting";
+        t.caption = "Each other target's P(attain) at the setting above against the scenario's "
+                    "own levels, on the same replicates; the change with its paired 95 % "
+                    "interval (Newcombe). A change whose interval lies below 0 is shown in bold: "
+                    "the setting lowers that target.";
+        t.columns = {"target", "P(attain) here", "at the scenario's levels", "change (points)"};
+        t.numeric = {false, true, true, true};
+        for (const experiments::SolveOtherTarget& o : result.other_targets) {
+            t.rows.push_back({scenario.targets.at(o.target).id,
+                              fmt::format("{:.1f} %", 100.0 * o.p_attain),
+                              fmt::format("{:.1f} %", 100.0 * o.own_p_attain),
+                              fmt::format("{:+.1f} [{:+.1f}, {:+.1f}]", 100.0 * o.delta.estimate,
+                                          100.0 * o.delta.ci.lo, 100.0 * o.delta.ci.hi)});
+            t.emphasised.push_back(o.falls());
+        }
+        page.tables.push_back(std::move(t));
+    }
     page.inputs = output::report_inputs(scenario, info);
     page.budget_source = scenario.budget.source;
     page.budget_assumption = scenario.budget.assumption;
@@ -898,6 +968,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
         for (const std::string& line : cap_lines(request, result, info, currency)) {
             out += "  " + line + "\n";
         }
+        out += other_targets_text(*scenario, result);
         out += fmt::format("  {} settings evaluated, {} replicates simulated; levels known to "
                            "{:g} % of their value",
                            result.settings, result.replicates, 100.0 * request.precision);
@@ -943,7 +1014,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
             solve_report(*scenario, info, request, result, log, experiment.seed, scenario_word)));
     }
     if (!args.json.empty()) {
-        nlohmann::ordered_json j = result_json(request, result);
+        nlohmann::ordered_json j = result_json(request, result, scenario.get());
         j["target"] = target.id;
         j["probability"] = request.probability;
         j["assured"] = request.assured;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -612,4 +613,54 @@ TEST_CASE("canopy solve --assured ranks out-of-reach settings by their interval'
     CHECK(near_one.err.find("--assured: no number of replicates --replicates allows (at most "
                             "1000000) can assure P(attain) >= 0.999999999999") !=
           std::string::npos);
+}
+
+TEST_CASE("canopy solve says which other targets its answer lowers", "[regression][cli][solve]") {
+    // An outside tester: a two-lever answer cut a lever to a quarter for a saving of 0.005 % of
+    // the cost and took a second target from 99 % to 0 %, without a word. Here leaders_2023
+    // reaches 50 % with lever_sme at 0.3, where high_tech_growth falls from 59 % to 0 %.
+    const test::TempDir dir;
+    const std::string scenario = shell_quote(REFERENCE);
+    const Result r = run_canopy(dir, "solve " + scenario +
+                                         " -t 1 --target leaders_2023 -P 0.5 --lever "
+                                         "lever_sme=0.3:2 -n 200 --json out.json --report "
+                                         "out.html");
+    INFO(r.out + r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("this setting LOWERS 1 of the 2 other targets against the scenario's own "
+                     "levels") != std::string::npos);
+    CHECK(r.out.find("    high_tech_growth: P 0.0 % against 59.0 %, -59.0 points [") !=
+          std::string::npos);
+    const auto j = nlohmann::json::parse(test::read_file(dir / "out.json"));
+    REQUIRE(j["status"] == "reached");
+    CHECK(j["levers"]["lever_sme"].get<double>() == 0.3);
+    const std::string html = test::read_file(dir / "out.html");
+    CHECK(html.find("Other targets at this setting") != std::string::npos);
+    CHECK(html.find("<tr class=\"emphasised\"><td>high_<wbr>tech_<wbr>growth</td>") !=
+          std::string::npos);
+    REQUIRE(j["other_targets"].size() == 2);
+    // The same figures as `canopy run` of the answer and of the scenario as written.
+    const auto p_of = [&](const std::string& set, const std::string& file) {
+        const Result run = run_canopy(dir, "run " + scenario + " -q -n 200 --seed 20230101 " + set +
+                                               " --json " + file);
+        REQUIRE(run.status == 0);
+        std::map<std::string, double> p;
+        const auto ran = nlohmann::json::parse(test::read_file(dir / file));
+        for (const auto& t : ran["targets"]) {
+            p[t["id"].get<std::string>()] = t["p_attain"].get<double>();
+        }
+        return p;
+    };
+    const auto at_answer = p_of("--set lever_sme=" + j["levers"]["lever_sme"].dump(), "a.json");
+    const auto own = p_of("", "o.json");
+    for (const auto& o : j["other_targets"]) {
+        const std::string id = o["target"].get<std::string>();
+        INFO(id);
+        CHECK(id != "leaders_2023");
+        CHECK(o["p_attain"].get<double>() == at_answer.at(id));
+        CHECK(o["own_p_attain"].get<double>() == own.at(id));
+        CHECK(o["delta_p"].get<double>() == Approx(at_answer.at(id) - own.at(id)));
+        CHECK(o["falls"].get<bool>() == (o["delta_p_ci"][1].get<double>() < 0.0));
+        CHECK(o["falls"].get<bool>() == (id == "high_tech_growth"));
+    }
 }

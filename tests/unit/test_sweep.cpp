@@ -918,6 +918,26 @@ TEST_CASE("Merge says what differs and sums up overlapping points", "[unit][swee
     CHECK(total.message.find("p2.h5: error: comes from a different experiment (points_total 7 "
                              "vs 6) than p1.h5") != std::string::npos);
 
+    // A shard made with another seed in its sweep file: the seed is named, not "a different
+    // sweep file" (docs/sweeps.md: merge names what differs).
+    {
+        auto seeded = three_shards();
+        seeded[0].sweep_text = "[sweep]\nseed = 11\ndesign = \"grid\"\n";
+        seeded[0].seed = 11;
+        seeded[1].sweep_text = "[sweep]\nseed  = 12\ndesign = \"grid\"\n";
+        seeded[1].seed = 12;
+        seeded[2].sweep_text = "[sweep]\nseed = 13\ndesign = \"lhs\"\n";
+        seeded[2].seed = 13;
+        const Merged seed = merge(seeded);
+        INFO(seed.message);
+        CHECK_FALSE(seed.result);
+        CHECK(seed.message.find("p2.h5: error: comes from a different seed than p1.h5: seed 12 "
+                                "against 11\n") != std::string::npos);
+        CHECK(seed.message.find("p3.h5: error: comes from a different seed than p1.h5: seed 13 "
+                                "against 11 (and its sweep file differs in other lines too)") !=
+              std::string::npos);
+    }
+
     // The whole file and a shard of it: one line for the shard's points the whole holds too.
     experiments::SweepResult full = whole_result();
     const Merged overlap = merge({full, three_shards()[1]});

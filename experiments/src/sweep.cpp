@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <string_view>
 
 namespace canopy::experiments {
 
@@ -542,6 +543,27 @@ std::string missing_shards(std::span<const SweepResult> shards) {
            " of the split: rerun " + (names.size() + more == 1 ? "it" : "them") + ")";
 }
 
+/// A sweep file's text without its `seed = ...` lines: what is left to compare once the seeds
+/// are known to differ.
+std::string without_seed(const std::string& text) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        end = end == std::string::npos ? text.size() : end + 1;
+        const std::string_view line(text.data() + at, end - at);
+        const std::size_t start = line.find_first_not_of(" \t");
+        const bool seed = start != std::string_view::npos && line.substr(start, 4) == "seed" &&
+                          line.find_first_not_of(" \t", start + 4) != std::string_view::npos &&
+                          line[line.find_first_not_of(" \t", start + 4)] == '=';
+        if (!seed) {
+            out.append(line);
+        }
+        at = end;
+    }
+    return out;
+}
+
 } // namespace
 
 std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
@@ -582,10 +604,17 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
             ok = false;
             continue;
         }
-        if (s.sweep_text != first.sweep_text) {
+        if (s.seed != first.seed) {
+            // Named, not hidden in "a different sweep file" when the file's seed key is all
+            // that differs (docs/sweeps.md: merge names what differs).
+            problem(k, "comes from a different seed than " + name(0) + ": seed " +
+                           std::to_string(s.seed) + " against " + std::to_string(first.seed) +
+                           (without_seed(s.sweep_text) != without_seed(first.sweep_text)
+                                ? " (and its sweep file differs in other lines too)"
+                                : ""));
+            ok = false;
+        } else if (s.sweep_text != first.sweep_text) {
             differs("sweep file");
-        } else if (s.seed != first.seed) {
-            differs("seed (" + versus(s.seed, first.seed) + ")");
         } else if (s.engine_version != first.engine_version) {
             differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");
         } else if (engine::scenario_content(s.scenario_text) !=

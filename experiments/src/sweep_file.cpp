@@ -42,7 +42,12 @@ const std::vector<std::string> FACTOR_COMMON_KEYS = {"override",   "levels", "so
                                                      "assumption", "note",   "description"};
 const std::vector<std::string> MODES = {"set", "scale"};
 constexpr std::int64_t MAX_REPLICATES = 1'000'000;
-constexpr std::int64_t MAX_POINTS = 100'000'000;
+// No design runs more points than MAX_DESIGN_POINTS (design.hpp), and points counts base
+// samples or trajectories at most that many: the key's range says the real limit.
+constexpr auto MAX_POINTS = static_cast<std::int64_t>(MAX_DESIGN_POINTS);
+constexpr std::int64_t MAX_LEVELS = 1'000'000;
+const std::string MORRIS_LEVELS =
+    "an even integer from 2 to 1000000 (the levels p of the Morris grid)";
 
 const std::vector<engine::DistributionSyntax>& DISTRIBUTIONS = engine::distribution_syntaxes();
 
@@ -191,9 +196,11 @@ public:
     }
 
     [[nodiscard]] std::optional<std::int64_t> integer(const std::string& key, bool required,
-                                                      std::int64_t lo, std::int64_t hi) const {
-        const std::string allowed =
-            "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+                                                      std::int64_t lo, std::int64_t hi,
+                                                      std::string allowed = {}) const {
+        if (allowed.empty()) {
+            allowed = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+        }
         const TomlValue* v = find(key);
         const TomlValue* t =
             typed(key, required, "an integer", v && v->type == TomlValue::Type::integer, allowed);
@@ -342,6 +349,18 @@ struct FactorReader {
                     f.values.push_back(item.floating);
                     listed_at.push_back(k);
                 }
+                if (list->items.size() == 1 && f.values.size() == 1 && design_known &&
+                    design != DesignKind::grid) {
+                    // The factor would be the same at every point, and its indices 0 [0, 0]:
+                    // refused as min == max is. A grid keeps it: values = [x] is how a grid
+                    // runs one setting on purpose (a one-point sweep is `canopy run`).
+                    ctx.error_at(*list, t.path("values"),
+                                 "one value (" + number_text(f.values[0]) +
+                                     ") makes the factor the same at every point of a " +
+                                     to_string(design) + " design",
+                                 "at least 2 different numbers; a fixed value belongs in the "
+                                 "scenario");
+                }
             }
         } else {
             f.kind = Factor::Kind::distribution;
@@ -357,7 +376,11 @@ struct FactorReader {
             } else if (f.kind == Factor::Kind::values) {
                 ctx.error_at(*t.find("levels"), t.path("levels"),
                              "a factor with a list of values has one level per value");
-            } else if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
+            } else if (auto levels =
+                           t.integer("levels", false, 2, MAX_LEVELS,
+                                     "an integer from 2 to " + std::to_string(MAX_LEVELS) +
+                                         " (one level would run the factor at its midpoint "
+                                         "only)")) {
                 f.levels = static_cast<std::size_t>(*levels);
             }
         }
@@ -423,12 +446,72 @@ struct FactorReader {
             u.c = v[1];
         }
         const TomlValue& at = *t.find("distribution");
-        if (const char* why = u.domain_error()) {
-            ctx.error_at(at, t.path("distribution"), why);
+        // Each field checked at its own key, as the scenario's are (scenario.cpp), and a
+        // distribution that cannot vary (sd = 0, sigma = 0, low == high) refused as min == max
+        // is: the factor would be the same at every point, and its indices 0 [0, 0].
+        const std::size_t errors_before = ctx.errors();
+        const auto bad = [&](const std::string& field, const std::string& message,
+                             const std::string& allowed) {
+            ctx.error_at(*t.find(field), t.path(field), message, allowed);
+        };
+        const std::string same = ": the factor would be the same at every point";
+        switch (shape->kind) {
+        case engine::Uncertain::Kind::uniform:
+        case engine::Uncertain::Kind::triangular: {
+            const double low = v[0];
+            const double high = shape->kind == engine::Uncertain::Kind::uniform ? v[1] : v[2];
+            if (!(low < high)) {
+                bad("high",
+                    "high (" + number_text(high) + ") must exceed low (" + number_text(low) + ")" +
+                        (low == high ? same : std::string()),
+                    "a number > " + number_text(low));
+            } else if (shape->kind == engine::Uncertain::Kind::triangular &&
+                       (v[1] < low || v[1] > high)) {
+                bad("mode", "the mode (" + number_text(v[1]) + ") must lie between low and high",
+                    "a number from " + number_text(low) + " to " + number_text(high));
+            }
+            break;
+        }
+        case engine::Uncertain::Kind::normal:
+            if (!(v[1] > 0.0)) {
+                bad("sd",
+                    "the standard deviation must be positive, not " + number_text(v[1]) +
+                        (v[1] == 0.0 ? same : std::string()),
+                    "a number > 0");
+            }
+            break;
+        case engine::Uncertain::Kind::lognormal:
+            if (!(v[0] > 0.0)) {
+                bad("median",
+                    "the median of a lognormal must be positive, not " + number_text(v[0]),
+                    "a number > 0");
+            }
+            if (!(v[1] > 0.0)) {
+                bad("sigma",
+                    "sigma must be positive, not " + number_text(v[1]) +
+                        (v[1] == 0.0 ? same : std::string()),
+                    "a number > 0");
+            }
+            break;
+        case engine::Uncertain::Kind::beta:
+        case engine::Uncertain::Kind::gamma:
+            for (std::size_t k = 0; k < 2; ++k) {
+                if (!(v[k] > 0.0)) {
+                    bad(shape->fields[k],
+                        shape->fields[k] + " must be positive, not " + number_text(v[k]),
+                        "a number > 0");
+                }
+            }
+            break;
+        case engine::Uncertain::Kind::fixed:
+            break;
+        }
+        if (ctx.errors() != errors_before) {
             return;
         }
-        if (shape->kind == engine::Uncertain::Kind::uniform && !(u.a < u.b)) {
-            ctx.error_at(*t.find("high"), t.path("high"), "high must exceed low");
+        if (const char* why = u.domain_error()) {
+            // The sampler's own contract, in case it is stricter than the checks above.
+            ctx.error_at(at, t.path("distribution"), why);
             return;
         }
         f.distribution = u;
@@ -552,7 +635,13 @@ public:
                           std::string("leave it out for ") + to_string(*design) +
                               "; grid: the levels of every factor, morris: the levels p of its "
                               "grid");
-        } else if (auto levels = t.integer("levels", false, 1, 1'000'000)) {
+        } else if (auto levels = t.integer(
+                       "levels", false, 2, MAX_LEVELS,
+                       design == DesignKind::morris
+                           ? "an even integer from 2 to " + std::to_string(MAX_LEVELS) +
+                                 " (the levels p of the Morris grid)"
+                           : "an integer from 2 to " + std::to_string(MAX_LEVELS) +
+                                 " (one level would run every factor at its midpoint only)")) {
             s.levels = static_cast<std::size_t>(*levels);
         }
         if (design == DesignKind::morris && s.levels == 0) {
@@ -604,7 +693,7 @@ public:
             // Said beside the other errors: it does not depend on the factors. (A levels value
             // that is not a whole number in range was said where it was read, and left at 4.)
             ctx_.error_at(*t.find("levels"), "sweep.levels",
-                          design_problem(DesignKind::morris, 2, 1, s.levels));
+                          design_problem(DesignKind::morris, 2, 1, s.levels), MORRIS_LEVELS);
         }
         if (ctx_.errors() == 0 && !out_.diagnostics.has_errors() && factors != nullptr) {
             check_rules(*factors, s);
@@ -806,6 +895,24 @@ private:
         }
     }
 
+    /// What `points` may be for `design` over `d` factors: at most MAX_DESIGN_POINTS points run
+    /// (a saltelli base sample is d + 2 points, a morris trajectory d + 1).
+    static std::string points_allowed(DesignKind design, std::size_t d) {
+        const std::string limit = std::to_string(MAX_DESIGN_POINTS);
+        switch (design) {
+        case DesignKind::saltelli:
+            return "an integer from 2 to " + std::to_string(MAX_DESIGN_POINTS / (d + 2)) +
+                   " (base samples of " + std::to_string(d + 2) + " points each, at most " + limit +
+                   " points)";
+        case DesignKind::morris:
+            return "an integer from 1 to " + std::to_string(MAX_DESIGN_POINTS / (d + 1)) +
+                   " (trajectories of " + std::to_string(d + 1) + " points each, at most " + limit +
+                   " points)";
+        default:
+            return "an integer from 1 to " + limit;
+        }
+    }
+
     void check_design(const Table& t, DesignKind design, const std::optional<std::int64_t>& points,
                       const TomlValue& factors, Sweep& s) {
         const std::size_t d = s.factors.size();
@@ -870,7 +977,8 @@ private:
             const bool levels_fault = design == DesignKind::morris && t.has("levels") &&
                                       (s.levels < 2 || s.levels % 2 != 0);
             ctx_.error_at(levels_fault ? *t.find("levels") : place,
-                          levels_fault ? std::string("sweep.levels") : key, why);
+                          levels_fault ? std::string("sweep.levels") : key, why,
+                          levels_fault ? MORRIS_LEVELS : points_allowed(design, d));
         }
     }
 

@@ -20,6 +20,10 @@ namespace canopy::experiments {
 
 namespace {
 
+/// Between the problems of one Failure that are said on lines of their own (a control character
+/// no HDF5 or Canopy message holds).
+constexpr char OUTPUT_PROBLEMS_SEPARATOR = '\x1f';
+
 namespace fs = std::filesystem;
 
 // Failure, Id, must, QuietErrors and the rest of the shared HDF5 plumbing.
@@ -585,24 +589,58 @@ SweepResult read_file(const fs::path& path) {
     }
     if (in.exists(root, "outputs")) {
         Id outputs = in.group(root, "outputs");
+        // Written by another program (docs/sweeps.md): said in the terms of that contract, with
+        // the full path, rather than as one of Canopy's own datasets; and every bad column at
+        // once, not the first alone (joined by OUTPUT_PROBLEMS_SEPARATOR, one line each).
+        const std::string need = "one value per design point is needed (" + std::to_string(n) +
+                                 (n == 1 ? " point)" : " points)");
+        std::vector<std::string> problems;
         for (const std::string& name : in.members(outputs.get())) {
-            // Written by another program (docs/sweeps.md): said in the terms of that contract,
-            // with the full path, rather than as one of Canopy's own datasets.
+            const std::string column = "/outputs/" + name;
+            const Id object(H5Oopen(outputs.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+            const H5I_type_t object_kind = object.get() < 0 ? H5I_BADID : H5Iget_type(object.get());
+            if (object_kind != H5I_DATASET) {
+                problems.push_back(column + " is " +
+                                   (object_kind == H5I_GROUP      ? std::string("a group")
+                                    : object_kind == H5I_DATATYPE ? std::string("a named datatype")
+                                                                  : std::string("not readable")) +
+                                   ", not a dataset: one 1-D column of numbers with " + need);
+                continue;
+            }
+            {
+                const Id type(H5Dget_type(object.get()), H5Tclose);
+                const H5T_class_t cls = type.get() < 0 ? H5T_NO_CLASS : H5Tget_class(type.get());
+                if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+                    problems.push_back(
+                        column + " holds " +
+                        (cls == H5T_STRING ? std::string("text") : std::string("no numbers")) +
+                        ", not numbers: one 1-D column of numbers (float64) with " + need);
+                    continue;
+                }
+            }
             const std::vector<hsize_t> dims = in.shape(outputs.get(), name);
             if (dims != std::vector<hsize_t>{n}) {
-                const std::string need = "one value per design point is needed (" +
-                                         std::to_string(n) + (n == 1 ? " point)" : " points)");
                 std::string got;
                 for (const hsize_t x : dims) {
                     got += (got.empty() ? "" : " x ") + std::to_string(x);
                 }
-                fail("/outputs/" + name + " " +
-                     (dims.empty()       ? "is a scalar"
-                      : dims.size() == 1 ? "has " + got + (dims[0] == 1 ? " value" : " values")
-                                         : "is " + got) +
-                     ", but " + need);
+                problems.push_back(column + " " +
+                                   (dims.empty() ? "is a scalar"
+                                    : dims.size() == 1
+                                        ? "has " + got + (dims[0] == 1 ? " value" : " values")
+                                        : "is " + got) +
+                                   ", but " + need);
+                continue;
             }
             r.outputs.emplace_back(name, in.doubles(outputs.get(), name, {n}));
+        }
+        if (!problems.empty()) {
+            std::string all;
+            for (const std::string& problem : problems) {
+                all += (all.empty() ? std::string() : std::string(1, OUTPUT_PROBLEMS_SEPARATOR)) +
+                       problem;
+            }
+            fail(all);
         }
     }
     // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
@@ -701,7 +739,19 @@ SweepResult read_sweep_result(const std::filesystem::path& path) {
         const QuietErrors quiet;
         return read_file(path);
     } catch (const Failure& f) {
-        throw Error("cannot read sweep result '" + path.string() + "': " + plain_failure(f.what));
+        // One line per problem (every bad /outputs column), each naming the file.
+        std::string message;
+        std::size_t at = 0;
+        while (true) {
+            const std::size_t end = f.what.find(OUTPUT_PROBLEMS_SEPARATOR, at);
+            message += (at == 0 ? "" : "\n") + ("cannot read sweep result '" + path.string() +
+                                                "': " + plain_failure(f.what.substr(at, end - at)));
+            if (end == std::string::npos) {
+                break;
+            }
+            at = end + 1;
+        }
+        throw Error(message);
     }
 }
 

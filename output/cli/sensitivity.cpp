@@ -192,7 +192,13 @@ int sensitivity_command(const FlagProblems& flagged, const SensitivityArgs& args
     try {
         result = experiments::read_sweep_result(args.result);
     } catch (const Error& e) {
-        problems.emplace_back(e.what());
+        // One problem a line (every bad /outputs column has its own), each said as an error.
+        const std::string what = e.what();
+        for (std::size_t at = 0; at <= what.size();) {
+            const std::size_t end = std::min(what.find('\n', at), what.size());
+            problems.push_back(what.substr(at, end - at));
+            at = end + 1;
+        }
     }
     if (result) {
         if (std::string p = method_problem(args, *result); !p.empty()) {

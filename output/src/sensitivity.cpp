@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace canopy::output {
 
@@ -95,6 +98,72 @@ std::string share_text(double share) {
         return "under 0.01 %";
     }
     return fmt::format("{:.3g} %", 100.0 * share);
+}
+
+/// The estimates of factor k that carry an interval: S1 and ST (Sobol) or mu* (Morris), with
+/// their names.
+std::vector<std::pair<const char*, const Estimate*>>
+estimates(const SweepSensitivity& s, const OutputSensitivity& o, std::size_t k) {
+    if (is_sobol(s)) {
+        return {{"S1", &o.sobol.s1[k]}, {"ST", &o.sobol.st[k]}};
+    }
+    return {{"mu*", &o.morris.mu_star[k]}};
+}
+
+/// Whether any bootstrap resample of output `o` gave an undefined index.
+bool any_undefined(const SweepSensitivity& s, const OutputSensitivity& o) {
+    for (std::size_t k = 0; k < s.factors.size(); ++k) {
+        for (const auto& [name, e] : estimates(s, o, k)) {
+            if (e->undefined > 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/// "346 of 1000", or "S1 346, ST 12 of 1000" when the indices of factor k differ.
+std::string undefined_text(const SweepSensitivity& s, const OutputSensitivity& o, std::size_t k) {
+    const auto e = estimates(s, o, k);
+    std::string out;
+    if (e.size() == 1 || e[0].second->undefined == e[1].second->undefined) {
+        out = std::to_string(e[0].second->undefined);
+    } else {
+        out = fmt::format("{} {}, {} {}", e[0].first, e[0].second->undefined, e[1].first,
+                          e[1].second->undefined);
+    }
+    return out + " of " + std::to_string(s.bootstrap.resamples);
+}
+
+/// Why some intervals of `o` are missing although their indices are defined: too many of their
+/// bootstrap resamples were undefined to place the percentiles (sensitivity.hpp, Estimate).
+/// Empty when every defined index has its interval.
+std::string unplaced_note(const SweepSensitivity& s, const OutputSensitivity& o) {
+    std::vector<std::string> which;
+    std::size_t most = 0;
+    for (std::size_t k = 0; k < s.factors.size(); ++k) {
+        for (const auto& [name, e] : estimates(s, o, k)) {
+            if (std::isfinite(e->value) &&
+                experiments::interval_unplaced(*e, s.bootstrap.resamples, s.bootstrap.confidence)) {
+                which.push_back(std::string(name) + " of " + s.factors[k]);
+                most = std::max(most, e->undefined);
+            }
+        }
+    }
+    if (which.empty()) {
+        return {};
+    }
+    std::string list;
+    for (std::size_t i = 0; i < which.size(); ++i) {
+        list += (i == 0 ? "" : i + 1 == which.size() ? " and " : ", ") + which[i];
+    }
+    const double tail = (1.0 - s.bootstrap.confidence) / 2.0;
+    return fmt::format(
+        "no {} interval for {}: up to {} of the {} bootstrap resamples gave an undefined index "
+        "(e.g. zero variance among the resampled base samples), more than the {:g} % that may "
+        "fall in each tail, so the percentiles of the rest cannot place the interval; use more "
+        "points",
+        confidence_text(s.bootstrap.confidence), list, most, s.bootstrap.resamples, 100.0 * tail);
 }
 
 /// `text` as lines of at most `width` columns, the first indented by `first`, the rest by
@@ -204,14 +273,27 @@ std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
     }
     const std::string ci = confidence_text(s.bootstrap.confidence) + " interval";
     std::vector<std::vector<std::string>> rows;
+    // Resamples whose index was undefined are left out of the intervals: counted in a column of
+    // their own when there are any, and named below when there are too many to place one.
+    const bool undefined = any_undefined(s, o);
+    const std::string unplaced = unplaced_note(s, o);
     if (sobol) {
         rows.push_back({"factor", "S1", ci, "ST", ci});
         for (const std::size_t k : ranking(s, o)) {
             rows.push_back({s.factors[k], index_text(o.sobol.s1[k].value),
                             interval_text(o.sobol.s1[k], true), index_text(o.sobol.st[k].value),
                             interval_text(o.sobol.st[k], true)});
+            if (undefined) {
+                rows.back().push_back(undefined_text(s, o, k));
+            }
         }
-        out += render(rows, {false, true, false, true, false});
+        if (undefined) {
+            rows.front().push_back("undefined resamples");
+        }
+        out += render(rows, {false, true, false, true, false, false});
+        if (!unplaced.empty()) {
+            out += wrap(unplaced, "  ", "    ");
+        }
         double sum = 0.0;
         for (const Estimate& e : o.sobol.s1) {
             sum += e.value;
@@ -225,11 +307,37 @@ std::string output_table(const SweepSensitivity& s, const OutputSensitivity& o,
             rows.push_back({s.factors[k], format_quantity(o.morris.mu_star[k].value),
                             interval_text(o.morris.mu_star[k], false),
                             format_quantity(o.morris.mu[k]), format_quantity(o.morris.sigma[k])});
+            if (undefined) {
+                rows.back().push_back(undefined_text(s, o, k));
+            }
         }
-        out += render(rows, {false, true, false, true, true});
+        if (undefined) {
+            rows.front().push_back("undefined resamples");
+        }
+        out += render(rows, {false, true, false, true, true, false});
+        if (!unplaced.empty()) {
+            out += wrap(unplaced, "  ", "    ");
+        }
         out += noise_text(s, o);
     }
     return out;
+}
+
+/// Why the rows of a mean path have no replicate-noise estimate, and whether their intervals
+/// include the noise (docs/sensitivity.md, "Replicate noise"): the sweep keeps each point's mean
+/// over its replicates month by month, not the replicates' own paths, so there is no spread to
+/// estimate the noise from and nothing to resample it with.
+std::string path_noise_reason() {
+    return "a mean path keeps each point's mean over its replicates at each time, not the "
+           "replicates' own paths, so there is no spread to estimate the noise from and none to "
+           "resample";
+}
+
+std::string path_noise_intervals(const SweepSensitivity& s) {
+    return s.common_random_numbers
+               ? "The intervals hold the replicates fixed and do not include it."
+               : "Each point drew its own replicates, so the rows the intervals resample carry "
+                 "their noise: the intervals include it.";
 }
 
 std::string path_table(const SweepSensitivity& s, const experiments::PathSensitivity& p,
@@ -283,6 +391,11 @@ std::string path_table(const SweepSensitivity& s, const experiments::PathSensiti
         }
         out += text + "\n";
     }
+    // The scalar outputs above may say their intervals include the noise; these do not say so
+    // unless it is true.
+    out += wrap("replicate noise: not estimated: " + path_noise_reason() + ". " +
+                    path_noise_intervals(s),
+                "  ", "    ");
     return out;
 }
 
@@ -300,11 +413,14 @@ Json factor_json(const SweepSensitivity& s, const OutputSensitivity& o, std::siz
     if (is_sobol(s)) {
         j["S1"] = number(o.sobol.s1[k].value);
         j["S1_ci"] = interval(o.sobol.s1[k]);
+        j["S1_undefined_resamples"] = o.sobol.s1[k].undefined;
         j["ST"] = number(o.sobol.st[k].value);
         j["ST_ci"] = interval(o.sobol.st[k]);
+        j["ST_undefined_resamples"] = o.sobol.st[k].undefined;
     } else {
         j["mu_star"] = number(o.morris.mu_star[k].value);
         j["mu_star_ci"] = interval(o.morris.mu_star[k]);
+        j["mu_star_undefined_resamples"] = o.morris.mu_star[k].undefined;
         j["mu"] = number(o.morris.mu[k]);
         j["sigma"] = number(o.morris.sigma[k]);
     }
@@ -369,6 +485,7 @@ std::string sensitivity_json(const SweepSensitivity& s) {
     doc["method"] = is_sobol(s) ? "sobol" : "morris";
     Json outputs = Json::object();
     Json notes = Json::object();
+    Json interval_notes = Json::object();
     for (const OutputSensitivity& o : s.outputs) {
         Json factors = Json::object();
         for (std::size_t k = 0; k < s.factors.size(); ++k) {
@@ -378,10 +495,16 @@ std::string sensitivity_json(const SweepSensitivity& s) {
         if (!o.note.empty()) {
             notes[o.name] = o.note;
         }
+        if (const std::string n = unplaced_note(s, o); !n.empty()) {
+            interval_notes[o.name] = n;
+        }
     }
     doc["outputs"] = std::move(outputs);
     if (!notes.empty()) {
         doc["notes"] = std::move(notes);
+    }
+    if (!interval_notes.empty()) {
+        doc["interval_notes"] = std::move(interval_notes);
     }
     // The replicate noise of each output: what it is, how it was estimated or why it was not.
     Json noise = Json::object();
@@ -405,6 +528,15 @@ std::string sensitivity_json(const SweepSensitivity& s) {
         }
         noise[o.name] = std::move(n);
     }
+    // The time-resolved outputs too, so that no output's noise goes unmentioned.
+    for (const experiments::PathSensitivity& p : s.paths) {
+        Json n;
+        n["variance"] = nullptr;
+        n[is_sobol(s) ? "share_of_variance" : "mu_star_from_noise"] = nullptr;
+        n["in_intervals"] = !s.common_random_numbers;
+        n["reason"] = path_noise_reason() + ". " + path_noise_intervals(s);
+        noise[p.name] = std::move(n);
+    }
     doc["replicate_noise"] = std::move(noise);
     doc["replicates"] = s.replicates;
     doc["common_random_numbers"] = s.common_random_numbers;
@@ -413,21 +545,35 @@ std::string sensitivity_json(const SweepSensitivity& s) {
         tr["time"] = s.time_labels;
         Json paths = Json::object();
         Json path_notes = Json::object();
+        Json path_interval_notes = Json::object();
         for (const experiments::PathSensitivity& p : s.paths) {
             paths[p.name] = path_json(s, p);
             Json n = Json::object();
+            Json in = Json::object();
             for (const OutputSensitivity& row : p.rows) {
                 if (!row.note.empty()) {
                     n[row.name] = row.note;
+                }
+                if (const std::string note = unplaced_note(s, row); !note.empty()) {
+                    in[row.name] = note;
                 }
             }
             if (!n.empty()) {
                 path_notes[p.name] = std::move(n);
             }
+            if (!in.empty()) {
+                path_interval_notes[p.name] = std::move(in);
+            }
         }
         tr["outputs"] = std::move(paths);
+        tr["replicate_noise"] = "not estimated: " + path_noise_reason() + ". " +
+                                path_noise_intervals(s) +
+                                " (replicate_noise has an entry per path)";
         if (!path_notes.empty()) {
             tr["notes"] = std::move(path_notes);
+        }
+        if (!path_interval_notes.empty()) {
+            tr["interval_notes"] = std::move(path_interval_notes);
         }
         doc["time_resolved"] = std::move(tr);
     }

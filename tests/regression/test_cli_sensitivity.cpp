@@ -235,6 +235,28 @@ TEST_CASE("canopy sensitivity --target and --indicator pick the outputs, paths m
     CHECK(tr["outputs"].size() == 1);
     CHECK(tr["outputs"]["indicators/high_tech_2023/mean_path"]["lever_high_tech"]["ST"].size() ==
           13);
+    // The rows of a mean path have no replicate-noise estimate, and the JSON says why: an entry
+    // under "replicate_noise" like any other output's, and a note beside the time-resolved
+    // indices. Under common random numbers their intervals hold the replicates fixed.
+    REQUIRE(j["replicate_noise"].contains("indicators/high_tech_2023/mean_path"));
+    const Json& path_noise = j["replicate_noise"]["indicators/high_tech_2023/mean_path"];
+    CHECK(path_noise["variance"].is_null());
+    CHECK(path_noise["share_of_variance"].is_null());
+    CHECK(path_noise["in_intervals"] == false);
+    CHECK(path_noise["reason"].get<std::string>().find("not the replicates' own paths") !=
+          std::string::npos);
+    CHECK(path_noise["reason"].get<std::string>().find("hold the replicates fixed") !=
+          std::string::npos);
+    REQUIRE(tr.contains("replicate_noise"));
+    CHECK(tr["replicate_noise"].get<std::string>().find("hold the replicates fixed") !=
+          std::string::npos);
+    // The terminal says so under the path too, not only under the scalar outputs.
+    const Result table = run_canopy(dir, "sensitivity s.h5 --indicator high_tech_2023");
+    const std::size_t path_at = table.out.find("indicators/high_tech_2023/mean_path:");
+    INFO(table.err + table.out);
+    REQUIRE(path_at != std::string::npos);
+    CHECK(table.out.find("replicate noise: not estimated: a mean path keeps", path_at) !=
+          std::string::npos);
 
     // --output names any output by its path; the flags' outputs are analysed in file order.
     const Json o = json_of(run_canopy(
@@ -446,6 +468,61 @@ TEST_CASE("canopy sensitivity names an /outputs column of the wrong shape by its
                "/outputs/y is 20 x 2, but one value per design point is needed (20 points)");
 }
 
+TEST_CASE("canopy sensitivity names every bad /outputs column, the file and what is allowed",
+          "[regression][sensitivity]") {
+    // A nested group said "missing dataset 'grp' (not a dataset)", a string dataset "cannot read
+    // dataset 'strs' as numbers", and only the first bad column was reported.
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 4), "d.h5", "--design-only");
+    const hid_t f = H5Fopen((dir / "d.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const hsize_t n = 20;
+    const hsize_t ten = 10;
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t short_space = H5Screate_simple(1, &ten, nullptr);
+    const std::vector<double> y(20, 1.0);
+    const std::vector<std::pair<std::string, hid_t>> sets{
+        {"outputs/grp/y", space}, {"outputs/short", short_space}, {"outputs/good", space}};
+    for (const auto& [path, at] : sets) {
+        const hid_t set =
+            H5Dcreate2(f, path.c_str(), H5T_IEEE_F64LE, at, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(set >= 0);
+        REQUIRE(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data()) >= 0);
+        H5Dclose(set);
+    }
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, 4);
+    const std::string words(20 * 4, 'a');
+    const hid_t strs = H5Dcreate2(f, "outputs/strs", text, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(strs >= 0);
+    REQUIRE(H5Dwrite(strs, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, words.data()) >= 0);
+    H5Dclose(strs);
+    H5Tclose(text);
+    H5Sclose(short_space);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    H5Fclose(f);
+
+    const std::vector<std::string> before = entries(dir.path());
+    const Result r = run_canopy(dir, "sensitivity d.h5 --json out.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(entries(dir.path()) == before);
+    const std::string file = "canopy sensitivity: error: cannot read sweep result 'd.h5': ";
+    CHECK(r.err.find(file + "/outputs/grp is a group, not a dataset: one 1-D column of numbers "
+                            "with one value per design point is needed (20 points)\n") !=
+          std::string::npos);
+    CHECK(r.err.find(file + "/outputs/short has 10 values, but one value per design point is "
+                            "needed (20 points)\n") != std::string::npos);
+    CHECK(r.err.find(file + "/outputs/strs holds text, not numbers: one 1-D column of numbers "
+                            "(float64) with one value per design point is needed (20 points)\n") !=
+          std::string::npos);
+    CHECK(r.err.find("outputs/good") == std::string::npos);
+}
+
 TEST_CASE("canopy sensitivity recovers the indices of a linear function from a design-only file",
           "[regression][sensitivity][statistical]") {
     const test::TempDir dir;
@@ -470,6 +547,8 @@ TEST_CASE("canopy sensitivity recovers the indices of a linear function from a d
         CHECK(f["ST_ci"][0].get<double>() <= expected);
         CHECK(expected <= f["ST_ci"][1].get<double>());
         CHECK(f["ST_ci"][1].get<double>() - f["ST_ci"][0].get<double>() < 0.2);
+        CHECK(f["S1_undefined_resamples"] == 0);
+        CHECK(f["ST_undefined_resamples"] == 0);
     }
 
     // Morris: every elementary effect of factor i is a_i (max_i - min_i), so mu* = |that|,
@@ -494,6 +573,54 @@ TEST_CASE("canopy sensitivity recovers the indices of a linear function from a d
     INFO(table.out);
     CHECK(a < b);
     CHECK(b < c);
+}
+
+TEST_CASE("canopy sensitivity counts undefined bootstrap resamples and gives no interval when "
+          "too many are undefined",
+          "[regression][sensitivity]") {
+    // A tester's output: 1 at one row of a 32-base-sample design, 0 elsewhere. A resample of the
+    // base samples that misses that row has zero variance and no index, (31/32)^32 = 36 % of
+    // them; the rest once gave "0.032 [0.032, 0.033]", far too narrow.
+    const test::TempDir dir;
+    sweep(dir, sweep_file(dir, "s.toml", "saltelli", 32), "s.h5", "--design-only");
+    const experiments::SweepResult d = experiments::read_sweep_result(dir / "s.h5");
+    std::vector<double> y(d.points(), 0.0);
+    y[0] = 1.0; // row A of base sample 0
+    add_output(dir / "s.h5", "spike", y);
+    const Json j = json_of(run_canopy(dir, "sensitivity s.h5 --json -"));
+    INFO(j.dump(2));
+    for (const auto& [factor, f] : j["outputs"]["outputs/spike"].items()) {
+        CHECK(f["S1"].is_number());
+        for (const char* index : {"S1", "ST"}) {
+            const int undefined = f[std::string(index) + "_undefined_resamples"].get<int>();
+            CHECK(undefined > 250); // about 362 of 1000, far above the 25 a tail may hold
+            CHECK(undefined < 480);
+            CHECK(f[std::string(index) + "_ci"][0].is_null());
+            CHECK(f[std::string(index) + "_ci"][1].is_null());
+        }
+    }
+    REQUIRE(j.contains("interval_notes"));
+    const std::string note = j["interval_notes"]["outputs/spike"].get<std::string>();
+    CHECK(note.find("no 95 % interval for S1 of births_per_month") != std::string::npos);
+    CHECK(note.find("of the 1000 bootstrap resamples gave an undefined index") !=
+          std::string::npos);
+    CHECK(note.find("more than the 2.5 %") != std::string::npos);
+
+    const Result table = run_canopy(dir, "sensitivity s.h5");
+    INFO(table.out);
+    CHECK(table.status == 0);
+    CHECK(table.out.find("undefined resamples") != std::string::npos);
+    CHECK(table.out.find(" of 1000") != std::string::npos);
+    CHECK(table.out.find("n/a") != std::string::npos);
+    CHECK(table.out.find("no 95 % interval for S1 of births_per_month") != std::string::npos);
+
+    // A 20 % interval leaves 40 % of the resamples to each tail, more than are undefined: the
+    // interval is placed, and the undefined ones are still counted.
+    const Json narrow = json_of(run_canopy(dir, "sensitivity s.h5 --confidence 0.2 --json -"));
+    const Json& f = narrow["outputs"]["outputs/spike"]["births_per_month"];
+    CHECK(f["S1_ci"][0].is_number());
+    CHECK(f["S1_undefined_resamples"].get<int>() > 250);
+    CHECK_FALSE(narrow.contains("interval_notes"));
 }
 
 TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writes nothing",

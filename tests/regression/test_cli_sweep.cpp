@@ -352,8 +352,10 @@ TEST_CASE("canopy merge refuses shards of another sweep file or Canopy version",
     REQUIRE(run_canopy(dir, "sweep other.toml --shard 2/2 --out s2.h5").status == 0);
     const Result r = run_canopy(dir, "merge s1.h5 s2.h5 --out merged.h5");
     CHECK(r.status == 2);
-    CHECK(r.err.find("s2.h5: error: comes from a different sweep file than s1.h5") !=
-          std::string::npos);
+    // The seed is named (it once said only "a different sweep file"), and the other lines the copy
+    // changed are said to differ too.
+    CHECK(r.err.find("s2.h5: error: comes from a different seed than s1.h5: seed 12 against 11 "
+                     "(and its sweep file differs in other lines too)") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "merged.h5"));
 
     REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --shard 2/2 --out s2.h5").status == 0);

@@ -4,7 +4,8 @@
 # task/none), all on private paths and free ports. It submits the sweep as an array job with the
 # batch script users copy (scripts/slurm/sweep-array.sbatch), waits, merges the shards and checks
 # the merged result against the same sweep run in one process; then the MPI batch script
-# (scripts/slurm/sweep-mpi.sbatch) on two tasks of the allocation.
+# (scripts/slurm/sweep-mpi.sbatch) on two tasks of the allocation, launched by mpirun and, where
+# Slurm has PMIx, by srun --mpi=pmix (the launcher its header documents).
 #
 # Usage: test_slurm_array.sh CANOPY SOURCE_DIR [WITH_MPI]   (WITH_MPI 1: canopy was built with MPI)
 # Exit 0 on success, 1 on failure, 77 (skipped, with the reason) when it cannot run here: not
@@ -188,6 +189,15 @@ wait_for_job "${job%%;*}"
 "$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/merged-again.h5"
 echo "slurm: shard 2/3 rerun alone with SHARDS=3 completes the merge (${SECONDS} s)"
 
+# ---- docs/clusters.md's example names an OUT_DIR (results/) that need not exist: every task
+# failed to write into it, and a merge waiting on them waited forever. The script makes it. SHARDS
+# with a leading zero is the number it spells, as --shard 03/3 is.
+job=$(SHARDS=03 sbatch --parsable --array=1-3 --cpus-per-task=1 -o "$work/out/fresh-%A_%a.out" "$SRC/scripts/slurm/sweep-array.sbatch" "$SWEEP" "$work/fresh/results")
+wait_for_job "${job%%;*}"
+"$CANOPY" merge "$work"/fresh/results/shard-*-of-3.h5 --out "$work/merged-fresh.h5"
+"$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/merged-fresh.h5"
+echo "slurm: SHARDS=03 into a missing OUT_DIR makes it and completes the merge (${SECONDS} s)"
+
 # ---- The MPI batch script on two tasks, where this build has MPI.
 if [ "$WITH_MPI" = 1 ] && command -v mpirun >/dev/null; then
   job=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
@@ -196,5 +206,16 @@ if [ "$WITH_MPI" = 1 ] && command -v mpirun >/dev/null; then
   wait_for_job "${job%%;*}"
   "$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/mpi.h5"
   echo "slurm: the MPI job on 2 tasks gives the same result (${SECONDS} s)"
+  # The launcher the script's header documents for a Slurm built with PMIx: srun read the
+  # script's old `-np 2` as `-n p` and failed.
+  if srun --mpi=list 2>&1 | grep -qw pmix; then
+    job=$(MPIRUN="srun --mpi=pmix" \
+      sbatch --parsable --ntasks=2 --cpus-per-task=1 -o "$work/out/srun-%j.out" "$SRC/scripts/slurm/sweep-mpi.sbatch" "$SWEEP" "$work/srun.h5")
+    wait_for_job "$job"
+    "$PYTHON" "$SRC/tests/python/sweep_compare.py" "$work/whole.h5" "$work/srun.h5"
+    echo "slurm: the MPI job launched by srun --mpi=pmix on 2 tasks gives the same result (${SECONDS} s)"
+  else
+    echo "slurm: MPIRUN=\"srun --mpi=pmix\" not tested: srun --mpi=list does not list pmix here"
+  fi
 fi
 echo "ok (${SECONDS} s)"

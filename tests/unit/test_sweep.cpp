@@ -553,6 +553,106 @@ TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
     CHECK(both.diagnostics.format().find("not several") != std::string::npos);
 }
 
+TEST_CASE("A factor that cannot vary is refused at its key with what is allowed, as min == max is",
+          "[unit][sweep]") {
+    // Each ran without a word, its factor the same at every point, and sensitivity then gave it
+    // 0 [0, 0].
+    const test::TempDir dir;
+    const auto load = [&](const std::string& sweep, const std::string& factor) {
+        test::write_file(dir / "s.toml", "[sweep]\nscenario = \"" + SWEEPS +
+                                             "/tiny-scenario.toml\"\n" + sweep +
+                                             "[factors.lever_sme]\n" + factor);
+        return experiments::load_sweep(dir / "s.toml");
+    };
+    const auto only_error = [](const experiments::SweepLoad& l) {
+        INFO(l.diagnostics.format());
+        REQUIRE_FALSE(l.sweep);
+        REQUIRE(l.diagnostics.size() == 1);
+        return *l.diagnostics.begin();
+    };
+    const std::string saltelli = "design = \"saltelli\"\npoints = 4\n"; // lines 3 and 4
+    {
+        const engine::Diagnostic d = only_error(load(saltelli, "values = [1]\n"));
+        CHECK(d.line == 6);
+        CHECK(d.column == 10);
+        CHECK(d.key == "factors.lever_sme.values");
+        CHECK(d.message == "one value (1) makes the factor the same at every point of a saltelli "
+                           "design");
+        CHECK(d.allowed.find("at least 2 different numbers") == 0);
+    }
+    {
+        const engine::Diagnostic d =
+            only_error(load(saltelli, "distribution = \"normal\"\nmean = 1\nsd = 0\n"));
+        CHECK(d.line == 8);
+        CHECK(d.key == "factors.lever_sme.sd");
+        CHECK(d.message ==
+              "the standard deviation must be positive, not 0: the factor would be the same at "
+              "every point");
+        CHECK(d.allowed == "a number > 0");
+    }
+    for (const char* sigma : {"0", "-0.1"}) {
+        const engine::Diagnostic d = only_error(
+            load(saltelli,
+                 "distribution = \"lognormal\"\nmedian = 1\nsigma = " + std::string(sigma) + "\n"));
+        CHECK(d.line == 8);
+        CHECK(d.key == "factors.lever_sme.sigma");
+        CHECK(d.message.find("sigma must be positive, not " + std::string(sigma)) == 0);
+        CHECK(d.allowed == "a number > 0");
+    }
+    {
+        const engine::Diagnostic d = only_error(
+            load(saltelli, "distribution = \"triangular\"\nlow = 1\nmode = 1\nhigh = 1\n"));
+        CHECK(d.line == 9);
+        CHECK(d.key == "factors.lever_sme.high");
+        CHECK(d.message.find("high (1) must exceed low (1): the factor would be the same") == 0);
+        CHECK(d.allowed == "a number > 1");
+    }
+    {
+        // Morris needs an even number of levels: the allowed part says so.
+        const engine::Diagnostic d =
+            only_error(load("design = \"morris\"\npoints = 4\nlevels = 0\n", "min = 1\nmax = 2\n"));
+        CHECK(d.line == 5);
+        CHECK(d.key == "sweep.levels");
+        CHECK(d.message == "0 is out of range");
+        CHECK(d.allowed.find("an even integer from 2 to 1000000") == 0);
+        const engine::Diagnostic odd =
+            only_error(load("design = \"morris\"\npoints = 4\nlevels = 3\n", "min = 1\nmax = 2\n"));
+        CHECK(odd.key == "sweep.levels");
+        CHECK(odd.allowed.find("an even integer from 2 to 1000000") == 0);
+    }
+    {
+        // A grid of one level ran every factor at its midpoint.
+        const engine::Diagnostic d =
+            only_error(load("design = \"grid\"\nlevels = 1\n", "min = 1\nmax = 2\n"));
+        CHECK(d.line == 4);
+        CHECK(d.key == "sweep.levels");
+        CHECK(d.allowed.find("an integer from 2 to 1000000") == 0);
+        const engine::Diagnostic own =
+            only_error(load("design = \"grid\"\n", "min = 1\nmax = 2\nlevels = 1\n"));
+        CHECK(own.line == 7);
+        CHECK(own.key == "factors.lever_sme.levels");
+        CHECK(own.allowed.find("an integer from 2 to 1000000") == 0);
+        // values = [x] is how a grid runs one setting on purpose: still loads.
+        const auto one = load("design = \"grid\"\n", "values = [1]\n");
+        INFO(one.diagnostics.format());
+        CHECK(one.sweep);
+    }
+    {
+        // points: the key's range is the real limit, and the design's own limit says what is
+        // allowed.
+        const engine::Diagnostic d =
+            only_error(load("design = \"sobol\"\npoints = 100000000\n", "min = 1\nmax = 2\n"));
+        CHECK(d.key == "sweep.points");
+        CHECK(d.message == "100000000 is out of range");
+        CHECK(d.allowed == "an integer from 1 to 10000000");
+        const engine::Diagnostic base =
+            only_error(load("design = \"saltelli\"\npoints = 5000000\n", "min = 1\nmax = 2\n"));
+        CHECK(base.key == "sweep.points");
+        CHECK(base.message.find("more than the limit of 10000000") != std::string::npos);
+        CHECK(base.allowed.find("an integer from 2 to 3333333") == 0);
+    }
+}
+
 TEST_CASE("Grid levels beyond a whole-numbered range, and repeated values, are refused",
           "[unit][sweep]") {
     // Each repeated design points without a word (a grid of edges_per_firm at 4 levels over
@@ -817,6 +917,26 @@ TEST_CASE("Merge says what differs and sums up overlapping points", "[unit][swee
     CHECK_FALSE(total.result);
     CHECK(total.message.find("p2.h5: error: comes from a different experiment (points_total 7 "
                              "vs 6) than p1.h5") != std::string::npos);
+
+    // A shard made with another seed in its sweep file: the seed is named, not "a different
+    // sweep file" (docs/sweeps.md: merge names what differs).
+    {
+        auto seeded = three_shards();
+        seeded[0].sweep_text = "[sweep]\nseed = 11\ndesign = \"grid\"\n";
+        seeded[0].seed = 11;
+        seeded[1].sweep_text = "[sweep]\nseed  = 12\ndesign = \"grid\"\n";
+        seeded[1].seed = 12;
+        seeded[2].sweep_text = "[sweep]\nseed = 13\ndesign = \"lhs\"\n";
+        seeded[2].seed = 13;
+        const Merged seed = merge(seeded);
+        INFO(seed.message);
+        CHECK_FALSE(seed.result);
+        CHECK(seed.message.find("p2.h5: error: comes from a different seed than p1.h5: seed 12 "
+                                "against 11\n") != std::string::npos);
+        CHECK(seed.message.find("p3.h5: error: comes from a different seed than p1.h5: seed 13 "
+                                "against 11 (and its sweep file differs in other lines too)") !=
+              std::string::npos);
+    }
 
     // The whole file and a shard of it: one line for the shard's points the whole holds too.
     experiments::SweepResult full = whole_result();

@@ -10,7 +10,8 @@
 ///   ST_i = mean((f_A - f_ABi)^2) / 2 / V                  (Jansen 1999)
 /// Confidence intervals: percentile bootstrap over the N base samples (resampled with
 /// replacement, the same resamples for every index), with a seeded generator, so the intervals
-/// are reproducible. Outputs are whatever the caller measured: a target's P(attain) or final
+/// are reproducible. Resamples whose index is undefined are counted (Estimate::undefined), not
+/// dropped unseen. Outputs are whatever the caller measured: a target's P(attain) or final
 /// median, an indicator's mean, a value at one time (time-resolved indices), or an
 /// `/outputs/<name>` computed by another program.
 
@@ -29,9 +30,18 @@ namespace canopy::experiments {
 /// An estimate with its confidence interval.
 struct Estimate {
     double value = 0.0;
-    double lo = 0.0;
+    double lo = 0.0; ///< NaN when the interval cannot be placed (see `undefined`)
     double hi = 0.0;
+    /// Bootstrap resamples whose statistic was undefined (e.g. a resample of the base samples
+    /// with zero variance). They are left out of the percentiles; when they are more than a
+    /// share (1 - confidence) / 2 of the resamples, they could have held either end of the
+    /// interval, so there is none (lo and hi NaN; interval_unplaced says so).
+    std::size_t undefined = 0;
 };
+
+/// True when `e` has a value but no interval because more than a share (1 - confidence) / 2 of
+/// its `resamples` bootstrap resamples were undefined.
+bool interval_unplaced(const Estimate& e, std::size_t resamples, double confidence);
 
 /// Sobol indices of one output, one entry per factor.
 struct SobolIndices {

@@ -14,12 +14,14 @@
 #include <canopy/engine/units.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace canopy::engine {
 
@@ -72,11 +74,30 @@ std::string lower_ascii(std::string_view s) {
     return out;
 }
 
-// A unit that says percent: "%", "% yoy", "percent", "per cent", "pct", 百分比.
+// A unit that says percent: "%", "% yoy", 百分比, or the words "percent", "percentage", "pct",
+// "per cent" (as words: "firms per centre" is no percentage).
 bool percent_unit(std::string_view unit) {
     const std::string u = lower_ascii(unit);
-    for (const char* word : {"%", "percent", "per cent", "pct", "百分"}) {
-        if (u.find(word) != std::string::npos) {
+    if (u.find('%') != std::string::npos || u.find("百分") != std::string::npos) {
+        return true;
+    }
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < u.size();) {
+        if (std::isalpha(static_cast<unsigned char>(u[i])) == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < u.size() && std::isalpha(static_cast<unsigned char>(u[j])) != 0) {
+            ++j;
+        }
+        words.push_back(u.substr(i, j - i));
+        i = j;
+    }
+    for (std::size_t k = 0; k < words.size(); ++k) {
+        const std::string& w = words[k];
+        if (w == "percent" || w == "percentage" || w == "percents" || w == "pct" ||
+            (w == "per" && k + 1 < words.size() && words[k + 1] == "cent")) {
             return true;
         }
     }
@@ -1954,14 +1975,13 @@ private:
             case IndicatorSpec::Kind::ratio:
                 spec.numerator = ratio_part(t, "numerator", id, ids).value_or("");
                 spec.denominator = ratio_part(t, "denominator", id, ids).value_or("");
-                // A ratio of two indicators in the same unit (firms over firms) is a fraction.
-                if (const auto n = unit_of_indicator(spec.numerator),
-                    d = unit_of_indicator(spec.denominator);
-                    n && d && *n == *d) {
-                    fraction_unit(t, spec,
-                                  "a ratio of two indicators in the same unit is the "
-                                  "fraction numerator / denominator",
-                                  "a share of 13 %");
+                // A ratio of two indicators in the same unit (firms over firms) is a fraction:
+                // checked once every indicator is read, as a ratio may come before its parts.
+                if (!spec.unit.empty()) {
+                    const bool written = t.has("scale");
+                    ratio_units_.push_back({spec,
+                                            written ? t.find("scale")->pos : t.find("unit")->pos,
+                                            t.path(written ? "scale" : "unit")});
                 }
                 break;
             case IndicatorSpec::Kind::change:
@@ -1974,16 +1994,44 @@ private:
             }
             ratio_nodes_.emplace(id, &t.node());
         });
+        for (const RatioUnit& r : ratio_units_) {
+            if (const auto n = unit_of_indicator(r.spec.numerator),
+                d = unit_of_indicator(r.spec.denominator);
+                n && d && *n == *d) {
+                fraction_unit(r.at, r.key, r.spec,
+                              "a ratio of two indicators in the same unit is the fraction "
+                              "numerator / denominator",
+                              "a share of 13 %");
+            }
+        }
         if (ratio_cycles()) {
             change_bases();
         }
     }
+
+    // A ratio with a unit, where its unit check reports (indicators(): once all are read).
+    struct RatioUnit {
+        IndicatorSpec spec;
+        SourcePos at;
+        std::string key;
+    };
+    std::vector<RatioUnit> ratio_units_;
 
     // A fraction (a growth, a ratio of like units) times `scale` is in percent only at scale
     // 100 and a share only at 1. An outside tester's growth at scale 1 labelled "%" printed 13 %
     // as "0.133 %"; "percent" at scale 1 and "share" at scale 100 passed where "%" did not.
     void fraction_unit(const Table& t, const IndicatorSpec& spec, const std::string& what,
                        const std::string& example) {
+        if (spec.unit.empty()) {
+            return;
+        }
+        const bool written = t.has("scale");
+        fraction_unit(written ? t.find("scale")->pos : t.find("unit")->pos,
+                      t.path(written ? "scale" : "unit"), spec, what, example);
+    }
+
+    void fraction_unit(const SourcePos& at, const std::string& key, const IndicatorSpec& spec,
+                       const std::string& what, const std::string& example) {
         if (!std::isfinite(spec.scale) || spec.unit.empty()) {
             return;
         }
@@ -1992,9 +2040,7 @@ private:
         if ((!percent || spec.scale == 100.0) && (!share || spec.scale == 1.0)) {
             return;
         }
-        const bool written = t.has("scale");
-        ctx_.error(written ? t.find("scale")->pos : t.find("unit")->pos,
-                   t.path(written ? "scale" : "unit"),
+        ctx_.error(at, key,
                    what + " times scale, so with unit '" + spec.unit +
                        "' and scale = " + number_text(spec.scale) + " " + example + " would read " +
                        number_text(0.13 * spec.scale) + " " + spec.unit,
@@ -2022,24 +2068,36 @@ private:
         const std::string key = t.path(written ? "scale" : "unit");
         const std::string what = "indicator unit '" + spec.unit + "' on series '" + spec.series +
                                  "', which is in '" + unit + "'";
-        if (percent_unit(spec.unit) && !percent_unit(unit)) {
-            if (share_unit(unit)) {
-                if (spec.scale != 100.0) {
-                    ctx_.error(at(), key,
-                               what + ": a share times scale = " + number_text(spec.scale) +
-                                   " is not in percent",
-                               "scale = 100 for the share in percent, or unit = \"" + unit + "\"");
-                }
-            } else {
+        // Percentages and shares: of a percentage at 1, of a share at 100 (and a share of a
+        // percentage at 0.01); a percentage of anything else is no percentage. A reviewer's
+        // series in '%' labelled '%' at scale 100 printed 13 % as 1300 %.
+        const bool percent = percent_unit(spec.unit);
+        const bool share = share_unit(spec.unit);
+        const bool series_percent = percent_unit(unit);
+        const bool series_share = share_unit(unit);
+        if (percent || share || series_percent || series_share) {
+            double wanted = 0.0;
+            if (percent && !series_percent && !series_share) {
                 ctx_.error(t.find("unit")->pos, t.path("unit"),
                            what + ", not a share or a percentage",
                            "unit = \"" + unit +
-                               "\" (or its multiple, with the scale that "
-                               "converts to it)");
+                               "\" (or its multiple, with the scale that converts to it)");
+                return;
             }
-            return;
-        }
-        if (percent_unit(spec.unit) || share_unit(spec.unit) || share_unit(unit)) {
+            if (percent) {
+                wanted = series_percent ? 1.0 : 100.0;
+            } else if (share && (series_percent || series_share)) {
+                wanted = series_share ? 1.0 : 0.01;
+            } else {
+                return; // a share of a count, a count of a share: words this check cannot read
+            }
+            if (spec.scale != wanted) {
+                ctx_.error(at(), key,
+                           what + ": at scale = " + number_text(spec.scale) + " it is not in '" +
+                               spec.unit + "'",
+                           "scale = " + number_text(wanted) + " (the series times scale is in '" +
+                               spec.unit + "'), or unit = \"" + unit + "\"");
+            }
             return;
         }
         const UnitMultiple given = unit_multiple(spec.unit);
@@ -2066,8 +2124,7 @@ private:
                        spec.unit + "'), or unit = \"" + unit + "\"");
     }
 
-    // The unit of an indicator already read (ratios and changes come after what they read in
-    // the file's order only when written so; nothing when it is not known yet).
+    // The unit of an indicator read (nothing when it did not validate).
     std::optional<std::string> unit_of_indicator(const std::string& id) const {
         for (const IndicatorSpec& s : sc_.indicators) {
             if (s.id == id) {

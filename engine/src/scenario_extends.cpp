@@ -119,7 +119,7 @@ private:
     // without a cost_unit. An outside tester's child of the Wuhan scenario counting in 万元
     // reported costs 10,000 times too small, exit 0: Wuhan's "m yuan" = 0.01 (亿元 per m yuan)
     // was read as 万元 per m yuan. Each such figure must be written again in the child.
-    void check_currency(const TomlNode& parent, const TomlNode& child) {
+    void check_currency(TomlNode& parent, const TomlNode& child) {
         const auto table = [](const TomlNode& root, std::string_view key) -> const TomlNode* {
             const TomlNode* t = root.find(key);
             return t != nullptr && t->is_table() ? t : nullptr;
@@ -138,9 +138,12 @@ private:
             return;
         }
         std::vector<std::string> stale;
-        const TomlNode* old_conversions = table(*old_budget, "conversions");
         const TomlNode* new_conversions = table(*new_budget, "conversions");
-        if (old_conversions != nullptr) {
+        if (TomlNode* old_conversions = find(*find(parent, "budget"), "conversions");
+            old_conversions != nullptr && old_conversions->is_table()) {
+            // The parent's conversion of the new currency itself goes: the currency needs none,
+            // and a child cannot write it again (a reviewer's 亿元 -> "m yuan" could not be made).
+            strip_key(*old_conversions, new_currency->string);
             for (const TomlNode& c : old_conversions->entries) {
                 if (new_conversions == nullptr || new_conversions->find(c.key) == nullptr) {
                     stale.push_back("conversions.\"" + c.key + "\"");
@@ -152,21 +155,46 @@ private:
                 stale.push_back(cap);
             }
         }
-        const TomlNode* old_levers = table(parent, "levers");
         const TomlNode* new_levers = table(child, "levers");
-        if (old_levers != nullptr) {
-            for (const TomlNode& lever : old_levers->entries) {
-                if (!lever.is_table() || lever.find("cost_unit") != nullptr) {
+        if (TomlNode* old_levers = find(parent, "levers");
+            old_levers != nullptr && old_levers->is_table()) {
+            for (TomlNode& lever : old_levers->entries) {
+                if (!lever.is_table()) {
+                    continue;
+                }
+                // A cost_unit naming the old currency on a lever priced at its level only
+                // (Wuhan's reward, in 10k yuan) priced nothing there; in another currency the
+                // loader would refuse it at the parent's line. It goes with the old currency.
+                if (const TomlNode* unit = lever.find("cost_unit");
+                    unit != nullptr && unit->type == TomlNode::Type::string &&
+                    unit->string == old_currency->string) {
+                    const auto number = [&](const char* key) {
+                        const TomlNode* r = lever.find(key);
+                        return r != nullptr && r->is_number();
+                    };
+                    if (!number("cost_per_unit_year") && !number("cost_per_unit_added") &&
+                        !number("cost_per_outcome")) {
+                        strip_key(lever, "cost_unit");
+                    }
+                }
+                if (lever.find("cost_unit") != nullptr) {
                     continue;
                 }
                 const TomlNode* mine =
                     new_levers != nullptr ? new_levers->find(lever.key) : nullptr;
-                if (mine != nullptr && mine->is_table() && mine->find("cost_unit") != nullptr) {
-                    continue;
+                const TomlNode* replace =
+                    mine != nullptr && mine->is_table() ? mine->find("replace") : nullptr;
+                if ((mine != nullptr && mine->is_table() && mine->find("cost_unit") != nullptr) ||
+                    (replace != nullptr && replace->type == TomlNode::Type::boolean &&
+                     replace->boolean)) {
+                    continue; // its own unit, or the parent's entry dropped whole
                 }
+                // A rate in the currency is a number; cost_per_outcome = "level" prices the
+                // lever's own unit, which the conversions cover.
                 for (const char* rate :
                      {"cost_per_unit_year", "cost_per_unit_added", "cost_per_outcome"}) {
-                    if (lever.find(rate) != nullptr &&
+                    const TomlNode* r = lever.find(rate);
+                    if (r != nullptr && r->is_number() &&
                         (mine == nullptr || !mine->is_table() || mine->find(rate) == nullptr)) {
                         stale.push_back("levers." + lever.key + "." + rate);
                     }

@@ -470,17 +470,28 @@ void find_underflows(const toml::node& node, const std::vector<std::string_view>
     } else if (const auto* f = node.as_floating_point(); f != nullptr && f->get() == 0.0) {
         const toml::source_region& where = node.source();
         const auto line = static_cast<std::size_t>(where.begin.line);
-        if (line == 0 || line > lines.size() || where.end.line != where.begin.line ||
-            where.end.column <= where.begin.column) {
+        if (line == 0 || line > lines.size()) {
             return;
         }
+        // toml++ counts columns in characters: after 计划 on the line a byte offset cut the
+        // wrong text (a reviewer's `value = 0.0` was refused as '023', and a 1e-400 passed).
         const std::string_view row = lines[line - 1];
-        const auto from = static_cast<std::size_t>(where.begin.column - 1);
-        if (from >= row.size()) {
+        std::size_t from = 0;
+        for (auto chars = where.begin.column; chars > 1 && from < row.size(); --chars) {
+            ++from;
+            while (from < row.size() && (static_cast<unsigned char>(row[from]) & 0xC0U) == 0x80U) {
+                ++from; // a UTF-8 continuation byte: the same character
+            }
+        }
+        std::size_t to = from;
+        while (to < row.size() &&
+               std::string_view("0123456789+-._eEinfa").find(row[to]) != std::string_view::npos) {
+            ++to;
+        }
+        if (to == from) {
             return;
         }
-        const std::string_view literal =
-            row.substr(from, static_cast<std::size_t>(where.end.column - where.begin.column));
+        const std::string_view literal = row.substr(from, to - from);
         const std::string_view mantissa = literal.substr(0, literal.find_first_of("eE"));
         if (mantissa.find_first_of("123456789") != std::string_view::npos) {
             out.add(make_error(

@@ -109,25 +109,49 @@ UnitMultiple unit_multiple(const std::string& unit) {
         }
         return std::pow(10.0, static_cast<double>(digits.size() - 1));
     };
+    // An "m" that is metres, not million: squared or cubed ("m²", "m^2"), or after "sq",
+    // "square" or "cubic" (a reviewer's "m²" of a series in 10k m2 was read as 10^6).
+    const auto metre = [&](std::size_t k) {
+        const Token& tk = tokens[k];
+        if (tk.text.empty() || tk.text.back() != 'm') {
+            return false;
+        }
+        const std::size_t after = tk.at + tk.text.size();
+        const bool power = after < head.size() &&
+                           (head[after] == '^' || (head.compare(after, 2, "\xC2\xB2") == 0) ||
+                            (head.compare(after, 2, "\xC2\xB3") == 0));
+        const bool area = k > 0 && (tokens[k - 1].text == "sq" || tokens[k - 1].text == "square" ||
+                                    tokens[k - 1].text == "cubic");
+        return power || area;
+    };
+    // A number after '=' is a base, not a multiple: "index, 2022 = 100".
+    const auto after_equals = [&](std::size_t k) {
+        std::size_t at = tokens[k].at;
+        while (at > 0 && head[at - 1] == ' ') {
+            --at;
+        }
+        return at > 0 && head[at - 1] == '=';
+    };
     for (std::size_t k = 0; k < tokens.size(); ++k) {
         const std::string& t = tokens[k].text;
         const std::size_t digits = t.find_first_not_of("0123456789");
         double factor = 0.0;
         std::size_t next = k + 1;
         if (digits == std::string::npos) { // a number alone: "100", "2020"
-            factor = power_of_ten(t);
+            factor = after_equals(k) ? 0.0 : power_of_ten(t);
             if (factor == 0.0) {
-                continue; // a year, a count: not a multiple
+                continue; // a year, a count, a base: not a multiple
             }
         } else if (digits > 0) { // a number with letters: "100m", "10k", "2021q"
             const double n = power_of_ten(t.substr(0, digits));
             const std::string suffix = t.substr(digits);
-            const double w = suffix == "hundred" || suffix == "ten" ? 0.0 : word_factor(suffix);
+            const double w =
+                suffix == "hundred" || suffix == "ten" || metre(k) ? 0.0 : word_factor(suffix);
             if (n == 0.0 || w == 0.0) {
                 continue;
             }
             factor = n * w;
-        } else if (const double w = word_factor(t);
+        } else if (const double w = metre(k) ? 0.0 : word_factor(t);
                    w > 0.0 && ((t != "hundred" && t != "ten") ||
                                (next < tokens.size() && word_factor(tokens[next].text) > 0.0))) {
             factor = w;
@@ -137,7 +161,7 @@ UnitMultiple unit_multiple(const std::string& unit) {
         // The words after it multiply: "100 million", "hundred million", "ten thousand".
         std::size_t last = k;
         while (next < tokens.size()) {
-            const double w = word_factor(tokens[next].text);
+            const double w = metre(next) ? 0.0 : word_factor(tokens[next].text);
             if (w == 0.0) {
                 break;
             }

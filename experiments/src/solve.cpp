@@ -123,8 +123,8 @@ public:
             // The lever's level when planners take over: where a search starts from.
             const auto& setting = s.levers.at(static_cast<std::size_t>(l.target.index));
             const double at_start = setting.schedule.at(s.calendar.months_until(s.policy_start));
-            own_.push_back(at_start);
             reference_.push_back(std::clamp(at_start, l.low, l.high));
+            clamped_ = clamped_ || reference_.back() != at_start;
         }
         // The order the searches of several levers take them in: the model's, whatever the
         // order of --lever (an outside reviewer: trimmed from their tops in the flags' order, the
@@ -248,35 +248,49 @@ private:
         return worst;
     }
 
-    // Every other target at `best` against the scenario's own setting (its levels unclamped:
-    // the scenario as written), on best's replicates: the own setting is extended to them, on
-    // the same streams.
+    // Every other target at `best` against the scenario as written (every lever on its own
+    // schedule: a reviewer's ramp of lever_sme from 1 to 3 was compared at a flat 1, and the
+    // plan looked 41 points worse than it is), on best's replicates: the same streams, as
+    // common random numbers give every point.
     std::vector<SolveOtherTarget> other_targets(const SolveSetting& best) {
         std::vector<SolveOtherTarget> out;
         const std::size_t targets = target_indicators_.size();
         if (targets < 2 || best.replicates == 0 || best.levels.empty()) {
             return out;
         }
-        Record& own = record(own_);
-        extend(own, best.replicates);
+        Experiment e = base_;
+        e.factors.clear();
+        e.replicates = static_cast<int>(best.replicates);
+        e.first_replicate = 0;
+        const Point point{next_index_++, {}};
+        const std::vector<PointResult> results = evaluator_.evaluate(e, std::span(&point, 1));
+        const PointResult& written = results.at(0);
+        replicates_ += written.replicates;
+        const engine::Scenario& sc = *base_.scenario;
         const Record& answer = record(best.levels);
         for (std::size_t t = 0; t < targets; ++t) {
             if (t == request_.target || target_indicators_[t] == NONE) {
                 continue;
             }
+            std::vector<std::uint8_t> own(best.replicates, 0U);
+            for (std::size_t k = 0; k < best.replicates && k < written.replicates; ++k) {
+                const double x = written.final_value(target_indicators_[t], k);
+                own[k] = !std::isnan(x) && engine::attained(sc.targets[t].comparison, x,
+                                                            sc.targets[t].threshold)
+                             ? 1U
+                             : 0U;
+            }
             const std::span<const std::uint8_t> at_answer(answer.target_attains.at(t).data(),
                                                           best.replicates);
-            const std::span<const std::uint8_t> at_own(own.target_attains.at(t).data(),
-                                                       best.replicates);
             SolveOtherTarget o;
             o.target = t;
-            const auto share = [&](std::span<const std::uint8_t> v) {
+            const auto share = [](std::span<const std::uint8_t> v) {
                 return static_cast<double>(std::count(v.begin(), v.end(), std::uint8_t{1})) /
                        static_cast<double>(v.size());
             };
             o.p_attain = share(at_answer);
-            o.own_p_attain = share(at_own);
-            o.delta = paired_proportion_difference(at_own, at_answer, request_.confidence);
+            o.own_p_attain = share(own);
+            o.delta = paired_proportion_difference(own, at_answer, request_.confidence);
             out.push_back(o);
         }
         return out;
@@ -612,6 +626,7 @@ private:
             out.none_within_cap = !within_cap(line);
             if (out.none_within_cap) {
                 out.own = settle(reference_);
+                out.own_clamped = clamped_;
             }
         }
     }
@@ -894,7 +909,7 @@ private:
     static constexpr std::size_t NONE = static_cast<std::size_t>(-1);
     std::size_t indicator_ = NONE;
     std::vector<double> reference_;
-    std::vector<double> own_;                    // the searched levers' own levels, unclamped
+    bool clamped_ = false; // a lever's own level lies outside its searched range
     std::vector<std::size_t> target_indicators_; // each scenario target's indicator (NONE: none)
     std::vector<std::size_t> order_;             // the levers' indices in the model's order
     std::size_t years_ = 0;

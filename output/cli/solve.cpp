@@ -319,13 +319,13 @@ std::string other_targets_text(const engine::Scenario& scenario,
                                            r.other_targets.size() == 1 ? "" : "s");
     if (falls.empty()) {
         return "  " + others +
-               ": none falls below its P(attain) at the scenario's own levels "
+               ": none falls below its P(attain) in the scenario as written "
                "(paired 95 % intervals on the same replicates)\n";
     }
     return "  this setting LOWERS " +
            (held == 0 ? std::string("every other target")
                       : fmt::format("{} of the {}", r.other_targets.size() - held, others)) +
-           " against the scenario's own levels (same replicates, paired 95 % interval of the "
+           " against the scenario as written (same replicates, paired 95 % interval of the "
            "change):\n" +
            falls;
 }
@@ -354,7 +354,10 @@ std::vector<std::string> cap_lines(const experiments::SolveRequest& request,
     }
     if (r.none_within_cap) {
         out.push_back("no setting searched is within the budget cap" +
-                      (r.own ? fmt::format(": the scenario's own setting, {}, already costs {}",
+                      (r.own ? fmt::format(": {}, {}, already costs {}",
+                                           r.own_clamped ? "the setting searched nearest the "
+                                                           "scenario's own (outside the ranges)"
+                                                         : "the scenario's own setting",
                                            levels_text(request, r.own->levels, model),
                                            cost_text(r.own->cost, currency))
                              : std::string()));
@@ -377,7 +380,10 @@ std::string single_text(const experiments::SolveRequest& request, const experime
     std::string where;
     if (cap && s.none_within_cap) {
         where = ", over the cap: no level searched is within it" +
-                (s.own ? fmt::format(", the scenario's own setting costs {} already",
+                (s.own ? fmt::format(", {} costs {} already",
+                                     s.own_clamped ? "the level searched nearest the scenario's "
+                                                     "own (outside the range)"
+                                                   : "the scenario's own setting",
                                      cost_text(s.own->cost, currency))
                        : std::string());
     } else if (cap) {
@@ -608,11 +614,11 @@ output::Report solve_report(const engine::Scenario& scenario, const engine::Mode
         output::ReportTable t;
         t.id = "other-targets";
         t.title = "Other targets at this setting";
-        t.caption = "Each other target's P(attain) at the setting above against the scenario's "
-                    "own levels, on the same replicates; the change with its paired 95 % "
+        t.caption = "Each other target's P(attain) at the setting above against the scenario "
+                    "as written, on the same replicates; the change with its paired 95 % "
                     "interval (Newcombe). A change whose interval lies below 0 is shown in bold: "
                     "the setting lowers that target.";
-        t.columns = {"target", "P(attain) here", "at the scenario's levels", "change (points)"};
+        t.columns = {"target", "P(attain) here", "in the scenario as written", "change (points)"};
         t.numeric = {false, true, true, true};
         for (const experiments::SolveOtherTarget& o : result.other_targets) {
             t.rows.push_back({scenario.targets.at(o.target).id,

@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 using namespace canopy;
 using Catch::Matchers::Contains;
@@ -186,4 +188,63 @@ TEST_CASE("The ecosystem model estimates its firms at the horizon", "[model][eco
                    "assumption = \"s\"\n");
     REQUIRE(crowded.scenario.has_value());
     CHECK(model->agents_at_horizon(*crowded.scenario) > 24e6);
+}
+
+TEST_CASE("Indicator units on the ecosystem's series: percentages, shares, area and ratios",
+          "[model][ecosystem][limits]") {
+    // From a reviewer: a series in '%' labelled '%' at scale 100, or a share labelled 'share' at
+    // 100, passed (13 % printed as 1300 %); 'm²' on a series in 10k m2 was read as a million;
+    // 'firms per centre' read as a percentage; a ratio in '%' at scale 1 written before its
+    // parts passed where the same written after them did not.
+    const auto stock = [](const std::string& series, const std::string& unit, double scale) {
+        return "[indicators.xa]\nkind = \"stock\"\nseries = \"" + series +
+               "\"\nat = \"2023-12\"\nunit = \"" + unit + "\"\nscale = " + std::to_string(scale) +
+               "\n";
+    };
+    for (const auto& [series, unit, scale] :
+         std::vector<std::tuple<std::string, std::string, double>>{
+             {"hitech_va_panel_growth", "%", 100.0},
+             {"insured_share", "share", 100.0},
+             {"insured_share", "%", 1.0},
+             {"high_tech_enterprises", "%", 100.0}}) {
+        INFO(series << " in " << unit << " at " << scale);
+        const auto e = errors_of(stock(series, unit, scale));
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].key.rfind("indicators.xa.", 0) == 0);
+    }
+    for (const auto& [series, unit, scale] :
+         std::vector<std::tuple<std::string, std::string, double>>{
+             {"insured_share", "%", 100.0},
+             {"insured_share", "share", 1.0},
+             {"hitech_va_panel_growth", "%", 1.0},
+             {"innovation_space", "m²", 10000.0},
+             {"innovation_space", "sq m", 10000.0},
+             {"innovation_space", "万平方米", 1.0},
+             {"knowledge", "index, 2022 = 100", 100.0},
+             {"talent", "万人", 0.1}}) {
+        INFO(series << " in " << unit << " at " << scale);
+        const engine::LoadResult r = wuhan_with(stock(series, unit, scale));
+        INFO(r.diagnostics.format());
+        CHECK(r.scenario.has_value());
+    }
+    // A ratio of firms to firms in '%' at scale 1, written before its parts.
+    const auto early = errors_of("[indicators.aa_ratio]\nkind = \"ratio\"\nnumerator = "
+                                 "\"zz_leaders\"\ndenominator = \"zz_high_tech\"\nunit = \"%\"\n"
+                                 "[indicators.zz_leaders]\nkind = \"stock\"\nseries = "
+                                 "\"leaders\"\nat = \"2023-12\"\n"
+                                 "[indicators.zz_high_tech]\nkind = \"stock\"\nseries = "
+                                 "\"high_tech_enterprises\"\nat = \"2023-12\"\n");
+    REQUIRE(early.size() == 1);
+    CHECK(early[0].key == "indicators.aa_ratio.unit");
+    // "per centre" is no percentage: a ratio of firms per centre at scale 1.
+    const engine::LoadResult per_centre =
+        wuhan_with("[indicators.per_centre]\nkind = \"ratio\"\nnumerator = \"zz_leaders\"\n"
+                   "denominator = \"zz_centres\"\n"
+                   "[indicators.zz_leaders]\nkind = \"stock\"\nseries = \"leaders\"\n"
+                   "at = \"2023-12\"\n[indicators.zz_centres]\nkind = \"stock\"\nseries = "
+                   "\"transfer_centres\"\nat = \"2023-12\"\n"
+                   "[targets.per_centre]\nthreshold = 0.5\nunit = \"firms per centre\"\n"
+                   "assumption = \"s\"\n");
+    INFO(per_centre.diagnostics.format());
+    CHECK(per_centre.scenario.has_value());
 }

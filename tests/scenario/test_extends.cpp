@@ -513,6 +513,26 @@ source = "the child's plan"
     // The same currency written again changes nothing.
     write(dir / "child.toml", "extends = \"parent.toml\"\n[budget]\ncurrency = \"bn yuan\"\n");
     CHECK(load_scenario(dir / "child.toml", canopy::test::toy_catalog()).scenario.has_value());
+    // From a reviewer: one of the parent's conversion units as the new currency needs no
+    // conversion of itself (nor can it have one); a lever replaced whole keeps none of the
+    // parent's rates.
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[budget]
+currency = "m yuan"
+cap_total = 5000
+source = "the child's budget law"
+
+[levers.tech_loans]
+replace = true
+value = 10
+cost_per_unit_year = 500
+source = "the child's plan"
+)");
+    const LoadResult switched = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(switched.diagnostics.format());
+    REQUIRE(switched.scenario.has_value());
+    CHECK(switched.scenario->budget.currency == "m yuan");
+    CHECK(switched.scenario->budget.conversions.empty());
 }
 
 TEST_CASE("an indicator given another kind keeps none of the old kind's scale, unit or text",

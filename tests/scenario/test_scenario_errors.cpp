@@ -731,3 +731,17 @@ TEST_CASE("an indicator's unit is its series' unit times its scale", "[scenario]
                 "series times 2 is not in 'firms'",
                 "scale = 1 (the series times scale is in 'firms'), or unit = \"firms\""});
 }
+
+TEST_CASE("a number after Chinese text on its line is read where it is", "[scenario]") {
+    // toml++ counts columns in characters: read as bytes, 计划 before `value = 0.0` made a
+    // reviewer's zero read as '023' (refused), and a 1e-400 after 万 passed.
+    const std::string lever = "[policy_mixes.zero]\ndescription = \"z\"\n"
+                              "levers.tech_loans = { schedule = \"constant\", assumption = "
+                              "\"计划全年无新增 2023\", value = ";
+    const LoadResult zero = canopy::test::load(with(lever + "0.0 }\n"));
+    INFO(zero.diagnostics.format());
+    CHECK(zero.scenario.has_value());
+    expect_one(with(lever + "1e-400 }\n"),
+               {L + 3, 83, "policy_mixes.zero.levers.tech_loans.value",
+                "'1e-400' is too small for a number: it would read as 0"});
+}

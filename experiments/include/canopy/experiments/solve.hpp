@@ -113,8 +113,8 @@ struct SolveNotMonotone {
     SolveSetting higher;   ///< the setting at the higher level (the lower P(attain))
 };
 
-/// Another target of the scenario at the answer, against the scenario's own setting (every
-/// searched lever at its level when planners take over) on the same replicates: the search
+/// Another target of the scenario at the answer, against the scenario as written (every lever
+/// on its own schedule) on the same replicates: the search
 /// looks at one target only, and a setting that reaches it may cost another. An outside tester's
 /// two-lever answer cut a lever to a quarter for a saving of 0.005 % of the cost and took a
 /// second target from 99 % to 0 %, without a word.
@@ -158,7 +158,10 @@ struct SolveResult {
     /// The scenario's own setting (every lever at its `policy_start` level), on all the
     /// replicates, when `none_within_cap`.
     std::optional<SolveSetting> own;
-    /// Every other target of the scenario at `best` against the scenario's own setting, on
+    /// `own` is not the scenario's own setting but the one nearest it within the ranges searched:
+    /// a lever's level when planners take over lies outside its range.
+    bool own_clamped = false;
+    /// Every other target of the scenario at `best` against the scenario as written, on
     /// `best`'s replicates (SolveOtherTarget); empty for the lever-alone results in `single`.
     std::vector<SolveOtherTarget> other_targets;
     std::size_t settings = 0;   ///< settings evaluated

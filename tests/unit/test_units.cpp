@@ -1,0 +1,35 @@
+// unit_multiple (units.hpp): the multiple a unit's text names, as the scenario loader and the
+// calibration loader read it.
+#include <canopy/engine/units.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using canopy::engine::unit_multiple;
+
+TEST_CASE("A unit names its multiple: Chinese runs, powers of ten and words", "[unit]") {
+    CHECK(unit_multiple("万家").factor == 1e4);
+    CHECK(unit_multiple("千亿元").factor == 1e11);
+    CHECK(unit_multiple("100m yuan").factor == 1e8);
+    CHECK(unit_multiple("100 million yuan").factor == 1e8);
+    CHECK(unit_multiple("m yuan").factor == 1e6);
+    CHECK(unit_multiple("10k m2").factor == 1e4);
+    CHECK(unit_multiple("1,000 people").factor == 1e3);
+    CHECK(unit_multiple("firms").factor == 1.0);
+    CHECK(unit_multiple("firms (1.2 thousand registered in all)").factor == 1.0);
+}
+
+TEST_CASE("Square and cubic metres and an index's base are no multiples", "[unit]") {
+    // A reviewer's "m²" of a series in 10k m2 was read as a million, and "index, 2022 = 100" as
+    // a hundred: both refused a right scale and suggested a wrong one.
+    for (const std::string unit : {"m²", "m³", "sq m", "square m", "m^2", "m2", "10k m²"}) {
+        INFO(unit);
+        CHECK(unit_multiple(unit).factor == (unit == "10k m²" ? 1e4 : 1.0));
+    }
+    CHECK(unit_multiple("100 m²").factor == 100.0); // a hundred square metres
+    for (const std::string unit : {"index, 2022 = 100", "2022=100", "index (2022 = 100)"}) {
+        INFO(unit);
+        CHECK(unit_multiple(unit).factor == 1.0);
+    }
+}

@@ -258,11 +258,14 @@ private:
         if (targets < 2 || best.replicates == 0 || best.levels.empty()) {
             return out;
         }
+        // Each searched lever's schedule scaled by 1: the scenario as written, bit for bit.
         Experiment e = base_;
-        e.factors.clear();
+        for (OverrideTarget& f : e.factors) {
+            f.mode = OverrideMode::scale;
+        }
         e.replicates = static_cast<int>(best.replicates);
         e.first_replicate = 0;
-        const Point point{next_index_++, {}};
+        const Point point{next_index_++, std::vector<double>(e.factors.size(), 1.0)};
         const std::vector<PointResult> results = evaluator_.evaluate(e, std::span(&point, 1));
         const PointResult& written = results.at(0);
         replicates_ += written.replicates;

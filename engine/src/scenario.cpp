@@ -104,6 +104,10 @@ bool percent_unit(std::string_view unit) {
     return false;
 }
 
+// What a fraction of 1 is multiplied by to be in `unit`: 100 for a percentage, 1000 for per
+// mille (‰, "per mille", "permille"), 1 for a share; 0 for any other unit.
+double per_scale(std::string_view unit);
+
 // A unit that says a fraction of 1: "share", "fraction", "proportion", "ratio" (alone).
 bool share_unit(std::string_view unit) {
     std::string u = lower_ascii(unit);
@@ -115,6 +119,18 @@ bool share_unit(std::string_view unit) {
         u.erase(u.begin());
     }
     return u == "share" || u == "fraction" || u == "proportion" || u == "ratio";
+}
+
+double per_scale(std::string_view unit) {
+    const std::string u = lower_ascii(unit);
+    if (u.find("\xE2\x80\xB0") != std::string::npos || u.find("per mille") != std::string::npos ||
+        u.find("permille") != std::string::npos || u.find("千分") != std::string::npos) {
+        return 1000.0;
+    }
+    if (percent_unit(unit)) {
+        return 100.0;
+    }
+    return share_unit(unit) ? 1.0 : 0.0;
 }
 
 bool is_blank(std::string_view s) {
@@ -1995,9 +2011,18 @@ private:
             ratio_nodes_.emplace(id, &t.node());
         });
         for (const RatioUnit& r : ratio_units_) {
+            // The same unit: the same text, or the same named multiple ("100m yuan" and 亿元).
+            const auto same = [](const std::string& a, const std::string& b) {
+                if (a == b) {
+                    return true;
+                }
+                const UnitMultiple ma = unit_multiple(a);
+                const UnitMultiple mb = unit_multiple(b);
+                return !ma.word.empty() && !mb.word.empty() && ma.factor == mb.factor;
+            };
             if (const auto n = unit_of_indicator(r.spec.numerator),
                 d = unit_of_indicator(r.spec.denominator);
-                n && d && *n == *d) {
+                n && d && same(*n, *d)) {
                 fraction_unit(r.at, r.key, r.spec,
                               "a ratio of two indicators in the same unit is the fraction "
                               "numerator / denominator",
@@ -2035,18 +2060,18 @@ private:
         if (!std::isfinite(spec.scale) || spec.unit.empty()) {
             return;
         }
-        const bool percent = percent_unit(spec.unit);
-        const bool share = share_unit(spec.unit);
-        if ((!percent || spec.scale == 100.0) && (!share || spec.scale == 1.0)) {
+        const double wanted = per_scale(spec.unit);
+        if (wanted == 0.0 || spec.scale == wanted) {
             return;
         }
         ctx_.error(at, key,
                    what + " times scale, so with unit '" + spec.unit +
                        "' and scale = " + number_text(spec.scale) + " " + example + " would read " +
                        number_text(0.13 * spec.scale) + " " + spec.unit,
-                   percent ? "scale = 100 for a fraction in '" + spec.unit + "', or another unit"
-                           : "scale = 1 for a share, or a unit that says percent with scale = "
-                             "100");
+                   wanted == 1.0 ? "scale = 1 for a share, or a unit that says percent with scale "
+                                   "= 100"
+                                 : "scale = " + number_text(wanted) + " for a fraction in '" +
+                                       spec.unit + "', or another unit");
     }
 
     // A stock's or a flow's unit is its series' unit times scale. Baselines, parameters,
@@ -2071,26 +2096,20 @@ private:
         // Percentages and shares: of a percentage at 1, of a share at 100 (and a share of a
         // percentage at 0.01); a percentage of anything else is no percentage. A reviewer's
         // series in '%' labelled '%' at scale 100 printed 13 % as 1300 %.
-        const bool percent = percent_unit(spec.unit);
-        const bool share = share_unit(spec.unit);
-        const bool series_percent = percent_unit(unit);
-        const bool series_share = share_unit(unit);
-        if (percent || share || series_percent || series_share) {
-            double wanted = 0.0;
-            if (percent && !series_percent && !series_share) {
+        const double per = per_scale(spec.unit);
+        const double series_per = per_scale(unit);
+        if (per != 0.0 || series_per != 0.0) {
+            if (per > 1.0 && series_per == 0.0) {
                 ctx_.error(t.find("unit")->pos, t.path("unit"),
                            what + ", not a share or a percentage",
                            "unit = \"" + unit +
                                "\" (or its multiple, with the scale that converts to it)");
                 return;
             }
-            if (percent) {
-                wanted = series_percent ? 1.0 : 100.0;
-            } else if (share && (series_percent || series_share)) {
-                wanted = series_share ? 1.0 : 0.01;
-            } else {
+            if (per == 0.0 || series_per == 0.0) {
                 return; // a share of a count, a count of a share: words this check cannot read
             }
+            const double wanted = per / series_per;
             if (spec.scale != wanted) {
                 ctx_.error(at(), key,
                            what + ": at scale = " + number_text(spec.scale) + " it is not in '" +
@@ -2460,10 +2479,19 @@ private:
             // growth or a ratio of like units read as a fraction (scale 1) is no percentage.
             // An outside tester's target "15 %" on such a growth printed 12.8 % as "0.128 %",
             // and its P(attain) was 0 whatever the policy.
-            if (unit && ind != sc_.indicators.end() && ind->unit.empty() && percent_unit(*unit) &&
-                ind->scale == 1.0 &&
+            // So is a stock or a flow of a share series (a reviewer's "30 %" on a share of 0.27).
+            const auto share_series = [&](const IndicatorSpec& i) {
+                if (model_ == nullptr ||
+                    (i.kind != IndicatorSpec::Kind::stock && i.kind != IndicatorSpec::Kind::flow)) {
+                    return false;
+                }
+                const int s = model_->series_index(i.series);
+                return s >= 0 && per_scale(model_->series[static_cast<std::size_t>(s)].unit) == 1.0;
+            };
+            if (unit && ind != sc_.indicators.end() && ind->unit.empty() &&
+                per_scale(*unit) > 1.0 && ind->scale == 1.0 &&
                 (ind->kind == IndicatorSpec::Kind::growth ||
-                 ind->kind == IndicatorSpec::Kind::ratio)) {
+                 ind->kind == IndicatorSpec::Kind::ratio || share_series(*ind))) {
                 ctx_.error(t.find("unit")->pos, t.path("unit"),
                            "indicator '" + ind->id + "' is a " + to_string(ind->kind) +
                                " at scale 1, a fraction (13 % reads 0.13), so '" + *unit +

@@ -124,6 +124,32 @@ UnitMultiple unit_multiple(const std::string& unit) {
                                     tokens[k - 1].text == "cubic");
         return power || area;
     };
+    // Superscript digits at byte `at` ("⁴" in "10⁴"), as a number; 0 when there are none.
+    const auto superscript = [&](std::size_t at) {
+        int value = 0;
+        bool any = false;
+        while (at + 1 < head.size()) {
+            int d = -1;
+            const auto b0 = static_cast<unsigned char>(head[at]);
+            const auto b1 = static_cast<unsigned char>(head[at + 1]);
+            if (b0 == 0xC2 && (b1 == 0xB2 || b1 == 0xB3 || b1 == 0xB9)) {
+                d = b1 == 0xB2 ? 2 : b1 == 0xB3 ? 3 : 1; // ² ³ ¹
+                at += 2;
+            } else if (b0 == 0xE2 && b1 == 0x81 && at + 2 < head.size()) {
+                const auto b2 = static_cast<unsigned char>(head[at + 2]);
+                if (b2 == 0xB0 || (b2 >= 0xB4 && b2 <= 0xB9)) {
+                    d = b2 == 0xB0 ? 0 : b2 - 0xB0; // ⁰ ⁴..⁹
+                    at += 3;
+                }
+            }
+            if (d < 0) {
+                break;
+            }
+            value = value * 10 + d;
+            any = true;
+        }
+        return any && value <= 30 ? value : 0;
+    };
     // A number after '=' is a base, not a multiple: "index, 2022 = 100".
     const auto after_equals = [&](std::size_t k) {
         std::size_t at = tokens[k].at;
@@ -137,11 +163,30 @@ UnitMultiple unit_multiple(const std::string& unit) {
         const std::size_t digits = t.find_first_not_of("0123456789");
         double factor = 0.0;
         std::size_t next = k + 1;
-        if (digits == std::string::npos) { // a number alone: "100", "2020"
-            factor = after_equals(k) ? 0.0 : power_of_ten(t);
+        std::size_t exponent = k;          // "10^4": the token of its exponent
+        if (digits == std::string::npos) { // a number alone: "100", "2020", "10^4", "10⁴"
+            const std::size_t after = tokens[k].at + t.size();
+            if (t == "10" && !after_equals(k) && after < head.size() && head[after] == '^' &&
+                next < tokens.size() && tokens[next].at == after + 1 &&
+                tokens[next].text.find_first_not_of("0123456789") == std::string::npos &&
+                tokens[next].text.size() <= 2) {
+                factor = std::pow(10.0, std::stod(tokens[next].text)); // "10^4 yuan"
+                exponent = next++;
+            } else if (const int sup = superscript(after); t == "10" && sup > 0) {
+                factor = std::pow(10.0, sup); // "10⁴ yuan"
+            } else {
+                factor = after_equals(k) ? 0.0 : power_of_ten(t);
+            }
             if (factor == 0.0) {
                 continue; // a year, a count, a base: not a multiple
             }
+        } else if (digits > 0 &&
+                   (t.substr(0, digits) == "1" || power_of_ten(t.substr(0, digits)) > 0.0) &&
+                   t.size() > digits + 1 && t[digits] == 'e' &&
+                   t.find_first_not_of("0123456789", digits + 1) == std::string::npos &&
+                   t.size() - digits - 1 <= 2) { // "1e8 yuan"
+            factor = (t.substr(0, digits) == "1" ? 1.0 : power_of_ten(t.substr(0, digits))) *
+                     std::pow(10.0, std::stod(t.substr(digits + 1)));
         } else if (digits > 0) { // a number with letters: "100m", "10k", "2021q"
             const double n = power_of_ten(t.substr(0, digits));
             const std::string suffix = t.substr(digits);
@@ -159,7 +204,7 @@ UnitMultiple unit_multiple(const std::string& unit) {
             continue;
         }
         // The words after it multiply: "100 million", "hundred million", "ten thousand".
-        std::size_t last = k;
+        std::size_t last = exponent;
         while (next < tokens.size()) {
             const double w = metre(next) ? 0.0 : word_factor(tokens[next].text);
             if (w == 0.0) {

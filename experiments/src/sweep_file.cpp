@@ -905,7 +905,7 @@ private:
                    " (base samples of " + std::to_string(d + 2) + " points each, at most " + limit +
                    " points)";
         case DesignKind::morris:
-            return "an integer from 1 to " + std::to_string(MAX_DESIGN_POINTS / (d + 1)) +
+            return "an integer from 2 to " + std::to_string(MAX_DESIGN_POINTS / (d + 1)) +
                    " (trajectories of " + std::to_string(d + 1) + " points each, at most " + limit +
                    " points)";
         default:

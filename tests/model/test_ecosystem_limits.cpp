@@ -206,6 +206,9 @@ TEST_CASE("Indicator units on the ecosystem's series: percentages, shares, area 
              {"hitech_va_panel_growth", "%", 100.0},
              {"insured_share", "share", 100.0},
              {"insured_share", "%", 1.0},
+             {"insured_share", "‰", 1.0},
+             {"high_tech_enterprises", "‰", 1000.0},
+             {"tech_loan_balance", "10^4 yuan", 1.0},
              {"high_tech_enterprises", "%", 100.0}}) {
         INFO(series << " in " << unit << " at " << scale);
         const auto e = errors_of(stock(series, unit, scale));
@@ -221,6 +224,10 @@ TEST_CASE("Indicator units on the ecosystem's series: percentages, shares, area 
              {"innovation_space", "sq m", 10000.0},
              {"innovation_space", "万平方米", 1.0},
              {"knowledge", "index, 2022 = 100", 100.0},
+             {"insured_share", "‰", 1000.0},
+             {"tech_loan_balance", "10^4 yuan", 10000.0},
+             {"tech_loan_balance", "10⁴ yuan", 10000.0},
+             {"tech_loan_balance", "1e8 yuan", 1.0},
              {"talent", "万人", 0.1}}) {
         INFO(series << " in " << unit << " at " << scale);
         const engine::LoadResult r = wuhan_with(stock(series, unit, scale));
@@ -236,6 +243,23 @@ TEST_CASE("Indicator units on the ecosystem's series: percentages, shares, area 
                                  "\"high_tech_enterprises\"\nat = \"2023-12\"\n");
     REQUIRE(early.size() == 1);
     CHECK(early[0].key == "indicators.aa_ratio.unit");
+    // From a second reviewer: a target in '%' on a unit-less stock of a share compared 0.27
+    // with 30; a ratio of 100m yuan over 亿元 in '%' at scale 1 passed as unlike units.
+    const auto share_target =
+        errors_of("[indicators.insured_end]\nkind = \"stock\"\nseries = \"insured_share\"\n"
+                  "at = \"2023-12\"\n[targets.insured_end]\nthreshold = 30\nunit = \"%\"\n"
+                  "assumption = \"s\"\n");
+    REQUIRE(share_target.size() == 1);
+    CHECK(share_target[0].key == "targets.insured_end.unit");
+    const auto mixed =
+        errors_of("[indicators.zz_turnover]\nkind = \"flow\"\nseries = \"tech_contract_turnover\"\n"
+                  "from = \"2023-01\"\nto = \"2023-12\"\nunit = \"100m yuan\"\n"
+                  "[indicators.zz_loans]\nkind = \"flow\"\n"
+                  "series = \"new_loans\"\nfrom = \"2023-01\"\nto = \"2023-12\"\nunit = \"亿元\"\n"
+                  "[indicators.zz_ratio]\nkind = \"ratio\"\nnumerator = \"zz_turnover\"\n"
+                  "denominator = \"zz_loans\"\nunit = \"%\"\n");
+    REQUIRE(mixed.size() == 1);
+    CHECK(mixed[0].key == "indicators.zz_ratio.unit");
     // "per centre" is no percentage: a ratio of firms per centre at scale 1.
     const engine::LoadResult per_centre =
         wuhan_with("[indicators.per_centre]\nkind = \"ratio\"\nnumerator = \"zz_leaders\"\n"

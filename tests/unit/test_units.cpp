@@ -33,3 +33,14 @@ TEST_CASE("Square and cubic metres and an index's base are no multiples", "[unit
         CHECK(unit_multiple(unit).factor == 1.0);
     }
 }
+
+TEST_CASE("Powers of ten written with an exponent are multiples", "[unit]") {
+    // A second reviewer: "10^4 yuan", the usual English of 万元 in Chinese tables, read as 10.
+    CHECK(unit_multiple("10^4 yuan").factor == 1e4);
+    CHECK(unit_multiple("10^8 yuan").factor == 1e8);
+    CHECK(unit_multiple("10⁴ yuan").factor == 1e4);
+    CHECK(unit_multiple("10⁸ yuan").factor == 1e8);
+    CHECK(unit_multiple("1e8 yuan").factor == 1e8);
+    CHECK(unit_multiple("10 people").factor == 10.0);
+    CHECK(unit_multiple("index, 2022 = 10^2").factor == 1.0);
+}

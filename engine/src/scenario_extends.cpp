@@ -75,6 +75,7 @@ public:
     void merge(TomlNode& parent, TomlNode&& child) {
         apply_removals(parent, child);
         check_currency(parent, child);
+        check_kind_targets(parent, child);
         for (TomlNode& value : child.entries) {
             TomlNode* existing = find(parent, value.key);
             if (existing == nullptr) {
@@ -217,6 +218,59 @@ private:
                   "' (a conversion as '" + new_currency->string +
                   "' per unit; a lever's rates may instead keep theirs with cost_unit = \"" +
                   old_currency->string + "\" and a conversion for it)");
+    }
+
+    // An indicator whose kind the child changes no longer reads what the parent's targets on
+    // it were written for: a reviewer's growth made a stock kept the target ">= 10" cited as
+    // "增幅不低于10%", now comparing a loan balance in 100m yuan with 10. Each such target must
+    // be written again (its threshold, with its source) or removed.
+    void check_kind_targets(const TomlNode& parent, const TomlNode& child) {
+        const auto table = [](const TomlNode& root, std::string_view key) -> const TomlNode* {
+            const TomlNode* t = root.find(key);
+            return t != nullptr && t->is_table() ? t : nullptr;
+        };
+        const TomlNode* old_indicators = table(parent, "indicators");
+        const TomlNode* new_indicators = table(child, "indicators");
+        const TomlNode* old_targets = table(parent, "targets");
+        if (old_indicators == nullptr || new_indicators == nullptr || old_targets == nullptr) {
+            return;
+        }
+        const TomlNode* new_targets = table(child, "targets");
+        for (const TomlNode& entry : new_indicators->entries) {
+            const TomlNode* before = old_indicators->find(entry.key);
+            const TomlNode* kind = entry.is_table() ? entry.find("kind") : nullptr;
+            const TomlNode* old_kind =
+                before != nullptr && before->is_table() ? before->find("kind") : nullptr;
+            if (kind == nullptr || old_kind == nullptr || kind->type != TomlNode::Type::string ||
+                old_kind->type != TomlNode::Type::string || kind->string == old_kind->string) {
+                continue;
+            }
+            for (const TomlNode& target : old_targets->entries) {
+                if (!target.is_table()) {
+                    continue;
+                }
+                const TomlNode* reads = target.find("indicator");
+                const std::string indicator =
+                    reads != nullptr && reads->type == TomlNode::Type::string ? reads->string
+                                                                              : target.key;
+                const TomlNode* mine =
+                    new_targets != nullptr ? new_targets->find(target.key) : nullptr;
+                if (indicator != entry.key ||
+                    (mine != nullptr && mine->is_table() && mine->find("threshold") != nullptr)) {
+                    continue;
+                }
+                error(kind->pos, "indicators." + entry.key + ".kind",
+                      "'" + kind->string + "' replaces the kind '" + old_kind->string + "' of " +
+                          name(old_kind->pos.file) + ":" + std::to_string(old_kind->pos.line) +
+                          ", but targets." + target.key + " of " + name(target.pos.file) + ":" +
+                          std::to_string(target.pos.line) +
+                          " keeps the threshold written for the " + old_kind->string,
+                      "targets." + target.key +
+                          "'s threshold and its source written again in "
+                          "this file, or \"targets." +
+                          target.key + "\" in `remove`");
+            }
+        }
     }
 
     // The child's `remove = ["section.name", ...]`, taken out of the child and applied.

@@ -576,4 +576,45 @@ at = "2023-12"
     REQUIRE(growth.scenario.has_value());
     CHECK(growth.scenario->indicators[0].scale == 100.0);
     CHECK(growth.scenario->indicators[0].unit == "%");
+    // A target on it keeps a threshold written for the old kind: a second reviewer's ">= 10"
+    // (growth of 10 %) went on comparing a stock with 10. It must be written again or removed.
+    write(dir / "parent.toml", std::string(MINIMAL) + R"(
+[indicators.firms_growth]
+kind = "growth"
+series = "firms"
+from = "2023-01"
+at = "2023-12"
+scale = 100
+unit = "%"
+
+[targets.firms_growth]
+threshold = 10
+source = "plan: growth of at least 10 %"
+)");
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[indicators.firms_growth]
+kind = "stock"
+series = "firms"
+at = "2023-12"
+)");
+    const auto kept =
+        canopy::test::errors(load_scenario(dir / "child.toml", canopy::test::toy_catalog()));
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].key == "indicators.firms_growth.kind");
+    CHECK(kept[0].line == 3);
+    CHECK(kept[0].message.find("but targets.firms_growth of ") != std::string::npos);
+    write(dir / "child.toml", R"(extends = "parent.toml"
+[indicators.firms_growth]
+kind = "stock"
+series = "firms"
+at = "2023-12"
+
+[targets.firms_growth]
+threshold = 1100
+source = "the child's plan: 1,100 firms"
+)");
+    const LoadResult rewritten = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
+    INFO(rewritten.diagnostics.format());
+    REQUIRE(rewritten.scenario.has_value());
+    CHECK(rewritten.scenario->targets[0].threshold == 1100.0);
 }

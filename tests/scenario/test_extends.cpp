@@ -95,6 +95,14 @@ LoadResult load_child(const Files& f) {
     return load_scenario(f.child, canopy::test::toy_catalog());
 }
 
+// The scenario `file` loads to, the test stopping with its diagnostics when it does not.
+Scenario loads(const fs::path& file) {
+    const LoadResult r = load_scenario(file, canopy::test::toy_catalog());
+    INFO(r.diagnostics.format());
+    REQUIRE(r.scenario.has_value());
+    return *r.scenario;
+}
+
 } // namespace
 
 TEST_CASE("a child writes a new form and the parent's old form goes", "[scenario][extends]") {
@@ -504,12 +512,10 @@ source = "the child's budget law"
 cost_per_unit_year = 50000
 source = "the child's plan"
 )");
-    const LoadResult ok = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
-    INFO(ok.diagnostics.format());
-    REQUIRE(ok.scenario.has_value());
-    CHECK(ok.scenario->budget.currency == "10k yuan");
-    CHECK(ok.scenario->budget.factor("m yuan") == 100.0);
-    CHECK(ok.scenario->budget.cap_total == 500000.0);
+    const Scenario ok = loads(dir / "child.toml");
+    CHECK(ok.budget.currency == "10k yuan");
+    CHECK(ok.budget.factor("m yuan") == 100.0);
+    CHECK(ok.budget.cap_total == 500000.0);
     // The same currency written again changes nothing.
     write(dir / "child.toml", "extends = \"parent.toml\"\n[budget]\ncurrency = \"bn yuan\"\n");
     CHECK(load_scenario(dir / "child.toml", canopy::test::toy_catalog()).scenario.has_value());
@@ -528,11 +534,9 @@ value = 10
 cost_per_unit_year = 500
 source = "the child's plan"
 )");
-    const LoadResult switched = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
-    INFO(switched.diagnostics.format());
-    REQUIRE(switched.scenario.has_value());
-    CHECK(switched.scenario->budget.currency == "m yuan");
-    CHECK(switched.scenario->budget.conversions.empty());
+    const Scenario switched = loads(dir / "child.toml");
+    CHECK(switched.budget.currency == "m yuan");
+    CHECK(switched.budget.conversions.empty());
 }
 
 TEST_CASE("an indicator given another kind keeps none of the old kind's scale, unit or text",
@@ -556,13 +560,11 @@ kind = "stock"
 series = "firms"
 at = "2023-12"
 )");
-    const LoadResult stock = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
-    INFO(stock.diagnostics.format());
-    REQUIRE(stock.scenario.has_value());
-    REQUIRE(stock.scenario->indicators.size() == 1);
-    CHECK(stock.scenario->indicators[0].scale == 1.0);
-    CHECK(stock.scenario->indicators[0].unit.empty());
-    CHECK(stock.scenario->indicators[0].description.empty());
+    const Scenario stock = loads(dir / "child.toml");
+    REQUIRE(stock.indicators.size() == 1);
+    CHECK(stock.indicators[0].scale == 1.0);
+    CHECK(stock.indicators[0].unit.empty());
+    CHECK(stock.indicators[0].description.empty());
     // The same kind written again (new dates) keeps them.
     write(dir / "child.toml", R"(extends = "parent.toml"
 [indicators.firms_growth]
@@ -571,11 +573,9 @@ series = "firms"
 from = "2023-03"
 at = "2023-12"
 )");
-    const LoadResult growth = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
-    INFO(growth.diagnostics.format());
-    REQUIRE(growth.scenario.has_value());
-    CHECK(growth.scenario->indicators[0].scale == 100.0);
-    CHECK(growth.scenario->indicators[0].unit == "%");
+    const Scenario growth = loads(dir / "child.toml");
+    CHECK(growth.indicators[0].scale == 100.0);
+    CHECK(growth.indicators[0].unit == "%");
     // A target on it keeps a threshold written for the old kind: a second reviewer's ">= 10"
     // (growth of 10 %) went on comparing a stock with 10. It must be written again or removed.
     write(dir / "parent.toml", std::string(MINIMAL) + R"(
@@ -613,8 +613,6 @@ at = "2023-12"
 threshold = 1100
 source = "the child's plan: 1,100 firms"
 )");
-    const LoadResult rewritten = load_scenario(dir / "child.toml", canopy::test::toy_catalog());
-    INFO(rewritten.diagnostics.format());
-    REQUIRE(rewritten.scenario.has_value());
-    CHECK(rewritten.scenario->targets[0].threshold == 1100.0);
+    const Scenario rewritten = loads(dir / "child.toml");
+    CHECK(rewritten.targets[0].threshold == 1100.0);
 }

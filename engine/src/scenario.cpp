@@ -706,10 +706,21 @@ private:
         }
         if (const auto policy = t.month("policy_start"); policy && calendar_ok_) {
             if (*policy < start_ || *policy > end_) {
-                ctx_.error(t.find("policy_start")->pos, t.path("policy_start"),
+                // A parent's policy_start outside a child's run: say where the run was set, or
+                // the planner is sent to the parent's line only (an outside tester's new region).
+                const SourcePos at = t.find("policy_start")->pos;
+                std::string hint;
+                if (*policy < start_ && start_pos_.file != at.file) {
+                    hint = "the run's start is set at " + ctx_.place(start_pos_) +
+                           " (scenario.start); give this file's own policy_start there";
+                } else if (*policy > end_ && end_pos_.file != at.file) {
+                    hint = "the run's end is set at " + ctx_.place(end_pos_) +
+                           " (scenario.end); give this file's own policy_start there";
+                }
+                ctx_.error(at, t.path("policy_start"),
                            policy->str() + " is outside the run (" + start_.str() + " .. " +
                                end_.str() + ")",
-                           start_.str() + " .. " + end_.str());
+                           start_.str() + " .. " + end_.str(), hint);
             } else {
                 sc_.policy_start = *policy;
             }

@@ -269,6 +269,18 @@ std::optional<Override> parse_set(const std::string& text, const engine::ModelIn
     const char* begin = value_text.data();
     const char* end = begin + value_text.size();
     const auto parsed = std::from_chars(begin, end, value);
+    if (!value_text.empty() && parsed.ec == std::errc::result_out_of_range && parsed.ptr == end) {
+        // 1e400 and 1e-400 are numbers, only not ones a double holds.
+        add_error(
+            diagnostics, where,
+            "'" + value_text + "' (the value of '" + name + "') is too " +
+                (value_text.find_first_of("eE") != std::string::npos &&
+                         value_text.find('-', value_text.find_first_of("eE")) != std::string::npos
+                     ? "small for a number: it would read as 0"
+                     : "large for a number"),
+            "a decimal number such as 0.8, 120 or 1.5e3");
+        return std::nullopt;
+    }
     if (value_text.empty() || parsed.ec != std::errc() || parsed.ptr != end) {
         add_error(diagnostics, where,
                   "'" + value_text + "' (the value of '" + name + "') is not a number",

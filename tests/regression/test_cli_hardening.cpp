@@ -755,6 +755,18 @@ TEST_CASE("a wrong flag does not hide the other mistakes of a run", "[cli][harde
     CHECK(set.err.find("--quiet: with none of --json, --out, --report") != std::string::npos);
     CHECK(set.err.find("'abc' (the value of 'births_per_month') is not a number") !=
           std::string::npos);
+    // A number a double cannot hold is said so, not "not a number".
+    for (const auto& [value, said] : {std::pair<std::string, std::string>{"1e400", "too large"},
+                                      {"-1e400", "too large"},
+                                      {"1e-400", "too small for a number: it would read as 0"}}) {
+        const Result huge =
+            run_canopy(dir, "run " + shell_quote(REFERENCE) +
+                                " -n 2 --json o.json --set births_per_month=" + value);
+        INFO(huge.err);
+        CHECK(huge.status == 2);
+        CHECK(huge.err.find("'" + value + "' (the value of 'births_per_month') is " + said) !=
+              std::string::npos);
+    }
     const Result posterior =
         run_canopy(dir, "run " + shell_quote(REFERENCE) + " -n 2 -q --posterior nope.h5");
     INFO(posterior.err);

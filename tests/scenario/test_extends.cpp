@@ -616,3 +616,22 @@ source = "the child's plan: 1,100 firms"
     const Scenario rewritten = loads(dir / "child.toml");
     CHECK(rewritten.targets[0].threshold == 1100.0);
 }
+
+TEST_CASE("a parent's policy_start outside a child's run names the child's dates",
+          "[scenario][extends]") {
+    // An outside tester's new region forgot policy_start: the error named only the parent's
+    // line, in a file the planner does not edit.
+    const fs::path dir = scratch("extends_policy_start");
+    std::string parent(MINIMAL);
+    parent.insert(parent.find("[baseline"), "policy_start = \"2023-06\"\n");
+    write(dir / "parent.toml", parent);
+    write(dir / "child.toml",
+          "extends = \"parent.toml\"\n[scenario]\nstart = \"2025-01\"\nend = \"2025-12\"\n");
+    const auto errors =
+        canopy::test::errors(load_scenario(dir / "child.toml", canopy::test::toy_catalog()));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].key == "scenario.policy_start");
+    CHECK(errors[0].file == (dir / "parent.toml").generic_string());
+    CHECK(errors[0].hint == "the run's start is set at " + (dir / "child.toml").generic_string() +
+                                ":3 (scenario.start); give this file's own policy_start there");
+}

@@ -636,7 +636,9 @@ public:
                               "; grid: the levels of every factor, morris: the levels p of its "
                               "grid");
         } else if (auto levels = t.integer(
-                       "levels", false, 2, MAX_LEVELS,
+                       // A grid's 1 is refused where a factor would take it (check_design): a
+                       // grid of lists of values uses no [sweep] levels.
+                       "levels", false, design == DesignKind::grid ? 1 : 2, MAX_LEVELS,
                        design == DesignKind::morris
                            ? "an even integer from 2 to " + std::to_string(MAX_LEVELS) +
                                  " (the levels p of the Morris grid)"
@@ -923,6 +925,14 @@ private:
             bool overflow = false;
             for (std::size_t k = 0; k < d; ++k) {
                 Factor& f = s.factors[k];
+                if (f.levels == 0 && s.levels == 1) {
+                    ctx_.error_at(*t.find("levels"), "sweep.levels",
+                                  "1 level would run factor '" + s.factor_names[k] +
+                                      "' at its midpoint only",
+                                  "an integer from 2 to " + std::to_string(MAX_LEVELS) +
+                                      ", or levels = n in [factors." + s.factor_names[k] + "]");
+                    return;
+                }
                 if (f.levels == 0) {
                     f.levels = s.levels;
                 }

@@ -632,10 +632,16 @@ TEST_CASE("A factor that cannot vary is refused at its key with what is allowed,
         CHECK(own.line == 7);
         CHECK(own.key == "factors.lever_sme.levels");
         CHECK(own.allowed.find("an integer from 2 to 1000000") == 0);
+        CHECK(d.message == "1 level would run factor 'lever_sme' at its midpoint only");
         // values = [x] is how a grid runs one setting on purpose: still loads.
         const auto one = load("design = \"grid\"\n", "values = [1]\n");
         INFO(one.diagnostics.format());
         CHECK(one.sweep);
+        // [sweep] levels = 1 with no factor that takes it: loads, as it did before the check (a
+        // second reviewer).
+        const auto lists = load("design = \"grid\"\nlevels = 1\n", "values = [1, 2]\n");
+        INFO(lists.diagnostics.format());
+        CHECK(lists.sweep);
     }
     {
         // points: the key's range is the real limit, and the design's own limit says what is

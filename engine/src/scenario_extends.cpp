@@ -94,6 +94,12 @@ public:
     }
 
 private:
+    // The table `key` of `root`, or null when there is none or it is not a table.
+    static const TomlNode* subtable(const TomlNode& root, std::string_view key) {
+        const TomlNode* t = root.find(key);
+        return t != nullptr && t->is_table() ? t : nullptr;
+    }
+
     static TomlNode* find(TomlNode& table, std::string_view key) {
         for (TomlNode& entry : table.entries) {
             if (entry.key == key) {
@@ -121,12 +127,8 @@ private:
     // reported costs 10,000 times too small, exit 0: Wuhan's "m yuan" = 0.01 (亿元 per m yuan)
     // was read as 万元 per m yuan. Each such figure must be written again in the child.
     void check_currency(TomlNode& parent, const TomlNode& child) {
-        const auto table = [](const TomlNode& root, std::string_view key) -> const TomlNode* {
-            const TomlNode* t = root.find(key);
-            return t != nullptr && t->is_table() ? t : nullptr;
-        };
-        const TomlNode* old_budget = table(parent, "budget");
-        const TomlNode* new_budget = table(child, "budget");
+        const TomlNode* old_budget = subtable(parent, "budget");
+        const TomlNode* new_budget = subtable(child, "budget");
         if (old_budget == nullptr || new_budget == nullptr) {
             return;
         }
@@ -139,7 +141,7 @@ private:
             return;
         }
         std::vector<std::string> stale;
-        const TomlNode* new_conversions = table(*new_budget, "conversions");
+        const TomlNode* new_conversions = subtable(*new_budget, "conversions");
         if (TomlNode* old_conversions = find(*find(parent, "budget"), "conversions");
             old_conversions != nullptr && old_conversions->is_table()) {
             // The parent's conversion of the new currency itself goes: the currency needs none,
@@ -156,7 +158,7 @@ private:
                 stale.push_back(cap);
             }
         }
-        const TomlNode* new_levers = table(child, "levers");
+        const TomlNode* new_levers = subtable(child, "levers");
         if (TomlNode* old_levers = find(parent, "levers");
             old_levers != nullptr && old_levers->is_table()) {
             for (TomlNode& lever : old_levers->entries) {
@@ -225,17 +227,13 @@ private:
     // "增幅不低于10%", now comparing a loan balance in 100m yuan with 10. Each such target must
     // be written again (its threshold, with its source) or removed.
     void check_kind_targets(const TomlNode& parent, const TomlNode& child) {
-        const auto table = [](const TomlNode& root, std::string_view key) -> const TomlNode* {
-            const TomlNode* t = root.find(key);
-            return t != nullptr && t->is_table() ? t : nullptr;
-        };
-        const TomlNode* old_indicators = table(parent, "indicators");
-        const TomlNode* new_indicators = table(child, "indicators");
-        const TomlNode* old_targets = table(parent, "targets");
+        const TomlNode* old_indicators = subtable(parent, "indicators");
+        const TomlNode* new_indicators = subtable(child, "indicators");
+        const TomlNode* old_targets = subtable(parent, "targets");
         if (old_indicators == nullptr || new_indicators == nullptr || old_targets == nullptr) {
             return;
         }
-        const TomlNode* new_targets = table(child, "targets");
+        const TomlNode* new_targets = subtable(child, "targets");
         for (const TomlNode& entry : new_indicators->entries) {
             const TomlNode* before = old_indicators->find(entry.key);
             const TomlNode* kind = entry.is_table() ? entry.find("kind") : nullptr;

@@ -1,4 +1,4 @@
-// unit_multiple (units.hpp): the multiple a unit's text names.
+// Reading units (units.hpp): the multiple a unit's text names, and what says percent or share.
 #include <canopy/engine/units.hpp>
 
 #include <array>
@@ -6,26 +6,75 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace canopy::engine {
 
-namespace {
-
-// ASCII lower case; other bytes (UTF-8 text) as they are.
-std::string lower(std::string s) {
-    for (char& c : s) {
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
         if (c >= 'A' && c <= 'Z') {
             c = static_cast<char>(c - 'A' + 'a');
         }
     }
-    return s;
+    return out;
 }
 
-} // namespace
+bool percent_unit(std::string_view unit) {
+    const std::string u = lower_ascii(unit);
+    if (u.find('%') != std::string::npos || u.find("百分") != std::string::npos) {
+        return true;
+    }
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < u.size();) {
+        if (std::isalpha(static_cast<unsigned char>(u[i])) == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < u.size() && std::isalpha(static_cast<unsigned char>(u[j])) != 0) {
+            ++j;
+        }
+        words.push_back(u.substr(i, j - i));
+        i = j;
+    }
+    for (std::size_t k = 0; k < words.size(); ++k) {
+        const std::string& w = words[k];
+        if (w == "percent" || w == "percentage" || w == "percents" || w == "pct" ||
+            (w == "per" && k + 1 < words.size() && words[k + 1] == "cent")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool share_unit(std::string_view unit) {
+    std::string u = lower_ascii(unit);
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!u.empty() && blank(u.back())) {
+        u.pop_back();
+    }
+    while (!u.empty() && blank(u.front())) {
+        u.erase(u.begin());
+    }
+    return u == "share" || u == "fraction" || u == "proportion" || u == "ratio";
+}
+
+double per_scale(std::string_view unit) {
+    const std::string u = lower_ascii(unit);
+    if (u.find("\xE2\x80\xB0") != std::string::npos || u.find("per mille") != std::string::npos ||
+        u.find("permille") != std::string::npos || u.find("千分") != std::string::npos) {
+        return 1000.0;
+    }
+    if (percent_unit(unit)) {
+        return 100.0;
+    }
+    return share_unit(unit) ? 1.0 : 0.0;
+}
 
 UnitMultiple unit_multiple(const std::string& unit) {
-    std::string head = lower(unit.substr(0, unit.find_first_of("([（")));
+    std::string head = lower_ascii(unit.substr(0, unit.find_first_of("([（")));
     // Thousands separators: "1,000" is 1000.
     for (std::size_t i = 1; i + 1 < head.size(); ++i) {
         if (head[i] == ',' && std::isdigit(static_cast<unsigned char>(head[i - 1])) != 0 &&

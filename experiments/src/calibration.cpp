@@ -71,15 +71,7 @@ YearMonth previous_month(YearMonth ym) {
     return ym.month == 1 ? YearMonth{ym.year - 1, 12} : YearMonth{ym.year, ym.month - 1};
 }
 
-// ASCII lower case; other bytes (UTF-8 text) as they are.
-std::string lower(std::string s) {
-    for (char& c : s) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return s;
-}
+using engine::lower_ascii;
 
 bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
     return std::any_of(words.begin(), words.end(),
@@ -1069,7 +1061,7 @@ private:
                 break;
             }
             // What the unit column says about the figure.
-            const std::string unit = lower(row->unit);
+            const std::string unit = lower_ascii(row->unit);
             o.lower_bound = contains_any(unit, {"lower bound", "突破", "以上", "超"});
             o.approximate = contains_any(unit, {"approx", "about", "约", "左右"});
             o.forecast = contains_any(unit, {"forecast", "预计"});
@@ -1190,7 +1182,7 @@ private:
                     continue;
                 }
                 const bool percent = contains_any(unit, {"%", "percent", "pct", "百分"});
-                const std::string model_unit = lower(series_unit);
+                const std::string model_unit = lower_ascii(series_unit);
                 if (scale == 1.0 && percent && !contains_any(model_unit, {"%", "percent"})) {
                     data_error(*row, "unit",
                                "'" + row->series + "' " + std::to_string(y) + " is in '" +

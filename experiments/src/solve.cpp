@@ -100,14 +100,6 @@ public:
         const engine::Scenario& s = *experiment.scenario;
         const engine::TargetSpec& target = s.targets.at(request.target);
         target_ = target;
-        for (std::size_t i = 0; i < s.indicators.size(); ++i) {
-            if (s.indicators[i].id == target.indicator) {
-                indicator_ = i;
-            }
-        }
-        if (indicator_ == NONE) {
-            throw Error("target '" + target.id + "' names no indicator of the scenario");
-        }
         for (const engine::TargetSpec& t : s.targets) {
             std::size_t index = NONE;
             for (std::size_t i = 0; i < s.indicators.size(); ++i) {
@@ -116,6 +108,10 @@ public:
                 }
             }
             target_indicators_.push_back(index);
+        }
+        indicator_ = target_indicators_.at(request.target);
+        if (indicator_ == NONE) {
+            throw Error("target '" + target.id + "' names no indicator of the scenario");
         }
         base_.factors.clear();
         for (const SolveLever& l : request.levers) {

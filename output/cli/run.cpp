@@ -25,7 +25,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -72,12 +71,10 @@ struct RunArgs {
 std::vector<std::string> output_problems(const RunArgs& args) {
     std::vector<std::string> problems;
     // --precision 0: every replicate, the scenario's precision off (as the Python module's
-    // precision=0). A number too small for a double (1e-400) reads as 0 too, but was not meant
-    // as "off": it is refused, as the number typed.
+    // precision=0). A number too small for a double (1e-400) never reads as 0 here: the flag's
+    // number_check refused it as typed.
     if (args.precision_set) {
-        errno = 0;
-        const bool zero = args.precision == 0.0 &&
-                          std::strtod(args.precision_text.c_str(), nullptr) == 0.0 && errno == 0;
+        const bool zero = args.precision == 0.0;
         if (!zero && !experiments::precision_problem(args.precision).empty()) {
             problems.push_back("--precision must be 0 (every replicate) or a half-width of "
                                "P(attain) above 0 and below 0.5, got " +

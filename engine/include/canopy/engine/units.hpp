@@ -4,6 +4,7 @@
 /// "100m yuan" are compared with a model's series in firms or yuan only when converted.
 
 #include <string>
+#include <string_view>
 
 namespace canopy::engine {
 
@@ -21,5 +22,19 @@ struct UnitMultiple {
 };
 
 UnitMultiple unit_multiple(const std::string& unit);
+
+/// ASCII lower case; other bytes (UTF-8 text) as they are.
+std::string lower_ascii(std::string_view s);
+
+/// A unit that says percent: "%", "% yoy", 百分比, or the words "percent", "percentage", "pct",
+/// "per cent" (as words: "firms per centre" is no percentage).
+bool percent_unit(std::string_view unit);
+
+/// A unit that says a fraction of 1: "share", "fraction", "proportion", "ratio" (alone).
+bool share_unit(std::string_view unit);
+
+/// What a fraction of 1 is multiplied by to be in `unit`: 100 for a percentage, 1000 for per
+/// mille (‰, "per mille", "permille", 千分), 1 for a share; 0 for any other unit.
+double per_scale(std::string_view unit);
 
 } // namespace canopy::engine

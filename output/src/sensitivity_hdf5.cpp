@@ -70,19 +70,15 @@ public:
 
     Id doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                const std::vector<double>& data) const {
-        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-                      "cannot create the shape of '" + name + "'"),
-                 H5Sclose);
-        Id set(must(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(), lcpl_.get(),
-                               dcpl_.get(), H5P_DEFAULT),
-                    "cannot create dataset '" + name + "'"),
-               H5Dclose);
-        if (!data.empty()) {
-            must_ok(
-                H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
-                "cannot write dataset '" + name + "'");
-        }
-        return set;
+        return dataset(parent, name, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.size(),
+                       data.data());
+    }
+
+    /// Counts, stored as unsigned 64-bit integers.
+    Id counts(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+              const std::vector<std::uint64_t>& data) const {
+        return dataset(parent, name, shape, H5T_STD_U64LE, H5T_NATIVE_UINT64, data.size(),
+                       data.data());
     }
 
     Id strings(hid_t parent, const std::string& name,
@@ -119,6 +115,22 @@ private:
     hid_t open(const fs::path& file) {
         must_ok(H5Pset_create_intermediate_group(lcpl_.get(), 1), "cannot set group creation");
         return must(H5Fopen(file.c_str(), H5F_ACC_RDWR, fapl_.get()), "cannot open the file");
+    }
+
+    Id dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+               hid_t file_type, hid_t memory_type, std::size_t size, const void* data) const {
+        Id space(must(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "cannot create the shape of '" + name + "'"),
+                 H5Sclose);
+        Id set(must(H5Dcreate2(parent, name.c_str(), file_type, space.get(), lcpl_.get(),
+                               dcpl_.get(), H5P_DEFAULT),
+                    "cannot create dataset '" + name + "'"),
+               H5Dclose);
+        if (size != 0) {
+            must_ok(H5Dwrite(set.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                    "cannot write dataset '" + name + "'");
+        }
+        return set;
     }
 
     static void scalar_attribute(hid_t object, const std::string& name, hid_t file_type,
@@ -366,10 +378,13 @@ void copy_without_indices(const fs::path& source, const fs::path& target) {
     out.close("cannot close the file");
 }
 
-/// One statistic over the factors (or over times x factors): its name and values.
+/// One statistic over the factors (or over times x factors): its name and values. A count (the
+/// bootstrap resamples in which an index was undefined) is held exactly in a double and written
+/// as an unsigned 64-bit integer.
 struct Column {
     const char* name;
     std::vector<double> values;
+    bool count = false;
 };
 
 /// The statistics of one analysis, in the layout's order.
@@ -381,17 +396,42 @@ std::vector<Column> columns_of(const SweepSensitivity& s, const OutputSensitivit
         }
         return v;
     };
+    const auto undefined = [](const std::vector<Estimate>& e) {
+        std::vector<double> v;
+        for (const Estimate& x : e) {
+            v.push_back(static_cast<double>(x.undefined));
+        }
+        return v;
+    };
     if (s.design == DesignKind::saltelli) {
-        return {
-            {"S1", pick(o.sobol.s1, &Estimate::value)}, {"S1_lo", pick(o.sobol.s1, &Estimate::lo)},
-            {"S1_hi", pick(o.sobol.s1, &Estimate::hi)}, {"ST", pick(o.sobol.st, &Estimate::value)},
-            {"ST_lo", pick(o.sobol.st, &Estimate::lo)}, {"ST_hi", pick(o.sobol.st, &Estimate::hi)}};
+        return {{"S1", pick(o.sobol.s1, &Estimate::value)},
+                {"S1_lo", pick(o.sobol.s1, &Estimate::lo)},
+                {"S1_hi", pick(o.sobol.s1, &Estimate::hi)},
+                {"S1_undefined_resamples", undefined(o.sobol.s1), true},
+                {"ST", pick(o.sobol.st, &Estimate::value)},
+                {"ST_lo", pick(o.sobol.st, &Estimate::lo)},
+                {"ST_hi", pick(o.sobol.st, &Estimate::hi)},
+                {"ST_undefined_resamples", undefined(o.sobol.st), true}};
     }
     return {{"mu_star", pick(o.morris.mu_star, &Estimate::value)},
             {"mu_star_lo", pick(o.morris.mu_star, &Estimate::lo)},
             {"mu_star_hi", pick(o.morris.mu_star, &Estimate::hi)},
+            {"mu_star_undefined_resamples", undefined(o.morris.mu_star), true},
             {"mu", o.morris.mu},
             {"sigma", o.morris.sigma}};
+}
+
+/// Writes column `c` as the dataset `name` of `shape` under `parent`.
+Id write_column(const Writer& w, hid_t parent, const std::string& name,
+                const std::vector<hsize_t>& shape, const Column& c) {
+    if (!c.count) {
+        return w.doubles(parent, name, shape, c.values);
+    }
+    std::vector<std::uint64_t> n;
+    for (const double x : c.values) {
+        n.push_back(static_cast<std::uint64_t>(x));
+    }
+    return w.counts(parent, name, shape, n);
 }
 
 std::string long_name(const std::string& statistic, const std::string& output) {
@@ -405,6 +445,11 @@ std::string long_name(const std::string& statistic, const std::string& output) {
         {"mu_star", "Morris mu*: mean absolute elementary effect per unit of the range"},
         {"mu_star_lo", "lower end of the interval of Morris mu*"},
         {"mu_star_hi", "upper end of the interval of Morris mu*"},
+        {"S1_undefined_resamples",
+         "bootstrap resamples in which the first-order Sobol index was undefined"},
+        {"ST_undefined_resamples",
+         "bootstrap resamples in which the total-order Sobol index was undefined"},
+        {"mu_star_undefined_resamples", "bootstrap resamples in which Morris mu* was undefined"},
         {"mu", "Morris mu: mean elementary effect per unit of the range"},
         {"sigma", "Morris sigma: standard deviation of the elementary effects"}};
     for (const auto& [key, text] : names) {
@@ -453,7 +498,7 @@ void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
                     o.noise.reason.empty() ? o.noise.method : "not estimated: " + o.noise.reason);
         for (const Column& c : columns_of(s, o)) {
             const std::string where = std::string(GROUP) + "/" + o.name + "/" + c.name;
-            Id set = w.doubles(g.get(), c.name, {d}, c.values);
+            Id set = write_column(w, g.get(), c.name, {d}, c);
             w.attribute(set.get(), "long_name", long_name(c.name, o.name));
             attach(set.get(), factor, 0, where);
         }
@@ -481,13 +526,13 @@ void write_indices(const Writer& w, const SweepSensitivity& s, const Id& factor,
         }
         const std::size_t statistics = per_row.empty() ? 0 : per_row.front().size();
         for (std::size_t c = 0; c < statistics; ++c) {
-            std::vector<double> values;
+            Column all{per_row.front()[c].name, {}, per_row.front()[c].count};
             for (const std::vector<Column>& row : per_row) {
-                values.insert(values.end(), row[c].values.begin(), row[c].values.end());
+                all.values.insert(all.values.end(), row[c].values.begin(), row[c].values.end());
             }
-            const std::string name = per_row.front()[c].name;
+            const std::string name = all.name;
             const std::string where = std::string(GROUP) + "/" + p.name + "/" + name;
-            Id set = w.doubles(g.get(), name, {rows, d}, values);
+            Id set = write_column(w, g.get(), name, {rows, d}, all);
             w.attribute(set.get(), "long_name", long_name(name, p.name + " at each time"));
             attach(set.get(), *time, 0, where);
             attach(set.get(), factor, 1, where);

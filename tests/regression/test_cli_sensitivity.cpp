@@ -90,6 +90,26 @@ std::vector<double> read_doubles(const fs::path& file, const std::string& path) 
     return values;
 }
 
+/// Whether the dataset at `path` holds integers (H5T_INTEGER), not floating point.
+bool integer_typed(const fs::path& file, const std::string& path) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    bool integer = false;
+    hid_t set = -1;
+    H5E_BEGIN_TRY {
+        set = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    if (set >= 0) {
+        const hid_t type = H5Dget_type(set);
+        integer = H5Tget_class(type) == H5T_INTEGER;
+        H5Tclose(type);
+        H5Dclose(set);
+    }
+    H5Fclose(f);
+    return integer;
+}
+
 bool exists_in(const fs::path& file, const std::string& path) {
     const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     REQUIRE(f >= 0);
@@ -555,7 +575,10 @@ TEST_CASE("canopy sensitivity recovers the indices of a linear function from a d
     // mu = that and sigma = 0, whatever the trajectories.
     sweep(dir, sweep_file(dir, "m.toml", "morris", 6), "m.h5", "--design-only");
     add_linear(dir / "m.h5");
-    const Json m = json_of(run_canopy(dir, "sensitivity m.h5 --json -"));
+    const Json m = json_of(run_canopy(dir, "sensitivity m.h5 --json - --out m-indices.h5"));
+    const std::string set = "sensitivity/outputs/linear/mu_star_undefined_resamples";
+    CHECK(integer_typed(dir / "m-indices.h5", set));
+    CHECK(read_doubles(dir / "m-indices.h5", set) == std::vector<double>(3, 0.0));
     for (std::size_t i = 0; i < 3; ++i) {
         const double effect = A[i] * (HIGH[i] - LOW[i]);
         const Json& f = m["outputs"]["outputs/linear"][factors[i]];
@@ -597,6 +620,25 @@ TEST_CASE("canopy sensitivity counts undefined bootstrap resamples and gives no 
             CHECK(undefined < 480);
             CHECK(f[std::string(index) + "_ci"][0].is_null());
             CHECK(f[std::string(index) + "_ci"][1].is_null());
+        }
+    }
+    // The file has the same counts, as integers, beside S1_lo and S1_hi (NaN there).
+    REQUIRE(run_canopy(dir, "sensitivity s.h5 --quiet --out spiked.h5").status == 0);
+    const std::string group = "sensitivity/outputs/spike/";
+    for (const char* index : {"S1", "ST"}) {
+        const std::string set = group + index + "_undefined_resamples";
+        CHECK(integer_typed(dir / "spiked.h5", set));
+        CHECK(attached(dir / "spiked.h5", set, "factor", 0));
+        const std::vector<double> counts = read_doubles(dir / "spiked.h5", set);
+        const std::vector<double> lo = read_doubles(dir / "spiked.h5", group + index + "_lo");
+        REQUIRE(counts.size() == 3);
+        REQUIRE(lo.size() == 3);
+        std::size_t k = 0;
+        for (const auto& [factor, f] : j["outputs"]["outputs/spike"].items()) {
+            INFO(factor << " " << index);
+            CHECK(counts[k] == f[std::string(index) + "_undefined_resamples"].get<double>());
+            CHECK(std::isnan(lo[k]));
+            ++k;
         }
     }
     REQUIRE(j.contains("interval_notes"));

@@ -4,6 +4,8 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/experiments/paired.hpp>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -122,6 +124,38 @@ PairedDifference paired_proportion_difference(std::span<const std::uint8_t> base
     PairedDifference out;
     out.estimate = delta;
     out.ci = {std::max(delta - below, -1.0), std::min(delta + above, 1.0)};
+    return out;
+}
+
+PairedDifference paired_mean_difference(std::span<const double> base, std::span<const double> other,
+                                        double confidence) {
+    check_inputs(base.size(), other.size(), confidence, "paired difference of means");
+    const std::size_t n = base.size();
+    std::vector<double> d(n);
+    for (std::size_t r = 0; r < n; ++r) {
+        d[r] = other[r] - base[r];
+    }
+    PairedDifference out;
+    out.estimate = engine::mean(d);
+    if (std::any_of(d.begin(), d.end(), [](double x) { return std::isnan(x); })) {
+        out.estimate = NaN;
+        out.ci = {NaN, NaN};
+        return out;
+    }
+    if (n < 2) {
+        out.ci = {NaN, NaN};
+        return out;
+    }
+    if (std::all_of(d.begin(), d.end(), [&](double x) { return x == d.front(); })) {
+        out.ci = {d.front(), d.front()}; // no noise: the estimate is the difference itself
+        out.estimate = d.front();
+        return out;
+    }
+    using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+    const boost::math::students_t_distribution<double, Policy> t(static_cast<double>(n - 1));
+    const double half = boost::math::quantile(t, 0.5 + confidence / 2.0) *
+                        engine::standard_deviation(d) / std::sqrt(static_cast<double>(n));
+    out.ci = {out.estimate - half, out.estimate + half};
     return out;
 }
 

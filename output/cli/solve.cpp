@@ -1002,6 +1002,14 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
             }
         }
         out += "\n";
+        if (result.trades_within_noise > 0) {
+            out +=
+                fmt::format("  {} trade{} cheaper on the mean by less than its Monte Carlo "
+                            "error (the {:g} % paired interval of the saving reaches 0) not "
+                            "taken\n",
+                            result.trades_within_noise, result.trades_within_noise == 1 ? "" : "s",
+                            100.0 * request.confidence);
+        }
         if (result.reached && result.not_monotone) {
             out +=
                 "  warning: " + not_monotone_text(request, result, target.id, scenario_word) + "\n";
@@ -1039,6 +1047,7 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 singles.push_back(std::move(single));
             }
             j["single_levers"] = std::move(singles);
+            j["trades_within_noise"] = result.trades_within_noise;
         }
         const std::string text = j.dump(2) + "\n";
         if (args.json == "-") {

@@ -28,7 +28,9 @@
 /// along the set of settings that just reach P, ordered by cost: from the cheapest setting
 /// found, lower one lever by a step and let another make up for it (its smallest level that
 /// reaches P, by the bisection above, judged by the sequential test: the end point alone is
-/// rechecked on the full sample); keep the move when the mean cost falls; halve the steps
+/// rechecked on the full sample); keep the move when the mean cost falls beyond its Monte Carlo
+/// error (the paired interval of the change in mean cost, on common random numbers, lies wholly
+/// below 0: a saving another seed could reverse is not a reason to move); halve the steps
 /// when no move helps, until they are below the levers' precision. The answer costs no more
 /// than the cheapest single lever, by construction, and the result lists every single-lever
 /// answer so that a reader can check. P(attain) is taken to rise with each lever (more of a
@@ -164,6 +166,10 @@ struct SolveResult {
     /// Every other target of the scenario at `best` against the scenario as written, on
     /// `best`'s replicates (SolveOtherTarget); empty for the lever-alone results in `single`.
     std::vector<SolveOtherTarget> other_targets;
+    /// Several levers: the trades (a lever lowered, another raised to make up for it) whose
+    /// mean cost was lower on all the replicates, but not beyond the Monte Carlo error (the
+    /// paired interval of the cost's change at `confidence` reaches 0), so were not taken.
+    std::size_t trades_within_noise = 0;
     std::size_t settings = 0;   ///< settings evaluated
     std::size_t replicates = 0; ///< replicates simulated
 };

@@ -735,6 +735,11 @@ SweepResult read_sweep_result(const std::filesystem::path& path) {
         throw Error("cannot read sweep result '" + path.string() +
                     "': it is a directory, not a file");
     }
+    if (!fs::is_regular_file(status)) {
+        // A FIFO would block the open for ever (a tester's unattended merge hung); a device
+        // holds no result either.
+        throw Error("cannot read sweep result '" + path.string() + "': not a regular file");
+    }
     try {
         const QuietErrors quiet;
         return read_file(path);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <sys/stat.h>
 
 using namespace canopy;
 using namespace canopy::test::cli;
@@ -678,6 +679,18 @@ TEST_CASE("canopy sensitivity refuses bad input, names the flag or file and writ
     expect_bad(dir, "missing.h5", "cannot read sweep result 'missing.h5': no such file\n");
     fs::create_directory(dir / "folder.h5");
     expect_bad(dir, "folder.h5", "'folder.h5': it is a directory, not a file");
+    // A FIFO blocked the open for ever: an unattended merge or sensitivity job hung.
+    REQUIRE(::mkfifo((dir / "fifo.h5").c_str(), 0600) == 0);
+    expect_bad(dir, "fifo.h5", "cannot read sweep result 'fifo.h5': not a regular file");
+    {
+        const Result merged = run_canopy(dir, "merge fifo.h5 --out merged.h5");
+        CHECK(merged.status == 2);
+        CHECK(merged.err.find("'fifo.h5': not a regular file") != std::string::npos);
+        CHECK_FALSE(fs::exists(dir / "merged.h5"));
+        const Result second = run_canopy(dir, "merge s.h5 fifo.h5 --out merged.h5");
+        CHECK(second.status == 2);
+        CHECK_FALSE(fs::exists(dir / "merged.h5"));
+    }
     expect_bad(dir, "not.h5", "not.h5");
     expect_bad(dir, "g.h5", "g.h5: its design is 'sobol'");
     expect_bad(dir, "d.h5", "--design-only file and has no /outputs");

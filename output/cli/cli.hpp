@@ -216,6 +216,13 @@ std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scen
                                                const engine::LoadResult& loaded,
                                                const std::string& posterior_flag);
 
+/// Every file a sweep file read for `what` ("the sweep", "--ranges") reads, named for
+/// output::path_clashes: the sweep file itself, its scenario, each file that extends and the
+/// posterior it names (`sweep` null when the file did not load: the sweep file alone).
+std::vector<output::NamedPath> sweep_inputs(const std::string& what,
+                                            const std::filesystem::path& sweep_file,
+                                            const experiments::Sweep* sweep);
+
 /// Why `--resume` cannot continue from a journal, or empty: `check` is its
 /// experiments::journal_check, `inputs` what its fingerprint covers ("the sweep file, its
 /// scenario ..."), named in the message for a journal of another experiment.

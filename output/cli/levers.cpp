@@ -220,7 +220,12 @@ int levers_command(const FlagProblems& flagged, const LeversArgs& args) {
         std::vector<output::NamedPath> inputs =
             scenario_inputs(scenario_path, loaded, args.posterior);
         if (!args.ranges.empty()) {
-            inputs.push_back({"--ranges", resolve_scenario(args.ranges)});
+            // The sweep file and what it reads (a tester's --json replaced the sweep's scenario).
+            for (output::NamedPath& p :
+                 sweep_inputs("--ranges", resolve_scenario(args.ranges),
+                              ranges && ranges->sweep ? &*ranges->sweep : nullptr)) {
+                inputs.push_back(std::move(p));
+            }
         }
         for (std::string& p : output::path_clashes({{"--json", args.json}}, inputs)) {
             problems.push_back(std::move(p));

@@ -96,7 +96,8 @@ std::vector<std::string> output_problems(const RunArgs& args) {
 // The outputs against each other and against every file the run reads: the scenario and each
 // file it extends (or, when it did not load, the scenario path as given), its posterior.
 std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_path,
-                                 const engine::LoadResult& loaded) {
+                                 const engine::LoadResult& loaded,
+                                 const std::optional<experiments::SweepLoad>& ranges) {
     std::vector<output::NamedPath> outputs;
     if (!args.json.empty() && args.json != "-") {
         outputs.push_back({"--json", args.json});
@@ -109,7 +110,13 @@ std::vector<std::string> clashes(const RunArgs& args, const fs::path& scenario_p
     }
     std::vector<output::NamedPath> inputs = scenario_inputs(scenario_path, loaded, args.posterior);
     if (!args.report_ranges.empty()) {
-        inputs.push_back({"--report-ranges", resolve_scenario(args.report_ranges)});
+        // The sweep file and what it reads: its scenario, each file that extends, its posterior
+        // (a tester's --json named the sweep's scenario and replaced it, exit 0).
+        for (output::NamedPath& p :
+             sweep_inputs("--report-ranges", resolve_scenario(args.report_ranges),
+                          ranges && ranges->sweep ? &*ranges->sweep : nullptr)) {
+            inputs.push_back(std::move(p));
+        }
     }
     return output::path_clashes(outputs, inputs);
 }
@@ -233,9 +240,6 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
     }
     const fs::path scenario_path = resolve_scenario(args.scenario);
     engine::LoadResult loaded = engine::load_scenario(scenario_path, models::model_catalog());
-    for (std::string& p : clashes(args, scenario_path, loaded)) {
-        problems.push_back(std::move(p));
-    }
     const bool scenario_bad = report(loaded.diagnostics);
     // --report-ranges: a sweep file whose lever factors give the ranges of --report-levers.
     std::optional<experiments::SweepLoad> ranges;
@@ -251,6 +255,9 @@ int run_command(const FlagProblems& flagged, const RunArgs& args) {
                 problems.push_back(std::move(p));
             }
         }
+    }
+    for (std::string& p : clashes(args, scenario_path, loaded, ranges)) {
+        problems.push_back(std::move(p));
     }
     bool mix_ok = true;
     if (!scenario_bad && loaded.scenario) {

@@ -2,6 +2,8 @@
 // --resume cannot continue from a journal.
 #include "cli.hpp"
 
+#include <canopy/experiments/sweep.hpp>
+
 namespace canopy::cli {
 
 std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scenario_path,
@@ -19,6 +21,30 @@ std::vector<output::NamedPath> scenario_inputs(const std::filesystem::path& scen
     }
     if (!posterior_flag.empty()) {
         inputs.push_back({"the --posterior file", posterior_flag});
+    }
+    return inputs;
+}
+
+std::vector<output::NamedPath> sweep_inputs(const std::string& what,
+                                            const std::filesystem::path& sweep_file,
+                                            const experiments::Sweep* sweep) {
+    // "the sweep file" for a sweep's own; "the --ranges file" and its scenario's for a flag's.
+    const bool flag = what.starts_with("--");
+    std::vector<output::NamedPath> inputs{
+        {flag ? "the " + what + " file" : "the sweep file", sweep_file}};
+    if (sweep == nullptr) {
+        return inputs;
+    }
+    const std::string whose = flag ? "the " + what + " sweep's scenario" : "the sweep's scenario";
+    inputs.push_back({whose + " file", sweep->scenario_file});
+    if (sweep->scenario) {
+        for (std::size_t i = 1; i < sweep->scenario->files.size(); ++i) {
+            inputs.push_back({"a file " + whose + " extends", sweep->scenario->files[i]});
+        }
+        if (sweep->scenario->posterior) {
+            inputs.push_back(
+                {"the posterior " + whose + " names", sweep->scenario->posterior->path});
+        }
     }
     return inputs;
 }

@@ -98,20 +98,7 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
     }
     // Every file the sweep reads: the sweep file, its scenario, each file that extends and the
     // posterior it names (--design-only reads them all too, to build the design's inputs).
-    std::vector<output::NamedPath> inputs{{"the sweep file", sweep_file}};
-    if (sweep != nullptr) {
-        inputs.push_back({"the sweep's scenario file", sweep->scenario_file});
-        if (sweep->scenario) {
-            for (std::size_t i = 1; i < sweep->scenario->files.size(); ++i) {
-                inputs.push_back(
-                    {"a file the sweep's scenario extends", sweep->scenario->files[i]});
-            }
-            if (sweep->scenario->posterior) {
-                inputs.push_back(
-                    {"the posterior the sweep's scenario names", sweep->scenario->posterior->path});
-            }
-        }
-    }
+    const std::vector<output::NamedPath> inputs = sweep_inputs("the sweep", sweep_file, sweep);
     for (std::string& c : output::path_clashes({{"--out", args.out}}, inputs)) {
         problems.push_back(std::move(c));
     }

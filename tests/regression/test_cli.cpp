@@ -435,6 +435,50 @@ TEST_CASE("A bad flag exits 2 naming the flag and leaves existing outputs byte-i
     }
 }
 
+TEST_CASE("An output may not name a file a --ranges or --report-ranges sweep file reads", "[cli]") {
+    // An outside tester: `levers main.toml --ranges ranges.toml --json base.toml`, where
+    // ranges.toml's scenario is base.toml, replaced base.toml with JSON, exit 0; so did
+    // `run --report-ranges` with --json, and --out replaced the posterior the sweep's scenario
+    // named. Only the sweep file itself was checked.
+    const test::TempDir dir;
+    test::write_file(dir / "main.toml", test::read_file(REFERENCE));
+    test::write_file(dir / "parent.toml", test::read_file(REFERENCE));
+    test::write_file(dir / "base.toml", "extends = \"parent.toml\"\n");
+    test::write_file(dir / "ranges.toml", "[sweep]\nscenario = \"base.toml\"\ndesign = \"lhs\"\n"
+                                          "points = 4\n[factors.lever_sme]\nmin = 0.5\n"
+                                          "max = 1.5\n");
+    const auto untouched = [&] {
+        CHECK(test::read_file(dir / "base.toml") == "extends = \"parent.toml\"\n");
+        CHECK(test::read_file(dir / "parent.toml") == test::read_file(REFERENCE));
+        CHECK(entries(dir.path()) ==
+              std::vector<std::string>{"base.toml", "main.toml", "parent.toml", "ranges.toml"});
+    };
+    struct Case {
+        std::string args;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {"levers main.toml --ranges ranges.toml -n 10 -q --json base.toml",
+         "--json: 'base.toml' is the --ranges sweep's scenario file"},
+        {"levers main.toml --ranges ranges.toml -n 10 -q --json parent.toml",
+         "--json: 'parent.toml' is a file the --ranges sweep's scenario extends"},
+        {"levers main.toml --ranges ranges.toml -n 10 -q --json ranges.toml",
+         "--json: 'ranges.toml' is the --ranges file"},
+        {"run main.toml -n 10 -q --report r.html --report-ranges ranges.toml --json base.toml",
+         "--json: 'base.toml' is the --report-ranges sweep's scenario file"},
+        {"run main.toml -n 10 -q --report r.html --report-ranges ranges.toml --out parent.toml",
+         "is a file the --report-ranges sweep's scenario extends"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.args);
+        const Result r = run_canopy(dir, c.args);
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.says) != std::string::npos);
+        untouched();
+    }
+}
+
 TEST_CASE("A misspelt flag or command is named with the nearest one and the allowed list",
           "[cli]") {
     // CLI11 alone said "The following arguments were not expected: 10 --replicate", or only

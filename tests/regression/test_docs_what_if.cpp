@@ -181,8 +181,10 @@ TEST_CASE("docs/what-if.md's example commands run and give the documented JSON k
                 levers += w == "--lever" ? 1U : 0U;
             }
             for (const std::string& k : solve_keys) {
-                // single_levers, and the lever each entry names, with several levers only
-                if ((k != "single_levers" && k != "lever") || levers > 1) {
+                // single_levers, the lever each entry names and trades_within_noise, with
+                // several levers only
+                if ((k != "single_levers" && k != "lever" && k != "trades_within_noise") ||
+                    levers > 1) {
                     wanted.push_back(k);
                 }
             }

@@ -606,9 +606,13 @@ private:
                 }
                 resolved = true;
             } else {
+                // Only what a prior can take: whole-numbered parameters (firms, edges_per_firm)
+                // were offered here and then refused as whole numbers.
                 std::vector<std::string> names;
                 for (const engine::ParameterSpec& s : info.parameters) {
-                    names.push_back(s.name);
+                    if (!s.integer) {
+                        names.push_back(s.name);
+                    }
                 }
                 for (const engine::LeverSpec& s : info.levers) {
                     names.push_back(s.name);
@@ -647,6 +651,19 @@ private:
         }
         const auto source = t.string("source");
         const auto assumption = t.string("assumption");
+        // As in a scenario: an empty reason is none ("Both, neither, or an empty string are
+        // errors"); `assumption = ""` passed here while a scenario refused it.
+        const auto blank = [](const std::string& s) {
+            return s.find_first_not_of(" \t\r\n") == std::string::npos;
+        };
+        if (source && blank(*source)) {
+            r_.at(*t.find("source"), t.path("source"), "the source is empty",
+                  "a citation: document, table, page or URL");
+        }
+        if (assumption && blank(*assumption)) {
+            r_.at(*t.find("assumption"), t.path("assumption"), "the assumption is empty",
+                  "the reasoning behind the prior");
+        }
         if (source && assumption) {
             r_.at_key(*t.find("assumption"), t.path("assumption"),
                       "give either 'source' or 'assumption', not both");
@@ -689,11 +706,22 @@ private:
             (u.kind == engine::Uncertain::Kind::triangular && !(u.a < u.b)) ||
             (u.kind == engine::Uncertain::Kind::normal && !(u.b > 0.0)) ||
             (u.kind == engine::Uncertain::Kind::lognormal && !(u.b > 0.0))) {
+            // A prior's spread must be above 0, not the scenario's ">= 0" (a scenario's normal
+            // may be a point): sd = -3 was told ">= 0" beside an allowed "sd > 0".
+            const bool finite = std::isfinite(u.a) && std::isfinite(u.b);
+            const char* spread =
+                !finite ? nullptr
+                : u.kind == engine::Uncertain::Kind::normal && !(u.b > 0.0)
+                    ? "normal needs a standard deviation sd > 0"
+                : u.kind == engine::Uncertain::Kind::lognormal && u.a > 0.0 && !(u.b > 0.0)
+                    ? "lognormal needs a sigma > 0"
+                    : nullptr;
             r_.at(*t.find("prior"), t.path("prior"),
                   std::string("the ") + shape->name + " prior's fields are not valid: " +
-                      (flat             ? "low must be below high"
-                       : why != nullptr ? why
-                                        : "its width must be positive"),
+                      (flat                ? "low must be below high"
+                       : spread != nullptr ? spread
+                       : why != nullptr    ? why
+                                           : "its width must be positive"),
                   "uniform: low < high; normal: sd > 0; lognormal: median > 0, sigma > 0; beta "
                   "and gamma: both > 0; triangular: low <= mode <= high, low < high");
             return;

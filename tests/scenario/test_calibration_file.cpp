@@ -552,3 +552,43 @@ TEST_CASE("a prior that breaks a model's rule across parameters is refused at th
     INFO(bounded.diagnostics.format());
     CHECK(bounded.calibration.has_value());
 }
+
+TEST_CASE("a prior's provenance may not be empty, as a scenario's may not", "[scenario]") {
+    const auto a =
+        only_error(load("empty-assumption",
+                        replaced(calibration(""), "assumption = \"a test\"", "assumption = \"\"")));
+    CHECK(a.line == 11);
+    CHECK(a.key == "parameters.births_per_month.assumption");
+    CHECK(a.message == "the assumption is empty");
+    const auto s = only_error(load(
+        "empty-source", replaced(calibration(""), "assumption = \"a test\"", "source = \" \"")));
+    CHECK(s.key == "parameters.births_per_month.source");
+    CHECK(s.message == "the source is empty");
+}
+
+TEST_CASE("a prior's messages offer only what a prior can take", "[scenario]") {
+    // The allowed list offered firms and edges_per_firm, which were then refused as whole
+    // numbers.
+    const auto d = only_error(load("unknown-parameter", calibration(R"(
+[parameters.birth_per_month]
+prior = "uniform"
+low = 1
+high = 2
+assumption = "a"
+)")));
+    CHECK(d.message == "model 'reference' has no parameter, baseline or lever 'birth_per_month'");
+    CHECK_THAT(d.allowed, Catch::Contains("births_per_month"));
+    CHECK(d.allowed.find("edges_per_firm") == std::string::npos);
+    CHECK(d.allowed.find("firms,") == std::string::npos);
+    // A normal prior's sd: "> 0" in the message as in the allowed text, for -3 and for 0.
+    for (const char* sd : {"sd = -3", "sd = 0"}) {
+        INFO(sd);
+        const auto n = only_error(
+            load("normal-sd", replaced(calibration(""), "prior = \"uniform\"\nlow = 5\nhigh = 30",
+                                       std::string("prior = \"normal\"\nmean = 15\n") + sd)));
+        CHECK(n.key == "parameters.births_per_month.prior");
+        CHECK(n.message ==
+              "the normal prior's fields are not valid: normal needs a standard deviation sd > 0");
+        CHECK_THAT(n.allowed, Catch::Contains("normal: sd > 0"));
+    }
+}

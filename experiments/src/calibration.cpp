@@ -1253,10 +1253,11 @@ private:
                 continue;
             }
             o.sd = s;
-            o.fitted = !c_.fit_until || y <= *c_.fit_until;
-            if (!inside_run(o, placement)) {
+            if (!inside_run(o, placement) || !in_its_year(o, placement)) {
                 continue;
             }
+            // Judged by the last month the figure reads, which in_its_year keeps in its year.
+            o.fitted = !c_.fit_until || last_month(o).year <= *c_.fit_until;
             c_.observations.push_back(std::move(o));
         }
         for (const RowRule& rule : rules) {
@@ -1382,6 +1383,41 @@ private:
                 break;
             }
         }
+    }
+
+    // The last month an observation reads: a stock's, change's or growth's `at`, a flow's `to`.
+    static YearMonth last_month(const Observation& o) {
+        return o.measure == Measure::flow ? o.to : o.at;
+    }
+
+    // Whether the last month an observation reads lies in the year its row is labelled with;
+    // reports the [[rows]] key that placed it elsewhere. A row of 2021 placed at 2023-06 was
+    // fitted under --fit-until 2021 though it read the model in 2023, a held-back year. Earlier
+    // months may precede the year: a change's base month, a flow summed over several years
+    // (graduates retained 2017-2021, labelled 2021).
+    bool in_its_year(const Observation& o, const Placement& placement) {
+        const YearMonth last = last_month(o);
+        const MonthOrigin& origin = o.measure == Measure::flow ? placement.to : placement.at;
+        if (last.year == o.row.year || origin.rule == nullptr) {
+            return true;
+        }
+        const char* key = origin.key;
+        const Table rt(r_, *origin.rule->node, origin.rule->path);
+        r_.at(*rt.find(key), rt.path(key),
+              "'" + o.row.series + "' " + std::to_string(o.row.year) + " (the data row at " +
+                  c_.data.path.generic_string() + ":" + std::to_string(o.row.line) +
+                  ") is placed to read the model in " + last.str() + ", outside its year " +
+                  std::to_string(o.row.year) +
+                  ": a figure is labelled by the year of the last month it reads, which decides "
+                  "whether --fit-until fits it or holds it back",
+              "a month of " + std::to_string(o.row.year) +
+                  (o.measure == Measure::flow    ? " for to (from may lie in an earlier year)"
+                   : o.measure == Measure::stock ? std::string()
+                                                 : " for at (the base month, from, may lie in "
+                                                   "an earlier year)") +
+                  "; a figure of " + std::to_string(last.year) + " is a row of year " +
+                  std::to_string(last.year) + " in the data file");
+        return false;
     }
 
     // Whether the months an observation reads lie inside the run; reports the problem otherwise:

@@ -553,6 +553,47 @@ TEST_CASE("a prior that breaks a model's rule across parameters is refused at th
     CHECK(bounded.calibration.has_value());
 }
 
+TEST_CASE("a [[rows]] month outside the row's year is refused; --fit-until judges the last "
+          "month read",
+          "[scenario]") {
+    // A 2021 row placed at 2023-06 was fitted under --fit-until 2021 though it read 2023.
+    const auto stock = only_error(
+        load("leak-stock", replaced(calibration(""), "at = \"2022-09\"", "at = \"2023-06\"")));
+    CHECK(stock.line == 19);
+    CHECK(stock.key == "observations.high_tech.rows[0].at");
+    CHECK(stock.message ==
+          "'ref_high_tech' 2022 (the data row at " +
+              (DIR / "leak-stock" / "history.csv").generic_string() +
+              ":3) is placed to read the model in 2023-06, outside its year 2022: a figure is "
+              "labelled by the year of the last month it reads, which decides whether "
+              "--fit-until fits it or holds it back");
+    CHECK(stock.allowed == "a month of 2022; a figure of 2023 is a row of year 2023 in the data "
+                           "file");
+    const auto flow = only_error(load("leak-flow", calibration(R"([[observations.exits.rows]]
+year = 2021
+from = "2023-01"
+to = "2023-12"
+)")));
+    CHECK(flow.key == "observations.exits.rows[0].to");
+    CHECK(flow.line == 27);
+    CHECK(flow.allowed == "a month of 2021 for to (from may lie in an earlier year); a figure of "
+                          "2023 is a row of year 2023 in the data file");
+    // A flow summed over several years is labelled by its last (graduates retained 2017-2021):
+    // fitted up to that year, held back before it.
+    const std::string over_years =
+        calibration("[[observations.exits.rows]]\nyear = 2022\nfrom = \"2021-01\"\n");
+    CalibrationFlags flags;
+    flags.fit_until = 2021;
+    const CalibrationLoad r = load("flow-over-years", over_years, DATA, flags);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.calibration.has_value());
+    const Observation& exits22 = r.calibration->observations[4];
+    CHECK(exits22.id == "exits_2022");
+    CHECK(exits22.from == canopy::engine::YearMonth{2021, 1});
+    CHECK(exits22.to == canopy::engine::YearMonth{2022, 12});
+    CHECK_FALSE(exits22.fitted);
+}
+
 TEST_CASE("a prior's provenance may not be empty, as a scenario's may not", "[scenario]") {
     const auto a =
         only_error(load("empty-assumption",

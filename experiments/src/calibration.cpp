@@ -78,6 +78,33 @@ bool contains_any(const std::string& text, std::initializer_list<const char*> wo
                        [&](const char* w) { return text.find(w) != std::string::npos; });
 }
 
+// What engine::unit_measure's answer is, in words: "an amount of money", "a count of firms".
+std::string measure_text(const std::string& measure) {
+    const auto one = [](const std::string& m) -> std::string {
+        if (m == "money") {
+            return "an amount of money";
+        }
+        if (m == "people" || m == "firms") {
+            return "a count of " + m;
+        }
+        if (m == "area") {
+            return "an area";
+        }
+        if (m == "percent") {
+            return "a percentage";
+        }
+        if (m == "share") {
+            return "a share";
+        }
+        return m;
+    };
+    const std::size_t per = measure.find(" per ");
+    if (per == std::string::npos) {
+        return one(measure);
+    }
+    return one(measure.substr(0, per)) + " per " + measure.substr(per + 5);
+}
+
 // A scale as a planner types it: 0.0001, not 1e-04 (num's shortest form), for the powers of ten
 // unit_multiple gives.
 std::string scale_text(double x) {
@@ -1184,6 +1211,33 @@ private:
             // a note that blamed the model's noise. With a `scale`, it must be the one the units
             // name (万人 against people: 0.0001, not 0.001).
             if (o.measure != Measure::growth && model_series) {
+                // A figure of another measure (yuan or people against a series of firms) is
+                // refused before any multiple is compared: 4.92 亿元 was answered with the scale
+                // that would fit a yuan amount as a count of firms, and 492 yuan passed.
+                const std::string given_measure = engine::unit_measure(row->unit);
+                const std::string model_measure = engine::unit_measure(series_unit);
+                const auto fraction = [](const std::string& m) {
+                    return m == "percent" || m == "share";
+                };
+                if (!given_measure.empty() && !model_measure.empty() &&
+                    given_measure != model_measure &&
+                    !(fraction(given_measure) && fraction(model_measure))) {
+                    data_error(
+                        *row, "unit",
+                        "'" + row->series + "' " + std::to_string(y) + " is in '" + row->unit +
+                            "', " + measure_text(given_measure) + ", but the model's series '" +
+                            *model_series + "' is in '" + series_unit + "', " +
+                            measure_text(model_measure) +
+                            ": a figure of another measure cannot be fitted to it, at any scale",
+                        "a figure of " + measure_text(model_measure) + " in '" + series_unit +
+                            "' (or a multiple of it, converted by " + t.path("scale") +
+                            "), or a model series measured in " + measure_text(given_measure) +
+                            (given_measure == "percent"
+                                 ? "; " + t.path("measure") +
+                                       " = \"growth\" for a growth in percent"
+                                 : std::string()));
+                    continue;
+                }
                 const engine::UnitMultiple given = engine::unit_multiple(row->unit);
                 const engine::UnitMultiple model = engine::unit_multiple(series_unit);
                 const double ratio = model.factor / given.factor;

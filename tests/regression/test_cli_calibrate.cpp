@@ -306,6 +306,16 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
                   "reference_high_tech,2021,655,% yoy"),
          "error: unit: 'reference_high_tech' 2021 is in '% yoy', a percentage, but the model's "
          "series 'high_tech' is in 'firms'"},
+        // A figure of another measure was fitted as firms, or told the scale that would fit a
+        // yuan amount as a count of firms.
+        {"a figure in yuan against a series of firms", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,4.92,亿元"),
+         "error: unit: 'reference_high_tech' 2021 is in '亿元', an amount of money, but the "
+         "model's series 'high_tech' is in 'firms', a count of firms: a figure of another measure "
+         "cannot be fitted to it, at any scale (allowed: a figure of a count of firms in 'firms' "
+         "(or a multiple of it, converted by observations.high_tech.scale), or a model series "
+         "measured in an amount of money)"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "

@@ -553,6 +553,52 @@ TEST_CASE("a prior that breaks a model's rule across parameters is refused at th
     CHECK(bounded.calibration.has_value());
 }
 
+TEST_CASE("a figure of another measure than its model series is refused at any scale",
+          "[scenario]") {
+    // 492 yuan and 492 people were fitted as 492 firms; 4.92 亿元 was answered with the scale
+    // that would fit a yuan amount as a count of firms.
+    const std::vector<std::pair<std::string, std::string>> units = {
+        {"yuan", "an amount of money"},
+        {"亿元", "an amount of money"},
+        {"万元", "an amount of money"},
+        {"people", "a count of people"},
+        {"人", "a count of people"},
+        {"US dollars", "an amount of money"},
+        {"% of all", "a percentage"},
+        {"10k m2", "an area"},
+        {"yuan per firm", "an amount of money per firms"},
+    };
+    for (const auto& [unit, measure] : units) {
+        INFO(unit);
+        const std::string data =
+            replaced(DATA, "ref_exits,2021,300,firms,", "ref_exits,2021,300,\"" + unit + "\",");
+        const auto d = only_error(load("measure", calibration(""), data));
+        CHECK(d.line == 5);
+        CHECK(d.key == "unit");
+        CHECK(d.message == "'ref_exits' 2021 is in '" + unit + "', " + measure +
+                               ", but the model's series 'exits' is in 'firms', a count of firms: "
+                               "a figure of another measure cannot be fitted to it, at any scale");
+        CHECK_THAT(d.allowed,
+                   Catch::StartsWith("a figure of a count of firms in 'firms' (or a multiple of "
+                                     "it, converted by observations.exits.scale)"));
+        CHECK(d.allowed.find("scale = 0") == std::string::npos);
+        // A scale does not make it the series' measure.
+        const std::string scaled = replaced(calibration(""), "model_series = \"exits\"\n",
+                                            "model_series = \"exits\"\nscale = 0.00000001\n");
+        CHECK(only_error(load("measure-scaled", scaled, data)).message == d.message);
+    }
+    // Another word for the series' own measure, or a multiple of it, is compared as before.
+    for (const char* unit :
+         {"enterprises", "firms approved in review", "家", "companies (count)", "contracts"}) {
+        INFO(unit);
+        const std::string data = replaced(DATA, "ref_exits,2021,300,firms,",
+                                          std::string("ref_exits,2021,300,\"") + unit + "\",");
+        const CalibrationLoad r = load("same-measure", calibration(""), data);
+        INFO(r.diagnostics.format());
+        CHECK(r.calibration.has_value());
+    }
+}
+
 TEST_CASE("a [[rows]] month outside the row's year is refused; --fit-until judges the last "
           "month read",
           "[scenario]") {

@@ -78,6 +78,93 @@ bool contains_any(const std::string& text, std::initializer_list<const char*> wo
                        [&](const char* w) { return text.find(w) != std::string::npos; });
 }
 
+// The first of `keywords` in `unit` (lower-cased) that a negation shortly before it turns round:
+// "not a forecast", "exact, not approximate", "no lower bound implied", "non-forecast", 不超过
+// (at most: an upper bound, not a floor). Returned as the words from the negation to the keyword,
+// "" when no keyword is negated. An English negation counts among the four words before the
+// keyword, a Chinese one (不 非 未 没 无) among the two characters before it; neither across a
+// bracket or a ';', where another note begins. The keywords were read without their negation:
+// "firms (final; not a forecast)" was fitted as a forecast, with three times its error.
+std::string negated_keyword(const std::string& unit, std::initializer_list<const char*> keywords) {
+    static const std::array<std::string_view, 16> NEGATIONS = {
+        "not",  "no",    "non",   "never", "without", "neither", "nor",    "none",
+        "isnt", "arent", "wasnt", "dont",  "doesnt",  "didnt",   "cannot", "nothing"};
+    static const std::array<std::string_view, 5> CHINESE = {"不", "非", "未", "没", "无"};
+    const auto is_break = [&](std::size_t i) {
+        const char c = unit[i];
+        return c == '(' || c == ')' || c == '[' || c == ']' || c == ';' ||
+               unit.compare(i, 3, "（") == 0 || unit.compare(i, 3, "）") == 0 ||
+               unit.compare(i, 3, "；") == 0;
+    };
+    const auto letter = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'';
+    };
+    for (const char* keyword : keywords) {
+        for (std::size_t at = unit.find(keyword); at != std::string::npos;
+             at = unit.find(keyword, at + 1)) {
+            const std::size_t end = at + std::strlen(keyword);
+            // The clause before the keyword: back to a bracket or a ';'.
+            std::size_t begin = at;
+            while (begin > 0 && !is_break(begin - 1)) {
+                --begin;
+            }
+            // Chinese: the two characters (code points) before it.
+            std::size_t back = at;
+            for (int chars = 0; chars < 2 && back > begin; ++chars) {
+                do {
+                    --back;
+                } while (back > begin && (static_cast<unsigned char>(unit[back]) & 0xC0) == 0x80);
+                for (const std::string_view n : CHINESE) {
+                    if (unit.compare(back, n.size(), n) == 0) {
+                        return unit.substr(back, end - back);
+                    }
+                }
+            }
+            // English: the four words before it ("isn't" and "isn’t" as "isnt"; "no." is a
+            // number, not a negation).
+            const auto apostrophe = [&](std::size_t k) {
+                return k >= begin + 3 && unit.compare(k - 3, 3, "\xE2\x80\x99") == 0;
+            };
+            std::size_t i = at;
+            for (int words = 0; words < 4 && i > begin;) {
+                if (!letter(unit[i - 1]) && !apostrophe(i)) {
+                    --i;
+                    continue;
+                }
+                const std::size_t word_end = i;
+                std::string word;
+                while (i > begin && (letter(unit[i - 1]) || apostrophe(i))) {
+                    if (letter(unit[i - 1])) {
+                        word.insert(word.begin(), unit[--i]);
+                    } else {
+                        i -= 3;
+                    }
+                }
+                word.erase(std::remove(word.begin(), word.end(), '\''), word.end());
+                ++words;
+                const bool number_sign =
+                    word == "no" && word_end < unit.size() && unit[word_end] == '.';
+                if (!number_sign &&
+                    std::find(NEGATIONS.begin(), NEGATIONS.end(), word) != NEGATIONS.end()) {
+                    return unit.substr(i, end - i);
+                }
+            }
+        }
+    }
+    return {};
+}
+
+// A unit's text before its note in brackets, trimmed ("firms" of "firms (final)"); `otherwise`
+// when that is empty.
+std::string unit_head(const std::string& unit, const std::string& otherwise) {
+    std::string head = unit.substr(0, std::min(unit.find_first_of("(["), unit.find("（")));
+    while (!head.empty() && (head.back() == ' ' || head.back() == '\t')) {
+        head.pop_back();
+    }
+    const std::size_t begin = head.find_first_not_of(" \t");
+    return begin == std::string::npos ? otherwise : head.substr(begin);
+}
+
 // What engine::unit_measure's answer is, in words: "an amount of money", "a count of firms".
 std::string measure_text(const std::string& measure) {
     const auto one = [](const std::string& m) -> std::string {
@@ -1168,6 +1255,45 @@ private:
                 o.forecast = rule.forecast.value_or(o.forecast);
             }
             if (!use) {
+                continue;
+            }
+            // A keyword the unit negates ("not a forecast") is ambiguous: refused unless a
+            // [[rows]] entry says what the figure is.
+            const auto negated = [&](std::initializer_list<const char*> words, bool settled,
+                                     const std::string& taken_as, const std::string& say) {
+                const std::string phrase = negated_keyword(unit, words);
+                if (phrase.empty() || settled) {
+                    return false;
+                }
+                data_error(*row, "unit",
+                           "the unit '" + row->unit + "' of '" + row->series + "' " +
+                               std::to_string(y) + " says '" + phrase +
+                               "': a qualifier with a negation is ambiguous (the unit's keywords "
+                               "are read without it, and this figure would be fitted as " +
+                               taken_as + ")",
+                           "the unit written plainly, its qualifier only where it holds ('" +
+                               unit_head(row->unit, series_unit) +
+                               "' for an exact figure), with "
+                               "remarks such as 'final' in the source or quote column; or [[" +
+                               t.path("rows") + "]] with year = " + std::to_string(y) + " and " +
+                               say);
+                return true;
+            };
+            if (negated({"lower bound", "突破", "以上", "超"},
+                        first_rule != nullptr && first_rule->lower_bound.has_value(),
+                        "a lower bound, one-sided", "bound = \"none\" or \"lower\"") ||
+                negated({"approx", "about", "约", "左右"},
+                        first_rule != nullptr && first_rule->approximate.has_value(),
+                        "an approximation, with " + num(c_.errors.approximation_factor) +
+                            " x its error",
+                        "approximate = false or true") ||
+                negated({"forecast", "预计"},
+                        first_rule != nullptr && first_rule->forecast.has_value(),
+                        "a forecast, with " + num(c_.errors.forecast_factor) + " x its error",
+                        "forecast = false or true") ||
+                negated({"as of", "partial", "mid-year"}, placed,
+                        "a part-year figure that must be placed",
+                        "at = \"YYYY-MM\" (a stock) or from/to (a flow)")) {
                 continue;
             }
             if (partial && !placed) {

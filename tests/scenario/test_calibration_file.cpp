@@ -553,6 +553,67 @@ TEST_CASE("a prior that breaks a model's rule across parameters is refused at th
     CHECK(bounded.calibration.has_value());
 }
 
+TEST_CASE("a unit keyword after a negation is refused, not read as its keyword", "[scenario]") {
+    // An outside tester's units: each was fitted as a forecast (x3 sd), an approximation (x2) or
+    // a one-sided floor, the negation unread.
+    const std::vector<std::pair<std::string, std::string>> units = {
+        {"firms (final; not a forecast)", "not a forecast"},
+        {"firms (exact, not approximate)", "not approx"},
+        {"firms (no lower bound implied)", "no lower bound"},
+        {"firms (isn't about 300)", "isn't about"},
+        {"firms (non-forecast)", "non-forecast"},
+        {"firms (不超过300家)", "不超"},
+        {"firms (并非预计)", "非预计"},
+    };
+    for (const auto& [unit, phrase] : units) {
+        INFO(unit);
+        const std::string data =
+            replaced(DATA, "ref_exits,2021,300,firms,", "ref_exits,2021,300,\"" + unit + "\",");
+        const auto d = only_error(load("negated", calibration(""), data));
+        CHECK(d.file == (DIR / "negated" / "history.csv").generic_string());
+        CHECK(d.line == 5);
+        CHECK(d.column == 20);
+        CHECK(d.key == "unit");
+        CHECK(d.message == "the unit '" + unit + "' of 'ref_exits' 2021 says '" + phrase +
+                               "': a qualifier with a negation is ambiguous (the unit's "
+                               "keywords are read without it, and this figure would be fitted "
+                               "as " +
+                               (phrase.find("forecast") != std::string::npos ||
+                                        phrase.find("预计") != std::string::npos
+                                    ? "a forecast, with 3 x its error)"
+                                : phrase.find("bound") != std::string::npos ||
+                                        phrase.find("超") != std::string::npos
+                                    ? "a lower bound, one-sided)"
+                                    : "an approximation, with 2 x its error)"));
+        CHECK_THAT(d.allowed, Catch::StartsWith("the unit written plainly, its qualifier only "
+                                                "where it holds ('firms' for an exact figure)") &&
+                                  Catch::Contains("[[observations.exits.rows]] with year = 2021"));
+    }
+    // A [[rows]] entry that says what the figure is settles it.
+    const std::string data = replaced(DATA, "ref_exits,2021,300,firms,",
+                                      "ref_exits,2021,300,\"firms (final; not a forecast)\",");
+    const CalibrationLoad settled =
+        load("negated-settled",
+             calibration("[[observations.exits.rows]]\nyear = 2021\nforecast = false\n"), data);
+    INFO(settled.diagnostics.format());
+    REQUIRE(settled.calibration.has_value());
+    CHECK_FALSE(settled.calibration->observations[3].forecast);
+    CHECK(settled.calibration->observations[3].kind_text() == "exact");
+    // Negations elsewhere in the unit, as the shipped histories write them, do not count.
+    for (const char* unit :
+         {"firms (as of Oct 2022; NOT a year-end figure)", "firms (not a year-end figure, approx)",
+          "firms (table no. 4, approx)", "firms (lower bound, \"\"700户以上\"\")"}) {
+        INFO(unit);
+        const std::string plain = replaced(DATA, "ref_exits,2021,300,firms,",
+                                           std::string("ref_exits,2021,300,\"") + unit + "\",");
+        const CalibrationLoad r = load(
+            "negation-elsewhere",
+            calibration("[[observations.exits.rows]]\nyear = 2021\nfrom = \"2021-01\"\n"), plain);
+        INFO(r.diagnostics.format());
+        CHECK(r.calibration.has_value());
+    }
+}
+
 TEST_CASE("a figure of another measure than its model series is refused at any scale",
           "[scenario]") {
     // 492 yuan and 492 people were fitted as 492 firms; 4.92 亿元 was answered with the scale

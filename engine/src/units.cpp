@@ -1,6 +1,7 @@
 // Reading units (units.hpp): the multiple a unit's text names, and what says percent or share.
 #include <canopy/engine/units.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -71,6 +72,134 @@ double per_scale(std::string_view unit) {
         return 100.0;
     }
     return share_unit(unit) ? 1.0 : 0.0;
+}
+
+namespace {
+
+// The measure one stretch of a unit's head names ("" for none): its first word or character
+// that names one.
+std::string measure_of_part(const std::string& part) {
+    static const std::array<std::pair<const char*, const char*>, 44> WORDS = {
+        {{"yuan", "money"},         {"rmb", "money"},         {"cny", "money"},
+         {"renminbi", "money"},     {"dollar", "money"},      {"dollars", "money"},
+         {"usd", "money"},          {"eur", "money"},         {"euro", "money"},
+         {"euros", "money"},        {"yen", "money"},         {"hkd", "money"},
+         {"people", "people"},      {"person", "people"},     {"persons", "people"},
+         {"individuals", "people"}, {"residents", "people"},  {"workers", "people"},
+         {"employees", "people"},   {"staff", "people"},      {"graduates", "people"},
+         {"students", "people"},    {"firm", "firms"},        {"firms", "firms"},
+         {"enterprise", "firms"},   {"enterprises", "firms"}, {"company", "firms"},
+         {"companies", "firms"},    {"business", "firms"},    {"businesses", "firms"},
+         {"startup", "firms"},      {"startups", "firms"},    {"sme", "firms"},
+         {"smes", "firms"},         {"m2", "area"},           {"km2", "area"},
+         {"sqm", "area"},           {"hectare", "area"},      {"hectares", "area"},
+         {"acre", "area"},          {"acres", "area"},        {"metres", "?area"},
+         {"meters", "?area"},       {"metre", "?area"}}};
+    // Symbols and Chinese: money wherever 元 or a currency sign stands.
+    for (const char* sign : {"$", "\xC2\xA5", "\xEF\xBF\xA5", "\xE2\x82\xAC", "元", "人民币"}) {
+        if (part.find(sign) != std::string::npos) {
+            return "money";
+        }
+    }
+    for (const char* area : {"平方米", "平米", "亩", "公顷", "m\xC2\xB2", "m^2"}) {
+        if (part.find(area) != std::string::npos) {
+            return "area";
+        }
+    }
+    // Chinese counters after the multiples (万人, 万家, 人次): the text left once the multiples
+    // and spaces are gone begins with them. (国家级 is not 家.)
+    std::string rest;
+    for (std::size_t i = 0; i < part.size();) {
+        bool multiple = false;
+        for (const char* m : {"十", "百", "千", "万", "亿"}) {
+            if (part.compare(i, 3, m) == 0) {
+                multiple = true;
+            }
+        }
+        if (multiple) {
+            i += 3;
+        } else {
+            if (part[i] != ' ' && part[i] != '\t') {
+                rest += part[i];
+            }
+            ++i;
+        }
+    }
+    const auto begins = [&](const char* s) { return rest.rfind(s, 0) == 0; };
+    if (begins("人") || rest == "名") {
+        return "people";
+    }
+    if (begins("家") || begins("户") || begins("企业") || begins("公司")) {
+        return "firms";
+    }
+    // English words, the first that names a measure.
+    std::string previous;
+    for (std::size_t i = 0; i < part.size();) {
+        if (std::isalnum(static_cast<unsigned char>(part[i])) == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < part.size() && std::isalnum(static_cast<unsigned char>(part[j])) != 0) {
+            ++j;
+        }
+        std::string word = part.substr(i, j - i);
+        // "10k m2" is read as one word after its multiple: "m2"; "100m2" as "m2" too.
+        const std::size_t digits = word.find_first_not_of("0123456789");
+        if (digits != std::string::npos && digits > 0 && word.substr(digits) == "m2") {
+            word = "m2";
+        }
+        for (const auto& [name, measure] : WORDS) {
+            if (word == name) {
+                // Metres name an area only when squared: "square metres".
+                if (measure[0] == '?') {
+                    if (previous == "square" || previous == "sq") {
+                        return measure + 1;
+                    }
+                    continue;
+                }
+                return measure;
+            }
+        }
+        previous = word;
+        i = j;
+    }
+    return {};
+}
+
+} // namespace
+
+std::string unit_measure(const std::string& unit) {
+    const std::string head =
+        lower_ascii(unit.substr(0, std::min(unit.find_first_of("(["), unit.find("（"))));
+    if (percent_unit(head) || per_scale(head) == 1000.0) {
+        return "percent";
+    }
+    if (share_unit(head)) {
+        return "share";
+    }
+    // "yuan per firm", "100m yuan/year": the part after "per" or "/" names a second measure, or
+    // (a year, a month) none.
+    std::size_t split = head.find('/');
+    for (std::size_t at = head.find("per"); at != std::string::npos;
+         at = head.find("per", at + 1)) {
+        const bool before = at == 0 || std::isalnum(static_cast<unsigned char>(head[at - 1])) == 0;
+        const bool after =
+            at + 3 >= head.size() || std::isalnum(static_cast<unsigned char>(head[at + 3])) == 0;
+        if (before && after) {
+            split = std::min(split, at);
+            break;
+        }
+    }
+    const std::string first = measure_of_part(head.substr(0, split));
+    if (split == std::string::npos) {
+        return first;
+    }
+    const std::string second = measure_of_part(head.substr(split + (head[split] == '/' ? 1 : 3)));
+    if (second.empty()) {
+        return first;
+    }
+    return first.empty() ? std::string() : first + " per " + second;
 }
 
 UnitMultiple unit_multiple(const std::string& unit) {

@@ -78,6 +78,120 @@ bool contains_any(const std::string& text, std::initializer_list<const char*> wo
                        [&](const char* w) { return text.find(w) != std::string::npos; });
 }
 
+// The first of `keywords` in `unit` (lower-cased) that a negation shortly before it turns round:
+// "not a forecast", "exact, not approximate", "no lower bound implied", "non-forecast", 不超过
+// (at most: an upper bound, not a floor). Returned as the words from the negation to the keyword,
+// "" when no keyword is negated. An English negation counts among the four words before the
+// keyword, a Chinese one (不 非 未 没 无) among the two characters before it; neither across a
+// bracket or a ';', where another note begins. The keywords were read without their negation:
+// "firms (final; not a forecast)" was fitted as a forecast, with three times its error.
+std::string negated_keyword(const std::string& unit, std::initializer_list<const char*> keywords) {
+    static const std::array<std::string_view, 16> NEGATIONS = {
+        "not",  "no",    "non",   "never", "without", "neither", "nor",    "none",
+        "isnt", "arent", "wasnt", "dont",  "doesnt",  "didnt",   "cannot", "nothing"};
+    static const std::array<std::string_view, 5> CHINESE = {"不", "非", "未", "没", "无"};
+    const auto is_break = [&](std::size_t i) {
+        const char c = unit[i];
+        return c == '(' || c == ')' || c == '[' || c == ']' || c == ';' ||
+               unit.compare(i, 3, "（") == 0 || unit.compare(i, 3, "）") == 0 ||
+               unit.compare(i, 3, "；") == 0;
+    };
+    const auto letter = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'';
+    };
+    for (const char* keyword : keywords) {
+        for (std::size_t at = unit.find(keyword); at != std::string::npos;
+             at = unit.find(keyword, at + 1)) {
+            const std::size_t end = at + std::strlen(keyword);
+            // The clause before the keyword: back to a bracket or a ';'.
+            std::size_t begin = at;
+            while (begin > 0 && !is_break(begin - 1)) {
+                --begin;
+            }
+            // Chinese: the two characters (code points) before it.
+            std::size_t back = at;
+            for (int chars = 0; chars < 2 && back > begin; ++chars) {
+                do {
+                    --back;
+                } while (back > begin && (static_cast<unsigned char>(unit[back]) & 0xC0) == 0x80);
+                for (const std::string_view n : CHINESE) {
+                    if (unit.compare(back, n.size(), n) == 0) {
+                        return unit.substr(back, end - back);
+                    }
+                }
+            }
+            // English: the four words before it ("isn't" and "isn’t" as "isnt"; "no." is a
+            // number, not a negation).
+            const auto apostrophe = [&](std::size_t k) {
+                return k >= begin + 3 && unit.compare(k - 3, 3, "\xE2\x80\x99") == 0;
+            };
+            std::size_t i = at;
+            for (int words = 0; words < 4 && i > begin;) {
+                if (!letter(unit[i - 1]) && !apostrophe(i)) {
+                    --i;
+                    continue;
+                }
+                const std::size_t word_end = i;
+                std::string word;
+                while (i > begin && (letter(unit[i - 1]) || apostrophe(i))) {
+                    if (letter(unit[i - 1])) {
+                        word.insert(word.begin(), unit[--i]);
+                    } else {
+                        i -= 3;
+                    }
+                }
+                word.erase(std::remove(word.begin(), word.end(), '\''), word.end());
+                ++words;
+                const bool number_sign =
+                    word == "no" && word_end < unit.size() && unit[word_end] == '.';
+                if (!number_sign &&
+                    std::find(NEGATIONS.begin(), NEGATIONS.end(), word) != NEGATIONS.end()) {
+                    return unit.substr(i, end - i);
+                }
+            }
+        }
+    }
+    return {};
+}
+
+// A unit's text before its note in brackets, trimmed ("firms" of "firms (final)"); `otherwise`
+// when that is empty.
+std::string unit_head(const std::string& unit, const std::string& otherwise) {
+    std::string head = unit.substr(0, std::min(unit.find_first_of("(["), unit.find("（")));
+    while (!head.empty() && (head.back() == ' ' || head.back() == '\t')) {
+        head.pop_back();
+    }
+    const std::size_t begin = head.find_first_not_of(" \t");
+    return begin == std::string::npos ? otherwise : head.substr(begin);
+}
+
+// What engine::unit_measure's answer is, in words: "an amount of money", "a count of firms".
+std::string measure_text(const std::string& measure) {
+    const auto one = [](const std::string& m) -> std::string {
+        if (m == "money") {
+            return "an amount of money";
+        }
+        if (m == "people" || m == "firms") {
+            return "a count of " + m;
+        }
+        if (m == "area") {
+            return "an area";
+        }
+        if (m == "percent") {
+            return "a percentage";
+        }
+        if (m == "share") {
+            return "a share";
+        }
+        return m;
+    };
+    const std::size_t per = measure.find(" per ");
+    if (per == std::string::npos) {
+        return one(measure);
+    }
+    return one(measure.substr(0, per)) + " per " + measure.substr(per + 5);
+}
+
 // A scale as a planner types it: 0.0001, not 1e-04 (num's shortest form), for the powers of ten
 // unit_multiple gives.
 std::string scale_text(double x) {
@@ -606,9 +720,13 @@ private:
                 }
                 resolved = true;
             } else {
+                // Only what a prior can take: whole-numbered parameters (firms, edges_per_firm)
+                // were offered here and then refused as whole numbers.
                 std::vector<std::string> names;
                 for (const engine::ParameterSpec& s : info.parameters) {
-                    names.push_back(s.name);
+                    if (!s.integer) {
+                        names.push_back(s.name);
+                    }
                 }
                 for (const engine::LeverSpec& s : info.levers) {
                     names.push_back(s.name);
@@ -647,6 +765,19 @@ private:
         }
         const auto source = t.string("source");
         const auto assumption = t.string("assumption");
+        // As in a scenario: an empty reason is none ("Both, neither, or an empty string are
+        // errors"); `assumption = ""` passed here while a scenario refused it.
+        const auto blank = [](const std::string& s) {
+            return s.find_first_not_of(" \t\r\n") == std::string::npos;
+        };
+        if (source && blank(*source)) {
+            r_.at(*t.find("source"), t.path("source"), "the source is empty",
+                  "a citation: document, table, page or URL");
+        }
+        if (assumption && blank(*assumption)) {
+            r_.at(*t.find("assumption"), t.path("assumption"), "the assumption is empty",
+                  "the reasoning behind the prior");
+        }
         if (source && assumption) {
             r_.at_key(*t.find("assumption"), t.path("assumption"),
                       "give either 'source' or 'assumption', not both");
@@ -689,11 +820,22 @@ private:
             (u.kind == engine::Uncertain::Kind::triangular && !(u.a < u.b)) ||
             (u.kind == engine::Uncertain::Kind::normal && !(u.b > 0.0)) ||
             (u.kind == engine::Uncertain::Kind::lognormal && !(u.b > 0.0))) {
+            // A prior's spread must be above 0, not the scenario's ">= 0" (a scenario's normal
+            // may be a point): sd = -3 was told ">= 0" beside an allowed "sd > 0".
+            const bool finite = std::isfinite(u.a) && std::isfinite(u.b);
+            const char* spread =
+                !finite ? nullptr
+                : u.kind == engine::Uncertain::Kind::normal && !(u.b > 0.0)
+                    ? "normal needs a standard deviation sd > 0"
+                : u.kind == engine::Uncertain::Kind::lognormal && u.a > 0.0 && !(u.b > 0.0)
+                    ? "lognormal needs a sigma > 0"
+                    : nullptr;
             r_.at(*t.find("prior"), t.path("prior"),
                   std::string("the ") + shape->name + " prior's fields are not valid: " +
-                      (flat             ? "low must be below high"
-                       : why != nullptr ? why
-                                        : "its width must be positive"),
+                      (flat                ? "low must be below high"
+                       : spread != nullptr ? spread
+                       : why != nullptr    ? why
+                                           : "its width must be positive"),
                   "uniform: low < high; normal: sd > 0; lognormal: median > 0, sigma > 0; beta "
                   "and gamma: both > 0; triangular: low <= mode <= high, low < high");
             return;
@@ -1115,6 +1257,45 @@ private:
             if (!use) {
                 continue;
             }
+            // A keyword the unit negates ("not a forecast") is ambiguous: refused unless a
+            // [[rows]] entry says what the figure is.
+            const auto negated = [&](std::initializer_list<const char*> words, bool settled,
+                                     const std::string& taken_as, const std::string& say) {
+                const std::string phrase = negated_keyword(unit, words);
+                if (phrase.empty() || settled) {
+                    return false;
+                }
+                data_error(*row, "unit",
+                           "the unit '" + row->unit + "' of '" + row->series + "' " +
+                               std::to_string(y) + " says '" + phrase +
+                               "': a qualifier with a negation is ambiguous (the unit's keywords "
+                               "are read without it, and this figure would be fitted as " +
+                               taken_as + ")",
+                           "the unit written plainly, its qualifier only where it holds ('" +
+                               unit_head(row->unit, series_unit) +
+                               "' for an exact figure), with "
+                               "remarks such as 'final' in the source or quote column; or [[" +
+                               t.path("rows") + "]] with year = " + std::to_string(y) + " and " +
+                               say);
+                return true;
+            };
+            if (negated({"lower bound", "突破", "以上", "超"},
+                        first_rule != nullptr && first_rule->lower_bound.has_value(),
+                        "a lower bound, one-sided", "bound = \"none\" or \"lower\"") ||
+                negated({"approx", "about", "约", "左右"},
+                        first_rule != nullptr && first_rule->approximate.has_value(),
+                        "an approximation, with " + num(c_.errors.approximation_factor) +
+                            " x its error",
+                        "approximate = false or true") ||
+                negated({"forecast", "预计"},
+                        first_rule != nullptr && first_rule->forecast.has_value(),
+                        "a forecast, with " + num(c_.errors.forecast_factor) + " x its error",
+                        "forecast = false or true") ||
+                negated({"as of", "partial", "mid-year"}, placed,
+                        "a part-year figure that must be placed",
+                        "at = \"YYYY-MM\" (a stock) or from/to (a flow)")) {
+                continue;
+            }
             if (partial && !placed) {
                 data_error(*row, "unit",
                            "'" + row->series + "' " + std::to_string(y) +
@@ -1156,6 +1337,33 @@ private:
             // a note that blamed the model's noise. With a `scale`, it must be the one the units
             // name (万人 against people: 0.0001, not 0.001).
             if (o.measure != Measure::growth && model_series) {
+                // A figure of another measure (yuan or people against a series of firms) is
+                // refused before any multiple is compared: 4.92 亿元 was answered with the scale
+                // that would fit a yuan amount as a count of firms, and 492 yuan passed.
+                const std::string given_measure = engine::unit_measure(row->unit);
+                const std::string model_measure = engine::unit_measure(series_unit);
+                const auto fraction = [](const std::string& m) {
+                    return m == "percent" || m == "share";
+                };
+                if (!given_measure.empty() && !model_measure.empty() &&
+                    given_measure != model_measure &&
+                    !(fraction(given_measure) && fraction(model_measure))) {
+                    data_error(
+                        *row, "unit",
+                        "'" + row->series + "' " + std::to_string(y) + " is in '" + row->unit +
+                            "', " + measure_text(given_measure) + ", but the model's series '" +
+                            *model_series + "' is in '" + series_unit + "', " +
+                            measure_text(model_measure) +
+                            ": a figure of another measure cannot be fitted to it, at any scale",
+                        "a figure of " + measure_text(model_measure) + " in '" + series_unit +
+                            "' (or a multiple of it, converted by " + t.path("scale") +
+                            "), or a model series measured in " + measure_text(given_measure) +
+                            (given_measure == "percent"
+                                 ? "; " + t.path("measure") +
+                                       " = \"growth\" for a growth in percent"
+                                 : std::string()));
+                    continue;
+                }
                 const engine::UnitMultiple given = engine::unit_multiple(row->unit);
                 const engine::UnitMultiple model = engine::unit_multiple(series_unit);
                 const double ratio = model.factor / given.factor;
@@ -1225,10 +1433,11 @@ private:
                 continue;
             }
             o.sd = s;
-            o.fitted = !c_.fit_until || y <= *c_.fit_until;
-            if (!inside_run(o, placement)) {
+            if (!inside_run(o, placement) || !in_its_year(o, placement)) {
                 continue;
             }
+            // Judged by the last month the figure reads, which in_its_year keeps in its year.
+            o.fitted = !c_.fit_until || last_month(o).year <= *c_.fit_until;
             c_.observations.push_back(std::move(o));
         }
         for (const RowRule& rule : rules) {
@@ -1354,6 +1563,41 @@ private:
                 break;
             }
         }
+    }
+
+    // The last month an observation reads: a stock's, change's or growth's `at`, a flow's `to`.
+    static YearMonth last_month(const Observation& o) {
+        return o.measure == Measure::flow ? o.to : o.at;
+    }
+
+    // Whether the last month an observation reads lies in the year its row is labelled with;
+    // reports the [[rows]] key that placed it elsewhere. A row of 2021 placed at 2023-06 was
+    // fitted under --fit-until 2021 though it read the model in 2023, a held-back year. Earlier
+    // months may precede the year: a change's base month, a flow summed over several years
+    // (graduates retained 2017-2021, labelled 2021).
+    bool in_its_year(const Observation& o, const Placement& placement) {
+        const YearMonth last = last_month(o);
+        const MonthOrigin& origin = o.measure == Measure::flow ? placement.to : placement.at;
+        if (last.year == o.row.year || origin.rule == nullptr) {
+            return true;
+        }
+        const char* key = origin.key;
+        const Table rt(r_, *origin.rule->node, origin.rule->path);
+        r_.at(*rt.find(key), rt.path(key),
+              "'" + o.row.series + "' " + std::to_string(o.row.year) + " (the data row at " +
+                  c_.data.path.generic_string() + ":" + std::to_string(o.row.line) +
+                  ") is placed to read the model in " + last.str() + ", outside its year " +
+                  std::to_string(o.row.year) +
+                  ": a figure is labelled by the year of the last month it reads, which decides "
+                  "whether --fit-until fits it or holds it back",
+              "a month of " + std::to_string(o.row.year) +
+                  (o.measure == Measure::flow    ? " for to (from may lie in an earlier year)"
+                   : o.measure == Measure::stock ? std::string()
+                                                 : " for at (the base month, from, may lie in "
+                                                   "an earlier year)") +
+                  "; a figure of " + std::to_string(last.year) + " is a row of year " +
+                  std::to_string(last.year) + " in the data file");
+        return false;
     }
 
     // Whether the months an observation reads lie inside the run; reports the problem otherwise:

@@ -306,6 +306,29 @@ TEST_CASE("bad calibration files and data are refused and nothing is written", "
                   "reference_high_tech,2021,655,% yoy"),
          "error: unit: 'reference_high_tech' 2021 is in '% yoy', a percentage, but the model's "
          "series 'high_tech' is in 'firms'"},
+        // A figure of another measure was fitted as firms, or told the scale that would fit a
+        // yuan amount as a count of firms.
+        {"a figure in yuan against a series of firms", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,4.92,亿元"),
+         "error: unit: 'reference_high_tech' 2021 is in '亿元', an amount of money, but the "
+         "model's series 'high_tech' is in 'firms', a count of firms: a figure of another measure "
+         "cannot be fitted to it, at any scale (allowed: a figure of a count of firms in 'firms' "
+         "(or a multiple of it, converted by observations.high_tech.scale), or a model series "
+         "measured in an amount of money)"},
+        // A negated keyword was read as the keyword: "not a forecast" fitted as a forecast.
+        {"a unit that negates its keyword", base,
+         replaced(data, "reference_high_tech,2021,655,\"firms (year-end stock)\"",
+                  "reference_high_tech,2021,655,\"firms (final; not a forecast)\""),
+         "error: unit: the unit 'firms (final; not a forecast)' of 'reference_high_tech' 2021 says "
+         "'not a forecast': a qualifier with a negation is ambiguous"},
+        // A 2021 row read in 2023 was fitted under --fit-until 2021.
+        {"a row placed outside its year",
+         base + "[[observations.exits.rows]]\nyear = 2021\nfrom = \"2023-01\"\nto = "
+                "\"2023-12\"\n",
+         data,
+         "bad.toml:55:6: error: observations.exits.rows[0].to: 'reference_exits' 2021 (the data "
+         "row at history.csv:2) is placed to read the model in 2023-12, outside its year 2021"},
         {"prior with no mass in its bounds",
          replaced(base, "low = 5\nhigh = 40", "low = 50\nhigh = 60\nupper = 45"), data,
          "error: parameters.births_per_month.prior: the prior uniform(low 50, high 60) has no "

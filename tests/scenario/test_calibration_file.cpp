@@ -552,3 +552,191 @@ TEST_CASE("a prior that breaks a model's rule across parameters is refused at th
     INFO(bounded.diagnostics.format());
     CHECK(bounded.calibration.has_value());
 }
+
+TEST_CASE("a unit keyword after a negation is refused, not read as its keyword", "[scenario]") {
+    // An outside tester's units: each was fitted as a forecast (x3 sd), an approximation (x2) or
+    // a one-sided floor, the negation unread.
+    const std::vector<std::pair<std::string, std::string>> units = {
+        {"firms (final; not a forecast)", "not a forecast"},
+        {"firms (exact, not approximate)", "not approx"},
+        {"firms (no lower bound implied)", "no lower bound"},
+        {"firms (isn't about 300)", "isn't about"},
+        {"firms (non-forecast)", "non-forecast"},
+        {"firms (不超过300家)", "不超"},
+        {"firms (并非预计)", "非预计"},
+    };
+    for (const auto& [unit, phrase] : units) {
+        INFO(unit);
+        const std::string data =
+            replaced(DATA, "ref_exits,2021,300,firms,", "ref_exits,2021,300,\"" + unit + "\",");
+        const auto d = only_error(load("negated", calibration(""), data));
+        CHECK(d.file == (DIR / "negated" / "history.csv").generic_string());
+        CHECK(d.line == 5);
+        CHECK(d.column == 20);
+        CHECK(d.key == "unit");
+        CHECK(d.message == "the unit '" + unit + "' of 'ref_exits' 2021 says '" + phrase +
+                               "': a qualifier with a negation is ambiguous (the unit's "
+                               "keywords are read without it, and this figure would be fitted "
+                               "as " +
+                               (phrase.find("forecast") != std::string::npos ||
+                                        phrase.find("预计") != std::string::npos
+                                    ? "a forecast, with 3 x its error)"
+                                : phrase.find("bound") != std::string::npos ||
+                                        phrase.find("超") != std::string::npos
+                                    ? "a lower bound, one-sided)"
+                                    : "an approximation, with 2 x its error)"));
+        CHECK_THAT(d.allowed, Catch::StartsWith("the unit written plainly, its qualifier only "
+                                                "where it holds ('firms' for an exact figure)") &&
+                                  Catch::Contains("[[observations.exits.rows]] with year = 2021"));
+    }
+    // A [[rows]] entry that says what the figure is settles it.
+    const std::string data = replaced(DATA, "ref_exits,2021,300,firms,",
+                                      "ref_exits,2021,300,\"firms (final; not a forecast)\",");
+    const CalibrationLoad settled =
+        load("negated-settled",
+             calibration("[[observations.exits.rows]]\nyear = 2021\nforecast = false\n"), data);
+    INFO(settled.diagnostics.format());
+    REQUIRE(settled.calibration.has_value());
+    CHECK_FALSE(settled.calibration->observations[3].forecast);
+    CHECK(settled.calibration->observations[3].kind_text() == "exact");
+    // Negations elsewhere in the unit, as the shipped histories write them, do not count.
+    for (const char* unit :
+         {"firms (as of Oct 2022; NOT a year-end figure)", "firms (not a year-end figure, approx)",
+          "firms (table no. 4, approx)", "firms (lower bound, \"\"700户以上\"\")"}) {
+        INFO(unit);
+        const std::string plain = replaced(DATA, "ref_exits,2021,300,firms,",
+                                           std::string("ref_exits,2021,300,\"") + unit + "\",");
+        const CalibrationLoad r = load(
+            "negation-elsewhere",
+            calibration("[[observations.exits.rows]]\nyear = 2021\nfrom = \"2021-01\"\n"), plain);
+        INFO(r.diagnostics.format());
+        CHECK(r.calibration.has_value());
+    }
+}
+
+TEST_CASE("a figure of another measure than its model series is refused at any scale",
+          "[scenario]") {
+    // 492 yuan and 492 people were fitted as 492 firms; 4.92 亿元 was answered with the scale
+    // that would fit a yuan amount as a count of firms.
+    const std::vector<std::pair<std::string, std::string>> units = {
+        {"yuan", "an amount of money"},
+        {"亿元", "an amount of money"},
+        {"万元", "an amount of money"},
+        {"people", "a count of people"},
+        {"人", "a count of people"},
+        {"US dollars", "an amount of money"},
+        {"% of all", "a percentage"},
+        {"10k m2", "an area"},
+        {"yuan per firm", "an amount of money per firms"},
+    };
+    for (const auto& [unit, measure] : units) {
+        INFO(unit);
+        const std::string data =
+            replaced(DATA, "ref_exits,2021,300,firms,", "ref_exits,2021,300,\"" + unit + "\",");
+        const auto d = only_error(load("measure", calibration(""), data));
+        CHECK(d.line == 5);
+        CHECK(d.key == "unit");
+        CHECK(d.message == "'ref_exits' 2021 is in '" + unit + "', " + measure +
+                               ", but the model's series 'exits' is in 'firms', a count of firms: "
+                               "a figure of another measure cannot be fitted to it, at any scale");
+        CHECK_THAT(d.allowed,
+                   Catch::StartsWith("a figure of a count of firms in 'firms' (or a multiple of "
+                                     "it, converted by observations.exits.scale)"));
+        CHECK(d.allowed.find("scale = 0") == std::string::npos);
+        // A scale does not make it the series' measure.
+        const std::string scaled = replaced(calibration(""), "model_series = \"exits\"\n",
+                                            "model_series = \"exits\"\nscale = 0.00000001\n");
+        CHECK(only_error(load("measure-scaled", scaled, data)).message == d.message);
+    }
+    // Another word for the series' own measure, or a multiple of it, is compared as before.
+    for (const char* unit :
+         {"enterprises", "firms approved in review", "家", "companies (count)", "contracts"}) {
+        INFO(unit);
+        const std::string data = replaced(DATA, "ref_exits,2021,300,firms,",
+                                          std::string("ref_exits,2021,300,\"") + unit + "\",");
+        const CalibrationLoad r = load("same-measure", calibration(""), data);
+        INFO(r.diagnostics.format());
+        CHECK(r.calibration.has_value());
+    }
+}
+
+TEST_CASE("a [[rows]] month outside the row's year is refused; --fit-until judges the last "
+          "month read",
+          "[scenario]") {
+    // A 2021 row placed at 2023-06 was fitted under --fit-until 2021 though it read 2023.
+    const auto stock = only_error(
+        load("leak-stock", replaced(calibration(""), "at = \"2022-09\"", "at = \"2023-06\"")));
+    CHECK(stock.line == 19);
+    CHECK(stock.key == "observations.high_tech.rows[0].at");
+    CHECK(stock.message ==
+          "'ref_high_tech' 2022 (the data row at " +
+              (DIR / "leak-stock" / "history.csv").generic_string() +
+              ":3) is placed to read the model in 2023-06, outside its year 2022: a figure is "
+              "labelled by the year of the last month it reads, which decides whether "
+              "--fit-until fits it or holds it back");
+    CHECK(stock.allowed == "a month of 2022; a figure of 2023 is a row of year 2023 in the data "
+                           "file");
+    const auto flow = only_error(load("leak-flow", calibration(R"([[observations.exits.rows]]
+year = 2021
+from = "2023-01"
+to = "2023-12"
+)")));
+    CHECK(flow.key == "observations.exits.rows[0].to");
+    CHECK(flow.line == 27);
+    CHECK(flow.allowed == "a month of 2021 for to (from may lie in an earlier year); a figure of "
+                          "2023 is a row of year 2023 in the data file");
+    // A flow summed over several years is labelled by its last (graduates retained 2017-2021):
+    // fitted up to that year, held back before it.
+    const std::string over_years =
+        calibration("[[observations.exits.rows]]\nyear = 2022\nfrom = \"2021-01\"\n");
+    CalibrationFlags flags;
+    flags.fit_until = 2021;
+    const CalibrationLoad r = load("flow-over-years", over_years, DATA, flags);
+    INFO(r.diagnostics.format());
+    REQUIRE(r.calibration.has_value());
+    const Observation& exits22 = r.calibration->observations[4];
+    CHECK(exits22.id == "exits_2022");
+    CHECK(exits22.from == canopy::engine::YearMonth{2021, 1});
+    CHECK(exits22.to == canopy::engine::YearMonth{2022, 12});
+    CHECK_FALSE(exits22.fitted);
+}
+
+TEST_CASE("a prior's provenance may not be empty, as a scenario's may not", "[scenario]") {
+    const auto a =
+        only_error(load("empty-assumption",
+                        replaced(calibration(""), "assumption = \"a test\"", "assumption = \"\"")));
+    CHECK(a.line == 11);
+    CHECK(a.key == "parameters.births_per_month.assumption");
+    CHECK(a.message == "the assumption is empty");
+    const auto s = only_error(load(
+        "empty-source", replaced(calibration(""), "assumption = \"a test\"", "source = \" \"")));
+    CHECK(s.key == "parameters.births_per_month.source");
+    CHECK(s.message == "the source is empty");
+}
+
+TEST_CASE("a prior's messages offer only what a prior can take", "[scenario]") {
+    // The allowed list offered firms and edges_per_firm, which were then refused as whole
+    // numbers.
+    const auto d = only_error(load("unknown-parameter", calibration(R"(
+[parameters.birth_per_month]
+prior = "uniform"
+low = 1
+high = 2
+assumption = "a"
+)")));
+    CHECK(d.message == "model 'reference' has no parameter, baseline or lever 'birth_per_month'");
+    CHECK_THAT(d.allowed, Catch::Contains("births_per_month"));
+    CHECK(d.allowed.find("edges_per_firm") == std::string::npos);
+    CHECK(d.allowed.find("firms,") == std::string::npos);
+    // A normal prior's sd: "> 0" in the message as in the allowed text, for -3 and for 0.
+    for (const char* sd : {"sd = -3", "sd = 0"}) {
+        INFO(sd);
+        const auto n = only_error(
+            load("normal-sd", replaced(calibration(""), "prior = \"uniform\"\nlow = 5\nhigh = 30",
+                                       std::string("prior = \"normal\"\nmean = 15\n") + sd)));
+        CHECK(n.key == "parameters.births_per_month.prior");
+        CHECK(n.message ==
+              "the normal prior's fields are not valid: normal needs a standard deviation sd > 0");
+        CHECK_THAT(n.allowed, Catch::Contains("normal: sd > 0"));
+    }
+}

@@ -44,3 +44,40 @@ TEST_CASE("Powers of ten written with an exponent are multiples", "[unit]") {
     CHECK(unit_multiple("10 people").factor == 10.0);
     CHECK(unit_multiple("index, 2022 = 10^2").factor == 1.0);
 }
+
+TEST_CASE("A unit names its measure, whatever its multiple", "[unit]") {
+    using canopy::engine::unit_measure;
+    // The shipped histories' units and the model series' own.
+    for (const char* unit : {"firms", "firms (year-end stock)", "万家", "firms approved in review",
+                             "thousand firms", "enterprises", "家"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == "firms");
+    }
+    for (const char* unit :
+         {"yuan", "亿元", "亿元 (CNY 100m)", "万元", "100m yuan", "100m yuan/year", "US dollars",
+          "$", "亿元 (lower bound, \"突破1万亿元\")", "元人民币"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == "money");
+    }
+    for (const char* unit :
+         {"people", "1000 people", "万人 (10k persons)", "persons", "人", "万人次"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == "people");
+    }
+    for (const char* unit : {"10k m2", "万平方米 (10k m2)", "m²", "square metres"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == "area");
+    }
+    CHECK(unit_measure("% yoy") == "percent");
+    CHECK(unit_measure("% of GDP (approx, \"about 26%\")") == "percent");
+    CHECK(unit_measure("‰") == "percent");
+    CHECK(unit_measure("share") == "share");
+    CHECK(unit_measure("yuan per firm") == "money per firms");
+    CHECK(unit_measure("firms per year") == "firms");
+    // What it does not know is not compared.
+    for (const char* unit : {"carriers", "contracts", "index", "capability", "seats", "",
+                             "国家级孵化器", "units (2021, approx)", "firms per centre"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == (std::string(unit) == "firms per centre" ? "firms" : ""));
+    }
+}

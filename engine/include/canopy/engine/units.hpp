@@ -23,6 +23,17 @@ struct UnitMultiple {
 
 UnitMultiple unit_multiple(const std::string& unit);
 
+/// The kind of quantity a unit's head (the text before a bracket) names, to tell a figure of
+/// another measure from a multiple of the same one: "money" (yuan, rmb, cny, dollars, usd, euros,
+/// $, ¥, €, and any head with 元: 元, 万元, 亿元, 美元), "people" (people, persons, individuals,
+/// residents, workers, employees, staff, graduates, students; 人, 人次, 名), "firms" (firms,
+/// enterprises, companies, businesses, startups, smes; 家, 户, 企业, 公司), "area" (m2, m², km2,
+/// sqm, square metres, hectares, acres; 平方米, 平米, 亩, 公顷), "percent" (a percent_unit or
+/// per mille), "share" (a share_unit); "X per Y" when the head names two of them apart by "per"
+/// or "/" ("yuan per firm": "money per firms"); "" when it names none (carriers, contracts,
+/// index: not compared). A multiple does not change it: 万家 and firms are both "firms".
+std::string unit_measure(const std::string& unit);
+
 /// ASCII lower case; other bytes (UTF-8 text) as they are.
 std::string lower_ascii(std::string_view s);
 

@@ -1,5 +1,7 @@
 // Carrying a calibration posterior into a scenario (posterior.hpp).
+#include <canopy/engine/diagnostics.hpp>
 #include <canopy/engine/error.hpp>
+#include <canopy/engine/toml_document.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 
@@ -21,6 +23,19 @@ std::string join(const std::vector<std::string>& items) {
 
 } // namespace
 
+std::string calibration_policy_mix(const CalibrationResult& posterior) {
+    engine::Diagnostics ignored;
+    const std::optional<engine::TomlValue> root =
+        engine::parse_toml_text(posterior.calibration_text, "calibration_text", ignored);
+    if (!root) {
+        return {};
+    }
+    const engine::TomlValue* table = root->find("calibration");
+    const engine::TomlValue* mix = table != nullptr ? table->find("policy_mix") : nullptr;
+    return mix != nullptr && mix->type == engine::TomlValue::Type::string ? mix->string
+                                                                          : std::string();
+}
+
 engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::ModelInfo& model,
                                 const CalibrationResult& posterior, const std::string& origin,
                                 const std::vector<std::string>& columns) {
@@ -37,6 +52,7 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
         }
     }
     const std::size_t d = posterior.parameters.size();
+    const std::string fitted_mix = calibration_policy_mix(posterior);
     const std::size_t n = posterior.particle_count();
     std::vector<engine::JointDraws::Column> chosen;
     std::vector<std::size_t> source;
@@ -55,6 +71,19 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
                 throw PosteriorColumnError(name, where + " scales lever '" + name +
                                                      "', which model '" + model.name +
                                                      "' does not have");
+            }
+            if (!fitted_mix.empty()) {
+                // An outside tester fitted lever_high_tech as 0.81 of policy mix high_tech_push's
+                // doubled schedule; carried into a run of the scenario's own schedule it scaled
+                // that instead, and 384 leaders became 215, exit 0. A posterior's columns apply
+                // to the scenario's own schedule and to every mix's alike.
+                throw PosteriorColumnError(
+                    name, where + " fits lever '" + name +
+                              "' as a multiple of its schedule under policy mix '" + fitted_mix +
+                              "' (the calibration's policy_mix), but a posterior's columns "
+                              "scale the schedule of whatever a run runs, the scenario's own "
+                              "or another mix's: a multiple of one schedule does not carry "
+                              "over to another");
             }
             column.kind = engine::JointDraws::Column::Kind::lever_scale;
             column.index = l;

@@ -242,6 +242,23 @@ TEST_CASE("a posterior of another model or parameter set is refused", "[unit]") 
     baseline.scenario_start = "2013-01";
     CHECK_THROWS_WITH(with_posterior(s, info, baseline, "p.h5"),
                       Catch::Contains("a starting figure does not carry over to another start"));
+    // A lever fitted under a policy mix scales that mix's schedule (an outside tester's 0.81 of
+    // high_tech_push's doubled schedule, carried to the scenario's own: 384 leaders became 215).
+    CalibrationResult mixed = sample_result();
+    mixed.calibration_text = "[calibration]\nname = \"t\"\npolicy_mix = \"high_tech_push\"\n";
+    CHECK(calibration_policy_mix(mixed) == "high_tech_push");
+    CHECK(calibration_policy_mix(sample_result()).empty());
+    CHECK_THROWS_WITH(with_posterior(s, info, mixed, "p.h5"),
+                      Catch::Contains("fits lever 'lever_high_tech' as a multiple of its schedule "
+                                      "under policy mix 'high_tech_push'"));
+    try {
+        (void)with_posterior(s, info, mixed, "p.h5");
+    } catch (const PosteriorColumnError& e) {
+        CHECK(e.column() == "lever_high_tech");
+    }
+    // Its behavioural column still carries over, and is what usable_columns offers.
+    CHECK(with_posterior(s, info, mixed, "p.h5", {"births_per_month"}).joint_draws);
+    CHECK(usable_columns(s, info, mixed) == std::vector<std::string>{"births_per_month"});
     CalibrationResult too_big = sample_result();
     too_big.particles[1] = 5000.0; // the lever's range is [0, 1000]
     CHECK_THROWS_WITH(with_posterior(s, info, too_big, "p.h5"),

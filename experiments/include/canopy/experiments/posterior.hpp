@@ -12,6 +12,8 @@
 ///    schedule out of the lever's range);
 ///  - a baseline column when the scenario starts in another month than the calibration's run
 ///    (a starting figure of 2013 is not one of 2022): usable_columns() lists the others;
+///  - a lever scale fitted under a policy mix (the calibration's `policy_mix`): it multiplies
+///    that mix's schedule, and a posterior's columns scale whatever schedule a run has;
 ///  - a column asked for that the posterior does not have.
 
 #include <canopy/engine/diagnostics.hpp>
@@ -32,6 +34,10 @@ namespace canopy::experiments {
 engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::ModelInfo& model,
                                 const CalibrationResult& posterior, const std::string& origin,
                                 const std::vector<std::string>& columns = {});
+
+/// The policy mix the calibration applied before fitting (`[calibration] policy_mix`, read from
+/// the calibration's text the result keeps), or empty.
+std::string calibration_policy_mix(const CalibrationResult& posterior);
 
 /// What with_posterior throws when one column is at fault (not in the posterior or the model, of
 /// another kind, out of range, a baseline of another start): `column()` names it.

@@ -234,11 +234,19 @@ nlohmann::ordered_json result_json(const experiments::SolveRequest& request,
         // The two settings that show P(attain) falling as the lever rises.
         const experiments::SolveNotMonotone& m = *r.not_monotone;
         const auto at = [&](const experiments::SolveSetting& s) {
-            return nlohmann::ordered_json{
+            nlohmann::ordered_json o{
                 {"level", number_json(s.levels.at(m.lever))},
                 {"p_attain", number_json(s.p_attain)},
                 {"p_attain_ci", {number_json(s.p_attain_ci.lo), number_json(s.p_attain_ci.hi)}},
                 {"replicates", s.replicates}};
+            if (request.levers.size() > 1) { // every lever's level: the setting compared
+                nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+                for (std::size_t i = 0; i < request.levers.size(); ++i) {
+                    levels[request.levers[i].target.name] = number_json(s.levels.at(i));
+                }
+                o["levers"] = std::move(levels);
+            }
+            return o;
         };
         j["not_monotone"] = {{"lever", request.levers.at(m.lever).target.name},
                              {"lower", at(m.lower)},
@@ -411,17 +419,33 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
     const std::string name = l.target.name;
     const double a = m.lower.levels.at(m.lever);
     const double b = m.higher.levels.at(m.lever);
-    return fmt::format(
-        "solve assumes that more of a lever never lowers P(attain), and that does not hold for "
-        "target {} and lever {}: P(attain) fell from {} at {} to {} at {}, more than the "
-        "intervals allow. So the levels searched cannot say whether P is reachable. {}compare "
-        "levels directly with canopy run {} --set {}=LEVEL.",
-        target, name, p_text(m.lower), output::format_level(a), p_text(m.higher),
-        output::format_level(b),
+    // With several levers, the others' levels, equal in both settings (a tester could not tell
+    // which two settings were compared).
+    std::string others;
+    for (std::size_t i = 0; i < request.levers.size(); ++i) {
+        if (i != m.lever) {
+            others += (others.empty() ? " (with " : ", ") + request.levers[i].target.name + " = " +
+                      output::format_level(m.lower.levels.at(i));
+        }
+    }
+    others += others.empty() ? "" : ")";
+    const std::string next =
         a > l.low ? fmt::format("Search the range below the fall (--lever {}={}:{}), or ", name,
                                 output::format_level(l.low), output::format_level(a))
-                  : std::string("Search another lever, or "),
-        scenario_word, name);
+                  : std::string("Search another lever, or ");
+    // A reached answer stands: its own replicates reach P. What the fall puts in doubt is that
+    // it is the smallest or cheapest (a tester read "cannot say whether P is reachable" under
+    // REACHED).
+    const std::string meaning =
+        r.reached ? "The answer stands (its own replicates reach P), but a smaller or cheaper "
+                    "setting than those searched may reach P too. "
+                  : "So the levels searched cannot say whether P is reachable. ";
+    return fmt::format(
+        "solve assumes that more of a lever never lowers P(attain), and that does not hold for "
+        "target {} and lever {}: P(attain) fell from {} at {} to {} at {}{}, more than the "
+        "intervals allow. {}{}compare levels directly with canopy run {} --set {}=LEVEL.",
+        target, name, p_text(m.lower), output::format_level(a), p_text(m.higher),
+        output::format_level(b), others, meaning, next, scenario_word, name);
 }
 
 // A searched lever's unit (empty for an index or a multiplier without one).
@@ -764,8 +788,19 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                                   quoted(args.target) +
                                   (ids.empty() ? " (it has no targets: add one under [targets])"
                                                : " (allowed: " + joined(ids) + ")");
-            const std::string hint = did_you_mean_id(args.target, ids);
-            if (!hint.empty()) {
+            const bool indicator =
+                std::any_of(s.indicators.begin(), s.indicators.end(),
+                            [&](const engine::IndicatorSpec& i) { return i.id == args.target; });
+            if (indicator) {
+                // An outside tester's indicator without a target was offered another quantity's
+                // target as "did you mean".
+                message += "; " + quoted(args.target) +
+                           " is an indicator with no target on it: solve needs a goal to reach "
+                           "(add [targets." +
+                           args.target +
+                           "] with a comparison, a threshold and a source or assumption; its "
+                           "indicator is the one of the same name)";
+            } else if (const std::string hint = did_you_mean_id(args.target, ids); !hint.empty()) {
                 message += " " + hint;
             }
             problems.push_back(message);

@@ -152,6 +152,35 @@ TEST_CASE("canopy solve gives no answer when P(attain) falls as the lever rises"
     const std::string html = test::read_file(dir / "r.html");
     CHECK(html.find("no answer") != std::string::npos);
     CHECK(json.err.find("no answer") != std::string::npos);
+
+    // At P 50 % the range's bottom, 0, reaches P: REACHED stands, and the warning says so rather
+    // than that the search "cannot say whether P is reachable" (an outside tester's reading).
+    const Result reached = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                               " -t 1 --target high_tech_growth -P 0.5 --lever "
+                                               "lever_high_tech=0:3");
+    INFO(reached.out);
+    CHECK(reached.status == 0);
+    CHECK(reached.out.find("REACHED: lever_high_tech = 0 ") != std::string::npos);
+    CHECK(reached.out.find("warning: solve assumes") != std::string::npos);
+    CHECK(reached.out.find("The answer stands (its own replicates reach P), but a smaller or "
+                           "cheaper setting than those searched may reach P too") !=
+          std::string::npos);
+    CHECK(reached.out.find("cannot say whether P is reachable") == std::string::npos);
+
+    // Two levers: the fall names the other lever's level in both settings, text and JSON.
+    const Result two = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                           " -t 1 --target high_tech_growth -P 0.7 -n 40 "
+                                           "--lever lever_incubated=0.5:3 "
+                                           "--lever lever_high_tech=0:3 --json -");
+    INFO(two.err);
+    const auto t = nlohmann::json::parse(two.out);
+    REQUIRE(t.contains("not_monotone"));
+    const auto& fall = t["not_monotone"];
+    REQUIRE(fall["lower"].contains("levers"));
+    CHECK(fall["lower"]["levers"]["lever_incubated"] ==
+          fall["higher"]["levers"]["lever_incubated"]);
+    CHECK(fall["lower"]["levers"][fall["lever"].get<std::string>()] == fall["lower"]["level"]);
+    CHECK(two.err.find("(with lever_incubated = ") != std::string::npos);
 }
 
 TEST_CASE("flag messages say what is allowed", "[regression][cli]") {
@@ -167,6 +196,15 @@ TEST_CASE("flag messages say what is allowed", "[regression][cli]") {
         run_canopy(dir, "solve --target leaderz -P 0.5 --lever hte_certification_reward");
     CHECK(target.status == 2);
     CHECK(target.err.find("did you mean 'leader_enterprises'") != std::string::npos);
+
+    // An indicator without a target is named as such, not offered another target.
+    const Result indicator = run_canopy(dir, "solve " + shell_quote(REFERENCE) +
+                                                 " --target leader_share -P 0.5 --lever lever_sme");
+    CHECK(indicator.status == 2);
+    CHECK(indicator.err.find("'leader_share' is an indicator with no target on it") !=
+          std::string::npos);
+    CHECK(indicator.err.find("add [targets.leader_share]") != std::string::npos);
+    CHECK(indicator.err.find("did you mean") == std::string::npos);
 
     const Result lever =
         run_canopy(dir, "levers " + shell_quote(REFERENCE) + " --lever births_per_month");

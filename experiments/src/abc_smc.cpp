@@ -594,7 +594,7 @@ private:
             }
             const double ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
             const double observed = used > 0 && ess > 0.0 ? ess / static_cast<double>(used) : 0.0;
-            const double rate = observed > 0.0 ? observed : efficiency / 2.0;
+            const double rate = observed > 0.0 ? observed : efficiency;
             efficiency = rate;
             // Aim a little short with the first batch, a little past with the others, so that
             // few runs are made beyond the candidate that completes the generation.

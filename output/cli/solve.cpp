@@ -1076,6 +1076,12 @@ int solve_command(const FlagProblems& flagged, const SolveArgs& args) {
                 // repeated in each answer.
                 nlohmann::ordered_json answer = result_json(request, result.single[i]);
                 answer.erase("schema_version");
+                if (answer.contains("not_monotone")) {
+                    // Along its own line the others are at their policy_start levels: its entry
+                    // reads as a one-lever solve of it would.
+                    answer["not_monotone"]["lower"].erase("levers");
+                    answer["not_monotone"]["higher"].erase("levers");
+                }
                 nlohmann::ordered_json single = nlohmann::ordered_json::object();
                 single["lever"] = i < request.levers.size() ? request.levers[i].target.name : "";
                 single.update(answer);

@@ -272,7 +272,28 @@ void write_contents(const Writer& w, const CalibrationResult& r) {
     }
 }
 
+// The file is built in memory first, to learn its size, and written only where it fits: HDF5
+// that runs out of disk while writing leaves the file half-closed inside the library, and its
+// shutdown at exit then crashed a Python process that had caught the error (an outside tester,
+// canopy.calibrate(out=...) on a full disk). A result is small: its particles and summaries.
 void write_file(const fs::path& path, const CalibrationResult& r) {
+    std::uint64_t bytes = 0;
+    {
+        Writer sized(path, FileWriter::InMemory{});
+        write_contents(sized, r);
+        bytes = sized.size();
+        sized.close();
+    }
+    // Room for the file and HDF5's own slack (a close extends the file to its allocation).
+    const std::uint64_t needed = bytes + bytes / 16 + (std::uint64_t{16} << 10);
+    std::error_code ec;
+    const fs::space_info space =
+        fs::space(path.parent_path().empty() ? "." : path.parent_path(), ec);
+    if (!ec && space.available < needed) {
+        throw Failure{"cannot write the file (No space left on device: it needs about " +
+                      std::to_string(needed / 1024 + 1) + " KiB, " +
+                      std::to_string(space.available / 1024) + " KiB are free)"};
+    }
     Writer w(path);
     write_contents(w, r); // every object it opens is closed when it returns
     w.close();

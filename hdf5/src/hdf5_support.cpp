@@ -447,6 +447,35 @@ FileWriter::FileWriter(const std::filesystem::path& file)
                  "cannot create the file"),
             H5Fclose) {}
 
+namespace {
+
+Id in_memory_access_list() {
+    Id p = file_access_list();
+    must_ok(H5Pset_fapl_core(p.get(), std::size_t{1} << 16, false),
+            "cannot set up a file in memory");
+    return p;
+}
+
+} // namespace
+
+FileWriter::FileWriter(const std::filesystem::path& label, InMemory)
+    : fcpl_(file_creation_list())
+    , fapl_(in_memory_access_list())
+    , gcpl_(group_creation_list())
+    , dcpl_(dataset_creation_list())
+    , lcpl_(link_creation_list())
+    , string_(string_type())
+    , file_(must(H5Fcreate(label.c_str(), H5F_ACC_TRUNC, fcpl_.get(), fapl_.get()),
+                 "cannot create the file in memory"),
+            H5Fclose) {}
+
+std::uint64_t FileWriter::size() const {
+    must_ok(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "cannot write the file");
+    hsize_t bytes = 0;
+    must_ok(H5Fget_filesize(file_.get(), &bytes), "cannot tell the file's size");
+    return bytes;
+}
+
 void FileWriter::close() {
     file_.close("cannot close the file");
 }

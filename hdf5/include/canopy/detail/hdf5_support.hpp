@@ -144,10 +144,16 @@ Id link_creation_list();
 class FileWriter {
 public:
     explicit FileWriter(const std::filesystem::path& file);
+    /// The file built in memory only (HDF5's core driver, no backing store), to learn how large
+    /// it will be (`size()`) before anything reaches the disk; `label` names it in messages.
+    struct InMemory {};
+    FileWriter(const std::filesystem::path& label, InMemory);
 
     [[nodiscard]] hid_t root() const noexcept { return file_.get(); }
     /// Closes the file, which writes what HDF5 still holds; throws Failure when that fails.
     void close();
+    /// The file's size in bytes as it stands.
+    [[nodiscard]] std::uint64_t size() const;
 
     Id group(hid_t parent, const std::string& name) const;
     /// A dataset of `shape` (row-major `data` laid out as `memory_type`); an empty one is

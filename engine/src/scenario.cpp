@@ -2060,6 +2060,18 @@ private:
             }
             return;
         }
+        // Another measure at any scale: money over a count of firms, people over money. The
+        // calibration's check of its figures (engine::unit_measure), now the indicators' too.
+        if (const std::string measure = unit_measure(spec.unit),
+            series_measure = unit_measure(unit);
+            !measure.empty() && !series_measure.empty() && measure != series_measure) {
+            ctx_.error(t.find("unit")->pos, t.path("unit"),
+                       what + ": '" + spec.unit + "' names " + measure + ", the series " +
+                           series_measure + ", which no scale converts",
+                       "unit = \"" + unit +
+                           "\" (or its multiple, with the scale that converts to it)");
+            return;
+        }
         const UnitMultiple given = unit_multiple(spec.unit);
         const UnitMultiple model = unit_multiple(unit);
         const double ratio = model.factor / given.factor;

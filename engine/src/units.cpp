@@ -80,23 +80,69 @@ namespace {
 // that names one.
 std::string measure_of_part(const std::string& part) {
     static const std::array<std::pair<const char*, const char*>, 44> WORDS = {
-        {{"yuan", "money"},         {"rmb", "money"},         {"cny", "money"},
-         {"renminbi", "money"},     {"dollar", "money"},      {"dollars", "money"},
-         {"usd", "money"},          {"eur", "money"},         {"euro", "money"},
-         {"euros", "money"},        {"yen", "money"},         {"hkd", "money"},
-         {"people", "people"},      {"person", "people"},     {"persons", "people"},
-         {"individuals", "people"}, {"residents", "people"},  {"workers", "people"},
-         {"employees", "people"},   {"staff", "people"},      {"graduates", "people"},
-         {"students", "people"},    {"firm", "firms"},        {"firms", "firms"},
-         {"enterprise", "firms"},   {"enterprises", "firms"}, {"company", "firms"},
-         {"companies", "firms"},    {"business", "firms"},    {"businesses", "firms"},
-         {"startup", "firms"},      {"startups", "firms"},    {"sme", "firms"},
-         {"smes", "firms"},         {"m2", "area"},           {"km2", "area"},
-         {"sqm", "area"},           {"hectare", "area"},      {"hectares", "area"},
-         {"acre", "area"},          {"acres", "area"},        {"metres", "?area"},
-         {"meters", "?area"},       {"metre", "?area"}}};
-    // Symbols and Chinese: money wherever 元 or a currency sign stands.
-    for (const char* sign : {"$", "\xC2\xA5", "\xEF\xBF\xA5", "\xE2\x82\xAC", "元", "人民币"}) {
+        {{"yuan", "money"},
+         {"rmb", "money"},
+         {"cny", "money"},
+         {"renminbi", "money"},
+         {"dollar", "money in US dollars"},
+         {"dollars", "money in US dollars"},
+         {"usd", "money in US dollars"},
+         {"eur", "money in euros"},
+         {"euro", "money in euros"},
+         {"euros", "money in euros"},
+         {"yen", "money in yen"},
+         {"hkd", "money in HK dollars"},
+         {"people", "people"},
+         {"person", "people"},
+         {"persons", "people"},
+         {"individuals", "people"},
+         {"residents", "people"},
+         {"workers", "people"},
+         {"employees", "people"},
+         {"staff", "people"},
+         {"graduates", "people"},
+         {"students", "people"},
+         {"firm", "firms"},
+         {"firms", "firms"},
+         {"enterprise", "firms"},
+         {"enterprises", "firms"},
+         {"company", "firms"},
+         {"companies", "firms"},
+         {"business", "firms"},
+         {"businesses", "firms"},
+         {"startup", "firms"},
+         {"startups", "firms"},
+         {"sme", "firms"},
+         {"smes", "firms"},
+         {"m2", "area"},
+         {"km2", "area"},
+         {"sqm", "area"},
+         {"hectare", "area"},
+         {"hectares", "area"},
+         {"acre", "area"},
+         {"acres", "area"},
+         {"metres", "?area"},
+         {"meters", "?area"},
+         {"metre", "?area"}}};
+    // Other currencies than the yuan are other measures: 100m US dollars fitted as 100m yuan
+    // would be 7 times off (a reviewer's 亿美元 against a series in 100m yuan passed).
+    static const std::array<std::pair<const char*, const char*>, 9> CURRENCIES = {
+        {{"hk$", "money in HK dollars"},
+         {"美元", "money in US dollars"},
+         {"港元", "money in HK dollars"},
+         {"港币", "money in HK dollars"},
+         {"欧元", "money in euros"},
+         {"日元", "money in yen"},
+         {"$", "money in US dollars"},
+         {"\xE2\x82\xAC", "money in euros"},
+         {"\xC2\xA3", "money in pounds"}}};
+    for (const auto& [sign, measure] : CURRENCIES) {
+        if (part.find(sign) != std::string::npos) {
+            return measure;
+        }
+    }
+    // Symbols and Chinese: money (yuan) wherever 元 or ¥ stands.
+    for (const char* sign : {"\xC2\xA5", "\xEF\xBF\xA5", "元", "人民币"}) {
         if (part.find(sign) != std::string::npos) {
             return "money";
         }
@@ -126,10 +172,19 @@ std::string measure_of_part(const std::string& part) {
         }
     }
     const auto begins = [&](const char* s) { return rest.rfind(s, 0) == 0; };
-    if (begins("人") || rest == "名") {
+    const auto ends = [&](const std::string& s) {
+        return rest.size() >= s.size() && rest.compare(rest.size() - s.size(), s.size(), s) == 0;
+    };
+    // 企业家 are entrepreneurs, people; 人工智能企业 are firms (a reviewer's 万人工智能企业 was
+    // read as people by its first character).
+    if (rest.find("企业家") != std::string::npos) {
         return "people";
     }
-    if (begins("家") || begins("户") || begins("企业") || begins("公司")) {
+    if ((begins("人") && !begins("人工")) || rest == "名") {
+        return "people";
+    }
+    if (begins("家") || begins("户") || begins("企业") || begins("公司") || ends("企业") ||
+        ends("公司")) {
         return "firms";
     }
     // English words, the first that names a measure.

@@ -92,9 +92,11 @@ std::string negated_keyword(const std::string& unit, std::initializer_list<const
     static const std::array<std::string_view, 5> CHINESE = {"不", "非", "未", "没", "无"};
     const auto is_break = [&](std::size_t i) {
         const char c = unit[i];
-        return c == '(' || c == ')' || c == '[' || c == ']' || c == ';' ||
+        // A comma too: "not seasonally adjusted, approx" negates another remark (a reviewer).
+        return c == '(' || c == ')' || c == '[' || c == ']' || c == ';' || c == ',' ||
                unit.compare(i, 3, "（") == 0 || unit.compare(i, 3, "）") == 0 ||
-               unit.compare(i, 3, "；") == 0;
+               unit.compare(i, 3, "；") == 0 || unit.compare(i, 3, "，") == 0 ||
+               unit.compare(i, 3, "、") == 0;
     };
     const auto letter = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'';
@@ -108,9 +110,9 @@ std::string negated_keyword(const std::string& unit, std::initializer_list<const
             while (begin > 0 && !is_break(begin - 1)) {
                 --begin;
             }
-            // Chinese: the two characters (code points) before it.
+            // Chinese: the four characters (code points) before it (不属于预计数, 不再是预计数).
             std::size_t back = at;
-            for (int chars = 0; chars < 2 && back > begin; ++chars) {
+            for (int chars = 0; chars < 4 && back > begin; ++chars) {
                 do {
                     --back;
                 } while (back > begin && (static_cast<unsigned char>(unit[back]) & 0xC0) == 0x80);
@@ -120,13 +122,13 @@ std::string negated_keyword(const std::string& unit, std::initializer_list<const
                     }
                 }
             }
-            // English: the four words before it ("isn't" and "isn’t" as "isnt"; "no." is a
-            // number, not a negation).
+            // English: the six words before it ("not in any way a forecast"; "isn't" and
+            // "isn’t" as "isnt"; "no." is a number, not a negation).
             const auto apostrophe = [&](std::size_t k) {
                 return k >= begin + 3 && unit.compare(k - 3, 3, "\xE2\x80\x99") == 0;
             };
             std::size_t i = at;
-            for (int words = 0; words < 4 && i > begin;) {
+            for (int words = 0; words < 6 && i > begin;) {
                 if (!letter(unit[i - 1]) && !apostrophe(i)) {
                     --i;
                     continue;
@@ -170,6 +172,9 @@ std::string measure_text(const std::string& measure) {
     const auto one = [](const std::string& m) -> std::string {
         if (m == "money") {
             return "an amount of money";
+        }
+        if (m.starts_with("money in ")) { // another currency than yuan
+            return "an amount of money in " + m.substr(9);
         }
         if (m == "people" || m == "firms") {
             return "a count of " + m;
@@ -1404,6 +1409,26 @@ private:
                                          " that converts it, or the figure in '" + series_unit +
                                          "'");
                     continue;
+                }
+                // Percent, per mille and share against each other: the scale that converts
+                // (a reviewer's ‰ against a share, and share or ‰ against '%', passed at 1).
+                const auto head = [](const std::string& u) {
+                    return u.substr(0, std::min({u.find('('), u.find('['), u.find("（")}));
+                };
+                const double given_per = engine::per_scale(head(row->unit));
+                const double model_per = engine::per_scale(head(series_unit));
+                if (given_per != 0.0 && model_per != 0.0) {
+                    const double wanted = given_per / model_per;
+                    if (std::fabs(scale / wanted - 1.0) > 1e-9) {
+                        data_error(*row, "unit",
+                                   "'" + row->series + "' " + std::to_string(y) + " is in '" +
+                                       row->unit + "', and the model's series '" + *model_series +
+                                       "' is in '" + series_unit + "', which " + t.path("scale") +
+                                       " = " + num(scale) + " does not convert",
+                                   t.path("scale") + " = " + scale_text(wanted) +
+                                       " (the model's figure times scale is the data's)");
+                        continue;
+                    }
                 }
             }
             // The error model.

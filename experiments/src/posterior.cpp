@@ -72,7 +72,16 @@ engine::Scenario with_posterior(const engine::Scenario& scenario, const engine::
                                                      "', which model '" + model.name +
                                                      "' does not have");
             }
-            if (!fitted_mix.empty()) {
+            // Does the calibration's mix set or scale this lever? Judged by the scenario's mix
+            // of that name (a reviewer's mix that moved another lever only was refused); one the
+            // scenario does not have cannot be judged, and is taken to.
+            const auto mix =
+                std::find_if(scenario.policy_mixes.begin(), scenario.policy_mixes.end(),
+                             [&](const engine::PolicyMix& m) { return m.name == fitted_mix; });
+            const bool moves = mix == scenario.policy_mixes.end() ||
+                               std::any_of(mix->levers.begin(), mix->levers.end(),
+                                           [&](const auto& setting) { return setting.first == l; });
+            if (!fitted_mix.empty() && moves) {
                 // An outside tester fitted lever_high_tech as 0.81 of policy mix high_tech_push's
                 // doubled schedule; carried into a run of the scenario's own schedule it scaled
                 // that instead, and 384 leaders became 215, exit 0. A posterior's columns apply

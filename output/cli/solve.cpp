@@ -436,10 +436,18 @@ std::string not_monotone_text(const experiments::SolveRequest& request,
     // A reached answer stands: its own replicates reach P. What the fall puts in doubt is that
     // it is the smallest or cheapest (a tester read "cannot say whether P is reachable" under
     // REACHED).
+    // Every lever at the floor of its range: nothing searched is smaller (a reviewer's answer of
+    // 0 and 0 at cost 0 was told a cheaper setting might exist).
+    bool floor = true;
+    for (std::size_t i = 0; i < request.levers.size() && i < r.best.levels.size(); ++i) {
+        floor = floor && r.best.levels[i] <= request.levers[i].low;
+    }
     const std::string meaning =
-        r.reached ? "The answer stands (its own replicates reach P), but a smaller or cheaper "
-                    "setting than those searched may reach P too. "
-                  : "So the levels searched cannot say whether P is reachable. ";
+        !r.reached ? "So the levels searched cannot say whether P is reachable. "
+        : floor    ? "The answer, every lever at the floor of its range, stands (its own "
+                     "replicates reach P). "
+                   : "The answer stands (its own replicates reach P), but a smaller or cheaper "
+                     "setting than those searched may reach P too. ";
     return fmt::format(
         "solve assumes that more of a lever never lowers P(attain), and that does not hold for "
         "target {} and lever {}: P(attain) fell from {} at {} to {} at {}{}, more than the "

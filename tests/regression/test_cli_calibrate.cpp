@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -827,4 +828,69 @@ TEST_CASE("a data row's unit is read for its multiple: notes in brackets, compou
     CHECK(scaled.status == 2);
     CHECK(scaled.err.find("which observations.high_tech.scale = 0.001 does not convert (allowed: "
                           "observations.high_tech.scale = 0.0001") != std::string::npos);
+}
+
+TEST_CASE("calibration data in per mille against a share or a percentage needs the converting "
+          "scale",
+          "[regression]") {
+    // A reviewer's: a share of GDP written in ‰ validated against the model's share (fitted
+    // 1000 times off), as did ‰ or a share against a series in '%'; only '%' against a share
+    // asked for its scale.
+    const TempDir dir;
+    const std::string source = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    std::string cal = read_file(source + "wuhan-calibration.toml");
+    const auto set_line = [&](const std::string& key, const std::string& value) {
+        const std::size_t at = cal.find("\n" + key + " = \"");
+        REQUIRE(at != std::string::npos);
+        const std::size_t end = cal.find('\n', at + 1);
+        cal.replace(at + 1, end - at - 1, key + " = \"" + value + "\"");
+    };
+    set_line("scenario", source + "wuhan-2013.toml");
+    set_line("data", "history.csv");
+    const std::string series = "wuhan_high_tech_industry_va_share_gdp";
+    const auto history = [&](const std::string& unit) {
+        std::istringstream in(read_file(source + "data/wuhan-history.csv"));
+        std::string out;
+        for (std::string line; std::getline(in, line);) {
+            // The figures of 2013-2018 (2021's is an approximation, left out).
+            if (line.rfind(series + ",", 0) == 0 && line.find(",2021,") != std::string::npos) {
+                continue;
+            }
+            if (line.rfind(series + ",", 0) == 0) {
+                const std::size_t at = line.find(",% of GDP,");
+                REQUIRE(at != std::string::npos);
+                line.replace(at, 10, "," + unit + ",");
+            }
+            out += line + "\n";
+        }
+        write_file(dir / "history.csv", out);
+    };
+    const auto observe = [&](const std::string& model_series, const std::string& scale) {
+        write_file(dir / "c.toml", cal + "\n[observations.panel]\nseries = \"" + series +
+                                       "\"\nmodel_series = \"" + model_series +
+                                       "\"\nmeasure = \"stock\"\n" + scale);
+        return run_canopy(dir, "validate c.toml");
+    };
+    struct Case {
+        std::string unit, model_series, scale;
+        int status;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {"‰", "insured_share", "", 2, "which observations.panel.scale = 1 does not convert"},
+        {"‰", "insured_share", "", 2, "observations.panel.scale = 1000 (the model's figure"},
+        {"‰", "insured_share", "scale = 1000\n", 0, ""},
+        {"share", "hitech_va_panel_growth", "", 2, "observations.panel.scale = 0.01"},
+        {"‰", "hitech_va_panel_growth", "", 2, "observations.panel.scale = 10"},
+        {"‰", "hitech_va_panel_growth", "scale = 10\n", 0, ""},
+        {"% of GDP", "insured_share", "scale = 100\n", 0, ""},
+    };
+    for (const Case& c : cases) {
+        INFO(c.unit << " against " << c.model_series << " " << c.scale);
+        history(c.unit);
+        const Result r = observe(c.model_series, c.scale);
+        INFO(r.err + r.out);
+        CHECK(r.status == c.status);
+        CHECK(r.err.find(c.says) != std::string::npos);
+    }
 }

@@ -564,6 +564,9 @@ TEST_CASE("a unit keyword after a negation is refused, not read as its keyword",
         {"firms (non-forecast)", "non-forecast"},
         {"firms (不超过300家)", "不超"},
         {"firms (并非预计)", "非预计"},
+        // A reviewer's, past the first windows (two characters, four words).
+        {"firms (this is not in any way a forecast)", "not in any way a forecast"},
+        {"firms（不属于预计数）", "不属于预计"},
     };
     for (const auto& [unit, phrase] : units) {
         INFO(unit);
@@ -602,7 +605,10 @@ TEST_CASE("a unit keyword after a negation is refused, not read as its keyword",
     // Negations elsewhere in the unit, as the shipped histories write them, do not count.
     for (const char* unit :
          {"firms (as of Oct 2022; NOT a year-end figure)", "firms (not a year-end figure, approx)",
-          "firms (table no. 4, approx)", "firms (lower bound, \"\"700户以上\"\")"}) {
+          "firms (table no. 4, approx)", "firms (lower bound, \"\"700户以上\"\")",
+          // A reviewer's: the negation belongs to another remark, a comma apart.
+          "firms (not seasonally adjusted, approx)", "firms (excluding non-resident, about)",
+          "firms (no revisions, about)", "firms (非国有，约)"}) {
         INFO(unit);
         const std::string plain = replaced(DATA, "ref_exits,2021,300,firms,",
                                            std::string("ref_exits,2021,300,\"") + unit + "\",");
@@ -624,7 +630,8 @@ TEST_CASE("a figure of another measure than its model series is refused at any s
         {"万元", "an amount of money"},
         {"people", "a count of people"},
         {"人", "a count of people"},
-        {"US dollars", "an amount of money"},
+        {"US dollars", "an amount of money in US dollars"},
+        {"亿美元", "an amount of money in US dollars"},
         {"% of all", "a percentage"},
         {"10k m2", "an area"},
         {"yuan per firm", "an amount of money per firms"},

@@ -256,6 +256,15 @@ TEST_CASE("a posterior of another model or parameter set is refused", "[unit]") 
     } catch (const PosteriorColumnError& e) {
         CHECK(e.column() == "lever_high_tech");
     }
+    // A mix that moves another lever only leaves this one's schedule as the scenario has it.
+    CalibrationResult other_lever = sample_result();
+    other_lever.calibration_text = "[calibration]\nname = \"t\"\npolicy_mix = \"incubator_ramp\"\n";
+    CHECK(with_posterior(s, info, other_lever, "p.h5").joint_draws);
+    // A mix the scenario does not have cannot be judged: refused.
+    CalibrationResult unknown = sample_result();
+    unknown.calibration_text = "[calibration]\nname = \"t\"\npolicy_mix = \"elsewhere\"\n";
+    CHECK_THROWS_WITH(with_posterior(s, info, unknown, "p.h5"),
+                      Catch::Contains("under policy mix 'elsewhere'"));
     // Its behavioural column still carries over, and is what usable_columns offers.
     CHECK(with_posterior(s, info, mixed, "p.h5", {"births_per_month"}).joint_draws);
     CHECK(usable_columns(s, info, mixed) == std::vector<std::string>{"births_per_month"});

@@ -54,8 +54,8 @@ TEST_CASE("A unit names its measure, whatever its multiple", "[unit]") {
         CHECK(unit_measure(unit) == "firms");
     }
     for (const char* unit :
-         {"yuan", "亿元", "亿元 (CNY 100m)", "万元", "100m yuan", "100m yuan/year", "US dollars",
-          "$", "亿元 (lower bound, \"突破1万亿元\")", "元人民币"}) {
+         {"yuan", "亿元", "亿元 (CNY 100m)", "万元", "100m yuan", "100m yuan/year",
+          "亿元 (lower bound, \"突破1万亿元\")", "元人民币", "¥"}) {
         INFO(unit);
         CHECK(unit_measure(unit) == "money");
     }
@@ -68,6 +68,21 @@ TEST_CASE("A unit names its measure, whatever its multiple", "[unit]") {
         INFO(unit);
         CHECK(unit_measure(unit) == "area");
     }
+    // Another currency is another measure (a reviewer's 亿美元 passed against 100m yuan).
+    for (const char* unit : {"US dollars", "$", "亿美元", "USD 100m", "100 million US dollars"}) {
+        INFO(unit);
+        CHECK(unit_measure(unit) == "money in US dollars");
+    }
+    CHECK(unit_measure("100m euros") == "money in euros");
+    CHECK(unit_measure("€") == "money in euros");
+    CHECK(unit_measure("亿港元") == "money in HK dollars");
+    CHECK(unit_measure("HK$ 100m") == "money in HK dollars");
+    CHECK(unit_measure("日元") == "money in yen");
+    // Chinese by the word, not the first character: 人工智能企业 are firms, 企业家 people.
+    CHECK(unit_measure("人工智能企业") == "firms");
+    CHECK(unit_measure("万人工智能企业") == "firms");
+    CHECK(unit_measure("企业家") == "people");
+    CHECK(unit_measure("万企业家") == "people");
     CHECK(unit_measure("% yoy") == "percent");
     CHECK(unit_measure("% of GDP (approx, \"about 26%\")") == "percent");
     CHECK(unit_measure("‰") == "percent");

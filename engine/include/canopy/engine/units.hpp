@@ -24,10 +24,13 @@ struct UnitMultiple {
 UnitMultiple unit_multiple(const std::string& unit);
 
 /// The kind of quantity a unit's head (the text before a bracket) names, to tell a figure of
-/// another measure from a multiple of the same one: "money" (yuan, rmb, cny, dollars, usd, euros,
-/// $, ¥, €, and any head with 元: 元, 万元, 亿元, 美元), "people" (people, persons, individuals,
-/// residents, workers, employees, staff, graduates, students; 人, 人次, 名), "firms" (firms,
-/// enterprises, companies, businesses, startups, smes; 家, 户, 企业, 公司), "area" (m2, m², km2,
+/// another measure from a multiple of the same one: "money" (yuan: yuan, rmb, cny, ¥, and any head
+/// with 元 or 人民币: 元, 万元, 亿元), "money in US dollars" (dollars, usd, $, 美元), "money in
+/// euros" (euros, eur, €, 欧元), "money in yen" (日元), "money in HK dollars" (hkd, hk$, 港元,
+/// 港币), "money in pounds" (£): another currency is another measure; "people" (people, persons,
+/// individuals, residents, workers, employees, staff, graduates, students; 人 but not 人工, 人次,
+/// 名, 企业家), "firms" (firms, enterprises, companies, businesses, startups, smes; 家, 户, and
+/// a head that begins or ends with 企业 or 公司), "area" (m2, m², km2,
 /// sqm, square metres, hectares, acres; 平方米, 平米, 亩, 公顷), "percent" (a percent_unit or
 /// per mille), "share" (a share_unit); "X per Y" when the head names two of them apart by "per"
 /// or "/" ("yuan per firm": "money per firms"); "" when it names none (carriers, contracts,

@@ -26,6 +26,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// tests/data/calibration/reference-quick.toml at `to`, its paths made absolute.
+void write_quick_calibration(const fs::path& to) {
+    std::string quick = test::read_file(std::string(CANOPY_SOURCE_DIR) +
+                                        "/tests/data/calibration/reference-quick.toml");
+    const std::string relative = "../../../scenarios/";
+    for (auto at = quick.find(relative); at != std::string::npos; at = quick.find(relative)) {
+        quick.replace(at, relative.size(), std::string(CANOPY_SOURCE_DIR) + "/scenarios/");
+    }
+    test::write_file(to, quick);
+}
+
 // The reference scenario, small and quick, extended with `extra`.
 std::string reference_with(const std::string& extra) {
     return "extends = \"" + REFERENCE + "\"\n" + extra;
@@ -544,13 +555,7 @@ TEST_CASE("calibrate commits its posterior and its JSON together or not at all",
     const test::TempDir dir;
     const SmallDisk disk(dir / "disk", "256k");
     SKIP_UNLESS_MOUNTED(disk);
-    std::string quick = test::read_file(std::string(CANOPY_SOURCE_DIR) +
-                                        "/tests/data/calibration/reference-quick.toml");
-    const std::string relative = "../../../scenarios/";
-    for (auto at = quick.find(relative); at != std::string::npos; at = quick.find(relative)) {
-        quick.replace(at, relative.size(), std::string(CANOPY_SOURCE_DIR) + "/scenarios/");
-    }
-    test::write_file(dir / "c.toml", quick);
+    write_quick_calibration(dir / "c.toml");
     test::write_file(dir / "post.h5", "previous posterior\n");
     test::write_file(dir / "disk" / "c.json", "previous json\n");
     disk.leave_free(0);
@@ -586,13 +591,7 @@ TEST_CASE("Python's calibrate on a full disk raises, and the interpreter exits c
     const test::TempDir dir;
     const SmallDisk disk(dir / "disk", "256k");
     SKIP_UNLESS_MOUNTED(disk);
-    std::string quick = test::read_file(std::string(CANOPY_SOURCE_DIR) +
-                                        "/tests/data/calibration/reference-quick.toml");
-    const std::string relative = "../../../scenarios/";
-    for (auto at = quick.find(relative); at != std::string::npos; at = quick.find(relative)) {
-        quick.replace(at, relative.size(), std::string(CANOPY_SOURCE_DIR) + "/scenarios/");
-    }
-    test::write_file(dir / "c.toml", quick);
+    write_quick_calibration(dir / "c.toml");
     const fs::path out = dir / "disk" / "py.h5";
     test::write_file(dir / "t.py", "import sys, canopy\n"
                                    "try:\n"

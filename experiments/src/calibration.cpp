@@ -1412,11 +1412,8 @@ private:
                 }
                 // Percent, per mille and share against each other: the scale that converts
                 // (a reviewer's ‰ against a share, and share or ‰ against '%', passed at 1).
-                const auto head = [](const std::string& u) {
-                    return u.substr(0, std::min({u.find('('), u.find('['), u.find("（")}));
-                };
-                const double given_per = engine::per_scale(head(row->unit));
-                const double model_per = engine::per_scale(head(series_unit));
+                const double given_per = engine::per_scale(unit_head(row->unit, row->unit));
+                const double model_per = engine::per_scale(unit_head(series_unit, series_unit));
                 if (given_per != 0.0 && model_per != 0.0) {
                     const double wanted = given_per / model_per;
                     if (std::fabs(scale / wanted - 1.0) > 1e-9) {

@@ -63,11 +63,6 @@ bool is_snake_case(std::string_view s) {
     });
 }
 
-bool is_blank(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
-}
-
 YearMonth previous_month(YearMonth ym) {
     return ym.month == 1 ? YearMonth{ym.year - 1, 12} : YearMonth{ym.year, ym.month - 1};
 }
@@ -672,7 +667,7 @@ private:
             return;
         }
         const TomlNode& node = *t.find("posterior");
-        if (is_blank(*path)) {
+        if (blank_text(*path)) {
             ctx_.error(node.pos, t.path("posterior"), "the posterior file name is empty",
                        "an HDF5 file written by `canopy calibrate`");
             return;
@@ -749,11 +744,11 @@ private:
         p.from_scenario = true;
         const auto source = t.string("source");
         const auto assumption = t.string("assumption");
-        if (source && is_blank(*source)) {
+        if (source && blank_text(*source)) {
             ctx_.error(t.find("source")->pos, t.path("source"), "the source is empty",
                        "a citation: document, table, page or URL");
         }
-        if (assumption && is_blank(*assumption)) {
+        if (assumption && blank_text(*assumption)) {
             ctx_.error(t.find("assumption")->pos, t.path("assumption"), "the assumption is empty",
                        "the reasoning behind the figure");
         }
@@ -1645,7 +1640,7 @@ private:
                 currency_set_at = ctx_.place(c->pos);
             }
             if (auto currency = t.string("currency", true)) {
-                if (is_blank(*currency)) {
+                if (blank_text(*currency)) {
                     ctx_.error(t.find("currency")->pos, t.path("currency"), "the currency is empty",
                                "a unit such as \"100m yuan\"");
                 }

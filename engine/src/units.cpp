@@ -50,6 +50,38 @@ bool percent_unit(std::string_view unit) {
     return false;
 }
 
+bool blank_text(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+            ++i;
+            continue;
+        }
+        // A multi-byte UTF-8 sequence: its length from the lead byte, then its code point.
+        const std::size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        if (length == 0 || i + length > s.size()) {
+            return false;
+        }
+        char32_t code = c & (0x7F >> length);
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(s[i + k]);
+            if ((next & 0xC0) != 0x80) {
+                return false;
+            }
+            code = (code << 6) | (next & 0x3F);
+        }
+        const bool space = code == 0x00A0 || code == 0x1680 || (code >= 0x2000 && code <= 0x200B) ||
+                           code == 0x2028 || code == 0x2029 || code == 0x202F || code == 0x205F ||
+                           code == 0x3000 || code == 0xFEFF;
+        if (!space) {
+            return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
 bool share_unit(std::string_view unit) {
     std::string u = lower_ascii(unit);
     const auto blank = [](char c) { return c == ' ' || c == '\t'; };

@@ -772,14 +772,11 @@ private:
         const auto assumption = t.string("assumption");
         // As in a scenario: an empty reason is none ("Both, neither, or an empty string are
         // errors"); `assumption = ""` passed here while a scenario refused it.
-        const auto blank = [](const std::string& s) {
-            return s.find_first_not_of(" \t\r\n") == std::string::npos;
-        };
-        if (source && blank(*source)) {
+        if (source && engine::blank_text(*source)) {
             r_.at(*t.find("source"), t.path("source"), "the source is empty",
                   "a citation: document, table, page or URL");
         }
-        if (assumption && blank(*assumption)) {
+        if (assumption && engine::blank_text(*assumption)) {
             r_.at(*t.find("assumption"), t.path("assumption"), "the assumption is empty",
                   "the reasoning behind the prior");
         }

@@ -719,6 +719,12 @@ TEST_CASE("a prior's provenance may not be empty, as a scenario's may not", "[sc
         "empty-source", replaced(calibration(""), "assumption = \"a test\"", "source = \" \"")));
     CHECK(s.key == "parameters.births_per_month.source");
     CHECK(s.message == "the source is empty");
+    // Unicode white space says no more: U+3000 (ideographic space) and U+00A0 (no-break space).
+    const auto u = only_error(
+        load("unicode-space-assumption", replaced(calibration(""), "assumption = \"a test\"",
+                                                  "assumption = \"\u3000\u00A0\"")));
+    CHECK(u.key == "parameters.births_per_month.assumption");
+    CHECK(u.message == "the assumption is empty");
 }
 
 TEST_CASE("a prior's messages offer only what a prior can take", "[scenario]") {

@@ -96,3 +96,18 @@ TEST_CASE("A unit names its measure, whatever its multiple", "[unit]") {
         CHECK(unit_measure(unit) == (std::string(unit) == "firms per centre" ? "firms" : ""));
     }
 }
+
+TEST_CASE("Blank text: ASCII and Unicode white space say nothing", "[unit]") {
+    using canopy::engine::blank_text;
+    CHECK(blank_text(""));
+    CHECK(blank_text(" \t\r\n\v\f"));
+    CHECK(blank_text("\xE3\x80\x80"));                         // U+3000 ideographic space
+    CHECK(blank_text("\xC2\xA0 \xE2\x80\x83\xE2\x80\x8B"));    // U+00A0, U+2003, U+200B
+    CHECK(blank_text("\xEF\xBB\xBF\xE2\x80\xA8\xE2\x80\xAF")); // U+FEFF, U+2028, U+202F
+    CHECK_FALSE(blank_text("x"));
+    CHECK_FALSE(blank_text("\xE3\x80\x80"
+                           "统计年鉴"));
+    CHECK_FALSE(blank_text("\xE2\x80\x8C")); // U+200C (zero-width non-joiner) is no space
+    CHECK_FALSE(blank_text("\xE3\x80"));     // a cut sequence is not blank
+    CHECK_FALSE(blank_text("\x80"));         // nor is a stray continuation byte
+}

@@ -40,6 +40,12 @@ std::string unit_measure(const std::string& unit);
 /// ASCII lower case; other bytes (UTF-8 text) as they are.
 std::string lower_ascii(std::string_view s);
 
+/// Text that says nothing: empty, or only white space, ASCII (space, tab, line ends, vertical tab,
+/// form feed) or Unicode (no-break space U+00A0, U+1680, the spaces U+2000 to U+200A, zero-width
+/// space U+200B, line and paragraph separators U+2028 and U+2029, U+202F, U+205F, ideographic
+/// space U+3000, and the byte-order mark U+FEFF). A provenance of such text is no provenance.
+bool blank_text(std::string_view s);
+
 /// A unit that says percent: "%", "% yoy", 百分比, or the words "percent", "percentage", "pct",
 /// "per cent" (as words: "firms per centre" is no percentage).
 bool percent_unit(std::string_view unit);

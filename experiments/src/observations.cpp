@@ -1,6 +1,7 @@
 // History CSVs and the error model (observations.hpp).
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
+#include <canopy/engine/units.hpp>
 #include <canopy/experiments/observations.hpp>
 
 #include <array>
@@ -358,6 +359,14 @@ std::optional<DataFile> read_data_csv(const std::filesystem::path& path, Diagnos
             error(out, file, line, rec[2].column, "value", "'" + rec[2].text + "' is not a number",
                   "a finite decimal number such as 1357.41 (no thousands separators or units; "
                   "the unit goes in the unit column)");
+            ok = false;
+        }
+        // A figure fitted without saying where it was published is a placeholder presented as
+        // data: as a scenario's value and a prior, it needs a source.
+        if (engine::blank_text(row.source)) {
+            error(out, file, line, rec[4].column, "source", "the source is empty",
+                  "where the figure was published: document, table, page or URL (a simulated "
+                  "figure says how it was made)");
             ok = false;
         }
         // A row that repeats another field for field is the same figure pasted twice: it would

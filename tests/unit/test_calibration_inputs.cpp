@@ -141,6 +141,24 @@ TEST_CASE("bad data rows name the file, line, column and column name", "[unit]")
         CHECK(d.items()[1].line == 3);
         CHECK(d.items()[1].message == "this row has 5 fields, the header 6");
     }
+    SECTION("a figure whose source is empty or only white space") {
+        // "a,2013,12,u,,q": the source column starts at 13. U+3000 (ideographic space) and
+        // U+00A0 (no-break space) say nothing either.
+        const auto p = scratch_file("bad-source.csv", std::string(HEADER) +
+                                                          "a,2013,12,u,,q\n"
+                                                          "a,2014,13,u,\xE3\x80\x80,q\n"
+                                                          "a,2015,14,u, \xC2\xA0 ,q\n"
+                                                          "a,2016,15,u,\xE3\x80\x80yearbook,q\n");
+        canopy::engine::Diagnostics d;
+        CHECK_FALSE(read_data_csv(p, d).has_value());
+        REQUIRE(d.size() == 3);
+        for (std::size_t i = 0; i < 3; ++i) {
+            CHECK(d.items()[i].line == static_cast<int>(i) + 2);
+            CHECK(d.items()[i].column == 13);
+            CHECK(d.items()[i].key == "source");
+            CHECK(d.items()[i].message == "the source is empty");
+        }
+    }
     SECTION("a wrong header, an unterminated quote, an empty file, a missing file") {
         canopy::engine::Diagnostics d1;
         CHECK_FALSE(read_data_csv(scratch_file("h.csv", "series,value\n"), d1).has_value());

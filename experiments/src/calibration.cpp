@@ -1391,26 +1391,27 @@ private:
                                    "figure in the model's unit");
                     continue;
                 }
-                const bool percent = contains_any(unit, {"%", "percent", "pct", "百分"});
-                const std::string model_unit = lower_ascii(series_unit);
-                if (scale == 1.0 && percent && !contains_any(model_unit, {"%", "percent"})) {
+                // A percentage (or per mille) against a series of no known measure ("index",
+                // "contracts"): the measure check above says nothing there. The unit's head
+                // decides, as it does for the measure: "firms (up 12% on the year before)" is a
+                // count of firms with a note (an outside tester's note in brackets made it "a
+                // percentage").
+                const double given_per = engine::per_scale(unit_head(row->unit, row->unit));
+                const double model_per = engine::per_scale(unit_head(series_unit, series_unit));
+                if (scale == 1.0 && given_per > 1.0 && model_per == 0.0) {
                     data_error(*row, "unit",
                                "'" + row->series + "' " + std::to_string(y) + " is in '" +
-                                   row->unit + "', a percentage, but the model's series '" +
-                                   *model_series + "' is in '" + series_unit + "'",
-                               contains_any(model_unit, {"share"})
-                                   ? t.path("scale") + " = 100 (the model's share times 100 is " +
-                                         "the data's percent)"
-                                   : t.path("measure") + " = \"growth\" for a growth in " +
-                                         "percent, a " + t.path("scale") +
-                                         " that converts it, or the figure in '" + series_unit +
-                                         "'");
+                                   row->unit + "', " +
+                                   (given_per == 100.0 ? "a percentage" : "per mille") +
+                                   ", but the model's series '" + *model_series + "' is in '" +
+                                   series_unit + "'",
+                               t.path("measure") + " = \"growth\" for a growth in percent, a " +
+                                   t.path("scale") + " that converts it, or the figure in '" +
+                                   series_unit + "'");
                     continue;
                 }
                 // Percent, per mille and share against each other: the scale that converts
                 // (a reviewer's ‰ against a share, and share or ‰ against '%', passed at 1).
-                const double given_per = engine::per_scale(unit_head(row->unit, row->unit));
-                const double model_per = engine::per_scale(unit_head(series_unit, series_unit));
                 if (given_per != 0.0 && model_per != 0.0) {
                     const double wanted = given_per / model_per;
                     if (std::fabs(scale / wanted - 1.0) > 1e-9) {

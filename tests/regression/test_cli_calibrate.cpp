@@ -884,6 +884,7 @@ TEST_CASE("calibration data in per mille against a share or a percentage needs t
         {"‰", "hitech_va_panel_growth", "", 2, "observations.panel.scale = 10"},
         {"‰", "hitech_va_panel_growth", "scale = 10\n", 0, ""},
         {"% of GDP", "insured_share", "scale = 100\n", 0, ""},
+        {"% of GDP", "insured_share", "", 2, "observations.panel.scale = 100 (the model's figure"},
     };
     for (const Case& c : cases) {
         INFO(c.unit << " against " << c.model_series << " " << c.scale);
@@ -893,4 +894,43 @@ TEST_CASE("calibration data in per mille against a share or a percentage needs t
         CHECK(r.status == c.status);
         CHECK(r.err.find(c.says) != std::string::npos);
     }
+}
+
+TEST_CASE("a percentage in a unit's note in brackets does not make the figure a percentage",
+          "[regression]") {
+    // An outside tester's: "firms (cumulative stock, up 12% on the year before)" was refused as
+    // "a percentage" against the model's series in firms, since any '%' in the unit counted. The
+    // unit's head decides, as it does for the figure's measure; a '%' in the head still does.
+    const TempDir dir;
+    const std::string source = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    std::string cal = read_file(source + "wuhan-calibration.toml");
+    const auto set_line = [&](const std::string& key, const std::string& value) {
+        const std::size_t at = cal.find("\n" + key + " = \"");
+        REQUIRE(at != std::string::npos);
+        const std::size_t end = cal.find('\n', at + 1);
+        cal.replace(at + 1, end - at - 1, key + " = \"" + value + "\"");
+    };
+    set_line("scenario", source + "wuhan-2013.toml");
+    set_line("data", "history.csv");
+    write_file(dir / "c.toml", cal);
+    const std::string data = read_file(source + "data/wuhan-history.csv");
+    const std::string row = "wuhan_high_tech_enterprises,2013,";
+    const std::size_t at = data.find(row);
+    REQUIRE(at != std::string::npos);
+    const std::size_t unit = data.find("firms (cumulative stock)", at);
+    REQUIRE(unit == data.find(',', at + row.size()) + 1);
+    const auto with_unit = [&](const std::string& text) {
+        std::string d = data;
+        d.replace(unit, std::string("firms (cumulative stock)").size(), text);
+        write_file(dir / "history.csv", d);
+        return run_canopy(dir, "validate c.toml");
+    };
+    const Result note = with_unit("\"firms (cumulative stock, up 12% on the year before)\"");
+    INFO(note.err);
+    CHECK(note.status == 0);
+    const Result head = with_unit("% (cumulative stock)");
+    INFO(head.err);
+    CHECK(head.status == 2);
+    CHECK(head.err.find("is in '% (cumulative stock)', a percentage, but the model's series "
+                        "'high_tech_enterprises' is in 'firms'") != std::string::npos);
 }

@@ -152,10 +152,9 @@ bool lever_cost_ok(const OverrideTarget& target, double value, const InputPlace&
 
 } // namespace
 
-std::optional<OverrideTarget> resolve_target(const std::string& name,
-                                             const engine::ModelInfo& model,
-                                             const InputPlace& where,
-                                             engine::Diagnostics& diagnostics, OverrideMode mode) {
+std::optional<OverrideTarget>
+resolve_target(const std::string& name, const engine::ModelInfo& model, const InputPlace& where,
+               engine::Diagnostics& diagnostics, OverrideMode mode, const std::string& set_how) {
     OverrideTarget target;
     target.name = name;
     target.mode = mode;
@@ -168,7 +167,7 @@ std::optional<OverrideTarget> resolve_target(const std::string& name,
             add_error(diagnostics, where,
                       "'" + name + "' is a " + kind_name(target.kind) + " of model '" + model.name +
                           "'; only a lever's schedule can be scaled",
-                      "'" + name + "=VALUE' to set it");
+                      set_how.empty() ? "'" + name + "=VALUE' to set it" : set_how);
             return std::nullopt;
         }
         return target;

@@ -257,7 +257,9 @@ struct FactorReader {
         }
         engine::Diagnostics resolve;
         std::optional<OverrideTarget> target =
-            resolve_target(name, model, ctx.place(node, path), resolve, mode);
+            resolve_target(name, model, ctx.place(node, path), resolve, mode,
+                           "override = \"set\" (the default, or no override key) to set it: "
+                           "the factor's values are then its own");
         for (const engine::Diagnostic& d : resolve) {
             // Reported at the table's header, where the name is written.
             ctx.error(node.line, node.column, d.key, d.message, d.allowed, d.hint);

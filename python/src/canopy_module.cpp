@@ -519,7 +519,8 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         }
         const experiments::InputPlace where{"", 0, 0,
                                             "overrides['" + py::cast<std::string>(k) + "']"};
-        const auto target = experiments::resolve_target(name, info, where, diagnostics, mode);
+        const auto target = experiments::resolve_target(
+            name, info, where, diagnostics, mode, "overrides['" + name + "'] (no '*') to set it");
         if (target && set_twice(earlier, overrides, experiments::Override{*target, value}, where,
                                 diagnostics)) {
             continue;

@@ -551,6 +551,20 @@ TEST_CASE("A sweep file's override and distribution keys", "[unit][sweep]") {
     CHECK(triangular.sweep);
     const auto both = load("min = 1\nmax = 2\nvalues = [1, 2]\n");
     CHECK(both.diagnostics.format().find("not several") != std::string::npos);
+
+    // A parameter asked to be scaled is told how to set it in a sweep file, not with --set's
+    // 'NAME=VALUE' (an outside reader's).
+    test::write_file(dir / "p.toml", "[sweep]\nscenario = \"" + SWEEPS +
+                                         "/tiny-scenario.toml\"\ndesign = \"lhs\"\npoints = 4\n"
+                                         "[factors.births_per_month]\noverride = \"scale\"\n"
+                                         "min = 10\nmax = 20\n");
+    const auto parameter = experiments::load_sweep(dir / "p.toml");
+    CHECK_FALSE(parameter.sweep);
+    REQUIRE(parameter.diagnostics.size() == 1);
+    const auto& refused = parameter.diagnostics.items()[0];
+    CHECK(refused.message.find("only a lever's schedule can be scaled") != std::string::npos);
+    CHECK(refused.allowed.rfind("override = \"set\"", 0) == 0);
+    CHECK(refused.allowed.find("=VALUE") == std::string::npos);
 }
 
 TEST_CASE("A factor that cannot vary is refused at its key with what is allowed, as min == max is",

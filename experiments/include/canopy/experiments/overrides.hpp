@@ -57,10 +57,13 @@ struct InputPlace {
 };
 
 /// Resolves `name` against the model. On failure adds an error naming the place, the allowed
-/// names and "did you mean ..." and returns nullopt.
+/// names and "did you mean ..." and returns nullopt. A parameter asked to be scaled is refused
+/// with `set_how` as what is allowed: how to set it where the name was written (a --set flag's
+/// 'NAME=VALUE' when empty; a sweep file's override key, Python's overrides entry).
 std::optional<OverrideTarget>
 resolve_target(const std::string& name, const engine::ModelInfo& model, const InputPlace& where,
-               engine::Diagnostics& diagnostics, OverrideMode mode = OverrideMode::set);
+               engine::Diagnostics& diagnostics, OverrideMode mode = OverrideMode::set,
+               const std::string& set_how = {});
 
 /// Checks a value for a target: finite, inside the parameter's or lever's range (for a scale,
 /// non-negative and such that the scaled schedule stays finite and in range), whole where the

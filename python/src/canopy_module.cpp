@@ -9,6 +9,7 @@
 #include "registry.hpp"
 
 #include <canopy/engine/diagnostics.hpp>
+#include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/limits.hpp>
 #include <canopy/engine/parallel.hpp>
@@ -382,12 +383,22 @@ py::dict uncertain_dict(const engine::ParameterSetting& p) {
     if (u.kind == engine::Uncertain::Kind::fixed) {
         d["value"] = u.a;
     } else {
-        d["a"] = u.a;
-        d["b"] = u.b;
-        if (u.kind == engine::Uncertain::Kind::triangular) {
-            d["mode"] = u.c;
+        // The fields as the file writes them (beta's alpha and beta, not Uncertain's a and b:
+        // an outside reader could not predict "a" and "b").
+        for (const engine::DistributionSyntax& syntax : engine::distribution_syntaxes()) {
+            if (syntax.kind != u.kind) {
+                continue;
+            }
+            if (u.kind == engine::Uncertain::Kind::triangular) { // written (low, mode, high)
+                d["low"] = u.a;
+                d["mode"] = u.c;
+                d["high"] = u.b;
+            } else {
+                d[py::str(syntax.fields.at(0))] = u.a;
+                d[py::str(syntax.fields.at(1))] = u.b;
+            }
         }
-        d["mean"] = u.mean();
+        d["mean"] = u.mean(); // a normal's "mean" field is its mean
     }
     d["source"] = p.provenance.source;
     d["assumption"] = p.provenance.assumption;

@@ -162,16 +162,30 @@ void expect_refused(const std::string& text, const std::string& place, const std
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 }
 
-// A copy of `from` with the HDF5 object at `path` deleted, as an edit with h5py would leave it.
-// The root's checksum goes too, as in a file of a Canopy that wrote none: with it, the copy
-// would be refused as damaged before merge could compare its columns with the other shards'.
+// A copy of `from` without the target, indicator or indicator's dataset at `path`
+// ("targets/<id>", "indicators/<id>", "indicators/<id>/finals" or ".../mean_path"), written with
+// a valid checksum, as a program that edits results and signs them again would leave it: an edit
+// with h5py alone fails the checksum (or, with it deleted, has none) and is refused before merge
+// compares its columns with the other shards'.
 void copy_without(const fs::path& from, const fs::path& to, const std::string& path) {
-    fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-    const hid_t f = H5Fopen(to.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    REQUIRE(f >= 0);
-    CHECK(H5Ldelete(f, path.c_str(), H5P_DEFAULT) >= 0);
-    CHECK(H5Adelete(f, "checksum") >= 0);
-    H5Fclose(f);
+    experiments::SweepResult r = experiments::read_sweep_result(from);
+    const std::size_t slash = path.find('/');
+    const std::size_t second = path.find('/', slash + 1);
+    const std::string group = path.substr(0, slash);
+    const std::string id = path.substr(slash + 1, second - slash - 1);
+    const std::string dataset = second == std::string::npos ? "" : path.substr(second + 1);
+    if (group == "targets") {
+        REQUIRE(std::erase_if(r.targets, [&](const auto& t) { return t.id == id; }) == 1);
+    } else if (dataset.empty()) {
+        REQUIRE(std::erase_if(r.indicators, [&](const auto& c) { return c.id == id; }) == 1);
+    } else {
+        const auto c = std::find_if(r.indicators.begin(), r.indicators.end(),
+                                    [&](const auto& i) { return i.id == id; });
+        REQUIRE(c != r.indicators.end());
+        REQUIRE((dataset == "finals" || dataset == "mean_path"));
+        (dataset == "finals" ? c->finals : c->mean_path).clear();
+    }
+    experiments::write_sweep_result(to, r);
 }
 
 // TINY's two shards, s1.h5 and s2.h5, in `dir`.

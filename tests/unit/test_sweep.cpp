@@ -431,14 +431,13 @@ TEST_CASE("A sweep result whose global heap is damaged is refused as damaged, ne
     CHECK(refused > 0);
 }
 
-// A file without a checksum is read unchecked (written before Canopy had one): a count that sizes
-// an allocation must still be one a sweep can have, or merge asked for a vector of 2^62 points.
+// The checksum is compared once the file is read: a count that sizes an allocation must be one a
+// sweep can have before that, or merge asked for a vector of 2^62 points.
 TEST_CASE("A sweep result's counts are held to what a sweep can be before anything is allocated",
           "[unit][sweep]") {
     namespace fs = std::filesystem;
     const test::TempDir dir;
     experiments::write_sweep_result(dir / "r.h5", small_result());
-    test::drop_root_attribute(dir / "r.h5", "checksum");
     const auto with = [&](const std::string& name, std::uint64_t value) {
         fs::copy_file(dir / "r.h5", dir / "bad.h5", fs::copy_options::overwrite_existing);
         const hid_t f = H5Fopen((dir / "bad.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
@@ -468,15 +467,14 @@ TEST_CASE("A sweep result's counts are held to what a sweep can be before anythi
     }
 }
 
-// An edited file without a checksum declared a dataset of 10^11 rows (chunked, never written, so
-// the file stayed small): the reader asked for terabytes. A root attribute of two numbers where
-// one is read overflowed the reader's variable on the stack (AddressSanitizer).
+// An edited file declared a dataset of 10^11 rows (chunked, never written, so the file stayed
+// small): the reader asked for terabytes before it could compare the checksum. A root attribute of
+// two numbers where one is read overflowed the reader's variable on the stack (AddressSanitizer).
 TEST_CASE("A sweep result's shapes are held to what its file can hold before anything is read",
           "[unit][sweep]") {
     namespace fs = std::filesystem;
     const test::TempDir dir;
     experiments::write_sweep_result(dir / "r.h5", small_result());
-    test::drop_root_attribute(dir / "r.h5", "checksum");
     const fs::path bad = dir / "bad.h5";
     for (const std::string dataset : {"/point", "/design_unit", "/targets/t/p_attain", "/time"}) {
         INFO(dataset);

@@ -56,6 +56,10 @@ std::string checksum(const SweepResult& r) {
          {&r.shard, &r.engine_version, &r.fingerprint, &r.sweep_text, &r.scenario_text}) {
         w.text(*t);
     }
+    // A file of a build before build_id was recorded has none, and its checksum as written then.
+    if (!r.build_id.empty()) {
+        w.text(r.build_id);
+    }
     w.f64(r.wall_seconds);
     w.f64(r.points_per_second);
     w.f64(r.overhead_per_point_seconds);
@@ -156,6 +160,7 @@ void write_file(const fs::path& path, const SweepResult& r) {
         w.attribute(root, "points_total", static_cast<std::uint64_t>(r.points_total));
         w.attribute(root, "shard", r.shard);
         w.attribute(root, "engine_version", r.engine_version);
+        w.attribute(root, "build_id", r.build_id);
         w.attribute(root, "fingerprint", r.fingerprint);
         w.attribute(root, "sweep_text", r.sweep_text);
         w.attribute(root, "scenario_text", r.scenario_text);

@@ -15,6 +15,7 @@ from ._canopy import (  # noqa: F401  (the public API)
     InputError,
     Run,
     Scenario,
+    __build_id__,
     __version__,
     calibrate,
     load_scenario,

@@ -639,11 +639,14 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
             // that differs (docs/sweeps.md: merge names what differs).
             problem(k, "comes from a different seed than " + name(0) + ": seed " +
                            std::to_string(s.seed) + " against " + std::to_string(first.seed) +
-                           (without_seed(s.sweep_text) != without_seed(first.sweep_text)
+                           (detail::toml_content(without_seed(s.sweep_text)) !=
+                                    detail::toml_content(without_seed(first.sweep_text))
                                 ? " (and its sweep file differs in other lines too)"
                                 : ""));
             ok = false;
-        } else if (s.sweep_text != first.sweep_text) {
+        } else if (s.sweep_text != first.sweep_text &&
+                   detail::toml_content(s.sweep_text) != detail::toml_content(first.sweep_text)) {
+            // Its settings, as the fingerprint: comments and spacing are no difference.
             differs("sweep file");
         } else if (s.engine_version != first.engine_version) {
             differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");

@@ -705,9 +705,11 @@ public:
             return;
         }
         // The scenario's content, not its file paths as spelled: the same files named from
-        // another directory resume and merge as the same sweep.
+        // another directory resume and merge as the same sweep. The sweep file's settings, not
+        // its text: a comment or a blank line added between array tasks made merge refuse the
+        // later shards and a waiting journal (a calibration's file was already read so).
         std::vector<std::string> parts{
-            s.text, engine::scenario_content(s.scenario->text), s.policy_mix,
+            detail::toml_content(s.text), engine::scenario_content(s.scenario->text), s.policy_mix,
             std::to_string(s.seed), std::to_string(s.replicates),
             s.common_random_numbers ? "crn" : "independent", CANOPY_VERSION,
             // The build, not only the version: results have changed

@@ -1173,6 +1173,74 @@ TEST_CASE("The same sweep file named another way resumes and merges as the same 
     }
 }
 
+// A comment line added to the sweep file between array tasks made merge refuse the later shards
+// ("different sweep file") though their data were bit-identical, and a waiting journal was
+// refused: the fingerprint was over the file's text. It is over its settings now, as a
+// calibration file's journal fingerprint is.
+TEST_CASE("Comments and spacing in a sweep file change neither its merge nor its resume",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // TINY's settings, with the scenario named absolutely so that the copies can live here.
+    const auto settings = [&](const std::string& file) {
+        std::string text = test::read_file(file);
+        text.replace(text.find("\"tiny-scenario.toml\""), 20,
+                     "\"" + SWEEPS + "/tiny-scenario.toml\"");
+        return text;
+    };
+    const auto commented = [](std::string text) {
+        // A comment between tables, a blank line, spacing around '=' and a trailing comment.
+        text.insert(text.find("[factors."), "\n# widened after shard 2 ran (no, only this note)\n");
+        text.replace(text.find("replicates = "), 13, "replicates   =   ");
+        text.replace(text.find("[sweep]"), 7, "[sweep]   # the settings");
+        return text;
+    };
+    test::write_file(dir / "s.toml", settings(TINY));
+    test::write_file(dir / "c.toml", commented(settings(TINY)));
+    REQUIRE(test::read_file(dir / "s.toml") != test::read_file(dir / "c.toml"));
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --out whole.h5").status == 0);
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard " + std::string(s) + "/3 --out s" +
+                                    s + ".h5")
+                    .status == 0);
+    }
+    REQUIRE(run_canopy(dir, "sweep c.toml --quiet --shard 3/3 --out s3.h5").status == 0);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --quiet --out m.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    const experiments::SweepResult whole = experiments::read_sweep_result(dir / "whole.h5");
+    const experiments::SweepResult m = experiments::read_sweep_result(dir / "m.h5");
+    CHECK(m.fingerprint == whole.fingerprint);
+    REQUIRE(m.targets.size() == whole.targets.size());
+    for (std::size_t t = 0; t < m.targets.size(); ++t) {
+        CHECK(same_bits(m.targets[t].p_attain, whole.targets[t].p_attain));
+    }
+    REQUIRE(m.indicators.size() == whole.indicators.size());
+    for (std::size_t i = 0; i < m.indicators.size(); ++i) {
+        CHECK(same_bits(m.indicators[i].finals, whole.indicators[i].finals));
+    }
+    // A setting changed is still another sweep file.
+    std::string other = settings(TINY);
+    other.replace(other.find("replicates = 3"), 14, "replicates = 4");
+    test::write_file(dir / "o.toml", other);
+    REQUIRE(run_canopy(dir, "sweep o.toml --quiet --shard 3/3 --out o3.h5").status == 0);
+    const Result refused = run_canopy(dir, "merge s1.h5 s2.h5 o3.h5 --out n.h5");
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("o3.h5: error: comes from a different sweep file than s1.h5") !=
+          std::string::npos);
+
+    // Killed, commented, resumed: its journal's points are read back.
+    test::write_file(dir / "long.toml", settings(TINY_LONG));
+    const int status = kill_once_journalled({"sweep", (dir / "long.toml").string(), "--quiet",
+                                             "--threads", "1", "--out", (dir / "k.h5").string()},
+                                            dir / "k.h5.journal", 5, std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    test::write_file(dir / "long.toml", commented(settings(TINY_LONG)));
+    const Result resumed = run_canopy(dir, "sweep long.toml --resume --out k.h5");
+    INFO(resumed.err);
+    CHECK(resumed.status == 0);
+    CHECK(resumed.out.find("read back from the journal") != std::string::npos);
+}
+
 TEST_CASE("sweep --resume refuses a journal whose header is damaged and keeps it",
           "[regression][sweep][journal]") {
     const test::TempDir dir;

@@ -116,6 +116,20 @@ if(TARGET canopy)
     LABELS slurm TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
     ENVIRONMENT "${CANOPY_TEST_MPI_LSAN}")
 endif()
+# The build's identity (cmake/build_id.cmake): stable for the same files, new for an edit, and
+# the one this build's programs carry.
+if(EXISTS /usr/bin/python3)
+  add_test(NAME python:build_id
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_build_id.py
+                   ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  set_tests_properties(python:build_id PROPERTIES LABELS "python;unit" TIMEOUT 60)
+endif()
+# The array script's own logic (its split checks), run by hand as one task with a stub canopy:
+# no daemons, no root, so it runs everywhere (label unit too).
+add_test(NAME slurm:array_script_by_hand
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_array_script_by_hand.sh
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(slurm:array_script_by_hand PROPERTIES LABELS "slurm;unit" TIMEOUT 60)
 
 # The shipped Morris screening names every behavioural parameter with the ranges its generator
 # derives from the model and the Wuhan scenario: a parameter added to the model, or a value

@@ -3,6 +3,7 @@
 // every problem is reported, each at its file, line, column and key.
 #include "calibration_common.hpp"
 #include "registry.hpp"
+#include "text.hpp"
 
 #include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
@@ -1826,46 +1827,6 @@ std::string Calibration::fingerprint() const {
 
 namespace {
 
-// The settings of a calibration file as text that only its values change: types, keys in file
-// order (they decide the order of observations), exact numbers. Positions and comments are
-// left out.
-void canonical(const TomlValue& v, std::string& out) {
-    out += std::to_string(static_cast<int>(v.type)) + " ";
-    switch (v.type) {
-    case TomlValue::Type::table:
-        out += "{" + std::to_string(v.entries.size()) + "\n";
-        for (const TomlValue& e : v.entries) {
-            out += std::to_string(e.key.size()) + ":" + e.key + " ";
-            canonical(e, out);
-        }
-        out += "}\n";
-        break;
-    case TomlValue::Type::array:
-        out += "[" + std::to_string(v.items.size()) + "\n";
-        for (const TomlValue& item : v.items) {
-            canonical(item, out);
-        }
-        out += "]\n";
-        break;
-    case TomlValue::Type::integer:
-        out += std::to_string(v.integer) + "\n";
-        break;
-    case TomlValue::Type::floating: {
-        char buffer[64];
-        const auto r =
-            std::to_chars(buffer, buffer + sizeof buffer, v.floating, std::chars_format::hex);
-        out += std::string(buffer, r.ptr) + "\n";
-        break;
-    }
-    case TomlValue::Type::boolean:
-        out += v.boolean ? "true\n" : "false\n";
-        break;
-    default: // strings, and dates and times as their text
-        out += std::to_string(v.string.size()) + ":" + v.string + "\n";
-        break;
-    }
-}
-
 // The keys that only stop a calibration (they change how many runs it makes, not what a run
 // is): [abc_smc] max_simulations and min_acceptance.
 bool is_stopping_rule(const TomlValue& table, const TomlValue& entry) {
@@ -1894,7 +1855,7 @@ std::string Calibration::journal_fingerprint() const {
         return table.key == "abc_smc" && table.is_table() && table.entries.empty();
     });
     std::string settings;
-    canonical(*root, settings);
+    detail::toml_canonical(*root, settings);
     return fingerprint_of(*this, "canopy calibrate runs", sha256_hex(settings));
 }
 

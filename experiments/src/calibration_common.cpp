@@ -2,6 +2,7 @@
 #include "calibration_common.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/build_id.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -131,7 +132,9 @@ Experiment calibration_experiment(const Calibration& c, int replicates, bool com
     e.seed = c.seed;
     e.common_random_numbers = common_random_numbers;
     // The journals' fingerprint: a stopping rule changed after the budget ran out keeps them.
-    e.fingerprint = c.journal_fingerprint() + ":" + tag + ":" + std::to_string(replicates);
+    // The build last, in clear, so that a journal of another build is refused naming both.
+    e.fingerprint =
+        with_build(c.journal_fingerprint() + ":" + tag + ":" + std::to_string(replicates));
     return e;
 }
 
@@ -172,6 +175,7 @@ CalibrationResult describe(const Calibration& c) {
     r.data_file = c.data.path.generic_string();
     r.data_sha256 = c.data.sha256;
     r.engine_version = CANOPY_VERSION;
+    r.build_id = build_id();
     r.fingerprint = c.fingerprint();
     r.seed = c.seed;
     r.fit_until = c.fit_until.value_or(0);

@@ -44,6 +44,11 @@ std::string checksum(const CalibrationResult& r) {
           &r.scenario_text, &r.data_file, &r.data_sha256, &r.engine_version, &r.fingerprint}) {
         w.text(*t);
     }
+    // A file of a build before build_id was recorded (the shipped posterior) has none, and its
+    // checksum as written then.
+    if (!r.build_id.empty()) {
+        w.text(r.build_id);
+    }
     w.u64(r.seed);
     w.u64(static_cast<std::uint64_t>(static_cast<std::int64_t>(r.fit_until)));
     w.u64(r.exact ? 1 : 0);
@@ -165,6 +170,9 @@ void write_contents(const Writer& w, const CalibrationResult& r) {
     w.attribute(root, "data_file", r.data_file);
     w.attribute(root, "data_sha256", r.data_sha256);
     w.attribute(root, "engine_version", r.engine_version);
+    if (!r.build_id.empty()) {
+        w.attribute(root, "build_id", r.build_id);
+    }
     w.attribute(root, "fingerprint", r.fingerprint);
     w.attribute(root, "seed", std::to_string(r.seed));
     w.attribute(root, "fit_until", static_cast<std::int64_t>(r.fit_until));
@@ -422,6 +430,9 @@ CalibrationResult read_file(const fs::path& path) {
     r.data_file = in.text(root, "data_file");
     r.data_sha256 = in.text(root, "data_sha256");
     r.engine_version = in.text(root, "engine_version");
+    if (in.has_attribute(root, "build_id")) {
+        r.build_id = in.text(root, "build_id");
+    }
     r.fingerprint = in.text(root, "fingerprint");
     r.seed = std::stoull(in.text(root, "seed"));
     r.fit_until = static_cast<int>(in.number(root, "fit_until"));

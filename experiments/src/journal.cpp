@@ -11,6 +11,7 @@
 #include "wire.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/evaluator.hpp>
 
 #include <algorithm>
@@ -326,6 +327,12 @@ private:
         case Header::Status::intact:
             break;
         }
+        if (header.fingerprint != fingerprint &&
+            build_of(header.fingerprint) != build_of(fingerprint)) {
+            throw Error(
+                other_build_journal(path_, build_of(header.fingerprint), build_of(fingerprint)) +
+                "; remove the journal to start again");
+        }
         if (header.fingerprint != fingerprint) {
             throw Error("journal '" + path_.string() +
                         "' belongs to another experiment (fingerprint " + header.fingerprint +
@@ -518,6 +525,16 @@ private:
 
 } // namespace
 
+std::string other_build_journal(const fs::path& path, const std::string& theirs,
+                                const std::string& ours) {
+    return "journal '" + path.string() + "' was written by another build of Canopy (build_id " +
+           (theirs.empty() ? std::string("none recorded: a build from before journals recorded it")
+                           : theirs) +
+           "; this canopy is build_id " + (ours.empty() ? std::string("none") : ours) +
+           "): two builds may compute other numbers from the same inputs, so its points are not "
+           "mixed with this build's";
+}
+
 JournalCheck journal_check(const fs::path& path, const std::string& fingerprint, bool prefix) {
     JournalCheck out;
     std::error_code ec;
@@ -595,7 +612,14 @@ JournalCheck journal_check(const fs::path& path, const std::string& fingerprint,
         const bool ours = prefix
                               ? header.fingerprint.compare(0, fingerprint.size(), fingerprint) == 0
                               : header.fingerprint == fingerprint;
-        if (!ours) {
+        // Every journal's fingerprint ends with the build that wrote it (build_id.hpp); a prefix
+        // (a calibration's experiments) leaves it out, so it is compared here on its own. Any
+        // fingerprint but "" (a look at what the journal is, without resuming) is checked.
+        const std::string theirs = build_of(header.fingerprint);
+        if (!fingerprint.empty() && theirs != build_id()) {
+            out.kind = JournalCheck::Kind::other_build;
+            out.problem = other_build_journal(path, theirs, build_id());
+        } else if (!ours) {
             out.kind = JournalCheck::Kind::other_experiment;
             out.problem = "journal '" + path.string() + "' belongs to another experiment";
         }

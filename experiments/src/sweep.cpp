@@ -6,6 +6,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/statistics.hpp>
 #include <canopy/engine/target.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/sweep.hpp>
 
 #include <boost/math/special_functions/gamma.hpp>
@@ -220,6 +221,7 @@ SweepResult make_design_result(const Sweep& sweep, const UnitDesign& design) {
     r.sweep_text = sweep.text;
     r.scenario_text = sweep.scenario->text;
     r.engine_version = CANOPY_VERSION;
+    r.build_id = build_id();
     r.fingerprint = sweep.fingerprint;
     r.points_total = design.points();
     r.values.assign(sweep.factors.size(), {});
@@ -249,6 +251,7 @@ SweepResult make_sweep_result(const Sweep& sweep, const UnitDesign& design,
     r.sweep_text = sweep.text;
     r.scenario_text = sweep.scenario->text;
     r.engine_version = CANOPY_VERSION;
+    r.build_id = build_id();
     r.fingerprint = sweep.fingerprint;
     r.points_total = design.points();
     r.shard = shard ? shard_text(*shard) : std::string();
@@ -564,6 +567,33 @@ std::string without_seed(const std::string& text) {
     return out;
 }
 
+/// The posterior file a scenario's text names (`posterior = "..."`: the first, the scenario's own
+/// before the files it extends), or "" when it names none.
+std::string posterior_named(const std::string& scenario_text) {
+    std::size_t at = 0;
+    while (at < scenario_text.size()) {
+        std::size_t end = scenario_text.find('\n', at);
+        end = end == std::string::npos ? scenario_text.size() : end;
+        const std::string_view line(scenario_text.data() + at, end - at);
+        const std::size_t key = line.find_first_not_of(" \t");
+        constexpr std::string_view POSTERIOR = "posterior";
+        if (key != std::string_view::npos && line.substr(key, POSTERIOR.size()) == POSTERIOR) {
+            const std::size_t eq = line.find_first_not_of(" \t", key + POSTERIOR.size());
+            const std::size_t open = eq == std::string_view::npos || line[eq] != '='
+                                         ? std::string_view::npos
+                                         : line.find_first_of("\"'", eq);
+            const std::size_t close = open == std::string_view::npos
+                                          ? std::string_view::npos
+                                          : line.find(line[open], open + 1);
+            if (close != std::string_view::npos) {
+                return std::string(line.substr(open + 1, close - open - 1));
+            }
+        }
+        at = end + 1;
+    }
+    return {};
+}
+
 } // namespace
 
 std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shards,
@@ -609,17 +639,52 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
             // that differs (docs/sweeps.md: merge names what differs).
             problem(k, "comes from a different seed than " + name(0) + ": seed " +
                            std::to_string(s.seed) + " against " + std::to_string(first.seed) +
-                           (without_seed(s.sweep_text) != without_seed(first.sweep_text)
+                           (detail::toml_content(without_seed(s.sweep_text)) !=
+                                    detail::toml_content(without_seed(first.sweep_text))
                                 ? " (and its sweep file differs in other lines too)"
                                 : ""));
             ok = false;
-        } else if (s.sweep_text != first.sweep_text) {
+        } else if (s.sweep_text != first.sweep_text &&
+                   detail::toml_content(s.sweep_text) != detail::toml_content(first.sweep_text)) {
+            // Its settings, as the fingerprint: comments and spacing are no difference.
             differs("sweep file");
         } else if (s.engine_version != first.engine_version) {
             differs("Canopy version (" + s.engine_version + " vs " + first.engine_version + ")");
+        } else if (s.build_id != first.build_id) {
+            // One version has computed other numbers in two builds: a shard of each would be
+            // merged into a result neither build gives.
+            const auto build = [](const std::string& id) {
+                return id.empty() ? std::string("none recorded: a build from before Canopy "
+                                                "recorded it")
+                                  : id;
+            };
+            problem(k,
+                    "comes from another build of Canopy than " + name(0) + " (build_id " +
+                        build(s.build_id) + ", " + name(0) + " has " + build(first.build_id) +
+                        "): two builds may compute other numbers from the same inputs; " +
+                        (s.shard.empty() ? std::string("run every shard with one canopy")
+                                         : "rerun shard " + s.shard +
+                                               " (canopy sweep SWEEP.toml --shard " + s.shard +
+                                               ") with the canopy that wrote the others, or "
+                                               "every shard with one canopy"),
+                    "shards of one build");
+            ok = false;
         } else if (engine::scenario_content(s.scenario_text) !=
                    engine::scenario_content(first.scenario_text)) {
             differs("scenario text");
+        } else if (const std::string posterior = posterior_named(s.scenario_text);
+                   s.fingerprint != first.fingerprint && !posterior.empty()) {
+            // The sweep file, the scenario's text, the version and the build are the same, so
+            // what is left of the fingerprint is the posterior's draws (docs/sweeps.md): the file
+            // the scenario names was written again between the shards.
+            problem(k, "comes from a different posterior than " + name(0) +
+                           ": the scenario of both names '" + posterior +
+                           "', but its draws differ (the file was written again between the "
+                           "shards; fingerprint " +
+                           s.fingerprint + " vs " + first.fingerprint +
+                           "); rerun the shards made with the other draws, with the posterior "
+                           "the sweep is to use");
+            ok = false;
         } else if (s.fingerprint != first.fingerprint) {
             differs("experiment (fingerprint " + s.fingerprint + " vs " + first.fingerprint + ")");
         } else if (s.replicates != first.replicates) {
@@ -726,6 +791,7 @@ std::optional<SweepResult> merge_sweep_results(std::span<const SweepResult> shar
     out.sweep_text = first.sweep_text;
     out.scenario_text = first.scenario_text;
     out.engine_version = first.engine_version;
+    out.build_id = first.build_id;
     out.fingerprint = first.fingerprint;
     out.points_total = total;
     out.time_labels = first.time_labels;

@@ -8,6 +8,7 @@
 #include <canopy/engine/distribution_syntax.hpp>
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/toml_document.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/posterior.hpp>
 #include <canopy/experiments/sweep.hpp>
@@ -706,14 +707,16 @@ public:
             return;
         }
         // The scenario's content, not its file paths as spelled: the same files named from
-        // another directory resume and merge as the same sweep.
-        std::vector<std::string> parts{s.text,
-                                       engine::scenario_content(s.scenario->text),
-                                       s.policy_mix,
-                                       std::to_string(s.seed),
-                                       std::to_string(s.replicates),
-                                       s.common_random_numbers ? "crn" : "independent",
-                                       CANOPY_VERSION};
+        // another directory resume and merge as the same sweep. The sweep file's settings, not
+        // its text: a comment or a blank line added between array tasks made merge refuse the
+        // later shards and a waiting journal (a calibration's file was already read so).
+        std::vector<std::string> parts{
+            detail::toml_content(s.text), engine::scenario_content(s.scenario->text), s.policy_mix,
+            std::to_string(s.seed), std::to_string(s.replicates),
+            s.common_random_numbers ? "crn" : "independent", CANOPY_VERSION,
+            // The build, not only the version: results have changed
+            // between builds of one version (build_id.hpp).
+            build_id()};
         if (s.scenario->joint_draws) {
             // The scenario's text names the posterior's file only: shards or a journal made with
             // another posterior in that file must not pass for this sweep's.

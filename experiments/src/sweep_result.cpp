@@ -56,6 +56,10 @@ std::string checksum(const SweepResult& r) {
          {&r.shard, &r.engine_version, &r.fingerprint, &r.sweep_text, &r.scenario_text}) {
         w.text(*t);
     }
+    // A file of a build before build_id was recorded has none, and its checksum as written then.
+    if (!r.build_id.empty()) {
+        w.text(r.build_id);
+    }
     w.f64(r.wall_seconds);
     w.f64(r.points_per_second);
     w.f64(r.overhead_per_point_seconds);
@@ -156,6 +160,7 @@ void write_file(const fs::path& path, const SweepResult& r) {
         w.attribute(root, "points_total", static_cast<std::uint64_t>(r.points_total));
         w.attribute(root, "shard", r.shard);
         w.attribute(root, "engine_version", r.engine_version);
+        w.attribute(root, "build_id", r.build_id);
         w.attribute(root, "fingerprint", r.fingerprint);
         w.attribute(root, "sweep_text", r.sweep_text);
         w.attribute(root, "scenario_text", r.scenario_text);
@@ -495,8 +500,8 @@ SweepResult read_file(const fs::path& path) {
     r.design = *kind;
     r.factors = in.texts(root, "factors");
     r.seed = in.whole(root, "seed");
-    // Counts that size what is allocated are held to what a sweep can be before any use: a
-    // file without a checksum (or read before it is compared) could say anything.
+    // Counts that size what is allocated are held to what a sweep can be before any use: the
+    // checksum is compared once everything is read, so until then they could say anything.
     const auto count = [&](const std::string& name, std::uint64_t low, std::uint64_t high,
                            const std::string& why) {
         const std::uint64_t x = in.whole(root, name);
@@ -514,9 +519,27 @@ SweepResult read_file(const fs::path& path) {
     r.points_total = static_cast<std::size_t>(
         count("points_total", 1, MAX_DESIGN_POINTS, "the design points a sweep can run"));
     r.shard = in.text(root, "shard");
+    // The shard's own command writes it again; a whole sweep's or a merge's, likewise.
+    const std::string remedy = r.shard.empty() ? "run the sweep or merge that wrote it again"
+                                               : "rerun shard " + r.shard +
+                                                     " (canopy sweep SWEEP.toml --shard " +
+                                                     r.shard + ") to write it again";
+    // Every file this build writes has a checksum. One without could say anything: it was
+    // written by a Canopy from before checksums, or edited and its checksum deleted (an outside
+    // tester's shard with an impossible p_attain was merged into a result with a fresh, valid
+    // checksum). Neither can be told from the other, so neither is read.
+    if (!in.has_attribute(root, "checksum")) {
+        fail("it has no checksum (root attribute 'checksum'), so its data cannot be checked: it "
+             "was written by a Canopy from before result files had one, or edited after it was "
+             "written; " +
+             remedy);
+    }
     r.sweep_text = in.text(root, "sweep_text");
     r.scenario_text = in.text(root, "scenario_text");
     r.engine_version = in.text(root, "engine_version");
+    if (in.has_attribute(root, "build_id")) {
+        r.build_id = in.text(root, "build_id");
+    }
     r.fingerprint = in.text(root, "fingerprint");
     r.wall_seconds = in.number(root, "wall_seconds");
     r.points_per_second = in.number(root, "points_per_second");
@@ -643,18 +666,9 @@ SweepResult read_file(const fs::path& path) {
             fail(all);
         }
     }
-    // A file written before Canopy stored the checksum has nothing to compare: read unchecked.
-    if (in.has_attribute(root, "checksum")) {
-        // The shard's own command writes it again; a whole sweep's or a merge's, likewise.
-        const std::string remedy = r.shard.empty() ? "run the sweep or merge that wrote it again"
-                                                   : "rerun shard " + r.shard +
-                                                         " (canopy sweep SWEEP.toml --shard " +
-                                                         r.shard + ") to write it again";
-        if (std::string why =
-                detail::checksum_mismatch(in.text(root, "checksum"), checksum(r), remedy);
-            !why.empty()) {
-            throw Failure{std::move(why)};
-        }
+    if (std::string why = detail::checksum_mismatch(in.text(root, "checksum"), checksum(r), remedy);
+        !why.empty()) {
+        throw Failure{std::move(why)};
     }
     return r;
 }

@@ -1,6 +1,8 @@
 // Small text helpers of the experiments layer.
 #include "text.hpp"
 
+#include <canopy/engine/toml_document.hpp>
+
 #include <charconv>
 #include <cmath>
 
@@ -50,6 +52,54 @@ engine::Diagnostic error_at(const std::string& file, int line, int column, std::
     d.allowed = std::move(allowed);
     d.hint = std::move(hint);
     return d;
+}
+
+void toml_canonical(const engine::TomlValue& v, std::string& out) {
+    out += std::to_string(static_cast<int>(v.type)) + " ";
+    switch (v.type) {
+    case engine::TomlValue::Type::table:
+        out += "{" + std::to_string(v.entries.size()) + "\n";
+        for (const engine::TomlValue& e : v.entries) {
+            out += std::to_string(e.key.size()) + ":" + e.key + " ";
+            toml_canonical(e, out);
+        }
+        out += "}\n";
+        break;
+    case engine::TomlValue::Type::array:
+        out += "[" + std::to_string(v.items.size()) + "\n";
+        for (const engine::TomlValue& item : v.items) {
+            toml_canonical(item, out);
+        }
+        out += "]\n";
+        break;
+    case engine::TomlValue::Type::integer:
+        out += std::to_string(v.integer) + "\n";
+        break;
+    case engine::TomlValue::Type::floating: {
+        char buffer[64];
+        const auto r =
+            std::to_chars(buffer, buffer + sizeof buffer, v.floating, std::chars_format::hex);
+        out += std::string(buffer, r.ptr) + "\n";
+        break;
+    }
+    case engine::TomlValue::Type::boolean:
+        out += v.boolean ? "true\n" : "false\n";
+        break;
+    default: // strings, and dates and times as their text
+        out += std::to_string(v.string.size()) + ":" + v.string + "\n";
+        break;
+    }
+}
+
+std::string toml_content(const std::string& text) {
+    engine::Diagnostics ignored;
+    const std::optional<engine::TomlValue> root = engine::parse_toml_text(text, "", ignored);
+    if (!root) {
+        return text; // not TOML (a file from elsewhere): its text is all there is to compare
+    }
+    std::string out;
+    toml_canonical(*root, out);
+    return out;
 }
 
 } // namespace canopy::experiments::detail

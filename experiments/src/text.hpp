@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace canopy::engine {
+struct TomlValue;
+} // namespace canopy::engine
+
 namespace canopy::experiments::detail {
 
 /// Shortest text that reads back as the same double ("0.1", "250", "1e-09", "inf", "nan").
@@ -17,6 +21,14 @@ std::string range_text(const engine::Range& r);
 
 /// "a, b, c".
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+
+/// A TOML document's settings as text that only its values change: types, keys in file order,
+/// exact numbers (floats in hex); positions, comments and spacing are left out.
+void toml_canonical(const engine::TomlValue& v, std::string& out);
+
+/// toml_canonical of the document `text` (its text itself when it is not TOML): what identifies
+/// a sweep or calibration file's settings, so that a comment or a blank line is no change.
+std::string toml_content(const std::string& text);
 
 /// An error diagnostic at a place.
 engine::Diagnostic error_at(const std::string& file, int line, int column, std::string key,

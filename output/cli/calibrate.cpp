@@ -8,6 +8,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_journal.hpp>
 #include <canopy/experiments/calibration_result.hpp>
@@ -79,6 +80,21 @@ std::string resume_command(const CalibrateArgs& a, int processes) {
     return out;
 }
 
+// A sweep's journal fingerprint has no ':' before its build (a calibration's ends
+// ':<method>:<n>').
+bool sweep_journal(const experiments::JournalCheck& check) {
+    return !check.fingerprint.empty() &&
+           experiments::without_build(check.fingerprint).find(':') == std::string::npos;
+}
+
+// Said of a sweep's journal at the calibration's --out, with --resume or without.
+std::string sweep_journal_problem(const fs::path& journal, const std::string& out) {
+    return "the journal " + quoted(journal.string()) + " is an interrupted sweep's (canopy sweep " +
+           "--out " + quoted(out) +
+           "), not a calibration's: give the calibration another --out, or remove the journal if "
+           "that sweep is not to be continued";
+}
+
 // Problems with --out and --json (shared with Python's calibrate: calibration_outputs.hpp),
 // and with a journal left at --out.
 std::vector<std::string> output_problems(const CalibrateArgs& a, const experiments::Calibration* c,
@@ -109,15 +125,9 @@ std::vector<std::string> output_problems(const CalibrateArgs& a, const experimen
                                    "; remove it, or give another --out");
                 foreign = true;
             } else if (check.kind == experiments::JournalCheck::Kind::resumable &&
-                       !check.fingerprint.empty() &&
-                       check.fingerprint.find(':') == std::string::npos) {
-                // A sweep's fingerprint has no ':' (a calibration's ends ':<method>:<n>'): it
-                // was called an interrupted calibration, and --resume then refused it.
-                problems.push_back("--out: the journal " + quoted(journal.string()) +
-                                   " is an interrupted sweep's (canopy sweep --out " +
-                                   quoted(a.out) +
-                                   "), not a calibration's: give the calibration another --out, "
-                                   "or remove the journal if that sweep is not to be continued");
+                       sweep_journal(check)) {
+                // It was called an interrupted calibration, and --resume then refused it.
+                problems.push_back("--out: " + sweep_journal_problem(journal, a.out));
                 foreign = true;
             }
         }
@@ -364,11 +374,13 @@ int calibrate_command(const FlagProblems& flagged, const CalibrateArgs& a) {
         // calibration's (calibration_common.cpp); a journal refused here never starts a run.
         const std::string ours = loaded.calibration->journal_fingerprint() + ":";
         for (const fs::path& journal : experiments::calibration_journal_files(journal_of(a.out))) {
-            if (std::string p = resume_problem(
-                    experiments::journal_check(journal, ours, true),
-                    "the calibration file, its scenario or data, the method, seed or "
-                    "--fit-until, or the Canopy version");
-                !p.empty()) {
+            const experiments::JournalCheck check = experiments::journal_check(journal, ours, true);
+            if (sweep_journal(check)) {
+                problems.push_back("--resume: " + sweep_journal_problem(journal, a.out));
+            } else if (std::string p = resume_problem(
+                           check, "the calibration file, its scenario or data, the method, seed "
+                                  "or --fit-until, or the Canopy version");
+                       !p.empty()) {
                 problems.push_back(std::move(p));
             }
         }

@@ -50,6 +50,11 @@ std::vector<output::NamedPath> sweep_inputs(const std::string& what,
 }
 
 std::string resume_problem(const experiments::JournalCheck& check, const std::string& inputs) {
+    if (check.kind == experiments::JournalCheck::Kind::other_build) {
+        return "--resume: " + check.problem +
+               "; remove it and run without --resume to start again with this build, or resume "
+               "with the canopy that wrote it";
+    }
     if (check.kind == experiments::JournalCheck::Kind::other_experiment) {
         return "--resume: " + check.problem + ": " + inputs +
                " changed since it was written; resume with what it was written for, or remove "

@@ -8,6 +8,7 @@
 #include <canopy/engine/error.hpp>
 #include <canopy/engine/parallel.hpp>
 #include <canopy/engine/resources.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sensitivity.hpp>
 #include <canopy/experiments/sweep.hpp>
@@ -47,20 +48,36 @@ std::string shard_text(const std::optional<experiments::Shard>& shard) {
     return shard ? std::to_string(shard->index) + "/" + std::to_string(shard->count) : "";
 }
 
-// The journal's fingerprint: the sweep's, and the shard when there is one. A shard's journal
-// holds only its own points, so resuming it as another shard (or as the whole sweep), or the
-// whole sweep's journal as a shard, would find few or none of them and then remove the journal
-// with the rest: it is refused instead (journal_shard_problem).
+// The journal's fingerprint: the sweep's, the shard when there is one, and the build. A shard's
+// journal holds only its own points, so resuming it as another shard (or as the whole sweep), or
+// the whole sweep's journal as a shard, would find few or none of them and then remove the
+// journal with the rest: it is refused instead (journal_shard_problem). The build is said in
+// clear (the sweep's fingerprint covers it too, hashed), so that a journal of another build is
+// refused naming both (experiments::other_build_journal).
 std::string journal_fingerprint(const std::string& sweep_fingerprint,
                                 const std::optional<experiments::Shard>& shard) {
-    return shard ? sweep_fingerprint + SHARD_MARK + shard_text(shard) : sweep_fingerprint;
+    return experiments::with_build(shard ? sweep_fingerprint + SHARD_MARK + shard_text(shard)
+                                         : sweep_fingerprint);
+}
+
+// A calibration's journal fingerprint ends ':<method>:<n>' before its build; a sweep's has no ':'.
+bool calibration_journal(const experiments::JournalCheck& check) {
+    return experiments::without_build(check.fingerprint).find(':') != std::string::npos;
+}
+
+// Said of a calibration's journal at the sweep's --out, with --resume or without.
+std::string calibration_journal_problem(const fs::path& journal, const std::string& out) {
+    return "the journal " + quoted(journal.string()) +
+           " is an interrupted calibration's (canopy calibrate --out " + quoted(out) +
+           "), not a sweep's: give the sweep another --out, or remove the journal if that "
+           "calibration is not to be continued";
 }
 
 // When the journal was written by this sweep with another --shard (or without): says so,
 // naming both; empty otherwise.
 std::string journal_shard_problem(const experiments::JournalCheck& check, const fs::path& journal,
                                   const std::string& sweep_fingerprint, const std::string& asked) {
-    const std::string& theirs = check.fingerprint;
+    const std::string theirs = experiments::without_build(check.fingerprint);
     if (check.kind != experiments::JournalCheck::Kind::other_experiment ||
         theirs.compare(0, sweep_fingerprint.size(), sweep_fingerprint) != 0) {
         return {};
@@ -121,14 +138,9 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
         if (check.kind == experiments::JournalCheck::Kind::not_a_journal) {
             problems.push_back("--out: " + check.problem + "; remove it, or give another --out");
         } else if (check.kind == experiments::JournalCheck::Kind::resumable &&
-                   check.fingerprint.find(':') != std::string::npos) {
-            // A calibration's fingerprint ends ':<method>:<n>' (a sweep's has no ':'): it was
-            // called an interrupted sweep, and --resume then refused it.
-            problems.push_back("--out: the journal " + quoted(journal.string()) +
-                               " is an interrupted calibration's (canopy calibrate --out " +
-                               quoted(args.out) +
-                               "), not a sweep's: give the sweep another --out, or remove the "
-                               "journal if that calibration is not to be continued");
+                   calibration_journal(check)) {
+            // It was called an interrupted sweep, and --resume then refused it.
+            problems.push_back("--out: " + calibration_journal_problem(journal, args.out));
         } else if (args.design_only) {
             problems.push_back("--out: the journal " + quoted(journal.string()) +
                                " of an interrupted sweep exists, and resuming it would write "
@@ -145,9 +157,13 @@ std::vector<std::string> output_problems(const SweepArgs& args, const fs::path& 
         // Refused here, before anything runs, rather than by the journal once the run starts.
         const experiments::JournalCheck check =
             experiments::journal_check(journal, journal_fingerprint(sweep->fingerprint, shard));
-        if (std::string p =
-                journal_shard_problem(check, journal, sweep->fingerprint, shard_text(shard));
-            !p.empty()) {
+        if (!check.fingerprint.empty() && calibration_journal(check)) {
+            // Said as without --resume: "belongs to another experiment ... changed" sent the
+            // user looking for an edit of the sweep file (an outside tester's finding).
+            problems.push_back("--resume: " + calibration_journal_problem(journal, args.out));
+        } else if (std::string p =
+                       journal_shard_problem(check, journal, sweep->fingerprint, shard_text(shard));
+                   !p.empty()) {
             problems.push_back(std::move(p));
         } else if (p = resume_problem(check, "the sweep file, its scenario or posterior, the "
                                              "seed, the replicates or the Canopy version");

@@ -15,6 +15,7 @@ from ._canopy import (  # noqa: F401  (the public API)
     InputError,
     Run,
     Scenario,
+    __build_id__,
     __version__,
     calibrate,
     load_scenario,
@@ -34,7 +35,8 @@ def read_sweep(path):
     xarray.open_dataset(path, group=..., engine="h5netcdf") reads the same file with named
     dimensions. Needs h5py (Debian: python3-h5py). `path` is a str, bytes or os.PathLike.
     Raises InputError, naming the file's kind, for a file that is not a sweep result (a
-    calibration's posterior, say), and with HDF5's words for a file damaged or cut short.
+    calibration's posterior, say), and with HDF5's words for a file damaged or cut short; also
+    for a file whose checksum does not match its data or that has no checksum.
     """
     import h5py  # only this helper needs it
 
@@ -92,11 +94,10 @@ def _read_sweep_file(path, h5py, convert, walk, allowed):
             hint = "canopy.read_calibration reads it" if kind == "calibration" else ""
             message = "%r is not a sweep result: %s" % (str(path), found)
             raise _input_error(path, "kind", message, allowed, hint)
-        checked = "checksum" in f.attrs
-    # Written with a checksum of its contents (every file since Canopy stored one): read as
-    # canopy merge reads it first, so that a file damaged on disk is refused, not returned.
-    if checked:
-        _check_sweep(path)
+    # Read as canopy merge reads it first, so that a file damaged on disk is refused, not
+    # returned; so is a file without a checksum (written before Canopy stored one, or edited and
+    # its checksum deleted), which could say anything.
+    _check_sweep(path)
     with h5py.File(path, "r") as f:
         return walk(f)
 

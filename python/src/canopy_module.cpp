@@ -16,6 +16,7 @@
 #include <canopy/engine/resources.hpp>
 #include <canopy/engine/scenario.hpp>
 #include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
@@ -1147,6 +1148,8 @@ py::dict model_info(const std::string& name) {
 PYBIND11_MODULE(_canopy, m) {
     m.doc() = "Canopy: scenario simulation of innovation ecosystems (docs/python.md)";
     m.attr("__version__") = CANOPY_VERSION;
+    // The build beyond the version (experiments/build_id.hpp), as sweep results record it.
+    m.attr("__build_id__") = experiments::build_id();
     py::register_exception<canopy::Error>(m, "Error", PyExc_RuntimeError);
     input_error_type = PyErr_NewException("canopy.InputError", PyExc_ValueError, nullptr);
     m.attr("InputError") = py::handle(input_error_type);

@@ -9,6 +9,7 @@ Exit 0 on success, 1 on a failure, 77 (skipped) when numpy is missing.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -819,6 +820,23 @@ def main():
             check("checksum" in intact["attrs"], "a new sweep result carries its checksum")
             check(canopy.read_sweep(os.fsencode(sweep_out))["attrs"]["kind"] == "sweep",
                   "read_sweep takes a bytes path")
+            check(intact["attrs"].get("build_id") == canopy.__build_id__,
+                  "a new sweep result records the build that computed it")
+            # Without its checksum (deleted after an edit, or written before checksums) it was
+            # returned as it was: refused as canopy merge refuses it (an outside tester's
+            # impossible p_attain came back under no checksum at all).
+            unsigned = os.path.join(d, "unsigned.h5")
+            shutil.copyfile(sweep_out, unsigned)
+            with h5py.File(unsigned, "r+") as f:
+                del f.attrs["checksum"]
+            try:
+                canopy.read_sweep(unsigned)
+                check(False, "read_sweep refuses a sweep result without a checksum")
+            except canopy.InputError as e:
+                check("it has no checksum" in str(e) and "edited after it was written" in str(e)
+                      and "run the sweep or merge that wrote it again" in str(e) and
+                      e.diagnostics[0]["file"] == unsigned,
+                      f"read_sweep says the file has no checksum, naming it: {e}")
             # A root attribute damaged (one bit of its name in the attribute heap): h5py's
             # KeyError "incorrect metadata checksum" was swallowed, and the file said to have
             # "no root attribute kind" (an outside probe).

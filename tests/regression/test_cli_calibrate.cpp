@@ -5,6 +5,7 @@
 #include "cli_fixture.hpp"
 
 #include <canopy/experiments/abc_smc.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/calibration.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/evaluator.hpp>
@@ -508,7 +509,9 @@ void write_journal_header(const fs::path& journal, const std::string& fingerprin
         }
     };
     canopy::experiments::Experiment experiment;
-    experiment.fingerprint = fingerprint;
+    // As this build writes it (calibration_common.cpp): a journal of another build is refused as
+    // such before its experiment is compared.
+    experiment.fingerprint = canopy::experiments::with_build(fingerprint);
     canopy::experiments::journalled(std::make_unique<NoPoints>(), journal)
         ->evaluate(experiment, {});
 }

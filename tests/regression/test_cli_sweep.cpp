@@ -4,6 +4,7 @@
 #include "../unit/damage_fixture.hpp"
 #include "cli_fixture.hpp"
 
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/calibration_result.hpp>
 #include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep.hpp>
@@ -55,6 +56,7 @@ void check_same(const fs::path& file_a, const fs::path& file_b) {
     CHECK(a.sweep_text == b.sweep_text);
     CHECK(a.scenario_text == b.scenario_text);
     CHECK(a.engine_version == b.engine_version);
+    CHECK(a.build_id == b.build_id);
     CHECK(a.fingerprint == b.fingerprint);
     CHECK(a.time_labels == b.time_labels);
     CHECK(a.point_index == b.point_index);
@@ -162,16 +164,30 @@ void expect_refused(const std::string& text, const std::string& place, const std
     CHECK(entries(dir.path()) == std::vector<std::string>{"bad.toml"});
 }
 
-// A copy of `from` with the HDF5 object at `path` deleted, as an edit with h5py would leave it.
-// The root's checksum goes too, as in a file of a Canopy that wrote none: with it, the copy
-// would be refused as damaged before merge could compare its columns with the other shards'.
+// A copy of `from` without the target, indicator or indicator's dataset at `path`
+// ("targets/<id>", "indicators/<id>", "indicators/<id>/finals" or ".../mean_path"), written with
+// a valid checksum, as a program that edits results and signs them again would leave it: an edit
+// with h5py alone fails the checksum (or, with it deleted, has none) and is refused before merge
+// compares its columns with the other shards'.
 void copy_without(const fs::path& from, const fs::path& to, const std::string& path) {
-    fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-    const hid_t f = H5Fopen(to.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    REQUIRE(f >= 0);
-    CHECK(H5Ldelete(f, path.c_str(), H5P_DEFAULT) >= 0);
-    CHECK(H5Adelete(f, "checksum") >= 0);
-    H5Fclose(f);
+    experiments::SweepResult r = experiments::read_sweep_result(from);
+    const std::size_t slash = path.find('/');
+    const std::size_t second = path.find('/', slash + 1);
+    const std::string group = path.substr(0, slash);
+    const std::string id = path.substr(slash + 1, second - slash - 1);
+    const std::string dataset = second == std::string::npos ? "" : path.substr(second + 1);
+    if (group == "targets") {
+        REQUIRE(std::erase_if(r.targets, [&](const auto& t) { return t.id == id; }) == 1);
+    } else if (dataset.empty()) {
+        REQUIRE(std::erase_if(r.indicators, [&](const auto& c) { return c.id == id; }) == 1);
+    } else {
+        const auto c = std::find_if(r.indicators.begin(), r.indicators.end(),
+                                    [&](const auto& i) { return i.id == id; });
+        REQUIRE(c != r.indicators.end());
+        REQUIRE((dataset == "finals" || dataset == "mean_path"));
+        (dataset == "finals" ? c->finals : c->mean_path).clear();
+    }
+    experiments::write_sweep_result(to, r);
 }
 
 // TINY's two shards, s1.h5 and s2.h5, in `dir`.
@@ -203,6 +219,7 @@ TEST_CASE("canopy sweep gives the same datasets at 1 and 2 threads", "[regressio
     CHECK(a.indicators.at(0).mean_path.size() == 24 * 13);
     CHECK(a.time_labels.front() == "2022-12");
     CHECK(a.wall_seconds > 0.0);
+    CHECK(a.build_id == experiments::build_id()); // the build that computed it
     // The list factor takes only its values; the range factors stay inside their ranges.
     for (const double v : a.values.at(2)) {
         CHECK((v == 2.0 || v == 3.0 || v == 4.0));
@@ -369,6 +386,90 @@ TEST_CASE("canopy merge refuses shards of another sweep file or Canopy version",
     CHECK(run_canopy(dir, "merge s1.h5 s2.h5 --out merged.h5").status == 0);
 }
 
+// The version alone did not tell builds apart: the project has changed model bits without
+// changing it, and a shard of another build was merged without a word (an outside tester).
+TEST_CASE("canopy merge refuses a shard of another build, naming both builds",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2", "3"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/3 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    const std::string ours = experiments::build_id();
+    // What another build writes of the same sweep: its own build id, and so another fingerprint.
+    experiments::SweepResult other = experiments::read_sweep_result(dir / "s3.h5");
+    REQUIRE(other.build_id == ours);
+    other.build_id = "0123456789abcdef";
+    other.fingerprint = "ffffffffffffffffffffffffffffffff";
+    experiments::write_sweep_result(dir / "o3.h5", other);
+    const Result r = run_canopy(dir, "merge s1.h5 s2.h5 o3.h5 --out m.h5");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("o3.h5: error: comes from another build of Canopy than s1.h5 (build_id "
+                     "0123456789abcdef, s1.h5 has " +
+                     ours +
+                     "): two builds may compute other numbers from the same inputs; rerun shard "
+                     "3/3 (canopy sweep SWEEP.toml --shard 3/3) with the canopy that wrote the "
+                     "others, or every shard with one canopy (allowed: shards of one build)") !=
+          std::string::npos);
+    CHECK(r.err.find("canopy merge: nothing was written") != std::string::npos);
+    // A shard of a build from before builds were recorded is another build too.
+    other.build_id.clear();
+    experiments::write_sweep_result(dir / "o3.h5", other);
+    const Result old = run_canopy(dir, "merge s1.h5 s2.h5 o3.h5 --out m.h5");
+    CHECK(old.status == 2);
+    CHECK(old.err.find("(build_id none recorded: a build from before Canopy recorded it, s1.h5 "
+                       "has " +
+                       ours + ")") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "m.h5"));
+    CHECK(run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --quiet --out m.h5").status == 0);
+    CHECK(experiments::read_sweep_result(dir / "m.h5").build_id == ours);
+}
+
+// A shard whose checksum is deleted after an edit (0.999, impossible with 3 replicates) was
+// merged without a word into a result with a fresh, valid checksum, and read by sensitivity.
+TEST_CASE("canopy merge and sensitivity refuse a shard without a checksum, naming it",
+          "[regression][sweep][merge]") {
+    const test::TempDir dir;
+    for (const char* s : {"1", "2", "3"}) {
+        REQUIRE(run_canopy(dir, "sweep " + shell_quote(TINY) + " --quiet --shard " +
+                                    std::string(s) + "/3 --out s" + s + ".h5")
+                    .status == 0);
+    }
+    const std::string target = experiments::read_sweep_result(dir / "s2.h5").targets.at(0).id;
+    {
+        const hid_t f = H5Fopen((dir / "s2.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t d = H5Dopen2(f, ("/targets/" + target + "/p_attain").c_str(), H5P_DEFAULT);
+        REQUIRE(d >= 0);
+        std::vector<double> p(8);
+        REQUIRE(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) >= 0);
+        p[0] = 0.999;
+        REQUIRE(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) >= 0);
+        H5Dclose(d);
+        H5Fclose(f);
+    }
+    const Result damaged = run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --out x.h5");
+    CHECK(damaged.status == 2);
+    CHECK(damaged.err.find("the file is damaged") != std::string::npos);
+    test::drop_root_attribute(dir / "s2.h5", "checksum");
+    const std::string said = "error: cannot read sweep result 's2.h5': it has no checksum (root "
+                             "attribute 'checksum'), so its data cannot be checked: it was "
+                             "written by a Canopy from before result files had one, or edited "
+                             "after it was written; rerun shard 2/3 (canopy sweep SWEEP.toml "
+                             "--shard 2/3) to write it again\n";
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --out x.h5");
+    INFO(merged.err);
+    CHECK(merged.status == 2);
+    CHECK(merged.err == "canopy merge: " + said + "canopy merge: nothing was written\n");
+    const Result sensitivity = run_canopy(dir, "sensitivity s2.h5");
+    INFO(sensitivity.err);
+    CHECK(sensitivity.status == 2);
+    CHECK(sensitivity.err.find("canopy sensitivity: " + said) != std::string::npos);
+    CHECK(entries(dir.path()) == std::vector<std::string>{"s1.h5", "s2.h5", "s3.h5"});
+}
+
 TEST_CASE("Bad sweep files are refused with their place and nothing is written",
           "[regression][sweep]") {
     expect_refused(
@@ -527,7 +628,7 @@ TEST_CASE("sweep --resume refuses a journal of another sweep or a foreign file w
     {
         auto nothing = std::make_unique<NoPoints>();
         experiments::Experiment other;
-        other.fingerprint = "another-experiment";
+        other.fingerprint = experiments::with_build("another-experiment"); // this build's
         experiments::journalled(std::move(nothing), dir / "l.h5.journal")->evaluate(other, {});
     }
     const std::string journal = test::read_file(dir / "l.h5.journal");
@@ -592,6 +693,102 @@ TEST_CASE("a sweep's journal and a calibration's are told apart at the same --ou
           std::string::npos);
     CHECK(calibrate.err.find("add --resume") == std::string::npos);
     CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal", "s.h5.journal"});
+
+    // With --resume too: "belongs to another experiment: the sweep file ... changed" sent the
+    // user looking for an edit that was never made. Journals of this build and of another.
+    for (const std::string& build :
+         {std::string(experiments::build_id()), std::string("0123456789abcdef")}) {
+        INFO("build " + build);
+        fs::remove(dir / "c.h5.journal");
+        leave("c.h5.journal",
+              experiments::with_build("0123456789abcdef0123456789abcdef:abc_smc:1", build));
+        const Result resumed =
+            run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out c.h5");
+        INFO(resumed.err);
+        CHECK(resumed.status == 2);
+        CHECK(resumed.err.find("canopy sweep: error: --resume: the journal 'c.h5.journal' is an "
+                               "interrupted calibration's (canopy calibrate --out 'c.h5'), not a "
+                               "sweep's: give the sweep another --out, or remove the journal if "
+                               "that calibration is not to be continued") != std::string::npos);
+        CHECK(resumed.err.find("another experiment") == std::string::npos);
+        fs::remove(dir / "s.h5.journal");
+        leave("s.h5.journal", experiments::with_build("0123456789abcdef0123456789abcdef", build));
+        const Result calibrate_resumed =
+            run_canopy(dir, "calibrate " +
+                                shell_quote(std::string(CANOPY_SOURCE_DIR) +
+                                            "/tests/data/calibration/reference-quick.toml") +
+                                " --resume --out s.h5");
+        INFO(calibrate_resumed.err);
+        CHECK(calibrate_resumed.status == 2);
+        CHECK(calibrate_resumed.err.find("canopy calibrate: error: --resume: the journal "
+                                         "'s.h5.journal' is an interrupted sweep's (canopy sweep "
+                                         "--out 's.h5'), not a calibration's") !=
+              std::string::npos);
+        CHECK(calibrate_resumed.err.find("another experiment") == std::string::npos);
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"c.h5.journal", "s.h5.journal"});
+}
+
+// The version alone did not tell builds apart: a journal written by another build was resumed,
+// mixing its points with this build's. Refused with both builds named, by sweep and calibrate.
+TEST_CASE("sweep and calibrate --resume refuse a journal of another build, naming both",
+          "[regression][sweep][journal]") {
+    const test::TempDir dir;
+    const auto leave = [&](const std::string& journal, const std::string& fingerprint) {
+        auto nothing = std::make_unique<NoPoints>();
+        experiments::Experiment e;
+        e.fingerprint = fingerprint;
+        experiments::journalled(std::move(nothing), dir / journal)->evaluate(e, {});
+    };
+    const std::string ours = experiments::build_id();
+    // The sweep's own fingerprint, as another build with the same files would write it: the
+    // journal of an interrupted `canopy sweep TINY --out w.h5` of that build.
+    const Result design = run_canopy(dir, "sweep " + shell_quote(TINY) +
+                                              " --design-only --quiet "
+                                              "--out d.h5");
+    REQUIRE(design.status == 0);
+    const std::string sweep_fingerprint = experiments::read_sweep_result(dir / "d.h5").fingerprint;
+    fs::remove(dir / "d.h5");
+    for (const auto& [theirs, said] :
+         {std::pair<std::string, std::string>{"0123456789abcdef", "0123456789abcdef"},
+          {"", "none recorded: a build from before journals recorded it"}}) {
+        INFO("their build '" + theirs + "'");
+        fs::remove(dir / "w.h5.journal");
+        leave("w.h5.journal", theirs.empty() ? sweep_fingerprint
+                                             : experiments::with_build(sweep_fingerprint, theirs));
+        const std::string journal = test::read_file(dir / "w.h5.journal");
+        const Result r = run_canopy(dir, "sweep " + shell_quote(TINY) + " --resume --out w.h5");
+        INFO(r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err.find("canopy sweep: error: --resume: journal 'w.h5.journal' was written by "
+                         "another build of Canopy (build_id " +
+                         said + "; this canopy is build_id " + ours +
+                         "): two builds may compute other numbers from the same inputs, so its "
+                         "points are not mixed with this build's; remove it and run without "
+                         "--resume to start again with this build, or resume with the canopy "
+                         "that wrote it") != std::string::npos);
+        CHECK(test::read_file(dir / "w.h5.journal") == journal);
+        CHECK(entries(dir.path()) == std::vector<std::string>{"w.h5.journal"});
+    }
+
+    // A calibration's: its journals' fingerprints start with the calibration's and end with the
+    // build (calibration_common.cpp); another build's is refused before any run.
+    const std::string quick = shell_quote(std::string(CANOPY_SOURCE_DIR) +
+                                          "/tests/data/calibration/reference-quick.toml");
+    const Result fresh = run_canopy(dir, "calibrate " + quick + " --quiet --out c.h5");
+    INFO(fresh.err);
+    REQUIRE(fresh.status == 0);
+    CHECK(experiments::read_calibration_result(dir / "c.h5").build_id == ours);
+    leave("c.h5.journal", experiments::with_build("0123456789abcdef0123456789abcdef:abc_smc:1",
+                                                  "fedcba9876543210"));
+    const Result c = run_canopy(dir, "calibrate " + quick + " --resume --out c.h5");
+    INFO(c.err);
+    CHECK(c.status == 2);
+    CHECK(
+        c.err.find("canopy calibrate: error: --resume: journal 'c.h5.journal' was written by "
+                   "another build of Canopy (build_id fedcba9876543210; this canopy is build_id " +
+                   ours + ")") != std::string::npos);
+    CHECK(fs::exists(dir / "c.h5.journal"));
 }
 
 TEST_CASE("sweep --resume takes an empty journal or a cut-off header for a fresh start",
@@ -750,8 +947,10 @@ TEST_CASE("A sweep draws from its scenario's posterior as canopy run does",
     REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard 2/2 --out s2.h5").status == 0);
     const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 --out m.h5");
     CHECK(merged.status == 2);
-    CHECK(merged.err.find("s2.h5: error: comes from a different experiment (fingerprint ") !=
-          std::string::npos);
+    // Named: the posterior's draws, not "a different experiment (fingerprint ...)" alone.
+    CHECK(merged.err.find("s2.h5: error: comes from a different posterior than s1.h5: the "
+                          "scenario of both names 'p.h5', but its draws differ (the file was "
+                          "written again between the shards; fingerprint ") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "m.h5"));
 
     // A posterior that does not fit is the scenario's error, at its key.
@@ -972,6 +1171,74 @@ TEST_CASE("The same sweep file named another way resumes and merges as the same 
     for (std::size_t f = 0; f < a.values.size(); ++f) {
         CHECK(same_bits(a.values[f], b.values[f]));
     }
+}
+
+// A comment line added to the sweep file between array tasks made merge refuse the later shards
+// ("different sweep file") though their data were bit-identical, and a waiting journal was
+// refused: the fingerprint was over the file's text. It is over its settings now, as a
+// calibration file's journal fingerprint is.
+TEST_CASE("Comments and spacing in a sweep file change neither its merge nor its resume",
+          "[regression][sweep]") {
+    const test::TempDir dir;
+    // TINY's settings, with the scenario named absolutely so that the copies can live here.
+    const auto settings = [&](const std::string& file) {
+        std::string text = test::read_file(file);
+        text.replace(text.find("\"tiny-scenario.toml\""), 20,
+                     "\"" + SWEEPS + "/tiny-scenario.toml\"");
+        return text;
+    };
+    const auto commented = [](std::string text) {
+        // A comment between tables, a blank line, spacing around '=' and a trailing comment.
+        text.insert(text.find("[factors."), "\n# widened after shard 2 ran (no, only this note)\n");
+        text.replace(text.find("replicates = "), 13, "replicates   =   ");
+        text.replace(text.find("[sweep]"), 7, "[sweep]   # the settings");
+        return text;
+    };
+    test::write_file(dir / "s.toml", settings(TINY));
+    test::write_file(dir / "c.toml", commented(settings(TINY)));
+    REQUIRE(test::read_file(dir / "s.toml") != test::read_file(dir / "c.toml"));
+    REQUIRE(run_canopy(dir, "sweep s.toml --quiet --out whole.h5").status == 0);
+    for (const char* s : {"1", "2"}) {
+        REQUIRE(run_canopy(dir, "sweep s.toml --quiet --shard " + std::string(s) + "/3 --out s" +
+                                    s + ".h5")
+                    .status == 0);
+    }
+    REQUIRE(run_canopy(dir, "sweep c.toml --quiet --shard 3/3 --out s3.h5").status == 0);
+    const Result merged = run_canopy(dir, "merge s1.h5 s2.h5 s3.h5 --quiet --out m.h5");
+    INFO(merged.err);
+    REQUIRE(merged.status == 0);
+    const experiments::SweepResult whole = experiments::read_sweep_result(dir / "whole.h5");
+    const experiments::SweepResult m = experiments::read_sweep_result(dir / "m.h5");
+    CHECK(m.fingerprint == whole.fingerprint);
+    REQUIRE(m.targets.size() == whole.targets.size());
+    for (std::size_t t = 0; t < m.targets.size(); ++t) {
+        CHECK(same_bits(m.targets[t].p_attain, whole.targets[t].p_attain));
+    }
+    REQUIRE(m.indicators.size() == whole.indicators.size());
+    for (std::size_t i = 0; i < m.indicators.size(); ++i) {
+        CHECK(same_bits(m.indicators[i].finals, whole.indicators[i].finals));
+    }
+    // A setting changed is still another sweep file.
+    std::string other = settings(TINY);
+    other.replace(other.find("replicates = 3"), 14, "replicates = 4");
+    test::write_file(dir / "o.toml", other);
+    REQUIRE(run_canopy(dir, "sweep o.toml --quiet --shard 3/3 --out o3.h5").status == 0);
+    const Result refused = run_canopy(dir, "merge s1.h5 s2.h5 o3.h5 --out n.h5");
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("o3.h5: error: comes from a different sweep file than s1.h5") !=
+          std::string::npos);
+
+    // Killed, commented, resumed: its journal's points are read back.
+    test::write_file(dir / "long.toml", settings(TINY_LONG));
+    const int status = kill_once_journalled({"sweep", (dir / "long.toml").string(), "--quiet",
+                                             "--threads", "1", "--out", (dir / "k.h5").string()},
+                                            dir / "k.h5.journal", 5, std::chrono::seconds(60));
+    REQUIRE(WIFSIGNALED(status));
+    test::write_file(dir / "long.toml", commented(settings(TINY_LONG)));
+    const Result resumed = run_canopy(dir, "sweep long.toml --resume --out k.h5");
+    INFO(resumed.err);
+    CHECK(resumed.status == 0);
+    CHECK(resumed.out.find("read back from the journal") != std::string::npos);
 }
 
 TEST_CASE("sweep --resume refuses a journal whose header is damaged and keeps it",

@@ -5,6 +5,7 @@
 #include "registry.hpp"
 
 #include <canopy/engine/error.hpp>
+#include <canopy/experiments/build_id.hpp>
 #include <canopy/experiments/output_lock.hpp>
 #include <canopy/experiments/sweep.hpp>
 
@@ -255,18 +256,56 @@ TEST_CASE("A journal is judged from its header before anything runs", "[unit][sw
         auto inner = std::make_unique<Counting>();
         inner->computed = &computed;
         experiments::Experiment e;
-        e.fingerprint = "experiment-a:abc:4";
+        e.fingerprint = experiments::with_build("experiment-a:abc:4");
         const auto all = points(3);
         experiments::journalled(std::move(inner), path)->evaluate(e, all);
     }
     const std::string before = test::read_file(path);
-    CHECK(experiments::journal_check(path, "experiment-a:abc:4").kind == Kind::resumable);
+    CHECK(experiments::journal_check(path, experiments::with_build("experiment-a:abc:4")).kind ==
+          Kind::resumable);
     CHECK(experiments::journal_check(path, "experiment-a:", true).kind == Kind::resumable);
-    const experiments::JournalCheck other = experiments::journal_check(path, "experiment-b");
+    CHECK(experiments::journal_check(path, "", true).kind == Kind::resumable); // a look only
+    const experiments::JournalCheck other =
+        experiments::journal_check(path, experiments::with_build("experiment-b"));
     CHECK(other.kind == Kind::other_experiment);
     CHECK(other.problem == "journal '" + path.string() + "' belongs to another experiment");
     CHECK(experiments::journal_check(path, "experiment-b:", true).kind == Kind::other_experiment);
     CHECK(test::read_file(path) == before); // only read
+
+    // Written by another build (or by one from before journals recorded theirs): refused as
+    // such, naming both, by the check and by the journal itself, whatever the experiment.
+    {
+        std::filesystem::remove(path);
+        auto inner = std::make_unique<Counting>();
+        std::size_t computed = 0;
+        inner->computed = &computed;
+        experiments::Experiment e;
+        e.fingerprint = experiments::with_build("experiment-a:abc:4", "0123456789abcdef");
+        experiments::journalled(std::move(inner), path)->evaluate(e, points(3));
+        const std::string built = "journal '" + path.string() +
+                                  "' was written by another build of Canopy (build_id "
+                                  "0123456789abcdef; this canopy is build_id " +
+                                  experiments::build_id() + ")";
+        for (const std::string& asked :
+             {experiments::with_build("experiment-a:abc:4"), std::string("experiment-a:")}) {
+            const experiments::JournalCheck check =
+                experiments::journal_check(path, asked, asked.back() == ':');
+            CHECK(check.kind == Kind::other_build);
+            CHECK_THAT(check.problem, Catch::StartsWith(built));
+        }
+        e.fingerprint = experiments::with_build("experiment-a:abc:4");
+        auto again = std::make_unique<Counting>();
+        again->computed = &computed;
+        CHECK_THROWS_WITH(experiments::journalled(std::move(again), path)->evaluate(e, points(3)),
+                          Catch::StartsWith(built));
+        CHECK(computed == 3); // nothing computed the second time
+        std::filesystem::remove(path);
+        {
+            auto first = std::make_unique<Counting>();
+            first->computed = &computed;
+            experiments::journalled(std::move(first), path)->evaluate(e, points(3));
+        }
+    }
 
     // Fewer than 16 bytes that begin the magic: a header cut off by a kill, started afresh.
     std::filesystem::resize_file(path, 11);
@@ -356,12 +395,44 @@ TEST_CASE("A sweep result damaged on disk is refused, naming the file and the sh
     test::flip_text_bit(dir / "bad.h5", "a text found once in the file");
     CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "bad.h5"), Catch::StartsWith(damaged));
 
-    // A file written before the checksum has nothing to check against: read as it is.
+    // Without a checksum (deleted after an edit, or a Canopy from before checksums) nothing can
+    // be checked: refused, where it was read as it was and merged under a fresh, valid checksum
+    // (an outside tester's impossible p_attain). Even unedited: the two cannot be told apart.
     fs::copy_file(dir / "r.h5", dir / "old.h5");
     test::drop_root_attribute(dir / "old.h5", "checksum");
-    const experiments::SweepResult old = experiments::read_sweep_result(dir / "old.h5");
-    CHECK(old.targets.at(0).p_attain == r.targets[0].p_attain);
-    CHECK(old.indicators.at(0).finals == r.indicators[0].finals);
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "old.h5"),
+                      "cannot read sweep result '" + (dir / "old.h5").string() +
+                          "': it has no checksum (root attribute 'checksum'), so its data cannot "
+                          "be checked: it was written by a Canopy from before result files had "
+                          "one, or edited after it was written" +
+                          remedy);
+    r.shard.clear();
+    experiments::write_sweep_result(dir / "whole.h5", r);
+    test::drop_root_attribute(dir / "whole.h5", "checksum");
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "whole.h5"),
+                      Catch::EndsWith("; run the sweep or merge that wrote it again"));
+}
+
+// Results have changed between builds of one version: a shard's build is recorded, so that merge
+// can refuse to join two builds' shards, and is under the checksum like the rest.
+TEST_CASE("A sweep result records the build that computed it, under its checksum",
+          "[unit][sweep]") {
+    experiments::SweepResult r = small_result();
+    r.build_id = "0123456789abcdef";
+    const test::TempDir dir;
+    experiments::write_sweep_result(dir / "r.h5", r);
+    CHECK(experiments::read_sweep_result(dir / "r.h5").build_id == "0123456789abcdef");
+    test::drop_root_attribute(dir / "r.h5", "build_id");
+    CHECK_THROWS_WITH(experiments::read_sweep_result(dir / "r.h5"),
+                      Catch::Contains("the file is damaged: its data changed on disk"));
+    // A file of a build from before build_id was recorded reads back with none.
+    r.build_id.clear();
+    experiments::write_sweep_result(dir / "old.h5", r);
+    CHECK(experiments::read_sweep_result(dir / "old.h5").build_id.empty());
+    // This build's: 16 hex digits.
+    const std::string id = experiments::build_id();
+    CHECK(id.size() == 16);
+    CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
 }
 
 // HDF5 1.10 trusts the length a global heap object records and copies that many bytes into a
@@ -431,14 +502,13 @@ TEST_CASE("A sweep result whose global heap is damaged is refused as damaged, ne
     CHECK(refused > 0);
 }
 
-// A file without a checksum is read unchecked (written before Canopy had one): a count that sizes
-// an allocation must still be one a sweep can have, or merge asked for a vector of 2^62 points.
+// The checksum is compared once the file is read: a count that sizes an allocation must be one a
+// sweep can have before that, or merge asked for a vector of 2^62 points.
 TEST_CASE("A sweep result's counts are held to what a sweep can be before anything is allocated",
           "[unit][sweep]") {
     namespace fs = std::filesystem;
     const test::TempDir dir;
     experiments::write_sweep_result(dir / "r.h5", small_result());
-    test::drop_root_attribute(dir / "r.h5", "checksum");
     const auto with = [&](const std::string& name, std::uint64_t value) {
         fs::copy_file(dir / "r.h5", dir / "bad.h5", fs::copy_options::overwrite_existing);
         const hid_t f = H5Fopen((dir / "bad.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
@@ -468,15 +538,14 @@ TEST_CASE("A sweep result's counts are held to what a sweep can be before anythi
     }
 }
 
-// An edited file without a checksum declared a dataset of 10^11 rows (chunked, never written, so
-// the file stayed small): the reader asked for terabytes. A root attribute of two numbers where
-// one is read overflowed the reader's variable on the stack (AddressSanitizer).
+// An edited file declared a dataset of 10^11 rows (chunked, never written, so the file stayed
+// small): the reader asked for terabytes before it could compare the checksum. A root attribute of
+// two numbers where one is read overflowed the reader's variable on the stack (AddressSanitizer).
 TEST_CASE("A sweep result's shapes are held to what its file can hold before anything is read",
           "[unit][sweep]") {
     namespace fs = std::filesystem;
     const test::TempDir dir;
     experiments::write_sweep_result(dir / "r.h5", small_result());
-    test::drop_root_attribute(dir / "r.h5", "checksum");
     const fs::path bad = dir / "bad.h5";
     for (const std::string dataset : {"/point", "/design_unit", "/targets/t/p_attain", "/time"}) {
         INFO(dataset);

@@ -8,7 +8,9 @@
 /// dimension):
 ///   /                       attributes: kind = "calibration", method, name, model, scenario,
 ///                           scenario_start ("2013-01"), calibration_text, scenario_text,
-///                           data_file, data_sha256, engine_version, fingerprint, seed,
+///                           data_file, data_sha256, engine_version, build_id (the build
+///                           that computed it: build_id.hpp; none before it was recorded),
+///                           fingerprint, seed,
 ///                           fit_until (0: none), exact (0/1), final_temperature, ess,
 ///                           simulations, wall_seconds, simulate_seconds,
 ///                           simulations_per_second, notes
@@ -93,6 +95,7 @@ struct CalibrationResult {
     std::string name, model, scenario, scenario_start;
     std::string calibration_text, scenario_text, data_file, data_sha256, engine_version,
         fingerprint;
+    std::string build_id; ///< the build that computed it (build_id.hpp); empty before recorded
     std::uint64_t seed = 0;
     int fit_until = 0;                        ///< 0: every figure fitted
     std::vector<std::string> parameters;      ///< names, in the calibration file's order

@@ -133,6 +133,7 @@ struct JournalCheck {
         resumable,        ///< missing, ours, or fewer than 16 bytes that begin the header's magic
                           ///< (a header cut off before anything was journalled)
         other_experiment, ///< a journal written for an experiment with another fingerprint
+        other_build,      ///< a journal written by another build of Canopy (build_id.hpp)
         not_a_journal,    ///< not a Canopy journal at all (a directory, or bytes that do not
                           ///< begin with the header's magic)
         damaged,          ///< begins with the magic, but the rest of the header is cut off or
@@ -143,6 +144,11 @@ struct JournalCheck {
     std::string problem; ///< empty when resumable; otherwise names the file and says what is wrong
     std::string fingerprint; ///< the journal's fingerprint, when its header is intact
 };
+
+/// Why the journal at `path`, written by build `theirs` ("" for a journal from before builds
+/// were recorded), is not resumed by this build, `ours` (build_id.hpp).
+std::string other_build_journal(const std::filesystem::path& path, const std::string& theirs,
+                                const std::string& ours);
 
 /// Whether the journal at `path` can be resumed by the experiment whose fingerprint is
 /// `fingerprint` (with `prefix`: by an experiment whose fingerprint starts with it, as each of a

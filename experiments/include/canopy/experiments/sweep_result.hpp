@@ -6,6 +6,7 @@
 ///   /                      attributes: kind = "sweep", design, base_samples, levels, factors
 ///                          (names in design order), seed, replicates (per point),
 ///                          common_random_numbers, sweep_text, scenario_text, engine_version,
+///                          build_id (the build that computed it: build_id.hpp),
 ///                          fingerprint, complete (0/1: a --design-only file is 0),
 ///                          wall_seconds, points_per_second, overhead_per_point_seconds,
 ///                          points_total, shard ("i/n" in one shard's file, else "")
@@ -61,6 +62,9 @@ struct SweepResult {
     bool common_random_numbers = true;
     bool complete = false; ///< false for a --design-only file
     std::string sweep_text, scenario_text, engine_version, fingerprint;
+    /// The build that computed it (build_id.hpp); empty in a file written before builds were
+    /// recorded.
+    std::string build_id;
     double wall_seconds = 0.0, points_per_second = 0.0, overhead_per_point_seconds = 0.0;
     std::vector<std::string> time_labels; ///< rows of the paths, or empty
     std::vector<TargetColumns> targets;

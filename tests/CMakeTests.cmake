@@ -163,6 +163,27 @@ if(TARGET canopy_python AND TARGET canopy AND EXISTS /usr/bin/python3)
     LABELS python TIMEOUT 180 SKIP_RETURN_CODE 77)
 endif()
 
+# `import canopy` with threads and processes, each case in an interpreter of its own: exit with
+# a daemon thread inside run or calibrate (statistical: tried several times), a fork while
+# another thread is inside a call, Ctrl-C while a run waits for another thread's.
+if(TARGET canopy_python AND EXISTS /usr/bin/python3)
+  add_test(NAME python:import_canopy_processes
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_python_processes.py
+                   ${PROJECT_BINARY_DIR}/python ${PROJECT_SOURCE_DIR})
+  set_tests_properties(python:import_canopy_processes PROPERTIES
+    LABELS "python;statistical" TIMEOUT 600 SKIP_RETURN_CODE 77)
+endif()
+
+# `import canopy` at its edges: the CLI's notes, non-UTF-8 paths, __new__, every diagnostic of
+# an overrides dict, the calibration dict's fields.
+if(TARGET canopy_python AND TARGET canopy AND EXISTS /usr/bin/python3)
+  add_test(NAME python:import_canopy_edges
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/test_python_edges.py
+                   ${PROJECT_BINARY_DIR}/python $<TARGET_FILE:canopy> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(python:import_canopy_edges PROPERTIES
+    LABELS python TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
+
 # A calibration under MPI: 1, 2 and 3 ranks give the posterior of one process, bit for bit.
 if(TARGET canopy AND CANOPY_HAVE_MPI AND MPIEXEC_EXECUTABLE AND EXISTS /usr/bin/python3)
   add_test(NAME mpi:calibrate_1_2_3_ranks

@@ -19,6 +19,7 @@
 #include <canopy/experiments/overrides.hpp>
 #include <canopy/experiments/resource_check.hpp>
 #include <canopy/output/files.hpp>
+#include <canopy/output/history_note.hpp>
 #include <canopy/output/parse_messages.hpp>
 
 #include <CLI/CLI.hpp>
@@ -105,16 +106,9 @@ bool report(const engine::Diagnostics& diagnostics, const std::string& command =
 /// 's' in single quotes, for messages.
 std::string quoted(const std::string& s);
 
-/// The last month indicator `id` of `indicators` reads (a flow's last month, a ratio's later
-/// one): a target on it is settled once that month has run.
-engine::YearMonth last_month_read(const std::vector<engine::IndicatorSpec>& indicators,
-                                  const std::string& id, int depth = 0);
-
-/// The targets of `scenario` read before its policy_start, one line each after a heading, or
-/// empty: they measure the history, which no lever of the plan moves (a new region's inherited
-/// targets, left in the year before its plan). `run` lists them under its table and `validate`
-/// after its "ok"; `solve` refuses them.
-std::string history_targets_note(const engine::Scenario& scenario);
+/// In the output library (history_note.hpp), which the Python module shares.
+using output::history_targets_note;
+using output::last_month_read;
 
 /// The model's advisories (ModelInfo::advisories) each run breaks at its means (a run: a mix's
 /// name and its scenario as it runs, posterior attached), each a line to print after "note: ":

@@ -10,6 +10,8 @@ docs/python.md walks through a session. The compiled core is canopy._canopy (pyb
 PYTHONPATH to the build's python/ directory (build/python for the release preset).
 """
 
+import os
+
 from ._canopy import (  # noqa: F401  (the public API)
     Error,
     InputError,
@@ -52,8 +54,6 @@ def read_sweep(path):
         for name, item in group.items():
             out[name] = walk(item) if isinstance(item, h5py.Group) else convert(item[()])
         return out
-
-    import os
 
     # A bytes or os.PathLike path is the same file; messages name it as text (a bytes path read
     # "b'...'").
@@ -105,7 +105,10 @@ def _read_sweep_file(path, h5py, convert, walk, allowed):
 def _input_error(path, key, message, allowed, hint=""):
     """InputError with one diagnostic about the file `path`, as the compiled part raises it."""
     text = "%s: %s (allowed: %s)" % (key, message, allowed) + (" " + hint if hint else "")
-    error = InputError("bad argument 'path':\nerror: " + text)
+    # "FILE: error: ...", one line per diagnostic, as the compiled part formats them.
+    # A name that is not UTF-8 shows its bytes as \xNN, as the compiled part's messages do.
+    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+    error = InputError("bad argument 'path':\n%s: error: %s\n" % (shown, text))
     error.diagnostics = [
         {
             "file": str(path),

@@ -28,13 +28,17 @@
 #include <canopy/experiments/smm.hpp>
 #include <canopy/experiments/sweep_result.hpp>
 #include <canopy/output/calibration_outputs.hpp>
+#include <canopy/output/history_note.hpp>
 #include <canopy/output/input_path.hpp>
 #include <canopy/output/json.hpp>
 #include <canopy/output/summary.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,6 +50,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 #include <variant>
 #include <vector>
 
@@ -59,23 +64,47 @@ using namespace canopy;
 // message lists every diagnostic, one per line, and `.diagnostics` holds them as dicts.
 PyObject* input_error_type = nullptr;
 
+// Text for Python from bytes that need not be UTF-8: a path given as bytes
+// (b"/tmp/x\xff.toml") reaches messages as it is, and pybind's strict decoding raised
+// UnicodeDecodeError in place of the InputError naming the file. Bytes that are not UTF-8 read
+// as \xNN escapes, so that the text prints anywhere.
+py::str text(const std::string& s) {
+    PyObject* decoded =
+        PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "backslashreplace");
+    if (decoded == nullptr) {
+        throw py::error_already_set();
+    }
+    return py::reinterpret_steal<py::str>(decoded);
+}
+
+// A path for Python as os.fsdecode gives it: bytes that are not UTF-8 as surrogates, so that
+// os.fsencode(path) gives the file's name back, as read_sweep's `file` and OSError.filename do.
+py::str path_text(const std::string& s) {
+    PyObject* decoded =
+        PyUnicode_DecodeFSDefaultAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+    if (decoded == nullptr) {
+        throw py::error_already_set();
+    }
+    return py::reinterpret_steal<py::str>(decoded);
+}
+
 [[noreturn]] void raise_input_error(const engine::Diagnostics& diagnostics,
                                     const std::string& what) {
     py::list items;
     for (const engine::Diagnostic& d : diagnostics) {
         py::dict item;
-        item["file"] = d.file;
+        item["file"] = path_text(d.file);
         item["line"] = d.line;
         item["column"] = d.column;
-        item["key"] = d.key;
-        item["message"] = d.message;
-        item["allowed"] = d.allowed;
-        item["hint"] = d.hint;
+        item["key"] = text(d.key);
+        item["message"] = text(d.message);
+        item["allowed"] = text(d.allowed);
+        item["hint"] = text(d.hint);
         item["error"] = d.severity == engine::Diagnostic::Severity::error;
         items.append(item);
     }
-    py::object error =
-        py::reinterpret_borrow<py::object>(input_error_type)(what + ":\n" + diagnostics.format());
+    py::object error = py::reinterpret_borrow<py::object>(input_error_type)(
+        text(what + ":\n" + diagnostics.format()));
     error.attr("diagnostics") = items;
     PyErr_SetObject(input_error_type, error.ptr());
     throw py::error_already_set();
@@ -237,12 +266,126 @@ const models::ModelHandle& model_of(const engine::Scenario& s) {
     return *m;
 }
 
-// A validated scenario, immutable; methods return new scenarios.
 // Runs and calibrations from several Python threads go one at a time: each sets the process's
 // thread limit (engine::ThreadLimit, one at a time by design), and two at once shared and tore
 // down each other's TBB arena (a segfault, or a hang, in an outside probe). Taken with the GIL
-// released, so the other Python threads go on meanwhile.
-std::mutex engine_lock;
+// released, so the other Python threads go on meanwhile; waited for in slices (EngineTurn), so
+// that Ctrl-C reaches a call waiting its turn.
+std::timed_mutex engine_lock;
+
+// A call "in flight" is one that has released the GIL to wait for its turn or to compute
+// (ReleasedGil), until it has the GIL back. Two events must not meet one:
+// - The interpreter's exit. Python 3.11 ends a thread that takes the GIL back during
+//   finalization with pthread_exit, whose forced unwind met a noexcept destructor
+//   (py::gil_scoped_release's: "terminate called without an active exception") or TBB's
+//   catch (...) ("FATAL: exception not rethrown"); and a daemon thread still computing while
+//   exit() destroyed the module's statics crashed (SIGSEGV). So an atexit hook, which runs before
+//   finalization, sets `exiting` and waits until no call is in flight: each one stops at its
+//   next check for Ctrl-C (Exiting) or when it ends, and parks its thread for good instead of
+//   taking the GIL back; it never touches Python or the engine again.
+// - A fork. The child has only the forking thread: a lock or TBB arena held by a call in flight
+//   stays held in it for ever (the child hung). A child forked then refuses every canopy call
+//   with canopy.Error (forked_mid_call); one forked with no call in flight works as before.
+std::mutex flight_mutex;              // guards in_flight; held across fork() (fork_handlers)
+std::condition_variable flight_ended; // in_flight went down
+int in_flight = 0;
+std::atomic<bool> exiting{false};
+std::atomic<bool> forked_mid_call{false};
+
+// Thrown out of a computation once the interpreter is exiting: it unwinds to ReleasedGil, which
+// parks the thread.
+struct Exiting {};
+
+[[noreturn]] void park_for_good() {
+    for (;;) {
+        ::pause(); // a signal's handler may wake it (Python's only sets a flag): sleep again
+    }
+}
+
+// canopy.Error for a call in a child forked while another thread's call was in flight.
+void check_not_forked_mid_call() {
+    if (forked_mid_call.load()) {
+        throw Error("this process was forked while another thread was inside a canopy call "
+                    "(run or calibrate), whose engine lock and threads the fork copied in use: "
+                    "canopy cannot be used in it; start worker processes with the 'spawn' or "
+                    "'forkserver' start method (multiprocessing.get_context('spawn'), "
+                    "ProcessPoolExecutor(mp_context=...); docs/python.md, 'Runs in another "
+                    "process')");
+    }
+}
+
+// The GIL released for a call's wait and computation (in place of py::gil_scoped_release),
+// counted in flight. Constructed with the GIL held; raises canopy.Error once the interpreter
+// is exiting. Its destructor takes the GIL back unless the interpreter is exiting, when it
+// parks the thread instead: the atexit hook waits for that, so finalization (when taking the
+// GIL back would end the thread with pthread_exit) never starts while a call is in flight.
+class ReleasedGil {
+public:
+    ReleasedGil() {
+        check_not_forked_mid_call();
+        if (exiting.load()) {
+            throw Error("the interpreter is exiting: canopy runs and calibrations are refused");
+        }
+        {
+            const std::lock_guard count(flight_mutex);
+            ++in_flight;
+        }
+        state_ = PyEval_SaveThread();
+    }
+    ~ReleasedGil() {
+        {
+            std::unique_lock count(flight_mutex);
+            if (exiting.load()) {
+                --in_flight;
+                count.unlock();
+                flight_ended.notify_all();
+                park_for_good();
+            }
+        }
+        // Finalizing without the atexit hook having run (an embedding interpreter): taking the
+        // GIL back would end the thread inside this noexcept destructor.
+        if (_Py_IsFinalizing() != 0) {
+            park_for_good();
+        }
+        PyEval_RestoreThread(state_);
+        {
+            const std::lock_guard count(flight_mutex);
+            --in_flight;
+        }
+        flight_ended.notify_all();
+    }
+    ReleasedGil(const ReleasedGil&) = delete;
+    ReleasedGil& operator=(const ReleasedGil&) = delete;
+
+private:
+    PyThreadState* state_ = nullptr;
+};
+
+// The atexit hook: stops the calls in flight and waits until each has parked or returned.
+void stop_calls_at_exit() {
+    exiting.store(true);
+    // A call taking the GIL back (at a check for Ctrl-C, or as it returns) must get it.
+    const py::gil_scoped_release free_threads;
+    std::unique_lock count(flight_mutex);
+    flight_ended.wait(count, [] { return in_flight == 0; });
+}
+
+// os.register_at_fork's handlers, run with the GIL held by the forking thread. flight_mutex is
+// held across the fork, so the child's copy is neither held by a thread it lacks nor counting
+// a call half-way.
+void before_fork() {
+    flight_mutex.lock();
+}
+void after_fork_in_parent() {
+    flight_mutex.unlock();
+}
+void after_fork_in_child() {
+    if (in_flight > 0) {
+        forked_mid_call.store(true);
+    }
+    in_flight = 0; // the threads of those calls are not in the child
+    flight_mutex.unlock();
+}
 
 // Thrown out of a run when Python's signal handler raised (Ctrl-C): the run stops.
 struct Interrupted {};
@@ -251,11 +394,18 @@ struct Interrupted {};
 // thread only: the thread that called (the caller of run or calibrate, which also takes part in
 // the work) looks, with the GIL taken back, each time it is asked to; any thread then throws
 // Interrupted, and the caller, with the GIL held again, raises what the handler set
-// (KeyboardInterrupt) with py::error_already_set.
+// (KeyboardInterrupt) with py::error_already_set. Once the interpreter is exiting, any thread
+// throws Exiting instead, without touching the GIL.
 class InterruptCheck {
 public:
     void operator()() {
+        if (exiting.load()) {
+            throw Exiting{};
+        }
         if (!interrupted_.load() && std::this_thread::get_id() == caller_) {
+            if (_Py_IsFinalizing() != 0) { // without the atexit hook: see ReleasedGil
+                throw Exiting{};
+            }
             const py::gil_scoped_acquire gil;
             if (PyErr_CheckSignals() != 0) { // the error stays set for error_already_set
                 interrupted_.store(true);
@@ -269,6 +419,21 @@ public:
 private:
     std::thread::id caller_ = std::this_thread::get_id();
     std::atomic<bool> interrupted_{false};
+};
+
+// The engine's turn, held while this lives. Waiting for another thread's run or calibration
+// (hours, behind a calibration) looked for Ctrl-C only once the turn came: it waits in slices
+// of 100 ms, with `check` between them (Interrupted for Ctrl-C, Exiting at exit).
+class EngineTurn {
+public:
+    explicit EngineTurn(InterruptCheck& check) {
+        while (!engine_lock.try_lock_for(std::chrono::milliseconds(100))) {
+            check();
+        }
+    }
+    ~EngineTurn() { engine_lock.unlock(); }
+    EngineTurn(const EngineTurn&) = delete;
+    EngineTurn& operator=(const EngineTurn&) = delete;
 };
 
 // A calibration's evaluator that looks for Ctrl-C before each batch of runs and after each
@@ -303,6 +468,7 @@ private:
 // As `canopy run`'s: a run estimated past this many seconds is said before it starts.
 constexpr double LONG_RUN_SECONDS = 600.0;
 
+// A validated scenario, immutable; methods return new scenarios.
 struct PyScenario {
     std::shared_ptr<const engine::Scenario> s;
     /// The policy mixes applied, in order: the summary's `policy_mix` names them joined by '+'
@@ -328,6 +494,7 @@ std::string mix_label(const std::vector<std::string>& mixes) {
 
 // The scenario with one more mix applied, its name kept for the summary's label.
 PyScenario plus_mix(const PyScenario& self, const std::string& given) {
+    check_not_forked_mid_call();
     // "base" is the scenario without a mix, as `canopy run --policy-mix base` takes it.
     const std::string name = given == engine::BASE_POLICY_MIX ? std::string() : given;
     // A mix applied again acts once (its settings are already in force) while the summary's label
@@ -357,6 +524,7 @@ PyScenario plus_mix(const PyScenario& self, const std::string& given) {
 }
 
 PyScenario load_scenario(const std::filesystem::path& given) {
+    check_not_forked_mid_call();
     // Here, then in the source tree, as `canopy run` looks a scenario up.
     const std::filesystem::path path = output::resolve_input_path(given.string());
     engine::LoadResult r = engine::load_scenario(path, models::model_catalog());
@@ -491,8 +659,26 @@ py::dict parameter_dict(const engine::ParameterSetting& p, const engine::JointDr
     return uncertain_dict(p);
 }
 
+// A double as the experiments layer's messages write one past 1e15 (std::to_chars' shortest).
+std::string double_text(double x) {
+    char buffer[64];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, x);
+    return std::string(buffer, end.ptr);
+}
+
+// repr(value) when `value` is an int the experiments layer's messages would write as a double
+// (past 1e15: "1e+17", or 2**64 - 1 as "18446744073709551616"); else empty.
+std::string as_given(const py::handle& value, double x) {
+    if (PyFloat_Check(value.ptr()) != 0 || PyIndex_Check(value.ptr()) == 0 || !std::isfinite(x) ||
+        std::fabs(x) < 1e15) {
+        return {};
+    }
+    return py::repr(value).cast<std::string>();
+}
+
 // Overrides from {"name": value}; "lever*" scales a lever's schedule (as --set LEVER*=F does).
 PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
+    check_not_forked_mid_call();
     const engine::ModelInfo& info = model_of(*self.s).info();
     engine::Diagnostics diagnostics;
     // What this scenario's earlier with_overrides (or run's overrides=) set already.
@@ -503,25 +689,38 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
         }
     }
     std::vector<experiments::Override> overrides;
+    // Every mistake of the dict is listed, as `canopy run --set` lists them: a value that is not
+    // a number raised at once, dropping what the names before it had found (a misspelt name and
+    // its "did you mean").
+    const auto refuse = [&diagnostics](const std::string& key, const std::string& message,
+                                       const std::string& allowed) {
+        engine::Diagnostic d;
+        d.key = key;
+        d.message = message;
+        d.allowed = allowed;
+        diagnostics.add(std::move(d));
+    };
     for (const auto& [k, v] : values) {
         if (!py::isinstance<py::str>(k)) {
-            raise_bad_argument("overrides",
-                               "a key is not a name: " + py::repr(k).cast<std::string>(),
-                               "{'name': number}");
+            refuse("overrides", "a key is not a name: " + py::repr(k).cast<std::string>(),
+                   "{'name': number}");
+            continue;
         }
         std::string name = py::cast<std::string>(k);
         // bool is an int in Python: refuse it rather than read True as 1. numpy's integers and
         // floats are numbers (np.int64(3) was refused as "expected a number, found 3").
         if (!is_real_number(v)) {
-            raise_bad_argument("overrides['" + name + "']",
-                               "expected a number, found " + py::repr(v).cast<std::string>(),
-                               "an int or a float (numpy's too)");
+            refuse("overrides['" + name + "']",
+                   "expected a number, found " + py::repr(v).cast<std::string>(),
+                   "an int or a float (numpy's too)");
+            continue;
         }
         const std::optional<double> number = double_of(v);
         if (!number) { // an int past a double's range: 10**400
-            raise_bad_argument("overrides['" + name + "']",
-                               too_large_text(v) + " for a number of Canopy's (a double)",
-                               "a finite number, at most about 1.8e308 in size");
+            refuse("overrides['" + name + "']",
+                   too_large_text(v) + " for a number of Canopy's (a double)",
+                   "a finite number, at most about 1.8e308 in size");
+            continue;
         }
         const double value = *number;
         experiments::OverrideMode mode = experiments::OverrideMode::set;
@@ -537,8 +736,22 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
                                 diagnostics)) {
             continue;
         }
-        if (target &&
-            experiments::check_value(*target, value, info, where, diagnostics, self.s.get())) {
+        // A large int (np.uint64(2**64 - 1)) is named as given, not as the double it became
+        // ("18446744073709551616 is outside the allowed range").
+        engine::Diagnostics checked;
+        const bool fits =
+            target && experiments::check_value(*target, value, info, where, checked, self.s.get());
+        const std::string shown = as_given(v, value);
+        for (engine::Diagnostic d : checked) {
+            if (!shown.empty()) {
+                const std::string as_double = double_text(value);
+                if (const std::size_t at = d.message.find(as_double); at != std::string::npos) {
+                    d.message.replace(at, as_double.size(), shown);
+                }
+            }
+            diagnostics.add(std::move(d));
+        }
+        if (fits) {
             overrides.push_back(experiments::Override{*target, value});
         }
     }
@@ -557,6 +770,7 @@ PyScenario with_overrides(const PyScenario& self, const py::dict& values) {
 
 PyScenario with_posterior(const PyScenario& self, const std::filesystem::path& path,
                           const std::vector<std::string>& given_columns) {
+    check_not_forked_mid_call();
     // No columns named: the scenario's posterior_parameters when it has them, as
     // `canopy run --posterior FILE` keeps them; else every column of the posterior.
     const engine::Scenario& base = self.before_steps ? *self.before_steps : *self.s;
@@ -609,6 +823,9 @@ struct PyRun {
     std::shared_ptr<const engine::Scenario> scenario;
     std::shared_ptr<const engine::Ensemble> ensemble;
     std::shared_ptr<const output::EnsembleSummary> summary;
+    /// What `canopy run` prints as "note: ..." for this run: the model's advisories its
+    /// parameters break at their means, and the targets read before policy_start.
+    std::vector<std::string> notes;
 };
 
 std::string max_memory_argument(const py::object& value);
@@ -617,6 +834,7 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
           const py::object& threads_arg, const std::string& policy_mix,
           const std::optional<py::dict>& overrides, const py::object& precision_arg,
           const py::object& max_memory_arg) {
+    check_not_forked_mid_call();
     const std::string replicates_range = "1 to " + std::to_string(engine::MAX_REPLICATES);
     const std::optional<int> replicates =
         replicates_arg.is_none()
@@ -691,6 +909,20 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
             throw py::error_already_set(); // warnings made errors (-W error): raised, not run
         }
     }
+    // The notes `canopy run` prints on stderr (and Python said nothing of): each a UserWarning
+    // before the run starts, and Run.notes.
+    std::vector<std::string> notes = engine::advisory_notes(model.info(), mixed);
+    if (std::string history = output::history_targets_note(mixed); !history.empty()) {
+        if (history.back() == '\n') {
+            history.pop_back();
+        }
+        notes.push_back(std::move(history));
+    }
+    for (const std::string& note : notes) {
+        if (PyErr_WarnEx(PyExc_UserWarning, ("canopy.run: note: " + note).c_str(), 1) != 0) {
+            throw py::error_already_set(); // warnings made errors (-W error): raised, not run
+        }
+    }
     // Ctrl-C stops the run between replicates with KeyboardInterrupt (it finished the whole
     // run first, then raised). Python's handlers run on the main thread only: the thread that
     // called run looks, with the GIL taken back, after each replicate it finishes.
@@ -698,9 +930,10 @@ PyRun run(const PyScenario& self, const py::object& replicates_arg, const py::ob
     options.progress = [&check_interrupt](std::size_t, std::size_t) { check_interrupt(); };
     PyRun out;
     out.scenario = std::make_shared<const engine::Scenario>(mixed);
+    out.notes = std::move(notes);
     try {
-        const py::gil_scoped_release free_threads;
-        const std::lock_guard one_at_a_time(engine_lock);
+        const ReleasedGil free_threads;
+        const EngineTurn one_at_a_time(check_interrupt);
         const engine::ThreadLimit limit(threads);
         output::SummaryOptions so;
         so.policy_mix = mix_label(chosen.mixes);
@@ -853,6 +1086,7 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     d["wall_seconds"] = r.wall_seconds;
     d["parameters"] = r.parameters;
     d["parameter_kinds"] = r.parameter_kinds;
+    d["parameter_units"] = r.parameter_units;
     d["priors"] = r.priors;
     const std::size_t n = r.particle_count();
     const std::size_t dim = r.parameters.size();
@@ -866,7 +1100,8 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
         summaries[py::str(r.parameters[j])] =
             py::dict(py::arg("mean") = s.mean, py::arg("median") = s.median, py::arg("q05") = s.q05,
                      py::arg("q25") = s.q25, py::arg("q75") = s.q75, py::arg("q95") = s.q95,
-                     py::arg("lower") = r.lower[j], py::arg("upper") = r.upper[j]);
+                     py::arg("lower") = r.lower[j], py::arg("upper") = r.upper[j],
+                     py::arg("unit") = j < r.parameter_units.size() ? r.parameter_units[j] : "");
     }
     d["summary"] = summaries;
     py::list gens;
@@ -880,16 +1115,34 @@ py::dict calibration_dict(const experiments::CalibrationResult& r) {
     d["generations"] = gens;
     py::list figures;
     for (const experiments::FigureFit& f : r.figures) {
-        figures.append(
-            py::dict(py::arg("observation") = f.observation, py::arg("series") = f.series,
-                     py::arg("year") = f.year, py::arg("value") = f.value, py::arg("unit") = f.unit,
-                     py::arg("kind") = f.kind, py::arg("measure") = f.measure, py::arg("sd") = f.sd,
-                     py::arg("fitted") = f.fitted, py::arg("median") = f.median,
-                     py::arg("q05") = f.q05, py::arg("q25") = f.q25, py::arg("q75") = f.q75,
-                     py::arg("q95") = f.q95, py::arg("inside50") = f.inside50,
-                     py::arg("inside90") = f.inside90, py::arg("edge90") = f.edge90));
+        figures.append(py::dict(
+            py::arg("observation") = f.observation, py::arg("series") = f.series,
+            py::arg("year") = f.year, py::arg("value") = f.value, py::arg("unit") = f.unit,
+            py::arg("kind") = f.kind, py::arg("measure") = f.measure, py::arg("sd") = f.sd,
+            py::arg("fitted") = f.fitted, py::arg("median") = f.median, py::arg("q05") = f.q05,
+            py::arg("q25") = f.q25, py::arg("q75") = f.q75, py::arg("q95") = f.q95,
+            py::arg("inside50") = f.inside50, py::arg("inside90") = f.inside90,
+            py::arg("edge90") = f.edge90, py::arg("line") = f.line));
     }
     d["figures"] = figures;
+    // The hold-out figures' count and coverage, as `canopy calibrate --json` gives them.
+    int held = 0;
+    int in50 = 0;
+    int in90 = 0;
+    int edge90 = 0;
+    for (const experiments::FigureFit& f : r.figures) {
+        if (!f.fitted) {
+            ++held;
+            in50 += f.inside50 ? 1 : 0;
+            in90 += f.inside90 ? 1 : 0;
+            edge90 += f.edge90 ? 1 : 0;
+        }
+    }
+    d["holdout"] = py::dict(py::arg("figures") = held, py::arg("inside50") = in50,
+                            py::arg("inside90") = in90, py::arg("edge90") = edge90);
+    // The data's series no figure fits: known only to the calibration that ran (calibrate sets
+    // it), not stored in the file.
+    d["unused_series"] = py::none();
     if (r.smm) {
         d["smm"] = py::dict(py::arg("estimate") = r.smm->estimate,
                             py::arg("standard_error") = r.smm->standard_error,
@@ -966,6 +1219,7 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
                    const py::object& fit_until_arg, const py::object& seed_arg,
                    const py::object& threads_arg, const std::optional<std::filesystem::path>& out,
                    const py::object& max_memory_arg) {
+    check_not_forked_mid_call();
     // The ranges `canopy calibrate --fit-until` and --seed take (and the file's fit_until).
     const std::optional<int> fit_until =
         fit_until_arg.is_none()
@@ -1071,13 +1325,13 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
     InterruptCheck check_interrupt;
     bool interrupted = false;
     {
-        const py::gil_scoped_release free_threads;
-        const std::lock_guard one_at_a_time(engine_lock);
-        const engine::ThreadLimit limit(threads);
-        const std::unique_ptr<experiments::Evaluator> local = experiments::local_evaluator();
-        InterruptibleEvaluator evaluator(*local, check_interrupt);
-        const experiments::Calibration& c = *loaded.calibration;
+        const ReleasedGil free_threads;
         try {
+            const EngineTurn one_at_a_time(check_interrupt);
+            const engine::ThreadLimit limit(threads);
+            const std::unique_ptr<experiments::Evaluator> local = experiments::local_evaluator();
+            InterruptibleEvaluator evaluator(*local, check_interrupt);
+            const experiments::Calibration& c = *loaded.calibration;
             result = c.method == experiments::CalibrationMethod::smm
                          ? experiments::run_smm(c, evaluator)
                          : experiments::run_abc_smc(c, evaluator);
@@ -1100,10 +1354,13 @@ py::dict calibrate(const std::filesystem::path& given, const std::optional<std::
         d.add(*stopped);
         raise_input_error(d, "calibration '" + file.generic_string() + "' stopped");
     }
-    return calibration_dict(result);
+    py::dict dict = calibration_dict(result);
+    dict["unused_series"] = loaded.calibration->unused_series;
+    return dict;
 }
 
 py::dict model_info(const std::string& name) {
+    check_not_forked_mid_call();
     const models::ModelHandle* m = models::find_model(name);
     if (m == nullptr) {
         const std::vector<std::string> names = models::model_names();
@@ -1151,11 +1408,41 @@ PYBIND11_MODULE(_canopy, m) {
     // The build beyond the version (experiments/build_id.hpp), as sweep results record it.
     m.attr("__build_id__") = experiments::build_id();
     py::register_exception<canopy::Error>(m, "Error", PyExc_RuntimeError);
+    // canopy.Error's message decoded as text() does: register_exception's PyErr_SetString raised
+    // UnicodeDecodeError for a message naming a path that is not UTF-8. Tried before it (the
+    // translator registered last is tried first).
+    static PyObject* error_type = py::object(m.attr("Error")).release().ptr();
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) {
+                std::rethrow_exception(p);
+            }
+        } catch (const canopy::Error& e) {
+            PyErr_SetObject(error_type, text(e.what()).ptr());
+        }
+    });
     input_error_type = PyErr_NewException("canopy.InputError", PyExc_ValueError, nullptr);
     m.attr("InputError") = py::handle(input_error_type);
+    // A call in flight at exit parks its thread, and a child forked while one was in flight
+    // refuses canopy calls (ReleasedGil, stop_calls_at_exit, after_fork_in_child).
+    py::module_::import("atexit").attr("register")(py::cpp_function(&stop_calls_at_exit));
+    py::module_::import("os").attr("register_at_fork")(
+        py::arg("before") = py::cpp_function(&before_fork),
+        py::arg("after_in_parent") = py::cpp_function(&after_fork_in_parent),
+        py::arg("after_in_child") = py::cpp_function(&after_fork_in_child));
+    // Scenario.__new__(Scenario) made an instance without its C++ object, and any use of it
+    // segfaulted: both classes refuse __new__ (pybind makes its own instances with tp_alloc).
+    const auto refuse_new = [](const std::string& message) {
+        return py::staticmethod(
+            py::cpp_function([message](const py::args&, const py::kwargs&) -> py::object {
+                throw py::type_error(message);
+            }));
+    };
 
-    py::class_<PyScenario>(m, "Scenario", "A validated scenario (immutable)")
-        .def_property_readonly("name", [](const PyScenario& s) { return s.s->name; })
+    py::class_<PyScenario> scenario_class(m, "Scenario", "A validated scenario (immutable)");
+    scenario_class.attr("__new__") =
+        refuse_new("canopy.Scenario cannot be made directly: canopy.load_scenario(path) makes one");
+    scenario_class.def_property_readonly("name", [](const PyScenario& s) { return s.s->name; })
         .def_property_readonly("title", [](const PyScenario& s) { return s.s->title; })
         .def_property_readonly("description", [](const PyScenario& s) { return s.s->description; })
         .def_property_readonly("model", [](const PyScenario& s) { return s.s->model; })
@@ -1165,6 +1452,8 @@ PYBIND11_MODULE(_canopy, m) {
                                [](const PyScenario& s) { return s.s->calendar.start().str(); })
         .def_property_readonly("end", [](const PyScenario& s) { return s.s->calendar.end().str(); })
         .def_property_readonly("steps", [](const PyScenario& s) { return s.s->calendar.steps(); })
+        .def_property_readonly("policy_start",
+                               [](const PyScenario& s) { return s.s->policy_start.str(); })
         .def_property_readonly("seed", [](const PyScenario& s) { return s.s->seed; })
         .def_property_readonly("replicates", [](const PyScenario& s) { return s.s->replicates; })
         .def_property_readonly("time",
@@ -1247,7 +1536,10 @@ PYBIND11_MODULE(_canopy, m) {
                    s.s->calendar.start().str() + " .. " + s.s->calendar.end().str() + ")>";
         });
 
-    py::class_<PyRun>(m, "Run", "The replicates of one ensemble and their summary")
+    py::class_<PyRun> run_class(m, "Run", "The replicates of one ensemble and their summary");
+    run_class.attr("__new__") =
+        refuse_new("canopy.Run cannot be made directly: canopy.run(scenario) makes one");
+    run_class
         .def_property_readonly("replicates",
                                [](const PyRun& r) { return r.ensemble->replicates(); })
         .def_property_readonly("seed", [](const PyRun& r) { return r.ensemble->seed; })
@@ -1273,6 +1565,9 @@ PYBIND11_MODULE(_canopy, m) {
         .def_property_readonly(
             "summary", [](const PyRun& r) { return json_loads(output::summary_json(*r.summary)); },
             "The summary `canopy run --json` writes, as a dict")
+        .def_property_readonly(
+            "notes", [](const PyRun& r) { return r.notes; },
+            "The notes `canopy run` prints for this run (each also a UserWarning when it ran)")
         .def("__copy__", [](const py::object& self) { return self; })
         .def(
             "__deepcopy__", [](const py::object& self, const py::object&) { return self; },
@@ -1312,6 +1607,7 @@ PYBIND11_MODULE(_canopy, m) {
         [](const std::filesystem::path& path) {
             // The file is the user's input: a missing file, one that is not HDF5 or not a
             // calibration result is bad input naming it, as with_posterior's.
+            check_not_forked_mid_call();
             std::optional<experiments::CalibrationResult> result;
             try {
                 result = experiments::read_calibration_result(path);
@@ -1328,6 +1624,7 @@ PYBIND11_MODULE(_canopy, m) {
         [](const std::filesystem::path& path) {
             // read_sweep (canopy/__init__.py) reads the file with h5py; this reads it as merge
             // does, so that a file damaged on disk (its checksum) is refused there too.
+            check_not_forked_mid_call();
             try {
                 (void)experiments::read_sweep_result(path);
             } catch (const Error& e) {

@@ -833,13 +833,11 @@ TEST_CASE("a data row's unit is read for its multiple: notes in brackets, compou
                           "observations.high_tech.scale = 0.0001") != std::string::npos);
 }
 
-TEST_CASE("calibration data in per mille against a share or a percentage needs the converting "
-          "scale",
-          "[regression]") {
-    // A reviewer's: a share of GDP written in ‰ validated against the model's share (fitted
-    // 1000 times off), as did ‰ or a share against a series in '%'; only '%' against a share
-    // asked for its scale.
-    const TempDir dir;
+namespace {
+
+// The shipped Wuhan calibration with its scenario named by absolute path and its data read from
+// `data` (a file the test writes beside it).
+std::string wuhan_calibration_reading(const std::string& data) {
     const std::string source = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
     std::string cal = read_file(source + "wuhan-calibration.toml");
     const auto set_line = [&](const std::string& key, const std::string& value) {
@@ -849,7 +847,21 @@ TEST_CASE("calibration data in per mille against a share or a percentage needs t
         cal.replace(at + 1, end - at - 1, key + " = \"" + value + "\"");
     };
     set_line("scenario", source + "wuhan-2013.toml");
-    set_line("data", "history.csv");
+    set_line("data", data);
+    return cal;
+}
+
+} // namespace
+
+TEST_CASE("calibration data in per mille against a share or a percentage needs the converting "
+          "scale",
+          "[regression]") {
+    // A reviewer's: a share of GDP written in ‰ validated against the model's share (fitted
+    // 1000 times off), as did ‰ or a share against a series in '%'; only '%' against a share
+    // asked for its scale.
+    const TempDir dir;
+    const std::string source = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
+    const std::string cal = wuhan_calibration_reading("history.csv");
     const std::string series = "wuhan_high_tech_industry_va_share_gdp";
     const auto history = [&](const std::string& unit) {
         std::istringstream in(read_file(source + "data/wuhan-history.csv"));
@@ -906,15 +918,7 @@ TEST_CASE("a percentage in a unit's note in brackets does not make the figure a 
     // unit's head decides, as it does for the figure's measure; a '%' in the head still does.
     const TempDir dir;
     const std::string source = std::string(CANOPY_SOURCE_DIR) + "/scenarios/";
-    std::string cal = read_file(source + "wuhan-calibration.toml");
-    const auto set_line = [&](const std::string& key, const std::string& value) {
-        const std::size_t at = cal.find("\n" + key + " = \"");
-        REQUIRE(at != std::string::npos);
-        const std::size_t end = cal.find('\n', at + 1);
-        cal.replace(at + 1, end - at - 1, key + " = \"" + value + "\"");
-    };
-    set_line("scenario", source + "wuhan-2013.toml");
-    set_line("data", "history.csv");
+    const std::string cal = wuhan_calibration_reading("history.csv");
     write_file(dir / "c.toml", cal);
     const std::string data = read_file(source + "data/wuhan-history.csv");
     const std::string row = "wuhan_high_tech_enterprises,2013,";

@@ -554,18 +554,16 @@ py::dict uncertain_dict(const engine::ParameterSetting& p) {
     } else {
         // The fields as the file writes them (beta's alpha and beta, not Uncertain's a and b:
         // an outside reader could not predict "a" and "b").
-        for (const engine::DistributionSyntax& syntax : engine::distribution_syntaxes()) {
-            if (syntax.kind != u.kind) {
-                continue;
-            }
-            if (u.kind == engine::Uncertain::Kind::triangular) { // written (low, mode, high)
-                d["low"] = u.a;
-                d["mode"] = u.c;
-                d["high"] = u.b;
-            } else {
-                d[py::str(syntax.fields.at(0))] = u.a;
-                d[py::str(syntax.fields.at(1))] = u.b;
-            }
+        const auto& all = engine::distribution_syntaxes();
+        const auto syntax =
+            std::find_if(all.begin(), all.end(), [&](const auto& x) { return x.kind == u.kind; });
+        if (u.kind == engine::Uncertain::Kind::triangular) { // written (low, mode, high)
+            d["low"] = u.a;
+            d["mode"] = u.c;
+            d["high"] = u.b;
+        } else if (syntax != all.end()) {
+            d[py::str(syntax->fields.at(0))] = u.a;
+            d[py::str(syntax->fields.at(1))] = u.b;
         }
         d["mean"] = u.mean(); // a normal's "mean" field is its mean
     }
